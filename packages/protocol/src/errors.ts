@@ -1,0 +1,30 @@
+/**
+ * The protocol's coded errors: what a decoder or a decimal conversion refuses.
+ * One registry for the package; the trading services map every code to an HTTP
+ * status in exactly one place (packages/trading/src/errors.ts).
+ */
+export const ProtocolErrorCode = {
+  MALFORMED_JSON: 'PRT_ERR_MALFORMED_JSON',
+  INVALID_FIELD: 'PRT_ERR_INVALID_FIELD',
+  MISSING_FIELD: 'PRT_ERR_MISSING_FIELD',
+  UNKNOWN_SYMBOL: 'PRT_ERR_UNKNOWN_SYMBOL',
+  PRICE_OFF_TICK: 'PRT_ERR_PRICE_OFF_TICK',
+  QTY_OFF_LOT: 'PRT_ERR_QTY_OFF_LOT',
+  OUT_OF_RANGE: 'PRT_ERR_OUT_OF_RANGE',
+  NOT_POSITIVE: 'PRT_ERR_NOT_POSITIVE',
+  NOT_FINITE: 'PRT_ERR_NOT_FINITE',
+  INVALID_INSTRUMENT: 'PRT_ERR_INVALID_INSTRUMENT',
+} as const;
+
+export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
+
+export class ProtocolError extends Error {
+  readonly code: ProtocolErrorCode;
+  readonly field: string | undefined;
+  constructor(code: ProtocolErrorCode, message: string, field?: string) {
+    super(message);
+    this.name = 'ProtocolError';
+    this.code = code;
+    this.field = field;
+  }
+}

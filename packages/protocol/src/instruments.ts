@@ -1,0 +1,136 @@
+/**
+ * Instruments: symbol, tick size, lot size, price limits. Prices are integer ticks and
+ * quantities integer lots inside; an InstrumentTable converts at the edge.
+ */
+import { DecimalGrid } from './decimal-grid.ts';
+import { ProtocolError, ProtocolErrorCode } from './errors.ts';
+
+export interface InstrumentSpec {
+  symbol: string;
+  /** Price increment as a decimal, e.g. 0.01. */
+  tickSize: number;
+  /** Quantity increment as a decimal, e.g. 1 (shares) or 0.001 (crypto). */
+  lotSize: number;
+  /** Lowest accepted price (decimal), default one tick. */
+  minPrice?: number;
+  /** Highest accepted price (decimal), default the largest exact decimal on the grid. */
+  maxPrice?: number;
+}
+
+export interface Instrument {
+  /** Dense index 0..n-1, used for array-indexed per-symbol state. */
+  readonly index: number;
+  readonly symbol: string;
+  readonly price: DecimalGrid;
+  readonly qty: DecimalGrid;
+  readonly minPriceTicks: number;
+  readonly maxPriceTicks: number;
+  readonly spec: Readonly<InstrumentSpec>;
+}
+
+/** SYM0..SYM49 (the guide's market-data flood) and the order-stress symbols. */
+export const DEFAULT_SYMBOLS: readonly string[] = [
+  ...Array.from({ length: 50 }, (_, i) => `SYM${i}`),
+  'AAPL',
+  'GOOGL',
+  'MSFT',
+  'AMZN',
+  'TSLA',
+];
+
+export function defaultInstrumentSpecs(): InstrumentSpec[] {
+  return DEFAULT_SYMBOLS.map((symbol) => ({ symbol, tickSize: 0.01, lotSize: 1 }));
+}
+
+const SYMBOL_RE = /^[A-Za-z0-9._:/-]{1,32}$/;
+
+export class InstrumentTable {
+  readonly list: readonly Instrument[];
+  private readonly bySymbol: Map<string, Instrument>;
+
+  constructor(specs: readonly InstrumentSpec[] = defaultInstrumentSpecs()) {
+    const problems: string[] = [];
+    const list: Instrument[] = [];
+    const bySymbol = new Map<string, Instrument>();
+    specs.forEach((spec, i) => {
+      const where = `instruments[${i}]`;
+      if (typeof spec.symbol !== 'string' || !SYMBOL_RE.test(spec.symbol)) {
+        problems.push(`${where}.symbol must match ${SYMBOL_RE}`);
+        return;
+      }
+      if (bySymbol.has(spec.symbol)) {
+        problems.push(`${where}.symbol ${spec.symbol} is listed twice`);
+        return;
+      }
+      try {
+        const price = new DecimalGrid(spec.tickSize);
+        const qty = new DecimalGrid(spec.lotSize, ProtocolErrorCode.QTY_OFF_LOT);
+        const minPriceTicks = spec.minPrice === undefined ? 1 : price.toSteps(spec.minPrice, `${where}.minPrice`);
+        const maxPriceTicks =
+          spec.maxPrice === undefined ? price.maxSteps : price.toSteps(spec.maxPrice, `${where}.maxPrice`);
+        if (minPriceTicks > maxPriceTicks) problems.push(`${where}: minPrice is above maxPrice`);
+        const inst: Instrument = {
+          index: list.length,
+          symbol: spec.symbol,
+          price,
+          qty,
+          minPriceTicks,
+          maxPriceTicks,
+          spec: Object.freeze({ ...spec }),
+        };
+        list.push(inst);
+        bySymbol.set(spec.symbol, inst);
+      } catch (err) {
+        problems.push(`${where} (${spec.symbol}): ${(err as Error).message}`);
+      }
+    });
+    if (problems.length > 0) {
+      throw new ProtocolError(ProtocolErrorCode.INVALID_INSTRUMENT, `invalid instruments: ${problems.join('; ')}`);
+    }
+    this.list = list;
+    this.bySymbol = bySymbol;
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  find(symbol: string): Instrument | undefined {
+    return this.bySymbol.get(symbol);
+  }
+
+  /** The instrument for `symbol`, or a PRT_ERR_UNKNOWN_SYMBOL error naming `field`. */
+  get(symbol: unknown, field = 'symbol'): Instrument {
+    const inst = typeof symbol === 'string' ? this.bySymbol.get(symbol) : undefined;
+    if (inst === undefined) {
+      throw new ProtocolError(ProtocolErrorCode.UNKNOWN_SYMBOL, `unknown symbol ${JSON.stringify(symbol)}`, field);
+    }
+    return inst;
+  }
+
+  /** Price decimal -> ticks, checking the grid and the instrument's price range. */
+  priceToTicks(inst: Instrument, price: number, field = 'price'): number {
+    const ticks = inst.price.toSteps(price, field);
+    if (ticks < inst.minPriceTicks || ticks > inst.maxPriceTicks) {
+      throw new ProtocolError(
+        ProtocolErrorCode.OUT_OF_RANGE,
+        `${field} ${price} is outside [${inst.price.fromSteps(inst.minPriceTicks)}, ${inst.price.fromSteps(inst.maxPriceTicks)}] for ${inst.symbol}`,
+        field,
+      );
+    }
+    return ticks;
+  }
+
+  ticksToPrice(inst: Instrument, ticks: number): number {
+    return inst.price.fromSteps(ticks);
+  }
+
+  /** Quantity decimal -> lots. */
+  qtyToLots(inst: Instrument, qty: number, field = 'quantity'): number {
+    return inst.qty.toSteps(qty, field);
+  }
+
+  lotsToQty(inst: Instrument, lots: number): number {
+    return inst.qty.fromSteps(lots);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The trading system's coded errors and the one place where every code (its own and
+ * the protocol's) is mapped to an HTTP status. Risk denials are not errors: they are
+ * values (see risk/risk-codes.ts) that the API answers with 422.
+ */
+import { ProtocolErrorCode } from '@tickstorm/protocol';
+
+export const TradingErrorCode = {
+  ILLEGAL_TRANSITION: 'TRD_ERR_ILLEGAL_TRANSITION',
+  ORDER_NOT_FOUND: 'TRD_ERR_ORDER_NOT_FOUND',
+  ORDER_NOT_CANCELLABLE: 'TRD_ERR_ORDER_NOT_CANCELLABLE',
+  DUPLICATE_CLIENT_ORDER_ID: 'TRD_ERR_DUPLICATE_CLIENT_ORDER_ID',
+  RISK_REJECTED: 'TRD_ERR_RISK_REJECTED',
+  OVERLOADED: 'TRD_ERR_OVERLOADED',
+  RATE_LIMITED: 'TRD_ERR_RATE_LIMITED',
+  NOT_FOUND: 'TRD_ERR_NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'TRD_ERR_METHOD_NOT_ALLOWED',
+  PAYLOAD_TOO_LARGE: 'TRD_ERR_PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'TRD_ERR_UNSUPPORTED_MEDIA_TYPE',
+  INVALID_LIMITS: 'TRD_ERR_INVALID_LIMITS',
+  INVALID_CONFIG: 'TRD_ERR_INVALID_CONFIG',
+  LOG_CORRUPT: 'TRD_ERR_LOG_CORRUPT',
+  SHUTTING_DOWN: 'TRD_ERR_SHUTTING_DOWN',
+  INTERNAL: 'TRD_ERR_INTERNAL',
+} as const;
+
+export type TradingErrorCode = (typeof TradingErrorCode)[keyof typeof TradingErrorCode];
+export type ErrorCode = TradingErrorCode | ProtocolErrorCode;
+
+export class TradingError extends Error {
+  readonly code: TradingErrorCode;
+  readonly field: string | undefined;
+  constructor(code: TradingErrorCode, message: string, field?: string) {
+    super(message);
+    this.name = 'TradingError';
+    this.code = code;
+    this.field = field;
+  }
+}
+
+/** HTTP status for every error code: the only such table in the trading package. */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  [ProtocolErrorCode.MALFORMED_JSON]: 400,
+  [ProtocolErrorCode.INVALID_FIELD]: 400,
+  [ProtocolErrorCode.MISSING_FIELD]: 400,
+  [ProtocolErrorCode.UNKNOWN_SYMBOL]: 400,
+  [ProtocolErrorCode.PRICE_OFF_TICK]: 400,
+  [ProtocolErrorCode.QTY_OFF_LOT]: 400,
+  [ProtocolErrorCode.OUT_OF_RANGE]: 400,
+  [ProtocolErrorCode.NOT_POSITIVE]: 400,
+  [ProtocolErrorCode.NOT_FINITE]: 400,
+  [ProtocolErrorCode.INVALID_INSTRUMENT]: 400,
+  [TradingErrorCode.ILLEGAL_TRANSITION]: 409,
+  [TradingErrorCode.ORDER_NOT_FOUND]: 404,
+  [TradingErrorCode.ORDER_NOT_CANCELLABLE]: 409,
+  [TradingErrorCode.DUPLICATE_CLIENT_ORDER_ID]: 409,
+  [TradingErrorCode.RISK_REJECTED]: 422,
+  [TradingErrorCode.OVERLOADED]: 503,
+  [TradingErrorCode.RATE_LIMITED]: 429,
+  [TradingErrorCode.NOT_FOUND]: 404,
+  [TradingErrorCode.METHOD_NOT_ALLOWED]: 405,
+  [TradingErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [TradingErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
+  [TradingErrorCode.INVALID_LIMITS]: 400,
+  [TradingErrorCode.INVALID_CONFIG]: 400,
+  [TradingErrorCode.LOG_CORRUPT]: 500,
+  [TradingErrorCode.SHUTTING_DOWN]: 503,
+  [TradingErrorCode.INTERNAL]: 500,
+};
+
+export function httpStatusOf(code: string): number {
+  return (HTTP_STATUS as Record<string, number>)[code] ?? 500;
+}
