@@ -22,7 +22,8 @@ export interface EngineListener {
    * An order's status or quantities changed. Every accepted order first reports
    * `prevStatus` NONE -> NEW (or PENDING for a stop) before any trade of its own; then
    * partial fills, fill, cancel (with a CancelReason), or a stop's trigger (PENDING -> NEW).
-   * A refused submit reports NONE -> REJECTED. Quantities are lots, notional ticks x lots.
+   * `remainingQty` is the open quantity (for CANCELLED: the quantity cancelled). A refused
+   * submit creates no order and reports nothing. Quantities are lots, notional ticks x lots.
    */
   onOrderStatus(
     orderId: number,
