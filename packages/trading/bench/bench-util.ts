@@ -21,14 +21,12 @@ export class NsHistogram {
   private readonly buckets: Float64Array;
   count = 0;
   max = 0;
-  private overflow = 0;
   constructor(private readonly limitNs = 100_000) {
     this.buckets = new Float64Array(limitNs);
   }
   record(ns: number): void {
-    const v = ns < 0 ? 0 : ns;
-    if (v >= this.limitNs) this.overflow++;
-    else this.buckets[v | 0]++;
+    const v = Math.max(0, ns);
+    if (v < this.limitNs) this.buckets[v | 0]++;
     if (v > this.max) this.max = v;
     this.count++;
   }

@@ -17,7 +17,7 @@ import { CancelResult } from '../src/book/engine-types.ts';
 import { MatchingEngine } from '../src/book/matching-engine.ts';
 import { NIL } from '../src/book/order-pool.ts';
 import { OrderType, Side } from '../src/domain/enums.ts';
-import { GcCounter, NsHistogram, clockOverheadNs, isMain, median, prng, wantsJson } from './bench-util.ts';
+import { clockOverheadNs, GcCounter, isMain, median, NsHistogram, prng, wantsJson } from './bench-util.ts';
 
 const MID = 10_000;
 const LIVE_CAP = 1 << 17;

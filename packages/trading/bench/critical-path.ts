@@ -1,0 +1,100 @@
+/**
+ * The critical-path micro-benchmarks behind `tickstorm bench`: order creation, order book
+ * update, risk check and order routing, as rows keyed like the guide's Performance Targets.
+ * Run through `tickstorm bench`, which starts this file in a child process with a large
+ * young generation (see order-book.bench.ts) and prints the table.
+ */
+import { benchOrderBook, benchOrderCreation } from './order-book.bench.ts';
+
+export interface BenchRow {
+  id: string;
+  name: string;
+  p50_ns: number | null;
+  p99_ns: number | null;
+  ops_per_sec: number | null;
+  /** The guide's target, in ns. */
+  target_ns: number;
+  /** Tickstorm's own (stricter) goal, in ns. */
+  goal_ns: number;
+  /** Which figure the target applies to. */
+  measure: 'p50' | 'p99';
+  pass: boolean | null;
+  note?: string;
+  extra?: Record<string, unknown>;
+}
+
+function row(
+  id: string,
+  name: string,
+  measure: 'p50' | 'p99',
+  target_ns: number,
+  goal_ns: number,
+  fig: { p50_ns: number; p99_ns: number; opsPerSec: number } | null,
+  extra?: Record<string, unknown>,
+  note?: string,
+): BenchRow {
+  const value = fig === null ? null : measure === 'p50' ? fig.p50_ns : fig.p99_ns;
+  return {
+    id,
+    name,
+    p50_ns: fig === null ? null : round(fig.p50_ns),
+    p99_ns: fig === null ? null : round(fig.p99_ns),
+    ops_per_sec: fig === null ? null : Math.round(fig.opsPerSec),
+    target_ns: target_ns,
+    goal_ns: goal_ns,
+    measure,
+    pass: value === null ? null : value < target_ns,
+    ...(note === undefined ? {} : { note }),
+    ...(extra === undefined ? {} : { extra }),
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+async function optional<T>(load: () => Promise<T>): Promise<T | null> {
+  try {
+    return await load();
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    return null;
+  }
+}
+
+export async function runCriticalPath(opts: { ops?: number; runs?: number } = {}): Promise<BenchRow[]> {
+  const creation = benchOrderCreation();
+  const book = await benchOrderBook({ ops: opts.ops, runs: opts.runs });
+  const risk = await optional(async () => (await import('./risk-check.bench.ts')).benchRiskCheck());
+  const routing = await optional(async () => (await import('./order-routing.bench.ts')).benchOrderRouting());
+  return [
+    row('order_creation', 'Order creation', 'p50', 100, 50, creation),
+    row(
+      'order_book_update',
+      'OrderBook update',
+      'p99',
+      500,
+      500,
+      { p50_ns: book.p50_ns, p99_ns: book.p99_ns, opsPerSec: book.opsPerSec },
+      {
+        opsPerSecRuns: book.opsPerSecRuns,
+        gcDuringTimedRuns: book.gcDuringTimedRuns,
+        gcDuringLatencyRuns: book.gcDuringLatencyRuns,
+        liveOrdersAfter: book.liveOrdersAfter,
+        levelsAfter: book.levelsAfter,
+        cancelHitRatio: Math.round(book.cancelHitRatio * 1000) / 1000,
+      },
+    ),
+    row('risk_check', 'Risk check', 'p50', 1_000, 100, risk === null ? null : { ...risk }),
+    row(
+      'order_routing',
+      'Order routing',
+      'p99',
+      100_000,
+      20_000,
+      routing === null ? null : routing.worker,
+      routing === null ? undefined : { local: routing.local },
+      'to a worker-thread shard and back',
+    ),
+  ];
+}

@@ -1,0 +1,103 @@
+/**
+ * What every HTTP service shares: a fastify instance whose errors all leave as
+ * `{"error":{"code","message","field"?}}` with the status of errors.ts (the one mapping),
+ * a coded 404, keep-alive, and a handle to listen and close it gracefully.
+ */
+import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
+
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+export function errorBody(code: ErrorCode | string, message: string, field?: string): ErrorBody {
+  return { error: field === undefined ? { code, message } : { code, message, field } };
+}
+
+export function sendError(
+  reply: FastifyReply,
+  code: ErrorCode,
+  message: string,
+  field?: string,
+): FastifyReply {
+  return reply.code(httpStatusOf(code)).send(errorBody(code, message, field));
+}
+
+/** The coded form of anything a handler or fastify itself may throw. */
+export function toCodedError(err: unknown): { status: number; body: ErrorBody } {
+  if (err instanceof ProtocolError || err instanceof TradingError) {
+    return { status: httpStatusOf(err.code), body: errorBody(err.code, err.message, err.field) };
+  }
+  const e = err as { code?: string; statusCode?: number; message?: string };
+  let code: ErrorCode = TradingErrorCode.INTERNAL;
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') code = TradingErrorCode.PAYLOAD_TOO_LARGE;
+  else if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') code = TradingErrorCode.UNSUPPORTED_MEDIA_TYPE;
+  else if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError) {
+    code = ProtocolErrorCode.MALFORMED_JSON;
+  } else if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
+    code = ProtocolErrorCode.INVALID_FIELD;
+  }
+  const message = code === TradingErrorCode.INTERNAL ? 'internal error' : (e.message ?? String(err));
+  return { status: httpStatusOf(code), body: errorBody(code, message) };
+}
+
+export interface HttpAppOptions {
+  /** Largest accepted request body in bytes (413 beyond). */
+  bodyLimit?: number;
+  keepAliveTimeoutMs?: number;
+}
+
+export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.bodyLimit ?? 1_048_576,
+    keepAliveTimeout: opts.keepAliveTimeoutMs ?? 72_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.setErrorHandler((err, _req, reply) => {
+    const { status, body } = toCodedError(err);
+    if (status >= 500) process.emitWarning(`unhandled error: ${(err as Error).stack ?? String(err)}`);
+    reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    sendError(reply, TradingErrorCode.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`);
+  });
+  return app;
+}
+
+export interface ServiceHandle {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** http://host:port */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function listen(
+  name: string,
+  app: FastifyInstance,
+  host: string,
+  port: number,
+  beforeClose?: () => Promise<void>,
+): Promise<ServiceHandle> {
+  await app.listen({ host, port });
+  const addr = app.server.address();
+  const actual = typeof addr === 'object' && addr !== null ? addr.port : port;
+  let closing: Promise<void> | undefined;
+  return {
+    name,
+    host,
+    port: actual,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`,
+    close() {
+      closing ??= (async () => {
+        if (beforeClose !== undefined) await beforeClose();
+        await app.close();
+      })();
+      return closing;
+    },
+  };
+}
