@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { benchCommand } from './commands/bench.ts';
+import { serveCommand } from './commands/serve.ts';
 
 function positiveInt(flag: string) {
   return (value: string): number => {
@@ -29,6 +30,37 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('serve')
+    .argument(
+      '[service]',
+      'market-data | execution-engine | risk-manager | api (default: all four in one process)',
+    )
+    .description('run the trading system (all services in one process, or one service per process)')
+    .option('--host <host>', 'address to listen on (env TICKSTORM_HOST)', undefined)
+    .option(
+      '--data-dir <dir>',
+      'where the DuckDB file and input logs live (env TICKSTORM_DATA_DIR)',
+      undefined,
+    )
+    .option('--market-data-port <port>', 'market-data port (env MARKET_DATA_PORT, default 5001)')
+    .option(
+      '--execution-engine-port <port>',
+      'execution-engine port (env EXECUTION_ENGINE_PORT, default 5002)',
+    )
+    .option('--risk-manager-port <port>', 'risk-manager port (env RISK_MANAGER_PORT, default 5003)')
+    .option('--api-port <port>', 'api port (env API_PORT, default 8000)')
+    .option('--shards <n>', 'matching shards (symbols spread by index)', positiveInt('--shards'))
+    .option('--no-input-log', 'do not write the sequenced input log')
+    .option('--config <file>', 'JSON file with host, dataDir and ports (flags and env win)')
+    .addHelpText(
+      'after',
+      '\nEnvironment: ABC_MAX_CONCURRENT_REQUESTS (orders in flight before 503 + Retry-After).',
+    )
+    .action(async (service: string | undefined, opts) => {
+      await serveCommand(service, opts);
+    });
+
+  program
     .command('start')
     .description('the main job of `npm start`: for now, the critical-path benchmarks (services come next)')
     .action(async () => {
@@ -38,4 +70,10 @@ export function buildProgram(): Command {
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  const e = err as { code?: string; message?: string };
+  console.error(`tickstorm: ${e.message ?? String(err)}`);
+  process.exitCode = e.code === 'TRD_ERR_INVALID_CONFIG' ? 2 : 1;
+}

@@ -121,6 +121,19 @@ export class RiskEngine implements EngineListener {
     return RiskCode.OK;
   }
 
+  /** The verdict check() would give now, without taking a rate token (for `POST /check`). */
+  peek(book: number, side: number, type: number, priceTicks: number, qty: number, account: number): number {
+    const known = account >>> 0 === account && account < this.accounts.size;
+    const tokens = known ? this.st.tokens[account] : 0;
+    const lastMs = known ? this.st.lastMs[account] : 0;
+    const code = this.check(book, side, type, priceTicks, qty, account, this.clock());
+    if (known) {
+      this.st.tokens[account] = tokens;
+      this.st.lastMs[account] = lastMs;
+    }
+    return code;
+  }
+
   /** check() at the engine's clock. */
   checkNow(
     book: number,

@@ -33,7 +33,11 @@ export function toCodedError(err: unknown): { status: number; body: ErrorBody } 
   let code: ErrorCode = TradingErrorCode.INTERNAL;
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') code = TradingErrorCode.PAYLOAD_TOO_LARGE;
   else if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') code = TradingErrorCode.UNSUPPORTED_MEDIA_TYPE;
-  else if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError) {
+  else if (
+    e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    err instanceof SyntaxError
+  ) {
     code = ProtocolErrorCode.MALFORMED_JSON;
   } else if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
     code = ProtocolErrorCode.INVALID_FIELD;

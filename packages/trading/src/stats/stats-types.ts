@@ -40,6 +40,8 @@ export interface DatabaseStats {
   batchInsertLatencyMs: LatencySummary;
   pending: number;
   dropped: number;
+  /** The system's own metrics writer (flushes in the background). */
+  writer?: { rowsWritten: number; rowsPerSecond: number; flushLatencyMs: LatencySummary };
 }
 
 export interface SystemStats {

@@ -1,0 +1,169 @@
+/**
+ * Order entry: decode -> de-duplicate clientOrderId -> pre-trade risk (in-process, on the
+ * critical path) -> route to the book's shard (sequenced into the input log, matched) ->
+ * wait for the log batch holding the command to be written (group commit) -> answer.
+ * Returns plain {status, body, headers} values; the HTTP layer only sends them.
+ */
+import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
+import { CancelResult } from '../book/engine-types.ts';
+import { OrderStatus } from '../domain/order-status.ts';
+import { TradingErrorCode } from '../errors.ts';
+import type { AccountRegistry } from '../risk/account-registry.ts';
+import { RiskCode, riskCodeMessage, riskCodeName } from '../risk/risk-codes.ts';
+import type { RiskEngine } from '../risk/risk-engine.ts';
+import type { LocalShard } from '../routing/local-shard.ts';
+import type { OrderRouter } from '../routing/router.ts';
+import { errorBody } from '../services/http-app.ts';
+import { type OrderRequest, parseOrderRequest } from './order-request.ts';
+import type { OrderCounters } from './order-stats.ts';
+import type { OrderStore } from './order-store.ts';
+
+export interface GatewayReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface OrderGatewayOptions {
+  instruments: InstrumentTable;
+  router: OrderRouter<LocalShard>;
+  risk: RiskEngine;
+  accounts: AccountRegistry;
+  store: OrderStore;
+  counters: OrderCounters;
+  /** Order requests in flight (waiting for the log) beyond which new ones get 503. */
+  maxInFlight?: number;
+  defaultAccount?: string;
+}
+
+export class OrderGateway {
+  private inFlight = 0;
+  private readonly maxInFlight: number;
+  private readonly defaultAccount: string;
+
+  constructor(private readonly o: OrderGatewayOptions) {
+    this.maxInFlight = o.maxInFlight ?? 10_000;
+    this.defaultAccount = o.defaultAccount ?? 'default';
+  }
+
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  /** Risk verdict only (POST /check): the same decode and the same check, nothing sent. */
+  check(body: unknown): GatewayReply {
+    const req = parseOrderRequest(body, this.o.instruments, this.defaultAccount);
+    const code = this.riskCheck(req, false);
+    return {
+      status: 200,
+      body: { allowed: code === RiskCode.OK, code: riskCodeName(code), message: riskCodeMessage(code) },
+    };
+  }
+
+  async submit(body: unknown): Promise<GatewayReply> {
+    const c = this.o.counters;
+    c.received++;
+    if (this.inFlight >= this.maxInFlight) {
+      c.reject('OVERLOADED');
+      return {
+        status: 503,
+        headers: { 'retry-after': '1' },
+        body: errorBody(
+          TradingErrorCode.OVERLOADED,
+          `more than ${this.maxInFlight} orders in flight; retry later`,
+        ),
+      };
+    }
+    let req: OrderRequest;
+    try {
+      req = parseOrderRequest(body, this.o.instruments, this.defaultAccount);
+    } catch (err) {
+      c.reject((err as ProtocolError).code ?? 'INVALID');
+      throw err;
+    }
+    if (req.clientOrderId !== undefined) {
+      const dup = this.o.store.byClientOrderId(req.account, req.clientOrderId);
+      if (dup !== undefined) {
+        c.reject(TradingErrorCode.DUPLICATE_CLIENT_ORDER_ID);
+        const b = errorBody(
+          TradingErrorCode.DUPLICATE_CLIENT_ORDER_ID,
+          `clientOrderId ${req.clientOrderId} was already used by order ${dup.id}`,
+          'clientOrderId',
+        );
+        return { status: 409, body: { ...b, orderId: dup.id } };
+      }
+    }
+    const code = this.riskCheck(req, true);
+    if (code !== RiskCode.OK) {
+      const reason = riskCodeName(code);
+      c.reject(reason);
+      const b = { error: { code: TradingErrorCode.RISK_REJECTED, reason, message: riskCodeMessage(code) } };
+      if (code === RiskCode.RATE_LIMIT_EXCEEDED)
+        return { status: 429, headers: { 'retry-after': '1' }, body: b };
+      return { status: 422, body: b };
+    }
+    const book = req.inst.index;
+    const shard = this.o.router.shardFor(book);
+    this.o.store.begin(req, shard.index);
+    const accountIdx = this.o.accounts.indexOf(req.account);
+    const r = shard.submit(book, req.side, req.type, req.priceTicks, req.lots, accountIdx);
+    this.o.store.end();
+    const rec = this.o.store.lastCreated;
+    if (r.result < 0 || rec === null) {
+      c.reject('ENGINE_REFUSED');
+      throw new ProtocolError(
+        ProtocolErrorCode.INVALID_FIELD,
+        `the matching engine refused the order (${r.result})`,
+      );
+    }
+    this.inFlight++;
+    try {
+      await shard.flush();
+    } finally {
+      this.inFlight--;
+    }
+    return { status: 201, body: rec };
+  }
+
+  get(id: string): GatewayReply {
+    const rec = this.o.store.get(id);
+    if (rec === undefined) {
+      return { status: 404, body: errorBody(TradingErrorCode.ORDER_NOT_FOUND, `no order ${id}`, 'id') };
+    }
+    return { status: 200, body: rec };
+  }
+
+  async cancel(id: string): Promise<GatewayReply> {
+    const rec = this.o.store.get(id);
+    if (rec === undefined) {
+      return { status: 404, body: errorBody(TradingErrorCode.ORDER_NOT_FOUND, `no order ${id}`, 'id') };
+    }
+    if (rec.terminal) {
+      return {
+        status: 409,
+        body: errorBody(
+          TradingErrorCode.ORDER_NOT_CANCELLABLE,
+          `order ${id} is already ${rec.toJSON().status}`,
+        ),
+      };
+    }
+    const shard = this.o.router.shards[rec.shard];
+    const r = shard.cancel(rec.engineId);
+    if (r.result !== CancelResult.CANCELLED || rec.status !== OrderStatus.CANCELLED) {
+      return {
+        status: 409,
+        body: errorBody(TradingErrorCode.ORDER_NOT_CANCELLABLE, `order ${id} is not live`),
+      };
+    }
+    await shard.flush();
+    return { status: 200, body: rec };
+  }
+
+  private riskCheck(req: OrderRequest, consume: boolean): number {
+    const account = this.o.accounts.intern(req.account);
+    const i = req.inst.index;
+    return consume
+      ? this.o.risk.checkNow(i, req.side, req.type, req.priceTicks, req.lots, account)
+      : this.o.risk.peek(i, req.side, req.type, req.priceTicks, req.lots, account);
+  }
+}

@@ -1,0 +1,73 @@
+/** The order as the execution engine reports it on the wire (decimals, names, fills). */
+
+import type { Instrument } from '@tickstorm/protocol';
+import { CANCEL_REASON_NAMES, ORDER_TYPE_NAMES, SIDE_NAMES } from '../domain/enums.ts';
+import { isTerminal, ORDER_STATUS_NAMES } from '../domain/order-status.ts';
+
+export interface Fill {
+  price: number;
+  quantity: number;
+  makerOrderId: string;
+  takerOrderId: string;
+  /** This order's role in the trade. */
+  liquidity: 'maker' | 'taker';
+  timestamp: number;
+}
+
+export class OrderRecord {
+  status = 0;
+  reason = 0;
+  filledLots = 0;
+  filledNotional = 0;
+  readonly fills: Fill[] = [];
+  updatedAt: number;
+
+  constructor(
+    readonly id: string,
+    readonly engineId: number,
+    readonly shard: number,
+    readonly inst: Instrument,
+    readonly side: number,
+    readonly type: number,
+    readonly priceTicks: number,
+    readonly lots: number,
+    readonly account: string,
+    readonly clientOrderId: string | undefined,
+    readonly createdAt: number,
+  ) {
+    this.updatedAt = createdAt;
+  }
+
+  get terminal(): boolean {
+    return isTerminal(this.status);
+  }
+
+  toJSON(): Record<string, unknown> {
+    const inst = this.inst;
+    const filled = inst.qty.fromSteps(this.filledLots);
+    return {
+      id: this.id,
+      clientOrderId: this.clientOrderId ?? null,
+      account: this.account,
+      symbol: inst.symbol,
+      side: SIDE_NAMES[this.side],
+      type: ORDER_TYPE_NAMES[this.type],
+      quantity: inst.qty.fromSteps(this.lots),
+      price: this.priceTicks === 0 ? null : inst.price.fromSteps(this.priceTicks),
+      status: ORDER_STATUS_NAMES[this.status],
+      ...(this.reason === 0 ? {} : { reason: CANCEL_REASON_NAMES[this.reason] }),
+      filledQuantity: filled,
+      remainingQuantity: this.terminal ? 0 : inst.qty.fromSteps(this.lots - this.filledLots),
+      // Average fill price as a decimal: notional is ticks x lots, so divide back per lot.
+      avgPrice:
+        this.filledLots === 0
+          ? null
+          : Number(
+              ((this.filledNotional / this.filledLots) * inst.price.step).toFixed(inst.price.decimals + 4),
+            ),
+      fills: this.fills,
+      createdAt: this.createdAt,
+      updatedAt: this.updatedAt,
+    };
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Decoding an order-entry body (`POST /orders`, `POST /check`) into integer form:
+ * `{"symbol","side","type","quantity","price","clientOrderId"?,"account"?}`. The first
+ * problem found is thrown as a ProtocolError naming the field (400 on the wire).
+ */
+import { type Instrument, type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
+import { OrderType, Side } from '../domain/enums.ts';
+
+export interface OrderRequest {
+  inst: Instrument;
+  side: Side;
+  type: OrderType;
+  /** Limit price or stop trigger in ticks; 0 for market orders. */
+  priceTicks: number;
+  lots: number;
+  clientOrderId: string | undefined;
+  account: string;
+}
+
+const SIDES: Record<string, Side> = { buy: Side.BUY, sell: Side.SELL };
+const TYPES: Record<string, OrderType> = {
+  limit: OrderType.LIMIT,
+  market: OrderType.MARKET,
+  stop: OrderType.STOP,
+};
+const ID_RE = /^[\x21-\x7e]{1,64}$/;
+
+function invalid(field: string, message: string): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.INVALID_FIELD, message, field);
+}
+
+function missing(field: string, message = `${field} is required`): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.MISSING_FIELD, message, field);
+}
+
+export function parseOrderRequest(
+  body: unknown,
+  instruments: InstrumentTable,
+  defaultAccount: string,
+): OrderRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ProtocolError(ProtocolErrorCode.MALFORMED_JSON, 'the body must be a JSON object');
+  }
+  const b = body as Record<string, unknown>;
+  if (b.symbol === undefined || b.symbol === null) throw missing('symbol');
+  if (typeof b.symbol !== 'string') throw invalid('symbol', 'symbol must be a string');
+  const inst = instruments.get(b.symbol);
+  if (b.side === undefined || b.side === null) throw missing('side');
+  const side = typeof b.side === 'string' ? SIDES[b.side] : undefined;
+  if (side === undefined) throw invalid('side', 'side must be "buy" or "sell"');
+  if (b.type === undefined || b.type === null) throw missing('type');
+  const type = typeof b.type === 'string' ? TYPES[b.type] : undefined;
+  if (type === undefined) throw invalid('type', 'type must be "limit", "market" or "stop"');
+  if (b.quantity === undefined || b.quantity === null) throw missing('quantity');
+  if (typeof b.quantity !== 'number') throw invalid('quantity', 'quantity must be a number');
+  const lots = instruments.qtyToLots(inst, b.quantity, 'quantity');
+  let priceTicks = 0;
+  if (type === OrderType.MARKET) {
+    if (b.price !== undefined && b.price !== null) {
+      throw invalid('price', 'a market order takes no price (send null or leave it out)');
+    }
+  } else {
+    const what =
+      type === OrderType.STOP ? 'a stop order needs price (its trigger)' : 'a limit order needs price';
+    if (b.price === undefined || b.price === null) throw missing('price', what);
+    if (typeof b.price !== 'number') throw invalid('price', 'price must be a number or null');
+    priceTicks = instruments.priceToTicks(inst, b.price, 'price');
+  }
+  let clientOrderId: string | undefined;
+  if (b.clientOrderId !== undefined && b.clientOrderId !== null) {
+    if (typeof b.clientOrderId !== 'string' || !ID_RE.test(b.clientOrderId)) {
+      throw invalid('clientOrderId', 'clientOrderId must be 1..64 printable ASCII characters');
+    }
+    clientOrderId = b.clientOrderId;
+  }
+  let account = defaultAccount;
+  if (b.account !== undefined && b.account !== null) {
+    if (typeof b.account !== 'string' || !ID_RE.test(b.account)) {
+      throw invalid('account', 'account must be 1..64 printable ASCII characters');
+    }
+    account = b.account;
+  }
+  return { inst, side, type, priceTicks, lots, clientOrderId, account };
+}

@@ -1,0 +1,74 @@
+/** Counters of the execution engine, in the OrderStats shape of the api. */
+
+import type { EngineListener } from '../book/engine-types.ts';
+import { OrderStatus } from '../domain/order-status.ts';
+import { LatencyRecorder } from '../stats/latency-recorder.ts';
+import { RateMeter } from '../stats/rate-meter.ts';
+import type { OrderStats } from '../stats/stats-types.ts';
+
+export class OrderCounters implements EngineListener {
+  received = 0;
+  accepted = 0;
+  rejected = 0;
+  filled = 0;
+  cancelled = 0;
+  trades = 0;
+  readonly rejectedByReason: Record<string, number> = {};
+  readonly latency = new LatencyRecorder();
+  readonly rate = new RateMeter();
+
+  reject(reason: string): void {
+    this.rejected++;
+    this.rejectedByReason[reason] = (this.rejectedByReason[reason] ?? 0) + 1;
+  }
+
+  onTrade(): void {
+    this.trades++;
+  }
+
+  onOrderStatus(_id: number, _b: number, _s: number, _a: number, prev: number, status: number): void {
+    if (prev === OrderStatus.NONE) {
+      this.accepted++;
+      this.rate.add();
+    } else if (status === OrderStatus.FILLED) this.filled++;
+    else if (status === OrderStatus.CANCELLED) this.cancelled++;
+  }
+
+  stats(liveOrders: number): OrderStats {
+    return {
+      ordersReceived: this.received,
+      ordersAccepted: this.accepted,
+      ordersRejected: this.rejected,
+      rejectedByReason: { ...this.rejectedByReason },
+      ordersFilled: this.filled,
+      ordersCancelled: this.cancelled,
+      trades: this.trades,
+      ordersPerSecond: this.rate.perSecond(),
+      liveOrders,
+      latencyMs: this.latency.summaryMs(),
+    };
+  }
+}
+
+/** Forwards every engine event to several listeners, in order. */
+export class FanoutListener implements EngineListener {
+  constructor(private readonly targets: EngineListener[]) {}
+  onTrade(b: number, m: number, t: number, p: number, q: number, s: number, ma: number, ta: number): void {
+    for (let i = 0; i < this.targets.length; i++) this.targets[i].onTrade(b, m, t, p, q, s, ma, ta);
+  }
+  onOrderStatus(
+    id: number,
+    b: number,
+    s: number,
+    a: number,
+    prev: number,
+    st: number,
+    r: number,
+    f: number,
+    rem: number,
+    n: number,
+  ): void {
+    for (let i = 0; i < this.targets.length; i++)
+      this.targets[i].onOrderStatus(id, b, s, a, prev, st, r, f, rem, n);
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * The composition root: starts the requested services in this process on one bus and
+ * wires them: market data's last prices feed the matching engines' stops and the risk
+ * bands; every service's statistics feed the api; the system writes its own metrics into
+ * the DuckDB store every second. `close()` shuts down gracefully: servers stop accepting
+ * and answer what is in flight, logs are flushed, metrics written, DuckDB closed.
+ */
+import { join } from 'node:path';
+import { type InstrumentSpec, InstrumentTable } from '@tickstorm/protocol';
+import { type ApiService, startApiService } from '../api/api-server.ts';
+import { InProcessBus } from '../bus/bus.ts';
+import { type MarketUpdate, Topic } from '../bus/topics.ts';
+import type { ServiceConfig, ServiceName } from '../config/service-config.ts';
+import { type MarketDataService, startMarketDataService } from '../market-data/ingest-server.ts';
+import { DuckDbMetricsStore } from '../metrics-store/duckdb-store.ts';
+import { parseMetricBatch } from '../metrics-store/metric-record.ts';
+import { MetricsWriter } from '../metrics-store/metrics-writer.ts';
+import type { RiskLimits } from '../risk/risk-limits.ts';
+import { startExecutionEngineService } from '../services/execution-engine.ts';
+import type { ServiceHandle } from '../services/http-app.ts';
+import { startRiskManagerService } from '../services/risk-manager.ts';
+import { LatencyRecorder } from '../stats/latency-recorder.ts';
+import { RateMeter } from '../stats/rate-meter.ts';
+import type { DatabaseStats, StatsProviders } from '../stats/stats-types.ts';
+import { LastPriceFeed } from './last-price-feed.ts';
+import { startSelfMetrics } from './self-metrics.ts';
+import { TradingCore } from './trading-core.ts';
+
+export interface TradingSystemOptions {
+  config: ServiceConfig;
+  /** Services to run in this process (default: all four). */
+  services?: readonly ServiceName[];
+  instruments?: readonly InstrumentSpec[];
+  riskLimits?: RiskLimits;
+  shards?: number;
+  inputLog?: boolean;
+  /** DuckDB file (default `<dataDir>/metrics.duckdb`; ':memory:' allowed). Owned by the api's process. */
+  metricsPath?: string;
+  /** Orders in flight beyond which the execution engine answers 503 (ABC_MAX_CONCURRENT_REQUESTS). */
+  maxInFlight?: number;
+  selfMetricsIntervalMs?: number;
+}
+
+export const ALL_SERVICES: readonly ServiceName[] = [
+  'market-data',
+  'execution-engine',
+  'risk-manager',
+  'api',
+];
+
+export class TradingSystem {
+  readonly handles: Partial<Record<ServiceName, ServiceHandle>> = {};
+  readonly bus = new InProcessBus();
+  readonly instruments: InstrumentTable;
+  core: TradingCore | null = null;
+  marketData: MarketDataService | null = null;
+  api: ApiService | null = null;
+  metrics: MetricsWriter | null = null;
+  store: DuckDbMetricsStore | null = null;
+  /** POST /api/metrics batches: latency and rows per second. */
+  private readonly ingestLatency = new LatencyRecorder();
+  private readonly ingestRate = new RateMeter();
+  private readonly stoppers: (() => void | Promise<void>)[] = [];
+  private closing: Promise<void> | null = null;
+
+  private constructor(readonly o: TradingSystemOptions) {
+    this.instruments = new InstrumentTable(o.instruments);
+  }
+
+  static async start(o: TradingSystemOptions): Promise<TradingSystem> {
+    const sys = new TradingSystem(o);
+    try {
+      await sys.startAll();
+    } catch (err) {
+      await sys.close();
+      throw err;
+    }
+    return sys;
+  }
+
+  url(service: ServiceName): string {
+    const h = this.handles[service];
+    if (h === undefined) throw new Error(`${service} is not running in this process`);
+    return h.url;
+  }
+
+  private async startAll(): Promise<void> {
+    const o = this.o;
+    const want = new Set(o.services ?? ALL_SERVICES);
+    const { host, ports, dataDir } = o.config;
+    if (want.has('api')) {
+      this.store = await DuckDbMetricsStore.open(o.metricsPath ?? join(dataDir, 'metrics.duckdb'));
+      this.metrics = new MetricsWriter(this.store);
+    }
+    if (want.has('execution-engine') || want.has('risk-manager')) {
+      this.core = new TradingCore({
+        instruments: this.instruments,
+        dataDir,
+        shards: o.shards,
+        inputLog: o.inputLog,
+        riskLimits: o.riskLimits,
+        maxInFlight: o.maxInFlight,
+      });
+      const feed = new LastPriceFeed(this.instruments.size, (book, ticks) =>
+        this.core?.setLastPrice(book, ticks),
+      );
+      this.stoppers.push(
+        this.bus.subscribe<MarketUpdate>(Topic.MARKET_UPDATE, (u) => feed.push(u.book, u.lastTicks)),
+      );
+      this.stoppers.push(() => feed.stop());
+    }
+    const core = this.core;
+    if (want.has('market-data')) {
+      this.marketData = await startMarketDataService({
+        instruments: this.instruments,
+        bus: this.bus,
+        metrics: this.metrics ?? undefined,
+        host,
+        port: ports['market-data'],
+      });
+      this.handles['market-data'] = this.marketData;
+    }
+    if (core !== null && want.has('execution-engine')) {
+      this.handles['execution-engine'] = await startExecutionEngineService({
+        instruments: this.instruments,
+        gateway: core.gateway,
+        counters: core.counters,
+        liveOrders: () => core.liveOrders(),
+        bookOf: (i) => core.bookOf(i),
+        host,
+        port: ports['execution-engine'],
+      });
+    }
+    if (core !== null && want.has('risk-manager')) {
+      this.handles['risk-manager'] = await startRiskManagerService({
+        risk: core.risk,
+        gateway: core.gateway,
+        host,
+        port: ports['risk-manager'],
+      });
+    }
+    if (want.has('api')) {
+      const metrics = this.metrics!;
+      const store = this.store!;
+      const providers: Partial<StatsProviders> = { database: () => this.databaseStats(store, metrics) };
+      const md = this.marketData;
+      if (md !== null) providers.marketData = () => md.stats();
+      if (core !== null && want.has('execution-engine'))
+        providers.orders = () => core.counters.stats(core.liveOrders());
+      this.api = await startApiService({
+        bus: this.bus,
+        providers,
+        ingest: {
+          ingest: async (records: unknown) => {
+            const batch = parseMetricBatch(records);
+            const t0 = performance.now();
+            await store.insert(batch);
+            this.ingestLatency.recordMs(performance.now() - t0);
+            this.ingestRate.add(batch.length);
+            return { accepted: batch.length };
+          },
+        },
+        isKnownSymbol: (s) => this.instruments.find(s) !== undefined,
+        host,
+        port: ports.api,
+      });
+      this.handles.api = this.api;
+      this.stoppers.push(startSelfMetrics(metrics, providers, o.selfMetricsIntervalMs ?? 1000));
+    }
+  }
+
+  /**
+   * Rows in `trading_metrics` (a COUNT), and the insert figures of both writers into it:
+   * `POST /api/metrics` batches (insertsPerSecond, batchInsertLatencyMs) and the system's
+   * own metrics writer (`writer`).
+   */
+  private async databaseStats(store: DuckDbMetricsStore, w: MetricsWriter): Promise<DatabaseStats> {
+    const s = w.stats();
+    const us = s.batchLatencyUs;
+    const ms = (x: number) => Math.round(x) / 1000;
+    return {
+      path: store.path,
+      rows: await store.count(),
+      insertsPerSecond: this.ingestRate.perSecond() + s.rowsPerSec,
+      batchInsertLatencyMs: this.ingestLatency.summaryMs(),
+      pending: s.pending,
+      dropped: s.dropped,
+      writer: {
+        rowsWritten: s.rowsWritten,
+        rowsPerSecond: s.rowsPerSec,
+        flushLatencyMs: {
+          count: us.count,
+          mean: ms(us.mean),
+          p50: ms(us.p50),
+          p95: ms(us.p95),
+          p99: ms(us.p99),
+          max: ms(us.max),
+        },
+      },
+    };
+  }
+
+  /** Graceful stop; idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      // Servers first: they stop accepting and answer every request in flight.
+      const order: ServiceName[] = ['api', 'market-data', 'execution-engine', 'risk-manager'];
+      for (const name of order) await this.handles[name]?.close();
+      for (const stop of this.stoppers.reverse()) await stop();
+      await this.core?.close();
+      await this.metrics?.close();
+      await this.bus.close();
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * `tickstorm serve [service]`: all four services in one process (the default), or one
+ * service per process with the SPEC's process titles. SIGINT/SIGTERM stop gracefully.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  PROCESS_TITLES,
+  resolveServiceConfig,
+  SERVICE_NAMES,
+  type ServiceConfigInput,
+  type ServiceName,
+} from '../../../packages/trading/src/config/service-config.ts';
+import { TradingError, TradingErrorCode } from '../../../packages/trading/src/errors.ts';
+import { ALL_SERVICES, TradingSystem } from '../../../packages/trading/src/system/trading-system.ts';
+
+export interface ServeOptions {
+  host?: string;
+  dataDir?: string;
+  config?: string;
+  marketDataPort?: string;
+  executionEnginePort?: string;
+  riskManagerPort?: string;
+  apiPort?: string;
+  shards?: number;
+  inputLog?: boolean;
+}
+
+function readConfigFile(path: string | undefined): ServiceConfigInput & Record<string, unknown> {
+  if (path === undefined) return {};
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new TradingError(TradingErrorCode.INVALID_CONFIG, `--config ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** ABC_MAX_CONCURRENT_REQUESTS (the performance-suite seed's admission limit). */
+function maxInFlight(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.ABC_MAX_CONCURRENT_REQUESTS;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new TradingError(
+      TradingErrorCode.INVALID_CONFIG,
+      `ABC_MAX_CONCURRENT_REQUESTS must be a positive integer, got ${raw}`,
+    );
+  }
+  return n;
+}
+
+export async function startSystemFromOptions(
+  service: string | undefined,
+  opts: ServeOptions,
+): Promise<TradingSystem> {
+  if (service !== undefined && !SERVICE_NAMES.includes(service as ServiceName)) {
+    throw new TradingError(
+      TradingErrorCode.INVALID_CONFIG,
+      `unknown service ${JSON.stringify(service)}: expected one of ${SERVICE_NAMES.join(', ')}`,
+    );
+  }
+  const file = readConfigFile(opts.config);
+  const config = resolveServiceConfig(
+    {
+      host: opts.host,
+      dataDir: opts.dataDir,
+      ports: {
+        'market-data': opts.marketDataPort,
+        'execution-engine': opts.executionEnginePort,
+        'risk-manager': opts.riskManagerPort,
+        api: opts.apiPort,
+      },
+    },
+    process.env,
+    file,
+  );
+  const services = service === undefined ? ALL_SERVICES : [service as ServiceName];
+  process.title =
+    service === undefined
+      ? 'tickstorm market-data execution-engine risk-manager'
+      : PROCESS_TITLES[service as ServiceName];
+  return TradingSystem.start({
+    config,
+    services,
+    shards: opts.shards,
+    inputLog: opts.inputLog,
+    maxInFlight: maxInFlight(process.env),
+  });
+}
+
+export async function serveCommand(service: string | undefined, opts: ServeOptions): Promise<void> {
+  const sys = await startSystemFromOptions(service, opts);
+  for (const [name, h] of Object.entries(sys.handles)) {
+    const extra =
+      name === 'market-data' ? ' (WebSocket /stream)' : name === 'api' ? ' (WebSocket /ws/metrics)' : '';
+    console.log(`${name.padEnd(17)} ${h.url}${extra}`);
+  }
+  console.log(`pid ${process.pid}; Ctrl-C (SIGINT) or SIGTERM stops gracefully`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping (answering requests in flight, flushing logs and metrics)...`);
+    sys.close().then(
+      () => {
+        console.log('stopped cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        console.error(`stop failed: ${(err as Error).stack ?? err}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
