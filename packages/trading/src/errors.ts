@@ -52,6 +52,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [ProtocolErrorCode.NOT_POSITIVE]: 400,
   [ProtocolErrorCode.NOT_FINITE]: 400,
   [ProtocolErrorCode.INVALID_INSTRUMENT]: 400,
+  [ProtocolErrorCode.FRAME_TOO_LARGE]: 413,
+  [ProtocolErrorCode.MALFORMED_FRAME]: 400,
   [TradingErrorCode.ILLEGAL_TRANSITION]: 409,
   [TradingErrorCode.ORDER_NOT_FOUND]: 404,
   [TradingErrorCode.ORDER_NOT_CANCELLABLE]: 409,
