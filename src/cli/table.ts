@@ -15,9 +15,10 @@ function displayWidth(s: string): number {
 
 /** 38 ns, 1.2 us, 3.4 ms: the unit the guide's targets use. */
 export function formatNs(ns: number): string {
+  const fmt = (x: number) => (Number.isInteger(x) || x >= 100 ? String(Math.round(x)) : x.toFixed(x < 10 ? 2 : 1));
   if (ns < 1_000) return `${Math.round(ns)}ns`;
-  if (ns < 1_000_000) return `${(ns / 1_000).toFixed(ns < 10_000 ? 2 : 1)}μs`;
-  return `${(ns / 1_000_000).toFixed(2)}ms`;
+  if (ns < 1_000_000) return `${fmt(ns / 1_000)}μs`;
+  return `${fmt(ns / 1_000_000)}ms`;
 }
 
 export function statusMark(pass: boolean | null): string {

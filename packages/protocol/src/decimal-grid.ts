@@ -74,7 +74,7 @@ export class DecimalGrid implements GridUnits {
   private readonly offGridCode: ProtocolErrorCode;
 
   constructor(step: number, offGridCode: ProtocolErrorCode = ProtocolErrorCode.PRICE_OFF_TICK) {
-    const decimals = decimalsOf(step);
+    const decimals = typeof step === 'number' ? decimalsOf(step) : -1;
     if (decimals < 0 || decimals > 12) {
       throw new ProtocolError(
         ProtocolErrorCode.INVALID_INSTRUMENT,
@@ -85,6 +85,9 @@ export class DecimalGrid implements GridUnits {
     this.step = step;
     this.maxUnits = decimals === 0 ? Number.MAX_SAFE_INTEGER : MAX_DECIMAL_UNITS;
     this.stepUnits = decimalToUnits(step, decimals, this.maxUnits);
+    if (this.stepUnits < 1) {
+      throw new ProtocolError(ProtocolErrorCode.INVALID_INSTRUMENT, `step ${step} is too large`);
+    }
     this.maxSteps = Math.floor(this.maxUnits / this.stepUnits);
     this.offGridCode = offGridCode;
   }

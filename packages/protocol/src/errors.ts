@@ -14,6 +14,10 @@ export const ProtocolErrorCode = {
   NOT_POSITIVE: 'PRT_ERR_NOT_POSITIVE',
   NOT_FINITE: 'PRT_ERR_NOT_FINITE',
   INVALID_INSTRUMENT: 'PRT_ERR_INVALID_INSTRUMENT',
+  /** A frame larger than the receiver's application limit (answered, not fatal). */
+  FRAME_TOO_LARGE: 'PRT_ERR_FRAME_TOO_LARGE',
+  /** A binary frame whose header, symbol table or length does not decode. */
+  MALFORMED_FRAME: 'PRT_ERR_MALFORMED_FRAME',
 } as const;
 
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];

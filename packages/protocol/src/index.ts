@@ -1,3 +1,5 @@
-export * from './errors.ts';
 export * from './decimal-grid.ts';
+export * from './errors.ts';
 export * from './instruments.ts';
+export * from './wire/tick.ts';
+export * from './wire/tick-batch-binary.ts';

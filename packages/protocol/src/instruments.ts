@@ -65,7 +65,8 @@ export class InstrumentTable {
       try {
         const price = new DecimalGrid(spec.tickSize);
         const qty = new DecimalGrid(spec.lotSize, ProtocolErrorCode.QTY_OFF_LOT);
-        const minPriceTicks = spec.minPrice === undefined ? 1 : price.toSteps(spec.minPrice, `${where}.minPrice`);
+        const minPriceTicks =
+          spec.minPrice === undefined ? 1 : price.toSteps(spec.minPrice, `${where}.minPrice`);
         const maxPriceTicks =
           spec.maxPrice === undefined ? price.maxSteps : price.toSteps(spec.maxPrice, `${where}.maxPrice`);
         if (minPriceTicks > maxPriceTicks) problems.push(`${where}: minPrice is above maxPrice`);
@@ -85,7 +86,10 @@ export class InstrumentTable {
       }
     });
     if (problems.length > 0) {
-      throw new ProtocolError(ProtocolErrorCode.INVALID_INSTRUMENT, `invalid instruments: ${problems.join('; ')}`);
+      throw new ProtocolError(
+        ProtocolErrorCode.INVALID_INSTRUMENT,
+        `invalid instruments: ${problems.join('; ')}`,
+      );
     }
     this.list = list;
     this.bySymbol = bySymbol;
@@ -103,7 +107,11 @@ export class InstrumentTable {
   get(symbol: unknown, field = 'symbol'): Instrument {
     const inst = typeof symbol === 'string' ? this.bySymbol.get(symbol) : undefined;
     if (inst === undefined) {
-      throw new ProtocolError(ProtocolErrorCode.UNKNOWN_SYMBOL, `unknown symbol ${JSON.stringify(symbol)}`, field);
+      throw new ProtocolError(
+        ProtocolErrorCode.UNKNOWN_SYMBOL,
+        `unknown symbol ${JSON.stringify(symbol)}`,
+        field,
+      );
     }
     return inst;
   }

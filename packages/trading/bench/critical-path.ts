@@ -5,6 +5,8 @@
  * young generation (see order-book.bench.ts) and prints the table.
  */
 import { benchOrderBook, benchOrderCreation } from './order-book.bench.ts';
+import { benchOrderRouting } from './order-routing.bench.ts';
+import { benchRiskCheck } from './risk-check.bench.ts';
 
 export interface BenchRow {
   id: string;
@@ -53,20 +55,11 @@ function round(x: number): number {
   return Math.round(x * 10) / 10;
 }
 
-async function optional<T>(load: () => Promise<T>): Promise<T | null> {
-  try {
-    return await load();
-  } catch (err) {
-    process.stderr.write(`bench: ${(err as Error).message}\n`);
-    return null;
-  }
-}
-
 export async function runCriticalPath(opts: { ops?: number; runs?: number } = {}): Promise<BenchRow[]> {
   const creation = benchOrderCreation();
   const book = await benchOrderBook({ ops: opts.ops, runs: opts.runs });
-  const risk = await optional(async () => (await import('./risk-check.bench.ts')).benchRiskCheck());
-  const routing = await optional(async () => (await import('./order-routing.bench.ts')).benchOrderRouting());
+  const risk = benchRiskCheck();
+  const routing = await benchOrderRouting();
   return [
     row('order_creation', 'Order creation', 'p50', 100, 50, creation),
     row(
@@ -85,15 +78,15 @@ export async function runCriticalPath(opts: { ops?: number; runs?: number } = {}
         cancelHitRatio: Math.round(book.cancelHitRatio * 1000) / 1000,
       },
     ),
-    row('risk_check', 'Risk check', 'p50', 1_000, 100, risk === null ? null : { ...risk }),
+    row('risk_check', 'Risk check', 'p50', 1_000, 100, risk),
     row(
       'order_routing',
       'Order routing',
       'p99',
       100_000,
       20_000,
-      routing === null ? null : routing.worker,
-      routing === null ? undefined : { local: routing.local },
+      routing.worker,
+      { local: routing.local },
       'to a worker-thread shard and back',
     ),
   ];

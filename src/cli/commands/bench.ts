@@ -64,7 +64,7 @@ export async function benchCommand(opts: BenchOptions): Promise<number> {
   const book = rows.find((r) => r.id === 'order_book_update')?.extra;
   if (book !== undefined) {
     console.log(
-      `\nOrder book: ${JSON.stringify(book.opsPerSecRuns)} ops/s over ${rows.length > 0 ? 'a 1,000,000-op seeded mix' : ''}; ` +
+      `\nOrder book runs: ${(book.opsPerSecRuns as number[]).map((r) => `${(r / 1e6).toFixed(2)}M`).join(', ')} ops/s; ` +
         `GCs in timed runs ${book.gcDuringTimedRuns}, in latency runs ${book.gcDuringLatencyRuns}; ` +
         `${book.liveOrdersAfter} live orders on ${book.levelsAfter} levels; cancel hit ratio ${book.cancelHitRatio}.`,
     );

@@ -1,0 +1,98 @@
+/**
+ * One ingest WebSocket: hands each frame to the shared TickProcessor (synchronously, so
+ * nothing queues between frames; ws pauses the socket when its receiver backs up), keeps
+ * the connection's received/processed/rejected counters and talks back:
+ *
+ * - error frames `{"type":"error","code","message","field"?,"index"?}` for rejected ticks;
+ * - acks `{"type":"ack","received","processed","rejected","id"?,"suppressed"?}`: immediately
+ *   for `{"type":"sync","id"?}`, and every ack interval while ticks flow when `?ack=1`.
+ *
+ * Outgoing frames are bounded: while the socket holds more than `maxOutgoingBytes` unsent
+ * bytes (a client that does not read), error frames and acks are suppressed and counted.
+ */
+import type { TickProblem } from '@tickstorm/protocol';
+import { type RawData, WebSocket } from 'ws';
+import type { FrameSink, TickProcessor } from './tick-processor.ts';
+
+/** Counters shared by all connections of a service. */
+export interface OutgoingCounters {
+  errorFramesSent: number;
+  framesSuppressed: number;
+}
+
+export class IngestConnection implements FrameSink {
+  received = 0;
+  processed = 0;
+  rejected = 0;
+  /** Error frames and acks not sent because the client did not read. */
+  suppressed = 0;
+  private ackedReceived = 0;
+  private ackedRejected = 0;
+
+  constructor(
+    readonly ws: WebSocket,
+    private readonly processor: TickProcessor,
+    readonly periodicAcks: boolean,
+    private readonly maxOutgoingBytes: number,
+    private readonly counters: OutgoingCounters,
+  ) {}
+
+  /** The ws 'message' listener (bound once per connection). */
+  readonly onMessage = (data: RawData, isBinary: boolean): void => {
+    const p = this.processor;
+    const buf = data as Buffer;
+    if (isBinary) p.processBinary(buf, this);
+    else p.processText(buf, this);
+    this.received += p.frameReceived;
+    this.processed += p.frameProcessed;
+    this.rejected += p.frameRejected;
+  };
+
+  onProblem(problem: TickProblem, index: number): void {
+    if (!this.canSend()) return;
+    const frame = {
+      type: 'error',
+      code: problem.code,
+      message: problem.message,
+      field: problem.field,
+      index: index >= 0 ? index : undefined,
+    };
+    this.ws.send(JSON.stringify(frame));
+    this.counters.errorFramesSent++;
+  }
+
+  onSync(id: unknown): void {
+    this.sendAck(id === undefined || id === null ? undefined : id);
+  }
+
+  /** Called by the service's ack timer: an ack when `?ack=1` and anything arrived since the last. */
+  periodicAck(): void {
+    if (!this.periodicAcks) return;
+    if (this.received === this.ackedReceived && this.rejected === this.ackedRejected) return;
+    this.sendAck(undefined);
+  }
+
+  private sendAck(id: unknown): void {
+    if (!this.canSend()) return;
+    this.ackedReceived = this.received;
+    this.ackedRejected = this.rejected;
+    let text = `{"type":"ack","received":${this.received},"processed":${this.processed},"rejected":${this.rejected}`;
+    if (this.suppressed > 0) text += `,"suppressed":${this.suppressed}`;
+    if (id !== undefined) text += `,"id":${safeJson(id)}`;
+    this.ws.send(`${text}}`);
+  }
+
+  private canSend(): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (this.ws.bufferedAmount <= this.maxOutgoingBytes) return true;
+    this.suppressed++;
+    this.counters.framesSuppressed++;
+    return false;
+  }
+}
+
+/** JSON of a client-supplied id, bounded (an id is echoed, never trusted to be small). */
+function safeJson(id: unknown): string {
+  const s = JSON.stringify(id) ?? 'null';
+  return s.length > 128 ? 'null' : s;
+}

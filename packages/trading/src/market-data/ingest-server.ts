@@ -1,0 +1,213 @@
+/**
+ * The market-data service (SPEC "market-data, port 5001"): a fastify app (./market-data-routes.ts)
+ * and a WebSocket ingest endpoint on the same port. `ws://HOST:PORT/stream` accepts text frames
+ * (one JSON tick or an array of ticks) and binary tick batches (docs/market-data-protocol.md);
+ * `?ack=1` turns on periodic acks. Upgrades on any other path get a coded 404.
+ *
+ *   const md = await startMarketDataService({ instruments, bus, host: '127.0.0.1', port: 5001 });
+ *   md.stats(); md.state.bars('SYM0', '1s', 10); await md.close();
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { InstrumentTable } from '@tickstorm/protocol';
+import { WebSocketServer } from 'ws';
+import type { Bus } from '../bus/bus.ts';
+import { TradingError, TradingErrorCode } from '../errors.ts';
+import { createHttpApp, errorBody, listen, type ServiceHandle } from '../services/http-app.ts';
+import { LatencyRecorder } from '../stats/latency-recorder.ts';
+import { RateMeter } from '../stats/rate-meter.ts';
+import type { MarketDataStats } from '../stats/stats-types.ts';
+import { IngestConnection, type OutgoingCounters } from './ingest-connection.ts';
+import { type MetricsSink, startMetricsReporter } from './market-data-metrics.ts';
+import { registerMarketDataRoutes } from './market-data-routes.ts';
+import { MarketState, type MarketStateOptions } from './market-state.ts';
+import { TickProcessor } from './tick-processor.ts';
+
+export interface MarketDataServiceOptions extends MarketStateOptions {
+  instruments: InstrumentTable;
+  bus: Bus;
+  metrics?: MetricsSink;
+  host?: string;
+  /** Default 5001; 0 picks a free port. */
+  port?: number;
+  /** WebSocket path (default /stream). */
+  path?: string;
+  /** Application frame limit: larger frames get a PRT_ERR_FRAME_TOO_LARGE error frame (default 1 MiB). */
+  maxFrameBytes?: number;
+  /** ws protocol limit: larger frames close the connection with 1009 (default 16 MiB). */
+  maxPayloadBytes?: number;
+  /** Unsent bytes per connection beyond which error frames and acks are suppressed (default 1 MiB). */
+  maxOutgoingBytes?: number;
+  ackIntervalMs?: number;
+  metricsIntervalMs?: number;
+}
+
+export interface MarketDataServiceStats extends MarketDataStats {
+  errorFramesSent: number;
+  /** Error frames and acks not sent because a client did not read. */
+  framesSuppressed: number;
+  /** Ticks too late for any bar still held, per interval (processed otherwise). */
+  lateTicks: { '1s': number; '1m': number };
+  instruments: number;
+  /** When these counters were read (epoch ms): rates between two samples use it. */
+  sampledAt: number;
+}
+
+export interface MarketDataService extends ServiceHandle {
+  stats(): MarketDataServiceStats;
+  readonly state: MarketState;
+}
+
+export const MARKET_DATA_DEFAULTS = {
+  port: 5001,
+  path: '/stream',
+  maxFrameBytes: 1 << 20,
+  maxPayloadBytes: 16 << 20,
+  maxOutgoingBytes: 1 << 20,
+  ackIntervalMs: 100,
+  metricsIntervalMs: 1000,
+} as const;
+
+export async function startMarketDataService(opts: MarketDataServiceOptions): Promise<MarketDataService> {
+  const d = MARKET_DATA_DEFAULTS;
+  const path = opts.path ?? d.path;
+  const maxFrameBytes = opts.maxFrameBytes ?? d.maxFrameBytes;
+  const maxOutgoingBytes = opts.maxOutgoingBytes ?? d.maxOutgoingBytes;
+  const maxPayload = Math.max(opts.maxPayloadBytes ?? d.maxPayloadBytes, maxFrameBytes + 1);
+  for (const [name, v] of Object.entries({ maxFrameBytes, maxOutgoingBytes, maxPayload })) {
+    if (!Number.isInteger(v) || v < 1) {
+      throw new TradingError(
+        TradingErrorCode.INVALID_CONFIG,
+        `market-data ${name} must be a positive integer`,
+      );
+    }
+  }
+  const state = new MarketState(opts.instruments, opts);
+  const latency = new LatencyRecorder();
+  let latencyResets = 0;
+  const rate = new RateMeter(5);
+  const processor = new TickProcessor(opts.instruments, state, opts.bus, latency, rate, maxFrameBytes);
+  const counters: OutgoingCounters = { errorFramesSent: 0, framesSuppressed: 0 };
+  const connections = new Set<IngestConnection>();
+  let closing = false;
+
+  const stats = (): MarketDataServiceStats => ({
+    ticksReceived: processor.ticksReceived,
+    ticksProcessed: processor.ticksProcessed,
+    ticksRejected: processor.ticksRejected,
+    rejectedByReason: Object.fromEntries(processor.rejectedByReason),
+    framesReceived: processor.framesReceived,
+    ticksPerSecond: rate.perSecond(),
+    connections: connections.size,
+    symbols: state.activeSymbols(),
+    processingLatencyMs: latency.summaryMs(),
+    errorFramesSent: counters.errorFramesSent,
+    framesSuppressed: counters.framesSuppressed,
+    lateTicks: { '1s': state.bars1s.lateTicks, '1m': state.bars1m.lateTicks },
+    instruments: opts.instruments.size,
+    sampledAt: Date.now(),
+  });
+
+  const app = createHttpApp();
+  registerMarketDataRoutes(app, {
+    state,
+    stats,
+    startedAt: Date.now(),
+    resetLatency: () => {
+      latency.reset();
+      latencyResets++;
+    },
+  });
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload,
+    perMessageDeflate: false,
+    skipUTF8Validation: true,
+    clientTracking: false,
+  });
+
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const reqPath = q < 0 ? url : url.slice(0, q);
+    if (reqPath !== path || closing) {
+      rejectUpgrade(socket, closing ? 503 : 404, reqPath);
+      return;
+    }
+    const ack = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('ack');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      (socket as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+      const conn = new IngestConnection(
+        ws,
+        processor,
+        ack === '1' || ack === 'true',
+        maxOutgoingBytes,
+        counters,
+      );
+      connections.add(conn);
+      ws.on('message', conn.onMessage);
+      ws.on('error', () => {}); // protocol errors (e.g. > maxPayload) close the socket; 'close' follows
+      ws.on('close', () => connections.delete(conn));
+    });
+  });
+
+  const ackTimer = setInterval(() => {
+    for (const c of connections) c.periodicAck();
+  }, opts.ackIntervalMs ?? d.ackIntervalMs);
+  ackTimer.unref();
+  const stopMetrics =
+    opts.metrics === undefined
+      ? () => {}
+      : startMetricsReporter(
+          opts.metrics,
+          {
+            ticksProcessed: () => processor.ticksProcessed,
+            ticksRejected: () => processor.ticksRejected,
+            latency,
+            latencyResets: () => latencyResets,
+          },
+          opts.metricsIntervalMs ?? d.metricsIntervalMs,
+        );
+
+  const handle = await listen('market-data', app, opts.host ?? '127.0.0.1', opts.port ?? d.port, async () => {
+    closing = true;
+    clearInterval(ackTimer);
+    stopMetrics();
+    await closeAll(connections);
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  });
+  return Object.assign(handle, { stats, state });
+}
+
+function rejectUpgrade(socket: Duplex, status: 404 | 503, path: string): void {
+  const body = JSON.stringify(
+    status === 404
+      ? errorBody(TradingErrorCode.NOT_FOUND, `no WebSocket endpoint at ${path.slice(0, 100)}`)
+      : errorBody(TradingErrorCode.SHUTTING_DOWN, 'market-data is shutting down'),
+  );
+  const reason = status === 404 ? 'Not Found' : 'Service Unavailable';
+  socket.on('error', () => {}); // a peer resetting a refused upgrade is not our error
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Closes every ingest socket (1001), terminating those that do not finish within `graceMs`. */
+async function closeAll(connections: Set<IngestConnection>, graceMs = 1000): Promise<void> {
+  const pending = [...connections].map(
+    (c) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          c.ws.terminate();
+          resolve();
+        }, graceMs);
+        c.ws.once('close', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        c.ws.close(1001, 'server shutting down');
+      }),
+  );
+  await Promise.all(pending);
+}

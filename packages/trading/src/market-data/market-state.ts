@@ -1,0 +1,165 @@
+/**
+ * Per-symbol market state in typed arrays indexed by instrument (book): last price (ticks
+ * and decimal), best bid/ask where known, cumulative volume, VWAP (sum price x volume /
+ * sum volume, over decimal prices), tick count, last tick timestamp, and 1-second and
+ * 1-minute OHLCV bars (./bar-series.ts). `apply` allocates nothing (it reads the validated
+ * tick's fields: doubles passed as arguments would be boxed); readers allocate.
+ *
+ * Bid/ask are the latest values carried by any tick of the symbol (a tick without them
+ * leaves them as they were).
+ */
+import { type Instrument, type InstrumentTable, ticksToDecimal, type ValidTick } from '@tickstorm/protocol';
+import type { MarketUpdate } from '../bus/topics.ts';
+import { BarSeries, type BarView } from './bar-series.ts';
+
+export type BarInterval = '1s' | '1m';
+export const BAR_INTERVALS: readonly BarInterval[] = ['1s', '1m'];
+
+export interface MarketStateOptions {
+  /** 1-second bars kept per symbol (default 3,600 = one hour). */
+  bars1sCapacity?: number;
+  /** 1-minute bars kept per symbol (default 1,440 = one day). */
+  bars1mCapacity?: number;
+}
+
+/** A symbol's state as decimals (HTTP `GET /symbols/:symbol`). */
+export interface SymbolSnapshot {
+  symbol: string;
+  last: number | null;
+  lastTicks: number | null;
+  bid: number | null;
+  ask: number | null;
+  volume: number;
+  vwap: number | null;
+  ticks: number;
+  /** Timestamp of the last tick applied (epoch seconds), null before the first. */
+  lastTimestamp: number | null;
+}
+
+export class MarketState {
+  readonly size: number;
+  /** Last price in ticks (0 = no tick yet) and as a decimal. */
+  readonly lastTicks: Float64Array;
+  readonly lastPrice: Float64Array;
+  /** Best bid / ask in ticks, 0 = unknown. */
+  readonly bidTicks: Float64Array;
+  readonly askTicks: Float64Array;
+  readonly volume: Float64Array;
+  /** Sum of price x volume (decimal prices). */
+  readonly notional: Float64Array;
+  readonly tickCount: Float64Array;
+  readonly lastTimestamp: Float64Array;
+  readonly bars1s: BarSeries;
+  readonly bars1m: BarSeries;
+  /** Tick -> decimal factor per book: stepUnits and 10^decimals. */
+  private readonly stepUnits: Float64Array;
+  private readonly scale: Float64Array;
+
+  constructor(
+    readonly instruments: InstrumentTable,
+    opts: MarketStateOptions = {},
+  ) {
+    const n = instruments.size;
+    this.size = n;
+    this.lastTicks = new Float64Array(n);
+    this.lastPrice = new Float64Array(n);
+    this.bidTicks = new Float64Array(n);
+    this.askTicks = new Float64Array(n);
+    this.volume = new Float64Array(n);
+    this.notional = new Float64Array(n);
+    this.tickCount = new Float64Array(n);
+    this.lastTimestamp = new Float64Array(n);
+    this.bars1s = new BarSeries(n, 1, opts.bars1sCapacity ?? 3600);
+    this.bars1m = new BarSeries(n, 60, opts.bars1mCapacity ?? 1440);
+    this.stepUnits = new Float64Array(n);
+    this.scale = new Float64Array(n);
+    for (const inst of instruments.list) {
+      this.stepUnits[inst.index] = inst.price.stepUnits;
+      this.scale[inst.index] = 10 ** inst.price.decimals;
+    }
+  }
+
+  /** The exact decimal of `ticks` for `book`. */
+  toDecimal(book: number, ticks: number): number {
+    return (ticks * this.stepUnits[book]) / this.scale[book];
+  }
+
+  /** Applies one validated tick (protocol `validateTick` / `validateTickFields` filled it). */
+  apply(t: ValidTick): void {
+    const book = t.book;
+    const priceTicks = t.priceTicks;
+    const volume = t.volume;
+    const price = (priceTicks * this.stepUnits[book]) / this.scale[book];
+    this.lastTicks[book] = priceTicks;
+    this.lastPrice[book] = price;
+    if (t.bidTicks > 0) this.bidTicks[book] = t.bidTicks;
+    if (t.askTicks > 0) this.askTicks[book] = t.askTicks;
+    this.volume[book] += volume;
+    this.notional[book] += price * volume;
+    this.tickCount[book]++;
+    this.lastTimestamp[book] = t.timestamp;
+    this.bars1s.apply(book, t);
+    this.bars1m.apply(book, t);
+  }
+
+  vwap(book: number): number {
+    const v = this.volume[book];
+    return v > 0 ? this.notional[book] / v : 0;
+  }
+
+  /** Symbols that have seen at least one tick. */
+  activeSymbols(): number {
+    let n = 0;
+    for (let b = 0; b < this.size; b++) if (this.tickCount[b] > 0) n++;
+    return n;
+  }
+
+  /** The bus message for `book` (one per touched symbol per frame). */
+  update(book: number, nowSeconds: number): MarketUpdate {
+    const inst = this.instruments.list[book];
+    const bid = this.bidTicks[book];
+    const ask = this.askTicks[book];
+    return {
+      symbol: inst.symbol,
+      book,
+      last: this.lastPrice[book],
+      lastTicks: this.lastTicks[book],
+      bid: bid > 0 ? this.toDecimal(book, bid) : null,
+      ask: ask > 0 ? this.toDecimal(book, ask) : null,
+      volume: this.volume[book],
+      vwap: this.vwap(book),
+      ticks: this.tickCount[book],
+      timestamp: nowSeconds,
+    };
+  }
+
+  snapshot(inst: Instrument): SymbolSnapshot {
+    const b = inst.index;
+    const seen = this.tickCount[b] > 0;
+    const bid = this.bidTicks[b];
+    const ask = this.askTicks[b];
+    return {
+      symbol: inst.symbol,
+      last: seen ? this.lastPrice[b] : null,
+      lastTicks: seen ? this.lastTicks[b] : null,
+      bid: bid > 0 ? ticksToDecimal(inst, bid) : null,
+      ask: ask > 0 ? ticksToDecimal(inst, ask) : null,
+      volume: this.volume[b],
+      vwap: seen ? this.vwap(b) : null,
+      ticks: this.tickCount[b],
+      lastTimestamp: seen ? this.lastTimestamp[b] : null,
+    };
+  }
+
+  /** The newest `limit` bars of `symbol`, oldest first, including the bar in progress. */
+  bars(symbol: string, interval: BarInterval, limit: number): BarView[] {
+    const inst = this.instruments.find(symbol);
+    if (inst === undefined) return [];
+    const series = interval === '1s' ? this.bars1s : this.bars1m;
+    return series.read(inst.index, limit, (t) => ticksToDecimal(inst, t));
+  }
+
+  barCapacity(interval: BarInterval): number {
+    return interval === '1s' ? this.bars1s.capacity : this.bars1m.capacity;
+  }
+}
