@@ -1,0 +1,135 @@
+/**
+ * The api's JSON routes: `GET /api/metrics/{market-data,orders,system,database,websocket}`
+ * read the StatsProviders of this process (a section it does not run is a coded 404 naming
+ * the service that serves it), `GET /api/metrics` all present sections at once,
+ * `POST /api/metrics` hands an untrusted batch to the ingest sink (202 with counts; the
+ * sink's coded errors become 400s through createHttpApp), `GET /health`.
+ */
+import type { FastifyInstance } from 'fastify';
+import { TradingError, TradingErrorCode } from '../errors.ts';
+import type { StatsProviders } from '../stats/stats-types.ts';
+import type { WsHubStats } from './ws-hub-options.ts';
+
+/** Where POST /api/metrics goes (the composition root wires it to the metrics store's writer). */
+export interface MetricsIngestSink {
+  /** Validates and stores a batch; throws a coded error (e.g. TRD_ERR_INVALID_METRICS) when invalid. */
+  ingest(records: unknown): Promise<{ accepted: number }>;
+}
+
+export interface MetricsRoutesOptions {
+  providers: StatsProviders;
+  ingest?: MetricsIngestSink;
+  hub?: () => WsHubStats;
+  service?: string;
+  /** Bound on each provider call made by /health (default 1000 ms). */
+  healthTimeoutMs?: number;
+}
+
+type Section = 'marketData' | 'orders' | 'database';
+
+const SERVED_BY: Record<Section, { path: string; by: string }> = {
+  marketData: { path: 'market-data', by: 'the market-data service (default port 5001)' },
+  orders: { path: 'orders', by: 'the execution-engine service (default port 5002)' },
+  database: { path: 'database', by: 'the process that owns the metrics store (tickstorm serve)' },
+};
+
+function absent(section: Section): TradingError {
+  const { path, by } = SERVED_BY[section];
+  return new TradingError(
+    TradingErrorCode.NOT_FOUND,
+    `${path} metrics are not available from this process: they come from ${by}; ` +
+      `query /api/metrics/${path} on the api running in that process`,
+  );
+}
+
+export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesOptions): void {
+  const p = opts.providers;
+  const service = opts.service ?? 'api';
+
+  app.get('/api/metrics/market-data', async () => {
+    if (p.marketData === undefined) throw absent('marketData');
+    return p.marketData();
+  });
+  app.get('/api/metrics/orders', async () => {
+    if (p.orders === undefined) throw absent('orders');
+    return p.orders();
+  });
+  app.get('/api/metrics/database', async () => {
+    if (p.database === undefined) throw absent('database');
+    return await p.database();
+  });
+  app.get('/api/metrics/system', async () => p.system());
+  app.get('/api/metrics/websocket', async () => {
+    if (opts.hub === undefined) {
+      throw new TradingError(TradingErrorCode.NOT_FOUND, 'this process runs no WebSocket hub');
+    }
+    return opts.hub();
+  });
+  app.get('/api/metrics', async () => ({
+    marketData: p.marketData?.(),
+    orders: p.orders?.(),
+    database: p.database === undefined ? undefined : await p.database(),
+    system: p.system(),
+    websocket: opts.hub?.(),
+  }));
+
+  app.post('/api/metrics', async (req, reply) => {
+    if (opts.ingest === undefined) {
+      throw new TradingError(
+        TradingErrorCode.NOT_FOUND,
+        'metrics ingest is not available from this process: it has no metrics store',
+      );
+    }
+    const records = unwrapBatch(req.body);
+    const { accepted } = await opts.ingest.ingest(records);
+    return reply.code(202).send({ accepted, received: Array.isArray(records) ? records.length : 0 });
+  });
+
+  app.get('/health', async (_req, reply) => {
+    const ms = opts.healthTimeoutMs ?? 1000;
+    const checks: Record<string, string> = {
+      marketData: await check(p.marketData, ms),
+      orders: await check(p.orders, ms),
+      database: await check(p.database, ms),
+      system: await check(p.system, ms),
+    };
+    const hub = opts.hub?.();
+    const ok = Object.values(checks).every((c) => c === 'ok' || c === 'absent');
+    return reply.code(ok ? 200 : 503).send({
+      status: ok ? 'ok' : 'degraded',
+      service,
+      pid: process.pid,
+      uptimeSeconds: Math.round(process.uptime() * 1000) / 1000,
+      checks,
+      websocket: hub === undefined ? undefined : { clients: hub.clients, slowClients: hub.slowClients },
+    });
+  });
+}
+
+/** `[...]` as is; `{"records":[...]}` or `{"metrics":[...]}` unwrapped; anything else to the validator. */
+function unwrapBatch(body: unknown): unknown {
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+    const keys = Object.keys(body);
+    const inner = (body as Record<string, unknown>)[keys[0]];
+    if (keys.length === 1 && (keys[0] === 'records' || keys[0] === 'metrics') && Array.isArray(inner)) {
+      return inner;
+    }
+  }
+  return body;
+}
+
+async function check(provider: (() => unknown) | undefined, timeoutMs: number): Promise<string> {
+  if (provider === undefined) return 'absent';
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    await Promise.race([Promise.resolve().then(provider), timeout]);
+    return 'ok';
+  } catch (err) {
+    return `error: ${(err as Error)?.message ?? String(err)}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}

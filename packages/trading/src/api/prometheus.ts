@@ -1,0 +1,218 @@
+/**
+ * `GET /metrics`: Prometheus text exposition of the same figures as /api/metrics/*, from a
+ * private prom-client Registry (never the global one, so several services in one process
+ * do not collide). Values are collected at scrape time: the route takes one snapshot of
+ * every provider, then each metric's `collect` callback reads that snapshot. Only the
+ * sections this process runs are registered. prom-client's default process metrics
+ * (process_cpu_seconds_total, nodejs_eventloop_lag_seconds, ...) are in the same registry.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { LatencySummary } from '../stats/latency-recorder.ts';
+import type {
+  DatabaseStats,
+  MarketDataStats,
+  OrderStats,
+  StatsProviders,
+  SystemStats,
+} from '../stats/stats-types.ts';
+import type { WsHubStats } from './ws-hub-options.ts';
+
+interface Snapshot {
+  marketData?: MarketDataStats;
+  orders?: OrderStats;
+  database?: DatabaseStats;
+  system?: SystemStats;
+  hub?: WsHubStats;
+}
+
+export interface PrometheusExporter {
+  readonly registry: Registry;
+  readonly contentType: string;
+  /** Snapshots the providers and renders the exposition text. */
+  scrape(): Promise<string>;
+}
+
+export interface PrometheusSources {
+  providers: StatsProviders;
+  hub?: () => WsHubStats;
+}
+
+/** A latency summary as `quantile` label -> value (max is quantile 1). */
+function lq(l: LatencySummary): Record<string, number> {
+  return { '0.5': l.p50, '0.95': l.p95, '0.99': l.p99, '1': l.max };
+}
+
+export function createPrometheusExporter(src: PrometheusSources): PrometheusExporter {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  let snap: Snapshot = {};
+  const registers = [registry];
+
+  function gauge<K extends keyof Snapshot>(key: K, name: string, help: string, pick: Read<K>): void {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const s = snap[key];
+        if (s !== undefined) this.set(pick(s as NonNullable<Snapshot[K]>));
+      },
+    });
+  }
+  function counter<K extends keyof Snapshot>(key: K, name: string, help: string, pick: Read<K>): void {
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        const s = snap[key];
+        if (s === undefined) return;
+        this.reset();
+        this.inc(Math.max(0, pick(s as NonNullable<Snapshot[K]>) || 0));
+      },
+    });
+  }
+  function byReason<K extends keyof Snapshot>(key: K, name: string, help: string, pick: ReadMap<K>): void {
+    new Counter({
+      name,
+      help,
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        const s = snap[key];
+        if (s === undefined) return;
+        this.reset();
+        for (const [reason, n] of Object.entries(pick(s as NonNullable<Snapshot[K]>))) {
+          this.inc({ reason }, Math.max(0, n || 0));
+        }
+      },
+    });
+  }
+  function quantiles<K extends keyof Snapshot>(key: K, name: string, help: string, pick: ReadMap<K>): void {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['quantile'],
+      registers,
+      collect() {
+        const s = snap[key];
+        if (s === undefined) return;
+        for (const [quantile, v] of Object.entries(pick(s as NonNullable<Snapshot[K]>))) {
+          this.set({ quantile }, v);
+        }
+      },
+    });
+  }
+
+  const p = src.providers;
+  const md = 'tickstorm_market_data_';
+  if (p.marketData !== undefined) {
+    counter('marketData', `${md}ticks_received_total`, 'Ticks received', (s) => s.ticksReceived);
+    counter('marketData', `${md}ticks_processed_total`, 'Ticks applied', (s) => s.ticksProcessed);
+    counter('marketData', `${md}ticks_rejected_total`, 'Ticks rejected', (s) => s.ticksRejected);
+    byReason(
+      'marketData',
+      `${md}ticks_rejected_by_reason_total`,
+      'Rejected ticks',
+      (s) => s.rejectedByReason,
+    );
+    counter('marketData', `${md}frames_received_total`, 'Ingest frames received', (s) => s.framesReceived);
+    gauge('marketData', `${md}ticks_per_second`, 'Ticks per second (5 s window)', (s) => s.ticksPerSecond);
+    gauge('marketData', `${md}connections`, 'Ingest connections', (s) => s.connections);
+    gauge('marketData', `${md}symbols`, 'Symbols with market state', (s) => s.symbols);
+    quantiles('marketData', `${md}processing_latency_ms`, 'Frame -> published', (s) =>
+      lq(s.processingLatencyMs),
+    );
+  }
+  const o = 'tickstorm_orders_';
+  if (p.orders !== undefined) {
+    counter('orders', `${o}received_total`, 'Orders received', (s) => s.ordersReceived);
+    counter('orders', `${o}accepted_total`, 'Orders accepted', (s) => s.ordersAccepted);
+    counter('orders', `${o}rejected_total`, 'Orders rejected', (s) => s.ordersRejected);
+    byReason('orders', `${o}rejected_by_reason_total`, 'Rejected orders', (s) => s.rejectedByReason);
+    counter('orders', `${o}filled_total`, 'Orders filled', (s) => s.ordersFilled);
+    counter('orders', `${o}cancelled_total`, 'Orders cancelled', (s) => s.ordersCancelled);
+    counter('orders', 'tickstorm_trades_total', 'Trades', (s) => s.trades);
+    gauge('orders', `${o}per_second`, 'Orders per second (5 s window)', (s) => s.ordersPerSecond);
+    gauge('orders', `${o}live`, 'Resting orders', (s) => s.liveOrders);
+    quantiles('orders', `${o}latency_ms`, 'Order request -> response (server side)', (s) => lq(s.latencyMs));
+  }
+  const db = 'tickstorm_database_';
+  if (p.database !== undefined) {
+    gauge('database', `${db}rows`, 'Rows in trading_metrics', (s) => s.rows);
+    gauge('database', `${db}inserts_per_second`, 'Rows inserted per second', (s) => s.insertsPerSecond);
+    gauge('database', `${db}pending`, 'Records waiting for a batch insert', (s) => s.pending);
+    counter('database', `${db}dropped_total`, 'Records dropped', (s) => s.dropped);
+    quantiles('database', `${db}batch_insert_latency_ms`, 'Batch insert', (s) => lq(s.batchInsertLatencyMs));
+  }
+  const sy = 'tickstorm_system_';
+  gauge('system', `${sy}cpu_percent`, 'CPU % of one core (last interval)', (s) => s.cpuPercent);
+  gauge('system', `${sy}rss_bytes`, 'Resident set size', (s) => s.rssBytes);
+  gauge('system', `${sy}heap_used_bytes`, 'V8 heap used', (s) => s.heapUsedBytes);
+  gauge('system', `${sy}heap_total_bytes`, 'V8 heap total', (s) => s.heapTotalBytes);
+  gauge('system', `${sy}event_loop_lag_mean_ms`, 'Event-loop lag, mean', (s) => s.eventLoopLagMs.mean);
+  quantiles('system', `${sy}event_loop_lag_ms`, 'Event-loop lag (last interval)', (s) => ({
+    '0.5': s.eventLoopLagMs.p50,
+    '0.99': s.eventLoopLagMs.p99,
+    '1': s.eventLoopLagMs.max,
+  }));
+  gauge(
+    'system',
+    `${sy}event_loop_utilization`,
+    'Event-loop utilisation 0..1',
+    (s) => s.eventLoopUtilization,
+  );
+  const ws = 'tickstorm_ws_';
+  if (src.hub !== undefined) {
+    gauge('hub', `${ws}clients`, 'WebSocket clients', (s) => s.clients);
+    gauge('hub', `${ws}subscriptions`, 'Symbol subscriptions', (s) => s.subscriptions);
+    counter(
+      'hub',
+      `${ws}updates_received_total`,
+      'Bus updates for subscribed symbols',
+      (s) => s.updatesReceived,
+    );
+    counter(
+      'hub',
+      `${ws}updates_coalesced_total`,
+      'Updates replaced before a flush',
+      (s) => s.updatesCoalesced,
+    );
+    counter('hub', `${ws}messages_sent_total`, 'Update frames written', (s) => s.messagesSent);
+    counter('hub', `${ws}bytes_sent_total`, 'Update bytes written', (s) => s.bytesSent);
+    counter('hub', `${ws}conflated_total`, 'Writes withheld from slow clients', (s) => s.conflated);
+    gauge('hub', `${ws}slow_clients`, 'Clients behind right now', (s) => s.slowClients);
+    counter('hub', `${ws}slow_disconnects_total`, 'Slow clients disconnected', (s) => s.slowDisconnects);
+    quantiles('hub', `${ws}fanout_latency_ms`, 'Publish -> written to sockets', (s) => lq(s.fanoutLatencyMs));
+  }
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    async scrape(): Promise<string> {
+      snap = {
+        marketData: p.marketData?.(),
+        orders: p.orders?.(),
+        database: p.database === undefined ? undefined : await p.database(),
+        system: p.system(),
+        hub: src.hub?.(),
+      };
+      try {
+        return await registry.metrics();
+      } finally {
+        snap = {};
+      }
+    },
+  };
+}
+
+type Read<K extends keyof Snapshot> = (s: NonNullable<Snapshot[K]>) => number;
+type ReadMap<K extends keyof Snapshot> = (s: NonNullable<Snapshot[K]>) => Record<string, number>;
+
+export function registerPrometheusRoute(app: FastifyInstance, exporter: PrometheusExporter): void {
+  app.get('/metrics', async (_req, reply) => {
+    const text = await exporter.scrape();
+    return reply.header('content-type', exporter.contentType).send(text);
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * Client -> server messages on /ws/metrics. The seed's client sends
+ * `{"action":"subscribe","symbol":"SYM0"}` and a bare text `ping` when idle; we also accept
+ * `unsubscribe`, `"symbols":[...]` for several at once, and `{"action":"ping"}`. Anything
+ * else is a coded error (the connection lives on).
+ */
+import { ProtocolErrorCode } from '@tickstorm/protocol';
+
+export const MAX_SYMBOLS_PER_MESSAGE = 1_000;
+
+export type ClientCommand =
+  | { kind: 'ping' }
+  | { kind: 'subscribe' | 'unsubscribe'; symbols: string[] }
+  | { kind: 'error'; code: string; message: string };
+
+function error(code: string, message: string): ClientCommand {
+  return { kind: 'error', code, message };
+}
+
+export function parseClientMessage(text: string): ClientCommand {
+  const trimmed = text.trim();
+  if (trimmed === 'ping') return { kind: 'ping' };
+  let msg: unknown;
+  try {
+    msg = JSON.parse(trimmed);
+  } catch {
+    return error(
+      ProtocolErrorCode.MALFORMED_JSON,
+      'message is not valid JSON (expected {"action":"subscribe","symbol":"SYM0"} or the text "ping")',
+    );
+  }
+  if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) {
+    return error(ProtocolErrorCode.INVALID_FIELD, 'message must be a JSON object with an "action"');
+  }
+  const { action, symbol, symbols } = msg as Record<string, unknown>;
+  if (action === undefined) return error(ProtocolErrorCode.MISSING_FIELD, 'missing "action"');
+  if (action === 'ping') return { kind: 'ping' };
+  if (action !== 'subscribe' && action !== 'unsubscribe') {
+    return error(
+      ProtocolErrorCode.INVALID_FIELD,
+      `unknown action ${JSON.stringify(action)} (expected "subscribe", "unsubscribe" or "ping")`,
+    );
+  }
+  const list: string[] = [];
+  if (symbol !== undefined) {
+    if (typeof symbol !== 'string')
+      return error(ProtocolErrorCode.INVALID_FIELD, '"symbol" must be a string');
+    list.push(symbol);
+  }
+  if (symbols !== undefined) {
+    if (!Array.isArray(symbols) || symbols.some((s) => typeof s !== 'string')) {
+      return error(ProtocolErrorCode.INVALID_FIELD, '"symbols" must be an array of strings');
+    }
+    if (symbols.length > MAX_SYMBOLS_PER_MESSAGE) {
+      return error(
+        ProtocolErrorCode.OUT_OF_RANGE,
+        `too many symbols in one message: ${symbols.length} > ${MAX_SYMBOLS_PER_MESSAGE}`,
+      );
+    }
+    for (const s of symbols as string[]) list.push(s);
+  }
+  if (list.length === 0) {
+    return error(
+      ProtocolErrorCode.MISSING_FIELD,
+      `${action} needs "symbol" (a string) or "symbols" (an array)`,
+    );
+  }
+  return { kind: action, symbols: list };
+}
