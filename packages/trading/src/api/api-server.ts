@@ -22,6 +22,8 @@ export interface ApiServiceOptions {
   /** Sections of the services running in this process; `system` defaults to this process's sampler. */
   providers?: Partial<StatsProviders>;
   ingest?: MetricsIngestSink;
+  /** Read-only SQL on the metrics store (GET /api/metrics/query). */
+  query?: (sql: string) => Promise<unknown[]>;
   isKnownSymbol: (symbol: string) => boolean;
   host?: string;
   /** Default 8000; 0 picks a free port. */
@@ -51,7 +53,7 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
   const hub = new WsHub(opts.bus, { ...opts.ws, isKnownSymbol: opts.isKnownSymbol });
   hub.attach(app.server);
   const hubStats = () => hub.stats();
-  registerMetricsRoutes(app, { providers, ingest: opts.ingest, hub: hubStats, service: 'api' });
+  registerMetricsRoutes(app, { providers, ingest: opts.ingest, query: opts.query, hub: hubStats, service: 'api' });
   registerPrometheusRoute(app, createPrometheusExporter({ providers, hub: hubStats }));
   let handle: ServiceHandle;
   try {

@@ -5,6 +5,7 @@
  * `POST /api/metrics` hands an untrusted batch to the ingest sink (202 with counts; the
  * sink's coded errors become 400s through createHttpApp), `GET /health`.
  */
+import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import type { FastifyInstance } from 'fastify';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { StatsProviders } from '../stats/stats-types.ts';
@@ -21,6 +22,8 @@ export interface MetricsRoutesOptions {
   ingest?: MetricsIngestSink;
   hub?: () => WsHubStats;
   service?: string;
+  /** Read-only SQL on the metrics store this process owns (one SELECT; see duckdb-store.ts). */
+  query?: (sql: string) => Promise<unknown[]>;
   /** Bound on each provider call made by /health (default 1000 ms). */
   healthTimeoutMs?: number;
 }
@@ -72,6 +75,17 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
     system: p.system(),
     websocket: opts.hub?.(),
   }));
+
+  app.get<{ Querystring: { sql?: string } }>('/api/metrics/query', async (req) => {
+    if (opts.query === undefined) {
+      throw new TradingError(TradingErrorCode.NOT_FOUND, 'this process owns no metrics store to query');
+    }
+    const sql = req.query.sql;
+    if (typeof sql !== 'string' || sql.trim() === '') {
+      throw new ProtocolError(ProtocolErrorCode.MISSING_FIELD, 'sql is required, e.g. ?sql=SELECT count(*) FROM trading_metrics', 'sql');
+    }
+    return { rows: await opts.query(sql) };
+  });
 
   app.post('/api/metrics', async (req, reply) => {
     if (opts.ingest === undefined) {

@@ -72,9 +72,21 @@ export class MatchingEngine {
    * Pool slot for a validated order (the "order creation" step), or a SubmitError.
    * Exposed for the order-creation benchmark; `submit` is the way in.
    */
-  createOrder(book: number, side: number, type: number, priceTicks: number, qty: number, account: number): number {
+  createOrder(
+    book: number,
+    side: number,
+    type: number,
+    priceTicks: number,
+    qty: number,
+    account: number,
+  ): number {
     if (!(book >= 0 && book < this.books.length) || (book | 0) !== book) return SubmitError.BAD_BOOK;
-    if ((side !== Side.BUY && side !== Side.SELL) || !(type >= 0 && type <= 2)) return SubmitError.BAD_SIDE_OR_TYPE;
+    if (
+      (side !== Side.BUY && side !== Side.SELL) ||
+      (type !== OrderType.LIMIT && type !== OrderType.MARKET && type !== OrderType.STOP)
+    ) {
+      return SubmitError.BAD_SIDE_OR_TYPE;
+    }
     if (!(qty > 0 && qty <= MAX_QTY) || Math.floor(qty) !== qty) return SubmitError.BAD_QTY;
     if (type === OrderType.MARKET) {
       if (priceTicks !== 0) return SubmitError.BAD_PRICE;
@@ -117,11 +129,17 @@ export class MatchingEngine {
     return CancelResult.CANCELLED;
   }
 
-  /** An external last price (market data): updates the book's last price and fires stops. */
-  setLastPrice(book: number, priceTicks: number): void {
+  /**
+   * An external last price (market data): updates the book's last price and fires stops.
+   * Ignored (returns false) for a bad book or a price that is not a positive integer.
+   */
+  setLastPrice(book: number, priceTicks: number): boolean {
+    if (!(book >= 0 && book < this.books.length) || (book | 0) !== book) return false;
+    if (!(priceTicks > 0) || !Number.isSafeInteger(priceTicks)) return false;
     const b = this.books[book];
     b.last = priceTicks;
     this.drainStops(b);
+    return true;
   }
 
   bestBid(book: number): number {
@@ -162,7 +180,7 @@ export class MatchingEngine {
       let m = lv.head[level];
       while (m !== NIL && rem > 0) {
         const mrem = p.remaining[m];
-        const q = mrem < rem ? mrem : rem;
+        const q = Math.min(mrem, rem);
         rem -= q;
         p.remaining[m] = mrem - q;
         p.remaining[t] = rem;

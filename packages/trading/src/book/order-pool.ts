@@ -9,6 +9,8 @@
 import { ID_SLOTS } from './engine-types.ts';
 
 export const NIL = -1;
+/** Largest slot generation: keeps every id (gen * ID_SLOTS + slot) below 2^53; then it wraps to 1. */
+const MAX_GEN = 2 ** 29 - 1;
 
 export class OrderPool {
   capacity: number;
@@ -47,7 +49,8 @@ export class OrderPool {
       this.grow(Math.min(ID_SLOTS, this.capacity * 2));
     }
     const slot = this.free[--this.freeTop];
-    this.gen[slot]++;
+    const gen = this.gen[slot] + 1;
+    this.gen[slot] = gen > MAX_GEN ? 1 : gen;
     this.live++;
     return slot;
   }
@@ -69,7 +72,8 @@ export class OrderPool {
   slotOf(id: number): number {
     if (!(id >= ID_SLOTS) || !Number.isInteger(id)) return NIL;
     const slot = id % ID_SLOTS;
-    if (slot >= this.capacity || this.gen[slot] !== (id - slot) / ID_SLOTS || this.status[slot] === 0) return NIL;
+    if (slot >= this.capacity || this.gen[slot] !== (id - slot) / ID_SLOTS || this.status[slot] === 0)
+      return NIL;
     return slot;
   }
 

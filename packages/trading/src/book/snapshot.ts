@@ -63,7 +63,12 @@ export function snapshotEngine(engine: MatchingEngine): EngineSnapshot {
       const k = b.depth(sd, prices.length, prices, qtys, counts);
       const out: SnapshotLevel[] = [];
       for (let i = 0; i < k; i++) {
-        out.push({ price: prices[i], qty: qtys[i], count: counts[i], orders: b.ordersAt(prices[i]).map(order) });
+        out.push({
+          price: prices[i],
+          qty: qtys[i],
+          count: counts[i],
+          orders: b.ordersAt(prices[i]).map(order),
+        });
       }
       return out;
     };
@@ -75,7 +80,10 @@ export function snapshotEngine(engine: MatchingEngine): EngineSnapshot {
       buyStops: b.buyStops.ordered().map(stop),
       sellStops: b.sellStops.ordered().map(stop),
     };
-    if (snap.last !== 0 || snap.bids.length + snap.asks.length + snap.buyStops.length + snap.sellStops.length > 0) {
+    if (
+      snap.last !== 0 ||
+      snap.bids.length + snap.asks.length + snap.buyStops.length + snap.sellStops.length > 0
+    ) {
       books.push(snap);
     }
   }

@@ -45,7 +45,9 @@ export class StopHeap {
   ordered(): number[] {
     const pool = this.pool;
     return Array.from(this.heap.subarray(0, this.size)).sort((a, b) =>
-      pool.price[a] !== pool.price[b] ? this.dir * (pool.price[a] - pool.price[b]) : pool.seq[a] - pool.seq[b],
+      pool.price[a] !== pool.price[b]
+        ? this.dir * (pool.price[a] - pool.price[b])
+        : pool.seq[a] - pool.seq[b],
     );
   }
 

@@ -46,12 +46,13 @@ const TABLE = new Uint8Array(N * N);
 for (const [from, tos] of LEGAL) for (const to of tos) TABLE[from * N + to] = 1;
 
 export function canTransition(from: number, to: number): boolean {
-  return TABLE[from * N + to] === 1;
+  // Range check first: an unknown code must not alias into another row of the flat table.
+  return from >>> 0 === from && from < N && to >>> 0 === to && to < N && TABLE[from * N + to] === 1;
 }
 
 /** Returns `to`, or throws TRD_ERR_ILLEGAL_TRANSITION. */
 export function transition(from: number, to: number): OrderStatus {
-  if (TABLE[from * N + to] !== 1) {
+  if (!canTransition(from, to)) {
     throw new TradingError(
       TradingErrorCode.ILLEGAL_TRANSITION,
       `illegal order status transition ${ORDER_STATUS_NAMES[from] ?? from} -> ${ORDER_STATUS_NAMES[to] ?? to}`,

@@ -160,6 +160,7 @@ export class TradingSystem {
             return { accepted: batch.length };
           },
         },
+        query: (sql) => store.query(sql),
         isKnownSymbol: (s) => this.instruments.find(s) !== undefined,
         host,
         port: ports.api,
