@@ -3,7 +3,9 @@
  * them into commander and turns their results into exit codes.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { analyzeCommand } from './commands/analyze.ts';
 import { benchCommand } from './commands/bench.ts';
+import { replayCommand } from './commands/replay.ts';
 import { serveCommand } from './commands/serve.ts';
 
 function positiveInt(flag: string) {
@@ -58,6 +60,25 @@ export function buildProgram(): Command {
     )
     .action(async (service: string | undefined, opts) => {
       await serveCommand(service, opts);
+    });
+
+  program
+    .command('analyze')
+    .argument('<file>', 'results CSV (columns timestamp, latency, success, duration)')
+    .description("the guide's load test analysis: statistics and load_test_results.png")
+    .option('--out <file>', 'where to save the plot', 'load_test_results.png')
+    .option('--no-plot', 'print the statistics only')
+    .action(async (file: string, opts) => {
+      process.exitCode = await analyzeCommand(file, opts);
+    });
+
+  program
+    .command('replay')
+    .argument('<file>', 'an input log (data/input-log-0.bin, or a kept previous one)')
+    .description('rebuild a matching engine from a sequenced input log and print its books')
+    .option('--json', 'print the summary as JSON')
+    .action((file: string, opts: { json?: boolean }) => {
+      process.exitCode = replayCommand(file, opts);
     });
 
   program

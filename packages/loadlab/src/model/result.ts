@@ -1,0 +1,129 @@
+/**
+ * The load lab's result model: what generators produce (through the statistics, never
+ * directly) and what every report, gate and table reads. JSON-able throughout. Latencies
+ * are milliseconds in results; histograms inside the lab are microseconds.
+ */
+
+/** Latency summary in milliseconds. */
+export interface LatencyMs {
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** One request name's statistics (Locust's "Type" + "Name" row). */
+export interface EntryStats {
+  /** Locust's Type column: HTTP method, or WS / DB / TICK for non-HTTP work. */
+  type: string;
+  name: string;
+  requests: number;
+  failures: number;
+  /** Requests per second over the measured duration. */
+  rps: number;
+  failuresPerSec: number;
+  latency_ms: LatencyMs;
+  avgContentLength: number;
+  /** Status code (or error kind) -> count. */
+  statusCounts: Record<string, number>;
+}
+
+/** One second of the run (for stats history, plots, and the HTML report). */
+export interface TimeSlice {
+  /** Seconds since the epoch at the start of the slice. */
+  t: number;
+  requests: number;
+  failures: number;
+  /** Latency of the requests that completed in this second. */
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  /** Active users/VUs (closed model) or in-flight requests (open model) at the end of the slice. */
+  active: number;
+}
+
+export interface FailureRow {
+  method: string;
+  name: string;
+  error: string;
+  occurrences: number;
+}
+
+export interface TargetCheck {
+  /** e.g. "P95 order latency" */
+  name: string;
+  /** Human form, e.g. "< 100 ms" */
+  target: string;
+  /** Measured figure, human form, e.g. "3.2 ms" */
+  actual: string;
+  /** Measured figure as a number (unit in `unit`). */
+  value: number;
+  unit: string;
+  pass: boolean;
+}
+
+export interface GeneratorHealth {
+  /** CPU of the generator process (all threads), % of one core. */
+  cpuPercent: number;
+  /** Event-loop delay of the generator's threads. */
+  eventLoopLagMs: { p50: number; p99: number; max: number };
+  /** Open model: iterations that could not start on time (k6's dropped_iterations). */
+  droppedIterations: number;
+  workers: number;
+  /** True when the generator itself was the bottleneck (see warnings). */
+  saturated: boolean;
+  warnings: string[];
+}
+
+export interface ResourceSample {
+  t: number;
+  /** Target process (pid or service name). */
+  target: string;
+  cpuPercent: number;
+  rssBytes: number;
+}
+
+export interface ResourceWatch {
+  source: 'proc' | 'api' | 'none';
+  samples: ResourceSample[];
+  /** Per target: the peaks, checked against the seed's limits (< 2 GB RSS, < 80% CPU). */
+  peaks: { target: string; cpuPercent: number; rssBytes: number; pass: boolean }[];
+  limits: { rssBytes: number; cpuPercent: number };
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  /** The parameters the run used (rate, duration, symbols, ...). */
+  params: Record<string, unknown>;
+  startedAt: number;
+  durationSec: number;
+  requests: number;
+  failures: number;
+  rps: number;
+  latency_ms: LatencyMs;
+  entries: EntryStats[];
+  timeseries: TimeSlice[];
+  failureRows: FailureRow[];
+  targets: TargetCheck[];
+  generator: GeneratorHealth;
+  resources?: ResourceWatch;
+  /** Scenario-specific figures (ticks sent/processed, messages per client, ...). */
+  extra: Record<string, unknown>;
+}
+
+/** A whole `tickstorm run` (one or more scenarios) with its gates. */
+export interface RunReport {
+  tool: 'tickstorm';
+  version: string;
+  startedAt: number;
+  finishedAt: number;
+  target: string;
+  scenarios: ScenarioResult[];
+  thresholds: { expression: string; metric: string; actual: number; pass: boolean }[];
+  /** 0 all passed, 99 a threshold or scenario target failed (k6's code). */
+  exitCode: number;
+}

@@ -1,0 +1,218 @@
+/**
+ * `--csv PREFIX`: Locust-compatible PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv
+ * (and PREFIX_exceptions.csv, which Locust also writes; ours holds only the header). Column
+ * headers are Locust 2.x's exactly (locust/stats.py, StatsCSV / StatsCSVFileWriter); rows are
+ * written the way Python's csv module writes them ("\r\n", minimal quoting, Python number text).
+ *
+ * Differences, all forced by what the result model carries:
+ * - Percentile columns the model does not hold (66%, 75%, 80%, 98%, 99.9%, 99.99%) are "N/A"
+ *   unless `latency_ms` carries them as p66, p75, p80, p98, p99_9, p99_99.
+ * - History rows hold the Aggregated entry per one-second slice with that second's ("current")
+ *   percentiles, like Locust's --csv-full-history; Total Request/Failure Count and Total Max are
+ *   cumulative, the other Total columns (median, average, min, content size) are "N/A".
+ * - With several scenarios each gets its own set: PREFIX_<scenario>_stats.csv, ...
+ */
+import { writeFileSync } from 'node:fs';
+import type { EntryStats, RunReport, ScenarioResult } from '../model/result.ts';
+import { CSV_EOL, csvRow } from './csv.ts';
+import { pyFloat } from './format.ts';
+
+export const LOCUST_PERCENTILE_COLUMNS = [
+  '50%',
+  '66%',
+  '75%',
+  '80%',
+  '90%',
+  '95%',
+  '98%',
+  '99%',
+  '99.9%',
+  '99.99%',
+  '100%',
+] as const;
+
+export const LOCUST_STATS_COLUMNS: readonly string[] = [
+  'Type',
+  'Name',
+  'Request Count',
+  'Failure Count',
+  'Median Response Time',
+  'Average Response Time',
+  'Min Response Time',
+  'Max Response Time',
+  'Average Content Size',
+  'Requests/s',
+  'Failures/s',
+  ...LOCUST_PERCENTILE_COLUMNS,
+];
+
+export const LOCUST_HISTORY_COLUMNS: readonly string[] = [
+  'Timestamp',
+  'User Count',
+  'Type',
+  'Name',
+  'Requests/s',
+  'Failures/s',
+  ...LOCUST_PERCENTILE_COLUMNS,
+  'Total Request Count',
+  'Total Failure Count',
+  'Total Median Response Time',
+  'Total Average Response Time',
+  'Total Min Response Time',
+  'Total Max Response Time',
+  'Total Average Content Size',
+];
+
+export const LOCUST_FAILURES_COLUMNS: readonly string[] = ['Method', 'Name', 'Error', 'Occurrences'];
+export const LOCUST_EXCEPTIONS_COLUMNS: readonly string[] = ['Count', 'Message', 'Traceback', 'Nodes'];
+
+const NA = 'N/A';
+
+/** The model key holding each Locust percentile column (optional keys beyond LatencyMs allowed). */
+const PERCENTILE_KEYS: Record<(typeof LOCUST_PERCENTILE_COLUMNS)[number], string> = {
+  '50%': 'p50',
+  '66%': 'p66',
+  '75%': 'p75',
+  '80%': 'p80',
+  '90%': 'p90',
+  '95%': 'p95',
+  '98%': 'p98',
+  '99%': 'p99',
+  '99.9%': 'p99_9',
+  '99.99%': 'p99_99',
+  '100%': 'max',
+};
+
+function percentileFields(lat: Partial<Record<string, number>>, requests: number): string[] {
+  return LOCUST_PERCENTILE_COLUMNS.map((col) => {
+    const v = lat[PERCENTILE_KEYS[col]];
+    return requests === 0 || v === undefined || !Number.isFinite(v) ? NA : String(Math.round(v));
+  });
+}
+
+/** Locust writes `min_response_time or 0`: a zero or missing minimum is the integer 0. */
+function floatOrZero(v: number): string {
+  return v === 0 || !Number.isFinite(v) ? '0' : pyFloat(v);
+}
+
+function statsRow(type: string, name: string, e: Omit<EntryStats, 'type' | 'name' | 'statusCounts'>): string {
+  const lat = e.latency_ms;
+  const none = e.requests === 0;
+  return csvRow([
+    type,
+    name,
+    e.requests,
+    e.failures,
+    none ? 0 : Math.round(lat.p50),
+    none ? '0.0' : pyFloat(lat.mean),
+    none ? '0' : floatOrZero(lat.min),
+    none ? '0' : floatOrZero(lat.max),
+    none ? '0' : pyFloat(e.avgContentLength),
+    pyFloat(e.rps),
+    pyFloat(e.failuresPerSec),
+    ...percentileFields(lat as unknown as Partial<Record<string, number>>, e.requests),
+  ]);
+}
+
+/** The Aggregated entry of a scenario (Locust's `stats.total`: empty Type, Name "Aggregated"). */
+export function aggregatedEntry(s: ScenarioResult): EntryStats {
+  const contentTotal = s.entries.reduce((acc, e) => acc + e.avgContentLength * e.requests, 0);
+  return {
+    type: '',
+    name: 'Aggregated',
+    requests: s.requests,
+    failures: s.failures,
+    rps: s.rps,
+    failuresPerSec: s.durationSec > 0 ? s.failures / s.durationSec : 0,
+    latency_ms: s.latency_ms,
+    avgContentLength: s.requests > 0 ? contentTotal / s.requests : 0,
+    statusCounts: {},
+  };
+}
+
+/** Locust's order: entries sorted by (name, method), then the Aggregated row. */
+export function sortedEntries(s: ScenarioResult): EntryStats[] {
+  return [...s.entries].sort((a, b) =>
+    a.name === b.name ? (a.type < b.type ? -1 : a.type > b.type ? 1 : 0) : a.name < b.name ? -1 : 1,
+  );
+}
+
+export function locustStatsCsv(s: ScenarioResult): string {
+  let out = csvRow(LOCUST_STATS_COLUMNS);
+  for (const e of sortedEntries(s)) out += statsRow(e.type, e.name, e);
+  const agg = aggregatedEntry(s);
+  return out + statsRow(agg.type, agg.name, agg);
+}
+
+export function locustHistoryCsv(s: ScenarioResult): string {
+  let out = csvRow(LOCUST_HISTORY_COLUMNS);
+  let totalRequests = 0;
+  let totalFailures = 0;
+  let totalMax = 0;
+  for (const slice of s.timeseries) {
+    totalRequests += slice.requests;
+    totalFailures += slice.failures;
+    if (slice.requests > 0) totalMax = Math.max(totalMax, slice.max);
+    const current: Partial<Record<string, number>> = {
+      p50: slice.p50,
+      p95: slice.p95,
+      p99: slice.p99,
+      max: slice.max,
+    };
+    out += csvRow([
+      Math.trunc(slice.t),
+      slice.active,
+      '',
+      'Aggregated',
+      slice.requests.toFixed(6),
+      slice.failures.toFixed(6),
+      ...percentileFields(current, slice.requests),
+      totalRequests,
+      totalFailures,
+      NA,
+      NA,
+      NA,
+      totalRequests === 0 ? '0' : floatOrZero(totalMax),
+      NA,
+    ]);
+  }
+  return out;
+}
+
+export function locustFailuresCsv(s: ScenarioResult): string {
+  let out = csvRow(LOCUST_FAILURES_COLUMNS);
+  for (const f of s.failureRows) out += csvRow([f.method, f.name, f.error, f.occurrences]);
+  return out;
+}
+
+export function locustExceptionsCsv(): string {
+  return csvRow(LOCUST_EXCEPTIONS_COLUMNS);
+}
+
+/**
+ * Writes the Locust CSV set for a run (or one scenario) and returns the files written.
+ * One scenario: PREFIX_stats.csv ...; several: PREFIX_<scenario>_stats.csv ... per scenario.
+ */
+export function writeLocustCsv(prefix: string, run: RunReport | ScenarioResult): string[] {
+  const scenarios = 'scenarios' in run ? run.scenarios : [run];
+  const files: string[] = [];
+  for (const s of scenarios) {
+    const base = scenarios.length === 1 ? prefix : `${prefix}_${s.scenario}`;
+    const parts: [string, string][] = [
+      [`${base}_stats.csv`, locustStatsCsv(s)],
+      [`${base}_stats_history.csv`, locustHistoryCsv(s)],
+      [`${base}_failures.csv`, locustFailuresCsv(s)],
+      [`${base}_exceptions.csv`, locustExceptionsCsv()],
+    ];
+    for (const [file, text] of parts) {
+      writeFileSync(file, text);
+      files.push(file);
+    }
+  }
+  return files;
+}
+
+/** Splits Locust CSV text into rows (for readers and tests); the files end rows with "\r\n". */
+export function splitCsvLines(text: string): string[] {
+  return text.split(CSV_EOL).filter((l) => l.length > 0);
+}

@@ -1,0 +1,75 @@
+/**
+ * The performance suite's "Sample Results" table (Locust's console summary):
+ *
+ *   Type     Name                  # reqs  # fails     Avg     Min     Max     Med |   req/s  failures/s
+ *   -------- ------------------- -------- -------- ------- ------- ------- ------- | ------- -----------
+ *   POST     /orders                 1500        5     450     120    1200     400 |   30.00        0.10
+ *   -------- ------------------- -------- -------- ------- ------- ------- ------- | ------- -----------
+ *            Aggregated              4650       11     650      50    4800     520 |   93.00        0.20
+ *
+ * Times in milliseconds: whole numbers from 10 ms up, two decimals below (sub-millisecond
+ * systems would otherwise show a column of zeros).
+ */
+import type { EntryStats, ScenarioResult } from '../model/result.ts';
+import { aggregatedEntry, sortedEntries } from './locust-csv.ts';
+
+const WIDTHS = { type: 8, reqs: 8, fails: 8, time: 7, rps: 7, fps: 11 } as const;
+
+function ms(v: number, requests: number): string {
+  if (requests === 0 || !Number.isFinite(v)) return '0';
+  return v >= 10 ? String(Math.round(v)) : v.toFixed(2);
+}
+
+function row(e: EntryStats, nameWidth: number): string {
+  const l = e.latency_ms;
+  const t = (v: number) => ms(v, e.requests).padStart(WIDTHS.time);
+  return [
+    e.type.padEnd(WIDTHS.type),
+    e.name.padEnd(nameWidth),
+    String(e.requests).padStart(WIDTHS.reqs),
+    String(e.failures).padStart(WIDTHS.fails),
+    t(l.mean),
+    t(l.min),
+    t(l.max),
+    t(l.p50),
+    '|',
+    e.rps.toFixed(2).padStart(WIDTHS.rps),
+    e.failuresPerSec.toFixed(2).padStart(WIDTHS.fps),
+  ].join(' ');
+}
+
+/** Renders entries (sorted as Locust sorts them) and the Aggregated row. */
+export function renderSampleResults(s: ScenarioResult): string {
+  const entries = sortedEntries(s);
+  const nameWidth = Math.max(19, ...entries.map((e) => e.name.length), 'Aggregated'.length);
+  const header = [
+    'Type'.padEnd(WIDTHS.type),
+    'Name'.padEnd(nameWidth),
+    '# reqs'.padStart(WIDTHS.reqs),
+    '# fails'.padStart(WIDTHS.fails),
+    'Avg'.padStart(WIDTHS.time),
+    'Min'.padStart(WIDTHS.time),
+    'Max'.padStart(WIDTHS.time),
+    'Med'.padStart(WIDTHS.time),
+    '|',
+    'req/s'.padStart(WIDTHS.rps),
+    'failures/s'.padStart(WIDTHS.fps),
+  ].join(' ');
+  const d = (n: number) => '-'.repeat(n);
+  const sep = [
+    d(WIDTHS.type),
+    d(nameWidth),
+    d(WIDTHS.reqs),
+    d(WIDTHS.fails),
+    d(WIDTHS.time),
+    d(WIDTHS.time),
+    d(WIDTHS.time),
+    d(WIDTHS.time),
+    '|',
+    d(WIDTHS.rps),
+    d(WIDTHS.fps),
+  ].join(' ');
+  const lines = [header, sep, ...entries.map((e) => row(e, nameWidth)), sep];
+  lines.push(row(aggregatedEntry(s), nameWidth));
+  return lines.map((l) => l.trimEnd()).join('\n');
+}
