@@ -1,7 +1,8 @@
 /**
  * Order entry: decode -> de-duplicate clientOrderId -> pre-trade risk (in-process, on the
  * critical path) -> route to the book's shard (sequenced into the input log, matched) ->
- * wait for the log batch holding the command to be written (group commit) -> answer.
+ * wait for the log batch holding the command to be written (group commit: one write per
+ * shard per event-loop turn, ./turn-commit.ts) -> answer.
  * Returns plain {status, body, headers} values; the HTTP layer only sends them.
  */
 import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
@@ -17,6 +18,7 @@ import { errorBody } from '../services/http-app.ts';
 import { type OrderRequest, parseOrderRequest } from './order-request.ts';
 import type { OrderCounters } from './order-stats.ts';
 import type { OrderStore } from './order-store.ts';
+import { TurnCommit } from './turn-commit.ts';
 
 export interface GatewayReply {
   status: number;
@@ -31,7 +33,7 @@ export interface OrderGatewayOptions {
   accounts: AccountRegistry;
   store: OrderStore;
   counters: OrderCounters;
-  /** Order requests in flight (waiting for the log) beyond which new ones get 503. */
+  /** Order requests in flight (matched, waiting for their log batch) beyond which new ones get 503. */
   maxInFlight?: number;
   defaultAccount?: string;
 }
@@ -40,10 +42,13 @@ export class OrderGateway {
   private inFlight = 0;
   private readonly maxInFlight: number;
   private readonly defaultAccount: string;
+  /** One group commit per shard, by shard index. */
+  private readonly commits: TurnCommit[];
 
   constructor(private readonly o: OrderGatewayOptions) {
     this.maxInFlight = o.maxInFlight ?? 10_000;
     this.defaultAccount = o.defaultAccount ?? 'default';
+    this.commits = o.router.shards.map((s) => new TurnCommit(s));
   }
 
   get pending(): number {
@@ -103,7 +108,8 @@ export class OrderGateway {
       return { status: 422, body: b };
     }
     const book = req.inst.index;
-    const shard = this.o.router.shardFor(book);
+    const shardIndex = this.o.router.router.shardOf(book);
+    const shard = this.o.router.shards[shardIndex];
     this.o.store.begin(req, shard.index);
     const accountIdx = this.o.accounts.indexOf(req.account);
     const r = shard.submit(book, req.side, req.type, req.priceTicks, req.lots, accountIdx);
@@ -118,7 +124,7 @@ export class OrderGateway {
     }
     this.inFlight++;
     try {
-      await shard.flush();
+      await this.commits[shardIndex].wait();
     } finally {
       this.inFlight--;
     }
@@ -155,7 +161,7 @@ export class OrderGateway {
         body: errorBody(TradingErrorCode.ORDER_NOT_CANCELLABLE, `order ${id} is not live`),
       };
     }
-    await shard.flush();
+    await this.commits[rec.shard].wait();
     return { status: 200, body: rec };
   }
 

@@ -44,8 +44,9 @@ export class OrderRecord {
 
   toJSON(): Record<string, unknown> {
     const inst = this.inst;
-    const filled = inst.qty.fromSteps(this.filledLots);
-    return {
+    const terminal = this.terminal;
+    // Built field by field (no object spread of an optional key): same keys, same order.
+    const out: Record<string, unknown> = {
       id: this.id,
       clientOrderId: this.clientOrderId ?? null,
       account: this.account,
@@ -55,19 +56,20 @@ export class OrderRecord {
       quantity: inst.qty.fromSteps(this.lots),
       price: this.priceTicks === 0 ? null : inst.price.fromSteps(this.priceTicks),
       status: ORDER_STATUS_NAMES[this.status],
-      ...(this.reason === 0 ? {} : { reason: CANCEL_REASON_NAMES[this.reason] }),
-      filledQuantity: filled,
-      remainingQuantity: this.terminal ? 0 : inst.qty.fromSteps(this.lots - this.filledLots),
-      // Average fill price as a decimal: notional is ticks x lots, so divide back per lot.
-      avgPrice:
-        this.filledLots === 0
-          ? null
-          : Number(
-              ((this.filledNotional / this.filledLots) * inst.price.step).toFixed(inst.price.decimals + 4),
-            ),
-      fills: this.fills,
-      createdAt: this.createdAt,
-      updatedAt: this.updatedAt,
     };
+    if (this.reason !== 0) out.reason = CANCEL_REASON_NAMES[this.reason];
+    out.filledQuantity = this.filledLots === 0 ? 0 : inst.qty.fromSteps(this.filledLots);
+    out.remainingQuantity = terminal ? 0 : inst.qty.fromSteps(this.lots - this.filledLots);
+    // Average fill price as a decimal: notional is ticks x lots, so divide back per lot.
+    out.avgPrice =
+      this.filledLots === 0
+        ? null
+        : Number(
+            ((this.filledNotional / this.filledLots) * inst.price.step).toFixed(inst.price.decimals + 4),
+          );
+    out.fills = this.fills;
+    out.createdAt = this.createdAt;
+    out.updatedAt = this.updatedAt;
+    return out;
   }
 }

@@ -1,0 +1,149 @@
+/**
+ * Bad input to the execution engine over real keep-alive sockets: every case answers a 4xx
+ * with the SPEC's coded body `{"error":{"code","message","field"?}}`, and the server then
+ * serves the next (valid) order on the same client.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { codedError, type Fixture, order, startFixture } from './support/trading-fixture.ts';
+
+interface Case {
+  name: string;
+  body: unknown;
+  headers?: Record<string, string>;
+  method?: string;
+  path?: string;
+  status: number;
+  code: string;
+  field?: string;
+  /** Refused by the HTTP layer (parser, router) before the order gateway sees it. */
+  edge?: true;
+}
+
+const ok = order('AAPL', 'buy', 'limit', 10, 100);
+const JSON_CT = { 'content-type': 'application/json' };
+
+/** A field problem: `patch` laid over a valid order answers 400 `code` naming `field`. */
+const field = (name: string, patch: Record<string, unknown>, code: string, f: string): Case => ({
+  name,
+  body: { ...ok, ...patch },
+  status: 400,
+  code,
+  field: f,
+});
+/** A raw JSON body the parser accepts but that is no order object. */
+const raw = (name: string, body: string, edge?: true): Case => ({
+  name,
+  body,
+  headers: JSON_CT,
+  status: 400,
+  code: 'PRT_ERR_MALFORMED_JSON',
+  edge,
+});
+const NOT_FOUND = { status: 404, code: 'TRD_ERR_NOT_FOUND', edge: true } as const;
+const INVALID = 'PRT_ERR_INVALID_FIELD';
+const MISSING = 'PRT_ERR_MISSING_FIELD';
+const NOT_POSITIVE = 'PRT_ERR_NOT_POSITIVE';
+
+const CASES: Case[] = [
+  raw('malformed JSON', '{"symbol":"AAPL",', true),
+  raw('empty body', '', true),
+  raw('body is an array', '[1,2]'),
+  raw('body is a string', '"order"'),
+  raw('body is null', 'null'),
+  field('quantity as a string', { quantity: '10' }, INVALID, 'quantity'),
+  field('price as a string', { price: '100' }, INVALID, 'price'),
+  field('symbol as a number', { symbol: 7 }, INVALID, 'symbol'),
+  field('missing symbol', { symbol: undefined }, MISSING, 'symbol'),
+  field('unknown symbol', { symbol: 'NOPE' }, 'PRT_ERR_UNKNOWN_SYMBOL', 'symbol'),
+  field('negative quantity', { quantity: -5 }, NOT_POSITIVE, 'quantity'),
+  field('zero quantity', { quantity: 0 }, NOT_POSITIVE, 'quantity'),
+  field('fractional quantity', { quantity: 1.5 }, 'PRT_ERR_QTY_OFF_LOT', 'quantity'),
+  field('missing quantity', { quantity: undefined }, MISSING, 'quantity'),
+  field('limit without price', { price: null }, MISSING, 'price'),
+  field('stop without trigger', { type: 'stop', price: undefined }, MISSING, 'price'),
+  field('market with a price', { type: 'market', price: 100 }, INVALID, 'price'),
+  field(
+    'price off the tick grid (as the seed sends)',
+    { price: 97.12345678 },
+    'PRT_ERR_PRICE_OFF_TICK',
+    'price',
+  ),
+  field('price 1e300', { price: 1e300 }, 'PRT_ERR_OUT_OF_RANGE', 'price'),
+  field('negative price', { price: -100 }, NOT_POSITIVE, 'price'),
+  field('zero price', { price: 0 }, NOT_POSITIVE, 'price'),
+  field('quantity 1e300', { quantity: 1e300 }, 'PRT_ERR_OUT_OF_RANGE', 'quantity'),
+  field('unknown side', { side: 'hold' }, INVALID, 'side'),
+  field('unknown type', { type: 'iceberg' }, INVALID, 'type'),
+  field('side in capitals', { side: 'BUY' }, INVALID, 'side'),
+  field('clientOrderId too long', { clientOrderId: 'x'.repeat(65) }, INVALID, 'clientOrderId'),
+  field('clientOrderId not a string', { clientOrderId: 12 }, INVALID, 'clientOrderId'),
+  field('account with a space', { account: 'a b' }, INVALID, 'account'),
+  {
+    name: 'missing content-type',
+    body: new TextEncoder().encode(JSON.stringify(ok)),
+    status: 415,
+    code: 'TRD_ERR_UNSUPPORTED_MEDIA_TYPE',
+    edge: true,
+  },
+  {
+    name: 'form content-type',
+    body: 'symbol=AAPL',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    status: 415,
+    code: 'TRD_ERR_UNSUPPORTED_MEDIA_TYPE',
+    edge: true,
+  },
+  {
+    name: 'oversized body (> 64 KiB)',
+    body: { ...ok, pad: 'x'.repeat(70 * 1024) },
+    status: 413,
+    code: 'TRD_ERR_PAYLOAD_TOO_LARGE',
+    edge: true,
+  },
+  { name: 'unknown route', body: ok, path: '/order', ...NOT_FOUND },
+  { name: 'unknown method on /orders', body: ok, method: 'PUT', ...NOT_FOUND },
+  { name: 'GET of an unknown path', body: undefined, method: 'GET', path: '/nothing/here', ...NOT_FOUND },
+];
+
+describe('execution-engine: bad input answers a coded 4xx and the server keeps serving', () => {
+  let f: Fixture;
+  let ex: string;
+  before(async () => {
+    f = await startFixture();
+    ex = f.url('execution-engine');
+  });
+  after(() => f.close());
+
+  let next = 0;
+  /** A valid order that never crosses the previous ones (bids below 90, asks above 110). */
+  const valid = () => {
+    next++;
+    return next % 2 === 0
+      ? order('MSFT', 'buy', 'limit', 1, 80 + (next % 10))
+      : order('MSFT', 'sell', 'limit', 1, 120 + (next % 10));
+  };
+
+  for (const c of CASES) {
+    test(c.name, async () => {
+      const r = await f.http.send(c.method ?? 'POST', `${ex}${c.path ?? '/orders'}`, c.body, c.headers);
+      assert.equal(r.status, c.status, JSON.stringify(r.body));
+      const e = codedError(r);
+      assert.equal(e.code, c.code, e.message);
+      if (c.field !== undefined) assert.equal(e.field, c.field, e.message);
+      assert.ok(e.message.length > 0);
+      const after = await f.http.post(`${ex}/orders`, valid());
+      assert.equal(after.status, 201, `the next order after "${c.name}"`);
+    });
+  }
+
+  test('the rejections are counted by reason in /stats; nothing reached the book', async () => {
+    const stats = await f.http.get(`${ex}/stats`);
+    const gatewaySaw = CASES.filter((c) => c.edge !== true).length;
+    assert.equal(stats.body.ordersRejected, gatewaySaw, JSON.stringify(stats.body));
+    assert.equal(stats.body.rejectedByReason.PRT_ERR_PRICE_OFF_TICK, 1);
+    assert.equal(stats.body.ordersAccepted, CASES.length);
+    const book = await f.http.get(`${ex}/book/AAPL`);
+    assert.deepEqual([book.body.bids, book.body.asks], [[], []]);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * Admission control (SPEC: `503` with `Retry-After` under overload; ABC_MAX_CONCURRENT_REQUESTS):
+ * with maxInFlight 1, an order waiting for its input-log batch to be written (group commit)
+ * makes the next one answer 503. To make "waiting for the log" deterministic the shard's
+ * flush is held by the test (the shard's own `flush` shadowed on the instance, then restored):
+ * without fsync the real flush completes within the event-loop turn that matched the order
+ * (orders/turn-commit.ts), so only requests arriving in that same turn could see it in flight.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { LocalShard } from '../src/routing/local-shard.ts';
+import { codedError, type Fixture, order, pollUntil, startFixture } from './support/trading-fixture.ts';
+
+/** Holds every flush of `shard` until the returned function is called (which also restores it). */
+function holdFlushes(shard: LocalShard): () => void {
+  const real = shard.flush;
+  let release!: () => void;
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  shard.flush = () => held;
+  return () => {
+    shard.flush = real;
+    release();
+  };
+}
+
+describe('execution-engine overload: 503 + Retry-After beyond maxInFlight', () => {
+  let f: Fixture;
+  let ex: string;
+  before(async () => {
+    f = await startFixture({ maxInFlight: 1, services: ['execution-engine'] });
+    ex = f.url('execution-engine');
+  });
+  after(() => f.close());
+
+  test('the second order while one waits for the log is refused with 503; both recover', async () => {
+    const shard = f.sys.core!.router.shards[0];
+    const release = holdFlushes(shard);
+    let first: Promise<{ status: number; body: { id: string; status: string } }>;
+    try {
+      first = f.http.post(`${ex}/orders`, order('AMZN', 'buy', 'limit', 5, 100));
+      await pollUntil('the first order in flight', async () => {
+        const h = await f.http.get(`${ex}/health`);
+        return h.body.ordersInFlight === 1 ? true : undefined;
+      });
+      const second = await f.http.post(`${ex}/orders`, order('AMZN', 'buy', 'limit', 5, 99));
+      assert.equal(second.status, 503);
+      assert.equal(second.headers.get('retry-after'), '1');
+      assert.equal(codedError(second).code, 'TRD_ERR_OVERLOADED');
+      const stats = await f.http.get(`${ex}/stats`);
+      assert.equal(stats.body.rejectedByReason.OVERLOADED, 1);
+    } finally {
+      release();
+    }
+    const answered = await first;
+    assert.equal(answered.status, 201, 'the held order is answered once its batch is written');
+    assert.equal(answered.body.status, 'new');
+    const third = await f.http.post(`${ex}/orders`, order('AMZN', 'buy', 'limit', 5, 98));
+    assert.equal(third.status, 201);
+    const book = await f.http.get(`${ex}/book/AMZN`);
+    assert.deepEqual(
+      book.body.bids.map((l: { price: number }) => l.price),
+      [100, 98],
+      'the refused order never reached the book',
+    );
+    assert.equal((await f.http.get(`${ex}/health`)).body.ordersInFlight, 0);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * OrderStore on its own (no sockets): records follow the engine's events, lookups by wire
+ * id are exact (one shard: "<engineId>", several: "<shard>-<engineId>"; anything that only
+ * parses to the same numbers is not found), finished orders stay findable until evicted
+ * from the retention ring (their clientOrderId is freed then), live ones are never evicted.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { InstrumentTable } from '@tickstorm/protocol';
+import { MatchingEngine } from '../src/book/matching-engine.ts';
+import { parseOrderRequest } from '../src/orders/order-request.ts';
+import { OrderStore } from '../src/orders/order-store.ts';
+
+const inst = new InstrumentTable();
+
+function harness(shardCount: number, retain: number) {
+  const store = new OrderStore(inst, shardCount, retain);
+  const engines = Array.from(
+    { length: shardCount },
+    (_, s) => new MatchingEngine(inst, { listener: store.listenerFor(s) }),
+  );
+  const submit = (shard: number, body: Record<string, unknown>) => {
+    const req = parseOrderRequest(body, inst, 'default');
+    store.begin(req, shard);
+    const id = engines[shard].submit(req.inst.index, req.side, req.type, req.priceTicks, req.lots, 0);
+    store.end();
+    assert.ok(id > 0);
+    const rec = store.lastCreated!;
+    assert.equal(rec.engineId, id);
+    return rec;
+  };
+  return { store, engines, submit };
+}
+
+const limit = (side: string, quantity: number, price: number, extra = {}) => ({
+  symbol: 'AAPL',
+  side,
+  type: 'limit',
+  quantity,
+  price,
+  ...extra,
+});
+
+describe('OrderStore', () => {
+  test('one shard: the wire id is the engine id; lookups are exact', () => {
+    const { store, submit } = harness(1, 10);
+    const rec = submit(0, limit('buy', 5, 100));
+    assert.equal(rec.id, String(rec.engineId));
+    assert.equal(store.get(rec.id), rec);
+    for (const near of [`0${rec.id}`, ` ${rec.id}`, `${rec.id}.0`, `0-${rec.id}`, '', 'x', 'NaN']) {
+      assert.equal(store.get(near), undefined, JSON.stringify(near));
+    }
+  });
+
+  test('several shards: "<shard>-<engineId>", each shard its own ids', () => {
+    const { store, submit } = harness(2, 10);
+    const a = submit(0, limit('buy', 5, 100));
+    const b = submit(1, limit('buy', 5, 100));
+    assert.equal(a.engineId, b.engineId, 'fresh engines issue the same first id');
+    assert.equal(a.id, `0-${a.engineId}`);
+    assert.equal(b.id, `1-${b.engineId}`);
+    assert.equal(store.get(a.id), a);
+    assert.equal(store.get(b.id), b);
+    assert.equal(store.size, 2);
+    for (const near of [
+      String(a.engineId),
+      `2-${a.engineId}`,
+      `01-${a.engineId}`,
+      `-1-${a.engineId}`,
+      `0-`,
+    ]) {
+      assert.equal(store.get(near), undefined, near);
+    }
+  });
+
+  test('fills, statuses and the retention ring', () => {
+    const { store, submit } = harness(1, 2);
+    const maker = submit(0, limit('sell', 10, 100, { clientOrderId: 'm1' }));
+    const takers = [1, 2, 3].map((q) => submit(0, limit('buy', q, 100, { clientOrderId: `t${q}` })));
+    assert.equal(maker.toJSON().status, 'partially_filled');
+    assert.equal(maker.filledLots, 6);
+    assert.deepEqual(
+      maker.fills.map((f) => [f.takerOrderId, f.quantity, f.liquidity]),
+      takers.map((t) => [t.id, Number(t.lots), 'maker']),
+    );
+    assert.equal(takers[0].fills[0].makerOrderId, maker.id);
+    // Three takers finished with a ring of two: the first was evicted, with its clientOrderId.
+    assert.equal(store.get(takers[0].id), undefined);
+    assert.equal(store.byClientOrderId('default', 't1'), undefined);
+    assert.equal(store.get(takers[2].id), takers[2]);
+    assert.equal(store.byClientOrderId('default', 't3'), takers[2]);
+    // The live maker is never evicted, however many orders finish.
+    for (let i = 0; i < 5; i++) submit(0, limit('buy', 1, 90));
+    for (let i = 0; i < 5; i++)
+      submit(0, { symbol: 'AAPL', side: 'sell', type: 'market', quantity: 1, price: null });
+    assert.equal(store.get(maker.id), maker);
+    assert.equal(store.byClientOrderId('default', 'm1'), maker);
+    assert.equal(store.size, 1 + 2, 'the live maker and the two newest finished orders');
+  });
+});

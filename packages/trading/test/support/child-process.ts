@@ -1,0 +1,105 @@
+/**
+ * Child processes for the CLI and script tests: run a command to completion (bounded), or
+ * start `tickstorm serve` and read the URLs it prints (port 0 works through the flags).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+
+export const REPO_ROOT = new URL('../../../../', import.meta.url).pathname;
+export const TICKSTORM = `${REPO_ROOT}bin/tickstorm.js`;
+
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Resolves when `child` has exited and its pipes closed; rejects after `timeoutMs` (and kills it). */
+export function finished(child: ChildProcess, timeoutMs = 60_000): Promise<Finished> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${child.spawnfile} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+export function run(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs?: number,
+): Promise<Finished> {
+  return finished(
+    spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }),
+    timeoutMs,
+  );
+}
+
+/** `name  http://host:port ...` lines as printed by `tickstorm serve` (and start_trading.sh). */
+export function parseUrls(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of text.matchAll(/^\s*(market-data|execution-engine|risk-manager|api)\s+(https?:\/\/\S+)/gm)) {
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+export interface Served {
+  child: ChildProcess;
+  urls: Record<string, string>;
+  /** Everything printed so far, and the exit once it comes. */
+  done: Promise<Finished>;
+}
+
+/** Starts `node bin/tickstorm.js serve ...args` and resolves once it printed its "pid N;" line. */
+export async function startServe(args: readonly string[], timeoutMs = 60_000): Promise<Served> {
+  const child = spawn(process.execPath, [TICKSTORM, 'serve', ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const done = finished(child, 10 * timeoutMs);
+  let text = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer | string) => {
+      text += String(d);
+      if (/^pid \d+;/m.test(text)) resolve();
+    });
+    done.then(
+      (f) => reject(new Error(`serve exited (${f.code}) before it was ready:\n${f.stdout}\n${f.stderr}`)),
+      reject,
+    );
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`serve not ready within ${timeoutMs} ms:\n${text}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([ready, timeout]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { child, urls: parseUrls(text), done };
+}

@@ -1,0 +1,106 @@
+/**
+ * `tickstorm serve` as a child process (bin/tickstorm.js, as a user runs it): ports 0 via
+ * the flags, the printed URLs answer, an order goes through, SIGTERM stops it with exit 0
+ * and "stopped cleanly" after writing the input log and the DuckDB file; bad arguments
+ * exit non-zero with a message naming the problem.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { run, type Served, startServe, TICKSTORM } from './support/child-process.ts';
+import { Http, order } from './support/trading-fixture.ts';
+
+const PORT_FLAGS = [
+  '--market-data-port',
+  '0',
+  '--execution-engine-port',
+  '0',
+  '--risk-manager-port',
+  '0',
+  '--api-port',
+  '0',
+];
+
+describe('tickstorm serve (child process)', () => {
+  const dirs: string[] = [];
+  const http = new Http();
+  let served: Served | undefined;
+  const tmp = () => {
+    const d = mkdtempSync(join(tmpdir(), 'tickstorm-serve-'));
+    dirs.push(d);
+    return d;
+  };
+  after(async () => {
+    if (served !== undefined && served.child.exitCode === null) {
+      served.child.kill('SIGKILL');
+      await served.done.catch(() => undefined);
+    }
+    await http.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  test('serves on the printed URLs; SIGTERM -> exit 0, "stopped cleanly", files written', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = tmp();
+    served = await startServe(['--data-dir', dir, ...PORT_FLAGS]);
+    const urls = served.urls;
+    assert.deepEqual(Object.keys(urls).sort(), ['api', 'execution-engine', 'market-data', 'risk-manager']);
+    for (const [name, url] of Object.entries(urls)) {
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.notEqual(url.endsWith(':0'), true, `${name} listens on a real port`);
+      const h = await http.get(`${url}/health`);
+      assert.equal(h.status, 200, name);
+      assert.equal(h.body.status, 'ok', name);
+    }
+    const placed = await http.post(
+      `${urls['execution-engine']}/orders`,
+      order('AAPL', 'buy', 'limit', 5, 100),
+    );
+    assert.equal(placed.status, 201);
+    await http.close();
+    served.child.kill('SIGTERM');
+    const f = await served.done;
+    assert.equal(f.code, 0, f.stderr);
+    assert.match(f.stdout, /SIGTERM: stopping/);
+    assert.match(f.stdout, /stopped cleanly/);
+    assert.ok(statSync(join(dir, 'input-log-0.bin')).size > 0, 'the input log holds the order');
+    assert.ok(existsSync(join(dir, 'metrics.duckdb')));
+    assert.equal(existsSync(join(dir, 'metrics.duckdb.wal')), false, 'checkpointed on close');
+  });
+
+  test('an unknown service exits non-zero naming it and the valid ones', { timeout: 60_000 }, async () => {
+    const f = await run(process.execPath, [
+      TICKSTORM,
+      'serve',
+      'nonsense',
+      '--data-dir',
+      tmp(),
+      ...PORT_FLAGS,
+    ]);
+    assert.notEqual(f.code, 0);
+    assert.match(f.stderr, /unknown service "nonsense"/);
+    assert.match(f.stderr, /market-data, execution-engine, risk-manager, api/);
+  });
+
+  test('a bad port and a bad ABC_MAX_CONCURRENT_REQUESTS exit non-zero with the reason', {
+    timeout: 60_000,
+  }, async () => {
+    const port = await run(process.execPath, [
+      TICKSTORM,
+      'serve',
+      '--data-dir',
+      tmp(),
+      '--api-port',
+      '70000',
+    ]);
+    assert.equal(port.code, 2);
+    assert.match(port.stderr, /api port must be an integer 0\.\.65535/);
+    const env = { ...process.env, ABC_MAX_CONCURRENT_REQUESTS: 'lots' };
+    const limit = await run(process.execPath, [TICKSTORM, 'serve', '--data-dir', tmp(), ...PORT_FLAGS], env);
+    assert.equal(limit.code, 2);
+    assert.match(limit.stderr, /ABC_MAX_CONCURRENT_REQUESTS must be a positive integer, got lots/);
+  });
+});

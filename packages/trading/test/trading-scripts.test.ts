@@ -1,0 +1,97 @@
+/**
+ * scripts/start_trading.sh and scripts/stop_trading.sh, run as a user runs them (bash,
+ * from the repo root): ports 0 through the environment (the start script reads the real
+ * ones back from the log), the PID file and log under TICKSTORM_DATA_DIR, health-checked
+ * URLs printed, a second start refused, SIGTERM stop with a clean exit, and a failed start
+ * reported with the log tail and no PID file left behind.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parseUrls, REPO_ROOT, run } from './support/child-process.ts';
+import { Http, order } from './support/trading-fixture.ts';
+
+const START = join(REPO_ROOT, 'scripts/start_trading.sh');
+const STOP = join(REPO_ROOT, 'scripts/stop_trading.sh');
+
+/** True while `pid` runs (a reparented child that nobody reaped yet is a zombie: it has exited). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('scripts/start_trading.sh and scripts/stop_trading.sh', { timeout: 180_000 }, () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const pidFile = () => join(dir, 'tickstorm.pid');
+  const http = new Http();
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tickstorm-scripts-'));
+    env = {
+      ...process.env,
+      TICKSTORM_DATA_DIR: dir,
+      MARKET_DATA_PORT: '0',
+      EXECUTION_ENGINE_PORT: '0',
+      RISK_MANAGER_PORT: '0',
+      API_PORT: '0',
+      TICKSTORM_START_TIMEOUT: '90',
+    };
+  });
+  after(async () => {
+    await http.close();
+    if (existsSync(pidFile())) {
+      const pid = Number(readFileSync(pidFile(), 'utf8'));
+      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('start: background process, PID file, log, healthy URLs printed', async () => {
+    const f = await run('bash', [START], env, 120_000);
+    assert.equal(f.code, 0, f.stderr + f.stdout);
+    const urls = parseUrls(f.stdout);
+    assert.deepEqual(Object.keys(urls).sort(), ['api', 'execution-engine', 'market-data', 'risk-manager']);
+    assert.match(f.stdout, /Stop it with: scripts\/stop_trading\.sh/);
+    const pid = Number(readFileSync(pidFile(), 'utf8'));
+    assert.ok(alive(pid), `pid ${pid} runs`);
+    assert.match(readFileSync(join(dir, 'tickstorm.log'), 'utf8'), /^pid \d+;/m);
+    for (const url of Object.values(urls)) assert.equal((await http.get(`${url}/health`)).status, 200);
+    const r = await http.post(`${urls['execution-engine']}/orders`, order('TSLA', 'sell', 'limit', 3, 100));
+    assert.equal(r.status, 201);
+    await http.close();
+  });
+
+  test('a second start is refused while it runs', async () => {
+    const f = await run('bash', [START], env);
+    assert.equal(f.code, 1);
+    assert.match(f.stderr, /already running/);
+  });
+
+  test('stop: SIGTERM, waits, "stopped cleanly", PID file removed; stopping again is a no-op', async () => {
+    const pid = Number(readFileSync(pidFile(), 'utf8'));
+    const f = await run('bash', [STOP], env);
+    assert.equal(f.code, 0, f.stderr + f.stdout);
+    assert.match(f.stdout, /stopped cleanly/);
+    assert.equal(alive(pid), false);
+    assert.equal(existsSync(pidFile()), false);
+    assert.match(readFileSync(join(dir, 'tickstorm.log'), 'utf8'), /SIGTERM: stopping/);
+    const again = await run('bash', [STOP], env);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /not running/);
+  });
+
+  test('a start that fails shows the log tail and leaves no PID file', async () => {
+    const f = await run('bash', [START, 'nonsense'], env, 120_000);
+    assert.equal(f.code, 1);
+    assert.match(f.stderr, /did not start/);
+    assert.match(f.stderr, /unknown service "nonsense"/);
+    assert.equal(existsSync(pidFile()), false);
+  });
+});

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Starts the Tickstorm trading system in the background, as the load-testing guide does
+# before a load test in the same terminal:
+#
+#   ./scripts/start_trading.sh            # all four services on 5001 / 5002 / 5003 / 8000
+#   python3 tests/load/test_order_stress.py
+#   ./scripts/stop_trading.sh
+#
+# Arguments go to `tickstorm serve` (e.g. a single service, --data-dir, --*-port, --shards);
+# the environment too (MARKET_DATA_PORT, EXECUTION_ENGINE_PORT, RISK_MANAGER_PORT, API_PORT,
+# TICKSTORM_HOST, TICKSTORM_DATA_DIR, ABC_MAX_CONCURRENT_REQUESTS). Port 0 picks free ports:
+# the URLs are read back from the log. Writes DATA_DIR/tickstorm.pid and DATA_DIR/tickstorm.log,
+# waits (at most TICKSTORM_START_TIMEOUT seconds, default 60) until GET /health answers on
+# every service, then prints the URLs. Exit 0 once healthy, 1 otherwise (the log tail shown).
+set -euo pipefail
+# shellcheck source=scripts/trading-env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/trading-env.sh" "$@"
+TIMEOUT="${TICKSTORM_START_TIMEOUT:-60}"
+
+if [ -f "$PID_FILE" ]; then
+  old="$(cat "$PID_FILE")"
+  if process_alive "$old"; then
+    echo "Tickstorm is already running (pid $old, $PID_FILE); stop it with scripts/stop_trading.sh" >&2
+    exit 1
+  fi
+  rm -f "$PID_FILE"
+fi
+mkdir -p "$DATA_DIR" "$(dirname "$PID_FILE")" "$(dirname "$LOG_FILE")"
+
+nohup node "$ROOT/bin/tickstorm.js" serve "$@" </dev/null >"$LOG_FILE" 2>&1 &
+pid=$!
+echo "$pid" >"$PID_FILE"
+
+fail() {
+  echo "Tickstorm did not start: $1" >&2
+  echo "--- last lines of $LOG_FILE ---" >&2
+  tail -n 20 "$LOG_FILE" >&2 || true
+  if process_alive "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
+  rm -f "$PID_FILE"
+  exit 1
+}
+
+health() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsS -m 2 -o /dev/null "$1/health"
+  else
+    node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1/health"
+  fi
+}
+
+deadline=$((SECONDS + TIMEOUT))
+# `tickstorm serve` prints one URL line per service, then "pid N; ...", once all listen.
+until grep -qE '^pid [0-9]+;' "$LOG_FILE" 2>/dev/null; do
+  process_alive "$pid" || fail "the process exited"
+  [ "$SECONDS" -lt "$deadline" ] || fail "no URLs within ${TIMEOUT}s"
+  sleep 0.2
+done
+
+urls="$(grep -E '^(market-data|execution-engine|risk-manager|api) +https?://' "$LOG_FILE" || true)"
+[ -n "$urls" ] || fail "no service URL in the log"
+while read -r name url _; do
+  until health "$url"; do
+    process_alive "$pid" || fail "the process exited"
+    [ "$SECONDS" -lt "$deadline" ] || fail "$name ($url) did not answer GET /health within ${TIMEOUT}s"
+    sleep 0.2
+  done
+done <<<"$urls"
+
+echo "Tickstorm is running (pid $pid; log $LOG_FILE):"
+sed -E 's/^/  /' <<<"$urls"
+if [ "$DATA_DIR" = "data" ]; then
+  echo "Stop it with: scripts/stop_trading.sh"
+else
+  echo "Stop it with: scripts/stop_trading.sh --data-dir $DATA_DIR"
+fi

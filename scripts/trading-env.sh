@@ -1,0 +1,27 @@
+# Shared by scripts/start_trading.sh and scripts/stop_trading.sh (sourced, not run).
+# Sets ROOT, DATA_DIR, PID_FILE, LOG_FILE from the environment and the serve arguments:
+#   --data-dir DIR / --data-dir=DIR (as `tickstorm serve` takes it), else TICKSTORM_DATA_DIR,
+#   else ./data; TICKSTORM_PID_FILE and TICKSTORM_LOG_FILE override the two files
+#   (default DATA_DIR/tickstorm.pid and DATA_DIR/tickstorm.log).
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DATA_DIR="${TICKSTORM_DATA_DIR:-data}"
+_args=("$@")
+for ((_i = 0; _i < ${#_args[@]}; _i++)); do
+  case "${_args[_i]}" in
+    --data-dir) DATA_DIR="${_args[_i + 1]:-$DATA_DIR}" ;;
+    --data-dir=*) DATA_DIR="${_args[_i]#--data-dir=}" ;;
+  esac
+done
+PID_FILE="${TICKSTORM_PID_FILE:-$DATA_DIR/tickstorm.pid}"
+LOG_FILE="${TICKSTORM_LOG_FILE:-$DATA_DIR/tickstorm.log}"
+
+# True while process $1 exists and is not a zombie (a reparented child nobody reaped yet).
+process_alive() {
+  local state
+  kill -0 "$1" 2>/dev/null || return 1
+  if [ -r "/proc/$1/stat" ]; then
+    state="$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$1/stat" 2>/dev/null || true)"
+    [ "$state" != "Z" ]
+  fi
+}
