@@ -15,7 +15,8 @@ function displayWidth(s: string): number {
 
 /** 38 ns, 1.2 us, 3.4 ms: the unit the guide's targets use. */
 export function formatNs(ns: number): string {
-  const fmt = (x: number) => (Number.isInteger(x) || x >= 100 ? String(Math.round(x)) : x.toFixed(x < 10 ? 2 : 1));
+  const fmt = (x: number) =>
+    Number.isInteger(x) || x >= 100 ? String(Math.round(x)) : x.toFixed(x < 10 ? 2 : 1);
   if (ns < 1_000) return `${Math.round(ns)}ns`;
   if (ns < 1_000_000) return `${fmt(ns / 1_000)}μs`;
   return `${fmt(ns / 1_000_000)}ms`;

@@ -223,7 +223,7 @@ describe('execution-engine over HTTP', () => {
       const limited = await submit(body);
       assert.equal(limited.status, 429);
       assert.equal(limited.headers.get('retry-after'), '1');
-      assert.equal(codedError(limited).code, 'TRD_ERR_RISK_REJECTED');
+      assert.equal(codedError(limited).code, 'TRD_ERR_RATE_LIMITED');
       assert.equal(limited.body.error.reason, 'RATE_LIMIT_EXCEEDED');
     } finally {
       assert.equal((await f.http.put(`${rm}/limits`, { maxOrdersPerSecond: 10_000 })).status, 200);

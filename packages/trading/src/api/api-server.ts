@@ -53,7 +53,13 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
   const hub = new WsHub(opts.bus, { ...opts.ws, isKnownSymbol: opts.isKnownSymbol });
   hub.attach(app.server);
   const hubStats = () => hub.stats();
-  registerMetricsRoutes(app, { providers, ingest: opts.ingest, query: opts.query, hub: hubStats, service: 'api' });
+  registerMetricsRoutes(app, {
+    providers,
+    ingest: opts.ingest,
+    query: opts.query,
+    hub: hubStats,
+    service: 'api',
+  });
   registerPrometheusRoute(app, createPrometheusExporter({ providers, hub: hubStats }));
   let handle: ServiceHandle;
   try {

@@ -82,7 +82,11 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
     }
     const sql = req.query.sql;
     if (typeof sql !== 'string' || sql.trim() === '') {
-      throw new ProtocolError(ProtocolErrorCode.MISSING_FIELD, 'sql is required, e.g. ?sql=SELECT count(*) FROM trading_metrics', 'sql');
+      throw new ProtocolError(
+        ProtocolErrorCode.MISSING_FIELD,
+        'sql is required, e.g. ?sql=SELECT count(*) FROM trading_metrics',
+        'sql',
+      );
     }
     return { rows: await opts.query(sql) };
   });

@@ -8,7 +8,7 @@
 import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import { CancelResult } from '../book/engine-types.ts';
 import { OrderStatus } from '../domain/order-status.ts';
-import { TradingErrorCode } from '../errors.ts';
+import { type ErrorCode, httpStatusOf, TradingErrorCode } from '../errors.ts';
 import type { AccountRegistry } from '../risk/account-registry.ts';
 import { RiskCode, riskCodeMessage, riskCodeName } from '../risk/risk-codes.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
@@ -70,14 +70,11 @@ export class OrderGateway {
     c.received++;
     if (this.inFlight >= this.maxInFlight) {
       c.reject('OVERLOADED');
-      return {
-        status: 503,
-        headers: { 'retry-after': '1' },
-        body: errorBody(
-          TradingErrorCode.OVERLOADED,
-          `more than ${this.maxInFlight} orders in flight; retry later`,
-        ),
-      };
+      const r = coded(
+        TradingErrorCode.OVERLOADED,
+        `more than ${this.maxInFlight} orders in flight; retry later`,
+      );
+      return { ...r, headers: { 'retry-after': '1' } };
     }
     let req: OrderRequest;
     try {
@@ -95,17 +92,22 @@ export class OrderGateway {
           `clientOrderId ${req.clientOrderId} was already used by order ${dup.id}`,
           'clientOrderId',
         );
-        return { status: 409, body: { ...b, orderId: dup.id } };
+        return {
+          status: httpStatusOf(TradingErrorCode.DUPLICATE_CLIENT_ORDER_ID),
+          body: { ...b, orderId: dup.id },
+        };
       }
     }
     const code = this.riskCheck(req, true);
     if (code !== RiskCode.OK) {
       const reason = riskCodeName(code);
       c.reject(reason);
-      const b = { error: { code: TradingErrorCode.RISK_REJECTED, reason, message: riskCodeMessage(code) } };
-      if (code === RiskCode.RATE_LIMIT_EXCEEDED)
-        return { status: 429, headers: { 'retry-after': '1' }, body: b };
-      return { status: 422, body: b };
+      // The per-account order rate is a risk denial too, but the client's remedy is to wait.
+      const limited = code === RiskCode.RATE_LIMIT_EXCEEDED;
+      const coded = limited ? TradingErrorCode.RATE_LIMITED : TradingErrorCode.RISK_REJECTED;
+      const b = { error: { code: coded, reason, message: riskCodeMessage(code) } };
+      if (limited) return { status: httpStatusOf(coded), headers: { 'retry-after': '1' }, body: b };
+      return { status: httpStatusOf(coded), body: b };
     }
     const book = req.inst.index;
     const shardIndex = this.o.router.router.shardOf(book);
@@ -134,7 +136,7 @@ export class OrderGateway {
   get(id: string): GatewayReply {
     const rec = this.o.store.get(id);
     if (rec === undefined) {
-      return { status: 404, body: errorBody(TradingErrorCode.ORDER_NOT_FOUND, `no order ${id}`, 'id') };
+      return coded(TradingErrorCode.ORDER_NOT_FOUND, `no order ${id}`, 'id');
     }
     return { status: 200, body: rec };
   }
@@ -142,24 +144,15 @@ export class OrderGateway {
   async cancel(id: string): Promise<GatewayReply> {
     const rec = this.o.store.get(id);
     if (rec === undefined) {
-      return { status: 404, body: errorBody(TradingErrorCode.ORDER_NOT_FOUND, `no order ${id}`, 'id') };
+      return coded(TradingErrorCode.ORDER_NOT_FOUND, `no order ${id}`, 'id');
     }
     if (rec.terminal) {
-      return {
-        status: 409,
-        body: errorBody(
-          TradingErrorCode.ORDER_NOT_CANCELLABLE,
-          `order ${id} is already ${rec.toJSON().status}`,
-        ),
-      };
+      return coded(TradingErrorCode.ORDER_NOT_CANCELLABLE, `order ${id} is already ${rec.toJSON().status}`);
     }
     const shard = this.o.router.shards[rec.shard];
     const r = shard.cancel(rec.engineId);
     if (r.result !== CancelResult.CANCELLED || rec.status !== OrderStatus.CANCELLED) {
-      return {
-        status: 409,
-        body: errorBody(TradingErrorCode.ORDER_NOT_CANCELLABLE, `order ${id} is not live`),
-      };
+      return coded(TradingErrorCode.ORDER_NOT_CANCELLABLE, `order ${id} is not live`);
     }
     await this.commits[rec.shard].wait();
     return { status: 200, body: rec };
@@ -172,4 +165,9 @@ export class OrderGateway {
       ? this.o.risk.checkNow(i, req.side, req.type, req.priceTicks, req.lots, account)
       : this.o.risk.peek(i, req.side, req.type, req.priceTicks, req.lots, account);
   }
+}
+
+/** A coded error reply; the status comes from the one table in errors.ts. */
+function coded(code: ErrorCode, message: string, field?: string): GatewayReply {
+  return { status: httpStatusOf(code), body: errorBody(code, message, field) };
 }

@@ -60,6 +60,8 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  // JSON only: a body sent as text/plain gets 415 rather than a confusing validation error.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = toCodedError(err);
     if (status >= 500) process.emitWarning(`unhandled error: ${(err as Error).stack ?? String(err)}`);
