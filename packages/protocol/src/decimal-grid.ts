@@ -24,8 +24,16 @@ export interface GridUnits {
   readonly stepUnits: number;
 }
 
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
 /** Parses a non-negative decimal into integer units of 10^-decimals, or returns -1 when it has finer digits, -2 when too large. */
 export function decimalToUnits(x: number, decimals: number, maxUnits: number): number {
+  // Fast path, same answer as the text path below: u / 10^d is the double nearest the
+  // decimal u x 10^-d, so when it equals x that decimal round-trips to x; within 15
+  // significant digits (16 for integers below 2^53) no other decimal does, so it is x's value.
+  const scale = POW10[decimals];
+  const u = Math.round(x * scale);
+  if (u <= maxUnits && u / scale === x) return u;
   const m = DECIMAL_RE.exec(String(x));
   if (m === null) return -2;
   const intPart = m[1];
@@ -50,7 +58,8 @@ export function decimalToUnits(x: number, decimals: number, maxUnits: number): n
 
 /** Formats integer units of 10^-decimals as the JS number with exactly that decimal value. */
 export function unitsToDecimal(units: number, decimals: number): number {
-  if (decimals === 0) return units;
+  // Dividing two exact integers is correctly rounded: the same double as parsing the text.
+  if (decimals <= 22) return units / POW10[decimals];
   const s = String(units).padStart(decimals + 1, '0');
   return Number(`${s.slice(0, s.length - decimals)}.${s.slice(s.length - decimals)}`);
 }
