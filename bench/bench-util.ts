@@ -1,0 +1,47 @@
+/** Small helpers shared by the generator benchmarks: child processes, medians, --flags. */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** `--name value` from argv, or the default. */
+export function flag(name: string, def: string): string;
+export function flag(name: string): string | undefined;
+export function flag(name: string, def?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+}
+
+/** Forks a TypeScript child with IPC that prints one JSON line ({"port"}) when ready. */
+export async function startChild(file: URL): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(file.pathname, [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { child, port: (JSON.parse(String(line)) as { port: number }).port };
+}
+
+/** Asks a child for its IPC 'stats'. */
+export async function childStats<T>(child: ChildProcess): Promise<T> {
+  child.send({ type: 'stats' });
+  const [m] = (await once(child, 'message')) as [T];
+  return m;
+}
+
+/** Runs a command to completion; resolves with its stdout (rejects on a non-zero exit). */
+export function runCommand(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    p.on('error', reject);
+    p.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')} exited with ${code}`)),
+    );
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * HTTP generation efficiency: requests per generator CPU-second, Tickstorm's `tickstorm http`
+ * engine against autocannon (the devDependency), side by side in one run against the same
+ * local target (a node:http server in a child process), same connections and duration. Each
+ * generator runs in its own process and measures process.cpuUsage over its run only; runs
+ * alternate which one goes first. The goal: ours >= autocannon (ratio >= 1).
+ *
+ *   node --import tsx bench/http-efficiency.bench.ts [--runs 3] [--duration 5] [--connections 10]
+ *        [--rate N (open model for both: -R / overallRate)] [--url URL (external target)] [--json FILE]
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { childStats, flag, median, runCommand, startChild } from './bench-util.ts';
+
+interface Run {
+  requests: number;
+  errors: number;
+  rps: number;
+  cpu_s: number;
+  req_per_cpu_s: number;
+  p50_ms: number;
+  p99_ms: number;
+}
+
+const runs = Number(flag('runs', '3'));
+const duration = Number(flag('duration', '5'));
+const connections = Number(flag('connections', '10'));
+const rate = flag('rate');
+const BIN = fileURLToPath(new URL('../bin/tickstorm.js', import.meta.url));
+const AUTOCANNON = fileURLToPath(new URL('./autocannon-child.ts', import.meta.url));
+
+const target =
+  flag('url') === undefined ? await startChild(new URL('./http-target.ts', import.meta.url)) : undefined;
+const url = flag('url') ?? `http://127.0.0.1:${target!.port}/`;
+const dir = mkdtempSync(join(tmpdir(), 'tickstorm-bench-'));
+
+async function ours(i: number): Promise<Run> {
+  const file = join(dir, `ours-${i}.json`);
+  const args = [
+    BIN,
+    'http',
+    url,
+    '-c',
+    String(connections),
+    '-d',
+    String(duration),
+    '--workers',
+    '1',
+    '--json',
+    file,
+  ];
+  if (rate !== undefined) args.push('-R', rate);
+  await runCommand(process.execPath, args);
+  const j = JSON.parse(readFileSync(file, 'utf8'));
+  const cpu = j.generator.cpu_s as number;
+  return {
+    requests: j.requests,
+    errors: j.errors,
+    rps: j.rps,
+    cpu_s: cpu,
+    req_per_cpu_s: j.requests / cpu,
+    p50_ms: j.latency_ms.p50,
+    p99_ms: j.latency_ms.p99,
+  };
+}
+
+async function theirs(): Promise<Run> {
+  const args = [
+    '--import',
+    'tsx',
+    AUTOCANNON,
+    url,
+    String(connections),
+    String(duration),
+    ...(rate ? [rate] : []),
+  ];
+  const j = JSON.parse(await runCommand(process.execPath, args));
+  return {
+    requests: j.requests,
+    errors: j.errors,
+    rps: j.rps,
+    cpu_s: j.cpu_s,
+    req_per_cpu_s: j.requests / j.cpu_s,
+    p50_ms: j.latency_ms.p50,
+    p99_ms: j.latency_ms.p99,
+  };
+}
+
+const results: { tickstorm: Run; autocannon: Run; ratio: number }[] = [];
+try {
+  for (let i = 0; i < runs; i++) {
+    let a: Run;
+    let b: Run;
+    if (i % 2 === 0) {
+      a = await ours(i);
+      b = await theirs();
+    } else {
+      b = await theirs();
+      a = await ours(i);
+    }
+    const ratio = a.req_per_cpu_s / b.req_per_cpu_s;
+    results.push({ tickstorm: a, autocannon: b, ratio });
+    const f = (r: Run) =>
+      `${Math.round(r.rps)} req/s, ${r.cpu_s.toFixed(2)} CPU-s, ${Math.round(r.req_per_cpu_s)} req/CPU-s`;
+    console.log(`run ${i + 1}: tickstorm ${f(a)} | autocannon ${f(b)} | ratio ${ratio.toFixed(2)}`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const summary = {
+  bench: 'http-efficiency',
+  url,
+  connections,
+  duration_s: duration,
+  model: rate === undefined ? 'closed' : `open at ${rate} req/s`,
+  runs,
+  tickstorm_req_per_cpu_s: Math.round(median(results.map((r) => r.tickstorm.req_per_cpu_s))),
+  autocannon_req_per_cpu_s: Math.round(median(results.map((r) => r.autocannon.req_per_cpu_s))),
+  ratio_median: Math.round(median(results.map((r) => r.ratio)) * 100) / 100,
+  tickstorm_rps_median: Math.round(median(results.map((r) => r.tickstorm.rps))),
+  autocannon_rps_median: Math.round(median(results.map((r) => r.autocannon.rps))),
+  goal: 'tickstorm req/CPU-s >= autocannon req/CPU-s (ratio >= 1)',
+  pass: median(results.map((r) => r.ratio)) >= 1,
+  target_cpu_s: target ? (await childStats<{ cpuSec: number }>(target.child)).cpuSec : null,
+  results,
+};
+console.log(
+  `median: tickstorm ${summary.tickstorm_req_per_cpu_s} req/CPU-s, autocannon ${summary.autocannon_req_per_cpu_s} req/CPU-s, ratio ${summary.ratio_median} (${summary.pass ? 'PASS' : 'FAIL'})`,
+);
+const json = flag('json');
+if (json !== undefined) writeFileSync(json, `${JSON.stringify(summary, null, 2)}\n`);
+target?.child.kill();

@@ -1,0 +1,132 @@
+/**
+ * The closed model (constant-vus, ramping-vus): each VU loops, starting its next iteration
+ * as soon as the previous one ends (after an optional think time), so the request rate is
+ * whatever the target answers. Latency is measured from the actual start. Thread `index` of
+ * `count` runs the global VUs v = index, index + count, ...; a control tick follows the VU
+ * curve: VUs below the target are started, VUs above it stop after their current iteration.
+ */
+import { nowUs } from '../util/clock.ts';
+import { ExecutorBase, type ExecutorOutcome } from './executor-base.ts';
+import type { NormalizedExecutor } from './executor-options.ts';
+
+type Closed = Extract<NormalizedExecutor, { model: 'closed' }>;
+
+const CONTROL_MS = 20;
+
+/** Local VUs of thread `index` of `count` when the global target is `t`. */
+export function vuShare(t: number, index: number, count: number): number {
+  return t > index ? Math.floor((t - index - 1) / count) + 1 : 0;
+}
+
+/** Global VU target `ms` into the run (linear within a stage, rounded down). */
+export function vuTarget(ex: Closed, ms: number): number {
+  let t0 = 0;
+  for (const s of ex.segments) {
+    if (ms < t0 + s.ms) return Math.floor(s.from + ((s.to - s.from) * (ms - t0)) / s.ms);
+    t0 += s.ms;
+  }
+  return ex.segments[ex.segments.length - 1].to;
+}
+
+export class ClosedLoop extends ExecutorBase {
+  private readonly running: Uint8Array;
+  private target = 0;
+  private startUs = 0;
+  private depth = 0;
+  private readonly deferred: number[] = [];
+  private control: NodeJS.Timeout | undefined;
+  private vusUsed = 0;
+
+  constructor(
+    private readonly ex: Closed,
+    private readonly index: number,
+    private readonly count: number,
+  ) {
+    super(vuShare(ex.maxVUs, index, count), ex.gracefulStopMs);
+    this.running = new Uint8Array(this.maxVUs);
+  }
+
+  override gauge(): number {
+    return this.stopping ? this.active : this.target;
+  }
+
+  stop(): void {
+    if (this.stopping) return;
+    clearTimeout(this.control);
+    this.target = 0;
+    this.endStarting();
+  }
+
+  protected begin(startUs: number): void {
+    this.startUs = startUs;
+    this.steer();
+  }
+
+  private readonly steer = (): void => {
+    if (this.stopping) return;
+    const ms = (nowUs() - this.startUs) / 1000;
+    if (ms >= this.ex.totalMs) {
+      this.stop();
+      return;
+    }
+    this.target = vuShare(vuTarget(this.ex, ms), this.index, this.count);
+    for (let v = 0; v < this.target; v++) {
+      if (this.running[v] === 0) {
+        this.running[v] = 1;
+        if (v >= this.vusUsed) this.vusUsed = v + 1;
+        if (this.busy[v] === 0) this.next(v);
+      }
+    }
+    const left = this.ex.totalMs - ms;
+    this.control = setTimeout(this.steer, Math.max(1, Math.min(CONTROL_MS, Math.ceil(left))));
+  };
+
+  private next(v: number): void {
+    if (this.depth > 0) {
+      // an iteration ended synchronously inside start(): restart from a fresh stack
+      if (this.deferred.push(v) === 1) setImmediate(this.drain);
+      return;
+    }
+    this.depth++;
+    this.launch(v, nowUs());
+    this.depth--;
+  }
+
+  private readonly drain = (): void => {
+    const vs = this.deferred.splice(0);
+    for (const v of vs) if (!this.stopping && this.running[v] === 1 && this.busy[v] === 0) this.next(v);
+  };
+
+  private readonly wake = (v: number): void => {
+    if (!this.stopping && this.running[v] === 1 && this.busy[v] === 0) this.next(v);
+  };
+
+  protected release(vu: number): void {
+    if (this.stopping || vu >= this.target) {
+      this.running[vu] = 0;
+      return;
+    }
+    const ex = this.ex;
+    if (ex.thinkMaxMs > 0) {
+      const ms = ex.thinkMinMs + Math.random() * (ex.thinkMaxMs - ex.thinkMinMs);
+      setTimeout(this.wake, ms, vu);
+    } else {
+      this.next(vu);
+    }
+  }
+
+  protected outcome(): Omit<
+    ExecutorOutcome,
+    'interrupted' | 'endUs' | 'errors' | 'errorSamples' | 'startLag'
+  > {
+    return {
+      model: 'closed',
+      started: this.started,
+      completed: this.completed,
+      dropped: 0,
+      scheduled: this.started,
+      planned: this.started,
+      vusUsed: this.vusUsed,
+    };
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * What both models share: the VU slots' busy flags, the in-flight count, iteration error
+ * samples, and the end of a run (stop starting; let in-flight iterations finish for up to
+ * gracefulStop; then close the script, abandoning what is left as "interrupted").
+ */
+import { LatencyRecorder } from '../stats/recorder.ts';
+import { nowUs } from '../util/clock.ts';
+import type { VuScript } from './script.ts';
+
+export interface ExecutorOutcome {
+  model: 'open' | 'closed';
+  /** Iterations started. */
+  started: number;
+  /** Iterations that ended (done). */
+  completed: number;
+  /** Open model: iterations that found no free VU (k6's dropped_iterations). */
+  dropped: number;
+  /** Iterations still running when gracefulStop ran out (or the run was aborted). */
+  interrupted: number;
+  /** Open model: this thread's scheduled iterations (started + dropped when it ran to the end). */
+  scheduled: number;
+  /** Open model: this thread's share of the whole schedule. */
+  planned: number;
+  /** VU slots ever used (open model: grows past preAllocatedVUs only when needed). */
+  vusUsed: number;
+  /** Iterations that threw, and the first few messages. */
+  errors: number;
+  errorSamples: string[];
+  /** Open model: start lag (actual start - intended), µs. */
+  startLag: LatencyRecorder;
+  /** Lab-clock µs at which the run ended. */
+  endUs: number;
+}
+
+export abstract class ExecutorBase {
+  active = 0;
+  protected script!: VuScript;
+  protected readonly busy: Uint8Array;
+  protected started = 0;
+  protected completed = 0;
+  protected errors = 0;
+  protected readonly errorSamples: string[] = [];
+  protected readonly startLag = new LatencyRecorder();
+  protected stopping = false;
+  private finished = false;
+  private resolveRun!: (o: ExecutorOutcome) => void;
+  private graceTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly maxVUs: number,
+    protected readonly gracefulStopMs: number,
+  ) {
+    this.busy = new Uint8Array(maxVUs);
+  }
+
+  /** Bound: ctx.done. */
+  readonly done = (vu: number): void => {
+    if (this.busy[vu] !== 1) throw new Error(`done(${vu}) called for a VU that is not running an iteration`);
+    this.busy[vu] = 0;
+    this.active--;
+    this.completed++;
+    this.release(vu);
+    if (this.stopping && this.active === 0) void this.finish(0);
+  };
+
+  /** Bound: ctx.error. */
+  readonly error = (err: unknown): void => {
+    this.errors++;
+    if (this.errorSamples.length < 5)
+      this.errorSamples.push(err instanceof Error ? err.message : String(err));
+  };
+
+  /** Runs the script from `startUs` (lab clock) to the end; resolves after the graceful stop. */
+  run(script: VuScript, startUs: number): Promise<ExecutorOutcome> {
+    this.script = script;
+    const p = new Promise<ExecutorOutcome>((r) => {
+      this.resolveRun = r;
+    });
+    this.begin(startUs);
+    return p;
+  }
+
+  /** The time series' "active": in-flight iterations (open) or running VUs (closed). */
+  gauge(): number {
+    return this.active;
+  }
+
+  /** Stops starting iterations now (abort); in-flight ones get the graceful stop. */
+  abstract stop(): void;
+
+  protected abstract begin(startUs: number): void;
+  protected abstract release(vu: number): void;
+  protected abstract outcome(): Omit<
+    ExecutorOutcome,
+    'interrupted' | 'endUs' | 'errors' | 'errorSamples' | 'startLag'
+  >;
+
+  /** Starts iteration on `vu` (caller checked it is free). */
+  protected launch(vu: number, intendedUs: number): void {
+    this.busy[vu] = 1;
+    this.active++;
+    this.started++;
+    try {
+      this.script.start(vu, intendedUs);
+    } catch (e) {
+      this.error(e);
+      if (this.busy[vu] === 1) this.done(vu);
+    }
+  }
+
+  /** No more iterations will start: wait for in-flight ones up to gracefulStop. */
+  protected endStarting(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.active === 0) {
+      void this.finish(0);
+      return;
+    }
+    this.graceTimer = setTimeout(() => void this.finish(this.active), this.gracefulStopMs);
+  }
+
+  private async finish(interrupted: number): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.graceTimer);
+    const endUs = nowUs();
+    try {
+      await this.script.close?.();
+    } catch (e) {
+      this.error(e);
+    }
+    this.resolveRun({
+      ...this.outcome(),
+      interrupted,
+      endUs,
+      errors: this.errors,
+      errorSamples: this.errorSamples,
+      startLag: this.startLag,
+    });
+  }
+}

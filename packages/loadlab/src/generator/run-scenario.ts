@@ -1,0 +1,243 @@
+/**
+ * runScenario (alias runDistributed): runs an executor + script on W generator threads and
+ * returns the merged, exact statistics as a ScenarioResult.
+ *
+ * W = `workers` (1 = in this thread; a plain function script requires 1), or 'auto': enough
+ * threads for the load, up to the cores (open model: one per `threadCapacity` iterations/s
+ * of the peak rate; closed model: one per 250 VUs). The schedule's iterations (open) or the
+ * VUs (closed) are interleaved over the threads (iteration g / VU v on thread g mod W), so
+ * the whole equals the single-thread run; each worker streams its closed seconds raw and
+ * ends with a snapshot, merged counter by counter.
+ */
+import { availableParallelism } from 'node:os';
+import type { ScenarioResult, TimeSlice } from '../model/result.ts';
+import { assessHealth, ProcessCpu, type ThreadHealth } from '../monitor/health.ts';
+import { LatencyRecorder } from '../stats/recorder.ts';
+import { RequestStats } from '../stats/request-stats.ts';
+import { recorderSummaryMs, toScenarioResult } from '../stats/to-result.ts';
+import { epochNowMs } from '../util/clock.ts';
+import { spawnTsWorker } from '../util/ts-worker.ts';
+import type { ExecutorOutcome } from './executor-base.ts';
+import { type ExecutorOptions, type NormalizedExecutor, normalizeExecutor } from './executor-options.ts';
+import { prepareThread } from './run-thread.ts';
+import { isModuleRef, loadScript, type ScriptFactory, type ScriptModuleRef } from './script.ts';
+import type { FromWorker, WorkerExec } from './worker-protocol.ts';
+
+export interface RunOptions<P = Record<string, unknown>> {
+  /** Scenario name in the result (default: the executor's name). */
+  name?: string;
+  executor: ExecutorOptions;
+  /** The script: a factory (one thread only) or an importable module reference. */
+  script: ScriptFactory<P> | ScriptModuleRef;
+  /** Passed to the script factory in every thread (structured-cloneable for workers). */
+  params?: P;
+  /** Generator threads: a number, or 'auto' (default). */
+  workers?: number | 'auto';
+  /** 'auto': iterations/s one thread is assumed to sustain (default 20,000). */
+  threadCapacity?: number;
+  /** Open model spin window in µs (see OpenLoop; default 0 = timers only, ~1 ms granularity). */
+  spinUs?: number;
+  /** Live: each merged second of the time series. */
+  onSlice?: (s: TimeSlice) => void;
+  signal?: AbortSignal;
+}
+
+export interface RunOutcome {
+  result: ScenarioResult;
+  /** Merged statistics (histograms per entry, failures, time series). */
+  stats: RequestStats;
+  /** Merged executor facts (all threads). */
+  exec: ExecutorOutcome;
+  counters: Record<string, number>;
+}
+
+interface ThreadEnd {
+  exec: ExecutorOutcome;
+  counters: Record<string, number>;
+  health: ThreadHealth;
+  startEpochMs: number;
+  endEpochMs: number;
+}
+
+const WORKER_ENTRY = new URL('./worker-entry.ts', import.meta.url);
+const START_DELAY_MS = 30;
+
+export function chooseWorkers(
+  ex: NormalizedExecutor,
+  workers: number | 'auto' | undefined,
+  capacity = 20_000,
+): number {
+  const cores = availableParallelism();
+  let w: number;
+  if (typeof workers === 'number') w = Math.max(1, Math.floor(workers));
+  else if (ex.model === 'open')
+    w = Math.min(cores, Math.ceil(Math.max(...ex.segments.map((s) => Math.max(s.from, s.to))) / capacity));
+  else w = Math.min(cores, Math.ceil(ex.maxVUs / 250));
+  return Math.max(1, Math.min(w, ex.maxVUs));
+}
+
+export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<P>): Promise<RunOutcome> {
+  const ex = normalizeExecutor(opts.executor);
+  const count = chooseWorkers(ex, opts.workers, opts.threadCapacity);
+  const params = (opts.params ?? {}) as P;
+  const cpu = new ProcessCpu();
+  let stats: RequestStats;
+  let ends: ThreadEnd[];
+  if (count === 1) {
+    const factory = isModuleRef(opts.script) ? await loadScript<P>(opts.script) : opts.script;
+    const prep = await prepareThread(factory, {
+      executor: ex,
+      index: 0,
+      count: 1,
+      params,
+      spinUs: opts.spinUs,
+    });
+    const onAbort = () => prep.stop();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    cpu.start();
+    const out = await prep.start(epochNowMs() + 5, { onSlice: opts.onSlice });
+    opts.signal?.removeEventListener('abort', onAbort);
+    stats = out.stats;
+    ends = [out];
+  } else {
+    if (!isModuleRef(opts.script)) {
+      throw new TypeError(
+        'runScenario: with workers > 1 the script must be a module reference { module, export }',
+      );
+    }
+    ({ stats, ends } = await runWorkers(opts, opts.script, ex, count, params, cpu));
+  }
+  const used = cpu.stop();
+  const exec = mergeExec(ends.map((e) => e.exec));
+  const counters: Record<string, number> = {};
+  for (const e of ends) for (const [k, v] of Object.entries(e.counters)) counters[k] = (counters[k] ?? 0) + v;
+  const startedAt = Math.min(...ends.map((e) => e.startEpochMs));
+  const durationSec = Math.max(0.001, (Math.max(...ends.map((e) => e.endEpochMs)) - startedAt) / 1000);
+  const lag = recorderSummaryMs(exec.startLag);
+  const generator = assessHealth({
+    model: ex.model,
+    cpuPercent: used.percent,
+    threads: ends.map((e) => e.health),
+    workers: count,
+    dropped: exec.dropped,
+    maxVUs: ex.maxVUs,
+    planned: exec.planned,
+    started: exec.started,
+    startLagP99Ms: lag.p99,
+  });
+  for (const m of exec.errorSamples) generator.warnings.push(`iteration error: ${m}`);
+  const durationPlan = ex.totalMs / 1000;
+  const extra: Record<string, unknown> = {
+    iterations: exec.started,
+    completedIterations: exec.completed,
+    droppedIterations: exec.dropped,
+    interruptedIterations: exec.interrupted,
+    iterationErrors: exec.errors,
+    vusMax: exec.vusUsed,
+    generatorCpuSec: Math.round(used.cpuSec * 1000) / 1000,
+    threads: ends.map((e) => e.health),
+    ...counters,
+  };
+  if (ex.model === 'open') {
+    extra.scheduledIterations = exec.planned;
+    extra.targetRate = Math.round((exec.planned / durationPlan) * 100) / 100;
+    extra.achievedRate = Math.round((exec.started / durationPlan) * 100) / 100;
+    extra.startLagMs = { p50: lag.p50, p99: lag.p99, max: lag.max };
+  }
+  const result = toScenarioResult(stats, {
+    scenario: opts.name ?? ex.name,
+    params: { executor: opts.executor, workers: count, ...(opts.params as Record<string, unknown>) },
+    startedAt,
+    durationSec: Math.round(durationSec * 1000) / 1000,
+    generator,
+    extra,
+  });
+  return { result, stats, exec, counters };
+}
+
+/** Alias with the issue's name. */
+export const runDistributed = runScenario;
+
+async function runWorkers<P>(
+  opts: RunOptions<P>,
+  ref: ScriptModuleRef,
+  ex: NormalizedExecutor,
+  count: number,
+  params: P,
+  cpu: ProcessCpu,
+): Promise<{ stats: RequestStats; ends: ThreadEnd[] }> {
+  const module = ref.module instanceof URL ? ref.module.href : ref.module;
+  const workers = Array.from({ length: count }, (_, index) =>
+    spawnTsWorker(WORKER_ENTRY, {
+      workerData: { module, export: ref.export, executor: ex, index, count, params, spinUs: opts.spinUs },
+    }),
+  );
+  let stats: RequestStats | undefined;
+  const ends: ThreadEnd[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let ready = 0;
+      let done = 0;
+      const stop = () => {
+        for (const w of workers) w.postMessage({ type: 'stop' });
+      };
+      opts.signal?.addEventListener('abort', stop, { once: true });
+      workers.forEach((w) => {
+        w.on('error', reject);
+        w.on('exit', (code) => {
+          if (done < count) reject(new Error(`generator worker exited with code ${code} before finishing`));
+        });
+        w.on('message', (m: FromWorker) => {
+          if (m.type === 'error') reject(new Error(`generator worker: ${m.message}`));
+          else if (m.type === 'slice') stats!.timeline.mergeRaw(m.slice);
+          else if (m.type === 'ready' && ++ready === count) {
+            const startEpochMs = epochNowMs() + START_DELAY_MS;
+            stats = new RequestStats({ startEpochMs, reporters: count });
+            if (opts.onSlice) stats.timeline.onSlice = opts.onSlice;
+            cpu.start();
+            for (const x of workers) x.postMessage({ type: 'start', startEpochMs });
+          } else if (m.type === 'done') {
+            stats!.merge(m.snapshot);
+            ends.push({ ...m, exec: fromWorkerExec(m.exec) });
+            if (++done === count) {
+              opts.signal?.removeEventListener('abort', stop);
+              resolve();
+            }
+          }
+        });
+      });
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  stats!.timeline.flush();
+  return { stats: stats!, ends };
+}
+
+function fromWorkerExec(e: WorkerExec): ExecutorOutcome {
+  const startLag = new LatencyRecorder();
+  startLag.addSparse(e.startLag);
+  return { ...e, startLag };
+}
+
+function mergeExec(all: ExecutorOutcome[]): ExecutorOutcome {
+  const m = { ...all[0], startLag: new LatencyRecorder(), errorSamples: [] as string[] };
+  for (const k of [
+    'started',
+    'completed',
+    'dropped',
+    'interrupted',
+    'scheduled',
+    'planned',
+    'vusUsed',
+    'errors',
+  ] as const) {
+    m[k] = all.reduce((a, e) => a + e[k], 0);
+  }
+  for (const e of all) {
+    m.startLag.add(e.startLag);
+    m.errorSamples.push(...e.errorSamples.slice(0, 5 - m.errorSamples.length));
+  }
+  m.endUs = Math.max(...all.map((e) => e.endUs));
+  return m;
+}

@@ -1,0 +1,110 @@
+/**
+ * One generator thread's run: the executor for this thread's share, the script, a
+ * RequestStats subscribed to the script's events, the per-second timeline clock and the
+ * thread's health monitor. Two phases so that workers can start together: `prepareThread`
+ * runs the script factory (connects, prebuilds); `start(epochMs)` runs from that instant.
+ */
+import type { TimeSlice } from '../model/result.ts';
+import { type ThreadHealth, ThreadMonitor } from '../monitor/health.ts';
+import { RequestEvents } from '../stats/events.ts';
+import { RequestStats } from '../stats/request-stats.ts';
+import type { RawSlice } from '../stats/timeline.ts';
+import { epochMsToUs, nowUs, usToEpochMs } from '../util/clock.ts';
+import { ClosedLoop, vuShare } from './closed-loop.ts';
+import type { ExecutorBase, ExecutorOutcome } from './executor-base.ts';
+import type { NormalizedExecutor } from './executor-options.ts';
+import { OpenLoop } from './open-loop.ts';
+import type { ScriptContext, ScriptFactory } from './script.ts';
+
+export interface ThreadInit<P> {
+  executor: NormalizedExecutor;
+  /** This thread's index and the number of generator threads. */
+  index: number;
+  count: number;
+  params: P;
+  spinUs?: number;
+}
+
+export interface ThreadHooks {
+  /** Worker mode: closed seconds go out raw (sparse counts) for the parent to merge. */
+  onRawSlice?: (s: RawSlice) => void;
+  /** Single thread: summarised seconds, live. */
+  onSlice?: (s: TimeSlice) => void;
+}
+
+export interface ThreadOutcome {
+  exec: ExecutorOutcome;
+  counters: Record<string, number>;
+  health: ThreadHealth;
+  stats: RequestStats;
+  startEpochMs: number;
+  endEpochMs: number;
+}
+
+export interface PreparedThread {
+  readonly events: RequestEvents;
+  readonly executor: ExecutorBase;
+  start(startEpochMs: number, hooks?: ThreadHooks): Promise<ThreadOutcome>;
+  /** Stops starting iterations (in-flight ones get gracefulStop). */
+  stop(): void;
+}
+
+const SLICE_CLOCK_MS = 250;
+
+export async function prepareThread<P>(
+  factory: ScriptFactory<P>,
+  init: ThreadInit<P>,
+): Promise<PreparedThread> {
+  const ex = init.executor;
+  const events = new RequestEvents();
+  const executor: ExecutorBase =
+    ex.model === 'open'
+      ? new OpenLoop(ex, {
+          index: init.index,
+          count: init.count,
+          preAllocatedVUs: vuShare(ex.preAllocatedVUs, init.index, init.count),
+          maxVUs: vuShare(ex.maxVUs, init.index, init.count),
+          spinUs: init.spinUs,
+        })
+      : new ClosedLoop(ex, init.index, init.count);
+  const ctx: ScriptContext<P> = {
+    params: init.params,
+    events,
+    model: ex.model,
+    maxVUs: executor.maxVUs,
+    preAllocatedVUs:
+      ex.model === 'open' ? vuShare(ex.preAllocatedVUs, init.index, init.count) : executor.maxVUs,
+    worker: { index: init.index, count: init.count },
+    executor: ex,
+    done: executor.done,
+    error: executor.error,
+  };
+  const script = await factory(ctx);
+
+  return {
+    events,
+    executor,
+    stop: () => executor.stop(),
+    async start(startEpochMs, hooks = {}) {
+      const startUs = epochMsToUs(startEpochMs);
+      const stats = new RequestStats({ startUs, startEpochMs });
+      const tl = stats.timeline;
+      tl.active = () => executor.gauge();
+      if (hooks.onRawSlice) tl.onRaw = hooks.onRawSlice;
+      if (hooks.onSlice) tl.onSlice = hooks.onSlice;
+      const unsubscribe = stats.attach(events);
+      const clock = setInterval(() => tl.advance(nowUs()), SLICE_CLOCK_MS);
+      const monitor = new ThreadMonitor().start();
+      const wait = (startUs - nowUs()) / 1000;
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait - 1));
+      const exec = await executor.run(script, startUs);
+      clearInterval(clock);
+      const health = monitor.stop();
+      tl.advance(exec.endUs);
+      tl.finish();
+      unsubscribe();
+      const counters = script.counters?.() ?? {};
+      return { exec, counters, health, stats, startEpochMs, endEpochMs: usToEpochMs(exec.endUs) };
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * What an executor drives. A script is a factory, called once per thread before the run,
+ * that returns a VuScript: `start(vu, intendedUs)` begins one iteration on VU slot `vu`
+ * (open model: an in-flight slot; closed model: a looping VU), and the script calls
+ * `ctx.done(vu)` exactly once when that iteration is over. Callbacks, not promises: a
+ * client can finish an iteration from its socket callback without allocating. Scripts emit
+ * RequestEvents with latency measured from `intendedUs` (the absolute schedule in the open
+ * model; the actual start in the closed model).
+ *
+ * For workers the factory must be importable: pass `{ module: new URL('./x.ts', import.meta.url) }`
+ * whose export (default: `default`) is the factory. `iterations({...})` adapts an async
+ * `iteration(it)` function to the callback protocol.
+ */
+import type { RequestEvents } from '../stats/events.ts';
+import type { NormalizedExecutor } from './executor-options.ts';
+
+export interface ScriptContext<P = Record<string, unknown>> {
+  params: P;
+  /** Emit request events here; this thread's RequestStats listens. */
+  events: RequestEvents;
+  model: 'open' | 'closed';
+  /** VU slots this thread may use: 0 .. maxVUs - 1 (lowest slots are used first). */
+  maxVUs: number;
+  /** Slots the executor expects to need (open model: preAllocatedVUs' share). */
+  preAllocatedVUs: number;
+  /** This thread's place among the generator threads. */
+  worker: { index: number; count: number };
+  /** The executor (normalised, whole run; this thread runs its share). */
+  executor: NormalizedExecutor;
+  /** Ends the iteration running on `vu` (exactly once per `start`). */
+  done(vu: number): void;
+  /** Reports an iteration that failed with an exception (then call `done`). */
+  error(err: unknown): void;
+}
+
+export interface VuScript {
+  /** Begins one iteration on VU slot `vu`, intended at `intendedUs` (lab clock, util/clock.ts). */
+  start(vu: number, intendedUs: number): void;
+  /** End of the run: close connections. Iterations still in flight are abandoned (interrupted). */
+  close?(): Promise<void> | void;
+  /** Counters summed over threads into ScenarioResult.extra (e.g. { ticksSent }). */
+  counters?(): Record<string, number>;
+}
+
+export type ScriptFactory<P = Record<string, unknown>> = (
+  ctx: ScriptContext<P>,
+) => VuScript | Promise<VuScript>;
+
+/** A factory that worker threads can import. */
+export interface ScriptModuleRef {
+  module: string | URL;
+  /** Export name of the factory (default 'default'). */
+  export?: string;
+}
+
+export function isModuleRef(s: unknown): s is ScriptModuleRef {
+  return typeof s === 'object' && s !== null && 'module' in s;
+}
+
+/** Loads a factory from a module reference. */
+export async function loadScript<P>(ref: ScriptModuleRef): Promise<ScriptFactory<P>> {
+  const href = ref.module instanceof URL ? ref.module.href : ref.module;
+  const mod = (await import(href)) as Record<string, unknown>;
+  const f = mod[ref.export ?? 'default'];
+  if (typeof f !== 'function')
+    throw new TypeError(`${href}: export '${ref.export ?? 'default'}' is not a script factory`);
+  return f as ScriptFactory<P>;
+}
+
+/** One running iteration, handed to `iterations()`'s function (one object per VU, reused). */
+export interface Iteration<S, P = Record<string, unknown>> {
+  vu: number;
+  /** Intended start on the lab clock (µs): measure latency from here. */
+  intendedUs: number;
+  /** Iterations this VU has started (0-based). */
+  n: number;
+  state: S;
+  ctx: ScriptContext<P>;
+}
+
+export interface IterationsDef<S, P> {
+  /** Once per thread: connect clients, prebuild requests. */
+  setup?(ctx: ScriptContext<P>): S | Promise<S>;
+  iteration(it: Iteration<S, P>): void | Promise<void>;
+  teardown?(state: S): void | Promise<void>;
+  counters?(state: S): Record<string, number>;
+}
+
+/** Adapts an async iteration function to the VuScript protocol (one promise per iteration). */
+export function iterations<S, P = Record<string, unknown>>(def: IterationsDef<S, P>): ScriptFactory<P> {
+  return async (ctx) => {
+    const state = (def.setup ? await def.setup(ctx) : undefined) as S;
+    const its: Iteration<S, P>[] = [];
+    const ends: (() => void)[] = [];
+    const fails: ((e: unknown) => void)[] = [];
+    for (let v = 0; v < ctx.maxVUs; v++) {
+      its.push({ vu: v, intendedUs: 0, n: 0, state, ctx });
+      ends.push(() => ctx.done(v));
+      fails.push((e: unknown) => {
+        ctx.error(e);
+        ctx.done(v);
+      });
+    }
+    return {
+      start(vu, intendedUs) {
+        const it = its[vu];
+        it.intendedUs = intendedUs;
+        let r: void | Promise<void>;
+        try {
+          r = def.iteration(it);
+        } catch (e) {
+          it.n++;
+          fails[vu](e);
+          return;
+        }
+        it.n++;
+        if (r instanceof Promise) r.then(ends[vu], fails[vu]);
+        else ends[vu]();
+      },
+      close: () => def.teardown?.(state),
+      counters: def.counters ? () => def.counters!(state) : undefined,
+    };
+  };
+}

@@ -1,0 +1,24 @@
+/** Messages between runScenario and its generator workers (structured clone). */
+import type { ThreadHealth } from '../monitor/health.ts';
+import type { SparseCounts } from '../stats/recorder.ts';
+import type { StatsSnapshot } from '../stats/request-stats.ts';
+import type { RawSlice } from '../stats/timeline.ts';
+import type { ExecutorOutcome } from './executor-base.ts';
+
+export type ToWorker = { type: 'start'; startEpochMs: number } | { type: 'stop' };
+
+export type WorkerExec = Omit<ExecutorOutcome, 'startLag'> & { startLag: SparseCounts };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'slice'; slice: RawSlice }
+  | {
+      type: 'done';
+      exec: WorkerExec;
+      counters: Record<string, number>;
+      health: ThreadHealth;
+      snapshot: StatsSnapshot;
+      startEpochMs: number;
+      endEpochMs: number;
+    }
+  | { type: 'error'; message: string };

@@ -1,0 +1,68 @@
+/**
+ * Latency histograms: HdrHistogram (hdr-histogram-js) in microseconds, 1 µs .. 1 h, 3
+ * significant digits, fixed size (no auto-resize: values outside are clamped, so every
+ * histogram shares one layout and merges are exact). Encoded across threads with the
+ * library's compressed base64 form, which round-trips counts exactly.
+ */
+import * as hdr from 'hdr-histogram-js';
+import type { LatencyMs } from '../model/result.ts';
+
+export type Histogram = hdr.Histogram;
+
+export const HIST_LOWEST_US = 1;
+export const HIST_HIGHEST_US = 3_600_000_000;
+export const HIST_DIGITS = 3;
+
+export function createLatencyHistogram(): Histogram {
+  return hdr.build({
+    lowestDiscernibleValue: HIST_LOWEST_US,
+    highestTrackableValue: HIST_HIGHEST_US,
+    numberOfSignificantValueDigits: HIST_DIGITS,
+    bitBucketSize: 64,
+    autoResize: false,
+  });
+}
+
+/** Records a latency in µs (rounded, clamped to the histogram's range). */
+export function recordUs(h: Histogram, us: number): void {
+  let v = Math.round(us);
+  if (!(v >= 0)) v = 0;
+  else if (v > HIST_HIGHEST_US) v = HIST_HIGHEST_US;
+  h.recordValue(v);
+}
+
+export function encodeHistogram(h: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(h);
+}
+
+/** Decodes into a histogram with the lab's layout (so it can be added to any other). */
+export function decodeHistogram(encoded: string): Histogram {
+  const decoded = hdr.decodeFromCompressedBase64(encoded, 64, false);
+  const h = createLatencyHistogram();
+  h.add(decoded);
+  decoded.destroy();
+  return h;
+}
+
+/** Adds an encoded histogram into `into`. */
+export function addEncoded(into: Histogram, encoded: string): void {
+  const decoded = hdr.decodeFromCompressedBase64(encoded, 64, false);
+  into.add(decoded);
+  decoded.destroy();
+}
+
+const ms = (us: number) => Math.round(us) / 1000;
+
+/** The result model's latency summary (ms) from a µs histogram; zeros when empty. */
+export function latencySummaryMs(h: Histogram): LatencyMs {
+  if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
+  return {
+    min: ms(h.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : h.minNonZeroValue),
+    mean: Math.round(h.mean) / 1000,
+    p50: ms(h.getValueAtPercentile(50)),
+    p90: ms(h.getValueAtPercentile(90)),
+    p95: ms(h.getValueAtPercentile(95)),
+    p99: ms(h.getValueAtPercentile(99)),
+    max: ms(h.maxValue),
+  };
+}

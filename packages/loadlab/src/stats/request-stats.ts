@@ -1,0 +1,180 @@
+/**
+ * RequestStats: the Locust-style collector. Subscribed to RequestEvents, it keeps per
+ * (type, name) entry: counts, failures, body bytes, status counts and a µs latency
+ * recorder (HdrHistogram layout); failure rows grouped by (method, name, error); and the
+ * per-second Timeline. Snapshots carry raw counters (sparse histogram counts), so merging
+ * the collectors of several threads is exact: merged == one collector over all samples.
+ */
+import type { FailureRow } from '../model/result.ts';
+import { epochNowMs, nowUs } from '../util/clock.ts';
+import type { RequestEvent, RequestEvents } from './events.ts';
+import type { Histogram } from './histogram.ts';
+import { LatencyRecorder, type SparseCounts } from './recorder.ts';
+import { Timeline } from './timeline.ts';
+
+export interface EntrySnapshot {
+  type: string;
+  name: string;
+  requests: number;
+  failures: number;
+  bytes: number;
+  latency: SparseCounts;
+  /** Status code (or error kind when there was no response) -> count. */
+  statusCounts: Record<string, number>;
+}
+
+export interface StatsSnapshot {
+  entries: EntrySnapshot[];
+  failures: FailureRow[];
+}
+
+export class StatsEntry {
+  requests = 0;
+  failures = 0;
+  bytes = 0;
+  readonly latency = new LatencyRecorder();
+  readonly statuses = new Map<number, number>();
+  readonly errors = new Map<string, number>();
+  constructor(
+    readonly type: string,
+    readonly name: string,
+  ) {}
+
+  statusCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [k, v] of [...this.statuses].sort((a, b) => a[0] - b[0])) out[String(k)] = v;
+    for (const [k, v] of this.errors) out[k] = (out[k] ?? 0) + v;
+    return out;
+  }
+}
+
+export interface RequestStatsOptions {
+  /** Run start on this thread's lab clock (µs); default now. */
+  startUs?: number;
+  /** The same instant as epoch ms; default now. */
+  startEpochMs?: number;
+  /** Threads whose raw slices the timeline merges (the parent of W workers: W). */
+  reporters?: number;
+}
+
+export class RequestStats {
+  readonly timeline: Timeline;
+  private readonly byType = new Map<string, Map<string, StatsEntry>>();
+  private readonly list: StatsEntry[] = [];
+  private readonly failureRows = new Map<string, FailureRow>();
+  /** Bound listener, for `events.on(stats.listener)`. */
+  readonly listener = (ev: RequestEvent): void => this.record(ev);
+
+  constructor(opts: RequestStatsOptions = {}) {
+    this.timeline = new Timeline(opts.startUs ?? nowUs(), opts.startEpochMs ?? epochNowMs(), opts.reporters);
+  }
+
+  /** Subscribes to `events`; returns the unsubscribe function. */
+  attach(events: RequestEvents): () => void {
+    return events.on(this.listener);
+  }
+
+  record(ev: RequestEvent): void {
+    const e = this.entry(ev.type, ev.name);
+    e.requests++;
+    e.bytes += ev.bytes;
+    e.latency.record(ev.latencyUs);
+    if (ev.status !== 0) e.statuses.set(ev.status, (e.statuses.get(ev.status) ?? 0) + 1);
+    if (!ev.ok) {
+      e.failures++;
+      const error = ev.error ?? (ev.status !== 0 ? `HTTP ${ev.status}` : 'error');
+      if (ev.status === 0) e.errors.set(error, (e.errors.get(error) ?? 0) + 1);
+      this.addFailure(ev.type, ev.name, error, 1);
+    }
+    this.timeline.record(ev.timeUs === 0 ? nowUs() : ev.timeUs, ev.latencyUs, ev.ok);
+  }
+
+  /** The (type, name) entry, created on first use. */
+  entry(type: string, name: string): StatsEntry {
+    let names = this.byType.get(type);
+    if (names === undefined) {
+      names = new Map();
+      this.byType.set(type, names);
+    }
+    let e = names.get(name);
+    if (e === undefined) {
+      e = new StatsEntry(type, name);
+      names.set(name, e);
+      this.list.push(e);
+    }
+    return e;
+  }
+
+  get entries(): readonly StatsEntry[] {
+    return this.list;
+  }
+
+  get requests(): number {
+    let n = 0;
+    for (const e of this.list) n += e.requests;
+    return n;
+  }
+
+  get failures(): number {
+    let n = 0;
+    for (const e of this.list) n += e.failures;
+    return n;
+  }
+
+  get failureRowList(): FailureRow[] {
+    return [...this.failureRows.values()].sort((a, b) => b.occurrences - a.occurrences);
+  }
+
+  /** All entries' latencies in one recorder. */
+  totalLatency(): LatencyRecorder {
+    const t = new LatencyRecorder();
+    for (const e of this.list) t.add(e.latency);
+    return t;
+  }
+
+  /** An HdrHistogram (µs) of one entry, or of all when no name is given. */
+  histogram(type?: string, name?: string): Histogram {
+    if (type === undefined || name === undefined) return this.totalLatency().toHistogram();
+    return this.entry(type, name).latency.toHistogram();
+  }
+
+  snapshot(): StatsSnapshot {
+    return {
+      entries: this.list.map((e) => ({
+        type: e.type,
+        name: e.name,
+        requests: e.requests,
+        failures: e.failures,
+        bytes: e.bytes,
+        latency: e.latency.toSparse(),
+        statusCounts: e.statusCounts(),
+      })),
+      failures: this.failureRowList,
+    };
+  }
+
+  /** Adds another collector's snapshot (exact). The time series merges separately (Timeline). */
+  merge(snap: StatsSnapshot): void {
+    for (const s of snap.entries) {
+      const e = this.entry(s.type, s.name);
+      e.requests += s.requests;
+      e.failures += s.failures;
+      e.bytes += s.bytes;
+      e.latency.addSparse(s.latency);
+      for (const [k, v] of Object.entries(s.statusCounts)) {
+        const code = Number(k);
+        if (Number.isInteger(code) && String(code) === k)
+          e.statuses.set(code, (e.statuses.get(code) ?? 0) + v);
+        else e.errors.set(k, (e.errors.get(k) ?? 0) + v);
+      }
+    }
+    for (const f of snap.failures) this.addFailure(f.method, f.name, f.error, f.occurrences);
+  }
+
+  private addFailure(method: string, name: string, error: string, n: number): void {
+    const key = `${method}\u0000${name}\u0000${error}`;
+    const row = this.failureRows.get(key);
+    if (row !== undefined) row.occurrences += n;
+    else this.failureRows.set(key, { method, name, error, occurrences: n });
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The per-second time series. Seconds are counted from the run's start (slice k covers
+ * [start + k s, start + (k+1) s)), so threads sharing a start epoch produce aligned slices.
+ *
+ * Recording side: `record` counts a completed request in its second; `advance(now)` closes
+ * every second before `now` (also the empty ones: a stalled target shows as zeros). A closed
+ * second is either summarised here (one thread) or handed over RAW (sparse histogram counts,
+ * for a worker to post) through `onRaw`.
+ *
+ * Merging side: `mergeRaw` adds raw slices from `reporters` threads; a second is summarised
+ * once every reporter sent it (or at `flush`), so per-second percentiles are exact.
+ */
+import type { TimeSlice } from '../model/result.ts';
+import { createLatencyHistogram, type Histogram } from './histogram.ts';
+import { LatencyRecorder, type SparseCounts } from './recorder.ts';
+
+export interface RawSlice {
+  k: number;
+  requests: number;
+  failures: number;
+  active: number;
+  latency: SparseCounts;
+}
+
+interface Pending {
+  requests: number;
+  failures: number;
+  active: number;
+  seen: number;
+  rec: LatencyRecorder;
+}
+
+const ms = (us: number) => Math.round(us) / 1000;
+
+export class Timeline {
+  readonly slices: TimeSlice[] = [];
+  /** Called with each summarised second, in order. */
+  onSlice: ((s: TimeSlice) => void) | null = null;
+  /** When set, closed seconds go here raw instead of being summarised. */
+  onRaw: ((s: RawSlice) => void) | null = null;
+  /** Gauge read when a second closes (in-flight requests or active VUs). */
+  active: () => number = () => 0;
+
+  private k = 0;
+  private requests = 0;
+  private failures = 0;
+  private readonly rec = new LatencyRecorder();
+  private readonly scratch: Histogram = createLatencyHistogram();
+  private readonly pending = new Map<number, Pending>();
+  private readonly spare: LatencyRecorder[] = [];
+
+  constructor(
+    /** Run start on this thread's lab clock (µs). */
+    public startUs: number,
+    /** Run start, epoch ms (TimeSlice.t). */
+    public startEpochMs: number,
+    /** Threads whose raw slices `mergeRaw` waits for. */
+    public reporters = 1,
+  ) {}
+
+  record(timeUs: number, latencyUs: number, ok: boolean): void {
+    const k = Math.floor((timeUs - this.startUs) / 1e6);
+    if (k > this.k) this.closeUntil(k);
+    this.requests++;
+    if (!ok) this.failures++;
+    this.rec.record(latencyUs);
+  }
+
+  /** Closes every second that ended before `nowUs`. */
+  advance(nowUs: number): void {
+    const k = Math.floor((nowUs - this.startUs) / 1e6);
+    if (k > this.k) this.closeUntil(k);
+  }
+
+  /** Closes the current (partial) second too; call once at the end of recording. */
+  finish(): void {
+    this.closeUntil(this.k + 1);
+  }
+
+  mergeRaw(s: RawSlice): void {
+    let p = this.pending.get(s.k);
+    if (p === undefined) {
+      p = { requests: 0, failures: 0, active: 0, seen: 0, rec: this.spare.pop() ?? new LatencyRecorder() };
+      this.pending.set(s.k, p);
+    }
+    p.requests += s.requests;
+    p.failures += s.failures;
+    p.active += s.active;
+    p.rec.addSparse(s.latency);
+    if (++p.seen >= this.reporters) this.finalize();
+  }
+
+  /** Summarises every pending merged second (end of run). */
+  flush(): void {
+    this.finalize(true);
+  }
+
+  private closeUntil(k: number): void {
+    for (; this.k < k; this.k++) {
+      if (this.onRaw !== null) {
+        const raw = { k: this.k, requests: this.requests, failures: this.failures, active: this.active() };
+        this.onRaw({ ...raw, latency: this.rec.toSparse() });
+      } else {
+        this.emit(this.k, this.requests, this.failures, this.active(), this.rec);
+      }
+      this.requests = 0;
+      this.failures = 0;
+      this.rec.reset();
+    }
+  }
+
+  private finalize(all = false): void {
+    const keys = [...this.pending.keys()].sort((a, b) => a - b);
+    for (const k of keys) {
+      const p = this.pending.get(k)!;
+      if (!all && p.seen < this.reporters) break; // keep the series in order
+      this.emit(k, p.requests, p.failures, p.active, p.rec);
+      this.pending.delete(k);
+      p.rec.reset();
+      this.spare.push(p.rec);
+    }
+  }
+
+  private emit(k: number, requests: number, failures: number, active: number, rec: LatencyRecorder): void {
+    const h = this.scratch;
+    h.reset();
+    rec.addTo(h);
+    const empty = rec.count === 0;
+    const s: TimeSlice = {
+      t: Math.round(this.startEpochMs + k * 1000) / 1000,
+      requests,
+      failures,
+      p50: empty ? 0 : ms(h.getValueAtPercentile(50)),
+      p95: empty ? 0 : ms(h.getValueAtPercentile(95)),
+      p99: empty ? 0 : ms(h.getValueAtPercentile(99)),
+      max: ms(rec.maxUs),
+      active,
+    };
+    this.slices.push(s);
+    this.onSlice?.(s);
+  }
+}

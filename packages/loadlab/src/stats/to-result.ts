@@ -1,0 +1,74 @@
+/**
+ * toScenarioResult: a (merged) RequestStats plus the run's facts -> the result model
+ * (model/result.ts) that reports, gates and tables read. Latencies become milliseconds.
+ */
+import type {
+  EntryStats,
+  GeneratorHealth,
+  LatencyMs,
+  ResourceWatch,
+  ScenarioResult,
+  TargetCheck,
+} from '../model/result.ts';
+import { createLatencyHistogram, latencySummaryMs } from './histogram.ts';
+import type { LatencyRecorder } from './recorder.ts';
+import type { RequestStats } from './request-stats.ts';
+
+export interface ResultInfo {
+  scenario: string;
+  params?: Record<string, unknown>;
+  /** Run start, epoch milliseconds. */
+  startedAt: number;
+  /** Measured duration (seconds) the rates are computed over. */
+  durationSec: number;
+  generator: GeneratorHealth;
+  targets?: TargetCheck[];
+  extra?: Record<string, unknown>;
+  resources?: ResourceWatch;
+}
+
+/** Latency summary (ms) of a recorder: percentiles from the HdrHistogram, exact min/max/mean. */
+export function recorderSummaryMs(rec: LatencyRecorder): LatencyMs {
+  if (rec.count === 0) return latencySummaryMs(createLatencyHistogram());
+  const s = latencySummaryMs(rec.toHistogram());
+  s.min = Math.round(rec.minUs) / 1000;
+  s.max = Math.round(rec.maxUs) / 1000;
+  s.mean = Math.round(rec.sumUs / rec.count) / 1000;
+  return s;
+}
+
+const rate = (n: number, sec: number) => (sec > 0 ? Math.round((n / sec) * 100) / 100 : 0);
+
+export function toScenarioResult(stats: RequestStats, info: ResultInfo): ScenarioResult {
+  const sec = info.durationSec;
+  const entries: EntryStats[] = stats.entries.map((e) => ({
+    type: e.type,
+    name: e.name,
+    requests: e.requests,
+    failures: e.failures,
+    rps: rate(e.requests, sec),
+    failuresPerSec: rate(e.failures, sec),
+    latency_ms: recorderSummaryMs(e.latency),
+    avgContentLength: e.requests > 0 ? Math.round(e.bytes / e.requests) : 0,
+    statusCounts: e.statusCounts(),
+  }));
+  const requests = stats.requests;
+  const result: ScenarioResult = {
+    scenario: info.scenario,
+    params: info.params ?? {},
+    startedAt: info.startedAt,
+    durationSec: sec,
+    requests,
+    failures: stats.failures,
+    rps: rate(requests, sec),
+    latency_ms: recorderSummaryMs(stats.totalLatency()),
+    entries,
+    timeseries: stats.timeline.slices,
+    failureRows: stats.failureRowList,
+    targets: info.targets ?? [],
+    generator: info.generator,
+    extra: info.extra ?? {},
+  };
+  if (info.resources !== undefined) result.resources = info.resources;
+  return result;
+}

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  HttpClient,
+  prepareRequest,
+  runScenario,
+  type ScriptContext,
+  type VuScript,
+} from '@tickstorm/loadlab';
+import { startServer, startStallingServer } from './support/local-server.ts';
+
+const HTTP_SCRIPT = new URL('../src/modes/http-load-script.ts', import.meta.url).href;
+
+/** An HTTP script that also records every intended start time it was given. */
+function recordingScript(url: string, intended: number[]) {
+  return (ctx: ScriptContext): VuScript => {
+    const req = prepareRequest(url);
+    const http = new HttpClient({ url, connections: ctx.maxVUs, events: ctx.events, onDone: ctx.done });
+    return {
+      start(vu, intendedUs) {
+        intended.push(intendedUs);
+        http.submit(vu, req, intendedUs);
+      },
+      close: () => http.close(),
+    };
+  };
+}
+
+test('open model: 2,000 req/s for 3 s against a local server keeps the rate within 1%', async (t) => {
+  const srv = await startServer();
+  try {
+    const intended: number[] = [];
+    const { result, exec } = await runScenario({
+      executor: {
+        executor: 'constant-arrival-rate',
+        rate: 2000,
+        timeUnit: '1s',
+        duration: '3s',
+        preAllocatedVUs: 50,
+        maxVUs: 500,
+      },
+      workers: 1,
+      script: recordingScript(srv.url, intended),
+    });
+    const expected = 2000 * 3;
+    t.diagnostic(
+      `completed ${result.requests}, ${result.rps} req/s, start lag ${JSON.stringify(result.extra.startLagMs)}`,
+    );
+    assert.ok(Math.abs(result.requests - expected) <= expected * 0.01, `completed ${result.requests}`);
+    assert.equal(result.failures, 0);
+    assert.equal(exec.dropped, 0);
+    assert.equal(srv.hits(), result.requests);
+    assert.ok(Math.abs(result.rps - 2000) <= 20, `rps ${result.rps}`);
+    // the intended times are the absolute schedule: exactly 500 µs apart, no drift
+    assert.equal(intended.length, expected);
+    for (let i = 1; i < intended.length; i++)
+      assert.ok(Math.abs(intended[i] - intended[i - 1] - 500) < 1e-3, `gap ${i}`);
+    assert.ok(Math.abs(intended[intended.length - 1] - intended[0] - (expected - 1) * 500) < 1e-3);
+    const full = result.timeseries.slice(0, 3);
+    assert.equal(full.length, 3);
+    for (const s of full) assert.ok(Math.abs(s.requests - 2000) <= 100, `second with ${s.requests}`);
+    assert.equal(
+      result.timeseries.reduce((a, s) => a + s.requests, 0),
+      result.requests,
+    );
+  } finally {
+    await srv.close();
+  }
+});
+
+test('coordinated omission: a 1 s stall shows in the open model p99, not in a naive closed loop', async (t) => {
+  const rate = 500;
+  const open = await startStallingServer(rate * 1.5, 1000);
+  let openP99 = 0;
+  try {
+    const { result } = await runScenario({
+      executor: {
+        executor: 'constant-arrival-rate',
+        rate,
+        duration: '4s',
+        preAllocatedVUs: 20,
+        maxVUs: 1000,
+      },
+      workers: 1,
+      script: { module: HTTP_SCRIPT },
+      params: { url: open.url },
+    });
+    assert.ok(open.stalled() > 300, `stalled ${open.stalled()}`);
+    assert.equal(result.generator.droppedIterations, 0);
+    assert.equal(result.requests, rate * 4);
+    openP99 = result.latency_ms.p99;
+    t.diagnostic(
+      `open model: p50 ${result.latency_ms.p50} ms, p90 ${result.latency_ms.p90} ms, p99 ${openP99} ms`,
+    );
+    // ~1/4 of the run's requests were due during the stall and waited for it
+    assert.ok(openP99 >= 500, `open-model p99 ${openP99} ms`);
+    assert.ok(result.latency_ms.p90 >= 100, `open-model p90 ${result.latency_ms.p90} ms`);
+    assert.ok(result.latency_ms.max >= 900);
+    const worst = Math.max(...result.timeseries.map((s) => s.max));
+    assert.ok(worst >= 900);
+  } finally {
+    await open.close();
+  }
+  const closed = await startStallingServer(2000, 1000);
+  try {
+    const { result } = await runScenario({
+      executor: { executor: 'constant-vus', vus: 10, duration: '4s' },
+      workers: 1,
+      script: { module: HTTP_SCRIPT },
+      params: { url: closed.url },
+    });
+    t.diagnostic(
+      `closed loop: ${result.requests} requests, p99 ${result.latency_ms.p99} ms, max ${result.latency_ms.max} ms`,
+    );
+    assert.ok(closed.stalled() > 0 && closed.stalled() <= 10, `stalled ${closed.stalled()}`);
+    assert.ok(result.latency_ms.max >= 900, 'the stalled requests themselves took the stall');
+    // the naive loop sent almost nothing while stalled, so the stall hides in the tail
+    assert.ok(result.latency_ms.p99 < 100, `closed-model p99 ${result.latency_ms.p99} ms`);
+    assert.ok(result.latency_ms.p99 * 5 < openP99);
+  } finally {
+    await closed.close();
+  }
+});
+
+test('open model: with maxVUs exhausted, late iterations are dropped and counted, not queued', async () => {
+  const srv = await startServer(() => {}); // never answers
+  try {
+    const { result, exec } = await runScenario({
+      executor: {
+        executor: 'constant-arrival-rate',
+        rate: 100,
+        duration: '1s',
+        preAllocatedVUs: 2,
+        maxVUs: 5,
+        gracefulStop: '50ms',
+      },
+      workers: 1,
+      script: { module: HTTP_SCRIPT },
+      params: { url: srv.url },
+    });
+    assert.equal(exec.planned, 100);
+    assert.equal(exec.started, 5);
+    assert.equal(exec.dropped, 95);
+    assert.equal(exec.interrupted, 5);
+    assert.equal(exec.vusUsed, 5);
+    assert.equal(result.generator.droppedIterations, 95);
+    assert.equal(result.extra.droppedIterations, 95);
+    assert.equal(result.generator.saturated, true);
+    assert.ok(result.generator.warnings.some((w) => /95 iterations dropped/.test(w)));
+    assert.ok(result.generator.warnings.some((w) => /achieved 5\.0%/.test(w)));
+    assert.equal(result.requests, 0); // interrupted requests are not counted as answered
+  } finally {
+    await srv.close();
+  }
+});

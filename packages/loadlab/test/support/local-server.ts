@@ -1,0 +1,69 @@
+/** Local node:http targets for the generator tests (port 0, closed in teardown). */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface LocalServer {
+  url: string;
+  port: number;
+  server: http.Server;
+  /** Requests that reached the handler. */
+  hits(): number;
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  handler: (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void = (_q, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
+    res.end('ok');
+  },
+): Promise<LocalServer> {
+  let n = 0;
+  const server = http.createServer((req, res) => handler(req, res, n++));
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    server,
+    hits: () => n,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/**
+ * A target that, when request number `at` arrives, stops answering for `stallMs`: every
+ * request arriving until then is held and all are answered together when the stall ends
+ * (a GC pause, a lock, a failover). Before and after, it answers at once.
+ */
+export async function startStallingServer(
+  at: number,
+  stallMs: number,
+): Promise<LocalServer & { stalled(): number }> {
+  let until = 0;
+  let held: http.ServerResponse[] = [];
+  let stalled = 0;
+  const answer = (res: http.ServerResponse) => {
+    res.writeHead(200, { 'content-length': '2' });
+    res.end('ok');
+  };
+  const s = await startServer((_req, res, n) => {
+    if (n === at) {
+      until = performance.now() + stallMs;
+      setTimeout(() => {
+        const all = held;
+        held = [];
+        for (const r of all) answer(r);
+      }, stallMs);
+    }
+    if (performance.now() < until) {
+      stalled++;
+      held.push(res);
+    } else answer(res);
+  });
+  return { ...s, stalled: () => stalled };
+}

@@ -1,0 +1,139 @@
+/**
+ * `tickstorm http URL`: aim the load lab at any HTTP endpoint, with autocannon/wrk2-style
+ * flags. -R selects the open model (requests at their intended times, latency from the
+ * intended start); without it each of the -c connections loops (closed model). Bad flags
+ * exit with code 104 (k6's "invalid config"), naming the flag.
+ */
+import { writeFileSync } from 'node:fs';
+import { type Command, InvalidArgumentError } from 'commander';
+import { parseHeaderLine } from '../../../packages/loadlab/src/clients/http-request.ts';
+import { type HttpModeOptions, runHttpMode } from '../../../packages/loadlab/src/modes/http-mode.ts';
+import {
+  fmtMs,
+  formatHttpHeader,
+  formatHttpSummary,
+} from '../../../packages/loadlab/src/modes/http-summary.ts';
+import { parseDuration } from '../../../packages/loadlab/src/util/duration.ts';
+
+export const EXIT_INVALID_ARGS = 104;
+
+interface HttpFlags {
+  connections: number;
+  duration: number;
+  rate?: number;
+  maxVus?: number;
+  method: string;
+  header: [string, string][];
+  body?: string;
+  timeout: number;
+  workers: number | 'auto';
+  json?: string;
+}
+
+const positiveInt = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InvalidArgumentError(`${flag} must be a positive integer (got '${v}')`);
+  return n;
+};
+const positiveNumber = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`${flag} must be a number > 0 (got '${v}')`);
+  return n;
+};
+const seconds = (flag: string) => (v: string) => {
+  const ms = parseDuration(v);
+  if (!(ms > 0))
+    throw new InvalidArgumentError(`${flag} must be seconds or a duration like 500ms, 10s, 1m (got '${v}')`);
+  return ms / 1000;
+};
+const header = (v: string, prev: [string, string][]) => {
+  const h = parseHeaderLine(v);
+  if (h === null) throw new InvalidArgumentError(`-H/--header must look like "Name: value" (got '${v}')`);
+  return [...prev, h];
+};
+const workers = (v: string): number | 'auto' => (v === 'auto' ? 'auto' : positiveInt('--workers')(v));
+const method = (v: string) => {
+  if (!/^[A-Za-z]+$/.test(v))
+    throw new InvalidArgumentError(`-m/--method must be an HTTP method (got '${v}')`);
+  return v.toUpperCase();
+};
+
+export function registerHttpCommand(program: Command): void {
+  program
+    .command('http')
+    .argument('<url>', 'target URL (http://host:port/path)')
+    .description('generic HTTP load (autocannon/wrk2 style): closed model, or open model with -R')
+    .option(
+      '-c, --connections <n>',
+      'connections (one request in flight each)',
+      positiveInt('-c/--connections'),
+      10,
+    )
+    .option('-d, --duration <sec>', 'test duration in seconds (or 500ms, 1m)', seconds('-d/--duration'), 10)
+    .option(
+      '-R, --rate <rps>',
+      'requests per second: open model, latency from the intended start',
+      positiveNumber('-R/--rate'),
+    )
+    .option(
+      '--max-vus <n>',
+      'open model: requests in flight or waiting for a connection before drops (default: max(c, rate))',
+      positiveInt('--max-vus'),
+    )
+    .option('-m, --method <method>', 'HTTP method', method, 'GET')
+    .option('-H, --header <header>', 'request header "Name: value" (repeatable)', header, [])
+    .option('-b, --body <body>', 'request body')
+    .option('--timeout <sec>', 'request timeout in seconds (or a duration)', seconds('--timeout'), 10)
+    .option('--workers <n>', "generator threads, or 'auto'", workers, 'auto')
+    .option('--json <file>', 'write the results as JSON')
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_INVALID_ARGS))
+    .action(async (url: string, flags: HttpFlags) => {
+      process.exitCode = await httpCommand(url, flags);
+    });
+}
+
+export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    console.error(`tickstorm http: <url> must be an absolute http:// URL (got '${url}')`);
+    return EXIT_INVALID_ARGS;
+  }
+  if (u.protocol !== 'http:') {
+    console.error(
+      `tickstorm http: <url> must use http:// (got ${u.protocol}; https is not supported by the raw client)`,
+    );
+    return EXIT_INVALID_ARGS;
+  }
+  const opts: HttpModeOptions = {
+    url: u.href,
+    connections: f.connections,
+    durationSec: f.duration,
+    rate: f.rate,
+    maxVUs: f.maxVus,
+    method: f.method,
+    headers: f.header,
+    body: f.body,
+    timeoutMs: f.timeout * 1000,
+    workers: f.workers,
+  };
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  if (process.stderr.isTTY) {
+    opts.onSlice = (s) =>
+      process.stderr.write(
+        `  ${s.requests} req/s  p50 ${fmtMs(s.p50)}  p99 ${fmtMs(s.p99)}  errors ${s.failures}\n`,
+      );
+  }
+  opts.signal = abort.signal;
+  process.stdout.write(formatHttpHeader(opts));
+  const { outcome, json } = await runHttpMode(opts);
+  process.off('SIGINT', onSigint);
+  process.stdout.write(formatHttpSummary(outcome, json));
+  if (f.json !== undefined) writeFileSync(f.json, `${JSON.stringify(json, null, 2)}\n`);
+  return 0;
+}
