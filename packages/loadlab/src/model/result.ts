@@ -99,6 +99,7 @@ export interface ScenarioResult {
   scenario: string;
   /** The parameters the run used (rate, duration, symbols, ...). */
   params: Record<string, unknown>;
+  /** Epoch milliseconds. */
   startedAt: number;
   durationSec: number;
   requests: number;
@@ -119,6 +120,7 @@ export interface ScenarioResult {
 export interface RunReport {
   tool: 'tickstorm';
   version: string;
+  /** Epoch milliseconds. */
   startedAt: number;
   finishedAt: number;
   target: string;
