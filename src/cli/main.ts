@@ -5,8 +5,11 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { analyzeCommand } from './commands/analyze.ts';
 import { benchCommand } from './commands/bench.ts';
+import { registerHttpCommand } from './commands/http.ts';
 import { replayCommand } from './commands/replay.ts';
+import { registerRunCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
+import { registerStartCommand } from './commands/start.ts';
 
 function positiveInt(flag: string) {
   return (value: string): number => {
@@ -81,12 +84,10 @@ export function buildProgram(): Command {
       process.exitCode = replayCommand(file, opts);
     });
 
-  program
-    .command('start')
-    .description('the main job of `npm start`: for now, the critical-path benchmarks (services come next)')
-    .action(async () => {
-      process.exitCode = await benchCommand({});
-    });
+  registerHttpCommand(program);
+
+  registerRunCommand(program);
+  registerStartCommand(program);
 
   return program;
 }

@@ -1,0 +1,194 @@
+/**
+ * Runs a validated RunPlan: checks the target answers, optionally gathers the critical-path
+ * benchmark rows, runs each scenario in turn with a live progress line and a resource watch,
+ * prints each scenario's results block, then the guide's two target tables and the
+ * thresholds, writes the requested files, and returns the exit code:
+ *   0 all passed; 99 a threshold or scenario target failed (k6); 1 the target could not be
+ *   reached or a scenario crashed; 105 interrupted (k6's external abort).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { EXIT_OK, evaluateThresholds, exitCodeFor, type ThresholdResult } from '../gates/thresholds.ts';
+import type { RunReport, ScenarioResult } from '../model/result.ts';
+import { renderScenarioBlock, scenarioTitle } from '../report/console.ts';
+import { renderSampleResults } from '../report/locust-table.ts';
+import { createProgress, type ProgressOptions } from '../report/progress.ts';
+import { ResultsCsvWriter } from '../report/results-csv.ts';
+import { type BenchRow, renderTargetTables } from '../report/target-tables.ts';
+import { writeReports } from '../report/write-reports.ts';
+import { ResourceWatcher } from '../resources/resource-watch.ts';
+import { parseDuration } from '../util/duration.ts';
+import { benchNote, paramSummary, resourceLines, thresholdLines, verdictLine } from './run-output.ts';
+import type { PlannedScenario, RunPlan } from './run-plan.ts';
+import { unreachable } from './target-urls.ts';
+
+export const EXIT_ERROR = 1;
+export const EXIT_ABORTED = 105;
+
+export interface ExecuteOptions {
+  version: string;
+  /** The `tickstorm bench` rows (called once, before the scenarios, when plan.bench). */
+  bench?: () => Promise<readonly BenchRow[]>;
+  /** Results text (default: stdout). */
+  out?: (text: string) => void;
+  /** Errors and notes (default: stderr). */
+  err?: (text: string) => void;
+  progress?: ProgressOptions;
+  signal?: AbortSignal;
+  /** The caller already saw every service answer (tickstorm start). */
+  skipReachability?: boolean;
+}
+
+export interface RunCommandResult {
+  exitCode: number;
+  report: RunReport | null;
+  thresholds: ThresholdResult[];
+  written: string[];
+}
+
+const ensureDir = (file: string) => mkdirSync(dirname(file), { recursive: true });
+
+function plannedSeconds(s: PlannedScenario): number | undefined {
+  const d = s.params.duration;
+  if (typeof d === 'number') return d;
+  const ms = typeof d === 'string' ? parseDuration(d) : Number.NaN;
+  return Number.isFinite(ms) ? ms / 1000 : undefined;
+}
+
+async function runOne(
+  s: PlannedScenario,
+  plan: RunPlan,
+  opts: ExecuteOptions,
+  rows: ResultsCsvWriter | undefined,
+): Promise<ScenarioResult> {
+  const progress = createProgress(opts.progress);
+  const watcher = new ResourceWatcher(plan.watch).start();
+  const totals = { requests: 0, failures: 0 };
+  let firstT: number | undefined;
+  let result: ScenarioResult;
+  try {
+    result = await s.def.run(
+      {
+        urls: plan.urls,
+        workers: plan.workers,
+        rows,
+        signal: opts.signal,
+        onSlice: (slice) => {
+          firstT ??= slice.t;
+          totals.requests += slice.requests;
+          totals.failures += slice.failures;
+          progress.tick({
+            scenario: s.def.id,
+            elapsedSec: slice.t - firstT + 1,
+            durationSec: plannedSeconds(s),
+            requests: totals.requests,
+            failures: totals.failures,
+            currentRps: slice.requests,
+            p95Ms: slice.requests > 0 ? slice.p95 : undefined,
+            p99Ms: slice.requests > 0 ? slice.p99 : undefined,
+            active: slice.active,
+          });
+        },
+      },
+      s.params,
+    );
+  } finally {
+    progress.finish();
+    await watcher.stop();
+  }
+  if (plan.watch.length > 0) result.resources = watcher.result();
+  return result;
+}
+
+export async function executeRun(plan: RunPlan, opts: ExecuteOptions): Promise<RunCommandResult> {
+  const out = opts.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const err = opts.err ?? ((t: string) => process.stderr.write(`${t}\n`));
+  const ids = plan.scenarios.map((s) => s.def.id);
+  if (opts.skipReachability !== true) {
+    const down = await unreachable(plan.urls, ids);
+    if (down.length > 0) {
+      err(
+        [
+          'tickstorm run: cannot reach the target:',
+          ...down.map((d) => `  - ${d}`),
+          'Is the system running? `tickstorm serve` starts it; --target HOST or --market-data-url/--orders-url/--risk-url/--api-url point elsewhere.',
+        ].join('\n'),
+      );
+      return { exitCode: EXIT_ERROR, report: null, thresholds: [], written: [] };
+    }
+  }
+  let bench: readonly BenchRow[] = [];
+  if (plan.bench && opts.bench !== undefined) {
+    out('Critical-path micro-benchmarks (tickstorm bench, in a child process)...');
+    try {
+      bench = await opts.bench();
+    } catch (e) {
+      err(`tickstorm run: the benchmarks failed, Critical Path rows stay n/a: ${(e as Error).message}`);
+    }
+  }
+  const startedAt = Date.now();
+  let rows: ResultsCsvWriter | undefined;
+  if (plan.resultsCsv !== undefined) {
+    ensureDir(plan.resultsCsv);
+    rows = new ResultsCsvWriter(plan.resultsCsv, { startedAtSec: startedAt / 1000 });
+  }
+  const results: ScenarioResult[] = [];
+  let crashed = false;
+  try {
+    for (const s of plan.scenarios) {
+      if (opts.signal?.aborted) break;
+      out(`\n▶ ${scenarioTitle(s.def.id)} (${s.def.id}): ${paramSummary(s)}`);
+      let r: ScenarioResult;
+      try {
+        r = await runOne(s, plan, opts, rows);
+      } catch (e) {
+        crashed = true;
+        err(`tickstorm run: scenario ${s.def.id} failed: ${(e as Error).message ?? e}`);
+        continue;
+      }
+      results.push(r);
+      const apiWatch = plan.watch.find((w) => w.kind === 'api');
+      const parts = [renderScenarioBlock(r)];
+      if (r.entries.length > 0) parts.push(renderSampleResults(r));
+      const res = resourceLines(r.resources, apiWatch?.kind === 'api' ? apiWatch.url : undefined);
+      if (res.length > 0) parts.push(res.join('\n'));
+      out(`\n${parts.join('\n\n')}`);
+    }
+  } finally {
+    rows?.close();
+  }
+  const report: RunReport = {
+    tool: 'tickstorm',
+    version: opts.version,
+    startedAt,
+    finishedAt: Date.now(),
+    target: plan.target,
+    scenarios: results,
+    thresholds: [],
+    exitCode: EXIT_OK,
+  };
+  const thresholds = evaluateThresholds(report, plan.thresholds);
+  report.thresholds = thresholds;
+  let code = exitCodeFor(report, { resources: plan.gateResources });
+  if (crashed) code = EXIT_ERROR;
+  if (opts.signal?.aborted) code = EXIT_ABORTED;
+  report.exitCode = code;
+
+  const failedTargets = results.flatMap((s) =>
+    s.targets.filter((t) => !t.pass).map((t) => `${s.scenario}: ${t.name}`),
+  );
+  const tail = [renderTargetTables(report, bench), thresholdLines(thresholds).join('\n')].filter(
+    (x) => x !== '',
+  );
+  out(`\n${tail.join('\n\n')}`);
+
+  const written: string[] = [];
+  for (const f of [plan.files.json, plan.files.html, plan.files.junit, plan.files.csv]) if (f) ensureDir(f);
+  written.push(...(await writeReports(report, plan.files, { bench })));
+  if (rows !== undefined) written.push(rows.path);
+  if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
+  const note = benchNote(bench);
+  if (note !== undefined) out(`\n${note}`);
+  out(`\n${verdictLine(code, thresholds.filter((t) => !t.pass).length, failedTargets)}`);
+  return { exitCode: code, report, thresholds, written };
+}

@@ -1,0 +1,231 @@
+/**
+ * `tickstorm run <scenario...>|all`: the guide's load scenarios against a running system.
+ * Every scenario parameter is a flag (the union of the scenarios' ParamSpecs; a flag several
+ * scenarios declare, like --duration or --rate, goes to each selected one that has it).
+ * Validation reports every problem at once and exits 104; then the run, the tables, the
+ * files, and the gate: exit 0 passed, 99 a threshold or scenario target failed.
+ */
+import { readFileSync } from 'node:fs';
+import { type Command, Option } from 'commander';
+import { EXIT_INVALID_CONFIG } from '../../../packages/loadlab/src/gates/thresholds.ts';
+import { EXIT_ABORTED, EXIT_ERROR, executeRun } from '../../../packages/loadlab/src/run/execute-run.ts';
+import { paramFlagHelp, paramFlagUnion } from '../../../packages/loadlab/src/run/param-flags.ts';
+import { problemsText } from '../../../packages/loadlab/src/run/run-output.ts';
+import { planRun, type RunInput } from '../../../packages/loadlab/src/run/run-plan.ts';
+import { loadScenarios } from '../../../packages/loadlab/src/run/scenario-registry.ts';
+import type { ScenarioDefinition } from '../../../packages/loadlab/src/scenarios/scenario.ts';
+import { runBenchInChild } from './bench.ts';
+
+/**
+ * The scenarios, loaded once (their flags are needed to build the command). A scenario module
+ * that fails to load does not take the rest of the CLI down: `run` and `start` report it.
+ */
+export const SCENARIOS_LOADED: { defs: readonly ScenarioDefinition[]; error?: string } =
+  await loadScenarios().then(
+    (defs) => ({ defs }),
+    (e: Error) => ({ defs: [], error: `the scenarios could not be loaded: ${e.message}` }),
+  );
+
+export const RUN_EXIT_CODES = `
+Exit codes (k6's):
+  0    every threshold and scenario target passed
+  99   a threshold or a scenario target failed (the CI gate)
+  104  invalid configuration: bad flag or value, unknown scenario, bad threshold (nothing ran)
+  1    the target could not be reached, or a scenario could not run
+  105  interrupted (Ctrl-C); the results so far are printed and written`;
+
+const HELP_AFTER = `
+Scenarios run in the guide's order. Short durations by default; --full uses the guide's values.
+
+Thresholds (repeatable, or "thresholds" in --config): METRIC[{scenario:ID,name:REQUEST}] OP VALUE
+  p95<100ms  p(99)<=2s  avg<50ms  max<1s  error_rate<1%  success_rate>99%  rps>=1000
+  p95{scenario:order-stress}<10ms   (unscoped thresholds apply to every scenario)
+
+--config FILE (JSON): {"thresholds": ["p95<100ms"], "params": {"order-stress": {"rate": 500}}}
+
+Resource watch: CPU and RSS of the target during each scenario, from its /api/metrics/system
+(default) or from /proc for --watch-pid PIDs on this machine; peaks are checked against the
+seed's limits (< 2 GB, < 80% CPU) and reported; --gate-resources makes a miss exit 99.
+
+--bench runs \`tickstorm bench\` (this checkout's critical-path micro-benchmarks, on this
+machine) first, for the Critical Path table's first four rows; on by default for \`all\`.
+${RUN_EXIT_CODES}
+
+Examples:
+  tickstorm run all
+  tickstorm run order-stress --rate 2000 --duration 30s --threshold 'p95<100ms' --json out.json
+  tickstorm run market-data-flood --target 10.0.0.5 --csv results/locust --html report.html`;
+
+/** Long flags of `run` itself; a scenario flag with one of these names is not offered. */
+const FIXED = [
+  'target',
+  'market-data-url',
+  'orders-url',
+  'risk-url',
+  'api-url',
+  'full',
+  'workers',
+  'threshold',
+  'config',
+  'json',
+  'csv',
+  'results-csv',
+  'html',
+  'junit',
+  'watch-pid',
+  'watch',
+  'no-watch',
+  'bench',
+  'no-bench',
+  'gate-resources',
+  'help',
+];
+
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+    return String(pkg.version);
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Operands that look like options are unknown options; a value right after one is its value. */
+function splitOperands(args: readonly string[], ids: readonly string[]) {
+  const scenarios: string[] = [];
+  const unknownOptions: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a.startsWith('-')) {
+      unknownOptions.push(a);
+      const next = args[i + 1];
+      if (
+        !a.includes('=') &&
+        next !== undefined &&
+        !next.startsWith('-') &&
+        !ids.includes(next) &&
+        next !== 'all'
+      )
+        i++;
+    } else scenarios.push(a);
+  }
+  return { scenarios, unknownOptions };
+}
+
+export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.defs): Command {
+  const ids = defs.map((d) => d.id);
+  const cmd = program
+    .command('run')
+    .argument('<scenario...>', `${ids.join(' | ')} | all (several: a b, or a,b)`)
+    .description("run the guide's load scenarios against a running system, with thresholds as a CI gate")
+    .optionsGroup('Target:')
+    .option('--target <host>', 'host of every service at the default ports 5001/5002/5003/8000', '127.0.0.1')
+    .option('--market-data-url <url>', 'market-data: http://host:port, or ws://host:port/stream')
+    .option('--orders-url <url>', 'execution-engine: http://host:port')
+    .option('--risk-url <url>', 'risk-manager: http://host:port')
+    .option('--api-url <url>', 'api: http://host:port (ws://host:port/ws/metrics derived)')
+    .optionsGroup('Run:')
+    .option('--full', "the guide's full load profiles (seed values) instead of the short defaults")
+    .option('--workers <n|auto>', 'generator threads', 'auto')
+    .option('--bench', 'first run `tickstorm bench` for the Critical Path table (default: on for all)')
+    .option('--no-bench', 'do not')
+    .option(
+      '--watch-pid <pid>',
+      'resource-watch this local process (repeatable) instead of /api/metrics/system',
+      collect,
+    )
+    .option('--no-watch', 'no resource watch')
+    .optionsGroup('Gates:')
+    .option('--threshold <expr>', "pass/fail criterion, e.g. 'p95<100ms' (repeatable)", collect)
+    .option('--config <file>', 'JSON file with thresholds and per-scenario params')
+    .option('--gate-resources', 'resource peaks over the limits (< 2 GB, < 80% CPU) fail the run too')
+    .optionsGroup('Reports:')
+    .option('--json <file>', 'the results as JSON')
+    .option('--csv <prefix>', 'Locust-compatible CSV files: PREFIX_stats.csv, PREFIX_stats_history.csv, ...')
+    .option('--results-csv <file>', 'one row per request (timestamp,latency,success,duration,name)')
+    .option('--html <file>', 'self-contained HTML report with charts')
+    .option('--junit <file>', 'JUnit XML (one test case per target and threshold)')
+    .optionsGroup('Scenario parameters (each goes to every selected scenario declaring it):');
+  const paramOptions: [flag: string, option: Option][] = [];
+  for (const f of paramFlagUnion(defs)) {
+    if (FIXED.includes(f.flag)) continue;
+    const bool = f.owners.every((x) => x.spec.type === 'boolean');
+    const o = new Option(`--${f.flag} ${bool ? '[bool]' : '<value>'}`, paramFlagHelp(f));
+    cmd.addOption(o);
+    paramOptions.push([f.flag, o]);
+    if (bool && !FIXED.includes(`no-${f.flag}`))
+      cmd.addOption(new Option(`--no-${f.flag}`, `--${f.flag} false`));
+  }
+  cmd
+    .allowUnknownOption()
+    .addHelpText('after', HELP_AFTER)
+    .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
+    .action(async (operands: string[], o: Record<string, unknown>, self: Command) => {
+      const { scenarios, unknownOptions } = splitOperands(operands, ids);
+      const params = new Map<string, unknown>();
+      for (const [flag, opt] of paramOptions) {
+        const v = self.getOptionValue(opt.attributeName());
+        if (v !== undefined) params.set(flag, v);
+      }
+      const input: RunInput = {
+        scenarios,
+        target: o.target as string,
+        marketDataUrl: o.marketDataUrl as string | undefined,
+        ordersUrl: o.ordersUrl as string | undefined,
+        riskUrl: o.riskUrl as string | undefined,
+        apiUrl: o.apiUrl as string | undefined,
+        full: o.full === true,
+        workers: o.workers as string,
+        thresholds: (o.threshold as string[] | undefined) ?? [],
+        config: o.config as string | undefined,
+        json: o.json as string | undefined,
+        csv: o.csv as string | undefined,
+        resultsCsv: o.resultsCsv as string | undefined,
+        html: o.html as string | undefined,
+        junit: o.junit as string | undefined,
+        watchPids: (o.watchPid as string[] | undefined) ?? [],
+        watch: o.watch !== false,
+        bench: o.bench as boolean | undefined,
+        gateResources: o.gateResources === true,
+        params,
+        unknownOptions,
+        knownFlags: self.options.map((x) => (x.long ?? '').replace(/^--/, '')),
+      };
+      process.exitCode = await runCommand(defs, input);
+    });
+  return cmd;
+}
+
+/** Validates, runs, and returns the exit code (Ctrl-C once: stop and report; twice: exit 105 now). */
+export async function runCommand(defs: readonly ScenarioDefinition[], input: RunInput): Promise<number> {
+  if (SCENARIOS_LOADED.error !== undefined && defs === SCENARIOS_LOADED.defs) {
+    console.error(`tickstorm run: ${SCENARIOS_LOADED.error}`);
+    return EXIT_ERROR;
+  }
+  const { plan, problems } = planRun(defs, input);
+  if (plan === undefined) {
+    console.error(problemsText('tickstorm run', problems));
+    return EXIT_INVALID_CONFIG;
+  }
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (abort.signal.aborted) process.exit(EXIT_ABORTED);
+    process.stderr.write(
+      '\nstopping: finishing the current scenario early and reporting (Ctrl-C again to quit)\n',
+    );
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  try {
+    const r = await executeRun(plan, {
+      version: packageVersion(),
+      bench: () => runBenchInChild({}),
+      signal: abort.signal,
+    });
+    return r.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * `tickstorm start` (what `npm start` runs): the whole demonstration in one command.
+ *   1. start the trading system in a child process (`tickstorm serve`, data in data/, the
+ *      SPEC's ports; a taken default port is swapped for a free one, and said so),
+ *   2. wait until every service answers GET /health,
+ *   3. run `tickstorm bench` (critical-path micro-benchmarks, in their own child process),
+ *   4. run every scenario at its short default duration (or --duration) against the child,
+ *      watching the child's CPU and RSS through /proc,
+ *   5. print both target tables, write everything under results/ (report.json, report.html,
+ *      locust_*.csv, requests.csv, junit.xml),
+ *   6. stop the system gracefully (SIGTERM, wait) and exit with the run's code (0 / 99).
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Command } from 'commander';
+import { EXIT_INVALID_CONFIG } from '../../../packages/loadlab/src/gates/thresholds.ts';
+import { EXIT_ABORTED, EXIT_ERROR, executeRun } from '../../../packages/loadlab/src/run/execute-run.ts';
+import { problemsText } from '../../../packages/loadlab/src/run/run-output.ts';
+import { planRun } from '../../../packages/loadlab/src/run/run-plan.ts';
+import type { ScenarioDefinition } from '../../../packages/loadlab/src/scenarios/scenario.ts';
+import { runBenchInChild } from './bench.ts';
+import { packageVersion, RUN_EXIT_CODES, SCENARIOS_LOADED } from './run.ts';
+import { type SystemChild, startSystemChild } from './system-child.ts';
+
+export interface StartOptions {
+  duration?: string;
+  out: string;
+  dataDir: string;
+  bench: boolean;
+  freePorts?: boolean;
+}
+
+const say = (t: string) => process.stdout.write(`${t}\n`);
+
+export function registerStartCommand(program: Command, defs = SCENARIOS_LOADED.defs): Command {
+  return program
+    .command('start')
+    .description(
+      'npm start: start the system, benchmark it, run every scenario against it, print the target tables, write results/',
+    )
+    .option('--duration <d>', "each scenario's duration, e.g. 5s (default: the scenarios' short defaults)")
+    .option('--out <dir>', 'where the reports go', 'results')
+    .option('--data-dir <dir>', "the system's data directory (DuckDB file, input logs)", 'data')
+    .option('--no-bench', 'skip the critical-path micro-benchmarks')
+    .option('--free-ports', "every service on a free port instead of the SPEC's defaults")
+    .addHelpText('after', RUN_EXIT_CODES)
+    .action(async (o: StartOptions) => {
+      if (SCENARIOS_LOADED.error !== undefined) {
+        console.error(`tickstorm start: ${SCENARIOS_LOADED.error}`);
+        process.exitCode = EXIT_ERROR;
+      } else process.exitCode = await startCommand(defs, o);
+    });
+}
+
+export async function startCommand(defs: readonly ScenarioDefinition[], o: StartOptions): Promise<number> {
+  const t0 = Date.now();
+  const out = resolve(o.out);
+  const files = {
+    json: join(out, 'report.json'),
+    html: join(out, 'report.html'),
+    csv: join(out, 'locust'),
+    resultsCsv: join(out, 'requests.csv'),
+    junit: join(out, 'junit.xml'),
+  };
+  const params = new Map<string, unknown>();
+  if (o.duration !== undefined) params.set('duration', o.duration);
+  // Validate before starting anything (the URLs are placeholders until the system reports its own).
+  const check = planRun(defs, { scenarios: ['all'], params, watch: false, ...files });
+  if (check.plan === undefined) {
+    console.error(problemsText('tickstorm start', check.problems));
+    return EXIT_INVALID_CONFIG;
+  }
+  mkdirSync(out, { recursive: true });
+  mkdirSync(o.dataDir, { recursive: true });
+  const log = join(out, 'system.log');
+  say(`[1/4] Starting the trading system (tickstorm serve, data in ${o.dataDir}/, log ${log})...`);
+  let sys: SystemChild;
+  try {
+    sys = await startSystemChild({ dataDir: o.dataDir, logFile: log, freePorts: o.freePorts === true });
+  } catch (e) {
+    console.error(`tickstorm start: could not start the trading system: ${(e as Error).message}`);
+    return EXIT_ERROR;
+  }
+  for (const m of sys.moved)
+    say(
+      `      port ${m.wanted} (${m.service}) is in use: the ${m.service} service listens on ${m.port} instead`,
+    );
+  for (const [name, url] of Object.entries(sys.urls)) say(`      ${name.padEnd(17)} ${url}`);
+  say(`      pid ${sys.pid}, every /health answered in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (abort.signal.aborted) process.exit(EXIT_ABORTED); // second Ctrl-C: now (the child is killed on exit)
+    process.stderr.write('\nstopping: reporting what ran, then stopping the system (Ctrl-C again to quit)\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let code = EXIT_ERROR;
+  try {
+    const { plan, problems } = planRun(defs, {
+      scenarios: ['all'],
+      marketDataUrl: sys.urls['market-data'],
+      ordersUrl: sys.urls['execution-engine'],
+      riskUrl: sys.urls['risk-manager'],
+      apiUrl: sys.urls.api,
+      params,
+      bench: o.bench,
+      ...files,
+    });
+    if (plan === undefined) throw new Error(problems.join('; '));
+    plan.target = `tickstorm serve (pid ${sys.pid}) ${plan.target}`;
+    plan.watch = [{ kind: 'pid', pid: sys.pid, label: `tickstorm serve (pid ${sys.pid})` }];
+    say(
+      o.bench
+        ? '[2/4] Critical-path micro-benchmarks, then every scenario (live progress on stderr)...'
+        : '[2/4] Every scenario (live progress on stderr)...',
+    );
+    const r = await executeRun(plan, {
+      version: packageVersion(),
+      bench: () => runBenchInChild({}),
+      signal: abort.signal,
+      skipReachability: true,
+    });
+    code = r.exitCode;
+    say(`\n[3/4] HTML report: ${pathToFileURL(files.html).href}`);
+  } catch (e) {
+    console.error(`tickstorm start: ${(e as Error).message}`);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    say('[4/4] Stopping the trading system (SIGTERM, waiting for a graceful stop)...');
+    const stopped = await sys.stop();
+    say(
+      stopped === 0 ? '      stopped cleanly' : `      the system exited with code ${stopped} (see ${log})`,
+    );
+  }
+  if (abort.signal.aborted) code = EXIT_ABORTED;
+  say(`Done in ${((Date.now() - t0) / 1000).toFixed(1)} s, exit code ${code}.`);
+  return code;
+}

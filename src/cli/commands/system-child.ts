@@ -1,0 +1,146 @@
+/**
+ * The trading system in a child process, for `tickstorm start`: `node bin/tickstorm.js serve`
+ * on the SPEC's default ports, its output to a log file. A default port that is already taken
+ * is replaced by a free one (the child gets port 0 and reports the port it bound), and the
+ * caller is told which. Ready = every service listed on stdout and answering GET /health.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const SERVICES = ['market-data', 'execution-engine', 'risk-manager', 'api'] as const;
+export type Service = (typeof SERVICES)[number];
+export const DEFAULT_SERVICE_PORTS: Record<Service, number> = {
+  'market-data': 5001,
+  'execution-engine': 5002,
+  'risk-manager': 5003,
+  api: 8000,
+};
+
+const BIN = fileURLToPath(new URL('../../../bin/tickstorm.js', import.meta.url));
+
+export interface SystemChild {
+  pid: number;
+  /** Service -> http://host:port as the child reported it. */
+  urls: Record<Service, string>;
+  /** Default ports that were taken, with the port used instead. */
+  moved: { service: Service; wanted: number; port: number }[];
+  /** SIGTERM, then wait (SIGKILL after `graceMs`); resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+/** True when nothing listens on host:port (we could bind it). */
+export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ port, host, exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}
+
+function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function waitHealthy(url: string, deadline: number): Promise<void> {
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+      await res.body?.cancel();
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url}/health did not answer 200 in time (${last})`);
+}
+
+export async function startSystemChild(opts: {
+  dataDir: string;
+  logFile: string;
+  /** Every service on a free port, not the defaults. */
+  freePorts?: boolean;
+  timeoutMs?: number;
+}): Promise<SystemChild> {
+  const args = [BIN, 'serve', '--data-dir', opts.dataDir];
+  const moved: SystemChild['moved'] = [];
+  for (const s of SERVICES) {
+    const wanted = DEFAULT_SERVICE_PORTS[s];
+    if (opts.freePorts === true) {
+      args.push(`--${s}-port`, '0');
+      continue;
+    }
+    const free = await portFree(wanted);
+    args.push(`--${s}-port`, free ? String(wanted) : '0');
+    if (!free) moved.push({ service: s, wanted, port: 0 });
+  }
+  const log = createWriteStream(opts.logFile);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Exited, and its output drained.
+  const whenClosed = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.stderr!.pipe(log, { end: false });
+  const urls: Partial<Record<Service, string>> = {};
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let buf = '';
+      const timer = setTimeout(
+        () => reject(new Error('the system did not start within the time limit')),
+        opts.timeoutMs ?? 30_000,
+      );
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the system exited during start-up (code ${code})`));
+      });
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        log.write(d);
+        buf += d;
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          const m = /^(market-data|execution-engine|risk-manager|api)\s+(https?:\/\/\S+)/.exec(line);
+          if (m !== null) urls[m[1] as Service] = m[2];
+          if (/^pid \d+/.test(line)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        }
+      });
+    });
+    const missing = SERVICES.filter((s) => urls[s] === undefined);
+    if (missing.length > 0) throw new Error(`the system did not report ${missing.join(', ')}`);
+    await Promise.all(SERVICES.map((s) => waitHealthy(urls[s]!, deadline)));
+  } catch (e) {
+    child.kill('SIGKILL');
+    await whenClosed;
+    process.off('exit', killOnExit);
+    log.end();
+    const t = tail(opts.logFile);
+    throw new Error(`${(e as Error).message}; its log (${opts.logFile}):\n${t}`);
+  }
+  for (const m of moved) m.port = Number(new URL(urls[m.service]!).port);
+  return {
+    pid: child.pid!,
+    urls: urls as Record<Service, string>,
+    moved,
+    async stop(graceMs = 20_000) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await whenClosed;
+      clearTimeout(timer);
+      process.off('exit', killOnExit);
+      await new Promise<void>((r) => log.end(r));
+      return code;
+    },
+  };
+}
