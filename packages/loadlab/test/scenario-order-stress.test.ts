@@ -89,7 +89,7 @@ test('order-stress: validate names every bad flag at once', () => {
   assertParamSpecs(orderStress);
   const problems = orderStress.validate({ rate: 0, mix: '60/40', symbols: '', accounts: -1, timeout: '0s' });
   assert.equal(problems.length, 5, problems.join('\n'));
-  for (const flag of ['--rate', '--mix', '--symbols', '--accounts', '--timeout']) {
+  for (const flag of ['--rate', '--mix', '--order-symbols', '--accounts', '--timeout']) {
     assert.ok(
       problems.some((p) => p.startsWith(`${flag} must be`)),
       `${flag} in ${problems.join('; ')}`,

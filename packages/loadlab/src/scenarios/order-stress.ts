@@ -32,7 +32,7 @@ const PARAMS: readonly ParamSpec[] = [
   },
   {
     key: 'symbols',
-    flag: 'symbols',
+    flag: 'order-symbols',
     type: 'list',
     default: ['AAPL', 'GOOGL', 'MSFT', 'AMZN', 'TSLA'],
     help: 'symbols, chosen at random',
