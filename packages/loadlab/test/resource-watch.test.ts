@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { ResourceWatcher, SEED_LIMITS, readProc } from '../src/resources/resource-watch.ts';
+import { ResourceWatcher, readProc, SEED_LIMITS } from '../src/resources/resource-watch.ts';
 
 function burn(ms: number): void {
   const end = performance.now() + ms;

@@ -13,7 +13,9 @@ export const SEED_LIMITS = { rssBytes: 2 * 1024 ** 3, cpuPercent: 80 } as const;
 const CLK_TCK = 100;
 const PAGE = 4096;
 
-export type WatchTarget = { kind: 'pid'; pid: number; label?: string } | { kind: 'api'; url: string; label?: string };
+export type WatchTarget =
+  | { kind: 'pid'; pid: number; label?: string }
+  | { kind: 'api'; url: string; label?: string };
 
 interface ProcTimes {
   cpuSec: number;
