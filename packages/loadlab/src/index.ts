@@ -97,4 +97,3 @@ export * from './stats/timeline.ts';
 export * from './stats/to-result.ts';
 export * from './util/clock.ts';
 export * from './util/duration.ts';
-export * from './util/ts-worker.ts';

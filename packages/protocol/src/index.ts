@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './instruments.ts';
 export * from './wire/tick.ts';
 export * from './wire/tick-batch-binary.ts';
+export * from './util/ts-worker.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { hasMainOnlyFlag, spawnTsWorker } from '../src/util/ts-worker.ts';
+import { hasMainOnlyFlag, spawnTsWorker } from '@tickstorm/protocol';
 
 describe('spawnTsWorker', () => {
   it('runs a TypeScript entry with the given workerData and exits cleanly', async () => {

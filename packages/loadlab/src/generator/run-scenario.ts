@@ -16,7 +16,7 @@ import { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats } from '../stats/request-stats.ts';
 import { recorderSummaryMs, toScenarioResult } from '../stats/to-result.ts';
 import { epochNowMs } from '../util/clock.ts';
-import { spawnTsWorker } from '../util/ts-worker.ts';
+import { spawnTsWorker } from '@tickstorm/protocol';
 import type { ExecutorOutcome } from './executor-base.ts';
 import { type ExecutorOptions, type NormalizedExecutor, normalizeExecutor } from './executor-options.ts';
 import { prepareThread } from './run-thread.ts';

@@ -1,5 +1,5 @@
 /**
- * A generator worker thread (started by runScenario through util/ts-worker.ts): imports the
+ * A generator worker thread (started by runScenario through spawnTsWorker, @tickstorm/protocol): imports the
  * script module, prepares its share, says 'ready', starts at the parent's epoch, streams
  * closed seconds raw ('slice', arrays transferred), and ends with 'done' carrying its
  * outcome and an exact stats snapshot. 'stop' from the parent ends starting early.

@@ -1,5 +1,5 @@
 /**
- * Worker-thread entry of a WorkerShard (started through util/ts-worker.ts). It owns a
+ * Worker-thread entry of a WorkerShard (started through spawnTsWorker, @tickstorm/protocol). It owns a
  * MatchingEngine, a LocalShard (sequencer, optional input log) and the consumer end of the
  * command ring / producer end of the result ring. Single-threaded loop: take a command,
  * apply it, publish its result; when idle it may busy-poll (adaptive, below), then Atomics.wait.

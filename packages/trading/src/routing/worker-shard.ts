@@ -21,7 +21,7 @@ import {
   encodeNewOrder,
   encodeSetLastPrice,
 } from '../sequencing/command-codec.ts';
-import { spawnTsWorker } from '../util/ts-worker.ts';
+import { spawnTsWorker } from '@tickstorm/protocol';
 import { SpscRing } from './ring-buffer.ts';
 import type { Shard } from './shard.ts';
 import { decodeResult, RESULT_RECORD_SIZE, ShardResult } from './shard-result.ts';
