@@ -10,13 +10,13 @@
  * ends with a snapshot, merged counter by counter.
  */
 import { availableParallelism } from 'node:os';
+import { spawnTsWorker } from '@tickstorm/protocol';
 import type { ScenarioResult, TimeSlice } from '../model/result.ts';
 import { assessHealth, ProcessCpu, type ThreadHealth } from '../monitor/health.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats } from '../stats/request-stats.ts';
 import { recorderSummaryMs, toScenarioResult } from '../stats/to-result.ts';
 import { epochNowMs } from '../util/clock.ts';
-import { spawnTsWorker } from '@tickstorm/protocol';
 import type { ExecutorOutcome } from './executor-base.ts';
 import { type ExecutorOptions, type NormalizedExecutor, normalizeExecutor } from './executor-options.ts';
 import { prepareThread } from './run-thread.ts';

@@ -12,6 +12,7 @@
  */
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
+import { spawnTsWorker } from '@tickstorm/protocol';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import {
   COMMAND_RECORD_SIZE,
@@ -21,7 +22,6 @@ import {
   encodeNewOrder,
   encodeSetLastPrice,
 } from '../sequencing/command-codec.ts';
-import { spawnTsWorker } from '@tickstorm/protocol';
 import { SpscRing } from './ring-buffer.ts';
 import type { Shard } from './shard.ts';
 import { decodeResult, RESULT_RECORD_SIZE, ShardResult } from './shard-result.ts';
