@@ -13,18 +13,13 @@ import {
   RequestStats,
   type Timeline,
 } from '@tickstorm/loadlab';
+import { seededRandom } from '@tickstorm/protocol';
 
 /** Deterministic latency samples (µs) spread over 1 µs .. ~100 s, heavy-tailed. */
 function samples(n: number, seed: number): number[] {
-  let a = seed >>> 0;
+  const rnd = seededRandom(seed);
   const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    out.push(Math.floor(10 ** (u * 8)));
-  }
+  for (let i = 0; i < n; i++) out.push(Math.floor(10 ** (rnd() * 8)));
   return out;
 }
 

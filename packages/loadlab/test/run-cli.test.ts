@@ -5,30 +5,15 @@
  * for a threshold that must fail, 0 with every requested file in its shape.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { TradingSystem } from '../../trading/src/system/trading-system.ts';
 import { LOCUST_STATS_COLUMNS } from '../src/report/locust-csv.ts';
 import { RESULTS_CSV_COLUMNS } from '../src/report/results-csv.ts';
+import { tickstorm } from './support/cli.ts';
 import { startServer } from './support/local-server.ts';
-
-const BIN = fileURLToPath(new URL('../../../bin/tickstorm.js', import.meta.url));
-
-function tickstorm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 test('bad flags: exit 104 before anything runs, every problem named', async () => {
   const r = await tickstorm([

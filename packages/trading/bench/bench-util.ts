@@ -4,17 +4,8 @@
  */
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 
-/** mulberry32: a fast, seeded 32-bit PRNG, so every run sees the same stream. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG every benchmark uses (@tickstorm/protocol). */
+export { seededRandom as prng } from '@tickstorm/protocol';
 
 /** Nanosecond histogram with 1 ns buckets up to `limitNs`, an overflow count and the max. Records allocate nothing. */
 export class NsHistogram {

@@ -5,6 +5,7 @@
  * spread), drawn from a seeded generator so a run is reproducible, sent round robin. VU slot
  * = keep-alive connection; latency from the intended time; success = 201 only.
  */
+import { seededRandom } from '@tickstorm/protocol';
 import { HttpClient } from '../clients/http-client.ts';
 import { type PreparedRequest, prepareRequest } from '../clients/http-request.ts';
 import type { ScriptContext, VuScript } from '../generator/script.ts';
@@ -20,17 +21,7 @@ export interface OrderStressScriptParams {
   timeoutMs: number;
 }
 
-/** Mulberry32: small, fast, deterministic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export interface OrderBody {
   symbol: string;

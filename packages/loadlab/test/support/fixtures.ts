@@ -4,6 +4,7 @@
  * per-second slices, failures, targets) is computed from those samples, so the numbers agree
  * with each other the way a real run's do.
  */
+import { seededRandom } from '@tickstorm/protocol';
 import type {
   EntryStats,
   LatencyMs,
@@ -39,17 +40,7 @@ export interface FixtureOptions {
   withResources?: boolean;
 }
 
-/** Mulberry32: small, fast, deterministic. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as rng };
 
 /** Nearest-rank percentiles (what HdrHistogram reports), from unsorted samples. */
 export function latencySummary(samples: readonly number[]): LatencyMs {
@@ -66,7 +57,7 @@ export function buildScenario(o: FixtureOptions): ScenarioResult {
   const seconds = o.seconds ?? 10;
   const rate = o.rate ?? 200;
   const kinds = o.kinds ?? [{ type: 'POST', name: '/orders', weight: 1, medianMs: 3, failRate: 0.01 }];
-  const rand = rng(o.seed ?? 42);
+  const rand = seededRandom(o.seed ?? 42);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const totalWeight = kinds.reduce((a, k) => a + k.weight, 0);
   const perKind = kinds.map(() => ({ lat: [] as number[], failures: 0 }));

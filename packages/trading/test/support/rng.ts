@@ -1,18 +1,12 @@
-/** A small seeded PRNG (mulberry32) for reproducible random test streams. */
+import { seededRandom } from '@tickstorm/protocol';
+
+/** Reproducible random test streams over the shared seeded PRNG (mulberry32). */
 export class Rng {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    this.next = seededRandom(seed);
   }
 
   /** Uniform integer in [min, max]. */
