@@ -10,6 +10,7 @@ import { replayCommand } from './commands/replay.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { registerStartCommand } from './commands/start.ts';
+import { registerSwarmCommand } from './commands/swarm.ts';
 
 function positiveInt(flag: string) {
   return (value: string): number => {
@@ -59,7 +60,9 @@ export function buildProgram(): Command {
     .option('--config <file>', 'JSON file with host, dataDir and ports (flags and env win)')
     .addHelpText(
       'after',
-      '\nEnvironment: ABC_MAX_CONCURRENT_REQUESTS (orders in flight before 503 + Retry-After).',
+      '\nEnvironment: ABC_MAX_CONCURRENT_REQUESTS (orders in flight at the execution engine and agent requests' +
+        ' in flight on the api before 503 + Retry-After), ABC_MEMORY_LIMIT (e.g. 2GB: the api sheds load' +
+        ' above 90% of it), ABC_PERFORMANCE_MODE (true/false: analysis cache per bar; docs/agent-endpoints.md).',
     )
     .action(async (service: string | undefined, opts) => {
       await serveCommand(service, opts);
@@ -88,6 +91,7 @@ export function buildProgram(): Command {
 
   registerRunCommand(program);
   registerStartCommand(program);
+  registerSwarmCommand(program);
 
   return program;
 }

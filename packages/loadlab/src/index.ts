@@ -95,5 +95,8 @@ export * from './stats/recorder.ts';
 export * from './stats/request-stats.ts';
 export * from './stats/timeline.ts';
 export * from './stats/to-result.ts';
+export * from './swarm/index.ts';
+export { SwarmController, type SwarmOptions, type SwarmState, type SwarmView } from './swarm/swarm-controller.ts';
+export { loadUserFile, type UserFile, UserFileError } from './swarm/user-file.ts';
 export * from './util/clock.ts';
 export * from './util/duration.ts';

@@ -3,6 +3,7 @@
  * service per process with the SPEC's process titles. SIGINT/SIGTERM stop gracefully.
  */
 import { readFileSync } from 'node:fs';
+import { parsePerformanceEnv } from '../../../packages/trading/src/config/performance-env.ts';
 import {
   PROCESS_TITLES,
   resolveServiceConfig,
@@ -34,20 +35,6 @@ function readConfigFile(path: string | undefined): ServiceConfigInput & Record<s
   }
 }
 
-/** ABC_MAX_CONCURRENT_REQUESTS (the performance-suite seed's admission limit). */
-function maxInFlight(env: NodeJS.ProcessEnv): number | undefined {
-  const raw = env.ABC_MAX_CONCURRENT_REQUESTS;
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new TradingError(
-      TradingErrorCode.INVALID_CONFIG,
-      `ABC_MAX_CONCURRENT_REQUESTS must be a positive integer, got ${raw}`,
-    );
-  }
-  return n;
-}
-
 export async function startSystemFromOptions(
   service: string | undefined,
   opts: ServeOptions,
@@ -58,6 +45,8 @@ export async function startSystemFromOptions(
       `unknown service ${JSON.stringify(service)}: expected one of ${SERVICE_NAMES.join(', ')}`,
     );
   }
+  // The seed's ABC_* variables (bad values stop the start with the variable named).
+  const perf = parsePerformanceEnv(process.env);
   const file = readConfigFile(opts.config);
   const config = resolveServiceConfig(
     {
@@ -83,7 +72,10 @@ export async function startSystemFromOptions(
     services,
     shards: opts.shards,
     inputLog: opts.inputLog,
-    maxInFlight: maxInFlight(process.env),
+    maxInFlight: perf.maxConcurrentRequests,
+    apiMaxInFlight: perf.maxConcurrentRequests,
+    memoryLimitBytes: perf.memoryLimitBytes,
+    performanceMode: perf.performanceMode,
   });
 }
 

@@ -69,6 +69,13 @@ export class RequestStats {
     this.timeline = new Timeline(opts.startUs ?? nowUs(), opts.startEpochMs ?? epochNowMs(), opts.reporters);
   }
 
+  /** Clears every entry and failure row (Locust's "reset stats"); the time series goes on. */
+  resetEntries(): void {
+    this.byType.clear();
+    this.list.length = 0;
+    this.failureRows.clear();
+  }
+
   /** Subscribes to `events`; returns the unsubscribe function. */
   attach(events: RequestEvents): () => void {
     return events.on(this.listener);

@@ -1,0 +1,195 @@
+/**
+ * The HttpUser's `client`: a typed HTTP session that EMITS one RequestEvent per request
+ * (Locust's request event) and never throws for HTTP or network failures: they come back
+ * as a response with `ok: false` and `error`, and count as failures in the statistics.
+ * Connections are keep-alive, pooled per origin by undici (one Pool per thread, shared by
+ * that thread's users). Latency runs from the call to the last body byte, as in Locust.
+ *
+ *   const r = await this.client.post('/api/trade/execute', order, { name: 'trade_execution', type: 'EXEC' });
+ *   if (r.ok) id = r.json<{ orderId: string }>().orderId;
+ *
+ * `check(res)` marks a response a failure by returning false or a message (Locust's
+ * catch_response); by default a status of 400 or more is a failure.
+ */
+import { Pool } from 'undici';
+import { newRequestEvent, type RequestEvents } from '../stats/events.ts';
+import { nowUs } from '../util/clock.ts';
+
+export interface RequestOptions {
+  /** Statistics name (default: the path without its query). */
+  name?: string;
+  /** Statistics type column (default: the method). */
+  type?: string;
+  headers?: Record<string, string>;
+  /** JSON body (serialised here, with Content-Type). */
+  json?: unknown;
+  /** Raw body. */
+  body?: string | Buffer;
+  /** Success test: true/undefined = success, false or a message = failure. */
+  check?: (res: HttpResponse) => boolean | string | undefined;
+}
+
+export interface HttpResponse {
+  /** 0 when no response arrived. */
+  status: number;
+  ok: boolean;
+  /** Failure text ('HTTP 503', 'ECONNREFUSED', a check's message); null when ok. */
+  error: string | null;
+  text: string;
+  headers: Record<string, string | string[] | undefined>;
+  latencyMs: number;
+  json<T = unknown>(): T;
+}
+
+export interface HttpSessionOptions {
+  host: string;
+  events: RequestEvents;
+  /** Per-request timeout (default 60 s, Locust's). */
+  timeoutMs?: number;
+  /** Aborts requests in flight when a user is stopped. */
+  signal?: AbortSignal;
+}
+
+/** One Pool per origin for all sessions of a thread. */
+export class PoolSet {
+  private readonly pools = new Map<string, Pool>();
+  get(origin: string): Pool {
+    let p = this.pools.get(origin);
+    if (p === undefined) {
+      p = new Pool(origin, { pipelining: 1, keepAliveTimeout: 30_000 });
+      this.pools.set(origin, p);
+    }
+    return p;
+  }
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.destroy()));
+    this.pools.clear();
+  }
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+export class HttpSession {
+  private readonly base: URL;
+  private readonly pool: Pool;
+  private readonly ev = newRequestEvent();
+  private readonly timeoutMs: number;
+
+  constructor(
+    pools: PoolSet,
+    private readonly o: HttpSessionOptions,
+  ) {
+    this.base = new URL(o.host);
+    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
+      throw new TypeError(`host must be an http:// or https:// URL, got ${o.host}`);
+    }
+    this.pool = pools.get(this.base.origin);
+    this.timeoutMs = o.timeoutMs ?? 60_000;
+  }
+
+  get(path: string, opts?: RequestOptions): Promise<HttpResponse> {
+    return this.request('GET', path, opts);
+  }
+  post(path: string, json?: unknown, opts?: RequestOptions): Promise<HttpResponse> {
+    return this.request('POST', path, json === undefined ? opts : { ...opts, json });
+  }
+  put(path: string, json?: unknown, opts?: RequestOptions): Promise<HttpResponse> {
+    return this.request('PUT', path, json === undefined ? opts : { ...opts, json });
+  }
+  delete(path: string, opts?: RequestOptions): Promise<HttpResponse> {
+    return this.request('DELETE', path, opts);
+  }
+
+  async request(method: string, path: string, opts: RequestOptions = {}): Promise<HttpResponse> {
+    const fullPath = path.startsWith('/') ? joinPath(this.base.pathname, path) : path;
+    const body = opts.json !== undefined ? JSON.stringify(opts.json) : opts.body;
+    const headers =
+      opts.json !== undefined
+        ? opts.headers
+          ? { ...JSON_HEADERS, ...opts.headers }
+          : JSON_HEADERS
+        : opts.headers;
+    const t0 = nowUs();
+    let res: HttpResponse;
+    try {
+      const r = await this.pool.request({
+        method,
+        path: fullPath,
+        headers,
+        body,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        signal: this.o.signal,
+      });
+      const text = await r.body.text();
+      const status = r.statusCode;
+      res = response(status, status < 400, status < 400 ? null : `HTTP ${status}`, text, r.headers);
+    } catch (e) {
+      if (this.o.signal?.aborted) throw e; // a stopped user: not a request outcome
+      res = response(0, false, errorKind(e), '', {});
+    }
+    const t1 = nowUs();
+    res.latencyMs = (t1 - t0) / 1000;
+    if (opts.check !== undefined && res.status !== 0) {
+      let verdict: boolean | string | undefined;
+      try {
+        verdict = opts.check(res);
+      } catch (e) {
+        verdict = e instanceof Error ? e.message : String(e);
+      }
+      if (verdict === false || typeof verdict === 'string') {
+        res.ok = false;
+        res.error = typeof verdict === 'string' ? verdict : `check failed (HTTP ${res.status})`;
+      } else {
+        res.ok = true;
+        res.error = null;
+      }
+    }
+    const ev = this.ev;
+    ev.type = opts.type ?? method;
+    ev.name = opts.name ?? stripQuery(path);
+    ev.latencyUs = t1 - t0;
+    ev.ok = res.ok;
+    ev.status = res.status;
+    ev.error = res.error;
+    ev.bytes = Buffer.byteLength(res.text);
+    ev.timeUs = t1;
+    this.o.events.emit(ev);
+    return res;
+  }
+}
+
+function response(
+  status: number,
+  ok: boolean,
+  error: string | null,
+  text: string,
+  headers: Record<string, string | string[] | undefined>,
+): HttpResponse {
+  return {
+    status,
+    ok,
+    error,
+    text,
+    headers,
+    latencyMs: 0,
+    json<T>(): T {
+      return JSON.parse(text) as T;
+    },
+  };
+}
+
+function joinPath(basePath: string, path: string): string {
+  return basePath === '/' || basePath === '' ? path : basePath.replace(/\/$/, '') + path;
+}
+
+function stripQuery(path: string): string {
+  const q = path.indexOf('?');
+  return q < 0 ? path : path.slice(0, q);
+}
+
+function errorKind(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  if (err?.code === 'UND_ERR_HEADERS_TIMEOUT' || err?.code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
+  return err?.code ?? err?.message ?? String(e);
+}

@@ -1,0 +1,18 @@
+/**
+ * What a user file imports (`@tickstorm/loadlab/swarm`): the user classes, task weights,
+ * wait_time helpers, the load shape, and the HTTP session's types. Kept light: a worker
+ * thread imports it once per user file.
+ */
+export type { HttpResponse, RequestOptions } from './http-session.ts';
+export { HttpSession } from './http-session.ts';
+export {
+  HttpUser,
+  LoadTestShape,
+  type ShapeTick,
+  TaskPicker,
+  tasks,
+  User,
+  type UserClass,
+  type UserContext,
+} from './user.ts';
+export * from './wait-time.ts';

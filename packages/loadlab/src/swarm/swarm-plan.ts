@@ -1,0 +1,128 @@
+/**
+ * `tickstorm swarm` flags → a validated SwarmPlan. Every problem is reported at once (the
+ * CLI exits 104, k6's invalid-configuration code), naming the flag.
+ */
+import { availableParallelism } from 'node:os';
+import type { Threshold } from '../gates/threshold-parse.ts';
+import { gatherThresholds } from '../gates/thresholds.ts';
+import type { ReportFiles } from '../report/write-reports.ts';
+import { parseDuration } from '../util/duration.ts';
+import { loadUserFile, pickClasses, type UserFile, UserFileError } from './user-file.ts';
+
+export interface SwarmInput {
+  locustfile?: string;
+  /** Class names given as operands and/or to --class-picker. */
+  classes: string[];
+  users: string;
+  spawnRate: string;
+  runTime?: string;
+  headless: boolean;
+  host?: string;
+  processes: string;
+  webHost: string;
+  webPort: string;
+  autostart: boolean;
+  autoquit?: string;
+  thresholds: string[];
+  config?: string;
+  files: ReportFiles;
+  onlySummary: boolean;
+  seed: string;
+  requestTimeout: string;
+}
+
+export interface SwarmPlan {
+  file: UserFile;
+  classNames: string[];
+  users: number;
+  spawnRate: number;
+  runTimeSec?: number;
+  headless: boolean;
+  host: string;
+  processes: number;
+  webHost: string;
+  webPort: number;
+  autostart: boolean;
+  autoquitSec?: number;
+  thresholds: Threshold[];
+  files: ReportFiles;
+  onlySummary: boolean;
+  seed: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_SWARM_HOST = 'http://127.0.0.1:8000';
+
+const int = (v: string) => (/^-?\d+$/.test(v.trim()) ? Number(v) : Number.NaN);
+
+export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null; problems: string[] }> {
+  const problems: string[] = [];
+  const users = int(i.users);
+  if (!(users >= 0)) problems.push(`-u/--users must be an integer >= 0, got '${i.users}'`);
+  const spawnRate = Number(i.spawnRate);
+  if (!(spawnRate > 0) || !Number.isFinite(spawnRate))
+    problems.push(`-r/--spawn-rate must be a number > 0 (users per second), got '${i.spawnRate}'`);
+  let runTimeSec: number | undefined;
+  if (i.runTime !== undefined) {
+    const ms = parseDuration(i.runTime);
+    if (!(ms > 0)) problems.push(`-t/--run-time must be a duration like 30s, 5m, 1h30m, got '${i.runTime}'`);
+    else runTimeSec = ms / 1000;
+  }
+  let processes = int(i.processes);
+  if (processes === -1) processes = availableParallelism();
+  if (!(processes >= 1))
+    problems.push(`--processes must be an integer >= 1 (or -1: one per core), got '${i.processes}'`);
+  const host = i.host ?? DEFAULT_SWARM_HOST;
+  if (!/^https?:\/\/[^\s/]+/.test(host))
+    problems.push(`-H/--host must be an http:// or https:// URL, got '${host}'`);
+  const webPort = int(i.webPort);
+  if (!(webPort >= 0 && webPort <= 65535))
+    problems.push(`--web-port must be a port 0..65535, got '${i.webPort}'`);
+  let autoquitSec: number | undefined;
+  if (i.autoquit !== undefined) {
+    autoquitSec = Number(i.autoquit);
+    if (!(autoquitSec >= 0)) problems.push(`--autoquit must be seconds >= 0, got '${i.autoquit}'`);
+  }
+  const seed = int(i.seed);
+  if (!Number.isInteger(seed)) problems.push(`--seed must be an integer, got '${i.seed}'`);
+  const timeoutMs = parseDuration(i.requestTimeout);
+  if (!(timeoutMs > 0))
+    problems.push(`--request-timeout must be a duration like 60s, got '${i.requestTimeout}'`);
+  const th = gatherThresholds(i.thresholds, i.config === undefined ? [] : [i.config]);
+  problems.push(...th.problems);
+  let file: UserFile | null = null;
+  if (i.locustfile === undefined)
+    problems.push('-f/--locustfile is required: the user file (a .ts or .js module)');
+  else {
+    try {
+      file = await loadUserFile(i.locustfile);
+      pickClasses(file, i.classes);
+    } catch (e) {
+      if (e instanceof UserFileError) problems.push(...e.problems);
+      else throw e;
+    }
+  }
+  if (problems.length > 0 || file === null) return { plan: null, problems };
+  return {
+    problems,
+    plan: {
+      file,
+      classNames: [...new Set(i.classes)],
+      users,
+      spawnRate,
+      runTimeSec,
+      headless: i.headless,
+      host,
+      processes,
+      webHost: i.webHost,
+      webPort,
+      autostart: i.autostart,
+      autoquitSec,
+      thresholds: th.thresholds,
+      files: i.files,
+      onlySummary: i.onlySummary,
+      seed,
+      timeoutMs,
+    },
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * A `tickstorm swarm` session from a validated plan. Headless: start at once, print a
+ * progress line per second, stop at -t (or Ctrl-C), then the "Sample Results" table, the
+ * thresholds, the files and the verdict. Web UI: serve it and let the page start and stop
+ * tests (or --autostart), until Ctrl-C or --autoquit seconds after a test ends; the last
+ * test's results are then printed, written and gated the same way.
+ * Exit codes as in `tickstorm run`: 0, 99 thresholds failed, 1 error, 105 interrupted.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { EXIT_OK, evaluateThresholds, exitCodeFor } from '../gates/thresholds.ts';
+import type { RunReport, ScenarioResult } from '../model/result.ts';
+import { renderSampleResults } from '../report/locust-table.ts';
+import { createProgress, type ProgressOptions } from '../report/progress.ts';
+import { writeReports } from '../report/write-reports.ts';
+import { EXIT_ABORTED, EXIT_ERROR } from '../run/execute-run.ts';
+import { thresholdLines, verdictLine } from '../run/run-output.ts';
+import { SwarmController } from './swarm-controller.ts';
+import type { SwarmPlan } from './swarm-plan.ts';
+
+export interface SwarmSessionOptions {
+  version: string;
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+  progress?: ProgressOptions;
+  /** Ctrl-C: stop the test, report what was measured, exit 105. */
+  signal?: AbortSignal;
+  /** Called with the web UI's URL once it listens. */
+  onWebListening?: (url: string) => void;
+}
+
+export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions): Promise<number> {
+  const out = opts.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const err = opts.err ?? ((t: string) => process.stderr.write(`${t}\n`));
+  const name = plan.file.path.replace(/^.*\//, '').replace(/\.[cm]?[jt]s$/, '');
+  const swarm = new SwarmController({
+    file: plan.file,
+    classNames: plan.classNames,
+    host: plan.host,
+    processes: plan.processes,
+    runTimeSec: plan.runTimeSec,
+    seed: plan.seed,
+    timeoutMs: plan.timeoutMs,
+    name,
+  });
+  const aborted = () => opts.signal?.aborted === true;
+  let ran = false;
+  swarm.on('state', (s) => {
+    if (s === 'spawning' || s === 'running') ran = true;
+  });
+  const progress = createProgress(opts.progress);
+  let totals = { requests: 0, failures: 0 };
+  swarm.on('slice', (slice) => {
+    if (plan.onlySummary) return;
+    totals = { requests: totals.requests + slice.requests, failures: totals.failures + slice.failures };
+    progress.tick({
+      scenario: name,
+      elapsedSec: (slice.t * 1000 - (swarm.view().startedAt ?? 0)) / 1000 + 1,
+      durationSec: plan.runTimeSec,
+      requests: totals.requests,
+      failures: totals.failures,
+      currentRps: slice.requests,
+      p95Ms: slice.p95,
+      p99Ms: slice.p99,
+      active: slice.active,
+    });
+  });
+  swarm.on('state', (s) => {
+    if (s === 'spawning') totals = { requests: 0, failures: 0 };
+  });
+
+  const stopped = () => new Promise<void>((resolve) => swarm.once('stopped', () => resolve()));
+  const onAbort = () => void swarm.stop();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (plan.headless) {
+      out(
+        `Swarm: ${plan.users} users at ${plan.spawnRate}/s against ${plan.host}${plan.runTimeSec ? ` for ${plan.runTimeSec}s` : ' until Ctrl-C'} (${swarm.classNames.join(', ')}; ${plan.processes} thread${plan.processes > 1 ? 's' : ''})`,
+      );
+      const end = stopped();
+      await swarm.start({ users: plan.users, spawnRate: plan.spawnRate });
+      if (aborted()) await swarm.stop();
+      await end;
+    } else {
+      const { startSwarmWeb } = await import('./web/swarm-web.ts');
+      const web = await startSwarmWeb({ controller: swarm, host: plan.webHost, port: plan.webPort });
+      out(`Web UI: ${web.url} (Ctrl-C to quit)`);
+      opts.onWebListening?.(web.url);
+      try {
+        const quit = new Promise<void>((resolve) => {
+          opts.signal?.addEventListener('abort', () => resolve(), { once: true });
+          if (aborted()) resolve();
+          if (plan.autoquitSec !== undefined) {
+            swarm.on('stopped', () => setTimeout(resolve, plan.autoquitSec! * 1000).unref());
+          }
+        });
+        if (plan.autostart) await swarm.start({ users: plan.users, spawnRate: plan.spawnRate });
+        await quit;
+        await swarm.stop();
+      } finally {
+        await web.close();
+      }
+    }
+  } catch (e) {
+    err(`tickstorm swarm: ${(e as Error).message}`);
+    await swarm.close();
+    return EXIT_ERROR;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    progress.finish();
+  }
+  await swarm.close();
+  if (!ran) {
+    out('No test was started: nothing to report.');
+    return aborted() ? EXIT_ABORTED : EXIT_OK;
+  }
+  return report(swarm.result(), swarm.errors, plan, opts, out, err);
+}
+
+async function report(
+  r: ScenarioResult,
+  errors: readonly string[],
+  plan: SwarmPlan,
+  opts: SwarmSessionOptions,
+  out: (t: string) => void,
+  err: (t: string) => void,
+): Promise<number> {
+  const now = Date.now();
+  const run: RunReport = {
+    tool: 'tickstorm',
+    version: opts.version,
+    startedAt: r.startedAt,
+    finishedAt: now,
+    target: plan.host,
+    scenarios: [r],
+    thresholds: [],
+    exitCode: EXIT_OK,
+  };
+  const thresholds = evaluateThresholds(run, plan.thresholds);
+  run.thresholds = thresholds;
+  let code = exitCodeFor(run);
+  if (errors.length > 0) {
+    for (const e of errors) err(`tickstorm swarm: a worker failed: ${e}`);
+    code = EXIT_ERROR;
+  }
+  if (opts.signal?.aborted) code = EXIT_ABORTED;
+  run.exitCode = code;
+  const parts = [renderSampleResults(r)];
+  const exceptions = (r.extra.exceptions as { count: number; message: string }[] | undefined) ?? [];
+  if (exceptions.length > 0) {
+    parts.push(
+      ['Exceptions (count, message):', ...exceptions.map((e) => `  ${e.count}  ${e.message}`)].join('\n'),
+    );
+  }
+  const g = r.generator;
+  parts.push(
+    `Generator: ${g.cpuPercent}% of one core over ${r.durationSec.toFixed(1)} s, ${g.workers} thread(s)${g.warnings.length ? `; ${g.warnings.join('; ')}` : ''}`,
+  );
+  const th = thresholdLines(thresholds);
+  if (th.length > 0) parts.push(th.join('\n'));
+  out(`\n${parts.join('\n\n')}`);
+  for (const f of [plan.files.json, plan.files.html, plan.files.junit, plan.files.csv]) {
+    if (f) mkdirSync(dirname(f), { recursive: true });
+  }
+  const written = await writeReports(run, plan.files);
+  if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
+  out(`\n${verdictLine(code, thresholds.filter((t) => !t.pass).length, [])}`);
+  return code;
+}

@@ -1,0 +1,92 @@
+/**
+ * Loads a user file (`tickstorm swarm -f FILE`): a TypeScript or JavaScript module whose
+ * exported `User` subclasses are the user classes and whose exported `LoadTestShape`
+ * subclass (if any) drives the load. Every problem is reported at once (UserFileError's
+ * `problems`, exit code 104 in the CLI), k6 style.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { HttpUser, LoadTestShape, User, type UserClass } from './user.ts';
+
+export class UserFileError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'UserFileError';
+  }
+}
+
+export interface UserFile {
+  /** Absolute path (workers import it again). */
+  path: string;
+  /** Every usable user class, by exported name (a module namespace lists names alphabetically). */
+  classes: Map<string, UserClass>;
+  shape: LoadTestShape | null;
+}
+
+export async function loadUserFile(file: string): Promise<UserFile> {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new UserFileError([`-f/--locustfile: no such file: ${file}`]);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new UserFileError([`${file}: cannot be loaded: ${e instanceof Error ? e.message : String(e)}`]);
+  }
+  const problems: string[] = [];
+  const classes = new Map<string, UserClass>();
+  const shapes: LoadTestShape[] = [];
+  for (const [name, v] of Object.entries(mod)) {
+    if (typeof v !== 'function' || v === User || v === HttpUser) continue;
+    if (v.prototype instanceof LoadTestShape) {
+      shapes.push(new (v as new () => LoadTestShape)());
+      continue;
+    }
+    if (!(v.prototype instanceof User)) continue;
+    const cls = v as UserClass;
+    if (Object.hasOwn(cls, 'abstract') && cls.abstract === true) continue;
+    problems.push(...checkClass(name, cls));
+    classes.set(name, cls);
+  }
+  if (classes.size === 0)
+    problems.push(`${file}: exports no User class (export class X extends HttpUser {...})`);
+  if (shapes.length > 1)
+    problems.push(`${file}: exports ${shapes.length} LoadTestShape classes; at most one`);
+  if (problems.length > 0) throw new UserFileError(problems);
+  return { path, classes, shape: shapes[0] ?? null };
+}
+
+function checkClass(name: string, cls: UserClass): string[] {
+  const out: string[] = [];
+  const isCount = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+  if (cls.weight !== undefined && !isCount(cls.weight))
+    out.push(`${name}.weight must be an integer >= 0, got ${String(cls.weight)}`);
+  if (cls.fixedCount !== undefined && !isCount(cls.fixedCount))
+    out.push(`${name}.fixedCount must be an integer >= 0, got ${String(cls.fixedCount)}`);
+  if (cls.host !== undefined && !/^https?:\/\//.test(String(cls.host)))
+    out.push(`${name}.host must be an http:// or https:// URL, got ${String(cls.host)}`);
+  const t = cls.tasks;
+  if (t === null || typeof t !== 'object' || Object.keys(t).length === 0) {
+    out.push(`${name}.tasks is empty: name at least one method, e.g. static tasks = { browse: 1 }`);
+    return out;
+  }
+  for (const [task, w] of Object.entries(t)) {
+    if (typeof (cls.prototype as unknown as Record<string, unknown>)[task] !== 'function')
+      out.push(`${name}.tasks names '${task}', which is not a method of ${name}`);
+    if (typeof w !== 'number' || !Number.isInteger(w) || w < 1)
+      out.push(`${name}.tasks['${task}'] must be an integer weight >= 1, got ${String(w)}`);
+  }
+  return out;
+}
+
+/** The classes to run: those named (on the command line / class picker), or all. */
+export function pickClasses(file: UserFile, names: readonly string[]): UserClass[] {
+  if (names.length === 0) return [...file.classes.values()];
+  const unknown = names.filter((n) => !file.classes.has(n));
+  if (unknown.length > 0) {
+    throw new UserFileError(
+      unknown.map((n) => `unknown user class '${n}' (the file has: ${[...file.classes.keys()].join(', ')})`),
+    );
+  }
+  return names.map((n) => file.classes.get(n)!);
+}

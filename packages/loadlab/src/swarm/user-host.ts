@@ -1,0 +1,120 @@
+/**
+ * Where users run: a UserHost is one thread's UserRunner with its own RequestStats. The
+ * swarm drives N hosts (`--processes N`: N worker threads; 1: this thread) through the same
+ * interface, and merges their statistics exactly: every host streams its closed seconds
+ * RAW (sparse HdrHistogram counts) into the swarm's Timeline and reports a cumulative
+ * snapshot; the swarm's view is the merge of the latest snapshot of each host.
+ */
+import { RequestEvents } from '../stats/events.ts';
+import { RequestStats, type StatsSnapshot } from '../stats/request-stats.ts';
+import type { RawSlice } from '../stats/timeline.ts';
+import { epochMsToUs, nowUs } from '../util/clock.ts';
+import type { UserClass } from './user.ts';
+import { type ExceptionRow, UserRunner } from './user-runner.ts';
+
+export interface HostSnapshot {
+  stats: StatsSnapshot;
+  exceptions: ExceptionRow[];
+  users: number;
+  usersByClass: number[];
+}
+
+export interface UserHost {
+  spawn(cls: number, userId: number, host: string): void;
+  retire(cls: number): void;
+  resetStats(): void;
+  /** The latest cumulative snapshot. */
+  snapshot(): HostSnapshot;
+  /** Stops every user; resolves after the last raw second and the final snapshot arrived. */
+  stop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HostInit {
+  /** The test's start, epoch ms (aligns every host's seconds). */
+  startEpochMs: number;
+  seed: number;
+  timeoutMs?: number;
+}
+
+/** A host's stats and runner, in whichever thread it lives. */
+export class HostCore {
+  readonly events = new RequestEvents();
+  readonly stats: RequestStats;
+  readonly runner: UserRunner;
+  private readonly ticker: NodeJS.Timeout;
+
+  constructor(classes: readonly UserClass[], init: HostInit, onRaw: (s: RawSlice) => void) {
+    this.stats = new RequestStats({
+      startUs: epochMsToUs(init.startEpochMs),
+      startEpochMs: init.startEpochMs,
+    });
+    this.stats.attach(this.events);
+    this.stats.timeline.onRaw = onRaw;
+    this.stats.timeline.active = () => this.runner.users;
+    this.runner = new UserRunner({
+      classes,
+      events: this.events,
+      seed: init.seed,
+      timeoutMs: init.timeoutMs,
+    });
+    // close idle seconds too, so the merged series never waits for a quiet thread
+    this.ticker = setInterval(() => this.stats.timeline.advance(nowUs()), 200);
+  }
+
+  snapshot(): HostSnapshot {
+    return {
+      stats: this.stats.snapshot(),
+      exceptions: [...this.runner.exceptions.values()].map((e) => ({ ...e })),
+      users: this.runner.users,
+      usersByClass: this.runner.usersByClass(),
+    };
+  }
+
+  resetStats(): void {
+    this.stats.resetEntries();
+    this.runner.exceptions.clear();
+  }
+
+  async stop(): Promise<HostSnapshot> {
+    await this.runner.stopAll();
+    clearInterval(this.ticker);
+    this.stats.timeline.advance(nowUs());
+    this.stats.timeline.finish();
+    return this.snapshot();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.ticker);
+    await this.runner.close();
+  }
+}
+
+/** Users in this thread. */
+export class LocalUserHost implements UserHost {
+  private readonly core: HostCore;
+  private final: HostSnapshot | null = null;
+
+  constructor(classes: readonly UserClass[], init: HostInit, onRaw: (s: RawSlice) => void) {
+    this.core = new HostCore(classes, init, onRaw);
+  }
+
+  spawn(cls: number, userId: number, host: string): void {
+    this.core.runner.spawn(cls, userId, host);
+  }
+  retire(cls: number): void {
+    this.core.runner.retire(cls);
+  }
+  resetStats(): void {
+    this.core.resetStats();
+  }
+  snapshot(): HostSnapshot {
+    return this.final ?? this.core.snapshot();
+  }
+  async stop(): Promise<void> {
+    this.final ??= await this.core.stop();
+  }
+  close(): Promise<void> {
+    return this.core.close();
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Runs users in one thread. `spawn(cls, userId, host)` starts a user's loop: onStart, then
+ * { pick a task by weight, run it, wait waitTime } until `retire` or `stopAll` stops it, then
+ * onStop. Stopping interrupts the wait and aborts the request in flight (that request is
+ * not counted, as in Locust when a user is killed). A task that throws is counted in
+ * `exceptions` (Locust's exceptions table) and the user goes on after its wait.
+ */
+import { seededRandom } from '@tickstorm/protocol';
+import type { RequestEvents } from '../stats/events.ts';
+import { HttpSession, PoolSet } from './http-session.ts';
+import { TaskPicker, type User, type UserClass, type UserHooks } from './user.ts';
+import { nowSec } from './wait-time.ts';
+
+export interface ExceptionRow {
+  count: number;
+  message: string;
+  traceback: string;
+}
+
+interface Running {
+  user: User;
+  cls: number;
+  stopped: boolean;
+  abort: AbortController;
+  wake: (() => void) | null;
+  timer: NodeJS.Timeout | undefined;
+  ended: Promise<void>;
+}
+
+export interface UserRunnerOptions {
+  classes: readonly UserClass[];
+  events: RequestEvents;
+  /** Seeds each user's random stream (with its userId). */
+  seed?: number;
+  /** Per-request timeout for HttpUser clients (ms). */
+  timeoutMs?: number;
+}
+
+export class UserRunner {
+  readonly exceptions = new Map<string, ExceptionRow>();
+  private readonly pickers: TaskPicker[];
+  private readonly byClass: Running[][];
+  private readonly pools = new PoolSet();
+  private live = 0;
+
+  constructor(private readonly o: UserRunnerOptions) {
+    this.pickers = o.classes.map((c) => new TaskPicker(c.tasks));
+    this.byClass = o.classes.map(() => []);
+  }
+
+  get users(): number {
+    return this.live;
+  }
+
+  usersByClass(): number[] {
+    return this.byClass.map((l) => l.length);
+  }
+
+  spawn(cls: number, userId: number, host: string): void {
+    const C = this.o.classes[cls];
+    const random = seededRandom(((this.o.seed ?? 1) * 1_000_003 + userId) >>> 0);
+    const abort = new AbortController();
+    const base = C.host ?? host;
+    const client = this.session(base, abort.signal);
+    const user = new (C as unknown as new (ctx: unknown) => User)({ host: base, userId, random, client });
+    const r: Running = {
+      user,
+      cls,
+      stopped: false,
+      abort,
+      wake: null,
+      timer: undefined,
+      ended: Promise.resolve(),
+    };
+    this.byClass[cls].push(r);
+    this.live++;
+    r.ended = this.loop(r);
+  }
+
+  private session(host: string, signal?: AbortSignal): HttpSession {
+    return new HttpSession(this.pools, { host, events: this.o.events, timeoutMs: this.o.timeoutMs, signal });
+  }
+
+  /** Stops the newest running user of class `cls`; false if none runs. */
+  retire(cls: number): boolean {
+    const r = this.byClass[cls].pop();
+    if (r === undefined) return false;
+    this.stop(r);
+    return true;
+  }
+
+  /** Stops every user and waits until each one's onStop has run. */
+  async stopAll(): Promise<void> {
+    const all = this.byClass.flatMap((l) => l.splice(0));
+    for (const r of all) this.stop(r);
+    await Promise.all(all.map((r) => r.ended));
+  }
+
+  async close(): Promise<void> {
+    await this.stopAll();
+    await this.pools.close();
+  }
+
+  private stop(r: Running): void {
+    if (r.stopped) return;
+    r.stopped = true;
+    this.live--;
+    clearTimeout(r.timer);
+    r.abort.abort();
+    r.wake?.();
+  }
+
+  private async loop(r: Running): Promise<void> {
+    const u = r.user as User & UserHooks & Record<string, unknown>;
+    const picker = this.pickers[r.cls];
+    // Locust: a user whose on_start fails still runs its tasks
+    if (u.onStart !== undefined) await this.guard(r, () => u.onStart!());
+    while (!r.stopped) {
+      const task = picker.pick(u.random());
+      u.taskStartedSec = nowSec();
+      await this.guard(r, () => (u[task] as () => unknown).call(u));
+      if (r.stopped) break;
+      const waitSec = u.waitTime === undefined ? 0 : u.waitTime(u);
+      if (waitSec > 0) await this.sleep(r, waitSec);
+    }
+    if (u.onStop !== undefined) {
+      // onStop may still send requests: it gets a session the stop did not abort
+      if ('client' in u) u.client = this.session(u.host);
+      await this.guard({ ...r, stopped: false }, () => u.onStop!());
+    }
+  }
+
+  /** Runs a user callback; an exception is recorded unless the user was stopped meanwhile. */
+  private async guard(r: Running, fn: () => unknown): Promise<boolean> {
+    try {
+      await fn();
+      return true;
+    } catch (e) {
+      if (!r.stopped) this.recordException(e);
+      return false;
+    }
+  }
+
+  private recordException(e: unknown): void {
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    const traceback = e instanceof Error ? (e.stack ?? message) : message;
+    const key = `${message}\u0000${traceback.split('\n', 2)[1] ?? ''}`;
+    const row = this.exceptions.get(key);
+    if (row !== undefined) row.count++;
+    else this.exceptions.set(key, { count: 1, message, traceback });
+  }
+
+  private sleep(r: Running, sec: number): Promise<void> {
+    return new Promise((res) => {
+      r.wake = () => {
+        r.wake = null;
+        res();
+      };
+      r.timer = setTimeout(r.wake, sec * 1000);
+    });
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * User classes, Locust style. A user file exports classes extending `User` (or `HttpUser`,
+ * which carries a `client` session on the host); the swarm spawns instances in proportion
+ * to each class's `weight` and runs each as a loop: `onStart()`, then forever { pick a task
+ * by weight, run it, wait `waitTime` }, then `onStop()` when the user is stopped.
+ *
+ *   export class Reader extends HttpUser {
+ *     static weight = 3;                                   // 3 Readers per 1 weight-1 user
+ *     static tasks = tasks<Reader>({ bars: 30, health: 20 });
+ *     waitTime = between(0.5, 1.5);
+ *     async bars() { await this.client.get('/api/data/SYM0/bars?limit=50', { name: 'bars' }); }
+ *     async health() { await this.client.get('/health'); }
+ *   }
+ *
+ * `static fixedCount = n` spawns exactly n of that class first (Locust's fixed_count),
+ * weights share the rest. `static host` overrides -H for the class. A task that throws is
+ * counted in the run's exceptions and the user goes on, as in Locust.
+ */
+import type { HttpSession } from './http-session.ts';
+import type { Pacing, WaitTime } from './wait-time.ts';
+
+/** What the runner hands every user. */
+export interface UserContext {
+  /** Base URL requests go to (-H, or the class's static host). */
+  host: string;
+  /** Spawn order across the whole swarm (0-based). */
+  userId: number;
+  /** This user's seeded uniform [0, 1) stream. */
+  random: () => number;
+  /** The HTTP session (HttpUser's `client`). */
+  client: HttpSession;
+}
+
+/** Names of the methods of U (the keys `tasks()` accepts). */
+export type TaskNames<U> = {
+  [K in keyof U]: U[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof U] &
+  string;
+
+/** Typed task weights: `static tasks = tasks<MyUser>({ browse: 3, buy: 1 })`. */
+export function tasks<U>(weights: Partial<Record<TaskNames<U>, number>>): Record<string, number> {
+  return weights as Record<string, number>;
+}
+
+/**
+ * The base of every user class. What a subclass declares (all optional but `tasks`), none of
+ * it declared here, so a subclass needs no `override` keyword:
+ *   static tasks = tasks<Self>({...})   static weight = 1   static fixedCount = 0
+ *   static host = 'http://...'          static abstract = true (a base class, never spawned)
+ *   waitTime = between(a, b)            (default: no wait)
+ *   async onStart() {...}               async onStop() {...}
+ */
+export abstract class User implements Pacing {
+  readonly host: string;
+  readonly userId: number;
+  readonly random: () => number;
+  taskStartedSec = 0;
+
+  constructor(ctx: UserContext) {
+    this.host = ctx.host;
+    this.userId = ctx.userId;
+    this.random = ctx.random;
+  }
+}
+
+/** The optional members of a user instance, as the runner reads them. */
+export interface UserHooks {
+  waitTime?: WaitTime;
+  onStart?(): unknown;
+  onStop?(): unknown;
+}
+
+export abstract class HttpUser extends User {
+  client: HttpSession;
+  constructor(ctx: UserContext) {
+    super(ctx);
+    this.client = ctx.client;
+  }
+}
+
+export type UserClass = (abstract new (
+  ctx: UserContext,
+) => User) & {
+  tasks: Record<string, number>;
+  weight?: number;
+  fixedCount?: number;
+  host?: string;
+  abstract?: boolean;
+};
+
+/** Picks task names by weight: cumulative weights and a binary search (no allocation). */
+export class TaskPicker {
+  readonly names: string[];
+  private readonly cumulative: Float64Array;
+  private readonly total: number;
+
+  constructor(weights: Record<string, number>) {
+    this.names = Object.keys(weights);
+    this.cumulative = new Float64Array(this.names.length);
+    let sum = 0;
+    this.names.forEach((n, i) => {
+      sum += weights[n];
+      this.cumulative[i] = sum;
+    });
+    this.total = sum;
+  }
+
+  /** The task for a uniform draw u in [0, 1). */
+  pick(u: number): string {
+    const x = u * this.total;
+    const c = this.cumulative;
+    let lo = 0;
+    let hi = c.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (x < c[mid]) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.names[lo];
+  }
+}
+
+/** Locust's LoadTestShape: `tick()` every second; null ends the test. */
+export abstract class LoadTestShape {
+  private startedSec = 0;
+  /** Seconds since the test started. */
+  getRunTime(): number {
+    return this.startedSec === 0 ? 0 : performance.now() / 1000 - this.startedSec;
+  }
+  /** Called by the swarm when the test starts. */
+  reset(): void {
+    this.startedSec = performance.now() / 1000;
+  }
+  abstract tick(): ShapeTick | null;
+}
+
+export interface ShapeTick {
+  users: number;
+  spawnRate: number;
+  /** Limit spawning to these class names (default: all). */
+  userClasses?: string[];
+}

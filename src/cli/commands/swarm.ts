@@ -1,0 +1,120 @@
+/**
+ * `tickstorm swarm -f FILE [CLASS...]`: Locust's command line for TypeScript user classes.
+ * Flags keep Locust's names (-u, -r, -t, --headless, --class-picker, -H, --csv, --html,
+ * --processes, --web-port, --autostart, --autoquit); thresholds, --json and exit codes are
+ * those of `tickstorm run`.
+ */
+import type { Command } from 'commander';
+import { EXIT_INVALID_CONFIG } from '../../../packages/loadlab/src/gates/thresholds.ts';
+import { problemsText } from '../../../packages/loadlab/src/run/run-output.ts';
+import { DEFAULT_SWARM_HOST, planSwarm } from '../../../packages/loadlab/src/swarm/swarm-plan.ts';
+import { runSwarmSession } from '../../../packages/loadlab/src/swarm/swarm-session.ts';
+import { packageVersion, RUN_EXIT_CODES } from './run.ts';
+
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+const HELP_AFTER = `
+The user file is a TypeScript (or JavaScript) module exporting HttpUser subclasses:
+
+  import { HttpUser, between, tasks } from '@tickstorm/loadlab';
+  export class Reader extends HttpUser {
+    static weight = 3;
+    static tasks = tasks<Reader>({ bars: 30, health: 20 });
+    waitTime = between(0.5, 1.5);
+    async bars() { await this.client.get('/api/data/SYM0/bars?limit=50', { name: 'data_collection', type: 'DATA' }); }
+    async health() { await this.client.get('/health'); }
+  }
+
+wait_time helpers: between(a, b), constant(s), constantPacing(s) / constant_pacing, constantThroughput(n) / constant_throughput.
+A LoadTestShape subclass exported from the file drives users and spawn rate (then -u/-r are ignored).
+Thresholds: see 'tickstorm run --help', e.g. --threshold 'p95{name:data_collection}<500ms' --threshold 'error_rate<1%'.
+${RUN_EXIT_CODES}
+
+Examples:
+  tickstorm swarm -f examples/trading-users.ts                      (web UI on http://127.0.0.1:8089)
+  tickstorm swarm -f examples/trading-users.ts --headless -u 100 -r 10 -t 5m --csv results/swarm
+  tickstorm swarm -f examples/trading-users.ts --headless -u 50 -r 5 -t 10m --class-picker HighFrequencyUser
+  tickstorm swarm -f examples/trading-users.ts --headless -u 500 -r 50 -t 1m --processes 2`;
+
+export function registerSwarmCommand(program: Command): Command {
+  return program
+    .command('swarm')
+    .argument('[classes...]', 'user classes to run (default: every class in the file)')
+    .description('Locust-style user mix: weighted TypeScript user classes, with a live web UI or headless')
+    .option('-f, --locustfile <file>', 'the user file (.ts or .js module exporting HttpUser classes)')
+    .option('-u, --users <n>', 'peak number of concurrent users', '1')
+    .option('-r, --spawn-rate <n>', 'users started (or stopped) per second', '1')
+    .option('-t, --run-time <duration>', 'stop after this long, e.g. 30s, 5m, 1h30m (default: until stopped)')
+    .option('-H, --host <url>', `base URL of the system under test (default ${DEFAULT_SWARM_HOST})`)
+    .option('--headless', 'no web UI: start at once and print progress')
+    .option(
+      '--class-picker [classes...]',
+      'choose user classes (names here or as operands; the web UI shows them)',
+    )
+    .option(
+      '--processes <n>',
+      'run users in N worker threads, statistics merged exactly (-1: one per core)',
+      '1',
+    )
+    .option('--web-host <host>', 'web UI address', '127.0.0.1')
+    .option('--web-port <port>', 'web UI port', '8089')
+    .option('--autostart', 'web UI: start the test at once with -u/-r')
+    .option('--autoquit <seconds>', 'web UI: quit this many seconds after a test stops')
+    .option('--only-summary', 'headless: no progress lines, only the final tables')
+    .option('--seed <n>', "seed of the users' random streams (task picks, between() waits)", '1')
+    .option('--request-timeout <duration>', 'per-request timeout', '60s')
+    .option('--threshold <expr>', "pass/fail criterion, e.g. 'p95<500ms' (repeatable)", collect)
+    .option('--config <file>', 'JSON file with {"thresholds": [...]}')
+    .option(
+      '--csv <prefix>',
+      'Locust-compatible PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv, PREFIX_exceptions.csv',
+    )
+    .option('--html <file>', 'self-contained HTML report with charts')
+    .option('--json <file>', 'the results as JSON')
+    .option('--junit <file>', 'JUnit XML (one test case per threshold)')
+    .addHelpText('after', HELP_AFTER)
+    .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
+    .action(async (operands: string[], o: Record<string, unknown>) => {
+      const picker = Array.isArray(o.classPicker) ? (o.classPicker as string[]) : [];
+      const { plan, problems } = await planSwarm({
+        locustfile: o.locustfile as string | undefined,
+        classes: [...operands, ...picker],
+        users: o.users as string,
+        spawnRate: o.spawnRate as string,
+        runTime: o.runTime as string | undefined,
+        headless: o.headless === true,
+        host: o.host as string | undefined,
+        processes: o.processes as string,
+        webHost: o.webHost as string,
+        webPort: o.webPort as string,
+        autostart: o.autostart === true,
+        autoquit: o.autoquit as string | undefined,
+        thresholds: (o.threshold as string[] | undefined) ?? [],
+        config: o.config as string | undefined,
+        files: {
+          json: o.json as string | undefined,
+          csv: o.csv as string | undefined,
+          html: o.html as string | undefined,
+          junit: o.junit as string | undefined,
+        },
+        onlySummary: o.onlySummary === true,
+        seed: o.seed as string,
+        requestTimeout: o.requestTimeout as string,
+      });
+      if (plan === null) {
+        console.error(problemsText('tickstorm swarm', problems));
+        process.exitCode = EXIT_INVALID_CONFIG;
+        return;
+      }
+      const ac = new AbortController();
+      const abort = () => ac.abort();
+      process.once('SIGINT', abort);
+      process.once('SIGTERM', abort);
+      try {
+        process.exitCode = await runSwarmSession(plan, { version: packageVersion(), signal: ac.signal });
+      } finally {
+        process.off('SIGINT', abort);
+        process.off('SIGTERM', abort);
+      }
+    });
+}
