@@ -84,7 +84,8 @@ describe('tickstorm swarm', () => {
     assert.deepEqual(s.params.classes, ['Reader']);
   });
 
-  test('a failed threshold exits 99 and says which', async () => {
+  test('a failed threshold exits 99 and says which; task exceptions reach PREFIX_exceptions.csv', async () => {
+    const prefix = join(dir, 'failing');
     const r = await tickstorm([
       'swarm',
       '-f',
@@ -101,10 +102,16 @@ describe('tickstorm swarm', () => {
       '--threshold',
       'error_rate<1%',
       '--only-summary',
+      '--csv',
+      prefix,
     ]);
     assert.equal(r.code, 99, r.stdout + r.stderr);
     assert.match(r.stdout, /error_rate<1%/);
     assert.match(r.stdout, /FAILED/);
+    assert.match(r.stdout, /Exceptions \(count, message\):\n\s+\d+\s+Error: server said 500/);
+    const rows = splitCsvLines(readFileSync(`${prefix}_exceptions.csv`, 'utf8'));
+    assert.equal(rows.length, 2);
+    assert.match(rows[1], /^\d+,Error: server said 500,"Error: server said 500\n\s+at /);
   });
 
   test('every bad flag at once, exit 104, nothing runs', async () => {

@@ -69,11 +69,11 @@ function postForm(fields: Record<string, string>, headers: Record<string, string
   return fetch(url('/swarm'), { method: 'POST', body: new URLSearchParams(fields), headers });
 }
 
-/** Waits (on the controller's per-second slices) until completed seconds hold requests and failures. */
-async function untilTrafficWithFailures(): Promise<void> {
+/** Waits (on the controller's per-second slices) for requests, failures and an exception. */
+async function untilTrafficFailuresAndExceptions(): Promise<void> {
   let requests = 0;
   let failures = 0;
-  while (requests === 0 || failures === 0) {
+  while (requests === 0 || failures === 0 || controller.view().exceptions.length === 0) {
     const [slice] = (await once(controller, 'slice')) as [TimeSlice];
     requests += slice.requests;
     failures += slice.failures;
@@ -102,6 +102,18 @@ describe('swarm web UI over HTTP', () => {
       assert.ok((await a.text()).length > 100, asset);
     }
     assert.match(await (await fetch(url('/assets/uPlot.min.js'))).text(), /uPlot/);
+  });
+
+  it('answers /stats/requests before any test: ready, an empty Aggregated row, no history', async () => {
+    const { status, body } = await getJson<StatsDocument>('/stats/requests');
+    assert.equal(status, 200);
+    assert.equal(body.state, 'ready');
+    assert.equal(body.user_count, 0);
+    assert.deepEqual(
+      body.stats.map((s) => [s.method, s.name, s.num_requests]),
+      [['', 'Aggregated', 0]],
+    );
+    assert.deepEqual([body.errors, body.history, body.total_rps, body.fail_ratio], [[], [], 0, 0]);
   });
 
   it('rejects bad swarm values with 400, listing every problem', async () => {
@@ -160,7 +172,7 @@ describe('swarm web UI over HTTP', () => {
     const started = (await res.json()) as { success: boolean; message: string };
     assert.equal(started.success, true);
     assert.match(started.message, /Swarming started: 4 users at 100 users\/s/);
-    await untilTrafficWithFailures();
+    await untilTrafficFailuresAndExceptions();
 
     const { body: doc } = await getJson<StatsDocument>('/stats/requests');
     assert.ok(doc.state === 'running' || doc.state === 'spawning', doc.state);
@@ -203,6 +215,12 @@ describe('swarm web UI over HTTP', () => {
       { method: 'GET', name: 'missing', error: 'HTTP 404', occurrences: missing.num_failures },
     );
 
+    const { body: ex } = await getJson<{ exceptions: { count: number; msg: string; nodes: string }[] }>(
+      '/exceptions',
+    );
+    assert.equal(ex.exceptions[0]?.msg, 'Error: broken task');
+    assert.ok(doc.exception_count > 0);
+
     const retarget = await postForm({ user_count: '2', spawn_rate: '100', host: 'http://127.0.0.1:1' });
     assert.equal(retarget.status, 200);
     assert.match(((await retarget.json()) as { message: string }).message, /re-targeted.*host stays/);
@@ -233,6 +251,9 @@ describe('swarm web UI over HTTP', () => {
       }
       if (path === '/stats/requests_full_history/csv')
         assert.ok(lines.length > 1, 'a history row per second');
+      if (path === '/stats/failures/csv') assert.match(lines[1], /^GET,missing,HTTP 404,\d+$/);
+      if (path === '/exceptions/csv')
+        assert.match(lines[1], /^\d+,Error: broken task,"Error: broken task\n {4}at WebUser.broken/);
     }
   });
 
@@ -271,13 +292,12 @@ describe('swarm web UI in Chromium', () => {
     await page.fill('#user-count', '3');
     await page.fill('#spawn-rate', '30');
     await page.click('#start');
-    await page.waitForFunction(() => {
-      const cells = document.querySelectorAll(
-        '#stats-body tr[data-testid="stats-row"] td[data-col="num_requests"]',
-      );
-      return [...cells].some((td) => Number(td.textContent) > 0);
+    // a statistics row with a request count > 0, and charts holding points
+    const counted = page.locator('#stats-body tr[data-testid="stats-row"] td[data-col="num_requests"]', {
+      hasText: /^[1-9]\d*$/,
     });
-    await page.waitForFunction(() => Number(document.getElementById('chart-rps')?.dataset.points ?? 0) > 0);
+    await counted.first().waitFor();
+    await page.locator('#chart-rps[data-points]:not([data-points="0"]) canvas').waitFor();
     assert.equal(await page.locator('#chart-rps canvas').count(), 1);
     assert.equal(await page.locator('.chart canvas').count(), 3, 'requests/s, response times, users');
     assert.match((await page.textContent('#message')) ?? '', /Swarming started: 3 users at 30 users\/s/);
@@ -286,7 +306,7 @@ describe('swarm web UI in Chromium', () => {
     assert.equal(controller.targetUsers, 3);
 
     await page.click('#stop');
-    await page.waitForFunction(() => document.getElementById('status-state')?.textContent === 'stopped');
+    await page.locator('#status-state', { hasText: /^stopped$/ }).waitFor();
     assert.equal(controller.state, 'stopped');
     assert.equal(await page.textContent('#start'), 'Start');
     assert.equal(await page.getAttribute('body', 'data-state'), 'stopped');

@@ -1,6 +1,6 @@
 /**
  * `--csv PREFIX`: Locust-compatible PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv
- * (and PREFIX_exceptions.csv, which Locust also writes; ours holds only the header). Column
+ * and PREFIX_exceptions.csv (rows only for the swarm's user tasks; scenarios have none). Column
  * headers are Locust 2.x's exactly (locust/stats.py, StatsCSV / StatsCSVFileWriter); rows are
  * written the way Python's csv module writes them ("\r\n", minimal quoting, Python number text).
  *
@@ -185,8 +185,12 @@ export function locustFailuresCsv(s: ScenarioResult): string {
   return out;
 }
 
-export function locustExceptionsCsv(): string {
-  return csvRow(LOCUST_EXCEPTIONS_COLUMNS);
+/** Exception rows come from `extra.exceptions` ({count, message, traceback}: the swarm's user tasks). */
+export function locustExceptionsCsv(s?: ScenarioResult): string {
+  let out = csvRow(LOCUST_EXCEPTIONS_COLUMNS);
+  const rows = (s?.extra.exceptions ?? []) as { count: number; message: string; traceback: string }[];
+  for (const e of rows) out += csvRow([e.count, e.message, e.traceback, 'local']);
+  return out;
 }
 
 /**
@@ -202,7 +206,7 @@ export function writeLocustCsv(prefix: string, run: RunReport | ScenarioResult):
       [`${base}_stats.csv`, locustStatsCsv(s)],
       [`${base}_stats_history.csv`, locustHistoryCsv(s)],
       [`${base}_failures.csv`, locustFailuresCsv(s)],
-      [`${base}_exceptions.csv`, locustExceptionsCsv()],
+      [`${base}_exceptions.csv`, locustExceptionsCsv(s)],
     ];
     for (const [file, text] of parts) {
       writeFileSync(file, text);

@@ -1,0 +1,135 @@
+/**
+ * The `/stats/requests` document the web UI polls (Locust's field names where Locust has
+ * them), built from a SwarmView:
+ *
+ *   { state, user_count, target_user_count, spawn_rate, host, users_by_class,
+ *     total_rps, total_fail_per_sec, fail_ratio,            // current: mean of the last 10 s
+ *     current_response_time_percentiles: { p50, p95 },     // last complete second (ms)
+ *     stats: [StatsRow..., Aggregated StatsRow],            // Locust's table order
+ *     errors: [{ method, name, error, occurrences }],
+ *     history: [{ time, rps, fail_per_sec, p50, p95, user_count }],   // last HISTORY_POINTS s
+ *     exception_count, stats_started_at, started_at, messages }
+ *
+ * Per-entry rates are averages over the statistics period (since the start or the last
+ * reset): the result model holds no per-entry per-second series.
+ */
+import type { EntryStats, TimeSlice } from '../../model/result.ts';
+import { aggregatedEntry, sortedEntries } from '../../report/locust-csv.ts';
+import type { SwarmState, SwarmView } from '../swarm-controller.ts';
+
+/** Seconds of history sent for the charts. */
+export const HISTORY_POINTS = 600;
+/** Seconds the "current" totals average over (Locust's window). */
+const CURRENT_WINDOW = 10;
+
+export interface StatsRow {
+  method: string;
+  name: string;
+  num_requests: number;
+  num_failures: number;
+  median_response_time: number;
+  avg_response_time: number;
+  min_response_time: number;
+  max_response_time: number;
+  'response_time_percentile_0.95': number;
+  'response_time_percentile_0.99': number;
+  avg_content_length: number;
+  current_rps: number;
+  current_fail_per_sec: number;
+}
+
+export interface HistoryPoint {
+  /** Epoch seconds at the start of the second. */
+  time: number;
+  rps: number;
+  fail_per_sec: number;
+  p50: number;
+  p95: number;
+  user_count: number;
+}
+
+export interface StatsDocument {
+  state: SwarmState;
+  user_count: number;
+  target_user_count: number;
+  spawn_rate: number;
+  host: string;
+  users_by_class: Record<string, number>;
+  total_rps: number;
+  total_fail_per_sec: number;
+  fail_ratio: number;
+  current_response_time_percentiles: { p50: number; p95: number };
+  stats: StatsRow[];
+  errors: { method: string; name: string; error: string; occurrences: number }[];
+  history: HistoryPoint[];
+  exception_count: number;
+  started_at: number | null;
+  stats_started_at: number | null;
+  messages: string[];
+}
+
+const r2 = (v: number) => (Number.isFinite(v) ? Math.round(v * 100) / 100 : 0);
+
+function statsRow(e: EntryStats): StatsRow {
+  const lat = e.latency_ms;
+  const none = e.requests === 0;
+  return {
+    method: e.type,
+    name: e.name,
+    num_requests: e.requests,
+    num_failures: e.failures,
+    median_response_time: none ? 0 : r2(lat.p50),
+    avg_response_time: none ? 0 : r2(lat.mean),
+    min_response_time: none ? 0 : r2(lat.min),
+    max_response_time: none ? 0 : r2(lat.max),
+    'response_time_percentile_0.95': none ? 0 : r2(lat.p95),
+    'response_time_percentile_0.99': none ? 0 : r2(lat.p99),
+    avg_content_length: r2(e.avgContentLength),
+    current_rps: r2(e.rps),
+    current_fail_per_sec: r2(e.failuresPerSec),
+  };
+}
+
+function historyPoint(s: TimeSlice): HistoryPoint {
+  return {
+    time: s.t,
+    rps: s.requests,
+    fail_per_sec: s.failures,
+    p50: r2(s.p50),
+    p95: r2(s.p95),
+    user_count: s.active,
+  };
+}
+
+export function statsDocument(v: SwarmView): StatsDocument {
+  const res = v.result;
+  const series = res.timeseries;
+  const recent = series.slice(-CURRENT_WINDOW);
+  const live = v.state === 'spawning' || v.state === 'running';
+  let req = 0;
+  let fail = 0;
+  for (const s of recent) {
+    req += s.requests;
+    fail += s.failures;
+  }
+  const last = series.at(-1);
+  return {
+    state: v.state,
+    user_count: v.users,
+    target_user_count: v.targetUsers,
+    spawn_rate: v.spawnRate,
+    host: v.host,
+    users_by_class: v.usersByClass,
+    total_rps: live && recent.length > 0 ? r2(req / recent.length) : 0,
+    total_fail_per_sec: live && recent.length > 0 ? r2(fail / recent.length) : 0,
+    fail_ratio: res.requests > 0 ? res.failures / res.requests : 0,
+    current_response_time_percentiles: { p50: r2(last?.p50 ?? 0), p95: r2(last?.p95 ?? 0) },
+    stats: [...sortedEntries(res).map(statsRow), statsRow(aggregatedEntry(res))],
+    errors: res.failureRows.map((f) => ({ ...f })),
+    history: series.slice(-HISTORY_POINTS).map(historyPoint),
+    exception_count: v.exceptions.reduce((n, e) => n + e.count, 0),
+    started_at: v.startedAt,
+    stats_started_at: v.statsStartedAt,
+    messages: v.errors,
+  };
+}

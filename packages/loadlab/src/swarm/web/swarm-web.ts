@@ -1,0 +1,214 @@
+/**
+ * `tickstorm swarm`'s web UI (Locust's, our own): a node:http server over a SwarmController.
+ *
+ *   const web = await startSwarmWeb({ controller, port: 8089 });   // port 0 = a free port
+ *   console.log(web.url);  ...  await web.close();
+ *
+ * Routes (Locust's names):
+ *   GET  /                                  the page (page.html, assets under /assets/)
+ *   POST /swarm                             user_count, spawn_rate, host (form or JSON) -> {success, message}
+ *                                           (while a test runs: new target; the host stays)
+ *   GET  /stop, GET /stats/reset            -> {success, message} (POST accepted too)
+ *   GET  /stats/requests                    live statistics (stats-json.ts)
+ *   GET  /exceptions                        {exceptions: [{count, msg, traceback, nodes}]}
+ *   GET  /stats/requests/csv, /stats/requests_full_history/csv, /stats/failures/csv,
+ *        /exceptions/csv                    Locust-compatible CSV attachments
+ * Errors are JSON {success: false, message, code}: 400 LAB_ERR_INVALID_SWARM (every problem
+ * in the message and in `problems`), 403 LAB_ERR_FORBIDDEN_ORIGIN (a POST from another site), 404 LAB_ERR_NOT_FOUND,
+ * 405 LAB_ERR_METHOD_NOT_ALLOWED, 413 LAB_ERR_BODY_TOO_LARGE, 500 LAB_ERR_SWARM.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SwarmController } from '../swarm-controller.ts';
+import { fillTemplate, loadAssets, type WebAssets } from './assets.ts';
+import { CSV_ROUTES } from './csv-downloads.ts';
+import { BodyTooLarge, readBody, sendBody, sendJson } from './http-util.ts';
+import { statsDocument } from './stats-json.ts';
+import { parseSwarmForm } from './swarm-form.ts';
+
+export interface SwarmWebOptions {
+  controller: SwarmController;
+  /** Bind address (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 8089, Locust's); 0 = a free port. */
+  port?: number;
+}
+
+export interface SwarmWeb {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export const SWARM_WEB_ERRORS = {
+  invalid: 'LAB_ERR_INVALID_SWARM',
+  origin: 'LAB_ERR_FORBIDDEN_ORIGIN',
+  notFound: 'LAB_ERR_NOT_FOUND',
+  method: 'LAB_ERR_METHOD_NOT_ALLOWED',
+  tooLarge: 'LAB_ERR_BODY_TOO_LARGE',
+  swarm: 'LAB_ERR_SWARM',
+} as const;
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
+
+interface Route {
+  methods: readonly string[];
+  handle: Handler;
+}
+
+const fail = (res: http.ServerResponse, status: number, code: string, message: string, extra = {}) =>
+  sendJson(res, status, { success: false, message, code, ...extra });
+
+export async function startSwarmWeb(o: SwarmWebOptions): Promise<SwarmWeb> {
+  const assets = loadAssets();
+  const routes = buildRoutes(o.controller, assets);
+  const server = http.createServer((req, res) => {
+    void dispatch(routes, assets, req, res).catch((e: unknown) => {
+      const message = e instanceof Error ? e.message : String(e);
+      if (!res.headersSent) fail(res, 500, SWARM_WEB_ERRORS.swarm, message);
+      else res.destroy();
+    });
+  });
+  const bind = o.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 8089, bind, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shown = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
+  return {
+    url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function dispatch(
+  routes: Map<string, Route>,
+  assets: WebAssets,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://x').pathname;
+  const method = req.method ?? 'GET';
+  const asset = assets.files.get(path);
+  const route: Route | undefined =
+    asset !== undefined
+      ? {
+          methods: ['GET'],
+          handle: () => sendBody(res, asset.type, asset.body, { 'cache-control': 'no-cache' }),
+        }
+      : routes.get(path);
+  if (route === undefined) return fail(res, 404, SWARM_WEB_ERRORS.notFound, `no such page: ${path}`);
+  if (!route.methods.includes(method)) {
+    res.setHeader('allow', route.methods.join(', '));
+    return fail(res, 405, SWARM_WEB_ERRORS.method, `${method} ${path}: use ${route.methods.join(' or ')}`);
+  }
+  if (method === 'POST' && !sameOrigin(req)) {
+    return fail(res, 403, SWARM_WEB_ERRORS.origin, `POST from another origin (${req.headers.origin})`);
+  }
+  await route.handle(req, res);
+}
+
+/** A browser's cross-site POST carries a foreign Origin; tools (curl, tests) send none. */
+function sameOrigin(req: http.IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined || origin === 'null') return origin === undefined;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+function buildRoutes(c: SwarmController, assets: WebAssets): Map<string, Route> {
+  const stop: Handler = async (_req, res) => {
+    const was = c.state;
+    await c.stop();
+    const message = was === 'ready' || was === 'stopped' ? 'No test is running' : 'Test stopped';
+    sendJson(res, 200, { success: true, message });
+  };
+  const reset: Handler = (_req, res) => {
+    c.resetStats();
+    sendJson(res, 200, { success: true, message: 'Statistics reset' });
+  };
+  const routes = new Map<string, Route>([
+    ['/', { methods: ['GET'], handle: (_req, res) => sendPage(res, c, assets) }],
+    ['/swarm', { methods: ['POST'], handle: (req, res) => swarm(c, req, res) }],
+    ['/stop', { methods: ['GET', 'POST'], handle: stop }],
+    ['/stats/reset', { methods: ['GET', 'POST'], handle: reset }],
+    [
+      '/stats/requests',
+      { methods: ['GET'], handle: (_req, res) => sendJson(res, 200, statsDocument(c.view())) },
+    ],
+    [
+      '/exceptions',
+      {
+        methods: ['GET'],
+        handle: (_req, res) =>
+          sendJson(res, 200, {
+            exceptions: c.view().exceptions.map((e) => ({
+              count: e.count,
+              msg: e.message,
+              traceback: e.traceback,
+              nodes: 'local',
+            })),
+          }),
+      },
+    ],
+  ]);
+  for (const [path, csv] of CSV_ROUTES) {
+    routes.set(path, {
+      methods: ['GET'],
+      handle: (_req, res) =>
+        sendBody(res, 'text/csv; charset=utf-8', csv.render(c.result()), {
+          'content-disposition': `attachment; filename="${csv.stem}_${Math.floor(Date.now() / 1000)}.csv"`,
+          'cache-control': 'no-store',
+        }),
+    });
+  }
+  return routes;
+}
+
+function sendPage(res: http.ServerResponse, c: SwarmController, assets: WebAssets): void {
+  const running = c.state === 'spawning' || c.state === 'running';
+  const html = fillTemplate(assets.page, {
+    users: running || c.targetUsers > 0 ? c.targetUsers : 1,
+    spawnRate: c.spawnRate,
+    host: c.host,
+    state: c.state,
+    classes: c.classNames.join(', '),
+  });
+  sendBody(res, 'text/html; charset=utf-8', html, { 'cache-control': 'no-store' });
+}
+
+async function swarm(c: SwarmController, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  let body: string;
+  try {
+    body = await readBody(req);
+  } catch (e) {
+    if (e instanceof BodyTooLarge) return fail(res, 413, SWARM_WEB_ERRORS.tooLarge, e.message);
+    throw e;
+  }
+  const form = parseSwarmForm(body, req.headers['content-type'] ?? '');
+  if (form.start === null) {
+    const message = `Invalid swarm: ${form.problems.join('; ')}`;
+    return fail(res, 400, SWARM_WEB_ERRORS.invalid, message, { problems: form.problems });
+  }
+  const s = form.start;
+  const wasRunning = c.state === 'spawning' || c.state === 'running';
+  const hostIgnored = wasRunning && s.host !== undefined && s.host !== c.host;
+  await c.start(s);
+  const what = `${s.users} users at ${s.spawnRate} users/s`;
+  const message = wasRunning
+    ? `Swarm re-targeted: ${what}${hostIgnored ? ` (the host stays ${c.host} while the test runs)` : ''}`
+    : `Swarming started: ${what} against ${c.host}`;
+  sendJson(res, 200, { success: true, message, host: c.host });
+}
