@@ -4,6 +4,7 @@
  * reported at once → 104.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import {
   LOCUST_STATS_COLUMNS,
   splitCsvLines,
 } from '../src/report/locust-csv.ts';
-import { tickstorm } from './support/cli.ts';
+import { BIN, tickstorm } from './support/cli.ts';
 import { type LocalServer, startServer } from './support/local-server.ts';
 
 const USERS = fileURLToPath(new URL('./fixtures/swarm-users.ts', import.meta.url));
@@ -112,6 +113,55 @@ describe('tickstorm swarm', () => {
     const rows = splitCsvLines(readFileSync(`${prefix}_exceptions.csv`, 'utf8'));
     assert.equal(rows.length, 2);
     assert.match(rows[1], /^\d+,Error: server said 500,"Error: server said 500\n\s+at /);
+  });
+
+  test('web mode with --autostart and --autoquit runs a test and reports it', async () => {
+    const r = await tickstorm([
+      'swarm',
+      '-f',
+      USERS,
+      'Reader',
+      '--web-port',
+      '0',
+      '--autostart',
+      '--autoquit',
+      '0',
+      '-t',
+      '1s',
+      '-u',
+      '2',
+      '-r',
+      '100',
+      '-H',
+      server.url,
+      '--only-summary',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Web UI: http:\/\/127\.0\.0\.1:\d+\/ \(Ctrl-C to quit\)$/m);
+    assert.match(r.stdout, /^\s+Aggregated\s+\d+/m);
+  });
+
+  test('Ctrl-C stops a headless swarm, prints what it measured and exits 105', async () => {
+    const child = spawn(
+      process.execPath,
+      [BIN, 'swarm', '-f', USERS, 'Reader', '--headless', '-u', '2', '-r', '100', '-H', server.url],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    const started = new Promise<void>((resolve) => {
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+        if (stdout.includes('until Ctrl-C')) resolve();
+      });
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await started;
+    child.kill('SIGINT');
+    assert.equal(await closed, 105);
+    assert.match(stdout, /^\s+Aggregated\s+\d+/m);
+    assert.match(stdout, /INTERRUPTED/);
   });
 
   test('every bad flag at once, exit 104, nothing runs', async () => {
