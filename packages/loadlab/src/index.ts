@@ -96,7 +96,12 @@ export * from './stats/request-stats.ts';
 export * from './stats/timeline.ts';
 export * from './stats/to-result.ts';
 export * from './swarm/index.ts';
-export { SwarmController, type SwarmOptions, type SwarmState, type SwarmView } from './swarm/swarm-controller.ts';
+export {
+  SwarmController,
+  type SwarmOptions,
+  type SwarmState,
+  type SwarmView,
+} from './swarm/swarm-controller.ts';
 export { loadUserFile, type UserFile, UserFileError } from './swarm/user-file.ts';
 export * from './util/clock.ts';
 export * from './util/duration.ts';

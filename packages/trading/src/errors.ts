@@ -23,6 +23,13 @@ export const TradingErrorCode = {
   METRICS_STORE: 'TRD_ERR_METRICS_STORE',
   LOG_CORRUPT: 'TRD_ERR_LOG_CORRUPT',
   SHUTTING_DOWN: 'TRD_ERR_SHUTTING_DOWN',
+  /** A service this request needs does not run in this process (e.g. `serve api` alone). */
+  SERVICE_UNAVAILABLE: 'TRD_ERR_SERVICE_UNAVAILABLE',
+  /** Load shed: the process RSS is above the ABC_MEMORY_LIMIT high-water mark. */
+  MEMORY_PRESSURE: 'TRD_ERR_MEMORY_PRESSURE',
+  UNKNOWN_ACCOUNT: 'TRD_ERR_UNKNOWN_ACCOUNT',
+  /** A step of POST /api/workflow/run did not answer within its timeout. */
+  WORKFLOW_TIMEOUT: 'TRD_ERR_WORKFLOW_TIMEOUT',
   INTERNAL: 'TRD_ERR_INTERNAL',
 } as const;
 
@@ -71,6 +78,10 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [TradingErrorCode.METRICS_STORE]: 500,
   [TradingErrorCode.LOG_CORRUPT]: 500,
   [TradingErrorCode.SHUTTING_DOWN]: 503,
+  [TradingErrorCode.SERVICE_UNAVAILABLE]: 503,
+  [TradingErrorCode.MEMORY_PRESSURE]: 503,
+  [TradingErrorCode.UNKNOWN_ACCOUNT]: 404,
+  [TradingErrorCode.WORKFLOW_TIMEOUT]: 504,
   [TradingErrorCode.INTERNAL]: 500,
 };
 

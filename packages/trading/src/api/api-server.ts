@@ -2,17 +2,25 @@
  * The api service (SPEC "api, port 8000"): /api/metrics/* JSON, POST /api/metrics batch
  * ingest, Prometheus /metrics, /health, and the /ws/metrics WebSocket hub fed by the bus's
  * MarketUpdates. It only reads the StatsProviders other services fill; the system section
- * defaults to this process's own sampler. Closing closes every WebSocket client with 1001,
- * then the HTTP server, then the sampler.
+ * defaults to this process's own sampler. With `agents`, the performance suite's agent
+ * endpoints (../agents/agent-routes.ts); with `memory` (ABC_MEMORY_LIMIT) a memory guard that
+ * sheds the agent endpoints and POST /api/metrics before the limit; /health reports every
+ * service, the store, memory and performance mode (./service-health.ts). Closing closes every
+ * WebSocket client with 1001, then the HTTP server, then the sampler and the guard.
  *
  *   const api = await startApiService({ bus, providers, ingest, isKnownSymbol, port: 8000 });
  *   api.hub.stats(); await api.close();
  */
+import { shed } from '../agents/agent-routes.ts';
+import { MemoryGuard, type MemoryGuardOptions } from '../agents/memory-guard.ts';
+import { type ApiAgentOptions, type MountedAgents, mountAgents } from '../agents/mount-agents.ts';
 import type { Bus } from '../bus/bus.ts';
+import { TradingErrorCode } from '../errors.ts';
 import { createHttpApp, listen, type ServiceHandle } from '../services/http-app.ts';
 import type { StatsProviders } from '../stats/stats-types.ts';
 import { type MetricsIngestSink, registerMetricsRoutes } from './metrics-routes.ts';
 import { createPrometheusExporter, registerPrometheusRoute } from './prometheus.ts';
+import { type ComponentHealth, SystemHealth, type SystemHealthOptions } from './service-health.ts';
 import { startSystemSampler } from './system-stats.ts';
 import { WsHub } from './ws-hub.ts';
 import type { WsHubOptions, WsHubStats } from './ws-hub-options.ts';
@@ -34,10 +42,20 @@ export interface ApiServiceOptions {
   bodyLimit?: number;
   /** System sampling interval (default 1000 ms). */
   systemSampleMs?: number;
+  /** The agent endpoints (docs/agent-endpoints.md); absent = not served. */
+  agents?: ApiAgentOptions;
+  /** ABC_MEMORY_LIMIT: shed the agent endpoints and POST /api/metrics before it. */
+  memory?: MemoryGuardOptions;
+  /** ABC_PERFORMANCE_MODE: analysis cache per bar, /health's store probe reused for 1 s. */
+  performanceMode?: boolean;
+  /** What /health probes besides the api itself: the other services and the store. */
+  health?: Omit<SystemHealthOptions, 'api' | 'storeCacheMs'>;
 }
 
 export interface ApiService extends ServiceHandle {
   readonly hub: { stats(): WsHubStats; readonly clientCount: number };
+  readonly memory: MemoryGuard | undefined;
+  readonly agents: MountedAgents | undefined;
 }
 
 export async function startApiService(opts: ApiServiceOptions): Promise<ApiService> {
@@ -50,6 +68,30 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
     system: opts.providers?.system ?? (() => sampler!.stats()),
   };
   const app = createHttpApp({ bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024 });
+  const performanceMode = opts.performanceMode === true;
+  const memory = opts.memory === undefined ? undefined : new MemoryGuard(opts.memory);
+  if (memory !== undefined) {
+    app.addHook('onRequest', async (req, reply) => {
+      if (memory.shedding && req.method === 'POST' && req.routeOptions.url === '/api/metrics') {
+        memory.refused();
+        return shed(reply, TradingErrorCode.MEMORY_PRESSURE, 'memory above its high-water mark; retry later');
+      }
+    });
+  }
+  let agents: MountedAgents | undefined;
+  try {
+    agents =
+      opts.agents === undefined ? undefined : mountAgents(app, opts.agents, { performanceMode, memory });
+  } catch (err) {
+    memory?.stop();
+    sampler?.stop();
+    throw err;
+  }
+  const systemHealth = new SystemHealth({
+    ...opts.health,
+    storeCacheMs: performanceMode ? 1000 : 0,
+    api: () => apiHealth(memory, agents),
+  });
   const hub = new WsHub(opts.bus, { ...opts.ws, isKnownSymbol: opts.isKnownSymbol });
   hub.attach(app.server);
   const hubStats = () => hub.stats();
@@ -59,6 +101,26 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
     query: opts.query,
     hub: hubStats,
     service: 'api',
+    health: async () => {
+      const h = await systemHealth.report();
+      return {
+        degraded: h.degraded,
+        fields: {
+          services: h.services,
+          store: h.store,
+          memory: memory?.state() ?? { status: 'unlimited' },
+          performanceMode,
+          agents:
+            agents === undefined
+              ? undefined
+              : {
+                  ...agents.limiter.stats(),
+                  stepTimeoutMs: agents.stepTimeoutMs,
+                  cache: agents.cache?.stats(),
+                },
+        },
+      };
+    },
   });
   registerPrometheusRoute(app, createPrometheusExporter({ providers, hub: hubStats }));
   let handle: ServiceHandle;
@@ -69,6 +131,7 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
   } catch (err) {
     await hub.close();
     sampler?.stop();
+    memory?.stop();
     await app.close();
     throw err;
   }
@@ -78,12 +141,32 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
     port: handle.port,
     url: handle.url,
     hub,
+    memory,
+    agents,
     async close(): Promise<void> {
       try {
         await handle.close();
       } finally {
         sampler?.stop();
+        memory?.stop();
       }
     },
   };
+}
+
+/** The api degrades while it sheds load for memory or its agent endpoints are full. */
+function apiHealth(memory: MemoryGuard | undefined, agents: MountedAgents | undefined): ComponentHealth {
+  if (memory?.shedding === true) {
+    return {
+      status: 'degraded',
+      detail: `shedding load: RSS ${memory.rssBytes} >= high water ${memory.highWaterBytes}`,
+    };
+  }
+  if (agents?.limiter.saturated === true) {
+    return {
+      status: 'degraded',
+      detail: `agent endpoints at their limit of ${agents.limiter.max} in flight`,
+    };
+  }
+  return { status: 'ok' };
 }

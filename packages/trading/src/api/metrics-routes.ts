@@ -3,7 +3,8 @@
  * read the StatsProviders of this process (a section it does not run is a coded 404 naming
  * the service that serves it), `GET /api/metrics` all present sections at once,
  * `POST /api/metrics` hands an untrusted batch to the ingest sink (202 with counts; the
- * sink's coded errors become 400s through createHttpApp), `GET /health`.
+ * sink's coded errors become 400s through createHttpApp), `GET /health` (the providers, plus
+ * what `health` adds: every service, the store, memory; see service-health.ts).
  */
 import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import type { FastifyInstance } from 'fastify';
@@ -26,6 +27,11 @@ export interface MetricsRoutesOptions {
   query?: (sql: string) => Promise<unknown[]>;
   /** Bound on each provider call made by /health (default 1000 ms). */
   healthTimeoutMs?: number;
+  /**
+   * More of /health: fields merged into the answer (services, store, memory, ...) and whether
+   * they make the status "degraded" (503).
+   */
+  health?: () => Promise<{ degraded: boolean; fields: Record<string, unknown> }>;
 }
 
 type Section = 'marketData' | 'orders' | 'database';
@@ -112,7 +118,8 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
       system: await check(p.system, ms),
     };
     const hub = opts.hub?.();
-    const ok = Object.values(checks).every((c) => c === 'ok' || c === 'absent');
+    const more = await opts.health?.();
+    const ok = Object.values(checks).every((c) => c === 'ok' || c === 'absent') && more?.degraded !== true;
     return reply.code(ok ? 200 : 503).send({
       status: ok ? 'ok' : 'degraded',
       service,
@@ -120,6 +127,7 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
       uptimeSeconds: Math.round(process.uptime() * 1000) / 1000,
       checks,
       websocket: hub === undefined ? undefined : { clients: hub.clients, slowClients: hub.slowClients },
+      ...more?.fields,
     });
   });
 }

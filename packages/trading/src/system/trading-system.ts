@@ -2,11 +2,17 @@
  * The composition root: starts the requested services in this process on one bus and
  * wires them: market data's last prices feed the matching engines' stops and the risk
  * bands; every service's statistics feed the api; the system writes its own metrics into
- * the DuckDB store every second. `close()` shuts down gracefully: servers stop accepting
- * and answer what is in flight, logs are flushed, metrics written, DuckDB closed.
+ * the DuckDB store every second; closed 1-minute bars are persisted into the store and the
+ * api's agent endpoints read market data, the store and the trading core of this process
+ * (docs/agent-endpoints.md). `close()` shuts down gracefully: servers stop accepting
+ * and answer what is in flight, logs are flushed, bars and metrics written, DuckDB closed.
  */
 import { join } from 'node:path';
 import { type InstrumentSpec, InstrumentTable } from '@tickstorm/protocol';
+import { BarHistory } from '../agents/bar-history.ts';
+import { BarPersister } from '../agents/bar-persister.ts';
+import type { MemoryGuardOptions } from '../agents/memory-guard.ts';
+import type { ApiAgentOptions } from '../agents/mount-agents.ts';
 import { type ApiService, startApiService } from '../api/api-server.ts';
 import { InProcessBus } from '../bus/bus.ts';
 import { type MarketUpdate, Topic } from '../bus/topics.ts';
@@ -39,6 +45,18 @@ export interface TradingSystemOptions {
   /** Orders in flight beyond which the execution engine answers 503 (ABC_MAX_CONCURRENT_REQUESTS). */
   maxInFlight?: number;
   selfMetricsIntervalMs?: number;
+  /** Agent-endpoint requests in flight on the api before 503 (ABC_MAX_CONCURRENT_REQUESTS; default 1,000). */
+  apiMaxInFlight?: number;
+  /** ABC_MEMORY_LIMIT in bytes: the api sheds load above 90% of it, until RSS is under 80%. */
+  memoryLimitBytes?: number;
+  /** Memory guard details (tests: a fake RSS reader, `intervalMs: 0`). */
+  memoryGuard?: Partial<MemoryGuardOptions>;
+  /** ABC_PERFORMANCE_MODE (docs/agent-endpoints.md). */
+  performanceMode?: boolean;
+  /** Agent endpoint overrides: injected steps, step timeout. */
+  agents?: Omit<ApiAgentOptions, 'deps' | 'maxConcurrentRequests'>;
+  /** How often closed 1m bars are persisted (default 1,000 ms; 0 = only at close). */
+  barPersistMs?: number;
 }
 
 export const ALL_SERVICES: readonly ServiceName[] = [
@@ -139,6 +157,10 @@ export class TradingSystem {
         port: ports['risk-manager'],
       });
     }
+    if (this.marketData !== null && this.metrics !== null) {
+      const persister = new BarPersister(this.marketData.state, this.metrics, o.barPersistMs ?? 1000);
+      this.stoppers.push(() => persister.stop());
+    }
     if (want.has('api')) {
       const metrics = this.metrics!;
       const store = this.store!;
@@ -164,10 +186,41 @@ export class TradingSystem {
         isKnownSymbol: (s) => this.instruments.find(s) !== undefined,
         host,
         port: ports.api,
+        agents: {
+          ...o.agents,
+          maxConcurrentRequests: o.apiMaxInFlight,
+          deps: {
+            instruments: this.instruments,
+            market: md?.state,
+            core: core === null ? undefined : { risk: core.risk, gateway: core.gateway },
+            history: new BarHistory((sql) => store.query(sql), md?.state.barCapacity('1m') ?? 1440),
+          },
+        },
+        memory: this.memoryOptions(),
+        performanceMode: o.performanceMode,
+        health: {
+          services: {
+            'market-data': md === null ? undefined : () => md.stats(),
+            'execution-engine':
+              core === null || this.handles['execution-engine'] === undefined
+                ? undefined
+                : () => core.counters.stats(core.liveOrders()),
+            'risk-manager':
+              core === null || this.handles['risk-manager'] === undefined
+                ? undefined
+                : () => core.risk.getLimits(),
+          },
+          store: () => store.query('SELECT 1'),
+        },
       });
       this.handles.api = this.api;
       this.stoppers.push(startSelfMetrics(metrics, providers, o.selfMetricsIntervalMs ?? 1000));
     }
+  }
+
+  private memoryOptions(): MemoryGuardOptions | undefined {
+    const limitBytes = this.o.memoryLimitBytes ?? this.o.memoryGuard?.limitBytes;
+    return limitBytes === undefined ? undefined : { ...this.o.memoryGuard, limitBytes };
   }
 
   /**

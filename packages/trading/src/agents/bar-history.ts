@@ -1,0 +1,81 @@
+/**
+ * Stored 1-minute bars (written by ./bar-persister.ts) read back from the metrics store, for
+ * the part of a data request older than the in-memory ring.
+ *
+ * Cheap by construction: the bars older than the ring's oldest bar cannot change while the
+ * process runs (new bars are always newer; the ring only forgets its oldest bars once full,
+ * and a full ring answers any valid limit by itself). So the store is asked once per symbol,
+ * for the newest `capacity` stored bars older than the ring (or all stored bars when the ring
+ * is empty), and later requests filter that cached answer; it is asked again only when the
+ * cached answer may be incomplete for a request.
+ */
+import type { BarView } from '../market-data/bar-series.ts';
+import { BAR_METRIC_1M } from './bar-persister.ts';
+
+/** One read-only SELECT on the metrics store (DuckDbMetricsStore.query fits). */
+export type StoreQuery = (sql: string) => Promise<Record<string, unknown>[]>;
+
+interface Cached {
+  /** Exclusive upper bound (epoch s) the cached bars were read below. */
+  before: number;
+  /** Oldest first. */
+  bars: BarView[];
+  /** The query hit its LIMIT: older bars may exist. */
+  truncated: boolean;
+}
+
+export class BarHistory {
+  private readonly cache = new Map<string, Cached>();
+  /** Store queries made (for tests and /health curiosity). */
+  queries = 0;
+
+  constructor(
+    private readonly query: StoreQuery,
+    /** Most bars read per symbol (the 1m ring capacity). */
+    private readonly capacity: number,
+  ) {}
+
+  /** The newest `count` stored bars of `symbol` that start before `before` (epoch s), oldest first. */
+  async before(symbol: string, before: number, count: number): Promise<BarView[]> {
+    if (count <= 0) return [];
+    let c = this.cache.get(symbol);
+    const usable =
+      c !== undefined &&
+      before <= c.before &&
+      (!c.truncated || c.bars.filter((b) => b.time < before).length >= count);
+    if (!usable) {
+      c = await this.load(symbol, before, Math.max(count, this.capacity));
+      this.cache.set(symbol, c);
+    }
+    const older = c!.bars.filter((b) => b.time < before);
+    return older.slice(Math.max(0, older.length - count));
+  }
+
+  private async load(symbol: string, before: number, limit: number): Promise<Cached> {
+    this.queries++;
+    const sym = symbol.replace(/'/g, "''");
+    const bound = Number.isFinite(before)
+      ? `AND time < make_timestamp(${Math.round(before * 1e6)}::BIGINT)`
+      : '';
+    const rows = await this.query(
+      `SELECT DISTINCT ON (time) epoch_ms(time) AS t, value AS c, labels->>'open' AS o, ` +
+        `labels->>'high' AS h, labels->>'low' AS l, labels->>'volume' AS v, labels->>'ticks' AS n ` +
+        `FROM trading_metrics WHERE name = '${BAR_METRIC_1M}' AND (labels->>'symbol') = '${sym}' ${bound} ` +
+        `ORDER BY time DESC LIMIT ${Math.floor(limit)}`,
+    );
+    const bars = rows
+      .map(
+        (r): BarView => ({
+          time: Number(r.t) / 1000,
+          open: Number(r.o),
+          high: Number(r.h),
+          low: Number(r.l),
+          close: Number(r.c),
+          volume: Number(r.v),
+          ticks: Number(r.n),
+        }),
+      )
+      .reverse();
+    return { before, bars, truncated: rows.length >= limit };
+  }
+}

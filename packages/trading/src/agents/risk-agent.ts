@@ -1,0 +1,131 @@
+/**
+ * Risk analysis of one account from the trading core in this process: positions per symbol
+ * valued at the last market price (the risk engine's reference price when market data has
+ * none), gross/net/long/short exposure, limit usage as fractions (position vs maxPosition the
+ * way the pre-trade check counts it, the engine's gross exposure vs maxGrossExposure), and a
+ * historical VaR (./value-at-risk.ts) over the bars of the reported symbols.
+ */
+import type { InstrumentTable } from '@tickstorm/protocol';
+import { TradingError, TradingErrorCode } from '../errors.ts';
+import type { MarketState } from '../market-data/market-state.ts';
+import type { OrderGateway } from '../orders/order-gateway.ts';
+import type { RiskEngine } from '../risk/risk-engine.ts';
+import { symbolLimits } from '../risk/risk-limits.ts';
+import type {
+  BarsRequest,
+  BarsResult,
+  PositionRisk,
+  RiskReport,
+  RiskRequest,
+  VarResult,
+} from './agent-types.ts';
+import { historicalVar, type VarLeg } from './value-at-risk.ts';
+
+export interface RiskAgentDeps {
+  instruments: InstrumentTable;
+  market?: MarketState;
+  risk: RiskEngine;
+  gateway: OrderGateway;
+  bars: (req: BarsRequest) => Promise<BarsResult>;
+}
+
+export function tradingCoreMissing(): TradingError {
+  return new TradingError(
+    TradingErrorCode.SERVICE_UNAVAILABLE,
+    'the trading core does not run in this process: risk analysis and execution need the ' +
+      'execution-engine (or risk-manager) service in the same process as the api',
+    'execution-engine',
+  );
+}
+
+const round = (x: number) => Math.round(x * 1e6) / 1e6;
+
+export async function analyzeRisk(d: RiskAgentDeps, req: RiskRequest): Promise<RiskReport> {
+  const accountIndex = d.risk.accounts.indexOf(req.account);
+  if (accountIndex < 0 && req.allowUnknownAccount !== true) {
+    throw new TradingError(TradingErrorCode.UNKNOWN_ACCOUNT, `unknown account ${req.account}`, 'account');
+  }
+  const rows = accountIndex < 0 ? [] : (d.risk.positions(req.account)[0]?.positions ?? []);
+  const bySymbol = new Map(rows.map((r) => [r.symbol, r]));
+  const symbols = req.symbols ?? rows.map((r) => r.symbol);
+  const limits = d.risk.getLimits();
+  const positions: PositionRisk[] = [];
+  const legs: VarLeg[] = [];
+  let gross = 0;
+  let net = 0;
+  let long = 0;
+  let short = 0;
+  for (const symbol of symbols) {
+    const inst = d.instruments.get(symbol, 'symbols');
+    const row = bySymbol.get(symbol);
+    const position = row?.position ?? 0;
+    const openBuy = row?.openBuy ?? 0;
+    const openSell = row?.openSell ?? 0;
+    let lastPrice: number | null = null;
+    let priceSource: PositionRisk['priceSource'] = null;
+    if (d.market !== undefined && d.market.tickCount[inst.index] > 0) {
+      lastPrice = d.market.lastPrice[inst.index];
+      priceSource = 'market';
+    } else if (d.risk.refTicks[inst.index] > 0) {
+      lastPrice = inst.price.fromSteps(d.risk.refTicks[inst.index]);
+      priceSource = 'reference';
+    }
+    const notional = position * (lastPrice ?? 0);
+    const maxPosition = symbolLimits(limits, symbol).maxPosition;
+    const worst = Math.max(position + openBuy, openSell - position, 0);
+    positions.push({
+      symbol,
+      position,
+      openBuy,
+      openSell,
+      lastPrice,
+      priceSource,
+      notional: round(notional),
+      maxPosition,
+      positionUsage: worst / maxPosition,
+    });
+    gross += Math.abs(notional);
+    net += notional;
+    if (notional > 0) long += notional;
+    else short -= notional;
+    if (notional !== 0) {
+      const data = await d.bars({ symbol, interval: req.interval, limit: req.lookback });
+      legs.push({ notional, bars: data.bars });
+    }
+  }
+  const engineGross = accountIndex < 0 ? 0 : d.risk.grossExposure(accountIndex);
+  const report: RiskReport = {
+    account: req.account,
+    accountKnown: accountIndex >= 0,
+    positions,
+    exposure: { gross: round(gross), net: round(net), long: round(long), short: round(short) },
+    limits: {
+      maxGrossExposure: limits.maxGrossExposure,
+      engineGrossExposure: round(engineGross),
+      grossExposureUsage: engineGross / limits.maxGrossExposure,
+      maxPositionUsage: positions.reduce((m, p) => Math.max(m, p.positionUsage), 0),
+    },
+    var: varOf(req, legs),
+    timestamp: Date.now() / 1000,
+  };
+  if (req.order !== undefined) {
+    const verdict = d.gateway.check(req.order).body as { allowed: boolean; code: string; message: string };
+    report.preTrade = verdict;
+  }
+  return report;
+}
+
+function varOf(req: RiskRequest, legs: VarLeg[]): VarResult {
+  if (legs.length > 0) return historicalVar(legs, req.interval);
+  // No position: the P&L is zero whatever the prices.
+  return {
+    method: 'historical_simulation',
+    horizon: req.interval,
+    horizonSeconds: req.interval === '1s' ? 1 : 60,
+    observations: 0,
+    var95: 0,
+    var99: 0,
+    es95: 0,
+    reason: 'no_positions',
+  };
+}
