@@ -8,6 +8,8 @@
  *   tickstorm swarm -f examples/trading-users.ts --headless -u 20 -r 2 -t 15m --class-picker BatchProcessingUser
  *
  * Request names and types are the seed's "Sample Results" rows (DATA data_collection, ...).
+ * Analyses use 1-second bars, so that a system fed market data for a minute has enough
+ * history for every indicator (1-minute bars need 35 minutes for MACD).
  */
 import { between, constantThroughput, HttpUser, tasks } from '@tickstorm/loadlab/swarm';
 
@@ -21,6 +23,8 @@ abstract class TraderBase extends HttpUser {
   account = 'default';
   price = 100;
   side: 'buy' | 'sell' = 'buy';
+  /** The system knows an account once it has sent an order (risk analysis 404s before). */
+  traded = false;
 
   async onStart(): Promise<void> {
     this.symbol = SYMBOLS[Math.floor(this.random() * SYMBOLS.length)];
@@ -40,7 +44,7 @@ abstract class TraderBase extends HttpUser {
 
   async placeOrder(): Promise<void> {
     const offset = (this.side === 'buy' ? 1 : -1) * Math.round(this.random() * 10) * 0.01;
-    await this.client.post(
+    const r = await this.client.post(
       '/api/trade/execute',
       {
         symbol: this.symbol,
@@ -52,6 +56,7 @@ abstract class TraderBase extends HttpUser {
       },
       { name: 'trade_execution', type: 'EXEC' },
     );
+    this.traded ||= r.ok;
     this.side = this.side === 'buy' ? 'sell' : 'buy';
   }
 }
@@ -81,7 +86,7 @@ export class TradingSystemUser extends TraderBase {
     const strategy = STRATEGIES[Math.floor(this.random() * STRATEGIES.length)];
     await this.client.post(
       '/api/strategy/analyze',
-      { symbol: this.symbol, strategy },
+      { symbol: this.symbol, strategy, interval: '1s' },
       { name: 'strategy_analysis', type: 'STRATEGY' },
     );
   }
@@ -89,7 +94,7 @@ export class TradingSystemUser extends TraderBase {
   async riskAnalysis(): Promise<void> {
     await this.client.post(
       '/api/risk/analyze',
-      { symbols: [this.symbol], account: this.account },
+      { symbols: [this.symbol], interval: '1s', ...(this.traded ? { account: this.account } : {}) },
       { name: 'risk_analysis', type: 'RISK' },
     );
   }
@@ -101,7 +106,7 @@ export class TradingSystemUser extends TraderBase {
   async multiAgentWorkflow(): Promise<void> {
     await this.client.post(
       '/api/workflow/run',
-      { symbol: this.symbol, account: this.account },
+      { symbol: this.symbol, account: this.account, interval: '1s' },
       { name: 'multi_agent_workflow', type: 'WORKFLOW' },
     );
   }
