@@ -96,6 +96,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+// `tickstorm ... | head`: a reader that closed the pipe early is not a crash; the command
+// still finishes its work (files, exit code).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+});
+
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (err) {

@@ -91,7 +91,10 @@ describe('DuckDbMetricsStore', () => {
         "SELECT count(*) AS n FROM trading_metrics WHERE labels->>'batch' = '2'",
       );
       assert.equal(rows[0].n, 3);
+      assert.equal(again.rowCount(), 2003, 'rowCount starts from the rows already in the file');
       await again.insert(batch(7, 3));
+      assert.equal(again.rowCount(), 2010);
+      assert.equal(await again.count(), 2010);
     } finally {
       await again.close();
     }

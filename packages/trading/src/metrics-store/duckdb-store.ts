@@ -66,6 +66,8 @@ export class DuckDbMetricsStore {
   private readonly encoder = new MetricEncoder();
   private readonly inserts: GroupCommitQueue;
   private closing: Promise<void> | null = null;
+  /** Rows in the table when it was opened (rowCount adds this object's commits). */
+  private rowsAtOpen = 0;
   private stmt: DuckDBPreparedStatement | null = null;
 
   private constructor(
@@ -132,6 +134,16 @@ export class DuckDbMetricsStore {
       );
     }
     if (!this.readOnly) this.stmt = await conn.prepare(INSERT_SQL);
+    this.rowsAtOpen = await this.count();
+  }
+
+  /**
+   * Rows in the table without a query: the count at open plus the rows committed since. Exact
+   * while this object is the file's only writer (the one-writer rule, docs/metrics-store.md);
+   * `count()` asks DuckDB.
+   */
+  rowCount(): number {
+    return this.rowsAtOpen + this.inserts.committedRows;
   }
 
   /** Rows committed through this object since it was opened. */

@@ -224,7 +224,7 @@ export class TradingSystem {
   }
 
   /**
-   * Rows in `trading_metrics` (a COUNT), and the insert figures of both writers into it:
+   * Rows in `trading_metrics` (counted at open, then by commits: no query per call), and the insert figures of both writers into it:
    * `POST /api/metrics` batches (insertsPerSecond, batchInsertLatencyMs) and the system's
    * own metrics writer (`writer`).
    */
@@ -234,7 +234,7 @@ export class TradingSystem {
     const ms = (x: number) => Math.round(x) / 1000;
     return {
       path: store.path,
-      rows: await store.count(),
+      rows: store.rowCount(),
       insertsPerSecond: this.ingestRate.perSecond() + s.rowsPerSec,
       batchInsertLatencyMs: this.ingestLatency.summaryMs(),
       pending: s.pending,
