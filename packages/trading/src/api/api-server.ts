@@ -89,7 +89,7 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
   }
   const systemHealth = new SystemHealth({
     ...opts.health,
-    storeCacheMs: performanceMode ? 1000 : 0,
+    storeCacheMs: performanceMode ? 1000 : 250,
     api: () => apiHealth(memory, agents),
   });
   const hub = new WsHub(opts.bus, { ...opts.ws, isKnownSymbol: opts.isKnownSymbol });
