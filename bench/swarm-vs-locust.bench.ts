@@ -74,8 +74,19 @@ async function ours(file: string, seconds: number): Promise<Run> {
   const args = [BIN, 'swarm', '-f', USERS_TS, '--headless', '-u', String(users), '-r', String(users)];
   args.push('-t', `${seconds}s`, '-H', url, '--processes', '1', '--only-summary', '--json', file, userClass);
   const r = await runMeasured(process.execPath, args, { start: /^Swarm: /m, end: /^Type\s+Name/m, cwd: dir });
-  const w = check(r, 'tickstorm swarm');
   const s = JSON.parse(readFileSync(file, 'utf8')).scenarios[0];
+  return toRun(r, 'tickstorm swarm', {
+    requests: s.requests,
+    failures: s.failures,
+    rps: s.rps,
+    p50: s.latency_ms.p50,
+    p99: s.latency_ms.p99,
+  });
+}
+
+/** A run's row: the tool's own counts and percentiles, CPU from /proc over the load window. */
+function toRun(r: MeasuredRun, what: string, s: ReturnType<typeof locustSummary>): Run {
+  const w = check(r, what);
   return {
     requests: s.requests,
     failures: s.failures,
@@ -85,8 +96,8 @@ async function ours(file: string, seconds: number): Promise<Run> {
     req_per_cpu_s: s.requests / w.cpuSec,
     total_cpu_s: r.totalCpuSec,
     req_per_total_cpu_s: s.requests / r.totalCpuSec,
-    p50_ms: s.latency_ms.p50,
-    p99_ms: s.latency_ms.p99,
+    p50_ms: s.p50,
+    p99_ms: s.p99,
   };
 }
 
@@ -111,22 +122,13 @@ async function locust(i: number): Promise<Run> {
   const args = ['--headless', '-u', String(users), '-r', String(users), '-t', `${duration}s`, '-H', url];
   args.push('--csv', prefix, '--only-summary', '-f', USERS_PY, userClass);
   const r = await runMeasured(LOCUST, args, { start: /Ramping to/, end: /run-time limit reached/, cwd: dir });
-  const w = check(r, 'locust');
+  check(r, 'locust');
   const s = locustSummary(`${r.stdout}\n${r.stderr}`);
   const csv = readFileSync(`${prefix}_stats.csv`, 'utf8')
     .split('\n')
     .find((l) => l.startsWith(',Aggregated,'));
   return {
-    requests: s.requests,
-    failures: s.failures,
-    rps: s.rps,
-    cpu_s: w.cpuSec,
-    load_sec: w.endT - w.startT,
-    req_per_cpu_s: s.requests / w.cpuSec,
-    total_cpu_s: r.totalCpuSec,
-    req_per_total_cpu_s: s.requests / r.totalCpuSec,
-    p50_ms: s.p50,
-    p99_ms: s.p99,
+    ...toRun(r, 'locust', s),
     csv_requests: csv === undefined ? undefined : Number(csv.split(',')[2]),
   };
 }

@@ -45,6 +45,18 @@ describe('wait_time helpers', () => {
     assert.equal(constant_pacing, constantPacing);
   });
 
+  test('constant_pacing counts from the previous call (Locust): time short of the last wait is added back', () => {
+    const w = constantPacing(1);
+    const u = user(nowSec() - 0.25);
+    const first = w(u);
+    assert.ok(first > 0.7 && first <= 0.75, `first wait ${first}`);
+    // called again at once: the 0.75 s wait has not passed, so the period restarts after it
+    const second = w(u);
+    assert.ok(second > first + 0.95 && second <= first + 1, `second wait ${second}`);
+    // each user keeps its own pacing state
+    assert.ok(w(user(nowSec())) > 0.99);
+  });
+
   test('constant_throughput(n) paces tasks 1/n s apart', () => {
     const w = constantThroughput(10);
     const s = w(user(nowSec()));

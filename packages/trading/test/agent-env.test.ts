@@ -4,12 +4,9 @@
  * variable named, threading good values through to the api's /health, and the --help line.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parseByteSize, parsePerformanceEnv } from '../src/config/performance-env.ts';
-import { run, type Served, startServe, TICKSTORM } from './support/child-process.ts';
+import { run, type Served, serveSandbox, TICKSTORM } from './support/child-process.ts';
 import { Http } from './support/trading-fixture.ts';
 
 const PORTS = [
@@ -74,21 +71,13 @@ describe('performance env parsing', () => {
 });
 
 describe('tickstorm serve and the ABC_* variables', () => {
-  const dirs: string[] = [];
+  const box = serveSandbox('tickstorm-agent-env-');
+  const tmp = () => box.tmp();
   const http = new Http();
   let served: Served | undefined;
-  const tmp = () => {
-    const d = mkdtempSync(join(tmpdir(), 'tickstorm-agent-env-'));
-    dirs.push(d);
-    return d;
-  };
   after(async () => {
-    if (served !== undefined && served.child.exitCode === null) {
-      served.child.kill('SIGKILL');
-      await served.done.catch(() => undefined);
-    }
     await http.close();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await box.cleanup();
   });
 
   test('bad values exit 2 naming the variable', { timeout: 60_000 }, async () => {
@@ -119,7 +108,7 @@ describe('tickstorm serve and the ABC_* variables', () => {
     process.env.ABC_MEMORY_LIMIT = '64GB';
     process.env.ABC_PERFORMANCE_MODE = 'true';
     try {
-      served = await startServe(['--data-dir', tmp(), ...PORTS]);
+      served = await box.serve(['--data-dir', tmp(), ...PORTS]);
     } finally {
       delete process.env.ABC_MAX_CONCURRENT_REQUESTS;
       delete process.env.ABC_MEMORY_LIMIT;

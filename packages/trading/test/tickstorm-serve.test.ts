@@ -5,11 +5,10 @@
  * exit non-zero with a message naming the problem.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { run, type Served, startServe, TICKSTORM } from './support/child-process.ts';
+import { run, type Served, serveSandbox, TICKSTORM } from './support/child-process.ts';
 import { Http, order } from './support/trading-fixture.ts';
 
 const PORT_FLAGS = [
@@ -24,28 +23,20 @@ const PORT_FLAGS = [
 ];
 
 describe('tickstorm serve (child process)', () => {
-  const dirs: string[] = [];
+  const box = serveSandbox('tickstorm-serve-');
+  const tmp = () => box.tmp();
   const http = new Http();
   let served: Served | undefined;
-  const tmp = () => {
-    const d = mkdtempSync(join(tmpdir(), 'tickstorm-serve-'));
-    dirs.push(d);
-    return d;
-  };
   after(async () => {
-    if (served !== undefined && served.child.exitCode === null) {
-      served.child.kill('SIGKILL');
-      await served.done.catch(() => undefined);
-    }
     await http.close();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await box.cleanup();
   });
 
   test('serves on the printed URLs; SIGTERM -> exit 0, "stopped cleanly", files written', {
     timeout: 120_000,
   }, async () => {
     const dir = tmp();
-    served = await startServe(['--data-dir', dir, ...PORT_FLAGS]);
+    served = await box.serve(['--data-dir', dir, ...PORT_FLAGS]);
     const urls = served.urls;
     assert.deepEqual(Object.keys(urls).sort(), ['api', 'execution-engine', 'market-data', 'risk-manager']);
     for (const [name, url] of Object.entries(urls)) {

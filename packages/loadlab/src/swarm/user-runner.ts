@@ -150,13 +150,24 @@ export class UserRunner {
     else this.exceptions.set(key, { count: 1, message, traceback });
   }
 
+  /**
+   * Waits `sec` seconds, never less: a Node timer may fire up to ~1 ms before its delay on the
+   * monotonic clock (libuv measures from its cached loop time), which would make
+   * constant_pacing users run slightly faster than asked; then it sleeps the rest.
+   */
   private sleep(r: Running, sec: number): Promise<void> {
+    const due = performance.now() + sec * 1000;
     return new Promise((res) => {
       r.wake = () => {
         r.wake = null;
         res();
       };
-      r.timer = setTimeout(r.wake, sec * 1000);
+      const tick = () => {
+        const left = due - performance.now();
+        if (left > 0 && !r.stopped) r.timer = setTimeout(tick, left);
+        else r.wake?.();
+      };
+      r.timer = setTimeout(tick, sec * 1000);
     });
   }
 }

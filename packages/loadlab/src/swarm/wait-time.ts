@@ -5,7 +5,8 @@
  *   between(1, 3)            uniform in [1, 3] (the user's seeded random stream)
  *   constant(2)              always 2
  *   constantPacing(1)        each task STARTS 1 s after the previous one started (wait = 1 - task time,
- *                            never below 0): one task per second whatever the task takes
+ *                            never below 0; a late wake-up is made up next time): one task per
+ *                            second whatever the task takes
  *   constantThroughput(10)   constantPacing(1 / 10): at most 10 tasks per second per user
  *
  * The snake_case names (`constant_pacing`, `constant_throughput`) are exported too, so a
@@ -46,9 +47,26 @@ export function constant(sec: number): WaitTime {
   return () => s;
 }
 
+/**
+ * Locust's formula: the time since the previous call, minus the wait that call asked for, is
+ * what the task (and a late wake-up) took; the next wait is the rest of the period. A timer
+ * that fires late is made up for at the next wait, so the average rate is exact.
+ */
 export function constantPacing(sec: number): WaitTime {
   const s = seconds('constant_pacing', sec);
-  return (u) => Math.max(0, s - (nowSec() - u.taskStartedSec));
+  const last = new WeakMap<Pacing, { at: number; wait: number }>();
+  return (u) => {
+    const now = nowSec();
+    const prev = last.get(u);
+    const ran = prev === undefined ? now - u.taskStartedSec : now - prev.at - prev.wait;
+    const wait = Math.max(0, s - ran);
+    if (prev === undefined) last.set(u, { at: now, wait });
+    else {
+      prev.at = now;
+      prev.wait = wait;
+    }
+    return wait;
+  };
 }
 
 export function constantThroughput(tasksPerSec: number): WaitTime {

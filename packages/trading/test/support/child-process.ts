@@ -3,6 +3,9 @@
  * start `tickstorm serve` and read the URLs it prints (port 0 works through the flags).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const REPO_ROOT = new URL('../../../../', import.meta.url).pathname;
 export const TICKSTORM = `${REPO_ROOT}bin/tickstorm.js`;
@@ -102,4 +105,34 @@ export async function startServe(args: readonly string[], timeoutMs = 60_000): P
     clearTimeout(timer);
   }
   return { child, urls: parseUrls(text), done };
+}
+
+/**
+ * Temporary data dirs and `serve` children for one describe block; `cleanup()` (in `after`)
+ * kills any child still running and removes the dirs.
+ */
+export function serveSandbox(prefix: string) {
+  const dirs: string[] = [];
+  const children: Served[] = [];
+  return {
+    tmp(): string {
+      const d = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(d);
+      return d;
+    },
+    async serve(args: readonly string[], timeoutMs?: number): Promise<Served> {
+      const s = await startServe(args, timeoutMs);
+      children.push(s);
+      return s;
+    },
+    async cleanup(): Promise<void> {
+      for (const s of children) {
+        if (s.child.exitCode === null) {
+          s.child.kill('SIGKILL');
+          await s.done.catch(() => undefined);
+        }
+      }
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    },
+  };
 }
