@@ -43,6 +43,7 @@ describe('tickstorm swarm', () => {
   test('headless: Sample Results table, Locust CSV headers, JSON; exit 0', async () => {
     const prefix = join(dir, 'run');
     const json = join(dir, 'run.json');
+    const html = join(dir, 'run.html');
     const r = await tickstorm([
       'swarm',
       '-f',
@@ -61,9 +62,15 @@ describe('tickstorm swarm', () => {
       prefix,
       '--json',
       json,
+      '--html',
+      html,
       '--only-summary',
     ]);
     assert.equal(r.code, 0, r.stderr);
+    const page = readFileSync(html, 'utf8');
+    assert.match(page, /<title>Tickstorm swarm report: swarm-users<\/title>/);
+    assert.match(page, /Sample Results/);
+    assert.doesNotMatch(page, /Critical Path Targets/, "the guide's scenario tables have no rows for a user mix");
     const lines = r.stdout.split('\n');
     const head = lines.findIndex((l) =>
       /^Type\s+Name\s+# reqs\s+# fails\s+Avg\s+Min\s+Max\s+Med\s+\|\s+req\/s\s+failures\/s$/.test(l),

@@ -30,6 +30,8 @@ export interface HtmlReportOptions {
   sources?: TargetSources;
   /** Per scenario id: latency histogram bins (ms). Without them the distribution chart shows percentiles. */
   histograms?: Record<string, readonly LatencyBin[]>;
+  /** The guide's two Performance Targets tables (default true; a user mix has no rows for them). */
+  targetTables?: boolean;
 }
 
 const num = (v: string | number): Cell => ({ html: esc(v), cls: 'num' });
@@ -199,11 +201,15 @@ export async function renderHtmlReport(report: RunReport, opts: HtmlReportOption
 <h1>${esc(title)}</h1>
 <p class="meta">Target ${esc(report.target)} · started ${esc(started)} · ${esc((epochSec(report.finishedAt) - epochSec(report.startedAt)).toFixed(1))} s · ${esc(report.tool)} ${esc(report.version)}</p>
 <p><span class="verdict ${ok ? 'ok' : 'bad'}">${ok ? 'PASSED' : `FAILED (exit code ${report.exitCode})`}</span></p>
-<h2>Performance Targets</h2>
+${
+  opts.targetTables === false
+    ? ''
+    : `<h2>Performance Targets</h2>
 <h3>Critical Path Targets</h3>
 ${table(['Operation', 'Target', 'Current', 'Status'], crit, 'targets')}
 <h3>Throughput Targets</h3>
-${table(['Component', 'Target', 'Current', 'Status'], thr, 'targets')}
+${table(['Component', 'Target', 'Current', 'Status'], thr, 'targets')}`
+}
 <h3>Thresholds</h3>
 ${thresholds.length > 0 ? table(['Threshold', 'Metric', 'Actual', 'Status', 'Detail'], thresholds) : '<p class="meta">None set.</p>'}
 ${sections.join('\n')}

@@ -162,7 +162,10 @@ async function report(
   for (const f of [plan.files.json, plan.files.html, plan.files.junit, plan.files.csv]) {
     if (f) mkdirSync(dirname(f), { recursive: true });
   }
-  const written = await writeReports(run, plan.files);
+  const written = await writeReports(run, plan.files, {
+    title: `Tickstorm swarm report: ${r.scenario}`,
+    targetTables: false,
+  });
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   out(`\n${verdictLine(code, thresholds.filter((t) => !t.pass).length, [])}`);
   return code;
