@@ -70,7 +70,11 @@ describe('tickstorm swarm', () => {
     const page = readFileSync(html, 'utf8');
     assert.match(page, /<title>Tickstorm swarm report: swarm-users<\/title>/);
     assert.match(page, /Sample Results/);
-    assert.doesNotMatch(page, /Critical Path Targets/, "the guide's scenario tables have no rows for a user mix");
+    assert.doesNotMatch(
+      page,
+      /Critical Path Targets/,
+      "the guide's scenario tables have no rows for a user mix",
+    );
     const lines = r.stdout.split('\n');
     const head = lines.findIndex((l) =>
       /^Type\s+Name\s+# reqs\s+# fails\s+Avg\s+Min\s+Max\s+Med\s+\|\s+req\/s\s+failures\/s$/.test(l),
