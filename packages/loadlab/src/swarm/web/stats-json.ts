@@ -10,12 +10,13 @@
  *     history: [{ time, rps, fail_per_sec, p50, p95, user_count }],   // last HISTORY_POINTS s
  *     exception_count, stats_started_at, started_at, messages }
  *
- * Per-entry rates are averages over the statistics period (since the start or the last
- * reset): the result model holds no per-entry per-second series.
+ * Per-row current_rps / current_fail_per_sec: count growth over the last 10 s of polls
+ * (current-rates.ts), 0 while no test runs.
  */
-import type { EntryStats, TimeSlice } from '../../model/result.ts';
+import type { EntryStats, ScenarioResult, TimeSlice } from '../../model/result.ts';
 import { aggregatedEntry, sortedEntries } from '../../report/locust-csv.ts';
 import type { SwarmState, SwarmView } from '../swarm-controller.ts';
+import { type CurrentRate, CurrentRates, currentRateKey } from './current-rates.ts';
 
 /** Seconds of history sent for the charts. */
 export const HISTORY_POINTS = 600;
@@ -70,7 +71,7 @@ export interface StatsDocument {
 
 const r2 = (v: number) => (Number.isFinite(v) ? Math.round(v * 100) / 100 : 0);
 
-function statsRow(e: EntryStats): StatsRow {
+function statsRow(e: EntryStats, current?: CurrentRate): StatsRow {
   const lat = e.latency_ms;
   const none = e.requests === 0;
   return {
@@ -85,9 +86,17 @@ function statsRow(e: EntryStats): StatsRow {
     'response_time_percentile_0.95': none ? 0 : r2(lat.p95),
     'response_time_percentile_0.99': none ? 0 : r2(lat.p99),
     avg_content_length: r2(e.avgContentLength),
-    current_rps: r2(e.rps),
-    current_fail_per_sec: r2(e.failuresPerSec),
+    current_rps: r2(current?.rps ?? e.rps),
+    current_fail_per_sec: r2(current?.fps ?? e.failuresPerSec),
   };
+}
+
+/** Table rows, Aggregated last; current rates over the last polls while a test runs, else 0. */
+function rows(res: ScenarioResult, live: boolean, rates: CurrentRates, nowMs: number): StatsRow[] {
+  const all = res.entries.length > 0 ? [...sortedEntries(res), aggregatedEntry(res)] : [aggregatedEntry(res)];
+  const current = rates.update(all, nowMs);
+  const idle: CurrentRate = { rps: 0, fps: 0 };
+  return all.map((e) => statsRow(e, live ? current.get(currentRateKey(e)) : idle));
 }
 
 function historyPoint(s: TimeSlice): HistoryPoint {
@@ -101,7 +110,7 @@ function historyPoint(s: TimeSlice): HistoryPoint {
   };
 }
 
-export function statsDocument(v: SwarmView): StatsDocument {
+export function statsDocument(v: SwarmView, rates = new CurrentRates(), nowMs = Date.now()): StatsDocument {
   const res = v.result;
   const series = res.timeseries;
   const recent = series.slice(-CURRENT_WINDOW);
@@ -124,7 +133,7 @@ export function statsDocument(v: SwarmView): StatsDocument {
     total_fail_per_sec: live && recent.length > 0 ? r2(fail / recent.length) : 0,
     fail_ratio: res.requests > 0 ? res.failures / res.requests : 0,
     current_response_time_percentiles: { p50: r2(last?.p50 ?? 0), p95: r2(last?.p95 ?? 0) },
-    stats: [...sortedEntries(res).map(statsRow), statsRow(aggregatedEntry(res))],
+    stats: rows(res, live, rates, nowMs),
     errors: res.failureRows.map((f) => ({ ...f })),
     history: series.slice(-HISTORY_POINTS).map(historyPoint),
     exception_count: v.exceptions.reduce((n, e) => n + e.count, 0),

@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import type { SwarmController } from '../swarm-controller.ts';
 import { fillTemplate, loadAssets, type WebAssets } from './assets.ts';
 import { CSV_ROUTES } from './csv-downloads.ts';
+import { CurrentRates } from './current-rates.ts';
 import { BodyTooLarge, readBody, sendBody, sendJson } from './http-util.ts';
 import { statsDocument } from './stats-json.ts';
 import { parseSwarmForm } from './swarm-form.ts';
@@ -139,6 +140,7 @@ function buildRoutes(c: SwarmController, assets: WebAssets): Map<string, Route> 
     c.resetStats();
     sendJson(res, 200, { success: true, message: 'Statistics reset' });
   };
+  const rates = new CurrentRates();
   const routes = new Map<string, Route>([
     ['/', { methods: ['GET'], handle: (_req, res) => sendPage(res, c, assets) }],
     ['/swarm', { methods: ['POST'], handle: (req, res) => swarm(c, req, res) }],
@@ -146,7 +148,7 @@ function buildRoutes(c: SwarmController, assets: WebAssets): Map<string, Route> 
     ['/stats/reset', { methods: ['GET', 'POST'], handle: reset }],
     [
       '/stats/requests',
-      { methods: ['GET'], handle: (_req, res) => sendJson(res, 200, statsDocument(c.view())) },
+      { methods: ['GET'], handle: (_req, res) => sendJson(res, 200, statsDocument(c.view(), rates)) },
     ],
     [
       '/exceptions',
