@@ -49,7 +49,7 @@ export function registerSwarmCommand(program: Command): Command {
     .option('--headless', 'no web UI: start at once and print progress')
     .option(
       '--class-picker [classes...]',
-      'choose user classes (names here or as operands; the web UI shows them)',
+      'choose user classes: in the web UI (a checkbox per class), or name them here or as operands',
     )
     .option(
       '--processes <n>',
@@ -79,6 +79,7 @@ export function registerSwarmCommand(program: Command): Command {
       const { plan, problems } = await planSwarm({
         locustfile: o.locustfile as string | undefined,
         classes: [...operands, ...picker],
+        classPicker: o.classPicker !== undefined,
         users: o.users as string,
         spawnRate: o.spawnRate as string,
         runTime: o.runTime as string | undefined,

@@ -33,6 +33,8 @@ export interface SwarmOptions {
   file: UserFile;
   /** Classes to run (command line / class picker); empty = all in the file. */
   classNames: readonly string[];
+  /** Let the web UI choose the classes of each new test (Locust's --class-picker). */
+  classPicker?: boolean;
   /** Default base URL (-H); a class's static host wins. */
   host: string;
   /** Hosts: 1 = users in this thread; N = N worker threads. */
@@ -51,6 +53,8 @@ export interface SwarmStart {
   spawnRate: number;
   /** New default host (only before a test starts). */
   host?: string;
+  /** User classes for a new test (only before a test starts; the class picker). */
+  userClasses?: string[];
 }
 
 export interface SwarmView {
@@ -61,6 +65,9 @@ export interface SwarmView {
   spawnRate: number;
   usersByClass: Record<string, number>;
   classNames: string[];
+  /** Every class in the file, and whether the web UI may choose among them. */
+  availableClasses: string[];
+  classPicker: boolean;
   /** Epoch ms the test started (null before), and the stats period's start. */
   startedAt: number | null;
   statsStartedAt: number | null;
@@ -77,10 +84,10 @@ export class SwarmController extends EventEmitter {
   host: string;
   targetUsers = 0;
   spawnRate = 1;
-  readonly classNames: string[];
+  classNames: string[] = [];
   readonly errors: string[] = [];
-  private readonly classes: UserClass[];
-  private readonly mix: ClassMix;
+  private classes: UserClass[] = [];
+  private mix = new ClassMix([]);
   private hosts: UserHost[] = [];
   /** Spawned users, oldest first: [host index, class index]. */
   private readonly active: [number, number][] = [];
@@ -106,8 +113,16 @@ export class SwarmController extends EventEmitter {
   constructor(readonly o: SwarmOptions) {
     super();
     this.host = o.host;
-    this.classes = pickClasses(o.file, o.classNames);
-    this.classNames = o.classNames.length > 0 ? [...o.classNames] : [...o.file.classes.keys()];
+    this.selectClasses(o.classNames);
+  }
+
+  /** The classes of the next test: names from the file (empty = all). Not while a test runs. */
+  selectClasses(names: readonly string[]): void {
+    if (this.state !== 'ready' && this.state !== 'stopped') {
+      throw new RangeError('user classes can change only while no test runs');
+    }
+    this.classes = pickClasses(this.o.file, names);
+    this.classNames = names.length > 0 ? [...new Set(names)] : [...this.o.file.classes.keys()];
     this.mix = new ClassMix(
       this.classes.map((c) => ({ weight: c.weight ?? 1, fixedCount: c.fixedCount ?? 0 })),
     );
@@ -122,9 +137,14 @@ export class SwarmController extends EventEmitter {
     const problems = validateStart(s);
     if (problems.length > 0) throw new RangeError(problems.join('; '));
     if (this.state === 'stopping') await this.stopping;
+    const live = this.state === 'spawning' || this.state === 'running';
+    if (live && s.userClasses !== undefined && s.userClasses.join() !== this.classNames.join()) {
+      throw new RangeError('user classes can change only while no test runs');
+    }
     this.targetUsers = s.users;
     this.spawnRate = s.spawnRate;
     if (this.state === 'ready' || this.state === 'stopped') {
+      if (s.userClasses !== undefined) this.selectClasses(s.userClasses);
       if (s.host !== undefined) this.host = s.host;
       await this.begin();
       this.o.file.shape?.reset();
@@ -177,6 +197,8 @@ export class SwarmController extends EventEmitter {
       spawnRate: this.spawnRate,
       usersByClass: this.byClass(this.active),
       classNames: this.classNames,
+      availableClasses: [...this.o.file.classes.keys()],
+      classPicker: this.o.classPicker === true,
       startedAt: this.startedAt,
       statsStartedAt: this.statsStartedAt,
       result: this.finalResult ?? this.buildResult(snaps),
@@ -356,5 +378,12 @@ export function validateStart(s: SwarmStart): string[] {
     out.push(`spawn rate must be a number > 0 users/s, got ${s.spawnRate}`);
   if (s.host !== undefined && !/^https?:\/\/[^\s/]+/.test(s.host))
     out.push(`host must be an http:// or https:// URL, got ${s.host}`);
+  if (
+    s.userClasses !== undefined &&
+    (!Array.isArray(s.userClasses) ||
+      s.userClasses.length === 0 ||
+      s.userClasses.some((c) => typeof c !== 'string'))
+  )
+    out.push('user classes must be a non-empty list of class names');
   return out;
 }

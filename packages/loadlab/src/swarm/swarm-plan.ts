@@ -13,6 +13,8 @@ export interface SwarmInput {
   locustfile?: string;
   /** Class names given as operands and/or to --class-picker. */
   classes: string[];
+  /** --class-picker was given: the web UI chooses the classes of each test. */
+  classPicker: boolean;
   users: string;
   spawnRate: string;
   runTime?: string;
@@ -34,6 +36,7 @@ export interface SwarmInput {
 export interface SwarmPlan {
   file: UserFile;
   classNames: string[];
+  classPicker: boolean;
   users: number;
   spawnRate: number;
   runTimeSec?: number;
@@ -108,6 +111,7 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
     plan: {
       file,
       classNames: [...new Set(i.classes)],
+      classPicker: i.classPicker,
       users,
       spawnRate,
       runTimeSec,

@@ -36,6 +36,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   const swarm = new SwarmController({
     file: plan.file,
     classNames: plan.classNames,
+    classPicker: plan.classPicker,
     host: plan.host,
     processes: plan.processes,
     runTimeSec: plan.runTimeSec,

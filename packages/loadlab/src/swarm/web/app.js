@@ -138,8 +138,34 @@
     $('host').disabled = live;
   }
 
+  /** --class-picker: one checkbox per class in the file, built once; locked while a test runs. */
+  let pickerBuilt = false;
+  function renderClassPicker(doc) {
+    const box = $('class-picker');
+    if (!doc.class_picker) return;
+    if (!pickerBuilt) {
+      const items = doc.available_classes.map((name) => {
+        const label = document.createElement('label');
+        const input = document.createElement('input');
+        input.type = 'checkbox';
+        input.name = 'user_classes';
+        input.value = name;
+        input.checked = doc.user_classes.includes(name);
+        input.dataset.testid = `class-${name}`;
+        label.append(input, document.createTextNode(` ${name}`));
+        return label;
+      });
+      box.replaceChildren(box.querySelector('legend'), ...items);
+      box.hidden = false;
+      $('class-list').hidden = true;
+      pickerBuilt = true;
+    }
+    box.disabled = doc.state === 'spawning' || doc.state === 'running';
+  }
+
   function render(doc) {
     renderStatus(doc);
+    renderClassPicker(doc);
     renderTables(doc);
     renderCharts(doc.history);
   }

@@ -56,6 +56,10 @@ export interface StatsDocument {
   spawn_rate: number;
   host: string;
   users_by_class: Record<string, number>;
+  /** The classes of the current (or next) test, every class in the file, and --class-picker. */
+  user_classes: string[];
+  available_classes: string[];
+  class_picker: boolean;
   total_rps: number;
   total_fail_per_sec: number;
   fail_ratio: number;
@@ -129,6 +133,9 @@ export function statsDocument(v: SwarmView, rates = new CurrentRates(), nowMs = 
     spawn_rate: v.spawnRate,
     host: v.host,
     users_by_class: v.usersByClass,
+    user_classes: v.classNames,
+    available_classes: v.availableClasses,
+    class_picker: v.classPicker,
     total_rps: live && recent.length > 0 ? r2(req / recent.length) : 0,
     total_fail_per_sec: live && recent.length > 0 ? r2(fail / recent.length) : 0,
     fail_ratio: res.requests > 0 ? res.failures / res.requests : 0,

@@ -1,5 +1,6 @@
 /**
- * POST /swarm's body (Locust's form: user_count, spawn_rate, host), form-urlencoded or JSON,
+ * POST /swarm's body (Locust's form: user_count, spawn_rate, host, and user_classes from the
+ * class picker, repeated in a form or an array in JSON), form-urlencoded or JSON,
  * to a SwarmStart, with every problem at once (validateStart's, plus missing/unparsable fields).
  */
 import { type SwarmStart, validateStart } from '../swarm-controller.ts';
@@ -18,7 +19,10 @@ function parseFields(body: string, contentType: string): Fields | string {
       return `the body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`;
     }
   }
-  return Object.fromEntries(new URLSearchParams(body));
+  const params = new URLSearchParams(body);
+  const fields: Fields = Object.fromEntries(params);
+  if (params.has('user_classes')) fields.user_classes = params.getAll('user_classes');
+  return fields;
 }
 
 /** A number from a form string or a JSON number; NaN for anything else. */
@@ -42,6 +46,11 @@ export function parseSwarmForm(body: string, contentType: string): SwarmForm {
   const start: SwarmStart = { users, spawnRate };
   if (typeof f.host === 'string' && f.host.trim() !== '') start.host = f.host.trim();
   else if (f.host !== undefined && typeof f.host !== 'string') problems.push('host must be a string');
+  if (f.user_classes !== undefined) {
+    const list = f.user_classes;
+    if (Array.isArray(list) && list.every((x) => typeof x === 'string')) start.userClasses = list;
+    else problems.push(`user_classes must be a list of class names, got ${shown(list)}`);
+  }
   for (const p of validateStart(start)) {
     if ((usersBad && p.startsWith('users ')) || (rateBad && p.startsWith('spawn rate '))) continue;
     problems.push(p);

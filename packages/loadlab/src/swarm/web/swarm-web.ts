@@ -20,6 +20,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SwarmController } from '../swarm-controller.ts';
+import { UserFileError } from '../user-file.ts';
 import { fillTemplate, loadAssets, type WebAssets } from './assets.ts';
 import { CSV_ROUTES } from './csv-downloads.ts';
 import { CurrentRates } from './current-rates.ts';
@@ -207,7 +208,14 @@ async function swarm(c: SwarmController, req: http.IncomingMessage, res: http.Se
   const s = form.start;
   const wasRunning = c.state === 'spawning' || c.state === 'running';
   const hostIgnored = wasRunning && s.host !== undefined && s.host !== c.host;
-  await c.start(s);
+  try {
+    await c.start(s);
+  } catch (e) {
+    // a class the file does not have, or a class change while a test runs
+    const problems = e instanceof UserFileError ? e.problems : [(e as Error).message];
+    if (!(e instanceof UserFileError) && !(e instanceof RangeError)) throw e;
+    return fail(res, 400, SWARM_WEB_ERRORS.invalid, `Invalid swarm: ${problems.join('; ')}`, { problems });
+  }
   const what = `${s.users} users at ${s.spawnRate} users/s`;
   const message = wasRunning
     ? `Swarm re-targeted: ${what}${hostIgnored ? ` (the host stays ${c.host} while the test runs)` : ''}`
