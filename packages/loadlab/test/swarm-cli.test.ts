@@ -200,7 +200,7 @@ describe('tickstorm swarm', () => {
       /-u\/--users must be an integer >= 0, got 'lots'/,
       /-r\/--spawn-rate must be a number > 0/,
       /-t\/--run-time must be a duration/,
-      /--processes must be an integer >= 1/,
+      /--processes must be an integer 1..256/,
       /-H\/--host must be an http/,
       /unknown user class 'Nobody' \(the file has: Breaker, Reader\)/,
       /p95<<1/,

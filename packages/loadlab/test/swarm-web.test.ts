@@ -128,9 +128,9 @@ describe('swarm web UI over HTTP', () => {
     assert.equal(body.success, false);
     assert.equal(body.code, 'LAB_ERR_INVALID_SWARM');
     assert.equal(body.problems.length, 3, body.message);
-    assert.match(body.message, /users must be an integer >= 0, got -1/);
+    assert.match(body.message, /users must be an integer 0..1000000, got -1/);
     assert.match(body.message, /spawn rate must be a number > 0/);
-    assert.match(body.message, /host must be an http:\/\/ or https:\/\/ URL, got ftp:\/\/example/);
+    assert.match(body.message, /host must be an http:\/\/ or https:\/\/ URL, got 'ftp:\/\/example/);
 
     const missing = await postForm({ spawn_rate: 'fast' });
     assert.equal(missing.status, 400);

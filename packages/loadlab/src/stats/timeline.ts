@@ -112,10 +112,12 @@ export class Timeline {
   private finalize(all = false): void {
     const keys = [...this.pending.keys()].sort((a, b) => a - b);
     for (const k of keys) {
-      const p = this.pending.get(k)!;
+      const p = this.pending.get(k);
+      if (p === undefined) continue; // a listener's re-entrant flush already emitted it
       if (!all && p.seen < this.reporters) break; // keep the series in order
-      this.emit(k, p.requests, p.failures, p.active, p.rec);
+      // out of `pending` before emitting: a listener that flushes again must not see it twice
       this.pending.delete(k);
+      this.emit(k, p.requests, p.failures, p.active, p.rec);
       p.rec.reset();
       this.spare.push(p.rec);
     }

@@ -8,8 +8,9 @@
  *   const r = await this.client.post('/api/trade/execute', order, { name: 'trade_execution', type: 'EXEC' });
  *   if (r.ok) id = r.json<{ orderId: string }>().orderId;
  *
- * `check(res)` marks a response a failure by returning false or a message (Locust's
- * catch_response); by default a status of 400 or more is a failure.
+ * `check(res)` marks a response a failure by returning false or a message, or accepts a
+ * status of 400 or more by returning true (Locust's catch_response); returning nothing
+ * leaves the verdict to the status (400 or more is a failure).
  */
 import { Pool } from 'undici';
 import { newRequestEvent, type RequestEvents } from '../stats/events.ts';
@@ -25,7 +26,7 @@ export interface RequestOptions {
   json?: unknown;
   /** Raw body. */
   body?: string | Buffer;
-  /** Success test: true/undefined = success, false or a message = failure. */
+  /** Verdict: true = success, false or a message = failure, undefined = by status. */
   check?: (res: HttpResponse) => boolean | string | undefined;
 }
 
@@ -79,10 +80,9 @@ export class HttpSession {
     pools: PoolSet,
     private readonly o: HttpSessionOptions,
   ) {
+    const problem = hostProblem(o.host);
+    if (problem !== null) throw new TypeError(problem);
     this.base = new URL(o.host);
-    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
-      throw new TypeError(`host must be an http:// or https:// URL, got ${o.host}`);
-    }
     this.pool = pools.get(this.base.origin);
     this.timeoutMs = o.timeoutMs ?? 60_000;
   }
@@ -140,10 +140,10 @@ export class HttpSession {
       if (verdict === false || typeof verdict === 'string') {
         res.ok = false;
         res.error = typeof verdict === 'string' ? verdict : `check failed (HTTP ${res.status})`;
-      } else {
+      } else if (verdict === true) {
         res.ok = true;
         res.error = null;
-      }
+      } // undefined: the status decides, as without a check
     }
     const ev = this.ev;
     ev.type = opts.type ?? method;
@@ -157,6 +157,18 @@ export class HttpSession {
     this.o.events.emit(ev);
     return res;
   }
+}
+
+/** Why `host` is not a usable base URL (http or https, parseable), or null. */
+export function hostProblem(host: unknown, name = 'host'): string | null {
+  if (typeof host !== 'string') return `${name} must be an http:// or https:// URL, got ${String(host)}`;
+  try {
+    const u = new URL(host);
+    if ((u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '') return null;
+  } catch {
+    // not a URL
+  }
+  return `${name} must be an http:// or https:// URL, got '${host}'`;
 }
 
 function response(

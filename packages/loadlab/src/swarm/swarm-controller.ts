@@ -1,9 +1,9 @@
 /**
  * The swarm: Locust's runner, for the TypeScript user classes. It owns the test's state
- * (ready → spawning → running → stopping → stopped), spawns users at the spawn rate up to
- * the target (class by class in ClassMix order, spread round-robin over the hosts), retires
- * the newest users first when the target drops, follows a LoadTestShape when the file has
- * one, stops after `runTimeSec`, and merges the hosts' statistics exactly.
+ * (ready → starting → spawning → running → stopping → stopped), spawns users at the spawn
+ * rate up to the target (class by class in ClassMix order, spread round-robin over the
+ * hosts), retires the newest users first when the target drops, follows a LoadTestShape
+ * when the file has one, stops after `runTimeSec`, and merges the hosts' statistics exactly.
  *
  *   const swarm = new SwarmController({ file, classNames: [], host: 'http://127.0.0.1:8000', processes: 2 });
  *   await swarm.start({ users: 100, spawnRate: 10 });   // again while running: new target
@@ -11,73 +11,31 @@
  *   await swarm.stop(); const result = swarm.result();   // then reports and thresholds
  *   await swarm.close();
  *
- * Readers (console, web UI, reports) only read `view()` / `result()`; users only emit
- * request events into their host's statistics.
+ * One transition at a time: a start waits for a start or stop in progress; a stop during
+ * `starting` takes the new test down as soon as its hosts are up. A worker thread that dies,
+ * or a load shape that throws or answers nonsense, ends the test with the reason in `errors`.
+ * Readers (console, web UI, reports) only read `view()` / `result()`.
  */
 import { EventEmitter } from 'node:events';
 import type { ScenarioResult, TimeSlice } from '../model/result.ts';
-import { assessHealth, ProcessCpu, type ThreadHealth, ThreadMonitor } from '../monitor/health.ts';
+import { ProcessCpu, type ThreadHealth, ThreadMonitor } from '../monitor/health.ts';
 import { RequestStats } from '../stats/request-stats.ts';
-import { toScenarioResult } from '../stats/to-result.ts';
 import { epochMsToUs, epochNowMs } from '../util/clock.ts';
 import { ClassMix } from './class-mix.ts';
+import { buildSwarmResult, mergeExceptions } from './swarm-result.ts';
+import type { SwarmOptions, SwarmStart, SwarmState, SwarmView } from './swarm-types.ts';
+import { validateStart } from './swarm-types.ts';
 import type { UserClass } from './user.ts';
-import { pickClasses, type UserFile } from './user-file.ts';
+import { pickClasses } from './user-file.ts';
 import { type HostSnapshot, LocalUserHost, type UserHost } from './user-host.ts';
-import type { ExceptionRow } from './user-runner.ts';
 import { WorkerUserHost } from './worker-host.ts';
 
-export type SwarmState = 'ready' | 'spawning' | 'running' | 'stopping' | 'stopped';
-
-export interface SwarmOptions {
-  file: UserFile;
-  /** Classes to run (command line / class picker); empty = all in the file. */
-  classNames: readonly string[];
-  /** Let the web UI choose the classes of each new test (Locust's --class-picker). */
-  classPicker?: boolean;
-  /** Default base URL (-H); a class's static host wins. */
-  host: string;
-  /** Hosts: 1 = users in this thread; N = N worker threads. */
-  processes?: number;
-  /** Stop this many seconds after the start (-t). */
-  runTimeSec?: number;
-  seed?: number;
-  /** Per-request timeout (ms). */
-  timeoutMs?: number;
-  /** Scenario name in results (default: the file's base name). */
-  name?: string;
-}
-
-export interface SwarmStart {
-  users: number;
-  spawnRate: number;
-  /** New default host (only before a test starts). */
-  host?: string;
-  /** User classes for a new test (only before a test starts; the class picker). */
-  userClasses?: string[];
-}
-
-export interface SwarmView {
-  state: SwarmState;
-  host: string;
-  users: number;
-  targetUsers: number;
-  spawnRate: number;
-  usersByClass: Record<string, number>;
-  classNames: string[];
-  /** Every class in the file, and whether the web UI may choose among them. */
-  availableClasses: string[];
-  classPicker: boolean;
-  /** Epoch ms the test started (null before), and the stats period's start. */
-  startedAt: number | null;
-  statsStartedAt: number | null;
-  /** The merged statistics so far (entries, failures, per-second series). */
-  result: ScenarioResult;
-  exceptions: ExceptionRow[];
-  errors: string[];
-}
+export type { SwarmOptions, SwarmStart, SwarmState, SwarmView } from './swarm-types.ts';
+export { MAX_USERS, validateStart } from './swarm-types.ts';
 
 const SPAWN_TICK_MS = 50;
+/** Users started (or stopped) in one spawn tick at most, so a huge rate cannot block the loop. */
+const MAX_PER_TICK = 5_000;
 
 export class SwarmController extends EventEmitter {
   state: SwarmState = 'ready';
@@ -106,6 +64,9 @@ export class SwarmController extends EventEmitter {
   private spawnFrom = 0;
   private cpu = new ProcessCpu();
   private monitor = new ThreadMonitor();
+  /** A start's host launch in progress; a stop asked meanwhile. */
+  private launching: Promise<void> | null = null;
+  private stopAsked = false;
   private stopping: Promise<void> | null = null;
   private finalResult: ScenarioResult | null = null;
   private threadHealth: ThreadHealth | null = null;
@@ -132,59 +93,73 @@ export class SwarmController extends EventEmitter {
     return this.active.length;
   }
 
+  /** Epoch ms the current (or last) test started; null before the first. */
+  get testStartedAt(): number | null {
+    return this.startedAt;
+  }
+
+  private get live(): boolean {
+    return this.state === 'spawning' || this.state === 'running';
+  }
+
   /** Starts a test (from ready/stopped: fresh statistics), or re-targets the running one. */
   async start(s: SwarmStart): Promise<void> {
     const problems = validateStart(s);
     if (problems.length > 0) throw new RangeError(problems.join('; '));
-    if (this.state === 'stopping') await this.stopping;
-    const live = this.state === 'spawning' || this.state === 'running';
-    if (live && s.userClasses !== undefined && s.userClasses.join() !== this.classNames.join()) {
-      throw new RangeError('user classes can change only while no test runs');
+    while (this.launching !== null || this.stopping !== null) {
+      await (this.launching ?? this.stopping)?.catch(() => undefined);
     }
-    this.targetUsers = s.users;
-    this.spawnRate = s.spawnRate;
-    if (this.state === 'ready' || this.state === 'stopped') {
-      if (s.userClasses !== undefined) this.selectClasses(s.userClasses);
-      if (s.host !== undefined) this.host = s.host;
-      await this.begin();
-      this.o.file.shape?.reset();
-      if (this.o.file.shape !== null) this.followShape();
+    if (this.live) {
+      if (s.userClasses !== undefined && s.userClasses.join() !== this.classNames.join()) {
+        throw new RangeError('user classes can change only while no test runs');
+      }
+      this.retarget(s.users, s.spawnRate);
+      return;
     }
-    this.spawnFrom = this.active.length;
-    this.spawnBase = performance.now();
-    this.setState(this.active.length === this.targetUsers ? 'running' : 'spawning');
-    clearInterval(this.spawnTimer);
-    this.spawnTimer = setInterval(() => this.adjust(), SPAWN_TICK_MS);
-    this.adjust();
+    if (s.userClasses !== undefined) this.selectClasses(s.userClasses);
+    if (s.host !== undefined) this.host = s.host;
+    const before = this.state;
+    this.setState('starting');
+    this.launching = this.begin();
+    try {
+      await this.launching;
+    } catch (e) {
+      this.setState(before);
+      throw e;
+    } finally {
+      this.launching = null;
+    }
+    if (this.stopAsked) {
+      this.stopAsked = false;
+      await (this.stopping ??= this.halt());
+      return;
+    }
+    this.retarget(s.users, s.spawnRate);
+    if (this.o.file.shape !== null) this.followShape();
   }
 
   /** Stops every user; statistics stay readable. */
   stop(): Promise<void> {
     if (this.state === 'ready' || this.state === 'stopped') return Promise.resolve();
-    this.stopping ??= (async () => {
-      this.setState('stopping');
-      clearInterval(this.spawnTimer);
-      clearTimeout(this.runTimer);
-      clearInterval(this.shapeTimer);
-      this.active.length = 0;
-      this.counts.fill(0);
-      await Promise.all(this.hosts.map((h) => h.stop()));
-      this.endedAt = epochNowMs();
-      this.finalResult = this.buildResult();
-      await Promise.all(this.hosts.map((h) => h.close()));
-      this.hosts = [];
-      this.setState('stopped');
-      this.stopping = null;
-      this.emit('stopped', this.finalResult);
-    })();
+    if (this.state === 'starting') {
+      // start() takes the test down once its hosts are up (or restores the state if they fail)
+      this.stopAsked = true;
+      const launching = this.launching ?? Promise.resolve();
+      return launching.then(
+        () => this.stopping ?? undefined,
+        () => undefined,
+      );
+    }
+    this.stopping ??= this.halt();
     return this.stopping;
   }
 
-  /** Locust's "reset stats": clears the table; the test and the time series go on. */
-  resetStats(): void {
+  /** Locust's "reset stats" while a test runs: clears the table; the test and the time series go on. */
+  resetStats(): boolean {
+    if (!this.live) return false;
     for (const h of this.hosts) h.resetStats();
     this.statsStartedAt = epochNowMs();
-    this.finalResult = null;
+    return true;
   }
 
   view(): SwarmView {
@@ -195,14 +170,14 @@ export class SwarmController extends EventEmitter {
       users: this.active.length,
       targetUsers: this.targetUsers,
       spawnRate: this.spawnRate,
-      usersByClass: this.byClass(this.active),
+      usersByClass: this.byClass(),
       classNames: this.classNames,
       availableClasses: [...this.o.file.classes.keys()],
       classPicker: this.o.classPicker === true,
       startedAt: this.startedAt,
       statsStartedAt: this.statsStartedAt,
       result: this.finalResult ?? this.buildResult(snaps),
-      exceptions: mergeExceptions(snaps),
+      exceptions: this.finalResult === null ? mergeExceptions(snaps) : this.finalExceptions(),
       errors: [...this.errors],
     };
   }
@@ -216,16 +191,45 @@ export class SwarmController extends EventEmitter {
     await this.stop();
   }
 
-  private byClass(users: readonly [number, number][]): Record<string, number> {
-    const n = this.classNames.map(() => 0);
-    for (const [, cls] of users) n[cls]++;
-    return Object.fromEntries(this.classNames.map((name, i) => [name, n[i]]));
+  private finalExceptions() {
+    return (this.finalResult?.extra.exceptions ?? []) as SwarmView['exceptions'];
+  }
+
+  private byClass(): Record<string, number> {
+    return Object.fromEntries(this.classNames.map((name, i) => [name, this.counts[i] ?? 0]));
   }
 
   private setState(s: SwarmState): void {
     if (this.state === s) return;
     this.state = s;
     this.emit('state', s);
+  }
+
+  /** Ends the test for a reason (a dead worker, a broken shape): recorded, then stopped. */
+  private fail(reason: string): void {
+    this.errors.push(reason);
+    if (this.live) void this.stop();
+  }
+
+  private async halt(): Promise<void> {
+    this.setState('stopping');
+    clearInterval(this.spawnTimer);
+    clearTimeout(this.runTimer);
+    clearInterval(this.shapeTimer);
+    this.active.length = 0;
+    this.counts.fill(0);
+    try {
+      await Promise.all(this.hosts.map((h) => h.stop()));
+      this.endedAt = epochNowMs();
+      this.timelineStats?.timeline.flush();
+      this.finalResult = this.buildResult();
+      await Promise.all(this.hosts.map((h) => h.close()));
+    } finally {
+      this.hosts = [];
+      this.setState('stopped');
+      this.stopping = null;
+    }
+    this.emit('stopped', this.finalResult);
   }
 
   private async begin(): Promise<void> {
@@ -237,11 +241,18 @@ export class SwarmController extends EventEmitter {
     const init = { startEpochMs, seed: this.o.seed ?? 1, timeoutMs: this.o.timeoutMs };
     if (n === 1) this.hosts = [new LocalUserHost(this.classes, init, onRaw)];
     else {
-      const onError = (m: string) => this.errors.push(m);
+      const onDeath = (m: string) => this.fail(`a worker thread failed: ${m}`);
       const data = { ...init, file: this.o.file.path, classNames: this.classNames };
-      this.hosts = await Promise.all(
-        Array.from({ length: n }, () => WorkerUserHost.start(data, onRaw, onError)),
+      const all = await Promise.allSettled(
+        Array.from({ length: n }, () => WorkerUserHost.start(data, onRaw, onDeath)),
       );
+      const up = all.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const down = all.find((r) => r.status === 'rejected');
+      if (down !== undefined) {
+        await Promise.all(up.map((h) => h.close()));
+        throw down.reason;
+      }
+      this.hosts = up;
     }
     this.timelineStats = stats;
     this.startedAt = startEpochMs;
@@ -249,6 +260,7 @@ export class SwarmController extends EventEmitter {
     this.statsStartedAt = epochNowMs();
     this.counts = this.classes.map(() => 0);
     this.peak = this.classes.map(() => 0);
+    this.active.length = 0;
     this.endedAt = null;
     this.finalResult = null;
     this.errors.length = 0;
@@ -261,13 +273,26 @@ export class SwarmController extends EventEmitter {
     }
   }
 
+  /** A new target: spawn (or retire) toward it at `spawnRate`, from the count now. */
+  private retarget(users: number, spawnRate: number): void {
+    this.targetUsers = users;
+    this.spawnRate = spawnRate;
+    this.spawnFrom = this.active.length;
+    this.spawnBase = performance.now();
+    this.setState(this.active.length === users ? 'running' : 'spawning');
+    clearInterval(this.spawnTimer);
+    this.spawnTimer = setInterval(() => this.adjust(), SPAWN_TICK_MS);
+    this.adjust();
+  }
+
   /** One spawn tick: move the user count toward the target at the spawn rate. */
   private adjust(): void {
     const target = this.targetUsers;
-    const due = Math.floor(((performance.now() - this.spawnBase) / 1000) * this.spawnRate);
+    // user k of the ramp is due at k / spawnRate s: the first at once
+    const due = Math.floor(((performance.now() - this.spawnBase) / 1000) * this.spawnRate) + 1;
     const have = this.active.length;
     if (have < target) {
-      const want = Math.min(target, this.spawnFrom + due);
+      const want = Math.min(target, this.spawnFrom + due, have + MAX_PER_TICK);
       for (let i = have; i < want; i++) {
         const cls = this.mix.classAt(i);
         if (cls < 0) break;
@@ -278,7 +303,7 @@ export class SwarmController extends EventEmitter {
         if (this.counts[cls] > this.peak[cls]) this.peak[cls] = this.counts[cls];
       }
     } else if (have > target) {
-      const want = Math.max(target, this.spawnFrom - due);
+      const want = Math.max(target, this.spawnFrom - due, have - MAX_PER_TICK);
       while (this.active.length > want) {
         const [h, cls] = this.active.pop()!;
         this.hosts[h].retire(cls);
@@ -293,46 +318,43 @@ export class SwarmController extends EventEmitter {
 
   private followShape(): void {
     const shape = this.o.file.shape!;
+    shape.reset();
     const tick = () => {
-      const t = shape.tick();
+      let t: ReturnType<typeof shape.tick>;
+      try {
+        t = shape.tick();
+      } catch (e) {
+        this.fail(`load shape: tick() threw ${e instanceof Error ? e.message : String(e)}`);
+        return;
+      }
       if (t === null) {
         void this.stop();
         return;
       }
-      if (t.users !== this.targetUsers || t.spawnRate !== this.spawnRate) {
-        this.targetUsers = t.users;
-        this.spawnRate = t.spawnRate;
-        this.spawnFrom = this.active.length;
-        this.spawnBase = performance.now();
-        clearInterval(this.spawnTimer);
-        this.spawnTimer = setInterval(() => this.adjust(), SPAWN_TICK_MS);
+      const problems = validateStart({ users: t?.users, spawnRate: t?.spawnRate } as SwarmStart);
+      if (problems.length > 0) {
+        this.fail(`load shape: tick() answered ${JSON.stringify(t)}: ${problems.join('; ')}`);
+        return;
       }
+      if (t.users !== this.targetUsers || t.spawnRate !== this.spawnRate) this.retarget(t.users, t.spawnRate);
     };
     tick();
-    this.shapeTimer = setInterval(tick, 1000);
+    if (this.live) this.shapeTimer = setInterval(tick, 1000);
   }
 
   private buildResult(snaps: HostSnapshot[] = this.hosts.map((h) => h.snapshot())): ScenarioResult {
-    const merged = this.timelineStats ?? new RequestStats();
-    const view = new RequestStats();
-    for (const s of snaps) view.merge(s.stats);
-    if (this.endedAt !== null) merged.timeline.flush();
     const end = this.endedAt ?? epochNowMs();
-    const from = this.statsStartedAt ?? end;
-    const cpu = this.cpu.stop();
-    const health = assessHealth({
-      model: 'closed',
-      cpuPercent: cpu.percent,
-      threads: this.endedAt === null ? [] : [(this.threadHealth ??= this.monitor.stop())],
+    const thread = this.endedAt === null ? null : (this.threadHealth ??= this.monitor.stop());
+    return buildSwarmResult({
+      name: this.o.name ?? 'swarm',
+      snaps,
+      timeline: this.timelineStats?.timeline ?? null,
+      startedAt: this.startedAt ?? end,
+      from: this.statsStartedAt ?? end,
+      end,
+      cpu: this.cpu.stop(),
+      thread,
       workers: Math.max(1, this.hosts.length || (this.o.processes ?? 1)),
-      dropped: 0,
-      maxVUs: this.targetUsers,
-      planned: 0,
-      started: 0,
-      startLagP99Ms: 0,
-    });
-    const result = toScenarioResult(view, {
-      scenario: this.o.name ?? 'swarm',
       params: {
         users: this.targetUsers,
         spawnRate: this.spawnRate,
@@ -340,50 +362,8 @@ export class SwarmController extends EventEmitter {
         classes: this.classNames,
         processes: this.o.processes ?? 1,
       },
-      startedAt: this.startedAt ?? end,
-      durationSec: Math.max(0, (end - from) / 1000),
-      generator: health,
-      extra: {
-        generatorCpuSec: Math.round(cpu.cpuSec * 1000) / 1000,
-        exceptions: mergeExceptions(snaps),
-        usersByClass: this.byClass(this.active),
-        peakUsersByClass: Object.fromEntries(this.classNames.map((n, i) => [n, this.peak[i]])),
-        peakUsers: this.peak.reduce((a, b) => a + b, 0),
-      },
+      usersByClass: this.byClass(),
+      peakUsersByClass: Object.fromEntries(this.classNames.map((n, i) => [n, this.peak[i] ?? 0])),
     });
-    // entries come from the hosts' snapshots, the time series from their merged raw seconds
-    result.timeseries = merged.timeline.slices;
-    return result;
   }
-}
-
-function mergeExceptions(snaps: HostSnapshot[]): ExceptionRow[] {
-  const m = new Map<string, ExceptionRow>();
-  for (const s of snaps) {
-    for (const e of s.exceptions) {
-      const k = `${e.message}\u0000${e.traceback}`;
-      const row = m.get(k);
-      if (row !== undefined) row.count += e.count;
-      else m.set(k, { ...e });
-    }
-  }
-  return [...m.values()].sort((a, b) => b.count - a.count);
-}
-
-/** Every problem with a start request at once. */
-export function validateStart(s: SwarmStart): string[] {
-  const out: string[] = [];
-  if (!Number.isInteger(s.users) || s.users < 0) out.push(`users must be an integer >= 0, got ${s.users}`);
-  if (typeof s.spawnRate !== 'number' || !Number.isFinite(s.spawnRate) || s.spawnRate <= 0)
-    out.push(`spawn rate must be a number > 0 users/s, got ${s.spawnRate}`);
-  if (s.host !== undefined && !/^https?:\/\/[^\s/]+/.test(s.host))
-    out.push(`host must be an http:// or https:// URL, got ${s.host}`);
-  if (
-    s.userClasses !== undefined &&
-    (!Array.isArray(s.userClasses) ||
-      s.userClasses.length === 0 ||
-      s.userClasses.some((c) => typeof c !== 'string'))
-  )
-    out.push('user classes must be a non-empty list of class names');
-  return out;
 }

@@ -7,6 +7,7 @@ import type { Threshold } from '../gates/threshold-parse.ts';
 import { gatherThresholds } from '../gates/thresholds.ts';
 import type { ReportFiles } from '../report/write-reports.ts';
 import { parseDuration } from '../util/duration.ts';
+import { hostProblem } from './http-session.ts';
 import { loadUserFile, pickClasses, type UserFile, UserFileError } from './user-file.ts';
 
 export interface SwarmInput {
@@ -56,6 +57,9 @@ export interface SwarmPlan {
 
 export const DEFAULT_SWARM_HOST = 'http://127.0.0.1:8000';
 
+/** Worker threads beyond this would only contend for the cores. */
+const MAX_PROCESSES = 256;
+
 const int = (v: string) => (/^-?\d+$/.test(v.trim()) ? Number(v) : Number.NaN);
 
 export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null; problems: string[] }> {
@@ -73,11 +77,13 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
   }
   let processes = int(i.processes);
   if (processes === -1) processes = availableParallelism();
-  if (!(processes >= 1))
-    problems.push(`--processes must be an integer >= 1 (or -1: one per core), got '${i.processes}'`);
+  if (!(processes >= 1 && processes <= MAX_PROCESSES))
+    problems.push(
+      `--processes must be an integer 1..${MAX_PROCESSES} (or -1: one per core), got '${i.processes}'`,
+    );
   const host = i.host ?? DEFAULT_SWARM_HOST;
-  if (!/^https?:\/\/[^\s/]+/.test(host))
-    problems.push(`-H/--host must be an http:// or https:// URL, got '${host}'`);
+  const badHost = hostProblem(host, '-H/--host');
+  if (badHost !== null) problems.push(badHost);
   const webPort = int(i.webPort);
   if (!(webPort >= 0 && webPort <= 65535))
     problems.push(`--web-port must be a port 0..65535, got '${i.webPort}'`);

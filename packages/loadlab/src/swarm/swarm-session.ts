@@ -56,7 +56,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
     totals = { requests: totals.requests + slice.requests, failures: totals.failures + slice.failures };
     progress.tick({
       scenario: name,
-      elapsedSec: (slice.t * 1000 - (swarm.view().startedAt ?? 0)) / 1000 + 1,
+      elapsedSec: (slice.t * 1000 - (swarm.testStartedAt ?? 0)) / 1000 + 1,
       durationSec: plan.runTimeSec,
       requests: totals.requests,
       failures: totals.failures,
@@ -141,7 +141,7 @@ async function report(
   run.thresholds = thresholds;
   let code = exitCodeFor(run);
   if (errors.length > 0) {
-    for (const e of errors) err(`tickstorm swarm: a worker failed: ${e}`);
+    for (const e of errors) err(`tickstorm swarm: ${e}`);
     code = EXIT_ERROR;
   }
   if (opts.signal?.aborted) code = EXIT_ABORTED;

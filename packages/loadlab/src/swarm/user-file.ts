@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { hostProblem } from './http-session.ts';
 import { HttpUser, LoadTestShape, User, type UserClass } from './user.ts';
 
 export class UserFileError extends Error {
@@ -63,8 +64,8 @@ function checkClass(name: string, cls: UserClass): string[] {
     out.push(`${name}.weight must be an integer >= 0, got ${String(cls.weight)}`);
   if (cls.fixedCount !== undefined && !isCount(cls.fixedCount))
     out.push(`${name}.fixedCount must be an integer >= 0, got ${String(cls.fixedCount)}`);
-  if (cls.host !== undefined && !/^https?:\/\//.test(String(cls.host)))
-    out.push(`${name}.host must be an http:// or https:// URL, got ${String(cls.host)}`);
+  const badHost = cls.host === undefined ? null : hostProblem(cls.host, `${name}.host`);
+  if (badHost !== null) out.push(badHost);
   const t = cls.tasks;
   if (t === null || typeof t !== 'object' || Object.keys(t).length === 0) {
     out.push(`${name}.tasks is empty: name at least one method, e.g. static tasks = { browse: 1 }`);

@@ -18,7 +18,8 @@ export interface ExceptionRow {
 }
 
 interface Running {
-  user: User;
+  /** null: the class's constructor threw (recorded); the slot is held until retired. */
+  user: User | null;
   cls: number;
   stopped: boolean;
   abort: AbortController;
@@ -41,6 +42,8 @@ export class UserRunner {
   private readonly pickers: TaskPicker[];
   private readonly byClass: Running[][];
   private readonly pools = new PoolSet();
+  /** Users stopped by `retire` whose onStop may still be running (stopAll waits for them). */
+  private readonly retiring = new Set<Running>();
   private live = 0;
 
   constructor(private readonly o: UserRunnerOptions) {
@@ -62,7 +65,12 @@ export class UserRunner {
     const abort = new AbortController();
     const base = C.host ?? host;
     const client = this.session(base, abort.signal);
-    const user = new (C as unknown as new (ctx: unknown) => User)({ host: base, userId, random, client });
+    let user: User | null = null;
+    try {
+      user = new (C as unknown as new (ctx: unknown) => User)({ host: base, userId, random, client });
+    } catch (e) {
+      this.recordException(e);
+    }
     const r: Running = {
       user,
       cls,
@@ -74,7 +82,7 @@ export class UserRunner {
     };
     this.byClass[cls].push(r);
     this.live++;
-    r.ended = this.loop(r);
+    if (user !== null) r.ended = this.loop(r, user);
   }
 
   private session(host: string, signal?: AbortSignal): HttpSession {
@@ -86,14 +94,16 @@ export class UserRunner {
     const r = this.byClass[cls].pop();
     if (r === undefined) return false;
     this.stop(r);
+    this.retiring.add(r);
+    void r.ended.then(() => this.retiring.delete(r));
     return true;
   }
 
-  /** Stops every user and waits until each one's onStop has run. */
+  /** Stops every user and waits until each one's onStop has run (retired users' too). */
   async stopAll(): Promise<void> {
     const all = this.byClass.flatMap((l) => l.splice(0));
     for (const r of all) this.stop(r);
-    await Promise.all(all.map((r) => r.ended));
+    await Promise.all([...all, ...this.retiring].map((r) => r.ended));
   }
 
   async close(): Promise<void> {
@@ -110,8 +120,9 @@ export class UserRunner {
     r.wake?.();
   }
 
-  private async loop(r: Running): Promise<void> {
-    const u = r.user as User & UserHooks & Record<string, unknown>;
+  /** Never rejects: whatever the user's code throws is recorded as an exception. */
+  private async loop(r: Running, user: User): Promise<void> {
+    const u = user as User & UserHooks & Record<string, unknown>;
     const picker = this.pickers[r.cls];
     // Locust: a user whose on_start fails still runs its tasks
     if (u.onStart !== undefined) await this.guard(r, () => u.onStart!());
@@ -120,8 +131,18 @@ export class UserRunner {
       u.taskStartedSec = nowSec();
       await this.guard(r, () => (u[task] as () => unknown).call(u));
       if (r.stopped) break;
-      const waitSec = u.waitTime === undefined ? 0 : u.waitTime(u);
+      let waitSec = 0;
+      try {
+        waitSec = u.waitTime === undefined ? 0 : u.waitTime(u);
+      } catch (e) {
+        // a broken wait_time would spin: the user stops running tasks (its slot stays until retired)
+        this.recordException(e);
+        break;
+      }
+      // a wait of 0 still yields to timers and I/O (Locust's gevent.sleep(0)): a task that
+      // never awaits real I/O must not starve -t, Ctrl-C or the web UI
       if (waitSec > 0) await this.sleep(r, waitSec);
+      else await new Promise<void>((res) => setImmediate(res));
     }
     if (u.onStop !== undefined) {
       // onStop may still send requests: it gets a session the stop did not abort

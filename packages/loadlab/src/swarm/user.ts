@@ -137,6 +137,4 @@ export abstract class LoadTestShape {
 export interface ShapeTick {
   users: number;
   spawnRate: number;
-  /** Limit spawning to these class names (default: all). */
-  userClasses?: string[];
 }

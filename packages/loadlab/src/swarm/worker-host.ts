@@ -1,4 +1,9 @@
-/** A UserHost in a worker thread (see swarm-worker.ts). `WorkerUserHost.start` resolves once it is ready. */
+/**
+ * A UserHost in a worker thread (see swarm-worker.ts). `WorkerUserHost.start` resolves once
+ * the thread has loaded the user file, and rejects if it fails to. A thread that dies later
+ * (an error, an exit) is reported once through `onDeath`; its last snapshot stays readable
+ * and `stop()` no longer waits for it.
+ */
 import type { Worker } from 'node:worker_threads';
 import { spawnTsWorker } from '@tickstorm/protocol';
 import type { RawSlice } from '../stats/timeline.ts';
@@ -7,15 +12,21 @@ import type { HostSnapshot, UserHost } from './user-host.ts';
 
 const ENTRY = new URL('./swarm-worker.ts', import.meta.url);
 
-const EMPTY: HostSnapshot = {
+const noStats = (s: HostSnapshot): HostSnapshot => ({
+  ...s,
   stats: { entries: [], failures: [] },
   exceptions: [],
-  users: 0,
-  usersByClass: [],
-};
+});
 
 export class WorkerUserHost implements UserHost {
-  private latest: HostSnapshot = EMPTY;
+  private latest: HostSnapshot = noStats({
+    stats: { entries: [], failures: [] },
+    exceptions: [],
+    users: 0,
+    usersByClass: [],
+  });
+  private dead = false;
+  private stopAsked = false;
   private stopped: Promise<void> | null = null;
   private onStopped: (() => void) | null = null;
 
@@ -24,12 +35,19 @@ export class WorkerUserHost implements UserHost {
   static start(
     data: WorkerHostData,
     onRaw: (s: RawSlice) => void,
-    onError: (message: string) => void,
+    onDeath: (message: string) => void,
   ): Promise<WorkerUserHost> {
     const worker = spawnTsWorker(ENTRY, { workerData: { ...data } });
     const host = new WorkerUserHost(worker);
     return new Promise((resolve, reject) => {
       let ready = false;
+      const died = (message: string) => {
+        if (host.dead) return;
+        host.dead = true;
+        host.onStopped?.();
+        if (!ready) reject(new Error(message));
+        else if (!host.stopAsked) onDeath(message);
+      };
       worker.on('message', (m: FromSwarmWorker) => {
         if (m.type === 'ready') {
           ready = true;
@@ -40,17 +58,17 @@ export class WorkerUserHost implements UserHost {
           host.latest = m.snapshot;
           host.onStopped?.();
         } else if (m.type === 'error') {
-          if (ready) onError(m.message);
-          else reject(new Error(m.message));
+          died(m.message);
+          void worker.terminate();
         }
       });
-      worker.on('error', (e) => (ready ? onError(e.message) : reject(e)));
-      worker.on('exit', () => host.onStopped?.());
+      worker.on('error', (e) => died(e.stack ?? e.message));
+      worker.on('exit', (code) => died(`the worker thread exited (code ${code})`));
     });
   }
 
   private send(m: ToSwarmWorker): void {
-    this.worker.postMessage(m);
+    if (!this.dead) this.worker.postMessage(m);
   }
   spawn(cls: number, userId: number, host: string): void {
     this.send({ type: 'spawn', cls, userId, host });
@@ -59,12 +77,16 @@ export class WorkerUserHost implements UserHost {
     this.send({ type: 'retire', cls });
   }
   resetStats(): void {
+    // the next snapshot (within a second) is post-reset; until then show none
+    this.latest = noStats(this.latest);
     this.send({ type: 'reset' });
   }
   snapshot(): HostSnapshot {
     return this.latest;
   }
   stop(): Promise<void> {
+    this.stopAsked = true;
+    if (this.dead) return Promise.resolve();
     this.stopped ??= new Promise<void>((resolve) => {
       this.onStopped = resolve;
       this.send({ type: 'stop' });

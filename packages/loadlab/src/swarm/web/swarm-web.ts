@@ -138,8 +138,11 @@ function buildRoutes(c: SwarmController, assets: WebAssets): Map<string, Route> 
     sendJson(res, 200, { success: true, message });
   };
   const reset: Handler = (_req, res) => {
-    c.resetStats();
-    sendJson(res, 200, { success: true, message: 'Statistics reset' });
+    const done = c.resetStats();
+    const message = done
+      ? 'Statistics reset'
+      : 'No test is running: the last test keeps its results, and a new test starts with fresh statistics';
+    sendJson(res, 200, { success: done, message });
   };
   const rates = new CurrentRates();
   const routes = new Map<string, Route>([

@@ -1,0 +1,74 @@
+/**
+ * The swarm's merged ScenarioResult: entries from the hosts' latest cumulative snapshots,
+ * the per-second series from their merged raw seconds, generator health from this process.
+ */
+import type { ScenarioResult } from '../model/result.ts';
+import { assessHealth, type ThreadHealth } from '../monitor/health.ts';
+import { RequestStats } from '../stats/request-stats.ts';
+import { toScenarioResult } from '../stats/to-result.ts';
+import type { HostSnapshot } from './user-host.ts';
+import type { ExceptionRow } from './user-runner.ts';
+
+export interface SwarmResultInput {
+  name: string;
+  snaps: readonly HostSnapshot[];
+  /** The merged time series (its slices are used as they are). */
+  timeline: RequestStats['timeline'] | null;
+  startedAt: number;
+  /** The statistics period: from (start or last reset) to end, epoch ms. */
+  from: number;
+  end: number;
+  cpu: { cpuSec: number; percent: number };
+  /** The main thread's event-loop health, once the test ended. */
+  thread: ThreadHealth | null;
+  workers: number;
+  params: Record<string, unknown>;
+  usersByClass: Record<string, number>;
+  peakUsersByClass: Record<string, number>;
+}
+
+export function buildSwarmResult(i: SwarmResultInput): ScenarioResult {
+  const view = new RequestStats();
+  for (const s of i.snaps) view.merge(s.stats);
+  const health = assessHealth({
+    model: 'closed',
+    cpuPercent: i.cpu.percent,
+    threads: i.thread === null ? [] : [i.thread],
+    workers: i.workers,
+    dropped: 0,
+    maxVUs: 0,
+    planned: 0,
+    started: 0,
+    startLagP99Ms: 0,
+  });
+  const exceptions = mergeExceptions(i.snaps);
+  const result = toScenarioResult(view, {
+    scenario: i.name,
+    params: i.params,
+    startedAt: i.startedAt,
+    durationSec: Math.max(0, (i.end - i.from) / 1000),
+    generator: health,
+    extra: {
+      generatorCpuSec: Math.round(i.cpu.cpuSec * 1000) / 1000,
+      exceptions,
+      usersByClass: i.usersByClass,
+      peakUsersByClass: i.peakUsersByClass,
+      peakUsers: Object.values(i.peakUsersByClass).reduce((a, b) => a + b, 0),
+    },
+  });
+  result.timeseries = i.timeline?.slices ?? [];
+  return result;
+}
+
+export function mergeExceptions(snaps: readonly HostSnapshot[]): ExceptionRow[] {
+  const m = new Map<string, ExceptionRow>();
+  for (const s of snaps) {
+    for (const e of s.exceptions) {
+      const k = `${e.message}\u0000${e.traceback}`;
+      const row = m.get(k);
+      if (row !== undefined) row.count += e.count;
+      else m.set(k, { ...e });
+    }
+  }
+  return [...m.values()].sort((a, b) => b.count - a.count);
+}

@@ -1,0 +1,80 @@
+/** The swarm's options, start requests, live view and their validation (see swarm-controller.ts). */
+import type { ScenarioResult } from '../model/result.ts';
+import { hostProblem } from './http-session.ts';
+import type { UserFile } from './user-file.ts';
+import type { ExceptionRow } from './user-runner.ts';
+
+/** `starting`: worker threads are loading the user file; no user runs yet. */
+export type SwarmState = 'ready' | 'starting' | 'spawning' | 'running' | 'stopping' | 'stopped';
+
+export interface SwarmOptions {
+  file: UserFile;
+  /** Classes to run (command line / class picker); empty = all in the file. */
+  classNames: readonly string[];
+  /** Let the web UI choose the classes of each new test (Locust's --class-picker). */
+  classPicker?: boolean;
+  /** Default base URL (-H); a class's static host wins. */
+  host: string;
+  /** Hosts: 1 = users in this thread; N = N worker threads. */
+  processes?: number;
+  /** Stop this many seconds after the start (-t). */
+  runTimeSec?: number;
+  seed?: number;
+  /** Per-request timeout (ms). */
+  timeoutMs?: number;
+  /** Scenario name in results (default: the file's base name). */
+  name?: string;
+}
+
+export interface SwarmStart {
+  users: number;
+  spawnRate: number;
+  /** New default host (only before a test starts). */
+  host?: string;
+  /** User classes for a new test (only before a test starts; the class picker). */
+  userClasses?: string[];
+}
+
+export interface SwarmView {
+  state: SwarmState;
+  host: string;
+  users: number;
+  targetUsers: number;
+  spawnRate: number;
+  usersByClass: Record<string, number>;
+  classNames: string[];
+  /** Every class in the file, and whether the web UI may choose among them. */
+  availableClasses: string[];
+  classPicker: boolean;
+  /** Epoch ms the test started (null before), and the stats period's start. */
+  startedAt: number | null;
+  statsStartedAt: number | null;
+  /** The merged statistics so far (entries, failures, per-second series). */
+  result: ScenarioResult;
+  exceptions: ExceptionRow[];
+  errors: string[];
+}
+
+/** More users than one machine's sockets could serve is a typo, not a test. */
+export const MAX_USERS = 1_000_000;
+
+/** Every problem with a start request (or a load shape's tick) at once. */
+export function validateStart(s: SwarmStart): string[] {
+  const out: string[] = [];
+  if (!Number.isInteger(s.users) || s.users < 0 || s.users > MAX_USERS)
+    out.push(`users must be an integer 0..${MAX_USERS}, got ${s.users}`);
+  if (typeof s.spawnRate !== 'number' || !Number.isFinite(s.spawnRate) || s.spawnRate <= 0)
+    out.push(`spawn rate must be a number > 0 users/s, got ${s.spawnRate}`);
+  if (s.host !== undefined) {
+    const bad = hostProblem(s.host);
+    if (bad !== null) out.push(bad);
+  }
+  if (
+    s.userClasses !== undefined &&
+    (!Array.isArray(s.userClasses) ||
+      s.userClasses.length === 0 ||
+      s.userClasses.some((c) => typeof c !== 'string'))
+  )
+    out.push('user classes must be a non-empty list of class names');
+  return out;
+}
