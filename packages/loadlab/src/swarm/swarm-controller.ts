@@ -22,6 +22,7 @@ import { ProcessCpu, type ThreadHealth, ThreadMonitor } from '../monitor/health.
 import { RequestStats } from '../stats/request-stats.ts';
 import { epochMsToUs, epochNowMs } from '../util/clock.ts';
 import { ClassMix } from './class-mix.ts';
+import { Spawner } from './spawner.ts';
 import { buildSwarmResult, mergeExceptions } from './swarm-result.ts';
 import type { SwarmOptions, SwarmStart, SwarmState, SwarmView } from './swarm-types.ts';
 import { validateStart } from './swarm-types.ts';
@@ -33,35 +34,22 @@ import { WorkerUserHost } from './worker-host.ts';
 export type { SwarmOptions, SwarmStart, SwarmState, SwarmView } from './swarm-types.ts';
 export { MAX_USERS, validateStart } from './swarm-types.ts';
 
-const SPAWN_TICK_MS = 50;
-/** Users started (or stopped) in one spawn tick at most, so a huge rate cannot block the loop. */
-const MAX_PER_TICK = 5_000;
-
 export class SwarmController extends EventEmitter {
   state: SwarmState = 'ready';
   host: string;
-  targetUsers = 0;
-  spawnRate = 1;
   classNames: string[] = [];
   readonly errors: string[] = [];
   private classes: UserClass[] = [];
   private mix = new ClassMix([]);
   private hosts: UserHost[] = [];
-  /** Spawned users, oldest first: [host index, class index]. */
-  private readonly active: [number, number][] = [];
-  private nextUserId = 0;
-  /** Users per class now, and the most at once in this test. */
-  private counts: number[] = [];
-  private peak: number[] = [];
+  /** The current (or last) test's spawn schedule. */
+  private spawner: Spawner | null = null;
   private startedAt: number | null = null;
   private statsStartedAt: number | null = null;
   private endedAt: number | null = null;
   private timelineStats: RequestStats | null = null;
-  private spawnTimer: NodeJS.Timeout | undefined;
   private runTimer: NodeJS.Timeout | undefined;
   private shapeTimer: NodeJS.Timeout | undefined;
-  private spawnBase = 0;
-  private spawnFrom = 0;
   private cpu = new ProcessCpu();
   private monitor = new ThreadMonitor();
   /** A start's host launch in progress; a stop asked meanwhile. */
@@ -90,7 +78,15 @@ export class SwarmController extends EventEmitter {
   }
 
   get users(): number {
-    return this.active.length;
+    return this.spawner?.users ?? 0;
+  }
+
+  get targetUsers(): number {
+    return this.spawner?.targetUsers ?? 0;
+  }
+
+  get spawnRate(): number {
+    return this.spawner?.spawnRate ?? 1;
   }
 
   /** Epoch ms the current (or last) test started; null before the first. */
@@ -167,7 +163,7 @@ export class SwarmController extends EventEmitter {
     return {
       state: this.state,
       host: this.host,
-      users: this.active.length,
+      users: this.users,
       targetUsers: this.targetUsers,
       spawnRate: this.spawnRate,
       usersByClass: this.byClass(),
@@ -195,8 +191,9 @@ export class SwarmController extends EventEmitter {
     return (this.finalResult?.extra.exceptions ?? []) as SwarmView['exceptions'];
   }
 
-  private byClass(): Record<string, number> {
-    return Object.fromEntries(this.classNames.map((name, i) => [name, this.counts[i] ?? 0]));
+  private byClass(of: 'counts' | 'peak' = 'counts'): Record<string, number> {
+    const n = this.spawner?.[of];
+    return Object.fromEntries(this.classNames.map((name, i) => [name, n?.[i] ?? 0]));
   }
 
   private setState(s: SwarmState): void {
@@ -213,11 +210,9 @@ export class SwarmController extends EventEmitter {
 
   private async halt(): Promise<void> {
     this.setState('stopping');
-    clearInterval(this.spawnTimer);
     clearTimeout(this.runTimer);
     clearInterval(this.shapeTimer);
-    this.active.length = 0;
-    this.counts.fill(0);
+    this.spawner?.clear();
     try {
       await Promise.all(this.hosts.map((h) => h.stop()));
       this.endedAt = epochNowMs();
@@ -258,13 +253,18 @@ export class SwarmController extends EventEmitter {
     this.startedAt = startEpochMs;
     // rates count from when users can start (worker threads take a moment to load the file)
     this.statsStartedAt = epochNowMs();
-    this.counts = this.classes.map(() => 0);
-    this.peak = this.classes.map(() => 0);
-    this.active.length = 0;
+    this.spawner = new Spawner(
+      this.mix,
+      this.hosts,
+      this.classes.length,
+      () => this.host,
+      () => {
+        if (this.state === 'spawning') this.setState('running');
+      },
+    );
     this.endedAt = null;
     this.finalResult = null;
     this.errors.length = 0;
-    this.nextUserId = 0;
     this.cpu = new ProcessCpu().start();
     this.monitor = new ThreadMonitor().start();
     this.threadHealth = null;
@@ -275,45 +275,8 @@ export class SwarmController extends EventEmitter {
 
   /** A new target: spawn (or retire) toward it at `spawnRate`, from the count now. */
   private retarget(users: number, spawnRate: number): void {
-    this.targetUsers = users;
-    this.spawnRate = spawnRate;
-    this.spawnFrom = this.active.length;
-    this.spawnBase = performance.now();
-    this.setState(this.active.length === users ? 'running' : 'spawning');
-    clearInterval(this.spawnTimer);
-    this.spawnTimer = setInterval(() => this.adjust(), SPAWN_TICK_MS);
-    this.adjust();
-  }
-
-  /** One spawn tick: move the user count toward the target at the spawn rate. */
-  private adjust(): void {
-    const target = this.targetUsers;
-    // user k of the ramp is due at k / spawnRate s: the first at once
-    const due = Math.floor(((performance.now() - this.spawnBase) / 1000) * this.spawnRate) + 1;
-    const have = this.active.length;
-    if (have < target) {
-      const want = Math.min(target, this.spawnFrom + due, have + MAX_PER_TICK);
-      for (let i = have; i < want; i++) {
-        const cls = this.mix.classAt(i);
-        if (cls < 0) break;
-        const h = i % this.hosts.length;
-        this.hosts[h].spawn(cls, this.nextUserId++, this.host);
-        this.active.push([h, cls]);
-        this.counts[cls]++;
-        if (this.counts[cls] > this.peak[cls]) this.peak[cls] = this.counts[cls];
-      }
-    } else if (have > target) {
-      const want = Math.max(target, this.spawnFrom - due, have - MAX_PER_TICK);
-      while (this.active.length > want) {
-        const [h, cls] = this.active.pop()!;
-        this.hosts[h].retire(cls);
-        this.counts[cls]--;
-      }
-    }
-    if (this.active.length === target || this.mix.classAt(this.active.length) < 0) {
-      clearInterval(this.spawnTimer);
-      if (this.state === 'spawning') this.setState('running');
-    }
+    this.setState('spawning');
+    this.spawner!.retarget(users, spawnRate);
   }
 
   private followShape(): void {
@@ -363,7 +326,7 @@ export class SwarmController extends EventEmitter {
         processes: this.o.processes ?? 1,
       },
       usersByClass: this.byClass(),
-      peakUsersByClass: Object.fromEntries(this.classNames.map((n, i) => [n, this.peak[i] ?? 0])),
+      peakUsersByClass: this.byClass('peak'),
     });
   }
 }
