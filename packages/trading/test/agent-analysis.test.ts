@@ -1,14 +1,15 @@
 /**
  * The agents' pure parts: historical VaR on a hand-checked example, strategy parameter
  * validation and bar counts, the three strategies on known series (signals and values checked
- * against the test's own arithmetic), and the bar persister (closed bars once each; bars in
- * progress only at shutdown).
+ * against the test's own arithmetic), limit usage ratios, and the bar persister (closed bars
+ * once each; bars in progress only at shutdown; a bar the writer refused is retried).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InstrumentTable, ValidTick, validateTickFields } from '@tickstorm/protocol';
 import type { BarsResult, StrategyName } from '../src/agents/agent-types.ts';
 import { BAR_METRIC_1M, BarPersister } from '../src/agents/bar-persister.ts';
+import { usageOf } from '../src/agents/risk-agent.ts';
 import { analyzeStrategy } from '../src/agents/strategy-agent.ts';
 import { requiredBars, resolveStrategyParams } from '../src/agents/strategy-params.ts';
 import { historicalVar } from '../src/agents/value-at-risk.ts';
@@ -79,6 +80,10 @@ describe('strategies', () => {
     assert.throws(() => resolveStrategyParams('rsi', { oversold: 80 }), { field: 'params.oversold' });
     assert.throws(() => resolveStrategyParams('rsi', { period: 2.5 }), { field: 'params.period' });
     assert.throws(() => resolveStrategyParams('rsi', 'x'), { field: 'params' });
+    for (const key of ['toString', 'constructor', 'hasOwnProperty', 'valueOf', '__proto__']) {
+      const raw = JSON.parse(`{"${key}": 3}`);
+      assert.throws(() => resolveStrategyParams('rsi', raw), { field: `params.${key}` }, key);
+    }
   });
 
   test('sma_crossover: cross up = buy, cross down = sell, no cross = hold with the trend', () => {
@@ -107,6 +112,16 @@ describe('strategies', () => {
     assert.equal(r.signal, 'buy');
     assert.ok((r.inputs.previousHistogram as number) <= 0 && (r.inputs.histogram as number) > 0, 'crossed');
     assert.equal(analyze('macd', closes.slice(0, 10)).reason, 'insufficient_data');
+  });
+});
+
+describe('limit usage', () => {
+  test('a fraction when finite; null for a 0 limit or a ratio that overflows', () => {
+    assert.equal(usageOf(1, 4), 0.25);
+    assert.equal(usageOf(0, 5e-324), 0);
+    assert.equal(usageOf(2, 5e-324), null, '2 / 5e-324 is Infinity');
+    assert.equal(usageOf(1, 0), null);
+    assert.equal(usageOf(0, 0), null, 'not NaN');
   });
 });
 
@@ -157,5 +172,43 @@ describe('bar persister', () => {
         ['SYM4', 7],
       ],
     );
+  });
+});
+
+describe('bar persister: a bar the writer refuses is not lost', () => {
+  const instruments = new InstrumentTable();
+  const scratch = new ValidTick();
+  const state = new MarketState(instruments);
+  const apply = (symbol: string, price: number, ts: number) => {
+    Object.assign(scratch, { price, volume: 1, timestamp: ts, bid: Number.NaN, ask: Number.NaN });
+    const p = validateTickFields(instruments.get(symbol), scratch);
+    if (p !== null) throw new Error(p.message);
+    state.apply(scratch);
+  };
+
+  test('recordAt false (ring full): retried on the next flush, in order, once', () => {
+    let room = 1;
+    const written: number[] = [];
+    const persister = new BarPersister(
+      state,
+      {
+        recordAt: (time) => {
+          if (room === 0) return false;
+          room--;
+          written.push(time / 1000);
+          return true;
+        },
+      },
+      0,
+    );
+    for (let i = 0; i < 4; i++) apply('SYM5', 10 + i, 1200 + 60 * i + 1);
+    assert.equal(persister.flush(false), 1, 'room for one of the 3 closed bars');
+    assert.deepEqual([persister.persisted, persister.refused], [1, 1]);
+    room = 10;
+    assert.equal(persister.flush(false), 2, 'the refused bar and the one after it');
+    assert.deepEqual(written, [1200, 1260, 1320]);
+    assert.equal(persister.flush(false), 0, 'nothing written twice');
+    persister.stop();
+    assert.deepEqual(written, [1200, 1260, 1320, 1380]);
   });
 });

@@ -126,6 +126,22 @@ describe('agent endpoints on the api (one process, real ticks)', () => {
       [{ symbol: 'SYM1', strategy: 'magic' }, 'PRT_ERR_INVALID_FIELD', 'strategy'],
       [{ symbol: 'SYM1', strategy: 'rsi', params: { period: 1 } }, 'PRT_ERR_INVALID_FIELD', 'params.period'],
       [{ symbol: 'SYM1', strategy: 'rsi', params: { speed: 3 } }, 'PRT_ERR_INVALID_FIELD', 'params.speed'],
+      // Object.prototype names are unknown parameters too.
+      [
+        { symbol: 'SYM1', strategy: 'rsi', params: { toString: 3 } },
+        'PRT_ERR_INVALID_FIELD',
+        'params.toString',
+      ],
+      [
+        { symbol: 'SYM1', strategy: 'macd', params: { constructor: 'x' } },
+        'PRT_ERR_INVALID_FIELD',
+        'params.constructor',
+      ],
+      [
+        { symbol: 'SYM1', strategy: 'sma_crossover', params: { hasOwnProperty: 1 } },
+        'PRT_ERR_INVALID_FIELD',
+        'params.hasOwnProperty',
+      ],
       [{ symbol: 'SYM1', strategy: 'macd', params: { fast: 30 } }, 'PRT_ERR_INVALID_FIELD', 'params.fast'],
       [{ symbol: 'SYM1', strategy: 'rsi', params: [] }, 'PRT_ERR_INVALID_FIELD', 'params'],
       [{ symbol: 'SYM1', strategy: 'rsi', interval: 'daily' }, 'PRT_ERR_INVALID_FIELD', 'interval'],
@@ -233,6 +249,18 @@ describe('agent endpoints on the api (one process, real ticks)', () => {
     assert.equal(codedError(bad).field, 'quantity');
   });
 
+  test('counts in JSON bodies must be numbers; only the query-string limit takes digits', async () => {
+    const wf = await f.http.post(`${api}/api/workflow/run`, { symbol: 'SYM3', quantity: '5' });
+    assert.equal(wf.status, 400, JSON.stringify(wf.body));
+    assert.deepEqual([codedError(wf).code, codedError(wf).field], ['PRT_ERR_INVALID_FIELD', 'quantity']);
+    const risk = await f.http.post(`${api}/api/risk/analyze`, { lookback: '50' });
+    assert.equal(risk.status, 400, JSON.stringify(risk.body));
+    assert.deepEqual([codedError(risk).code, codedError(risk).field], ['PRT_ERR_INVALID_FIELD', 'lookback']);
+    const q = await f.http.get(`${api}/api/data/SYM3/bars?interval=1m&limit=2`);
+    assert.equal(q.status, 200);
+    assert.equal(q.body.bars.length, 2);
+  });
+
   test('risk: unknown account is 404, unknown symbol 400; an empty account has zero VaR', async () => {
     const acct = await f.http.post(`${api}/api/risk/analyze`, { account: 'nobody' });
     assert.equal(acct.status, 404);
@@ -260,5 +288,37 @@ describe('agent endpoints on the api (one process, real ticks)', () => {
     assert.equal(h.body.performanceMode, false);
     assert.equal(h.body.agents.max, 1000);
     assert.deepEqual(h.body.checks, { marketData: 'ok', orders: 'ok', database: 'ok', system: 'ok' });
+  });
+
+  test('limit usage: 0 limits are refused; a limit too tiny for a finite ratio reports null', async () => {
+    const rm = f.url('risk-manager');
+    for (const body of [
+      { maxPosition: 0 },
+      { maxGrossExposure: 0 },
+      { perSymbol: { SYM1: { maxPosition: 0 } } },
+    ]) {
+      const r = await f.http.put(`${rm}/limits`, body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal(codedError(r).code, 'TRD_ERR_INVALID_LIMITS');
+    }
+    // wf-1 holds 2 SYM1 (the workflow test): 2 / 5e-324 overflows to Infinity.
+    const tiny = await f.http.put(`${rm}/limits`, { maxPosition: 5e-324, maxGrossExposure: 5e-324 });
+    assert.equal(tiny.status, 200, JSON.stringify(tiny.body));
+    try {
+      const r = await f.http.post(`${api}/api/risk/analyze`, { account: 'wf-1', interval: '1s' });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.positions[0].position, 2);
+      assert.equal(r.body.positions[0].positionUsage, null);
+      assert.deepEqual([r.body.limits.grossExposureUsage, r.body.limits.maxPositionUsage], [null, null]);
+    } finally {
+      const back = await f.http.put(`${rm}/limits`, {
+        maxPosition: 1_000_000,
+        maxGrossExposure: 1_000_000_000,
+      });
+      assert.equal(back.status, 200);
+    }
+    const r = await f.http.post(`${api}/api/risk/analyze`, { account: 'wf-1', interval: '1s' });
+    assert.equal(r.body.positions[0].positionUsage, 2 / 1_000_000);
+    assert.equal(r.body.limits.maxPositionUsage, 2 / 1_000_000);
   });
 });

@@ -2,13 +2,17 @@
  * "Bars from market data and the store": closed 1-minute bars are persisted into the DuckDB
  * metrics store (one `market_data.bar_1m` record per bar); after a restart the ring is empty
  * and GET /api/data/:symbol/bars completes the older part of a request from the store, the
- * ring winning for the newer bars, with the counts in `source`.
+ * ring winning for the newer bars, with the counts in `source`. A minute stored twice (a
+ * restart inside it) reads back as one bar: the copy with the most ticks, then the newest.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { BarHistory } from '../src/agents/bar-history.ts';
+import { BAR_METRIC_1M } from '../src/agents/bar-persister.ts';
+import { DuckDbMetricsStore } from '../src/metrics-store/duckdb-store.ts';
 import { TradingSystem } from '../src/system/trading-system.ts';
 import { barTicks, feedTicks, T0 } from './support/agent-fixture.ts';
 import { Http, ZERO_PORTS } from './support/trading-fixture.ts';
@@ -66,5 +70,61 @@ describe('data collection: memory ring + metrics store across a restart', () => 
     assert.deepEqual(s1.body.source, { memory: 2, store: 0 }, '1s bars are memory only');
     const none = await http.get(`${api}/api/data/SYM8/bars?interval=1m&limit=10`);
     assert.deepEqual([none.body.bars.length, none.body.source.store], [0, 0]);
+  });
+});
+
+describe('bar history: a minute stored twice', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tickstorm-agent-dup-'));
+  let store: DuckDbMetricsStore | undefined;
+  after(async () => {
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the copy with the most ticks wins, then the one written last; whatever the order', async () => {
+    const path = join(dir, 'metrics.duckdb');
+    const bar = (minute: number, close: number, ticks: number) => ({
+      time: (T0 + 60 * minute) * 1000,
+      name: BAR_METRIC_1M,
+      value: close,
+      labels: { symbol: 'SYM9', open: '1', high: '9', low: '1', volume: String(ticks), ticks: String(ticks) },
+    });
+    // Two runs of the store (a restart: closed, checkpointed, reopened), one INSERT each.
+    const firstRun = [
+      [0, 10, 3], // minute 0: the fuller copy first ...
+      [1, 20, 1], // minute 1: the partial copy first ...
+      [2, 30, 2], // minute 2: as many ticks as the later copy
+    ];
+    const secondRun = [
+      [0, 11, 1], // ... then a partial one
+      [1, 21, 4], // ... then the fuller one
+      [2, 31, 2], // the one written last wins
+      [3, 40, 1],
+    ];
+    for (const run of [firstRun, secondRun]) {
+      await store?.close();
+      store = await DuckDbMetricsStore.open(path);
+      for (const [m, c, n] of run) await store.insert([bar(m, c, n)]);
+    }
+    for (let run = 0; run < 3; run++) {
+      const history = new BarHistory((sql) => store!.query(sql), 100);
+      const bars = await history.before('SYM9', Number.POSITIVE_INFINITY, 10);
+      assert.deepEqual(
+        bars.map((b) => [b.time - T0, b.close, b.ticks]),
+        [
+          [0, 10, 3],
+          [60, 21, 4],
+          [120, 31, 2],
+          [180, 40, 1],
+        ],
+        `read ${run}`,
+      );
+    }
+    const limited = await new BarHistory((sql) => store!.query(sql), 2).before('SYM9', T0 + 180, 2);
+    assert.deepEqual(
+      limited.map((b) => b.close),
+      [21, 31],
+      'LIMIT counts bars, not copies',
+    );
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The workflow's timeouts and failures, and the api's load shedding, with injected agents on
  * a real api server (port 0): a step that never resolves ends the chain with "timeout" (504,
- * later steps skipped, the answer arrives); a failing step is "error" with its coded status;
+ * later steps skipped, the answer arrives; the step keeps its request's slot); a failing step is "error" with its coded status;
  * beyond ABC_MAX_CONCURRENT_REQUESTS agent requests get 503 TRD_ERR_OVERLOADED + Retry-After
  * (requests held in flight by a step waiting on a promise the test resolves); above the
  * memory high-water mark (a fake RSS reader) the agent endpoints and POST /api/metrics get
@@ -15,6 +15,7 @@ import type { AgentSteps, BarsResult, RiskReport } from '../src/agents/agent-typ
 import { type ApiService, type ApiServiceOptions, startApiService } from '../src/api/api-server.ts';
 import { InProcessBus } from '../src/bus/bus.ts';
 import { TradingError, TradingErrorCode } from '../src/errors.ts';
+import { trackSlots } from './support/agent-fixture.ts';
 import { isKnownSymbol, recordingSink } from './support/api-fixtures.ts';
 import { codedError, Http } from './support/trading-fixture.ts';
 
@@ -97,7 +98,9 @@ describe('workflow: step timeouts and failures', () => {
     assert.ok(r.body.steps[2].ms >= 49, `risk waited its timeout (${r.body.steps[2].ms} ms)`);
     assert.ok(r.body.totalMs >= r.body.steps[2].ms, 'total covers the steps');
     assert.equal(executed, 0, 'nothing executed after a timeout');
-    assert.equal(api.agents!.limiter.inFlight, 0, 'the request slot was released');
+    // The step ignores its abort signal and never ends: its work still counts as in flight
+    // (agent-admission.test.ts: the slot comes back when such a step settles).
+    assert.equal(api.agents!.limiter.inFlight, 1, 'the still-running step keeps its slot');
   });
 
   test('a data step that never resolves skips every later step', async () => {
@@ -202,6 +205,7 @@ describe('admission: ABC_MAX_CONCURRENT_REQUESTS on the agent endpoints', () => 
   });
 
   test('2 in flight -> the 3rd gets 503 TRD_ERR_OVERLOADED + Retry-After; slots come back', async () => {
+    const slots = trackSlots(api.agents!.limiter);
     const held = [
       http.get(`${api.url}/api/data/SYM1/bars`),
       http.post(`${api.url}/api/strategy/analyze`, { symbol: 'SYM2', strategy: 'rsi' }),
@@ -225,6 +229,7 @@ describe('admission: ABC_MAX_CONCURRENT_REQUESTS on the agent endpoints', () => 
       [200, 200],
     );
     assert.equal(answers[1].body.reason, 'insufficient_data');
+    await slots.idle(); // released when each exchange is over (onResponse / 'close')
     assert.equal(api.agents!.limiter.inFlight, 0);
     assert.equal((await http.get(`${api.url}/api/data/SYM1/bars`)).status, 200);
   });

@@ -1,8 +1,10 @@
 /**
  * Admission control for the api's agent endpoints (ABC_MAX_CONCURRENT_REQUESTS): a counter of
  * requests in flight; `tryAcquire` refuses beyond `max` (the route answers 503
- * TRD_ERR_OVERLOADED with Retry-After) and every acquired slot is released when its request
- * ends, whatever the outcome.
+ * TRD_ERR_OVERLOADED with Retry-After) and every acquired slot is released exactly once,
+ * whatever the outcome, by its `Admission`: when the HTTP exchange is over (answered, failed,
+ * or the connection closed) AND all the work started for the request has settled (the handler,
+ * and a workflow step that timed out but is still running).
  */
 
 /** Agent requests in flight when ABC_MAX_CONCURRENT_REQUESTS is not set. */
@@ -46,5 +48,42 @@ export class InFlightLimiter {
 
   stats(): AdmissionStats {
     return { inFlight: this.current, max: this.max, rejected: this.refused };
+  }
+}
+
+/**
+ * One admitted request's claim on a limiter slot. The slot is released once, when the request
+ * has ended (`endRequest`, idempotent: onResponse and the response's 'close' both call it) and
+ * every piece of work held with `holdUntil` has settled.
+ */
+export class Admission {
+  private holds = 1;
+  private requestEnded = false;
+
+  constructor(private readonly limiter: InFlightLimiter) {}
+
+  /** The HTTP exchange is over (response sent, failed, or the connection closed). Idempotent. */
+  endRequest(): void {
+    if (this.requestEnded) return;
+    this.requestEnded = true;
+    this.drop();
+  }
+
+  /** Keeps the slot until `work` settles (resolved or rejected). */
+  holdUntil(work: Promise<unknown>): void {
+    this.holds++;
+    work.then(
+      () => this.drop(),
+      () => this.drop(),
+    );
+  }
+
+  /** Whether the slot is still taken. */
+  get held(): boolean {
+    return this.holds > 0;
+  }
+
+  private drop(): void {
+    if (this.holds > 0 && --this.holds === 0) this.limiter.release();
   }
 }

@@ -44,10 +44,20 @@ export function parseInterval(v: unknown, def: BarInterval = '1m'): BarInterval 
   return v as BarInterval;
 }
 
-/** An integer 1..max given as a number or (query strings) as decimal digits. */
-export function parseCount(v: unknown, field: string, def: number, min: number, max: number): number {
+/**
+ * An integer min..max: a JSON number in a body; in a query string (`query`) the decimal
+ * digits a query parameter arrives as. A string in a JSON body is a 400 (`"quantity": "5"`).
+ */
+export function parseCount(
+  v: unknown,
+  field: string,
+  def: number,
+  min: number,
+  max: number,
+  from: 'body' | 'query' = 'body',
+): number {
   if (v === undefined || v === null) return Math.min(def, max);
-  const n = typeof v === 'string' ? (/^\d{1,9}$/.test(v) ? Number(v) : Number.NaN) : v;
+  const n = typeof v === 'string' && from === 'query' ? (/^\d{1,9}$/.test(v) ? Number(v) : Number.NaN) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
     throw invalid(field, `${field} must be an integer ${min}..${max}`);
   }

@@ -77,8 +77,11 @@ export interface PositionRisk {
   /** position x lastPrice (signed). */
   notional: number;
   maxPosition: number;
-  /** Worst side of (position + open same-side quantity) / maxPosition, as the pre-trade check sees it. */
-  positionUsage: number;
+  /**
+   * Worst side of (position + open same-side quantity) / maxPosition, as the pre-trade check
+   * sees it; null when the ratio is not a finite number (a limit so tiny it overflows).
+   */
+  positionUsage: number | null;
 }
 
 export interface VarResult {
@@ -105,8 +108,10 @@ export interface RiskReport {
     maxGrossExposure: number;
     /** The risk engine's gross exposure (positions and open orders at reference prices). */
     engineGrossExposure: number;
-    grossExposureUsage: number;
-    maxPositionUsage: number;
+    /** engineGrossExposure / maxGrossExposure; null when not finite (see positionUsage). */
+    grossExposureUsage: number | null;
+    /** The largest positionUsage (0 without positions); null when one of them is null. */
+    maxPositionUsage: number | null;
   };
   var: VarResult;
   preTrade?: { allowed: boolean; code: string; message: string };

@@ -7,7 +7,8 @@
  * and a full ring answers any valid limit by itself). So the store is asked once per symbol,
  * for the newest `capacity` stored bars older than the ring (or all stored bars when the ring
  * is empty), and later requests filter that cached answer; it is asked again only when the
- * cached answer may be incomplete for a request.
+ * cached answer may be incomplete for a request. Concurrent requests for a symbol whose answer
+ * is not cached yet share one store read (the one under way).
  */
 import type { BarView } from '../market-data/bar-series.ts';
 import { BAR_METRIC_1M } from './bar-persister.ts';
@@ -26,6 +27,8 @@ interface Cached {
 
 export class BarHistory {
   private readonly cache = new Map<string, Cached>();
+  /** The store read under way per symbol: concurrent cold requests share it. */
+  private readonly loading = new Map<string, Promise<Cached>>();
   /** Store queries made (for tests and /health curiosity). */
   queries = 0;
 
@@ -39,16 +42,28 @@ export class BarHistory {
   async before(symbol: string, before: number, count: number): Promise<BarView[]> {
     if (count <= 0) return [];
     let c = this.cache.get(symbol);
-    const usable =
-      c !== undefined &&
-      before <= c.before &&
-      (!c.truncated || c.bars.filter((b) => b.time < before).length >= count);
-    if (!usable) {
-      c = await this.load(symbol, before, Math.max(count, this.capacity));
-      this.cache.set(symbol, c);
+    if (!answers(c, before, count)) {
+      // A read already under way usually answers this request too (same ring, same bound).
+      const pending = this.loading.get(symbol);
+      if (pending !== undefined) c = await pending;
+      if (!answers(c, before, count)) c = await this.read(symbol, before, Math.max(count, this.capacity));
     }
     const older = c!.bars.filter((b) => b.time < before);
     return older.slice(Math.max(0, older.length - count));
+  }
+
+  /** One store read, shared with whoever asks for the symbol while it runs; cached when done. */
+  private read(symbol: string, before: number, limit: number): Promise<Cached> {
+    const p = this.load(symbol, before, limit);
+    this.loading.set(symbol, p);
+    const done = () => {
+      if (this.loading.get(symbol) === p) this.loading.delete(symbol);
+    };
+    p.then((c) => {
+      this.cache.set(symbol, c);
+      done();
+    }, done);
+    return p;
   }
 
   private async load(symbol: string, before: number, limit: number): Promise<Cached> {
@@ -57,10 +72,15 @@ export class BarHistory {
     const bound = Number.isFinite(before)
       ? `AND time < make_timestamp(${Math.round(before * 1e6)}::BIGINT)`
       : '';
+    // One row per bar start. A minute stored twice (a restart inside it: the first run wrote
+    // its part at shutdown, the second its own) keeps the copy with the most ticks, then the
+    // one written last (highest rowid): deterministic, unlike a bare DISTINCT ON.
     const rows = await this.query(
-      `SELECT DISTINCT ON (time) epoch_ms(time) AS t, value AS c, labels->>'open' AS o, ` +
+      `SELECT epoch_ms(time) AS t, value AS c, labels->>'open' AS o, ` +
         `labels->>'high' AS h, labels->>'low' AS l, labels->>'volume' AS v, labels->>'ticks' AS n ` +
         `FROM trading_metrics WHERE name = '${BAR_METRIC_1M}' AND (labels->>'symbol') = '${sym}' ${bound} ` +
+        `QUALIFY row_number() OVER (PARTITION BY time ORDER BY TRY_CAST(labels->>'ticks' AS BIGINT) ` +
+        `DESC NULLS LAST, rowid DESC) = 1 ` +
         `ORDER BY time DESC LIMIT ${Math.floor(limit)}`,
     );
     const bars = rows
@@ -78,4 +98,13 @@ export class BarHistory {
       .reverse();
     return { before, bars, truncated: rows.length >= limit };
   }
+}
+
+/** Whether a cached read answers a request (see the file comment). */
+function answers(c: Cached | undefined, before: number, count: number): c is Cached {
+  return (
+    c !== undefined &&
+    before <= c.before &&
+    (!c.truncated || c.bars.filter((b) => b.time < before).length >= count)
+  );
 }

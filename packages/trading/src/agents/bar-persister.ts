@@ -14,6 +14,8 @@
  * persister writes each symbol's closed bars newer than the last one it wrote. `flush(true)`
  * (at shutdown) also writes the bars in progress. A late tick that changes a bar after it was
  * written does not rewrite it (the ring, which wins over the store, has the final figures).
+ * A bar counts as written only once the sink accepted it: when `recordAt` refuses (the
+ * writer's ring is full) it and the symbol's newer bars are tried again on the next flush.
  */
 import type { BarView } from '../market-data/bar-series.ts';
 import type { MarketState } from '../market-data/market-state.ts';
@@ -28,8 +30,10 @@ export class BarPersister {
   /** Start time (epoch s) of the newest bar written, per book; -Infinity = none. */
   private readonly written: Float64Array;
   private readonly timer: NodeJS.Timeout | undefined;
-  /** Bars handed to the sink since start. */
+  /** Bars the sink accepted since start. */
   persisted = 0;
+  /** Bars the sink refused (ring full), each retried on the next flush. */
+  refused = 0;
 
   constructor(
     private readonly state: MarketState,
@@ -62,7 +66,7 @@ export class BarPersister {
       for (let i = 0; i < end; i++) {
         const b = bars[i];
         if (b.time <= last) continue;
-        this.sink.recordAt(b.time * 1000, BAR_METRIC_1M, b.close, {
+        const accepted = this.sink.recordAt(b.time * 1000, BAR_METRIC_1M, b.close, {
           symbol: inst.symbol,
           open: String(b.open),
           high: String(b.high),
@@ -70,6 +74,11 @@ export class BarPersister {
           volume: String(b.volume),
           ticks: String(b.ticks),
         });
+        // Refused (the writer's ring is full): this bar and the newer ones wait for the next flush.
+        if (!accepted) {
+          this.refused++;
+          break;
+        }
         this.written[book] = b.time;
         n++;
       }

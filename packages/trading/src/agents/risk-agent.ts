@@ -40,6 +40,19 @@ export function tradingCoreMissing(): TradingError {
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
+/**
+ * used / limit as a fraction, or null when that is not a finite number. Limit validation
+ * refuses 0 (and negatives), but accepts tiny positive limits (5e-324 is > 0) for which the
+ * ratio overflows to Infinity; JSON has no Infinity, so the answer says null ("cannot be
+ * expressed: the limit is far below what is used") instead of a silent null from
+ * JSON.stringify. `maxPositionUsage` is null when any position's usage is.
+ */
+export function usageOf(used: number, limit: number): number | null {
+  if (!(limit > 0)) return null;
+  const u = used / limit;
+  return Number.isFinite(u) ? u : null;
+}
+
 export async function analyzeRisk(d: RiskAgentDeps, req: RiskRequest): Promise<RiskReport> {
   const accountIndex = d.risk.accounts.indexOf(req.account);
   if (accountIndex < 0 && req.allowUnknownAccount !== true) {
@@ -82,7 +95,7 @@ export async function analyzeRisk(d: RiskAgentDeps, req: RiskRequest): Promise<R
       priceSource,
       notional: round(notional),
       maxPosition,
-      positionUsage: worst / maxPosition,
+      positionUsage: usageOf(worst, maxPosition),
     });
     gross += Math.abs(notional);
     net += notional;
@@ -102,8 +115,11 @@ export async function analyzeRisk(d: RiskAgentDeps, req: RiskRequest): Promise<R
     limits: {
       maxGrossExposure: limits.maxGrossExposure,
       engineGrossExposure: round(engineGross),
-      grossExposureUsage: engineGross / limits.maxGrossExposure,
-      maxPositionUsage: positions.reduce((m, p) => Math.max(m, p.positionUsage), 0),
+      grossExposureUsage: usageOf(engineGross, limits.maxGrossExposure),
+      maxPositionUsage: positions.reduce<number | null>(
+        (m, p) => (m === null || p.positionUsage === null ? null : Math.max(m, p.positionUsage)),
+        0,
+      ),
     },
     var: varOf(req, legs),
     timestamp: Date.now() / 1000,

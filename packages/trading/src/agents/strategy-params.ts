@@ -37,7 +37,8 @@ export function resolveStrategyParams(strategy: StrategyName, raw: unknown): Str
   }
   const given = (raw ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(given)) {
-    if (!(key in rules)) {
+    // Own keys only: `in` would also accept Object.prototype names (toString, constructor, ...).
+    if (!Object.hasOwn(rules, key)) {
       throw invalid(
         `params.${key}`,
         `unknown parameter ${JSON.stringify(key)} for ${strategy}; expected ${Object.keys(rules).join(', ')}`,

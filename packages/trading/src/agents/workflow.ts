@@ -7,6 +7,9 @@
  * - The order is a market order (IOC) of `quantity` on `account`, its clientOrderId the
  *   workflow id: an execution that timed out may still have been placed; look it up by that id.
  * - A step that times out or fails ends the chain: it is "timeout"/"error", the rest "skipped".
+ *   The answer goes out at the deadline; the step itself may still be running (it got an
+ *   aborted signal): `onLingering` receives a promise of its real end (the api keeps the
+ *   request's in-flight slot until then).
  *
  * HTTP status of the answer (the body is always the full report): 200 when every step is ok
  * or skipped; 504 TRD_ERR_WORKFLOW_TIMEOUT when a step timed out; when a step failed, the
@@ -60,6 +63,8 @@ export interface WorkflowOptions {
   stepTimeoutMs: number;
   /** Ring capacity per interval (bounds the bars fetched). */
   capacity: (interval: BarInterval) => number;
+  /** Called with the real end of a step that timed out but may still be running. */
+  onLingering?: (settled: Promise<void>) => void;
 }
 
 let seq = 0;
@@ -101,6 +106,7 @@ export async function runWorkflow(
       return { value: r.value };
     }
     if (r.status === 'timeout') {
+      o.onLingering?.(r.settled);
       const message = `the ${name} step did not answer within ${o.stepTimeoutMs} ms`;
       reports.push({ name, status: 'timeout', ms: r.ms, reason: message });
       body.status = 'timeout';

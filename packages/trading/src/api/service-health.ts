@@ -11,6 +11,8 @@
  *   takes longer than `storeSlowMs` (default 500 ms). Its latency is reported. A probe result
  *   is reused for `storeCacheMs` (the api: 250 ms; 1 s in performance mode): a DuckDB round
  *   trip costs ~0.5 ms, and frequent health checks must not queue behind each other in DuckDB.
+ *   Checks that arrive while a probe runs (the cache empty or expired) wait for that probe
+ *   instead of starting their own: concurrent checks cost one `SELECT 1`.
  */
 import type { ServiceName } from '../config/service-config.ts';
 
@@ -45,6 +47,8 @@ const OTHER_SERVICES = ['market-data', 'execution-engine', 'risk-manager'] as co
 
 export class SystemHealth {
   private storeCache: { at: number; value: ComponentHealth } | null = null;
+  /** The store probe under way, shared by concurrent checks. */
+  private storeProbe: Promise<ComponentHealth> | null = null;
 
   constructor(private readonly o: SystemHealthOptions) {}
 
@@ -61,19 +65,31 @@ export class SystemHealth {
     return { services, store, degraded };
   }
 
-  private async store(timeoutMs: number): Promise<ComponentHealth> {
+  private store(timeoutMs: number): Promise<ComponentHealth> {
     const fn = this.o.store;
-    if (fn === undefined) return { status: 'absent' };
+    if (fn === undefined) return Promise.resolve({ status: 'absent' });
     const cacheMs = this.o.storeCacheMs ?? 0;
     const now = performance.now();
-    if (this.storeCache !== null && now - this.storeCache.at < cacheMs) return this.storeCache.value;
-    const r = await probe(fn, timeoutMs);
-    const value: ComponentHealth =
-      r.status === 'ok' && r.latencyMs! > (this.o.storeSlowMs ?? 500)
-        ? { ...r, status: 'degraded', detail: `SELECT 1 took ${r.latencyMs} ms` }
-        : r;
-    this.storeCache = { at: now, value };
-    return value;
+    if (this.storeCache !== null && now - this.storeCache.at < cacheMs) {
+      return Promise.resolve(this.storeCache.value);
+    }
+    // Checks arriving while a probe runs share it: one SELECT 1 however many ask.
+    if (this.storeProbe !== null) return this.storeProbe;
+    const p = (async (): Promise<ComponentHealth> => {
+      try {
+        const r = await probe(fn, timeoutMs);
+        const value: ComponentHealth =
+          r.status === 'ok' && r.latencyMs! > (this.o.storeSlowMs ?? 500)
+            ? { ...r, status: 'degraded', detail: `SELECT 1 took ${r.latencyMs} ms` }
+            : r;
+        this.storeCache = { at: now, value };
+        return value;
+      } finally {
+        this.storeProbe = null;
+      }
+    })();
+    this.storeProbe = p;
+    return p;
   }
 }
 
