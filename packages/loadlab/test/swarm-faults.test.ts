@@ -12,38 +12,18 @@ import { RequestEvents } from '../src/stats/events.ts';
 import { HttpSession, PoolSet } from '../src/swarm/http-session.ts';
 import { SwarmController } from '../src/swarm/swarm-controller.ts';
 import { loadUserFile } from '../src/swarm/user-file.ts';
-import { type LocalServer, startServer } from './support/local-server.ts';
+import { startPathCounter } from './support/local-server.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-let server: LocalServer;
-const hits = new Map<string, number>();
+let server: Awaited<ReturnType<typeof startPathCounter>>;
+let hits: Map<string, number>;
+const seen = (path: string, n: number) => server.seen(path, n);
 
 before(async () => {
-  server = await startServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    hits.set(path, (hits.get(path) ?? 0) + 1);
-    if (waiter !== null && path === waiter.path && hits.get(path)! >= waiter.n) {
-      const w = waiter;
-      waiter = null;
-      w.resolve();
-    }
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(path === '/fail' ? 500 : 200, { 'content-type': 'application/json' });
-      res.end('{}');
-    });
-  });
+  server = await startPathCounter();
+  hits = server.paths;
 });
 after(() => server.close());
-
-let waiter: { path: string; n: number; resolve: () => void } | null = null;
-/** Resolves once the target has seen `n` requests for `path`. */
-function seen(path: string, n: number): Promise<void> {
-  if ((hits.get(path) ?? 0) >= n) return Promise.resolve();
-  return new Promise((resolve) => {
-    waiter = { path, n, resolve };
-  });
-}
 
 const stopped = (swarm: SwarmController) =>
   new Promise<ScenarioResult>((resolve) => swarm.once('stopped', resolve));

@@ -67,3 +67,39 @@ export async function startStallingServer(
   });
   return { ...s, stalled: () => stalled };
 }
+
+/**
+ * A target that counts requests per path (query stripped) and answers `{}` with 200, or 500
+ * for `/fail`; `seen(path, n)` resolves once `n` requests for `path` arrived (the swarm tests
+ * wait on it instead of sleeping).
+ */
+export async function startPathCounter(): Promise<
+  LocalServer & { paths: Map<string, number>; seen(path: string, n: number): Promise<void> }
+> {
+  const hits = new Map<string, number>();
+  let waiter: { path: string; n: number; resolve: () => void } | null = null;
+  const s = await startServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    if (waiter !== null && path === waiter.path && hits.get(path)! >= waiter.n) {
+      const w = waiter;
+      waiter = null;
+      w.resolve();
+    }
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(path === '/fail' ? 500 : 200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  return {
+    ...s,
+    paths: hits,
+    seen(path, n) {
+      if ((hits.get(path) ?? 0) >= n) return Promise.resolve();
+      return new Promise((resolve) => {
+        waiter = { path, n, resolve };
+      });
+    },
+  };
+}
