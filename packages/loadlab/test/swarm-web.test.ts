@@ -304,6 +304,10 @@ describe('swarm web UI in Chromium', () => {
     assert.equal(await page.textContent('#start'), 'Update');
     assert.equal(await page.locator('tr[data-testid="stats-aggregated"]').count(), 1);
     assert.equal(controller.targetUsers, 3);
+    // the fixture's `broken` task throws: the exceptions table shows it with its traceback
+    const exception = page.locator('tr[data-testid="exception-row"]', { hasText: 'Error: broken task' });
+    await exception.waitFor();
+    assert.match((await exception.locator('pre').textContent()) ?? '', /at WebUser\.broken/);
 
     await page.click('#stop');
     await page.locator('#status-state', { hasText: /^stopped$/ }).waitFor();

@@ -122,6 +122,32 @@
     $('failures-body').replaceChildren(...failures);
   }
 
+  /** Exceptions raised by user code: fetched from /exceptions only when their count changes. */
+  let exceptionCount = 0;
+  async function renderExceptions(doc) {
+    if (doc.exception_count === exceptionCount) return;
+    exceptionCount = doc.exception_count;
+    const res = await fetch('/exceptions', { cache: 'no-store' });
+    const body = await res.json();
+    const rows = body.exceptions.map((e) => {
+      const tr = row(
+        e,
+        [
+          ['count', String],
+          ['msg', String],
+        ],
+        { 'data-testid': 'exception-row' },
+      );
+      const td = document.createElement('td');
+      const pre = document.createElement('pre');
+      pre.textContent = e.traceback;
+      td.append(pre);
+      tr.append(td);
+      return tr;
+    });
+    $('exceptions-body').replaceChildren(...rows);
+  }
+
   function renderStatus(doc) {
     const live = doc.state === 'spawning' || doc.state === 'running';
     document.body.dataset.state = doc.state;
@@ -167,6 +193,7 @@
     renderStatus(doc);
     renderClassPicker(doc);
     renderTables(doc);
+    void renderExceptions(doc);
     renderCharts(doc.history);
   }
 
