@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type ApiService, startApiService } from '../src/api/api-server.ts';
+import { HEALTH_REUSE_MS } from '../src/api/metrics-routes.ts';
 import { InProcessBus } from '../src/bus/bus.ts';
 import {
   databaseStats,
@@ -191,5 +192,39 @@ describe('api http (a process that runs only the api)', () => {
     const text = (await get(api, '/metrics')).body as string;
     assert.doesNotMatch(text, /tickstorm_market_data_/);
     assert.match(text, /tickstorm_system_cpu_percent /);
+  });
+});
+
+describe('api http /health under frequent checks', () => {
+  const bus = new InProcessBus();
+  let api: ApiService;
+  let calls = 0;
+  before(async () => {
+    api = await startApiService({
+      bus,
+      providers: {
+        marketData: () => {
+          calls++;
+          return marketDataStats();
+        },
+      },
+      isKnownSymbol,
+      port: 0,
+    });
+  });
+  after(async () => {
+    await api.close();
+    await bus.close();
+  });
+
+  test('concurrent and back-to-back checks share one run of the providers (reused for 250 ms)', async () => {
+    const t0 = performance.now();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => get(api, '/health')));
+    const again = await get(api, '/health');
+    const elapsed = performance.now() - t0;
+    for (const a of [...answers, again]) assert.equal(a.body.checks.marketData, 'ok');
+    // every answer came within the reuse window, unless this machine stalled for 250 ms
+    if (elapsed < HEALTH_REUSE_MS) assert.equal(calls, 1);
+    else assert.ok(calls >= 1 && calls <= 1 + Math.ceil(elapsed / HEALTH_REUSE_MS));
   });
 });

@@ -36,6 +36,7 @@ export function startSystemSampler(opts: SystemSamplerOptions = {}): SystemSampl
   let elu = 0;
   let lag = { mean: 0, p50: 0, p99: 0, max: 0 };
   let sampled = false;
+  let heap: NodeJS.MemoryUsage | null = null;
 
   const sample = (): void => {
     const cpu = process.cpuUsage();
@@ -51,6 +52,7 @@ export function startSystemSampler(opts: SystemSamplerOptions = {}): SystemSampl
     lastWall = wall;
     lastElu = eluNow;
     sampled = true;
+    heap = process.memoryUsage();
   };
 
   const timer = setInterval(sample, intervalMs);
@@ -67,14 +69,15 @@ export function startSystemSampler(opts: SystemSamplerOptions = {}): SystemSampl
         elu = round3(performance.eventLoopUtilization(lastElu).utilization);
         lag = readLag(delay, resolutionNs);
       }
-      const mem = process.memoryUsage();
+      // rss is cheap to read each time; heap figures (V8 heap statistics) come from the last sample
+      if (heap === null) heap = process.memoryUsage();
       return {
         pid: process.pid,
         uptimeSeconds: round3(process.uptime()),
         cpuPercent,
-        rssBytes: mem.rss,
-        heapUsedBytes: mem.heapUsed,
-        heapTotalBytes: mem.heapTotal,
+        rssBytes: process.memoryUsage.rss(),
+        heapUsedBytes: heap.heapUsed,
+        heapTotalBytes: heap.heapTotal,
         eventLoopLagMs: { ...lag },
         eventLoopUtilization: elu,
       };
