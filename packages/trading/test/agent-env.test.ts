@@ -6,19 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { parseByteSize, parsePerformanceEnv } from '../src/config/performance-env.ts';
-import { run, type Served, serveSandbox, TICKSTORM } from './support/child-process.ts';
+import { run, type Served, serveSandbox, TICKSTORM, ZERO_PORT_FLAGS } from './support/child-process.ts';
 import { Http } from './support/trading-fixture.ts';
 
-const PORTS = [
-  '--market-data-port',
-  '0',
-  '--execution-engine-port',
-  '0',
-  '--risk-manager-port',
-  '0',
-  '--api-port',
-  '0',
-];
 const GiB = 1024 ** 3;
 
 describe('performance env parsing', () => {
@@ -92,7 +82,7 @@ describe('tickstorm serve and the ABC_* variables', () => {
       ],
     ];
     for (const [vars, message] of cases) {
-      const f = await run(process.execPath, [TICKSTORM, 'serve', '--data-dir', tmp(), ...PORTS], {
+      const f = await run(process.execPath, [TICKSTORM, 'serve', '--data-dir', tmp(), ...ZERO_PORT_FLAGS], {
         ...process.env,
         ...vars,
       });
@@ -108,7 +98,7 @@ describe('tickstorm serve and the ABC_* variables', () => {
     process.env.ABC_MEMORY_LIMIT = '64GB';
     process.env.ABC_PERFORMANCE_MODE = 'true';
     try {
-      served = await box.serve(['--data-dir', tmp(), ...PORTS]);
+      served = await box.serve(['--data-dir', tmp(), ...ZERO_PORT_FLAGS]);
     } finally {
       delete process.env.ABC_MAX_CONCURRENT_REQUESTS;
       delete process.env.ABC_MEMORY_LIMIT;

@@ -1,32 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InstrumentTable } from '@tickstorm/protocol';
-import { OrderType, Side } from '../src/domain/enums.ts';
-import { OrderStatus } from '../src/domain/order-status.ts';
 import { AccountRegistry, DEFAULT_ACCOUNT } from '../src/risk/account-registry.ts';
 import { RISK_CODE_NAMES, RiskCode, riskCodeMessage, riskCodeName } from '../src/risk/risk-codes.ts';
 import { RiskEngine } from '../src/risk/risk-engine.ts';
-import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../src/risk/risk-limits.ts';
+import { DEFAULT_RISK_LIMITS } from '../src/risk/risk-limits.ts';
 
-const instruments = new InstrumentTable();
-const AAPL = instruments.get('AAPL').index;
-const MSFT = instruments.get('MSFT').index;
-const { BUY, SELL } = Side;
-const { LIMIT, MARKET, STOP } = OrderType;
-const A0 = 0; // the default account
-
-function engine(limits: Partial<RiskLimits> = {}, clock?: () => number): RiskEngine {
-  return new RiskEngine(instruments, { ...DEFAULT_RISK_LIMITS, ...limits }, clock);
-}
-
-let nextId = 1;
-/** The book accepted an order: NONE -> NEW (or PENDING for a stop). */
-function accept(e: RiskEngine, book: number, side: number, account: number, qty: number, pending = false) {
-  const id = nextId++;
-  const status = pending ? OrderStatus.PENDING : OrderStatus.NEW;
-  e.onOrderStatus(id, book, side, account, OrderStatus.NONE, status, 0, 0, qty, 0);
-  return id;
-}
+import {
+  A0,
+  AAPL,
+  accept,
+  BUY,
+  engine,
+  instruments,
+  LIMIT,
+  MARKET,
+  MSFT,
+  SELL,
+  STOP,
+} from './support/risk-fixture.ts';
 
 describe('risk codes', () => {
   it('has a stable name and a message for every code, 0 = OK', () => {

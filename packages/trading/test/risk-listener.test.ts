@@ -1,32 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InstrumentTable } from '@tickstorm/protocol';
-import { CancelReason, OrderType, Side } from '../src/domain/enums.ts';
+import { CancelReason } from '../src/domain/enums.ts';
 import { OrderStatus } from '../src/domain/order-status.ts';
 import { AccountRegistry } from '../src/risk/account-registry.ts';
 import { RiskCode } from '../src/risk/risk-codes.ts';
 import { RiskEngine } from '../src/risk/risk-engine.ts';
-import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../src/risk/risk-limits.ts';
+import { DEFAULT_RISK_LIMITS } from '../src/risk/risk-limits.ts';
 
-const instruments = new InstrumentTable();
-const AAPL = instruments.get('AAPL').index;
-const MSFT = instruments.get('MSFT').index;
-const { BUY, SELL } = Side;
-const { LIMIT, MARKET, STOP } = OrderType;
-const A0 = 0; // the default account
-
-function engine(limits: Partial<RiskLimits> = {}, clock?: () => number): RiskEngine {
-  return new RiskEngine(instruments, { ...DEFAULT_RISK_LIMITS, ...limits }, clock);
-}
-
-let nextId = 1;
-/** The book accepted an order: NONE -> NEW (or PENDING for a stop). */
-function accept(e: RiskEngine, book: number, side: number, account: number, qty: number, pending = false) {
-  const id = nextId++;
-  const status = pending ? OrderStatus.PENDING : OrderStatus.NEW;
-  e.onOrderStatus(id, book, side, account, OrderStatus.NONE, status, 0, 0, qty, 0);
-  return id;
-}
+import {
+  A0,
+  AAPL,
+  accept,
+  BUY,
+  engine,
+  instruments,
+  LIMIT,
+  MARKET,
+  MSFT,
+  nextOrderId,
+  SELL,
+  STOP,
+} from './support/risk-fixture.ts';
 
 describe('RiskEngine as EngineListener', () => {
   it('tracks open quantity through accept, trades, cancel, stop trigger and reject', () => {
@@ -38,7 +32,7 @@ describe('RiskEngine as EngineListener', () => {
     e.onOrderStatus(stopId, AAPL, SELL, a1, OrderStatus.PENDING, OrderStatus.NEW, 0, 0, 30, 0); // trigger
     assert.equal(e.openLots(a1, AAPL, SELL), 30, 'trigger changes nothing');
     const maker = accept(e, AAPL, BUY, a2, 100);
-    e.onOrderStatus(nextId++, AAPL, BUY, a2, OrderStatus.NONE, OrderStatus.REJECTED, 0, 0, 50, 0);
+    e.onOrderStatus(nextOrderId(), AAPL, BUY, a2, OrderStatus.NONE, OrderStatus.REJECTED, 0, 0, 50, 0);
     assert.equal(e.openLots(a2, AAPL, BUY), 100, 'a reject adds nothing');
     // The stop (taker, sell) hits bob's bid for 30 at 101.00.
     e.onTrade(AAPL, maker, stopId, 10_100, 30, SELL, a2, a1);

@@ -8,19 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { run, type Served, serveSandbox, TICKSTORM } from './support/child-process.ts';
+import { run, type Served, serveSandbox, TICKSTORM, ZERO_PORT_FLAGS } from './support/child-process.ts';
 import { Http, order } from './support/trading-fixture.ts';
-
-const PORT_FLAGS = [
-  '--market-data-port',
-  '0',
-  '--execution-engine-port',
-  '0',
-  '--risk-manager-port',
-  '0',
-  '--api-port',
-  '0',
-];
 
 describe('tickstorm serve (child process)', () => {
   const box = serveSandbox('tickstorm-serve-');
@@ -36,7 +25,7 @@ describe('tickstorm serve (child process)', () => {
     timeout: 120_000,
   }, async () => {
     const dir = tmp();
-    served = await box.serve(['--data-dir', dir, ...PORT_FLAGS]);
+    served = await box.serve(['--data-dir', dir, ...ZERO_PORT_FLAGS]);
     const urls = served.urls;
     assert.deepEqual(Object.keys(urls).sort(), ['api', 'execution-engine', 'market-data', 'risk-manager']);
     for (const [name, url] of Object.entries(urls)) {
@@ -69,7 +58,7 @@ describe('tickstorm serve (child process)', () => {
       'nonsense',
       '--data-dir',
       tmp(),
-      ...PORT_FLAGS,
+      ...ZERO_PORT_FLAGS,
     ]);
     assert.notEqual(f.code, 0);
     assert.match(f.stderr, /unknown service "nonsense"/);
@@ -90,7 +79,11 @@ describe('tickstorm serve (child process)', () => {
     assert.equal(port.code, 2);
     assert.match(port.stderr, /api port must be an integer 0\.\.65535/);
     const env = { ...process.env, ABC_MAX_CONCURRENT_REQUESTS: 'lots' };
-    const limit = await run(process.execPath, [TICKSTORM, 'serve', '--data-dir', tmp(), ...PORT_FLAGS], env);
+    const limit = await run(
+      process.execPath,
+      [TICKSTORM, 'serve', '--data-dir', tmp(), ...ZERO_PORT_FLAGS],
+      env,
+    );
     assert.equal(limit.code, 2);
     assert.match(limit.stderr, /ABC_MAX_CONCURRENT_REQUESTS must be a positive integer, got lots/);
   });

@@ -9,8 +9,9 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { markdownTable, statusMark } from '../../../packages/loadlab/src/report/markdown-table.ts';
+import { formatNs } from '../../../packages/loadlab/src/report/target-tables.ts';
 import type { BenchRow } from '../../../packages/trading/bench/critical-path.ts';
-import { formatNs, markdownTable, statusMark } from '../table.ts';
 
 export interface BenchOptions {
   json?: string;

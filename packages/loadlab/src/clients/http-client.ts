@@ -127,6 +127,16 @@ export class HttpClient {
     return Promise.all(all).then(() => undefined);
   }
 
+  /** Opens up to `n` connections before a run; a failure here is not fatal (each request reports its own). */
+  prewarm(n: number): Promise<void> {
+    return this.connectAll(n).catch(() => undefined);
+  }
+
+  /** Connection diagnostics as a script's counters (summed over threads into result.extra). */
+  counters(): { httpConnects: number; httpRetries: number; httpTimeouts: number } {
+    return { httpConnects: this.connects, httpRetries: this.retries, httpTimeouts: this.timeouts };
+  }
+
   /** Sends `req` on a free connection, or queues it; `onDone(tag)` when it ended. Latency from `intendedUs`. */
   submit(tag: number, req: PreparedRequest, intendedUs: number): void {
     if (this.freeTop > 0) this.dispatch(this.free[--this.freeTop], tag, req, intendedUs, null);

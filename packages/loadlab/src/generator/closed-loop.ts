@@ -6,7 +6,7 @@
  * curve: VUs below the target are started, VUs above it stop after their current iteration.
  */
 import { nowUs } from '../util/clock.ts';
-import { ExecutorBase, type ExecutorOutcome } from './executor-base.ts';
+import { ExecutorBase, type ModelOutcome } from './executor-base.ts';
 import type { NormalizedExecutor } from './executor-options.ts';
 
 type Closed = Extract<NormalizedExecutor, { model: 'closed' }>;
@@ -115,10 +115,7 @@ export class ClosedLoop extends ExecutorBase {
     }
   }
 
-  protected outcome(): Omit<
-    ExecutorOutcome,
-    'interrupted' | 'endUs' | 'errors' | 'errorSamples' | 'startLag'
-  > {
+  protected outcome(): ModelOutcome {
     return {
       model: 'closed',
       started: this.started,

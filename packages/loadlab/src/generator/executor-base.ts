@@ -32,6 +32,12 @@ export interface ExecutorOutcome {
   endUs: number;
 }
 
+/** What a model (open or closed loop) reports; the base adds the rest of ExecutorOutcome. */
+export type ModelOutcome = Omit<
+  ExecutorOutcome,
+  'interrupted' | 'endUs' | 'errors' | 'errorSamples' | 'startLag'
+>;
+
 export abstract class ExecutorBase {
   active = 0;
   protected script!: VuScript;
@@ -90,10 +96,7 @@ export abstract class ExecutorBase {
 
   protected abstract begin(startUs: number): void;
   protected abstract release(vu: number): void;
-  protected abstract outcome(): Omit<
-    ExecutorOutcome,
-    'interrupted' | 'endUs' | 'errors' | 'errorSamples' | 'startLag'
-  >;
+  protected abstract outcome(): ModelOutcome;
 
   /** Starts iteration on `vu` (caller checked it is free). */
   protected launch(vu: number, intendedUs: number): void {

@@ -16,7 +16,7 @@
  * counts from the intended time, lateness is never hidden.
  */
 import { nowUs } from '../util/clock.ts';
-import { ExecutorBase, type ExecutorOutcome } from './executor-base.ts';
+import { ExecutorBase, type ModelOutcome } from './executor-base.ts';
 import type { NormalizedExecutor } from './executor-options.ts';
 import { ArrivalSchedule } from './schedule.ts';
 
@@ -106,10 +106,7 @@ export class OpenLoop extends ExecutorBase {
     else this.timer = setTimeout(this.tick, Math.max(1, Math.floor((wait - this.spinUs) / 1000)));
   }
 
-  protected outcome(): Omit<
-    ExecutorOutcome,
-    'interrupted' | 'endUs' | 'errors' | 'errorSamples' | 'startLag'
-  > {
+  protected outcome(): ModelOutcome {
     return {
       model: 'open',
       started: this.started,

@@ -33,7 +33,7 @@ export default async function httpLoadScript(ctx: ScriptContext<HttpLoadParams>)
     timeoutMs: p.timeoutMs,
     onDone: ctx.done,
   });
-  await client.connectAll(Math.min(connections, ctx.preAllocatedVUs)).catch(() => undefined); // failures surface per request
+  await client.prewarm(Math.min(connections, ctx.preAllocatedVUs));
   const n = reqs.length;
   let next = 0;
   return {
@@ -43,10 +43,6 @@ export default async function httpLoadScript(ctx: ScriptContext<HttpLoadParams>)
       client.submit(vu, r, intendedUs);
     },
     close: () => client.close(),
-    counters: () => ({
-      httpConnects: client.connects,
-      httpRetries: client.retries,
-      httpTimeouts: client.timeouts,
-    }),
+    counters: () => client.counters(),
   };
 }

@@ -80,7 +80,7 @@ export default async function dbHttpScript(ctx: ScriptContext<DbHttpScriptParams
     onDone: ctx.done,
     ok: (status) => status === 202,
   });
-  await client.connectAll(ctx.preAllocatedVUs).catch(() => undefined); // failures surface per request
+  await client.prewarm(ctx.preAllocatedVUs);
   let k = 0;
   return {
     start(vu, intendedUs) {
@@ -90,10 +90,6 @@ export default async function dbHttpScript(ctx: ScriptContext<DbHttpScriptParams
       client.send(vu, s.req, intendedUs);
     },
     close: () => client.close(),
-    counters: () => ({
-      httpConnects: client.connects,
-      httpRetries: client.retries,
-      httpTimeouts: client.timeouts,
-    }),
+    counters: () => client.counters(),
   };
 }

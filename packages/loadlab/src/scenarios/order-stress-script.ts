@@ -89,7 +89,7 @@ export default async function orderStressScript(
     onDone: ctx.done,
     ok: (status) => status === 201,
   });
-  await client.connectAll(ctx.preAllocatedVUs).catch(() => undefined); // failures surface per request
+  await client.prewarm(ctx.preAllocatedVUs);
   const n = reqs.length;
   let next = 0;
   const sentByType = new Float64Array(3);
@@ -105,9 +105,7 @@ export default async function orderStressScript(
       limitOrders: sentByType[0],
       marketOrders: sentByType[1],
       stopOrders: sentByType[2],
-      httpConnects: client.connects,
-      httpRetries: client.retries,
-      httpTimeouts: client.timeouts,
+      ...client.counters(),
     }),
   };
 }

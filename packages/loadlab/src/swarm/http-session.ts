@@ -110,6 +110,7 @@ export class HttpSession {
           : JSON_HEADERS
         : opts.headers;
     const t0 = nowUs();
+    let bodyBytes = 0;
     let res: HttpResponse;
     try {
       const r = await this.pool.request({
@@ -121,12 +122,15 @@ export class HttpSession {
         bodyTimeout: this.timeoutMs,
         signal: this.o.signal,
       });
-      const text = await r.body.text();
+      // read the bytes once: their length is the content size, their decoding the text
+      const bytes = Buffer.from(await r.body.arrayBuffer());
+      bodyBytes = bytes.length;
+      const text = bytes.toString('utf8');
       const status = r.statusCode;
-      res = response(status, status < 400, status < 400 ? null : `HTTP ${status}`, text, r.headers);
+      res = new Response(status, status < 400, status < 400 ? null : `HTTP ${status}`, text, r.headers);
     } catch (e) {
       if (this.o.signal?.aborted) throw e; // a stopped user: not a request outcome
-      res = response(0, false, errorKind(e), '', {});
+      res = new Response(0, false, errorKind(e), '', {});
     }
     const t1 = nowUs();
     res.latencyMs = (t1 - t0) / 1000;
@@ -152,7 +156,7 @@ export class HttpSession {
     ev.ok = res.ok;
     ev.status = res.status;
     ev.error = res.error;
-    ev.bytes = Buffer.byteLength(res.text);
+    ev.bytes = bodyBytes;
     ev.timeUs = t1;
     this.o.events.emit(ev);
     return res;
@@ -171,24 +175,19 @@ export function hostProblem(host: unknown, name = 'host'): string | null {
   return `${name} must be an http:// or https:// URL, got '${host}'`;
 }
 
-function response(
-  status: number,
-  ok: boolean,
-  error: string | null,
-  text: string,
-  headers: Record<string, string | string[] | undefined>,
-): HttpResponse {
-  return {
-    status,
-    ok,
-    error,
-    text,
-    headers,
-    latencyMs: 0,
-    json<T>(): T {
-      return JSON.parse(text) as T;
-    },
-  };
+/** A response: `json()` lives on the prototype (no closure per request). */
+class Response implements HttpResponse {
+  latencyMs = 0;
+  constructor(
+    public status: number,
+    public ok: boolean,
+    public error: string | null,
+    public text: string,
+    public headers: Record<string, string | string[] | undefined>,
+  ) {}
+  json<T = unknown>(): T {
+    return JSON.parse(this.text) as T;
+  }
 }
 
 function joinPath(basePath: string, path: string): string {

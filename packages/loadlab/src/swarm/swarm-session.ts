@@ -46,28 +46,28 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   });
   const aborted = () => opts.signal?.aborted === true;
   let ran = false;
+  const progress = createProgress(opts.progress);
+  let requests = 0;
+  let failures = 0;
   swarm.on('state', (s) => {
+    if (s === 'starting') requests = failures = 0; // a new test, not a re-target
     if (s === 'spawning' || s === 'running') ran = true;
   });
-  const progress = createProgress(opts.progress);
-  let totals = { requests: 0, failures: 0 };
   swarm.on('slice', (slice) => {
     if (plan.onlySummary) return;
-    totals = { requests: totals.requests + slice.requests, failures: totals.failures + slice.failures };
+    requests += slice.requests;
+    failures += slice.failures;
     progress.tick({
       scenario: name,
       elapsedSec: (slice.t * 1000 - (swarm.testStartedAt ?? 0)) / 1000 + 1,
       durationSec: plan.runTimeSec,
-      requests: totals.requests,
-      failures: totals.failures,
+      requests,
+      failures,
       currentRps: slice.requests,
       p95Ms: slice.p95,
       p99Ms: slice.p99,
       active: slice.active,
     });
-  });
-  swarm.on('state', (s) => {
-    if (s === 'spawning') totals = { requests: 0, failures: 0 };
   });
 
   const stopped = () => new Promise<void>((resolve) => swarm.once('stopped', () => resolve()));

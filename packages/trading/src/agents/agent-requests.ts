@@ -4,11 +4,12 @@
  * agent runs. Bar limits are bounded by market data's ring capacity (`capacity`).
  */
 import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
-import { BAR_INTERVALS, type BarInterval } from '../market-data/market-state.ts';
+import type { BarInterval } from '../market-data/market-state.ts';
+import { invalidField, parseCount, parseInterval } from '../services/request-fields.ts';
+
 import { STRATEGY_NAMES, type StrategyName, type StrategyRequest } from './agent-types.ts';
 import { resolveStrategyParams } from './strategy-params.ts';
 
-export const DEFAULT_BAR_LIMIT = 100;
 export const DEFAULT_RISK_LOOKBACK = 250;
 /** Largest order quantity a workflow may place (the risk limits still apply). */
 export const MAX_WORKFLOW_QUANTITY = 1_000_000;
@@ -16,17 +17,13 @@ const ACCOUNT_RE = /^[\x21-\x7e]{1,64}$/;
 
 export type Capacity = (interval: BarInterval) => number;
 
-function invalid(field: string, message: string): ProtocolError {
-  return new ProtocolError(ProtocolErrorCode.INVALID_FIELD, message, field);
-}
-
 function missing(field: string): ProtocolError {
   return new ProtocolError(ProtocolErrorCode.MISSING_FIELD, `${field} is required`, field);
 }
 
 export function bodyObject(body: unknown): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw invalid('body', 'the body must be a JSON object');
+    throw invalidField('body', 'the body must be a JSON object');
   }
   return body as Record<string, unknown>;
 }
@@ -36,38 +33,10 @@ export function parseSymbol(instruments: InstrumentTable, v: unknown, field = 's
   return instruments.get(v, field).symbol;
 }
 
-export function parseInterval(v: unknown, def: BarInterval = '1m'): BarInterval {
-  if (v === undefined || v === null) return def;
-  if (typeof v !== 'string' || !(BAR_INTERVALS as readonly string[]).includes(v)) {
-    throw invalid('interval', `interval must be one of ${BAR_INTERVALS.join(', ')}`);
-  }
-  return v as BarInterval;
-}
-
-/**
- * An integer min..max: a JSON number in a body; in a query string (`query`) the decimal
- * digits a query parameter arrives as. A string in a JSON body is a 400 (`"quantity": "5"`).
- */
-export function parseCount(
-  v: unknown,
-  field: string,
-  def: number,
-  min: number,
-  max: number,
-  from: 'body' | 'query' = 'body',
-): number {
-  if (v === undefined || v === null) return Math.min(def, max);
-  const n = typeof v === 'string' && from === 'query' ? (/^\d{1,9}$/.test(v) ? Number(v) : Number.NaN) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw invalid(field, `${field} must be an integer ${min}..${max}`);
-  }
-  return n;
-}
-
 export function parseAccount(v: unknown, def = 'default'): string {
   if (v === undefined || v === null) return def;
   if (typeof v !== 'string' || !ACCOUNT_RE.test(v)) {
-    throw invalid('account', 'account must be 1..64 printable ASCII characters');
+    throw invalidField('account', 'account must be 1..64 printable ASCII characters');
   }
   return v;
 }
@@ -78,7 +47,7 @@ export function parseStrategyName(v: unknown, def?: StrategyName): StrategyName 
     throw missing('strategy');
   }
   if (typeof v !== 'string' || !(STRATEGY_NAMES as readonly string[]).includes(v)) {
-    throw invalid('strategy', `strategy must be one of ${STRATEGY_NAMES.join(', ')}`);
+    throw invalidField('strategy', `strategy must be one of ${STRATEGY_NAMES.join(', ')}`);
   }
   return v as StrategyName;
 }
@@ -104,7 +73,7 @@ export function parseStrategyRequest(
 export function parseSymbols(instruments: InstrumentTable, v: unknown): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v) || v.length > instruments.size) {
-    throw invalid('symbols', `symbols must be an array of at most ${instruments.size} symbols`);
+    throw invalidField('symbols', `symbols must be an array of at most ${instruments.size} symbols`);
   }
   return [...new Set(v.map((s, i) => instruments.get(s, `symbols[${i}]`).symbol))];
 }

@@ -20,14 +20,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptio
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
 import type { BarInterval } from '../market-data/market-state.ts';
 import { sendError } from '../services/http-app.ts';
+import { DEFAULT_BAR_LIMIT, parseCount, parseInterval } from '../services/request-fields.ts';
 import { Admission, type InFlightLimiter } from './admission.ts';
 import {
   bodyObject,
-  DEFAULT_BAR_LIMIT,
   DEFAULT_RISK_LOOKBACK,
   parseAccount,
-  parseCount,
-  parseInterval,
   parseStrategyRequest,
   parseSymbol,
   parseSymbols,

@@ -41,16 +41,15 @@ export class ClientSession {
     }
   }
 
+  /** False (after an UNKNOWN_SYMBOL error frame) when `symbol` is not an instrument. */
+  private known(client: HubClient, symbol: string): boolean {
+    if (this.opts.isKnownSymbol(symbol)) return true;
+    this.error(client, ProtocolErrorCode.UNKNOWN_SYMBOL, `unknown symbol ${JSON.stringify(symbol)}`, symbol);
+    return false;
+  }
+
   private subscribe(client: HubClient, symbol: string): void {
-    if (!this.opts.isKnownSymbol(symbol)) {
-      this.error(
-        client,
-        ProtocolErrorCode.UNKNOWN_SYMBOL,
-        `unknown symbol ${JSON.stringify(symbol)}`,
-        symbol,
-      );
-      return;
-    }
+    if (!this.known(client, symbol)) return;
     const ch = this.channel(symbol);
     if (!client.subs.has(ch) && client.subs.size >= this.opts.maxSymbolsPerClient) {
       this.error(
@@ -66,15 +65,7 @@ export class ClientSession {
   }
 
   private unsubscribe(client: HubClient, symbol: string): void {
-    if (!this.opts.isKnownSymbol(symbol)) {
-      this.error(
-        client,
-        ProtocolErrorCode.UNKNOWN_SYMBOL,
-        `unknown symbol ${JSON.stringify(symbol)}`,
-        symbol,
-      );
-      return;
-    }
+    if (!this.known(client, symbol)) return;
     client.unsubscribe(this.channel(symbol));
     this.send(client, ackJson('unsubscribed', symbol));
   }

@@ -10,14 +10,12 @@
  *
  * Bad query values answer 400 PRT_ERR_INVALID_FIELD naming the field.
  */
-import { ProtocolErrorCode } from '@tickstorm/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { TradingErrorCode } from '../errors.ts';
 import { sendError } from '../services/http-app.ts';
+import { DEFAULT_BAR_LIMIT, parseCount, parseInterval } from '../services/request-fields.ts';
 import type { MarketDataStats } from '../stats/stats-types.ts';
-import { BAR_INTERVALS, type BarInterval, type MarketState } from './market-state.ts';
-
-export const DEFAULT_BAR_LIMIT = 100;
+import type { MarketState } from './market-state.ts';
 
 export interface MarketDataRouteDeps {
   state: MarketState;
@@ -57,48 +55,24 @@ export function registerMarketDataRoutes(app: FastifyInstance, deps: MarketDataR
 
   app.get<{ Params: { symbol: string } }>('/symbols/:symbol', async (req, reply) => {
     const inst = instruments.find(req.params.symbol);
-    if (inst === undefined) {
-      return sendError(
-        reply,
-        TradingErrorCode.NOT_FOUND,
-        `unknown symbol "${cut(req.params.symbol)}"`,
-        'symbol',
-      );
-    }
+    if (inst === undefined) return unknownSymbol(reply, req.params.symbol);
     return state.snapshot(inst);
   });
 
   app.get<{ Params: { symbol: string } }>('/bars/:symbol', async (req, reply) => {
     const inst = instruments.find(req.params.symbol);
-    if (inst === undefined) {
-      return sendError(
-        reply,
-        TradingErrorCode.NOT_FOUND,
-        `unknown symbol "${cut(req.params.symbol)}"`,
-        'symbol',
-      );
-    }
+    if (inst === undefined) return unknownSymbol(reply, req.params.symbol);
     const q = req.query as Query;
-    const interval = q.interval ?? '1m';
-    if (typeof interval !== 'string' || !(BAR_INTERVALS as readonly string[]).includes(interval)) {
-      return sendError(
-        reply,
-        ProtocolErrorCode.INVALID_FIELD,
-        `interval must be one of ${BAR_INTERVALS.join(', ')}`,
-        'interval',
-      );
-    }
-    const iv = interval as BarInterval;
-    const cap = state.barCapacity(iv);
-    const rawLimit = q.limit ?? String(DEFAULT_BAR_LIMIT);
-    const limit = typeof rawLimit === 'string' && /^\d{1,9}$/.test(rawLimit) ? Number(rawLimit) : Number.NaN;
-    if (!(limit >= 1 && limit <= cap)) {
-      return sendError(reply, ProtocolErrorCode.INVALID_FIELD, `limit must be an integer 1..${cap}`, 'limit');
-    }
+    const iv = parseInterval(q.interval);
+    const limit = parseCount(q.limit, 'limit', DEFAULT_BAR_LIMIT, 1, state.barCapacity(iv), 'query');
     return { symbol: inst.symbol, interval: iv, bars: state.bars(inst.symbol, iv, limit) };
   });
 }
 
 function cut(s: string): string {
   return s.length > 64 ? `${s.slice(0, 61)}...` : s;
+}
+
+function unknownSymbol(reply: FastifyReply, symbol: string) {
+  return sendError(reply, TradingErrorCode.NOT_FOUND, `unknown symbol "${cut(symbol)}"`, 'symbol');
 }

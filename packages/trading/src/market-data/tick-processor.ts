@@ -66,14 +66,18 @@ export class TickProcessor {
     this.touchedMark = new Float64Array(instruments.size);
   }
 
+  /** A frame over maxFrameBytes is rejected whole (and the frame closed). */
+  private oversized(data: Buffer, sink: FrameSink, t0: number): boolean {
+    if (data.length <= this.maxFrameBytes) return false;
+    this.rejectFrame(this.tooLarge(data.length), sink);
+    this.finishFrame(t0);
+    return true;
+  }
+
   processText(data: Buffer, sink: FrameSink): void {
     const t0 = performance.now();
     this.beginFrame();
-    if (data.length > this.maxFrameBytes) {
-      this.rejectFrame(this.tooLarge(data.length), sink);
-      this.finishFrame(t0);
-      return;
-    }
+    if (this.oversized(data, sink, t0)) return;
     let msg: unknown;
     try {
       msg = JSON.parse(data.toString());
@@ -101,11 +105,7 @@ export class TickProcessor {
   processBinary(data: Buffer, sink: FrameSink): void {
     const t0 = performance.now();
     this.beginFrame();
-    if (data.length > this.maxFrameBytes) {
-      this.rejectFrame(this.tooLarge(data.length), sink);
-      this.finishFrame(t0);
-      return;
-    }
+    if (this.oversized(data, sink, t0)) return;
     const r = this.reader;
     const problem = r.read(data);
     if (problem !== null) {

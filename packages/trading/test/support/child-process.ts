@@ -64,6 +64,18 @@ export function parseUrls(text: string): Record<string, string> {
   return out;
 }
 
+/** `tickstorm serve` flags that let the OS pick every service's port. */
+export const ZERO_PORT_FLAGS: readonly string[] = [
+  '--market-data-port',
+  '0',
+  '--execution-engine-port',
+  '0',
+  '--risk-manager-port',
+  '0',
+  '--api-port',
+  '0',
+];
+
 export interface Served {
   child: ChildProcess;
   urls: Record<string, string>;
