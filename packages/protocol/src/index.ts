@@ -1,3 +1,6 @@
+export type * from './contract/bench-row.ts';
+export type * from './contract/metrics-shapes.ts';
+export * from './contract/services.ts';
 export * from './decimal-grid.ts';
 export * from './errors.ts';
 export * from './instruments.ts';

@@ -4,26 +4,12 @@
  * Run through `tickstorm bench`, which starts this file in a child process with a large
  * young generation (see order-book.bench.ts) and prints the table.
  */
+import type { BenchRow } from '@tickstorm/protocol';
 import { benchOrderBook, benchOrderCreation } from './order-book.bench.ts';
 import { benchOrderRouting } from './order-routing.bench.ts';
 import { benchRiskCheck } from './risk-check.bench.ts';
 
-export interface BenchRow {
-  id: string;
-  name: string;
-  p50_ns: number | null;
-  p99_ns: number | null;
-  ops_per_sec: number | null;
-  /** The guide's target, in ns. */
-  target_ns: number;
-  /** Tickstorm's own (stricter) goal, in ns. */
-  goal_ns: number;
-  /** Which figure the target applies to. */
-  measure: 'p50' | 'p99';
-  pass: boolean | null;
-  note?: string;
-  extra?: Record<string, unknown>;
-}
+export type { BenchRow };
 
 function row(
   id: string,

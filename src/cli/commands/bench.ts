@@ -8,10 +8,10 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import type { BenchRow } from '@tickstorm/protocol';
+import { CRITICAL_PATH_RUNNER } from '@tickstorm/trading/bench';
 import { markdownTable, statusMark } from '../../../packages/loadlab/src/report/markdown-table.ts';
 import { formatNs } from '../../../packages/loadlab/src/report/target-tables.ts';
-import type { BenchRow } from '../../../packages/trading/bench/critical-path.ts';
 
 export interface BenchOptions {
   json?: string;
@@ -19,12 +19,14 @@ export interface BenchOptions {
   runs?: number;
 }
 
-const RUNNER = fileURLToPath(
-  new URL('../../../packages/trading/bench/critical-path-runner.ts', import.meta.url),
-);
-
 export async function runBenchInChild(opts: BenchOptions): Promise<BenchRow[]> {
-  const args = ['--min-semi-space-size=256', '--max-semi-space-size=256', '--import', 'tsx', RUNNER];
+  const args = [
+    '--min-semi-space-size=256',
+    '--max-semi-space-size=256',
+    '--import',
+    'tsx',
+    CRITICAL_PATH_RUNNER,
+  ];
   if (opts.ops !== undefined) args.push('--ops', String(opts.ops));
   if (opts.runs !== undefined) args.push('--runs', String(opts.runs));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -3,8 +3,7 @@
  * prints what it holds (the same books, orders and fills the live shard had).
  */
 import { InstrumentTable } from '@tickstorm/protocol';
-import { MatchingEngine } from '../../../packages/trading/src/book/matching-engine.ts';
-import { replayLog } from '../../../packages/trading/src/sequencing/replay.ts';
+import { MatchingEngine, replayLog } from '@tickstorm/trading';
 
 export function replayCommand(file: string, opts: { json?: boolean }): number {
   const instruments = new InstrumentTable();

@@ -3,16 +3,18 @@
  * service per process with the SPEC's process titles. SIGINT/SIGTERM stop gracefully.
  */
 import { readFileSync } from 'node:fs';
-import { parsePerformanceEnv } from '../../../packages/trading/src/config/performance-env.ts';
 import {
+  ALL_SERVICES,
   PROCESS_TITLES,
+  parsePerformanceEnv,
   resolveServiceConfig,
   SERVICE_NAMES,
   type ServiceConfigInput,
   type ServiceName,
-} from '../../../packages/trading/src/config/service-config.ts';
-import { TradingError, TradingErrorCode } from '../../../packages/trading/src/errors.ts';
-import { ALL_SERVICES, TradingSystem } from '../../../packages/trading/src/system/trading-system.ts';
+  TradingError,
+  TradingErrorCode,
+  TradingSystem,
+} from '@tickstorm/trading';
 
 export interface ServeOptions {
   host?: string;

@@ -8,15 +8,11 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_PORTS, SERVICE_NAMES, type ServiceName } from '@tickstorm/protocol';
 
-export const SERVICES = ['market-data', 'execution-engine', 'risk-manager', 'api'] as const;
-export type Service = (typeof SERVICES)[number];
-export const DEFAULT_SERVICE_PORTS: Record<Service, number> = {
-  'market-data': 5001,
-  'execution-engine': 5002,
-  'risk-manager': 5003,
-  api: 8000,
-};
+export const SERVICES = SERVICE_NAMES;
+export type Service = ServiceName;
+export const DEFAULT_SERVICE_PORTS: Readonly<Record<Service, number>> = DEFAULT_PORTS;
 
 const BIN = fileURLToPath(new URL('../../../bin/tickstorm.js', import.meta.url));
 

@@ -1,42 +1,24 @@
 /**
- * Where the services listen and keep their data. Defaults are the SPEC's; every value can
+ * Where the services listen and keep their data. Defaults are the service contract's (@tickstorm/protocol); every value can
  * come from a flag, an environment variable or a config file (flags win over env, env
  * over file). `resolveServiceConfig` reports every problem at once.
  */
+
+import {
+  DEFAULT_PORTS,
+  PROCESS_TITLES,
+  portEnvName,
+  SERVICE_NAMES,
+  type ServiceName,
+} from '@tickstorm/protocol';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 
-export type ServiceName = 'market-data' | 'execution-engine' | 'risk-manager' | 'api';
-export const SERVICE_NAMES: readonly ServiceName[] = [
-  'market-data',
-  'execution-engine',
-  'risk-manager',
-  'api',
-];
-
-/** Process titles of the SPEC, so `ps aux | grep market-data` finds each service. */
-export const PROCESS_TITLES: Readonly<Record<ServiceName, string>> = {
-  'market-data': 'market-data',
-  'execution-engine': 'execution-engine',
-  'risk-manager': 'risk-manager',
-  api: 'tickstorm-api',
-};
+export { DEFAULT_PORTS, PROCESS_TITLES, portEnvName, SERVICE_NAMES, type ServiceName };
 
 export interface ServiceConfig {
   host: string;
   dataDir: string;
   ports: Record<ServiceName, number>;
-}
-
-export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = {
-  'market-data': 5001,
-  'execution-engine': 5002,
-  'risk-manager': 5003,
-  api: 8000,
-};
-
-/** Environment variable of each port: MARKET_DATA_PORT, EXECUTION_ENGINE_PORT, RISK_MANAGER_PORT, API_PORT. */
-export function portEnvName(service: ServiceName): string {
-  return `${service.toUpperCase().replace(/-/g, '_')}_PORT`;
 }
 
 export interface ServiceConfigInput {

@@ -2,16 +2,10 @@
  * Microsecond latency histogram (HdrHistogram, 3 significant digits, 1 us .. 1 h) with a
  * JSON summary in milliseconds. Recording allocates nothing.
  */
+import type { LatencySummary } from '@tickstorm/protocol';
 import * as hdr from 'hdr-histogram-js';
 
-export interface LatencySummary {
-  count: number;
-  mean: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
+export type { LatencySummary };
 
 export class LatencyRecorder {
   readonly histogram: hdr.Histogram;

@@ -1,0 +1,16 @@
+/**
+ * @tickstorm/trading: the trading system. This entry is what the CLI and other packages may
+ * use; everything else under src/ is internal.
+ *
+ *   import { TradingSystem, resolveServiceConfig } from '@tickstorm/trading';
+ *   const system = await TradingSystem.start({ config: resolveServiceConfig({ ports: { api: 0 } }) });
+ *
+ * Subpaths: `@tickstorm/trading/metrics-store` (the metrics-store library: DatabaseManager,
+ * MetricRecord) and `@tickstorm/trading/bench` (the critical-path micro-benchmarks).
+ */
+export { MatchingEngine, type MatchingEngineOptions } from './book/matching-engine.ts';
+export * from './config/performance-env.ts';
+export * from './config/service-config.ts';
+export * from './errors.ts';
+export { type ReplayStats, replayLog } from './sequencing/replay.ts';
+export { ALL_SERVICES, TradingSystem, type TradingSystemOptions } from './system/trading-system.ts';
