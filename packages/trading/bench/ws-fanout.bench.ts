@@ -15,8 +15,8 @@
  *        [--rate N] [--clients N] [--idle N] [--flush-ms N] [--skip-idle] [--skip-fanout]
  */
 import { WebSocket } from 'ws';
-import { DEFAULT_WS_HUB_OPTIONS } from '../src/api/ws-hub-options.ts';
-import { LatencyRecorder, type LatencySummary } from '../src/stats/latency-recorder.ts';
+import { DEFAULT_WS_HUB_OPTIONS } from '../src/api/ws-hub/ws-hub-options.ts';
+import { LatencyRecorder, type LatencySummary } from '../src/stats/latency-histogram.ts';
 import { isMain, wantsJson } from './bench-util.ts';
 import {
   closeAll,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MarketDataService } from '../src/market-data/ingest-server.ts';
 import { IntervalLatency } from '../src/market-data/market-data-metrics.ts';
-import { LatencyRecorder } from '../src/stats/latency-recorder.ts';
+import { LatencyRecorder } from '../src/stats/latency-histogram.ts';
 import { MdClient, startTestService, tick } from './support/md-client.ts';
 
 describe('market-data HTTP', () => {

@@ -10,7 +10,7 @@ import { InProcessBus } from '../src/bus/bus.ts';
 import { Topic } from '../src/bus/topics.ts';
 import { MarketState } from '../src/market-data/market-state.ts';
 import { type FrameSink, TickProcessor } from '../src/market-data/tick-processor.ts';
-import { LatencyRecorder } from '../src/stats/latency-recorder.ts';
+import { LatencyRecorder } from '../src/stats/latency-histogram.ts';
 import { RateMeter } from '../src/stats/rate-meter.ts';
 import { untilSteady } from './support/steady-probe.ts';
 

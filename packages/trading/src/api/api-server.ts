@@ -11,19 +11,19 @@
  *   const api = await startApiService({ bus, providers, ingest, isKnownSymbol, port: 8000 });
  *   api.hub.stats(); await api.close();
  */
-import { shed } from '../agents/agent-routes.ts';
-import { MemoryGuard, type MemoryGuardOptions } from '../agents/memory-guard.ts';
-import { type ApiAgentOptions, type MountedAgents, mountAgents } from '../agents/mount-agents.ts';
 import type { Bus } from '../bus/bus.ts';
 import { TradingErrorCode } from '../errors.ts';
-import { createHttpApp, listen, type ServiceHandle } from '../services/http-app.ts';
+import { MemoryGuard, type MemoryGuardOptions } from '../guards/memory-guard.ts';
+import { createHttpApp, listen, type ServiceHandle } from '../http/http-app.ts';
 import type { StatsProviders } from '../stats/stats-types.ts';
+import { shed } from '../workflow/agent-routes.ts';
+import { type ApiAgentOptions, type MountedAgents, mountAgents } from '../workflow/mount-agents.ts';
 import { type MetricsIngestSink, registerMetricsRoutes } from './metrics-routes.ts';
 import { createPrometheusExporter, registerPrometheusRoute } from './prometheus.ts';
 import { type ComponentHealth, SystemHealth, type SystemHealthOptions } from './service-health.ts';
 import { startSystemSampler } from './system-stats.ts';
-import { WsHub } from './ws-hub.ts';
-import type { WsHubOptions, WsHubStats } from './ws-hub-options.ts';
+import { WsHub } from './ws-hub/ws-hub.ts';
+import type { WsHubOptions, WsHubStats } from './ws-hub/ws-hub-options.ts';
 
 export interface ApiServiceOptions {
   bus: Bus;

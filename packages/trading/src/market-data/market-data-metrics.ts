@@ -9,7 +9,7 @@
  * all labelled `{service:"market-data"}`. The sink is anything with `record(name, value,
  * labels?)` (the DuckDB metrics writer fits); a sink that throws never stops ingest.
  */
-import { LatencyRecorder } from '../stats/latency-recorder.ts';
+import { LatencyRecorder } from '../stats/latency-histogram.ts';
 
 export interface MetricsSink {
   record(name: string, value: number, labels?: Record<string, string>): void;

@@ -20,7 +20,7 @@ import {
 } from '@tickstorm/protocol';
 import type { Bus } from '../bus/bus.ts';
 import { Topic } from '../bus/topics.ts';
-import type { LatencyRecorder } from '../stats/latency-recorder.ts';
+import type { LatencyRecorder } from '../stats/latency-histogram.ts';
 import type { RateMeter } from '../stats/rate-meter.ts';
 import type { MarketState } from './market-state.ts';
 

@@ -2,7 +2,7 @@
 
 import type { EngineListener } from '../book/engine-types.ts';
 import { OrderStatus } from '../domain/order-status.ts';
-import { LatencyRecorder } from '../stats/latency-recorder.ts';
+import { LatencyRecorder } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
 import type { OrderStats } from '../stats/stats-types.ts';
 

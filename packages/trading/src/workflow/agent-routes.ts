@@ -18,10 +18,12 @@
 import type { InstrumentTable } from '@tickstorm/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
+import { Admission, type InFlightLimiter } from '../guards/admission.ts';
+import type { MemoryGuard } from '../guards/memory-guard.ts';
+import { sendError } from '../http/http-app.ts';
+import { parseCount } from '../http/request-fields.ts';
+import { DEFAULT_BAR_LIMIT, parseInterval } from '../market-data/bar-fields.ts';
 import type { BarInterval } from '../market-data/market-state.ts';
-import { sendError } from '../services/http-app.ts';
-import { DEFAULT_BAR_LIMIT, parseCount, parseInterval } from '../services/request-fields.ts';
-import { Admission, type InFlightLimiter } from './admission.ts';
 import {
   bodyObject,
   DEFAULT_RISK_LOOKBACK,
@@ -32,7 +34,6 @@ import {
   parseWorkflowRequest,
 } from './agent-requests.ts';
 import type { AgentSteps } from './agent-types.ts';
-import type { MemoryGuard } from './memory-guard.ts';
 import { barsToFetch } from './strategy-params.ts';
 import { runWorkflow } from './workflow.ts';
 

@@ -4,13 +4,13 @@
  * in-flight limiter (ABC_MAX_CONCURRENT_REQUESTS) and, in performance mode, the analysis cache.
  */
 import type { FastifyInstance } from 'fastify';
+import { DEFAULT_MAX_CONCURRENT_REQUESTS, InFlightLimiter } from '../guards/admission.ts';
+import type { MemoryGuard } from '../guards/memory-guard.ts';
 import type { BarInterval } from '../market-data/market-state.ts';
-import { DEFAULT_MAX_CONCURRENT_REQUESTS, InFlightLimiter } from './admission.ts';
 import { registerAgentRoutes } from './agent-routes.ts';
 import type { AgentSteps } from './agent-types.ts';
 import { AnalysisCache } from './analysis-cache.ts';
 import { type AgentDeps, createAgentSteps } from './default-steps.ts';
-import type { MemoryGuard } from './memory-guard.ts';
 import { DEFAULT_STEP_TIMEOUT_MS } from './workflow.ts';
 
 export interface ApiAgentOptions {

@@ -16,10 +16,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import type { MarketUpdate } from '../bus/topics.ts';
-import { LatencyRecorder } from '../stats/latency-recorder.ts';
-import { RateMeter } from '../stats/rate-meter.ts';
-import { Channel, type HubClient } from './ws-client.ts';
+import type { MarketUpdate } from '../../bus/topics.ts';
+import { LatencyRecorder } from '../../stats/latency-histogram.ts';
+import { RateMeter } from '../../stats/rate-meter.ts';
+import { Channel, type HubClient } from './hub-client.ts';
 import { textFrame, updateJson } from './ws-frame.ts';
 import type { WsHubOptions } from './ws-hub-options.ts';
 
