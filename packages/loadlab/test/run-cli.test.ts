@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { TradingSystem } from '../../trading/src/system/trading-system.ts';
+import { TradingSystem } from '@tickstorm/trading';
 import { LOCUST_STATS_COLUMNS } from '../src/report/locust-csv.ts';
 import { RESULTS_CSV_COLUMNS } from '../src/report/results-csv.ts';
 import { tickstorm } from './support/cli.ts';

@@ -2,15 +2,14 @@
  * Scenario 3's "library API" script: the guide's `benchmark_inserts` in-process. It opens
  * the seed's `DatabaseManager` (':memory:' by default, or a file), builds each batch of
  * `MetricRecord`s exactly like the seed (`metric_{i % 100}`, value i, labels {batch}) and
- * times `insertMetrics`. This is the one place the lab imports the trading package: this
- * mode benchmarks the library itself, in this process, not the system over the wire (the
- * HTTP mode does that). Batches are due at the scenario's rate (open model) and latency
+ * times `insertMetrics`. This is the one place the lab imports the trading package, through
+ * its `@tickstorm/trading/metrics-store` entry: this mode benchmarks the library itself, in
+ * this process, not the system over the wire (the HTTP mode does that). Batches are due at the scenario's rate (open model) and latency
  * counts from the intended time, so a slow insert delays nothing silently; with the store
  * idle it equals the seed's insert timing plus building the batch (~0.1 ms per 1,000).
  * One thread only: the DuckDB instance lives in this thread.
  */
-import { DatabaseManager } from '../../../trading/src/metrics-store/database-manager.ts';
-import { MetricRecord } from '../../../trading/src/metrics-store/metric-record.ts';
+import { DatabaseManager, MetricRecord } from '@tickstorm/trading/metrics-store';
 import type { ScriptContext, VuScript } from '../generator/script.ts';
 import { newRequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TradingSystem } from '../../../trading/src/system/trading-system.ts';
+import { TradingSystem } from '@tickstorm/trading';
 import type { TargetUrls } from '../../src/scenarios/scenario.ts';
 
 export interface Target {

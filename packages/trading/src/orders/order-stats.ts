@@ -2,7 +2,7 @@
 
 import type { EngineListener } from '../book/engine-types.ts';
 import { OrderStatus } from '../domain/order-status.ts';
-import { LatencyRecorder } from '../stats/latency-histogram.ts';
+import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
 import type { OrderStats } from '../stats/stats-types.ts';
 
@@ -14,7 +14,7 @@ export class OrderCounters implements EngineListener {
   cancelled = 0;
   trades = 0;
   readonly rejectedByReason: Record<string, number> = {};
-  readonly latency = new LatencyRecorder();
+  readonly latency = new LatencyHistogram();
   readonly rate = new RateMeter();
 
   reject(reason: string): void {

@@ -24,7 +24,7 @@ import { MetricsWriter } from '../metrics-store/metrics-writer.ts';
 import { startExecutionEngineService } from '../orders/execution-engine-service.ts';
 import type { RiskLimits } from '../risk/risk-limits.ts';
 import { startRiskManagerService } from '../risk/risk-manager-service.ts';
-import { LatencyRecorder } from '../stats/latency-histogram.ts';
+import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
 import type { DatabaseStats, StatsProviders } from '../stats/stats-types.ts';
 import type { ApiAgentOptions } from '../workflow/mount-agents.ts';
@@ -76,7 +76,7 @@ export class TradingSystem {
   metrics: MetricsWriter | null = null;
   store: DuckDbMetricsStore | null = null;
   /** POST /api/metrics batches: latency and rows per second. */
-  private readonly ingestLatency = new LatencyRecorder();
+  private readonly ingestLatency = new LatencyHistogram();
   private readonly ingestRate = new RateMeter();
   private readonly stoppers: (() => void | Promise<void>)[] = [];
   private closing: Promise<void> | null = null;
