@@ -7,8 +7,8 @@ import type { FastifyReply } from 'fastify';
 import type { OrderBook } from '../book/order-book.ts';
 import { Side } from '../domain/enums.ts';
 import { createHttpApp, listen, type ServiceHandle } from '../http/http-app.ts';
+import type { OrderCounters } from './order-counters.ts';
 import type { GatewayReply, OrderGateway } from './order-gateway.ts';
-import type { OrderCounters } from './order-stats.ts';
 
 export interface ExecutionEngineDeps {
   instruments: InstrumentTable;

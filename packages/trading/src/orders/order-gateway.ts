@@ -15,8 +15,8 @@ import { RiskCode, riskCodeMessage, riskCodeName } from '../risk/risk-codes.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import type { LocalShard } from '../routing/local-shard.ts';
 import type { OrderRouter } from '../routing/router.ts';
+import type { OrderCounters } from './order-counters.ts';
 import { type OrderRequest, parseOrderRequest } from './order-request.ts';
-import type { OrderCounters } from './order-stats.ts';
 import type { OrderStore } from './order-store.ts';
 import { TurnCommit } from './turn-commit.ts';
 

@@ -49,26 +49,3 @@ export class OrderCounters implements EngineListener {
     };
   }
 }
-
-/** Forwards every engine event to several listeners, in order. */
-export class FanoutListener implements EngineListener {
-  constructor(private readonly targets: EngineListener[]) {}
-  onTrade(b: number, m: number, t: number, p: number, q: number, s: number, ma: number, ta: number): void {
-    for (let i = 0; i < this.targets.length; i++) this.targets[i].onTrade(b, m, t, p, q, s, ma, ta);
-  }
-  onOrderStatus(
-    id: number,
-    b: number,
-    s: number,
-    a: number,
-    prev: number,
-    st: number,
-    r: number,
-    f: number,
-    rem: number,
-    n: number,
-  ): void {
-    for (let i = 0; i < this.targets.length; i++)
-      this.targets[i].onOrderStatus(id, b, s, a, prev, st, r, f, rem, n);
-  }
-}
