@@ -6,7 +6,8 @@
 // entry index.ts, errors.ts) is a node of its own, named by its file name, so that
 // the entry re-exporting from folders and folders importing a shared root file are
 // not a cycle. Strongly-connected components (Tarjan) with more than one node are
-// printed with the file edges that make them, and the script exits 1. Otherwise it prints `folder cycles: 0` and exits 0.
+// printed with the file edges that make them, and the script exits 1. Otherwise it
+// prints `folder cycles: 0` and exits 0.
 // Plain Node ESM, no dependencies. Usage: node scripts/check-folder-cycles.js
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -33,9 +34,13 @@ const SPECIFIER_PATTERNS = [
   /\bimport\s*\(\s*(['"])([^'"]+)\1\s*\)/g,
 ];
 
-/** Removes comments so that commented-out imports don't count (strings kept). */
+// A string literal (kept: import specifiers are strings) or a comment (dropped, so that a
+// commented-out import does not count and a '/*' inside a string does not start a comment).
+const STRING_OR_COMMENT =
+  /('(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\.|[^`\\])*`)|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
+
 function stripComments(text) {
-  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/[^\n]*/g, '$1');
+  return text.replace(STRING_OR_COMMENT, (_m, str) => str ?? '');
 }
 
 function relativeSpecifiers(text) {
@@ -135,5 +140,5 @@ for (const pkg of packages) {
   }
 }
 
-console.log(`folder cycles: ${cycles} (${folderCount} folders checked)`);
+console.log(`folder cycles: ${cycles} (${folderCount} folders and root files checked)`);
 process.exit(cycles > 0 ? 1 : 0);
