@@ -5,7 +5,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
-import type { LatencySummary } from '../src/stats/latency-recorder.ts';
+import type { LatencySummary } from '../src/stats/latency-histogram.ts';
 
 export const nowMs = (): number => performance.timeOrigin + performance.now();
 

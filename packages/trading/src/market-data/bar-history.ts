@@ -10,8 +10,8 @@
  * cached answer may be incomplete for a request. Concurrent requests for a symbol whose answer
  * is not cached yet share one store read (the one under way).
  */
-import type { BarView } from '../market-data/bar-series.ts';
 import { BAR_METRIC_1M } from './bar-persister.ts';
+import type { BarView } from './bar-series.ts';
 
 /** One read-only SELECT on the metrics store (DuckDbMetricsStore.query fits). */
 export type StoreQuery = (sql: string) => Promise<Record<string, unknown>[]>;

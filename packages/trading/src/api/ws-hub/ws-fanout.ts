@@ -16,10 +16,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import type { MarketUpdate } from '../bus/topics.ts';
-import { LatencyRecorder } from '../stats/latency-recorder.ts';
-import { RateMeter } from '../stats/rate-meter.ts';
-import { Channel, type HubClient } from './ws-client.ts';
+import type { MarketUpdate } from '../../bus/topics.ts';
+import { LatencyHistogram } from '../../stats/latency-histogram.ts';
+import { RateMeter } from '../../stats/rate-meter.ts';
+import { Channel, type HubClient } from './hub-client.ts';
 import { textFrame, updateJson } from './ws-frame.ts';
 import type { WsHubOptions } from './ws-hub-options.ts';
 
@@ -30,7 +30,7 @@ export class FanOut {
   /** Clients behind right now, and clients the hub is closing (with the time it started). */
   readonly behind = new Set<HubClient>();
   readonly closing = new Set<HubClient>();
-  readonly latency = new LatencyRecorder();
+  readonly latency = new LatencyHistogram();
   readonly rate = new RateMeter(5);
   readonly n = {
     updates: 0,

@@ -4,13 +4,13 @@
  * in-flight limiter (ABC_MAX_CONCURRENT_REQUESTS) and, in performance mode, the analysis cache.
  */
 import type { FastifyInstance } from 'fastify';
-import type { BarInterval } from '../market-data/market-state.ts';
-import { DEFAULT_MAX_CONCURRENT_REQUESTS, InFlightLimiter } from './admission.ts';
+import { DEFAULT_MAX_CONCURRENT_REQUESTS, InFlightLimiter } from '../guards/admission.ts';
+import type { MemoryGuard } from '../guards/memory-guard.ts';
+import { DEFAULT_BAR_CAPACITY } from '../market-data/market-state.ts';
 import { registerAgentRoutes } from './agent-routes.ts';
 import type { AgentSteps } from './agent-types.ts';
 import { AnalysisCache } from './analysis-cache.ts';
 import { type AgentDeps, createAgentSteps } from './default-steps.ts';
-import type { MemoryGuard } from './memory-guard.ts';
 import { DEFAULT_STEP_TIMEOUT_MS } from './workflow.ts';
 
 export interface ApiAgentOptions {
@@ -29,9 +29,6 @@ export interface MountedAgents {
   readonly stepTimeoutMs: number;
 }
 
-/** Ring capacities when market data does not run here (its defaults). */
-const DEFAULT_CAPACITY: Readonly<Record<BarInterval, number>> = { '1s': 3600, '1m': 1440 };
-
 export function mountAgents(
   app: FastifyInstance,
   o: ApiAgentOptions,
@@ -49,7 +46,8 @@ export function mountAgents(
     limiter,
     memory: ctx.memory,
     stepTimeoutMs,
-    capacity: (iv) => market?.barCapacity(iv) ?? DEFAULT_CAPACITY[iv],
+    // Market data's own defaults when it does not run in this process.
+    capacity: (iv) => market?.barCapacity(iv) ?? DEFAULT_BAR_CAPACITY[iv],
   });
   return { limiter, cache, stepTimeoutMs };
 }

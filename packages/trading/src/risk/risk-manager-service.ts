@@ -3,13 +3,21 @@
  * (read and validated update), and positions. In one-process mode the same RiskEngine
  * object sits in-process on the execution engine's critical path.
  */
-import type { OrderGateway } from '../orders/order-gateway.ts';
-import type { RiskEngine } from '../risk/risk-engine.ts';
-import { createHttpApp, listen, type ServiceHandle } from './http-app.ts';
+import { createHttpApp, listen, type ServiceHandle } from '../http/http-app.ts';
+import type { RiskEngine } from './risk-engine.ts';
+
+/**
+ * POST /check's verdict: the order gateway's check (../orders/order-gateway.ts), the same
+ * decode and risk check as order entry with nothing sent. Typed here by its shape so that
+ * risk does not depend on orders (orders depends on risk).
+ */
+export interface PreTradeCheck {
+  check(body: unknown): { body: unknown };
+}
 
 export interface RiskManagerDeps {
   risk: RiskEngine;
-  gateway: OrderGateway;
+  gateway: PreTradeCheck;
   host: string;
   port: number;
 }

@@ -6,9 +6,9 @@
  * (`storeError` says why); it never fails the request.
  */
 import { TradingError, TradingErrorCode } from '../errors.ts';
+import type { BarHistory } from '../market-data/bar-history.ts';
 import type { MarketState } from '../market-data/market-state.ts';
 import type { BarsRequest, BarsResult } from './agent-types.ts';
-import type { BarHistory } from './bar-history.ts';
 
 export function marketDataMissing(): TradingError {
   return new TradingError(

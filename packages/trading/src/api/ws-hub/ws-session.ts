@@ -5,7 +5,7 @@
  */
 import { ProtocolErrorCode } from '@tickstorm/protocol';
 import { WebSocket } from 'ws';
-import type { Channel, HubClient } from './ws-client.ts';
+import type { Channel, HubClient } from './hub-client.ts';
 import { ackJson, errorJson } from './ws-frame.ts';
 import type { WsHubOptions } from './ws-hub-options.ts';
 import { parseClientMessage } from './ws-messages.ts';

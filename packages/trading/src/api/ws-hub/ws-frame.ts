@@ -4,7 +4,7 @@
  * and that same Buffer written to every subscriber's socket. Control replies (subscribed,
  * error, pong) are small and rare; they go through ws's own `send`.
  */
-import type { MarketUpdate } from '../bus/topics.ts';
+import type { MarketUpdate } from '../../bus/topics.ts';
 
 /** A JSON number, or `null` for a missing or non-finite value (NaN is not JSON). */
 function num(x: number | null | undefined): number | string {

@@ -17,8 +17,8 @@
  * 422/429/503 for an order it refused), with that error in `error`.
  */
 import { TradingErrorCode } from '../errors.ts';
+import { errorBody, toCodedError } from '../http/http-app.ts';
 import type { BarInterval } from '../market-data/market-state.ts';
-import { errorBody, toCodedError } from '../services/http-app.ts';
 import { DEFAULT_RISK_LOOKBACK, type WorkflowRequest } from './agent-requests.ts';
 import type { AgentSteps, BarsResult, RiskReport, Signal, StrategyResult } from './agent-types.ts';
 import { runWithTimeout, type StepOutcome } from './step-timeout.ts';

@@ -6,9 +6,9 @@ import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@ticksto
 import type { FastifyReply } from 'fastify';
 import type { OrderBook } from '../book/order-book.ts';
 import { Side } from '../domain/enums.ts';
-import type { GatewayReply, OrderGateway } from '../orders/order-gateway.ts';
-import type { OrderCounters } from '../orders/order-stats.ts';
-import { createHttpApp, listen, type ServiceHandle } from './http-app.ts';
+import { createHttpApp, listen, type ServiceHandle } from '../http/http-app.ts';
+import type { OrderCounters } from './order-counters.ts';
+import type { GatewayReply, OrderGateway } from './order-gateway.ts';
 
 export interface ExecutionEngineDeps {
   instruments: InstrumentTable;

@@ -4,8 +4,9 @@
  * agent runs. Bar limits are bounded by market data's ring capacity (`capacity`).
  */
 import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
+import { invalidField, parseCount } from '../http/request-fields.ts';
+import { parseInterval } from '../market-data/bar-fields.ts';
 import type { BarInterval } from '../market-data/market-state.ts';
-import { invalidField, parseCount, parseInterval } from '../services/request-fields.ts';
 
 import { STRATEGY_NAMES, type StrategyName, type StrategyRequest } from './agent-types.ts';
 import { resolveStrategyParams } from './strategy-params.ts';

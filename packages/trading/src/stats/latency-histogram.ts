@@ -1,13 +1,14 @@
 /**
  * Microsecond latency histogram (HdrHistogram, 3 significant digits, 1 us .. 1 h) with a
- * JSON summary in milliseconds. Recording allocates nothing.
+ * JSON summary in milliseconds. Recording allocates nothing. Server-side latencies; the load
+ * lab's client-side LatencyRecorder (packages/loadlab/src/stats/recorder.ts) is another thing.
  */
 import type { LatencySummary } from '@tickstorm/protocol';
 import * as hdr from 'hdr-histogram-js';
 
 export type { LatencySummary };
 
-export class LatencyRecorder {
+export class LatencyHistogram {
   readonly histogram: hdr.Histogram;
 
   constructor() {

@@ -1,23 +1,12 @@
 /**
  * Request fields shared by the services' HTTP routes. Each parser returns the value or throws
  * a coded 400 naming the field (PRT_ERR_INVALID_FIELD), which createHttpApp answers.
+ * The bar fields (interval, DEFAULT_BAR_LIMIT) are market data's: ../market-data/bar-fields.ts.
  */
 import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
-import { BAR_INTERVALS, type BarInterval } from '../market-data/market-state.ts';
-
-/** Bars answered when a request gives no `limit`. */
-export const DEFAULT_BAR_LIMIT = 100;
 
 export function invalidField(field: string, message: string): ProtocolError {
   return new ProtocolError(ProtocolErrorCode.INVALID_FIELD, message, field);
-}
-
-export function parseInterval(v: unknown, def: BarInterval = '1m'): BarInterval {
-  if (v === undefined || v === null) return def;
-  if (typeof v !== 'string' || !(BAR_INTERVALS as readonly string[]).includes(v)) {
-    throw invalidField('interval', `interval must be one of ${BAR_INTERVALS.join(', ')}`);
-  }
-  return v as BarInterval;
 }
 
 /**

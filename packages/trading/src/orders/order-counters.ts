@@ -2,7 +2,7 @@
 
 import type { EngineListener } from '../book/engine-types.ts';
 import { OrderStatus } from '../domain/order-status.ts';
-import { LatencyRecorder } from '../stats/latency-recorder.ts';
+import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
 import type { OrderStats } from '../stats/stats-types.ts';
 
@@ -14,7 +14,7 @@ export class OrderCounters implements EngineListener {
   cancelled = 0;
   trades = 0;
   readonly rejectedByReason: Record<string, number> = {};
-  readonly latency = new LatencyRecorder();
+  readonly latency = new LatencyHistogram();
   readonly rate = new RateMeter();
 
   reject(reason: string): void {
@@ -47,28 +47,5 @@ export class OrderCounters implements EngineListener {
       liveOrders,
       latencyMs: this.latency.summaryMs(),
     };
-  }
-}
-
-/** Forwards every engine event to several listeners, in order. */
-export class FanoutListener implements EngineListener {
-  constructor(private readonly targets: EngineListener[]) {}
-  onTrade(b: number, m: number, t: number, p: number, q: number, s: number, ma: number, ta: number): void {
-    for (let i = 0; i < this.targets.length; i++) this.targets[i].onTrade(b, m, t, p, q, s, ma, ta);
-  }
-  onOrderStatus(
-    id: number,
-    b: number,
-    s: number,
-    a: number,
-    prev: number,
-    st: number,
-    r: number,
-    f: number,
-    rem: number,
-    n: number,
-  ): void {
-    for (let i = 0; i < this.targets.length; i++)
-      this.targets[i].onOrderStatus(id, b, s, a, prev, st, r, f, rem, n);
   }
 }

@@ -17,8 +17,8 @@
  * A bar counts as written only once the sink accepted it: when `recordAt` refuses (the
  * writer's ring is full) it and the symbol's newer bars are tried again on the next flush.
  */
-import type { BarView } from '../market-data/bar-series.ts';
-import type { MarketState } from '../market-data/market-state.ts';
+import type { BarView } from './bar-series.ts';
+import type { MarketState } from './market-state.ts';
 
 export const BAR_METRIC_1M = 'market_data.bar_1m';
 

@@ -8,7 +8,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { MarketUpdate } from '../bus/topics.ts';
+import type { MarketUpdate } from '../../bus/topics.ts';
 
 export class Channel {
   readonly symbol: string;

@@ -7,12 +7,12 @@
  * one-process deployment is the one the performance suite measures).
  */
 import type { InstrumentTable } from '@tickstorm/protocol';
+import type { BarHistory } from '../market-data/bar-history.ts';
 import type { MarketState } from '../market-data/market-state.ts';
 import type { OrderGateway } from '../orders/order-gateway.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import type { AgentSteps, BarsRequest } from './agent-types.ts';
 import type { AnalysisCache } from './analysis-cache.ts';
-import type { BarHistory } from './bar-history.ts';
 import { collectBars } from './data-agent.ts';
 import { analyzeRisk, tradingCoreMissing } from './risk-agent.ts';
 import { analyzeStrategy } from './strategy-agent.ts';

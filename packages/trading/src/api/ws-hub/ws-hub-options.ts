@@ -1,5 +1,5 @@
 /** Settings and statistics of the WebSocket hub (ws-hub.ts). */
-import type { LatencySummary } from '../stats/latency-recorder.ts';
+import type { LatencySummary } from '../../stats/latency-histogram.ts';
 
 export interface WsHubOptions {
   /** The only path upgraded (default `/ws/metrics`). */

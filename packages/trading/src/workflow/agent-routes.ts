@@ -10,18 +10,21 @@
  * Each request is admitted in an `onRequest` hook, before its body is read or parsed: above
  * the memory guard's high-water mark 503 TRD_ERR_MEMORY_PRESSURE, beyond the in-flight limit
  * (ABC_MAX_CONCURRENT_REQUESTS) 503 TRD_ERR_OVERLOADED, both with Retry-After. The slot is
- * released exactly once (./admission.ts) when the exchange is over (onResponse, or the
+ * released exactly once (../guards/admission.ts) when the exchange is over (onResponse, or the
  * response's 'close' for errors and dropped connections) and the handler, and any workflow
  * step that timed out but still runs, have settled. Bodies are limited to AGENT_BODY_LIMIT
  * (413 beyond). Inputs are validated before any agent runs (coded 400 naming the field).
  */
 import type { InstrumentTable } from '@tickstorm/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
-import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
+import { httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
+import { Admission, type InFlightLimiter } from '../guards/admission.ts';
+import type { MemoryGuard } from '../guards/memory-guard.ts';
+import { shed } from '../guards/shed.ts';
+import { sendError } from '../http/http-app.ts';
+import { parseCount } from '../http/request-fields.ts';
+import { DEFAULT_BAR_LIMIT, parseInterval } from '../market-data/bar-fields.ts';
 import type { BarInterval } from '../market-data/market-state.ts';
-import { sendError } from '../services/http-app.ts';
-import { DEFAULT_BAR_LIMIT, parseCount, parseInterval } from '../services/request-fields.ts';
-import { Admission, type InFlightLimiter } from './admission.ts';
 import {
   bodyObject,
   DEFAULT_RISK_LOOKBACK,
@@ -32,11 +35,9 @@ import {
   parseWorkflowRequest,
 } from './agent-requests.ts';
 import type { AgentSteps } from './agent-types.ts';
-import type { MemoryGuard } from './memory-guard.ts';
 import { barsToFetch } from './strategy-params.ts';
 import { runWorkflow } from './workflow.ts';
 
-export const RETRY_AFTER_SECONDS = '1';
 /** Largest body of an agent request (every one is a small JSON object); 413 beyond. */
 export const AGENT_BODY_LIMIT = 64 * 1024;
 
@@ -51,12 +52,6 @@ export interface AgentRoutesOptions {
 }
 
 type Handler = (req: FastifyRequest, reply: FastifyReply, signal: AbortSignal) => Promise<unknown>;
-
-/** 503 + Retry-After with a coded body (memory pressure, overload). */
-export function shed(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
-  reply.header('retry-after', RETRY_AFTER_SECONDS);
-  return sendError(reply, code, message);
-}
 
 export function registerAgentRoutes(app: FastifyInstance, o: AgentRoutesOptions): void {
   const never = new AbortController().signal;
