@@ -19,7 +19,8 @@
  *   // result: ScenarioResult (model/result.ts); add `targets`, write reports, gate.
  *
  * Executors (k6 names/options, `validateExecutor(opts): string[]` lists every problem;
- * runScenario throws ExecutorOptionsError, whose `problems` the CLI maps to exit code 104):
+ * runScenario throws ExecutorOptionsError, a LabError (errors.ts: every LAB_ERR_* code with its
+ * HTTP status and exit code) whose `problems` the CLI maps to exit code 104):
  *   constant-arrival-rate { rate, timeUnit, duration, preAllocatedVUs, maxVUs, gracefulStop }
  *   ramping-arrival-rate  { startRate, timeUnit, stages: [{ target, duration }], preAllocatedVUs, maxVUs }
  *   constant-vus          { vus, duration, thinkTime? }
@@ -76,6 +77,7 @@ export * from './clients/http-parser.ts';
 export * from './clients/http-request.ts';
 export * from './clients/ws-client.ts';
 export * from './clients/ws-frames.ts';
+export * from './errors.ts';
 export * from './gates/exit-codes.ts';
 export * from './gates/thresholds.ts';
 export * from './generator/closed-loop.ts';

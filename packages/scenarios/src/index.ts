@@ -11,6 +11,8 @@
  * then `executeRun(plan, opts)`.
  */
 import {
+  LabError,
+  LabErrorCode,
   type RunReport,
   renderScenarioBlock as renderBlock,
   renderConsoleReport as renderReport,
@@ -69,8 +71,10 @@ export function createTickstormSuite(opts: TickstormSuiteOptions = {}): Scenario
               try {
                 bench = await run();
               } catch (e) {
-                throw new Error(
+                throw new LabError(
+                  LabErrorCode.PRELUDE_FAILED,
                   `the benchmarks failed, Critical Path rows stay n/a: ${(e as Error).message}`,
+                  { cause: e },
                 );
               }
             },

@@ -3,7 +3,7 @@
  * "=== Load Test Analysis ===" block and saves load_test_results.png (or --out FILE).
  * Bad input (missing file, missing columns, empty file, a bad number) exits 104.
  */
-import { EXIT_INVALID_CONFIG, EXIT_OK } from '@tickstorm/loadlab';
+import { EXIT_ERROR, EXIT_OK, LabError } from '@tickstorm/loadlab';
 
 export interface AnalyzeCommandOptions {
   out?: string;
@@ -13,17 +13,18 @@ export interface AnalyzeCommandOptions {
 
 export async function analyzeCommand(file: string, opts: AnalyzeCommandOptions): Promise<number> {
   // Loaded here, not at start-up: Vega and resvg are only needed by this command.
-  const { AnalyzeInputError, analyzeFile } = await import('@tickstorm/loadlab/analyze');
+  const { analyzeFile } = await import('@tickstorm/loadlab/analyze');
   try {
     const { text } = await analyzeFile(file, { out: opts.plot === false ? null : opts.out });
     console.log(text);
     return EXIT_OK;
   } catch (err) {
-    if (err instanceof AnalyzeInputError) {
+    // AnalyzeInputError (bad input) is a LabError whose code maps to exit 104; anything else is 1.
+    if (err instanceof LabError) {
       console.error(`tickstorm analyze: ${err.message}`);
-      return EXIT_INVALID_CONFIG;
+      return err.exitCode;
     }
     console.error(`tickstorm analyze: ${(err as Error).message ?? String(err)}`);
-    return 1;
+    return EXIT_ERROR;
   }
 }

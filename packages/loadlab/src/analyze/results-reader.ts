@@ -7,13 +7,16 @@
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { LabError, LabErrorCode } from '../errors.ts';
 
 export const REQUIRED_COLUMNS = ['timestamp', 'latency', 'success', 'duration'] as const;
 
-/** Bad input to `tickstorm analyze` (exit code 104). */
-export class AnalyzeInputError extends Error {
-  readonly code = 'LOADLAB_INVALID_INPUT';
-  override name = 'AnalyzeInputError';
+/** Bad input to `tickstorm analyze` (LAB_ERR_INVALID_ANALYZE_INPUT, exit code 104). */
+export class AnalyzeInputError extends LabError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super(LabErrorCode.INVALID_ANALYZE_INPUT, message, opts);
+    this.name = 'AnalyzeInputError';
+  }
 }
 
 export interface ResultsData {
@@ -119,7 +122,7 @@ export async function readResultsCsv(path: string): Promise<ResultsData> {
     return await read(path);
   } catch (err) {
     if (err instanceof AnalyzeInputError && err.message.startsWith('line ')) {
-      throw new AnalyzeInputError(`${path}: ${err.message}`);
+      throw new AnalyzeInputError(`${path}: ${err.message}`, { cause: err });
     }
     throw err;
   }

@@ -3,6 +3,7 @@
  * samples, and the end of a run (stop starting; let in-flight iterations finish for up to
  * gracefulStop; then close the script, abandoning what is left as "interrupted").
  */
+import { LabError, LabErrorCode } from '../errors.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
 import { nowUs } from '../util/clock.ts';
 import type { VuScript } from './script.ts';
@@ -61,7 +62,11 @@ export abstract class ExecutorBase {
 
   /** Bound: ctx.done. */
   readonly done = (vu: number): void => {
-    if (this.busy[vu] !== 1) throw new Error(`done(${vu}) called for a VU that is not running an iteration`);
+    if (this.busy[vu] !== 1)
+      throw new LabError(
+        LabErrorCode.INTERNAL,
+        `done(${vu}) called for a VU that is not running an iteration`,
+      );
     this.busy[vu] = 0;
     this.active--;
     this.completed++;

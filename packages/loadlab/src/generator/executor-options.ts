@@ -13,6 +13,7 @@
  * `validateExecutor` reports EVERY problem at once (k6 style); `normalizeExecutor` turns
  * valid options into milliseconds and rate segments, or throws ExecutorOptionsError.
  */
+import { LabError, LabErrorCode } from '../errors.ts';
 import { parseDuration } from '../util/duration.ts';
 
 export interface Stage {
@@ -99,9 +100,17 @@ const KEYS: Record<ExecutorName, string[]> = {
 };
 export const EXECUTORS = Object.keys(KEYS) as ExecutorName[];
 
-export class ExecutorOptionsError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid executor options:\n  - ${problems.join('\n  - ')}`);
+/** Every problem with executor options (LAB_ERR_INVALID_EXECUTOR_OPTIONS, exit 104). */
+export class ExecutorOptionsError extends LabError {
+  declare readonly problems: string[];
+  constructor(problems: string[]) {
+    super(
+      LabErrorCode.INVALID_EXECUTOR_OPTIONS,
+      `invalid executor options:\n  - ${problems.join('\n  - ')}`,
+      {
+        problems,
+      },
+    );
     this.name = 'ExecutorOptionsError';
   }
 }

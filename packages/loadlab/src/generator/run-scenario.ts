@@ -11,6 +11,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { spawnTsWorker } from '@tickstorm/protocol';
+import { LabError, LabErrorCode } from '../errors.ts';
 import type { ScenarioResult, TimeSlice } from '../model/result.ts';
 import { assessHealth, ProcessCpu, type ThreadHealth } from '../monitor/health.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
@@ -101,7 +102,8 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
     ends = [out];
   } else {
     if (!isModuleRef(opts.script)) {
-      throw new TypeError(
+      throw new LabError(
+        LabErrorCode.SCRIPT_LOAD,
         'runScenario: with workers > 1 the script must be a module reference { module, export }',
       );
     }
@@ -185,10 +187,17 @@ async function runWorkers<P>(
       workers.forEach((w) => {
         w.on('error', reject);
         w.on('exit', (code) => {
-          if (done < count) reject(new Error(`generator worker exited with code ${code} before finishing`));
+          if (done < count)
+            reject(
+              new LabError(
+                LabErrorCode.WORKER_CRASH,
+                `generator worker exited with code ${code} before finishing`,
+              ),
+            );
         });
         w.on('message', (m: FromWorker) => {
-          if (m.type === 'error') reject(new Error(`generator worker: ${m.message}`));
+          if (m.type === 'error')
+            reject(new LabError(LabErrorCode.WORKER_CRASH, `generator worker: ${m.message}`));
           else if (m.type === 'slice') stats!.timeline.mergeRaw(m.slice);
           else if (m.type === 'ready' && ++ready === count) {
             const startEpochMs = epochNowMs() + START_DELAY_MS;

@@ -11,6 +11,7 @@
  * whose export (default: `default`) is the factory. `iterations({...})` adapts an async
  * `iteration(it)` function to the callback protocol.
  */
+import { LabError, LabErrorCode } from '../errors.ts';
 import type { RequestEvents } from '../stats/events.ts';
 import type { NormalizedExecutor } from './executor-options.ts';
 
@@ -63,7 +64,10 @@ export async function loadScript<P>(ref: ScriptModuleRef): Promise<ScriptFactory
   const mod = (await import(href)) as Record<string, unknown>;
   const f = mod[ref.export ?? 'default'];
   if (typeof f !== 'function')
-    throw new TypeError(`${href}: export '${ref.export ?? 'default'}' is not a script factory`);
+    throw new LabError(
+      LabErrorCode.SCRIPT_LOAD,
+      `${href}: export '${ref.export ?? 'default'}' is not a script factory`,
+    );
   return f as ScriptFactory<P>;
 }
 

@@ -18,6 +18,7 @@
  * about 25,000 rows).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { LabError, LabErrorCode } from '../errors.ts';
 import { csvField } from './csv.ts';
 
 export const RESULTS_CSV_COLUMNS = ['timestamp', 'latency', 'success', 'duration', 'name'] as const;
@@ -59,7 +60,8 @@ export class ResultsCsvWriter {
 
   /** One finished request. `timestampSec` is its scheduled time (epoch seconds). */
   write(timestampSec: number, latencyMs: number, success: boolean, name: string): void {
-    if (this.fd < 0) throw new Error(`ResultsCsvWriter: write after close (${this.path})`);
+    if (this.fd < 0)
+      throw new LabError(LabErrorCode.INTERNAL, `ResultsCsvWriter: write after close (${this.path})`);
     let nameBytes = this.names.get(name);
     if (nameBytes === undefined) {
       nameBytes = Buffer.from(`${csvField(name)}\n`);

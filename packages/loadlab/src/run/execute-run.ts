@@ -8,6 +8,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { LabErrorCode, labExitCode } from '../errors.ts';
 import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
 import { evaluateThresholds, exitCodeFor, type ThresholdResult } from '../gates/thresholds.ts';
 import type { RunReport, ScenarioResult } from '../model/result.ts';
@@ -111,7 +112,12 @@ export async function executeRun<T>(plan: RunPlan<T>, opts: ExecuteOptions): Pro
           ...(suite.target.hint === undefined ? [] : [suite.target.hint]),
         ].join('\n'),
       );
-      return { exitCode: EXIT_ERROR, report: null, thresholds: [], written: [] };
+      return {
+        exitCode: labExitCode(LabErrorCode.TARGET_UNREACHABLE),
+        report: null,
+        thresholds: [],
+        written: [],
+      };
     }
   }
   if (plan.prelude && suite.prelude !== undefined) {

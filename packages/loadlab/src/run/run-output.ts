@@ -1,4 +1,5 @@
 /** Console text of a run beyond the report module's blocks and tables. */
+import { EXIT_ABORTED, EXIT_OK, EXIT_THRESHOLDS_FAILED } from '../gates/exit-codes.ts';
 import type { ThresholdResult } from '../gates/thresholds.ts';
 import type { ResourceWatch } from '../model/result.ts';
 import { humanBytes } from '../report/format.ts';
@@ -35,14 +36,14 @@ export function thresholdLines(results: readonly ThresholdResult[]): string[] {
 
 /** The bottom line: what passed, what failed, and the exit code it gives. */
 export function verdictLine(code: number, failedThresholds: number, failedTargets: string[]): string {
-  if (code === 0) return 'PASSED: every threshold and scenario target met (exit code 0)';
-  if (code === 99) {
+  if (code === EXIT_OK) return `PASSED: every threshold and scenario target met (exit code ${EXIT_OK})`;
+  if (code === EXIT_THRESHOLDS_FAILED) {
     const parts: string[] = [];
     if (failedThresholds > 0) parts.push(`${failedThresholds} threshold(s)`);
     if (failedTargets.length > 0) parts.push(`target(s) ${failedTargets.join('; ')}`);
-    return `FAILED: ${parts.join(' and ') || 'resource limits'} not met (exit code 99)`;
+    return `FAILED: ${parts.join(' and ') || 'resource limits'} not met (exit code ${EXIT_THRESHOLDS_FAILED})`;
   }
-  if (code === 105) return 'INTERRUPTED: results so far are above (exit code 105)';
+  if (code === EXIT_ABORTED) return `INTERRUPTED: results so far are above (exit code ${EXIT_ABORTED})`;
   return `ERROR: a scenario could not run (exit code ${code})`;
 }
 

@@ -5,6 +5,7 @@
  * its flag (`--rate must be a positive number (got "abc")`). A scenario reads its params
  * once with this; `validate` returns the problems, `run` throws them.
  */
+import { LabError, LabErrorCode } from '../errors.ts';
 import { parseDuration } from '../util/duration.ts';
 import type { ParamSpec } from './scenario.ts';
 
@@ -36,7 +37,7 @@ export class ParamReader {
 
   private spec(key: string): ParamSpec {
     const s = this.specs.get(key);
-    if (s === undefined) throw new Error(`no ParamSpec for '${key}'`);
+    if (s === undefined) throw new LabError(LabErrorCode.INTERNAL, `no ParamSpec for '${key}'`);
     return s;
   }
 
@@ -138,9 +139,15 @@ export class ParamReader {
   }
 }
 
-/** Throws one Error listing every problem (run() after validate() found some). */
+/** Throws one LabError (LAB_ERR_INVALID_SCENARIO_PARAMS) listing every problem (run() after validate() found some). */
 export function throwIfProblems(id: string, problems: readonly string[]): void {
   if (problems.length > 0) {
-    throw new Error(`${id}: invalid parameters:\n  - ${problems.join('\n  - ')}`);
+    throw new LabError(
+      LabErrorCode.INVALID_SCENARIO_PARAMS,
+      `${id}: invalid parameters:\n  - ${problems.join('\n  - ')}`,
+      {
+        problems,
+      },
+    );
   }
 }

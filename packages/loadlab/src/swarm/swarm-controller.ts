@@ -17,6 +17,7 @@
  * Readers (console, web UI, reports) only read `view()` / `result()`.
  */
 import { EventEmitter } from 'node:events';
+import { LabError, LabErrorCode } from '../errors.ts';
 import type { ScenarioResult, TimeSlice } from '../model/result.ts';
 import { ProcessCpu, type ThreadHealth, ThreadMonitor } from '../monitor/health.ts';
 import { RequestStats } from '../stats/request-stats.ts';
@@ -68,7 +69,7 @@ export class SwarmController extends EventEmitter {
   /** The classes of the next test: names from the file (empty = all). Not while a test runs. */
   selectClasses(names: readonly string[]): void {
     if (this.state !== 'ready' && this.state !== 'stopped') {
-      throw new RangeError('user classes can change only while no test runs');
+      throw new LabError(LabErrorCode.INVALID_SWARM, 'user classes can change only while no test runs');
     }
     this.classes = pickClasses(this.o.file, names);
     this.classNames = names.length > 0 ? [...new Set(names)] : [...this.o.file.classes.keys()];
@@ -101,13 +102,14 @@ export class SwarmController extends EventEmitter {
   /** Starts a test (from ready/stopped: fresh statistics), or re-targets the running one. */
   async start(s: SwarmStart): Promise<void> {
     const problems = validateStart(s);
-    if (problems.length > 0) throw new RangeError(problems.join('; '));
+    if (problems.length > 0)
+      throw new LabError(LabErrorCode.INVALID_SWARM, problems.join('; '), { problems });
     while (this.launching !== null || this.stopping !== null) {
       await (this.launching ?? this.stopping)?.catch(() => undefined);
     }
     if (this.live) {
       if (s.userClasses !== undefined && s.userClasses.join() !== this.classNames.join()) {
-        throw new RangeError('user classes can change only while no test runs');
+        throw new LabError(LabErrorCode.INVALID_SWARM, 'user classes can change only while no test runs');
       }
       this.retarget(s.users, s.spawnRate);
       return;

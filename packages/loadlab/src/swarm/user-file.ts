@@ -7,12 +7,15 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { LabError, LabErrorCode } from '../errors.ts';
 import { hostProblem } from './http-session.ts';
 import { HttpUser, LoadTestShape, User, type UserClass } from './user.ts';
 
-export class UserFileError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
+/** Every problem with a user file (LAB_ERR_INVALID_USER_FILE, exit 104). */
+export class UserFileError extends LabError {
+  declare readonly problems: string[];
+  constructor(problems: string[], cause?: unknown) {
+    super(LabErrorCode.INVALID_USER_FILE, problems.join('\n'), { problems, cause });
     this.name = 'UserFileError';
   }
 }
@@ -32,7 +35,7 @@ export async function loadUserFile(file: string): Promise<UserFile> {
   try {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (e) {
-    throw new UserFileError([`${file}: cannot be loaded: ${e instanceof Error ? e.message : String(e)}`]);
+    throw new UserFileError([`${file}: cannot be loaded: ${e instanceof Error ? e.message : String(e)}`], e);
   }
   const problems: string[] = [];
   const classes = new Map<string, UserClass>();

@@ -6,6 +6,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { spawnTsWorker } from '@tickstorm/protocol';
+import { LabError, LabErrorCode } from '../errors.ts';
 import type { RawSlice } from '../stats/timeline.ts';
 import type { FromSwarmWorker, ToSwarmWorker, WorkerHostData } from './swarm-protocol.ts';
 import type { HostSnapshot, UserHost } from './user-host.ts';
@@ -45,7 +46,7 @@ export class WorkerUserHost implements UserHost {
         if (host.dead) return;
         host.dead = true;
         host.onStopped?.();
-        if (!ready) reject(new Error(message));
+        if (!ready) reject(new LabError(LabErrorCode.WORKER_CRASH, message));
         else if (!host.stopAsked) onDeath(message);
       };
       worker.on('message', (m: FromSwarmWorker) => {

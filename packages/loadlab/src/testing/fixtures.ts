@@ -5,6 +5,7 @@
  * with each other the way a real run's do.
  */
 import { seededRandom } from '@tickstorm/protocol';
+import { EXIT_OK, EXIT_THRESHOLDS_FAILED } from '../gates/exit-codes.ts';
 import type {
   EntryStats,
   LatencyMs,
@@ -236,6 +237,6 @@ export function buildRunReport(scenarios: ScenarioResult[]): RunReport {
     target: 'http://127.0.0.1:5002',
     scenarios,
     thresholds: [],
-    exitCode: failed ? 99 : 0,
+    exitCode: failed ? EXIT_THRESHOLDS_FAILED : EXIT_OK,
   };
 }

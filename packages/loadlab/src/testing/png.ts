@@ -3,6 +3,7 @@
  * the signature and CRC-free chunk layout, inflates IDAT with zlib and undoes the row filters.
  */
 import { inflateSync } from 'node:zlib';
+import { LabError, LabErrorCode } from '../errors.ts';
 
 export interface DecodedPng {
   width: number;
@@ -15,7 +16,8 @@ export interface DecodedPng {
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 export function decodePng(png: Buffer): DecodedPng {
-  if (!png.subarray(0, 8).equals(SIGNATURE)) throw new Error('not a PNG (bad signature)');
+  if (!png.subarray(0, 8).equals(SIGNATURE))
+    throw new LabError(LabErrorCode.INVALID_PNG, 'not a PNG (bad signature)');
   let pos = 8;
   let width = 0;
   let height = 0;
@@ -31,9 +33,13 @@ export function decodePng(png: Buffer): DecodedPng {
       const depth = data[8];
       const colour = data[9];
       if (depth !== 8 || data[12] !== 0)
-        throw new Error(`unsupported PNG: depth ${depth}, interlace ${data[12]}`);
+        throw new LabError(
+          LabErrorCode.INVALID_PNG,
+          `unsupported PNG: depth ${depth}, interlace ${data[12]}`,
+        );
       channels = colour === 6 ? 4 : colour === 2 ? 3 : colour === 0 ? 1 : 0;
-      if (channels === 0) throw new Error(`unsupported PNG colour type ${colour}`);
+      if (channels === 0)
+        throw new LabError(LabErrorCode.INVALID_PNG, `unsupported PNG colour type ${colour}`);
     } else if (type === 'IDAT') idat.push(data);
     else if (type === 'IEND') break;
     pos += 12 + len;
@@ -60,7 +66,8 @@ export function decodePng(png: Buffer): DecodedPng {
         const pb = Math.abs(p - b);
         const pc = Math.abs(p - c);
         v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-      } else if (filter !== 0) throw new Error(`bad PNG filter ${filter} on row ${y}`);
+      } else if (filter !== 0)
+        throw new LabError(LabErrorCode.INVALID_PNG, `bad PNG filter ${filter} on row ${y}`);
       out[x] = v & 0xff;
     }
   }

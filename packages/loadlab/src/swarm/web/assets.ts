@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { LabError, LabErrorCode } from '../../errors.ts';
 
 export interface Asset {
   type: string;
@@ -50,7 +51,8 @@ export function escapeHtml(s: string): string {
 /** Fills `{{key}}` placeholders (HTML-escaped); an unknown key is a programming error. */
 export function fillTemplate(template: string, values: Record<string, string | number>): string {
   return template.replace(/\{\{(\w+)\}\}/g, (_m, key: string) => {
-    if (!Object.hasOwn(values, key)) throw new Error(`page template: no value for {{${key}}}`);
+    if (!Object.hasOwn(values, key))
+      throw new LabError(LabErrorCode.INTERNAL, `page template: no value for {{${key}}}`);
     return escapeHtml(String(values[key]));
   });
 }

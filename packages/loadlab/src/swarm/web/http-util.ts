@@ -1,9 +1,8 @@
 /** Small node:http helpers for the swarm web UI: JSON/text answers and a bounded body reader. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LabError, LabErrorCode, labHttpStatus } from '../../errors.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
-
-export class BodyTooLarge extends Error {}
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
@@ -29,7 +28,17 @@ export function sendBody(
   res.end(body);
 }
 
-/** The request body as text; rejects with BodyTooLarge past MAX_BODY_BYTES. */
+/** A coded error answer: `{success: false, message, code, ...extra}` with the code's HTTP status (errors.ts). */
+export function sendError(
+  res: ServerResponse,
+  code: LabErrorCode,
+  message: string,
+  extra: Record<string, unknown> = {},
+): void {
+  sendJson(res, labHttpStatus(code), { success: false, message, code, ...extra });
+}
+
+/** The request body as text; rejects with a LabError LAB_ERR_BODY_TOO_LARGE past MAX_BODY_BYTES. */
 export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -37,7 +46,7 @@ export function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLarge(`the body exceeds ${MAX_BODY_BYTES} bytes`));
+        reject(new LabError(LabErrorCode.BODY_TOO_LARGE, `the body exceeds ${MAX_BODY_BYTES} bytes`));
         req.resume();
         return;
       }

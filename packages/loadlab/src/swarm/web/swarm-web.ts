@@ -13,18 +13,19 @@
  *   GET  /exceptions                        {exceptions: [{count, msg, traceback, nodes}]}
  *   GET  /stats/requests/csv, /stats/requests_full_history/csv, /stats/failures/csv,
  *        /exceptions/csv                    Locust-compatible CSV attachments
- * Errors are JSON {success: false, message, code}: 400 LAB_ERR_INVALID_SWARM (every problem
+ * Errors are JSON {success: false, message, code}, codes and statuses from the lab's registry
+ * (errors.ts): 400 LAB_ERR_INVALID_SWARM (every problem
  * in the message and in `problems`), 403 LAB_ERR_FORBIDDEN_ORIGIN (a POST from another site), 404 LAB_ERR_NOT_FOUND,
  * 405 LAB_ERR_METHOD_NOT_ALLOWED, 413 LAB_ERR_BODY_TOO_LARGE, 500 LAB_ERR_SWARM.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LabError, LabErrorCode } from '../../errors.ts';
 import type { SwarmController } from '../swarm-controller.ts';
-import { UserFileError } from '../user-file.ts';
 import { fillTemplate, loadAssets, type WebAssets } from './assets.ts';
 import { CSV_ROUTES } from './csv-downloads.ts';
 import { CurrentRates } from './current-rates.ts';
-import { BodyTooLarge, readBody, sendBody, sendJson } from './http-util.ts';
+import { readBody, sendBody, sendError, sendJson } from './http-util.ts';
 import { statsDocument } from './stats-json.ts';
 import { parseSwarmForm } from './swarm-form.ts';
 
@@ -42,15 +43,6 @@ export interface SwarmWeb {
   close(): Promise<void>;
 }
 
-export const SWARM_WEB_ERRORS = {
-  invalid: 'LAB_ERR_INVALID_SWARM',
-  origin: 'LAB_ERR_FORBIDDEN_ORIGIN',
-  notFound: 'LAB_ERR_NOT_FOUND',
-  method: 'LAB_ERR_METHOD_NOT_ALLOWED',
-  tooLarge: 'LAB_ERR_BODY_TOO_LARGE',
-  swarm: 'LAB_ERR_SWARM',
-} as const;
-
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
 
 interface Route {
@@ -58,16 +50,13 @@ interface Route {
   handle: Handler;
 }
 
-const fail = (res: http.ServerResponse, status: number, code: string, message: string, extra = {}) =>
-  sendJson(res, status, { success: false, message, code, ...extra });
-
 export async function startSwarmWeb(o: SwarmWebOptions): Promise<SwarmWeb> {
   const assets = loadAssets();
   const routes = buildRoutes(o.controller, assets);
   const server = http.createServer((req, res) => {
     void dispatch(routes, assets, req, res).catch((e: unknown) => {
       const message = e instanceof Error ? e.message : String(e);
-      if (!res.headersSent) fail(res, 500, SWARM_WEB_ERRORS.swarm, message);
+      if (!res.headersSent) sendError(res, LabErrorCode.SWARM, message);
       else res.destroy();
     });
   });
@@ -108,13 +97,17 @@ async function dispatch(
           handle: () => sendBody(res, asset.type, asset.body, { 'cache-control': 'no-cache' }),
         }
       : routes.get(path);
-  if (route === undefined) return fail(res, 404, SWARM_WEB_ERRORS.notFound, `no such page: ${path}`);
+  if (route === undefined) return sendError(res, LabErrorCode.NOT_FOUND, `no such page: ${path}`);
   if (!route.methods.includes(method)) {
     res.setHeader('allow', route.methods.join(', '));
-    return fail(res, 405, SWARM_WEB_ERRORS.method, `${method} ${path}: use ${route.methods.join(' or ')}`);
+    return sendError(
+      res,
+      LabErrorCode.METHOD_NOT_ALLOWED,
+      `${method} ${path}: use ${route.methods.join(' or ')}`,
+    );
   }
   if (method === 'POST' && !sameOrigin(req)) {
-    return fail(res, 403, SWARM_WEB_ERRORS.origin, `POST from another origin (${req.headers.origin})`);
+    return sendError(res, LabErrorCode.FORBIDDEN_ORIGIN, `POST from another origin (${req.headers.origin})`);
   }
   await route.handle(req, res);
 }
@@ -200,13 +193,14 @@ async function swarm(c: SwarmController, req: http.IncomingMessage, res: http.Se
   try {
     body = await readBody(req);
   } catch (e) {
-    if (e instanceof BodyTooLarge) return fail(res, 413, SWARM_WEB_ERRORS.tooLarge, e.message);
+    if (e instanceof LabError && e.code === LabErrorCode.BODY_TOO_LARGE)
+      return sendError(res, e.code, e.message);
     throw e;
   }
   const form = parseSwarmForm(body, req.headers['content-type'] ?? '');
   if (form.start === null) {
     const message = `Invalid swarm: ${form.problems.join('; ')}`;
-    return fail(res, 400, SWARM_WEB_ERRORS.invalid, message, { problems: form.problems });
+    return sendError(res, LabErrorCode.INVALID_SWARM, message, { problems: form.problems });
   }
   const s = form.start;
   const wasRunning = c.state === 'spawning' || c.state === 'running';
@@ -215,9 +209,12 @@ async function swarm(c: SwarmController, req: http.IncomingMessage, res: http.Se
     await c.start(s);
   } catch (e) {
     // a class the file does not have, or a class change while a test runs
-    const problems = e instanceof UserFileError ? e.problems : [(e as Error).message];
-    if (!(e instanceof UserFileError) && !(e instanceof RangeError)) throw e;
-    return fail(res, 400, SWARM_WEB_ERRORS.invalid, `Invalid swarm: ${problems.join('; ')}`, { problems });
+    const invalid =
+      e instanceof LabError &&
+      (e.code === LabErrorCode.INVALID_USER_FILE || e.code === LabErrorCode.INVALID_SWARM);
+    if (!invalid) throw e;
+    const problems = e.problems ?? [e.message];
+    return sendError(res, LabErrorCode.INVALID_SWARM, `Invalid swarm: ${problems.join('; ')}`, { problems });
   }
   const what = `${s.users} users at ${s.spawnRate} users/s`;
   const message = wasRunning
