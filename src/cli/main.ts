@@ -57,6 +57,10 @@ export function buildProgram(): Command {
     .option('--api-port <port>', 'api port (env API_PORT, default 8000)')
     .option('--shards <n>', 'matching shards (symbols spread by index)', positiveInt('--shards'))
     .option('--no-input-log', 'do not write the sequenced input log')
+    .option(
+      '--strict-prices',
+      'refuse order prices off the tick grid (PRT_ERR_PRICE_OFF_TICK) instead of rounding them to the passive side',
+    )
     .option('--config <file>', 'JSON file with host, dataDir and ports (flags and env win)')
     .addHelpText(
       'after',

@@ -56,6 +56,30 @@ export function decimalToUnits(x: number, decimals: number, maxUnits: number): n
   return units > maxUnits ? -2 : units;
 }
 
+/**
+ * Like decimalToUnits, but finer digits are cut off (toward zero) instead of refused:
+ * the whole units below `x`, and whether anything was cut. Units -2 when too large.
+ */
+export function decimalToUnitsCut(
+  x: number,
+  decimals: number,
+  maxUnits: number,
+): { units: number; cut: boolean } {
+  const exact = decimalToUnits(x, decimals, maxUnits);
+  if (exact !== -1) return { units: exact, cut: false };
+  const m = DECIMAL_RE.exec(String(x));
+  if (m === null) return { units: -2, cut: false };
+  const frac = m[2] ?? '';
+  const exp = m[3] === undefined ? 0 : Number(m[3]);
+  // Only reached with a negative shift (finer digits than the grid): cut them.
+  const digits = m[1] + frac;
+  const cutAt = digits.length + exp - frac.length + decimals;
+  const kept = cutAt > 0 ? digits.slice(0, cutAt).replace(/^0+(?=\d)/, '') : '0';
+  if (kept.length > 16) return { units: -2, cut: true };
+  const units = Number(kept);
+  return units > maxUnits ? { units: -2, cut: true } : { units, cut: true };
+}
+
 /** Formats integer units of 10^-decimals as the JS number with exactly that decimal value. */
 export function unitsToDecimal(units: number, decimals: number): number {
   // Dividing two exact integers is correctly rounded: the same double as parsing the text.
@@ -119,6 +143,30 @@ export class DecimalGrid implements GridUnits {
       throw new ProtocolError(this.offGridCode, `${field} ${x} is not a multiple of ${this.step}`, field);
     }
     return units / this.stepUnits;
+  }
+
+  /**
+   * Steps for `x` rounded to the grid: down (toward zero) or up when `x` lies between two
+   * steps, exact otherwise. The same errors as toSteps for non-finite, non-positive and
+   * too-large values; the result may be 0 (below one step, rounded down) or above
+   * maxSteps, for the caller's range check to refuse.
+   */
+  roundToSteps(x: number, field: string, up: boolean): number {
+    if (typeof x !== 'number' || !Number.isFinite(x)) {
+      throw new ProtocolError(ProtocolErrorCode.NOT_FINITE, `${field} must be a finite number`, field);
+    }
+    if (x <= 0) throw new ProtocolError(ProtocolErrorCode.NOT_POSITIVE, `${field} must be > 0`, field);
+    const { units, cut } = decimalToUnitsCut(x, this.decimals, this.maxUnits);
+    if (units === -2) {
+      throw new ProtocolError(
+        ProtocolErrorCode.OUT_OF_RANGE,
+        `${field} ${x} is too large: at most ${this.fromSteps(this.maxSteps)}`,
+        field,
+      );
+    }
+    const rem = units % this.stepUnits;
+    const down = (units - rem) / this.stepUnits;
+    return up && (cut || rem !== 0) ? down + 1 : down;
   }
 
   /** The decimal for a whole number of steps. */

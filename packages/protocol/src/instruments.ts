@@ -5,6 +5,14 @@
 import { DecimalGrid } from './decimal-grid.ts';
 import { ProtocolError, ProtocolErrorCode } from './errors.ts';
 
+/**
+ * What an order price between two ticks gets: `round` to the grid on the passive side
+ * (the default), or `reject` with PRT_ERR_PRICE_OFF_TICK.
+ */
+export type OffTickPrices = 'round' | 'reject';
+
+export const OFF_TICK_MODES: readonly OffTickPrices[] = ['round', 'reject'];
+
 export interface InstrumentSpec {
   symbol: string;
   /** Price increment as a decimal, e.g. 0.01. */
@@ -15,6 +23,8 @@ export interface InstrumentSpec {
   minPrice?: number;
   /** Highest accepted price (decimal), default the largest exact decimal on the grid. */
   maxPrice?: number;
+  /** Order prices off the tick grid: `round` (default) or `reject`. */
+  offTickPrices?: OffTickPrices;
 }
 
 export interface Instrument {
@@ -25,6 +35,7 @@ export interface Instrument {
   readonly qty: DecimalGrid;
   readonly minPriceTicks: number;
   readonly maxPriceTicks: number;
+  readonly offTickPrices: OffTickPrices;
   readonly spec: Readonly<InstrumentSpec>;
 }
 
@@ -48,7 +59,11 @@ export class InstrumentTable {
   readonly list: readonly Instrument[];
   private readonly bySymbol: Map<string, Instrument>;
 
-  constructor(specs: readonly InstrumentSpec[] = defaultInstrumentSpecs()) {
+  /** `offTickPrices`: the mode of instruments whose spec names none (default `round`). */
+  constructor(
+    specs: readonly InstrumentSpec[] = defaultInstrumentSpecs(),
+    defaults: { offTickPrices?: OffTickPrices } = {},
+  ) {
     const problems: string[] = [];
     const list: Instrument[] = [];
     const bySymbol = new Map<string, Instrument>();
@@ -70,6 +85,10 @@ export class InstrumentTable {
         const maxPriceTicks =
           spec.maxPrice === undefined ? price.maxSteps : price.toSteps(spec.maxPrice, `${where}.maxPrice`);
         if (minPriceTicks > maxPriceTicks) problems.push(`${where}: minPrice is above maxPrice`);
+        const offTickPrices = spec.offTickPrices ?? defaults.offTickPrices ?? 'round';
+        if (!OFF_TICK_MODES.includes(offTickPrices)) {
+          problems.push(`${where}.offTickPrices must be "round" or "reject"`);
+        }
         const inst: Instrument = {
           index: list.length,
           symbol: spec.symbol,
@@ -77,6 +96,7 @@ export class InstrumentTable {
           qty,
           minPriceTicks,
           maxPriceTicks,
+          offTickPrices,
           spec: Object.freeze({ ...spec }),
         };
         list.push(inst);
@@ -119,6 +139,24 @@ export class InstrumentTable {
   /** Price decimal -> ticks, checking the grid and the instrument's price range. */
   priceToTicks(inst: Instrument, price: number, field = 'price'): number {
     const ticks = inst.price.toSteps(price, field);
+    if (ticks < inst.minPriceTicks || ticks > inst.maxPriceTicks) {
+      throw new ProtocolError(
+        ProtocolErrorCode.OUT_OF_RANGE,
+        `${field} ${price} is outside [${inst.price.fromSteps(inst.minPriceTicks)}, ${inst.price.fromSteps(inst.maxPriceTicks)}] for ${inst.symbol}`,
+        field,
+      );
+    }
+    return ticks;
+  }
+
+  /**
+   * Order price decimal -> ticks under the instrument's off-tick mode: `reject` is
+   * priceToTicks; `round` rounds a price between two ticks up or down (the caller picks
+   * the passive side), then checks the range.
+   */
+  orderPriceToTicks(inst: Instrument, price: number, up: boolean, field = 'price'): number {
+    if (inst.offTickPrices === 'reject') return this.priceToTicks(inst, price, field);
+    const ticks = inst.price.roundToSteps(price, field, up);
     if (ticks < inst.minPriceTicks || ticks > inst.maxPriceTicks) {
       throw new ProtocolError(
         ProtocolErrorCode.OUT_OF_RANGE,

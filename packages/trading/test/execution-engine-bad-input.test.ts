@@ -110,7 +110,8 @@ describe('execution-engine: bad input answers a coded 4xx and the server keeps s
   let f: Fixture;
   let ex: string;
   before(async () => {
-    f = await startFixture();
+    // Off-tick prices refused as before rounding existed (the `reject` mode, --strict-prices).
+    f = await startFixture({ offTickPrices: 'reject' });
     ex = f.url('execution-engine');
   });
   after(() => f.close());

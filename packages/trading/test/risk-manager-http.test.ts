@@ -14,7 +14,8 @@ describe('risk-manager over HTTP', () => {
   let rm: string;
   let ex: string;
   before(async () => {
-    f = await startFixture();
+    // Off-tick prices refused (the `reject` mode): /check decodes as POST /orders does.
+    f = await startFixture({ offTickPrices: 'reject' });
     rm = f.url('risk-manager');
     ex = f.url('execution-engine');
   });

@@ -27,6 +27,8 @@ export interface ServeOptions {
   apiPort?: string;
   shards?: number;
   inputLog?: boolean;
+  /** Refuse order prices off the tick grid (PRT_ERR_PRICE_OFF_TICK) instead of rounding them. */
+  strictPrices?: boolean;
 }
 
 function readConfigFile(path: string | undefined): ServiceConfigInput & Record<string, unknown> {
@@ -76,6 +78,7 @@ export async function startSystemFromOptions(
       services,
       shards: opts.shards,
       inputLog: opts.inputLog,
+      offTickPrices: opts.strictPrices === true ? 'reject' : undefined,
       maxInFlight: perf.maxConcurrentRequests,
       apiMaxInFlight: perf.maxConcurrentRequests,
       memoryLimitBytes: perf.memoryLimitBytes,

@@ -21,6 +21,8 @@ export class OrderRecord {
   filledNotional = 0;
   readonly fills: Fill[] = [];
   updatedAt: number;
+  /** The price as sent when it was off the tick grid (the order rests at `price`, rounded). */
+  priceAsked: number | undefined = undefined;
 
   constructor(
     readonly id: string,
@@ -57,6 +59,7 @@ export class OrderRecord {
       price: this.priceTicks === 0 ? null : inst.price.fromSteps(this.priceTicks),
       status: ORDER_STATUS_NAMES[this.status],
     };
+    if (this.priceAsked !== undefined) out.priceAsked = this.priceAsked;
     if (this.reason !== 0) out.reason = CANCEL_REASON_NAMES[this.reason];
     out.filledQuantity = this.filledLots === 0 ? 0 : inst.qty.fromSteps(this.filledLots);
     out.remainingQuantity = terminal ? 0 : inst.qty.fromSteps(this.lots - this.filledLots);

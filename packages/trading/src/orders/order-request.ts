@@ -12,6 +12,8 @@ export interface OrderRequest {
   type: OrderType;
   /** Limit price or stop trigger in ticks; 0 for market orders. */
   priceTicks: number;
+  /** The price as sent, when it was off the tick grid and rounded to priceTicks. */
+  priceAsked?: number;
   lots: number;
   clientOrderId: string | undefined;
   account: string;
@@ -55,6 +57,7 @@ export function parseOrderRequest(
   if (typeof b.quantity !== 'number') throw invalid('quantity', 'quantity must be a number');
   const lots = instruments.qtyToLots(inst, b.quantity, 'quantity');
   let priceTicks = 0;
+  let priceAsked: number | undefined;
   if (type === OrderType.MARKET) {
     if (b.price !== undefined && b.price !== null) {
       throw invalid('price', 'a market order takes no price (send null or leave it out)');
@@ -64,7 +67,11 @@ export function parseOrderRequest(
       type === OrderType.STOP ? 'a stop order needs price (its trigger)' : 'a limit order needs price';
     if (b.price === undefined || b.price === null) throw missing('price', what);
     if (typeof b.price !== 'number') throw invalid('price', 'price must be a number or null');
-    priceTicks = instruments.priceToTicks(inst, b.price, 'price');
+    // Rounded on the passive side: buy limits down, sell limits up; a stop's trigger so it
+    // fires no earlier than asked (buy stops up, sell stops down).
+    const up = (side === Side.SELL) === (type === OrderType.LIMIT);
+    priceTicks = instruments.orderPriceToTicks(inst, b.price, up, 'price');
+    if (inst.price.fromSteps(priceTicks) !== b.price) priceAsked = b.price;
   }
   let clientOrderId: string | undefined;
   if (b.clientOrderId !== undefined && b.clientOrderId !== null) {
@@ -80,5 +87,7 @@ export function parseOrderRequest(
     }
     account = b.account;
   }
-  return { inst, side, type, priceTicks, lots, clientOrderId, account };
+  const req: OrderRequest = { inst, side, type, priceTicks, lots, clientOrderId, account };
+  if (priceAsked !== undefined) req.priceAsked = priceAsked;
+  return req;
 }

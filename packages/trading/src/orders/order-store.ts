@@ -133,6 +133,7 @@ export class OrderStore {
       req.clientOrderId,
       this.now(),
     );
+    if (req.priceAsked !== undefined) rec.priceAsked = req.priceAsked;
     this.kept[shard].set(engineId, rec);
     const slots = this.bySlot[shard];
     const slot = engineId % ID_SLOTS;

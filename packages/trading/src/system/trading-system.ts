@@ -8,7 +8,7 @@
  * and answer what is in flight, logs are flushed, bars and metrics written, DuckDB closed.
  */
 import { join } from 'node:path';
-import { type InstrumentSpec, InstrumentTable } from '@tickstorm/protocol';
+import { type InstrumentSpec, InstrumentTable, type OffTickPrices } from '@tickstorm/protocol';
 import { type ApiService, startApiService } from '../api/api-server.ts';
 import { InProcessBus } from '../bus/bus.ts';
 import { type MarketUpdate, Topic } from '../bus/topics.ts';
@@ -37,6 +37,8 @@ export interface TradingSystemOptions {
   /** Services to run in this process (default: all four). */
   services?: readonly ServiceName[];
   instruments?: readonly InstrumentSpec[];
+  /** Order prices off the tick grid, for instruments that name no mode (default `round`). */
+  offTickPrices?: OffTickPrices;
   riskLimits?: RiskLimits;
   shards?: number;
   inputLog?: boolean;
@@ -82,7 +84,7 @@ export class TradingSystem {
   private closing: Promise<void> | null = null;
 
   private constructor(readonly o: TradingSystemOptions) {
-    this.instruments = new InstrumentTable(o.instruments);
+    this.instruments = new InstrumentTable(o.instruments, { offTickPrices: o.offTickPrices });
   }
 
   static async start(o: TradingSystemOptions): Promise<TradingSystem> {
