@@ -16,10 +16,10 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(flushMs: number): Promise<BenchServer> {
+export async function startServer(flushMs: number, hub: object = {}): Promise<BenchServer> {
   const child = fork(fileURLToPath(new URL('./ws-fanout-server.ts', import.meta.url)), [], {
     execArgv: ['--import', import.meta.resolve('tsx'), '--expose-gc'],
-    env: { ...process.env, WS_BENCH_FLUSH_MS: String(flushMs) },
+    env: { ...process.env, WS_BENCH_FLUSH_MS: String(flushMs), WS_BENCH_HUB: JSON.stringify(hub) },
   });
   const next = (type: string) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {

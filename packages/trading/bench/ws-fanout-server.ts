@@ -33,7 +33,13 @@ const api = await startApiService({
   bus,
   isKnownSymbol: (s) => /^SYM\d+$/.test(s),
   port: 0,
-  ws: { flushIntervalMs, heartbeatMs: 0, maxClients: 50_000 },
+  // WS_BENCH_HUB: JSON hub option overrides (e.g. the old probe settings, for comparison).
+  ws: {
+    flushIntervalMs,
+    heartbeatMs: 0,
+    maxClients: 50_000,
+    ...JSON.parse(process.env.WS_BENCH_HUB || '{}'),
+  },
 });
 process.title = 'tickstorm-api-bench';
 

@@ -3,7 +3,7 @@
  * for one matching a predicate (event driven, bounded by a timeout that fails the test).
  */
 import type { Socket } from 'node:net';
-import { WebSocket } from 'ws';
+import { type ClientOptions, WebSocket } from 'ws';
 
 export interface WsMessage {
   text: string;
@@ -52,8 +52,8 @@ export class WsTestClient {
     ws.on('error', () => {});
   }
 
-  static async connect(url: string): Promise<WsTestClient> {
-    const ws = new WebSocket(url);
+  static async connect(url: string, opts?: ClientOptions): Promise<WsTestClient> {
+    const ws = new WebSocket(url, opts);
     const client = new WsTestClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

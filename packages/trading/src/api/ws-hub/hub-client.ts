@@ -44,6 +44,8 @@ export class HubClient {
   done = 0;
   /** Behind: update writes stopped, missed channels collected in `stale`. */
   behind = false;
+  /** Behind only for want of round-trip credit (waiting for a pong), not slow. */
+  creditWait = false;
   behindSince = 0;
   stale: Set<Channel> | null = null;
   resumeQueued = false;
@@ -57,6 +59,8 @@ export class HubClient {
   sentAtProbe = 0;
   probeForLag = false;
   rttMs = 0;
+  /** Flushes written to this client since its unanswered probe (see creditFlushes). */
+  flushesSinceProbe = 0;
   /** The socket's write callback, bound once per connection (no closure per message). */
   readonly onWritten: () => void;
 
@@ -68,6 +72,26 @@ export class HubClient {
       this.done++;
       if (this.behind && this.done === this.sent) onCaughtUp(this);
     };
+  }
+
+  /** Sends a lag probe (protocol ping) now; its pong times the client's read lag. */
+  probe(now: number): void {
+    this.probeAt = this.lastProbeAt = now;
+    this.flushesSinceProbe = 0;
+    this.probeForLag = true;
+    this.sentAtProbe = this.sent;
+    this.ws.ping();
+  }
+
+  /**
+   * Out of credit: a lag probe unanswered for longer than `maxLagMs` (the client reads that
+   * far behind), or its credit of flushes after it used (none when its last round trip
+   * took longer than `slowRttMs`).
+   */
+  lagging(now: number, o: { maxLagMs: number; creditFlushes: number; slowRttMs: number }): boolean {
+    if (this.probeAt === 0 || !this.probeForLag) return false;
+    const credit = this.rttMs > o.slowRttMs ? 0 : o.creditFlushes;
+    return now - this.probeAt > o.maxLagMs || this.flushesSinceProbe >= credit;
   }
 
   /** Update frames written but not yet flushed to the kernel. */

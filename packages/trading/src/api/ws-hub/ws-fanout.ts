@@ -10,8 +10,10 @@
  * (conflation: only the latest per symbol, which the channel already holds), and they
  * are flushed when the socket has taken everything (its write callback). The hub's lag
  * probe (ws-hub.ts) marks a client behind the same way when its backlog hides in kernel
- * buffers. Behind for longer
- * than `maxBehindMs`: closed with 1013; backlog beyond `maxBacklogBytes`: terminated. A
+ * buffers; with `probeEveryFlush` (the default) every flush is followed by a ping when none
+ * is in flight, and a client whose ping is older than `maxLagMs` gets no more writes until
+ * its pong: its read lag is measured by round trip, not guessed from the socket buffer.
+ * Behind for longer than `maxBehindMs`: closed with 1013; backlog beyond `maxBacklogBytes`: terminated. A
  * stalled client costs the others nothing but its share of one flush.
  */
 import { performance } from 'node:perf_hooks';
@@ -41,6 +43,7 @@ export class FanOut {
     episodes: 0,
     resumed: 0,
     slow: 0,
+    creditWaits: 0,
   };
   private readonly dirty: Channel[] = [];
   private nDirty = 0;
@@ -98,7 +101,9 @@ export class FanOut {
   private readonly flush = (): void => {
     this.scheduled = false;
     this.flushImmediate = this.flushTimer = undefined;
-    this.lastFlushAt = performance.now();
+    const now = performance.now();
+    this.lastFlushAt = now;
+    const probeEveryFlush = this.opts.probeEveryFlush;
     let nt = 0;
     let sent = 0;
     const nd = this.nDirty;
@@ -110,6 +115,16 @@ export class FanOut {
       const subs = ch.subs;
       for (let j = 0; j < subs.length; j++) {
         const cl = subs[j].client;
+        if (probeEveryFlush && !cl.behind && !cl.corked && cl.lagging(now, this.opts)) {
+          if (now - cl.probeAt > this.opts.maxLagMs) {
+            this.markBehind(cl, now);
+          } else {
+            // Out of credit, not (yet) slow: conflated until its pong, not counted as behind.
+            cl.behind = true;
+            cl.creditWait = true;
+            this.n.creditWaits++;
+          }
+        }
         if (cl.behind) {
           cl.markStale(ch);
           this.n.conflated++;
@@ -130,6 +145,10 @@ export class FanOut {
     for (let i = 0; i < nt; i++) {
       const cl = this.touched[i];
       cl.corked = false;
+      if (probeEveryFlush) {
+        if (cl.probeAt === 0) cl.probe(now);
+        else cl.flushesSinceProbe++;
+      }
       cl.socket.uncork();
       this.checkBacklog(cl);
     }
@@ -155,8 +174,8 @@ export class FanOut {
     cl.resumeQueued = false;
     if (!cl.behind || cl.closingSince !== 0 || cl.ws.readyState !== OPEN) return 0;
     cl.behind = false;
-    this.behind.delete(cl);
-    this.n.resumed++;
+    cl.creditWait = false;
+    if (this.behind.delete(cl)) this.n.resumed++;
     const stale = cl.stale;
     if (stale === null || stale.size === 0) return 0;
     let sent = 0;
@@ -169,6 +188,7 @@ export class FanOut {
       this.n.bytes += ch.frame.length;
     }
     stale.clear();
+    if (this.opts.probeEveryFlush && cl.probeAt === 0) cl.probe(performance.now());
     cl.socket.uncork();
     this.checkBacklog(cl);
     return sent;
@@ -185,7 +205,8 @@ export class FanOut {
 
   /** Stops update writes to `cl`; what it misses is conflated until it catches up. */
   markBehind(cl: HubClient, now: number): void {
-    if (cl.behind || cl.closingSince !== 0) return;
+    if ((cl.behind && !cl.creditWait) || cl.closingSince !== 0) return;
+    cl.creditWait = false;
     cl.behind = true;
     cl.behindSince = now;
     this.behind.add(cl);

@@ -30,6 +30,28 @@ export interface WsHubOptions {
    */
   probeIntervalMs: number;
   maxLagMs: number;
+  /**
+   * Credit by round trip: after every flush that wrote to a client with no probe in flight,
+   * a ping follows the updates (in the same write). Updates keep flowing while that ping
+   * is younger than `maxLagMs`; once older, the client is behind (latest per symbol kept)
+   * until its pong shows it has read everything, then it gets the latest of each missed
+   * symbol and a new probe. So what a client reads is at most `maxLagMs` (+ one flush)
+   * older than the newest value, plus its own read time; a client whose pongs come back
+   * within `maxLagMs` gets every flushed update. False: probes only every `probeIntervalMs`.
+   */
+  probeEveryFlush: boolean;
+  /**
+   * With `probeEveryFlush`: how many flushes a client may be sent after its unanswered
+   * probe before it is behind (the credit of one round trip). Bounds what is in flight to
+   * (1 + creditFlushes) x (one frame per subscribed symbol), whatever the feed rate: a
+   * process holding many slow clients reads a bounded backlog. A client whose pong comes
+   * back within one flush interval never runs out of credit. A client whose last round
+   * trip took longer than `slowRttMs` gets no credit: one flush per round trip, the latest
+   * of each symbol (a process holding 100 slow clients then reads 100 x symbols frames per
+   * cycle, not twice that).
+   */
+  creditFlushes: number;
+  slowRttMs: number;
   /** Idle clients are pinged every `heartbeatMs`; a ping unanswered for that long: terminated (0 = off). */
   heartbeatMs: number;
   /**
@@ -56,7 +78,10 @@ export const DEFAULT_WS_HUB_OPTIONS: Readonly<Omit<WsHubOptions, 'isKnownSymbol'
   closeGraceMs: 2_000,
   sweepIntervalMs: 250,
   probeIntervalMs: 500,
-  maxLagMs: 1_000,
+  maxLagMs: 50,
+  probeEveryFlush: true,
+  creditFlushes: 1,
+  slowRttMs: 20,
   heartbeatMs: 30_000,
   flushIntervalMs: 5,
   maxClients: 20_000,
@@ -79,6 +104,8 @@ export interface WsHubStats {
   messagesPerSecond: number;
   /** Update writes withheld from clients that were behind (they got the latest later). */
   conflated: number;
+  /** Times a client ran out of round-trip credit (conflated until its pong; not slow). */
+  creditWaits: number;
   /** Clients behind right now; times a client fell behind; times one caught up. */
   slowClients: number;
   slowEpisodes: number;

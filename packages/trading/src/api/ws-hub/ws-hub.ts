@@ -163,6 +163,7 @@ export class WsHub {
       bytesSent: n.bytes,
       messagesPerSecond: this.fan.rate.perSecond(),
       conflated: n.conflated,
+      creditWaits: n.creditWaits,
       slowClients: this.fan.behind.size,
       slowEpisodes: n.episodes,
       slowResumed: n.resumed,
