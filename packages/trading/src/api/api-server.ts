@@ -16,6 +16,7 @@ import { TradingErrorCode } from '../errors.ts';
 import { MemoryGuard, type MemoryGuardOptions } from '../guards/memory-guard.ts';
 import { shed } from '../guards/shed.ts';
 import { createHttpApp, listen, type ServiceHandle } from '../http/http-app.ts';
+import type { LatencyHistogram } from '../stats/latency-histogram.ts';
 import type { StatsProviders } from '../stats/stats-types.ts';
 import { type ApiAgentOptions, type MountedAgents, mountAgents } from '../workflow/mount-agents.ts';
 import { type MetricsIngestSink, registerMetricsRoutes } from './metrics-routes.ts';
@@ -53,7 +54,11 @@ export interface ApiServiceOptions {
 }
 
 export interface ApiService extends ServiceHandle {
-  readonly hub: { stats(): WsHubStats; readonly clientCount: number };
+  readonly hub: {
+    stats(): WsHubStats;
+    readonly clientCount: number;
+    readonly fanoutLatency: LatencyHistogram;
+  };
   readonly memory: MemoryGuard | undefined;
   readonly agents: MountedAgents | undefined;
 }

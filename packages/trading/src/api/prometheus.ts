@@ -5,6 +5,8 @@
  * every provider, then each metric's `collect` callback reads that snapshot. Only the
  * sections this process runs are registered. prom-client's default process metrics
  * (process_cpu_seconds_total, nodejs_eventloop_lag_seconds, ...) are in the same registry.
+ * Latencies are histograms in seconds (`tickstorm_*_seconds_bucket{le}`, from process-metrics.ts);
+ * the `_ms` quantile gauges and `_percent` gauges are kept for existing readers, deprecated.
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
@@ -16,6 +18,7 @@ import type {
   StatsProviders,
   SystemStats,
 } from '../stats/stats-types.ts';
+import { renderProcessExtras } from './process-metrics.ts';
 import type { WsHubStats } from './ws-hub/ws-hub-options.ts';
 
 interface Snapshot {
@@ -184,6 +187,12 @@ export function createPrometheusExporter(src: PrometheusSources): PrometheusExpo
     counter('hub', `${ws}conflated_total`, 'Writes withheld from slow clients', (s) => s.conflated);
     gauge('hub', `${ws}slow_clients`, 'Clients behind right now', (s) => s.slowClients);
     counter('hub', `${ws}slow_disconnects_total`, 'Slow clients disconnected', (s) => s.slowDisconnects);
+    counter(
+      'hub',
+      `${ws}credit_waits_total`,
+      'Times a client ran out of round-trip credit (conflated until its pong)',
+      (s) => s.creditWaits,
+    );
     quantiles('hub', `${ws}fanout_latency_ms`, 'Publish -> written to sockets', (s) => lq(s.fanoutLatencyMs));
   }
 
@@ -199,7 +208,8 @@ export function createPrometheusExporter(src: PrometheusSources): PrometheusExpo
         hub: src.hub?.(),
       };
       try {
-        return await registry.metrics();
+        // Base-unit latency histograms and orders by type and outcome (process-metrics.ts).
+        return (await registry.metrics()) + renderProcessExtras();
       } finally {
         snap = {};
       }

@@ -82,6 +82,9 @@ export interface ServiceHandle {
   close(): Promise<void>;
 }
 
+/** Called with every service's app just before it listens (e.g. to mount the process's /metrics). */
+export const beforeListenHooks: ((name: string, app: FastifyInstance) => void)[] = [];
+
 export async function listen(
   name: string,
   app: FastifyInstance,
@@ -89,6 +92,7 @@ export async function listen(
   port: number,
   beforeClose?: () => Promise<void>,
 ): Promise<ServiceHandle> {
+  for (const hook of beforeListenHooks) hook(name, app);
   await app.listen({ host, port });
   const addr = app.server.address();
   const actual = typeof addr === 'object' && addr !== null ? addr.port : port;

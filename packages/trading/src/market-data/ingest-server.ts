@@ -56,6 +56,8 @@ export interface MarketDataServiceStats extends MarketDataStats {
 export interface MarketDataService extends ServiceHandle {
   stats(): MarketDataServiceStats;
   readonly state: MarketState;
+  /** Frame received -> published (the processing latency). */
+  readonly latency: LatencyHistogram;
 }
 
 export const MARKET_DATA_DEFAULTS = {
@@ -177,7 +179,7 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
     await closeAll(connections);
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   });
-  return Object.assign(handle, { stats, state });
+  return Object.assign(handle, { stats, state, latency });
 }
 
 function rejectUpgrade(socket: Duplex, status: 404 | 503, path: string): void {

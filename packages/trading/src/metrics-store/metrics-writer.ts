@@ -16,6 +16,7 @@
  * message in `lastError`): the writer never retries into an unbounded backlog.
  */
 import { build, type Histogram } from 'hdr-histogram-js';
+import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { DEFAULT_METRICS_PATH, DuckDbMetricsStore, type DuckDbMetricsStoreOptions } from './duckdb-store.ts';
 import { isStorableName, MAX_ABS_MS, type MetricColumns } from './metric-encoder.ts';
 import type { MetricLabels } from './metric-record.ts';
@@ -81,6 +82,8 @@ export class MetricsWriter {
   private inFlight: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   private readonly histogram: Histogram;
+  /** Flush latency for Prometheus (seconds buckets); the HdrHistogram above feeds stats(). */
+  readonly flushLatency = new LatencyHistogram();
   private readonly rate: RateWindow;
   private readonly counts = {
     recorded: 0,
@@ -190,6 +193,7 @@ export class MetricsWriter {
     }
     if (ok > 0) {
       this.histogram.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+      this.flushLatency.recordMs(performance.now() - t0);
       this.counts.written += ok;
       this.counts.flushes++;
       this.rate.add(this.clock(), ok);

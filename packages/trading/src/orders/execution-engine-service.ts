@@ -34,10 +34,13 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
 
   app.post('/orders', async (req, reply) => {
     const t0 = performance.now();
+    let answer: { status: number; body: unknown } | undefined;
     try {
-      return send(reply, await d.gateway.submit(req.body));
+      answer = await d.gateway.submit(req.body);
+      return send(reply, answer);
     } finally {
       d.counters.latency.recordMs(performance.now() - t0);
+      d.counters.outcomes.count(req.body, answer);
     }
   });
 

@@ -5,6 +5,7 @@ import { OrderStatus } from '../domain/order-status.ts';
 import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
 import type { OrderStats } from '../stats/stats-types.ts';
+import { OrderOutcomes } from './order-outcomes.ts';
 
 export class OrderCounters implements EngineListener {
   received = 0;
@@ -16,6 +17,8 @@ export class OrderCounters implements EngineListener {
   readonly rejectedByReason: Record<string, number> = {};
   readonly latency = new LatencyHistogram();
   readonly rate = new RateMeter();
+  /** Orders answered by type and outcome (Prometheus `tickstorm_orders_total{type,status}`). */
+  readonly outcomes = new OrderOutcomes();
 
   reject(reason: string): void {
     this.rejected++;

@@ -8,8 +8,25 @@ import * as hdr from 'hdr-histogram-js';
 
 export type { LatencySummary };
 
+/**
+ * Prometheus bucket bounds in seconds, 1 us .. 10 s (1-2.5-5 per decade): upper bounds of
+ * the `_bucket{le}` series of every latency histogram (`+Inf` is the count).
+ */
+export const PROM_BUCKETS_SECONDS: readonly number[] = [
+  1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01, 0.025, 0.05, 0.1,
+  0.25, 0.5, 1, 2.5, 5, 10,
+];
+const PROM_BOUNDS_US = PROM_BUCKETS_SECONDS.map((s) => Math.round(s * 1e6));
+
 export class LatencyHistogram {
   readonly histogram: hdr.Histogram;
+  /**
+   * Prometheus view: per-bucket counts (not cumulative; the last slot is above 10 s), the
+   * count and the sum in seconds. Monotonic: reset() does not clear them.
+   */
+  readonly promBuckets = new Float64Array(PROM_BOUNDS_US.length + 1);
+  promCount = 0;
+  promSumSeconds = 0;
 
   constructor() {
     this.histogram = hdr.build({
@@ -23,6 +40,11 @@ export class LatencyHistogram {
 
   /** Records one latency in microseconds (values < 1 count as 1). */
   recordUs(us: number): void {
+    let i = 0;
+    while (i < PROM_BOUNDS_US.length && us > PROM_BOUNDS_US[i]) i++;
+    this.promBuckets[i]++;
+    this.promCount++;
+    this.promSumSeconds += us > 0 ? us / 1e6 : 0;
     this.histogram.recordValue(us < 1 ? 1 : us > 3_600_000_000 ? 3_600_000_000 : Math.round(us));
   }
 

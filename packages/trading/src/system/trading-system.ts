@@ -29,6 +29,7 @@ import { RateMeter } from '../stats/rate-meter.ts';
 import type { DatabaseStats, StatsProviders } from '../stats/stats-types.ts';
 import type { ApiAgentOptions } from '../workflow/mount-agents.ts';
 import { LastPriceFeed } from './last-price-feed.ts';
+import { trackProcessMetrics } from './process-metrics-wiring.ts';
 import { startSelfMetrics } from './self-metrics.ts';
 import { TradingCore } from './trading-core.ts';
 
@@ -218,6 +219,16 @@ export class TradingSystem {
       this.handles.api = this.api;
       this.stoppers.push(startSelfMetrics(metrics, providers, o.selfMetricsIntervalMs ?? 1000));
     }
+    this.stoppers.push(
+      trackProcessMetrics({
+        marketData: this.marketData,
+        orders: want.has('execution-engine') ? core : null,
+        api: this.api,
+        writer: this.metrics,
+        database: this.store === null ? undefined : () => this.databaseStats(this.store!, this.metrics!),
+        ingestLatency: this.ingestLatency,
+      }),
+    );
   }
 
   private memoryOptions(): MemoryGuardOptions | undefined {

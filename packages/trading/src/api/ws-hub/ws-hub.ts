@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Bus } from '../../bus/bus.ts';
 import { type MarketUpdate, Topic } from '../../bus/topics.ts';
+import type { LatencyHistogram } from '../../stats/latency-histogram.ts';
 import { HubClient } from './hub-client.ts';
 import { FanOut } from './ws-fanout.ts';
 import { DEFAULT_WS_HUB_OPTIONS, type WsHubOptions, type WsHubStats } from './ws-hub-options.ts';
@@ -133,6 +134,11 @@ export class WsHub {
       }
     }
   };
+
+  /** Publish -> written to every subscriber's socket. */
+  get fanoutLatency(): LatencyHistogram {
+    return this.fan.latency;
+  }
 
   get clientCount(): number {
     return this.clients.size;
