@@ -94,6 +94,7 @@ export * from './modes/http-mode.ts';
 export * from './modes/http-summary.ts';
 export { default as wsSendScript, type WsSendParams } from './modes/ws-send-script.ts';
 export * from './monitor/health.ts';
+export * from './monitor/prometheus-exporter.ts';
 export * from './report/index.ts';
 export type { WatchTarget } from './resources/resource-watch.ts';
 export * from './run/execute-run.ts';

@@ -18,6 +18,7 @@ import {
   problemsText,
   type RunInput,
   type ScenarioSuite,
+  startLoadMetricsServer,
 } from '@tickstorm/loadlab';
 import { DEFAULT_PORTS } from '@tickstorm/protocol';
 import type { TargetUrls, TickstormScenario } from '@tickstorm/scenarios';
@@ -74,6 +75,7 @@ Examples:
 /** Long flags of `run` itself; a scenario flag with one of these names is not offered. */
 const FIXED = [
   'target',
+  'metrics-port',
   'market-data-url',
   'orders-url',
   'risk-url',
@@ -162,6 +164,10 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
     .option('--results-csv <file>', 'one row per request (timestamp,latency,success,duration,name)')
     .option('--html <file>', 'self-contained HTML report with charts')
     .option('--junit <file>', 'JUnit XML (one test case per target and threshold)')
+    .option(
+      '--metrics-port <port>',
+      "serve the generator's own figures at http://127.0.0.1:PORT/metrics (Prometheus) while it runs; 0 = a free port",
+    )
     .optionsGroup('Scenario parameters (each goes to every selected scenario declaring it):');
   const paramOptions: [flag: string, option: Option][] = [];
   for (const f of paramFlagUnion(defs)) {
@@ -210,13 +216,28 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         unknownOptions,
         knownFlags: self.options.map((x) => (x.long ?? '').replace(/^--/, '')),
       };
-      process.exitCode = await runCommand(defs, input);
+      const metricsPort = o.metricsPort === undefined ? undefined : Number(o.metricsPort);
+      if (
+        metricsPort !== undefined &&
+        !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536)
+      ) {
+        console.error(
+          `tickstorm run: --metrics-port must be a port number 0..65535, got ${String(o.metricsPort)}`,
+        );
+        process.exitCode = EXIT_INVALID_CONFIG;
+        return;
+      }
+      process.exitCode = await runCommand(defs, input, { metricsPort });
     });
   return cmd;
 }
 
 /** Validates, runs, and returns the exit code (Ctrl-C once: stop and report; twice: exit 105 now). */
-export async function runCommand(defs: readonly TickstormScenario[], input: RunInput): Promise<number> {
+export async function runCommand(
+  defs: readonly TickstormScenario[],
+  input: RunInput,
+  extra: { metricsPort?: number } = {},
+): Promise<number> {
   if (SCENARIOS_LOADED.error !== undefined) {
     console.error(`tickstorm run: ${SCENARIOS_LOADED.error}`);
     return EXIT_ERROR;
@@ -235,10 +256,19 @@ export async function runCommand(defs: readonly TickstormScenario[], input: RunI
     abort.abort();
   };
   process.on('SIGINT', onSignal);
+  const exporter =
+    extra.metricsPort === undefined ? undefined : await startLoadMetricsServer({ port: extra.metricsPort });
+  if (exporter !== undefined) process.stderr.write(`generator metrics: ${exporter.url}\n`);
   try {
-    const r = await executeRun(plan, { version: packageVersion(), signal: abort.signal });
+    const r = await executeRun(plan, {
+      version: packageVersion(),
+      signal: abort.signal,
+      onSlice: exporter?.observe,
+      onScenarioEnd: exporter?.finished,
+    });
     return r.exitCode;
   } finally {
     process.off('SIGINT', onSignal);
+    await exporter?.close();
   }
 }

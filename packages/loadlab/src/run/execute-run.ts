@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { LabErrorCode, labExitCode } from '../errors.ts';
 import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
 import { evaluateThresholds, exitCodeFor, type ThresholdResult } from '../gates/thresholds.ts';
-import type { RunReport, ScenarioResult } from '../model/result.ts';
+import type { RunReport, ScenarioResult, TimeSlice } from '../model/result.ts';
 import { renderScenarioBlock } from '../report/console.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { createProgress, type ProgressOptions } from '../report/progress.ts';
@@ -33,6 +33,9 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** The caller already saw every service answer (tickstorm start). */
   skipReachability?: boolean;
+  /** Every scenario's per-second slice, and its end (e.g. a Prometheus exporter). */
+  onSlice?: (scenario: string, slice: TimeSlice) => void;
+  onScenarioEnd?: (scenario: string) => void;
 }
 
 export interface RunCommandResult {
@@ -70,6 +73,7 @@ async function runOne<T>(
         rows,
         signal: opts.signal,
         onSlice: (slice) => {
+          opts.onSlice?.(s.def.id, slice);
           firstT ??= slice.t;
           totals.requests += slice.requests;
           totals.failures += slice.failures;
@@ -90,6 +94,7 @@ async function runOne<T>(
     );
   } finally {
     progress.finish();
+    opts.onScenarioEnd?.(s.def.id);
     await watcher.stop();
   }
   if (plan.watch.length > 0) result.resources = watcher.result();

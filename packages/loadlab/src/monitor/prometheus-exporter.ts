@@ -1,0 +1,158 @@
+/**
+ * The load generator's own figures for Prometheus while a run goes on: `GET /metrics` on a
+ * small HTTP server (no dependency: the text format written here). Fed once a second with
+ * each scenario's time slice (the same per-second series as the live progress line):
+ *
+ *   loadlab_requests_total{scenario}            requests completed (counter)
+ *   loadlab_request_failures_total{scenario}    of which failed (counter)
+ *   loadlab_active{scenario}                    active users (closed model) or requests in flight
+ *   loadlab_request_latency_seconds{scenario,quantile}
+ *                                               latency of the last second's requests (0.5, 0.95,
+ *                                               0.99, 1 = max), as the generator measured it
+ *   loadlab_scenario_running{scenario}          1 while the scenario runs, 0 after
+ *   process_cpu_seconds_total, process_resident_memory_bytes, process_start_time_seconds
+ *                                               the generator process itself
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TimeSlice } from '../model/result.ts';
+
+interface ScenarioFigures {
+  requests: number;
+  failures: number;
+  active: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  running: number;
+}
+
+export interface LoadMetricsServer {
+  readonly port: number;
+  readonly url: string;
+  /** One second's slice of `scenario` (latencies in ms, as in TimeSlice). */
+  observe(scenario: string, slice: TimeSlice): void;
+  /** The scenario finished (its running gauge drops to 0). */
+  finished(scenario: string): void;
+  /** The exposition text (what GET /metrics answers). */
+  render(): string;
+  close(): Promise<void>;
+}
+
+const esc = (v: string) => v.replace(/["\\\n]/g, '_');
+
+export async function startLoadMetricsServer(
+  opts: { port?: number; host?: string } = {},
+): Promise<LoadMetricsServer> {
+  const figures = new Map<string, ScenarioFigures>();
+  const startSeconds = Date.now() / 1000 - process.uptime();
+  const render = (): string => {
+    const lines: string[] = [];
+    const family = (name: string, type: string, help: string, rows: [string, number][]) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, v] of rows) lines.push(`${name}${labels} ${v}`);
+    };
+    const per = (pick: (f: ScenarioFigures) => number): [string, number][] =>
+      [...figures].map(([s, f]) => [`{scenario="${esc(s)}"}`, pick(f)]);
+    family(
+      'loadlab_requests_total',
+      'counter',
+      'Requests completed by the generator',
+      per((f) => f.requests),
+    );
+    family(
+      'loadlab_request_failures_total',
+      'counter',
+      'Requests that failed',
+      per((f) => f.failures),
+    );
+    family(
+      'loadlab_active',
+      'gauge',
+      'Active users or requests in flight',
+      per((f) => f.active),
+    );
+    family(
+      'loadlab_scenario_running',
+      'gauge',
+      '1 while the scenario runs',
+      per((f) => f.running),
+    );
+    const q: [string, number][] = [];
+    for (const [s, f] of figures) {
+      for (const [quantile, ms] of [
+        ['0.5', f.p50],
+        ['0.95', f.p95],
+        ['0.99', f.p99],
+        ['1', f.max],
+      ] as const) {
+        q.push([`{scenario="${esc(s)}",quantile="${quantile}"}`, ms / 1000]);
+      }
+    }
+    family(
+      'loadlab_request_latency_seconds',
+      'gauge',
+      "Latency of the last second's requests, as measured by the generator",
+      q,
+    );
+    const cpu = process.cpuUsage();
+    family('process_cpu_seconds_total', 'counter', 'Generator CPU time (user + system)', [
+      ['', (cpu.user + cpu.system) / 1e6],
+    ]);
+    family('process_resident_memory_bytes', 'gauge', 'Generator resident set size', [
+      ['', process.memoryUsage.rss()],
+    ]);
+    family('process_start_time_seconds', 'gauge', 'Generator start, epoch seconds', [['', startSeconds]]);
+    return `${lines.join('\n')}\n`;
+  };
+  const server: Server = createServer((req, res) => {
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(render());
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('only GET /metrics here\n');
+    }
+  });
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`,
+    observe(scenario, s) {
+      let f = figures.get(scenario);
+      if (f === undefined) {
+        f = { requests: 0, failures: 0, active: 0, p50: 0, p95: 0, p99: 0, max: 0, running: 1 };
+        figures.set(scenario, f);
+      }
+      f.requests += s.requests;
+      f.failures += s.failures;
+      f.active = s.active;
+      f.running = 1;
+      if (s.requests > 0) {
+        f.p50 = s.p50;
+        f.p95 = s.p95;
+        f.p99 = s.p99;
+        f.max = s.max;
+      }
+    },
+    finished(scenario) {
+      const f = figures.get(scenario);
+      if (f !== undefined) {
+        f.running = 0;
+        f.active = 0;
+      }
+    },
+    render,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,232 @@
+/**
+ * The real Prometheus (Debian's `prometheus`, installed by .ci/run) against a running system
+ * under load: `tickstorm serve` (every one of its four ports serves the process's /metrics,
+ * each scraped as its own job) and two load generators (`tickstorm run ws-concurrency`
+ * with its tick feed, `tickstorm run order-stress`), each serving its own /metrics
+ * (--metrics-port). Prometheus gets a generated config (1 s scrapes) on a free port; the
+ * test polls its HTTP API until every target has been scraped, then until every PromQL
+ * expression of monitoring/grafana/dashboards/*.json returns data. A process that runs one
+ * service alone serves /metrics for that process too. Teardown stops everything.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { REPO_ROOT, serveSandbox, TICKSTORM, ZERO_PORT_FLAGS } from './support/child-process.ts';
+
+const PROMETHEUS = '/usr/bin/prometheus';
+
+/** The parts of Prometheus's HTTP API answers read here. */
+interface PromAnswer {
+  status: string;
+  data: {
+    activeTargets: { labels: { job: string }; health: string; lastScrapeDuration: number }[];
+    result: unknown[];
+  };
+}
+const DASHBOARDS = join(REPO_ROOT, 'monitoring', 'grafana', 'dashboards');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Every `expr` of every panel target in the dashboards. */
+function dashboardExpressions(): { panel: string; expr: string }[] {
+  const out: { panel: string; expr: string }[] = [];
+  for (const f of readdirSync(DASHBOARDS).filter((n) => n.endsWith('.json'))) {
+    const d = JSON.parse(readFileSync(join(DASHBOARDS, f), 'utf8'));
+    for (const p of d.panels ?? []) {
+      for (const t of p.targets ?? [])
+        if (typeof t.expr === 'string') out.push({ panel: p.title, expr: t.expr });
+    }
+  }
+  return out;
+}
+
+/** Calls `attempt` every `everyMs` until it returns a value, for at most `ms`. */
+async function poll<T>(
+  what: string,
+  ms: number,
+  attempt: () => Promise<T | undefined>,
+  everyMs = 250,
+): Promise<T> {
+  const end = performance.now() + ms;
+  for (;;) {
+    const v = await attempt().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (performance.now() > end) throw new Error(`gave up waiting for ${what} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** A child whose stderr is collected; `line(re)` resolves with the first match. */
+function child(args: string[]): {
+  proc: ChildProcess;
+  text: () => string;
+  match: (re: RegExp) => Promise<RegExpMatchArray>;
+} {
+  const proc = spawn(args[0], args.slice(1), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  const waiters: (() => void)[] = [];
+  const onData = (d: Buffer) => {
+    text += String(d);
+    for (const w of waiters.splice(0)) w();
+  };
+  proc.stdout!.on('data', onData);
+  proc.stderr!.on('data', onData);
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  return {
+    proc,
+    text: () => text,
+    async match(re) {
+      for (;;) {
+        const m = text.match(re);
+        if (m !== null) return m;
+        if (proc.exitCode !== null) throw new Error(`${args.join(' ')} exited (${proc.exitCode}):\n${text}`);
+        await Promise.race([new Promise<void>((r) => waiters.push(r)), exited]);
+      }
+    },
+  };
+}
+
+async function stop(p: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise<void>((r) => p.once('exit', () => r()));
+  p.kill(signal);
+  const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const haveProm = existsSync(PROMETHEUS);
+
+describe('Prometheus scrapes every process; every dashboard expression returns data', {
+  skip: haveProm ? false : `${PROMETHEUS} is not installed (.ci/run installs it)`,
+}, () => {
+  const box = serveSandbox('tickstorm-prom-');
+  const procs: ChildProcess[] = [];
+  let promDir = '';
+  let promUrl = '';
+  let urls: Record<string, string> = {};
+  const jobs: Record<string, string> = {};
+
+  before(async () => {
+    const served = await box.serve(['--data-dir', box.tmp(), ...ZERO_PORT_FLAGS]);
+    urls = served.urls;
+    for (const [name, url] of Object.entries(urls)) jobs[`tickstorm-${name}`] = new URL(url).host;
+    const target = [
+      '--market-data-url',
+      urls['market-data'],
+      '--orders-url',
+      urls['execution-engine'],
+      '--risk-url',
+      urls['risk-manager'],
+      '--api-url',
+      urls.api,
+      '--no-bench',
+      '--no-watch',
+      '--metrics-port',
+      '0',
+    ];
+    const gens = [
+      ['ws-concurrency', '--duration', '120s', '--clients', '10', '--tick-rate', '1000'],
+      ['order-stress', '--duration', '120s', '--rate', '50'],
+    ];
+    for (const [i, g] of gens.entries()) {
+      const c = child([process.execPath, TICKSTORM, 'run', ...g, ...target]);
+      procs.push(c.proc);
+      const m = await c.match(/generator metrics: (http:\/\/\S+)\/metrics/);
+      jobs[`loadgen${i === 0 ? '' : `-${g[0]}`}`] = new URL(m[1]).host;
+    }
+    // One rejected order, so the rejections-by-reason series exists.
+    await fetch(`${urls['execution-engine']}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ symbol: 'NOPE', side: 'buy', type: 'limit', quantity: 1, price: 1 }),
+    });
+    promDir = mkdtempSync(join(tmpdir(), 'tickstorm-prometheus-'));
+    const config = [
+      'global:',
+      '  scrape_interval: 1s',
+      '  scrape_timeout: 1s',
+      '  evaluation_interval: 1s',
+      'scrape_configs:',
+      ...Object.entries(jobs).flatMap(([job, host]) => [
+        `  - job_name: ${job}`,
+        '    static_configs:',
+        `      - targets: ['${host}']`,
+      ]),
+    ].join('\n');
+    writeFileSync(join(promDir, 'prometheus.yml'), `${config}\n`);
+    const port = await freePort();
+    promUrl = `http://127.0.0.1:${port}`;
+    const prom = child([
+      PROMETHEUS,
+      `--config.file=${join(promDir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(promDir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ]);
+    procs.push(prom.proc);
+    await poll('Prometheus ready', 60_000, async () =>
+      (await fetch(`${promUrl}/-/ready`)).ok ? true : undefined,
+    );
+  });
+
+  after(async () => {
+    for (const p of procs.reverse()) await stop(p, 'SIGTERM');
+    await box.cleanup();
+    if (promDir !== '') rmSync(promDir, { recursive: true, force: true });
+  });
+
+  test('every target is up and scraped', async (t) => {
+    const targets = await poll('every target scraped', 60_000, async () => {
+      const r = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as PromAnswer;
+      const active = r.data.activeTargets as {
+        labels: { job: string };
+        health: string;
+        lastScrapeDuration: number;
+      }[];
+      if (active.length !== Object.keys(jobs).length) return undefined;
+      return active.every((a) => a.health === 'up') ? active : undefined;
+    });
+    for (const a of targets)
+      t.diagnostic(`${a.labels.job}: scrape ${(a.lastScrapeDuration * 1000).toFixed(2)} ms`);
+  });
+
+  test('every PromQL expression of the dashboard returns data', async () => {
+    const exprs = dashboardExpressions();
+    assert.ok(exprs.length >= 20, `dashboard expressions: ${exprs.length}`);
+    const missing: string[] = [];
+    for (const { panel, expr } of exprs) {
+      const ok = await poll(`${panel}: ${expr}`, 60_000, async () => {
+        const r = (await (
+          await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)
+        ).json()) as PromAnswer;
+        if (r.status !== 'success') throw new Error(`${expr}: ${JSON.stringify(r)}`);
+        return r.data.result.length > 0 ? true : undefined;
+      }).catch(() => false);
+      if (!ok) missing.push(`${panel}: ${expr}`);
+    }
+    assert.deepEqual(missing, [], 'expressions without data');
+  });
+
+  test('a process running one service alone serves /metrics for itself', async () => {
+    const alone = await box.serve(['market-data', '--data-dir', box.tmp(), ...ZERO_PORT_FLAGS]);
+    const text = await (await fetch(`${alone.urls['market-data']}/metrics`)).text();
+    assert.match(text, /^tickstorm_market_data_ticks_received_total /m);
+    assert.match(text, /^tickstorm_market_data_processing_seconds_bucket\{le="0\.001"\} /m);
+    assert.match(text, /^process_resident_memory_bytes /m);
+    assert.doesNotMatch(text, /tickstorm_ws_clients|tickstorm_orders_received_total/);
+    await stop(alone.child);
+  });
+});
