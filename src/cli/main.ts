@@ -62,6 +62,10 @@ export function buildProgram(): Command {
       'refuse order prices off the tick grid (PRT_ERR_PRICE_OFF_TICK) instead of rounding them to the passive side',
     )
     .option('--config <file>', 'JSON file with host, dataDir and ports (flags and env win)')
+    .option(
+      '--log-level <level>',
+      'structured log lines on stderr: trace, debug, info, warn, error, fatal, silent (env TICKSTORM_LOG_LEVEL; default info; JSON, or readable on a terminal)',
+    )
     .addHelpText(
       'after',
       '\nEnvironment: ABC_MAX_CONCURRENT_REQUESTS (orders in flight at the execution engine and agent requests' +

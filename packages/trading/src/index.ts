@@ -12,5 +12,6 @@ export { MatchingEngine, type MatchingEngineOptions } from './book/matching-engi
 export * from './config/performance-env.ts';
 export * from './config/service-config.ts';
 export * from './errors.ts';
+export * from './log/logger.ts';
 export { type ReplayStats, replayLog } from './sequencing/replay.ts';
 export { ALL_SERVICES, TradingSystem, type TradingSystemOptions } from './system/trading-system.ts';

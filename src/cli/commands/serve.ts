@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { portEnvName, portFlagName } from '@tickstorm/protocol';
 import {
   ALL_SERVICES,
+  createLogger,
+  isLogLevel,
+  LOG_LEVELS,
   PROCESS_TITLES,
   parsePerformanceEnv,
   resolveServiceConfig,
@@ -29,6 +32,8 @@ export interface ServeOptions {
   inputLog?: boolean;
   /** Refuse order prices off the tick grid (PRT_ERR_PRICE_OFF_TICK) instead of rounding them. */
   strictPrices?: boolean;
+  /** Structured log level (stderr): trace, debug, info (default), warn, error, fatal, silent. */
+  logLevel?: string;
 }
 
 function readConfigFile(path: string | undefined): ServiceConfigInput & Record<string, unknown> {
@@ -113,29 +118,49 @@ export function portInUse(
 }
 
 export async function serveCommand(service: string | undefined, opts: ServeOptions): Promise<void> {
-  const sys = await startSystemFromOptions(service, opts);
+  const level = opts.logLevel ?? process.env.TICKSTORM_LOG_LEVEL ?? 'info';
+  if (!isLogLevel(level)) {
+    throw new TradingError(
+      TradingErrorCode.INVALID_CONFIG,
+      `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`,
+    );
+  }
+  const log = createLogger({ level, base: { service: service ?? 'all' } });
+  let sys: TradingSystem;
+  try {
+    sys = await startSystemFromOptions(service, opts);
+  } catch (err) {
+    log.error({ err }, 'start failed');
+    throw err;
+  }
+  log.info({ urls: Object.fromEntries(Object.entries(sys.handles).map(([n, h]) => [n, h.url])) }, 'started');
   for (const [name, h] of Object.entries(sys.handles)) {
     const extra =
       name === 'market-data' ? ' (WebSocket /stream)' : name === 'api' ? ' (WebSocket /ws/metrics)' : '';
     console.log(`${name.padEnd(17)} ${h.url}${extra}`);
   }
-  console.log(`pid ${process.pid}; Ctrl-C (SIGINT) or SIGTERM stops gracefully`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: stopping (answering requests in flight, flushing logs and metrics)...`);
+    const t0 = performance.now();
+    log.info({ signal }, 'stopping');
     sys.close().then(
       () => {
+        log.info({ ms: Math.round(performance.now() - t0) }, 'stopped');
         console.log('stopped cleanly');
         process.exit(0);
       },
       (err: unknown) => {
+        log.error({ err }, 'stop failed');
         console.error(`stop failed: ${(err as Error).stack ?? err}`);
         process.exit(1);
       },
     );
   };
+  // Handlers first: a caller may signal as soon as it reads the pid line.
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  console.log(`pid ${process.pid}; Ctrl-C (SIGINT) or SIGTERM stops gracefully`);
 }
