@@ -109,7 +109,8 @@ describe('DuckDbMetricsStore', () => {
 
   test('one writer per file: another process cannot open it while it is open', async () => {
     const path = join(dir, 'locked.duckdb');
-    const store = await DuckDbMetricsStore.open(path);
+    // With the shared-file replica off, the store holds the file itself (the mode before it).
+    const store = await DuckDbMetricsStore.open(path, { replicaIntervalMs: 0 });
     try {
       await assert.rejects(DuckDbMetricsStore.open(path), /already open in this process/);
       const script = `require('@duckdb/node-api').DuckDBInstance.create(process.argv[1], { access_mode: 'READ_ONLY' })

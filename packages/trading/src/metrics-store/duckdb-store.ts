@@ -19,8 +19,11 @@
  * time; batches that arrive meanwhile are merged into the next one (group-commit.ts). Each
  * INSERT is one transaction; `insert` resolves once its rows are committed.
  *
- * One writer per file: DuckDB locks the file, so while the system runs no other process can
- * open it, not even read-only (docs/metrics-store.md: what to do instead). Within one process
+ * One writer per file: DuckDB locks the file, so no other process can open a file the store
+ * holds, not even read-only. So a file store writes into `<name>.live.duckdb` beside the
+ * path it was given and copies new rows into the given file every `replicaIntervalMs`,
+ * holding it only while it copies (shared-file-replica.ts): other processes can open the
+ * given file while the system runs (docs/metrics-store.md). Within one process
  * a file is opened once (enforced here: two DuckDB instances on one file could corrupt it).
  * Queries use their own connection, so they do not wait behind inserts.
  */
@@ -37,6 +40,7 @@ import { GroupCommitQueue, type MergedBatch } from './group-commit.ts';
 import { type MetricColumns, MetricEncoder } from './metric-encoder.ts';
 import type { MetricLabels, MetricRecord } from './metric-record.ts';
 import { type PlainRow, storeError, toPlainRows } from './plain-rows.ts';
+import { livePathOf, SharedFileReplica } from './shared-file-replica.ts';
 
 export type { PlainRow } from './plain-rows.ts';
 
@@ -47,6 +51,8 @@ const INSERT_SQL =
   `INSERT INTO ${METRICS_TABLE} SELECT make_timestamp(t::BIGINT), n, v::DOUBLE, l FROM (SELECT ` +
   "unnest(string_split($1, ',')) AS t, unnest(string_split($2, chr(31))) AS n, " +
   "unnest(string_split($3, ',')) AS v, unnest(string_split($4, chr(31))) AS l)";
+const TABLE_COLUMNS =
+  'time TIMESTAMP NOT NULL, name VARCHAR NOT NULL, value DOUBLE NOT NULL, labels VARCHAR NOT NULL';
 const openPaths = new Set<string>();
 
 export interface DuckDbMetricsStoreOptions {
@@ -58,6 +64,13 @@ export interface DuckDbMetricsStoreOptions {
   externalAccess?: boolean;
   /** Most rows merged into one INSERT (default 200,000). */
   maxRowsPerInsert?: number;
+  /**
+   * A file store (not read-only) writes into `<name>.live.duckdb` and copies new rows into
+   * the given file this often (default 2,000 ms), so other processes can open that file
+   * while the store runs (shared-file-replica.ts). 0: write the given file directly and
+   * hold it until close (no other process can open it meanwhile).
+   */
+  replicaIntervalMs?: number;
 }
 
 export class DuckDbMetricsStore {
@@ -69,6 +82,8 @@ export class DuckDbMetricsStore {
   /** Rows in the table when it was opened (rowCount adds this object's commits). */
   private rowsAtOpen = 0;
   private stmt: DuckDBPreparedStatement | null = null;
+  /** Copies into the given file while the live one is written (file stores). */
+  replica: SharedFileReplica | null = null;
 
   private constructor(
     path: string,
@@ -100,10 +115,26 @@ export class DuckDbMetricsStore {
     let store: DuckDbMetricsStore | null = null;
     try {
       if (key !== null && !opts.readOnly) mkdirSync(dirname(key), { recursive: true });
-      const instance = await DuckDBInstance.create(path, config).catch((err: unknown) => {
-        throw storeError(`cannot open metrics store ${path}`, err);
-      });
+      const replicaMs = opts.replicaIntervalMs ?? 2000;
+      const replicate = key !== null && !opts.readOnly && replicaMs > 0;
+      // The replica restricts file access itself, after allowing the shared file.
+      if (replicate) config.enable_external_access = 'true';
+      const instance = await DuckDBInstance.create(replicate ? livePathOf(key) : path, config).catch(
+        (err: unknown) => {
+          throw storeError(`cannot open metrics store ${path}`, err);
+        },
+      );
       store = new DuckDbMetricsStore(path, key, instance, null, null, opts);
+      if (replicate) {
+        store.replica = await SharedFileReplica.start(instance, key, {
+          table: METRICS_TABLE,
+          columns: TABLE_COLUMNS,
+          intervalMs: replicaMs,
+          externalAccess: opts.externalAccess,
+        }).catch((err: unknown) => {
+          throw storeError(`cannot open metrics store ${path}`, err);
+        });
+      }
       store.writeConn = await instance.connect();
       store.readConn = await instance.connect();
       await store.prepareTable();
@@ -118,10 +149,7 @@ export class DuckDbMetricsStore {
   private async prepareTable(): Promise<void> {
     const conn = this.conn(this.writeConn);
     if (!this.readOnly) {
-      await conn.run(
-        `CREATE TABLE IF NOT EXISTS ${METRICS_TABLE} (time TIMESTAMP NOT NULL, name VARCHAR NOT NULL, ` +
-          'value DOUBLE NOT NULL, labels VARCHAR NOT NULL)',
-      );
+      await conn.run(`CREATE TABLE IF NOT EXISTS ${METRICS_TABLE} (${TABLE_COLUMNS})`);
     }
     const rows = await this.query(
       `SELECT column_name || ':' || data_type AS c FROM information_schema.columns WHERE table_name = '${METRICS_TABLE}' ORDER BY ordinal_position`,
@@ -243,6 +271,7 @@ export class DuckDbMetricsStore {
       try {
         await this.inserts.idle();
         await this.checkpoint();
+        await this.replica?.close();
       } finally {
         this.release();
       }

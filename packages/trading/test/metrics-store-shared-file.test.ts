@@ -1,0 +1,88 @@
+/**
+ * The metrics file is readable by other processes while the store writes: the store writes
+ * its live file and copies new rows into the given file, holding it only while it copies.
+ * Another process opens the given file (read-write, as a default DuckDB client does),
+ * counts, closes; while such a reader holds the file, a copy is put off (not lost) and the
+ * next one after the reader closed brings every row. Copies are driven by hand here
+ * (replica.copy()) so nothing depends on timing.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { DuckDbMetricsStore } from '../src/metrics-store/duckdb-store.ts';
+import { MetricRecord } from '../src/metrics-store/metric-record.ts';
+
+const T0 = Date.UTC(2026, 0, 1) / 1000;
+const batch = (n: number, from: number) =>
+  Array.from({ length: n }, (_, i) => MetricRecord.create('m', from + i, { k: 'v' }, T0 + from + i));
+
+/** COUNT(*) from another process (open read-write, count, close), or the error text. */
+function countElsewhere(path: string): number | string {
+  const script = `const {DuckDBInstance}=require('@duckdb/node-api');(async()=>{const i=await DuckDBInstance.create(process.argv[1]);const c=await i.connect();const r=await c.runAndReadAll('SELECT count(*) FROM trading_metrics');console.log(String(r.getRows()[0][0]));c.closeSync();i.closeSync();})().catch(e=>{console.log('ERR '+e.message);});`;
+  const r = spawnSync(process.execPath, ['-e', script, path], { encoding: 'utf8' });
+  const out = r.stdout.trim();
+  return out.startsWith('ERR') ? out : Number(out);
+}
+
+/** Another process that opens `path` and holds it until its stdin closes. */
+async function holdElsewhere(path: string): Promise<ChildProcess> {
+  const script = `const {DuckDBInstance}=require('@duckdb/node-api');(async()=>{const i=await DuckDBInstance.create(process.argv[1]);console.log('held');process.stdin.resume();process.stdin.on('end',()=>{i.closeSync();process.exit(0);});})();`;
+  const child = spawn(process.execPath, ['-e', script, path], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      if (String(d).includes('held')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`holder exited (${code})`)));
+  });
+  return child;
+}
+
+describe('metrics store: the file is readable while the store runs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tickstorm-shared-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('another process counts every copied row; a held file delays a copy, loses nothing', async () => {
+    const path = join(dir, 'metrics.duckdb');
+    const store = await DuckDbMetricsStore.open(path, { replicaIntervalMs: 3_600_000 });
+    try {
+      assert.ok(existsSync(join(dir, 'metrics.live.duckdb')), 'writes its live file');
+      assert.equal(countElsewhere(path), 0, 'the shared file opens while the store runs');
+      await store.insert(batch(1000, 0));
+      assert.equal(await store.replica!.copy(), true);
+      assert.equal(countElsewhere(path), 1000);
+      const holder = await holdElsewhere(path);
+      await store.insert(batch(500, 1000));
+      assert.equal(await store.replica!.copy(), false, 'held by the other process: put off');
+      assert.equal(store.replica!.stats().lockedRetries, 1);
+      const exited = new Promise((r) => holder.once('exit', r));
+      holder.stdin!.end();
+      await exited;
+      assert.equal(await store.replica!.copy(), true);
+      assert.equal(countElsewhere(path), 1500, 'every row arrived');
+      assert.equal(await store.count(), 1500);
+    } finally {
+      await store.close();
+    }
+    assert.equal(existsSync(`${path}.wal`), false, 'no WAL beside the shared file');
+  });
+
+  test('close copies the rest; reopening reconciles a shared file that is ahead', async () => {
+    const path = join(dir, 'again.duckdb');
+    const store = await DuckDbMetricsStore.open(path, { replicaIntervalMs: 3_600_000 });
+    await store.insert(batch(300, 0));
+    await store.close();
+    assert.equal(countElsewhere(path), 300);
+    rmSync(join(dir, 'again.live.duckdb')); // the live file lost: the shared one is ahead
+    const reopened = await DuckDbMetricsStore.open(path, { replicaIntervalMs: 3_600_000 });
+    try {
+      assert.equal(await reopened.count(), 300, 'rows brought back from the shared file');
+      await reopened.insert(batch(10, 300));
+    } finally {
+      await reopened.close();
+    }
+    assert.equal(countElsewhere(path), 310);
+  });
+});
