@@ -20,6 +20,8 @@ export interface ProcessMetricsParts {
   database?: () => Promise<DatabaseStats>;
   /** POST /api/metrics batch inserts. */
   ingestLatency: LatencyHistogram;
+  /** The shared metrics file held per copy (metrics-store/shared-file-replica.ts). */
+  replicaHold?: LatencyHistogram;
 }
 
 export function trackProcessMetrics(p: ProcessMetricsParts): () => void {
@@ -65,6 +67,13 @@ export function trackProcessMetrics(p: ProcessMetricsParts): () => void {
       name: 'tickstorm_database_flush_seconds',
       help: "The system metrics writer's flush into the metrics store",
       hist: p.writer.flushLatency,
+    });
+  }
+  if (p.replicaHold !== undefined) {
+    hs.push({
+      name: 'tickstorm_database_replica_hold_seconds',
+      help: 'The shared metrics file held to copy new rows into it (other processes wait meanwhile)',
+      hist: p.replicaHold,
     });
   }
   const untrackHistograms = trackHistograms(...hs);

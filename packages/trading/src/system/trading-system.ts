@@ -227,6 +227,7 @@ export class TradingSystem {
         writer: this.metrics,
         database: this.store === null ? undefined : () => this.databaseStats(this.store!, this.metrics!),
         ingestLatency: this.ingestLatency,
+        replicaHold: this.store?.replica?.holdLatency,
       }),
     );
   }
