@@ -1,0 +1,132 @@
+/**
+ * The two Python clients in ./python/ (an asyncio order client sending raw decimal prices, and
+ * 100 asyncio WebSocket subscribers in one process) against the real services, with Debian's
+ * python3 and its python3-httpx and python3-websockets packages:
+ *
+ *   orders   `tickstorm serve` in a child process; order_client.py at each rate for D s:
+ *            error rate (non-2xx) and latency.
+ *   ws       the api in a child process (ws-fanout-server.ts) publishing one MarketUpdate per
+ *            tick at each feed rate; ws_client.py with 100 clients: age p95 of what they read,
+ *            clients updated.
+ *
+ *   node --import tsx packages/trading/bench/python-clients.ts [--orders 100,1000]
+ *     [--feeds 5000,50000] [--seconds 10] [--python /usr/bin/python3]
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_WS_HUB_OPTIONS } from '../src/api/ws-hub/ws-hub-options.ts';
+import { isMain } from './bench-util.ts';
+import { serveChild } from './serve-child.ts';
+import { nowMs, startServer } from './ws-bench-harness.ts';
+
+const DIR = fileURLToPath(new URL('./python/', import.meta.url));
+
+/** A python3 that has httpx and websockets, or undefined. */
+export function findPython(candidates = ['/usr/bin/python3', 'python3']): string | undefined {
+  for (const p of candidates) {
+    const r = spawnSync(p, ['-c', 'import httpx, websockets'], { stdio: 'ignore' });
+    if (r.status === 0) return p;
+  }
+  return undefined;
+}
+
+/** Runs a client script to the end; its last stdout line is JSON. */
+export function runPython(python: string, script: string, args: string[]): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [`${DIR}${script}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      err += String(d);
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !last.startsWith('{')) reject(new Error(`${script} exited ${code}:\n${out}\n${err}`));
+      else resolve(JSON.parse(last));
+    });
+  });
+}
+
+export async function pythonOrders(python: string, rates: number[], seconds: number) {
+  const sys = await serveChild();
+  try {
+    const out = [];
+    for (const rate of rates) {
+      out.push(
+        await runPython(python, 'order_client.py', [
+          sys.urls['execution-engine'],
+          String(rate),
+          String(seconds),
+        ]),
+      );
+    }
+    return out;
+  } finally {
+    await sys.stop();
+  }
+}
+
+export async function pythonWs(python: string, feed: number, seconds: number, clients = 100) {
+  const server = await startServer(DEFAULT_WS_HUB_OPTIONS.flushIntervalMs);
+  try {
+    const warmup = 2;
+    const client = runPython(python, 'ws_client.py', [
+      `ws://127.0.0.1:${server.port}/ws/metrics`,
+      String(seconds + warmup + 1),
+      String(clients),
+      String(warmup),
+    ]);
+    // The clients connect and subscribe within the first second; the feed runs meanwhile.
+    const pub = server.request(
+      {
+        cmd: 'publish',
+        rate: feed,
+        symbols: 50,
+        startAtMs: nowMs() + 500,
+        warmupMs: warmup * 1000,
+        durationMs: seconds * 1000,
+      },
+      'published',
+    );
+    const [r] = await Promise.all([client, pub]);
+    return { feed, ...r } as Record<string, unknown>;
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      orders: { type: 'string', default: '100,1000' },
+      feeds: { type: 'string', default: '5000,50000' },
+      seconds: { type: 'string', default: '10' },
+      python: { type: 'string' },
+    },
+  });
+  const python = values.python ?? findPython();
+  if (python === undefined) {
+    console.error(
+      'no python3 with httpx and websockets (Debian: apt-get install python3-httpx python3-websockets)',
+    );
+    process.exit(2);
+  }
+  const seconds = Number(values.seconds);
+  if (values.orders !== '') {
+    for (const r of await pythonOrders(python, values.orders.split(',').map(Number), seconds)) {
+      console.log('orders', JSON.stringify(r));
+    }
+  }
+  if (values.feeds !== '') {
+    for (const feed of values.feeds.split(',').map(Number)) {
+      console.log('ws', JSON.stringify(await pythonWs(python, feed, seconds)));
+    }
+  }
+}
+
+if (isMain(import.meta.url)) await main();
