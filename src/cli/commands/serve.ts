@@ -26,6 +26,8 @@ export interface ServeOptions {
   apiPort?: string;
   shards?: number;
   inputLog?: boolean;
+  /** A DuckDB path or a postgres:// URL (env TICKSTORM_METRICS_STORE). */
+  metricsStore?: string;
 }
 
 function readConfigFile(path: string | undefined): ServiceConfigInput & Record<string, unknown> {
@@ -69,8 +71,10 @@ export async function startSystemFromOptions(
     service === undefined
       ? 'tickstorm market-data execution-engine risk-manager'
       : PROCESS_TITLES[service as ServiceName];
+  const metricsStore = opts.metricsStore ?? nonEmpty(process.env.TICKSTORM_METRICS_STORE);
   return TradingSystem.start({
     config,
+    metricsPath: metricsStore,
     services,
     shards: opts.shards,
     inputLog: opts.inputLog,
@@ -81,6 +85,10 @@ export async function startSystemFromOptions(
   });
 }
 
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
 export async function serveCommand(service: string | undefined, opts: ServeOptions): Promise<void> {
   const sys = await startSystemFromOptions(service, opts);
   for (const [name, h] of Object.entries(sys.handles)) {
@@ -88,6 +96,7 @@ export async function serveCommand(service: string | undefined, opts: ServeOptio
       name === 'market-data' ? ' (WebSocket /stream)' : name === 'api' ? ' (WebSocket /ws/metrics)' : '';
     console.log(`${name.padEnd(17)} ${h.url}${extra}`);
   }
+  if (sys.store !== null) console.log(`metrics store     ${sys.store.kind} ${sys.store.path}`);
   console.log(`pid ${process.pid}; Ctrl-C (SIGINT) or SIGTERM stops gracefully`);
   let stopping = false;
   const stop = (signal: string) => {
