@@ -21,7 +21,7 @@ import { type MarketDataService, startMarketDataService } from '../market-data/i
 import { parseMetricBatch } from '../metrics-store/metric-record.ts';
 import type { MetricsStore } from '../metrics-store/metrics-store.ts';
 import { MetricsWriter } from '../metrics-store/metrics-writer.ts';
-import { openMetricsStore } from '../metrics-store/open-store.ts';
+import { type MetricsStoreOptions, openMetricsStore } from '../metrics-store/open-store.ts';
 import type { RiskLimits } from '../risk/risk-limits.ts';
 import { startExecutionEngineService } from '../services/execution-engine.ts';
 import type { ServiceHandle } from '../services/http-app.ts';
@@ -47,6 +47,8 @@ export interface TradingSystemOptions {
    * processes may write to it). docs/metrics-store.md.
    */
   metricsPath?: string;
+  /** Store options (PostgreSQL: buffer bound, retry backoff, pool size). */
+  metricsStore?: MetricsStoreOptions;
   /** Orders in flight beyond which the execution engine answers 503 (ABC_MAX_CONCURRENT_REQUESTS). */
   maxInFlight?: number;
   selfMetricsIntervalMs?: number;
@@ -112,7 +114,7 @@ export class TradingSystem {
     const want = new Set(o.services ?? ALL_SERVICES);
     const { host, ports, dataDir } = o.config;
     if (want.has('api')) {
-      this.store = await openMetricsStore(o.metricsPath ?? join(dataDir, 'metrics.duckdb'));
+      this.store = await openMetricsStore(o.metricsPath ?? join(dataDir, 'metrics.duckdb'), o.metricsStore);
       this.metrics = new MetricsWriter(this.store);
     }
     if (want.has('execution-engine') || want.has('risk-manager')) {
