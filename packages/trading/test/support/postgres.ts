@@ -18,7 +18,7 @@
  * is done), not a sleep.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,6 +172,9 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
   const killGroup = async (signal: NodeJS.Signals): Promise<void> => {
     const c = child;
     if (c === null || c.pid === undefined) return;
+    // Backends call setsid(): they are not in the postmaster's group. A crash (SIGKILL) takes
+    // them too, found as the postmaster's children, and waits until they are gone.
+    const backends = signal === 'SIGKILL' ? childrenOf(c.pid) : [];
     if (c.exitCode === null && c.signalCode === null) {
       try {
         process.kill(-c.pid, signal);
@@ -179,7 +182,15 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
         // already gone
       }
     }
+    for (const pid of backends) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     await exited;
+    await waitFor(() => backends.every((pid) => !alive(pid)), 'the killed backends to exit', 10_000, 5);
     child = null;
   };
 
@@ -221,7 +232,17 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
     restart: async () => {
       if (stopped) throw new Error('restart after stop');
       await killGroup('SIGINT');
-      await launch();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await launch();
+          return;
+        } catch (err) {
+          // An orphaned backend may still hold the old shared memory for a moment.
+          if (attempt >= 20 || !/pre-existing shared memory block/.test(logText)) throw err;
+          logText = '';
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
     },
     log: () => logText,
     createDatabase: async (name: string) => {
@@ -229,6 +250,32 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
   };
+}
+
+/** Pids whose parent is `ppid` (Linux /proc). */
+function childrenOf(ppid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so split after the last ')'.
+      const ppidField = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppidField === ppid) out.push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 async function createDb(port: number, name: string): Promise<void> {
