@@ -1,6 +1,7 @@
 /** Small helpers shared by the generator benchmarks: child processes, medians, --flags. */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 
 export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -18,7 +19,7 @@ export function flag(name: string, def?: string): string | undefined {
 
 /** Forks a TypeScript child with IPC that prints one JSON line ({"port"}) when ready. */
 export async function startChild(file: URL): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(file.pathname, [], {
+  const child = fork(fileURLToPath(file), [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });

@@ -14,7 +14,7 @@
  *   node --import tsx bench/ws-generation.bench.ts [--runs 3] [--duration 5] [--connections 2] [--json FILE]
  */
 import { writeFileSync } from 'node:fs';
-import { runScenario } from '../packages/loadlab/src/index.ts';
+import { runScenario, WS_SEND_SCRIPT } from '@tickstorm/loadlab';
 import { childStats, flag, median, startChild } from './bench-util.ts';
 
 interface Case {
@@ -29,7 +29,7 @@ interface Case {
 const runs = Number(flag('runs', '3'));
 const duration = Number(flag('duration', '5'));
 const connections = Number(flag('connections', '2'));
-const SCRIPT = new URL('../packages/loadlab/src/modes/ws-send-script.ts', import.meta.url).href;
+const SCRIPT = WS_SEND_SCRIPT.href;
 const base: Case[] = [
   {
     name: 'batched-binary',

@@ -5,8 +5,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+// fileURLToPath, not URL.pathname: a path with spaces (%20) or a Windows drive (/C:/...) stays a path.
+const root = fileURLToPath(new URL('..', import.meta.url));
 const roots = ['test', ...readdirSync(join(root, 'packages')).map((p) => join('packages', p, 'test'))];
 
 function walk(dir, out) {

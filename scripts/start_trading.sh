@@ -3,7 +3,7 @@
 # before a load test in the same terminal:
 #
 #   ./scripts/start_trading.sh            # all four services on 5001 / 5002 / 5003 / 8000
-#   python3 tests/load/test_order_stress.py
+#   npx tickstorm run order-stress        # a load test against it (or any scenario, `all`)
 #   ./scripts/stop_trading.sh
 #
 # Arguments go to `tickstorm serve` (e.g. a single service, --data-dir, --*-port, --shards);
@@ -71,5 +71,5 @@ sed -E 's/^/  /' <<<"$urls"
 if [ "$DATA_DIR" = "data" ]; then
   echo "Stop it with: scripts/stop_trading.sh"
 else
-  echo "Stop it with: scripts/stop_trading.sh --data-dir $DATA_DIR"
+  printf 'Stop it with: scripts/stop_trading.sh --data-dir %q\n' "$DATA_DIR"
 fi

@@ -1,6 +1,7 @@
 /**
- * @tickstorm/loadlab: the load lab's generator core. It reaches the system under test only
- * over the wire (HTTP, WebSocket); it never imports packages/trading.
+ * @tickstorm/loadlab: a load tool for any system. It reaches the system under test only over
+ * the wire (HTTP, WebSocket) and knows nothing of Tickstorm: a caller brings its scenarios as a
+ * ScenarioSuite (scenario/suite.ts) and runs them with planRun + executeRun.
  *
  * ## Running a scenario
  *
@@ -75,6 +76,8 @@ export * from './clients/http-parser.ts';
 export * from './clients/http-request.ts';
 export * from './clients/ws-client.ts';
 export * from './clients/ws-frames.ts';
+export * from './gates/exit-codes.ts';
+export * from './gates/thresholds.ts';
 export * from './generator/closed-loop.ts';
 export * from './generator/executor-base.ts';
 export * from './generator/executor-options.ts';
@@ -89,6 +92,16 @@ export * from './modes/http-mode.ts';
 export * from './modes/http-summary.ts';
 export { default as wsSendScript, type WsSendParams } from './modes/ws-send-script.ts';
 export * from './monitor/health.ts';
+export * from './report/index.ts';
+export type { WatchTarget } from './resources/resource-watch.ts';
+export * from './run/execute-run.ts';
+export * from './run/param-flags.ts';
+export * from './run/run-output.ts';
+export * from './run/run-plan.ts';
+export * from './scenario/params.ts';
+export * from './scenario/run-helpers.ts';
+export * from './scenario/scenario.ts';
+export * from './scenario/suite.ts';
 export * from './stats/events.ts';
 export * from './stats/histogram.ts';
 export * from './stats/recorder.ts';
@@ -102,6 +115,8 @@ export {
   type SwarmState,
   type SwarmView,
 } from './swarm/swarm-controller.ts';
+export { planSwarm, type SwarmInput, type SwarmPlan } from './swarm/swarm-plan.ts';
+export { runSwarmSession } from './swarm/swarm-session.ts';
 export { loadUserFile, type UserFile, UserFileError } from './swarm/user-file.ts';
 export * from './util/clock.ts';
 export * from './util/duration.ts';

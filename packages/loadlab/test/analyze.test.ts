@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { decodePng, pixelStats } from '@tickstorm/loadlab/testing';
 import { AnalyzeInputError, analyzeFile, formatAnalysis } from '../src/analyze/analyze.ts';
 import { histogram } from '../src/analyze/analyze-plot.ts';
 import { pandasQuantile, sortedFinite } from '../src/analyze/quantile.ts';
-import { decodePng, pixelStats } from './support/png.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadlab-analyze-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

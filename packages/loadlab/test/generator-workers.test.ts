@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { iterations, runScenario } from '@tickstorm/loadlab';
-import { startServer } from './support/local-server.ts';
+import { startServer } from '@tickstorm/loadlab/testing';
 
 const HTTP_SCRIPT = new URL('../src/modes/http-load-script.ts', import.meta.url).href;
 

@@ -8,7 +8,7 @@ import {
   RequestEvents,
   ResponseParser,
 } from '@tickstorm/loadlab';
-import { startServer } from './support/local-server.ts';
+import { startServer } from '@tickstorm/loadlab/testing';
 
 function parseAll(raw: string, step: number, noBody = false): [number, number, boolean][] {
   const out: [number, number, boolean][] = [];

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { buildRunReport, orderStress, wsConcurrency } from '@tickstorm/loadlab/testing';
 import { toJsonReport, writeJsonReport } from '../src/report/json.ts';
 import { createProgress, formatProgressLine } from '../src/report/progress.ts';
-import { buildRunReport, orderStress, wsConcurrency } from './support/fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadlab-json-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { buildRunReport, dbThroughput, orderStress } from '@tickstorm/loadlab/testing';
 import { applyThresholds, parseThresholds } from '../src/gates/thresholds.ts';
 import { toJUnitXml } from '../src/report/junit.ts';
-import { buildRunReport, dbThroughput, orderStress } from './support/fixtures.ts';
 import { checkWellFormedXml } from './support/xml.ts';
 
 function failingRun() {

@@ -4,14 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
+  buildRunReport,
+  FIXTURE_T0,
+  handScenario,
+  orderStress,
+  wsConcurrency,
+} from '@tickstorm/loadlab/testing';
+import {
   locustFailuresCsv,
   locustHistoryCsv,
   locustStatsCsv,
   splitCsvLines,
   writeLocustCsv,
 } from '../src/report/locust-csv.ts';
-import { buildRunReport, FIXTURE_T0, orderStress, wsConcurrency } from './support/fixtures.ts';
-import { handScenario } from './support/hand-scenario.ts';
 
 // The header rows as Locust 2.x writes them (locust/stats.py: StatsCSV.requests_csv_columns,
 // StatsCSVFileWriter.stats_history_csv_columns, failures_columns, exceptions_columns), with

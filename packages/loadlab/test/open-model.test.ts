@@ -7,7 +7,7 @@ import {
   type ScriptContext,
   type VuScript,
 } from '@tickstorm/loadlab';
-import { startServer, startStallingServer } from './support/local-server.ts';
+import { startServer, startStallingServer } from '@tickstorm/loadlab/testing';
 
 const HTTP_SCRIPT = new URL('../src/modes/http-load-script.ts', import.meta.url).href;
 

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { FIXTURE_T0, rng } from '@tickstorm/loadlab/testing';
 import { analyzeFile } from '../src/analyze/analyze.ts';
 import { ResultsCsvWriter } from '../src/report/results-csv.ts';
-import { FIXTURE_T0, rng } from './support/fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadlab-results-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
 import { chromium } from 'playwright-core';
 import { SwarmController } from '../src/swarm/swarm-controller.ts';
 import { loadUserFile } from '../src/swarm/user-file.ts';
 import type { StatsDocument } from '../src/swarm/web/stats-json.ts';
 import { type SwarmWeb, startSwarmWeb } from '../src/swarm/web/swarm-web.ts';
-import { type LocalServer, startServer } from './support/local-server.ts';
 
 const USERS = fileURLToPath(new URL('./fixtures/swarm-users.ts', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';

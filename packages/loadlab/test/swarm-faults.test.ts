@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startPathCounter } from '@tickstorm/loadlab/testing';
 import type { ScenarioResult } from '../src/model/result.ts';
 import { RequestEvents } from '../src/stats/events.ts';
 import { HttpSession, PoolSet } from '../src/swarm/http-session.ts';
 import { SwarmController } from '../src/swarm/swarm-controller.ts';
 import { loadUserFile } from '../src/swarm/user-file.ts';
-import { startPathCounter } from './support/local-server.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 let server: Awaited<ReturnType<typeof startPathCounter>>;

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startPathCounter } from '@tickstorm/loadlab/testing';
 import type { ScenarioResult } from '../src/model/result.ts';
 import { SwarmController } from '../src/swarm/swarm-controller.ts';
 import { loadUserFile } from '../src/swarm/user-file.ts';
-import { startPathCounter } from './support/local-server.ts';
 
 const USERS = fileURLToPath(new URL('./fixtures/swarm-users.ts', import.meta.url));
 const SHAPE = fileURLToPath(new URL('./fixtures/swarm-shape.ts', import.meta.url));

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
 import { type Browser, chromium } from 'playwright-core';
 import type { TimeSlice } from '../src/model/result.ts';
 import {
@@ -16,7 +17,6 @@ import { SwarmController } from '../src/swarm/swarm-controller.ts';
 import { loadUserFile } from '../src/swarm/user-file.ts';
 import type { StatsDocument } from '../src/swarm/web/stats-json.ts';
 import { type SwarmWeb, startSwarmWeb } from '../src/swarm/web/swarm-web.ts';
-import { type LocalServer, startServer } from './support/local-server.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [

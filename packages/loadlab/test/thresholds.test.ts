@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { buildRunReport, handScenario, orderStress, wsConcurrency } from '@tickstorm/loadlab/testing';
 import {
   applyThresholds,
   EXIT_INVALID_CONFIG,
@@ -15,8 +16,6 @@ import {
   parseThresholds,
   unknownScenarios,
 } from '../src/gates/thresholds.ts';
-import { buildRunReport, orderStress, wsConcurrency } from './support/fixtures.ts';
-import { handScenario } from './support/hand-scenario.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadlab-gates-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

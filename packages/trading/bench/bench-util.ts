@@ -2,7 +2,10 @@
  * Small tools shared by the micro-benchmarks: a seeded PRNG, an allocation-free
  * nanosecond histogram, a GC counter, medians, and the `--json` convention.
  */
+
+import { resolve } from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 
 /** The seeded PRNG every benchmark uses (@tickstorm/protocol). */
 export { seededRandom as prng } from '@tickstorm/protocol';
@@ -79,5 +82,5 @@ export function wantsJson(argv = process.argv): boolean {
 
 /** True when `url` (import.meta.url) is the script node was started with. */
 export function isMain(url: string): boolean {
-  return process.argv[1] !== undefined && new URL(url).pathname === process.argv[1];
+  return process.argv[1] !== undefined && fileURLToPath(url) === resolve(process.argv[1]);
 }

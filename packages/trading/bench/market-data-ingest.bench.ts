@@ -21,6 +21,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { isMain, median, wantsJson } from './bench-util.ts';
 import { FrameSource, type LoadMode, pump } from './md-load-gen.ts';
 import { RawWs } from './md-raw-ws.ts';
@@ -56,7 +57,7 @@ export interface IngestScenario {
   zeroLoss: boolean;
 }
 
-const ENTRY = new URL('./market-data-service-entry.ts', import.meta.url).pathname;
+const ENTRY = fileURLToPath(new URL('./market-data-service-entry.ts', import.meta.url));
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);

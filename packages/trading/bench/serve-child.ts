@@ -7,9 +7,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const ROOT = new URL('../../../', import.meta.url).pathname;
-const TICKSTORM = join(ROOT, 'bin/tickstorm.js');
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const TICKSTORM = join(ROOT, 'bin', 'tickstorm.js');
 const CLK_TCK = 100;
 
 export interface ServedSystem {

@@ -3,8 +3,9 @@
  * (ws-fanout-server.ts, driven over IPC) and many ws clients in this one.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
-import type { LatencySummary } from '../src/stats/latency-recorder.ts';
+import type { LatencySummary } from '../src/stats/latency-histogram.ts';
 
 export const nowMs = (): number => performance.timeOrigin + performance.now();
 
@@ -16,7 +17,7 @@ export interface BenchServer {
 }
 
 export async function startServer(flushMs: number): Promise<BenchServer> {
-  const child = fork(new URL('./ws-fanout-server.ts', import.meta.url).pathname, [], {
+  const child = fork(fileURLToPath(new URL('./ws-fanout-server.ts', import.meta.url)), [], {
     execArgv: ['--import', import.meta.resolve('tsx'), '--expose-gc'],
     env: { ...process.env, WS_BENCH_FLUSH_MS: String(flushMs) },
   });

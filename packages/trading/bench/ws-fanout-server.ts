@@ -12,7 +12,7 @@
  *   <- {type:'ready', port} once listening
  */
 import { startApiService } from '../src/api/api-server.ts';
-import { DEFAULT_WS_HUB_OPTIONS } from '../src/api/ws-hub-options.ts';
+import { DEFAULT_WS_HUB_OPTIONS } from '../src/api/ws-hub/ws-hub-options.ts';
 import { InProcessBus } from '../src/bus/bus.ts';
 import { type MarketUpdate, Topic } from '../src/bus/topics.ts';
 

@@ -15,8 +15,8 @@
  *        [--rate N] [--clients N] [--idle N] [--flush-ms N] [--skip-idle] [--skip-fanout]
  */
 import { WebSocket } from 'ws';
-import { DEFAULT_WS_HUB_OPTIONS } from '../src/api/ws-hub-options.ts';
-import { LatencyRecorder, type LatencySummary } from '../src/stats/latency-recorder.ts';
+import { DEFAULT_WS_HUB_OPTIONS } from '../src/api/ws-hub/ws-hub-options.ts';
+import { LatencyHistogram, type LatencySummary } from '../src/stats/latency-histogram.ts';
 import { isMain, wantsJson } from './bench-util.ts';
 import {
   closeAll,
@@ -72,7 +72,7 @@ export async function runFanout(opts: { clients: number; rate: number; durationS
   const SYMBOLS = 50;
   const PER = 10;
   const server = await startServer(opts.flushMs);
-  const lat = new LatencyRecorder();
+  const lat = new LatencyHistogram();
   const perClient = new Float64Array(opts.clients);
   let acks = 0;
   let from = Number.POSITIVE_INFINITY;
@@ -151,7 +151,7 @@ export async function runIdle(n: number): Promise<IdleResult> {
   let acks = 0;
   let received = 0;
   let expecting = false;
-  const lat = new LatencyRecorder();
+  const lat = new LatencyHistogram();
   const t0 = performance.now();
   const sockets = await connectAll(`ws://127.0.0.1:${server.port}/ws/metrics`, n, 200, (_i, d) => {
     const text = d.toString();

@@ -11,10 +11,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { InstrumentTable } from '@tickstorm/protocol';
-import { AGENT_BODY_LIMIT } from '../src/agents/agent-routes.ts';
-import type { AgentSteps, BarsResult, RiskReport } from '../src/agents/agent-types.ts';
 import { type ApiService, type ApiServiceOptions, startApiService } from '../src/api/api-server.ts';
 import { InProcessBus } from '../src/bus/bus.ts';
+import { AGENT_BODY_LIMIT } from '../src/workflow/agent-routes.ts';
+import type { AgentSteps, BarsResult, RiskReport } from '../src/workflow/agent-types.ts';
 import { deferred, rawHttp, trackSlots } from './support/agent-fixture.ts';
 import { isKnownSymbol } from './support/api-fixtures.ts';
 import { codedError, Http } from './support/trading-fixture.ts';

@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InstrumentTable, ValidTick, validateTickFields } from '@tickstorm/protocol';
-import type { BarsResult, StrategyName } from '../src/agents/agent-types.ts';
-import { BAR_METRIC_1M, BarPersister } from '../src/agents/bar-persister.ts';
-import { usageOf } from '../src/agents/risk-agent.ts';
-import { analyzeStrategy } from '../src/agents/strategy-agent.ts';
-import { requiredBars, resolveStrategyParams } from '../src/agents/strategy-params.ts';
-import { historicalVar } from '../src/agents/value-at-risk.ts';
+import { BAR_METRIC_1M, BarPersister } from '../src/market-data/bar-persister.ts';
 import { MarketState } from '../src/market-data/market-state.ts';
+import type { BarsResult, StrategyName } from '../src/workflow/agent-types.ts';
+import { usageOf } from '../src/workflow/risk-agent.ts';
+import { analyzeStrategy } from '../src/workflow/strategy-agent.ts';
+import { requiredBars, resolveStrategyParams } from '../src/workflow/strategy-params.ts';
+import { historicalVar } from '../src/workflow/value-at-risk.ts';
 import { crossUpCloses, sma } from './support/agent-fixture.ts';
 
 const bars = (closes: number[]) => closes.map((close, i) => ({ time: 60 * i, close }));

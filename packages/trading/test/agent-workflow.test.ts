@@ -11,10 +11,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { InstrumentTable } from '@tickstorm/protocol';
-import type { AgentSteps, BarsResult, RiskReport } from '../src/agents/agent-types.ts';
 import { type ApiService, type ApiServiceOptions, startApiService } from '../src/api/api-server.ts';
 import { InProcessBus } from '../src/bus/bus.ts';
 import { TradingError, TradingErrorCode } from '../src/errors.ts';
+import type { AgentSteps, BarsResult, RiskReport } from '../src/workflow/agent-types.ts';
 import { trackSlots } from './support/agent-fixture.ts';
 import { isKnownSymbol, recordingSink } from './support/api-fixtures.ts';
 import { codedError, Http } from './support/trading-fixture.ts';

@@ -11,7 +11,7 @@ import { InProcessBus } from '../src/bus/bus.ts';
 import { IngestConnection } from '../src/market-data/ingest-connection.ts';
 import { MarketState } from '../src/market-data/market-state.ts';
 import { TickProcessor } from '../src/market-data/tick-processor.ts';
-import { LatencyRecorder } from '../src/stats/latency-recorder.ts';
+import { LatencyHistogram } from '../src/stats/latency-histogram.ts';
 import { RateMeter } from '../src/stats/rate-meter.ts';
 
 class FakeSocket {
@@ -29,7 +29,7 @@ function setup(periodicAcks = false) {
     instruments,
     new MarketState(instruments),
     new InProcessBus(),
-    new LatencyRecorder(),
+    new LatencyHistogram(),
     new RateMeter(),
     1 << 20,
   );

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MarketDataService } from '../src/market-data/ingest-server.ts';
 import { IntervalLatency } from '../src/market-data/market-data-metrics.ts';
-import { LatencyRecorder } from '../src/stats/latency-recorder.ts';
+import { LatencyHistogram } from '../src/stats/latency-histogram.ts';
 import { MdClient, startTestService, tick } from './support/md-client.ts';
 
 describe('market-data HTTP', () => {
@@ -136,7 +136,7 @@ describe('market-data HTTP', () => {
 
 describe('market-data metrics', () => {
   it('derives per-interval percentiles from the cumulative histogram', () => {
-    const total = new LatencyRecorder();
+    const total = new LatencyHistogram();
     const iv = new IntervalLatency(total);
     for (let i = 0; i < 1000; i++) total.recordUs(1000); // 1 ms
     assert.equal(iv.next(99), 1);

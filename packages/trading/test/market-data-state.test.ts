@@ -10,7 +10,7 @@ import { InProcessBus } from '../src/bus/bus.ts';
 import { Topic } from '../src/bus/topics.ts';
 import { MarketState } from '../src/market-data/market-state.ts';
 import { type FrameSink, TickProcessor } from '../src/market-data/tick-processor.ts';
-import { LatencyRecorder } from '../src/stats/latency-recorder.ts';
+import { LatencyHistogram } from '../src/stats/latency-histogram.ts';
 import { RateMeter } from '../src/stats/rate-meter.ts';
 import { untilSteady } from './support/steady-probe.ts';
 
@@ -173,7 +173,7 @@ describe('MarketState', () => {
     const bus = new InProcessBus();
     let updates = 0;
     bus.subscribe(Topic.MARKET_UPDATE, () => updates++);
-    const lat = new LatencyRecorder();
+    const lat = new LatencyHistogram();
     const p = new TickProcessor(instruments, state, bus, lat, new RateMeter(), 1 << 20);
     const sink: FrameSink = {
       onProblem: (e) => {

@@ -2,12 +2,15 @@
  * `tickstorm serve` as a child process (bin/tickstorm.js, as a user runs it): ports 0 via
  * the flags, the printed URLs answer, an order goes through, SIGTERM stops it with exit 0
  * and "stopped cleanly" after writing the input log and the DuckDB file; bad arguments
- * exit non-zero with a message naming the problem.
+ * exit non-zero with a message naming the problem; a port already in use exits 1 naming
+ * the flag that moves it.
  */
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { portFlagName, type ServiceName } from '@tickstorm/protocol';
 import { run, type Served, serveSandbox, TICKSTORM, ZERO_PORT_FLAGS } from './support/child-process.ts';
 import { Http, order } from './support/trading-fixture.ts';
 
@@ -87,4 +90,35 @@ describe('tickstorm serve (child process)', () => {
     assert.equal(limit.code, 2);
     assert.match(limit.stderr, /ABC_MAX_CONCURRENT_REQUESTS must be a positive integer, got lots/);
   });
+
+  for (const service of ['market-data', 'api'] as ServiceName[]) {
+    test(`${service}'s port in use -> exit 1 naming ${portFlagName(service)}`, {
+      timeout: 60_000,
+    }, async () => {
+      // Hold an OS-chosen port, as a second `tickstorm serve` would find its port held.
+      const holder: Server = createServer();
+      await new Promise<void>((resolve, reject) => {
+        holder.once('error', reject);
+        holder.listen(0, '127.0.0.1', resolve);
+      });
+      try {
+        const port = (holder.address() as { port: number }).port;
+        const flags = ZERO_PORT_FLAGS.map((v, i) =>
+          i > 0 && ZERO_PORT_FLAGS[i - 1] === portFlagName(service) ? String(port) : v,
+        );
+        assert.ok(flags.includes(String(port)));
+        const f = await run(process.execPath, [TICKSTORM, 'serve', '--data-dir', tmp(), ...flags]);
+        assert.equal(f.code, 1, f.stderr);
+        assert.match(
+          f.stderr,
+          new RegExp(
+            `port ${port} \\(${service}\\) is in use on 127\\.0\\.0\\.1: pass ${portFlagName(service)} <port>.*, or 0 for a free port`,
+          ),
+        );
+        assert.doesNotMatch(f.stdout, /^pid \d+;/m, 'it never reported itself started');
+      } finally {
+        await new Promise<void>((resolve) => holder.close(() => resolve()));
+      }
+    });
+  }
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { InstrumentTable } from '@tickstorm/protocol';
 import { OrderType, Side } from '../src/domain/enums.ts';
 import { OrderStatus } from '../src/domain/order-status.ts';
@@ -11,7 +12,7 @@ import { TradingErrorCode } from '../src/errors.ts';
 import { WorkerShard } from '../src/routing/worker-shard.ts';
 import { scanInputLog } from '../src/sequencing/input-log-reader.ts';
 
-const root = new URL('../../../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tickstorm-worker-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const AAPL = new InstrumentTable().get('AAPL').index;
@@ -87,7 +88,7 @@ describe('WorkerShard', () => {
     const script = (close: boolean) => `
       import { register } from 'tsx/esm/api';
       register();
-      const { WorkerShard } = await import(${JSON.stringify(`${root}packages/trading/src/routing/worker-shard.ts`)});
+      const { WorkerShard } = await import(${JSON.stringify(new URL('../src/routing/worker-shard.ts', import.meta.url).href)});
       const w = await WorkerShard.start({ workerSpinMicros: 0 });
       const r = await w.submit(50, 0, 0, 10000, 5, 1);
       process.stdout.write(JSON.stringify({ seq: r.seq, status: r.status }));

@@ -1,9 +1,9 @@
 /**
- * `tickstorm analyze FILE.csv`: the guide's scripts/analyze_load_test.py. Prints its
+ * `tickstorm analyze FILE.csv`: the load-test analysis (statistics and a plot) of a per-request CSV. Prints its
  * "=== Load Test Analysis ===" block and saves load_test_results.png (or --out FILE).
  * Bad input (missing file, missing columns, empty file, a bad number) exits 104.
  */
-import { EXIT_INVALID_CONFIG, EXIT_OK } from '../../../packages/loadlab/src/gates/thresholds.ts';
+import { EXIT_INVALID_CONFIG, EXIT_OK } from '@tickstorm/loadlab';
 
 export interface AnalyzeCommandOptions {
   out?: string;
@@ -13,7 +13,7 @@ export interface AnalyzeCommandOptions {
 
 export async function analyzeCommand(file: string, opts: AnalyzeCommandOptions): Promise<number> {
   // Loaded here, not at start-up: Vega and resvg are only needed by this command.
-  const { AnalyzeInputError, analyzeFile } = await import('../../../packages/loadlab/src/analyze/analyze.ts');
+  const { AnalyzeInputError, analyzeFile } = await import('@tickstorm/loadlab/analyze');
   try {
     const { text } = await analyzeFile(file, { out: opts.plot === false ? null : opts.out });
     console.log(text);

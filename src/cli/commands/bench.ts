@@ -8,10 +8,10 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { markdownTable, statusMark } from '@tickstorm/loadlab';
 import type { BenchRow } from '@tickstorm/protocol';
+import { formatNs } from '@tickstorm/scenarios';
 import { CRITICAL_PATH_RUNNER } from '@tickstorm/trading/bench';
-import { markdownTable, statusMark } from '../../../packages/loadlab/src/report/markdown-table.ts';
-import { formatNs } from '../../../packages/loadlab/src/report/target-tables.ts';
 
 export interface BenchOptions {
   json?: string;
@@ -46,15 +46,16 @@ export function renderBenchTable(rows: readonly BenchRow[]): string {
   return markdownTable(
     ['Operation', 'Target', 'Current', 'Status', 'Goal', 'Throughput'],
     rows.map((r) => {
-      const value = r.measure === 'p50' ? r.p50_ns : r.p99_ns;
-      const current = value === null ? 'n/a' : `${formatNs(value)} (${r.measure})`;
+      const measure = r.measure ?? 'p50';
+      const value = measure === 'p50' ? r.p50_ns : r.p99_ns;
+      const current = value === null ? 'n/a' : `${formatNs(value)} (${measure})`;
       return [
         r.name,
         `<${formatNs(r.target_ns)}`,
         current,
         statusMark(r.pass),
-        `<${formatNs(r.goal_ns)}`,
-        r.ops_per_sec === null ? 'n/a' : `${(r.ops_per_sec / 1e6).toFixed(2)}M ops/s`,
+        r.goal_ns === undefined ? 'n/a' : `<${formatNs(r.goal_ns)}`,
+        r.ops_per_sec == null ? 'n/a' : `${(r.ops_per_sec / 1e6).toFixed(2)}M ops/s`,
       ];
     }),
   );

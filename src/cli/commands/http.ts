@@ -5,17 +5,17 @@
  * exit with code 104 (k6's "invalid config"), naming the flag.
  */
 import { writeFileSync } from 'node:fs';
-import { type Command, InvalidArgumentError } from 'commander';
-import { parseHeaderLine } from '../../../packages/loadlab/src/clients/http-request.ts';
-import { type HttpModeOptions, runHttpMode } from '../../../packages/loadlab/src/modes/http-mode.ts';
 import {
+  EXIT_INVALID_CONFIG,
   fmtMs,
   formatHttpHeader,
   formatHttpSummary,
-} from '../../../packages/loadlab/src/modes/http-summary.ts';
-import { parseDuration } from '../../../packages/loadlab/src/util/duration.ts';
-
-export const EXIT_INVALID_ARGS = 104;
+  type HttpModeOptions,
+  parseDuration,
+  parseHeaderLine,
+  runHttpMode,
+} from '@tickstorm/loadlab';
+import { type Command, InvalidArgumentError } from 'commander';
 
 interface HttpFlags {
   connections: number;
@@ -88,7 +88,7 @@ export function registerHttpCommand(program: Command): void {
     .option('--timeout <sec>', 'request timeout in seconds (or a duration)', seconds('--timeout'), 10)
     .option('--workers <n>', "generator threads, or 'auto'", workers, 'auto')
     .option('--json <file>', 'write the results as JSON')
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_INVALID_ARGS))
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (url: string, flags: HttpFlags) => {
       process.exitCode = await httpCommand(url, flags);
     });
@@ -100,13 +100,13 @@ export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
     u = new URL(url);
   } catch {
     console.error(`tickstorm http: <url> must be an absolute http:// URL (got '${url}')`);
-    return EXIT_INVALID_ARGS;
+    return EXIT_INVALID_CONFIG;
   }
   if (u.protocol !== 'http:') {
     console.error(
       `tickstorm http: <url> must use http:// (got ${u.protocol}; https is not supported by the raw client)`,
     );
-    return EXIT_INVALID_ARGS;
+    return EXIT_INVALID_CONFIG;
   }
   const opts: HttpModeOptions = {
     url: u.href,

@@ -1,41 +1,56 @@
 /**
- * `tickstorm run <scenario...>|all`: the guide's load scenarios against a running system.
+ * `tickstorm run <scenario...>|all`: the four standard load scenarios against a running system.
  * Every scenario parameter is a flag (the union of the scenarios' ParamSpecs; a flag several
  * scenarios declare, like --duration or --rate, goes to each selected one that has it).
  * Validation reports every problem at once and exits 104; then the run, the tables, the
  * files, and the gate: exit 0 passed, 99 a threshold or scenario target failed.
  */
 import { readFileSync } from 'node:fs';
+import {
+  EXIT_ABORTED,
+  EXIT_CODES_HELP,
+  EXIT_ERROR,
+  EXIT_INVALID_CONFIG,
+  executeRun,
+  paramFlagHelp,
+  paramFlagUnion,
+  planRun,
+  problemsText,
+  type RunInput,
+  type ScenarioSuite,
+} from '@tickstorm/loadlab';
+import { DEFAULT_PORTS } from '@tickstorm/protocol';
+import type { TargetUrls, TickstormScenario } from '@tickstorm/scenarios';
 import { type Command, Option } from 'commander';
-import { EXIT_INVALID_CONFIG } from '../../../packages/loadlab/src/gates/thresholds.ts';
-import { EXIT_ABORTED, EXIT_ERROR, executeRun } from '../../../packages/loadlab/src/run/execute-run.ts';
-import { paramFlagHelp, paramFlagUnion } from '../../../packages/loadlab/src/run/param-flags.ts';
-import { problemsText } from '../../../packages/loadlab/src/run/run-output.ts';
-import { planRun, type RunInput } from '../../../packages/loadlab/src/run/run-plan.ts';
-import { loadScenarios } from '../../../packages/loadlab/src/run/scenario-registry.ts';
-import type { ScenarioDefinition } from '../../../packages/loadlab/src/scenarios/scenario.ts';
 import { runBenchInChild } from './bench.ts';
+
+type Scenarios = typeof import('@tickstorm/scenarios');
 
 /**
  * The scenarios, loaded once (their flags are needed to build the command). A scenario module
  * that fails to load does not take the rest of the CLI down: `run` and `start` report it.
  */
-export const SCENARIOS_LOADED: { defs: readonly ScenarioDefinition[]; error?: string } =
-  await loadScenarios().then(
-    (defs) => ({ defs }),
-    (e: Error) => ({ defs: [], error: `the scenarios could not be loaded: ${e.message}` }),
-  );
+export const SCENARIOS_LOADED: {
+  defs: readonly TickstormScenario[];
+  createSuite?: Scenarios['createTickstormSuite'];
+  error?: string;
+} = await import('@tickstorm/scenarios').then(
+  (m: Scenarios) => ({ defs: Object.values(m.SCENARIOS), createSuite: m.createTickstormSuite }),
+  (e: Error) => ({ defs: [], error: `the scenarios could not be loaded: ${e.message}` }),
+);
 
-export const RUN_EXIT_CODES = `
-Exit codes (k6's):
-  0    every threshold and scenario target passed
-  99   a threshold or a scenario target failed (the CI gate)
-  104  invalid configuration: bad flag or value, unknown scenario, bad threshold (nothing ran)
-  1    the target could not be reached, or a scenario could not run
-  105  interrupted (Ctrl-C); the results so far are printed and written`;
+export const RUN_EXIT_CODES = EXIT_CODES_HELP;
+
+/** The scenarios as a suite, with `tickstorm bench` (in a child process) as the prelude. */
+export function tickstormSuite(defs: readonly TickstormScenario[]): ScenarioSuite<TargetUrls> {
+  if (SCENARIOS_LOADED.createSuite === undefined) throw new Error(SCENARIOS_LOADED.error);
+  return SCENARIOS_LOADED.createSuite({ scenarios: defs, bench: () => runBenchInChild({}) });
+}
+
+const PORTS = Object.values(DEFAULT_PORTS).join('/');
 
 const HELP_AFTER = `
-Scenarios run in the guide's order. Short durations by default; --full uses the guide's values.
+Scenarios run in their standard order. Short durations by default; --full uses the full load profiles.
 
 Thresholds (repeatable, or "thresholds" in --config): METRIC[{scenario:ID,name:REQUEST}] OP VALUE
   p95<100ms  p(99)<=2s  avg<50ms  max<1s  error_rate<1%  success_rate>99%  rps>=1000
@@ -45,7 +60,7 @@ Thresholds (repeatable, or "thresholds" in --config): METRIC[{scenario:ID,name:R
 
 Resource watch: CPU and RSS of the target during each scenario, from its /api/metrics/system
 (default) or from /proc for --watch-pid PIDs on this machine; peaks are checked against the
-seed's limits (< 2 GB, < 80% CPU) and reported; --gate-resources makes a miss exit 99.
+limits (< 2 GB RSS, < 80% CPU per process) and reported; --gate-resources makes a miss exit 99.
 
 --bench runs \`tickstorm bench\` (this checkout's critical-path micro-benchmarks, on this
 machine) first, for the Critical Path table's first four rows; on by default for \`all\`.
@@ -119,15 +134,15 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
   const cmd = program
     .command('run')
     .argument('<scenario...>', `${ids.join(' | ')} | all (several: a b, or a,b)`)
-    .description("run the guide's load scenarios against a running system, with thresholds as a CI gate")
+    .description('run the standard load scenarios against a running system, with thresholds as a CI gate')
     .optionsGroup('Target:')
-    .option('--target <host>', 'host of every service at the default ports 5001/5002/5003/8000', '127.0.0.1')
+    .option('--target <host>', `host of every service at the default ports ${PORTS}`, '127.0.0.1')
     .option('--market-data-url <url>', 'market-data: http://host:port, or ws://host:port/stream')
     .option('--orders-url <url>', 'execution-engine: http://host:port')
     .option('--risk-url <url>', 'risk-manager: http://host:port')
     .option('--api-url <url>', 'api: http://host:port (ws://host:port/ws/metrics derived)')
     .optionsGroup('Run:')
-    .option('--full', "the guide's full load profiles (seed values) instead of the short defaults")
+    .option('--full', 'the full load profiles (5-10 minutes each) instead of the short defaults')
     .option('--workers <n|auto>', 'generator threads', 'auto')
     .option('--bench', 'first run `tickstorm bench` for the Critical Path table (default: on for all)')
     .option('--no-bench', 'do not')
@@ -171,11 +186,13 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       }
       const input: RunInput = {
         scenarios,
-        target: o.target as string,
-        marketDataUrl: o.marketDataUrl as string | undefined,
-        ordersUrl: o.ordersUrl as string | undefined,
-        riskUrl: o.riskUrl as string | undefined,
-        apiUrl: o.apiUrl as string | undefined,
+        targets: {
+          target: o.target as string,
+          'market-data-url': o.marketDataUrl as string | undefined,
+          'orders-url': o.ordersUrl as string | undefined,
+          'risk-url': o.riskUrl as string | undefined,
+          'api-url': o.apiUrl as string | undefined,
+        },
         full: o.full === true,
         workers: o.workers as string,
         thresholds: (o.threshold as string[] | undefined) ?? [],
@@ -187,7 +204,7 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         junit: o.junit as string | undefined,
         watchPids: (o.watchPid as string[] | undefined) ?? [],
         watch: o.watch !== false,
-        bench: o.bench as boolean | undefined,
+        prelude: o.bench as boolean | undefined,
         gateResources: o.gateResources === true,
         params,
         unknownOptions,
@@ -199,12 +216,12 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
 }
 
 /** Validates, runs, and returns the exit code (Ctrl-C once: stop and report; twice: exit 105 now). */
-export async function runCommand(defs: readonly ScenarioDefinition[], input: RunInput): Promise<number> {
-  if (SCENARIOS_LOADED.error !== undefined && defs === SCENARIOS_LOADED.defs) {
+export async function runCommand(defs: readonly TickstormScenario[], input: RunInput): Promise<number> {
+  if (SCENARIOS_LOADED.error !== undefined) {
     console.error(`tickstorm run: ${SCENARIOS_LOADED.error}`);
     return EXIT_ERROR;
   }
-  const { plan, problems } = planRun(defs, input);
+  const { plan, problems } = planRun(tickstormSuite(defs), input);
   if (plan === undefined) {
     console.error(problemsText('tickstorm run', problems));
     return EXIT_INVALID_CONFIG;
@@ -219,11 +236,7 @@ export async function runCommand(defs: readonly ScenarioDefinition[], input: Run
   };
   process.on('SIGINT', onSignal);
   try {
-    const r = await executeRun(plan, {
-      version: packageVersion(),
-      bench: () => runBenchInChild({}),
-      signal: abort.signal,
-    });
+    const r = await executeRun(plan, { version: packageVersion(), signal: abort.signal });
     return r.exitCode;
   } finally {
     process.off('SIGINT', onSignal);

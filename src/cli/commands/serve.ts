@@ -3,6 +3,7 @@
  * service per process with the SPEC's process titles. SIGINT/SIGTERM stop gracefully.
  */
 import { readFileSync } from 'node:fs';
+import { portEnvName, portFlagName } from '@tickstorm/protocol';
 import {
   ALL_SERVICES,
   PROCESS_TITLES,
@@ -72,17 +73,44 @@ export async function startSystemFromOptions(
       ? 'tickstorm market-data execution-engine risk-manager'
       : PROCESS_TITLES[service as ServiceName];
   const metricsStore = opts.metricsStore ?? nonEmpty(process.env.TICKSTORM_METRICS_STORE);
-  return TradingSystem.start({
-    config,
-    metricsPath: metricsStore,
-    services,
-    shards: opts.shards,
-    inputLog: opts.inputLog,
-    maxInFlight: perf.maxConcurrentRequests,
-    apiMaxInFlight: perf.maxConcurrentRequests,
-    memoryLimitBytes: perf.memoryLimitBytes,
-    performanceMode: perf.performanceMode,
-  });
+  try {
+    return await TradingSystem.start({
+      config,
+      metricsPath: metricsStore,
+      services,
+      shards: opts.shards,
+      inputLog: opts.inputLog,
+      maxInFlight: perf.maxConcurrentRequests,
+      apiMaxInFlight: perf.maxConcurrentRequests,
+      memoryLimitBytes: perf.memoryLimitBytes,
+      performanceMode: perf.performanceMode,
+    });
+  } catch (err) {
+    throw portInUse(err, services, config.ports) ?? err;
+  }
+}
+
+/**
+ * A listen that failed with EADDRINUSE (another `tickstorm serve`, or anything else on the
+ * port), as an error naming the service and the flag that moves it; undefined for others.
+ */
+export function portInUse(
+  err: unknown,
+  services: readonly ServiceName[],
+  ports: Readonly<Record<ServiceName, number>>,
+): Error | undefined {
+  const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (e?.code !== 'EADDRINUSE') return undefined;
+  const on = services.filter((s) => ports[s] !== 0 && ports[s] === e.port);
+  if (on.length === 0) return undefined;
+  const flags = on.map((s) => `${portFlagName(s)} <port> (or ${portEnvName(s)})`).join(' or ');
+  const where = e.address === undefined ? '' : ` on ${e.address}`;
+  const out = new Error(
+    `serve: port ${e.port} (${on.join(', ')}) is in use${where}: pass ${flags}, or 0 for a free port`,
+    { cause: err },
+  );
+  (out as NodeJS.ErrnoException).code = 'EADDRINUSE';
+  return out;
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -1,7 +1,7 @@
 /**
  * `tickstorm start` (what `npm start` runs): the whole demonstration in one command.
  *   1. start the trading system in a child process (`tickstorm serve`, data in data/, the
- *      SPEC's ports; a taken default port is swapped for a free one, and said so),
+ *      default ports; a taken default port is swapped for a free one, and said so),
  *   2. wait until every service answers GET /health,
  *   3. run `tickstorm bench` (critical-path micro-benchmarks, in their own child process),
  *   4. run every scenario at its short default duration (or --duration) against the child,
@@ -13,14 +13,17 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import {
+  EXIT_ABORTED,
+  EXIT_ERROR,
+  EXIT_INVALID_CONFIG,
+  executeRun,
+  planRun,
+  problemsText,
+} from '@tickstorm/loadlab';
+import type { TickstormScenario } from '@tickstorm/scenarios';
 import type { Command } from 'commander';
-import { EXIT_INVALID_CONFIG } from '../../../packages/loadlab/src/gates/thresholds.ts';
-import { EXIT_ABORTED, EXIT_ERROR, executeRun } from '../../../packages/loadlab/src/run/execute-run.ts';
-import { problemsText } from '../../../packages/loadlab/src/run/run-output.ts';
-import { planRun } from '../../../packages/loadlab/src/run/run-plan.ts';
-import type { ScenarioDefinition } from '../../../packages/loadlab/src/scenarios/scenario.ts';
-import { runBenchInChild } from './bench.ts';
-import { packageVersion, RUN_EXIT_CODES, SCENARIOS_LOADED } from './run.ts';
+import { packageVersion, RUN_EXIT_CODES, SCENARIOS_LOADED, tickstormSuite } from './run.ts';
 import { type SystemChild, startSystemChild } from './system-child.ts';
 
 export interface StartOptions {
@@ -43,7 +46,7 @@ export function registerStartCommand(program: Command, defs = SCENARIOS_LOADED.d
     .option('--out <dir>', 'where the reports go', 'results')
     .option('--data-dir <dir>', "the system's data directory (DuckDB file, input logs)", 'data')
     .option('--no-bench', 'skip the critical-path micro-benchmarks')
-    .option('--free-ports', "every service on a free port instead of the SPEC's defaults")
+    .option('--free-ports', 'every service on a free port instead of the default ports')
     .addHelpText('after', RUN_EXIT_CODES)
     .action(async (o: StartOptions) => {
       if (SCENARIOS_LOADED.error !== undefined) {
@@ -53,7 +56,7 @@ export function registerStartCommand(program: Command, defs = SCENARIOS_LOADED.d
     });
 }
 
-export async function startCommand(defs: readonly ScenarioDefinition[], o: StartOptions): Promise<number> {
+export async function startCommand(defs: readonly TickstormScenario[], o: StartOptions): Promise<number> {
   const t0 = Date.now();
   const out = resolve(o.out);
   const files = {
@@ -66,7 +69,8 @@ export async function startCommand(defs: readonly ScenarioDefinition[], o: Start
   const params = new Map<string, unknown>();
   if (o.duration !== undefined) params.set('duration', o.duration);
   // Validate before starting anything (the URLs are placeholders until the system reports its own).
-  const check = planRun(defs, { scenarios: ['all'], params, watch: false, ...files });
+  const suite = tickstormSuite(defs);
+  const check = planRun(suite, { scenarios: ['all'], params, watch: false, ...files });
   if (check.plan === undefined) {
     console.error(problemsText('tickstorm start', check.problems));
     return EXIT_INVALID_CONFIG;
@@ -97,16 +101,18 @@ export async function startCommand(defs: readonly ScenarioDefinition[], o: Start
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let code = EXIT_ERROR;
+  let code: number = EXIT_ERROR;
   try {
-    const { plan, problems } = planRun(defs, {
+    const { plan, problems } = planRun(suite, {
       scenarios: ['all'],
-      marketDataUrl: sys.urls['market-data'],
-      ordersUrl: sys.urls['execution-engine'],
-      riskUrl: sys.urls['risk-manager'],
-      apiUrl: sys.urls.api,
+      targets: {
+        'market-data-url': sys.urls['market-data'],
+        'orders-url': sys.urls['execution-engine'],
+        'risk-url': sys.urls['risk-manager'],
+        'api-url': sys.urls.api,
+      },
       params,
-      bench: o.bench,
+      prelude: o.bench,
       ...files,
     });
     if (plan === undefined) throw new Error(problems.join('; '));
@@ -119,7 +125,6 @@ export async function startCommand(defs: readonly ScenarioDefinition[], o: Start
     );
     const r = await executeRun(plan, {
       version: packageVersion(),
-      bench: () => runBenchInChild({}),
       signal: abort.signal,
       skipReachability: true,
     });

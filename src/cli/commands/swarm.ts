@@ -4,14 +4,16 @@
  * --processes, --web-port, --autostart, --autoquit); thresholds, --json and exit codes are
  * those of `tickstorm run`.
  */
+
+import { EXIT_INVALID_CONFIG, planSwarm, problemsText, runSwarmSession } from '@tickstorm/loadlab';
+import { DEFAULT_PORTS } from '@tickstorm/protocol';
 import type { Command } from 'commander';
-import { EXIT_INVALID_CONFIG } from '../../../packages/loadlab/src/gates/thresholds.ts';
-import { problemsText } from '../../../packages/loadlab/src/run/run-output.ts';
-import { DEFAULT_SWARM_HOST, planSwarm } from '../../../packages/loadlab/src/swarm/swarm-plan.ts';
-import { runSwarmSession } from '../../../packages/loadlab/src/swarm/swarm-session.ts';
 import { packageVersion, RUN_EXIT_CODES } from './run.ts';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+/** Without -H: the api of a Tickstorm on this machine. */
+const DEFAULT_SWARM_HOST = `http://127.0.0.1:${DEFAULT_PORTS.api}`;
 
 const HELP_AFTER = `
 The user file is a TypeScript (or JavaScript) module exporting HttpUser subclasses:
@@ -85,6 +87,7 @@ export function registerSwarmCommand(program: Command): Command {
         runTime: o.runTime as string | undefined,
         headless: o.headless === true,
         host: o.host as string | undefined,
+        defaultHost: DEFAULT_SWARM_HOST,
         processes: o.processes as string,
         webHost: o.webHost as string,
         webPort: o.webPort as string,

@@ -6,8 +6,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { EntryStats, RunReport, ScenarioResult } from '../model/result.ts';
+import { EXIT_INVALID_CONFIG, EXIT_OK, EXIT_THRESHOLDS_FAILED } from './exit-codes.ts';
 import { parseThresholds, type Threshold } from './threshold-parse.ts';
 
+export * from './exit-codes.ts';
 export {
   type MetricKind,
   type Operator,
@@ -15,10 +17,6 @@ export {
   parseThresholds,
   type Threshold,
 } from './threshold-parse.ts';
-
-export const EXIT_OK = 0;
-export const EXIT_THRESHOLDS_FAILED = 99;
-export const EXIT_INVALID_CONFIG = 104;
 
 /** One checked threshold; assignable to RunReport['thresholds'][number]. */
 export interface ThresholdResult {

@@ -97,6 +97,8 @@ export interface ResourceWatch {
 
 export interface ScenarioResult {
   scenario: string;
+  /** The scenario's heading, e.g. "Order Stress" (absent: derived from the id). */
+  title?: string;
   /** The parameters the run used (rate, duration, symbols, ...). */
   params: Record<string, unknown>;
   /** Epoch milliseconds. */

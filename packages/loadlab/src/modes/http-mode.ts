@@ -59,6 +59,8 @@ export interface HttpSummaryJson {
 }
 
 export const HTTP_SCRIPT = new URL('./http-load-script.ts', import.meta.url);
+/** The WebSocket send script (ws-send-script.ts), for runScenario's `script.module`. */
+export const WS_SEND_SCRIPT = new URL('./ws-send-script.ts', import.meta.url);
 
 export function httpExecutor(o: HttpModeOptions): ExecutorOptions {
   const duration = `${o.durationSec}s`;

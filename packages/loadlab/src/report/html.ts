@@ -1,9 +1,9 @@
 /**
  * `--html FILE`: a self-contained HTML report. No scripts, no CDN, no external files: the charts
- * are Vega-Lite specs rendered server-side to SVG and inlined. Contents: verdict, the guide's two
- * Performance Targets tables, thresholds, and per scenario its figures, targets, the Sample
- * Results table, latency distribution, latency percentiles over time, throughput and errors over
- * time, failures, generator health and the resource watch (CPU/RSS per target vs < 80% / < 2 GB).
+ * are Vega-Lite specs rendered server-side to SVG and inlined. Contents: verdict, the suite's
+ * tables (if any), thresholds, and per scenario its figures, targets, the Sample Results table,
+ * latency distribution, latency percentiles over time, throughput and errors over time,
+ * failures, generator health and the resource watch (CPU/RSS per target vs < 80% / < 2 GB).
  */
 import { writeFileSync } from 'node:fs';
 import type { RunReport, ScenarioResult } from '../model/result.ts';
@@ -20,18 +20,18 @@ import {
 } from './html-charts.ts';
 import { type Cell, esc, inlineSvg, STYLE, status, table } from './html-parts.ts';
 import { aggregatedEntry, sortedEntries } from './locust-csv.ts';
-import { type BenchRow, criticalPathRows, type TargetSources, throughputRows } from './target-tables.ts';
+import type { SummaryTable } from './summary-table.ts';
 
 export type { LatencyBin } from './html-charts.ts';
 
 export interface HtmlReportOptions {
   title?: string;
-  bench?: readonly BenchRow[];
-  sources?: TargetSources;
+  /** Tables after the verdict (a suite's tables, e.g. performance targets). */
+  tables?: readonly SummaryTable[];
+  /** Scenario id -> heading (default: from the id). */
+  titles?: Readonly<Record<string, string>>;
   /** Per scenario id: latency histogram bins (ms). Without them the distribution chart shows percentiles. */
   histograms?: Record<string, readonly LatencyBin[]>;
-  /** The guide's two Performance Targets tables (default true; a user mix has no rows for them). */
-  targetTables?: boolean;
 }
 
 const num = (v: string | number): Cell => ({ html: esc(v), cls: 'num' });
@@ -143,7 +143,7 @@ async function scenarioSection(s: ScenarioResult, opts: HtmlReportOptions): Prom
     .join(', ');
   return [
     `<section id="scenario-${esc(s.scenario)}">`,
-    `<h2>${esc(scenarioTitle(s.scenario))} <small>(${esc(s.scenario)})</small></h2>`,
+    `<h2>${esc(opts.titles?.[s.scenario] ?? scenarioTitle(s.scenario))} <small>(${esc(s.scenario)})</small></h2>`,
     `<p class="meta">${params}</p>`,
     cards(s),
     '<h3>Targets</h3>',
@@ -162,21 +162,19 @@ async function scenarioSection(s: ScenarioResult, opts: HtmlReportOptions): Prom
   ].join('\n');
 }
 
+function summaryTables(tables: readonly SummaryTable[]): string {
+  return tables
+    .map((t) => {
+      const rows = t.rows.map((r) => [...r.cells, status(r.pass)]);
+      const group = t.group === undefined ? '' : `<h2>${esc(t.group)}</h2>\n`;
+      return `${group}<h3>${esc(t.title)}</h3>\n${table([...t.columns, 'Status'], rows, 'targets')}`;
+    })
+    .join('\n');
+}
+
 export async function renderHtmlReport(report: RunReport, opts: HtmlReportOptions = {}): Promise<string> {
   const title = opts.title ?? 'Tickstorm load report';
   const ok = report.exitCode === 0;
-  const crit = criticalPathRows(report, opts.bench, opts.sources).map((r) => [
-    r.operation,
-    r.target,
-    r.current,
-    status(r.pass),
-  ]);
-  const thr = throughputRows(report, opts.sources).map((r) => [
-    r.operation,
-    r.target,
-    r.current,
-    status(r.pass),
-  ]);
   const thresholds = report.thresholds.map((t) => {
     const m = (t as { message?: string }).message ?? '';
     return [
@@ -201,15 +199,7 @@ export async function renderHtmlReport(report: RunReport, opts: HtmlReportOption
 <h1>${esc(title)}</h1>
 <p class="meta">Target ${esc(report.target)} · started ${esc(started)} · ${esc((epochSec(report.finishedAt) - epochSec(report.startedAt)).toFixed(1))} s · ${esc(report.tool)} ${esc(report.version)}</p>
 <p><span class="verdict ${ok ? 'ok' : 'bad'}">${ok ? 'PASSED' : `FAILED (exit code ${report.exitCode})`}</span></p>
-${
-  opts.targetTables === false
-    ? ''
-    : `<h2>Performance Targets</h2>
-<h3>Critical Path Targets</h3>
-${table(['Operation', 'Target', 'Current', 'Status'], crit, 'targets')}
-<h3>Throughput Targets</h3>
-${table(['Component', 'Target', 'Current', 'Status'], thr, 'targets')}`
-}
+${summaryTables(opts.tables ?? [])}
 <h3>Thresholds</h3>
 ${thresholds.length > 0 ? table(['Threshold', 'Metric', 'Actual', 'Status', 'Detail'], thresholds) : '<p class="meta">None set.</p>'}
 ${sections.join('\n')}

@@ -1,34 +1,29 @@
 /**
- * Runs a validated RunPlan: checks the target answers, optionally gathers the critical-path
- * benchmark rows, runs each scenario in turn with a live progress line and a resource watch,
- * prints each scenario's results block, then the guide's two target tables and the
- * thresholds, writes the requested files, and returns the exit code:
+ * Runs a validated RunPlan: checks the target answers, optionally runs the suite's prelude,
+ * runs each scenario in turn with a live progress line and a resource watch, prints each
+ * scenario's results block, then the suite's tables and notes and the thresholds, writes the
+ * requested files, and returns the exit code (gates/exit-codes.ts):
  *   0 all passed; 99 a threshold or scenario target failed (k6); 1 the target could not be
  *   reached or a scenario crashed; 105 interrupted (k6's external abort).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EXIT_OK, evaluateThresholds, exitCodeFor, type ThresholdResult } from '../gates/thresholds.ts';
+import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
+import { evaluateThresholds, exitCodeFor, type ThresholdResult } from '../gates/thresholds.ts';
 import type { RunReport, ScenarioResult } from '../model/result.ts';
-import { renderScenarioBlock, scenarioTitle } from '../report/console.ts';
+import { renderScenarioBlock } from '../report/console.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { createProgress, type ProgressOptions } from '../report/progress.ts';
 import { ResultsCsvWriter } from '../report/results-csv.ts';
-import { type BenchRow, renderTargetTables } from '../report/target-tables.ts';
+import { renderSummaryTables } from '../report/summary-table.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { ResourceWatcher } from '../resources/resource-watch.ts';
 import { parseDuration } from '../util/duration.ts';
-import { benchNote, paramSummary, resourceLines, thresholdLines, verdictLine } from './run-output.ts';
+import { paramSummary, resourceLines, thresholdLines, verdictLine } from './run-output.ts';
 import type { PlannedScenario, RunPlan } from './run-plan.ts';
-import { unreachable } from './target-urls.ts';
-
-export const EXIT_ERROR = 1;
-export const EXIT_ABORTED = 105;
 
 export interface ExecuteOptions {
   version: string;
-  /** The `tickstorm bench` rows (called once, before the scenarios, when plan.bench). */
-  bench?: () => Promise<readonly BenchRow[]>;
   /** Results text (default: stdout). */
   out?: (text: string) => void;
   /** Errors and notes (default: stderr). */
@@ -55,9 +50,9 @@ function plannedSeconds(s: PlannedScenario): number | undefined {
   return Number.isFinite(ms) ? ms / 1000 : undefined;
 }
 
-async function runOne(
-  s: PlannedScenario,
-  plan: RunPlan,
+async function runOne<T>(
+  s: PlannedScenario<T>,
+  plan: RunPlan<T>,
   opts: ExecuteOptions,
   rows: ResultsCsvWriter | undefined,
 ): Promise<ScenarioResult> {
@@ -97,33 +92,34 @@ async function runOne(
     await watcher.stop();
   }
   if (plan.watch.length > 0) result.resources = watcher.result();
+  result.title ??= s.def.title;
   return result;
 }
 
-export async function executeRun(plan: RunPlan, opts: ExecuteOptions): Promise<RunCommandResult> {
+export async function executeRun<T>(plan: RunPlan<T>, opts: ExecuteOptions): Promise<RunCommandResult> {
   const out = opts.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const err = opts.err ?? ((t: string) => process.stderr.write(`${t}\n`));
+  const { suite } = plan;
   const ids = plan.scenarios.map((s) => s.def.id);
   if (opts.skipReachability !== true) {
-    const down = await unreachable(plan.urls, ids);
+    const down = await suite.target.unreachable(plan.urls, ids);
     if (down.length > 0) {
       err(
         [
-          'tickstorm run: cannot reach the target:',
+          `${suite.name}: cannot reach the target:`,
           ...down.map((d) => `  - ${d}`),
-          'Is the system running? `tickstorm serve` starts it; --target HOST or --market-data-url/--orders-url/--risk-url/--api-url point elsewhere.',
+          ...(suite.target.hint === undefined ? [] : [suite.target.hint]),
         ].join('\n'),
       );
       return { exitCode: EXIT_ERROR, report: null, thresholds: [], written: [] };
     }
   }
-  let bench: readonly BenchRow[] = [];
-  if (plan.bench && opts.bench !== undefined) {
-    out('Critical-path micro-benchmarks (tickstorm bench, in a child process)...');
+  if (plan.prelude && suite.prelude !== undefined) {
+    out(suite.prelude.describe);
     try {
-      bench = await opts.bench();
+      await suite.prelude.run();
     } catch (e) {
-      err(`tickstorm run: the benchmarks failed, Critical Path rows stay n/a: ${(e as Error).message}`);
+      err(`${suite.name}: ${(e as Error).message}`);
     }
   }
   const startedAt = Date.now();
@@ -137,18 +133,18 @@ export async function executeRun(plan: RunPlan, opts: ExecuteOptions): Promise<R
   try {
     for (const s of plan.scenarios) {
       if (opts.signal?.aborted) break;
-      out(`\n▶ ${scenarioTitle(s.def.id)} (${s.def.id}): ${paramSummary(s)}`);
+      out(`\n▶ ${s.def.title} (${s.def.id}): ${paramSummary(s)}`);
       let r: ScenarioResult;
       try {
         r = await runOne(s, plan, opts, rows);
       } catch (e) {
         crashed = true;
-        err(`tickstorm run: scenario ${s.def.id} failed: ${(e as Error).message ?? e}`);
+        err(`${suite.name}: scenario ${s.def.id} failed: ${(e as Error).message ?? e}`);
         continue;
       }
       results.push(r);
       const apiWatch = plan.watch.find((w) => w.kind === 'api');
-      const parts = [renderScenarioBlock(r)];
+      const parts = [renderScenarioBlock(r, { title: s.def.title, lines: s.def.summaryLines?.bind(s.def) })];
       if (r.entries.length > 0) parts.push(renderSampleResults(r));
       const res = resourceLines(r.resources, apiWatch?.kind === 'api' ? apiWatch.url : undefined);
       if (res.length > 0) parts.push(res.join('\n'));
@@ -177,18 +173,17 @@ export async function executeRun(plan: RunPlan, opts: ExecuteOptions): Promise<R
   const failedTargets = results.flatMap((s) =>
     s.targets.filter((t) => !t.pass).map((t) => `${s.scenario}: ${t.name}`),
   );
-  const tail = [renderTargetTables(report, bench), thresholdLines(thresholds).join('\n')].filter(
-    (x) => x !== '',
-  );
+  const tables = suite.tables?.(report) ?? [];
+  const tail = [renderSummaryTables(tables), thresholdLines(thresholds).join('\n')].filter((x) => x !== '');
   out(`\n${tail.join('\n\n')}`);
 
   const written: string[] = [];
   for (const f of [plan.files.json, plan.files.html, plan.files.junit, plan.files.csv]) if (f) ensureDir(f);
-  written.push(...(await writeReports(report, plan.files, { bench })));
+  const titles = Object.fromEntries(plan.scenarios.map((s) => [s.def.id, s.def.title]));
+  written.push(...(await writeReports(report, plan.files, { tables, titles })));
   if (rows !== undefined) written.push(rows.path);
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
-  const note = benchNote(bench);
-  if (note !== undefined) out(`\n${note}`);
+  for (const note of suite.notes?.(report) ?? []) out(`\n${note}`);
   out(`\n${verdictLine(code, thresholds.filter((t) => !t.pass).length, failedTargets)}`);
   return { exitCode: code, report, thresholds, written };
 }

@@ -12,14 +12,14 @@
  *   list              comma-separated ("SYM0,SYM1") or a JSON array; numbers when the default's are
  *   string            as given
  */
-import type { ParamSpec, ScenarioDefinition, ScenarioId } from '../scenarios/scenario.ts';
+import type { ParamSpec, ScenarioDefinition } from '../scenario/scenario.ts';
 import { parseDuration } from '../util/duration.ts';
 
 export interface ParamFlag {
   /** Kebab-case, no dashes. */
   flag: string;
   /** Every scenario declaring this flag, with its spec. */
-  owners: { scenario: ScenarioId; spec: ParamSpec }[];
+  owners: { scenario: string; spec: ParamSpec }[];
 }
 
 /** The union of every scenario's flags, in declaration order (first scenario first). */

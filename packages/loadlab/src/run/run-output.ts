@@ -1,14 +1,13 @@
-/** Console text of `tickstorm run` beyond the report module's blocks and tables. */
+/** Console text of a run beyond the report module's blocks and tables. */
 import type { ThresholdResult } from '../gates/thresholds.ts';
 import type { ResourceWatch } from '../model/result.ts';
 import { humanBytes } from '../report/format.ts';
 import { statusMark } from '../report/markdown-table.ts';
-import { type BenchRow, formatNs } from '../report/target-tables.ts';
 import { showValue } from './param-flags.ts';
 import type { PlannedScenario } from './run-plan.ts';
 
 /** "rate=1000 duration=10s symbols=SYM0,SYM1" */
-export function paramSummary(s: PlannedScenario): string {
+export function paramSummary<T>(s: PlannedScenario<T>): string {
   return s.def.params.map((p) => `${p.flag}=${showValue(s.params[p.key])}`).join(' ');
 }
 
@@ -54,16 +53,4 @@ export function problemsText(command: string, problems: readonly string[]): stri
     ...problems.map((p) => `  - ${p}`),
     `Run '${command} --help' for the flags.`,
   ].join('\n');
-}
-
-/** Micro-benchmark rows that missed: shown, not gated (`tickstorm bench` gates them, exit 1). */
-export function benchNote(bench: readonly BenchRow[]): string | undefined {
-  const missed = bench.filter((b) => b.pass === false);
-  if (missed.length === 0) return undefined;
-  const each = missed.map((b) => {
-    const m = b.measure ?? 'p50';
-    const v = m === 'p50' ? b.p50_ns : b.p99_ns;
-    return `${b.name} ${v === null ? 'n/a' : formatNs(v)} (${m}) vs <${formatNs(b.target_ns)}`;
-  });
-  return `Note: micro-benchmark target(s) missed: ${each.join('; ')}. They inform the table and do not gate this run (\`tickstorm bench\` exits 1 on them).`;
 }

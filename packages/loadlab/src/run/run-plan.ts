@@ -1,21 +1,24 @@
 /**
- * Validation for `tickstorm run`, up front and complete: every problem (unknown scenario,
- * unknown flag, bad value, a flag no selected scenario takes, each scenario's own validate(),
- * threshold syntax, a threshold naming a scenario not in the run, config file problems) is
- * collected, each naming its flag, before anything runs. No problems -> a RunPlan.
+ * Validation for a run of a scenario suite, up front and complete: every problem (unknown
+ * scenario, unknown flag, bad value, a flag no selected scenario takes, each scenario's own
+ * validate(), the suite's target flags, threshold syntax, a threshold naming a scenario not in
+ * the run, config file problems) is collected, each naming its flag, before anything runs.
+ * No problems -> a RunPlan.
  */
 import { existsSync } from 'node:fs';
 import { gatherThresholds, type Threshold, unknownScenarios } from '../gates/thresholds.ts';
 import type { ReportFiles } from '../report/write-reports.ts';
 import type { WatchTarget } from '../resources/resource-watch.ts';
-import type { ScenarioDefinition, TargetUrls } from '../scenarios/scenario.ts';
+import type { ScenarioDefinition } from '../scenario/scenario.ts';
+import type { ScenarioSuite } from '../scenario/suite.ts';
 import { baseParams, coerceParam, findSpec, paramFlagUnion, suggest } from './param-flags.ts';
 import { loadRunConfig } from './run-config.ts';
-import { buildTargetUrls, type TargetInput } from './target-urls.ts';
 
-export interface RunInput extends TargetInput {
+export interface RunInput {
   /** Scenario ids as typed; 'all' selects every scenario; comma lists allowed. */
   scenarios: readonly string[];
+  /** The suite's target flags (no dashes) -> value as typed. */
+  targets?: Readonly<Record<string, string | undefined>>;
   full?: boolean;
   workers?: string | number;
   thresholds?: readonly string[];
@@ -28,8 +31,8 @@ export interface RunInput extends TargetInput {
   watchPids?: readonly string[];
   /** false: no resource watch (--no-watch). */
   watch?: boolean;
-  /** undefined: on for `all`, off otherwise. */
-  bench?: boolean;
+  /** The suite's prelude (--bench); undefined: on for `all`, off otherwise. */
+  prelude?: boolean;
   gateResources?: boolean;
   /** Scenario flags given on the command line: flag (no dashes) -> raw value. */
   params?: ReadonlyMap<string, unknown>;
@@ -39,14 +42,15 @@ export interface RunInput extends TargetInput {
   knownFlags?: readonly string[];
 }
 
-export interface PlannedScenario {
-  def: ScenarioDefinition;
+export interface PlannedScenario<T = unknown> {
+  def: ScenarioDefinition<T>;
   params: Record<string, unknown>;
 }
 
-export interface RunPlan {
-  scenarios: PlannedScenario[];
-  urls: TargetUrls;
+export interface RunPlan<T = unknown> {
+  suite: ScenarioSuite<T>;
+  scenarios: PlannedScenario<T>[];
+  urls: T;
   /** For the report: the host, or the URLs when given one by one. */
   target: string;
   workers: number | 'auto';
@@ -54,11 +58,16 @@ export interface RunPlan {
   files: ReportFiles;
   resultsCsv?: string;
   watch: WatchTarget[];
-  bench: boolean;
+  /** Run the suite's prelude first. */
+  prelude: boolean;
   gateResources: boolean;
 }
 
-function selectScenarios(defs: readonly ScenarioDefinition[], names: readonly string[], problems: string[]) {
+function selectScenarios<T>(
+  defs: readonly ScenarioDefinition<T>[],
+  names: readonly string[],
+  problems: string[],
+) {
   const ids = defs.map((d) => d.id as string);
   const chosen = new Set<string>();
   const tokens = names
@@ -76,7 +85,7 @@ function selectScenarios(defs: readonly ScenarioDefinition[], names: readonly st
       );
     }
   }
-  // Run in the guide's order, whatever order they were typed in.
+  // Run in the suite's order, whatever order they were typed in.
   return { selected: defs.filter((d) => chosen.has(d.id)), all: tokens.includes('all') };
 }
 
@@ -88,7 +97,7 @@ function parseWorkers(raw: string | number | undefined, problems: string[]): num
   return 'auto';
 }
 
-function parseWatch(input: RunInput, urls: TargetUrls, problems: string[]): WatchTarget[] {
+function parseWatch<T>(input: RunInput, suite: ScenarioSuite<T>, urls: T, problems: string[]): WatchTarget[] {
   const pids = input.watchPids ?? [];
   if (input.watch === false) return [];
   const out: WatchTarget[] = [];
@@ -99,14 +108,18 @@ function parseWatch(input: RunInput, urls: TargetUrls, problems: string[]): Watc
       problems.push(`--watch-pid ${pid}: no such process on this machine`);
     else out.push({ kind: 'pid', pid });
   }
-  if (pids.length === 0) out.push({ kind: 'api', url: `${urls.api}/api/metrics/system`, label: 'target' });
+  if (pids.length === 0) {
+    const w = suite.target.defaultWatch?.(urls);
+    if (w !== undefined) out.push(w);
+  }
   return out;
 }
 
-export function planRun(
-  defs: readonly ScenarioDefinition[],
+export function planRun<T>(
+  suite: ScenarioSuite<T>,
   input: RunInput,
-): { plan?: RunPlan; problems: string[] } {
+): { plan?: RunPlan<T>; problems: string[] } {
+  const defs = suite.scenarios;
   const problems: string[] = [];
   for (const opt of input.unknownOptions ?? []) {
     const name = opt.replace(/^-+/, '').split('=')[0];
@@ -114,8 +127,8 @@ export function planRun(
     problems.push(`unknown option '${opt}'${hint ? ` (did you mean --${hint}?)` : ''}`);
   }
   const { selected, all } = selectScenarios(defs, input.scenarios, problems);
-  const { urls, problems: urlProblems } = buildTargetUrls(input);
-  problems.push(...urlProblems);
+  const target = suite.target.resolve(input.targets ?? {});
+  problems.push(...target.problems);
   const workers = parseWorkers(input.workers, problems);
 
   // Parameters: defaults (or --full) < --config params < flags.
@@ -141,7 +154,7 @@ export function planRun(
         `--${flag} applies to ${owners.map((o) => o.scenario).join(', ')}, which this run does not include`,
       );
   }
-  const scenarios: PlannedScenario[] = [];
+  const scenarios: PlannedScenario<T>[] = [];
   for (const def of selected) {
     const params = baseParams(def, input.full === true);
     for (const [name, raw] of Object.entries(fromConfig[def.id] ?? {})) {
@@ -179,26 +192,22 @@ export function planRun(
       selected.map((s) => s.id),
     ),
   );
-  const watch = parseWatch(input, urls, problems);
+  const watch = parseWatch(input, suite, target.urls, problems);
   if (problems.length > 0) return { problems };
 
-  const given = [input.marketDataUrl, input.ordersUrl, input.riskUrl, input.apiUrl].some(
-    (u) => u !== undefined,
-  );
   return {
     problems,
     plan: {
+      suite,
       scenarios,
-      urls,
-      target: given
-        ? `${urls.marketDataWs} ${urls.orders} ${urls.risk} ${urls.api}`
-        : (input.target ?? '127.0.0.1'),
+      urls: target.urls,
+      target: target.label,
       workers,
       thresholds: gathered.thresholds,
       files: { json: input.json, csv: input.csv, html: input.html, junit: input.junit },
       resultsCsv: input.resultsCsv,
       watch,
-      bench: input.bench ?? all,
+      prelude: suite.prelude !== undefined && (input.prelude ?? all),
       gateResources: input.gateResources === true,
     },
   };

@@ -21,6 +21,8 @@ export interface SwarmInput {
   runTime?: string;
   headless: boolean;
   host?: string;
+  /** Used when `host` is absent (a CLI's default target). */
+  defaultHost?: string;
   processes: string;
   webHost: string;
   webPort: string;
@@ -55,8 +57,6 @@ export interface SwarmPlan {
   timeoutMs: number;
 }
 
-export const DEFAULT_SWARM_HOST = 'http://127.0.0.1:8000';
-
 /** Worker threads beyond this would only contend for the cores. */
 const MAX_PROCESSES = 256;
 
@@ -81,7 +81,7 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
     problems.push(
       `--processes must be an integer 1..${MAX_PROCESSES} (or -1: one per core), got '${i.processes}'`,
     );
-  const host = i.host ?? DEFAULT_SWARM_HOST;
+  const host = i.host ?? i.defaultHost ?? '';
   const badHost = hostProblem(host, '-H/--host');
   if (badHost !== null) problems.push(badHost);
   const webPort = int(i.webPort);

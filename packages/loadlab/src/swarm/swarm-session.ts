@@ -8,12 +8,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EXIT_OK, evaluateThresholds, exitCodeFor } from '../gates/thresholds.ts';
+import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
+import { evaluateThresholds, exitCodeFor } from '../gates/thresholds.ts';
 import type { RunReport, ScenarioResult } from '../model/result.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { createProgress, type ProgressOptions } from '../report/progress.ts';
 import { writeReports } from '../report/write-reports.ts';
-import { EXIT_ABORTED, EXIT_ERROR } from '../run/execute-run.ts';
 import { thresholdLines, verdictLine } from '../run/run-output.ts';
 import { SwarmController } from './swarm-controller.ts';
 import type { SwarmPlan } from './swarm-plan.ts';
@@ -165,7 +165,6 @@ async function report(
   }
   const written = await writeReports(run, plan.files, {
     title: `Tickstorm swarm report: ${r.scenario}`,
-    targetTables: false,
   });
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   out(`\n${verdictLine(code, thresholds.filter((t) => !t.pass).length, [])}`);

@@ -9,13 +9,13 @@ export interface BenchRow {
   name: string;
   p50_ns: number | null;
   p99_ns: number | null;
-  ops_per_sec: number | null;
+  ops_per_sec?: number | null;
   /** The published target, in ns. */
   target_ns: number;
   /** Tickstorm's own (stricter) goal, in ns. */
-  goal_ns: number;
-  /** Which figure the target applies to. */
-  measure: 'p50' | 'p99';
+  goal_ns?: number;
+  /** Which figure the target applies to (absent: p50). */
+  measure?: 'p50' | 'p99';
   pass: boolean | null;
   note?: string;
   extra?: Record<string, unknown>;

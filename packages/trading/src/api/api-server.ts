@@ -3,7 +3,7 @@
  * ingest, Prometheus /metrics, /health, and the /ws/metrics WebSocket hub fed by the bus's
  * MarketUpdates. It only reads the StatsProviders other services fill; the system section
  * defaults to this process's own sampler. With `agents`, the performance suite's agent
- * endpoints (../agents/agent-routes.ts); with `memory` (ABC_MEMORY_LIMIT) a memory guard that
+ * endpoints (../workflow/agent-routes.ts); with `memory` (ABC_MEMORY_LIMIT) a memory guard that
  * sheds the agent endpoints and POST /api/metrics before the limit; /health reports every
  * service, the store, memory and performance mode (./service-health.ts). Closing closes every
  * WebSocket client with 1001, then the HTTP server, then the sampler and the guard.
@@ -11,13 +11,13 @@
  *   const api = await startApiService({ bus, providers, ingest, isKnownSymbol, port: 8000 });
  *   api.hub.stats(); await api.close();
  */
-import { shed } from '../agents/agent-routes.ts';
-import { MemoryGuard, type MemoryGuardOptions } from '../agents/memory-guard.ts';
-import { type ApiAgentOptions, type MountedAgents, mountAgents } from '../agents/mount-agents.ts';
 import type { Bus } from '../bus/bus.ts';
 import { TradingErrorCode } from '../errors.ts';
-import { createHttpApp, listen, type ServiceHandle } from '../services/http-app.ts';
+import { MemoryGuard, type MemoryGuardOptions } from '../guards/memory-guard.ts';
+import { shed } from '../guards/shed.ts';
+import { createHttpApp, listen, type ServiceHandle } from '../http/http-app.ts';
 import type { StatsProviders } from '../stats/stats-types.ts';
+import { type ApiAgentOptions, type MountedAgents, mountAgents } from '../workflow/mount-agents.ts';
 import {
   type MetricsIngestSink,
   type MetricsRoutesOptions,
@@ -26,8 +26,8 @@ import {
 import { createPrometheusExporter, registerPrometheusRoute } from './prometheus.ts';
 import { type ComponentHealth, SystemHealth, type SystemHealthOptions } from './service-health.ts';
 import { startSystemSampler } from './system-stats.ts';
-import { WsHub } from './ws-hub.ts';
-import type { WsHubOptions, WsHubStats } from './ws-hub-options.ts';
+import { WsHub } from './ws-hub/ws-hub.ts';
+import type { WsHubOptions, WsHubStats } from './ws-hub/ws-hub-options.ts';
 
 export interface ApiServiceOptions {
   bus: Bus;
@@ -40,7 +40,7 @@ export interface ApiServiceOptions {
   host?: string;
   /** Default 8000; 0 picks a free port. */
   port?: number;
-  /** WebSocket hub settings (see ws-hub-options.ts). */
+  /** WebSocket hub settings (see ws-hub/ws-hub-options.ts). */
   ws?: Partial<Omit<WsHubOptions, 'isKnownSymbol'>>;
   /** Largest request body (default 16 MiB: a 100,000-record batch). */
   bodyLimit?: number;

@@ -10,7 +10,7 @@ import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import type { FastifyInstance } from 'fastify';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { StatsProviders } from '../stats/stats-types.ts';
-import type { WsHubStats } from './ws-hub-options.ts';
+import type { WsHubStats } from './ws-hub/ws-hub-options.ts';
 
 /** Where POST /api/metrics goes (the composition root wires it to the metrics store's writer). */
 export interface MetricsIngestSink {

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { LatencySummary } from '../stats/latency-recorder.ts';
+import type { LatencySummary } from '../stats/latency-histogram.ts';
 import type {
   DatabaseStats,
   MarketDataStats,
@@ -16,7 +16,7 @@ import type {
   StatsProviders,
   SystemStats,
 } from '../stats/stats-types.ts';
-import type { WsHubStats } from './ws-hub-options.ts';
+import type { WsHubStats } from './ws-hub/ws-hub-options.ts';
 
 interface Snapshot {
   marketData?: MarketDataStats;

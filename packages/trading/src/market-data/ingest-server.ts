@@ -13,8 +13,8 @@ import type { InstrumentTable } from '@tickstorm/protocol';
 import { WebSocketServer } from 'ws';
 import type { Bus } from '../bus/bus.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
-import { createHttpApp, errorBody, listen, type ServiceHandle } from '../services/http-app.ts';
-import { LatencyRecorder } from '../stats/latency-recorder.ts';
+import { createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
+import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
 import type { MarketDataStats } from '../stats/stats-types.ts';
 import { IngestConnection, type OutgoingCounters } from './ingest-connection.ts';
@@ -83,7 +83,7 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
     }
   }
   const state = new MarketState(opts.instruments, opts);
-  const latency = new LatencyRecorder();
+  const latency = new LatencyHistogram();
   let latencyResets = 0;
   const rate = new RateMeter(5);
   const processor = new TickProcessor(opts.instruments, state, opts.bus, latency, rate, maxFrameBytes);

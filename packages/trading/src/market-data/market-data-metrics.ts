@@ -9,7 +9,7 @@
  * all labelled `{service:"market-data"}`. The sink is anything with `record(name, value,
  * labels?)` (the DuckDB metrics writer fits); a sink that throws never stops ingest.
  */
-import { LatencyRecorder } from '../stats/latency-recorder.ts';
+import { LatencyHistogram } from '../stats/latency-histogram.ts';
 
 export interface MetricsSink {
   record(name: string, value: number, labels?: Record<string, string>): void;
@@ -19,7 +19,7 @@ export interface MetricsSource {
   ticksProcessed(): number;
   ticksRejected(): number;
   /** The service's cumulative processing latency. */
-  readonly latency: LatencyRecorder;
+  readonly latency: LatencyHistogram;
   /** Times `latency` was reset (POST /stats/reset). */
   latencyResets(): number;
 }
@@ -29,11 +29,11 @@ export interface MetricsSource {
  * recorder by histogram subtraction once per interval (the hot path records only once).
  */
 export class IntervalLatency {
-  private readonly prev = new LatencyRecorder();
-  private readonly diff = new LatencyRecorder();
+  private readonly prev = new LatencyHistogram();
+  private readonly diff = new LatencyHistogram();
   private resets = 0;
 
-  constructor(private readonly total: LatencyRecorder) {}
+  constructor(private readonly total: LatencyHistogram) {}
 
   /** Percentile `p` (0..100) in ms over the interval; `resets` = the source's reset count. */
   next(p: number, resets = 0): number {

@@ -12,9 +12,10 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { TradingErrorCode } from '../errors.ts';
-import { sendError } from '../services/http-app.ts';
-import { DEFAULT_BAR_LIMIT, parseCount, parseInterval } from '../services/request-fields.ts';
+import { sendError } from '../http/http-app.ts';
+import { parseCount } from '../http/request-fields.ts';
 import type { MarketDataStats } from '../stats/stats-types.ts';
+import { DEFAULT_BAR_LIMIT, parseInterval } from './bar-fields.ts';
 import type { MarketState } from './market-state.ts';
 
 export interface MarketDataRouteDeps {

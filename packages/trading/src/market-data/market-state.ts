@@ -14,6 +14,8 @@ import { BarSeries, type BarView } from './bar-series.ts';
 
 export type BarInterval = '1s' | '1m';
 export const BAR_INTERVALS: readonly BarInterval[] = ['1s', '1m'];
+/** Bars kept per symbol and interval when not configured: one hour of 1 s bars, one day of 1 m bars. */
+export const DEFAULT_BAR_CAPACITY: Readonly<Record<BarInterval, number>> = { '1s': 3600, '1m': 1440 };
 
 export interface MarketStateOptions {
   /** 1-second bars kept per symbol (default 3,600 = one hour). */
@@ -69,8 +71,8 @@ export class MarketState {
     this.notional = new Float64Array(n);
     this.tickCount = new Float64Array(n);
     this.lastTimestamp = new Float64Array(n);
-    this.bars1s = new BarSeries(n, 1, opts.bars1sCapacity ?? 3600);
-    this.bars1m = new BarSeries(n, 60, opts.bars1mCapacity ?? 1440);
+    this.bars1s = new BarSeries(n, 1, opts.bars1sCapacity ?? DEFAULT_BAR_CAPACITY['1s']);
+    this.bars1m = new BarSeries(n, 60, opts.bars1mCapacity ?? DEFAULT_BAR_CAPACITY['1m']);
     this.stepUnits = new Float64Array(n);
     this.scale = new Float64Array(n);
     for (const inst of instruments.list) {

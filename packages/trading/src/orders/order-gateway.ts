@@ -9,14 +9,14 @@ import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@ticksto
 import { CancelResult } from '../book/engine-types.ts';
 import { OrderStatus } from '../domain/order-status.ts';
 import { type ErrorCode, httpStatusOf, TradingErrorCode } from '../errors.ts';
+import { errorBody } from '../http/http-app.ts';
 import type { AccountRegistry } from '../risk/account-registry.ts';
 import { RiskCode, riskCodeMessage, riskCodeName } from '../risk/risk-codes.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import type { LocalShard } from '../routing/local-shard.ts';
 import type { OrderRouter } from '../routing/router.ts';
-import { errorBody } from '../services/http-app.ts';
+import type { OrderCounters } from './order-counters.ts';
 import { type OrderRequest, parseOrderRequest } from './order-request.ts';
-import type { OrderCounters } from './order-stats.ts';
 import type { OrderStore } from './order-store.ts';
 import { TurnCommit } from './turn-commit.ts';
 

@@ -6,10 +6,11 @@
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstrumentTable } from '@tickstorm/protocol';
+import { ListenerChain } from '../book/listener-chain.ts';
 import { MatchingEngine } from '../book/matching-engine.ts';
 import type { OrderBook } from '../book/order-book.ts';
+import { OrderCounters } from '../orders/order-counters.ts';
 import { OrderGateway } from '../orders/order-gateway.ts';
-import { FanoutListener, OrderCounters } from '../orders/order-stats.ts';
 import { OrderStore } from '../orders/order-store.ts';
 import { AccountRegistry } from '../risk/account-registry.ts';
 import { RiskEngine } from '../risk/risk-engine.ts';
@@ -49,7 +50,7 @@ export class TradingCore {
     if (o.inputLog !== false) mkdirSync(o.dataDir, { recursive: true });
     for (let s = 0; s < n; s++) {
       const engine = new MatchingEngine(o.instruments);
-      const listener = new FanoutListener([this.risk, this.counters, this.store.listenerFor(s)]);
+      const listener = new ListenerChain([this.risk, this.counters, this.store.listenerFor(s)]);
       let log: InputLogWriter | undefined;
       if (o.inputLog !== false) {
         const path = join(o.dataDir, `input-log-${s}.bin`);

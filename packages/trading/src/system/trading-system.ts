@@ -9,26 +9,26 @@
  */
 import { join } from 'node:path';
 import { type InstrumentSpec, InstrumentTable } from '@tickstorm/protocol';
-import { BarHistory } from '../agents/bar-history.ts';
-import { BarPersister } from '../agents/bar-persister.ts';
-import type { MemoryGuardOptions } from '../agents/memory-guard.ts';
-import type { ApiAgentOptions } from '../agents/mount-agents.ts';
 import { type ApiService, startApiService } from '../api/api-server.ts';
 import { InProcessBus } from '../bus/bus.ts';
 import { type MarketUpdate, Topic } from '../bus/topics.ts';
 import type { ServiceConfig, ServiceName } from '../config/service-config.ts';
+import type { MemoryGuardOptions } from '../guards/memory-guard.ts';
+import type { ServiceHandle } from '../http/http-app.ts';
+import { BarHistory } from '../market-data/bar-history.ts';
+import { BarPersister } from '../market-data/bar-persister.ts';
 import { type MarketDataService, startMarketDataService } from '../market-data/ingest-server.ts';
 import { parseMetricBatch } from '../metrics-store/metric-record.ts';
 import type { MetricsStore } from '../metrics-store/metrics-store.ts';
 import { MetricsWriter } from '../metrics-store/metrics-writer.ts';
 import { type MetricsStoreOptions, openMetricsStore } from '../metrics-store/open-store.ts';
+import { startExecutionEngineService } from '../orders/execution-engine-service.ts';
 import type { RiskLimits } from '../risk/risk-limits.ts';
-import { startExecutionEngineService } from '../services/execution-engine.ts';
-import type { ServiceHandle } from '../services/http-app.ts';
-import { startRiskManagerService } from '../services/risk-manager.ts';
-import { LatencyRecorder } from '../stats/latency-recorder.ts';
+import { startRiskManagerService } from '../risk/risk-manager-service.ts';
+import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
 import type { DatabaseStats, StatsProviders } from '../stats/stats-types.ts';
+import type { ApiAgentOptions } from '../workflow/mount-agents.ts';
 import { LastPriceFeed } from './last-price-feed.ts';
 import { startSelfMetrics } from './self-metrics.ts';
 import { TradingCore } from './trading-core.ts';
@@ -83,7 +83,7 @@ export class TradingSystem {
   metrics: MetricsWriter | null = null;
   store: MetricsStore | null = null;
   /** POST /api/metrics batches: latency and rows per second. */
-  private readonly ingestLatency = new LatencyRecorder();
+  private readonly ingestLatency = new LatencyHistogram();
   private readonly ingestRate = new RateMeter();
   private readonly stoppers: (() => void | Promise<void>)[] = [];
   private closing: Promise<void> | null = null;

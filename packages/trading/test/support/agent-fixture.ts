@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import type { InFlightLimiter } from '../../src/agents/admission.ts';
+import type { InFlightLimiter } from '../../src/guards/admission.ts';
 import type { TradingSystem } from '../../src/system/trading-system.ts';
 import { MdClient, tick } from './md-client.ts';
 

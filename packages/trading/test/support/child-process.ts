@@ -6,9 +6,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = new URL('../../../../', import.meta.url).pathname;
-export const TICKSTORM = `${REPO_ROOT}bin/tickstorm.js`;
+export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+export const TICKSTORM = join(REPO_ROOT, 'bin', 'tickstorm.js');
 
 export interface Finished {
   code: number | null;

@@ -1,0 +1,32 @@
+/**
+ * The lab's exit codes, in one table. They follow k6's where k6 has one (errext/exitcodes),
+ * so a CI job that already reads k6's codes reads these the same way.
+ */
+export const ExitCode = {
+  /** Every threshold and target passed. */
+  OK: 0,
+  /** The target could not be reached, or a scenario could not run. */
+  ERROR: 1,
+  /** A threshold or a scenario target failed: the CI gate (k6: ThresholdsHaveFailed). */
+  THRESHOLDS_FAILED: 99,
+  /** Invalid configuration or input: bad flag or value, unknown scenario, bad threshold; nothing ran (k6: InvalidConfig). */
+  INVALID_CONFIG: 104,
+  /** Interrupted from outside, e.g. Ctrl-C; the results so far are reported (k6: ExternalAbort). */
+  ABORTED: 105,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export const EXIT_OK = ExitCode.OK;
+export const EXIT_ERROR = ExitCode.ERROR;
+export const EXIT_THRESHOLDS_FAILED = ExitCode.THRESHOLDS_FAILED;
+export const EXIT_INVALID_CONFIG = ExitCode.INVALID_CONFIG;
+export const EXIT_ABORTED = ExitCode.ABORTED;
+
+/** The table as help text, for `--help` of the commands that use it. */
+export const EXIT_CODES_HELP = `
+Exit codes (k6's):
+  0    every threshold and scenario target passed
+  99   a threshold or a scenario target failed (the CI gate)
+  104  invalid configuration: bad flag or value, unknown scenario, bad threshold (nothing ran)
+  1    the target could not be reached, or a scenario could not run
+  105  interrupted (Ctrl-C); the results so far are printed and written`;

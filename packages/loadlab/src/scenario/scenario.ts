@@ -1,0 +1,53 @@
+/**
+ * What a scenario is to the lab. A scenario declares its parameters (so a CLI can offer every
+ * one as a flag: short defaults, and the full profile with --full), validates them (every
+ * problem at once, each naming its flag), and runs against its targets, returning a
+ * ScenarioResult with its targets checked. `T` is the shape of the targets a suite resolves
+ * (URLs of the system under test); the lab never looks inside it.
+ */
+import type { ScenarioResult, TimeSlice } from '../model/result.ts';
+
+export interface ParamSpec {
+  /** Key in the params object, camelCase (e.g. ticksPerFrame). */
+  key: string;
+  /** CLI flag without dashes, kebab-case (e.g. ticks-per-frame). */
+  flag: string;
+  type: 'number' | 'integer' | 'duration' | 'string' | 'boolean' | 'list';
+  /** Default for a short run. */
+  default: unknown;
+  /** The full profile's value (`--full`), when it differs. */
+  full?: unknown;
+  help: string;
+}
+
+/** Streams one row per request to `--results-csv` (report/results-csv.ts ResultsCsvWriter fits). */
+export interface RequestRowSink {
+  write(timestampSec: number, latencyMs: number, success: boolean, name: string): void;
+}
+
+export interface ScenarioRunContext<T = unknown> {
+  /** Where the system under test listens, as the suite resolved it. */
+  urls: T;
+  /** Generator threads ('auto' by default). */
+  workers: number | 'auto';
+  /** Called once a second with the merged second (progress display). */
+  onSlice?: (s: TimeSlice) => void;
+  /** Per-request rows for --results-csv, when asked for. */
+  rows?: RequestRowSink;
+  signal?: AbortSignal;
+}
+
+export interface ScenarioDefinition<T = unknown> {
+  id: string;
+  /** A heading, e.g. "Market Data Flood". */
+  title: string;
+  params: readonly ParamSpec[];
+  /** Every problem with the (merged) params, each naming its flag. */
+  validate(params: Record<string, unknown>): string[];
+  run(ctx: ScenarioRunContext<T>, params: Record<string, unknown>): Promise<ScenarioResult>;
+  /**
+   * The body of the scenario's results block (between its heading and its targets). Without
+   * it: totals, throughput and latency percentiles.
+   */
+  summaryLines?(result: ScenarioResult): string[];
+}

@@ -1,0 +1,106 @@
+/**
+ * The hub's per-symbol channels and per-connection state. A channel holds its subscribers
+ * in a dense array (O(1) add and swap-remove through each subscription's index) and the
+ * latest framed update; a client holds its subscriptions, its write accounting (frames
+ * handed to the socket vs frames the socket has flushed to the kernel) and, while it is
+ * behind, the set of channels it has missed (their latest frame is sent when it catches up).
+ * No per-client timers: the hub's single sweep does every time-based check.
+ */
+import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
+import type { MarketUpdate } from '../../bus/topics.ts';
+
+export class Channel {
+  readonly symbol: string;
+  readonly symbolJson: string;
+  readonly subs: Subscription[] = [];
+  /** Bus updates seen for this symbol (the `seq` of the frames). */
+  seq = 0;
+  /** Latest update not yet flushed; `dirty` while it waits in the hub's flush list. */
+  latest: MarketUpdate | null = null;
+  dirty = false;
+  /** Latest framed update (what a conflated client gets when it catches up). */
+  frame: Buffer | null = null;
+
+  constructor(symbol: string) {
+    this.symbol = symbol;
+    this.symbolJson = JSON.stringify(symbol);
+  }
+}
+
+export interface Subscription {
+  readonly client: HubClient;
+  readonly channel: Channel;
+  index: number;
+}
+
+export class HubClient {
+  readonly id: number;
+  readonly ws: WebSocket;
+  readonly socket: Duplex;
+  readonly subs = new Map<Channel, Subscription>();
+  /** Update frames handed to the socket, and how many of them it has flushed. */
+  sent = 0;
+  done = 0;
+  /** Behind: update writes stopped, missed channels collected in `stale`. */
+  behind = false;
+  behindSince = 0;
+  stale: Set<Channel> | null = null;
+  resumeQueued = false;
+  corked = false;
+  /** performance.now() when the hub started closing this client (0 = not closing). */
+  closingSince = 0;
+  /** Lag probe / heartbeat: performance.now() of the unanswered ping (0 = none), the last
+   * ping's time, `sent` at that ping (did updates flow since?), and the last round trip. */
+  probeAt = 0;
+  lastProbeAt = 0;
+  sentAtProbe = 0;
+  probeForLag = false;
+  rttMs = 0;
+  /** The socket's write callback, bound once per connection (no closure per message). */
+  readonly onWritten: () => void;
+
+  constructor(id: number, ws: WebSocket, socket: Duplex, onCaughtUp: (c: HubClient) => void) {
+    this.id = id;
+    this.ws = ws;
+    this.socket = socket;
+    this.onWritten = () => {
+      this.done++;
+      if (this.behind && this.done === this.sent) onCaughtUp(this);
+    };
+  }
+
+  /** Update frames written but not yet flushed to the kernel. */
+  get lag(): number {
+    return this.sent - this.done;
+  }
+
+  markStale(ch: Channel): void {
+    (this.stale ??= new Set()).add(ch);
+  }
+
+  subscribe(ch: Channel): boolean {
+    if (this.subs.has(ch)) return false;
+    const sub: Subscription = { client: this, channel: ch, index: ch.subs.length };
+    ch.subs.push(sub);
+    this.subs.set(ch, sub);
+    return true;
+  }
+
+  unsubscribe(ch: Channel): boolean {
+    const sub = this.subs.get(ch);
+    if (sub === undefined) return false;
+    const last = ch.subs.pop()!;
+    if (last !== sub) {
+      ch.subs[sub.index] = last;
+      last.index = sub.index;
+    }
+    this.subs.delete(ch);
+    this.stale?.delete(ch);
+    return true;
+  }
+
+  unsubscribeAll(): void {
+    for (const ch of [...this.subs.keys()]) this.unsubscribe(ch);
+  }
+}

@@ -1,0 +1,95 @@
+/** Settings and statistics of the WebSocket hub (ws-hub.ts). */
+import type { LatencySummary } from '../../stats/latency-histogram.ts';
+
+export interface WsHubOptions {
+  /** The only path upgraded (default `/ws/metrics`). */
+  path: string;
+  /** Subscriptions to anything else get a PRT_ERR_UNKNOWN_SYMBOL error frame. */
+  isKnownSymbol: (symbol: string) => boolean;
+  /**
+   * A client is behind when its socket holds more than `highWaterBytes` unflushed bytes AND
+   * more than `lagMessages` update frames it has not taken. Behind: no more update writes,
+   * only the latest update per symbol is remembered and sent when the socket drains.
+   */
+  highWaterBytes: number;
+  lagMessages: number;
+  /** Disconnected (close 1013) when behind for longer than this. */
+  maxBehindMs: number;
+  /** Terminated at once when the unflushed backlog exceeds this (control replies included). */
+  maxBacklogBytes: number;
+  /** A client that does not finish the close handshake within this is terminated. */
+  closeGraceMs: number;
+  /** The one timer: slow-client bounds, lag probes, close deadlines, heartbeat. */
+  sweepIntervalMs: number;
+  /**
+   * Lag probe: a client that was sent updates gets a protocol ping every `probeIntervalMs`.
+   * Its pong comes back only after the client has parsed everything sent before the ping,
+   * so a probe unanswered for more than `maxLagMs` means the client is that far behind
+   * even when the backlog sits in kernel buffers (invisible to the socket's writableLength):
+   * it is then treated as behind (conflated) until the pong arrives.
+   */
+  probeIntervalMs: number;
+  maxLagMs: number;
+  /** Idle clients are pinged every `heartbeatMs`; a ping unanswered for that long: terminated (0 = off). */
+  heartbeatMs: number;
+  /**
+   * Minimum time between two flushes. Updates of one symbol that arrive before the flush
+   * are coalesced (latest wins). 0: flush on the next turn of the event loop. > 0: under a
+   * flood at most one message per symbol per interval per client; an isolated update still
+   * goes out on the next turn. Default 5 ms: at the seed's 100,000 ticks/s (2,000 updates/s
+   * per symbol) per-turn flushing sends far more than clients can parse, and latency then
+   * grows in socket buffers (see bench/ws-fanout.bench.ts); 5 ms keeps p95 under 10 ms.
+   */
+  flushIntervalMs: number;
+  maxClients: number;
+  maxSymbolsPerClient: number;
+  /** Largest client message accepted by ws (bigger: close 1009). */
+  maxPayloadBytes: number;
+}
+
+export const DEFAULT_WS_HUB_OPTIONS: Readonly<Omit<WsHubOptions, 'isKnownSymbol'>> = Object.freeze({
+  path: '/ws/metrics',
+  highWaterBytes: 64 * 1024,
+  lagMessages: 32,
+  maxBehindMs: 5_000,
+  maxBacklogBytes: 4 * 1024 * 1024,
+  closeGraceMs: 2_000,
+  sweepIntervalMs: 250,
+  probeIntervalMs: 500,
+  maxLagMs: 1_000,
+  heartbeatMs: 30_000,
+  flushIntervalMs: 5,
+  maxClients: 20_000,
+  maxSymbolsPerClient: 1_000,
+  maxPayloadBytes: 64 * 1024,
+});
+
+export interface WsHubStats {
+  clients: number;
+  subscriptions: number;
+  /** Symbols with at least one subscriber. */
+  activeSymbols: number;
+  /** MarketUpdates taken from the bus for subscribed symbols. */
+  updatesReceived: number;
+  /** Replaced by a newer update of the same symbol before the flush (latest wins). */
+  updatesCoalesced: number;
+  /** Update frames written to sockets, and their bytes. */
+  messagesSent: number;
+  bytesSent: number;
+  messagesPerSecond: number;
+  /** Update writes withheld from clients that were behind (they got the latest later). */
+  conflated: number;
+  /** Clients behind right now; times a client fell behind; times one caught up. */
+  slowClients: number;
+  slowEpisodes: number;
+  slowResumed: number;
+  /** Clients disconnected for staying behind (1013) or exceeding the backlog bound. */
+  slowDisconnects: number;
+  heartbeatTimeouts: number;
+  /** Last lag-probe round trip (ping -> pong), over all clients: mean and max in ms. */
+  probeRttMs: { mean: number; max: number };
+  errorFramesSent: number;
+  rejectedUpgrades: number;
+  /** Publish time (the update's timestamp) -> frame handed to every subscriber's socket. */
+  fanoutLatencyMs: LatencySummary;
+}

@@ -1,0 +1,81 @@
+/**
+ * What the hub does with a client's message: subscribe / unsubscribe (one reply per symbol),
+ * text `ping` -> text `pong`, and a coded error frame for anything it cannot act on. The
+ * connection always lives on; only ws itself closes it (oversized message, protocol error).
+ */
+import { ProtocolErrorCode } from '@tickstorm/protocol';
+import { WebSocket } from 'ws';
+import type { Channel, HubClient } from './hub-client.ts';
+import { ackJson, errorJson } from './ws-frame.ts';
+import type { WsHubOptions } from './ws-hub-options.ts';
+import { parseClientMessage } from './ws-messages.ts';
+
+export class ClientSession {
+  errorFramesSent = 0;
+
+  constructor(
+    private readonly opts: Pick<WsHubOptions, 'isKnownSymbol' | 'maxSymbolsPerClient'>,
+    private readonly channel: (symbol: string) => Channel,
+  ) {}
+
+  onMessage(client: HubClient, data: unknown, isBinary: boolean): void {
+    if (client.closingSince !== 0) return;
+    if (isBinary) {
+      this.error(client, ProtocolErrorCode.INVALID_FIELD, 'binary messages are not accepted: send JSON text');
+      return;
+    }
+    const cmd = parseClientMessage(String(data));
+    switch (cmd.kind) {
+      case 'ping':
+        this.send(client, 'pong');
+        return;
+      case 'error':
+        this.error(client, cmd.code, cmd.message);
+        return;
+      case 'subscribe':
+        for (const symbol of cmd.symbols) this.subscribe(client, symbol);
+        return;
+      case 'unsubscribe':
+        for (const symbol of cmd.symbols) this.unsubscribe(client, symbol);
+        return;
+    }
+  }
+
+  /** False (after an UNKNOWN_SYMBOL error frame) when `symbol` is not an instrument. */
+  private known(client: HubClient, symbol: string): boolean {
+    if (this.opts.isKnownSymbol(symbol)) return true;
+    this.error(client, ProtocolErrorCode.UNKNOWN_SYMBOL, `unknown symbol ${JSON.stringify(symbol)}`, symbol);
+    return false;
+  }
+
+  private subscribe(client: HubClient, symbol: string): void {
+    if (!this.known(client, symbol)) return;
+    const ch = this.channel(symbol);
+    if (!client.subs.has(ch) && client.subs.size >= this.opts.maxSymbolsPerClient) {
+      this.error(
+        client,
+        ProtocolErrorCode.OUT_OF_RANGE,
+        `subscription limit reached (${this.opts.maxSymbolsPerClient} symbols per connection)`,
+        symbol,
+      );
+      return;
+    }
+    client.subscribe(ch);
+    this.send(client, ackJson('subscribed', symbol));
+  }
+
+  private unsubscribe(client: HubClient, symbol: string): void {
+    if (!this.known(client, symbol)) return;
+    client.unsubscribe(this.channel(symbol));
+    this.send(client, ackJson('unsubscribed', symbol));
+  }
+
+  private error(client: HubClient, code: string, message: string, symbol?: string): void {
+    this.errorFramesSent++;
+    this.send(client, errorJson(code, message, symbol));
+  }
+
+  private send(client: HubClient, text: string): void {
+    if (client.ws.readyState === WebSocket.OPEN) client.ws.send(text);
+  }
+}

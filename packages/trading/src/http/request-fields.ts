@@ -1,0 +1,30 @@
+/**
+ * Request fields shared by the services' HTTP routes. Each parser returns the value or throws
+ * a coded 400 naming the field (PRT_ERR_INVALID_FIELD), which createHttpApp answers.
+ * The bar fields (interval, DEFAULT_BAR_LIMIT) are market data's: ../market-data/bar-fields.ts.
+ */
+import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
+
+export function invalidField(field: string, message: string): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.INVALID_FIELD, message, field);
+}
+
+/**
+ * An integer min..max: a JSON number in a body; in a query string (`query`) the decimal
+ * digits a query parameter arrives as. A string in a JSON body is a 400 (`"quantity": "5"`).
+ */
+export function parseCount(
+  v: unknown,
+  field: string,
+  def: number,
+  min: number,
+  max: number,
+  from: 'body' | 'query' = 'body',
+): number {
+  if (v === undefined || v === null) return Math.min(def, max);
+  const n = typeof v === 'string' && from === 'query' ? (/^\d{1,9}$/.test(v) ? Number(v) : Number.NaN) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw invalidField(field, `${field} must be an integer ${min}..${max}`);
+  }
+  return n;
+}

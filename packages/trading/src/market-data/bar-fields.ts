@@ -1,0 +1,18 @@
+/**
+ * Request fields of a bars query, shared by market data's GET /bars and the agent endpoints
+ * (../workflow/). Like ../http/request-fields.ts, a bad value throws a coded 400 naming the
+ * field (PRT_ERR_INVALID_FIELD), which createHttpApp answers.
+ */
+import { invalidField } from '../http/request-fields.ts';
+import { BAR_INTERVALS, type BarInterval } from './market-state.ts';
+
+/** Bars answered when a request gives no `limit`. */
+export const DEFAULT_BAR_LIMIT = 100;
+
+export function parseInterval(v: unknown, def: BarInterval = '1m'): BarInterval {
+  if (v === undefined || v === null) return def;
+  if (typeof v !== 'string' || !(BAR_INTERVALS as readonly string[]).includes(v)) {
+    throw invalidField('interval', `interval must be one of ${BAR_INTERVALS.join(', ')}`);
+  }
+  return v as BarInterval;
+}

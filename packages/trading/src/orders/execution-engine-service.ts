@@ -1,0 +1,94 @@
+/**
+ * The execution-engine service (port 5002): order entry, order queries, cancels and
+ * book depth over HTTP/1.1 keep-alive. Handlers only translate; OrderGateway decides.
+ */
+import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
+import type { FastifyReply } from 'fastify';
+import type { OrderBook } from '../book/order-book.ts';
+import { Side } from '../domain/enums.ts';
+import { createHttpApp, listen, type ServiceHandle } from '../http/http-app.ts';
+import type { OrderCounters } from './order-counters.ts';
+import type { GatewayReply, OrderGateway } from './order-gateway.ts';
+
+export interface ExecutionEngineDeps {
+  instruments: InstrumentTable;
+  gateway: OrderGateway;
+  counters: OrderCounters;
+  liveOrders: () => number;
+  /** The book of an instrument, for depth (read on the event loop, between commands). */
+  bookOf: (index: number) => OrderBook;
+  host: string;
+  port: number;
+}
+
+const MAX_DEPTH = 1_000;
+
+function send(reply: FastifyReply, r: GatewayReply): FastifyReply {
+  if (r.headers !== undefined) reply.headers(r.headers);
+  return reply.code(r.status).send(r.body);
+}
+
+export async function startExecutionEngineService(d: ExecutionEngineDeps): Promise<ServiceHandle> {
+  const app = createHttpApp({ bodyLimit: 64 * 1024 });
+  const started = Date.now();
+
+  app.post('/orders', async (req, reply) => {
+    const t0 = performance.now();
+    try {
+      return send(reply, await d.gateway.submit(req.body));
+    } finally {
+      d.counters.latency.recordMs(performance.now() - t0);
+    }
+  });
+
+  app.get<{ Params: { id: string } }>('/orders/:id', async (req, reply) =>
+    send(reply, d.gateway.get(req.params.id)),
+  );
+
+  app.delete<{ Params: { id: string } }>('/orders/:id', async (req, reply) =>
+    send(reply, await d.gateway.cancel(req.params.id)),
+  );
+
+  app.get<{ Params: { symbol: string }; Querystring: { depth?: string } }>('/book/:symbol', async (req) => {
+    const inst = d.instruments.get(req.params.symbol);
+    const depth = req.query.depth === undefined ? 10 : Number(req.query.depth);
+    if (!Number.isInteger(depth) || depth < 1 || depth > MAX_DEPTH) {
+      throw new ProtocolError(
+        ProtocolErrorCode.INVALID_FIELD,
+        `depth must be an integer 1..${MAX_DEPTH}`,
+        'depth',
+      );
+    }
+    const book = d.bookOf(inst.index);
+    const prices = new Float64Array(depth);
+    const qtys = new Float64Array(depth);
+    const counts = new Int32Array(depth);
+    const side = (s: number) => {
+      const n = book.depth(s, depth, prices, qtys, counts);
+      return Array.from({ length: n }, (_, i) => ({
+        price: inst.price.fromSteps(prices[i]),
+        quantity: inst.qty.fromSteps(qtys[i]),
+        orders: counts[i],
+      }));
+    };
+    return {
+      symbol: inst.symbol,
+      bids: side(Side.BUY),
+      asks: side(Side.SELL),
+      last: book.last === 0 ? null : inst.price.fromSteps(book.last),
+      timestamp: Date.now() / 1000,
+    };
+  });
+
+  app.get('/health', async () => ({
+    status: 'ok',
+    service: 'execution-engine',
+    uptimeSeconds: Math.round((Date.now() - started) / 1000),
+    liveOrders: d.liveOrders(),
+    ordersInFlight: d.gateway.pending,
+  }));
+
+  app.get('/stats', async () => d.counters.stats(d.liveOrders()));
+
+  return listen('execution-engine', app, d.host, d.port);
+}

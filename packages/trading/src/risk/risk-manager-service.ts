@@ -1,0 +1,44 @@
+/**
+ * The risk-manager service (port 5003): the pre-trade check as an endpoint, the limits
+ * (read and validated update), and positions. In one-process mode the same RiskEngine
+ * object sits in-process on the execution engine's critical path.
+ */
+import { createHttpApp, listen, type ServiceHandle } from '../http/http-app.ts';
+import type { RiskEngine } from './risk-engine.ts';
+
+/**
+ * POST /check's verdict: the order gateway's check (../orders/order-gateway.ts), the same
+ * decode and risk check as order entry with nothing sent. Typed here by its shape so that
+ * risk does not depend on orders (orders depends on risk).
+ */
+export interface PreTradeCheck {
+  check(body: unknown): { body: unknown };
+}
+
+export interface RiskManagerDeps {
+  risk: RiskEngine;
+  gateway: PreTradeCheck;
+  host: string;
+  port: number;
+}
+
+export async function startRiskManagerService(d: RiskManagerDeps): Promise<ServiceHandle> {
+  const app = createHttpApp({ bodyLimit: 256 * 1024 });
+  const started = Date.now();
+
+  app.post('/check', async (req) => d.gateway.check(req.body).body);
+  app.get('/limits', async () => d.risk.getLimits());
+  app.put('/limits', async (req) => d.risk.updateLimits(req.body));
+  app.get<{ Querystring: { account?: string } }>('/positions', async (req) => ({
+    accounts: d.risk.positions(req.query.account),
+    timestamp: Date.now() / 1000,
+  }));
+  app.get('/health', async () => ({
+    status: 'ok',
+    service: 'risk-manager',
+    uptimeSeconds: Math.round((Date.now() - started) / 1000),
+    accounts: d.risk.accounts.size,
+  }));
+
+  return listen('risk-manager', app, d.host, d.port);
+}

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startServer } from '@tickstorm/loadlab/testing';
+import { tickstorm as run } from './support/cli.ts';
+
+test('tickstorm http: closed and open model runs write the JSON summary', async () => {
+  const srv = await startServer();
+  const dir = mkdtempSync(join(tmpdir(), 'tickstorm-http-'));
+  try {
+    const closed = join(dir, 'closed.json');
+    const a = await run(['http', srv.url, '-c', '4', '-d', '1', '-H', 'X-Test: 1', '--json', closed]);
+    assert.equal(a.code, 0, a.stderr);
+    const j = JSON.parse(readFileSync(closed, 'utf8'));
+    for (const k of ['requests', 'errors', 'rps', 'latency_ms']) assert.ok(k in j, k);
+    for (const k of ['p50', 'p90', 'p95', 'p99', 'max']) assert.equal(typeof j.latency_ms[k], 'number', k);
+    assert.ok(j.requests > 100, `requests ${j.requests}`);
+    assert.equal(j.errors, 0);
+    assert.equal(j.model, 'closed');
+    assert.equal(j.status['200'], j.requests);
+    assert.match(a.stdout, /Requests\/sec:/);
+    assert.match(a.stdout, /Latency distribution/);
+
+    const open = join(dir, 'open.json');
+    const b = await run([
+      'http',
+      srv.url,
+      '-c',
+      '8',
+      '-d',
+      '2',
+      '-R',
+      '300',
+      '-m',
+      'POST',
+      '-b',
+      '{"x":1}',
+      '--json',
+      open,
+    ]);
+    assert.equal(b.code, 0, b.stderr);
+    const o = JSON.parse(readFileSync(open, 'utf8'));
+    assert.equal(o.model, 'open');
+    assert.equal(o.target_rps, 300);
+    assert.ok(Math.abs(o.requests - 600) <= 6, `requests ${o.requests}`);
+    assert.equal(o.dropped, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await srv.close();
+  }
+});
+
+test('tickstorm http: bad flags exit 104 naming the flag', async () => {
+  const cases: [string[], RegExp][] = [
+    [['http', 'http://127.0.0.1:9/', '-c', '0'], /-c\/--connections/],
+    [['http', 'http://127.0.0.1:9/', '-R', 'fast'], /-R\/--rate/],
+    [['http', 'http://127.0.0.1:9/', '-H', 'nocolon'], /-H\/--header/],
+    [['http', 'http://127.0.0.1:9/', '--bogus'], /unknown option '--bogus'/],
+    [['http', 'https://127.0.0.1:9/'], /http:\/\//],
+    [['http'], /missing required argument 'url'/],
+  ];
+  const results = await Promise.all(cases.map(([args]) => run(args)));
+  results.forEach((r, i) => {
+    assert.equal(r.code, 104, `${cases[i][0].join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, cases[i][1]);
+  });
+});
