@@ -58,6 +58,11 @@ export function buildProgram(): Command {
     .option('--shards <n>', 'matching shards (symbols spread by index)', positiveInt('--shards'))
     .option('--no-input-log', 'do not write the sequenced input log')
     .option('--config <file>', 'JSON file with host, dataDir and ports (flags and env win)')
+    .option(
+      '--metrics-store <path|url>',
+      'metrics store: a DuckDB file (default <data-dir>/metrics.duckdb) or postgres://USER@HOST:PORT/DB' +
+        ' (env TICKSTORM_METRICS_STORE; docs/metrics-store.md)',
+    )
     .addHelpText(
       'after',
       '\nEnvironment: ABC_MAX_CONCURRENT_REQUESTS (orders in flight at the execution engine and agent requests' +

@@ -27,6 +27,8 @@ export interface ServeOptions {
   apiPort?: string;
   shards?: number;
   inputLog?: boolean;
+  /** A DuckDB path or a postgres:// URL (env TICKSTORM_METRICS_STORE). */
+  metricsStore?: string;
 }
 
 function readConfigFile(path: string | undefined): ServiceConfigInput & Record<string, unknown> {
@@ -70,9 +72,11 @@ export async function startSystemFromOptions(
     service === undefined
       ? 'tickstorm market-data execution-engine risk-manager'
       : PROCESS_TITLES[service as ServiceName];
+  const metricsStore = opts.metricsStore ?? nonEmpty(process.env.TICKSTORM_METRICS_STORE);
   try {
     return await TradingSystem.start({
       config,
+      metricsPath: metricsStore,
       services,
       shards: opts.shards,
       inputLog: opts.inputLog,
@@ -109,6 +113,10 @@ export function portInUse(
   return out;
 }
 
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
 export async function serveCommand(service: string | undefined, opts: ServeOptions): Promise<void> {
   const sys = await startSystemFromOptions(service, opts);
   for (const [name, h] of Object.entries(sys.handles)) {
@@ -116,6 +124,7 @@ export async function serveCommand(service: string | undefined, opts: ServeOptio
       name === 'market-data' ? ' (WebSocket /stream)' : name === 'api' ? ' (WebSocket /ws/metrics)' : '';
     console.log(`${name.padEnd(17)} ${h.url}${extra}`);
   }
+  if (sys.store !== null) console.log(`metrics store     ${sys.store.kind} ${sys.store.path}`);
   console.log(`pid ${process.pid}; Ctrl-C (SIGINT) or SIGTERM stops gracefully`);
   let stopping = false;
   const stop = (signal: string) => {

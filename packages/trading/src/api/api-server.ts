@@ -18,7 +18,11 @@ import { shed } from '../guards/shed.ts';
 import { createHttpApp, listen, type ServiceHandle } from '../http/http-app.ts';
 import type { StatsProviders } from '../stats/stats-types.ts';
 import { type ApiAgentOptions, type MountedAgents, mountAgents } from '../workflow/mount-agents.ts';
-import { type MetricsIngestSink, registerMetricsRoutes } from './metrics-routes.ts';
+import {
+  type MetricsIngestSink,
+  type MetricsRoutesOptions,
+  registerMetricsRoutes,
+} from './metrics-routes.ts';
 import { createPrometheusExporter, registerPrometheusRoute } from './prometheus.ts';
 import { type ComponentHealth, SystemHealth, type SystemHealthOptions } from './service-health.ts';
 import { startSystemSampler } from './system-stats.ts';
@@ -31,7 +35,7 @@ export interface ApiServiceOptions {
   providers?: Partial<StatsProviders>;
   ingest?: MetricsIngestSink;
   /** Read-only SQL on the metrics store (GET /api/metrics/query). */
-  query?: (sql: string) => Promise<unknown[]>;
+  query?: MetricsRoutesOptions['query'];
   isKnownSymbol: (symbol: string) => boolean;
   host?: string;
   /** Default 8000; 0 picks a free port. */

@@ -2,7 +2,7 @@
  * The composition root: starts the requested services in this process on one bus and
  * wires them: market data's last prices feed the matching engines' stops and the risk
  * bands; every service's statistics feed the api; the system writes its own metrics into
- * the DuckDB store every second; closed 1-minute bars are persisted into the store and the
+ * the metrics store (DuckDB, or PostgreSQL) every second; closed 1-minute bars are persisted into the store and the
  * api's agent endpoints read market data, the store and the trading core of this process
  * (docs/agent-endpoints.md). `close()` shuts down gracefully: servers stop accepting
  * and answer what is in flight, logs are flushed, bars and metrics written, DuckDB closed.
@@ -18,9 +18,10 @@ import type { ServiceHandle } from '../http/http-app.ts';
 import { BarHistory } from '../market-data/bar-history.ts';
 import { BarPersister } from '../market-data/bar-persister.ts';
 import { type MarketDataService, startMarketDataService } from '../market-data/ingest-server.ts';
-import { DuckDbMetricsStore } from '../metrics-store/duckdb-store.ts';
 import { parseMetricBatch } from '../metrics-store/metric-record.ts';
+import type { MetricsStore } from '../metrics-store/metrics-store.ts';
 import { MetricsWriter } from '../metrics-store/metrics-writer.ts';
+import { type MetricsStoreOptions, openMetricsStore } from '../metrics-store/open-store.ts';
 import { startExecutionEngineService } from '../orders/execution-engine-service.ts';
 import type { RiskLimits } from '../risk/risk-limits.ts';
 import { startRiskManagerService } from '../risk/risk-manager-service.ts';
@@ -40,8 +41,14 @@ export interface TradingSystemOptions {
   riskLimits?: RiskLimits;
   shards?: number;
   inputLog?: boolean;
-  /** DuckDB file (default `<dataDir>/metrics.duckdb`; ':memory:' allowed). Owned by the api's process. */
+  /**
+   * The metrics store: a DuckDB file (default `<dataDir>/metrics.duckdb`; ':memory:' allowed),
+   * owned by the api's process, or a `postgres://USER@HOST:PORT/DB` URL (any number of
+   * processes may write to it). docs/metrics-store.md.
+   */
   metricsPath?: string;
+  /** Store options (PostgreSQL: buffer bound, retry backoff, pool size). */
+  metricsStore?: MetricsStoreOptions;
   /** Orders in flight beyond which the execution engine answers 503 (ABC_MAX_CONCURRENT_REQUESTS). */
   maxInFlight?: number;
   selfMetricsIntervalMs?: number;
@@ -74,7 +81,7 @@ export class TradingSystem {
   marketData: MarketDataService | null = null;
   api: ApiService | null = null;
   metrics: MetricsWriter | null = null;
-  store: DuckDbMetricsStore | null = null;
+  store: MetricsStore | null = null;
   /** POST /api/metrics batches: latency and rows per second. */
   private readonly ingestLatency = new LatencyHistogram();
   private readonly ingestRate = new RateMeter();
@@ -107,7 +114,7 @@ export class TradingSystem {
     const want = new Set(o.services ?? ALL_SERVICES);
     const { host, ports, dataDir } = o.config;
     if (want.has('api')) {
-      this.store = await DuckDbMetricsStore.open(o.metricsPath ?? join(dataDir, 'metrics.duckdb'));
+      this.store = await openMetricsStore(o.metricsPath ?? join(dataDir, 'metrics.duckdb'), o.metricsStore);
       this.metrics = new MetricsWriter(this.store);
     }
     if (want.has('execution-engine') || want.has('risk-manager')) {
@@ -182,7 +189,7 @@ export class TradingSystem {
             return { accepted: batch.length };
           },
         },
-        query: (sql) => store.query(sql),
+        query: (sql) => store.queryLimited(sql),
         isKnownSymbol: (s) => this.instruments.find(s) !== undefined,
         host,
         port: ports.api,
@@ -193,7 +200,11 @@ export class TradingSystem {
             instruments: this.instruments,
             market: md?.state,
             core: core === null ? undefined : { risk: core.risk, gateway: core.gateway },
-            history: new BarHistory((sql) => store.query(sql), md?.state.barCapacity('1m') ?? 1440),
+            history: new BarHistory(
+              (sql) => store.query(sql),
+              md?.state.barCapacity('1m') ?? 1440,
+              store.kind,
+            ),
           },
         },
         memory: this.memoryOptions(),
@@ -210,7 +221,7 @@ export class TradingSystem {
                 ? undefined
                 : () => core.risk.getLimits(),
           },
-          store: () => store.query('SELECT 1'),
+          store: () => store.probe(),
         },
       });
       this.handles.api = this.api;
@@ -228,8 +239,10 @@ export class TradingSystem {
    * `POST /api/metrics` batches (insertsPerSecond, batchInsertLatencyMs) and the system's
    * own metrics writer (`writer`).
    */
-  private async databaseStats(store: DuckDbMetricsStore, w: MetricsWriter): Promise<DatabaseStats> {
+  private async databaseStats(store: MetricsStore, w: MetricsWriter): Promise<DatabaseStats> {
     const s = w.stats();
+    // PostgreSQL buffers and retries inside the store: its rows count as pending, its drops as dropped.
+    const ws = store.writeStats();
     const us = s.batchLatencyUs;
     const ms = (x: number) => Math.round(x) / 1000;
     return {
@@ -237,8 +250,8 @@ export class TradingSystem {
       rows: store.rowCount(),
       insertsPerSecond: this.ingestRate.perSecond() + s.rowsPerSec,
       batchInsertLatencyMs: this.ingestLatency.summaryMs(),
-      pending: s.pending,
-      dropped: s.dropped,
+      pending: s.pending + ws.bufferedRows,
+      dropped: s.dropped + ws.droppedRows,
       writer: {
         rowsWritten: s.rowsWritten,
         rowsPerSecond: s.rowsPerSec,
