@@ -59,7 +59,7 @@ const PARAMS: readonly ParamSpec[] = [
     flag: 'db-path',
     type: 'string',
     default: ':memory:',
-    help: "library mode: DuckDB file, or ':memory:'",
+    help: "library mode: DuckDB file, ':memory:', or a postgres:// URL",
   },
   {
     key: 'connections',
@@ -84,7 +84,8 @@ function read(raw: Record<string, unknown>) {
     connections: r.number('connections', { integer: true, min: 1, max: 10_000 }),
     timeoutMs: r.duration('timeout'),
   };
-  if (p.dbPath === '' && r.problems.length === 0) r.problem("--db-path must be a file path or ':memory:'");
+  if (p.dbPath === '' && r.problems.length === 0)
+    r.problem("--db-path must be a file path, ':memory:' or a postgres:// URL");
   if (r.problems.length === 0 && (p.rate / p.batchSize) * (p.durationMs / 1000) < 1) {
     r.problem('--rate / --batch-size x --duration must give at least one batch');
   }

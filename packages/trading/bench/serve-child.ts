@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const TICKSTORM = join(ROOT, 'bin', 'tickstorm.js');
+export const TICKSTORM = join(ROOT, 'bin', 'tickstorm.js');
 const CLK_TCK = 100;
 
 export interface ServedSystem {
@@ -22,18 +22,29 @@ export interface ServedSystem {
   stop(): Promise<number | null>;
 }
 
-/** Starts the whole system; `nodeArgs` go before the script (e.g. --cpu-prof). */
-export async function serveChild(nodeArgs: readonly string[] = [], env = process.env): Promise<ServedSystem> {
+/**
+ * Starts the whole system; `nodeArgs` go before the script (e.g. --cpu-prof), `serveArgs`
+ * after `serve` (e.g. --metrics-store URL).
+ */
+export async function serveChild(
+  nodeArgs: readonly string[] = [],
+  env = process.env,
+  serveArgs: readonly string[] = [],
+): Promise<ServedSystem> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tickstorm-bench-'));
   const ports = ['market-data', 'execution-engine', 'risk-manager', 'api'].flatMap((s) => [
     `--${s}-port`,
     '0',
   ]);
-  const child = spawn(process.execPath, [...nodeArgs, TICKSTORM, 'serve', '--data-dir', dataDir, ...ports], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, TICKSTORM, 'serve', '--data-dir', dataDir, ...ports, ...serveArgs],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stderr!.on('data', (d) => process.stderr.write(`[serve] ${d}`));
