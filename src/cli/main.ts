@@ -2,6 +2,7 @@
  * The `tickstorm` command line. Each subcommand lives in ./commands; this file only wires
  * them into commander and turns their results into exit codes.
  */
+import { DEFAULT_PORTS, portEnvName, type ServiceName } from '@tickstorm/protocol';
 import { Command, InvalidArgumentError } from 'commander';
 import { analyzeCommand } from './commands/analyze.ts';
 import { benchCommand } from './commands/bench.ts';
@@ -19,6 +20,8 @@ function positiveInt(flag: string) {
     return n;
   };
 }
+
+const portHelp = (s: ServiceName) => `${s} port (env ${portEnvName(s)}, default ${DEFAULT_PORTS[s]})`;
 
 export function buildProgram(): Command {
   const program = new Command('tickstorm')
@@ -48,13 +51,10 @@ export function buildProgram(): Command {
       'where the DuckDB file and input logs live (env TICKSTORM_DATA_DIR)',
       undefined,
     )
-    .option('--market-data-port <port>', 'market-data port (env MARKET_DATA_PORT, default 5001)')
-    .option(
-      '--execution-engine-port <port>',
-      'execution-engine port (env EXECUTION_ENGINE_PORT, default 5002)',
-    )
-    .option('--risk-manager-port <port>', 'risk-manager port (env RISK_MANAGER_PORT, default 5003)')
-    .option('--api-port <port>', 'api port (env API_PORT, default 8000)')
+    .option('--market-data-port <port>', portHelp('market-data'))
+    .option('--execution-engine-port <port>', portHelp('execution-engine'))
+    .option('--risk-manager-port <port>', portHelp('risk-manager'))
+    .option('--api-port <port>', portHelp('api'))
     .option('--shards <n>', 'matching shards (symbols spread by index)', positiveInt('--shards'))
     .option('--no-input-log', 'do not write the sequenced input log')
     .option('--config <file>', 'JSON file with host, dataDir and ports (flags and env win)')

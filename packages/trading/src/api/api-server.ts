@@ -11,6 +11,7 @@
  *   const api = await startApiService({ bus, providers, ingest, isKnownSymbol, port: 8000 });
  *   api.hub.stats(); await api.close();
  */
+import { DEFAULT_PORTS } from '@tickstorm/protocol';
 import type { Bus } from '../bus/bus.ts';
 import { TradingErrorCode } from '../errors.ts';
 import { MemoryGuard, type MemoryGuardOptions } from '../guards/memory-guard.ts';
@@ -129,7 +130,7 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
   registerPrometheusRoute(app, createPrometheusExporter({ providers, hub: hubStats }));
   let handle: ServiceHandle;
   try {
-    handle = await listen('api', app, opts.host ?? '127.0.0.1', opts.port ?? 8000, async () => {
+    handle = await listen('api', app, opts.host ?? '127.0.0.1', opts.port ?? DEFAULT_PORTS.api, async () => {
       await hub.close();
     });
   } catch (err) {

@@ -1,5 +1,5 @@
 /**
- * The market-data service (SPEC "market-data, port 5001"): a fastify app (./market-data-routes.ts)
+ * The market-data service (default port 5001): a fastify app (./market-data-routes.ts)
  * and a WebSocket ingest endpoint on the same port. `ws://HOST:PORT/stream` accepts text frames
  * (one JSON tick or an array of ticks) and binary tick batches (docs/market-data-protocol.md);
  * `?ack=1` turns on periodic acks. Upgrades on any other path get a coded 404.
@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { InstrumentTable } from '@tickstorm/protocol';
+import { DEFAULT_PORTS, type InstrumentTable } from '@tickstorm/protocol';
 import { WebSocketServer } from 'ws';
 import type { Bus } from '../bus/bus.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
@@ -59,7 +59,7 @@ export interface MarketDataService extends ServiceHandle {
 }
 
 export const MARKET_DATA_DEFAULTS = {
-  port: 5001,
+  port: DEFAULT_PORTS['market-data'],
   path: '/stream',
   maxFrameBytes: 1 << 20,
   maxPayloadBytes: 16 << 20,
