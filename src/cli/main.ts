@@ -30,7 +30,7 @@ export function buildProgram(): Command {
 
   program
     .command('bench')
-    .description("critical-path micro-benchmarks, printed as the guide's Performance Targets table")
+    .description('critical-path micro-benchmarks, printed as the Performance Targets table')
     .option('--json <file>', 'also write {"results":[...]} to FILE')
     .option('--ops <n>', 'operations in the order book stream', positiveInt('--ops'), 1_000_000)
     .option('--runs <n>', 'runs per benchmark (the median is reported)', positiveInt('--runs'), 3)
@@ -76,7 +76,7 @@ export function buildProgram(): Command {
   program
     .command('analyze')
     .argument('<file>', 'results CSV (columns timestamp, latency, success, duration)')
-    .description("the guide's load test analysis: statistics and load_test_results.png")
+    .description('load test analysis (pandas-style): statistics and load_test_results.png')
     .option('--out <file>', 'where to save the plot', 'load_test_results.png')
     .option('--no-plot', 'print the statistics only')
     .action(async (file: string, opts) => {

@@ -1,11 +1,12 @@
 /**
- * Scenario 3, Database Write Throughput (guide: 10,000 metrics/s in batches of 1,000 for 10
+ * Scenario 3, Database Write Throughput (targets: 10,000 metrics/s in batches of 1,000 for 10
  * minutes, < 50 ms per batch insert). Batches are due at rate / batchSize per second (open
- * model; the seed's loop inserts back to back and reports the latency-derived throughput).
+ * model; a plain Python loop inserts back to back and reports the latency-derived throughput).
  *
- * - mode http: `POST /api/metrics` on the api with the seed's records (db-http-script.ts),
+ * - mode http: `POST /api/metrics` on the api with the standard records (db-http-script.ts),
  *   the system's metrics store end to end; success = 202.
- * - mode library: the seed's script in-process against `DatabaseManager` (db-library-script.ts).
+ * - mode library: the `benchmark_inserts` loop in-process against `DatabaseManager`
+ *   (db-library-script.ts).
  * - mode both: http, then library; one result, targets per mode.
  *
  * Targets per mode: batch insert latency P95 and P99 < 50 ms, records/s >= rate (within 1%).

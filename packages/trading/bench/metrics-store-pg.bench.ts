@@ -2,10 +2,10 @@
  * The PostgreSQL metrics store side by side with DuckDB, on a PostgreSQL this benchmark starts
  * itself (initdb into a temp dir, a free port, fsync on; test/support/postgres.ts).
  *
- * library: the seed's scenario 3 through the library on each store: `--batches` (600) batches
+ * library: scenario 3 through the library on each store: `--batches` (600) batches
  *   of `--batch-size` (1,000) records (`metric_${i % 100}`, value i, labels {batch}), built
  *   outside the timing. `seq`: each `await store.insert(batch)` on its own (one COPY / INSERT
- *   each), rows/s = rows / sum of latencies (the seed's "Average"). `x4`: four callers
+ *   each), rows/s = rows / sum of latencies (a Python loop's "Average"). `x4`: four callers
  *   inserting at once in one process (what the db-throughput library mode does at a high rate),
  *   rows/s = rows / wall time; on PostgreSQL batches queued together share a COPY and two COPYs
  *   run at once. Per-batch latency p50/p99 in ms.

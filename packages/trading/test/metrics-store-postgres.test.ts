@@ -188,7 +188,7 @@ describe('PostgresMetricsStore: the DuckDB store tests', () => {
     });
   });
 
-  test("DatabaseManager runs the seed's script on a postgres:// URL", async () => {
+  test('DatabaseManager runs the ported Python script on a postgres:// URL', async () => {
     const url = await newDb();
     const db = await DatabaseManager.create(url.replace('postgres@', 'postgres:secret@'));
     assert.match(db.path, /postgres:\*\*\*@/, 'the password is never shown');

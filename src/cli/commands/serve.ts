@@ -1,6 +1,7 @@
 /**
  * `tickstorm serve [service]`: all four services in one process (the default), or one
- * service per process with the SPEC's process titles. SIGINT/SIGTERM stop gracefully.
+ * service per process with the process titles of the service contract (@tickstorm/protocol).
+ * SIGINT/SIGTERM stop gracefully.
  */
 import { readFileSync } from 'node:fs';
 import { portEnvName, portFlagName } from '@tickstorm/protocol';
@@ -50,7 +51,7 @@ export async function startSystemFromOptions(
       `unknown service ${JSON.stringify(service)}: expected one of ${SERVICE_NAMES.join(', ')}`,
     );
   }
-  // The seed's ABC_* variables (bad values stop the start with the variable named).
+  // The agent workload's ABC_* variables (bad values stop the start with the variable named).
   const perf = parsePerformanceEnv(process.env);
   const file = readConfigFile(opts.config);
   const config = resolveServiceConfig(

@@ -1,8 +1,8 @@
 /**
- * The api service (SPEC "api, port 8000"): /api/metrics/* JSON, POST /api/metrics batch
+ * The api service (docs/spec.md, "api, port 8000"): /api/metrics/* JSON, POST /api/metrics batch
  * ingest, Prometheus /metrics, /health, and the /ws/metrics WebSocket hub fed by the bus's
  * MarketUpdates. It only reads the StatsProviders other services fill; the system section
- * defaults to this process's own sampler. With `agents`, the performance suite's agent
+ * defaults to this process's own sampler. With `agents`, the agent workload's
  * endpoints (../workflow/agent-routes.ts); with `memory` (ABC_MEMORY_LIMIT) a memory guard that
  * sheds the agent endpoints and POST /api/metrics before the limit; /health reports every
  * service, the store, memory and performance mode (./service-health.ts). Closing closes every

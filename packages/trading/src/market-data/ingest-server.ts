@@ -1,7 +1,8 @@
 /**
- * The market-data service (default port 5001): a fastify app (./market-data-routes.ts)
- * and a WebSocket ingest endpoint on the same port. `ws://HOST:PORT/stream` accepts text frames
- * (one JSON tick or an array of ticks) and binary tick batches (docs/market-data-protocol.md);
+ * The market-data service (docs/spec.md, "market-data, port 5001"): a fastify app
+ * (./market-data-routes.ts) and a WebSocket ingest endpoint on the same port.
+ * `ws://HOST:PORT/stream` accepts text frames (one JSON tick or an array of ticks) and
+ * binary tick batches (docs/market-data-protocol.md);
  * `?ack=1` turns on periodic acks. Upgrades on any other path get a coded 404.
  *
  *   const md = await startMarketDataService({ instruments, bus, host: '127.0.0.1', port: 5001 });

@@ -1,9 +1,9 @@
 /**
- * The seed's library API (`from database import DatabaseManager, MetricRecord`), in
+ * The Python metrics library's API (`from database import DatabaseManager, MetricRecord`), in
  * TypeScript style, over either metrics store: a DuckDB path (default) or a `postgres://`
- * URL (open-store.ts picks). The seed's script ports line for line:
+ * URL (open-store.ts picks). A Python script ports line for line:
  *
- *   Python (seed)                                  TypeScript
+ *   Python                                         TypeScript
  *   db = await DatabaseManager.new(":memory:")     const db = await DatabaseManager.create(':memory:')
  *   await db.initialize()                          await db.initialize()
  *   MetricRecord.new(name, value, labels={...})    MetricRecord.create(name, value, {...})
@@ -46,7 +46,7 @@ export class DatabaseManager {
     return new DatabaseManager(target, opts);
   }
 
-  /** The seed's spelling of `create`. */
+  /** The Python spelling of `create`. */
   static new(
     target: string = DEFAULT_METRICS_PATH,
     opts: MetricsStoreOptions = {},
@@ -78,7 +78,7 @@ export class DatabaseManager {
     return this.store.insert(records);
   }
 
-  /** The seed's spelling of `insertMetrics`. */
+  /** The Python spelling of `insertMetrics`. */
   insert_metrics(records: readonly MetricRecord[]): Promise<number> {
     return this.insertMetrics(records);
   }

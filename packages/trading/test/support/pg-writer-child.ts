@@ -3,7 +3,7 @@
  * (metrics-store-postgres.test.ts, bench/metrics-store-pg.bench.ts): argv URL, writer id,
  * batches, batch size. After opening the store it prints `ready` and waits for a line on
  * stdin (so every writer starts at once), then writes, each batch awaited (one COPY each,
- * like the seed's script), and prints one JSON line: {id, rows, elapsedMs, p99Ms}.
+ * like a Python insert loop), and prints one JSON line: {id, rows, elapsedMs, p99Ms}.
  */
 import { once } from 'node:events';
 import { DatabaseManager } from '../../src/metrics-store/database-manager.ts';
