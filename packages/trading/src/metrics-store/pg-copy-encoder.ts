@@ -16,8 +16,7 @@
  * 0x1f, times outside +-1e14 epoch ms, values that are not numbers, labels that are not
  * JSON objects: TRD_ERR_INVALID_METRICS naming the row, before anything is queued.
  */
-import { TradingError, TradingErrorCode } from '../errors.ts';
-import { isStorableName, MAX_ABS_MS, type MetricColumns } from './metric-encoder.ts';
+import { bad, isStorableName, labelsJson, MAX_ABS_MS, type MetricColumns } from './metric-encoder.ts';
 import type { MetricLabels, MetricRecord } from './metric-record.ts';
 
 /** 2000-01-01T00:00:00Z in epoch microseconds (PostgreSQL's timestamp origin). */
@@ -122,15 +121,7 @@ export class PgCopyEncoder {
 
   private json(labels: MetricLabels | undefined, row: number): Buffer {
     if (labels === this.lastLabels) return this.lastJsonBytes;
-    let json = '{}';
-    if (labels != null) {
-      try {
-        json = JSON.stringify(labels);
-      } catch (err) {
-        bad(row, 'labels', `not serialisable: ${(err as Error).message}`);
-      }
-      if (typeof json !== 'string' || json[0] !== '{') bad(row, 'labels', 'expected an object of strings');
-    }
+    const json = labelsJson(labels, row);
     this.lastLabels = labels;
     if (json !== this.lastJson) {
       this.lastJson = json;
@@ -138,9 +129,4 @@ export class PgCopyEncoder {
     }
     return this.lastJsonBytes;
   }
-}
-
-function bad(row: number, field: string, message: string): never {
-  const path = `[${row}].${field}`;
-  throw new TradingError(TradingErrorCode.INVALID_METRICS, `${path}: ${message}`, path);
 }
