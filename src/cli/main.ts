@@ -58,6 +58,14 @@ export function buildProgram(): Command {
     .option('--shards <n>', 'matching shards (symbols spread by index)', positiveInt('--shards'))
     .option('--no-input-log', 'do not write the sequenced input log')
     .option('--config <file>', 'JSON file with host, dataDir and ports (flags and env win)')
+    .option(
+      '--keys <file>',
+      'API keys (JSON array of {id,secret,role,accounts?}; env TICKSTORM_KEYS_FILE): signed requests required',
+    )
+    .option(
+      '--insecure-no-auth',
+      'no keys and every peer served (needed to bind a non-loopback --host without --keys)',
+    )
     .addHelpText(
       'after',
       '\nEnvironment: ABC_MAX_CONCURRENT_REQUESTS (orders in flight at the execution engine and agent requests' +

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { portEnvName, portFlagName } from '@tickstorm/protocol';
 import {
   ALL_SERVICES,
+  checkBindPolicy,
+  loadKeysFile,
   PROCESS_TITLES,
   parsePerformanceEnv,
   resolveServiceConfig,
@@ -27,6 +29,10 @@ export interface ServeOptions {
   apiPort?: string;
   shards?: number;
   inputLog?: boolean;
+  /** Keys file (env TICKSTORM_KEYS_FILE): signed requests required (docs/security.md). */
+  keys?: string;
+  /** No keys, every peer served (otherwise a non-loopback --host without keys is refused). */
+  insecureNoAuth?: boolean;
 }
 
 function readConfigFile(path: string | undefined): ServiceConfigInput & Record<string, unknown> {
@@ -37,6 +43,9 @@ function readConfigFile(path: string | undefined): ServiceConfigInput & Record<s
     throw new TradingError(TradingErrorCode.INVALID_CONFIG, `--config ${path}: ${(err as Error).message}`);
   }
 }
+
+/** What the last start said about auth (printed by `serve`). */
+let authMode = '';
 
 export async function startSystemFromOptions(
   service: string | undefined,
@@ -65,6 +74,10 @@ export async function startSystemFromOptions(
     process.env,
     file,
   );
+  const keysFile = opts.keys ?? (process.env.TICKSTORM_KEYS_FILE || undefined);
+  const keys = keysFile === undefined ? undefined : loadKeysFile(keysFile);
+  const insecureNoAuth = opts.insecureNoAuth === true;
+  authMode = checkBindPolicy(config.host, keys !== undefined, insecureNoAuth);
   const services = service === undefined ? ALL_SERVICES : [service as ServiceName];
   process.title =
     service === undefined
@@ -80,6 +93,8 @@ export async function startSystemFromOptions(
       apiMaxInFlight: perf.maxConcurrentRequests,
       memoryLimitBytes: perf.memoryLimitBytes,
       performanceMode: perf.performanceMode,
+      security: { keys, insecureNoAuth },
+      loadShed: {},
     });
   } catch (err) {
     throw portInUse(err, services, config.ports) ?? err;
@@ -116,6 +131,7 @@ export async function serveCommand(service: string | undefined, opts: ServeOptio
       name === 'market-data' ? ' (WebSocket /stream)' : name === 'api' ? ' (WebSocket /ws/metrics)' : '';
     console.log(`${name.padEnd(17)} ${h.url}${extra}`);
   }
+  console.log(authMode);
   console.log(`pid ${process.pid}; Ctrl-C (SIGINT) or SIGTERM stops gracefully`);
   let stopping = false;
   const stop = (signal: string) => {
