@@ -16,7 +16,12 @@ export interface LoadShedOptions {
   consecutive: number;
 }
 
-export const LOAD_SHED_DEFAULTS: LoadShedOptions = { maxLagMs: 50, intervalMs: 10, holdMs: 200, consecutive: 3 };
+export const LOAD_SHED_DEFAULTS: LoadShedOptions = {
+  maxLagMs: 50,
+  intervalMs: 10,
+  holdMs: 200,
+  consecutive: 3,
+};
 
 export class LoadShed {
   readonly o: LoadShedOptions;
