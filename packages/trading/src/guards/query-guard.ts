@@ -148,12 +148,14 @@ export class QueryGuard {
       outer: while (!timedOut()) {
         const chunk = await result.fetchChunk();
         if (chunk === null || chunk.rowCount === 0) break;
-        const values = chunk.convertRows(JSDuckDBValueConverter);
-        for (const row of values) {
+        // Row by row: a chunk (up to 2,048 rows) of huge values is never converted whole.
+        const n = chunk.rowCount;
+        for (let i = 0; i < n; i++) {
           if (rows.length >= this.o.maxRows) {
             truncated = true;
             break outer;
           }
+          const row = chunk.convertRowValues(i, JSDuckDBValueConverter);
           const out: Record<string, unknown> = {};
           for (let c = 0; c < names.length; c++) out[names[c]] = plain(row[c], isMap[c]);
           bytes += jsonBytes(out) + 1;

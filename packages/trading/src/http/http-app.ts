@@ -75,7 +75,7 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
       lingerAfterAnswer(req.raw, limits);
     } else if (status === 503 || status === 429) {
       if (!reply.hasHeader('retry-after')) reply.header('retry-after', '1');
-    } else if (status >= 500) {
+    } else if (status >= 500 && status !== 504) {
       process.emitWarning(`unhandled error: ${(err as Error).stack ?? String(err)}`);
     }
     reply.code(status).send(body);
