@@ -139,6 +139,14 @@ export class QueryGuard {
       if (stmt.statementType !== StatementType.SELECT) {
         refuse('only one read-only SELECT (or WITH / VALUES / FROM / TABLE) statement is allowed');
       }
+      // DuckDB stops producing rows past the cap (the JS side stops reading at it too).
+      const capped = await conn
+        .prepare(`SELECT * FROM (\n${sql.replace(/;\s*$/, '')}\n) AS q LIMIT ${this.o.maxRows + 1}`)
+        .catch(() => null);
+      if (capped !== null) {
+        stmt.destroySync();
+        stmt = capped;
+      }
       const result = await stmt.stream();
       const names = result.columnNames();
       const isMap = result.columnTypes().map((t) => t.typeId === DuckDBTypeId.MAP);
