@@ -12,7 +12,7 @@ describe('hostile SQL on /api/metrics/query', () => {
   let api: string;
   const q = (sql: string) => f.http.get(`${api}/api/metrics/query?sql=${encodeURIComponent(sql)}`);
   before(async () => {
-    f = await startFixture({ services: ['api'], queryLimits: { timeoutMs: 500 } });
+    f = await startFixture({ services: ['api'], queryLimits: { timeoutMs: 1000 } });
     api = f.url('api');
   });
   after(() => f.close());
@@ -25,7 +25,7 @@ describe('hostile SQL on /api/metrics/query', () => {
   });
 
   test('wide rows are cut at 8 MiB', async () => {
-    const r = await q("SELECT repeat('x', 20000) AS s FROM range(5000)");
+    const r = await q("SELECT repeat('x', 20000) AS s FROM range(1000)");
     assert.equal(r.status, 200);
     assert.equal(r.body.truncated, true);
     assert.ok(r.body.rows.length < 500, `${r.body.rows.length} rows`);
