@@ -63,6 +63,14 @@ export function buildProgram(): Command {
       'metrics store: a DuckDB file (default <data-dir>/metrics.duckdb) or postgres://USER@HOST:PORT/DB' +
         ' (env TICKSTORM_METRICS_STORE; docs/metrics-store.md)',
     )
+    .option(
+      '--keys <file>',
+      'API keys (JSON array of {id,secret,role,accounts?}; env TICKSTORM_KEYS_FILE): signed requests required',
+    )
+    .option(
+      '--insecure-no-auth',
+      'no keys and every peer served (needed to bind a non-loopback --host without --keys)',
+    )
     .addHelpText(
       'after',
       '\nEnvironment: ABC_MAX_CONCURRENT_REQUESTS (orders in flight at the execution engine and agent requests' +

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { portEnvName, portFlagName } from '@tickstorm/protocol';
 import {
   ALL_SERVICES,
+  checkBindPolicy,
+  loadKeysFile,
   PROCESS_TITLES,
   parsePerformanceEnv,
   resolveServiceConfig,
@@ -30,6 +32,10 @@ export interface ServeOptions {
   inputLog?: boolean;
   /** A DuckDB path or a postgres:// URL (env TICKSTORM_METRICS_STORE). */
   metricsStore?: string;
+  /** Keys file (env TICKSTORM_KEYS_FILE): signed requests required (docs/security.md). */
+  keys?: string;
+  /** No keys, every peer served (otherwise a non-loopback --host without keys is refused). */
+  insecureNoAuth?: boolean;
 }
 
 function readConfigFile(path: string | undefined): ServiceConfigInput & Record<string, unknown> {
@@ -40,6 +46,9 @@ function readConfigFile(path: string | undefined): ServiceConfigInput & Record<s
     throw new TradingError(TradingErrorCode.INVALID_CONFIG, `--config ${path}: ${(err as Error).message}`);
   }
 }
+
+/** What the last start said about auth (printed by `serve`). */
+let authMode = '';
 
 export async function startSystemFromOptions(
   service: string | undefined,
@@ -68,6 +77,10 @@ export async function startSystemFromOptions(
     process.env,
     file,
   );
+  const keysFile = opts.keys ?? (process.env.TICKSTORM_KEYS_FILE || undefined);
+  const keys = keysFile === undefined ? undefined : loadKeysFile(keysFile);
+  const insecureNoAuth = opts.insecureNoAuth === true;
+  authMode = checkBindPolicy(config.host, keys !== undefined, insecureNoAuth);
   const services = service === undefined ? ALL_SERVICES : [service as ServiceName];
   process.title =
     service === undefined
@@ -85,6 +98,8 @@ export async function startSystemFromOptions(
       apiMaxInFlight: perf.maxConcurrentRequests,
       memoryLimitBytes: perf.memoryLimitBytes,
       performanceMode: perf.performanceMode,
+      security: { keys, insecureNoAuth },
+      loadShed: {},
     });
   } catch (err) {
     throw portInUse(err, services, config.ports) ?? err;
@@ -126,6 +141,7 @@ export async function serveCommand(service: string | undefined, opts: ServeOptio
     console.log(`${name.padEnd(17)} ${h.url}${extra}`);
   }
   if (sys.store !== null) console.log(`metrics store     ${sys.store.kind} ${sys.store.path}`);
+  console.log(authMode);
   console.log(`pid ${process.pid}; Ctrl-C (SIGINT) or SIGTERM stops gracefully`);
   let stopping = false;
   const stop = (signal: string) => {

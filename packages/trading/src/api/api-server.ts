@@ -12,18 +12,16 @@
  *   api.hub.stats(); await api.close();
  */
 import { DEFAULT_PORTS } from '@tickstorm/protocol';
+import { authorizeUpgrade, installAuth, type Refusal, type SecurityOptions } from '../auth/request-auth.ts';
 import type { Bus } from '../bus/bus.ts';
 import { TradingErrorCode } from '../errors.ts';
 import { MemoryGuard, type MemoryGuardOptions } from '../guards/memory-guard.ts';
 import { shed } from '../guards/shed.ts';
 import { createHttpApp, listen, type ServiceHandle } from '../http/http-app.ts';
+import type { HttpLimits } from '../http/http-limits.ts';
 import type { StatsProviders } from '../stats/stats-types.ts';
 import { type ApiAgentOptions, type MountedAgents, mountAgents } from '../workflow/mount-agents.ts';
-import {
-  type MetricsIngestSink,
-  type MetricsRoutesOptions,
-  registerMetricsRoutes,
-} from './metrics-routes.ts';
+import { type MetricsIngestSink, registerMetricsRoutes } from './metrics-routes.ts';
 import { createPrometheusExporter, registerPrometheusRoute } from './prometheus.ts';
 import { type ComponentHealth, SystemHealth, type SystemHealthOptions } from './service-health.ts';
 import { startSystemSampler } from './system-stats.ts';
@@ -35,8 +33,12 @@ export interface ApiServiceOptions {
   /** Sections of the services running in this process; `system` defaults to this process's sampler. */
   providers?: Partial<StatsProviders>;
   ingest?: MetricsIngestSink;
-  /** Read-only SQL on the metrics store (GET /api/metrics/query). */
-  query?: MetricsRoutesOptions['query'];
+  /** Read-only SQL on the metrics store (GET /api/metrics/query; guards/query-guard.ts). */
+  query?: (sql: string) => Promise<unknown[] | { rows: unknown[]; truncated: boolean }>;
+  /** Keys / protected mode (auth/request-auth.ts). */
+  security?: SecurityOptions;
+  /** Timeouts and connection cap (default cap 22,000: above the hub's 20,000 clients). */
+  limits?: Partial<HttpLimits>;
   isKnownSymbol: (symbol: string) => boolean;
   host?: string;
   /** Default 8000; 0 picks a free port. */
@@ -72,7 +74,11 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
     ...opts.providers,
     system: opts.providers?.system ?? (() => sampler!.stats()),
   };
-  const app = createHttpApp({ bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024 });
+  const app = createHttpApp({
+    bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024,
+    limits: { maxConnections: 22_000, ...opts.limits },
+  });
+  installAuth(app, opts.security);
   const performanceMode = opts.performanceMode === true;
   const memory = opts.memory === undefined ? undefined : new MemoryGuard(opts.memory);
   if (memory !== undefined) {
@@ -98,6 +104,10 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
     api: () => apiHealth(memory, agents),
   });
   const hub = new WsHub(opts.bus, { ...opts.ws, isKnownSymbol: opts.isKnownSymbol });
+  hub.authorize = (req) => {
+    const r = authorizeUpgrade(opts.security, req, hub.opts.path);
+    return r !== undefined && 'status' in r ? (r as Refusal) : undefined;
+  };
   hub.attach(app.server);
   const hubStats = () => hub.stats();
   registerMetricsRoutes(app, {

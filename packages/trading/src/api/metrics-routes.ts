@@ -24,8 +24,8 @@ export interface MetricsRoutesOptions {
   hub?: () => WsHubStats;
   service?: string;
   /**
-   * Read-only SQL on the metrics store this process owns (one SELECT; see duckdb-store.ts and
-   * pg-store.ts): rows, or rows capped with `truncated` (the stores' queryLimited).
+   * Read-only SQL on the metrics store this process owns (one SELECT): rows, or rows capped with
+   * `truncated` (guards/query-guard.ts on DuckDB, the store's queryLimited on PostgreSQL).
    */
   query?: (sql: string) => Promise<unknown[] | { rows: unknown[]; truncated: boolean }>;
   /** Bound on each provider call made by /health (default 1000 ms). */

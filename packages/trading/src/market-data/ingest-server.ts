@@ -9,12 +9,21 @@
  *   md.stats(); md.state.bars('SYM0', '1s', 10); await md.close();
  */
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DEFAULT_PORTS, type InstrumentTable } from '@tickstorm/protocol';
 import { WebSocketServer } from 'ws';
+import {
+  authorizeUpgrade,
+  installAuth,
+  type Refusal,
+  refuseUpgrade,
+  type SecurityOptions,
+} from '../auth/request-auth.ts';
 import type { Bus } from '../bus/bus.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
+import type { HttpLimits } from '../http/http-limits.ts';
 import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
 import type { MarketDataStats } from '../stats/stats-types.ts';
@@ -41,6 +50,11 @@ export interface MarketDataServiceOptions extends MarketStateOptions {
   maxOutgoingBytes?: number;
   ackIntervalMs?: number;
   metricsIntervalMs?: number;
+  /** Keys / protected mode (auth/request-auth.ts): /stream needs the feed right. */
+  security?: SecurityOptions;
+  limits?: Partial<HttpLimits>;
+  /** An ingest socket with no traffic for this long is closed (ms, default 60,000; 0 = never). */
+  idleTimeoutMs?: number;
 }
 
 export interface MarketDataServiceStats extends MarketDataStats {
@@ -109,7 +123,9 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
     sampledAt: Date.now(),
   });
 
-  const app = createHttpApp();
+  const app = createHttpApp({ limits: opts.limits });
+  installAuth(app, opts.security);
+  const idleTimeoutMs = opts.idleTimeoutMs ?? 60_000;
   registerMarketDataRoutes(app, {
     state,
     stats,
@@ -136,9 +152,18 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
       rejectUpgrade(socket, closing ? 503 : 404, reqPath);
       return;
     }
+    const who = authorizeUpgrade(opts.security, req, path);
+    if (who !== undefined && 'status' in who) {
+      refuseUpgrade(socket, who as Refusal);
+      return;
+    }
     const ack = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('ack');
     wss.handleUpgrade(req, socket, head, (ws) => {
       (socket as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+      if (idleTimeoutMs > 0) {
+        (socket as Socket).setTimeout(idleTimeoutMs);
+        socket.once('timeout', () => ws.terminate());
+      }
       const conn = new IngestConnection(
         ws,
         processor,

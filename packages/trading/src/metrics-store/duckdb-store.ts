@@ -293,6 +293,13 @@ export class DuckDbMetricsStore implements MetricsStore {
     };
   }
 
+  /** A new connection on this store's instance (guards/query-guard.ts runs untrusted SQL on its own). */
+  async connect(): Promise<DuckDBConnection> {
+    if (this.instance === null)
+      throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+    return this.instance.connect();
+  }
+
   /** Folds the WAL into the database file. */
   async checkpoint(): Promise<void> {
     if (!this.readOnly) await this.conn(this.writeConn).run('CHECKPOINT');

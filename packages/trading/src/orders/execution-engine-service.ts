@@ -4,9 +4,13 @@
  */
 import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import type { FastifyReply } from 'fastify';
+import { installAuth, principalOf, type SecurityOptions } from '../auth/request-auth.ts';
 import type { OrderBook } from '../book/order-book.ts';
 import { Side } from '../domain/enums.ts';
-import { createHttpApp, listen, type ServiceHandle } from '../http/http-app.ts';
+import { TradingErrorCode } from '../errors.ts';
+import type { LoadShed } from '../guards/load-shed.ts';
+import { createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
+import type { HttpLimits } from '../http/http-limits.ts';
 import type { OrderCounters } from './order-counters.ts';
 import type { GatewayReply, OrderGateway } from './order-gateway.ts';
 
@@ -19,6 +23,11 @@ export interface ExecutionEngineDeps {
   bookOf: (index: number) => OrderBook;
   host: string;
   port: number;
+  /** Keys / protected mode (auth/request-auth.ts). */
+  security?: SecurityOptions;
+  limits?: Partial<HttpLimits>;
+  /** Overload shedding of POST /orders (guards/load-shed.ts). */
+  shed?: LoadShed;
 }
 
 const MAX_DEPTH = 1_000;
@@ -29,24 +38,43 @@ function send(reply: FastifyReply, r: GatewayReply): FastifyReply {
 }
 
 export async function startExecutionEngineService(d: ExecutionEngineDeps): Promise<ServiceHandle> {
-  const app = createHttpApp({ bodyLimit: 64 * 1024 });
+  const app = createHttpApp({ bodyLimit: 64 * 1024, limits: d.limits });
+  installAuth(app, d.security);
   const started = Date.now();
+  const shed = d.shed;
 
   app.post('/orders', async (req, reply) => {
+    if (shed?.shedding === true) {
+      shed.shed++;
+      d.counters.received++;
+      d.counters.reject('OVERLOADED');
+      reply.header('retry-after', '1');
+      return reply
+        .code(503)
+        .send(errorBody(TradingErrorCode.OVERLOADED, 'the execution engine is overloaded; retry later'));
+    }
     const t0 = performance.now();
     try {
-      return send(reply, await d.gateway.submit(req.body));
+      return send(reply, await d.gateway.submit(req.body, principalOf(req)));
     } finally {
       d.counters.latency.recordMs(performance.now() - t0);
     }
   });
 
   app.get<{ Params: { id: string } }>('/orders/:id', async (req, reply) =>
-    send(reply, d.gateway.get(req.params.id)),
+    send(reply, d.gateway.get(req.params.id, principalOf(req))),
   );
 
   app.delete<{ Params: { id: string } }>('/orders/:id', async (req, reply) =>
-    send(reply, await d.gateway.cancel(req.params.id)),
+    send(reply, await d.gateway.cancel(req.params.id, principalOf(req))),
+  );
+
+  // The kill switch (admin only: auth/route-rights.ts).
+  app.post<{ Params: { account: string } }>('/admin/accounts/:account/halt', async (req, reply) =>
+    send(reply, await d.gateway.halt(req.params.account)),
+  );
+  app.post<{ Params: { account: string } }>('/admin/accounts/:account/resume', async (req, reply) =>
+    send(reply, d.gateway.resume(req.params.account)),
   );
 
   app.get<{ Params: { symbol: string }; Querystring: { depth?: string } }>('/book/:symbol', async (req) => {

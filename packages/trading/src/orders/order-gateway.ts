@@ -26,6 +26,17 @@ export interface GatewayReply {
   headers?: Record<string, string>;
 }
 
+/**
+ * Who is asking (keys on: the request's key, auth/keys.ts): a trader acts for its accounts
+ * only; undefined = unrestricted (keys off, loopback).
+ */
+export interface AccountScope {
+  readonly role: string;
+  /** The accounts it holds; the first is its default. */
+  readonly accounts: readonly string[];
+  holds(account: string): boolean;
+}
+
 export interface OrderGatewayOptions {
   instruments: InstrumentTable;
   router: OrderRouter<LocalShard>;
@@ -44,6 +55,8 @@ export class OrderGateway {
   private readonly defaultAccount: string;
   /** One group commit per shard, by shard index. */
   private readonly commits: TurnCommit[];
+  /** Accounts stopped by the kill switch (halt / resume). */
+  private readonly halted = new Set<string>();
 
   constructor(private readonly o: OrderGatewayOptions) {
     this.maxInFlight = o.maxInFlight ?? 10_000;
@@ -56,8 +69,10 @@ export class OrderGateway {
   }
 
   /** Risk verdict only (POST /check): the same decode and the same check, nothing sent. */
-  check(body: unknown): GatewayReply {
-    const req = parseOrderRequest(body, this.o.instruments, this.defaultAccount);
+  check(body: unknown, scope?: AccountScope): GatewayReply {
+    const account = this.accountFor(body, scope);
+    if (typeof account !== 'string') return account;
+    const req = parseOrderRequest(body, this.o.instruments, account);
     const code = this.riskCheck(req, false);
     return {
       status: 200,
@@ -65,9 +80,22 @@ export class OrderGateway {
     };
   }
 
-  async submit(body: unknown): Promise<GatewayReply> {
+  async submit(body: unknown, scope?: AccountScope): Promise<GatewayReply> {
     const c = this.o.counters;
     c.received++;
+    let account = this.defaultAccount;
+    if (scope !== undefined || this.halted.size > 0) {
+      const a = this.accountFor(body, scope);
+      if (typeof a !== 'string') {
+        c.reject(TradingErrorCode.ACCOUNT_FORBIDDEN);
+        return a;
+      }
+      if (this.halted.has(a)) {
+        c.reject(TradingErrorCode.ACCOUNT_HALTED);
+        return coded(TradingErrorCode.ACCOUNT_HALTED, `account ${a} is halted by an admin`, 'account');
+      }
+      account = a;
+    }
     if (this.inFlight >= this.maxInFlight) {
       c.reject('OVERLOADED');
       const r = coded(
@@ -78,7 +106,7 @@ export class OrderGateway {
     }
     let req: OrderRequest;
     try {
-      req = parseOrderRequest(body, this.o.instruments, this.defaultAccount);
+      req = parseOrderRequest(body, this.o.instruments, account);
     } catch (err) {
       c.reject((err as ProtocolError).code ?? 'INVALID');
       throw err;
@@ -133,17 +161,18 @@ export class OrderGateway {
     return { status: 201, body: rec };
   }
 
-  get(id: string): GatewayReply {
+  get(id: string, scope?: AccountScope): GatewayReply {
     const rec = this.o.store.get(id);
-    if (rec === undefined) {
+    // Another account's order is as absent as a missing one: existence is not leaked.
+    if (rec === undefined || (scope !== undefined && !scope.holds(rec.account))) {
       return coded(TradingErrorCode.ORDER_NOT_FOUND, `no order ${id}`, 'id');
     }
     return { status: 200, body: rec };
   }
 
-  async cancel(id: string): Promise<GatewayReply> {
+  async cancel(id: string, scope?: AccountScope): Promise<GatewayReply> {
     const rec = this.o.store.get(id);
-    if (rec === undefined) {
+    if (rec === undefined || (scope !== undefined && !scope.holds(rec.account))) {
       return coded(TradingErrorCode.ORDER_NOT_FOUND, `no order ${id}`, 'id');
     }
     if (rec.terminal) {
@@ -156,6 +185,50 @@ export class OrderGateway {
     }
     await this.commits[rec.shard].wait();
     return { status: 200, body: rec };
+  }
+
+  /**
+   * The account an order is for: the body's `account` if the scope holds it (else a 403
+   * reply), otherwise the scope's first account (unrestricted: the body's, or the default).
+   */
+  private accountFor(body: unknown, scope: AccountScope | undefined): string | GatewayReply {
+    const named =
+      body !== null && typeof body === 'object' ? (body as { account?: unknown }).account : undefined;
+    if (typeof named === 'string') {
+      if (scope === undefined || scope.holds(named)) return named;
+      return coded(
+        TradingErrorCode.ACCOUNT_FORBIDDEN,
+        `this key does not hold account ${JSON.stringify(named).slice(0, 80)}`,
+        'account',
+      );
+    }
+    return scope?.accounts[0] ?? this.defaultAccount;
+  }
+
+  /** Kill switch: refuses the account's new orders and cancels its open ones. */
+  async halt(account: string): Promise<GatewayReply> {
+    this.halted.add(account);
+    const open = this.o.store.all().filter((r) => r.account === account && !r.terminal);
+    let cancelled = 0;
+    const shards = new Set<number>();
+    for (const rec of open) {
+      const r = this.o.router.shards[rec.shard].cancel(rec.engineId);
+      if (r.result === CancelResult.CANCELLED) {
+        cancelled++;
+        shards.add(rec.shard);
+      }
+    }
+    await Promise.all([...shards].map((s) => this.commits[s].wait()));
+    return { status: 200, body: { account, halted: true, cancelled } };
+  }
+
+  resume(account: string): GatewayReply {
+    const was = this.halted.delete(account);
+    return { status: 200, body: { account, halted: false, wasHalted: was } };
+  }
+
+  isHalted(account: string): boolean {
+    return this.halted.has(account);
   }
 
   private riskCheck(req: OrderRequest, consume: boolean): number {

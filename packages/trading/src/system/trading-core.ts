@@ -27,6 +27,8 @@ export interface TradingCoreOptions {
   inputLog?: boolean;
   riskLimits?: RiskLimits;
   maxInFlight?: number;
+  /** Keys on: the only accounts (registered now; requests never create one). */
+  accounts?: readonly string[];
 }
 
 export class TradingCore {
@@ -42,6 +44,10 @@ export class TradingCore {
 
   constructor(readonly o: TradingCoreOptions) {
     const n = o.shards ?? 1;
+    if (o.accounts !== undefined) {
+      for (const a of o.accounts) this.accounts.intern(a);
+      this.accounts.closed = true;
+    }
     this.risk = new RiskEngine(o.instruments, o.riskLimits, undefined, this.accounts);
     this.store = new OrderStore(o.instruments, n);
     const router = new Router({ shardCount: n, instruments: o.instruments });

@@ -10,14 +10,20 @@
 import { join } from 'node:path';
 import { type InstrumentSpec, InstrumentTable } from '@tickstorm/protocol';
 import { type ApiService, startApiService } from '../api/api-server.ts';
+import type { SecurityOptions } from '../auth/request-auth.ts';
 import { InProcessBus } from '../bus/bus.ts';
 import { type MarketUpdate, Topic } from '../bus/topics.ts';
 import type { ServiceConfig, ServiceName } from '../config/service-config.ts';
+import { IngestBound } from '../guards/ingest-bound.ts';
+import { LoadShed, type LoadShedOptions } from '../guards/load-shed.ts';
 import type { MemoryGuardOptions } from '../guards/memory-guard.ts';
+import { concurrencyLimit, QueryGuard, type QueryGuardOptions } from '../guards/query-guard.ts';
 import type { ServiceHandle } from '../http/http-app.ts';
+import type { HttpLimits } from '../http/http-limits.ts';
 import { BarHistory } from '../market-data/bar-history.ts';
 import { BarPersister } from '../market-data/bar-persister.ts';
 import { type MarketDataService, startMarketDataService } from '../market-data/ingest-server.ts';
+import { DuckDbMetricsStore } from '../metrics-store/duckdb-store.ts';
 import { parseMetricBatch } from '../metrics-store/metric-record.ts';
 import type { MetricsStore } from '../metrics-store/metrics-store.ts';
 import { MetricsWriter } from '../metrics-store/metrics-writer.ts';
@@ -64,6 +70,16 @@ export interface TradingSystemOptions {
   agents?: Omit<ApiAgentOptions, 'deps' | 'maxConcurrentRequests'>;
   /** How often closed 1m bars are persisted (default 1,000 ms; 0 = only at close). */
   barPersistMs?: number;
+  /** Keys (signed requests) or protected mode, for every service (docs/security.md). */
+  security?: SecurityOptions;
+  /** Timeouts and connection caps of every service (http/http-limits.ts). */
+  limits?: Partial<HttpLimits>;
+  /** GET /api/metrics/query's limits (guards/query-guard.ts). */
+  queryLimits?: Partial<QueryGuardOptions>;
+  /** POST /api/metrics: rows waiting for the store before 503 (default 1,000,000). */
+  ingestMaxPendingRows?: number;
+  /** POST /orders overload shedding on event-loop lag (guards/load-shed.ts; `serve` turns it on); absent/false = off. */
+  loadShed?: Partial<LoadShedOptions> | false;
 }
 
 export const ALL_SERVICES: readonly ServiceName[] = [
@@ -82,6 +98,12 @@ export class TradingSystem {
   api: ApiService | null = null;
   metrics: MetricsWriter | null = null;
   store: MetricsStore | null = null;
+  /** GET /api/metrics/query on a DuckDB store (guards/query-guard.ts). */
+  queryGuard: QueryGuard | null = null;
+  loadShed: LoadShed | null = null;
+  readonly ingestBound: IngestBound;
+  /** GET /api/metrics/query on a PostgreSQL store: the store's own limits, at most 2 at once. */
+  private readonly pgQueries = concurrencyLimit(2);
   /** POST /api/metrics batches: latency and rows per second. */
   private readonly ingestLatency = new LatencyHistogram();
   private readonly ingestRate = new RateMeter();
@@ -90,6 +112,7 @@ export class TradingSystem {
 
   private constructor(readonly o: TradingSystemOptions) {
     this.instruments = new InstrumentTable(o.instruments);
+    this.ingestBound = new IngestBound(o.ingestMaxPendingRows);
   }
 
   static async start(o: TradingSystemOptions): Promise<TradingSystem> {
@@ -116,6 +139,12 @@ export class TradingSystem {
     if (want.has('api')) {
       this.store = await openMetricsStore(o.metricsPath ?? join(dataDir, 'metrics.duckdb'), o.metricsStore);
       this.metrics = new MetricsWriter(this.store);
+      const store = this.store;
+      if (store instanceof DuckDbMetricsStore) {
+        const guard = await QueryGuard.open(() => store.connect(), o.queryLimits);
+        this.queryGuard = guard;
+        this.stoppers.push(() => guard.close());
+      }
     }
     if (want.has('execution-engine') || want.has('risk-manager')) {
       this.core = new TradingCore({
@@ -125,6 +154,7 @@ export class TradingSystem {
         inputLog: o.inputLog,
         riskLimits: o.riskLimits,
         maxInFlight: o.maxInFlight,
+        accounts: o.security?.keys?.accounts(),
       });
       const feed = new LastPriceFeed(this.instruments.size, (book, ticks) =>
         this.core?.setLastPrice(book, ticks),
@@ -142,10 +172,17 @@ export class TradingSystem {
         metrics: this.metrics ?? undefined,
         host,
         port: ports['market-data'],
+        security: o.security,
+        limits: o.limits,
       });
       this.handles['market-data'] = this.marketData;
     }
     if (core !== null && want.has('execution-engine')) {
+      if (o.loadShed !== undefined && o.loadShed !== false) {
+        const shed = new LoadShed(o.loadShed);
+        this.loadShed = shed;
+        this.stoppers.push(() => shed.stop());
+      }
       this.handles['execution-engine'] = await startExecutionEngineService({
         instruments: this.instruments,
         gateway: core.gateway,
@@ -154,6 +191,9 @@ export class TradingSystem {
         bookOf: (i) => core.bookOf(i),
         host,
         port: ports['execution-engine'],
+        security: o.security,
+        limits: o.limits,
+        shed: this.loadShed ?? undefined,
       });
     }
     if (core !== null && want.has('risk-manager')) {
@@ -162,6 +202,8 @@ export class TradingSystem {
         gateway: core.gateway,
         host,
         port: ports['risk-manager'],
+        security: o.security,
+        limits: o.limits,
       });
     }
     if (this.marketData !== null && this.metrics !== null) {
@@ -183,13 +225,18 @@ export class TradingSystem {
           ingest: async (records: unknown) => {
             const batch = parseMetricBatch(records);
             const t0 = performance.now();
-            await store.insert(batch);
+            await this.ingestBound.run(batch.length, () => store.insert(batch));
             this.ingestLatency.recordMs(performance.now() - t0);
             this.ingestRate.add(batch.length);
             return { accepted: batch.length };
           },
         },
-        query: (sql) => store.queryLimited(sql),
+        query: (sql) =>
+          this.queryGuard !== null
+            ? this.queryGuard.query(sql)
+            : this.pgQueries(() => store.queryLimited(sql)),
+        security: o.security,
+        limits: o.limits,
         isKnownSymbol: (s) => this.instruments.find(s) !== undefined,
         host,
         port: ports.api,
