@@ -64,7 +64,10 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = toCodedError(err);
-    if (status >= 500) process.emitWarning(`unhandled error: ${(err as Error).stack ?? String(err)}`);
+    const journal = (err as TradingError)?.code === TradingErrorCode.JOURNAL_UNAVAILABLE;
+    if (status >= 500 && !journal)
+      process.emitWarning(`unhandled error: ${(err as Error).stack ?? String(err)}`);
+    if (status === 503) reply.header('retry-after', '1');
     reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {

@@ -41,6 +41,8 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
     }
   });
 
+  app.get('/orders', async (req, reply) => send(reply, d.gateway.list(req.query as Record<string, unknown>)));
+
   app.get<{ Params: { id: string } }>('/orders/:id', async (req, reply) =>
     send(reply, d.gateway.get(req.params.id)),
   );

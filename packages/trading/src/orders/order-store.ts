@@ -158,6 +158,78 @@ export class OrderStore {
     this.finishedHead = (this.finishedHead + 1) % this.finished.length;
   }
 
+  /**
+   * The kept records in the order a snapshot needs them: the finished ones oldest first
+   * (the retention ring's order), then the live ones. Allocates; off the hot path.
+   */
+  exportRecords(): { finished: OrderRecord[]; live: OrderRecord[] } {
+    const finished: OrderRecord[] = [];
+    const n = this.finished.length;
+    for (let i = 0; i < n; i++) {
+      const rec = this.finished[(this.finishedHead + i) % n];
+      if (rec !== undefined) finished.push(rec);
+    }
+    const live: OrderRecord[] = [];
+    for (const m of this.kept) for (const rec of m.values()) if (!rec.terminal) live.push(rec);
+    return { finished, live };
+  }
+
+  /** Puts a record of a snapshot back (finished ones in ring order first, then live ones). */
+  restoreRecord(rec: OrderRecord): void {
+    this.kept[rec.shard].set(rec.engineId, rec);
+    if (rec.clientOrderId !== undefined) this.byClient.set(`${rec.account}\u0000${rec.clientOrderId}`, rec);
+    if (rec.terminal) {
+      this.finish(rec);
+      return;
+    }
+    const slots = this.bySlot[rec.shard];
+    const slot = rec.engineId % ID_SLOTS;
+    while (slots.length <= slot) slots.push(undefined);
+    slots[slot] = rec;
+  }
+
+  /**
+   * Open (live) orders of `account`, oldest first (by shard, then engine id), after the
+   * order `after` (a wire id; exclusive), at most `limit`. For GET /orders reconciliation.
+   */
+  openOrders(
+    account: string | undefined,
+    limit: number,
+    after?: { shard: number; engineId: number },
+  ): OrderRecord[] {
+    const out: OrderRecord[] = [];
+    for (let s = after?.shard ?? 0; s < this.shardCount && out.length < limit; s++) {
+      const recs: OrderRecord[] = [];
+      for (const rec of this.kept[s].values()) {
+        if (rec.terminal || (account !== undefined && rec.account !== account)) continue;
+        if (after !== undefined && s === after.shard && rec.engineId <= after.engineId) continue;
+        recs.push(rec);
+      }
+      recs.sort((a, b) => a.engineId - b.engineId);
+      for (const rec of recs) {
+        if (out.length >= limit) break;
+        out.push(rec);
+      }
+    }
+    return out;
+  }
+
+  /** Shard and engine id of a wire id, or undefined when it is not one this store issues. */
+  parseId(id: string): { shard: number; engineId: number } | undefined {
+    let shard = 0;
+    let eid = id;
+    if (this.shardCount !== 1) {
+      const dash = id.indexOf('-');
+      if (dash < 0) return undefined;
+      shard = Number(id.slice(0, dash));
+      eid = id.slice(dash + 1);
+      if (!Number.isInteger(shard) || shard < 0 || shard >= this.shardCount) return undefined;
+    }
+    const engineId = Number(eid);
+    if (!/^[0-9]{1,16}$/.test(eid) || !Number.isSafeInteger(engineId)) return undefined;
+    return { shard, engineId };
+  }
+
   /** Every record (allocates; for tests and diagnostics). */
   all(): OrderRecord[] {
     return this.kept.flatMap((m) => [...m.values()]);

@@ -5,6 +5,7 @@
  */
 import { createHttpApp, listen, type ServiceHandle } from '../http/http-app.ts';
 import type { RiskEngine } from './risk-engine.ts';
+import type { RiskLimits } from './risk-limits.ts';
 
 /**
  * POST /check's verdict: the order gateway's check (../orders/order-gateway.ts), the same
@@ -17,6 +18,8 @@ export interface PreTradeCheck {
 
 export interface RiskManagerDeps {
   risk: RiskEngine;
+  /** PUT /limits through the journal (validated, journalled durably, then applied); default: applied at once. */
+  updateLimits?: (patch: unknown) => Promise<RiskLimits>;
   gateway: PreTradeCheck;
   host: string;
   port: number;
@@ -28,7 +31,9 @@ export async function startRiskManagerService(d: RiskManagerDeps): Promise<Servi
 
   app.post('/check', async (req) => d.gateway.check(req.body).body);
   app.get('/limits', async () => d.risk.getLimits());
-  app.put('/limits', async (req) => d.risk.updateLimits(req.body));
+  app.put('/limits', async (req) =>
+    d.updateLimits === undefined ? d.risk.updateLimits(req.body) : d.updateLimits(req.body),
+  );
   app.get<{ Querystring: { account?: string } }>('/positions', async (req) => ({
     accounts: d.risk.positions(req.query.account),
     timestamp: Date.now() / 1000,

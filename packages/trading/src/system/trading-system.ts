@@ -30,7 +30,7 @@ import type { DatabaseStats, StatsProviders } from '../stats/stats-types.ts';
 import type { ApiAgentOptions } from '../workflow/mount-agents.ts';
 import { LastPriceFeed } from './last-price-feed.ts';
 import { startSelfMetrics } from './self-metrics.ts';
-import { TradingCore } from './trading-core.ts';
+import { type Durability, TradingCore } from './trading-core.ts';
 
 export interface TradingSystemOptions {
   config: ServiceConfig;
@@ -40,6 +40,16 @@ export interface TradingSystemOptions {
   riskLimits?: RiskLimits;
   shards?: number;
   inputLog?: boolean;
+  /** Journal durability (default 'fsync': group-committed fdatasync before each acknowledgement). */
+  durability?: Durability;
+  /** Move the data directory's journals and snapshots aside and start empty. */
+  fresh?: boolean;
+  /** Snapshot interval (default 60,000 ms; 0 = only at close). */
+  snapshotIntervalMs?: number;
+  /** Snapshots kept (default 2). */
+  retainSnapshots?: number;
+  /** Recovery and journal reports (default console.log). */
+  report?: (line: string) => void;
   /** DuckDB file (default `<dataDir>/metrics.duckdb`; ':memory:' allowed). Owned by the api's process. */
   metricsPath?: string;
   /** Orders in flight beyond which the execution engine answers 503 (ABC_MAX_CONCURRENT_REQUESTS). */
@@ -118,6 +128,11 @@ export class TradingSystem {
         inputLog: o.inputLog,
         riskLimits: o.riskLimits,
         maxInFlight: o.maxInFlight,
+        durability: o.durability,
+        fresh: o.fresh,
+        snapshotIntervalMs: o.snapshotIntervalMs,
+        retainSnapshots: o.retainSnapshots,
+        report: o.report,
       });
       const feed = new LastPriceFeed(this.instruments.size, (book, ticks) =>
         this.core?.setLastPrice(book, ticks),
@@ -152,6 +167,7 @@ export class TradingSystem {
     if (core !== null && want.has('risk-manager')) {
       this.handles['risk-manager'] = await startRiskManagerService({
         risk: core.risk,
+        updateLimits: (patch) => core.updateLimits(patch),
         gateway: core.gateway,
         host,
         port: ports['risk-manager'],
