@@ -79,7 +79,11 @@ export function buildProgram(): Command {
       'snapshot the state this often when the journal moved (default 60000; 0 = only on a graceful stop)',
       nonNegativeInt('--snapshot-interval'),
     )
-    .option('--retain-snapshots <n>', 'snapshots kept (default 2)', positiveInt('--retain-snapshots'))
+    .option(
+      '--retain-snapshots <n>',
+      'snapshots kept, with the journal segments they need (default 2; 0 = keep every snapshot and segment)',
+      nonNegativeInt('--retain-snapshots'),
+    )
     .option('--config <file>', 'JSON file with host, dataDir and ports (flags and env win)')
     .addHelpText(
       'after',

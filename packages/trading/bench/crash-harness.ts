@@ -64,14 +64,14 @@ interface Acked {
 }
 
 const RANK: Record<string, number> = {
-  PENDING: 0,
-  NEW: 1,
-  PARTIALLY_FILLED: 2,
-  FILLED: 3,
-  CANCELLED: 3,
-  REJECTED: 3,
+  pending: 0,
+  new: 1,
+  partially_filled: 2,
+  filled: 3,
+  cancelled: 3,
+  rejected: 3,
 };
-const TERMINAL = new Set(['FILLED', 'CANCELLED', 'REJECTED']);
+const TERMINAL = new Set(['filled', 'cancelled', 'rejected']);
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -145,7 +145,7 @@ async function startChild(dir: string, o: CrashOptions, timeoutMs = 60_000): Pro
       '--snapshot-interval',
       String(o.snapshotMs ?? 0),
       '--retain-snapshots',
-      '1000',
+      '0',
     ],
     { cwd: ROOT, env: { ...process.env, TICKSTORM_SYNC_MARKER: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -60,7 +60,7 @@ export interface TradingCoreOptions {
   fresh?: boolean;
   /** Snapshot every so often when the journal moved (default 60,000 ms; 0 = only at close). */
   snapshotIntervalMs?: number;
-  /** Snapshots kept (default 2); older ones and the segments only they needed are deleted. */
+  /** Snapshots kept (default 2); older ones and the segments only they needed are deleted. 0 = keep everything. */
   retainSnapshots?: number;
   /** Where recovery reports go (default console.log). */
   report?: (line: string) => void;
@@ -341,9 +341,12 @@ export class TradingCore {
     writeSnapshotFile(path, image);
     this.snapshotSeqSum = this.seqSum();
     this.snapshotsWritten++;
-    prune(dir, this.o.retainSnapshots ?? 2, (oldest) =>
-      oldest.path === path ? lastSeq : readSnapshotMeta(oldest.path).lastSeq,
-    );
+    const retain = this.o.retainSnapshots ?? 2;
+    if (retain > 0) {
+      prune(dir, retain, (oldest) =>
+        oldest.path === path ? lastSeq : readSnapshotMeta(oldest.path).lastSeq,
+      );
+    }
     this.lastSnapshotMs = performance.now() - t0;
     return path;
   }
