@@ -25,7 +25,8 @@ export class OrderStore {
   private readonly kept: Map<number, OrderRecord>[];
   /** Per shard: the live record of each pool slot (undefined once it finished). */
   private readonly bySlot: (OrderRecord | undefined)[][];
-  private readonly byClient = new Map<string, OrderRecord>();
+  /** account -> clientOrderId -> record (nested: no key string built per order). */
+  private readonly byClient = new Map<string, Map<string, OrderRecord>>();
   private readonly finished: (OrderRecord | undefined)[];
   private finishedHead = 0;
   private pending: OrderRequest | null = null;
@@ -65,7 +66,7 @@ export class OrderStore {
   }
 
   byClientOrderId(account: string, clientOrderId: string): OrderRecord | undefined {
-    return this.byClient.get(`${account}\u0000${clientOrderId}`);
+    return this.byClient.get(account)?.get(clientOrderId);
   }
 
   /** Names the request the next NONE -> NEW/PENDING event on `shard` belongs to. */
@@ -98,8 +99,8 @@ export class OrderStore {
         const quantity = rec.inst.qty.fromSteps(qty);
         const makerOrderId = maker?.id ?? wireOrderId(shard, this.shardCount, makerId);
         const takerOrderId = taker?.id ?? wireOrderId(shard, this.shardCount, takerId);
-        maker?.fills.push({ price, quantity, makerOrderId, takerOrderId, liquidity: 'maker', timestamp: ts });
-        taker?.fills.push({ price, quantity, makerOrderId, takerOrderId, liquidity: 'taker', timestamp: ts });
+        maker?.addFill({ price, quantity, makerOrderId, takerOrderId, liquidity: 'maker', timestamp: ts });
+        taker?.addFill({ price, quantity, makerOrderId, takerOrderId, liquidity: 'taker', timestamp: ts });
       },
       onOrderStatus: (orderId, _book, _side, _account, prev, status, reason, filled, _rem, notional) => {
         let rec = this.live(shard, orderId);
@@ -138,9 +139,18 @@ export class OrderStore {
     const slot = engineId % ID_SLOTS;
     while (slots.length <= slot) slots.push(undefined);
     slots[slot] = rec;
-    if (req.clientOrderId !== undefined) this.byClient.set(`${req.account}\u0000${req.clientOrderId}`, rec);
+    if (req.clientOrderId !== undefined) this.indexClient(req.account, req.clientOrderId, rec);
     this.lastCreated = rec;
     return rec;
+  }
+
+  private indexClient(account: string, clientOrderId: string, rec: OrderRecord): void {
+    let m = this.byClient.get(account);
+    if (m === undefined) {
+      m = new Map();
+      this.byClient.set(account, m);
+    }
+    m.set(clientOrderId, rec);
   }
 
   /** A finished order leaves the slot index (slots get reused) and joins the retention ring. */
@@ -152,7 +162,7 @@ export class OrderStore {
     if (evicted !== undefined) {
       this.kept[evicted.shard].delete(evicted.engineId);
       if (evicted.clientOrderId !== undefined)
-        this.byClient.delete(`${evicted.account}\u0000${evicted.clientOrderId}`);
+        this.byClient.get(evicted.account)?.delete(evicted.clientOrderId);
     }
     this.finished[this.finishedHead] = rec;
     this.finishedHead = (this.finishedHead + 1) % this.finished.length;
@@ -177,7 +187,7 @@ export class OrderStore {
   /** Puts a record of a snapshot back (finished ones in ring order first, then live ones). */
   restoreRecord(rec: OrderRecord): void {
     this.kept[rec.shard].set(rec.engineId, rec);
-    if (rec.clientOrderId !== undefined) this.byClient.set(`${rec.account}\u0000${rec.clientOrderId}`, rec);
+    if (rec.clientOrderId !== undefined) this.indexClient(rec.account, rec.clientOrderId, rec);
     if (rec.terminal) {
       this.finish(rec);
       return;

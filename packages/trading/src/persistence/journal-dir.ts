@@ -153,6 +153,7 @@ export function replayJournal(
   const rec = new CommandRecord();
   files.forEach((path, i) => {
     const reader = readInputLog(path);
+    reader.skipThrough = afterSeq;
     try {
       while (reader.next(rec)) {
         if (rec.seq <= out.lastSeq) continue;

@@ -236,7 +236,7 @@ export function restoreImage(p: ImageParts, sections: Sections, meta: ImageMeta)
     rec.filledNotional = num[o + 11];
     rec.updatedAt = num[o + 13];
     const f = fills.get(i);
-    if (f !== undefined) rec.fills.push(...f);
+    if (f !== undefined) for (const x of f) rec.addFill(x);
     p.store.restoreRecord(rec);
   }
 }

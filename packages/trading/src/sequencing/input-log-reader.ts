@@ -48,6 +48,8 @@ export class InputLogReader implements Iterable<CommandRecord> {
   validEnd = 0;
   /** True once every batch has been read (or the tail found torn). */
   done = false;
+  /** `next` skips whole batches whose records all have seq <= this (unread records of a snapshot). */
+  skipThrough = 0;
   /** Payload of the record `next` returned last: NEW_ORDER account name and clientOrderId ('' = none). */
   accountName = '';
   clientOrderId = '';
@@ -90,6 +92,7 @@ export class InputLogReader implements Iterable<CommandRecord> {
   next(out: CommandRecord): boolean {
     while (this.batchIndex >= this.batchCount) {
       if (this.done || !this.loadBatch()) return false;
+      if (this.lastSeq <= this.skipThrough) this.batchIndex = this.batchCount;
     }
     const off = this.batchOff;
     decodeCommand(this.view, off, out);
