@@ -19,6 +19,8 @@ export interface ExecutionEngineDeps {
   bookOf: (index: number) => OrderBook;
   host: string;
   port: number;
+  /** The journal's state: /health is "degraded" while it refuses writes. */
+  journal?: () => { healthy: boolean; durability: string; writeErrors: number; lastSeq: number[] };
 }
 
 const MAX_DEPTH = 1_000;
@@ -82,13 +84,17 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
     };
   });
 
-  app.get('/health', async () => ({
-    status: 'ok',
-    service: 'execution-engine',
-    uptimeSeconds: Math.round((Date.now() - started) / 1000),
-    liveOrders: d.liveOrders(),
-    ordersInFlight: d.gateway.pending,
-  }));
+  app.get('/health', async () => {
+    const journal = d.journal?.();
+    return {
+      status: journal === undefined || journal.healthy ? 'ok' : 'degraded',
+      service: 'execution-engine',
+      uptimeSeconds: Math.round((Date.now() - started) / 1000),
+      liveOrders: d.liveOrders(),
+      ordersInFlight: d.gateway.pending,
+      ...(journal === undefined ? {} : { journal }),
+    };
+  });
 
   app.get('/stats', async () => d.counters.stats(d.liveOrders()));
 

@@ -333,14 +333,25 @@ export class InputLogWriter {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
-    this.closeSync();
+    try {
+      await this.flush();
+    } finally {
+      this.closeSync();
+    }
   }
 
-  /** Writes what is buffered (fsync if configured) and closes the file. */
+  /**
+   * Writes what is buffered (fsync if configured) and closes the file. The file is closed
+   * even when that last write fails (the error is rethrown after).
+   */
   closeSync(): void {
     if (this.closed) return;
-    this.flushSync();
+    let failure: unknown = null;
+    try {
+      this.flushSync();
+    } catch (err) {
+      failure = err;
+    }
     this.closed = true;
     const fd = this.fd;
     this.fd = -1;
@@ -356,6 +367,7 @@ export class InputLogWriter {
         () => closeSync(fd),
         () => closeSync(fd),
       );
+    if (failure !== null) throw failure;
   }
 
   private startSync(): Promise<void> {

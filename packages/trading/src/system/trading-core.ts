@@ -357,7 +357,13 @@ export class TradingCore {
     if (this.timer !== null) clearInterval(this.timer);
     if (this.logging && this.seqSum() !== this.snapshotSeqSum) this.trySnapshot(false);
     this.closed = true;
-    await this.router.close();
+    for (const shard of this.router.shards) {
+      try {
+        await shard.close();
+      } catch (err) {
+        this.report(`input log of shard ${shard.index} closed with an error: ${(err as Error).message}`);
+      }
+    }
   }
 
   /** Writes what can be written, synchronously (a fatal error's last act). */

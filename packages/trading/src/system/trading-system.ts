@@ -160,6 +160,7 @@ export class TradingSystem {
         counters: core.counters,
         liveOrders: () => core.liveOrders(),
         bookOf: (i) => core.bookOf(i),
+        journal: () => core.journalStats(),
         host,
         port: ports['execution-engine'],
       });
@@ -174,7 +175,13 @@ export class TradingSystem {
       });
     }
     if (this.marketData !== null && this.metrics !== null) {
-      const persister = new BarPersister(this.marketData.state, this.metrics, o.barPersistMs ?? 1000);
+      const writer = this.metrics;
+      const persister = new BarPersister(
+        this.marketData.state,
+        writer,
+        o.barPersistMs ?? 1000,
+        () => writer.stats().failedFlushes,
+      );
       this.stoppers.push(() => persister.stop());
     }
     if (want.has('api')) {
@@ -226,11 +233,33 @@ export class TradingSystem {
                 ? undefined
                 : () => core.risk.getLimits(),
           },
-          store: () => store.query('SELECT 1'),
+          // degraded while the metrics writer's flushes fail (and for a minute after the last one)
+          store: async () => {
+            this.noteStoreFailures(metrics);
+            const ago = performance.now() - this.lastStoreFailureMs;
+            if (ago < 60_000) {
+              const st = metrics.stats();
+              throw new Error(
+                `${st.failedFlushes} metrics flush(es) failed (${st.failedRows} rows), the last ${Math.round(ago / 1000)} s ago: ${st.lastError}`,
+              );
+            }
+            return store.query('SELECT 1');
+          },
         },
       });
       this.handles.api = this.api;
       this.stoppers.push(startSelfMetrics(metrics, providers, o.selfMetricsIntervalMs ?? 1000));
+    }
+  }
+
+  private seenStoreFailures = 0;
+  private lastStoreFailureMs = Number.NEGATIVE_INFINITY;
+
+  private noteStoreFailures(w: MetricsWriter): void {
+    const f = w.stats().failedFlushes;
+    if (f !== this.seenStoreFailures) {
+      this.seenStoreFailures = f;
+      this.lastStoreFailureMs = performance.now();
     }
   }
 
@@ -255,6 +284,9 @@ export class TradingSystem {
       batchInsertLatencyMs: this.ingestLatency.summaryMs(),
       pending: s.pending,
       dropped: s.dropped,
+      failedRows: s.failedRows,
+      failedFlushes: s.failedFlushes,
+      lastError: s.lastError,
       writer: {
         rowsWritten: s.rowsWritten,
         rowsPerSecond: s.rowsPerSec,
