@@ -22,6 +22,13 @@ function positiveInt(flag: string) {
 }
 
 const portHelp = (s: ServiceName) => `${s} port (env ${portEnvName(s)}, default ${DEFAULT_PORTS[s]})`;
+function nonNegativeInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} must be an integer >= 0`);
+    return n;
+  };
+}
 
 export function buildProgram(): Command {
   const program = new Command('tickstorm')
@@ -56,7 +63,26 @@ export function buildProgram(): Command {
     .option('--risk-manager-port <port>', portHelp('risk-manager'))
     .option('--api-port <port>', portHelp('api'))
     .option('--shards <n>', 'matching shards (symbols spread by index)', positiveInt('--shards'))
-    .option('--no-input-log', 'do not write the sequenced input log')
+    .option('--no-input-log', 'do not write the sequenced input log (no journal: nothing survives a restart)')
+    .option(
+      '--durability <mode>',
+      'fsync (default: an order is answered after a group-committed fdatasync; survives a power loss) or' +
+        ' write (answered once written to the OS; survives a process crash, not a power loss) (env TICKSTORM_DURABILITY)',
+    )
+    .option(
+      '--fresh',
+      'start empty: move the journals and snapshots in the data dir aside (previous-<time>/)',
+    )
+    .option(
+      '--snapshot-interval <ms>',
+      'snapshot the state this often when the journal moved (default 60000; 0 = only on a graceful stop)',
+      nonNegativeInt('--snapshot-interval'),
+    )
+    .option(
+      '--retain-snapshots <n>',
+      'snapshots kept, with the journal segments they need (default 2; 0 = keep every snapshot and segment)',
+      nonNegativeInt('--retain-snapshots'),
+    )
     .option('--config <file>', 'JSON file with host, dataDir and ports (flags and env win)')
     .option(
       '--metrics-store <path|url>',

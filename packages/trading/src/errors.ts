@@ -23,6 +23,10 @@ export const TradingErrorCode = {
   METRICS_STORE: 'TRD_ERR_METRICS_STORE',
   LOG_CORRUPT: 'TRD_ERR_LOG_CORRUPT',
   SHUTTING_DOWN: 'TRD_ERR_SHUTTING_DOWN',
+  /** The input log (journal) cannot take a write (ENOSPC, EIO): new orders are refused, reads served. */
+  JOURNAL_UNAVAILABLE: 'TRD_ERR_JOURNAL_UNAVAILABLE',
+  /** Bad query parameters on a listing (GET /orders?...). */
+  INVALID_QUERY: 'TRD_ERR_INVALID_QUERY',
   /** A service this request needs does not run in this process (e.g. `serve api` alone). */
   SERVICE_UNAVAILABLE: 'TRD_ERR_SERVICE_UNAVAILABLE',
   /** Load shed: the process RSS is above the ABC_MEMORY_LIMIT high-water mark. */
@@ -102,6 +106,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [TradingErrorCode.METRICS_STORE]: 500,
   [TradingErrorCode.LOG_CORRUPT]: 500,
   [TradingErrorCode.SHUTTING_DOWN]: 503,
+  [TradingErrorCode.JOURNAL_UNAVAILABLE]: 503,
+  [TradingErrorCode.INVALID_QUERY]: 400,
   [TradingErrorCode.SERVICE_UNAVAILABLE]: 503,
   [TradingErrorCode.MEMORY_PRESSURE]: 503,
   [TradingErrorCode.UNKNOWN_ACCOUNT]: 404,

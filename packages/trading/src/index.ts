@@ -18,4 +18,5 @@ export * from './config/performance-env.ts';
 export * from './config/service-config.ts';
 export * from './errors.ts';
 export { type ReplayStats, replayLog } from './sequencing/replay.ts';
+export { DURABILITIES, type Durability, type RecoveryReport, TradingCore } from './system/trading-core.ts';
 export { ALL_SERVICES, TradingSystem, type TradingSystemOptions } from './system/trading-system.ts';

@@ -8,6 +8,8 @@ import { portEnvName, portFlagName } from '@tickstorm/protocol';
 import {
   ALL_SERVICES,
   checkBindPolicy,
+  DURABILITIES,
+  type Durability,
   loadKeysFile,
   PROCESS_TITLES,
   parsePerformanceEnv,
@@ -36,6 +38,24 @@ export interface ServeOptions {
   keys?: string;
   /** No keys, every peer served (otherwise a non-loopback --host without keys is refused). */
   insecureNoAuth?: boolean;
+  durability?: string;
+  fresh?: boolean;
+  snapshotInterval?: number;
+  retainSnapshots?: number;
+}
+
+/** --durability, else TICKSTORM_DURABILITY, else fsync; anything else stops the start. */
+export function resolveDurability(flag: string | undefined, env: NodeJS.ProcessEnv): Durability {
+  const v = flag ?? env.TICKSTORM_DURABILITY ?? 'fsync';
+  if (!DURABILITIES.includes(v as Durability)) {
+    const from = flag === undefined ? 'TICKSTORM_DURABILITY' : '--durability';
+    throw new TradingError(
+      TradingErrorCode.INVALID_CONFIG,
+      `${from} must be fsync or write, got ${JSON.stringify(v)}`,
+      'durability',
+    );
+  }
+  return v as Durability;
 }
 
 function readConfigFile(path: string | undefined): ServiceConfigInput & Record<string, unknown> {
@@ -62,6 +82,7 @@ export async function startSystemFromOptions(
   }
   // The agent workload's ABC_* variables (bad values stop the start with the variable named).
   const perf = parsePerformanceEnv(process.env);
+  const durability = resolveDurability(opts.durability, process.env);
   const file = readConfigFile(opts.config);
   const config = resolveServiceConfig(
     {
@@ -94,6 +115,10 @@ export async function startSystemFromOptions(
       services,
       shards: opts.shards,
       inputLog: opts.inputLog,
+      durability,
+      fresh: opts.fresh === true,
+      snapshotIntervalMs: opts.snapshotInterval,
+      retainSnapshots: opts.retainSnapshots,
       maxInFlight: perf.maxConcurrentRequests,
       apiMaxInFlight: perf.maxConcurrentRequests,
       memoryLimitBytes: perf.memoryLimitBytes,
@@ -161,4 +186,17 @@ export async function serveCommand(service: string | undefined, opts: ServeOptio
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // A bug must not leave a half-alive process: write what the journals buffer, say why, exit.
+  const fatal = (kind: string) => (err: unknown) => {
+    console.error(`${kind}: ${(err as Error)?.stack ?? String(err)}`);
+    try {
+      sys.core?.flushSync();
+    } catch {
+      // nothing more can be done
+    }
+    console.error('exiting after a fatal error (the journal holds every acknowledged command)');
+    process.exit(70);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled rejection'));
 }

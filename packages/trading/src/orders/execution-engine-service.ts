@@ -28,6 +28,8 @@ export interface ExecutionEngineDeps {
   limits?: Partial<HttpLimits>;
   /** Overload shedding of POST /orders (guards/load-shed.ts). */
   shed?: LoadShed;
+  /** The journal's state: /health is "degraded" while it refuses writes. */
+  journal?: () => { healthy: boolean; durability: string; writeErrors: number; lastSeq: number[] };
 }
 
 const MAX_DEPTH = 1_000;
@@ -60,6 +62,10 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
       d.counters.latency.recordMs(performance.now() - t0);
     }
   });
+
+  app.get('/orders', async (req, reply) =>
+    send(reply, d.gateway.list(req.query as Record<string, unknown>, principalOf(req))),
+  );
 
   app.get<{ Params: { id: string } }>('/orders/:id', async (req, reply) =>
     send(reply, d.gateway.get(req.params.id, principalOf(req))),
@@ -108,13 +114,17 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
     };
   });
 
-  app.get('/health', async () => ({
-    status: 'ok',
-    service: 'execution-engine',
-    uptimeSeconds: Math.round((Date.now() - started) / 1000),
-    liveOrders: d.liveOrders(),
-    ordersInFlight: d.gateway.pending,
-  }));
+  app.get('/health', async () => {
+    const journal = d.journal?.();
+    return {
+      status: journal === undefined || journal.healthy ? 'ok' : 'degraded',
+      service: 'execution-engine',
+      uptimeSeconds: Math.round((Date.now() - started) / 1000),
+      liveOrders: d.liveOrders(),
+      ordersInFlight: d.gateway.pending,
+      ...(journal === undefined ? {} : { journal }),
+    };
+  });
 
   app.get('/stats', async () => d.counters.stats(d.liveOrders()));
 

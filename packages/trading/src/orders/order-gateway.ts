@@ -8,7 +8,7 @@
 import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import { CancelResult } from '../book/engine-types.ts';
 import { OrderStatus } from '../domain/order-status.ts';
-import { type ErrorCode, httpStatusOf, TradingErrorCode } from '../errors.ts';
+import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
 import { errorBody } from '../http/http-app.ts';
 import type { AccountRegistry } from '../risk/account-registry.ts';
 import { RiskCode, riskCodeMessage, riskCodeName } from '../risk/risk-codes.ts';
@@ -66,6 +66,16 @@ export class OrderGateway {
 
   get pending(): number {
     return this.inFlight;
+  }
+
+  /** Resolves once shard `index`'s journal holds (durably) everything applied so far. */
+  commitShard(index: number): Promise<void> {
+    return this.commits[index].wait();
+  }
+
+  /** The journal failure that refuses new commands on `shard`, if any. */
+  private journalDown(shardIndex: number): Error | null {
+    return this.o.router.shards[shardIndex].log?.failure ?? null;
   }
 
   /** Risk verdict only (POST /check): the same decode and the same check, nothing sent. */
@@ -140,9 +150,31 @@ export class OrderGateway {
     const book = req.inst.index;
     const shardIndex = this.o.router.router.shardOf(book);
     const shard = this.o.router.shards[shardIndex];
+    const down = this.journalDown(shardIndex);
+    if (down !== null) {
+      c.reject(TradingErrorCode.JOURNAL_UNAVAILABLE);
+      return journalReply(down);
+    }
     this.o.store.begin(req, shard.index);
     const accountIdx = this.o.accounts.indexOf(req.account);
-    const r = shard.submit(book, req.side, req.type, req.priceTicks, req.lots, accountIdx);
+    let r: ReturnType<LocalShard['submit']>;
+    try {
+      r = shard.submit(
+        book,
+        req.side,
+        req.type,
+        req.priceTicks,
+        req.lots,
+        accountIdx,
+        req.account,
+        req.clientOrderId ?? '',
+      );
+    } catch (err) {
+      // The journal refused the command before the engine saw it: nothing happened.
+      this.o.store.end();
+      c.reject(TradingErrorCode.JOURNAL_UNAVAILABLE);
+      return journalReply(err);
+    }
     this.o.store.end();
     const rec = this.o.store.lastCreated;
     if (r.result < 0 || rec === null) {
@@ -155,10 +187,71 @@ export class OrderGateway {
     this.inFlight++;
     try {
       await this.commits[shardIndex].wait();
+    } catch (err) {
+      // Applied but not journalled (yet): never acknowledged. A retry with the same
+      // clientOrderId answers 409 naming this order; the journal keeps the record buffered.
+      c.reject(TradingErrorCode.JOURNAL_UNAVAILABLE);
+      return journalReply(err, rec.id);
     } finally {
       this.inFlight--;
     }
     return { status: 201, body: rec };
+  }
+
+  /**
+   * GET /orders?account=A&status=open&limit=N&cursor=ID (or after=ID): the open orders of an
+   * account (all accounts without one), oldest id first, a page at a time, so that a client
+   * can reconcile after a restart. `nextCursor` is null on the last page.
+   */
+  list(q: Record<string, unknown>, scope?: AccountScope): GatewayReply {
+    const bad = (field: string, message: string) => coded(TradingErrorCode.INVALID_QUERY, message, field);
+    for (const k of Object.keys(q)) {
+      if (!['account', 'status', 'limit', 'cursor', 'after'].includes(k)) {
+        return bad(k, `unknown query parameter ${k} (account, status, limit, cursor or after)`);
+      }
+      if (typeof q[k] !== 'string') return bad(k, `${k} must be given once`);
+    }
+    const status = (q.status as string | undefined) ?? 'open';
+    if (status !== 'open') return bad('status', 'status must be "open" (the orders a client must reconcile)');
+    let account = q.account as string | undefined;
+    if (account !== undefined && !/^[\x21-\x7e]{1,64}$/.test(account)) {
+      return bad('account', 'account must be 1..64 printable ASCII characters');
+    }
+    // A key bound to accounts lists only those (its first when none is named).
+    if (scope !== undefined && scope.role === 'trader') {
+      account ??= scope.accounts[0];
+      if (account === undefined || !scope.holds(account))
+        return coded(
+          TradingErrorCode.ACCOUNT_FORBIDDEN,
+          `this key does not hold account ${account}`,
+          'account',
+        );
+    }
+    const limitText = (q.limit as string | undefined) ?? '100';
+    const limit = Number(limitText);
+    if (!/^[0-9]{1,4}$/.test(limitText) || limit < 1 || limit > 1000) {
+      return bad('limit', 'limit must be an integer 1..1000');
+    }
+    if (q.cursor !== undefined && q.after !== undefined)
+      return bad('cursor', 'give cursor or after, not both');
+    const cursor = (q.cursor ?? q.after) as string | undefined;
+    let after: { shard: number; engineId: number } | undefined;
+    if (cursor !== undefined) {
+      after = this.o.store.parseId(cursor);
+      if (after === undefined)
+        return bad(q.cursor === undefined ? 'after' : 'cursor', `${cursor} is not an order id`);
+    }
+    const page = this.o.store.openOrders(account, limit + 1, after);
+    const more = page.length > limit;
+    if (more) page.length = limit;
+    return {
+      status: 200,
+      body: {
+        orders: page,
+        count: page.length,
+        nextCursor: more ? page[page.length - 1].id : null,
+      },
+    };
   }
 
   get(id: string, scope?: AccountScope): GatewayReply {
@@ -179,11 +272,22 @@ export class OrderGateway {
       return coded(TradingErrorCode.ORDER_NOT_CANCELLABLE, `order ${id} is already ${rec.toJSON().status}`);
     }
     const shard = this.o.router.shards[rec.shard];
-    const r = shard.cancel(rec.engineId);
+    const down = this.journalDown(rec.shard);
+    if (down !== null) return journalReply(down);
+    let r: ReturnType<LocalShard['cancel']>;
+    try {
+      r = shard.cancel(rec.engineId);
+    } catch (err) {
+      return journalReply(err);
+    }
     if (r.result !== CancelResult.CANCELLED || rec.status !== OrderStatus.CANCELLED) {
       return coded(TradingErrorCode.ORDER_NOT_CANCELLABLE, `order ${id} is not live`);
     }
-    await this.commits[rec.shard].wait();
+    try {
+      await this.commits[rec.shard].wait();
+    } catch (err) {
+      return journalReply(err, rec.id);
+    }
     return { status: 200, body: rec };
   }
 
@@ -238,6 +342,28 @@ export class OrderGateway {
       ? this.o.risk.checkNow(i, req.side, req.type, req.priceTicks, req.lots, account)
       : this.o.risk.peek(i, req.side, req.type, req.priceTicks, req.lots, account);
   }
+}
+
+/** 503 TRD_ERR_JOURNAL_UNAVAILABLE with Retry-After: the journal could not take the command. */
+function journalReply(err: unknown, orderId?: string): GatewayReply {
+  const e = err as Error;
+  if (
+    !(e instanceof TradingError) ||
+    (e.code !== TradingErrorCode.JOURNAL_UNAVAILABLE && e.code !== TradingErrorCode.SHUTTING_DOWN)
+  ) {
+    throw err;
+  }
+  const base = errorBody(
+    e.code,
+    orderId === undefined
+      ? `${e.message}; nothing was done, retry later`
+      : `${e.message}; order ${orderId} is not acknowledged (retry with the same clientOrderId to learn its fate)`,
+  );
+  return {
+    status: httpStatusOf(e.code),
+    headers: { 'retry-after': '1' },
+    body: orderId === undefined ? base : { ...base, orderId },
+  };
 }
 
 /** A coded error reply; the status comes from the one table in errors.ts. */

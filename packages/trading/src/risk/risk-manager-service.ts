@@ -8,6 +8,7 @@ import { TradingErrorCode } from '../errors.ts';
 import { createHttpApp, listen, type ServiceHandle, sendError } from '../http/http-app.ts';
 import type { HttpLimits } from '../http/http-limits.ts';
 import type { RiskEngine } from './risk-engine.ts';
+import type { RiskLimits } from './risk-limits.ts';
 
 /**
  * POST /check's verdict: the order gateway's check (../orders/order-gateway.ts), the same
@@ -20,6 +21,8 @@ export interface PreTradeCheck {
 
 export interface RiskManagerDeps {
   risk: RiskEngine;
+  /** PUT /limits through the journal (validated, journalled durably, then applied); default: applied at once. */
+  updateLimits?: (patch: unknown) => Promise<RiskLimits>;
   gateway: PreTradeCheck;
   host: string;
   port: number;
@@ -38,7 +41,9 @@ export async function startRiskManagerService(d: RiskManagerDeps): Promise<Servi
     return reply.code(r.status).send(r.body);
   });
   app.get('/limits', async () => d.risk.getLimits());
-  app.put('/limits', async (req) => d.risk.updateLimits(req.body));
+  app.put('/limits', async (req) =>
+    d.updateLimits === undefined ? d.risk.updateLimits(req.body) : d.updateLimits(req.body),
+  );
   app.get<{ Querystring: { account?: string } }>('/positions', async (req, reply) => {
     const key = principalOf(req);
     const wanted = req.query.account;

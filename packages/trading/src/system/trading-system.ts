@@ -37,7 +37,7 @@ import type { DatabaseStats, StatsProviders } from '../stats/stats-types.ts';
 import type { ApiAgentOptions } from '../workflow/mount-agents.ts';
 import { LastPriceFeed } from './last-price-feed.ts';
 import { startSelfMetrics } from './self-metrics.ts';
-import { TradingCore } from './trading-core.ts';
+import { type Durability, TradingCore } from './trading-core.ts';
 
 export interface TradingSystemOptions {
   config: ServiceConfig;
@@ -47,6 +47,16 @@ export interface TradingSystemOptions {
   riskLimits?: RiskLimits;
   shards?: number;
   inputLog?: boolean;
+  /** Journal durability (default 'fsync': group-committed fdatasync before each acknowledgement). */
+  durability?: Durability;
+  /** Move the data directory's journals and snapshots aside and start empty. */
+  fresh?: boolean;
+  /** Snapshot interval (default 60,000 ms; 0 = only at close). */
+  snapshotIntervalMs?: number;
+  /** Snapshots kept (default 2). */
+  retainSnapshots?: number;
+  /** Recovery and journal reports (default console.log). */
+  report?: (line: string) => void;
   /**
    * The metrics store: a DuckDB file (default `<dataDir>/metrics.duckdb`; ':memory:' allowed),
    * owned by the api's process, or a `postgres://USER@HOST:PORT/DB` URL (any number of
@@ -155,6 +165,11 @@ export class TradingSystem {
         riskLimits: o.riskLimits,
         maxInFlight: o.maxInFlight,
         accounts: o.security?.keys?.accounts(),
+        durability: o.durability,
+        fresh: o.fresh,
+        snapshotIntervalMs: o.snapshotIntervalMs,
+        retainSnapshots: o.retainSnapshots,
+        report: o.report,
       });
       const feed = new LastPriceFeed(this.instruments.size, (book, ticks) =>
         this.core?.setLastPrice(book, ticks),
@@ -189,6 +204,7 @@ export class TradingSystem {
         counters: core.counters,
         liveOrders: () => core.liveOrders(),
         bookOf: (i) => core.bookOf(i),
+        journal: () => core.journalStats(),
         host,
         port: ports['execution-engine'],
         security: o.security,
@@ -199,6 +215,7 @@ export class TradingSystem {
     if (core !== null && want.has('risk-manager')) {
       this.handles['risk-manager'] = await startRiskManagerService({
         risk: core.risk,
+        updateLimits: (patch) => core.updateLimits(patch),
         gateway: core.gateway,
         host,
         port: ports['risk-manager'],
@@ -207,7 +224,13 @@ export class TradingSystem {
       });
     }
     if (this.marketData !== null && this.metrics !== null) {
-      const persister = new BarPersister(this.marketData.state, this.metrics, o.barPersistMs ?? 1000);
+      const writer = this.metrics;
+      const persister = new BarPersister(
+        this.marketData.state,
+        writer,
+        o.barPersistMs ?? 1000,
+        () => writer.stats().failedFlushes,
+      );
       this.stoppers.push(() => persister.stop());
     }
     if (want.has('api')) {
@@ -268,11 +291,33 @@ export class TradingSystem {
                 ? undefined
                 : () => core.risk.getLimits(),
           },
-          store: () => store.probe(),
+          // degraded while the metrics writer's flushes fail (and for a minute after the last one)
+          store: async () => {
+            this.noteStoreFailures(metrics);
+            const ago = performance.now() - this.lastStoreFailureMs;
+            if (ago < 60_000) {
+              const st = metrics.stats();
+              throw new Error(
+                `${st.failedFlushes} metrics flush(es) failed (${st.failedRows} rows), the last ${Math.round(ago / 1000)} s ago: ${st.lastError}`,
+              );
+            }
+            return store.probe();
+          },
         },
       });
       this.handles.api = this.api;
       this.stoppers.push(startSelfMetrics(metrics, providers, o.selfMetricsIntervalMs ?? 1000));
+    }
+  }
+
+  private seenStoreFailures = 0;
+  private lastStoreFailureMs = Number.NEGATIVE_INFINITY;
+
+  private noteStoreFailures(w: MetricsWriter): void {
+    const f = w.stats().failedFlushes;
+    if (f !== this.seenStoreFailures) {
+      this.seenStoreFailures = f;
+      this.lastStoreFailureMs = performance.now();
     }
   }
 
@@ -299,6 +344,9 @@ export class TradingSystem {
       batchInsertLatencyMs: this.ingestLatency.summaryMs(),
       pending: s.pending + ws.bufferedRows,
       dropped: s.dropped + ws.droppedRows,
+      failedRows: s.failedRows,
+      failedFlushes: s.failedFlushes,
+      lastError: s.lastError,
       writer: {
         rowsWritten: s.rowsWritten,
         rowsPerSecond: s.rowsPerSec,
