@@ -2,8 +2,8 @@
  * The user classes of bench/swarm-vs-locust.bench.ts (twins in bench/locust/locustfile.py):
  * closed loop (constant(0), as fast as each user can), two GETs weighted 1:1.
  *   BenchUser        bars (50 one-second bars of SYM0) + /api/metrics/system
- *   HealthBenchUser  bars + /health (the seed's health checks; /health is the heavier of the
- *                    two on the target: every stats section, a store probe reused for 250 ms)
+ *   HealthBenchUser  bars + /health (the agent workload's health checks; /health is the heavier of
+ *                    the two on the target: every stats section, a store probe reused for 250 ms)
  */
 import { constant, HttpUser, tasks } from '@tickstorm/loadlab/swarm';
 

@@ -1,7 +1,7 @@
 /**
- * The seed's pacing at scale, `tickstorm swarm` (bin/tickstorm.js, a child process, --json)
- * against one running trading system (`tickstorm serve`, fed an hour of ticks plus a light
- * live feed, ABC_PERFORMANCE_MODE on unless --no-perf-mode):
+ * The agent workload's pacing at scale, `tickstorm swarm` (bin/tickstorm.js, a child
+ * process, --json) against one running trading system (`tickstorm serve`, fed an hour of
+ * ticks plus a light live feed, ABC_PERFORMANCE_MODE on unless --no-perf-mode):
  *
  *   (a) --users (500) TradingSystemUsers of examples/trading-users.ts, between(0.5, 1.5) pacing,
  *       --spawn-rate (100/s): the generator's CPU % of one core over the steady part (all users

@@ -1,5 +1,5 @@
 /**
- * The performance-suite seed's Locust users, in TypeScript, against Tickstorm's agent
+ * The agent workload's Locust-style user mix, in TypeScript, against Tickstorm's agent
  * endpoints (api, port 8000). Run:
  *
  *   tickstorm swarm -f examples/trading-users.ts                                  (web UI, :8089)
@@ -7,7 +7,7 @@
  *   tickstorm swarm -f examples/trading-users.ts --headless -u 50 -r 5 -t 10m --class-picker HighFrequencyUser
  *   tickstorm swarm -f examples/trading-users.ts --headless -u 20 -r 2 -t 15m --class-picker BatchProcessingUser
  *
- * Request names and types are the seed's "Sample Results" rows (DATA data_collection, ...).
+ * Request names and types are the "Sample Results" rows (DATA data_collection, ...).
  * Analyses use 1-second bars, so that a system fed market data for a minute has enough
  * history for every indicator (1-minute bars need 35 minutes for MACD).
  */
@@ -61,7 +61,7 @@ abstract class TraderBase extends HttpUser {
   }
 }
 
-/** Standard trading operations: the seed's six request kinds, weighted 30/20/15/10/5/20. */
+/** Standard trading operations: the workload's six request kinds, weighted 30/20/15/10/5/20. */
 export class TradingSystemUser extends TraderBase {
   static weight = 10;
   static tasks = tasks<TradingSystemUser>({

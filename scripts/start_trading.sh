@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Starts the Tickstorm trading system in the background, as the load-testing guide does
-# before a load test in the same terminal:
+# Starts the Tickstorm trading system in the background, as is usual before a load test
+# in the same terminal:
 #
 #   ./scripts/start_trading.sh            # all four services on 5001 / 5002 / 5003 / 8000
 #   npx tickstorm run order-stress        # a load test against it (or any scenario, `all`)

@@ -1,5 +1,5 @@
 /**
- * `tickstorm swarm` as a user runs it: headless output (the seed's Sample Results table with
+ * `tickstorm swarm` as a user runs it: headless output (the Locust-style Sample Results table with
  * an Aggregated row), Locust-compatible CSV headers, --json, thresholds → 99, every bad flag
  * reported at once → 104.
  */
@@ -73,7 +73,7 @@ describe('tickstorm swarm', () => {
     assert.doesNotMatch(
       page,
       /Critical Path Targets/,
-      "the guide's scenario tables have no rows for a user mix",
+      'the Performance Targets tables have no rows for a user mix',
     );
     const lines = r.stdout.split('\n');
     const head = lines.findIndex((l) =>

@@ -2,6 +2,7 @@
  * The `tickstorm` command line. Each subcommand lives in ./commands; this file only wires
  * them into commander and turns their results into exit codes.
  */
+import { DEFAULT_PORTS, portEnvName, type ServiceName } from '@tickstorm/protocol';
 import { Command, InvalidArgumentError } from 'commander';
 import { analyzeCommand } from './commands/analyze.ts';
 import { benchCommand } from './commands/bench.ts';
@@ -20,6 +21,15 @@ function positiveInt(flag: string) {
   };
 }
 
+const portHelp = (s: ServiceName) => `${s} port (env ${portEnvName(s)}, default ${DEFAULT_PORTS[s]})`;
+function nonNegativeInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} must be an integer >= 0`);
+    return n;
+  };
+}
+
 export function buildProgram(): Command {
   const program = new Command('tickstorm')
     .description('Tickstorm: a trading system that takes production load, and the load lab that proves it.')
@@ -27,7 +37,7 @@ export function buildProgram(): Command {
 
   program
     .command('bench')
-    .description("critical-path micro-benchmarks, printed as the guide's Performance Targets table")
+    .description('critical-path micro-benchmarks, printed as the Performance Targets table')
     .option('--json <file>', 'also write {"results":[...]} to FILE')
     .option('--ops <n>', 'operations in the order book stream', positiveInt('--ops'), 1_000_000)
     .option('--runs <n>', 'runs per benchmark (the median is reported)', positiveInt('--runs'), 3)
@@ -48,20 +58,49 @@ export function buildProgram(): Command {
       'where the DuckDB file and input logs live (env TICKSTORM_DATA_DIR)',
       undefined,
     )
-    .option('--market-data-port <port>', 'market-data port (env MARKET_DATA_PORT, default 5001)')
-    .option(
-      '--execution-engine-port <port>',
-      'execution-engine port (env EXECUTION_ENGINE_PORT, default 5002)',
-    )
-    .option('--risk-manager-port <port>', 'risk-manager port (env RISK_MANAGER_PORT, default 5003)')
-    .option('--api-port <port>', 'api port (env API_PORT, default 8000)')
+    .option('--market-data-port <port>', portHelp('market-data'))
+    .option('--execution-engine-port <port>', portHelp('execution-engine'))
+    .option('--risk-manager-port <port>', portHelp('risk-manager'))
+    .option('--api-port <port>', portHelp('api'))
     .option('--shards <n>', 'matching shards (symbols spread by index)', positiveInt('--shards'))
-    .option('--no-input-log', 'do not write the sequenced input log')
+    .option('--no-input-log', 'do not write the sequenced input log (no journal: nothing survives a restart)')
+    .option(
+      '--durability <mode>',
+      'fsync (default: an order is answered after a group-committed fdatasync; survives a power loss) or' +
+        ' write (answered once written to the OS; survives a process crash, not a power loss) (env TICKSTORM_DURABILITY)',
+    )
+    .option(
+      '--fresh',
+      'start empty: move the journals and snapshots in the data dir aside (previous-<time>/)',
+    )
+    .option(
+      '--snapshot-interval <ms>',
+      'snapshot the state this often when the journal moved (default 60000; 0 = only on a graceful stop)',
+      nonNegativeInt('--snapshot-interval'),
+    )
+    .option(
+      '--retain-snapshots <n>',
+      'snapshots kept, with the journal segments they need (default 2; 0 = keep every snapshot and segment)',
+      nonNegativeInt('--retain-snapshots'),
+    )
     .option(
       '--strict-prices',
       'refuse order prices off the tick grid (PRT_ERR_PRICE_OFF_TICK) instead of rounding them to the passive side',
     )
     .option('--config <file>', 'JSON file with host, dataDir and ports (flags and env win)')
+    .option(
+      '--metrics-store <path|url>',
+      'metrics store: a DuckDB file (default <data-dir>/metrics.duckdb) or postgres://USER@HOST:PORT/DB' +
+        ' (env TICKSTORM_METRICS_STORE; docs/metrics-store.md)',
+    )
+    .option(
+      '--keys <file>',
+      'API keys (JSON array of {id,secret,role,accounts?}; env TICKSTORM_KEYS_FILE): signed requests required',
+    )
+    .option(
+      '--insecure-no-auth',
+      'no keys and every peer served (needed to bind a non-loopback --host without --keys)',
+    )
     .option(
       '--log-level <level>',
       'structured log lines on stderr: trace, debug, info, warn, error, fatal, silent (env TICKSTORM_LOG_LEVEL; default info; JSON, or readable on a terminal)',
@@ -79,7 +118,7 @@ export function buildProgram(): Command {
   program
     .command('analyze')
     .argument('<file>', 'results CSV (columns timestamp, latency, success, duration)')
-    .description("the guide's load test analysis: statistics and load_test_results.png")
+    .description('load test analysis (pandas-style): statistics and load_test_results.png')
     .option('--out <file>', 'where to save the plot', 'load_test_results.png')
     .option('--no-plot', 'print the statistics only')
     .action(async (file: string, opts) => {

@@ -75,6 +75,7 @@
 export * from './clients/http-client.ts';
 export * from './clients/http-parser.ts';
 export * from './clients/http-request.ts';
+export { envSigner, RequestSigner, readKeyFile, useKeyFile } from './clients/request-signer.ts';
 export * from './clients/ws-client.ts';
 export * from './clients/ws-frames.ts';
 export * from './errors.ts';

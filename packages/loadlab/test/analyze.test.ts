@@ -48,7 +48,7 @@ describe('pandas quantile', () => {
 });
 
 describe('analyze', () => {
-  it("prints the guide script's analysis exactly", async () => {
+  it("prints the pandas script's analysis exactly", async () => {
     const file = csv(
       'known.csv',
       [

@@ -19,7 +19,7 @@ test('readProc reads CPU time and RSS of a local process', () => {
   assert.equal(readProc(2 ** 22 + 12345), null);
 });
 
-test('a busy local process shows CPU between two samples, and peaks are checked against the seed limits', async () => {
+test('a busy local process shows CPU between two samples, and peaks are checked against the published limits', async () => {
   const w = new ResourceWatcher([{ kind: 'pid', pid: process.pid, label: 'self' }], 60_000);
   await w.sample();
   burn(300);

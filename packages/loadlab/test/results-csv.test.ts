@@ -20,7 +20,7 @@ function linearQuantile(values: number[], q: number): number {
 }
 
 describe('ResultsCsvWriter (--results-csv)', () => {
-  it('writes the guide script columns, fixed decimals, True/False, duration from the run start', () => {
+  it('writes the analysis script columns, fixed decimals, True/False, duration from the run start', () => {
     const file = join(dir, 'small.csv');
     const w = new ResultsCsvWriter(file, { startedAtSec: FIXTURE_T0 });
     w.write(FIXTURE_T0 + 0.25, 3.2171, true, 'POST /orders');

@@ -10,7 +10,7 @@ import { ClassMix } from '../src/swarm/class-mix.ts';
 import { TaskPicker } from '../src/swarm/user.ts';
 
 describe('TaskPicker', () => {
-  test("the seed's 30/20/15/10/5/20 mix over 200,000 picks", () => {
+  test("the agent workload's 30/20/15/10/5/20 mix over 200,000 picks", () => {
     const weights = { data: 30, strategy: 20, risk: 15, exec: 10, workflow: 5, health: 20 };
     const picker = new TaskPicker(weights);
     const counts = new Map<string, number>();

@@ -1,6 +1,7 @@
 export type * from './contract/bench-row.ts';
 export type * from './contract/metrics-shapes.ts';
 export * from './contract/services.ts';
+export * from './contract/signing.ts';
 export * from './decimal-grid.ts';
 export * from './errors.ts';
 export * from './instruments.ts';

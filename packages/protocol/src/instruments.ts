@@ -39,7 +39,7 @@ export interface Instrument {
   readonly spec: Readonly<InstrumentSpec>;
 }
 
-/** SYM0..SYM49 (the guide's market-data flood) and the order-stress symbols. */
+/** SYM0..SYM49 (the market-data flood scenario) and the order-stress symbols. */
 export const DEFAULT_SYMBOLS: readonly string[] = [
   ...Array.from({ length: 50 }, (_, i) => `SYM${i}`),
   'AAPL',

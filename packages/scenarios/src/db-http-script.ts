@@ -1,6 +1,6 @@
 /**
  * Scenario 3's HTTP script (importable by worker threads): each iteration POSTs one batch of
- * the seed's records to `/api/metrics` — `{"name":"metric_{i % 100}","value":i,"labels":{"batch":"N"}}`
+ * the standard records to `/api/metrics` — `{"name":"metric_{i % 100}","value":i,"labels":{"batch":"N"}}`
  * for i in 0..batchSize-1 — and ends on the answer (success = 202), latency from the
  * intended time. The request is prebuilt once per connection (VU slot = connection); only the
  * batch number changes, written in place into fixed-width slots (the label string, then
@@ -27,7 +27,7 @@ interface Slotted {
   slots: Int32Array;
 }
 
-/** The seed's batch as JSON with a `width`-byte slot per record for the batch label. */
+/** The standard batch as JSON with a `width`-byte slot per record for the batch label. */
 export function batchBody(batchSize: number, width: number): { body: string; slots: number[] } {
   const slots: number[] = [];
   let body = '[';

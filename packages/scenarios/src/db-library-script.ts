@@ -1,12 +1,12 @@
 /**
- * Scenario 3's "library API" script: the guide's `benchmark_inserts` in-process. It opens
- * the seed's `DatabaseManager` (':memory:' by default, or a file), builds each batch of
- * `MetricRecord`s exactly like the seed (`metric_{i % 100}`, value i, labels {batch}) and
+ * Scenario 3's "library API" script: a Python `benchmark_inserts` loop, in-process. It opens
+ * the library's `DatabaseManager` (':memory:' by default, or a file), builds each batch of
+ * `MetricRecord`s like that loop does (`metric_{i % 100}`, value i, labels {batch}) and
  * times `insertMetrics`. This is the one place the lab imports the trading package: this
  * mode benchmarks the library itself, in this process, not the system over the wire (the
  * HTTP mode does that). Batches are due at the scenario's rate (open model) and latency
  * counts from the intended time, so a slow insert delays nothing silently; with the store
- * idle it equals the seed's insert timing plus building the batch (~0.1 ms per 1,000).
+ * idle it equals the loop's own insert timing plus building the batch (~0.1 ms per 1,000).
  * One thread only: the DuckDB instance lives in this thread.
  */
 import { newRequestEvent, nowUs, type ScriptContext, type VuScript } from '@tickstorm/loadlab';

@@ -1,11 +1,12 @@
 /**
- * Scenario 3, Database Write Throughput (guide: 10,000 metrics/s in batches of 1,000 for 10
+ * Scenario 3, Database Write Throughput (targets: 10,000 metrics/s in batches of 1,000 for 10
  * minutes, < 50 ms per batch insert). Batches are due at rate / batchSize per second (open
- * model; the seed's loop inserts back to back and reports the latency-derived throughput).
+ * model; a plain Python loop inserts back to back and reports the latency-derived throughput).
  *
- * - mode http: `POST /api/metrics` on the api with the seed's records (db-http-script.ts),
+ * - mode http: `POST /api/metrics` on the api with the standard records (db-http-script.ts),
  *   the system's metrics store end to end; success = 202.
- * - mode library: the seed's script in-process against `DatabaseManager` (db-library-script.ts).
+ * - mode library: the `benchmark_inserts` loop in-process against `DatabaseManager`
+ *   (db-library-script.ts).
  * - mode both: http, then library; one result, targets per mode.
  *
  * Targets per mode: batch insert latency P95 and P99 < 50 ms, records/s >= rate (within 1%).
@@ -59,7 +60,7 @@ const PARAMS: readonly ParamSpec[] = [
     flag: 'db-path',
     type: 'string',
     default: ':memory:',
-    help: "library mode: DuckDB file, or ':memory:'",
+    help: "library mode: DuckDB file, ':memory:', or a postgres:// URL",
   },
   {
     key: 'connections',
@@ -84,7 +85,8 @@ function read(raw: Record<string, unknown>) {
     connections: r.number('connections', { integer: true, min: 1, max: 10_000 }),
     timeoutMs: r.duration('timeout'),
   };
-  if (p.dbPath === '' && r.problems.length === 0) r.problem("--db-path must be a file path or ':memory:'");
+  if (p.dbPath === '' && r.problems.length === 0)
+    r.problem("--db-path must be a file path, ':memory:' or a postgres:// URL");
   if (r.problems.length === 0 && (p.rate / p.batchSize) * (p.durationMs / 1000) < 1) {
     r.problem('--rate / --batch-size x --duration must give at least one batch');
   }

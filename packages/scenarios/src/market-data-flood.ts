@@ -1,8 +1,8 @@
 /**
- * Scenario 1, Market Data Flood (guide: 100,000 ticks/s over 50 symbols for 10 minutes, no
+ * Scenario 1, Market Data Flood (targets: 100,000 ticks/s over 50 symbols for 10 minutes, no
  * drops, < 10 ms processing latency). Open model: frames of `ticksPerFrame` ticks are due at
- * rate / ticksPerFrame per second on `connections` WebSockets to ws://HOST:5001/stream (the
- * seed: one connection per symbol, one tick per frame). Afterwards:
+ * rate / ticksPerFrame per second on `connections` WebSockets to ws://HOST:5001/stream (a
+ * Python client: one connection per symbol, one tick per frame). Afterwards:
  *
  * - Ticks/s: ticks sent / the sending window (the plan, or longer if the generator ran late);
  * - Dropped ticks: sent - processed, proven per connection by a sync ack (the ack counts
@@ -45,7 +45,7 @@ const PARAMS: readonly ParamSpec[] = [
     flag: 'ticks-per-frame',
     type: 'integer',
     default: 100,
-    help: 'ticks per WebSocket frame (1 = the seed: one JSON tick per frame)',
+    help: 'ticks per WebSocket frame (1 = one JSON tick per frame, like a Python client)',
   },
   {
     key: 'format',
@@ -59,7 +59,7 @@ const PARAMS: readonly ParamSpec[] = [
     flag: 'connections',
     type: 'integer',
     default: 50,
-    help: 'WebSocket connections (the seed: one per symbol)',
+    help: 'WebSocket connections (a Python client: one per symbol)',
   },
   {
     key: 'duration',

@@ -1,6 +1,6 @@
 /**
  * Scenario 2's generator script (importable by worker threads): a pool of prebuilt
- * `POST /orders` requests in the guide's mix (limit 100 +- 10, market, stop 100 +- 5, prices
+ * `POST /orders` requests in the standard mix (limit 100 +- 10, market, stop 100 +- 5, prices
  * rounded to the 0.01 tick, quantity 1..100, buy/sell at random, symbols and accounts
  * spread), drawn from a seeded generator so a run is reproducible, sent round robin. VU slot
  * = keep-alive connection; latency from the intended time; success = 201 only.
@@ -38,7 +38,7 @@ export interface OrderBody {
 
 const tick = (x: number) => Math.round(x * 100) / 100;
 
-/** One random order of the guide's generator (`OrderGenerator.generate_order`). */
+/** One random order of the standard mix (like a Python `OrderGenerator.generate_order`). */
 export function randomOrder(
   rnd: () => number,
   symbols: readonly string[],

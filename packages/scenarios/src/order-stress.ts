@@ -1,6 +1,6 @@
 /**
- * Scenario 2, Order Processing Stress (guide: 1,000 orders/s for 5 minutes, 60% limit / 30%
- * market / 10% stop, P95 < 100 ms). Unlike the seed's client (a burst of `rate` orders once a
+ * Scenario 2, Order Processing Stress (targets: 1,000 orders/s for 5 minutes, 60% limit / 30%
+ * market / 10% stop, P95 < 100 ms). Unlike a simple Python client (a burst of `rate` orders once a
  * second, timed from the send), this is the open model: orders are due at a constant rate,
  * each on a free keep-alive connection to `POST /orders`, latency from its intended time
  * (no coordinated omission). Success is 201; every other answer is a failure counted by

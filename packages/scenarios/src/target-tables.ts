@@ -52,7 +52,7 @@ const BENCH_ROWS: [id: string, name: string, target: string][] = [
   ['order_routing', 'Order routing', '<100μs'],
 ];
 
-/** 38 ns, 1.2 μs, 3.4 ms (the guide's units). */
+/** 38 ns, 1.2 μs, 3.4 ms (the Performance Targets tables' units). */
 export function formatNs(ns: number): string {
   const fmt = (x: number) =>
     Number.isInteger(x) || x >= 100 ? String(Math.round(x)) : x.toFixed(x < 10 ? 2 : 1);

@@ -171,7 +171,12 @@ export const TICKSTORM_TARGET: SuiteTarget<TargetUrls> = {
       : (input.target ?? '127.0.0.1');
     return { urls, label, problems };
   },
-  unreachable: (urls, ids) => unreachable(urls, ids),
+  // db-throughput's library mode writes in-process and needs no service.
+  unreachable: (urls, runs) =>
+    unreachable(
+      urls,
+      runs.filter((r) => !(r.id === 'db-throughput' && r.params.mode === 'library')).map((r) => r.id),
+    ),
   hint: 'Is the system running? `tickstorm serve` starts it; --target HOST or --market-data-url/--orders-url/--risk-url/--api-url point elsewhere.',
   defaultWatch: (urls): WatchTarget => ({
     kind: 'api',

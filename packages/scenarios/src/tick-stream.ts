@@ -1,11 +1,11 @@
 /**
- * Prebuilt tick frames for one market-data connection, in the guide's Scenario 1 shape:
- * ticks `{"type":"tick","symbol","price","volume":1000,"timestamp"}` with the seed's price
+ * Prebuilt tick frames for one market-data connection, in the Scenario 1 shape:
+ * ticks `{"type":"tick","symbol","price","volume":1000,"timestamp"}` with the standard price
  * walk `100.0 + (n % 100) * 0.1` per symbol (rounded to the 0.01 grid), as one JSON tick per
- * text frame (ticksPerFrame 1, the seed's client), JSON arrays, or binary batches
+ * text frame (ticksPerFrame 1, like a Python client), JSON arrays, or binary batches
  * (docs/market-data-protocol.md, @tickstorm/protocol's TickBatchWriter).
  *
- * A connection carries its own symbols (the seed: one connection per symbol); its frames
+ * A connection carries its own symbols (a Python client: one connection per symbol); its frames
  * cycle through the whole price walk. Every tick's timestamp sits at a known byte offset, so
  * `stamp` writes the frame's time (epoch ms) into the prebuilt bytes just before the send:
  * fixed-width `SSSSSSSSSS.mmm` digits in JSON, an f64 in binary. Nothing is allocated per frame.
@@ -38,7 +38,7 @@ export function connectionSymbols(conn: number, connections: number, symbols: re
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 const STAMP_CHARS = 14; // "1795442453.850"
 
-/** The seed's price for the n-th tick of a symbol, on the 0.01 grid. */
+/** The standard price for the n-th tick of a symbol, on the 0.01 grid. */
 export function seedPrice(n: number): number {
   return Math.round((100 + (n % 100) * 0.1) * 100) / 100;
 }

@@ -1,7 +1,7 @@
 /**
  * Scenario 4's generator script (importable by worker threads). Setup: this thread's share
  * of the subscribers (client c on thread c mod W) connects to /ws/metrics and subscribes,
- * one message per symbol as the seed does, to symbols c*k .. c*k+k-1 (mod the universe);
+ * one message per symbol as an asyncio client does, to symbols c*k .. c*k+k-1 (mod the universe);
  * setup ends when every subscription is acknowledged. The iterations are the background
  * feed: frames of ticks over all symbols on one market-data connection per thread, so
  * updates flow (the scenario measures the fan-out, not the feed).
@@ -10,7 +10,7 @@
  * epoch seconds) on the same machine's wall clock (Date.now(), as the server stamps it; 1 ms
  * resolution), emitted as a 'WS' 'update' request event. The timestamp is read from the
  * frame's bytes (it is the last field of the hub's update) without JSON.parse; any other
- * message is parsed. Like the seed, a client idle for `idlePingMs` sends "ping".
+ * message is parsed. Like an asyncio client, a client idle for `idlePingMs` sends "ping".
  */
 import {
   newRequestEvent,

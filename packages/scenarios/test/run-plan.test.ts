@@ -64,7 +64,7 @@ test("a scenario's own validate() problems are reported with its id; a shared fl
   ]);
 });
 
-test('defaults < --full < --config < flags; all runs in the guide order with bench on', () => {
+test('defaults < --full < --config < flags; all runs in the standard order with bench on', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tickstorm-plan-'));
   try {
     const config = join(dir, 'c.json');

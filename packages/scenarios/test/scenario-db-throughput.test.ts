@@ -11,7 +11,7 @@ before(async () => {
 });
 after(() => sys.close());
 
-test("the seed's batch, batch number written in place: valid JSON, same length", () => {
+test('the standard batch, batch number written in place: valid JSON, same length', () => {
   const { body, slots } = batchBody(150, 7);
   const bytes = Buffer.from(body);
   for (const n of [0, 7, 12345]) {

@@ -20,7 +20,7 @@ function payload(frame: Buffer): Buffer {
   return frame.subarray(head);
 }
 
-test('tick stream: the seed price walk per symbol, timestamps stamped in place (JSON and binary)', () => {
+test('tick stream: the standard price walk per symbol, timestamps stamped in place (JSON and binary)', () => {
   const syms = connectionSymbols(
     3,
     50,

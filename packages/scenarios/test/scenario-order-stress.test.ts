@@ -11,7 +11,7 @@ before(async () => {
 });
 after(() => sys.close());
 
-test("orders: the guide's mix and ranges, prices on the 0.01 tick", () => {
+test('orders: the standard mix and ranges, prices on the 0.01 tick', () => {
   const rnd = seededRandom(42);
   const n = 20_000;
   const count = { limit: 0, market: 0, stop: 0 };

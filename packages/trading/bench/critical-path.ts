@@ -1,6 +1,6 @@
 /**
  * The critical-path micro-benchmarks behind `tickstorm bench`: order creation, order book
- * update, risk check and order routing, as rows keyed like the guide's Performance Targets.
+ * update, risk check and order routing, as rows keyed like the Performance Targets tables.
  * Run through `tickstorm bench`, which starts this file in a child process with a large
  * young generation (see order-book.bench.ts) and prints the table.
  */

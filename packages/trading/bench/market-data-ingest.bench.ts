@@ -3,7 +3,7 @@
  * child process (./market-data-service-entry.ts; its own core), opens raw WebSocket
  * connections from this process (./md-raw-ws.ts, ./md-load-gen.ts) and floods it:
  *
- *   single  one tick per text frame (the guide's Scenario 1 shape), 50 connections
+ *   single  one tick per text frame (the Scenario 1 shape), 50 connections
  *   array   JSON arrays of 100 ticks per text frame
  *   binary  binary batches of 1,000 ticks per frame
  *

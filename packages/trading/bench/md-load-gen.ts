@@ -3,7 +3,7 @@
  * fills ~64 KB chunks of ready WebSocket frames (RawWs framing, mask key 0) with the
  * current time as tick timestamps, from templates built once:
  *
- * - `single`: one tick per text frame, the guide's Scenario 1 shape: connection j sends
+ * - `single`: one tick per text frame, the Scenario 1 shape: connection j sends
  *   SYM{j % 50}, price `100.0 + (k % 100) * 0.1` (float text, noise included), volume 1000;
  * - `array`:  JSON arrays of `ticksPerFrame` ticks over all 50 symbols;
  * - `binary`: binary batches (docs/market-data-protocol.md) of `ticksPerFrame` ticks.

@@ -1,11 +1,11 @@
 /**
- * The seed's scenario 3 (database write throughput) as a benchmark, on the real metrics store.
+ * Scenario 3 (database write throughput) as a benchmark, on the real metrics store.
  *
- * store: like the seed's script: N batches (default 600) of 1,000 records
+ * store: like a Python `benchmark_inserts` loop: N batches (default 600) of 1,000 records
  * (`metric_${i % 100}`, value i, labels {batch}), built outside the timing, each inserted with
  * `await store.insert(batch)` (one committed transaction each, nothing in parallel) and timed
- * on its own. Per-batch latency p50/p95/p99/max (ms, seed's index method on the sorted
- * samples) and rows/s = rows / sum of batch latencies (the seed's "Average" throughput).
+ * on its own. Per-batch latency p50/p95/p99/max (ms, that loop's index method on the
+ * sorted samples) and rows/s = rows / sum of batch latencies (its "Average" throughput).
  * `blocked_ms` is the part of each insert spent on the event loop (encoding): the INSERT itself
  * runs on a DuckDB thread. Targets: ':memory:' and a file in a temp dir (WAL + fsync per commit).
  * `--warmup` batches (default 20) run first and are not counted.
@@ -27,7 +27,7 @@ import { MetricsWriter } from '../src/metrics-store/metrics-writer.ts';
 import { isMain, wantsJson } from './bench-util.ts';
 
 export interface MetricsStoreBenchOptions {
-  /** Timed batches (default 600, like the seed). */
+  /** Timed batches (default 600, like that loop). */
   batches?: number;
   /** Records per batch (default 1,000). */
   batchSize?: number;
@@ -72,7 +72,7 @@ export interface MetricsStoreBenchResult {
 function seedBatch(batchNum: number, size: number): MetricRecord[] {
   const labels = { batch: String(batchNum) };
   const out: MetricRecord[] = new Array(size);
-  // The seed builds a labels dict per record; so do we (no shared-object shortcut).
+  // That loop builds a labels dict per record; so do we (no shared-object shortcut).
   for (let i = 0; i < size; i++) out[i] = MetricRecord.create(`metric_${i % 100}`, i, { ...labels });
   return out;
 }
@@ -172,12 +172,12 @@ function printTable(r: MetricsStoreBenchResult): void {
   console.log('target  batches x size    P50 ms  P95 ms  P99 ms  max ms  blocked ms      rows/s  goal');
   for (const s of r.store) {
     const ok = s.rowsPerSec >= 1_000_000 && s.p99_ms < 5 ? 'PASS' : 'FAIL';
-    const seed = s.rowsPerSec >= 10_000 && s.p99_ms < 50 ? 'seed PASS' : 'seed FAIL';
+    const scenario = s.rowsPerSec >= 10_000 && s.p99_ms < 50 ? 'scenario PASS' : 'scenario FAIL';
     console.log(
-      `${s.target.padEnd(7)} ${`${s.batches} x ${s.batchSize}`.padEnd(15)} ${f(s.p50_ms)} ${f(s.p95_ms)} ${f(s.p99_ms)} ${f(s.max_ms)} ${f(s.blocked_ms).padStart(11)} ${n(s.rowsPerSec)}  ${ok} (${seed})`,
+      `${s.target.padEnd(7)} ${`${s.batches} x ${s.batchSize}`.padEnd(15)} ${f(s.p50_ms)} ${f(s.p95_ms)} ${f(s.p99_ms)} ${f(s.max_ms)} ${f(s.blocked_ms).padStart(11)} ${n(s.rowsPerSec)}  ${ok} (${scenario})`,
     );
   }
-  console.log('goal: >= 1,000,000 rows/s and p99 < 5 ms per batch of 1,000 (seed: 10,000/s, < 50 ms)');
+  console.log('goal: >= 1,000,000 rows/s and p99 < 5 ms per batch of 1,000 (scenario: 10,000/s, < 50 ms)');
   if (r.writer !== null) {
     const w = r.writer;
     console.log(

@@ -1,7 +1,7 @@
 /**
- * The guide's Scenario 2 order mix (tests/load/test_order_stress.py), seeded: symbols AAPL
+ * The Scenario 2 order mix, from a seeded generator: symbols AAPL
  * GOOGL MSFT AMZN TSLA, side 50/50, 60% limit at 100 +- 10, 30% market (price null), 10%
- * stop at 100 +- 5, quantity 1..100. Unlike the Python, prices are rounded to the 0.01 tick:
+ * stop at 100 +- 5, quantity 1..100. Unlike a Python client, prices are rounded to the 0.01 tick:
  * the engine answers 400 PRT_ERR_PRICE_OFF_TICK for 97.12345678, by design.
  */
 import { prng } from './bench-util.ts';

@@ -1,7 +1,7 @@
 /**
  * Order entry over HTTP against the REAL system: each run starts `tickstorm serve` in a child
  * process (./serve-child.ts) and drives POST /orders with autocannon over HTTP/1.1
- * keep-alive, pipelining 1, with the guide's Scenario 2 mix (./order-mix.ts, tick-rounded).
+ * keep-alive, pipelining 1, with the Scenario 2 mix (./order-mix.ts, tick-rounded).
  *
  *   max   as many orders as N connections can get answered for D s (goal >= 20,000 orders/s
  *         on 2 cores). The one account's risk limits (10,000 orders/s, position) are raised
@@ -9,7 +9,7 @@
  *   rate  autocannon overallRate (default 1,000/s) for D s (goal p99 < 10 ms), default risk
  *         limits. autocannon paces per connection per second: each connection sends its share
  *         back to back at the start of its own 1 s window (windows staggered by connection
- *         set-up), so --rate-connections sets the burst concurrency (10; the seed's httpx pool
+ *         set-up), so --rate-connections sets the burst concurrency (10; a Python httpx pool
  *         firing 1,000 at once is closer to 100).
  *
  * Latency is taken from autocannon's response events (sub-ms, unlike its own 1 ms histogram)

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const TICKSTORM = join(ROOT, 'bin', 'tickstorm.js');
+export const TICKSTORM = join(ROOT, 'bin', 'tickstorm.js');
 const CLK_TCK = 100;
 
 export interface ServedSystem {
@@ -22,7 +22,10 @@ export interface ServedSystem {
   stop(): Promise<number | null>;
 }
 
-/** Starts the whole system; `nodeArgs` go before the script (e.g. --cpu-prof), `serveArgs` after serve's. */
+/**
+ * Starts the whole system; `nodeArgs` go before the script (e.g. --cpu-prof), `serveArgs`
+ * after `serve` (e.g. --metrics-store URL).
+ */
 export async function serveChild(
   nodeArgs: readonly string[] = [],
   env = process.env,

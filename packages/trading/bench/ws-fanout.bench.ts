@@ -2,7 +2,7 @@
  * WebSocket fan-out benchmark of the api's /ws/metrics. The api service runs in a child
  * process (ws-fanout-server.ts) that publishes MarketUpdates on its bus; this process holds
  * the clients and measures on the client side, from each message's `timestamp` (the
- * publish time), like the seed's Scenario 4 client.
+ * publish time), like an asyncio Scenario 4 client.
  *
  * 1. Fan-out: 100 clients x 10 symbols each over 50 symbols (client i gets SYM(10i+k mod 50),
  *    so 20 subscribers per symbol) while updates are published at the rate equivalent to

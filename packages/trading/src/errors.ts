@@ -23,6 +23,10 @@ export const TradingErrorCode = {
   METRICS_STORE: 'TRD_ERR_METRICS_STORE',
   LOG_CORRUPT: 'TRD_ERR_LOG_CORRUPT',
   SHUTTING_DOWN: 'TRD_ERR_SHUTTING_DOWN',
+  /** The input log (journal) cannot take a write (ENOSPC, EIO): new orders are refused, reads served. */
+  JOURNAL_UNAVAILABLE: 'TRD_ERR_JOURNAL_UNAVAILABLE',
+  /** Bad query parameters on a listing (GET /orders?...). */
+  INVALID_QUERY: 'TRD_ERR_INVALID_QUERY',
   /** A service this request needs does not run in this process (e.g. `serve api` alone). */
   SERVICE_UNAVAILABLE: 'TRD_ERR_SERVICE_UNAVAILABLE',
   /** Load shed: the process RSS is above the ABC_MEMORY_LIMIT high-water mark. */
@@ -31,6 +35,30 @@ export const TradingErrorCode = {
   /** A step of POST /api/workflow/run did not answer within its timeout. */
   WORKFLOW_TIMEOUT: 'TRD_ERR_WORKFLOW_TIMEOUT',
   INTERNAL: 'TRD_ERR_INTERNAL',
+  /** Keys are on and the request carries no X-TS-Key / X-TS-Timestamp / X-TS-Signature (auth/). */
+  UNAUTHENTICATED: 'TRD_ERR_UNAUTHENTICATED',
+  UNKNOWN_KEY: 'TRD_ERR_UNKNOWN_KEY',
+  BAD_SIGNATURE: 'TRD_ERR_BAD_SIGNATURE',
+  /** X-TS-Timestamp outside the +-5 s window. */
+  STALE_TIMESTAMP: 'TRD_ERR_STALE_TIMESTAMP',
+  /** The key's role lacks the right this route needs. */
+  FORBIDDEN: 'TRD_ERR_FORBIDDEN',
+  /** A trader key naming an account it does not hold. */
+  ACCOUNT_FORBIDDEN: 'TRD_ERR_ACCOUNT_FORBIDDEN',
+  /** The account is halted by the kill switch (POST /admin/accounts/:account/halt). */
+  ACCOUNT_HALTED: 'TRD_ERR_ACCOUNT_HALTED',
+  /** Protected mode (no --keys): only loopback peers are served. */
+  LOOPBACK_ONLY: 'TRD_ERR_LOOPBACK_ONLY',
+  /** More connections than the service's cap. */
+  TOO_MANY_CONNECTIONS: 'TRD_ERR_TOO_MANY_CONNECTIONS',
+  /** GET /api/metrics/query: more than its concurrent queries. */
+  TOO_MANY_QUERIES: 'TRD_ERR_TOO_MANY_QUERIES',
+  /** GET /api/metrics/query: interrupted at its timeout. */
+  QUERY_TIMEOUT: 'TRD_ERR_QUERY_TIMEOUT',
+  /** GET /api/metrics/query: not one read-only statement, or it reads outside the store. */
+  QUERY_REFUSED: 'TRD_ERR_QUERY_REFUSED',
+  /** POST /api/metrics: the bounded ingest queue is full. */
+  INGEST_QUEUE_FULL: 'TRD_ERR_INGEST_QUEUE_FULL',
 } as const;
 
 export type TradingErrorCode = (typeof TradingErrorCode)[keyof typeof TradingErrorCode];
@@ -78,11 +106,26 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [TradingErrorCode.METRICS_STORE]: 500,
   [TradingErrorCode.LOG_CORRUPT]: 500,
   [TradingErrorCode.SHUTTING_DOWN]: 503,
+  [TradingErrorCode.JOURNAL_UNAVAILABLE]: 503,
+  [TradingErrorCode.INVALID_QUERY]: 400,
   [TradingErrorCode.SERVICE_UNAVAILABLE]: 503,
   [TradingErrorCode.MEMORY_PRESSURE]: 503,
   [TradingErrorCode.UNKNOWN_ACCOUNT]: 404,
   [TradingErrorCode.WORKFLOW_TIMEOUT]: 504,
   [TradingErrorCode.INTERNAL]: 500,
+  [TradingErrorCode.UNAUTHENTICATED]: 401,
+  [TradingErrorCode.UNKNOWN_KEY]: 401,
+  [TradingErrorCode.BAD_SIGNATURE]: 401,
+  [TradingErrorCode.STALE_TIMESTAMP]: 401,
+  [TradingErrorCode.FORBIDDEN]: 403,
+  [TradingErrorCode.ACCOUNT_FORBIDDEN]: 403,
+  [TradingErrorCode.ACCOUNT_HALTED]: 403,
+  [TradingErrorCode.LOOPBACK_ONLY]: 403,
+  [TradingErrorCode.TOO_MANY_CONNECTIONS]: 503,
+  [TradingErrorCode.TOO_MANY_QUERIES]: 429,
+  [TradingErrorCode.QUERY_TIMEOUT]: 504,
+  [TradingErrorCode.QUERY_REFUSED]: 400,
+  [TradingErrorCode.INGEST_QUEUE_FULL]: 503,
 };
 
 export function httpStatusOf(code: string): number {

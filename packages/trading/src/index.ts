@@ -8,10 +8,16 @@
  * Subpaths: `@tickstorm/trading/metrics-store` (the metrics-store library: DatabaseManager,
  * MetricRecord) and `@tickstorm/trading/bench` (the critical-path micro-benchmarks).
  */
+
+export { ApiKey, KeyStore, loadKeysFile, parseKeys, ROLES, type Role } from './auth/keys.ts';
+export { checkBindPolicy, isLoopbackHost } from './auth/protected-mode.ts';
+export type { SecurityOptions } from './auth/request-auth.ts';
+export { routeRights } from './auth/route-rights.ts';
 export { MatchingEngine, type MatchingEngineOptions } from './book/matching-engine.ts';
 export * from './config/performance-env.ts';
 export * from './config/service-config.ts';
 export * from './errors.ts';
 export * from './log/logger.ts';
 export { type ReplayStats, replayLog } from './sequencing/replay.ts';
+export { DURABILITIES, type Durability, type RecoveryReport, TradingCore } from './system/trading-core.ts';
 export { ALL_SERVICES, TradingSystem, type TradingSystemOptions } from './system/trading-system.ts';

@@ -1,7 +1,7 @@
 /**
- * The seed's environment variables: parsing (bytes with units, booleans, positive integers,
- * every problem named at once), `tickstorm serve` refusing bad values with exit 2 and the
- * variable named, threading good values through to the api's /health, and the --help line.
+ * The agent workload's environment variables: parsing (bytes with units, booleans, positive
+ * integers, every problem named at once), `tickstorm serve` refusing bad values with exit 2
+ * and the variable named, threading good values through to the api's /health, and the --help line.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';

@@ -36,7 +36,7 @@ describe('api websocket /ws/metrics', () => {
     await bus.close();
   });
 
-  test('a subscriber receives updates for its symbols only, with the SPEC fields', async () => {
+  test('a subscriber receives updates for its symbols only, with the contract fields', async () => {
     const a = await connect();
     const b = await connect();
     a.send({ action: 'subscribe', symbol: 'SYM1' });

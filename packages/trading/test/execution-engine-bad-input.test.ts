@@ -1,6 +1,6 @@
 /**
  * Bad input to the execution engine over real keep-alive sockets: every case answers a 4xx
- * with the SPEC's coded body `{"error":{"code","message","field"?}}`, and the server then
+ * with docs/spec.md's coded body `{"error":{"code","message","field"?}}`, and the server then
  * serves the next (valid) order on the same client.
  */
 import assert from 'node:assert/strict';
@@ -64,7 +64,7 @@ const CASES: Case[] = [
   field('stop without trigger', { type: 'stop', price: undefined }, MISSING, 'price'),
   field('market with a price', { type: 'market', price: 100 }, INVALID, 'price'),
   field(
-    'price off the tick grid (as the seed sends)',
+    'price off the tick grid (as a Python client sends)',
     { price: 97.12345678 },
     'PRT_ERR_PRICE_OFF_TICK',
     'price',

@@ -1,5 +1,5 @@
 /**
- * The execution engine (SPEC "execution-engine, port 5002") over real sockets, inside a
+ * The execution engine (docs/spec.md, "execution-engine, port 5002") over real sockets, inside a
  * whole TradingSystem on ports 0: limit / market / stop orders and partial fills, order
  * queries, cancels, aggregated depth, health, clientOrderId de-duplication and risk
  * rejections (422, 429 + Retry-After). Each test uses its own symbol so they stay

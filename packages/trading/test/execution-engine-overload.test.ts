@@ -1,5 +1,5 @@
 /**
- * Admission control (SPEC: `503` with `Retry-After` under overload; ABC_MAX_CONCURRENT_REQUESTS):
+ * Admission control (docs/spec.md: `503` with `Retry-After` under overload; ABC_MAX_CONCURRENT_REQUESTS):
  * with maxInFlight 1, an order waiting for its input-log batch to be written (group commit)
  * makes the next one answer 503. To make "waiting for the log" deterministic the shard's
  * flush is held by the test (the shard's own `flush` shadowed on the instance, then restored):

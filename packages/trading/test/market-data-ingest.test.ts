@@ -31,12 +31,12 @@ describe('market-data ingest', () => {
     await md.close();
   });
 
-  it('counts every single-tick frame (the seed client: float prices 100.0 + k * 0.1)', async () => {
+  it('counts every single-tick frame (a Python client: float prices 100.0 + k * 0.1)', async () => {
     const c = await open();
     const before = md.stats();
     const n = 500;
     for (let k = 0; k < n; k++) {
-      // The guide's Python generator: price = 100.0 + (tick_count % 100) * 0.1 (binary noise included).
+      // A Python generator: price = 100.0 + (tick_count % 100) * 0.1 (binary noise included).
       c.send(tick('SYM0', 100.0 + (k % 100) * 0.1, 1000, Date.now() / 1000));
     }
     const ack = await c.sync();

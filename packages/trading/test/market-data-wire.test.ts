@@ -26,7 +26,7 @@ const out = new ValidTick();
 const T = 1_732_280_000.123;
 
 describe('validateTick', () => {
-  it('accepts a seed tick and fills the reused struct', () => {
+  it('accepts a standard tick and fills the reused struct', () => {
     const t = { type: 'tick', symbol: 'SYM0', price: 100.1, volume: 1000, timestamp: T };
     assert.equal(validateTick(t, instruments, out), null);
     assert.deepEqual(
@@ -40,7 +40,7 @@ describe('validateTick', () => {
   it('snaps binary float noise to the grid, refuses real off-grid prices', () => {
     const sym0 = instruments.get('SYM0');
     for (let k = 0; k < 1000; k++) {
-      const p = 100.0 + (k % 100) * 0.1; // the seed's generator, e.g. 100.30000000000001
+      const p = 100.0 + (k % 100) * 0.1; // a Python generator, e.g. 100.30000000000001
       assert.equal(snapPriceToTicks(sym0, p), 10_000 + (k % 100) * 10, String(p));
     }
     assert.equal(snapPriceToTicks(sym0, 0.1 + 0.2), 30);

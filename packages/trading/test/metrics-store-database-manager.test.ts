@@ -4,8 +4,8 @@ import { TradingErrorCode } from '../src/errors.ts';
 import { DatabaseManager } from '../src/metrics-store/database-manager.ts';
 import { MetricRecord } from '../src/metrics-store/metric-record.ts';
 
-describe('DatabaseManager (the seed library API)', () => {
-  test("runs the seed's scenario-3 script on ':memory:'", async () => {
+describe('DatabaseManager (the Python library API)', () => {
+  test("runs the scenario-3 Python script, ported, on ':memory:'", async () => {
     // db = await DatabaseManager.new(":memory:"); await db.initialize()
     const db = await DatabaseManager.new(':memory:');
     await db.initialize();

@@ -22,7 +22,7 @@ function problems(input: unknown, limits = DEFAULT_METRIC_BATCH_LIMITS): Invalid
 }
 
 describe('MetricRecord', () => {
-  test('create (and the seed spelling `new`) fills defaults', () => {
+  test('create (and the Python spelling `new`) fills defaults', () => {
     const r = MetricRecord.create('m', 1.5, { a: 'b' }, new Date(NOW));
     assert.deepEqual(r, { time: NOW, name: 'm', value: 1.5, labels: { a: 'b' } });
     const s = MetricRecord.new('m', 2);

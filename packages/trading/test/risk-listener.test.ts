@@ -150,7 +150,7 @@ describe('RiskEngine as EngineListener', () => {
     assert.equal(e.getLimits().maxOrderQty, 100, 'a refused update changes nothing');
   });
 
-  it("the defaults let the guide's order-stress through (1..100 lots, 90..110, 1,000 in one burst)", () => {
+  it('the defaults let the order-stress scenario through (1..100 lots, 90..110, 1,000 in one burst)', () => {
     const e = engine({}, () => 0);
     const syms = ['AAPL', 'GOOGL', 'MSFT', 'AMZN', 'TSLA'].map((s) => instruments.get(s).index);
     let seed = 7;

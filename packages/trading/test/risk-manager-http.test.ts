@@ -1,5 +1,5 @@
 /**
- * The risk manager (SPEC "risk-manager, port 5003") over real sockets, in a whole
+ * The risk manager (docs/spec.md, "risk-manager, port 5003") over real sockets, in a whole
  * TradingSystem on ports 0: POST /check verdicts (and that a check places nothing),
  * GET/PUT /limits (partial update; every problem of an invalid one reported), and
  * GET /positions after fills on the execution engine.

@@ -1,5 +1,5 @@
 /**
- * `tickstorm bench`: the critical-path micro-benchmarks, printed as the guide's
+ * `tickstorm bench`: the critical-path micro-benchmarks, printed as the
  * "Performance Targets" table with Current and Status filled in.
  *
  * The measurements run in a child Node process started with a 256 MB young generation:

@@ -14,6 +14,7 @@ import {
   parseDuration,
   parseHeaderLine,
   runHttpMode,
+  useKeyFile,
 } from '@tickstorm/loadlab';
 import { type Command, InvalidArgumentError } from 'commander';
 
@@ -88,8 +89,13 @@ export function registerHttpCommand(program: Command): void {
     .option('--timeout <sec>', 'request timeout in seconds (or a duration)', seconds('--timeout'), 10)
     .option('--workers <n>', "generator threads, or 'auto'", workers, 'auto')
     .option('--json <file>', 'write the results as JSON')
+    .option(
+      '--key-file <file>',
+      'sign every request with this key ({"id","secret"}; or env TICKSTORM_KEY_ID/TICKSTORM_KEY_SECRET)',
+    )
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (url: string, flags: HttpFlags) => {
+      useKeyFile((flags as { keyFile?: string }).keyFile);
       process.exitCode = await httpCommand(url, flags);
     });
 }

@@ -19,6 +19,7 @@ import {
   type RunInput,
   type ScenarioSuite,
   startLoadMetricsServer,
+  useKeyFile,
 } from '@tickstorm/loadlab';
 import { DEFAULT_PORTS } from '@tickstorm/protocol';
 import type { TargetUrls, TickstormScenario } from '@tickstorm/scenarios';
@@ -182,8 +183,13 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
   cmd
     .allowUnknownOption()
     .addHelpText('after', HELP_AFTER)
+    .option(
+      '--key-file <file>',
+      'sign every request with this key ({"id","secret"}; or env TICKSTORM_KEY_ID/TICKSTORM_KEY_SECRET)',
+    )
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (operands: string[], o: Record<string, unknown>, self: Command) => {
+      useKeyFile(o.keyFile as string | undefined);
       const { scenarios, unknownOptions } = splitOperands(operands, ids);
       const params = new Map<string, unknown>();
       for (const [flag, opt] of paramOptions) {

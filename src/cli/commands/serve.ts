@@ -1,14 +1,19 @@
 /**
  * `tickstorm serve [service]`: all four services in one process (the default), or one
- * service per process with the SPEC's process titles. SIGINT/SIGTERM stop gracefully.
+ * service per process with the process titles of the service contract (@tickstorm/protocol).
+ * SIGINT/SIGTERM stop gracefully.
  */
 import { readFileSync } from 'node:fs';
 import { portEnvName, portFlagName } from '@tickstorm/protocol';
 import {
   ALL_SERVICES,
+  checkBindPolicy,
   createLogger,
+  DURABILITIES,
+  type Durability,
   isLogLevel,
   LOG_LEVELS,
+  loadKeysFile,
   PROCESS_TITLES,
   parsePerformanceEnv,
   resolveServiceConfig,
@@ -34,6 +39,30 @@ export interface ServeOptions {
   strictPrices?: boolean;
   /** Structured log level (stderr): trace, debug, info (default), warn, error, fatal, silent. */
   logLevel?: string;
+  /** A DuckDB path or a postgres:// URL (env TICKSTORM_METRICS_STORE). */
+  metricsStore?: string;
+  /** Keys file (env TICKSTORM_KEYS_FILE): signed requests required (docs/security.md). */
+  keys?: string;
+  /** No keys, every peer served (otherwise a non-loopback --host without keys is refused). */
+  insecureNoAuth?: boolean;
+  durability?: string;
+  fresh?: boolean;
+  snapshotInterval?: number;
+  retainSnapshots?: number;
+}
+
+/** --durability, else TICKSTORM_DURABILITY, else fsync; anything else stops the start. */
+export function resolveDurability(flag: string | undefined, env: NodeJS.ProcessEnv): Durability {
+  const v = flag ?? env.TICKSTORM_DURABILITY ?? 'fsync';
+  if (!DURABILITIES.includes(v as Durability)) {
+    const from = flag === undefined ? 'TICKSTORM_DURABILITY' : '--durability';
+    throw new TradingError(
+      TradingErrorCode.INVALID_CONFIG,
+      `${from} must be fsync or write, got ${JSON.stringify(v)}`,
+      'durability',
+    );
+  }
+  return v as Durability;
 }
 
 function readConfigFile(path: string | undefined): ServiceConfigInput & Record<string, unknown> {
@@ -45,6 +74,9 @@ function readConfigFile(path: string | undefined): ServiceConfigInput & Record<s
   }
 }
 
+/** What the last start said about auth (printed by `serve`). */
+let authMode = '';
+
 export async function startSystemFromOptions(
   service: string | undefined,
   opts: ServeOptions,
@@ -55,8 +87,9 @@ export async function startSystemFromOptions(
       `unknown service ${JSON.stringify(service)}: expected one of ${SERVICE_NAMES.join(', ')}`,
     );
   }
-  // The seed's ABC_* variables (bad values stop the start with the variable named).
+  // The agent workload's ABC_* variables (bad values stop the start with the variable named).
   const perf = parsePerformanceEnv(process.env);
+  const durability = resolveDurability(opts.durability, process.env);
   const file = readConfigFile(opts.config);
   const config = resolveServiceConfig(
     {
@@ -72,22 +105,34 @@ export async function startSystemFromOptions(
     process.env,
     file,
   );
+  const keysFile = opts.keys ?? (process.env.TICKSTORM_KEYS_FILE || undefined);
+  const keys = keysFile === undefined ? undefined : loadKeysFile(keysFile);
+  const insecureNoAuth = opts.insecureNoAuth === true;
+  authMode = checkBindPolicy(config.host, keys !== undefined, insecureNoAuth);
   const services = service === undefined ? ALL_SERVICES : [service as ServiceName];
   process.title =
     service === undefined
       ? 'tickstorm market-data execution-engine risk-manager'
       : PROCESS_TITLES[service as ServiceName];
+  const metricsStore = opts.metricsStore ?? nonEmpty(process.env.TICKSTORM_METRICS_STORE);
   try {
     return await TradingSystem.start({
       config,
+      metricsPath: metricsStore,
       services,
       shards: opts.shards,
       inputLog: opts.inputLog,
       offTickPrices: opts.strictPrices === true ? 'reject' : undefined,
+      durability,
+      fresh: opts.fresh === true,
+      snapshotIntervalMs: opts.snapshotInterval,
+      retainSnapshots: opts.retainSnapshots,
       maxInFlight: perf.maxConcurrentRequests,
       apiMaxInFlight: perf.maxConcurrentRequests,
       memoryLimitBytes: perf.memoryLimitBytes,
       performanceMode: perf.performanceMode,
+      security: { keys, insecureNoAuth },
+      loadShed: {},
     });
   } catch (err) {
     throw portInUse(err, services, config.ports) ?? err;
@@ -117,6 +162,10 @@ export function portInUse(
   return out;
 }
 
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
 export async function serveCommand(service: string | undefined, opts: ServeOptions): Promise<void> {
   const level = opts.logLevel ?? process.env.TICKSTORM_LOG_LEVEL ?? 'info';
   if (!isLogLevel(level)) {
@@ -139,6 +188,8 @@ export async function serveCommand(service: string | undefined, opts: ServeOptio
       name === 'market-data' ? ' (WebSocket /stream)' : name === 'api' ? ' (WebSocket /ws/metrics)' : '';
     console.log(`${name.padEnd(17)} ${h.url}${extra}`);
   }
+  if (sys.store !== null) console.log(`metrics store     ${sys.store.kind} ${sys.store.path}`);
+  console.log(authMode);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -162,5 +213,19 @@ export async function serveCommand(service: string | undefined, opts: ServeOptio
   // Handlers first: a caller may signal as soon as it reads the pid line.
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // A bug must not leave a half-alive process: write what the journals buffer, say why, exit.
+  const fatal = (kind: string) => (err: unknown) => {
+    log.fatal({ err }, kind);
+    console.error(`${kind}: ${(err as Error)?.stack ?? String(err)}`);
+    try {
+      sys.core?.flushSync();
+    } catch {
+      // nothing more can be done
+    }
+    console.error('exiting after a fatal error (the journal holds every acknowledged command)');
+    process.exit(70);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled rejection'));
   console.log(`pid ${process.pid}; Ctrl-C (SIGINT) or SIGTERM stops gracefully`);
 }

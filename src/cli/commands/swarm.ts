@@ -5,7 +5,13 @@
  * those of `tickstorm run`.
  */
 
-import { EXIT_INVALID_CONFIG, planSwarm, problemsText, runSwarmSession } from '@tickstorm/loadlab';
+import {
+  EXIT_INVALID_CONFIG,
+  planSwarm,
+  problemsText,
+  runSwarmSession,
+  useKeyFile,
+} from '@tickstorm/loadlab';
 import { DEFAULT_PORTS } from '@tickstorm/protocol';
 import type { Command } from 'commander';
 import { packageVersion, RUN_EXIT_CODES } from './run.ts';
@@ -75,8 +81,13 @@ export function registerSwarmCommand(program: Command): Command {
     .option('--json <file>', 'the results as JSON')
     .option('--junit <file>', 'JUnit XML (one test case per threshold)')
     .addHelpText('after', HELP_AFTER)
+    .option(
+      '--key-file <file>',
+      'sign every request with this key ({"id","secret"}; or env TICKSTORM_KEY_ID/TICKSTORM_KEY_SECRET)',
+    )
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (operands: string[], o: Record<string, unknown>) => {
+      useKeyFile(o.keyFile as string | undefined);
       const picker = Array.isArray(o.classPicker) ? (o.classPicker as string[]) : [];
       const { plan, problems } = await planSwarm({
         locustfile: o.locustfile as string | undefined,

@@ -1,8 +1,9 @@
 /**
  * The trading system in a child process, for `tickstorm start`: `node bin/tickstorm.js serve`
- * on the SPEC's default ports, its output to a log file. A default port that is already taken
- * is replaced by a free one (the child gets port 0 and reports the port it bound), and the
- * caller is told which. Ready = every service listed on stdout and answering GET /health.
+ * on the default ports (service contract in @tickstorm/protocol), its output to a log file.
+ * A default port that is already taken is replaced by a free one (the child gets port 0 and
+ * reports the port it bound), and the caller is told which. Ready = every service listed on
+ * stdout and answering GET /health.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The analysis figure of the guide's script (12 x 6 inches at 100 dpi = 1200 x 600 px): left,
+ * The analysis figure of the usual pandas script (12 x 6 inches at 100 dpi = 1200 x 600 px): left,
  * the latency histogram with 50 equal-width bins over [min, max] (matplotlib's `hist`, black
  * edges); right, latency over time. Drawn as a Vega-Lite spec, rendered to SVG by Vega and to
  * PNG by resvg. The time panel keeps the min and max of each of 1,500 time buckets, so spikes

@@ -1,5 +1,5 @@
 /**
- * `tickstorm analyze FILE.csv`: the guide's `scripts/analyze_load_test.py` in TypeScript. The
+ * `tickstorm analyze FILE.csv`: the usual pandas analysis script, in TypeScript. The
  * same statistics (pandas semantics: linear-interpolated quantiles, NaN skipped, throughput =
  * rows / max(duration)), printed in the script's exact shape, and the same two-panel figure
  * (latency histogram with 50 bins, latency over time) saved as a PNG.

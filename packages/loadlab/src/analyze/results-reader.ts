@@ -1,5 +1,5 @@
 /**
- * Reads a results CSV (the guide's `timestamp,latency,success,duration` columns; any others are
+ * Reads a results CSV (columns `timestamp,latency,success,duration`; any others are
  * ignored) into typed columns, streaming, so files with millions of rows stay cheap. Values are
  * read the way pandas' `read_csv` reads them: its NA strings are missing values (NaN), booleans
  * are True/False/true/false/TRUE/FALSE (1/0 too), blank lines are skipped, quoted fields may hold

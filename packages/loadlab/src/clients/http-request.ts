@@ -4,6 +4,8 @@
  * Host and Content-Length are added unless given; keep-alive is HTTP/1.1's default.
  */
 
+import { envSigner, type RequestSigner } from './request-signer.ts';
+
 export interface HttpRequestSpec {
   /** Default 'GET'. */
   method?: string;
@@ -28,7 +30,15 @@ export interface PreparedRequest {
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-export function prepareRequest(base: string | URL, spec: HttpRequestSpec = {}): PreparedRequest {
+/**
+ * With a signer (`signer`, default: env TICKSTORM_KEY_ID/SECRET, request-signer.ts), `bytes`
+ * is re-signed at most once per second and reused in between.
+ */
+export function prepareRequest(
+  base: string | URL,
+  spec: HttpRequestSpec = {},
+  signer: RequestSigner | null = envSigner(),
+): PreparedRequest {
   const url = typeof base === 'string' ? new URL(base) : base;
   const method = (spec.method ?? 'GET').toUpperCase();
   if (!TOKEN.test(method)) throw new TypeError(`invalid HTTP method '${method}'`);
@@ -54,6 +64,8 @@ export function prepareRequest(base: string | URL, spec: HttpRequestSpec = {}): 
   if (needsLength && !has.has('content-length') && !has.has('transfer-encoding')) {
     head += `Content-Length: ${body?.length ?? 0}\r\n`;
   }
+  if (signer !== null)
+    return signedRequest(spec.name ?? path.split('?')[0], method, path, head, body, signer);
   head += '\r\n';
   const h = Buffer.from(head, 'latin1');
   return {
@@ -61,6 +73,34 @@ export function prepareRequest(base: string | URL, spec: HttpRequestSpec = {}): 
     name: spec.name ?? path.split('?')[0],
     bytes: body === undefined ? h : Buffer.concat([h, body]),
     head: method === 'HEAD',
+  };
+}
+
+/** A prepared request whose bytes carry a signature refreshed every `signer.refreshMs`. */
+function signedRequest(
+  name: string,
+  method: string,
+  path: string,
+  head: string,
+  body: Buffer | undefined,
+  signer: RequestSigner,
+): PreparedRequest {
+  let bytes: Buffer = Buffer.alloc(0);
+  let signedAt = Number.NEGATIVE_INFINITY;
+  const refresh = signer.refreshMs;
+  return {
+    method,
+    name,
+    head: method === 'HEAD',
+    get bytes(): Buffer {
+      const now = Date.now();
+      if (now - signedAt >= refresh) {
+        signedAt = now;
+        const h = Buffer.from(`${head}${signer.headerBlock(method, path, body, now)}\r\n`, 'latin1');
+        bytes = body === undefined ? h : Buffer.concat([h, body]);
+      }
+      return bytes;
+    },
   };
 }
 

@@ -90,7 +90,7 @@ export interface ResourceSample {
 export interface ResourceWatch {
   source: 'proc' | 'api' | 'none';
   samples: ResourceSample[];
-  /** Per target: the peaks, checked against the seed's limits (< 2 GB RSS, < 80% CPU). */
+  /** Per target: the peaks, checked against the published limits (< 2 GB RSS, < 80% CPU). */
   peaks: { target: string; cpuPercent: number; rssBytes: number; pass: boolean }[];
   limits: { rssBytes: number; cpuPercent: number };
 }

@@ -1,6 +1,6 @@
 /**
  * Number formatting shared by the reports: Python's formatting rules where a report copies a
- * Python script's output (the guide's scripts, Locust's CSV files), human units elsewhere.
+ * Python script's output (pandas analysis scripts, Locust's CSV files), human units elsewhere.
  */
 
 /** Python's `f"{n:,}"` for integers: 1234567 -> "1,234,567". */

@@ -1,7 +1,7 @@
 /**
  * The HTML report's charts as Vega-Lite specs: latency distribution, latency percentiles over
  * time, throughput and errors over time, and the resource watch (CPU and RSS per target process
- * against the seed's limits). Rendered to inline SVG by charts.ts.
+ * against the published limits). Rendered to inline SVG by charts.ts.
  */
 import type { ScenarioResult } from '../model/result.ts';
 import { COLORS, type TopLevelSpec } from './charts.ts';

@@ -115,7 +115,7 @@ async function resourceSection(s: ScenarioResult): Promise<string> {
     num(humanBytes(p.rssBytes)),
     status(p.pass),
   ]);
-  const limits = `Limits (performance suite): RSS &lt; ${esc(humanBytes(r.limits.rssBytes))} per process, CPU &lt; ${r.limits.cpuPercent}%. Source: ${esc(r.source)}.`;
+  const limits = `Limits (agent workload): RSS &lt; ${esc(humanBytes(r.limits.rssBytes))} per process, CPU &lt; ${r.limits.cpuPercent}%. Source: ${esc(r.source)}.`;
   const charts = [
     await chart(resourceSpec(s, 'cpu'), 'CPU per process'),
     await chart(resourceSpec(s, 'rss'), 'RSS per process'),

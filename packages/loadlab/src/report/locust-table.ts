@@ -1,5 +1,5 @@
 /**
- * The performance suite's "Sample Results" table (Locust's console summary):
+ * The agent workload's "Sample Results" table (Locust's console summary):
  *
  *   Type     Name                  # reqs  # fails     Avg     Min     Max     Med |   req/s  failures/s
  *   -------- ------------------- -------- -------- ------- ------- ------- ------- | ------- -----------

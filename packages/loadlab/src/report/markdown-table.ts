@@ -1,4 +1,4 @@
-/** The guide's Markdown tables (`| a | b |`), padded so they also read well in a terminal. */
+/** Markdown tables (`| a | b |`), padded so they also read well in a terminal. */
 export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) =>
     Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ''))),
@@ -15,7 +15,7 @@ export function displayWidth(s: string): number {
   return w;
 }
 
-/** ✅ pass, ❌ fail, ⏳ not measured (the guide's marks). */
+/** ✅ pass, ❌ fail, ⏳ not measured (the Performance Targets tables' marks). */
 export function statusMark(pass: boolean | null): string {
   return pass === null ? '⏳' : pass ? '✅' : '❌';
 }

@@ -1,6 +1,6 @@
 /**
- * `--results-csv FILE`: one row per request with the columns the guide's
- * `scripts/analyze_load_test.py` reads, so that script (or `tickstorm analyze`) works on it:
+ * `--results-csv FILE`: one row per request with the columns the usual pandas analysis
+ * script reads, so that script (or `tickstorm analyze`) works on it:
  *
  *   timestamp,latency,success,duration,name
  *   1732280000.123456,3.217,True,0.126673,POST /orders

@@ -2,8 +2,7 @@
  * Resource watch: CPU % and RSS of the target's processes during a run, sampled every
  * second, either from /proc for local PIDs or from the system's `GET /api/metrics/system`
  * (what a remote Tickstorm, or anything exposing that shape, reports about itself).
- * Peaks are checked against the performance-suite seed's limits: < 2 GB per process and
- * < 80% CPU.
+ * Peaks are checked against the agent workload's limits: < 2 GB per process and < 80% CPU.
  */
 import { readFileSync } from 'node:fs';
 import type { ResourceSample, ResourceWatch } from '../model/result.ts';

@@ -106,9 +106,11 @@ export async function executeRun<T>(plan: RunPlan<T>, opts: ExecuteOptions): Pro
   const out = opts.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const err = opts.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const { suite } = plan;
-  const ids = plan.scenarios.map((s) => s.def.id);
   if (opts.skipReachability !== true) {
-    const down = await suite.target.unreachable(plan.urls, ids);
+    const down = await suite.target.unreachable(
+      plan.urls,
+      plan.scenarios.map((s) => ({ id: s.def.id, params: s.params })),
+    );
     if (down.length > 0) {
       err(
         [

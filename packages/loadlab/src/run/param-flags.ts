@@ -129,7 +129,7 @@ export function findSpec(def: ScenarioDefinition, name: string): ParamSpec | und
   return def.params.find((p) => p.key === name || p.flag === name);
 }
 
-/** Defaults (or the seed's values with `full`) for one scenario. */
+/** Defaults (or the full load profiles with `full`) for one scenario. */
 export function baseParams(def: ScenarioDefinition, full: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of def.params) out[p.key] = full && p.full !== undefined ? p.full : p.default;

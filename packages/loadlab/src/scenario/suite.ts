@@ -19,6 +19,12 @@ import type { SummaryTable } from '../report/summary-table.ts';
 import type { WatchTarget } from '../resources/resource-watch.ts';
 import type { ScenarioDefinition } from './scenario.ts';
 
+/** A scenario of the run, as the target check sees it. */
+export interface PlannedRun {
+  id: string;
+  params: Readonly<Record<string, unknown>>;
+}
+
 export interface TargetFlag {
   /** Without dashes, e.g. 'orders-url'. */
   flag: string;
@@ -40,8 +46,11 @@ export interface SuiteTarget<T> {
   flags: readonly TargetFlag[];
   /** Flag (no dashes) -> value as typed, absent when not given. */
   resolve(values: Readonly<Record<string, string | undefined>>): ResolvedTarget<T>;
-  /** One line per service the selected scenarios need that does not answer (empty: all answer). */
-  unreachable(urls: T, scenarioIds: readonly string[]): Promise<string[]>;
+  /**
+   * One line per service the selected scenarios need that does not answer (empty: all
+   * answer). Each scenario comes with its params, since they may decide what it needs.
+   */
+  unreachable(urls: T, scenarios: readonly PlannedRun[]): Promise<string[]>;
   /** Printed under the unreachable lines: how to start the system or point elsewhere. */
   hint?: string;
   /** What the resource watch samples when no --watch-pid is given. */

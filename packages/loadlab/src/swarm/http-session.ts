@@ -13,6 +13,7 @@
  * leaves the verdict to the status (400 or more is a failure).
  */
 import { Pool } from 'undici';
+import { envSigner } from '../clients/request-signer.ts';
 import { newRequestEvent, type RequestEvents } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
 
@@ -103,12 +104,19 @@ export class HttpSession {
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<HttpResponse> {
     const fullPath = path.startsWith('/') ? joinPath(this.base.pathname, path) : path;
     const body = opts.json !== undefined ? JSON.stringify(opts.json) : opts.body;
-    const headers =
+    let headers: Record<string, string> | undefined =
       opts.json !== undefined
         ? opts.headers
           ? { ...JSON_HEADERS, ...opts.headers }
           : JSON_HEADERS
         : opts.headers;
+    const signer = envSigner();
+    if (signer !== null) {
+      headers = {
+        ...headers,
+        ...signer.headersFor(method, fullPath, typeof body === 'string' ? body : undefined),
+      };
+    }
     const t0 = nowUs();
     let bodyBytes = 0;
     let res: HttpResponse;

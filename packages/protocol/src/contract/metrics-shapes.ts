@@ -50,6 +50,10 @@ export interface DatabaseStats {
   batchInsertLatencyMs: LatencySummary;
   pending: number;
   dropped: number;
+  /** Rows lost in failed batch inserts, the failed inserts, and the last store error (null = none). */
+  failedRows?: number;
+  failedFlushes?: number;
+  lastError?: string | null;
   /** The system's own metrics writer (flushes in the background). */
   writer?: { rowsWritten: number; rowsPerSecond: number; flushLatencyMs: LatencySummary };
 }

@@ -1,5 +1,5 @@
 /**
- * The market-data tick (SPEC "market-data, port 5001") and its hot-path validator.
+ * The market-data tick (docs/spec.md, "market-data, port 5001") and its hot-path validator.
  *
  *   {"type":"tick","symbol":"SYM0","price":100.1,"volume":1000,"timestamp":1732280000.123}
  *   optional "bid" and "ask" (decimals on the price grid; null or absent = not carried)

@@ -1,8 +1,8 @@
 /**
- * The api service (SPEC "api, port 8000"): /api/metrics/* JSON, POST /api/metrics batch
+ * The api service (docs/spec.md, "api, port 8000"): /api/metrics/* JSON, POST /api/metrics batch
  * ingest, Prometheus /metrics, /health, and the /ws/metrics WebSocket hub fed by the bus's
  * MarketUpdates. It only reads the StatsProviders other services fill; the system section
- * defaults to this process's own sampler. With `agents`, the performance suite's agent
+ * defaults to this process's own sampler. With `agents`, the agent workload's
  * endpoints (../workflow/agent-routes.ts); with `memory` (ABC_MEMORY_LIMIT) a memory guard that
  * sheds the agent endpoints and POST /api/metrics before the limit; /health reports every
  * service, the store, memory and performance mode (./service-health.ts). Closing closes every
@@ -11,11 +11,14 @@
  *   const api = await startApiService({ bus, providers, ingest, isKnownSymbol, port: 8000 });
  *   api.hub.stats(); await api.close();
  */
+import { DEFAULT_PORTS } from '@tickstorm/protocol';
+import { authorizeUpgrade, installAuth, type Refusal, type SecurityOptions } from '../auth/request-auth.ts';
 import type { Bus } from '../bus/bus.ts';
 import { TradingErrorCode } from '../errors.ts';
 import { MemoryGuard, type MemoryGuardOptions } from '../guards/memory-guard.ts';
 import { shed } from '../guards/shed.ts';
 import { createHttpApp, listen, type ServiceHandle } from '../http/http-app.ts';
+import type { HttpLimits } from '../http/http-limits.ts';
 import type { LatencyHistogram } from '../stats/latency-histogram.ts';
 import type { StatsProviders } from '../stats/stats-types.ts';
 import { type ApiAgentOptions, type MountedAgents, mountAgents } from '../workflow/mount-agents.ts';
@@ -31,8 +34,12 @@ export interface ApiServiceOptions {
   /** Sections of the services running in this process; `system` defaults to this process's sampler. */
   providers?: Partial<StatsProviders>;
   ingest?: MetricsIngestSink;
-  /** Read-only SQL on the metrics store (GET /api/metrics/query). */
-  query?: (sql: string) => Promise<unknown[]>;
+  /** Read-only SQL on the metrics store (GET /api/metrics/query; guards/query-guard.ts). */
+  query?: (sql: string) => Promise<unknown[] | { rows: unknown[]; truncated: boolean }>;
+  /** Keys / protected mode (auth/request-auth.ts). */
+  security?: SecurityOptions;
+  /** Timeouts and connection cap (default cap 22,000: above the hub's 20,000 clients). */
+  limits?: Partial<HttpLimits>;
   isKnownSymbol: (symbol: string) => boolean;
   host?: string;
   /** Default 8000; 0 picks a free port. */
@@ -72,7 +79,11 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
     ...opts.providers,
     system: opts.providers?.system ?? (() => sampler!.stats()),
   };
-  const app = createHttpApp({ bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024 });
+  const app = createHttpApp({
+    bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024,
+    limits: { maxConnections: 22_000, ...opts.limits },
+  });
+  installAuth(app, opts.security);
   const performanceMode = opts.performanceMode === true;
   const memory = opts.memory === undefined ? undefined : new MemoryGuard(opts.memory);
   if (memory !== undefined) {
@@ -98,6 +109,10 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
     api: () => apiHealth(memory, agents),
   });
   const hub = new WsHub(opts.bus, { ...opts.ws, isKnownSymbol: opts.isKnownSymbol });
+  hub.authorize = (req) => {
+    const r = authorizeUpgrade(opts.security, req, hub.opts.path);
+    return r !== undefined && 'status' in r ? (r as Refusal) : undefined;
+  };
   hub.attach(app.server);
   const hubStats = () => hub.stats();
   registerMetricsRoutes(app, {
@@ -130,7 +145,7 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
   registerPrometheusRoute(app, createPrometheusExporter({ providers, hub: hubStats }));
   let handle: ServiceHandle;
   try {
-    handle = await listen('api', app, opts.host ?? '127.0.0.1', opts.port ?? 8000, async () => {
+    handle = await listen('api', app, opts.host ?? '127.0.0.1', opts.port ?? DEFAULT_PORTS.api, async () => {
       await hub.close();
     });
   } catch (err) {

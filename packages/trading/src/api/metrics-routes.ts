@@ -23,8 +23,11 @@ export interface MetricsRoutesOptions {
   ingest?: MetricsIngestSink;
   hub?: () => WsHubStats;
   service?: string;
-  /** Read-only SQL on the metrics store this process owns (one SELECT; see duckdb-store.ts). */
-  query?: (sql: string) => Promise<unknown[]>;
+  /**
+   * Read-only SQL on the metrics store this process owns (one SELECT): rows, or rows capped with
+   * `truncated` (guards/query-guard.ts on DuckDB, the store's queryLimited on PostgreSQL).
+   */
+  query?: (sql: string) => Promise<unknown[] | { rows: unknown[]; truncated: boolean }>;
   /** Bound on each provider call made by /health (default 1000 ms). */
   healthTimeoutMs?: number;
   /**
@@ -94,7 +97,8 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
         'sql',
       );
     }
-    return { rows: await opts.query(sql) };
+    const answer = await opts.query(sql);
+    return Array.isArray(answer) ? { rows: answer } : answer;
   });
 
   app.post('/api/metrics', async (req, reply) => {

@@ -147,6 +147,8 @@ export function createPrometheusExporter(src: PrometheusSources): PrometheusExpo
     gauge('database', `${db}inserts_per_second`, 'Rows inserted per second', (s) => s.insertsPerSecond);
     gauge('database', `${db}pending`, 'Records waiting for a batch insert', (s) => s.pending);
     counter('database', `${db}dropped_total`, 'Records dropped', (s) => s.dropped);
+    counter('database', `${db}failed_rows_total`, 'Rows lost in failed flushes', (s) => s.failedRows ?? 0);
+    counter('database', `${db}failed_flushes_total`, 'Failed batch inserts', (s) => s.failedFlushes ?? 0);
     quantiles('database', `${db}batch_insert_latency_ms`, 'Batch insert', (s) => lq(s.batchInsertLatencyMs));
   }
   const sy = 'tickstorm_system_';

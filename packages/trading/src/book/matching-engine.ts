@@ -21,6 +21,8 @@ export interface MatchingEngineOptions {
   listener?: EngineListener;
   /** Initial pool slots (grows by doubling). Default 65,536. */
   initialCapacity?: number;
+  /** Generation never-used pool slots start from (ids above a previous run's; default 0). */
+  genBase?: number;
   /** Width of each book's tick-indexed ladder, a power of two >= 1,024. Default 16,384. */
   ladderTicks?: number;
 }
@@ -42,7 +44,7 @@ export class MatchingEngine {
       throw new RangeError(`ladderTicks must be a power of two >= 1024, got ${ladderTicks}`);
     }
     this.listener = opts.listener ?? NOOP_LISTENER;
-    this.pool = new OrderPool(opts.initialCapacity ?? 1 << 16);
+    this.pool = new OrderPool(opts.initialCapacity ?? 1 << 16, opts.genBase ?? 0);
     this.books = instruments.list.map((_, i) => new OrderBook(i, this.pool, ladderTicks));
     this.minTicks = Float64Array.from(instruments.list, (i) => i.minPriceTicks);
     this.maxTicks = Float64Array.from(instruments.list, (i) => i.maxPriceTicks);
@@ -162,6 +164,29 @@ export class MatchingEngine {
 
   snapshot(): EngineSnapshot {
     return snapshotEngine(this);
+  }
+
+  /** Orders that have arrived so far (the stops' time priority counter); for state images. */
+  get arrivalCount(): number {
+    return this.arrivals;
+  }
+
+  /**
+   * Puts a live order back into a restored engine (persistence/engine-image.ts): the slot's
+   * fields and generation must already be set; `stop` pushes it on its stop heap, else it
+   * joins the tail of its price level. Never used on the matching path.
+   */
+  restoreOrder(slot: number, stop: boolean): void {
+    const p = this.pool;
+    const b = this.books[p.book[slot]];
+    if (stop) (p.side[slot] === Side.BUY ? b.buyStops : b.sellStops).push(slot);
+    else b.rest(slot);
+    p.live++;
+  }
+
+  /** Sets the arrival counter of a restored engine. */
+  restoreArrivals(n: number): void {
+    this.arrivals = n;
   }
 
   /** Matches a taker slot against the book, then rests, fills or cancels what is left. */

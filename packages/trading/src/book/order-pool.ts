@@ -36,10 +36,33 @@ export class OrderPool {
   private free!: Int32Array;
   private freeTop = 0;
   live = 0;
+  /**
+   * Generation every never-used slot starts from (ids it hands out are above every id of a
+   * previous run that was moved aside with `--fresh`).
+   */
+  readonly genBase: number;
 
-  constructor(initialCapacity = 1 << 16) {
+  constructor(initialCapacity = 1 << 16, genBase = 0) {
     this.capacity = 0;
+    this.genBase = genBase >= 0 && genBase < MAX_GEN ? Math.floor(genBase) : 0;
     this.grow(Math.max(16, initialCapacity));
+  }
+
+  /** The free list, next-to-hand-out last (a copy; for snapshots). */
+  freeList(): Int32Array {
+    return this.free.slice(0, this.freeTop);
+  }
+
+  /**
+   * Restores the slot layout of a snapshot: capacity, every slot's generation and the free
+   * list. Live slots' fields are then set by the caller (status non-zero), `live` with them.
+   */
+  restoreLayout(capacity: number, gen: Int32Array, free: Int32Array): void {
+    if (capacity > this.capacity) this.grow(capacity);
+    this.gen.set(gen.subarray(0, Math.min(gen.length, this.capacity)));
+    this.free.set(free);
+    this.freeTop = free.length;
+    this.live = 0;
   }
 
   /** A fresh slot (generation bumped), or NIL when the pool is at its hard limit. */
@@ -84,7 +107,7 @@ export class OrderPool {
     this.side = growU8(this.side, capacity);
     this.type = growU8(this.type, capacity);
     this.status = growU8(this.status, capacity);
-    this.gen = growI32(this.gen, capacity);
+    this.gen = growI32(this.gen, capacity, 0, this.genBase, old);
     this.price = growF64(this.price, capacity);
     this.qty = growF64(this.qty, capacity);
     this.remaining = growF64(this.remaining, capacity);
@@ -102,9 +125,10 @@ export class OrderPool {
   }
 }
 
-function growI32(a: Int32Array | undefined, n: number, fill = 0): Int32Array {
+function growI32(a: Int32Array | undefined, n: number, fill = 0, newFill = 0, from = 0): Int32Array {
   const b = new Int32Array(n);
   if (fill !== 0) b.fill(fill);
+  if (newFill !== 0) b.fill(newFill, from);
   if (a !== undefined) b.set(a);
   return b;
 }

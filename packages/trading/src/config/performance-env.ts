@@ -1,5 +1,5 @@
 /**
- * The performance-suite seed's environment variables, parsed in one place (`tickstorm serve`
+ * The agent workload's environment variables, parsed in one place (`tickstorm serve`
  * calls this; a bad value is a startup error naming the variable):
  *
  *   ABC_MAX_CONCURRENT_REQUESTS  positive integer: orders in flight at the execution engine AND

@@ -1,6 +1,6 @@
 /**
  * Order status and the one table of legal transitions. Statuses are small integers so
- * the book can keep them in a Uint8Array; names are the wire strings of the SPEC.
+ * the book can keep them in a Uint8Array; names are the wire strings of docs/spec.md.
  */
 import { TradingError, TradingErrorCode } from '../errors.ts';
 

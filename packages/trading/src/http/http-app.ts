@@ -6,6 +6,7 @@
 import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
+import { applyServerLimits, HTTP_LIMIT_DEFAULTS, type HttpLimits, lingerAfterAnswer } from './http-limits.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
@@ -50,6 +51,8 @@ export interface HttpAppOptions {
   /** Largest accepted request body in bytes (413 beyond). */
   bodyLimit?: number;
   keepAliveTimeoutMs?: number;
+  /** Timeouts, connection cap, lingering close (./http-limits.ts). */
+  limits?: Partial<HttpLimits>;
 }
 
 export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
@@ -59,12 +62,22 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
     keepAliveTimeout: opts.keepAliveTimeoutMs ?? 72_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    requestTimeout: opts.limits?.requestTimeoutMs ?? HTTP_LIMIT_DEFAULTS.requestTimeoutMs,
   });
+  const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...opts.limits };
+  applyServerLimits(app.server, limits);
   // JSON only: a body sent as text/plain gets 415 rather than a confusing validation error.
   app.removeContentTypeParser('text/plain');
-  app.setErrorHandler((err, _req, reply) => {
+  app.setErrorHandler((err, req, reply) => {
     const { status, body } = toCodedError(err);
-    if (status >= 500) process.emitWarning(`unhandled error: ${(err as Error).stack ?? String(err)}`);
+    if (status === 413) {
+      reply.header('connection', 'close');
+      lingerAfterAnswer(req.raw, limits);
+    } else if (status === 503 || status === 429) {
+      if (!reply.hasHeader('retry-after')) reply.header('retry-after', '1');
+    } else if (status >= 500 && status !== 504) {
+      process.emitWarning(`unhandled error: ${(err as Error).stack ?? String(err)}`);
+    }
     reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {

@@ -13,8 +13,11 @@
 import { BAR_METRIC_1M } from './bar-persister.ts';
 import type { BarView } from './bar-series.ts';
 
-/** One read-only SELECT on the metrics store (DuckDbMetricsStore.query fits). */
+/** One read-only SELECT on the metrics store (MetricsStore.query fits). */
 export type StoreQuery = (sql: string) => Promise<Record<string, unknown>[]>;
+
+/** The SQL dialect of the store behind the query (metrics-store.ts: MetricsStoreKind). */
+export type BarSqlDialect = 'duckdb' | 'postgres';
 
 interface Cached {
   /** Exclusive upper bound (epoch s) the cached bars were read below. */
@@ -36,6 +39,7 @@ export class BarHistory {
     private readonly query: StoreQuery,
     /** Most bars read per symbol (the 1m ring capacity). */
     private readonly capacity: number,
+    private readonly dialect: BarSqlDialect = 'duckdb',
   ) {}
 
   /** The newest `count` stored bars of `symbol` that start before `before` (epoch s), oldest first. */
@@ -68,21 +72,7 @@ export class BarHistory {
 
   private async load(symbol: string, before: number, limit: number): Promise<Cached> {
     this.queries++;
-    const sym = symbol.replace(/'/g, "''");
-    const bound = Number.isFinite(before)
-      ? `AND time < make_timestamp(${Math.round(before * 1e6)}::BIGINT)`
-      : '';
-    // One row per bar start. A minute stored twice (a restart inside it: the first run wrote
-    // its part at shutdown, the second its own) keeps the copy with the most ticks, then the
-    // one written last (highest rowid): deterministic, unlike a bare DISTINCT ON.
-    const rows = await this.query(
-      `SELECT epoch_ms(time) AS t, value AS c, labels->>'open' AS o, ` +
-        `labels->>'high' AS h, labels->>'low' AS l, labels->>'volume' AS v, labels->>'ticks' AS n ` +
-        `FROM trading_metrics WHERE name = '${BAR_METRIC_1M}' AND (labels->>'symbol') = '${sym}' ${bound} ` +
-        `QUALIFY row_number() OVER (PARTITION BY time ORDER BY TRY_CAST(labels->>'ticks' AS BIGINT) ` +
-        `DESC NULLS LAST, rowid DESC) = 1 ` +
-        `ORDER BY time DESC LIMIT ${Math.floor(limit)}`,
-    );
+    const rows = await this.query(barSql(this.dialect, symbol, before, Math.floor(limit)));
     const bars = rows
       .map(
         (r): BarView => ({
@@ -106,5 +96,35 @@ function answers(c: Cached | undefined, before: number, count: number): c is Cac
     c !== undefined &&
     before <= c.before &&
     (!c.truncated || c.bars.filter((b) => b.time < before).length >= count)
+  );
+}
+
+/**
+ * One row per bar start, newest first. A minute stored twice (a restart inside it: the first
+ * run wrote its part at shutdown, the second its own) keeps the copy with the most ticks,
+ * then the one written last: DuckDB's highest rowid, PostgreSQL's highest ctid (its heap
+ * position: the later append, as nothing updates or deletes these rows).
+ */
+function barSql(dialect: BarSqlDialect, symbol: string, before: number, limit: number): string {
+  const sym = symbol.replace(/'/g, "''");
+  const us = Math.round(before * 1e6);
+  const cols =
+    "value AS c, labels->>'open' AS o, labels->>'high' AS h, labels->>'low' AS l, " +
+    "labels->>'volume' AS v, labels->>'ticks' AS n";
+  const where = `name = '${BAR_METRIC_1M}' AND (labels->>'symbol') = '${sym}'`;
+  if (dialect === 'postgres') {
+    const bound = Number.isFinite(before) ? `AND time < to_timestamp(${us}::float8 / 1000000)` : '';
+    const ticks = "CASE WHEN labels->>'ticks' ~ '^-?[0-9]{1,18}$' THEN (labels->>'ticks')::bigint END";
+    return (
+      `SELECT t, c, o, h, l, v, n FROM (SELECT (extract(epoch FROM time) * 1000)::float8 AS t, ${cols}, ` +
+      `row_number() OVER (PARTITION BY time ORDER BY ${ticks} DESC NULLS LAST, ctid DESC) AS rn ` +
+      `FROM trading_metrics WHERE ${where} ${bound}) AS b WHERE rn = 1 ORDER BY t DESC LIMIT ${limit}`
+    );
+  }
+  const bound = Number.isFinite(before) ? `AND time < make_timestamp(${us}::BIGINT)` : '';
+  return (
+    `SELECT epoch_ms(time) AS t, ${cols} FROM trading_metrics WHERE ${where} ${bound} ` +
+    `QUALIFY row_number() OVER (PARTITION BY time ORDER BY TRY_CAST(labels->>'ticks' AS BIGINT) ` +
+    `DESC NULLS LAST, rowid DESC) = 1 ORDER BY time DESC LIMIT ${limit}`
   );
 }

@@ -16,6 +16,9 @@
  * written does not rewrite it (the ring, which wins over the store, has the final figures).
  * A bar counts as written only once the sink accepted it: when `recordAt` refuses (the
  * writer's ring is full) it and the symbol's newer bars are tried again on the next flush.
+ * When the store fails a flush (`failures()` grows), the bars since the last point known
+ * to be committed (two ticks back) are written again: a bar read back is the newest row
+ * of its time (./bar-history.ts), so a bar written twice is harmless.
  */
 import type { BarView } from './bar-series.ts';
 import type { MarketState } from './market-state.ts';
@@ -34,17 +37,47 @@ export class BarPersister {
   persisted = 0;
   /** Bars the sink refused (ring full), each retried on the next flush. */
   refused = 0;
+  /** Times the bars since the last committed point were written again after a failed store flush. */
+  retried = 0;
+  private readonly prev: Float64Array;
+  private readonly prev2: Float64Array;
+  private readonly confirmed: Float64Array;
+  private lastFailures = 0;
 
   constructor(
     private readonly state: MarketState,
     private readonly sink: BarSink,
     intervalMs = 1000,
+    /** Failed store flushes so far (MetricsWriter.stats().failedFlushes); default: none. */
+    private readonly failures: () => number = () => 0,
   ) {
     this.written = new Float64Array(state.size).fill(Number.NEGATIVE_INFINITY);
+    this.prev = this.written.slice();
+    this.prev2 = this.written.slice();
+    this.confirmed = this.written.slice();
+    this.lastFailures = failures();
     if (intervalMs > 0) {
-      this.timer = setInterval(() => this.flush(false), intervalMs);
+      this.timer = setInterval(() => this.tick(), intervalMs);
       this.timer.unref();
     }
+  }
+
+  /** One timer turn: rewind after a failed store flush, then write what is closed. */
+  tick(): number {
+    const f = this.failures();
+    if (f !== this.lastFailures) {
+      this.lastFailures = f;
+      this.written.set(this.confirmed);
+      this.prev.set(this.confirmed);
+      this.prev2.set(this.confirmed);
+      this.retried++;
+    } else {
+      this.confirmed.set(this.prev2);
+      this.prev2.set(this.prev);
+    }
+    const n = this.flush(false);
+    this.prev.set(this.written);
+    return n;
   }
 
   /** Writes every closed bar not yet written (and, with `includeOpen`, the bars in progress). */

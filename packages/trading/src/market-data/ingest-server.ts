@@ -1,19 +1,29 @@
 /**
- * The market-data service (SPEC "market-data, port 5001"): a fastify app (./market-data-routes.ts)
- * and a WebSocket ingest endpoint on the same port. `ws://HOST:PORT/stream` accepts text frames
- * (one JSON tick or an array of ticks) and binary tick batches (docs/market-data-protocol.md);
+ * The market-data service (docs/spec.md, "market-data, port 5001"): a fastify app
+ * (./market-data-routes.ts) and a WebSocket ingest endpoint on the same port.
+ * `ws://HOST:PORT/stream` accepts text frames (one JSON tick or an array of ticks) and
+ * binary tick batches (docs/market-data-protocol.md);
  * `?ack=1` turns on periodic acks. Upgrades on any other path get a coded 404.
  *
  *   const md = await startMarketDataService({ instruments, bus, host: '127.0.0.1', port: 5001 });
  *   md.stats(); md.state.bars('SYM0', '1s', 10); await md.close();
  */
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { InstrumentTable } from '@tickstorm/protocol';
+import { DEFAULT_PORTS, type InstrumentTable } from '@tickstorm/protocol';
 import { WebSocketServer } from 'ws';
+import {
+  authorizeUpgrade,
+  installAuth,
+  type Refusal,
+  refuseUpgrade,
+  type SecurityOptions,
+} from '../auth/request-auth.ts';
 import type { Bus } from '../bus/bus.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
+import type { HttpLimits } from '../http/http-limits.ts';
 import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
 import type { MarketDataStats } from '../stats/stats-types.ts';
@@ -40,6 +50,11 @@ export interface MarketDataServiceOptions extends MarketStateOptions {
   maxOutgoingBytes?: number;
   ackIntervalMs?: number;
   metricsIntervalMs?: number;
+  /** Keys / protected mode (auth/request-auth.ts): /stream needs the feed right. */
+  security?: SecurityOptions;
+  limits?: Partial<HttpLimits>;
+  /** An ingest socket with no traffic for this long is closed (ms, default 60,000; 0 = never). */
+  idleTimeoutMs?: number;
 }
 
 export interface MarketDataServiceStats extends MarketDataStats {
@@ -61,7 +76,7 @@ export interface MarketDataService extends ServiceHandle {
 }
 
 export const MARKET_DATA_DEFAULTS = {
-  port: 5001,
+  port: DEFAULT_PORTS['market-data'],
   path: '/stream',
   maxFrameBytes: 1 << 20,
   maxPayloadBytes: 16 << 20,
@@ -110,7 +125,9 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
     sampledAt: Date.now(),
   });
 
-  const app = createHttpApp();
+  const app = createHttpApp({ limits: opts.limits });
+  installAuth(app, opts.security);
+  const idleTimeoutMs = opts.idleTimeoutMs ?? 60_000;
   registerMarketDataRoutes(app, {
     state,
     stats,
@@ -137,9 +154,18 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
       rejectUpgrade(socket, closing ? 503 : 404, reqPath);
       return;
     }
+    const who = authorizeUpgrade(opts.security, req, path);
+    if (who !== undefined && 'status' in who) {
+      refuseUpgrade(socket, who as Refusal);
+      return;
+    }
     const ack = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('ack');
     wss.handleUpgrade(req, socket, head, (ws) => {
       (socket as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+      if (idleTimeoutMs > 0) {
+        (socket as Socket).setTimeout(idleTimeoutMs);
+        socket.once('timeout', () => ws.terminate());
+      }
       const conn = new IngestConnection(
         ws,
         processor,

@@ -39,6 +39,14 @@ import { TradingError, TradingErrorCode } from '../errors.ts';
 import { GroupCommitQueue, type MergedBatch } from './group-commit.ts';
 import { type MetricColumns, MetricEncoder } from './metric-encoder.ts';
 import type { MetricLabels, MetricRecord } from './metric-record.ts';
+import {
+  capRows,
+  DEFAULT_QUERY_LIMITS,
+  type MetricsStore,
+  type QueryLimits,
+  type QueryResult,
+  type StoreWriteStats,
+} from './metrics-store.ts';
 import { type PlainRow, storeError, toPlainRows } from './plain-rows.ts';
 import { livePathOf, SharedFileReplica } from './shared-file-replica.ts';
 
@@ -73,7 +81,8 @@ export interface DuckDbMetricsStoreOptions {
   replicaIntervalMs?: number;
 }
 
-export class DuckDbMetricsStore {
+export class DuckDbMetricsStore implements MetricsStore {
+  readonly kind = 'duckdb' as const;
   readonly path: string;
   readonly readOnly: boolean;
   private readonly encoder = new MetricEncoder();
@@ -238,6 +247,40 @@ export class DuckDbMetricsStore {
 
   /** Runs exactly one read-only statement (SELECT / FROM / WITH / DESCRIBE ...) and returns plain rows. */
   async query(sql: string): Promise<PlainRow[]> {
+    return this.select(sql, async (stmt) => toPlainRows(await stmt.runAndReadAll()));
+  }
+
+  /**
+   * `query` under the caps of `GET /api/metrics/query`: the result is streamed and read up to
+   * `maxRows + 1` rows only; past `timeoutMs` the connection is interrupted (coded error).
+   */
+  async queryLimited(sql: string, limits: QueryLimits = {}): Promise<QueryResult> {
+    const l = { ...DEFAULT_QUERY_LIMITS, ...limits };
+    const conn = this.conn(this.readConn);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      conn.interrupt();
+    }, l.timeoutMs);
+    try {
+      const rows = await this.select(sql, async (stmt) =>
+        toPlainRows(await stmt.streamAndReadUntil(l.maxRows + 1)),
+      );
+      return capRows(rows, l.maxRows, l.maxBytes);
+    } catch (err) {
+      if (timedOut) {
+        throw new TradingError(
+          TradingErrorCode.INVALID_METRICS,
+          `query exceeded the ${l.timeoutMs} ms statement timeout`,
+        );
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async select(sql: string, read: (stmt: DuckDBPreparedStatement) => Promise<PlainRow[]>) {
     const conn = this.conn(this.readConn);
     const invalid = (what: string) => (err: unknown) => {
       throw storeError(what, err, TradingErrorCode.INVALID_METRICS);
@@ -254,10 +297,35 @@ export class DuckDbMetricsStore {
       if (stmt.statementType !== StatementType.SELECT) {
         throw new TradingError(TradingErrorCode.INVALID_METRICS, 'only read-only SELECT queries are allowed');
       }
-      return toPlainRows(await stmt.runAndReadAll().catch(invalid('query failed')));
+      return await read(stmt).catch(invalid('query failed'));
     } finally {
       stmt.destroySync();
     }
+  }
+
+  /** `SELECT 1` on the read connection: throws when the store cannot answer. */
+  async probe(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
+  /** DuckDB writes in this process: nothing is buffered beyond the INSERT being run. */
+  writeStats(): StoreWriteStats {
+    return {
+      bufferedRows: 0,
+      maxBufferedRows: 0,
+      droppedRows: 0,
+      failedRows: 0,
+      retries: 0,
+      state: 'ok',
+      lastError: null,
+    };
+  }
+
+  /** A new connection on this store's instance (guards/query-guard.ts runs untrusted SQL on its own). */
+  async connect(): Promise<DuckDBConnection> {
+    if (this.instance === null)
+      throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+    return this.instance.connect();
   }
 
   /** Folds the WAL into the database file. */

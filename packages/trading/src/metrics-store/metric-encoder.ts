@@ -118,22 +118,28 @@ export class MetricEncoder {
 
   private json(labels: MetricLabels | undefined, row: number): string {
     if (labels === this.lastLabels) return this.lastJson;
-    let json = '{}';
-    if (labels != null) {
-      try {
-        json = JSON.stringify(labels);
-      } catch (err) {
-        bad(row, 'labels', `not serialisable: ${(err as Error).message}`);
-      }
-      if (typeof json !== 'string' || json[0] !== '{') bad(row, 'labels', 'expected an object of strings');
-    }
+    const json = labelsJson(labels, row);
     this.lastLabels = labels;
     this.lastJson = json;
     return json;
   }
 }
 
-function bad(row: number, field: string, message: string): never {
+/** A record's labels as the JSON text the stores keep (`{}` when absent); a coded error naming the row otherwise. */
+export function labelsJson(labels: MetricLabels | undefined, row: number): string {
+  if (labels == null) return '{}';
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(labels);
+  } catch (err) {
+    bad(row, 'labels', `not serialisable: ${(err as Error).message}`);
+  }
+  if (typeof json !== 'string' || json[0] !== '{') bad(row, 'labels', 'expected an object of strings');
+  return json;
+}
+
+/** A coded INVALID_METRICS error naming the row and field, e.g. `[3].value: ...`. */
+export function bad(row: number, field: string, message: string): never {
   const path = `[${row}].${field}`;
   throw new TradingError(TradingErrorCode.INVALID_METRICS, `${path}: ${message}`, path);
 }

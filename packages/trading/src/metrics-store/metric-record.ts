@@ -1,8 +1,8 @@
 /**
- * One row of the metrics store (`trading_metrics`): the seed's `MetricRecord`, plus the
+ * One row of the metrics store (`trading_metrics`): the Python library's `MetricRecord`, plus the
  * validation of untrusted batches (the future `POST /api/metrics` body).
  *
- * Seed mapping: `MetricRecord.new(name, value, labels={...})` -> `MetricRecord.create(name,
+ * Python mapping: `MetricRecord.new(name, value, labels={...})` -> `MetricRecord.create(name,
  * value, labels?, time?)` (`MetricRecord.new` is kept as an alias). `time` is epoch
  * milliseconds (fractional allowed, stored with microsecond precision); a `Date` is accepted
  * and converted. On the wire a record carries `timestamp` in epoch SECONDS (a float, like
@@ -30,7 +30,7 @@ function create(name: string, value: number, labels?: MetricLabels, time?: numbe
 
 export const MetricRecord = {
   create,
-  /** The seed's spelling (`MetricRecord.new(...)`); same as `create`. */
+  /** The Python spelling (`MetricRecord.new(...)`); same as `create`. */
   new: create,
 } as const;
 

@@ -14,12 +14,19 @@
  * over the last `rateWindowSec` seconds; flush (batch insert) latency in microseconds as an
  * HdrHistogram (p50/p95/p99/max). A failed flush loses its rows (counted in `failedRows`,
  * message in `lastError`): the writer never retries into an unbounded backlog.
+ *
+ * On PostgreSQL (pg-store.ts) a flush whose server is unreachable does not fail: the store
+ * keeps the rows and retries with backoff, the flush stays in flight, and meanwhile the ring
+ * fills and then drops (counted). `close()` waits at most `closeTimeoutMs` for the flushes,
+ * then closes the store, which drops and counts what it could not write.
  */
 import { build, type Histogram } from 'hdr-histogram-js';
 import { LatencyHistogram } from '../stats/latency-histogram.ts';
-import { DEFAULT_METRICS_PATH, DuckDbMetricsStore, type DuckDbMetricsStoreOptions } from './duckdb-store.ts';
+import { DEFAULT_METRICS_PATH } from './duckdb-store.ts';
 import { isStorableName, MAX_ABS_MS, type MetricColumns } from './metric-encoder.ts';
 import type { MetricLabels } from './metric-record.ts';
+import type { MetricsStore } from './metrics-store.ts';
+import { type MetricsStoreOptions, openMetricsStore } from './open-store.ts';
 import { RateWindow } from './rate-window.ts';
 
 export interface MetricsWriterOptions {
@@ -35,6 +42,8 @@ export interface MetricsWriterOptions {
   rateWindowSec?: number;
   /** Epoch-ms clock (default Date.now). */
   clock?: () => number;
+  /** How long `close()` waits for pending flushes before closing the store anyway (default 10,000 ms). */
+  closeTimeoutMs?: number;
 }
 
 export interface LatencySummaryUs {
@@ -77,6 +86,7 @@ export class MetricsWriter {
   private readonly flushRows: number;
   private readonly maxBatchRows: number;
   private readonly clock: () => number;
+  private readonly closeTimeoutMs: number;
   private readonly timer: NodeJS.Timeout;
   private immediate: NodeJS.Immediate | null = null;
   private inFlight: Promise<void> | null = null;
@@ -102,9 +112,10 @@ export class MetricsWriter {
   };
 
   constructor(
-    private readonly store: DuckDbMetricsStore,
+    private readonly store: MetricsStore,
     opts: MetricsWriterOptions = {},
   ) {
+    this.closeTimeoutMs = Math.max(0, opts.closeTimeoutMs ?? 10_000);
     this.cap = Math.max(1, Math.floor(opts.capacity ?? 65_536));
     this.flushRows = Math.max(1, Math.min(this.cap, Math.floor(opts.flushRows ?? 8_192)));
     this.maxBatchRows = Math.max(this.flushRows, Math.floor(opts.maxBatchRows ?? 16_384));
@@ -124,12 +135,12 @@ export class MetricsWriter {
     this.timer.unref();
   }
 
-  /** Opens the store at `path` (default `data/metrics.duckdb`) and a writer on it; `close()` closes both. */
+  /** Opens the store at `target` (a DuckDB path, default `data/metrics.duckdb`, or a postgres:// URL) and a writer on it; `close()` closes both. */
   static async open(
-    path: string = DEFAULT_METRICS_PATH,
-    opts: MetricsWriterOptions & { store?: DuckDbMetricsStoreOptions } = {},
+    target: string = DEFAULT_METRICS_PATH,
+    opts: MetricsWriterOptions & { store?: MetricsStoreOptions } = {},
   ): Promise<MetricsWriter> {
-    return new MetricsWriter(await DuckDbMetricsStore.open(path, opts.store), opts);
+    return new MetricsWriter(await openMetricsStore(target, opts.store), opts);
   }
 
   /** Records one metric now. O(1), never blocks; false (and counted) when the ring is full, closed, or the record invalid. */
@@ -258,10 +269,15 @@ export class MetricsWriter {
       clearInterval(this.timer);
       if (this.immediate !== null) clearImmediate(this.immediate);
       this.immediate = null;
+      const flushed = this.flush();
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await this.flush();
+        await Promise.race([flushed, new Promise((r) => (timer = setTimeout(r, this.closeTimeoutMs)))]);
       } finally {
+        clearTimeout(timer);
+        // The store refuses new rows from here; flushes still waiting settle (written, or failed and counted).
         await this.store.close();
+        await flushed;
       }
     })();
     return this.closing;

@@ -4,9 +4,13 @@
  */
 import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import type { FastifyReply } from 'fastify';
+import { installAuth, principalOf, type SecurityOptions } from '../auth/request-auth.ts';
 import type { OrderBook } from '../book/order-book.ts';
 import { Side } from '../domain/enums.ts';
-import { createHttpApp, listen, type ServiceHandle } from '../http/http-app.ts';
+import { TradingErrorCode } from '../errors.ts';
+import type { LoadShed } from '../guards/load-shed.ts';
+import { createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
+import type { HttpLimits } from '../http/http-limits.ts';
 import type { OrderCounters } from './order-counters.ts';
 import type { GatewayReply, OrderGateway } from './order-gateway.ts';
 
@@ -19,6 +23,13 @@ export interface ExecutionEngineDeps {
   bookOf: (index: number) => OrderBook;
   host: string;
   port: number;
+  /** Keys / protected mode (auth/request-auth.ts). */
+  security?: SecurityOptions;
+  limits?: Partial<HttpLimits>;
+  /** Overload shedding of POST /orders (guards/load-shed.ts). */
+  shed?: LoadShed;
+  /** The journal's state: /health is "degraded" while it refuses writes. */
+  journal?: () => { healthy: boolean; durability: string; writeErrors: number; lastSeq: number[] };
 }
 
 const MAX_DEPTH = 1_000;
@@ -29,14 +40,25 @@ function send(reply: FastifyReply, r: GatewayReply): FastifyReply {
 }
 
 export async function startExecutionEngineService(d: ExecutionEngineDeps): Promise<ServiceHandle> {
-  const app = createHttpApp({ bodyLimit: 64 * 1024 });
+  const app = createHttpApp({ bodyLimit: 64 * 1024, limits: d.limits });
+  installAuth(app, d.security);
   const started = Date.now();
+  const shed = d.shed;
 
   app.post('/orders', async (req, reply) => {
+    if (shed?.shedding === true) {
+      shed.shed++;
+      d.counters.received++;
+      d.counters.reject('OVERLOADED');
+      reply.header('retry-after', '1');
+      return reply
+        .code(503)
+        .send(errorBody(TradingErrorCode.OVERLOADED, 'the execution engine is overloaded; retry later'));
+    }
     const t0 = performance.now();
     let answer: { status: number; body: unknown } | undefined;
     try {
-      answer = await d.gateway.submit(req.body);
+      answer = await d.gateway.submit(req.body, principalOf(req));
       return send(reply, answer);
     } finally {
       d.counters.latency.recordMs(performance.now() - t0);
@@ -44,12 +66,24 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
     }
   });
 
+  app.get('/orders', async (req, reply) =>
+    send(reply, d.gateway.list(req.query as Record<string, unknown>, principalOf(req))),
+  );
+
   app.get<{ Params: { id: string } }>('/orders/:id', async (req, reply) =>
-    send(reply, d.gateway.get(req.params.id)),
+    send(reply, d.gateway.get(req.params.id, principalOf(req))),
   );
 
   app.delete<{ Params: { id: string } }>('/orders/:id', async (req, reply) =>
-    send(reply, await d.gateway.cancel(req.params.id)),
+    send(reply, await d.gateway.cancel(req.params.id, principalOf(req))),
+  );
+
+  // The kill switch (admin only: auth/route-rights.ts).
+  app.post<{ Params: { account: string } }>('/admin/accounts/:account/halt', async (req, reply) =>
+    send(reply, await d.gateway.halt(req.params.account)),
+  );
+  app.post<{ Params: { account: string } }>('/admin/accounts/:account/resume', async (req, reply) =>
+    send(reply, d.gateway.resume(req.params.account)),
   );
 
   app.get<{ Params: { symbol: string }; Querystring: { depth?: string } }>('/book/:symbol', async (req) => {
@@ -83,13 +117,17 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
     };
   });
 
-  app.get('/health', async () => ({
-    status: 'ok',
-    service: 'execution-engine',
-    uptimeSeconds: Math.round((Date.now() - started) / 1000),
-    liveOrders: d.liveOrders(),
-    ordersInFlight: d.gateway.pending,
-  }));
+  app.get('/health', async () => {
+    const journal = d.journal?.();
+    return {
+      status: journal === undefined || journal.healthy ? 'ok' : 'degraded',
+      service: 'execution-engine',
+      uptimeSeconds: Math.round((Date.now() - started) / 1000),
+      liveOrders: d.liveOrders(),
+      ordersInFlight: d.gateway.pending,
+      ...(journal === undefined ? {} : { journal }),
+    };
+  });
 
   app.get('/stats', async () => d.counters.stats(d.liveOrders()));
 

@@ -8,7 +8,7 @@
 import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import { CancelResult } from '../book/engine-types.ts';
 import { OrderStatus } from '../domain/order-status.ts';
-import { type ErrorCode, httpStatusOf, TradingErrorCode } from '../errors.ts';
+import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
 import { errorBody } from '../http/http-app.ts';
 import type { AccountRegistry } from '../risk/account-registry.ts';
 import { RiskCode, riskCodeMessage, riskCodeName } from '../risk/risk-codes.ts';
@@ -24,6 +24,17 @@ export interface GatewayReply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+}
+
+/**
+ * Who is asking (keys on: the request's key, auth/keys.ts): a trader acts for its accounts
+ * only; undefined = unrestricted (keys off, loopback).
+ */
+export interface AccountScope {
+  readonly role: string;
+  /** The accounts it holds; the first is its default. */
+  readonly accounts: readonly string[];
+  holds(account: string): boolean;
 }
 
 export interface OrderGatewayOptions {
@@ -44,6 +55,8 @@ export class OrderGateway {
   private readonly defaultAccount: string;
   /** One group commit per shard, by shard index. */
   private readonly commits: TurnCommit[];
+  /** Accounts stopped by the kill switch (halt / resume). */
+  private readonly halted = new Set<string>();
 
   constructor(private readonly o: OrderGatewayOptions) {
     this.maxInFlight = o.maxInFlight ?? 10_000;
@@ -55,9 +68,21 @@ export class OrderGateway {
     return this.inFlight;
   }
 
+  /** Resolves once shard `index`'s journal holds (durably) everything applied so far. */
+  commitShard(index: number): Promise<void> {
+    return this.commits[index].wait();
+  }
+
+  /** The journal failure that refuses new commands on `shard`, if any. */
+  private journalDown(shardIndex: number): Error | null {
+    return this.o.router.shards[shardIndex].log?.failure ?? null;
+  }
+
   /** Risk verdict only (POST /check): the same decode and the same check, nothing sent. */
-  check(body: unknown): GatewayReply {
-    const req = parseOrderRequest(body, this.o.instruments, this.defaultAccount);
+  check(body: unknown, scope?: AccountScope): GatewayReply {
+    const account = this.accountFor(body, scope);
+    if (typeof account !== 'string') return account;
+    const req = parseOrderRequest(body, this.o.instruments, account);
     const code = this.riskCheck(req, false);
     return {
       status: 200,
@@ -65,9 +90,22 @@ export class OrderGateway {
     };
   }
 
-  async submit(body: unknown): Promise<GatewayReply> {
+  async submit(body: unknown, scope?: AccountScope): Promise<GatewayReply> {
     const c = this.o.counters;
     c.received++;
+    let account = this.defaultAccount;
+    if (scope !== undefined || this.halted.size > 0) {
+      const a = this.accountFor(body, scope);
+      if (typeof a !== 'string') {
+        c.reject(TradingErrorCode.ACCOUNT_FORBIDDEN);
+        return a;
+      }
+      if (this.halted.has(a)) {
+        c.reject(TradingErrorCode.ACCOUNT_HALTED);
+        return coded(TradingErrorCode.ACCOUNT_HALTED, `account ${a} is halted by an admin`, 'account');
+      }
+      account = a;
+    }
     if (this.inFlight >= this.maxInFlight) {
       c.reject('OVERLOADED');
       const r = coded(
@@ -78,7 +116,7 @@ export class OrderGateway {
     }
     let req: OrderRequest;
     try {
-      req = parseOrderRequest(body, this.o.instruments, this.defaultAccount);
+      req = parseOrderRequest(body, this.o.instruments, account);
     } catch (err) {
       c.reject((err as ProtocolError).code ?? 'INVALID');
       throw err;
@@ -112,9 +150,31 @@ export class OrderGateway {
     const book = req.inst.index;
     const shardIndex = this.o.router.router.shardOf(book);
     const shard = this.o.router.shards[shardIndex];
+    const down = this.journalDown(shardIndex);
+    if (down !== null) {
+      c.reject(TradingErrorCode.JOURNAL_UNAVAILABLE);
+      return journalReply(down);
+    }
     this.o.store.begin(req, shard.index);
     const accountIdx = this.o.accounts.indexOf(req.account);
-    const r = shard.submit(book, req.side, req.type, req.priceTicks, req.lots, accountIdx);
+    let r: ReturnType<LocalShard['submit']>;
+    try {
+      r = shard.submit(
+        book,
+        req.side,
+        req.type,
+        req.priceTicks,
+        req.lots,
+        accountIdx,
+        req.account,
+        req.clientOrderId ?? '',
+      );
+    } catch (err) {
+      // The journal refused the command before the engine saw it: nothing happened.
+      this.o.store.end();
+      c.reject(TradingErrorCode.JOURNAL_UNAVAILABLE);
+      return journalReply(err);
+    }
     this.o.store.end();
     const rec = this.o.store.lastCreated;
     if (r.result < 0 || rec === null) {
@@ -127,35 +187,152 @@ export class OrderGateway {
     this.inFlight++;
     try {
       await this.commits[shardIndex].wait();
+    } catch (err) {
+      // Applied but not journalled (yet): never acknowledged. A retry with the same
+      // clientOrderId answers 409 naming this order; the journal keeps the record buffered.
+      c.reject(TradingErrorCode.JOURNAL_UNAVAILABLE);
+      return journalReply(err, rec.id);
     } finally {
       this.inFlight--;
     }
     return { status: 201, body: rec };
   }
 
-  get(id: string): GatewayReply {
+  /**
+   * GET /orders?account=A&status=open&limit=N&cursor=ID (or after=ID): the open orders of an
+   * account (all accounts without one), oldest id first, a page at a time, so that a client
+   * can reconcile after a restart. `nextCursor` is null on the last page.
+   */
+  list(q: Record<string, unknown>, scope?: AccountScope): GatewayReply {
+    const bad = (field: string, message: string) => coded(TradingErrorCode.INVALID_QUERY, message, field);
+    for (const k of Object.keys(q)) {
+      if (!['account', 'status', 'limit', 'cursor', 'after'].includes(k)) {
+        return bad(k, `unknown query parameter ${k} (account, status, limit, cursor or after)`);
+      }
+      if (typeof q[k] !== 'string') return bad(k, `${k} must be given once`);
+    }
+    const status = (q.status as string | undefined) ?? 'open';
+    if (status !== 'open') return bad('status', 'status must be "open" (the orders a client must reconcile)');
+    let account = q.account as string | undefined;
+    if (account !== undefined && !/^[\x21-\x7e]{1,64}$/.test(account)) {
+      return bad('account', 'account must be 1..64 printable ASCII characters');
+    }
+    // A key bound to accounts lists only those (its first when none is named).
+    if (scope !== undefined && scope.role === 'trader') {
+      account ??= scope.accounts[0];
+      if (account === undefined || !scope.holds(account))
+        return coded(
+          TradingErrorCode.ACCOUNT_FORBIDDEN,
+          `this key does not hold account ${account}`,
+          'account',
+        );
+    }
+    const limitText = (q.limit as string | undefined) ?? '100';
+    const limit = Number(limitText);
+    if (!/^[0-9]{1,4}$/.test(limitText) || limit < 1 || limit > 1000) {
+      return bad('limit', 'limit must be an integer 1..1000');
+    }
+    if (q.cursor !== undefined && q.after !== undefined)
+      return bad('cursor', 'give cursor or after, not both');
+    const cursor = (q.cursor ?? q.after) as string | undefined;
+    let after: { shard: number; engineId: number } | undefined;
+    if (cursor !== undefined) {
+      after = this.o.store.parseId(cursor);
+      if (after === undefined)
+        return bad(q.cursor === undefined ? 'after' : 'cursor', `${cursor} is not an order id`);
+    }
+    const page = this.o.store.openOrders(account, limit + 1, after);
+    const more = page.length > limit;
+    if (more) page.length = limit;
+    return {
+      status: 200,
+      body: {
+        orders: page,
+        count: page.length,
+        nextCursor: more ? page[page.length - 1].id : null,
+      },
+    };
+  }
+
+  get(id: string, scope?: AccountScope): GatewayReply {
     const rec = this.o.store.get(id);
-    if (rec === undefined) {
+    // Another account's order is as absent as a missing one: existence is not leaked.
+    if (rec === undefined || (scope !== undefined && !scope.holds(rec.account))) {
       return coded(TradingErrorCode.ORDER_NOT_FOUND, `no order ${id}`, 'id');
     }
     return { status: 200, body: rec };
   }
 
-  async cancel(id: string): Promise<GatewayReply> {
+  async cancel(id: string, scope?: AccountScope): Promise<GatewayReply> {
     const rec = this.o.store.get(id);
-    if (rec === undefined) {
+    if (rec === undefined || (scope !== undefined && !scope.holds(rec.account))) {
       return coded(TradingErrorCode.ORDER_NOT_FOUND, `no order ${id}`, 'id');
     }
     if (rec.terminal) {
       return coded(TradingErrorCode.ORDER_NOT_CANCELLABLE, `order ${id} is already ${rec.toJSON().status}`);
     }
     const shard = this.o.router.shards[rec.shard];
-    const r = shard.cancel(rec.engineId);
+    const down = this.journalDown(rec.shard);
+    if (down !== null) return journalReply(down);
+    let r: ReturnType<LocalShard['cancel']>;
+    try {
+      r = shard.cancel(rec.engineId);
+    } catch (err) {
+      return journalReply(err);
+    }
     if (r.result !== CancelResult.CANCELLED || rec.status !== OrderStatus.CANCELLED) {
       return coded(TradingErrorCode.ORDER_NOT_CANCELLABLE, `order ${id} is not live`);
     }
-    await this.commits[rec.shard].wait();
+    try {
+      await this.commits[rec.shard].wait();
+    } catch (err) {
+      return journalReply(err, rec.id);
+    }
     return { status: 200, body: rec };
+  }
+
+  /**
+   * The account an order is for: the body's `account` if the scope holds it (else a 403
+   * reply), otherwise the scope's first account (unrestricted: the body's, or the default).
+   */
+  private accountFor(body: unknown, scope: AccountScope | undefined): string | GatewayReply {
+    const named =
+      body !== null && typeof body === 'object' ? (body as { account?: unknown }).account : undefined;
+    if (typeof named === 'string') {
+      if (scope === undefined || scope.holds(named)) return named;
+      return coded(
+        TradingErrorCode.ACCOUNT_FORBIDDEN,
+        `this key does not hold account ${JSON.stringify(named).slice(0, 80)}`,
+        'account',
+      );
+    }
+    return scope?.accounts[0] ?? this.defaultAccount;
+  }
+
+  /** Kill switch: refuses the account's new orders and cancels its open ones. */
+  async halt(account: string): Promise<GatewayReply> {
+    this.halted.add(account);
+    const open = this.o.store.all().filter((r) => r.account === account && !r.terminal);
+    let cancelled = 0;
+    const shards = new Set<number>();
+    for (const rec of open) {
+      const r = this.o.router.shards[rec.shard].cancel(rec.engineId);
+      if (r.result === CancelResult.CANCELLED) {
+        cancelled++;
+        shards.add(rec.shard);
+      }
+    }
+    await Promise.all([...shards].map((s) => this.commits[s].wait()));
+    return { status: 200, body: { account, halted: true, cancelled } };
+  }
+
+  resume(account: string): GatewayReply {
+    const was = this.halted.delete(account);
+    return { status: 200, body: { account, halted: false, wasHalted: was } };
+  }
+
+  isHalted(account: string): boolean {
+    return this.halted.has(account);
   }
 
   private riskCheck(req: OrderRequest, consume: boolean): number {
@@ -165,6 +342,28 @@ export class OrderGateway {
       ? this.o.risk.checkNow(i, req.side, req.type, req.priceTicks, req.lots, account)
       : this.o.risk.peek(i, req.side, req.type, req.priceTicks, req.lots, account);
   }
+}
+
+/** 503 TRD_ERR_JOURNAL_UNAVAILABLE with Retry-After: the journal could not take the command. */
+function journalReply(err: unknown, orderId?: string): GatewayReply {
+  const e = err as Error;
+  if (
+    !(e instanceof TradingError) ||
+    (e.code !== TradingErrorCode.JOURNAL_UNAVAILABLE && e.code !== TradingErrorCode.SHUTTING_DOWN)
+  ) {
+    throw err;
+  }
+  const base = errorBody(
+    e.code,
+    orderId === undefined
+      ? `${e.message}; nothing was done, retry later`
+      : `${e.message}; order ${orderId} is not acknowledged (retry with the same clientOrderId to learn its fate)`,
+  );
+  return {
+    status: httpStatusOf(e.code),
+    headers: { 'retry-after': '1' },
+    body: orderId === undefined ? base : { ...base, orderId },
+  };
 }
 
 /** A coded error reply; the status comes from the one table in errors.ts. */

@@ -14,12 +14,16 @@ export interface Fill {
   timestamp: number;
 }
 
+/** The fills of an order without any: one shared frozen array (most orders rest unfilled). */
+const NO_FILLS: Fill[] = Object.freeze([]) as unknown as Fill[];
+
 export class OrderRecord {
   status = 0;
   reason = 0;
   filledLots = 0;
   filledNotional = 0;
-  readonly fills: Fill[] = [];
+  /** Read-only outside; add with addFill. */
+  fills: Fill[] = NO_FILLS;
   updatedAt: number;
   /** The price as sent when it was off the tick grid (the order rests at `price`, rounded). */
   priceAsked: number | undefined = undefined;
@@ -38,6 +42,11 @@ export class OrderRecord {
     readonly createdAt: number,
   ) {
     this.updatedAt = createdAt;
+  }
+
+  addFill(f: Fill): void {
+    if (this.fills === NO_FILLS) this.fills = [];
+    this.fills.push(f);
   }
 
   get terminal(): boolean {

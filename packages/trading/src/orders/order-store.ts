@@ -25,7 +25,8 @@ export class OrderStore {
   private readonly kept: Map<number, OrderRecord>[];
   /** Per shard: the live record of each pool slot (undefined once it finished). */
   private readonly bySlot: (OrderRecord | undefined)[][];
-  private readonly byClient = new Map<string, OrderRecord>();
+  /** account -> clientOrderId -> record (nested: no key string built per order). */
+  private readonly byClient = new Map<string, Map<string, OrderRecord>>();
   private readonly finished: (OrderRecord | undefined)[];
   private finishedHead = 0;
   private pending: OrderRequest | null = null;
@@ -65,7 +66,7 @@ export class OrderStore {
   }
 
   byClientOrderId(account: string, clientOrderId: string): OrderRecord | undefined {
-    return this.byClient.get(`${account}\u0000${clientOrderId}`);
+    return this.byClient.get(account)?.get(clientOrderId);
   }
 
   /** Names the request the next NONE -> NEW/PENDING event on `shard` belongs to. */
@@ -98,8 +99,8 @@ export class OrderStore {
         const quantity = rec.inst.qty.fromSteps(qty);
         const makerOrderId = maker?.id ?? wireOrderId(shard, this.shardCount, makerId);
         const takerOrderId = taker?.id ?? wireOrderId(shard, this.shardCount, takerId);
-        maker?.fills.push({ price, quantity, makerOrderId, takerOrderId, liquidity: 'maker', timestamp: ts });
-        taker?.fills.push({ price, quantity, makerOrderId, takerOrderId, liquidity: 'taker', timestamp: ts });
+        maker?.addFill({ price, quantity, makerOrderId, takerOrderId, liquidity: 'maker', timestamp: ts });
+        taker?.addFill({ price, quantity, makerOrderId, takerOrderId, liquidity: 'taker', timestamp: ts });
       },
       onOrderStatus: (orderId, _book, _side, _account, prev, status, reason, filled, _rem, notional) => {
         let rec = this.live(shard, orderId);
@@ -139,9 +140,18 @@ export class OrderStore {
     const slot = engineId % ID_SLOTS;
     while (slots.length <= slot) slots.push(undefined);
     slots[slot] = rec;
-    if (req.clientOrderId !== undefined) this.byClient.set(`${req.account}\u0000${req.clientOrderId}`, rec);
+    if (req.clientOrderId !== undefined) this.indexClient(req.account, req.clientOrderId, rec);
     this.lastCreated = rec;
     return rec;
+  }
+
+  private indexClient(account: string, clientOrderId: string, rec: OrderRecord): void {
+    let m = this.byClient.get(account);
+    if (m === undefined) {
+      m = new Map();
+      this.byClient.set(account, m);
+    }
+    m.set(clientOrderId, rec);
   }
 
   /** A finished order leaves the slot index (slots get reused) and joins the retention ring. */
@@ -153,10 +163,82 @@ export class OrderStore {
     if (evicted !== undefined) {
       this.kept[evicted.shard].delete(evicted.engineId);
       if (evicted.clientOrderId !== undefined)
-        this.byClient.delete(`${evicted.account}\u0000${evicted.clientOrderId}`);
+        this.byClient.get(evicted.account)?.delete(evicted.clientOrderId);
     }
     this.finished[this.finishedHead] = rec;
     this.finishedHead = (this.finishedHead + 1) % this.finished.length;
+  }
+
+  /**
+   * The kept records in the order a snapshot needs them: the finished ones oldest first
+   * (the retention ring's order), then the live ones. Allocates; off the hot path.
+   */
+  exportRecords(): { finished: OrderRecord[]; live: OrderRecord[] } {
+    const finished: OrderRecord[] = [];
+    const n = this.finished.length;
+    for (let i = 0; i < n; i++) {
+      const rec = this.finished[(this.finishedHead + i) % n];
+      if (rec !== undefined) finished.push(rec);
+    }
+    const live: OrderRecord[] = [];
+    for (const m of this.kept) for (const rec of m.values()) if (!rec.terminal) live.push(rec);
+    return { finished, live };
+  }
+
+  /** Puts a record of a snapshot back (finished ones in ring order first, then live ones). */
+  restoreRecord(rec: OrderRecord): void {
+    this.kept[rec.shard].set(rec.engineId, rec);
+    if (rec.clientOrderId !== undefined) this.indexClient(rec.account, rec.clientOrderId, rec);
+    if (rec.terminal) {
+      this.finish(rec);
+      return;
+    }
+    const slots = this.bySlot[rec.shard];
+    const slot = rec.engineId % ID_SLOTS;
+    while (slots.length <= slot) slots.push(undefined);
+    slots[slot] = rec;
+  }
+
+  /**
+   * Open (live) orders of `account`, oldest first (by shard, then engine id), after the
+   * order `after` (a wire id; exclusive), at most `limit`. For GET /orders reconciliation.
+   */
+  openOrders(
+    account: string | undefined,
+    limit: number,
+    after?: { shard: number; engineId: number },
+  ): OrderRecord[] {
+    const out: OrderRecord[] = [];
+    for (let s = after?.shard ?? 0; s < this.shardCount && out.length < limit; s++) {
+      const recs: OrderRecord[] = [];
+      for (const rec of this.kept[s].values()) {
+        if (rec.terminal || (account !== undefined && rec.account !== account)) continue;
+        if (after !== undefined && s === after.shard && rec.engineId <= after.engineId) continue;
+        recs.push(rec);
+      }
+      recs.sort((a, b) => a.engineId - b.engineId);
+      for (const rec of recs) {
+        if (out.length >= limit) break;
+        out.push(rec);
+      }
+    }
+    return out;
+  }
+
+  /** Shard and engine id of a wire id, or undefined when it is not one this store issues. */
+  parseId(id: string): { shard: number; engineId: number } | undefined {
+    let shard = 0;
+    let eid = id;
+    if (this.shardCount !== 1) {
+      const dash = id.indexOf('-');
+      if (dash < 0) return undefined;
+      shard = Number(id.slice(0, dash));
+      eid = id.slice(dash + 1);
+      if (!Number.isInteger(shard) || shard < 0 || shard >= this.shardCount) return undefined;
+    }
+    const engineId = Number(eid);
+    if (!/^[0-9]{1,16}$/.test(eid) || !Number.isSafeInteger(engineId)) return undefined;
+    return { shard, engineId };
   }
 
   /** Every record (allocates; for tests and diagnostics). */

@@ -12,7 +12,10 @@ export interface Flushable {
 }
 
 export class TurnCommit {
+  /** A failed flush is retried after this long (the target keeps what it could not write). */
+  static retryMs = 1000;
   private pending: Promise<void> | null = null;
+  private retry: NodeJS.Timeout | null = null;
   private resolve: (() => void) | null = null;
   private reject: ((err: unknown) => void) | null = null;
 
@@ -34,10 +37,17 @@ export class TurnCommit {
     const resolve = this.resolve!;
     const reject = this.reject!;
     this.pending = this.resolve = this.reject = null;
-    try {
-      this.target.flush().then(resolve, reject);
-    } catch (err) {
+    const failed = (err: unknown) => {
       reject(err);
+      this.retry ??= setTimeout(() => {
+        this.retry = null;
+        this.wait().catch(() => {});
+      }, TurnCommit.retryMs).unref();
+    };
+    try {
+      this.target.flush().then(resolve, failed);
+    } catch (err) {
+      failed(err);
     }
   };
 }

@@ -16,6 +16,8 @@ export class AccountRegistry {
   /** Capacity of per-account arrays sized from this registry; grows by doubling. */
   capacity: number;
   readonly maxAccounts: number;
+  /** Keys on (auth/keys.ts): the accounts are the keys' and `intern` registers no new one. */
+  closed = false;
   private readonly ids = new Map<string, number>();
   private readonly names: string[] = [];
   private readonly growListeners: ((capacity: number) => void)[] = [];
@@ -35,7 +37,7 @@ export class AccountRegistry {
   intern(name: string): number {
     const known = this.ids.get(name);
     if (known !== undefined) return known;
-    if (this.size >= this.maxAccounts) return -1;
+    if (this.size >= this.maxAccounts || this.closed) return -1;
     if (this.size >= this.capacity) {
       this.capacity = Math.min(this.capacity * 2, this.maxAccounts);
       for (const fn of this.growListeners) fn(this.capacity);

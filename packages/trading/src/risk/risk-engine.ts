@@ -176,6 +176,11 @@ export class RiskEngine implements EngineListener {
     return this.getLimits();
   }
 
+  /** The limits PUT /limits would set (validated over the current ones), without applying them. */
+  previewLimits(patch: unknown): RiskLimits {
+    return validateRiskLimits(patch, { base: this.limits, instruments: this.instruments });
+  }
+
   /** A copy of the current limits. */
   getLimits(): RiskLimits {
     return cloneRiskLimits(this.limits);

@@ -3,7 +3,7 @@
  * currency), as `GET /limits` shows them and `PUT /limits` takes them. RiskEngine
  * compiles them into per-instrument ticks/lots arrays (compiled-limits.ts).
  *
- * Defaults are production-ish but loose enough for the guide's order-stress scenario
+ * Defaults are production-ish but loose enough for the order-stress scenario
  * (quantities 1..100, prices 90..110 on five symbols, 1,000 orders/s, all on the
  * 'default' account when no account is given): a 10,000-lot order, 1,000,000 of
  * notional, a +-25% band (trades at 90 and orders at 110 are 22% apart), 1,000,000

@@ -3,8 +3,12 @@
  * (read and validated update), and positions. In one-process mode the same RiskEngine
  * object sits in-process on the execution engine's critical path.
  */
-import { createHttpApp, listen, type ServiceHandle } from '../http/http-app.ts';
+import { installAuth, principalOf, type SecurityOptions } from '../auth/request-auth.ts';
+import { TradingErrorCode } from '../errors.ts';
+import { createHttpApp, listen, type ServiceHandle, sendError } from '../http/http-app.ts';
+import type { HttpLimits } from '../http/http-limits.ts';
 import type { RiskEngine } from './risk-engine.ts';
+import type { RiskLimits } from './risk-limits.ts';
 
 /**
  * POST /check's verdict: the order gateway's check (../orders/order-gateway.ts), the same
@@ -12,27 +16,52 @@ import type { RiskEngine } from './risk-engine.ts';
  * risk does not depend on orders (orders depends on risk).
  */
 export interface PreTradeCheck {
-  check(body: unknown): { body: unknown };
+  check(body: unknown, scope?: ReturnType<typeof principalOf>): { status: number; body: unknown };
 }
 
 export interface RiskManagerDeps {
   risk: RiskEngine;
+  /** PUT /limits through the journal (validated, journalled durably, then applied); default: applied at once. */
+  updateLimits?: (patch: unknown) => Promise<RiskLimits>;
   gateway: PreTradeCheck;
   host: string;
   port: number;
+  /** Keys / protected mode (auth/request-auth.ts). */
+  security?: SecurityOptions;
+  limits?: Partial<HttpLimits>;
 }
 
 export async function startRiskManagerService(d: RiskManagerDeps): Promise<ServiceHandle> {
-  const app = createHttpApp({ bodyLimit: 256 * 1024 });
+  const app = createHttpApp({ bodyLimit: 256 * 1024, limits: d.limits });
+  installAuth(app, d.security);
   const started = Date.now();
 
-  app.post('/check', async (req) => d.gateway.check(req.body).body);
+  app.post('/check', async (req, reply) => {
+    const r = d.gateway.check(req.body, principalOf(req));
+    return reply.code(r.status).send(r.body);
+  });
   app.get('/limits', async () => d.risk.getLimits());
-  app.put('/limits', async (req) => d.risk.updateLimits(req.body));
-  app.get<{ Querystring: { account?: string } }>('/positions', async (req) => ({
-    accounts: d.risk.positions(req.query.account),
-    timestamp: Date.now() / 1000,
-  }));
+  app.put('/limits', async (req) =>
+    d.updateLimits === undefined ? d.risk.updateLimits(req.body) : d.updateLimits(req.body),
+  );
+  app.get<{ Querystring: { account?: string } }>('/positions', async (req, reply) => {
+    const key = principalOf(req);
+    const wanted = req.query.account;
+    if (key === undefined || key.role === 'admin') {
+      return { accounts: d.risk.positions(wanted), timestamp: Date.now() / 1000 };
+    }
+    // A trader sees its own accounts only.
+    if (wanted !== undefined && !key.holds(wanted)) {
+      return sendError(
+        reply,
+        TradingErrorCode.ACCOUNT_FORBIDDEN,
+        `this key does not hold account ${wanted}`,
+        'account',
+      );
+    }
+    const accounts = (wanted === undefined ? key.accounts : [wanted]).flatMap((a) => d.risk.positions(a));
+    return { accounts, timestamp: Date.now() / 1000 };
+  });
   app.get('/health', async () => ({
     status: 'ok',
     service: 'risk-manager',

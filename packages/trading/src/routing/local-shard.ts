@@ -6,7 +6,7 @@
  */
 import { type EngineListener, NOOP_LISTENER, SubmitError } from '../book/engine-types.ts';
 import { OrderStatus } from '../domain/order-status.ts';
-import { CommandKind, type CommandRecord } from '../sequencing/command-codec.ts';
+import { CommandKind, type CommandRecord, epochMicros } from '../sequencing/command-codec.ts';
 import type { InputLogWriter } from '../sequencing/input-log-writer.ts';
 import { Sequencer } from '../sequencing/sequencer.ts';
 import type { Shard, ShardEngine } from './shard.ts';
@@ -20,6 +20,13 @@ export interface LocalShardOptions {
   sequencer?: Sequencer;
   /** Receives every engine event (default: the engine's listener at construction). */
   listener?: EngineListener;
+  /** Set to each command's timestamp (epoch microseconds) before the engine applies it. */
+  clock?: CommandClock;
+}
+
+/** The timestamp of the command being applied: what order records stamp their times with. */
+export interface CommandClock {
+  micros: number;
 }
 
 const TRACK_NEXT_NEW = -1;
@@ -28,8 +35,10 @@ const TRACK_ALL = -2;
 export class LocalShard implements Shard, EngineListener {
   readonly index: number;
   readonly engine: ShardEngine;
-  readonly log: InputLogWriter | null;
+  /** Replaced (same sequencer) when a journal rotates its active log at a snapshot. */
+  log: InputLogWriter | null;
   readonly sequencer: Sequencer;
+  readonly clock: CommandClock;
   /** Forward target for every engine event. */
   downstream: EngineListener;
   private readonly out = new ShardResult();
@@ -41,6 +50,7 @@ export class LocalShard implements Shard, EngineListener {
     this.engine = engine;
     this.log = opts.log ?? null;
     this.sequencer = this.log?.sequencer ?? opts.sequencer ?? new Sequencer();
+    this.clock = opts.clock ?? { micros: 0 };
     this.downstream = opts.listener ?? (engine.listener === undefined ? NOOP_LISTENER : engine.listener);
     engine.listener = this;
   }
@@ -52,11 +62,15 @@ export class LocalShard implements Shard, EngineListener {
     priceTicks: number,
     qty: number,
     account: number,
+    accountName = '',
+    clientOrderId = '',
   ): ShardResult {
+    const ts = this.log === null ? epochMicros() : this.log.now();
     const seq =
       this.log === null
         ? this.sequencer.next()
-        : this.log.appendNewOrder(book, side, type, priceTicks, qty, account);
+        : this.log.appendNewOrder(book, side, type, priceTicks, qty, account, ts, accountName, clientOrderId);
+    this.clock.micros = ts;
     const r = this.begin(CommandKind.NEW_ORDER, seq, TRACK_NEXT_NEW);
     const id = this.engine.submit(book, side, type, priceTicks, qty, account);
     r.result = id;
@@ -69,7 +83,9 @@ export class LocalShard implements Shard, EngineListener {
   }
 
   cancel(orderId: number): ShardResult {
-    const seq = this.log === null ? this.sequencer.next() : this.log.appendCancel(orderId);
+    const ts = this.log === null ? epochMicros() : this.log.now();
+    const seq = this.log === null ? this.sequencer.next() : this.log.appendCancel(orderId, ts);
+    this.clock.micros = ts;
     const r = this.begin(CommandKind.CANCEL, seq, orderId);
     r.result = this.engine.cancel(orderId);
     this.track = 0;
@@ -84,7 +100,9 @@ export class LocalShard implements Shard, EngineListener {
     if (!(priceTicks > 0) || !Number.isSafeInteger(priceTicks)) {
       return this.refuse(CommandKind.SET_LAST_PRICE, SubmitError.BAD_PRICE);
     }
-    const seq = this.log === null ? this.sequencer.next() : this.log.appendSetLastPrice(book, priceTicks);
+    const ts = this.log === null ? epochMicros() : this.log.now();
+    const seq = this.log === null ? this.sequencer.next() : this.log.appendSetLastPrice(book, priceTicks, ts);
+    this.clock.micros = ts;
     const r = this.begin(CommandKind.SET_LAST_PRICE, seq, TRACK_ALL);
     this.engine.setLastPrice(book, priceTicks);
     r.result = 0;

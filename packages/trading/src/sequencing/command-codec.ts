@@ -14,7 +14,12 @@
  *       24    8 f64   price/id    NEW_ORDER, SET_LAST_PRICE: price in ticks; CANCEL: the order id
  *       32    8 f64   qty         NEW_ORDER: quantity in lots; else 0
  *       40    4 i32   account     NEW_ORDER: dense account index; else 0
- *       44    4 u32   reserved    0
+ *       44    4 u32   payload     byte length of the variable-length payload that follows the
+ *                                 record in a log (0 = none; rings never carry one), padded to 8
+ *
+ * Payloads (input log version 2 only): NEW_ORDER: u8 account-name length, the name, u8
+ * clientOrderId length (0 = none), the clientOrderId (printable ASCII); SET_LIMITS: the
+ * validated risk limits as UTF-8 JSON.
  *
  * Every byte is written on encode (reserved bytes zeroed) so equal commands give equal
  * bytes and equal CRCs. Encoding and decoding write into caller-owned buffers and records:
@@ -27,6 +32,8 @@ export const CommandKind = {
   NEW_ORDER: 1,
   CANCEL: 2,
   SET_LAST_PRICE: 3,
+  /** The risk limits now in force (PUT /limits), JSON payload; only in a log, never in a ring. */
+  SET_LIMITS: 4,
   /** Ring-only control records (never in a log): snapshot request, log flush, shutdown. */
   CTL_SNAPSHOT: 0xf0,
   CTL_FLUSH: 0xf1,
@@ -35,7 +42,21 @@ export const CommandKind = {
 export type CommandKind = (typeof CommandKind)[keyof typeof CommandKind];
 
 export function isLoggableKind(kind: number): boolean {
-  return kind === CommandKind.NEW_ORDER || kind === CommandKind.CANCEL || kind === CommandKind.SET_LAST_PRICE;
+  return (
+    kind === CommandKind.NEW_ORDER ||
+    kind === CommandKind.CANCEL ||
+    kind === CommandKind.SET_LAST_PRICE ||
+    kind === CommandKind.SET_LIMITS
+  );
+}
+
+/** Padded size of a payload of `len` bytes. */
+export function paddedPayload(len: number): number {
+  return (len + 7) & ~7;
+}
+
+export function readPayloadLength(v: DataView, off: number): number {
+  return v.getUint32(off + 44, true);
 }
 
 /** A decoded command. Mutable on purpose: decode into one preallocated instance. */

@@ -8,22 +8,26 @@
  *
  * File header (32 bytes):
  *   0   8  magic        ASCII "TKSINLOG"
- *   8   2  u16 version  1
+ *   8   2  u16 version  2 (version 1: 24-byte batch headers, no payloads; no longer written or read)
  *  10   2  u16 header   32 (file header size)
  *  12   4  u32 record   48 (command record size, sequencing/command-codec.ts)
  *  16   8  f64 created  epoch microseconds at creation (informational)
  *  24   4  u32 reserved 0
  *  28   4  u32 crc      CRC-32 (zlib.crc32) of bytes 0..27
  *
- * Batch = batch header (24 bytes) then `count` records:
- *   0   4  u32 magic    0x48435442 ("BTCH" as bytes 42 54 43 48)
+ * Batch = batch header (32 bytes) then `count` records, each 48 bytes followed by its
+ * payload (u32 at record offset 44 = payload bytes, stored padded to a multiple of 8):
+ *   0   4  u32 magic    0x32435442 ("BTC2" as bytes 42 54 43 32)
  *   4   4  u32 count    records in the batch, 1..MAX_BATCH_RECORDS
  *   8   8  f64 firstSeq sequence number of the first record (exact integer)
- *  16   4  u32 dataCrc  CRC-32 of the count x 48 record bytes
- *  20   4  u32 hdrCrc   CRC-32 of batch header bytes 0..19
+ *  16   4  u32 dataLen  bytes of records and payloads after the header
+ *  20   4  u32 dataCrc  CRC-32 of those dataLen bytes
+ *  24   4  u32 reserved 0
+ *  28   4  u32 hdrCrc   CRC-32 of batch header bytes 0..27
  *
  * Invariants checked by the reader: record i of a batch has seq firstSeq + i; each batch's
- * firstSeq is the previous batch's last seq + 1 (gapless); kinds are 1..3.
+ * firstSeq is the previous batch's last seq + 1 (gapless); kinds are 1..4; the records
+ * and their payloads fill dataLen exactly.
  *
  * Recovery rule. A crash can leave the final batch incomplete (a write stops at a prefix).
  * The final batch is "torn", reported (count and bytes) and not applied, when: fewer than
@@ -41,10 +45,10 @@ import { TradingError, TradingErrorCode } from '../errors.ts';
 import { COMMAND_RECORD_SIZE } from './command-codec.ts';
 
 export const LOG_MAGIC = 'TKSINLOG';
-export const LOG_VERSION = 1;
+export const LOG_VERSION = 2;
 export const FILE_HEADER_SIZE = 32;
-export const BATCH_HEADER_SIZE = 24;
-export const BATCH_MAGIC = 0x48435442;
+export const BATCH_HEADER_SIZE = 32;
+export const BATCH_MAGIC = 0x32435442;
 export const MAX_BATCH_RECORDS = 1 << 20;
 export const DEFAULT_BATCH_RECORDS = 1024;
 
@@ -62,7 +66,7 @@ export function encodeFileHeader(buf: Buffer, createdMicros: number): void {
   buf.writeUInt32LE(crc32(buf.subarray(0, 28)), 28);
 }
 
-/** Throws TRD_ERR_LOG_CORRUPT unless `buf` starts with a valid version-1 file header. */
+/** Throws TRD_ERR_LOG_CORRUPT unless `buf` starts with a valid version-2 file header. */
 export function verifyFileHeader(buf: Buffer, path: string): void {
   if (buf.length < FILE_HEADER_SIZE || buf.toString('latin1', 0, 8) !== LOG_MAGIC) {
     throw corrupt(path, 0, 'bad magic (not a Tickstorm input log)');
@@ -76,23 +80,28 @@ export function verifyFileHeader(buf: Buffer, path: string): void {
   if (recordSize !== COMMAND_RECORD_SIZE) throw corrupt(path, 12, `unexpected record size ${recordSize}`);
 }
 
-/** Fills the batch header at `buf[0..24)`; the records must already be at `buf[24..)`. Returns the batch length. */
-export function sealBatch(buf: Buffer, count: number, firstSeq: number): number {
-  const len = BATCH_HEADER_SIZE + count * COMMAND_RECORD_SIZE;
+/**
+ * Fills the batch header at `buf[0..32)`; the records (and payloads, `dataLen` bytes) must
+ * already be at `buf[32..)`. Returns the batch length.
+ */
+export function sealBatch(buf: Buffer, count: number, firstSeq: number, dataLen: number): number {
+  const len = BATCH_HEADER_SIZE + dataLen;
   buf.writeUInt32LE(BATCH_MAGIC, 0);
   buf.writeUInt32LE(count, 4);
   buf.writeDoubleLE(firstSeq, 8);
-  buf.writeUInt32LE(crc32(buf.subarray(BATCH_HEADER_SIZE, len)), 16);
-  buf.writeUInt32LE(crc32(buf.subarray(0, 20)), 20);
+  buf.writeUInt32LE(dataLen, 16);
+  buf.writeUInt32LE(crc32(buf.subarray(BATCH_HEADER_SIZE, len)), 20);
+  buf.writeUInt32LE(0, 24);
+  buf.writeUInt32LE(crc32(buf.subarray(0, 28)), 28);
   return len;
 }
 
 /** True if a batch header has the magic and a matching header CRC. */
 export function batchHeaderValid(header: Buffer): boolean {
-  return header.readUInt32LE(0) === BATCH_MAGIC && header.readUInt32LE(20) === crc32(header.subarray(0, 20));
+  return header.readUInt32LE(0) === BATCH_MAGIC && header.readUInt32LE(28) === crc32(header.subarray(0, 28));
 }
 
-/** CRC of the records `records[0..count*48)`, to compare with the header's dataCrc. */
-export function batchDataCrc(records: Buffer, count: number): number {
-  return crc32(records.subarray(0, count * COMMAND_RECORD_SIZE));
+/** CRC of the batch data `data[0..dataLen)`, to compare with the header's dataCrc. */
+export function batchDataCrc(data: Buffer, dataLen: number): number {
+  return crc32(data.subarray(0, dataLen));
 }

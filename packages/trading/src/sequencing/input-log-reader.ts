@@ -12,7 +12,15 @@
  * or, allocation-free: `while (reader.next(rec)) ...`.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { COMMAND_RECORD_SIZE, CommandRecord, decodeCommand, isLoggableKind } from './command-codec.ts';
+import {
+  COMMAND_RECORD_SIZE,
+  CommandKind,
+  CommandRecord,
+  decodeCommand,
+  isLoggableKind,
+  paddedPayload,
+  readPayloadLength,
+} from './command-codec.ts';
 import {
   BATCH_HEADER_SIZE,
   batchDataCrc,
@@ -40,6 +48,13 @@ export class InputLogReader implements Iterable<CommandRecord> {
   validEnd = 0;
   /** True once every batch has been read (or the tail found torn). */
   done = false;
+  /** `next` skips whole batches whose records all have seq <= this (unread records of a snapshot). */
+  skipThrough = 0;
+  /** Payload of the record `next` returned last: NEW_ORDER account name and clientOrderId ('' = none). */
+  accountName = '';
+  clientOrderId = '';
+  /** Payload of the last SET_LIMITS record: the limits as JSON ('' otherwise). */
+  text = '';
 
   private fd: number;
   private pos = 0;
@@ -48,6 +63,8 @@ export class InputLogReader implements Iterable<CommandRecord> {
   private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   private batchCount = 0;
   private batchIndex = 0;
+  /** Byte offset in `buf` of the next record of the batch. */
+  private batchOff = 0;
   private readonly iterRecord = new CommandRecord();
 
   constructor(path: string) {
@@ -75,9 +92,25 @@ export class InputLogReader implements Iterable<CommandRecord> {
   next(out: CommandRecord): boolean {
     while (this.batchIndex >= this.batchCount) {
       if (this.done || !this.loadBatch()) return false;
+      if (this.lastSeq <= this.skipThrough) this.batchIndex = this.batchCount;
     }
-    const off = this.batchIndex * COMMAND_RECORD_SIZE;
+    const off = this.batchOff;
     decodeCommand(this.view, off, out);
+    const plen = readPayloadLength(this.view, off);
+    this.accountName = this.clientOrderId = this.text = '';
+    if (plen > 0) {
+      const p = off + COMMAND_RECORD_SIZE;
+      if (out.kind === CommandKind.NEW_ORDER) {
+        const b = this.buf;
+        const alen = b[p];
+        this.accountName = b.toString('latin1', p + 1, p + 1 + alen);
+        const clen = b[p + 1 + alen];
+        this.clientOrderId = b.toString('latin1', p + 2 + alen, p + 2 + alen + clen);
+      } else if (out.kind === CommandKind.SET_LIMITS) {
+        this.text = this.buf.toString('utf8', p, p + plen);
+      }
+    }
+    this.batchOff = off + COMMAND_RECORD_SIZE + paddedPayload(plen);
     this.batchIndex++;
     this.records++;
     return true;
@@ -143,15 +176,17 @@ export class InputLogReader implements Iterable<CommandRecord> {
       if (this.zeroTail(at)) return this.torn(remaining);
       throw corrupt(this.path, at, 'bad batch header');
     }
-    const len = BATCH_HEADER_SIZE + count * COMMAND_RECORD_SIZE;
+    const bytes = h.readUInt32LE(16);
+    const len = BATCH_HEADER_SIZE + bytes;
+    if (bytes < count * COMMAND_RECORD_SIZE)
+      throw corrupt(this.path, at, 'batch length shorter than its records');
     if (len > remaining) return this.torn(remaining);
-    const bytes = count * COMMAND_RECORD_SIZE;
     if (this.buf.length < bytes) {
       this.buf = Buffer.alloc(bytes);
       this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     }
     this.readAt(this.buf, bytes, at + BATCH_HEADER_SIZE);
-    if (batchDataCrc(this.buf, count) !== h.readUInt32LE(16)) {
+    if (batchDataCrc(this.buf, bytes) !== h.readUInt32LE(20)) {
       if (len === remaining) return this.torn(remaining);
       throw corrupt(this.path, at, 'batch CRC mismatch');
     }
@@ -160,18 +195,22 @@ export class InputLogReader implements Iterable<CommandRecord> {
       throw corrupt(this.path, at, `sequence gap: batch starts at ${firstSeq}, expected ${expected}`);
     }
     const v = this.view;
+    let off = 0;
     for (let i = 0; i < count; i++) {
-      const off = i * COMMAND_RECORD_SIZE;
+      if (off + COMMAND_RECORD_SIZE > bytes) throw corrupt(this.path, at, `record ${i} runs past its batch`);
       if (v.getFloat64(off + 8, true) !== firstSeq + i)
         throw corrupt(this.path, at, `record ${i} out of sequence`);
       if (!isLoggableKind(v.getUint8(off))) throw corrupt(this.path, at, `record ${i} has an unknown kind`);
+      off += COMMAND_RECORD_SIZE + paddedPayload(readPayloadLength(v, off));
     }
+    if (off !== bytes) throw corrupt(this.path, at, 'records do not fill the batch');
     if (this.firstSeq === 0) this.firstSeq = firstSeq;
     this.lastSeq = firstSeq + count - 1;
     this.batches++;
     this.pos = this.validEnd = at + len;
     this.batchCount = count;
     this.batchIndex = 0;
+    this.batchOff = 0;
     return true;
   }
 

@@ -1,35 +1,46 @@
 /**
  * Appends sequenced commands to an input log (format: sequencing/input-log-format.ts).
- * `append*` assigns the next sequence number, encodes the record into the current batch
- * buffer (no allocation) and returns the seq. A batch is written with one write() once it
- * is full (by the next append) or on `flush()` / `flushSync()`. A failed write throws, cuts
- * any partial batch off the file and keeps the records buffered for the next attempt. Writes go to the page cache synchronously
- * (a few microseconds per batch); with `fsync: true` the durability point is flush():
- * `flushSync()` fsyncs inline, `flush()` returns a Promise resolved once an fsync that
- * began after the call has completed; concurrent flush() calls share one fsync (group commit).
+ * `append*` assigns the next sequence number, encodes the record (and its payload: account
+ * name, clientOrderId, limits JSON) into the current batch buffer (no allocation) and
+ * returns the seq. A batch is written with one write() once it is full (by the next
+ * append) or on `flush()` / `flushSync()`. A failed write throws, cuts any partial batch
+ * off the file and keeps the records buffered for the next attempt. Writes go to the page
+ * cache synchronously (a few microseconds per batch); with `fsync: true` the durability
+ * point is flush(): `flushSync()` fdatasyncs inline, `flush()` returns a Promise resolved
+ * once an fdatasync that began after the call has completed; concurrent flush() calls
+ * share one fdatasync (group commit). `syncedOffset` is the file length the last completed
+ * fdatasync covers (what a power loss cannot take away). A failed fdatasync poisons the
+ * writer (the kernel may have dropped the pages): every later append and flush throws
+ * TRD_ERR_JOURNAL_UNAVAILABLE until the process restarts and recovers from the disk.
  *
- * Opening an existing log verifies it, truncates a torn tail and resumes the sequence.
+ * Opening an existing log verifies it, truncates a torn tail and resumes the sequence; a
+ * new file is fdatasynced and its directory fsynced.
  */
 import {
   closeSync,
   existsSync,
-  fsync,
+  fdatasync,
+  fdatasyncSync,
   fsyncSync,
   ftruncateSync,
   openSync,
   statSync,
   writeSync,
 } from 'node:fs';
+import { dirname } from 'node:path';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import {
   COMMAND_RECORD_SIZE,
+  CommandKind,
   type CommandRecord,
   encodeCancel,
   encodeCommand,
+  encodeControl,
   encodeNewOrder,
   encodeSetLastPrice,
   epochMicros,
   isLoggableKind,
+  paddedPayload,
 } from './command-codec.ts';
 import {
   BATCH_HEADER_SIZE,
@@ -49,7 +60,20 @@ export interface InputLogWriterOptions {
   fsync?: boolean;
   /** Timestamp source for records, epoch microseconds (default: epochMicros). */
   clock?: () => number;
+  /** Seq of the first record when the file is new or empty (default 1; a journal's next segment). */
+  nextSeq?: number;
+  /**
+   * Record `syncedOffset` (u64 LE at byte 0) in `<path>.synced` after every fdatasync, before
+   * the waiters are told: what a power-loss simulation may cut the log back to (crash harness).
+   */
+  syncMarker?: boolean;
 }
+
+/** Test hook: return an error to make the next write()/fdatasync fail with it (ENOSPC, EIO). */
+export type LogFaultHook = (op: 'write' | 'sync') => NodeJS.ErrnoException | undefined;
+
+/** Bytes reserved per record for payloads (account name + clientOrderId, 2 x (1 + 64), padded). */
+const PAYLOAD_SLACK = 136;
 
 const RESOLVED = Promise.resolve();
 
@@ -58,20 +82,37 @@ export class InputLogWriter {
   readonly sequencer: Sequencer;
   readonly batchRecords: number;
   readonly fsync: boolean;
-  /** Torn bytes cut off the end of an existing log when it was opened. */
+  /** Torn bytes cut off the end of an existing log when it was opened, and where the cut was. */
   readonly truncatedBytes: number;
+  truncatedAt = 0;
+  /** Seq of the first record in this file (0 = none yet). */
+  fileFirstSeq = 0;
   batchesWritten = 0;
   bytesWritten = 0;
+  /** Completed fdatasyncs. */
+  syncs = 0;
+  /** File length covered by the last completed fdatasync (header size before the first). */
+  syncedOffset: number;
+  /** Failed writes and syncs so far. */
+  writeErrors = 0;
+  /** Set once an fdatasync failed: the writer refuses everything after it. */
+  failure: Error | null = null;
+  /** Fault injection for tests (null in production). */
+  fault: LogFaultHook | null = null;
 
   private fd: number;
   private readonly clock: () => number;
-  private readonly buf: Buffer;
-  private readonly view: DataView;
+  private buf: Buffer;
+  private view: DataView;
   private count = 0;
+  /** Bytes of records and payloads in the current batch. */
+  private dataLen = 0;
   private firstSeq = 0;
   /** Bytes of the file that hold whole batches (where a failed write is cut back to). */
   private fileSize: number;
   private syncing: Promise<void> | null = null;
+  private markerFd = -1;
+  private readonly marker = Buffer.alloc(8);
   private queued: Promise<void> | null = null;
   private closed = false;
 
@@ -95,36 +136,64 @@ export class InputLogWriter {
     this.batchRecords = n;
     this.fsync = opts.fsync ?? false;
     this.clock = opts.clock ?? epochMicros;
-    this.buf = Buffer.alloc(BATCH_HEADER_SIZE + n * COMMAND_RECORD_SIZE);
+    this.buf = Buffer.alloc(BATCH_HEADER_SIZE + n * (COMMAND_RECORD_SIZE + PAYLOAD_SLACK));
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.syncedOffset = fileSize;
+    if (opts.syncMarker === true) {
+      this.markerFd = openSync(`${path}.synced`, 'w');
+      this.writeMarker();
+    }
+  }
+
+  private writeMarker(): void {
+    if (this.markerFd < 0) return;
+    this.marker.writeBigUInt64LE(BigInt(this.syncedOffset), 0);
+    writeSync(this.markerFd, this.marker, 0, 8, 0);
   }
 
   /** Creates the log, or verifies an existing one, cuts a torn tail and resumes after its last seq. */
   static open(path: string, opts: InputLogWriterOptions = {}): InputLogWriter {
-    let nextSeq = 1;
+    let nextSeq = opts.nextSeq ?? 1;
     let truncated = 0;
     let validEnd = 0;
+    let fileFirstSeq = 0;
     if (existsSync(path) && statSync(path).size > 0) {
       const scan = scanInputLog(path);
-      nextSeq = scan.lastSeq + 1;
+      if (scan.lastSeq > 0) {
+        nextSeq = scan.lastSeq + 1;
+        fileFirstSeq = scan.firstSeq;
+      }
       validEnd = scan.validEnd;
       truncated = scan.fileSize - validEnd;
     }
+    const created = !existsSync(path);
     const fd = openSync(path, 'a');
     try {
-      if (truncated > 0) ftruncateSync(fd, validEnd);
+      if (truncated > 0) {
+        ftruncateSync(fd, validEnd);
+        if (opts.fsync) fdatasyncSync(fd);
+      }
       if (validEnd === 0) {
         const header = Buffer.alloc(FILE_HEADER_SIZE);
         encodeFileHeader(header, epochMicros());
         writeFully(fd, header, FILE_HEADER_SIZE);
-        if (opts.fsync) fsyncSync(fd);
+        if (opts.fsync) fdatasyncSync(fd);
       }
+      if (created && opts.fsync) fsyncDir(dirname(path));
       const size = validEnd === 0 ? FILE_HEADER_SIZE : validEnd;
-      return new InputLogWriter(path, fd, size, new Sequencer(nextSeq), truncated, opts);
+      const w = new InputLogWriter(path, fd, size, new Sequencer(nextSeq), truncated, opts);
+      w.fileFirstSeq = fileFirstSeq;
+      w.truncatedAt = truncated > 0 ? validEnd : 0;
+      return w;
     } catch (err) {
       closeSync(fd);
       throw err;
     }
+  }
+
+  /** The writer's clock: epoch microseconds for the next record. */
+  now(): number {
+    return this.clock();
   }
 
   /** Last seq assigned (0 = none). */
@@ -137,6 +206,10 @@ export class InputLogWriter {
     return this.count;
   }
 
+  /**
+   * A NEW_ORDER. `accountName` and `clientOrderId` (printable ASCII, <= 255 bytes each;
+   * '' = none) ride in the record's payload so that a restart restores them.
+   */
   appendNewOrder(
     book: number,
     side: number,
@@ -145,24 +218,52 @@ export class InputLogWriter {
     qty: number,
     account: number,
     timestamp = this.clock(),
+    accountName = '',
+    clientOrderId = '',
   ): number {
-    const seq = this.begin();
-    encodeNewOrder(this.view, this.slot(), seq, timestamp, book, side, type, priceTicks, qty, account);
-    this.end();
+    const plen =
+      accountName === '' && clientOrderId === '' ? 0 : 2 + accountName.length + clientOrderId.length;
+    const seq = this.begin(plen);
+    const off = this.slot();
+    encodeNewOrder(this.view, off, seq, timestamp, book, side, type, priceTicks, qty, account);
+    if (plen > 0) {
+      const b = this.buf;
+      let p = off + COMMAND_RECORD_SIZE;
+      b[p++] = accountName.length;
+      p += b.write(accountName, p, 'latin1');
+      b[p++] = clientOrderId.length;
+      p += b.write(clientOrderId, p, 'latin1');
+      this.view.setUint32(off + 44, plen, true);
+    }
+    this.end(plen);
     return seq;
   }
 
   appendCancel(orderId: number, timestamp = this.clock()): number {
-    const seq = this.begin();
+    const seq = this.begin(0);
     encodeCancel(this.view, this.slot(), seq, timestamp, orderId);
-    this.end();
+    this.end(0);
     return seq;
   }
 
   appendSetLastPrice(book: number, priceTicks: number, timestamp = this.clock()): number {
-    const seq = this.begin();
+    const seq = this.begin(0);
     encodeSetLastPrice(this.view, this.slot(), seq, timestamp, book, priceTicks);
-    this.end();
+    this.end(0);
+    return seq;
+  }
+
+  /** SET_LIMITS: the risk limits now in force, as JSON (`JSON.stringify` of RiskLimits). */
+  appendLimits(json: string, timestamp = this.clock()): number {
+    const plen = Buffer.byteLength(json, 'utf8');
+    const seq = this.begin(plen);
+    const off = this.slot();
+    encodeControl(this.view, off, CommandKind.SET_LIMITS);
+    this.view.setFloat64(off + 8, seq, true);
+    this.view.setFloat64(off + 16, timestamp, true);
+    this.buf.write(json, off + COMMAND_RECORD_SIZE, 'utf8');
+    this.view.setUint32(off + 44, plen, true);
+    this.end(plen);
     return seq;
   }
 
@@ -171,22 +272,52 @@ export class InputLogWriter {
     if (!isLoggableKind(rec.kind)) {
       throw new TradingError(TradingErrorCode.INTERNAL, `command kind ${rec.kind} cannot be logged`);
     }
-    const seq = this.begin();
+    if (rec.kind === CommandKind.SET_LIMITS) {
+      throw new TradingError(TradingErrorCode.INTERNAL, 'SET_LIMITS is appended with appendLimits(json)');
+    }
+    const seq = this.begin(0);
     rec.seq = seq;
     encodeCommand(this.view, this.slot(), rec);
-    this.end();
+    this.end(0);
     return seq;
   }
 
-  /** Writes the partial batch now; fsyncs inline if `fsync`. */
-  flushSync(): void {
+  /** Unwritten or unsynced records exist (a flush would do something). */
+  get dirty(): boolean {
+    return this.count > 0 || (this.fsync && this.syncedOffset < this.fileSize);
+  }
+
+  /** Bytes of whole batches in the file. */
+  get writtenOffset(): number {
+    return this.fileSize;
+  }
+
+  /** Writes the partial batch now; fdatasyncs inline if `fsync` (or `sync`: before a snapshot). */
+  flushSync(sync = this.fsync): void {
     this.writeBatch();
-    if (this.fsync && !this.closed) fsyncSync(this.fd);
+    if (sync && !this.closed && this.syncedOffset < this.fileSize) {
+      const upto = this.fileSize;
+      const f = this.fault?.('sync');
+      try {
+        if (f !== undefined) throw f;
+        fdatasyncSync(this.fd);
+      } catch (err) {
+        this.poison(err as Error);
+        throw this.failure;
+      }
+      this.syncs++;
+      this.syncedOffset = upto;
+      this.writeMarker();
+    }
   }
 
   /** Writes the partial batch; resolves once it is durable (group commit when `fsync`). */
   flush(): Promise<void> {
-    this.writeBatch();
+    try {
+      this.writeBatch();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (!this.fsync || this.closed) return RESOLVED;
     if (this.syncing === null) return this.startSync();
     // An fsync is running, but it may predate our write: join the next one.
@@ -202,17 +333,32 @@ export class InputLogWriter {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
-    this.closeSync();
+    try {
+      await this.flush();
+    } finally {
+      this.closeSync();
+    }
   }
 
-  /** Writes what is buffered (fsync if configured) and closes the file. */
+  /**
+   * Writes what is buffered (fsync if configured) and closes the file. The file is closed
+   * even when that last write fails (the error is rethrown after).
+   */
   closeSync(): void {
     if (this.closed) return;
-    this.flushSync();
+    let failure: unknown = null;
+    try {
+      this.flushSync();
+    } catch (err) {
+      failure = err;
+    }
     this.closed = true;
     const fd = this.fd;
     this.fd = -1;
+    if (this.markerFd >= 0) {
+      closeSync(this.markerFd);
+      this.markerFd = -1;
+    }
     // An fsync of flush() may still be running on this fd: close it after that.
     const pending = this.queued ?? this.syncing;
     if (pending === null) closeSync(fd);
@@ -221,58 +367,129 @@ export class InputLogWriter {
         () => closeSync(fd),
         () => closeSync(fd),
       );
+    if (failure !== null) throw failure;
   }
 
   private startSync(): Promise<void> {
     if (this.closed) return RESOLVED;
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.syncedOffset >= this.fileSize) return RESOLVED;
+    const upto = this.fileSize;
     const p = new Promise<void>((resolve, reject) => {
-      fsync(this.fd, (err) => {
+      const done = (err: Error | null) => {
         this.syncing = null;
-        if (err) reject(err);
-        else resolve();
-      });
+        if (err) {
+          this.poison(err);
+          reject(this.failure);
+        } else {
+          this.syncs++;
+          if (upto > this.syncedOffset) this.syncedOffset = upto;
+          this.writeMarker();
+          resolve();
+        }
+      };
+      const f = this.fault?.('sync');
+      if (f !== undefined) setImmediate(done, f);
+      else fdatasync(this.fd, done);
     });
     this.syncing = p;
     return p;
   }
 
-  private begin(): number {
+  private poison(err: Error): void {
+    this.writeErrors++;
+    this.failure ??= new TradingError(
+      TradingErrorCode.JOURNAL_UNAVAILABLE,
+      `input log ${this.path}: fdatasync failed (${(err as NodeJS.ErrnoException).code ?? err.message}); the journal refuses new commands until a restart`,
+    );
+  }
+
+  private begin(payload: number): number {
     if (this.closed)
       throw new TradingError(TradingErrorCode.SHUTTING_DOWN, `input log ${this.path} is closed`);
+    if (this.failure !== null) throw this.failure;
     // A full batch is written before a record is added, so a failed write refuses this
     // command (no seq taken) instead of losing one the caller believes accepted.
-    if (this.count === this.batchRecords) this.writeBatch();
+    const need = COMMAND_RECORD_SIZE + paddedPayload(payload);
+    if (this.count === this.batchRecords || BATCH_HEADER_SIZE + this.dataLen + need > this.buf.length) {
+      this.writeBatch();
+    }
+    if (BATCH_HEADER_SIZE + need > this.buf.length) {
+      this.buf = Buffer.alloc(BATCH_HEADER_SIZE + need);
+      this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    }
     const seq = this.sequencer.next();
     if (this.count === 0) this.firstSeq = seq;
+    if (this.fileFirstSeq === 0) this.fileFirstSeq = seq;
     return seq;
   }
 
   private slot(): number {
-    return BATCH_HEADER_SIZE + this.count * COMMAND_RECORD_SIZE;
+    return BATCH_HEADER_SIZE + this.dataLen;
   }
 
-  private end(): void {
+  private end(payload: number): void {
+    const padded = paddedPayload(payload);
+    if (padded > payload)
+      this.buf.fill(
+        0,
+        this.slot() + COMMAND_RECORD_SIZE + payload,
+        this.slot() + COMMAND_RECORD_SIZE + padded,
+      );
+    this.dataLen += COMMAND_RECORD_SIZE + padded;
     this.count++;
   }
 
   /** Writes the buffered batch; on failure cuts any partial write off and keeps the batch buffered. */
   private writeBatch(): void {
     if (this.count === 0 || this.closed) return;
-    const len = sealBatch(this.buf, this.count, this.firstSeq);
+    if (this.failure !== null) throw this.failure;
+    const len = sealBatch(this.buf, this.count, this.firstSeq, this.dataLen);
     try {
+      const f = this.fault?.('write');
+      if (f !== undefined) throw f;
       writeFully(this.fd, this.buf, len);
     } catch (err) {
-      ftruncateSync(this.fd, this.fileSize);
-      throw err;
+      this.writeErrors++;
+      try {
+        ftruncateSync(this.fd, this.fileSize);
+      } catch {
+        // the file keeps a partial batch: the reader cuts it as a torn tail
+      }
+      throw journalError(this.path, err as Error);
     }
     this.fileSize += len;
     this.count = 0;
+    this.dataLen = 0;
     this.batchesWritten++;
     this.bytesWritten += len;
   }
 }
 
+function journalError(path: string, err: Error): TradingError {
+  const code = (err as NodeJS.ErrnoException).code ?? err.message;
+  const e = new TradingError(
+    TradingErrorCode.JOURNAL_UNAVAILABLE,
+    `input log ${path}: write failed (${code})`,
+  );
+  e.cause = err;
+  return e;
+}
+
 function writeFully(fd: number, buf: Buffer, len: number): void {
   let done = 0;
   while (done < len) done += writeSync(fd, buf, done, len - done);
+}
+
+/** fsyncs a directory so that a file created or renamed in it survives a power loss. */
+export function fsyncDir(dir: string): void {
+  let fd = -1;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // some filesystems refuse fsync on a directory: nothing more can be done
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
 }

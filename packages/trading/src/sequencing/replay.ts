@@ -32,6 +32,7 @@ export function applyCommand(engine: CommandTarget, c: CommandRecord): number {
     case CommandKind.SET_LAST_PRICE:
       engine.setLastPrice(c.book, c.priceTicks);
       return 0;
+    // SET_LIMITS changes the risk limits only, not the engine.
     default:
       return 0;
   }

@@ -2,22 +2,49 @@
  * The order-handling core of a process: instruments, accounts, pre-trade risk, matching
  * shards (each with its sequenced input log) behind a router, order records, counters and
  * the gateway. Built once per process that runs the execution engine or the risk manager.
+ *
+ * With an input log (the default) the core is durable (docs/input-log.md, "Durability and
+ * recovery"): it starts from the data directory's newest snapshot plus the journal after
+ * it, journals every state-changing command (orders with account and clientOrderId,
+ * cancels, last prices, limits) before acknowledging it (group-committed fdatasync with
+ * durability 'fsync'), snapshots on a schedule and at close, and prunes by retention.
  */
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import type { InstrumentTable } from '@tickstorm/protocol';
 import { ListenerChain } from '../book/listener-chain.ts';
 import { MatchingEngine } from '../book/matching-engine.ts';
 import type { OrderBook } from '../book/order-book.ts';
+import { TradingError, TradingErrorCode } from '../errors.ts';
 import { OrderCounters } from '../orders/order-counters.ts';
 import { OrderGateway } from '../orders/order-gateway.ts';
+import type { OrderRequest } from '../orders/order-request.ts';
 import { OrderStore } from '../orders/order-store.ts';
+import {
+  activeLogPath,
+  hasState,
+  keepLegacyLog,
+  listSnapshots,
+  moveStateAside,
+  prune,
+  removeTempFiles,
+  replayJournal,
+  segmentPath,
+  snapshotPath,
+} from '../persistence/journal-dir.ts';
+import { readSnapshotFile, readSnapshotMeta, writeSnapshotFile } from '../persistence/snapshot-file.ts';
+import { captureImage, type ImageMeta, readMeta, restoreImage } from '../persistence/state-image.ts';
 import { AccountRegistry } from '../risk/account-registry.ts';
 import { RiskEngine } from '../risk/risk-engine.ts';
 import type { RiskLimits } from '../risk/risk-limits.ts';
-import { LocalShard } from '../routing/local-shard.ts';
+import { type CommandClock, LocalShard } from '../routing/local-shard.ts';
 import { OrderRouter, Router } from '../routing/router.ts';
-import { InputLogWriter } from '../sequencing/input-log-writer.ts';
+import { CommandKind, type CommandRecord } from '../sequencing/command-codec.ts';
+import type { InputLogReader } from '../sequencing/input-log-reader.ts';
+import { fsyncDir, InputLogWriter, type InputLogWriterOptions } from '../sequencing/input-log-writer.ts';
+
+/** 'fsync': acknowledged once fdatasync covered it (survives a power loss); 'write': once written (survives a process crash). */
+export type Durability = 'fsync' | 'write';
+export const DURABILITIES: readonly Durability[] = ['fsync', 'write'];
 
 export interface TradingCoreOptions {
   instruments: InstrumentTable;
@@ -27,6 +54,30 @@ export interface TradingCoreOptions {
   inputLog?: boolean;
   riskLimits?: RiskLimits;
   maxInFlight?: number;
+  /** Keys on: the only accounts (registered now; requests never create one). */
+  accounts?: readonly string[];
+  /** Default 'fsync' (group-committed fdatasync before every acknowledgement). */
+  durability?: Durability;
+  /** Move the data directory's journals and snapshots aside and start empty (`--fresh`). */
+  fresh?: boolean;
+  /** Snapshot every so often when the journal moved (default 60,000 ms; 0 = only at close). */
+  snapshotIntervalMs?: number;
+  /** Snapshots kept (default 2); older ones and the segments only they needed are deleted. 0 = keep everything. */
+  retainSnapshots?: number;
+  /** Where recovery reports go (default console.log). */
+  report?: (line: string) => void;
+  /** Keep `<log>.synced` markers of the fdatasync'd offset (crash harness; env TICKSTORM_SYNC_MARKER=1). */
+  syncMarker?: boolean;
+}
+
+export interface RecoveryReport {
+  snapshot: string | null;
+  /** Journal records replayed after the snapshot. */
+  replayed: number;
+  /** Torn tails cut: file, offset, bytes. */
+  torn: { file: string; at: number; bytes: number }[];
+  movedAside: string | null;
+  ms: number;
 }
 
 export class TradingCore {
@@ -37,29 +88,125 @@ export class TradingCore {
   readonly store: OrderStore;
   readonly counters = new OrderCounters();
   readonly gateway: OrderGateway;
-  /** Paths of the input logs this run writes. */
+  /** Paths of the (active) input logs this run writes. */
   readonly logPaths: string[] = [];
+  readonly durability: Durability;
+  readonly recovery: RecoveryReport;
+  /** Journal write failures seen on the last-price path (never thrown from there). */
+  journalErrors = 0;
+  snapshotsWritten = 0;
+  lastSnapshotMs = 0;
+  private readonly clock: CommandClock = { micros: 0 };
+  private readonly logging: boolean;
+  private readonly report: (line: string) => void;
+  private timer: NodeJS.Timeout | null = null;
+  private snapshotSeqSum = -1;
+  private closed = false;
 
   constructor(readonly o: TradingCoreOptions) {
+    const t0 = performance.now();
     const n = o.shards ?? 1;
+    this.durability = o.durability ?? 'fsync';
+    if (!DURABILITIES.includes(this.durability)) {
+      throw new TradingError(
+        TradingErrorCode.INVALID_CONFIG,
+        `durability must be fsync or write, got ${this.durability}`,
+      );
+    }
+    this.logging = o.inputLog !== false;
+    this.report = o.report ?? ((line) => console.log(line));
     this.risk = new RiskEngine(o.instruments, o.riskLimits, undefined, this.accounts);
     this.store = new OrderStore(o.instruments, n);
+    const clock = this.clock;
+    this.store.now = () => clock.micros / 1e6;
     const router = new Router({ shardCount: n, instruments: o.instruments });
+    const dir = o.dataDir;
+    let movedAside: string | null = null;
+    let genFloor = 0;
+    let meta: ImageMeta | null = null;
+    let snapshot: string | null = null;
+    let sections: ReturnType<typeof readSnapshotFile> | null = null;
+    if (this.logging) {
+      mkdirSync(dir, { recursive: true });
+      if (o.fresh === true && hasState(dir)) {
+        genFloor = generationFloor(dir);
+        movedAside = moveStateAside(dir);
+        if (movedAside !== null) this.report(`--fresh: previous state moved to ${movedAside}`);
+      }
+      removeTempFiles(dir);
+      for (let s = 0; s < n; s++) {
+        const legacy = keepLegacyLog(activeLogPath(dir, s));
+        if (legacy !== null) this.report(`input log of an older format kept as ${legacy} (not recovered)`);
+      }
+      const snaps = listSnapshots(dir);
+      if (snaps.length > 0) {
+        snapshot = snaps[snaps.length - 1].path;
+        sections = readSnapshotFile(snapshot);
+        meta = readMeta(sections);
+        if (meta.shards !== n) {
+          throw new TradingError(
+            TradingErrorCode.INVALID_CONFIG,
+            `${dir} holds the state of ${meta.shards} shard(s), not ${n}: start with --shards ${meta.shards}, or --fresh`,
+          );
+        }
+      } else if (existsSync(activeLogPath(dir, n))) {
+        throw new TradingError(
+          TradingErrorCode.INVALID_CONFIG,
+          `${dir} holds an input log of shard ${n}: start with the shard count it was written with, or --fresh`,
+        );
+      }
+    }
     this.engines = [];
-    const shards: LocalShard[] = [];
-    if (o.inputLog !== false) mkdirSync(o.dataDir, { recursive: true });
+    const chains: ListenerChain[] = [];
     for (let s = 0; s < n; s++) {
-      const engine = new MatchingEngine(o.instruments);
-      const listener = new ListenerChain([this.risk, this.counters, this.store.listenerFor(s)]);
+      const genBase = meta?.engines[s]?.genBase ?? genFloor;
+      const engine = new MatchingEngine(o.instruments, { genBase });
+      const chain = new ListenerChain([this.risk, this.counters, this.store.listenerFor(s)]);
+      engine.listener = chain;
+      this.engines.push(engine);
+      chains.push(chain);
+    }
+    const torn: RecoveryReport['torn'] = [];
+    let replayed = 0;
+    const shards: LocalShard[] = [];
+    if (this.logging && meta !== null && sections !== null) {
+      restoreImage(
+        {
+          instruments: o.instruments,
+          engines: this.engines,
+          risk: this.risk,
+          accounts: this.accounts,
+          store: this.store,
+        },
+        sections,
+        meta,
+      );
+      sections = null;
+    }
+    for (let s = 0; s < n; s++) {
       let log: InputLogWriter | undefined;
-      if (o.inputLog !== false) {
-        const path = join(o.dataDir, `input-log-${s}.bin`);
-        keepPrevious(path);
-        log = InputLogWriter.open(path);
+      if (this.logging) {
+        const after = meta?.lastSeq[s] ?? 0;
+        const rep = replayJournal(dir, s, after, (rec, reader) => this.applyRecovered(s, rec, reader));
+        replayed += rep.records;
+        const path = activeLogPath(dir, s);
+        log = InputLogWriter.open(path, this.writerOptions(rep.lastSeq + 1));
+        if (log.lastSeq !== rep.lastSeq) {
+          log.closeSync();
+          throw new TradingError(
+            TradingErrorCode.LOG_CORRUPT,
+            `input log ${path}: ends at seq ${log.lastSeq}, but the state recovered reaches seq ${rep.lastSeq}`,
+          );
+        }
+        if (log.truncatedBytes > 0) {
+          torn.push({ file: path, at: log.truncatedAt, bytes: log.truncatedBytes });
+          this.report(
+            `input log ${path}: cut a torn tail of ${log.truncatedBytes} bytes at byte ${log.truncatedAt} (an unacknowledged write)`,
+          );
+        }
         this.logPaths.push(path);
       }
-      this.engines.push(engine);
-      shards.push(new LocalShard(engine, { index: s, log, listener }));
+      shards.push(new LocalShard(this.engines[s], { index: s, log, listener: chains[s], clock }));
     }
     this.router = new OrderRouter(router, shards);
     this.gateway = new OrderGateway({
@@ -71,6 +218,26 @@ export class TradingCore {
       counters: this.counters,
       maxInFlight: o.maxInFlight,
     });
+    this.recovery = { snapshot, replayed, torn, movedAside, ms: performance.now() - t0 };
+    // Keys on: their accounts exist from the start, and requests register no new one (after
+    // recovery, so that recovered account indexes stay those of the snapshot and journal).
+    if (o.accounts !== undefined) {
+      for (const a of o.accounts) this.accounts.intern(a);
+      this.accounts.closed = true;
+    }
+    if (this.logging && (snapshot !== null || replayed > 0)) {
+      this.report(
+        `recovered ${this.liveOrders()} live orders from ${snapshot ?? 'no snapshot'} + ${replayed} journal records in ${Math.round(this.recovery.ms)} ms`,
+      );
+    }
+    this.snapshotSeqSum = this.seqSum();
+    const every = o.snapshotIntervalMs ?? 60_000;
+    if (this.logging && every > 0) {
+      this.timer = setInterval(() => {
+        if (this.seqSum() !== this.snapshotSeqSum) this.trySnapshot();
+      }, every);
+      this.timer.unref();
+    }
   }
 
   bookOf(index: number): OrderBook {
@@ -83,24 +250,241 @@ export class TradingCore {
     return n;
   }
 
-  /** An external last price (market data) for stops and the risk band. */
+  /**
+   * An external last price (market data) for stops and the risk band. Journalled, and the
+   * journal flushed at the end of this turn (with the stop fills it triggered), not at the
+   * next order's. A journal failure is counted and reported, never thrown.
+   */
   setLastPrice(book: number, priceTicks: number): void {
     this.risk.setReferencePrice(book, priceTicks);
-    this.router.setLastPrice(book, priceTicks);
+    try {
+      this.router.setLastPrice(book, priceTicks);
+    } catch (err) {
+      this.journalFailed(err);
+      return;
+    }
+    if (this.logging) {
+      this.gateway.commitShard(this.router.router.shardOf(book)).catch((err) => this.journalFailed(err));
+    }
   }
 
-  /** Writes what the logs buffer and closes them. */
-  close(): Promise<void> {
-    return this.router.close();
+  /** PUT /limits: validated, journalled (durably), then applied; resolves to the limits now in force. */
+  async updateLimits(patch: unknown): Promise<RiskLimits> {
+    const limits = this.risk.previewLimits(patch);
+    if (this.logging) {
+      const shard = this.router.shards[0];
+      shard.log?.appendLimits(JSON.stringify(limits));
+      await this.gateway.commitShard(0);
+    }
+    return this.risk.setLimits(limits);
+  }
+
+  /** The journal's state for /health and /metrics. */
+  journalStats(): {
+    durability: Durability | 'off';
+    healthy: boolean;
+    writeErrors: number;
+    lastSeq: number[];
+    syncs: number;
+    snapshots: number;
+  } {
+    let healthy = true;
+    let writeErrors = this.journalErrors;
+    let syncs = 0;
+    for (const s of this.router.shards) {
+      if (s.log === null) continue;
+      if (s.log.failure !== null) healthy = false;
+      writeErrors += s.log.writeErrors;
+      syncs += s.log.syncs;
+    }
+    return {
+      durability: this.logging ? this.durability : 'off',
+      healthy,
+      writeErrors,
+      lastSeq: this.router.shards.map((s) => s.log?.lastSeq ?? s.sequencer.lastSeq),
+      syncs,
+      snapshots: this.snapshotsWritten,
+    };
+  }
+
+  /**
+   * Writes a snapshot now: the active logs are flushed (fdatasync with 'fsync') and, with
+   * `rotate` (the default; not at a graceful stop, which leaves the log whole for `tickstorm
+   * replay`), renamed into segments; the state is captured, written atomically, then old
+   * snapshots and the segments only they needed are pruned. Synchronous (consistent
+   * between two commands). Returns the snapshot's path.
+   */
+  snapshot(rotate = true): string | null {
+    if (!this.logging || this.closed) return null;
+    const t0 = performance.now();
+    const dir = this.o.dataDir;
+    const lastSeq: number[] = [];
+    // the journal is durable up to the snapshot's seqs whatever the durability: a snapshot never runs ahead of its journal
+    for (const shard of this.router.shards) shard.log?.flushSync(true);
+    let rotated = false;
+    for (const shard of this.router.shards) {
+      const log = shard.log!;
+      lastSeq.push(log.lastSeq);
+      if (!rotate || log.fileFirstSeq === 0) continue;
+      renameSync(log.path, segmentPath(dir, shard.index, log.fileFirstSeq));
+      log.closeSync();
+      shard.log = InputLogWriter.open(activeLogPath(dir, shard.index), this.writerOptions(log.lastSeq + 1));
+      shard.log.fault = log.fault;
+      rotated = true;
+    }
+    if (rotated) fsyncDir(dir);
+    const snaps = listSnapshots(dir);
+    const n = snaps.length === 0 ? 1 : snaps[snaps.length - 1].n + 1;
+    const path = snapshotPath(dir, n);
+    const image = captureImage(
+      {
+        instruments: this.o.instruments,
+        engines: this.engines,
+        risk: this.risk,
+        accounts: this.accounts,
+        store: this.store,
+      },
+      lastSeq,
+    );
+    writeSnapshotFile(path, image);
+    this.snapshotSeqSum = this.seqSum();
+    this.snapshotsWritten++;
+    const retain = this.o.retainSnapshots ?? 2;
+    if (retain > 0) {
+      prune(dir, retain, (oldest) =>
+        oldest.path === path ? lastSeq : readSnapshotMeta(oldest.path).lastSeq,
+      );
+    }
+    this.lastSnapshotMs = performance.now() - t0;
+    return path;
+  }
+
+  /** Flushes the logs, snapshots (when the journal moved) and closes the logs. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer !== null) clearInterval(this.timer);
+    if (this.logging && this.seqSum() !== this.snapshotSeqSum) this.trySnapshot(false);
+    this.closed = true;
+    for (const shard of this.router.shards) {
+      try {
+        await shard.close();
+      } catch (err) {
+        this.report(`input log of shard ${shard.index} closed with an error: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Writes what can be written, synchronously (a fatal error's last act). */
+  flushSync(): void {
+    for (const s of this.router.shards) {
+      try {
+        s.log?.flushSync();
+      } catch {
+        // nothing more can be done
+      }
+    }
+  }
+
+  private writerOptions(nextSeq: number): InputLogWriterOptions {
+    return {
+      fsync: this.durability === 'fsync',
+      nextSeq,
+      syncMarker: this.o.syncMarker ?? process.env.TICKSTORM_SYNC_MARKER === '1',
+    };
+  }
+
+  private trySnapshot(rotate = true): void {
+    try {
+      this.snapshot(rotate);
+    } catch (err) {
+      this.report(`snapshot failed: ${(err as Error).message}`);
+    }
+  }
+
+  private seqSum(): number {
+    let n = 0;
+    for (const s of this.router?.shards ?? []) n += s.log?.lastSeq ?? 0;
+    return n;
+  }
+
+  private journalFailed(err: unknown): void {
+    this.journalErrors++;
+    if (this.journalErrors === 1 || this.journalErrors % 1000 === 0) {
+      this.report(
+        `journal write failed on the last-price path (${this.journalErrors}): ${(err as Error).message}`,
+      );
+    }
+  }
+
+  /** Applies one recovered journal record to shard `s`'s engine, exactly as the live path did. */
+  private applyRecovered(s: number, rec: CommandRecord, reader: InputLogReader): void {
+    this.clock.micros = rec.timestamp;
+    const engine = this.engines[s];
+    switch (rec.kind) {
+      case CommandKind.NEW_ORDER: {
+        const name =
+          reader.accountName !== '' ? reader.accountName : (this.accounts.nameOf(rec.account) ?? 'default');
+        const account = this.accounts.intern(name);
+        const req: OrderRequest = {
+          inst: this.o.instruments.list[rec.book],
+          side: rec.side as OrderRequest['side'],
+          type: rec.type as OrderRequest['type'],
+          priceTicks: rec.priceTicks,
+          lots: rec.qty,
+          clientOrderId: reader.clientOrderId === '' ? undefined : reader.clientOrderId,
+          account: name,
+        };
+        this.store.begin(req, s);
+        engine.submit(rec.book, rec.side, rec.type, rec.priceTicks, rec.qty, account);
+        this.store.end();
+        break;
+      }
+      case CommandKind.CANCEL:
+        engine.cancel(rec.orderId);
+        break;
+      case CommandKind.SET_LAST_PRICE:
+        this.risk.setReferencePrice(rec.book, rec.priceTicks);
+        engine.setLastPrice(rec.book, rec.priceTicks);
+        break;
+      case CommandKind.SET_LIMITS:
+        this.risk.setLimits(JSON.parse(reader.text));
+        break;
+    }
   }
 }
 
 /**
- * Each run starts a fresh input log; a previous one is kept beside it with its time, for
- * `tickstorm replay`.
+ * A generation above every order id the state in `dir` ever issued: the newest snapshot's
+ * highest slot generation plus the NEW_ORDER records after it (each raises one slot's
+ * generation by one at most). `--fresh` starts its engines there, so ids never repeat.
  */
-function keepPrevious(path: string): void {
-  if (!existsSync(path) || statSync(path).size === 0) return;
-  const stamp = new Date(statSync(path).mtimeMs).toISOString().replace(/[:.]/g, '-');
-  renameSync(path, path.replace(/\.bin$/, `.${stamp}.bin`));
+function generationFloor(dir: string): number {
+  const snaps = listSnapshots(dir);
+  let floor = 0;
+  let after: number[] = [];
+  if (snaps.length > 0) {
+    const sections = readSnapshotFile(snaps[snaps.length - 1].path);
+    const meta = readMeta(sections);
+    after = meta.lastSeq;
+    for (const [name, b] of sections) {
+      if (!name.startsWith('gen-')) continue;
+      const gen = new Int32Array(new Uint8Array(b).buffer);
+      for (let i = 0; i < gen.length; i++) if (gen[i] > floor) floor = gen[i];
+    }
+    meta.engines.forEach((e) => {
+      if (e.genBase > floor) floor = e.genBase;
+    });
+  }
+  let orders = 0;
+  for (let s = 0; existsSync(activeLogPath(dir, s)) || s < after.length; s++) {
+    try {
+      replayJournal(dir, s, after[s] ?? 0, (rec) => {
+        if (rec.kind === CommandKind.NEW_ORDER) orders++;
+      });
+    } catch {
+      // a damaged old state: count what could be read, and leave a wide margin
+      orders += 1 << 20;
+    }
+  }
+  return floor + orders + 1;
 }

@@ -2,7 +2,7 @@
  * The composition root: starts the requested services in this process on one bus and
  * wires them: market data's last prices feed the matching engines' stops and the risk
  * bands; every service's statistics feed the api; the system writes its own metrics into
- * the DuckDB store every second; closed 1-minute bars are persisted into the store and the
+ * the metrics store (DuckDB, or PostgreSQL) every second; closed 1-minute bars are persisted into the store and the
  * api's agent endpoints read market data, the store and the trading core of this process
  * (docs/agent-endpoints.md). `close()` shuts down gracefully: servers stop accepting
  * and answer what is in flight, logs are flushed, bars and metrics written, DuckDB closed.
@@ -10,17 +10,24 @@
 import { join } from 'node:path';
 import { type InstrumentSpec, InstrumentTable, type OffTickPrices } from '@tickstorm/protocol';
 import { type ApiService, startApiService } from '../api/api-server.ts';
+import type { SecurityOptions } from '../auth/request-auth.ts';
 import { InProcessBus } from '../bus/bus.ts';
 import { type MarketUpdate, Topic } from '../bus/topics.ts';
 import type { ServiceConfig, ServiceName } from '../config/service-config.ts';
+import { IngestBound } from '../guards/ingest-bound.ts';
+import { LoadShed, type LoadShedOptions } from '../guards/load-shed.ts';
 import type { MemoryGuardOptions } from '../guards/memory-guard.ts';
+import { concurrencyLimit, QueryGuard, type QueryGuardOptions } from '../guards/query-guard.ts';
 import type { ServiceHandle } from '../http/http-app.ts';
+import type { HttpLimits } from '../http/http-limits.ts';
 import { BarHistory } from '../market-data/bar-history.ts';
 import { BarPersister } from '../market-data/bar-persister.ts';
 import { type MarketDataService, startMarketDataService } from '../market-data/ingest-server.ts';
 import { DuckDbMetricsStore } from '../metrics-store/duckdb-store.ts';
 import { parseMetricBatch } from '../metrics-store/metric-record.ts';
+import type { MetricsStore } from '../metrics-store/metrics-store.ts';
 import { MetricsWriter } from '../metrics-store/metrics-writer.ts';
+import { type MetricsStoreOptions, openMetricsStore } from '../metrics-store/open-store.ts';
 import { startExecutionEngineService } from '../orders/execution-engine-service.ts';
 import type { RiskLimits } from '../risk/risk-limits.ts';
 import { startRiskManagerService } from '../risk/risk-manager-service.ts';
@@ -31,7 +38,7 @@ import type { ApiAgentOptions } from '../workflow/mount-agents.ts';
 import { LastPriceFeed } from './last-price-feed.ts';
 import { trackProcessMetrics } from './process-metrics-wiring.ts';
 import { startSelfMetrics } from './self-metrics.ts';
-import { TradingCore } from './trading-core.ts';
+import { type Durability, TradingCore } from './trading-core.ts';
 
 export interface TradingSystemOptions {
   config: ServiceConfig;
@@ -43,8 +50,24 @@ export interface TradingSystemOptions {
   riskLimits?: RiskLimits;
   shards?: number;
   inputLog?: boolean;
-  /** DuckDB file (default `<dataDir>/metrics.duckdb`; ':memory:' allowed). Owned by the api's process. */
+  /** Journal durability (default 'fsync': group-committed fdatasync before each acknowledgement). */
+  durability?: Durability;
+  /** Move the data directory's journals and snapshots aside and start empty. */
+  fresh?: boolean;
+  /** Snapshot interval (default 60,000 ms; 0 = only at close). */
+  snapshotIntervalMs?: number;
+  /** Snapshots kept (default 2). */
+  retainSnapshots?: number;
+  /** Recovery and journal reports (default console.log). */
+  report?: (line: string) => void;
+  /**
+   * The metrics store: a DuckDB file (default `<dataDir>/metrics.duckdb`; ':memory:' allowed),
+   * owned by the api's process, or a `postgres://USER@HOST:PORT/DB` URL (any number of
+   * processes may write to it). docs/metrics-store.md.
+   */
   metricsPath?: string;
+  /** Store options (PostgreSQL: buffer bound, retry backoff, pool size). */
+  metricsStore?: MetricsStoreOptions;
   /** Orders in flight beyond which the execution engine answers 503 (ABC_MAX_CONCURRENT_REQUESTS). */
   maxInFlight?: number;
   selfMetricsIntervalMs?: number;
@@ -60,6 +83,16 @@ export interface TradingSystemOptions {
   agents?: Omit<ApiAgentOptions, 'deps' | 'maxConcurrentRequests'>;
   /** How often closed 1m bars are persisted (default 1,000 ms; 0 = only at close). */
   barPersistMs?: number;
+  /** Keys (signed requests) or protected mode, for every service (docs/security.md). */
+  security?: SecurityOptions;
+  /** Timeouts and connection caps of every service (http/http-limits.ts). */
+  limits?: Partial<HttpLimits>;
+  /** GET /api/metrics/query's limits (guards/query-guard.ts). */
+  queryLimits?: Partial<QueryGuardOptions>;
+  /** POST /api/metrics: rows waiting for the store before 503 (default 1,000,000). */
+  ingestMaxPendingRows?: number;
+  /** POST /orders overload shedding on event-loop lag (guards/load-shed.ts; `serve` turns it on); absent/false = off. */
+  loadShed?: Partial<LoadShedOptions> | false;
 }
 
 export const ALL_SERVICES: readonly ServiceName[] = [
@@ -77,7 +110,13 @@ export class TradingSystem {
   marketData: MarketDataService | null = null;
   api: ApiService | null = null;
   metrics: MetricsWriter | null = null;
-  store: DuckDbMetricsStore | null = null;
+  store: MetricsStore | null = null;
+  /** GET /api/metrics/query on a DuckDB store (guards/query-guard.ts). */
+  queryGuard: QueryGuard | null = null;
+  loadShed: LoadShed | null = null;
+  readonly ingestBound: IngestBound;
+  /** GET /api/metrics/query on a PostgreSQL store: the store's own limits, at most 2 at once. */
+  private readonly pgQueries = concurrencyLimit(2);
   /** POST /api/metrics batches: latency and rows per second. */
   private readonly ingestLatency = new LatencyHistogram();
   private readonly ingestRate = new RateMeter();
@@ -86,6 +125,7 @@ export class TradingSystem {
 
   private constructor(readonly o: TradingSystemOptions) {
     this.instruments = new InstrumentTable(o.instruments, { offTickPrices: o.offTickPrices });
+    this.ingestBound = new IngestBound(o.ingestMaxPendingRows);
   }
 
   static async start(o: TradingSystemOptions): Promise<TradingSystem> {
@@ -110,8 +150,14 @@ export class TradingSystem {
     const want = new Set(o.services ?? ALL_SERVICES);
     const { host, ports, dataDir } = o.config;
     if (want.has('api')) {
-      this.store = await DuckDbMetricsStore.open(o.metricsPath ?? join(dataDir, 'metrics.duckdb'));
+      this.store = await openMetricsStore(o.metricsPath ?? join(dataDir, 'metrics.duckdb'), o.metricsStore);
       this.metrics = new MetricsWriter(this.store);
+      const store = this.store;
+      if (store instanceof DuckDbMetricsStore) {
+        const guard = await QueryGuard.open(() => store.connect(), o.queryLimits);
+        this.queryGuard = guard;
+        this.stoppers.push(() => guard.close());
+      }
     }
     if (want.has('execution-engine') || want.has('risk-manager')) {
       this.core = new TradingCore({
@@ -121,6 +167,12 @@ export class TradingSystem {
         inputLog: o.inputLog,
         riskLimits: o.riskLimits,
         maxInFlight: o.maxInFlight,
+        accounts: o.security?.keys?.accounts(),
+        durability: o.durability,
+        fresh: o.fresh,
+        snapshotIntervalMs: o.snapshotIntervalMs,
+        retainSnapshots: o.retainSnapshots,
+        report: o.report,
       });
       const feed = new LastPriceFeed(this.instruments.size, (book, ticks) =>
         this.core?.setLastPrice(book, ticks),
@@ -138,30 +190,50 @@ export class TradingSystem {
         metrics: this.metrics ?? undefined,
         host,
         port: ports['market-data'],
+        security: o.security,
+        limits: o.limits,
       });
       this.handles['market-data'] = this.marketData;
     }
     if (core !== null && want.has('execution-engine')) {
+      if (o.loadShed !== undefined && o.loadShed !== false) {
+        const shed = new LoadShed(o.loadShed);
+        this.loadShed = shed;
+        this.stoppers.push(() => shed.stop());
+      }
       this.handles['execution-engine'] = await startExecutionEngineService({
         instruments: this.instruments,
         gateway: core.gateway,
         counters: core.counters,
         liveOrders: () => core.liveOrders(),
         bookOf: (i) => core.bookOf(i),
+        journal: () => core.journalStats(),
         host,
         port: ports['execution-engine'],
+        security: o.security,
+        limits: o.limits,
+        shed: this.loadShed ?? undefined,
       });
     }
     if (core !== null && want.has('risk-manager')) {
       this.handles['risk-manager'] = await startRiskManagerService({
         risk: core.risk,
+        updateLimits: (patch) => core.updateLimits(patch),
         gateway: core.gateway,
         host,
         port: ports['risk-manager'],
+        security: o.security,
+        limits: o.limits,
       });
     }
     if (this.marketData !== null && this.metrics !== null) {
-      const persister = new BarPersister(this.marketData.state, this.metrics, o.barPersistMs ?? 1000);
+      const writer = this.metrics;
+      const persister = new BarPersister(
+        this.marketData.state,
+        writer,
+        o.barPersistMs ?? 1000,
+        () => writer.stats().failedFlushes,
+      );
       this.stoppers.push(() => persister.stop());
     }
     if (want.has('api')) {
@@ -179,13 +251,18 @@ export class TradingSystem {
           ingest: async (records: unknown) => {
             const batch = parseMetricBatch(records);
             const t0 = performance.now();
-            await store.insert(batch);
+            await this.ingestBound.run(batch.length, () => store.insert(batch));
             this.ingestLatency.recordMs(performance.now() - t0);
             this.ingestRate.add(batch.length);
             return { accepted: batch.length };
           },
         },
-        query: (sql) => store.query(sql),
+        query: (sql) =>
+          this.queryGuard !== null
+            ? this.queryGuard.query(sql)
+            : this.pgQueries(() => store.queryLimited(sql)),
+        security: o.security,
+        limits: o.limits,
         isKnownSymbol: (s) => this.instruments.find(s) !== undefined,
         host,
         port: ports.api,
@@ -196,7 +273,11 @@ export class TradingSystem {
             instruments: this.instruments,
             market: md?.state,
             core: core === null ? undefined : { risk: core.risk, gateway: core.gateway },
-            history: new BarHistory((sql) => store.query(sql), md?.state.barCapacity('1m') ?? 1440),
+            history: new BarHistory(
+              (sql) => store.query(sql),
+              md?.state.barCapacity('1m') ?? 1440,
+              store.kind,
+            ),
           },
         },
         memory: this.memoryOptions(),
@@ -213,7 +294,18 @@ export class TradingSystem {
                 ? undefined
                 : () => core.risk.getLimits(),
           },
-          store: () => store.query('SELECT 1'),
+          // degraded while the metrics writer's flushes fail (and for a minute after the last one)
+          store: async () => {
+            this.noteStoreFailures(metrics);
+            const ago = performance.now() - this.lastStoreFailureMs;
+            if (ago < 60_000) {
+              const st = metrics.stats();
+              throw new Error(
+                `${st.failedFlushes} metrics flush(es) failed (${st.failedRows} rows), the last ${Math.round(ago / 1000)} s ago: ${st.lastError}`,
+              );
+            }
+            return store.probe();
+          },
         },
       });
       this.handles.api = this.api;
@@ -227,9 +319,20 @@ export class TradingSystem {
         writer: this.metrics,
         database: this.store === null ? undefined : () => this.databaseStats(this.store!, this.metrics!),
         ingestLatency: this.ingestLatency,
-        replicaHold: this.store?.replica?.holdLatency,
+        replicaHold: this.store instanceof DuckDbMetricsStore ? this.store.replica?.holdLatency : undefined,
       }),
     );
+  }
+
+  private seenStoreFailures = 0;
+  private lastStoreFailureMs = Number.NEGATIVE_INFINITY;
+
+  private noteStoreFailures(w: MetricsWriter): void {
+    const f = w.stats().failedFlushes;
+    if (f !== this.seenStoreFailures) {
+      this.seenStoreFailures = f;
+      this.lastStoreFailureMs = performance.now();
+    }
   }
 
   private memoryOptions(): MemoryGuardOptions | undefined {
@@ -242,8 +345,10 @@ export class TradingSystem {
    * `POST /api/metrics` batches (insertsPerSecond, batchInsertLatencyMs) and the system's
    * own metrics writer (`writer`).
    */
-  private async databaseStats(store: DuckDbMetricsStore, w: MetricsWriter): Promise<DatabaseStats> {
+  private async databaseStats(store: MetricsStore, w: MetricsWriter): Promise<DatabaseStats> {
     const s = w.stats();
+    // PostgreSQL buffers and retries inside the store: its rows count as pending, its drops as dropped.
+    const ws = store.writeStats();
     const us = s.batchLatencyUs;
     const ms = (x: number) => Math.round(x) / 1000;
     return {
@@ -251,8 +356,11 @@ export class TradingSystem {
       rows: store.rowCount(),
       insertsPerSecond: this.ingestRate.perSecond() + s.rowsPerSec,
       batchInsertLatencyMs: this.ingestLatency.summaryMs(),
-      pending: s.pending,
-      dropped: s.dropped,
+      pending: s.pending + ws.bufferedRows,
+      dropped: s.dropped + ws.droppedRows,
+      failedRows: s.failedRows,
+      failedFlushes: s.failedFlushes,
+      lastError: s.lastError,
       writer: {
         rowsWritten: s.rowsWritten,
         rowsPerSecond: s.rowsPerSec,

@@ -1,5 +1,5 @@
 /**
- * The performance suite's agent endpoints on the api (docs/agent-endpoints.md):
+ * The agent workload's endpoints on the api (docs/agent-endpoints.md):
  *
  *   GET  /api/data/:symbol/bars?interval=1s|1m&limit=N   data collection
  *   POST /api/strategy/analyze                            indicators and a signal

@@ -4,7 +4,7 @@
  * engine and order gateway. A missing service is a coded 503 TRD_ERR_SERVICE_UNAVAILABLE
  * naming it (`tickstorm serve api` alone runs neither market data nor the trading core; the
  * agents do not call peers over HTTP: every answer would need several round trips, and the
- * one-process deployment is the one the performance suite measures).
+ * one-process deployment is the one the agent workload measures).
  */
 import type { InstrumentTable } from '@tickstorm/protocol';
 import type { BarHistory } from '../market-data/bar-history.ts';

@@ -128,7 +128,7 @@ export async function pollUntil<T>(
   throw new Error(`gave up waiting for ${what} after ${tries} attempts`);
 }
 
-/** Asserts the SPEC's error body shape and returns its `error` object. */
+/** Asserts the contract's error body shape and returns its `error` object. */
 export function codedError(r: Reply): { code: string; message: string; field?: string; reason?: string } {
   const e = r.body?.error;
   if (typeof e !== 'object' || e === null || typeof e.code !== 'string' || typeof e.message !== 'string') {

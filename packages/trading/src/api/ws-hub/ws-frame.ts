@@ -13,7 +13,7 @@ function num(x: number | null | undefined): number | string {
 
 /**
  * The update's JSON text. `timestamp` is the update's publish time in epoch seconds (as
- * the seed's client expects: `latency = time.time() - data["timestamp"]`); `seq` counts the
+ * a Python client expects: `latency = time.time() - data["timestamp"]`); `seq` counts the
  * symbol's updates seen by the hub, so a gap tells a client that it got the latest value
  * after intermediate ones were coalesced or conflated.
  */

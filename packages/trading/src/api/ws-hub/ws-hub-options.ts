@@ -58,7 +58,7 @@ export interface WsHubOptions {
    * Minimum time between two flushes. Updates of one symbol that arrive before the flush
    * are coalesced (latest wins). 0: flush on the next turn of the event loop. > 0: under a
    * flood at most one message per symbol per interval per client; an isolated update still
-   * goes out on the next turn. Default 5 ms: at the seed's 100,000 ticks/s (2,000 updates/s
+   * goes out on the next turn. Default 5 ms: at the flood's 100,000 ticks/s (2,000 updates/s
    * per symbol) per-turn flushing sends far more than clients can parse, and latency then
    * grows in socket buffers (see bench/ws-fanout.bench.ts); 5 ms keeps p95 under 10 ms.
    */

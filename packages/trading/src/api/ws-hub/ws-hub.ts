@@ -10,6 +10,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { type Refusal, refuseUpgrade } from '../../auth/request-auth.ts';
 import type { Bus } from '../../bus/bus.ts';
 import { type MarketUpdate, Topic } from '../../bus/topics.ts';
 import type { LatencyHistogram } from '../../stats/latency-histogram.ts';
@@ -32,6 +33,8 @@ export class WsHub {
   private server: Server | undefined;
   private closed = false;
   private onEmpty: (() => void) | undefined;
+  /** Keys / protected mode: a refusal for an upgrade (auth/request-auth.ts authorizeUpgrade), or undefined. */
+  authorize: ((req: IncomingMessage) => Refusal | undefined) | undefined;
 
   constructor(bus: Bus, opts: Partial<WsHubOptions> & Pick<WsHubOptions, 'isKnownSymbol'>) {
     this.opts = { ...DEFAULT_WS_HUB_OPTIONS, ...opts };
@@ -65,10 +68,20 @@ export class WsHub {
       this.rejectUpgrade(socket, 503, 'Service Unavailable');
     } else if (this.clients.size >= this.opts.maxClients) {
       this.rejectUpgrade(socket, 503, 'Too Many Clients');
+    } else if (this.authorize !== undefined && this.refused(req, socket)) {
+      // refused with a coded 401/403
     } else {
       this.wss.handleUpgrade(req, socket, head, (ws) => this.add(ws, socket));
     }
   };
+
+  private refused(req: IncomingMessage, socket: Duplex): boolean {
+    const r = this.authorize?.(req);
+    if (r === undefined) return false;
+    this.rejectedUpgrades++;
+    refuseUpgrade(socket, r);
+    return true;
+  }
 
   private rejectUpgrade(socket: Duplex, status: number, text: string): void {
     this.rejectedUpgrades++;

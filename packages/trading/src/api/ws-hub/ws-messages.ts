@@ -1,5 +1,5 @@
 /**
- * Client -> server messages on /ws/metrics. The seed's client sends
+ * Client -> server messages on /ws/metrics. An asyncio client sends
  * `{"action":"subscribe","symbol":"SYM0"}` and a bare text `ping` when idle; we also accept
  * `unsubscribe`, `"symbols":[...]` for several at once, and `{"action":"ping"}`. Anything
  * else is a coded error (the connection lives on).

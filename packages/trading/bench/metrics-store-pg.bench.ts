@@ -1,0 +1,298 @@
+/**
+ * The PostgreSQL metrics store side by side with DuckDB, on a PostgreSQL this benchmark starts
+ * itself (initdb into a temp dir, a free port, fsync on; test/support/postgres.ts).
+ *
+ * library: scenario 3 through the library on each store: `--batches` (600) batches
+ *   of `--batch-size` (1,000) records (`metric_${i % 100}`, value i, labels {batch}), built
+ *   outside the timing. `seq`: each `await store.insert(batch)` on its own (one COPY / INSERT
+ *   each), rows/s = rows / sum of latencies (a Python loop's "Average"). `x4`: four callers
+ *   inserting at once in one process (what the db-throughput library mode does at a high rate),
+ *   rows/s = rows / wall time; on PostgreSQL batches queued together share a COPY and two COPYs
+ *   run at once. Per-batch latency p50/p99 in ms.
+ * processes: four processes (test/support/pg-writer-child.ts) writing into one PostgreSQL at
+ *   once, each awaiting its batches; total rows / wall time of the slowest. (DuckDB allows
+ *   one writer process per file, so there is no DuckDB figure.)
+ * restart: one process inserts `--restart-batches` (200) batches of 1,000 without waiting (at
+ *   most 20 in flight: well within the buffer bound) while the server is restarted (fast
+ *   shutdown) and, in a second run, killed (SIGKILL, crash recovery) mid-run; rows lost =
+ *   batches missing from the table x batch size; duplicates = at-least-once resends.
+ *
+ * Runnable: `node --import tsx packages/trading/bench/metrics-store-pg.bench.ts [--batches N]
+ * [--batch-size N] [--runs N] [--json]`; with `--runs` > 1 each figure is the median of the runs.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MetricRecord } from '../src/metrics-store/metric-record.ts';
+import type { MetricsStore } from '../src/metrics-store/metrics-store.ts';
+import { openMetricsStore } from '../src/metrics-store/open-store.ts';
+import { finished, REPO_ROOT } from '../test/support/child-process.ts';
+import { type PgServer, startPgServer } from '../test/support/postgres.ts';
+import { isMain, wantsJson } from './bench-util.ts';
+
+export interface LibraryFigures {
+  store: 'duckdb-memory' | 'duckdb-file' | 'postgres';
+  mode: 'seq' | 'x4';
+  rows: number;
+  rowsPerSec: number;
+  p50_ms: number;
+  p99_ms: number;
+}
+
+export interface PgBenchResult {
+  library: LibraryFigures[];
+  processes: { writers: number; rows: number; rowsPerSec: number; p99_ms: number };
+  restart: {
+    kind: 'restart' | 'kill';
+    batches: number;
+    lostRows: number;
+    duplicateRows: number;
+    retries: number;
+  }[];
+}
+
+function seedBatch(batchNum: number, size: number): MetricRecord[] {
+  const labels = { batch: String(batchNum) };
+  const out: MetricRecord[] = new Array(size);
+  for (let i = 0; i < size; i++) out[i] = MetricRecord.create(`metric_${i % 100}`, i, { ...labels });
+  return out;
+}
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+
+async function library(
+  name: LibraryFigures['store'],
+  target: string,
+  batches: number,
+  size: number,
+): Promise<LibraryFigures[]> {
+  const store = await openMetricsStore(target);
+  try {
+    for (let b = 0; b < 20; b++) await store.insert(seedBatch(-1 - b, size));
+    const built = Array.from({ length: batches }, (_, b) => seedBatch(b, size));
+    const out: LibraryFigures[] = [];
+    // seq: one at a time.
+    const lat: number[] = [];
+    for (const metrics of built) {
+      const t0 = performance.now();
+      await store.insert(metrics);
+      lat.push(performance.now() - t0);
+    }
+    lat.sort((a, b) => a - b);
+    const total = lat.reduce((a, x) => a + x, 0);
+    out.push({
+      store: name,
+      mode: 'seq',
+      rows: batches * size,
+      rowsPerSec: (batches * size) / (total / 1000),
+      ...ms(lat),
+    });
+    // x4: four callers at once.
+    const lat4: number[] = [];
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      [0, 1, 2, 3].map(async () => {
+        while (next < batches) {
+          const metrics = built[next++];
+          const s = performance.now();
+          await store.insert(metrics);
+          lat4.push(performance.now() - s);
+        }
+      }),
+    );
+    const wall = performance.now() - t0;
+    lat4.sort((a, b) => a - b);
+    out.push({
+      store: name,
+      mode: 'x4',
+      rows: batches * size,
+      rowsPerSec: (batches * size) / (wall / 1000),
+      ...ms(lat4),
+    });
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+function ms(sorted: number[]) {
+  return { p50_ms: pct(sorted, 0.5), p99_ms: pct(sorted, 0.99) };
+}
+
+async function processes(server: PgServer, db: string, batches: number, size: number) {
+  const url = await server.createDatabase(db);
+  await (await openMetricsStore(url)).close(); // the table exists before the writers start
+  const children = [0, 1, 2, 3].map((id) =>
+    spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'packages/trading/test/support/pg-writer-child.ts',
+        url,
+        String(id),
+        String(batches),
+        String(size),
+      ],
+      { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
+    ),
+  );
+  const done = children.map((c) => finished(c, 300_000));
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve, reject) => {
+          c.stdout?.on('data', (d: Buffer | string) => {
+            if (String(d).includes('ready')) resolve();
+          });
+          c.once('exit', (code) => reject(new Error(`writer exited (${code}) before ready`)));
+        }),
+    ),
+  );
+  const t0 = performance.now();
+  for (const c of children) c.stdin?.end('go\n');
+  const results = await Promise.all(done);
+  const wall = performance.now() - t0; // includes the children's exit
+  const parsed = results.map((r) => {
+    if (r.code !== 0) throw new Error(`writer failed: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+      rows: number;
+      elapsedMs: number;
+      p99Ms: number;
+    };
+  });
+  const rows = parsed.reduce((a, p) => a + p.rows, 0);
+  const slowest = Math.min(wall, Math.max(...parsed.map((p) => p.elapsedMs)));
+  return {
+    writers: 4,
+    rows,
+    rowsPerSec: rows / (slowest / 1000),
+    p99_ms: Math.max(...parsed.map((p) => p.p99Ms)),
+  };
+}
+
+async function restart(kind: 'restart' | 'kill', size: number, batches: number) {
+  const server = await startPgServer({ fsync: true });
+  try {
+    const store = (await openMetricsStore(server.url, {
+      postgres: { retryBaseMs: 20, retryMaxMs: 500 },
+    })) as MetricsStore;
+    try {
+      const inserts: Promise<number>[] = [];
+      let restarted: Promise<void> = Promise.resolve();
+      const pending = new Set<Promise<unknown>>();
+      for (let b = 0; b < batches; b++) {
+        if (b === Math.floor(batches / 2)) {
+          if (kind === 'kill') await server.kill();
+          // restart() = fast shutdown then start (after a kill: start, crash recovery first).
+          restarted = server.restart();
+        }
+        while (pending.size >= 20) await Promise.race(pending);
+        const p = store.insert(seedBatch(b, size));
+        const settled: Promise<boolean> = p.then(
+          () => pending.delete(settled),
+          () => pending.delete(settled),
+        );
+        pending.add(settled);
+        inserts.push(p);
+      }
+      await restarted;
+      await Promise.all(inserts);
+      const [row] = await store.query(
+        "SELECT count(DISTINCT labels->>'batch') AS b, count(*) AS n FROM trading_metrics",
+      );
+      const present = Number(row.b);
+      return {
+        kind,
+        batches,
+        lostRows: (batches - present) * size,
+        duplicateRows: Number(row.n) - present * size,
+        retries: store.writeStats().retries,
+      };
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function benchPg(opts: { batches?: number; batchSize?: number; runs?: number } = {}) {
+  const batches = Math.max(1, Math.floor(opts.batches ?? 600));
+  const size = Math.max(1, Math.floor(opts.batchSize ?? 1000));
+  const runs: PgBenchResult[] = [];
+  const server = await startPgServer({ fsync: true });
+  const dir = mkdtempSync(join(tmpdir(), 'tickstorm-bench-pg-'));
+  try {
+    for (let r = 0; r < Math.max(1, opts.runs ?? 1); r++) {
+      const lib = [
+        ...(await library('duckdb-memory', ':memory:', batches, size)),
+        ...(await library('duckdb-file', join(dir, `m${r}.duckdb`), batches, size)),
+        ...(await library('postgres', await server.createDatabase(`lib${r}`), batches, size)),
+      ];
+      runs.push({
+        library: lib,
+        processes: await processes(server, `proc${r}`, Math.ceil(batches / 4) * 2, size),
+        restart: [await restart('restart', size, 200), await restart('kill', size, 200)],
+      });
+    }
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return median(runs);
+}
+
+/** Every number the median over the runs (the first run's shape). */
+function median(runs: PgBenchResult[]): PgBenchResult {
+  const m = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const walk = (parts: unknown[]): unknown => {
+    const first = parts[0];
+    if (typeof first === 'number') return m(parts as number[]);
+    if (Array.isArray(first)) return first.map((_, i) => walk(parts.map((p) => (p as unknown[])[i])));
+    if (first !== null && typeof first === 'object') {
+      return Object.fromEntries(
+        Object.keys(first).map((k) => [k, walk(parts.map((p) => (p as Record<string, unknown>)[k]))]),
+      );
+    }
+    return first;
+  };
+  return walk(runs) as PgBenchResult;
+}
+
+function print(r: PgBenchResult): void {
+  const n = (x: number) => Math.round(x).toLocaleString('en-US').padStart(10);
+  const f = (x: number) => x.toFixed(2).padStart(7);
+  console.log('=== Metrics store: PostgreSQL (COPY) beside DuckDB, library mode ===');
+  console.log('store          mode       rows/s   P50 ms  P99 ms');
+  for (const l of r.library) {
+    console.log(`${l.store.padEnd(14)} ${l.mode.padEnd(4)} ${n(l.rowsPerSec)} ${f(l.p50_ms)} ${f(l.p99_ms)}`);
+  }
+  console.log('goal (postgres): >= 300,000 rows/s via COPY in batches of 1,000, P99 < 10 ms');
+  const p = r.processes;
+  console.log(
+    `four processes at once: ${n(p.rowsPerSec).trim()} rows/s total (${p.rows} rows, worst P99 ${p.p99_ms.toFixed(2)} ms)`,
+  );
+  for (const x of r.restart) {
+    console.log(
+      `server ${x.kind} mid-run: ${x.lostRows} rows lost, ${x.duplicateRows} duplicated, ${x.retries} retries (${x.batches} batches)`,
+    );
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const num = (flag: string) => {
+    const i = process.argv.indexOf(flag);
+    return i < 0 ? undefined : Number(process.argv[i + 1]);
+  };
+  const res = await benchPg({
+    batches: num('--batches'),
+    batchSize: num('--batch-size'),
+    runs: num('--runs'),
+  });
+  if (wantsJson()) console.log(JSON.stringify(res, null, 2));
+  else print(res);
+}

@@ -1,0 +1,35 @@
+/**
+ * Protected mode (Redis's): a service started without keys serves loopback peers only, and
+ * binding a non-loopback address without keys is refused unless `--insecure-no-auth`.
+ */
+import { TradingError, TradingErrorCode } from '../errors.ts';
+
+/** 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  if (address === '::1') return true;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.');
+}
+
+/** Whether `host` (a listen address) only accepts loopback peers. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || isLoopback(host) || host === '[::1]';
+}
+
+/**
+ * Refuses (TRD_ERR_INVALID_CONFIG: the CLI exits 2) a non-loopback bind without keys, unless
+ * `insecureNoAuth`. Returns the line `serve` prints about the mode it runs in.
+ */
+export function checkBindPolicy(host: string, keys: boolean, insecureNoAuth: boolean): string {
+  if (keys) return 'auth: signed requests required (keys loaded)';
+  if (insecureNoAuth) return 'auth: OFF (--insecure-no-auth): every peer is served without keys';
+  if (!isLoopbackHost(host)) {
+    throw new TradingError(
+      TradingErrorCode.INVALID_CONFIG,
+      `refusing to listen on ${host} without keys: pass --keys FILE (or TICKSTORM_KEYS_FILE), ` +
+        'bind 127.0.0.1, or accept the risk with --insecure-no-auth',
+    );
+  }
+  return 'protected mode: no --keys, so only loopback peers are served (docs/security.md)';
+}

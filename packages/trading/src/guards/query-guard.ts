@@ -1,0 +1,242 @@
+/**
+ * GET /api/metrics/query can't hurt (docs/security.md "Limits"): untrusted SQL runs
+ *
+ * - on its own DuckDB connections (`maxConcurrent`, default 2; one more query at once is 429
+ *   TRD_ERR_TOO_MANY_QUERIES), executed on DuckDB's threads, never on the event loop;
+ * - as exactly one statement of type SELECT (multiple statements, COPY, ATTACH, INSTALL, LOAD,
+ *   SET, PRAGMA, EXPLAIN... are 400 TRD_ERR_QUERY_REFUSED), with external access off and the
+ *   configuration locked (read_csv, parquet files, ATTACH of files fail inside DuckDB);
+ * - streamed: chunks are fetched and converted only until `maxRows` (10,000) rows or
+ *   `maxBytes` (8 MiB of JSON) are reached, then the result is dropped and `truncated: true`
+ *   is answered, so a huge result is never materialised, in DuckDB or in JS;
+ * - under a `timeoutMs` (2 s) deadline that interrupts the query (504 TRD_ERR_QUERY_TIMEOUT);
+ * - under the instance's `memory_limit` (default 256 MB; a query past it fails inside DuckDB).
+ */
+import { type DuckDBConnection, DuckDBTypeId, JSDuckDBValueConverter, StatementType } from '@duckdb/node-api';
+import { TradingError, TradingErrorCode } from '../errors.ts';
+
+export interface QueryGuardOptions {
+  maxRows: number;
+  maxBytes: number;
+  timeoutMs: number;
+  maxConcurrent: number;
+  /** DuckDB memory_limit for the whole instance (e.g. '256MB'). */
+  memoryLimit: string;
+}
+
+export const QUERY_GUARD_DEFAULTS: QueryGuardOptions = {
+  maxRows: 10_000,
+  maxBytes: 8 * 1024 * 1024,
+  timeoutMs: 2_000,
+  maxConcurrent: 2,
+  memoryLimit: '256MB',
+};
+
+export interface GuardedResult {
+  rows: Record<string, unknown>[];
+  truncated: boolean;
+}
+
+export interface QueryGuardStats {
+  queries: number;
+  refused: number;
+  busy: number;
+  timeouts: number;
+  truncated: number;
+  failed: number;
+}
+
+/**
+ * At most `max` calls of `run` at once; one more is refused at once with 429
+ * TRD_ERR_TOO_MANY_QUERIES (stores that guard the SQL themselves, e.g. PostgreSQL's
+ * read-only transaction with a statement timeout).
+ */
+export function concurrencyLimit(max: number): <T>(run: () => Promise<T>) => Promise<T> {
+  let inFlight = 0;
+  return async (run) => {
+    if (inFlight >= max)
+      throw new TradingError(
+        TradingErrorCode.TOO_MANY_QUERIES,
+        `at most ${max} queries run at once; retry later`,
+      );
+    inFlight++;
+    try {
+      return await run();
+    } finally {
+      inFlight--;
+    }
+  };
+}
+
+export class QueryGuard {
+  readonly o: QueryGuardOptions;
+  private readonly free: DuckDBConnection[] = [];
+  private readonly all: DuckDBConnection[] = [];
+  private closed = false;
+  readonly counts: QueryGuardStats = {
+    queries: 0,
+    refused: 0,
+    busy: 0,
+    timeouts: 0,
+    truncated: 0,
+    failed: 0,
+  };
+
+  private constructor(o: QueryGuardOptions) {
+    this.o = o;
+  }
+
+  /** `connect` opens a connection on the store's instance (DuckDbMetricsStore.connect). */
+  static async open(
+    connect: () => Promise<DuckDBConnection>,
+    opts: Partial<QueryGuardOptions> = {},
+  ): Promise<QueryGuard> {
+    const g = new QueryGuard({ ...QUERY_GUARD_DEFAULTS, ...opts });
+    for (let i = 0; i < g.o.maxConcurrent; i++) {
+      const c = await connect();
+      g.free.push(c);
+      g.all.push(c);
+    }
+    const c = g.all[0];
+    await c.run(`SET memory_limit = '${g.o.memoryLimit.replace(/[^0-9A-Za-z.]/g, '')}'`);
+    await c.run('SET enable_external_access = false');
+    await c.run('SET lock_configuration = true');
+    return g;
+  }
+
+  async query(sql: string): Promise<GuardedResult> {
+    if (this.closed) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+    const conn = this.free.pop();
+    if (conn === undefined) {
+      this.counts.busy++;
+      throw new TradingError(
+        TradingErrorCode.TOO_MANY_QUERIES,
+        `at most ${this.o.maxConcurrent} queries run at once; retry later`,
+      );
+    }
+    this.counts.queries++;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      conn.interrupt();
+    }, this.o.timeoutMs);
+    try {
+      return await this.run(conn, sql, () => timedOut);
+    } catch (err) {
+      if (err instanceof TradingError) throw err;
+      if (timedOut) {
+        this.counts.timeouts++;
+        throw new TradingError(
+          TradingErrorCode.QUERY_TIMEOUT,
+          `query interrupted after ${this.o.timeoutMs} ms`,
+        );
+      }
+      this.counts.failed++;
+      throw new TradingError(TradingErrorCode.INVALID_METRICS, `query failed: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+      if (!this.closed) this.free.push(conn);
+    }
+  }
+
+  private async run(conn: DuckDBConnection, sql: string, timedOut: () => boolean): Promise<GuardedResult> {
+    const refuse = (why: string): never => {
+      this.counts.refused++;
+      throw new TradingError(TradingErrorCode.QUERY_REFUSED, why);
+    };
+    let extracted: Awaited<ReturnType<DuckDBConnection['extractStatements']>>;
+    try {
+      extracted = await conn.extractStatements(sql);
+    } catch (err) {
+      return refuse(`invalid SQL: ${(err as Error).message}`);
+    }
+    if (extracted.count !== 1) refuse(`expected exactly one statement, got ${extracted.count}`);
+    let stmt: Awaited<ReturnType<typeof extracted.prepare>>;
+    try {
+      stmt = await extracted.prepare(0);
+    } catch (err) {
+      return refuse(`invalid query: ${(err as Error).message}`);
+    }
+    try {
+      if (stmt.statementType !== StatementType.SELECT) {
+        refuse('only one read-only SELECT (or WITH / VALUES / FROM / TABLE) statement is allowed');
+      }
+      // DuckDB stops producing rows past the cap (the JS side stops reading at it too).
+      const capped = await conn
+        .prepare(`SELECT * FROM (\n${sql.replace(/;\s*$/, '')}\n) AS q LIMIT ${this.o.maxRows + 1}`)
+        .catch(() => null);
+      if (capped !== null) {
+        stmt.destroySync();
+        stmt = capped;
+      }
+      const result = await stmt.stream();
+      const names = result.columnNames();
+      const isMap = result.columnTypes().map((t) => t.typeId === DuckDBTypeId.MAP);
+      const rows: Record<string, unknown>[] = [];
+      let bytes = 2;
+      let truncated = false;
+      outer: while (!timedOut()) {
+        const chunk = await result.fetchChunk();
+        if (chunk === null || chunk.rowCount === 0) break;
+        // Row by row: a chunk (up to 2,048 rows) of huge values is never converted whole.
+        const n = chunk.rowCount;
+        for (let i = 0; i < n; i++) {
+          if (rows.length >= this.o.maxRows) {
+            truncated = true;
+            break outer;
+          }
+          const row = chunk.convertRowValues(i, JSDuckDBValueConverter);
+          const out: Record<string, unknown> = {};
+          for (let c = 0; c < names.length; c++) out[names[c]] = plain(row[c], isMap[c]);
+          bytes += jsonBytes(out) + 1;
+          if (bytes > this.o.maxBytes) {
+            truncated = true;
+            break outer;
+          }
+          rows.push(out);
+        }
+      }
+      if (timedOut()) throw new Error('interrupted');
+      if (truncated) this.counts.truncated++;
+      return { rows, truncated };
+    } finally {
+      stmt.destroySync();
+    }
+  }
+
+  stats(): QueryGuardStats & { running: number; limits: QueryGuardOptions } {
+    return { ...this.counts, running: this.all.length - this.free.length, limits: this.o };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of this.all) {
+      try {
+        c.interrupt();
+        c.closeSync();
+      } catch {
+        // closing anyway
+      }
+    }
+    this.free.length = 0;
+  }
+}
+
+function jsonBytes(row: unknown): number {
+  try {
+    return JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)).length;
+  } catch {
+    return 64;
+  }
+}
+
+function plain(v: unknown, isMap: boolean): unknown {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (isMap && Array.isArray(v)) {
+    const o: Record<string, unknown> = {};
+    for (const e of v as { key: unknown; value: unknown }[]) o[String(e.key)] = plain(e.value, false);
+    return o;
+  }
+  return v;
+}

@@ -1,0 +1,94 @@
+/**
+ * Bounds on every HTTP service (docs/security.md "Limits"): a headers timeout and a request
+ * timeout (a slow or stalled request is answered 408 and closed by Node, checked every
+ * `checkIntervalMs`), a connection cap (sockets beyond it are closed on accept), and a
+ * readable early answer: a request refused before its body was read (413) is answered with
+ * `Connection: close`, then the rest of the body is read and dropped (up to `lingerBytes` or
+ * `lingerMs`, nginx's lingering close) before the socket closes, so the client, still
+ * sending, gets to read the answer instead of a reset.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+export interface HttpLimits {
+  /** Whole request headers within this (ms). */
+  headersTimeoutMs: number;
+  /** Whole request (headers and body) within this (ms). */
+  requestTimeoutMs: number;
+  /** How often Node checks the two timeouts (ms). */
+  checkIntervalMs: number;
+  /** Open connections beyond which new ones are closed on accept. */
+  maxConnections: number;
+  /** Bytes of an unread body drained after an early answer before the socket is closed. */
+  lingerBytes: number;
+  /** Longest drain after an early answer (ms). */
+  lingerMs: number;
+}
+
+export const HTTP_LIMIT_DEFAULTS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  checkIntervalMs: 1_000,
+  maxConnections: 4_096,
+  lingerBytes: 64 * 1024 * 1024,
+  lingerMs: 5_000,
+};
+
+/** Applies the timeouts and the connection cap to a not yet listening server. */
+export function applyServerLimits(server: Server, limits: HttpLimits): void {
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    limits.checkIntervalMs;
+  server.maxConnections = limits.maxConnections;
+  // Node's own headers timeout did not close half-sent requests from other processes in our
+  // measurements (Node 20), so each new connection is also given an inactivity deadline that
+  // holds until its first request's headers are complete.
+  server.on('connection', (socket: Socket & { [ARMED]?: boolean }) => {
+    socket[ARMED] = true;
+    socket.setTimeout(limits.headersTimeoutMs);
+    socket.once('timeout', () => {
+      if (socket[ARMED] === true) socket.destroy();
+    });
+  });
+  server.on('request', (req: IncomingMessage) => {
+    const socket = req.socket as Socket & { [ARMED]?: boolean };
+    if (socket[ARMED] === true) {
+      socket[ARMED] = false;
+      socket.setTimeout(0);
+    }
+  });
+}
+
+const ARMED = Symbol('tickstorm.headers-deadline');
+
+const LINGERING = Symbol('tickstorm.lingering');
+
+/**
+ * Call before sending an early answer to `req` (its body not read): the answer closes the
+ * connection, and the rest of the body is drained first, within the limits.
+ */
+export function lingerAfterAnswer(req: IncomingMessage, limits: HttpLimits): void {
+  if (req.complete) return;
+  const socket = req.socket as Socket & { [LINGERING]?: boolean; destroySoon?: () => void };
+  if (socket[LINGERING] === true) return;
+  socket[LINGERING] = true;
+  let drained = 0;
+  const kill = () => socket.destroy();
+  const timer = setTimeout(kill, limits.lingerMs);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  // Node ends and destroys the socket once a `Connection: close` answer is written: end it
+  // (FIN: the answer is complete), but keep reading until the client stops sending.
+  socket.destroySoon = () => {
+    socket.end();
+    req.on('data', (c: Buffer) => {
+      drained += c.length;
+      if (drained > limits.lingerBytes) kill();
+    });
+    req.once('end', () => setImmediate(kill));
+    req.once('error', kill);
+    socket.once('end', () => setImmediate(kill));
+    req.resume();
+  };
+}

@@ -1,0 +1,554 @@
+/**
+ * The metrics store on a PostgreSQL server: `trading_metrics(time timestamptz, name text,
+ * value float8, labels json)` with an index on (name, time), created when missing (under an
+ * advisory lock, so processes starting together do not race). Any number of processes may
+ * write at once: there is no single-writer funnel (docs/metrics-store.md).
+ *
+ * `labels` is `json` (the text as written, checked by the server), not `jsonb`: it ingests
+ * faster and reads back byte for byte like DuckDB's VARCHAR labels; `labels->>'symbol'` is
+ * the same on both stores.
+ *
+ * Write path: each `insert` is encoded synchronously into binary COPY rows
+ * (pg-copy-encoder.ts) and queued; batches queued together are sent in one
+ * `COPY ... FROM STDIN (FORMAT binary)` (pg-copy-streams) of up to `maxRowsPerCopy` rows, with
+ * up to `maxConcurrentCopies` COPYs in flight on a pool of `poolSize` (10) connections.
+ * `insert` resolves once its COPY has committed.
+ *
+ * Failures (what is lost in each case, docs/metrics-store.md):
+ * - Server down, restarting, connection lost: the batch stays queued and the COPY is retried
+ *   with exponential backoff (`retryBaseMs` doubling to `retryMaxMs`, +-20% jitter); nothing is
+ *   lost. A COPY whose commit reached the server but whose answer did not is sent again
+ *   (at-least-once: such a batch can be stored twice; it is never lost).
+ * - The queue is bounded (`maxBufferedRows`): a batch that does not fit is refused at once
+ *   (TRD_ERR_SERVICE_UNAVAILABLE, 503) and its rows counted in `droppedRows`; `probe()`
+ *   (/health) reports degraded while retrying and for a minute after a drop.
+ * - A non-retryable server error (e.g. the table was altered) fails that COPY's batches
+ *   (their promises reject; counted in `failedRows`).
+ * - `close()` waits up to `closeTimeoutMs` for the queue to drain; what is still queued then is
+ *   dropped, counted and rejected. A crash of this process loses what was queued in memory.
+ * Nothing here blocks the caller: `insert` never waits for room.
+ *
+ * Reads: `count` and `tail` are prepared statements (named: parsed once per connection).
+ * `query`/`queryLimited` run one SELECT / WITH / VALUES / TABLE statement in a READ ONLY
+ * transaction with a statement timeout, through the extended protocol (one statement only);
+ * `queryLimited` also caps rows and JSON bytes. Use a role without superuser rights (a
+ * superuser can read server files with SELECT): docs/metrics-store.md.
+ */
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { TradingError, TradingErrorCode } from '../errors.ts';
+import type { MetricColumns } from './metric-encoder.ts';
+import type { MetricLabels, MetricRecord } from './metric-record.ts';
+import {
+  capRows,
+  DEFAULT_QUERY_LIMITS,
+  type MetricsStore,
+  type QueryLimits,
+  type QueryResult,
+  redactUrl,
+  type StoreWriteStats,
+} from './metrics-store.ts';
+import { copyPayload, PgCopyEncoder, type PgEncodedBatch } from './pg-copy-encoder.ts';
+import type { PlainRow } from './plain-rows.ts';
+
+const TABLE = 'trading_metrics';
+const EXPECTED_COLUMNS = 'time:timestamp with time zone,name:text,value:double precision,labels:json';
+const COPY_SQL = `COPY ${TABLE} (time, name, value, labels) FROM STDIN (FORMAT binary)`;
+/** pg_advisory_xact_lock key serialising schema creation across processes. */
+const SCHEMA_LOCK = 7_243_015;
+const DROP_DEGRADED_MS = 60_000;
+
+export interface PostgresMetricsStoreOptions {
+  /** Pool connections (default 10). */
+  poolSize?: number;
+  /** Most rows accepted and not yet committed (default 500,000): the bound of the buffer. */
+  maxBufferedRows?: number;
+  /** Most rows in one COPY (default 100,000). */
+  maxRowsPerCopy?: number;
+  /** COPYs in flight at once (default 2). */
+  maxConcurrentCopies?: number;
+  /** First retry delay (default 50 ms), doubled per failed attempt up to `retryMaxMs` (default 5,000 ms). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** How long `close()` waits for the buffer to drain (default 10,000 ms). */
+  closeTimeoutMs?: number;
+  /** Connection timeout (default 5,000 ms). */
+  connectTimeoutMs?: number;
+  /** `application_name` (default `tickstorm`). */
+  applicationName?: string;
+}
+
+interface Pending {
+  readonly batch: PgEncodedBatch;
+  readonly resolve: (rows: number) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Query result types: int8 as a number (a string beyond 2^53), numeric as a number, json as its text. */
+const PLAIN_TYPES = {
+  getTypeParser(oid: number, format?: string): (v: string) => unknown {
+    if (oid === 20) return int8;
+    if (oid === 1700) return numeric;
+    if (oid === 114 || oid === 3802) return (v: string) => v;
+    return pg.types.getTypeParser(oid, format as 'text') as (v: string) => unknown;
+  },
+};
+
+function int8(v: string): number | string {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v;
+}
+
+function numeric(v: string): number | string {
+  const n = Number(v);
+  return Number.isFinite(n) ? n : v;
+}
+
+export class PostgresMetricsStore implements MetricsStore {
+  readonly kind = 'postgres' as const;
+  readonly path: string;
+  private readonly encoder = new PgCopyEncoder();
+  private readonly queue: Pending[] = [];
+  private queuedRows = 0;
+  private inFlightRows = 0;
+  private active = 0;
+  private backoff: NodeJS.Timeout | null = null;
+  private attempt = 0;
+  private committed = 0;
+  private rowsAtOpen = 0;
+  private dropped = 0;
+  private failed = 0;
+  private retries = 0;
+  private lastDropAt = Number.NEGATIVE_INFINITY;
+  private lastError: string | null = null;
+  private retrying = false;
+  private abandoned = false;
+  private closing: Promise<void> | null = null;
+  private waiters: (() => void)[] = [];
+  private readonly maxBuffered: number;
+  private readonly maxRowsPerCopy: number;
+  private readonly maxCopies: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly closeTimeoutMs: number;
+
+  private constructor(
+    url: string,
+    private readonly pool: pg.Pool,
+    opts: PostgresMetricsStoreOptions,
+  ) {
+    this.path = redactUrl(url);
+    this.maxBuffered = Math.max(1, opts.maxBufferedRows ?? 500_000);
+    this.maxRowsPerCopy = Math.max(1, opts.maxRowsPerCopy ?? 100_000);
+    this.maxCopies = Math.max(1, Math.min(opts.maxConcurrentCopies ?? 2, opts.poolSize ?? 10));
+    this.retryBaseMs = Math.max(1, opts.retryBaseMs ?? 50);
+    this.retryMaxMs = Math.max(this.retryBaseMs, opts.retryMaxMs ?? 5_000);
+    this.closeTimeoutMs = Math.max(0, opts.closeTimeoutMs ?? 10_000);
+  }
+
+  /** Connects, creates the table and index if missing, checks the columns. Fails if the server is unreachable. */
+  static async open(url: string, opts: PostgresMetricsStoreOptions = {}): Promise<PostgresMetricsStore> {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.poolSize ?? 10,
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
+      idleTimeoutMillis: 30_000,
+      application_name: opts.applicationName ?? 'tickstorm',
+      keepAlive: true,
+    });
+    const store = new PostgresMetricsStore(url, pool, opts);
+    // Idle and checked-out clients report a lost server as an 'error' event: noted, never thrown.
+    pool.on('error', (err) => store.note(err));
+    pool.on('connect', (client) => client.on('error', (err) => store.note(err)));
+    try {
+      await store.prepareTable();
+      return store;
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw pgError(`cannot open metrics store ${store.path}`, err);
+    }
+  }
+
+  private async prepareTable(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      const columns = async () => {
+        const r = await client.query<{ c: string }>(
+          "SELECT column_name || ':' || data_type AS c FROM information_schema.columns " +
+            'WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position',
+          [TABLE],
+        );
+        return r.rows.map((x) => x.c).join(',');
+      };
+      let found = await columns();
+      if (found === '') {
+        await client.query('BEGIN');
+        try {
+          await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+          await client.query(
+            `CREATE TABLE IF NOT EXISTS ${TABLE} (time timestamptz NOT NULL, name text NOT NULL, ` +
+              'value double precision NOT NULL, labels json NOT NULL)',
+          );
+          await client.query(`CREATE INDEX IF NOT EXISTS ${TABLE}_name_time_idx ON ${TABLE} (name, time)`);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw err;
+        }
+        found = await columns();
+      }
+      if (found !== EXPECTED_COLUMNS) {
+        throw new TradingError(
+          TradingErrorCode.METRICS_STORE,
+          `${this.path}: table ${TABLE} has columns [${found}], expected [${EXPECTED_COLUMNS}]`,
+        );
+      }
+      this.rowsAtOpen = await this.countWith(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  rowCount(): number {
+    return this.rowsAtOpen + this.committed;
+  }
+
+  get rowsWritten(): number {
+    return this.committed;
+  }
+
+  get closed(): boolean {
+    return this.closing !== null;
+  }
+
+  async insert(records: readonly MetricRecord[]): Promise<number> {
+    this.writable();
+    if (records.length === 0) return 0;
+    return this.enqueue(this.encoder.encodeRecords(records));
+  }
+
+  async insertColumns(cols: MetricColumns, start: number, count: number): Promise<number> {
+    this.writable();
+    if (count <= 0) return 0;
+    return this.enqueue(this.encoder.encodeColumns(cols, start, count));
+  }
+
+  private enqueue(batch: PgEncodedBatch): Promise<number> {
+    if (this.queuedRows + this.inFlightRows + batch.rows > this.maxBuffered) {
+      this.dropped += batch.rows;
+      this.lastDropAt = performance.now();
+      const why = this.retrying ? `PostgreSQL unreachable (${this.lastError})` : 'PostgreSQL is behind';
+      return Promise.reject(
+        new TradingError(
+          TradingErrorCode.SERVICE_UNAVAILABLE,
+          `metrics buffer full (${this.queuedRows + this.inFlightRows} of ${this.maxBuffered} rows): ` +
+            `${batch.rows} rows dropped; ${why}`,
+        ),
+      );
+    }
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ batch, resolve, reject });
+      this.queuedRows += batch.rows;
+      this.pump();
+    });
+  }
+
+  /** Starts COPYs while there is room, rows queued and no backoff running. */
+  private pump(): void {
+    while (this.active < this.maxCopies && this.queue.length > 0 && this.backoff === null) {
+      const group: Pending[] = [];
+      let rows = 0;
+      while (this.queue.length > 0) {
+        const next = this.queue[0];
+        if (group.length > 0 && rows + next.batch.rows > this.maxRowsPerCopy) break;
+        this.queue.shift();
+        group.push(next);
+        rows += next.batch.rows;
+      }
+      this.queuedRows -= rows;
+      this.inFlightRows += rows;
+      this.active++;
+      void this.send(group, rows);
+    }
+    if (this.active === 0 && this.queue.length === 0) {
+      const w = this.waiters;
+      this.waiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  private async send(group: Pending[], rows: number): Promise<void> {
+    try {
+      await this.copy(group.map((p) => p.batch));
+      this.committed += rows;
+      this.attempt = 0;
+      this.retrying = false;
+      for (const p of group) p.resolve(p.batch.rows);
+    } catch (err) {
+      this.note(err);
+      if (retryable(err) && !this.abandoned) {
+        // Back to the front of the queue, in order; retried after the backoff.
+        this.queue.unshift(...group);
+        this.queuedRows += rows;
+        this.retries++;
+        this.retrying = true;
+        this.scheduleRetry();
+      } else {
+        const e = this.abandoned
+          ? new TradingError(
+              TradingErrorCode.SHUTTING_DOWN,
+              `metrics store closed with ${rows} rows unwritten: ${this.lastError}`,
+            )
+          : pgError(`COPY of ${rows} metric rows failed`, err);
+        if (this.abandoned) this.dropped += rows;
+        else this.failed += rows;
+        for (const p of group) p.reject(e);
+      }
+    } finally {
+      this.inFlightRows -= rows;
+      this.active--;
+      this.pump();
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.backoff !== null) return;
+    const base = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(this.attempt, 20));
+    this.attempt++;
+    const delay = Math.round(base * (0.8 + 0.4 * Math.random()));
+    this.backoff = setTimeout(() => {
+      this.backoff = null;
+      this.pump();
+    }, delay);
+  }
+
+  private async copy(batches: PgEncodedBatch[]): Promise<void> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const stream = client.query(copyFrom(COPY_SQL));
+        stream.on('error', reject);
+        stream.on('finish', resolve);
+        for (const b of copyPayload(batches)) stream.write(b);
+        stream.end();
+      });
+    } catch (err) {
+      broken = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  idle(): Promise<void> {
+    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  async count(): Promise<number> {
+    return this.withClient((c) => this.countWith(c));
+  }
+
+  private async countWith(c: pg.PoolClient): Promise<number> {
+    const r = await c.query<{ n: string }>({
+      name: 'tickstorm_count',
+      text: `SELECT count(*) AS n FROM ${TABLE}`,
+    });
+    return Number(r.rows[0].n);
+  }
+
+  async tail(limit = 100, name?: string): Promise<MetricRecord[]> {
+    const n = Math.max(0, Math.floor(limit));
+    const cols = `(extract(epoch FROM time) * 1000000)::int8::text AS us, name, value, labels::text AS labels FROM ${TABLE}`;
+    const q =
+      name === undefined
+        ? { name: 'tickstorm_tail', text: `SELECT ${cols} ORDER BY time DESC LIMIT $1`, values: [n] }
+        : {
+            name: 'tickstorm_tail_name',
+            text: `SELECT ${cols} WHERE name = $2 ORDER BY time DESC LIMIT $1`,
+            values: [n, name],
+          };
+    const r = await this.withClient((c) =>
+      c.query<{ us: string; name: string; value: number; labels: string }>(q),
+    );
+    return r.rows.map((row) => ({
+      time: Number(row.us) / 1000,
+      name: row.name,
+      value: row.value,
+      labels: JSON.parse(row.labels) as MetricLabels,
+    }));
+  }
+
+  async query(sql: string): Promise<PlainRow[]> {
+    return (await this.readOnly(sql, null, DEFAULT_QUERY_LIMITS.timeoutMs)).rows;
+  }
+
+  async queryLimited(sql: string, limits: QueryLimits = {}): Promise<QueryResult> {
+    const l = { ...DEFAULT_QUERY_LIMITS, ...limits };
+    const { rows } = await this.readOnly(sql, l.maxRows + 1, l.timeoutMs);
+    return capRows(rows, l.maxRows, l.maxBytes);
+  }
+
+  /** One statement in a READ ONLY transaction with a statement timeout; `limit` wraps it in a subquery. */
+  private async readOnly(
+    sql: string,
+    limit: number | null,
+    timeoutMs: number,
+  ): Promise<{ rows: PlainRow[] }> {
+    const body = checkReadOnlySql(sql);
+    const text = limit === null ? body : `SELECT * FROM (${body}\n) AS q LIMIT ${limit}`;
+    return this.withClient(async (c) => {
+      await c.query('BEGIN READ ONLY');
+      try {
+        await c.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+        const r = await c.query({ text, types: PLAIN_TYPES, queryMode: 'extended' } as pg.QueryConfig);
+        await c.query('COMMIT');
+        return { rows: r.rows as PlainRow[] };
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw queryError(err, timeoutMs);
+      }
+    });
+  }
+
+  private async withClient<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (this.closing !== null)
+      throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw pgError(`PostgreSQL ${this.path} unreachable`, err);
+    }
+    let broken: Error | undefined;
+    try {
+      return await fn(client);
+    } catch (err) {
+      if (retryable(err)) broken = err instanceof Error ? err : new Error(String(err));
+      throw err instanceof TradingError ? err : pgError('metrics store query failed', err);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async probe(): Promise<void> {
+    if (this.retrying) {
+      throw new Error(
+        `PostgreSQL unreachable, ${this.queuedRows + this.inFlightRows} rows buffered, retrying: ${this.lastError}`,
+      );
+    }
+    if (performance.now() - this.lastDropAt < DROP_DEGRADED_MS) {
+      throw new Error(`${this.dropped} metric rows dropped (buffer of ${this.maxBuffered} rows full)`);
+    }
+    await this.withClient((c) => c.query({ name: 'tickstorm_probe', text: 'SELECT 1' }));
+  }
+
+  writeStats(): StoreWriteStats {
+    return {
+      bufferedRows: this.queuedRows + this.inFlightRows,
+      maxBufferedRows: this.maxBuffered,
+      droppedRows: this.dropped,
+      failedRows: this.failed,
+      retries: this.retries,
+      state: this.retrying ? 'retrying' : 'ok',
+      lastError: this.lastError,
+    };
+  }
+
+  /** Waits up to `closeTimeoutMs` for the buffer to drain, drops (and counts) what is left, ends the pool. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        this.idle().then(() => false),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(true), this.closeTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) this.abandon();
+      await this.idle();
+      await this.pool.end();
+    })();
+    return this.closing;
+  }
+
+  /** Rejects everything queued (counted as dropped); COPYs in flight fail instead of retrying. */
+  private abandon(): void {
+    this.abandoned = true;
+    if (this.backoff !== null) clearTimeout(this.backoff);
+    this.backoff = null;
+    const left = this.queue.splice(0);
+    const rows = left.reduce((n, p) => n + p.batch.rows, 0);
+    this.queuedRows -= rows;
+    this.dropped += rows;
+    this.lastDropAt = performance.now();
+    const err = new TradingError(
+      TradingErrorCode.SHUTTING_DOWN,
+      `metrics store closed with ${rows} rows unwritten (PostgreSQL: ${this.lastError})`,
+    );
+    for (const p of left) p.reject(err);
+    this.pump();
+  }
+
+  private note(err: unknown): void {
+    this.lastError = err instanceof Error ? err.message : String(err);
+  }
+
+  private writable(): void {
+    if (this.closing !== null)
+      throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+  }
+}
+
+/** Connection-level failures worth retrying (the server may come back); SQL errors are not. */
+export function retryable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (/^(08|53|57P0[1-3]|58)/.test(code)) return true; // connection, resources, shutdown, system I/O
+  if (/^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, ...
+  const msg = typeof e?.message === 'string' ? e.message : '';
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
+    msg,
+  );
+}
+
+/** A PostgreSQL failure as a coded TradingError: unreachable = 503, else 500. */
+export function pgError(what: string, err: unknown): TradingError {
+  if (err instanceof TradingError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  const code = retryable(err) ? TradingErrorCode.SERVICE_UNAVAILABLE : TradingErrorCode.METRICS_STORE;
+  return new TradingError(code, `${what}: ${msg}`);
+}
+
+function queryError(err: unknown, timeoutMs: number): TradingError {
+  if (err instanceof TradingError) return err;
+  const code = (err as { code?: string })?.code ?? '';
+  const msg = err instanceof Error ? err.message : String(err);
+  if (code === '57014') {
+    return new TradingError(
+      TradingErrorCode.INVALID_METRICS,
+      `query exceeded the ${timeoutMs} ms statement timeout`,
+    );
+  }
+  if (retryable(err)) return pgError('query failed', err);
+  return new TradingError(TradingErrorCode.INVALID_METRICS, `query failed: ${msg}`);
+}
+
+/**
+ * The statement without trailing semicolons, when it starts (after comments and parentheses)
+ * with SELECT, WITH, VALUES or TABLE; else TRD_ERR_INVALID_METRICS. The READ ONLY transaction
+ * and the extended protocol (one statement) do the rest.
+ */
+export function checkReadOnlySql(sql: string): string {
+  const body = sql.replace(/[\s;]+$/, '');
+  const head = body.replace(/^(\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/|\()*/, '');
+  if (!/^(select|with|values|table)\b/i.test(head)) {
+    throw new TradingError(
+      TradingErrorCode.INVALID_METRICS,
+      'only read-only SELECT queries are allowed (SELECT, WITH, VALUES, TABLE)',
+    );
+  }
+  return body;
+}

@@ -1,0 +1,284 @@
+/**
+ * Every route x {no key, bad signature, stale timestamp, another account's trader, owner,
+ * viewer, feed, admin} with the expected status (and, for refusals, code), on a system
+ * started with keys; then the account rules (trader default account, foreign orders are
+ * 404, requests never create accounts), the kill switch, and WebSocket upgrades signed by
+ * query parameters.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { signWebSocketPath } from '@tickstorm/protocol';
+import WebSocket from 'ws';
+import type { ServiceName } from '../src/config/service-config.ts';
+import { IDENTITIES, type Identity, KEYS_JSON, keyStore, signedSend } from './support/auth-fixture.ts';
+import { type Fixture, order, startFixture } from './support/trading-fixture.ts';
+
+type Expect = Record<Identity, number>;
+const UNAUTH = { none: 401, badSig: 401, stale: 401 } as const;
+/** Expected statuses by right; `ok` is the route's success status. */
+const trade = (ok: number, other: number): Expect => ({
+  ...UNAUTH,
+  other,
+  owner: ok,
+  viewer: 403,
+  feed: 403,
+  admin: ok,
+});
+const view = (ok: number): Expect => ({ ...UNAUTH, other: ok, owner: ok, viewer: ok, feed: 403, admin: ok });
+const feed = (ok: number): Expect => ({
+  ...UNAUTH,
+  other: 403,
+  owner: 403,
+  viewer: 403,
+  feed: ok,
+  admin: ok,
+});
+const admin = (ok: number): Expect => ({
+  ...UNAUTH,
+  other: 403,
+  owner: 403,
+  viewer: 403,
+  feed: 403,
+  admin: ok,
+});
+const open = (ok: number): Expect => ({
+  none: ok,
+  badSig: ok,
+  stale: ok,
+  other: ok,
+  owner: ok,
+  viewer: ok,
+  feed: ok,
+  admin: ok,
+});
+
+interface Route {
+  service: ServiceName;
+  method: string;
+  /** Path, or a function making one (e.g. a fresh order to cancel). */
+  path: string | ((f: Fixture) => Promise<string>);
+  body?: unknown;
+  expect: Expect;
+}
+
+const A_ORDER = order('AAPL', 'buy', 'limit', 1, 100, { account: 'acct-a' });
+
+async function ownersOrder(f: Fixture): Promise<string> {
+  const r = await signedSend(f.http, 'owner', 'POST', f.url('execution-engine'), '/orders', A_ORDER);
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return `/orders/${r.body.id}`;
+}
+
+const ROUTES: Route[] = [
+  { service: 'execution-engine', method: 'GET', path: '/health', expect: open(200) },
+  { service: 'execution-engine', method: 'POST', path: '/orders', body: A_ORDER, expect: trade(201, 403) },
+  { service: 'execution-engine', method: 'GET', path: ownersOrder, expect: trade(200, 404) },
+  { service: 'execution-engine', method: 'DELETE', path: ownersOrder, expect: trade(200, 404) },
+  { service: 'execution-engine', method: 'GET', path: '/book/AAPL', expect: view(200) },
+  { service: 'execution-engine', method: 'GET', path: '/stats', expect: view(200) },
+  {
+    service: 'execution-engine',
+    method: 'POST',
+    path: '/admin/accounts/acct-z/resume',
+    expect: admin(200),
+  },
+  { service: 'risk-manager', method: 'GET', path: '/health', expect: open(200) },
+  { service: 'risk-manager', method: 'POST', path: '/check', body: A_ORDER, expect: trade(200, 403) },
+  { service: 'risk-manager', method: 'GET', path: '/positions?account=acct-a', expect: trade(200, 403) },
+  { service: 'risk-manager', method: 'GET', path: '/limits', expect: view(200) },
+  { service: 'risk-manager', method: 'PUT', path: '/limits', body: {}, expect: admin(200) },
+  { service: 'market-data', method: 'GET', path: '/health', expect: open(200) },
+  { service: 'market-data', method: 'GET', path: '/symbols', expect: view(200) },
+  { service: 'market-data', method: 'GET', path: '/stats', expect: view(200) },
+  { service: 'market-data', method: 'POST', path: '/stats/reset', expect: admin(204) },
+  { service: 'api', method: 'GET', path: '/api/metrics/system', expect: view(200) },
+  { service: 'api', method: 'GET', path: '/api/metrics', expect: view(200) },
+  { service: 'api', method: 'GET', path: '/metrics', expect: view(200) },
+  { service: 'api', method: 'GET', path: '/api/metrics/query?sql=SELECT%201%20AS%20x', expect: admin(200) },
+  {
+    service: 'api',
+    method: 'POST',
+    path: '/api/metrics',
+    body: [{ name: 'auth.test', value: 1 }],
+    expect: feed(202),
+  },
+  { service: 'api', method: 'GET', path: '/no/such/route', expect: { ...view(404) } },
+];
+
+const CODE_401: Partial<Record<Identity, string>> = {
+  none: 'TRD_ERR_UNAUTHENTICATED',
+  badSig: 'TRD_ERR_BAD_SIGNATURE',
+  stale: 'TRD_ERR_STALE_TIMESTAMP',
+};
+
+describe('auth: route x identity matrix (keys on)', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({ security: { keys: keyStore() }, inputLog: false });
+  });
+  after(() => f.close());
+
+  for (const route of ROUTES) {
+    const label = typeof route.path === 'string' ? route.path : `${route.path.name}()`;
+    test(`${route.service}: ${route.method} ${label}`, async () => {
+      const failures: string[] = [];
+      for (const who of IDENTITIES) {
+        const path = typeof route.path === 'string' ? route.path : await route.path(f);
+        const r = await signedSend(f.http, who, route.method, f.url(route.service), path, route.body);
+        const want = route.expect[who];
+        if (r.status !== want) {
+          failures.push(`${who}: ${r.status} (want ${want}) ${JSON.stringify(r.body).slice(0, 160)}`);
+          continue;
+        }
+        if (want === 401 && r.body?.error?.code !== CODE_401[who]) {
+          failures.push(`${who}: code ${r.body?.error?.code}, want ${CODE_401[who]}`);
+        }
+        if (want === 403 && !/^TRD_ERR_(FORBIDDEN|ACCOUNT_FORBIDDEN)$/.test(r.body?.error?.code)) {
+          failures.push(`${who}: 403 with code ${r.body?.error?.code}`);
+        }
+      }
+      assert.deepEqual(failures, []);
+    });
+  }
+
+  test('a trader order without account uses the key first account; foreign account is 403', async () => {
+    const ex = f.url('execution-engine');
+    const r = await signedSend(f.http, 'owner', 'POST', ex, '/orders', order('AAPL', 'buy', 'limit', 1, 99));
+    assert.equal(r.status, 201);
+    assert.equal(r.body.account, 'acct-a');
+    const second = await signedSend(
+      f.http,
+      'owner',
+      'POST',
+      ex,
+      '/orders',
+      order('AAPL', 'buy', 'limit', 1, 99, { account: 'acct-a2' }),
+    );
+    assert.equal(second.body.account, 'acct-a2');
+    const foreign = await signedSend(
+      f.http,
+      'owner',
+      'POST',
+      ex,
+      '/orders',
+      order('AAPL', 'buy', 'limit', 1, 99, { account: 'acct-b' }),
+    );
+    assert.equal(foreign.status, 403);
+    assert.equal(foreign.body.error.code, 'TRD_ERR_ACCOUNT_FORBIDDEN');
+  });
+
+  test('requests never create accounts: an admin order for an unknown account is refused', async () => {
+    const before = f.sys.core!.accounts.size;
+    const r = await signedSend(
+      f.http,
+      'admin',
+      'POST',
+      f.url('execution-engine'),
+      '/orders',
+      order('AAPL', 'buy', 'limit', 1, 99, { account: 'invented-account' }),
+    );
+    assert.notEqual(r.status, 201);
+    assert.equal(f.sys.core!.accounts.size, before);
+  });
+
+  test('a body that does not match its signature is 401 (signature over the raw bytes)', async () => {
+    const ex = f.url('execution-engine');
+    const k = KEYS_JSON[3];
+    const { signRequest } = await import('@tickstorm/protocol');
+    const ts = String(Date.now());
+    const signedBody = JSON.stringify(A_ORDER);
+    const sig = signRequest(k.secret, ts, 'POST', '/orders', signedBody);
+    const sent = JSON.stringify({ ...A_ORDER, quantity: 1000 });
+    const r = await f.http.send('POST', `${ex}/orders`, sent, {
+      'content-type': 'application/json',
+      'x-ts-key': k.id,
+      'x-ts-timestamp': ts,
+      'x-ts-signature': sig,
+    });
+    assert.equal(r.status, 401);
+    assert.equal(r.body.error.code, 'TRD_ERR_BAD_SIGNATURE');
+  });
+
+  test('kill switch: halt cancels the open orders and refuses new ones until resume', async () => {
+    const ex = f.url('execution-engine');
+    const resting = await signedSend(
+      f.http,
+      'other',
+      'POST',
+      ex,
+      '/orders',
+      order('MSFT', 'buy', 'limit', 1, 50),
+    );
+    assert.equal(resting.status, 201);
+    const halt = await signedSend(f.http, 'admin', 'POST', ex, '/admin/accounts/acct-b/halt');
+    assert.equal(halt.status, 200);
+    assert.ok(halt.body.cancelled >= 1);
+    const after1 = await signedSend(f.http, 'other', 'GET', ex, `/orders/${resting.body.id}`);
+    assert.equal(after1.body.status, 'cancelled');
+    const refused = await signedSend(
+      f.http,
+      'other',
+      'POST',
+      ex,
+      '/orders',
+      order('MSFT', 'buy', 'limit', 1, 50),
+    );
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'TRD_ERR_ACCOUNT_HALTED');
+    const ownerStill = await signedSend(
+      f.http,
+      'owner',
+      'POST',
+      ex,
+      '/orders',
+      order('MSFT', 'buy', 'limit', 1, 50),
+    );
+    assert.equal(ownerStill.status, 201);
+    const resume = await signedSend(f.http, 'admin', 'POST', ex, '/admin/accounts/acct-b/resume');
+    assert.equal(resume.status, 200);
+    const again = await signedSend(
+      f.http,
+      'other',
+      'POST',
+      ex,
+      '/orders',
+      order('MSFT', 'buy', 'limit', 1, 50),
+    );
+    assert.equal(again.status, 201);
+  });
+
+  for (const [service, path, okFor] of [
+    ['market-data', '/stream', ['feed', 'admin']],
+    ['api', '/ws/metrics', ['viewer', 'admin', 'owner']],
+  ] as const) {
+    test(`WebSocket ${path}: signed by query parameters; refused with 401/403 otherwise`, async () => {
+      const port = f.sys.handles[service]!.port;
+      const secretOf = (id: string) => KEYS_JSON.find((k) => k.id === id)!.secret;
+      const attempt = (url: string) =>
+        new Promise<number>((resolve) => {
+          const ws = new WebSocket(url);
+          ws.on('open', () => {
+            ws.close();
+            resolve(101);
+          });
+          ws.on('unexpected-response', (_req, res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+            ws.terminate();
+          });
+          ws.on('error', () => {});
+        });
+      const base = `ws://127.0.0.1:${port}`;
+      assert.equal(await attempt(`${base}${path}`), 401);
+      for (const id of ['admin-1', 'viewer-1', 'feed-1', 'trader-a']) {
+        const role = KEYS_JSON.find((k) => k.id === id)!.role;
+        const who = role === 'trader' ? 'owner' : role;
+        const signed = signWebSocketPath(id, secretOf(id), path);
+        const want = (okFor as readonly string[]).includes(who) ? 101 : 403;
+        assert.equal(await attempt(`${base}${signed}`), want, `${id} on ${path}`);
+      }
+      const forged = signWebSocketPath('admin-1', 'wrong-secret-0123456789', path);
+      assert.equal(await attempt(`${base}${forged}`), 401);
+    });
+  }
+});

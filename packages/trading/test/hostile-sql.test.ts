@@ -1,0 +1,82 @@
+/**
+ * GET /api/metrics/query can't hurt: huge results are truncated (rows and bytes), endless
+ * queries are interrupted, files/extensions/other databases/multiple statements are refused,
+ * more than two at once get 429, and the api keeps answering afterwards.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type Fixture, pollUntil, startFixture } from './support/trading-fixture.ts';
+
+describe('hostile SQL on /api/metrics/query', () => {
+  let f: Fixture;
+  let api: string;
+  const q = (sql: string) => f.http.get(`${api}/api/metrics/query?sql=${encodeURIComponent(sql)}`);
+  before(async () => {
+    f = await startFixture({ services: ['api'], queryLimits: { timeoutMs: 1000 } });
+    api = f.url('api');
+  });
+  after(() => f.close());
+
+  test('a huge result is cut at 10,000 rows with truncated: true', async () => {
+    const r = await q('SELECT * FROM range(30000000)');
+    assert.equal(r.status, 200);
+    assert.equal(r.body.rows.length, 10_000);
+    assert.equal(r.body.truncated, true);
+  });
+
+  test('wide rows are cut at 8 MiB', async () => {
+    const r = await q("SELECT repeat('x', 20000) AS s FROM range(1000)");
+    assert.equal(r.status, 200);
+    assert.equal(r.body.truncated, true);
+    assert.ok(r.body.rows.length < 500, `${r.body.rows.length} rows`);
+    assert.ok(JSON.stringify(r.body).length <= 8 * 1024 * 1024 + 1024);
+  });
+
+  test('a small result is whole: truncated false', async () => {
+    const r = await q('SELECT 42 AS x');
+    assert.deepEqual(r.body, { rows: [{ x: 42 }], truncated: false });
+  });
+
+  test('an endless query is interrupted at the timeout (504)', async () => {
+    const r = await q(
+      'SELECT count(*) FROM range(1000000000) a, range(1000000) b WHERE a.range + b.range = -1',
+    );
+    assert.equal(r.status, 504);
+    assert.equal(r.body.error.code, 'TRD_ERR_QUERY_TIMEOUT');
+  });
+
+  for (const sql of [
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELECT * FROM read_text('/etc/hostname')",
+    "ATTACH '/tmp/tickstorm-hostile.duckdb' AS h",
+    "COPY (SELECT 1) TO '/tmp/tickstorm-hostile.csv'",
+    'INSTALL httpfs',
+    'LOAD httpfs',
+    'SELECT 1; SELECT 2',
+    'SET lock_configuration = false',
+    "SET memory_limit = '100GB'",
+    'CREATE TABLE t (x INT)',
+    'DROP TABLE trading_metrics',
+  ]) {
+    test(`refused: ${sql}`, async () => {
+      const r = await q(sql);
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.match(r.body.error.code, /^TRD_ERR_(QUERY_REFUSED|INVALID_METRICS)$/);
+    });
+  }
+
+  test('more than two at once: 429 + Retry-After; then the api still answers', async () => {
+    const slow = 'SELECT count(*) FROM range(1000000000) a, range(1000000) b WHERE a.range + b.range = -1';
+    const running = [q(slow), q(slow)];
+    await pollUntil('two queries running', async () =>
+      f.sys.queryGuard!.stats().running === 2 ? true : undefined,
+    );
+    const third = await q('SELECT 1');
+    assert.equal(third.status, 429);
+    assert.equal(third.body.error.code, 'TRD_ERR_TOO_MANY_QUERIES');
+    assert.equal(third.headers.get('retry-after'), '1');
+    for (const r of await Promise.all(running)) assert.equal(r.status, 504);
+    const ok = await q('SELECT count(*) AS n FROM trading_metrics');
+    assert.equal(ok.status, 200);
+  });
+});

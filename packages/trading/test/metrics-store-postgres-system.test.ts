@@ -1,0 +1,181 @@
+/**
+ * The system on the PostgreSQL metrics store (`metricsPath: postgres://...`, what
+ * `serve --metrics-store` passes): /api/metrics/database and /api/metrics/query answer as on
+ * DuckDB, bar history reads back from PostgreSQL across a restart, and with the server down
+ * /health turns degraded while batches past the buffer bound are refused and counted on
+ * /metrics. The server is started here (support/postgres.ts) and stopped in teardown.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { BarHistory } from '../src/market-data/bar-history.ts';
+import { BAR_METRIC_1M } from '../src/market-data/bar-persister.ts';
+import { PostgresMetricsStore } from '../src/metrics-store/pg-store.ts';
+import { TradingSystem, type TradingSystemOptions } from '../src/system/trading-system.ts';
+import { barTicks, feedTicks, T0 } from './support/agent-fixture.ts';
+import { type PgServer, startPgServer, waitFor } from './support/postgres.ts';
+import { codedError, Http, ZERO_PORTS } from './support/trading-fixture.ts';
+
+let server: PgServer;
+const dir = mkdtempSync(join(tmpdir(), 'tickstorm-pg-system-'));
+const http = new Http();
+const systems: TradingSystem[] = [];
+before(async () => {
+  server = await startPgServer({ fsync: false });
+});
+after(async () => {
+  await http.close();
+  for (const s of systems) await s.close();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function start(url: string, extra: Partial<TradingSystemOptions> = {}): Promise<TradingSystem> {
+  const sys = await TradingSystem.start({
+    config: { host: '127.0.0.1', dataDir: dir, ports: { ...ZERO_PORTS } },
+    metricsPath: url,
+    selfMetricsIntervalMs: 60_000,
+    barPersistMs: 0,
+    ...extra,
+  });
+  systems.push(sys);
+  return sys;
+}
+
+describe('the system on PostgreSQL', () => {
+  test('database stats, the query endpoint and bar history across a restart', async () => {
+    const url = await server.createDatabase('sys1');
+    const first = await start(url);
+    await feedTicks(first, barTicks('SYM7', [10, 11, 12, 13, 14], 60));
+    const api1 = first.url('api');
+    const post = await http.post(`${api1}/api/metrics`, [
+      { name: 'ext.latency', value: 1.5, labels: { svc: 'a' }, timestamp: T0 },
+      { name: 'ext.latency', value: 2.5, labels: { svc: 'b' }, timestamp: T0 + 1 },
+    ]);
+    assert.equal(post.status, 202, JSON.stringify(post.body));
+    const db = await http.get(`${api1}/api/metrics/database`);
+    assert.equal(db.status, 200);
+    assert.equal(db.body.path, url);
+    assert.equal(db.body.rows, 2);
+    assert.equal(db.body.dropped, 0);
+    const q = await http.get(
+      `${api1}/api/metrics/query?sql=${encodeURIComponent("SELECT labels->>'svc' AS svc, value FROM trading_metrics WHERE name = 'ext.latency' ORDER BY time")}`,
+    );
+    assert.equal(q.status, 200, JSON.stringify(q.body));
+    assert.deepEqual(q.body, {
+      rows: [
+        { svc: 'a', value: 1.5 },
+        { svc: 'b', value: 2.5 },
+      ],
+      truncated: false,
+    });
+    const bad = await http.get(
+      `${api1}/api/metrics/query?sql=${encodeURIComponent('DROP TABLE trading_metrics')}`,
+    );
+    assert.equal(bad.status, 400);
+    assert.equal(codedError(bad).code, 'TRD_ERR_INVALID_METRICS');
+    await first.close(); // persists every bar into PostgreSQL
+
+    const second = await start(url);
+    await feedTicks(second, barTicks('SYM7', [20, 21], 60, T0 + 5 * 60));
+    const r = await http.get(`${second.url('api')}/api/data/SYM7/bars?interval=1m&limit=10`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body.source, { memory: 2, store: 5 });
+    assert.deepEqual(
+      r.body.bars.map((b: { time: number; close: number }) => [b.time - T0, b.close]),
+      [10, 11, 12, 13, 14, 20, 21].map((c, i) => [60 * i, c]),
+    );
+    const bar = r.body.bars[0];
+    assert.deepEqual([bar.open, bar.high, bar.low, bar.volume, bar.ticks], [10, 10, 10, 10, 1]);
+    await second.close();
+  });
+
+  test('server down: /health degraded; batches past the bound refused (503) and counted on /metrics', async () => {
+    const own = await startPgServer({ fsync: false });
+    try {
+      const sys = await start(own.url, {
+        metricsStore: {
+          postgres: { maxBufferedRows: 1000, retryBaseMs: 20, retryMaxMs: 100, closeTimeoutMs: 500 },
+        },
+      });
+      const api = sys.url('api');
+      assert.equal((await http.get(`${api}/health`)).status, 200);
+      await own.kill();
+      const records = Array.from({ length: 1500 }, (_, i) => ({ name: 'burst', value: i }));
+      const refused = await http.post(`${api}/api/metrics`, records);
+      assert.equal(refused.status, 503);
+      assert.match(codedError(refused).message, /buffer full.*1500 rows dropped/);
+      // /health reuses a check for 250 ms: ask until the one after the drop answers.
+      let health = await http.get(`${api}/health`);
+      await waitFor(async () => {
+        health = await http.get(`${api}/health`);
+        return health.status !== 200;
+      }, '/health to turn degraded');
+      assert.equal(health.status, 503);
+      assert.equal(health.body.status, 'degraded');
+      assert.equal(health.body.store.status, 'degraded');
+      const prom = await http.get(`${api}/metrics`);
+      assert.match(prom.body, /^tickstorm_database_dropped_total 1500$/m);
+      const db = await http.get(`${api}/api/metrics/database`);
+      assert.equal(db.body.dropped, 1500);
+      await own.restart();
+      const ok = await http.post(`${api}/api/metrics`, records.slice(0, 500));
+      assert.equal(ok.status, 202);
+      const q = await http.get(
+        `${api}/api/metrics/query?sql=${encodeURIComponent('SELECT count(*) AS n FROM trading_metrics')}`,
+      );
+      assert.deepEqual(q.body.rows, [{ n: 500 }]);
+      await sys.close();
+    } finally {
+      await own.stop();
+    }
+  });
+
+  test('bar history: a minute stored twice reads back as one bar (most ticks, then written last)', async () => {
+    const url = await server.createDatabase('bars');
+    const bar = (minute: number, close: number, ticks: number) => ({
+      time: (T0 + 60 * minute) * 1000,
+      name: BAR_METRIC_1M,
+      value: close,
+      labels: { symbol: 'SYM9', open: '1', high: '9', low: '1', volume: String(ticks), ticks: String(ticks) },
+    });
+    const store = await PostgresMetricsStore.open(url);
+    try {
+      for (const [m, c, n] of [
+        [0, 10, 3],
+        [1, 20, 1],
+        [2, 30, 2],
+        [0, 11, 1],
+        [1, 21, 4],
+        [2, 31, 2],
+        [3, 40, 1],
+      ]) {
+        await store.insert([bar(m, c, n)]);
+      }
+      const history = new BarHistory((sql) => store.query(sql), 100, 'postgres');
+      const bars = await history.before('SYM9', Number.POSITIVE_INFINITY, 10);
+      assert.deepEqual(
+        bars.map((b) => [b.time - T0, b.close, b.ticks]),
+        [
+          [0, 10, 3],
+          [60, 21, 4],
+          [120, 31, 2],
+          [180, 40, 1],
+        ],
+      );
+      const limited = await new BarHistory((sql) => store.query(sql), 2, 'postgres').before(
+        'SYM9',
+        T0 + 180,
+        2,
+      );
+      assert.deepEqual(
+        limited.map((b) => b.close),
+        [21, 31],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * Bounded services: a slow body or slow headers are closed by the request/headers timeouts,
+ * connections beyond the cap are closed on accept, an oversized body gets a 413 the client
+ * can read (lingering close), an idle ingest WebSocket is closed, and a full metrics-ingest
+ * queue answers 503 + Retry-After. No sleeps: every wait is on an event.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import { IngestBound } from '../src/guards/ingest-bound.ts';
+import { type Fixture, pollUntil, startFixture } from './support/trading-fixture.ts';
+
+/** Connects, writes `data`, and resolves with everything read until the server closes. */
+function rawExchange(port: number, data: string | Buffer[]): { done: Promise<string>; socket: net.Socket } {
+  const socket = net.connect(port, '127.0.0.1');
+  let got = '';
+  socket.on('data', (d) => {
+    got += d.toString('latin1');
+  });
+  socket.on('error', () => {});
+  const done = new Promise<string>((resolve) => socket.on('close', () => resolve(got)));
+  if (typeof data === 'string') socket.write(data);
+  else {
+    let i = 0;
+    const pump = () => {
+      while (i < data.length) {
+        if (!socket.write(data[i++])) {
+          socket.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
+  }
+  return { done, socket };
+}
+
+describe('service limits', () => {
+  let f: Fixture;
+  let port: number;
+  before(async () => {
+    f = await startFixture({
+      services: ['execution-engine', 'market-data'],
+      inputLog: false,
+      limits: { headersTimeoutMs: 200, requestTimeoutMs: 400, checkIntervalMs: 50, maxConnections: 16 },
+    });
+    port = f.sys.handles['execution-engine']!.port;
+  });
+  after(() => f.close());
+
+  test('a slow body is answered 408 and closed by the request timeout', async () => {
+    const { done } = rawExchange(
+      port,
+      'POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"sym',
+    );
+    const got = await done;
+    assert.match(got, /^HTTP\/1.1 408/);
+  });
+
+  test('slow headers are closed by the headers timeout', async () => {
+    const { done } = rawExchange(port, 'GET /stats HTTP/1.1\r\nHost: x\r\nX-Slow: a');
+    const got = await done;
+    assert.ok(got === '' || /^HTTP\/1.1 408/.test(got), got);
+  });
+
+  test('a silent connection is closed by the headers timeout', async () => {
+    const { done } = rawExchange(port, '');
+    await done;
+  });
+
+  test('a 5 MB non-JSON body gets a 413 the client reads', async () => {
+    const size = 5_000_000;
+    const chunks = [
+      Buffer.from(
+        `POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`,
+      ),
+    ];
+    for (let sent = 0; sent < size; sent += 65_536)
+      chunks.push(Buffer.alloc(Math.min(65_536, size - sent), 'z'));
+    const { done } = rawExchange(port, chunks);
+    const got = await done;
+    assert.match(got, /^HTTP\/1.1 413/);
+    const body = JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4));
+    assert.equal(body.error.code, 'TRD_ERR_PAYLOAD_TOO_LARGE');
+  });
+
+  test('connections beyond the cap are closed on accept', async () => {
+    const mdPort = f.sys.handles['market-data']!.port;
+    // WebSocket connections hold their slot (no HTTP timeouts after the upgrade).
+    const held: WebSocket[] = [];
+    try {
+      for (let i = 0; i < 16; i++) {
+        const ws = new WebSocket(`ws://127.0.0.1:${mdPort}/stream`);
+        held.push(ws);
+        await once(ws, 'open');
+      }
+      const extra = net.connect(mdPort, '127.0.0.1');
+      extra.on('error', () => {});
+      extra.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+      let got = '';
+      extra.on('data', (d) => {
+        got += d;
+      });
+      await once(extra, 'close');
+      assert.equal(got, '');
+    } finally {
+      for (const ws of held) ws.terminate();
+    }
+    await pollUntil('a slot free again', async () => {
+      const r = await f.http.get(`${f.url('market-data')}/health`).catch(() => undefined);
+      return r?.status === 200 ? true : undefined;
+    });
+  });
+});
+
+describe('ingest WebSocket idle timeout', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({ services: ['market-data'], inputLog: false });
+  });
+  after(() => f.close());
+
+  test('an ingest socket with no traffic is closed', async () => {
+    const { startMarketDataService } = await import('../src/market-data/ingest-server.ts');
+    const svc = await startMarketDataService({
+      instruments: f.sys.instruments,
+      bus: f.sys.bus,
+      port: 0,
+      idleTimeoutMs: 100,
+    });
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${svc.port}/stream`);
+      ws.on('error', () => {});
+      await once(ws, 'open');
+      await once(ws, 'close');
+    } finally {
+      await svc.close();
+    }
+  });
+});
+
+describe('bounded metrics ingest', () => {
+  test('a batch that does not fit is refused at once; nothing accepted is dropped', async () => {
+    const bound = new IngestBound(10);
+    let release!: () => void;
+    const blocked = bound.run(8, () => new Promise<number>((r) => (release = () => r(8))));
+    await assert.rejects(
+      bound.run(5, async () => 5),
+      /ingest queue full/,
+    );
+    release();
+    assert.equal(await blocked, 8);
+    assert.equal(await bound.run(10, async () => 10), 10);
+    assert.equal(bound.refused, 1);
+    assert.equal(bound.pendingRows, 0);
+  });
+});
