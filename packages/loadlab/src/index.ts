@@ -75,6 +75,7 @@
 export * from './clients/http-client.ts';
 export * from './clients/http-parser.ts';
 export * from './clients/http-request.ts';
+export * from './clients/tls-options.ts';
 export * from './clients/ws-client.ts';
 export * from './clients/ws-frames.ts';
 export * from './errors.ts';

@@ -95,7 +95,7 @@ type DbParams = ReturnType<typeof read>['p'];
 async function runMode(ctx: TickstormRunContext, p: DbParams, mode: Mode): Promise<RunOutcome> {
   const http = mode === 'http';
   const params: DbHttpScriptParams | DbLibraryScriptParams = http
-    ? { url: ctx.urls.api, batchSize: p.batchSize, timeoutMs: p.timeoutMs }
+    ? { url: ctx.urls.api, batchSize: p.batchSize, timeoutMs: p.timeoutMs, tls: ctx.tls }
     : { dbPath: p.dbPath, batchSize: p.batchSize };
   const vus = http ? p.connections : 8;
   return runScript({

@@ -16,6 +16,8 @@ import {
   newRequestEvent,
   nowUs,
   type ScriptContext,
+  type TlsOptions,
+  tlsConnectOptions,
   usToEpochMs,
   type VuScript,
   WsClient,
@@ -25,6 +27,8 @@ import { buildTickStream, stampFrame, type TickFormat } from './tick-stream.ts';
 
 export interface WsConcurrencyScriptParams {
   apiWs: string;
+  /** wss: --insecure / --ca. */
+  tls?: TlsOptions;
   feedUrl: string;
   clients: number;
   symbols: string[];
@@ -127,7 +131,10 @@ export default async function wsConcurrencyScript(
 
   const connect = (i: number) =>
     new Promise<void>((resolve) => {
-      const ws = new WebSocket(p.apiWs, { perMessageDeflate: false });
+      const ws = new WebSocket(p.apiWs, {
+        perMessageDeflate: false,
+        ...(p.apiWs.startsWith('wss:') ? tlsConnectOptions(new URL(p.apiWs).hostname, p.tls) : {}),
+      });
       let ready = false;
       const timer = setTimeout(() => ws.terminate(), p.connectTimeoutMs); // counted on 'close'
       ws.on('error', () => {});
@@ -157,7 +164,7 @@ export default async function wsConcurrencyScript(
     });
   await Promise.all(ids.map((_, i) => connect(i)));
 
-  const feed = await WsClient.connect({ url: p.feedUrl });
+  const feed = await WsClient.connect({ url: p.feedUrl, tls: p.tls });
   const stream = buildTickStream(p.symbols, p.feedTicksPerFrame, p.feedFormat);
   let cursor = 0;
   let feedTicks = 0;

@@ -11,6 +11,7 @@ import {
   formatHttpHeader,
   formatHttpSummary,
   type HttpModeOptions,
+  loadCaFile,
   parseDuration,
   parseHeaderLine,
   runHttpMode,
@@ -28,6 +29,8 @@ interface HttpFlags {
   timeout: number;
   workers: number | 'auto';
   json?: string;
+  insecure?: boolean;
+  ca?: string;
 }
 
 const positiveInt = (flag: string) => (v: string) => {
@@ -63,7 +66,7 @@ const method = (v: string) => {
 export function registerHttpCommand(program: Command): void {
   program
     .command('http')
-    .argument('<url>', 'target URL (http://host:port/path)')
+    .argument('<url>', 'target URL (http://host:port/path or https://...)')
     .description('generic HTTP load (autocannon/wrk2 style): closed model, or open model with -R')
     .option(
       '-c, --connections <n>',
@@ -88,6 +91,8 @@ export function registerHttpCommand(program: Command): void {
     .option('--timeout <sec>', 'request timeout in seconds (or a duration)', seconds('--timeout'), 10)
     .option('--workers <n>', "generator threads, or 'auto'", workers, 'auto')
     .option('--json <file>', 'write the results as JSON')
+    .option('--insecure', 'https: do not verify the server certificate (self-signed test systems)')
+    .option('--ca <file>', 'https: also trust the PEM certificate(s) in FILE')
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (url: string, flags: HttpFlags) => {
       process.exitCode = await httpCommand(url, flags);
@@ -99,13 +104,17 @@ export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
   try {
     u = new URL(url);
   } catch {
-    console.error(`tickstorm http: <url> must be an absolute http:// URL (got '${url}')`);
+    console.error(`tickstorm http: <url> must be an absolute http:// or https:// URL (got '${url}')`);
     return EXIT_INVALID_CONFIG;
   }
-  if (u.protocol !== 'http:') {
-    console.error(
-      `tickstorm http: <url> must use http:// (got ${u.protocol}; https is not supported by the raw client)`,
-    );
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    console.error(`tickstorm http: <url> must use http:// or https:// (got ${u.protocol})`);
+    return EXIT_INVALID_CONFIG;
+  }
+  const problems: string[] = [];
+  const ca = loadCaFile(f.ca, problems);
+  if (problems.length > 0) {
+    console.error(`tickstorm http: ${problems.join('; ')}`);
     return EXIT_INVALID_CONFIG;
   }
   const opts: HttpModeOptions = {
@@ -119,6 +128,7 @@ export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
     body: f.body,
     timeoutMs: f.timeout * 1000,
     workers: f.workers,
+    tls: { insecure: f.insecure === true, ...(ca === undefined ? {} : { ca }) },
   };
   const abort = new AbortController();
   const onSigint = () => abort.abort();

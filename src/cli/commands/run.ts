@@ -222,6 +222,8 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         watch: o.watch !== false,
         prelude: o.bench as boolean | undefined,
         gateResources: o.gateResources === true,
+        insecure: o.insecure === true,
+        ca: o.ca as string | undefined,
         params,
         unknownOptions,
         knownFlags: self.options.map((x) => (x.long ?? '').replace(/^--/, '')),

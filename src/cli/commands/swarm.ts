@@ -74,6 +74,8 @@ export function registerSwarmCommand(program: Command): Command {
     .option('--html <file>', 'self-contained HTML report with charts')
     .option('--json <file>', 'the results as JSON')
     .option('--junit <file>', 'JUnit XML (one test case per threshold)')
+    .option('--insecure', 'https hosts: do not verify the server certificate (self-signed test systems)')
+    .option('--ca <file>', 'https hosts: also trust the PEM certificate(s) in FILE')
     .addHelpText('after', HELP_AFTER)
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (operands: string[], o: Record<string, unknown>) => {
@@ -104,6 +106,8 @@ export function registerSwarmCommand(program: Command): Command {
         onlySummary: o.onlySummary === true,
         seed: o.seed as string,
         requestTimeout: o.requestTimeout as string,
+        insecure: o.insecure === true,
+        ca: o.ca as string | undefined,
       });
       if (plan === null) {
         console.error(problemsText('tickstorm swarm', problems));

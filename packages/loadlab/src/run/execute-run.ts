@@ -8,6 +8,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { useTlsForFetch } from '../clients/tls-options.ts';
 import { LabErrorCode, labExitCode } from '../errors.ts';
 import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
 import { evaluateThresholds, exitCodeFor, type ThresholdResult } from '../gates/thresholds.ts';
@@ -69,6 +70,7 @@ async function runOne<T>(
         workers: plan.workers,
         rows,
         signal: opts.signal,
+        tls: plan.tls,
         onSlice: (slice) => {
           firstT ??= slice.t;
           totals.requests += slice.requests;
@@ -102,6 +104,7 @@ export async function executeRun<T>(plan: RunPlan<T>, opts: ExecuteOptions): Pro
   const err = opts.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const { suite } = plan;
   const ids = plan.scenarios.map((s) => s.def.id);
+  if (plan.tls.insecure === true || plan.tls.ca !== undefined) useTlsForFetch(plan.tls);
   if (opts.skipReachability !== true) {
     const down = await suite.target.unreachable(plan.urls, ids);
     if (down.length > 0) {

@@ -6,6 +6,7 @@
  * No problems -> a RunPlan.
  */
 import { existsSync } from 'node:fs';
+import { loadCaFile, type TlsOptions } from '../clients/tls-options.ts';
 import { gatherThresholds, type Threshold, unknownScenarios } from '../gates/thresholds.ts';
 import type { ReportFiles } from '../report/write-reports.ts';
 import type { WatchTarget } from '../resources/resource-watch.ts';
@@ -34,6 +35,10 @@ export interface RunInput {
   /** The suite's prelude (--bench); undefined: on for `all`, off otherwise. */
   prelude?: boolean;
   gateResources?: boolean;
+  /** --insecure: do not verify https/wss certificates. */
+  insecure?: boolean;
+  /** --ca FILE: extra trusted PEM certificates. */
+  ca?: string;
   /** Scenario flags given on the command line: flag (no dashes) -> raw value. */
   params?: ReadonlyMap<string, unknown>;
   /** Options commander did not know (with allowUnknownOption). */
@@ -61,6 +66,7 @@ export interface RunPlan<T = unknown> {
   /** Run the suite's prelude first. */
   prelude: boolean;
   gateResources: boolean;
+  tls: TlsOptions;
 }
 
 function selectScenarios<T>(
@@ -193,6 +199,7 @@ export function planRun<T>(
     ),
   );
   const watch = parseWatch(input, suite, target.urls, problems);
+  const ca = loadCaFile(input.ca, problems);
   if (problems.length > 0) return { problems };
 
   return {
@@ -209,6 +216,7 @@ export function planRun<T>(
       watch,
       prelude: suite.prelude !== undefined && (input.prelude ?? all),
       gateResources: input.gateResources === true,
+      tls: { insecure: input.insecure === true, ...(ca === undefined ? {} : { ca }) },
     },
   };
 }

@@ -5,6 +5,7 @@
  * ScenarioResult with its targets checked. `T` is the shape of the targets a suite resolves
  * (URLs of the system under test); the lab never looks inside it.
  */
+import type { TlsOptions } from '../clients/tls-options.ts';
 import type { ScenarioResult, TimeSlice } from '../model/result.ts';
 
 export interface ParamSpec {
@@ -35,6 +36,8 @@ export interface ScenarioRunContext<T = unknown> {
   /** Per-request rows for --results-csv, when asked for. */
   rows?: RequestRowSink;
   signal?: AbortSignal;
+  /** https/wss targets: --insecure / --ca (pass them on to the clients). */
+  tls?: TlsOptions;
 }
 
 export interface ScenarioDefinition<T = unknown> {

@@ -13,6 +13,7 @@
  * not throw: the response has status 0 and `error` set (k6's behaviour), and counts as failed.
  * Connections are kept alive per origin; https uses the run's --ca / --insecure.
  */
+import { rootCertificates } from 'node:tls';
 import { Agent, request as undiciRequest } from 'undici';
 import { newRequestEvent, type RequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
@@ -59,7 +60,10 @@ function dispatcher(): Agent {
     const tls = runtime().tls;
     agent = new Agent({
       keepAliveTimeout: 30_000,
-      connect: { rejectUnauthorized: !tls.insecure, ...(tls.ca === undefined ? {} : { ca: tls.ca }) },
+      connect: {
+        rejectUnauthorized: !tls.insecure,
+        ...(tls.ca === undefined ? {} : { ca: [...rootCertificates, tls.ca] }),
+      },
     });
   }
   return agent;

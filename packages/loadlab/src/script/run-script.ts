@@ -12,8 +12,9 @@
  * (exit 108); the summary is k6's metrics, the thresholds, and the lab's blocks per scenario.
  * Exit: 0 passed, 99 a threshold failed, 105 interrupted, 1 the run could not finish.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, resolve as resolvePath } from 'node:path';
+import { loadCaFile } from '../clients/tls-options.ts';
 import {
   EXIT_ABORTED,
   EXIT_ERROR,
@@ -100,21 +101,6 @@ export interface ScriptRunResult {
   written: string[];
 }
 
-/** Reads --ca FILE; problems name the flag. */
-export function readCaFile(caFile: string | undefined, problems: string[]): string | undefined {
-  if (caFile === undefined) return undefined;
-  if (!existsSync(caFile)) {
-    problems.push(`--ca ${caFile}: no such file`);
-    return undefined;
-  }
-  const pem = readFileSync(caFile, 'utf8');
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    problems.push(`--ca ${caFile}: not a PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
-    return undefined;
-  }
-  return pem;
-}
-
 const INTERNAL_KEY = /^(trend:|metric:|check:)/;
 
 export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunResult> {
@@ -128,7 +114,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   if (!existsSync(file) || !statSync(file).isFile()) problems.push(`${input.file}: no such script file`);
   else if (!SCRIPT_EXTENSIONS.includes(extname(file)))
     problems.push(`${input.file}: a script is a ${SCRIPT_EXTENSIONS.join(', ')} file`);
-  const ca = readCaFile(input.tls?.caFile, problems);
+  const ca = loadCaFile(input.tls?.caFile, problems);
   if (problems.length > 0) {
     err(problemsText(cmd, problems));
     return none(EXIT_INVALID_CONFIG);

@@ -2,7 +2,9 @@
  * `tickstorm swarm` flags → a validated SwarmPlan. Every problem is reported at once (the
  * CLI exits 104, k6's invalid-configuration code), naming the flag.
  */
+
 import { availableParallelism } from 'node:os';
+import { loadCaFile, type TlsOptions } from '../clients/tls-options.ts';
 import type { Threshold } from '../gates/threshold-parse.ts';
 import { gatherThresholds } from '../gates/thresholds.ts';
 import type { ReportFiles } from '../report/write-reports.ts';
@@ -34,6 +36,10 @@ export interface SwarmInput {
   onlySummary: boolean;
   seed: string;
   requestTimeout: string;
+  /** --insecure: do not verify https certificates. */
+  insecure?: boolean;
+  /** --ca FILE: extra trusted PEM certificates. */
+  ca?: string;
 }
 
 export interface SwarmPlan {
@@ -55,6 +61,7 @@ export interface SwarmPlan {
   onlySummary: boolean;
   seed: number;
   timeoutMs: number;
+  tls: TlsOptions;
 }
 
 /** Worker threads beyond this would only contend for the cores. */
@@ -94,6 +101,7 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
   }
   const seed = int(i.seed);
   if (!Number.isInteger(seed)) problems.push(`--seed must be an integer, got '${i.seed}'`);
+  const ca = loadCaFile(i.ca, problems);
   const timeoutMs = parseDuration(i.requestTimeout);
   if (!(timeoutMs > 0))
     problems.push(`--request-timeout must be a duration like 60s, got '${i.requestTimeout}'`);
@@ -133,6 +141,7 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
       onlySummary: i.onlySummary,
       seed,
       timeoutMs,
+      tls: { insecure: i.insecure === true, ...(ca === undefined ? {} : { ca }) },
     },
   };
 }

@@ -42,6 +42,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
     runTimeSec: plan.runTimeSec,
     seed: plan.seed,
     timeoutMs: plan.timeoutMs,
+    tls: plan.tls,
     name,
   });
   const aborted = () => opts.signal?.aborted === true;

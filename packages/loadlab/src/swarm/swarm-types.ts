@@ -1,4 +1,5 @@
 /** The swarm's options, start requests, live view and their validation (see swarm-controller.ts). */
+import type { TlsOptions } from '../clients/tls-options.ts';
 import type { ScenarioResult } from '../model/result.ts';
 import { hostProblem } from './http-session.ts';
 import type { UserFile } from './user-file.ts';
@@ -22,6 +23,8 @@ export interface SwarmOptions {
   seed?: number;
   /** Per-request timeout (ms). */
   timeoutMs?: number;
+  /** https hosts: --insecure / --ca. */
+  tls?: TlsOptions;
   /** Scenario name in results (default: the file's base name). */
   name?: string;
 }

@@ -5,6 +5,7 @@
  * RAW (sparse HdrHistogram counts) into the swarm's Timeline and reports a cumulative
  * snapshot; the swarm's view is the merge of the latest snapshot of each host.
  */
+import type { TlsOptions } from '../clients/tls-options.ts';
 import { RequestEvents } from '../stats/events.ts';
 import { RequestStats, type StatsSnapshot } from '../stats/request-stats.ts';
 import type { RawSlice } from '../stats/timeline.ts';
@@ -35,6 +36,7 @@ export interface HostInit {
   startEpochMs: number;
   seed: number;
   timeoutMs?: number;
+  tls?: TlsOptions;
 }
 
 /** A host's stats and runner, in whichever thread it lives. */
@@ -57,6 +59,7 @@ export class HostCore {
       events: this.events,
       seed: init.seed,
       timeoutMs: init.timeoutMs,
+      tls: init.tls,
     });
     // close idle seconds too, so the merged series never waits for a quiet thread
     this.ticker = setInterval(() => this.stats.timeline.advance(nowUs()), 200);

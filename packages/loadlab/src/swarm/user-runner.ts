@@ -5,7 +5,9 @@
  * not counted, as in Locust when a user is killed). A task that throws is counted in
  * `exceptions` (Locust's exceptions table) and the user goes on after its wait.
  */
+
 import { seededRandom } from '@tickstorm/protocol';
+import type { TlsOptions } from '../clients/tls-options.ts';
 import type { RequestEvents } from '../stats/events.ts';
 import { HttpSession, PoolSet } from './http-session.ts';
 import { TaskPicker, type User, type UserClass, type UserHooks } from './user.ts';
@@ -35,18 +37,21 @@ export interface UserRunnerOptions {
   seed?: number;
   /** Per-request timeout for HttpUser clients (ms). */
   timeoutMs?: number;
+  /** https hosts: --insecure / --ca. */
+  tls?: TlsOptions;
 }
 
 export class UserRunner {
   readonly exceptions = new Map<string, ExceptionRow>();
   private readonly pickers: TaskPicker[];
   private readonly byClass: Running[][];
-  private readonly pools = new PoolSet();
+  private readonly pools: PoolSet;
   /** Users stopped by `retire` whose onStop may still be running (stopAll waits for them). */
   private readonly retiring = new Set<Running>();
   private live = 0;
 
   constructor(private readonly o: UserRunnerOptions) {
+    this.pools = new PoolSet(o.tls);
     this.pickers = o.classes.map((c) => new TaskPicker(c.tasks));
     this.byClass = o.classes.map(() => []);
   }
