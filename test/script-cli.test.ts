@@ -59,8 +59,24 @@ export default async function (ctx: { vu: number }): Promise<void> {
 `,
   );
   const json = join(dir, 'pass.json');
-  const r = await run(['run', f, '--json', json]);
+  const lines = join(dir, 'pass.jsonl');
+  const r = await run(['run', f, '--json', json, '--out', `json=${lines}`]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
+  // --out json=FILE: k6's lines, a Metric line per metric, then one Point per sample
+  const out = readFileSync(lines, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    out.filter((l) => l.type === 'Metric').map((l) => l.metric),
+    ['http_req_duration', 'http_reqs', 'http_req_failed'],
+  );
+  const points = out.filter((l) => l.type === 'Point' && l.metric === 'http_req_duration');
+  assert.equal(points.length, 20);
+  assert.equal(points[0].data.tags.name, '/ok');
+  assert.equal(points[0].data.tags.status, '200');
+  assert.equal(typeof points[0].data.value, 'number');
+  assert.ok(!Number.isNaN(Date.parse(points[0].data.time)));
   const j = JSON.parse(readFileSync(json, 'utf8'));
   assert.equal(j.requests, 20);
   assert.equal(j.exitCode, 0);
@@ -154,6 +170,9 @@ export default async function () { await http.get('$URL/never'); }
   assert.match(r2.stderr, /options\.scenarios\.x: constant-arrival-rate: rate must be a number > 0/);
   assert.match(r2.stderr, /unknown metric 'nope'/);
   assert.match(r2.stderr, /'rate<1' is not a threshold for a trend/);
+  const r4 = await run(['run', f, '--out', 'influxdb=http://x']);
+  assert.equal(r4.code, 104);
+  assert.match(r4.stderr, /--out must be json=FILE/);
   const r3 = await run(['run', join(dir, 'missing.ts')]);
   assert.equal(r3.code, 104);
   assert.match(r3.stderr, /no such script file/);

@@ -7,7 +7,7 @@ import { analyzeCommand } from './commands/analyze.ts';
 import { benchCommand } from './commands/bench.ts';
 import { registerHttpCommand } from './commands/http.ts';
 import { replayCommand } from './commands/replay.ts';
-import { registerRunCommand } from './commands/run.ts';
+import { packageVersion, registerRunCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerSwarmCommand } from './commands/swarm.ts';
@@ -23,6 +23,7 @@ function positiveInt(flag: string) {
 export function buildProgram(): Command {
   const program = new Command('tickstorm')
     .description('Tickstorm: a trading system that takes production load, and the load lab that proves it.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError();
 
   program

@@ -103,6 +103,7 @@ const FIXED = [
   'gate-resources',
   'insecure',
   'ca',
+  'out',
   'help',
 ];
 
@@ -174,6 +175,7 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
     .option('--results-csv <file>', 'one row per request (timestamp,latency,success,duration,name)')
     .option('--html <file>', 'self-contained HTML report with charts')
     .option('--junit <file>', 'JUnit XML (one test case per target and threshold)')
+    .option('--out <output>', "stream every sample: json=FILE (k6's JSON lines; repeatable)", collect)
     .optionsGroup('Scenario parameters (each goes to every selected scenario declaring it):');
   const paramOptions: [flag: string, option: Option][] = [];
   for (const f of paramFlagUnion(defs)) {
@@ -224,6 +226,7 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         gateResources: o.gateResources === true,
         insecure: o.insecure === true,
         ca: o.ca as string | undefined,
+        out: (o.out as string[] | undefined) ?? [],
         params,
         unknownOptions,
         knownFlags: self.options.map((x) => (x.long ?? '').replace(/^--/, '')),
@@ -320,6 +323,7 @@ async function runScriptCommand(
         junit: o.junit as string | undefined,
       },
       tls: { insecure: o.insecure === true, caFile: o.ca as string | undefined },
+      outputs: (o.out as string[] | undefined) ?? [],
       version: packageVersion(),
       signal: abort.signal,
     });

@@ -13,6 +13,7 @@ export { commas, humanBytes, humanMs, pickNumber, pyFixed } from './format.ts';
 export { type HtmlReportOptions, type LatencyBin, renderHtmlReport, writeHtmlReport } from './html.ts';
 export { type JsonReport, toJsonReport, writeJsonReport } from './json.ts';
 export { toJUnitXml, writeJUnit } from './junit.ts';
+export * from './k6-json-out.ts';
 export {
   LOCUST_EXCEPTIONS_COLUMNS,
   LOCUST_FAILURES_COLUMNS,

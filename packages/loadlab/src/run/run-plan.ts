@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { loadCaFile, type TlsOptions } from '../clients/tls-options.ts';
 import { gatherThresholds, type Threshold, unknownScenarios } from '../gates/thresholds.ts';
+import { parseOut } from '../report/k6-json-out.ts';
 import type { ReportFiles } from '../report/write-reports.ts';
 import type { WatchTarget } from '../resources/resource-watch.ts';
 import type { ScenarioDefinition } from '../scenario/scenario.ts';
@@ -35,6 +36,8 @@ export interface RunInput {
   /** The suite's prelude (--bench); undefined: on for `all`, off otherwise. */
   prelude?: boolean;
   gateResources?: boolean;
+  /** --out values (json=FILE). */
+  out?: readonly string[];
   /** --insecure: do not verify https/wss certificates. */
   insecure?: boolean;
   /** --ca FILE: extra trusted PEM certificates. */
@@ -62,6 +65,8 @@ export interface RunPlan<T = unknown> {
   thresholds: Threshold[];
   files: ReportFiles;
   resultsCsv?: string;
+  /** --out json=FILE: k6's JSON lines. */
+  outJson?: string;
   watch: WatchTarget[];
   /** Run the suite's prelude first. */
   prelude: boolean;
@@ -200,6 +205,7 @@ export function planRun<T>(
   );
   const watch = parseWatch(input, suite, target.urls, problems);
   const ca = loadCaFile(input.ca, problems);
+  const out = parseOut(input.out ?? [], problems);
   if (problems.length > 0) return { problems };
 
   return {
@@ -213,6 +219,7 @@ export function planRun<T>(
       thresholds: gathered.thresholds,
       files: { json: input.json, csv: input.csv, html: input.html, junit: input.junit },
       resultsCsv: input.resultsCsv,
+      outJson: out.json,
       watch,
       prelude: suite.prelude !== undefined && (input.prelude ?? all),
       gateResources: input.gateResources === true,

@@ -23,7 +23,8 @@ export interface ParamSpec {
 
 /** Streams one row per request to `--results-csv` (report/results-csv.ts ResultsCsvWriter fits). */
 export interface RequestRowSink {
-  write(timestampSec: number, latencyMs: number, success: boolean, name: string): void;
+  /** `name` is "TYPE name"; `status` the HTTP status (0 when none). */
+  write(timestampSec: number, latencyMs: number, success: boolean, name: string, status?: number): void;
 }
 
 export interface ScenarioRunContext<T = unknown> {

@@ -48,7 +48,7 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const mod = await importScript(p.file);
   const fn = mod[p.exec];
   if (typeof fn !== 'function') throw new Error(`${p.file}: export '${p.exec}' is not a function`);
-  rt.onEvents?.(ctx.events);
+  for (const hook of rt.onEvents) hook(ctx.events, p.scenario);
   const counters = new Map<string, number>();
   const trends = new Map<string, LatencyRecorder>();
   const ictx: IterationContext[] = [];

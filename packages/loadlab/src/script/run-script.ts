@@ -28,12 +28,15 @@ import { evaluateThresholds, gatherThresholds, type ThresholdResult } from '../g
 import { type RunOutcome, runScenario } from '../generator/run-scenario.ts';
 import type { RunReport, ScenarioResult } from '../model/result.ts';
 import { renderScenarioBlock } from '../report/console.ts';
+import { K6JsonOut, parseOut } from '../report/k6-json-out.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { createProgress, type ProgressOptions } from '../report/progress.ts';
 import { type ReportFiles, writeReports } from '../report/write-reports.ts';
 import { problemsText, thresholdLines } from '../run/run-output.ts';
+import type { RequestEvents } from '../stats/events.ts';
 import type { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats } from '../stats/request-stats.ts';
+import { nowUs, usToEpochMs } from '../util/clock.ts';
 import { importScript, type ScriptParams } from './factory.ts';
 import {
   allMetrics,
@@ -69,6 +72,8 @@ export interface ScriptRunInput {
   thresholds?: readonly string[];
   /** --json (k6's summary + the lab's results), --csv, --html, --junit. */
   files?: ReportFiles;
+  /** --out values (json=FILE: k6's JSON lines). */
+  outputs?: readonly string[];
   tls?: ScriptTlsInput;
   version: string;
   out?: (text: string) => void;
@@ -115,6 +120,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   else if (!SCRIPT_EXTENSIONS.includes(extname(file)))
     problems.push(`${input.file}: a script is a ${SCRIPT_EXTENSIONS.join(', ')} file`);
   const ca = loadCaFile(input.tls?.caFile, problems);
+  const outFiles = parseOut(input.outputs ?? [], problems);
   if (problems.length > 0) {
     err(problemsText(cmd, problems));
     return none(EXIT_INVALID_CONFIG);
@@ -154,9 +160,28 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     );
     workers = 1;
   }
+  if (outFiles.json !== undefined && workers !== 1) {
+    err(`${cmd}: note: --out streams every sample from one place; --workers ${workers} ignored`);
+    workers = 1;
+  }
   if (problems.length > 0) {
     err(problemsText(cmd, problems));
     return none(EXIT_INVALID_CONFIG);
+  }
+  let jsonOut: K6JsonOut | undefined;
+  let outHook: ((events: RequestEvents, scenario: string) => void) | undefined;
+  if (outFiles.json !== undefined) {
+    mkdirSync(dirname(resolvePath(outFiles.json)), { recursive: true });
+    const w = new K6JsonOut(outFiles.json);
+    jsonOut = w;
+    outHook = (events, scenario) => {
+      events.on((ev) => {
+        const endMs = usToEpochMs(ev.timeUs === 0 ? nowUs() : ev.timeUs);
+        const latencyMs = ev.latencyUs / 1000;
+        w.request((endMs - latencyMs) / 1000, latencyMs, ev.ok, `${ev.type} ${ev.name}`, ev.status, scenario);
+      });
+    };
+    runtime().onEvents.push(outHook);
   }
 
   const tls = { insecure: input.tls?.insecure === true || parsed.options.insecure, ca };
@@ -214,6 +239,8 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   );
   progress.finish();
   live?.stop();
+  if (outHook !== undefined) runtime().onEvents = runtime().onEvents.filter((h) => h !== outHook);
+  jsonOut?.close();
   input.signal?.removeEventListener('abort', onOuterAbort);
   const finishedAt = Date.now();
 
@@ -294,6 +321,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   if (th.length > 0) out(`\n${th.join('\n')}`);
 
   const written: string[] = [];
+  if (jsonOut !== undefined) written.push(jsonOut.path);
   const files = input.files ?? {};
   if (files.json !== undefined) {
     mkdirSync(dirname(files.json), { recursive: true });
@@ -343,7 +371,8 @@ function startLiveWatch(thresholds: K6Threshold[], onFail: (r: K6ThresholdResult
   const detach: (() => void)[] = [];
   rt.live = counters;
   rt.liveTrends = trends;
-  rt.onEvents = (events) => detach.push(stats.attach(events));
+  const hook = (events: RequestEvents) => detach.push(stats.attach(events));
+  rt.onEvents.push(hook);
   const started = Date.now();
   const unscoped = thresholds.filter((t) => t.tags.scenario === undefined);
   const timer = setInterval(() => {
@@ -364,7 +393,7 @@ function startLiveWatch(thresholds: K6Threshold[], onFail: (r: K6ThresholdResult
       for (const d of detach) d();
       rt.live = null;
       rt.liveTrends = null;
-      rt.onEvents = null;
+      rt.onEvents = rt.onEvents.filter((h) => h !== hook);
     },
   };
 }

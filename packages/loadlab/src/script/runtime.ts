@@ -43,8 +43,8 @@ interface Runtime {
   /** Live counters of the whole thread (for abortOnFail in a one-thread run). */
   live: Map<string, number> | null;
   liveTrends: Map<string, LatencyRecorder> | null;
-  /** Called with each scenario's RequestEvents as its factory runs in this thread (live view). */
-  onEvents: ((events: RequestEvents) => void) | null;
+  /** Called with each scenario's RequestEvents as its factory runs in this thread (live view, --out). */
+  onEvents: ((events: RequestEvents, scenario: string) => void)[];
 }
 
 const KEY = Symbol.for('tickstorm.script.runtime');
@@ -59,7 +59,7 @@ export function runtime(): Runtime {
       tls: { insecure: false },
       live: null,
       liveTrends: null,
-      onEvents: null,
+      onEvents: [],
     };
     g[KEY] = r;
   }
