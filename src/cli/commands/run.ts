@@ -25,6 +25,7 @@ import { DEFAULT_PORTS } from '@tickstorm/protocol';
 import type { TargetUrls, TickstormScenario } from '@tickstorm/scenarios';
 import { type Command, Option } from 'commander';
 import { runBenchInChild } from './bench.ts';
+import { applyRunDefaults, CONFIG_FILE } from './run-defaults.ts';
 
 type Scenarios = typeof import('@tickstorm/scenarios');
 
@@ -73,6 +74,10 @@ Scripts (docs/scripts.md): \`tickstorm run FILE.ts|FILE.js\` runs a k6-style scr
 and \`import { check } from 'tickstorm'\`. A path operand (an extension .ts/.js/.mjs/.mts or a /)
 is a script; the scenario flags do not apply to it. --workers defaults to 1 for scripts.
 
+Every flag may also come from the environment, TICKSTORM_<FLAG> (--orders-url: TICKSTORM_ORDERS_URL,
+--no-bench: TICKSTORM_BENCH=false), or from ./${CONFIG_FILE} (or --config-file FILE), a JSON object
+keyed by flag name. Flags win over the environment, the environment over the file.
+
 Examples:
   tickstorm run all
   tickstorm run ./load.ts --json out.json
@@ -104,6 +109,7 @@ const FIXED = [
   'insecure',
   'ca',
   'out',
+  'config-file',
   'help',
 ];
 
@@ -168,6 +174,10 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
     .optionsGroup('Gates:')
     .option('--threshold <expr>', "pass/fail criterion, e.g. 'p95<100ms' (repeatable)", collect)
     .option('--config <file>', 'JSON file with thresholds and per-scenario params')
+    .option(
+      '--config-file <file>',
+      `JSON file of run flags ({"rate": 500, "orders-url": "..."}); default ./${CONFIG_FILE} when present`,
+    )
     .option('--gate-resources', 'resource peaks over the limits (< 2 GB, < 80% CPU) fail the run too')
     .optionsGroup('Reports:')
     .option('--json <file>', 'the results as JSON')
@@ -191,7 +201,14 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
     .allowUnknownOption()
     .addHelpText('after', HELP_AFTER)
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
-    .action(async (operands: string[], o: Record<string, unknown>, self: Command) => {
+    .action(async (operands: string[], _o: Record<string, unknown>, self: Command) => {
+      const defaults = applyRunDefaults(self, self.getOptionValue('configFile') as string | undefined);
+      if (defaults.length > 0) {
+        console.error(problemsText('tickstorm run', defaults));
+        process.exitCode = EXIT_INVALID_CONFIG;
+        return;
+      }
+      const o = self.opts() as Record<string, unknown>;
       const { scenarios, unknownOptions } = splitOperands(operands, ids);
       const params = new Map<string, unknown>();
       for (const [flag, opt] of paramOptions) {
