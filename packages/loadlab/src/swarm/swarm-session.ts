@@ -43,6 +43,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
     seed: plan.seed,
     timeoutMs: plan.timeoutMs,
     tls: plan.tls,
+    taskFilter: plan.taskFilter,
     name,
   });
   const aborted = () => opts.signal?.aborted === true;

@@ -10,7 +10,14 @@ import { seededRandom } from '@tickstorm/protocol';
 import type { TlsOptions } from '../clients/tls-options.ts';
 import type { RequestEvents } from '../stats/events.ts';
 import { HttpSession, PoolSet } from './http-session.ts';
-import { TaskPicker, type User, type UserClass, type UserHooks } from './user.ts';
+import {
+  filterTasks,
+  type TaskFilter,
+  TaskPicker,
+  type User,
+  type UserClass,
+  type UserHooks,
+} from './user.ts';
 import { nowSec } from './wait-time.ts';
 
 export interface ExceptionRow {
@@ -39,6 +46,8 @@ export interface UserRunnerOptions {
   timeoutMs?: number;
   /** https hosts: --insecure / --ca. */
   tls?: TlsOptions;
+  /** --tags / --exclude-tags. */
+  taskFilter?: TaskFilter;
 }
 
 export class UserRunner {
@@ -52,7 +61,7 @@ export class UserRunner {
 
   constructor(private readonly o: UserRunnerOptions) {
     this.pools = new PoolSet(o.tls);
-    this.pickers = o.classes.map((c) => new TaskPicker(c.tasks));
+    this.pickers = o.classes.map((c) => new TaskPicker(filterTasks(c, o.taskFilter)));
     this.byClass = o.classes.map(() => []);
   }
 
