@@ -80,6 +80,8 @@ export function buildProgram(): Command {
     .description("the guide's load test analysis: statistics and load_test_results.png")
     .option('--out <file>', 'where to save the plot', 'load_test_results.png')
     .option('--no-plot', 'print the statistics only')
+    .option('--scenario <id>', 'only the rows of this scenario (the scenario column `tickstorm run` writes)')
+    .option('--name <name>', 'only the rows of this request name ("POST /orders" or "/orders")')
     .action(async (file: string, opts) => {
       process.exitCode = await analyzeCommand(file, opts);
     });

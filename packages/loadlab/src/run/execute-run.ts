@@ -137,7 +137,7 @@ export async function executeRun<T>(plan: RunPlan<T>, opts: ExecuteOptions): Pro
   let rows: ResultsCsvWriter | undefined;
   if (plan.resultsCsv !== undefined) {
     ensureDir(plan.resultsCsv);
-    rows = new ResultsCsvWriter(plan.resultsCsv, { startedAtSec: startedAt / 1000 });
+    rows = new ResultsCsvWriter(plan.resultsCsv, { startedAtSec: startedAt / 1000, scenarioColumn: true });
   }
   let jsonOut: K6JsonOut | undefined;
   if (plan.outJson !== undefined) {
@@ -150,7 +150,7 @@ export async function executeRun<T>(plan: RunPlan<T>, opts: ExecuteOptions): Pro
       ? undefined
       : {
           write(t, latencyMs, ok, name, status) {
-            rows?.write(t, latencyMs, ok, name);
+            rows?.write(t, latencyMs, ok, name, current);
             jsonOut?.request(t, latencyMs, ok, name, status ?? 0, current);
           },
         };
