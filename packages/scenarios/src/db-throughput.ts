@@ -60,6 +60,7 @@ const PARAMS: readonly ParamSpec[] = [
     type: 'string',
     default: ':memory:',
     help: "library mode: DuckDB file, or ':memory:'",
+    relevant: (p) => p.mode !== 'http',
   },
   {
     key: 'connections',
@@ -190,7 +191,9 @@ export const dbThroughput: TickstormScenario = {
       modeTargets(per[i], p, modes.length > 1 ? (m === 'http' ? ' (HTTP)' : ' (library)') : ''),
     );
     const sum = (k: 'batches' | 'records' | 'failedBatches') => per.reduce((s, f) => s + f[k], 0);
-    return finishResult(result, r.values, targets, {
+    const shown: Record<string, unknown> = { ...r.values };
+    if (p.mode === 'http') delete shown.dbPath; // the http mode writes through the api: no local database
+    return finishResult(result, shown, targets, {
       batchSize: p.batchSize,
       batches: sum('batches'),
       failedBatches: sum('failedBatches'),

@@ -19,6 +19,8 @@ export interface ParamSpec {
   /** The full profile's value (`--full`), when it differs. */
   full?: unknown;
   help: string;
+  /** False when the other params make this one meaningless (left out of the run's summary line). */
+  relevant?(params: Record<string, unknown>): boolean;
 }
 
 /** Streams one row per request to `--results-csv` (report/results-csv.ts ResultsCsvWriter fits). */
