@@ -7,8 +7,9 @@
  * updates flow (the scenario measures the fan-out, not the feed).
  *
  * Each update is counted and timed: latency = now - its `timestamp` (the hub's publish time,
- * epoch seconds) on the same machine's wall clock (Date.now(), as the server stamps it; 1 ms
- * resolution), emitted as a 'WS' 'update' request event. The timestamp is read from the
+ * epoch seconds with µs digits) on the same machine's high-resolution epoch clock
+ * (performance.timeOrigin + performance.now(), as the server stamps it: µs, not whole ms),
+ * emitted as a 'WS' 'update' request event. The timestamp is read from the
  * frame's bytes (it is the last field of the hub's update) without JSON.parse; any other
  * message is parsed. Like the seed, a client idle for `idlePingMs` sends "ping".
  */
@@ -95,7 +96,7 @@ export default async function wsConcurrencyScript(
   let connectFailures = 0;
 
   const onMessage = (i: number, b: Buffer) => {
-    const now = Date.now();
+    const now = performance.timeOrigin + performance.now();
     lastMsgMs[i] = now;
     const ts = updateTimestamp(b);
     if (!Number.isNaN(ts)) {
