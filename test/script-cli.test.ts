@@ -102,6 +102,49 @@ export default async function (ctx: { vu: number }): Promise<void> {
   assert.match(r.stdout, /PASSED/);
 });
 
+test('tickstorm/ws: a script connects, sends, awaits the echo; ws_* metrics and thresholds', async () => {
+  const { WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  wss.on('connection', (c) => c.on('message', (m) => c.send(`echo:${m}`)));
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  const port = (wss.address() as { port: number }).port;
+  try {
+    const f = script(
+      'ws.ts',
+      `import ws from 'tickstorm/ws';
+import { check } from 'tickstorm';
+import { Trend } from 'tickstorm/metrics';
+const rtt = new Trend('echo_rtt');
+export const options = {
+  vus: 2, iterations: 6,
+  thresholds: { ws_sessions: ['count==6'], ws_msgs_received: ['count==6'], ws_connecting: ['p(95)<5000'], checks: ['rate==1'] },
+};
+export default async function () {
+  const s = await ws.connect('ws://127.0.0.1:${port}/feed');
+  const t0 = performance.now();
+  s.send('hi');
+  const m = await s.next(5000);
+  rtt.add(performance.now() - t0);
+  check(m, { 'echoed': (x) => x === 'echo:hi' });
+  await s.close();
+}
+`,
+    );
+    const json = join(dir, 'ws.json');
+    const r = await run(['run', f, '--json', json]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const j = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(j.metrics.ws_sessions.values.count, 6);
+    assert.equal(j.metrics.ws_msgs_sent.values.count, 6);
+    assert.equal(j.metrics.echo_rtt.values.count, 6);
+    assert.equal(j.requests, 0, 'no HTTP requests');
+    assert.equal(j.scenarios[0].entries[0].name, 'connect /feed');
+  } finally {
+    for (const c of wss.clients) c.terminate();
+    await new Promise<void>((r) => wss.close(() => r()));
+  }
+});
+
 test('a .js script whose threshold fails exits 99; the lab strings work too', async () => {
   const f = script(
     'fail.js',

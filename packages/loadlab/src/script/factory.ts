@@ -11,6 +11,7 @@ import type { LatencyRecorder } from '../stats/recorder.ts';
 import { closeHttp } from './http.ts';
 import { registerScriptModules } from './register.ts';
 import { type IterationStore, runtime, type TlsSettings, trendsToCounters } from './runtime.ts';
+import { closeWs } from './ws.ts';
 
 export interface ScriptParams {
   /** Absolute path of the script. */
@@ -66,7 +67,10 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       c.iteration = it.n;
       return rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
     },
-    teardown: () => closeHttp(),
+    teardown: async () => {
+      await closeWs();
+      await closeHttp();
+    },
     counters: () => {
       const out: Record<string, number> = Object.fromEntries(counters);
       trendsToCounters(trends, out);

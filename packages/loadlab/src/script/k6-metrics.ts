@@ -25,7 +25,14 @@ export const BUILTIN_METRICS: Readonly<Record<string, MetricKind>> = {
   dropped_iterations: 'counter',
   checks: 'rate',
   data_received: 'counter',
+  ws_connecting: 'trend',
+  ws_sessions: 'counter',
+  ws_msgs_sent: 'counter',
+  ws_msgs_received: 'counter',
 };
+
+/** Shown in the summary only when the script used them. */
+const OPTIONAL = new Set(['ws_connecting', 'ws_sessions', 'ws_msgs_sent', 'ws_msgs_received']);
 
 const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
@@ -327,7 +334,11 @@ export function allMetrics(
   custom: ReadonlyMap<string, MetricKind>,
 ): Record<string, MetricValues> {
   const out: Record<string, MetricValues> = {};
-  for (const [name, kind] of [...Object.entries(BUILTIN_METRICS), ...custom])
-    out[name] = view.value(name, kind);
+  for (const [name, kind] of [...Object.entries(BUILTIN_METRICS), ...custom]) {
+    const v = view.value(name, kind);
+    const used = v.type === 'trend' || v.type === 'counter' ? v.values.count > 0 : true;
+    if (OPTIONAL.has(name) && !used) continue;
+    out[name] = v;
+  }
   return out;
 }

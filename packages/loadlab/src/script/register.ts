@@ -5,6 +5,7 @@
  *   tickstorm          -> api.ts      (check, sleep, group, fail, metrics, http)
  *   tickstorm/http     -> http.ts
  *   tickstorm/metrics  -> metrics.ts
+ *   tickstorm/ws       -> ws.ts       (WebSocket: connect, send, next, on('message'))
  *   k6, k6/http, k6/metrics: the same files (a k6 script ports with `await` added)
  *
  * The hook also loads the script's own directory as ES modules (a .ts/.js file with no
@@ -21,6 +22,7 @@ export const BUILTIN_MODULES: Readonly<Record<string, string>> = {
   tickstorm: here('api.ts'),
   'tickstorm/http': here('http.ts'),
   'tickstorm/metrics': here('metrics.ts'),
+  'tickstorm/ws': here('ws.ts'),
   k6: here('api.ts'),
   'k6/http': here('http.ts'),
   'k6/metrics': here('metrics.ts'),
