@@ -34,6 +34,28 @@ describe('tickstorm analyze (CLI)', () => {
     assert.ok(nonBackground > 10_000 && colours > 5);
   });
 
+  it('--scenario and --name pick one scenario or request out of a mixed requests.csv', () => {
+    const csv = join(dir, 'mixed.csv');
+    const w = new ResultsCsvWriter(csv, { startedAtSec: 1_732_280_000, scenarioColumn: true });
+    for (let i = 0; i < 100; i++) w.write(1_732_280_000 + i / 100, 5, true, 'POST /orders', 'order-stress');
+    for (let i = 0; i < 300; i++)
+      w.write(1_732_280_000 + i / 100, 50, i % 3 !== 0, 'WS update', 'ws-concurrency');
+    w.close();
+    const all = tickstorm('analyze', 'mixed.csv', '--no-plot');
+    assert.match(all.stdout, /total_requests: 400/);
+    const a = tickstorm('analyze', 'mixed.csv', '--no-plot', '--scenario', 'order-stress');
+    assert.equal(a.status, 0, a.stderr);
+    assert.match(a.stdout, /total_requests: 100\nsuccessful: 100\nfailed: 0\np50_latency: 5\.00 ms/);
+    const b = tickstorm('analyze', 'mixed.csv', '--no-plot', '--name', 'update');
+    assert.match(b.stdout, /total_requests: 300\nsuccessful: 200\nfailed: 100\np50_latency: 50\.00 ms/);
+    const c = tickstorm('analyze', 'mixed.csv', '--no-plot', '--scenario', 'nope');
+    assert.equal(c.status, 104);
+    assert.match(c.stderr, /no rows match --scenario nope/);
+    const d = tickstorm('analyze', 'results.csv', '--no-plot', '--scenario', 'order-stress');
+    assert.equal(d.status, 104);
+    assert.match(d.stderr, /--scenario: .* has no scenario column/);
+  });
+
   it('exits 104 and names the missing column', () => {
     writeFileSync(join(dir, 'nolatency.csv'), 'timestamp,success,duration\n1,True,0.5\n');
     const r = tickstorm('analyze', 'nolatency.csv', '--out', 'never.png');

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { LOCUST_STATS_COLUMNS, RESULTS_CSV_COLUMNS } from '@tickstorm/loadlab';
+import { LOCUST_STATS_COLUMNS, RESULTS_CSV_SCENARIO_COLUMNS } from '@tickstorm/loadlab';
 import { startServer } from '@tickstorm/loadlab/testing';
 import { TradingSystem } from '@tickstorm/trading';
 import { tickstorm } from './support/cli.ts';
@@ -184,7 +184,8 @@ describe('against a TradingSystem on ports 0', () => {
     assert.equal(head, LOCUST_STATS_COLUMNS.join(','));
     assert.ok(existsSync(f('out/locust_stats_history.csv')) && existsSync(f('out/locust_failures.csv')));
     const rows = readFileSync(f('out/requests.csv'), 'utf8').trim().split('\n');
-    assert.equal(rows[0], RESULTS_CSV_COLUMNS.join(','));
+    assert.equal(rows[0], RESULTS_CSV_SCENARIO_COLUMNS.join(','));
+    assert.match(rows[1], /,POST \/orders,order-stress$/);
     assert.equal(rows.length - 1, json.requests, 'one row per order');
     assert.match(readFileSync(f('out/report.html'), 'utf8'), /^<!doctype html>/i);
     assert.match(readFileSync(f('out/junit.xml'), 'utf8'), /<testcase[^>]*>/);

@@ -8,7 +8,7 @@ import { analyzeCommand } from './commands/analyze.ts';
 import { benchCommand } from './commands/bench.ts';
 import { registerHttpCommand } from './commands/http.ts';
 import { replayCommand } from './commands/replay.ts';
-import { registerRunCommand } from './commands/run.ts';
+import { packageVersion, registerRunCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerSwarmCommand } from './commands/swarm.ts';
@@ -33,6 +33,7 @@ function nonNegativeInt(flag: string) {
 export function buildProgram(): Command {
   const program = new Command('tickstorm')
     .description('Tickstorm: a trading system that takes production load, and the load lab that proves it.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError();
 
   program
@@ -121,6 +122,8 @@ export function buildProgram(): Command {
     .description('load test analysis (pandas-style): statistics and load_test_results.png')
     .option('--out <file>', 'where to save the plot', 'load_test_results.png')
     .option('--no-plot', 'print the statistics only')
+    .option('--scenario <id>', 'only the rows of this scenario (the scenario column `tickstorm run` writes)')
+    .option('--name <name>', 'only the rows of this request name ("POST /orders" or "/orders")')
     .action(async (file: string, opts) => {
       process.exitCode = await analyzeCommand(file, opts);
     });

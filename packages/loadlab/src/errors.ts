@@ -9,7 +9,7 @@
  *   ...
  *   if (e instanceof LabError) return e.exitCode;   // or httpStatusOfLabCode(e.code)
  */
-import { EXIT_ERROR, EXIT_INVALID_CONFIG, type ExitCode } from './gates/exit-codes.ts';
+import { EXIT_ERROR, EXIT_INVALID_CONFIG, EXIT_SCRIPT_ERROR, type ExitCode } from './gates/exit-codes.ts';
 
 export const LabErrorCode = {
   // invalid configuration or input: nothing ran (exit 104, HTTP 400)
@@ -23,6 +23,10 @@ export const LabErrorCode = {
   INVALID_SWARM: 'LAB_ERR_INVALID_SWARM',
   /** A scenario's parameters with one or more problems. */
   INVALID_SCENARIO_PARAMS: 'LAB_ERR_INVALID_SCENARIO_PARAMS',
+  /** A user script's options or thresholds with one or more problems (`tickstorm run FILE`). */
+  INVALID_SCRIPT_OPTIONS: 'LAB_ERR_INVALID_SCRIPT_OPTIONS',
+  /** A TLS flag that cannot be used: --ca FILE missing or not PEM. */
+  INVALID_TLS: 'LAB_ERR_INVALID_TLS',
   /** Bytes that are not a PNG the test kit decodes (testing/png.ts). */
   INVALID_PNG: 'LAB_ERR_INVALID_PNG',
 
@@ -32,6 +36,9 @@ export const LabErrorCode = {
   NOT_FOUND: 'LAB_ERR_NOT_FOUND',
   METHOD_NOT_ALLOWED: 'LAB_ERR_METHOD_NOT_ALLOWED',
   BODY_TOO_LARGE: 'LAB_ERR_BODY_TOO_LARGE',
+
+  /** A user script that does not load, throws at load time, or has no default function (exit 107). */
+  SCRIPT_ERROR: 'LAB_ERR_SCRIPT_ERROR',
 
   // errors while running (exit 1)
   /** The swarm failed while handling a request or running a test. */
@@ -63,6 +70,9 @@ export const LAB_ERRORS: Readonly<Record<LabErrorCode, LabErrorInfo>> = {
   [LabErrorCode.INVALID_SWARM]: { http: 400, exit: EXIT_INVALID_CONFIG },
   [LabErrorCode.INVALID_SCENARIO_PARAMS]: { http: 400, exit: EXIT_INVALID_CONFIG },
   [LabErrorCode.INVALID_PNG]: { http: 400, exit: EXIT_INVALID_CONFIG },
+  [LabErrorCode.INVALID_SCRIPT_OPTIONS]: { http: 400, exit: EXIT_INVALID_CONFIG },
+  [LabErrorCode.INVALID_TLS]: { http: 400, exit: EXIT_INVALID_CONFIG },
+  [LabErrorCode.SCRIPT_ERROR]: { http: 400, exit: EXIT_SCRIPT_ERROR },
   [LabErrorCode.FORBIDDEN_ORIGIN]: { http: 403, exit: EXIT_ERROR },
   [LabErrorCode.NOT_FOUND]: { http: 404, exit: EXIT_ERROR },
   [LabErrorCode.METHOD_NOT_ALLOWED]: { http: 405, exit: EXIT_ERROR },

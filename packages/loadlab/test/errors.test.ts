@@ -28,7 +28,12 @@ test('every LAB_ERR_* code is unique and has an HTTP status and an exit code', (
       `${code}: HTTP ${info.http}`,
     );
     assert.ok(exitCodes.has(info.exit), `${code}: exit ${info.exit} is in gates/exit-codes.ts`);
-    assert.ok(info.exit === ExitCode.INVALID_CONFIG || info.exit === ExitCode.ERROR, `${code}: 104 or 1`);
+    assert.ok(
+      info.exit === ExitCode.INVALID_CONFIG ||
+        info.exit === ExitCode.ERROR ||
+        info.exit === ExitCode.SCRIPT_ERROR,
+      `${code}: 104, 107 or 1`,
+    );
     assert.equal(labHttpStatus(code), info.http);
     assert.equal(labExitCode(code), info.exit);
   }

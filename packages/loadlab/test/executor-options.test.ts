@@ -51,7 +51,7 @@ test('validateExecutor reports every problem at once', () => {
     thinkTime: { min: '2s', max: '1s' },
   });
   assert.equal(ramp.length, 4, ramp.join(' | '));
-  assert.match(validateExecutor({ executor: 'per-vu-iterations' })[0], /executor must be one of/);
+  assert.match(validateExecutor({ executor: 'externally-controlled' })[0], /executor must be one of/);
   assert.match(
     validateExecutor({
       executor: 'constant-arrival-rate',

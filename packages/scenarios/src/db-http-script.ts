@@ -12,11 +12,14 @@ import {
   type PreparedRequest,
   prepareRequest,
   type ScriptContext,
+  type TlsOptions,
   type VuScript,
 } from '@tickstorm/loadlab';
 
 export interface DbHttpScriptParams {
   url: string;
+  /** https: --insecure / --ca. */
+  tls?: TlsOptions;
   batchSize: number;
   timeoutMs: number;
 }
@@ -83,6 +86,7 @@ export default async function dbHttpScript(ctx: ScriptContext<DbHttpScriptParams
     timeoutMs: p.timeoutMs,
     onDone: ctx.done,
     ok: (status) => status === 202,
+    tls: p.tls,
   });
   await client.prewarm(ctx.preAllocatedVUs);
   let k = 0;

@@ -61,6 +61,7 @@ const PARAMS: readonly ParamSpec[] = [
     type: 'string',
     default: ':memory:',
     help: "library mode: DuckDB file, ':memory:', or a postgres:// URL",
+    relevant: (p) => p.mode !== 'http',
   },
   {
     key: 'connections',
@@ -97,7 +98,7 @@ type DbParams = ReturnType<typeof read>['p'];
 async function runMode(ctx: TickstormRunContext, p: DbParams, mode: Mode): Promise<RunOutcome> {
   const http = mode === 'http';
   const params: DbHttpScriptParams | DbLibraryScriptParams = http
-    ? { url: ctx.urls.api, batchSize: p.batchSize, timeoutMs: p.timeoutMs }
+    ? { url: ctx.urls.api, batchSize: p.batchSize, timeoutMs: p.timeoutMs, tls: ctx.tls }
     : { dbPath: p.dbPath, batchSize: p.batchSize };
   const vus = http ? p.connections : 8;
   return runScript({
@@ -192,7 +193,9 @@ export const dbThroughput: TickstormScenario = {
       modeTargets(per[i], p, modes.length > 1 ? (m === 'http' ? ' (HTTP)' : ' (library)') : ''),
     );
     const sum = (k: 'batches' | 'records' | 'failedBatches') => per.reduce((s, f) => s + f[k], 0);
-    return finishResult(result, r.values, targets, {
+    const shown: Record<string, unknown> = { ...r.values };
+    if (p.mode === 'http') delete shown.dbPath; // the http mode writes through the api: no local database
+    return finishResult(result, shown, targets, {
       batchSize: p.batchSize,
       batches: sum('batches'),
       failedBatches: sum('failedBatches'),

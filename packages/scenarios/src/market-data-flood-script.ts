@@ -21,6 +21,7 @@ import {
   nowUs,
   OP_TEXT,
   type ScriptContext,
+  type TlsOptions,
   usToEpochMs,
   type VuScript,
   WsClient,
@@ -30,6 +31,8 @@ import { buildTickStream, connectionSymbols, stampFrame, type TickFormat } from 
 
 export interface FloodScriptParams {
   url: string;
+  /** wss: --insecure / --ca. */
+  tls?: TlsOptions;
   /** All connections (every thread takes its share). */
   connections: number;
   symbols: string[];
@@ -90,7 +93,9 @@ export default async function marketDataFloodScript(
     }
   };
   const clients = await Promise.all(
-    mine.map((_, i) => WsClient.connect({ url: p.url, chunkBytes, onMessage: (d, b) => onServer(i, d, b) })),
+    mine.map((_, i) =>
+      WsClient.connect({ url: p.url, chunkBytes, tls: p.tls, onMessage: (d, b) => onServer(i, d, b) }),
+    ),
   );
 
   const n = clients.length;

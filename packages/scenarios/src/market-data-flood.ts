@@ -152,6 +152,7 @@ export const marketDataFlood: TickstormScenario = {
       ticksPerFrame: p.ticksPerFrame,
       format: p.format,
       syncTimeoutMs: p.syncTimeoutMs,
+      tls: ctx.tls,
     };
     const out = await runScript({
       ctx,

@@ -10,12 +10,15 @@ import {
   type PreparedRequest,
   prepareRequest,
   type ScriptContext,
+  type TlsOptions,
   type VuScript,
 } from '@tickstorm/loadlab';
 import { seededRandom } from '@tickstorm/protocol';
 
 export interface OrderStressScriptParams {
   url: string;
+  /** https: --insecure / --ca. */
+  tls?: TlsOptions;
   symbols: string[];
   /** Weights of limit, market, stop. */
   mix: [number, number, number];
@@ -92,6 +95,7 @@ export default async function orderStressScript(
     timeoutMs: p.timeoutMs,
     onDone: ctx.done,
     ok: (status) => status === 201,
+    tls: p.tls,
   });
   await client.prewarm(ctx.preAllocatedVUs);
   const n = reqs.length;

@@ -113,6 +113,7 @@ export const orderStress: TickstormScenario = {
       seed: p.seed,
       pool: p.pool,
       timeoutMs: p.timeoutMs,
+      tls: ctx.tls,
     };
     const { result, stats } = await runScript({
       ctx,

@@ -7,8 +7,9 @@
  * updates flow (the scenario measures the fan-out, not the feed).
  *
  * Each update is counted and timed: latency = now - its `timestamp` (the hub's publish time,
- * epoch seconds) on the same machine's wall clock (Date.now(), as the server stamps it; 1 ms
- * resolution), emitted as a 'WS' 'update' request event. The timestamp is read from the
+ * epoch seconds with µs digits) on the same machine's high-resolution epoch clock
+ * (performance.timeOrigin + performance.now(), as the server stamps it: µs, not whole ms),
+ * emitted as a 'WS' 'update' request event. The timestamp is read from the
  * frame's bytes (it is the last field of the hub's update) without JSON.parse; any other
  * message is parsed. Like an asyncio client, a client idle for `idlePingMs` sends "ping".
  */
@@ -16,6 +17,8 @@ import {
   newRequestEvent,
   nowUs,
   type ScriptContext,
+  type TlsOptions,
+  tlsConnectOptions,
   usToEpochMs,
   type VuScript,
   WsClient,
@@ -25,6 +28,8 @@ import { buildTickStream, stampFrame, type TickFormat } from './tick-stream.ts';
 
 export interface WsConcurrencyScriptParams {
   apiWs: string;
+  /** wss: --insecure / --ca. */
+  tls?: TlsOptions;
   feedUrl: string;
   clients: number;
   symbols: string[];
@@ -91,7 +96,7 @@ export default async function wsConcurrencyScript(
   let connectFailures = 0;
 
   const onMessage = (i: number, b: Buffer) => {
-    const now = Date.now();
+    const now = performance.timeOrigin + performance.now();
     lastMsgMs[i] = now;
     const ts = updateTimestamp(b);
     if (!Number.isNaN(ts)) {
@@ -127,7 +132,10 @@ export default async function wsConcurrencyScript(
 
   const connect = (i: number) =>
     new Promise<void>((resolve) => {
-      const ws = new WebSocket(p.apiWs, { perMessageDeflate: false });
+      const ws = new WebSocket(p.apiWs, {
+        perMessageDeflate: false,
+        ...(p.apiWs.startsWith('wss:') ? tlsConnectOptions(new URL(p.apiWs).hostname, p.tls) : {}),
+      });
       let ready = false;
       const timer = setTimeout(() => ws.terminate(), p.connectTimeoutMs); // counted on 'close'
       ws.on('error', () => {});
@@ -157,7 +165,7 @@ export default async function wsConcurrencyScript(
     });
   await Promise.all(ids.map((_, i) => connect(i)));
 
-  const feed = await WsClient.connect({ url: p.feedUrl });
+  const feed = await WsClient.connect({ url: p.feedUrl, tls: p.tls });
   const stream = buildTickStream(p.symbols, p.feedTicksPerFrame, p.feedFormat);
   let cursor = 0;
   let feedTicks = 0;

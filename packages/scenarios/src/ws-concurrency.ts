@@ -138,6 +138,7 @@ export const wsConcurrency: TickstormScenario = {
       feedFormat: p.feedFormat,
       idlePingMs: p.idlePingMs,
       connectTimeoutMs: p.connectTimeoutMs,
+      tls: ctx.tls,
     };
     const { result, counters: c } = await runScript({
       ctx,

@@ -71,7 +71,8 @@ describe('console results', () => {
       db,
       /^=== Database Throughput Test Results ===\nTotal records: 100,000\nBatch size: 1000\nTotal batches: 100\n/,
     );
-    assert.match(db, /\nThroughput:\n {2}Average: \d+ records\/sec\n/);
+    assert.match(db, /\nThroughput: \d+ records\/sec \([\d,]+ records in [\d.]+ s\)/);
+    assert.doesNotMatch(db, /Average: .*records\/sec/);
     const ws = renderScenarioBlock(wsConcurrency());
     assert.match(
       ws,

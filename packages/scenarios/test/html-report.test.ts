@@ -37,10 +37,15 @@ describe('HTML report', () => {
 
   it('inlines the server-rendered SVG charts, each with its own ids', () => {
     const svgs = html.match(/<svg\b/g) ?? [];
-    assert.equal(svgs.length, 2 * (3 + 2), 'per scenario: distribution, percentiles, throughput, CPU, RSS');
+    assert.equal(
+      svgs.length,
+      2 * (4 + 2),
+      'per scenario: distribution, percentile curve, percentiles over time, throughput, CPU, RSS',
+    );
     for (const title of [
       'Latency distribution (by percentile)',
       'Latency distribution',
+      'Latency by percentile (HdrHistogram)',
       'Latency percentiles over time',
       'Throughput and errors over time',
       'CPU per target process (limit 80%)',

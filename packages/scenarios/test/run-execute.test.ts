@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { executeRun, LOCUST_STATS_COLUMNS, planRun, RESULTS_CSV_COLUMNS } from '@tickstorm/loadlab';
+import { executeRun, LOCUST_STATS_COLUMNS, planRun, RESULTS_CSV_SCENARIO_COLUMNS } from '@tickstorm/loadlab';
 import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
 import type { BenchRow } from '@tickstorm/protocol';
 import { createTickstormSuite, type TickstormRunInput, tickstormRunInput } from '../src/index.ts';
@@ -120,9 +120,12 @@ test('a passing run: exit 0, results blocks, both tables, and every file in its 
     assert.ok(existsSync(f(`out/locust_${id}_failures.csv`)));
   }
   const rows = readFileSync(f('out/requests.csv'), 'utf8').trim().split('\n');
-  assert.equal(rows[0], RESULTS_CSV_COLUMNS.join(','));
+  assert.equal(rows[0], RESULTS_CSV_SCENARIO_COLUMNS.join(','));
   assert.equal(rows.length - 1, json.requests, 'one row per request');
-  assert.match(rows[1], /^\d+\.\d{6},\d+\.\d{3},True,\d+\.\d{6},POST \/(orders|api\/metrics)$/);
+  assert.match(
+    rows[1],
+    /^\d+\.\d{6},\d+\.\d{3},True,\d+\.\d{6},POST \/(orders|api\/metrics),(order-stress|db-throughput)$/,
+  );
   assert.match(readFileSync(f('out/report.html'), 'utf8'), /^<!doctype html>/i);
   assert.match(readFileSync(f('out/junit.xml'), 'utf8'), /<testsuites[\s\S]*<testcase/);
 });

@@ -9,13 +9,18 @@ export interface AnalyzeCommandOptions {
   out?: string;
   /** commander's --no-plot */
   plot?: boolean;
+  name?: string;
+  scenario?: string;
 }
 
 export async function analyzeCommand(file: string, opts: AnalyzeCommandOptions): Promise<number> {
   // Loaded here, not at start-up: Vega and resvg are only needed by this command.
   const { analyzeFile } = await import('@tickstorm/loadlab/analyze');
   try {
-    const { text } = await analyzeFile(file, { out: opts.plot === false ? null : opts.out });
+    const { text } = await analyzeFile(file, {
+      out: opts.plot === false ? null : opts.out,
+      filter: { name: opts.name, scenario: opts.scenario },
+    });
     console.log(text);
     return EXIT_OK;
   } catch (err) {

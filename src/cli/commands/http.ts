@@ -11,6 +11,7 @@ import {
   formatHttpHeader,
   formatHttpSummary,
   type HttpModeOptions,
+  loadCaFile,
   parseDuration,
   parseHeaderLine,
   runHttpMode,
@@ -29,6 +30,8 @@ interface HttpFlags {
   timeout: number;
   workers: number | 'auto';
   json?: string;
+  insecure?: boolean;
+  ca?: string;
 }
 
 const positiveInt = (flag: string) => (v: string) => {
@@ -64,7 +67,7 @@ const method = (v: string) => {
 export function registerHttpCommand(program: Command): void {
   program
     .command('http')
-    .argument('<url>', 'target URL (http://host:port/path)')
+    .argument('<url>', 'target URL (http://host:port/path or https://...)')
     .description('generic HTTP load (autocannon/wrk2 style): closed model, or open model with -R')
     .option(
       '-c, --connections <n>',
@@ -93,6 +96,8 @@ export function registerHttpCommand(program: Command): void {
       '--key-file <file>',
       'sign every request with this key ({"id","secret"}; or env TICKSTORM_KEY_ID/TICKSTORM_KEY_SECRET)',
     )
+    .option('--insecure', 'https: do not verify the server certificate (self-signed test systems)')
+    .option('--ca <file>', 'https: also trust the PEM certificate(s) in FILE')
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (url: string, flags: HttpFlags) => {
       useKeyFile((flags as { keyFile?: string }).keyFile);
@@ -105,13 +110,17 @@ export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
   try {
     u = new URL(url);
   } catch {
-    console.error(`tickstorm http: <url> must be an absolute http:// URL (got '${url}')`);
+    console.error(`tickstorm http: <url> must be an absolute http:// or https:// URL (got '${url}')`);
     return EXIT_INVALID_CONFIG;
   }
-  if (u.protocol !== 'http:') {
-    console.error(
-      `tickstorm http: <url> must use http:// (got ${u.protocol}; https is not supported by the raw client)`,
-    );
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    console.error(`tickstorm http: <url> must use http:// or https:// (got ${u.protocol})`);
+    return EXIT_INVALID_CONFIG;
+  }
+  const problems: string[] = [];
+  const ca = loadCaFile(f.ca, problems);
+  if (problems.length > 0) {
+    console.error(`tickstorm http: ${problems.join('; ')}`);
     return EXIT_INVALID_CONFIG;
   }
   const opts: HttpModeOptions = {
@@ -125,6 +134,7 @@ export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
     body: f.body,
     timeoutMs: f.timeout * 1000,
     workers: f.workers,
+    tls: { insecure: f.insecure === true, ...(ca === undefined ? {} : { ca }) },
   };
   const abort = new AbortController();
   const onSigint = () => abort.abort();

@@ -12,11 +12,13 @@ import {
   EXIT_ERROR,
   EXIT_INVALID_CONFIG,
   executeRun,
+  isScriptOperand,
   paramFlagHelp,
   paramFlagUnion,
   planRun,
   problemsText,
   type RunInput,
+  runScriptFile,
   type ScenarioSuite,
   startLoadMetricsServer,
   useKeyFile,
@@ -25,6 +27,7 @@ import { DEFAULT_PORTS } from '@tickstorm/protocol';
 import type { TargetUrls, TickstormScenario } from '@tickstorm/scenarios';
 import { type Command, Option } from 'commander';
 import { runBenchInChild } from './bench.ts';
+import { applyRunDefaults, CONFIG_FILE } from './run-defaults.ts';
 
 type Scenarios = typeof import('@tickstorm/scenarios');
 
@@ -68,8 +71,18 @@ limits (< 2 GB RSS, < 80% CPU per process) and reported; --gate-resources makes 
 machine) first, for the Critical Path table's first four rows; on by default for \`all\`.
 ${RUN_EXIT_CODES}
 
+Scripts (docs/scripts.md): \`tickstorm run FILE.ts|FILE.js\` runs a k6-style script exporting
+\`options\` (scenarios, thresholds) and a default function, with \`import http from 'tickstorm/http'\`
+and \`import { check } from 'tickstorm'\`. A path operand (an extension .ts/.js/.mjs/.mts or a /)
+is a script; the scenario flags do not apply to it. --workers defaults to 1 for scripts.
+
+Every flag may also come from the environment, TICKSTORM_<FLAG> (--orders-url: TICKSTORM_ORDERS_URL,
+--no-bench: TICKSTORM_BENCH=false), or from ./${CONFIG_FILE} (or --config-file FILE), a JSON object
+keyed by flag name. Flags win over the environment, the environment over the file.
+
 Examples:
   tickstorm run all
+  tickstorm run ./load.ts --json out.json
   tickstorm run order-stress --rate 2000 --duration 30s --threshold 'p95<100ms' --json out.json
   tickstorm run market-data-flood --target 10.0.0.5 --csv results/locust --html report.html`;
 
@@ -77,6 +90,7 @@ Examples:
 const FIXED = [
   'target',
   'metrics-port',
+  'key-file',
   'market-data-url',
   'orders-url',
   'risk-url',
@@ -96,6 +110,10 @@ const FIXED = [
   'bench',
   'no-bench',
   'gate-resources',
+  'insecure',
+  'ca',
+  'out',
+  'config-file',
   'help',
 ];
 
@@ -155,9 +173,15 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       collect,
     )
     .option('--no-watch', 'no resource watch')
+    .option('--insecure', 'https/wss: do not verify the server certificate (self-signed test systems)')
+    .option('--ca <file>', 'https/wss: also trust the PEM certificate(s) in FILE')
     .optionsGroup('Gates:')
     .option('--threshold <expr>', "pass/fail criterion, e.g. 'p95<100ms' (repeatable)", collect)
     .option('--config <file>', 'JSON file with thresholds and per-scenario params')
+    .option(
+      '--config-file <file>',
+      `JSON file of run flags ({"rate": 500, "orders-url": "..."}); default ./${CONFIG_FILE} when present`,
+    )
     .option('--gate-resources', 'resource peaks over the limits (< 2 GB, < 80% CPU) fail the run too')
     .optionsGroup('Reports:')
     .option('--json <file>', 'the results as JSON')
@@ -169,6 +193,7 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       '--metrics-port <port>',
       "serve the generator's own figures at http://127.0.0.1:PORT/metrics (Prometheus) while it runs; 0 = a free port",
     )
+    .option('--out <output>', "stream every sample: json=FILE (k6's JSON lines; repeatable)", collect)
     .optionsGroup('Scenario parameters (each goes to every selected scenario declaring it):');
   const paramOptions: [flag: string, option: Option][] = [];
   for (const f of paramFlagUnion(defs)) {
@@ -188,13 +213,24 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       'sign every request with this key ({"id","secret"}; or env TICKSTORM_KEY_ID/TICKSTORM_KEY_SECRET)',
     )
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
-    .action(async (operands: string[], o: Record<string, unknown>, self: Command) => {
+    .action(async (operands: string[], _o: Record<string, unknown>, self: Command) => {
+      const defaults = applyRunDefaults(self, self.getOptionValue('configFile') as string | undefined);
+      if (defaults.length > 0) {
+        console.error(problemsText('tickstorm run', defaults));
+        process.exitCode = EXIT_INVALID_CONFIG;
+        return;
+      }
+      const o = self.opts() as Record<string, unknown>;
       useKeyFile(o.keyFile as string | undefined);
       const { scenarios, unknownOptions } = splitOperands(operands, ids);
       const params = new Map<string, unknown>();
       for (const [flag, opt] of paramOptions) {
         const v = self.getOptionValue(opt.attributeName());
         if (v !== undefined) params.set(flag, v);
+      }
+      if (scenarios.some(isScriptOperand)) {
+        process.exitCode = await runScriptCommand(scenarios, o, self, params, unknownOptions);
+        return;
       }
       const input: RunInput = {
         scenarios,
@@ -218,6 +254,9 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         watch: o.watch !== false,
         prelude: o.bench as boolean | undefined,
         gateResources: o.gateResources === true,
+        insecure: o.insecure === true,
+        ca: o.ca as string | undefined,
+        out: (o.out as string[] | undefined) ?? [],
         params,
         unknownOptions,
         knownFlags: self.options.map((x) => (x.long ?? '').replace(/^--/, '')),
@@ -276,5 +315,74 @@ export async function runCommand(
   } finally {
     process.off('SIGINT', onSignal);
     await exporter?.close();
+  }
+}
+
+/** `tickstorm run FILE.ts`: checks the flags that make sense for a script, then runs it. */
+async function runScriptCommand(
+  operands: string[],
+  o: Record<string, unknown>,
+  self: Command,
+  params: ReadonlyMap<string, unknown>,
+  unknownOptions: readonly string[],
+): Promise<number> {
+  const problems: string[] = [];
+  if (operands.length > 1)
+    problems.push(`one script at a time, without scenario ids (got ${operands.join(' ')})`);
+  for (const u of unknownOptions) problems.push(`unknown option '${u}'`);
+  for (const flag of params.keys())
+    problems.push(`--${flag} is a scenario parameter; a script sets its own options`);
+  for (const flag of [
+    'market-data-url',
+    'orders-url',
+    'risk-url',
+    'api-url',
+    'full',
+    'bench',
+    'watch-pid',
+    'config',
+    'results-csv',
+    'gate-resources',
+  ])
+    if (self.getOptionValueSource(flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())) === 'cli')
+      problems.push(`--${flag} applies to the built-in scenarios, not to a script`);
+  let workers: number | 'auto' = 1;
+  if (self.getOptionValueSource('workers') === 'cli') {
+    const raw = String(o.workers);
+    const n = Number(raw);
+    if (raw === 'auto') workers = 'auto';
+    else if (Number.isInteger(n) && n > 0) workers = n;
+    else problems.push(`--workers must be a positive integer or auto (got '${raw}')`);
+  }
+  if (problems.length > 0) {
+    console.error(problemsText('tickstorm run', problems));
+    return EXIT_INVALID_CONFIG;
+  }
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (abort.signal.aborted) process.exit(EXIT_ABORTED);
+    process.stderr.write('\nstopping: ending the script run early and reporting (Ctrl-C again to quit)\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  try {
+    const r = await runScriptFile({
+      file: operands[0],
+      workers,
+      thresholds: (o.threshold as string[] | undefined) ?? [],
+      files: {
+        json: o.json as string | undefined,
+        csv: o.csv as string | undefined,
+        html: o.html as string | undefined,
+        junit: o.junit as string | undefined,
+      },
+      tls: { insecure: o.insecure === true, caFile: o.ca as string | undefined },
+      outputs: (o.out as string[] | undefined) ?? [],
+      version: packageVersion(),
+      signal: abort.signal,
+    });
+    return r.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
   }
 }

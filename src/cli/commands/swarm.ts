@@ -80,6 +80,18 @@ export function registerSwarmCommand(program: Command): Command {
     .option('--html <file>', 'self-contained HTML report with charts')
     .option('--json <file>', 'the results as JSON')
     .option('--junit <file>', 'JUnit XML (one test case per threshold)')
+    .option(
+      '-T, --tags <tags>',
+      'run only the tasks with one of these tags (comma-separated, repeatable; static tags = tag<User>({...}))',
+      collect,
+    )
+    .option(
+      '-E, --exclude-tags <tags>',
+      'do not run the tasks with any of these tags (comma-separated, repeatable)',
+      collect,
+    )
+    .option('--insecure', 'https hosts: do not verify the server certificate (self-signed test systems)')
+    .option('--ca <file>', 'https hosts: also trust the PEM certificate(s) in FILE')
     .addHelpText('after', HELP_AFTER)
     .option(
       '--key-file <file>',
@@ -115,6 +127,10 @@ export function registerSwarmCommand(program: Command): Command {
         onlySummary: o.onlySummary === true,
         seed: o.seed as string,
         requestTimeout: o.requestTimeout as string,
+        insecure: o.insecure === true,
+        ca: o.ca as string | undefined,
+        tags: o.tags as string[] | undefined,
+        excludeTags: o.excludeTags as string[] | undefined,
       });
       if (plan === null) {
         console.error(problemsText('tickstorm swarm', problems));

@@ -7,9 +7,15 @@
 import { pyFixed } from '../report/format.ts';
 import { writeAnalysisPng } from './analyze-plot.ts';
 import { nanMax, pandasQuantile, sortedFinite } from './quantile.ts';
-import { type ResultsData, readResultsCsv } from './results-reader.ts';
+import { type ResultsData, type ResultsFilter, readResultsCsv } from './results-reader.ts';
 
-export { AnalyzeInputError, REQUIRED_COLUMNS, type ResultsData, readResultsCsv } from './results-reader.ts';
+export {
+  AnalyzeInputError,
+  REQUIRED_COLUMNS,
+  type ResultsData,
+  type ResultsFilter,
+  readResultsCsv,
+} from './results-reader.ts';
 
 export const DEFAULT_PLOT_FILE = 'load_test_results.png';
 
@@ -59,6 +65,8 @@ export function formatAnalysis(stats: LoadTestAnalysis): string {
 export interface AnalyzeOptions {
   /** PNG path (default load_test_results.png); null skips the plot. */
   out?: string | null;
+  /** Only these rows (--name, --scenario). */
+  filter?: ResultsFilter;
 }
 
 export interface AnalyzeOutcome {
@@ -69,7 +77,7 @@ export interface AnalyzeOutcome {
 }
 
 export async function analyzeFile(path: string, opts: AnalyzeOptions = {}): Promise<AnalyzeOutcome> {
-  const data = await readResultsCsv(path);
+  const data = await readResultsCsv(path, opts.filter);
   const stats = analyzeResults(data);
   let text = formatAnalysis(stats);
   const png = opts.out === null ? null : (opts.out ?? DEFAULT_PLOT_FILE);

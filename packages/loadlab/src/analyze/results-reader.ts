@@ -117,9 +117,15 @@ class Column {
   }
 }
 
-export async function readResultsCsv(path: string): Promise<ResultsData> {
+/** Rows to keep: `--name` (the name column, e.g. "POST /orders", or just "/orders") and `--scenario`. */
+export interface ResultsFilter {
+  name?: string;
+  scenario?: string;
+}
+
+export async function readResultsCsv(path: string, filter: ResultsFilter = {}): Promise<ResultsData> {
   try {
-    return await read(path);
+    return await read(path, filter);
   } catch (err) {
     if (err instanceof AnalyzeInputError && err.message.startsWith('line ')) {
       throw new AnalyzeInputError(`${path}: ${err.message}`, { cause: err });
@@ -128,12 +134,14 @@ export async function readResultsCsv(path: string): Promise<ResultsData> {
   }
 }
 
-async function read(path: string): Promise<ResultsData> {
+async function read(path: string, filter: ResultsFilter): Promise<ResultsData> {
   if (!existsSync(path)) throw new AnalyzeInputError(`no such file: ${path}`);
   if (statSync(path).isDirectory()) throw new AnalyzeInputError(`${path} is a directory, not a CSV file`);
   const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
   let header: string[] | null = null;
   let idx: number[] = [];
+  let nameAt = -1;
+  let scenarioAt = -1;
   const ts = new Column();
   const lat = new Column();
   const dur = new Column();
@@ -163,12 +171,25 @@ async function read(path: string): Promise<ResultsData> {
         );
       }
       idx = REQUIRED_COLUMNS.map((c) => header?.indexOf(c) ?? -1);
+      nameAt = header.indexOf('name');
+      scenarioAt = header.indexOf('scenario');
+      if (filter.name !== undefined && nameAt < 0)
+        throw new AnalyzeInputError(`--name: ${path} has no name column (found: ${header.join(', ')})`);
+      if (filter.scenario !== undefined && scenarioAt < 0)
+        throw new AnalyzeInputError(
+          `--scenario: ${path} has no scenario column (tickstorm run writes one; found: ${header.join(', ')})`,
+        );
       continue;
     }
     if (text.trim() === '') continue;
     const f = splitCsvRecord(text);
     if (f.length > header.length) {
       throw new AnalyzeInputError(`line ${at}: expected ${header.length} fields, found ${f.length}`);
+    }
+    if (filter.scenario !== undefined && f[scenarioAt] !== filter.scenario) continue;
+    if (filter.name !== undefined) {
+      const n = f[nameAt] ?? '';
+      if (n !== filter.name && n.slice(n.indexOf(' ') + 1) !== filter.name) continue;
     }
     ts.push(rows, parseNumber(f[idx[0]] ?? '', 'timestamp', at));
     lat.push(rows, parseNumber(f[idx[1]] ?? '', 'latency', at));
@@ -183,6 +204,12 @@ async function read(path: string): Promise<ResultsData> {
   }
   if (pending !== '') throw new AnalyzeInputError(`line ${pendingStart}: unterminated quoted field`);
   if (header === null) throw new AnalyzeInputError(`${path} is empty (no header, no rows)`);
+  if (rows === 0 && (filter.name !== undefined || filter.scenario !== undefined))
+    throw new AnalyzeInputError(
+      `${path}: no rows match${filter.scenario === undefined ? '' : ` --scenario ${filter.scenario}`}${
+        filter.name === undefined ? '' : ` --name ${filter.name}`
+      }`,
+    );
   if (rows === 0) throw new AnalyzeInputError(`${path} has a header but no rows`);
   return {
     rows,

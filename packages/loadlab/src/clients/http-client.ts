@@ -1,5 +1,5 @@
 /**
- * A raw HTTP/1.1 keep-alive client over `net` for load generation. `connections` pooled
+ * A raw HTTP/1.1 keep-alive client over `net` (or `tls` for https://) for load generation. `connections` pooled
  * sockets, ONE request in flight per connection (no pipelining), requests written as
  * prebuilt Buffers (http-request.ts), responses parsed by the minimal ResponseParser, every
  * socket reading into one shared buffer (net's `onread`: no Buffer per read). Each request
@@ -16,12 +16,14 @@
  * - `await request(req, intendedUs?)`: resolves with the outcome; for async scripts.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import type { RequestEvents } from '../stats/events.ts';
 import { newRequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
 import { ResponseParser } from './http-parser.ts';
 import type { PreparedRequest } from './http-request.ts';
 import { RequestQueue, type Resolve } from './request-queue.ts';
+import { type TlsOptions, tlsConnectOptions } from './tls-options.ts';
 
 export interface HttpClientOptions {
   /** Origin to connect to (http://host:port). */
@@ -34,6 +36,8 @@ export interface HttpClientOptions {
   onDone?: (tag: number) => void;
   /** Which statuses count as success (default < 400). */
   ok?: (status: number) => boolean;
+  /** https: --insecure / --ca. */
+  tls?: TlsOptions;
 }
 
 export interface HttpOutcome {
@@ -55,6 +59,8 @@ export class HttpClient {
   timeouts = 0;
   private readonly host: string;
   private readonly port: number;
+  private readonly secure: boolean;
+  private readonly tlsOpts: tls.ConnectionOptions | undefined;
   private readonly sockets: (net.Socket | null)[];
   private readonly parsers: ResponseParser[];
   private readonly readers: ((n: number, buf: Buffer) => boolean)[];
@@ -65,6 +71,8 @@ export class HttpClient {
   private readonly sentAt: Float64Array;
   private readonly reused: Uint8Array;
   private readonly retried: Uint8Array;
+  /** 1 once the connection is open (TLS: handshake done). */
+  private readonly up: Uint8Array;
   private readonly sockErr: (string | null)[];
   private readonly free: Int32Array;
   private freeTop = 0;
@@ -78,10 +86,12 @@ export class HttpClient {
 
   constructor(private readonly o: HttpClientOptions) {
     const url = typeof o.url === 'string' ? new URL(o.url) : o.url;
-    if (url.protocol !== 'http:')
-      throw new TypeError(`only http:// targets are supported (got ${url.protocol})`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new TypeError(`only http:// and https:// targets are supported (got ${url.protocol})`);
     this.host = url.hostname.replace(/^\[|\]$/g, '');
-    this.port = Number(url.port || 80);
+    this.secure = url.protocol === 'https:';
+    this.port = Number(url.port || (this.secure ? 443 : 80));
+    this.tlsOpts = this.secure ? tlsConnectOptions(this.host, o.tls) : undefined;
     const n = (this.connections = o.connections);
     this.sockets = new Array(n).fill(null);
     this.reqs = new Array(n).fill(null);
@@ -92,6 +102,7 @@ export class HttpClient {
     this.sentAt = new Float64Array(n);
     this.reused = new Uint8Array(n);
     this.retried = new Uint8Array(n);
+    this.up = new Uint8Array(n);
     this.free = new Int32Array(n);
     this.parsers = [];
     this.readers = [];
@@ -122,7 +133,12 @@ export class HttpClient {
     const all: Promise<void>[] = [];
     for (let c = 0; c < Math.min(n, this.connections); c++) {
       const s = this.sockets[c] ?? this.connect(c);
-      if (s.connecting) all.push(new Promise((res, rej) => s.once('connect', res).once('error', rej)));
+      if (this.up[c] === 0)
+        all.push(
+          new Promise((res, rej) =>
+            s.once(this.secure ? 'secureConnect' : 'connect', res).once('error', rej),
+          ),
+        );
     }
     return Promise.all(all).then(() => undefined);
   }
@@ -195,11 +211,16 @@ export class HttpClient {
   }
 
   private connect(c: number): net.Socket {
-    const s = net.connect({
-      host: this.host,
-      port: this.port,
-      noDelay: true,
-      onread: { buffer: this.readBuf, callback: this.readers[c] },
+    const onread = { buffer: this.readBuf, callback: this.readers[c] };
+    // https: the same prebuilt request bytes, written into a TLS socket.
+    const s = this.secure
+      ? tls
+          .connect({ host: this.host, port: this.port, onread, ...this.tlsOpts } as tls.ConnectionOptions)
+          .setNoDelay(true)
+      : net.connect({ host: this.host, port: this.port, noDelay: true, onread });
+    this.up[c] = 0;
+    s.once(this.secure ? 'secureConnect' : 'connect', () => {
+      if (this.sockets[c] === s) this.up[c] = 1;
     });
     s.on('error', (e: NodeJS.ErrnoException) => {
       this.sockErr[c] = e.code ?? e.message;

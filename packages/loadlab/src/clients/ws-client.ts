@@ -15,6 +15,7 @@
  */
 import type net from 'node:net';
 import WebSocket from 'ws';
+import { type TlsOptions, tlsConnectOptions } from './tls-options.ts';
 import type { PrebuiltFrame } from './ws-frames.ts';
 
 export interface WsClientOptions {
@@ -26,6 +27,8 @@ export interface WsClientOptions {
   /** Coalescing chunk size (default 64 KiB). */
   chunkBytes?: number;
   onMessage?: (data: WebSocket.RawData, isBinary: boolean) => void;
+  /** wss: --insecure / --ca. */
+  tls?: TlsOptions;
 }
 
 const zeroMask = (mask: Uint8Array) => {
@@ -64,7 +67,11 @@ export class WsClient {
 
   static connect(o: WsClientOptions): Promise<WsClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(o.url, { perMessageDeflate: false, generateMask: zeroMask });
+      const ws = new WebSocket(o.url, {
+        perMessageDeflate: false,
+        generateMask: zeroMask,
+        ...(o.url.startsWith('wss:') ? tlsConnectOptions(new URL(o.url).hostname, o.tls) : {}),
+      });
       ws.once('error', reject);
       ws.once('open', () => {
         ws.off('error', reject);

@@ -13,6 +13,10 @@ export const ExitCode = {
   INVALID_CONFIG: 104,
   /** Interrupted from outside, e.g. Ctrl-C; the results so far are reported (k6: ExternalAbort). */
   ABORTED: 105,
+  /** A script that cannot load or run: a syntax error, a throw at load time, no default function (k6: ScriptException). */
+  SCRIPT_ERROR: 107,
+  /** A threshold with abortOnFail failed during the run, which stopped it (k6: ThresholdsHaveFailed + abort). */
+  THRESHOLD_ABORTED: 108,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -21,6 +25,8 @@ export const EXIT_ERROR = ExitCode.ERROR;
 export const EXIT_THRESHOLDS_FAILED = ExitCode.THRESHOLDS_FAILED;
 export const EXIT_INVALID_CONFIG = ExitCode.INVALID_CONFIG;
 export const EXIT_ABORTED = ExitCode.ABORTED;
+export const EXIT_SCRIPT_ERROR = ExitCode.SCRIPT_ERROR;
+export const EXIT_THRESHOLD_ABORTED = ExitCode.THRESHOLD_ABORTED;
 
 /** The table as help text, for `--help` of the commands that use it. */
 export const EXIT_CODES_HELP = `
@@ -29,4 +35,6 @@ Exit codes (k6's):
   99   a threshold or a scenario target failed (the CI gate)
   104  invalid configuration: bad flag or value, unknown scenario, bad threshold (nothing ran)
   1    the target could not be reached, or a scenario could not run
-  105  interrupted (Ctrl-C); the results so far are printed and written`;
+  105  interrupted (Ctrl-C); the results so far are printed and written
+  107  a script error: the script does not load, throws at load time, or has no default function
+  108  a threshold with abortOnFail failed and stopped the run`;

@@ -4,6 +4,9 @@
  * whatever the target answers. Latency is measured from the actual start. Thread `index` of
  * `count` runs the global VUs v = index, index + count, ...; a control tick follows the VU
  * curve: VUs below the target are started, VUs above it stop after their current iteration.
+ * With an iteration budget (shared-iterations: the thread's share of the total, taken by
+ * whichever VU is free; per-vu-iterations: `count` per VU) a VU stops when the budget is
+ * spent, and the run ends when every VU has stopped (or at maxDuration).
  */
 import { nowUs } from '../util/clock.ts';
 import { ExecutorBase, type ModelOutcome } from './executor-base.ts';
@@ -36,6 +39,13 @@ export class ClosedLoop extends ExecutorBase {
   private readonly deferred: number[] = [];
   private control: NodeJS.Timeout | undefined;
   private vusUsed = 0;
+  /** shared-iterations: iterations this thread may still start. */
+  private sharedLeft = Number.POSITIVE_INFINITY;
+  /** per-vu-iterations: iterations started per VU. */
+  private readonly perVu: Uint32Array;
+  /** VUs that spent their iteration budget. */
+  private readonly spent: Uint8Array;
+  private spentCount = 0;
 
   constructor(
     private readonly ex: Closed,
@@ -44,6 +54,28 @@ export class ClosedLoop extends ExecutorBase {
   ) {
     super(vuShare(ex.maxVUs, index, count), ex.gracefulStopMs);
     this.running = new Uint8Array(this.maxVUs);
+    this.perVu = new Uint32Array(this.maxVUs);
+    this.spent = new Uint8Array(this.maxVUs);
+    if (ex.iterations !== undefined && !ex.iterations.perVu)
+      this.sharedLeft = vuShare(ex.iterations.count, index, count);
+  }
+
+  /** True when VU `v` may start another iteration (counts it); false marks it spent. */
+  private takeBudget(v: number): boolean {
+    const it = this.ex.iterations;
+    if (it === undefined) return true;
+    if (it.perVu ? this.perVu[v] < it.count : this.sharedLeft > 0) {
+      if (it.perVu) this.perVu[v]++;
+      else this.sharedLeft--;
+      return true;
+    }
+    if (this.spent[v] === 0) {
+      this.spent[v] = 1;
+      this.spentCount++;
+    }
+    this.running[v] = 0;
+    if (this.active === 0 && this.spentCount >= this.target) setImmediate(() => this.stop());
+    return false;
   }
 
   override gauge(): number {
@@ -70,8 +102,12 @@ export class ClosedLoop extends ExecutorBase {
       return;
     }
     this.target = vuShare(vuTarget(this.ex, ms), this.index, this.count);
+    if (this.target === 0 && this.ex.iterations !== undefined) {
+      this.stop(); // this thread has no VU (more threads than VUs)
+      return;
+    }
     for (let v = 0; v < this.target; v++) {
-      if (this.running[v] === 0) {
+      if (this.running[v] === 0 && this.spent[v] === 0) {
         this.running[v] = 1;
         if (v >= this.vusUsed) this.vusUsed = v + 1;
         if (this.busy[v] === 0) this.next(v);
@@ -82,6 +118,7 @@ export class ClosedLoop extends ExecutorBase {
   };
 
   private next(v: number): void {
+    if (!this.takeBudget(v)) return;
     if (this.depth > 0) {
       // an iteration ended synchronously inside start(): restart from a fresh stack
       if (this.deferred.push(v) === 1) setImmediate(this.drain);
@@ -94,7 +131,12 @@ export class ClosedLoop extends ExecutorBase {
 
   private readonly drain = (): void => {
     const vs = this.deferred.splice(0);
-    for (const v of vs) if (!this.stopping && this.running[v] === 1 && this.busy[v] === 0) this.next(v);
+    for (const v of vs)
+      if (!this.stopping && this.running[v] === 1 && this.busy[v] === 0) {
+        this.depth++;
+        this.launch(v, nowUs()); // its budget was taken when it was deferred
+        this.depth--;
+      }
   };
 
   private readonly wake = (v: number): void => {

@@ -5,6 +5,8 @@
  *   { executor: 'ramping-arrival-rate', startRate, timeUnit, stages: [{ target, duration }], preAllocatedVUs, maxVUs }
  *   { executor: 'constant-vus', vus, duration }
  *   { executor: 'ramping-vus', startVUs, stages, gracefulRampDown }
+ *   { executor: 'shared-iterations', vus, iterations, maxDuration }   (iterations shared by the VUs)
+ *   { executor: 'per-vu-iterations', vus, iterations, maxDuration }   (each VU runs `iterations`)
  *
  * plus k6's `gracefulStop` (default '30s': how long in-flight iterations may finish after the
  * end) and, for the closed model, a Locust-style `thinkTime` ('100ms' or { min, max }) that a
@@ -54,7 +56,30 @@ export interface RampingVus extends Common {
   gracefulRampDown?: string;
   thinkTime?: ThinkTime;
 }
-export type ExecutorOptions = ConstantArrivalRate | RampingArrivalRate | ConstantVus | RampingVus;
+export interface SharedIterations extends Common {
+  executor: 'shared-iterations';
+  vus?: number;
+  /** Iterations in all, shared by the VUs (default 1). */
+  iterations?: number;
+  /** The longest the run may take (default '10m'). */
+  maxDuration?: string;
+  thinkTime?: ThinkTime;
+}
+export interface PerVuIterations extends Common {
+  executor: 'per-vu-iterations';
+  vus?: number;
+  /** Iterations each VU runs (default 1). */
+  iterations?: number;
+  maxDuration?: string;
+  thinkTime?: ThinkTime;
+}
+export type ExecutorOptions =
+  | ConstantArrivalRate
+  | RampingArrivalRate
+  | ConstantVus
+  | RampingVus
+  | SharedIterations
+  | PerVuIterations;
 export type ExecutorName = ExecutorOptions['executor'];
 
 /** A piece of the arrival-rate curve: rate (iterations/s) moving linearly over `ms`. */
@@ -90,6 +115,8 @@ export type NormalizedExecutor =
       gracefulRampDownMs: number;
       thinkMinMs: number;
       thinkMaxMs: number;
+      /** shared-iterations: iterations in all; per-vu-iterations: iterations per VU. */
+      iterations?: { count: number; perVu: boolean };
     };
 
 const KEYS: Record<ExecutorName, string[]> = {
@@ -97,6 +124,8 @@ const KEYS: Record<ExecutorName, string[]> = {
   'ramping-arrival-rate': ['startRate', 'timeUnit', 'stages', 'preAllocatedVUs', 'maxVUs'],
   'constant-vus': ['vus', 'duration', 'thinkTime'],
   'ramping-vus': ['startVUs', 'stages', 'gracefulRampDown', 'thinkTime'],
+  'shared-iterations': ['vus', 'iterations', 'maxDuration', 'thinkTime'],
+  'per-vu-iterations': ['vus', 'iterations', 'maxDuration', 'thinkTime'],
 };
 export const EXECUTORS = Object.keys(KEYS) as ExecutorName[];
 
@@ -175,6 +204,17 @@ export function validateExecutor(opts: unknown): string[] {
     if (name === 'constant-vus') {
       num('vus', false, 1, true);
       dur('duration', true, true);
+    } else if (name === 'shared-iterations' || name === 'per-vu-iterations') {
+      num('vus', false, 1, true);
+      num('iterations', false, 1, true);
+      dur('maxDuration', false, true);
+      if (
+        name === 'shared-iterations' &&
+        Number.isInteger(o.vus) &&
+        Number.isInteger(o.iterations) &&
+        (o.iterations as number) < (o.vus as number)
+      )
+        p.push(`${name}: iterations (${o.iterations}) must be >= vus (${o.vus})`);
     } else {
       num('startVUs', false, 0, true);
       stages(o, name, true, p);
@@ -257,10 +297,15 @@ export function normalizeExecutor(opts: ExecutorOptions): NormalizedExecutor {
       gracefulStopMs,
     };
   }
-  const segments =
-    opts.executor === 'constant-vus'
-      ? [{ from: opts.vus ?? 1, to: opts.vus ?? 1, ms: parseDuration(opts.duration) }]
-      : toSegments(opts.startVUs ?? 1, opts.stages, 1);
+  let iterations: { count: number; perVu: boolean } | undefined;
+  let segments: VuSegment[];
+  if (opts.executor === 'constant-vus')
+    segments = [{ from: opts.vus ?? 1, to: opts.vus ?? 1, ms: parseDuration(opts.duration) }];
+  else if (opts.executor === 'shared-iterations' || opts.executor === 'per-vu-iterations') {
+    const vus = opts.vus ?? 1;
+    segments = [{ from: vus, to: vus, ms: parseDuration(opts.maxDuration ?? '10m') }];
+    iterations = { count: opts.iterations ?? 1, perVu: opts.executor === 'per-vu-iterations' };
+  } else segments = toSegments(opts.startVUs ?? 1, opts.stages, 1);
   const tt = opts.thinkTime;
   const thinkMinMs = tt === undefined ? 0 : parseDuration(typeof tt === 'string' ? tt : tt.min);
   const thinkMaxMs = tt === undefined ? 0 : parseDuration(typeof tt === 'string' ? tt : tt.max);
@@ -276,5 +321,6 @@ export function normalizeExecutor(opts: ExecutorOptions): NormalizedExecutor {
     gracefulRampDownMs,
     thinkMinMs,
     thinkMaxMs,
+    ...(iterations === undefined ? {} : { iterations }),
   };
 }

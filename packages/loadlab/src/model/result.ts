@@ -15,6 +15,21 @@ export interface LatencyMs {
   max: number;
 }
 
+/**
+ * What the lab's summaries actually hold (a LatencyMs at run time): the rest of Locust's
+ * percentile columns from the same HdrHistogram, 66%, 75%, 80%, 98%, 99.9%, 99.99%, and
+ * 99.999% for the percentile curve.
+ */
+export interface LatencyMsFull extends LatencyMs {
+  p66?: number;
+  p75?: number;
+  p80?: number;
+  p98?: number;
+  p99_9?: number;
+  p99_99?: number;
+  p99_999?: number;
+}
+
 /** One request name's statistics (Locust's "Type" + "Name" row). */
 export interface EntryStats {
   /** Locust's Type column: HTTP method, or WS / DB / TICK for non-HTTP work. */
@@ -32,6 +47,16 @@ export interface EntryStats {
 }
 
 /** One second of the run (for stats history, plots, and the HTML report). */
+export interface ExtraPercentiles {
+  p66: number;
+  p75: number;
+  p80: number;
+  p90: number;
+  p98: number;
+  p99_9: number;
+  p99_99: number;
+}
+
 export interface TimeSlice {
   /** Seconds since the epoch at the start of the slice. */
   t: number;
@@ -42,6 +67,8 @@ export interface TimeSlice {
   p95: number;
   p99: number;
   max: number;
+  /** Locust's other percentile columns for this second (when it had requests). */
+  more?: ExtraPercentiles;
   /** Active users/VUs (closed model) or in-flight requests (open model) at the end of the slice. */
   active: number;
 }

@@ -7,6 +7,7 @@
  */
 import { HttpClient } from '../clients/http-client.ts';
 import { type HttpRequestSpec, prepareRequest } from '../clients/http-request.ts';
+import type { TlsOptions } from '../clients/tls-options.ts';
 import { vuShare } from '../generator/closed-loop.ts';
 import type { ScriptContext, VuScript } from '../generator/script.ts';
 
@@ -18,6 +19,8 @@ export interface HttpLoadParams {
   timeoutMs?: number;
   /** Connections over all generator threads (default: maxVUs). */
   connections?: number;
+  /** https: --insecure / --ca. */
+  tls?: TlsOptions;
 }
 
 export default async function httpLoadScript(ctx: ScriptContext<HttpLoadParams>): Promise<VuScript> {
@@ -32,6 +35,7 @@ export default async function httpLoadScript(ctx: ScriptContext<HttpLoadParams>)
     events: ctx.events,
     timeoutMs: p.timeoutMs,
     onDone: ctx.done,
+    tls: p.tls,
   });
   await client.prewarm(Math.min(connections, ctx.preAllocatedVUs));
   const n = reqs.length;

@@ -7,6 +7,7 @@
  * closed model (constant-vus = connections, each looping as fast as the target answers).
  */
 import type { HttpRequestSpec } from '../clients/http-request.ts';
+import type { TlsOptions } from '../clients/tls-options.ts';
 import type { ExecutorOptions } from '../generator/executor-options.ts';
 import { type RunOutcome, runScenario } from '../generator/run-scenario.ts';
 import type { TimeSlice } from '../model/result.ts';
@@ -27,6 +28,8 @@ export interface HttpModeOptions {
   workers?: number | 'auto';
   onSlice?: (s: TimeSlice) => void;
   signal?: AbortSignal;
+  /** https: --insecure / --ca. */
+  tls?: TlsOptions;
 }
 
 /** The --json document: the minimum fields first, then the rest. */
@@ -89,6 +92,7 @@ export async function runHttpMode(
     requests: [request],
     timeoutMs: o.timeoutMs,
     connections: o.connections,
+    tls: o.tls,
   };
   const outcome = await runScenario({
     name: 'http',

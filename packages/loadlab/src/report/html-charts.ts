@@ -57,6 +57,81 @@ export function percentileSpectrumSpec(s: ScenarioResult): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+/** The HdrHistogram percentiles a summary may hold, as (percentile, key). */
+const CURVE: readonly [number, string][] = [
+  [0, 'min'],
+  [50, 'p50'],
+  [66, 'p66'],
+  [75, 'p75'],
+  [80, 'p80'],
+  [90, 'p90'],
+  [95, 'p95'],
+  [98, 'p98'],
+  [99, 'p99'],
+  [99.9, 'p99_9'],
+  [99.99, 'p99_99'],
+  [99.999, 'p99_999'],
+];
+
+/** Points of the percentile curve: x = 1 / (1 - p) (HdrHistogram's plotter axis), latency in ms. */
+export function percentileCurvePoints(
+  s: ScenarioResult,
+): { x: number; percentile: string; ms: number; name: string }[] {
+  const series = [
+    {
+      name: 'All requests',
+      lat: s.latency_ms as unknown as Record<string, number | undefined>,
+      n: s.requests,
+    },
+    ...(s.entries.length > 1
+      ? s.entries.map((e) => ({
+          name: `${e.type} ${e.name}`.trim(),
+          lat: e.latency_ms as unknown as Record<string, number | undefined>,
+          n: e.requests,
+        }))
+      : []),
+  ];
+  return series.flatMap(({ name, lat, n }) =>
+    n === 0
+      ? []
+      : CURVE.filter(([, k]) => typeof lat[k] === 'number').map(([p, k]) => ({
+          x: 1 / (1 - p / 100),
+          percentile: `${p}%`,
+          ms: lat[k] as number,
+          name,
+        })),
+  );
+}
+
+/**
+ * The latency-by-percentile curve, wrk2 / HdrHistogram plotter style: a log x axis out to
+ * 99.999% (each decade one more nine), so the tail is visible instead of dwarfed by the max.
+ */
+export function percentileCurveSpec(s: ScenarioResult): TopLevelSpec {
+  return {
+    ...SIZE,
+    title: 'Latency by percentile (HdrHistogram)',
+    data: { values: percentileCurvePoints(s) },
+    mark: { type: 'line', point: true, interpolate: 'monotone' },
+    encoding: {
+      x: {
+        field: 'x',
+        type: 'quantitative',
+        title: 'Percentile',
+        scale: { type: 'log', domain: [1, 100_000] },
+        axis: {
+          values: [1, 10, 100, 1000, 10_000, 100_000],
+          labelExpr:
+            "datum.value <= 1 ? '0%' : datum.value <= 10 ? '90%' : datum.value <= 100 ? '99%' : datum.value <= 1000 ? '99.9%' : datum.value <= 10000 ? '99.99%' : '99.999%'",
+        },
+      },
+      y: { field: 'ms', type: 'quantitative', title: 'Latency (ms)' },
+      color: { field: 'name', type: 'nominal', title: 'Request' },
+      tooltip: [{ field: 'name' }, { field: 'percentile' }, { field: 'ms', title: 'ms' }],
+    },
+  } as TopLevelSpec;
+}
+
 export function percentilesOverTimeSpec(s: ScenarioResult): TopLevelSpec {
   const values = s.timeseries.flatMap((x) =>
     x.requests === 0

@@ -13,6 +13,7 @@ import { epochSec, humanBytes, humanMs } from './format.ts';
 import {
   histogramSpec,
   type LatencyBin,
+  percentileCurveSpec,
   percentileSpectrumSpec,
   percentilesOverTimeSpec,
   resourceSpec,
@@ -133,6 +134,7 @@ async function scenarioSection(s: ScenarioResult, opts: HtmlReportOptions): Prom
   const dist = bins !== undefined && bins.length > 0 ? histogramSpec(bins) : percentileSpectrumSpec(s);
   const charts = [
     await chart(dist, 'Latency distribution'),
+    await chart(percentileCurveSpec(s), 'Latency by percentile (HdrHistogram)'),
     await chart(percentilesOverTimeSpec(s), 'Latency percentiles over time'),
     await chart(throughputOverTimeSpec(s), 'Throughput and errors over time'),
   ];

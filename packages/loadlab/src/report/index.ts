@@ -13,6 +13,7 @@ export { commas, humanBytes, humanMs, pickNumber, pyFixed } from './format.ts';
 export { type HtmlReportOptions, type LatencyBin, renderHtmlReport, writeHtmlReport } from './html.ts';
 export { type JsonReport, toJsonReport, writeJsonReport } from './json.ts';
 export { toJUnitXml, writeJUnit } from './junit.ts';
+export * from './k6-json-out.ts';
 export {
   LOCUST_EXCEPTIONS_COLUMNS,
   LOCUST_FAILURES_COLUMNS,
@@ -27,6 +28,11 @@ export {
 export { renderSampleResults } from './locust-table.ts';
 export { displayWidth, markdownTable, statusMark } from './markdown-table.ts';
 export { createProgress, formatProgressLine, type Progress, type ProgressTotals } from './progress.ts';
-export { RESULTS_CSV_COLUMNS, type ResultsCsvOptions, ResultsCsvWriter } from './results-csv.ts';
+export {
+  RESULTS_CSV_COLUMNS,
+  RESULTS_CSV_SCENARIO_COLUMNS,
+  type ResultsCsvOptions,
+  ResultsCsvWriter,
+} from './results-csv.ts';
 export { renderSummaryTables, type SummaryRow, type SummaryTable } from './summary-table.ts';
 export { type ReportFiles, writeReports } from './write-reports.ts';

@@ -5,8 +5,9 @@
  * written the way Python's csv module writes them ("\r\n", minimal quoting, Python number text).
  *
  * Differences, all forced by what the result model carries:
- * - Percentile columns the model does not hold (66%, 75%, 80%, 98%, 99.9%, 99.99%) are "N/A"
- *   unless `latency_ms` carries them as p66, p75, p80, p98, p99_9, p99_99.
+ * - Every percentile column comes from the HdrHistograms: the model carries 66%, 75%, 80%, 98%,
+ *   99.9% and 99.99% as p66, p75, p80, p98, p99_9, p99_99 (and per second in `more`); a
+ *   column is "N/A" only with no requests (or a hand-made model without those keys).
  * - History rows hold the Aggregated entry per one-second slice with that second's ("current")
  *   percentiles, like Locust's --csv-full-history; Total Request/Failure Count and Total Max are
  *   cumulative, the other Total columns (median, average, min, content size) are "N/A".
@@ -154,6 +155,7 @@ export function locustHistoryCsv(s: ScenarioResult): string {
     totalFailures += slice.failures;
     if (slice.requests > 0) totalMax = Math.max(totalMax, slice.max);
     const current: Partial<Record<string, number>> = {
+      ...slice.more,
       p50: slice.p50,
       p95: slice.p95,
       p99: slice.p99,

@@ -23,7 +23,8 @@ import { csvField } from './csv.ts';
 
 export const RESULTS_CSV_COLUMNS = ['timestamp', 'latency', 'success', 'duration', 'name'] as const;
 
-const HEADER = Buffer.from(`${RESULTS_CSV_COLUMNS.join(',')}\n`);
+/** With `scenarioColumn` (what `tickstorm run` writes): the scenario id last, for `analyze --scenario`. */
+export const RESULTS_CSV_SCENARIO_COLUMNS = [...RESULTS_CSV_COLUMNS, 'scenario'] as const;
 const TRUE = Buffer.from(',True,');
 const FALSE = Buffer.from(',False,');
 const POW10 = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
@@ -33,6 +34,8 @@ export interface ResultsCsvOptions {
   /** Epoch seconds the run started at (duration is measured from it); default: now. */
   startedAtSec?: number;
   bufferBytes?: number;
+  /** Add a `scenario` column (write()'s 5th argument). */
+  scenarioColumn?: boolean;
 }
 
 export class ResultsCsvWriter {
@@ -43,14 +46,19 @@ export class ResultsCsvWriter {
   private pos = 0;
   private readonly names = new Map<string, Buffer>();
   private count = 0;
+  private readonly scenarioColumn: boolean;
 
   constructor(path: string, opts: ResultsCsvOptions = {}) {
     this.path = path;
     this.startedAtSec = opts.startedAtSec ?? Date.now() / 1000;
     this.buf = Buffer.allocUnsafe(Math.max(4096, opts.bufferBytes ?? 1 << 20));
     this.fd = openSync(path, 'w');
-    HEADER.copy(this.buf, 0);
-    this.pos = HEADER.length;
+    this.scenarioColumn = opts.scenarioColumn === true;
+    const header = Buffer.from(
+      `${(this.scenarioColumn ? RESULTS_CSV_SCENARIO_COLUMNS : RESULTS_CSV_COLUMNS).join(',')}\n`,
+    );
+    header.copy(this.buf, 0);
+    this.pos = header.length;
   }
 
   /** Rows written so far. */
@@ -59,13 +67,16 @@ export class ResultsCsvWriter {
   }
 
   /** One finished request. `timestampSec` is its scheduled time (epoch seconds). */
-  write(timestampSec: number, latencyMs: number, success: boolean, name: string): void {
+  write(timestampSec: number, latencyMs: number, success: boolean, name: string, scenario = ''): void {
     if (this.fd < 0)
       throw new LabError(LabErrorCode.INTERNAL, `ResultsCsvWriter: write after close (${this.path})`);
-    let nameBytes = this.names.get(name);
+    const key = this.scenarioColumn ? `${name}\u0000${scenario}` : name;
+    let nameBytes = this.names.get(key);
     if (nameBytes === undefined) {
-      nameBytes = Buffer.from(`${csvField(name)}\n`);
-      this.names.set(name, nameBytes);
+      nameBytes = Buffer.from(
+        this.scenarioColumn ? `${csvField(name)},${csvField(scenario)}\n` : `${csvField(name)}\n`,
+      );
+      this.names.set(key, nameBytes);
     }
     if (this.pos + 3 * MAX_NUMBER_BYTES + 8 + nameBytes.length > this.buf.length) this.flush();
     this.putFixed(timestampSec, 6);

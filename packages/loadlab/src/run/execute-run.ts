@@ -8,17 +8,20 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { useTlsForFetch } from '../clients/tls-options.ts';
 import { LabErrorCode, labExitCode } from '../errors.ts';
 import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
 import { evaluateThresholds, exitCodeFor, type ThresholdResult } from '../gates/thresholds.ts';
 import type { RunReport, ScenarioResult, TimeSlice } from '../model/result.ts';
 import { renderScenarioBlock } from '../report/console.ts';
+import { K6JsonOut } from '../report/k6-json-out.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { createProgress, type ProgressOptions } from '../report/progress.ts';
 import { ResultsCsvWriter } from '../report/results-csv.ts';
 import { renderSummaryTables } from '../report/summary-table.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { ResourceWatcher } from '../resources/resource-watch.ts';
+import type { RequestRowSink } from '../scenario/scenario.ts';
 import { parseDuration } from '../util/duration.ts';
 import { paramSummary, resourceLines, thresholdLines, verdictLine } from './run-output.ts';
 import type { PlannedScenario, RunPlan } from './run-plan.ts';
@@ -58,7 +61,7 @@ async function runOne<T>(
   s: PlannedScenario<T>,
   plan: RunPlan<T>,
   opts: ExecuteOptions,
-  rows: ResultsCsvWriter | undefined,
+  rows: RequestRowSink | undefined,
 ): Promise<ScenarioResult> {
   const progress = createProgress(opts.progress);
   const watcher = new ResourceWatcher(plan.watch).start();
@@ -72,6 +75,7 @@ async function runOne<T>(
         workers: plan.workers,
         rows,
         signal: opts.signal,
+        tls: plan.tls,
         onSlice: (slice) => {
           opts.onSlice?.(s.def.id, slice);
           firstT ??= slice.t;
@@ -106,6 +110,7 @@ export async function executeRun<T>(plan: RunPlan<T>, opts: ExecuteOptions): Pro
   const out = opts.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const err = opts.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const { suite } = plan;
+  if (plan.tls.insecure === true || plan.tls.ca !== undefined) useTlsForFetch(plan.tls);
   if (opts.skipReachability !== true) {
     const down = await suite.target.unreachable(
       plan.urls,
@@ -139,8 +144,23 @@ export async function executeRun<T>(plan: RunPlan<T>, opts: ExecuteOptions): Pro
   let rows: ResultsCsvWriter | undefined;
   if (plan.resultsCsv !== undefined) {
     ensureDir(plan.resultsCsv);
-    rows = new ResultsCsvWriter(plan.resultsCsv, { startedAtSec: startedAt / 1000 });
+    rows = new ResultsCsvWriter(plan.resultsCsv, { startedAtSec: startedAt / 1000, scenarioColumn: true });
   }
+  let jsonOut: K6JsonOut | undefined;
+  if (plan.outJson !== undefined) {
+    ensureDir(plan.outJson);
+    jsonOut = new K6JsonOut(plan.outJson);
+  }
+  let current = '';
+  const sink: RequestRowSink | undefined =
+    rows === undefined && jsonOut === undefined
+      ? undefined
+      : {
+          write(t, latencyMs, ok, name, status) {
+            rows?.write(t, latencyMs, ok, name, current);
+            jsonOut?.request(t, latencyMs, ok, name, status ?? 0, current);
+          },
+        };
   const results: ScenarioResult[] = [];
   let crashed = false;
   try {
@@ -149,7 +169,8 @@ export async function executeRun<T>(plan: RunPlan<T>, opts: ExecuteOptions): Pro
       out(`\n▶ ${s.def.title} (${s.def.id}): ${paramSummary(s)}`);
       let r: ScenarioResult;
       try {
-        r = await runOne(s, plan, opts, rows);
+        current = s.def.id;
+        r = await runOne(s, plan, opts, sink);
       } catch (e) {
         crashed = true;
         err(`${suite.name}: scenario ${s.def.id} failed: ${(e as Error).message ?? e}`);
@@ -165,6 +186,7 @@ export async function executeRun<T>(plan: RunPlan<T>, opts: ExecuteOptions): Pro
     }
   } finally {
     rows?.close();
+    jsonOut?.close();
   }
   const report: RunReport = {
     tool: 'tickstorm',
@@ -195,6 +217,7 @@ export async function executeRun<T>(plan: RunPlan<T>, opts: ExecuteOptions): Pro
   const titles = Object.fromEntries(plan.scenarios.map((s) => [s.def.id, s.def.title]));
   written.push(...(await writeReports(report, plan.files, { tables, titles })));
   if (rows !== undefined) written.push(rows.path);
+  if (jsonOut !== undefined) written.push(jsonOut.path);
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   for (const note of suite.notes?.(report) ?? []) out(`\n${note}`);
   out(`\n${verdictLine(code, thresholds.filter((t) => !t.pass).length, failedTargets)}`);

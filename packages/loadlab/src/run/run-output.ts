@@ -9,7 +9,10 @@ import type { PlannedScenario } from './run-plan.ts';
 
 /** "rate=1000 duration=10s symbols=SYM0,SYM1" */
 export function paramSummary<T>(s: PlannedScenario<T>): string {
-  return s.def.params.map((p) => `${p.flag}=${showValue(s.params[p.key])}`).join(' ');
+  return s.def.params
+    .filter((p) => p.relevant?.(s.params) !== false)
+    .map((p) => `${p.flag}=${showValue(s.params[p.key])}`)
+    .join(' ');
 }
 
 export function resourceLines(r: ResourceWatch | undefined, watchedUrl?: string): string[] {

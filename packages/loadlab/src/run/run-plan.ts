@@ -6,7 +6,9 @@
  * No problems -> a RunPlan.
  */
 import { existsSync } from 'node:fs';
+import { loadCaFile, type TlsOptions } from '../clients/tls-options.ts';
 import { gatherThresholds, type Threshold, unknownScenarios } from '../gates/thresholds.ts';
+import { parseOut } from '../report/k6-json-out.ts';
 import type { ReportFiles } from '../report/write-reports.ts';
 import type { WatchTarget } from '../resources/resource-watch.ts';
 import type { ScenarioDefinition } from '../scenario/scenario.ts';
@@ -34,6 +36,12 @@ export interface RunInput {
   /** The suite's prelude (--bench); undefined: on for `all`, off otherwise. */
   prelude?: boolean;
   gateResources?: boolean;
+  /** --out values (json=FILE). */
+  out?: readonly string[];
+  /** --insecure: do not verify https/wss certificates. */
+  insecure?: boolean;
+  /** --ca FILE: extra trusted PEM certificates. */
+  ca?: string;
   /** Scenario flags given on the command line: flag (no dashes) -> raw value. */
   params?: ReadonlyMap<string, unknown>;
   /** Options commander did not know (with allowUnknownOption). */
@@ -57,10 +65,13 @@ export interface RunPlan<T = unknown> {
   thresholds: Threshold[];
   files: ReportFiles;
   resultsCsv?: string;
+  /** --out json=FILE: k6's JSON lines. */
+  outJson?: string;
   watch: WatchTarget[];
   /** Run the suite's prelude first. */
   prelude: boolean;
   gateResources: boolean;
+  tls: TlsOptions;
 }
 
 function selectScenarios<T>(
@@ -193,6 +204,8 @@ export function planRun<T>(
     ),
   );
   const watch = parseWatch(input, suite, target.urls, problems);
+  const ca = loadCaFile(input.ca, problems);
+  const out = parseOut(input.out ?? [], problems);
   if (problems.length > 0) return { problems };
 
   return {
@@ -206,9 +219,11 @@ export function planRun<T>(
       thresholds: gathered.thresholds,
       files: { json: input.json, csv: input.csv, html: input.html, junit: input.junit },
       resultsCsv: input.resultsCsv,
+      outJson: out.json,
       watch,
       prelude: suite.prelude !== undefined && (input.prelude ?? all),
       gateResources: input.gateResources === true,
+      tls: { insecure: input.insecure === true, ...(ca === undefined ? {} : { ca }) },
     },
   };
 }

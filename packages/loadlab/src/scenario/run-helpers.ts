@@ -37,7 +37,7 @@ export async function runScript(o: ScriptRunOptions): Promise<RunOutcome> {
   const rows = o.ctx.rows;
   if (rows !== undefined && workers > 1) {
     notes.push(
-      `per-request rows need the events in one thread: ran 1 generator thread instead of ${workers}`,
+      `--results-csv (or --out) writes every request from one place, so this scenario ran on 1 generator thread instead of ${workers}; run without it for the full load`,
     );
     workers = 1;
   }
@@ -48,7 +48,7 @@ export async function runScript(o: ScriptRunOptions): Promise<RunOutcome> {
       sctx.events.on((ev) => {
         const endMs = usToEpochMs(ev.timeUs === 0 ? nowUs() : ev.timeUs);
         const latencyMs = ev.latencyUs / 1000;
-        rows.write((endMs - latencyMs) / 1000, latencyMs, ev.ok, `${ev.type} ${ev.name}`);
+        rows.write((endMs - latencyMs) / 1000, latencyMs, ev.ok, `${ev.type} ${ev.name}`, ev.status);
       });
       return inner(sctx);
     };

@@ -5,6 +5,7 @@
  * ScenarioResult with its targets checked. `T` is the shape of the targets a suite resolves
  * (URLs of the system under test); the lab never looks inside it.
  */
+import type { TlsOptions } from '../clients/tls-options.ts';
 import type { ScenarioResult, TimeSlice } from '../model/result.ts';
 
 export interface ParamSpec {
@@ -18,11 +19,14 @@ export interface ParamSpec {
   /** The full profile's value (`--full`), when it differs. */
   full?: unknown;
   help: string;
+  /** False when the other params make this one meaningless (left out of the run's summary line). */
+  relevant?(params: Record<string, unknown>): boolean;
 }
 
 /** Streams one row per request to `--results-csv` (report/results-csv.ts ResultsCsvWriter fits). */
 export interface RequestRowSink {
-  write(timestampSec: number, latencyMs: number, success: boolean, name: string): void;
+  /** `name` is "TYPE name"; `status` the HTTP status (0 when none). */
+  write(timestampSec: number, latencyMs: number, success: boolean, name: string, status?: number): void;
 }
 
 export interface ScenarioRunContext<T = unknown> {
@@ -35,6 +39,8 @@ export interface ScenarioRunContext<T = unknown> {
   /** Per-request rows for --results-csv, when asked for. */
   rows?: RequestRowSink;
   signal?: AbortSignal;
+  /** https/wss targets: --insecure / --ca (pass them on to the clients). */
+  tls?: TlsOptions;
 }
 
 export interface ScenarioDefinition<T = unknown> {

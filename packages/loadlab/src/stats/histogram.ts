@@ -5,7 +5,7 @@
  * library's compressed base64 form, which round-trips counts exactly.
  */
 import * as hdr from 'hdr-histogram-js';
-import type { LatencyMs } from '../model/result.ts';
+import type { LatencyMsFull } from '../model/result.ts';
 
 export type Histogram = hdr.Histogram;
 
@@ -54,7 +54,7 @@ export function addEncoded(into: Histogram, encoded: string): void {
 const ms = (us: number) => Math.round(us) / 1000;
 
 /** The result model's latency summary (ms) from a µs histogram; zeros when empty. */
-export function latencySummaryMs(h: Histogram): LatencyMs {
+export function latencySummaryMs(h: Histogram): LatencyMsFull {
   if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
   return {
     min: ms(h.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : h.minNonZeroValue),
@@ -64,5 +64,12 @@ export function latencySummaryMs(h: Histogram): LatencyMs {
     p95: ms(h.getValueAtPercentile(95)),
     p99: ms(h.getValueAtPercentile(99)),
     max: ms(h.maxValue),
+    p66: ms(h.getValueAtPercentile(66)),
+    p75: ms(h.getValueAtPercentile(75)),
+    p80: ms(h.getValueAtPercentile(80)),
+    p98: ms(h.getValueAtPercentile(98)),
+    p99_9: ms(h.getValueAtPercentile(99.9)),
+    p99_99: ms(h.getValueAtPercentile(99.99)),
+    p99_999: ms(h.getValueAtPercentile(99.999)),
   };
 }

@@ -138,6 +138,16 @@ export class Timeline {
       max: ms(rec.maxUs),
       active,
     };
+    if (!empty)
+      s.more = {
+        p66: ms(h.getValueAtPercentile(66)),
+        p75: ms(h.getValueAtPercentile(75)),
+        p80: ms(h.getValueAtPercentile(80)),
+        p90: ms(h.getValueAtPercentile(90)),
+        p98: ms(h.getValueAtPercentile(98)),
+        p99_9: ms(h.getValueAtPercentile(99.9)),
+        p99_99: ms(h.getValueAtPercentile(99.99)),
+      };
     this.slices.push(s);
     this.onSlice?.(s);
   }

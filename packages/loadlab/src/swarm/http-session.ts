@@ -12,8 +12,10 @@
  * status of 400 or more by returning true (Locust's catch_response); returning nothing
  * leaves the verdict to the status (400 or more is a failure).
  */
+import { rootCertificates } from 'node:tls';
 import { Pool } from 'undici';
 import { envSigner } from '../clients/request-signer.ts';
+import type { TlsOptions } from '../clients/tls-options.ts';
 import { newRequestEvent, type RequestEvents } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
 
@@ -55,10 +57,20 @@ export interface HttpSessionOptions {
 /** One Pool per origin for all sessions of a thread. */
 export class PoolSet {
   private readonly pools = new Map<string, Pool>();
+  /** https hosts: --insecure / --ca. */
+  constructor(private readonly tls?: TlsOptions) {}
   get(origin: string): Pool {
     let p = this.pools.get(origin);
     if (p === undefined) {
-      p = new Pool(origin, { pipelining: 1, keepAliveTimeout: 30_000 });
+      const t = this.tls;
+      p = new Pool(origin, {
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        connect: {
+          rejectUnauthorized: t?.insecure !== true,
+          ...(t?.ca === undefined ? {} : { ca: [...rootCertificates, t.ca] }),
+        },
+      });
       this.pools.set(origin, p);
     }
     return p;

@@ -6,10 +6,13 @@
 export type { HttpResponse, RequestOptions } from './http-session.ts';
 export { HttpSession } from './http-session.ts';
 export {
+  filterTasks,
   HttpUser,
   LoadTestShape,
   type ShapeTick,
+  type TaskFilter,
   TaskPicker,
+  tag,
   tasks,
   User,
   type UserClass,

@@ -235,7 +235,13 @@ export class SwarmController extends EventEmitter {
     const stats = new RequestStats({ startUs: epochMsToUs(startEpochMs), startEpochMs, reporters: n });
     stats.timeline.onSlice = (slice: TimeSlice) => this.emit('slice', slice);
     const onRaw = stats.timeline.mergeRaw.bind(stats.timeline);
-    const init = { startEpochMs, seed: this.o.seed ?? 1, timeoutMs: this.o.timeoutMs };
+    const init = {
+      startEpochMs,
+      seed: this.o.seed ?? 1,
+      timeoutMs: this.o.timeoutMs,
+      tls: this.o.tls,
+      taskFilter: this.o.taskFilter,
+    };
     if (n === 1) this.hosts = [new LocalUserHost(this.classes, init, onRaw)];
     else {
       const onDeath = (m: string) => this.fail(`a worker thread failed: ${m}`);

@@ -2,12 +2,15 @@
  * `tickstorm swarm` flags → a validated SwarmPlan. Every problem is reported at once (the
  * CLI exits 104, k6's invalid-configuration code), naming the flag.
  */
+
 import { availableParallelism } from 'node:os';
+import { loadCaFile, type TlsOptions } from '../clients/tls-options.ts';
 import type { Threshold } from '../gates/threshold-parse.ts';
 import { gatherThresholds } from '../gates/thresholds.ts';
 import type { ReportFiles } from '../report/write-reports.ts';
 import { parseDuration } from '../util/duration.ts';
 import { hostProblem } from './http-session.ts';
+import { filterTasks, type TaskFilter } from './user.ts';
 import { loadUserFile, pickClasses, type UserFile, UserFileError } from './user-file.ts';
 
 export interface SwarmInput {
@@ -34,6 +37,13 @@ export interface SwarmInput {
   onlySummary: boolean;
   seed: string;
   requestTimeout: string;
+  /** --tags / --exclude-tags, as typed (comma or space separated, repeatable). */
+  tags?: string[];
+  excludeTags?: string[];
+  /** --insecure: do not verify https certificates. */
+  insecure?: boolean;
+  /** --ca FILE: extra trusted PEM certificates. */
+  ca?: string;
 }
 
 export interface SwarmPlan {
@@ -55,6 +65,8 @@ export interface SwarmPlan {
   onlySummary: boolean;
   seed: number;
   timeoutMs: number;
+  tls: TlsOptions;
+  taskFilter?: TaskFilter;
 }
 
 /** Worker threads beyond this would only contend for the cores. */
@@ -94,6 +106,7 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
   }
   const seed = int(i.seed);
   if (!Number.isInteger(seed)) problems.push(`--seed must be an integer, got '${i.seed}'`);
+  const ca = loadCaFile(i.ca, problems);
   const timeoutMs = parseDuration(i.requestTimeout);
   if (!(timeoutMs > 0))
     problems.push(`--request-timeout must be a duration like 60s, got '${i.requestTimeout}'`);
@@ -111,12 +124,29 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
       else throw e;
     }
   }
+  const split = (v: string[] | undefined) =>
+    v === undefined ? undefined : v.flatMap((x) => x.split(/[\s,]+/)).filter((x) => x !== '');
+  const taskFilter: TaskFilter = { tags: split(i.tags), excludeTags: split(i.excludeTags) };
+  let classes = [...new Set(i.classes)];
+  if (file !== null && (taskFilter.tags !== undefined || taskFilter.excludeTags !== undefined)) {
+    const names = classes.length > 0 ? classes : [...file.classes.keys()];
+    const left = names.filter((n) => Object.keys(filterTasks(file!.classes.get(n)!, taskFilter)).length > 0);
+    if (left.length === 0)
+      problems.push(
+        `--tags/--exclude-tags leave no task to run in ${names.join(', ')} (tag tasks with static tags = tag<User>({ task: ['name'] }))`,
+      );
+    else if (classes.length > 0 && left.length < classes.length)
+      problems.push(
+        `--tags/--exclude-tags leave no task in ${classes.filter((c) => !left.includes(c)).join(', ')}`,
+      );
+    else if (classes.length === 0 && left.length < names.length) classes = left;
+  }
   if (problems.length > 0 || file === null) return { plan: null, problems };
   return {
     problems,
     plan: {
       file,
-      classNames: [...new Set(i.classes)],
+      classNames: classes,
       classPicker: i.classPicker,
       users,
       spawnRate,
@@ -133,6 +163,8 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
       onlySummary: i.onlySummary,
       seed,
       timeoutMs,
+      tls: { insecure: i.insecure === true, ...(ca === undefined ? {} : { ca }) },
+      taskFilter,
     },
   };
 }

@@ -42,6 +42,8 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
     runTimeSec: plan.runTimeSec,
     seed: plan.seed,
     timeoutMs: plan.timeoutMs,
+    tls: plan.tls,
+    taskFilter: plan.taskFilter,
     name,
   });
   const aborted = () => opts.signal?.aborted === true;

@@ -1,6 +1,9 @@
 /** The swarm's options, start requests, live view and their validation (see swarm-controller.ts). */
+
+import type { TlsOptions } from '../clients/tls-options.ts';
 import type { ScenarioResult } from '../model/result.ts';
 import { hostProblem } from './http-session.ts';
+import type { TaskFilter } from './user.ts';
 import type { UserFile } from './user-file.ts';
 import type { ExceptionRow } from './user-runner.ts';
 
@@ -22,6 +25,10 @@ export interface SwarmOptions {
   seed?: number;
   /** Per-request timeout (ms). */
   timeoutMs?: number;
+  /** https hosts: --insecure / --ca. */
+  tls?: TlsOptions;
+  /** --tags / --exclude-tags. */
+  taskFilter?: TaskFilter;
   /** Scenario name in results (default: the file's base name). */
   name?: string;
 }

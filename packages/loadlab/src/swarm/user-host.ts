@@ -5,11 +5,13 @@
  * RAW (sparse HdrHistogram counts) into the swarm's Timeline and reports a cumulative
  * snapshot; the swarm's view is the merge of the latest snapshot of each host.
  */
+
+import type { TlsOptions } from '../clients/tls-options.ts';
 import { RequestEvents } from '../stats/events.ts';
 import { RequestStats, type StatsSnapshot } from '../stats/request-stats.ts';
 import type { RawSlice } from '../stats/timeline.ts';
 import { epochMsToUs, nowUs } from '../util/clock.ts';
-import type { UserClass } from './user.ts';
+import type { TaskFilter, UserClass } from './user.ts';
 import { type ExceptionRow, UserRunner } from './user-runner.ts';
 
 export interface HostSnapshot {
@@ -35,6 +37,8 @@ export interface HostInit {
   startEpochMs: number;
   seed: number;
   timeoutMs?: number;
+  tls?: TlsOptions;
+  taskFilter?: TaskFilter;
 }
 
 /** A host's stats and runner, in whichever thread it lives. */
@@ -57,6 +61,8 @@ export class HostCore {
       events: this.events,
       seed: init.seed,
       timeoutMs: init.timeoutMs,
+      tls: init.tls,
+      taskFilter: init.taskFilter,
     });
     // close idle seconds too, so the merged series never waits for a quiet thread
     this.ticker = setInterval(() => this.stats.timeline.advance(nowUs()), 200);

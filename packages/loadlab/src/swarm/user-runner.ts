@@ -5,10 +5,19 @@
  * not counted, as in Locust when a user is killed). A task that throws is counted in
  * `exceptions` (Locust's exceptions table) and the user goes on after its wait.
  */
+
 import { seededRandom } from '@tickstorm/protocol';
+import type { TlsOptions } from '../clients/tls-options.ts';
 import type { RequestEvents } from '../stats/events.ts';
 import { HttpSession, PoolSet } from './http-session.ts';
-import { TaskPicker, type User, type UserClass, type UserHooks } from './user.ts';
+import {
+  filterTasks,
+  type TaskFilter,
+  TaskPicker,
+  type User,
+  type UserClass,
+  type UserHooks,
+} from './user.ts';
 import { nowSec } from './wait-time.ts';
 
 export interface ExceptionRow {
@@ -35,19 +44,24 @@ export interface UserRunnerOptions {
   seed?: number;
   /** Per-request timeout for HttpUser clients (ms). */
   timeoutMs?: number;
+  /** https hosts: --insecure / --ca. */
+  tls?: TlsOptions;
+  /** --tags / --exclude-tags. */
+  taskFilter?: TaskFilter;
 }
 
 export class UserRunner {
   readonly exceptions = new Map<string, ExceptionRow>();
   private readonly pickers: TaskPicker[];
   private readonly byClass: Running[][];
-  private readonly pools = new PoolSet();
+  private readonly pools: PoolSet;
   /** Users stopped by `retire` whose onStop may still be running (stopAll waits for them). */
   private readonly retiring = new Set<Running>();
   private live = 0;
 
   constructor(private readonly o: UserRunnerOptions) {
-    this.pickers = o.classes.map((c) => new TaskPicker(c.tasks));
+    this.pools = new PoolSet(o.tls);
+    this.pickers = o.classes.map((c) => new TaskPicker(filterTasks(c, o.taskFilter)));
     this.byClass = o.classes.map(() => []);
   }
 

@@ -86,7 +86,38 @@ export type UserClass = (abstract new (
   fixedCount?: number;
   host?: string;
   abstract?: boolean;
+  /** Task name -> its tags, for --tags / --exclude-tags (Locust's @tag). */
+  tags?: Record<string, string[]>;
 };
+
+/** Typed task tags: `static tags = tag<MyUser>({ buy: ['trade'], browse: ['read'] })`. */
+export function tag<U>(tags: Partial<Record<TaskNames<U>, string[]>>): Record<string, string[]> {
+  return tags as Record<string, string[]>;
+}
+
+/** Which tasks run (Locust's --tags / --exclude-tags). */
+export interface TaskFilter {
+  /** Only tasks with at least one of these tags (absent: every task). */
+  tags?: string[];
+  /** No task with any of these tags. */
+  excludeTags?: string[];
+}
+
+/** The class's task weights left after the filter (Locust: untagged tasks fail --tags). */
+export function filterTasks(
+  cls: Pick<UserClass, 'tasks' | 'tags'>,
+  f: TaskFilter | undefined,
+): Record<string, number> {
+  if (f === undefined || (f.tags === undefined && f.excludeTags === undefined)) return cls.tasks;
+  const out: Record<string, number> = {};
+  for (const [name, w] of Object.entries(cls.tasks)) {
+    const t = cls.tags?.[name] ?? [];
+    if (f.tags !== undefined && !t.some((x) => f.tags!.includes(x))) continue;
+    if (f.excludeTags !== undefined && t.some((x) => f.excludeTags!.includes(x))) continue;
+    out[name] = w;
+  }
+  return out;
+}
 
 /** Picks task names by weight: cumulative weights and a binary search (no allocation). */
 export class TaskPicker {

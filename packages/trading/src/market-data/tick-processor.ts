@@ -182,7 +182,8 @@ export class TickProcessor {
     this.ticksRejected += this.frameRejected;
     if (this.frameProcessed > 0) this.rate.add(this.frameProcessed, TIME_ORIGIN + t0);
     if (this.touchedCount > 0 && this.bus.hasSubscribers(Topic.MARKET_UPDATE)) {
-      const now = Date.now() / 1000;
+      // epoch seconds with µs digits (not Date.now()'s whole ms), so subscribers can time updates in µs
+      const now = (performance.timeOrigin + performance.now()) / 1000;
       for (let k = 0; k < this.touchedCount; k++) {
         this.bus.publish(Topic.MARKET_UPDATE, this.state.update(this.touched[k], now));
       }

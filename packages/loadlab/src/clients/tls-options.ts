@@ -1,0 +1,59 @@
+/**
+ * TLS settings of the lab's clients (https and wss): `--insecure` skips verifying the server's
+ * certificate (a self-signed test system); `--ca FILE` adds PEM certificates to trust besides
+ * the system's. Structured-cloneable, so they reach every generator thread in params.
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { type ConnectionOptions, rootCertificates } from 'node:tls';
+import { Agent, setGlobalDispatcher } from 'undici';
+
+export interface TlsOptions {
+  /** Do not verify the server certificate. */
+  insecure?: boolean;
+  /** PEM text of extra trusted CA certificates. */
+  ca?: string;
+}
+
+/** node:tls connect options for `host`: SNI (unless an IP), verification, extra CAs. */
+export function tlsConnectOptions(host: string, tls: TlsOptions | undefined): ConnectionOptions {
+  return {
+    ...(isIP(host) === 0 ? { servername: host } : {}),
+    rejectUnauthorized: tls?.insecure !== true,
+    ...(tls?.ca === undefined ? {} : { ca: [...rootCertificates, tls.ca] }),
+  };
+}
+
+/** Reads `--ca FILE` (every problem names the flag); undefined when no file was given. */
+export function loadCaFile(file: string | undefined, problems: string[], flag = '--ca'): string | undefined {
+  if (file === undefined) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (e) {
+    problems.push(
+      `${flag} ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+    return undefined;
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    problems.push(`${flag} ${file}: not a PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
+    return undefined;
+  }
+  return pem;
+}
+
+/**
+ * The process's `fetch` (reachability probes, the target's stats endpoints) with the run's TLS
+ * settings: a global undici dispatcher. Called by a run that was given --insecure or --ca.
+ */
+export function useTlsForFetch(tls: TlsOptions): void {
+  setGlobalDispatcher(
+    new Agent({
+      connect: {
+        rejectUnauthorized: tls.insecure !== true,
+        ...(tls.ca === undefined ? {} : { ca: [...rootCertificates, tls.ca] }),
+      },
+    }),
+  );
+}

@@ -1,0 +1,110 @@
+/**
+ * `--out json=FILE`: k6's JSON output, streamed while the run goes. One line per metric sample,
+ * after one "Metric" line the first time a metric appears:
+ *
+ *   {"type":"Metric","data":{"name":"http_req_duration","type":"trend","contains":"time","thresholds":[],"submetrics":null},"metric":"http_req_duration"}
+ *   {"type":"Point","data":{"time":"2026-12-04T23:10:00.123Z","value":1.234,"tags":{"method":"GET","name":"/health","scenario":"s","status":"200"}},"metric":"http_req_duration"}
+ *
+ * Each HTTP request gives http_req_duration (ms), http_reqs (1) and http_req_failed (0/1);
+ * other request types (WS, DB, ...) give `lab_request_duration` with a `type` tag. Buffered,
+ * written with writeSync in 1 MiB pieces.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { LabError, LabErrorCode } from '../errors.ts';
+
+const HTTP = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+const KINDS: Record<string, [type: string, contains: string]> = {
+  http_req_duration: ['trend', 'time'],
+  http_reqs: ['counter', 'default'],
+  http_req_failed: ['rate', 'default'],
+  lab_request_duration: ['trend', 'time'],
+};
+
+/** Parses the value of --out; problems name the flag. */
+export function parseOut(values: readonly string[], problems: string[]): { json?: string } {
+  const out: { json?: string } = {};
+  for (const v of values) {
+    const m = /^json=(.+)$/.exec(v);
+    if (m === null)
+      problems.push(`--out must be json=FILE (got '${v}'; other outputs are not supported yet)`);
+    else out.json = m[1];
+  }
+  return out;
+}
+
+export class K6JsonOut {
+  private readonly fd: number;
+  private chunks: string[] = [];
+  private size = 0;
+  private readonly declared = new Set<string>();
+  private closed = false;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  /** One finished request: start (epoch s), latency (ms), outcome, "TYPE name", status, scenario. */
+  request(
+    startSec: number,
+    latencyMs: number,
+    ok: boolean,
+    typeAndName: string,
+    status: number,
+    scenario: string,
+  ) {
+    if (this.closed) throw new LabError(LabErrorCode.INTERNAL, `K6JsonOut: write after close (${this.path})`);
+    const cut = typeAndName.indexOf(' ');
+    const type = cut < 0 ? typeAndName : typeAndName.slice(0, cut);
+    const name = cut < 0 ? '' : typeAndName.slice(cut + 1);
+    const time = new Date(startSec * 1000 + latencyMs).toISOString();
+    const ms = Math.round(latencyMs * 1000) / 1000;
+    if (HTTP.has(type)) {
+      const tags = JSON.stringify({
+        method: type,
+        name,
+        scenario,
+        status: String(status),
+        expected_response: String(ok),
+      });
+      this.point('http_req_duration', time, ms, tags);
+      this.point('http_reqs', time, 1, tags);
+      this.point('http_req_failed', time, ok ? 0 : 1, tags);
+    } else {
+      const tags = JSON.stringify({ type, name, scenario, ok: String(ok) });
+      this.point('lab_request_duration', time, ms, tags);
+    }
+  }
+
+  private point(metric: string, time: string, value: number, tags: string): void {
+    if (!this.declared.has(metric)) {
+      this.declared.add(metric);
+      const [type, contains] = KINDS[metric];
+      this.push(
+        `{"type":"Metric","data":{"name":"${metric}","type":"${type}","contains":"${contains}","thresholds":[],"submetrics":null},"metric":"${metric}"}\n`,
+      );
+    }
+    this.push(
+      `{"type":"Point","data":{"time":"${time}","value":${value},"tags":${tags}},"metric":"${metric}"}\n`,
+    );
+  }
+
+  private push(line: string): void {
+    this.chunks.push(line);
+    this.size += line.length;
+    if (this.size >= 1 << 20) this.flush();
+  }
+
+  flush(): void {
+    if (this.chunks.length === 0) return;
+    writeSync(this.fd, this.chunks.join(''));
+    this.chunks = [];
+    this.size = 0;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * `tickstorm`: k6's `k6` module for scripts.
+ *
+ *   import { check, sleep, group } from 'tickstorm';
+ *   check(res, { 'status is 200': (r) => r.status === 200 });   // k6's `checks` rate
+ *   await sleep(0.5);                                            // seconds, as k6 (await it)
+ *
+ * The metrics (Counter, Rate, Trend) and `http` are re-exported for one-line imports.
+ */
+import { addCounter, counterKey, current } from './runtime.ts';
+
+export { default as http } from './http.ts';
+export { Counter, Rate, Trend } from './metrics.ts';
+
+/** Runs each named check on `value`; records k6's `checks` rate; true when all passed. */
+export function check<T>(value: T, checks: Record<string, (v: T) => unknown>): boolean {
+  const s = current('check()');
+  let all = true;
+  for (const [name, fn] of Object.entries(checks)) {
+    let pass: boolean;
+    try {
+      pass = Boolean(fn(value));
+    } catch {
+      pass = false;
+    }
+    addCounter(s, counterKey.rateTotal('checks'), 1);
+    if (pass) addCounter(s, counterKey.ratePass('checks'), 1);
+    addCounter(s, pass ? counterKey.checkPass(name) : counterKey.checkFail(name), 1);
+    if (!pass) all = false;
+  }
+  return all;
+}
+
+/** Waits `seconds` (k6's sleep; returns a promise: `await sleep(1)`). */
+export function sleep(seconds: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, seconds * 1000)));
+}
+
+/** Runs `fn` (k6's group; the name is informational here). */
+export async function group<T>(_name: string, fn: () => T | Promise<T>): Promise<T> {
+  return await fn();
+}
+
+/** k6's `fail()`: throws, ending the iteration as an error. */
+export function fail(message = 'fail() called'): never {
+  throw new Error(message);
+}
+
+export default { check, sleep, group, fail };

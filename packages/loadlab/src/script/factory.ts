@@ -1,0 +1,83 @@
+/**
+ * The generator-side adapter of a user script: a ScriptFactory (generator/script.ts) that
+ * imports the script (after registering the built-in modules), and runs its exported
+ * function (default, or the scenario's `exec`) once per iteration inside the runtime's
+ * iteration store. An exception ends the iteration as an error (counted, first messages
+ * kept); it does not stop the run (k6's behaviour).
+ */
+import { pathToFileURL } from 'node:url';
+import { iterations, type ScriptFactory } from '../generator/script.ts';
+import type { LatencyRecorder } from '../stats/recorder.ts';
+import { closeHttp } from './http.ts';
+import { registerScriptModules } from './register.ts';
+import { type IterationStore, runtime, type TlsSettings, trendsToCounters } from './runtime.ts';
+import { closeWs } from './ws.ts';
+
+export interface ScriptParams {
+  /** Absolute path of the script. */
+  file: string;
+  /** Export to run (default 'default'). */
+  exec: string;
+  scenario: string;
+  tls: TlsSettings;
+  /** k6's __ENV: environment passed to the script. */
+  env?: Record<string, string>;
+}
+
+/** Context handed to the script's function (`export default async function (ctx)`). */
+export interface IterationContext {
+  /** VU number (1-based, as k6's __VU) within this generator thread's share. */
+  vu: number;
+  /** Iterations this VU has started before this one (k6's __ITER). */
+  iteration: number;
+  scenario: string;
+  /** The generator thread's index. */
+  thread: number;
+}
+
+type Fn = (ctx: IterationContext) => unknown;
+
+export async function importScript(file: string): Promise<Record<string, unknown>> {
+  registerScriptModules(file);
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}
+
+const factory: ScriptFactory<ScriptParams> = async (ctx) => {
+  const p = ctx.params;
+  const rt = runtime();
+  rt.tls = p.tls;
+  const mod = await importScript(p.file);
+  const fn = mod[p.exec];
+  if (typeof fn !== 'function') throw new Error(`${p.file}: export '${p.exec}' is not a function`);
+  for (const hook of rt.onEvents) hook(ctx.events, p.scenario);
+  const counters = new Map<string, number>();
+  const trends = new Map<string, LatencyRecorder>();
+  const ictx: IterationContext[] = [];
+  const stores: IterationStore[] = [];
+  for (let v = 0; v < ctx.maxVUs; v++) {
+    ictx.push({ vu: v + 1, iteration: 0, scenario: p.scenario, thread: ctx.worker.index });
+    stores.push({ events: ctx.events, counters, trends, intendedUs: 0, first: true, scenario: p.scenario });
+  }
+  const inner = iterations<null, ScriptParams>({
+    iteration(it) {
+      const s = stores[it.vu];
+      s.intendedUs = it.intendedUs;
+      s.first = true;
+      const c = ictx[it.vu];
+      c.iteration = it.n;
+      return rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
+    },
+    teardown: async () => {
+      await closeWs();
+      await closeHttp();
+    },
+    counters: () => {
+      const out: Record<string, number> = Object.fromEntries(counters);
+      trendsToCounters(trends, out);
+      return out;
+    },
+  });
+  return inner(ctx);
+};
+
+export default factory;

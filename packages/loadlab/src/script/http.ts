@@ -1,0 +1,175 @@
+/**
+ * `tickstorm/http`: k6's `k6/http` for scripts, promise based.
+ *
+ *   import http from 'tickstorm/http';
+ *   const res = await http.get('http://127.0.0.1:8080/health');
+ *   const res2 = await http.post(url, JSON.stringify(order), { headers: { 'Content-Type': 'application/json' } });
+ *   // res: { status, body, headers, timings: { duration, waiting, receiving }, error, url, json() }
+ *
+ * Every request is one sample of k6's http_req_duration / http_req_failed / http_reqs (a
+ * RequestEvent of type = method, name = `params.tags.name` or `params.name` or the path).
+ * The first request of an iteration is timed from the iteration's intended start (open
+ * model: coordinated-omission correct); the rest from their own send. A network error does
+ * not throw: the response has status 0 and `error` set (k6's behaviour), and counts as failed.
+ * Connections are kept alive per origin; https uses the run's --ca / --insecure.
+ */
+import { rootCertificates } from 'node:tls';
+import { Agent, request as undiciRequest } from 'undici';
+import { newRequestEvent, type RequestEvent } from '../stats/events.ts';
+import { nowUs } from '../util/clock.ts';
+import { current, measureFrom, runtime } from './runtime.ts';
+
+export interface RequestParams {
+  headers?: Record<string, string>;
+  /** Stats name of the request (default: the URL path). */
+  name?: string;
+  tags?: { name?: string; [k: string]: string | undefined };
+  /** Request timeout (ms or a duration like '10s'; default 60 s, as k6). */
+  timeout?: number | string;
+  /** Statuses that count as success (default 200-399). */
+  expectedStatuses?: number[];
+}
+
+export interface Timings {
+  /** Whole request in ms (from the intended start for an iteration's first request). */
+  duration: number;
+  /** Send to first response byte (headers), ms. */
+  waiting: number;
+  /** Reading the body, ms. */
+  receiving: number;
+  /** Waiting to be sent (the part of `duration` before the send, coordinated-omission), ms. */
+  blocked: number;
+}
+
+export interface Response {
+  url: string;
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+  timings: Timings;
+  /** Network error text (status 0), or null. */
+  error: string | null;
+  json(): unknown;
+}
+
+export type Body = string | Uint8Array | Record<string, unknown> | null | undefined;
+
+let agent: Agent | undefined;
+function dispatcher(): Agent {
+  if (agent === undefined) {
+    const tls = runtime().tls;
+    agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connect: {
+        rejectUnauthorized: !tls.insecure,
+        ...(tls.ca === undefined ? {} : { ca: [...rootCertificates, tls.ca] }),
+      },
+    });
+  }
+  return agent;
+}
+
+/** Closes the thread's connections (the factory calls it at the end of the run). */
+export async function closeHttp(): Promise<void> {
+  const a = agent;
+  agent = undefined;
+  await a?.close().catch(() => undefined);
+}
+
+const evs = new WeakMap<object, RequestEvent>();
+
+function timeoutMs(t: number | string | undefined): number {
+  if (t === undefined) return 60_000;
+  if (typeof t === 'number') return t;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(t);
+  if (m === null) throw new TypeError(`invalid timeout '${t}'`);
+  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+}
+
+export async function request(
+  method: string,
+  url: string,
+  body?: Body,
+  params: RequestParams = {},
+): Promise<Response> {
+  const s = current(`http.${method.toLowerCase()}()`);
+  const m = method.toUpperCase();
+  const u = new URL(url);
+  const headers: Record<string, string> = { ...params.headers };
+  let payload: string | Uint8Array | undefined;
+  if (typeof body === 'string' || body instanceof Uint8Array) payload = body;
+  else if (body !== null && body !== undefined) {
+    payload = JSON.stringify(body);
+    if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
+      headers['content-type'] = 'application/json';
+  }
+  const fromUs = measureFrom(s);
+  const sendUs = nowUs();
+  let status = 0;
+  let text = '';
+  let error: string | null = null;
+  let resHeaders: Record<string, string> = {};
+  let headUs = sendUs;
+  try {
+    const to = timeoutMs(params.timeout);
+    const r = await undiciRequest(u, {
+      method: m as 'GET',
+      headers,
+      body: payload,
+      dispatcher: dispatcher(),
+      headersTimeout: to,
+      bodyTimeout: to,
+    });
+    headUs = nowUs();
+    status = r.statusCode;
+    for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) resHeaders[k] = String(v);
+    text = await r.body.text();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+    error = err.cause?.code ?? err.code ?? err.message;
+    resHeaders = {};
+  }
+  const endUs = nowUs();
+  const ok =
+    error === null &&
+    (params.expectedStatuses ? params.expectedStatuses.includes(status) : status >= 200 && status < 400);
+  let ev = evs.get(s.events);
+  if (ev === undefined) {
+    ev = newRequestEvent();
+    evs.set(s.events, ev);
+  }
+  ev.type = m;
+  ev.name = params.tags?.name ?? params.name ?? u.pathname;
+  ev.latencyUs = endUs - fromUs;
+  ev.ok = ok;
+  ev.status = status;
+  ev.error = ok ? null : (error ?? `HTTP ${status}`);
+  ev.bytes = Buffer.byteLength(text);
+  ev.timeUs = endUs;
+  s.events.emit(ev);
+  const ms = (us: number) => Math.round(us) / 1000;
+  return {
+    url,
+    status,
+    body: text,
+    headers: resHeaders,
+    error,
+    timings: {
+      duration: ms(endUs - fromUs),
+      waiting: ms(headUs - sendUs),
+      receiving: ms(endUs - headUs),
+      blocked: ms(sendUs - fromUs),
+    },
+    json: () => JSON.parse(text),
+  };
+}
+
+export const get = (url: string, params?: RequestParams) => request('GET', url, undefined, params);
+export const head = (url: string, params?: RequestParams) => request('HEAD', url, undefined, params);
+export const post = (url: string, body?: Body, params?: RequestParams) => request('POST', url, body, params);
+export const put = (url: string, body?: Body, params?: RequestParams) => request('PUT', url, body, params);
+export const patch = (url: string, body?: Body, params?: RequestParams) =>
+  request('PATCH', url, body, params);
+export const del = (url: string, body?: Body, params?: RequestParams) => request('DELETE', url, body, params);
+
+export default { request, get, head, post, put, patch, del };

@@ -1,0 +1,344 @@
+/**
+ * k6's metrics and thresholds over a script run.
+ *
+ * Metrics (k6's names): http_req_duration (trend, ms), http_req_failed (rate), http_reqs
+ * (counter), iterations (counter), dropped_iterations (counter), checks (rate),
+ * data_received (counter, bytes), and the script's own Counter / Rate / Trend.
+ *
+ * Thresholds, k6's shape: `{ 'http_req_duration': ['p(95)<200', 'avg<100'],
+ * 'http_req_failed': ['rate<0.01'], 'http_req_duration{name:/orders}': [...],
+ * 'checks{scenario:browse}': [{ threshold: 'rate>0.99', abortOnFail: true, delayAbortEval: '5s' }] }`.
+ * Aggregations: trend avg|min|max|med|count|p(N); rate rate; counter count|rate. Tags:
+ * `name` (http_* metrics: the request name) and `scenario`.
+ */
+
+import { LatencyRecorder } from '../stats/recorder.ts';
+import type { RequestStats } from '../stats/request-stats.ts';
+import { parseDuration } from '../util/duration.ts';
+import { counterKey, type MetricKind, trendsFromCounters } from './runtime.ts';
+
+export const BUILTIN_METRICS: Readonly<Record<string, MetricKind>> = {
+  http_req_duration: 'trend',
+  http_req_failed: 'rate',
+  http_reqs: 'counter',
+  iterations: 'counter',
+  dropped_iterations: 'counter',
+  checks: 'rate',
+  data_received: 'counter',
+  ws_connecting: 'trend',
+  ws_sessions: 'counter',
+  ws_msgs_sent: 'counter',
+  ws_msgs_received: 'counter',
+};
+
+/** Shown in the summary only when the script used them. */
+const OPTIONAL = new Set(['ws_connecting', 'ws_sessions', 'ws_msgs_sent', 'ws_msgs_received']);
+
+const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+
+export interface K6Threshold {
+  /** The key as written, e.g. 'http_req_duration{name:/orders}'. */
+  key: string;
+  source: string;
+  metric: string;
+  kind: MetricKind;
+  tags: { name?: string; scenario?: string };
+  agg: string;
+  /** For p(N): N. */
+  pct?: number;
+  op: '<' | '<=' | '>' | '>=' | '==' | '!=';
+  value: number;
+  abortOnFail: boolean;
+  delayAbortEvalMs: number;
+}
+
+const AGGS: Record<MetricKind, RegExp> = {
+  trend: /^(avg|min|max|med|count|p\((\d+(?:\.\d+)?)\))$/,
+  rate: /^(rate)$/,
+  counter: /^(count|rate)$/,
+  gauge: /^(value)$/,
+};
+const EXPR = /^\s*([a-z]+(?:\(\s*\d+(?:\.\d+)?\s*\))?)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
+
+/** Parses options.thresholds (object form); every problem names the threshold. */
+export function parseK6Thresholds(
+  raw: unknown,
+  customMetrics: ReadonlyMap<string, MetricKind>,
+  scenarioNames: readonly string[],
+): { thresholds: K6Threshold[]; problems: string[] } {
+  const thresholds: K6Threshold[] = [];
+  const problems: string[] = [];
+  if (raw === undefined) return { thresholds, problems };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return { thresholds, problems: ['options.thresholds must be an object { metric: [expressions] }'] };
+  for (const [key, list] of Object.entries(raw as Record<string, unknown>)) {
+    const where = `options.thresholds['${key}']`;
+    const m = /^([A-Za-z_][A-Za-z0-9_.-]*)(?:\{([^}]*)\})?$/.exec(key);
+    if (m === null) {
+      problems.push(`${where}: not a metric name with optional {tag:value}`);
+      continue;
+    }
+    const metric = m[1];
+    const kind = BUILTIN_METRICS[metric] ?? customMetrics.get(metric);
+    if (kind === undefined) {
+      const known = [...Object.keys(BUILTIN_METRICS), ...customMetrics.keys()].join(', ');
+      problems.push(`${where}: unknown metric '${metric}' (known: ${known})`);
+      continue;
+    }
+    const tags: K6Threshold['tags'] = {};
+    for (const part of (m[2] ?? '').split(',').filter((x) => x.trim() !== '')) {
+      const i = part.indexOf(':');
+      const k = part.slice(0, i).trim();
+      const v = part.slice(i + 1).trim();
+      if (i <= 0 || v === '') problems.push(`${where}: tag '${part}' must be key:value`);
+      else if (k === 'scenario') {
+        if (!scenarioNames.includes(v))
+          problems.push(`${where}: no scenario '${v}' (scenarios: ${scenarioNames.join(', ')})`);
+        tags.scenario = v;
+      } else if (k === 'name' && metric.startsWith('http_')) tags.name = v;
+      else
+        problems.push(`${where}: tag '${k}' is not supported here (use scenario, or name on http_* metrics)`);
+    }
+    const items = Array.isArray(list) ? list : [list];
+    items.forEach((item, n) => {
+      let source: unknown = item;
+      let abortOnFail = false;
+      let delay = 0;
+      if (item !== null && typeof item === 'object') {
+        const o = item as Record<string, unknown>;
+        source = o.threshold;
+        abortOnFail = o.abortOnFail === true;
+        if (o.abortOnFail !== undefined && typeof o.abortOnFail !== 'boolean')
+          problems.push(`${where}[${n}].abortOnFail must be true or false`);
+        if (o.delayAbortEval !== undefined) {
+          delay = typeof o.delayAbortEval === 'string' ? parseDuration(o.delayAbortEval) : Number.NaN;
+          if (Number.isNaN(delay)) {
+            problems.push(`${where}[${n}].delayAbortEval must be a duration like '10s'`);
+            delay = 0;
+          }
+        }
+        for (const k of Object.keys(o))
+          if (!['threshold', 'abortOnFail', 'delayAbortEval'].includes(k))
+            problems.push(`${where}[${n}]: unknown key '${k}' (use threshold, abortOnFail, delayAbortEval)`);
+      }
+      if (typeof source !== 'string') {
+        problems.push(
+          `${where}[${n}]: expected an expression like 'p(95)<200' or { threshold, abortOnFail }`,
+        );
+        return;
+      }
+      const e = EXPR.exec(source);
+      const agg = e?.[1].replace(/\s+/g, '');
+      const am = agg === undefined ? null : AGGS[kind].exec(agg);
+      if (e === null || agg === undefined || am === null) {
+        const hint =
+          kind === 'trend'
+            ? "avg, min, max, med, count, p(N), e.g. 'p(95)<200'"
+            : kind === 'rate'
+              ? "rate, e.g. 'rate<0.01'"
+              : "count or rate, e.g. 'count>100'";
+        problems.push(`${where}: '${source}' is not a threshold for a ${kind} (use ${hint})`);
+        return;
+      }
+      const pct = am[2] === undefined ? undefined : Number(am[2]);
+      if (pct !== undefined && pct > 100) problems.push(`${where}: '${source}': a percentile is at most 100`);
+      thresholds.push({
+        key,
+        source,
+        metric,
+        kind,
+        tags,
+        agg: pct === undefined ? agg : 'p',
+        pct,
+        op: e[2] as K6Threshold['op'],
+        value: Number(e[3]),
+        abortOnFail,
+        delayAbortEvalMs: delay,
+      });
+    });
+  }
+  return { thresholds, problems };
+}
+
+/** One scenario's (or the live view's) raw material. */
+export interface MetricPart {
+  scenario: string;
+  stats: RequestStats;
+  counters: Record<string, number>;
+  iterations: number;
+  dropped: number;
+}
+
+export interface TrendValues {
+  avg: number;
+  min: number;
+  med: number;
+  max: number;
+  'p(90)': number;
+  'p(95)': number;
+  'p(99)': number;
+  count: number;
+}
+
+/** k6's end-of-test metrics (the --json "metrics" object and the console summary). */
+export type MetricValues =
+  | { type: 'trend'; values: TrendValues }
+  | { type: 'rate'; values: { rate: number; passes: number; fails: number } }
+  | { type: 'counter'; values: { count: number; rate: number } };
+
+export class MetricView {
+  constructor(
+    readonly parts: readonly MetricPart[],
+    readonly durationSec: number,
+  ) {}
+
+  private pick(scenario?: string): readonly MetricPart[] {
+    return scenario === undefined ? this.parts : this.parts.filter((p) => p.scenario === scenario);
+  }
+
+  private counter(key: string, scenario?: string): number {
+    return this.pick(scenario).reduce((a, p) => a + (p.counters[key] ?? 0), 0);
+  }
+
+  /** The samples of a trend, µs. */
+  trendRecorder(metric: string, tags: K6Threshold['tags'] = {}): LatencyRecorder {
+    const r = new LatencyRecorder();
+    for (const p of this.pick(tags.scenario)) {
+      if (metric === 'http_req_duration') {
+        for (const e of p.stats.entries)
+          if (HTTP_METHODS.has(e.type) && (tags.name === undefined || e.name === tags.name)) r.add(e.latency);
+      } else {
+        const t = trendsFromCounters(p.counters).get(metric);
+        if (t !== undefined) r.add(t);
+      }
+    }
+    return r;
+  }
+
+  private http(tags: K6Threshold['tags']): { reqs: number; failed: number; bytes: number } {
+    const out = { reqs: 0, failed: 0, bytes: 0 };
+    for (const p of this.pick(tags.scenario))
+      for (const e of p.stats.entries)
+        if (HTTP_METHODS.has(e.type) && (tags.name === undefined || e.name === tags.name)) {
+          out.reqs += e.requests;
+          out.failed += e.failures;
+          out.bytes += e.bytes;
+        }
+    return out;
+  }
+
+  value(metric: string, kind: MetricKind, tags: K6Threshold['tags'] = {}): MetricValues {
+    const per = (n: number) => (this.durationSec > 0 ? n / this.durationSec : 0);
+    if (kind === 'trend') {
+      const r = this.trendRecorder(metric, tags);
+      const h = r.toHistogram();
+      const ms = (us: number) => Math.round(us) / 1000;
+      const v: TrendValues =
+        r.count === 0
+          ? { avg: 0, min: 0, med: 0, max: 0, 'p(90)': 0, 'p(95)': 0, 'p(99)': 0, count: 0 }
+          : {
+              avg: Math.round(r.sumUs / r.count) / 1000,
+              min: ms(r.minUs),
+              med: ms(h.getValueAtPercentile(50)),
+              max: ms(r.maxUs),
+              'p(90)': ms(h.getValueAtPercentile(90)),
+              'p(95)': ms(h.getValueAtPercentile(95)),
+              'p(99)': ms(h.getValueAtPercentile(99)),
+              count: r.count,
+            };
+      h.destroy?.();
+      return { type: 'trend', values: v };
+    }
+    if (kind === 'rate') {
+      let passes: number;
+      let total: number;
+      if (metric === 'http_req_failed') {
+        const h = this.http(tags);
+        passes = h.failed;
+        total = h.reqs;
+      } else {
+        passes = this.counter(counterKey.ratePass(metric), tags.scenario);
+        total = this.counter(counterKey.rateTotal(metric), tags.scenario);
+      }
+      return {
+        type: 'rate',
+        values: { rate: total === 0 ? 0 : passes / total, passes, fails: total - passes },
+      };
+    }
+    let count: number;
+    if (metric === 'http_reqs') count = this.http(tags).reqs;
+    else if (metric === 'data_received') count = this.http(tags).bytes;
+    else if (metric === 'iterations') count = this.pick(tags.scenario).reduce((a, p) => a + p.iterations, 0);
+    else if (metric === 'dropped_iterations')
+      count = this.pick(tags.scenario).reduce((a, p) => a + p.dropped, 0);
+    else count = this.counter(counterKey.counter(metric), tags.scenario);
+    return { type: 'counter', values: { count, rate: Math.round(per(count) * 1000) / 1000 } };
+  }
+
+  /** The figure a threshold compares. */
+  actual(t: K6Threshold): number {
+    if (t.kind === 'trend' && t.agg === 'p') {
+      const r = this.trendRecorder(t.metric, t.tags);
+      if (r.count === 0) return 0;
+      const h = r.toHistogram();
+      const v = Math.round(h.getValueAtPercentile(t.pct!)) / 1000;
+      h.destroy?.();
+      return v;
+    }
+    const mv = this.value(t.metric, t.kind, t.tags).values as Record<string, number>;
+    return mv[t.agg] ?? Number.NaN;
+  }
+}
+
+export interface K6ThresholdResult {
+  key: string;
+  source: string;
+  actual: number;
+  pass: boolean;
+  abortOnFail: boolean;
+}
+
+export function compare(actual: number, op: K6Threshold['op'], value: number): boolean {
+  switch (op) {
+    case '<':
+      return actual < value;
+    case '<=':
+      return actual <= value;
+    case '>':
+      return actual > value;
+    case '>=':
+      return actual >= value;
+    case '==':
+      return actual === value;
+    default:
+      return actual !== value;
+  }
+}
+
+export function evaluateK6(view: MetricView, thresholds: readonly K6Threshold[]): K6ThresholdResult[] {
+  return thresholds.map((t) => {
+    const actual = view.actual(t);
+    return {
+      key: t.key,
+      source: t.source,
+      actual,
+      pass: compare(actual, t.op, t.value),
+      abortOnFail: t.abortOnFail,
+    };
+  });
+}
+
+/** The metrics object of k6's summary: every built-in and custom metric. */
+export function allMetrics(
+  view: MetricView,
+  custom: ReadonlyMap<string, MetricKind>,
+): Record<string, MetricValues> {
+  const out: Record<string, MetricValues> = {};
+  for (const [name, kind] of [...Object.entries(BUILTIN_METRICS), ...custom]) {
+    const v = view.value(name, kind);
+    const used = v.type === 'trend' || v.type === 'counter' ? v.values.count > 0 : true;
+    if (OPTIONAL.has(name) && !used) continue;
+    out[name] = v;
+  }
+  return out;
+}

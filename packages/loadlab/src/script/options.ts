@@ -1,0 +1,138 @@
+/**
+ * A script's `export const options`, k6's shape, checked up front (every problem at once):
+ *
+ *   export const options = {
+ *     scenarios: {
+ *       browse: { executor: 'constant-arrival-rate', rate: 200, timeUnit: '1s', duration: '30s',
+ *                 preAllocatedVUs: 20, maxVUs: 100 },
+ *       login:  { executor: 'per-vu-iterations', vus: 5, iterations: 10, exec: 'login', startTime: '5s' },
+ *     },
+ *     thresholds: { http_req_duration: ['p(95)<200'], http_req_failed: [{ threshold: 'rate<0.01', abortOnFail: true }] },
+ *   };
+ *
+ * Shortcuts as k6: `{ vus, duration }` -> constant-vus; `{ vus, iterations }` -> shared-iterations;
+ * `{ stages }` -> ramping-vus; nothing -> one iteration on one VU. Scenarios run at the same
+ * time, each from its `startTime`. `thresholds` may also be an array of the lab's strings
+ * ('p95<100ms', 'error_rate<1%'). `insecureSkipTLSVerify: true` is `--insecure`.
+ */
+import { type ExecutorOptions, validateExecutor } from '../generator/executor-options.ts';
+import { parseDuration } from '../util/duration.ts';
+
+export interface ScriptScenario {
+  name: string;
+  executor: ExecutorOptions;
+  /** The export to run (k6's `exec`, default 'default'). */
+  exec: string;
+  startTimeMs: number;
+}
+
+export interface ScriptOptions {
+  scenarios: ScriptScenario[];
+  /** The object form (k6's), validated later against the metrics the script declared. */
+  k6Thresholds: unknown;
+  /** The lab's strings (array form). */
+  labThresholds: string[];
+  insecure: boolean;
+}
+
+const TOP = [
+  'scenarios',
+  'thresholds',
+  'vus',
+  'duration',
+  'iterations',
+  'stages',
+  'insecureSkipTLSVerify',
+  'tags',
+];
+const isObj = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+
+export function parseScriptOptions(
+  raw: unknown,
+  exports: Record<string, unknown>,
+): { options: ScriptOptions; problems: string[] } {
+  const problems: string[] = [];
+  const options: ScriptOptions = {
+    scenarios: [],
+    k6Thresholds: undefined,
+    labThresholds: [],
+    insecure: false,
+  };
+  if (raw === undefined) raw = {};
+  if (!isObj(raw)) return { options, problems: ['options must be an object'] };
+  for (const k of Object.keys(raw))
+    if (!TOP.includes(k)) problems.push(`options.${k}: not supported (use ${TOP.join(', ')})`);
+  if (raw.insecureSkipTLSVerify !== undefined) {
+    if (typeof raw.insecureSkipTLSVerify !== 'boolean')
+      problems.push('options.insecureSkipTLSVerify must be true or false');
+    else options.insecure = raw.insecureSkipTLSVerify;
+  }
+  if (Array.isArray(raw.thresholds)) {
+    raw.thresholds.forEach((t, i) => {
+      if (typeof t === 'string') options.labThresholds.push(t);
+      else problems.push(`options.thresholds[${i}]: expected a string like 'p95<100ms'`);
+    });
+  } else options.k6Thresholds = raw.thresholds;
+
+  const add = (name: string, ex: Record<string, unknown>, where: string) => {
+    const { exec, startTime, tags: _tags, env: _env, ...rest } = ex;
+    const fn = exec ?? 'default';
+    if (typeof fn !== 'string') problems.push(`${where}.exec must be the name of an exported function`);
+    else if (typeof exports[fn] !== 'function')
+      problems.push(`${where}.exec: the script exports no function '${fn}'`);
+    let startTimeMs = 0;
+    if (startTime !== undefined) {
+      startTimeMs = typeof startTime === 'string' ? parseDuration(startTime) : Number.NaN;
+      if (Number.isNaN(startTimeMs)) {
+        problems.push(`${where}.startTime must be a duration like '10s'`);
+        startTimeMs = 0;
+      }
+    }
+    for (const p of validateExecutor(rest)) problems.push(`${where}: ${p}`);
+    options.scenarios.push({
+      name,
+      executor: rest as unknown as ExecutorOptions,
+      exec: String(fn),
+      startTimeMs,
+    });
+  };
+
+  if (raw.scenarios !== undefined) {
+    for (const k of ['vus', 'duration', 'iterations', 'stages'])
+      if (raw[k] !== undefined) problems.push(`options.${k} cannot be combined with options.scenarios`);
+    if (!isObj(raw.scenarios) || Object.keys(raw.scenarios).length === 0)
+      problems.push('options.scenarios must be an object of named scenarios');
+    else
+      for (const [name, ex] of Object.entries(raw.scenarios)) {
+        if (!/^[A-Za-z0-9_-]+$/.test(name))
+          problems.push(`options.scenarios['${name}']: a name is letters, digits, _ and -`);
+        if (!isObj(ex)) problems.push(`options.scenarios.${name} must be an object with an executor`);
+        else add(name, ex, `options.scenarios.${name}`);
+      }
+  } else {
+    const ex: Record<string, unknown> = {};
+    if (raw.stages !== undefined) {
+      Object.assign(ex, { executor: 'ramping-vus', stages: raw.stages, startVUs: raw.vus ?? 1 });
+      if (raw.iterations !== undefined)
+        problems.push('options.iterations cannot be combined with options.stages');
+    } else if (raw.duration !== undefined) {
+      Object.assign(ex, { executor: 'constant-vus', vus: raw.vus ?? 1, duration: raw.duration });
+      if (raw.iterations !== undefined)
+        Object.assign(ex, {
+          executor: 'shared-iterations',
+          iterations: raw.iterations,
+          maxDuration: raw.duration,
+          duration: undefined,
+        });
+    } else
+      Object.assign(ex, {
+        executor: 'shared-iterations',
+        vus: raw.vus ?? 1,
+        iterations: raw.iterations ?? raw.vus ?? 1,
+      });
+    for (const k of Object.keys(ex)) if (ex[k] === undefined) delete ex[k];
+    add('default', ex, 'options');
+  }
+  return { options, problems };
+}

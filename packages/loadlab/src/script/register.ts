@@ -1,0 +1,56 @@
+/**
+ * Makes the built-in modules importable from a script anywhere on disk, as k6's `k6/http`:
+ * a Node module-resolution hook (module.register) maps the bare specifiers to the files here.
+ *
+ *   tickstorm          -> api.ts      (check, sleep, group, fail, metrics, http)
+ *   tickstorm/http     -> http.ts
+ *   tickstorm/metrics  -> metrics.ts
+ *   tickstorm/ws       -> ws.ts       (WebSocket: connect, send, next, on('message'))
+ *   k6, k6/http, k6/metrics: the same files (a k6 script ports with `await` added)
+ *
+ * The hook also loads the script's own directory as ES modules (a .ts/.js file with no
+ * package.json around it would otherwise be CommonJS). Registered once per thread, before
+ * the script is imported (the CLI's main thread and each generator worker).
+ */
+import { register } from 'node:module';
+import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const here = (f: string) => new URL(`./${f}`, import.meta.url).href;
+
+export const BUILTIN_MODULES: Readonly<Record<string, string>> = {
+  tickstorm: here('api.ts'),
+  'tickstorm/http': here('http.ts'),
+  'tickstorm/metrics': here('metrics.ts'),
+  'tickstorm/ws': here('ws.ts'),
+  k6: here('api.ts'),
+  'k6/http': here('http.ts'),
+  'k6/metrics': here('metrics.ts'),
+};
+
+const HOOK = `
+let map = {}; let dirs = [];
+export function initialize(data) { map = data.map; dirs = data.dirs; }
+export async function resolve(specifier, context, next) {
+  const hit = map[specifier];
+  if (hit !== undefined) return next(hit, context);
+  const r = await next(specifier, context);
+  if (r.url.startsWith('file:') && !r.url.includes('/node_modules/') && dirs.some((d) => r.url.startsWith(d))
+      && /\\.(ts|js|mts|mjs)$/.test(new URL(r.url).pathname))
+    return { ...r, format: 'module' };
+  return r;
+}`;
+
+const KEY = Symbol.for('tickstorm.script.hook');
+const g = globalThis as unknown as Record<symbol, Set<string> | undefined>;
+
+/** Registers the hook in this thread for scripts under `scriptPath`'s directory (idempotent per directory). */
+export function registerScriptModules(scriptPath: string): void {
+  const dir = `${pathToFileURL(dirname(scriptPath)).href}/`;
+  const done = (g[KEY] ??= new Set());
+  if (done.has(dir)) return;
+  done.add(dir);
+  register(`data:text/javascript,${encodeURIComponent(HOOK)}`, {
+    data: { map: BUILTIN_MODULES, dirs: [dir] },
+  });
+}

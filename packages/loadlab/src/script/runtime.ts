@@ -1,0 +1,168 @@
+/**
+ * The script runtime's per-thread state, shared by the built-in modules a script imports
+ * (`tickstorm`, `tickstorm/http`, `tickstorm/metrics`) and the factory that runs it.
+ *
+ * Each iteration runs inside an AsyncLocalStorage store: the scenario's RequestEvents (so
+ * requests land in the right scenario's statistics), the scenario's counters (checks, Counter,
+ * Rate), and the iteration's intended start. The first request of an iteration is timed from
+ * that intended start (open model: coordinated-omission correct, as wrk2 and k6's
+ * arrival-rate executors do); later requests in the same iteration from their own send.
+ *
+ * The state hangs on globalThis under a symbol, so a module loaded twice under two URLs
+ * still shares it.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { RequestEvents } from '../stats/events.ts';
+import { hdrValueAt, LatencyRecorder } from '../stats/recorder.ts';
+import { nowUs } from '../util/clock.ts';
+
+export type MetricKind = 'counter' | 'rate' | 'trend' | 'gauge';
+
+export interface IterationStore {
+  events: RequestEvents;
+  counters: Map<string, number>;
+  /** Custom Trends' samples (µs). */
+  trends: Map<string, LatencyRecorder>;
+  /** Intended start of the iteration (lab clock µs); consumed by its first request. */
+  intendedUs: number;
+  first: boolean;
+  scenario: string;
+}
+
+export interface TlsSettings {
+  insecure: boolean;
+  /** PEM text of extra CA certificates. */
+  ca?: string;
+}
+
+interface Runtime {
+  als: AsyncLocalStorage<IterationStore>;
+  /** Custom metrics declared by the script (name -> kind), for threshold validation. */
+  metrics: Map<string, MetricKind>;
+  tls: TlsSettings;
+  /** Live counters of the whole thread (for abortOnFail in a one-thread run). */
+  live: Map<string, number> | null;
+  liveTrends: Map<string, LatencyRecorder> | null;
+  /** Called with each scenario's RequestEvents as its factory runs in this thread (live view, --out). */
+  onEvents: ((events: RequestEvents, scenario: string) => void)[];
+}
+
+const KEY = Symbol.for('tickstorm.script.runtime');
+const g = globalThis as unknown as Record<symbol, Runtime | undefined>;
+
+export function runtime(): Runtime {
+  let r = g[KEY];
+  if (r === undefined) {
+    r = {
+      als: new AsyncLocalStorage(),
+      metrics: new Map(),
+      tls: { insecure: false },
+      live: null,
+      liveTrends: null,
+      onEvents: [],
+    };
+    g[KEY] = r;
+  }
+  return r;
+}
+
+/** The running iteration's store; throws when called outside an iteration (k6: init context). */
+export function current(what: string): IterationStore {
+  const s = runtime().als.getStore();
+  if (s === undefined)
+    throw new Error(
+      `${what} can only be called inside the default function (an iteration), not at load time`,
+    );
+  return s;
+}
+
+/** Start of a measurement: the iteration's intended start for its first request, else now. */
+export function measureFrom(s: IterationStore): number {
+  if (s.first) {
+    s.first = false;
+    return s.intendedUs;
+  }
+  return nowUs();
+}
+
+export function addCounter(s: IterationStore, key: string, n: number): void {
+  s.counters.set(key, (s.counters.get(key) ?? 0) + n);
+  const live = runtime().live;
+  if (live !== null) live.set(key, (live.get(key) ?? 0) + n);
+}
+
+function recorderIn(m: Map<string, LatencyRecorder>, name: string): LatencyRecorder {
+  let r = m.get(name);
+  if (r === undefined) {
+    r = new LatencyRecorder();
+    m.set(name, r);
+  }
+  return r;
+}
+
+/** Records a Trend sample (ms) in the iteration's scenario (and the live view). */
+export function addTrend(s: IterationStore, name: string, ms: number): void {
+  recorderIn(s.trends, name).record(ms * 1000);
+  const live = runtime().liveTrends;
+  if (live !== null) recorderIn(live, name).record(ms * 1000);
+}
+
+/**
+ * Trends travel between threads as counters (summed exactly): one key per HdrHistogram
+ * counter, `trend:<name>:<index>`, plus the exact sum. `trendsFromCounters` reads them back.
+ */
+export function trendsToCounters(trends: Map<string, LatencyRecorder>, out: Record<string, number>): void {
+  for (const [name, r] of trends) {
+    const sp = r.toSparse();
+    for (let k = 0; k < sp.idx.length; k++) out[`trend:${name}:${sp.idx[k]}`] = sp.cnt[k];
+    out[`trend:${name}:sum`] = sp.sumUs;
+  }
+}
+
+export function trendsFromCounters(counters: Record<string, number>): Map<string, LatencyRecorder> {
+  const idx = new Map<string, { i: number[]; c: number[]; sum: number }>();
+  for (const [k, v] of Object.entries(counters)) {
+    if (!k.startsWith('trend:')) continue;
+    const cut = k.lastIndexOf(':');
+    const name = k.slice(6, cut);
+    let e = idx.get(name);
+    if (e === undefined) {
+      e = { i: [], c: [], sum: 0 };
+      idx.set(name, e);
+    }
+    const tail = k.slice(cut + 1);
+    if (tail === 'sum') e.sum += v;
+    else {
+      e.i.push(Number(tail));
+      e.c.push(v);
+    }
+  }
+  const out = new Map<string, LatencyRecorder>();
+  for (const [name, e] of idx) {
+    const r = new LatencyRecorder();
+    const order = e.i.map((_, k) => k).sort((a, b) => e.i[a] - e.i[b]);
+    const count = e.c.reduce((a, b) => a + b, 0);
+    const lo = hdrValueAt(e.i[order[0]] ?? 0);
+    const hi = hdrValueAt(e.i[order[order.length - 1]] ?? 0);
+    r.addSparse({
+      idx: Uint32Array.from(order.map((k) => e.i[k])),
+      cnt: Float64Array.from(order.map((k) => e.c[k])),
+      count,
+      sumUs: e.sum,
+      minUs: lo,
+      maxUs: hi,
+    });
+    out.set(name, r);
+  }
+  return out;
+}
+
+/** Counter keys: what the factory's counters() report and the metrics read back. */
+export const counterKey = {
+  counter: (name: string) => `metric:counter:${name}`,
+  ratePass: (name: string) => `metric:rate:${name}:pass`,
+  rateTotal: (name: string) => `metric:rate:${name}:total`,
+  gauge: (name: string) => `metric:gauge:${name}`,
+  checkPass: (name: string) => `check:${name}:pass`,
+  checkFail: (name: string) => `check:${name}:fail`,
+};

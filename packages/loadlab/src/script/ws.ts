@@ -1,0 +1,156 @@
+/**
+ * `tickstorm/ws`: WebSocket for scripts (k6's `k6/ws`, promise based).
+ *
+ *   import ws from 'tickstorm/ws';
+ *   const socket = await ws.connect('wss://host/ws/metrics', { headers: { Authorization: 'x' } });
+ *   socket.send(JSON.stringify({ action: 'subscribe', symbol: 'SYM0' }));
+ *   const first = await socket.next(5000);        // the next message (text), or throws on timeout
+ *   socket.on('message', (text) => { ... });       // every message
+ *   await socket.close();
+ *
+ * Metrics (k6's names): ws_connecting (trend, ms: handshake, from the iteration's intended
+ * start for its first call), ws_sessions, ws_msgs_sent, ws_msgs_received (counters). The
+ * handshake is also a request of type WS named `connect <path>` in the lab's tables. A
+ * failed handshake rejects and counts as a failed request. wss uses --ca / --insecure.
+ * Sockets still open when the run ends are closed.
+ */
+import WebSocket from 'ws';
+import { tlsConnectOptions } from '../clients/tls-options.ts';
+import { newRequestEvent } from '../stats/events.ts';
+import { nowUs } from '../util/clock.ts';
+import {
+  addCounter,
+  addTrend,
+  counterKey,
+  current,
+  type IterationStore,
+  measureFrom,
+  runtime,
+} from './runtime.ts';
+
+export interface ConnectParams {
+  headers?: Record<string, string>;
+  /** Name in the statistics (default: `connect <path>`). */
+  name?: string;
+  /** Handshake timeout in ms (default 10 s). */
+  timeout?: number;
+}
+
+const open = new Set<WebSocket>();
+
+/** Closes every socket a script left open (the factory calls it at the end). */
+export async function closeWs(): Promise<void> {
+  for (const s of open) s.terminate();
+  open.clear();
+}
+
+export class Socket {
+  private readonly waiters: {
+    resolve: (t: string) => void;
+    reject: (e: Error) => void;
+    timer?: NodeJS.Timeout;
+  }[] = [];
+  private readonly queued: string[] = [];
+  private readonly listeners: ((text: string) => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly store: IterationStore,
+  ) {
+    ws.on('message', (data, isBinary) => {
+      addCounter(this.store, counterKey.counter('ws_msgs_received'), 1);
+      const text = isBinary ? Buffer.from(data as Buffer).toString('base64') : String(data);
+      for (const l of this.listeners) l(text);
+      const w = this.waiters.shift();
+      if (w !== undefined) {
+        clearTimeout(w.timer);
+        w.resolve(text);
+      } else if (this.listeners.length === 0) this.queued.push(text);
+    });
+    ws.on('close', () => {
+      this.closed = true;
+      open.delete(ws);
+      for (const w of this.waiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.reject(new Error('the WebSocket closed'));
+      }
+    });
+    ws.on('error', () => {});
+  }
+
+  send(data: string | Uint8Array): void {
+    this.ws.send(data);
+    addCounter(this.store, counterKey.counter('ws_msgs_sent'), 1);
+  }
+
+  on(event: 'message', fn: (text: string) => void): void {
+    if (event !== 'message') throw new TypeError(`unknown event '${event}' (use 'message')`);
+    this.listeners.push(fn);
+  }
+
+  /** The next message (queued ones first); rejects after `timeoutMs` or when the socket closes. */
+  next(timeoutMs = 10_000): Promise<string> {
+    const q = this.queued.shift();
+    if (q !== undefined) return Promise.resolve(q);
+    if (this.closed) return Promise.reject(new Error('the WebSocket is closed'));
+    return new Promise((resolve, reject) => {
+      const w: (typeof this.waiters)[number] = { resolve, reject };
+      w.timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        reject(new Error(`no WebSocket message within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close();
+      setTimeout(() => {
+        this.ws.terminate();
+        resolve();
+      }, 2000).unref();
+    });
+  }
+}
+
+export function connect(url: string, params: ConnectParams = {}): Promise<Socket> {
+  const s = current('ws.connect()');
+  const u = new URL(url);
+  const fromUs = measureFrom(s);
+  const ev = newRequestEvent('WS', params.name ?? `connect ${u.pathname}`);
+  const emit = (ok: boolean, error: string | null) => {
+    const t = nowUs();
+    ev.latencyUs = t - fromUs;
+    ev.ok = ok;
+    ev.status = ok ? 101 : 0;
+    ev.error = error;
+    ev.timeUs = t;
+    s.events.emit(ev);
+    addTrend(s, 'ws_connecting', ev.latencyUs / 1000);
+  };
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, {
+      headers: params.headers,
+      perMessageDeflate: false,
+      handshakeTimeout: params.timeout ?? 10_000,
+      ...(u.protocol === 'wss:' ? tlsConnectOptions(u.hostname, runtime().tls) : {}),
+    });
+    ws.once('open', () => {
+      open.add(ws);
+      emit(true, null);
+      addCounter(s, counterKey.counter('ws_sessions'), 1);
+      resolve(new Socket(ws, s));
+    });
+    ws.once('error', (e: NodeJS.ErrnoException) => {
+      if (ws.readyState === WebSocket.OPEN) return;
+      emit(false, e.code ?? e.message);
+      reject(e);
+    });
+  });
+}
+
+export default { connect };

@@ -1,0 +1,99 @@
+/**
+ * `tickstorm run` flags from the environment and a config file: every flag FLAG may also come
+ * from `TICKSTORM_FLAG` (upper case, dashes as underscores: --orders-url is
+ * TICKSTORM_ORDERS_URL) or from `tickstorm.config.json` (in the working directory, or
+ * `--config-file FILE`), whose keys are the flag names:
+ *
+ *   { "orders-url": "https://orders.test:5002", "rate": 500, "threshold": ["p95<100ms"], "bench": false }
+ *
+ * Flags win over the environment, and the environment over the file. Booleans take
+ * true/false/1/0/yes/no; a repeatable flag takes an array in the file (one value from env).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { Command, Option } from 'commander';
+
+export const CONFIG_FILE = 'tickstorm.config.json';
+
+const SKIP = new Set(['help', 'config-file', 'version']);
+/** Flags given more than once on the command line (an array in the file). */
+const REPEATABLE = new Set(['threshold', 'watch-pid', 'out']);
+
+export const envName = (flag: string) => `TICKSTORM_${flag.toUpperCase().replace(/-/g, '_')}`;
+
+const flagOf = (o: Option) => (o.long ?? '').replace(/^--/, '');
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function asBool(raw: unknown): boolean | undefined {
+  if (typeof raw === 'boolean') return raw;
+  const s = String(raw).trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+  if (['0', 'false', 'no', 'off'].includes(s)) return false;
+  return undefined;
+}
+
+/**
+ * Fills every option not given on the command line from env, then from the config file.
+ * Returns the problems (each naming the variable or the file and key).
+ */
+export function applyRunDefaults(
+  cmd: Command,
+  configFile: string | undefined,
+  cwd = process.cwd(),
+): string[] {
+  const problems: string[] = [];
+  const opts = cmd.options.filter((o) => o.long !== undefined && !SKIP.has(flagOf(o)));
+  let file: Record<string, unknown> = {};
+  let fileName: string | undefined = configFile;
+  if (fileName === undefined && existsSync(`${cwd}/${CONFIG_FILE}`)) fileName = `${cwd}/${CONFIG_FILE}`;
+  if (fileName !== undefined) {
+    const where = configFile !== undefined ? `--config-file ${fileName}` : fileName;
+    if (!existsSync(fileName)) problems.push(`${where}: no such file`);
+    else {
+      try {
+        const doc: unknown = JSON.parse(readFileSync(fileName, 'utf8'));
+        if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+          problems.push(`${where}: expected a JSON object of run flags, e.g. {"rate": 500}`);
+        else file = doc as Record<string, unknown>;
+      } catch (e) {
+        problems.push(`${where}: not valid JSON (${(e as Error).message})`);
+      }
+      const known = new Set(opts.flatMap((o) => [flagOf(o), camel(flagOf(o))]));
+      for (const k of Object.keys(file))
+        if (!known.has(k)) problems.push(`${where}: "${k}" is not a run flag (see tickstorm run --help)`);
+    }
+  }
+  for (const o of opts) {
+    const attr = o.attributeName();
+    if (cmd.getOptionValueSource(attr) === 'cli') continue;
+    const flag = flagOf(o);
+    const set = (raw: unknown, source: 'env' | 'config', where: string) => {
+      if (o.negate || o.isBoolean()) {
+        const b = asBool(raw);
+        if (b === undefined) {
+          problems.push(`${where}: expected true or false (got ${JSON.stringify(raw)})`);
+          return;
+        }
+        cmd.setOptionValueWithSource(attr, o.negate ? !b : b, source);
+      } else if (REPEATABLE.has(flag)) {
+        const list = Array.isArray(raw) ? raw.map(String) : [String(raw)];
+        cmd.setOptionValueWithSource(attr, list, source);
+      } else if (typeof raw === 'object' && raw !== null) {
+        problems.push(`${where}: expected a single value (got ${JSON.stringify(raw)})`);
+      } else
+        cmd.setOptionValueWithSource(
+          attr,
+          o.optional && typeof raw === 'boolean' ? String(raw) : String(raw),
+          source,
+        );
+    };
+    const env = process.env[envName(flag)];
+    if (env !== undefined) {
+      set(env, 'env', envName(flag));
+      continue;
+    }
+    if (cmd.getOptionValueSource(attr) === 'env') continue;
+    const key = flag in file ? flag : camel(flag) in file ? camel(flag) : undefined;
+    if (key !== undefined) set(file[key], 'config', `${fileName}: "${key}"`);
+  }
+  return problems;
+}

@@ -1,0 +1,223 @@
+/**
+ * `tickstorm run FILE`: k6-style scripts from a directory outside the repository, importing
+ * the built-in modules, against a local HTTP server; exit codes 0 / 99 / 104 / 107 / 108.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startPathCounter } from '@tickstorm/loadlab/testing';
+import { tickstorm as run } from './support/cli.ts';
+
+let srv: Awaited<ReturnType<typeof startPathCounter>>;
+let dir: string;
+
+before(async () => {
+  srv = await startPathCounter();
+  dir = mkdtempSync(join(tmpdir(), 'tickstorm-script-'));
+});
+after(async () => {
+  await srv.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function script(name: string, text: string): string {
+  const f = join(dir, name);
+  writeFileSync(f, text.replaceAll('$URL', srv.url.replace(/\/$/, '')));
+  return f;
+}
+
+test('a .ts script outside the repo imports the built-ins, runs, passes (0) and writes --json', async () => {
+  const f = script(
+    'pass.ts',
+    `import http from 'tickstorm/http';
+import { check } from 'tickstorm';
+import { Counter, Rate, Trend } from 'tickstorm/metrics';
+const hits = new Counter('hits');
+const good = new Rate('good');
+const wait = new Trend('wait_ms');
+export const options = {
+  scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 20 } },
+  thresholds: {
+    http_req_failed: ['rate<0.01'],
+    'http_req_duration{name:/ok}': ['p(99)<5000'],
+    checks: ['rate==1'],
+    hits: ['count==20'],
+    good: ['rate>0.99'],
+    wait_ms: ['max<5000', 'count==20'],
+  },
+};
+export default async function (ctx: { vu: number }): Promise<void> {
+  const res = await http.get('$URL/ok');
+  check(res, { 'is 200': (r) => r.status === 200, 'json body': (r) => r.body === '{}' });
+  hits.add(1);
+  good.add(res.status === 200);
+  wait.add(res.timings.duration);
+  if (ctx.vu < 1) throw new Error('VUs are 1-based');
+}
+`,
+  );
+  const json = join(dir, 'pass.json');
+  const lines = join(dir, 'pass.jsonl');
+  const r = await run(['run', f, '--json', json, '--out', `json=${lines}`]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  // --out json=FILE: k6's lines, a Metric line per metric, then one Point per sample
+  const out = readFileSync(lines, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    out.filter((l) => l.type === 'Metric').map((l) => l.metric),
+    ['http_req_duration', 'http_reqs', 'http_req_failed'],
+  );
+  const points = out.filter((l) => l.type === 'Point' && l.metric === 'http_req_duration');
+  assert.equal(points.length, 20);
+  assert.equal(points[0].data.tags.name, '/ok');
+  assert.equal(points[0].data.tags.status, '200');
+  assert.equal(typeof points[0].data.value, 'number');
+  assert.ok(!Number.isNaN(Date.parse(points[0].data.time)));
+  const j = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(j.requests, 20);
+  assert.equal(j.exitCode, 0);
+  assert.equal(j.metrics.http_reqs.values.count, 20);
+  assert.equal(j.metrics.iterations.values.count, 20);
+  assert.equal(j.metrics.http_req_failed.values.rate, 0);
+  assert.equal(j.metrics.checks.values.passes, 40);
+  assert.equal(j.metrics.hits.values.count, 20);
+  assert.equal(j.metrics.wait_ms.values.count, 20);
+  for (const k of ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'])
+    assert.equal(typeof j.metrics.http_req_duration.values[k], 'number', k);
+  assert.deepEqual(
+    j.checks.map((c: { name: string; passes: number }) => [c.name, c.passes]),
+    [
+      ['is 200', 20],
+      ['json body', 20],
+    ],
+  );
+  assert.equal(j.thresholds.length, 7);
+  assert.ok(j.thresholds.every((t: { ok: boolean }) => t.ok));
+  assert.equal(srv.paths.get('/ok'), 20);
+  assert.match(r.stdout, /http_req_duration/);
+  assert.match(r.stdout, /PASSED/);
+});
+
+test('tickstorm/ws: a script connects, sends, awaits the echo; ws_* metrics and thresholds', async () => {
+  const { WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  wss.on('connection', (c) => c.on('message', (m) => c.send(`echo:${m}`)));
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  const port = (wss.address() as { port: number }).port;
+  try {
+    const f = script(
+      'ws.ts',
+      `import ws from 'tickstorm/ws';
+import { check } from 'tickstorm';
+import { Trend } from 'tickstorm/metrics';
+const rtt = new Trend('echo_rtt');
+export const options = {
+  vus: 2, iterations: 6,
+  thresholds: { ws_sessions: ['count==6'], ws_msgs_received: ['count==6'], ws_connecting: ['p(95)<5000'], checks: ['rate==1'] },
+};
+export default async function () {
+  const s = await ws.connect('ws://127.0.0.1:${port}/feed');
+  const t0 = performance.now();
+  s.send('hi');
+  const m = await s.next(5000);
+  rtt.add(performance.now() - t0);
+  check(m, { 'echoed': (x) => x === 'echo:hi' });
+  await s.close();
+}
+`,
+    );
+    const json = join(dir, 'ws.json');
+    const r = await run(['run', f, '--json', json]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const j = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(j.metrics.ws_sessions.values.count, 6);
+    assert.equal(j.metrics.ws_msgs_sent.values.count, 6);
+    assert.equal(j.metrics.echo_rtt.values.count, 6);
+    assert.equal(j.requests, 0, 'no HTTP requests');
+    assert.equal(j.scenarios[0].entries[0].name, 'connect /feed');
+  } finally {
+    for (const c of wss.clients) c.terminate();
+    await new Promise<void>((r) => wss.close(() => r()));
+  }
+});
+
+test('a .js script whose threshold fails exits 99; the lab strings work too', async () => {
+  const f = script(
+    'fail.js',
+    `import http from 'tickstorm/http';
+export const options = { vus: 1, iterations: 5, thresholds: { http_req_failed: ['rate<0.5'] } };
+export default async function () { await http.post('$URL/fail', { a: 1 }); }
+`,
+  );
+  const r = await run(['run', f, '--threshold', 'error_rate<1%']);
+  assert.equal(r.code, 99, r.stderr + r.stdout);
+  assert.match(r.stdout, /✗ http_req_failed: rate<0.5/);
+  assert.match(r.stdout, /error_rate<1%/);
+});
+
+test('an abortOnFail threshold stops the run early: exit 108', async () => {
+  const f = script(
+    'abort.ts',
+    `import http from 'tickstorm/http';
+export const options = {
+  scenarios: { hold: { executor: 'constant-vus', vus: 2, duration: '60s' } },
+  thresholds: { http_req_failed: [{ threshold: 'rate<0.5', abortOnFail: true }] },
+};
+export default async function () { await http.get('$URL/fail'); }
+`,
+  );
+  const json = join(dir, 'abort.json');
+  const t0 = Date.now();
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 108, r.stderr + r.stdout);
+  assert.ok(Date.now() - t0 < 30_000, 'stopped well before the 60 s');
+  const j = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(j.exitCode, 108);
+  assert.match(j.abortedBy, /http_req_failed/);
+  assert.match(r.stdout, /ABORTED by threshold/);
+});
+
+test('script errors exit 107: a throw at load time, no default function', async () => {
+  const a = script('throws.ts', `throw new Error('broken at load');\nexport default async function () {}\n`);
+  const r1 = await run(['run', a]);
+  assert.equal(r1.code, 107, r1.stderr);
+  assert.match(r1.stderr, /script error in .*throws\.ts/);
+  assert.match(r1.stderr, /broken at load/);
+  const b = script('nodefault.js', `export const options = {};\n`);
+  const r2 = await run(['run', b]);
+  assert.equal(r2.code, 107, r2.stderr);
+  assert.match(r2.stderr, /no default function/);
+});
+
+test('invalid options and thresholds exit 104 naming each problem; nothing runs', async () => {
+  const before = srv.paths.get('/never') ?? 0;
+  const f = script(
+    'bad.ts',
+    `import http from 'tickstorm/http';
+export const options = {
+  scenarios: { x: { executor: 'constant-arrival-rate', rate: -1, duration: '1s', preAllocatedVUs: 1 } },
+  thresholds: { nope: ['count>1'], http_req_duration: ['rate<1'] },
+};
+export default async function () { await http.get('$URL/never'); }
+`,
+  );
+  const r = await run(['run', f, '--rate', '5', '--ca', join(dir, 'missing.pem')]);
+  assert.equal(r.code, 104, r.stderr);
+  assert.match(r.stderr, /--rate is a scenario parameter/);
+  const r2 = await run(['run', f]);
+  assert.equal(r2.code, 104, r2.stderr);
+  assert.match(r2.stderr, /options\.scenarios\.x: constant-arrival-rate: rate must be a number > 0/);
+  assert.match(r2.stderr, /unknown metric 'nope'/);
+  assert.match(r2.stderr, /'rate<1' is not a threshold for a trend/);
+  const r4 = await run(['run', f, '--out', 'influxdb=http://x']);
+  assert.equal(r4.code, 104);
+  assert.match(r4.stderr, /--out must be json=FILE/);
+  const r3 = await run(['run', join(dir, 'missing.ts')]);
+  assert.equal(r3.code, 104);
+  assert.match(r3.stderr, /no such script file/);
+  assert.equal(srv.paths.get('/never') ?? 0, before);
+});
