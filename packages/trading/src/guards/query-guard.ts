@@ -14,6 +14,7 @@
  */
 import { type DuckDBConnection, DuckDBTypeId, JSDuckDBValueConverter, StatementType } from '@duckdb/node-api';
 import { TradingError, TradingErrorCode } from '../errors.ts';
+import type { InFlightLimiter } from './admission.ts';
 
 export interface QueryGuardOptions {
   maxRows: number;
@@ -47,23 +48,21 @@ export interface QueryGuardStats {
 }
 
 /**
- * At most `max` calls of `run` at once; one more is refused at once with 429
+ * At most `limiter.max` calls of `run` at once; one more is refused at once with 429
  * TRD_ERR_TOO_MANY_QUERIES (stores that guard the SQL themselves, e.g. PostgreSQL's
  * read-only transaction with a statement timeout).
  */
-export function concurrencyLimit(max: number): <T>(run: () => Promise<T>) => Promise<T> {
-  let inFlight = 0;
+export function concurrencyLimit(limiter: InFlightLimiter): <T>(run: () => Promise<T>) => Promise<T> {
   return async (run) => {
-    if (inFlight >= max)
+    if (!limiter.tryAcquire())
       throw new TradingError(
         TradingErrorCode.TOO_MANY_QUERIES,
-        `at most ${max} queries run at once; retry later`,
+        `at most ${limiter.max} queries run at once; retry later`,
       );
-    inFlight++;
     try {
       return await run();
     } finally {
-      inFlight--;
+      limiter.release();
     }
   };
 }

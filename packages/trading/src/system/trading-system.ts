@@ -14,10 +14,16 @@ import type { SecurityOptions } from '../auth/request-auth.ts';
 import { InProcessBus } from '../bus/bus.ts';
 import { type MarketUpdate, Topic } from '../bus/topics.ts';
 import type { ServiceConfig, ServiceName } from '../config/service-config.ts';
+import { InFlightLimiter } from '../guards/admission.ts';
 import { IngestBound } from '../guards/ingest-bound.ts';
 import { LoadShed, type LoadShedOptions } from '../guards/load-shed.ts';
 import type { MemoryGuardOptions } from '../guards/memory-guard.ts';
-import { concurrencyLimit, QueryGuard, type QueryGuardOptions } from '../guards/query-guard.ts';
+import {
+  concurrencyLimit,
+  QUERY_GUARD_DEFAULTS,
+  QueryGuard,
+  type QueryGuardOptions,
+} from '../guards/query-guard.ts';
 import type { ServiceHandle } from '../http/http-app.ts';
 import type { HttpLimits } from '../http/http-limits.ts';
 import { BarHistory } from '../market-data/bar-history.ts';
@@ -116,7 +122,7 @@ export class TradingSystem {
   loadShed: LoadShed | null = null;
   readonly ingestBound: IngestBound;
   /** GET /api/metrics/query on a PostgreSQL store: the store's own limits, at most 2 at once. */
-  private readonly pgQueries = concurrencyLimit(2);
+  private readonly pgQueries = concurrencyLimit(new InFlightLimiter(QUERY_GUARD_DEFAULTS.maxConcurrent));
   /** POST /api/metrics batches: latency and rows per second. */
   private readonly ingestLatency = new LatencyHistogram();
   private readonly ingestRate = new RateMeter();
