@@ -49,10 +49,12 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .argument(
-      '[service]',
+      '[service...]',
       'market-data | execution-engine | risk-manager | api (default: all four in one process)',
     )
-    .description('run the trading system (all services in one process, or one service per process)')
+    .description(
+      'run the trading system: all services in one process, or some of them, talking to the others over --bus',
+    )
     .option('--host <host>', 'address to listen on (env TICKSTORM_HOST)', undefined)
     .option(
       '--data-dir <dir>',
@@ -63,6 +65,14 @@ export function buildProgram(): Command {
     .option('--execution-engine-port <port>', portHelp('execution-engine'))
     .option('--risk-manager-port <port>', portHelp('risk-manager'))
     .option('--api-port <port>', portHelp('api'))
+    .option(
+      '--bus <url>',
+      'nats://HOST:PORT: the bus to the services in other processes (env TICKSTORM_BUS; default: in-process; docs/deployment.md)',
+    )
+    .option(
+      '--symbols <list>',
+      "symbols this execution engine owns, A,B,… (default all); orders for others go to their owner's process",
+    )
     .option('--shards <n>', 'matching shards (symbols spread by index)', positiveInt('--shards'))
     .option('--no-input-log', 'do not write the sequenced input log (no journal: nothing survives a restart)')
     .option(
@@ -112,8 +122,8 @@ export function buildProgram(): Command {
         ' in flight on the api before 503 + Retry-After), ABC_MEMORY_LIMIT (e.g. 2GB: the api sheds load' +
         ' above 90% of it), ABC_PERFORMANCE_MODE (true/false: analysis cache per bar; docs/agent-endpoints.md).',
     )
-    .action(async (service: string | undefined, opts) => {
-      await serveCommand(service, opts);
+    .action(async (services: string[], opts) => {
+      await serveCommand(services, opts);
     });
 
   program

@@ -1,6 +1,7 @@
 /**
- * `tickstorm serve [service]`: all four services in one process (the default), or one
- * service per process with the process titles of the service contract (@tickstorm/protocol).
+ * `tickstorm serve [service...]`: all four services in one process (the default), or some
+ * of them, with the process titles of the service contract (@tickstorm/protocol). With
+ * `--bus nats://…` the process talks to the services in other processes over NATS.
  * SIGINT/SIGTERM stop gracefully.
  */
 import { readFileSync } from 'node:fs';
@@ -49,6 +50,10 @@ export interface ServeOptions {
   fresh?: boolean;
   snapshotInterval?: number;
   retainSnapshots?: number;
+  /** nats://HOST:PORT (env TICKSTORM_BUS): the services of this process talk to the others over NATS. */
+  bus?: string;
+  /** Symbols this process's execution engine owns (comma-separated). */
+  symbols?: string;
 }
 
 /** --durability, else TICKSTORM_DURABILITY, else fsync; anything else stops the start. */
@@ -78,13 +83,29 @@ function readConfigFile(path: string | undefined): ServiceConfigInput & Record<s
 let authMode = '';
 
 export async function startSystemFromOptions(
-  service: string | undefined,
+  serviceArgs: readonly string[],
   opts: ServeOptions,
 ): Promise<TradingSystem> {
-  if (service !== undefined && !SERVICE_NAMES.includes(service as ServiceName)) {
+  const unknown = serviceArgs.filter((s) => !SERVICE_NAMES.includes(s as ServiceName));
+  if (unknown.length > 0) {
     throw new TradingError(
       TradingErrorCode.INVALID_CONFIG,
-      `unknown service ${JSON.stringify(service)}: expected one of ${SERVICE_NAMES.join(', ')}`,
+      `unknown service ${unknown.map((s) => JSON.stringify(s)).join(', ')}: expected one or more of ${SERVICE_NAMES.join(', ')}`,
+    );
+  }
+  const bus = opts.bus ?? nonEmpty(process.env.TICKSTORM_BUS);
+  const symbols = parseSymbols(opts.symbols);
+  if (serviceArgs.length > 0 && serviceArgs.length < SERVICE_NAMES.length && bus === undefined) {
+    // Without a bus the others are unreachable: say so rather than start a system that half works.
+    console.error(
+      `serve: ${serviceArgs.join(' ')} alone, without --bus (TICKSTORM_BUS): it cannot reach services in other processes (docs/deployment.md)`,
+    );
+  }
+  if (symbols !== undefined && serviceArgs.length > 0 && !serviceArgs.includes('execution-engine')) {
+    throw new TradingError(
+      TradingErrorCode.INVALID_CONFIG,
+      '--symbols partitions the execution engine: serve execution-engine with it',
+      'symbols',
     );
   }
   // The agent workload's ABC_* variables (bad values stop the start with the variable named).
@@ -109,17 +130,19 @@ export async function startSystemFromOptions(
   const keys = keysFile === undefined ? undefined : loadKeysFile(keysFile);
   const insecureNoAuth = opts.insecureNoAuth === true;
   authMode = checkBindPolicy(config.host, keys !== undefined, insecureNoAuth);
-  const services = service === undefined ? ALL_SERVICES : [service as ServiceName];
+  const services = serviceArgs.length === 0 ? ALL_SERVICES : [...new Set(serviceArgs as ServiceName[])];
   process.title =
-    service === undefined
+    serviceArgs.length === 0
       ? 'tickstorm market-data execution-engine risk-manager'
-      : PROCESS_TITLES[service as ServiceName];
+      : services.map((s) => PROCESS_TITLES[s]).join(' ');
   const metricsStore = opts.metricsStore ?? nonEmpty(process.env.TICKSTORM_METRICS_STORE);
   try {
     return await TradingSystem.start({
       config,
       metricsPath: metricsStore,
       services,
+      bus,
+      symbols,
       shards: opts.shards,
       inputLog: opts.inputLog,
       offTickPrices: opts.strictPrices === true ? 'reject' : undefined,
@@ -162,11 +185,32 @@ export function portInUse(
   return out;
 }
 
+/** --symbols A,B,…: upper-cased, de-duplicated; validated against the instruments at start. */
+function parseSymbols(v: string | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  const list = [
+    ...new Set(
+      v
+        .split(',')
+        .map((x) => x.trim().toUpperCase())
+        .filter((x) => x !== ''),
+    ),
+  ];
+  if (list.length === 0) {
+    throw new TradingError(
+      TradingErrorCode.INVALID_CONFIG,
+      '--symbols needs at least one symbol (A,B,…)',
+      'symbols',
+    );
+  }
+  return list;
+}
+
 function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
-export async function serveCommand(service: string | undefined, opts: ServeOptions): Promise<void> {
+export async function serveCommand(serviceArgs: readonly string[], opts: ServeOptions): Promise<void> {
   const level = opts.logLevel ?? process.env.TICKSTORM_LOG_LEVEL ?? 'info';
   if (!isLogLevel(level)) {
     throw new TradingError(
@@ -174,10 +218,13 @@ export async function serveCommand(service: string | undefined, opts: ServeOptio
       `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`,
     );
   }
-  const log = createLogger({ level, base: { service: service ?? 'all' } });
+  const log = createLogger({
+    level,
+    base: { service: serviceArgs.length === 0 ? 'all' : serviceArgs.join(',') },
+  });
   let sys: TradingSystem;
   try {
-    sys = await startSystemFromOptions(service, opts);
+    sys = await startSystemFromOptions(serviceArgs, opts);
   } catch (err) {
     log.error({ err }, 'start failed');
     throw err;

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { type InstrumentSpec, InstrumentTable, type OffTickPrices } from '@tickstorm/protocol';
 import { type ApiService, startApiService } from '../api/api-server.ts';
 import type { SecurityOptions } from '../auth/request-auth.ts';
-import { InProcessBus } from '../bus/bus.ts';
+import { type Bus, InProcessBus } from '../bus/bus.ts';
+import { openBus } from '../bus/nats-bus.ts';
 import { type MarketUpdate, Topic } from '../bus/topics.ts';
 import type { ServiceConfig, ServiceName } from '../config/service-config.ts';
 import { InFlightLimiter } from '../guards/admission.ts';
@@ -50,6 +51,16 @@ export interface TradingSystemOptions {
   config: ServiceConfig;
   /** Services to run in this process (default: all four). */
   services?: readonly ServiceName[];
+  /**
+   * The bus: absent = in-process (every service of the system in this process); `nats://HOST:PORT`
+   * = NATS, where the other services run in other processes (docs/deployment.md).
+   */
+  bus?: string;
+  /**
+   * The symbols this process's execution engine owns (`--symbols`; default all). Several
+   * engine processes on one bus partition the symbols; orders for others are routed to their owner.
+   */
+  symbols?: readonly string[];
   instruments?: readonly InstrumentSpec[];
   /** Order prices off the tick grid, for instruments that name no mode (default `round`). */
   offTickPrices?: OffTickPrices;
@@ -110,7 +121,8 @@ export const ALL_SERVICES: readonly ServiceName[] = [
 
 export class TradingSystem {
   readonly handles: Partial<Record<ServiceName, ServiceHandle>> = {};
-  readonly bus = new InProcessBus();
+  /** In-process until start() opens the configured one. */
+  bus: Bus = new InProcessBus();
   readonly instruments: InstrumentTable;
   core: TradingCore | null = null;
   marketData: MarketDataService | null = null;
@@ -154,6 +166,7 @@ export class TradingSystem {
   private async startAll(): Promise<void> {
     const o = this.o;
     const want = new Set(o.services ?? ALL_SERVICES);
+    if (o.bus !== undefined) this.bus = await openBus(o.bus);
     const { host, ports, dataDir } = o.config;
     if (want.has('api')) {
       this.store = await openMetricsStore(o.metricsPath ?? join(dataDir, 'metrics.duckdb'), o.metricsStore);
