@@ -3,9 +3,21 @@
  * ones). Topics (publish/subscribe, ../bus/topics.ts) and request subjects (request/serve,
  * ../bus/bus.ts) are listed here, in one place, with who sends and who answers.
  */
+import type { GatewayReply } from '../orders/order-gateway.ts';
+
 export const Subject = {
   /** pub, every process every 500 ms: who it is, what it runs, its stats (cluster view). */
   HEARTBEAT: 'sys.heartbeat',
+  /** pub: metric rows from processes without the (DuckDB) store, for the one writer (the api's process). */
+  METRIC_ROWS: 'metrics.rows',
+  /** req, queue RISK: an execution engine's pre-trade check at the central risk manager. */
+  RISK_CHECK: 'risk.check',
+  /** pub: engines' book events (accepts, fills, cancels, with account names) for the risk manager. */
+  RISK_EVENTS: 'risk.events',
+  /** req, queue RISK: positions and limits (RiskQuery) for the api and the agent endpoints. */
+  RISK_QUERY: 'risk.query',
+  /** req, queue ENGINES: an order request (OrderRouteRequest) for the owner of `symbol`. */
+  orderRoute: (symbol: string) => `orders.route.${symbol}`,
 } as const;
 
 /** The queue groups: servers in one group share a subject's requests. */
@@ -14,3 +26,20 @@ export const Queue = {
   ENGINES: 'engines',
   API: 'api',
 } as const;
+
+/** Who asked (auth/request-auth's principal), carried with a routed request; absent = unrestricted. */
+export interface ScopeWire {
+  role: string;
+  accounts: string[];
+}
+
+/** Subject.orderRoute(symbol)'s request; the answer is the owner's GatewayReply, relayed verbatim. */
+export type OrderRouteRequest =
+  | { op: 'submit'; body: unknown; scope?: ScopeWire }
+  | { op: 'get' | 'cancel'; id: string; scope?: ScopeWire }
+  | { op: 'book'; symbol: string; depth: number };
+
+export type OrderRouteReply = GatewayReply;
+
+/** Subject.RISK_QUERY's request: 'positions' answers AccountExposure[], 'limits' RiskLimits. */
+export type RiskQuery = { op: 'positions'; account?: string } | { op: 'limits' };
