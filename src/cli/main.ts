@@ -71,7 +71,7 @@ export function buildProgram(): Command {
     )
     .option(
       '--symbols <list>',
-      "symbols this execution engine owns, A,B,… (default all); orders for others go to their owner's process",
+      "symbols this execution engine owns, A,B,… (env TICKSTORM_SYMBOLS; default all); orders for others go to their owner's process",
     )
     .option('--shards <n>', 'matching shards (symbols spread by index)', positiveInt('--shards'))
     .option('--no-input-log', 'do not write the sequenced input log (no journal: nothing survives a restart)')

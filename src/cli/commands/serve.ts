@@ -94,7 +94,7 @@ export async function startSystemFromOptions(
     );
   }
   const bus = opts.bus ?? nonEmpty(process.env.TICKSTORM_BUS);
-  const symbols = parseSymbols(opts.symbols);
+  const symbols = parseSymbols(opts.symbols ?? nonEmpty(process.env.TICKSTORM_SYMBOLS));
   if (serviceArgs.length > 0 && serviceArgs.length < SERVICE_NAMES.length && bus === undefined) {
     // Without a bus the others are unreachable: say so rather than start a system that half works.
     console.error(

@@ -1,0 +1,443 @@
+/**
+ * The system apart on NATS, measured from outside, each process started as a user starts
+ * it (`node bin/tickstorm.js serve <service> --bus nats://…`, serve-child.ts) against a
+ * nats-server started here (Debian's package, a free port):
+ *
+ * - orders:  open-loop POST /orders at --order-rate (default 1,000/s) for --duration s to an
+ *            execution engine whose risk runs in another process; latency from the intended
+ *            send time (coordinated omission corrected); side by side with the same load on
+ *            all four services in one process.
+ * - ticks:   --tick-rate (default 10,000/s) ticks into one market-data process; a subscriber
+ *            on each of two api processes; latency from the tick's send to its update on the
+ *            subscriber (each tick carries a price unique within the run window, so every
+ *            update read names the tick it shows).
+ * - flood:   --flood-rate (default 100,000/s) ticks through one market-data process to two
+ *            api processes; every symbol's last update on both subscribers must carry the
+ *            tick count sent for it (0 lost, proven by counts), and market data's own count.
+ * - scaling: closed-loop orders (--connections, default 32) for --duration s against one
+ *            execution engine owning every symbol, then against two engines partitioning
+ *            them (each half of the connections to each), risk apart in both cases.
+ *
+ *   node --import tsx packages/trading/bench/split-system.bench.ts [--parts orders,ticks,flood,scaling]
+ *     [--duration 10] [--runs 1] [--order-rate 1000] [--tick-rate 10000] [--flood-rate 100000] [--json]
+ */
+import { Agent, request } from 'undici';
+import WebSocket from 'ws';
+import { LatencyHistogram, type LatencySummary } from '../src/stats/latency-histogram.ts';
+import { type NatsServer, startNatsServer } from '../test/support/nats-server.ts';
+import { isMain, median, wantsJson } from './bench-util.ts';
+import { type ServedSystem, serveChild } from './serve-child.ts';
+
+const SYMBOLS = ['AAPL', 'GOOGL', 'MSFT', 'AMZN', 'TSLA', ...Array.from({ length: 45 }, (_, i) => `SYM${i}`)];
+
+function flag(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : dflt;
+}
+
+interface Cluster {
+  procs: ServedSystem[];
+  url(service: string, i?: number): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `layout` (serve arguments per process) on `nats`, in order. */
+async function cluster(nats: NatsServer | null, layout: string[][]): Promise<Cluster> {
+  const procs: ServedSystem[] = [];
+  try {
+    for (const args of layout) {
+      const bus = nats === null ? [] : ['--bus', nats.url];
+      procs.push(await serveChild([], { ...process.env, TICKSTORM_LOG_LEVEL: 'warn' }, [...args, ...bus]));
+    }
+  } catch (err) {
+    await Promise.all(procs.map((p) => p.stop()));
+    throw err;
+  }
+  return {
+    procs,
+    url(service, i = 0) {
+      const found = procs.map((p) => p.urls[service]).filter((u) => u !== undefined);
+      if (found[i] === undefined) throw new Error(`no ${service} #${i} in the cluster`);
+      return found[i];
+    },
+    async stop() {
+      await Promise.all(procs.map((p) => p.stop()));
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Open-loop orders at `rate`/s for `durationS`, latency from the intended send time. */
+async function openLoopOrders(url: string, rate: number, durationS: number) {
+  const agent = new Agent({ connections: 64, pipelining: 1 });
+  const h = new LatencyHistogram();
+  const status = new Map<number, number>();
+  const total = Math.round(rate * durationS);
+  const t0 = performance.now() + 50;
+  let inflight = 0;
+  const done: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const sym = SYMBOLS[i % SYMBOLS.length];
+    const buy = (i & 1) === 0;
+    const body = JSON.stringify({
+      symbol: sym,
+      side: buy ? 'buy' : 'sell',
+      type: 'limit',
+      price: buy ? 90 + (i % 50) * 0.01 : 110 + (i % 50) * 0.01,
+      quantity: 1,
+      account: `bench-${i % 200}`,
+    });
+    inflight++;
+    done.push(
+      request(`${url}/orders`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+        dispatcher: agent,
+      })
+        .then(async (r) => {
+          await r.body.dump();
+          status.set(r.statusCode, (status.get(r.statusCode) ?? 0) + 1);
+        })
+        .catch(() => {
+          status.set(0, (status.get(0) ?? 0) + 1);
+        })
+        .finally(() => {
+          h.recordMs(performance.now() - due);
+          inflight--;
+        }),
+    );
+  }
+  await Promise.all(done);
+  await agent.close();
+  return {
+    sent: total,
+    status: Object.fromEntries(status),
+    latencyMs: h.summaryMs(),
+    inflightAtEnd: inflight,
+  };
+}
+
+/** Closed loop: `connections` workers each POSTing back to back for `durationS`; orders/s answered 201. */
+async function closedLoopOrders(
+  targets: { url: string; symbols: string[] }[],
+  connections: number,
+  durationS: number,
+) {
+  const agent = new Agent({ connections: connections * 2, pipelining: 1 });
+  const end = performance.now() + durationS * 1000;
+  let ok = 0;
+  let other = 0;
+  let n = 0;
+  const worker = async (w: number) => {
+    const t = targets[w % targets.length];
+    while (performance.now() < end) {
+      const k = n++;
+      const buy = (k & 1) === 0;
+      const r = await request(`${t.url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        dispatcher: agent,
+        body: JSON.stringify({
+          symbol: t.symbols[k % t.symbols.length],
+          side: buy ? 'buy' : 'sell',
+          type: 'limit',
+          price: buy ? 90 + (k % 50) * 0.01 : 110 + (k % 50) * 0.01,
+          quantity: 1,
+          account: `scale-${k % 500}`,
+        }),
+      });
+      await r.body.dump();
+      if (r.statusCode === 201) ok++;
+      else other++;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: connections }, (_, w) => worker(w)));
+  const s = (performance.now() - t0) / 1000;
+  await agent.close();
+  return { ordersPerSecond: Math.round(ok / s), accepted: ok, other };
+}
+
+function openWs(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+interface Subscriber {
+  ws: WebSocket;
+  /** symbol -> the `ticks` count of its last update. */
+  lastTicks: Map<string, number>;
+  updates: number;
+}
+
+async function subscriber(
+  apiUrl: string,
+  onUpdate?: (m: { symbol: string; last: number }) => void,
+): Promise<Subscriber> {
+  const ws = await openWs(`${apiUrl.replace(/^http/, 'ws')}/ws/metrics`);
+  const sub: Subscriber = { ws, lastTicks: new Map(), updates: 0 };
+  let acked = 0;
+  const all = new Promise<void>((resolve) => {
+    ws.on('message', (d) => {
+      const m = JSON.parse(String(d));
+      if (m.type === 'subscribed' && ++acked === SYMBOLS.length) resolve();
+      if (m.type !== 'update') return;
+      sub.updates++;
+      sub.lastTicks.set(m.symbol, m.ticks);
+      onUpdate?.(m);
+    });
+  });
+  ws.send(JSON.stringify({ action: 'subscribe', symbols: SYMBOLS }));
+  await all;
+  return sub;
+}
+
+/** Sends `rate` ticks/s for `durationS` over one ingest socket, in frames of JSON arrays every ~5 ms. */
+async function feed(
+  mdUrl: string,
+  rate: number,
+  durationS: number,
+  onTick: (symbol: string, price: number, at: number) => void,
+) {
+  const ws = await openWs(`${mdUrl.replace(/^http/, 'ws')}/stream`);
+  const sent = new Map<string, number>();
+  const total = Math.round(rate * durationS);
+  const t0 = performance.now();
+  let i = 0;
+  while (i < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
+    const batch: unknown[] = [];
+    const at = performance.timeOrigin + performance.now();
+    for (; i < due; i++) {
+      const symbol = SYMBOLS[i % SYMBOLS.length];
+      const k = Math.floor(i / SYMBOLS.length);
+      // unique within 90,000 ticks per symbol: 100.00 .. 999.99
+      const price = Math.round(10_000 + (k % 90_000)) / 100;
+      batch.push({ type: 'tick', symbol, price, volume: 1, timestamp: at / 1000 });
+      sent.set(symbol, (sent.get(symbol) ?? 0) + 1);
+      onTick(symbol, price, at);
+    }
+    if (batch.length > 0) ws.send(JSON.stringify(batch));
+    // TCP flow control: never queue more than 4 MB in the client
+    while (ws.bufferedAmount > 4 << 20) await sleep(1);
+    await sleep(5);
+  }
+  await new Promise<void>((resolve) => ws.send(JSON.stringify({ type: 'sync', id: 1 }), () => resolve()));
+  await new Promise<void>((resolve) => {
+    ws.on('message', (d) => {
+      if (JSON.parse(String(d)).type === 'ack') resolve();
+    });
+  });
+  ws.close();
+  return { sent, total };
+}
+
+async function untilTrue(cond: () => boolean, ms: number): Promise<boolean> {
+  const t0 = performance.now();
+  while (!cond()) {
+    if (performance.now() - t0 > ms) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+export async function benchOrders(nats: NatsServer, rate: number, durationS: number) {
+  const split = await cluster(nats, [['risk-manager'], ['execution-engine'], ['market-data'], ['api']]);
+  let apart: Awaited<ReturnType<typeof openLoopOrders>>;
+  try {
+    await openLoopOrders(split.url('execution-engine'), rate, 1); // warm-up
+    apart = await openLoopOrders(split.url('execution-engine'), rate, durationS);
+  } finally {
+    await split.stop();
+  }
+  const one = await cluster(null, [[]]);
+  let together: Awaited<ReturnType<typeof openLoopOrders>>;
+  try {
+    await openLoopOrders(one.url('execution-engine'), rate, 1);
+    together = await openLoopOrders(one.url('execution-engine'), rate, durationS);
+  } finally {
+    await one.stop();
+  }
+  return { rate, durationS, riskApart: apart, oneProcess: together };
+}
+
+export async function benchTicks(nats: NatsServer, rate: number, durationS: number) {
+  const c = await cluster(nats, [['market-data'], ['api'], ['api']]);
+  try {
+    const sentAt = new Map<string, number>();
+    const hs = [new LatencyHistogram(), new LatencyHistogram()];
+    const subs = await Promise.all(
+      [0, 1].map((k) =>
+        subscriber(c.url('api', k), (m) => {
+          const at = sentAt.get(`${m.symbol}@${m.last}`);
+          if (at !== undefined) hs[k].recordMs(performance.timeOrigin + performance.now() - at);
+        }),
+      ),
+    );
+    await feed(c.url('market-data'), rate, 1, () => {}); // warm-up
+    const f = await feed(c.url('market-data'), rate, durationS, (s, p, at) => sentAt.set(`${s}@${p}`, at));
+    await untilTrue(
+      () => subs.every((s) => SYMBOLS.every((x) => (s.lastTicks.get(x) ?? 0) >= 2 * 0 + 1)),
+      5000,
+    );
+    for (const s of subs) s.ws.close();
+    return {
+      rate,
+      durationS,
+      ticks: f.total,
+      perApi: hs.map((h, k) => ({ updates: subs[k].updates, tickToSubscriberMs: h.summaryMs() })),
+    };
+  } finally {
+    await c.stop();
+  }
+}
+
+export async function benchFlood(nats: NatsServer, rate: number, durationS: number) {
+  const c = await cluster(nats, [['market-data'], ['api'], ['api']]);
+  try {
+    const subs = await Promise.all([0, 1].map((k) => subscriber(c.url('api', k))));
+    const t0 = performance.now();
+    const f = await feed(c.url('market-data'), rate, durationS, () => {});
+    const sendS = (performance.now() - t0) / 1000;
+    const complete = (s: Subscriber) => SYMBOLS.every((x) => s.lastTicks.get(x) === f.sent.get(x));
+    const allIn = await untilTrue(() => subs.every(complete), 10_000);
+    const md = (await (await fetch(`${c.url('market-data')}/stats`)).json()) as {
+      ticksProcessed: number;
+      ticksRejected: number;
+    };
+    for (const s of subs) s.ws.close();
+    return {
+      rate,
+      durationS,
+      achievedTicksPerSecond: Math.round(f.total / sendS),
+      sent: f.total,
+      marketDataProcessed: md.ticksProcessed,
+      marketDataRejected: md.ticksRejected,
+      perApi: subs.map((s) => ({
+        updates: s.updates,
+        symbolsComplete: SYMBOLS.filter((x) => s.lastTicks.get(x) === f.sent.get(x)).length,
+        lost: SYMBOLS.reduce((n, x) => n + (f.sent.get(x)! - (s.lastTicks.get(x) ?? 0)), 0),
+      })),
+      zeroLost: allIn && md.ticksProcessed === f.total,
+    };
+  } finally {
+    await c.stop();
+  }
+}
+
+export async function benchScaling(nats: NatsServer, connections: number, durationS: number) {
+  const half = Math.ceil(SYMBOLS.length / 2);
+  const a = SYMBOLS.slice(0, half);
+  const b = SYMBOLS.slice(half);
+  const one = await cluster(nats, [['risk-manager'], ['execution-engine']]);
+  let single: Awaited<ReturnType<typeof closedLoopOrders>>;
+  try {
+    await closedLoopOrders([{ url: one.url('execution-engine'), symbols: SYMBOLS }], connections, 1);
+    single = await closedLoopOrders(
+      [{ url: one.url('execution-engine'), symbols: SYMBOLS }],
+      connections,
+      durationS,
+    );
+  } finally {
+    await one.stop();
+  }
+  const two = await cluster(nats, [
+    ['risk-manager'],
+    ['execution-engine', '--symbols', a.join(',')],
+    ['execution-engine', '--symbols', b.join(',')],
+  ]);
+  let double: Awaited<ReturnType<typeof closedLoopOrders>>;
+  try {
+    const targets = [
+      { url: two.url('execution-engine', 0), symbols: a },
+      { url: two.url('execution-engine', 1), symbols: b },
+    ];
+    await closedLoopOrders(targets, connections, 1);
+    double = await closedLoopOrders(targets, connections, durationS);
+  } finally {
+    await two.stop();
+  }
+  return {
+    connections,
+    durationS,
+    oneEngine: single,
+    twoEngines: double,
+    ratio: double.ordersPerSecond / single.ordersPerSecond,
+  };
+}
+
+async function main(): Promise<void> {
+  const parts = flag('parts', 'orders,ticks,flood,scaling').split(',');
+  const durationS = Number(flag('duration', '10'));
+  const runs = Number(flag('runs', '1'));
+  const nats = await startNatsServer();
+  const results: Record<string, unknown[]> = {};
+  try {
+    for (let r = 0; r < runs; r++) {
+      if (parts.includes('orders'))
+        (results.orders ??= []).push(await benchOrders(nats, Number(flag('order-rate', '1000')), durationS));
+      if (parts.includes('ticks'))
+        (results.ticks ??= []).push(await benchTicks(nats, Number(flag('tick-rate', '10000')), durationS));
+      if (parts.includes('flood'))
+        (results.flood ??= []).push(await benchFlood(nats, Number(flag('flood-rate', '100000')), durationS));
+      if (parts.includes('scaling'))
+        (results.scaling ??= []).push(await benchScaling(nats, Number(flag('connections', '32')), durationS));
+    }
+  } finally {
+    await nats.stop();
+  }
+  if (wantsJson()) {
+    console.log(JSON.stringify({ results }, null, 2));
+    return;
+  }
+  const p = (s: LatencySummary) => `p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms`;
+  for (const o of (results.orders ?? []) as Awaited<ReturnType<typeof benchOrders>>[]) {
+    console.log(`orders ${o.rate}/s x ${o.durationS} s`);
+    console.log(
+      `  risk in another process: ${p(o.riskApart.latencyMs)}  status ${JSON.stringify(o.riskApart.status)}`,
+    );
+    console.log(
+      `  all in one process:      ${p(o.oneProcess.latencyMs)}  status ${JSON.stringify(o.oneProcess.status)}`,
+    );
+  }
+  for (const t of (results.ticks ?? []) as Awaited<ReturnType<typeof benchTicks>>[]) {
+    console.log(`ticks ${t.rate}/s x ${t.durationS} s -> 2 api processes`);
+    for (const [k, a] of t.perApi.entries()) {
+      console.log(`  api ${k}: ${a.updates} updates, tick -> subscriber ${p(a.tickToSubscriberMs)}`);
+    }
+  }
+  for (const f of (results.flood ?? []) as Awaited<ReturnType<typeof benchFlood>>[]) {
+    console.log(
+      `flood ${f.rate}/s x ${f.durationS} s: sent ${f.sent} at ${f.achievedTicksPerSecond}/s, market data processed ${f.marketDataProcessed}; zero lost: ${f.zeroLost}`,
+    );
+    for (const [k, a] of f.perApi.entries()) {
+      console.log(
+        `  api ${k}: ${a.updates} updates, ${a.symbolsComplete}/${SYMBOLS.length} symbols complete, ${a.lost} ticks behind`,
+      );
+    }
+  }
+  for (const s of (results.scaling ?? []) as Awaited<ReturnType<typeof benchScaling>>[]) {
+    console.log(
+      `scaling (${s.connections} connections, ${s.durationS} s): 1 engine ${s.oneEngine.ordersPerSecond}/s, 2 engines ${s.twoEngines.ordersPerSecond}/s (x${s.ratio.toFixed(2)})`,
+    );
+  }
+  if (runs > 1 && results.orders !== undefined) {
+    const os = results.orders as Awaited<ReturnType<typeof benchOrders>>[];
+    console.log(`median order p99, risk apart: ${median(os.map((o) => o.riskApart.latencyMs.p99))} ms`);
+  }
+}
+
+if (isMain(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,232 @@
+/**
+ * The system apart: every service in its own OS process (`node bin/tickstorm.js serve
+ * <service> --bus nats://…`, as a user runs them), talking over a real nats-server started
+ * here on a free port. Then two api, two market-data and two partitioned execution-engine
+ * processes with one risk manager. Everything is observed from the outside: HTTP, the ingest
+ * and subscriber WebSockets, `ps`.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { type Served, serveSandbox, ZERO_PORT_FLAGS } from './support/child-process.ts';
+import { MdClient, tick } from './support/md-client.ts';
+import { type NatsServer, startNatsServer } from './support/nats-server.ts';
+import type { Json } from './support/trading-fixture.ts';
+import { WsTestClient } from './support/ws-test-client.ts';
+
+async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  ms = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const t0 = performance.now();
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (performance.now() - t0 > ms) throw new Error(`${what} not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function json(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: Json; headers: Headers }> {
+  const r = await fetch(url, {
+    ...init,
+    headers: init?.body === undefined ? undefined : { 'content-type': 'application/json' },
+  });
+  const text = await r.text();
+  return { status: r.status, body: text === '' ? undefined : JSON.parse(text), headers: r.headers };
+}
+
+const post = (url: string, body: unknown) => json(url, { method: 'POST', body: JSON.stringify(body) });
+
+function wsUrl(http: string, path: string): string {
+  return `${http.replace(/^http/, 'ws')}${path}`;
+}
+
+describe('services apart, one OS process each, on NATS', { timeout: 240_000 }, () => {
+  const box = serveSandbox('tickstorm-split-');
+  let nats: NatsServer;
+  const procs: Record<string, Served> = {};
+  const dirs: Record<string, string> = {};
+
+  const start = async (name: string, args: string[]) => {
+    dirs[name] ??= box.tmp();
+    procs[name] = await box.serve([...args, '--bus', nats.url, '--data-dir', dirs[name], ...ZERO_PORT_FLAGS]);
+    return procs[name];
+  };
+
+  before(async () => {
+    nats = await startNatsServer();
+    await start('risk', ['risk-manager']);
+    await start('engine', ['execution-engine']);
+    await start('md', ['market-data']);
+    await start('api', ['api']);
+  });
+
+  after(async () => {
+    await box.cleanup();
+    await nats.stop();
+  });
+
+  test('each service runs as its own process, found by its title', () => {
+    const ps = execFileSync(
+      'ps',
+      [
+        '-o',
+        'pid=,args=',
+        '-p',
+        Object.values(procs)
+          .map((p) => p.child.pid)
+          .join(','),
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
+    for (const title of ['market-data', 'execution-engine', 'risk-manager', 'tickstorm-api']) {
+      assert.match(ps, new RegExp(title), `ps shows ${title}:\n${ps}`);
+    }
+  });
+
+  test('market data reaches the api subscribers and the engine (a stop fires); orders reach risk and the api', async () => {
+    const api = procs.api.urls.api;
+    const engine = procs.engine.urls['execution-engine'];
+    const risk = procs.risk.urls['risk-manager'];
+    const sub = await WsTestClient.connect(wsUrl(api, '/ws/metrics'));
+    await sub.subscribe('AAPL');
+    const resting = await post(`${engine}/orders`, {
+      symbol: 'AAPL',
+      side: 'sell',
+      type: 'limit',
+      price: 102,
+      quantity: 5,
+      account: 'acct-1',
+    });
+    assert.equal(resting.status, 201, JSON.stringify(resting.body));
+    const stop = await post(`${engine}/orders`, {
+      symbol: 'AAPL',
+      side: 'buy',
+      type: 'stop',
+      price: 101,
+      quantity: 2,
+      account: 'acct-2',
+    });
+    assert.equal(stop.status, 201, JSON.stringify(stop.body));
+    assert.equal(stop.body.status, 'pending');
+
+    const md = await MdClient.open(wsUrl(procs.md.urls['market-data'], '/stream'));
+    md.send(tick('AAPL', 101.5, 10));
+    await md.sync();
+    await sub.waitFor(
+      (m) => m.json?.type === 'update' && m.json.symbol === 'AAPL' && m.json.last === 101.5,
+      10_000,
+    );
+    const fired = await until(
+      async () => {
+        const r = await json(`${engine}/orders/${stop.body.id}`);
+        return r.body.status === 'filled' ? r.body : undefined;
+      },
+      10_000,
+      'the stop order filled',
+    );
+    assert.equal(fired.filledQuantity, 2);
+    await md.close();
+    await sub.close();
+
+    const pos = await until(
+      async () => {
+        const r = await json(`${risk}/positions?account=acct-2`);
+        const a = (
+          r.body.accounts as { account: string; positions: { symbol: string; position: number }[] }[]
+        ).find((x) => x.account === 'acct-2');
+        return a?.positions.some((p) => p.symbol === 'AAPL' && p.position === 2) ? a : undefined;
+      },
+      10_000,
+      'risk sees acct-2 long AAPL',
+    );
+    assert.ok(pos);
+    const orders = await until(
+      async () => {
+        const r = await json(`${api}/api/metrics/orders`);
+        return r.body.totalOrders >= 2 || r.body.received >= 2 || r.body.ordersReceived >= 2
+          ? r.body
+          : undefined;
+      },
+      10_000,
+      'the api counts the orders',
+    );
+    assert.ok(orders);
+    const mdStats = await json(`${api}/api/metrics/market-data`);
+    assert.equal(mdStats.status, 200);
+    assert.ok(mdStats.body.ticksProcessed >= 1, JSON.stringify(mdStats.body));
+  });
+
+  test('/health on the api reports every service; a killed engine shows within 2 s; a restarted one rejoins with its orders', async () => {
+    const api = procs.api.urls.api;
+    const healthy = await until(
+      async () => {
+        const r = await json(`${api}/health`);
+        return r.body.services?.['execution-engine']?.status === 'ok' &&
+          r.body.services?.['market-data']?.status === 'ok' &&
+          r.body.services?.['risk-manager']?.status === 'ok'
+          ? r.body
+          : undefined;
+      },
+      10_000,
+      'every service ok',
+    );
+    assert.ok(healthy);
+    const engine = procs.engine.urls['execution-engine'];
+    const rest = await post(`${engine}/orders`, {
+      symbol: 'MSFT',
+      side: 'buy',
+      type: 'limit',
+      price: 50,
+      quantity: 3,
+      account: 'acct-3',
+    });
+    assert.equal(rest.status, 201);
+    procs.engine.child.kill('SIGKILL');
+    await procs.engine.done.catch(() => undefined);
+    const t0 = performance.now();
+    await until(
+      async () => {
+        const r = await json(`${api}/health`);
+        return r.body.services?.['execution-engine']?.status !== 'ok' ? true : undefined;
+      },
+      5000,
+      'the api reports the engine down',
+    );
+    const seenMs = performance.now() - t0;
+    assert.ok(seenMs < 2000, `seen down after ${Math.round(seenMs)} ms`);
+    await start('engine', ['execution-engine']);
+    const again = procs.engine.urls['execution-engine'];
+    const back = await json(`${again}/orders/${rest.body.id}`);
+    assert.equal(back.status, 200);
+    assert.equal(back.body.status, 'new');
+    await until(
+      async () => {
+        const r = await json(`${api}/health`);
+        return r.body.services?.['execution-engine']?.status === 'ok' ? true : undefined;
+      },
+      10_000,
+      'the engine ok again',
+    );
+  });
+
+  test('the agent endpoints work with the api apart', async () => {
+    const api = procs.api.urls.api;
+    const r = await post(`${api}/api/trade/execute`, {
+      symbol: 'AAPL',
+      side: 'buy',
+      type: 'limit',
+      price: 90,
+      quantity: 1,
+      account: 'acct-4',
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  });
+});
