@@ -106,3 +106,26 @@ test('db-throughput: validate names every bad flag at once', () => {
     /at least one batch/,
   );
 });
+
+test('db-throughput http against a system with keys: every batch signed over its own bytes, 202, every row stored', async () => {
+  const keyed = await startTarget({
+    keys: [{ id: 'feed-1', secret: 'feed-secret-0123456789abcdef', role: 'feed' }],
+  });
+  process.env.TICKSTORM_KEY_ID = 'feed-1';
+  process.env.TICKSTORM_KEY_SECRET = 'feed-secret-0123456789abcdef';
+  try {
+    const r = await dbThroughput.run(
+      { urls: keyed.urls, workers: 1 },
+      { rate: 2000, batchSize: 100, duration: '1s' },
+    );
+    assert.deepEqual(r.entries[0].statusCounts, { '202': 20 });
+    const rows = await keyed.sys.store!.query(
+      "SELECT count(*)::INT AS n, count(DISTINCT labels->>'batch')::INT AS b FROM trading_metrics WHERE name LIKE 'metric_%'",
+    );
+    assert.deepEqual(rows, [{ n: 2000, b: 20 }]);
+  } finally {
+    delete process.env.TICKSTORM_KEY_ID;
+    delete process.env.TICKSTORM_KEY_SECRET;
+    await keyed.close();
+  }
+});

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TradingSystem } from '@tickstorm/trading';
+import { parseKeys, TradingSystem } from '@tickstorm/trading';
 import type { TargetUrls } from '../../src/index.ts';
 
 export interface Target {
@@ -17,7 +17,15 @@ export interface Target {
   close(): Promise<void>;
 }
 
-export async function startTarget(): Promise<Target> {
+/** Keys for a keyed target (signed requests required): `startTarget({ keys: [...] })`. */
+export interface TargetKey {
+  id: string;
+  secret: string;
+  role: 'trader' | 'feed' | 'viewer' | 'admin';
+  accounts?: string[];
+}
+
+export async function startTarget(o: { keys?: TargetKey[] } = {}): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'tickstorm-scenario-'));
   const sys = await TradingSystem.start({
     config: {
@@ -26,6 +34,7 @@ export async function startTarget(): Promise<Target> {
       ports: { 'market-data': 0, 'execution-engine': 0, 'risk-manager': 0, api: 0 },
     },
     metricsPath: join(dir, 'm.duckdb'),
+    security: o.keys === undefined ? undefined : { keys: parseKeys(o.keys) },
   });
   const md = sys.url('market-data');
   const api = sys.url('api');
