@@ -230,3 +230,126 @@ describe('services apart, one OS process each, on NATS', { timeout: 240_000 }, (
     assert.equal(r.status, 201, JSON.stringify(r.body));
   });
 });
+
+describe('scale-out: two api, two market-data and two partitioned execution-engine processes', {
+  timeout: 240_000,
+}, () => {
+  const box = serveSandbox('tickstorm-scale-');
+  let nats: NatsServer;
+  const procs: Record<string, Served> = {};
+  const A = ['AAPL', 'GOOGL', ...Array.from({ length: 25 }, (_, i) => `SYM${i}`)];
+  const B = ['MSFT', 'AMZN', 'TSLA', ...Array.from({ length: 25 }, (_, i) => `SYM${i + 25}`)];
+  const dirs: Record<string, string> = {};
+
+  const start = async (name: string, args: string[]) => {
+    dirs[name] ??= box.tmp();
+    procs[name] = await box.serve([...args, '--bus', nats.url, '--data-dir', dirs[name], ...ZERO_PORT_FLAGS]);
+    return procs[name];
+  };
+
+  before(async () => {
+    nats = await startNatsServer();
+    await start('risk', ['risk-manager']);
+    await Promise.all([
+      start('engineA', ['execution-engine', '--symbols', A.join(',')]),
+      start('engineB', ['execution-engine', '--symbols', B.join(',')]),
+      start('md1', ['market-data']),
+      start('md2', ['market-data']),
+      start('api1', ['api']),
+      start('api2', ['api']),
+    ]);
+  });
+
+  after(async () => {
+    await box.cleanup();
+    await nats.stop();
+  });
+
+  test('ticks into either market-data process reach the subscribers of both api processes', async () => {
+    const subs = await Promise.all(
+      ['api1', 'api2'].map(async (a) => {
+        const c = await WsTestClient.connect(wsUrl(procs[a].urls.api, '/ws/metrics'));
+        await c.subscribe('TSLA');
+        return c;
+      }),
+    );
+    for (const [k, md] of ['md1', 'md2'].entries()) {
+      const c = await MdClient.open(wsUrl(procs[md].urls['market-data'], '/stream'));
+      const price = 200 + k;
+      c.send(tick('TSLA', price, 5));
+      await c.sync();
+      await Promise.all(
+        subs.map((s) =>
+          s.waitFor(
+            (m) => m.json?.type === 'update' && m.json.symbol === 'TSLA' && m.json.last === price,
+            10_000,
+          ),
+        ),
+      );
+      await c.close();
+    }
+    for (const s of subs) await s.close();
+  });
+
+  test('any engine takes any order and routes it to the owner; GET/DELETE from either; the owner down is 503 + Retry-After', async () => {
+    const a = procs.engineA.urls['execution-engine'];
+    const placed = await post(`${a}/orders`, {
+      symbol: 'MSFT',
+      side: 'buy',
+      type: 'limit',
+      price: 80,
+      quantity: 4,
+      account: 'scale-1',
+    });
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    const b = procs.engineB.urls['execution-engine'];
+    const atOwner = await json(`${b}/orders/${placed.body.id}`);
+    assert.equal(atOwner.status, 200);
+    assert.equal(atOwner.body.symbol, 'MSFT');
+    const viaA = await json(`${a}/orders/${placed.body.id}`);
+    assert.deepEqual(viaA.body, atOwner.body);
+    // a crossing order sent to the other engine trades with it: one book per symbol
+    const cross = await post(`${b}/orders`, {
+      symbol: 'MSFT',
+      side: 'sell',
+      type: 'limit',
+      price: 80,
+      quantity: 1,
+      account: 'scale-2',
+    });
+    assert.equal(cross.status, 201);
+    assert.equal(cross.body.status, 'filled');
+    const cancel = await json(`${a}/orders/${placed.body.id}`, { method: 'DELETE' });
+    assert.equal(cancel.status, 200);
+    assert.equal(cancel.body.status, 'cancelled');
+
+    procs.engineB.child.kill('SIGKILL');
+    await procs.engineB.done.catch(() => undefined);
+    const t0 = performance.now();
+    const down = await post(`${a}/orders`, {
+      symbol: 'MSFT',
+      side: 'buy',
+      type: 'limit',
+      price: 80,
+      quantity: 1,
+      account: 'scale-1',
+    });
+    const ms = performance.now() - t0;
+    assert.equal(down.status, 503, JSON.stringify(down.body));
+    assert.equal(down.headers.get('retry-after'), '1');
+    assert.ok(ms < 2500, `answered in ${Math.round(ms)} ms`);
+    const own = await post(`${a}/orders`, {
+      symbol: 'AAPL',
+      side: 'buy',
+      type: 'limit',
+      price: 80,
+      quantity: 1,
+      account: 'scale-1',
+    });
+    assert.equal(own.status, 201, 'the other partition keeps trading');
+    await start('engineB', ['execution-engine', '--symbols', B.join(',')]);
+    const back = await json(`${a}/orders/${placed.body.id}`);
+    assert.equal(back.status, 200);
+    assert.equal(back.body.status, 'cancelled');
+  });
+});
