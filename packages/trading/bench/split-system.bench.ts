@@ -14,19 +14,25 @@
  * - flood:   --flood-rate (default 100,000/s) ticks through one market-data process to two
  *            api processes; every symbol's last update on both subscribers must carry the
  *            tick count sent for it (0 lost, proven by counts), and market data's own count.
+ * - scenarios: `tickstorm run all` (the four standard scenarios and their gates) against the
+ *            four services apart, one process each; its exit code and each scenario's verdict.
  * - scaling: closed-loop orders (--connections, default 32) for --duration s against one
  *            execution engine owning every symbol, then against two engines partitioning
  *            them (each half of the connections to each), risk apart in both cases.
  *
- *   node --import tsx packages/trading/bench/split-system.bench.ts [--parts orders,ticks,flood,scaling]
+ *   node --import tsx packages/trading/bench/split-system.bench.ts [--parts orders,ticks,flood,scenarios,scaling]
  *     [--duration 10] [--runs 1] [--order-rate 1000] [--tick-rate 10000] [--flood-rate 100000] [--json]
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import WebSocket from 'ws';
 import { LatencyHistogram, type LatencySummary } from '../src/stats/latency-histogram.ts';
 import { type NatsServer, startNatsServer } from '../test/support/nats-server.ts';
 import { isMain, median, wantsJson } from './bench-util.ts';
-import { type ServedSystem, serveChild } from './serve-child.ts';
+import { type ServedSystem, serveChild, TICKSTORM } from './serve-child.ts';
 
 const SYMBOLS = ['AAPL', 'GOOGL', 'MSFT', 'AMZN', 'TSLA', ...Array.from({ length: 45 }, (_, i) => `SYM${i}`)];
 
@@ -333,6 +339,46 @@ export async function benchFlood(nats: NatsServer, rate: number, durationS: numb
   }
 }
 
+export async function benchScenarios(nats: NatsServer) {
+  const c = await cluster(nats, [['risk-manager'], ['execution-engine'], ['market-data'], ['api']]);
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-run-all-'));
+    const out = join(dir, 'run-all.json');
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          TICKSTORM,
+          'run',
+          'all',
+          '--no-bench',
+          '--market-data-url',
+          c.url('market-data'),
+          '--orders-url',
+          c.url('execution-engine'),
+          '--risk-url',
+          c.url('risk-manager'),
+          '--api-url',
+          c.url('api'),
+          '--json',
+          out,
+        ],
+        { stdio: ['ignore', 'inherit', 'inherit'] },
+      );
+      child.once('exit', (x) => resolve(x));
+    });
+    const report = JSON.parse(readFileSync(out, 'utf8')) as {
+      passed: boolean;
+      targets: { scenario: string; name: string; pass: boolean }[];
+    };
+    rmSync(dir, { recursive: true, force: true });
+    const failed = report.targets.filter((t) => !t.pass).map((t) => `${t.scenario}: ${t.name}`);
+    return { exitCode: code, passed: report.passed, targets: report.targets.length, failed };
+  } finally {
+    await c.stop();
+  }
+}
+
 export async function benchScaling(nats: NatsServer, connections: number, durationS: number) {
   const half = Math.ceil(SYMBOLS.length / 2);
   const a = SYMBOLS.slice(0, half);
@@ -388,6 +434,7 @@ async function main(): Promise<void> {
         (results.ticks ??= []).push(await benchTicks(nats, Number(flag('tick-rate', '10000')), durationS));
       if (parts.includes('flood'))
         (results.flood ??= []).push(await benchFlood(nats, Number(flag('flood-rate', '100000')), durationS));
+      if (parts.includes('scenarios')) (results.scenarios ??= []).push(await benchScenarios(nats));
       if (parts.includes('scaling'))
         (results.scaling ??= []).push(await benchScaling(nats, Number(flag('connections', '32')), durationS));
     }
@@ -423,6 +470,11 @@ async function main(): Promise<void> {
         `  api ${k}: ${a.updates} updates, ${a.symbolsComplete}/${SYMBOLS.length} symbols complete, ${a.lost} ticks behind`,
       );
     }
+  }
+  for (const s of (results.scenarios ?? []) as Awaited<ReturnType<typeof benchScenarios>>[]) {
+    console.log(
+      `tickstorm run all against the services apart: exit ${s.exitCode} ${JSON.stringify(s.scenarios)}`,
+    );
   }
   for (const s of (results.scaling ?? []) as Awaited<ReturnType<typeof benchScaling>>[]) {
     console.log(
