@@ -473,7 +473,7 @@ async function main(): Promise<void> {
   }
   for (const s of (results.scenarios ?? []) as Awaited<ReturnType<typeof benchScenarios>>[]) {
     console.log(
-      `tickstorm run all against the services apart: exit ${s.exitCode} ${JSON.stringify(s.scenarios)}`,
+      `tickstorm run all against the services apart: exit ${s.exitCode}, ${s.targets - s.failed.length}/${s.targets} targets met${s.failed.length > 0 ? `; missed: ${s.failed.join('; ')}` : ''}`,
     );
   }
   for (const s of (results.scaling ?? []) as Awaited<ReturnType<typeof benchScaling>>[]) {
