@@ -27,6 +27,7 @@ import { RiskCode, riskCodeMessage, riskCodeName } from '../risk/risk-codes.ts';
 import { RiskEngine } from '../risk/risk-engine.ts';
 import type { RiskLimits } from '../risk/risk-limits.ts';
 import type { AccountExposure } from '../risk/risk-positions.ts';
+import { RISK_CHECK_TIMEOUT_MS } from './remote-risk-client.ts';
 import { RiskLedger, type RiskLedgerOptions, type RiskLedgerStats } from './risk-ledger.ts';
 import { readRiskLimitsFile, writeRiskLimitsFile } from './risk-limits-file.ts';
 import type { RiskCheckReply, RiskCheckRequest, RiskEventEnvelope, RiskResync } from './risk-wire.ts';
@@ -93,19 +94,23 @@ export class RiskNode {
     this.ready = new Promise<void>((resolve) => {
       this.settled = resolve;
       const t = setTimeout(() => {
-        if (!this.closed) {
-          this.stops.push(
-            bus.serve<RiskCheckRequest, RiskCheckReply>(
-              Subject.RISK_CHECK,
-              (q) => {
-                const code = this.ledger.check(q);
-                return { code, res: code === RiskCode.OK ? q.res : null };
-              },
-              Queue.RISK,
-            ),
-          );
-        }
-        resolve();
+        if (this.closed) return resolve();
+        this.stops.push(
+          bus.serve<RiskCheckRequest, RiskCheckReply>(
+            Subject.RISK_CHECK,
+            (q) => {
+              const code = this.ledger.check(q);
+              return { code, res: code === RiskCode.OK ? q.res : null };
+            },
+            Queue.RISK,
+          ),
+        );
+        // One round trip on this connection after the subscription: once it is answered, the
+        // server has the subscription too, and engines' checks find this node.
+        bus
+          .request(Subject.RISK_QUERY, { op: 'limits' }, RISK_CHECK_TIMEOUT_MS)
+          .catch(() => {})
+          .then(() => resolve());
       }, o.settleMs ?? 250);
       this.timers.push(t);
     });

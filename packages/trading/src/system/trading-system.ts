@@ -275,6 +275,7 @@ export class TradingSystem {
         risk: node.risk,
         updateLimits: (patch) => node.updateLimits(patch),
         gateway: node,
+        central: () => node.stats(),
         host,
         port: ports['risk-manager'],
         security: o.security,
