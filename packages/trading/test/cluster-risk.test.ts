@@ -231,4 +231,22 @@ describe('central risk across processes (real nats-server)', () => {
     const again = await http.post(`${e1.url('execution-engine')}/orders`, body);
     assert.equal(again.status, 201, JSON.stringify(again.body));
   });
+
+  it('an engine restarted on its data dir: the risk manager rebuilds, counting its orders once', async () => {
+    const sys = risk!;
+    const before = sys.riskNode!.stats().epoch;
+    await e2.close();
+    e2 = await start(['execution-engine'], join(root, 'e2'), nats.url);
+    const [on1, on2] = [await resting(http, e1), await resting(http, e2)];
+    assert.ok(on2.length > 0, 'the restarted engine recovered its resting orders');
+    const want = exposureOf(on1) + exposureOf(on2);
+    await until('rebuilt after the engine said hello', async () => {
+      const st = sys.riskNode!.stats();
+      if (st.epoch === before || st.engines < 2) return false;
+      const p = await http.get(`${sys.url('risk-manager')}/positions?account=${ACCOUNT}`);
+      return p.body.accounts[0]?.grossExposure === want;
+    });
+    const h = await http.get(`${sys.url('risk-manager')}/health`);
+    assert.equal(h.body.central.reservations, 0);
+  });
 });

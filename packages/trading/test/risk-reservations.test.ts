@@ -17,6 +17,7 @@ import { RemoteRiskClient } from '../src/cluster/remote-risk-client.ts';
 import { RiskEventPublisher } from '../src/cluster/risk-event-publisher.ts';
 import { RiskNode } from '../src/cluster/risk-node.ts';
 import { Side } from '../src/domain/enums.ts';
+import { OrderStatus } from '../src/domain/order-status.ts';
 import { RiskCode } from '../src/risk/risk-codes.ts';
 import type { RiskEngine } from '../src/risk/risk-engine.ts';
 import { TradingCore } from '../src/system/trading-core.ts';
@@ -198,6 +199,45 @@ describe('central risk: reservations on the in-process bus', () => {
     assert.deepEqual(cells(node.risk), before);
     agrees('after resync');
     assert.equal(node.stats().engines, 1);
+  });
+
+  it('an engine whose state has not arrived: its events are dropped (already in its state), its reservation freed', () => {
+    const ledger = node.ledger;
+    const g = (): number => node.accounts.indexOf('ghost-acct');
+    const dropped = ledger.dropped;
+    const code = ledger.check({
+      res: 'ghost:1',
+      symbol: B.symbol,
+      book: B.index,
+      side: Side.BUY,
+      type: 0,
+      priceTicks: 10_000,
+      lots: 4,
+      account: 'ghost-acct',
+    });
+    assert.equal(code, RiskCode.OK);
+    assert.equal(node.risk.openLots(g(), B.index, Side.BUY), 4, 'reserved');
+    const accepted = {
+      k: 's',
+      book: B.index,
+      side: Side.BUY,
+      account: 'ghost-acct',
+      prev: OrderStatus.NONE,
+      st: OrderStatus.NEW,
+      rem: 4,
+    } as const;
+    ledger.apply('ghost', { ...accepted, res: 'ghost:1' });
+    assert.equal(ledger.dropped, dropped + 1);
+    assert.equal(node.risk.openLots(g(), B.index, Side.BUY), 0, 'reservation freed, event not applied');
+    ledger.apply('ghost', {
+      k: 'state',
+      epoch: ledger.epoch,
+      accounts: [{ account: 'ghost-acct', cells: [[B.index, 0, 4, 0]] }],
+    });
+    assert.equal(node.risk.openLots(g(), B.index, Side.BUY), 4, 'counted once, from the state');
+    ledger.apply('ghost', { ...accepted, prev: OrderStatus.NEW, st: OrderStatus.CANCELLED });
+    assert.equal(node.risk.openLots(g(), B.index, Side.BUY), 0, 'events after the state apply');
+    agrees('the ghost engine holds nothing');
   });
 
   it('PUT /limits is saved and read back by a new node on the same data dir', async () => {
