@@ -18,9 +18,14 @@ import type { RiskEngine } from '../risk/risk-engine.ts';
 import type { AccountCells, RiskEvent, RiskEventEnvelope, RiskResync } from './risk-wire.ts';
 import { Subject } from './subjects.ts';
 
+/** Cells per part of a state (a part stays far below the server's 1 MB message limit). */
+export const STATE_PART_CELLS = 4096;
+
 export class RiskEventPublisher implements EngineListener {
   /** The reservation of the order being submitted now (its first status event carries it). */
   pendingRes: string | null = null;
+  /** Cells per part of a state. */
+  partCells = STATE_PART_CELLS;
   private risk: RiskEngine | null = null;
   private readonly stops: (() => void)[] = [];
 
@@ -96,24 +101,37 @@ export class RiskEventPublisher implements EngineListener {
     this.send({ k: 'r', res });
   }
 
-  /** This engine's positions and open quantities, for the risk manager's rebuild `epoch`. */
+  /**
+   * This engine's positions and open quantities, for the risk manager's rebuild `epoch`, in
+   * parts of about `partCells` cells (an account's cells stay in one part), published in one go (no event between them).
+   */
   publishState(epoch: number): void {
     const risk = this.risk;
     if (risk === null) return;
     const st = risk.st;
     const n = risk.instruments.size;
-    const accounts: AccountCells[] = [];
+    let part = 0;
+    let size = 0;
+    let accounts: AccountCells[] = [];
     for (let a = 0; a < risk.accounts.size; a++) {
-      const cells: AccountCells['cells'] = [];
+      let cells: AccountCells['cells'] | null = null;
       for (let s = 0; s < n; s++) {
         const k = a * n + s;
-        if (st.pos[k] !== 0 || st.openBuy[k] !== 0 || st.openSell[k] !== 0) {
-          cells.push([s, st.pos[k], st.openBuy[k], st.openSell[k]]);
+        if (st.pos[k] === 0 && st.openBuy[k] === 0 && st.openSell[k] === 0) continue;
+        if (cells === null) {
+          if (size >= this.partCells) {
+            this.send({ k: 'state', epoch, part: part++, last: false, accounts });
+            accounts = [];
+            size = 0;
+          }
+          cells = [];
+          accounts.push({ account: risk.accounts.nameOf(a) ?? String(a), cells });
         }
+        cells.push([s, st.pos[k], st.openBuy[k], st.openSell[k]]);
+        size++;
       }
-      if (cells.length > 0) accounts.push({ account: risk.accounts.nameOf(a) ?? String(a), cells });
     }
-    this.send({ k: 'state', epoch, accounts });
+    this.send({ k: 'state', epoch, part, last: true, accounts });
   }
 
   stop(): void {

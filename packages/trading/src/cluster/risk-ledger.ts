@@ -64,6 +64,8 @@ export class RiskLedger {
   private readonly released = new Map<string, number>();
   /** Engines whose state for `epoch` was applied. */
   private readonly synced = new Set<string>();
+  /** States arriving in parts: engine -> the parts so far (of `epoch`). */
+  private readonly parts = new Map<string, { epoch: number; next: number; events: StateEvent[] }>();
   /** Engines asked again for their state: id -> when. */
   private readonly asked = new Map<string, number>();
   private readonly ttlMs: number;
@@ -133,6 +135,7 @@ export class RiskLedger {
     this.epoch++;
     this.synced.clear();
     this.asked.clear();
+    this.parts.clear();
     this.risk.st.clearPositions();
     for (const r of this.reservations.values()) this.open(r.account, r.book, r.side, r.lots);
     return this.epoch;
@@ -160,16 +163,30 @@ export class RiskLedger {
     };
   }
 
+  /** Collects an engine's state parts; applies them once the last one is in (a gap drops them). */
   private applyState(engine: string, e: StateEvent): void {
     if (e.epoch !== this.epoch || this.synced.has(engine)) return;
+    let got = this.parts.get(engine);
+    if (e.part === 0 || got === undefined || got.epoch !== e.epoch || got.next !== e.part) {
+      this.parts.delete(engine);
+      if (e.part !== 0) return;
+      got = { epoch: e.epoch, next: 0, events: [] };
+      this.parts.set(engine, got);
+    }
+    got.events.push(e);
+    got.next++;
+    if (!e.last) return;
+    this.parts.delete(engine);
     const risk = this.risk;
     const n = risk.instruments.size;
-    for (const a of e.accounts) {
-      const account = risk.accounts.intern(a.account);
-      if (account < 0) continue;
-      for (const [book, pos, openBuy, openSell] of a.cells) {
-        if (book >>> 0 !== book || book >= n) continue;
-        risk.st.addCell(account, book, pos, openBuy, openSell, risk.refTicks[book], risk.lim.unitMul[book]);
+    for (const part of got.events) {
+      for (const a of part.accounts) {
+        const account = risk.accounts.intern(a.account);
+        if (account < 0) continue;
+        for (const [book, pos, openBuy, openSell] of a.cells) {
+          if (book >>> 0 !== book || book >= n) continue;
+          risk.st.addCell(account, book, pos, openBuy, openSell, risk.refTicks[book], risk.lim.unitMul[book]);
+        }
       }
     }
     this.synced.add(engine);

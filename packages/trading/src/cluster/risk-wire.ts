@@ -65,10 +65,16 @@ export interface AccountCells {
   cells: [number, number, number, number][];
 }
 
-/** An engine's positions and open quantities, answering a resync (`epoch`) or announcing a start (epoch -1). */
+/**
+ * An engine's positions and open quantities, answering the resync `epoch`, in parts (each well
+ * under the server's largest message): parts 0..n, the last one flagged. The risk manager
+ * applies the state once every part is in.
+ */
 export interface StateEvent {
   k: 'state';
   epoch: number;
+  part: number;
+  last: boolean;
   accounts: AccountCells[];
 }
 
