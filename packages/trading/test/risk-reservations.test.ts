@@ -251,6 +251,32 @@ describe('central risk: reservations on the in-process bus', () => {
     agrees('the ghost engine holds nothing');
   });
 
+  it('a rebuild refuses checks until every engine it expects sent its state; a bye stops the wait', async () => {
+    const ledger = node.ledger;
+    const req = {
+      inst: B,
+      side: Side.BUY,
+      type: 0,
+      priceTicks: 10_000,
+      lots: 1,
+      clientOrderId: undefined,
+      account: 'solo',
+    } as const;
+    node.resync(); // the engine core answers at once (in-process bus); the ghost does not
+    assert.equal(ledger.rebuilding(), true);
+    assert.equal(node.stats().waiting, 1);
+    await assert.rejects(client.check(req), (e: { code: string }) => e.code === 'TRD_ERR_RISK_UNAVAILABLE');
+    ledger.apply('ghost', { k: 'state', epoch: ledger.epoch, part: 0, last: true, accounts: [] });
+    assert.equal(ledger.rebuilding(), false);
+    const v = await client.check(req);
+    assert.equal(v.code, RiskCode.OK);
+    client.release(v.res!);
+    ledger.apply('ghost', { k: 'bye' });
+    node.resync();
+    assert.equal(ledger.rebuilding(), false, 'the ghost left: nothing to wait for');
+    agrees('after the rebuilds');
+  });
+
   it('PUT /limits is saved and read back by a new node on the same data dir', async () => {
     await node.updateLimits({ maxGrossExposure: 12_345 });
     const other = new InProcessBus();

@@ -134,7 +134,9 @@ export class RiskEventPublisher implements EngineListener {
     this.send({ k: 'state', epoch, part, last: true, accounts });
   }
 
+  /** Says bye (the risk manager stops waiting for this engine in a rebuild) and stops publishing. */
   stop(): void {
+    if (this.risk !== null) this.send({ k: 'bye' });
     for (const s of this.stops.splice(0)) s();
     this.risk = null;
   }

@@ -39,6 +39,8 @@ export interface RiskLedgerStats {
   reservations: number;
   /** Engines whose state arrived for the current epoch. */
   engines: number;
+  /** Engines the current rebuild waits for (checks are refused while any is missing, up to `rebuildWaitMs`). */
+  waiting: number;
   /** Events dropped because their engine's state had not arrived yet. */
   dropped: number;
   expired: number;
@@ -47,6 +49,12 @@ export interface RiskLedgerStats {
 export interface RiskLedgerOptions {
   /** A reservation whose order never showed up is freed after this long (default 30,000 ms). */
   reservationTtlMs?: number;
+  /**
+   * A rebuild refuses checks until every engine it expects (those synced before it, those that
+   * said hello) sent its state, but no longer than this (default 250 ms): an engine gone
+   * without a bye does not stop checks for longer.
+   */
+  rebuildWaitMs?: number;
   /** An engine whose events come without its state is asked again at most this often (default 1,000 ms). */
   stateRetryMs?: number;
   /** Asks one engine for its state (it missed the resync). */
@@ -66,6 +74,12 @@ export class RiskLedger {
   private readonly synced = new Set<string>();
   /** States arriving in parts: engine -> the parts so far (of `epoch`). */
   private readonly parts = new Map<string, { epoch: number; next: number; events: StateEvent[] }>();
+  /** Engines the current rebuild waits for. */
+  private expected = new Set<string>();
+  /** Engines that said hello since the last rebuild started. */
+  private readonly hellos = new Set<string>();
+  private epochAtMs = 0;
+  private readonly waitMs: number;
   /** Engines asked again for their state: id -> when. */
   private readonly asked = new Map<string, number>();
   private readonly ttlMs: number;
@@ -77,6 +91,14 @@ export class RiskLedger {
   ) {
     this.ttlMs = o.reservationTtlMs ?? 30_000;
     this.retryMs = o.stateRetryMs ?? 1000;
+    this.waitMs = o.rebuildWaitMs ?? 250;
+  }
+
+  /** True while the current rebuild waits for an engine's state (checks are refused meanwhile). */
+  rebuilding(): boolean {
+    if (this.risk.clock() - this.epochAtMs >= this.waitMs) return false;
+    for (const e of this.expected) if (!this.synced.has(e)) return true;
+    return false;
   }
 
   /** The check; a pass reserves the order's quantity under `q.res`. */
@@ -101,7 +123,15 @@ export class RiskLedger {
         if (!this.release(e.res)) this.released.set(e.res, this.risk.clock());
         return;
       case 'hello':
+        this.hellos.add(engine);
         this.o.onHello?.(engine);
+        return;
+      case 'bye':
+        // Its positions stay counted until the next rebuild, which does not wait for it; when it
+        // comes back, its hello rebuilds with its state.
+        this.expected.delete(engine);
+        this.hellos.delete(engine);
+        this.synced.delete(engine);
         return;
       case 'state':
         this.applyState(engine, e);
@@ -133,6 +163,9 @@ export class RiskLedger {
    */
   resync(): number {
     this.epoch++;
+    this.expected = new Set([...this.synced, ...this.hellos]);
+    this.hellos.clear();
+    this.epochAtMs = this.risk.clock();
     this.synced.clear();
     this.asked.clear();
     this.parts.clear();
@@ -158,6 +191,7 @@ export class RiskLedger {
       epoch: this.epoch,
       reservations: this.reservations.size,
       engines: this.synced.size,
+      waiting: [...this.expected].filter((e) => !this.synced.has(e)).length,
       dropped: this.dropped,
       expired: this.expired,
     };

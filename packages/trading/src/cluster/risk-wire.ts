@@ -83,7 +83,12 @@ export interface HelloEvent {
   k: 'hello';
 }
 
-export type RiskEvent = TradeEvent | StatusEvent | ReleaseEvent | StateEvent | HelloEvent;
+/** An engine leaves (graceful stop): the risk manager no longer waits for its state in a rebuild. */
+export interface ByeEvent {
+  k: 'bye';
+}
+
+export type RiskEvent = TradeEvent | StatusEvent | ReleaseEvent | StateEvent | HelloEvent | ByeEvent;
 
 /** What an engine publishes on Subject.RISK_EVENTS: its id and the event. */
 export interface RiskEventEnvelope {
