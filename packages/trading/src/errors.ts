@@ -59,6 +59,8 @@ export const TradingErrorCode = {
   QUERY_REFUSED: 'TRD_ERR_QUERY_REFUSED',
   /** POST /api/metrics: the bounded ingest queue is full. */
   INGEST_QUEUE_FULL: 'TRD_ERR_INGEST_QUEUE_FULL',
+  /** The central risk manager (another process, over the bus) did not answer the pre-trade check: nothing was done. */
+  RISK_UNAVAILABLE: 'TRD_ERR_RISK_UNAVAILABLE',
 } as const;
 
 export type TradingErrorCode = (typeof TradingErrorCode)[keyof typeof TradingErrorCode];
@@ -126,6 +128,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [TradingErrorCode.QUERY_TIMEOUT]: 504,
   [TradingErrorCode.QUERY_REFUSED]: 400,
   [TradingErrorCode.INGEST_QUEUE_FULL]: 503,
+  [TradingErrorCode.RISK_UNAVAILABLE]: 503,
 };
 
 export function httpStatusOf(code: string): number {

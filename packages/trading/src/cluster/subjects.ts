@@ -14,6 +14,11 @@ export const Subject = {
   RISK_CHECK: 'risk.check',
   /** pub: engines' book events (accepts, fills, cancels, with account names) for the risk manager. */
   RISK_EVENTS: 'risk.events',
+  /**
+   * pub, the risk manager: "send me your state" (RiskResync); every engine answers with a
+   * `state` event on RISK_EVENTS, in order with its other events (./risk-wire.ts).
+   */
+  RISK_RESYNC: 'risk.resync',
   /** req, queue RISK: positions and limits (RiskQuery) for the api and the agent endpoints. */
   RISK_QUERY: 'risk.query',
   /** req, queue ENGINES: an order request (OrderRouteRequest) for the owner of `symbol`. */

@@ -1,6 +1,7 @@
 /**
  * Order entry: decode -> de-duplicate clientOrderId -> pre-trade risk (in-process, on the
- * critical path) -> route to the book's shard (sequenced into the input log, matched) ->
+ * critical path; or awaited from the central risk manager of a split deployment, see
+ * ./remote-risk.ts) -> route to the book's shard (sequenced into the input log, matched) ->
  * wait for the log batch holding the command to be written (group commit: one write per
  * shard per event-loop turn, ./turn-commit.ts) -> answer.
  * Returns plain {status, body, headers} values; the HTTP layer only sends them.
@@ -18,6 +19,7 @@ import type { OrderRouter } from '../routing/router.ts';
 import type { OrderCounters } from './order-counters.ts';
 import { type OrderRequest, parseOrderRequest } from './order-request.ts';
 import type { OrderStore } from './order-store.ts';
+import type { RemoteRiskCheck, RemoteVerdict } from './remote-risk.ts';
 import { TurnCommit } from './turn-commit.ts';
 
 export interface GatewayReply {
@@ -47,6 +49,11 @@ export interface OrderGatewayOptions {
   /** Order requests in flight (matched, waiting for their log batch) beyond which new ones get 503. */
   maxInFlight?: number;
   defaultAccount?: string;
+  /**
+   * The pre-trade check of a central risk manager in another process (absent: `risk`,
+   * in-process and synchronous). `risk` then only keeps this engine's own positions.
+   */
+  remoteRisk?: RemoteRiskCheck;
 }
 
 export class OrderGateway {
@@ -123,41 +130,64 @@ export class OrderGateway {
     }
     if (req.clientOrderId !== undefined) {
       const dup = this.o.store.byClientOrderId(req.account, req.clientOrderId);
-      if (dup !== undefined) {
-        c.reject(TradingErrorCode.DUPLICATE_CLIENT_ORDER_ID);
-        const b = errorBody(
-          TradingErrorCode.DUPLICATE_CLIENT_ORDER_ID,
-          `clientOrderId ${req.clientOrderId} was already used by order ${dup.id}`,
-          'clientOrderId',
-        );
-        return {
-          status: httpStatusOf(TradingErrorCode.DUPLICATE_CLIENT_ORDER_ID),
-          body: { ...b, orderId: dup.id },
-        };
-      }
+      if (dup !== undefined) return duplicateReply(c, req.clientOrderId, dup.id);
     }
-    const code = this.riskCheck(req, true);
-    if (code !== RiskCode.OK) {
-      const reason = riskCodeName(code);
-      c.reject(reason);
-      // The per-account order rate is a risk denial too, but the client's remedy is to wait.
-      const limited = code === RiskCode.RATE_LIMIT_EXCEEDED;
-      const coded = limited ? TradingErrorCode.RATE_LIMITED : TradingErrorCode.RISK_REJECTED;
-      const b = { error: { code: coded, reason, message: riskCodeMessage(code) } };
-      if (limited) return { status: httpStatusOf(coded), headers: { 'retry-after': '1' }, body: b };
-      return { status: httpStatusOf(coded), body: b };
+    const remote = this.o.remoteRisk;
+    // The reservation the central risk manager holds for this order (remote risk only).
+    let res: string | null = null;
+    let accountIdx = -1;
+    if (remote === undefined) {
+      const code = this.riskCheck(req, true);
+      if (code !== RiskCode.OK) return deniedReply(c, code);
+    } else {
+      let v: RemoteVerdict;
+      this.inFlight++;
+      try {
+        v = await remote.check(req);
+      } catch (err) {
+        c.reject(TradingErrorCode.RISK_UNAVAILABLE);
+        return riskUnavailableReply(err);
+      } finally {
+        this.inFlight--;
+      }
+      if (v.code !== RiskCode.OK) return deniedReply(c, v.code);
+      res = v.res;
+      // While the check was away, the account may have been halted or the clientOrderId used.
+      if (this.halted.has(req.account)) {
+        if (res !== null) remote.release(res);
+        c.reject(TradingErrorCode.ACCOUNT_HALTED);
+        return coded(
+          TradingErrorCode.ACCOUNT_HALTED,
+          `account ${req.account} is halted by an admin`,
+          'account',
+        );
+      }
+      if (req.clientOrderId !== undefined) {
+        const dup = this.o.store.byClientOrderId(req.account, req.clientOrderId);
+        if (dup !== undefined) {
+          if (res !== null) remote.release(res);
+          return duplicateReply(c, req.clientOrderId, dup.id);
+        }
+      }
+      accountIdx = this.o.accounts.intern(req.account);
+      if (accountIdx < 0) {
+        if (res !== null) remote.release(res);
+        return deniedReply(c, RiskCode.UNKNOWN_ACCOUNT);
+      }
     }
     const book = req.inst.index;
     const shardIndex = this.o.router.router.shardOf(book);
     const shard = this.o.router.shards[shardIndex];
     const down = this.journalDown(shardIndex);
     if (down !== null) {
+      if (res !== null) remote!.release(res);
       c.reject(TradingErrorCode.JOURNAL_UNAVAILABLE);
       return journalReply(down);
     }
     this.o.store.begin(req, shard.index);
-    const accountIdx = this.o.accounts.indexOf(req.account);
+    if (remote === undefined) accountIdx = this.o.accounts.indexOf(req.account);
     let r: ReturnType<LocalShard['submit']>;
+    if (res !== null) remote!.bind(res);
     try {
       r = shard.submit(
         book,
@@ -172,12 +202,18 @@ export class OrderGateway {
     } catch (err) {
       // The journal refused the command before the engine saw it: nothing happened.
       this.o.store.end();
+      if (res !== null) {
+        remote!.bind(null);
+        remote!.release(res);
+      }
       c.reject(TradingErrorCode.JOURNAL_UNAVAILABLE);
       return journalReply(err);
     }
     this.o.store.end();
+    if (res !== null) remote!.bind(null);
     const rec = this.o.store.lastCreated;
     if (r.result < 0 || rec === null) {
+      if (res !== null) remote!.release(res);
       c.reject('ENGINE_REFUSED');
       throw new ProtocolError(
         ProtocolErrorCode.INVALID_FIELD,
@@ -363,6 +399,43 @@ function journalReply(err: unknown, orderId?: string): GatewayReply {
     status: httpStatusOf(e.code),
     headers: { 'retry-after': '1' },
     body: orderId === undefined ? base : { ...base, orderId },
+  };
+}
+
+/** 409 TRD_ERR_DUPLICATE_CLIENT_ORDER_ID naming the order that used the clientOrderId. */
+function duplicateReply(c: OrderCounters, clientOrderId: string, orderId: string): GatewayReply {
+  c.reject(TradingErrorCode.DUPLICATE_CLIENT_ORDER_ID);
+  const b = errorBody(
+    TradingErrorCode.DUPLICATE_CLIENT_ORDER_ID,
+    `clientOrderId ${clientOrderId} was already used by order ${orderId}`,
+    'clientOrderId',
+  );
+  return {
+    status: httpStatusOf(TradingErrorCode.DUPLICATE_CLIENT_ORDER_ID),
+    body: { ...b, orderId },
+  };
+}
+
+/** A risk denial: 422 TRD_ERR_RISK_REJECTED, or 429 TRD_ERR_RATE_LIMITED + Retry-After, with the reason code. */
+function deniedReply(c: OrderCounters, code: number): GatewayReply {
+  const reason = riskCodeName(code);
+  c.reject(reason);
+  // The per-account order rate is a risk denial too, but the client's remedy is to wait.
+  const limited = code === RiskCode.RATE_LIMIT_EXCEEDED;
+  const coded = limited ? TradingErrorCode.RATE_LIMITED : TradingErrorCode.RISK_REJECTED;
+  const b = { error: { code: coded, reason, message: riskCodeMessage(code) } };
+  if (limited) return { status: httpStatusOf(coded), headers: { 'retry-after': '1' }, body: b };
+  return { status: httpStatusOf(coded), body: b };
+}
+
+/** 503 TRD_ERR_RISK_UNAVAILABLE with Retry-After: the central risk manager gave no verdict, nothing was done. */
+function riskUnavailableReply(err: unknown): GatewayReply {
+  const e = err as Error;
+  if (!(e instanceof TradingError) || e.code !== TradingErrorCode.RISK_UNAVAILABLE) throw err;
+  return {
+    status: httpStatusOf(e.code),
+    headers: { 'retry-after': '1' },
+    body: errorBody(e.code, `${e.message}; nothing was done, retry later`),
   };
 }
 

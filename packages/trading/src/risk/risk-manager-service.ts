@@ -1,7 +1,8 @@
 /**
  * The risk-manager service (port 5003): the pre-trade check as an endpoint, the limits
  * (read and validated update), and positions. In one-process mode the same RiskEngine
- * object sits in-process on the execution engine's critical path.
+ * object sits in-process on the execution engine's critical path; with a NATS bus it is the
+ * central risk node's (../cluster/risk-node.ts), which the engines ask over the bus.
  */
 import { installAuth, principalOf, type SecurityOptions } from '../auth/request-auth.ts';
 import { TradingErrorCode } from '../errors.ts';
@@ -29,6 +30,8 @@ export interface RiskManagerDeps {
   /** Keys / protected mode (auth/request-auth.ts). */
   security?: SecurityOptions;
   limits?: Partial<HttpLimits>;
+  /** The central risk manager's bookkeeping (reservations, rebuild epoch), shown by /health. */
+  central?: () => unknown;
 }
 
 export async function startRiskManagerService(d: RiskManagerDeps): Promise<ServiceHandle> {
@@ -67,6 +70,7 @@ export async function startRiskManagerService(d: RiskManagerDeps): Promise<Servi
     service: 'risk-manager',
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
     accounts: d.risk.accounts.size,
+    ...(d.central === undefined ? {} : { central: d.central() }),
   }));
 
   return listen('risk-manager', app, d.host, d.port);

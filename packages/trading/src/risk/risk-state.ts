@@ -79,6 +79,40 @@ export class RiskState {
     this.touch(a, s, ref, unitMul);
   }
 
+  /**
+   * Adds whole quantities to cell (a, s) (a rebuild from another process's state: position
+   * and open quantities, lots); open quantities never go below 0.
+   */
+  addCell(
+    a: number,
+    s: number,
+    pos: number,
+    openBuy: number,
+    openSell: number,
+    ref: number,
+    unitMul: number,
+  ): void {
+    if (a >>> 0 !== a || a >= this.capacity) return;
+    const k = a * this.nSym + s;
+    this.pos[k] += pos;
+    this.openBuy[k] = Math.max(this.openBuy[k] + openBuy, 0);
+    this.openSell[k] = Math.max(this.openSell[k] + openSell, 0);
+    this.touch(a, s, ref, unitMul);
+  }
+
+  /** Forgets every position and open quantity (a rebuild starts here); rate buckets are kept. */
+  clearPositions(): void {
+    this.pos.fill(0);
+    this.openBuy.fill(0);
+    this.openSell.fill(0);
+    this.contrib.fill(0);
+    this.valRef.fill(0);
+    this.heldSlot.fill(0);
+    this.held.fill(0);
+    this.heldCount.fill(0);
+    this.exposure.fill(0);
+  }
+
   /** Re-values cell (a, s) at reference `ref` after its quantities changed; keeps the held list. */
   touch(a: number, s: number, ref: number, unitMul: number): void {
     const k = a * this.nSym + s;

@@ -11,6 +11,7 @@
  */
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import type { InstrumentTable } from '@tickstorm/protocol';
+import type { EngineListener } from '../book/engine-types.ts';
 import { ListenerChain } from '../book/listener-chain.ts';
 import { MatchingEngine } from '../book/matching-engine.ts';
 import type { OrderBook } from '../book/order-book.ts';
@@ -19,6 +20,7 @@ import { OrderCounters } from '../orders/order-counters.ts';
 import { OrderGateway } from '../orders/order-gateway.ts';
 import type { OrderRequest } from '../orders/order-request.ts';
 import { OrderStore } from '../orders/order-store.ts';
+import type { RemoteRiskCheck } from '../orders/remote-risk.ts';
 import {
   activeLogPath,
   hasState,
@@ -58,6 +60,14 @@ export interface TradingCoreOptions {
   accounts?: readonly string[];
   /** Default 'fsync' (group-committed fdatasync before every acknowledgement). */
   durability?: Durability;
+  /**
+   * Central risk in another process (docs/deployment.md, "Risk across processes"): the
+   * gateway awaits this check instead of the in-process one, which then only keeps this
+   * engine's own positions.
+   */
+  remoteRisk?: RemoteRiskCheck;
+  /** More listeners of every matching engine, after the core's own (e.g. the risk events publisher). */
+  listeners?: readonly EngineListener[];
   /** Move the data directory's journals and snapshots aside and start empty (`--fresh`). */
   fresh?: boolean;
   /** Snapshot every so often when the journal moved (default 60,000 ms; 0 = only at close). */
@@ -161,7 +171,12 @@ export class TradingCore {
     for (let s = 0; s < n; s++) {
       const genBase = meta?.engines[s]?.genBase ?? genFloor;
       const engine = new MatchingEngine(o.instruments, { genBase });
-      const chain = new ListenerChain([this.risk, this.counters, this.store.listenerFor(s)]);
+      const chain = new ListenerChain([
+        this.risk,
+        this.counters,
+        this.store.listenerFor(s),
+        ...(o.listeners ?? []),
+      ]);
       engine.listener = chain;
       this.engines.push(engine);
       chains.push(chain);
@@ -217,6 +232,7 @@ export class TradingCore {
       store: this.store,
       counters: this.counters,
       maxInFlight: o.maxInFlight,
+      remoteRisk: o.remoteRisk,
     });
     this.recovery = { snapshot, replayed, torn, movedAside, ms: performance.now() - t0 };
     // Keys on: their accounts exist from the start, and requests register no new one (after

@@ -14,6 +14,9 @@ import type { SecurityOptions } from '../auth/request-auth.ts';
 import { type Bus, InProcessBus } from '../bus/bus.ts';
 import { openBus } from '../bus/nats-bus.ts';
 import { type MarketUpdate, Topic } from '../bus/topics.ts';
+import { RemoteRiskClient } from '../cluster/remote-risk-client.ts';
+import { RiskEventPublisher } from '../cluster/risk-event-publisher.ts';
+import { RiskNode } from '../cluster/risk-node.ts';
 import type { ServiceConfig, ServiceName } from '../config/service-config.ts';
 import { InFlightLimiter } from '../guards/admission.ts';
 import { IngestBound } from '../guards/ingest-bound.ts';
@@ -125,6 +128,10 @@ export class TradingSystem {
   bus: Bus = new InProcessBus();
   readonly instruments: InstrumentTable;
   core: TradingCore | null = null;
+  /** The central risk manager (risk-manager on a NATS bus; docs/deployment.md, "Risk across processes"). */
+  riskNode: RiskNode | null = null;
+  /** The execution engine's remote check (execution-engine on a NATS bus). */
+  remoteRisk: RemoteRiskClient | null = null;
   marketData: MarketDataService | null = null;
   api: ApiService | null = null;
   metrics: MetricsWriter | null = null;
@@ -178,7 +185,28 @@ export class TradingSystem {
         this.stoppers.push(() => guard.close());
       }
     }
-    if (want.has('execution-engine') || want.has('risk-manager')) {
+    // On a NATS bus, pre-trade risk is central: the risk-manager's process runs the risk node
+    // (started first, so that an engine in the same process finds it), and every engine
+    // process (that one included) checks there and publishes its book events.
+    const split = this.bus.kind === 'nats';
+    if (split && want.has('risk-manager')) {
+      this.riskNode = await RiskNode.start({
+        bus: this.bus,
+        instruments: this.instruments,
+        dataDir,
+        limits: o.riskLimits,
+        accounts: o.security?.keys?.accounts(),
+        report: o.report,
+      });
+      const node = this.riskNode;
+      this.stoppers.push(() => node.close());
+    }
+    let events: RiskEventPublisher | null = null;
+    if (split && want.has('execution-engine')) {
+      events = new RiskEventPublisher(this.bus);
+      this.remoteRisk = new RemoteRiskClient(this.bus, events);
+    }
+    if (want.has('execution-engine') || (want.has('risk-manager') && !split)) {
       this.core = new TradingCore({
         instruments: this.instruments,
         dataDir,
@@ -192,7 +220,14 @@ export class TradingSystem {
         snapshotIntervalMs: o.snapshotIntervalMs,
         retainSnapshots: o.retainSnapshots,
         report: o.report,
+        remoteRisk: this.remoteRisk ?? undefined,
+        listeners: events === null ? undefined : [events],
       });
+      if (events !== null) {
+        const publisher = events;
+        publisher.start(this.core.risk);
+        this.stoppers.push(() => publisher.stop());
+      }
       const feed = new LastPriceFeed(this.instruments.size, (book, ticks) =>
         this.core?.setLastPrice(book, ticks),
       );
@@ -234,7 +269,19 @@ export class TradingSystem {
         shed: this.loadShed ?? undefined,
       });
     }
-    if (core !== null && want.has('risk-manager')) {
+    const node = this.riskNode;
+    if (node !== null) {
+      this.handles['risk-manager'] = await startRiskManagerService({
+        risk: node.risk,
+        updateLimits: (patch) => node.updateLimits(patch),
+        gateway: node,
+        central: () => node.stats(),
+        host,
+        port: ports['risk-manager'],
+        security: o.security,
+        limits: o.limits,
+      });
+    } else if (core !== null && want.has('risk-manager')) {
       this.handles['risk-manager'] = await startRiskManagerService({
         risk: core.risk,
         updateLimits: (patch) => core.updateLimits(patch),
@@ -309,9 +356,11 @@ export class TradingSystem {
                 ? undefined
                 : () => core.counters.stats(core.liveOrders()),
             'risk-manager':
-              core === null || this.handles['risk-manager'] === undefined
-                ? undefined
-                : () => core.risk.getLimits(),
+              node !== null
+                ? () => node.risk.getLimits()
+                : core === null || this.handles['risk-manager'] === undefined
+                  ? undefined
+                  : () => core.risk.getLimits(),
           },
           // degraded while the metrics writer's flushes fail (and for a minute after the last one)
           store: async () => {

@@ -1,0 +1,49 @@
+/**
+ * The central risk manager's limits on disk (`<dataDir>/risk-limits.json`), so that a
+ * `PUT /limits` survives a restart of its process: written to a temporary file, fsynced,
+ * renamed over the old one and the directory fsynced (a crash leaves the old limits or the
+ * new ones, never a torn file). Read and validated at start.
+ */
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { InstrumentTable } from '@tickstorm/protocol';
+import { type RiskLimits, validateRiskLimits } from '../risk/risk-limits.ts';
+import { fsyncDir } from '../sequencing/input-log-writer.ts';
+
+export const RISK_LIMITS_FILE = 'risk-limits.json';
+
+export function riskLimitsPath(dir: string): string {
+  return join(dir, RISK_LIMITS_FILE);
+}
+
+/** The limits saved in `dir` (validated against `instruments`), or null when none were saved. */
+export function readRiskLimitsFile(dir: string, instruments: InstrumentTable): RiskLimits | null {
+  const path = riskLimitsPath(dir);
+  if (!existsSync(path)) return null;
+  return validateRiskLimits(JSON.parse(readFileSync(path, 'utf8')), { instruments });
+}
+
+/** Saves `limits` in `dir` atomically and durably. */
+export function writeRiskLimitsFile(dir: string, limits: RiskLimits): void {
+  mkdirSync(dir, { recursive: true });
+  const path = riskLimitsPath(dir);
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeFileSync(fd, `${JSON.stringify(limits, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  fsyncDir(dir);
+}
