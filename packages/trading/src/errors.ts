@@ -59,6 +59,11 @@ export const TradingErrorCode = {
   QUERY_REFUSED: 'TRD_ERR_QUERY_REFUSED',
   /** POST /api/metrics: the bounded ingest queue is full. */
   INGEST_QUEUE_FULL: 'TRD_ERR_INGEST_QUEUE_FULL',
+  /**
+   * Partitioned engines: the execution engine that owns the symbol (or the order) did not
+   * answer over the bus (down, or too slow); retry after Retry-After (docs/deployment.md).
+   */
+  OWNER_UNAVAILABLE: 'TRD_ERR_OWNER_UNAVAILABLE',
 } as const;
 
 export type TradingErrorCode = (typeof TradingErrorCode)[keyof typeof TradingErrorCode];
@@ -126,6 +131,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [TradingErrorCode.QUERY_TIMEOUT]: 504,
   [TradingErrorCode.QUERY_REFUSED]: 400,
   [TradingErrorCode.INGEST_QUEUE_FULL]: 503,
+  [TradingErrorCode.OWNER_UNAVAILABLE]: 503,
 };
 
 export function httpStatusOf(code: string): number {
