@@ -1,0 +1,215 @@
+/**
+ * Partitioned execution engines over a real nats-server (docs/deployment.md#partitioned-execution-engines):
+ * two engines in this test process, A owning the first half of the instruments and B the
+ * second, each with its own data dir, ports 0. Any engine takes any request and relays it to
+ * the owner; the owner down answers 503 + Retry-After at once; the owner restarted replays its
+ * journal; the kill switch acts on every partition.
+ *
+ * Each engine runs its own risk manager here (services execution-engine + risk-manager, so each
+ * checks risk locally for the orders it owns); a central risk manager over the bus is covered
+ * by cluster-risk.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { InstrumentTable } from '@tickstorm/protocol';
+import { TradingError, TradingErrorCode } from '../src/errors.ts';
+import { TradingSystem } from '../src/system/trading-system.ts';
+import { type NatsServer, startNatsServer } from './support/nats-server.ts';
+import { codedError, Http, order, pollUntil, ZERO_PORTS } from './support/trading-fixture.ts';
+
+const all = new InstrumentTable().list.map((i) => i.symbol);
+const half = Math.ceil(all.length / 2);
+const symbolsA = all.slice(0, half);
+const symbolsB = all.slice(half);
+/** A's own symbol; B's tag (its first symbol); another of B's symbols. */
+const [symA, tagB, symB] = [symbolsA[0], symbolsB[0], symbolsB[1]];
+
+function startEngine(url: string, dir: string, symbols: readonly string[]): Promise<TradingSystem> {
+  return TradingSystem.start({
+    config: { host: '127.0.0.1', dataDir: dir, ports: { ...ZERO_PORTS } },
+    services: ['execution-engine', 'risk-manager'],
+    bus: url,
+    symbols,
+    snapshotIntervalMs: 0,
+    report: () => {},
+  });
+}
+
+describe('partitioned execution engines over NATS', () => {
+  let nats: NatsServer;
+  let a: TradingSystem;
+  let b: TradingSystem | null = null;
+  const dirs: string[] = [];
+  const http = new Http();
+  let exA: string;
+  let exB: string;
+
+  before(async () => {
+    nats = await startNatsServer();
+    for (let i = 0; i < 2; i++) dirs.push(mkdtempSync(join(tmpdir(), 'tickstorm-route-')));
+    a = await startEngine(nats.url, dirs[0], symbolsA);
+    b = await startEngine(nats.url, dirs[1], symbolsB);
+    exA = a.url('execution-engine');
+    exB = b.url('execution-engine');
+  });
+
+  after(async () => {
+    await http.close();
+    await a?.close();
+    await b?.close();
+    await nats?.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  test("an order for B's symbol posted to A is B's: its id carries B's tag; GET and DELETE through A", async () => {
+    const r = await http.post(`${exA}/orders`, order(symB, 'buy', 'limit', 3, 99, { account: 'route1' }));
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.ok(r.body.id.startsWith(`${tagB}.`), r.body.id);
+    assert.equal(r.body.symbol, symB);
+    const viaB = await http.get(`${exB}/orders/${r.body.id}`);
+    assert.equal(viaB.status, 200);
+    const viaA = await http.get(`${exA}/orders/${r.body.id}`);
+    assert.equal(viaA.status, 200);
+    assert.equal(viaA.body.id, r.body.id);
+    assert.equal(viaA.body.status, 'new');
+    const del = await http.delete(`${exA}/orders/${r.body.id}`);
+    assert.equal(del.status, 200, JSON.stringify(del.body));
+    assert.equal(del.body.status, 'cancelled');
+    assert.equal((await http.get(`${exB}/orders/${r.body.id}`)).body.status, 'cancelled');
+    // A's own orders carry A's tag and stay local.
+    const own = await http.post(`${exA}/orders`, order(symA, 'buy', 'limit', 1, 99));
+    assert.equal(own.status, 201);
+    assert.ok(own.body.id.startsWith(`${symA}.`), own.body.id);
+    // Malformed bodies and unknown symbols are answered by the receiving engine.
+    const bad = await http.post(`${exA}/orders`, order('NOPE', 'buy', 'limit', 1, 99));
+    assert.equal(bad.status, 400);
+    assert.equal(codedError(bad).code, 'PRT_ERR_UNKNOWN_SYMBOL');
+    const badField = await http.post(`${exA}/orders`, { ...order(symB, 'buy', 'limit', 1, 99), side: 'up' });
+    assert.equal(badField.status, 400, "the owner's 4xx relayed");
+    const missing = await http.get(`${exA}/orders/${tagB}.999999`);
+    assert.equal(missing.status, 404);
+  });
+
+  test('a crossing pair posted to A and to B trades in one book; the book reads the same through either', async () => {
+    const sell = await http.post(`${exA}/orders`, order(symB, 'sell', 'limit', 5, 100));
+    assert.equal(sell.status, 201, JSON.stringify(sell.body));
+    const buy = await http.post(`${exB}/orders`, order(symB, 'buy', 'limit', 5, 100));
+    assert.equal(buy.status, 201, JSON.stringify(buy.body));
+    assert.equal(buy.body.status, 'filled');
+    assert.equal(buy.body.fills[0].makerOrderId, sell.body.id);
+    assert.equal((await http.get(`${exA}/orders/${sell.body.id}`)).body.status, 'filled');
+    await http.post(`${exB}/orders`, order(symB, 'sell', 'limit', 2, 101));
+    const viaA = await http.get(`${exA}/book/${symB}?depth=5`);
+    const viaB = await http.get(`${exB}/book/${symB}?depth=5`);
+    assert.equal(viaA.status, 200);
+    const strip = (x: Record<string, unknown>) => ({ ...x, timestamp: 0 });
+    assert.deepEqual(strip(viaA.body), strip(viaB.body));
+    assert.equal(viaA.body.last, 100);
+    assert.deepEqual(viaA.body.asks, [{ price: 101, quantity: 2, orders: 1 }]);
+    assert.equal((await http.get(`${exA}/book/${symB}?depth=0`)).status, 400, 'depth checked locally');
+  });
+
+  test('GET /orders gathers the open orders of every partition, a page at a time', async () => {
+    const onA = await http.post(`${exA}/orders`, order(symA, 'buy', 'limit', 1, 98, { account: 'recon' }));
+    const onB = await http.post(`${exA}/orders`, order(symB, 'buy', 'limit', 1, 98, { account: 'recon' }));
+    assert.equal(onB.status, 201);
+    for (const ex of [exA, exB]) {
+      const r = await http.get(`${ex}/orders?account=recon`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual(
+        r.body.orders.map((o: { id: string }) => o.id).sort(),
+        [onA.body.id, onB.body.id].sort(),
+      );
+      assert.equal(r.body.nextCursor, null);
+      const p1 = await http.get(`${ex}/orders?account=recon&limit=1`);
+      assert.equal(p1.body.count, 1);
+      assert.notEqual(p1.body.nextCursor, null);
+      const p2 = await http.get(`${ex}/orders?account=recon&limit=1&cursor=${p1.body.nextCursor}`);
+      assert.equal(p2.status, 200, JSON.stringify(p2.body));
+      assert.equal(p2.body.count, 1);
+      assert.equal(p2.body.nextCursor, null);
+      assert.notEqual(p2.body.orders[0].id, p1.body.orders[0].id);
+    }
+    for (const id of [onA.body.id, onB.body.id])
+      assert.equal((await http.delete(`${exB}/orders/${id}`)).status, 200);
+  });
+
+  test('B down: A answers 503 + Retry-After at once; B restarted replays its journal and is reachable via A', async () => {
+    const resting = await http.post(
+      `${exA}/orders`,
+      order(symB, 'sell', 'limit', 7, 109, { account: 'halt1' }),
+    );
+    assert.equal(resting.status, 201);
+    await b!.close();
+    b = null;
+    const t0 = performance.now();
+    const down = await http.post(`${exA}/orders`, order(symB, 'buy', 'limit', 1, 99));
+    const ms = performance.now() - t0;
+    assert.equal(down.status, 503, JSON.stringify(down.body));
+    assert.equal(down.headers.get('retry-after'), '1');
+    assert.equal(codedError(down).code, TradingErrorCode.OWNER_UNAVAILABLE);
+    assert.equal(down.body.symbol, symB);
+    assert.match(codedError(down).message, new RegExp(symB));
+    assert.ok(ms < 1000, `answered in ${Math.round(ms)} ms`);
+    const get = await http.get(`${exA}/orders/${resting.body.id}`);
+    assert.equal(get.status, 503);
+    assert.equal(get.headers.get('retry-after'), '1');
+    assert.equal(
+      (await http.get(`${exA}/orders?account=halt1`)).status,
+      503,
+      'a listing missing a partition',
+    );
+    // A's own symbols still trade.
+    assert.equal((await http.post(`${exA}/orders`, order(symA, 'buy', 'limit', 1, 99))).status, 201);
+
+    b = await startEngine(nats.url, dirs[1], symbolsB);
+    exB = b.url('execution-engine');
+    const back = await pollUntil('the restarted owner to answer via A', async () => {
+      const r = await http.get(`${exA}/orders/${resting.body.id}`);
+      return r.status === 503 ? undefined : r;
+    });
+    assert.equal(back.status, 200);
+    assert.equal(back.body.status, 'new');
+    assert.equal(back.body.quantity, 7);
+  });
+
+  test('halt through A cancels the account’s open orders on B too; resume reaches both', async () => {
+    const onA = await http.post(`${exA}/orders`, order(symA, 'buy', 'limit', 2, 97, { account: 'halt1' }));
+    assert.equal(onA.status, 201);
+    const open = await http.get(`${exA}/orders?account=halt1`);
+    assert.equal(open.body.count, 2, JSON.stringify(open.body));
+    const h = await http.post(`${exA}/admin/accounts/halt1/halt`, {});
+    assert.equal(h.status, 200, JSON.stringify(h.body));
+    assert.equal(h.body.cancelled, 2);
+    assert.deepEqual(Object.keys(h.body.partitions).sort(), [symA, tagB].sort());
+    for (const o of open.body.orders) {
+      assert.equal((await http.get(`${exA}/orders/${o.id}`)).body.status, 'cancelled');
+    }
+    const refused = await http.post(
+      `${exB}/orders`,
+      order(symB, 'buy', 'limit', 1, 99, { account: 'halt1' }),
+    );
+    assert.equal(refused.status, 403);
+    assert.equal(codedError(refused).code, TradingErrorCode.ACCOUNT_HALTED);
+    const r = await http.post(`${exB}/admin/accounts/halt1/resume`, {});
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.wasHalted, true);
+    assert.equal(
+      (await http.post(`${exA}/orders`, order(symB, 'buy', 'limit', 1, 99, { account: 'halt1' }))).status,
+      201,
+    );
+  });
+
+  test('--symbols naming an unknown symbol is INVALID_CONFIG', async () => {
+    await assert.rejects(startEngine(nats.url, dirs[0], ['NOPE']), (err: unknown) => {
+      assert.ok(err instanceof TradingError);
+      assert.equal(err.code, TradingErrorCode.INVALID_CONFIG);
+      assert.equal(err.field, 'symbols');
+      assert.match(err.message, /--symbols.*NOPE/);
+      return true;
+    });
+  });
+});
