@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { InstrumentTable } from '@tickstorm/protocol';
+import { openBus } from '../src/bus/nats-bus.ts';
+import { type MarketUpdate, Topic } from '../src/bus/topics.ts';
 import { TradingError, TradingErrorCode } from '../src/errors.ts';
 import { TradingSystem } from '../src/system/trading-system.ts';
 import { type NatsServer, startNatsServer } from './support/nats-server.ts';
@@ -201,6 +203,41 @@ describe('partitioned execution engines over NATS', () => {
       (await http.post(`${exA}/orders`, order(symB, 'buy', 'limit', 1, 99, { account: 'halt1' }))).status,
       201,
     );
+  });
+
+  test('market data: each engine applies (and journals) the last prices of its own books only', async () => {
+    const feed = await openBus(nats.url);
+    try {
+      const table = new InstrumentTable();
+      const update = (symbol: string, price: number): MarketUpdate => {
+        const i = table.get(symbol);
+        return {
+          symbol,
+          book: i.index,
+          last: price,
+          lastTicks: i.price.toSteps(price, 'last'),
+          bid: null,
+          ask: null,
+          volume: 1,
+          vwap: price,
+          ticks: 1,
+          timestamp: Date.now() / 1000,
+        };
+      };
+      const seqOf = (sys: TradingSystem) => sys.core!.journalStats().lastSeq[0];
+      const [a0, b0] = [seqOf(a), seqOf(b!)];
+      // One batch: B's symbol first, then A's; A seeing its own means it has seen B's too.
+      feed.publish(Topic.MARKET_UPDATE, update(symB, 100.5));
+      feed.publish(Topic.MARKET_UPDATE, update(symA, 100.25));
+      await pollUntil('both engines to journal their last price', async () =>
+        seqOf(a) > a0 && seqOf(b!) > b0 ? true : undefined,
+      );
+      assert.equal(seqOf(a), a0 + 1, `A journalled only ${symA}`);
+      assert.equal(seqOf(b!), b0 + 1, `B journalled only ${symB}`);
+      assert.equal(a.core!.bookOf(table.get(symB).index).last, 0, "A's copy of B's book untouched");
+    } finally {
+      await feed.close();
+    }
   });
 
   test('--symbols naming an unknown symbol is INVALID_CONFIG', async () => {
