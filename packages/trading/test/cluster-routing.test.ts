@@ -29,7 +29,11 @@ const symbolsB = all.slice(half);
 /** A's own symbol; B's tag (its first symbol); another of B's symbols. */
 const [symA, tagB, symB] = [symbolsA[0], symbolsB[0], symbolsB[1]];
 
-function startEngine(url: string, dir: string, symbols: readonly string[]): Promise<TradingSystem> {
+function startEngine(
+  url: string | undefined,
+  dir: string,
+  symbols: readonly string[],
+): Promise<TradingSystem> {
   return TradingSystem.start({
     config: { host: '127.0.0.1', dataDir: dir, ports: { ...ZERO_PORTS } },
     services: ['execution-engine', 'risk-manager'],
@@ -248,5 +252,32 @@ describe('partitioned execution engines over NATS', () => {
       assert.match(err.message, /--symbols.*NOPE/);
       return true;
     });
+  });
+
+  test('a data dir keeps its partition: another tag, or open orders of symbols no longer owned, refuse to start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-route-'));
+    dirs.push(dir);
+    const [x, y, z] = [all[2], all[3], all[4]];
+    const c = await startEngine(undefined, dir, [x, y]);
+    const resting = await http.post(`${c.url('execution-engine')}/orders`, order(y, 'buy', 'limit', 1, 99));
+    await c.close();
+    assert.equal(resting.status, 201);
+    const refused = async (symbols: string[], re: RegExp) =>
+      assert.rejects(startEngine(undefined, dir, symbols), (err: unknown) => {
+        assert.ok(err instanceof TradingError);
+        assert.equal(err.code, TradingErrorCode.INVALID_CONFIG);
+        assert.match(err.message, re);
+        return true;
+      });
+    await refused([z, y], new RegExp(`tagged ${x}.*put ${x} first`));
+    await refused([x, z], new RegExp(`open orders of ${y}`));
+    const again = await startEngine(undefined, dir, [x, z, y]);
+    try {
+      const r = await http.get(`${again.url('execution-engine')}/orders/${resting.body.id}`);
+      assert.equal(r.status, 200);
+      assert.equal(r.body.status, 'new');
+    } finally {
+      await again.close();
+    }
   });
 });

@@ -17,6 +17,7 @@ import { type MarketUpdate, Topic } from '../bus/topics.ts';
 import { serveOrderRoutes } from '../cluster/order-route-server.ts';
 import { OrderRouting } from '../cluster/order-routing.ts';
 import { Partition } from '../cluster/partition.ts';
+import { checkPartitionDir } from '../cluster/partition-dir.ts';
 import type { ServiceConfig, ServiceName } from '../config/service-config.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { InFlightLimiter } from '../guards/admission.ts';
@@ -210,6 +211,14 @@ export class TradingSystem {
         report: o.report,
         idTag: this.partition?.tag,
       });
+      if (this.partition !== null && o.inputLog !== false) {
+        checkPartitionDir(
+          dataDir,
+          this.partition,
+          this.core.store,
+          o.report ?? ((line) => console.log(line)),
+        );
+      }
       // A partition applies (and journals) the last prices of its own books only; the risk
       // manager of this process, if any, still takes every symbol's reference price.
       const partition = this.partition;
