@@ -19,6 +19,7 @@ import { openBus } from '../src/bus/nats-bus.ts';
 import { type MarketUpdate, Topic } from '../src/bus/topics.ts';
 import { TradingError, TradingErrorCode } from '../src/errors.ts';
 import { TradingSystem } from '../src/system/trading-system.ts';
+import { keyStore, signedSend } from './support/auth-fixture.ts';
 import { type NatsServer, startNatsServer } from './support/nats-server.ts';
 import { codedError, Http, order, pollUntil, ZERO_PORTS } from './support/trading-fixture.ts';
 
@@ -279,5 +280,69 @@ describe('partitioned execution engines over NATS', () => {
     } finally {
       await again.close();
     }
+  });
+});
+
+describe('partitioned execution engines with keys: auth at the receiving engine, the scope travels', () => {
+  let nats: NatsServer;
+  const engines: TradingSystem[] = [];
+  const dirs: string[] = [];
+  const http = new Http();
+
+  before(async () => {
+    nats = await startNatsServer();
+    for (const symbols of [symbolsA, symbolsB]) {
+      const dir = mkdtempSync(join(tmpdir(), 'tickstorm-route-keys-'));
+      dirs.push(dir);
+      engines.push(
+        await TradingSystem.start({
+          config: { host: '127.0.0.1', dataDir: dir, ports: { ...ZERO_PORTS } },
+          services: ['execution-engine', 'risk-manager'],
+          bus: nats.url,
+          symbols,
+          security: { keys: keyStore() },
+          snapshotIntervalMs: 0,
+          report: () => {},
+        }),
+      );
+    }
+  });
+
+  after(async () => {
+    await http.close();
+    for (const e of engines) await e.close();
+    await nats?.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  test("a trader's order through A for B's symbol: its accounts only, its orders only", async () => {
+    const exA = engines[0].url('execution-engine');
+    const mine = await signedSend(http, 'owner', 'POST', exA, '/orders', order(symB, 'buy', 'limit', 1, 99));
+    assert.equal(mine.status, 201, JSON.stringify(mine.body));
+    assert.equal(mine.body.account, 'acct-a', "the key's first account, decided at the owner");
+    assert.ok(mine.body.id.startsWith(`${tagB}.`));
+    const theirs = await signedSend(
+      http,
+      'other',
+      'POST',
+      exA,
+      '/orders',
+      order(symB, 'buy', 'limit', 1, 99, { account: 'acct-a' }),
+    );
+    assert.equal(theirs.status, 403);
+    assert.equal(codedError(theirs).code, TradingErrorCode.ACCOUNT_FORBIDDEN);
+    assert.equal((await signedSend(http, 'other', 'GET', exA, `/orders/${mine.body.id}`)).status, 404);
+    assert.equal((await signedSend(http, 'owner', 'GET', exA, `/orders/${mine.body.id}`)).status, 200);
+    assert.equal((await http.get(`${exA}/orders/${mine.body.id}`)).status, 401, 'unsigned: refused locally');
+    assert.equal(
+      (await signedSend(http, 'viewer', 'POST', exA, '/admin/accounts/acct-a/halt', {})).status,
+      403,
+    );
+    const halt = await signedSend(http, 'admin', 'POST', exA, '/admin/accounts/acct-a/halt', {});
+    assert.equal(halt.status, 200, JSON.stringify(halt.body));
+    assert.equal(halt.body.cancelled, 1);
+    const listed = await signedSend(http, 'owner', 'GET', exA, '/orders?account=acct-a');
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    assert.equal(listed.body.count, 0);
   });
 });
