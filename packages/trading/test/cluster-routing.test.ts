@@ -17,6 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { InstrumentTable } from '@tickstorm/protocol';
 import { openBus } from '../src/bus/nats-bus.ts';
 import { type MarketUpdate, Topic } from '../src/bus/topics.ts';
+import { Queue, Subject } from '../src/cluster/subjects.ts';
 import { TradingError, TradingErrorCode } from '../src/errors.ts';
 import { TradingSystem } from '../src/system/trading-system.ts';
 import { keyStore, signedSend } from './support/auth-fixture.ts';
@@ -171,6 +172,32 @@ describe('partitioned execution engines over NATS', () => {
     );
     // A's own symbols still trade.
     assert.equal((await http.post(`${exA}/orders`, order(symA, 'buy', 'limit', 1, 99))).status, 201);
+
+    // An owner that takes the request and never answers: 503 after the routing timeout, fate unknown.
+    const stall = await openBus(nats.url);
+    const pending: (() => void)[] = [];
+    const unserve = stall.serve(
+      Subject.orderRoute(symB),
+      () => new Promise((resolve) => pending.push(() => resolve({ status: 500, body: null }))),
+      Queue.ENGINES,
+    );
+    try {
+      await stall.sync?.();
+      const t1 = performance.now();
+      const slow = await http.post(
+        `${exA}/orders`,
+        order(symB, 'buy', 'limit', 1, 99, { clientOrderId: 'c-1' }),
+      );
+      const waited = performance.now() - t1;
+      assert.equal(slow.status, 503, JSON.stringify(slow.body));
+      assert.equal(slow.headers.get('retry-after'), '1');
+      assert.match(codedError(slow).message, /fate is unknown.*same clientOrderId/);
+      assert.ok(waited >= 1500 && waited < 5000, `answered after ${Math.round(waited)} ms`);
+    } finally {
+      unserve();
+      for (const p of pending) p();
+      await stall.close();
+    }
 
     b = await startEngine(nats.url, dirs[1], symbolsB);
     exB = b.url('execution-engine');
