@@ -61,6 +61,11 @@ export const TradingErrorCode = {
   INGEST_QUEUE_FULL: 'TRD_ERR_INGEST_QUEUE_FULL',
   /** The central risk manager (another process, over the bus) did not answer the pre-trade check: nothing was done. */
   RISK_UNAVAILABLE: 'TRD_ERR_RISK_UNAVAILABLE',
+  /**
+   * Partitioned engines: the execution engine that owns the symbol (or the order) did not
+   * answer over the bus (down, or too slow); retry after Retry-After (docs/deployment.md).
+   */
+  OWNER_UNAVAILABLE: 'TRD_ERR_OWNER_UNAVAILABLE',
 } as const;
 
 export type TradingErrorCode = (typeof TradingErrorCode)[keyof typeof TradingErrorCode];
@@ -129,6 +134,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [TradingErrorCode.QUERY_REFUSED]: 400,
   [TradingErrorCode.INGEST_QUEUE_FULL]: 503,
   [TradingErrorCode.RISK_UNAVAILABLE]: 503,
+  [TradingErrorCode.OWNER_UNAVAILABLE]: 503,
 };
 
 export function httpStatusOf(code: string): number {

@@ -9,12 +9,12 @@ import { describe, test } from 'node:test';
 import { InstrumentTable } from '@tickstorm/protocol';
 import { MatchingEngine } from '../src/book/matching-engine.ts';
 import { parseOrderRequest } from '../src/orders/order-request.ts';
-import { OrderStore } from '../src/orders/order-store.ts';
+import { idTagOf, OrderStore } from '../src/orders/order-store.ts';
 
 const inst = new InstrumentTable();
 
-function harness(shardCount: number, retain: number) {
-  const store = new OrderStore(inst, shardCount, retain);
+function harness(shardCount: number, retain: number, tag?: string) {
+  const store = new OrderStore(inst, shardCount, retain, tag);
   const engines = Array.from(
     { length: shardCount },
     (_, s) => new MatchingEngine(inst, { listener: store.listenerFor(s) }),
@@ -50,6 +50,24 @@ describe('OrderStore', () => {
     for (const near of [`0${rec.id}`, ` ${rec.id}`, `${rec.id}.0`, `0-${rec.id}`, '', 'x', 'NaN']) {
       assert.equal(store.get(near), undefined, JSON.stringify(near));
     }
+  });
+
+  test('a partition tag (--symbols): "<tag>.<id>", parsed back; other tags and untagged ids are not found', () => {
+    for (const shards of [1, 2]) {
+      const { store, submit } = harness(shards, 10, 'BRK.B');
+      const rec = submit(shards - 1, limit('buy', 5, 100));
+      const local = shards === 1 ? String(rec.engineId) : `1-${rec.engineId}`;
+      assert.equal(rec.id, `BRK.B.${local}`);
+      assert.equal(idTagOf(rec.id), 'BRK.B');
+      assert.equal(store.get(rec.id), rec);
+      assert.deepEqual(store.parseId(rec.id), { shard: shards - 1, engineId: rec.engineId });
+      for (const near of [local, `BRK.${local}`, `BRK.BB.${local}`, `AAPL.${local}`, 'BRK.B.', 'BRK.B']) {
+        assert.equal(store.get(near), undefined, JSON.stringify(near));
+        assert.equal(store.parseId(near), undefined, JSON.stringify(near));
+      }
+    }
+    assert.equal(idTagOf('17'), undefined);
+    assert.equal(idTagOf('0-17'), undefined);
   });
 
   test('several shards: "<shard>-<engineId>", each shard its own ids', () => {

@@ -52,6 +52,8 @@ export interface Bus {
   state(): BusState;
   /** Called on every state change. */
   onState(listener: (state: BusState) => void): () => void;
+  /** Resolves once the subscriptions and servers made so far are in force at the server (NATS: a flush round trip). */
+  sync?(): Promise<void>;
   close(): Promise<void>;
 }
 

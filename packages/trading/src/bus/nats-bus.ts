@@ -230,6 +230,11 @@ export class NatsBus implements Bus {
     return () => sub.unsubscribe();
   }
 
+  async sync(): Promise<void> {
+    this.flush();
+    if (!this.closed && this.current === 'connected') await this.nc.flush();
+  }
+
   state(): BusState {
     return this.current;
   }

@@ -21,7 +21,10 @@ export const Subject = {
   RISK_RESYNC: 'risk.resync',
   /** req, queue RISK: positions and limits (RiskQuery) for the api and the agent endpoints. */
   RISK_QUERY: 'risk.query',
-  /** req, queue ENGINES: an order request (OrderRouteRequest) for the owner of `symbol`. */
+  /**
+   * req, queue ENGINES: an order request (OrderRouteRequest) for the owner of `symbol`; the
+   * owner serves one per symbol it owns (`--symbols`), any engine asks (cluster/order-routing.ts).
+   */
   orderRoute: (symbol: string) => `orders.route.${symbol}`,
 } as const;
 
@@ -38,11 +41,24 @@ export interface ScopeWire {
   accounts: string[];
 }
 
-/** Subject.orderRoute(symbol)'s request; the answer is the owner's GatewayReply, relayed verbatim. */
+/**
+ * Subject.orderRoute(symbol)'s request; the answer is the owner's GatewayReply, relayed
+ * verbatim. 'list' is GET /orders on the owner's partition; 'halt'/'resume' the kill switch
+ * on it; 'owner' answers OwnerInfo (which partition serves the symbol).
+ */
 export type OrderRouteRequest =
   | { op: 'submit'; body: unknown; scope?: ScopeWire }
   | { op: 'get' | 'cancel'; id: string; scope?: ScopeWire }
-  | { op: 'book'; symbol: string; depth: number };
+  | { op: 'book'; symbol: string; depth: number }
+  | { op: 'list'; query: Record<string, string>; scope?: ScopeWire }
+  | { op: 'halt' | 'resume'; account: string }
+  | { op: 'owner' };
+
+/** The body of the 'owner' op's answer: the partition's tag (its first symbol) and symbols. */
+export interface OwnerInfo {
+  tag: string;
+  symbols: string[];
+}
 
 export type OrderRouteReply = GatewayReply;
 

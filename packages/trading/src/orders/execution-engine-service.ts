@@ -1,16 +1,19 @@
 /**
  * The execution-engine service (port 5002): order entry, order queries, cancels and
  * book depth over HTTP/1.1 keep-alive. Handlers only translate; OrderGateway decides.
+ * With partitioned engines (`routing`), requests for another engine's symbols or orders
+ * are relayed to their owner over the bus (docs/deployment.md#partitioned-execution-engines).
  */
 import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import type { FastifyReply } from 'fastify';
 import { installAuth, principalOf, type SecurityOptions } from '../auth/request-auth.ts';
 import type { OrderBook } from '../book/order-book.ts';
-import { Side } from '../domain/enums.ts';
 import { TradingErrorCode } from '../errors.ts';
 import type { LoadShed } from '../guards/load-shed.ts';
 import { createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
 import type { HttpLimits } from '../http/http-limits.ts';
+import { bookDepth } from './book-depth.ts';
+import type { EngineRouting } from './engine-routing.ts';
 import type { OrderCounters } from './order-counters.ts';
 import type { GatewayReply, OrderGateway } from './order-gateway.ts';
 
@@ -30,6 +33,10 @@ export interface ExecutionEngineDeps {
   shed?: LoadShed;
   /** The journal's state: /health is "degraded" while it refuses writes. */
   journal?: () => { healthy: boolean; durability: string; writeErrors: number; lastSeq: number[] };
+  /** Partitioned engines: relays other partitions' requests to their owner (cluster/order-routing.ts). */
+  routing?: EngineRouting;
+  /** What /health reports about the partition (owned symbols, tag). */
+  partition?: () => unknown;
 }
 
 const MAX_DEPTH = 1_000;
@@ -55,6 +62,9 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
         .code(503)
         .send(errorBody(TradingErrorCode.OVERLOADED, 'the execution engine is overloaded; retry later'));
     }
+    // Another partition's symbol: its owner answers (and counts it).
+    const routed = d.routing?.submit(req.body, principalOf(req));
+    if (routed !== undefined) return send(reply, await routed);
     const t0 = performance.now();
     let answer: { status: number; body: unknown } | undefined;
     try {
@@ -66,56 +76,53 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
     }
   });
 
-  app.get('/orders', async (req, reply) =>
-    send(reply, d.gateway.list(req.query as Record<string, unknown>, principalOf(req))),
-  );
-
-  app.get<{ Params: { id: string } }>('/orders/:id', async (req, reply) =>
-    send(reply, d.gateway.get(req.params.id, principalOf(req))),
-  );
-
-  app.delete<{ Params: { id: string } }>('/orders/:id', async (req, reply) =>
-    send(reply, await d.gateway.cancel(req.params.id, principalOf(req))),
-  );
-
-  // The kill switch (admin only: auth/route-rights.ts).
-  app.post<{ Params: { account: string } }>('/admin/accounts/:account/halt', async (req, reply) =>
-    send(reply, await d.gateway.halt(req.params.account)),
-  );
-  app.post<{ Params: { account: string } }>('/admin/accounts/:account/resume', async (req, reply) =>
-    send(reply, d.gateway.resume(req.params.account)),
-  );
-
-  app.get<{ Params: { symbol: string }; Querystring: { depth?: string } }>('/book/:symbol', async (req) => {
-    const inst = d.instruments.get(req.params.symbol);
-    const depth = req.query.depth === undefined ? 10 : Number(req.query.depth);
-    if (!Number.isInteger(depth) || depth < 1 || depth > MAX_DEPTH) {
-      throw new ProtocolError(
-        ProtocolErrorCode.INVALID_FIELD,
-        `depth must be an integer 1..${MAX_DEPTH}`,
-        'depth',
-      );
-    }
-    const book = d.bookOf(inst.index);
-    const prices = new Float64Array(depth);
-    const qtys = new Float64Array(depth);
-    const counts = new Int32Array(depth);
-    const side = (s: number) => {
-      const n = book.depth(s, depth, prices, qtys, counts);
-      return Array.from({ length: n }, (_, i) => ({
-        price: inst.price.fromSteps(prices[i]),
-        quantity: inst.qty.fromSteps(qtys[i]),
-        orders: counts[i],
-      }));
-    };
-    return {
-      symbol: inst.symbol,
-      bids: side(Side.BUY),
-      asks: side(Side.SELL),
-      last: book.last === 0 ? null : inst.price.fromSteps(book.last),
-      timestamp: Date.now() / 1000,
-    };
+  app.get('/orders', async (req, reply) => {
+    const q = req.query as Record<string, unknown>;
+    if (d.routing !== undefined) return send(reply, await d.routing.list(q, principalOf(req)));
+    return send(reply, d.gateway.list(q, principalOf(req)));
   });
+
+  app.get<{ Params: { id: string } }>('/orders/:id', async (req, reply) => {
+    const routed = d.routing?.get(req.params.id, principalOf(req));
+    if (routed !== undefined) return send(reply, await routed);
+    return send(reply, d.gateway.get(req.params.id, principalOf(req)));
+  });
+
+  app.delete<{ Params: { id: string } }>('/orders/:id', async (req, reply) => {
+    const routed = d.routing?.cancel(req.params.id, principalOf(req));
+    if (routed !== undefined) return send(reply, await routed);
+    return send(reply, await d.gateway.cancel(req.params.id, principalOf(req)));
+  });
+
+  // The kill switch (admin only: auth/route-rights.ts); partitioned: every engine applies it.
+  app.post<{ Params: { account: string } }>('/admin/accounts/:account/halt', async (req, reply) => {
+    const local = await d.gateway.halt(req.params.account);
+    if (d.routing === undefined) return send(reply, local);
+    return send(reply, await d.routing.admin('halt', req.params.account, local));
+  });
+  app.post<{ Params: { account: string } }>('/admin/accounts/:account/resume', async (req, reply) => {
+    const local = d.gateway.resume(req.params.account);
+    if (d.routing === undefined) return send(reply, local);
+    return send(reply, await d.routing.admin('resume', req.params.account, local));
+  });
+
+  app.get<{ Params: { symbol: string }; Querystring: { depth?: string } }>(
+    '/book/:symbol',
+    async (req, reply) => {
+      const inst = d.instruments.get(req.params.symbol);
+      const depth = req.query.depth === undefined ? 10 : Number(req.query.depth);
+      if (!Number.isInteger(depth) || depth < 1 || depth > MAX_DEPTH) {
+        throw new ProtocolError(
+          ProtocolErrorCode.INVALID_FIELD,
+          `depth must be an integer 1..${MAX_DEPTH}`,
+          'depth',
+        );
+      }
+      const routed = d.routing?.book(inst.symbol, depth);
+      if (routed !== undefined) return send(reply, await routed);
+      return bookDepth(inst, d.bookOf(inst.index), depth);
+    },
+  );
 
   app.get('/health', async () => {
     const journal = d.journal?.();
@@ -126,6 +133,7 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
       liveOrders: d.liveOrders(),
       ordersInFlight: d.gateway.pending,
       ...(journal === undefined ? {} : { journal }),
+      ...(d.partition === undefined ? {} : { partition: d.partition() }),
     };
   });
 

@@ -16,8 +16,20 @@ import { OrderStatus } from '../domain/order-status.ts';
 import { OrderRecord } from './order-record.ts';
 import type { OrderRequest } from './order-request.ts';
 
-export function wireOrderId(shard: number, shardCount: number, engineId: number): string {
-  return shardCount === 1 ? String(engineId) : `${shard}-${engineId}`;
+/**
+ * An order's id on the wire: the engine id (`<shard>-<engine id>` with several shards),
+ * prefixed by `<tag>.` when the engine is one partition of several (`--symbols`: the tag is
+ * the first symbol it owns, so any engine can tell the owner from the id; docs/deployment.md).
+ */
+export function wireOrderId(shard: number, shardCount: number, engineId: number, tag?: string): string {
+  const local = shardCount === 1 ? String(engineId) : `${shard}-${engineId}`;
+  return tag === undefined ? local : `${tag}.${local}`;
+}
+
+/** The partition tag of an order id (what precedes its last '.'), or undefined for an untagged id. */
+export function idTagOf(id: string): string | undefined {
+  const dot = id.lastIndexOf('.');
+  return dot <= 0 ? undefined : id.slice(0, dot);
 }
 
 export class OrderStore {
@@ -39,6 +51,8 @@ export class OrderStore {
     private readonly instruments: InstrumentTable,
     private readonly shardCount = 1,
     retainFinished = 200_000,
+    /** The partition tag every id carries (`<tag>.<id>`); undefined = untagged ids. */
+    readonly tag?: string,
   ) {
     this.kept = Array.from({ length: shardCount }, () => new Map());
     this.bySlot = Array.from({ length: shardCount }, () => []);
@@ -51,17 +65,16 @@ export class OrderStore {
     return n;
   }
 
+  /** The wire id of engine order `engineId` on `shard`. */
+  idOf(shard: number, engineId: number): string {
+    return wireOrderId(shard, this.shardCount, engineId, this.tag);
+  }
+
   /** The kept record whose wire id is exactly `id`. */
   get(id: string): OrderRecord | undefined {
-    let shard = 0;
-    let engineId = id;
-    if (this.shardCount !== 1) {
-      const dash = id.indexOf('-');
-      shard = Number(id.slice(0, dash));
-      engineId = id.slice(dash + 1);
-      if (dash < 0 || !Number.isInteger(shard) || shard < 0 || shard >= this.shardCount) return undefined;
-    }
-    const rec = this.kept[shard].get(Number(engineId));
+    const at = this.parseId(id);
+    if (at === undefined) return undefined;
+    const rec = this.kept[at.shard].get(at.engineId);
     return rec !== undefined && rec.id === id ? rec : undefined;
   }
 
@@ -97,8 +110,8 @@ export class OrderStore {
         const ts = this.now();
         const price = rec.inst.price.fromSteps(priceTicks);
         const quantity = rec.inst.qty.fromSteps(qty);
-        const makerOrderId = maker?.id ?? wireOrderId(shard, this.shardCount, makerId);
-        const takerOrderId = taker?.id ?? wireOrderId(shard, this.shardCount, takerId);
+        const makerOrderId = maker?.id ?? this.idOf(shard, makerId);
+        const takerOrderId = taker?.id ?? this.idOf(shard, takerId);
         maker?.addFill({ price, quantity, makerOrderId, takerOrderId, liquidity: 'maker', timestamp: ts });
         taker?.addFill({ price, quantity, makerOrderId, takerOrderId, liquidity: 'taker', timestamp: ts });
       },
@@ -120,7 +133,7 @@ export class OrderStore {
   }
 
   private create(shard: number, engineId: number, req: OrderRequest): OrderRecord {
-    const id = wireOrderId(shard, this.shardCount, engineId);
+    const id = this.idOf(shard, engineId);
     const rec = new OrderRecord(
       id,
       engineId,
@@ -226,7 +239,13 @@ export class OrderStore {
   }
 
   /** Shard and engine id of a wire id, or undefined when it is not one this store issues. */
-  parseId(id: string): { shard: number; engineId: number } | undefined {
+  parseId(wire: string): { shard: number; engineId: number } | undefined {
+    let id = wire;
+    if (this.tag !== undefined) {
+      if (id.length <= this.tag.length + 1 || !id.startsWith(this.tag) || id[this.tag.length] !== '.')
+        return undefined;
+      id = id.slice(this.tag.length + 1);
+    }
     let shard = 0;
     let eid = id;
     if (this.shardCount !== 1) {

@@ -24,7 +24,7 @@ import type { MatchingEngine } from '../book/matching-engine.ts';
 import { NIL } from '../book/order-pool.ts';
 import { Side } from '../domain/enums.ts';
 import { type Fill, OrderRecord } from '../orders/order-record.ts';
-import { type OrderStore, wireOrderId } from '../orders/order-store.ts';
+import type { OrderStore } from '../orders/order-store.ts';
 import type { AccountRegistry } from '../risk/account-registry.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import type { RiskLimits } from '../risk/risk-limits.ts';
@@ -212,13 +212,12 @@ export function restoreImage(p: ImageParts, sections: Sections, meta: ImageMeta)
   const cids = (sections.get('rec-cid')?.toString('latin1') ?? '').split('\n');
   const fills = new Map<number, Fill[]>(JSON.parse(sections.get('rec-fills')?.toString('utf8') ?? '[]'));
   const list = p.instruments.list;
-  const shards = p.engines.length;
   for (let i = 0, o = 0; o < num.length; i++, o += REC_COLS) {
     const engineId = num[o];
     const shard = num[o + 1];
     const cid = cids[i];
     const rec = new OrderRecord(
-      wireOrderId(shard, shards, engineId),
+      p.store.idOf(shard, engineId),
       engineId,
       shard,
       list[num[o + 2]],

@@ -76,6 +76,8 @@ export interface TradingCoreOptions {
   retainSnapshots?: number;
   /** Where recovery reports go (default console.log). */
   report?: (line: string) => void;
+  /** The partition tag order ids carry (`<tag>.<id>`; cluster/partition.ts); absent = untagged ids. */
+  idTag?: string;
   /** Keep `<log>.synced` markers of the fdatasync'd offset (crash harness; env TICKSTORM_SYNC_MARKER=1). */
   syncMarker?: boolean;
 }
@@ -126,7 +128,7 @@ export class TradingCore {
     this.logging = o.inputLog !== false;
     this.report = o.report ?? ((line) => console.log(line));
     this.risk = new RiskEngine(o.instruments, o.riskLimits, undefined, this.accounts);
-    this.store = new OrderStore(o.instruments, n);
+    this.store = new OrderStore(o.instruments, n, undefined, o.idTag);
     const clock = this.clock;
     this.store.now = () => clock.micros / 1e6;
     const router = new Router({ shardCount: n, instruments: o.instruments });

@@ -14,10 +14,15 @@ import type { SecurityOptions } from '../auth/request-auth.ts';
 import { type Bus, InProcessBus } from '../bus/bus.ts';
 import { openBus } from '../bus/nats-bus.ts';
 import { type MarketUpdate, Topic } from '../bus/topics.ts';
+import { serveOrderRoutes } from '../cluster/order-route-server.ts';
+import { OrderRouting } from '../cluster/order-routing.ts';
+import { Partition } from '../cluster/partition.ts';
+import { checkPartitionDir } from '../cluster/partition-dir.ts';
 import { RemoteRiskClient } from '../cluster/remote-risk-client.ts';
 import { RiskEventPublisher } from '../cluster/risk-event-publisher.ts';
 import { RiskNode } from '../cluster/risk-node.ts';
 import type { ServiceConfig, ServiceName } from '../config/service-config.ts';
+import { TradingError, TradingErrorCode } from '../errors.ts';
 import { InFlightLimiter } from '../guards/admission.ts';
 import { IngestBound } from '../guards/ingest-bound.ts';
 import { LoadShed, type LoadShedOptions } from '../guards/load-shed.ts';
@@ -140,6 +145,9 @@ export class TradingSystem {
   queryGuard: QueryGuard | null = null;
   loadShed: LoadShed | null = null;
   readonly ingestBound: IngestBound;
+  /** The symbols this process's execution engine owns (`symbols`); null = all, untagged ids. */
+  readonly partition: Partition | null;
+  routing: OrderRouting | null = null;
   /** GET /api/metrics/query on a PostgreSQL store: the store's own limits, at most 2 at once. */
   private readonly pgQueries = concurrencyLimit(new InFlightLimiter(QUERY_GUARD_DEFAULTS.maxConcurrent));
   /** POST /api/metrics batches: latency and rows per second. */
@@ -151,10 +159,19 @@ export class TradingSystem {
   private constructor(readonly o: TradingSystemOptions) {
     this.instruments = new InstrumentTable(o.instruments, { offTickPrices: o.offTickPrices });
     this.ingestBound = new IngestBound(o.ingestMaxPendingRows);
+    this.partition = o.symbols === undefined ? null : Partition.of(this.instruments, o.symbols);
   }
 
   static async start(o: TradingSystemOptions): Promise<TradingSystem> {
     const sys = new TradingSystem(o);
+    const engine = (o.services ?? ALL_SERVICES).includes('execution-engine');
+    if (sys.partition !== null && !engine) {
+      throw new TradingError(
+        TradingErrorCode.INVALID_CONFIG,
+        '--symbols partitions the execution engine: serve execution-engine with it',
+        'symbols',
+      );
+    }
     try {
       await sys.startAll();
     } catch (err) {
@@ -222,15 +239,29 @@ export class TradingSystem {
         report: o.report,
         remoteRisk: this.remoteRisk ?? undefined,
         listeners: events === null ? undefined : [events],
+        idTag: this.partition?.tag,
       });
       if (events !== null) {
         const publisher = events;
         publisher.start(this.core.risk);
         this.stoppers.push(() => publisher.stop());
       }
-      const feed = new LastPriceFeed(this.instruments.size, (book, ticks) =>
-        this.core?.setLastPrice(book, ticks),
-      );
+      if (this.partition !== null && o.inputLog !== false) {
+        checkPartitionDir(
+          dataDir,
+          this.partition,
+          this.core.store,
+          o.report ?? ((line) => console.log(line)),
+        );
+      }
+      // A partition applies (and journals) the last prices of its own books only; the risk
+      // manager of this process, if any, still takes every symbol's reference price.
+      const partition = this.partition;
+      const riskHere = want.has('risk-manager');
+      const feed = new LastPriceFeed(this.instruments.size, (book, ticks) => {
+        if (partition === null || partition.owns(book)) this.core?.setLastPrice(book, ticks);
+        else if (riskHere) this.core?.risk.setReferencePrice(book, ticks);
+      });
       this.stoppers.push(
         this.bus.subscribe<MarketUpdate>(Topic.MARKET_UPDATE, (u) => feed.push(u.book, u.lastTicks)),
       );
@@ -250,6 +281,29 @@ export class TradingSystem {
       this.handles['market-data'] = this.marketData;
     }
     if (core !== null && want.has('execution-engine')) {
+      const partition = this.partition;
+      if (partition !== null) {
+        const bus = this.bus;
+        this.routing = new OrderRouting({
+          bus,
+          partition,
+          instruments: this.instruments,
+          gateway: core.gateway,
+        });
+        this.stoppers.push(
+          serveOrderRoutes({
+            bus,
+            partition,
+            instruments: this.instruments,
+            gateway: core.gateway,
+            counters: core.counters,
+            bookOf: (i) => core.bookOf(i),
+          }),
+        );
+        // Served before this engine says it is up: the other engines can route to it at once.
+        await bus.sync?.();
+      }
+      const routing = this.routing;
       if (o.loadShed !== undefined && o.loadShed !== false) {
         const shed = new LoadShed(o.loadShed);
         this.loadShed = shed;
@@ -267,6 +321,8 @@ export class TradingSystem {
         security: o.security,
         limits: o.limits,
         shed: this.loadShed ?? undefined,
+        routing: routing ?? undefined,
+        partition: routing === null ? undefined : () => routing.stats(),
       });
     }
     const node = this.riskNode;
