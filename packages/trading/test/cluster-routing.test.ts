@@ -5,9 +5,8 @@
  * the owner; the owner down answers 503 + Retry-After at once; the owner restarted replays its
  * journal; the kill switch acts on every partition.
  *
- * Each engine runs its own risk manager here (services execution-engine + risk-manager, so each
- * checks risk locally for the orders it owns); a central risk manager over the bus is covered
- * by cluster-risk.test.ts.
+ * A's process also runs the risk manager: the one central risk node both engines check with
+ * (its limits across partitions are covered by cluster-risk.test.ts).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,7 +37,8 @@ function startEngine(
 ): Promise<TradingSystem> {
   return TradingSystem.start({
     config: { host: '127.0.0.1', dataDir: dir, ports: { ...ZERO_PORTS } },
-    services: ['execution-engine', 'risk-manager'],
+    // one risk node for the system: in A's process
+    services: symbols === symbolsA ? ['execution-engine', 'risk-manager'] : ['execution-engine'],
     bus: url,
     symbols,
     snapshotIntervalMs: 0,
@@ -324,7 +324,7 @@ describe('partitioned execution engines with keys: auth at the receiving engine,
       engines.push(
         await TradingSystem.start({
           config: { host: '127.0.0.1', dataDir: dir, ports: { ...ZERO_PORTS } },
-          services: ['execution-engine', 'risk-manager'],
+          services: symbols === symbolsA ? ['execution-engine', 'risk-manager'] : ['execution-engine'],
           bus: nats.url,
           symbols,
           security: { keys: keyStore() },
