@@ -18,6 +18,7 @@ import type { ServiceName } from '../src/config/service-config.ts';
 import { TradingSystem } from '../src/system/trading-system.ts';
 import { MdClient, tick } from './support/md-client.ts';
 import { type NatsServer, startNatsServer } from './support/nats-server.ts';
+import { type PgServer, startPgServer } from './support/postgres.ts';
 import { Http, type Json, order, ZERO_PORTS } from './support/trading-fixture.ts';
 import { until, WsTestClient } from './support/ws-test-client.ts';
 
@@ -265,7 +266,8 @@ describe('cluster view: services in separate systems over NATS', () => {
     );
     assert.equal(Number(q.body.rows[0].n), persisted.persisted, JSON.stringify(q.body));
     const db = (await http.get(`${apiUrl}/api/metrics/database`)).body;
-    assert.equal(db.received.rowsReceived, got.rowsReceived);
+    assert.ok(db.received.rowsReceived >= got.rowsReceived, 'the engine keeps forwarding its rows');
+    assert.equal(db.received.bySender[oldId].rows, sent.forwarded);
 
     md = await start(['market-data']);
     const back = await apiUntil('/health', (b, s) => s === 200 && b.status === 'ok');
@@ -287,5 +289,65 @@ describe('cluster view: services in separate systems over NATS', () => {
     await nats.restart();
     const back = await apiUntil('/health', (b, s) => s === 200 && b.status === 'ok', 10_000);
     assert.deepEqual(statuses(back), allOk);
+  });
+});
+
+describe('cluster view on a PostgreSQL store: every process writes its own rows', () => {
+  let nats: NatsServer;
+  let pgServer: PgServer;
+  const http = new Http();
+  const dirs: string[] = [];
+  const systems: TradingSystem[] = [];
+
+  async function start(services: ServiceName[]): Promise<TradingSystem> {
+    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-cluster-pg-'));
+    dirs.push(dir);
+    const sys = await TradingSystem.start({
+      config: { host: '127.0.0.1', dataDir: dir, ports: { ...ZERO_PORTS } },
+      services,
+      bus: nats.url,
+      metricsPath: pgServer.url,
+      selfMetricsIntervalMs: 200,
+      barPersistMs: 50,
+      report: () => {},
+    });
+    systems.push(sys);
+    return sys;
+  }
+
+  before(async () => {
+    [nats, pgServer] = await Promise.all([startNatsServer(), startPgServer({ fsync: false })]);
+  });
+
+  after(async () => {
+    await http.close();
+    for (const s of systems.reverse()) await s.close();
+    await Promise.all([nats?.stop(), pgServer?.stop()]);
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  test('market data writes its bars and rows into PostgreSQL itself; nothing is forwarded', async () => {
+    const md = await start(['market-data']);
+    const api = await start(['api']);
+    assert.equal(md.forwarder, null);
+    assert.ok(md.metrics !== null, 'the market-data process has its own writer');
+    const client = await MdClient.open(`${md.url('market-data').replace('http', 'ws')}/stream`);
+    try {
+      for (const dt of [1, 61, 121]) client.send(tick('SYM4', 100, 10, T0 + dt));
+      await client.sync();
+    } finally {
+      await client.close();
+    }
+    await until(() => md.persister!.persisted >= 2, 5000, 'closed bars persisted');
+    await md.metrics!.flush();
+    const sql = "SELECT count(*) AS n FROM trading_metrics WHERE name = 'market_data.bar_1m'";
+    const q = await http.get(`${api.url('api')}/api/metrics/query?sql=${encodeURIComponent(sql)}`);
+    assert.equal(q.status, 200, JSON.stringify(q.body));
+    assert.equal(Number(q.body.rows[0].n), md.persister!.persisted);
+    assert.equal(api.receiver!.stats().rowsReceived, 0);
+    await until(() => api.cluster!.live('market-data').length === 1, 5000, 'market data heard by the api');
+    const db = (await http.get(`${api.url('api')}/api/metrics/database`)).body;
+    const sender = db.senders.find((s: Json) => s.instanceId === md.bus.instanceId);
+    assert.equal(sender?.mode, 'writer');
   });
 });
