@@ -12,7 +12,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { BusError } from '../src/bus/bus.ts';
+import { type BusError, InProcessBus } from '../src/bus/bus.ts';
+import { serviceStatus } from '../src/cluster/cluster-health.ts';
+import { ClusterView } from '../src/cluster/cluster-view.ts';
+import type { Heartbeat } from '../src/cluster/heartbeat.ts';
+import { mergeLatency } from '../src/cluster/stats-merge.ts';
 import { Queue, Subject } from '../src/cluster/subjects.ts';
 import type { ServiceName } from '../src/config/service-config.ts';
 import { TradingSystem } from '../src/system/trading-system.ts';
@@ -349,5 +353,86 @@ describe('cluster view on a PostgreSQL store: every process writes its own rows'
     const db = (await http.get(`${api.url('api')}/api/metrics/database`)).body;
     const sender = db.senders.find((s: Json) => s.instanceId === md.bus.instanceId);
     assert.equal(sender?.mode, 'writer');
+  });
+});
+
+describe('cluster view rules (in-process bus, a manual clock)', () => {
+  function beat(id: string, seq: number, o: Partial<Heartbeat> = {}): Heartbeat {
+    return {
+      instanceId: id,
+      seq,
+      pid: 1,
+      host: 'h1',
+      services: ['market-data'],
+      symbols: null,
+      startedAt: 1000,
+      sentAt: 1000,
+      bus: 'connected',
+      urls: {},
+      health: { problems: [] },
+      stats: {},
+      ...o,
+    };
+  }
+
+  test('up for 1.5 s after the last beat; a stale beat ignored; replaced or forgotten when down', () => {
+    let now = 0;
+    const bus = new InProcessBus();
+    const view = new ClusterView(bus, { now: () => now });
+    try {
+      assert.equal(serviceStatus(view, 'market-data').detail, 'down: no instance heard on the bus');
+      bus.publish(Subject.HEARTBEAT, beat('a', 2));
+      bus.publish(Subject.HEARTBEAT, beat('a', 1));
+      assert.equal(view.beats, 1, 'an older beat is ignored');
+      now = 1499;
+      assert.deepEqual(serviceStatus(view, 'market-data'), {
+        status: 'ok',
+        detail: '1 instance up',
+        instances: { up: 1, down: 0 },
+      });
+      now = 1500;
+      const down = serviceStatus(view, 'market-data');
+      assert.equal(down.status, 'degraded');
+      assert.match(down.detail!, /^down: no live instance \(last heard a \(pid 1\) on h1 1500 ms ago\)$/);
+      // Another host's instance does not replace it; the same host's does.
+      bus.publish(Subject.HEARTBEAT, beat('b', 1, { host: 'h2', startedAt: 2000 }));
+      assert.deepEqual(
+        view.rows().map((r) => [r.instanceId, r.status]),
+        [
+          ['b', 'up'],
+          ['a', 'down'],
+        ],
+      );
+      bus.publish(Subject.HEARTBEAT, beat('c', 1, { startedAt: 3000 }));
+      assert.deepEqual(
+        view.rows().map((r) => r.instanceId),
+        ['b', 'c'],
+      );
+      // A problem reported by a live instance degrades its services.
+      bus.publish(
+        Subject.HEARTBEAT,
+        beat('b', 2, { host: 'h2', health: { problems: ['journal refuses writes (3 write errors)'] } }),
+      );
+      assert.equal(serviceStatus(view, 'market-data').detail, 'b: journal refuses writes (3 write errors)');
+      // A down instance nobody replaces is forgotten after 60 s.
+      bus.publish(Subject.HEARTBEAT, beat('d', 1, { host: 'h3', services: ['api'] }));
+      now += 60_000;
+      assert.deepEqual(view.rows(), []);
+    } finally {
+      view.close();
+    }
+  });
+
+  test('sections merge: counts summed, percentiles the largest instance value', () => {
+    const l = (count: number, mean: number, p99: number) => ({
+      count,
+      mean,
+      p50: p99 / 2,
+      p95: p99,
+      p99,
+      max: p99,
+    });
+    const merged = mergeLatency([l(100, 1, 4), l(300, 3, 2), l(0, 0, 0)]);
+    assert.deepEqual(merged, { count: 400, mean: 2.5, p50: 2, p95: 4, p99: 4, max: 4 });
   });
 });

@@ -25,7 +25,10 @@ export function serviceStatus(view: ClusterView, service: ServiceName): ServiceS
   const up = all.filter((s) => s.up);
   const instances = { up: up.length, down: all.length - up.length };
   if (up.length === 0) {
-    const last = all[0];
+    const last = all.reduce<InstanceState | undefined>(
+      (m, s) => (m === undefined || s.lastSeenMsAgo < m.lastSeenMsAgo ? s : m),
+      undefined,
+    );
     return {
       status: 'degraded',
       detail:
