@@ -149,5 +149,12 @@ export function startHeartbeats(bus: Bus, src: HeartbeatSource, o: HeartbeatOpti
   beat();
   const timer = setInterval(beat, o.intervalMs ?? HEARTBEAT_INTERVAL_MS);
   timer.unref();
-  return () => clearInterval(timer);
+  // Back on the bus: say so at once rather than at the next tick.
+  const off = bus.onState((s) => {
+    if (s === 'connected') beat();
+  });
+  return () => {
+    clearInterval(timer);
+    off();
+  };
 }

@@ -17,6 +17,9 @@ import type { Bus } from '../bus/bus.ts';
 import type { MetricLabels } from '../metrics-store/metric-record.ts';
 import { Subject } from './subjects.ts';
 
+/** Senders listed in RowReceiverStats.bySender (the oldest dropped beyond; the totals keep counting). */
+export const MAX_SENDERS = 256;
+
 export type WireRow = [number, string, number, MetricLabels?];
 
 export interface RowBatch {
@@ -130,7 +133,13 @@ export class RowReceiver {
 
   private take(b: RowBatch, sink: RowSink): void {
     if (typeof b?.from !== 'string' || !Array.isArray(b.rows)) return;
-    const s = (this.st.bySender[b.from] ??= { rows: 0, batches: 0, lastSeq: 0 });
+    let s = this.st.bySender[b.from];
+    if (s === undefined) {
+      // One entry per sender instance; a restarted process is a new one: keep the newest MAX_SENDERS.
+      const ids = Object.keys(this.st.bySender);
+      if (ids.length >= MAX_SENDERS) delete this.st.bySender[ids[0]];
+      s = this.st.bySender[b.from] = { rows: 0, batches: 0, lastSeq: 0 };
+    }
     if (b.seq > s.lastSeq + 1) this.st.batchesMissed += b.seq - s.lastSeq - 1;
     s.lastSeq = Math.max(s.lastSeq, b.seq);
     s.batches++;

@@ -313,6 +313,7 @@ export class TradingSystem {
       const ownProviders = { ...providers };
       let steps: Partial<AgentSteps> | undefined;
       let remoteBars: ((req: BarsRequest) => Promise<BarsResult>) | undefined;
+      let lastPrice: ((symbol: string) => number | null) | undefined;
       const history = new BarHistory(
         (sql) => store.query(sql),
         md?.state.barCapacity('1m') ?? 1440,
@@ -330,7 +331,10 @@ export class TradingSystem {
           prices,
           deps: { instruments: this.instruments, history },
         });
-        if (md === null) remoteBars = (req) => remote.data(req, NEVER_ABORTED);
+        if (md === null) {
+          remoteBars = (req) => remote.data(req, NEVER_ABORTED);
+          lastPrice = (symbol) => prices.price(symbol);
+        }
         steps = {
           ...(md === null ? { data: remote.data } : {}),
           ...(core === null ? { risk: remote.risk, execute: remote.execute } : {}),
@@ -368,6 +372,7 @@ export class TradingSystem {
             core: core === null ? undefined : { risk: core.risk, gateway: core.gateway },
             history,
             bars: remoteBars,
+            lastPrice,
           },
         },
         memory: this.memoryOptions(),

@@ -27,6 +27,8 @@ export interface AgentDeps {
   history?: BarHistory;
   /** Where risk analysis reads bars for VaR (default: `market` + `history`; the api apart: over the bus). */
   bars?: (req: BarsRequest) => Promise<BarsResult>;
+  /** Last prices when market data runs in another process. */
+  lastPrice?: (symbol: string) => number | null;
 }
 
 export function createAgentSteps(d: AgentDeps, cache?: AnalysisCache): AgentSteps {
@@ -45,7 +47,10 @@ export function createAgentSteps(d: AgentDeps, cache?: AnalysisCache): AgentStep
     },
     risk: async (req) => {
       if (d.core === undefined) throw tradingCoreMissing();
-      return analyzeRisk({ instruments: d.instruments, market: d.market, ...d.core, bars }, req);
+      return analyzeRisk(
+        { instruments: d.instruments, market: d.market, lastPrice: d.lastPrice, ...d.core, bars },
+        req,
+      );
     },
     execute: async (body) => {
       if (d.core === undefined) throw tradingCoreMissing();

@@ -26,6 +26,8 @@ import { historicalVar, type VarLeg } from './value-at-risk.ts';
 export interface RiskAgentDeps {
   instruments: InstrumentTable;
   market?: MarketState;
+  /** Last prices when market data runs in another process (cluster/last-price-mirror.ts). */
+  lastPrice?: (symbol: string) => number | null;
   risk: RiskEngine;
   gateway: OrderGateway;
   bars: (req: BarsRequest) => Promise<BarsResult>;
@@ -99,12 +101,15 @@ export async function analyzeRisk(d: RiskAgentDeps, req: RiskRequest): Promise<R
   return analyzeAccountRisk(
     {
       instruments: d.instruments,
-      lastPrice: (symbol) => {
-        const inst = d.instruments.find(symbol);
-        return market !== undefined && inst !== undefined && market.tickCount[inst.index] > 0
-          ? market.lastPrice[inst.index]
-          : null;
-      },
+      lastPrice:
+        market === undefined && d.lastPrice !== undefined
+          ? d.lastPrice
+          : (symbol) => {
+              const inst = d.instruments.find(symbol);
+              return market !== undefined && inst !== undefined && market.tickCount[inst.index] > 0
+                ? market.lastPrice[inst.index]
+                : null;
+            },
       bars: d.bars,
     },
     localRiskView(d.risk, d.gateway, req.account),
