@@ -15,7 +15,7 @@ export function marketDataMissing(): TradingError {
   return new TradingError(
     TradingErrorCode.SERVICE_UNAVAILABLE,
     'market data does not run in this process: the agent endpoints need the market-data service ' +
-      'in the same process as the api (tickstorm serve, all services)',
+      'in the same process as the api (tickstorm serve, all services), or a NATS bus (--bus)',
     'market-data',
   );
 }

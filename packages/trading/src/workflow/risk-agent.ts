@@ -37,7 +37,7 @@ export function tradingCoreMissing(): TradingError {
   return new TradingError(
     TradingErrorCode.SERVICE_UNAVAILABLE,
     'the trading core does not run in this process: risk analysis and execution need the ' +
-      'execution-engine (or risk-manager) service in the same process as the api',
+      'execution-engine (or risk-manager) service in the same process as the api, or a NATS bus (--bus)',
     'execution-engine',
   );
 }
