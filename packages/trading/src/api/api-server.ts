@@ -14,6 +14,7 @@
 import { DEFAULT_PORTS } from '@tickstorm/protocol';
 import { authorizeUpgrade, installAuth, type Refusal, type SecurityOptions } from '../auth/request-auth.ts';
 import type { Bus } from '../bus/bus.ts';
+import type { ServiceName } from '../config/service-config.ts';
 import { TradingErrorCode } from '../errors.ts';
 import { MemoryGuard, type MemoryGuardOptions } from '../guards/memory-guard.ts';
 import { shed } from '../guards/shed.ts';
@@ -56,8 +57,19 @@ export interface ApiServiceOptions {
   memory?: MemoryGuardOptions;
   /** ABC_PERFORMANCE_MODE: analysis cache per bar, /health's store probe reused for 1 s. */
   performanceMode?: boolean;
+  /** With a NATS bus: the cluster view's services, this process's bus, every instance. */
+  cluster?: ApiClusterView;
   /** What /health probes besides the api itself: the other services and the store. */
   health?: Omit<SystemHealthOptions, 'api' | 'storeCacheMs'>;
+}
+
+/** What the api reads of the cluster view (cluster/cluster-view.ts), when the bus is NATS. */
+export interface ApiClusterView {
+  service: (name: Exclude<ServiceName, 'api'>) => ComponentHealth;
+  /** This process's bus: degraded unless connected. */
+  bus: () => ComponentHealth & { state: string; instanceId: string };
+  /** Every instance heard (up or down), for /health and `tickstorm_instance_up`. */
+  instances: () => readonly { instanceId: string; services: readonly string[]; status: 'up' | 'down' }[];
 }
 
 export interface ApiService extends ServiceHandle {
@@ -106,7 +118,13 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
   const systemHealth = new SystemHealth({
     ...opts.health,
     storeCacheMs: performanceMode ? 1000 : 250,
-    api: () => apiHealth(memory, agents),
+    cluster: opts.cluster?.service,
+    api: () => {
+      const bus = opts.cluster?.bus();
+      return bus !== undefined && bus.status !== 'ok'
+        ? { status: 'degraded', detail: bus.detail }
+        : apiHealth(memory, agents);
+    },
   });
   const hub = new WsHub(opts.bus, { ...opts.ws, isKnownSymbol: opts.isKnownSymbol });
   hub.authorize = (req) => {
@@ -128,6 +146,12 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
         fields: {
           services: h.services,
           store: h.store,
+          bus: opts.cluster?.bus() ?? {
+            status: 'ok',
+            state: opts.bus.state(),
+            instanceId: opts.bus.instanceId,
+          },
+          instances: opts.cluster?.instances(),
           memory: memory?.state() ?? { status: 'unlimited' },
           performanceMode,
           agents:
@@ -142,7 +166,10 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
       };
     },
   });
-  registerPrometheusRoute(app, createPrometheusExporter({ providers, hub: hubStats }));
+  registerPrometheusRoute(
+    app,
+    createPrometheusExporter({ providers, hub: hubStats, instances: opts.cluster?.instances }),
+  );
   let handle: ServiceHandle;
   try {
     handle = await listen('api', app, opts.host ?? '127.0.0.1', opts.port ?? DEFAULT_PORTS.api, async () => {

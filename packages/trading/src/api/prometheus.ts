@@ -39,6 +39,8 @@ export interface PrometheusExporter {
 export interface PrometheusSources {
   providers: StatsProviders;
   hub?: () => WsHubStats;
+  /** With a NATS bus: every instance heard, for `tickstorm_instance_up{service,instance}`. */
+  instances?: () => readonly { instanceId: string; services: readonly string[]; status: 'up' | 'down' }[];
 }
 
 /** A latency summary as `quantile` label -> value (max is quantile 1). */
@@ -196,6 +198,23 @@ export function createPrometheusExporter(src: PrometheusSources): PrometheusExpo
       (s) => s.creditWaits,
     );
     quantiles('hub', `${ws}fanout_latency_ms`, 'Publish -> written to sockets', (s) => lq(s.fanoutLatencyMs));
+  }
+
+  const instances = src.instances;
+  if (instances !== undefined) {
+    new Gauge({
+      name: 'tickstorm_instance_up',
+      help: 'An instance of a service heard on the bus: 1 up (a heartbeat within 1.5 s), 0 down',
+      labelNames: ['service', 'instance'],
+      registers,
+      collect() {
+        this.reset();
+        for (const i of instances()) {
+          for (const service of i.services)
+            this.set({ service, instance: i.instanceId }, i.status === 'up' ? 1 : 0);
+        }
+      },
+    });
   }
 
   return {

@@ -3,7 +3,9 @@
  * execution-engine, risk-manager, api) and the metrics store, each "ok" | "degraded" |
  * "absent" (not running in this process).
  *
- * - A service is probed by calling its in-process stats function under a time bound; a throw
+ * - With a NATS bus (`cluster`), a service's state is that of its instances' heartbeats:
+ *   "degraded" with a "down: ..." detail when none is live (cluster/cluster-health.ts).
+ * - Otherwise a service is probed by calling its in-process stats function under a time bound; a throw
  *   or no answer is "degraded" with the reason.
  * - The api is "degraded" while it sheds load (memory above the high-water mark) or its agent
  *   endpoints are at their in-flight limit.
@@ -31,6 +33,11 @@ export interface SystemHealthOptions {
   store?: () => Promise<unknown>;
   /** The api's own state. */
   api?: () => ComponentHealth;
+  /**
+   * With a NATS bus: each service's state from the cluster view's heartbeats (replaces the
+   * in-process probes; cluster/cluster-health.ts).
+   */
+  cluster?: (name: Exclude<ServiceName, 'api'>) => ComponentHealth;
   timeoutMs?: number;
   storeSlowMs?: number;
   /** Reuse a store probe this long (0 = probe on every call). */
@@ -55,7 +62,15 @@ export class SystemHealth {
   async report(): Promise<SystemHealthReport> {
     const timeoutMs = this.o.timeoutMs ?? 1000;
     const entries = await Promise.all(
-      OTHER_SERVICES.map(async (name) => [name, await probe(this.o.services?.[name], timeoutMs)] as const),
+      OTHER_SERVICES.map(
+        async (name) =>
+          [
+            name,
+            this.o.cluster !== undefined
+              ? this.o.cluster(name)
+              : await probe(this.o.services?.[name], timeoutMs),
+          ] as const,
+      ),
     );
     const services = Object.fromEntries(entries) as Record<ServiceName, ComponentHealth>;
     services.api = this.o.api?.() ?? { status: 'ok' };

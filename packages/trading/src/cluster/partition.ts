@@ -16,8 +16,9 @@ export class Partition {
   private constructor(
     readonly symbols: readonly string[],
     instruments: InstrumentTable,
+    tag = symbols[0],
   ) {
-    this.tag = symbols[0];
+    this.tag = tag;
     this.owned = new Uint8Array(instruments.size);
     for (const s of symbols) this.owned[instruments.get(s).index] = 1;
   }
@@ -42,6 +43,18 @@ export class Partition {
       );
     }
     return new Partition([...new Set(symbols)], instruments);
+  }
+
+  /**
+   * Every symbol, ids untagged: the one execution engine of a system apart without `--symbols`
+   * (it serves every symbol's route subject, so that the api's agent endpoints reach it).
+   */
+  static whole(instruments: InstrumentTable): Partition {
+    return new Partition(
+      instruments.list.map((i) => i.symbol),
+      instruments,
+      '',
+    );
   }
 
   /** Whether this partition owns the book of instrument `index`. */

@@ -21,6 +21,8 @@ export const Subject = {
   RISK_RESYNC: 'risk.resync',
   /** req, queue RISK: positions and limits (RiskQuery) for the api and the agent endpoints. */
   RISK_QUERY: 'risk.query',
+  /** req, queue MARKET_DATA: a symbol's bars from market data's ring (MarketBarsQuery -> BarView[]), for the api's agent endpoints. */
+  MARKET_BARS: 'md.bars',
   /**
    * req, queue ENGINES: an order request (OrderRouteRequest) for the owner of `symbol`; the
    * owner serves one per symbol it owns (`--symbols`), any engine asks (cluster/order-routing.ts).
@@ -33,7 +35,15 @@ export const Queue = {
   RISK: 'risk',
   ENGINES: 'engines',
   API: 'api',
+  MARKET_DATA: 'market-data',
 } as const;
+
+/** Subject.MARKET_BARS's request; the answer is the newest `limit` bars, oldest first (bar in progress last). */
+export interface MarketBarsQuery {
+  symbol: string;
+  interval: '1s' | '1m';
+  limit: number;
+}
 
 /** Who asked (auth/request-auth's principal), carried with a routed request; absent = unrestricted. */
 export interface ScopeWire {

@@ -130,6 +130,7 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
   const idleTimeoutMs = opts.idleTimeoutMs ?? 60_000;
   registerMarketDataRoutes(app, {
     state,
+    bus: opts.bus,
     stats,
     startedAt: Date.now(),
     resetLatency: () => {

@@ -11,6 +11,7 @@
  * Bad query values answer 400 PRT_ERR_INVALID_FIELD naming the field.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Bus } from '../bus/bus.ts';
 import { TradingErrorCode } from '../errors.ts';
 import { sendError } from '../http/http-app.ts';
 import { parseCount } from '../http/request-fields.ts';
@@ -20,6 +21,8 @@ import type { MarketState } from './market-state.ts';
 
 export interface MarketDataRouteDeps {
   state: MarketState;
+  /** The bus this service publishes on (its state shows on /health). */
+  bus?: Bus;
   stats: () => MarketDataStats;
   resetLatency: () => void;
   startedAt: number;
@@ -31,11 +34,17 @@ export function registerMarketDataRoutes(app: FastifyInstance, deps: MarketDataR
   const { state } = deps;
   const instruments = state.instruments;
 
-  app.get('/health', async () => {
+  app.get('/health', async (_req, reply) => {
     const s = deps.stats();
+    const bus = deps.bus;
+    // A NATS bus that is away: updates do not reach the engines, the api or WebSocket clients.
+    const away = bus !== undefined && bus.kind === 'nats' && bus.state() !== 'connected';
+    reply.code(away ? 503 : 200);
     return {
-      status: 'ok',
+      status: away ? 'degraded' : 'ok',
+      ...(away ? { detail: `bus ${bus.state()}` } : {}),
       service: 'market-data',
+      bus: bus === undefined ? undefined : { kind: bus.kind, state: bus.state(), instanceId: bus.instanceId },
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
       connections: s.connections,
       ticksProcessed: s.ticksProcessed,

@@ -8,6 +8,7 @@ import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@ticksto
 import type { FastifyReply } from 'fastify';
 import { installAuth, principalOf, type SecurityOptions } from '../auth/request-auth.ts';
 import type { OrderBook } from '../book/order-book.ts';
+import type { Bus } from '../bus/bus.ts';
 import { TradingErrorCode } from '../errors.ts';
 import type { LoadShed } from '../guards/load-shed.ts';
 import { createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
@@ -33,6 +34,8 @@ export interface ExecutionEngineDeps {
   shed?: LoadShed;
   /** The journal's state: /health is "degraded" while it refuses writes. */
   journal?: () => { healthy: boolean; durability: string; writeErrors: number; lastSeq: number[] };
+  /** The bus (its state shows on /health; away on a NATS bus = 503). */
+  bus?: Bus;
   /** Partitioned engines: relays other partitions' requests to their owner (cluster/order-routing.ts). */
   routing?: EngineRouting;
   /** What /health reports about the partition (owned symbols, tag). */
@@ -124,16 +127,24 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
     },
   );
 
-  app.get('/health', async () => {
+  app.get('/health', async (_req, reply) => {
     const journal = d.journal?.();
+    // Apart from the others (a NATS bus), an engine without its bus can check no risk: 503.
+    const bus = d.bus;
+    const away = bus !== undefined && bus.kind === 'nats' && bus.state() !== 'connected';
+    if (away) reply.code(503);
     return {
-      status: journal === undefined || journal.healthy ? 'ok' : 'degraded',
+      status: !away && (journal === undefined || journal.healthy) ? 'ok' : 'degraded',
+      ...(away ? { detail: `bus ${bus.state()}` } : {}),
       service: 'execution-engine',
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       liveOrders: d.liveOrders(),
       ordersInFlight: d.gateway.pending,
       ...(journal === undefined ? {} : { journal }),
       ...(d.partition === undefined ? {} : { partition: d.partition() }),
+      ...(bus === undefined
+        ? {}
+        : { bus: { kind: bus.kind, state: bus.state(), instanceId: bus.instanceId } }),
     };
   });
 

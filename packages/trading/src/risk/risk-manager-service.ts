@@ -5,6 +5,7 @@
  * central risk node's (../cluster/risk-node.ts), which the engines ask over the bus.
  */
 import { installAuth, principalOf, type SecurityOptions } from '../auth/request-auth.ts';
+import type { Bus } from '../bus/bus.ts';
 import { TradingErrorCode } from '../errors.ts';
 import { createHttpApp, listen, type ServiceHandle, sendError } from '../http/http-app.ts';
 import type { HttpLimits } from '../http/http-limits.ts';
@@ -29,6 +30,8 @@ export interface RiskManagerDeps {
   port: number;
   /** Keys / protected mode (auth/request-auth.ts). */
   security?: SecurityOptions;
+  /** The process's bus (its state shows on /health; a NATS bus away is "degraded"). */
+  bus?: Bus;
   limits?: Partial<HttpLimits>;
   /** The central risk manager's bookkeeping (reservations, rebuild epoch), shown by /health. */
   central?: () => unknown;
@@ -65,13 +68,20 @@ export async function startRiskManagerService(d: RiskManagerDeps): Promise<Servi
     const accounts = (wanted === undefined ? key.accounts : [wanted]).flatMap((a) => d.risk.positions(a));
     return { accounts, timestamp: Date.now() / 1000 };
   });
-  app.get('/health', async () => ({
-    status: 'ok',
-    service: 'risk-manager',
-    uptimeSeconds: Math.round((Date.now() - started) / 1000),
-    accounts: d.risk.accounts.size,
-    ...(d.central === undefined ? {} : { central: d.central() }),
-  }));
+  app.get('/health', async (_req, reply) => {
+    const bus = d.bus;
+    const away = bus !== undefined && bus.kind === 'nats' && bus.state() !== 'connected';
+    reply.code(away ? 503 : 200);
+    return {
+      status: away ? 'degraded' : 'ok',
+      ...(away ? { detail: `bus ${bus.state()}` } : {}),
+      service: 'risk-manager',
+      uptimeSeconds: Math.round((Date.now() - started) / 1000),
+      accounts: d.risk.accounts.size,
+      bus: bus === undefined ? undefined : { kind: bus.kind, state: bus.state(), instanceId: bus.instanceId },
+      ...(d.central === undefined ? {} : { central: d.central() }),
+    };
+  });
 
   return listen('risk-manager', app, d.host, d.port);
 }

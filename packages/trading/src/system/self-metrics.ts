@@ -2,11 +2,15 @@
  * The system writes its own metrics into the store: every interval, one row per figure
  * (labels name the service), so `SELECT * FROM trading_metrics` shows how the system ran.
  */
-import type { MetricsWriter } from '../metrics-store/metrics-writer.ts';
 import type { StatsProviders } from '../stats/stats-types.ts';
 
+/** The MetricsWriter, or a process's row forwarder (cluster/metric-rows.ts). */
+export interface MetricRowSink {
+  record(name: string, value: number, labels?: Readonly<Record<string, string>>): unknown;
+}
+
 export function startSelfMetrics(
-  writer: MetricsWriter,
+  writer: MetricRowSink,
   providers: Partial<StatsProviders>,
   intervalMs: number,
 ): () => void {

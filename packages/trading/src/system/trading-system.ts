@@ -10,17 +10,26 @@
 import { join } from 'node:path';
 import { type InstrumentSpec, InstrumentTable, type OffTickPrices } from '@tickstorm/protocol';
 import { type ApiService, startApiService } from '../api/api-server.ts';
+import { type SystemSampler, startSystemSampler } from '../api/system-stats.ts';
 import type { SecurityOptions } from '../auth/request-auth.ts';
 import { type Bus, InProcessBus } from '../bus/bus.ts';
 import { openBus } from '../bus/nats-bus.ts';
 import { type MarketUpdate, Topic } from '../bus/topics.ts';
+import { busStatus, serviceStatus } from '../cluster/cluster-health.ts';
+import { ClusterView } from '../cluster/cluster-view.ts';
+import { type HeartbeatSource, type RowsSummary, startHeartbeats } from '../cluster/heartbeat.ts';
+import { LastPriceMirror } from '../cluster/last-price-mirror.ts';
+import { serveMarketBars } from '../cluster/market-bars.ts';
+import { RowForwarder, RowReceiver } from '../cluster/metric-rows.ts';
 import { serveOrderRoutes } from '../cluster/order-route-server.ts';
 import { OrderRouting } from '../cluster/order-routing.ts';
 import { Partition } from '../cluster/partition.ts';
 import { checkPartitionDir } from '../cluster/partition-dir.ts';
+import { createRemoteSteps } from '../cluster/remote-agent-steps.ts';
 import { RemoteRiskClient } from '../cluster/remote-risk-client.ts';
 import { RiskEventPublisher } from '../cluster/risk-event-publisher.ts';
 import { RiskNode } from '../cluster/risk-node.ts';
+import { clusterMarketData, clusterOrders, sectionOf } from '../cluster/stats-merge.ts';
 import type { ServiceConfig, ServiceName } from '../config/service-config.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { InFlightLimiter } from '../guards/admission.ts';
@@ -40,7 +49,7 @@ import { BarPersister } from '../market-data/bar-persister.ts';
 import { type MarketDataService, startMarketDataService } from '../market-data/ingest-server.ts';
 import { DuckDbMetricsStore } from '../metrics-store/duckdb-store.ts';
 import { parseMetricBatch } from '../metrics-store/metric-record.ts';
-import type { MetricsStore } from '../metrics-store/metrics-store.ts';
+import { isPostgresUrl, type MetricsStore } from '../metrics-store/metrics-store.ts';
 import { MetricsWriter } from '../metrics-store/metrics-writer.ts';
 import { type MetricsStoreOptions, openMetricsStore } from '../metrics-store/open-store.ts';
 import { startExecutionEngineService } from '../orders/execution-engine-service.ts';
@@ -48,7 +57,8 @@ import type { RiskLimits } from '../risk/risk-limits.ts';
 import { startRiskManagerService } from '../risk/risk-manager-service.ts';
 import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
-import type { DatabaseStats, StatsProviders } from '../stats/stats-types.ts';
+import type { DatabaseStats, MarketDataStats, OrderStats, StatsProviders } from '../stats/stats-types.ts';
+import type { AgentSteps, BarsRequest, BarsResult } from '../workflow/agent-types.ts';
 import type { ApiAgentOptions } from '../workflow/mount-agents.ts';
 import { LastPriceFeed } from './last-price-feed.ts';
 import { trackProcessMetrics } from './process-metrics-wiring.ts';
@@ -120,6 +130,9 @@ export interface TradingSystemOptions {
   loadShed?: Partial<LoadShedOptions> | false;
 }
 
+/** The signal of a step nobody aborts (risk analysis's VaR bars). */
+const NEVER_ABORTED = new AbortController().signal;
+
 export const ALL_SERVICES: readonly ServiceName[] = [
   'market-data',
   'execution-engine',
@@ -144,6 +157,14 @@ export class TradingSystem {
   /** GET /api/metrics/query on a DuckDB store (guards/query-guard.ts). */
   queryGuard: QueryGuard | null = null;
   loadShed: LoadShed | null = null;
+  /** With a NATS bus: every instance's last heartbeat (cluster/cluster-view.ts). */
+  cluster: ClusterView | null = null;
+  /** A NATS bus and a DuckDB store in another process: this process's metric rows go over the bus. */
+  forwarder: RowForwarder | null = null;
+  /** The api's process with a NATS bus: the rows other processes forward. */
+  receiver: RowReceiver | null = null;
+  /** This process's CPU, memory and event loop (NATS bus: heartbeats; the api reads its own). */
+  private sampler: SystemSampler | null = null;
   readonly ingestBound: IngestBound;
   /** The symbols this process's execution engine owns (`symbols`); null = all, untagged ids. */
   readonly partition: Partition | null;
@@ -192,11 +213,22 @@ export class TradingSystem {
     const want = new Set(o.services ?? ALL_SERVICES);
     if (o.bus !== undefined) this.bus = await openBus(o.bus);
     const { host, ports, dataDir } = o.config;
-    if (want.has('api')) {
-      this.store = await openMetricsStore(o.metricsPath ?? join(dataDir, 'metrics.duckdb'), o.metricsStore);
+    const nats = this.bus.kind === 'nats';
+    const metricsPath = o.metricsPath ?? join(dataDir, 'metrics.duckdb');
+    if (nats) {
+      const view = new ClusterView(this.bus);
+      this.cluster = view;
+      this.stoppers.push(() => view.close());
+      const sampler = startSystemSampler();
+      this.sampler = sampler;
+      this.stoppers.push(() => sampler.stop());
+    }
+    if (want.has('api') || (nats && isPostgresUrl(metricsPath))) {
+      // PostgreSQL takes any number of writers: with a NATS bus every process writes its own rows.
+      this.store = await openMetricsStore(metricsPath, o.metricsStore);
       this.metrics = new MetricsWriter(this.store);
       const store = this.store;
-      if (store instanceof DuckDbMetricsStore) {
+      if (want.has('api') && store instanceof DuckDbMetricsStore) {
         const guard = await QueryGuard.open(() => store.connect(), o.queryLimits);
         this.queryGuard = guard;
         this.stoppers.push(() => guard.close());
@@ -223,6 +255,13 @@ export class TradingSystem {
       events = new RiskEventPublisher(this.bus);
       this.remoteRisk = new RemoteRiskClient(this.bus, events);
     }
+    if (nats && this.metrics === null) {
+      // A DuckDB store has one writer, the api's process: rows go there over the bus.
+      const fwd = new RowForwarder(this.bus);
+      this.forwarder = fwd;
+      this.stoppers.push(() => fwd.close());
+    }
+    const rowSink = this.metrics ?? this.forwarder;
     if (want.has('execution-engine') || (want.has('risk-manager') && !split)) {
       this.core = new TradingCore({
         instruments: this.instruments,
@@ -272,13 +311,14 @@ export class TradingSystem {
       this.marketData = await startMarketDataService({
         instruments: this.instruments,
         bus: this.bus,
-        metrics: this.metrics ?? undefined,
+        metrics: rowSink ?? undefined,
         host,
         port: ports['market-data'],
         security: o.security,
         limits: o.limits,
       });
       this.handles['market-data'] = this.marketData;
+      if (nats) this.stoppers.push(serveMarketBars(this.bus, this.marketData.state));
     }
     if (core !== null && want.has('execution-engine')) {
       const partition = this.partition;
@@ -302,6 +342,19 @@ export class TradingSystem {
         );
         // Served before this engine says it is up: the other engines can route to it at once.
         await bus.sync?.();
+      } else if (nats) {
+        // The only engine (no --symbols): it owns every symbol; the api's agent endpoints reach it over the bus.
+        this.stoppers.push(
+          serveOrderRoutes({
+            bus: this.bus,
+            partition: Partition.whole(this.instruments),
+            instruments: this.instruments,
+            gateway: core.gateway,
+            counters: core.counters,
+            bookOf: (i) => core.bookOf(i),
+          }),
+        );
+        await this.bus.sync?.();
       }
       const routing = this.routing;
       if (o.loadShed !== undefined && o.loadShed !== false) {
@@ -323,6 +376,7 @@ export class TradingSystem {
         shed: this.loadShed ?? undefined,
         routing: routing ?? undefined,
         partition: routing === null ? undefined : () => routing.stats(),
+        bus: this.bus,
       });
     }
     const node = this.riskNode;
@@ -332,6 +386,7 @@ export class TradingSystem {
         updateLimits: (patch) => node.updateLimits(patch),
         gateway: node,
         central: () => node.stats(),
+        bus: this.bus,
         host,
         port: ports['risk-manager'],
         security: o.security,
@@ -342,30 +397,67 @@ export class TradingSystem {
         risk: core.risk,
         updateLimits: (patch) => core.updateLimits(patch),
         gateway: core.gateway,
+        bus: this.bus,
         host,
         port: ports['risk-manager'],
         security: o.security,
         limits: o.limits,
       });
     }
-    if (this.marketData !== null && this.metrics !== null) {
+    if (this.marketData !== null && rowSink !== null) {
       const writer = this.metrics;
       const persister = new BarPersister(
         this.marketData.state,
-        writer,
+        rowSink,
         o.barPersistMs ?? 1000,
-        () => writer.stats().failedFlushes,
+        writer === null ? undefined : () => writer.stats().failedFlushes,
       );
+      this.persister = persister;
       this.stoppers.push(() => persister.stop());
     }
+    const view = this.cluster;
+    const localOrders =
+      core !== null && want.has('execution-engine')
+        ? () => core.counters.stats(core.liveOrders())
+        : undefined;
     if (want.has('api')) {
       const metrics = this.metrics!;
       const store = this.store!;
       const providers: Partial<StatsProviders> = { database: () => this.databaseStats(store, metrics) };
       const md = this.marketData;
       if (md !== null) providers.marketData = () => md.stats();
-      if (core !== null && want.has('execution-engine'))
-        providers.orders = () => core.counters.stats(core.liveOrders());
+      if (localOrders !== undefined) providers.orders = localOrders;
+      // Self metrics: this process's own sections (the api's may be the whole cluster's).
+      const ownProviders = { ...providers };
+      let steps: Partial<AgentSteps> | undefined;
+      let remoteBars: ((req: BarsRequest) => Promise<BarsResult>) | undefined;
+      let lastPrice: ((symbol: string) => number | null) | undefined;
+      const history = new BarHistory(
+        (sql) => store.query(sql),
+        md?.state.barCapacity('1m') ?? 1440,
+        store.kind,
+      );
+      if (view !== null) {
+        this.receiver = new RowReceiver(this.bus, metrics);
+        const receiver = this.receiver;
+        this.stoppers.push(() => receiver.close());
+        this.clusterProviders(view, providers, md === null ? undefined : () => md.stats(), localOrders);
+        const prices = new LastPriceMirror(this.bus);
+        this.stoppers.push(() => prices.close());
+        const remote = createRemoteSteps({
+          bus: this.bus,
+          prices,
+          deps: { instruments: this.instruments, history },
+        });
+        if (md === null) {
+          remoteBars = (req) => remote.data(req, NEVER_ABORTED);
+          lastPrice = (symbol) => prices.price(symbol);
+        }
+        steps = {
+          ...(md === null ? { data: remote.data } : {}),
+          ...(core === null ? { risk: remote.risk, execute: remote.execute } : {}),
+        };
+      }
       this.api = await startApiService({
         bus: this.bus,
         providers,
@@ -390,20 +482,31 @@ export class TradingSystem {
         port: ports.api,
         agents: {
           ...o.agents,
+          steps: steps === undefined ? o.agents?.steps : { ...steps, ...o.agents?.steps },
           maxConcurrentRequests: o.apiMaxInFlight,
           deps: {
             instruments: this.instruments,
             market: md?.state,
             core: core === null ? undefined : { risk: core.risk, gateway: core.gateway },
-            history: new BarHistory(
-              (sql) => store.query(sql),
-              md?.state.barCapacity('1m') ?? 1440,
-              store.kind,
-            ),
+            history,
+            bars: remoteBars,
+            lastPrice,
           },
         },
         memory: this.memoryOptions(),
         performanceMode: o.performanceMode,
+        cluster:
+          view === null
+            ? undefined
+            : {
+                service: (name) => serviceStatus(view, name),
+                bus: () => ({
+                  ...busStatus(this.bus.state()),
+                  state: this.bus.state(),
+                  instanceId: this.bus.instanceId,
+                }),
+                instances: () => view.rows(),
+              },
         health: {
           services: {
             'market-data': md === null ? undefined : () => md.stats(),
@@ -433,8 +536,26 @@ export class TradingSystem {
         },
       });
       this.handles.api = this.api;
-      this.stoppers.push(startSelfMetrics(metrics, providers, o.selfMetricsIntervalMs ?? 1000));
+      const sampler = this.sampler;
+      if (sampler !== null) ownProviders.system = () => sampler.stats();
+      this.stoppers.push(startSelfMetrics(metrics, ownProviders, o.selfMetricsIntervalMs ?? 1000));
+    } else if (rowSink !== null && this.sampler !== null) {
+      // A process without the api (NATS bus): its own sections and system figures, by row.
+      const sampler = this.sampler;
+      const md = this.marketData;
+      this.stoppers.push(
+        startSelfMetrics(
+          rowSink,
+          {
+            marketData: md === null ? undefined : () => md.stats(),
+            orders: localOrders,
+            system: () => sampler.stats(),
+          },
+          o.selfMetricsIntervalMs ?? 1000,
+        ),
+      );
     }
+    if (view !== null) this.stoppers.push(this.startHeartbeats(view, want, localOrders));
     this.stoppers.push(
       trackProcessMetrics({
         marketData: this.marketData,
@@ -446,6 +567,99 @@ export class TradingSystem {
         replicaHold: this.store instanceof DuckDbMetricsStore ? this.store.replica?.holdLatency : undefined,
       }),
     );
+  }
+
+  /** Closed 1m bars into the store (or over the bus), when market data runs here. */
+  persister: BarPersister | null = null;
+
+  /** The api's sections for the whole system: every UP instance's, from the cluster view. */
+  private clusterProviders(
+    view: ClusterView,
+    providers: Partial<StatsProviders>,
+    md: (() => MarketDataStats) | undefined,
+    orders: (() => OrderStats) | undefined,
+  ): void {
+    providers.marketData = () => clusterMarketData(view, md);
+    providers.orders = () => clusterOrders(view, orders);
+    const sampler = this.sampler!;
+    providers.system = () => {
+      const { values, instances } = sectionOf(view, 'system', () => sampler.stats());
+      return { ...sampler.stats(), instances: instances.map((c, i) => ({ ...c, ...values[i] })) };
+    };
+    const local = providers.database!;
+    providers.database = async () => {
+      const { values, instances } = sectionOf(view, 'rows', undefined);
+      return {
+        ...(await local()),
+        received: this.receiver?.stats(),
+        senders: instances.map((c, i) => ({ ...c, ...values[i] })),
+      };
+    };
+  }
+
+  /** Rows this process sent on (forwarder) or wrote (its own writer). */
+  private rowsSummary(): RowsSummary | undefined {
+    if (this.forwarder !== null) {
+      const f = this.forwarder.stats();
+      return { mode: 'forward', rows: f.forwarded, dropped: f.dropped, failedRows: 0, pending: f.pending };
+    }
+    if (this.metrics === null) return undefined;
+    const w = this.metrics.stats();
+    return {
+      mode: 'writer',
+      rows: w.rowsWritten,
+      dropped: w.dropped,
+      failedRows: w.failedRows,
+      pending: w.pending,
+    };
+  }
+
+  private startHeartbeats(
+    view: ClusterView,
+    want: Set<ServiceName>,
+    orders: (() => OrderStats) | undefined,
+  ): () => void {
+    const core = this.core;
+    const md = this.marketData;
+    const sampler = this.sampler!;
+    const writer = this.metrics;
+    const src: HeartbeatSource = {
+      services: [...want].filter((s) => this.handles[s] !== undefined),
+      symbols: this.o.symbols,
+      urls: () => Object.fromEntries(Object.entries(this.handles).map(([k, h]) => [k, h.url])),
+      marketData: md === null ? undefined : () => md.stats(),
+      orders,
+      risk:
+        this.riskNode !== null
+          ? () => ({ accounts: this.riskNode!.risk.accounts.size, limits: this.riskNode!.risk.getLimits() })
+          : core === null || this.handles['risk-manager'] === undefined
+            ? undefined
+            : () => ({ accounts: core.risk.accounts.size, limits: core.risk.getLimits() }),
+      system: () => sampler.stats(),
+      rows: () => this.rowsSummary(),
+      journal:
+        core === null
+          ? undefined
+          : () => {
+              const j = core.journalStats();
+              return { healthy: j.healthy, writeErrors: j.writeErrors, durability: j.durability };
+            },
+      // The api's process reports its store on /health itself; a PostgreSQL writer elsewhere reports it here.
+      store:
+        writer === null || this.api !== null
+          ? undefined
+          : () => {
+              this.noteStoreFailures(writer);
+              const ago = performance.now() - this.lastStoreFailureMs;
+              if (ago >= 60_000) return { ok: true };
+              const st = writer.stats();
+              return {
+                ok: false,
+                detail: `${st.failedFlushes} flush(es) failed, the last ${Math.round(ago / 1000)} s ago: ${st.lastError}`,
+              };
+            },
+    };
+    return startHeartbeats(this.bus, src, { local: (hb) => view.note(hb) });
   }
 
   private seenStoreFailures = 0;

@@ -7,6 +7,7 @@
  */
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { BarHistory } from '../market-data/bar-history.ts';
+import type { BarView } from '../market-data/bar-series.ts';
 import type { MarketState } from '../market-data/market-state.ts';
 import type { BarsRequest, BarsResult } from './agent-types.ts';
 
@@ -14,7 +15,7 @@ export function marketDataMissing(): TradingError {
   return new TradingError(
     TradingErrorCode.SERVICE_UNAVAILABLE,
     'market data does not run in this process: the agent endpoints need the market-data service ' +
-      'in the same process as the api (tickstorm serve, all services)',
+      'in the same process as the api (tickstorm serve, all services), or a NATS bus (--bus)',
     'market-data',
   );
 }
@@ -25,7 +26,15 @@ export async function collectBars(
   req: BarsRequest,
 ): Promise<BarsResult> {
   if (market === undefined) throw marketDataMissing();
-  const memory = market.bars(req.symbol, req.interval, req.limit);
+  return completeFromStore(market.bars(req.symbol, req.interval, req.limit), history, req);
+}
+
+/** The ring's bars (`memory`, oldest first), completed from the store when fewer than asked. */
+export async function completeFromStore(
+  memory: BarView[],
+  history: BarHistory | undefined,
+  req: BarsRequest,
+): Promise<BarsResult> {
   const out: BarsResult = {
     symbol: req.symbol,
     interval: req.interval,

@@ -11,7 +11,7 @@ import type { BarHistory } from '../market-data/bar-history.ts';
 import type { MarketState } from '../market-data/market-state.ts';
 import type { OrderGateway } from '../orders/order-gateway.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
-import type { AgentSteps, BarsRequest } from './agent-types.ts';
+import type { AgentSteps, BarsRequest, BarsResult } from './agent-types.ts';
 import type { AnalysisCache } from './analysis-cache.ts';
 import { collectBars } from './data-agent.ts';
 import { analyzeRisk, tradingCoreMissing } from './risk-agent.ts';
@@ -25,10 +25,14 @@ export interface AgentDeps {
   core?: { risk: RiskEngine; gateway: OrderGateway };
   /** Stored 1m bars (absent without a metrics store). */
   history?: BarHistory;
+  /** Where risk analysis reads bars for VaR (default: `market` + `history`; the api apart: over the bus). */
+  bars?: (req: BarsRequest) => Promise<BarsResult>;
+  /** Last prices when market data runs in another process. */
+  lastPrice?: (symbol: string) => number | null;
 }
 
 export function createAgentSteps(d: AgentDeps, cache?: AnalysisCache): AgentSteps {
-  const bars = (req: BarsRequest) => collectBars(d.market, d.history, req);
+  const bars = d.bars ?? ((req: BarsRequest) => collectBars(d.market, d.history, req));
   return {
     data: async (req) => bars(req),
     strategy: async (req, data) => {
@@ -43,7 +47,10 @@ export function createAgentSteps(d: AgentDeps, cache?: AnalysisCache): AgentStep
     },
     risk: async (req) => {
       if (d.core === undefined) throw tradingCoreMissing();
-      return analyzeRisk({ instruments: d.instruments, market: d.market, ...d.core, bars }, req);
+      return analyzeRisk(
+        { instruments: d.instruments, market: d.market, lastPrice: d.lastPrice, ...d.core, bars },
+        req,
+      );
     },
     execute: async (body) => {
       if (d.core === undefined) throw tradingCoreMissing();

@@ -10,7 +10,9 @@ import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { MarketState } from '../market-data/market-state.ts';
 import type { OrderGateway } from '../orders/order-gateway.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
+import type { RiskLimits } from '../risk/risk-limits.ts';
 import { symbolLimits } from '../risk/risk-limits.ts';
+import type { PositionRow } from '../risk/risk-positions.ts';
 import type {
   BarsRequest,
   BarsResult,
@@ -24,6 +26,8 @@ import { historicalVar, type VarLeg } from './value-at-risk.ts';
 export interface RiskAgentDeps {
   instruments: InstrumentTable;
   market?: MarketState;
+  /** Last prices when market data runs in another process (cluster/last-price-mirror.ts). */
+  lastPrice?: (symbol: string) => number | null;
   risk: RiskEngine;
   gateway: OrderGateway;
   bars: (req: BarsRequest) => Promise<BarsResult>;
@@ -33,7 +37,7 @@ export function tradingCoreMissing(): TradingError {
   return new TradingError(
     TradingErrorCode.SERVICE_UNAVAILABLE,
     'the trading core does not run in this process: risk analysis and execution need the ' +
-      'execution-engine (or risk-manager) service in the same process as the api',
+      'execution-engine (or risk-manager) service in the same process as the api, or a NATS bus (--bus)',
     'execution-engine',
   );
 }
@@ -53,15 +57,78 @@ export function usageOf(used: number, limit: number): number | null {
   return Number.isFinite(u) ? u : null;
 }
 
+/**
+ * What risk analysis reads of the risk manager for one account: from the trading core in
+ * this process (`localRiskView`), or over the bus (cluster/remote-agent-steps.ts).
+ */
+export interface AccountRiskView {
+  known: boolean;
+  rows: readonly Pick<PositionRow, 'symbol' | 'position' | 'openBuy' | 'openSell'>[];
+  limits: RiskLimits;
+  /** The risk engine's gross exposure of the account (positions and open orders at reference prices). */
+  grossExposure: number;
+  /** The risk engine's reference price of `symbol` (decimal), null when it has none. */
+  referencePrice: (symbol: string) => number | null;
+  /** The pre-trade verdict of an order body (absent: not available, e.g. over the bus). */
+  preTrade?: (order: Record<string, unknown>) => { allowed: boolean; code: string; message: string };
+}
+
+export interface RiskAnalysisDeps {
+  instruments: InstrumentTable;
+  /** The last market price of `symbol`, null when market data has none. */
+  lastPrice: (symbol: string) => number | null;
+  bars: (req: BarsRequest) => Promise<BarsResult>;
+}
+
+export function localRiskView(risk: RiskEngine, gateway: OrderGateway, account: string): AccountRiskView {
+  const accountIndex = risk.accounts.indexOf(account);
+  return {
+    known: accountIndex >= 0,
+    rows: accountIndex < 0 ? [] : (risk.positions(account)[0]?.positions ?? []),
+    limits: risk.getLimits(),
+    grossExposure: accountIndex < 0 ? 0 : risk.grossExposure(accountIndex),
+    referencePrice: (symbol) => {
+      const inst = risk.instruments.find(symbol);
+      if (inst === undefined || !(risk.refTicks[inst.index] > 0)) return null;
+      return inst.price.fromSteps(risk.refTicks[inst.index]);
+    },
+    preTrade: (order) => gateway.check(order).body as { allowed: boolean; code: string; message: string },
+  };
+}
+
 export async function analyzeRisk(d: RiskAgentDeps, req: RiskRequest): Promise<RiskReport> {
-  const accountIndex = d.risk.accounts.indexOf(req.account);
-  if (accountIndex < 0 && req.allowUnknownAccount !== true) {
+  const market = d.market;
+  return analyzeAccountRisk(
+    {
+      instruments: d.instruments,
+      lastPrice:
+        market === undefined && d.lastPrice !== undefined
+          ? d.lastPrice
+          : (symbol) => {
+              const inst = d.instruments.find(symbol);
+              return market !== undefined && inst !== undefined && market.tickCount[inst.index] > 0
+                ? market.lastPrice[inst.index]
+                : null;
+            },
+      bars: d.bars,
+    },
+    localRiskView(d.risk, d.gateway, req.account),
+    req,
+  );
+}
+
+export async function analyzeAccountRisk(
+  d: RiskAnalysisDeps,
+  view: AccountRiskView,
+  req: RiskRequest,
+): Promise<RiskReport> {
+  if (!view.known && req.allowUnknownAccount !== true) {
     throw new TradingError(TradingErrorCode.UNKNOWN_ACCOUNT, `unknown account ${req.account}`, 'account');
   }
-  const rows = accountIndex < 0 ? [] : (d.risk.positions(req.account)[0]?.positions ?? []);
+  const rows = view.rows;
   const bySymbol = new Map(rows.map((r) => [r.symbol, r]));
   const symbols = req.symbols ?? rows.map((r) => r.symbol);
-  const limits = d.risk.getLimits();
+  const limits = view.limits;
   const positions: PositionRisk[] = [];
   const legs: VarLeg[] = [];
   let gross = 0;
@@ -69,19 +136,16 @@ export async function analyzeRisk(d: RiskAgentDeps, req: RiskRequest): Promise<R
   let long = 0;
   let short = 0;
   for (const symbol of symbols) {
-    const inst = d.instruments.get(symbol, 'symbols');
+    d.instruments.get(symbol, 'symbols');
     const row = bySymbol.get(symbol);
     const position = row?.position ?? 0;
     const openBuy = row?.openBuy ?? 0;
     const openSell = row?.openSell ?? 0;
-    let lastPrice: number | null = null;
-    let priceSource: PositionRisk['priceSource'] = null;
-    if (d.market !== undefined && d.market.tickCount[inst.index] > 0) {
-      lastPrice = d.market.lastPrice[inst.index];
-      priceSource = 'market';
-    } else if (d.risk.refTicks[inst.index] > 0) {
-      lastPrice = inst.price.fromSteps(d.risk.refTicks[inst.index]);
-      priceSource = 'reference';
+    let lastPrice: number | null = d.lastPrice(symbol);
+    let priceSource: PositionRisk['priceSource'] = lastPrice === null ? null : 'market';
+    if (lastPrice === null) {
+      lastPrice = view.referencePrice(symbol);
+      if (lastPrice !== null) priceSource = 'reference';
     }
     const notional = position * (lastPrice ?? 0);
     const maxPosition = symbolLimits(limits, symbol).maxPosition;
@@ -106,10 +170,10 @@ export async function analyzeRisk(d: RiskAgentDeps, req: RiskRequest): Promise<R
       legs.push({ notional, bars: data.bars });
     }
   }
-  const engineGross = accountIndex < 0 ? 0 : d.risk.grossExposure(accountIndex);
+  const engineGross = view.known ? view.grossExposure : 0;
   const report: RiskReport = {
     account: req.account,
-    accountKnown: accountIndex >= 0,
+    accountKnown: view.known,
     positions,
     exposure: { gross: round(gross), net: round(net), long: round(long), short: round(short) },
     limits: {
@@ -124,10 +188,7 @@ export async function analyzeRisk(d: RiskAgentDeps, req: RiskRequest): Promise<R
     var: varOf(req, legs),
     timestamp: Date.now() / 1000,
   };
-  if (req.order !== undefined) {
-    const verdict = d.gateway.check(req.order).body as { allowed: boolean; code: string; message: string };
-    report.preTrade = verdict;
-  }
+  if (req.order !== undefined && view.preTrade !== undefined) report.preTrade = view.preTrade(req.order);
   return report;
 }
 
