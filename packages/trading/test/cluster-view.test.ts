@@ -423,6 +423,25 @@ describe('cluster view rules (in-process bus, a manual clock)', () => {
     }
   });
 
+  test('two risk managers up at once: risk-manager degraded, naming both (risk is central)', () => {
+    const bus = new InProcessBus();
+    const view = new ClusterView(bus, { now: () => 1000 });
+    try {
+      bus.publish(Subject.HEARTBEAT, beat('r1', 1, { services: ['risk-manager'] }));
+      assert.equal(serviceStatus(view, 'risk-manager').status, 'ok');
+      bus.publish(Subject.HEARTBEAT, beat('r2', 1, { services: ['risk-manager'], host: 'h2' }));
+      const two = serviceStatus(view, 'risk-manager');
+      assert.equal(two.status, 'degraded');
+      assert.match(two.detail!, /^2 risk managers up \(r1 .*, r2 .*\): exactly one may run/);
+      // several market-data processes are normal
+      bus.publish(Subject.HEARTBEAT, beat('m1', 1));
+      bus.publish(Subject.HEARTBEAT, beat('m2', 1, { host: 'h2' }));
+      assert.equal(serviceStatus(view, 'market-data').status, 'ok');
+    } finally {
+      view.close();
+    }
+  });
+
   test('sections merge: counts summed, percentiles the largest instance value', () => {
     const l = (count: number, mean: number, p99: number) => ({
       count,

@@ -7,7 +7,8 @@
  * - degraded: UP instances that report problems ("<instance>: <problem>"); or no UP
  *   instance at all: "down: no live instance (last heard <instance> on <host> N ms ago)",
  *   or "down: no instance heard on the bus" when none ever heartbeated. With the 1,500 ms
- *   rule and 500 ms beats, a process that dies shows here within 2 s.
+ *   rule and 500 ms beats, a process that dies shows here within 2 s. More than one UP
+ *   risk manager is degraded too: risk is central, exactly one may run.
  */
 import type { BusState } from '../bus/bus.ts';
 import type { ServiceName } from '../config/service-config.ts';
@@ -39,6 +40,12 @@ export function serviceStatus(view: ClusterView, service: ServiceName): ServiceS
     };
   }
   const problems = up.flatMap((s) => s.hb.health.problems.map((p) => `${s.hb.instanceId}: ${p}`));
+  // Central risk: a second risk manager would split the checks (and the reservations) between two ledgers.
+  if (service === 'risk-manager' && up.length > 1) {
+    problems.unshift(
+      `${up.length} risk managers up (${up.map(describe).join(', ')}): exactly one may run (docs/deployment.md)`,
+    );
+  }
   if (problems.length > 0) return { status: 'degraded', detail: problems.join('; '), instances };
   return { status: 'ok', detail: `${up.length} instance${up.length === 1 ? '' : 's'} up`, instances };
 }
