@@ -145,6 +145,26 @@ export interface ScenarioResult {
   extra: Record<string, unknown>;
 }
 
+/** A worker of a master/worker run that went missing (swarm --master). */
+export interface MissingWorker {
+  id: string;
+  reason: string;
+  /** Epoch ms it was reported missing. */
+  at: number;
+  /** Its users when it went missing (the others took them over). */
+  users: number;
+}
+
+/** A master/worker run's workers: who joined, who went missing and why. */
+export interface WorkersSection {
+  expected: number;
+  /** Every worker that joined, in order. */
+  joined: string[];
+  /** Connected at the end. */
+  connected: number;
+  missing: MissingWorker[];
+}
+
 /** A whole `tickstorm run` (one or more scenarios) with its gates. */
 export interface RunReport {
   tool: 'tickstorm';
@@ -157,4 +177,6 @@ export interface RunReport {
   thresholds: { expression: string; metric: string; actual: number; pass: boolean }[];
   /** 0 all passed, 99 a threshold or scenario target failed (k6's code). */
   exitCode: number;
+  /** Master/worker runs: the workers (swarm --master). */
+  workers?: WorkersSection;
 }
