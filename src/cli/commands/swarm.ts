@@ -94,17 +94,23 @@ export function registerSwarmCommand(program: Command): Command {
       'do not run the tasks with any of these tags (comma-separated, repeatable)',
       collect,
     )
-    .option('--master', 'run as the master of --worker processes on other machines (Locust\'s --master)')
-    .option('--worker', 'run users for the master at --master-host (Locust\'s --worker)')
+    .option('--master', "run as the master of --worker processes on other machines (Locust's --master)")
+    .option('--worker', "run users for the master at --master-host (Locust's --worker)")
     .option('--expect-workers <n>', 'master: start the test once this many workers joined (default 1)')
     .option(
       '--expect-workers-max-wait <seconds>',
       'master: give up (exit 1, nothing run) if the workers have not joined by then (default 60; 0: wait for ever)',
     )
-    .option('--master-bind-host <host>', 'master: address workers connect to (default 127.0.0.1; 0.0.0.0: all)')
-    .option('--master-bind-port <port>', 'master: port workers connect to (default 5557; 0: any free port, printed)')
-    .option('--master-host <host>', 'worker: the master\'s address (default 127.0.0.1)')
-    .option('--master-port <port>', 'worker: the master\'s port (default 5557)')
+    .option(
+      '--master-bind-host <host>',
+      'master: address workers connect to (default 127.0.0.1; 0.0.0.0: all)',
+    )
+    .option(
+      '--master-bind-port <port>',
+      'master: port workers connect to (default 5557; 0: any free port, printed)',
+    )
+    .option('--master-host <host>', "worker: the master's address (default 127.0.0.1)")
+    .option('--master-port <port>', "worker: the master's port (default 5557)")
     .option('--insecure', 'https hosts: do not verify the server certificate (self-signed test systems)')
     .option('--ca <file>', 'https hosts: also trust the PEM certificate(s) in FILE')
     .addHelpText('after', HELP_AFTER)

@@ -7,20 +7,10 @@
  * one recorder fed every sample.
  */
 import * as hdr from 'hdr-histogram-js';
-import type { FailureRow } from '../model/result.ts';
+import type { EncodedLatency, FailureRow } from '../model/result.ts';
 import { createLatencyHistogram } from './histogram.ts';
 import { hdrValueAt, LatencyRecorder, RECORDER_LENGTH, type SparseCounts } from './recorder.ts';
 import type { EntrySnapshot, StatsSnapshot } from './request-stats.ts';
-
-/** A recorder as JSON. `hdr`: compressed base64 HdrHistogram (µs, 1 µs .. 1 h, 3 digits). */
-export interface EncodedLatency {
-  hdr: string;
-  count: number;
-  sumUs: number;
-  /** null when empty. */
-  minUs: number | null;
-  maxUs: number;
-}
 
 export interface EncodedEntry extends Omit<EntrySnapshot, 'latency'> {
   latency: EncodedLatency;

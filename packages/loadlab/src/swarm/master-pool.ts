@@ -148,6 +148,10 @@ export class MasterPool implements HostProvider {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  ready(): Promise<void> {
+    return this.waitForWorkers();
+  }
+
   private waitForWorkers(): Promise<void> {
     const { expectWorkers: n, expectWaitMs } = this.o;
     if (this.links.size >= n) return Promise.resolve();
@@ -205,13 +209,19 @@ export class MasterPool implements HostProvider {
           void channel.close();
           return;
         }
-        link = { id: m.id, channel, classes: m.classes, lastSeen: performance.now(), users: 0, host: null, onLost: null };
+        link = {
+          id: m.id,
+          channel,
+          classes: m.classes,
+          lastSeen: performance.now(),
+          users: 0,
+          host: null,
+          onLost: null,
+        };
         this.links.set(m.id, link);
         this.joined.push(m.id);
         channel.send({ t: 'welcome', index: this.joined.length - 1 });
-        this.o.log(
-          `Worker ${m.id} connected (${this.links.size} of ${this.o.expectWorkers} expected)`,
-        );
+        this.o.log(`Worker ${m.id} connected (${this.links.size} of ${this.o.expectWorkers} expected)`);
         for (const f of [...this.changed]) f();
         return;
       }
@@ -242,9 +252,7 @@ export class MasterPool implements HostProvider {
     this.links.delete(l.id);
     const users = l.users;
     this.missing.push({ id: l.id, reason, at: Date.now(), users });
-    this.o.log(
-      `Worker ${l.id} is missing (${reason}); the test goes on with ${this.links.size} worker(s)`,
-    );
+    this.o.log(`Worker ${l.id} is missing (${reason}); the test goes on with ${this.links.size} worker(s)`);
     if (polite) void l.channel.close();
     else l.channel.destroy(reason);
     if (l.host !== null && !l.host.gone) {

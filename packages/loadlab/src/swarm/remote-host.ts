@@ -6,10 +6,16 @@
  * is lost (its last snapshot stays: what it measured up to then is kept), or after
  * STOP_WAIT_MS. A lost host is `gone`: the swarm sends it no more users.
  */
-import { decodeStats, decodeSparse } from '../stats/latency-codec.ts';
+import { decodeSparse, decodeStats } from '../stats/latency-codec.ts';
 import type { RawSlice } from '../stats/timeline.ts';
 import type { LineChannel } from './line-channel.ts';
-import { STOP_WAIT_MS, type ToMaster, type ToWorker, type WireOp, type WireSnapshot } from './remote-protocol.ts';
+import {
+  STOP_WAIT_MS,
+  type ToMaster,
+  type ToWorker,
+  type WireOp,
+  type WireSnapshot,
+} from './remote-protocol.ts';
 import type { HostSnapshot, UserHost } from './user-host.ts';
 
 const empty = (): HostSnapshot => ({

@@ -8,7 +8,8 @@
  *   master → worker: welcome | reject, start, ops (spawn/retire, batched), reset, stop, quit,
  *                    heartbeat (every second)
  */
-import type { EncodedLatency, EncodedStats } from '../stats/latency-codec.ts';
+import type { EncodedLatency } from '../model/result.ts';
+import type { EncodedStats } from '../stats/latency-codec.ts';
 import type { HostInit } from './user-host.ts';
 import type { ExceptionRow } from './user-runner.ts';
 

@@ -116,7 +116,10 @@ export async function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
   const handle = async (m: ToWorker): Promise<void> => {
     if (m.t === 'welcome') out(`Connected to the master at ${where} as worker ${id}`);
     else if (m.t === 'reject')
-      await finish(EXIT_INVALID_CONFIG, `tickstorm swarm --worker: the master refused this worker: ${m.message} [LAB_ERR_WORKER_REFUSED]`);
+      await finish(
+        EXIT_INVALID_CONFIG,
+        `tickstorm swarm --worker: the master refused this worker: ${m.message} [LAB_ERR_WORKER_REFUSED]`,
+      );
     else if (m.t === 'start') {
       await stopCore();
       const init = { ...m.init, tls: o.tls ?? m.init.tls };
@@ -124,7 +127,10 @@ export async function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
         link.send({ t: 'slice', slice: { ...slice, latency: encodeSparse(slice.latency) } }),
       );
       core = c;
-      reporter = setInterval(() => link.send({ t: 'snapshot', snapshot: encodeSnapshot(c.snapshot()) }), REPORT_INTERVAL_MS);
+      reporter = setInterval(
+        () => link.send({ t: 'snapshot', snapshot: encodeSnapshot(c.snapshot()) }),
+        REPORT_INTERVAL_MS,
+      );
       out(`Test started (${m.classNames.join(', ')})`);
     } else if (m.t === 'ops') {
       for (const op of m.ops) {

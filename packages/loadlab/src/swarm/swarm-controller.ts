@@ -247,6 +247,7 @@ export class SwarmController extends EventEmitter {
   }
 
   private async begin(): Promise<void> {
+    await this.o.provider?.ready?.();
     const startEpochMs = epochNowMs();
     const n = Math.max(1, Math.floor(this.o.processes ?? 1));
     const stats = new RequestStats({ startUs: epochMsToUs(startEpochMs), startEpochMs, reporters: n });

@@ -216,15 +216,25 @@ function planDistribution(i: SwarmInput, processes: number, problems: string[]):
     problems.push(`--expect-workers must be an integer >= 1, got '${i.expectWorkers}'`);
   const wait = i.expectWorkersMaxWait === undefined ? 60 : Number(i.expectWorkersMaxWait);
   if (!(wait >= 0))
-    problems.push(`--expect-workers-max-wait must be seconds >= 0 (0: wait for ever), got '${i.expectWorkersMaxWait}'`);
+    problems.push(
+      `--expect-workers-max-wait must be seconds >= 0 (0: wait for ever), got '${i.expectWorkersMaxWait}'`,
+    );
   const masterPort = port('--master-port', i.masterPort, DEFAULT_MASTER_PORT);
-  if (role === 'worker' && masterPort === 0) problems.push('--master-port must be the port the master listens on, not 0');
-  const masterOnly = { '--expect-workers': i.expectWorkers, '--expect-workers-max-wait': i.expectWorkersMaxWait, '--master-bind-host': i.masterBindHost, '--master-bind-port': i.masterBindPort };
+  if (role === 'worker' && masterPort === 0)
+    problems.push('--master-port must be the port the master listens on, not 0');
+  const masterOnly = {
+    '--expect-workers': i.expectWorkers,
+    '--expect-workers-max-wait': i.expectWorkersMaxWait,
+    '--master-bind-host': i.masterBindHost,
+    '--master-bind-port': i.masterBindPort,
+  };
   const workerOnly = { '--master-host': i.masterHost, '--master-port': i.masterPort };
   if (role !== 'master')
-    for (const [flag, v] of Object.entries(masterOnly)) if (v !== undefined) problems.push(`${flag} needs --master`);
+    for (const [flag, v] of Object.entries(masterOnly))
+      if (v !== undefined) problems.push(`${flag} needs --master`);
   if (role !== 'worker')
-    for (const [flag, v] of Object.entries(workerOnly)) if (v !== undefined) problems.push(`${flag} needs --worker`);
+    for (const [flag, v] of Object.entries(workerOnly))
+      if (v !== undefined) problems.push(`${flag} needs --worker`);
   if (role !== 'local' && processes > 1)
     problems.push(`--processes cannot be combined with --${role} yet (run one worker per core instead)`);
   return {

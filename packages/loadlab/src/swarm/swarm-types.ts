@@ -2,8 +2,8 @@
 
 import type { TlsOptions } from '../clients/tls-options.ts';
 import type { ScenarioResult } from '../model/result.ts';
-import { hostProblem } from './http-session.ts';
 import type { RawSlice } from '../stats/timeline.ts';
+import { hostProblem } from './http-session.ts';
 import type { TaskFilter } from './user.ts';
 import type { UserFile } from './user-file.ts';
 import type { HostInit, UserHost } from './user-host.ts';
@@ -43,6 +43,8 @@ export interface SwarmOptions {
  * goes away mid-test is reported through `onLost` (the test goes on with the others).
  */
 export interface HostProvider {
+  /** Resolves when hosts can be opened (the master: --expect-workers joined); the test's clock starts after. */
+  ready?(): Promise<void>;
   open(
     init: HostInit,
     classNames: readonly string[],
