@@ -121,7 +121,8 @@ export * from './stats/timeline.ts';
 export * from './stats/to-result.ts';
 export * from './swarm/index.ts';
 export { MasterPool, type MasterPoolOptions } from './swarm/master-pool.ts';
-export { DEFAULT_MASTER_PORT } from './swarm/remote-protocol.ts';
+export * from './swarm/remote-protocol.ts';
+export { runSwarmWorker, type SwarmWorkerOptions } from './swarm/remote-worker.ts';
 export {
   SwarmController,
   type SwarmOptions,
