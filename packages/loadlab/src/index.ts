@@ -121,8 +121,10 @@ export * from './stats/timeline.ts';
 export * from './stats/to-result.ts';
 export * from './swarm/index.ts';
 export { MasterPool, type MasterPoolOptions } from './swarm/master-pool.ts';
+export * from './swarm/master-worker-flags.ts';
 export * from './swarm/remote-protocol.ts';
 export { runSwarmWorker, type SwarmWorkerOptions } from './swarm/remote-worker.ts';
+export * from './swarm/run-remote.ts';
 export {
   SwarmController,
   type SwarmOptions,

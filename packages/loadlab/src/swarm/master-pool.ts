@@ -12,7 +12,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { LabError, LabErrorCode } from '../errors.ts';
-import type { MissingWorker, WorkersSection } from '../model/result.ts';
+import type { MissingWorker, RunReport, WorkersSection } from '../model/result.ts';
 import type { RawSlice } from '../stats/timeline.ts';
 import { LineChannel } from './line-channel.ts';
 import { RemoteUserHost } from './remote-host.ts';
@@ -22,6 +22,7 @@ import {
   type ToMaster,
   type ToWorker,
   WORKER_MISSING_MS,
+  type WorkerMode,
 } from './remote-protocol.ts';
 import type { HostProvider } from './swarm-types.ts';
 import type { HostInit, UserHost } from './user-host.ts';
@@ -35,6 +36,8 @@ export interface MasterPoolOptions {
   expectWaitMs: number;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /** What the workers run (default swarm); a worker of the other kind is refused. */
+  mode?: WorkerMode;
 }
 
 interface Link {
@@ -58,6 +61,8 @@ export class MasterPool implements HostProvider {
   private readonly watch: NodeJS.Timeout;
   private readonly beat: NodeJS.Timeout;
   private changed: (() => void)[] = [];
+  /** run workers: each one's final report, by id. */
+  private readonly reports = new Map<string, RunReport>();
   private closing = false;
 
   private constructor(
@@ -133,6 +138,33 @@ export class MasterPool implements HostProvider {
     return hosts;
   }
 
+  /** run workers: starts every connected worker's run at once; returns their ids. */
+  go(): string[] {
+    const ids = [...this.links.keys()];
+    for (const l of this.links.values()) l.channel.send({ t: 'go' });
+    this.o.log(`Started the run on ${ids.length} worker(s): ${ids.join(', ')}`);
+    return ids;
+  }
+
+  /**
+   * run workers: resolves once each of `ids` has sent its report or gone missing, with the
+   * reports received. Ctrl-C on the master resolves with what has arrived.
+   */
+  collectReports(ids: readonly string[]): Promise<{ id: string; report: RunReport }[]> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const pending = ids.filter((id) => !this.reports.has(id) && this.links.has(id));
+        if (pending.length > 0 && this.o.signal?.aborted !== true) return;
+        this.changed = this.changed.filter((f) => f !== check);
+        this.o.signal?.removeEventListener('abort', check);
+        resolve(ids.flatMap((id) => (this.reports.has(id) ? [{ id, report: this.reports.get(id)! }] : [])));
+      };
+      this.changed.push(check);
+      this.o.signal?.addEventListener('abort', check, { once: true });
+      check();
+    });
+  }
+
   /** Sends quit to every worker, waits (bounded) for them to hang up, closes the server. */
   async close(): Promise<void> {
     this.closing = true;
@@ -204,6 +236,15 @@ export class MasterPool implements HostProvider {
           return;
         }
         clearTimeout(helloTimer);
+        const mode = this.o.mode ?? 'swarm';
+        if ((m.mode ?? 'swarm') !== mode) {
+          channel.send({
+            t: 'reject',
+            message: `this master runs '${mode}' workers; start the worker with 'tickstorm ${mode} --worker'`,
+          });
+          void channel.close();
+          return;
+        }
         if (this.links.has(m.id)) {
           channel.send({ t: 'reject', message: `a worker with id ${m.id} is already connected` });
           void channel.close();
@@ -230,7 +271,10 @@ export class MasterPool implements HostProvider {
       if (m.t === 'heartbeat') l.users = m.users;
       else if (m.t === 'error') this.lose(l, `it failed: ${m.message}`);
       else if (m.t === 'bye') this.lose(l, `it quit: ${m.reason}`);
-      else l.host?.receive(m);
+      else if (m.t === 'report') {
+        this.reports.set(l.id, m.report);
+        for (const f of [...this.changed]) f();
+      } else l.host?.receive(m);
     });
     channel.on('close', (reason) => {
       clearTimeout(helloTimer);
@@ -255,6 +299,7 @@ export class MasterPool implements HostProvider {
     this.o.log(`Worker ${l.id} is missing (${reason}); the test goes on with ${this.links.size} worker(s)`);
     if (polite) void l.channel.close();
     else l.channel.destroy(reason);
+    for (const f of [...this.changed]) f();
     if (l.host !== null && !l.host.gone) {
       l.host.lost();
       l.onLost?.(l.host, `worker ${l.id}: ${reason}`);

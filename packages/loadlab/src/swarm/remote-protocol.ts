@@ -4,11 +4,12 @@
  * message. Statistics travel encoded (stats/latency-codec.ts) so the master's merge is exact.
  *
  *   worker → master: hello, heartbeat (every second), slice (each closed second), snapshot
- *                    (cumulative, every report interval), stopped (final snapshot), error, bye
+ *                    (cumulative, every report interval), stopped (final snapshot), error, bye;
+ *                    run workers: report (the whole run, histograms encoded)
  *   master → worker: welcome | reject, start, ops (spawn/retire, batched), reset, stop, quit,
- *                    heartbeat (every second)
+ *                    heartbeat (every second); run workers: go
  */
-import type { EncodedLatency } from '../model/result.ts';
+import type { EncodedLatency, RunReport } from '../model/result.ts';
 import type { EncodedStats } from '../stats/latency-codec.ts';
 import type { HostInit } from './user-host.ts';
 import type { ExceptionRow } from './user-runner.ts';
@@ -30,6 +31,9 @@ export const CONNECT_WAIT_MS = 60_000;
 /** The master waits this long for a worker's final statistics after 'stop'. */
 export const STOP_WAIT_MS = 30_000;
 
+/** What a worker runs for its master: swarm users, or a `tickstorm run` (scenarios or a script). */
+export type WorkerMode = 'swarm' | 'run';
+
 export interface WireSnapshot {
   stats: EncodedStats;
   exceptions: ExceptionRow[];
@@ -49,13 +53,14 @@ export interface WireSlice {
 export type WireOp = ['s', number, number, string] | ['r', number];
 
 export type ToMaster =
-  | { t: 'hello'; id: string; version: string; classes: string[] }
+  | { t: 'hello'; id: string; version: string; mode: WorkerMode; classes: string[] }
   | { t: 'heartbeat'; users: number }
   | { t: 'slice'; slice: WireSlice }
   | { t: 'snapshot'; snapshot: WireSnapshot }
   | { t: 'stopped'; snapshot: WireSnapshot }
   | { t: 'error'; message: string }
-  | { t: 'bye'; reason: string };
+  | { t: 'bye'; reason: string }
+  | { t: 'report'; report: RunReport };
 
 export type ToWorker =
   | { t: 'welcome'; index: number }
@@ -65,4 +70,5 @@ export type ToWorker =
   | { t: 'reset' }
   | { t: 'stop' }
   | { t: 'quit' }
-  | { t: 'heartbeat' };
+  | { t: 'heartbeat' }
+  | { t: 'go' };

@@ -10,11 +10,11 @@ import { gatherThresholds } from '../gates/thresholds.ts';
 import type { ReportFiles } from '../report/write-reports.ts';
 import { parseDuration } from '../util/duration.ts';
 import { hostProblem } from './http-session.ts';
-import { DEFAULT_MASTER_PORT } from './remote-protocol.ts';
+import { type MasterWorkerFlags, type MasterWorkerPlan, planMasterWorker } from './master-worker-flags.ts';
 import { filterTasks, type TaskFilter } from './user.ts';
 import { loadUserFile, pickClasses, type UserFile, UserFileError } from './user-file.ts';
 
-export interface SwarmInput {
+export interface SwarmInput extends MasterWorkerFlags {
   locustfile?: string;
   /** Class names given as operands and/or to --class-picker. */
   classes: string[];
@@ -43,20 +43,11 @@ export interface SwarmInput {
   excludeTags?: string[];
   /** --insecure: do not verify https certificates. */
   insecure?: boolean;
-  /** Many machines (Locust's flags): --master / --worker and their options. */
-  master?: boolean;
-  worker?: boolean;
-  expectWorkers?: string;
-  expectWorkersMaxWait?: string;
-  masterBindHost?: string;
-  masterBindPort?: string;
-  masterHost?: string;
-  masterPort?: string;
   /** --ca FILE: extra trusted PEM certificates. */
   ca?: string;
 }
 
-export interface SwarmPlan {
+export interface SwarmPlan extends MasterWorkerPlan {
   file: UserFile;
   classNames: string[];
   classPicker: boolean;
@@ -77,15 +68,6 @@ export interface SwarmPlan {
   timeoutMs: number;
   tls: TlsOptions;
   taskFilter?: TaskFilter;
-  /** local: this process (and --processes threads); master: users on --worker processes; worker: a master's. */
-  role: 'local' | 'master' | 'worker';
-  expectWorkers: number;
-  /** 0: wait for ever. */
-  expectWorkersMaxWaitSec: number;
-  masterBindHost: string;
-  masterBindPort: number;
-  masterHost: string;
-  masterPort: number;
 }
 
 /** Worker threads beyond this would only contend for the cores. */
@@ -126,7 +108,9 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
   const seed = int(i.seed);
   if (!Number.isInteger(seed)) problems.push(`--seed must be an integer, got '${i.seed}'`);
   const ca = loadCaFile(i.ca, problems);
-  const dist = planDistribution(i, processes, problems);
+  const dist = planMasterWorker(i, problems);
+  if (dist.role !== 'local' && processes > 1)
+    problems.push(`--processes cannot be combined with --${dist.role} yet (run one worker per core instead)`);
   const timeoutMs = parseDuration(i.requestTimeout);
   if (!(timeoutMs > 0))
     problems.push(`--request-timeout must be a duration like 60s, got '${i.requestTimeout}'`);
@@ -187,63 +171,5 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
       taskFilter,
       ...dist,
     },
-  };
-}
-
-type Distribution = Pick<
-  SwarmPlan,
-  | 'role'
-  | 'expectWorkers'
-  | 'expectWorkersMaxWaitSec'
-  | 'masterBindHost'
-  | 'masterBindPort'
-  | 'masterHost'
-  | 'masterPort'
->;
-
-/** --master / --worker and their flags (Locust's names and defaults, bind on loopback unless told). */
-function planDistribution(i: SwarmInput, processes: number, problems: string[]): Distribution {
-  const port = (flag: string, v: string | undefined, def: number) => {
-    if (v === undefined) return def;
-    const n = int(v);
-    if (!(n >= 0 && n <= 65535)) problems.push(`${flag} must be a port 0..65535, got '${v}'`);
-    return n;
-  };
-  if (i.master === true && i.worker === true) problems.push('--master and --worker exclude each other');
-  const role = i.master === true ? 'master' : i.worker === true ? 'worker' : 'local';
-  const expectWorkers = i.expectWorkers === undefined ? 1 : int(i.expectWorkers);
-  if (!(expectWorkers >= 1))
-    problems.push(`--expect-workers must be an integer >= 1, got '${i.expectWorkers}'`);
-  const wait = i.expectWorkersMaxWait === undefined ? 60 : Number(i.expectWorkersMaxWait);
-  if (!(wait >= 0))
-    problems.push(
-      `--expect-workers-max-wait must be seconds >= 0 (0: wait for ever), got '${i.expectWorkersMaxWait}'`,
-    );
-  const masterPort = port('--master-port', i.masterPort, DEFAULT_MASTER_PORT);
-  if (role === 'worker' && masterPort === 0)
-    problems.push('--master-port must be the port the master listens on, not 0');
-  const masterOnly = {
-    '--expect-workers': i.expectWorkers,
-    '--expect-workers-max-wait': i.expectWorkersMaxWait,
-    '--master-bind-host': i.masterBindHost,
-    '--master-bind-port': i.masterBindPort,
-  };
-  const workerOnly = { '--master-host': i.masterHost, '--master-port': i.masterPort };
-  if (role !== 'master')
-    for (const [flag, v] of Object.entries(masterOnly))
-      if (v !== undefined) problems.push(`${flag} needs --master`);
-  if (role !== 'worker')
-    for (const [flag, v] of Object.entries(workerOnly))
-      if (v !== undefined) problems.push(`${flag} needs --worker`);
-  if (role !== 'local' && processes > 1)
-    problems.push(`--processes cannot be combined with --${role} yet (run one worker per core instead)`);
-  return {
-    role,
-    expectWorkers,
-    expectWorkersMaxWaitSec: wait,
-    masterBindHost: i.masterBindHost ?? '127.0.0.1',
-    masterBindPort: port('--master-bind-port', i.masterBindPort, DEFAULT_MASTER_PORT),
-    masterHost: i.masterHost ?? '127.0.0.1',
-    masterPort,
   };
 }
