@@ -151,6 +151,36 @@ describe('tickstorm swarm --master / --worker', () => {
     assert.ok(report.scenarios[0].requests > 0);
   });
 
+  test('Ctrl-C on the master: stop, final statistics, quit; the master exits 105, the workers 0', async () => {
+    const json = join(dir, 'interrupted.json');
+    const { m, port } = await master([
+      'Streamer',
+      '--expect-workers',
+      '2',
+      '-u',
+      '2',
+      '-r',
+      '100',
+      '-t',
+      '10m',
+      '--json',
+      json,
+    ]);
+    const w1 = worker(port);
+    const w2 = worker(port);
+    await Promise.all([w1.waitFor(/Test started/), w2.waitFor(/Test started/)]);
+    m.child.kill('SIGINT');
+    const [mx, x1, x2] = await Promise.all([m.exited, w1.exited, w2.exited]);
+    assert.equal(mx.code, 105, m.stdout() + m.stderr());
+    assert.equal(x1.code, 0, w1.stderr());
+    assert.equal(x2.code, 0, w2.stderr());
+    for (const w of [w1, w2])
+      assert.match(w.stdout(), /Test stopped; final statistics sent[\s\S]*The master sent quit/);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(report.exitCode, 105);
+    assert.equal(report.workers.missing.length, 0);
+  });
+
   test('too few workers: the master gives up after --expect-workers-max-wait, exit 1, nothing run', async () => {
     const { m } = await master([
       'Counted',
