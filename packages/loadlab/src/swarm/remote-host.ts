@@ -1,8 +1,8 @@
 /**
  * A UserHost on another machine (the master's view of one worker of `--master`). Spawns and
  * retires are batched into one 'ops' message per turn of the event loop; the worker's
- * closed seconds go to `onRaw` and its cumulative snapshots replace the latest one, all
- * decoded exactly. `stop()` resolves with the worker's final snapshot, or when the worker
+ * closed seconds go to `onRaw` and its cumulative snapshots replace the latest one (decoded
+ * exactly, when read). `stop()` resolves with the worker's final snapshot, or when the worker
  * is lost (its last snapshot stays: what it measured up to then is kept), or after
  * STOP_WAIT_MS. A lost host is `gone`: the swarm sends it no more users.
  */
@@ -32,6 +32,8 @@ export function decodeSnapshot(w: WireSnapshot): HostSnapshot {
 export class RemoteUserHost implements UserHost {
   gone = false;
   private latest: HostSnapshot = empty();
+  /** The newest snapshot as received; decoded only when read (the web UI polls, headless reads once). */
+  private wire: WireSnapshot | null = null;
   private ops: WireOp[] = [];
   private flushing = false;
   private stopped: Promise<void> | null = null;
@@ -46,9 +48,9 @@ export class RemoteUserHost implements UserHost {
   /** A message from the worker (the pool routes them here while a test runs). */
   receive(m: ToMaster): void {
     if (m.t === 'slice') this.onRaw({ ...m.slice, latency: decodeSparse(m.slice.latency) });
-    else if (m.t === 'snapshot') this.latest = decodeSnapshot(m.snapshot);
+    else if (m.t === 'snapshot') this.wire = m.snapshot;
     else if (m.t === 'stopped') {
-      this.latest = decodeSnapshot(m.snapshot);
+      this.wire = m.snapshot;
       this.onStopped?.();
     }
   }
@@ -68,10 +70,15 @@ export class RemoteUserHost implements UserHost {
   }
   resetStats(): void {
     this.flush();
+    this.wire = null;
     this.latest = { ...this.latest, stats: { entries: [], failures: [] }, exceptions: [] };
     this.send({ t: 'reset' });
   }
   snapshot(): HostSnapshot {
+    if (this.wire !== null) {
+      this.latest = decodeSnapshot(this.wire);
+      this.wire = null;
+    }
     return this.latest;
   }
   stop(): Promise<void> {
