@@ -44,7 +44,7 @@ Examples:
   tickstorm swarm -f examples/trading-users.ts --headless -u 50 -r 5 -t 10m --class-picker HighFrequencyUser
   tickstorm swarm -f examples/trading-users.ts --headless -u 500 -r 50 -t 1m --processes 2
 
-Many machines (docs/swarm.md#many-machines):
+Many machines (docs/swarm.md#many-machines---master-and---worker):
   tickstorm swarm -f users.ts --master --headless --expect-workers 2 --master-bind-host 0.0.0.0 -u 200 -r 20 -t 5m
   tickstorm swarm -f users.ts --worker --master-host 10.0.0.5        (on each worker machine)`;
 
