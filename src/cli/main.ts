@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { analyzeCommand } from './commands/analyze.ts';
 import { benchCommand } from './commands/bench.ts';
 import { registerHttpCommand } from './commands/http.ts';
+import { registerMergeCommand } from './commands/merge.ts';
 import { replayCommand } from './commands/replay.ts';
 import { packageVersion, registerRunCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -149,6 +150,7 @@ export function buildProgram(): Command {
 
   registerHttpCommand(program);
 
+  registerMergeCommand(program);
   registerRunCommand(program);
   registerStartCommand(program);
   registerSwarmCommand(program);

@@ -29,6 +29,10 @@ export const LabErrorCode = {
   INVALID_TLS: 'LAB_ERR_INVALID_TLS',
   /** Bytes that are not a PNG the test kit decodes (testing/png.ts). */
   INVALID_PNG: 'LAB_ERR_INVALID_PNG',
+  /** A JSON report `tickstorm merge` cannot read or merge (no encoded histograms, not JSON). */
+  INVALID_REPORT: 'LAB_ERR_INVALID_REPORT',
+  /** A swarm worker its master refused: a class of the test missing from its file, its id taken. */
+  WORKER_REFUSED: 'LAB_ERR_WORKER_REFUSED',
 
   // the swarm web UI's request errors (never the end of a CLI run)
   /** A POST from another site's page. */
@@ -47,6 +51,10 @@ export const LabErrorCode = {
   SCRIPT_LOAD: 'LAB_ERR_SCRIPT_LOAD',
   /** A generator or swarm worker thread that died or reported an error. */
   WORKER_CRASH: 'LAB_ERR_WORKER_CRASH',
+  /** Fewer workers than --expect-workers joined the master within --expect-workers-max-wait. */
+  WORKERS_MISSING: 'LAB_ERR_WORKERS_MISSING',
+  /** A swarm worker's master went away (or never answered) without sending quit. */
+  MASTER_GONE: 'LAB_ERR_MASTER_GONE',
   /** The system under test does not answer. */
   TARGET_UNREACHABLE: 'LAB_ERR_TARGET_UNREACHABLE',
   /** A suite's prelude (e.g. Tickstorm's micro-benchmarks) failed. */
@@ -72,6 +80,8 @@ export const LAB_ERRORS: Readonly<Record<LabErrorCode, LabErrorInfo>> = {
   [LabErrorCode.INVALID_PNG]: { http: 400, exit: EXIT_INVALID_CONFIG },
   [LabErrorCode.INVALID_SCRIPT_OPTIONS]: { http: 400, exit: EXIT_INVALID_CONFIG },
   [LabErrorCode.INVALID_TLS]: { http: 400, exit: EXIT_INVALID_CONFIG },
+  [LabErrorCode.INVALID_REPORT]: { http: 400, exit: EXIT_INVALID_CONFIG },
+  [LabErrorCode.WORKER_REFUSED]: { http: 400, exit: EXIT_INVALID_CONFIG },
   [LabErrorCode.SCRIPT_ERROR]: { http: 400, exit: EXIT_SCRIPT_ERROR },
   [LabErrorCode.FORBIDDEN_ORIGIN]: { http: 403, exit: EXIT_ERROR },
   [LabErrorCode.NOT_FOUND]: { http: 404, exit: EXIT_ERROR },
@@ -80,6 +90,8 @@ export const LAB_ERRORS: Readonly<Record<LabErrorCode, LabErrorInfo>> = {
   [LabErrorCode.SWARM]: { http: 500, exit: EXIT_ERROR },
   [LabErrorCode.SCRIPT_LOAD]: { http: 500, exit: EXIT_ERROR },
   [LabErrorCode.WORKER_CRASH]: { http: 500, exit: EXIT_ERROR },
+  [LabErrorCode.WORKERS_MISSING]: { http: 503, exit: EXIT_ERROR },
+  [LabErrorCode.MASTER_GONE]: { http: 502, exit: EXIT_ERROR },
   [LabErrorCode.TARGET_UNREACHABLE]: { http: 502, exit: EXIT_ERROR },
   [LabErrorCode.PRELUDE_FAILED]: { http: 500, exit: EXIT_ERROR },
   [LabErrorCode.INTERNAL]: { http: 500, exit: EXIT_ERROR },

@@ -113,11 +113,18 @@ export { BUILTIN_MODULES } from './script/register.ts';
 export * from './script/run-script.ts';
 export * from './stats/events.ts';
 export * from './stats/histogram.ts';
+export * from './stats/latency-codec.ts';
+export * from './stats/merge-results.ts';
 export * from './stats/recorder.ts';
 export * from './stats/request-stats.ts';
 export * from './stats/timeline.ts';
 export * from './stats/to-result.ts';
 export * from './swarm/index.ts';
+export { MasterPool, type MasterPoolOptions } from './swarm/master-pool.ts';
+export * from './swarm/master-worker-flags.ts';
+export * from './swarm/remote-protocol.ts';
+export { runSwarmWorker, type SwarmWorkerOptions } from './swarm/remote-worker.ts';
+export * from './swarm/run-remote.ts';
 export {
   SwarmController,
   type SwarmOptions,

@@ -12,12 +12,17 @@ import {
   EXIT_ERROR,
   EXIT_INVALID_CONFIG,
   executeRun,
+  gatherThresholds,
   isScriptOperand,
   paramFlagHelp,
   paramFlagUnion,
+  planMasterWorker,
   planRun,
   problemsText,
   type RunInput,
+  type RunReport,
+  runAsMaster,
+  runAsWorker,
   runScriptFile,
   type ScenarioSuite,
   startLoadMetricsServer,
@@ -194,6 +199,18 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       "serve the generator's own figures at http://127.0.0.1:PORT/metrics (Prometheus) while it runs; 0 = a free port",
     )
     .option('--out <output>', "stream every sample: json=FILE (k6's JSON lines; repeatable)", collect)
+    .optionsGroup('Many machines (docs/load-lab.md#many-machines-run---master-and---worker):')
+    .option('--master', 'run no load here: start --worker processes together, merge their reports exactly')
+    .option('--worker', 'run this command line for the master at --master-host, when it says go')
+    .option('--expect-workers <n>', 'master: start once this many workers joined (default 1)')
+    .option(
+      '--expect-workers-max-wait <seconds>',
+      'master: give up (exit 1) after this long (default 60; 0: for ever)',
+    )
+    .option('--master-bind-host <host>', 'master: address workers connect to (default 127.0.0.1)')
+    .option('--master-bind-port <port>', 'master: port (default 5557; 0: any free port, printed)')
+    .option('--master-host <host>', "worker: the master's address (default 127.0.0.1)")
+    .option('--master-port <port>', "worker: the master's port (default 5557)")
     .optionsGroup('Scenario parameters (each goes to every selected scenario declaring it):');
   const paramOptions: [flag: string, option: Option][] = [];
   for (const f of paramFlagUnion(defs)) {
@@ -228,39 +245,72 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         const v = self.getOptionValue(opt.attributeName());
         if (v !== undefined) params.set(flag, v);
       }
-      if (scenarios.some(isScriptOperand)) {
+      const mwProblems: string[] = [];
+      const mw = planMasterWorker(
+        {
+          master: o.master === true,
+          worker: o.worker === true,
+          expectWorkers: o.expectWorkers as string | undefined,
+          expectWorkersMaxWait: o.expectWorkersMaxWait as string | undefined,
+          masterBindHost: o.masterBindHost as string | undefined,
+          masterBindPort: o.masterBindPort as string | undefined,
+          masterHost: o.masterHost as string | undefined,
+          masterPort: o.masterPort as string | undefined,
+        },
+        mwProblems,
+      );
+      if (mw.role === 'master') {
+        const th = gatherThresholds((o.threshold as string[] | undefined) ?? [], []);
+        mwProblems.push(...th.problems);
+        if (mwProblems.length > 0) {
+          console.error(problemsText('tickstorm run', mwProblems));
+          process.exitCode = EXIT_INVALID_CONFIG;
+          return;
+        }
+        const abort = new AbortController();
+        process.once('SIGINT', () => abort.abort());
+        process.exitCode = await runAsMaster({
+          plan: mw,
+          thresholds: th.thresholds,
+          files: {
+            json: o.json as string | undefined,
+            csv: o.csv as string | undefined,
+            html: o.html as string | undefined,
+            junit: o.junit as string | undefined,
+          },
+          version: packageVersion(),
+          signal: abort.signal,
+        });
+        return;
+      }
+      if (mwProblems.length > 0) {
+        console.error(problemsText('tickstorm run', mwProblems));
+        process.exitCode = EXIT_INVALID_CONFIG;
+        return;
+      }
+      const script = scenarios.some(isScriptOperand);
+      if (mw.role === 'worker') {
+        const abort = new AbortController();
+        process.once('SIGINT', () => abort.abort());
+        process.exitCode = await runAsWorker({
+          plan: mw,
+          version: packageVersion(),
+          signal: abort.signal,
+          run: async (signal) => {
+            let report: RunReport | null = null;
+            const extra: RunExtra = { signal, onReport: (r) => (report = r) };
+            if (script) await runScriptCommand(scenarios, o, self, params, unknownOptions, extra);
+            else await runCommand(defs, runInput(scenarios, o, self, params, unknownOptions), extra);
+            return report;
+          },
+        });
+        return;
+      }
+      if (script) {
         process.exitCode = await runScriptCommand(scenarios, o, self, params, unknownOptions);
         return;
       }
-      const input: RunInput = {
-        scenarios,
-        targets: {
-          target: o.target as string,
-          'market-data-url': o.marketDataUrl as string | undefined,
-          'orders-url': o.ordersUrl as string | undefined,
-          'risk-url': o.riskUrl as string | undefined,
-          'api-url': o.apiUrl as string | undefined,
-        },
-        full: o.full === true,
-        workers: o.workers as string,
-        thresholds: (o.threshold as string[] | undefined) ?? [],
-        config: o.config as string | undefined,
-        json: o.json as string | undefined,
-        csv: o.csv as string | undefined,
-        resultsCsv: o.resultsCsv as string | undefined,
-        html: o.html as string | undefined,
-        junit: o.junit as string | undefined,
-        watchPids: (o.watchPid as string[] | undefined) ?? [],
-        watch: o.watch !== false,
-        prelude: o.bench as boolean | undefined,
-        gateResources: o.gateResources === true,
-        insecure: o.insecure === true,
-        ca: o.ca as string | undefined,
-        out: (o.out as string[] | undefined) ?? [],
-        params,
-        unknownOptions,
-        knownFlags: self.options.map((x) => (x.long ?? '').replace(/^--/, '')),
-      };
+      const input = runInput(scenarios, o, self, params, unknownOptions);
       const metricsPort = o.metricsPort === undefined ? undefined : Number(o.metricsPort);
       if (
         metricsPort !== undefined &&
@@ -277,11 +327,50 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
   return cmd;
 }
 
+/** The RunInput of a command line (scenario ids, flags, parameters). */
+function runInput(
+  scenarios: string[],
+  o: Record<string, unknown>,
+  self: Command,
+  params: Map<string, unknown>,
+  unknownOptions: string[],
+): RunInput {
+  return {
+    scenarios,
+    targets: {
+      target: o.target as string,
+      'market-data-url': o.marketDataUrl as string | undefined,
+      'orders-url': o.ordersUrl as string | undefined,
+      'risk-url': o.riskUrl as string | undefined,
+      'api-url': o.apiUrl as string | undefined,
+    },
+    full: o.full === true,
+    workers: o.workers as string,
+    thresholds: (o.threshold as string[] | undefined) ?? [],
+    config: o.config as string | undefined,
+    json: o.json as string | undefined,
+    csv: o.csv as string | undefined,
+    resultsCsv: o.resultsCsv as string | undefined,
+    html: o.html as string | undefined,
+    junit: o.junit as string | undefined,
+    watchPids: (o.watchPid as string[] | undefined) ?? [],
+    watch: o.watch !== false,
+    prelude: o.bench as boolean | undefined,
+    gateResources: o.gateResources === true,
+    insecure: o.insecure === true,
+    ca: o.ca as string | undefined,
+    out: (o.out as string[] | undefined) ?? [],
+    params,
+    unknownOptions,
+    knownFlags: self.options.map((x) => (x.long ?? '').replace(/^--/, '')),
+  };
+}
+
 /** Validates, runs, and returns the exit code (Ctrl-C once: stop and report; twice: exit 105 now). */
 export async function runCommand(
   defs: readonly TickstormScenario[],
   input: RunInput,
-  extra: { metricsPort?: number } = {},
+  extra: RunExtra = {},
 ): Promise<number> {
   if (SCENARIOS_LOADED.error !== undefined) {
     console.error(`tickstorm run: ${SCENARIOS_LOADED.error}`);
@@ -300,7 +389,8 @@ export async function runCommand(
     );
     abort.abort();
   };
-  process.on('SIGINT', onSignal);
+  if (extra.signal === undefined) process.on('SIGINT', onSignal);
+  else extra.signal.addEventListener('abort', () => abort.abort(), { once: true });
   const exporter =
     extra.metricsPort === undefined ? undefined : await startLoadMetricsServer({ port: extra.metricsPort });
   if (exporter !== undefined) process.stderr.write(`generator metrics: ${exporter.url}\n`);
@@ -311,11 +401,19 @@ export async function runCommand(
       onSlice: exporter?.observe,
       onScenarioEnd: exporter?.finished,
     });
+    extra.onReport?.(r.report);
     return r.exitCode;
   } finally {
     process.off('SIGINT', onSignal);
     await exporter?.close();
   }
+}
+
+/** A run under a master (run --worker): its signal instead of Ctrl-C, and its report handed over. */
+export interface RunExtra {
+  metricsPort?: number;
+  signal?: AbortSignal;
+  onReport?: (report: RunReport | null) => void;
 }
 
 /** `tickstorm run FILE.ts`: checks the flags that make sense for a script, then runs it. */
@@ -325,6 +423,7 @@ async function runScriptCommand(
   self: Command,
   params: ReadonlyMap<string, unknown>,
   unknownOptions: readonly string[],
+  extra: RunExtra = {},
 ): Promise<number> {
   const problems: string[] = [];
   if (operands.length > 1)
@@ -364,7 +463,8 @@ async function runScriptCommand(
     process.stderr.write('\nstopping: ending the script run early and reporting (Ctrl-C again to quit)\n');
     abort.abort();
   };
-  process.on('SIGINT', onSignal);
+  if (extra.signal === undefined) process.on('SIGINT', onSignal);
+  else extra.signal.addEventListener('abort', () => abort.abort(), { once: true });
   try {
     const r = await runScriptFile({
       file: operands[0],
@@ -381,6 +481,21 @@ async function runScriptCommand(
       version: packageVersion(),
       signal: abort.signal,
     });
+    const sum = r.summary;
+    extra.onReport?.(
+      sum === null
+        ? null
+        : {
+            tool: 'tickstorm',
+            version: sum.version,
+            startedAt: sum.startedAt,
+            finishedAt: sum.finishedAt,
+            target: sum.script,
+            scenarios: sum.scenarios,
+            thresholds: sum.labThresholds,
+            exitCode: sum.exitCode,
+          },
+    );
     return r.exitCode;
   } finally {
     process.off('SIGINT', onSignal);

@@ -42,7 +42,11 @@ Examples:
   tickstorm swarm -f examples/trading-users.ts                      (web UI on http://127.0.0.1:8089)
   tickstorm swarm -f examples/trading-users.ts --headless -u 100 -r 10 -t 5m --csv results/swarm
   tickstorm swarm -f examples/trading-users.ts --headless -u 50 -r 5 -t 10m --class-picker HighFrequencyUser
-  tickstorm swarm -f examples/trading-users.ts --headless -u 500 -r 50 -t 1m --processes 2`;
+  tickstorm swarm -f examples/trading-users.ts --headless -u 500 -r 50 -t 1m --processes 2
+
+Many machines (docs/swarm.md#many-machines---master-and---worker):
+  tickstorm swarm -f users.ts --master --headless --expect-workers 2 --master-bind-host 0.0.0.0 -u 200 -r 20 -t 5m
+  tickstorm swarm -f users.ts --worker --master-host 10.0.0.5        (on each worker machine)`;
 
 export function registerSwarmCommand(program: Command): Command {
   return program
@@ -90,6 +94,23 @@ export function registerSwarmCommand(program: Command): Command {
       'do not run the tasks with any of these tags (comma-separated, repeatable)',
       collect,
     )
+    .option('--master', "run as the master of --worker processes on other machines (Locust's --master)")
+    .option('--worker', "run users for the master at --master-host (Locust's --worker)")
+    .option('--expect-workers <n>', 'master: start the test once this many workers joined (default 1)')
+    .option(
+      '--expect-workers-max-wait <seconds>',
+      'master: give up (exit 1, nothing run) if the workers have not joined by then (default 60; 0: wait for ever)',
+    )
+    .option(
+      '--master-bind-host <host>',
+      'master: address workers connect to (default 127.0.0.1; 0.0.0.0: all)',
+    )
+    .option(
+      '--master-bind-port <port>',
+      'master: port workers connect to (default 5557; 0: any free port, printed)',
+    )
+    .option('--master-host <host>', "worker: the master's address (default 127.0.0.1)")
+    .option('--master-port <port>', "worker: the master's port (default 5557)")
     .option('--insecure', 'https hosts: do not verify the server certificate (self-signed test systems)')
     .option('--ca <file>', 'https hosts: also trust the PEM certificate(s) in FILE')
     .addHelpText('after', HELP_AFTER)
@@ -131,6 +152,14 @@ export function registerSwarmCommand(program: Command): Command {
         ca: o.ca as string | undefined,
         tags: o.tags as string[] | undefined,
         excludeTags: o.excludeTags as string[] | undefined,
+        master: o.master === true,
+        worker: o.worker === true,
+        expectWorkers: o.expectWorkers as string | undefined,
+        expectWorkersMaxWait: o.expectWorkersMaxWait as string | undefined,
+        masterBindHost: o.masterBindHost as string | undefined,
+        masterBindPort: o.masterBindPort as string | undefined,
+        masterHost: o.masterHost as string | undefined,
+        masterPort: o.masterPort as string | undefined,
       });
       if (plan === null) {
         console.error(problemsText('tickstorm swarm', problems));

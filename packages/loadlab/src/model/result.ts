@@ -30,6 +30,20 @@ export interface LatencyMsFull extends LatencyMs {
   p99_999?: number;
 }
 
+/**
+ * A latency recorder as JSON (stats/latency-codec.ts): `hdr` is a compressed base64
+ * HdrHistogram (µs, 1 µs .. 1 h, 3 significant digits) holding every counter; count, sum,
+ * min and max are exact. Adding decoded ones is exact: how reports from many machines merge.
+ */
+export interface EncodedLatency {
+  hdr: string;
+  count: number;
+  sumUs: number;
+  /** null when empty. */
+  minUs: number | null;
+  maxUs: number;
+}
+
 /** One request name's statistics (Locust's "Type" + "Name" row). */
 export interface EntryStats {
   /** Locust's Type column: HTTP method, or WS / DB / TICK for non-HTTP work. */
@@ -44,6 +58,10 @@ export interface EntryStats {
   avgContentLength: number;
   /** Status code (or error kind) -> count. */
   statusCounts: Record<string, number>;
+  /** Body bytes in all (exact; avgContentLength is rounded). */
+  bytes?: number;
+  /** The latency counters, encoded (`tickstorm merge` adds them exactly). */
+  histogram?: EncodedLatency;
 }
 
 /** One second of the run (for stats history, plots, and the HTML report). */
@@ -145,6 +163,26 @@ export interface ScenarioResult {
   extra: Record<string, unknown>;
 }
 
+/** A worker of a master/worker run that went missing (swarm --master). */
+export interface MissingWorker {
+  id: string;
+  reason: string;
+  /** Epoch ms it was reported missing. */
+  at: number;
+  /** Its users when it went missing (the others took them over). */
+  users: number;
+}
+
+/** A master/worker run's workers: who joined, who went missing and why. */
+export interface WorkersSection {
+  expected: number;
+  /** Every worker that joined, in order. */
+  joined: string[];
+  /** Connected at the end. */
+  connected: number;
+  missing: MissingWorker[];
+}
+
 /** A whole `tickstorm run` (one or more scenarios) with its gates. */
 export interface RunReport {
   tool: 'tickstorm';
@@ -157,4 +195,6 @@ export interface RunReport {
   thresholds: { expression: string; metric: string; actual: number; pass: boolean }[];
   /** 0 all passed, 99 a threshold or scenario target failed (k6's code). */
   exitCode: number;
+  /** Master/worker runs: the workers (swarm --master). */
+  workers?: WorkersSection;
 }

@@ -28,6 +28,7 @@ export {
 export { renderSampleResults } from './locust-table.ts';
 export { displayWidth, markdownTable, statusMark } from './markdown-table.ts';
 export { createProgress, formatProgressLine, type Progress, type ProgressTotals } from './progress.ts';
+export { readJsonReport } from './read-json-report.ts';
 export {
   RESULTS_CSV_COLUMNS,
   RESULTS_CSV_SCENARIO_COLUMNS,

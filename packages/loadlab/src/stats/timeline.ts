@@ -90,6 +90,12 @@ export class Timeline {
     if (++p.seen >= this.reporters) this.finalize();
   }
 
+  /** A reporter that will send no more seconds (a lost worker): seconds wait for one fewer. */
+  dropReporter(): void {
+    if (this.reporters > 1) this.reporters--;
+    this.finalize();
+  }
+
   /** Summarises every pending merged second (end of run). */
   flush(): void {
     this.finalize(true);

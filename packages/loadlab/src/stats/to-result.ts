@@ -11,6 +11,7 @@ import type {
   TargetCheck,
 } from '../model/result.ts';
 import { createLatencyHistogram, latencySummaryMs } from './histogram.ts';
+import { encodeRecorder } from './latency-codec.ts';
 import type { LatencyRecorder } from './recorder.ts';
 import type { RequestStats } from './request-stats.ts';
 
@@ -51,6 +52,8 @@ export function toScenarioResult(stats: RequestStats, info: ResultInfo): Scenari
     latency_ms: recorderSummaryMs(e.latency),
     avgContentLength: e.requests > 0 ? Math.round(e.bytes / e.requests) : 0,
     statusCounts: e.statusCounts(),
+    bytes: e.bytes,
+    histogram: encodeRecorder(e.latency),
   }));
   const requests = stats.requests;
   const result: ScenarioResult = {

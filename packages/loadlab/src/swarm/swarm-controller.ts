@@ -210,6 +210,23 @@ export class SwarmController extends EventEmitter {
     if (this.live) void this.stop();
   }
 
+  /**
+   * A remote host went away mid-test: its seconds are no longer awaited, its users leave the
+   * counts and are spawned again on the other hosts at the spawn rate. With none left the
+   * test ends.
+   */
+  private hostLost(host: UserHost, reason: string): void {
+    this.emit('host-lost', reason);
+    if (!this.hosts.includes(host)) return;
+    this.timelineStats?.timeline.dropReporter();
+    this.spawner?.dropHost(host);
+    if (this.hosts.every((h) => h.gone === true)) {
+      this.fail(`every worker is missing (the last: ${reason})`);
+      return;
+    }
+    if (this.live && this.spawner !== null) this.retarget(this.targetUsers, this.spawnRate);
+  }
+
   private async halt(): Promise<void> {
     this.setState('stopping');
     clearTimeout(this.runTimer);
@@ -230,6 +247,7 @@ export class SwarmController extends EventEmitter {
   }
 
   private async begin(): Promise<void> {
+    await this.o.provider?.ready?.();
     const startEpochMs = epochNowMs();
     const n = Math.max(1, Math.floor(this.o.processes ?? 1));
     const stats = new RequestStats({ startUs: epochMsToUs(startEpochMs), startEpochMs, reporters: n });
@@ -242,7 +260,11 @@ export class SwarmController extends EventEmitter {
       tls: this.o.tls,
       taskFilter: this.o.taskFilter,
     };
-    if (n === 1) this.hosts = [new LocalUserHost(this.classes, init, onRaw)];
+    if (this.o.provider !== undefined) {
+      const lost = (h: UserHost, reason: string) => this.hostLost(h, reason);
+      this.hosts = await this.o.provider.open(init, this.classNames, onRaw, lost);
+      stats.timeline.reporters = this.hosts.length;
+    } else if (n === 1) this.hosts = [new LocalUserHost(this.classes, init, onRaw)];
     else {
       const onDeath = (m: string) => this.fail(`a worker thread failed: ${m}`);
       const data = { ...init, file: this.o.file.path, classNames: this.classNames };

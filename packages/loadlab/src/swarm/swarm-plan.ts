@@ -10,10 +10,11 @@ import { gatherThresholds } from '../gates/thresholds.ts';
 import type { ReportFiles } from '../report/write-reports.ts';
 import { parseDuration } from '../util/duration.ts';
 import { hostProblem } from './http-session.ts';
+import { type MasterWorkerFlags, type MasterWorkerPlan, planMasterWorker } from './master-worker-flags.ts';
 import { filterTasks, type TaskFilter } from './user.ts';
 import { loadUserFile, pickClasses, type UserFile, UserFileError } from './user-file.ts';
 
-export interface SwarmInput {
+export interface SwarmInput extends MasterWorkerFlags {
   locustfile?: string;
   /** Class names given as operands and/or to --class-picker. */
   classes: string[];
@@ -46,7 +47,7 @@ export interface SwarmInput {
   ca?: string;
 }
 
-export interface SwarmPlan {
+export interface SwarmPlan extends MasterWorkerPlan {
   file: UserFile;
   classNames: string[];
   classPicker: boolean;
@@ -107,6 +108,9 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
   const seed = int(i.seed);
   if (!Number.isInteger(seed)) problems.push(`--seed must be an integer, got '${i.seed}'`);
   const ca = loadCaFile(i.ca, problems);
+  const dist = planMasterWorker(i, problems);
+  if (dist.role !== 'local' && processes > 1)
+    problems.push(`--processes cannot be combined with --${dist.role} yet (run one worker per core instead)`);
   const timeoutMs = parseDuration(i.requestTimeout);
   if (!(timeoutMs > 0))
     problems.push(`--request-timeout must be a duration like 60s, got '${i.requestTimeout}'`);
@@ -165,6 +169,7 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
       timeoutMs,
       tls: { insecure: i.insecure === true, ...(ca === undefined ? {} : { ca }) },
       taskFilter,
+      ...dist,
     },
   };
 }

@@ -10,11 +10,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
 import { evaluateThresholds, exitCodeFor } from '../gates/thresholds.ts';
-import type { RunReport, ScenarioResult } from '../model/result.ts';
+import type { RunReport, ScenarioResult, WorkersSection } from '../model/result.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { createProgress, type ProgressOptions } from '../report/progress.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { thresholdLines, verdictLine } from '../run/run-output.ts';
+import { MasterPool } from './master-pool.ts';
+import { runSwarmWorker } from './remote-worker.ts';
 import { SwarmController } from './swarm-controller.ts';
 import type { SwarmPlan } from './swarm-plan.ts';
 
@@ -27,12 +29,47 @@ export interface SwarmSessionOptions {
   signal?: AbortSignal;
   /** Called with the web UI's URL once it listens. */
   onWebListening?: (url: string) => void;
+  /** --master: called with the port workers join on once it listens. */
+  onMasterListening?: (port: number) => void;
 }
 
 export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions): Promise<number> {
   const out = opts.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const err = opts.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const name = plan.file.path.replace(/^.*\//, '').replace(/\.[cm]?[jt]s$/, '');
+  if (plan.role === 'worker') {
+    const ownTls = plan.tls.insecure === true || plan.tls.ca !== undefined;
+    return runSwarmWorker({
+      file: plan.file,
+      masterHost: plan.masterHost,
+      masterPort: plan.masterPort,
+      version: opts.version,
+      tls: ownTls ? plan.tls : undefined,
+      out,
+      err,
+      signal: opts.signal,
+    });
+  }
+  let pool: MasterPool | null = null;
+  if (plan.role === 'master') {
+    try {
+      pool = await MasterPool.listen({
+        bindHost: plan.masterBindHost,
+        bindPort: plan.masterBindPort,
+        expectWorkers: plan.expectWorkers,
+        expectWaitMs: plan.expectWorkersMaxWaitSec * 1000,
+        log: out,
+        signal: opts.signal,
+      });
+    } catch (e) {
+      err(`tickstorm swarm: ${(e as Error).message}`);
+      return EXIT_ERROR;
+    }
+    out(
+      `Master listening on ${plan.masterBindHost}:${pool.port}; workers join with: tickstorm swarm --worker --master-host HOST --master-port ${pool.port} -f ${plan.file.path}`,
+    );
+    opts.onMasterListening?.(pool.port);
+  }
   const swarm = new SwarmController({
     file: plan.file,
     classNames: plan.classNames,
@@ -45,6 +82,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
     tls: plan.tls,
     taskFilter: plan.taskFilter,
     name,
+    ...(pool === null ? {} : { provider: pool }),
   });
   const aborted = () => opts.signal?.aborted === true;
   let ran = false;
@@ -78,7 +116,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   try {
     if (plan.headless) {
       out(
-        `Swarm: ${plan.users} users at ${plan.spawnRate}/s against ${plan.host}${plan.runTimeSec ? ` for ${plan.runTimeSec}s` : ' until Ctrl-C'} (${swarm.classNames.join(', ')}; ${plan.processes} thread${plan.processes > 1 ? 's' : ''})`,
+        `Swarm: ${plan.users} users at ${plan.spawnRate}/s against ${plan.host}${plan.runTimeSec ? ` for ${plan.runTimeSec}s` : ' until Ctrl-C'} (${swarm.classNames.join(', ')}; ${pool === null ? `${plan.processes} thread${plan.processes > 1 ? 's' : ''}` : `on ${plan.expectWorkers}+ worker(s)`})`,
       );
       const end = stopped();
       await swarm.start({ users: plan.users, spawnRate: plan.spawnRate });
@@ -107,17 +145,20 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   } catch (e) {
     err(`tickstorm swarm: ${(e as Error).message}`);
     await swarm.close();
-    return EXIT_ERROR;
+    await pool?.close();
+    return aborted() ? EXIT_ABORTED : EXIT_ERROR;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     progress.finish();
   }
   await swarm.close();
+  // the final statistics are in: quit the workers
+  await pool?.close();
   if (!ran) {
     out('No test was started: nothing to report.');
     return aborted() ? EXIT_ABORTED : EXIT_OK;
   }
-  return report(swarm.result(), swarm.errors, plan, opts, out, err);
+  return report(swarm.result(), swarm.errors, plan, opts, out, err, pool?.section());
 }
 
 async function report(
@@ -127,6 +168,7 @@ async function report(
   opts: SwarmSessionOptions,
   out: (t: string) => void,
   err: (t: string) => void,
+  workers?: WorkersSection,
 ): Promise<number> {
   const now = Date.now();
   const run: RunReport = {
@@ -138,6 +180,7 @@ async function report(
     scenarios: [r],
     thresholds: [],
     exitCode: EXIT_OK,
+    ...(workers === undefined ? {} : { workers }),
   };
   const thresholds = evaluateThresholds(run, plan.thresholds);
   run.thresholds = thresholds;
@@ -159,6 +202,7 @@ async function report(
   parts.push(
     `Generator: ${g.cpuPercent}% of one core over ${r.durationSec.toFixed(1)} s, ${g.workers} thread(s)${g.warnings.length ? `; ${g.warnings.join('; ')}` : ''}`,
   );
+  if (workers !== undefined) parts.push(workersLine(workers));
   const th = thresholdLines(thresholds);
   if (th.length > 0) parts.push(th.join('\n'));
   out(`\n${parts.join('\n\n')}`);
@@ -171,4 +215,12 @@ async function report(
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   out(`\n${verdictLine(code, thresholds.filter((t) => !t.pass).length, [])}`);
   return code;
+}
+
+function workersLine(w: WorkersSection): string {
+  const lines = [
+    `Workers: ${w.joined.length} joined (${w.expected} expected), ${w.connected} at the end, ${w.missing.length} missing`,
+  ];
+  for (const m of w.missing) lines.push(`  missing: ${m.id} (${m.reason}; it had ${m.users} users)`);
+  return lines.join('\n');
 }

@@ -2,9 +2,11 @@
 
 import type { TlsOptions } from '../clients/tls-options.ts';
 import type { ScenarioResult } from '../model/result.ts';
+import type { RawSlice } from '../stats/timeline.ts';
 import { hostProblem } from './http-session.ts';
 import type { TaskFilter } from './user.ts';
 import type { UserFile } from './user-file.ts';
+import type { HostInit, UserHost } from './user-host.ts';
 import type { ExceptionRow } from './user-runner.ts';
 
 /** `starting`: worker threads are loading the user file; no user runs yet. */
@@ -31,6 +33,24 @@ export interface SwarmOptions {
   taskFilter?: TaskFilter;
   /** Scenario name in results (default: the file's base name). */
   name?: string;
+  /** Where the users run instead of this process's threads (the master: its workers). */
+  provider?: HostProvider;
+}
+
+/**
+ * Hosts from elsewhere (the master's remote workers). `open` gives a new test's hosts, each
+ * started with `init` and the class names; their closed seconds go to `onRaw`; a host that
+ * goes away mid-test is reported through `onLost` (the test goes on with the others).
+ */
+export interface HostProvider {
+  /** Resolves when hosts can be opened (the master: --expect-workers joined); the test's clock starts after. */
+  ready?(): Promise<void>;
+  open(
+    init: HostInit,
+    classNames: readonly string[],
+    onRaw: (s: RawSlice) => void,
+    onLost: (host: UserHost, reason: string) => void,
+  ): Promise<UserHost[]>;
 }
 
 export interface SwarmStart {

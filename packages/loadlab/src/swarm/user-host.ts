@@ -22,6 +22,8 @@ export interface HostSnapshot {
 }
 
 export interface UserHost {
+  /** True once the host went away for good (a missing remote worker): no more users go there. */
+  readonly gone?: boolean;
   spawn(cls: number, userId: number, host: string): void;
   retire(cls: number): void;
   resetStats(): void;

@@ -1,0 +1,95 @@
+/**
+ * Latency recorders and statistics snapshots as JSON: what crosses machines (the swarm's
+ * master/worker link) and what `--json` reports carry so runs made anywhere can be merged.
+ * The counters travel as a compressed base64 HdrHistogram (hdr-histogram-js's
+ * `encodeIntoCompressedBase64`, the lab's layout), with the exact count, sum, min and max
+ * beside it. Decoding gives back the same counters, so adding decoded recorders is exactly
+ * one recorder fed every sample.
+ */
+import * as hdr from 'hdr-histogram-js';
+import type { EncodedLatency, FailureRow } from '../model/result.ts';
+import { createLatencyHistogram } from './histogram.ts';
+import { hdrValueAt, LatencyRecorder, RECORDER_LENGTH, type SparseCounts } from './recorder.ts';
+import type { EntrySnapshot, StatsSnapshot } from './request-stats.ts';
+
+export interface EncodedEntry extends Omit<EntrySnapshot, 'latency'> {
+  latency: EncodedLatency;
+}
+
+export interface EncodedStats {
+  entries: EncodedEntry[];
+  failures: FailureRow[];
+}
+
+interface CountsAccess {
+  countsArrayLength: number;
+  getCountAtIndex(i: number): number;
+}
+
+export function encodeSparse(s: SparseCounts): EncodedLatency {
+  const h = createLatencyHistogram();
+  for (let k = 0; k < s.idx.length; k++) h.recordValueWithCount(hdrValueAt(s.idx[k]), s.cnt[k]);
+  try {
+    return {
+      hdr: hdr.encodeIntoCompressedBase64(h),
+      count: s.count,
+      sumUs: s.sumUs,
+      minUs: s.count === 0 ? null : s.minUs,
+      maxUs: s.maxUs,
+    };
+  } finally {
+    h.destroy();
+  }
+}
+
+export function encodeRecorder(rec: LatencyRecorder): EncodedLatency {
+  return encodeSparse(rec.toSparse());
+}
+
+/** The counters of an encoded recorder (throws on a string that is not an HdrHistogram). */
+export function decodeSparse(e: EncodedLatency): SparseCounts {
+  const decoded = hdr.decodeFromCompressedBase64(e.hdr, 64, false);
+  const h = createLatencyHistogram();
+  h.add(decoded);
+  decoded.destroy();
+  const c = h as unknown as CountsAccess;
+  const idx: number[] = [];
+  const cnt: number[] = [];
+  const n = Math.min(c.countsArrayLength, RECORDER_LENGTH);
+  for (let i = 0; i < n; i++) {
+    const v = c.getCountAtIndex(i);
+    if (v > 0) {
+      idx.push(i);
+      cnt.push(v);
+    }
+  }
+  h.destroy();
+  return {
+    idx: Uint32Array.from(idx),
+    cnt: Float64Array.from(cnt),
+    count: e.count,
+    sumUs: e.sumUs,
+    minUs: e.minUs ?? Number.POSITIVE_INFINITY,
+    maxUs: e.maxUs,
+  };
+}
+
+export function decodeRecorder(e: EncodedLatency): LatencyRecorder {
+  const rec = new LatencyRecorder();
+  rec.addSparse(decodeSparse(e));
+  return rec;
+}
+
+export function encodeStats(s: StatsSnapshot): EncodedStats {
+  return {
+    entries: s.entries.map((e) => ({ ...e, latency: encodeSparse(e.latency) })),
+    failures: s.failures,
+  };
+}
+
+export function decodeStats(s: EncodedStats): StatsSnapshot {
+  return {
+    entries: s.entries.map((e) => ({ ...e, latency: decodeSparse(e.latency) })),
+    failures: s.failures,
+  };
+}

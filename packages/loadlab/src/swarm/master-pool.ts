@@ -1,0 +1,308 @@
+/**
+ * The master's workers (`tickstorm swarm --master`): a TCP server on --master-bind-host /
+ * --master-bind-port that workers join with 'hello', the heartbeats both ways, and the
+ * missing-worker watch. As the swarm's HostProvider, `open` waits for --expect-workers
+ * workers (at most --expect-workers-max-wait; then LAB_ERR_WORKERS_MISSING, nothing runs)
+ * and gives one RemoteUserHost per worker.
+ *
+ * A worker is missing when its connection closes, it reports an error, or nothing came from
+ * it for WORKER_MISSING_MS (checked every MISSING_CHECK_MS, so within 3 s of its last
+ * heartbeat). A missing worker is logged, counted in `section().missing`, and its host is
+ * handed to the swarm's onLost: the test goes on with the others.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { LabError, LabErrorCode } from '../errors.ts';
+import type { MissingWorker, RunReport, WorkersSection } from '../model/result.ts';
+import type { RawSlice } from '../stats/timeline.ts';
+import { LineChannel } from './line-channel.ts';
+import { RemoteUserHost } from './remote-host.ts';
+import {
+  HEARTBEAT_MS,
+  MISSING_CHECK_MS,
+  type ToMaster,
+  type ToWorker,
+  WORKER_MISSING_MS,
+  type WorkerMode,
+} from './remote-protocol.ts';
+import type { HostProvider } from './swarm-types.ts';
+import type { HostInit, UserHost } from './user-host.ts';
+
+export interface MasterPoolOptions {
+  bindHost: string;
+  /** 0: a port chosen by the OS (see `port`). */
+  bindPort: number;
+  expectWorkers: number;
+  /** How long `open` waits for --expect-workers (ms); 0 waits for ever. */
+  expectWaitMs: number;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+  /** What the workers run (default swarm); a worker of the other kind is refused. */
+  mode?: WorkerMode;
+}
+
+interface Link {
+  id: string;
+  channel: LineChannel<ToMaster, ToWorker>;
+  classes: string[];
+  lastSeen: number;
+  users: number;
+  host: RemoteUserHost | null;
+  onLost: ((h: UserHost, reason: string) => void) | null;
+}
+
+/** A connection that has not said hello by then is dropped. */
+const HELLO_WAIT_MS = 10_000;
+
+export class MasterPool implements HostProvider {
+  private readonly links = new Map<string, Link>();
+  private readonly joined: string[] = [];
+  readonly missing: MissingWorker[] = [];
+  private readonly sockets = new Set<Socket>();
+  private readonly watch: NodeJS.Timeout;
+  private readonly beat: NodeJS.Timeout;
+  private changed: (() => void)[] = [];
+  /** run workers: each one's final report, by id. */
+  private readonly reports = new Map<string, RunReport>();
+  private closing = false;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly o: MasterPoolOptions,
+  ) {
+    server.on('connection', (s) => this.accept(s));
+    this.watch = setInterval(() => this.checkHeartbeats(), MISSING_CHECK_MS);
+    this.beat = setInterval(() => {
+      for (const l of this.links.values()) l.channel.send({ t: 'heartbeat' });
+    }, HEARTBEAT_MS);
+  }
+
+  static listen(o: MasterPoolOptions): Promise<MasterPool> {
+    const server = createServer();
+    return new Promise((resolve, reject) => {
+      server.once('error', (e) =>
+        reject(
+          new LabError(
+            LabErrorCode.SWARM,
+            `--master-bind-host/--master-bind-port: cannot listen on ${o.bindHost}:${o.bindPort}: ${e.message}`,
+            { cause: e },
+          ),
+        ),
+      );
+      server.listen(o.bindPort, o.bindHost, () => resolve(new MasterPool(server, o)));
+    });
+  }
+
+  get port(): number {
+    const a = this.server.address();
+    return typeof a === 'object' && a !== null ? a.port : this.o.bindPort;
+  }
+
+  get connected(): number {
+    return this.links.size;
+  }
+
+  section(): WorkersSection {
+    return {
+      expected: this.o.expectWorkers,
+      joined: [...this.joined],
+      connected: this.links.size,
+      missing: this.missing.map((m) => ({ ...m })),
+    };
+  }
+
+  async open(
+    init: HostInit,
+    classNames: readonly string[],
+    onRaw: (s: RawSlice) => void,
+    onLost: (h: UserHost, reason: string) => void,
+  ): Promise<UserHost[]> {
+    await this.waitForWorkers();
+    for (const l of [...this.links.values()]) {
+      const lacking = classNames.filter((c) => !l.classes.includes(c));
+      if (lacking.length > 0) {
+        const message = `its user file has no class ${lacking.join(', ')} (give every worker the master's -f file)`;
+        l.channel.send({ t: 'reject', message });
+        this.lose(l, `refused: ${message}`, true);
+      }
+    }
+    if (this.links.size === 0)
+      throw new LabError(LabErrorCode.WORKERS_MISSING, 'no worker can run the test (see the lines above)');
+    const hosts: RemoteUserHost[] = [];
+    for (const l of this.links.values()) {
+      l.host = new RemoteUserHost(l.id, l.channel, onRaw);
+      l.onLost = onLost;
+      l.channel.send({ t: 'start', init, classNames: [...classNames] });
+      hosts.push(l.host);
+    }
+    this.o.log(`Starting the test on ${hosts.length} worker(s): ${hosts.map((h) => h.id).join(', ')}`);
+    return hosts;
+  }
+
+  /** run workers: starts every connected worker's run at once; returns their ids. */
+  go(): string[] {
+    const ids = [...this.links.keys()];
+    for (const l of this.links.values()) l.channel.send({ t: 'go' });
+    this.o.log(`Started the run on ${ids.length} worker(s): ${ids.join(', ')}`);
+    return ids;
+  }
+
+  /**
+   * run workers: resolves once each of `ids` has sent its report or gone missing, with the
+   * reports received. Ctrl-C on the master resolves with what has arrived.
+   */
+  collectReports(ids: readonly string[]): Promise<{ id: string; report: RunReport }[]> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const pending = ids.filter((id) => !this.reports.has(id) && this.links.has(id));
+        if (pending.length > 0 && this.o.signal?.aborted !== true) return;
+        this.changed = this.changed.filter((f) => f !== check);
+        this.o.signal?.removeEventListener('abort', check);
+        resolve(ids.flatMap((id) => (this.reports.has(id) ? [{ id, report: this.reports.get(id)! }] : [])));
+      };
+      this.changed.push(check);
+      this.o.signal?.addEventListener('abort', check, { once: true });
+      check();
+    });
+  }
+
+  /** Sends quit to every worker, waits (bounded) for them to hang up, closes the server. */
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.watch);
+    clearInterval(this.beat);
+    const links = [...this.links.values()];
+    for (const l of links) l.channel.send({ t: 'quit' });
+    await Promise.race([
+      Promise.all(links.map((l) => l.channel.close())),
+      new Promise((r) => setTimeout(r, 5000).unref()),
+    ]);
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  ready(): Promise<void> {
+    return this.waitForWorkers();
+  }
+
+  private waitForWorkers(): Promise<void> {
+    const { expectWorkers: n, expectWaitMs } = this.o;
+    if (this.links.size >= n) return Promise.resolve();
+    this.o.log(`Waiting for ${n} worker(s) (--expect-workers); ${this.links.size} connected`);
+    return new Promise((resolve, reject) => {
+      const done = (e?: Error) => {
+        clearTimeout(timer);
+        this.o.signal?.removeEventListener('abort', aborted);
+        this.changed = this.changed.filter((f) => f !== check);
+        if (e === undefined) resolve();
+        else reject(e);
+      };
+      const check = () => {
+        if (this.links.size >= n) done();
+      };
+      const aborted = () =>
+        done(new LabError(LabErrorCode.WORKERS_MISSING, 'interrupted while waiting for workers'));
+      const timer =
+        expectWaitMs > 0
+          ? setTimeout(
+              () =>
+                done(
+                  new LabError(
+                    LabErrorCode.WORKERS_MISSING,
+                    `only ${this.links.size} of ${n} workers connected within ${expectWaitMs / 1000} s (--expect-workers ${n}, --expect-workers-max-wait ${expectWaitMs / 1000}); nothing ran`,
+                  ),
+                ),
+              expectWaitMs,
+            )
+          : undefined;
+      this.o.signal?.addEventListener('abort', aborted, { once: true });
+      this.changed.push(check);
+    });
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const channel = new LineChannel<ToMaster, ToWorker>(socket);
+    const helloTimer = setTimeout(() => channel.destroy('no hello'), HELLO_WAIT_MS);
+    let link: Link | null = null;
+    channel.on('message', (m) => {
+      if (link === null) {
+        if (m.t !== 'hello' || typeof m.id !== 'string' || !Array.isArray(m.classes)) {
+          channel.destroy('the first message was not hello');
+          return;
+        }
+        clearTimeout(helloTimer);
+        const mode = this.o.mode ?? 'swarm';
+        if ((m.mode ?? 'swarm') !== mode) {
+          channel.send({
+            t: 'reject',
+            message: `this master runs '${mode}' workers; start the worker with 'tickstorm ${mode} --worker'`,
+          });
+          void channel.close();
+          return;
+        }
+        if (this.links.has(m.id)) {
+          channel.send({ t: 'reject', message: `a worker with id ${m.id} is already connected` });
+          void channel.close();
+          return;
+        }
+        link = {
+          id: m.id,
+          channel,
+          classes: m.classes,
+          lastSeen: performance.now(),
+          users: 0,
+          host: null,
+          onLost: null,
+        };
+        this.links.set(m.id, link);
+        this.joined.push(m.id);
+        channel.send({ t: 'welcome', index: this.joined.length - 1 });
+        this.o.log(`Worker ${m.id} connected (${this.links.size} of ${this.o.expectWorkers} expected)`);
+        for (const f of [...this.changed]) f();
+        return;
+      }
+      const l: Link = link;
+      l.lastSeen = performance.now();
+      if (m.t === 'heartbeat') l.users = m.users;
+      else if (m.t === 'error') this.lose(l, `it failed: ${m.message}`);
+      else if (m.t === 'bye') this.lose(l, `it quit: ${m.reason}`);
+      else if (m.t === 'report') {
+        this.reports.set(l.id, m.report);
+        for (const f of [...this.changed]) f();
+      } else l.host?.receive(m);
+    });
+    channel.on('close', (reason) => {
+      clearTimeout(helloTimer);
+      if (link !== null && !this.closing) this.lose(link, reason);
+    });
+  }
+
+  private checkHeartbeats(): void {
+    const now = performance.now();
+    for (const l of [...this.links.values()]) {
+      if (now - l.lastSeen > WORKER_MISSING_MS)
+        this.lose(l, `no heartbeat for ${((now - l.lastSeen) / 1000).toFixed(1)} s`);
+    }
+  }
+
+  /** `polite`: let what was sent reach the worker, then hang up. */
+  private lose(l: Link, reason: string, polite = false): void {
+    if (this.links.get(l.id) !== l) return;
+    this.links.delete(l.id);
+    const users = l.users;
+    this.missing.push({ id: l.id, reason, at: Date.now(), users });
+    this.o.log(`Worker ${l.id} is missing (${reason}); the test goes on with ${this.links.size} worker(s)`);
+    if (polite) void l.channel.close();
+    else l.channel.destroy(reason);
+    for (const f of [...this.changed]) f();
+    if (l.host !== null && !l.host.gone) {
+      l.host.lost();
+      l.onLost?.(l.host, `worker ${l.id}: ${reason}`);
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * A UserHost on another machine (the master's view of one worker of `--master`). Spawns and
+ * retires are batched into one 'ops' message per turn of the event loop; the worker's
+ * closed seconds go to `onRaw` and its cumulative snapshots replace the latest one (decoded
+ * exactly, when read). `stop()` resolves with the worker's final snapshot, or when the worker
+ * is lost (its last snapshot stays: what it measured up to then is kept), or after
+ * STOP_WAIT_MS. A lost host is `gone`: the swarm sends it no more users.
+ */
+import { decodeSparse, decodeStats } from '../stats/latency-codec.ts';
+import type { RawSlice } from '../stats/timeline.ts';
+import type { LineChannel } from './line-channel.ts';
+import {
+  STOP_WAIT_MS,
+  type ToMaster,
+  type ToWorker,
+  type WireOp,
+  type WireSnapshot,
+} from './remote-protocol.ts';
+import type { HostSnapshot, UserHost } from './user-host.ts';
+
+const empty = (): HostSnapshot => ({
+  stats: { entries: [], failures: [] },
+  exceptions: [],
+  users: 0,
+  usersByClass: [],
+});
+
+export function decodeSnapshot(w: WireSnapshot): HostSnapshot {
+  return { ...w, stats: decodeStats(w.stats) };
+}
+
+export class RemoteUserHost implements UserHost {
+  gone = false;
+  private latest: HostSnapshot = empty();
+  /** The newest snapshot as received; decoded only when read (the web UI polls, headless reads once). */
+  private wire: WireSnapshot | null = null;
+  private ops: WireOp[] = [];
+  private flushing = false;
+  private stopped: Promise<void> | null = null;
+  private onStopped: (() => void) | null = null;
+
+  constructor(
+    readonly id: string,
+    private readonly link: LineChannel<ToMaster, ToWorker>,
+    private readonly onRaw: (s: RawSlice) => void,
+  ) {}
+
+  /** A message from the worker (the pool routes them here while a test runs). */
+  receive(m: ToMaster): void {
+    if (m.t === 'slice') this.onRaw({ ...m.slice, latency: decodeSparse(m.slice.latency) });
+    else if (m.t === 'snapshot') this.wire = m.snapshot;
+    else if (m.t === 'stopped') {
+      this.wire = m.snapshot;
+      this.onStopped?.();
+    }
+  }
+
+  /** The worker is missing: no more users go there; a stop no longer waits for it. */
+  lost(): void {
+    this.gone = true;
+    this.ops = [];
+    this.onStopped?.();
+  }
+
+  spawn(cls: number, userId: number, host: string): void {
+    this.queue(['s', cls, userId, host]);
+  }
+  retire(cls: number): void {
+    this.queue(['r', cls]);
+  }
+  resetStats(): void {
+    this.flush();
+    this.wire = null;
+    this.latest = { ...this.latest, stats: { entries: [], failures: [] }, exceptions: [] };
+    this.send({ t: 'reset' });
+  }
+  snapshot(): HostSnapshot {
+    if (this.wire !== null) {
+      this.latest = decodeSnapshot(this.wire);
+      this.wire = null;
+    }
+    return this.latest;
+  }
+  stop(): Promise<void> {
+    if (this.gone) return Promise.resolve();
+    this.stopped ??= new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, STOP_WAIT_MS);
+      this.onStopped = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.flush();
+      this.send({ t: 'stop' });
+    });
+    return this.stopped;
+  }
+  /** The worker stays connected for the next test; the session quits it at the end. */
+  close(): Promise<void> {
+    return this.stop();
+  }
+
+  private send(m: ToWorker): void {
+    if (!this.gone) this.link.send(m);
+  }
+
+  private queue(op: WireOp): void {
+    if (this.gone) return;
+    this.ops.push(op);
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    if (this.ops.length === 0) return;
+    const ops = this.ops;
+    this.ops = [];
+    this.send({ t: 'ops', ops });
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * A worker's link to its master (`swarm --worker`, `run --worker`): connects (retrying for
+ * CONNECT_WAIT_MS, so workers may start first), says hello, sends a heartbeat every second,
+ * and ends the worker when the master sends quit (exit 0), refuses it (104), hangs up
+ * without quit or is silent for MASTER_GONE_MS (1, naming the master), or at Ctrl-C (105,
+ * after telling the master with 'bye'). Other messages go, one at a time and in order, to
+ * the worker's handler; a handler that throws reports the error to the master and exits 1.
+ */
+import { connect, type Socket } from 'node:net';
+import { hostname } from 'node:os';
+import { EXIT_ABORTED, EXIT_ERROR, EXIT_INVALID_CONFIG, EXIT_OK } from '../gates/exit-codes.ts';
+import { LineChannel } from './line-channel.ts';
+import {
+  CONNECT_WAIT_MS,
+  HEARTBEAT_MS,
+  MASTER_GONE_MS,
+  type ToMaster,
+  type ToWorker,
+  type WorkerMode,
+} from './remote-protocol.ts';
+
+export interface MasterLinkOptions {
+  masterHost: string;
+  masterPort: number;
+  version: string;
+  mode: WorkerMode;
+  /** Class names of the worker's user file (swarm). */
+  classes?: string[];
+  out: (text: string) => void;
+  err: (text: string) => void;
+  signal?: AbortSignal;
+  connectWaitMs?: number;
+  /** Users running now (sent with each heartbeat). */
+  users?: () => number;
+  /** Messages other than welcome, reject, quit and heartbeat. */
+  handle: (m: ToWorker, link: MasterLink) => Promise<void> | void;
+  /** Runs before the worker exits (stop users); errors are ignored. */
+  cleanup?: () => Promise<void>;
+}
+
+export interface MasterLink {
+  readonly id: string;
+  send(m: ToMaster): void;
+  /** Ends the worker with this exit code (and message: stdout for 0, stderr otherwise). */
+  finish(code: number, message?: string): Promise<void>;
+  /** The worker's exit code, once it ends. */
+  readonly exit: Promise<number>;
+}
+
+async function connectWithRetry(host: string, port: number, waitMs: number, signal?: AbortSignal) {
+  const deadline = performance.now() + waitMs;
+  for (;;) {
+    try {
+      return await new Promise<Socket>((resolve, reject) => {
+        const s = connect({ host, port });
+        s.once('connect', () => {
+          s.off('error', reject);
+          resolve(s);
+        });
+        s.once('error', reject);
+      });
+    } catch (e) {
+      if (signal?.aborted || performance.now() >= deadline) throw e;
+      // a retry interval, not a synchronisation: the master may not be up yet
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Connects and serves the master; resolves with the worker's exit code. */
+export async function serveMaster(o: MasterLinkOptions): Promise<number> {
+  const where = `${o.masterHost}:${o.masterPort}`;
+  const waitMs = o.connectWaitMs ?? CONNECT_WAIT_MS;
+  let socket: Socket;
+  try {
+    socket = await connectWithRetry(o.masterHost, o.masterPort, waitMs, o.signal);
+  } catch (e) {
+    if (o.signal?.aborted) return EXIT_ABORTED;
+    o.err(
+      `tickstorm ${o.mode} --worker: cannot reach the master at ${where} (--master-host/--master-port) within ${waitMs / 1000} s: ${(e as Error).message} [LAB_ERR_MASTER_GONE]`,
+    );
+    return EXIT_ERROR;
+  }
+  const channel = new LineChannel<ToWorker, ToMaster>(socket);
+  const id = `${hostname()}_${process.pid}_${Math.random().toString(16).slice(2, 8)}`;
+  let lastHeard = performance.now();
+  let finished = false;
+  let resolveExit: (code: number) => void = () => undefined;
+  const exit = new Promise<number>((r) => {
+    resolveExit = r;
+  });
+  const link: MasterLink = {
+    id,
+    exit,
+    send: (m) => channel.send(m),
+    finish: async (code, message) => {
+      if (finished) return;
+      finished = true;
+      clearInterval(beat);
+      clearInterval(watch);
+      o.signal?.removeEventListener('abort', onAbort);
+      if (message !== undefined) (code === EXIT_OK ? o.out : o.err)(message);
+      await o.cleanup?.().catch(() => undefined);
+      if (code === EXIT_OK || code === EXIT_ABORTED) await channel.close();
+      else channel.destroy('worker exit');
+      resolveExit(code);
+    },
+  };
+  const who = `tickstorm ${o.mode} --worker`;
+  let chain = Promise.resolve();
+  channel.on('message', (m) => {
+    lastHeard = performance.now();
+    chain = chain
+      .then(async () => {
+        if (finished || m.t === 'heartbeat') return;
+        if (m.t === 'welcome') o.out(`Connected to the master at ${where} as worker ${id}`);
+        else if (m.t === 'reject')
+          await link.finish(
+            EXIT_INVALID_CONFIG,
+            `${who}: the master refused this worker: ${m.message} [LAB_ERR_WORKER_REFUSED]`,
+          );
+        else if (m.t === 'quit') await link.finish(EXIT_OK, 'The master sent quit: exiting');
+        else await o.handle(m, link);
+      })
+      .catch((e: unknown) => {
+        const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+        channel.send({ t: 'error', message });
+        void link.finish(EXIT_ERROR, `${who}: ${message}`);
+      });
+  });
+  channel.on('close', (reason) => {
+    void chain.then(() =>
+      link.finish(
+        EXIT_ERROR,
+        `${who}: the master at ${where} went away (${reason}) without sending quit [LAB_ERR_MASTER_GONE]`,
+      ),
+    );
+  });
+  const beat = setInterval(() => channel.send({ t: 'heartbeat', users: o.users?.() ?? 0 }), HEARTBEAT_MS);
+  const watch = setInterval(() => {
+    if (performance.now() - lastHeard > MASTER_GONE_MS)
+      void link.finish(
+        EXIT_ERROR,
+        `${who}: no word from the master at ${where} for ${MASTER_GONE_MS / 1000} s [LAB_ERR_MASTER_GONE]`,
+      );
+  }, 500);
+  const onAbort = () => {
+    channel.send({ t: 'bye', reason: 'interrupted (Ctrl-C on the worker)' });
+    void link.finish(EXIT_ABORTED, 'Interrupted: told the master and exiting');
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  channel.send({ t: 'hello', id, version: o.version, mode: o.mode, classes: o.classes ?? [] });
+  channel.send({ t: 'heartbeat', users: 0 });
+  return exit;
+}

@@ -1,0 +1,74 @@
+/**
+ * The master/worker link of `tickstorm swarm --master` / `--worker`: newline-framed JSON
+ * over TCP (line-channel.ts), Locust's default port, the heartbeat timings, and every
+ * message. Statistics travel encoded (stats/latency-codec.ts) so the master's merge is exact.
+ *
+ *   worker → master: hello, heartbeat (every second), slice (each closed second), snapshot
+ *                    (cumulative, every report interval), stopped (final snapshot), error, bye;
+ *                    run workers: report (the whole run, histograms encoded)
+ *   master → worker: welcome | reject, start, ops (spawn/retire, batched), reset, stop, quit,
+ *                    heartbeat (every second); run workers: go
+ */
+import type { EncodedLatency, RunReport } from '../model/result.ts';
+import type { EncodedStats } from '../stats/latency-codec.ts';
+import type { HostInit } from './user-host.ts';
+import type { ExceptionRow } from './user-runner.ts';
+
+/** Locust's master port. */
+export const DEFAULT_MASTER_PORT = 5557;
+/** Both sides send a heartbeat this often. */
+export const HEARTBEAT_MS = 1000;
+/** Workers send their cumulative statistics this often (and every closed second raw). */
+export const REPORT_INTERVAL_MS = 1000;
+/** A worker not heard from for this long is missing (reported within 3 s of its last beat). */
+export const WORKER_MISSING_MS = 2500;
+/** How often the master checks for missing workers. */
+export const MISSING_CHECK_MS = 250;
+/** A worker that has not heard from its master for this long gives up (exit 1). */
+export const MASTER_GONE_MS = 10_000;
+/** A worker retries connecting to its master for this long before giving up (exit 1). */
+export const CONNECT_WAIT_MS = 60_000;
+/** The master waits this long for a worker's final statistics after 'stop'. */
+export const STOP_WAIT_MS = 30_000;
+
+/** What a worker runs for its master: swarm users, or a `tickstorm run` (scenarios or a script). */
+export type WorkerMode = 'swarm' | 'run';
+
+export interface WireSnapshot {
+  stats: EncodedStats;
+  exceptions: ExceptionRow[];
+  users: number;
+  usersByClass: number[];
+}
+
+export interface WireSlice {
+  k: number;
+  requests: number;
+  failures: number;
+  active: number;
+  latency: EncodedLatency;
+}
+
+/** [spawn, class, userId, host] or [retire, class]. */
+export type WireOp = ['s', number, number, string] | ['r', number];
+
+export type ToMaster =
+  | { t: 'hello'; id: string; version: string; mode: WorkerMode; classes: string[] }
+  | { t: 'heartbeat'; users: number }
+  | { t: 'slice'; slice: WireSlice }
+  | { t: 'snapshot'; snapshot: WireSnapshot }
+  | { t: 'stopped'; snapshot: WireSnapshot }
+  | { t: 'error'; message: string }
+  | { t: 'bye'; reason: string }
+  | { t: 'report'; report: RunReport };
+
+export type ToWorker =
+  | { t: 'welcome'; index: number }
+  | { t: 'reject'; message: string }
+  | { t: 'start'; init: HostInit; classNames: string[] }
+  | { t: 'ops'; ops: WireOp[] }
+  | { t: 'reset' }
+  | { t: 'stop' }
+  | { t: 'quit' }
+  | { t: 'heartbeat' }
+  | { t: 'go' };

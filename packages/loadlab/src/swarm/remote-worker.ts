@@ -1,0 +1,87 @@
+/**
+ * `tickstorm swarm --worker`: one machine's share of a master's test, over the link of
+ * remote-link.ts (connect, hello with the classes of its own user file, heartbeats, quit,
+ * a vanished master). 'start' builds a HostCore, 'ops' spawn and retire users, 'reset'
+ * clears the statistics, 'stop' ends the test with the final snapshot. Each closed second
+ * goes raw and a cumulative snapshot every report interval, all encoded exactly
+ * (stats/latency-codec.ts).
+ */
+import type { TlsOptions } from '../clients/tls-options.ts';
+import { encodeSparse, encodeStats } from '../stats/latency-codec.ts';
+import { serveMaster } from './remote-link.ts';
+import { REPORT_INTERVAL_MS, type WireSnapshot } from './remote-protocol.ts';
+import { pickClasses, type UserFile } from './user-file.ts';
+import { HostCore, type HostSnapshot } from './user-host.ts';
+
+export interface SwarmWorkerOptions {
+  file: UserFile;
+  masterHost: string;
+  masterPort: number;
+  version: string;
+  /** --insecure / --ca given on the worker (otherwise the master's). */
+  tls?: TlsOptions;
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+  signal?: AbortSignal;
+  connectWaitMs?: number;
+}
+
+export function encodeSnapshot(s: HostSnapshot): WireSnapshot {
+  return { ...s, stats: encodeStats(s.stats) };
+}
+
+export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
+  const out = o.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const err = o.err ?? ((t: string) => process.stderr.write(`${t}\n`));
+  let core: HostCore | null = null;
+  let reporter: NodeJS.Timeout | undefined;
+  const stopCore = async (): Promise<HostSnapshot | null> => {
+    clearInterval(reporter);
+    const c = core;
+    core = null;
+    if (c === null) return null;
+    const snap = await c.stop();
+    await c.close();
+    return snap;
+  };
+  return serveMaster({
+    masterHost: o.masterHost,
+    masterPort: o.masterPort,
+    version: o.version,
+    mode: 'swarm',
+    classes: [...o.file.classes.keys()],
+    out,
+    err,
+    signal: o.signal,
+    connectWaitMs: o.connectWaitMs,
+    users: () => core?.runner.users ?? 0,
+    cleanup: async () => {
+      await stopCore();
+    },
+    handle: async (m, link) => {
+      if (m.t === 'start') {
+        await stopCore();
+        const init = { ...m.init, tls: o.tls ?? m.init.tls };
+        const c = new HostCore(pickClasses(o.file, m.classNames), init, (slice) =>
+          link.send({ t: 'slice', slice: { ...slice, latency: encodeSparse(slice.latency) } }),
+        );
+        core = c;
+        reporter = setInterval(
+          () => link.send({ t: 'snapshot', snapshot: encodeSnapshot(c.snapshot()) }),
+          REPORT_INTERVAL_MS,
+        );
+        out(`Test started (${m.classNames.join(', ')})`);
+      } else if (m.t === 'ops') {
+        for (const op of m.ops) {
+          if (op[0] === 's') core?.runner.spawn(op[1], op[2], op[3]);
+          else core?.runner.retire(op[1]);
+        }
+      } else if (m.t === 'reset') core?.resetStats();
+      else if (m.t === 'stop') {
+        const snap = await stopCore();
+        if (snap !== null) link.send({ t: 'stopped', snapshot: encodeSnapshot(snap) });
+        out('Test stopped; final statistics sent');
+      }
+    },
+  });
+}

@@ -1,0 +1,152 @@
+/**
+ * `tickstorm run --master` / `run --worker`: the built-in scenarios or a script on many
+ * machines. Each worker runs the run its own command line describes (give each worker its
+ * share of the load, e.g. half the rate on each of two), started together when the master
+ * says go; it sends its whole report back, histograms encoded. The master waits for
+ * --expect-workers, starts them at once, watches their heartbeats (a missing worker is
+ * logged and counted, the run goes on with the rest), merges the reports exactly
+ * (stats/merge-results.ts), gates the merged figures with its own --threshold, writes its
+ * report files and quits the workers.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { LabError } from '../errors.ts';
+import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK, EXIT_THRESHOLDS_FAILED } from '../gates/exit-codes.ts';
+import type { Threshold } from '../gates/threshold-parse.ts';
+import { evaluateThresholds, exitCodeFor } from '../gates/thresholds.ts';
+import type { RunReport } from '../model/result.ts';
+import { renderSampleResults } from '../report/locust-table.ts';
+import { type ReportFiles, writeReports } from '../report/write-reports.ts';
+import { thresholdLines, verdictLine } from '../run/run-output.ts';
+import { mergeRunReports } from '../stats/merge-results.ts';
+import { MasterPool } from './master-pool.ts';
+import type { MasterWorkerPlan } from './master-worker-flags.ts';
+import { serveMaster } from './remote-link.ts';
+
+export interface RunMasterOptions {
+  plan: MasterWorkerPlan;
+  thresholds: readonly Threshold[];
+  files: ReportFiles;
+  version: string;
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+export async function runAsMaster(o: RunMasterOptions): Promise<number> {
+  const out = o.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const err = o.err ?? ((t: string) => process.stderr.write(`${t}\n`));
+  const p = o.plan;
+  let pool: MasterPool;
+  try {
+    pool = await MasterPool.listen({
+      bindHost: p.masterBindHost,
+      bindPort: p.masterBindPort,
+      expectWorkers: p.expectWorkers,
+      expectWaitMs: p.expectWorkersMaxWaitSec * 1000,
+      log: out,
+      signal: o.signal,
+      mode: 'run',
+    });
+  } catch (e) {
+    err(`tickstorm run: ${(e as Error).message}`);
+    return EXIT_ERROR;
+  }
+  out(
+    `Master listening on ${p.masterBindHost}:${pool.port}; workers join with: tickstorm run ... --worker --master-host HOST --master-port ${pool.port}`,
+  );
+  let reports: Awaited<ReturnType<MasterPool['collectReports']>>;
+  try {
+    await pool.ready();
+    reports = await pool.collectReports(pool.go());
+  } catch (e) {
+    err(`tickstorm run: ${(e as Error).message}`);
+    await pool.close();
+    if (o.signal?.aborted) return EXIT_ABORTED;
+    return e instanceof LabError ? e.exitCode : EXIT_ERROR;
+  }
+  await pool.close();
+  const workers = pool.section();
+  if (reports.length === 0) {
+    err('tickstorm run: no worker sent a report (see the lines above)');
+    return o.signal?.aborted ? EXIT_ABORTED : EXIT_ERROR;
+  }
+  const run: RunReport = mergeRunReports(
+    reports.map((r) => ({ source: `worker ${r.id}`, report: r.report })),
+    o.version,
+  );
+  run.workers = workers;
+  const thresholds = evaluateThresholds(run, o.thresholds);
+  run.thresholds = thresholds;
+  let code = exitCodeFor(run);
+  const failed = reports.find(
+    (r) => r.report.exitCode !== EXIT_OK && r.report.exitCode !== EXIT_THRESHOLDS_FAILED,
+  );
+  if (failed !== undefined) {
+    err(`tickstorm run: worker ${failed.id} ended with exit code ${failed.report.exitCode}`);
+    code = failed.report.exitCode;
+  }
+  if (o.signal?.aborted) code = EXIT_ABORTED;
+  run.exitCode = code;
+  const parts = run.scenarios.map(
+    (s) => `${s.scenario} (merged from ${reports.length} worker(s))\n${renderSampleResults(s)}`,
+  );
+  parts.push(
+    [
+      `Workers: ${workers.joined.length} joined (${workers.expected} expected), ${reports.length} reported, ${workers.missing.length} missing`,
+      ...workers.missing.map((m) => `  missing: ${m.id} (${m.reason})`),
+    ].join('\n'),
+  );
+  const th = thresholdLines(thresholds);
+  if (th.length > 0) parts.push(th.join('\n'));
+  out(`\n${parts.join('\n\n')}`);
+  for (const f of [o.files.json, o.files.html, o.files.junit, o.files.csv]) {
+    if (f) mkdirSync(dirname(f), { recursive: true });
+  }
+  const written = await writeReports(run, o.files, { title: 'Tickstorm run report (master/worker)' });
+  if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
+  out(`\n${verdictLine(code, thresholds.filter((t) => !t.pass).length, [])}`);
+  return code;
+}
+
+export interface RunWorkerOptions {
+  plan: MasterWorkerPlan;
+  version: string;
+  /** Runs this worker's share when the master says go; null when it could not run. */
+  run: (signal: AbortSignal) => Promise<RunReport | null>;
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+export function runAsWorker(o: RunWorkerOptions): Promise<number> {
+  const out = o.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const err = o.err ?? ((t: string) => process.stderr.write(`${t}\n`));
+  const abort = new AbortController();
+  let running: Promise<void> | null = null;
+  return serveMaster({
+    masterHost: o.plan.masterHost,
+    masterPort: o.plan.masterPort,
+    version: o.version,
+    mode: 'run',
+    out,
+    err,
+    signal: o.signal,
+    cleanup: async () => {
+      abort.abort();
+      await running;
+    },
+    handle: (m, link) => {
+      if (m.t !== 'go' || running !== null) return;
+      out('The master said go: running');
+      running = o.run(abort.signal).then(
+        (report) => {
+          if (report !== null) link.send({ t: 'report', report });
+          else link.send({ t: 'error', message: 'the run ended without a report (see its output)' });
+        },
+        (e: unknown) =>
+          link.send({ t: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+      );
+    },
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * The master/worker link in one process, with real sockets: a worker that stops sending
+ * heartbeats (its connection still open) is reported missing within 3 s; the master gives up
+ * on --expect-workers after its bound; a worker whose master hangs up without 'quit' exits 1
+ * with a message naming the master.
+ */
+import assert from 'node:assert/strict';
+import { connect, createServer, type Socket } from 'node:net';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  HEARTBEAT_MS,
+  loadUserFile,
+  MasterPool,
+  runSwarmWorker,
+  WORKER_MISSING_MS,
+} from '@tickstorm/loadlab';
+
+const USERS = fileURLToPath(new URL('./fixtures/swarm-counted-users.ts', import.meta.url));
+
+/** Log lines, and a bounded wait for one that matches. */
+function logLines() {
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  return {
+    lines,
+    log: (l: string) => {
+      lines.push(l);
+      for (const w of [...waiters]) w();
+    },
+    waitFor(re: RegExp, timeoutMs: number): Promise<string> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const l = lines.find((x) => re.test(x));
+          if (l === undefined) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(l);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no ${re} in ${timeoutMs} ms:\n${lines.join('\n')}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+test('a worker that goes silent is reported missing within 3 s of its last heartbeat', async () => {
+  assert.ok(WORKER_MISSING_MS < 3000 && HEARTBEAT_MS <= 1000);
+  const l = logLines();
+  const pool = await MasterPool.listen({
+    bindHost: '127.0.0.1',
+    bindPort: 0,
+    expectWorkers: 1,
+    expectWaitMs: 5000,
+    log: l.log,
+  });
+  const sock: Socket = connect({ host: '127.0.0.1', port: pool.port });
+  try {
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(`${JSON.stringify({ t: 'hello', id: 'silent', version: 't', classes: ['Counted'] })}\n`);
+    await l.waitFor(/Worker silent connected/, 5000);
+    const lastBeat = performance.now(); // the hello counts as the last word
+    const line = await l.waitFor(/Worker silent is missing/, 3000);
+    assert.match(line, /no heartbeat for \d\.\d s/);
+    assert.ok(performance.now() - lastBeat < 3000);
+    assert.equal(pool.section().missing[0].id, 'silent');
+    assert.equal(pool.connected, 0);
+  } finally {
+    sock.destroy();
+    await pool.close();
+  }
+});
+
+test('the master gives up waiting for --expect-workers after the bound (LAB_ERR_WORKERS_MISSING)', async () => {
+  const l = logLines();
+  const pool = await MasterPool.listen({
+    bindHost: '127.0.0.1',
+    bindPort: 0,
+    expectWorkers: 2,
+    expectWaitMs: 200,
+    log: l.log,
+  });
+  try {
+    await assert.rejects(pool.ready(), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'LAB_ERR_WORKERS_MISSING');
+      assert.match(e.message, /only 0 of 2 workers connected within 0\.2 s/);
+      return true;
+    });
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a worker whose master hangs up without quit exits 1, naming the master', async () => {
+  const server = createServer((s) => {
+    s.setEncoding('utf8');
+    s.once('data', () => {
+      s.write(`${JSON.stringify({ t: 'welcome', index: 0 })}\n`);
+      s.destroy();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const errs: string[] = [];
+  try {
+    const code = await runSwarmWorker({
+      file: await loadUserFile(USERS),
+      masterHost: '127.0.0.1',
+      masterPort: port,
+      version: 't',
+      out: () => undefined,
+      err: (t) => errs.push(t),
+    });
+    assert.equal(code, 1);
+    assert.match(
+      errs.join('\n'),
+      new RegExp(
+        `the master at 127\\.0\\.0\\.1:${port} went away .* without sending quit \\[LAB_ERR_MASTER_GONE\\]`,
+      ),
+    );
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
+
+test('a worker with no master to reach gives up after its bound, exit 1', async () => {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((r) => server.close(r)); // nothing listens there now
+  const errs: string[] = [];
+  const code = await runSwarmWorker({
+    file: await loadUserFile(USERS),
+    masterHost: '127.0.0.1',
+    masterPort: port,
+    version: 't',
+    connectWaitMs: 300,
+    out: () => undefined,
+    err: (t) => errs.push(t),
+  });
+  assert.equal(code, 1);
+  assert.match(
+    errs.join('\n'),
+    /cannot reach the master at 127\.0\.0\.1:\d+ \(--master-host\/--master-port\) within 0\.3 s/,
+  );
+});

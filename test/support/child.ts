@@ -1,0 +1,73 @@
+/**
+ * A `tickstorm` child process that a test watches while it runs: its output so far, a wait
+ * for a line that matches (bounded; no sleeps), its exit, and a kill for teardown.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { BIN } from './cli.ts';
+
+export interface Watched {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first match in stdout (now or later); rejects after `timeoutMs` or at exit. */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Kills it if still running (teardown). */
+  stop(): Promise<void>;
+}
+
+export function startTickstorm(args: string[]): Watched {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const watchers = new Set<() => void>();
+  const notify = () => {
+    for (const w of [...watchers]) w();
+  };
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    notify();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+    notify();
+  });
+  let done = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => {
+      done = true;
+      notify();
+      resolve({ code, signal });
+    }),
+  );
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor(re, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = out.match(re);
+          if (m !== null) finish(() => resolve(m));
+          else if (done) finish(() => reject(new Error(`exited before ${re}:\n${out}\n${err}`)));
+        };
+        const finish = (f: () => void) => {
+          clearTimeout(timer);
+          watchers.delete(check);
+          f();
+        };
+        const timer = setTimeout(
+          () => finish(() => reject(new Error(`no ${re} within ${timeoutMs} ms:\n${out}\n${err}`))),
+          timeoutMs,
+        );
+        watchers.add(check);
+        check();
+      });
+    },
+    async stop() {
+      if (!done) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,260 @@
+/**
+ * `tickstorm swarm --master` / `--worker` as separate OS processes against a local HTTP
+ * server: users spread over both workers, the final report merges both and its request
+ * count equals what the server received; a worker killed (SIGKILL) mid-run is reported
+ * missing within 3 s and the run completes with the other; `tickstorm merge` adds two
+ * --json reports exactly. Ports are chosen by the OS (--master-bind-port 0).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
+import { startTickstorm, type Watched } from './support/child.ts';
+import { tickstorm } from './support/cli.ts';
+
+const USERS = fileURLToPath(
+  new URL('../packages/loadlab/test/fixtures/swarm-counted-users.ts', import.meta.url),
+);
+/** Counted users each send exactly this many requests (the fixture's REQUESTS). */
+const REQUESTS = 25;
+
+let server: LocalServer;
+let received = new Map<string, number>();
+let dir: string;
+const children: Watched[] = [];
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tickstorm-swarm-dist-'));
+  server = await startServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const path = (req.url ?? '').replace(/\?.*$/, '');
+      received.set(path, (received.get(path) ?? 0) + 1);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+});
+afterEach(async () => {
+  await Promise.all(children.splice(0).map((c) => c.stop()));
+});
+after(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function start(args: string[]): Watched {
+  const c = startTickstorm(args);
+  children.push(c);
+  return c;
+}
+
+/** A master on an OS-chosen port, and the port it printed. */
+async function master(args: string[]): Promise<{ m: Watched; port: string }> {
+  const m = start([
+    'swarm',
+    '-f',
+    USERS,
+    '--master',
+    '--headless',
+    '--master-bind-port',
+    '0',
+    '-H',
+    server.url,
+    '--only-summary',
+    ...args,
+  ]);
+  const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+  assert.notEqual(port, '0');
+  return { m, port };
+}
+
+const worker = (port: string) => start(['swarm', '-f', USERS, '--worker', '--master-port', port]);
+
+describe('tickstorm swarm --master / --worker', () => {
+  test('two workers share the users; the merged report counts exactly what the server received', async () => {
+    received = new Map();
+    const json = join(dir, 'master.json');
+    const { m, port } = await master([
+      'Counted',
+      '--expect-workers',
+      '2',
+      '-u',
+      '6',
+      '-r',
+      '100',
+      '-t',
+      '3s',
+      '--json',
+      json,
+    ]);
+    const w1 = worker(port);
+    const w2 = worker(port);
+    const [mx, x1, x2] = await Promise.all([m.exited, w1.exited, w2.exited]);
+    assert.equal(mx.code, 0, m.stdout() + m.stderr());
+    assert.equal(x1.code, 0, w1.stderr());
+    assert.equal(x2.code, 0, w2.stderr());
+    for (const w of [w1, w2]) {
+      assert.match(w.stdout(), /Test started \(Counted\)/);
+      assert.match(w.stdout(), /The master sent quit/);
+    }
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    const s = report.scenarios[0];
+    assert.equal(received.get('/count'), 6 * REQUESTS);
+    assert.equal(s.requests, received.get('/count'), 'the report counts every request the server got');
+    assert.equal(s.entries[0].requests, 6 * REQUESTS);
+    assert.equal(s.entries[0].histogram.count, 6 * REQUESTS);
+    assert.equal(report.workers.joined.length, 2);
+    assert.equal(report.workers.missing.length, 0);
+    assert.equal(s.extra.peakUsers, 6);
+    assert.equal(s.generator.workers, 2, 'both workers ran users');
+    assert.match(m.stdout(), /Workers: 2 joined \(2 expected\), 2 at the end, 0 missing/);
+  });
+
+  test('a worker killed mid-run is reported missing within 3 s; the run completes with the other', async () => {
+    const json = join(dir, 'killed.json');
+    const { m, port } = await master([
+      'Streamer',
+      '--expect-workers',
+      '2',
+      '-u',
+      '4',
+      '-r',
+      '100',
+      '-t',
+      '6s',
+      '--json',
+      json,
+    ]);
+    const w1 = worker(port);
+    const w2 = worker(port);
+    await m.waitFor(/Starting the test on 2 worker\(s\)/);
+    await Promise.all([w1.waitFor(/Test started/), w2.waitFor(/Test started/)]);
+    const [, victim] = await w2.waitFor(/as worker (\S+)/);
+    const killedAt = performance.now();
+    w2.child.kill('SIGKILL');
+    await m.waitFor(new RegExp(`Worker ${victim} is missing \\(`), 3000);
+    const seenAfter = performance.now() - killedAt;
+    assert.ok(seenAfter < 3000, `reported after ${seenAfter} ms`);
+    const [mx, x1] = await Promise.all([m.exited, w1.exited]);
+    assert.equal(mx.code, 0, m.stdout() + m.stderr());
+    assert.equal(x1.code, 0, w1.stderr());
+    assert.match(m.stdout(), /the test goes on with 1 worker\(s\)/);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(report.workers.joined.length, 2);
+    assert.equal(report.workers.missing.length, 1);
+    assert.equal(report.workers.missing[0].id, victim);
+    assert.equal(report.workers.connected, 1);
+    assert.ok(report.scenarios[0].requests > 0);
+  });
+
+  test('Ctrl-C on the master: stop, final statistics, quit; the master exits 105, the workers 0', async () => {
+    const json = join(dir, 'interrupted.json');
+    const { m, port } = await master([
+      'Streamer',
+      '--expect-workers',
+      '2',
+      '-u',
+      '2',
+      '-r',
+      '100',
+      '-t',
+      '10m',
+      '--json',
+      json,
+    ]);
+    const w1 = worker(port);
+    const w2 = worker(port);
+    await Promise.all([w1.waitFor(/Test started/), w2.waitFor(/Test started/)]);
+    m.child.kill('SIGINT');
+    const [mx, x1, x2] = await Promise.all([m.exited, w1.exited, w2.exited]);
+    assert.equal(mx.code, 105, m.stdout() + m.stderr());
+    assert.equal(x1.code, 0, w1.stderr());
+    assert.equal(x2.code, 0, w2.stderr());
+    for (const w of [w1, w2])
+      assert.match(w.stdout(), /Test stopped; final statistics sent[\s\S]*The master sent quit/);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(report.exitCode, 105);
+    assert.equal(report.workers.missing.length, 0);
+  });
+
+  test('too few workers: the master gives up after --expect-workers-max-wait, exit 1, nothing run', async () => {
+    const { m } = await master([
+      'Counted',
+      '--expect-workers',
+      '2',
+      '--expect-workers-max-wait',
+      '0.5',
+      '-u',
+      '1',
+      '-t',
+      '1s',
+    ]);
+    const x = await m.exited;
+    assert.equal(x.code, 1);
+    assert.match(
+      m.stderr(),
+      /only 0 of 2 workers connected within 0\.5 s \(--expect-workers 2, --expect-workers-max-wait 0\.5\); nothing ran/,
+    );
+  });
+
+  test('bad master/worker flags are listed at once, naming the flag (104)', async () => {
+    const r = await tickstorm([
+      'swarm',
+      '-f',
+      USERS,
+      '--master',
+      '--worker',
+      '--expect-workers',
+      '0',
+      '--master-port',
+      '70000',
+    ]);
+    assert.equal(r.code, 104);
+    assert.match(r.stderr, /--master and --worker exclude each other/);
+    assert.match(r.stderr, /--expect-workers must be an integer >= 1, got '0'/);
+    assert.match(r.stderr, /--master-port must be a port 0\.\.65535, got '70000'/);
+  });
+
+  test('tickstorm merge adds two --json reports exactly', async () => {
+    const a = join(dir, 'a.json');
+    const b = join(dir, 'b.json');
+    const out = join(dir, 'merged.json');
+    const run = (file: string, seed: string) =>
+      tickstorm([
+        'swarm',
+        '-f',
+        USERS,
+        'Counted',
+        '--headless',
+        '-u',
+        '2',
+        '-r',
+        '100',
+        '-t',
+        '1s',
+        '-H',
+        server.url,
+        '--seed',
+        seed,
+        '--only-summary',
+        '--json',
+        file,
+      ]);
+    const [ra, rb] = await Promise.all([run(a, '1'), run(b, '2')]);
+    assert.equal(ra.code, 0, ra.stderr);
+    assert.equal(rb.code, 0, rb.stderr);
+    const r = await tickstorm(['merge', a, b, '--json', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /2 reports merged/);
+    const [ja, jb, jm] = [a, b, out].map((f) => JSON.parse(readFileSync(f, 'utf8')));
+    assert.equal(jm.requests, ja.requests + jb.requests);
+    assert.equal(jm.scenarios[0].entries[0].histogram.count, ja.requests + jb.requests);
+    const bad = await tickstorm(['merge', a, join(dir, 'missing.json')]);
+    assert.equal(bad.code, 104);
+    assert.match(bad.stderr, /missing\.json: cannot read it/);
+  });
+});
