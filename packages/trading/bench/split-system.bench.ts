@@ -33,7 +33,7 @@ import WebSocket from 'ws';
 import { LatencyHistogram, type LatencySummary } from '../src/stats/latency-histogram.ts';
 import { type NatsServer, startNatsServer } from '../test/support/nats-server.ts';
 import { isMain, median, wantsJson } from './bench-util.ts';
-import { type ServedSystem, serveChild, TICKSTORM } from './serve-child.ts';
+import { cpuSeconds, type ServedSystem, serveChild, TICKSTORM } from './serve-child.ts';
 
 /** --durability fsync (default: every order answered after a group-committed fdatasync) | write. */
 const DURABILITY = flag('durability', 'fsync');
@@ -45,24 +45,23 @@ function flag(name: string, dflt: string): string {
 }
 
 interface Cluster {
-  procs: ServedSystem[];
+  procs: (ServedSystem & { role: string })[];
   url(service: string, i?: number): string;
   stop(): Promise<void>;
 }
 
 /** Starts `layout` (serve arguments per process) on `nats`, in order. */
 async function cluster(nats: NatsServer | null, layout: string[][]): Promise<Cluster> {
-  const procs: ServedSystem[] = [];
+  const procs: (ServedSystem & { role: string })[] = [];
   try {
     for (const args of layout) {
       const bus = nats === null ? [] : ['--bus', nats.url];
-      procs.push(
-        await serveChild(
-          [],
-          { ...process.env, TICKSTORM_LOG_LEVEL: 'warn', TICKSTORM_DURABILITY: DURABILITY },
-          [...args, ...bus],
-        ),
+      const served = await serveChild(
+        [],
+        { ...process.env, TICKSTORM_LOG_LEVEL: 'warn', TICKSTORM_DURABILITY: DURABILITY },
+        [...args, ...bus],
       );
+      procs.push(Object.assign(served, { role: args.length === 0 ? 'all' : args[0] }));
     }
   } catch (err) {
     await Promise.all(procs.map((p) => p.stop()));
@@ -396,15 +395,41 @@ export async function benchScenarios(nats: NatsServer) {
   }
 }
 
+/** CPU microseconds per accepted order of each process (and of nats-server) over one measured run. */
+async function measured(
+  c: Cluster,
+  natsPid: number,
+  targets: { url: string; symbols: string[] }[],
+  connections: number,
+  durationS: number,
+) {
+  await closedLoopOrders(targets, connections, 1); // warm-up
+  const pids = [...c.procs.map((p) => p.pid), natsPid];
+  const cpu0 = pids.map(cpuSeconds);
+  const gen0 = process.cpuUsage();
+  const r = await closedLoopOrders(targets, connections, durationS);
+  const gen = process.cpuUsage(gen0);
+  const us = (sec: number) => Math.round((sec * 1e6) / Math.max(1, r.accepted));
+  const roles = [...c.procs.map((p) => p.role), 'nats-server'];
+  const cpuUsPerOrder: Record<string, number> = {};
+  pids.forEach((pid, k) => {
+    const name = roles.filter((x, m) => x === roles[k] && m < k).length > 0 ? `${roles[k]} #2` : roles[k];
+    cpuUsPerOrder[name] = us(cpuSeconds(pid) - cpu0[k]);
+  });
+  cpuUsPerOrder.generator = us((gen.user + gen.system) / 1e6);
+  return { ...r, cpuUsPerOrder };
+}
+
 export async function benchScaling(nats: NatsServer, connections: number, durationS: number) {
   const half = Math.ceil(SYMBOLS.length / 2);
   const a = SYMBOLS.slice(0, half);
   const b = SYMBOLS.slice(half);
   const one = await cluster(nats, [['risk-manager'], ['execution-engine']]);
-  let single: Awaited<ReturnType<typeof closedLoopOrders>>;
+  let single: Awaited<ReturnType<typeof measured>>;
   try {
-    await closedLoopOrders([{ url: one.url('execution-engine'), symbols: SYMBOLS }], connections, 1);
-    single = await closedLoopOrders(
+    single = await measured(
+      one,
+      nats.pid,
       [{ url: one.url('execution-engine'), symbols: SYMBOLS }],
       connections,
       durationS,
@@ -417,23 +442,39 @@ export async function benchScaling(nats: NatsServer, connections: number, durati
     ['execution-engine', '--symbols', a.join(',')],
     ['execution-engine', '--symbols', b.join(',')],
   ]);
-  let double: Awaited<ReturnType<typeof closedLoopOrders>>;
+  let double: Awaited<ReturnType<typeof measured>>;
   try {
     const targets = [
       { url: two.url('execution-engine', 0), symbols: a },
       { url: two.url('execution-engine', 1), symbols: b },
     ];
-    await closedLoopOrders(targets, connections, 1);
-    double = await closedLoopOrders(targets, connections, durationS);
+    double = await measured(two, nats.pid, targets, connections, durationS);
   } finally {
     await two.stop();
   }
+  // The model: each order costs every role its CPU; a role in one process is capped at one core.
+  // Each of two engines takes half of the orders: its CPU per order of its own is twice its
+  // share. With a core per process, N engines give N x 1e6 / that, until the one risk manager
+  // (1e6 / its CPU per order) caps the system.
+  const risk = double.cpuUsPerOrder['risk-manager'];
+  const engineOwn = double.cpuUsPerOrder['execution-engine'] * 2;
+  const total = Object.values(double.cpuUsPerOrder).reduce((x, y) => x + y, 0);
   return {
     connections,
     durationS,
     oneEngine: single,
     twoEngines: double,
     ratio: double.ordersPerSecond / single.ordersPerSecond,
+    model: {
+      /** All CPU of one order (every process, the generator included), us. */
+      cpuUsPerOrder: total,
+      /** On 2 cores: 2e6 / that. */
+      twoCoreCeiling: Math.round(2e6 / total),
+      /** The risk manager alone on a core: the system's ceiling however many engines. */
+      riskCeiling: Math.round(1e6 / Math.max(1, risk)),
+      /** One engine process alone on a core: 1e6 / (its CPU per order of its own). */
+      engineCeiling: Math.round(1e6 / Math.max(1, engineOwn)),
+    },
   };
 }
 
@@ -498,6 +539,11 @@ async function main(): Promise<void> {
   for (const s of (results.scaling ?? []) as Awaited<ReturnType<typeof benchScaling>>[]) {
     console.log(
       `scaling (${s.connections} connections, ${s.durationS} s): 1 engine ${s.oneEngine.ordersPerSecond}/s, 2 engines ${s.twoEngines.ordersPerSecond}/s (x${s.ratio.toFixed(2)})`,
+    );
+    console.log(`  CPU us per order, 1 engine:  ${JSON.stringify(s.oneEngine.cpuUsPerOrder)}`);
+    console.log(`  CPU us per order, 2 engines: ${JSON.stringify(s.twoEngines.cpuUsPerOrder)}`);
+    console.log(
+      `  model: ${s.model.cpuUsPerOrder} us of CPU per order in all -> ${s.model.twoCoreCeiling}/s on 2 cores; with a core per process each engine takes ${s.model.engineCeiling}/s and the one risk manager caps the system at ${s.model.riskCeiling}/s`,
     );
   }
   if (runs > 1 && results.orders !== undefined) {

@@ -13,6 +13,8 @@ export interface NatsServer {
   /** nats://127.0.0.1:PORT */
   readonly url: string;
   readonly port: number;
+  /** The server process's pid (CPU accounting in benchmarks). */
+  readonly pid: number;
   stop(): Promise<void>;
   kill(): Promise<void>;
   restart(): Promise<void>;
@@ -83,6 +85,9 @@ export async function startNatsServer(o: { startTimeoutMs?: number } = {}): Prom
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return child.pid ?? -1;
+    },
     stop: () => ended(child, 'SIGTERM'),
     kill: () => ended(child, 'SIGKILL'),
     async restart() {
