@@ -479,7 +479,7 @@ export async function benchScaling(nats: NatsServer, connections: number, durati
 }
 
 async function main(): Promise<void> {
-  const parts = flag('parts', 'orders,ticks,flood,scaling').split(',');
+  const parts = flag('parts', 'orders,ticks,flood,scenarios,scaling').split(',');
   const durationS = Number(flag('duration', '10'));
   const runs = Number(flag('runs', '1'));
   const nats = await startNatsServer();
