@@ -10,8 +10,14 @@
  * Request names and types are the "Sample Results" rows (DATA data_collection, ...).
  * Analyses use 1-second bars, so that a system fed market data for a minute has enough
  * history for every indicator (1-minute bars need 35 minutes for MACD).
+ *
+ * The mix includes one MarketFeedUser (examples/market-data-users.ts: 1,000 ticks/s into
+ * market data, env TICKSTORM_MARKET_DATA_URL, default http://127.0.0.1:5001), so that the
+ * analyses have market data to work on; leave it out with `--class-picker` or `-E`.
  */
 import { between, constantThroughput, HttpUser, tasks } from '@tickstorm/loadlab/swarm';
+
+export { MarketFeedUser } from './market-data-users.ts';
 
 const SYMBOLS = Array.from({ length: 50 }, (_, i) => `SYM${i}`);
 const STRATEGIES = ['sma_crossover', 'rsi', 'macd'] as const;

@@ -10,6 +10,7 @@ export {
   HttpUser,
   LoadTestShape,
   type ShapeTick,
+  type CustomRequest,
   type TaskFilter,
   TaskPicker,
   tag,

@@ -81,7 +81,14 @@ export class UserRunner {
     const client = this.session(base, abort.signal);
     let user: User | null = null;
     try {
-      user = new (C as unknown as new (ctx: unknown) => User)({ host: base, userId, random, client });
+      user = new (C as unknown as new (ctx: unknown) => User)({
+        host: base,
+        userId,
+        random,
+        client,
+        events: this.o.events,
+        signal: abort.signal,
+      });
     } catch (e) {
       this.recordException(e);
     }

@@ -16,6 +16,8 @@
  * weights share the rest. `static host` overrides -H for the class. A task that throws is
  * counted in the run's exceptions and the user goes on, as in Locust.
  */
+
+import { newRequestEvent, type RequestEvent, type RequestEvents } from '../stats/events.ts';
 import type { HttpSession } from './http-session.ts';
 import type { Pacing, WaitTime } from './wait-time.ts';
 
@@ -29,6 +31,27 @@ export interface UserContext {
   random: () => number;
   /** The HTTP session (HttpUser's `client`). */
   client: HttpSession;
+  /** Where request events go (statistics, reports); `User.fire` emits into it. */
+  events?: RequestEvents;
+  /** Aborted when the user is stopped (close sockets of your own on it). */
+  signal?: AbortSignal;
+}
+
+/**
+ * A request event of a user's own (Locust's `events.request.fire`): anything measured that
+ * is not an HTTP call of `client`, e.g. a WebSocket update's latency. It lands in the same
+ * statistics, reports, thresholds and CSVs as HTTP requests, under its `type` and `name`.
+ */
+export interface CustomRequest {
+  /** The Type column, e.g. 'WS'. */
+  type: string;
+  name: string;
+  /** Latency in ms (fractions allowed; recorded in µs). */
+  responseTimeMs: number;
+  /** Bytes of the response (default 0). */
+  responseLength?: number;
+  /** A failure: its text (Locust's `exception`); absent or null = success. */
+  exception?: string | Error | null;
 }
 
 /** Names of the methods of U (the keys `tasks()` accepts). */
@@ -54,12 +77,34 @@ export abstract class User implements Pacing {
   readonly host: string;
   readonly userId: number;
   readonly random: () => number;
+  /** Aborted when this user is stopped. */
+  readonly signal: AbortSignal;
   taskStartedSec = 0;
+  private readonly events: RequestEvents | undefined;
+  private readonly ev: RequestEvent = newRequestEvent();
 
   constructor(ctx: UserContext) {
     this.host = ctx.host;
     this.userId = ctx.userId;
     this.random = ctx.random;
+    this.events = ctx.events;
+    this.signal = ctx.signal ?? new AbortController().signal;
+  }
+
+  /** Records one request event of this user's own (see CustomRequest). */
+  fire(r: CustomRequest): void {
+    if (this.events === undefined) return;
+    const ev = this.ev;
+    const failed = r.exception !== undefined && r.exception !== null;
+    ev.type = r.type;
+    ev.name = r.name;
+    ev.latencyUs = Math.max(0, Math.round(r.responseTimeMs * 1000));
+    ev.ok = !failed;
+    ev.status = 0;
+    ev.error = failed ? (r.exception instanceof Error ? r.exception.message : String(r.exception)) : null;
+    ev.bytes = r.responseLength ?? 0;
+    ev.timeUs = 0;
+    this.events.emit(ev);
   }
 }
 
