@@ -198,7 +198,11 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       '--metrics-port <port>',
       "serve the generator's own figures at http://127.0.0.1:PORT/metrics (Prometheus) while it runs; 0 = a free port",
     )
-    .option('--out <output>', "stream every sample: json=FILE (k6's JSON lines; repeatable)", collect)
+    .option(
+      '--out <output>',
+      "stream results: json=FILE (k6's JSON lines) or prometheus[=PORT] (the generator's /metrics, default port 9464); repeatable",
+      collect,
+    )
     .optionsGroup('Many machines (docs/load-lab.md#many-machines-run---master-and---worker):')
     .option('--master', 'run no load here: start --worker processes together, merge their reports exactly')
     .option('--worker', 'run this command line for the master at --master-host, when it says go')
@@ -289,6 +293,27 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         return;
       }
       const script = scenarios.some(isScriptOperand);
+      // --out prometheus[=PORT]: the generator's /metrics while it runs (the same as --metrics-port).
+      const outs = (o.out as string[] | undefined) ?? [];
+      const prom = outs.filter((v) => /^prometheus(=|$)/.test(v));
+      if (prom.length > 0) {
+        const m = /^prometheus(?:=(?:[^:]*:)?(\d+))?$/.exec(prom[prom.length - 1]);
+        if (m === null || script || (o.metricsPort !== undefined && m[1] !== undefined)) {
+          console.error(
+            `tickstorm run: --out ${prom[prom.length - 1]}: ${
+              script
+                ? 'prometheus output is for scenario runs (a script streams with --out json=FILE)'
+                : m === null
+                  ? 'expected prometheus or prometheus=PORT'
+                  : 'give the port once (--out prometheus=PORT or --metrics-port PORT)'
+            }`,
+          );
+          process.exitCode = EXIT_INVALID_CONFIG;
+          return;
+        }
+        o.out = outs.filter((v) => !prom.includes(v));
+        o.metricsPort ??= m[1] ?? '9464';
+      }
       if (mw.role === 'worker') {
         const abort = new AbortController();
         process.once('SIGINT', () => abort.abort());

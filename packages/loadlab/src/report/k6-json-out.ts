@@ -26,7 +26,7 @@ export function parseOut(values: readonly string[], problems: string[]): { json?
   for (const v of values) {
     const m = /^json=(.+)$/.exec(v);
     if (m === null)
-      problems.push(`--out must be json=FILE (got '${v}'; other outputs are not supported yet)`);
+      problems.push(`--out must be json=FILE or prometheus[=PORT] (got '${v}')`);
     else out.json = m[1];
   }
   return out;

@@ -1,0 +1,91 @@
+/**
+ * `tickstorm run --out prometheus=PORT` (k6's output name for the generator's live figures):
+ * while a scenario runs against the real system, the generator serves Prometheus text at
+ * /metrics on the port (0: one the OS picks, printed), and the counters move.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { TradingSystem } from '@tickstorm/trading';
+import { BIN, tickstorm } from './support/cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'tickstorm-out-prom-'));
+let sys: TradingSystem;
+
+before(async () => {
+  sys = await TradingSystem.start({
+    config: {
+      host: '127.0.0.1',
+      dataDir: dir,
+      ports: { 'market-data': 0, 'execution-engine': 0, 'risk-manager': 0, api: 0 },
+    },
+    report: () => {},
+  });
+});
+
+after(async () => {
+  await sys.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('--out prometheus=0: the generator serves loadlab_* counters at /metrics while it runs', async () => {
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'run',
+      'order-stress',
+      '--orders-url',
+      sys.url('execution-engine'),
+      '--risk-url',
+      sys.url('risk-manager'),
+      '--api-url',
+      sys.url('api'),
+      '--market-data-url',
+      sys.url('market-data'),
+      '--rate',
+      '200',
+      '--duration',
+      '4s',
+      '--no-bench',
+      '--no-watch',
+      '--out',
+      'prometheus=0',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let err = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "generator metrics" line:\n${err}`)), 60_000);
+    child.stderr.on('data', (d) => {
+      err += String(d);
+      const m = /generator metrics: (http:\/\/\S+)/.exec(err);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  let seen = 0;
+  const t0 = performance.now();
+  while (seen === 0 && performance.now() - t0 < 20_000) {
+    const text = await (await fetch(url)).text();
+    assert.match(text, /# TYPE loadlab_requests_total counter/);
+    const m = /^loadlab_requests_total\{scenario="order-stress"\} (\d+)/m.exec(text);
+    seen = m === null ? 0 : Number(m[1]);
+  }
+  assert.ok(seen > 0, 'requests counted while the run goes');
+  assert.equal(await exited, 0, err);
+});
+
+test('--out prometheus takes no port twice, and is for scenario runs', async () => {
+  const twice = await tickstorm(['run', 'order-stress', '--out', 'prometheus=9', '--metrics-port', '9']);
+  assert.equal(twice.code, 104);
+  assert.match(twice.stderr, /--out prometheus=9: give the port once/);
+  const bad = await tickstorm(['run', 'order-stress', '--out', 'prometheus:x']);
+  assert.equal(bad.code, 104);
+});
