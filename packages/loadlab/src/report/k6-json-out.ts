@@ -25,8 +25,7 @@ export function parseOut(values: readonly string[], problems: string[]): { json?
   const out: { json?: string } = {};
   for (const v of values) {
     const m = /^json=(.+)$/.exec(v);
-    if (m === null)
-      problems.push(`--out must be json=FILE or prometheus[=PORT] (got '${v}')`);
+    if (m === null) problems.push(`--out must be json=FILE or prometheus[=PORT] (got '${v}')`);
     else out.json = m[1];
   }
   return out;

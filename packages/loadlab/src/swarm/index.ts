@@ -6,11 +6,11 @@
 export type { HttpResponse, RequestOptions } from './http-session.ts';
 export { HttpSession } from './http-session.ts';
 export {
+  type CustomRequest,
   filterTasks,
   HttpUser,
   LoadTestShape,
   type ShapeTick,
-  type CustomRequest,
   type TaskFilter,
   TaskPicker,
   tag,
