@@ -225,7 +225,7 @@ describe('services apart, one OS process each, on NATS', { timeout: 240_000 }, (
 
   test('the agent endpoints work with the api apart', async () => {
     const api = procs.api.urls.api;
-    // A 503 + Retry-After (the risk node rebuilding after the engine's restart) is retried, as a client would.
+    // A 503 + Retry-After (a process still rejoining after the restart above) is retried, as a client would.
     const r = await until(
       async () => {
         const x = await post(`${api}/api/trade/execute`, {

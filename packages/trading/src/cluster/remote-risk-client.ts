@@ -3,7 +3,9 @@
  * (orders/remote-risk.ts; docs/deployment.md, "Risk across processes"). Each check names a
  * reservation id of this engine's (`<instance id>:<n>`) so that the engine can release what
  * it reserved even when the answer never came: a timeout or a cut connection releases the id
- * (a late check then reserves nothing). Nobody serving the check, a timeout or a closed bus is
+ * (a late check then reserves nothing). While the node rebuilds positions (a window of at
+ * most 250 ms after an engine joins) it answers "retry in N ms", and the check asks again
+ * within its time budget. Nobody serving the check, a timeout or a closed bus is
  * TRD_ERR_RISK_UNAVAILABLE (the gateway answers 503 + Retry-After): never a hang.
  */
 import type { Bus } from '../bus/bus.ts';
@@ -41,13 +43,21 @@ export class RemoteRiskClient implements RemoteRiskCheck {
       lots: req.lots,
       account: req.account,
     };
+    const deadline = performance.now() + this.timeoutMs;
     try {
-      const a = await this.bus.request<RiskCheckRequest, RiskCheckReply>(
-        Subject.RISK_CHECK,
-        q,
-        this.timeoutMs,
-      );
-      return { code: a.code, res: a.res };
+      for (;;) {
+        const left = Math.max(1, Math.round(deadline - performance.now()));
+        const a = await this.bus.request<RiskCheckRequest, RiskCheckReply>(Subject.RISK_CHECK, q, left);
+        if (a.retryInMs === undefined) return { code: a.code, res: a.res };
+        // The node is rebuilding positions (a brief window after an engine joins): ask again.
+        if (performance.now() + a.retryInMs >= deadline) {
+          throw new BusError(
+            'BUS_TIMEOUT',
+            `the risk manager was rebuilding positions for ${this.timeoutMs} ms`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, a.retryInMs));
+      }
     } catch (err) {
       this.unavailable++;
       const code = err instanceof BusError ? err.code : 'BUS_CLOSED';

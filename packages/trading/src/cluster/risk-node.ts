@@ -99,8 +99,8 @@ export class RiskNode {
           bus.serve<RiskCheckRequest, RiskCheckReply>(
             Subject.RISK_CHECK,
             (q) => {
-              // Answered as BUS_HANDLER_FAILED: the engine answers 503 + Retry-After.
-              if (this.ledger.rebuilding()) throw new Error('the risk manager is rebuilding positions');
+              // No verdict while positions are rebuilt: the engine asks again (within its budget).
+              if (this.ledger.rebuilding()) return { code: -1, res: null, retryInMs: 10 };
               const code = this.ledger.check(q);
               return { code, res: code === RiskCode.OK ? q.res : null };
             },

@@ -24,6 +24,11 @@ export interface RiskCheckReply {
   code: number;
   /** The reservation held for the order (null when denied). */
   res: string | null;
+  /**
+   * The node is rebuilding positions (at most its rebuild wait, 250 ms): no verdict yet and
+   * nothing reserved; the engine asks again within its check's time budget.
+   */
+  retryInMs?: number;
 }
 
 /** A trade of an engine: the maker's and the taker's accounts by name. */
