@@ -18,8 +18,12 @@ export function flag(name: string, def?: string): string | undefined {
 }
 
 /** Forks a TypeScript child with IPC that prints one JSON line ({"port"}) when ready. */
-export async function startChild(file: URL): Promise<{ child: ChildProcess; port: number }> {
+export async function startChild(
+  file: URL,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(fileURLToPath(file), [], {
+    env,
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
@@ -35,9 +39,13 @@ export async function childStats<T>(child: ChildProcess): Promise<T> {
 }
 
 /** Runs a command to completion; resolves with its stdout (rejects on a non-zero exit). */
-export function runCommand(cmd: string, args: string[]): Promise<string> {
+export function runCommand(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     p.on('error', reject);
