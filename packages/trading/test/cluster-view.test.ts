@@ -433,6 +433,18 @@ describe('cluster view rules (in-process bus, a manual clock)', () => {
       const two = serviceStatus(view, 'risk-manager');
       assert.equal(two.status, 'degraded');
       assert.match(two.detail!, /^2 risk managers up \(r1 .*, r2 .*\): exactly one may run/);
+      // one owner per symbol: two engines sharing a symbol, or one owning all beside another, is degraded
+      const eng = (id: string, symbols: string[] | null) =>
+        beat(id, 1, { services: ['execution-engine'], symbols, host: id });
+      bus.publish(Subject.HEARTBEAT, eng('e1', ['AAPL', 'MSFT']));
+      bus.publish(Subject.HEARTBEAT, eng('e2', ['TSLA']));
+      assert.equal(serviceStatus(view, 'execution-engine').status, 'ok');
+      bus.publish(Subject.HEARTBEAT, eng('e3', ['MSFT']));
+      assert.match(serviceStatus(view, 'execution-engine').detail!, /^symbol MSFT is owned by e1 .* and e3 /);
+      bus.publish(Subject.HEARTBEAT, { ...eng('e3', ['GOOGL']), seq: 2 });
+      assert.equal(serviceStatus(view, 'execution-engine').status, 'ok');
+      bus.publish(Subject.HEARTBEAT, eng('e4', null));
+      assert.match(serviceStatus(view, 'execution-engine').detail!, /owns every symbol \(no --symbols\)/);
       // several market-data processes are normal
       bus.publish(Subject.HEARTBEAT, beat('m1', 1));
       bus.publish(Subject.HEARTBEAT, beat('m2', 1, { host: 'h2' }));
