@@ -4,17 +4,16 @@
  * the same run without the key gets 401 for every request.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BIN, tickstorm as run } from './support/cli.ts';
+import { tickstorm as run } from './support/cli.ts';
+import { type ServeChild, startServeChild } from './support/serve.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickstorm-http-keys-'));
-let child: ChildProcess;
-let exited: Promise<void>;
-const urls: Record<string, string> = {};
+let served: ServeChild | undefined;
+let urls: Record<string, string> = {};
 
 before(async () => {
   writeFileSync(
@@ -29,36 +28,12 @@ before(async () => {
     JSON.stringify({ id: 'viewer-1', secret: 'viewer-secret-0123456789' }),
   );
   writeFileSync(join(dir, 'feed.json'), JSON.stringify({ id: 'feed-1', secret: 'feed-secret-0123456789ab' }));
-  const ports = ['market-data', 'execution-engine', 'risk-manager', 'api'].flatMap((s) => [
-    `--${s}-port`,
-    '0',
-  ]);
-  child = spawn(
-    process.execPath,
-    [BIN, 'serve', '--keys', join(dir, 'keys.json'), '--data-dir', dir, ...ports],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve not ready within 60 s:\n${out}`)), 60_000);
-    child.stdout!.on('data', (d) => {
-      out += String(d);
-      if (!/^pid \d+;/m.test(out)) return;
-      clearTimeout(timer);
-      for (const m of out.matchAll(/^(market-data|execution-engine|risk-manager|api)\s+(http:\/\/\S+)/gm))
-        urls[m[1]] = m[2];
-      resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}):\n${out}`)));
-  });
+  served = await startServeChild(['--keys', join(dir, 'keys.json'), '--data-dir', dir]);
+  urls = served.urls;
 });
 
 after(async () => {
-  child.kill('SIGTERM');
-  await exited;
+  await served?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

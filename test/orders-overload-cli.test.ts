@@ -8,52 +8,34 @@
  * takes orders again at once.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BIN, tickstorm as run } from './support/cli.ts';
+import { tickstorm as run } from './support/cli.ts';
+import { type ServeChild, startServeChild } from './support/serve.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickstorm-overload-'));
-let child: ChildProcess;
-let exited: Promise<void>;
+let served: ServeChild | undefined;
 let engine = '';
 let risk = '';
 
 before(async () => {
-  const ports = ['market-data', 'execution-engine', 'risk-manager', 'api'].flatMap((s) => [
-    `--${s}-port`,
-    '0',
-  ]);
   // The server at the lowest CPU priority, the load generator at normal: on a small machine
   // the generator would otherwise run out of CPU before the server does (a noisy neighbour
-  // taking the server's CPU is a real way to overload it).
-  child = spawn('nice', ['-n', '19', process.execPath, BIN, 'serve', '--data-dir', dir, ...ports], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // A small admission bound (orders waiting for their journal write), as an operator sets it to
-    // keep latency bounded: beyond it, 503 instead of a longer queue.
+  // taking the server's CPU is a real way to overload it). A small admission bound (orders
+  // waiting for their journal write), as an operator sets it to keep latency bounded: beyond
+  // it, 503 instead of a longer queue.
+  served = await startServeChild(['--data-dir', dir], {
+    prefix: ['nice', '-n', '19'],
     env: { ...process.env, TICKSTORM_LOG_LEVEL: 'warn', ABC_MAX_CONCURRENT_REQUESTS: '64' },
   });
-  exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve not ready within 60 s:\n${out}`)), 60_000);
-    child.stdout!.on('data', (d) => {
-      out += String(d);
-      if (!/^pid \d+;/m.test(out)) return;
-      clearTimeout(timer);
-      engine = /^execution-engine\s+(http:\/\/\S+)/m.exec(out)![1];
-      risk = /^risk-manager\s+(http:\/\/\S+)/m.exec(out)![1];
-      resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}):\n${out}`)));
-  });
+  engine = served.urls['execution-engine'];
+  risk = served.urls['risk-manager'];
 });
 
 after(async () => {
-  child.kill('SIGTERM');
-  await exited;
+  await served?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

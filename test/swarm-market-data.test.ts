@@ -6,47 +6,27 @@
  * requests in the same report as HTTP ones.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BIN } from './support/cli.ts';
+import { type ServeChild, startServeChild } from './support/serve.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickstorm-swarm-md-'));
 const EXAMPLE = fileURLToPath(new URL('../examples/market-data-users.ts', import.meta.url));
-let child: ChildProcess;
-let exited: Promise<void>;
-const urls: Record<string, string> = {};
+let served: ServeChild | undefined;
+let urls: Record<string, string> = {};
 
 before(async () => {
-  const ports = ['market-data', 'execution-engine', 'risk-manager', 'api'].flatMap((s) => [
-    `--${s}-port`,
-    '0',
-  ]);
-  child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dir, ...ports], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve not ready within 60 s:\n${out}`)), 60_000);
-    child.stdout!.on('data', (d) => {
-      out += String(d);
-      if (!/^pid \d+;/m.test(out)) return;
-      clearTimeout(timer);
-      for (const m of out.matchAll(/^(market-data|execution-engine|risk-manager|api)\s+(http:\/\/\S+)/gm))
-        urls[m[1]] = m[2];
-      resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}):\n${out}`)));
-  });
+  served = await startServeChild(['--data-dir', dir]);
+  urls = served.urls;
 });
 
 after(async () => {
-  child.kill('SIGTERM');
-  await exited;
+  await served?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

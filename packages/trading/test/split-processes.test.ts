@@ -46,29 +46,52 @@ function wsUrl(http: string, path: string): string {
   return `${http.replace(/^http/, 'ws')}${path}`;
 }
 
-describe('services apart, one OS process each, on NATS', { timeout: 240_000 }, () => {
-  const box = serveSandbox('tickstorm-split-');
-  let nats: NatsServer;
-  const procs: Record<string, Served> = {};
+/**
+ * A nats-server and the `serve ... --bus` processes of one describe block, each named, each
+ * with its own data dir (kept across a restart of that name); all stopped in `after`.
+ */
+function splitCluster(prefix: string, layout: (start: SplitCluster['start']) => Promise<unknown>) {
+  const box = serveSandbox(prefix);
   const dirs: Record<string, string> = {};
-
-  const start = async (name: string, args: string[]) => {
-    dirs[name] ??= box.tmp();
-    procs[name] = await box.serve([...args, '--bus', nats.url, '--data-dir', dirs[name], ...ZERO_PORT_FLAGS]);
-    return procs[name];
+  const c: SplitCluster = {
+    procs: {},
+    nats: undefined as unknown as NatsServer,
+    async start(name, args) {
+      dirs[name] ??= box.tmp();
+      c.procs[name] = await box.serve([
+        ...args,
+        '--bus',
+        c.nats.url,
+        '--data-dir',
+        dirs[name],
+        ...ZERO_PORT_FLAGS,
+      ]);
+      return c.procs[name];
+    },
   };
-
   before(async () => {
-    nats = await startNatsServer();
+    c.nats = await startNatsServer();
+    await layout(c.start);
+  });
+  after(async () => {
+    await box.cleanup();
+    await c.nats.stop();
+  });
+  return c;
+}
+
+interface SplitCluster {
+  procs: Record<string, Served>;
+  nats: NatsServer;
+  start(name: string, args: string[]): Promise<Served>;
+}
+
+describe('services apart, one OS process each, on NATS', { timeout: 240_000 }, () => {
+  const { procs, start } = splitCluster('tickstorm-split-', async (start) => {
     await start('risk', ['risk-manager']);
     await start('engine', ['execution-engine']);
     await start('md', ['market-data']);
     await start('api', ['api']);
-  });
-
-  after(async () => {
-    await box.cleanup();
-    await nats.stop();
   });
 
   test('each service runs as its own process, found by its title', () => {
@@ -257,21 +280,9 @@ describe('services apart, one OS process each, on NATS', { timeout: 240_000 }, (
 describe('scale-out: two api, two market-data and two partitioned execution-engine processes', {
   timeout: 240_000,
 }, () => {
-  const box = serveSandbox('tickstorm-scale-');
-  let nats: NatsServer;
-  const procs: Record<string, Served> = {};
   const A = ['AAPL', 'GOOGL', ...Array.from({ length: 25 }, (_, i) => `SYM${i}`)];
   const B = ['MSFT', 'AMZN', 'TSLA', ...Array.from({ length: 25 }, (_, i) => `SYM${i + 25}`)];
-  const dirs: Record<string, string> = {};
-
-  const start = async (name: string, args: string[]) => {
-    dirs[name] ??= box.tmp();
-    procs[name] = await box.serve([...args, '--bus', nats.url, '--data-dir', dirs[name], ...ZERO_PORT_FLAGS]);
-    return procs[name];
-  };
-
-  before(async () => {
-    nats = await startNatsServer();
+  const { procs, start } = splitCluster('tickstorm-scale-', async (start) => {
     await start('risk', ['risk-manager']);
     await Promise.all([
       start('engineA', ['execution-engine', '--symbols', A.join(',')]),
@@ -281,11 +292,6 @@ describe('scale-out: two api, two market-data and two partitioned execution-engi
       start('api1', ['api']),
       start('api2', ['api']),
     ]);
-  });
-
-  after(async () => {
-    await box.cleanup();
-    await nats.stop();
   });
 
   test('ticks into either market-data process reach the subscribers of both api processes', async () => {

@@ -14,6 +14,7 @@ import {
   executeRun,
   gatherThresholds,
   isScriptOperand,
+  masterWorkerFlagsOf,
   paramFlagHelp,
   paramFlagUnion,
   planMasterWorker,
@@ -250,19 +251,7 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         if (v !== undefined) params.set(flag, v);
       }
       const mwProblems: string[] = [];
-      const mw = planMasterWorker(
-        {
-          master: o.master === true,
-          worker: o.worker === true,
-          expectWorkers: o.expectWorkers as string | undefined,
-          expectWorkersMaxWait: o.expectWorkersMaxWait as string | undefined,
-          masterBindHost: o.masterBindHost as string | undefined,
-          masterBindPort: o.masterBindPort as string | undefined,
-          masterHost: o.masterHost as string | undefined,
-          masterPort: o.masterPort as string | undefined,
-        },
-        mwProblems,
-      );
+      const mw = planMasterWorker(masterWorkerFlagsOf(o), mwProblems);
       if (mw.role === 'master') {
         const th = gatherThresholds((o.threshold as string[] | undefined) ?? [], []);
         mwProblems.push(...th.problems);

@@ -7,6 +7,7 @@
 
 import {
   EXIT_INVALID_CONFIG,
+  masterWorkerFlagsOf,
   planSwarm,
   problemsText,
   runSwarmSession,
@@ -152,14 +153,7 @@ export function registerSwarmCommand(program: Command): Command {
         ca: o.ca as string | undefined,
         tags: o.tags as string[] | undefined,
         excludeTags: o.excludeTags as string[] | undefined,
-        master: o.master === true,
-        worker: o.worker === true,
-        expectWorkers: o.expectWorkers as string | undefined,
-        expectWorkersMaxWait: o.expectWorkersMaxWait as string | undefined,
-        masterBindHost: o.masterBindHost as string | undefined,
-        masterBindPort: o.masterBindPort as string | undefined,
-        masterHost: o.masterHost as string | undefined,
-        masterPort: o.masterPort as string | undefined,
+        ...masterWorkerFlagsOf(o),
       });
       if (plan === null) {
         console.error(problemsText('tickstorm swarm', problems));

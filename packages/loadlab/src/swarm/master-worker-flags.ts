@@ -28,6 +28,21 @@ export interface MasterWorkerPlan {
   masterPort: number;
 }
 
+/** The flags as the CLI parsed them (commander's camel-cased options), typed. */
+export function masterWorkerFlagsOf(o: Record<string, unknown>): MasterWorkerFlags {
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    master: o.master === true,
+    worker: o.worker === true,
+    expectWorkers: str(o.expectWorkers),
+    expectWorkersMaxWait: str(o.expectWorkersMaxWait),
+    masterBindHost: str(o.masterBindHost),
+    masterBindPort: str(o.masterBindPort),
+    masterHost: str(o.masterHost),
+    masterPort: str(o.masterPort),
+  };
+}
+
 const int = (v: string) => (/^-?\d+$/.test(v.trim()) ? Number(v) : Number.NaN);
 
 /** Defaults: Locust's port 5557; the master binds to loopback unless told (the link has no authentication). */

@@ -15,7 +15,7 @@ import type { EngineListener } from '../book/engine-types.ts';
 import type { Bus } from '../bus/bus.ts';
 import { OrderStatus } from '../domain/order-status.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
-import type { AccountCells, RiskEvent, RiskEventEnvelope, RiskResync } from './risk-wire.ts';
+import type { AccountCells, RiskEvent, RiskEventEnvelope, RiskResync, StatusEvent } from './risk-wire.ts';
 import { Subject } from './subjects.ts';
 
 /** Cells per part of a state (a part stays far below the server's 1 MB message limit). */
@@ -87,13 +87,20 @@ export class RiskEventPublisher implements EngineListener {
     const first = prevStatus === OrderStatus.NONE;
     if (!first && status !== OrderStatus.CANCELLED) return;
     const name = risk.accounts.nameOf(account) ?? '';
-    if (first && this.pendingRes !== null) {
-      const res = this.pendingRes;
-      this.pendingRes = null;
-      this.send({ k: 's', book, side, account: name, prev: prevStatus, st: status, rem: remainingQty, res });
-    } else {
-      this.send({ k: 's', book, side, account: name, prev: prevStatus, st: status, rem: remainingQty });
-    }
+    // The order's first status event carries the reservation its check made (if any).
+    const res = first ? this.pendingRes : null;
+    if (res !== null) this.pendingRes = null;
+    const e: StatusEvent = {
+      k: 's',
+      book,
+      side,
+      account: name,
+      prev: prevStatus,
+      st: status,
+      rem: remainingQty,
+    };
+    if (res !== null) e.res = res;
+    this.send(e);
   }
 
   /** The order reserved under `res` will not be placed. */

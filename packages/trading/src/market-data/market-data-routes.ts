@@ -12,6 +12,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Bus } from '../bus/bus.ts';
+import { busHealth } from '../bus/bus-health.ts';
 import { TradingErrorCode } from '../errors.ts';
 import { sendError } from '../http/http-app.ts';
 import { parseCount } from '../http/request-fields.ts';
@@ -36,15 +37,14 @@ export function registerMarketDataRoutes(app: FastifyInstance, deps: MarketDataR
 
   app.get('/health', async (_req, reply) => {
     const s = deps.stats();
-    const bus = deps.bus;
     // A NATS bus that is away: updates do not reach the engines, the api or WebSocket clients.
-    const away = bus !== undefined && bus.kind === 'nats' && bus.state() !== 'connected';
-    reply.code(away ? 503 : 200);
+    const b = busHealth(deps.bus);
+    reply.code(b.away ? 503 : 200);
     return {
-      status: away ? 'degraded' : 'ok',
-      ...(away ? { detail: `bus ${bus.state()}` } : {}),
+      status: b.away ? 'degraded' : 'ok',
+      ...b.detail,
       service: 'market-data',
-      bus: bus === undefined ? undefined : { kind: bus.kind, state: bus.state(), instanceId: bus.instanceId },
+      bus: b.bus,
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
       connections: s.connections,
       ticksProcessed: s.ticksProcessed,

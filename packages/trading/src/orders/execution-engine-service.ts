@@ -9,6 +9,7 @@ import type { FastifyReply } from 'fastify';
 import { installAuth, principalOf, type SecurityOptions } from '../auth/request-auth.ts';
 import type { OrderBook } from '../book/order-book.ts';
 import type { Bus } from '../bus/bus.ts';
+import { busHealth } from '../bus/bus-health.ts';
 import { TradingErrorCode } from '../errors.ts';
 import type { LoadShed } from '../guards/load-shed.ts';
 import { createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
@@ -130,21 +131,18 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
   app.get('/health', async (_req, reply) => {
     const journal = d.journal?.();
     // Apart from the others (a NATS bus), an engine without its bus can check no risk: 503.
-    const bus = d.bus;
-    const away = bus !== undefined && bus.kind === 'nats' && bus.state() !== 'connected';
-    if (away) reply.code(503);
+    const b = busHealth(d.bus);
+    if (b.away) reply.code(503);
     return {
-      status: !away && (journal === undefined || journal.healthy) ? 'ok' : 'degraded',
-      ...(away ? { detail: `bus ${bus.state()}` } : {}),
+      status: !b.away && (journal === undefined || journal.healthy) ? 'ok' : 'degraded',
+      ...b.detail,
       service: 'execution-engine',
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       liveOrders: d.liveOrders(),
       ordersInFlight: d.gateway.pending,
       ...(journal === undefined ? {} : { journal }),
       ...(d.partition === undefined ? {} : { partition: d.partition() }),
-      ...(bus === undefined
-        ? {}
-        : { bus: { kind: bus.kind, state: bus.state(), instanceId: bus.instanceId } }),
+      ...(b.bus === undefined ? {} : { bus: b.bus }),
     };
   });
 

@@ -6,6 +6,7 @@
  */
 import { installAuth, principalOf, type SecurityOptions } from '../auth/request-auth.ts';
 import type { Bus } from '../bus/bus.ts';
+import { busHealth } from '../bus/bus-health.ts';
 import { TradingErrorCode } from '../errors.ts';
 import { createHttpApp, listen, type ServiceHandle, sendError } from '../http/http-app.ts';
 import type { HttpLimits } from '../http/http-limits.ts';
@@ -69,16 +70,15 @@ export async function startRiskManagerService(d: RiskManagerDeps): Promise<Servi
     return { accounts, timestamp: Date.now() / 1000 };
   });
   app.get('/health', async (_req, reply) => {
-    const bus = d.bus;
-    const away = bus !== undefined && bus.kind === 'nats' && bus.state() !== 'connected';
-    reply.code(away ? 503 : 200);
+    const b = busHealth(d.bus);
+    reply.code(b.away ? 503 : 200);
     return {
-      status: away ? 'degraded' : 'ok',
-      ...(away ? { detail: `bus ${bus.state()}` } : {}),
+      status: b.away ? 'degraded' : 'ok',
+      ...b.detail,
       service: 'risk-manager',
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       accounts: d.risk.accounts.size,
-      bus: bus === undefined ? undefined : { kind: bus.kind, state: bus.state(), instanceId: bus.instanceId },
+      bus: b.bus,
       ...(d.central === undefined ? {} : { central: d.central() }),
     };
   });

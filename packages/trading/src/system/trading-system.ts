@@ -53,16 +53,19 @@ import { isPostgresUrl, type MetricsStore } from '../metrics-store/metrics-store
 import { MetricsWriter } from '../metrics-store/metrics-writer.ts';
 import { type MetricsStoreOptions, openMetricsStore } from '../metrics-store/open-store.ts';
 import { startExecutionEngineService } from '../orders/execution-engine-service.ts';
+import type { RiskEngine } from '../risk/risk-engine.ts';
 import type { RiskLimits } from '../risk/risk-limits.ts';
 import { startRiskManagerService } from '../risk/risk-manager-service.ts';
 import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
-import type { DatabaseStats, MarketDataStats, OrderStats, StatsProviders } from '../stats/stats-types.ts';
+import type { MarketDataStats, OrderStats, StatsProviders } from '../stats/stats-types.ts';
 import type { AgentSteps, BarsRequest, BarsResult } from '../workflow/agent-types.ts';
 import type { ApiAgentOptions } from '../workflow/mount-agents.ts';
+import { databaseStats } from './database-stats.ts';
 import { LastPriceFeed } from './last-price-feed.ts';
 import { trackProcessMetrics } from './process-metrics-wiring.ts';
 import { startSelfMetrics } from './self-metrics.ts';
+import { StoreFailures } from './store-failures.ts';
 import { type Durability, TradingCore } from './trading-core.ts';
 
 export interface TradingSystemOptions {
@@ -172,8 +175,9 @@ export class TradingSystem {
   /** GET /api/metrics/query on a PostgreSQL store: the store's own limits, at most 2 at once. */
   private readonly pgQueries = concurrencyLimit(new InFlightLimiter(QUERY_GUARD_DEFAULTS.maxConcurrent));
   /** POST /api/metrics batches: latency and rows per second. */
-  private readonly ingestLatency = new LatencyHistogram();
-  private readonly ingestRate = new RateMeter();
+  private readonly ingest = { latency: new LatencyHistogram(), rate: new RateMeter() };
+  /** The metrics store's health rule (store-failures.ts), where a writer runs. */
+  private storeFailures: StoreFailures | null = null;
   private readonly stoppers: (() => void | Promise<void>)[] = [];
   private closing: Promise<void> | null = null;
 
@@ -227,6 +231,7 @@ export class TradingSystem {
       // PostgreSQL takes any number of writers: with a NATS bus every process writes its own rows.
       this.store = await openMetricsStore(metricsPath, o.metricsStore);
       this.metrics = new MetricsWriter(this.store);
+      this.storeFailures = new StoreFailures(this.metrics);
       const store = this.store;
       if (want.has('api') && store instanceof DuckDbMetricsStore) {
         const guard = await QueryGuard.open(() => store.connect(), o.queryLimits);
@@ -423,7 +428,10 @@ export class TradingSystem {
     if (want.has('api')) {
       const metrics = this.metrics!;
       const store = this.store!;
-      const providers: Partial<StatsProviders> = { database: () => this.databaseStats(store, metrics) };
+      const riskHere = this.riskHere();
+      const providers: Partial<StatsProviders> = {
+        database: () => databaseStats(store, metrics, this.ingest),
+      };
       const md = this.marketData;
       if (md !== null) providers.marketData = () => md.stats();
       if (localOrders !== undefined) providers.orders = localOrders;
@@ -466,8 +474,8 @@ export class TradingSystem {
             const batch = parseMetricBatch(records);
             const t0 = performance.now();
             await this.ingestBound.run(batch.length, () => store.insert(batch));
-            this.ingestLatency.recordMs(performance.now() - t0);
-            this.ingestRate.add(batch.length);
+            this.ingest.latency.recordMs(performance.now() - t0);
+            this.ingest.rate.add(batch.length);
             return { accepted: batch.length };
           },
         },
@@ -510,27 +518,13 @@ export class TradingSystem {
         health: {
           services: {
             'market-data': md === null ? undefined : () => md.stats(),
-            'execution-engine':
-              core === null || this.handles['execution-engine'] === undefined
-                ? undefined
-                : () => core.counters.stats(core.liveOrders()),
-            'risk-manager':
-              node !== null
-                ? () => node.risk.getLimits()
-                : core === null || this.handles['risk-manager'] === undefined
-                  ? undefined
-                  : () => core.risk.getLimits(),
+            'execution-engine': localOrders,
+            'risk-manager': riskHere === null ? undefined : () => riskHere.getLimits(),
           },
           // degraded while the metrics writer's flushes fail (and for a minute after the last one)
           store: async () => {
-            this.noteStoreFailures(metrics);
-            const ago = performance.now() - this.lastStoreFailureMs;
-            if (ago < 60_000) {
-              const st = metrics.stats();
-              throw new Error(
-                `${st.failedFlushes} metrics flush(es) failed (${st.failedRows} rows), the last ${Math.round(ago / 1000)} s ago: ${st.lastError}`,
-              );
-            }
+            const problem = this.storeFailures?.problem() ?? null;
+            if (problem !== null) throw new Error(problem);
             return store.probe();
           },
         },
@@ -562,8 +556,11 @@ export class TradingSystem {
         orders: want.has('execution-engine') ? core : null,
         api: this.api,
         writer: this.metrics,
-        database: this.store === null ? undefined : () => this.databaseStats(this.store!, this.metrics!),
-        ingestLatency: this.ingestLatency,
+        database:
+          this.store === null
+            ? undefined
+            : async () => databaseStats(this.store!, this.metrics!, this.ingest),
+        ingestLatency: this.ingest.latency,
         replicaHold: this.store instanceof DuckDbMetricsStore ? this.store.replica?.holdLatency : undefined,
       }),
     );
@@ -622,19 +619,15 @@ export class TradingSystem {
     const core = this.core;
     const md = this.marketData;
     const sampler = this.sampler!;
-    const writer = this.metrics;
+    const failures = this.storeFailures;
+    const risk = this.riskHere();
     const src: HeartbeatSource = {
       services: [...want].filter((s) => this.handles[s] !== undefined),
       symbols: this.o.symbols,
       urls: () => Object.fromEntries(Object.entries(this.handles).map(([k, h]) => [k, h.url])),
       marketData: md === null ? undefined : () => md.stats(),
       orders,
-      risk:
-        this.riskNode !== null
-          ? () => ({ accounts: this.riskNode!.risk.accounts.size, limits: this.riskNode!.risk.getLimits() })
-          : core === null || this.handles['risk-manager'] === undefined
-            ? undefined
-            : () => ({ accounts: core.risk.accounts.size, limits: core.risk.getLimits() }),
+      risk: risk === null ? undefined : () => ({ accounts: risk.accounts.size, limits: risk.getLimits() }),
       system: () => sampler.stats(),
       rows: () => this.rowsSummary(),
       journal:
@@ -646,72 +639,25 @@ export class TradingSystem {
             },
       // The api's process reports its store on /health itself; a PostgreSQL writer elsewhere reports it here.
       store:
-        writer === null || this.api !== null
+        failures === null || this.api !== null
           ? undefined
           : () => {
-              this.noteStoreFailures(writer);
-              const ago = performance.now() - this.lastStoreFailureMs;
-              if (ago >= 60_000) return { ok: true };
-              const st = writer.stats();
-              return {
-                ok: false,
-                detail: `${st.failedFlushes} flush(es) failed, the last ${Math.round(ago / 1000)} s ago: ${st.lastError}`,
-              };
+              const problem = failures.problem();
+              return problem === null ? { ok: true } : { ok: false, detail: problem };
             },
     };
     return startHeartbeats(this.bus, src, { local: (hb) => view.note(hb) });
   }
 
-  private seenStoreFailures = 0;
-  private lastStoreFailureMs = Number.NEGATIVE_INFINITY;
-
-  private noteStoreFailures(w: MetricsWriter): void {
-    const f = w.stats().failedFlushes;
-    if (f !== this.seenStoreFailures) {
-      this.seenStoreFailures = f;
-      this.lastStoreFailureMs = performance.now();
-    }
+  /** The risk engine this process's risk-manager service runs on: the risk node's, or the core's; null when none runs here. */
+  private riskHere(): RiskEngine | null {
+    if (this.riskNode !== null) return this.riskNode.risk;
+    return this.core !== null && this.handles['risk-manager'] !== undefined ? this.core.risk : null;
   }
 
   private memoryOptions(): MemoryGuardOptions | undefined {
     const limitBytes = this.o.memoryLimitBytes ?? this.o.memoryGuard?.limitBytes;
     return limitBytes === undefined ? undefined : { ...this.o.memoryGuard, limitBytes };
-  }
-
-  /**
-   * Rows in `trading_metrics` (counted at open, then by commits: no query per call), and the insert figures of both writers into it:
-   * `POST /api/metrics` batches (insertsPerSecond, batchInsertLatencyMs) and the system's
-   * own metrics writer (`writer`).
-   */
-  private async databaseStats(store: MetricsStore, w: MetricsWriter): Promise<DatabaseStats> {
-    const s = w.stats();
-    // PostgreSQL buffers and retries inside the store: its rows count as pending, its drops as dropped.
-    const ws = store.writeStats();
-    const us = s.batchLatencyUs;
-    const ms = (x: number) => Math.round(x) / 1000;
-    return {
-      path: store.path,
-      rows: store.rowCount(),
-      insertsPerSecond: this.ingestRate.perSecond() + s.rowsPerSec,
-      batchInsertLatencyMs: this.ingestLatency.summaryMs(),
-      pending: s.pending + ws.bufferedRows,
-      dropped: s.dropped + ws.droppedRows,
-      failedRows: s.failedRows,
-      failedFlushes: s.failedFlushes,
-      lastError: s.lastError,
-      writer: {
-        rowsWritten: s.rowsWritten,
-        rowsPerSecond: s.rowsPerSec,
-        flushLatencyMs: {
-          count: us.count,
-          mean: ms(us.mean),
-          p50: ms(us.p50),
-          p95: ms(us.p95),
-          p99: ms(us.p99),
-          max: ms(us.max),
-        },
-      },
-    };
   }
 
   /** Graceful stop; idempotent. */

@@ -1,0 +1,46 @@
+/**
+ * `/api/metrics/database`: rows in `trading_metrics` (counted at open, then by commits: no
+ * query per call), and the insert figures of both writers into it: `POST /api/metrics`
+ * batches (insertsPerSecond, batchInsertLatencyMs) and the system's own metrics writer
+ * (`writer`). A PostgreSQL store buffers and retries inside itself: its rows count as
+ * pending, its drops as dropped.
+ */
+import type { MetricsStore } from '../metrics-store/metrics-store.ts';
+import type { MetricsWriter } from '../metrics-store/metrics-writer.ts';
+import type { LatencyHistogram } from '../stats/latency-histogram.ts';
+import type { RateMeter } from '../stats/rate-meter.ts';
+import type { DatabaseStats } from '../stats/stats-types.ts';
+
+export function databaseStats(
+  store: MetricsStore,
+  w: MetricsWriter,
+  ingest: { rate: RateMeter; latency: LatencyHistogram },
+): DatabaseStats {
+  const s = w.stats();
+  const ws = store.writeStats();
+  const us = s.batchLatencyUs;
+  const ms = (x: number) => Math.round(x) / 1000;
+  return {
+    path: store.path,
+    rows: store.rowCount(),
+    insertsPerSecond: ingest.rate.perSecond() + s.rowsPerSec,
+    batchInsertLatencyMs: ingest.latency.summaryMs(),
+    pending: s.pending + ws.bufferedRows,
+    dropped: s.dropped + ws.droppedRows,
+    failedRows: s.failedRows,
+    failedFlushes: s.failedFlushes,
+    lastError: s.lastError,
+    writer: {
+      rowsWritten: s.rowsWritten,
+      rowsPerSecond: s.rowsPerSec,
+      flushLatencyMs: {
+        count: us.count,
+        mean: ms(us.mean),
+        p50: ms(us.p50),
+        p95: ms(us.p95),
+        p99: ms(us.p99),
+        max: ms(us.max),
+      },
+    },
+  };
+}

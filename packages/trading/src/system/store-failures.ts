@@ -1,0 +1,28 @@
+/**
+ * One rule for the metrics store's health, read by the api's /health and by a writer's
+ * heartbeat: degraded while the metrics writer's flushes fail, and for a minute after the
+ * last failure (a failure is noticed by the writer's failed-flush count moving).
+ */
+import type { MetricsWriter } from '../metrics-store/metrics-writer.ts';
+
+export class StoreFailures {
+  private seen = 0;
+  private lastMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly writer: MetricsWriter,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  /** What is wrong now; null when no flush failed within the window. */
+  problem(): string | null {
+    const st = this.writer.stats();
+    if (st.failedFlushes !== this.seen) {
+      this.seen = st.failedFlushes;
+      this.lastMs = performance.now();
+    }
+    const ago = performance.now() - this.lastMs;
+    if (ago >= this.windowMs) return null;
+    return `${st.failedFlushes} metrics flush(es) failed (${st.failedRows} rows), the last ${Math.round(ago / 1000)} s ago: ${st.lastError}`;
+  }
+}
