@@ -17,8 +17,15 @@
  * the mean of the run's one-second buckets with every user active (first and last dropped).
  * Medians over --runs (3).
  *
- *   node --import tsx bench/swarm-pacing.bench.ts [--part a|b|both] [--users 500] [--hf-users 100]
- *        [--duration 30] [--spawn-rate 100] [--processes 1] [--runs 3] [--no-perf-mode] [--json FILE]
+ *   (max) --part max: the largest swarm of (a) this machine holds. Runs (a) once per --steps
+ *       (1000,2000,3000,4000,6000) users, spawned in 5 s (or at --spawn-rate if faster), stopping
+ *       at the first step that fails; a step holds when the generator stays under 50% of a core
+ *       (steady), achieves >= 95% of the expected rate, and fails < 1% of requests. Prints and
+ *       writes `max.largest_users` (0 if none held) with every step's figures.
+ *
+ *   node --import tsx bench/swarm-pacing.bench.ts [--part a|b|both|max] [--users 500] [--hf-users 100]
+ *        [--steps 1000,2000,...] [--duration 30] [--spawn-rate 100] [--processes 1] [--runs 3]
+ *        [--no-perf-mode] [--json FILE]
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -73,9 +80,10 @@ async function swarm(
   n: number,
   i: number,
   expected: (meanMs: number) => number,
+  rate = spawnRate,
 ): Promise<PartRun> {
   const file = join(dir, `${cls}-${i}.json`);
-  const args = [BIN, 'swarm', '-f', USERS_TS, '--headless', '-u', String(n), '-r', String(spawnRate)];
+  const args = [BIN, 'swarm', '-f', USERS_TS, '--headless', '-u', String(n), '-r', String(rate)];
   args.push(
     '-t',
     `${duration}s`,
@@ -97,10 +105,9 @@ async function swarm(
   });
   if (r.window === undefined) throw new Error(`tickstorm swarm exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
   const s = JSON.parse(readFileSync(file, 'utf8')).scenarios[0];
-  const from = r.window.startT + n / spawnRate + 2;
+  const from = r.window.startT + n / rate + 2;
   const to = r.window.endT;
-  if (to - from < 3)
-    throw new Error(`no steady part: ${n} users at ${spawnRate}/s need more than ${duration}s`);
+  if (to - from < 3) throw new Error(`no steady part: ${n} users at ${rate}/s need more than ${duration}s`);
   const steady = (s.timeseries as { requests: number; active: number }[])
     .filter((b) => b.active === n)
     .slice(1, -1);
@@ -171,8 +178,29 @@ console.log(
 );
 const a: PartRun[] = [];
 const b: PartRun[] = [];
+const steps = (flag('steps') ?? '1000,2000,3000,4000,6000').split(',').map(Number);
+if (part === 'max' && steps.some((n) => !Number.isInteger(n) || n <= 0)) {
+  console.error('--steps must be a comma-separated list of positive integers');
+  process.exit(2);
+}
+const holds = (r: PartRun) => r.generator_cpu_pct < 50 && r.achieved_pct >= 95 && r.failure_pct < 1;
+const maxSteps: (PartRun & { users: number; holds: boolean })[] = [];
 try {
-  for (let i = 0; i < runs; i++) {
+  if (part === 'max') {
+    for (const n of steps) {
+      const r = await swarm(
+        'TradingSystemUser',
+        n,
+        n,
+        (ms) => n / (1 + ms / 1000),
+        Math.max(spawnRate, n / 5),
+      );
+      maxSteps.push({ ...r, users: n, holds: holds(r) });
+      console.log(line(`(max) ${n} TradingSystemUser: ${holds(r) ? 'holds' : 'does not hold'}`, r));
+      if (!holds(r)) break;
+    }
+  }
+  for (let i = 0; i < (part === 'max' ? 0 : runs); i++) {
     if (part !== 'b') {
       // between(0.5, 1.5): mean wait 1 s, one request per task.
       a.push(await swarm('TradingSystemUser', users, i, (ms) => users / (1 + ms / 1000)));
@@ -236,6 +264,21 @@ if (b.length > 0) {
     `(b) median: ${hfUsers} HighFrequencyUser: ${m.achieved_rps} req/s achieved vs ${m.expected_rps} expected ` +
       `(${m.achieved_pct}%), generator ${m.generator_cpu_pct}% of a core, ` +
       `event-loop p99 ${m.generator_lag_p99_ms} ms; generator the bottleneck? ${why}`,
+  );
+}
+if (maxSteps.length > 0) {
+  const largest = maxSteps.filter((r) => r.holds).at(-1)?.users ?? 0;
+  summary.max = {
+    class: 'TradingSystemUser',
+    rule: 'generator CPU < 50% of one core (steady), achieved >= 95% of expected, failures < 1%',
+    largest_users: largest,
+    steps: maxSteps,
+  };
+  console.log(
+    `\n(max) largest swarm held: ${largest} TradingSystemUsers` +
+      (maxSteps.at(-1)?.holds
+        ? ' (every step held: try larger --steps)'
+        : ` (${maxSteps.at(-1)?.users} did not)`),
   );
 }
 const json = flag('json');
