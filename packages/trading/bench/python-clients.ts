@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_WS_HUB_OPTIONS } from '../src/api/ws-hub/ws-hub-options.ts';
 import { isMain } from './bench-util.ts';
 import { serveChild } from './serve-child.ts';
-import { nowMs, startServer } from './ws-bench-harness.ts';
+import { nowMs, type Published, startServer } from './ws-bench-harness.ts';
 
 const DIR = fileURLToPath(new URL('./python/', import.meta.url));
 
@@ -71,8 +71,8 @@ export async function pythonOrders(python: string, rates: number[], seconds: num
   }
 }
 
-export async function pythonWs(python: string, feed: number, seconds: number, clients = 100) {
-  const server = await startServer(DEFAULT_WS_HUB_OPTIONS.flushIntervalMs);
+export async function pythonWs(python: string, feed: number, seconds: number, clients = 100, hub: object = {}) {
+  const server = await startServer(DEFAULT_WS_HUB_OPTIONS.flushIntervalMs, hub);
   try {
     const warmup = 2;
     const client = runPython(python, 'ws_client.py', [
@@ -82,7 +82,7 @@ export async function pythonWs(python: string, feed: number, seconds: number, cl
       String(warmup),
     ]);
     // The clients connect and subscribe within the first second; the feed runs meanwhile.
-    const pub = server.request(
+    const pub = server.request<Published>(
       {
         cmd: 'publish',
         rate: feed,
@@ -93,8 +93,23 @@ export async function pythonWs(python: string, feed: number, seconds: number, cl
       },
       'published',
     );
-    const [r] = await Promise.all([client, pub]);
-    return { feed, ...r } as Record<string, unknown>;
+    const [r, p] = await Promise.all([client, pub]);
+    const h = p.hub as Published['hub'] & Record<string, unknown>;
+    return {
+      feed,
+      ...r,
+      server: {
+        cpuPercent: p.cpuPercent,
+        messagesSent: h.messagesSent,
+        conflated: h.conflated,
+        creditWaits: h.creditWaits,
+        paced: h.paced,
+        pacedClients: h.pacedClients,
+        paceMs: h.paceMs,
+        slowEpisodes: h.slowEpisodes,
+        probeRttMs: h.probeRttMs,
+      },
+    } as Record<string, unknown>;
   } finally {
     await server.stop();
   }
@@ -107,6 +122,7 @@ async function main(): Promise<void> {
       feeds: { type: 'string', default: '5000,50000' },
       seconds: { type: 'string', default: '10' },
       python: { type: 'string' },
+      hub: { type: 'string', default: '{}' },
     },
   });
   const python = values.python ?? findPython();
@@ -124,7 +140,7 @@ async function main(): Promise<void> {
   }
   if (values.feeds !== '') {
     for (const feed of values.feeds.split(',').map(Number)) {
-      console.log('ws', JSON.stringify(await pythonWs(python, feed, seconds)));
+      console.log('ws', JSON.stringify(await pythonWs(python, feed, seconds, 100, JSON.parse(values.hub))));
     }
   }
 }

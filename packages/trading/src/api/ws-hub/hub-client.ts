@@ -9,6 +9,7 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { MarketUpdate } from '../../bus/topics.ts';
+import type { WsHubOptions } from './ws-hub-options.ts';
 
 export class Channel {
   readonly symbol: string;
@@ -61,6 +62,16 @@ export class HubClient {
   rttMs = 0;
   /** Flushes written to this client since its unanswered probe (see creditFlushes). */
   flushesSinceProbe = 0;
+  /**
+   * Pacing (see WsHubOptions.maxPaceMs): at most one write per `paceMs` (0 = unpaced), the
+   * next no sooner than `pacedUntil`; what arrives meanwhile is conflated into `stale`.
+   */
+  paceMs = 0;
+  pacedUntil = 0;
+  /** In the hub's paced set: held back until `pacedUntil`, with updates in `stale`. */
+  pacing = false;
+  /** When the pace last slowed: a probe sent before that shows nothing new. */
+  slowedAt = -1;
   /** The socket's write callback, bound once per connection (no closure per message). */
   readonly onWritten: () => void;
 
@@ -92,6 +103,30 @@ export class HubClient {
     if (this.probeAt === 0 || !this.probeForLag) return false;
     const credit = this.rttMs > o.slowRttMs ? 0 : o.creditFlushes;
     return now - this.probeAt > o.maxLagMs || this.flushesSinceProbe >= credit;
+  }
+
+  /**
+   * Adapts the pace to a lag-probe round trip: one longer than `slowRttMs` (the client's
+   * library has stopped reading ahead: it holds a full queue) doubles the interval between
+   * writes (once per round trip: a probe sent before the last slowdown does not count),
+   * at least `2 x flushIntervalMs`, at most `maxPaceMs`; a quick one shortens it by
+   * `paceMs / paceRecoveryMs` of itself (with one probe per write: 1000/paceRecoveryMs
+   * faster per second), unpaced once it is below `flushIntervalMs`.
+   */
+  paceBy(
+    probeAt: number,
+    now: number,
+    o: Pick<WsHubOptions, 'slowRttMs' | 'maxPaceMs' | 'flushIntervalMs' | 'paceRecoveryMs'>,
+  ): void {
+    if (o.maxPaceMs <= 0) return;
+    if (now - probeAt > o.slowRttMs) {
+      if (probeAt < this.slowedAt) return;
+      this.slowedAt = now;
+      this.paceMs = Math.min(o.maxPaceMs, Math.max(2 * this.paceMs, 2 * o.flushIntervalMs, 1));
+    } else if (this.paceMs > 0) {
+      this.paceMs -= (this.paceMs * this.paceMs) / o.paceRecoveryMs;
+      if (this.paceMs < o.flushIntervalMs || this.paceMs < 1) this.paceMs = 0;
+    }
   }
 
   /** Update frames written but not yet flushed to the kernel. */
