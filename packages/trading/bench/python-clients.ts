@@ -71,7 +71,13 @@ export async function pythonOrders(python: string, rates: number[], seconds: num
   }
 }
 
-export async function pythonWs(python: string, feed: number, seconds: number, clients = 100, hub: object = {}) {
+export async function pythonWs(
+  python: string,
+  feed: number,
+  seconds: number,
+  clients = 100,
+  hub: object = {},
+) {
   const server = await startServer(DEFAULT_WS_HUB_OPTIONS.flushIntervalMs, hub);
   try {
     const warmup = 2;

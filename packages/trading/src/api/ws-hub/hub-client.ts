@@ -11,6 +11,9 @@ import type { WebSocket } from 'ws';
 import type { MarketUpdate } from '../../bus/topics.ts';
 import type { WsHubOptions } from './ws-hub-options.ts';
 
+/** Slow round trips in a row before an unpaced client is paced. */
+export const SLOW_RTTS_TO_PACE = 2;
+
 export class Channel {
   readonly symbol: string;
   readonly symbolJson: string;
@@ -72,6 +75,8 @@ export class HubClient {
   pacing = false;
   /** When the pace last slowed: a probe sent before that shows nothing new. */
   slowedAt = -1;
+  /** Slow lag-probe round trips in a row. */
+  slowRtts = 0;
   /** The socket's write callback, bound once per connection (no closure per message). */
   readonly onWritten: () => void;
 
@@ -106,27 +111,33 @@ export class HubClient {
   }
 
   /**
-   * Adapts the pace to a lag-probe round trip: one longer than `slowRttMs` (the client's
-   * library has stopped reading ahead: it holds a full queue) doubles the interval between
-   * writes (once per round trip: a probe sent before the last slowdown does not count),
-   * at least `2 x flushIntervalMs`, at most `maxPaceMs`; a quick one shortens it by
-   * `paceMs / paceRecoveryMs` of itself (with one probe per write: 1000/paceRecoveryMs
-   * faster per second), unpaced once it is below `flushIntervalMs`.
+   * Adapts the pace to a lag-probe round trip (see WsHubOptions.maxPaceMs). One longer than
+   * `slowRttMs` (the client's library has stopped reading ahead: its queue is full) doubles
+   * the interval between writes, to at least `minPaceMs`, at most `maxPaceMs`; once per
+   * round trip (a probe sent before the last slowdown does not
+   * count), and an unpaced client only at its second slow round trip in a row. A quick one
+   * shortens it by `paceMs / paceRecoveryMs` of itself (with one probe per write:
+   * 1000/`paceRecoveryMs` faster per second), unpaced once below `flushIntervalMs`.
    */
   paceBy(
     probeAt: number,
     now: number,
-    o: Pick<WsHubOptions, 'slowRttMs' | 'maxPaceMs' | 'flushIntervalMs' | 'paceRecoveryMs'>,
+    o: Pick<WsHubOptions, 'slowRttMs' | 'minPaceMs' | 'maxPaceMs' | 'flushIntervalMs' | 'paceRecoveryMs'>,
   ): void {
     if (o.maxPaceMs <= 0) return;
-    if (now - probeAt > o.slowRttMs) {
-      if (probeAt < this.slowedAt) return;
-      this.slowedAt = now;
-      this.paceMs = Math.min(o.maxPaceMs, Math.max(2 * this.paceMs, 2 * o.flushIntervalMs, 1));
-    } else if (this.paceMs > 0) {
-      this.paceMs -= (this.paceMs * this.paceMs) / o.paceRecoveryMs;
+    const rtt = now - probeAt;
+    if (rtt <= o.slowRttMs) {
+      this.slowRtts = 0;
+      if (this.paceMs === 0) return;
+      this.paceMs -= this.paceMs * Math.min(1, this.paceMs / o.paceRecoveryMs);
       if (this.paceMs < o.flushIntervalMs || this.paceMs < 1) this.paceMs = 0;
+      return;
     }
+    if (probeAt < this.slowedAt) return;
+    // One slow round trip (a pause) is not yet a pattern: pacing starts at the second in a row.
+    if (++this.slowRtts < SLOW_RTTS_TO_PACE && this.paceMs === 0) return;
+    this.slowedAt = now;
+    this.paceMs = Math.min(o.maxPaceMs, Math.max(2 * this.paceMs, o.minPaceMs));
   }
 
   /** Update frames written but not yet flushed to the kernel. */

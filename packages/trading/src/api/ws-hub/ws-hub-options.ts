@@ -57,13 +57,17 @@ export interface WsHubOptions {
    * websockets reads up to 32 messages into its own queue and answers pings from there, so
    * a quick pong does not mean the application has read anything). Each lag-probe round
    * trip longer than `slowRttMs` means that queue is full: the client's interval between
-   * writes doubles (at least 2 x `flushIntervalMs`, at most `maxPaceMs`); each quick one
+   * writes doubles (at least `minPaceMs`, at most `maxPaceMs`; an unpaced client is paced
+   * at its second slow round trip in a row, so one pause does not pace it); each quick one
    * shortens it (by 1000/`paceRecoveryMs` per second), and below `flushIntervalMs` the
    * client is unpaced again. Between writes the client's symbols are conflated (latest
    * wins) and the latest of each goes out when its interval is up, so what it reads was the
    * newest value when written and its library queue stays short. A client whose pongs come
-   * back within `slowRttMs` is never paced and gets every flushed update. 0: no pacing.
+   * back within `slowRttMs` is never paced and gets every flushed update. `maxPaceMs` keeps
+   * a paced subscriber of active symbols updated several times a second (an asyncio client
+   * that hears nothing for 1 s sends a text ping); 0: no pacing.
    */
+  minPaceMs: number;
   maxPaceMs: number;
   paceRecoveryMs: number;
   /** Idle clients are pinged every `heartbeatMs`; a ping unanswered for that long: terminated (0 = off). */
@@ -96,7 +100,8 @@ export const DEFAULT_WS_HUB_OPTIONS: Readonly<Omit<WsHubOptions, 'isKnownSymbol'
   probeEveryFlush: true,
   creditFlushes: 1,
   slowRttMs: 20,
-  maxPaceMs: 1_000,
+  minPaceMs: 10,
+  maxPaceMs: 250,
   paceRecoveryMs: 10_000,
   heartbeatMs: 30_000,
   flushIntervalMs: 5,
