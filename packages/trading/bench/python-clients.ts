@@ -7,10 +7,13 @@
  *            error rate (non-2xx) and latency.
  *   ws       the api in a child process (ws-fanout-server.ts) publishing one MarketUpdate per
  *            tick at each feed rate; ws_client.py with 100 clients: age p95 of what they read,
- *            clients updated.
+ *            clients updated; and the hub's own figures (frames sent, conflated, paced, pace).
  *
  *   node --import tsx packages/trading/bench/python-clients.ts [--orders 100,1000]
- *     [--feeds 5000,50000] [--seconds 10] [--python /usr/bin/python3]
+ *     [--feeds 5000,50000] [--seconds 10] [--python /usr/bin/python3] [--hub JSON]
+ *
+ * --hub: WsHubOptions overrides for the ws part, e.g. '{"maxPaceMs":0}' (no pacing).
+ * --orders '' or --feeds '': skip that part.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
