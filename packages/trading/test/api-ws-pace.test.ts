@@ -58,7 +58,16 @@ test('paceBy: quick round trips shorten the interval by paceMs/paceRecoveryMs of
     c.paceBy(0, 1, O);
     n++;
   }
-  assert.equal(c.paceMs, 0, 'unpaced once below flushIntervalMs');
+  assert.equal(c.paceMs, 0, 'unpaced once below minPaceMs');
+  const once = client();
+  for (const [at, rtt] of [
+    [0, 30],
+    [40, 30],
+  ])
+    once.paceBy(at, at + rtt, O);
+  assert.equal(once.paceMs, O.minPaceMs);
+  once.paceBy(100, 101, O);
+  assert.equal(once.paceMs, 0, 'two slow round trips, then a quick one: unpaced');
   const off = client();
   off.paceBy(0, 100, { ...O, maxPaceMs: 0 });
   off.paceBy(100, 200, { ...O, maxPaceMs: 0 });

@@ -117,12 +117,13 @@ export class HubClient {
    * round trip (a probe sent before the last slowdown does not
    * count), and an unpaced client only at its second slow round trip in a row. A quick one
    * shortens it by `paceMs / paceRecoveryMs` of itself (with one probe per write:
-   * 1000/`paceRecoveryMs` faster per second), unpaced once below `flushIntervalMs`.
+   * 1000/`paceRecoveryMs` faster per second), unpaced once below `minPaceMs` (so a client
+   * that was slow for two round trips only is paced for one quick one).
    */
   paceBy(
     probeAt: number,
     now: number,
-    o: Pick<WsHubOptions, 'slowRttMs' | 'minPaceMs' | 'maxPaceMs' | 'flushIntervalMs' | 'paceRecoveryMs'>,
+    o: Pick<WsHubOptions, 'slowRttMs' | 'minPaceMs' | 'maxPaceMs' | 'paceRecoveryMs'>,
   ): void {
     if (o.maxPaceMs <= 0) return;
     const rtt = now - probeAt;
@@ -130,7 +131,7 @@ export class HubClient {
       this.slowRtts = 0;
       if (this.paceMs === 0) return;
       this.paceMs -= this.paceMs * Math.min(1, this.paceMs / o.paceRecoveryMs);
-      if (this.paceMs < o.flushIntervalMs || this.paceMs < 1) this.paceMs = 0;
+      if (this.paceMs < o.minPaceMs) this.paceMs = 0;
       return;
     }
     if (probeAt < this.slowedAt) return;

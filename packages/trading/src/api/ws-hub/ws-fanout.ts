@@ -185,7 +185,7 @@ export class FanOut {
         if (cl.probeAt === 0) cl.probe(now);
         else cl.flushesSinceProbe++;
       }
-      if (cl.paceMs > 0) cl.pacedUntil = now + cl.paceMs;
+      if (cl.paceMs > 0) this.paceFrom(cl, now);
       cl.socket.uncork();
       this.checkBacklog(cl);
     }
@@ -243,6 +243,15 @@ export class FanOut {
     return this.writeStale(cl, now);
   }
 
+  /**
+   * The paced client's next write: `paceMs` on average, spread by `paceJitter` so that
+   * clients paced alike (one process's) are not all written in the same flush.
+   */
+  private paceFrom(cl: HubClient, now: number): void {
+    const j = this.opts.paceJitter;
+    cl.pacedUntil = now + cl.paceMs * (1 - j / 2 + j * Math.random());
+  }
+
   private pace(cl: HubClient): void {
     cl.pacing = true;
     this.paced.add(cl);
@@ -262,7 +271,7 @@ export class FanOut {
     }
     stale.clear();
     if (this.opts.probeEveryFlush && cl.probeAt === 0) cl.probe(now);
-    if (cl.paceMs > 0) cl.pacedUntil = now + cl.paceMs;
+    if (cl.paceMs > 0) this.paceFrom(cl, now);
     cl.socket.uncork();
     this.checkBacklog(cl);
     return sent;

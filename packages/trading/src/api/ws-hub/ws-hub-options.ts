@@ -59,7 +59,7 @@ export interface WsHubOptions {
    * trip longer than `slowRttMs` means that queue is full: the client's interval between
    * writes doubles (at least `minPaceMs`, at most `maxPaceMs`; an unpaced client is paced
    * at its second slow round trip in a row, so one pause does not pace it); each quick one
-   * shortens it (by 1000/`paceRecoveryMs` per second), and below `flushIntervalMs` the
+   * shortens it (by 1000/`paceRecoveryMs` per second), and below `minPaceMs` the
    * client is unpaced again. Between writes the client's symbols are conflated (latest
    * wins) and the latest of each goes out when its interval is up, so what it reads was the
    * newest value when written and its library queue stays short. A client whose pongs come
@@ -70,6 +70,8 @@ export interface WsHubOptions {
   minPaceMs: number;
   maxPaceMs: number;
   paceRecoveryMs: number;
+  /** Each paced interval is `paceMs` x (1 +- paceJitter/2), at random (0: exactly `paceMs`). */
+  paceJitter: number;
   /** Idle clients are pinged every `heartbeatMs`; a ping unanswered for that long: terminated (0 = off). */
   heartbeatMs: number;
   /**
@@ -103,6 +105,7 @@ export const DEFAULT_WS_HUB_OPTIONS: Readonly<Omit<WsHubOptions, 'isKnownSymbol'
   minPaceMs: 10,
   maxPaceMs: 250,
   paceRecoveryMs: 10_000,
+  paceJitter: 0.5,
   heartbeatMs: 30_000,
   flushIntervalMs: 5,
   maxClients: 20_000,
