@@ -114,9 +114,8 @@ export class HubClient {
    * Adapts the pace to a lag-probe round trip (see WsHubOptions.maxPaceMs). One longer than
    * `slowRttMs` (the client's library has stopped reading ahead: its queue is full) doubles
    * the interval between writes, to at least `minPaceMs`, at most `maxPaceMs`; once per
-   * round trip (a probe sent before the last slowdown does not
-   * count), and an unpaced client only at its second slow round trip in a row. A quick one
-   * shortens it by `paceMs / paceRecoveryMs` of itself (with one probe per write:
+   * round trip (a probe sent before the last slowdown does not count), and an unpaced
+   * client only at its second slow round trip in a row. A quick one shortens it by `paceMs / paceRecoveryMs` of itself (with one probe per write:
    * 1000/`paceRecoveryMs` faster per second), unpaced once below `minPaceMs` (so a client
    * that was slow for two round trips only is paced for one quick one).
    */

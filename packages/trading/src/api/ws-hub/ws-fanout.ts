@@ -13,6 +13,9 @@
  * buffers; with `probeEveryFlush` (the default) every flush is followed by a ping when none
  * is in flight, and a client whose ping is older than `maxLagMs` gets no more writes until
  * its pong: its read lag is measured by round trip, not guessed from the socket buffer.
+ * Slow round trips also pace a client (HubClient.paceBy): at most one write per interval,
+ * the symbols it misses meanwhile conflated, and the latest of each written when the
+ * interval is up (flushPaced); for clients whose library reads ahead and pongs early.
  * Behind for longer than `maxBehindMs`: closed with 1013; backlog beyond `maxBacklogBytes`: terminated. A
  * stalled client costs the others nothing but its share of one flush.
  */
