@@ -7,10 +7,13 @@
  *            error rate (non-2xx) and latency.
  *   ws       the api in a child process (ws-fanout-server.ts) publishing one MarketUpdate per
  *            tick at each feed rate; ws_client.py with 100 clients: age p95 of what they read,
- *            clients updated.
+ *            clients updated; and the hub's own figures (frames sent, conflated, paced, pace).
  *
  *   node --import tsx packages/trading/bench/python-clients.ts [--orders 100,1000]
- *     [--feeds 5000,50000] [--seconds 10] [--python /usr/bin/python3]
+ *     [--feeds 5000,50000] [--seconds 10] [--python /usr/bin/python3] [--hub JSON]
+ *
+ * --hub: WsHubOptions overrides for the ws part, e.g. '{"maxPaceMs":0}' (no pacing).
+ * --orders '' or --feeds '': skip that part.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_WS_HUB_OPTIONS } from '../src/api/ws-hub/ws-hub-options.ts';
 import { isMain } from './bench-util.ts';
 import { serveChild } from './serve-child.ts';
-import { nowMs, startServer } from './ws-bench-harness.ts';
+import { nowMs, type Published, startServer } from './ws-bench-harness.ts';
 
 const DIR = fileURLToPath(new URL('./python/', import.meta.url));
 
@@ -71,8 +74,14 @@ export async function pythonOrders(python: string, rates: number[], seconds: num
   }
 }
 
-export async function pythonWs(python: string, feed: number, seconds: number, clients = 100) {
-  const server = await startServer(DEFAULT_WS_HUB_OPTIONS.flushIntervalMs);
+export async function pythonWs(
+  python: string,
+  feed: number,
+  seconds: number,
+  clients = 100,
+  hub: object = {},
+) {
+  const server = await startServer(DEFAULT_WS_HUB_OPTIONS.flushIntervalMs, hub);
   try {
     const warmup = 2;
     const client = runPython(python, 'ws_client.py', [
@@ -82,7 +91,7 @@ export async function pythonWs(python: string, feed: number, seconds: number, cl
       String(warmup),
     ]);
     // The clients connect and subscribe within the first second; the feed runs meanwhile.
-    const pub = server.request(
+    const pub = server.request<Published>(
       {
         cmd: 'publish',
         rate: feed,
@@ -93,8 +102,23 @@ export async function pythonWs(python: string, feed: number, seconds: number, cl
       },
       'published',
     );
-    const [r] = await Promise.all([client, pub]);
-    return { feed, ...r } as Record<string, unknown>;
+    const [r, p] = await Promise.all([client, pub]);
+    const h = p.hub as Published['hub'] & Record<string, unknown>;
+    return {
+      feed,
+      ...r,
+      server: {
+        cpuPercent: p.cpuPercent,
+        messagesSent: h.messagesSent,
+        conflated: h.conflated,
+        creditWaits: h.creditWaits,
+        paced: h.paced,
+        pacedClients: h.pacedClients,
+        paceMs: h.paceMs,
+        slowEpisodes: h.slowEpisodes,
+        probeRttMs: h.probeRttMs,
+      },
+    } as Record<string, unknown>;
   } finally {
     await server.stop();
   }
@@ -107,6 +131,7 @@ async function main(): Promise<void> {
       feeds: { type: 'string', default: '5000,50000' },
       seconds: { type: 'string', default: '10' },
       python: { type: 'string' },
+      hub: { type: 'string', default: '{}' },
     },
   });
   const python = values.python ?? findPython();
@@ -124,7 +149,7 @@ async function main(): Promise<void> {
   }
   if (values.feeds !== '') {
     for (const feed of values.feeds.split(',').map(Number)) {
-      console.log('ws', JSON.stringify(await pythonWs(python, feed, seconds)));
+      console.log('ws', JSON.stringify(await pythonWs(python, feed, seconds, 100, JSON.parse(values.hub))));
     }
   }
 }

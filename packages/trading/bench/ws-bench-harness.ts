@@ -16,7 +16,11 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(flushMs: number, hub: object = {}): Promise<BenchServer> {
+/** `hub`: WsHubOptions overrides for the server (default: the WS_HUB environment variable's JSON). */
+export async function startServer(
+  flushMs: number,
+  hub: object = JSON.parse(process.env.WS_HUB || '{}'),
+): Promise<BenchServer> {
   const child = fork(fileURLToPath(new URL('./ws-fanout-server.ts', import.meta.url)), [], {
     execArgv: ['--import', import.meta.resolve('tsx'), '--expose-gc'],
     env: { ...process.env, WS_BENCH_FLUSH_MS: String(flushMs), WS_BENCH_HUB: JSON.stringify(hub) },

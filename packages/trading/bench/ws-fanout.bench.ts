@@ -13,6 +13,8 @@
  *
  *   node --import tsx packages/trading/bench/ws-fanout.bench.ts [--json] [--duration S]
  *        [--rate N] [--clients N] [--idle N] [--flush-ms N] [--skip-idle] [--skip-fanout]
+ *
+ * WS_HUB='{"maxPaceMs":0}' (JSON WsHubOptions overrides) runs the hub with other settings.
  */
 import { WebSocket } from 'ws';
 import { DEFAULT_WS_HUB_OPTIONS } from '../src/api/ws-hub/ws-hub-options.ts';

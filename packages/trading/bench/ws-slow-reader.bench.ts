@@ -10,7 +10,8 @@
  *   node --import tsx packages/trading/bench/ws-slow-reader.bench.ts [--rates 5000,50000]
  *     [--duration 10] [--clients 100] [--cost-us 40] [--old] [--json]
  *
- * --old runs the hub as it was before round-trip credit (probes every 500 ms, 1 s bound).
+ * --old runs the hub as it was before round-trip credit (probes every 500 ms, 1 s bound);
+ * WS_HUB='{"maxPaceMs":0}' (JSON WsHubOptions overrides) runs it without pacing.
  */
 import { DEFAULT_WS_HUB_OPTIONS } from '../src/api/ws-hub/ws-hub-options.ts';
 import { LatencyHistogram, type LatencySummary } from '../src/stats/latency-histogram.ts';

@@ -197,6 +197,13 @@ export function createPrometheusExporter(src: PrometheusSources): PrometheusExpo
       'Times a client ran out of round-trip credit (conflated until its pong)',
       (s) => s.creditWaits,
     );
+    counter(
+      'hub',
+      `${ws}paced_total`,
+      'Writes held back by a paced client (it got the latest at its interval end)',
+      (s) => s.paced,
+    );
+    gauge('hub', `${ws}paced_clients`, 'Clients paced by slow round trips', (s) => s.pacedClients);
     quantiles('hub', `${ws}fanout_latency_ms`, 'Publish -> written to sockets', (s) => lq(s.fanoutLatencyMs));
   }
 

@@ -9,6 +9,10 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { MarketUpdate } from '../../bus/topics.ts';
+import type { WsHubOptions } from './ws-hub-options.ts';
+
+/** Slow round trips in a row before an unpaced client is paced. */
+export const SLOW_RTTS_TO_PACE = 2;
 
 export class Channel {
   readonly symbol: string;
@@ -61,6 +65,18 @@ export class HubClient {
   rttMs = 0;
   /** Flushes written to this client since its unanswered probe (see creditFlushes). */
   flushesSinceProbe = 0;
+  /**
+   * Pacing (see WsHubOptions.maxPaceMs): at most one write per `paceMs` (0 = unpaced), the
+   * next no sooner than `pacedUntil`; what arrives meanwhile is conflated into `stale`.
+   */
+  paceMs = 0;
+  pacedUntil = 0;
+  /** In the hub's paced set: held back until `pacedUntil`, with updates in `stale`. */
+  pacing = false;
+  /** When the pace last slowed: a probe sent before that shows nothing new. */
+  slowedAt = -1;
+  /** Slow lag-probe round trips in a row. */
+  slowRtts = 0;
   /** The socket's write callback, bound once per connection (no closure per message). */
   readonly onWritten: () => void;
 
@@ -92,6 +108,36 @@ export class HubClient {
     if (this.probeAt === 0 || !this.probeForLag) return false;
     const credit = this.rttMs > o.slowRttMs ? 0 : o.creditFlushes;
     return now - this.probeAt > o.maxLagMs || this.flushesSinceProbe >= credit;
+  }
+
+  /**
+   * Adapts the pace to a lag-probe round trip (see WsHubOptions.maxPaceMs). One longer than
+   * `slowRttMs` (the client's library has stopped reading ahead: its queue is full) doubles
+   * the interval between writes, to at least `minPaceMs`, at most `maxPaceMs`; once per
+   * round trip (a probe sent before the last slowdown does not count), and an unpaced
+   * client only at its second slow round trip in a row. A quick one shortens it by `paceMs / paceRecoveryMs` of itself (with one probe per write:
+   * 1000/`paceRecoveryMs` faster per second), unpaced once below `minPaceMs` (so a client
+   * that was slow for two round trips only is paced for one quick one).
+   */
+  paceBy(
+    probeAt: number,
+    now: number,
+    o: Pick<WsHubOptions, 'slowRttMs' | 'minPaceMs' | 'maxPaceMs' | 'paceRecoveryMs'>,
+  ): void {
+    if (o.maxPaceMs <= 0) return;
+    const rtt = now - probeAt;
+    if (rtt <= o.slowRttMs) {
+      this.slowRtts = 0;
+      if (this.paceMs === 0) return;
+      this.paceMs -= this.paceMs * Math.min(1, this.paceMs / o.paceRecoveryMs);
+      if (this.paceMs < o.minPaceMs) this.paceMs = 0;
+      return;
+    }
+    if (probeAt < this.slowedAt) return;
+    // One slow round trip (a pause) is not yet a pattern: pacing starts at the second in a row.
+    if (++this.slowRtts < SLOW_RTTS_TO_PACE && this.paceMs === 0) return;
+    this.slowedAt = now;
+    this.paceMs = Math.min(o.maxPaceMs, Math.max(2 * this.paceMs, o.minPaceMs));
   }
 
   /** Update frames written but not yet flushed to the kernel. */

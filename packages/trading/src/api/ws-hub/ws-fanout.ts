@@ -13,6 +13,9 @@
  * buffers; with `probeEveryFlush` (the default) every flush is followed by a ping when none
  * is in flight, and a client whose ping is older than `maxLagMs` gets no more writes until
  * its pong: its read lag is measured by round trip, not guessed from the socket buffer.
+ * Slow round trips also pace a client (HubClient.paceBy): at most one write per interval,
+ * the symbols it misses meanwhile conflated, and the latest of each written when the
+ * interval is up (flushPaced); for clients whose library reads ahead and pongs early.
  * Behind for longer than `maxBehindMs`: closed with 1013; backlog beyond `maxBacklogBytes`: terminated. A
  * stalled client costs the others nothing but its share of one flush.
  */
@@ -32,6 +35,8 @@ export class FanOut {
   /** Clients behind right now, and clients the hub is closing (with the time it started). */
   readonly behind = new Set<HubClient>();
   readonly closing = new Set<HubClient>();
+  /** Paced clients waiting for their interval to end (their updates conflated meanwhile). */
+  readonly paced = new Set<HubClient>();
   readonly latency = new LatencyHistogram();
   readonly rate = new RateMeter(5);
   readonly n = {
@@ -44,6 +49,7 @@ export class FanOut {
     resumed: 0,
     slow: 0,
     creditWaits: 0,
+    paced: 0,
   };
   private readonly dirty: Channel[] = [];
   private nDirty = 0;
@@ -54,6 +60,8 @@ export class FanOut {
   private flushImmediate: NodeJS.Immediate | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private lastFlushAt = -1e9;
+  /** When the scheduled flush runs (performance.now()). */
+  private wakeAt = 0;
 
   constructor(private readonly opts: WsHubOptions) {}
 
@@ -90,12 +98,46 @@ export class FanOut {
     this.schedule();
   };
 
-  private schedule(): void {
-    if (this.scheduled || this.stopped) return;
+  /**
+   * A flush no sooner than `flushIntervalMs` after the previous one (at once for resumes),
+   * nor than `at` (a paced client's interval end); an earlier need moves a later timer.
+   */
+  private schedule(at = 0): void {
+    if (this.stopped) return;
+    const now = performance.now();
+    const when = Math.max(at, this.lastFlushAt + this.opts.flushIntervalMs);
+    const immediate = when <= now || this.resumes.length > 0;
+    if (this.scheduled) {
+      if (this.flushImmediate !== undefined || (!immediate && when >= this.wakeAt)) return;
+      clearTimeout(this.flushTimer);
+    }
     this.scheduled = true;
-    const wait = this.opts.flushIntervalMs - (performance.now() - this.lastFlushAt);
-    if (wait <= 0 || this.resumes.length > 0) this.flushImmediate = setImmediate(this.flush);
-    else this.flushTimer = setTimeout(this.flush, wait);
+    this.wakeAt = when;
+    if (immediate) {
+      this.flushTimer = undefined;
+      this.flushImmediate = setImmediate(this.flush);
+    } else {
+      this.flushTimer = setTimeout(this.flush, when - now);
+    }
+  }
+
+  /**
+   * `cl` has used its round-trip credit (probeEveryFlush): behind when its probe is older
+   * than `maxLagMs`, else waiting for credit until its pong. True when it may not be written.
+   */
+  private outOfCredit(cl: HubClient, now: number): boolean {
+    if (!this.opts.probeEveryFlush || cl.behind || cl.corked || !cl.lagging(now, this.opts)) {
+      return cl.behind;
+    }
+    if (now - cl.probeAt > this.opts.maxLagMs) {
+      this.markBehind(cl, now);
+    } else {
+      // Out of credit, not (yet) slow: conflated until its pong, not counted as behind.
+      cl.behind = true;
+      cl.creditWait = true;
+      this.n.creditWaits++;
+    }
+    return true;
   }
 
   private readonly flush = (): void => {
@@ -115,17 +157,14 @@ export class FanOut {
       const subs = ch.subs;
       for (let j = 0; j < subs.length; j++) {
         const cl = subs[j].client;
-        if (probeEveryFlush && !cl.behind && !cl.corked && cl.lagging(now, this.opts)) {
-          if (now - cl.probeAt > this.opts.maxLagMs) {
-            this.markBehind(cl, now);
-          } else {
-            // Out of credit, not (yet) slow: conflated until its pong, not counted as behind.
-            cl.behind = true;
-            cl.creditWait = true;
-            this.n.creditWaits++;
-          }
+        if (!cl.behind && !cl.corked && (cl.pacing || cl.pacedUntil > now)) {
+          // Paced: the latest of this symbol goes out when its interval is up (flushPaced).
+          if (!cl.pacing) this.pace(cl);
+          cl.markStale(ch);
+          this.n.paced++;
+          continue;
         }
-        if (cl.behind) {
+        if (this.outOfCredit(cl, now)) {
           cl.markStale(ch);
           this.n.conflated++;
           continue;
@@ -149,6 +188,7 @@ export class FanOut {
         if (cl.probeAt === 0) cl.probe(now);
         else cl.flushesSinceProbe++;
       }
+      if (cl.paceMs > 0) this.paceFrom(cl, now);
       cl.socket.uncork();
       this.checkBacklog(cl);
     }
@@ -165,19 +205,64 @@ export class FanOut {
       const r = this.resumes.splice(0);
       for (let i = 0; i < r.length; i++) sent += this.resume(r[i]);
     }
+    if (this.paced.size > 0) sent += this.flushPaced(now);
     this.n.sent += sent;
     if (sent > 0) this.rate.add(sent);
   };
 
-  /** Sends a caught-up client the latest frame of every symbol it missed. */
+  /** Paced clients whose interval is up get the latest of each symbol they were held back on. */
+  private flushPaced(now: number): number {
+    let sent = 0;
+    let next = Number.POSITIVE_INFINITY;
+    for (const cl of this.paced) {
+      if (cl.pacedUntil > now && cl.closingSince === 0) {
+        if (cl.pacedUntil < next) next = cl.pacedUntil;
+        continue;
+      }
+      this.paced.delete(cl);
+      cl.pacing = false;
+      // Behind or out of credit: its stale set waits for its pong (resume).
+      if (cl.closingSince === 0 && !this.outOfCredit(cl, now)) sent += this.writeStale(cl, now);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.schedule(next);
+    return sent;
+  }
+
+  /**
+   * Sends a caught-up client the latest frame of every symbol it missed, or, when it is
+   * paced and its interval is not up, leaves them to its interval's end.
+   */
   private resume(cl: HubClient): number {
     cl.resumeQueued = false;
     if (!cl.behind || cl.closingSince !== 0 || cl.ws.readyState !== OPEN) return 0;
     cl.behind = false;
     cl.creditWait = false;
     if (this.behind.delete(cl)) this.n.resumed++;
+    const now = performance.now();
+    if (cl.pacedUntil > now) {
+      if (!cl.pacing && cl.stale !== null && cl.stale.size > 0) this.pace(cl);
+      return 0;
+    }
+    return this.writeStale(cl, now);
+  }
+
+  /**
+   * The paced client's next write: `paceMs` on average, spread by `paceJitter` so that
+   * clients paced alike (one process's) are not all written in the same flush.
+   */
+  private paceFrom(cl: HubClient, now: number): void {
+    const j = this.opts.paceJitter;
+    cl.pacedUntil = now + cl.paceMs * (1 - j / 2 + j * Math.random());
+  }
+
+  private pace(cl: HubClient): void {
+    cl.pacing = true;
+    this.paced.add(cl);
+  }
+
+  private writeStale(cl: HubClient, now: number): number {
     const stale = cl.stale;
-    if (stale === null || stale.size === 0) return 0;
+    if (stale === null || stale.size === 0 || cl.ws.readyState !== OPEN) return 0;
     let sent = 0;
     cl.socket.cork();
     for (const ch of stale) {
@@ -188,7 +273,8 @@ export class FanOut {
       this.n.bytes += ch.frame.length;
     }
     stale.clear();
-    if (this.opts.probeEveryFlush && cl.probeAt === 0) cl.probe(performance.now());
+    if (this.opts.probeEveryFlush && cl.probeAt === 0) cl.probe(now);
+    if (cl.paceMs > 0) this.paceFrom(cl, now);
     cl.socket.uncork();
     this.checkBacklog(cl);
     return sent;
@@ -218,6 +304,8 @@ export class FanOut {
     if (cl.closingSince !== 0) return;
     this.n.slow++;
     this.behind.delete(cl);
+    this.paced.delete(cl);
+    cl.pacing = false;
     cl.behind = true; // no more writes
     cl.unsubscribeAll();
     cl.closingSince = performance.now();
@@ -241,6 +329,7 @@ export class FanOut {
   forget(cl: HubClient): void {
     cl.unsubscribeAll();
     this.behind.delete(cl);
+    this.paced.delete(cl);
     this.closing.delete(cl);
   }
 

@@ -52,6 +52,26 @@ export interface WsHubOptions {
    */
   creditFlushes: number;
   slowRttMs: number;
+  /**
+   * Pacing by round trip, for clients whose library reads ahead of the application (Python's
+   * websockets reads up to 32 messages into its own queue and answers pings from there, so
+   * a quick pong does not mean the application has read anything). Each lag-probe round
+   * trip longer than `slowRttMs` means that queue is full: the client's interval between
+   * writes doubles (at least `minPaceMs`, at most `maxPaceMs`; an unpaced client is paced
+   * at its second slow round trip in a row, so one pause does not pace it); each quick one
+   * shortens it (by 1000/`paceRecoveryMs` per second), and below `minPaceMs` the
+   * client is unpaced again. Between writes the client's symbols are conflated (latest
+   * wins) and the latest of each goes out when its interval is up, so what it reads was the
+   * newest value when written and its library queue stays short. A client whose pongs come
+   * back within `slowRttMs` is never paced and gets every flushed update. `maxPaceMs` keeps
+   * a paced subscriber of active symbols updated several times a second (an asyncio client
+   * that hears nothing for 1 s sends a text ping); 0: no pacing.
+   */
+  minPaceMs: number;
+  maxPaceMs: number;
+  paceRecoveryMs: number;
+  /** Each paced interval is `paceMs` x (1 +- paceJitter/2), at random (0: exactly `paceMs`). */
+  paceJitter: number;
   /** Idle clients are pinged every `heartbeatMs`; a ping unanswered for that long: terminated (0 = off). */
   heartbeatMs: number;
   /**
@@ -82,6 +102,10 @@ export const DEFAULT_WS_HUB_OPTIONS: Readonly<Omit<WsHubOptions, 'isKnownSymbol'
   probeEveryFlush: true,
   creditFlushes: 1,
   slowRttMs: 20,
+  minPaceMs: 10,
+  maxPaceMs: 250,
+  paceRecoveryMs: 10_000,
+  paceJitter: 0.5,
   heartbeatMs: 30_000,
   flushIntervalMs: 5,
   maxClients: 20_000,
@@ -106,6 +130,11 @@ export interface WsHubStats {
   conflated: number;
   /** Times a client ran out of round-trip credit (conflated until its pong; not slow). */
   creditWaits: number;
+  /** Update writes held back by a client's pace (it got the latest when its interval was up). */
+  paced: number;
+  /** Clients paced right now, and the mean and max of their intervals between writes (ms). */
+  pacedClients: number;
+  paceMs: { mean: number; max: number };
   /** Clients behind right now; times a client fell behind; times one caught up. */
   slowClients: number;
   slowEpisodes: number;

@@ -112,7 +112,9 @@ export class WsHub {
 
   private onPong(cl: HubClient): void {
     if (cl.probeAt === 0) return; // unsolicited
-    cl.rttMs = performance.now() - cl.probeAt;
+    const now = performance.now();
+    cl.rttMs = now - cl.probeAt;
+    if (cl.probeForLag) cl.paceBy(cl.probeAt, now, this.opts);
     cl.probeAt = 0;
     if (cl.behind) this.fan.tryResume(cl);
   }
@@ -167,9 +169,17 @@ export class WsHub {
     const n = this.fan.n;
     let rttSum = 0;
     let rttMax = 0;
+    let pacedClients = 0;
+    let paceSum = 0;
+    let paceMax = 0;
     for (const cl of this.clients) {
       rttSum += cl.rttMs;
       if (cl.rttMs > rttMax) rttMax = cl.rttMs;
+      if (cl.paceMs > 0) {
+        pacedClients++;
+        paceSum += cl.paceMs;
+        if (cl.paceMs > paceMax) paceMax = cl.paceMs;
+      }
     }
     const r3 = (x: number) => Math.round(x * 1000) / 1000;
     return {
@@ -183,6 +193,9 @@ export class WsHub {
       messagesPerSecond: this.fan.rate.perSecond(),
       conflated: n.conflated,
       creditWaits: n.creditWaits,
+      paced: n.paced,
+      pacedClients,
+      paceMs: { mean: r3(pacedClients > 0 ? paceSum / pacedClients : 0), max: r3(paceMax) },
       slowClients: this.fan.behind.size,
       slowEpisodes: n.episodes,
       slowResumed: n.resumed,
