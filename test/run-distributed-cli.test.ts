@@ -142,7 +142,7 @@ test('order-stress --rate R on the master: two bare workers send R x duration in
   const ws = mine.map((f) => start(['run', '--worker', '--master-port', port, '--no-watch', '--json', f]));
   const [mx, ...xs] = await Promise.all([m.exited, ...ws.map((w) => w.exited)]);
   assert.equal(mx.code, 0, m.stdout() + m.stderr());
-  xs.forEach((x, i) => assert.equal(x.code, 0, ws[i].stdout() + ws[i].stderr()));
+  for (const [i, x] of xs.entries()) assert.equal(x.code, 0, ws[i].stdout() + ws[i].stderr());
   const report = JSON.parse(readFileSync(json, 'utf8'));
   // 100 orders/s for 2 s is 200 orders on the schedule: 100 on each worker, not 200 each.
   assert.equal(orders, 200);
@@ -185,14 +185,22 @@ test('three bare workers get the master’s script: VUs and iterations that do n
   const ws = mine.map((f) => start(['run', '--worker', '--master-port', port, '--json', f]));
   const [mx, ...xs] = await Promise.all([m.exited, ...ws.map((w) => w.exited)]);
   assert.equal(mx.code, 0, m.stdout() + m.stderr());
-  xs.forEach((x, i) => assert.equal(x.code, 0, ws[i].stdout() + ws[i].stderr()));
+  for (const [i, x] of xs.entries()) assert.equal(x.code, 0, ws[i].stdout() + ws[i].stderr());
   for (const w of ws) assert.match(w.stdout(), /Ready to run the master's script/);
   const report = JSON.parse(readFileSync(json, 'utf8'));
   assert.equal(received, 7 * 3 + 40);
   assert.equal(report.requests, 61);
   // Per part (by segment): VUs a 3/2/2 and b 2/2/1; iterations a 9/6/6 and b 14/13/13.
   const parts = mine
-    .map((f) => JSON.parse(readFileSync(f, 'utf8')).scenarios as { scenario: string; requests: number; params: Record<string, unknown>; extra: Record<string, number> }[])
+    .map(
+      (f) =>
+        JSON.parse(readFileSync(f, 'utf8')).scenarios as {
+          scenario: string;
+          requests: number;
+          params: Record<string, unknown>;
+          extra: Record<string, number>;
+        }[],
+    )
     .map((sc) => ({
       segment: String(sc[0].params.executionSegment),
       vus: sc.map((s) => `${s.scenario}:${s.extra.vusMax}`).sort(),
@@ -204,10 +212,7 @@ test('three bare workers get the master’s script: VUs and iterations that do n
     { segment: '1/3:2/3', vus: ['a:2', 'b:2'], requests: ['a:6', 'b:13'] },
     { segment: '2/3:1', vus: ['a:2', 'b:1'], requests: ['a:6', 'b:13'] },
   ]);
-  assert.deepEqual(
-    report.workers.segments.map((s: { requests: number }) => s.requests).sort(),
-    [19, 19, 23],
-  );
+  assert.deepEqual(report.workers.segments.map((s: { requests: number }) => s.requests).sort(), [19, 19, 23]);
 });
 
 test('a worker whose script differs from the master’s exits 104; with none left the master exits 104', async () => {

@@ -23,7 +23,11 @@ test("k6's segment text: from:to of N equal parts, '1/2' for 0:1/2, decimals and
   assert.deepEqual(parseExecutionSegment('25%:50%').segment, { index: 1, count: 4 });
   assert.deepEqual(parseExecutionSegment('0:1').segment, { index: 0, count: 1 });
   for (const bad of ['1/3:1', '0:2/5', '2/3:1/3', 'x', '0:1:2', '1/0', '0:3/2']) {
-    assert.match(parseExecutionSegment(bad).problem ?? '', /--execution-segment must be one of N equal parts/, bad);
+    assert.match(
+      parseExecutionSegment(bad).problem ?? '',
+      /--execution-segment must be one of N equal parts/,
+      bad,
+    );
   }
   assert.equal(segmentLabel({ index: 0, count: 3 }), '0:1/3');
   assert.equal(segmentLabel({ index: 2, count: 3 }), '2/3:1');

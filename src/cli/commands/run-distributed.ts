@@ -53,7 +53,10 @@ export const MASTER_TEST_FLAGS = [
 ];
 
 /** The master's script as a test; a problem when it cannot be read. */
-export function scriptTest(operands: readonly string[], insecure: boolean): { test?: RunTest; problem?: string } {
+export function scriptTest(
+  operands: readonly string[],
+  insecure: boolean,
+): { test?: RunTest; problem?: string } {
   if (operands.length !== 1)
     return { problem: `one script at a time, without scenario ids (got ${operands.join(' ')})` };
   const file = operands[0];
@@ -86,7 +89,12 @@ export interface WorkerDeps {
   /** checkScriptFile: the exit code, the reasons on `err`. */
   checkScript: (file: string, insecure: boolean, err: (t: string) => void) => Promise<number>;
   runScenarios: (input: RunInput, segment: ExecutionSegment, extra: WorkerExtra) => Promise<number>;
-  runScript: (file: string, insecure: boolean, segment: ExecutionSegment, extra: WorkerExtra) => Promise<number>;
+  runScript: (
+    file: string,
+    insecure: boolean,
+    segment: ExecutionSegment,
+    extra: WorkerExtra,
+  ) => Promise<number>;
 }
 
 export interface WorkerExtra {
@@ -115,15 +123,15 @@ function selectedIds(tokens: readonly string[], ids: readonly string[]): string[
 
 export function runWorkerSide(d: WorkerDeps): RunWorkerSide {
   const problems: string[] = d.testFlags.map(
-    (f) =>
-      `--${f} is the master's: a worker runs the master's test (drop it here, or give it to the master)`,
+    (f) => `--${f} is the master's: a worker runs the master's test (drop it here, or give it to the master)`,
   );
   const script = d.operands.some(isScriptOperand);
   if (script) {
     const f = d.operands[0];
     if (d.operands.length > 1)
       problems.push(`one script at a time, without scenario ids (got ${d.operands.join(' ')})`);
-    else if (!existsSync(resolve(f)) || !statSync(resolve(f)).isFile()) problems.push(`${f}: no such script file`);
+    else if (!existsSync(resolve(f)) || !statSync(resolve(f)).isFile())
+      problems.push(`${f}: no such script file`);
   } else {
     for (const t of d.operands.flatMap((x) => x.split(',')).map((x) => x.trim()))
       if (t !== '' && t !== 'all' && !d.ids.includes(t))
@@ -185,7 +193,11 @@ export function runWorkerSide(d: WorkerDeps): RunWorkerSide {
     return refuse(`${text.join('\n')}${shipped}`, code === EXIT_SCRIPT_ERROR ? EXIT_SCRIPT_ERROR : code);
   }
 
-  async function run(test: RunTest, segment: ExecutionSegment, signal: AbortSignal): Promise<RunReport | null> {
+  async function run(
+    test: RunTest,
+    segment: ExecutionSegment,
+    signal: AbortSignal,
+  ): Promise<RunReport | null> {
     let report: RunReport | null = null;
     const extra: WorkerExtra = { signal, onReport: (r) => (report = r) };
     if (test.kind === 'scenarios' && input !== undefined) await d.runScenarios(input, segment, extra);

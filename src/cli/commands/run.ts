@@ -7,19 +7,19 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  checkScriptFile,
   EXIT_ABORTED,
   EXIT_CODES_HELP,
   EXIT_ERROR,
   EXIT_INVALID_CONFIG,
   type ExecutionSegment,
-  checkScriptFile,
   executeRun,
   gatherThresholds,
   isScriptOperand,
   masterWorkerFlagsOf,
-  parseExecutionSegment,
   paramFlagHelp,
   paramFlagUnion,
+  parseExecutionSegment,
   planMasterWorker,
   planRun,
   problemsText,
@@ -194,7 +194,7 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
     .option('--ca <file>', 'https/wss: also trust the PEM certificate(s) in FILE')
     .option(
       '--execution-segment <segment>',
-      "run only this equal part of the load, as k6 writes it: 0:1/2, 1/2:1, 1/3:2/3 (every rate, VU and iteration count; the parts add up exactly)",
+      'run only this equal part of the load, as k6 writes it: 0:1/2, 1/2:1, 1/3:2/3 (every rate, VU and iteration count; the parts add up exactly)',
     )
     .optionsGroup('Gates:')
     .option('--threshold <expr>', "pass/fail criterion, e.g. 'p95<100ms' (repeatable)", collect)

@@ -22,7 +22,6 @@ import { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats } from '../stats/request-stats.ts';
 import { recorderSummaryMs, toScenarioResult } from '../stats/to-result.ts';
 import { epochNowMs } from '../util/clock.ts';
-import type { ExecutorOutcome } from './executor-base.ts';
 import {
   composeSegment,
   type ExecutionSegment,
@@ -31,6 +30,7 @@ import {
   segmentShare,
   WHOLE,
 } from './execution-segment.ts';
+import type { ExecutorOutcome } from './executor-base.ts';
 import { type ExecutorOptions, type NormalizedExecutor, normalizeExecutor } from './executor-options.ts';
 import { prepareThread } from './run-thread.ts';
 import { isModuleRef, loadScript, type ScriptFactory, type ScriptModuleRef } from './script.ts';
@@ -95,7 +95,9 @@ export function chooseWorkers(
 export function segmentLoad(ex: NormalizedExecutor, seg: ExecutionSegment = WHOLE): NormalizedExecutor {
   if (seg.count === 1) return ex;
   const f = segmentFraction(seg);
-  const segments = ex.segments.map((s) => (ex.model === 'open' ? { ...s, from: s.from * f, to: s.to * f } : s));
+  const segments = ex.segments.map((s) =>
+    ex.model === 'open' ? { ...s, from: s.from * f, to: s.to * f } : s,
+  );
   return { ...ex, segments, maxVUs: segmentShare(ex.maxVUs, seg) } as NormalizedExecutor;
 }
 

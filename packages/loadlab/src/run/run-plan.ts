@@ -8,9 +8,9 @@
 import { existsSync } from 'node:fs';
 import { loadCaFile, type TlsOptions } from '../clients/tls-options.ts';
 import { gatherThresholds, type Threshold, unknownScenarios } from '../gates/thresholds.ts';
+import type { ExecutionSegment } from '../generator/execution-segment.ts';
 import { parseOut } from '../report/k6-json-out.ts';
 import type { ReportFiles } from '../report/write-reports.ts';
-import type { ExecutionSegment } from '../generator/execution-segment.ts';
 import type { WatchTarget } from '../resources/resource-watch.ts';
 import type { ScenarioDefinition } from '../scenario/scenario.ts';
 import type { ScenarioSuite } from '../scenario/suite.ts';

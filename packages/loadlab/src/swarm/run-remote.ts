@@ -11,12 +11,12 @@
  * report files and quits the workers.
  */
 import { mkdirSync } from 'node:fs';
-import { type ExecutionSegment, segmentLabel } from '../generator/execution-segment.ts';
 import { dirname } from 'node:path';
 import { LabError } from '../errors.ts';
 import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK, EXIT_THRESHOLDS_FAILED } from '../gates/exit-codes.ts';
 import type { Threshold } from '../gates/threshold-parse.ts';
 import { evaluateThresholds, exitCodeFor } from '../gates/thresholds.ts';
+import { type ExecutionSegment, segmentLabel } from '../generator/execution-segment.ts';
 import type { RunReport } from '../model/result.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { type ReportFiles, writeReports } from '../report/write-reports.ts';
@@ -24,8 +24,8 @@ import { thresholdLines, verdictLine } from '../run/run-output.ts';
 import { mergeRunReports } from '../stats/merge-results.ts';
 import { MasterPool } from './master-pool.ts';
 import type { MasterWorkerPlan } from './master-worker-flags.ts';
-import type { RunTest } from './remote-protocol.ts';
 import { serveMaster } from './remote-link.ts';
+import type { RunTest } from './remote-protocol.ts';
 
 /** How long the master waits for the joined workers to say they can run the test. */
 export const PREPARE_WAIT_MS = 60_000;
@@ -63,8 +63,9 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
     return EXIT_ERROR;
   }
   out(
-    `Master listening on ${p.masterBindHost}:${pool.port}; workers join with: tickstorm run ... --worker --master-host HOST --master-port ${pool.port}`,
+    `Master listening on ${p.masterBindHost}:${pool.port}; workers join with: tickstorm run --worker --master-host HOST --master-port ${pool.port}`,
   );
+  out(`Test: ${describeTest(o.test)}; each of the N workers runs 1/N of it`);
   let reports: Awaited<ReturnType<MasterPool['collectReports']>>;
   let segments: Map<string, ExecutionSegment>;
   try {
@@ -104,7 +105,8 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
     segments: [...segments.entries()].map(([id, seg]) => ({
       id,
       segment: segmentLabel(seg),
-      requests: reports.find((r) => r.id === id)?.report.scenarios.reduce((a, s) => a + s.requests, 0) ?? null,
+      requests:
+        reports.find((r) => r.id === id)?.report.scenarios.reduce((a, s) => a + s.requests, 0) ?? null,
     })),
   };
   const thresholds = evaluateThresholds(run, o.thresholds);
@@ -138,6 +140,21 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   out(`\n${verdictLine(code, thresholds.filter((t) => !t.pass).length, [])}`);
   return code;
+}
+
+/** One line: the scenarios and their parameters, or the script. */
+export function describeTest(t: RunTest): string {
+  if (t.kind === 'script') return `script ${t.file}`;
+  const show = (v: unknown) =>
+    Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v : JSON.stringify(v);
+  return t.scenarios
+    .map(
+      (s) =>
+        `${s.id} (${Object.entries(s.params)
+          .map(([k, v]) => `${k}=${show(v)}`)
+          .join(' ')})`,
+    )
+    .join(', ');
 }
 
 export interface RunWorkerOptions {
