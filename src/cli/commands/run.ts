@@ -88,6 +88,13 @@ Scripts (docs/scripts.md): \`tickstorm run FILE.ts|FILE.js\` runs a k6-style scr
 and \`import { check } from 'tickstorm'\`. A path operand (an extension .ts/.js/.mjs/.mts or a /)
 is a script; the scenario flags do not apply to it. --workers defaults to 1 for scripts.
 
+Many machines (docs/load-lab.md#many-machines-run---master-and---worker): the master's command line is
+the test, and each of the N workers runs 1/N of it (k6's execution segments: every rate, VU and
+iteration count is split, the parts adding up exactly); the master merges their reports exactly.
+  tickstorm run order-stress --rate 1000 --master --expect-workers 2 --master-bind-host 0.0.0.0
+  tickstorm run --worker --master-host 10.0.0.5     (on each machine: 500 orders/s; a script comes from the master)
+A worker given scenario parameters or target flags of its own, or unable to run the master's test, exits 104.
+
 Every flag may also come from the environment, TICKSTORM_<FLAG> (--orders-url: TICKSTORM_ORDERS_URL,
 --no-bench: TICKSTORM_BENCH=false), or from ./${CONFIG_FILE} (or --config-file FILE), a JSON object
 keyed by flag name. Flags win over the environment, the environment over the file.

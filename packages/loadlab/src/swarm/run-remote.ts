@@ -12,8 +12,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { LabError } from '../errors.ts';
-import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK, EXIT_THRESHOLDS_FAILED } from '../gates/exit-codes.ts';
+import { LabError, LabErrorCode } from '../errors.ts';
+import {
+  EXIT_ABORTED,
+  EXIT_ERROR,
+  EXIT_OK,
+  EXIT_SCRIPT_ERROR,
+  EXIT_THRESHOLDS_FAILED,
+} from '../gates/exit-codes.ts';
 import type { Threshold } from '../gates/threshold-parse.ts';
 import { evaluateThresholds, exitCodeFor } from '../gates/thresholds.ts';
 import { type ExecutionSegment, segmentLabel } from '../generator/execution-segment.ts';
@@ -194,7 +200,9 @@ export function runAsWorker(o: RunWorkerOptions): Promise<number> {
           link.send({ t: 'error', message: refused.message, code: refused.code });
           await link.finish(
             refused.code,
-            `tickstorm run --worker: cannot run the master's test: ${refused.message}`,
+            `tickstorm run --worker: cannot run the master's test: ${refused.message} [${
+              refused.code === EXIT_SCRIPT_ERROR ? LabErrorCode.SCRIPT_ERROR : LabErrorCode.WORKER_REFUSED
+            }]`,
             true,
           );
           return;
