@@ -244,3 +244,20 @@ test('a swarm worker is refused by a run master (104), naming the command to use
   assert.equal(x.code, 104, w.stdout() + w.stderr());
   assert.match(w.stderr(), /this master runs 'run' workers; start the worker with 'tickstorm run --worker'/);
 });
+
+test('--execution-segment runs one part by itself (k6’s flag); an unequal part exits 104', async () => {
+  const file = script('part.ts', "{ s: { executor: 'shared-iterations', vus: 5, iterations: 40 } }");
+  const json = join(dir, 'part.json');
+  received = 0;
+  const r = start(['run', file, '--execution-segment', '1/3:2/3', '--json', json]);
+  const x = await r.exited;
+  assert.equal(x.code, 0, r.stdout() + r.stderr());
+  assert.equal(received, 13, 'iterations 1, 4, 7, ... of 40');
+  const s = JSON.parse(readFileSync(json, 'utf8')).scenarios[0];
+  assert.equal(s.requests, 13);
+  assert.equal(s.extra.vusMax, 2);
+  assert.match(r.stdout(), /\[execution segment 1\/3:2\/3: this run's share of the load above\]/);
+  const bad = start(['run', file, '--execution-segment', '1/3:1']);
+  assert.equal((await bad.exited).code, 104);
+  assert.match(bad.stderr(), /--execution-segment must be one of N equal parts of the test/);
+});
