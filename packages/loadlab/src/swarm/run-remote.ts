@@ -87,6 +87,10 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
       await pool.close();
       return pool.refusals[0].code;
     }
+    if (o.signal?.aborted) {
+      await pool.close();
+      return EXIT_ABORTED;
+    }
     const told = pool.go(ids);
     segments = new Map(told.map((id, index) => [id, { index, count: told.length }]));
     reports = await pool.collectReports(told);
