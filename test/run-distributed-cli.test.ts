@@ -148,6 +148,8 @@ test('order-stress --rate R on the master: two bare workers send R x duration in
   assert.equal(orders, 200);
   assert.equal(report.requests, 200);
   assert.equal(sumRequests(report.workers.segments), 200);
+  assert.equal(report.scenarios[0].params.rate, 100, 'the merged run is the master’s test');
+  assert.equal(report.scenarios[0].params.executionSegment, undefined);
   const each = mine.map((f) => JSON.parse(readFileSync(f, 'utf8')).scenarios[0]);
   assert.deepEqual(
     each.map((s) => s.requests),
