@@ -1,8 +1,10 @@
 /**
- * `tickstorm run FILE.ts --master` / `--worker` as separate OS processes against a local
- * HTTP server: the master starts both workers' runs, merges their reports exactly (the
- * request count equals what the server received), and the workers exit 0 after quit; a
- * swarm worker is refused by a run master (104).
+ * `tickstorm run --master` / `--worker` as separate OS processes against a local HTTP server:
+ * the master's test is split over the workers (k6's execution segments), so the load is the
+ * master's, not N times it: a script's iterations, a built-in scenario's --rate, and VUs that
+ * do not divide all add up exactly. The master merges the reports exactly (the request count
+ * equals what the server received) and the workers exit 0 after quit. A worker that cannot
+ * run the master's test, and a swarm worker, are refused (104).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ const USERS = fileURLToPath(
 );
 let server: LocalServer;
 let received = 0;
+let orders = 0;
 let dir: string;
 const children: Watched[] = [];
 
@@ -26,7 +29,18 @@ before(async () => {
   server = await startServer((req, res) => {
     req.resume();
     req.on('end', () => {
+      if (req.url === '/health') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"status":"ok"}');
+        return;
+      }
       received++;
+      if (req.method === 'POST' && req.url === '/orders') {
+        orders++;
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end('{"orderId":"x","status":"accepted"}');
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{}');
     });
@@ -46,17 +60,24 @@ function start(args: string[]): Watched {
   return c;
 }
 
-test('run --master merges two workers’ script runs exactly; workers exit 0 after quit', async () => {
-  const file = join(dir, 'hits.ts');
+function script(name: string, scenarios: string): string {
+  const file = join(dir, name);
   writeFileSync(
     file,
     `import http from 'tickstorm/http';
-export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 40 } } };
+export const options = { scenarios: ${scenarios} };
 export default async function (): Promise<void> {
   await http.get('${server.url.replace(/\/$/, '')}/hit');
 }
 `,
   );
+  return file;
+}
+
+const sumRequests = (segments: { requests: number }[]) => segments.reduce((a, s) => a + s.requests, 0);
+
+test('run --master splits a script over two workers (40 iterations in all, 20 each) and merges exactly', async () => {
+  const file = script('hits.ts', "{ s: { executor: 'shared-iterations', vus: 2, iterations: 40 } }");
   const json = join(dir, 'merged.json');
   received = 0;
   const m = start([
@@ -80,19 +101,165 @@ export default async function (): Promise<void> {
   assert.equal(x1.code, 0, w1.stdout() + w1.stderr());
   assert.equal(x2.code, 0, w2.stdout() + w2.stderr());
   const report = JSON.parse(readFileSync(json, 'utf8'));
-  assert.equal(received, 80);
-  assert.equal(report.requests, 80);
-  assert.equal(report.scenarios[0].entries[0].histogram.count, 80);
+  assert.equal(received, 40, 'the master’s 40 iterations, not 40 per worker');
+  assert.equal(report.requests, 40);
+  assert.equal(report.scenarios[0].entries[0].histogram.count, 40);
   assert.equal(report.workers.joined.length, 2);
+  assert.deepEqual(
+    report.workers.segments.map((s: { segment: string; requests: number }) => [s.segment, s.requests]),
+    [
+      ['0:1/2', 20],
+      ['1/2:1', 20],
+    ],
+  );
   assert.match(m.stdout(), /Workers: 2 joined \(2 expected\), 2 reported, 0 missing/);
   assert.match(m.stdout(), /PASSED/);
+  assert.match(w1.stdout() + w2.stdout(), /running execution segment 0:1\/2 \(part 1 of 2 of the load\)/);
+});
+
+test('order-stress --rate R on the master: two bare workers send R x duration in all, half each', async () => {
+  const json = join(dir, 'orders-merged.json');
+  orders = 0;
+  const m = start([
+    'run',
+    'order-stress',
+    '--orders-url',
+    server.url.replace(/\/$/, ''),
+    '--rate',
+    '100',
+    '--duration',
+    '2s',
+    '--master',
+    '--expect-workers',
+    '2',
+    '--master-bind-port',
+    '0',
+    '--json',
+    json,
+  ]);
+  const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+  const mine = [join(dir, 'orders-w1.json'), join(dir, 'orders-w2.json')];
+  const ws = mine.map((f) => start(['run', '--worker', '--master-port', port, '--no-watch', '--json', f]));
+  const [mx, ...xs] = await Promise.all([m.exited, ...ws.map((w) => w.exited)]);
+  assert.equal(mx.code, 0, m.stdout() + m.stderr());
+  for (const [i, x] of xs.entries()) assert.equal(x.code, 0, ws[i].stdout() + ws[i].stderr());
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  // 100 orders/s for 2 s is 200 orders on the schedule: 100 on each worker, not 200 each.
+  assert.equal(orders, 200);
+  assert.equal(report.requests, 200);
+  assert.equal(sumRequests(report.workers.segments), 200);
+  assert.equal(report.scenarios[0].params.rate, 100, 'the merged run is the master’s test');
+  assert.equal(report.scenarios[0].params.executionSegment, undefined);
+  const each = mine.map((f) => JSON.parse(readFileSync(f, 'utf8')).scenarios[0]);
+  assert.deepEqual(
+    each.map((s) => s.requests),
+    [100, 100],
+  );
+  assert.deepEqual(each.map((s) => s.params.executionSegment).sort(), ['0:1/2', '1/2:1']);
+  assert.deepEqual(
+    each.map((s) => s.params.rate),
+    [100, 100],
+    'the master’s --rate, of which each ran its part',
+  );
+  for (const w of ws) assert.match(w.stdout(), />= 50 orders\/s \(within 1%, this segment's 1\/2 of 100\)/);
+});
+
+test('three bare workers get the master’s script: VUs and iterations that do not divide add up exactly', async () => {
+  const file = script(
+    'uneven.ts',
+    "{ a: { executor: 'per-vu-iterations', vus: 7, iterations: 3 }, b: { executor: 'shared-iterations', vus: 5, iterations: 40 } }",
+  );
+  const json = join(dir, 'uneven.json');
+  received = 0;
+  const m = start([
+    'run',
+    file,
+    '--master',
+    '--expect-workers',
+    '3',
+    '--master-bind-port',
+    '0',
+    '--json',
+    json,
+  ]);
+  const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+  const mine = [0, 1, 2].map((i) => join(dir, `uneven-w${i}.json`));
+  const ws = mine.map((f) => start(['run', '--worker', '--master-port', port, '--json', f]));
+  const [mx, ...xs] = await Promise.all([m.exited, ...ws.map((w) => w.exited)]);
+  assert.equal(mx.code, 0, m.stdout() + m.stderr());
+  for (const [i, x] of xs.entries()) assert.equal(x.code, 0, ws[i].stdout() + ws[i].stderr());
+  for (const w of ws) assert.match(w.stdout(), /Ready to run the master's script/);
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(received, 7 * 3 + 40);
+  assert.equal(report.requests, 61);
+  // Per part (by segment): VUs a 3/2/2 and b 2/2/1; iterations a 9/6/6 and b 14/13/13.
+  const parts = mine
+    .map(
+      (f) =>
+        JSON.parse(readFileSync(f, 'utf8')).scenarios as {
+          scenario: string;
+          requests: number;
+          params: Record<string, unknown>;
+          extra: Record<string, number>;
+        }[],
+    )
+    .map((sc) => ({
+      segment: String(sc[0].params.executionSegment),
+      vus: sc.map((s) => `${s.scenario}:${s.extra.vusMax}`).sort(),
+      requests: sc.map((s) => `${s.scenario}:${s.requests}`).sort(),
+    }))
+    .sort((x, y) => x.segment.localeCompare(y.segment));
+  assert.deepEqual(parts, [
+    { segment: '0:1/3', vus: ['a:3', 'b:2'], requests: ['a:9', 'b:14'] },
+    { segment: '1/3:2/3', vus: ['a:2', 'b:2'], requests: ['a:6', 'b:13'] },
+    { segment: '2/3:1', vus: ['a:2', 'b:1'], requests: ['a:6', 'b:13'] },
+  ]);
+  assert.deepEqual(report.workers.segments.map((s: { requests: number }) => s.requests).sort(), [19, 19, 23]);
+});
+
+test('a worker whose script differs from the master’s exits 104; with none left the master exits 104', async () => {
+  const theirs = script('theirs.ts', "{ s: { executor: 'shared-iterations', vus: 1, iterations: 5 } }");
+  const ours = script('ours.ts', "{ s: { executor: 'shared-iterations', vus: 1, iterations: 6 } }");
+  const m = start(['run', theirs, '--master', '--master-bind-port', '0']);
+  const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+  const w = start(['run', ours, '--worker', '--master-port', port]);
+  const [mx, wx] = await Promise.all([m.exited, w.exited]);
+  assert.equal(wx.code, 104, w.stdout() + w.stderr());
+  assert.match(w.stderr(), /cannot run the master's test: .*ours\.ts differs from the master's .*theirs\.ts/);
+  assert.equal(mx.code, 104, m.stdout() + m.stderr());
+  assert.match(m.stderr(), /no worker can run the test; nothing ran/);
+});
+
+test('a worker given scenario parameters of its own is refused before it connects (104)', async () => {
+  const w = start(['run', 'order-stress', '--rate', '500', '--worker', '--master-port', '1']);
+  const x = await w.exited;
+  assert.equal(x.code, 104, w.stdout() + w.stderr());
+  assert.match(w.stderr(), /--rate is the master's: a worker runs the master's test/);
 });
 
 test('a swarm worker is refused by a run master (104), naming the command to use', async () => {
-  const m = start(['run', 'x.ts', '--master', '--master-bind-port', '0', '--expect-workers-max-wait', '30']);
+  const file = script('x.ts', "{ s: { executor: 'shared-iterations', vus: 1, iterations: 1 } }");
+  const m = start(['run', file, '--master', '--master-bind-port', '0', '--expect-workers-max-wait', '30']);
   const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
   const w = start(['swarm', '-f', USERS, '--worker', '--master-port', port]);
   const x = await w.exited;
   assert.equal(x.code, 104, w.stdout() + w.stderr());
   assert.match(w.stderr(), /this master runs 'run' workers; start the worker with 'tickstorm run --worker'/);
+});
+
+test('--execution-segment runs one part by itself (k6’s flag); an unequal part exits 104', async () => {
+  const file = script('part.ts', "{ s: { executor: 'shared-iterations', vus: 5, iterations: 40 } }");
+  const json = join(dir, 'part.json');
+  received = 0;
+  const r = start(['run', file, '--execution-segment', '1/3:2/3', '--json', json]);
+  const x = await r.exited;
+  assert.equal(x.code, 0, r.stdout() + r.stderr());
+  assert.equal(received, 13, 'iterations 1, 4, 7, ... of 40');
+  const s = JSON.parse(readFileSync(json, 'utf8')).scenarios[0];
+  assert.equal(s.requests, 13);
+  assert.equal(s.extra.vusMax, 2);
+  assert.match(r.stdout(), /\[execution segment 1\/3:2\/3: this run's share of the load above\]/);
+  const bad = start(['run', file, '--execution-segment', '1/3:1']);
+  assert.equal((await bad.exited).code, 104);
+  assert.match(bad.stderr(), /--execution-segment must be one of N equal parts of the test/);
 });

@@ -31,7 +31,11 @@ export const LabErrorCode = {
   INVALID_PNG: 'LAB_ERR_INVALID_PNG',
   /** A JSON report `tickstorm merge` cannot read or merge (no encoded histograms, not JSON). */
   INVALID_REPORT: 'LAB_ERR_INVALID_REPORT',
-  /** A swarm worker its master refused: a class of the test missing from its file, its id taken. */
+  /**
+   * A worker its master refused, or that cannot run its master's test: a swarm class missing
+   * from its file, its id taken; a run worker with another scenario or script, or whose
+   * version does not take the master's parameters.
+   */
   WORKER_REFUSED: 'LAB_ERR_WORKER_REFUSED',
 
   // the swarm web UI's request errors (never the end of a CLI run)

@@ -83,6 +83,7 @@ export * from './errors.ts';
 export * from './gates/exit-codes.ts';
 export * from './gates/thresholds.ts';
 export * from './generator/closed-loop.ts';
+export * from './generator/execution-segment.ts';
 export * from './generator/executor-base.ts';
 export * from './generator/executor-options.ts';
 export * from './generator/open-loop.ts';

@@ -17,11 +17,17 @@ import {
   finishResult,
   fmt,
   getJson,
+  LabError,
+  LabErrorCode,
   latencyTarget,
   ParamReader,
   type ParamSpec,
+  partOf,
   postEmpty,
   runScript,
+  segmentFraction,
+  segmentLabel,
+  segmentShare,
   type TargetCheck,
   throwIfProblems,
   windowSec,
@@ -143,6 +149,12 @@ export const marketDataFlood: TickstormScenario = {
   async run(ctx, raw) {
     const { p, r } = read(raw);
     throwIfProblems('market-data-flood', r.problems);
+    const conns = segmentShare(p.connections, ctx.segment);
+    if (conns === 0)
+      throw new LabError(
+        LabErrorCode.INVALID_SCENARIO_PARAMS,
+        `market-data-flood: --connections ${p.connections} leaves none for this part of the run (execution segment ${segmentLabel(ctx.segment ?? { index: 0, count: 1 })}): give at least one connection per worker`,
+      );
     const reset = p.reset && (await postEmpty(`${base(ctx.urls.marketDataHttp)}/stats/reset`));
     const before = await marketDataStats(ctx.urls);
     const scriptParams: FloodScriptParams = {
@@ -168,7 +180,7 @@ export const marketDataFlood: TickstormScenario = {
       },
       module: new URL('./market-data-flood-script.ts', import.meta.url),
       params: scriptParams as unknown as Record<string, unknown>,
-      maxWorkers: p.connections,
+      maxWorkers: conns,
     });
     const after = await marketDataStats(ctx.urls);
     const { result, counters: c } = out;
@@ -177,7 +189,7 @@ export const marketDataFlood: TickstormScenario = {
     let processed = Number.NaN;
     let rejected = Number.NaN;
     let proof = 'none';
-    if ((c.syncAnswered ?? 0) === p.connections) {
+    if ((c.syncAnswered ?? 0) === conns) {
       processed = c.ackedProcessed;
       rejected = c.ackedRejected;
       proof = 'sync acks on every connection';
@@ -186,7 +198,7 @@ export const marketDataFlood: TickstormScenario = {
       rejected = after.s.ticksRejected - before.s.ticksRejected;
       proof = `server counters before/after (${after.source})`;
       warnings.push(
-        `${p.connections - (c.syncAnswered ?? 0)} of ${p.connections} connections got no sync ack: drops counted from the server's counters (other traffic would count too)`,
+        `${conns - (c.syncAnswered ?? 0)} of ${conns} connections got no sync ack: drops counted from the server's counters (other traffic would count too)`,
       );
     } else {
       warnings.push('no sync ack and no server counters: drops could not be proven');
@@ -198,8 +210,15 @@ export const marketDataFlood: TickstormScenario = {
     const lat = after?.s.processingLatencyMs;
     if (lat !== undefined && !reset)
       warnings.push('server processing latency is cumulative since its start (no /stats/reset)');
+    const rate = p.rate * segmentFraction(ctx.segment);
     const targets: TargetCheck[] = [
-      atLeast('Ticks/s', achieved, p.rate * 0.99, 'ticks/s', `>= ${fmt(p.rate)} ticks/s (within 1%)`),
+      atLeast(
+        'Ticks/s',
+        achieved,
+        rate * 0.99,
+        'ticks/s',
+        `>= ${fmt(rate)} ticks/s (within 1%${partOf(p.rate, ctx.segment)})`,
+      ),
       {
         name: 'Dropped ticks',
         target: '== 0',
@@ -220,7 +239,7 @@ export const marketDataFlood: TickstormScenario = {
       droppedTicks: dropped,
       ticksPerSec: Math.round(achieved),
       ticksProcessedPerSec: Math.round(processed / win),
-      targetTicksPerSec: p.rate,
+      targetTicksPerSec: rate,
       framesSent: c.tickFramesSent ?? 0,
       proof,
       serverLatencyMs: lat ?? null,

@@ -21,7 +21,9 @@ import {
   latencyTarget,
   ParamReader,
   type ParamSpec,
+  partOf,
   runScript,
+  segmentShare,
   type TargetCheck,
   throwIfProblems,
   windowSec,
@@ -127,7 +129,9 @@ export const wsConcurrency: TickstormScenario = {
     // Expected updates/s: each symbol touched by a frame with p = min(1, ticks/symbols), at most
     // one update per 5 ms hub flush; one thread parses ~50,000 updates/s comfortably.
     const perSymbol = Math.min(200, frameRate * Math.min(1, p.feedTicksPerFrame / p.symbols));
-    const expected = p.clients * p.symbolsPerClient * perSymbol;
+    // This part's subscribers (client c on part c mod N); the feed's frames split the same way.
+    const clients = segmentShare(p.clients, ctx.segment);
+    const expected = clients * p.symbolsPerClient * perSymbol;
     const scriptParams: WsConcurrencyScriptParams = {
       apiWs: ctx.urls.apiWs,
       feedUrl: ctx.urls.marketDataWs,
@@ -154,7 +158,7 @@ export const wsConcurrency: TickstormScenario = {
       },
       module: new URL('./ws-concurrency-script.ts', import.meta.url),
       params: scriptParams as unknown as Record<string, unknown>,
-      maxWorkers: p.clients,
+      maxWorkers: Math.max(1, clients),
       autoWorkers: Math.min(availableParallelism(), Math.max(1, Math.ceil(expected / 50_000))),
     });
     const hub = await getJson(`${base(ctx.urls.api)}/api/metrics/websocket`);
@@ -163,34 +167,35 @@ export const wsConcurrency: TickstormScenario = {
     const concurrent = connected - (c.clientsDisconnected ?? 0);
     const avgLatencyMs = receiving > 0 ? (c.sumClientAvgLatencyMs ?? 0) / receiving : Number.NaN;
     const totalMessages = c.totalMessages ?? 0;
-    if (connected < p.clients) {
+    if (connected < clients) {
       result.generator.warnings.push(
-        `${p.clients - connected} of ${p.clients} clients were not connected and subscribed within --connect-timeout`,
+        `${clients - connected} of ${clients} clients were not connected and subscribed within --connect-timeout`,
       );
     }
+    const part = partOf(p.clients, ctx.segment);
     const targets: TargetCheck[] = [
       {
         name: 'Clients receiving updates',
-        target: `== ${p.clients}`,
-        actual: `${receiving} of ${p.clients}`,
+        target: `== ${clients}${part === '' ? '' : ` (${part.slice(2)})`}`,
+        actual: `${receiving} of ${clients}`,
         value: receiving,
         unit: 'clients',
-        pass: receiving === p.clients,
+        pass: receiving === clients,
       },
       latencyTarget('Message latency P95', result.latency_ms.p95, 50, result.requests),
       latencyTarget('Average message latency', avgLatencyMs, 100, receiving),
-      atLeast('Concurrent clients', concurrent, p.clients, 'clients', `>= ${p.clients}`),
+      atLeast('Concurrent clients', concurrent, clients, 'clients', `>= ${clients}`),
     ];
     const round = (x: number) => Math.round(x * 1000) / 1000;
     return finishResult(result, r.values, targets, {
-      clients: p.clients,
+      clients,
       clientsConnected: connected,
       clientsReceiving: receiving,
       concurrentClients: concurrent,
       totalMessages,
       updates: c.updates ?? 0,
       updatesPerSec: Math.round((c.updates ?? 0) / windowSec(result, p.durationMs)),
-      messagesPerClient: Math.round(totalMessages / p.clients),
+      messagesPerClient: clients > 0 ? Math.round(totalMessages / clients) : 0,
       avgLatencyMs: Number.isFinite(avgLatencyMs) ? round(avgLatencyMs) : null,
       feedTickRate: p.tickRate,
       server: hub ?? null,

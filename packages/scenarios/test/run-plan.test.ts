@@ -112,6 +112,29 @@ test('defaults < --full < --config < flags; all runs in the standard order with 
   }
 });
 
+test("a master's preset parameters: over the defaults, under flags, checked; the segment rides along", () => {
+  const preset = {
+    source: "the master's test",
+    params: { 'order-stress': { rate: 500, duration: '4s', p95TargetMs: 50 } },
+  };
+  const { plan, problems } = planRun(SUITE, {
+    ...tickstormRunInput({ scenarios: ['order-stress'], params: new Map([['duration', '2']]) }),
+    preset,
+    segment: { index: 1, count: 2 },
+  });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(plan?.scenarios[0].params, { duration: '2s', rate: 500, p95TargetMs: 50 });
+  assert.deepEqual(plan?.segment, { index: 1, count: 2 });
+  const bad = planRun(SUITE, {
+    ...tickstormRunInput({ scenarios: ['order-stress'] }),
+    preset: { source: "the master's test", params: { 'order-stress': { rate: 'x', speed: 1 } } },
+  });
+  assert.deepEqual(bad.problems, [
+    'the master\'s test: order-stress.rate must be a number (got "x")',
+    "the master's test: order-stress.speed: order-stress has no parameter 'speed' here",
+  ]);
+});
+
 test('config file problems name the file and the key', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tickstorm-plan-'));
   try {

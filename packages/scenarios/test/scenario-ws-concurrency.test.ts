@@ -101,3 +101,34 @@ test('ws-concurrency: validate names every bad flag at once', () => {
     /--symbols-per-client must be <= --symbols/,
   );
 });
+
+test('ws-concurrency in two execution segments: the clients and the feed split, adding up to the whole', async () => {
+  const params = { clients: 5, duration: '1500ms', tickRate: 2000, feedTicksPerFrame: 50 };
+  const parts = await Promise.all(
+    [0, 1].map((index) =>
+      wsConcurrency.run({ urls: sys.urls, workers: 1, segment: { index, count: 2 } }, params),
+    ),
+  );
+  assert.deepEqual(
+    parts.map((r) => r.extra.clientsConnected),
+    [3, 2],
+  );
+  assert.deepEqual(
+    parts.map((r) => r.extra.clients),
+    [3, 2],
+  );
+  // 60 frames of 50 ticks on the schedule: 30 frames each
+  assert.deepEqual(
+    parts.map((r) => r.extra.feedTicksSent),
+    [1500, 1500],
+  );
+  assert.deepEqual(
+    parts.map((r) => target(r, 'Concurrent clients').target),
+    ['>= 3', '>= 2'],
+  );
+  assert.match(target(parts[1], 'Clients receiving updates').target, /== 2 \(this segment's 1\/2 of 5\)/);
+  assert.deepEqual(
+    parts.map((r) => r.params.executionSegment),
+    ['0:1/2', '1/2:1'],
+  );
+});

@@ -7,21 +7,26 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  checkScriptFile,
   EXIT_ABORTED,
   EXIT_CODES_HELP,
   EXIT_ERROR,
   EXIT_INVALID_CONFIG,
+  type ExecutionSegment,
   executeRun,
   gatherThresholds,
   isScriptOperand,
   masterWorkerFlagsOf,
   paramFlagHelp,
   paramFlagUnion,
+  parseExecutionSegment,
   planMasterWorker,
   planRun,
   problemsText,
   type RunInput,
+  type RunPlan,
   type RunReport,
+  type RunTest,
   runAsMaster,
   runAsWorker,
   runScriptFile,
@@ -34,6 +39,7 @@ import type { TargetUrls, TickstormScenario } from '@tickstorm/scenarios';
 import { type Command, Option } from 'commander';
 import { runBenchInChild } from './bench.ts';
 import { applyRunDefaults, CONFIG_FILE } from './run-defaults.ts';
+import { MASTER_TEST_FLAGS, runWorkerSide, scenariosTest, scriptTest } from './run-distributed.ts';
 
 type Scenarios = typeof import('@tickstorm/scenarios');
 
@@ -82,6 +88,13 @@ Scripts (docs/scripts.md): \`tickstorm run FILE.ts|FILE.js\` runs a k6-style scr
 and \`import { check } from 'tickstorm'\`. A path operand (an extension .ts/.js/.mjs/.mts or a /)
 is a script; the scenario flags do not apply to it. --workers defaults to 1 for scripts.
 
+Many machines (docs/load-lab.md#many-machines-run---master-and---worker): the master's command line is
+the test, and each of the N workers runs 1/N of it (k6's execution segments: every rate, VU and
+iteration count is split, the parts adding up exactly); the master merges their reports exactly.
+  tickstorm run order-stress --rate 1000 --master --expect-workers 2 --master-bind-host 0.0.0.0
+  tickstorm run --worker --master-host 10.0.0.5     (on each machine: 500 orders/s; a script comes from the master)
+A worker given scenario parameters or target flags of its own, or unable to run the master's test, exits 104.
+
 Every flag may also come from the environment, TICKSTORM_<FLAG> (--orders-url: TICKSTORM_ORDERS_URL,
 --no-bench: TICKSTORM_BENCH=false), or from ./${CONFIG_FILE} (or --config-file FILE), a JSON object
 keyed by flag name. Flags win over the environment, the environment over the file.
@@ -120,10 +133,12 @@ const FIXED = [
   'ca',
   'out',
   'config-file',
+  'execution-segment',
   'help',
 ];
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 export function packageVersion(): string {
   try {
@@ -160,7 +175,10 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
   const ids = defs.map((d) => d.id);
   const cmd = program
     .command('run')
-    .argument('<scenario...>', `${ids.join(' | ')} | all (several: a b, or a,b)`)
+    .argument(
+      '[scenario...]',
+      `${ids.join(' | ')} | all (several: a b, or a,b), or a script FILE; a --worker takes its master's`,
+    )
     .description('run the standard load scenarios against a running system, with thresholds as a CI gate')
     .optionsGroup('Target:')
     .option('--target <host>', `host of every service at the default ports ${PORTS}`, '127.0.0.1')
@@ -181,6 +199,10 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
     .option('--no-watch', 'no resource watch')
     .option('--insecure', 'https/wss: do not verify the server certificate (self-signed test systems)')
     .option('--ca <file>', 'https/wss: also trust the PEM certificate(s) in FILE')
+    .option(
+      '--execution-segment <segment>',
+      'run only this equal part of the load, as k6 writes it: 0:1/2, 1/2:1, 1/3:2/3 (every rate, VU and iteration count; the parts add up exactly)',
+    )
     .optionsGroup('Gates:')
     .option('--threshold <expr>', "pass/fail criterion, e.g. 'p95<100ms' (repeatable)", collect)
     .option('--config <file>', 'JSON file with thresholds and per-scenario params')
@@ -205,8 +227,14 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       collect,
     )
     .optionsGroup('Many machines (docs/load-lab.md#many-machines-run---master-and---worker):')
-    .option('--master', 'run no load here: start --worker processes together, merge their reports exactly')
-    .option('--worker', 'run this command line for the master at --master-host, when it says go')
+    .option(
+      '--master',
+      'run no load here: send this test to the --worker processes, each runs 1/N of the load; merge their reports exactly',
+    )
+    .option(
+      '--worker',
+      "run its part of the master's test (at --master-host) when it says go; no scenario or script needed here",
+    )
     .option('--expect-workers <n>', 'master: start once this many workers joined (default 1)')
     .option(
       '--expect-workers-max-wait <seconds>',
@@ -252,10 +280,32 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       }
       const mwProblems: string[] = [];
       const mw = planMasterWorker(masterWorkerFlagsOf(o), mwProblems);
+      const script = scenarios.some(isScriptOperand);
+      const cliGiven = (attr: string) => self.getOptionValueSource(attr) === 'cli';
+      let segment: ExecutionSegment | undefined;
+      if (o.executionSegment !== undefined) {
+        const r = parseExecutionSegment(String(o.executionSegment));
+        if (r.problem !== undefined) mwProblems.push(r.problem);
+        segment = r.segment;
+        if (mw.role === 'master')
+          mwProblems.push('--execution-segment is for a single run: the master gives each worker its part');
+      }
       if (mw.role === 'master') {
-        const th = gatherThresholds((o.threshold as string[] | undefined) ?? [], []);
-        mwProblems.push(...th.problems);
-        if (mwProblems.length > 0) {
+        let test: RunTest | undefined;
+        if (script) {
+          const th = gatherThresholds((o.threshold as string[] | undefined) ?? [], []);
+          mwProblems.push(...th.problems);
+          const t = scriptTest(scenarios, o.insecure === true);
+          if (t.problem !== undefined) mwProblems.push(t.problem);
+          test = t.test;
+        } else if (SCENARIOS_LOADED.error !== undefined) mwProblems.push(SCENARIOS_LOADED.error);
+        else {
+          const input = runInput(scenarios, o, self, params, unknownOptions);
+          const r = planRun(tickstormSuite(defs), { ...input, watch: false, watchPids: [] });
+          mwProblems.push(...r.problems);
+          if (r.plan !== undefined) test = scenariosTest(r.plan as RunPlan<unknown>, input);
+        }
+        if (mwProblems.length > 0 || test === undefined) {
           console.error(problemsText('tickstorm run', mwProblems));
           process.exitCode = EXIT_INVALID_CONFIG;
           return;
@@ -264,7 +314,8 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         process.once('SIGINT', () => abort.abort());
         process.exitCode = await runAsMaster({
           plan: mw,
-          thresholds: th.thresholds,
+          test,
+          thresholds: gatherThresholds((o.threshold as string[] | undefined) ?? [], []).thresholds,
           files: {
             json: o.json as string | undefined,
             csv: o.csv as string | undefined,
@@ -281,7 +332,6 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         process.exitCode = EXIT_INVALID_CONFIG;
         return;
       }
-      const script = scenarios.some(isScriptOperand);
       // --out prometheus[=PORT]: the generator's /metrics while it runs (the same as --metrics-port).
       const outs = (o.out as string[] | undefined) ?? [];
       const prom = outs.filter((v) => /^prometheus(=|$)/.test(v));
@@ -304,27 +354,66 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         o.metricsPort ??= m[1] ?? '9464';
       }
       if (mw.role === 'worker') {
+        const version = packageVersion();
+        const side = runWorkerSide({
+          ids,
+          operands: scenarios,
+          local: runInput(scenarios, o, self, params, unknownOptions),
+          testFlags: [
+            ...paramOptions.filter(([, opt]) => cliGiven(opt.attributeName())).map(([flag]) => flag),
+            ...MASTER_TEST_FLAGS.filter((f) => cliGiven(camel(f))),
+          ],
+          planProblems: (input) =>
+            SCENARIOS_LOADED.error !== undefined
+              ? [SCENARIOS_LOADED.error]
+              : planRun(tickstormSuite(defs), input).problems,
+          checkScript: async (file, insecure, err) => {
+            const flags = scriptFlagProblems([file], o, self, new Map(), []);
+            if (flags.problems.length > 0) {
+              err(flags.problems.join('\n'));
+              return EXIT_INVALID_CONFIG;
+            }
+            return checkScriptFile({
+              file,
+              workers: flags.workers,
+              thresholds: (o.threshold as string[] | undefined) ?? [],
+              tls: { insecure, caFile: o.ca as string | undefined },
+              outputs: (o.out as string[] | undefined) ?? [],
+              version,
+              out: () => undefined,
+              err,
+            });
+          },
+          runScenarios: (input, seg, extra) => runCommand(defs, { ...input, segment: seg }, extra),
+          runScript: (file, insecure, seg, extra) =>
+            runScriptCommand([file], { ...o, insecure }, self, new Map(), [], { ...extra, segment: seg }),
+        });
+        const problems = [...unknownOptions.map((u) => `unknown option '${u}'`), ...side.problems];
+        if (problems.length > 0) {
+          console.error(problemsText('tickstorm run --worker', problems));
+          process.exitCode = EXIT_INVALID_CONFIG;
+          return;
+        }
         const abort = new AbortController();
         process.once('SIGINT', () => abort.abort());
-        process.exitCode = await runAsWorker({
-          plan: mw,
-          version: packageVersion(),
-          signal: abort.signal,
-          run: async (signal) => {
-            let report: RunReport | null = null;
-            const extra: RunExtra = { signal, onReport: (r) => (report = r) };
-            if (script) await runScriptCommand(scenarios, o, self, params, unknownOptions, extra);
-            else await runCommand(defs, runInput(scenarios, o, self, params, unknownOptions), extra);
-            return report;
-          },
-        });
+        try {
+          process.exitCode = await runAsWorker({
+            plan: mw,
+            version,
+            signal: abort.signal,
+            prepare: side.prepare,
+            run: side.run,
+          });
+        } finally {
+          side.cleanup();
+        }
         return;
       }
       if (script) {
-        process.exitCode = await runScriptCommand(scenarios, o, self, params, unknownOptions);
+        process.exitCode = await runScriptCommand(scenarios, o, self, params, unknownOptions, { segment });
         return;
       }
-      const input = runInput(scenarios, o, self, params, unknownOptions);
+      const input: RunInput = { ...runInput(scenarios, o, self, params, unknownOptions), segment };
       const metricsPort = o.metricsPort === undefined ? undefined : Number(o.metricsPort);
       if (
         metricsPort !== undefined &&
@@ -427,18 +516,19 @@ export async function runCommand(
 export interface RunExtra {
   metricsPort?: number;
   signal?: AbortSignal;
+  /** A script's part of the load (--execution-segment, or a master's worker). */
+  segment?: ExecutionSegment;
   onReport?: (report: RunReport | null) => void;
 }
 
-/** `tickstorm run FILE.ts`: checks the flags that make sense for a script, then runs it. */
-async function runScriptCommand(
+/** The flags that do not apply to a script, and its --workers (default 1). */
+function scriptFlagProblems(
   operands: string[],
   o: Record<string, unknown>,
   self: Command,
   params: ReadonlyMap<string, unknown>,
   unknownOptions: readonly string[],
-  extra: RunExtra = {},
-): Promise<number> {
+): { problems: string[]; workers: number | 'auto' } {
   const problems: string[] = [];
   if (operands.length > 1)
     problems.push(`one script at a time, without scenario ids (got ${operands.join(' ')})`);
@@ -467,6 +557,19 @@ async function runScriptCommand(
     else if (Number.isInteger(n) && n > 0) workers = n;
     else problems.push(`--workers must be a positive integer or auto (got '${raw}')`);
   }
+  return { problems, workers };
+}
+
+/** `tickstorm run FILE.ts`: checks the flags that make sense for a script, then runs it. */
+async function runScriptCommand(
+  operands: string[],
+  o: Record<string, unknown>,
+  self: Command,
+  params: ReadonlyMap<string, unknown>,
+  unknownOptions: readonly string[],
+  extra: RunExtra = {},
+): Promise<number> {
+  const { problems, workers } = scriptFlagProblems(operands, o, self, params, unknownOptions);
   if (problems.length > 0) {
     console.error(problemsText('tickstorm run', problems));
     return EXIT_INVALID_CONFIG;
@@ -494,6 +597,7 @@ async function runScriptCommand(
       outputs: (o.out as string[] | undefined) ?? [],
       version: packageVersion(),
       signal: abort.signal,
+      segment: extra.segment,
     });
     const sum = r.summary;
     extra.onReport?.(

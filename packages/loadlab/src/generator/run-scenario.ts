@@ -8,6 +8,10 @@
  * VUs (closed) are interleaved over the threads (iteration g / VU v on thread g mod W), so
  * the whole equals the single-thread run; each worker streams its closed seconds raw and
  * ends with a snapshot, merged counter by counter.
+ *
+ * `segment` (execution-segment.ts) runs one part of the test, as a worker of `run --master`
+ * or `--execution-segment` does: the threads split that part, so thread j of W in part i of
+ * N runs the global units i + N*j (mod N*W), and the parts add up to the whole exactly.
  */
 import { availableParallelism } from 'node:os';
 import { spawnTsWorker } from '@tickstorm/protocol';
@@ -18,6 +22,14 @@ import { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats } from '../stats/request-stats.ts';
 import { recorderSummaryMs, toScenarioResult } from '../stats/to-result.ts';
 import { epochNowMs } from '../util/clock.ts';
+import {
+  composeSegment,
+  type ExecutionSegment,
+  segmentFraction,
+  segmentLabel,
+  segmentShare,
+  WHOLE,
+} from './execution-segment.ts';
 import type { ExecutorOutcome } from './executor-base.ts';
 import { type ExecutorOptions, type NormalizedExecutor, normalizeExecutor } from './executor-options.ts';
 import { prepareThread } from './run-thread.ts';
@@ -41,6 +53,8 @@ export interface RunOptions<P = Record<string, unknown>> {
   /** Live: each merged second of the time series. */
   onSlice?: (s: TimeSlice) => void;
   signal?: AbortSignal;
+  /** Run only this part of the test (default: the whole). */
+  segment?: ExecutionSegment;
 }
 
 export interface RunOutcome {
@@ -77,19 +91,32 @@ export function chooseWorkers(
   return Math.max(1, Math.min(w, ex.maxVUs));
 }
 
+/** A segment's own load, for choosing its threads: every rate scaled, its share of the VUs. */
+export function segmentLoad(ex: NormalizedExecutor, seg: ExecutionSegment = WHOLE): NormalizedExecutor {
+  if (seg.count === 1) return ex;
+  const f = segmentFraction(seg);
+  const segments = ex.segments.map((s) =>
+    ex.model === 'open' ? { ...s, from: s.from * f, to: s.to * f } : s,
+  );
+  return { ...ex, segments, maxVUs: segmentShare(ex.maxVUs, seg) } as NormalizedExecutor;
+}
+
 export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<P>): Promise<RunOutcome> {
   const ex = normalizeExecutor(opts.executor);
-  const count = chooseWorkers(ex, opts.workers, opts.threadCapacity);
+  const seg = opts.segment ?? WHOLE;
+  const mine = segmentLoad(ex, seg);
+  const count = chooseWorkers(mine, opts.workers, opts.threadCapacity);
   const params = (opts.params ?? {}) as P;
   const cpu = new ProcessCpu();
   let stats: RequestStats;
   let ends: ThreadEnd[];
   if (count === 1) {
     const factory = isModuleRef(opts.script) ? await loadScript<P>(opts.script) : opts.script;
+    const part = composeSegment(seg, 0, 1);
     const prep = await prepareThread(factory, {
       executor: ex,
-      index: 0,
-      count: 1,
+      index: part.index,
+      count: part.count,
       params,
       spinUs: opts.spinUs,
     });
@@ -107,7 +134,7 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
         'runScenario: with workers > 1 the script must be a module reference { module, export }',
       );
     }
-    ({ stats, ends } = await runWorkers(opts, opts.script, ex, count, params, cpu));
+    ({ stats, ends } = await runWorkers(opts, opts.script, ex, seg, count, params, cpu));
   }
   const used = cpu.stop();
   const exec = mergeExec(ends.map((e) => e.exec));
@@ -122,7 +149,7 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
     threads: ends.map((e) => e.health),
     workers: count,
     dropped: exec.dropped,
-    maxVUs: ex.maxVUs,
+    maxVUs: mine.maxVUs,
     planned: exec.planned,
     started: exec.started,
     startLagP99Ms: lag.p99,
@@ -148,7 +175,12 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
   }
   const result = toScenarioResult(stats, {
     scenario: opts.name ?? ex.name,
-    params: { executor: opts.executor, workers: count, ...(opts.params as Record<string, unknown>) },
+    params: {
+      executor: opts.executor,
+      workers: count,
+      ...(seg.count > 1 ? { executionSegment: segmentLabel(seg) } : {}),
+      ...(opts.params as Record<string, unknown>),
+    },
     startedAt,
     durationSec: Math.round(durationSec * 1000) / 1000,
     generator,
@@ -164,16 +196,26 @@ async function runWorkers<P>(
   opts: RunOptions<P>,
   ref: ScriptModuleRef,
   ex: NormalizedExecutor,
+  seg: ExecutionSegment,
   count: number,
   params: P,
   cpu: ProcessCpu,
 ): Promise<{ stats: RequestStats; ends: ThreadEnd[] }> {
   const module = ref.module instanceof URL ? ref.module.href : ref.module;
-  const workers = Array.from({ length: count }, (_, index) =>
-    spawnTsWorker(WORKER_ENTRY, {
-      workerData: { module, export: ref.export, executor: ex, index, count, params, spinUs: opts.spinUs },
-    }),
-  );
+  const workers = Array.from({ length: count }, (_, thread) => {
+    const part = composeSegment(seg, thread, count);
+    return spawnTsWorker(WORKER_ENTRY, {
+      workerData: {
+        module,
+        export: ref.export,
+        executor: ex,
+        index: part.index,
+        count: part.count,
+        params,
+        spinUs: opts.spinUs,
+      },
+    });
+  });
   let stats: RequestStats | undefined;
   const ends: ThreadEnd[] = [];
   try {

@@ -181,6 +181,8 @@ export interface WorkersSection {
   /** Connected at the end. */
   connected: number;
   missing: MissingWorker[];
+  /** run --master: each started worker's execution segment and the requests it reported (null: none). */
+  segments?: { id: string; segment: string; requests: number | null }[];
 }
 
 /** A whole `tickstorm run` (one or more scenarios) with its gates. */

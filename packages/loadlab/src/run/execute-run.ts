@@ -12,6 +12,7 @@ import { useTlsForFetch } from '../clients/tls-options.ts';
 import { LabErrorCode, labExitCode } from '../errors.ts';
 import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
 import { evaluateThresholds, exitCodeFor, type ThresholdResult } from '../gates/thresholds.ts';
+import { segmentLabel } from '../generator/execution-segment.ts';
 import type { RunReport, ScenarioResult, TimeSlice } from '../model/result.ts';
 import { renderScenarioBlock } from '../report/console.ts';
 import { K6JsonOut } from '../report/k6-json-out.ts';
@@ -76,6 +77,7 @@ async function runOne<T>(
         rows,
         signal: opts.signal,
         tls: plan.tls,
+        segment: plan.segment,
         onSlice: (slice) => {
           opts.onSlice?.(s.def.id, slice);
           firstT ??= slice.t;
@@ -166,7 +168,11 @@ export async function executeRun<T>(plan: RunPlan<T>, opts: ExecuteOptions): Pro
   try {
     for (const s of plan.scenarios) {
       if (opts.signal?.aborted) break;
-      out(`\n▶ ${s.def.title} (${s.def.id}): ${paramSummary(s)}`);
+      const part =
+        plan.segment === undefined || plan.segment.count === 1
+          ? ''
+          : ` [execution segment ${segmentLabel(plan.segment)}: this run's share of the load above]`;
+      out(`\n▶ ${s.def.title} (${s.def.id}): ${paramSummary(s)}${part}`);
       let r: ScenarioResult;
       try {
         current = s.def.id;

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { loadCaFile, type TlsOptions } from '../clients/tls-options.ts';
 import { gatherThresholds, type Threshold, unknownScenarios } from '../gates/thresholds.ts';
+import type { ExecutionSegment } from '../generator/execution-segment.ts';
 import { parseOut } from '../report/k6-json-out.ts';
 import type { ReportFiles } from '../report/write-reports.ts';
 import type { WatchTarget } from '../resources/resource-watch.ts';
@@ -48,6 +49,13 @@ export interface RunInput {
   unknownOptions?: readonly string[];
   /** Known flags of the command, for "did you mean" hints. */
   knownFlags?: readonly string[];
+  /**
+   * Parameters set elsewhere (a `run --master`'s test, as its plan resolved them): scenario
+   * id -> key -> value; over the defaults and --config, under flags. `source` names them in problems.
+   */
+  preset?: { source: string; params: Readonly<Record<string, Readonly<Record<string, unknown>>>> };
+  /** Run only this part of the load (default: the whole). */
+  segment?: ExecutionSegment;
 }
 
 export interface PlannedScenario<T = unknown> {
@@ -72,6 +80,8 @@ export interface RunPlan<T = unknown> {
   prelude: boolean;
   gateResources: boolean;
   tls: TlsOptions;
+  /** Only this part of the load (absent: the whole). */
+  segment?: ExecutionSegment;
 }
 
 function selectScenarios<T>(
@@ -178,6 +188,16 @@ export function planRun<T>(
         else params[spec.key] = r.value;
       }
     }
+    for (const [name, raw] of Object.entries(input.preset?.params[def.id] ?? {})) {
+      const spec = findSpec(def, name);
+      const where = `${input.preset?.source}: ${def.id}.${name}`;
+      if (spec === undefined) problems.push(`${where}: ${def.id} has no parameter '${name}' here`);
+      else {
+        const r = coerceParam(spec, raw, where);
+        if (r.problem !== undefined) problems.push(r.problem);
+        else params[spec.key] = r.value;
+      }
+    }
     const reported: string[] = [];
     for (const spec of def.params) {
       if (!input.params?.has(spec.flag)) continue;
@@ -224,6 +244,7 @@ export function planRun<T>(
       prelude: suite.prelude !== undefined && (input.prelude ?? all),
       gateResources: input.gateResources === true,
       tls: { insecure: input.insecure === true, ...(ca === undefined ? {} : { ca }) },
+      ...(input.segment === undefined ? {} : { segment: input.segment }),
     },
   };
 }

@@ -4,9 +4,10 @@
  * checks, the sending window rates are computed over, and small JSON calls to the target's
  * monitoring endpoints (the lab reaches the system only over the wire).
  */
+import type { ExecutionSegment } from '../generator/execution-segment.ts';
 import type { ExecutorOptions } from '../generator/executor-options.ts';
 import { normalizeExecutor } from '../generator/executor-options.ts';
-import { chooseWorkers, type RunOutcome, runScenario } from '../generator/run-scenario.ts';
+import { chooseWorkers, type RunOutcome, runScenario, segmentLoad } from '../generator/run-scenario.ts';
 import { loadScript, type ScriptFactory } from '../generator/script.ts';
 import type { ScenarioResult, TargetCheck } from '../model/result.ts';
 import { nowUs, usToEpochMs } from '../util/clock.ts';
@@ -19,7 +20,7 @@ export interface ScriptRunOptions {
   /** The script module (default export = factory), importable by worker threads. */
   module: URL;
   params: Record<string, unknown>;
-  /** Most threads the script can use (e.g. its connections); default unbounded. */
+  /** Most threads the script can use (e.g. its connections, this segment's share); default unbounded. */
   maxWorkers?: number;
   /** Threads when ctx.workers is 'auto' (default: the core's choice from the rate). */
   autoWorkers?: number;
@@ -32,7 +33,10 @@ export interface ScriptRunOptions {
 export async function runScript(o: ScriptRunOptions): Promise<RunOutcome> {
   const ex = normalizeExecutor(o.executor);
   const asked = o.ctx.workers === 'auto' && o.autoWorkers !== undefined ? o.autoWorkers : o.ctx.workers;
-  let workers = Math.max(1, Math.min(chooseWorkers(ex, asked), o.maxWorkers ?? Number.POSITIVE_INFINITY));
+  let workers = Math.max(
+    1,
+    Math.min(chooseWorkers(segmentLoad(ex, o.ctx.segment), asked), o.maxWorkers ?? Number.POSITIVE_INFINITY),
+  );
   const notes: string[] = [];
   const rows = o.ctx.rows;
   if (rows !== undefined && workers > 1) {
@@ -61,6 +65,7 @@ export async function runScript(o: ScriptRunOptions): Promise<RunOutcome> {
     workers,
     onSlice: o.ctx.onSlice,
     signal: o.ctx.signal,
+    segment: o.ctx.segment,
   });
   out.result.generator.warnings.push(...notes);
   return out;
@@ -78,7 +83,12 @@ export function finishResult(
   targets: TargetCheck[],
   extra: Record<string, unknown>,
 ): ScenarioResult {
-  result.params = { ...params, workers: result.generator.workers };
+  const seg = result.params.executionSegment;
+  result.params = {
+    ...params,
+    workers: result.generator.workers,
+    ...(seg === undefined ? {} : { executionSegment: seg }),
+  };
   result.targets = targets;
   Object.assign(result.extra, extra);
   return result;
@@ -115,6 +125,11 @@ export function atLeast(
     unit,
     pass: Number.isFinite(value) && value >= floor,
   };
+}
+
+/** ", this segment's 1/2 of 1,000" for a part's share of a whole; '' for the whole test. */
+export function partOf(total: number, seg: ExecutionSegment | undefined): string {
+  return seg === undefined || seg.count === 1 ? '' : `, this segment's 1/${seg.count} of ${fmt(total)}`;
 }
 
 /** 100000 -> "100,000"; 12.345 -> "12.35". */

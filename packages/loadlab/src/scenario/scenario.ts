@@ -6,6 +6,7 @@
  * (URLs of the system under test); the lab never looks inside it.
  */
 import type { TlsOptions } from '../clients/tls-options.ts';
+import type { ExecutionSegment } from '../generator/execution-segment.ts';
 import type { ScenarioResult, TimeSlice } from '../model/result.ts';
 
 export interface ParamSpec {
@@ -41,6 +42,12 @@ export interface ScenarioRunContext<T = unknown> {
   signal?: AbortSignal;
   /** https/wss targets: --insecure / --ca (pass them on to the clients). */
   tls?: TlsOptions;
+  /**
+   * Run only this part of the load (a `run --master` worker, `--execution-segment`): the
+   * executors take it from runScript; a scenario scales its own totals and targets with
+   * segmentShare / segmentFraction. Absent: the whole.
+   */
+  segment?: ExecutionSegment;
 }
 
 export interface ScenarioDefinition<T = unknown> {

@@ -25,6 +25,7 @@ import {
   EXIT_THRESHOLDS_FAILED,
 } from '../gates/exit-codes.ts';
 import { evaluateThresholds, gatherThresholds, type ThresholdResult } from '../gates/thresholds.ts';
+import { type ExecutionSegment, segmentLabel } from '../generator/execution-segment.ts';
 import { type RunOutcome, runScenario } from '../generator/run-scenario.ts';
 import type { RunReport, ScenarioResult } from '../model/result.ts';
 import { renderScenarioBlock } from '../report/console.ts';
@@ -80,6 +81,8 @@ export interface ScriptRunInput {
   err?: (text: string) => void;
   progress?: ProgressOptions;
   signal?: AbortSignal;
+  /** Run only this part of every scenario's load (default: the whole). */
+  segment?: ExecutionSegment;
 }
 
 export interface ScriptSummary {
@@ -108,13 +111,23 @@ export interface ScriptRunResult {
 
 const INTERNAL_KEY = /^(trend:|metric:|check:)/;
 
-export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunResult> {
-  const out = input.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+/** A script loaded and validated, ready to run. */
+interface LoadedScript {
+  file: string;
+  parsed: ReturnType<typeof parseScriptOptions>;
+  k6: ReturnType<typeof parseK6Thresholds>;
+  lab: ReturnType<typeof gatherThresholds>;
+  workers: number | 'auto';
+  aborting: K6Threshold[];
+  outFiles: ReturnType<typeof parseOut>;
+  ca: ReturnType<typeof loadCaFile>;
+}
+
+/** Checks the file and TLS flags, imports the script, validates its options and thresholds. */
+async function loadScript(input: ScriptRunInput): Promise<LoadedScript | { exitCode: number }> {
   const err = input.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const cmd = 'tickstorm run';
   const file = resolvePath(input.file);
-  const none = (exitCode: number): ScriptRunResult => ({ exitCode, summary: null, written: [] });
-
   const problems: string[] = [];
   if (!existsSync(file) || !statSync(file).isFile()) problems.push(`${input.file}: no such script file`);
   else if (!SCRIPT_EXTENSIONS.includes(extname(file)))
@@ -123,7 +136,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const outFiles = parseOut(input.outputs ?? [], problems);
   if (problems.length > 0) {
     err(problemsText(cmd, problems));
-    return none(EXIT_INVALID_CONFIG);
+    return { exitCode: EXIT_INVALID_CONFIG };
   }
 
   let mod: Record<string, unknown>;
@@ -131,7 +144,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     mod = await importScript(file);
   } catch (e) {
     err(`${cmd}: script error in ${input.file}:\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return none(EXIT_SCRIPT_ERROR);
+    return { exitCode: EXIT_SCRIPT_ERROR };
   }
   const parsed = parseScriptOptions(mod.options, mod);
   const needsDefault = parsed.options.scenarios.some((s) => s.exec === 'default');
@@ -139,7 +152,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     err(
       `${cmd}: script error in ${input.file}: no default function (export default async function () { ... })`,
     );
-    return none(EXIT_SCRIPT_ERROR);
+    return { exitCode: EXIT_SCRIPT_ERROR };
   }
   problems.push(...parsed.problems);
   const names = parsed.options.scenarios.map((s) => s.name);
@@ -166,8 +179,27 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   }
   if (problems.length > 0) {
     err(problemsText(cmd, problems));
-    return none(EXIT_INVALID_CONFIG);
+    return { exitCode: EXIT_INVALID_CONFIG };
   }
+  return { file, parsed, k6, lab, workers, aborting, outFiles, ca };
+}
+
+/**
+ * What `runScriptFile` checks before it runs (the file, its import, options and thresholds),
+ * without running: EXIT_OK, or the exit code it would end with (104, 107), the reasons on `err`.
+ */
+export async function checkScriptFile(input: ScriptRunInput): Promise<number> {
+  const r = await loadScript(input);
+  return 'exitCode' in r ? r.exitCode : EXIT_OK;
+}
+
+export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunResult> {
+  const out = input.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const err = input.err ?? ((t: string) => process.stderr.write(`${t}\n`));
+  const cmd = 'tickstorm run';
+  const loaded = await loadScript(input);
+  if ('exitCode' in loaded) return { exitCode: loaded.exitCode, summary: null, written: [] };
+  const { file, parsed, k6, lab, workers, aborting, outFiles, ca } = loaded;
   let jsonOut: K6JsonOut | undefined;
   let outHook: ((events: RequestEvents, scenario: string) => void) | undefined;
   if (outFiles.json !== undefined) {
@@ -197,7 +229,11 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
         })
       : undefined;
 
-  out(`\n▶ script ${input.file}: ${parsed.options.scenarios.map(scenarioLine).join('; ')}`);
+  const part =
+    input.segment === undefined || input.segment.count === 1
+      ? ''
+      : ` [execution segment ${segmentLabel(input.segment)}: this run's share of the load above]`;
+  out(`\n▶ script ${input.file}: ${parsed.options.scenarios.map(scenarioLine).join('; ')}${part}`);
   const progress = createProgress(input.progress);
   const totals = { requests: 0, failures: 0, first: undefined as number | undefined };
   const startedAt = Date.now();
@@ -214,6 +250,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
           params: params as unknown as Record<string, unknown>,
           workers,
           signal: stop.signal,
+          segment: input.segment,
           onSlice: (slice) => {
             totals.first ??= slice.t;
             totals.requests += slice.requests;

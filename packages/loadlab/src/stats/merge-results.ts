@@ -55,9 +55,14 @@ export function mergeScenarioResults(inputs: readonly MergeInput[]): ScenarioRes
   const results = inputs.map((i) => i.result);
   const startedAt = Math.min(...results.map((r) => r.startedAt));
   const endedAt = Math.max(...results.map((r) => r.startedAt + r.durationSec * 1000));
+  // Parts of one test (execution segments) merge into more than any one part: drop the label.
+  const { executionSegment: _part, ...params } = results[0].params;
   const merged = toScenarioResult(stats, {
     scenario: results[0].scenario,
-    params: { ...results[0].params, mergedFrom: inputs.map((i) => i.source) },
+    params: {
+      ...(inputs.length === 1 ? results[0].params : params),
+      mergedFrom: inputs.map((i) => i.source),
+    },
     startedAt,
     durationSec: Math.max(0, (endedAt - startedAt) / 1000),
     generator: mergeGenerators(results.map((r) => r.generator)),

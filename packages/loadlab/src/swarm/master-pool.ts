@@ -9,9 +9,14 @@
  * it for WORKER_MISSING_MS (checked every MISSING_CHECK_MS, so within 3 s of its last
  * heartbeat). A missing worker is logged, counted in `section().missing`, and its host is
  * handed to the swarm's onLost: the test goes on with the others.
+ *
+ * `run` workers get the master's test right after welcome and answer prepared, or an error
+ * with an exit code when they cannot run it (refused: counted missing, the run goes on with
+ * the others); `go` gives each prepared worker its execution segment, part i of N.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { LabError, LabErrorCode } from '../errors.ts';
+import { segmentLabel } from '../generator/execution-segment.ts';
 import type { MissingWorker, RunReport, WorkersSection } from '../model/result.ts';
 import type { RawSlice } from '../stats/timeline.ts';
 import { LineChannel } from './line-channel.ts';
@@ -19,6 +24,7 @@ import { RemoteUserHost } from './remote-host.ts';
 import {
   HEARTBEAT_MS,
   MISSING_CHECK_MS,
+  type RunTest,
   type ToMaster,
   type ToWorker,
   WORKER_MISSING_MS,
@@ -38,6 +44,15 @@ export interface MasterPoolOptions {
   signal?: AbortSignal;
   /** What the workers run (default swarm); a worker of the other kind is refused. */
   mode?: WorkerMode;
+  /** run workers: the test, sent to each one as it joins. */
+  test?: RunTest;
+}
+
+/** A run worker that could not run the master's test, with its exit code (104, 107). */
+export interface WorkerRefusal {
+  id: string;
+  code: number;
+  message: string;
 }
 
 interface Link {
@@ -48,6 +63,8 @@ interface Link {
   users: number;
   host: RemoteUserHost | null;
   onLost: ((h: UserHost, reason: string) => void) | null;
+  /** run workers: it can run the test. */
+  prepared: boolean;
 }
 
 /** A connection that has not said hello by then is dropped. */
@@ -63,6 +80,8 @@ export class MasterPool implements HostProvider {
   private changed: (() => void)[] = [];
   /** run workers: each one's final report, by id. */
   private readonly reports = new Map<string, RunReport>();
+  /** run workers that could not run the test. */
+  readonly refusals: WorkerRefusal[] = [];
   private closing = false;
 
   private constructor(
@@ -138,12 +157,47 @@ export class MasterPool implements HostProvider {
     return hosts;
   }
 
-  /** run workers: starts every connected worker's run at once; returns their ids. */
-  go(): string[] {
-    const ids = [...this.links.keys()];
-    for (const l of this.links.values()) l.channel.send({ t: 'go' });
-    this.o.log(`Started the run on ${ids.length} worker(s): ${ids.join(', ')}`);
-    return ids;
+  /**
+   * run workers: resolves with the ids of the workers that can run the test, once each
+   * connected one answered (or went missing); one still silent after `waitMs` is dropped.
+   */
+  prepared(waitMs: number): Promise<string[]> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.changed = this.changed.filter((f) => f !== check);
+        this.o.signal?.removeEventListener('abort', done);
+        resolve([...this.links.values()].filter((l) => l.prepared).map((l) => l.id));
+      };
+      const check = () => {
+        if ([...this.links.values()].every((l) => l.prepared)) done();
+      };
+      const timer = setTimeout(() => {
+        for (const l of [...this.links.values()])
+          if (!l.prepared) this.lose(l, `not ready to run the test within ${waitMs / 1000} s`);
+        done();
+      }, waitMs);
+      this.o.signal?.addEventListener('abort', done, { once: true });
+      this.changed.push(check);
+      check();
+    });
+  }
+
+  /**
+   * run workers: starts the runs of `ids` at once, worker i of N with execution segment i/N
+   * (its part of every rate, VU count and iteration count); returns the ids that were told.
+   */
+  go(ids: readonly string[]): string[] {
+    const told = ids.filter((id) => this.links.has(id));
+    told.forEach((id, index) => {
+      this.links.get(id)?.channel.send({ t: 'go', segment: { index, count: told.length } });
+    });
+    this.o.log(
+      `Started the run on ${told.length} worker(s), each with 1/${told.length} of the load: ${told
+        .map((id, index) => `${id} (${segmentLabel({ index, count: told.length })})`)
+        .join(', ')}`,
+    );
+    return told;
   }
 
   /**
@@ -184,9 +238,14 @@ export class MasterPool implements HostProvider {
     return this.waitForWorkers();
   }
 
+  /** Workers that joined and are still here, plus (run) those that refused the test. */
+  private get arrived(): number {
+    return this.links.size + this.refusals.length;
+  }
+
   private waitForWorkers(): Promise<void> {
     const { expectWorkers: n, expectWaitMs } = this.o;
-    if (this.links.size >= n) return Promise.resolve();
+    if (this.arrived >= n) return Promise.resolve();
     this.o.log(`Waiting for ${n} worker(s) (--expect-workers); ${this.links.size} connected`);
     return new Promise((resolve, reject) => {
       const done = (e?: Error) => {
@@ -197,7 +256,7 @@ export class MasterPool implements HostProvider {
         else reject(e);
       };
       const check = () => {
-        if (this.links.size >= n) done();
+        if (this.arrived >= n) done();
       };
       const aborted = () =>
         done(new LabError(LabErrorCode.WORKERS_MISSING, 'interrupted while waiting for workers'));
@@ -258,10 +317,12 @@ export class MasterPool implements HostProvider {
           users: 0,
           host: null,
           onLost: null,
+          prepared: false,
         };
         this.links.set(m.id, link);
         this.joined.push(m.id);
         channel.send({ t: 'welcome', index: this.joined.length - 1 });
+        if (this.o.test !== undefined) channel.send({ t: 'test', test: this.o.test });
         this.o.log(`Worker ${m.id} connected (${this.links.size} of ${this.o.expectWorkers} expected)`);
         for (const f of [...this.changed]) f();
         return;
@@ -269,7 +330,13 @@ export class MasterPool implements HostProvider {
       const l: Link = link;
       l.lastSeen = performance.now();
       if (m.t === 'heartbeat') l.users = m.users;
-      else if (m.t === 'error') this.lose(l, `it failed: ${m.message}`);
+      else if (m.t === 'prepared') {
+        l.prepared = true;
+        for (const f of [...this.changed]) f();
+      } else if (m.t === 'error' && !l.prepared && this.o.test !== undefined) {
+        this.refusals.push({ id: l.id, code: m.code ?? 1, message: m.message });
+        this.lose(l, `it cannot run the test: ${m.message}`);
+      } else if (m.t === 'error') this.lose(l, `it failed: ${m.message}`);
       else if (m.t === 'bye') this.lose(l, `it quit: ${m.reason}`);
       else if (m.t === 'report') {
         this.reports.set(l.id, m.report);

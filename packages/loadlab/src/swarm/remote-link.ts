@@ -41,8 +41,11 @@ export interface MasterLinkOptions {
 export interface MasterLink {
   readonly id: string;
   send(m: ToMaster): void;
-  /** Ends the worker with this exit code (and message: stdout for 0, stderr otherwise). */
-  finish(code: number, message?: string): Promise<void>;
+  /**
+   * Ends the worker with this exit code (and message: stdout for 0, stderr otherwise);
+   * `polite`: flush what was sent before hanging up (default for 0 and 105).
+   */
+  finish(code: number, message?: string, polite?: boolean): Promise<void>;
   /** The worker's exit code, once it ends. */
   readonly exit: Promise<number>;
 }
@@ -93,7 +96,7 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
     id,
     exit,
     send: (m) => channel.send(m),
-    finish: async (code, message) => {
+    finish: async (code, message, polite = code === EXIT_OK || code === EXIT_ABORTED) => {
       if (finished) return;
       finished = true;
       clearInterval(beat);
@@ -101,7 +104,7 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
       o.signal?.removeEventListener('abort', onAbort);
       if (message !== undefined) (code === EXIT_OK ? o.out : o.err)(message);
       await o.cleanup?.().catch(() => undefined);
-      if (code === EXIT_OK || code === EXIT_ABORTED) await channel.close();
+      if (polite) await channel.close();
       else channel.destroy('worker exit');
       resolveExit(code);
     },

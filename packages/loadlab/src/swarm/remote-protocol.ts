@@ -5,10 +5,13 @@
  *
  *   worker → master: hello, heartbeat (every second), slice (each closed second), snapshot
  *                    (cumulative, every report interval), stopped (final snapshot), error, bye;
- *                    run workers: report (the whole run, histograms encoded)
+ *                    run workers: prepared (it can run the test) or error with an exit code
+ *                    (it cannot: 104, 107), then report (the whole run, histograms encoded)
  *   master → worker: welcome | reject, start, ops (spawn/retire, batched), reset, stop, quit,
- *                    heartbeat (every second); run workers: go
+ *                    heartbeat (every second); run workers: test (right after welcome: what
+ *                    to run), go (with this worker's execution segment: part i of N)
  */
+import type { ExecutionSegment } from '../generator/execution-segment.ts';
 import type { EncodedLatency, RunReport } from '../model/result.ts';
 import type { EncodedStats } from '../stats/latency-codec.ts';
 import type { HostInit } from './user-host.ts';
@@ -49,6 +52,30 @@ export interface WireSlice {
   latency: EncodedLatency;
 }
 
+/**
+ * A `run --master`'s test, which every worker runs its segment of: the built-in scenarios
+ * with the parameters and target the master's plan resolved, or a script (its text, so a
+ * worker without the file can run it; a worker with its own copy must hold the same bytes).
+ */
+export type RunTest =
+  | {
+      kind: 'scenarios';
+      /** Scenario id -> every parameter (key -> value), as the master's plan resolved them. */
+      scenarios: { id: string; params: Record<string, unknown> }[];
+      /** The master's target flags (no dashes) -> value. */
+      targets: Record<string, string | undefined>;
+      insecure: boolean;
+    }
+  | {
+      kind: 'script';
+      /** The script as the master named it, and its file name. */
+      file: string;
+      name: string;
+      source: string;
+      sha256: string;
+      insecure: boolean;
+    };
+
 /** [spawn, class, userId, host] or [retire, class]. */
 export type WireOp = ['s', number, number, string] | ['r', number];
 
@@ -58,8 +85,9 @@ export type ToMaster =
   | { t: 'slice'; slice: WireSlice }
   | { t: 'snapshot'; snapshot: WireSnapshot }
   | { t: 'stopped'; snapshot: WireSnapshot }
-  | { t: 'error'; message: string }
+  | { t: 'error'; message: string; code?: number }
   | { t: 'bye'; reason: string }
+  | { t: 'prepared' }
   | { t: 'report'; report: RunReport };
 
 export type ToWorker =
@@ -71,4 +99,5 @@ export type ToWorker =
   | { t: 'stop' }
   | { t: 'quit' }
   | { t: 'heartbeat' }
-  | { t: 'go' };
+  | { t: 'test'; test: RunTest }
+  | { t: 'go'; segment: ExecutionSegment };

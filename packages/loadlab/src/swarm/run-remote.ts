@@ -1,19 +1,28 @@
 /**
  * `tickstorm run --master` / `run --worker`: the built-in scenarios or a script on many
- * machines. Each worker runs the run its own command line describes (give each worker its
- * share of the load, e.g. half the rate on each of two), started together when the master
- * says go; it sends its whole report back, histograms encoded. The master waits for
- * --expect-workers, starts them at once, watches their heartbeats (a missing worker is
- * logged and counted, the run goes on with the rest), merges the reports exactly
+ * machines, k6's execution segments. The master's command line is the test: it sends it to
+ * each worker as it joins (RunTest), the worker checks it can run it (prepared, or an error
+ * with exit code 104/107: refused, counted missing), and `go` gives each of the N prepared
+ * workers part i of N of the load (every arrival rate, VU count and iteration count; the
+ * parts add up exactly). Each sends its whole report back, histograms encoded. The master
+ * waits for --expect-workers, watches heartbeats (a missing worker is logged and counted, the
+ * run goes on with the rest; its part is not redone), merges the reports exactly
  * (stats/merge-results.ts), gates the merged figures with its own --threshold, writes its
  * report files and quits the workers.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { LabError } from '../errors.ts';
-import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK, EXIT_THRESHOLDS_FAILED } from '../gates/exit-codes.ts';
+import { LabError, LabErrorCode } from '../errors.ts';
+import {
+  EXIT_ABORTED,
+  EXIT_ERROR,
+  EXIT_OK,
+  EXIT_SCRIPT_ERROR,
+  EXIT_THRESHOLDS_FAILED,
+} from '../gates/exit-codes.ts';
 import type { Threshold } from '../gates/threshold-parse.ts';
 import { evaluateThresholds, exitCodeFor } from '../gates/thresholds.ts';
+import { type ExecutionSegment, segmentLabel } from '../generator/execution-segment.ts';
 import type { RunReport } from '../model/result.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { type ReportFiles, writeReports } from '../report/write-reports.ts';
@@ -22,9 +31,15 @@ import { mergeRunReports } from '../stats/merge-results.ts';
 import { MasterPool } from './master-pool.ts';
 import type { MasterWorkerPlan } from './master-worker-flags.ts';
 import { serveMaster } from './remote-link.ts';
+import type { RunTest } from './remote-protocol.ts';
+
+/** How long the master waits for the joined workers to say they can run the test. */
+export const PREPARE_WAIT_MS = 60_000;
 
 export interface RunMasterOptions {
   plan: MasterWorkerPlan;
+  /** What every worker runs its segment of. */
+  test: RunTest;
   thresholds: readonly Threshold[];
   files: ReportFiles;
   version: string;
@@ -47,18 +62,38 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
       log: out,
       signal: o.signal,
       mode: 'run',
+      test: o.test,
     });
   } catch (e) {
     err(`tickstorm run: ${(e as Error).message}`);
     return EXIT_ERROR;
   }
   out(
-    `Master listening on ${p.masterBindHost}:${pool.port}; workers join with: tickstorm run ... --worker --master-host HOST --master-port ${pool.port}`,
+    `Master listening on ${p.masterBindHost}:${pool.port}; workers join with: tickstorm run --worker --master-host HOST --master-port ${pool.port}`,
   );
+  out(`Test: ${describeTest(o.test)}; each of the N workers runs 1/N of it`);
   let reports: Awaited<ReturnType<MasterPool['collectReports']>>;
+  let segments: Map<string, ExecutionSegment>;
   try {
     await pool.ready();
-    reports = await pool.collectReports(pool.go());
+    const ids = await pool.prepared(PREPARE_WAIT_MS);
+    if (ids.length === 0 && pool.refusals.length > 0 && o.signal?.aborted !== true) {
+      err(
+        [
+          'tickstorm run: no worker can run the test; nothing ran:',
+          ...pool.refusals.map((r) => `  - worker ${r.id} (exit ${r.code}): ${r.message}`),
+        ].join('\n'),
+      );
+      await pool.close();
+      return pool.refusals[0].code;
+    }
+    if (o.signal?.aborted) {
+      await pool.close();
+      return EXIT_ABORTED;
+    }
+    const told = pool.go(ids);
+    segments = new Map(told.map((id, index) => [id, { index, count: told.length }]));
+    reports = await pool.collectReports(told);
   } catch (e) {
     err(`tickstorm run: ${(e as Error).message}`);
     await pool.close();
@@ -75,7 +110,15 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
     reports.map((r) => ({ source: `worker ${r.id}`, report: r.report })),
     o.version,
   );
-  run.workers = workers;
+  run.workers = {
+    ...workers,
+    segments: [...segments.entries()].map(([id, seg]) => ({
+      id,
+      segment: segmentLabel(seg),
+      requests:
+        reports.find((r) => r.id === id)?.report.scenarios.reduce((a, s) => a + s.requests, 0) ?? null,
+    })),
+  };
   const thresholds = evaluateThresholds(run, o.thresholds);
   run.thresholds = thresholds;
   let code = exitCodeFor(run);
@@ -109,11 +152,28 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
   return code;
 }
 
+/** One line: the scenarios and their parameters, or the script. */
+export function describeTest(t: RunTest): string {
+  if (t.kind === 'script') return `script ${t.file}`;
+  const show = (v: unknown) =>
+    Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v : JSON.stringify(v);
+  return t.scenarios
+    .map(
+      (s) =>
+        `${s.id} (${Object.entries(s.params)
+          .map(([k, v]) => `${k}=${show(v)}`)
+          .join(' ')})`,
+    )
+    .join(', ');
+}
+
 export interface RunWorkerOptions {
   plan: MasterWorkerPlan;
   version: string;
-  /** Runs this worker's share when the master says go; null when it could not run. */
-  run: (signal: AbortSignal) => Promise<RunReport | null>;
+  /** Checks this worker can run the master's test: null when it can, else the exit code and why. */
+  prepare: (test: RunTest) => Promise<{ code: number; message: string } | null>;
+  /** Runs this worker's segment of the test when the master says go; null when it could not run. */
+  run: (test: RunTest, segment: ExecutionSegment, signal: AbortSignal) => Promise<RunReport | null>;
   out?: (text: string) => void;
   err?: (text: string) => void;
   signal?: AbortSignal;
@@ -124,6 +184,7 @@ export function runAsWorker(o: RunWorkerOptions): Promise<number> {
   const err = o.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const abort = new AbortController();
   let running: Promise<void> | null = null;
+  let test: RunTest | null = null;
   return serveMaster({
     masterHost: o.plan.masterHost,
     masterPort: o.plan.masterPort,
@@ -136,10 +197,31 @@ export function runAsWorker(o: RunWorkerOptions): Promise<number> {
       abort.abort();
       await running;
     },
-    handle: (m, link) => {
-      if (m.t !== 'go' || running !== null) return;
-      out('The master said go: running');
-      running = o.run(abort.signal).then(
+    handle: async (m, link) => {
+      if (m.t === 'test' && test === null) {
+        const refused = await o.prepare(m.test);
+        if (refused !== null) {
+          link.send({ t: 'error', message: refused.message, code: refused.code });
+          await link.finish(
+            refused.code,
+            `tickstorm run --worker: cannot run the master's test: ${refused.message} [${
+              refused.code === EXIT_SCRIPT_ERROR ? LabErrorCode.SCRIPT_ERROR : LabErrorCode.WORKER_REFUSED
+            }]`,
+            true,
+          );
+          return;
+        }
+        test = m.test;
+        out(`Ready to run the master's ${m.test.kind === 'script' ? `script ${m.test.file}` : 'scenarios'}`);
+        link.send({ t: 'prepared' });
+        return;
+      }
+      if (m.t !== 'go' || running !== null || test === null) return;
+      const seg = m.segment;
+      out(
+        `The master said go: running execution segment ${segmentLabel(seg)} (part ${seg.index + 1} of ${seg.count} of the load)`,
+      );
+      running = o.run(test, seg, abort.signal).then(
         (report) => {
           if (report !== null) link.send({ t: 'report', report });
           else link.send({ t: 'error', message: 'the run ended without a report (see its output)' });
