@@ -42,6 +42,11 @@ export interface HttpClientOptions {
   tls?: TlsOptions;
 }
 
+/** net.Socket's own write step under Writable (node:net), used when nothing is queued. */
+interface DirectWrite {
+  _writeGeneric?: (writev: boolean, data: Buffer, encoding: string, cb: (err?: Error | null) => void) => void;
+}
+
 export interface HttpOutcome {
   status: number;
   ok: boolean;
@@ -66,6 +71,8 @@ export class HttpClient {
   private readonly sockets: (net.Socket | null)[];
   private readonly parsers: ResponseParser[];
   private readonly readers: ((n: number, buf: Buffer) => boolean)[];
+  /** Per connection: a direct write's completion (an error destroys the socket; 'close' fails the request). */
+  private readonly writeDone: ((err?: Error | null) => void)[];
   private readonly reqs: (PreparedRequest | null)[];
   private readonly tags: Int32Array;
   private readonly resolvers: (Resolve | null)[];
@@ -110,6 +117,7 @@ export class HttpClient {
     this.free = new Int32Array(n);
     this.parsers = [];
     this.readers = [];
+    this.writeDone = [];
     for (let c = 0; c < n; c++) {
       const parser = new ResponseParser((status, body, close) => this.onResponse(c, status, body, close));
       this.parsers.push(parser);
@@ -121,6 +129,9 @@ export class HttpClient {
           this.readUs = -1;
         }
         return true;
+      });
+      this.writeDone.push((err) => {
+        if (err) this.sockets[c]?.destroy(err);
       });
       this.free[this.freeTop++] = n - 1 - c;
     }
@@ -216,7 +227,19 @@ export class HttpClient {
     const s = this.sockets[c] ?? this.connect(c);
     this.parsers[c].noBody = req.head;
     this.sentAt[c] = this.readUs >= 0 ? this.readUs : nowUs();
-    s.write(req.bytes);
+    const direct = s as unknown as DirectWrite;
+    // A plain TCP socket, open, with nothing queued takes the bytes straight to its handle (the
+    // same one syscall s.write ends in; libuv queues behind a write still in progress), skipping
+    // the Writable bookkeeping. TLS (whose handle takes one write at a time) and anything else
+    // goes through write().
+    if (
+      !this.secure &&
+      this.up[c] === 1 &&
+      s.writableLength === 0 &&
+      typeof direct._writeGeneric === 'function'
+    )
+      direct._writeGeneric(false, req.bytes, 'buffer', this.writeDone[c]);
+    else s.write(req.bytes);
   }
 
   private connect(c: number): net.Socket {
