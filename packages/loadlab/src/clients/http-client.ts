@@ -4,7 +4,9 @@
  * prebuilt Buffers (http-request.ts), responses parsed by the minimal ResponseParser, every
  * socket reading into one shared buffer (net's `onread`: no Buffer per read). Each request
  * ends in exactly one RequestEvent (latency from its intended start), errors and timeouts
- * included. Connections open lazily (or with `connectAll`) and reopen after the server
+ * included. The clock is read once per socket read: that time ends the response's latency,
+ * starts the closed-model VU's next request (`onDone(tag, atUs)`) and stamps its write.
+ * Connections open lazily (or with `connectAll`) and reopen after the server
  * closes them; a request that meets a keep-alive socket the server just closed (no response
  * byte received) is retried once on a fresh connection, as browsers do.
  *
@@ -32,12 +34,17 @@ export interface HttpClientOptions {
   events: RequestEvents;
   /** Per-request timeout from the write (default 10 s; 0 = none). */
   timeoutMs?: number;
-  /** Called with the request's tag when a submitted request ended. */
-  onDone?: (tag: number) => void;
+  /** Called with the request's tag when a submitted request ended, and the time it ended (lab clock µs). */
+  onDone?: (tag: number, atUs: number) => void;
   /** Which statuses count as success (default < 400). */
   ok?: (status: number) => boolean;
   /** https: --insecure / --ca. */
   tls?: TlsOptions;
+}
+
+/** net.Socket's own write step under Writable (node:net), used when nothing is queued. */
+interface DirectWrite {
+  _writeGeneric?: (writev: boolean, data: Buffer, encoding: string, cb: (err?: Error | null) => void) => void;
 }
 
 export interface HttpOutcome {
@@ -64,6 +71,8 @@ export class HttpClient {
   private readonly sockets: (net.Socket | null)[];
   private readonly parsers: ResponseParser[];
   private readonly readers: ((n: number, buf: Buffer) => boolean)[];
+  /** Per connection: a direct write's completion (an error destroys the socket; 'close' fails the request). */
+  private readonly writeDone: ((err?: Error | null) => void)[];
   private readonly reqs: (PreparedRequest | null)[];
   private readonly tags: Int32Array;
   private readonly resolvers: (Resolve | null)[];
@@ -83,6 +92,8 @@ export class HttpClient {
   private readonly timeoutUs: number;
   private sweep: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The lab clock read at the start of the socket read being handled; -1 outside one. */
+  private readUs = -1;
 
   constructor(private readonly o: HttpClientOptions) {
     const url = typeof o.url === 'string' ? new URL(o.url) : o.url;
@@ -106,12 +117,21 @@ export class HttpClient {
     this.free = new Int32Array(n);
     this.parsers = [];
     this.readers = [];
+    this.writeDone = [];
     for (let c = 0; c < n; c++) {
       const parser = new ResponseParser((status, body, close) => this.onResponse(c, status, body, close));
       this.parsers.push(parser);
       this.readers.push((bytes, buf) => {
-        if (!parser.feed(buf, 0, bytes)) this.fail(c, `bad response: ${parser.failed}`, true);
+        this.readUs = nowUs();
+        try {
+          if (!parser.feed(buf, 0, bytes)) this.fail(c, `bad response: ${parser.failed}`, true);
+        } finally {
+          this.readUs = -1;
+        }
         return true;
+      });
+      this.writeDone.push((err) => {
+        if (err) this.sockets[c]?.destroy(err);
       });
       this.free[this.freeTop++] = n - 1 - c;
     }
@@ -206,8 +226,20 @@ export class HttpClient {
   private write(c: number, req: PreparedRequest): void {
     const s = this.sockets[c] ?? this.connect(c);
     this.parsers[c].noBody = req.head;
-    this.sentAt[c] = nowUs();
-    s.write(req.bytes);
+    this.sentAt[c] = this.readUs >= 0 ? this.readUs : nowUs();
+    const direct = s as unknown as DirectWrite;
+    // A plain TCP socket, open, with nothing queued takes the bytes straight to its handle (the
+    // same one syscall s.write ends in; libuv queues behind a write still in progress), skipping
+    // the Writable bookkeeping. TLS (whose handle takes one write at a time) and anything else
+    // goes through write().
+    if (
+      !this.secure &&
+      this.up[c] === 1 &&
+      s.writableLength === 0 &&
+      typeof direct._writeGeneric === 'function'
+    )
+      direct._writeGeneric(false, req.bytes, 'buffer', this.writeDone[c]);
+    else s.write(req.bytes);
   }
 
   private connect(c: number): net.Socket {
@@ -285,7 +317,7 @@ export class HttpClient {
   private finish(c: number, status: number, ok: boolean, error: string | null, bytes: number): void {
     const req = this.reqs[c]!;
     this.reqs[c] = null;
-    const t = nowUs();
+    const t = this.readUs >= 0 ? this.readUs : nowUs();
     const ev = this.ev;
     ev.type = req.method;
     ev.name = req.name;
@@ -311,6 +343,6 @@ export class HttpClient {
       this.dispatch(c, qt, qr, qi, qres);
     } else this.free[this.freeTop++] = c;
     if (resolve !== null) resolve({ status, ok, error, bodyBytes: bytes, latencyUs: ev.latencyUs });
-    else this.o.onDone?.(tag);
+    else this.o.onDone?.(tag, t);
   }
 }

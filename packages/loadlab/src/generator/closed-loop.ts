@@ -117,7 +117,7 @@ export class ClosedLoop extends ExecutorBase {
     this.control = setTimeout(this.steer, Math.max(1, Math.min(CONTROL_MS, Math.ceil(left))));
   };
 
-  private next(v: number): void {
+  private next(v: number, atUs?: number): void {
     if (!this.takeBudget(v)) return;
     if (this.depth > 0) {
       // an iteration ended synchronously inside start(): restart from a fresh stack
@@ -125,7 +125,7 @@ export class ClosedLoop extends ExecutorBase {
       return;
     }
     this.depth++;
-    this.launch(v, nowUs());
+    this.launch(v, atUs ?? nowUs());
     this.depth--;
   }
 
@@ -143,7 +143,7 @@ export class ClosedLoop extends ExecutorBase {
     if (!this.stopping && this.running[v] === 1 && this.busy[v] === 0) this.next(v);
   };
 
-  protected release(vu: number): void {
+  protected release(vu: number, atUs?: number): void {
     if (this.stopping || vu >= this.target) {
       this.running[vu] = 0;
       return;
@@ -153,7 +153,7 @@ export class ClosedLoop extends ExecutorBase {
       const ms = ex.thinkMinMs + Math.random() * (ex.thinkMaxMs - ex.thinkMinMs);
       setTimeout(this.wake, ms, vu);
     } else {
-      this.next(vu);
+      this.next(vu, atUs);
     }
   }
 

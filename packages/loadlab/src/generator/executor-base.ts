@@ -61,7 +61,7 @@ export abstract class ExecutorBase {
   }
 
   /** Bound: ctx.done. */
-  readonly done = (vu: number): void => {
+  readonly done = (vu: number, atUs?: number): void => {
     if (this.busy[vu] !== 1)
       throw new LabError(
         LabErrorCode.INTERNAL,
@@ -70,7 +70,7 @@ export abstract class ExecutorBase {
     this.busy[vu] = 0;
     this.active--;
     this.completed++;
-    this.release(vu);
+    this.release(vu, atUs);
     if (this.stopping && this.active === 0) void this.finish(0);
   };
 
@@ -100,7 +100,8 @@ export abstract class ExecutorBase {
   abstract stop(): void;
 
   protected abstract begin(startUs: number): void;
-  protected abstract release(vu: number): void;
+  /** `atUs`: now on the lab clock when the caller had it (see ScriptContext.done). */
+  protected abstract release(vu: number, atUs?: number): void;
   protected abstract outcome(): ModelOutcome;
 
   /** Starts iteration on `vu` (caller checked it is free). */

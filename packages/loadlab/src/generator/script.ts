@@ -28,8 +28,12 @@ export interface ScriptContext<P = Record<string, unknown>> {
   worker: { index: number; count: number };
   /** The executor (normalised, whole run; this thread runs its share). */
   executor: NormalizedExecutor;
-  /** Ends the iteration running on `vu` (exactly once per `start`). */
-  done(vu: number): void;
+  /**
+   * Ends the iteration running on `vu` (exactly once per `start`). `atUs`: the lab-clock time
+   * the caller already read for this moment (a client's one clock read per socket read), so a
+   * closed-model VU's next iteration starts at that time without another clock read.
+   */
+  done(vu: number, atUs?: number): void;
   /** Reports an iteration that failed with an exception (then call `done`). */
   error(err: unknown): void;
 }

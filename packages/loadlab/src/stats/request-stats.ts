@@ -33,16 +33,26 @@ export class StatsEntry {
   failures = 0;
   bytes = 0;
   readonly latency = new LatencyRecorder();
+  /** Status counts merged from snapshots, and codes outside 0 .. 999. */
   readonly statuses = new Map<number, number>();
+  /** Status counts recorded here, by code (the hot path: no Map per request). */
+  readonly codes = new Float64Array(1000);
   readonly errors = new Map<string, number>();
   constructor(
     readonly type: string,
     readonly name: string,
   ) {}
 
+  countStatus(status: number, n = 1): void {
+    if (status >= 0 && status < 1000 && Number.isInteger(status)) this.codes[status] += n;
+    else this.statuses.set(status, (this.statuses.get(status) ?? 0) + n);
+  }
+
   statusCounts(): Record<string, number> {
+    const all = new Map(this.statuses);
+    for (let k = 0; k < 1000; k++) if (this.codes[k] > 0) all.set(k, this.codes[k]);
     const out: Record<string, number> = {};
-    for (const [k, v] of [...this.statuses].sort((a, b) => a[0] - b[0])) out[String(k)] = v;
+    for (const [k, v] of [...all].sort((a, b) => a[0] - b[0])) out[String(k)] = v;
     for (const [k, v] of this.errors) out[k] = (out[k] ?? 0) + v;
     return out;
   }
@@ -62,6 +72,8 @@ export class RequestStats {
   private readonly byType = new Map<string, Map<string, StatsEntry>>();
   private readonly list: StatsEntry[] = [];
   private readonly failureRows = new Map<string, FailureRow>();
+  /** The entry of the previous event (a client emits one (type, name) over and over). */
+  private last: StatsEntry | null = null;
   /** Bound listener, for `events.on(stats.listener)`. */
   readonly listener = (ev: RequestEvent): void => this.record(ev);
 
@@ -73,6 +85,7 @@ export class RequestStats {
   resetEntries(): void {
     this.byType.clear();
     this.list.length = 0;
+    this.last = null;
     this.failureRows.clear();
   }
 
@@ -82,11 +95,15 @@ export class RequestStats {
   }
 
   record(ev: RequestEvent): void {
-    const e = this.entry(ev.type, ev.name);
+    let e = this.last;
+    if (e === null || e.name !== ev.name || e.type !== ev.type) {
+      e = this.entry(ev.type, ev.name);
+      this.last = e;
+    }
     e.requests++;
     e.bytes += ev.bytes;
     e.latency.record(ev.latencyUs);
-    if (ev.status !== 0) e.statuses.set(ev.status, (e.statuses.get(ev.status) ?? 0) + 1);
+    if (ev.status !== 0) e.countStatus(ev.status);
     if (!ev.ok) {
       e.failures++;
       const error = ev.error ?? (ev.status !== 0 ? `HTTP ${ev.status}` : 'error');
@@ -170,8 +187,7 @@ export class RequestStats {
       e.latency.addSparse(s.latency);
       for (const [k, v] of Object.entries(s.statusCounts)) {
         const code = Number(k);
-        if (Number.isInteger(code) && String(code) === k)
-          e.statuses.set(code, (e.statuses.get(code) ?? 0) + v);
+        if (Number.isInteger(code) && String(code) === k) e.countStatus(code, v);
         else e.errors.set(k, (e.errors.get(k) ?? 0) + v);
       }
     }
