@@ -8,7 +8,16 @@
  *   each), rows/s = rows / sum of latencies (a Python loop's "Average"). `x4`: four callers
  *   inserting at once in one process (what the db-throughput library mode does at a high rate),
  *   rows/s = rows / wall time; on PostgreSQL batches queued together share a COPY and two COPYs
- *   run at once. Per-batch latency p50/p99 in ms.
+ *   run at once. Per-batch latency p50/p99 in ms: `await store.insert(batch)` as the caller
+ *   sees it, encoding included.
+ *   PostgreSQL is measured twice per run, on a server of its own started for the run:
+ *   `postgres`: straight after initdb, so every 16 MB WAL segment is new and PostgreSQL
+ *   zero-fills it (and fsyncs it) on first use, stalling the commit that crosses into it for
+ *   ~15-30 ms here, every ~85 batches: at 600 batches those stalls are the p99 by themselves.
+ *   `postgres-warm`: the same server after `--warm-segments` (32) WAL segment switches and a
+ *   CHECKPOINT, which recycles the used segments as a server that has been running does (it
+ *   keeps up to max_wal_size of them for reuse): no zero-filling on the batch path. Default
+ *   settings on both; nothing else differs.
  * processes: four processes (test/support/pg-writer-child.ts) writing into one PostgreSQL at
  *   once, each awaiting its batches; total rows / wall time of the slowest. (DuckDB allows
  *   one writer process per file, so there is no DuckDB figure.)
@@ -18,12 +27,13 @@
  *   batches missing from the table x batch size; duplicates = at-least-once resends.
  *
  * Runnable: `node --import tsx packages/trading/bench/metrics-store-pg.bench.ts [--batches N]
- * [--batch-size N] [--runs N] [--json]`; with `--runs` > 1 each figure is the median of the runs.
+ * [--batch-size N] [--runs N] [--warm-segments N] [--json]`; with `--runs` > 1 each figure is the median of the runs.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { MetricRecord } from '../src/metrics-store/metric-record.ts';
 import type { MetricsStore } from '../src/metrics-store/metrics-store.ts';
 import { openMetricsStore } from '../src/metrics-store/open-store.ts';
@@ -32,7 +42,7 @@ import { type PgServer, startPgServer } from '../test/support/postgres.ts';
 import { isMain, wantsJson } from './bench-util.ts';
 
 export interface LibraryFigures {
-  store: 'duckdb-memory' | 'duckdb-file' | 'postgres';
+  store: 'duckdb-memory' | 'duckdb-file' | 'postgres' | 'postgres-warm';
   mode: 'seq' | 'x4';
   rows: number;
   rowsPerSec: number;
@@ -120,6 +130,26 @@ async function library(
 
 function ms(sorted: number[]) {
   return { p50_ms: pct(sorted, 0.5), p99_ms: pct(sorted, 0.99) };
+}
+
+/**
+ * A server that has been running: `segments` WAL segment switches (each creating and
+ * zero-filling a new 16 MB segment), then a CHECKPOINT, which renames the segments before its
+ * redo point for reuse (up to max_wal_size) instead of deleting them.
+ */
+async function warmWal(server: PgServer, segments: number): Promise<void> {
+  const c = new pg.Client({ connectionString: server.url });
+  await c.connect();
+  try {
+    await c.query('CREATE TABLE IF NOT EXISTS bench_wal_warmup (x int)');
+    for (let i = 0; i < segments; i++) {
+      await c.query('INSERT INTO bench_wal_warmup VALUES (1)'); // pg_switch_wal() needs WAL since the last switch
+      await c.query('SELECT pg_switch_wal()');
+    }
+    await c.query('CHECKPOINT');
+  } finally {
+    await c.end();
+  }
 }
 
 async function processes(server: PgServer, db: string, batches: number, size: number) {
@@ -220,8 +250,11 @@ async function restart(kind: 'restart' | 'kill', size: number, batches: number) 
   }
 }
 
-export async function benchPg(opts: { batches?: number; batchSize?: number; runs?: number } = {}) {
+export async function benchPg(
+  opts: { batches?: number; batchSize?: number; runs?: number; warmSegments?: number } = {},
+) {
   const batches = Math.max(1, Math.floor(opts.batches ?? 600));
+  const warmSegments = Math.max(0, Math.floor(opts.warmSegments ?? 32));
   const size = Math.max(1, Math.floor(opts.batchSize ?? 1000));
   const runs: PgBenchResult[] = [];
   const server = await startPgServer({ fsync: true });
@@ -231,8 +264,15 @@ export async function benchPg(opts: { batches?: number; batchSize?: number; runs
       const lib = [
         ...(await library('duckdb-memory', ':memory:', batches, size)),
         ...(await library('duckdb-file', join(dir, `m${r}.duckdb`), batches, size)),
-        ...(await library('postgres', await server.createDatabase(`lib${r}`), batches, size)),
       ];
+      const own = await startPgServer({ fsync: true });
+      try {
+        lib.push(...(await library('postgres', await own.createDatabase('cold'), batches, size)));
+        await warmWal(own, warmSegments);
+        lib.push(...(await library('postgres-warm', await own.createDatabase('warm'), batches, size)));
+      } finally {
+        await own.stop();
+      }
       runs.push({
         library: lib,
         processes: await processes(server, `proc${r}`, Math.ceil(batches / 4) * 2, size),
@@ -272,6 +312,9 @@ function print(r: PgBenchResult): void {
     console.log(`${l.store.padEnd(14)} ${l.mode.padEnd(4)} ${n(l.rowsPerSec)} ${f(l.p50_ms)} ${f(l.p99_ms)}`);
   }
   console.log('goal (postgres): >= 300,000 rows/s via COPY in batches of 1,000, P99 < 10 ms');
+  console.log(
+    'postgres: fresh initdb (new WAL segments zero-filled on first use); -warm: WAL segments recycled',
+  );
   const p = r.processes;
   console.log(
     `four processes at once: ${n(p.rowsPerSec).trim()} rows/s total (${p.rows} rows, worst P99 ${p.p99_ms.toFixed(2)} ms)`,
@@ -292,6 +335,7 @@ if (isMain(import.meta.url)) {
     batches: num('--batches'),
     batchSize: num('--batch-size'),
     runs: num('--runs'),
+    warmSegments: num('--warm-segments'),
   });
   if (wantsJson()) console.log(JSON.stringify(res, null, 2));
   else print(res);
