@@ -24,7 +24,9 @@
  * restart: one process inserts `--restart-batches` (200) batches of 1,000 without waiting (at
  *   most 20 in flight: well within the buffer bound) while the server is restarted (fast
  *   shutdown) and, in a second run, killed (SIGKILL, crash recovery) mid-run; rows lost =
- *   batches missing from the table x batch size; duplicates = at-least-once resends.
+ *   batches missing from the table x batch size; duplicates = at-least-once resends. A third
+ *   run, `kill-async`, kills it the same way with `synchronous_commit=off` set in the URL:
+ *   what that setting costs (acknowledged commits not yet flushed are lost).
  *
  * Runnable: `node --import tsx packages/trading/bench/metrics-store-pg.bench.ts [--batches N]
  * [--batch-size N] [--runs N] [--warm-segments N] [--json]`; with `--runs` > 1 each figure is the median of the runs.
@@ -54,7 +56,7 @@ export interface PgBenchResult {
   library: LibraryFigures[];
   processes: { writers: number; rows: number; rowsPerSec: number; p99_ms: number };
   restart: {
-    kind: 'restart' | 'kill';
+    kind: 'restart' | 'kill' | 'kill-async';
     batches: number;
     lostRows: number;
     duplicateRows: number;
@@ -204,10 +206,11 @@ async function processes(server: PgServer, db: string, batches: number, size: nu
   };
 }
 
-async function restart(kind: 'restart' | 'kill', size: number, batches: number) {
+async function restart(kind: 'restart' | 'kill' | 'kill-async', size: number, batches: number) {
   const server = await startPgServer({ fsync: true });
   try {
-    const store = (await openMetricsStore(server.url, {
+    const url = kind === 'kill-async' ? `${server.url}?options=-c%20synchronous_commit%3Doff` : server.url;
+    const store = (await openMetricsStore(url, {
       postgres: { retryBaseMs: 20, retryMaxMs: 500 },
     })) as MetricsStore;
     try {
@@ -216,7 +219,7 @@ async function restart(kind: 'restart' | 'kill', size: number, batches: number) 
       const pending = new Set<Promise<unknown>>();
       for (let b = 0; b < batches; b++) {
         if (b === Math.floor(batches / 2)) {
-          if (kind === 'kill') await server.kill();
+          if (kind !== 'restart') await server.kill();
           // restart() = fast shutdown then start (after a kill: start, crash recovery first).
           restarted = server.restart();
         }
@@ -276,7 +279,11 @@ export async function benchPg(
       runs.push({
         library: lib,
         processes: await processes(server, `proc${r}`, Math.ceil(batches / 4) * 2, size),
-        restart: [await restart('restart', size, 200), await restart('kill', size, 200)],
+        restart: [
+          await restart('restart', size, 200),
+          await restart('kill', size, 200),
+          await restart('kill-async', size, 200),
+        ],
       });
     }
   } finally {
@@ -320,8 +327,9 @@ function print(r: PgBenchResult): void {
     `four processes at once: ${n(p.rowsPerSec).trim()} rows/s total (${p.rows} rows, worst P99 ${p.p99_ms.toFixed(2)} ms)`,
   );
   for (const x of r.restart) {
+    const what = x.kind === 'kill-async' ? 'kill (synchronous_commit=off)' : x.kind;
     console.log(
-      `server ${x.kind} mid-run: ${x.lostRows} rows lost, ${x.duplicateRows} duplicated, ${x.retries} retries (${x.batches} batches)`,
+      `server ${what} mid-run: ${x.lostRows} rows lost, ${x.duplicateRows} duplicated, ${x.retries} retries (${x.batches} batches)`,
     );
   }
 }

@@ -8,10 +8,12 @@
  * faster and reads back byte for byte like DuckDB's VARCHAR labels; `labels->>'symbol'` is
  * the same on both stores.
  *
- * Write path: each `insert` is encoded synchronously into binary COPY rows
+ * Write path: each `insert` is encoded synchronously into one binary COPY payload
  * (pg-copy-encoder.ts) and queued; batches queued together are sent in one
  * `COPY ... FROM STDIN (FORMAT binary)` (pg-copy-streams) of up to `maxRowsPerCopy` rows, with
- * up to `maxConcurrentCopies` COPYs in flight on a pool of `poolSize` (10) connections.
+ * up to `maxConcurrentCopies` COPYs in flight on a pool of `poolSize` (10) connections, that
+ * many of them opened at start and kept open. Each COPY is its own (implicit) transaction;
+ * COPYs under `singleInsertBelowRows` rows insert row by row (COPY_ROW_BY_ROW_SQL).
  * `insert` resolves once its COPY has committed.
  *
  * Failures (what is lost in each case, docs/metrics-store.md):
