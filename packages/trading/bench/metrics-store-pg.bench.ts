@@ -29,7 +29,9 @@
  *   what that setting costs (acknowledged commits not yet flushed are lost).
  *
  * Runnable: `node --import tsx packages/trading/bench/metrics-store-pg.bench.ts [--batches N]
- * [--batch-size N] [--runs N] [--warm-segments N] [--json]`; with `--runs` > 1 each figure is the median of the runs.
+ * [--batch-size N] [--runs N] [--warm-segments N] [--postgres-library-only] [--json]`; with `--runs` > 1
+ * each figure is the median of the runs. `--postgres-library-only`: the two PostgreSQL library
+ * rows alone (a quick check; no DuckDB, no processes, no restarts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -254,7 +256,13 @@ async function restart(kind: 'restart' | 'kill' | 'kill-async', size: number, ba
 }
 
 export async function benchPg(
-  opts: { batches?: number; batchSize?: number; runs?: number; warmSegments?: number } = {},
+  opts: {
+    batches?: number;
+    batchSize?: number;
+    runs?: number;
+    warmSegments?: number;
+    postgresLibraryOnly?: boolean;
+  } = {},
 ) {
   const batches = Math.max(1, Math.floor(opts.batches ?? 600));
   const warmSegments = Math.max(0, Math.floor(opts.warmSegments ?? 32));
@@ -264,10 +272,12 @@ export async function benchPg(
   const dir = mkdtempSync(join(tmpdir(), 'tickstorm-bench-pg-'));
   try {
     for (let r = 0; r < Math.max(1, opts.runs ?? 1); r++) {
-      const lib = [
-        ...(await library('duckdb-memory', ':memory:', batches, size)),
-        ...(await library('duckdb-file', join(dir, `m${r}.duckdb`), batches, size)),
-      ];
+      const lib = opts.postgresLibraryOnly
+        ? []
+        : [
+            ...(await library('duckdb-memory', ':memory:', batches, size)),
+            ...(await library('duckdb-file', join(dir, `m${r}.duckdb`), batches, size)),
+          ];
       const own = await startPgServer({ fsync: true });
       try {
         lib.push(...(await library('postgres', await own.createDatabase('cold'), batches, size)));
@@ -275,6 +285,14 @@ export async function benchPg(
         lib.push(...(await library('postgres-warm', await own.createDatabase('warm'), batches, size)));
       } finally {
         await own.stop();
+      }
+      if (opts.postgresLibraryOnly) {
+        runs.push({
+          library: lib,
+          processes: { writers: 0, rows: 0, rowsPerSec: 0, p99_ms: 0 },
+          restart: [],
+        });
+        continue;
       }
       runs.push({
         library: lib,
@@ -323,6 +341,7 @@ function print(r: PgBenchResult): void {
     'postgres: fresh initdb (new WAL segments zero-filled on first use); -warm: WAL segments recycled',
   );
   const p = r.processes;
+  if (p.writers === 0) return; // --postgres-library-only
   console.log(
     `four processes at once: ${n(p.rowsPerSec).trim()} rows/s total (${p.rows} rows, worst P99 ${p.p99_ms.toFixed(2)} ms)`,
   );
@@ -344,6 +363,7 @@ if (isMain(import.meta.url)) {
     batchSize: num('--batch-size'),
     runs: num('--runs'),
     warmSegments: num('--warm-segments'),
+    postgresLibraryOnly: process.argv.includes('--postgres-library-only'),
   });
   if (wantsJson()) console.log(JSON.stringify(res, null, 2));
   else print(res);
