@@ -8,7 +8,7 @@
  *   each), rows/s = rows / sum of latencies (a Python loop's "Average"). `x4`: four callers
  *   inserting at once in one process (what the db-throughput library mode does at a high rate),
  *   rows/s = rows / wall time; on PostgreSQL batches queued together share a COPY and two COPYs
- *   run at once. Per-batch latency p50/p99 in ms: `await store.insert(batch)` as the caller
+ *   run at once. Per-batch latency p50/p99 in ms (nearest rank): `await store.insert(batch)` as the caller
  *   sees it, encoding included.
  *   PostgreSQL is measured twice per run, on a server of its own started for the run:
  *   `postgres`: straight after initdb, so every 16 MB WAL segment is new and PostgreSQL
@@ -73,8 +73,9 @@ function seedBatch(batchNum: number, size: number): MetricRecord[] {
   return out;
 }
 
+/** Nearest rank: the smallest value with at least p of the samples at or below it (p99 of 600: the 594th). */
 const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * p) - 1))];
 
 async function library(
   name: LibraryFigures['store'],
