@@ -8,22 +8,36 @@
  *   each), rows/s = rows / sum of latencies (a Python loop's "Average"). `x4`: four callers
  *   inserting at once in one process (what the db-throughput library mode does at a high rate),
  *   rows/s = rows / wall time; on PostgreSQL batches queued together share a COPY and two COPYs
- *   run at once. Per-batch latency p50/p99 in ms.
+ *   run at once. Per-batch latency p50/p99 in ms (nearest rank): `await store.insert(batch)` as the caller
+ *   sees it, encoding included.
+ *   PostgreSQL is measured twice per run, on a server of its own started for the run:
+ *   `postgres`: straight after initdb, so every 16 MB WAL segment is new and PostgreSQL
+ *   zero-fills it (and fsyncs it) on first use, stalling the commit that crosses into it for
+ *   ~15-30 ms here, every ~85 batches: at 600 batches those stalls are the p99 by themselves.
+ *   `postgres-warm`: the same server after `--warm-segments` (32) WAL segment switches and a
+ *   CHECKPOINT, which recycles the used segments as a server that has been running does (it
+ *   keeps up to max_wal_size of them for reuse): no zero-filling on the batch path. Default
+ *   settings on both; nothing else differs.
  * processes: four processes (test/support/pg-writer-child.ts) writing into one PostgreSQL at
  *   once, each awaiting its batches; total rows / wall time of the slowest. (DuckDB allows
  *   one writer process per file, so there is no DuckDB figure.)
  * restart: one process inserts `--restart-batches` (200) batches of 1,000 without waiting (at
  *   most 20 in flight: well within the buffer bound) while the server is restarted (fast
  *   shutdown) and, in a second run, killed (SIGKILL, crash recovery) mid-run; rows lost =
- *   batches missing from the table x batch size; duplicates = at-least-once resends.
+ *   batches missing from the table x batch size; duplicates = at-least-once resends. A third
+ *   run, `kill-async`, kills it the same way with `synchronous_commit=off` set in the URL:
+ *   what that setting costs (acknowledged commits not yet flushed are lost).
  *
  * Runnable: `node --import tsx packages/trading/bench/metrics-store-pg.bench.ts [--batches N]
- * [--batch-size N] [--runs N] [--json]`; with `--runs` > 1 each figure is the median of the runs.
+ * [--batch-size N] [--runs N] [--warm-segments N] [--postgres-library-only] [--json]`; with `--runs` > 1
+ * each figure is the median of the runs. `--postgres-library-only`: the two PostgreSQL library
+ * rows alone (a quick check; no DuckDB, no processes, no restarts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { MetricRecord } from '../src/metrics-store/metric-record.ts';
 import type { MetricsStore } from '../src/metrics-store/metrics-store.ts';
 import { openMetricsStore } from '../src/metrics-store/open-store.ts';
@@ -32,7 +46,7 @@ import { type PgServer, startPgServer } from '../test/support/postgres.ts';
 import { isMain, wantsJson } from './bench-util.ts';
 
 export interface LibraryFigures {
-  store: 'duckdb-memory' | 'duckdb-file' | 'postgres';
+  store: 'duckdb-memory' | 'duckdb-file' | 'postgres' | 'postgres-warm';
   mode: 'seq' | 'x4';
   rows: number;
   rowsPerSec: number;
@@ -44,7 +58,7 @@ export interface PgBenchResult {
   library: LibraryFigures[];
   processes: { writers: number; rows: number; rowsPerSec: number; p99_ms: number };
   restart: {
-    kind: 'restart' | 'kill';
+    kind: 'restart' | 'kill' | 'kill-async';
     batches: number;
     lostRows: number;
     duplicateRows: number;
@@ -59,8 +73,9 @@ function seedBatch(batchNum: number, size: number): MetricRecord[] {
   return out;
 }
 
+/** Nearest rank: the smallest value with at least p of the samples at or below it (p99 of 600: the 594th). */
 const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * p) - 1))];
 
 async function library(
   name: LibraryFigures['store'],
@@ -122,6 +137,26 @@ function ms(sorted: number[]) {
   return { p50_ms: pct(sorted, 0.5), p99_ms: pct(sorted, 0.99) };
 }
 
+/**
+ * A server that has been running: `segments` WAL segment switches (each creating and
+ * zero-filling a new 16 MB segment), then a CHECKPOINT, which renames the segments before its
+ * redo point for reuse (up to max_wal_size) instead of deleting them.
+ */
+async function warmWal(server: PgServer, segments: number): Promise<void> {
+  const c = new pg.Client({ connectionString: server.url });
+  await c.connect();
+  try {
+    await c.query('CREATE TABLE IF NOT EXISTS bench_wal_warmup (x int)');
+    for (let i = 0; i < segments; i++) {
+      await c.query('INSERT INTO bench_wal_warmup VALUES (1)'); // pg_switch_wal() needs WAL since the last switch
+      await c.query('SELECT pg_switch_wal()');
+    }
+    await c.query('CHECKPOINT');
+  } finally {
+    await c.end();
+  }
+}
+
 async function processes(server: PgServer, db: string, batches: number, size: number) {
   const url = await server.createDatabase(db);
   await (await openMetricsStore(url)).close(); // the table exists before the writers start
@@ -174,10 +209,11 @@ async function processes(server: PgServer, db: string, batches: number, size: nu
   };
 }
 
-async function restart(kind: 'restart' | 'kill', size: number, batches: number) {
+async function restart(kind: 'restart' | 'kill' | 'kill-async', size: number, batches: number) {
   const server = await startPgServer({ fsync: true });
   try {
-    const store = (await openMetricsStore(server.url, {
+    const url = kind === 'kill-async' ? `${server.url}?options=-c%20synchronous_commit%3Doff` : server.url;
+    const store = (await openMetricsStore(url, {
       postgres: { retryBaseMs: 20, retryMaxMs: 500 },
     })) as MetricsStore;
     try {
@@ -186,7 +222,7 @@ async function restart(kind: 'restart' | 'kill', size: number, batches: number) 
       const pending = new Set<Promise<unknown>>();
       for (let b = 0; b < batches; b++) {
         if (b === Math.floor(batches / 2)) {
-          if (kind === 'kill') await server.kill();
+          if (kind !== 'restart') await server.kill();
           // restart() = fast shutdown then start (after a kill: start, crash recovery first).
           restarted = server.restart();
         }
@@ -220,23 +256,53 @@ async function restart(kind: 'restart' | 'kill', size: number, batches: number) 
   }
 }
 
-export async function benchPg(opts: { batches?: number; batchSize?: number; runs?: number } = {}) {
+export async function benchPg(
+  opts: {
+    batches?: number;
+    batchSize?: number;
+    runs?: number;
+    warmSegments?: number;
+    postgresLibraryOnly?: boolean;
+  } = {},
+) {
   const batches = Math.max(1, Math.floor(opts.batches ?? 600));
+  const warmSegments = Math.max(0, Math.floor(opts.warmSegments ?? 32));
   const size = Math.max(1, Math.floor(opts.batchSize ?? 1000));
   const runs: PgBenchResult[] = [];
   const server = await startPgServer({ fsync: true });
   const dir = mkdtempSync(join(tmpdir(), 'tickstorm-bench-pg-'));
   try {
     for (let r = 0; r < Math.max(1, opts.runs ?? 1); r++) {
-      const lib = [
-        ...(await library('duckdb-memory', ':memory:', batches, size)),
-        ...(await library('duckdb-file', join(dir, `m${r}.duckdb`), batches, size)),
-        ...(await library('postgres', await server.createDatabase(`lib${r}`), batches, size)),
-      ];
+      const lib = opts.postgresLibraryOnly
+        ? []
+        : [
+            ...(await library('duckdb-memory', ':memory:', batches, size)),
+            ...(await library('duckdb-file', join(dir, `m${r}.duckdb`), batches, size)),
+          ];
+      const own = await startPgServer({ fsync: true });
+      try {
+        lib.push(...(await library('postgres', await own.createDatabase('cold'), batches, size)));
+        await warmWal(own, warmSegments);
+        lib.push(...(await library('postgres-warm', await own.createDatabase('warm'), batches, size)));
+      } finally {
+        await own.stop();
+      }
+      if (opts.postgresLibraryOnly) {
+        runs.push({
+          library: lib,
+          processes: { writers: 0, rows: 0, rowsPerSec: 0, p99_ms: 0 },
+          restart: [],
+        });
+        continue;
+      }
       runs.push({
         library: lib,
         processes: await processes(server, `proc${r}`, Math.ceil(batches / 4) * 2, size),
-        restart: [await restart('restart', size, 200), await restart('kill', size, 200)],
+        restart: [
+          await restart('restart', size, 200),
+          await restart('kill', size, 200),
+          await restart('kill-async', size, 200),
+        ],
       });
     }
   } finally {
@@ -272,13 +338,18 @@ function print(r: PgBenchResult): void {
     console.log(`${l.store.padEnd(14)} ${l.mode.padEnd(4)} ${n(l.rowsPerSec)} ${f(l.p50_ms)} ${f(l.p99_ms)}`);
   }
   console.log('goal (postgres): >= 300,000 rows/s via COPY in batches of 1,000, P99 < 10 ms');
+  console.log(
+    'postgres: fresh initdb (new WAL segments zero-filled on first use); -warm: WAL segments recycled',
+  );
   const p = r.processes;
+  if (p.writers === 0) return; // --postgres-library-only
   console.log(
     `four processes at once: ${n(p.rowsPerSec).trim()} rows/s total (${p.rows} rows, worst P99 ${p.p99_ms.toFixed(2)} ms)`,
   );
   for (const x of r.restart) {
+    const what = x.kind === 'kill-async' ? 'kill (synchronous_commit=off)' : x.kind;
     console.log(
-      `server ${x.kind} mid-run: ${x.lostRows} rows lost, ${x.duplicateRows} duplicated, ${x.retries} retries (${x.batches} batches)`,
+      `server ${what} mid-run: ${x.lostRows} rows lost, ${x.duplicateRows} duplicated, ${x.retries} retries (${x.batches} batches)`,
     );
   }
 }
@@ -292,6 +363,8 @@ if (isMain(import.meta.url)) {
     batches: num('--batches'),
     batchSize: num('--batch-size'),
     runs: num('--runs'),
+    warmSegments: num('--warm-segments'),
+    postgresLibraryOnly: process.argv.includes('--postgres-library-only'),
   });
   if (wantsJson()) console.log(JSON.stringify(res, null, 2));
   else print(res);

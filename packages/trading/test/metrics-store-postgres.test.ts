@@ -92,6 +92,31 @@ describe('PostgresMetricsStore: the DuckDB store tests', () => {
     }
   });
 
+  test('both COPY forms (row by row below singleInsertBelowRows, multi-insert above) store the same rows', async () => {
+    const store = await PostgresMetricsStore.open(await newDb(), { singleInsertBelowRows: 1500 });
+    try {
+      // 1,000 rows: row by row; 2,000: multi-insert; then three at once (two COPYs in flight).
+      await store.insert(batch(1000, 0));
+      await store.insert(batch(2000, 1));
+      await Promise.all([2, 3, 4].map((b) => store.insert(batch(1000, b))));
+      const rows = await store.query(
+        "SELECT labels->>'batch' AS b, count(*)::int AS n, count(DISTINCT name)::int AS names, " +
+          'sum(value)::float8 AS total, min(time) = $$2025-01-02 03:04:05.006+00$$ AS t0 ' +
+          'FROM trading_metrics GROUP BY 1 ORDER BY 1',
+      );
+      assert.deepEqual(rows, [
+        { b: '0', n: 1000, names: 100, total: 499_500, t0: true },
+        { b: '1', n: 2000, names: 100, total: 1_999_000, t0: true },
+        { b: '2', n: 1000, names: 100, total: 499_500, t0: true },
+        { b: '3', n: 1000, names: 100, total: 499_500, t0: true },
+        { b: '4', n: 1000, names: 100, total: 499_500, t0: true },
+      ]);
+      assert.equal(store.rowCount(), 6000);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('rows persist across close and reopen; rowCount starts from the rows already there', async () => {
     const url = await newDb();
     const store = await openMetricsStore(url);

@@ -11,10 +11,10 @@
  *
  * Names must be strings without NUL or US (the parameter is a C string; US is the
  * separator); times finite epoch ms within +-1e14; values numbers. Anything else throws
- * TRD_ERR_INVALID_METRICS naming the row. The JSON of the last labels object seen is cached
- * (callers reuse one labels object per series), so labels objects are treated as immutable.
+ * TRD_ERR_INVALID_METRICS naming the row. Rows whose labels equal the last row's reuse its JSON
+ * text (labels-json-cache.ts).
  */
-import { TradingError, TradingErrorCode } from '../errors.ts';
+import { bad, LabelsJsonCache } from './labels-json.ts';
 import type { MetricLabels, MetricRecord } from './metric-record.ts';
 
 export const NAME_SEPARATOR = '\x1f';
@@ -48,8 +48,7 @@ export class MetricEncoder {
   private values = new Float64Array(1024);
   private readonly names: string[] = [];
   private readonly labels: string[] = [];
-  private lastLabels: MetricLabels | undefined = undefined;
-  private lastJson = '{}';
+  private readonly labelsCache = new LabelsJsonCache();
 
   encodeRecords(records: readonly MetricRecord[], start = 0, count = records.length - start): EncodedBatch {
     this.reserve(count);
@@ -117,29 +116,6 @@ export class MetricEncoder {
   }
 
   private json(labels: MetricLabels | undefined, row: number): string {
-    if (labels === this.lastLabels) return this.lastJson;
-    const json = labelsJson(labels, row);
-    this.lastLabels = labels;
-    this.lastJson = json;
-    return json;
+    return this.labelsCache.json(labels, row);
   }
-}
-
-/** A record's labels as the JSON text the stores keep (`{}` when absent); a coded error naming the row otherwise. */
-export function labelsJson(labels: MetricLabels | undefined, row: number): string {
-  if (labels == null) return '{}';
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(labels);
-  } catch (err) {
-    bad(row, 'labels', `not serialisable: ${(err as Error).message}`);
-  }
-  if (typeof json !== 'string' || json[0] !== '{') bad(row, 'labels', 'expected an object of strings');
-  return json;
-}
-
-/** A coded INVALID_METRICS error naming the row and field, e.g. `[3].value: ...`. */
-export function bad(row: number, field: string, message: string): never {
-  const path = `[${row}].${field}`;
-  throw new TradingError(TradingErrorCode.INVALID_METRICS, `${path}: ${message}`, path);
 }

@@ -31,5 +31,5 @@ for (let b = 0; b < batches; b++) {
 const elapsedMs = performance.now() - t0;
 await db.close();
 lat.sort((a, b) => a - b);
-const p99Ms = lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))] ?? 0;
+const p99Ms = lat[Math.max(0, Math.ceil(lat.length * 0.99) - 1)] ?? 0; // nearest rank
 console.log(JSON.stringify({ id, rows, elapsedMs, p99Ms }));
