@@ -16,7 +16,7 @@
  *              prebuilt request (re-signed once a second) per request.
  *
  *   node --import tsx packages/trading/bench/security.bench.ts [--json] [--scenario NAME|all]
- *     [--duration 10] [--runs 1]
+ *     [--duration 10] [--runs 1] [--cpu-prof DIR]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -35,6 +35,9 @@ function arg(name: string, def: string): string {
 }
 const DURATION_S = Number(arg('duration', '10'));
 const RUNS = Number(arg('runs', '1'));
+/** `--cpu-prof DIR`: the served system writes a V8 CPU profile there when it stops. */
+const PROF_DIR = arg('cpu-prof', '');
+const SERVER_NODE_ARGS = PROF_DIR === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', PROF_DIR];
 
 const TRADER = {
   id: 'bench-trader',
@@ -192,7 +195,7 @@ const HOSTILE = [
 ];
 
 async function hostileScenario(): Promise<Record<string, unknown>> {
-  const sys = await serveChild();
+  const sys = await serveChild(SERVER_NODE_ARGS);
   try {
     const ex = sys.urls['execution-engine'];
     const api = sys.urls.api;
@@ -258,7 +261,7 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
 }
 
 async function slowlorisScenario(): Promise<Record<string, unknown>> {
-  const sys = await serveChild();
+  const sys = await serveChild(SERVER_NODE_ARGS);
   try {
     const ex = sys.urls['execution-engine'];
     const u = new URL(ex);
@@ -324,7 +327,7 @@ async function capacity(url: string, seconds: number, connections = 64): Promise
 }
 
 async function overloadScenario(): Promise<Record<string, unknown>> {
-  const sys = await serveChild();
+  const sys = await serveChild(SERVER_NODE_ARGS);
   try {
     const ex = sys.urls['execution-engine'];
     // Risk limits raised (admin-free: loopback, no keys) so the rate limiter is not what refuses.
@@ -388,14 +391,14 @@ async function signingScenario(): Promise<Record<string, unknown>> {
   const un: number[] = [];
   const si: number[] = [];
   for (let run = 0; run < RUNS; run++) {
-    let sys: ServedSystem = await serveChild();
+    let sys: ServedSystem = await serveChild(SERVER_NODE_ARGS);
     try {
       await pacedOrders(sys.urls['execution-engine'], 1000, 2); // warm-up
       un.push((await pacedOrders(sys.urls['execution-engine'], 1000, DURATION_S)).p99Ms);
     } finally {
       await sys.stop();
     }
-    sys = await serveChild([], keysEnv());
+    sys = await serveChild(SERVER_NODE_ARGS, keysEnv());
     try {
       await pacedOrders(sys.urls['execution-engine'], 1000, 2, TRADER);
       const r = await pacedOrders(sys.urls['execution-engine'], 1000, DURATION_S, TRADER);

@@ -15,6 +15,7 @@ import {
   isLogLevel,
   LOG_LEVELS,
   loadKeysFile,
+  POOL_NICENESS,
   PROCESS_TITLES,
   parsePerformanceEnv,
   resolveServiceConfig,
@@ -156,6 +157,7 @@ export async function startSystemFromOptions(
       performanceMode: perf.performanceMode,
       security: { keys, insecureNoAuth },
       loadShed: {},
+      poolNiceness: POOL_NICENESS,
     });
   } catch (err) {
     throw portInUse(err, services, config.ports) ?? err;

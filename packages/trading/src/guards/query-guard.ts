@@ -96,8 +96,15 @@ export class QueryGuard {
       g.free.push(c);
       g.all.push(c);
     }
+    // One chunk buffered ahead of the reader, not ~1 MB of row slots (DuckDB counts a string
+    // column's 16-byte slots, not its heap: 2,048-row chunks of 100 KB values buffered up to
+    // a megabyte of slots were gigabytes of memory).
+    for (const c of g.all) await c.run("SET streaming_buffer_size = '1KB'");
     const c = g.all[0];
     await c.run(`SET memory_limit = '${g.o.memoryLimit.replace(/[^0-9A-Za-z.]/g, '')}'`);
+    // Memory a query freed goes back to the OS in the background, not only when the
+    // allocator is next used (RSS otherwise stays at each query's high-water mark).
+    await c.run('SET allocator_background_threads = true');
     await c.run('SET enable_external_access = false');
     await c.run('SET lock_configuration = true');
     return g;
@@ -156,6 +163,7 @@ export class QueryGuard {
     } catch (err) {
       return refuse(`invalid query: ${(err as Error).message}`);
     }
+    let streaming = false;
     try {
       if (stmt.statementType !== StatementType.SELECT) {
         refuse('only one read-only SELECT (or WITH / VALUES / FROM / TABLE) statement is allowed');
@@ -169,12 +177,13 @@ export class QueryGuard {
         stmt = capped;
       }
       const result = await stmt.stream();
+      streaming = true;
       const names = result.columnNames();
       const isMap = result.columnTypes().map((t) => t.typeId === DuckDBTypeId.MAP);
       const rows: Record<string, unknown>[] = [];
       let bytes = 2;
       let truncated = false;
-      outer: while (!timedOut()) {
+      while (!timedOut() && !truncated) {
         const chunk = await result.fetchChunk();
         if (chunk === null || chunk.rowCount === 0) break;
         // Row by row: a chunk (up to 2,048 rows) of huge values is never converted whole.
@@ -182,7 +191,7 @@ export class QueryGuard {
         for (let i = 0; i < n; i++) {
           if (rows.length >= this.o.maxRows) {
             truncated = true;
-            break outer;
+            break;
           }
           const row = chunk.convertRowValues(i, JSDuckDBValueConverter);
           const out: Record<string, unknown> = {};
@@ -190,16 +199,24 @@ export class QueryGuard {
           bytes += jsonBytes(out) + 1;
           if (bytes > this.o.maxBytes) {
             truncated = true;
-            break outer;
+            break;
           }
           rows.push(out);
         }
+        // Frees the chunk's vectors now: the JS wrapper is tiny, so GC would keep them
+        // (2,048 rows of 100 KB values are 200 MB) until V8 happens to collect it.
+        chunk.reset();
       }
       if (timedOut()) throw new Error('interrupted');
       if (truncated) this.counts.truncated++;
       return { rows, truncated };
     } finally {
       stmt.destroySync();
+      if (streaming) {
+        // A result left unread keeps its pipeline and a buffered chunk until the
+        // connection's next query (or GC): end it now.
+        await conn.run('SELECT 1').catch(() => {});
+      }
     }
   }
 

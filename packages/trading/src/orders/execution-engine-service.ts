@@ -5,7 +5,7 @@
  * are relayed to their owner over the bus (docs/deployment.md#partitioned-execution-engines).
  */
 import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { installAuth, principalOf, type SecurityOptions } from '../auth/request-auth.ts';
 import type { OrderBook } from '../book/order-book.ts';
 import type { Bus } from '../bus/bus.ts';
@@ -56,16 +56,22 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
   const started = Date.now();
   const shed = d.shed;
 
-  app.post('/orders', async (req, reply) => {
-    if (shed?.shedding === true) {
-      shed.shed++;
-      d.counters.received++;
-      d.counters.reject('OVERLOADED');
-      reply.header('retry-after', '1');
-      return reply
-        .code(503)
-        .send(errorBody(TradingErrorCode.OVERLOADED, 'the execution engine is overloaded; retry later'));
+  // Overload: refused before the body is read, parsed and its signature checked (the
+  // cheapest answer the server can give, so the backlog drains; guards/load-shed.ts).
+  const onRequest = (_req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (shed === undefined || !shed.refuse()) {
+      done();
+      return;
     }
+    d.counters.received++;
+    d.counters.reject('OVERLOADED');
+    reply.header('retry-after', '1');
+    reply
+      .code(503)
+      .send(errorBody(TradingErrorCode.OVERLOADED, 'the execution engine is overloaded; retry later'));
+  };
+
+  app.post('/orders', { onRequest }, async (req, reply) => {
     // Another partition's symbol: its owner answers (and counts it).
     const routed = d.routing?.submit(req.body, principalOf(req));
     if (routed !== undefined) return send(reply, await routed);
