@@ -90,18 +90,21 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
 /**
  * Lets `answer` take each request before fastify does (true: answered, fastify never sees
  * it): a refusal cheaper than routing, hooks and body parsing (overload shedding). Fastify's
- * request listener, attached when the app was created, runs for the others.
+ * request listener (the server's first, attached when the app was created) runs for the
+ * others; the server's other request listeners (./http-limits.ts) run for every request.
  */
 export function answerFirst(
   app: FastifyInstance,
   answer: (req: IncomingMessage, res: ServerResponse) => boolean,
 ): void {
   const server = app.server;
-  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
-  server.removeAllListeners('request');
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (answer(req, res)) return;
-    for (const h of handlers) h.call(server, req, res);
+  const fastifyHandler = server.listeners('request')[0] as (
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) => void;
+  server.removeListener('request', fastifyHandler);
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!answer(req, res)) fastifyHandler.call(server, req, res);
   });
 }
 
