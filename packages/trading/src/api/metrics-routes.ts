@@ -18,6 +18,12 @@ export interface MetricsIngestSink {
   ingest(records: unknown): Promise<{ accepted: number }>;
 }
 
+/** What a metrics query answers: rows, rows capped with `truncated`, or that answer as JSON already. */
+export type QueryAnswer =
+  | unknown[]
+  | { rows: unknown[]; truncated: boolean }
+  | { json: Buffer; truncated: boolean };
+
 export interface MetricsRoutesOptions {
   providers: StatsProviders;
   ingest?: MetricsIngestSink;
@@ -25,9 +31,10 @@ export interface MetricsRoutesOptions {
   service?: string;
   /**
    * Read-only SQL on the metrics store this process owns (one SELECT): rows, or rows capped with
-   * `truncated` (guards/query-guard.ts on DuckDB, the store's queryLimited on PostgreSQL).
+   * `truncated` (the store's queryLimited on PostgreSQL), or that answer as JSON already
+   * (guards/query-guard.ts on DuckDB).
    */
-  query?: (sql: string) => Promise<unknown[] | { rows: unknown[]; truncated: boolean }>;
+  query?: (sql: string) => Promise<QueryAnswer>;
   /** Bound on each provider call made by /health (default 1000 ms). */
   healthTimeoutMs?: number;
   /**
@@ -85,7 +92,7 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
     websocket: opts.hub?.(),
   }));
 
-  app.get<{ Querystring: { sql?: string } }>('/api/metrics/query', async (req) => {
+  app.get<{ Querystring: { sql?: string } }>('/api/metrics/query', async (req, reply) => {
     if (opts.query === undefined) {
       throw new TradingError(TradingErrorCode.NOT_FOUND, 'this process owns no metrics store to query');
     }
@@ -98,7 +105,10 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
       );
     }
     const answer = await opts.query(sql);
-    return Array.isArray(answer) ? { rows: answer } : answer;
+    if (Array.isArray(answer)) return { rows: answer };
+    // Already JSON (guards/query-guard.ts): sent as is, not serialised again on the event loop.
+    if ('json' in answer) return reply.type('application/json; charset=utf-8').send(answer.json);
+    return answer;
   });
 
   app.post('/api/metrics', async (req, reply) => {
