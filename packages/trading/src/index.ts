@@ -17,7 +17,6 @@ export { MatchingEngine, type MatchingEngineOptions } from './book/matching-engi
 export * from './config/performance-env.ts';
 export * from './config/service-config.ts';
 export * from './errors.ts';
-export { POOL_NICENESS } from './guards/pool-priority.ts';
 export * from './log/logger.ts';
 export { type ReplayStats, replayLog } from './sequencing/replay.ts';
 export { DURABILITIES, type Durability, type RecoveryReport, TradingCore } from './system/trading-core.ts';

@@ -15,7 +15,6 @@ import {
   isLogLevel,
   LOG_LEVELS,
   loadKeysFile,
-  POOL_NICENESS,
   PROCESS_TITLES,
   parsePerformanceEnv,
   resolveServiceConfig,
@@ -157,7 +156,6 @@ export async function startSystemFromOptions(
       performanceMode: perf.performanceMode,
       security: { keys, insecureNoAuth },
       loadShed: {},
-      poolNiceness: POOL_NICENESS,
     });
   } catch (err) {
     throw portInUse(err, services, config.ports) ?? err;

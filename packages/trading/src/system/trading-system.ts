@@ -36,7 +36,6 @@ import { InFlightLimiter } from '../guards/admission.ts';
 import { IngestBound } from '../guards/ingest-bound.ts';
 import { LoadShed, type LoadShedOptions } from '../guards/load-shed.ts';
 import type { MemoryGuardOptions } from '../guards/memory-guard.ts';
-import { lowerPoolPriority } from '../guards/pool-priority.ts';
 import {
   concurrencyLimit,
   QUERY_GUARD_DEFAULTS,
@@ -130,11 +129,6 @@ export interface TradingSystemOptions {
   queryLimits?: Partial<QueryGuardOptions>;
   /** POST /api/metrics: rows waiting for the store before 503 (default 1,000,000). */
   ingestMaxPendingRows?: number;
-  /**
-   * With a query guard: renice libuv's pool threads, where guarded SQL runs, below the event
-   * loop (guards/pool-priority.ts; `serve` turns it on; one way for the process's lifetime).
-   */
-  poolNiceness?: number;
   /** POST /orders overload shedding on event-loop lag (guards/load-shed.ts; `serve` turns it on); absent/false = off. */
   loadShed?: Partial<LoadShedOptions> | false;
 }
@@ -165,8 +159,6 @@ export class TradingSystem {
   store: MetricsStore | null = null;
   /** GET /api/metrics/query on a DuckDB store (guards/query-guard.ts). */
   queryGuard: QueryGuard | null = null;
-  /** Pool threads reniced for the query guard (guards/pool-priority.ts). */
-  poolThreadsReniced: number[] = [];
   loadShed: LoadShed | null = null;
   /** With a NATS bus: every instance's last heartbeat (cluster/cluster-view.ts). */
   cluster: ClusterView | null = null;
@@ -245,7 +237,6 @@ export class TradingSystem {
         const guard = await QueryGuard.open(() => store.connect(), o.queryLimits);
         this.queryGuard = guard;
         this.stoppers.push(() => guard.close());
-        if (o.poolNiceness !== undefined) this.poolThreadsReniced = await lowerPoolPriority(o.poolNiceness);
       }
     }
     // On a NATS bus, pre-trade risk is central: the risk-manager's process runs the risk node
