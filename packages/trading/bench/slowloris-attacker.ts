@@ -6,7 +6,8 @@
  *
  * opens COUNT sockets, each sending half a request (headers never finished), prints
  * `{"ready":{"connected","closed"}}` once every socket is connected or closed, then
- * `{"closed":N,"lastCloseMs":T}` (ms since ready) each time closes stop for a moment, and
+ * `{"closed":N,"closedFirstSecond":M,"lastCloseMs":T}` (ms since ready; M: closed before
+ * ready or within a second of it, i.e. on accept) each time closes stop for a moment, and
  * destroys what is left when its stdin ends.
  */
 import net from 'node:net';
@@ -18,6 +19,7 @@ const sockets: net.Socket[] = [];
 let settled = 0;
 let connected = 0;
 let closed = 0;
+let closedFirstSecond = 0;
 let readyAt = 0;
 let lastCloseAt = 0;
 let report: NodeJS.Timeout | undefined;
@@ -51,10 +53,14 @@ for (let i = 0; i < count; i++) {
   s.on('close', () => {
     closed++;
     lastCloseAt = performance.now();
+    if (readyAt === 0 || lastCloseAt - readyAt < 1000) closedFirstSecond++;
     once();
     if (readyAt > 0) {
       clearTimeout(report);
-      report = setTimeout(() => print({ closed, lastCloseMs: Math.round(lastCloseAt - readyAt) }), 200);
+      report = setTimeout(
+        () => print({ closed, closedFirstSecond, lastCloseMs: Math.round(lastCloseAt - readyAt) }),
+        200,
+      );
     }
   });
   sockets.push(s);
