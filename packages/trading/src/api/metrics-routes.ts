@@ -6,6 +6,7 @@
  * sink's coded errors become 400s through createHttpApp), `GET /health` (the providers, plus
  * what `health` adds: every service, the store, memory; see service-health.ts).
  */
+import { Readable } from 'node:stream';
 import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import type { FastifyInstance } from 'fastify';
 import { TradingError, TradingErrorCode } from '../errors.ts';
@@ -22,7 +23,7 @@ export interface MetricsIngestSink {
 export type QueryAnswer =
   | unknown[]
   | { rows: unknown[]; truncated: boolean }
-  | { json: Buffer; truncated: boolean };
+  | { json: Buffer[]; truncated: boolean };
 
 export interface MetricsRoutesOptions {
   providers: StatsProviders;
@@ -106,8 +107,16 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
     }
     const answer = await opts.query(sql);
     if (Array.isArray(answer)) return { rows: answer };
-    // Already JSON (guards/query-guard.ts): sent as is, not serialised again on the event loop.
-    if ('json' in answer) return reply.type('application/json; charset=utf-8').send(answer.json);
+    // Already JSON (guards/query-guard.ts): its pieces written as they are, never serialised or
+    // copied into one buffer again on the event loop.
+    if ('json' in answer) {
+      let length = 0;
+      for (const b of answer.json) length += b.length;
+      return reply
+        .type('application/json; charset=utf-8')
+        .header('content-length', length)
+        .send(Readable.from(answer.json));
+    }
     return answer;
   });
 

@@ -35,9 +35,9 @@ export const QUERY_GUARD_DEFAULTS: QueryGuardOptions = {
   memoryLimit: '256MB',
 };
 
-/** The answer, already JSON: `{"rows":[...],"truncated":bool}` (UTF-8). */
+/** The answer, already JSON: `{"rows":[...],"truncated":bool}` (UTF-8), in pieces to send in order. */
 export interface GuardedResult {
-  json: Buffer;
+  json: Buffer[];
   rowCount: number;
   truncated: boolean;
 }
@@ -238,7 +238,7 @@ export class QueryGuard {
         pieces.push(parts[i]);
       }
       pieces.push(truncated ? CLOSE_TRUNCATED : CLOSE);
-      return { json: Buffer.concat(pieces), rowCount: count, truncated };
+      return { json: pieces, rowCount: count, truncated };
     } finally {
       stmt.destroySync();
       if (streaming) {
