@@ -11,9 +11,10 @@
  *              closed (cap on accept, then the headers deadline).
  *   overload   the closed-loop order capacity measured (64 connections), then twice it
  *              offered in the open model over 2,000 connections, both by the load lab's
- *              generator (`tickstorm http`) in its own process, so the server, not a client
- *              queue, holds the excess: every answer counted by class (goal: only 2xx, 429,
- *              503 + Retry-After; no timeouts, no errors), and the answers' latency.
+ *              generator (`tickstorm http`) in its own process, so up to 2,000 requests wait
+ *              at the server rather than in a client queue: every answer counted by class
+ *              (goal: only 2xx, 429, 503 + Retry-After; no timeouts, no errors), and the
+ *              answers' latency.
  *   signing    order p99 at 1,000/s unsigned (no keys) and signed (keys, a trader key, one
  *              HMAC per request) (goal: within 0.2 ms); and the lab's cost of signing a
  *              prebuilt request (re-signed once a second) per request.
@@ -357,8 +358,7 @@ interface LabResult {
 /**
  * The load lab's generator (`tickstorm http`) in its own process, so the offered load does not
  * share the bench's event loop: closed model with `-c` alone, open model with `rate` (latency
- * from each request's intended start; up to `connections` in flight, the server holding
- * them, not a client-side queue).
+ * from each request's intended start; up to `connections` in flight at the server).
  */
 async function labHttp(
   url: string,

@@ -1,7 +1,7 @@
 /**
- * The order-entry shedding rule (guards/load-shed.ts) on a manual clock: sustained lag
- * (consecutive late probes, held after the last), and a request's own wait (the loop already
- * past the probe's due time by more than maxQueueMs) refusing at once.
+ * The order-entry shedding rule (guards/load-shed.ts) on a manual clock: an order is refused
+ * when the loop is already past the probe's due time by more than maxQueueMs (maxLagMs in
+ * sustained overload: consecutive late probes, held after the last).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -49,22 +49,27 @@ test('one long iteration: orders handled past maxQueueMs are refused, the earlie
   assert.equal(c.shed.refuse(), false);
 });
 
-test('sustained lag: consecutive late probes shed every order, held holdMs after the last late probe', () => {
-  const c = clocked({ maxLagMs: 50, consecutive: 3, holdMs: 200, maxQueueMs: 1_000 });
+test('sustained lag: after consecutive late probes the threshold drops to maxLagMs, held holdMs after the last late probe', () => {
+  const c = clocked({ maxLagMs: 50, consecutive: 3, holdMs: 200, maxQueueMs: 100 });
   c.probeAfter(10 + 60);
   c.probeAfter(10 + 60);
   assert.equal(c.shed.shedding, false, 'two late probes: not yet');
-  c.probeAfter(10 + 60);
+  c.advance(70); // 60 ms past due: under maxQueueMs
+  assert.equal(c.shed.refuse(), false);
+  c.probeAfter(0); // the third late probe
   assert.equal(c.shed.shedding, true);
-  assert.equal(c.shed.refuse(), true, 'refused although this iteration is on time');
-  c.probeAfter(10); // on time, but within the hold
+  c.advance(30); // 20 ms past due: taken even in sustained overload (read early in its iteration)
+  assert.equal(c.shed.refuse(), false);
+  c.advance(40); // 60 ms past due: refused now (over maxLagMs)
   assert.equal(c.shed.refuse(), true);
-  for (let i = 0; i < 19; i++) c.probeAfter(10); // 200 ms since the last late probe
+  assert.equal(c.shed.shedLate, 0, 'counted as sustained');
+  c.probeAfter(0); // late again: the hold restarts
+  for (let i = 0; i < 19; i++) c.probeAfter(10); // 190 ms of on-time probes
   assert.equal(c.shed.shedding, true, 'still within the hold');
   c.probeAfter(10);
   c.probeAfter(10);
   assert.equal(c.shed.shedding, false, 'past the hold with on-time probes');
-  c.probeAfter(10);
+  c.advance(70); // 60 ms past due: under maxQueueMs again
   assert.equal(c.shed.refuse(), false);
 });
 
