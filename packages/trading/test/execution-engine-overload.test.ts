@@ -67,3 +67,43 @@ describe('execution-engine overload: 503 + Retry-After beyond maxInFlight', () =
     assert.equal((await f.http.get(`${ex}/health`)).body.ordersInFlight, 0);
   });
 });
+
+describe('execution-engine overload: shedding by the measured wait (guards/load-shed.ts)', () => {
+  let f: Fixture;
+  let ex: string;
+  // The shedder's clock, driven by the test: "the loop is N ms past the probe's due time".
+  let clock = 0;
+  before(async () => {
+    f = await startFixture({
+      services: ['execution-engine'],
+      loadShed: { manual: true, now: () => clock, maxQueueMs: 100 },
+    });
+    ex = f.url('execution-engine');
+  });
+  after(() => f.close());
+
+  test('orders read past maxQueueMs get 503 + Retry-After before fastify parses them; other routes and, once on time, orders are served', async () => {
+    clock = 10_000; // far past the first probe's due time
+    const refused = await f.http.post(`${ex}/orders`, order('AMZN', 'buy', 'limit', 5, 100));
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get('retry-after'), '1');
+    assert.equal(codedError(refused).code, 'TRD_ERR_OVERLOADED');
+    // Not even parsed: a body that is not JSON gets the same answer, not a 400.
+    const raw = await fetch(`${ex}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    });
+    assert.equal(raw.status, 503);
+    await raw.arrayBuffer();
+    const listed = await f.http.get(`${ex}/orders`);
+    assert.equal(listed.status, 200, 'only POST /orders is shed');
+    const stats = await f.http.get(`${ex}/stats`);
+    assert.equal(stats.body.rejectedByReason.OVERLOADED, 2);
+    assert.equal(f.sys.loadShed?.shedLate, 2);
+
+    f.sys.loadShed?.probe(); // the probe runs: on time from now on
+    const taken = await f.http.post(`${ex}/orders`, order('AMZN', 'buy', 'limit', 5, 100));
+    assert.equal(taken.status, 201);
+  });
+});

@@ -37,6 +37,13 @@ describe('hostile SQL on /api/metrics/query', () => {
     assert.deepEqual(r.body, { rows: [{ x: 42 }], truncated: false });
   });
 
+  test('the answer is JSON as built row by row: UTF-8 text, a big integer nested in a list as a string', async () => {
+    const r = await q("SELECT 'é€' AS e, [9007199254740993::BIGINT, 1::BIGINT] AS l");
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
+    assert.deepEqual(r.body, { rows: [{ e: 'é€', l: ['9007199254740993', '1'] }], truncated: false });
+  });
+
   test('an endless query is interrupted at the timeout (504)', async () => {
     const r = await q(
       'SELECT count(*) FROM range(1000000000) a, range(1000000) b WHERE a.range + b.range = -1',

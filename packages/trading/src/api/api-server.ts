@@ -23,7 +23,7 @@ import type { HttpLimits } from '../http/http-limits.ts';
 import type { LatencyHistogram } from '../stats/latency-histogram.ts';
 import type { StatsProviders } from '../stats/stats-types.ts';
 import { type ApiAgentOptions, type MountedAgents, mountAgents } from '../workflow/mount-agents.ts';
-import { type MetricsIngestSink, registerMetricsRoutes } from './metrics-routes.ts';
+import { type MetricsIngestSink, type QueryAnswer, registerMetricsRoutes } from './metrics-routes.ts';
 import { createPrometheusExporter, registerPrometheusRoute } from './prometheus.ts';
 import { type ComponentHealth, SystemHealth, type SystemHealthOptions } from './service-health.ts';
 import { startSystemSampler } from './system-stats.ts';
@@ -36,7 +36,7 @@ export interface ApiServiceOptions {
   providers?: Partial<StatsProviders>;
   ingest?: MetricsIngestSink;
   /** Read-only SQL on the metrics store (GET /api/metrics/query; guards/query-guard.ts). */
-  query?: (sql: string) => Promise<unknown[] | { rows: unknown[]; truncated: boolean }>;
+  query?: (sql: string) => Promise<QueryAnswer>;
   /** Keys / protected mode (auth/request-auth.ts). */
   security?: SecurityOptions;
   /** Timeouts and connection cap (default cap 22,000: above the hub's 20,000 clients). */

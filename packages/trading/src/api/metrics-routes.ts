@@ -6,6 +6,7 @@
  * sink's coded errors become 400s through createHttpApp), `GET /health` (the providers, plus
  * what `health` adds: every service, the store, memory; see service-health.ts).
  */
+import { Readable } from 'node:stream';
 import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import type { FastifyInstance } from 'fastify';
 import { TradingError, TradingErrorCode } from '../errors.ts';
@@ -18,6 +19,12 @@ export interface MetricsIngestSink {
   ingest(records: unknown): Promise<{ accepted: number }>;
 }
 
+/** What a metrics query answers: rows, rows capped with `truncated`, or that answer as JSON already. */
+export type QueryAnswer =
+  | unknown[]
+  | { rows: unknown[]; truncated: boolean }
+  | { json: Buffer[]; truncated: boolean };
+
 export interface MetricsRoutesOptions {
   providers: StatsProviders;
   ingest?: MetricsIngestSink;
@@ -25,9 +32,10 @@ export interface MetricsRoutesOptions {
   service?: string;
   /**
    * Read-only SQL on the metrics store this process owns (one SELECT): rows, or rows capped with
-   * `truncated` (guards/query-guard.ts on DuckDB, the store's queryLimited on PostgreSQL).
+   * `truncated` (the store's queryLimited on PostgreSQL), or that answer as JSON already
+   * (guards/query-guard.ts on DuckDB).
    */
-  query?: (sql: string) => Promise<unknown[] | { rows: unknown[]; truncated: boolean }>;
+  query?: (sql: string) => Promise<QueryAnswer>;
   /** Bound on each provider call made by /health (default 1000 ms). */
   healthTimeoutMs?: number;
   /**
@@ -85,7 +93,7 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
     websocket: opts.hub?.(),
   }));
 
-  app.get<{ Querystring: { sql?: string } }>('/api/metrics/query', async (req) => {
+  app.get<{ Querystring: { sql?: string } }>('/api/metrics/query', async (req, reply) => {
     if (opts.query === undefined) {
       throw new TradingError(TradingErrorCode.NOT_FOUND, 'this process owns no metrics store to query');
     }
@@ -98,7 +106,18 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
       );
     }
     const answer = await opts.query(sql);
-    return Array.isArray(answer) ? { rows: answer } : answer;
+    if (Array.isArray(answer)) return { rows: answer };
+    // Already JSON (guards/query-guard.ts): its pieces written as they are, never serialised or
+    // copied into one buffer again on the event loop.
+    if ('json' in answer) {
+      let length = 0;
+      for (const b of answer.json) length += b.length;
+      return reply
+        .type('application/json; charset=utf-8')
+        .header('content-length', length)
+        .send(Readable.from(answer.json));
+    }
+    return answer;
   });
 
   app.post('/api/metrics', async (req, reply) => {

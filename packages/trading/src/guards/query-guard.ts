@@ -6,9 +6,11 @@
  * - as exactly one statement of type SELECT (multiple statements, COPY, ATTACH, INSTALL, LOAD,
  *   SET, PRAGMA, EXPLAIN... are 400 TRD_ERR_QUERY_REFUSED), with external access off and the
  *   configuration locked (read_csv, parquet files, ATTACH of files fail inside DuckDB);
- * - streamed: chunks are fetched and converted only until `maxRows` (10,000) rows or
- *   `maxBytes` (8 MiB of JSON) are reached, then the result is dropped and `truncated: true`
- *   is answered, so a huge result is never materialised, in DuckDB or in JS;
+ * - streamed: chunks are fetched (one buffered ahead) and converted row by row only until
+ *   `maxRows` (10,000) rows or `maxBytes` (8 MiB of JSON) are reached, then the result is
+ *   ended and `truncated: true` is answered, so a huge result is never materialised, in
+ *   DuckDB or in JS; the answer's JSON is built as rows are read, yielding to the event loop
+ *   every millisecond;
  * - under a `timeoutMs` (2 s) deadline that interrupts the query (504 TRD_ERR_QUERY_TIMEOUT);
  * - under the instance's `memory_limit` (default 256 MB; a query past it fails inside DuckDB).
  */
@@ -33,8 +35,10 @@ export const QUERY_GUARD_DEFAULTS: QueryGuardOptions = {
   memoryLimit: '256MB',
 };
 
+/** The answer, already JSON: `{"rows":[...],"truncated":bool}` (UTF-8), in pieces to send in order. */
 export interface GuardedResult {
-  rows: Record<string, unknown>[];
+  json: Buffer[];
+  rowCount: number;
   truncated: boolean;
 }
 
@@ -96,8 +100,15 @@ export class QueryGuard {
       g.free.push(c);
       g.all.push(c);
     }
+    // One chunk buffered ahead of the reader, not ~1 MB of row slots (DuckDB counts a string
+    // column's 16-byte slots, not its heap: 2,048-row chunks of 100 KB values buffered up to
+    // a megabyte of slots were gigabytes of memory).
+    for (const c of g.all) await c.run("SET streaming_buffer_size = '1KB'");
     const c = g.all[0];
     await c.run(`SET memory_limit = '${g.o.memoryLimit.replace(/[^0-9A-Za-z.]/g, '')}'`);
+    // Memory a query freed goes back to the OS in the background, not only when the
+    // allocator is next used (RSS otherwise stays at each query's high-water mark).
+    await c.run('SET allocator_background_threads = true');
     await c.run('SET enable_external_access = false');
     await c.run('SET lock_configuration = true');
     return g;
@@ -156,6 +167,7 @@ export class QueryGuard {
     } catch (err) {
       return refuse(`invalid query: ${(err as Error).message}`);
     }
+    let streaming = false;
     try {
       if (stmt.statementType !== StatementType.SELECT) {
         refuse('only one read-only SELECT (or WITH / VALUES / FROM / TABLE) statement is allowed');
@@ -169,37 +181,71 @@ export class QueryGuard {
         stmt = capped;
       }
       const result = await stmt.stream();
+      streaming = true;
       const names = result.columnNames();
       const isMap = result.columnTypes().map((t) => t.typeId === DuckDBTypeId.MAP);
-      const rows: Record<string, unknown>[] = [];
-      let bytes = 2;
+      // The answer is built as JSON text as rows are read (one stringify a row, counted in
+      // bytes), and the loop yields to the event loop every YIELD_MS: a big answer never
+      // holds the loop that serves orders for long, and is never serialised again whole.
+      const parts: Buffer[] = [];
+      let slice: string[] = [];
+      let count = 0;
+      let bytes = ANSWER_OVERHEAD;
       let truncated = false;
-      outer: while (!timedOut()) {
+      let sliceStart = performance.now();
+      const flush = () => {
+        if (slice.length > 0) parts.push(Buffer.from(slice.join(',')));
+        slice = [];
+      };
+      while (!timedOut() && !truncated) {
         const chunk = await result.fetchChunk();
         if (chunk === null || chunk.rowCount === 0) break;
         // Row by row: a chunk (up to 2,048 rows) of huge values is never converted whole.
         const n = chunk.rowCount;
-        for (let i = 0; i < n; i++) {
-          if (rows.length >= this.o.maxRows) {
+        for (let i = 0; i < n && !timedOut(); i++) {
+          if (count >= this.o.maxRows) {
             truncated = true;
-            break outer;
+            break;
           }
           const row = chunk.convertRowValues(i, JSDuckDBValueConverter);
           const out: Record<string, unknown> = {};
           for (let c = 0; c < names.length; c++) out[names[c]] = plain(row[c], isMap[c]);
-          bytes += jsonBytes(out) + 1;
-          if (bytes > this.o.maxBytes) {
+          const json = rowJson(out);
+          const size = Buffer.byteLength(json) + 1;
+          if (bytes + size > this.o.maxBytes) {
             truncated = true;
-            break outer;
+            break;
           }
-          rows.push(out);
+          bytes += size;
+          count++;
+          slice.push(json);
+          if (performance.now() - sliceStart > YIELD_MS) {
+            flush();
+            await new Promise((r) => setImmediate(r));
+            sliceStart = performance.now();
+          }
         }
+        // Frees the chunk's vectors now: the JS wrapper is tiny, so GC would keep them
+        // (2,048 rows of 100 KB values are 200 MB) until V8 happens to collect it.
+        chunk.reset();
       }
       if (timedOut()) throw new Error('interrupted');
+      flush();
       if (truncated) this.counts.truncated++;
-      return { rows, truncated };
+      const pieces: Buffer[] = [OPEN];
+      for (let i = 0; i < parts.length; i++) {
+        if (i > 0) pieces.push(COMMA);
+        pieces.push(parts[i]);
+      }
+      pieces.push(truncated ? CLOSE_TRUNCATED : CLOSE);
+      return { json: pieces, rowCount: count, truncated };
     } finally {
       stmt.destroySync();
+      if (streaming) {
+        // A result left unread keeps its pipeline and a buffered chunk until the
+        // connection's next query (or GC): end it now.
+        await conn.run('SELECT 1').catch(() => {});
+      }
     }
   }
 
@@ -222,11 +268,20 @@ export class QueryGuard {
   }
 }
 
-function jsonBytes(row: unknown): number {
+/** Longest stretch (ms) the row loop holds the event loop before yielding. */
+const YIELD_MS = 1;
+const OPEN = Buffer.from('{"rows":[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from('],"truncated":false}');
+const CLOSE_TRUNCATED = Buffer.from('],"truncated":true}');
+const ANSWER_OVERHEAD = OPEN.length + CLOSE.length;
+
+/** A row as JSON (bigints nested in lists or structs as strings; unserialisable: null). */
+function rowJson(row: unknown): string {
   try {
-    return JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)).length;
+    return JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? 'null';
   } catch {
-    return 64;
+    return 'null';
   }
 }
 

@@ -3,6 +3,7 @@
  * `{"error":{"code","message","field"?}}` with the status of errors.ts (the one mapping),
  * a coded 404, keep-alive, and a handle to listen and close it gracefully.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
@@ -84,6 +85,27 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
     sendError(reply, TradingErrorCode.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`);
   });
   return app;
+}
+
+/**
+ * Lets `answer` take each request before fastify does (true: answered, fastify never sees
+ * it): a refusal cheaper than routing, hooks and body parsing (overload shedding). Fastify's
+ * request listener (the server's first, attached when the app was created) runs for the
+ * others; the server's other request listeners (./http-limits.ts) run for every request.
+ */
+export function answerFirst(
+  app: FastifyInstance,
+  answer: (req: IncomingMessage, res: ServerResponse) => boolean,
+): void {
+  const server = app.server;
+  const fastifyHandler = server.listeners('request')[0] as (
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) => void;
+  server.removeListener('request', fastifyHandler);
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!answer(req, res)) fastifyHandler.call(server, req, res);
+  });
 }
 
 export interface ServiceHandle {

@@ -1,5 +1,6 @@
 /**
- * Bounds on every HTTP service (docs/security.md "Limits"): a headers timeout and a request
+ * Bounds on every HTTP service (docs/security.md "Limits"): a headers timeout (a new
+ * connection's first request headers within 90-100% of it, spread) and a request
  * timeout (a slow or stalled request is answered 408 and closed by Node, checked every
  * `checkIntervalMs`), a connection cap (sockets beyond it are closed on accept), and a
  * readable early answer: a request refused before its body was read (413) is answered with
@@ -43,10 +44,12 @@ export function applyServerLimits(server: Server, limits: HttpLimits): void {
   server.maxConnections = limits.maxConnections;
   // Node's own headers timeout did not close half-sent requests from other processes in our
   // measurements (Node 20), so each new connection is also given an inactivity deadline that
-  // holds until its first request's headers are complete.
+  // holds until its first request's headers are complete. The deadline is spread over the
+  // last tenth of the timeout: thousands of connections opened in one burst (slowloris) are
+  // then closed over a second, not in one timer callback that stalls the event loop.
   server.on('connection', (socket: Socket & { [ARMED]?: boolean }) => {
     socket[ARMED] = true;
-    socket.setTimeout(limits.headersTimeoutMs);
+    socket.setTimeout(Math.ceil(limits.headersTimeoutMs * (1 - HEADERS_DEADLINE_SPREAD * Math.random())));
     socket.once('timeout', () => {
       if (socket[ARMED] === true) socket.destroy();
     });
@@ -61,6 +64,8 @@ export function applyServerLimits(server: Server, limits: HttpLimits): void {
 }
 
 const ARMED = Symbol('tickstorm.headers-deadline');
+/** Fraction of headersTimeoutMs over which the first-request deadlines are spread (earlier, never later). */
+export const HEADERS_DEADLINE_SPREAD = 0.1;
 
 const LINGERING = Symbol('tickstorm.lingering');
 

@@ -12,7 +12,8 @@ import type { Bus } from '../bus/bus.ts';
 import { busHealth } from '../bus/bus-health.ts';
 import { TradingErrorCode } from '../errors.ts';
 import type { LoadShed } from '../guards/load-shed.ts';
-import { createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
+import { RETRY_AFTER_SECONDS } from '../guards/shed.ts';
+import { answerFirst, createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
 import type { HttpLimits } from '../http/http-limits.ts';
 import { bookDepth } from './book-depth.ts';
 import type { EngineRouting } from './engine-routing.ts';
@@ -45,6 +46,12 @@ export interface ExecutionEngineDeps {
 
 const MAX_DEPTH = 1_000;
 
+/** `/orders` or `/orders?...` (the raw URL, before fastify routes it). */
+function isOrdersPath(url: string | undefined): boolean {
+  if (url === undefined || !url.startsWith('/orders')) return false;
+  return url.length === 7 || url.charCodeAt(7) === 63;
+}
+
 function send(reply: FastifyReply, r: GatewayReply): FastifyReply {
   if (r.headers !== undefined) reply.headers(r.headers);
   return reply.code(r.status).send(r.body);
@@ -56,16 +63,29 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
   const started = Date.now();
   const shed = d.shed;
 
-  app.post('/orders', async (req, reply) => {
-    if (shed?.shedding === true) {
-      shed.shed++;
+  // Overload: POST /orders refused before fastify sees it (no routing, hooks, body read,
+  // parse or signature check): the cheapest answer the server can give, so the backlog
+  // drains and every request still gets an answer (guards/load-shed.ts).
+  if (shed !== undefined) {
+    const body = JSON.stringify(
+      errorBody(TradingErrorCode.OVERLOADED, 'the execution engine is overloaded; retry later'),
+    );
+    const headers = {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      'retry-after': RETRY_AFTER_SECONDS,
+    };
+    answerFirst(app, (req, res) => {
+      if (req.method !== 'POST' || !isOrdersPath(req.url) || !shed.refuse()) return false;
       d.counters.received++;
       d.counters.reject('OVERLOADED');
-      reply.header('retry-after', '1');
-      return reply
-        .code(503)
-        .send(errorBody(TradingErrorCode.OVERLOADED, 'the execution engine is overloaded; retry later'));
-    }
+      res.writeHead(503, headers);
+      res.end(body);
+      return true;
+    });
+  }
+
+  app.post('/orders', async (req, reply) => {
     // Another partition's symbol: its owner answers (and counts it).
     const routed = d.routing?.submit(req.body, principalOf(req));
     if (routed !== undefined) return send(reply, await routed);
