@@ -148,6 +148,22 @@ describe('NatsBus on nats-server', () => {
     }
   });
 
+  it('close() while the server is gone ends at once (no drain waiting for a server)', async () => {
+    const own = await startNatsServer();
+    const a = await NatsBus.connect({ url: own.url });
+    try {
+      await own.kill();
+      await until(() => a.state() === 'reconnecting');
+      const t0 = performance.now();
+      await a.close();
+      assert.ok(performance.now() - t0 < 1000, `close took ${Math.round(performance.now() - t0)} ms`);
+      assert.equal(a.state(), 'closed');
+    } finally {
+      await a.close();
+      await own.stop();
+    }
+  });
+
   it('openBus: no URL is in-process; a bad URL is a config error naming --bus; a dead server is a clear error', async () => {
     const local = await openBus(undefined);
     assert.equal(local.kind, 'in-process');

@@ -268,14 +268,25 @@ export class NatsBus implements Bus {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    try {
-      await this.nc.drain();
-    } catch {
-      await this.nc.close().catch(() => {});
+    // A drain needs the server: while reconnecting (or if the server goes during the drain) it
+    // would wait for ever, and the client would keep reconnecting. Bounded, then closed.
+    if (this.current === 'connected') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.nc.drain().catch(() => {}),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, DRAIN_TIMEOUT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
     }
+    if (!this.nc.isClosed()) await this.nc.close().catch(() => {});
     this.setState('closed');
   }
 }
+
+/** How long close() lets a drain run before it closes the connection anyway. */
+const DRAIN_TIMEOUT_MS = 2000;
 
 /** The bus a process uses: in-process without a URL, NATS with `nats://…` (TICKSTORM_BUS). */
 export async function openBus(url: string | undefined, o: Partial<NatsBusOptions> = {}): Promise<Bus> {

@@ -660,16 +660,28 @@ export class TradingSystem {
     return limitBytes === undefined ? undefined : { ...this.o.memoryGuard, limitBytes };
   }
 
-  /** Graceful stop; idempotent. */
+  /**
+   * Graceful stop; idempotent. Every step runs even when an earlier one fails (the bus last,
+   * so a NATS connection never outlives its system); the first failure is thrown at the end.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      let first: unknown;
+      const step = async (f: () => Promise<unknown> | unknown) => {
+        try {
+          await f();
+        } catch (err) {
+          first ??= err;
+        }
+      };
       // Servers first: they stop accepting and answer every request in flight.
       const order: ServiceName[] = ['api', 'market-data', 'execution-engine', 'risk-manager'];
-      for (const name of order) await this.handles[name]?.close();
-      for (const stop of this.stoppers.reverse()) await stop();
-      await this.core?.close();
-      await this.metrics?.close();
-      await this.bus.close();
+      for (const name of order) await step(() => this.handles[name]?.close());
+      for (const stop of this.stoppers.reverse()) await step(stop);
+      await step(() => this.core?.close());
+      await step(() => this.metrics?.close());
+      await step(() => this.bus.close());
+      if (first !== undefined) throw first;
     })();
     return this.closing;
   }
