@@ -74,54 +74,76 @@ test('paceBy: quick round trips shorten the interval by paceMs/paceRecoveryMs of
   assert.equal(off.paceMs, 0, 'maxPaceMs 0: no pacing');
 });
 
-test('a client with slow round trips is paced (latest per symbol each interval); a quick one beside it gets every update', async () => {
+/**
+ * A hub (flush on every publish, probes every 10 ms) with a quick client and a slow one
+ * subscribed to SYM0 and SYM1; the slow one withholds its pongs until `answer()` (or
+ * until the test pongs by hand). `round(n)` publishes update n of both symbols and waits
+ * for the quick client to read it; `slowRoundTrip(n)` makes one slow round trip of the slow
+ * client (written, its probe seen unanswered, then answered).
+ */
+async function pacedHub(minPaceMs: number, maxPaceMs: number) {
   const bus = new InProcessBus();
-  // Its pongs held until the hub marks it behind (maxLagMs): two slow round trips (> slowRttMs).
-  // The first interval (minPaceMs) is long, so the rounds below fall within it.
   const api = await startApiService({
     bus,
     isKnownSymbol,
     port: 0,
-    ws: {
-      flushIntervalMs: 0,
-      sweepIntervalMs: 10,
-      maxLagMs: 100,
-      slowRttMs: 50,
-      minPaceMs: 60_000,
-      maxPaceMs: 120_000,
-    },
+    ws: { flushIntervalMs: 0, sweepIntervalMs: 10, maxLagMs: 100, slowRttMs: 50, minPaceMs, maxPaceMs },
   });
   const url = `${api.url.replace('http', 'ws')}/ws/metrics`;
   const fast = await WsTestClient.connect(url);
   const slow = await WsTestClient.connect(url, { autoPong: false });
-  let answer = false;
+  let answering = false;
   let pings = 0;
   slow.ws.on('ping', () => {
     pings++;
-    if (answer) slow.ws.pong();
+    if (answering) slow.ws.pong();
   });
+  await fast.subscribe('SYM0', 'SYM1');
+  await slow.subscribe('SYM0', 'SYM1');
+  const round = async (n: number) => {
+    bus.publish(Topic.MARKET_UPDATE, marketUpdate('SYM0', n));
+    bus.publish(Topic.MARKET_UPDATE, marketUpdate('SYM1', n));
+    await fast.waitFor((m) => m.json?.symbol === 'SYM1' && m.json.last === n);
+  };
+  const slowRoundTrip = async (n: number) => {
+    await round(n); // written, then a probe
+    await slow.waitFor((m) => m.json?.symbol === 'SYM1' && m.json.last === n);
+    const episodes = api.hub.stats().slowEpisodes;
+    await until(() => api.hub.stats().slowEpisodes > episodes, 5000, 'the hub sees the probe unanswered');
+    slow.ws.pong();
+    await until(() => api.hub.stats().slowClients === 0, 5000, 'the pong arrives');
+  };
+  return {
+    api,
+    fast,
+    slow,
+    round,
+    slowRoundTrip,
+    pings: () => pings,
+    answer: () => {
+      answering = true;
+    },
+    close: async () => {
+      await fast.close();
+      await slow.close();
+      await api.close();
+      await bus.close();
+    },
+  };
+}
+
+test('a client with slow round trips is paced (latest per symbol each interval); a quick one beside it gets every update', async () => {
+  // Its pongs held until the hub marks it behind (maxLagMs): two slow round trips (> slowRttMs).
+  // The first interval (minPaceMs) is long, so the rounds below fall within it.
+  const h = await pacedHub(60_000, 120_000);
+  const { api, fast, slow, round, slowRoundTrip } = h;
   try {
-    await fast.subscribe('SYM0', 'SYM1');
-    await slow.subscribe('SYM0', 'SYM1');
-    const round = async (n: number) => {
-      bus.publish(Topic.MARKET_UPDATE, marketUpdate('SYM0', n));
-      bus.publish(Topic.MARKET_UPDATE, marketUpdate('SYM1', n));
-      await fast.waitFor((m) => m.json?.symbol === 'SYM1' && m.json.last === n);
-    };
-    const slowRoundTrip = async (n: number) => {
-      await round(n); // written, then a probe
-      await slow.waitFor((m) => m.json?.symbol === 'SYM1' && m.json.last === n);
-      const episodes = api.hub.stats().slowEpisodes;
-      await until(() => api.hub.stats().slowEpisodes > episodes, 5000, 'the hub sees the probe unanswered');
-      slow.ws.pong();
-      await until(() => api.hub.stats().slowClients === 0, 5000, 'the pong arrives');
-    };
     await slowRoundTrip(1);
     assert.equal(api.hub.stats().pacedClients, 0, 'one slow round trip does not pace');
     await slowRoundTrip(2);
     assert.equal(api.hub.stats().pacedClients, 1);
     assert.equal(api.hub.stats().paceMs.max, 60_000);
-    answer = true;
+    h.answer();
     await round(3); // written (no write since the pace was set), then its interval starts
     await slow.waitFor((m) => m.json?.symbol === 'SYM1' && m.json.last === 3);
     for (let n = 4; n <= 8; n++) await round(n); // within the interval: held back
@@ -137,54 +159,18 @@ test('a client with slow round trips is paced (latest per symbol each interval);
         .map((u) => u.seq);
       assert.deepEqual(seqs, [1, 2, 3, 4, 5, 6, 7, 8], `quick client: every ${s} update`);
     }
-    assert.ok(pings >= 3);
+    assert.ok(h.pings() >= 3);
   } finally {
-    await fast.close();
-    await slow.close();
-    await api.close();
-    await bus.close();
+    await h.close();
   }
 });
 
 test('when its interval is up a paced client gets the latest of each symbol it was held back on', async () => {
-  const bus = new InProcessBus();
-  const api = await startApiService({
-    bus,
-    isKnownSymbol,
-    port: 0,
-    ws: {
-      flushIntervalMs: 0,
-      sweepIntervalMs: 10,
-      maxLagMs: 100,
-      slowRttMs: 50,
-      minPaceMs: 500,
-      maxPaceMs: 1000,
-    },
-  });
-  const url = `${api.url.replace('http', 'ws')}/ws/metrics`;
-  const fast = await WsTestClient.connect(url);
-  const slow = await WsTestClient.connect(url, { autoPong: false });
-  let answer = false;
-  slow.ws.on('ping', () => {
-    if (answer) slow.ws.pong();
-  });
+  const h = await pacedHub(500, 1000);
+  const { api, fast, slow, round } = h;
   try {
-    await fast.subscribe('SYM0', 'SYM1');
-    await slow.subscribe('SYM0', 'SYM1');
-    const round = async (n: number) => {
-      bus.publish(Topic.MARKET_UPDATE, marketUpdate('SYM0', n));
-      bus.publish(Topic.MARKET_UPDATE, marketUpdate('SYM1', n));
-      await fast.waitFor((m) => m.json?.symbol === 'SYM1' && m.json.last === n);
-    };
-    for (const n of [1, 2]) {
-      await round(n);
-      await slow.waitFor((m) => m.json?.symbol === 'SYM1' && m.json.last === n);
-      const episodes = api.hub.stats().slowEpisodes;
-      await until(() => api.hub.stats().slowEpisodes > episodes, 5000, 'the hub sees the probe unanswered');
-      slow.ws.pong();
-      await until(() => api.hub.stats().slowClients === 0, 5000, 'the pong arrives');
-    }
-    answer = true;
+    for (const n of [1, 2]) await h.slowRoundTrip(n);
+    h.answer();
     assert.equal(api.hub.stats().pacedClients, 1);
     await round(3);
     const from = slow.messages.length;
@@ -204,9 +190,6 @@ test('when its interval is up a paced client gets the latest of each symbol it w
     assert.ok(slow.updates().length < fast.updates().length, 'intermediate updates were conflated');
     assert.ok(api.hub.stats().paced > 0);
   } finally {
-    await fast.close();
-    await slow.close();
-    await api.close();
-    await bus.close();
+    await h.close();
   }
 });
