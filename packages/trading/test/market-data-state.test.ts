@@ -12,7 +12,7 @@ import { MarketState } from '../src/market-data/market-state.ts';
 import { type FrameSink, TickProcessor } from '../src/market-data/tick-processor.ts';
 import { LatencyHistogram } from '../src/stats/latency-histogram.ts';
 import { RateMeter } from '../src/stats/rate-meter.ts';
-import { untilSteady } from './support/steady-probe.ts';
+import { STEADY_ATTEMPTS, untilSteady } from './support/steady-probe.ts';
 
 const instruments = new InstrumentTable();
 const SYM0 = instruments.get('SYM0');
@@ -153,7 +153,7 @@ describe('MarketState', () => {
     run(0, 200_000);
     let from = 200_000;
     const { result: r, runs } = untilSteady(
-      5,
+      STEADY_ATTEMPTS,
       (x) => x.scavenges === 0,
       () => {
         from += 1_000_000;
@@ -188,7 +188,7 @@ describe('MarketState', () => {
     for (let f = 0; f < 200; f++) p.processBinary(frame, sink);
     // 1,000 frames x 2,000 ticks: one 16-byte box per tick would be 32 MB (several scavenges).
     const { result: r, runs } = untilSteady(
-      5,
+      STEADY_ATTEMPTS,
       (x) => x.scavenges <= 1,
       () =>
         probe(() => {

@@ -13,7 +13,7 @@ import { InstrumentTable } from '@tickstorm/protocol';
 import { OrderStatus } from '../src/domain/order-status.ts';
 import { RiskCode } from '../src/risk/risk-codes.ts';
 import { RiskEngine } from '../src/risk/risk-engine.ts';
-import { untilSteady } from './support/steady-probe.ts';
+import { STEADY_ATTEMPTS, untilSteady } from './support/steady-probe.ts';
 
 const N = 2_000_000;
 
@@ -62,7 +62,7 @@ describe('RiskEngine.check allocation', () => {
     assert.equal(probe(run, 300_000).acc, RiskCode.OK);
     let offset = 300_000;
     const { result: r } = untilSteady(
-      5,
+      STEADY_ATTEMPTS,
       (x) => x.scavenges === 0,
       () => {
         const at = offset;
