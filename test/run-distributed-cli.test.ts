@@ -60,12 +60,12 @@ function start(args: string[]): Watched {
   return c;
 }
 
-function script(name: string, scenarios: string): string {
+function script(name: string, scenarios: string, thresholds = '{}'): string {
   const file = join(dir, name);
   writeFileSync(
     file,
     `import http from 'tickstorm/http';
-export const options = { scenarios: ${scenarios} };
+export const options = { scenarios: ${scenarios}, thresholds: ${thresholds} };
 export default async function (): Promise<void> {
   await http.get('${server.url.replace(/\/$/, '')}/hit');
 }
@@ -115,6 +115,21 @@ test('run --master splits a script over two workers (40 iterations in all, 20 ea
   assert.match(m.stdout(), /Workers: 2 joined \(2 expected\), 2 reported, 0 missing/);
   assert.match(m.stdout(), /PASSED/);
   assert.match(w1.stdout() + w2.stdout(), /running execution segment 0:1\/2 \(part 1 of 2 of the load\)/);
+});
+
+test('a script threshold its parts miss fails the master (exit 99), naming the workers', async () => {
+  const file = script(
+    'fails.ts',
+    "{ s: { executor: 'shared-iterations', vus: 2, iterations: 10 } }",
+    "{ http_reqs: ['count>1000'] }",
+  );
+  const m = start(['run', file, '--master', '--expect-workers', '2', '--master-bind-port', '0']);
+  const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+  const w1 = start(['run', '--worker', '--master-port', port]);
+  const w2 = start(['run', '--worker', '--master-port', port]);
+  const [mx] = await Promise.all([m.exited, w1.exited, w2.exited]);
+  assert.equal(mx.code, 99, m.stdout() + m.stderr());
+  assert.match(m.stderr(), /failed their own thresholds or targets \(exit 99\)/);
 });
 
 test('order-stress --rate R on the master: two bare workers send R x duration in all, half each', async () => {

@@ -128,6 +128,17 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
   if (failed !== undefined) {
     err(`tickstorm run: worker ${failed.id} ended with exit code ${failed.report.exitCode}`);
     code = failed.report.exitCode;
+  } else {
+    // A part that failed its own gates (a script's options.thresholds, a scenario's targets)
+    // fails the test: the master never passes what one of its parts did not.
+    const missed = reports.filter((r) => r.report.exitCode === EXIT_THRESHOLDS_FAILED);
+    if (missed.length > 0) {
+      err(
+        `tickstorm run: the part${missed.length > 1 ? 's' : ''} of worker${missed.length > 1 ? 's' : ''} ` +
+          `${missed.map((r) => r.id).join(', ')} failed ${missed.length > 1 ? 'their' : 'its'} own thresholds or targets (exit 99)`,
+      );
+      code = EXIT_THRESHOLDS_FAILED;
+    }
   }
   if (o.signal?.aborted) code = EXIT_ABORTED;
   run.exitCode = code;
