@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
-import { startTickstorm, type Watched } from './support/child.ts';
+import { trackedTickstorm } from './support/child.ts';
 
 const USERS = fileURLToPath(
   new URL('../packages/loadlab/test/fixtures/swarm-counted-users.ts', import.meta.url),
@@ -22,7 +22,7 @@ let server: LocalServer;
 let received = 0;
 let orders = 0;
 let dir: string;
-const children: Watched[] = [];
+const { start, stopAll } = trackedTickstorm();
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tickstorm-run-dist-'));
@@ -46,19 +46,11 @@ before(async () => {
     });
   });
 });
-afterEach(async () => {
-  await Promise.all(children.splice(0).map((c) => c.stop()));
-});
+afterEach(stopAll);
 after(async () => {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function start(args: string[]): Watched {
-  const c = startTickstorm(args);
-  children.push(c);
-  return c;
-}
 
 function script(name: string, scenarios: string, thresholds = '{}'): string {
   const file = join(dir, name);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
-import { startTickstorm, type Watched } from './support/child.ts';
+import { trackedTickstorm, type Watched } from './support/child.ts';
 import { tickstorm } from './support/cli.ts';
 
 const USERS = fileURLToPath(
@@ -24,7 +24,7 @@ const REQUESTS = 25;
 let server: LocalServer;
 let received = new Map<string, number>();
 let dir: string;
-const children: Watched[] = [];
+const { start, stopAll } = trackedTickstorm();
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tickstorm-swarm-dist-'));
@@ -38,19 +38,11 @@ before(async () => {
     });
   });
 });
-afterEach(async () => {
-  await Promise.all(children.splice(0).map((c) => c.stop()));
-});
+afterEach(stopAll);
 after(async () => {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function start(args: string[]): Watched {
-  const c = startTickstorm(args);
-  children.push(c);
-  return c;
-}
 
 /** A master on an OS-chosen port, and the port it printed. */
 async function master(args: string[]): Promise<{ m: Watched; port: string }> {

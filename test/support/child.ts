@@ -71,3 +71,21 @@ export function startTickstorm(args: string[]): Watched {
     },
   };
 }
+
+/**
+ * `start` runs a tickstorm child and remembers it; `stopAll` (for afterEach) kills those still
+ * running and forgets them.
+ */
+export function trackedTickstorm(): { start(args: string[]): Watched; stopAll(): Promise<void> } {
+  const children: Watched[] = [];
+  return {
+    start(args) {
+      const c = startTickstorm(args);
+      children.push(c);
+      return c;
+    },
+    async stopAll() {
+      await Promise.all(children.splice(0).map((c) => c.stop()));
+    },
+  };
+}

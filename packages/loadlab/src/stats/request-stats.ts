@@ -33,10 +33,10 @@ export class StatsEntry {
   failures = 0;
   bytes = 0;
   readonly latency = new LatencyRecorder();
-  /** Status counts merged from snapshots, and codes outside 0 .. 999. */
-  readonly statuses = new Map<number, number>();
-  /** Status counts recorded here, by code (the hot path: no Map per request). */
+  /** Status counts by code, 0 .. 999 (the hot path: no Map per request); countStatus() picks the store. */
   readonly codes = new Float64Array(1000);
+  /** Codes outside 0 .. 999. */
+  private readonly otherCodes = new Map<number, number>();
   readonly errors = new Map<string, number>();
   constructor(
     readonly type: string,
@@ -45,11 +45,11 @@ export class StatsEntry {
 
   countStatus(status: number, n = 1): void {
     if (status >= 0 && status < 1000 && Number.isInteger(status)) this.codes[status] += n;
-    else this.statuses.set(status, (this.statuses.get(status) ?? 0) + n);
+    else this.otherCodes.set(status, (this.otherCodes.get(status) ?? 0) + n);
   }
 
   statusCounts(): Record<string, number> {
-    const all = new Map(this.statuses);
+    const all = new Map(this.otherCodes);
     for (let k = 0; k < 1000; k++) if (this.codes[k] > 0) all.set(k, this.codes[k]);
     const out: Record<string, number> = {};
     for (const [k, v] of [...all].sort((a, b) => a[0] - b[0])) out[String(k)] = v;

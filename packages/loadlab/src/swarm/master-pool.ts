@@ -20,6 +20,7 @@ import { segmentLabel } from '../generator/execution-segment.ts';
 import type { MissingWorker, RunReport, WorkersSection } from '../model/result.ts';
 import type { RawSlice } from '../stats/timeline.ts';
 import { LineChannel } from './line-channel.ts';
+import type { MasterWorkerPlan } from './master-worker-flags.ts';
 import { RemoteUserHost } from './remote-host.ts';
 import {
   HEARTBEAT_MS,
@@ -93,6 +94,20 @@ export class MasterPool implements HostProvider {
     this.beat = setInterval(() => {
       for (const l of this.links.values()) l.channel.send({ t: 'heartbeat' });
     }, HEARTBEAT_MS);
+  }
+
+  /** Listens where the master's flags say (--master-bind-host/-port, --expect-workers[-max-wait]). */
+  static listenFor(
+    plan: Pick<MasterWorkerPlan, 'masterBindHost' | 'masterBindPort' | 'expectWorkers' | 'expectWorkersMaxWaitSec'>,
+    o: Pick<MasterPoolOptions, 'log' | 'signal' | 'mode' | 'test'>,
+  ): Promise<MasterPool> {
+    return MasterPool.listen({
+      ...o,
+      bindHost: plan.masterBindHost,
+      bindPort: plan.masterBindPort,
+      expectWorkers: plan.expectWorkers,
+      expectWaitMs: plan.expectWorkersMaxWaitSec * 1000,
+    });
   }
 
   static listen(o: MasterPoolOptions): Promise<MasterPool> {

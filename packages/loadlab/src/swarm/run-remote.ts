@@ -54,16 +54,7 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
   const p = o.plan;
   let pool: MasterPool;
   try {
-    pool = await MasterPool.listen({
-      bindHost: p.masterBindHost,
-      bindPort: p.masterBindPort,
-      expectWorkers: p.expectWorkers,
-      expectWaitMs: p.expectWorkersMaxWaitSec * 1000,
-      log: out,
-      signal: o.signal,
-      mode: 'run',
-      test: o.test,
-    });
+    pool = await MasterPool.listenFor(p, { log: out, signal: o.signal, mode: 'run', test: o.test });
   } catch (e) {
     err(`tickstorm run: ${(e as Error).message}`);
     return EXIT_ERROR;

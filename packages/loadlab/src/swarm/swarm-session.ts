@@ -53,14 +53,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   let pool: MasterPool | null = null;
   if (plan.role === 'master') {
     try {
-      pool = await MasterPool.listen({
-        bindHost: plan.masterBindHost,
-        bindPort: plan.masterBindPort,
-        expectWorkers: plan.expectWorkers,
-        expectWaitMs: plan.expectWorkersMaxWaitSec * 1000,
-        log: out,
-        signal: opts.signal,
-      });
+      pool = await MasterPool.listenFor(plan, { log: out, signal: opts.signal });
     } catch (e) {
       err(`tickstorm swarm: ${(e as Error).message}`);
       return EXIT_ERROR;
