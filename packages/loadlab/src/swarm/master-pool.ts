@@ -98,7 +98,10 @@ export class MasterPool implements HostProvider {
 
   /** Listens where the master's flags say (--master-bind-host/-port, --expect-workers[-max-wait]). */
   static listenFor(
-    plan: Pick<MasterWorkerPlan, 'masterBindHost' | 'masterBindPort' | 'expectWorkers' | 'expectWorkersMaxWaitSec'>,
+    plan: Pick<
+      MasterWorkerPlan,
+      'masterBindHost' | 'masterBindPort' | 'expectWorkers' | 'expectWorkersMaxWaitSec'
+    >,
     o: Pick<MasterPoolOptions, 'log' | 'signal' | 'mode' | 'test'>,
   ): Promise<MasterPool> {
     return MasterPool.listen({
