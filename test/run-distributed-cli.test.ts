@@ -109,19 +109,120 @@ test('run --master splits a script over two workers (40 iterations in all, 20 ea
   assert.match(w1.stdout() + w2.stdout(), /running execution segment 0:1\/2 \(part 1 of 2 of the load\)/);
 });
 
-test('a script threshold its parts miss fails the master (exit 99), naming the workers', async () => {
-  const file = script(
-    'fails.ts',
-    "{ s: { executor: 'shared-iterations', vus: 2, iterations: 10 } }",
-    "{ http_reqs: ['count>1000'] }",
+/**
+ * 3 iterations on 2 VUs over two workers: worker A's VU runs iterations 0 and 1, worker B's
+ * iteration 0. Each iteration counts `things`, checks "first iteration of its VU" and adds
+ * 10 ms (first) or 30 ms to the Trend `wait`. Part A: things 2, checks 1/2, wait {10, 30};
+ * part B: things 1, checks 1/1, wait {10}; the whole: things 3, checks 2/3, wait {10, 10, 30}.
+ */
+function countedScript(name: string, thresholds: string): string {
+  const file = join(dir, name);
+  writeFileSync(
+    file,
+    `import http from 'tickstorm/http';
+import { check } from 'tickstorm';
+import { Counter, Trend } from 'tickstorm/metrics';
+const things = new Counter('things');
+const wait = new Trend('wait');
+export const options = {
+  scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 3 } },
+  thresholds: ${thresholds},
+};
+export default async function (ctx: { iteration: number }): Promise<void> {
+  await http.get('${server.url.replace(/\/$/, '')}/hit');
+  things.add(1);
+  check(ctx.iteration, { 'first iteration of its VU': (i) => i === 0 });
+  wait.add(ctx.iteration === 0 ? 10 : 30);
+}
+`,
   );
-  const m = start(['run', file, '--master', '--expect-workers', '2', '--master-bind-port', '0']);
+  return file;
+}
+
+async function masterAndTwoWorkers(file: string, json: string) {
+  const m = start([
+    'run',
+    file,
+    '--master',
+    '--expect-workers',
+    '2',
+    '--master-bind-port',
+    '0',
+    '--json',
+    json,
+  ]);
   const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
-  const w1 = start(['run', '--worker', '--master-port', port]);
-  const w2 = start(['run', '--worker', '--master-port', port]);
-  const [mx] = await Promise.all([m.exited, w1.exited, w2.exited]);
-  assert.equal(mx.code, 99, m.stdout() + m.stderr());
-  assert.match(m.stderr(), /failed their own thresholds or targets \(exit 99\)/);
+  const ws = [0, 1].map(() => start(['run', '--worker', '--master-port', port]));
+  const [mx, ...xs] = await Promise.all([m.exited, ...ws.map((w) => w.exited)]);
+  for (const [i, x] of xs.entries()) assert.equal(x.code, 0, ws[i].stdout() + ws[i].stderr());
+  return { m, code: mx.code, report: JSON.parse(readFileSync(json, 'utf8')) };
+}
+
+test('options.thresholds are the whole’s: count>=3, checks rate>0.6 and a Trend’s avg pass merged though each part misses some alone (exit 0)', async () => {
+  const file = countedScript(
+    'whole-passes.ts',
+    "{ things: ['count>=3'], checks: ['rate>0.6'], wait: ['count==3', 'avg>16', 'med<11', 'max>=30'], http_reqs: ['count==3'] }",
+  );
+  const { m, code, report } = await masterAndTwoWorkers(file, join(dir, 'whole-passes.json'));
+  assert.equal(code, 0, m.stdout() + m.stderr());
+  const th = Object.fromEntries(
+    report.script.thresholds.map((t: { metric: string; threshold: string; actual: number; ok: boolean }) => [
+      `${t.metric}: ${t.threshold}`,
+      [Math.round(t.actual * 1e4) / 1e4, t.ok],
+    ]),
+  );
+  // Checks 2 of 3 (not the mean of the parts' 1/2 and 1/1); the Trend's avg 50/3 ms (not (20+10)/2).
+  assert.deepEqual(th, {
+    'things: count>=3': [3, true],
+    'checks: rate>0.6': [0.6667, true],
+    'wait: count==3': [3, true],
+    'wait: avg>16': [16.667, true],
+    'wait: med<11': [10.007, true],
+    'wait: max>=30': [30, true],
+    'http_reqs: count==3': [3, true],
+  });
+  const s = report.script.scenarios[0];
+  assert.equal(s.counters['metric:counter:things'], 3);
+  assert.equal(s.counters['check:first iteration of its VU:pass'], 2);
+  assert.equal(s.counters['check:first iteration of its VU:fail'], 1);
+  assert.equal(s.trends.wait.count, 3);
+  assert.equal(s.iterations, 3);
+  // Each part missed thresholds on its own: named, shown, not deciding.
+  assert.deepEqual(
+    report.script.parts.map((p: { exitCode: number }) => p.exitCode),
+    [99, 99],
+  );
+  assert.match(m.stdout(), /✓ things: count>=3 \(actual 3\)/);
+  assert.match(m.stdout(), /✓ checks: rate>0\.6 \(actual 0\.6667\)/);
+  assert.match(m.stdout(), /checks\.+: 66\.67%\s+✓ 2\s+✗ 1/);
+  assert.match(m.stdout(), /Each part on its own \(shown; the whole above decides the exit code\)/);
+  assert.match(m.stdout(), /worker \S+'s part missed things: count>=3 \(actual 2\),.* on its own/);
+  assert.match(m.stdout(), /worker \S+'s part missed things: count>=3 \(actual 1\),.* on its own/);
+  assert.match(m.stdout(), /PASSED/);
+});
+
+test('a threshold each part meets but the whole misses fails the master (exit 99), the line printed', async () => {
+  const file = countedScript('whole-fails.ts', "{ things: ['count<3'], checks: ['rate>0.4'] }");
+  const { m, code, report } = await masterAndTwoWorkers(file, join(dir, 'whole-fails.json'));
+  assert.equal(code, 99, m.stdout() + m.stderr());
+  assert.equal(report.exitCode, 99);
+  assert.deepEqual(
+    report.script.parts.map((p: { exitCode: number }) => p.exitCode),
+    [0, 0],
+    'each part alone passed (2 and 1 are < 3)',
+  );
+  assert.match(m.stdout(), /✗ things: count<3 \(actual 3\)/);
+  assert.match(m.stdout(), /✓ checks: rate>0\.4 \(actual 0\.6667\)/);
+  assert.match(m.stdout(), /FAILED: 1 threshold\(s\) not met \(exit code 99\)/);
+  assert.doesNotMatch(m.stdout(), /Each part on its own/);
+});
+
+test('a script given as the lab’s strings is checked on the merged whole too', async () => {
+  const file = countedScript('lab-strings.ts', "['requests>=3']");
+  const { m, code } = await masterAndTwoWorkers(file, join(dir, 'lab-strings.json'));
+  assert.equal(code, 0, m.stdout() + m.stderr());
+  assert.match(m.stdout(), /✅ requests>=3: requests = 3, wanted >= 3/);
+  assert.match(m.stdout(), /part missed requests>=3 \(actual 2\) on its own/);
 });
 
 test('order-stress --rate R on the master: two bare workers send R x duration in all, half each', async () => {

@@ -16,6 +16,7 @@ import {
   executeRun,
   gatherThresholds,
   isScriptOperand,
+  loadScriptGates,
   masterWorkerFlagsOf,
   paramFlagHelp,
   paramFlagUnion,
@@ -31,6 +32,7 @@ import {
   runAsWorker,
   runScriptFile,
   type ScenarioSuite,
+  type ScriptGates,
   startLoadMetricsServer,
   useKeyFile,
 } from '@tickstorm/loadlab';
@@ -310,12 +312,31 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
           process.exitCode = EXIT_INVALID_CONFIG;
           return;
         }
+        // A script's gates are the whole test's: load it as a run does (its options.thresholds
+        // and custom metrics; 104/107 when it does not load) and check them on the merged report.
+        let gates: ScriptGates | undefined;
+        if (test.kind === 'script') {
+          const g = await loadScriptGates({
+            file: test.file,
+            thresholds: (o.threshold as string[] | undefined) ?? [],
+            tls: { insecure: o.insecure === true, caFile: o.ca as string | undefined },
+            version: packageVersion(),
+            out: () => undefined,
+          });
+          if ('exitCode' in g) {
+            process.exitCode = g.exitCode;
+            return;
+          }
+          gates = g;
+        }
         const abort = new AbortController();
         process.once('SIGINT', () => abort.abort());
         process.exitCode = await runAsMaster({
           plan: mw,
           test,
-          thresholds: gatherThresholds((o.threshold as string[] | undefined) ?? [], []).thresholds,
+          thresholds:
+            gates?.lab ?? gatherThresholds((o.threshold as string[] | undefined) ?? [], []).thresholds,
+          script: gates === undefined ? undefined : { k6: gates.k6, declared: gates.declared },
           files: {
             json: o.json as string | undefined,
             csv: o.csv as string | undefined,
@@ -601,7 +622,7 @@ async function runScriptCommand(
     });
     const sum = r.summary;
     extra.onReport?.(
-      sum === null
+      sum === null || r.report === null
         ? null
         : {
             tool: 'tickstorm',
@@ -612,6 +633,7 @@ async function runScriptCommand(
             scenarios: sum.scenarios,
             thresholds: sum.labThresholds,
             exitCode: sum.exitCode,
+            script: r.report.script,
           },
     );
     return r.exitCode;

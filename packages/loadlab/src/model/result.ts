@@ -185,6 +185,46 @@ export interface WorkersSection {
   segments?: { id: string; segment: string; requests: number | null }[];
 }
 
+/** One scenario's script metrics besides its requests: what k6's thresholds read and a master adds. */
+export interface ScriptScenarioMetrics {
+  scenario: string;
+  /**
+   * Sums by key: 'metric:counter:NAME', 'metric:rate:NAME:pass' / ':total' (a Counter, a Rate),
+   * 'check:NAME:pass' / ':fail' (check()). Adding two runs' counters is the run that did both.
+   */
+  counters: Record<string, number>;
+  /** The script's Trends (µs), encoded like the entries' histograms: adding them is exact. */
+  trends: Record<string, EncodedLatency>;
+  /** Iterations completed, and dropped (k6's iterations, dropped_iterations). */
+  iterations: number;
+  dropped: number;
+}
+
+/** A k6-shape threshold of a script (options.thresholds) as checked. */
+export interface ScriptThresholdResult {
+  /** The key as written, e.g. 'http_req_duration{name:/orders}'. */
+  metric: string;
+  threshold: string;
+  actual: number;
+  ok: boolean;
+  abortOnFail: boolean;
+}
+
+/** A script run's own metrics and its options.thresholds (k6's shape), as checked on this run. */
+export interface ScriptMetricsSection {
+  /** The script's custom metrics: name -> counter | rate | trend | gauge. */
+  declared: Record<string, string>;
+  scenarios: ScriptScenarioMetrics[];
+  thresholds: ScriptThresholdResult[];
+  /** The abortOnFail threshold that stopped the run, 'key: expression'. */
+  abortedBy?: string;
+  /**
+   * run --master: each worker's part as it saw itself (its options.thresholds on its part alone,
+   * its exit code). Shown, not deciding: the master's thresholds are the merged whole's.
+   */
+  parts?: { source: string; exitCode: number; thresholds: ScriptThresholdResult[] }[];
+}
+
 /** A whole `tickstorm run` (one or more scenarios) with its gates. */
 export interface RunReport {
   tool: 'tickstorm';
@@ -199,4 +239,6 @@ export interface RunReport {
   exitCode: number;
   /** Master/worker runs: the workers (swarm --master). */
   workers?: WorkersSection;
+  /** A script run: its custom metrics, checks and iterations, and its options.thresholds. */
+  script?: ScriptMetricsSection;
 }

@@ -24,10 +24,11 @@ import {
   EXIT_THRESHOLD_ABORTED,
   EXIT_THRESHOLDS_FAILED,
 } from '../gates/exit-codes.ts';
+import type { Threshold } from '../gates/threshold-parse.ts';
 import { evaluateThresholds, gatherThresholds, type ThresholdResult } from '../gates/thresholds.ts';
 import { type ExecutionSegment, segmentLabel } from '../generator/execution-segment.ts';
 import { type RunOutcome, runScenario } from '../generator/run-scenario.ts';
-import type { RunReport, ScenarioResult } from '../model/result.ts';
+import type { RunReport, ScenarioResult, ScriptThresholdResult } from '../model/result.ts';
 import { renderScenarioBlock } from '../report/console.ts';
 import { K6JsonOut, parseOut } from '../report/k6-json-out.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
@@ -50,7 +51,8 @@ import {
   parseK6Thresholds,
 } from './k6-metrics.ts';
 import { parseScriptOptions, type ScriptScenario } from './options.ts';
-import { runtime, trendsToCounters } from './runtime.ts';
+import { type MetricKind, runtime, trendsToCounters } from './runtime.ts';
+import { scriptSection, thresholdRows } from './script-section.ts';
 
 export const SCRIPT_EXTENSIONS = ['.ts', '.js', '.mjs', '.mts'];
 
@@ -96,7 +98,7 @@ export interface ScriptSummary {
   requests: number;
   metrics: Record<string, MetricValues>;
   checks: { name: string; passes: number; fails: number }[];
-  thresholds: { metric: string; threshold: string; actual: number; ok: boolean; abortOnFail: boolean }[];
+  thresholds: ScriptThresholdResult[];
   /** The lab's thresholds (--threshold, or options.thresholds as an array of strings). */
   labThresholds: ThresholdResult[];
   abortedBy?: string;
@@ -106,6 +108,8 @@ export interface ScriptSummary {
 export interface ScriptRunResult {
   exitCode: number;
   summary: ScriptSummary | null;
+  /** The lab's report of the run, with its script metrics (`script`): what a master merges. */
+  report: RunReport | null;
   written: string[];
 }
 
@@ -184,6 +188,27 @@ async function loadScript(input: ScriptRunInput): Promise<LoadedScript | { exitC
   return { file, parsed, k6, lab, workers, aborting, outFiles, ca };
 }
 
+/** A script's gates as a run would check them: what a master evaluates on the merged whole. */
+export interface ScriptGates {
+  /** options.thresholds, k6's object form. */
+  k6: K6Threshold[];
+  /** The --threshold flags given, and options.thresholds as the lab's strings. */
+  lab: Threshold[];
+  /** The script's custom metrics (declared when it was imported). */
+  declared: ReadonlyMap<string, MetricKind>;
+}
+
+/**
+ * Loads a script as `runScriptFile` does (imports it, validates its options and thresholds)
+ * without running it: its gates, or the exit code it would end with (104, 107), the reasons
+ * on `err`.
+ */
+export async function loadScriptGates(input: ScriptRunInput): Promise<ScriptGates | { exitCode: number }> {
+  const r = await loadScript(input);
+  if ('exitCode' in r) return r;
+  return { k6: r.k6.thresholds, lab: r.lab.thresholds, declared: new Map(runtime().metrics) };
+}
+
 /**
  * What `runScriptFile` checks before it runs (the file, its import, options and thresholds),
  * without running: EXIT_OK, or the exit code it would end with (104, 107), the reasons on `err`.
@@ -198,7 +223,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const err = input.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const cmd = 'tickstorm run';
   const loaded = await loadScript(input);
-  if ('exitCode' in loaded) return { exitCode: loaded.exitCode, summary: null, written: [] };
+  if ('exitCode' in loaded) return { exitCode: loaded.exitCode, summary: null, report: null, written: [] };
   const { file, parsed, k6, lab, workers, aborting, outFiles, ca } = loaded;
   let jsonOut: K6JsonOut | undefined;
   let outHook: ((events: RequestEvents, scenario: string) => void) | undefined;
@@ -323,6 +348,12 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   else if (input.signal?.aborted) code = EXIT_ABORTED;
   else if (crashed !== undefined) code = EXIT_ERROR;
   report.exitCode = code;
+  report.script = scriptSection(
+    parts,
+    runtime().metrics,
+    k6Results,
+    abortedBy === undefined ? undefined : `${abortedBy.key}: ${abortedBy.source}`,
+  );
 
   const metrics = allMetrics(view, runtime().metrics);
   const checks = checkRows(parts);
@@ -336,13 +367,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     requests: (metrics.http_reqs.values as { count: number }).count,
     metrics,
     checks,
-    thresholds: k6Results.map((t) => ({
-      metric: t.key,
-      threshold: t.source,
-      actual: t.actual,
-      ok: t.pass,
-      abortOnFail: t.abortOnFail,
-    })),
+    thresholds: thresholdRows(k6Results),
     labThresholds: labResults,
     ...(abortedBy === undefined ? {} : { abortedBy: `${abortedBy.key}: ${abortedBy.source}` }),
     scenarios: results,
@@ -370,7 +395,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   if (crashed !== undefined) err(`${cmd}: ${crashed}`);
   out(`\n${verdict(code, summary)}`);
-  return { exitCode: code, summary, written };
+  return { exitCode: code, summary, report, written };
 }
 
 function scenarioLine(s: ScriptScenario): string {
@@ -435,7 +460,8 @@ function startLiveWatch(thresholds: K6Threshold[], onFail: (r: K6ThresholdResult
   };
 }
 
-function checkRows(parts: readonly MetricPart[]): ScriptSummary['checks'] {
+/** check()'s rows: passes and fails per check name, over the parts. */
+export function checkRows(parts: readonly MetricPart[]): ScriptSummary['checks'] {
   const rows = new Map<string, { name: string; passes: number; fails: number }>();
   for (const p of parts)
     for (const [k, v] of Object.entries(p.counters)) {
@@ -452,7 +478,7 @@ function checkRows(parts: readonly MetricPart[]): ScriptSummary['checks'] {
 const fmtMs = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(2)}ms`);
 
 /** k6's end-of-test summary. */
-export function summaryLines(s: ScriptSummary): string[] {
+export function summaryLines(s: Pick<ScriptSummary, 'checks' | 'metrics' | 'thresholds'>): string[] {
   const lines: string[] = [];
   if (s.checks.length > 0) {
     for (const c of s.checks) {

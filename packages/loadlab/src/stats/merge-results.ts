@@ -9,7 +9,7 @@
 import { LabError, LabErrorCode } from '../errors.ts';
 import type { GeneratorHealth, RunReport, ScenarioResult, TimeSlice } from '../model/result.ts';
 import { decodeSparse } from './latency-codec.ts';
-import { RequestStats } from './request-stats.ts';
+import { RequestStats, type StatsSnapshot } from './request-stats.ts';
 import { toScenarioResult } from './to-result.ts';
 
 /** A result to merge, with where it came from (named in errors). */
@@ -18,40 +18,43 @@ export interface MergeInput {
   result: ScenarioResult;
 }
 
+/** A result's entries as statistics (from their encoded histograms); `source` is named in errors. */
+export function statsSnapshotOf(source: string, result: ScenarioResult): StatsSnapshot {
+  return {
+    entries: result.entries.map((e) => {
+      if (e.histogram === undefined)
+        throw new LabError(
+          LabErrorCode.INVALID_REPORT,
+          `${source}: scenario ${result.scenario}, ${e.type} ${e.name} has no encoded histogram (a report from an older tickstorm?)`,
+        );
+      let latency: ReturnType<typeof decodeSparse>;
+      try {
+        latency = decodeSparse(e.histogram);
+      } catch (cause) {
+        throw new LabError(
+          LabErrorCode.INVALID_REPORT,
+          `${source}: scenario ${result.scenario}, ${e.type} ${e.name}: the histogram does not decode`,
+          { cause },
+        );
+      }
+      return {
+        type: e.type,
+        name: e.name,
+        requests: e.requests,
+        failures: e.failures,
+        bytes: e.bytes ?? e.avgContentLength * e.requests,
+        latency,
+        statusCounts: e.statusCounts,
+      };
+    }),
+    failures: result.failureRows,
+  };
+}
+
 export function mergeScenarioResults(inputs: readonly MergeInput[]): ScenarioResult {
   if (inputs.length === 0) throw new LabError(LabErrorCode.INVALID_REPORT, 'nothing to merge');
   const stats = new RequestStats();
-  for (const { source, result } of inputs) {
-    stats.merge({
-      entries: result.entries.map((e) => {
-        if (e.histogram === undefined)
-          throw new LabError(
-            LabErrorCode.INVALID_REPORT,
-            `${source}: scenario ${result.scenario}, ${e.type} ${e.name} has no encoded histogram (a report from an older tickstorm?)`,
-          );
-        let latency: ReturnType<typeof decodeSparse>;
-        try {
-          latency = decodeSparse(e.histogram);
-        } catch (cause) {
-          throw new LabError(
-            LabErrorCode.INVALID_REPORT,
-            `${source}: scenario ${result.scenario}, ${e.type} ${e.name}: the histogram does not decode`,
-            { cause },
-          );
-        }
-        return {
-          type: e.type,
-          name: e.name,
-          requests: e.requests,
-          failures: e.failures,
-          bytes: e.bytes ?? e.avgContentLength * e.requests,
-          latency,
-          statusCounts: e.statusCounts,
-        };
-      }),
-      failures: result.failureRows,
-    });
-  }
+  for (const { source, result } of inputs) stats.merge(statsSnapshotOf(source, result));
   const results = inputs.map((i) => i.result);
   const startedAt = Math.min(...results.map((r) => r.startedAt));
   const endedAt = Math.max(...results.map((r) => r.startedAt + r.durationSec * 1000));

@@ -9,6 +9,14 @@
  * run goes on with the rest; its part is not redone), merges the reports exactly
  * (stats/merge-results.ts), gates the merged figures with its own --threshold, writes its
  * report files and quits the workers.
+ *
+ * A script's options.thresholds are the whole test's: the master loaded the script (its
+ * gates) and checks them on the merged report, the workers' script metrics added
+ * (script/script-section.ts): a Counter summed, a Rate's and check()'s passes and totals
+ * summed, a Trend's histograms added. Each worker still checks them on its part alone; a
+ * part that misses them is named, but only the whole decides the exit code (99). Built-in
+ * scenarios keep their per-part targets: a part that misses them fails the run (99). Any
+ * other worker exit (an abortOnFail abort on its part, 108; 104, 105, 107) is the master's.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -27,6 +35,10 @@ import type { RunReport } from '../model/result.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { type ReportFiles, writeReports } from '../report/write-reports.ts';
 import { thresholdLines, verdictLine } from '../run/run-output.ts';
+import { allMetrics, evaluateK6, type K6Threshold, MetricView } from '../script/k6-metrics.ts';
+import { checkRows, summaryLines } from '../script/run-script.ts';
+import type { MetricKind } from '../script/runtime.ts';
+import { mergedScriptParts, scriptSection } from '../script/script-section.ts';
 import { mergeRunReports } from '../stats/merge-results.ts';
 import { MasterPool } from './master-pool.ts';
 import type { MasterWorkerPlan } from './master-worker-flags.ts';
@@ -40,7 +52,10 @@ export interface RunMasterOptions {
   plan: MasterWorkerPlan;
   /** What every worker runs its segment of. */
   test: RunTest;
+  /** The lab's thresholds, checked on the merged report: --threshold, and a script's strings. */
   thresholds: readonly Threshold[];
+  /** A script's options.thresholds (k6's shape) and custom metrics: checked on the merged whole. */
+  script?: { k6: readonly K6Threshold[]; declared: ReadonlyMap<string, MetricKind> };
   files: ReportFiles;
   version: string;
   out?: (text: string) => void;
@@ -113,15 +128,50 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
   const thresholds = evaluateThresholds(run, o.thresholds);
   run.thresholds = thresholds;
   let code = exitCodeFor(run);
+  const scriptText: string[] = [];
+  let k6Failed = 0;
+  // A script whose gates the master knows: the merged whole decides, not each part.
+  const wholeDecides = o.test.kind === 'script' && o.script !== undefined;
+  if (wholeDecides && o.script !== undefined) {
+    const inputs = reports.map((r) => ({ source: `worker ${r.id}`, report: r.report }));
+    const merged = mergedScriptParts(run, inputs);
+    const view = new MetricView(merged.parts, merged.durationSec);
+    const results = evaluateK6(view, o.script.k6);
+    run.script = {
+      ...scriptSection(merged.parts, o.script.declared, results),
+      parts: reports.map((r) => ({
+        source: `worker ${r.id}`,
+        exitCode: r.report.exitCode,
+        thresholds: r.report.script?.thresholds ?? [],
+      })),
+    };
+    k6Failed = results.filter((t) => !t.pass).length;
+    if (k6Failed > 0) code = EXIT_THRESHOLDS_FAILED;
+    scriptText.push(
+      `Script metrics and options.thresholds on the merged whole (${reports.length} worker(s)):`,
+      ...summaryLines({
+        checks: checkRows(merged.parts),
+        metrics: allMetrics(view, o.script.declared),
+        thresholds: run.script.thresholds,
+      }),
+    );
+    for (const w of merged.without)
+      scriptText.push(
+        `  note: ${w}'s report carries no script metrics (an older tickstorm?): not in the figures above`,
+      );
+    const own = partVerdicts(reports);
+    if (own.length > 0)
+      scriptText.push('', 'Each part on its own (shown; the whole above decides the exit code):', ...own);
+  }
   const failed = reports.find(
     (r) => r.report.exitCode !== EXIT_OK && r.report.exitCode !== EXIT_THRESHOLDS_FAILED,
   );
   if (failed !== undefined) {
     err(`tickstorm run: worker ${failed.id} ended with exit code ${failed.report.exitCode}`);
     code = failed.report.exitCode;
-  } else {
-    // A part that failed its own gates (a script's options.thresholds, a scenario's targets)
-    // fails the test: the master never passes what one of its parts did not.
+  } else if (!wholeDecides) {
+    // A part that missed its scenario targets fails the test: the master never passes what
+    // one of its parts did not.
     const missed = reports.filter((r) => r.report.exitCode === EXIT_THRESHOLDS_FAILED);
     if (missed.length > 0) {
       err(
@@ -142,6 +192,7 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
       ...workers.missing.map((m) => `  missing: ${m.id} (${m.reason})`),
     ].join('\n'),
   );
+  if (scriptText.length > 0) parts.push(scriptText.join('\n'));
   const th = thresholdLines(thresholds);
   if (th.length > 0) parts.push(th.join('\n'));
   out(`\n${parts.join('\n\n')}`);
@@ -150,8 +201,25 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
   }
   const written = await writeReports(run, o.files, { title: 'Tickstorm run report (master/worker)' });
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
-  out(`\n${verdictLine(code, thresholds.filter((t) => !t.pass).length, [])}`);
+  out(`\n${verdictLine(code, thresholds.filter((t) => !t.pass).length + k6Failed, [])}`);
   return code;
+}
+
+/** "worker X's part missed ... on its own": each part's failed thresholds, as it reported them. */
+function partVerdicts(reports: readonly { id: string; report: RunReport }[]): string[] {
+  const lines: string[] = [];
+  for (const { id, report } of reports) {
+    const missed = [
+      ...(report.script?.thresholds ?? [])
+        .filter((t) => !t.ok)
+        .map((t) => `${t.metric}: ${t.threshold} (actual ${Math.round(t.actual * 1e4) / 1e4})`),
+      ...report.thresholds.filter((t) => !t.pass).map((t) => `${t.expression} (actual ${t.actual})`),
+    ];
+    if (missed.length > 0) lines.push(`  worker ${id}'s part missed ${missed.join(', ')} on its own`);
+    else if (report.exitCode === EXIT_THRESHOLDS_FAILED)
+      lines.push(`  worker ${id}'s part ended 99 on its own (its thresholds: see its output)`);
+  }
+  return lines;
 }
 
 /** One line: the scenarios and their parameters, or the script. */

@@ -1,0 +1,111 @@
+/**
+ * A script run's metrics as a report section, and the same metrics over many reports.
+ *
+ * k6's thresholds read more than the requests: the script's Counters, Rates and Trends,
+ * check(), iterations. A run writes them per scenario into its report (`report.script`):
+ * counters and rate/check passes and totals as sums, Trends as encoded HdrHistograms (like
+ * the entries' latencies). `tickstorm run --master` adds its workers' sections scenario by
+ * scenario (sums added, histograms added: exact) and reads them, with the merged requests,
+ * through the same MetricView a single run's thresholds read, so a threshold on the merged
+ * whole is the threshold of one run that did all the parts.
+ *
+ *   const parts = mergedScriptParts(merged, [{ source: 'worker a', report: a }, ...]);
+ *   const view = new MetricView(parts.parts, parts.durationSec);
+ *   evaluateK6(view, thresholds);
+ */
+import type {
+  EncodedLatency,
+  RunReport,
+  ScriptMetricsSection,
+  ScriptScenarioMetrics,
+  ScriptThresholdResult,
+} from '../model/result.ts';
+import { decodeSparse, encodeRecorder } from '../stats/latency-codec.ts';
+import { statsSnapshotOf } from '../stats/merge-results.ts';
+import { LatencyRecorder } from '../stats/recorder.ts';
+import { RequestStats } from '../stats/request-stats.ts';
+import type { K6ThresholdResult, MetricPart } from './k6-metrics.ts';
+import { type MetricKind, trendsFromCounters, trendsToCounters } from './runtime.ts';
+
+/** k6 threshold results as the report's rows. */
+export function thresholdRows(results: readonly K6ThresholdResult[]): ScriptThresholdResult[] {
+  return results.map((t) => ({
+    metric: t.key,
+    threshold: t.source,
+    actual: t.actual,
+    ok: t.pass,
+    abortOnFail: t.abortOnFail,
+  }));
+}
+
+/** One run's section: its scenarios' counters and Trends, its options.thresholds as checked. */
+export function scriptSection(
+  parts: readonly MetricPart[],
+  declared: ReadonlyMap<string, MetricKind>,
+  results: readonly K6ThresholdResult[],
+  abortedBy?: string,
+): ScriptMetricsSection {
+  return {
+    declared: Object.fromEntries(declared),
+    scenarios: parts.map((p): ScriptScenarioMetrics => {
+      const counters: Record<string, number> = {};
+      for (const [k, v] of Object.entries(p.counters)) if (!k.startsWith('trend:')) counters[k] = v;
+      const trends: Record<string, EncodedLatency> = {};
+      for (const [name, r] of trendsFromCounters(p.counters)) trends[name] = encodeRecorder(r);
+      return { scenario: p.scenario, counters, trends, iterations: p.iterations, dropped: p.dropped };
+    }),
+    thresholds: thresholdRows(results),
+    ...(abortedBy === undefined ? {} : { abortedBy }),
+  };
+}
+
+export interface MergedScriptParts {
+  /** One per merged scenario: its requests from the merged entries, its script metrics added. */
+  parts: MetricPart[];
+  /** First start to last end of the merged scenarios, seconds (a Counter's rate is per this). */
+  durationSec: number;
+  /** Sources whose report carries no script section (their custom metrics are not in `parts`). */
+  without: string[];
+}
+
+/** The metrics of `merged` (mergeRunReports of `inputs`) as one run's MetricParts. */
+export function mergedScriptParts(
+  merged: RunReport,
+  inputs: readonly { source: string; report: RunReport }[],
+): MergedScriptParts {
+  const parts: MetricPart[] = [];
+  let first = Number.POSITIVE_INFINITY;
+  let last = 0;
+  for (const s of merged.scenarios) {
+    const stats = new RequestStats();
+    stats.merge(statsSnapshotOf('the merged report', s));
+    const counters: Record<string, number> = {};
+    const trends = new Map<string, LatencyRecorder>();
+    let iterations = 0;
+    let dropped = 0;
+    for (const { report } of inputs)
+      for (const m of report.script?.scenarios ?? []) {
+        if (m.scenario !== s.scenario) continue;
+        for (const [k, v] of Object.entries(m.counters)) counters[k] = (counters[k] ?? 0) + v;
+        for (const [name, e] of Object.entries(m.trends)) {
+          let r = trends.get(name);
+          if (r === undefined) {
+            r = new LatencyRecorder();
+            trends.set(name, r);
+          }
+          r.addSparse(decodeSparse(e));
+        }
+        iterations += m.iterations;
+        dropped += m.dropped;
+      }
+    trendsToCounters(trends, counters);
+    parts.push({ scenario: s.scenario, stats, counters, iterations, dropped });
+    first = Math.min(first, s.startedAt);
+    last = Math.max(last, s.startedAt + s.durationSec * 1000);
+  }
+  return {
+    parts,
+    durationSec: parts.length === 0 ? 0 : (last - first) / 1000,
+    without: inputs.filter((i) => i.report.script === undefined).map((i) => i.source),
+  };
+}
