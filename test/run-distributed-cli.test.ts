@@ -3,8 +3,11 @@
  * the master's test is split over the workers (k6's execution segments), so the load is the
  * master's, not N times it: a script's iterations, a built-in scenario's --rate, and VUs that
  * do not divide all add up exactly. The master merges the reports exactly (the request count
- * equals what the server received) and the workers exit 0 after quit. A worker that cannot
- * run the master's test, and a swarm worker, are refused (104).
+ * equals what the server received) and the workers exit 0 after quit. A script's
+ * options.thresholds are checked on the merged whole (counters summed, rates and checks over
+ * every part, Trends' histograms added): the whole decides the exit code, the parts' own
+ * verdicts are shown. A worker that cannot run the master's test, and a swarm worker, are
+ * refused (104).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -161,7 +164,7 @@ async function masterAndTwoWorkers(file: string, json: string) {
 test('options.thresholds are the whole’s: count>=3, checks rate>0.6 and a Trend’s avg pass merged though each part misses some alone (exit 0)', async () => {
   const file = countedScript(
     'whole-passes.ts',
-    "{ things: ['count>=3'], checks: ['rate>0.6'], wait: ['count==3', 'avg>16', 'med<11', 'max>=30'], http_reqs: ['count==3'] }",
+    "{ things: ['count>=3'], 'things{scenario:s}': ['count>=3'], checks: ['rate>0.6'], wait: ['count==3', 'avg>16', 'med<11', 'max>=30'], 'http_reqs{name:/hit}': ['count==3'] }",
   );
   const { m, code, report } = await masterAndTwoWorkers(file, join(dir, 'whole-passes.json'));
   assert.equal(code, 0, m.stdout() + m.stderr());
@@ -179,7 +182,8 @@ test('options.thresholds are the whole’s: count>=3, checks rate>0.6 and a Tren
     'wait: avg>16': [16.667, true],
     'wait: med<11': [10.007, true],
     'wait: max>=30': [30, true],
-    'http_reqs: count==3': [3, true],
+    'http_reqs{name:/hit}: count==3': [3, true],
+    'things{scenario:s}: count>=3': [3, true],
   });
   const s = report.script.scenarios[0];
   assert.equal(s.counters['metric:counter:things'], 3);
@@ -215,6 +219,15 @@ test('a threshold each part meets but the whole misses fails the master (exit 99
   assert.match(m.stdout(), /✓ checks: rate>0\.4 \(actual 0\.6667\)/);
   assert.match(m.stdout(), /FAILED: 1 threshold\(s\) not met \(exit code 99\)/);
   assert.doesNotMatch(m.stdout(), /Each part on its own/);
+});
+
+test('the master loads the script for its thresholds: an unknown metric exits 104 before it listens', async () => {
+  const file = countedScript('unknown-metric.ts', "{ nosuch: ['count>1'] }");
+  const m = start(['run', file, '--master', '--master-bind-port', '0']);
+  const x = await m.exited;
+  assert.equal(x.code, 104, m.stdout() + m.stderr());
+  assert.match(m.stderr(), /options\.thresholds\['nosuch'\]: unknown metric 'nosuch'/);
+  assert.doesNotMatch(m.stdout(), /Master listening/);
 });
 
 test('a script given as the lab’s strings is checked on the merged whole too', async () => {

@@ -112,6 +112,7 @@ export { type K6Threshold, parseK6Thresholds } from './script/k6-metrics.ts';
 export { parseScriptOptions, type ScriptOptions } from './script/options.ts';
 export { BUILTIN_MODULES } from './script/register.ts';
 export * from './script/run-script.ts';
+export * from './script/script-section.ts';
 export * from './stats/events.ts';
 export * from './stats/histogram.ts';
 export * from './stats/latency-codec.ts';

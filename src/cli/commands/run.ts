@@ -95,6 +95,8 @@ the test, and each of the N workers runs 1/N of it (k6's execution segments: eve
 iteration count is split, the parts adding up exactly); the master merges their reports exactly.
   tickstorm run order-stress --rate 1000 --master --expect-workers 2 --master-bind-host 0.0.0.0
   tickstorm run --worker --master-host 10.0.0.5     (on each machine: 500 orders/s; a script comes from the master)
+A script's options.thresholds are checked by the master on the merged whole (99 when one fails there);
+each part's own verdict is shown, not deciding; a part stopped by abortOnFail stops the master (108).
 A worker given scenario parameters or target flags of its own, or unable to run the master's test, exits 104.
 
 Every flag may also come from the environment, TICKSTORM_<FLAG> (--orders-url: TICKSTORM_ORDERS_URL,

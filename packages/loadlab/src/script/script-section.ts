@@ -9,9 +9,9 @@
  * through the same MetricView a single run's thresholds read, so a threshold on the merged
  * whole is the threshold of one run that did all the parts.
  *
- *   const parts = mergedScriptParts(merged, [{ source: 'worker a', report: a }, ...]);
- *   const view = new MetricView(parts.parts, parts.durationSec);
- *   evaluateK6(view, thresholds);
+ *   const merged = mergeRunReports(inputs, version);   // inputs: [{ source: 'worker a', report }, ...]
+ *   const whole = checkScriptOnWhole(merged, inputs, gates);   // gates: loadScriptGates(...)
+ *   merged.script = whole.section;   // whole.failed: thresholds missed on the whole
  */
 import type {
   EncodedLatency,
@@ -24,7 +24,13 @@ import { decodeSparse, encodeRecorder } from '../stats/latency-codec.ts';
 import { statsSnapshotOf } from '../stats/merge-results.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats } from '../stats/request-stats.ts';
-import type { K6ThresholdResult, MetricPart } from './k6-metrics.ts';
+import {
+  evaluateK6,
+  type K6Threshold,
+  type K6ThresholdResult,
+  type MetricPart,
+  MetricView,
+} from './k6-metrics.ts';
 import { type MetricKind, trendsFromCounters, trendsToCounters } from './runtime.ts';
 
 /** k6 threshold results as the report's rows. */
@@ -107,5 +113,42 @@ export function mergedScriptParts(
     parts,
     durationSec: parts.length === 0 ? 0 : (last - first) / 1000,
     without: inputs.filter((i) => i.report.script === undefined).map((i) => i.source),
+  };
+}
+
+export interface ScriptOnWhole {
+  /** The merged whole's section, with each input's verdicts on its part (`parts`). */
+  section: ScriptMetricsSection;
+  /** The merged metrics, as a single run's thresholds and summary read them. */
+  view: MetricView;
+  parts: MetricPart[];
+  /** Thresholds missed on the whole. */
+  failed: number;
+  /** Inputs whose report carries no script section. */
+  without: string[];
+}
+
+/** A script's options.thresholds (k6's shape) on `merged`, the mergeRunReports of `inputs`. */
+export function checkScriptOnWhole(
+  merged: RunReport,
+  inputs: readonly { source: string; report: RunReport }[],
+  gates: { k6: readonly K6Threshold[]; declared: ReadonlyMap<string, MetricKind> },
+): ScriptOnWhole {
+  const m = mergedScriptParts(merged, inputs);
+  const view = new MetricView(m.parts, m.durationSec);
+  const results = evaluateK6(view, gates.k6);
+  return {
+    section: {
+      ...scriptSection(m.parts, gates.declared, results),
+      parts: inputs.map((i) => ({
+        source: i.source,
+        exitCode: i.report.exitCode,
+        thresholds: i.report.script?.thresholds ?? [],
+      })),
+    },
+    view,
+    parts: m.parts,
+    failed: results.filter((t) => !t.pass).length,
+    without: m.without,
   };
 }

@@ -35,10 +35,10 @@ import type { RunReport } from '../model/result.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { type ReportFiles, writeReports } from '../report/write-reports.ts';
 import { thresholdLines, verdictLine } from '../run/run-output.ts';
-import { allMetrics, evaluateK6, type K6Threshold, MetricView } from '../script/k6-metrics.ts';
+import { allMetrics, type K6Threshold } from '../script/k6-metrics.ts';
 import { checkRows, summaryLines } from '../script/run-script.ts';
 import type { MetricKind } from '../script/runtime.ts';
-import { mergedScriptParts, scriptSection } from '../script/script-section.ts';
+import { checkScriptOnWhole } from '../script/script-section.ts';
 import { mergeRunReports } from '../stats/merge-results.ts';
 import { MasterPool } from './master-pool.ts';
 import type { MasterWorkerPlan } from './master-worker-flags.ts';
@@ -134,28 +134,19 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
   const wholeDecides = o.test.kind === 'script' && o.script !== undefined;
   if (wholeDecides && o.script !== undefined) {
     const inputs = reports.map((r) => ({ source: `worker ${r.id}`, report: r.report }));
-    const merged = mergedScriptParts(run, inputs);
-    const view = new MetricView(merged.parts, merged.durationSec);
-    const results = evaluateK6(view, o.script.k6);
-    run.script = {
-      ...scriptSection(merged.parts, o.script.declared, results),
-      parts: reports.map((r) => ({
-        source: `worker ${r.id}`,
-        exitCode: r.report.exitCode,
-        thresholds: r.report.script?.thresholds ?? [],
-      })),
-    };
-    k6Failed = results.filter((t) => !t.pass).length;
+    const whole = checkScriptOnWhole(run, inputs, o.script);
+    run.script = whole.section;
+    k6Failed = whole.failed;
     if (k6Failed > 0) code = EXIT_THRESHOLDS_FAILED;
     scriptText.push(
       `Script metrics and options.thresholds on the merged whole (${reports.length} worker(s)):`,
       ...summaryLines({
-        checks: checkRows(merged.parts),
-        metrics: allMetrics(view, o.script.declared),
+        checks: checkRows(whole.parts),
+        metrics: allMetrics(whole.view, o.script.declared),
         thresholds: run.script.thresholds,
       }),
     );
-    for (const w of merged.without)
+    for (const w of whole.without)
       scriptText.push(
         `  note: ${w}'s report carries no script metrics (an older tickstorm?): not in the figures above`,
       );
