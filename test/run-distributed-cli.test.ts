@@ -221,6 +221,34 @@ test('a threshold each part meets but the whole misses fails the master (exit 99
   assert.doesNotMatch(m.stdout(), /Each part on its own/);
 });
 
+test('abortOnFail stays per part: a worker whose part fails it stops (108), and so does the master', async () => {
+  const file = join(dir, 'aborts.ts');
+  writeFileSync(
+    file,
+    `import { sleep } from 'tickstorm';
+import { Counter } from 'tickstorm/metrics';
+const things = new Counter('things');
+export const options = {
+  scenarios: { s: { executor: 'constant-vus', vus: 2, duration: '60s' } },
+  thresholds: { things: [{ threshold: 'count<1', abortOnFail: true }] },
+};
+export default async function (): Promise<void> {
+  things.add(1);
+  await sleep(0.05);
+}
+`,
+  );
+  const m = start(['run', file, '--master', '--expect-workers', '2', '--master-bind-port', '0']);
+  const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+  const ws = [0, 1].map(() => start(['run', '--worker', '--master-port', port]));
+  const [mx, ...xs] = await Promise.all([m.exited, ...ws.map((w) => w.exited)]);
+  for (const [i, x] of xs.entries()) assert.equal(x.code, 0, ws[i].stdout() + ws[i].stderr());
+  for (const w of ws) assert.match(w.stdout(), /ABORTED by threshold things: count<1/);
+  assert.equal(mx.code, 108, m.stdout() + m.stderr());
+  assert.match(m.stderr(), /worker \S+ ended with exit code 108/);
+  assert.match(m.stdout(), /✗ things: count<1 \(actual \d+\) \[abortOnFail\]/);
+});
+
 test('the master loads the script for its thresholds: an unknown metric exits 104 before it listens', async () => {
   const file = countedScript('unknown-metric.ts', "{ nosuch: ['count>1'] }");
   const m = start(['run', file, '--master', '--master-bind-port', '0']);
