@@ -1,15 +1,25 @@
 /**
- * `tickstorm merge A.json B.json … [--json OUT] [--csv PREFIX] [--html FILE]`: adds up the
- * `--json` reports of runs made on separate machines. Scenarios of the same name merge
- * from their encoded HdrHistograms, exactly (merged percentiles equal one run over every
- * request). Prints the Sample Results table of each scenario. A file that cannot be read or
- * merged exits 104, naming it.
+ * `tickstorm merge A.json B.json … [--json OUT] [--csv PREFIX] [--html FILE] [--junit FILE]`:
+ * adds up the `--json` reports of runs made on separate machines. Scenarios of the same name
+ * merge from their encoded HdrHistograms, exactly (merged percentiles equal one run over
+ * every request). Prints the Sample Results table of each scenario. A file that cannot be
+ * read or merged exits 104, naming it.
+ *
+ * Script runs: their script sections (Counters, Rates, checks, iterations as sums, Trends as
+ * histograms) are added exactly by the code `run --master` uses (checkScriptOnWhole), and
+ * the options.thresholds the reports carry are checked again on the merged whole: the whole
+ * decides (99 when one fails), each part's own verdicts are shown. Reports whose thresholds
+ * differ: all of them are checked (the union), the differences printed; a custom metric of
+ * two kinds exits 104 naming the reports.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  checkScriptOnWhole,
   EXIT_ERROR,
   EXIT_INVALID_CONFIG,
+  EXIT_OK,
+  EXIT_THRESHOLDS_FAILED,
   evaluateThresholds,
   exitCodeFor,
   gatherThresholds,
@@ -17,7 +27,10 @@ import {
   mergeRunReports,
   readJsonReport,
   renderSampleResults,
+  scriptGatesOfReports,
+  scriptWholeLines,
   thresholdLines,
+  verdictLine,
   writeReports,
 } from '@tickstorm/loadlab';
 import type { Command } from 'commander';
@@ -29,6 +42,7 @@ export interface MergeOptions {
   json?: string;
   csv?: string;
   html?: string;
+  junit?: string;
   threshold?: string[];
 }
 
@@ -47,16 +61,63 @@ export async function mergeCommand(files: string[], o: MergeOptions): Promise<nu
     const parts = run.scenarios.map(
       (s) => `${s.scenario} (${files.length} reports merged)\n${renderSampleResults(s)}`,
     );
+    let k6Failed = 0;
+    if (runs.some((r) => r.report.script !== undefined)) {
+      const g = scriptGatesOfReports(
+        runs,
+        run.scenarios.map((s) => s.scenario),
+      );
+      if (g.problems.length > 0) {
+        console.error(
+          [
+            "tickstorm merge: the reports' script metrics cannot be merged:",
+            ...g.problems.map((p) => `  - ${p}`),
+          ].join('\n'),
+        );
+        return EXIT_INVALID_CONFIG;
+      }
+      if (g.differ.length > 0)
+        console.error(
+          [
+            'tickstorm merge: note: the reports carry different options.thresholds; every one is checked on the merged whole:',
+            ...g.differ.map((d) => `  - ${d}`),
+          ].join('\n'),
+        );
+      const whole = checkScriptOnWhole(run, runs, g.gates);
+      run.script = whole.section;
+      k6Failed = whole.failed;
+      if (k6Failed > 0 && run.exitCode === EXIT_OK) run.exitCode = EXIT_THRESHOLDS_FAILED;
+      const text = scriptWholeLines(
+        whole,
+        g.gates.declared,
+        runs,
+        `on the merged whole (${files.length} reports)`,
+      );
+      for (const r of runs)
+        if (r.report.exitCode !== EXIT_OK && r.report.exitCode !== EXIT_THRESHOLDS_FAILED)
+          text.push(
+            `  note: ${r.source} ended with exit code ${r.report.exitCode}${
+              r.report.script?.abortedBy === undefined ? '' : ` (aborted by ${r.report.script.abortedBy})`
+            }: its figures are what it ran`,
+          );
+      parts.push(text.join('\n'));
+    }
     const lines = thresholdLines(results);
     if (lines.length > 0) parts.push(lines.join('\n'));
     console.log(parts.join('\n\n'));
-    for (const f of [o.json, o.csv, o.html]) if (f) mkdirSync(dirname(f), { recursive: true });
+    for (const f of [o.json, o.csv, o.html, o.junit]) if (f) mkdirSync(dirname(f), { recursive: true });
     const written = await writeReports(
       run,
-      { json: o.json, csv: o.csv, html: o.html },
+      { json: o.json, csv: o.csv, html: o.html, junit: o.junit },
       { title: `Tickstorm merged report (${files.length} runs)` },
     );
     if (written.length > 0) console.log(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
+    const failedTargets = run.scenarios.flatMap((s) =>
+      s.targets.filter((t) => !t.pass).map((t) => `${s.scenario} ${t.name}`),
+    );
+    console.log(
+      `\n${verdictLine(run.exitCode, results.filter((t) => !t.pass).length + k6Failed, failedTargets)}`,
+    );
     return run.exitCode;
   } catch (e) {
     console.error(`tickstorm merge: ${(e as Error).message}`);
@@ -72,6 +133,7 @@ export function registerMergeCommand(program: Command): Command {
     .option('--json <file>', 'the merged report as JSON (mergeable again)')
     .option('--csv <prefix>', 'Locust-compatible CSVs of the merged report')
     .option('--html <file>', 'HTML report of the merged runs')
+    .option('--junit <file>', 'JUnit XML of the merged thresholds and targets')
     .option(
       '--threshold <expr>',
       "pass/fail criterion on the merged figures, e.g. 'p95<500ms' (repeatable)",

@@ -1,7 +1,7 @@
 /**
  * `--html FILE`: a self-contained HTML report. No scripts, no CDN, no external files: the charts
  * are Vega-Lite specs rendered server-side to SVG and inlined. Contents: verdict, the suite's
- * tables (if any), thresholds, and per scenario its figures, targets, the Sample Results table,
+ * tables (if any), thresholds (and a script's options.thresholds), and per scenario its figures, targets, the Sample Results table,
  * latency distribution, latency percentiles over time, throughput and errors over time,
  * failures, generator health and the resource watch (CPU/RSS per target vs < 80% / < 2 GB).
  */
@@ -20,6 +20,7 @@ import {
   throughputOverTimeSpec,
 } from './html-charts.ts';
 import { type Cell, esc, inlineSvg, STYLE, status, table } from './html-parts.ts';
+import { scriptThresholdsHtml } from './html-script.ts';
 import { aggregatedEntry, sortedEntries } from './locust-csv.ts';
 import type { SummaryTable } from './summary-table.ts';
 
@@ -204,6 +205,7 @@ export async function renderHtmlReport(report: RunReport, opts: HtmlReportOption
 ${summaryTables(opts.tables ?? [])}
 <h3>Thresholds</h3>
 ${thresholds.length > 0 ? table(['Threshold', 'Metric', 'Actual', 'Status', 'Detail'], thresholds) : '<p class="meta">None set.</p>'}
+${scriptThresholdsHtml(report)}
 ${sections.join('\n')}
 </body>
 </html>

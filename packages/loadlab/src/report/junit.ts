@@ -2,10 +2,13 @@
  * `--junit FILE`: JUnit XML for CI test reporters. One <testsuite> per scenario, one <testcase>
  * per scenario target and per threshold result (a threshold result belongs to the scenario it
  * was checked on; results that name none go to a "thresholds" suite). A missed target or
- * threshold carries a <failure> with the message.
+ * threshold carries a <failure> with the message. A script's options.thresholds (k6's shape,
+ * `report.script.thresholds`) are test cases too, named `threshold METRIC: EXPRESSION` (e.g.
+ * `threshold http_req_duration{scenario:browse}: p(95)<200`): in the scenario's suite when
+ * the key names one, else in the "thresholds" suite.
  */
 import { writeFileSync } from 'node:fs';
-import type { RunReport } from '../model/result.ts';
+import type { RunReport, ScriptThresholdResult } from '../model/result.ts';
 import { epochSec } from './format.ts';
 
 type ThresholdRow = RunReport['thresholds'][number] & { scenario?: string; message?: string };
@@ -33,10 +36,24 @@ function thresholdScenario(t: ThresholdRow): string | undefined {
 }
 
 function thresholdCase(suite: string, t: ThresholdRow): Case {
-  const name = `threshold ${t.expression}${t.metric.includes('name:') ? ` [${t.metric}]` : ''}`;
+  const k6 = (t as { k6?: boolean }).k6 === true;
+  const name = `threshold ${t.expression}${!k6 && t.metric.includes('name:') ? ` [${t.metric}]` : ''}`;
   const c: Case = { classname: `tickstorm.${suite}.thresholds`, name };
   if (!t.pass) c.failure = { type: 'threshold', message: t.message ?? `${t.metric} = ${t.actual}` };
   return c;
+}
+
+/** A script's options.thresholds row (k6's shape) as the lab's threshold row. */
+function k6Row(t: ScriptThresholdResult): ThresholdRow & { k6: true } {
+  const actual = Math.round(t.actual * 1e4) / 1e4;
+  return {
+    expression: `${t.metric}: ${t.threshold}`,
+    metric: t.metric,
+    actual: t.actual,
+    pass: t.ok,
+    message: `${t.metric}: ${t.threshold} not met (actual ${actual})${t.abortOnFail ? ' [abortOnFail]' : ''}`,
+    k6: true,
+  };
 }
 
 function suiteXml(
@@ -78,7 +95,10 @@ export function toJUnitXml(report: RunReport): string {
     ts: number;
     props: [string, string | number][];
   }[] = [];
-  const thresholds = report.thresholds as ThresholdRow[];
+  const thresholds: ThresholdRow[] = [
+    ...(report.script?.thresholds ?? []).map(k6Row),
+    ...(report.thresholds as ThresholdRow[]),
+  ];
   for (const s of report.scenarios) {
     const cases: Case[] = s.targets.map((t) => {
       const c: Case = { classname: `tickstorm.${s.scenario}.targets`, name: `${t.name} ${t.target}` };

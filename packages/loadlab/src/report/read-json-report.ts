@@ -1,11 +1,13 @@
 /**
  * Reads a `--json` report back (for `tickstorm merge`): the RunReport inside the JSON
- * report's summary. A file that is missing, not JSON, or has no `scenarios` list is a
+ * report's summary, with a script run's metrics section (`script` in a master's or a merge's
+ * report, `scriptMetrics` in a script run's k6-style summary, whose `script` is the file). A
+ * file that is missing, not JSON, has no `scenarios` list or a malformed script section is a
  * LabError LAB_ERR_INVALID_REPORT naming the file.
  */
 import { readFileSync } from 'node:fs';
 import { LabError, LabErrorCode } from '../errors.ts';
-import type { RunReport } from '../model/result.ts';
+import type { RunReport, ScriptMetricsSection } from '../model/result.ts';
 
 export function readJsonReport(path: string): RunReport {
   let text: string;
@@ -30,6 +32,7 @@ export function readJsonReport(path: string): RunReport {
     if (typeof s !== 'object' || s === null || !Array.isArray(s.entries) || typeof s.scenario !== 'string')
       throw new LabError(LabErrorCode.INVALID_REPORT, `${path}: a scenario without "scenario" and "entries"`);
   }
+  const section = scriptSectionOf(path, doc as Record<string, unknown>);
   return {
     tool: 'tickstorm',
     version: String(r.version ?? ''),
@@ -39,5 +42,37 @@ export function readJsonReport(path: string): RunReport {
     scenarios: r.scenarios,
     thresholds: [],
     exitCode: Number(r.exitCode ?? 0),
+    ...(section === undefined ? {} : { script: section }),
   };
+}
+
+function scriptSectionOf(path: string, doc: Record<string, unknown>): ScriptMetricsSection | undefined {
+  const raw = typeof doc.script === 'object' && doc.script !== null ? doc.script : doc.scriptMetrics;
+  if (raw === undefined || raw === null) return undefined;
+  const s = raw as Partial<ScriptMetricsSection>;
+  const bad = (what: string) =>
+    new LabError(LabErrorCode.INVALID_REPORT, `${path}: its script metrics section ${what}`);
+  if (typeof s !== 'object' || !Array.isArray(s.scenarios) || !Array.isArray(s.thresholds))
+    throw bad('has no "scenarios" and "thresholds" lists');
+  if (typeof s.declared !== 'object' || s.declared === null) throw bad('has no "declared" metrics');
+  for (const m of s.scenarios)
+    if (
+      typeof m !== 'object' ||
+      m === null ||
+      typeof m.scenario !== 'string' ||
+      typeof m.counters !== 'object' ||
+      typeof m.trends !== 'object' ||
+      typeof m.iterations !== 'number' ||
+      typeof m.dropped !== 'number'
+    )
+      throw bad('has a scenario without "scenario", "counters", "trends", "iterations" and "dropped"');
+  for (const t of s.thresholds)
+    if (
+      typeof t !== 'object' ||
+      t === null ||
+      typeof t.metric !== 'string' ||
+      typeof t.threshold !== 'string'
+    )
+      throw bad('has a threshold without "metric" and "threshold"');
+  return s as ScriptMetricsSection;
 }

@@ -28,7 +28,12 @@ import type { Threshold } from '../gates/threshold-parse.ts';
 import { evaluateThresholds, gatherThresholds, type ThresholdResult } from '../gates/thresholds.ts';
 import { type ExecutionSegment, segmentLabel } from '../generator/execution-segment.ts';
 import { type RunOutcome, runScenario } from '../generator/run-scenario.ts';
-import type { RunReport, ScenarioResult, ScriptThresholdResult } from '../model/result.ts';
+import type {
+  RunReport,
+  ScenarioResult,
+  ScriptMetricsSection,
+  ScriptThresholdResult,
+} from '../model/result.ts';
 import { renderScenarioBlock } from '../report/console.ts';
 import { K6JsonOut, parseOut } from '../report/k6-json-out.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
@@ -103,6 +108,11 @@ export interface ScriptSummary {
   labThresholds: ThresholdResult[];
   abortedBy?: string;
   scenarios: ScenarioResult[];
+  /**
+   * The script's metrics as sums and encoded histograms, and its options.thresholds as
+   * checked (the report's `script` section): what `tickstorm merge` adds up and re-checks.
+   */
+  scriptMetrics?: ScriptMetricsSection;
 }
 
 export interface ScriptRunResult {
@@ -371,6 +381,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     labThresholds: labResults,
     ...(abortedBy === undefined ? {} : { abortedBy: `${abortedBy.key}: ${abortedBy.source}` }),
     scenarios: results,
+    scriptMetrics: report.script,
   };
 
   for (const r of results) {

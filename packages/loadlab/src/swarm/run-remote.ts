@@ -35,10 +35,10 @@ import type { RunReport } from '../model/result.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { type ReportFiles, writeReports } from '../report/write-reports.ts';
 import { thresholdLines, verdictLine } from '../run/run-output.ts';
-import { allMetrics, type K6Threshold } from '../script/k6-metrics.ts';
-import { checkRows, summaryLines } from '../script/run-script.ts';
+import type { K6Threshold } from '../script/k6-metrics.ts';
 import type { MetricKind } from '../script/runtime.ts';
 import { checkScriptOnWhole } from '../script/script-section.ts';
+import { scriptWholeLines } from '../script/whole-lines.ts';
 import { mergeRunReports } from '../stats/merge-results.ts';
 import { MasterPool } from './master-pool.ts';
 import type { MasterWorkerPlan } from './master-worker-flags.ts';
@@ -139,20 +139,13 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
     k6Failed = whole.failed;
     if (k6Failed > 0) code = EXIT_THRESHOLDS_FAILED;
     scriptText.push(
-      `Script metrics and options.thresholds on the merged whole (${reports.length} worker(s)):`,
-      ...summaryLines({
-        checks: checkRows(whole.parts),
-        metrics: allMetrics(whole.view, o.script.declared),
-        thresholds: run.script.thresholds,
-      }),
+      ...scriptWholeLines(
+        whole,
+        o.script.declared,
+        inputs,
+        `on the merged whole (${reports.length} worker(s))`,
+      ),
     );
-    for (const w of whole.without)
-      scriptText.push(
-        `  note: ${w}'s report carries no script metrics (an older tickstorm?): not in the figures above`,
-      );
-    const own = partVerdicts(reports);
-    if (own.length > 0)
-      scriptText.push('', 'Each part on its own (shown; the whole above decides the exit code):', ...own);
   }
   const failed = reports.find(
     (r) => r.report.exitCode !== EXIT_OK && r.report.exitCode !== EXIT_THRESHOLDS_FAILED,
@@ -194,23 +187,6 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   out(`\n${verdictLine(code, thresholds.filter((t) => !t.pass).length + k6Failed, [])}`);
   return code;
-}
-
-/** "worker X's part missed ... on its own": each part's failed thresholds, as it reported them. */
-function partVerdicts(reports: readonly { id: string; report: RunReport }[]): string[] {
-  const lines: string[] = [];
-  for (const { id, report } of reports) {
-    const missed = [
-      ...(report.script?.thresholds ?? [])
-        .filter((t) => !t.ok)
-        .map((t) => `${t.metric}: ${t.threshold} (actual ${Math.round(t.actual * 1e4) / 1e4})`),
-      ...report.thresholds.filter((t) => !t.pass).map((t) => `${t.expression} (actual ${t.actual})`),
-    ];
-    if (missed.length > 0) lines.push(`  worker ${id}'s part missed ${missed.join(', ')} on its own`);
-    else if (report.exitCode === EXIT_THRESHOLDS_FAILED)
-      lines.push(`  worker ${id}'s part ended 99 on its own (its thresholds: see its output)`);
-  }
-  return lines;
 }
 
 /** One line: the scenarios and their parameters, or the script. */
