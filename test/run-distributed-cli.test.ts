@@ -142,7 +142,7 @@ export default async function (ctx: { iteration: number }): Promise<void> {
   return file;
 }
 
-async function masterAndTwoWorkers(file: string, json: string) {
+async function masterAndTwoWorkers(file: string, json: string, extra: string[] = []) {
   const m = start([
     'run',
     file,
@@ -153,6 +153,7 @@ async function masterAndTwoWorkers(file: string, json: string) {
     '0',
     '--json',
     json,
+    ...extra,
   ]);
   const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
   const ws = [0, 1].map(() => start(['run', '--worker', '--master-port', port]));
@@ -207,7 +208,14 @@ test('options.thresholds are the whole’s: count>=3, checks rate>0.6 and a Tren
 
 test('a threshold each part meets but the whole misses fails the master (exit 99), the line printed', async () => {
   const file = countedScript('whole-fails.ts', "{ things: ['count<3'], checks: ['rate>0.4'] }");
-  const { m, code, report } = await masterAndTwoWorkers(file, join(dir, 'whole-fails.json'));
+  const junit = join(dir, 'whole-fails.xml');
+  const html = join(dir, 'whole-fails.html');
+  const { m, code, report } = await masterAndTwoWorkers(file, join(dir, 'whole-fails.json'), [
+    '--junit',
+    junit,
+    '--html',
+    html,
+  ]);
   assert.equal(code, 99, m.stdout() + m.stderr());
   assert.equal(report.exitCode, 99);
   assert.deepEqual(
@@ -219,6 +227,16 @@ test('a threshold each part meets but the whole misses fails the master (exit 99
   assert.match(m.stdout(), /✓ checks: rate>0\.4 \(actual 0\.6667\)/);
   assert.match(m.stdout(), /FAILED: 1 threshold\(s\) not met \(exit code 99\)/);
   assert.doesNotMatch(m.stdout(), /Each part on its own/);
+  // The JUnit and HTML reports carry the k6-style thresholds as checked on the merged whole.
+  const xml = readFileSync(junit, 'utf8');
+  assert.match(
+    xml,
+    /name="threshold things: count&lt;3" time="0">\s*<failure type="threshold" message="things: count&lt;3 not met \(actual 3\)"/,
+  );
+  assert.match(xml, /name="threshold checks: rate&gt;0\.4" time="0"\/>/);
+  const page = readFileSync(html, 'utf8');
+  assert.match(page, /Script thresholds \(options\.thresholds\) on the merged whole/);
+  assert.match(page, /<td>things<\/td>\s*<td>count&lt;3<\/td>\s*<td class="num">3<\/td>\s*<td class="fail">/);
 });
 
 test('abortOnFail stays per part: a worker whose part fails it stops (108), and so does the master', async () => {

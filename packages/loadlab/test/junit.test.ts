@@ -60,4 +60,30 @@ describe('JUnit XML', () => {
     checkWellFormedXml(xml);
     assert.match(xml, /<testsuite name="thresholds" tests="1" failures="1"/);
   });
+
+  it("a script's options.thresholds (k6's shape) are test cases: a {scenario:X} key in X's suite", () => {
+    const report = buildRunReport([orderStress()]);
+    report.script = {
+      declared: { things: 'counter' },
+      scenarios: [],
+      thresholds: [
+        {
+          metric: 'http_req_duration{scenario:order-stress}',
+          threshold: 'p(95)<200',
+          actual: 250.5,
+          ok: false,
+          abortOnFail: false,
+        },
+        { metric: 'things', threshold: 'count>=3', actual: 3, ok: true, abortOnFail: true },
+      ],
+    };
+    const xml = toJUnitXml(report);
+    checkWellFormedXml(xml);
+    assert.match(
+      xml,
+      /<testcase classname="tickstorm\.order-stress\.thresholds" name="threshold http_req_duration\{scenario:order-stress\}: p\(95\)&lt;200" time="0">\n\s+<failure type="threshold" message="http_req_duration\{scenario:order-stress\}: p\(95\)&lt;200 not met \(actual 250\.5\)">/,
+    );
+    assert.match(xml, /<testsuite name="thresholds" tests="1" failures="0"/);
+    assert.match(xml, /name="threshold things: count&gt;=3" time="0"\/>/);
+  });
 });
