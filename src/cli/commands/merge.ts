@@ -129,7 +129,9 @@ export function registerMergeCommand(program: Command): Command {
   return program
     .command('merge')
     .argument('<reports...>', 'the --json reports to merge (from run or swarm, on any machine)')
-    .description('merge --json reports of runs made on separate machines, exactly (encoded HdrHistograms)')
+    .description(
+      "merge --json reports of runs made on separate machines, exactly (encoded HdrHistograms); scripts' metrics are added and their options.thresholds checked on the merged whole (exit 99)",
+    )
     .option('--json <file>', 'the merged report as JSON (mergeable again)')
     .option('--csv <prefix>', 'Locust-compatible CSVs of the merged report')
     .option('--html <file>', 'HTML report of the merged runs')
