@@ -278,8 +278,9 @@ test('the master loads the script for its thresholds: an unknown metric exits 10
 
 test('a script given as the lab’s strings is checked on the merged whole too', async () => {
   const file = countedScript('lab-strings.ts', "['requests>=3']");
-  const { m, code } = await masterAndTwoWorkers(file, join(dir, 'lab-strings.json'));
+  const { m, code, report } = await masterAndTwoWorkers(file, join(dir, 'lab-strings.json'));
   assert.equal(code, 0, m.stdout() + m.stderr());
+  assert.deepEqual(report.script.labThresholds, ['requests>=3'], 'carried for a later merge');
   assert.match(m.stdout(), /✅ requests>=3: requests = 3, wanted >= 3/);
   assert.match(m.stdout(), /part missed requests>=3 \(actual 2\) on its own/);
 });

@@ -91,6 +91,8 @@ let a1: Run;
 let b1: Run;
 let a2: Run;
 let b2: Run;
+let a3: Run;
+let b3: Run;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tickstorm-merge-script-'));
@@ -104,13 +106,16 @@ before(async () => {
   });
   const passes = script('whole-passes.ts', WHOLE_PASSES);
   const fails = script('whole-fails.ts', WHOLE_FAILS);
+  const labStrings = script('lab-strings.ts', ['requests>=120']);
   const junitHtml = (n: string) => ['--junit', join(dir, `${n}.xml`), '--html', join(dir, `${n}.html`)];
-  [whole, a1, b1, a2, b2] = await Promise.all([
+  [whole, a1, b1, a2, b2, a3, b3] = await Promise.all([
     runScript(passes, 'whole'),
     runScript(passes, 'a1', 0, junitHtml('a1')),
     runScript(passes, 'b1', 1),
     runScript(fails, 'a2', 0),
     runScript(fails, 'b2', 1),
+    runScript(labStrings, 'a3', 0),
+    runScript(labStrings, 'b3', 1),
   ]);
 });
 after(async () => {
@@ -124,7 +129,9 @@ test('the runs: the whole passes; each part of the first script misses units cou
   assert.equal(b1.code, 99, b1.stdout + b1.stderr);
   assert.equal(a2.code, 0, a2.stdout + a2.stderr);
   assert.equal(b2.code, 0, b2.stdout + b2.stderr);
-  assert.equal(hits, 5 * 120 - 4 * 60, 'whole 120 requests, each part 60');
+  assert.equal(a3.code, 99, a3.stdout + a3.stderr);
+  assert.equal(b3.code, 99, b3.stdout + b3.stderr);
+  assert.equal(hits, 120 + 6 * 60, 'whole 120 requests, each part 60');
   assert.match(a1.stdout, /✗ units: count>=400 \(actual 304\)/);
   assert.match(b1.stdout, /✗ units: count>=400 \(actual 180\)/);
   // The script run's --json carries its script section, thresholds included: self-contained.
@@ -246,4 +253,18 @@ test('a single script run’s JUnit and HTML carry its k6 thresholds with pass/f
     /<td>units<\/td>\s*<td>count&gt;=400<\/td>\s*<td class="num">304<\/td>\s*<td class="fail">/,
   );
   assert.match(page, /FAILED \(exit code 99\)/);
+});
+
+test('options.thresholds as the lab’s strings travel in the reports and are checked on the merged whole', async () => {
+  assert.deepEqual(read(a3.json).scriptMetrics.labThresholds, ['requests>=120']);
+  const out = join(dir, 'm3.json');
+  const r = await merge([a3.json, b3.json, '--json', out]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /✅ requests>=120: requests = 120, wanted >= 120/);
+  assert.match(r.stdout, /a3\.json's part missed requests>=120 \(actual 60\) on its own/);
+  assert.deepEqual(read(out).script.labThresholds, ['requests>=120']);
+  const again = await merge([out, '--threshold', 'requests>=121']);
+  assert.equal(again.code, 99, again.stdout + again.stderr);
+  assert.match(again.stdout, /✅ requests>=120/);
+  assert.match(again.stdout, /❌ requests>=121: requests = 120/);
 });

@@ -14,6 +14,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { RunReport } from '@tickstorm/loadlab';
 import {
   checkScriptOnWhole,
   EXIT_ERROR,
@@ -47,61 +48,35 @@ export interface MergeOptions {
 }
 
 export async function mergeCommand(files: string[], o: MergeOptions): Promise<number> {
-  const th = gatherThresholds(o.threshold ?? [], []);
-  if (th.problems.length > 0) {
-    console.error(`tickstorm merge: ${th.problems.join('; ')}`);
+  const flags = gatherThresholds(o.threshold ?? [], []);
+  if (flags.problems.length > 0) {
+    console.error(`tickstorm merge: ${flags.problems.join('; ')}`);
     return EXIT_INVALID_CONFIG;
   }
   try {
     const runs = files.map((source) => ({ source, report: readJsonReport(source) }));
     const run = mergeRunReports(runs, packageVersion());
-    const results = evaluateThresholds(run, th.thresholds);
-    run.thresholds = results;
-    run.exitCode = exitCodeFor(run);
     const parts = run.scenarios.map(
       (s) => `${s.scenario} (${files.length} reports merged)\n${renderSampleResults(s)}`,
     );
-    let k6Failed = 0;
+    // Script runs: the sections the reports carry, added and checked on the whole.
+    let script: ReturnType<typeof checkScript> | undefined;
     if (runs.some((r) => r.report.script !== undefined)) {
-      const g = scriptGatesOfReports(
-        runs,
-        run.scenarios.map((s) => s.scenario),
-      );
-      if (g.problems.length > 0) {
-        console.error(
-          [
-            "tickstorm merge: the reports' script metrics cannot be merged:",
-            ...g.problems.map((p) => `  - ${p}`),
-          ].join('\n'),
-        );
-        return EXIT_INVALID_CONFIG;
-      }
-      if (g.differ.length > 0)
-        console.error(
-          [
-            'tickstorm merge: note: the reports carry different options.thresholds; every one is checked on the merged whole:',
-            ...g.differ.map((d) => `  - ${d}`),
-          ].join('\n'),
-        );
-      const whole = checkScriptOnWhole(run, runs, g.gates);
-      run.script = whole.section;
-      k6Failed = whole.failed;
-      if (k6Failed > 0 && run.exitCode === EXIT_OK) run.exitCode = EXIT_THRESHOLDS_FAILED;
-      const text = scriptWholeLines(
-        whole,
-        g.gates.declared,
-        runs,
-        `on the merged whole (${files.length} reports)`,
-      );
-      for (const r of runs)
-        if (r.report.exitCode !== EXIT_OK && r.report.exitCode !== EXIT_THRESHOLDS_FAILED)
-          text.push(
-            `  note: ${r.source} ended with exit code ${r.report.exitCode}${
-              r.report.script?.abortedBy === undefined ? '' : ` (aborted by ${r.report.script.abortedBy})`
-            }: its figures are what it ran`,
-          );
-      parts.push(text.join('\n'));
+      script = checkScript(run, runs);
+      if (script === null) return EXIT_INVALID_CONFIG;
     }
+    // The lab's strings: --threshold, and the scripts' options.thresholds given as strings.
+    const lab = gatherThresholds([...new Set([...(o.threshold ?? []), ...(script?.labStrings ?? [])])], []);
+    if (lab.problems.length > 0) {
+      console.error(`tickstorm merge: the reports' thresholds: ${lab.problems.join('; ')}`);
+      return EXIT_INVALID_CONFIG;
+    }
+    const results = evaluateThresholds(run, lab.thresholds);
+    run.thresholds = results;
+    run.exitCode = exitCodeFor(run);
+    const k6Failed = script?.failed ?? 0;
+    if (k6Failed > 0 && run.exitCode === EXIT_OK) run.exitCode = EXIT_THRESHOLDS_FAILED;
+    if (script) parts.push(script.text.join('\n'));
     const lines = thresholdLines(results);
     if (lines.length > 0) parts.push(lines.join('\n'));
     console.log(parts.join('\n\n'));
@@ -123,6 +98,53 @@ export async function mergeCommand(files: string[], o: MergeOptions): Promise<nu
     console.error(`tickstorm merge: ${(e as Error).message}`);
     return e instanceof LabError ? e.exitCode : EXIT_ERROR;
   }
+}
+
+/**
+ * The reports' script sections merged into `run.script` and their options.thresholds checked
+ * on the whole: the failures, the text to print, the lab's strings to check; null when they
+ * cannot be merged (printed).
+ */
+function checkScript(
+  run: RunReport,
+  runs: readonly { source: string; report: RunReport }[],
+): { failed: number; text: string[]; labStrings: string[] } | null {
+  const g = scriptGatesOfReports(
+    runs,
+    run.scenarios.map((s) => s.scenario),
+  );
+  if (g.problems.length > 0) {
+    console.error(
+      [
+        "tickstorm merge: the reports' script metrics cannot be merged:",
+        ...g.problems.map((p) => `  - ${p}`),
+      ].join('\n'),
+    );
+    return null;
+  }
+  if (g.differ.length > 0)
+    console.error(
+      [
+        'tickstorm merge: note: the reports carry different options.thresholds; every one is checked on the merged whole:',
+        ...g.differ.map((d) => `  - ${d}`),
+      ].join('\n'),
+    );
+  const whole = checkScriptOnWhole(run, runs, g.gates);
+  run.script = whole.section;
+  const text = scriptWholeLines(
+    whole,
+    g.gates.declared,
+    runs,
+    `on the merged whole (${runs.length} reports)`,
+  );
+  for (const r of runs)
+    if (r.report.exitCode !== EXIT_OK && r.report.exitCode !== EXIT_THRESHOLDS_FAILED)
+      text.push(
+        `  note: ${r.source} ended with exit code ${r.report.exitCode}${
+          r.report.script?.abortedBy === undefined ? '' : ` (aborted by ${r.report.script.abortedBy})`
+        }: its figures are what it ran`,
+      );
+  return { failed: whole.failed, text, labStrings: g.gates.labStrings };
 }
 
 export function registerMergeCommand(program: Command): Command {

@@ -338,7 +338,10 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
           test,
           thresholds:
             gates?.lab ?? gatherThresholds((o.threshold as string[] | undefined) ?? [], []).thresholds,
-          script: gates === undefined ? undefined : { k6: gates.k6, declared: gates.declared },
+          script:
+            gates === undefined
+              ? undefined
+              : { k6: gates.k6, declared: gates.declared, labStrings: gates.labStrings },
           files: {
             json: o.json as string | undefined,
             csv: o.csv as string | undefined,

@@ -216,6 +216,11 @@ export interface ScriptMetricsSection {
   declared: Record<string, string>;
   scenarios: ScriptScenarioMetrics[];
   thresholds: ScriptThresholdResult[];
+  /**
+   * options.thresholds given as the lab's strings (e.g. 'p95<100ms'), as written: checked with
+   * the run's other lab thresholds (`thresholds` of the report), carried so a merge re-checks them.
+   */
+  labThresholds?: string[];
   /** The abortOnFail threshold that stopped the run, 'key: expression'. */
   abortedBy?: string;
   /**

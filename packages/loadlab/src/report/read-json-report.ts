@@ -40,7 +40,7 @@ export function readJsonReport(path: string): RunReport {
     finishedAt: Number(r.finishedAt ?? 0),
     target: String(r.target ?? ''),
     scenarios: r.scenarios,
-    thresholds: [],
+    thresholds: labResultsOf(doc as Record<string, unknown>),
     exitCode: Number(r.exitCode ?? 0),
     ...(section === undefined ? {} : { script: section }),
   };
@@ -66,6 +66,11 @@ function scriptSectionOf(path: string, doc: Record<string, unknown>): ScriptMetr
       typeof m.dropped !== 'number'
     )
       throw bad('has a scenario without "scenario", "counters", "trends", "iterations" and "dropped"');
+  if (
+    s.labThresholds !== undefined &&
+    !(Array.isArray(s.labThresholds) && s.labThresholds.every((e) => typeof e === 'string'))
+  )
+    throw bad('has "labThresholds" that is not a list of strings');
   for (const t of s.thresholds)
     if (
       typeof t !== 'object' ||
@@ -75,4 +80,16 @@ function scriptSectionOf(path: string, doc: Record<string, unknown>): ScriptMetr
     )
       throw bad('has a threshold without "metric" and "threshold"');
   return s as ScriptMetricsSection;
+}
+
+/** The run's own verdicts on the lab's thresholds (shown as a part's; a merge checks its own). */
+function labResultsOf(doc: Record<string, unknown>): RunReport['thresholds'] {
+  const list = Array.isArray(doc.labThresholds) ? doc.labThresholds : doc.thresholds;
+  if (!Array.isArray(list)) return [];
+  return list.every(
+    (t) =>
+      typeof t === 'object' && t !== null && typeof t.expression === 'string' && typeof t.pass === 'boolean',
+  )
+    ? (list as RunReport['thresholds'])
+    : [];
 }

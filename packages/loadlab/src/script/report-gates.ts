@@ -3,8 +3,9 @@
  *
  * A script run's report is self-contained: its `script` section lists the custom metrics the
  * script declared (`declared`) and every options.thresholds expression as it was checked
- * (`thresholds`: the key as written, the expression, abortOnFail). That is all a merge needs
- * to check them again on the merged whole, without the script file.
+ * (`thresholds`: the key as written, the expression, abortOnFail), and options.thresholds given
+ * as the lab's strings (`labThresholds`). That is all a merge needs to check them again on the
+ * merged whole, without the script file.
  *
  * Reports that disagree (different scripts, or a script edited between runs): every
  * threshold that any report carries is checked on the whole (the union), and `differ` names
@@ -23,7 +24,7 @@ import type { MetricKind } from './runtime.ts';
 const KINDS: readonly string[] = ['counter', 'rate', 'trend', 'gauge'];
 
 export interface ReportGates {
-  gates: { k6: K6Threshold[]; declared: ReadonlyMap<string, MetricKind> };
+  gates: { k6: K6Threshold[]; declared: ReadonlyMap<string, MetricKind>; labStrings: string[] };
   /** One line per threshold some script reports lack: "'key: expr' only in a.json (not in b.json)". */
   differ: string[];
   /** Reasons the sections cannot be checked together (exit 104), each naming the reports. */
@@ -64,16 +65,26 @@ export function scriptGatesOfReports(
       if (!u.in.includes(source)) u.in.push(source);
       union.set(id, u);
     }
-  const differ: string[] = [];
-  for (const [id, u] of union)
-    if (u.in.length < scripted.length) {
-      const lacking = scripted.map((s) => s.source).filter((s) => !u.in.includes(s));
-      differ.push(`'${id}' only in ${u.in.join(', ')} (not in ${lacking.join(', ')})`);
+  const labIn = new Map<string, string[]>();
+  for (const { source, report } of scripted)
+    for (const e of report.script?.labThresholds ?? []) {
+      const list = labIn.get(e) ?? [];
+      if (!list.includes(source)) list.push(source);
+      labIn.set(e, list);
     }
+  const differ: string[] = [];
+  const lacking = (present: readonly string[]) =>
+    scripted.map((s) => s.source).filter((s) => !present.includes(s));
+  for (const [id, u] of union)
+    if (u.in.length < scripted.length)
+      differ.push(`'${id}' only in ${u.in.join(', ')} (not in ${lacking(u.in).join(', ')})`);
+  for (const [e, present] of labIn)
+    if (present.length < scripted.length)
+      differ.push(`'${e}' only in ${present.join(', ')} (not in ${lacking(present).join(', ')})`);
   const raw: Record<string, { threshold: string; abortOnFail: boolean }[]> = {};
   for (const u of union.values())
     (raw[u.key] ??= []).push({ threshold: u.threshold, abortOnFail: u.abortOnFail });
   const parsed = parseK6Thresholds(raw, declared, scenarioNames);
   problems.push(...parsed.problems.map((p) => `the reports' ${p}`));
-  return { gates: { k6: parsed.thresholds, declared }, differ, problems };
+  return { gates: { k6: parsed.thresholds, declared, labStrings: [...labIn.keys()] }, differ, problems };
 }

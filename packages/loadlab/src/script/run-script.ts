@@ -206,6 +206,8 @@ export interface ScriptGates {
   lab: Threshold[];
   /** The script's custom metrics (declared when it was imported). */
   declared: ReadonlyMap<string, MetricKind>;
+  /** options.thresholds given as the lab's strings (also in `lab`). */
+  labStrings: string[];
 }
 
 /**
@@ -216,7 +218,12 @@ export interface ScriptGates {
 export async function loadScriptGates(input: ScriptRunInput): Promise<ScriptGates | { exitCode: number }> {
   const r = await loadScript(input);
   if ('exitCode' in r) return r;
-  return { k6: r.k6.thresholds, lab: r.lab.thresholds, declared: new Map(runtime().metrics) };
+  return {
+    k6: r.k6.thresholds,
+    lab: r.lab.thresholds,
+    declared: new Map(runtime().metrics),
+    labStrings: r.parsed.options.labThresholds,
+  };
 }
 
 /**
@@ -363,6 +370,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     runtime().metrics,
     k6Results,
     abortedBy === undefined ? undefined : `${abortedBy.key}: ${abortedBy.source}`,
+    parsed.options.labThresholds,
   );
 
   const metrics = allMetrics(view, runtime().metrics);

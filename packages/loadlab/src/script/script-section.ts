@@ -50,6 +50,7 @@ export function scriptSection(
   declared: ReadonlyMap<string, MetricKind>,
   results: readonly K6ThresholdResult[],
   abortedBy?: string,
+  labThresholds: readonly string[] = [],
 ): ScriptMetricsSection {
   return {
     declared: Object.fromEntries(declared),
@@ -61,6 +62,7 @@ export function scriptSection(
       return { scenario: p.scenario, counters, trends, iterations: p.iterations, dropped: p.dropped };
     }),
     thresholds: thresholdRows(results),
+    ...(labThresholds.length === 0 ? {} : { labThresholds: [...labThresholds] }),
     ...(abortedBy === undefined ? {} : { abortedBy }),
   };
 }
@@ -132,14 +134,19 @@ export interface ScriptOnWhole {
 export function checkScriptOnWhole(
   merged: RunReport,
   inputs: readonly { source: string; report: RunReport }[],
-  gates: { k6: readonly K6Threshold[]; declared: ReadonlyMap<string, MetricKind> },
+  gates: {
+    k6: readonly K6Threshold[];
+    declared: ReadonlyMap<string, MetricKind>;
+    /** options.thresholds as the lab's strings: carried into the section (the caller checks them). */
+    labStrings?: readonly string[];
+  },
 ): ScriptOnWhole {
   const m = mergedScriptParts(merged, inputs);
   const view = new MetricView(m.parts, m.durationSec);
   const results = evaluateK6(view, gates.k6);
   return {
     section: {
-      ...scriptSection(m.parts, gates.declared, results),
+      ...scriptSection(m.parts, gates.declared, results, undefined, gates.labStrings),
       parts: inputs.map((i) => ({
         source: i.source,
         exitCode: i.report.exitCode,

@@ -55,7 +55,12 @@ export interface RunMasterOptions {
   /** The lab's thresholds, checked on the merged report: --threshold, and a script's strings. */
   thresholds: readonly Threshold[];
   /** A script's options.thresholds (k6's shape) and custom metrics: checked on the merged whole. */
-  script?: { k6: readonly K6Threshold[]; declared: ReadonlyMap<string, MetricKind> };
+  script?: {
+    k6: readonly K6Threshold[];
+    declared: ReadonlyMap<string, MetricKind>;
+    /** options.thresholds as the lab's strings (checked among `thresholds`; carried in the report). */
+    labStrings?: readonly string[];
+  };
   files: ReportFiles;
   version: string;
   out?: (text: string) => void;
