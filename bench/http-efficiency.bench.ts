@@ -23,6 +23,9 @@ interface Run {
   errors: number;
   rps: number;
   cpu_s: number;
+  /** CPU per request, user space and kernel, µs. */
+  user_us_per_req: number;
+  system_us_per_req: number;
   req_per_cpu_s: number;
   p50_ms: number;
   p99_ms: number;
@@ -93,6 +96,8 @@ async function ours(i: number): Promise<Run> {
     errors: j.errors,
     rps: j.rps,
     cpu_s: cpu,
+    user_us_per_req: (j.generator.cpu_user_s / j.requests) * 1e6,
+    system_us_per_req: (j.generator.cpu_system_s / j.requests) * 1e6,
     req_per_cpu_s: j.requests / cpu,
     p50_ms: j.latency_ms.p50,
     p99_ms: j.latency_ms.p99,
@@ -121,6 +126,8 @@ async function theirs(): Promise<Run> {
     errors: j.errors,
     rps: j.rps,
     cpu_s: j.cpu_s,
+    user_us_per_req: (j.cpu_user_s / j.requests) * 1e6,
+    system_us_per_req: (j.cpu_system_s / j.requests) * 1e6,
     req_per_cpu_s: j.requests / j.cpu_s,
     p50_ms: j.latency_ms.p50,
     p99_ms: j.latency_ms.p99,
@@ -142,12 +149,14 @@ try {
     const ratio = a.req_per_cpu_s / b.req_per_cpu_s;
     results.push({ tickstorm: a, autocannon: b, ratio });
     const f = (r: Run) =>
-      `${Math.round(r.rps)} req/s, ${r.cpu_s.toFixed(2)} CPU-s, ${Math.round(r.req_per_cpu_s)} req/CPU-s`;
+      `${Math.round(r.rps)} req/s, ${r.cpu_s.toFixed(2)} CPU-s, ${Math.round(r.req_per_cpu_s)} req/CPU-s ` +
+      `(user ${r.user_us_per_req.toFixed(1)} + kernel ${r.system_us_per_req.toFixed(1)} µs/req)`;
     console.log(`run ${i + 1}: tickstorm ${f(a)} | autocannon ${f(b)} | ratio ${ratio.toFixed(2)}`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+const med1 = (xs: number[]) => Math.round(median(xs) * 10) / 10;
 const summary = {
   bench: 'http-efficiency',
   url,
@@ -160,12 +169,22 @@ const summary = {
   ratio_median: Math.round(median(results.map((r) => r.ratio)) * 100) / 100,
   tickstorm_rps_median: Math.round(median(results.map((r) => r.tickstorm.rps))),
   autocannon_rps_median: Math.round(median(results.map((r) => r.autocannon.rps))),
+  // Where each generator's CPU per request goes (medians, µs): user space is what a generator's
+  // own design decides; the kernel part (write, read, epoll, TCP on loopback) is paid by both.
+  tickstorm_user_us_per_req: med1(results.map((r) => r.tickstorm.user_us_per_req)),
+  tickstorm_system_us_per_req: med1(results.map((r) => r.tickstorm.system_us_per_req)),
+  autocannon_user_us_per_req: med1(results.map((r) => r.autocannon.user_us_per_req)),
+  autocannon_system_us_per_req: med1(results.map((r) => r.autocannon.system_us_per_req)),
   tls,
   goal: `tickstorm req/CPU-s >= ${goal} x autocannon's${tls ? ' (TLS)' : ''}`,
   pass: median(results.map((r) => r.ratio)) >= goal,
   target_cpu_s: target ? (await childStats<{ cpuSec: number }>(target.child)).cpuSec : null,
   results,
 };
+console.log(
+  `median CPU per request: tickstorm user ${summary.tickstorm_user_us_per_req} + kernel ${summary.tickstorm_system_us_per_req} µs, ` +
+    `autocannon user ${summary.autocannon_user_us_per_req} + kernel ${summary.autocannon_system_us_per_req} µs`,
+);
 console.log(
   `median: tickstorm ${summary.tickstorm_req_per_cpu_s} req/CPU-s, autocannon ${summary.autocannon_req_per_cpu_s} req/CPU-s, ratio ${summary.ratio_median} (${summary.pass ? 'PASS' : 'FAIL'})`,
 );

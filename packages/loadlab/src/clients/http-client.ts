@@ -22,6 +22,7 @@ import tls from 'node:tls';
 import type { RequestEvents } from '../stats/events.ts';
 import { newRequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
+import { directStream } from './direct-stream.ts';
 import { ResponseParser } from './http-parser.ts';
 import type { PreparedRequest } from './http-request.ts';
 import { RequestQueue, type Resolve } from './request-queue.ts';
@@ -40,11 +41,6 @@ export interface HttpClientOptions {
   ok?: (status: number) => boolean;
   /** https: --insecure / --ca. */
   tls?: TlsOptions;
-}
-
-/** net.Socket's own write step under Writable (node:net), used when nothing is queued. */
-interface DirectWrite {
-  _writeGeneric?: (writev: boolean, data: Buffer, encoding: string, cb: (err?: Error | null) => void) => void;
 }
 
 export interface HttpOutcome {
@@ -71,8 +67,8 @@ export class HttpClient {
   private readonly sockets: (net.Socket | null)[];
   private readonly parsers: ResponseParser[];
   private readonly readers: ((n: number, buf: Buffer) => boolean)[];
-  /** Per connection: a direct write's completion (an error destroys the socket; 'close' fails the request). */
-  private readonly writeDone: ((err?: Error | null) => void)[];
+  /** Per plain-TCP connection once open: the short write path (direct-stream.ts), else null. */
+  private readonly writers: (((data: Buffer) => void) | null)[];
   private readonly reqs: (PreparedRequest | null)[];
   private readonly tags: Int32Array;
   private readonly resolvers: (Resolve | null)[];
@@ -117,7 +113,7 @@ export class HttpClient {
     this.free = new Int32Array(n);
     this.parsers = [];
     this.readers = [];
-    this.writeDone = [];
+    this.writers = new Array(n).fill(null);
     for (let c = 0; c < n; c++) {
       const parser = new ResponseParser((status, body, close) => this.onResponse(c, status, body, close));
       this.parsers.push(parser);
@@ -129,9 +125,6 @@ export class HttpClient {
           this.readUs = -1;
         }
         return true;
-      });
-      this.writeDone.push((err) => {
-        if (err) this.sockets[c]?.destroy(err);
       });
       this.free[this.freeTop++] = n - 1 - c;
     }
@@ -227,18 +220,11 @@ export class HttpClient {
     const s = this.sockets[c] ?? this.connect(c);
     this.parsers[c].noBody = req.head;
     this.sentAt[c] = this.readUs >= 0 ? this.readUs : nowUs();
-    const direct = s as unknown as DirectWrite;
-    // A plain TCP socket, open, with nothing queued takes the bytes straight to its handle (the
-    // same one syscall s.write ends in; libuv queues behind a write still in progress), skipping
-    // the Writable bookkeeping. TLS (whose handle takes one write at a time) and anything else
-    // goes through write().
-    if (
-      !this.secure &&
-      this.up[c] === 1 &&
-      s.writableLength === 0 &&
-      typeof direct._writeGeneric === 'function'
-    )
-      direct._writeGeneric(false, req.bytes, 'buffer', this.writeDone[c]);
+    // An open plain-TCP socket with nothing queued in its Writable takes the bytes straight to
+    // its handle (the same one syscall s.write ends in; libuv queues behind a write still in
+    // progress). TLS, a socket still connecting, and anything else go through write().
+    const w = this.writers[c];
+    if (w !== null && s.writableLength === 0) w(req.bytes);
     else s.write(req.bytes);
   }
 
@@ -251,8 +237,16 @@ export class HttpClient {
           .setNoDelay(true)
       : net.connect({ host: this.host, port: this.port, noDelay: true, onread });
     this.up[c] = 0;
+    this.writers[c] = null;
+    if (!this.secure && directStream !== null) {
+      const reader = this.readers[c];
+      const buf = this.readBuf;
+      directStream.routeReads(s, (bytes) => reader(bytes, buf));
+    }
     s.once(this.secure ? 'secureConnect' : 'connect', () => {
-      if (this.sockets[c] === s) this.up[c] = 1;
+      if (this.sockets[c] !== s) return;
+      this.up[c] = 1;
+      if (!this.secure && directStream !== null) this.writers[c] = directStream.writer(s);
     });
     s.on('error', (e: NodeJS.ErrnoException) => {
       this.sockErr[c] = e.code ?? e.message;
@@ -260,6 +254,7 @@ export class HttpClient {
     s.on('close', () => {
       if (this.sockets[c] !== s) return;
       this.sockets[c] = null;
+      this.writers[c] = null;
       if (this.parsers[c].onClose()) return;
       if (this.reqs[c] !== null) this.fail(c, this.sockErr[c] ?? 'connection closed', false);
     });
@@ -275,6 +270,7 @@ export class HttpClient {
     const s = this.sockets[c];
     if (s === null) return;
     this.sockets[c] = null;
+    this.writers[c] = null;
     s.destroy();
   }
 

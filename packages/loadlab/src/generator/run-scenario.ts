@@ -164,6 +164,8 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
     iterationErrors: exec.errors,
     vusMax: exec.vusUsed,
     generatorCpuSec: Math.round(used.cpuSec * 1000) / 1000,
+    generatorCpuUserSec: Math.round(used.userSec * 1000) / 1000,
+    generatorCpuSystemSec: Math.round(used.systemSec * 1000) / 1000,
     threads: ends.map((e) => e.health),
     ...counters,
   };

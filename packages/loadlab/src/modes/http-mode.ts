@@ -52,6 +52,9 @@ export interface HttpSummaryJson {
   bytes: number;
   generator: {
     cpu_s: number;
+    /** cpu_s split: user space (the generator's own code and Node) and kernel (syscalls, TCP, scheduling). */
+    cpu_user_s: number;
+    cpu_system_s: number;
     cpu_percent: number;
     requests_per_cpu_s: number;
     workers: number;
@@ -138,6 +141,8 @@ export function httpSummaryJson(outcome: RunOutcome, o: HttpModeOptions): HttpSu
     bytes,
     generator: {
       cpu_s: cpuSec,
+      cpu_user_s: Number(r.extra.generatorCpuUserSec ?? 0),
+      cpu_system_s: Number(r.extra.generatorCpuSystemSec ?? 0),
       cpu_percent: r.generator.cpuPercent,
       requests_per_cpu_s: cpuSec > 0 ? Math.round(r.requests / cpuSec) : 0,
       workers: r.generator.workers,

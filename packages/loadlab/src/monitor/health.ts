@@ -65,12 +65,18 @@ export class ProcessCpu {
     return this;
   }
 
-  /** CPU seconds, wall seconds, and CPU as % of one core. */
-  stop(): { cpuSec: number; wallSec: number; percent: number } {
+  /** CPU seconds (and their user/kernel split), wall seconds, and CPU as % of one core. */
+  stop(): { cpuSec: number; userSec: number; systemSec: number; wallSec: number; percent: number } {
     const c = process.cpuUsage(this.c0);
     const cpuSec = (c.user + c.system) / 1e6;
     const wallSec = (performance.now() - this.t0) / 1000;
-    return { cpuSec, wallSec, percent: wallSec > 0 ? Math.round((cpuSec / wallSec) * 1000) / 10 : 0 };
+    return {
+      cpuSec,
+      userSec: c.user / 1e6,
+      systemSec: c.system / 1e6,
+      wallSec,
+      percent: wallSec > 0 ? Math.round((cpuSec / wallSec) * 1000) / 10 : 0,
+    };
   }
 }
 
