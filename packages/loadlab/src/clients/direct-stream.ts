@@ -16,7 +16,9 @@
  * These are Node's own stream bindings (`process.binding('stream_wrap')`: the objects
  * node:net uses inside), not a public API. Everything is checked once at load; when anything
  * is missing (another Node version, another runtime) `directStream` is null and the client
- * uses `socket.write` and net's `onread` callback. TLS sockets never use it.
+ * uses `socket.write` and net's `onread` callback. TLS sockets route their reads (the
+ * decrypted bytes come through the same handle callback) but write through `socket.write`:
+ * a TLS handle completes every write later, so a reused request object would gain nothing.
  */
 import type net from 'node:net';
 

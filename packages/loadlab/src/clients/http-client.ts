@@ -238,7 +238,7 @@ export class HttpClient {
       : net.connect({ host: this.host, port: this.port, noDelay: true, onread });
     this.up[c] = 0;
     this.writers[c] = null;
-    if (!this.secure && directStream !== null) {
+    if (directStream !== null) {
       const reader = this.readers[c];
       const buf = this.readBuf;
       directStream.routeReads(s, (bytes) => reader(bytes, buf));
