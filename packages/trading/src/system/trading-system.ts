@@ -41,7 +41,9 @@ import {
   QUERY_GUARD_DEFAULTS,
   QueryGuard,
   type QueryGuardOptions,
+  type QueryRunner,
 } from '../guards/query-guard.ts';
+import { QueryProcess } from '../guards/query-process.ts';
 import type { ServiceHandle } from '../http/http-app.ts';
 import type { HttpLimits } from '../http/http-limits.ts';
 import { BarHistory } from '../market-data/bar-history.ts';
@@ -157,8 +159,11 @@ export class TradingSystem {
   api: ApiService | null = null;
   metrics: MetricsWriter | null = null;
   store: MetricsStore | null = null;
-  /** GET /api/metrics/query on a DuckDB store (guards/query-guard.ts). */
-  queryGuard: QueryGuard | null = null;
+  /**
+   * GET /api/metrics/query on a DuckDB store: in a child process on the shared file
+   * (guards/query-process.ts), or in this process for an in-memory store (guards/query-guard.ts).
+   */
+  queryGuard: QueryRunner | null = null;
   loadShed: LoadShed | null = null;
   /** With a NATS bus: every instance's last heartbeat (cluster/cluster-view.ts). */
   cluster: ClusterView | null = null;
@@ -234,7 +239,17 @@ export class TradingSystem {
       this.storeFailures = new StoreFailures(this.metrics);
       const store = this.store;
       if (want.has('api') && store instanceof DuckDbMetricsStore) {
-        const guard = await QueryGuard.open(() => store.connect(), o.queryLimits);
+        // A file store: the queries run in a child process on the shared file; in memory
+        // (no file another process can open), on the store's own instance.
+        const replica = store.replica;
+        const guard: QueryRunner =
+          replica === null
+            ? await QueryGuard.open(() => store.connect(), o.queryLimits)
+            : new QueryProcess({
+                path: replica.sharedPath,
+                limits: { ...QUERY_GUARD_DEFAULTS, ...o.queryLimits },
+                beforeQuery: () => replica.flush(),
+              });
         this.queryGuard = guard;
         this.stoppers.push(() => guard.close());
       }
