@@ -52,6 +52,8 @@ export interface QueryProcessOptions {
 }
 
 export interface QueryProcessStats extends QueryRunnerStats {
+  /** Queries handed to the query process and not answered yet (of `running`). */
+  sent: number;
   /** Queries answered 503 because the query process died (or was killed) under them. */
   unavailable: number;
   /** Query processes started after the first (one died or was killed). */
@@ -275,6 +277,7 @@ export class QueryProcess implements QueryRunner {
       unavailable: u,
       memoryKills,
       running: this.running,
+      sent: this.pending.size,
       limits: this.o.limits,
       pid: this.child?.proc.pid ?? null,
       restarts: Math.max(0, this.started - 1),

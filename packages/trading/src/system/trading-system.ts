@@ -498,6 +498,7 @@ export class TradingSystem {
           this.queryGuard !== null
             ? this.queryGuard.query(sql)
             : this.pgQueries(() => store.queryLimited(sql)),
+        queryStats: () => this.queryGuard?.stats(),
         security: o.security,
         limits: o.limits,
         isKnownSymbol: (s) => this.instruments.find(s) !== undefined,
