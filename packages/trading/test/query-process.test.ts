@@ -76,7 +76,9 @@ describe('the query process (file store)', () => {
     await q('SELECT 1'); // started
     const before = stats();
     const running = q(ENDLESS);
-    await pollUntil('the query sent to the query process', async () => (stats().sent === 1 ? true : undefined));
+    await pollUntil('the query sent to the query process', async () =>
+      stats().sent === 1 ? true : undefined,
+    );
     process.kill(before.pid!, 'SIGKILL');
     const r = await running;
     assert.equal(r.status, 503, JSON.stringify(r.body));
@@ -105,14 +107,17 @@ describe('the query process (file store)', () => {
   });
 });
 
-test('closing the system ends the query process', async () => {
-  const f = await startFixture({ services: ['api'] });
+test('started with the store (as serve does); closing the system ends it', async () => {
+  const f = await startFixture({ services: ['api'], queryProcessStart: 'with-store' });
   let pid: number;
   try {
-    const r = await f.http.get(`${f.url('api')}/api/metrics/query?sql=${encodeURIComponent('SELECT 1 AS x')}`);
-    assert.equal(r.status, 200);
     pid = (f.sys.queryGuard!.stats() as QueryProcessStats).pid!;
-    assert.ok(alive(pid));
+    assert.ok(pid > 0 && pid !== process.pid && alive(pid));
+    const r = await f.http.get(
+      `${f.url('api')}/api/metrics/query?sql=${encodeURIComponent('SELECT 1 AS x')}`,
+    );
+    assert.equal(r.status, 200);
+    assert.equal((f.sys.queryGuard!.stats() as QueryProcessStats).pid, pid);
   } finally {
     await f.close();
   }
@@ -122,7 +127,9 @@ test('closing the system ends the query process', async () => {
 test('an in-memory store keeps the queries in this process', async () => {
   const f = await startFixture({ services: ['api'], metricsPath: ':memory:' });
   try {
-    const r = await f.http.get(`${f.url('api')}/api/metrics/query?sql=${encodeURIComponent('SELECT 1 AS x')}`);
+    const r = await f.http.get(
+      `${f.url('api')}/api/metrics/query?sql=${encodeURIComponent('SELECT 1 AS x')}`,
+    );
     assert.deepEqual(r.body, { rows: [{ x: 1 }], truncated: false });
     assert.equal(f.sys.queryGuard!.stats().pid, process.pid);
   } finally {
@@ -154,7 +161,11 @@ describe('QueryProcess on a file', () => {
   };
 
   test('past its RSS bound the process is killed: 503', async () => {
-    const qp = new QueryProcess({ path, limits: { ...QUERY_GUARD_DEFAULTS, timeoutMs: 5000 }, rssLimitMb: 1 });
+    const qp = new QueryProcess({
+      path,
+      limits: { ...QUERY_GUARD_DEFAULTS, timeoutMs: 5000 },
+      rssLimitMb: 1,
+    });
     try {
       const err = await codeOf(qp.query(ENDLESS));
       assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');

@@ -1,5 +1,7 @@
 /**
- * GET /api/metrics/query can't hurt (docs/security.md "Limits"): untrusted SQL runs
+ * GET /api/metrics/query can't hurt (docs/security.md "Limits"). For a file store this runs in
+ * a separate, niced process on the shared file (./query-process.ts, ./query-process-entry.ts);
+ * for an in-memory store, here on the store's instance. Untrusted SQL runs
  *
  * - on its own DuckDB connections (`maxConcurrent`, default 2; one more query at once is 429
  *   TRD_ERR_TOO_MANY_QUERIES), executed on DuckDB's threads, never on the event loop;

@@ -17,8 +17,8 @@
  * - a query not answered `graceMs` after its timeout (interrupt did not return) is answered
  *   504 TRD_ERR_QUERY_TIMEOUT and the process is killed and restarted.
  *
- * The process is started at the first query (a system that is never queried forks nothing)
- * and closed with the system.
+ * The process is started by `start()` (the system does at start, unless told to wait for the
+ * first query) or at the first query, and closed with the system.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -30,6 +30,8 @@ import type { QueryProcessInit } from './query-process-entry.ts';
 
 const ENTRY = fileURLToPath(new URL('./query-process-entry.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
+/** How long a new query process has to load (tsx, DuckDB) and say ready. */
+const START_MS = 30_000;
 
 export interface QueryProcessOptions {
   /** The shared metrics file (opened READ_ONLY by the query process). */
@@ -110,6 +112,12 @@ export class QueryProcess implements QueryRunner {
     };
   }
 
+  /** Starts the query process now rather than at the first query (it loads in the background). */
+  start(): this {
+    if (!this.closed) this.ensureChild();
+    return this;
+  }
+
   async query(sql: string): Promise<GuardedResult> {
     if (this.closed) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
     if (this.running >= this.o.limits.maxConcurrent) {
@@ -158,7 +166,10 @@ export class QueryProcess implements QueryRunner {
             `query interrupted after ${this.o.limits.timeoutMs} ms (the query process did not return and was restarted)`,
           ),
         );
-        this.kill(child, unavailable('the query process was restarted: a query did not return from its interrupt'));
+        this.kill(
+          child,
+          unavailable('the query process was restarted: a query did not return from its interrupt'),
+        );
       }, deadline);
       timer.unref();
       this.pending.set(id, { parts: [], resolve, reject, timer });
@@ -202,6 +213,16 @@ export class QueryProcess implements QueryRunner {
       }),
     };
     child.ready.catch(() => {});
+    // A process that never says ready is killed: the queries waiting for it get 503.
+    const startTimer = setTimeout(
+      () => this.kill(child, unavailable(`the query process did not start within ${START_MS} ms`)),
+      START_MS,
+    );
+    startTimer.unref();
+    child.ready.then(
+      () => clearTimeout(startTimer),
+      () => clearTimeout(startTimer),
+    );
     proc.on('message', (m: ChildMessage) => {
       if ('type' in m) {
         child.wasReady = true;
@@ -220,7 +241,8 @@ export class QueryProcess implements QueryRunner {
     });
     proc.once('exit', (code, signal) => {
       const why =
-        child.killedFor ?? unavailable(`the query process exited (${signal ?? `code ${code}`}) under the query`);
+        child.killedFor ??
+        unavailable(`the query process exited (${signal ?? `code ${code}`}) under the query`);
       onFail(why);
       if (this.child === child) this.child = null;
       for (const id of [...this.pending.keys()]) this.settle(id, why);

@@ -129,6 +129,11 @@ export interface TradingSystemOptions {
   limits?: Partial<HttpLimits>;
   /** GET /api/metrics/query's limits (guards/query-guard.ts). */
   queryLimits?: Partial<QueryGuardOptions>;
+  /**
+   * A file store's query process (guards/query-process.ts): started with the store (default),
+   * or at the first query (tests: a system never queried forks nothing).
+   */
+  queryProcessStart?: 'with-store' | 'first-query';
   /** POST /api/metrics: rows waiting for the store before 503 (default 1,000,000). */
   ingestMaxPendingRows?: number;
   /** POST /orders overload shedding on event-loop lag (guards/load-shed.ts; `serve` turns it on); absent/false = off. */
@@ -250,6 +255,7 @@ export class TradingSystem {
                 limits: { ...QUERY_GUARD_DEFAULTS, ...o.queryLimits },
                 beforeQuery: () => replica.flush(),
               });
+        if (guard instanceof QueryProcess && o.queryProcessStart !== 'first-query') guard.start();
         this.queryGuard = guard;
         this.stoppers.push(() => guard.close());
       }
