@@ -229,7 +229,10 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
   try {
     const ex = sys.urls['execution-engine'];
     const api = sys.urls.api;
+    const baseCpu0 = cpuSeconds(sys.pid);
+    const baseT0 = performance.now();
     const baseline = await pacedOrders(ex, 1000, DURATION_S);
+    const baseCpuPerS = (cpuSeconds(sys.pid) - baseCpu0) / ((performance.now() - baseT0) / 1000);
     let peakRss = rssMb(sys.pid);
     // The query process (restarted with a new pid if it dies) and both together, per sample.
     let peakQueryRss = 0;
@@ -285,7 +288,9 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
     await queries;
     const queriesS = (performance.now() - t0) / 1000;
     clearInterval(rssTimer);
+    // Orders ran for at least as long as the queries: CPU over that whole span.
     const servedCpuS = cpuSeconds(sys.pid) - servedCpu0;
+    const duringS = (performance.now() - t0) / 1000;
     let queryCpuS = -queryCpu0;
     for (const c of queryCpu.values()) queryCpuS += c;
     await apiPool.close();
@@ -305,8 +310,10 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
       peakQueryProcessRssMb: Math.round(peakQueryRss),
       peakTotalRssMb: Math.round(peakTotalRss),
       queryProcesses: queryCpu.size,
-      // CPU seconds while the queries and orders ran (the query process: not counting its start).
-      servedCpuSeconds: Math.round(servedCpuS * 100) / 100,
+      // CPU (seconds per second) of the served process: orders alone, then orders and queries;
+      // and CPU seconds of the query process over the queries (not counting its start).
+      servedCpuPerSecondBaseline: Math.round(baseCpuPerS * 100) / 100,
+      servedCpuPerSecondDuring: Math.round((servedCpuS / duringS) * 100) / 100,
       queryProcessCpuSeconds: Math.round(queryCpuS * 100) / 100,
       orderP99BaselineMs: baseline.p99Ms,
       orderP99DuringMs: p99During,
