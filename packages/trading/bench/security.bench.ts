@@ -22,7 +22,7 @@
  *              prebuilt request (re-signed once a second) per request.
  *
  *   node --import tsx packages/trading/bench/security.bench.ts [--json] [--scenario NAME|all]
- *     [--duration 10] [--runs 1] [--cpu-prof DIR]
+ *     [--duration 10] [--runs 1] [--cpu-prof DIR] [--query-pause MS]
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +43,12 @@ function arg(name: string, def: string): string {
 }
 const DURATION_S = Number(arg('duration', '10'));
 const RUNS = Number(arg('runs', '1'));
+/**
+ * hostile: a client pauses this long after a 429 before its next query (default 0: back to
+ * back, so most of the 1,000 are 429s answered while the first few run; 50: the two slots stay
+ * busy with hostile queries for longer).
+ */
+const QUERY_PAUSE_MS = Number(arg('query-pause', '0'));
 /** `--cpu-prof DIR`: the served system writes a V8 CPU profile there when it stops. */
 const PROF_DIR = arg('cpu-prof', '');
 const SERVER_NODE_ARGS = PROF_DIR === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', PROF_DIR];
@@ -270,6 +276,8 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
           });
           await r.body.dump();
           answers[r.statusCode] = (answers[r.statusCode] ?? 0) + 1;
+          if (r.statusCode === 429 && QUERY_PAUSE_MS > 0)
+            await new Promise((res) => setTimeout(res, QUERY_PAUSE_MS));
         } catch {
           queryErrors++;
         }
@@ -299,6 +307,7 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
     return {
       scenario: 'hostile',
       queries: 1000,
+      queryPauseMs: QUERY_PAUSE_MS,
       queriesSeconds: Math.round(queriesS * 10) / 10,
       answers,
       // Run by DuckDB (not refused 429 at once by the 2-at-a-time bound).
