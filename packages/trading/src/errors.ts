@@ -57,6 +57,11 @@ export const TradingErrorCode = {
   QUERY_TIMEOUT: 'TRD_ERR_QUERY_TIMEOUT',
   /** GET /api/metrics/query: not one read-only statement, or it reads outside the store. */
   QUERY_REFUSED: 'TRD_ERR_QUERY_REFUSED',
+  /**
+   * GET /api/metrics/query: the query process died under the query (killed, out of memory, past
+   * its memory bound) or cannot open the shared metrics file; it is restarted: retry after Retry-After.
+   */
+  QUERY_UNAVAILABLE: 'TRD_ERR_QUERY_UNAVAILABLE',
   /** POST /api/metrics: the bounded ingest queue is full. */
   INGEST_QUEUE_FULL: 'TRD_ERR_INGEST_QUEUE_FULL',
   /** The central risk manager (another process, over the bus) did not answer the pre-trade check: nothing was done. */
@@ -132,6 +137,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [TradingErrorCode.TOO_MANY_QUERIES]: 429,
   [TradingErrorCode.QUERY_TIMEOUT]: 504,
   [TradingErrorCode.QUERY_REFUSED]: 400,
+  [TradingErrorCode.QUERY_UNAVAILABLE]: 503,
   [TradingErrorCode.INGEST_QUEUE_FULL]: 503,
   [TradingErrorCode.RISK_UNAVAILABLE]: 503,
   [TradingErrorCode.OWNER_UNAVAILABLE]: 503,

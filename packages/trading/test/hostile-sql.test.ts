@@ -1,7 +1,9 @@
 /**
  * GET /api/metrics/query can't hurt: huge results are truncated (rows and bytes), endless
  * queries are interrupted, files/extensions/other databases/multiple statements are refused,
- * more than two at once get 429, and the api keeps answering afterwards.
+ * more than two at once get 429, and the api keeps answering afterwards. The fixture's store is
+ * a file: the queries run in the query process (guards/query-process.ts; more in
+ * query-process.test.ts).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -85,5 +87,11 @@ describe('hostile SQL on /api/metrics/query', () => {
     for (const r of await Promise.all(running)) assert.equal(r.status, 504);
     const ok = await q('SELECT count(*) AS n FROM trading_metrics');
     assert.equal(ok.status, 200);
+  });
+
+  test('all of the above ran in the query process, not in this one', () => {
+    const s = f.sys.queryGuard!.stats();
+    assert.ok(s.pid !== null && s.pid !== process.pid, `query pid ${s.pid}`);
+    assert.ok(s.queries >= 17 && s.refused >= 11 && s.timeouts >= 3, JSON.stringify(s));
   });
 });

@@ -69,6 +69,29 @@ describe('metrics store: the file is readable while the store runs', () => {
     assert.equal(existsSync(`${path}.wal`), false, 'no WAL beside the shared file');
   });
 
+  test('flush copies rows committed before it, also while a copy is under way', async () => {
+    const path = join(dir, 'flush.duckdb');
+    const store = await DuckDbMetricsStore.open(path, { replicaIntervalMs: 3_600_000 });
+    try {
+      await store.insert(batch(100, 0));
+      const underWay = store.replica!.copy(); // started before the next rows
+      await store.insert(batch(20, 100));
+      assert.equal(await store.replica!.flush(), true);
+      assert.equal(await underWay, true);
+      assert.equal(countElsewhere(path), 120, 'the rows committed before flush() are in the shared file');
+      const holder = await holdElsewhere(path);
+      await store.insert(batch(5, 120));
+      assert.equal(await store.replica!.flush(), false, 'held by the other process: false at once');
+      const exited = new Promise((r) => holder.once('exit', r));
+      holder.stdin!.end();
+      await exited;
+      assert.equal(await store.replica!.flush(), true);
+      assert.equal(countElsewhere(path), 125);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('close copies the rest; reopening reconciles a shared file that is ahead', async () => {
     const path = join(dir, 'again.duckdb');
     const store = await DuckDbMetricsStore.open(path, { replicaIntervalMs: 3_600_000 });

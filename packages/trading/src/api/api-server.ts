@@ -37,6 +37,8 @@ export interface ApiServiceOptions {
   ingest?: MetricsIngestSink;
   /** Read-only SQL on the metrics store (GET /api/metrics/query; guards/query-guard.ts). */
   query?: (sql: string) => Promise<QueryAnswer>;
+  /** The queries' counts and where they run (/health's `queries`). */
+  queryStats?: () => unknown;
   /** Keys / protected mode (auth/request-auth.ts). */
   security?: SecurityOptions;
   /** Timeouts and connection cap (default cap 22,000: above the hub's 20,000 clients). */
@@ -152,6 +154,7 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
             instanceId: opts.bus.instanceId,
           },
           instances: opts.cluster?.instances(),
+          queries: opts.queryStats?.(),
           memory: memory?.state() ?? { status: 'unlimited' },
           performanceMode,
           agents:

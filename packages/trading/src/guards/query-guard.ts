@@ -1,5 +1,7 @@
 /**
- * GET /api/metrics/query can't hurt (docs/security.md "Limits"): untrusted SQL runs
+ * GET /api/metrics/query can't hurt (docs/security.md "Limits"). For a file store this runs in
+ * a separate, niced process on the shared file (./query-process.ts, ./query-process-entry.ts);
+ * for an in-memory store, here on the store's instance. Untrusted SQL runs
  *
  * - on its own DuckDB connections (`maxConcurrent`, default 2; one more query at once is 429
  *   TRD_ERR_TOO_MANY_QUERIES), executed on DuckDB's threads, never on the event loop;
@@ -51,6 +53,21 @@ export interface QueryGuardStats {
   failed: number;
 }
 
+/** What GET /api/metrics/query reports of the queries (QueryGuard here, QueryProcess in a child). */
+export interface QueryRunnerStats extends QueryGuardStats {
+  running: number;
+  limits: QueryGuardOptions;
+  /** The process whose DuckDB runs the queries (this one for an in-process guard; null: not started). */
+  pid: number | null;
+}
+
+/** Runs GET /api/metrics/query's SQL under the guard: in this process (QueryGuard) or a child (QueryProcess). */
+export interface QueryRunner {
+  query(sql: string): Promise<GuardedResult>;
+  stats(): QueryRunnerStats;
+  close(): void | Promise<void>;
+}
+
 /**
  * At most `limiter.max` calls of `run` at once; one more is refused at once with 429
  * TRD_ERR_TOO_MANY_QUERIES (stores that guard the SQL themselves, e.g. PostgreSQL's
@@ -71,7 +88,7 @@ export function concurrencyLimit(limiter: InFlightLimiter): <T>(run: () => Promi
   };
 }
 
-export class QueryGuard {
+export class QueryGuard implements QueryRunner {
   readonly o: QueryGuardOptions;
   private readonly free: DuckDBConnection[] = [];
   private readonly all: DuckDBConnection[] = [];
@@ -249,8 +266,8 @@ export class QueryGuard {
     }
   }
 
-  stats(): QueryGuardStats & { running: number; limits: QueryGuardOptions } {
-    return { ...this.counts, running: this.all.length - this.free.length, limits: this.o };
+  stats(): QueryRunnerStats {
+    return { ...this.counts, running: this.all.length - this.free.length, limits: this.o, pid: process.pid };
   }
 
   close(): void {

@@ -137,6 +137,18 @@ export class SharedFileReplica {
     return this.running;
   }
 
+  /**
+   * Copies now every row committed before this call (waits for a copy already under way, which
+   * may have started before them, then copies again); false at once if another process holds
+   * the shared file (the rows go at a later copy).
+   */
+  async flush(): Promise<boolean> {
+    if (this.closed) return false;
+    const prior = this.running;
+    if (prior !== null) await prior;
+    return this.copy();
+  }
+
   private async copyOnce(): Promise<boolean> {
     const t = this.o.table;
     const to = await this.count(t);

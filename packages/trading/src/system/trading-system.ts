@@ -41,7 +41,9 @@ import {
   QUERY_GUARD_DEFAULTS,
   QueryGuard,
   type QueryGuardOptions,
+  type QueryRunner,
 } from '../guards/query-guard.ts';
+import { QueryProcess } from '../guards/query-process.ts';
 import type { ServiceHandle } from '../http/http-app.ts';
 import type { HttpLimits } from '../http/http-limits.ts';
 import { BarHistory } from '../market-data/bar-history.ts';
@@ -127,6 +129,11 @@ export interface TradingSystemOptions {
   limits?: Partial<HttpLimits>;
   /** GET /api/metrics/query's limits (guards/query-guard.ts). */
   queryLimits?: Partial<QueryGuardOptions>;
+  /**
+   * A file store's query process (guards/query-process.ts): started with the store (default),
+   * or at the first query (tests: a system never queried forks nothing).
+   */
+  queryProcessStart?: 'with-store' | 'first-query';
   /** POST /api/metrics: rows waiting for the store before 503 (default 1,000,000). */
   ingestMaxPendingRows?: number;
   /** POST /orders overload shedding on event-loop lag (guards/load-shed.ts; `serve` turns it on); absent/false = off. */
@@ -157,8 +164,11 @@ export class TradingSystem {
   api: ApiService | null = null;
   metrics: MetricsWriter | null = null;
   store: MetricsStore | null = null;
-  /** GET /api/metrics/query on a DuckDB store (guards/query-guard.ts). */
-  queryGuard: QueryGuard | null = null;
+  /**
+   * GET /api/metrics/query on a DuckDB store: in a child process on the shared file
+   * (guards/query-process.ts), or in this process for an in-memory store (guards/query-guard.ts).
+   */
+  queryGuard: QueryRunner | null = null;
   loadShed: LoadShed | null = null;
   /** With a NATS bus: every instance's last heartbeat (cluster/cluster-view.ts). */
   cluster: ClusterView | null = null;
@@ -234,7 +244,18 @@ export class TradingSystem {
       this.storeFailures = new StoreFailures(this.metrics);
       const store = this.store;
       if (want.has('api') && store instanceof DuckDbMetricsStore) {
-        const guard = await QueryGuard.open(() => store.connect(), o.queryLimits);
+        // A file store: the queries run in a child process on the shared file; in memory
+        // (no file another process can open), on the store's own instance.
+        const replica = store.replica;
+        const guard: QueryRunner =
+          replica === null
+            ? await QueryGuard.open(() => store.connect(), o.queryLimits)
+            : new QueryProcess({
+                path: replica.sharedPath,
+                limits: { ...QUERY_GUARD_DEFAULTS, ...o.queryLimits },
+                beforeQuery: () => replica.flush(),
+              });
+        if (guard instanceof QueryProcess && o.queryProcessStart !== 'first-query') guard.start();
         this.queryGuard = guard;
         this.stoppers.push(() => guard.close());
       }
@@ -483,6 +504,7 @@ export class TradingSystem {
           this.queryGuard !== null
             ? this.queryGuard.query(sql)
             : this.pgQueries(() => store.queryLimited(sql)),
+        queryStats: () => this.queryGuard?.stats(),
         security: o.security,
         limits: o.limits,
         isKnownSymbol: (s) => this.instruments.find(s) !== undefined,

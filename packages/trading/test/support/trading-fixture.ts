@@ -83,6 +83,8 @@ export async function startFixture(extra: Partial<TradingSystemOptions> = {}): P
   const sys = await TradingSystem.start({
     config: { host: '127.0.0.1', dataDir: dir, ports: { ...ZERO_PORTS } },
     metricsPath: join(dir, 'metrics.duckdb'),
+    // Most tests never query: no query process unless one does.
+    queryProcessStart: 'first-query',
     ...extra,
   });
   const http = new Http();

@@ -1,0 +1,149 @@
+/**
+ * The query process (forked by ./query-process.ts): runs GET /api/metrics/query's SQL through
+ * QueryGuard on its own DuckDB instance, opened READ_ONLY on the shared metrics file
+ * (`metrics.duckdb`, which metrics-store/shared-file-replica.ts keeps up to date), at the
+ * lowest CPU priority, with a bounded V8 heap (set by the parent's execArgv).
+ *
+ * The file is held only while queries run: the instance is opened for the first query and
+ * closed when the last one ends (before that query's answer is sent, so the parent's next copy
+ * into the file finds it free). An open refused because another process holds the file (the
+ * replica copying) is retried for up to `openRetryMs`.
+ *
+ * Messages (IPC, serialization 'advanced'):
+ *   parent -> child  { id, sql }
+ *   child -> parent  { type: 'ready', pid }
+ *                    { id, t: 'piece', b: Uint8Array }   the answer's JSON, <= 64 KB each, in order
+ *                    { id, t: 'end', rowCount, truncated }
+ *                    { id, t: 'error', code, message }
+ * The child exits when the IPC channel closes (the parent closed it, or died).
+ */
+import { readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { TradingError, TradingErrorCode } from '../errors.ts';
+import { type GuardedResult, QueryGuard, type QueryGuardOptions } from './query-guard.ts';
+
+export interface QueryProcessInit {
+  /** The shared metrics file, opened READ_ONLY. */
+  path: string;
+  limits: QueryGuardOptions;
+  /** DuckDB threads of the instance (1: each query runs on the thread that reads it). */
+  threads: number;
+  /** How long an open refused by a lock held elsewhere is retried (ms). */
+  openRetryMs: number;
+}
+
+/** Largest piece of an answer sent in one message. */
+const PIECE_BYTES = 64 * 1024;
+
+const init = JSON.parse(process.argv[2] ?? '{}') as QueryProcessInit;
+const send = (m: unknown) => {
+  if (process.connected) process.send!(m);
+};
+
+/** Nice 19 for every thread of this process (Linux nices threads one by one; new ones inherit their creator's). */
+function renice(): void {
+  let tids: string[] = [];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    tids = ['0'];
+  }
+  for (const t of tids) {
+    try {
+      setPriority(Number(t), 19);
+    } catch {
+      // a thread that ended meanwhile
+    }
+  }
+}
+
+interface Session {
+  instance: DuckDBInstance;
+  guard: QueryGuard;
+}
+
+let session: Session | null = null;
+let opening: Promise<Session> | null = null;
+let running = 0;
+
+async function openSession(): Promise<Session> {
+  const end = performance.now() + init.openRetryMs;
+  for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+    let instance: DuckDBInstance | null = null;
+    try {
+      instance = await DuckDBInstance.create(init.path, {
+        access_mode: 'READ_ONLY',
+        threads: String(init.threads),
+        enable_external_access: 'false',
+      });
+      const inst = instance;
+      const guard = await QueryGuard.open(() => inst.connect(), init.limits);
+      renice(); // the threads DuckDB and libuv started for this instance
+      return { instance: inst, guard };
+    } catch (err) {
+      instance?.closeSync();
+      const msg = (err as Error).message;
+      if (!/lock/i.test(msg) || performance.now() + wait > end) {
+        throw new TradingError(
+          TradingErrorCode.QUERY_UNAVAILABLE,
+          `cannot open the shared metrics file ${init.path}: ${msg}`,
+        );
+      }
+      // Another process (the replica's copy, a reader) holds the file for a moment.
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
+function closeSession(): void {
+  if (session === null) return;
+  session.guard.close();
+  session.instance.closeSync();
+  session = null;
+}
+
+async function run(id: number, sql: string): Promise<void> {
+  running++;
+  let result: GuardedResult | null = null;
+  let error: { code: string; message: string } | null = null;
+  try {
+    if (session === null) {
+      opening ??= openSession().finally(() => {
+        opening = null;
+      });
+      session = await opening;
+    }
+    result = await session.guard.query(sql);
+  } catch (err) {
+    error =
+      err instanceof TradingError
+        ? { code: err.code, message: err.message }
+        : { code: TradingErrorCode.INTERNAL, message: (err as Error).message };
+  } finally {
+    running--;
+    // Idle: release the shared file before answering, so the parent's next copy finds it free.
+    if (running === 0) closeSession();
+  }
+  if (error !== null) {
+    send({ id, t: 'error', ...error });
+    return;
+  }
+  const r = result!;
+  for (const piece of r.json) {
+    for (let at = 0; at < piece.length; at += PIECE_BYTES) {
+      send({ id, t: 'piece', b: piece.subarray(at, Math.min(piece.length, at + PIECE_BYTES)) });
+    }
+  }
+  send({ id, t: 'end', rowCount: r.rowCount, truncated: r.truncated });
+}
+
+renice();
+process.on('message', (m: { id: number; sql: string }) => {
+  void run(m.id, m.sql);
+});
+process.on('disconnect', () => {
+  closeSession();
+  process.exit(0);
+});
+send({ type: 'ready', pid: process.pid });

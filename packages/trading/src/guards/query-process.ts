@@ -1,0 +1,348 @@
+/**
+ * GET /api/metrics/query's SQL in a separate process, away from the event loop and the memory
+ * of the process that serves orders (docs/security.md "Limits"). For a file-backed DuckDB
+ * store, whose shared file (`metrics.duckdb`) other processes may open read-only while the
+ * system writes (metrics-store/shared-file-replica.ts):
+ *
+ * - the query process (./query-process-entry.ts) runs QueryGuard (one SELECT, external access
+ *   off, configuration locked, row/byte caps, interrupt at the timeout, memory_limit) on its
+ *   own READ_ONLY instance of the shared file, at nice 19 (every thread), with a bounded V8
+ *   heap (`heapMb`) and one DuckDB thread;
+ * - before a query is handed over, `beforeQuery` (the replica's flush) copies the rows
+ *   committed so far into the shared file, so a row stored just before is in the answer;
+ * - at most `maxConcurrent` queries at once (429 TRD_ERR_TOO_MANY_QUERIES beyond, here);
+ * - the process dies under a query (kill -9, V8 out of memory): every query it ran is
+ *   answered 503 TRD_ERR_QUERY_UNAVAILABLE (+ Retry-After) and a new one is started;
+ * - its RSS is read every `rssPollMs` while queries run: past `rssLimitMb` it is killed (503);
+ * - a query not answered `graceMs` after its timeout (interrupt did not return) is answered
+ *   504 TRD_ERR_QUERY_TIMEOUT and the process is killed and restarted.
+ *
+ * The process is started by `start()` (the system does at start, unless told to wait for the
+ * first query) or at the first query, and closed with the system.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { TradingError, TradingErrorCode } from '../errors.ts';
+import type { GuardedResult, QueryGuardOptions, QueryRunner, QueryRunnerStats } from './query-guard.ts';
+import type { QueryProcessInit } from './query-process-entry.ts';
+
+const ENTRY = fileURLToPath(new URL('./query-process-entry.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+/** How long a new query process has to load (tsx, DuckDB) and say ready. */
+const START_MS = 30_000;
+
+export interface QueryProcessOptions {
+  /** The shared metrics file (opened READ_ONLY by the query process). */
+  path: string;
+  limits: QueryGuardOptions;
+  /** Copies the rows committed so far into the shared file (the replica's flush). */
+  beforeQuery?: () => Promise<unknown>;
+  /** DuckDB threads in the query process (default 1). */
+  threads?: number;
+  /** --max-old-space-size of the query process (default 256 MB). */
+  heapMb?: number;
+  /** The query process is killed past this RSS (default 600 MB). */
+  rssLimitMb?: number;
+  /** How often its RSS is read while queries run (default 50 ms). */
+  rssPollMs?: number;
+  /** Past the timeout (plus the open's retries) by this long, the process is killed (default 1,000 ms). */
+  graceMs?: number;
+  /** How long the query process retries opening the file while another process holds it (default 1,000 ms). */
+  openRetryMs?: number;
+}
+
+export interface QueryProcessStats extends QueryRunnerStats {
+  /** Queries handed to the query process and not answered yet (of `running`). */
+  sent: number;
+  /** Queries answered 503 because the query process died (or was killed) under them. */
+  unavailable: number;
+  /** Query processes started after the first (one died or was killed). */
+  restarts: number;
+  /** Killed past rssLimitMb. */
+  memoryKills: number;
+}
+
+interface Pending {
+  parts: Buffer[];
+  resolve: (r: GuardedResult) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+interface Child {
+  proc: ChildProcess;
+  ready: Promise<void>;
+  /** Why it was killed (the answer to the queries it still ran), or null. */
+  killedFor: TradingError | null;
+  wasReady: boolean;
+}
+
+export class QueryProcess implements QueryRunner {
+  readonly o: Required<Omit<QueryProcessOptions, 'beforeQuery'>> & Pick<QueryProcessOptions, 'beforeQuery'>;
+  private child: Child | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** Slots taken (from the 429 check to the answer). */
+  private running = 0;
+  private rssTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private started = 0;
+  private readonly counts = {
+    queries: 0,
+    refused: 0,
+    busy: 0,
+    timeouts: 0,
+    truncated: 0,
+    failed: 0,
+    unavailable: 0,
+    memoryKills: 0,
+  };
+
+  constructor(o: QueryProcessOptions) {
+    this.o = {
+      threads: 1,
+      heapMb: 256,
+      rssLimitMb: 600,
+      rssPollMs: 50,
+      graceMs: 1000,
+      openRetryMs: 1000,
+      ...o,
+    };
+  }
+
+  /** Starts the query process now rather than at the first query (it loads in the background). */
+  start(): this {
+    if (!this.closed) this.ensureChild();
+    return this;
+  }
+
+  async query(sql: string): Promise<GuardedResult> {
+    if (this.closed) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+    if (this.running >= this.o.limits.maxConcurrent) {
+      this.counts.busy++;
+      throw new TradingError(
+        TradingErrorCode.TOO_MANY_QUERIES,
+        `at most ${this.o.limits.maxConcurrent} queries run at once; retry later`,
+      );
+    }
+    this.running++;
+    this.counts.queries++;
+    try {
+      const r = await this.dispatch(sql);
+      if (r.truncated) this.counts.truncated++;
+      return r;
+    } catch (err) {
+      const code = err instanceof TradingError ? err.code : null;
+      if (code === TradingErrorCode.QUERY_REFUSED) this.counts.refused++;
+      else if (code === TradingErrorCode.QUERY_TIMEOUT) this.counts.timeouts++;
+      else if (code === TradingErrorCode.QUERY_UNAVAILABLE) this.counts.unavailable++;
+      else this.counts.failed++;
+      throw err;
+    } finally {
+      this.running--;
+    }
+  }
+
+  private async dispatch(sql: string): Promise<GuardedResult> {
+    // A failed copy (another process holds the shared file) leaves the answer a copy behind.
+    await this.o.beforeQuery?.().catch(() => {});
+    const child = this.ensureChild();
+    await child.ready;
+    if (this.closed) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+    if (this.child !== child || child.proc.exitCode !== null || child.proc.signalCode !== null) {
+      throw unavailable('the query process exited before the query was sent');
+    }
+    const id = this.nextId++;
+    const deadline = this.o.limits.timeoutMs + this.o.openRetryMs + this.o.graceMs;
+    return new Promise<GuardedResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // Interrupt did not return: this query is answered 504, the process killed and restarted.
+        this.settle(
+          id,
+          new TradingError(
+            TradingErrorCode.QUERY_TIMEOUT,
+            `query interrupted after ${this.o.limits.timeoutMs} ms (the query process did not return and was restarted)`,
+          ),
+        );
+        this.kill(
+          child,
+          unavailable('the query process was restarted: a query did not return from its interrupt'),
+        );
+      }, deadline);
+      timer.unref();
+      this.pending.set(id, { parts: [], resolve, reject, timer });
+      this.watchRss();
+      child.proc.send({ id, sql }, (err) => {
+        if (err) this.settle(id, unavailable(`cannot reach the query process: ${err.message}`));
+      });
+    });
+  }
+
+  private ensureChild(): Child {
+    if (this.child !== null) return this.child;
+    const init: QueryProcessInit = {
+      path: this.o.path,
+      limits: this.o.limits,
+      threads: this.o.threads,
+      openRetryMs: this.o.openRetryMs,
+    };
+    const proc = fork(ENTRY, [JSON.stringify(init)], {
+      execArgv: ['--import', TSX, `--max-old-space-size=${this.o.heapMb}`],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    if (proc.pid !== undefined) {
+      try {
+        setPriority(proc.pid, 19); // the child renices every thread it starts, too
+      } catch {
+        // not permitted here: the child still renices itself
+      }
+    }
+    this.started++;
+    let onReady!: () => void;
+    let onFail!: (e: Error) => void;
+    const child: Child = {
+      proc,
+      killedFor: null,
+      wasReady: false,
+      ready: new Promise<void>((res, rej) => {
+        onReady = res;
+        onFail = rej;
+      }),
+    };
+    child.ready.catch(() => {});
+    // A process that never says ready is killed: the queries waiting for it get 503.
+    const startTimer = setTimeout(
+      () => this.kill(child, unavailable(`the query process did not start within ${START_MS} ms`)),
+      START_MS,
+    );
+    startTimer.unref();
+    child.ready.then(
+      () => clearTimeout(startTimer),
+      () => clearTimeout(startTimer),
+    );
+    proc.on('message', (m: ChildMessage) => {
+      if ('type' in m) {
+        child.wasReady = true;
+        onReady();
+        return;
+      }
+      const p = this.pending.get(m.id);
+      if (p === undefined) return;
+      if (m.t === 'piece') p.parts.push(Buffer.from(m.b.buffer, m.b.byteOffset, m.b.byteLength));
+      else if (m.t === 'end') {
+        this.settle(m.id, null, { json: p.parts, rowCount: m.rowCount, truncated: m.truncated });
+      } else this.settle(m.id, new TradingError(m.code as TradingErrorCode, m.message));
+    });
+    proc.on('error', () => {
+      // exit follows (or never started: handled by exit too)
+    });
+    proc.once('exit', (code, signal) => {
+      const why =
+        child.killedFor ??
+        unavailable(`the query process exited (${signal ?? `code ${code}`}) under the query`);
+      onFail(why);
+      if (this.child === child) this.child = null;
+      for (const id of [...this.pending.keys()]) this.settle(id, why);
+      // Restarted at once after a death in service (not after a failed start: the next query tries).
+      if (!this.closed && child.wasReady) this.ensureChild();
+    });
+    this.child = child;
+    return child;
+  }
+
+  private settle(id: number, err: Error | null, r?: GuardedResult): void {
+    const p = this.pending.get(id);
+    if (p === undefined) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (err !== null) p.reject(err);
+    else p.resolve(r!);
+  }
+
+  /** Kills `child`: the queries it still runs are answered with `why`. */
+  private kill(child: Child, why: TradingError): void {
+    if (child.killedFor !== null) return;
+    child.killedFor = why;
+    child.proc.kill('SIGKILL');
+  }
+
+  private watchRss(): void {
+    if (this.rssTimer !== null) return;
+    this.rssTimer = setInterval(() => {
+      const child = this.child;
+      if (this.pending.size === 0 || child === null) {
+        clearInterval(this.rssTimer!);
+        this.rssTimer = null;
+        return;
+      }
+      const mb = rssMb(child.proc.pid);
+      if (mb > this.o.rssLimitMb) {
+        this.counts.memoryKills++;
+        this.kill(
+          child,
+          unavailable(
+            `the query process passed its memory bound (${Math.round(mb)} MB > ${this.o.rssLimitMb} MB) and was restarted`,
+          ),
+        );
+      }
+    }, this.o.rssPollMs);
+    this.rssTimer.unref();
+  }
+
+  stats(): QueryProcessStats {
+    const { unavailable: u, memoryKills, ...counts } = this.counts;
+    return {
+      ...counts,
+      unavailable: u,
+      memoryKills,
+      running: this.running,
+      sent: this.pending.size,
+      limits: this.o.limits,
+      pid: this.child?.proc.pid ?? null,
+      restarts: Math.max(0, this.started - 1),
+    };
+  }
+
+  /** Answers what runs with 503 TRD_ERR_SHUTTING_DOWN, closes the IPC channel (the process exits). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.rssTimer !== null) clearInterval(this.rssTimer);
+    const child = this.child;
+    for (const id of [...this.pending.keys()]) {
+      this.settle(id, new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed'));
+    }
+    if (child === null) return;
+    const proc = child.proc;
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    if (proc.connected) proc.disconnect();
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+type ChildMessage =
+  | { type: 'ready'; pid: number }
+  | { id: number; t: 'piece'; b: Uint8Array }
+  | { id: number; t: 'end'; rowCount: number; truncated: boolean }
+  | { id: number; t: 'error'; code: string; message: string };
+
+function unavailable(message: string): TradingError {
+  return new TradingError(TradingErrorCode.QUERY_UNAVAILABLE, message);
+}
+
+/** RSS in MB from /proc (NaN where there is none: no bound is applied). */
+function rssMb(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const pages = Number(readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ')[1]);
+    return (pages * 4096) / 1048576;
+  } catch {
+    return Number.NaN;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * GET /api/metrics/query on a file store runs in a separate process (guards/query-process.ts):
+ * another pid, nice 19 on every thread; a row stored just before a query is in its answer
+ * (the shared file is copied first); the process killed under a query answers 503 + Retry-After
+ * and the next query runs in a new one; past its RSS bound it is killed (503); an outside
+ * process holding the shared file gets a 503 once the open's retries are spent; an in-memory
+ * store keeps the queries in this process; closing the system ends the query process.
+ * (Every hostile SQL's code through the query process: hostile-sql.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { TradingError } from '../src/errors.ts';
+import { QUERY_GUARD_DEFAULTS } from '../src/guards/query-guard.ts';
+import { QueryProcess, type QueryProcessStats } from '../src/guards/query-process.ts';
+import { type Fixture, pollUntil, startFixture } from './support/trading-fixture.ts';
+
+const ENDLESS = 'SELECT count(*) FROM range(1000000000) a, range(1000000) b WHERE a.range + b.range = -1';
+
+/** The nice value of a thread (field 19 of /proc/PID/task/TID/stat). */
+function niceOf(pid: number, tid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the query process (file store)', () => {
+  let f: Fixture;
+  let api: string;
+  const q = (sql: string) => f.http.get(`${api}/api/metrics/query?sql=${encodeURIComponent(sql)}`);
+  const stats = () => f.sys.queryGuard!.stats() as QueryProcessStats;
+  before(async () => {
+    f = await startFixture({ services: ['api'], queryLimits: { timeoutMs: 1000 } });
+    api = f.url('api');
+  });
+  after(() => f.close());
+
+  test('queries run in another process, at nice 19 on every thread', async () => {
+    const r = await q('SELECT 42 AS x');
+    assert.deepEqual(r.body, { rows: [{ x: 42 }], truncated: false });
+    const pid = stats().pid!;
+    assert.ok(pid > 0 && pid !== process.pid, `query pid ${pid}`);
+    const tids = readdirSync(`/proc/${pid}/task`).map(Number);
+    assert.ok(tids.length > 1);
+    for (const tid of tids) assert.equal(niceOf(pid, tid), 19, `thread ${tid}`);
+    const health = await f.http.get(`${api}/health`);
+    assert.equal(health.body.queries.pid, pid);
+  });
+
+  test('a row stored just before a query is in its answer', async () => {
+    for (let i = 0; i < 3; i++) {
+      const name = `query_process_fresh_${i}`;
+      const p = await f.http.post(`${api}/api/metrics`, JSON.stringify([{ name, value: i + 0.5 }]), {
+        'content-type': 'application/json',
+      });
+      assert.equal(p.status, 202);
+      const r = await q(`SELECT value FROM trading_metrics WHERE name = '${name}'`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual(r.body.rows, [{ value: i + 0.5 }]);
+    }
+  });
+
+  test('the query process killed under a query: 503 + Retry-After, the next query runs in a new one', async () => {
+    await q('SELECT 1'); // started
+    const before = stats();
+    const running = q(ENDLESS);
+    await pollUntil('the query sent to the query process', async () =>
+      stats().sent === 1 ? true : undefined,
+    );
+    process.kill(before.pid!, 'SIGKILL');
+    const r = await running;
+    assert.equal(r.status, 503, JSON.stringify(r.body));
+    assert.equal(r.body.error.code, 'TRD_ERR_QUERY_UNAVAILABLE');
+    assert.equal(r.headers.get('retry-after'), '1');
+    const next = await q('SELECT 7 AS x');
+    assert.equal(next.status, 200, JSON.stringify(next.body));
+    assert.deepEqual(next.body.rows, [{ x: 7 }]);
+    const after = stats();
+    assert.notEqual(after.pid, before.pid);
+    assert.equal(after.restarts, before.restarts + 1);
+    assert.equal(after.unavailable, before.unavailable + 1);
+    assert.ok(!alive(before.pid!));
+  });
+
+  test('the timeout is still 504 and the 2-at-once bound 429', async () => {
+    const running = [q(ENDLESS), q(ENDLESS)];
+    await pollUntil('two queries sent', async () => (stats().sent === 2 ? true : undefined));
+    const third = await q('SELECT 1');
+    assert.equal(third.status, 429);
+    assert.equal(third.body.error.code, 'TRD_ERR_TOO_MANY_QUERIES');
+    for (const r of await Promise.all(running)) {
+      assert.equal(r.status, 504, JSON.stringify(r.body));
+      assert.equal(r.body.error.code, 'TRD_ERR_QUERY_TIMEOUT');
+    }
+  });
+});
+
+test('started with the store (as serve does); closing the system ends it', async () => {
+  const f = await startFixture({ services: ['api'], queryProcessStart: 'with-store' });
+  let pid: number;
+  try {
+    pid = (f.sys.queryGuard!.stats() as QueryProcessStats).pid!;
+    assert.ok(pid > 0 && pid !== process.pid && alive(pid));
+    const r = await f.http.get(
+      `${f.url('api')}/api/metrics/query?sql=${encodeURIComponent('SELECT 1 AS x')}`,
+    );
+    assert.equal(r.status, 200);
+    assert.equal((f.sys.queryGuard!.stats() as QueryProcessStats).pid, pid);
+  } finally {
+    await f.close();
+  }
+  assert.ok(!alive(pid));
+});
+
+test('an in-memory store keeps the queries in this process', async () => {
+  const f = await startFixture({ services: ['api'], metricsPath: ':memory:' });
+  try {
+    const r = await f.http.get(
+      `${f.url('api')}/api/metrics/query?sql=${encodeURIComponent('SELECT 1 AS x')}`,
+    );
+    assert.deepEqual(r.body, { rows: [{ x: 1 }], truncated: false });
+    assert.equal(f.sys.queryGuard!.stats().pid, process.pid);
+  } finally {
+    await f.close();
+  }
+});
+
+describe('QueryProcess on a file', () => {
+  let dir: string;
+  let path: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tickstorm-query-process-'));
+    path = join(dir, 'metrics.duckdb');
+    const inst = await DuckDBInstance.create(path);
+    const c = await inst.connect();
+    await c.run('CREATE TABLE t AS SELECT range AS x FROM range(10)');
+    c.closeSync();
+    inst.closeSync();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const codeOf = async (p: Promise<unknown>) => {
+    const err = await p.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof TradingError, String(err));
+    return err;
+  };
+
+  test('past its RSS bound the process is killed: 503', async () => {
+    const qp = new QueryProcess({
+      path,
+      limits: { ...QUERY_GUARD_DEFAULTS, timeoutMs: 5000 },
+      rssLimitMb: 1,
+    });
+    try {
+      const err = await codeOf(qp.query(ENDLESS));
+      assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');
+      assert.match(err.message, /memory bound/);
+      assert.equal(qp.stats().memoryKills, 1);
+    } finally {
+      await qp.close();
+    }
+  });
+
+  test('another process holding the file: the open is retried, then 503', async () => {
+    const holder = await holdElsewhere(path);
+    const qp = new QueryProcess({ path, limits: QUERY_GUARD_DEFAULTS, openRetryMs: 100 });
+    try {
+      const err = await codeOf(qp.query('SELECT count(*) AS n FROM t'));
+      assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');
+      assert.match(err.message, /lock/i);
+      holder.stdin!.end();
+      await new Promise((r) => holder.once('exit', r));
+      const r = await qp.query('SELECT count(*) AS n FROM t');
+      assert.equal(Buffer.concat(r.json).toString(), '{"rows":[{"n":10}],"truncated":false}');
+    } finally {
+      if (holder.exitCode === null) holder.kill();
+      await qp.close();
+    }
+  });
+});
+
+/** Another process that opens `path` read-write and holds it until its stdin closes. */
+async function holdElsewhere(path: string): Promise<ChildProcess> {
+  const script = `const {DuckDBInstance}=require('@duckdb/node-api');(async()=>{const i=await DuckDBInstance.create(process.argv[1]);console.log('held');process.stdin.resume();process.stdin.on('end',()=>{i.closeSync();process.exit(0);});})();`;
+  const child = spawn(process.execPath, ['-e', script, path], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      if (String(d).includes('held')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`holder exited (${code})`)));
+  });
+  return child;
+}
