@@ -192,6 +192,67 @@ describe('QueryProcess on a file', () => {
       await qp.close();
     }
   });
+
+  test('close() while a query waits for the copy: 503 SHUTTING_DOWN, no query process started after', async () => {
+    let release!: () => void;
+    const copied = new Promise<void>((r) => {
+      release = r;
+    });
+    let entered!: () => void;
+    const copying = new Promise<void>((r) => {
+      entered = r;
+    });
+    const qp = new QueryProcess({
+      path,
+      limits: QUERY_GUARD_DEFAULTS,
+      beforeQuery: () => {
+        entered();
+        return copied;
+      },
+    });
+    const running = qp.query('SELECT 1');
+    await copying;
+    await qp.close();
+    release();
+    try {
+      const err = await codeOf(running);
+      assert.equal(err.code, 'TRD_ERR_SHUTTING_DOWN');
+      assert.equal(qp.stats().pid, null, 'a query process was started after close()');
+    } finally {
+      const pid = qp.stats().pid;
+      if (pid !== null && alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  test('close() while a query waits for the process to start: 503 SHUTTING_DOWN', async () => {
+    const qp = new QueryProcess({ path, limits: QUERY_GUARD_DEFAULTS });
+    const running = qp.query('SELECT 1');
+    await pollUntil('the query process forked', async () => (qp.stats().pid !== null ? true : undefined));
+    await qp.close();
+    const err = await codeOf(running);
+    assert.equal(err.code, 'TRD_ERR_SHUTTING_DOWN');
+  });
+
+  test('a query process that cannot be spawned: 503 at once (no hang), the next query starts one', {
+    timeout: 20_000,
+  }, async () => {
+    const qp = new QueryProcess({ path, limits: QUERY_GUARD_DEFAULTS });
+    const execPath = process.execPath;
+    try {
+      process.execPath = join(dir, 'no-such-node'); // fork fails (ENOENT): 'error', never 'exit'
+      qp.start();
+    } finally {
+      process.execPath = execPath;
+    }
+    try {
+      const err = await codeOf(qp.query('SELECT 1'));
+      assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');
+      const r = await qp.query('SELECT count(*) AS n FROM t');
+      assert.equal(Buffer.concat(r.json).toString(), '{"rows":[{"n":10}],"truncated":false}');
+    } finally {
+      await qp.close();
+    }
+  });
 });
 
 /** Another process that opens `path` read-write and holds it until its stdin closes. */

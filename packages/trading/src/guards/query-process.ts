@@ -148,8 +148,16 @@ export class QueryProcess implements QueryRunner {
   private async dispatch(sql: string): Promise<GuardedResult> {
     // A failed copy (another process holds the shared file) leaves the answer a copy behind.
     await this.o.beforeQuery?.().catch(() => {});
+    // Closed meanwhile: no query process is started after close() (nothing would end it).
+    if (this.closed) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
     const child = this.ensureChild();
-    await child.ready;
+    try {
+      await child.ready;
+    } catch (err) {
+      // close() ended the process while it started: the query is answered as close() answers.
+      if (this.closed) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+      throw err;
+    }
     if (this.closed) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
     if (this.child !== child || child.proc.exitCode !== null || child.proc.signalCode !== null) {
       throw unavailable('the query process exited before the query was sent');
@@ -236,18 +244,26 @@ export class QueryProcess implements QueryRunner {
         this.settle(m.id, null, { json: p.parts, rowCount: m.rowCount, truncated: m.truncated });
       } else this.settle(m.id, new TradingError(m.code as TradingErrorCode, m.message));
     });
-    proc.on('error', () => {
-      // exit follows (or never started: handled by exit too)
-    });
-    proc.once('exit', (code, signal) => {
-      const why =
-        child.killedFor ??
-        unavailable(`the query process exited (${signal ?? `code ${code}`}) under the query`);
+    let ended = false;
+    const end = (why: TradingError) => {
+      if (ended) return;
+      ended = true;
       onFail(why);
       if (this.child === child) this.child = null;
       for (const id of [...this.pending.keys()]) this.settle(id, why);
       // Restarted at once after a death in service (not after a failed start: the next query tries).
       if (!this.closed && child.wasReady) this.ensureChild();
+    };
+    proc.on('error', (err) => {
+      // Never spawned (EMFILE, EAGAIN, ENOENT): no 'exit' follows, so it ends here. Otherwise
+      // (a failed kill or send) exit follows.
+      if (proc.pid === undefined) end(unavailable(`cannot start the query process: ${err.message}`));
+    });
+    proc.once('exit', (code, signal) => {
+      end(
+        child.killedFor ??
+          unavailable(`the query process exited (${signal ?? `code ${code}`}) under the query`),
+      );
     });
     this.child = child;
     return child;
