@@ -253,6 +253,28 @@ describe('QueryProcess on a file', () => {
       await qp.close();
     }
   });
+
+  test('a restart that cannot fork (fork throws) leaves this process up: 503, then a new one', async () => {
+    const qp = new QueryProcess({ path, limits: QUERY_GUARD_DEFAULTS });
+    const execPath = process.execPath;
+    try {
+      await qp.query('SELECT 1');
+      const pid = qp.stats().pid!;
+      process.execPath = join(path, 'node'); // under a file: fork throws ENOTDIR at once
+      process.kill(pid, 'SIGKILL');
+      await pollUntil('the death noticed', async () => (qp.stats().pid !== pid ? true : undefined));
+      assert.equal(qp.stats().pid, null);
+      const err = await codeOf(qp.query('SELECT 1'));
+      assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');
+      assert.match(err.message, /ENOTDIR/);
+      process.execPath = execPath;
+      const r = await qp.query('SELECT count(*) AS n FROM t');
+      assert.equal(Buffer.concat(r.json).toString(), '{"rows":[{"n":10}],"truncated":false}');
+    } finally {
+      process.execPath = execPath;
+      await qp.close();
+    }
+  });
 });
 
 /** Another process that opens `path` read-write and holds it until its stdin closes. */

@@ -114,7 +114,11 @@ export class QueryProcess implements QueryRunner {
 
   /** Starts the query process now rather than at the first query (it loads in the background). */
   start(): this {
-    if (!this.closed) this.ensureChild();
+    try {
+      if (!this.closed) this.ensureChild();
+    } catch {
+      // fork refused (ENOMEM, ENOTDIR...): the first query tries again (and answers 503)
+    }
     return this;
   }
 
@@ -196,11 +200,17 @@ export class QueryProcess implements QueryRunner {
       threads: this.o.threads,
       openRetryMs: this.o.openRetryMs,
     };
-    const proc = fork(ENTRY, [JSON.stringify(init)], {
-      execArgv: ['--import', TSX, `--max-old-space-size=${this.o.heapMb}`],
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    let proc: ChildProcess;
+    try {
+      proc = fork(ENTRY, [JSON.stringify(init)], {
+        execArgv: ['--import', TSX, `--max-old-space-size=${this.o.heapMb}`],
+        serialization: 'advanced',
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+    } catch (err) {
+      // Some spawn errors are thrown rather than emitted (ENOMEM, ENOTDIR, E2BIG).
+      throw unavailable(`cannot start the query process: ${(err as Error).message}`);
+    }
     if (proc.pid !== undefined) {
       try {
         setPriority(proc.pid, 19); // the child renices every thread it starts, too
@@ -252,7 +262,13 @@ export class QueryProcess implements QueryRunner {
       if (this.child === child) this.child = null;
       for (const id of [...this.pending.keys()]) this.settle(id, why);
       // Restarted at once after a death in service (not after a failed start: the next query tries).
-      if (!this.closed && child.wasReady) this.ensureChild();
+      if (!this.closed && child.wasReady) {
+        try {
+          this.ensureChild();
+        } catch {
+          // fork refused: the next query tries again (this runs in an event handler: no throw)
+        }
+      }
     };
     proc.on('error', (err) => {
       // Never spawned (EMFILE, EAGAIN, ENOENT): no 'exit' follows, so it ends here. Otherwise
