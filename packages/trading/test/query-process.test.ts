@@ -36,6 +36,15 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Resolves once `cond()` holds (checked every 5 ms, for up to 10 s). */
+async function until(what: string, cond: () => boolean): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('the query process (file store)', () => {
   let f: Fixture;
   let api: string;
@@ -226,10 +235,10 @@ describe('QueryProcess on a file', () => {
 
   test('close() while a query waits for the process to start: 503 SHUTTING_DOWN', async () => {
     const qp = new QueryProcess({ path, limits: QUERY_GUARD_DEFAULTS });
-    const running = qp.query('SELECT 1');
-    await pollUntil('the query process forked', async () => (qp.stats().pid !== null ? true : undefined));
+    const answered = codeOf(qp.query('SELECT 1'));
+    await until('the query process forked', () => qp.stats().pid !== null);
     await qp.close();
-    const err = await codeOf(running);
+    const err = await answered;
     assert.equal(err.code, 'TRD_ERR_SHUTTING_DOWN');
   });
 
@@ -262,7 +271,7 @@ describe('QueryProcess on a file', () => {
       const pid = qp.stats().pid!;
       process.execPath = join(path, 'node'); // under a file: fork throws ENOTDIR at once
       process.kill(pid, 'SIGKILL');
-      await pollUntil('the death noticed', async () => (qp.stats().pid !== pid ? true : undefined));
+      await until('the death noticed', () => qp.stats().pid !== pid);
       assert.equal(qp.stats().pid, null);
       const err = await codeOf(qp.query('SELECT 1'));
       assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');
@@ -274,6 +283,43 @@ describe('QueryProcess on a file', () => {
       process.execPath = execPath;
       await qp.close();
     }
+  });
+
+  test('a query process that cannot load: 503, no respawn until the next query, then it recovers', async () => {
+    const qp = new QueryProcess({ path, limits: QUERY_GUARD_DEFAULTS });
+    const nodeOptions = process.env.NODE_OPTIONS;
+    const restore = () => {
+      if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = nodeOptions;
+    };
+    try {
+      process.env.NODE_OPTIONS = `--require ${join(dir, 'no-such-module.cjs')}`; // exits at once
+      for (let i = 0; i < 2; i++) {
+        const err = await codeOf(qp.query('SELECT 1'));
+        assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');
+        assert.equal(qp.stats().pid, null, 'a process that never started is not restarted by itself');
+      }
+      assert.equal(qp.stats().restarts, 1); // one start a query
+      restore();
+      const r = await qp.query('SELECT count(*) AS n FROM t');
+      assert.equal(Buffer.concat(r.json).toString(), '{"rows":[{"n":10}],"truncated":false}');
+    } finally {
+      restore();
+      await qp.close();
+    }
+  });
+
+  test('close() during a query: 503 SHUTTING_DOWN, the process ends', async () => {
+    const qp = new QueryProcess({ path, limits: { ...QUERY_GUARD_DEFAULTS, timeoutMs: 30_000 } });
+    await qp.query('SELECT 1'); // started
+    const running = qp.query(ENDLESS);
+    await until('the query sent', () => qp.stats().sent === 1);
+    const pid = qp.stats().pid!;
+    const answered = codeOf(running);
+    await qp.close();
+    const err = await answered;
+    assert.equal(err.code, 'TRD_ERR_SHUTTING_DOWN');
+    assert.ok(!alive(pid));
   });
 });
 
