@@ -36,6 +36,15 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Resolves once `cond()` holds (checked every 5 ms, for up to 10 s). */
+async function until(what: string, cond: () => boolean): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('the query process (file store)', () => {
   let f: Fixture;
   let api: string;
@@ -191,6 +200,126 @@ describe('QueryProcess on a file', () => {
       if (holder.exitCode === null) holder.kill();
       await qp.close();
     }
+  });
+
+  test('close() while a query waits for the copy: 503 SHUTTING_DOWN, no query process started after', async () => {
+    let release!: () => void;
+    const copied = new Promise<void>((r) => {
+      release = r;
+    });
+    let entered!: () => void;
+    const copying = new Promise<void>((r) => {
+      entered = r;
+    });
+    const qp = new QueryProcess({
+      path,
+      limits: QUERY_GUARD_DEFAULTS,
+      beforeQuery: () => {
+        entered();
+        return copied;
+      },
+    });
+    const running = qp.query('SELECT 1');
+    await copying;
+    await qp.close();
+    release();
+    try {
+      const err = await codeOf(running);
+      assert.equal(err.code, 'TRD_ERR_SHUTTING_DOWN');
+      assert.equal(qp.stats().pid, null, 'a query process was started after close()');
+    } finally {
+      const pid = qp.stats().pid;
+      if (pid !== null && alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  test('close() while a query waits for the process to start: 503 SHUTTING_DOWN', async () => {
+    const qp = new QueryProcess({ path, limits: QUERY_GUARD_DEFAULTS });
+    const answered = codeOf(qp.query('SELECT 1'));
+    await until('the query process forked', () => qp.stats().pid !== null);
+    await qp.close();
+    const err = await answered;
+    assert.equal(err.code, 'TRD_ERR_SHUTTING_DOWN');
+  });
+
+  test('a query process that cannot be spawned: 503 at once (no hang), the next query starts one', {
+    timeout: 20_000,
+  }, async () => {
+    const qp = new QueryProcess({ path, limits: QUERY_GUARD_DEFAULTS });
+    const execPath = process.execPath;
+    try {
+      process.execPath = join(dir, 'no-such-node'); // fork fails (ENOENT): 'error', never 'exit'
+      qp.start();
+    } finally {
+      process.execPath = execPath;
+    }
+    try {
+      const err = await codeOf(qp.query('SELECT 1'));
+      assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');
+      const r = await qp.query('SELECT count(*) AS n FROM t');
+      assert.equal(Buffer.concat(r.json).toString(), '{"rows":[{"n":10}],"truncated":false}');
+    } finally {
+      await qp.close();
+    }
+  });
+
+  test('a restart that cannot fork (fork throws) leaves this process up: 503, then a new one', async () => {
+    const qp = new QueryProcess({ path, limits: QUERY_GUARD_DEFAULTS });
+    const execPath = process.execPath;
+    try {
+      await qp.query('SELECT 1');
+      const pid = qp.stats().pid!;
+      process.execPath = join(path, 'node'); // under a file: fork throws ENOTDIR at once
+      process.kill(pid, 'SIGKILL');
+      await until('the death noticed', () => qp.stats().pid !== pid);
+      assert.equal(qp.stats().pid, null);
+      const err = await codeOf(qp.query('SELECT 1'));
+      assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');
+      assert.match(err.message, /ENOTDIR/);
+      process.execPath = execPath;
+      const r = await qp.query('SELECT count(*) AS n FROM t');
+      assert.equal(Buffer.concat(r.json).toString(), '{"rows":[{"n":10}],"truncated":false}');
+    } finally {
+      process.execPath = execPath;
+      await qp.close();
+    }
+  });
+
+  test('a query process that cannot load: 503, no respawn until the next query, then it recovers', async () => {
+    const qp = new QueryProcess({ path, limits: QUERY_GUARD_DEFAULTS });
+    const nodeOptions = process.env.NODE_OPTIONS;
+    const restore = () => {
+      if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = nodeOptions;
+    };
+    try {
+      process.env.NODE_OPTIONS = `--require ${join(dir, 'no-such-module.cjs')}`; // exits at once
+      for (let i = 0; i < 2; i++) {
+        const err = await codeOf(qp.query('SELECT 1'));
+        assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');
+        assert.equal(qp.stats().pid, null, 'a process that never started is not restarted by itself');
+      }
+      assert.equal(qp.stats().restarts, 1); // one start a query
+      restore();
+      const r = await qp.query('SELECT count(*) AS n FROM t');
+      assert.equal(Buffer.concat(r.json).toString(), '{"rows":[{"n":10}],"truncated":false}');
+    } finally {
+      restore();
+      await qp.close();
+    }
+  });
+
+  test('close() during a query: 503 SHUTTING_DOWN, the process ends', async () => {
+    const qp = new QueryProcess({ path, limits: { ...QUERY_GUARD_DEFAULTS, timeoutMs: 30_000 } });
+    await qp.query('SELECT 1'); // started
+    const running = qp.query(ENDLESS);
+    await until('the query sent', () => qp.stats().sent === 1);
+    const pid = qp.stats().pid!;
+    const answered = codeOf(running);
+    await qp.close();
+    const err = await answered;
+    assert.equal(err.code, 'TRD_ERR_SHUTTING_DOWN');
+    assert.ok(!alive(pid));
   });
 });
 

@@ -114,7 +114,11 @@ export class QueryProcess implements QueryRunner {
 
   /** Starts the query process now rather than at the first query (it loads in the background). */
   start(): this {
-    if (!this.closed) this.ensureChild();
+    try {
+      if (!this.closed) this.ensureChild();
+    } catch {
+      // fork refused (ENOMEM, ENOTDIR...): the first query tries again (and answers 503)
+    }
     return this;
   }
 
@@ -148,8 +152,16 @@ export class QueryProcess implements QueryRunner {
   private async dispatch(sql: string): Promise<GuardedResult> {
     // A failed copy (another process holds the shared file) leaves the answer a copy behind.
     await this.o.beforeQuery?.().catch(() => {});
+    // Closed meanwhile: no query process is started after close() (nothing would end it).
+    if (this.closed) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
     const child = this.ensureChild();
-    await child.ready;
+    try {
+      await child.ready;
+    } catch (err) {
+      // close() ended the process while it started: the query is answered as close() answers.
+      if (this.closed) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+      throw err;
+    }
     if (this.closed) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
     if (this.child !== child || child.proc.exitCode !== null || child.proc.signalCode !== null) {
       throw unavailable('the query process exited before the query was sent');
@@ -188,11 +200,17 @@ export class QueryProcess implements QueryRunner {
       threads: this.o.threads,
       openRetryMs: this.o.openRetryMs,
     };
-    const proc = fork(ENTRY, [JSON.stringify(init)], {
-      execArgv: ['--import', TSX, `--max-old-space-size=${this.o.heapMb}`],
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    let proc: ChildProcess;
+    try {
+      proc = fork(ENTRY, [JSON.stringify(init)], {
+        execArgv: ['--import', TSX, `--max-old-space-size=${this.o.heapMb}`],
+        serialization: 'advanced',
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+    } catch (err) {
+      // Some spawn errors are thrown rather than emitted (ENOMEM, ENOTDIR, E2BIG).
+      throw unavailable(`cannot start the query process: ${(err as Error).message}`);
+    }
     if (proc.pid !== undefined) {
       try {
         setPriority(proc.pid, 19); // the child renices every thread it starts, too
@@ -236,18 +254,32 @@ export class QueryProcess implements QueryRunner {
         this.settle(m.id, null, { json: p.parts, rowCount: m.rowCount, truncated: m.truncated });
       } else this.settle(m.id, new TradingError(m.code as TradingErrorCode, m.message));
     });
-    proc.on('error', () => {
-      // exit follows (or never started: handled by exit too)
-    });
-    proc.once('exit', (code, signal) => {
-      const why =
-        child.killedFor ??
-        unavailable(`the query process exited (${signal ?? `code ${code}`}) under the query`);
+    let ended = false;
+    const end = (why: TradingError) => {
+      if (ended) return;
+      ended = true;
       onFail(why);
       if (this.child === child) this.child = null;
       for (const id of [...this.pending.keys()]) this.settle(id, why);
       // Restarted at once after a death in service (not after a failed start: the next query tries).
-      if (!this.closed && child.wasReady) this.ensureChild();
+      if (!this.closed && child.wasReady) {
+        try {
+          this.ensureChild();
+        } catch {
+          // fork refused: the next query tries again (this runs in an event handler: no throw)
+        }
+      }
+    };
+    proc.on('error', (err) => {
+      // Never spawned (EMFILE, EAGAIN, ENOENT): no 'exit' follows, so it ends here. Otherwise
+      // (a failed kill or send) exit follows.
+      if (proc.pid === undefined) end(unavailable(`cannot start the query process: ${err.message}`));
+    });
+    proc.once('exit', (code, signal) => {
+      end(
+        child.killedFor ??
+          unavailable(`the query process exited (${signal ?? `code ${code}`}) under the query`),
+      );
     });
     this.child = child;
     return child;
