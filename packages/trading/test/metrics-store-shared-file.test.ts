@@ -12,8 +12,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbMetricsStore } from '../src/metrics-store/duckdb-store.ts';
 import { MetricRecord } from '../src/metrics-store/metric-record.ts';
+import { SharedFileReplica } from '../src/metrics-store/shared-file-replica.ts';
 
 const T0 = Date.UTC(2026, 0, 1) / 1000;
 const batch = (n: number, from: number) =>
@@ -107,5 +109,28 @@ describe('metrics store: the file is readable while the store runs', () => {
       await reopened.close();
     }
     assert.equal(countElsewhere(path), 310);
+  });
+
+  test('a copy that fails inside DuckDB answers false with the error, never a rejection (the timer awaits nothing)', async () => {
+    const instance = await DuckDBInstance.create(join(dir, 'failing.live.duckdb'));
+    const replica = await SharedFileReplica.start(instance, join(dir, 'failing.duckdb'), {
+      table: 't',
+      columns: 'x INTEGER',
+      intervalMs: 3_600_000,
+    });
+    const c = await instance.connect();
+    try {
+      await c.run('DROP TABLE t'); // the rows to count are gone: the copy's first statement fails
+      assert.equal(await replica.copy(), false);
+      assert.match(replica.stats().lastError ?? '', /t/);
+      await c.run('CREATE TABLE t (x INTEGER)');
+      await c.run('INSERT INTO t VALUES (1), (2)');
+      assert.equal(await replica.copy(), true, 'the next copy works again');
+      assert.equal(replica.stats().rowsCopied, 2);
+    } finally {
+      await replica.close();
+      c.closeSync();
+      instance.closeSync();
+    }
   });
 });

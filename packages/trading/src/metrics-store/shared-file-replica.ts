@@ -151,7 +151,15 @@ export class SharedFileReplica {
 
   private async copyOnce(): Promise<boolean> {
     const t = this.o.table;
-    const to = await this.count(t);
+    let to: number;
+    try {
+      to = await this.count(t);
+    } catch (err) {
+      // The timer's copy is not awaited by anyone: an error here must not become an
+      // unhandled rejection (which ends the process); the next interval tries again.
+      this.lastError = (err as Error).message;
+      return false;
+    }
     if (to <= this.copied) return true;
     const t0 = performance.now();
     try {

@@ -36,14 +36,13 @@ import { InFlightLimiter } from '../guards/admission.ts';
 import { IngestBound } from '../guards/ingest-bound.ts';
 import { LoadShed, type LoadShedOptions } from '../guards/load-shed.ts';
 import type { MemoryGuardOptions } from '../guards/memory-guard.ts';
+import { openQueryRunner } from '../guards/open-query-runner.ts';
 import {
   concurrencyLimit,
   QUERY_GUARD_DEFAULTS,
-  QueryGuard,
   type QueryGuardOptions,
   type QueryRunner,
 } from '../guards/query-guard.ts';
-import { QueryProcess } from '../guards/query-process.ts';
 import type { ServiceHandle } from '../http/http-app.ts';
 import type { HttpLimits } from '../http/http-limits.ts';
 import { BarHistory } from '../market-data/bar-history.ts';
@@ -244,18 +243,13 @@ export class TradingSystem {
       this.storeFailures = new StoreFailures(this.metrics);
       const store = this.store;
       if (want.has('api') && store instanceof DuckDbMetricsStore) {
-        // A file store: the queries run in a child process on the shared file; in memory
-        // (no file another process can open), on the store's own instance.
         const replica = store.replica;
-        const guard: QueryRunner =
-          replica === null
-            ? await QueryGuard.open(() => store.connect(), o.queryLimits)
-            : new QueryProcess({
-                path: replica.sharedPath,
-                limits: { ...QUERY_GUARD_DEFAULTS, ...o.queryLimits },
-                beforeQuery: () => replica.flush(),
-              });
-        if (guard instanceof QueryProcess && o.queryProcessStart !== 'first-query') guard.start();
+        const guard = await openQueryRunner({
+          sharedFile: replica && { path: replica.sharedPath, flush: () => replica.flush() },
+          connect: () => store.connect(),
+          limits: o.queryLimits,
+          start: o.queryProcessStart,
+        });
         this.queryGuard = guard;
         this.stoppers.push(() => guard.close());
       }
