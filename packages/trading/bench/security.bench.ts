@@ -22,7 +22,12 @@
  *              prebuilt request (re-signed once a second) per request.
  *
  *   node --import tsx packages/trading/bench/security.bench.ts [--json] [--scenario NAME|all]
- *     [--duration 10] [--runs 1] [--cpu-prof DIR] [--query-pause MS]
+ *     [--duration 10] [--runs 1] [--cpu-prof DIR] [--query-pause MS] [--ab-windows N [--ab-seconds S]]
+ *
+ *   --ab-windows N (hostile): afterwards, N pairs of windows of S seconds (default 3) on the same
+ *   server, orders alone then orders beside a steady hostile load (4 clients, pausing 50 ms
+ *   after a 429), so each pair's p99 difference is taken a few seconds apart; the median of
+ *   the N differences is less at the mercy of a noisy box than one baseline and one run.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,6 +54,8 @@ const RUNS = Number(arg('runs', '1'));
  * busy with hostile queries for longer).
  */
 const QUERY_PAUSE_MS = Number(arg('query-pause', '0'));
+const AB_WINDOWS = Number(arg('ab-windows', '0'));
+const AB_SECONDS = Number(arg('ab-seconds', '3'));
 /** `--cpu-prof DIR`: the served system writes a V8 CPU profile there when it stops. */
 const PROF_DIR = arg('cpu-prof', '');
 const SERVER_NODE_ARGS = PROF_DIR === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', PROF_DIR];
@@ -264,8 +271,9 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
     let next = 0;
     let queryErrors = 0;
     const apiPool = new Pool(api, { connections: 4 });
-    const worker = async () => {
-      while (next < 1000) {
+    // One client: hostile queries until `more()` says stop, pausing `pauseMs` after a 429.
+    const client = async (more: () => boolean, pauseMs: number, into = answers) => {
+      while (more()) {
         const sql = HOSTILE[next++ % HOSTILE.length];
         try {
           const r = await apiPool.request({
@@ -275,14 +283,14 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
             bodyTimeout: 30_000,
           });
           await r.body.dump();
-          answers[r.statusCode] = (answers[r.statusCode] ?? 0) + 1;
-          if (r.statusCode === 429 && QUERY_PAUSE_MS > 0)
-            await new Promise((res) => setTimeout(res, QUERY_PAUSE_MS));
+          into[r.statusCode] = (into[r.statusCode] ?? 0) + 1;
+          if (r.statusCode === 429 && pauseMs > 0) await new Promise((res) => setTimeout(res, pauseMs));
         } catch {
           queryErrors++;
         }
       }
     };
+    const worker = () => client(() => next < 1000, QUERY_PAUSE_MS);
     const t0 = performance.now();
     const queries = Promise.all([worker(), worker(), worker(), worker()]);
     // Orders run for as long as the queries do (at least DURATION_S).
@@ -295,12 +303,30 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
     while (!done);
     await queries;
     const queriesS = (performance.now() - t0) / 1000;
-    clearInterval(rssTimer);
     // Orders ran for at least as long as the queries: CPU over that whole span.
     const servedCpuS = cpuSeconds(sys.pid) - servedCpu0;
     const duringS = (performance.now() - t0) / 1000;
     let queryCpuS = -queryCpu0;
     for (const c of queryCpu.values()) queryCpuS += c;
+    const executedMain = 1000 - queryErrors - (answers[429] ?? 0);
+    // Paired windows: orders alone, then beside a steady hostile load (stopped, and its last
+    // queries answered, before the next pair starts).
+    const pairs: { aloneP99Ms: number; withQueriesP99Ms: number; deltaMs: number }[] = [];
+    const abAnswers: Record<string, number> = {};
+    for (let i = 0; i < AB_WINDOWS; i++) {
+      const alone = await pacedOrders(ex, 1000, AB_SECONDS);
+      let going = true;
+      const load = Promise.all(Array.from({ length: 4 }, () => client(() => going, 50, abAnswers)));
+      const beside = await pacedOrders(ex, 1000, AB_SECONDS);
+      going = false;
+      await load;
+      pairs.push({
+        aloneP99Ms: alone.p99Ms,
+        withQueriesP99Ms: beside.p99Ms,
+        deltaMs: Math.round((beside.p99Ms - alone.p99Ms) * 1000) / 1000,
+      });
+    }
+    clearInterval(rssTimer);
     await apiPool.close();
     const alive = sys.child.exitCode === null && (await healthy(ex)) && (await healthy(api));
     const p99During = median(during.map((d) => d.p99Ms));
@@ -311,7 +337,7 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
       queriesSeconds: Math.round(queriesS * 10) / 10,
       answers,
       // Run by DuckDB (not refused 429 at once by the 2-at-a-time bound).
-      executed: 1000 - queryErrors - (answers[429] ?? 0),
+      executed: executedMain,
       queryErrors,
       crashes: alive ? 0 : 1,
       peakRssMb: Math.round(peakRss),
@@ -328,6 +354,14 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
       orderP99DuringMs: p99During,
       orderP99DeltaMs: Math.round((p99During - baseline.p99Ms) * 1000) / 1000,
       orderStatusesDuring: during.map((d) => d.statuses),
+      ...(pairs.length > 0
+        ? {
+            abWindowSeconds: AB_SECONDS,
+            abAnswers,
+            abPairs: pairs,
+            orderP99DeltaMedianOfPairsMs: Math.round(median(pairs.map((p) => p.deltaMs)) * 1000) / 1000,
+          }
+        : {}),
       pass: alive && peakTotalRss < 1024 && p99During - baseline.p99Ms < 1,
     };
   } finally {

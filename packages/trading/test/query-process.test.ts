@@ -8,7 +8,7 @@
  * (Every hostile SQL's code through the query process: hostile-sql.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,14 @@ function niceOf(pid: number, tid: number): number {
   const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 }
+
+/** The scheduling policy of a thread (field 41 of its stat; 5 is SCHED_IDLE). */
+function policyOf(pid: number, tid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+}
+
+const HAS_CHRT = spawnSync('chrt', ['--version']).status === 0;
 
 function alive(pid: number): boolean {
   try {
@@ -64,6 +72,8 @@ describe('the query process (file store)', () => {
     const tids = readdirSync(`/proc/${pid}/task`).map(Number);
     assert.ok(tids.length > 1);
     for (const tid of tids) assert.equal(niceOf(pid, tid), 19, `thread ${tid}`);
+    // SCHED_IDLE where util-linux's chrt exists (Debian: always).
+    if (HAS_CHRT) for (const tid of tids) assert.equal(policyOf(pid, tid), 5, `thread ${tid} SCHED_IDLE`);
     const health = await f.http.get(`${api}/health`);
     assert.equal(health.body.queries.pid, pid);
   });

@@ -6,7 +6,7 @@
  *
  * - the query process (./query-process-entry.ts) runs QueryGuard (one SELECT, external access
  *   off, configuration locked, row/byte caps, interrupt at the timeout, memory_limit) on its
- *   own READ_ONLY instance of the shared file, at nice 19 (every thread), with a bounded V8
+ *   own READ_ONLY instance of the shared file, at nice 19 and SCHED_IDLE (every thread), with a bounded V8
  *   heap (`heapMb`) and one DuckDB thread;
  * - before a query is handed over, `beforeQuery` (the replica's flush) copies the rows
  *   committed so far into the shared file, so a row stored just before is in the answer;
