@@ -71,10 +71,16 @@ export default async function (): Promise<void> {
 
 const sumRequests = (segments: { requests: number }[]) => segments.reduce((a, s) => a + s.requests, 0);
 
-test('run --master splits a script over two workers (40 iterations in all, 20 each) and merges exactly', async () => {
-  const file = script('hits.ts', "{ s: { executor: 'shared-iterations', vus: 2, iterations: 40 } }");
-  const json = join(dir, 'merged.json');
-  received = 0;
+/**
+ * A master (`run FILE --master --expect-workers 2 --json JSON ...extra`) and two workers
+ * (`run [...workerOperands] --worker`), both of which must exit 0; the master's exit code and report.
+ */
+async function masterAndTwoWorkers(
+  file: string,
+  json: string,
+  extra: string[] = [],
+  workerOperands: string[] = [],
+) {
   const m = start([
     'run',
     file,
@@ -85,17 +91,26 @@ test('run --master splits a script over two workers (40 iterations in all, 20 ea
     '0',
     '--json',
     json,
-    '--threshold',
-    'error_rate<1%',
+    ...extra,
   ]);
   const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
-  const w1 = start(['run', file, '--worker', '--master-port', port]);
-  const w2 = start(['run', file, '--worker', '--master-port', port]);
-  const [mx, x1, x2] = await Promise.all([m.exited, w1.exited, w2.exited]);
-  assert.equal(mx.code, 0, m.stdout() + m.stderr());
-  assert.equal(x1.code, 0, w1.stdout() + w1.stderr());
-  assert.equal(x2.code, 0, w2.stdout() + w2.stderr());
-  const report = JSON.parse(readFileSync(json, 'utf8'));
+  const ws = [0, 1].map(() => start(['run', ...workerOperands, '--worker', '--master-port', port]));
+  const [mx, ...xs] = await Promise.all([m.exited, ...ws.map((w) => w.exited)]);
+  for (const [i, x] of xs.entries()) assert.equal(x.code, 0, ws[i].stdout() + ws[i].stderr());
+  return { m, ws, code: mx.code, report: JSON.parse(readFileSync(json, 'utf8')) };
+}
+
+test('run --master splits a script over two workers (40 iterations in all, 20 each) and merges exactly', async () => {
+  const file = script('hits.ts', "{ s: { executor: 'shared-iterations', vus: 2, iterations: 40 } }");
+  const json = join(dir, 'merged.json');
+  received = 0;
+  const { m, ws, code, report } = await masterAndTwoWorkers(
+    file,
+    json,
+    ['--threshold', 'error_rate<1%'],
+    [file],
+  );
+  assert.equal(code, 0, m.stdout() + m.stderr());
   assert.equal(received, 40, 'the master’s 40 iterations, not 40 per worker');
   assert.equal(report.requests, 40);
   assert.equal(report.scenarios[0].entries[0].histogram.count, 40);
@@ -109,7 +124,10 @@ test('run --master splits a script over two workers (40 iterations in all, 20 ea
   );
   assert.match(m.stdout(), /Workers: 2 joined \(2 expected\), 2 reported, 0 missing/);
   assert.match(m.stdout(), /PASSED/);
-  assert.match(w1.stdout() + w2.stdout(), /running execution segment 0:1\/2 \(part 1 of 2 of the load\)/);
+  assert.match(
+    ws[0].stdout() + ws[1].stdout(),
+    /running execution segment 0:1\/2 \(part 1 of 2 of the load\)/,
+  );
 });
 
 /**
@@ -140,26 +158,6 @@ export default async function (ctx: { iteration: number }): Promise<void> {
 `,
   );
   return file;
-}
-
-async function masterAndTwoWorkers(file: string, json: string, extra: string[] = []) {
-  const m = start([
-    'run',
-    file,
-    '--master',
-    '--expect-workers',
-    '2',
-    '--master-bind-port',
-    '0',
-    '--json',
-    json,
-    ...extra,
-  ]);
-  const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
-  const ws = [0, 1].map(() => start(['run', '--worker', '--master-port', port]));
-  const [mx, ...xs] = await Promise.all([m.exited, ...ws.map((w) => w.exited)]);
-  for (const [i, x] of xs.entries()) assert.equal(x.code, 0, ws[i].stdout() + ws[i].stderr());
-  return { m, code: mx.code, report: JSON.parse(readFileSync(json, 'utf8')) };
 }
 
 test('options.thresholds are the whole’s: count>=3, checks rate>0.6 and a Trend’s avg pass merged though each part misses some alone (exit 0)', async () => {

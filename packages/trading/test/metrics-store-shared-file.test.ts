@@ -7,7 +7,6 @@
  * (replica.copy()) so nothing depends on timing.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,31 +15,11 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbMetricsStore } from '../src/metrics-store/duckdb-store.ts';
 import { MetricRecord } from '../src/metrics-store/metric-record.ts';
 import { SharedFileReplica } from '../src/metrics-store/shared-file-replica.ts';
+import { countElsewhere, holdElsewhere } from './support/duckdb-elsewhere.ts';
 
 const T0 = Date.UTC(2026, 0, 1) / 1000;
 const batch = (n: number, from: number) =>
   Array.from({ length: n }, (_, i) => MetricRecord.create('m', from + i, { k: 'v' }, T0 + from + i));
-
-/** COUNT(*) from another process (open read-write, count, close), or the error text. */
-function countElsewhere(path: string): number | string {
-  const script = `const {DuckDBInstance}=require('@duckdb/node-api');(async()=>{const i=await DuckDBInstance.create(process.argv[1]);const c=await i.connect();const r=await c.runAndReadAll('SELECT count(*) FROM trading_metrics');console.log(String(r.getRows()[0][0]));c.closeSync();i.closeSync();})().catch(e=>{console.log('ERR '+e.message);});`;
-  const r = spawnSync(process.execPath, ['-e', script, path], { encoding: 'utf8' });
-  const out = r.stdout.trim();
-  return out.startsWith('ERR') ? out : Number(out);
-}
-
-/** Another process that opens `path` and holds it until its stdin closes. */
-async function holdElsewhere(path: string): Promise<ChildProcess> {
-  const script = `const {DuckDBInstance}=require('@duckdb/node-api');(async()=>{const i=await DuckDBInstance.create(process.argv[1]);console.log('held');process.stdin.resume();process.stdin.on('end',()=>{i.closeSync();process.exit(0);});})();`;
-  const child = spawn(process.execPath, ['-e', script, path], { stdio: ['pipe', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      if (String(d).includes('held')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`holder exited (${code})`)));
-  });
-  return child;
-}
 
 describe('metrics store: the file is readable while the store runs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tickstorm-shared-'));

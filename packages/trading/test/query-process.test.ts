@@ -8,7 +8,7 @@
  * (Every hostile SQL's code through the query process: hostile-sql.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { TradingError } from '../src/errors.ts';
 import { QUERY_GUARD_DEFAULTS } from '../src/guards/query-guard.ts';
 import { QueryProcess, type QueryProcessStats } from '../src/guards/query-process.ts';
+import { holdElsewhere } from './support/duckdb-elsewhere.ts';
 import { type Fixture, pollUntil, startFixture } from './support/trading-fixture.ts';
 
 const ENDLESS = 'SELECT count(*) FROM range(1000000000) a, range(1000000) b WHERE a.range + b.range = -1';
@@ -332,16 +333,3 @@ describe('QueryProcess on a file', () => {
     assert.ok(!alive(pid));
   });
 });
-
-/** Another process that opens `path` read-write and holds it until its stdin closes. */
-async function holdElsewhere(path: string): Promise<ChildProcess> {
-  const script = `const {DuckDBInstance}=require('@duckdb/node-api');(async()=>{const i=await DuckDBInstance.create(process.argv[1]);console.log('held');process.stdin.resume();process.stdin.on('end',()=>{i.closeSync();process.exit(0);});})();`;
-  const child = spawn(process.execPath, ['-e', script, path], { stdio: ['pipe', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      if (String(d).includes('held')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`holder exited (${code})`)));
-  });
-  return child;
-}

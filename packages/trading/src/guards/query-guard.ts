@@ -53,6 +53,19 @@ export interface QueryGuardStats {
   failed: number;
 }
 
+export const newQueryGuardStats = (): QueryGuardStats => ({
+  queries: 0,
+  refused: 0,
+  busy: 0,
+  timeouts: 0,
+  truncated: 0,
+  failed: 0,
+});
+
+/** The answer to a query on a closed store (503 TRD_ERR_SHUTTING_DOWN). */
+export const storeClosed = (): TradingError =>
+  new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+
 /** What GET /api/metrics/query reports of the queries (QueryGuard here, QueryProcess in a child). */
 export interface QueryRunnerStats extends QueryGuardStats {
   running: number;
@@ -93,14 +106,7 @@ export class QueryGuard implements QueryRunner {
   private readonly free: DuckDBConnection[] = [];
   private readonly all: DuckDBConnection[] = [];
   private closed = false;
-  readonly counts: QueryGuardStats = {
-    queries: 0,
-    refused: 0,
-    busy: 0,
-    timeouts: 0,
-    truncated: 0,
-    failed: 0,
-  };
+  readonly counts: QueryGuardStats = newQueryGuardStats();
 
   private constructor(o: QueryGuardOptions) {
     this.o = o;
@@ -132,7 +138,7 @@ export class QueryGuard implements QueryRunner {
   }
 
   async query(sql: string): Promise<GuardedResult> {
-    if (this.closed) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+    if (this.closed) throw storeClosed();
     const conn = this.free.pop();
     if (conn === undefined) {
       this.counts.busy++;

@@ -25,7 +25,14 @@ import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { TradingError, TradingErrorCode } from '../errors.ts';
-import type { GuardedResult, QueryGuardOptions, QueryRunner, QueryRunnerStats } from './query-guard.ts';
+import {
+  type GuardedResult,
+  newQueryGuardStats,
+  type QueryGuardOptions,
+  type QueryRunner,
+  type QueryRunnerStats,
+  storeClosed,
+} from './query-guard.ts';
 import type { QueryProcessInit } from './query-process-entry.ts';
 
 const ENTRY = fileURLToPath(new URL('./query-process-entry.ts', import.meta.url));
@@ -89,16 +96,7 @@ export class QueryProcess implements QueryRunner {
   private rssTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private started = 0;
-  private readonly counts = {
-    queries: 0,
-    refused: 0,
-    busy: 0,
-    timeouts: 0,
-    truncated: 0,
-    failed: 0,
-    unavailable: 0,
-    memoryKills: 0,
-  };
+  private readonly counts = { ...newQueryGuardStats(), unavailable: 0, memoryKills: 0 };
 
   constructor(o: QueryProcessOptions) {
     this.o = {
@@ -123,7 +121,7 @@ export class QueryProcess implements QueryRunner {
   }
 
   async query(sql: string): Promise<GuardedResult> {
-    if (this.closed) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+    if (this.closed) throw storeClosed();
     if (this.running >= this.o.limits.maxConcurrent) {
       this.counts.busy++;
       throw new TradingError(
@@ -153,16 +151,16 @@ export class QueryProcess implements QueryRunner {
     // A failed copy (another process holds the shared file) leaves the answer a copy behind.
     await this.o.beforeQuery?.().catch(() => {});
     // Closed meanwhile: no query process is started after close() (nothing would end it).
-    if (this.closed) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+    if (this.closed) throw storeClosed();
     const child = this.ensureChild();
     try {
       await child.ready;
     } catch (err) {
       // close() ended the process while it started: the query is answered as close() answers.
-      if (this.closed) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+      if (this.closed) throw storeClosed();
       throw err;
     }
-    if (this.closed) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+    if (this.closed) throw storeClosed();
     if (this.child !== child || child.proc.exitCode !== null || child.proc.signalCode !== null) {
       throw unavailable('the query process exited before the query was sent');
     }
@@ -325,11 +323,8 @@ export class QueryProcess implements QueryRunner {
   }
 
   stats(): QueryProcessStats {
-    const { unavailable: u, memoryKills, ...counts } = this.counts;
     return {
-      ...counts,
-      unavailable: u,
-      memoryKills,
+      ...this.counts,
       running: this.running,
       sent: this.pending.size,
       limits: this.o.limits,
@@ -345,7 +340,7 @@ export class QueryProcess implements QueryRunner {
     if (this.rssTimer !== null) clearInterval(this.rssTimer);
     const child = this.child;
     for (const id of [...this.pending.keys()]) {
-      this.settle(id, new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed'));
+      this.settle(id, storeClosed());
     }
     if (child === null) return;
     const proc = child.proc;
