@@ -8,10 +8,11 @@
  * (Every hostile SQL's code through the query process: hostile-sql.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { TradingError } from '../src/errors.ts';
@@ -206,7 +207,7 @@ describe('QueryProcess on a file', () => {
       holder.stdin!.end();
       await new Promise((r) => holder.once('exit', r));
       const r = await qp.query('SELECT count(*) AS n FROM t');
-      assert.equal(Buffer.concat(r.json).toString(), '{"rows":[{"n":10}],"truncated":false}');
+      assert.equal((await r.stream.collect()).toString(), '{"rows":[{"n":10}],"truncated":false}');
     } finally {
       if (holder.exitCode === null) holder.kill();
       await qp.close();
@@ -268,7 +269,7 @@ describe('QueryProcess on a file', () => {
       const err = await codeOf(qp.query('SELECT 1'));
       assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');
       const r = await qp.query('SELECT count(*) AS n FROM t');
-      assert.equal(Buffer.concat(r.json).toString(), '{"rows":[{"n":10}],"truncated":false}');
+      assert.equal((await r.stream.collect()).toString(), '{"rows":[{"n":10}],"truncated":false}');
     } finally {
       await qp.close();
     }
@@ -289,7 +290,7 @@ describe('QueryProcess on a file', () => {
       assert.match(err.message, /ENOTDIR/);
       process.execPath = execPath;
       const r = await qp.query('SELECT count(*) AS n FROM t');
-      assert.equal(Buffer.concat(r.json).toString(), '{"rows":[{"n":10}],"truncated":false}');
+      assert.equal((await r.stream.collect()).toString(), '{"rows":[{"n":10}],"truncated":false}');
     } finally {
       process.execPath = execPath;
       await qp.close();
@@ -313,7 +314,7 @@ describe('QueryProcess on a file', () => {
       assert.equal(qp.stats().restarts, 1); // one start a query
       restore();
       const r = await qp.query('SELECT count(*) AS n FROM t');
-      assert.equal(Buffer.concat(r.json).toString(), '{"rows":[{"n":10}],"truncated":false}');
+      assert.equal((await r.stream.collect()).toString(), '{"rows":[{"n":10}],"truncated":false}');
     } finally {
       restore();
       await qp.close();
@@ -331,5 +332,32 @@ describe('QueryProcess on a file', () => {
     const err = await answered;
     assert.equal(err.code, 'TRD_ERR_SHUTTING_DOWN');
     assert.ok(!alive(pid));
+  });
+
+  test('its parent killed while it loads (or after): the query process ends by itself', async () => {
+    // A host process that starts a query process, prints its pid and waits; killed -9 at once,
+    // while the query process is still loading (tsx, DuckDB), or once it is ready.
+    const url = new URL('../src/guards/query-process.ts', import.meta.url).href;
+    for (const when of ['loading', 'ready']) {
+      const code = [
+        `import { QueryProcess } from ${JSON.stringify(url)};`,
+        `const qp = new QueryProcess({ path: ${JSON.stringify(path)}, limits: ${JSON.stringify(QUERY_GUARD_DEFAULTS)} });`,
+        `if (${JSON.stringify(when)} === 'ready') await qp.query('SELECT 1'); else qp.start();`,
+        'console.log(qp.stats().pid);',
+        'setInterval(() => {}, 1000);',
+      ].join('\n');
+      const host = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const exited = new Promise((r) => host.once('exit', r));
+      const line = await new Promise<string>((resolve) =>
+        createInterface({ input: host.stdout! }).once('line', resolve),
+      );
+      const pid = Number(line);
+      assert.ok(pid > 0, line);
+      host.kill('SIGKILL');
+      await exited;
+      await until(`the query process (${when}) gone after its parent`, () => !alive(pid));
+    }
   });
 });

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import type { FastifyInstance } from 'fastify';
 import { TradingError, TradingErrorCode } from '../errors.ts';
+import type { StreamedJson } from '../guards/answer-stream.ts';
 import type { StatsProviders } from '../stats/stats-types.ts';
 import type { WsHubStats } from './ws-hub/ws-hub-options.ts';
 
@@ -23,7 +24,8 @@ export interface MetricsIngestSink {
 export type QueryAnswer =
   | unknown[]
   | { rows: unknown[]; truncated: boolean }
-  | { json: Buffer[]; truncated: boolean };
+  | { json: Buffer[]; truncated: boolean }
+  | { stream: StreamedJson; truncated: boolean };
 
 export interface MetricsRoutesOptions {
   providers: StatsProviders;
@@ -109,6 +111,16 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
     if (Array.isArray(answer)) return { rows: answer };
     // Already JSON (guards/query-guard.ts): its pieces written as they are, never serialised or
     // copied into one buffer again on the event loop.
+    if ('stream' in answer) {
+      // From the query process, as it arrives, through reused buffers (guards/answer-stream.ts).
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': answer.stream.length,
+      });
+      answer.stream.writeTo(reply.raw);
+      return reply;
+    }
     if ('json' in answer) {
       let length = 0;
       for (const b of answer.json) length += b.length;

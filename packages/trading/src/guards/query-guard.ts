@@ -16,9 +16,11 @@
  * - under a `timeoutMs` (2 s) deadline that interrupts the query (504 TRD_ERR_QUERY_TIMEOUT);
  * - under the instance's `memory_limit` (default 256 MB; a query past it fails inside DuckDB).
  */
+
 import { type DuckDBConnection, DuckDBTypeId, JSDuckDBValueConverter, StatementType } from '@duckdb/node-api';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { InFlightLimiter } from './admission.ts';
+import type { StreamedResult } from './answer-stream.ts';
 
 export interface QueryGuardOptions {
   maxRows: number;
@@ -76,7 +78,8 @@ export interface QueryRunnerStats extends QueryGuardStats {
 
 /** Runs GET /api/metrics/query's SQL under the guard: in this process (QueryGuard) or a child (QueryProcess). */
 export interface QueryRunner {
-  query(sql: string): Promise<GuardedResult>;
+  /** In this process: the JSON in memory; in a query process: as it arrives (./answer-stream.ts). */
+  query(sql: string): Promise<GuardedResult | StreamedResult>;
   stats(): QueryRunnerStats;
   close(): void | Promise<void>;
 }

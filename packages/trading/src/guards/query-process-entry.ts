@@ -11,17 +11,19 @@
  *
  * Messages (IPC, serialization 'advanced'):
  *   parent -> child  { id, sql }
- *   child -> parent  { type: 'ready', pid }
- *                    { id, t: 'piece', b: Uint8Array }   the answer's JSON, <= 64 KB each, in order
- *                    { id, t: 'end', rowCount, truncated }
+ *   child -> parent  { type: 'ready', pid }             listening on `answerPath`
  *                    { id, t: 'error', code, message }
+ * Answers go on the Unix socket at `answerPath` (the parent connects once, after ready), one
+ * frame each (./answer-stream.ts): a 16-byte header, then the JSON.
  * The child exits when the IPC channel closes (the parent closed it, or died).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { setPriority } from 'node:os';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { TradingError, TradingErrorCode } from '../errors.ts';
+import { encodeAnswerHeader } from './answer-stream.ts';
 import { type GuardedResult, QueryGuard, type QueryGuardOptions } from './query-guard.ts';
 
 export interface QueryProcessInit {
@@ -32,10 +34,9 @@ export interface QueryProcessInit {
   threads: number;
   /** How long an open refused by a lock held elsewhere is retried (ms). */
   openRetryMs: number;
+  /** The Unix socket the answers are written to (the parent connects once). */
+  answerPath: string;
 }
-
-/** Largest piece of an answer sent in one message. */
-const PIECE_BYTES = 64 * 1024;
 
 const init = JSON.parse(process.argv[2] ?? '{}') as QueryProcessInit;
 const send = (m: unknown) => {
@@ -90,6 +91,10 @@ async function openSession(): Promise<Session> {
       instance = await DuckDBInstance.create(init.path, {
         access_mode: 'READ_ONLY',
         threads: String(init.threads),
+        // Never spill to disk: a query past memory_limit fails at once, instead of writing
+        // temp files beside the journal whose fdatasync the orders wait on. (Set before
+        // external access is turned off, which refuses it after.)
+        temp_directory: '',
         enable_external_access: 'false',
       });
       const inst = instance;
@@ -145,13 +150,29 @@ async function run(id: number, sql: string): Promise<void> {
     return;
   }
   const r = result!;
-  for (const piece of r.json) {
-    for (let at = 0; at < piece.length; at += PIECE_BYTES) {
-      send({ id, t: 'piece', b: piece.subarray(at, Math.min(piece.length, at + PIECE_BYTES)) });
-    }
-  }
-  send({ id, t: 'end', rowCount: r.rowCount, truncated: r.truncated });
+  const out = await answers;
+  let bytes = 0;
+  for (const piece of r.json) bytes += piece.length;
+  // One frame, written in one go: frames of two answers never interleave.
+  out.write(encodeAnswerHeader(id, bytes, r.rowCount, r.truncated));
+  for (const piece of r.json) out.write(piece);
 }
+
+/** The parent's one connection to the answer socket (the server closes, removing the file). */
+let connected!: (s: Socket) => void;
+const answers = new Promise<Socket>((resolve) => {
+  connected = resolve;
+});
+const server = createServer((socket) => {
+  server.close();
+  // The parent went away (the IPC channel's 'disconnect' below ends the process too).
+  socket.on('error', () => process.exit(0));
+  socket.on('close', () => process.exit(0));
+  connected(socket);
+});
+// Listening never keeps the process alive by itself: a parent that died while this process
+// loaded never connects (and holds no IPC channel either).
+server.unref();
 
 renice();
 process.on('message', (m: { id: number; sql: string }) => {
@@ -161,4 +182,6 @@ process.on('disconnect', () => {
   closeSession();
   process.exit(0);
 });
-send({ type: 'ready', pid: process.pid });
+// The channel closed while this module loaded ('disconnect' was emitted before the listener).
+if (!process.connected) process.exit(0);
+server.listen(init.answerPath, () => send({ type: 'ready', pid: process.pid }));

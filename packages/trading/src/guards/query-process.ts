@@ -10,6 +10,9 @@
  *   heap (`heapMb`) and one DuckDB thread;
  * - before a query is handed over, `beforeQuery` (the replica's flush) copies the rows
  *   committed so far into the shared file, so a row stored just before is in the answer;
+ * - answers come back on a Unix socket of their own and are written to the response through
+ *   reused buffers (./answer-stream.ts): a hostile stream of large answers allocates nothing
+ *   per chunk on this event loop (the churn would bring on the mark-compacts that pause it);
  * - at most `maxConcurrent` queries at once (429 TRD_ERR_TOO_MANY_QUERIES beyond, here);
  * - the process dies under a query (kill -9, V8 out of memory): every query it ran is
  *   answered 503 TRD_ERR_QUERY_UNAVAILABLE (+ Retry-After) and a new one is started;
@@ -21,12 +24,14 @@
  * first query) or at the first query, and closed with the system.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { setPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TradingError, TradingErrorCode } from '../errors.ts';
+import { AnswerReader, SlotPool, type StreamedResult } from './answer-stream.ts';
 import {
-  type GuardedResult,
   newQueryGuardStats,
   type QueryGuardOptions,
   type QueryRunner,
@@ -72,8 +77,7 @@ export interface QueryProcessStats extends QueryRunnerStats {
 }
 
 interface Pending {
-  parts: Buffer[];
-  resolve: (r: GuardedResult) => void;
+  resolve: (r: StreamedResult) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -84,6 +88,8 @@ interface Child {
   /** Why it was killed (the answer to the queries it still ran), or null. */
   killedFor: TradingError | null;
   wasReady: boolean;
+  /** Its answer socket's path (removed when the process exits). */
+  answerPath: string;
 }
 
 export class QueryProcess implements QueryRunner {
@@ -97,6 +103,10 @@ export class QueryProcess implements QueryRunner {
   private closed = false;
   private started = 0;
   private readonly counts = { ...newQueryGuardStats(), unavailable: 0, memoryKills: 0 };
+  /** Reused answer buffers, shared by the processes started one after another. */
+  private readonly pool = new SlotPool(64 * 1024, 32);
+  /** A private directory (0700) for the answer sockets, made at the first start. */
+  private socketDir: string | null = null;
 
   constructor(o: QueryProcessOptions) {
     this.o = {
@@ -120,7 +130,7 @@ export class QueryProcess implements QueryRunner {
     return this;
   }
 
-  async query(sql: string): Promise<GuardedResult> {
+  async query(sql: string): Promise<StreamedResult> {
     if (this.closed) throw storeClosed();
     if (this.running >= this.o.limits.maxConcurrent) {
       this.counts.busy++;
@@ -147,7 +157,7 @@ export class QueryProcess implements QueryRunner {
     }
   }
 
-  private async dispatch(sql: string): Promise<GuardedResult> {
+  private async dispatch(sql: string): Promise<StreamedResult> {
     // A failed copy (another process holds the shared file) leaves the answer a copy behind.
     await this.o.beforeQuery?.().catch(() => {});
     // Closed meanwhile: no query process is started after close() (nothing would end it).
@@ -166,7 +176,7 @@ export class QueryProcess implements QueryRunner {
     }
     const id = this.nextId++;
     const deadline = this.o.limits.timeoutMs + this.o.openRetryMs + this.o.graceMs;
-    return new Promise<GuardedResult>((resolve, reject) => {
+    return new Promise<StreamedResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         // Interrupt did not return: this query is answered 504, the process killed and restarted.
         this.settle(
@@ -182,7 +192,7 @@ export class QueryProcess implements QueryRunner {
         );
       }, deadline);
       timer.unref();
-      this.pending.set(id, { parts: [], resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, timer });
       this.watchRss();
       child.proc.send({ id, sql }, (err) => {
         if (err) this.settle(id, unavailable(`cannot reach the query process: ${err.message}`));
@@ -192,11 +202,14 @@ export class QueryProcess implements QueryRunner {
 
   private ensureChild(): Child {
     if (this.child !== null) return this.child;
+    this.socketDir ??= mkdtempSync(join(tmpdir(), 'tickstorm-query-'));
+    const answerPath = join(this.socketDir, `${this.started}.sock`);
     const init: QueryProcessInit = {
       path: this.o.path,
       limits: this.o.limits,
       threads: this.o.threads,
       openRetryMs: this.o.openRetryMs,
+      answerPath,
     };
     let proc: ChildProcess;
     try {
@@ -223,6 +236,7 @@ export class QueryProcess implements QueryRunner {
       proc,
       killedFor: null,
       wasReady: false,
+      answerPath,
       ready: new Promise<void>((res, rej) => {
         onReady = res;
         onFail = rej;
@@ -239,24 +253,35 @@ export class QueryProcess implements QueryRunner {
       () => clearTimeout(startTimer),
       () => clearTimeout(startTimer),
     );
+    const reader = new AnswerReader({
+      pool: this.pool,
+      onAnswer: (id, r) => this.settle(id, null, r),
+    });
     proc.on('message', (m: ChildMessage) => {
       if ('type' in m) {
-        child.wasReady = true;
-        onReady();
+        // Listening: connect to its answer socket; ready once connected.
+        const socket = connect({ path: answerPath, onread: reader.onread });
+        reader.attach(socket);
+        socket.once('connect', () => {
+          child.wasReady = true;
+          onReady();
+        });
+        socket.on('error', () => {}); // 'close' follows
+        socket.once('close', () => {
+          const why = unavailable('the query process closed its answer socket');
+          reader.close(why);
+          this.kill(child, why);
+        });
         return;
       }
-      const p = this.pending.get(m.id);
-      if (p === undefined) return;
-      if (m.t === 'piece') p.parts.push(Buffer.from(m.b.buffer, m.b.byteOffset, m.b.byteLength));
-      else if (m.t === 'end') {
-        this.settle(m.id, null, { json: p.parts, rowCount: m.rowCount, truncated: m.truncated });
-      } else this.settle(m.id, new TradingError(m.code as TradingErrorCode, m.message));
+      this.settle(m.id, new TradingError(m.code as TradingErrorCode, m.message));
     });
     let ended = false;
     const end = (why: TradingError) => {
       if (ended) return;
       ended = true;
       onFail(why);
+      rmSync(child.answerPath, { force: true });
       if (this.child === child) this.child = null;
       for (const id of [...this.pending.keys()]) this.settle(id, why);
       // Restarted at once after a death in service (not after a failed start: the next query tries).
@@ -283,13 +308,15 @@ export class QueryProcess implements QueryRunner {
     return child;
   }
 
-  private settle(id: number, err: Error | null, r?: GuardedResult): void {
+  /** Answers `id` (false: nobody waits for it any more). */
+  private settle(id: number, err: Error | null, r?: StreamedResult): boolean {
     const p = this.pending.get(id);
-    if (p === undefined) return;
+    if (p === undefined) return false;
     this.pending.delete(id);
     clearTimeout(p.timer);
     if (err !== null) p.reject(err);
     else p.resolve(r!);
+    return true;
   }
 
   /** Kills `child`: the queries it still runs are answered with `why`. */
@@ -342,21 +369,20 @@ export class QueryProcess implements QueryRunner {
     for (const id of [...this.pending.keys()]) {
       this.settle(id, storeClosed());
     }
-    if (child === null) return;
-    const proc = child.proc;
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-    if (proc.connected) proc.disconnect();
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 2000);
-    await exited;
-    clearTimeout(timer);
+    const proc = child?.proc;
+    if (proc !== undefined && proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+      if (proc.connected) proc.disconnect();
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 2000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (this.socketDir !== null) rmSync(this.socketDir, { recursive: true, force: true });
   }
 }
 
 type ChildMessage =
   | { type: 'ready'; pid: number }
-  | { id: number; t: 'piece'; b: Uint8Array }
-  | { id: number; t: 'end'; rowCount: number; truncated: boolean }
   | { id: number; t: 'error'; code: string; message: string };
 
 function unavailable(message: string): TradingError {

@@ -19,7 +19,6 @@
 import {
   closeSync,
   existsSync,
-  fdatasync,
   fdatasyncSync,
   fsyncSync,
   ftruncateSync,
@@ -52,6 +51,7 @@ import {
 } from './input-log-format.ts';
 import { scanInputLog } from './input-log-reader.ts';
 import { Sequencer } from './sequencer.ts';
+import { fdatasyncOffPool } from './sync-thread.ts';
 
 export interface InputLogWriterOptions {
   /** Records per batch (default 1024). */
@@ -390,7 +390,7 @@ export class InputLogWriter {
       };
       const f = this.fault?.('sync');
       if (f !== undefined) setImmediate(done, f);
-      else fdatasync(this.fd, done);
+      else fdatasyncOffPool(this.fd, done);
     });
     this.syncing = p;
     return p;
