@@ -3,13 +3,14 @@
  * answers (up to 8 MiB each) are read and dropped here, never on the event loop that times
  * the orders, as the attacker of a real system runs elsewhere.
  *
- *   node --import tsx hostile-queries.ts API_URL
+ *   node --import tsx hostile-queries.ts API_URL [all|large]
  *
  * prints `{"ready":true}`, then reads commands on stdin, one per line:
  *   {"count":N,"clients":C,"pauseMs":P}   C clients send N queries in all (null: until "stop")
  *   "stop"                                the clients running stop after their current query
  * and prints `{"answers":{status:n},"errors":n}` when a batch ends. It exits when stdin ends.
- * Queries cycle through HOSTILE; a client pauses P ms after a 429 before its next query.
+ * Queries cycle through HOSTILE (`large`: only its first, `SELECT * FROM range(30000000)`,
+ * answered 10,000 rows); a client pauses P ms after a 429 before its next query.
  */
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
@@ -36,6 +37,8 @@ interface Batch {
 }
 
 const api = process.argv[2];
+/** `large`: only the query whose answer is the largest that is not refused (10,000 rows). */
+const queries = process.argv[3] === 'large' ? [HOSTILE[0]] : HOSTILE;
 const pool = new Pool(api, { connections: 8 });
 let next = 0;
 let going = false;
@@ -49,7 +52,7 @@ async function batch(b: Batch): Promise<void> {
   const client = async () => {
     while (more()) {
       sent++;
-      const sql = HOSTILE[next++ % HOSTILE.length];
+      const sql = queries[next++ % queries.length];
       try {
         const r = await pool.request({
           method: 'GET',

@@ -23,6 +23,7 @@
  *
  *   node --import tsx packages/trading/bench/security.bench.ts [--json] [--scenario NAME|all]
  *     [--duration 10] [--runs 1] [--cpu-prof DIR] [--query-pause MS] [--ab-windows N [--ab-seconds S]]
+ *     [--query-mix all|large]
  *
  *   --ab-windows N (hostile): afterwards, N pairs of windows of S seconds (default 3) on the same
  *   server, orders alone then orders beside a steady hostile load (4 clients, pausing 50 ms
@@ -55,6 +56,8 @@ const RUNS = Number(arg('runs', '1'));
  */
 const QUERY_PAUSE_MS = Number(arg('query-pause', '0'));
 const AB_WINDOWS = Number(arg('ab-windows', '0'));
+/** hostile: `all` (the list in ./hostile-queries.ts) or `large` (only its largest answer, over and over). */
+const QUERY_MIX = arg('query-mix', 'all');
 const AB_SECONDS = Number(arg('ab-seconds', '3'));
 /** `--cpu-prof DIR`: the served system writes a V8 CPU profile there when it stops. */
 const PROF_DIR = arg('cpu-prof', '');
@@ -229,7 +232,7 @@ async function hostileClients(api: string): Promise<{
   batch: (count: number | null, pauseMs: number) => { stop: () => void; done: Promise<HostileAnswers> };
   close: () => Promise<void>;
 }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', HOSTILE_CLIENTS, api], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', HOSTILE_CLIENTS, api, QUERY_MIX], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise((r) => proc.once('exit', r));
@@ -333,6 +336,7 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
       scenario: 'hostile',
       queries: 1000,
       queryPauseMs: QUERY_PAUSE_MS,
+      queryMix: QUERY_MIX,
       queriesSeconds: Math.round(queriesS * 10) / 10,
       answers,
       // Run by DuckDB (not refused 429 at once by the 2-at-a-time bound).
