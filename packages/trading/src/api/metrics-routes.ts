@@ -109,8 +109,6 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
     }
     const answer = await opts.query(sql);
     if (Array.isArray(answer)) return { rows: answer };
-    // Already JSON (guards/query-guard.ts): its pieces written as they are, never serialised or
-    // copied into one buffer again on the event loop.
     if ('stream' in answer) {
       // From the query process, as it arrives, through reused buffers (guards/answer-stream.ts).
       reply.hijack();
@@ -121,6 +119,8 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
       answer.stream.writeTo(reply.raw);
       return reply;
     }
+    // Already JSON (guards/query-guard.ts): its pieces written as they are, never serialised or
+    // copied into one buffer again on the event loop.
     if ('json' in answer) {
       let length = 0;
       for (const b of answer.json) length += b.length;

@@ -22,6 +22,7 @@ import type { Socket } from 'node:net';
 
 export const HEADER_BYTES = 16;
 const EMPTY = Buffer.alloc(0);
+const NOOP = () => {};
 
 export function encodeAnswerHeader(id: number, bytes: number, rowCount: number, truncated: boolean): Buffer {
   const h = Buffer.allocUnsafe(HEADER_BYTES);
@@ -123,6 +124,10 @@ class AnswerStream implements StreamedJson {
   }
 
   private keep(out: AnswerSink | null, src: Uint8Array): void {
+    if (this.collected !== null) {
+      this.collected.push(Buffer.from(src)); // collect(): its own copy, no slot
+      return;
+    }
     let slot: Buffer | null = null;
     let view: Buffer;
     if (this.held.size + this.queue.length < this.perAnswerSlots) slot = this.pool.take();
@@ -133,15 +138,12 @@ class AnswerStream implements StreamedJson {
       view = Buffer.from(src); // no slot for this answer: a copy of its own
     }
     if (out !== null) this.write(out, view, slot);
-    else if (this.collected !== null) {
-      this.collected.push(slot === null ? view : Buffer.from(view));
-      if (slot !== null) this.pool.release(slot);
-    } else this.queue.push({ view, slot });
+    else this.queue.push({ view, slot });
   }
 
   private write(out: AnswerSink, view: Buffer, slot: Buffer | null): void {
     if (slot === null) {
-      out.write(view, () => {});
+      out.write(view, NOOP);
       return;
     }
     this.held.add(slot);
@@ -230,7 +232,7 @@ export class AnswerReader {
     this.onread = {
       buffer: Buffer.allocUnsafeSlow(this.pool.slotBytes),
       callback: (n, buf) => {
-        this.take(buf.subarray(0, n));
+        this.take(buf, n);
         return true;
       },
     };
@@ -246,19 +248,20 @@ export class AnswerReader {
     this.socket = socket;
   }
 
-  private take(chunk: Buffer): void {
+  /** The first `n` bytes of the read buffer `chunk`. */
+  private take(chunk: Buffer, n: number): void {
     let at = 0;
-    while (at < chunk.length) {
+    while (at < n) {
       const cur = this.current;
       if (cur === null) {
-        const k = Math.min(HEADER_BYTES - this.headerFill, chunk.length - at);
+        const k = Math.min(HEADER_BYTES - this.headerFill, n - at);
         chunk.copy(this.header, this.headerFill, at, at + k);
         this.headerFill += k;
         at += k;
         if (this.headerFill === HEADER_BYTES) this.startAnswer();
         continue;
       }
-      const k = Math.min(cur.needs, chunk.length - at);
+      const k = Math.min(cur.needs, n - at);
       cur.push(chunk.subarray(at, at + k));
       at += k;
       if (cur.needs === 0) this.current = null;

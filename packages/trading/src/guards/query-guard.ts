@@ -16,7 +16,6 @@
  * - under a `timeoutMs` (2 s) deadline that interrupts the query (504 TRD_ERR_QUERY_TIMEOUT);
  * - under the instance's `memory_limit` (default 256 MB; a query past it fails inside DuckDB).
  */
-
 import { type DuckDBConnection, DuckDBTypeId, JSDuckDBValueConverter, StatementType } from '@duckdb/node-api';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { InFlightLimiter } from './admission.ts';
