@@ -201,17 +201,33 @@ function rssMb(pid: number): number {
   }
 }
 
-/** The served process's query process (guards/query-process.ts), if one runs now. */
-function queryProcessPid(servedPid: number): number | null {
+/** Every process below `pid` (children, their children...), from /proc. */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
   try {
-    for (const tid of readdirSync(`/proc/${servedPid}/task`)) {
-      for (const c of readFileSync(`/proc/${servedPid}/task/${tid}/children`, 'latin1').split(' ')) {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' ')) {
         if (c === '') continue;
-        if (readFileSync(`/proc/${c}/cmdline`, 'latin1').includes('query-process-entry')) return Number(c);
+        out.push(Number(c), ...descendants(Number(c)));
       }
     }
   } catch {
     // gone meanwhile, or no /proc
+  }
+  return out;
+}
+
+/**
+ * The served process's query process (guards/query-process.ts), if one runs now: a child of
+ * its launcher (guards/query-launcher.ts), which is a child of the served process.
+ */
+function queryProcessPid(servedPid: number): number | null {
+  for (const c of descendants(servedPid)) {
+    try {
+      if (readFileSync(`/proc/${c}/cmdline`, 'latin1').includes('query-process-entry')) return c;
+    } catch {
+      // gone meanwhile
+    }
   }
   return null;
 }
@@ -291,7 +307,10 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
       }
       peakRss = Math.max(peakRss, served);
       peakQueryRss = Math.max(peakQueryRss, query);
-      peakTotalRss = Math.max(peakTotalRss, served + query);
+      // The launcher's few MB count too: everything the served process started.
+      let all = served;
+      for (const c of descendants(sys.pid)) all += rssMb(c) || 0;
+      peakTotalRss = Math.max(peakTotalRss, all);
     }, 50);
     const attacker = await hostileClients(api);
     const t0 = performance.now();

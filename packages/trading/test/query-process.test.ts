@@ -29,6 +29,12 @@ function niceOf(pid: number, tid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 }
 
+/** The parent pid of a process (field 4 of its stat). */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
 /** The scheduling policy of a thread (field 41 of its stat; 5 is SCHED_IDLE). */
 function policyOf(pid: number, tid: number): number {
   const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
@@ -78,6 +84,13 @@ describe('the query process (file store)', () => {
     if (HAS_CHRT) for (const tid of tids) assert.equal(policyOf(pid, tid), 5, `thread ${tid} SCHED_IDLE`);
     const health = await f.http.get(`${api}/health`);
     assert.equal(health.body.queries.pid, pid);
+    // Forked by the launcher, not by the serving process (whose event loop a fork would stop).
+    const launcherPid = stats().launcherPid!;
+    assert.ok(launcherPid > 0 && launcherPid !== process.pid);
+    assert.equal(parentOf(pid), launcherPid);
+    assert.equal(parentOf(launcherPid), process.pid);
+    assert.equal(niceOf(launcherPid, launcherPid), 19);
+    if (HAS_CHRT) assert.equal(policyOf(launcherPid, launcherPid), 5);
   });
 
   test('a row stored just before a query is in its answer', async () => {
@@ -131,8 +144,14 @@ describe('the query process (file store)', () => {
 test('started with the store (as serve does); closing the system ends it', async () => {
   const f = await startFixture({ services: ['api'], queryProcessStart: 'with-store' });
   let pid: number;
+  let launcherPid: number;
   try {
-    pid = (f.sys.queryGuard!.stats() as QueryProcessStats).pid!;
+    const stats = () => f.sys.queryGuard!.stats() as QueryProcessStats;
+    // The launcher is there at once; it reports the query process's pid once it forked it.
+    launcherPid = stats().launcherPid!;
+    assert.ok(launcherPid > 0 && alive(launcherPid));
+    await until('the query process forked', () => stats().pid !== null);
+    pid = stats().pid!;
     assert.ok(pid > 0 && pid !== process.pid && alive(pid));
     const r = await f.http.get(
       `${f.url('api')}/api/metrics/query?sql=${encodeURIComponent('SELECT 1 AS x')}`,
@@ -143,6 +162,7 @@ test('started with the store (as serve does); closing the system ends it', async
     await f.close();
   }
   assert.ok(!alive(pid));
+  assert.ok(!alive(launcherPid));
 });
 
 test('an in-memory store keeps the queries in this process', async () => {
@@ -321,17 +341,40 @@ describe('QueryProcess on a file', () => {
     }
   });
 
+  test('the launcher killed under a query: 503, its query process ends, the next query starts both again', async () => {
+    const qp = new QueryProcess({ path, limits: { ...QUERY_GUARD_DEFAULTS, timeoutMs: 30_000 } });
+    try {
+      await qp.query('SELECT 1'); // started
+      const { pid, launcherPid } = qp.stats();
+      const running = codeOf(qp.query(ENDLESS));
+      await until('the query sent', () => qp.stats().sent === 1);
+      process.kill(launcherPid!, 'SIGKILL');
+      const err = await running;
+      assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');
+      await until('the orphaned query process gone', () => !alive(pid!));
+      const r = await qp.query('SELECT count(*) AS n FROM t');
+      assert.equal((await r.stream.collect()).toString(), '{"rows":[{"n":10}],"truncated":false}');
+      assert.notEqual(qp.stats().launcherPid, launcherPid);
+      assert.notEqual(qp.stats().pid, pid);
+    } finally {
+      await qp.close();
+    }
+  });
+
   test('close() during a query: 503 SHUTTING_DOWN, the process ends', async () => {
     const qp = new QueryProcess({ path, limits: { ...QUERY_GUARD_DEFAULTS, timeoutMs: 30_000 } });
     await qp.query('SELECT 1'); // started
     const running = qp.query(ENDLESS);
     await until('the query sent', () => qp.stats().sent === 1);
     const pid = qp.stats().pid!;
+    const launcherPid = qp.stats().launcherPid!;
     const answered = codeOf(running);
     await qp.close();
     const err = await answered;
     assert.equal(err.code, 'TRD_ERR_SHUTTING_DOWN');
     assert.ok(!alive(pid));
+    assert.ok(!alive(launcherPid), 'the launcher ended with close()');
+    assert.equal(qp.stats().launcherPid, null);
   });
 
   test('its parent killed while it loads (or after): the query process ends by itself', async () => {
@@ -343,21 +386,28 @@ describe('QueryProcess on a file', () => {
         `import { QueryProcess } from ${JSON.stringify(url)};`,
         `const qp = new QueryProcess({ path: ${JSON.stringify(path)}, limits: ${JSON.stringify(QUERY_GUARD_DEFAULTS)} });`,
         `if (${JSON.stringify(when)} === 'ready') await qp.query('SELECT 1'); else qp.start();`,
-        'console.log(qp.stats().pid);',
+        // The launcher reports the pid a moment after it forked the query process.
+        'while (qp.stats().pid === null) await new Promise((r) => setTimeout(r, 1));',
+        'console.log(qp.stats().pid, qp.stats().launcherPid);',
         'setInterval(() => {}, 1000);',
       ].join('\n');
       const host = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       const exited = new Promise((r) => host.once('exit', r));
-      const line = await new Promise<string>((resolve) =>
-        createInterface({ input: host.stdout! }).once('line', resolve),
-      );
-      const pid = Number(line);
-      assert.ok(pid > 0, line);
-      host.kill('SIGKILL');
-      await exited;
-      await until(`the query process (${when}) gone after its parent`, () => !alive(pid));
+      try {
+        const line = await new Promise<string>((resolve) =>
+          createInterface({ input: host.stdout! }).once('line', resolve),
+        );
+        const [pid, launcherPid] = line.split(' ').map(Number);
+        assert.ok(pid! > 0 && launcherPid! > 0, line);
+        host.kill('SIGKILL');
+        await exited;
+        await until(`the query process (${when}) gone after its parent`, () => !alive(pid!));
+        await until(`the launcher (${when}) gone after its parent`, () => !alive(launcherPid!));
+      } finally {
+        host.kill('SIGKILL');
+      }
     }
   });
 });

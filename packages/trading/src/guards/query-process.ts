@@ -21,12 +21,13 @@
  *   504 TRD_ERR_QUERY_TIMEOUT and the process is killed and restarted.
  *
  * The process is started by `start()` (the system does at start, unless told to wait for the
- * first query) or at the first query, and closed with the system.
+ * first query) or at the first query, and closed with the system. Every start, restarts
+ * included, is forked by a small launcher process (./query-launcher.ts), never by this one:
+ * a fork here would stop this event loop while the kernel copies its page tables.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { setPriority, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TradingError, TradingErrorCode } from '../errors.ts';
@@ -38,6 +39,7 @@ import {
   type QueryRunnerStats,
   storeClosed,
 } from './query-guard.ts';
+import { QueryLauncher, type RemoteChild } from './query-launcher.ts';
 import type { QueryProcessInit } from './query-process-entry.ts';
 
 const ENTRY = fileURLToPath(new URL('./query-process-entry.ts', import.meta.url));
@@ -74,6 +76,8 @@ export interface QueryProcessStats extends QueryRunnerStats {
   restarts: number;
   /** Killed past rssLimitMb. */
   memoryKills: number;
+  /** The process that forks the query processes (null before the first start and after close). */
+  launcherPid: number | null;
 }
 
 interface Pending {
@@ -83,7 +87,7 @@ interface Pending {
 }
 
 interface Child {
-  proc: ChildProcess;
+  proc: RemoteChild;
   ready: Promise<void>;
   /** Why it was killed (the answer to the queries it still ran), or null. */
   killedFor: TradingError | null;
@@ -107,6 +111,8 @@ export class QueryProcess implements QueryRunner {
   private readonly pool = new SlotPool(64 * 1024, 32);
   /** A private directory (0700) for the answer sockets, made at the first start. */
   private socketDir: string | null = null;
+  /** Forks the query processes, so that no restart forks this process (./query-launcher.ts). */
+  private readonly launcher = new QueryLauncher();
 
   constructor(o: QueryProcessOptions) {
     this.o = {
@@ -211,23 +217,14 @@ export class QueryProcess implements QueryRunner {
       openRetryMs: this.o.openRetryMs,
       answerPath,
     };
-    let proc: ChildProcess;
+    let proc: RemoteChild;
     try {
-      proc = fork(ENTRY, [JSON.stringify(init)], {
+      proc = this.launcher.fork(ENTRY, [JSON.stringify(init)], {
         execArgv: ['--import', TSX, `--max-old-space-size=${this.o.heapMb}`],
-        serialization: 'advanced',
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
     } catch (err) {
-      // Some spawn errors are thrown rather than emitted (ENOMEM, ENOTDIR, E2BIG).
+      // The launcher could not be spawned: some spawn errors are thrown (ENOMEM, ENOTDIR, E2BIG).
       throw unavailable(`cannot start the query process: ${(err as Error).message}`);
-    }
-    if (proc.pid !== undefined) {
-      try {
-        setPriority(proc.pid, 19); // the child renices every thread it starts, too
-      } catch {
-        // not permitted here: the child still renices itself
-      }
     }
     this.started++;
     let onReady!: () => void;
@@ -293,12 +290,12 @@ export class QueryProcess implements QueryRunner {
         }
       }
     };
-    proc.on('error', (err) => {
-      // Never spawned (EMFILE, EAGAIN, ENOENT): no 'exit' follows, so it ends here. Otherwise
-      // (a failed kill or send) exit follows.
-      if (proc.pid === undefined) end(unavailable(`cannot start the query process: ${err.message}`));
+    proc.on('error', (err: Error) => {
+      // Never spawned (EMFILE, EAGAIN, ENOENT, ENOTDIR; or the launcher could not start): no
+      // 'exit' follows, so it ends here.
+      end(unavailable(`cannot start the query process: ${err.message}`));
     });
-    proc.once('exit', (code, signal) => {
+    proc.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
       end(
         child.killedFor ??
           unavailable(`the query process exited (${signal ?? `code ${code}`}) under the query`),
@@ -356,6 +353,7 @@ export class QueryProcess implements QueryRunner {
       sent: this.pending.size,
       limits: this.o.limits,
       pid: this.child?.proc.pid ?? null,
+      launcherPid: this.launcher.pid,
       restarts: Math.max(0, this.started - 1),
     };
   }
@@ -377,6 +375,7 @@ export class QueryProcess implements QueryRunner {
       await exited;
       clearTimeout(timer);
     }
+    await this.launcher.close();
     if (this.socketDir !== null) rmSync(this.socketDir, { recursive: true, force: true });
   }
 }
