@@ -61,7 +61,6 @@ async function batch(b: Batch): Promise<void> {
           bodyTimeout: 30_000,
         });
         await r.body.dump();
-        process.stderr.write(`ANS ${Date.now()} ${r.statusCode} ${sql.slice(0, 20)}\n`);
         answers[r.statusCode] = (answers[r.statusCode] ?? 0) + 1;
         if (r.statusCode === 429 && b.pauseMs > 0) await new Promise((res) => setTimeout(res, b.pauseMs));
       } catch {

@@ -62,6 +62,11 @@ export const TradingErrorCode = {
    * its memory bound) or cannot open the shared metrics file; it is restarted: retry after Retry-After.
    */
   QUERY_UNAVAILABLE: 'TRD_ERR_QUERY_UNAVAILABLE',
+  /**
+   * GET /api/metrics/query: the query, running alone, took the query process past its memory
+   * bound: it was ended, and the same query would be again (no Retry-After). Narrow it.
+   */
+  QUERY_TOO_LARGE: 'TRD_ERR_QUERY_TOO_LARGE',
   /** POST /api/metrics: the bounded ingest queue is full. */
   INGEST_QUEUE_FULL: 'TRD_ERR_INGEST_QUEUE_FULL',
   /** The central risk manager (another process, over the bus) did not answer the pre-trade check: nothing was done. */
@@ -138,6 +143,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [TradingErrorCode.QUERY_TIMEOUT]: 504,
   [TradingErrorCode.QUERY_REFUSED]: 400,
   [TradingErrorCode.QUERY_UNAVAILABLE]: 503,
+  [TradingErrorCode.QUERY_TOO_LARGE]: 422,
   [TradingErrorCode.INGEST_QUEUE_FULL]: 503,
   [TradingErrorCode.RISK_UNAVAILABLE]: 503,
   [TradingErrorCode.OWNER_UNAVAILABLE]: 503,

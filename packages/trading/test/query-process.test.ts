@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { TradingError } from '../src/errors.ts';
+import { httpStatusOf, TradingError } from '../src/errors.ts';
 import { QUERY_GUARD_DEFAULTS } from '../src/guards/query-guard.ts';
 import { QueryProcess, type QueryProcessStats } from '../src/guards/query-process.ts';
 import { holdElsewhere } from './support/duckdb-elsewhere.ts';
@@ -201,17 +201,27 @@ describe('QueryProcess on a file', () => {
     return err;
   };
 
-  test('past its RSS bound the process is killed: 503', async () => {
+  test('past its RSS bound the process is killed: the query alone 422 (not to be retried), two at once 503', async () => {
     const qp = new QueryProcess({
       path,
       limits: { ...QUERY_GUARD_DEFAULTS, timeoutMs: 5000 },
       rssLimitMb: 1,
     });
     try {
-      const err = await codeOf(qp.query(ENDLESS));
-      assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');
-      assert.match(err.message, /memory bound/);
+      const alone = await codeOf(qp.query(ENDLESS));
+      assert.equal(alone.code, 'TRD_ERR_QUERY_TOO_LARGE');
+      assert.equal(httpStatusOf(alone.code), 422);
+      assert.match(alone.message, /memory bound/);
       assert.equal(qp.stats().memoryKills, 1);
+      assert.equal(qp.stats().tooLarge, 1);
+      // Two in the process when it passes the bound: either may have grown it.
+      const both = await Promise.all([codeOf(qp.query(ENDLESS)), codeOf(qp.query(ENDLESS))]);
+      for (const err of both) {
+        assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');
+        assert.match(err.message, /memory bound/);
+      }
+      assert.equal(qp.stats().memoryKills, 2);
+      assert.equal(qp.stats().tooLarge, 1);
     } finally {
       await qp.close();
     }

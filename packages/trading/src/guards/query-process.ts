@@ -16,7 +16,8 @@
  * - at most `maxConcurrent` queries at once (429 TRD_ERR_TOO_MANY_QUERIES beyond, here);
  * - the process dies under a query (kill -9, V8 out of memory): every query it ran is
  *   answered 503 TRD_ERR_QUERY_UNAVAILABLE (+ Retry-After) and a new one is started;
- * - its RSS is read every `rssPollMs` while queries run: past `rssLimitMb` it is killed (503);
+ * - its RSS is read every `rssPollMs` while queries run: past `rssLimitMb` it is killed (the
+ *   query that ran alone: 422 TRD_ERR_QUERY_TOO_LARGE, as it would be again; two: 503 both);
  * - a query not answered `graceMs` after its timeout (interrupt did not return) is answered
  *   504 TRD_ERR_QUERY_TIMEOUT and the process is killed and restarted.
  *
@@ -76,6 +77,8 @@ export interface QueryProcessStats extends QueryRunnerStats {
   restarts: number;
   /** Killed past rssLimitMb. */
   memoryKills: number;
+  /** Queries answered 422 TRD_ERR_QUERY_TOO_LARGE (alone in the process at a memory kill). */
+  tooLarge: number;
   /** The process that forks the query processes (null before the first start and after close). */
   launcherPid: number | null;
 }
@@ -92,6 +95,8 @@ interface Child {
   /** Why it was killed (the answer to the queries it still ran), or null. */
   killedFor: TradingError | null;
   wasReady: boolean;
+  /** Settles when it has exited (or never started) and its queries were answered. */
+  ended: Promise<void>;
   /** Its answer socket's path (removed when the process exits). */
   answerPath: string;
 }
@@ -106,7 +111,7 @@ export class QueryProcess implements QueryRunner {
   private rssTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private started = 0;
-  private readonly counts = { ...newQueryGuardStats(), unavailable: 0, memoryKills: 0 };
+  private readonly counts = { ...newQueryGuardStats(), unavailable: 0, memoryKills: 0, tooLarge: 0 };
   /** Reused answer buffers, shared by the processes started one after another. */
   private readonly pool = new SlotPool(64 * 1024, 32);
   /** A private directory (0700) for the answer sockets, made at the first start. */
@@ -156,6 +161,7 @@ export class QueryProcess implements QueryRunner {
       if (code === TradingErrorCode.QUERY_REFUSED) this.counts.refused++;
       else if (code === TradingErrorCode.QUERY_TIMEOUT) this.counts.timeouts++;
       else if (code === TradingErrorCode.QUERY_UNAVAILABLE) this.counts.unavailable++;
+      else if (code === TradingErrorCode.QUERY_TOO_LARGE) this.counts.tooLarge++;
       else this.counts.failed++;
       throw err;
     } finally {
@@ -168,7 +174,13 @@ export class QueryProcess implements QueryRunner {
     await this.o.beforeQuery?.().catch(() => {});
     // Closed meanwhile: no query process is started after close() (nothing would end it).
     if (this.closed) throw storeClosed();
-    const child = this.ensureChild();
+    let child = this.ensureChild();
+    // Killed and not exited yet (a memory kill, a timeout): the query waits for the one started after.
+    while (child.killedFor !== null) {
+      await child.ended;
+      if (this.closed) throw storeClosed();
+      child = this.ensureChild();
+    }
     try {
       await child.ready;
     } catch (err) {
@@ -229,10 +241,14 @@ export class QueryProcess implements QueryRunner {
     this.started++;
     let onReady!: () => void;
     let onFail!: (e: Error) => void;
+    let onEnded!: () => void;
     const child: Child = {
       proc,
       killedFor: null,
       wasReady: false,
+      ended: new Promise<void>((res) => {
+        onEnded = res;
+      }),
       answerPath,
       ready: new Promise<void>((res, rej) => {
         onReady = res;
@@ -289,6 +305,7 @@ export class QueryProcess implements QueryRunner {
           // fork refused: the next query tries again (this runs in an event handler: no throw)
         }
       }
+      onEnded();
     };
     proc.on('error', (err: Error) => {
       // Never spawned (EMFILE, EAGAIN, ENOENT, ENOTDIR; or the launcher could not start): no
@@ -335,11 +352,22 @@ export class QueryProcess implements QueryRunner {
       const mb = rssMb(child.proc.pid);
       if (mb > this.o.rssLimitMb) {
         this.counts.memoryKills++;
+        const bound = `${Math.round(mb)} MB > ${this.o.rssLimitMb} MB`;
+        // One query running: it grew the process, and would again if retried (no Retry-After).
+        // Two: either may have, and both are answered 503 + Retry-After.
+        if (this.pending.size === 1) {
+          const [id] = this.pending.keys();
+          this.settle(
+            id!,
+            new TradingError(
+              TradingErrorCode.QUERY_TOO_LARGE,
+              `the query took the query process past its memory bound (${bound}) and was ended; narrow it (fewer or smaller columns, a LIMIT) before retrying`,
+            ),
+          );
+        }
         this.kill(
           child,
-          unavailable(
-            `the query process passed its memory bound (${Math.round(mb)} MB > ${this.o.rssLimitMb} MB) and was restarted`,
-          ),
+          unavailable(`the query process passed its memory bound (${bound}) and was restarted`),
         );
       }
     }, this.o.rssPollMs);
