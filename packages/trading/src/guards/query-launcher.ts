@@ -246,7 +246,13 @@ export class QueryLauncher {
     this.closed = true;
     const proc = this.proc;
     if (proc === null || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    const exited = new Promise<void>((r) => {
+      proc.once('exit', () => r());
+      // Never spawned (ENOENT, EAGAIN; reported on the next tick): 'error', and no 'exit'.
+      proc.on('error', () => {
+        if (proc.pid === undefined) r();
+      });
+    });
     if (proc.connected) proc.disconnect();
     const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
     await exited;

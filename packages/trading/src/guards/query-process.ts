@@ -397,7 +397,9 @@ export class QueryProcess implements QueryRunner {
     }
     const proc = child?.proc;
     if (proc !== undefined && proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+      // Settles on 'exit', and on 'error' too: a process the launcher never forked (it died
+      // first, or the fork failed) has no 'exit'.
+      const exited = child!.ended;
       if (proc.connected) proc.disconnect();
       const timer = setTimeout(() => proc.kill('SIGKILL'), 2000);
       await exited;
