@@ -30,7 +30,9 @@ const { setPriority } = require('node:os');
 try { setPriority(0, 19); } catch {}
 try { execFileSync('chrt', ['--idle', '-p', '0', String(process.pid)], { stdio: 'ignore' }); } catch {}
 const kids = new Map();
-const send = (m) => { if (process.connected) process.send(m); };
+// A callback: a write refused (EPIPE: the serving process died, its channel's end not read
+// yet) goes to it, not to an unhandled 'error' that would end this process before its children.
+const send = (m) => { if (process.connected) process.send(m, () => {}); };
 let ending = false;
 process.on('message', (m) => {
   if (m.t === 'fork') {
