@@ -2,17 +2,20 @@
  * The query launcher (guards/query-launcher.ts) at the edges: close() while the launcher dies
  * before it reported the query process's pid, or while the launcher could not be spawned at all,
  * ends (no hang); a message relayed to a serving process that has just died (EPIPE) does not
- * take the launcher down before it ends its query processes. (The launcher in ordinary service:
- * query-process.test.ts.)
+ * take the launcher down before it ends its query processes; a query process killed past its
+ * memory bound and still exiting is not counted (nor its queries answered) again by the next RSS
+ * polls. (The launcher in ordinary service: query-process.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import fs, { mkdtempSync, rmSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { TradingError } from '../src/errors.ts';
 import { QUERY_GUARD_DEFAULTS } from '../src/guards/query-guard.ts';
 import { QueryLauncher } from '../src/guards/query-launcher.ts';
 import { QueryProcess } from '../src/guards/query-process.ts';
@@ -45,6 +48,17 @@ function unreadBytes(pid: number): number {
   return bytes;
 }
 
+const ENDLESS = 'SELECT count(*) FROM range(1000000000) a, range(1000000) b WHERE a.range + b.range = -1';
+
+const codeOf = async (p: Promise<unknown>): Promise<TradingError> => {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof TradingError, String(err));
+  return err;
+};
+
 const HAS_SS = spawnSync('ss', ['-V']).status === 0;
 
 describe('the query launcher at the edges', () => {
@@ -76,7 +90,9 @@ describe('the query launcher at the edges', () => {
     }
   });
 
-  test('close() right after the launcher could not be spawned: close() ends', { timeout: 20_000 }, async () => {
+  test('close() right after the launcher could not be spawned: close() ends', {
+    timeout: 20_000,
+  }, async () => {
     const launcher = new QueryLauncher();
     const execPath = process.execPath;
     let failed: Error | null = null;
@@ -128,7 +144,10 @@ describe('the query launcher at the edges', () => {
       [pid, launcherPid] = line.split(' ').map(Number) as [number, number];
       assert.ok(pid > 0 && launcherPid > 0, line);
       process.kill(launcherPid, 'SIGSTOP');
-      await until("the query process's 'ready' queued on the stopped launcher", () => unreadBytes(launcherPid) > 0);
+      await until(
+        "the query process's 'ready' queued on the stopped launcher",
+        () => unreadBytes(launcherPid) > 0,
+      );
       process.kill(pid, 'SIGSTOP');
       host.kill('SIGKILL');
       await hostExited;
@@ -143,6 +162,73 @@ describe('the query launcher at the edges', () => {
           process.kill(p, 'SIGKILL');
         }
       }
+    }
+  });
+
+  test('a query process killed past its memory bound and still exiting: the next RSS polls leave it be', {
+    timeout: 30_000,
+  }, async () => {
+    // Its SIGKILL is held back here (a large process takes a while to exit, and its 'exit' comes
+    // through the launcher), and the /proc reads of its RSS counted. Two queries ran at the kill:
+    // one that still answers from the dying process, and one that runs on. The polls after the
+    // kill must neither count a second memory kill nor answer the one left 422 as if it had run
+    // alone: it is answered 503, as the kill said.
+    const qp = new QueryProcess({
+      path,
+      limits: { ...QUERY_GUARD_DEFAULTS, timeoutMs: 20_000 },
+      rssLimitMb: 1,
+      rssPollMs: 5,
+    });
+    const realKill = process.kill;
+    const realRead = fs.readFileSync;
+    let pid = 0;
+    let held = 0;
+    let reads = 0;
+    const restore = () => {
+      process.kill = realKill;
+      fs.readFileSync = realRead;
+      syncBuiltinESMExports();
+    };
+    try {
+      qp.start();
+      await until('the query process forked', () => qp.stats().pid !== null);
+      pid = qp.stats().pid!;
+      process.kill = ((p: number, signal?: string | number) => {
+        if (p === pid && signal === 'SIGKILL') {
+          held++;
+          return true;
+        }
+        return realKill.call(process, p, signal);
+      }) as typeof process.kill;
+      fs.readFileSync = ((...args: Parameters<typeof fs.readFileSync>) => {
+        if (args[0] === `/proc/${pid}/statm`) reads++;
+        return realRead(...args);
+      }) as typeof fs.readFileSync;
+      syncBuiltinESMExports();
+      const short = qp.query('SELECT count(*) AS n FROM range(300000000)');
+      const endless = codeOf(qp.query(ENDLESS));
+      await until('the memory kill', () => held > 0);
+      const r = await short;
+      assert.equal((await r.stream.collect()).toString(), '{"rows":[{"n":300000000}],"truncated":false}');
+      const seen = reads;
+      await until(
+        'three more RSS polls (or the query left answered)',
+        () => reads >= seen + 3 || qp.stats().sent === 0,
+      );
+      assert.equal(qp.stats().tooLarge, 0, 'the query left answered 422 as if it had run alone');
+      assert.equal(qp.stats().memoryKills, 1);
+      assert.equal(qp.stats().sent, 1, 'the query left is not answered while its process exits');
+      restore();
+      process.kill(pid, 'SIGKILL');
+      const err = await endless;
+      assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');
+      assert.match(err.message, /memory bound/);
+      assert.equal(qp.stats().memoryKills, 1);
+      assert.equal(qp.stats().tooLarge, 0);
+    } finally {
+      restore();
+      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
+      await qp.close();
     }
   });
 });

@@ -350,7 +350,9 @@ export class QueryProcess implements QueryRunner {
         return;
       }
       const mb = rssMb(child.proc.pid);
-      if (mb > this.o.rssLimitMb) {
+      // Killed already (and still exiting, its 'exit' relayed by the launcher): not again, and
+      // its queries are answered with why it was killed.
+      if (mb > this.o.rssLimitMb && child.killedFor === null) {
         this.counts.memoryKills++;
         const bound = `${Math.round(mb)} MB > ${this.o.rssLimitMb} MB`;
         // One query running: it grew the process, and would again if retried (no Retry-After).
