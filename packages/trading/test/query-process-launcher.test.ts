@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import fs, { mkdtempSync, rmSync } from 'node:fs';
+import fs, { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,12 +29,15 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Resolves once `cond()` holds (checked every 5 ms, for up to 10 s). */
-async function until(what: string, cond: () => boolean): Promise<void> {
-  const end = Date.now() + 10_000;
+/**
+ * Resolves once `cond()` holds (checked every `stepMs`, for up to 30 s: a query process loading
+ * at SCHED_IDLE on a busy machine takes a while).
+ */
+async function until(what: string, cond: () => boolean, stepMs = 5): Promise<void> {
+  const end = Date.now() + 30_000;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, stepMs));
   }
 }
 
@@ -60,6 +63,15 @@ const codeOf = async (p: Promise<unknown>): Promise<TradingError> => {
 };
 
 const HAS_SS = spawnSync('ss', ['-V']).status === 0;
+
+/** The syscalls libuv waits for events in (epoll_wait, epoll_pwait, epoll_pwait2), by CPU. */
+const EPOLL_WAITS: Record<string, string[]> = { x64: ['232', '281', '441'], arm64: ['22', '441'] };
+
+/** `pid` is blocked in its event loop's wait (the first field of /proc/PID/syscall). */
+function inEventLoopWait(pid: number): boolean {
+  const nr = readFileSync(`/proc/${pid}/syscall`, 'latin1').split(' ')[0]!;
+  return (EPOLL_WAITS[process.arch] ?? []).includes(nr);
+}
 
 describe('the query launcher at the edges', () => {
   let dir: string;
@@ -110,12 +122,15 @@ describe('the query launcher at the edges', () => {
   });
 
   test('a message relayed to a serving process that just died (EPIPE): the launcher still ends its query process', {
-    skip: HAS_SS ? false : 'no ss(8) to see the relayed message queued',
-    timeout: 40_000,
+    skip:
+      !HAS_SS || EPOLL_WAITS[process.arch] === undefined
+        ? 'needs ss(8) and a known epoll_wait syscall number'
+        : false,
+    timeout: 90_000,
   }, async () => {
     // A host (the serving process) starts a query process and prints its pid and the launcher's.
     // The launcher is stopped while the query process loads; its 'ready' then waits, unread, on
-    // the launcher's socket. The query process is stopped too (as one stuck in a query would
+    // the launcher's socket, ahead of the host's end of channel in the launcher's epoll. The query process is stopped too (as one stuck in a query would
     // be), the host killed -9, and the launcher continued: it reads the 'ready' first and relays
     // it to the dead host (EPIPE), then finds its channel closed and must end the query process
     // (SIGKILL 2 s after closing its channel).
@@ -143,10 +158,19 @@ describe('the query launcher at the edges', () => {
       );
       [pid, launcherPid] = line.split(' ').map(Number) as [number, number];
       assert.ok(pid > 0 && launcherPid > 0, line);
-      process.kill(launcherPid, 'SIGSTOP');
+      // Stopped in its event loop's wait (after the fork's callback, so the query process's
+      // channel is polled, and polled before the host's): at idle priority on a busy machine it
+      // may not have got back there yet, so it is continued and stopped again until it has.
+      await until('the launcher stopped in its wait for events', () => {
+        process.kill(launcherPid, 'SIGSTOP');
+        if (inEventLoopWait(launcherPid)) return true;
+        process.kill(launcherPid, 'SIGCONT');
+        return false;
+      });
       await until(
         "the query process's 'ready' queued on the stopped launcher",
         () => unreadBytes(launcherPid) > 0,
+        50, // each check runs ss(8)
       );
       process.kill(pid, 'SIGSTOP');
       host.kill('SIGKILL');
@@ -166,7 +190,7 @@ describe('the query launcher at the edges', () => {
   });
 
   test('a query process killed past its memory bound and still exiting: the next RSS polls leave it be', {
-    timeout: 30_000,
+    timeout: 60_000,
   }, async () => {
     // Its SIGKILL is held back here (a large process takes a while to exit, and its 'exit' comes
     // through the launcher), and the /proc reads of its RSS counted. Two queries ran at the kill:
