@@ -89,6 +89,7 @@ describe('the query process (file store)', () => {
     assert.ok(launcherPid > 0 && launcherPid !== process.pid);
     assert.equal(parentOf(pid), launcherPid);
     assert.equal(parentOf(launcherPid), process.pid);
+    assert.equal(health.body.queries.launcherPid, launcherPid);
     assert.equal(niceOf(launcherPid, launcherPid), 19);
     if (HAS_CHRT) assert.equal(policyOf(launcherPid, launcherPid), 5);
   });
