@@ -9,9 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -412,10 +412,16 @@ describe('QueryProcess on a file', () => {
         );
         const [pid, launcherPid] = line.split(' ').map(Number);
         assert.ok(pid! > 0 && launcherPid! > 0, line);
+        // The directory of its answer socket, from its command line (the host cannot remove
+        // it once killed: the launcher does).
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+        const socketDir = dirname((JSON.parse(argv[argv.length - 2]!) as { answerPath: string }).answerPath);
+        assert.ok(existsSync(socketDir), socketDir);
         host.kill('SIGKILL');
         await exited;
         await until(`the query process (${when}) gone after its parent`, () => !alive(pid!));
         await until(`the launcher (${when}) gone after its parent`, () => !alive(launcherPid!));
+        assert.ok(!existsSync(socketDir), `${socketDir} left behind`);
       } finally {
         host.kill('SIGKILL');
       }

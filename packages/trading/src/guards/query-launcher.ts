@@ -16,9 +16,9 @@
  * channel closed by the launcher: it exits).
  *
  * The launcher ends when its channel to this process closes (close(), or this process died):
- * it closes its children's channels (they exit) and kills any still there 2 s later. If the
- * launcher itself dies, its children are killed from here and report 'exit'; the next fork
- * starts a new launcher.
+ * it closes its children's channels (they exit), kills any still there 2 s later, and removes
+ * the directory given as `removeAtEnd`. If the launcher itself dies, its children are killed
+ * from here and report 'exit'; the next fork starts a new launcher.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -34,8 +34,15 @@ const kids = new Map();
 // yet) goes to it, not to an unhandled 'error' that would end this process before its children.
 const send = (m) => { if (process.connected) process.send(m, () => {}); };
 let ending = false;
+// The host's directory of answer sockets: removed when the host is gone (it may have died).
+let dir = null;
+const bye = () => {
+  if (dir !== null) try { require('node:fs').rmSync(dir, { recursive: true, force: true }); } catch {}
+  process.exit(0);
+};
 process.on('message', (m) => {
   if (m.t === 'fork') {
+    if (typeof m.removeAtEnd === 'string') dir = m.removeAtEnd;
     let c;
     try {
       c = fork(m.module, m.args, {
@@ -52,7 +59,7 @@ process.on('message', (m) => {
     c.once('exit', (code, signal) => {
       kids.delete(m.n);
       send({ t: 'exit', n: m.n, code, signal });
-      if (ending && kids.size === 0) process.exit(0);
+      if (ending && kids.size === 0) bye();
     });
   } else if (m.t === 'send') {
     const c = kids.get(m.n);
@@ -64,9 +71,9 @@ process.on('message', (m) => {
 });
 process.on('disconnect', () => {
   ending = true;
-  if (kids.size === 0) process.exit(0);
+  if (kids.size === 0) bye();
   for (const c of kids.values()) if (c.connected) c.disconnect();
-  setTimeout(() => { for (const c of kids.values()) c.kill('SIGKILL'); process.exit(0); }, 2000);
+  setTimeout(() => { for (const c of kids.values()) c.kill('SIGKILL'); bye(); }, 2000);
 });
 if (!process.connected) process.exit(0);
 send({ t: 'up' });
@@ -81,6 +88,11 @@ type LauncherMessage =
 
 export interface RemoteForkOptions {
   execArgv: string[];
+  /**
+   * A directory the launcher removes when it ends because its host closed its channel or
+   * died (the host's answer sockets: a host killed -9 cannot remove them itself).
+   */
+  removeAtEnd?: string;
 }
 
 /** One query process, as the launcher forked it. */
@@ -183,6 +195,7 @@ export class QueryLauncher {
       execPath: process.execPath,
       execArgv: o.execArgv,
       env: { ...process.env },
+      removeAtEnd: o.removeAtEnd,
     });
     return child;
   }

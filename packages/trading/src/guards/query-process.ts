@@ -233,6 +233,7 @@ export class QueryProcess implements QueryRunner {
     try {
       proc = this.launcher.fork(ENTRY, [JSON.stringify(init)], {
         execArgv: ['--import', TSX, `--max-old-space-size=${this.o.heapMb}`],
+        removeAtEnd: this.socketDir,
       });
     } catch (err) {
       // The launcher could not be spawned: some spawn errors are thrown (ENOMEM, ENOTDIR, E2BIG).
