@@ -218,11 +218,11 @@ function descendants(pid: number): number[] {
 }
 
 /**
- * The served process's query process (guards/query-process.ts), if one runs now: a child of
- * its launcher (guards/query-launcher.ts), which is a child of the served process.
+ * The served process's query process (guards/query-process.ts), if one runs now, among the
+ * processes `below` it: a child of its launcher (guards/query-launcher.ts).
  */
-function queryProcessPid(servedPid: number): number | null {
-  for (const c of descendants(servedPid)) {
+function queryProcessPid(below: readonly number[]): number | null {
+  for (const c of below) {
     try {
       if (readFileSync(`/proc/${c}/cmdline`, 'latin1').includes('query-process-entry')) return c;
     } catch {
@@ -295,11 +295,12 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
     // CPU seconds over the queries: the served process, and its query process(es) (last reading each).
     const servedCpu0 = cpuSeconds(sys.pid);
     const queryCpu = new Map<number, number>();
-    const qpid0 = queryProcessPid(sys.pid);
+    const qpid0 = queryProcessPid(descendants(sys.pid));
     const queryCpu0 = qpid0 === null ? 0 : cpuSeconds(qpid0);
     const rssTimer = setInterval(() => {
       const served = rssMb(sys.pid);
-      const qpid = queryProcessPid(sys.pid);
+      const below = descendants(sys.pid);
+      const qpid = queryProcessPid(below);
       const query = qpid === null ? 0 : rssMb(qpid) || 0;
       if (qpid !== null) {
         const cpu = cpuSeconds(qpid);
@@ -309,7 +310,7 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
       peakQueryRss = Math.max(peakQueryRss, query);
       // The launcher's few MB count too: everything the served process started.
       let all = served;
-      for (const c of descendants(sys.pid)) all += rssMb(c) || 0;
+      for (const c of below) all += rssMb(c) || 0;
       peakTotalRss = Math.max(peakTotalRss, all);
     }, 50);
     const attacker = await hostileClients(api);

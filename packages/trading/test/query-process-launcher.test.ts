@@ -7,39 +7,26 @@
  * polls. (The launcher in ordinary service: query-process.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import fs, { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import fs, { readFileSync, rmSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { TradingError } from '../src/errors.ts';
 import { QUERY_GUARD_DEFAULTS } from '../src/guards/query-guard.ts';
 import { QueryLauncher } from '../src/guards/query-launcher.ts';
 import { QueryProcess } from '../src/guards/query-process.ts';
+import { alive } from './support/child-process.ts';
+import {
+  codeOf,
+  ENDLESS,
+  metricsFile,
+  startQueryHost,
+  until as untilWithin,
+} from './support/query-process-support.ts';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Resolves once `cond()` holds (checked every `stepMs`, for up to 30 s: a query process loading
- * at SCHED_IDLE on a busy machine takes a while).
- */
-async function until(what: string, cond: () => boolean, stepMs = 5): Promise<void> {
-  const end = Date.now() + 30_000;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+/** Up to 30 s: a query process loading at SCHED_IDLE on a busy machine takes a while. */
+const until = (what: string, cond: () => boolean, stepMs = 5) =>
+  untilWithin(what, cond, { stepMs, timeoutMs: 30_000 });
 
 /** Bytes waiting to be read on the Unix sockets `pid` holds (`ss`: the Recv-Q column). */
 function unreadBytes(pid: number): number {
@@ -50,17 +37,6 @@ function unreadBytes(pid: number): number {
   }
   return bytes;
 }
-
-const ENDLESS = 'SELECT count(*) FROM range(1000000000) a, range(1000000) b WHERE a.range + b.range = -1';
-
-const codeOf = async (p: Promise<unknown>): Promise<TradingError> => {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof TradingError, String(err));
-  return err;
-};
 
 const HAS_SS = spawnSync('ss', ['-V']).status === 0;
 
@@ -77,10 +53,7 @@ describe('the query launcher at the edges', () => {
   let dir: string;
   let path: string;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tickstorm-query-launcher-'));
-    path = join(dir, 'metrics.duckdb');
-    const inst = await DuckDBInstance.create(path);
-    inst.closeSync();
+    ({ dir, path } = await metricsFile('tickstorm-query-launcher-'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -134,30 +107,12 @@ describe('the query launcher at the edges', () => {
     // be), the host killed -9, and the launcher continued: it reads the 'ready' first and relays
     // it to the dead host (EPIPE), then finds its channel closed and must end the query process
     // (SIGKILL 2 s after closing its channel).
-    const url = new URL('../src/guards/query-process.ts', import.meta.url).href;
-    const code = [
-      `import { QueryProcess } from ${JSON.stringify(url)};`,
-      `const qp = new QueryProcess({ path: ${JSON.stringify(path)}, limits: ${JSON.stringify(QUERY_GUARD_DEFAULTS)} }).start();`,
-      'while (qp.stats().pid === null) await new Promise((r) => setTimeout(r, 1));',
-      'console.log(qp.stats().pid, qp.stats().launcherPid);',
-      'setInterval(() => {}, 1000);',
-    ].join('\n');
-    const host = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { host, pid, launcherPid, exited: hostExited } = await startQueryHost(path, 'loading', 'pipe');
     let stderr = '';
     host.stderr!.on('data', (d) => {
       stderr += String(d); // the launcher's too (inherited), after the host died
     });
-    const hostExited = new Promise((r) => host.once('exit', r));
-    let pid = 0;
-    let launcherPid = 0;
     try {
-      const line = await new Promise<string>((resolve) =>
-        createInterface({ input: host.stdout! }).once('line', resolve),
-      );
-      [pid, launcherPid] = line.split(' ').map(Number) as [number, number];
-      assert.ok(pid > 0 && launcherPid > 0, line);
       // Stopped in its event loop's wait (after the fork's callback, so the query process's
       // channel is polled, and polled before the host's): at idle priority on a busy machine it
       // may not have got back there yet, so it is continued and stopped again until it has.
@@ -182,9 +137,7 @@ describe('the query launcher at the edges', () => {
     } finally {
       host.kill('SIGKILL');
       for (const p of [pid, launcherPid]) {
-        if (p > 0 && alive(p)) {
-          process.kill(p, 'SIGKILL');
-        }
+        if (alive(p)) process.kill(p, 'SIGKILL');
       }
     }
   });

@@ -8,20 +8,17 @@
  * (Every hostile SQL's code through the query process: hostile-sql.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { httpStatusOf, TradingError } from '../src/errors.ts';
+import { httpStatusOf } from '../src/errors.ts';
 import { QUERY_GUARD_DEFAULTS } from '../src/guards/query-guard.ts';
 import { QueryProcess, type QueryProcessStats } from '../src/guards/query-process.ts';
+import { alive } from './support/child-process.ts';
 import { holdElsewhere } from './support/duckdb-elsewhere.ts';
+import { codeOf, ENDLESS, metricsFile, startQueryHost, until } from './support/query-process-support.ts';
 import { type Fixture, pollUntil, startFixture } from './support/trading-fixture.ts';
-
-const ENDLESS = 'SELECT count(*) FROM range(1000000000) a, range(1000000) b WHERE a.range + b.range = -1';
 
 /** The nice value of a thread (field 19 of /proc/PID/task/TID/stat). */
 function niceOf(pid: number, tid: number): number {
@@ -42,24 +39,6 @@ function policyOf(pid: number, tid: number): number {
 }
 
 const HAS_CHRT = spawnSync('chrt', ['--version']).status === 0;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Resolves once `cond()` holds (checked every 5 ms, for up to 10 s). */
-async function until(what: string, cond: () => boolean): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('the query process (file store)', () => {
   let f: Fixture;
@@ -183,24 +162,12 @@ describe('QueryProcess on a file', () => {
   let dir: string;
   let path: string;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tickstorm-query-process-'));
-    path = join(dir, 'metrics.duckdb');
-    const inst = await DuckDBInstance.create(path);
-    const c = await inst.connect();
-    await c.run('CREATE TABLE t AS SELECT range AS x FROM range(10)');
-    c.closeSync();
-    inst.closeSync();
+    ({ dir, path } = await metricsFile(
+      'tickstorm-query-process-',
+      'CREATE TABLE t AS SELECT range AS x FROM range(10)',
+    ));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
-
-  const codeOf = async (p: Promise<unknown>) => {
-    const err = await p.then(
-      () => null,
-      (e: unknown) => e,
-    );
-    assert.ok(err instanceof TradingError, String(err));
-    return err;
-  };
 
   test('past its RSS bound the process is killed: the query alone 422 (not to be retried), two at once 503', async () => {
     const qp = new QueryProcess({
@@ -391,27 +358,9 @@ describe('QueryProcess on a file', () => {
   test('its parent killed while it loads (or after): the query process ends by itself', async () => {
     // A host process that starts a query process, prints its pid and waits; killed -9 at once,
     // while the query process is still loading (tsx, DuckDB), or once it is ready.
-    const url = new URL('../src/guards/query-process.ts', import.meta.url).href;
-    for (const when of ['loading', 'ready']) {
-      const code = [
-        `import { QueryProcess } from ${JSON.stringify(url)};`,
-        `const qp = new QueryProcess({ path: ${JSON.stringify(path)}, limits: ${JSON.stringify(QUERY_GUARD_DEFAULTS)} });`,
-        `if (${JSON.stringify(when)} === 'ready') await qp.query('SELECT 1'); else qp.start();`,
-        // The launcher reports the pid a moment after it forked the query process.
-        'while (qp.stats().pid === null) await new Promise((r) => setTimeout(r, 1));',
-        'console.log(qp.stats().pid, qp.stats().launcherPid);',
-        'setInterval(() => {}, 1000);',
-      ].join('\n');
-      const host = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const exited = new Promise((r) => host.once('exit', r));
+    for (const when of ['loading', 'ready'] as const) {
+      const { host, pid, launcherPid, exited } = await startQueryHost(path, when);
       try {
-        const line = await new Promise<string>((resolve) =>
-          createInterface({ input: host.stdout! }).once('line', resolve),
-        );
-        const [pid, launcherPid] = line.split(' ').map(Number);
-        assert.ok(pid! > 0 && launcherPid! > 0, line);
         // The directory of its answer socket, from its command line (the host cannot remove
         // it once killed: the launcher does).
         const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
@@ -419,8 +368,8 @@ describe('QueryProcess on a file', () => {
         assert.ok(existsSync(socketDir), socketDir);
         host.kill('SIGKILL');
         await exited;
-        await until(`the query process (${when}) gone after its parent`, () => !alive(pid!));
-        await until(`the launcher (${when}) gone after its parent`, () => !alive(launcherPid!));
+        await until(`the query process (${when}) gone after its parent`, () => !alive(pid));
+        await until(`the launcher (${when}) gone after its parent`, () => !alive(launcherPid));
         assert.ok(!existsSync(socketDir), `${socketDir} left behind`);
       } finally {
         host.kill('SIGKILL');

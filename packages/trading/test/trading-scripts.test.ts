@@ -10,22 +10,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseUrls, REPO_ROOT, run } from './support/child-process.ts';
+import { alive, parseUrls, REPO_ROOT, run } from './support/child-process.ts';
 import { Http, order } from './support/trading-fixture.ts';
 
 const START = join(REPO_ROOT, 'scripts/start_trading.sh');
 const STOP = join(REPO_ROOT, 'scripts/stop_trading.sh');
-
-/** True while `pid` runs (a reparented child that nobody reaped yet is a zombie: it has exited). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('scripts/start_trading.sh and scripts/stop_trading.sh', { timeout: 180_000 }, () => {
   let dir: string;

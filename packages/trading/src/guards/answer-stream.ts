@@ -33,6 +33,12 @@ export function encodeAnswerHeader(id: number, bytes: number, rowCount: number, 
   return h;
 }
 
+function copyOf(src: Buffer, start: number, end: number): Buffer {
+  const b = Buffer.allocUnsafe(end - start);
+  src.copy(b, 0, start, end);
+  return b;
+}
+
 /** Where an answer's bytes go: an HTTP response (or any stream with write callbacks). */
 export interface AnswerSink {
   write(chunk: Uint8Array, cb: (err?: Error | null) => void): unknown;
@@ -114,28 +120,29 @@ class AnswerStream implements StreamedJson {
     return this.remaining;
   }
 
-  /** Takes `src` (a view of the read buffer, valid only during this call). */
-  push(src: Uint8Array): void {
-    this.remaining -= src.length;
+  /** Takes bytes `start..end` of `src` (the read buffer, reused after this call). */
+  push(src: Buffer, start: number, end: number): void {
+    this.remaining -= end - start;
     const out = this.out;
     if (out?.destroyed || this.failure !== null) return; // nobody will read it
-    if (src.length > 0) this.keep(out, src);
+    if (end > start) this.keep(out, src, start, end);
     if (this.remaining === 0) this.finish();
   }
 
-  private keep(out: AnswerSink | null, src: Uint8Array): void {
+  private keep(out: AnswerSink | null, src: Buffer, start: number, end: number): void {
+    const n = end - start;
     if (this.collected !== null) {
-      this.collected.push(Buffer.from(src)); // collect(): its own copy, no slot
+      this.collected.push(copyOf(src, start, end)); // collect(): its own copy, no slot
       return;
     }
     let slot: Buffer | null = null;
     let view: Buffer;
     if (this.held.size + this.queue.length < this.perAnswerSlots) slot = this.pool.take();
     if (slot !== null) {
-      slot.set(src, 0);
-      view = slot.subarray(0, src.length);
+      src.copy(slot, 0, start, end);
+      view = slot.subarray(0, n);
     } else {
-      view = Buffer.from(src); // no slot for this answer: a copy of its own
+      view = copyOf(src, start, end); // no slot for this answer: a copy of its own
     }
     if (out !== null) this.write(out, view, slot);
     else this.queue.push({ view, slot });
@@ -262,7 +269,7 @@ export class AnswerReader {
         continue;
       }
       const k = Math.min(cur.needs, n - at);
-      cur.push(chunk.subarray(at, at + k));
+      cur.push(chunk, at, at + k);
       at += k;
       if (cur.needs === 0) this.current = null;
     }
@@ -284,7 +291,7 @@ export class AnswerReader {
     });
     if (!wanted) stream.fail(new Error('nobody waits for this answer'));
     if (stream.needs > 0) this.current = stream;
-    else stream.push(EMPTY);
+    else stream.push(EMPTY, 0, 0);
   }
 
   /** The socket ended or failed: an answer cut short fails (its response is destroyed). */

@@ -3,13 +3,23 @@
  * start `tickstorm serve` and read the URLs it prints (port 0 works through the flags).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const TICKSTORM = join(REPO_ROOT, 'bin', 'tickstorm.js');
+
+/** True while `pid` runs (a process that exited and is not reaped yet, a zombie, has ended). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 export interface Finished {
   code: number | null;
