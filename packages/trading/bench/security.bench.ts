@@ -631,15 +631,20 @@ async function signingScenario(): Promise<Record<string, unknown>> {
     } finally {
       await sys.stop();
     }
-    sys = await serveChild(SERVER_NODE_ARGS, keysEnv());
+    const env = keysEnv();
     try {
-      await pacedOrders(sys.urls['execution-engine'], 1000, 2, TRADER);
-      const r = await pacedOrders(sys.urls['execution-engine'], 1000, DURATION_S, TRADER);
-      if ((r.statuses['201'] ?? 0) === 0)
-        throw new Error(`signed orders refused: ${JSON.stringify(r.statuses)}`);
-      si.push(r.p99Ms);
+      sys = await serveChild(SERVER_NODE_ARGS, env);
+      try {
+        await pacedOrders(sys.urls['execution-engine'], 1000, 2, TRADER);
+        const r = await pacedOrders(sys.urls['execution-engine'], 1000, DURATION_S, TRADER);
+        if ((r.statuses['201'] ?? 0) === 0)
+          throw new Error(`signed orders refused: ${JSON.stringify(r.statuses)}`);
+        si.push(r.p99Ms);
+      } finally {
+        await sys.stop();
+      }
     } finally {
-      await sys.stop();
+      rmSync(env.TICKSTORM_KEYS_FILE!, { force: true }); // the keys file, once the server is gone
     }
   }
   const lab = labSigningCost();
