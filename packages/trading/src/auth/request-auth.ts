@@ -221,15 +221,11 @@ export function authorizeUpgrade(
   let sig = header(req, SIGNATURE_HEADER);
   let path = url;
   if (q >= 0 && (id === undefined || sig === undefined)) {
-    const params = new URLSearchParams(url.slice(q + 1));
-    id ??= params.get('key') ?? undefined;
-    ts ??= params.get('ts') ?? undefined;
-    sig ??= params.get('sig') ?? undefined;
-    params.delete('key');
-    params.delete('ts');
-    params.delete('sig');
-    const rest = params.toString();
-    path = rest === '' ? url.slice(0, q) : `${url.slice(0, q)}?${rest}`;
+    const signing = splitSigningParams(url.slice(q + 1));
+    id ??= signing.key;
+    ts ??= signing.ts;
+    sig ??= signing.sig;
+    path = signing.rest === '' ? url.slice(0, q) : `${url.slice(0, q)}?${signing.rest}`;
   }
   const who = identify(s.keys, id, ts, sig, (s.now ?? Date.now)());
   if (!(who instanceof ApiKey)) return who as Refusal;
@@ -238,6 +234,26 @@ export function authorizeUpgrade(
   const right = rightOf('WS', route);
   if (right !== null && !key.can(right)) return forbidden(key, right);
   return key;
+}
+
+/**
+ * The query's key/ts/sig values, and the rest of the query exactly as sent (the signature
+ * covers the client's own bytes: re-encoding the rest would turn `a,b` into `a%2Cb`).
+ */
+function splitSigningParams(query: string): { key?: string; ts?: string; sig?: string; rest: string } {
+  const out: { key?: string; ts?: string; sig?: string; rest: string } = { rest: '' };
+  const kept: string[] = [];
+  for (const part of query.split('&')) {
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? part : part.slice(0, eq);
+    if (name === 'key' || name === 'ts' || name === 'sig') {
+      out[name] ??= new URLSearchParams(part).get(name) ?? '';
+    } else {
+      kept.push(part);
+    }
+  }
+  out.rest = kept.join('&');
+  return out;
 }
 
 /** Writes a coded refusal on a raw upgrade socket and closes it. */

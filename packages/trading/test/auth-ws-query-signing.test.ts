@@ -1,0 +1,67 @@
+/**
+ * WebSocket upgrades signed by query parameters (`key`, `ts`, `sig`) beside other parameters:
+ * the signature covers the path exactly as the client wrote it, those three removed, whatever
+ * the other parameters' encoding (a comma, a tilde, `%20`, a parameter without a value) and
+ * wherever the three sit in the query.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { signRequest, signWebSocketPath } from '@tickstorm/protocol';
+import WebSocket from 'ws';
+import { KEYS_JSON, keyStore } from './support/auth-fixture.ts';
+import { type Fixture, startFixture } from './support/trading-fixture.ts';
+
+/** 101 when the upgrade opened, else the refusal's status. */
+function attempt(url: string): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const ws = new WebSocket(url);
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('error', () => {});
+  });
+}
+
+describe('auth: WebSocket upgrades signed by query parameters', () => {
+  let f: Fixture;
+  let base: string;
+  const feed = KEYS_JSON.find((k) => k.id === 'feed-1')!;
+  before(async () => {
+    f = await startFixture({ services: ['market-data'], security: { keys: keyStore() }, inputLog: false });
+    base = `ws://127.0.0.1:${f.sys.handles['market-data']!.port}`;
+  });
+  after(() => f.close());
+
+  for (const path of [
+    '/stream?ack=1',
+    '/stream?ack=1&tag=a,b',
+    '/stream?ack=1&tag=~x',
+    '/stream?ack=1&tag=a%20b',
+    '/stream?ack=1&tag=a+b',
+    '/stream?ack',
+    '/stream?ack=1&ack=1',
+  ]) {
+    test(`signWebSocketPath(${path}) opens`, async () => {
+      assert.equal(await attempt(`${base}${signWebSocketPath(feed.id, feed.secret, path)}`), 101);
+    });
+  }
+
+  test('the three parameters first, the others after: signed over the others as written', async () => {
+    const ts = String(Date.now());
+    const sig = signRequest(feed.secret, ts, 'GET', '/stream?ack=1&tag=a,b');
+    const url = `${base}/stream?key=${feed.id}&ts=${ts}&sig=${sig}&ack=1&tag=a,b`;
+    assert.equal(await attempt(url), 101);
+  });
+
+  test('a signature over a re-encoded query is still refused (401)', async () => {
+    const ts = String(Date.now());
+    const sig = signRequest(feed.secret, ts, 'GET', '/stream?ack=1&tag=a%2Cb');
+    assert.equal(await attempt(`${base}/stream?ack=1&tag=a,b&key=${feed.id}&ts=${ts}&sig=${sig}`), 401);
+  });
+});
