@@ -16,6 +16,7 @@ import { RiskCode, riskCodeMessage, riskCodeName } from '../risk/risk-codes.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import type { LocalShard } from '../routing/local-shard.ts';
 import type { OrderRouter } from '../routing/router.ts';
+import { HaltedAccounts } from './halted-accounts.ts';
 import type { OrderCounters } from './order-counters.ts';
 import { type OrderRequest, parseOrderRequest } from './order-request.ts';
 import type { OrderStore } from './order-store.ts';
@@ -54,6 +55,8 @@ export interface OrderGatewayOptions {
    * in-process and synchronous). `risk` then only keeps this engine's own positions.
    */
   remoteRisk?: RemoteRiskCheck;
+  /** The kill switch's halted accounts (default: in memory only; ./halted-accounts.ts). */
+  halted?: HaltedAccounts;
 }
 
 export class OrderGateway {
@@ -63,9 +66,10 @@ export class OrderGateway {
   /** One group commit per shard, by shard index. */
   private readonly commits: TurnCommit[];
   /** Accounts stopped by the kill switch (halt / resume). */
-  private readonly halted = new Set<string>();
+  private readonly halted: HaltedAccounts;
 
   constructor(private readonly o: OrderGatewayOptions) {
+    this.halted = o.halted ?? new HaltedAccounts();
     this.maxInFlight = o.maxInFlight ?? 10_000;
     this.defaultAccount = o.defaultAccount ?? 'default';
     this.commits = o.router.shards.map((s) => new TurnCommit(s));

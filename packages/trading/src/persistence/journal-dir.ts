@@ -4,6 +4,7 @@
  *   input-log-<s>.bin                   shard s's active input log (appended to)
  *   input-log-<s>.seg-<firstSeq>.bin    closed segments of shard s (rotated at a snapshot)
  *   snapshot-<n>.tks                    snapshots, n increasing (./snapshot-file.ts)
+ *   halted-accounts.json                the kill switch's halted accounts (orders/halted-accounts.ts)
  *   previous-<time>/                    state moved aside by `serve --fresh`
  *
  * Recovery = the newest snapshot, then for every shard the records after the snapshot's
@@ -41,6 +42,10 @@ export function snapshotPath(dir: string, n: number): string {
   return join(dir, `snapshot-${pad(n)}.tks`);
 }
 
+export function haltedAccountsPath(dir: string): string {
+  return join(dir, 'halted-accounts.json');
+}
+
 export interface SegmentFile {
   path: string;
   firstSeq: number;
@@ -76,22 +81,24 @@ export function listSnapshots(dir: string): SnapshotEntry[] {
 export function removeTempFiles(dir: string): void {
   if (!existsSync(dir)) return;
   for (const f of readdirSync(dir))
-    if (/^snapshot-\d{16}\.tks\.tmp$/.test(f)) rmSync(join(dir, f), { force: true });
+    if (/^(snapshot-\d{16}\.tks|halted-accounts\.json)\.tmp$/.test(f)) rmSync(join(dir, f), { force: true });
 }
 
-/** True when the directory holds any journal or snapshot. */
+/** True when the directory holds any journal, snapshot or halted accounts. */
 export function hasState(dir: string): boolean {
   if (!existsSync(dir)) return false;
-  return readdirSync(dir).some((f) => /^(input-log-\d+.*\.bin|snapshot-\d{16}\.tks)$/.test(f));
+  return readdirSync(dir).some((f) =>
+    /^(input-log-\d+.*\.bin|snapshot-\d{16}\.tks|halted-accounts\.json)$/.test(f),
+  );
 }
 
-/** `--fresh`: moves every journal and snapshot into `previous-<time>/`; returns it (or null). */
+/** `--fresh`: moves every journal, snapshot and the halted accounts into `previous-<time>/`; returns it (or null). */
 export function moveStateAside(dir: string): string | null {
   if (!hasState(dir)) return null;
   const aside = join(dir, `previous-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(aside, { recursive: true });
   for (const f of readdirSync(dir)) {
-    if (/^(input-log-\d+.*\.bin(\.synced)?|snapshot-\d{16}\.tks(\.tmp)?)$/.test(f))
+    if (/^(input-log-\d+.*\.bin(\.synced)?|snapshot-\d{16}\.tks(\.tmp)?|halted-accounts\.json)$/.test(f))
       renameSync(join(dir, f), join(aside, f));
   }
   fsyncDir(aside);

@@ -16,6 +16,7 @@ import { ListenerChain } from '../book/listener-chain.ts';
 import { MatchingEngine } from '../book/matching-engine.ts';
 import type { OrderBook } from '../book/order-book.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
+import { HaltedAccounts } from '../orders/halted-accounts.ts';
 import { OrderCounters } from '../orders/order-counters.ts';
 import { OrderGateway } from '../orders/order-gateway.ts';
 import type { OrderRequest } from '../orders/order-request.ts';
@@ -23,6 +24,7 @@ import { OrderStore } from '../orders/order-store.ts';
 import type { RemoteRiskCheck } from '../orders/remote-risk.ts';
 import {
   activeLogPath,
+  haltedAccountsPath,
   hasState,
   keepLegacyLog,
   listSnapshots,
@@ -235,6 +237,7 @@ export class TradingCore {
       counters: this.counters,
       maxInFlight: o.maxInFlight,
       remoteRisk: o.remoteRisk,
+      halted: new HaltedAccounts(this.logging ? haltedAccountsPath(dir) : undefined),
     });
     this.recovery = { snapshot, replayed, torn, movedAside, ms: performance.now() - t0 };
     // Keys on: their accounts exist from the start, and requests register no new one (after
