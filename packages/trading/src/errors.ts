@@ -49,6 +49,14 @@ export const TradingErrorCode = {
   ACCOUNT_HALTED: 'TRD_ERR_ACCOUNT_HALTED',
   /** Protected mode (no --keys): only loopback peers are served. */
   LOOPBACK_ONLY: 'TRD_ERR_LOOPBACK_ONLY',
+  /** The request (headers and body) was not received within the request timeout (then closed). */
+  REQUEST_TIMEOUT: 'TRD_ERR_REQUEST_TIMEOUT',
+  /** The request headers exceed the size Node accepts (16 KiB). */
+  HEADERS_TOO_LARGE: 'TRD_ERR_HEADERS_TOO_LARGE',
+  /** Not an HTTP request Node can parse, or a path that does not percent-decode. */
+  BAD_REQUEST: 'TRD_ERR_BAD_REQUEST',
+  /** A path parameter longer than the router accepts (100 characters). */
+  URI_TOO_LONG: 'TRD_ERR_URI_TOO_LONG',
   /** More connections than the service's cap. */
   TOO_MANY_CONNECTIONS: 'TRD_ERR_TOO_MANY_CONNECTIONS',
   /** GET /api/metrics/query: more than its concurrent queries. */
@@ -138,6 +146,10 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [TradingErrorCode.ACCOUNT_FORBIDDEN]: 403,
   [TradingErrorCode.ACCOUNT_HALTED]: 403,
   [TradingErrorCode.LOOPBACK_ONLY]: 403,
+  [TradingErrorCode.REQUEST_TIMEOUT]: 408,
+  [TradingErrorCode.HEADERS_TOO_LARGE]: 431,
+  [TradingErrorCode.BAD_REQUEST]: 400,
+  [TradingErrorCode.URI_TOO_LONG]: 414,
   [TradingErrorCode.TOO_MANY_CONNECTIONS]: 503,
   [TradingErrorCode.TOO_MANY_QUERIES]: 429,
   [TradingErrorCode.QUERY_TIMEOUT]: 504,

@@ -3,7 +3,8 @@
  * `{"error":{"code","message","field"?}}` with the status of errors.ts (the one mapping),
  * a coded 404, keep-alive, and a handle to listen and close it gracefully.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
@@ -34,6 +35,8 @@ export function toCodedError(err: unknown): { status: number; body: ErrorBody } 
   const e = err as { code?: string; statusCode?: number; message?: string };
   let code: ErrorCode = TradingErrorCode.INTERNAL;
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') code = TradingErrorCode.PAYLOAD_TOO_LARGE;
+  else if (e.code === 'FST_ERR_BAD_URL') code = TradingErrorCode.BAD_REQUEST;
+  else if (e.code === 'FST_ERR_MAX_PARAM_LENGTH') code = TradingErrorCode.URI_TOO_LONG;
   else if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') code = TradingErrorCode.UNSUPPORTED_MEDIA_TYPE;
   else if (
     e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
@@ -64,6 +67,12 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     requestTimeout: opts.limits?.requestTimeoutMs ?? HTTP_LIMIT_DEFAULTS.requestTimeoutMs,
+    clientErrorHandler: answerClientError,
+    // A path that does not decode, a parameter past the router's length: coded too.
+    frameworkErrors: (err, _req, reply) => {
+      const { status, body } = toCodedError(err);
+      (reply as FastifyReply).code(status).send(body);
+    },
   });
   const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...opts.limits };
   applyServerLimits(app.server, limits);
@@ -85,6 +94,32 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
     sendError(reply, TradingErrorCode.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`);
   });
   return app;
+}
+
+/**
+ * Node's `clientError` (a request timeout, headers too large, bytes that are not HTTP), answered
+ * with a coded body like every other error, then the socket is closed (as fastify's default does).
+ */
+function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  let code: ErrorCode = TradingErrorCode.BAD_REQUEST;
+  let message = 'malformed HTTP request';
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    code = TradingErrorCode.REQUEST_TIMEOUT;
+    message = 'the request was not received within the request timeout';
+  } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+    code = TradingErrorCode.HEADERS_TOO_LARGE;
+    message = 'the request headers are too large';
+  }
+  const status = httpStatusOf(code);
+  const body = JSON.stringify(errorBody(code, message));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /**
