@@ -55,6 +55,20 @@ describe('keys file', () => {
       assert.throws(() => loadKeysFile(join(dir, 'absent.json')), /absent.json: cannot read: ENOENT/);
       writeFileSync(p, '{}');
       assert.throws(() => loadKeysFile(p), /expected a JSON array/);
+      // JSON.parse quotes the text around an unexpected token: a secret must not reach the message.
+      for (const text of [
+        '[{"id":"k","secret":SUPERSECRETVALUE123456,"role":"admin"}]',
+        '[{"id":"k","secret":"SUPERSECRETVALUE123456" "role":"admin"}]',
+        '[{"id":"k","secret":"SUPERSECRETVALUE123456"}]xyz',
+      ]) {
+        writeFileSync(p, text);
+        assert.throws(
+          () => loadKeysFile(p),
+          (e: Error) =>
+            /keys.json: not JSON/.test(e.message) && !/SUPERSECRE|SECRETVAL|123456/.test(e.message),
+          text,
+        );
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { type Fixture, startFixture } from './support/trading-fixture.ts';
+import { type Fixture, type Json, startFixture } from './support/trading-fixture.ts';
 
 /** Writes `data`, resolves with the status and parsed body of what was read until the close. */
-function exchange(port: number, data: string): Promise<{ status: number; body: any; raw: string }> {
+function exchange(port: number, data: string): Promise<{ status: number; body: Json; raw: string }> {
   const socket = net.connect(port, '127.0.0.1');
   let got = '';
   socket.on('data', (d) => {
@@ -46,7 +46,7 @@ describe('coded refusals before routing', () => {
   });
   after(() => f.close());
 
-  const coded = (r: { status: number; body: any; raw: string }, status: number, code: string) => {
+  const coded = (r: { status: number; body: Json; raw: string }, status: number, code: string) => {
     assert.equal(r.status, status, r.raw);
     assert.equal(r.body?.error?.code, code, r.raw);
     assert.equal(typeof r.body.error.message, 'string');

@@ -91,6 +91,24 @@ describe('tickstorm serve (child process)', () => {
     assert.match(limit.stderr, /ABC_MAX_CONCURRENT_REQUESTS must be a positive integer, got lots/);
   });
 
+  test('a non-loopback --host without keys exits 2 with the reason and no stack trace', {
+    timeout: 60_000,
+  }, async () => {
+    const f = await run(process.execPath, [
+      TICKSTORM,
+      'serve',
+      '--data-dir',
+      tmp(),
+      '--host',
+      '0.0.0.0',
+      ...ZERO_PORT_FLAGS,
+    ]);
+    assert.equal(f.code, 2, f.stderr);
+    assert.match(f.stderr, /refusing to listen on 0\.0\.0\.0 without keys: pass --keys FILE/);
+    assert.match(f.stderr, /--insecure-no-auth/);
+    assert.doesNotMatch(f.stderr, /\bat .*\.ts:\d+|"stack"/, 'a configuration error prints no stack trace');
+  });
+
   for (const service of ['market-data', 'api'] as ServiceName[]) {
     test(`${service}'s port in use -> exit 1 naming ${portFlagName(service)}`, {
       timeout: 60_000,

@@ -226,7 +226,11 @@ export async function serveCommand(serviceArgs: readonly string[], opts: ServeOp
   try {
     sys = await startSystemFromOptions(serviceArgs, opts);
   } catch (err) {
-    log.error({ err }, 'start failed');
+    // A coded refusal (configuration, keys, a port in use) is a message for the user, not a
+    // crash: logged without a stack trace. Anything else keeps its stack.
+    const e = err as { code?: unknown; message?: string };
+    if (typeof e.code === 'string') log.error({ code: e.code, reason: e.message }, 'start failed');
+    else log.error({ err }, 'start failed');
     throw err;
   }
   log.info({ urls: Object.fromEntries(Object.entries(sys.handles).map(([n, h]) => [n, h.url])) }, 'started');

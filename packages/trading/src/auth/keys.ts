@@ -139,11 +139,23 @@ export function loadKeysFile(path: string): KeyStore {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw bad(path, [`not JSON: ${(err as Error).message}`]);
+    throw bad(path, [`not JSON: ${jsonErrorWithoutText((err as Error).message)}`]);
   }
   return parseKeys(raw, path);
 }
 
 function bad(source: string, problems: string[]): TradingError {
   return new TradingError(TradingErrorCode.INVALID_CONFIG, `--keys ${source}: ${problems.join('; ')}`);
+}
+
+/**
+ * JSON.parse's message without the text it may quote ("Unexpected token 'S', ..."secret":SUPERSE"...
+ * is not valid JSON"): in a keys file that text can be a secret. Messages that only give a
+ * position are kept.
+ */
+function jsonErrorWithoutText(message: string): string {
+  if (!/is not valid JSON$/.test(message)) return message;
+  return /^Unexpected token/.test(message)
+    ? 'unexpected token (the text is not shown: it may hold a secret)'
+    : 'invalid JSON (the text is not shown: it may hold a secret)';
 }
