@@ -79,7 +79,7 @@ const ROUTES: Route[] = [
   {
     service: 'execution-engine',
     method: 'POST',
-    path: '/admin/accounts/acct-z/resume',
+    path: '/admin/accounts/acct-a2/resume',
     expect: admin(200),
   },
   { service: 'risk-manager', method: 'GET', path: '/health', expect: open(200) },
@@ -179,6 +179,52 @@ describe('auth: route x identity matrix (keys on)', () => {
     );
     assert.notEqual(r.status, 201);
     assert.equal(f.sys.core!.accounts.size, before);
+  });
+
+  test('a trader listing open orders without naming an account gets every account it holds', async () => {
+    const ex = f.url('execution-engine');
+    const ids: string[] = [];
+    for (const account of ['acct-a', 'acct-a2']) {
+      const r = await signedSend(
+        f.http,
+        'owner',
+        'POST',
+        ex,
+        '/orders',
+        order('AAPL', 'buy', 'limit', 1, 99, { account }),
+      );
+      assert.equal(r.status, 201);
+      ids.push(r.body.id);
+    }
+    const foreign = await signedSend(
+      f.http,
+      'other',
+      'POST',
+      ex,
+      '/orders',
+      order('AAPL', 'buy', 'limit', 1, 99),
+    );
+    assert.equal(foreign.status, 201);
+    const listed = await signedSend(f.http, 'owner', 'GET', ex, '/orders?status=open&limit=1000');
+    assert.equal(listed.status, 200);
+    const seen = listed.body.orders.map((o: { id: string }) => o.id);
+    for (const id of ids) assert.ok(seen.includes(id), `${id} listed`);
+    assert.ok(!seen.includes(foreign.body.id), "another key's order is not listed");
+    const accounts = new Set(listed.body.orders.map((o: { account: string }) => o.account));
+    assert.deepEqual([...accounts].sort(), ['acct-a', 'acct-a2']);
+    for (const id of [...ids, foreign.body.id]) {
+      const who = id === foreign.body.id ? 'other' : 'owner';
+      assert.equal((await signedSend(f.http, who, 'DELETE', ex, `/orders/${id}`)).status, 200);
+    }
+  });
+
+  test('halting an account no key holds is 404 TRD_ERR_UNKNOWN_ACCOUNT (a typo never reports a halt)', async () => {
+    const ex = f.url('execution-engine');
+    for (const op of ['halt', 'resume']) {
+      const r = await signedSend(f.http, 'admin', 'POST', ex, `/admin/accounts/ACCT-B/${op}`);
+      assert.equal(r.status, 404, JSON.stringify(r.body));
+      assert.equal(r.body.error.code, 'TRD_ERR_UNKNOWN_ACCOUNT');
+    }
   });
 
   test('a body that does not match its signature is 401 (signature over the raw bytes)', async () => {

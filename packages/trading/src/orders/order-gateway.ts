@@ -253,14 +253,15 @@ export class OrderGateway {
     }
     const status = (q.status as string | undefined) ?? 'open';
     if (status !== 'open') return bad('status', 'status must be "open" (the orders a client must reconcile)');
-    let account = q.account as string | undefined;
+    const account = q.account as string | undefined;
     if (account !== undefined && !/^[\x21-\x7e]{1,64}$/.test(account)) {
       return bad('account', 'account must be 1..64 printable ASCII characters');
     }
-    // A key bound to accounts lists only those (its first when none is named).
+    // A key bound to accounts lists only those (all of them when none is named).
+    let accounts: string | readonly string[] | undefined = account;
     if (scope !== undefined && scope.role === 'trader') {
-      account ??= scope.accounts[0];
-      if (account === undefined || !scope.holds(account))
+      if (account === undefined) accounts = scope.accounts;
+      else if (!scope.holds(account))
         return coded(
           TradingErrorCode.ACCOUNT_FORBIDDEN,
           `this key does not hold account ${account}`,
@@ -281,7 +282,7 @@ export class OrderGateway {
       if (after === undefined)
         return bad(q.cursor === undefined ? 'after' : 'cursor', `${cursor} is not an order id`);
     }
-    const page = this.o.store.openOrders(account, limit + 1, after);
+    const page = this.o.store.openOrders(accounts, limit + 1, after);
     const more = page.length > limit;
     if (more) page.length = limit;
     return {
@@ -351,6 +352,8 @@ export class OrderGateway {
 
   /** Kill switch: refuses the account's new orders and cancels its open ones. */
   async halt(account: string): Promise<GatewayReply> {
+    const unknown = this.unknownAccount(account);
+    if (unknown !== undefined) return unknown;
     this.halted.add(account);
     const open = this.o.store.all().filter((r) => r.account === account && !r.terminal);
     let cancelled = 0;
@@ -367,8 +370,26 @@ export class OrderGateway {
   }
 
   resume(account: string): GatewayReply {
+    if (!this.halted.has(account)) {
+      const unknown = this.unknownAccount(account);
+      if (unknown !== undefined) return unknown;
+    }
     const was = this.halted.delete(account);
     return { status: 200, body: { account, halted: false, wasHalted: was } };
+  }
+
+  /**
+   * Keys on (the accounts are closed: only the keys' own exist), an account no key holds is
+   * 404: an operator's typo must not answer `halted: true` while the real account trades on.
+   * Without keys an account can be halted before its first order.
+   */
+  private unknownAccount(account: string): GatewayReply | undefined {
+    if (!this.o.accounts.closed || this.o.accounts.indexOf(account) >= 0) return undefined;
+    return coded(
+      TradingErrorCode.UNKNOWN_ACCOUNT,
+      `no account ${JSON.stringify(account).slice(0, 80)}`,
+      'account',
+    );
   }
 
   isHalted(account: string): boolean {

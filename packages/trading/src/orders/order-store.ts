@@ -213,11 +213,12 @@ export class OrderStore {
   }
 
   /**
-   * Open (live) orders of `account`, oldest first (by shard, then engine id), after the
-   * order `after` (a wire id; exclusive), at most `limit`. For GET /orders reconciliation.
+   * Open (live) orders of `account` (one, several, or every account when undefined), oldest
+   * first (by shard, then engine id), after the order `after` (a wire id; exclusive), at most
+   * `limit`. For GET /orders reconciliation.
    */
   openOrders(
-    account: string | undefined,
+    account: string | readonly string[] | undefined,
     limit: number,
     after?: { shard: number; engineId: number },
   ): OrderRecord[] {
@@ -225,7 +226,9 @@ export class OrderStore {
     for (let s = after?.shard ?? 0; s < this.shardCount && out.length < limit; s++) {
       const recs: OrderRecord[] = [];
       for (const rec of this.kept[s].values()) {
-        if (rec.terminal || (account !== undefined && rec.account !== account)) continue;
+        if (rec.terminal) continue;
+        if (typeof account === 'string' ? rec.account !== account : account?.includes(rec.account) === false)
+          continue;
         if (after !== undefined && s === after.shard && rec.engineId <= after.engineId) continue;
         recs.push(rec);
       }
