@@ -75,7 +75,7 @@ describe('the system on PostgreSQL', () => {
       `${api1}/api/metrics/query?sql=${encodeURIComponent('DROP TABLE trading_metrics')}`,
     );
     assert.equal(bad.status, 400);
-    assert.equal(codedError(bad).code, 'TRD_ERR_INVALID_METRICS');
+    assert.equal(codedError(bad).code, 'TRD_ERR_QUERY_REFUSED');
     await first.close(); // persists every bar into PostgreSQL
 
     const second = await start(url);

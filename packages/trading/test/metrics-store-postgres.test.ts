@@ -144,7 +144,7 @@ describe('PostgresMetricsStore: the DuckDB store tests', () => {
     const store = await openMetricsStore(await newDb());
     try {
       await store.insert(batch(3, 0));
-      const bad = { code: TradingErrorCode.INVALID_METRICS };
+      const bad = { code: TradingErrorCode.QUERY_REFUSED };
       await assert.rejects(store.query('DELETE FROM trading_metrics'), bad);
       await assert.rejects(store.query('SELECT 1; DROP TABLE trading_metrics'), bad);
       await assert.rejects(store.query('SELEC nonsense'), bad);
@@ -178,7 +178,7 @@ describe('PostgresMetricsStore: the DuckDB store tests', () => {
       const bytes = await store.queryLimited('SELECT * FROM trading_metrics', { maxBytes: 10_000 });
       assert.ok(bytes.truncated && bytes.rows.length > 0 && bytes.rows.length < 200);
       await assert.rejects(store.queryLimited('SELECT pg_sleep(5)', { timeoutMs: 100 }), {
-        code: TradingErrorCode.INVALID_METRICS,
+        code: TradingErrorCode.QUERY_TIMEOUT,
         message: /100 ms statement timeout/,
       });
     } finally {

@@ -167,7 +167,7 @@ export class QueryGuard implements QueryRunner {
         );
       }
       this.counts.failed++;
-      throw new TradingError(TradingErrorCode.INVALID_METRICS, `query failed: ${(err as Error).message}`);
+      throw new TradingError(TradingErrorCode.QUERY_REFUSED, `query failed: ${(err as Error).message}`);
     } finally {
       clearTimeout(timer);
       if (!this.closed) this.free.push(conn);

@@ -560,17 +560,17 @@ function queryError(err: unknown, timeoutMs: number): TradingError {
   const msg = err instanceof Error ? err.message : String(err);
   if (code === '57014') {
     return new TradingError(
-      TradingErrorCode.INVALID_METRICS,
+      TradingErrorCode.QUERY_TIMEOUT,
       `query exceeded the ${timeoutMs} ms statement timeout`,
     );
   }
   if (retryable(err)) return pgError('query failed', err);
-  return new TradingError(TradingErrorCode.INVALID_METRICS, `query failed: ${msg}`);
+  return new TradingError(TradingErrorCode.QUERY_REFUSED, `query failed: ${msg}`);
 }
 
 /**
  * The statement without trailing semicolons, when it starts (after comments and parentheses)
- * with SELECT, WITH, VALUES or TABLE; else TRD_ERR_INVALID_METRICS. The READ ONLY transaction
+ * with SELECT, WITH, VALUES or TABLE; else TRD_ERR_QUERY_REFUSED. The READ ONLY transaction
  * and the extended protocol (one statement) do the rest.
  */
 export function checkReadOnlySql(sql: string): string {
@@ -578,7 +578,7 @@ export function checkReadOnlySql(sql: string): string {
   const head = body.replace(/^(\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/|\()*/, '');
   if (!/^(select|with|values|table)\b/i.test(head)) {
     throw new TradingError(
-      TradingErrorCode.INVALID_METRICS,
+      TradingErrorCode.QUERY_REFUSED,
       'only read-only SELECT queries are allowed (SELECT, WITH, VALUES, TABLE)',
     );
   }
