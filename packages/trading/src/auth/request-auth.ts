@@ -12,7 +12,7 @@
  */
 
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import {
   KEY_HEADER,
   SIGNATURE_HEADER,
@@ -256,14 +256,20 @@ function splitSigningParams(query: string): { key?: string; ts?: string; sig?: s
   return out;
 }
 
-/** Writes a coded refusal on a raw upgrade socket and closes it. */
+/** Writes a coded refusal on a raw upgrade socket (429/503: with Retry-After) and closes it. */
 export function refuseUpgrade(socket: import('node:stream').Duplex, r: Refusal): void {
   const body = JSON.stringify({ error: { code: r.code, message: r.message } });
+  const retry = r.status === 429 || r.status === 503 ? 'Retry-After: 1\r\n' : '';
   socket.on('error', () => {});
   socket.end(
-    `HTTP/1.1 ${r.status} ${r.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nContent-Type: application/json\r\n` +
+    `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? 'Error'}\r\nContent-Type: application/json\r\n${retry}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+/** A coded refusal of `code` (its status from errors.ts), for refuseUpgrade. */
+export function upgradeRefusal(code: ErrorCode, message: string): Refusal {
+  return refusal(code, message);
 }
 
 /** JSON.parse refusing `__proto__` keys (what fastify's default parser does, via secure-json-parse). */

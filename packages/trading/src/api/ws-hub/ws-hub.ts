@@ -10,9 +10,10 @@ import type { IncomingMessage, Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { type Refusal, refuseUpgrade } from '../../auth/request-auth.ts';
+import { type Refusal, refuseUpgrade, upgradeRefusal } from '../../auth/request-auth.ts';
 import type { Bus } from '../../bus/bus.ts';
 import { type MarketUpdate, Topic } from '../../bus/topics.ts';
+import { type ErrorCode, TradingErrorCode } from '../../errors.ts';
 import type { LatencyHistogram } from '../../stats/latency-histogram.ts';
 import { HubClient } from './hub-client.ts';
 import { FanOut } from './ws-fanout.ts';
@@ -60,14 +61,23 @@ export class WsHub {
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = req.url ?? '';
     const q = url.indexOf('?');
-    if ((q < 0 ? url : url.slice(0, q)) !== this.opts.path) {
+    const path = q < 0 ? url : url.slice(0, q);
+    if (path !== this.opts.path) {
       if (this.server === undefined || this.server.listenerCount('upgrade') <= 1) {
-        this.rejectUpgrade(socket, 404, 'Not Found');
+        this.rejectUpgrade(
+          socket,
+          TradingErrorCode.NOT_FOUND,
+          `no WebSocket endpoint at ${path.slice(0, 100)}`,
+        );
       }
     } else if (this.closed) {
-      this.rejectUpgrade(socket, 503, 'Service Unavailable');
+      this.rejectUpgrade(socket, TradingErrorCode.SHUTTING_DOWN, `${this.opts.path} is shutting down`);
     } else if (this.clients.size >= this.opts.maxClients) {
-      this.rejectUpgrade(socket, 503, 'Too Many Clients');
+      this.rejectUpgrade(
+        socket,
+        TradingErrorCode.TOO_MANY_CONNECTIONS,
+        `${this.opts.path} serves at most ${this.opts.maxClients} clients; retry later`,
+      );
     } else if (this.authorize !== undefined && this.refused(req, socket)) {
       // refused with a coded 401/403
     } else {
@@ -83,10 +93,9 @@ export class WsHub {
     return true;
   }
 
-  private rejectUpgrade(socket: Duplex, status: number, text: string): void {
+  private rejectUpgrade(socket: Duplex, code: ErrorCode, message: string): void {
     this.rejectedUpgrades++;
-    socket.on('error', () => {});
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    refuseUpgrade(socket, upgradeRefusal(code, message));
   }
 
   private add(ws: WebSocket, socket: Duplex): void {
