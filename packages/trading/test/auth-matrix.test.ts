@@ -218,6 +218,27 @@ describe('auth: route x identity matrix (keys on)', () => {
     }
   });
 
+  test("POST /api/risk/analyze shows an account's positions only to a key that holds it, or admin", async () => {
+    const api = f.url('api');
+    const body = { account: 'acct-a', symbols: ['AAPL'] };
+    const other = await signedSend(f.http, 'other', 'POST', api, '/api/risk/analyze', body);
+    assert.equal(other.status, 403, JSON.stringify(other.body));
+    assert.equal(other.body.error.code, 'TRD_ERR_ACCOUNT_FORBIDDEN');
+    const viewer = await signedSend(f.http, 'viewer', 'POST', api, '/api/risk/analyze', body);
+    assert.equal(viewer.status, 403, JSON.stringify(viewer.body));
+    assert.equal(viewer.body.error.code, 'TRD_ERR_FORBIDDEN');
+    const owner = await signedSend(f.http, 'owner', 'POST', api, '/api/risk/analyze', body);
+    assert.equal(owner.status, 200, JSON.stringify(owner.body));
+    assert.equal(owner.body.account, 'acct-a');
+    const ownDefault = await signedSend(f.http, 'other', 'POST', api, '/api/risk/analyze', {
+      symbols: ['AAPL'],
+    });
+    assert.equal(ownDefault.status, 200, JSON.stringify(ownDefault.body));
+    assert.equal(ownDefault.body.account, 'acct-b', "a trader's own first account by default");
+    const admin = await signedSend(f.http, 'admin', 'POST', api, '/api/risk/analyze', body);
+    assert.equal(admin.status, 200);
+  });
+
   test('halting an account no key holds is 404 TRD_ERR_UNKNOWN_ACCOUNT (a typo never reports a halt)', async () => {
     const ex = f.url('execution-engine');
     for (const op of ['halt', 'resume']) {

@@ -30,7 +30,8 @@ const TABLE: Record<string, Right | null> = {
   'POST /api/metrics': 'feed',
   'WS /ws/metrics': 'view',
   'POST /api/strategy/analyze': 'view',
-  'POST /api/risk/analyze': 'view',
+  // an account's positions: as GET /positions (a trader, its own accounts only)
+  'POST /api/risk/analyze': 'trade',
   'POST /api/trade/execute': 'admin',
   'POST /api/workflow/run': 'admin',
 };

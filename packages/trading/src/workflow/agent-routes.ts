@@ -17,6 +17,7 @@
  */
 import type { InstrumentTable } from '@tickstorm/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import { principalOf } from '../auth/request-auth.ts';
 import { httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
 import { Admission, type InFlightLimiter } from '../guards/admission.ts';
 import type { MemoryGuard } from '../guards/memory-guard.ts';
@@ -130,9 +131,20 @@ export function registerAgentRoutes(app: FastifyInstance, o: AgentRoutesOptions)
     admitted(async (req, _reply, signal) => {
       const b = req.body === undefined || req.body === null ? {} : bodyObject(req.body);
       const interval = parseInterval(b.interval);
+      // Keys on: a trader sees its own accounts only (its first by default), as on GET /positions.
+      const key = principalOf(req);
+      const trader = key !== undefined && key.role === 'trader' ? key : undefined;
+      const account = parseAccount(b.account, trader?.accounts[0]);
+      if (trader !== undefined && !trader.holds(account)) {
+        throw new TradingError(
+          TradingErrorCode.ACCOUNT_FORBIDDEN,
+          `this key does not hold account ${JSON.stringify(account)}`,
+          'account',
+        );
+      }
       return o.steps.risk(
         {
-          account: parseAccount(b.account),
+          account,
           symbols: parseSymbols(o.instruments, b.symbols),
           interval,
           lookback: parseCount(b.lookback, 'lookback', DEFAULT_RISK_LOOKBACK, 2, o.capacity(interval)),
