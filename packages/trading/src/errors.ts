@@ -49,6 +49,8 @@ export const TradingErrorCode = {
   ACCOUNT_HALTED: 'TRD_ERR_ACCOUNT_HALTED',
   /** Protected mode (no --keys): only loopback peers are served. */
   LOOPBACK_ONLY: 'TRD_ERR_LOOPBACK_ONLY',
+  /** Protected mode: a browser request or upgrade from a page of a non-loopback origin. */
+  CROSS_ORIGIN: 'TRD_ERR_CROSS_ORIGIN',
   /** The request (headers and body) was not received within the request timeout (then closed). */
   REQUEST_TIMEOUT: 'TRD_ERR_REQUEST_TIMEOUT',
   /** The request headers exceed the size Node accepts (16 KiB). */
@@ -146,6 +148,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [TradingErrorCode.ACCOUNT_FORBIDDEN]: 403,
   [TradingErrorCode.ACCOUNT_HALTED]: 403,
   [TradingErrorCode.LOOPBACK_ONLY]: 403,
+  [TradingErrorCode.CROSS_ORIGIN]: 403,
   [TradingErrorCode.REQUEST_TIMEOUT]: 408,
   [TradingErrorCode.HEADERS_TOO_LARGE]: 431,
   [TradingErrorCode.BAD_REQUEST]: 400,

@@ -12,6 +12,23 @@ export function isLoopback(address: string | undefined): boolean {
   return v4.startsWith('127.');
 }
 
+/**
+ * Whether a request's `Origin` header lets protected mode serve it: absent (not a browser, or
+ * a same-origin GET), or a page served from a loopback host. A browser page of any other origin
+ * on this machine is a loopback peer too, and a simple POST or a WebSocket needs no CORS
+ * preflight: those are refused (`null` origins included).
+ */
+export function isLoopbackOrigin(origin: string | undefined): boolean {
+  if (origin === undefined) return true;
+  let host: string;
+  try {
+    host = new URL(origin).hostname;
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '[::1]' || isLoopback(host);
+}
+
 /** Whether `host` (a listen address) only accepts loopback peers. */
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || isLoopback(host) || host === '[::1]';

@@ -23,7 +23,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
 import { ApiKey, type KeyStore } from './keys.ts';
-import { isLoopback } from './protected-mode.ts';
+import { isLoopback, isLoopbackOrigin } from './protected-mode.ts';
 import { rightOf } from './route-rights.ts';
 
 export interface SecurityOptions {
@@ -121,8 +121,9 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
   if (keys === undefined) {
     if (security.insecureNoAuth === true) return;
     app.addHook('onRequest', (req, reply, done) => {
-      if (isLoopback(req.raw.socket.remoteAddress)) return done();
-      send(reply, loopbackOnly());
+      const r = protectedRefusal(req.raw);
+      if (r === undefined) return done();
+      send(reply, r);
     });
     return;
   }
@@ -193,6 +194,17 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
   });
 }
 
+/** Protected mode: a non-loopback peer, or a browser page of a non-loopback origin; else undefined. */
+function protectedRefusal(req: IncomingMessage): Refusal | undefined {
+  if (!isLoopback(req.socket.remoteAddress)) return loopbackOnly();
+  const origin = header(req, 'origin');
+  if (isLoopbackOrigin(origin)) return undefined;
+  return refusal(
+    TradingErrorCode.CROSS_ORIGIN,
+    `protected mode: requests from a web page of another origin (${JSON.stringify(origin).slice(0, 100)}) are refused; serve the page from localhost or start with --keys`,
+  );
+}
+
 function loopbackOnly(): Refusal {
   return refusal(
     TradingErrorCode.LOOPBACK_ONLY,
@@ -210,10 +222,7 @@ export function authorizeUpgrade(
   route: string,
 ): Refusal | ApiKey | undefined {
   const s = security ?? {};
-  if (s.keys === undefined) {
-    if (s.insecureNoAuth === true || isLoopback(req.socket.remoteAddress)) return undefined;
-    return loopbackOnly();
-  }
+  if (s.keys === undefined) return s.insecureNoAuth === true ? undefined : protectedRefusal(req);
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   let id = header(req, KEY_HEADER);

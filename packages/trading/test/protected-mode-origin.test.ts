@@ -1,0 +1,83 @@
+/**
+ * Protected mode (no keys) serves loopback peers, but a web page open in a browser on the same
+ * machine is a loopback peer too: it may send a simple cross-origin POST (no preflight) or
+ * open a WebSocket, neither of which is subject to CORS. Requests and upgrades that carry an
+ * `Origin` other than a loopback one are refused 403 TRD_ERR_CROSS_ORIGIN; clients that send
+ * no Origin (curl, httpx, the load lab, websockets libraries) and pages served from loopback
+ * keep working.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import { codedError, type Fixture, startFixture } from './support/trading-fixture.ts';
+
+function upgrade(url: string, origin?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, origin === undefined ? {} : { origin });
+    ws.on('open', () => {
+      ws.close();
+      resolve({ status: 101, body: '' });
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        body += d;
+      });
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body });
+        ws.terminate();
+      });
+    });
+    ws.on('error', () => {});
+  });
+}
+
+describe('protected mode: cross-origin browser requests', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({ services: ['market-data', 'execution-engine', 'api'], inputLog: false });
+  });
+  after(() => f.close());
+
+  test('a simple cross-origin POST (the kill switch) is 403 TRD_ERR_CROSS_ORIGIN; nothing halted', async () => {
+    const ex = f.url('execution-engine');
+    const evil = await f.http.send('POST', `${ex}/admin/accounts/default/halt`, undefined, {
+      origin: 'http://evil.example',
+    });
+    assert.equal(evil.status, 403, JSON.stringify(evil.body));
+    assert.equal(codedError(evil).code, 'TRD_ERR_CROSS_ORIGIN');
+    const nul = await f.http.send('POST', `${ex}/stats/reset`, undefined, { origin: 'null' });
+    assert.equal(nul.status, 403);
+    const resume = await f.http.send('POST', `${ex}/admin/accounts/default/resume`, undefined, {});
+    assert.equal(resume.status, 200);
+    assert.equal(resume.body.wasHalted, false, 'the cross-origin halt did nothing');
+  });
+
+  test('no Origin, or a loopback one, is served', async () => {
+    const ex = f.url('execution-engine');
+    for (const origin of [undefined, 'http://localhost:3000', 'http://127.0.0.1:8080', 'http://[::1]']) {
+      const r = await f.http.send(
+        'POST',
+        `${ex}/admin/accounts/default/resume`,
+        undefined,
+        origin === undefined ? {} : { origin },
+      );
+      assert.equal(r.status, 200, `${origin}: ${JSON.stringify(r.body)}`);
+    }
+  });
+
+  for (const [service, path] of [
+    ['market-data', '/stream'],
+    ['api', '/ws/metrics'],
+  ] as const) {
+    test(`WebSocket ${path}: a foreign Origin is refused 403 coded; none or loopback opens`, async () => {
+      const base = f.url(service).replace('http', 'ws');
+      const evil = await upgrade(`${base}${path}`, 'https://evil.example');
+      assert.equal(evil.status, 403);
+      assert.equal(JSON.parse(evil.body).error.code, 'TRD_ERR_CROSS_ORIGIN');
+      assert.equal((await upgrade(`${base}${path}`)).status, 101);
+      assert.equal((await upgrade(`${base}${path}`, 'http://localhost:5173')).status, 101);
+    });
+  }
+});
