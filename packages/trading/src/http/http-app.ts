@@ -109,7 +109,7 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
     message = 'the request was not received within the request timeout';
   } else if (err.code === 'HPE_HEADER_OVERFLOW') {
     code = TradingErrorCode.HEADERS_TOO_LARGE;
-    message = 'the request headers are too large';
+    message = 'the request line and headers are too large (16 KiB at most)';
   }
   const status = httpStatusOf(code);
   const body = JSON.stringify(errorBody(code, message));
