@@ -292,6 +292,17 @@ describe('auth: route x identity matrix (keys on)', () => {
     );
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error.code, 'TRD_ERR_ACCOUNT_HALTED');
+    // the pre-trade check gives the answer the order would get, not "allowed"
+    const checked = await signedSend(
+      f.http,
+      'other',
+      'POST',
+      f.url('risk-manager'),
+      '/check',
+      order('MSFT', 'buy', 'limit', 1, 50),
+    );
+    assert.equal(checked.status, 403, JSON.stringify(checked.body));
+    assert.equal(checked.body.error.code, 'TRD_ERR_ACCOUNT_HALTED');
     const ownerStill = await signedSend(
       f.http,
       'owner',

@@ -93,6 +93,9 @@ export class OrderGateway {
   check(body: unknown, scope?: AccountScope): GatewayReply {
     const account = this.accountFor(body, scope);
     if (typeof account !== 'string') return account;
+    if (this.halted.has(account)) {
+      return coded(TradingErrorCode.ACCOUNT_HALTED, `account ${account} is halted by an admin`, 'account');
+    }
     const req = parseOrderRequest(body, this.o.instruments, account);
     const code = this.riskCheck(req, false);
     return {
