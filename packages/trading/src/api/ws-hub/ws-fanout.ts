@@ -280,7 +280,11 @@ export class FanOut {
     return sent;
   }
 
-  private checkBacklog(cl: HubClient): void {
+  /**
+   * After writes to `cl` (updates, or the session's replies to its messages): past
+   * `maxBacklogBytes` unread it is terminated, past the high-water mark it is behind.
+   */
+  checkBacklog(cl: HubClient): void {
     const backlog = cl.socket.writableLength;
     if (backlog > this.opts.maxBacklogBytes) {
       this.drop(cl, `backlog of ${backlog} bytes`, true);

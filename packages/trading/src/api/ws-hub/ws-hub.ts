@@ -107,7 +107,12 @@ export class WsHub {
     client.lastProbeAt = performance.now();
     this.clients.add(client);
     (socket as Duplex & { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-    ws.on('message', (data: RawData, isBinary: boolean) => this.session.onMessage(client, data, isBinary));
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      this.session.onMessage(client, data, isBinary);
+      // Replies count against the same backlog bound as updates: a client that sends and
+      // never reads is cut off rather than buffered without end.
+      if (client.closingSince === 0) this.fan.checkBacklog(client);
+    });
     ws.on('pong', () => this.onPong(client));
     ws.on('error', () => {}); // protocol errors: ws closes the connection itself
     ws.on('close', () => this.remove(client));
