@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -191,6 +192,23 @@ describe('tickstorm swarm --master / --worker', () => {
       m.stderr(),
       /only 0 of 2 workers connected within 0\.5 s \(--expect-workers 2, --expect-workers-max-wait 0\.5\); nothing ran/,
     );
+  });
+
+  test("a worker of another tickstorm version is named, as Locust's master warns", async () => {
+    const { m, port } = await master(['Counted', '--expect-workers', '2', '-u', '1', '-t', '1s']);
+    const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+    const socket = connect({ host: '127.0.0.1', port: Number(port) });
+    try {
+      socket.write(
+        `${JSON.stringify({ t: 'hello', id: 'old-1', version: '0.0.1', mode: 'swarm', classes: ['Counted'] })}\n`,
+      );
+      await m.waitFor(
+        new RegExp(`Worker old-1 runs tickstorm 0\\.0\\.1, this master ${version.replaceAll('.', '\\.')}`),
+        10_000,
+      );
+    } finally {
+      socket.destroy();
+    }
   });
 
   test('bad master/worker flags are listed at once, naming the flag (104)', async () => {

@@ -47,6 +47,8 @@ export interface MasterPoolOptions {
   mode?: WorkerMode;
   /** run workers: the test, sent to each one as it joins. */
   test?: RunTest;
+  /** This master's tickstorm version: a worker of another one is named (Locust warns too). */
+  version?: string;
 }
 
 /** A run worker that could not run the master's test, with its exit code (104, 107). */
@@ -102,7 +104,7 @@ export class MasterPool implements HostProvider {
       MasterWorkerPlan,
       'masterBindHost' | 'masterBindPort' | 'expectWorkers' | 'expectWorkersMaxWaitSec'
     >,
-    o: Pick<MasterPoolOptions, 'log' | 'signal' | 'mode' | 'test'>,
+    o: Pick<MasterPoolOptions, 'log' | 'signal' | 'mode' | 'test' | 'version'>,
   ): Promise<MasterPool> {
     return MasterPool.listen({
       ...o,
@@ -342,6 +344,10 @@ export class MasterPool implements HostProvider {
         channel.send({ t: 'welcome', index: this.joined.length - 1 });
         if (this.o.test !== undefined) channel.send({ t: 'test', test: this.o.test });
         this.o.log(`Worker ${m.id} connected (${this.links.size} of ${this.o.expectWorkers} expected)`);
+        if (this.o.version !== undefined && m.version !== this.o.version)
+          this.o.log(
+            `Worker ${m.id} runs tickstorm ${m.version}, this master ${this.o.version}: run the same version everywhere`,
+          );
         for (const f of [...this.changed]) f();
         return;
       }

@@ -74,7 +74,13 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
   const p = o.plan;
   let pool: MasterPool;
   try {
-    pool = await MasterPool.listenFor(p, { log: out, signal: o.signal, mode: 'run', test: o.test });
+    pool = await MasterPool.listenFor(p, {
+      log: out,
+      signal: o.signal,
+      mode: 'run',
+      test: o.test,
+      version: o.version,
+    });
   } catch (e) {
     err(`tickstorm run: ${(e as Error).message}`);
     return EXIT_ERROR;

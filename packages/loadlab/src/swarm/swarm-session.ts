@@ -53,7 +53,11 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   let pool: MasterPool | null = null;
   if (plan.role === 'master') {
     try {
-      pool = await MasterPool.listenFor(plan, { log: out, signal: opts.signal });
+      pool = await MasterPool.listenFor(plan, {
+        log: out,
+        signal: opts.signal,
+        version: opts.version,
+      });
     } catch (e) {
       err(`tickstorm swarm: ${(e as Error).message}`);
       return EXIT_ERROR;
