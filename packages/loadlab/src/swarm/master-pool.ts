@@ -26,6 +26,7 @@ import {
   HEARTBEAT_MS,
   MISSING_CHECK_MS,
   type RunTest,
+  STOP_WAIT_MS,
   type ToMaster,
   type ToWorker,
   WORKER_MISSING_MS,
@@ -222,19 +223,32 @@ export class MasterPool implements HostProvider {
 
   /**
    * run workers: resolves once each of `ids` has sent its report or gone missing, with the
-   * reports received. Ctrl-C on the master resolves with what has arrived.
+   * reports received. Ctrl-C on the master sends the others 'stop' (each ends its part and
+   * reports what it measured) and waits for them at most STOP_WAIT_MS.
    */
   collectReports(ids: readonly string[]): Promise<{ id: string; report: RunReport }[]> {
     return new Promise((resolve) => {
-      const check = () => {
-        const pending = ids.filter((id) => !this.reports.has(id) && this.links.has(id));
-        if (pending.length > 0 && this.o.signal?.aborted !== true) return;
+      let timer: NodeJS.Timeout | undefined;
+      const pending = () => ids.filter((id) => !this.reports.has(id) && this.links.has(id));
+      const done = () => {
+        clearTimeout(timer);
         this.changed = this.changed.filter((f) => f !== check);
-        this.o.signal?.removeEventListener('abort', check);
+        this.o.signal?.removeEventListener('abort', stop);
         resolve(ids.flatMap((id) => (this.reports.has(id) ? [{ id, report: this.reports.get(id)! }] : [])));
       };
+      const check = () => {
+        if (pending().length === 0) done();
+      };
+      const stop = () => {
+        const left = pending();
+        for (const id of left) this.links.get(id)?.channel.send({ t: 'stop' });
+        if (left.length > 0) this.o.log(`Stopping: waiting for the parts of ${left.length} worker(s)`);
+        timer = setTimeout(done, STOP_WAIT_MS);
+        check();
+      };
       this.changed.push(check);
-      this.o.signal?.addEventListener('abort', check, { once: true });
+      if (this.o.signal?.aborted === true) stop();
+      else this.o.signal?.addEventListener('abort', stop, { once: true });
       check();
     });
   }

@@ -158,8 +158,11 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
       ),
     );
   }
+  // a part interrupted by the master's own Ctrl-C is no worker failure
+  const stopped = (r: { report: RunReport }) =>
+    o.signal?.aborted === true && r.report.exitCode === EXIT_ABORTED;
   const failed = reports.find(
-    (r) => r.report.exitCode !== EXIT_OK && r.report.exitCode !== EXIT_THRESHOLDS_FAILED,
+    (r) => r.report.exitCode !== EXIT_OK && r.report.exitCode !== EXIT_THRESHOLDS_FAILED && !stopped(r),
   );
   if (failed !== undefined) {
     err(`tickstorm run: worker ${failed.id} ended with exit code ${failed.report.exitCode}`);
@@ -262,6 +265,11 @@ export function runAsWorker(o: RunWorkerOptions): Promise<number> {
         test = m.test;
         out(`Ready to run the master's ${m.test.kind === 'script' ? `script ${m.test.file}` : 'scenarios'}`);
         link.send({ t: 'prepared' });
+        return;
+      }
+      if (m.t === 'stop') {
+        // Ctrl-C on the master: end this part now; its report (so far) goes back as usual
+        abort.abort();
         return;
       }
       if (m.t !== 'go' || running !== null || test === null) return;
