@@ -123,7 +123,9 @@ function mergeSeries(series: readonly TimeSlice[][]): TimeSlice[] {
     const t = Math.floor(s.t);
     const m = byT.get(t);
     if (m === undefined) {
-      byT.set(t, { ...s, t, more: s.more === undefined ? undefined : { ...s.more } });
+      // a part's running totals are not the whole's (reports carry no per-second histograms)
+      const { total: _, ...rest } = s;
+      byT.set(t, { ...rest, t, more: s.more === undefined ? undefined : { ...s.more } });
       continue;
     }
     m.requests += s.requests;
