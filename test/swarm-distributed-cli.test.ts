@@ -105,6 +105,24 @@ describe('tickstorm swarm --master / --worker', () => {
     assert.equal(s.extra.peakUsers, 6);
     assert.equal(s.generator.workers, 2, 'both workers ran users');
     assert.match(m.stdout(), /Workers: 2 joined \(2 expected\), 2 at the end, 0 missing/);
+    // the generator's health is the workers' (they made the requests), not the master's own
+    const health = s.extra.workerHealth as {
+      id: string;
+      cpuSec: number;
+      cpuPercent: number;
+      eventLoopLagMs: { p99: number };
+      saturated: boolean;
+    }[];
+    assert.deepEqual(health.map((h) => h.id).sort(), [...report.workers.joined].sort());
+    for (const h of health) assert.ok(h.cpuSec > 0, `worker ${h.id} used CPU`);
+    const sum = Math.round(health.reduce((a, h) => a + h.cpuPercent, 0) * 10) / 10;
+    assert.equal(s.generator.cpuPercent, sum);
+    assert.equal(s.generator.eventLoopLagMs.p99, Math.max(...health.map((h) => h.eventLoopLagMs.p99)));
+    assert.equal(
+      s.generator.saturated,
+      health.some((h) => h.saturated),
+    );
+    assert.match(m.stdout(), /Generator: [\d.]+% of one core over [\d.]+ s, 2 worker\(s\)/);
   });
 
   test('a worker killed mid-run is reported missing within 3 s; the run completes with the other', async () => {
