@@ -6,7 +6,7 @@
  * --json reports exactly. Ports are chosen by the OS (--master-bind-port 0).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -284,5 +284,16 @@ describe('tickstorm swarm --master / --worker', () => {
     const bad = await tickstorm(['merge', a, join(dir, 'missing.json')]);
     assert.equal(bad.code, 104);
     assert.match(bad.stderr, /missing\.json: cannot read it/);
+    // a histogram whose count disagrees with its counters is refused, not merged into wrong figures
+    const tampered = join(dir, 'tampered.json');
+    const jt = JSON.parse(readFileSync(a, 'utf8'));
+    jt.scenarios[0].entries[0].histogram.count = 7;
+    writeFileSync(tampered, JSON.stringify(jt));
+    const t = await tickstorm(['merge', a, tampered]);
+    assert.equal(t.code, 104, t.stdout);
+    assert.match(
+      t.stderr,
+      /tampered\.json: scenario \S+, GET count: the histogram holds \d+ values, its count says 7/,
+    );
   });
 });

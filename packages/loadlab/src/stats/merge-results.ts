@@ -37,6 +37,13 @@ export function statsSnapshotOf(source: string, result: ScenarioResult): StatsSn
           { cause },
         );
       }
+      // the count (and with it the mean) must be the counters' own, or every figure is off
+      const held = latency.cnt.reduce((a, c) => a + c, 0);
+      if (held !== latency.count)
+        throw new LabError(
+          LabErrorCode.INVALID_REPORT,
+          `${source}: scenario ${result.scenario}, ${e.type} ${e.name}: the histogram holds ${held} values, its count says ${latency.count}`,
+        );
       return {
         type: e.type,
         name: e.name,
