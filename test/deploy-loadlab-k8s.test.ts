@@ -51,6 +51,7 @@ function services(text: string): Map<string, number> {
 
 let server: LocalServer;
 let dir: string;
+let feedUrl: string | undefined;
 const { start, stopAll } = trackedTickstorm();
 
 before(async () => {
@@ -62,9 +63,14 @@ before(async () => {
       res.end('{}');
     });
   });
+  // the user file's MarketFeedUser streams here, not into a market data this machine may run
+  feedUrl = process.env.TICKSTORM_MARKET_DATA_URL;
+  process.env.TICKSTORM_MARKET_DATA_URL = server.url;
 });
 afterEach(stopAll);
 after(async () => {
+  if (feedUrl === undefined) delete process.env.TICKSTORM_MARKET_DATA_URL;
+  else process.env.TICKSTORM_MARKET_DATA_URL = feedUrl;
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
