@@ -7,7 +7,8 @@
  * options.thresholds are checked on the merged whole (counters summed, rates and checks over
  * every part, Trends' histograms added): the whole decides the exit code, the parts' own
  * verdicts are shown. A worker that cannot run the master's test, and a swarm worker, are
- * refused (104).
+ * refused (104). Ctrl-C or SIGTERM on the master stops the workers' parts and reports what
+ * they measured (105).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,8 @@ const USERS = fileURLToPath(
 let server: LocalServer;
 let received = 0;
 let orders = 0;
+/** Resolved at the next request the server receives (set anew by a test that waits for load). */
+let onHit: (() => void) | null = null;
 let dir: string;
 const { start, stopAll } = trackedTickstorm();
 
@@ -38,6 +41,8 @@ before(async () => {
         return;
       }
       received++;
+      onHit?.();
+      onHit = null;
       if (req.method === 'POST' && req.url === '/orders') {
         orders++;
         res.writeHead(201, { 'content-type': 'application/json' });
@@ -429,3 +434,36 @@ test('--execution-segment runs one part by itself (k6’s flag); an unequal part
   assert.equal((await bad.exited).code, 104);
   assert.match(bad.stderr(), /--execution-segment must be one of N equal parts of the test/);
 });
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  test(`${signal} on the master stops the workers' parts, merges what they measured, exits 105`, async () => {
+    const file = script(`long-${signal}.ts`, "{ s: { executor: 'constant-vus', vus: 2, duration: '10m' } }");
+    const json = join(dir, `interrupted-${signal}.json`);
+    const m = start([
+      'run',
+      file,
+      '--master',
+      '--expect-workers',
+      '2',
+      '--master-bind-port',
+      '0',
+      '--json',
+      json,
+    ]);
+    const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+    const hit = new Promise<void>((resolve) => {
+      onHit = resolve;
+    });
+    const ws = [0, 1].map(() => start(['run', '--worker', '--master-port', port]));
+    await Promise.all(ws.map((w) => w.waitFor(/The master said go/)));
+    await hit;
+    m.child.kill(signal);
+    const [mx, ...xs] = await Promise.all([m.exited, ...ws.map((w) => w.exited)]);
+    assert.equal(mx.code, 105, m.stdout() + m.stderr());
+    for (const [i, x] of xs.entries()) assert.equal(x.code, 0, ws[i].stdout() + ws[i].stderr());
+    assert.match(m.stdout(), /Workers: 2 joined \(2 expected\), 2 reported, 0 missing/);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(report.exitCode, 105);
+    assert.ok(report.requests > 0 && report.requests <= received, `${report.requests} of ${received}`);
+  });
+}

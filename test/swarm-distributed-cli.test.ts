@@ -6,7 +6,8 @@
  * --json reports exactly. Ports are chosen by the OS (--master-bind-port 0).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -104,6 +105,24 @@ describe('tickstorm swarm --master / --worker', () => {
     assert.equal(s.extra.peakUsers, 6);
     assert.equal(s.generator.workers, 2, 'both workers ran users');
     assert.match(m.stdout(), /Workers: 2 joined \(2 expected\), 2 at the end, 0 missing/);
+    // the generator's health is the workers' (they made the requests), not the master's own
+    const health = s.extra.workerHealth as {
+      id: string;
+      cpuSec: number;
+      cpuPercent: number;
+      eventLoopLagMs: { p99: number };
+      saturated: boolean;
+    }[];
+    assert.deepEqual(health.map((h) => h.id).sort(), [...report.workers.joined].sort());
+    for (const h of health) assert.ok(h.cpuSec > 0, `worker ${h.id} used CPU`);
+    const sum = Math.round(health.reduce((a, h) => a + h.cpuPercent, 0) * 10) / 10;
+    assert.equal(s.generator.cpuPercent, sum);
+    assert.equal(s.generator.eventLoopLagMs.p99, Math.max(...health.map((h) => h.eventLoopLagMs.p99)));
+    assert.equal(
+      s.generator.saturated,
+      health.some((h) => h.saturated),
+    );
+    assert.match(m.stdout(), /Generator: [\d.]+% of one core over [\d.]+ s, 2 worker\(s\)/);
   });
 
   test('a worker killed mid-run is reported missing within 3 s; the run completes with the other', async () => {
@@ -193,6 +212,23 @@ describe('tickstorm swarm --master / --worker', () => {
     );
   });
 
+  test("a worker of another tickstorm version is named, as Locust's master warns", async () => {
+    const { m, port } = await master(['Counted', '--expect-workers', '2', '-u', '1', '-t', '1s']);
+    const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+    const socket = connect({ host: '127.0.0.1', port: Number(port) });
+    try {
+      socket.write(
+        `${JSON.stringify({ t: 'hello', id: 'old-1', version: '0.0.1', mode: 'swarm', classes: ['Counted'] })}\n`,
+      );
+      await m.waitFor(
+        new RegExp(`Worker old-1 runs tickstorm 0\\.0\\.1, this master ${version.replaceAll('.', '\\.')}`),
+        10_000,
+      );
+    } finally {
+      socket.destroy();
+    }
+  });
+
   test('bad master/worker flags are listed at once, naming the flag (104)', async () => {
     const r = await tickstorm([
       'swarm',
@@ -248,5 +284,16 @@ describe('tickstorm swarm --master / --worker', () => {
     const bad = await tickstorm(['merge', a, join(dir, 'missing.json')]);
     assert.equal(bad.code, 104);
     assert.match(bad.stderr, /missing\.json: cannot read it/);
+    // a histogram whose count disagrees with its counters is refused, not merged into wrong figures
+    const tampered = join(dir, 'tampered.json');
+    const jt = JSON.parse(readFileSync(a, 'utf8'));
+    jt.scenarios[0].entries[0].histogram.count = 7;
+    writeFileSync(tampered, JSON.stringify(jt));
+    const t = await tickstorm(['merge', a, tampered]);
+    assert.equal(t.code, 104, t.stdout);
+    assert.match(
+      t.stderr,
+      /tampered\.json: scenario \S+, GET count: the histogram holds \d+ values, its count says 7/,
+    );
   });
 });

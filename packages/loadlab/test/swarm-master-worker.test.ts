@@ -95,6 +95,35 @@ test('the master gives up waiting for --expect-workers after the bound (LAB_ERR_
   }
 });
 
+test('a worker pointed at something that is not a tickstorm master says so (exit 1)', async () => {
+  // an HTTP server, as a wrong --master-port may find: it answers 400 and hangs up
+  const server = createServer((s) => {
+    s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const errs: string[] = [];
+  try {
+    const code = await runSwarmWorker({
+      file: await loadUserFile(USERS),
+      masterHost: '127.0.0.1',
+      masterPort: port,
+      version: 't',
+      out: () => undefined,
+      err: (t) => errs.push(t),
+    });
+    assert.equal(code, 1);
+    assert.match(
+      errs.join('\n'),
+      new RegExp(
+        `what answers at 127\\.0\\.0\\.1:${port} is not a tickstorm master \\(a message that is not JSON\\); check --master-host/--master-port \\[LAB_ERR_MASTER_GONE\\]`,
+      ),
+    );
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
+
 test('a worker whose master hangs up without quit exits 1, naming the master', async () => {
   const server = createServer((s) => {
     s.setEncoding('utf8');

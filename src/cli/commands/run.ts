@@ -332,7 +332,9 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
           gates = g;
         }
         const abort = new AbortController();
-        process.once('SIGINT', () => abort.abort());
+        const stop = () => abort.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
         process.exitCode = await runAsMaster({
           plan: mw,
           test,
@@ -351,6 +353,8 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
           version: packageVersion(),
           signal: abort.signal,
         });
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
         return;
       }
       if (mwProblems.length > 0) {
@@ -421,7 +425,9 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
           return;
         }
         const abort = new AbortController();
-        process.once('SIGINT', () => abort.abort());
+        const stop = () => abort.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
         try {
           process.exitCode = await runAsWorker({
             plan: mw,
@@ -432,6 +438,8 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
           });
         } finally {
           side.cleanup();
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
         }
         return;
       }

@@ -89,6 +89,8 @@ export interface TimeSlice {
   more?: ExtraPercentiles;
   /** Active users/VUs (closed model) or in-flight requests (open model) at the end of the slice. */
   active: number;
+  /** Every request up to the end of this slice (Locust's history "Total" columns), ms and bytes. */
+  total?: { p50: number; mean: number; min: number; avgContentLength: number };
 }
 
 export interface FailureRow {

@@ -9,8 +9,9 @@
  *   99.9% and 99.99% as p66, p75, p80, p98, p99_9, p99_99 (and per second in `more`); a
  *   column is "N/A" only with no requests (or a hand-made model without those keys).
  * - History rows hold the Aggregated entry per one-second slice with that second's ("current")
- *   percentiles, like Locust's --csv-full-history; Total Request/Failure Count and Total Max are
- *   cumulative, the other Total columns (median, average, min, content size) are "N/A".
+ *   percentiles, like Locust's --csv-full-history; the Total columns are cumulative up to the
+ *   end of that second (median, average, min and content size from the slice's `total`; "N/A"
+ *   only for a hand-made model without it).
  * - With several scenarios each gets its own set: PREFIX_<scenario>_stats.csv, ...
  */
 import { writeFileSync } from 'node:fs';
@@ -171,11 +172,11 @@ export function locustHistoryCsv(s: ScenarioResult): string {
       ...percentileFields(current, slice.requests),
       totalRequests,
       totalFailures,
-      NA,
-      NA,
-      NA,
+      slice.total === undefined ? NA : Math.round(slice.total.p50),
+      slice.total === undefined ? NA : pyFloat(slice.total.mean),
+      slice.total === undefined ? NA : floatOrZero(slice.total.min),
       totalRequests === 0 ? '0' : floatOrZero(totalMax),
-      NA,
+      slice.total === undefined ? NA : pyFloat(slice.total.avgContentLength),
     ]);
   }
   return out;

@@ -7,10 +7,15 @@
  *   tickstorm/metrics  -> metrics.ts
  *   tickstorm/ws       -> ws.ts       (WebSocket: connect, send, next, on('message'))
  *   k6, k6/http, k6/metrics: the same files (a k6 script ports with `await` added)
+ *   @tickstorm/loadlab, @tickstorm/loadlab/swarm -> the lab's own entry points (what a
+ *                      `tickstorm swarm` user file imports, with no node_modules around it)
  *
  * The hook also loads the script's own directory as ES modules (a .ts/.js file with no
- * package.json around it would otherwise be CommonJS). Registered once per thread, before
- * the script is imported (the CLI's main thread and each generator worker).
+ * package.json around it would otherwise be CommonJS, and tsx hands the files it imports
+ * back as CommonJS), and a package that a file there imports but cannot find (no
+ * node_modules around it) resolves from the lab's own dependencies (ws, undici, ...). Registered once per thread, before
+ * the script is imported (the CLI's main thread and each generator worker); swarm user files
+ * are loaded the same way (swarm/user-file.ts).
  */
 import { register } from 'node:module';
 import { dirname } from 'node:path';
@@ -26,18 +31,31 @@ export const BUILTIN_MODULES: Readonly<Record<string, string>> = {
   k6: here('api.ts'),
   'k6/http': here('http.ts'),
   'k6/metrics': here('metrics.ts'),
+  '@tickstorm/loadlab': here('../index.ts'),
+  '@tickstorm/loadlab/swarm': here('../swarm/index.ts'),
 };
 
 const HOOK = `
-let map = {}; let dirs = [];
-export function initialize(data) { map = data.map; dirs = data.dirs; }
+let map = {}; let dirs = []; let lab = '';
+export function initialize(data) { map = data.map; dirs = data.dirs; lab = data.lab; }
+const bare = (s) => !/^(\\.|\\/|[a-z][a-z0-9+.-]*:)/i.test(s);
 export async function resolve(specifier, context, next) {
   const hit = map[specifier];
   if (hit !== undefined) return next(hit, context);
-  const r = await next(specifier, context);
-  if (r.url.startsWith('file:') && !r.url.includes('/node_modules/') && dirs.some((d) => r.url.startsWith(d))
-      && /\\.(ts|js|mts|mjs)$/.test(new URL(r.url).pathname))
-    return { ...r, format: 'module' };
+  let r;
+  try {
+    r = await next(specifier, context);
+  } catch (e) {
+    // a package the lab has (ws, undici, ...), imported by a file with no node_modules of its own
+    const from = context.parentURL ?? '';
+    if (!bare(specifier) || !dirs.some((d) => from.startsWith(d)) || from.includes('/node_modules/')) throw e;
+    r = await next(specifier, { ...context, parentURL: lab });
+  }
+  // a file the script imports itself comes back from tsx as CommonJS, with a query of its own
+  const url = r.url.replace(/(%3F|\\?).*$/, '');
+  if (url.startsWith('file:') && !url.includes('/node_modules/') && dirs.some((d) => url.startsWith(d))
+      && /\\.(ts|js|mts|mjs)$/.test(new URL(url).pathname))
+    return { ...r, url, format: 'module' };
   return r;
 }`;
 
@@ -51,6 +69,6 @@ export function registerScriptModules(scriptPath: string): void {
   if (done.has(dir)) return;
   done.add(dir);
   register(`data:text/javascript,${encodeURIComponent(HOOK)}`, {
-    data: { map: BUILTIN_MODULES, dirs: [dir] },
+    data: { map: BUILTIN_MODULES, dirs: [dir], lab: import.meta.url },
   });
 }

@@ -73,3 +73,27 @@ export function latencySummaryMs(h: Histogram): LatencyMsFull {
     p99_999: ms(h.getValueAtPercentile(99.999)),
   };
 }
+
+const PERCENTILE_KEYS = [
+  'p50',
+  'p66',
+  'p75',
+  'p80',
+  'p90',
+  'p95',
+  'p98',
+  'p99',
+  'p99_9',
+  'p99_99',
+  'p99_999',
+];
+
+/** Bounds every percentile key present in `s` by the exact min and max (ms); returns `s`. */
+export function clampPercentiles<T extends object>(s: T, minMs: number, maxMs: number): T {
+  const r = s as Record<string, unknown>;
+  for (const k of PERCENTILE_KEYS) {
+    const v = r[k];
+    if (typeof v === 'number') r[k] = Math.min(maxMs, Math.max(minMs, v));
+  }
+  return s;
+}

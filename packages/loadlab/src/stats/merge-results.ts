@@ -37,6 +37,13 @@ export function statsSnapshotOf(source: string, result: ScenarioResult): StatsSn
           { cause },
         );
       }
+      // the count (and with it the mean) must be the counters' own, or every figure is off
+      const held = latency.cnt.reduce((a, c) => a + c, 0);
+      if (held !== latency.count)
+        throw new LabError(
+          LabErrorCode.INVALID_REPORT,
+          `${source}: scenario ${result.scenario}, ${e.type} ${e.name}: the histogram holds ${held} values, its count says ${latency.count}`,
+        );
       return {
         type: e.type,
         name: e.name,
@@ -123,7 +130,9 @@ function mergeSeries(series: readonly TimeSlice[][]): TimeSlice[] {
     const t = Math.floor(s.t);
     const m = byT.get(t);
     if (m === undefined) {
-      byT.set(t, { ...s, t, more: s.more === undefined ? undefined : { ...s.more } });
+      // a part's running totals are not the whole's (reports carry no per-second histograms)
+      const { total: _, ...rest } = s;
+      byT.set(t, { ...rest, t, more: s.more === undefined ? undefined : { ...s.more } });
       continue;
     }
     m.requests += s.requests;

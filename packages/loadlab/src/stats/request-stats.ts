@@ -87,6 +87,7 @@ export class RequestStats {
     this.list.length = 0;
     this.last = null;
     this.failureRows.clear();
+    this.timeline.resetTotals();
   }
 
   /** Subscribes to `events`; returns the unsubscribe function. */
@@ -110,7 +111,7 @@ export class RequestStats {
       if (ev.status === 0) e.errors.set(error, (e.errors.get(error) ?? 0) + 1);
       this.addFailure(ev.type, ev.name, error, 1);
     }
-    this.timeline.record(ev.timeUs === 0 ? nowUs() : ev.timeUs, ev.latencyUs, ev.ok);
+    this.timeline.record(ev.timeUs === 0 ? nowUs() : ev.timeUs, ev.latencyUs, ev.ok, ev.bytes);
   }
 
   /** The (type, name) entry, created on first use. */

@@ -11,7 +11,7 @@
  * once every reporter sent it (or at `flush`), so per-second percentiles are exact.
  */
 import type { TimeSlice } from '../model/result.ts';
-import { createLatencyHistogram, type Histogram } from './histogram.ts';
+import { clampPercentiles, createLatencyHistogram, type Histogram } from './histogram.ts';
 import { LatencyRecorder, type SparseCounts } from './recorder.ts';
 
 export interface RawSlice {
@@ -20,12 +20,15 @@ export interface RawSlice {
   failures: number;
   active: number;
   latency: SparseCounts;
+  /** Response bytes of the second's requests. */
+  bytes?: number;
 }
 
 interface Pending {
   requests: number;
   failures: number;
   active: number;
+  bytes: number;
   seen: number;
   rec: LatencyRecorder;
 }
@@ -44,7 +47,11 @@ export class Timeline {
   private k = 0;
   private requests = 0;
   private failures = 0;
+  private bytes = 0;
   private readonly rec = new LatencyRecorder();
+  /** Every summarised second so far (TimeSlice.total), and their bytes. */
+  private readonly total = new LatencyRecorder();
+  private totalBytes = 0;
   private readonly scratch: Histogram = createLatencyHistogram();
   private readonly pending = new Map<number, Pending>();
   private readonly spare: LatencyRecorder[] = [];
@@ -58,11 +65,12 @@ export class Timeline {
     public reporters = 1,
   ) {}
 
-  record(timeUs: number, latencyUs: number, ok: boolean): void {
+  record(timeUs: number, latencyUs: number, ok: boolean, bytes = 0): void {
     const k = Math.floor((timeUs - this.startUs) / 1e6);
     if (k > this.k) this.closeUntil(k);
     this.requests++;
     if (!ok) this.failures++;
+    this.bytes += bytes;
     this.rec.record(latencyUs);
   }
 
@@ -80,12 +88,20 @@ export class Timeline {
   mergeRaw(s: RawSlice): void {
     let p = this.pending.get(s.k);
     if (p === undefined) {
-      p = { requests: 0, failures: 0, active: 0, seen: 0, rec: this.spare.pop() ?? new LatencyRecorder() };
+      p = {
+        requests: 0,
+        failures: 0,
+        active: 0,
+        bytes: 0,
+        seen: 0,
+        rec: this.spare.pop() ?? new LatencyRecorder(),
+      };
       this.pending.set(s.k, p);
     }
     p.requests += s.requests;
     p.failures += s.failures;
     p.active += s.active;
+    p.bytes += s.bytes ?? 0;
     p.rec.addSparse(s.latency);
     if (++p.seen >= this.reporters) this.finalize();
   }
@@ -94,6 +110,12 @@ export class Timeline {
   dropReporter(): void {
     if (this.reporters > 1) this.reporters--;
     this.finalize();
+  }
+
+  /** Starts the "Total" figures afresh (Locust's reset stats); the series goes on. */
+  resetTotals(): void {
+    this.total.reset();
+    this.totalBytes = 0;
   }
 
   /** Summarises every pending merged second (end of run). */
@@ -105,12 +127,13 @@ export class Timeline {
     for (; this.k < k; this.k++) {
       if (this.onRaw !== null) {
         const raw = { k: this.k, requests: this.requests, failures: this.failures, active: this.active() };
-        this.onRaw({ ...raw, latency: this.rec.toSparse() });
+        this.onRaw({ ...raw, bytes: this.bytes, latency: this.rec.toSparse() });
       } else {
-        this.emit(this.k, this.requests, this.failures, this.active(), this.rec);
+        this.emit(this.k, this.requests, this.failures, this.active(), this.rec, this.bytes);
       }
       this.requests = 0;
       this.failures = 0;
+      this.bytes = 0;
       this.rec.reset();
     }
   }
@@ -123,13 +146,20 @@ export class Timeline {
       if (!all && p.seen < this.reporters) break; // keep the series in order
       // out of `pending` before emitting: a listener that flushes again must not see it twice
       this.pending.delete(k);
-      this.emit(k, p.requests, p.failures, p.active, p.rec);
+      this.emit(k, p.requests, p.failures, p.active, p.rec, p.bytes);
       p.rec.reset();
       this.spare.push(p.rec);
     }
   }
 
-  private emit(k: number, requests: number, failures: number, active: number, rec: LatencyRecorder): void {
+  private emit(
+    k: number,
+    requests: number,
+    failures: number,
+    active: number,
+    rec: LatencyRecorder,
+    bytes: number,
+  ): void {
     const h = this.scratch;
     h.reset();
     rec.addTo(h);
@@ -154,6 +184,23 @@ export class Timeline {
         p99_9: ms(h.getValueAtPercentile(99.9)),
         p99_99: ms(h.getValueAtPercentile(99.99)),
       };
+    if (!empty) {
+      clampPercentiles(s, ms(rec.minUs), s.max);
+      if (s.more !== undefined) clampPercentiles(s.more, ms(rec.minUs), s.max);
+    }
+    this.total.add(rec);
+    this.totalBytes += bytes;
+    const t = this.total;
+    if (t.count > 0) {
+      h.reset();
+      t.addTo(h);
+      s.total = {
+        p50: Math.min(ms(t.maxUs), Math.max(ms(t.minUs), ms(h.getValueAtPercentile(50)))),
+        mean: Math.round(t.sumUs / t.count) / 1000,
+        min: ms(t.minUs),
+        avgContentLength: this.totalBytes / t.count,
+      };
+    }
     this.slices.push(s);
     this.onSlice?.(s);
   }

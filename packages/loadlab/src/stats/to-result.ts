@@ -10,7 +10,7 @@ import type {
   ScenarioResult,
   TargetCheck,
 } from '../model/result.ts';
-import { createLatencyHistogram, latencySummaryMs } from './histogram.ts';
+import { clampPercentiles, createLatencyHistogram, latencySummaryMs } from './histogram.ts';
 import { encodeRecorder } from './latency-codec.ts';
 import type { LatencyRecorder } from './recorder.ts';
 import type { RequestStats } from './request-stats.ts';
@@ -28,14 +28,18 @@ export interface ResultInfo {
   resources?: ResourceWatch;
 }
 
-/** Latency summary (ms) of a recorder: percentiles from the HdrHistogram, exact min/max/mean. */
+/**
+ * Latency summary (ms) of a recorder: percentiles from the HdrHistogram, exact min/max/mean.
+ * A percentile is its bucket's highest equivalent value, up to 0.1% above the largest
+ * latency: it is bounded by the exact min and max, so no p99.99 reads above the max.
+ */
 export function recorderSummaryMs(rec: LatencyRecorder): LatencyMs {
   if (rec.count === 0) return latencySummaryMs(createLatencyHistogram());
   const s = latencySummaryMs(rec.toHistogram());
   s.min = Math.round(rec.minUs) / 1000;
   s.max = Math.round(rec.maxUs) / 1000;
   s.mean = Math.round(rec.sumUs / rec.count) / 1000;
-  return s;
+  return clampPercentiles(s, s.min, s.max);
 }
 
 const rate = (n: number, sec: number) => (sec > 0 ? Math.round((n / sec) * 100) / 100 : 0);

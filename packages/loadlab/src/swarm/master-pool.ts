@@ -26,6 +26,7 @@ import {
   HEARTBEAT_MS,
   MISSING_CHECK_MS,
   type RunTest,
+  STOP_WAIT_MS,
   type ToMaster,
   type ToWorker,
   WORKER_MISSING_MS,
@@ -47,6 +48,8 @@ export interface MasterPoolOptions {
   mode?: WorkerMode;
   /** run workers: the test, sent to each one as it joins. */
   test?: RunTest;
+  /** This master's tickstorm version: a worker of another one is named (Locust warns too). */
+  version?: string;
 }
 
 /** A run worker that could not run the master's test, with its exit code (104, 107). */
@@ -102,7 +105,7 @@ export class MasterPool implements HostProvider {
       MasterWorkerPlan,
       'masterBindHost' | 'masterBindPort' | 'expectWorkers' | 'expectWorkersMaxWaitSec'
     >,
-    o: Pick<MasterPoolOptions, 'log' | 'signal' | 'mode' | 'test'>,
+    o: Pick<MasterPoolOptions, 'log' | 'signal' | 'mode' | 'test' | 'version'>,
   ): Promise<MasterPool> {
     return MasterPool.listen({
       ...o,
@@ -220,19 +223,32 @@ export class MasterPool implements HostProvider {
 
   /**
    * run workers: resolves once each of `ids` has sent its report or gone missing, with the
-   * reports received. Ctrl-C on the master resolves with what has arrived.
+   * reports received. Ctrl-C on the master sends the others 'stop' (each ends its part and
+   * reports what it measured) and waits for them at most STOP_WAIT_MS.
    */
   collectReports(ids: readonly string[]): Promise<{ id: string; report: RunReport }[]> {
     return new Promise((resolve) => {
-      const check = () => {
-        const pending = ids.filter((id) => !this.reports.has(id) && this.links.has(id));
-        if (pending.length > 0 && this.o.signal?.aborted !== true) return;
+      let timer: NodeJS.Timeout | undefined;
+      const pending = () => ids.filter((id) => !this.reports.has(id) && this.links.has(id));
+      const done = () => {
+        clearTimeout(timer);
         this.changed = this.changed.filter((f) => f !== check);
-        this.o.signal?.removeEventListener('abort', check);
+        this.o.signal?.removeEventListener('abort', stop);
         resolve(ids.flatMap((id) => (this.reports.has(id) ? [{ id, report: this.reports.get(id)! }] : [])));
       };
+      const check = () => {
+        if (pending().length === 0) done();
+      };
+      const stop = () => {
+        const left = pending();
+        for (const id of left) this.links.get(id)?.channel.send({ t: 'stop' });
+        if (left.length > 0) this.o.log(`Stopping: waiting for the parts of ${left.length} worker(s)`);
+        timer = setTimeout(done, STOP_WAIT_MS);
+        check();
+      };
       this.changed.push(check);
-      this.o.signal?.addEventListener('abort', check, { once: true });
+      if (this.o.signal?.aborted === true) stop();
+      else this.o.signal?.addEventListener('abort', stop, { once: true });
       check();
     });
   }
@@ -342,6 +358,10 @@ export class MasterPool implements HostProvider {
         channel.send({ t: 'welcome', index: this.joined.length - 1 });
         if (this.o.test !== undefined) channel.send({ t: 'test', test: this.o.test });
         this.o.log(`Worker ${m.id} connected (${this.links.size} of ${this.o.expectWorkers} expected)`);
+        if (this.o.version !== undefined && m.version !== this.o.version)
+          this.o.log(
+            `Worker ${m.id} runs tickstorm ${m.version}, this master ${this.o.version}: run the same version everywhere`,
+          );
         for (const f of [...this.changed]) f();
         return;
       }

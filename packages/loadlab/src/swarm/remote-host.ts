@@ -77,6 +77,7 @@ export class RemoteUserHost implements UserHost {
   snapshot(): HostSnapshot {
     if (this.wire !== null) {
       this.latest = decodeSnapshot(this.wire);
+      if (this.latest.health !== undefined) this.latest.health = { ...this.latest.health, id: this.id };
       this.wire = null;
     }
     return this.latest;

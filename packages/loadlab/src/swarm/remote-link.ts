@@ -88,6 +88,8 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
   const id = `${hostname()}_${process.pid}_${Math.random().toString(16).slice(2, 8)}`;
   let lastHeard = performance.now();
   let finished = false;
+  /** A welcome (or a reject) came: the peer is a tickstorm master (else its first words tell). */
+  let answered = false;
   let resolveExit: (code: number) => void = () => undefined;
   const exit = new Promise<number>((r) => {
     resolveExit = r;
@@ -113,6 +115,7 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
   let chain = Promise.resolve();
   channel.on('message', (m) => {
     lastHeard = performance.now();
+    if (m.t === 'welcome' || m.t === 'reject') answered = true;
     chain = chain
       .then(async () => {
         if (finished || m.t === 'heartbeat') return;
@@ -135,7 +138,9 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
     void chain.then(() =>
       link.finish(
         EXIT_ERROR,
-        `${who}: the master at ${where} went away (${reason}) without sending quit [LAB_ERR_MASTER_GONE]`,
+        answered || reason === 'connection closed'
+          ? `${who}: the master at ${where} went away (${reason}) without sending quit [LAB_ERR_MASTER_GONE]`
+          : `${who}: what answers at ${where} is not a tickstorm master (${reason}); check --master-host/--master-port [LAB_ERR_MASTER_GONE]`,
       ),
     );
   });

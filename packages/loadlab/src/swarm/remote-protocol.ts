@@ -14,7 +14,7 @@
 import type { ExecutionSegment } from '../generator/execution-segment.ts';
 import type { EncodedLatency, RunReport } from '../model/result.ts';
 import type { EncodedStats } from '../stats/latency-codec.ts';
-import type { HostInit } from './user-host.ts';
+import type { HostInit, WorkerHealth } from './user-host.ts';
 import type { ExceptionRow } from './user-runner.ts';
 
 /** Locust's master port. */
@@ -42,6 +42,8 @@ export interface WireSnapshot {
   exceptions: ExceptionRow[];
   users: number;
   usersByClass: number[];
+  /** In 'stopped': the worker's generator health over the test. */
+  health?: WorkerHealth;
 }
 
 export interface WireSlice {

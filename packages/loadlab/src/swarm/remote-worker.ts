@@ -7,11 +7,12 @@
  * (stats/latency-codec.ts).
  */
 import type { TlsOptions } from '../clients/tls-options.ts';
+import { assessHealth, ProcessCpu, ThreadMonitor } from '../monitor/health.ts';
 import { encodeSparse, encodeStats } from '../stats/latency-codec.ts';
 import { serveMaster } from './remote-link.ts';
 import { REPORT_INTERVAL_MS, type WireSnapshot } from './remote-protocol.ts';
 import { pickClasses, type UserFile } from './user-file.ts';
-import { HostCore, type HostSnapshot } from './user-host.ts';
+import { HostCore, type HostSnapshot, type WorkerHealth } from './user-host.ts';
 
 export interface SwarmWorkerOptions {
   file: UserFile;
@@ -35,6 +36,9 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
   const err = o.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   let core: HostCore | null = null;
   let reporter: NodeJS.Timeout | undefined;
+  // this process's CPU and event loop over the test: the master reports them as the generator's
+  let cpu = new ProcessCpu();
+  let loop = new ThreadMonitor();
   const stopCore = async (): Promise<HostSnapshot | null> => {
     clearInterval(reporter);
     const c = core;
@@ -42,7 +46,7 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
     if (c === null) return null;
     const snap = await c.stop();
     await c.close();
-    return snap;
+    return { ...snap, health: healthOf(cpu.stop(), loop.stop()) };
   };
   return serveMaster({
     masterHost: o.masterHost,
@@ -66,6 +70,8 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
           link.send({ t: 'slice', slice: { ...slice, latency: encodeSparse(slice.latency) } }),
         );
         core = c;
+        cpu = new ProcessCpu().start();
+        loop = new ThreadMonitor().start();
         reporter = setInterval(
           () => link.send({ t: 'snapshot', snapshot: encodeSnapshot(c.snapshot()) }),
           REPORT_INTERVAL_MS,
@@ -84,4 +90,23 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
       }
     },
   });
+}
+
+/** One worker process, one thread, closed model: the same verdict as a one-thread swarm. */
+function healthOf(
+  cpu: ReturnType<ProcessCpu['stop']>,
+  thread: ReturnType<ThreadMonitor['stop']>,
+): WorkerHealth {
+  const h = assessHealth({
+    model: 'closed',
+    cpuPercent: cpu.percent,
+    threads: [thread],
+    workers: 1,
+    dropped: 0,
+    maxVUs: 0,
+    planned: 0,
+    started: 0,
+    startLagP99Ms: 0,
+  });
+  return { ...h, cpuSec: Math.round(cpu.cpuSec * 1000) / 1000 };
 }

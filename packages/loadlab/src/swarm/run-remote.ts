@@ -74,7 +74,13 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
   const p = o.plan;
   let pool: MasterPool;
   try {
-    pool = await MasterPool.listenFor(p, { log: out, signal: o.signal, mode: 'run', test: o.test });
+    pool = await MasterPool.listenFor(p, {
+      log: out,
+      signal: o.signal,
+      mode: 'run',
+      test: o.test,
+      version: o.version,
+    });
   } catch (e) {
     err(`tickstorm run: ${(e as Error).message}`);
     return EXIT_ERROR;
@@ -152,8 +158,11 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
       ),
     );
   }
+  // a part interrupted by the master's own Ctrl-C is no worker failure
+  const stopped = (r: { report: RunReport }) =>
+    o.signal?.aborted === true && r.report.exitCode === EXIT_ABORTED;
   const failed = reports.find(
-    (r) => r.report.exitCode !== EXIT_OK && r.report.exitCode !== EXIT_THRESHOLDS_FAILED,
+    (r) => r.report.exitCode !== EXIT_OK && r.report.exitCode !== EXIT_THRESHOLDS_FAILED && !stopped(r),
   );
   if (failed !== undefined) {
     err(`tickstorm run: worker ${failed.id} ended with exit code ${failed.report.exitCode}`);
@@ -256,6 +265,11 @@ export function runAsWorker(o: RunWorkerOptions): Promise<number> {
         test = m.test;
         out(`Ready to run the master's ${m.test.kind === 'script' ? `script ${m.test.file}` : 'scenarios'}`);
         link.send({ t: 'prepared' });
+        return;
+      }
+      if (m.t === 'stop') {
+        // Ctrl-C on the master: end this part now; its report (so far) goes back as usual
+        abort.abort();
         return;
       }
       if (m.t !== 'go' || running !== null || test === null) return;

@@ -1,12 +1,13 @@
 /**
  * The swarm's merged ScenarioResult: entries from the hosts' latest cumulative snapshots,
- * the per-second series from their merged raw seconds, generator health from this process.
+ * the per-second series from their merged raw seconds, generator health from this process
+ * (threads included) or, on a master, from its workers' own measurements (extra.workerHealth).
  */
-import type { ScenarioResult } from '../model/result.ts';
+import type { GeneratorHealth, ScenarioResult } from '../model/result.ts';
 import { assessHealth, type ThreadHealth } from '../monitor/health.ts';
 import { RequestStats } from '../stats/request-stats.ts';
 import { toScenarioResult } from '../stats/to-result.ts';
-import type { HostSnapshot } from './user-host.ts';
+import type { HostSnapshot, WorkerHealth } from './user-host.ts';
 import type { ExceptionRow } from './user-runner.ts';
 
 export interface SwarmResultInput {
@@ -30,7 +31,8 @@ export interface SwarmResultInput {
 export function buildSwarmResult(i: SwarmResultInput): ScenarioResult {
   const view = new RequestStats();
   for (const s of i.snaps) view.merge(s.stats);
-  const health = assessHealth({
+  const remote = i.snaps.flatMap((s) => (s.health === undefined ? [] : [s.health]));
+  const local = assessHealth({
     model: 'closed',
     cpuPercent: i.cpu.percent,
     threads: i.thread === null ? [] : [i.thread],
@@ -41,6 +43,7 @@ export function buildSwarmResult(i: SwarmResultInput): ScenarioResult {
     started: 0,
     startLagP99Ms: 0,
   });
+  const health = remote.length > 0 ? mergeWorkerHealth(remote) : local;
   const exceptions = mergeExceptions(i.snaps);
   const result = toScenarioResult(view, {
     scenario: i.name,
@@ -49,7 +52,13 @@ export function buildSwarmResult(i: SwarmResultInput): ScenarioResult {
     durationSec: Math.max(0, (i.end - i.from) / 1000),
     generator: health,
     extra: {
-      generatorCpuSec: Math.round(i.cpu.cpuSec * 1000) / 1000,
+      generatorCpuSec:
+        remote.length > 0
+          ? Math.round(remote.reduce((a, h) => a + h.cpuSec, 0) * 1000) / 1000
+          : Math.round(i.cpu.cpuSec * 1000) / 1000,
+      ...(remote.length > 0
+        ? { workerHealth: remote, masterCpuSec: Math.round(i.cpu.cpuSec * 1000) / 1000 }
+        : {}),
       exceptions,
       usersByClass: i.usersByClass,
       peakUsersByClass: i.peakUsersByClass,
@@ -58,6 +67,25 @@ export function buildSwarmResult(i: SwarmResultInput): ScenarioResult {
   });
   result.timeseries = i.timeline?.slices ?? [];
   return result;
+}
+
+/**
+ * The workers' generator health as one: CPU summed (% of one core, over all machines), the
+ * worst event-loop delay, saturated when any worker was, each warning naming its worker.
+ */
+export function mergeWorkerHealth(hs: readonly WorkerHealth[]): GeneratorHealth {
+  return {
+    cpuPercent: Math.round(hs.reduce((a, h) => a + h.cpuPercent, 0) * 10) / 10,
+    eventLoopLagMs: {
+      p50: Math.max(...hs.map((h) => h.eventLoopLagMs.p50)),
+      p99: Math.max(...hs.map((h) => h.eventLoopLagMs.p99)),
+      max: Math.max(...hs.map((h) => h.eventLoopLagMs.max)),
+    },
+    droppedIterations: 0,
+    workers: hs.length,
+    saturated: hs.some((h) => h.saturated),
+    warnings: hs.flatMap((h) => h.warnings.map((w) => `worker ${h.id ?? '?'}: ${w}`)),
+  };
 }
 
 export function mergeExceptions(snaps: readonly HostSnapshot[]): ExceptionRow[] {

@@ -53,7 +53,11 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   let pool: MasterPool | null = null;
   if (plan.role === 'master') {
     try {
-      pool = await MasterPool.listenFor(plan, { log: out, signal: opts.signal });
+      pool = await MasterPool.listenFor(plan, {
+        log: out,
+        signal: opts.signal,
+        version: opts.version,
+      });
     } catch (e) {
       err(`tickstorm swarm: ${(e as Error).message}`);
       return EXIT_ERROR;
@@ -193,7 +197,7 @@ async function report(
   }
   const g = r.generator;
   parts.push(
-    `Generator: ${g.cpuPercent}% of one core over ${r.durationSec.toFixed(1)} s, ${g.workers} thread(s)${g.warnings.length ? `; ${g.warnings.join('; ')}` : ''}`,
+    `Generator: ${g.cpuPercent}% of one core over ${r.durationSec.toFixed(1)} s, ${g.workers} ${workers === undefined ? 'thread(s)' : 'worker(s)'}${g.warnings.length ? `; ${g.warnings.join('; ')}` : ''}`,
   );
   if (workers !== undefined) parts.push(workersLine(workers));
   const th = thresholdLines(thresholds);

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LabError, LabErrorCode } from '../errors.ts';
+import { registerScriptModules } from '../script/register.ts';
 import { hostProblem } from './http-session.ts';
 import { HttpUser, LoadTestShape, User, type UserClass } from './user.ts';
 
@@ -33,6 +34,8 @@ export async function loadUserFile(file: string): Promise<UserFile> {
   if (!existsSync(path)) throw new UserFileError([`-f/--locustfile: no such file: ${file}`]);
   let mod: Record<string, unknown>;
   try {
+    // `@tickstorm/loadlab/swarm` resolves from a file anywhere on disk (a locustfile's home)
+    registerScriptModules(path);
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (e) {
     throw new UserFileError([`${file}: cannot be loaded: ${e instanceof Error ? e.message : String(e)}`], e);

@@ -7,6 +7,7 @@
  */
 
 import type { TlsOptions } from '../clients/tls-options.ts';
+import type { GeneratorHealth } from '../model/result.ts';
 import { RequestEvents } from '../stats/events.ts';
 import { RequestStats, type StatsSnapshot } from '../stats/request-stats.ts';
 import type { RawSlice } from '../stats/timeline.ts';
@@ -19,6 +20,15 @@ export interface HostSnapshot {
   exceptions: ExceptionRow[];
   users: number;
   usersByClass: number[];
+  /** A remote worker's final snapshot: its own generator health over the test. */
+  health?: WorkerHealth;
+}
+
+/** One `--worker` process's generator health (its CPU and event loop), as it measured it. */
+export interface WorkerHealth extends GeneratorHealth {
+  cpuSec: number;
+  /** The worker's id (set by the master). */
+  id?: string;
 }
 
 export interface UserHost {
