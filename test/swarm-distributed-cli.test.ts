@@ -247,6 +247,25 @@ describe('tickstorm swarm --master / --worker', () => {
     assert.match(r.stderr, /--master-port must be a port 0\.\.65535, got '70000'/);
   });
 
+  test('a worker refuses the master flags: -t and the report files (104, as Locust)', async () => {
+    const r = await tickstorm([
+      'swarm',
+      '-f',
+      USERS,
+      '--worker',
+      '-t',
+      '5s',
+      '--json',
+      'w.json',
+      '--csv',
+      'w',
+    ]);
+    assert.equal(r.code, 104);
+    assert.match(r.stderr, /-t\/--run-time is given to the master \(--master\), not to a --worker/);
+    assert.match(r.stderr, /--json is written by the master/);
+    assert.match(r.stderr, /--csv is written by the master/);
+  });
+
   test('tickstorm merge adds two --json reports exactly', async () => {
     const a = join(dir, 'a.json');
     const b = join(dir, 'b.json');

@@ -41,7 +41,7 @@ export async function runScript(o: ScriptRunOptions): Promise<RunOutcome> {
   const rows = o.ctx.rows;
   if (rows !== undefined && workers > 1) {
     notes.push(
-      `--results-csv (or --out) writes every request from one place, so this scenario ran on 1 generator thread instead of ${workers}; run without it for the full load`,
+      `--results-csv (or --out) records every request in one place, so this scenario sent its load from 1 CPU core instead of ${workers}; if it fell short of the rate asked, run it without that flag`,
     );
     workers = 1;
   }

@@ -153,7 +153,7 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
       );
   }, 500);
   const onAbort = () => {
-    channel.send({ t: 'bye', reason: 'interrupted (Ctrl-C on the worker)' });
+    channel.send({ t: 'bye', reason: 'interrupted (Ctrl-C or SIGTERM on the worker)' });
     void link.finish(EXIT_ABORTED, 'Interrupted: told the master and exiting');
   };
   o.signal?.addEventListener('abort', onAbort, { once: true });

@@ -111,6 +111,13 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
   const dist = planMasterWorker(i, problems);
   if (dist.role !== 'local' && processes > 1)
     problems.push(`--processes cannot be combined with --${dist.role} yet (run one worker per core instead)`);
+  if (dist.role === 'worker') {
+    // As Locust: the master owns the test's length and its reports; a worker would ignore them.
+    if (i.runTime !== undefined)
+      problems.push('-t/--run-time is given to the master (--master), not to a --worker');
+    for (const [flag, v] of Object.entries(i.files))
+      if (v !== undefined) problems.push(`--${flag} is written by the master (--master), not by a --worker`);
+  }
   const timeoutMs = parseDuration(i.requestTimeout);
   if (!(timeoutMs > 0))
     problems.push(`--request-timeout must be a duration like 60s, got '${i.requestTimeout}'`);
