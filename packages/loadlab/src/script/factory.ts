@@ -10,7 +10,14 @@ import { iterations, type ScriptFactory } from '../generator/script.ts';
 import type { LatencyRecorder } from '../stats/recorder.ts';
 import { closeHttp } from './http.ts';
 import { registerScriptModules } from './register.ts';
-import { type IterationStore, runtime, type TlsSettings, trendsToCounters } from './runtime.ts';
+import {
+  type IterationStore,
+  type LiveScenario,
+  liveScenario,
+  runtime,
+  type TlsSettings,
+  trendsToCounters,
+} from './runtime.ts';
 import { closeWs } from './ws.ts';
 
 export interface ScriptParams {
@@ -42,6 +49,15 @@ export async function importScript(file: string): Promise<Record<string, unknown
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 
+/** Runs one iteration and counts it in the live view when it ends (however it ends). */
+async function counted(live: LiveScenario, run: () => unknown): Promise<void> {
+  try {
+    await run();
+  } finally {
+    live.iterations++;
+  }
+}
+
 const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const p = ctx.params;
   const rt = runtime();
@@ -65,7 +81,9 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       s.first = true;
       const c = ictx[it.vu];
       c.iteration = it.n;
-      return rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
+      const live = liveScenario(p.scenario);
+      if (live === null) return rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
+      return counted(live, () => rt.als.run(s, () => (fn as Fn)(c)));
     },
     teardown: async () => {
       await closeWs();

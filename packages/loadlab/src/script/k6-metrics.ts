@@ -110,6 +110,10 @@ export function parseK6Thresholds(
         abortOnFail = o.abortOnFail === true;
         if (o.abortOnFail !== undefined && typeof o.abortOnFail !== 'boolean')
           problems.push(`${where}[${n}].abortOnFail must be true or false`);
+        if (abortOnFail && metric === 'dropped_iterations')
+          problems.push(
+            `${where}[${n}]: abortOnFail is not watched on dropped_iterations (counted at the end of the run); use it without abortOnFail`,
+          );
         if (o.delayAbortEval !== undefined) {
           delay = typeof o.delayAbortEval === 'string' ? parseDuration(o.delayAbortEval) : Number.NaN;
           if (Number.isNaN(delay)) {

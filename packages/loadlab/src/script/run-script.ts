@@ -41,7 +41,6 @@ import { createProgress, type ProgressOptions } from '../report/progress.ts';
 import { type ReportFiles, writeReports } from '../report/write-reports.ts';
 import { problemsText, thresholdLines } from '../run/run-output.ts';
 import type { RequestEvents } from '../stats/events.ts';
-import type { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats } from '../stats/request-stats.ts';
 import { nowUs, usToEpochMs } from '../util/clock.ts';
 import { importScript, type ScriptParams } from './factory.ts';
@@ -56,7 +55,7 @@ import {
   parseK6Thresholds,
 } from './k6-metrics.ts';
 import { parseScriptOptions, type ScriptScenario } from './options.ts';
-import { type MetricKind, runtime, trendsToCounters } from './runtime.ts';
+import { type LiveScenario, type MetricKind, runtime, trendsToCounters } from './runtime.ts';
 import { scriptSection, thresholdRows } from './script-section.ts';
 
 export const SCRIPT_EXTENSIONS = ['.ts', '.js', '.mjs', '.mts'];
@@ -443,28 +442,43 @@ function delay(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
-/** Watches abortOnFail thresholds each second on the live (one-thread) metrics. */
+/**
+ * Watches abortOnFail thresholds each second on the live (one-thread) metrics, per scenario,
+ * so a threshold scoped to a scenario (`'checks{scenario:browse}'`) is watched as well.
+ */
 function startLiveWatch(thresholds: K6Threshold[], onFail: (r: K6ThresholdResult) => void): { stop(): void } {
   const rt = runtime();
-  const counters = new Map<string, number>();
-  const trends = new Map<string, LatencyRecorder>();
-  const stats = new RequestStats();
+  const live = new Map<string, LiveScenario>();
+  const stats = new Map<string, RequestStats>();
   const detach: (() => void)[] = [];
-  rt.live = counters;
-  rt.liveTrends = trends;
-  const hook = (events: RequestEvents) => detach.push(stats.attach(events));
+  rt.live = live;
+  const hook = (events: RequestEvents, scenario: string) => {
+    let s = stats.get(scenario);
+    if (s === undefined) {
+      s = new RequestStats();
+      stats.set(scenario, s);
+    }
+    detach.push(s.attach(events));
+  };
   rt.onEvents.push(hook);
   const started = Date.now();
-  const unscoped = thresholds.filter((t) => t.tags.scenario === undefined);
   const timer = setInterval(() => {
     const elapsed = Date.now() - started;
-    const c: Record<string, number> = Object.fromEntries(counters);
-    trendsToCounters(trends, c);
-    const view = new MetricView(
-      [{ scenario: '*', stats, counters: c, iterations: 0, dropped: 0 }],
-      elapsed / 1000,
-    );
-    const due = unscoped.filter((t) => elapsed >= t.delayAbortEvalMs);
+    const parts: MetricPart[] = [];
+    for (const name of new Set([...stats.keys(), ...live.keys()])) {
+      const l = live.get(name);
+      const c: Record<string, number> = Object.fromEntries(l?.counters ?? []);
+      if (l !== undefined) trendsToCounters(l.trends, c);
+      parts.push({
+        scenario: name,
+        stats: stats.get(name) ?? new RequestStats(),
+        counters: c,
+        iterations: l?.iterations ?? 0,
+        dropped: 0,
+      });
+    }
+    const view = new MetricView(parts, elapsed / 1000);
+    const due = thresholds.filter((t) => elapsed >= t.delayAbortEvalMs);
     const failed = evaluateK6(view, due).find((r) => !r.pass);
     if (failed !== undefined) onFail(failed);
   }, 1000);
@@ -473,7 +487,6 @@ function startLiveWatch(thresholds: K6Threshold[], onFail: (r: K6ThresholdResult
       clearInterval(timer);
       for (const d of detach) d();
       rt.live = null;
-      rt.liveTrends = null;
       rt.onEvents = rt.onEvents.filter((h) => h !== hook);
     },
   };

@@ -35,14 +35,21 @@ export interface TlsSettings {
   ca?: string;
 }
 
+/** One scenario's live figures (abortOnFail's watch, one-thread runs). */
+export interface LiveScenario {
+  counters: Map<string, number>;
+  trends: Map<string, LatencyRecorder>;
+  /** Iterations ended so far (as the executor counts them: with or without an exception). */
+  iterations: number;
+}
+
 interface Runtime {
   als: AsyncLocalStorage<IterationStore>;
   /** Custom metrics declared by the script (name -> kind), for threshold validation. */
   metrics: Map<string, MetricKind>;
   tls: TlsSettings;
-  /** Live counters of the whole thread (for abortOnFail in a one-thread run). */
-  live: Map<string, number> | null;
-  liveTrends: Map<string, LatencyRecorder> | null;
+  /** Live figures per scenario of the whole thread (for abortOnFail in a one-thread run). */
+  live: Map<string, LiveScenario> | null;
   /** Called with each scenario's RequestEvents as its factory runs in this thread (live view, --out). */
   onEvents: ((events: RequestEvents, scenario: string) => void)[];
 }
@@ -58,7 +65,6 @@ export function runtime(): Runtime {
       metrics: new Map(),
       tls: { insecure: false },
       live: null,
-      liveTrends: null,
       onEvents: [],
     };
     g[KEY] = r;
@@ -85,10 +91,22 @@ export function measureFrom(s: IterationStore): number {
   return nowUs();
 }
 
+/** The live figures of `scenario`, or null when nothing watches live. */
+export function liveScenario(scenario: string): LiveScenario | null {
+  const live = runtime().live;
+  if (live === null) return null;
+  let l = live.get(scenario);
+  if (l === undefined) {
+    l = { counters: new Map(), trends: new Map(), iterations: 0 };
+    live.set(scenario, l);
+  }
+  return l;
+}
+
 export function addCounter(s: IterationStore, key: string, n: number): void {
   s.counters.set(key, (s.counters.get(key) ?? 0) + n);
-  const live = runtime().live;
-  if (live !== null) live.set(key, (live.get(key) ?? 0) + n);
+  const live = liveScenario(s.scenario);
+  if (live !== null) live.counters.set(key, (live.counters.get(key) ?? 0) + n);
 }
 
 function recorderIn(m: Map<string, LatencyRecorder>, name: string): LatencyRecorder {
@@ -103,8 +121,8 @@ function recorderIn(m: Map<string, LatencyRecorder>, name: string): LatencyRecor
 /** Records a Trend sample (ms) in the iteration's scenario (and the live view). */
 export function addTrend(s: IterationStore, name: string, ms: number): void {
   recorderIn(s.trends, name).record(ms * 1000);
-  const live = runtime().liveTrends;
-  if (live !== null) recorderIn(live, name).record(ms * 1000);
+  const live = liveScenario(s.scenario);
+  if (live !== null) recorderIn(live.trends, name).record(ms * 1000);
 }
 
 /**
