@@ -34,6 +34,8 @@ export function initialize(data) { map = data.map; dirs = data.dirs; }
 export async function resolve(specifier, context, next) {
   const hit = map[specifier];
   if (hit !== undefined) return next(hit, context);
+  if (/^(tickstorm|k6)[/]/.test(specifier))
+    throw Object.assign(new Error("'" + specifier + "' is not a built-in module (there are: " + Object.keys(map).join(', ') + ')'), { code: 'ERR_MODULE_NOT_FOUND' });
   const r = await next(specifier, context);
   if (r.url.startsWith('file:') && !r.url.includes('/node_modules/') && dirs.some((d) => r.url.startsWith(d))
       && /\\.(ts|js|mts|mjs)$/.test(new URL(r.url).pathname))

@@ -56,6 +56,7 @@ import {
 } from './k6-metrics.ts';
 import { parseScriptOptions, type ScriptScenario } from './options.ts';
 import { type LiveScenario, type MetricKind, runtime, trendsToCounters } from './runtime.ts';
+import { scriptErrorText } from './script-error.ts';
 import { scriptSection, thresholdRows } from './script-section.ts';
 
 export const SCRIPT_EXTENSIONS = ['.ts', '.js', '.mjs', '.mts'];
@@ -156,7 +157,7 @@ async function loadScript(input: ScriptRunInput): Promise<LoadedScript | { exitC
   try {
     mod = await importScript(file);
   } catch (e) {
-    err(`${cmd}: script error in ${input.file}:\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    err(`${cmd}: script error in ${input.file}:\n${scriptErrorText(e, file)}`);
     return { exitCode: EXIT_SCRIPT_ERROR };
   }
   const parsed = parseScriptOptions(mod.options, mod);
