@@ -7,7 +7,7 @@
  *
  * The metrics (Counter, Rate, Trend) and `http` are re-exported for one-line imports.
  */
-import { addCounter, counterKey, current } from './runtime.ts';
+import { addCounter, addRate, counterKey, current } from './runtime.ts';
 
 export { default as http } from './http.ts';
 export { Counter, Rate, Trend } from './metrics.ts';
@@ -23,8 +23,7 @@ export function check<T>(value: T, checks: Record<string, (v: T) => unknown>): b
     } catch {
       pass = false;
     }
-    addCounter(s, counterKey.rateTotal('checks'), 1);
-    if (pass) addCounter(s, counterKey.ratePass('checks'), 1);
+    addRate(s, 'checks', pass, { check: name });
     addCounter(s, pass ? counterKey.checkPass(name) : counterKey.checkFail(name), 1);
     if (!pass) all = false;
   }

@@ -49,12 +49,13 @@ export async function importScript(file: string): Promise<Record<string, unknown
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 
-/** Runs one iteration and counts it in the live view when it ends (however it ends). */
-async function counted(live: LiveScenario, run: () => unknown): Promise<void> {
+/** Runs one iteration and, when it ends (however it ends), counts it live and streams it (--out). */
+async function counted(live: LiveScenario | null, scenario: string, run: () => unknown): Promise<void> {
   try {
     await run();
   } finally {
-    live.iterations++;
+    if (live !== null) live.iterations++;
+    runtime().sink?.('iterations', 'counter', 1, scenario);
   }
 }
 
@@ -82,8 +83,9 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       const c = ictx[it.vu];
       c.iteration = it.n;
       const live = liveScenario(p.scenario);
-      if (live === null) return rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
-      return counted(live, () => rt.als.run(s, () => (fn as Fn)(c)));
+      if (live === null && rt.sink === null)
+        return rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
+      return counted(live, p.scenario, () => rt.als.run(s, () => (fn as Fn)(c)));
     },
     teardown: async () => {
       await closeWs();

@@ -256,6 +256,8 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       });
     };
     runtime().onEvents.push(outHook);
+    runtime().sink = (metric, kind, value, scenario, tags) =>
+      w.sample(metric, kind, value, { ...tags, scenario });
   }
 
   const tls = { insecure: input.tls?.insecure === true || parsed.options.insecure, ca };
@@ -319,6 +321,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   progress.finish();
   live?.stop();
   if (outHook !== undefined) runtime().onEvents = runtime().onEvents.filter((h) => h !== outHook);
+  runtime().sink = null;
   jsonOut?.close();
   input.signal?.removeEventListener('abort', onOuterAbort);
   const finishedAt = Date.now();

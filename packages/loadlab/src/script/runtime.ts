@@ -52,7 +52,18 @@ interface Runtime {
   live: Map<string, LiveScenario> | null;
   /** Called with each scenario's RequestEvents as its factory runs in this thread (live view, --out). */
   onEvents: ((events: RequestEvents, scenario: string) => void)[];
+  /** Every sample of checks, iterations and the custom metrics, as it happens (--out json, one thread). */
+  sink: SampleSink | null;
 }
+
+/** One metric sample: k6's name, kind, value (trends in ms, rates 0/1) and its tags besides `scenario`. */
+export type SampleSink = (
+  metric: string,
+  kind: MetricKind,
+  value: number,
+  scenario: string,
+  tags?: Record<string, string>,
+) => void;
 
 const KEY = Symbol.for('tickstorm.script.runtime');
 const g = globalThis as unknown as Record<symbol, Runtime | undefined>;
@@ -66,6 +77,7 @@ export function runtime(): Runtime {
       tls: { insecure: false },
       live: null,
       onEvents: [],
+      sink: null,
     };
     g[KEY] = r;
   }
@@ -107,6 +119,16 @@ export function addCounter(s: IterationStore, key: string, n: number): void {
   s.counters.set(key, (s.counters.get(key) ?? 0) + n);
   const live = liveScenario(s.scenario);
   if (live !== null) live.counters.set(key, (live.counters.get(key) ?? 0) + n);
+  const sink = runtime().sink;
+  if (sink !== null && key.startsWith(COUNTER_PREFIX))
+    sink(key.slice(COUNTER_PREFIX.length), 'counter', n, s.scenario);
+}
+
+/** Records a Rate sample (k6's `checks` too, with its `check` tag). */
+export function addRate(s: IterationStore, name: string, pass: boolean, tags?: Record<string, string>): void {
+  addCounter(s, counterKey.rateTotal(name), 1);
+  if (pass) addCounter(s, counterKey.ratePass(name), 1);
+  runtime().sink?.(name, 'rate', pass ? 1 : 0, s.scenario, tags);
 }
 
 function recorderIn(m: Map<string, LatencyRecorder>, name: string): LatencyRecorder {
@@ -123,6 +145,7 @@ export function addTrend(s: IterationStore, name: string, ms: number): void {
   recorderIn(s.trends, name).record(ms * 1000);
   const live = liveScenario(s.scenario);
   if (live !== null) recorderIn(live.trends, name).record(ms * 1000);
+  runtime().sink?.(name, 'trend', ms, s.scenario);
 }
 
 /**
@@ -174,6 +197,8 @@ export function trendsFromCounters(counters: Record<string, number>): Map<string
   }
   return out;
 }
+
+const COUNTER_PREFIX = 'metric:counter:';
 
 /** Counter keys: what the factory's counters() report and the metrics read back. */
 export const counterKey = {
