@@ -361,14 +361,12 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       if (prom.length > 0) {
         const m = /^prometheus(?:=(?:[^:]*:)?(\d+))?$/.exec(prom[prom.length - 1]);
         o.out = outs.filter((v) => !prom.includes(v));
-        if (m === null || script || (o.metricsPort !== undefined && m[1] !== undefined))
+        if (m === null || (o.metricsPort !== undefined && m[1] !== undefined))
           early.push(
             `--out ${prom[prom.length - 1]}: ${
-              script
-                ? 'prometheus output is for scenario runs (a script streams with --out json=FILE)'
-                : m === null
-                  ? 'expected prometheus or prometheus=PORT'
-                  : 'give the port once (--out prometheus=PORT or --metrics-port PORT)'
+              m === null
+                ? 'expected prometheus or prometheus=PORT'
+                : 'give the port once (--out prometheus=PORT or --metrics-port PORT)'
             }`,
           );
         else o.metricsPort ??= m[1] ?? '9464';
@@ -429,20 +427,21 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         }
         return;
       }
-      if (script) {
-        process.exitCode = await runScriptCommand(scenarios, o, self, params, unknownOptions, {
-          segment,
-          problems: early,
-        });
-        return;
-      }
-      const input: RunInput = { ...runInput(scenarios, o, self, params, unknownOptions), segment };
       const metricsPort = o.metricsPort === undefined ? undefined : Number(o.metricsPort);
       if (
         metricsPort !== undefined &&
         !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536)
       )
         early.push(`--metrics-port must be a port number 0..65535 (got '${String(o.metricsPort)}')`);
+      if (script) {
+        process.exitCode = await runScriptCommand(scenarios, o, self, params, unknownOptions, {
+          segment,
+          problems: early,
+          metricsPort,
+        });
+        return;
+      }
+      const input: RunInput = { ...runInput(scenarios, o, self, params, unknownOptions), segment };
       process.exitCode = await runCommand(defs, input, { metricsPort, problems: early });
     });
   return cmd;
@@ -625,6 +624,7 @@ async function runScriptCommand(
       version: packageVersion(),
       signal: abort.signal,
       segment: extra.segment,
+      metricsPort: extra.metricsPort,
     });
     const sum = r.summary;
     extra.onReport?.(

@@ -34,6 +34,7 @@ import type {
   ScriptMetricsSection,
   ScriptThresholdResult,
 } from '../model/result.ts';
+import { startLoadMetricsServer } from '../monitor/prometheus-exporter.ts';
 import { renderScenarioBlock } from '../report/console.ts';
 import { K6JsonOut, parseOut } from '../report/k6-json-out.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
@@ -90,6 +91,8 @@ export interface ScriptRunInput {
   signal?: AbortSignal;
   /** Run only this part of every scenario's load (default: the whole). */
   segment?: ExecutionSegment;
+  /** --metrics-port / --out prometheus[=PORT]: the generator's /metrics while it runs (0 = a free port). */
+  metricsPort?: number;
 }
 
 export interface ScriptSummary {
@@ -278,6 +281,9 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       ? ''
       : ` [execution segment ${segmentLabel(input.segment)}: this run's share of the load above]`;
   out(`\n▶ script ${input.file}: ${parsed.options.scenarios.map(scenarioLine).join('; ')}${part}`);
+  const exporter =
+    input.metricsPort === undefined ? undefined : await startLoadMetricsServer({ port: input.metricsPort });
+  if (exporter !== undefined) err(`generator metrics: ${exporter.url}`);
   const progress = createProgress(input.progress);
   const totals = { requests: 0, failures: 0, first: undefined as number | undefined };
   const startedAt = Date.now();
@@ -296,6 +302,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
           signal: stop.signal,
           segment: input.segment,
           onSlice: (slice) => {
+            exporter?.observe(s.name, slice);
             totals.first ??= slice.t;
             totals.requests += slice.requests;
             totals.failures += slice.failures;
@@ -315,9 +322,12 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
         crashed ??= `scenario ${s.name}: ${e instanceof Error ? e.message : String(e)}`;
         stop.abort();
         return undefined;
+      } finally {
+        exporter?.finished(s.name);
       }
     }),
   );
+  await exporter?.close();
   progress.finish();
   live?.stop();
   if (outHook !== undefined) runtime().onEvents = runtime().onEvents.filter((h) => h !== outHook);
