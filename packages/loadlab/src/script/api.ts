@@ -7,7 +7,7 @@
  *
  * The metrics (Counter, Rate, Trend) and `http` are re-exported for one-line imports.
  */
-import { addCounter, addRate, counterKey, current } from './runtime.ts';
+import { addCounter, addRate, counterKey, current, never, runtime } from './runtime.ts';
 
 export { default as http } from './http.ts';
 export { Counter, Rate, Trend } from './metrics.ts';
@@ -30,9 +30,22 @@ export function check<T>(value: T, checks: Record<string, (v: T) => unknown>): b
   return all;
 }
 
-/** Waits `seconds` (k6's sleep; returns a promise: `await sleep(1)`). */
+/** Waits `seconds` (k6's sleep; returns a promise: `await sleep(1)`); cut off at the scenario's end. */
 export function sleep(seconds: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, seconds * 1000)));
+  const s = runtime().als.getStore();
+  if (s === undefined) return new Promise((r) => setTimeout(r, Math.max(0, seconds * 1000)));
+  if (s.end.stopped) return never();
+  const { timers } = s.end;
+  return new Promise((r) => {
+    const t = setTimeout(
+      () => {
+        timers.delete(t);
+        r();
+      },
+      Math.max(0, seconds * 1000),
+    );
+    timers.add(t);
+  });
 }
 
 /** Runs `fn` (k6's group; the name is informational here). */

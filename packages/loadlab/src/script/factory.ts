@@ -15,6 +15,7 @@ import {
   type LiveScenario,
   liveScenario,
   runtime,
+  type ScenarioEnd,
   type TlsSettings,
   trendsToCounters,
 } from './runtime.ts';
@@ -71,9 +72,18 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const trends = new Map<string, LatencyRecorder>();
   const ictx: IterationContext[] = [];
   const stores: IterationStore[] = [];
+  const end: ScenarioEnd = { stopped: false, timers: new Set() };
   for (let v = 0; v < ctx.maxVUs; v++) {
     ictx.push({ vu: v + 1, iteration: 0, scenario: p.scenario, thread: ctx.worker.index });
-    stores.push({ events: ctx.events, counters, trends, intendedUs: 0, first: true, scenario: p.scenario });
+    stores.push({
+      events: ctx.events,
+      counters,
+      trends,
+      intendedUs: 0,
+      first: true,
+      scenario: p.scenario,
+      end,
+    });
   }
   const inner = iterations<null, ScriptParams>({
     iteration(it) {
@@ -87,9 +97,14 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
         return rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
       return counted(live, p.scenario, () => rt.als.run(s, () => (fn as Fn)(c)));
     },
+    // the scenario is over (its iterations done, or gracefulStop ran out): abandon what is
+    // left of its iterations (their sleeps, requests and sockets; not the other scenarios')
     teardown: async () => {
-      await closeWs();
-      await closeHttp();
+      end.stopped = true;
+      for (const t of end.timers) clearTimeout(t);
+      end.timers.clear();
+      await closeWs(p.scenario);
+      await closeHttp(p.scenario);
     },
     counters: () => {
       const out: Record<string, number> = Object.fromEntries(counters);

@@ -17,7 +17,7 @@ import { rootCertificates } from 'node:tls';
 import { Agent, request as undiciRequest } from 'undici';
 import { newRequestEvent, type RequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
-import { current, measureFrom, runtime } from './runtime.ts';
+import { current, measureFrom, never, runtime } from './runtime.ts';
 
 export interface RequestParams {
   headers?: Record<string, string>;
@@ -54,8 +54,10 @@ export interface Response {
 
 export type Body = string | Uint8Array | Record<string, unknown> | null | undefined;
 
-let agent: Agent | undefined;
-function dispatcher(): Agent {
+/** Each scenario's connections (keep-alive per origin), so one scenario's end leaves the others'. */
+const agents = new Map<string, Agent>();
+function dispatcher(scenario: string): Agent {
+  let agent = agents.get(scenario);
   if (agent === undefined) {
     const tls = runtime().tls;
     agent = new Agent({
@@ -65,15 +67,19 @@ function dispatcher(): Agent {
         ...(tls.ca === undefined ? {} : { ca: [...rootCertificates, tls.ca] }),
       },
     });
+    agents.set(scenario, agent);
   }
   return agent;
 }
 
-/** Closes the thread's connections (the factory calls it at the end of the run). */
-export async function closeHttp(): Promise<void> {
-  const a = agent;
-  agent = undefined;
-  await a?.close().catch(() => undefined);
+/**
+ * Ends a scenario's connections (the factory calls it at the scenario's end): requests still
+ * in flight are cut, not waited for (their iterations were abandoned when gracefulStop ran out).
+ */
+export async function closeHttp(scenario: string): Promise<void> {
+  const a = agents.get(scenario);
+  agents.delete(scenario);
+  await a?.destroy().catch(() => undefined);
 }
 
 const evs = new WeakMap<object, RequestEvent>();
@@ -93,6 +99,7 @@ export async function request(
   params: RequestParams = {},
 ): Promise<Response> {
   const s = current(`http.${method.toLowerCase()}()`);
+  if (s.end.stopped) return never();
   const m = method.toUpperCase();
   const u = new URL(url);
   const headers: Record<string, string> = { ...params.headers };
@@ -116,7 +123,7 @@ export async function request(
       method: m as 'GET',
       headers,
       body: payload,
-      dispatcher: dispatcher(),
+      dispatcher: dispatcher(s.scenario),
       // the whole request, to the end of the body, as k6's timeout (undici's own headers and
       // body timeouts tick at about a second: 100 ms did not time out, 1 s took 1.5 s)
       signal: AbortSignal.timeout(to),
@@ -135,6 +142,8 @@ export async function request(
     text = '';
     resHeaders = {};
   }
+  // the scenario ended while this request was out: its iteration is abandoned, not counted
+  if (s.end.stopped) return never();
   const endUs = nowUs();
   const ok =
     error === null &&

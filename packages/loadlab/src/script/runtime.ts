@@ -27,7 +27,22 @@ export interface IterationStore {
   intendedUs: number;
   first: boolean;
   scenario: string;
+  /**
+   * The scenario's end: shared by its VUs' stores. Once `stopped` (gracefulStop ran out, or
+   * the run ended), an iteration still running is abandoned: its pending sleeps are cleared
+   * and any further call of the built-in modules never settles (nothing counted after the end).
+   */
+  end: ScenarioEnd;
 }
+
+export interface ScenarioEnd {
+  stopped: boolean;
+  /** The VUs' pending sleep() timers. */
+  timers: Set<NodeJS.Timeout>;
+}
+
+/** What an abandoned iteration's calls return: a promise that never settles (and holds nothing). */
+export const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
 export interface TlsSettings {
   insecure: boolean;
