@@ -45,7 +45,10 @@ export class K6JsonOut {
     this.fd = openSync(path, 'w');
   }
 
-  /** One finished request: start (epoch s), latency (ms), outcome, "TYPE name", status, scenario. */
+  /**
+   * One finished request: start (epoch s), latency (ms), outcome, "TYPE name", status,
+   * scenario, and the run's own tags (a script's options.tags), under the request's.
+   */
   request(
     startSec: number,
     latencyMs: number,
@@ -53,6 +56,7 @@ export class K6JsonOut {
     typeAndName: string,
     status: number,
     scenario: string,
+    extra?: Record<string, string>,
   ) {
     if (this.closed) throw new LabError(LabErrorCode.INTERNAL, `K6JsonOut: write after close (${this.path})`);
     const cut = typeAndName.indexOf(' ');
@@ -62,6 +66,7 @@ export class K6JsonOut {
     const ms = Math.round(latencyMs * 1000) / 1000;
     if (HTTP.has(type)) {
       const tags = JSON.stringify({
+        ...extra,
         method: type,
         name,
         scenario,
@@ -72,7 +77,7 @@ export class K6JsonOut {
       this.point('http_reqs', time, 1, tags);
       this.point('http_req_failed', time, ok ? 0 : 1, tags);
     } else {
-      const tags = JSON.stringify({ type, name, scenario, ok: String(ok) });
+      const tags = JSON.stringify({ ...extra, type, name, scenario, ok: String(ok) });
       this.point('lab_request_duration', time, ms, tags);
     }
   }

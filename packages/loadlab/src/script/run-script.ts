@@ -245,6 +245,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const loaded = await loadScript(input);
   if ('exitCode' in loaded) return { exitCode: loaded.exitCode, summary: null, report: null, written: [] };
   const { file, parsed, k6, lab, workers, aborting, outFiles, ca } = loaded;
+  const tagsOf = new Map(parsed.options.scenarios.map((s) => [s.name, s.tags]));
   let jsonOut: K6JsonOut | undefined;
   let outHook: ((events: RequestEvents, scenario: string) => void) | undefined;
   if (outFiles.json !== undefined) {
@@ -255,12 +256,20 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       events.on((ev) => {
         const endMs = usToEpochMs(ev.timeUs === 0 ? nowUs() : ev.timeUs);
         const latencyMs = ev.latencyUs / 1000;
-        w.request((endMs - latencyMs) / 1000, latencyMs, ev.ok, `${ev.type} ${ev.name}`, ev.status, scenario);
+        w.request(
+          (endMs - latencyMs) / 1000,
+          latencyMs,
+          ev.ok,
+          `${ev.type} ${ev.name}`,
+          ev.status,
+          scenario,
+          tagsOf.get(scenario),
+        );
       });
     };
     runtime().onEvents.push(outHook);
     runtime().sink = (metric, kind, value, scenario, tags) =>
-      w.sample(metric, kind, value, { ...tags, scenario });
+      w.sample(metric, kind, value, { ...tagsOf.get(scenario), ...tags, scenario });
   }
 
   const tls = { insecure: input.tls?.insecure === true || parsed.options.insecure, ca };
