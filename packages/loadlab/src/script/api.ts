@@ -7,7 +7,7 @@
  *
  * The metrics (Counter, Rate, Trend) and `http` are re-exported for one-line imports.
  */
-import { addCounter, addRate, counterKey, current, never, runtime } from './runtime.ts';
+import { addCounter, addRate, counterKey, current, never, runtime, tracked } from './runtime.ts';
 
 export { default as http } from './http.ts';
 export { Counter, Rate, Trend } from './metrics.ts';
@@ -36,16 +36,19 @@ export function sleep(seconds: number): Promise<void> {
   if (s === undefined) return new Promise((r) => setTimeout(r, Math.max(0, seconds * 1000)));
   if (s.end.stopped) return never();
   const { timers } = s.end;
-  return new Promise((r) => {
-    const t = setTimeout(
-      () => {
-        timers.delete(t);
-        r();
-      },
-      Math.max(0, seconds * 1000),
-    );
-    timers.add(t);
-  });
+  return tracked(
+    s,
+    new Promise((r) => {
+      const t = setTimeout(
+        () => {
+          timers.delete(t);
+          r();
+        },
+        Math.max(0, seconds * 1000),
+      );
+      timers.add(t);
+    }),
+  );
 }
 
 /** Runs `fn` (k6's group; the name is informational here). */

@@ -50,6 +50,19 @@ export async function importScript(file: string): Promise<Record<string, unknown
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 
+const warned = new Set<string>();
+/**
+ * A synchronous iteration returned while its requests or sleeps were still out: a k6 script
+ * ported without `await` (it loops as fast as the CPU allows). Said once per scenario.
+ */
+function notAwaited(scenario: string): void {
+  if (warned.has(scenario)) return;
+  warned.add(scenario);
+  process.stderr.write(
+    `tickstorm run: warning: scenario ${scenario}: an iteration returned before its http.*(), sleep() or ws.connect() finished; here they return promises: write \`export default async function\` and \`await\` each (these iterations were not paced by them)\n`,
+  );
+}
+
 /** Runs one iteration and, when it ends (however it ends), counts it live and streams it (--out). */
 async function counted(live: LiveScenario | null, scenario: string, run: () => unknown): Promise<void> {
   try {
@@ -83,8 +96,14 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       first: true,
       scenario: p.scenario,
       end,
+      pending: 0,
     });
   }
+  const call = (s: IterationStore, c: IterationContext): void | Promise<void> => {
+    const r = rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
+    if (s.pending > 0 && !(r instanceof Promise)) notAwaited(p.scenario);
+    return r;
+  };
   const inner = iterations<null, ScriptParams>({
     iteration(it) {
       const s = stores[it.vu];
@@ -93,9 +112,8 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       const c = ictx[it.vu];
       c.iteration = it.n;
       const live = liveScenario(p.scenario);
-      if (live === null && rt.sink === null)
-        return rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
-      return counted(live, p.scenario, () => rt.als.run(s, () => (fn as Fn)(c)));
+      if (live === null && rt.sink === null) return call(s, c);
+      return counted(live, p.scenario, () => call(s, c));
     },
     // the scenario is over (its iterations done, or gracefulStop ran out): abandon what is
     // left of its iterations (their sleeps, requests and sockets; not the other scenarios')

@@ -17,7 +17,7 @@ import { rootCertificates } from 'node:tls';
 import { Agent, request as undiciRequest } from 'undici';
 import { newRequestEvent, type RequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
-import { current, measureFrom, never, runtime } from './runtime.ts';
+import { current, type IterationStore, measureFrom, never, runtime, tracked } from './runtime.ts';
 
 export interface RequestParams {
   headers?: Record<string, string>;
@@ -92,7 +92,7 @@ function timeoutMs(t: number | string | undefined): number {
   return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
 }
 
-export async function request(
+export function request(
   method: string,
   url: string,
   body?: Body,
@@ -100,6 +100,16 @@ export async function request(
 ): Promise<Response> {
   const s = current(`http.${method.toLowerCase()}()`);
   if (s.end.stopped) return never();
+  return tracked(s, send(s, method, url, body, params));
+}
+
+async function send(
+  s: IterationStore,
+  method: string,
+  url: string,
+  body: Body,
+  params: RequestParams,
+): Promise<Response> {
   const m = method.toUpperCase();
   const u = new URL(url);
   const headers: Record<string, string> = { ...params.headers };

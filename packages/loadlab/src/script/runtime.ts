@@ -28,6 +28,11 @@ export interface IterationStore {
   first: boolean;
   scenario: string;
   /**
+   * Calls of the built-in async functions (http.*, sleep, ws.connect) started on this VU and
+   * not settled yet: a synchronous iteration that ends with some is a k6 script not awaiting.
+   */
+  pending: number;
+  /**
    * The scenario's end: shared by its VUs' stores. Once `stopped` (gracefulStop ran out, or
    * the run ended), an iteration still running is abandoned: its pending sleeps are cleared
    * and any further call of the built-in modules never settles (nothing counted after the end).
@@ -39,6 +44,14 @@ export interface ScenarioEnd {
   stopped: boolean;
   /** The VUs' pending sleep() timers. */
   timers: Set<NodeJS.Timeout>;
+}
+
+/** Counts `p` in the VU's pending calls until it settles. */
+export function tracked<T>(s: IterationStore, p: Promise<T>): Promise<T> {
+  s.pending++;
+  return p.finally(() => {
+    s.pending--;
+  });
 }
 
 /** What an abandoned iteration's calls return: a promise that never settles (and holds nothing). */

@@ -27,6 +27,7 @@ import {
   measureFrom,
   never,
   runtime,
+  tracked,
 } from './runtime.ts';
 
 export interface ConnectParams {
@@ -123,6 +124,10 @@ export class Socket {
 export function connect(url: string, params: ConnectParams = {}): Promise<Socket> {
   const s = current('ws.connect()');
   if (s.end.stopped) return never();
+  return tracked(s, handshake(s, url, params));
+}
+
+function handshake(s: IterationStore, url: string, params: ConnectParams): Promise<Socket> {
   const u = new URL(url);
   const fromUs = measureFrom(s);
   const ev = newRequestEvent('WS', params.name ?? `connect ${u.pathname}`);
