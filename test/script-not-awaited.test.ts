@@ -28,8 +28,8 @@ test('a synchronous iteration that leaves its request and sleep running is named
   const f = join(dir, 'k6-style.js');
   writeFileSync(
     f,
-    `import http from 'k6/http';
-import { sleep } from 'k6';
+    `import http from 'tickstorm/http';
+import { sleep } from 'tickstorm';
 export const options = { vus: 1, iterations: 20 };
 export default function () { http.get('${srv.url.replace(/\/$/, '')}/ok'); sleep(1); }
 `,
@@ -43,8 +43,8 @@ test('an async iteration that awaits is not warned about', async () => {
   const f = join(dir, 'awaits.js');
   writeFileSync(
     f,
-    `import http from 'k6/http';
-import { sleep } from 'k6';
+    `import http from 'tickstorm/http';
+import { sleep } from 'tickstorm';
 export const options = { vus: 1, iterations: 3 };
 export default async function () { await http.get('${srv.url.replace(/\/$/, '')}/ok'); await sleep(0.01); }
 `,
