@@ -68,3 +68,20 @@ test('a missing package names it, without the resolver stack', async () => {
   assert.match(r.stderr, /Cannot find package 'no-such-pkg-here' imported from .*nopkg\.ts/);
   assertNoInternals(r.stderr);
 });
+
+test('setup() and teardown(), which k6 would call, are named as not run (not ignored in silence)', async () => {
+  const f = script(
+    'lifecycle.js',
+    `export function setup() { return { token: 'x' }; }
+export function teardown() {}
+export const options = { vus: 1, iterations: 1 };
+export default function () {}
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /note: .*lifecycle\.js exports setup\(\), teardown\(\), which k6 calls and tickstorm does not/,
+  );
+});

@@ -163,6 +163,11 @@ async function loadScript(input: ScriptRunInput): Promise<LoadedScript | { exitC
     err(`${cmd}: script error in ${input.file}:\n${scriptErrorText(e, file)}`);
     return { exitCode: EXIT_SCRIPT_ERROR };
   }
+  const lifecycle = ['setup', 'teardown', 'handleSummary'].filter((k) => typeof mod[k] === 'function');
+  if (lifecycle.length > 0)
+    err(
+      `${cmd}: note: ${input.file} exports ${lifecycle.map((k) => `${k}()`).join(', ')}, which k6 calls and tickstorm does not (yet): the default function gets its context, not setup()'s data`,
+    );
   const parsed = parseScriptOptions(mod.options, mod);
   const needsDefault = parsed.options.scenarios.some((s) => s.exec === 'default');
   if (needsDefault && typeof mod.default !== 'function') {
