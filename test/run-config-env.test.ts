@@ -50,14 +50,22 @@ test('file < env < flag, each naming its source when wrong', async () => {
   );
   const a = await cli(['run', 'order-stress']);
   assert.equal(a.code, 104, a.stderr);
-  assert.match(a.stderr, /--workers must be a positive integer or auto \(got 'zero'\)/);
-  assert.match(a.stderr, /--rate/);
+  assert.match(
+    a.stderr,
+    /--workers \(from .*tickstorm\.config\.json: "workers"\) must be a positive integer or auto \(got 'zero'\)/,
+  );
+  assert.match(a.stderr, /--rate \(from .*tickstorm\.config\.json: "rate"\) must be a number/);
 
   // env wins over the file (workers fixed), the file still gives rate
   const b = await cli(['run', 'order-stress'], { TICKSTORM_WORKERS: '1' });
   assert.equal(b.code, 104, b.stderr);
   assert.doesNotMatch(b.stderr, /--workers/);
   assert.match(b.stderr, /--rate/);
+  const e = await cli(['run', 'order-stress'], { TICKSTORM_WORKERS: 'x', TICKSTORM_METRICS_PORT: '70000' });
+  assert.equal(e.code, 104, e.stderr);
+  assert.match(e.stderr, /--workers \(from TICKSTORM_WORKERS\) must be/);
+  assert.match(e.stderr, /--metrics-port \(from TICKSTORM_METRICS_PORT\) must be a port number/);
+  assert.match(e.stderr, /--rate \(from .*"rate"\) must be a number/, 'reported with the rest, at once');
 
   // the flag wins over env and file; the run then fails only at the unreachable target (exit 1)
   const c = await cli(['run', 'order-stress', '--rate', '5', '--orders-url', 'http://127.0.0.1:9'], {
@@ -85,4 +93,49 @@ test('--config-file FILE: unknown keys and bad JSON exit 104 naming the file', a
   const b = await cli(['run', 'order-stress', '--config-file', 'bad.json']);
   assert.equal(b.code, 104);
   assert.match(b.stderr, /not valid JSON/);
+});
+
+test('every problem at once: --out prometheus, --metrics-port and --execution-segment with the rest', async () => {
+  writeFileSync(join(dir, 'tickstorm.config.json'), '{}');
+  const a = await cli([
+    'run',
+    'order-stress',
+    '--rate',
+    'abc',
+    '--metrics-port',
+    '99999',
+    '--execution-segment',
+    '5/3',
+    '--out',
+    'prometheus=abc',
+  ]);
+  assert.equal(a.code, 104, a.stderr);
+  assert.match(a.stderr, /invalid configuration \(4 problems\)/);
+  for (const flag of ['--rate', '--metrics-port', '--execution-segment', '--out prometheus=abc'])
+    assert.match(a.stderr, new RegExp(`- ${flag}`), flag);
+});
+
+test('a script run takes --workers from the environment and the file; their scenario flags are not its problem', async () => {
+  const f = join(dir, 'noop.js');
+  writeFileSync(
+    f,
+    'export const options = { vus: 1, iterations: 1 };\nexport default async function () {}\n',
+  );
+  writeFileSync(join(dir, 'tickstorm.config.json'), '{}');
+  const a = await cli(['run', f], { TICKSTORM_WORKERS: 'abc' });
+  assert.equal(a.code, 104, a.stderr);
+  assert.match(a.stderr, /--workers \(from TICKSTORM_WORKERS\) must be a positive integer or auto/);
+  // a shared tickstorm.config.json with the built-in scenarios' rate and target: a script runs
+  writeFileSync(
+    join(dir, 'tickstorm.config.json'),
+    JSON.stringify({ rate: 500, duration: '5s', 'orders-url': 'http://127.0.0.1:9' }),
+  );
+  const json = join(dir, 'noop.json');
+  const b = await cli(['run', f, '--json', json], { TICKSTORM_RATE: '100' });
+  assert.equal(b.code, 0, b.stderr);
+  assert.equal(JSON.parse(readFileSync(json, 'utf8')).metrics.iterations.values.count, 1);
+  // on the command line, a scenario flag is still a mistake
+  const c = await cli(['run', f, '--rate', '5']);
+  assert.equal(c.code, 104, c.stderr);
+  assert.match(c.stderr, /--rate is a scenario parameter/);
 });

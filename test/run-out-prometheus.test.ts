@@ -1,14 +1,16 @@
 /**
  * `tickstorm run --out prometheus=PORT` (k6's output name for the generator's live figures):
- * while a scenario runs against the real system, the generator serves Prometheus text at
- * /metrics on the port (0: one the OS picks, printed), and the counters move.
+ * while a scenario runs against the real system, or a script against a local server, the
+ * generator serves Prometheus text at /metrics on the port (0: one the OS picks, printed), and
+ * the counters move.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { startPathCounter } from '@tickstorm/loadlab/testing';
 import { TradingSystem } from '@tickstorm/trading';
 import { BIN, tickstorm } from './support/cli.ts';
 
@@ -31,11 +33,59 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Starts `tickstorm ARGS`, waits for its "generator metrics: URL" line, polls the URL until `scenario` has requests. */
+async function scrapeWhileRunning(
+  args: string[],
+  scenario: string,
+): Promise<{ seen: number; code: number | null; err: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "generator metrics" line:\n${err}`)), 60_000);
+    child.stderr.on('data', (d) => {
+      err += String(d);
+      const m = /generator metrics: (http:\/\/\S+)/.exec(err);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  let seen = 0;
+  const t0 = performance.now();
+  const line = new RegExp(`^loadlab_requests_total\\{scenario="${scenario}"\\} (\\d+)`, 'm');
+  while (seen === 0 && performance.now() - t0 < 20_000) {
+    const text = await (await fetch(url)).text();
+    assert.match(text, /# TYPE loadlab_requests_total counter/);
+    const m = line.exec(text);
+    seen = m === null ? 0 : Number(m[1]);
+  }
+  return { seen, code: await exited, err };
+}
+
+test('--out prometheus=0 on a script run: its scenarios are at /metrics while it runs', async () => {
+  const target = await startPathCounter();
+  try {
+    const f = join(dir, 'prom.ts');
+    writeFileSync(
+      f,
+      `import http from 'tickstorm/http';
+export const options = { scenarios: { browse: { executor: 'constant-vus', vus: 2, duration: '4s' } } };
+export default async function () { await http.get('${target.url.replace(/\/$/, '')}/ok'); }
+`,
+    );
+    const r = await scrapeWhileRunning(['run', f, '--out', 'prometheus=0'], 'browse');
+    assert.ok(r.seen > 0, 'requests counted while the run goes');
+    assert.equal(r.code, 0, r.err);
+  } finally {
+    await target.close();
+  }
+});
+
 test('--out prometheus=0: the generator serves loadlab_* counters at /metrics while it runs', async () => {
-  const child = spawn(
-    process.execPath,
+  const r = await scrapeWhileRunning(
     [
-      BIN,
       'run',
       'order-stress',
       '--orders-url',
@@ -55,34 +105,13 @@ test('--out prometheus=0: the generator serves loadlab_* counters at /metrics wh
       '--out',
       'prometheus=0',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    'order-stress',
   );
-  let err = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "generator metrics" line:\n${err}`)), 60_000);
-    child.stderr.on('data', (d) => {
-      err += String(d);
-      const m = /generator metrics: (http:\/\/\S+)/.exec(err);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
-  let seen = 0;
-  const t0 = performance.now();
-  while (seen === 0 && performance.now() - t0 < 20_000) {
-    const text = await (await fetch(url)).text();
-    assert.match(text, /# TYPE loadlab_requests_total counter/);
-    const m = /^loadlab_requests_total\{scenario="order-stress"\} (\d+)/m.exec(text);
-    seen = m === null ? 0 : Number(m[1]);
-  }
-  assert.ok(seen > 0, 'requests counted while the run goes');
-  assert.equal(await exited, 0, err);
+  assert.ok(r.seen > 0, 'requests counted while the run goes');
+  assert.equal(r.code, 0, r.err);
 });
 
-test('--out prometheus takes no port twice, and is for scenario runs', async () => {
+test('--out prometheus takes no port twice', async () => {
   const twice = await tickstorm(['run', 'order-stress', '--out', 'prometheus=9', '--metrics-port', '9']);
   assert.equal(twice.code, 104);
   assert.match(twice.stderr, /--out prometheus=9: give the port once/);

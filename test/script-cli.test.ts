@@ -68,9 +68,36 @@ export default async function (ctx: { vu: number }): Promise<void> {
     .split('\n')
     .map((l) => JSON.parse(l));
   assert.deepEqual(
-    out.filter((l) => l.type === 'Metric').map((l) => l.metric),
-    ['http_req_duration', 'http_reqs', 'http_req_failed'],
+    out
+      .filter((l) => l.type === 'Metric')
+      .map((l) => `${l.metric}:${l.data.type}`)
+      .sort(),
+    [
+      'checks:rate',
+      'good:rate',
+      'hits:counter',
+      'http_req_duration:trend',
+      'http_req_failed:rate',
+      'http_reqs:counter',
+      'iterations:counter',
+      'wait_ms:trend',
+    ],
   );
+  // every sample, as k6 streams them: the checks (tagged with the check's name), the
+  // iterations and the script's own metrics, each adding up to the summary's figure
+  const sum = (metric: string, tag?: [string, string]) =>
+    out
+      .filter((l) => l.type === 'Point' && l.metric === metric)
+      .filter((l) => tag === undefined || l.data.tags[tag[0]] === tag[1])
+      .reduce((a, l) => a + l.data.value, 0);
+  const count = (metric: string) => out.filter((l) => l.type === 'Point' && l.metric === metric).length;
+  assert.equal(count('checks'), 40);
+  assert.equal(sum('checks', ['check', 'is 200']), 20);
+  assert.equal(sum('iterations'), 20);
+  assert.equal(sum('hits'), 20);
+  assert.equal(count('good'), 20);
+  assert.equal(count('wait_ms'), 20);
+  assert.equal(out.find((l) => l.metric === 'hits' && l.type === 'Point').data.tags.scenario, 's');
   const points = out.filter((l) => l.type === 'Point' && l.metric === 'http_req_duration');
   assert.equal(points.length, 20);
   assert.equal(points[0].data.tags.name, '/ok');

@@ -23,6 +23,22 @@ export const envName = (flag: string) => `TICKSTORM_${flag.toUpperCase().replace
 const flagOf = (o: Option) => (o.long ?? '').replace(/^--/, '');
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
+/** Where each flag taken from the environment or the file came from ('TICKSTORM_RATE', 'FILE: "rate"'). */
+const sources = new Map<string, string>();
+
+/**
+ * The problems with each one about a flag that came from the environment or the file naming
+ * where it came from: `--rate must be a number (got "abc")` ->
+ * `--rate (from TICKSTORM_RATE) must be a number (got "abc")`.
+ */
+export function withSources(problems: readonly string[]): string[] {
+  return problems.map((p) => {
+    const m = /^--([a-z0-9-]+)/.exec(p);
+    const where = m === null ? undefined : sources.get(m[1]);
+    return where === undefined ? p : `${m![0]} (from ${where})${p.slice(m![0].length)}`;
+  });
+}
+
 function asBool(raw: unknown): boolean | undefined {
   if (typeof raw === 'boolean') return raw;
   const s = String(raw).trim().toLowerCase();
@@ -67,6 +83,7 @@ export function applyRunDefaults(
     if (cmd.getOptionValueSource(attr) === 'cli') continue;
     const flag = flagOf(o);
     const set = (raw: unknown, source: 'env' | 'config', where: string) => {
+      sources.set(flag, where);
       if (o.negate || o.isBoolean()) {
         const b = asBool(raw);
         if (b === undefined) {

@@ -40,7 +40,7 @@ import { DEFAULT_PORTS } from '@tickstorm/protocol';
 import type { TargetUrls, TickstormScenario } from '@tickstorm/scenarios';
 import { type Command, Option } from 'commander';
 import { runBenchInChild } from './bench.ts';
-import { applyRunDefaults, CONFIG_FILE } from './run-defaults.ts';
+import { applyRunDefaults, CONFIG_FILE, withSources } from './run-defaults.ts';
 import { MASTER_TEST_FLAGS, runWorkerSide, scenariosTest, scriptTest } from './run-distributed.ts';
 
 type Scenarios = typeof import('@tickstorm/scenarios');
@@ -270,7 +270,7 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
     .action(async (operands: string[], _o: Record<string, unknown>, self: Command) => {
       const defaults = applyRunDefaults(self, self.getOptionValue('configFile') as string | undefined);
       if (defaults.length > 0) {
-        console.error(problemsText('tickstorm run', defaults));
+        console.error(problemsText('tickstorm run', withSources(defaults)));
         process.exitCode = EXIT_INVALID_CONFIG;
         return;
       }
@@ -310,7 +310,7 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
           if (r.plan !== undefined) test = scenariosTest(r.plan as RunPlan<unknown>, input);
         }
         if (mwProblems.length > 0 || test === undefined) {
-          console.error(problemsText('tickstorm run', mwProblems));
+          console.error(problemsText('tickstorm run', withSources(mwProblems)));
           process.exitCode = EXIT_INVALID_CONFIG;
           return;
         }
@@ -357,31 +357,23 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         process.off('SIGTERM', stop);
         return;
       }
-      if (mwProblems.length > 0) {
-        console.error(problemsText('tickstorm run', mwProblems));
-        process.exitCode = EXIT_INVALID_CONFIG;
-        return;
-      }
+      // Problems found so far are reported with the rest (every problem at once), not alone.
+      const early = mwProblems;
       // --out prometheus[=PORT]: the generator's /metrics while it runs (the same as --metrics-port).
       const outs = (o.out as string[] | undefined) ?? [];
       const prom = outs.filter((v) => /^prometheus(=|$)/.test(v));
       if (prom.length > 0) {
         const m = /^prometheus(?:=(?:[^:]*:)?(\d+))?$/.exec(prom[prom.length - 1]);
-        if (m === null || script || (o.metricsPort !== undefined && m[1] !== undefined)) {
-          console.error(
-            `tickstorm run: --out ${prom[prom.length - 1]}: ${
-              script
-                ? 'prometheus output is for scenario runs (a script streams with --out json=FILE)'
-                : m === null
-                  ? 'expected prometheus or prometheus=PORT'
-                  : 'give the port once (--out prometheus=PORT or --metrics-port PORT)'
+        o.out = outs.filter((v) => !prom.includes(v));
+        if (m === null || (o.metricsPort !== undefined && m[1] !== undefined))
+          early.push(
+            `--out ${prom[prom.length - 1]}: ${
+              m === null
+                ? 'expected prometheus or prometheus=PORT'
+                : 'give the port once (--out prometheus=PORT or --metrics-port PORT)'
             }`,
           );
-          process.exitCode = EXIT_INVALID_CONFIG;
-          return;
-        }
-        o.out = outs.filter((v) => !prom.includes(v));
-        o.metricsPort ??= m[1] ?? '9464';
+        else o.metricsPort ??= m[1] ?? '9464';
       }
       if (mw.role === 'worker') {
         const version = packageVersion();
@@ -418,9 +410,9 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
           runScript: (file, insecure, seg, extra) =>
             runScriptCommand([file], { ...o, insecure }, self, new Map(), [], { ...extra, segment: seg }),
         });
-        const problems = [...unknownOptions.map((u) => `unknown option '${u}'`), ...side.problems];
+        const problems = [...early, ...unknownOptions.map((u) => `unknown option '${u}'`), ...side.problems];
         if (problems.length > 0) {
-          console.error(problemsText('tickstorm run --worker', problems));
+          console.error(problemsText('tickstorm run --worker', withSources(problems)));
           process.exitCode = EXIT_INVALID_CONFIG;
           return;
         }
@@ -443,23 +435,22 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         }
         return;
       }
-      if (script) {
-        process.exitCode = await runScriptCommand(scenarios, o, self, params, unknownOptions, { segment });
-        return;
-      }
-      const input: RunInput = { ...runInput(scenarios, o, self, params, unknownOptions), segment };
       const metricsPort = o.metricsPort === undefined ? undefined : Number(o.metricsPort);
       if (
         metricsPort !== undefined &&
         !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536)
-      ) {
-        console.error(
-          `tickstorm run: --metrics-port must be a port number 0..65535, got ${String(o.metricsPort)}`,
-        );
-        process.exitCode = EXIT_INVALID_CONFIG;
+      )
+        early.push(`--metrics-port must be a port number 0..65535 (got '${String(o.metricsPort)}')`);
+      if (script) {
+        process.exitCode = await runScriptCommand(scenarios, o, self, params, unknownOptions, {
+          segment,
+          problems: early,
+          metricsPort,
+        });
         return;
       }
-      process.exitCode = await runCommand(defs, input, { metricsPort });
+      const input: RunInput = { ...runInput(scenarios, o, self, params, unknownOptions), segment };
+      process.exitCode = await runCommand(defs, input, { metricsPort, problems: early });
     });
   return cmd;
 }
@@ -513,9 +504,11 @@ export async function runCommand(
     console.error(`tickstorm run: ${SCENARIOS_LOADED.error}`);
     return EXIT_ERROR;
   }
-  const { plan, problems } = planRun(tickstormSuite(defs), input);
-  if (plan === undefined) {
-    console.error(problemsText('tickstorm run', problems));
+  const planned = planRun(tickstormSuite(defs), input);
+  const { plan } = planned;
+  const problems = [...(extra.problems ?? []), ...planned.problems];
+  if (plan === undefined || problems.length > 0) {
+    console.error(problemsText('tickstorm run', withSources(problems)));
     return EXIT_INVALID_CONFIG;
   }
   const abort = new AbortController();
@@ -553,6 +546,8 @@ export interface RunExtra {
   /** A script's part of the load (--execution-segment, or a master's worker). */
   segment?: ExecutionSegment;
   onReport?: (report: RunReport | null) => void;
+  /** Problems the command line already showed (reported with the run's own, all at once). */
+  problems?: readonly string[];
 }
 
 /** The flags that do not apply to a script, and its --workers (default 1). */
@@ -567,8 +562,12 @@ function scriptFlagProblems(
   if (operands.length > 1)
     problems.push(`one script at a time, without scenario ids (got ${operands.join(' ')})`);
   for (const u of unknownOptions) problems.push(`unknown option '${u}'`);
+  // Given on the command line only: the environment and tickstorm.config.json may hold the
+  // built-in scenarios' parameters and targets for other runs; a script run leaves them.
+  const cli = (flag: string) =>
+    self.getOptionValueSource(flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())) === 'cli';
   for (const flag of params.keys())
-    problems.push(`--${flag} is a scenario parameter; a script sets its own options`);
+    if (cli(flag)) problems.push(`--${flag} is a scenario parameter; a script sets its own options`);
   for (const flag of [
     'market-data-url',
     'orders-url',
@@ -581,10 +580,9 @@ function scriptFlagProblems(
     'results-csv',
     'gate-resources',
   ])
-    if (self.getOptionValueSource(flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())) === 'cli')
-      problems.push(`--${flag} applies to the built-in scenarios, not to a script`);
+    if (cli(flag)) problems.push(`--${flag} applies to the built-in scenarios, not to a script`);
   let workers: number | 'auto' = 1;
-  if (self.getOptionValueSource('workers') === 'cli') {
+  if (['cli', 'env', 'config'].includes(self.getOptionValueSource('workers') ?? '')) {
     const raw = String(o.workers);
     const n = Number(raw);
     if (raw === 'auto') workers = 'auto';
@@ -603,9 +601,11 @@ async function runScriptCommand(
   unknownOptions: readonly string[],
   extra: RunExtra = {},
 ): Promise<number> {
-  const { problems, workers } = scriptFlagProblems(operands, o, self, params, unknownOptions);
+  const flags = scriptFlagProblems(operands, o, self, params, unknownOptions);
+  const { workers } = flags;
+  const problems = [...(extra.problems ?? []), ...flags.problems];
   if (problems.length > 0) {
-    console.error(problemsText('tickstorm run', problems));
+    console.error(problemsText('tickstorm run', withSources(problems)));
     return EXIT_INVALID_CONFIG;
   }
   const abort = new AbortController();
@@ -632,6 +632,7 @@ async function runScriptCommand(
       version: packageVersion(),
       signal: abort.signal,
       segment: extra.segment,
+      metricsPort: extra.metricsPort,
     });
     const sum = r.summary;
     extra.onReport?.(

@@ -146,6 +146,7 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
   const generator = assessHealth({
     model: ex.model,
     cpuPercent: used.percent,
+    wallSec: used.wallSec,
     threads: ends.map((e) => e.health),
     workers: count,
     dropped: exec.dropped,

@@ -8,7 +8,8 @@
  *   loadlab_active{scenario}                    active users (closed model) or requests in flight
  *   loadlab_request_latency_seconds{scenario,quantile}
  *                                               latency of the last second's requests (0.5, 0.95,
- *                                               0.99, 1 = max), as the generator measured it
+ *                                               0.99, 1 = max), as the generator measured it: a
+ *                                               summary, with _count (every request so far)
  *   loadlab_scenario_running{scenario}          1 while the scenario runs, 0 after
  *   process_cpu_seconds_total, process_resident_memory_bytes, process_start_time_seconds
  *                                               the generator process itself
@@ -90,12 +91,16 @@ export async function startLoadMetricsServer(
         q.push([`{scenario="${esc(s)}",quantile="${quantile}"}`, ms / 1000]);
       }
     }
+    // a summary (a quantile label belongs to one): the quantiles of the last second's
+    // requests, and the count of every request so far
     family(
       'loadlab_request_latency_seconds',
-      'gauge',
+      'summary',
       "Latency of the last second's requests, as measured by the generator",
       q,
     );
+    for (const [sc, f] of figures)
+      lines.push(`loadlab_request_latency_seconds_count{scenario="${esc(sc)}"} ${f.requests}`);
     const cpu = process.cpuUsage();
     family('process_cpu_seconds_total', 'counter', 'Generator CPU time (user + system)', [
       ['', (cpu.user + cpu.system) / 1e6],

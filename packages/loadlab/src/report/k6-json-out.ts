@@ -6,7 +6,8 @@
  *   {"type":"Point","data":{"time":"2026-12-04T23:10:00.123Z","value":1.234,"tags":{"method":"GET","name":"/health","scenario":"s","status":"200"}},"metric":"http_req_duration"}
  *
  * Each HTTP request gives http_req_duration (ms), http_reqs (1) and http_req_failed (0/1);
- * other request types (WS, DB, ...) give `lab_request_duration` with a `type` tag. Buffered,
+ * other request types (WS, DB, ...) give `lab_request_duration` with a `type` tag. A script's
+ * checks, iterations and custom metrics come through `sample`. Buffered,
  * written with writeSync in 1 MiB pieces.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
@@ -36,13 +37,18 @@ export class K6JsonOut {
   private chunks: string[] = [];
   private size = 0;
   private readonly declared = new Set<string>();
+  /** The kinds of the metrics `sample` brought (the script's own). */
+  private readonly kinds = new Map<string, [type: string, contains: string]>();
   private closed = false;
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'w');
   }
 
-  /** One finished request: start (epoch s), latency (ms), outcome, "TYPE name", status, scenario. */
+  /**
+   * One finished request: start (epoch s), latency (ms), outcome, "TYPE name", status,
+   * scenario, and the run's own tags (a script's options.tags), under the request's.
+   */
   request(
     startSec: number,
     latencyMs: number,
@@ -50,6 +56,7 @@ export class K6JsonOut {
     typeAndName: string,
     status: number,
     scenario: string,
+    extra?: Record<string, string>,
   ) {
     if (this.closed) throw new LabError(LabErrorCode.INTERNAL, `K6JsonOut: write after close (${this.path})`);
     const cut = typeAndName.indexOf(' ');
@@ -59,6 +66,7 @@ export class K6JsonOut {
     const ms = Math.round(latencyMs * 1000) / 1000;
     if (HTTP.has(type)) {
       const tags = JSON.stringify({
+        ...extra,
         method: type,
         name,
         scenario,
@@ -69,15 +77,26 @@ export class K6JsonOut {
       this.point('http_reqs', time, 1, tags);
       this.point('http_req_failed', time, ok ? 0 : 1, tags);
     } else {
-      const tags = JSON.stringify({ type, name, scenario, ok: String(ok) });
+      const tags = JSON.stringify({ ...extra, type, name, scenario, ok: String(ok) });
       this.point('lab_request_duration', time, ms, tags);
     }
+  }
+
+  /**
+   * Any other sample, as it happens: a script's checks (rate, `check` tag), iterations and
+   * custom metrics (counter, rate 0/1, trend in ms).
+   */
+  sample(metric: string, kind: string, value: number, tags: Record<string, string>): void {
+    if (this.closed) throw new LabError(LabErrorCode.INTERNAL, `K6JsonOut: write after close (${this.path})`);
+    if (KINDS[metric] === undefined && !this.kinds.has(metric))
+      this.kinds.set(metric, [kind, kind === 'trend' ? 'time' : 'default']);
+    this.point(metric, new Date().toISOString(), Math.round(value * 1000) / 1000, JSON.stringify(tags));
   }
 
   private point(metric: string, time: string, value: number, tags: string): void {
     if (!this.declared.has(metric)) {
       this.declared.add(metric);
-      const [type, contains] = KINDS[metric];
+      const [type, contains] = KINDS[metric] ?? this.kinds.get(metric)!;
       this.push(
         `{"type":"Metric","data":{"name":"${metric}","type":"${type}","contains":"${contains}","thresholds":[],"submetrics":null},"metric":"${metric}"}\n`,
       );

@@ -7,7 +7,7 @@
  *
  * The metrics (Counter, Rate, Trend) and `http` are re-exported for one-line imports.
  */
-import { addCounter, counterKey, current } from './runtime.ts';
+import { addCounter, addRate, counterKey, current, never, runtime, tracked } from './runtime.ts';
 
 export { default as http } from './http.ts';
 export { Counter, Rate, Trend } from './metrics.ts';
@@ -23,17 +23,32 @@ export function check<T>(value: T, checks: Record<string, (v: T) => unknown>): b
     } catch {
       pass = false;
     }
-    addCounter(s, counterKey.rateTotal('checks'), 1);
-    if (pass) addCounter(s, counterKey.ratePass('checks'), 1);
+    addRate(s, 'checks', pass, { check: name });
     addCounter(s, pass ? counterKey.checkPass(name) : counterKey.checkFail(name), 1);
     if (!pass) all = false;
   }
   return all;
 }
 
-/** Waits `seconds` (k6's sleep; returns a promise: `await sleep(1)`). */
+/** Waits `seconds` (k6's sleep; returns a promise: `await sleep(1)`); cut off at the scenario's end. */
 export function sleep(seconds: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, seconds * 1000)));
+  const s = runtime().als.getStore();
+  if (s === undefined) return new Promise((r) => setTimeout(r, Math.max(0, seconds * 1000)));
+  if (s.end.stopped) return never();
+  const { timers } = s.end;
+  return tracked(
+    s,
+    new Promise((r) => {
+      const t = setTimeout(
+        () => {
+          timers.delete(t);
+          r();
+        },
+        Math.max(0, seconds * 1000),
+      );
+      timers.add(t);
+    }),
+  );
 }
 
 /** Runs `fn` (k6's group; the name is informational here). */

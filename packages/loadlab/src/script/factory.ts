@@ -10,7 +10,15 @@ import { iterations, type ScriptFactory } from '../generator/script.ts';
 import type { LatencyRecorder } from '../stats/recorder.ts';
 import { closeHttp } from './http.ts';
 import { registerScriptModules } from './register.ts';
-import { type IterationStore, runtime, type TlsSettings, trendsToCounters } from './runtime.ts';
+import {
+  type IterationStore,
+  type LiveScenario,
+  liveScenario,
+  runtime,
+  type ScenarioEnd,
+  type TlsSettings,
+  trendsToCounters,
+} from './runtime.ts';
 import { closeWs } from './ws.ts';
 
 export interface ScriptParams {
@@ -42,6 +50,29 @@ export async function importScript(file: string): Promise<Record<string, unknown
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 
+const warned = new Set<string>();
+/**
+ * A synchronous iteration returned while its requests or sleeps were still out: a k6 script
+ * ported without `await` (it loops as fast as the CPU allows). Said once per scenario.
+ */
+function notAwaited(scenario: string): void {
+  if (warned.has(scenario)) return;
+  warned.add(scenario);
+  process.stderr.write(
+    `tickstorm run: warning: scenario ${scenario}: an iteration returned before its http.*(), sleep() or ws.connect() finished; here they return promises: write \`export default async function\` and \`await\` each (these iterations were not paced by them)\n`,
+  );
+}
+
+/** Runs one iteration and, when it ends (however it ends), counts it live and streams it (--out). */
+async function counted(live: LiveScenario | null, scenario: string, run: () => unknown): Promise<void> {
+  try {
+    await run();
+  } finally {
+    if (live !== null) live.iterations++;
+    runtime().sink?.('iterations', 'counter', 1, scenario);
+  }
+}
+
 const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const p = ctx.params;
   const rt = runtime();
@@ -54,10 +85,25 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const trends = new Map<string, LatencyRecorder>();
   const ictx: IterationContext[] = [];
   const stores: IterationStore[] = [];
+  const end: ScenarioEnd = { stopped: false, timers: new Set() };
   for (let v = 0; v < ctx.maxVUs; v++) {
     ictx.push({ vu: v + 1, iteration: 0, scenario: p.scenario, thread: ctx.worker.index });
-    stores.push({ events: ctx.events, counters, trends, intendedUs: 0, first: true, scenario: p.scenario });
+    stores.push({
+      events: ctx.events,
+      counters,
+      trends,
+      intendedUs: 0,
+      first: true,
+      scenario: p.scenario,
+      end,
+      pending: 0,
+    });
   }
+  const call = (s: IterationStore, c: IterationContext): void | Promise<void> => {
+    const r = rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
+    if (s.pending > 0 && !(r instanceof Promise)) notAwaited(p.scenario);
+    return r;
+  };
   const inner = iterations<null, ScriptParams>({
     iteration(it) {
       const s = stores[it.vu];
@@ -65,11 +111,18 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       s.first = true;
       const c = ictx[it.vu];
       c.iteration = it.n;
-      return rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
+      const live = liveScenario(p.scenario);
+      if (live === null && rt.sink === null) return call(s, c);
+      return counted(live, p.scenario, () => call(s, c));
     },
+    // the scenario is over (its iterations done, or gracefulStop ran out): abandon what is
+    // left of its iterations (their sleeps, requests and sockets; not the other scenarios')
     teardown: async () => {
-      await closeWs();
-      await closeHttp();
+      end.stopped = true;
+      for (const t of end.timers) clearTimeout(t);
+      end.timers.clear();
+      await closeWs(p.scenario);
+      await closeHttp(p.scenario);
     },
     counters: () => {
       const out: Record<string, number> = Object.fromEntries(counters);

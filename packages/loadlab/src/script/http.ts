@@ -17,14 +17,14 @@ import { rootCertificates } from 'node:tls';
 import { Agent, request as undiciRequest } from 'undici';
 import { newRequestEvent, type RequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
-import { current, measureFrom, runtime } from './runtime.ts';
+import { current, type IterationStore, measureFrom, never, runtime, tracked } from './runtime.ts';
 
 export interface RequestParams {
   headers?: Record<string, string>;
   /** Stats name of the request (default: the URL path). */
   name?: string;
   tags?: { name?: string; [k: string]: string | undefined };
-  /** Request timeout (ms or a duration like '10s'; default 60 s, as k6). */
+  /** Request timeout, to the end of the body (ms or a duration like '10s'; default 60 s, as k6); error 'timeout'. */
   timeout?: number | string;
   /** Statuses that count as success (default 200-399). */
   expectedStatuses?: number[];
@@ -54,8 +54,10 @@ export interface Response {
 
 export type Body = string | Uint8Array | Record<string, unknown> | null | undefined;
 
-let agent: Agent | undefined;
-function dispatcher(): Agent {
+/** Each scenario's connections (keep-alive per origin), so one scenario's end leaves the others'. */
+const agents = new Map<string, Agent>();
+function dispatcher(scenario: string): Agent {
+  let agent = agents.get(scenario);
   if (agent === undefined) {
     const tls = runtime().tls;
     agent = new Agent({
@@ -65,15 +67,19 @@ function dispatcher(): Agent {
         ...(tls.ca === undefined ? {} : { ca: [...rootCertificates, tls.ca] }),
       },
     });
+    agents.set(scenario, agent);
   }
   return agent;
 }
 
-/** Closes the thread's connections (the factory calls it at the end of the run). */
-export async function closeHttp(): Promise<void> {
-  const a = agent;
-  agent = undefined;
-  await a?.close().catch(() => undefined);
+/**
+ * Ends a scenario's connections (the factory calls it at the scenario's end): requests still
+ * in flight are cut, not waited for (their iterations were abandoned when gracefulStop ran out).
+ */
+export async function closeHttp(scenario: string): Promise<void> {
+  const a = agents.get(scenario);
+  agents.delete(scenario);
+  await a?.destroy().catch(() => undefined);
 }
 
 const evs = new WeakMap<object, RequestEvent>();
@@ -86,13 +92,24 @@ function timeoutMs(t: number | string | undefined): number {
   return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
 }
 
-export async function request(
+export function request(
   method: string,
   url: string,
   body?: Body,
   params: RequestParams = {},
 ): Promise<Response> {
   const s = current(`http.${method.toLowerCase()}()`);
+  if (s.end.stopped) return never();
+  return tracked(s, send(s, method, url, body, params));
+}
+
+async function send(
+  s: IterationStore,
+  method: string,
+  url: string,
+  body: Body,
+  params: RequestParams,
+): Promise<Response> {
   const m = method.toUpperCase();
   const u = new URL(url);
   const headers: Record<string, string> = { ...params.headers };
@@ -110,15 +127,21 @@ export async function request(
   let error: string | null = null;
   let resHeaders: Record<string, string> = {};
   let headUs = sendUs;
+  // the whole request, to the end of the body, as k6's timeout (undici's own headers and body
+  // timeouts tick at about a second: 100 ms did not time out, 1 s took 1.5 s). A controller and
+  // a timer cleared at the end: AbortSignal.timeout costs about 8 µs a request and holds its
+  // timer for the whole timeout.
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), timeoutMs(params.timeout));
   try {
-    const to = timeoutMs(params.timeout);
     const r = await undiciRequest(u, {
       method: m as 'GET',
       headers,
       body: payload,
-      dispatcher: dispatcher(),
-      headersTimeout: to,
-      bodyTimeout: to,
+      dispatcher: dispatcher(s.scenario),
+      signal: timeout.signal,
+      headersTimeout: 0,
+      bodyTimeout: 0,
     });
     headUs = nowUs();
     status = r.statusCode;
@@ -126,9 +149,16 @@ export async function request(
     text = await r.body.text();
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-    error = err.cause?.code ?? err.code ?? err.message;
+    error = timeout.signal.aborted ? 'timeout' : (err.cause?.code ?? err.code ?? err.message);
+    // an error after the head (the body timed out or broke off) is a failed request too: status 0
+    status = 0;
+    text = '';
     resHeaders = {};
+  } finally {
+    clearTimeout(timer);
   }
+  // the scenario ended while this request was out: its iteration is abandoned, not counted
+  if (s.end.stopped) return never();
   const endUs = nowUs();
   const ok =
     error === null &&

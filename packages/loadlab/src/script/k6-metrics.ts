@@ -110,6 +110,10 @@ export function parseK6Thresholds(
         abortOnFail = o.abortOnFail === true;
         if (o.abortOnFail !== undefined && typeof o.abortOnFail !== 'boolean')
           problems.push(`${where}[${n}].abortOnFail must be true or false`);
+        if (abortOnFail && metric === 'dropped_iterations')
+          problems.push(
+            `${where}[${n}]: abortOnFail is not watched on dropped_iterations (counted at the end of the run); use it without abortOnFail`,
+          );
         if (o.delayAbortEval !== undefined) {
           delay = typeof o.delayAbortEval === 'string' ? parseDuration(o.delayAbortEval) : Number.NaN;
           if (Number.isNaN(delay)) {
@@ -239,11 +243,11 @@ export class MetricView {
           : {
               avg: Math.round(r.sumUs / r.count) / 1000,
               min: ms(r.minUs),
-              med: ms(h.getValueAtPercentile(50)),
+              med: ms(Math.min(h.getValueAtPercentile(50), r.maxUs)),
               max: ms(r.maxUs),
-              'p(90)': ms(h.getValueAtPercentile(90)),
-              'p(95)': ms(h.getValueAtPercentile(95)),
-              'p(99)': ms(h.getValueAtPercentile(99)),
+              'p(90)': ms(Math.min(h.getValueAtPercentile(90), r.maxUs)),
+              'p(95)': ms(Math.min(h.getValueAtPercentile(95), r.maxUs)),
+              'p(99)': ms(Math.min(h.getValueAtPercentile(99), r.maxUs)),
               count: r.count,
             };
       h.destroy?.();
@@ -281,7 +285,7 @@ export class MetricView {
       const r = this.trendRecorder(t.metric, t.tags);
       if (r.count === 0) return 0;
       const h = r.toHistogram();
-      const v = Math.round(h.getValueAtPercentile(t.pct!)) / 1000;
+      const v = Math.round(Math.min(h.getValueAtPercentile(t.pct!), r.maxUs)) / 1000;
       h.destroy?.();
       return v;
     }

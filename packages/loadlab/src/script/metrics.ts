@@ -10,7 +10,7 @@
  * Trends are HdrHistograms (µs resolution, exact across threads), counters and rates are sums.
  * Declare them at load time (top level) so thresholds can name them.
  */
-import { addCounter, addTrend, counterKey, current, type MetricKind, runtime } from './runtime.ts';
+import { addCounter, addRate, addTrend, counterKey, current, type MetricKind, runtime } from './runtime.ts';
 
 abstract class Metric {
   constructor(
@@ -41,10 +41,11 @@ export class Rate extends Metric {
     super(name, 'rate');
   }
   add(value: unknown): void {
-    const s = current(`${this.name}.add()`);
-    addCounter(s, counterKey.rateTotal(this.name), 1);
-    if (value !== false && value !== 0 && value !== null && value !== undefined && value !== '')
-      addCounter(s, counterKey.ratePass(this.name), 1);
+    addRate(
+      current(`${this.name}.add()`),
+      this.name,
+      value !== false && value !== 0 && value !== null && value !== undefined && value !== '',
+    );
   }
 }
 

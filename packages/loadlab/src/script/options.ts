@@ -13,7 +13,8 @@
  * Shortcuts as k6: `{ vus, duration }` -> constant-vus; `{ vus, iterations }` -> shared-iterations;
  * `{ stages }` -> ramping-vus; nothing -> one iteration on one VU. Scenarios run at the same
  * time, each from its `startTime`. `thresholds` may also be an array of the lab's strings
- * ('p95<100ms', 'error_rate<1%'). `insecureSkipTLSVerify: true` is `--insecure`.
+ * ('p95<100ms', 'error_rate<1%'). `insecureSkipTLSVerify: true` is `--insecure`. `tags` (top
+ * level and per scenario) go on every sample the run streams.
  */
 import { type ExecutorOptions, validateExecutor } from '../generator/executor-options.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -24,6 +25,8 @@ export interface ScriptScenario {
   /** The export to run (k6's `exec`, default 'default'). */
   exec: string;
   startTimeMs: number;
+  /** k6's tags: options.tags and the scenario's own, on every sample it streams (--out json). */
+  tags: Record<string, string>;
 }
 
 export interface ScriptOptions {
@@ -75,8 +78,19 @@ export function parseScriptOptions(
     });
   } else options.k6Thresholds = raw.thresholds;
 
+  const tagsOf = (t: unknown, where: string): Record<string, string> => {
+    if (t === undefined) return {};
+    if (!isObj(t) || Object.values(t).some((v) => typeof v !== 'string')) {
+      problems.push(`${where} must be an object of strings, e.g. { testid: 'nightly' }`);
+      return {};
+    }
+    return t as Record<string, string>;
+  };
+  const globalTags = tagsOf(raw.tags, 'options.tags');
   const add = (name: string, ex: Record<string, unknown>, where: string) => {
-    const { exec, startTime, tags: _tags, env: _env, ...rest } = ex;
+    const { exec, startTime, tags, env, ...rest } = ex;
+    if (env !== undefined)
+      problems.push(`${where}.env: not supported (there is no __ENV; a script reads process.env)`);
     const fn = exec ?? 'default';
     if (typeof fn !== 'string') problems.push(`${where}.exec must be the name of an exported function`);
     else if (typeof exports[fn] !== 'function')
@@ -95,6 +109,7 @@ export function parseScriptOptions(
       executor: rest as unknown as ExecutorOptions,
       exec: String(fn),
       startTimeMs,
+      tags: { ...globalTags, ...tagsOf(tags, `${where}.tags`) },
     });
   };
 

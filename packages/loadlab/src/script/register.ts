@@ -42,6 +42,8 @@ const bare = (s) => !/^(\\.|\\/|[a-z][a-z0-9+.-]*:)/i.test(s);
 export async function resolve(specifier, context, next) {
   const hit = map[specifier];
   if (hit !== undefined) return next(hit, context);
+  if (/^(tickstorm|k6)[/]/.test(specifier))
+    throw Object.assign(new Error("'" + specifier + "' is not a built-in module (there are: " + Object.keys(map).join(', ') + ')'), { code: 'ERR_MODULE_NOT_FOUND' });
   let r;
   try {
     r = await next(specifier, context);

@@ -34,6 +34,7 @@ import type {
   ScriptMetricsSection,
   ScriptThresholdResult,
 } from '../model/result.ts';
+import { startLoadMetricsServer } from '../monitor/prometheus-exporter.ts';
 import { renderScenarioBlock } from '../report/console.ts';
 import { K6JsonOut, parseOut } from '../report/k6-json-out.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
@@ -41,7 +42,6 @@ import { createProgress, type ProgressOptions } from '../report/progress.ts';
 import { type ReportFiles, writeReports } from '../report/write-reports.ts';
 import { problemsText, thresholdLines } from '../run/run-output.ts';
 import type { RequestEvents } from '../stats/events.ts';
-import type { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats } from '../stats/request-stats.ts';
 import { nowUs, usToEpochMs } from '../util/clock.ts';
 import { importScript, type ScriptParams } from './factory.ts';
@@ -56,7 +56,8 @@ import {
   parseK6Thresholds,
 } from './k6-metrics.ts';
 import { parseScriptOptions, type ScriptScenario } from './options.ts';
-import { type MetricKind, runtime, trendsToCounters } from './runtime.ts';
+import { type LiveScenario, type MetricKind, runtime, trendsToCounters } from './runtime.ts';
+import { scriptErrorText } from './script-error.ts';
 import { scriptSection, thresholdRows } from './script-section.ts';
 
 export const SCRIPT_EXTENSIONS = ['.ts', '.js', '.mjs', '.mts'];
@@ -90,6 +91,8 @@ export interface ScriptRunInput {
   signal?: AbortSignal;
   /** Run only this part of every scenario's load (default: the whole). */
   segment?: ExecutionSegment;
+  /** --metrics-port / --out prometheus[=PORT]: the generator's /metrics while it runs (0 = a free port). */
+  metricsPort?: number;
 }
 
 export interface ScriptSummary {
@@ -157,9 +160,14 @@ async function loadScript(input: ScriptRunInput): Promise<LoadedScript | { exitC
   try {
     mod = await importScript(file);
   } catch (e) {
-    err(`${cmd}: script error in ${input.file}:\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    err(`${cmd}: script error in ${input.file}:\n${scriptErrorText(e, file)}`);
     return { exitCode: EXIT_SCRIPT_ERROR };
   }
+  const lifecycle = ['setup', 'teardown', 'handleSummary'].filter((k) => typeof mod[k] === 'function');
+  if (lifecycle.length > 0)
+    err(
+      `${cmd}: note: ${input.file} exports ${lifecycle.map((k) => `${k}()`).join(', ')}, which k6 calls and tickstorm does not (yet): the default function gets its context, not setup()'s data`,
+    );
   const parsed = parseScriptOptions(mod.options, mod);
   const needsDefault = parsed.options.scenarios.some((s) => s.exec === 'default');
   if (needsDefault && typeof mod.default !== 'function') {
@@ -242,6 +250,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const loaded = await loadScript(input);
   if ('exitCode' in loaded) return { exitCode: loaded.exitCode, summary: null, report: null, written: [] };
   const { file, parsed, k6, lab, workers, aborting, outFiles, ca } = loaded;
+  const tagsOf = new Map(parsed.options.scenarios.map((s) => [s.name, s.tags]));
   let jsonOut: K6JsonOut | undefined;
   let outHook: ((events: RequestEvents, scenario: string) => void) | undefined;
   if (outFiles.json !== undefined) {
@@ -252,10 +261,20 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       events.on((ev) => {
         const endMs = usToEpochMs(ev.timeUs === 0 ? nowUs() : ev.timeUs);
         const latencyMs = ev.latencyUs / 1000;
-        w.request((endMs - latencyMs) / 1000, latencyMs, ev.ok, `${ev.type} ${ev.name}`, ev.status, scenario);
+        w.request(
+          (endMs - latencyMs) / 1000,
+          latencyMs,
+          ev.ok,
+          `${ev.type} ${ev.name}`,
+          ev.status,
+          scenario,
+          tagsOf.get(scenario),
+        );
       });
     };
     runtime().onEvents.push(outHook);
+    runtime().sink = (metric, kind, value, scenario, tags) =>
+      w.sample(metric, kind, value, { ...tagsOf.get(scenario), ...tags, scenario });
   }
 
   const tls = { insecure: input.tls?.insecure === true || parsed.options.insecure, ca };
@@ -276,6 +295,9 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       ? ''
       : ` [execution segment ${segmentLabel(input.segment)}: this run's share of the load above]`;
   out(`\n▶ script ${input.file}: ${parsed.options.scenarios.map(scenarioLine).join('; ')}${part}`);
+  const exporter =
+    input.metricsPort === undefined ? undefined : await startLoadMetricsServer({ port: input.metricsPort });
+  if (exporter !== undefined) err(`generator metrics: ${exporter.url}`);
   const progress = createProgress(input.progress);
   const totals = { requests: 0, failures: 0, first: undefined as number | undefined };
   const startedAt = Date.now();
@@ -294,6 +316,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
           signal: stop.signal,
           segment: input.segment,
           onSlice: (slice) => {
+            exporter?.observe(s.name, slice);
             totals.first ??= slice.t;
             totals.requests += slice.requests;
             totals.failures += slice.failures;
@@ -313,12 +336,16 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
         crashed ??= `scenario ${s.name}: ${e instanceof Error ? e.message : String(e)}`;
         stop.abort();
         return undefined;
+      } finally {
+        exporter?.finished(s.name);
       }
     }),
   );
+  await exporter?.close();
   progress.finish();
   live?.stop();
   if (outHook !== undefined) runtime().onEvents = runtime().onEvents.filter((h) => h !== outHook);
+  runtime().sink = null;
   jsonOut?.close();
   input.signal?.removeEventListener('abort', onOuterAbort);
   const finishedAt = Date.now();
@@ -443,28 +470,43 @@ function delay(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
-/** Watches abortOnFail thresholds each second on the live (one-thread) metrics. */
+/**
+ * Watches abortOnFail thresholds each second on the live (one-thread) metrics, per scenario,
+ * so a threshold scoped to a scenario (`'checks{scenario:browse}'`) is watched as well.
+ */
 function startLiveWatch(thresholds: K6Threshold[], onFail: (r: K6ThresholdResult) => void): { stop(): void } {
   const rt = runtime();
-  const counters = new Map<string, number>();
-  const trends = new Map<string, LatencyRecorder>();
-  const stats = new RequestStats();
+  const live = new Map<string, LiveScenario>();
+  const stats = new Map<string, RequestStats>();
   const detach: (() => void)[] = [];
-  rt.live = counters;
-  rt.liveTrends = trends;
-  const hook = (events: RequestEvents) => detach.push(stats.attach(events));
+  rt.live = live;
+  const hook = (events: RequestEvents, scenario: string) => {
+    let s = stats.get(scenario);
+    if (s === undefined) {
+      s = new RequestStats();
+      stats.set(scenario, s);
+    }
+    detach.push(s.attach(events));
+  };
   rt.onEvents.push(hook);
   const started = Date.now();
-  const unscoped = thresholds.filter((t) => t.tags.scenario === undefined);
   const timer = setInterval(() => {
     const elapsed = Date.now() - started;
-    const c: Record<string, number> = Object.fromEntries(counters);
-    trendsToCounters(trends, c);
-    const view = new MetricView(
-      [{ scenario: '*', stats, counters: c, iterations: 0, dropped: 0 }],
-      elapsed / 1000,
-    );
-    const due = unscoped.filter((t) => elapsed >= t.delayAbortEvalMs);
+    const parts: MetricPart[] = [];
+    for (const name of new Set([...stats.keys(), ...live.keys()])) {
+      const l = live.get(name);
+      const c: Record<string, number> = Object.fromEntries(l?.counters ?? []);
+      if (l !== undefined) trendsToCounters(l.trends, c);
+      parts.push({
+        scenario: name,
+        stats: stats.get(name) ?? new RequestStats(),
+        counters: c,
+        iterations: l?.iterations ?? 0,
+        dropped: 0,
+      });
+    }
+    const view = new MetricView(parts, elapsed / 1000);
+    const due = thresholds.filter((t) => elapsed >= t.delayAbortEvalMs);
     const failed = evaluateK6(view, due).find((r) => !r.pass);
     if (failed !== undefined) onFail(failed);
   }, 1000);
@@ -473,7 +515,6 @@ function startLiveWatch(thresholds: K6Threshold[], onFail: (r: K6ThresholdResult
       clearInterval(timer);
       for (const d of detach) d();
       rt.live = null;
-      rt.liveTrends = null;
       rt.onEvents = rt.onEvents.filter((h) => h !== hook);
     },
   };

@@ -27,7 +27,35 @@ export interface IterationStore {
   intendedUs: number;
   first: boolean;
   scenario: string;
+  /**
+   * Calls of the built-in async functions (http.*, sleep, ws.connect) started on this VU and
+   * not settled yet: a synchronous iteration that ends with some is a k6 script not awaiting.
+   */
+  pending: number;
+  /**
+   * The scenario's end: shared by its VUs' stores. Once `stopped` (gracefulStop ran out, or
+   * the run ended), an iteration still running is abandoned: its pending sleeps are cleared
+   * and any further call of the built-in modules never settles (nothing counted after the end).
+   */
+  end: ScenarioEnd;
 }
+
+export interface ScenarioEnd {
+  stopped: boolean;
+  /** The VUs' pending sleep() timers. */
+  timers: Set<NodeJS.Timeout>;
+}
+
+/** Counts `p` in the VU's pending calls until it settles. */
+export function tracked<T>(s: IterationStore, p: Promise<T>): Promise<T> {
+  s.pending++;
+  return p.finally(() => {
+    s.pending--;
+  });
+}
+
+/** What an abandoned iteration's calls return: a promise that never settles (and holds nothing). */
+export const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
 export interface TlsSettings {
   insecure: boolean;
@@ -35,17 +63,35 @@ export interface TlsSettings {
   ca?: string;
 }
 
+/** One scenario's live figures (abortOnFail's watch, one-thread runs). */
+export interface LiveScenario {
+  counters: Map<string, number>;
+  trends: Map<string, LatencyRecorder>;
+  /** Iterations ended so far (as the executor counts them: with or without an exception). */
+  iterations: number;
+}
+
 interface Runtime {
   als: AsyncLocalStorage<IterationStore>;
   /** Custom metrics declared by the script (name -> kind), for threshold validation. */
   metrics: Map<string, MetricKind>;
   tls: TlsSettings;
-  /** Live counters of the whole thread (for abortOnFail in a one-thread run). */
-  live: Map<string, number> | null;
-  liveTrends: Map<string, LatencyRecorder> | null;
+  /** Live figures per scenario of the whole thread (for abortOnFail in a one-thread run). */
+  live: Map<string, LiveScenario> | null;
   /** Called with each scenario's RequestEvents as its factory runs in this thread (live view, --out). */
   onEvents: ((events: RequestEvents, scenario: string) => void)[];
+  /** Every sample of checks, iterations and the custom metrics, as it happens (--out json, one thread). */
+  sink: SampleSink | null;
 }
+
+/** One metric sample: k6's name, kind, value (trends in ms, rates 0/1) and its tags besides `scenario`. */
+export type SampleSink = (
+  metric: string,
+  kind: MetricKind,
+  value: number,
+  scenario: string,
+  tags?: Record<string, string>,
+) => void;
 
 const KEY = Symbol.for('tickstorm.script.runtime');
 const g = globalThis as unknown as Record<symbol, Runtime | undefined>;
@@ -58,8 +104,8 @@ export function runtime(): Runtime {
       metrics: new Map(),
       tls: { insecure: false },
       live: null,
-      liveTrends: null,
       onEvents: [],
+      sink: null,
     };
     g[KEY] = r;
   }
@@ -85,10 +131,32 @@ export function measureFrom(s: IterationStore): number {
   return nowUs();
 }
 
+/** The live figures of `scenario`, or null when nothing watches live. */
+export function liveScenario(scenario: string): LiveScenario | null {
+  const live = runtime().live;
+  if (live === null) return null;
+  let l = live.get(scenario);
+  if (l === undefined) {
+    l = { counters: new Map(), trends: new Map(), iterations: 0 };
+    live.set(scenario, l);
+  }
+  return l;
+}
+
 export function addCounter(s: IterationStore, key: string, n: number): void {
   s.counters.set(key, (s.counters.get(key) ?? 0) + n);
-  const live = runtime().live;
-  if (live !== null) live.set(key, (live.get(key) ?? 0) + n);
+  const live = liveScenario(s.scenario);
+  if (live !== null) live.counters.set(key, (live.counters.get(key) ?? 0) + n);
+  const sink = runtime().sink;
+  if (sink !== null && key.startsWith(COUNTER_PREFIX))
+    sink(key.slice(COUNTER_PREFIX.length), 'counter', n, s.scenario);
+}
+
+/** Records a Rate sample (k6's `checks` too, with its `check` tag). */
+export function addRate(s: IterationStore, name: string, pass: boolean, tags?: Record<string, string>): void {
+  addCounter(s, counterKey.rateTotal(name), 1);
+  if (pass) addCounter(s, counterKey.ratePass(name), 1);
+  runtime().sink?.(name, 'rate', pass ? 1 : 0, s.scenario, tags);
 }
 
 function recorderIn(m: Map<string, LatencyRecorder>, name: string): LatencyRecorder {
@@ -103,8 +171,9 @@ function recorderIn(m: Map<string, LatencyRecorder>, name: string): LatencyRecor
 /** Records a Trend sample (ms) in the iteration's scenario (and the live view). */
 export function addTrend(s: IterationStore, name: string, ms: number): void {
   recorderIn(s.trends, name).record(ms * 1000);
-  const live = runtime().liveTrends;
-  if (live !== null) recorderIn(live, name).record(ms * 1000);
+  const live = liveScenario(s.scenario);
+  if (live !== null) recorderIn(live.trends, name).record(ms * 1000);
+  runtime().sink?.(name, 'trend', ms, s.scenario);
 }
 
 /**
@@ -156,6 +225,8 @@ export function trendsFromCounters(counters: Record<string, number>): Map<string
   }
   return out;
 }
+
+const COUNTER_PREFIX = 'metric:counter:';
 
 /** Counter keys: what the factory's counters() report and the metrics read back. */
 export const counterKey = {

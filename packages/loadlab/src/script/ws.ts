@@ -25,7 +25,9 @@ import {
   current,
   type IterationStore,
   measureFrom,
+  never,
   runtime,
+  tracked,
 } from './runtime.ts';
 
 export interface ConnectParams {
@@ -36,12 +38,14 @@ export interface ConnectParams {
   timeout?: number;
 }
 
-const open = new Set<WebSocket>();
+/** Each scenario's open sockets, so one scenario's end leaves the others'. */
+const open = new Map<string, Set<WebSocket>>();
 
-/** Closes every socket a script left open (the factory calls it at the end). */
-export async function closeWs(): Promise<void> {
-  for (const s of open) s.terminate();
-  open.clear();
+/** Closes every socket a scenario's iterations left open (the factory calls it at its end). */
+export async function closeWs(scenario: string): Promise<void> {
+  const set = open.get(scenario);
+  open.delete(scenario);
+  for (const s of set ?? []) s.terminate();
 }
 
 export class Socket {
@@ -70,7 +74,7 @@ export class Socket {
     });
     ws.on('close', () => {
       this.closed = true;
-      open.delete(ws);
+      open.get(this.store.scenario)?.delete(ws);
       for (const w of this.waiters.splice(0)) {
         clearTimeout(w.timer);
         w.reject(new Error('the WebSocket closed'));
@@ -119,6 +123,11 @@ export class Socket {
 
 export function connect(url: string, params: ConnectParams = {}): Promise<Socket> {
   const s = current('ws.connect()');
+  if (s.end.stopped) return never();
+  return tracked(s, handshake(s, url, params));
+}
+
+function handshake(s: IterationStore, url: string, params: ConnectParams): Promise<Socket> {
   const u = new URL(url);
   const fromUs = measureFrom(s);
   const ev = newRequestEvent('WS', params.name ?? `connect ${u.pathname}`);
@@ -140,13 +149,22 @@ export function connect(url: string, params: ConnectParams = {}): Promise<Socket
       ...(u.protocol === 'wss:' ? tlsConnectOptions(u.hostname, runtime().tls) : {}),
     });
     ws.once('open', () => {
-      open.add(ws);
+      if (s.end.stopped) {
+        ws.terminate();
+        return;
+      }
+      let set = open.get(s.scenario);
+      if (set === undefined) {
+        set = new Set();
+        open.set(s.scenario, set);
+      }
+      set.add(ws);
       emit(true, null);
       addCounter(s, counterKey.counter('ws_sessions'), 1);
       resolve(new Socket(ws, s));
     });
     ws.once('error', (e: NodeJS.ErrnoException) => {
-      if (ws.readyState === WebSocket.OPEN) return;
+      if (ws.readyState === WebSocket.OPEN || s.end.stopped) return;
       emit(false, e.code ?? e.message);
       reject(e);
     });

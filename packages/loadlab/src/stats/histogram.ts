@@ -53,24 +53,29 @@ export function addEncoded(into: Histogram, encoded: string): void {
 
 const ms = (us: number) => Math.round(us) / 1000;
 
-/** The result model's latency summary (ms) from a µs histogram; zeros when empty. */
+/**
+ * The result model's latency summary (ms) from a µs histogram; zeros when empty. A percentile
+ * is its bucket's highest equivalent value, capped at the largest value recorded (so p99 never
+ * reads above max, as k6's and wrk's never do).
+ */
 export function latencySummaryMs(h: Histogram): LatencyMsFull {
   if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
+  const pct = (p: number) => ms(Math.min(h.getValueAtPercentile(p), h.maxValue));
   return {
     min: ms(h.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : h.minNonZeroValue),
     mean: Math.round(h.mean) / 1000,
-    p50: ms(h.getValueAtPercentile(50)),
-    p90: ms(h.getValueAtPercentile(90)),
-    p95: ms(h.getValueAtPercentile(95)),
-    p99: ms(h.getValueAtPercentile(99)),
+    p50: pct(50),
+    p90: pct(90),
+    p95: pct(95),
+    p99: pct(99),
     max: ms(h.maxValue),
-    p66: ms(h.getValueAtPercentile(66)),
-    p75: ms(h.getValueAtPercentile(75)),
-    p80: ms(h.getValueAtPercentile(80)),
-    p98: ms(h.getValueAtPercentile(98)),
-    p99_9: ms(h.getValueAtPercentile(99.9)),
-    p99_99: ms(h.getValueAtPercentile(99.99)),
-    p99_999: ms(h.getValueAtPercentile(99.999)),
+    p66: pct(66),
+    p75: pct(75),
+    p80: pct(80),
+    p98: pct(98),
+    p99_9: pct(99.9),
+    p99_99: pct(99.99),
+    p99_999: pct(99.999),
   };
 }
 

@@ -164,25 +164,27 @@ export class Timeline {
     h.reset();
     rec.addTo(h);
     const empty = rec.count === 0;
+    // a bucket's highest equivalent value, capped at the second's largest (p99 never above max)
+    const pct = (p: number) => ms(Math.min(h.getValueAtPercentile(p), rec.maxUs));
     const s: TimeSlice = {
       t: Math.round(this.startEpochMs + k * 1000) / 1000,
       requests,
       failures,
-      p50: empty ? 0 : ms(h.getValueAtPercentile(50)),
-      p95: empty ? 0 : ms(h.getValueAtPercentile(95)),
-      p99: empty ? 0 : ms(h.getValueAtPercentile(99)),
+      p50: empty ? 0 : pct(50),
+      p95: empty ? 0 : pct(95),
+      p99: empty ? 0 : pct(99),
       max: ms(rec.maxUs),
       active,
     };
     if (!empty)
       s.more = {
-        p66: ms(h.getValueAtPercentile(66)),
-        p75: ms(h.getValueAtPercentile(75)),
-        p80: ms(h.getValueAtPercentile(80)),
-        p90: ms(h.getValueAtPercentile(90)),
-        p98: ms(h.getValueAtPercentile(98)),
-        p99_9: ms(h.getValueAtPercentile(99.9)),
-        p99_99: ms(h.getValueAtPercentile(99.99)),
+        p66: pct(66),
+        p75: pct(75),
+        p80: pct(80),
+        p90: pct(90),
+        p98: pct(98),
+        p99_9: pct(99.9),
+        p99_99: pct(99.99),
       };
     if (!empty) {
       clampPercentiles(s, ms(rec.minUs), s.max);

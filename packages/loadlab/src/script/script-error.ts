@@ -1,0 +1,64 @@
+/**
+ * What a user reads when a script does not load (exit 107): the error and where it is in
+ * the script, not the lab's or Node's loader frames.
+ *
+ *   Error: boom                                    a throw at load time: the script's own frames
+ *       at file:///tmp/load.js:2:7
+ *   /tmp/load.js:3                                 a syntax error in a .js file: its line, as node
+ *   export const options = {;                      shows it (the import gives no location)
+ *                           ^
+ *   SyntaxError: Unexpected token ';'
+ *
+ * (A .ts file goes through esbuild, whose syntax errors name the line already.)
+ * A .ts file's syntax error (esbuild's) and a missing module already name the place: their
+ * message alone.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const LAB_SRC = fileURLToPath(new URL('..', import.meta.url));
+const NOT_USER = /\((?:node:|data:)|at (?:node:|data:)|\/node_modules\/|\bnode:internal\b/;
+
+/** The text shown for an error thrown while importing `file`. */
+export function scriptErrorText(e: unknown, file: string): string {
+  if (!(e instanceof Error)) return String(e);
+  const code = (e as { code?: unknown }).code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || e.name === 'TransformError') return e.message;
+  if (e instanceof SyntaxError && /\.m?js$/.test(file)) {
+    const where = syntaxLocation(file);
+    if (where !== undefined) return where;
+  }
+  const lines = (e.stack ?? '').split('\n');
+  const head: string[] = [];
+  let i = 0;
+  while (i < lines.length && !/^\s+at /.test(lines[i])) head.push(lines[i++]);
+  const frames: string[] = [];
+  for (; i < lines.length; i++) {
+    if (lines[i].includes(LAB_SRC)) break;
+    if (!NOT_USER.test(lines[i])) frames.push(lines[i]);
+  }
+  return [...(head.length > 0 ? head : [`${e.name}: ${e.message}`]), ...frames].join('\n');
+}
+
+/** Where a syntax error is in a JavaScript module, as node prints it (or undefined). */
+function syntaxLocation(file: string): string | undefined {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const r = spawnSync(process.execPath, ['--input-type=module', '--check'], {
+    input: source,
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  if (r.status === 0 || typeof r.stderr !== 'string') return undefined;
+  const text = r.stderr.split('\n');
+  const end = text.findIndex((l) => /^\w*Error: /.test(l));
+  if (end < 0 || !text[0].startsWith('[stdin]:')) return undefined;
+  return [text[0].replace('[stdin]', file), ...text.slice(1, end).filter((l) => l !== ''), text[end]].join(
+    '\n',
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * `abortOnFail` is watched live on every threshold a script can write: one scoped to a
+ * scenario stops the run (108), and one on `iterations` sees the live count (no false abort).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startPathCounter } from '@tickstorm/loadlab/testing';
+import { tickstorm as run } from './support/cli.ts';
+
+let srv: Awaited<ReturnType<typeof startPathCounter>>;
+let dir: string;
+
+before(async () => {
+  srv = await startPathCounter();
+  dir = mkdtempSync(join(tmpdir(), 'tickstorm-abort-live-'));
+});
+after(async () => {
+  await srv.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function script(name: string, text: string): string {
+  const f = join(dir, name);
+  writeFileSync(f, text.replaceAll('$URL', srv.url.replace(/\/$/, '')));
+  return f;
+}
+
+test('an abortOnFail threshold scoped to a scenario stops the run: exit 108', async () => {
+  const f = script(
+    'scoped.ts',
+    `import http from 'tickstorm/http';
+export const options = {
+  scenarios: { hold: { executor: 'constant-vus', vus: 2, duration: '60s' } },
+  thresholds: { 'http_req_failed{scenario:hold}': [{ threshold: 'rate<0.5', abortOnFail: true }] },
+};
+export default async function () { await http.get('$URL/fail'); }
+`,
+  );
+  const json = join(dir, 'scoped.json');
+  const t0 = Date.now();
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 108, r.stderr + r.stdout);
+  assert.ok(Date.now() - t0 < 30_000, 'stopped well before the 60 s');
+  assert.match(JSON.parse(readFileSync(json, 'utf8')).abortedBy, /http_req_failed\{scenario:hold\}/);
+});
+
+test('an abortOnFail threshold on iterations sees the live count: the run is not aborted', async () => {
+  const f = script(
+    'iterations.ts',
+    `import http from 'tickstorm/http';
+export const options = {
+  scenarios: { s: { executor: 'constant-arrival-rate', rate: 20, timeUnit: '1s', duration: '3s', preAllocatedVUs: 2 } },
+  thresholds: {
+    iterations: [{ threshold: 'count>0', abortOnFail: true }],
+    'iterations{scenario:s}': [{ threshold: 'count>0', abortOnFail: true }],
+  },
+};
+export default async function () { await http.get('$URL/ok'); }
+`,
+  );
+  const json = join(dir, 'iterations.json');
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const j = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(j.abortedBy, undefined);
+  assert.equal(j.metrics.iterations.values.count, 60);
+});
+
+test('abortOnFail on dropped_iterations (counted at the end) is a configuration error: 104', async () => {
+  const f = script(
+    'dropped.ts',
+    `export const options = { thresholds: { dropped_iterations: [{ threshold: 'count<1', abortOnFail: true }] } };
+export default async function () {}
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 104, r.stderr + r.stdout);
+  assert.match(r.stderr, /abortOnFail is not watched on dropped_iterations/);
+});

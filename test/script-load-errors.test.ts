@@ -1,0 +1,87 @@
+/**
+ * A script that does not load exits 107 with a message a user can act on: the error and the
+ * place in the script, not the lab's or Node's loader frames.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { tickstorm as run } from './support/cli.ts';
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tickstorm-script-errors-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function script(name: string, text: string): string {
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+/** No loader internals: node:internal, tsx, the resolve hook's data: URL, the lab's own files. */
+function assertNoInternals(stderr: string): void {
+  assert.doesNotMatch(stderr, /node:internal|node_modules|data:text|packages\/loadlab|src\/cli/, stderr);
+}
+
+test('a throw at load time shows the message and the script frame only', async () => {
+  const f = script('throws.js', `export const options = {};\nthrow new Error('broken at load');\n`);
+  const r = await run(['run', f]);
+  assert.equal(r.code, 107, r.stderr);
+  assert.match(r.stderr, /Error: broken at load/);
+  assert.match(r.stderr, /throws\.js:2:7/);
+  assertNoInternals(r.stderr);
+});
+
+test('a syntax error in a .js script names its line', async () => {
+  const f = script('syntax.js', `const a = 1;\nexport const options = {;\nexport default function () {}\n`);
+  const r = await run(['run', f]);
+  assert.equal(r.code, 107, r.stderr);
+  assert.match(r.stderr, /syntax\.js:2\nexport const options = \{;/);
+  assert.match(r.stderr, /SyntaxError: Unexpected token ';'/);
+  assertNoInternals(r.stderr);
+});
+
+test('an unknown built-in module is named as such, with the ones there are', async () => {
+  const f = script(
+    'nomod.ts',
+    `import x from 'tickstorm/grpc';\nexport default async function () { x(); }\n`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 107, r.stderr);
+  assert.match(
+    r.stderr,
+    /'tickstorm\/grpc' is not a built-in module \(there are: tickstorm, tickstorm\/http/,
+  );
+  assertNoInternals(r.stderr);
+});
+
+test('a missing package names it, without the resolver stack', async () => {
+  const f = script(
+    'nopkg.ts',
+    `import x from 'no-such-pkg-here';\nexport default async function () { x(); }\n`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 107, r.stderr);
+  assert.match(r.stderr, /Cannot find package 'no-such-pkg-here' imported from .*nopkg\.ts/);
+  assertNoInternals(r.stderr);
+});
+
+test('setup() and teardown(), which k6 would call, are named as not run (not ignored in silence)', async () => {
+  const f = script(
+    'lifecycle.js',
+    `export function setup() { return { token: 'x' }; }
+export function teardown() {}
+export const options = { vus: 1, iterations: 1 };
+export default function () {}
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /note: .*lifecycle\.js exports setup\(\), teardown\(\), which k6 calls and tickstorm does not/,
+  );
+});
