@@ -55,12 +55,13 @@ const ms = (us: number) => Math.round(us) / 1000;
 
 /**
  * The result model's latency summary (ms) from a µs histogram; zeros when empty. A percentile
- * is its bucket's highest equivalent value, capped at the largest value recorded (so p99 never
- * reads above max, as k6's and wrk's never do).
+ * is its bucket's highest equivalent value, capped at `maxUs`, the largest value recorded (so
+ * p99 never reads above max, as k6's and wrk's never do): the exact one when the caller kept it,
+ * else the histogram's.
  */
-export function latencySummaryMs(h: Histogram): LatencyMsFull {
+export function latencySummaryMs(h: Histogram, maxUs: number = h.maxValue): LatencyMsFull {
   if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
-  const pct = (p: number) => ms(Math.min(h.getValueAtPercentile(p), h.maxValue));
+  const pct = (p: number) => ms(Math.min(h.getValueAtPercentile(p), maxUs));
   return {
     min: ms(h.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : h.minNonZeroValue),
     mean: Math.round(h.mean) / 1000,

@@ -164,8 +164,8 @@ export class Timeline {
     h.reset();
     rec.addTo(h);
     const empty = rec.count === 0;
-    // a bucket's highest equivalent value, capped at the second's largest (p99 never above max)
-    const pct = (p: number) => ms(Math.min(h.getValueAtPercentile(p), rec.maxUs));
+    // a bucket's highest equivalent value, then bounded by the second's exact min and max below
+    const pct = (p: number) => ms(h.getValueAtPercentile(p));
     const s: TimeSlice = {
       t: Math.round(this.startEpochMs + k * 1000) / 1000,
       requests,

@@ -35,7 +35,7 @@ export interface ResultInfo {
  */
 export function recorderSummaryMs(rec: LatencyRecorder): LatencyMs {
   if (rec.count === 0) return latencySummaryMs(createLatencyHistogram());
-  const s = latencySummaryMs(rec.toHistogram());
+  const s = latencySummaryMs(rec.toHistogram(), rec.maxUs);
   s.min = Math.round(rec.minUs) / 1000;
   s.max = Math.round(rec.maxUs) / 1000;
   s.mean = Math.round(rec.sumUs / rec.count) / 1000;
