@@ -51,7 +51,11 @@ export async function resolve(specifier, context, next) {
     // a package the lab has (ws, undici, ...), imported by a file with no node_modules of its own
     const from = context.parentURL ?? '';
     if (!bare(specifier) || !dirs.some((d) => from.startsWith(d)) || from.includes('/node_modules/')) throw e;
-    r = await next(specifier, { ...context, parentURL: lab });
+    try {
+      r = await next(specifier, { ...context, parentURL: lab });
+    } catch {
+      throw e; // missing everywhere: the error names the importing file, not the lab
+    }
   }
   // a file the script imports itself comes back from tsx as CommonJS, with a query of its own
   const url = r.url.replace(/(%3F|\\?).*$/, '');
