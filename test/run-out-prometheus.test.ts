@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -79,6 +79,65 @@ export default async function () { await http.get('${target.url.replace(/\/$/, '
     assert.ok(r.seen > 0, 'requests counted while the run goes');
     assert.equal(r.code, 0, r.err);
   } finally {
+    await target.close();
+  }
+});
+
+test('--out prometheus=0: a scraper reading until the end sees every request of the run', async () => {
+  const target = await startPathCounter();
+  let child: ReturnType<typeof spawn> | undefined;
+  try {
+    const f = join(dir, 'prom-final.ts');
+    const json = join(dir, 'prom-final.json');
+    writeFileSync(
+      f,
+      `import http from 'tickstorm/http';
+export const options = { scenarios: { s: { executor: 'constant-arrival-rate', rate: 200, timeUnit: '1s', duration: '3s', preAllocatedVUs: 5 } } };
+export default async function () { await http.get('${target.url.replace(/\/$/, '')}/ok'); }
+`,
+    );
+    child = spawn(process.execPath, [BIN, 'run', f, '--out', 'prometheus=0', '--json', json], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    let code: number | null | undefined;
+    const exited = new Promise<void>((resolve) =>
+      child?.once('exit', (c) => {
+        code = c;
+        resolve();
+      }),
+    );
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "generator metrics" line:\n${err}`)), 60_000);
+      child?.stderr?.on('data', (d) => {
+        err += String(d);
+        const m = /generator metrics: (http:\/\/\S+)/.exec(err);
+        if (m !== null) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+    });
+    // scrape as Prometheus would (every 100 ms here) until the endpoint goes away
+    let last = -1;
+    for (;;) {
+      const text = await fetch(url).then(
+        (r) => r.text(),
+        () => null,
+      );
+      if (text === null) break;
+      const m = /^loadlab_requests_total\{scenario="s"\} (\d+)/m.exec(text);
+      if (m !== null) last = Number(m[1]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await exited;
+    assert.equal(code, 0, err);
+    assert.match(err, /waiting up to \d+\.\d s for the last scrape/);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    assert.ok(report.requests > 500, `requests ${report.requests}`);
+    assert.equal(last, report.requests, 'the last scrape saw every request the report counts');
+  } finally {
+    if (child?.exitCode === null) child.kill('SIGKILL');
     await target.close();
   }
 });

@@ -535,7 +535,7 @@ export async function runCommand(
     return r.exitCode;
   } finally {
     process.off('SIGINT', onSignal);
-    await exporter?.close();
+    await exporter?.close({ note: (line) => process.stderr.write(`${line}\n`) });
   }
 }
 

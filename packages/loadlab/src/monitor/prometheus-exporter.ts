@@ -13,6 +13,10 @@
  *   loadlab_scenario_running{scenario}          1 while the scenario runs, 0 after
  *   process_cpu_seconds_total, process_resident_memory_bytes, process_start_time_seconds
  *                                               the generator process itself
+ *
+ * At the end of a run `close()` waits for one more scrape when something has been scraping
+ * (two scrapes or more seen), so the last second's figures reach Prometheus: at most 1.5x the
+ * last interval between scrapes plus 1 s, and never more than 30 s.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,8 +42,14 @@ export interface LoadMetricsServer {
   finished(scenario: string): void;
   /** The exposition text (what GET /metrics answers). */
   render(): string;
-  close(): Promise<void>;
+  /** How long close() will wait for a final scrape (ms; 0 when nothing has been scraping). */
+  finalScrapeWaitMs(): number;
+  /** Stops serving, after the final scrape (see above) unless `wait` is false; `note` hears of a wait. */
+  close(opts?: { wait?: boolean; note?: (line: string) => void }): Promise<void>;
 }
+
+/** The final scrape's wait: 1.5x the scrape interval + 1 s, at most this. */
+const MAX_FINAL_SCRAPE_WAIT_MS = 30_000;
 
 const esc = (v: string) => v.replace(/["\\\n]/g, '_');
 
@@ -111,10 +121,18 @@ export async function startLoadMetricsServer(
     family('process_start_time_seconds', 'gauge', 'Generator start, epoch seconds', [['', startSeconds]]);
     return `${lines.join('\n')}\n`;
   };
+  let scrapes = 0;
+  let lastScrapeMs = 0;
+  let intervalMs = 0;
+  let onScrape: (() => void) | undefined;
   const server: Server = createServer((req, res) => {
     if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/metrics') {
+      const now = performance.now();
+      if (scrapes > 0) intervalMs = now - lastScrapeMs;
+      lastScrapeMs = now;
+      scrapes++;
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(render());
+      res.end(render(), () => onScrape?.());
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('only GET /metrics here\n');
@@ -154,10 +172,27 @@ export async function startLoadMetricsServer(
       }
     },
     render,
-    close: () =>
-      new Promise<void>((resolve) => {
+    finalScrapeWaitMs,
+    async close({ wait = true, note }: { wait?: boolean; note?: (line: string) => void } = {}) {
+      const ms = wait ? finalScrapeWaitMs() : 0;
+      if (ms > 0) {
+        note?.(`generator metrics: waiting up to ${(ms / 1000).toFixed(1)} s for the last scrape`);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, ms);
+          onScrape = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      }
+      onScrape = undefined;
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
+  function finalScrapeWaitMs(): number {
+    return scrapes < 2 ? 0 : Math.min(MAX_FINAL_SCRAPE_WAIT_MS, Math.ceil(1.5 * intervalMs + 1000));
+  }
 }

@@ -341,8 +341,8 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       }
     }),
   );
-  await exporter?.close();
   progress.finish();
+  await exporter?.close({ note: err });
   live?.stop();
   if (outHook !== undefined) runtime().onEvents = runtime().onEvents.filter((h) => h !== outHook);
   runtime().sink = null;
