@@ -52,7 +52,7 @@ describe('risk limits validation', () => {
       'maxOrderQty must be a quantity > 0, got -1',
       'maxNotional must be an amount > 0, got "lots"',
       'priceBandPct must be a percentage > 0 and <= 1000, got 0',
-      'maxPosition must be a quantity > 0, got null',
+      'maxPosition must be a quantity > 0, got NaN', // non-finite numbers are named (JSON's 1e999 parses to Infinity), not shown as null
       'maxGrossExposure must be an amount > 0, got null',
       'maxOrdersPerSecond must be a rate >= 1 and <= 1e9, got 0.5',
       'bogus is not a risk limit',

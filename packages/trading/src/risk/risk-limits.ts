@@ -88,7 +88,10 @@ function checkNumber(value: unknown, rule: FieldRule, where: string, problems: s
     Number.isFinite(value) &&
     (rule.minInclusive ? value >= rule.min : value > rule.min) &&
     value <= rule.max;
-  if (!ok) problems.push(`${where} must be ${rule.what}, got ${JSON.stringify(value) ?? String(value)}`);
+  if (!ok)
+    problems.push(
+      `${where} must be ${rule.what}, got ${typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value))}`,
+    );
 }
 
 /**
