@@ -37,14 +37,20 @@ function newSpace(): number {
 }
 
 /** Young-generation GCs and new-space growth while `fn` runs (GCProfiler reports synchronously). */
-function probe(fn: () => void): { scavenges: number; growth: number } {
+function probe(fn: () => void): { scavenges: number; growth: number; allocated: number } {
   const profiler = new v8.GCProfiler();
   const before = newSpace();
   profiler.start();
   fn();
   const stats = profiler.stop();
   const scavenges = stats.statistics.filter((x) => /scavenge|minor/i.test(x.gcType)).length;
-  return { scavenges, growth: newSpace() - before };
+  // bytes allocated in the young generation: what it grew by, plus what each GC emptied from it
+  const young = (h: { heapSpaceStatistics: { spaceName: string; spaceUsedSize: number }[] }) =>
+    h.heapSpaceStatistics.find((x) => x.spaceName === 'new_space')?.spaceUsedSize ?? 0;
+  let emptied = 0;
+  for (const g of stats.statistics) emptied += young(g.beforeGC) - young(g.afterGC);
+  const growth = newSpace() - before;
+  return { scavenges, growth, allocated: growth + emptied };
 }
 
 describe('MarketState', () => {
@@ -186,16 +192,22 @@ describe('MarketState', () => {
     for (let i = 0; i < 2000; i++) w.add(i & 3, 100 + (i % 100) * 0.1, 1 + (i & 7), 1_732_280_000 + i / 100);
     const frame = Buffer.from(w.finish());
     for (let f = 0; f < 200; f++) p.processBinary(frame, sink);
-    // 1,000 frames x 2,000 ticks: one 16-byte box per tick would be 32 MB (several scavenges).
+    // 1,000 frames x 2,000 ticks: one boxed double per tick would be ~24 MB (a double returned
+    // by a call the optimiser did not inline is boxed: it happened in some runs before the
+    // reader wrote a record straight into the tick). Counted in bytes, not scavenges, so the
+    // young generation's size does not matter; per-frame allocations are under 1 KB.
     const { result: r, runs } = untilSteady(
       STEADY_ATTEMPTS,
-      (x) => x.scavenges <= 1,
+      (x) => x.allocated < 1000 * 4096,
       () =>
         probe(() => {
           for (let f = 0; f < 1000; f++) p.processBinary(frame, sink);
         }),
     );
-    assert.ok(r.scavenges <= 1, `scavenges ${r.scavenges}`);
+    assert.ok(
+      r.allocated < 1000 * 4096,
+      `${r.allocated} bytes allocated over 1,000 frames (${r.scavenges} scavenges)`,
+    );
     const frames = 200 + runs * 1000;
     assert.equal(p.ticksProcessed, frames * 2000);
     assert.equal(updates, frames * 4);

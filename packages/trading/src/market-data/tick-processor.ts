@@ -126,11 +126,7 @@ export class TickProcessor {
         this.reject(this.badSymbol(k, book), i, sink);
         continue;
       }
-      out.price = r.price(i);
-      out.volume = r.volume(i);
-      out.timestamp = r.timestamp(i);
-      out.bid = r.bid(i);
-      out.ask = r.ask(i);
+      r.readInto(i, out);
       const p = validateTickFields(list[book], out);
       if (p === null) this.apply(out);
       else this.reject(p, i, sink);
