@@ -5,34 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { WebSocket } from 'ws';
 import { type ApiService, startApiService } from '../src/api/api-server.ts';
 import { InProcessBus } from '../src/bus/bus.ts';
 import { isKnownSymbol } from './support/api-fixtures.ts';
 import { WsTestClient } from './support/ws-test-client.ts';
-
-/** The refusal's status, Retry-After and parsed body (or 101 when the upgrade opened). */
-function refusal(url: string): Promise<{ status: number; retryAfter?: string; body: string }> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url);
-    ws.on('open', () => {
-      ws.close();
-      resolve({ status: 101, body: '' });
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string, body });
-        ws.terminate();
-      });
-    });
-    ws.on('error', () => {});
-  });
-}
+import { tryUpgrade } from './support/ws-upgrade.ts';
 
 describe('api websocket refusals are coded', () => {
   const bus = new InProcessBus();
@@ -50,14 +27,14 @@ describe('api websocket refusals are coded', () => {
   });
 
   test('no WebSocket endpoint at the path: 404 TRD_ERR_NOT_FOUND', async () => {
-    const r = await refusal(`${base}/stream`);
+    const r = await tryUpgrade(`${base}/stream`);
     assert.equal(r.status, 404);
     assert.equal(JSON.parse(r.body).error.code, 'TRD_ERR_NOT_FOUND');
   });
 
   test('past the client cap: 503 TRD_ERR_TOO_MANY_CONNECTIONS + Retry-After', async () => {
     clients.push(await WsTestClient.connect(`${base}/ws/metrics`));
-    const r = await refusal(`${base}/ws/metrics`);
+    const r = await tryUpgrade(`${base}/ws/metrics`);
     assert.equal(r.status, 503);
     assert.equal(r.retryAfter, '1');
     assert.equal(JSON.parse(r.body).error.code, 'TRD_ERR_TOO_MANY_CONNECTIONS');

@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { signWebSocketPath } from '@tickstorm/protocol';
-import WebSocket from 'ws';
 import type { ServiceName } from '../src/config/service-config.ts';
 import { IDENTITIES, type Identity, KEYS_JSON, keyStore, signedSend } from './support/auth-fixture.ts';
 import { type Fixture, order, startFixture } from './support/trading-fixture.ts';
+import { tryUpgrade } from './support/ws-upgrade.ts';
 
 type Expect = Record<Identity, number>;
 const UNAUTH = { none: 401, badSig: 401, stale: 401 } as const;
@@ -332,20 +332,7 @@ describe('auth: route x identity matrix (keys on)', () => {
     test(`WebSocket ${path}: signed by query parameters; refused with 401/403 otherwise`, async () => {
       const port = f.sys.handles[service]!.port;
       const secretOf = (id: string) => KEYS_JSON.find((k) => k.id === id)!.secret;
-      const attempt = (url: string) =>
-        new Promise<number>((resolve) => {
-          const ws = new WebSocket(url);
-          ws.on('open', () => {
-            ws.close();
-            resolve(101);
-          });
-          ws.on('unexpected-response', (_req, res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-            ws.terminate();
-          });
-          ws.on('error', () => {});
-        });
+      const attempt = async (url: string) => (await tryUpgrade(url)).status;
       const base = `ws://127.0.0.1:${port}`;
       assert.equal(await attempt(`${base}${path}`), 401);
       for (const id of ['admin-1', 'viewer-1', 'feed-1', 'trader-a']) {

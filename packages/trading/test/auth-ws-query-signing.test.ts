@@ -7,26 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { signRequest, signWebSocketPath } from '@tickstorm/protocol';
-import WebSocket from 'ws';
 import { KEYS_JSON, keyStore } from './support/auth-fixture.ts';
 import { type Fixture, startFixture } from './support/trading-fixture.ts';
+import { tryUpgrade } from './support/ws-upgrade.ts';
 
-/** 101 when the upgrade opened, else the refusal's status. */
-function attempt(url: string): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const ws = new WebSocket(url);
-    ws.on('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('error', () => {});
-  });
-}
+const attempt = async (url: string): Promise<number> => (await tryUpgrade(url)).status;
 
 describe('auth: WebSocket upgrades signed by query parameters', () => {
   let f: Fixture;

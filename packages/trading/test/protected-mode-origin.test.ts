@@ -8,30 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import WebSocket from 'ws';
 import { codedError, type Fixture, startFixture } from './support/trading-fixture.ts';
-
-function upgrade(url: string, origin?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, origin === undefined ? {} : { origin });
-    ws.on('open', () => {
-      ws.close();
-      resolve({ status: 101, body: '' });
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body });
-        ws.terminate();
-      });
-    });
-    ws.on('error', () => {});
-  });
-}
+import { tryUpgrade } from './support/ws-upgrade.ts';
 
 describe('protected mode: cross-origin browser requests', () => {
   let f: Fixture;
@@ -73,11 +51,11 @@ describe('protected mode: cross-origin browser requests', () => {
   ] as const) {
     test(`WebSocket ${path}: a foreign Origin is refused 403 coded; none or loopback opens`, async () => {
       const base = f.url(service).replace('http', 'ws');
-      const evil = await upgrade(`${base}${path}`, 'https://evil.example');
+      const evil = await tryUpgrade(`${base}${path}`, { origin: 'https://evil.example' });
       assert.equal(evil.status, 403);
       assert.equal(JSON.parse(evil.body).error.code, 'TRD_ERR_CROSS_ORIGIN');
-      assert.equal((await upgrade(`${base}${path}`)).status, 101);
-      assert.equal((await upgrade(`${base}${path}`, 'http://localhost:5173')).status, 101);
+      assert.equal((await tryUpgrade(`${base}${path}`)).status, 101);
+      assert.equal((await tryUpgrade(`${base}${path}`, { origin: 'http://localhost:5173' })).status, 101);
     });
   }
 });
