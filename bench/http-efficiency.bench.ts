@@ -6,7 +6,9 @@
  * alternate which one goes first. The goal: ours >= 1.5x autocannon's requests per CPU-second
  * over plain HTTP, >= 1.3x over TLS (`--tls`: the target serves https with a self-signed
  * certificate made by openssl for the run; ours runs with --insecure, autocannon with
- * NODE_TLS_REJECT_UNAUTHORIZED=0: neither verifies).
+ * NODE_TLS_REJECT_UNAUTHORIZED=0: neither verifies). In the closed model each round also runs ours
+ * with --no-read-coalescing, so the share of the lead that read coalescing brings is measured
+ * in the same run (the goal is judged on the default).
  *
  *   node --import tsx bench/http-efficiency.bench.ts [--runs 3] [--duration 5] [--connections 10]
  *        [--tls] [--rate N (open model for both: -R / overallRate)] [--url URL (external target)] [--json FILE]
@@ -29,6 +31,8 @@ interface Run {
   req_per_cpu_s: number;
   p50_ms: number;
   p99_ms: number;
+  /** Ours: naps taken by read coalescing. */
+  read_naps?: number;
 }
 
 const runs = Number(flag('runs', '3'));
@@ -71,8 +75,8 @@ const target =
 const url = flag('url') ?? `${tls ? 'https' : 'http'}://127.0.0.1:${target!.port}/`;
 const goal = tls ? 1.3 : 1.5;
 
-async function ours(i: number): Promise<Run> {
-  const file = join(dir, `ours-${i}.json`);
+async function ours(i: number, coalesce = true): Promise<Run> {
+  const file = join(dir, `ours-${i}-${coalesce}.json`);
   const args = [
     BIN,
     'http',
@@ -88,6 +92,7 @@ async function ours(i: number): Promise<Run> {
   ];
   if (rate !== undefined) args.push('-R', rate);
   if (tls) args.push('--insecure');
+  if (!coalesce) args.push('--no-read-coalescing');
   await runCommand(process.execPath, args);
   const j = JSON.parse(readFileSync(file, 'utf8'));
   const cpu = j.generator.cpu_s as number;
@@ -101,6 +106,7 @@ async function ours(i: number): Promise<Run> {
     req_per_cpu_s: j.requests / cpu,
     p50_ms: j.latency_ms.p50,
     p99_ms: j.latency_ms.p99,
+    read_naps: j.generator.read_naps,
   };
 }
 
@@ -134,24 +140,43 @@ async function theirs(): Promise<Run> {
   };
 }
 
-const results: { tickstorm: Run; autocannon: Run; ratio: number }[] = [];
+// The open model never coalesces reads: no third generator there.
+const withUncoalesced = rate === undefined;
+const results: {
+  tickstorm: Run;
+  autocannon: Run;
+  ratio: number;
+  tickstorm_uncoalesced?: Run;
+  ratio_uncoalesced?: number;
+}[] = [];
 try {
   for (let i = 0; i < runs; i++) {
-    let a: Run;
-    let b: Run;
-    if (i % 2 === 0) {
-      a = await ours(i);
-      b = await theirs();
-    } else {
-      b = await theirs();
-      a = await ours(i);
+    // The order rotates from run to run, so none of the generators always goes first.
+    const order = withUncoalesced ? ['ours', 'plain', 'theirs'] : ['ours', 'theirs'];
+    const got: Record<string, Run> = {};
+    for (let k = 0; k < order.length; k++) {
+      const who = order[(i + k) % order.length];
+      got[who] = who === 'theirs' ? await theirs() : await ours(i, who === 'ours');
     }
+    const a = got.ours;
+    const b = got.theirs;
     const ratio = a.req_per_cpu_s / b.req_per_cpu_s;
-    results.push({ tickstorm: a, autocannon: b, ratio });
     const f = (r: Run) =>
       `${Math.round(r.rps)} req/s, ${r.cpu_s.toFixed(2)} CPU-s, ${Math.round(r.req_per_cpu_s)} req/CPU-s ` +
-      `(user ${r.user_us_per_req.toFixed(1)} + kernel ${r.system_us_per_req.toFixed(1)} µs/req)`;
-    console.log(`run ${i + 1}: tickstorm ${f(a)} | autocannon ${f(b)} | ratio ${ratio.toFixed(2)}`);
+      `(user ${r.user_us_per_req.toFixed(1)} + kernel ${r.system_us_per_req.toFixed(1)} µs/req, p50 ${r.p50_ms} p99 ${r.p99_ms} ms)`;
+    let line = `run ${i + 1}: tickstorm ${f(a)}${a.read_naps ? `, ${a.read_naps} naps` : ''}`;
+    if (got.plain !== undefined) {
+      const ratioPlain = got.plain.req_per_cpu_s / b.req_per_cpu_s;
+      results.push({
+        tickstorm: a,
+        autocannon: b,
+        ratio,
+        tickstorm_uncoalesced: got.plain,
+        ratio_uncoalesced: ratioPlain,
+      });
+      line += ` | reads not coalesced ${f(got.plain)}, ratio ${ratioPlain.toFixed(2)}`;
+    } else results.push({ tickstorm: a, autocannon: b, ratio });
+    console.log(`${line} | autocannon ${f(b)} | ratio ${ratio.toFixed(2)}`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -167,6 +192,10 @@ const summary = {
   tickstorm_req_per_cpu_s: Math.round(median(results.map((r) => r.tickstorm.req_per_cpu_s))),
   autocannon_req_per_cpu_s: Math.round(median(results.map((r) => r.autocannon.req_per_cpu_s))),
   ratio_median: Math.round(median(results.map((r) => r.ratio)) * 100) / 100,
+  /** The same ratio for ours with --no-read-coalescing (closed model only). */
+  ratio_uncoalesced_median: withUncoalesced
+    ? Math.round(median(results.map((r) => r.ratio_uncoalesced!)) * 100) / 100
+    : null,
   tickstorm_rps_median: Math.round(median(results.map((r) => r.tickstorm.rps))),
   autocannon_rps_median: Math.round(median(results.map((r) => r.autocannon.rps))),
   // Where each generator's CPU per request goes (medians, µs): user space is what a generator's
@@ -186,7 +215,8 @@ console.log(
     `autocannon user ${summary.autocannon_user_us_per_req} + kernel ${summary.autocannon_system_us_per_req} µs`,
 );
 console.log(
-  `median: tickstorm ${summary.tickstorm_req_per_cpu_s} req/CPU-s, autocannon ${summary.autocannon_req_per_cpu_s} req/CPU-s, ratio ${summary.ratio_median} (${summary.pass ? 'PASS' : 'FAIL'})`,
+  `median: tickstorm ${summary.tickstorm_req_per_cpu_s} req/CPU-s, autocannon ${summary.autocannon_req_per_cpu_s} req/CPU-s, ratio ${summary.ratio_median} (${summary.pass ? 'PASS' : 'FAIL'})` +
+    (withUncoalesced ? `; with --no-read-coalescing ratio ${summary.ratio_uncoalesced_median}` : ''),
 );
 const json = flag('json');
 if (json !== undefined) writeFileSync(json, `${JSON.stringify(summary, null, 2)}\n`);

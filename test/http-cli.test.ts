@@ -46,6 +46,34 @@ test('tickstorm http: closed and open model runs write the JSON summary', async 
     assert.equal(o.target_rps, 300);
     assert.ok(Math.abs(o.requests - 600) <= 6, `requests ${o.requests}`);
     assert.equal(o.dropped, 0);
+    assert.equal(o.generator.read_naps, 0, 'the open model never coalesces reads');
+
+    // The closed model coalesces reads unless told not to (the JSON counts the naps).
+    for (const off of [false, true]) {
+      const file = join(dir, `coalesce-${off}.json`);
+      const r = await run([
+        'http',
+        srv.url,
+        '-c',
+        '32',
+        '-d',
+        '1',
+        '--json',
+        file,
+        ...(off ? ['--no-read-coalescing'] : []),
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const g = JSON.parse(readFileSync(file, 'utf8')).generator;
+      if (off) {
+        assert.equal(g.read_naps, 0);
+        assert.doesNotMatch(r.stdout, /reads coalesced/);
+      } else {
+        assert.ok(g.read_naps > 0, `naps ${g.read_naps}`);
+        assert.ok(g.read_nap_ms <= (g.read_naps * 100) / 1000, `nap ms ${g.read_nap_ms}`);
+        assert.match(r.stdout, /reads coalesced/);
+        assert.match(r.stdout, /Read coalescing: \d+ naps/);
+      }
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await srv.close();

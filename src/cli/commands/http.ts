@@ -32,6 +32,7 @@ interface HttpFlags {
   json?: string;
   insecure?: boolean;
   ca?: string;
+  readCoalescing: boolean;
 }
 
 const positiveInt = (flag: string) => (v: string) => {
@@ -98,6 +99,10 @@ export function registerHttpCommand(program: Command): void {
     )
     .option('--insecure', 'https: do not verify the server certificate (self-signed test systems)')
     .option('--ca <file>', 'https: also trust the PEM certificate(s) in FILE')
+    .option(
+      '--no-read-coalescing',
+      'closed model: read every response as soon as it arrives (default: after a loop turn that read few responses, nap up to min(100us, latency/8) so the next turn reads several)',
+    )
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (url: string, flags: HttpFlags) => {
       useKeyFile((flags as { keyFile?: string }).keyFile);
@@ -135,6 +140,7 @@ export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
     timeoutMs: f.timeout * 1000,
     workers: f.workers,
     tls: { insecure: f.insecure === true, ...(ca === undefined ? {} : { ca }) },
+    coalesceReads: f.readCoalescing !== false,
   };
   const abort = new AbortController();
   const onSigint = () => abort.abort();

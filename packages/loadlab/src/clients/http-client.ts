@@ -10,6 +10,9 @@
  * closes them; a request that meets a keep-alive socket the server just closed (no response
  * byte received) is retried once on a fresh connection, as browsers do.
  *
+ * With `coalesceReads` (the closed model of `tickstorm http`), a loop turn that read only a few
+ * responses ends in a short nap, so the next turn reads several at once (read-coalescing.ts).
+ *
  * Requests take a free connection, or wait in a FIFO for the next one (wrk2's behaviour: a
  * request due while every connection is busy is sent late, and its latency still counts from
  * its intended start, so the wait is measured, never hidden). Two ways to drive it:
@@ -25,6 +28,7 @@ import { nowUs } from '../util/clock.ts';
 import { directStream } from './direct-stream.ts';
 import { ResponseParser } from './http-parser.ts';
 import type { PreparedRequest } from './http-request.ts';
+import { ReadCoalescer } from './read-coalescing.ts';
 import { RequestQueue, type Resolve } from './request-queue.ts';
 import { type TlsOptions, tlsConnectOptions } from './tls-options.ts';
 
@@ -41,6 +45,8 @@ export interface HttpClientOptions {
   ok?: (status: number) => boolean;
   /** https: --insecure / --ca. */
   tls?: TlsOptions;
+  /** Closed model only: nap briefly after a turn that read few responses (read-coalescing.ts). */
+  coalesceReads?: boolean;
 }
 
 export interface HttpOutcome {
@@ -90,6 +96,7 @@ export class HttpClient {
   private closed = false;
   /** The lab clock read at the start of the socket read being handled; -1 outside one. */
   private readUs = -1;
+  private readonly coalescer: ReadCoalescer | null;
 
   constructor(private readonly o: HttpClientOptions) {
     const url = typeof o.url === 'string' ? new URL(o.url) : o.url;
@@ -114,6 +121,7 @@ export class HttpClient {
     this.parsers = [];
     this.readers = [];
     this.writers = new Array(n).fill(null);
+    const co = (this.coalescer = o.coalesceReads === true ? new ReadCoalescer(() => n - this.freeTop) : null);
     for (let c = 0; c < n; c++) {
       const parser = new ResponseParser((status, body, close) => this.onResponse(c, status, body, close));
       this.parsers.push(parser);
@@ -124,6 +132,7 @@ export class HttpClient {
         } finally {
           this.readUs = -1;
         }
+        co?.read();
         return true;
       });
       this.free[this.freeTop++] = n - 1 - c;
@@ -162,8 +171,16 @@ export class HttpClient {
   }
 
   /** Connection diagnostics as a script's counters (summed over threads into result.extra). */
-  counters(): { httpConnects: number; httpRetries: number; httpTimeouts: number } {
-    return { httpConnects: this.connects, httpRetries: this.retries, httpTimeouts: this.timeouts };
+  counters(): {
+    httpConnects: number;
+    httpRetries: number;
+    httpTimeouts: number;
+    readNaps?: number;
+    readNapUs?: number;
+  } {
+    const c = { httpConnects: this.connects, httpRetries: this.retries, httpTimeouts: this.timeouts };
+    const co = this.coalescer;
+    return co === null ? c : { ...c, readNaps: co.naps, readNapUs: Math.round(co.napUs) };
   }
 
   /** Sends `req` on a free connection, or queues it; `onDone(tag)` when it ended. Latency from `intendedUs`. */
@@ -318,6 +335,7 @@ export class HttpClient {
     ev.type = req.method;
     ev.name = req.name;
     ev.latencyUs = t - this.intended[c];
+    this.coalescer?.observe(ev.latencyUs);
     ev.ok = ok;
     ev.status = status;
     ev.error = error;

@@ -21,6 +21,8 @@ export interface HttpLoadParams {
   connections?: number;
   /** https: --insecure / --ca. */
   tls?: TlsOptions;
+  /** Closed model: coalesce reads (clients/read-coalescing.ts). */
+  coalesceReads?: boolean;
 }
 
 export default async function httpLoadScript(ctx: ScriptContext<HttpLoadParams>): Promise<VuScript> {
@@ -36,6 +38,7 @@ export default async function httpLoadScript(ctx: ScriptContext<HttpLoadParams>)
     timeoutMs: p.timeoutMs,
     onDone: ctx.done,
     tls: p.tls,
+    coalesceReads: p.coalesceReads === true,
   });
   await client.prewarm(Math.min(connections, ctx.preAllocatedVUs));
   const n = reqs.length;

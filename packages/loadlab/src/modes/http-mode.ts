@@ -4,7 +4,8 @@
  * request due while every connection is busy waits for one, its latency counted from its
  * intended start; up to `maxVUs` requests (default: one second of the rate) may be in
  * flight or waiting, beyond that they are dropped and counted). Without a rate it is the
- * closed model (constant-vus = connections, each looping as fast as the target answers).
+ * closed model (constant-vus = connections, each looping as fast as the target answers), with
+ * read coalescing unless turned off (clients/read-coalescing.ts).
  */
 import type { HttpRequestSpec } from '../clients/http-request.ts';
 import type { TlsOptions } from '../clients/tls-options.ts';
@@ -30,6 +31,8 @@ export interface HttpModeOptions {
   signal?: AbortSignal;
   /** https: --insecure / --ca. */
   tls?: TlsOptions;
+  /** Closed model: nap after turns that read few responses (default true; clients/read-coalescing.ts). */
+  coalesceReads?: boolean;
 }
 
 /** The --json document: the issue's minimum fields first, then the rest. */
@@ -61,6 +64,9 @@ export interface HttpSummaryJson {
     event_loop_lag_ms: { p50: number; p99: number; max: number };
     saturated: boolean;
     warnings: string[];
+    /** Closed model: naps taken by read coalescing and their total length (0 when off). */
+    read_naps: number;
+    read_nap_ms: number;
   };
 }
 
@@ -96,6 +102,7 @@ export async function runHttpMode(
     timeoutMs: o.timeoutMs,
     connections: o.connections,
     tls: o.tls,
+    coalesceReads: o.rate === undefined && o.coalesceReads !== false,
   };
   const outcome = await runScenario({
     name: 'http',
@@ -149,6 +156,8 @@ export function httpSummaryJson(outcome: RunOutcome, o: HttpModeOptions): HttpSu
       event_loop_lag_ms: r.generator.eventLoopLagMs,
       saturated: r.generator.saturated,
       warnings: r.generator.warnings,
+      read_naps: outcome.counters.readNaps ?? 0,
+      read_nap_ms: (outcome.counters.readNapUs ?? 0) / 1000,
     },
   };
 }

@@ -20,7 +20,7 @@ function fmtBytes(n: number): string {
 export function formatHttpHeader(o: HttpModeOptions): string {
   const model =
     o.rate === undefined
-      ? 'closed model (each connection sends its next request when the previous one returns)'
+      ? `closed model (each connection sends its next request when the previous one returns${o.coalesceReads === false ? '' : '; reads coalesced'})`
       : `open model at ${o.rate} req/s (constant-arrival-rate; latency from the intended start)`;
   return `Running ${o.durationSec}s test @ ${o.url}\n  ${o.connections} connections, ${model}\n`;
 }
@@ -55,6 +55,10 @@ export function formatHttpSummary(outcome: RunOutcome, j: HttpSummaryJson): stri
     `Generator: ${g.workers} thread${g.workers > 1 ? 's' : ''}, CPU ${g.cpu_s.toFixed(2)}s (${g.cpu_percent}% of one core), ` +
       `${g.requests_per_cpu_s} req per CPU-second, event-loop lag p99 ${g.event_loop_lag_ms.p99} ms, dropped ${j.dropped}`,
   );
+  if (g.read_naps > 0)
+    lines.push(
+      `  Read coalescing: ${g.read_naps} naps, ${g.read_nap_ms.toFixed(1)} ms in all (each at most min(100us, latency/8); --no-read-coalescing turns it off)`,
+    );
   for (const w of g.warnings) lines.push(`WARNING (generator): ${w}`);
   for (const f of outcome.result.failureRows.slice(0, 5))
     lines.push(`  failure: ${f.method} ${f.name}: ${f.error} x${f.occurrences}`);

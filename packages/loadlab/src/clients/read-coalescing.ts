@@ -1,0 +1,79 @@
+/**
+ * Read coalescing for the closed model: fewer wake-ups per response.
+ *
+ * A generator faster than its target wakes once per response. It is back in epoll before the
+ * next response arrives, and every sleep and wake-up costs a few µs of kernel time, more than
+ * the generator spends on the response itself. After a loop turn that read only a few
+ * responses, the client sleeps a short while (`Atomics.wait` with a timeout: the thread
+ * blocks, the event loop does not run), so the next turn finds several responses waiting
+ * and reads them together. This is interrupt coalescing, done in user space.
+ *
+ * What it costs: a response that arrives during a nap is read up to `nap` later, and its
+ * latency includes that wait. The nap is bounded:
+ * - at most latency / 8 (the smoothed latency of this client's responses);
+ * - at most 100 µs.
+ *
+ * When the target is the bottleneck this moves nothing. By Little's law, the round trip of a
+ * closed loop is its connections over the target's rate, and the target's rate is unchanged.
+ *
+ * It naps only where that pays:
+ * - at least two more responses are expected during the nap (in flight × nap / latency ≥ 2);
+ * - the turn read fewer than half of the requests in flight. A generator that is itself
+ *   the bottleneck finds many responses waiting on each turn, and never naps.
+ *
+ * The open model never naps: there the requests are due at set times.
+ */
+
+/** Longest nap, µs. */
+export const MAX_NAP_US = 100;
+/** Shorter naps are not worth a sleep and a wake-up. */
+const MIN_NAP_US = 10;
+
+/**
+ * The nap, in µs, after a loop turn that read `turnReads` socket reads with `inFlight` requests
+ * outstanding and a smoothed latency of `latencyUs`; 0 = no nap.
+ */
+export function napAfterTurn(inFlight: number, turnReads: number, latencyUs: number): number {
+  if (!(latencyUs > 0) || turnReads * 2 >= inFlight) return 0;
+  const nap = Math.min(MAX_NAP_US, latencyUs / 8);
+  if (nap < MIN_NAP_US || (inFlight * nap) / latencyUs < 2) return 0;
+  return nap;
+}
+
+/** One per client: counts a turn's reads and naps once at the end of the turn (libuv's check phase). */
+export class ReadCoalescer {
+  /** Naps taken, and their total length (µs). */
+  naps = 0;
+  napUs = 0;
+  private reads = 0;
+  private latencyUs = 0;
+  private scheduled = false;
+  private readonly cell = new Int32Array(new SharedArrayBuffer(4));
+
+  constructor(private readonly inFlight: () => number) {}
+
+  /** A socket read was handled (called from the read callback). */
+  read(): void {
+    this.reads++;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.turnEnd);
+    }
+  }
+
+  /** A response's latency, µs (smoothed over about 64 responses). */
+  observe(latencyUs: number): void {
+    this.latencyUs += (latencyUs - this.latencyUs) / 64;
+  }
+
+  private readonly turnEnd = (): void => {
+    this.scheduled = false;
+    const nap = napAfterTurn(this.inFlight(), this.reads, this.latencyUs);
+    this.reads = 0;
+    if (nap === 0) return;
+    // Nothing ever notifies the cell: this is a timed sleep of the thread.
+    Atomics.wait(this.cell, 0, 0, nap / 1000);
+    this.naps++;
+    this.napUs += nap;
+  };
+}
