@@ -5,10 +5,9 @@
  * survives a crash and a restart like an acknowledged order; a change the disk refuses is
  * undone and answered 503 TRD_ERR_JOURNAL_UNAVAILABLE. Without a file (no input log), memory only.
  */
-import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { TradingError, TradingErrorCode } from '../errors.ts';
-import { fsyncDir } from '../sequencing/input-log-writer.ts';
+import { replaceFileDurably } from '../persistence/durable-file.ts';
 
 export class HaltedAccounts {
   private readonly set = new Set<string>();
@@ -52,17 +51,8 @@ export class HaltedAccounts {
 
   private persist(undo: () => void): void {
     if (this.path === undefined) return;
-    const tmp = `${this.path}.tmp`;
     try {
-      const fd = openSync(tmp, 'w');
-      try {
-        writeSync(fd, `${JSON.stringify({ halted: [...this.set] })}\n`);
-        fdatasyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.path);
-      fsyncDir(dirname(this.path));
+      replaceFileDurably(this.path, [Buffer.from(`${JSON.stringify({ halted: [...this.set] })}\n`)]);
     } catch (err) {
       undo();
       throw new TradingError(

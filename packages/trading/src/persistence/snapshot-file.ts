@@ -12,11 +12,10 @@
  * All integers little-endian. A bad header or CRC throws TRD_ERR_LOG_CORRUPT naming the
  * file and the byte offset. Sections start 8-byte aligned so typed arrays view them in place.
  */
-import { closeSync, fdatasyncSync, openSync, readFileSync, readSync, renameSync, writevSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { TradingError, TradingErrorCode } from '../errors.ts';
-import { fsyncDir } from '../sequencing/input-log-writer.ts';
+import { replaceFileDurably } from './durable-file.ts';
 
 const MAGIC = 'TKSSNAP1';
 const HEADER = 32;
@@ -61,35 +60,7 @@ export function writeSnapshotFile(
     if (pad > 0) chunks.push(zero.subarray(0, pad));
     total += SECTION_HEADER + b.length + pad;
   }
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    // writev takes at most IOV_MAX buffers at a time
-    for (let i = 0; i < chunks.length; i += 512) {
-      const part = chunks.slice(i, i + 512);
-      let want = 0;
-      for (const c of part) want += c.length;
-      let done = writevSync(fd, part);
-      while (done < want) {
-        // a short write: finish the rest one buffer at a time
-        let skip = done;
-        const rest: Buffer[] = [];
-        for (const c of part) {
-          if (skip >= c.length) skip -= c.length;
-          else {
-            rest.push(c.subarray(skip));
-            skip = 0;
-          }
-        }
-        done += writevSync(fd, rest);
-      }
-    }
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  fsyncDir(dirname(path));
+  replaceFileDurably(path, chunks);
   return total;
 }
 
