@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { replaceFileDurably, writeAllSync } from '../src/persistence/durable-file.ts';
+import { replaceFileDurably, writeAllSync } from '../src/sequencing/durable-file.ts';
 
 test('writeAllSync: every byte of more buffers than one writev takes, empty ones included', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tickstorm-durable-'));

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { TradingError, TradingErrorCode } from '../errors.ts';
-import { replaceFileDurably } from '../persistence/durable-file.ts';
+import { replaceFileDurably } from '../sequencing/durable-file.ts';
 
 export class HaltedAccounts {
   private readonly set = new Set<string>();

@@ -15,7 +15,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { TradingError, TradingErrorCode } from '../errors.ts';
-import { replaceFileDurably } from './durable-file.ts';
+import { replaceFileDurably } from '../sequencing/durable-file.ts';
 
 const MAGIC = 'TKSSNAP1';
 const HEADER = 32;

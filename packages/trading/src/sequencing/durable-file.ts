@@ -6,7 +6,7 @@
  */
 import { closeSync, fdatasyncSync, openSync, renameSync, writevSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fsyncDir } from '../sequencing/input-log-writer.ts';
+import { fsyncDir } from './input-log-writer.ts';
 
 /** writev takes at most IOV_MAX (1024 on Linux) buffers per call. */
 const IOV_BATCH = 512;
