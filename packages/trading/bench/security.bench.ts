@@ -449,7 +449,8 @@ async function slowlorisScenario(): Promise<Record<string, unknown>> {
       scenario: 'slowloris',
       sockets: 5000,
       connected: ready?.connected,
-      // Beyond the connection cap: closed on accept (within a second of the last connect).
+      // Beyond the connection cap and its overflow: closed on accept (within a second of the
+      // last connect; the overflow sockets are closed at their 2 s deadline).
       closedOnAccept: closed.closedFirstSecond,
       closedByServer: closed.closed,
       acceptSettledMs: settleMs,

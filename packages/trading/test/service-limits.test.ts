@@ -1,6 +1,6 @@
 /**
  * Bounded services: a slow body or slow headers are closed by the request/headers timeouts,
- * connections beyond the cap are closed on accept, an oversized body gets a 413 the client
+ * connections beyond the cap get a coded 503 (beyond the overflow, closed on accept), an oversized body gets a 413 the client
  * can read (lingering close), an idle ingest WebSocket is closed, and a full metrics-ingest
  * queue answers 503 + Retry-After. No sleeps: every wait is on an event.
  */
@@ -44,7 +44,13 @@ describe('service limits', () => {
     f = await startFixture({
       services: ['execution-engine', 'market-data'],
       inputLog: false,
-      limits: { headersTimeoutMs: 200, requestTimeoutMs: 400, checkIntervalMs: 50, maxConnections: 16 },
+      limits: {
+        headersTimeoutMs: 200,
+        requestTimeoutMs: 400,
+        checkIntervalMs: 50,
+        maxConnections: 16,
+        overflowConnections: 1,
+      },
     });
     port = f.sys.handles['execution-engine']!.port;
   });
@@ -86,25 +92,53 @@ describe('service limits', () => {
     assert.equal(body.error.code, 'TRD_ERR_PAYLOAD_TOO_LARGE');
   });
 
-  test('connections beyond the cap are closed on accept', async () => {
+  test('past the cap, connections get a coded 503 they can read; past the overflow, closed on accept', async () => {
     const mdPort = f.sys.handles['market-data']!.port;
     // WebSocket connections hold their slot (no HTTP timeouts after the upgrade).
     const held: WebSocket[] = [];
+    const coded = (got: string, what: string) => {
+      assert.match(got, /^HTTP\/1.1 503 /, what);
+      assert.match(got, /\r\nretry-after: 1\r\n/i, what);
+      const body = JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4));
+      assert.equal(body.error.code, 'TRD_ERR_TOO_MANY_CONNECTIONS', what);
+      assert.match(body.error.message, /at most 16 connections/, what);
+    };
+    // The one overflow slot frees when the server has seen the last overflow socket close:
+    // until then a new connection is closed on accept ('' read), and is tried again.
+    const answered = (request: string) =>
+      pollUntil('an overflow connection answered', async () => {
+        const got = await rawExchange(mdPort, request).done;
+        return got === '' ? undefined : got;
+      });
     try {
       for (let i = 0; i < 16; i++) {
         const ws = new WebSocket(`ws://127.0.0.1:${mdPort}/stream`);
         held.push(ws);
         await once(ws, 'open');
       }
-      const extra = net.connect(mdPort, '127.0.0.1');
-      extra.on('error', () => {});
-      extra.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
-      let got = '';
-      extra.on('data', (d) => {
-        got += d;
+      coded(await answered('GET /health HTTP/1.1\r\nHost: x\r\n\r\n'), 'a request');
+      coded(
+        await answered(
+          'GET /stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        ),
+        'an upgrade',
+      );
+      // One silent connection holds the overflow slot; the next is closed on accept, unanswered.
+      await pollUntil('a connection closed on accept', async () => {
+        const holder = net.connect(mdPort, '127.0.0.1');
+        holder.on('error', () => {});
+        let holderClosed = false;
+        holder.once('close', () => {
+          holderClosed = true;
+        });
+        await once(holder, 'connect');
+        const got = await rawExchange(mdPort, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n').done;
+        const dropped = got === '' && !holderClosed;
+        holder.destroy();
+        if (!dropped && got !== '') coded(got, 'while the slot was still free');
+        return dropped ? true : undefined;
       });
-      await once(extra, 'close');
-      assert.equal(got, '');
     } finally {
       for (const ws of held) ws.terminate();
     }

@@ -8,7 +8,13 @@ import type { Socket } from 'node:net';
 import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
-import { applyServerLimits, HTTP_LIMIT_DEFAULTS, type HttpLimits, lingerAfterAnswer } from './http-limits.ts';
+import {
+  applyServerLimits,
+  HTTP_LIMIT_DEFAULTS,
+  type HttpLimits,
+  lingerAfterAnswer,
+  overflowRefusal,
+} from './http-limits.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
@@ -92,6 +98,21 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   });
   app.setNotFoundHandler((req, reply) => {
     sendError(reply, TradingErrorCode.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`);
+  });
+  // A connection accepted past the cap: its request is answered 503 before any routing.
+  answerFirst(app, (req, res) => {
+    const message = overflowRefusal(req.socket);
+    if (message === undefined) return false;
+    const body = JSON.stringify(errorBody(TradingErrorCode.TOO_MANY_CONNECTIONS, message));
+    lingerAfterAnswer(req, limits);
+    res.writeHead(503, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      'retry-after': '1',
+      connection: 'close',
+    });
+    res.end(body);
+    return true;
   });
   return app;
 }

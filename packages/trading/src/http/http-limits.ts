@@ -2,7 +2,9 @@
  * Bounds on every HTTP service (docs/security.md "Limits"): a headers timeout (a new
  * connection's first request headers within 90-100% of it, spread) and a request
  * timeout (a slow or stalled request is answered 408 and closed by Node, checked every
- * `checkIntervalMs`), a connection cap (sockets beyond it are closed on accept), and a
+ * `checkIntervalMs`), a connection cap (the `overflowConnections` after it are accepted only
+ * to be answered 503 TRD_ERR_TOO_MANY_CONNECTIONS with Retry-After, as nginx's limit_conn
+ * answers; sockets beyond those are closed on accept), and a
  * readable early answer: a request refused before its body was read (413) is answered with
  * `Connection: close`, then the rest of the body is read and dropped (up to `lingerBytes` or
  * `lingerMs`, nginx's lingering close) before the socket closes, so the client, still
@@ -18,8 +20,15 @@ export interface HttpLimits {
   requestTimeoutMs: number;
   /** How often Node checks the two timeouts (ms). */
   checkIntervalMs: number;
-  /** Open connections beyond which new ones are closed on accept. */
+  /** Open connections served. */
   maxConnections: number;
+  /**
+   * Connections past `maxConnections` still accepted, each only to answer its first request 503
+   * TRD_ERR_TOO_MANY_CONNECTIONS (Retry-After: 1, Connection: close); beyond these, closed on accept.
+   */
+  overflowConnections: number;
+  /** How long an overflow connection may take to send its request head (ms; at most headersTimeoutMs). */
+  overflowDeadlineMs: number;
   /** Bytes of an unread body drained after an early answer before the socket is closed. */
   lingerBytes: number;
   /** Longest drain after an early answer (ms). */
@@ -31,6 +40,8 @@ export const HTTP_LIMIT_DEFAULTS: HttpLimits = {
   requestTimeoutMs: 30_000,
   checkIntervalMs: 1_000,
   maxConnections: 4_096,
+  overflowConnections: 512,
+  overflowDeadlineMs: 2_000,
   lingerBytes: 64 * 1024 * 1024,
   lingerMs: 5_000,
 };
@@ -41,15 +52,25 @@ export function applyServerLimits(server: Server, limits: HttpLimits): void {
   server.requestTimeout = limits.requestTimeoutMs;
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
     limits.checkIntervalMs;
-  server.maxConnections = limits.maxConnections;
+  server.maxConnections = limits.maxConnections + limits.overflowConnections;
+  let open = 0;
   // Node's own headers timeout did not close half-sent requests from other processes in our
   // measurements (Node 20), so each new connection is also given an inactivity deadline that
   // holds until its first request's headers are complete. The deadline is spread over the
   // last tenth of the timeout: thousands of connections opened in one burst (slowloris) are
   // then closed over a second, not in one timer callback that stalls the event loop.
-  server.on('connection', (socket: Socket & { [ARMED]?: boolean }) => {
+  server.on('connection', (socket: Socket & { [ARMED]?: boolean; [OVERFLOW]?: number }) => {
+    open++;
+    socket.once('close', () => {
+      open--;
+    });
     socket[ARMED] = true;
-    socket.setTimeout(Math.ceil(limits.headersTimeoutMs * (1 - HEADERS_DEADLINE_SPREAD * Math.random())));
+    let deadline = limits.headersTimeoutMs;
+    if (open > limits.maxConnections) {
+      socket[OVERFLOW] = limits.maxConnections;
+      deadline = Math.min(limits.overflowDeadlineMs, deadline);
+    }
+    socket.setTimeout(Math.ceil(deadline * (1 - HEADERS_DEADLINE_SPREAD * Math.random())));
     socket.once('timeout', () => {
       if (socket[ARMED] === true) socket.destroy();
     });
@@ -64,6 +85,16 @@ export function applyServerLimits(server: Server, limits: HttpLimits): void {
 }
 
 const ARMED = Symbol('tickstorm.headers-deadline');
+const OVERFLOW = Symbol('tickstorm.overflow-connection');
+
+/**
+ * For a connection accepted past the cap (its request or upgrade is to be answered 503
+ * TRD_ERR_TOO_MANY_CONNECTIONS): the refusal's message; otherwise undefined.
+ */
+export function overflowRefusal(socket: unknown): string | undefined {
+  const cap = (socket as { [OVERFLOW]?: number } | null)?.[OVERFLOW];
+  return cap === undefined ? undefined : `this service serves at most ${cap} connections; retry later`;
+}
 /** Fraction of headersTimeoutMs over which the first-request deadlines are spread (earlier, never later). */
 export const HEADERS_DEADLINE_SPREAD = 0.1;
 

@@ -19,11 +19,12 @@ import {
   type Refusal,
   refuseUpgrade,
   type SecurityOptions,
+  upgradeRefusal,
 } from '../auth/request-auth.ts';
 import type { Bus } from '../bus/bus.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
-import type { HttpLimits } from '../http/http-limits.ts';
+import { type HttpLimits, overflowRefusal } from '../http/http-limits.ts';
 import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
 import type { MarketDataStats } from '../stats/stats-types.ts';
@@ -151,6 +152,11 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const reqPath = q < 0 ? url : url.slice(0, q);
+    const overflow = overflowRefusal(socket);
+    if (overflow !== undefined) {
+      refuseUpgrade(socket, upgradeRefusal(TradingErrorCode.TOO_MANY_CONNECTIONS, overflow));
+      return;
+    }
     if (reqPath !== path || closing) {
       rejectUpgrade(socket, closing ? 503 : 404, reqPath);
       return;

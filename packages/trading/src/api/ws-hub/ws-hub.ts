@@ -14,6 +14,7 @@ import { type Refusal, refuseUpgrade, upgradeRefusal } from '../../auth/request-
 import type { Bus } from '../../bus/bus.ts';
 import { type MarketUpdate, Topic } from '../../bus/topics.ts';
 import { type ErrorCode, TradingErrorCode } from '../../errors.ts';
+import { overflowRefusal } from '../../http/http-limits.ts';
 import type { LatencyHistogram } from '../../stats/latency-histogram.ts';
 import { HubClient } from './hub-client.ts';
 import { FanOut } from './ws-fanout.ts';
@@ -70,6 +71,8 @@ export class WsHub {
           `no WebSocket endpoint at ${path.slice(0, 100)}`,
         );
       }
+    } else if (overflowRefusal(socket) !== undefined) {
+      this.rejectUpgrade(socket, TradingErrorCode.TOO_MANY_CONNECTIONS, overflowRefusal(socket)!);
     } else if (this.closed) {
       this.rejectUpgrade(socket, TradingErrorCode.SHUTTING_DOWN, `${this.opts.path} is shutting down`);
     } else if (this.clients.size >= this.opts.maxClients) {
