@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ReadCoalescer } from '../src/clients/read-coalescing.ts';
+import { MAX_NAP_US, napAfterTurn, ReadCoalescer } from '../src/clients/read-coalescing.ts';
 import { ThreadMonitor } from '../src/monitor/health.ts';
 import { nowUs } from '../src/util/clock.ts';
 
@@ -54,4 +54,16 @@ test('read coalescing: a nap is not counted as a busy event loop (no false "gene
   const h = m.stop();
   assert.equal(co.naps, 200);
   assert.ok(h.elu < 0.5, `elu ${h.elu} after ${co.napUs} µs of naps`);
+});
+
+test('read coalescing: never with fewer than 16 in flight, never below 20,000 responses/s (docs/load-lab.md)', () => {
+  for (const latencyUs of [20, 50, 80, 100, 200, 500, 800, 1000, 2000, 5000, 20_000, 1e6]) {
+    for (let inFlight = 1; inFlight <= 1024; inFlight++) {
+      const nap = napAfterTurn(inFlight, 0, latencyUs);
+      if (inFlight < 16) assert.equal(nap, 0, `${inFlight} in flight at ${latencyUs} µs`);
+      // in flight / latency = responses per µs (Little's law); 20,000/s = 0.02/µs
+      if (inFlight / latencyUs < 0.02) assert.equal(nap, 0, `${inFlight} in flight at ${latencyUs} µs`);
+      assert.ok(nap <= MAX_NAP_US && nap <= latencyUs / 8);
+    }
+  }
 });
