@@ -83,7 +83,8 @@ test('read coalescing: an HttpClient with it naps under a closed loop, one witho
         // a node:http target answers 32 in flight in well over 80 µs (nap >= 10 µs, 4 due), and
         // a turn that reads fewer than 16 of them ends in a nap
         assert.ok((c.readNaps ?? 0) > 0, JSON.stringify(c));
-        assert.ok((c.readNapUs ?? 0) <= (c.readNaps ?? 0) * MAX_NAP_US, JSON.stringify(c));
+        // the time slept is measured: at least 10 µs a nap (the shortest asked for)
+        assert.ok((c.readNapUs ?? 0) >= (c.readNaps ?? 0) * 10, JSON.stringify(c));
       } else {
         assert.equal(c.readNaps, undefined, JSON.stringify(c));
       }

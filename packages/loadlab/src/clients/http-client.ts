@@ -206,6 +206,7 @@ export class HttpClient {
   /** Closes every connection; requests in flight or queued are abandoned without events. */
   async close(): Promise<void> {
     this.closed = true;
+    this.coalescer?.stop();
     clearInterval(this.sweep);
     for (let c = 0; c < this.connections; c++) {
       this.reqs[c] = null;

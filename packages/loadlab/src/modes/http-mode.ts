@@ -64,7 +64,7 @@ export interface HttpSummaryJson {
     event_loop_lag_ms: { p50: number; p99: number; max: number };
     saturated: boolean;
     warnings: string[];
-    /** Closed model: naps taken by read coalescing and their total length (0 when off). */
+    /** Closed model: naps taken by read coalescing and the time they slept, measured (0 when off). */
     read_naps: number;
     read_nap_ms: number;
   };

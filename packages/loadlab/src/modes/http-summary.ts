@@ -57,7 +57,7 @@ export function formatHttpSummary(outcome: RunOutcome, j: HttpSummaryJson): stri
   );
   if (g.read_naps > 0)
     lines.push(
-      `  Read coalescing: ${g.read_naps} naps, ${g.read_nap_ms.toFixed(1)} ms in all (each at most min(100us, latency/8); --no-read-coalescing turns it off)`,
+      `  Read coalescing: ${g.read_naps} naps, ${g.read_nap_ms.toFixed(1)} ms asleep in all (measured; each asks for min(100us, latency/8) and sleeps longer by the OS timer slack; --no-read-coalescing turns it off)`,
     );
   for (const w of g.warnings) lines.push(`WARNING (generator): ${w}`);
   for (const f of outcome.result.failureRows.slice(0, 5))

@@ -26,23 +26,40 @@ export interface ThreadHealth {
   elu: number;
 }
 
+/** Time this thread slept on purpose inside loop turns (ms): read coalescing's naps. */
+let sleptMs = 0;
+
+/**
+ * A timed sleep of the thread inside a loop turn (`Atomics.wait`). ELU counts it as busy (only
+ * the wait in epoll is idle); ThreadMonitor takes it out again, so a napping generator is not
+ * reported as saturated.
+ */
+export function noteSleepMs(ms: number): void {
+  sleptMs += ms;
+}
+
 /** Sampling interval of the delay monitor; Node 20 reports whole intervals, so it is subtracted. */
 const RESOLUTION_MS = 10;
 
 export class ThreadMonitor {
   private readonly h = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   private elu0 = performance.eventLoopUtilization();
+  private slept0 = sleptMs;
 
   start(): this {
     this.h.reset();
     this.h.enable();
     this.elu0 = performance.eventLoopUtilization();
+    this.slept0 = sleptMs;
     return this;
   }
 
   stop(): ThreadHealth {
     this.h.disable();
-    const elu = performance.eventLoopUtilization(this.elu0).utilization;
+    const u = performance.eventLoopUtilization(this.elu0);
+    const total = u.idle + u.active;
+    // naps (noteSleepMs) are not work
+    const elu = total > 0 ? Math.max(0, u.active - (sleptMs - this.slept0)) / total : 0;
     const ms = (ns: number) => Math.max(0, Math.round(ns / 1e3 - RESOLUTION_MS * 1e3) / 1e3);
     const n = this.h.count > 0;
     return {
