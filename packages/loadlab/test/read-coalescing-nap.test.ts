@@ -18,19 +18,19 @@ test('read coalescing: the smoothed latency starts at the first response, not at
 });
 
 test('read coalescing: the nap time reported is the time slept, measured, not the time asked', async () => {
-  const co = new ReadCoalescer(() => 32);
-  co.observe(80); // nap asked: 80 / 8 = 10 µs (4 responses due)
+  const big = new ReadCoalescer(() => 64);
+  big.observe(2000); // 64 x 100 / 2000 = 3.2 due: naps, asking 100 µs minus the overshoot
   const t0 = nowUs();
   for (let i = 0; i < 20; i++) {
-    co.read();
+    big.read();
     await turn();
   }
   const elapsed = nowUs() - t0;
-  assert.equal(co.naps, 20);
-  assert.equal(co.askedUs, 200);
+  assert.equal(big.naps, 20);
+  assert.ok(big.askedUs > 0 && big.askedUs < 20 * MAX_NAP_US, `asked ${big.askedUs} µs`);
   // the thread cannot sleep less than it asked, and a measured figure fits in the elapsed time
-  assert.ok(co.napUs >= co.askedUs, `slept ${co.napUs} µs, asked ${co.askedUs}`);
-  assert.ok(co.napUs <= elapsed, `slept ${co.napUs} µs in ${elapsed}`);
+  assert.ok(big.napUs >= big.askedUs, `slept ${big.napUs} µs, asked ${big.askedUs}`);
+  assert.ok(big.napUs <= elapsed, `slept ${big.napUs} µs in ${elapsed}`);
 });
 
 test('read coalescing: no nap once stopped (a turn that ends after close())', async () => {
@@ -66,4 +66,12 @@ test('read coalescing: never with fewer than 16 in flight, never below 20,000 re
       assert.ok(nap <= MAX_NAP_US && nap <= latencyUs / 8);
     }
   }
+});
+
+test('read coalescing: the measured overshoot is taken off the nap asked, down to a quarter of the aim', () => {
+  // 64 in flight at 800 µs: aim 100 µs
+  assert.equal(napAfterTurn(64, 1, 800, 0), 100);
+  assert.equal(napAfterTurn(64, 1, 800, 70), 30);
+  // 64 in flight at 400 µs: aim 50 µs, shorter than a 70 µs overshoot: a quarter of it
+  assert.equal(napAfterTurn(64, 1, 400, 70), 12.5);
 });

@@ -32,7 +32,7 @@ interface HttpFlags {
   json?: string;
   insecure?: boolean;
   ca?: string;
-  readCoalescing: boolean;
+  readCoalescing?: boolean;
 }
 
 const positiveInt = (flag: string) => (v: string) => {
@@ -100,8 +100,8 @@ export function registerHttpCommand(program: Command): void {
     .option('--insecure', 'https: do not verify the server certificate (self-signed test systems)')
     .option('--ca <file>', 'https: also trust the PEM certificate(s) in FILE')
     .option(
-      '--no-read-coalescing',
-      'closed model: read every response as soon as it arrives (default: after a loop turn that read few responses, nap up to min(100us, latency/8) so the next turn reads several)',
+      '--read-coalescing',
+      'closed model: after a loop turn that read few responses, nap about min(100us, latency/8) so the next turn reads several (less generator CPU; each latency may include a nap)',
     )
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (url: string, flags: HttpFlags) => {
@@ -123,6 +123,8 @@ export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
     return EXIT_INVALID_CONFIG;
   }
   const problems: string[] = [];
+  if (f.readCoalescing === true && f.rate !== undefined)
+    problems.push('--read-coalescing applies to the closed model only (without -R/--rate)');
   const ca = loadCaFile(f.ca, problems);
   if (problems.length > 0) {
     console.error(`tickstorm http: ${problems.join('; ')}`);
@@ -140,7 +142,7 @@ export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
     timeoutMs: f.timeout * 1000,
     workers: f.workers,
     tls: { insecure: f.insecure === true, ...(ca === undefined ? {} : { ca }) },
-    coalesceReads: f.readCoalescing !== false,
+    coalesceReads: f.readCoalescing === true,
   };
   const abort = new AbortController();
   const onSigint = () => abort.abort();

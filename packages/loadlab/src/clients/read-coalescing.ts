@@ -9,15 +9,17 @@
  * and reads them together. This is interrupt coalescing, done in user space.
  *
  * What it costs: a response that arrives during a nap is read up to the time slept later, and
- * its latency includes that wait. The nap asked for is bounded:
+ * its latency includes that wait. The sleep aimed at is bounded:
  * - at most latency / 8 (the smoothed latency of this client's responses);
  * - at most 100 µs.
  * The thread sleeps longer than it asks: Linux's timer slack (50 µs by default) plus the
- * wake-up, so a 10 µs nap sleeps about 80 µs and a 100 µs one about 170 µs. The time slept is
- * measured and reported, and taken out of the event-loop utilisation (monitor/health.ts).
+ * wake-up, so a 10 µs nap sleeps about 80 µs and a 100 µs one about 170 µs. So the overshoot is
+ * measured (smoothed) and taken off what is asked, down to a quarter of the aim: the sleep comes
+ * nearer the aim, but stays longer than it when the aim is short or the machine busy. The time
+ * slept is measured and reported, and taken out of the event-loop utilisation (monitor/health.ts).
  *
- * When the target is the bottleneck this moves nothing. By Little's law, the round trip of a
- * closed loop is its connections over the target's rate, and the target's rate is unchanged.
+ * It is off unless asked for (`tickstorm http --read-coalescing`): it trades latency precision
+ * for generator CPU, and under machine load it can cost both (docs/load-lab.md).
  *
  * It naps only where that pays:
  * - at least two more responses are expected during the nap (in flight × nap / latency ≥ 2);
@@ -36,14 +38,21 @@ export const MAX_NAP_US = 100;
 const MIN_NAP_US = 10;
 
 /**
- * The nap, in µs, after a loop turn that read `turnReads` socket reads with `inFlight` requests
- * outstanding and a smoothed latency of `latencyUs`; 0 = no nap.
+ * The nap to ask for, in µs, after a loop turn that read `turnReads` socket reads with
+ * `inFlight` requests outstanding and a smoothed latency of `latencyUs`; 0 = no nap. The
+ * sleep aimed at is min(100 µs, latency / 8); `overshootUs` (how much longer than asked naps
+ * have slept) is taken off what is asked, down to a quarter of the aim.
  */
-export function napAfterTurn(inFlight: number, turnReads: number, latencyUs: number): number {
+export function napAfterTurn(
+  inFlight: number,
+  turnReads: number,
+  latencyUs: number,
+  overshootUs = 0,
+): number {
   if (!(latencyUs > 0) || turnReads * 2 >= inFlight) return 0;
-  const nap = Math.min(MAX_NAP_US, latencyUs / 8);
-  if (nap < MIN_NAP_US || (inFlight * nap) / latencyUs < 2) return 0;
-  return nap;
+  const aim = Math.min(MAX_NAP_US, latencyUs / 8);
+  if (aim < MIN_NAP_US || (inFlight * aim) / latencyUs < 2) return 0;
+  return Math.max(aim - overshootUs, aim / 4);
 }
 
 /** One per client: counts a turn's reads and naps once at the end of the turn (libuv's check phase). */
@@ -54,6 +63,8 @@ export class ReadCoalescer {
   askedUs = 0;
   private reads = 0;
   private latencyUs = 0;
+  /** How much longer than asked a nap sleeps, µs (smoothed; Linux's default timer slack to start). */
+  private overshootUs = 50;
   private seen = 0;
   private stopped = false;
   private scheduled = false;
@@ -86,7 +97,7 @@ export class ReadCoalescer {
   private readonly turnEnd = (): void => {
     this.scheduled = false;
     if (this.stopped) return;
-    const nap = napAfterTurn(this.inFlight(), this.reads, this.latencyUs);
+    const nap = napAfterTurn(this.inFlight(), this.reads, this.latencyUs, this.overshootUs);
     this.reads = 0;
     if (nap === 0) return;
     // Nothing ever notifies the cell: this is a timed sleep of the thread. It sleeps longer than
@@ -97,6 +108,7 @@ export class ReadCoalescer {
     this.naps++;
     this.askedUs += nap;
     this.napUs += slept;
+    this.overshootUs += (Math.max(0, slept - nap) - this.overshootUs) / 16;
     noteSleepMs(slept / 1000);
   };
 }

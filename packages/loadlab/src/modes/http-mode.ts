@@ -5,7 +5,7 @@
  * intended start; up to `maxVUs` requests (default: one second of the rate) may be in
  * flight or waiting, beyond that they are dropped and counted). Without a rate it is the
  * closed model (constant-vus = connections, each looping as fast as the target answers), with
- * read coalescing unless turned off (clients/read-coalescing.ts).
+ * read coalescing when asked for (clients/read-coalescing.ts).
  */
 import type { HttpRequestSpec } from '../clients/http-request.ts';
 import type { TlsOptions } from '../clients/tls-options.ts';
@@ -31,7 +31,7 @@ export interface HttpModeOptions {
   signal?: AbortSignal;
   /** https: --insecure / --ca. */
   tls?: TlsOptions;
-  /** Closed model: nap after turns that read few responses (default true; clients/read-coalescing.ts). */
+  /** Closed model: nap after turns that read few responses (default false; clients/read-coalescing.ts). */
   coalesceReads?: boolean;
 }
 
@@ -102,7 +102,7 @@ export async function runHttpMode(
     timeoutMs: o.timeoutMs,
     connections: o.connections,
     tls: o.tls,
-    coalesceReads: o.rate === undefined && o.coalesceReads !== false,
+    coalesceReads: o.rate === undefined && o.coalesceReads === true,
   };
   const outcome = await runScenario({
     name: 'http',

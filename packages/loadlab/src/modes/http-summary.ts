@@ -20,7 +20,7 @@ function fmtBytes(n: number): string {
 export function formatHttpHeader(o: HttpModeOptions): string {
   const model =
     o.rate === undefined
-      ? `closed model (each connection sends its next request when the previous one returns${o.coalesceReads === false ? '' : '; reads coalesced'})`
+      ? `closed model (each connection sends its next request when the previous one returns${o.coalesceReads === true ? '; reads coalesced' : ''})`
       : `open model at ${o.rate} req/s (constant-arrival-rate; latency from the intended start)`;
   return `Running ${o.durationSec}s test @ ${o.url}\n  ${o.connections} connections, ${model}\n`;
 }
@@ -57,7 +57,7 @@ export function formatHttpSummary(outcome: RunOutcome, j: HttpSummaryJson): stri
   );
   if (g.read_naps > 0)
     lines.push(
-      `  Read coalescing: ${g.read_naps} naps, ${g.read_nap_ms.toFixed(1)} ms asleep in all (measured; each asks for min(100us, latency/8) and sleeps longer by the OS timer slack; --no-read-coalescing turns it off)`,
+      `  Read coalescing: ${g.read_naps} naps, ${g.read_nap_ms.toFixed(1)} ms asleep in all (measured; each asks for min(100us, latency/8) and sleeps longer by the OS timer slack; each latency may include a nap)`,
     );
   for (const w of g.warnings) lines.push(`WARNING (generator): ${w}`);
   for (const f of outcome.result.failureRows.slice(0, 5))
