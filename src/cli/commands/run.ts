@@ -138,6 +138,7 @@ const FIXED = [
   'out',
   'config-file',
   'execution-segment',
+  'env',
   'help',
 ];
 
@@ -203,6 +204,11 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
     .option('--no-watch', 'no resource watch')
     .option('--insecure', 'https/wss: do not verify the server certificate (self-signed test systems)')
     .option('--ca <file>', 'https/wss: also trust the PEM certificate(s) in FILE')
+    .option(
+      '-e, --env <KEY=VALUE>',
+      "a script's __ENV.KEY (repeatable; over the process environment)",
+      collect,
+    )
     .option(
       '--execution-segment <segment>',
       'run only this equal part of the load, as k6 writes it: 0:1/2, 1/2:1, 1/3:2/3 (every rate, VU and iteration count; the parts add up exactly)',
@@ -296,6 +302,10 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       }
       if (mw.role === 'master') {
         let test: RunTest | undefined;
+        if (o.env !== undefined)
+          mwProblems.push(
+            '--env: the script runs on the workers, each with its own environment: give -e KEY=VALUE to each --worker',
+          );
         if (script) {
           const th = gatherThresholds((o.threshold as string[] | undefined) ?? [], []);
           mwProblems.push(...th.problems);
@@ -327,6 +337,15 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
           });
           if ('exitCode' in g) {
             process.exitCode = g.exitCode;
+            return;
+          }
+          if (g.lifecycle.length > 0) {
+            console.error(
+              problemsText('tickstorm run --master', [
+                `${test.file} exports ${g.lifecycle.map((k) => `${k}()`).join(' and ')}: a distributed run does not run setup()/teardown() yet (its data would have to reach every worker); run the script on one machine (--workers N for more threads)`,
+              ]),
+            );
+            process.exitCode = EXIT_INVALID_CONFIG;
             return;
           }
           gates = g;
@@ -401,6 +420,7 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
               thresholds: (o.threshold as string[] | undefined) ?? [],
               tls: { insecure, caFile: o.ca as string | undefined },
               outputs: (o.out as string[] | undefined) ?? [],
+              env: (o.env as string[] | undefined) ?? [],
               version,
               out: () => undefined,
               err,
@@ -449,6 +469,7 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         });
         return;
       }
+      if (cliGiven('env')) early.push("--env sets a script's __ENV; the built-in scenarios take no environment");
       const input: RunInput = { ...runInput(scenarios, o, self, params, unknownOptions), segment };
       process.exitCode = await runCommand(defs, input, { metricsPort, problems: early });
     });
@@ -629,6 +650,7 @@ async function runScriptCommand(
       },
       tls: { insecure: o.insecure === true, caFile: o.ca as string | undefined },
       outputs: (o.out as string[] | undefined) ?? [],
+      env: (o.env as string[] | undefined) ?? [],
       version: packageVersion(),
       signal: abort.signal,
       segment: extra.segment,

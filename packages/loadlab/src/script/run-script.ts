@@ -55,6 +55,7 @@ import {
   MetricView,
   parseK6Thresholds,
 } from './k6-metrics.ts';
+import { callLifecycle, dataCopy, dataText, parseEnvFlags } from './lifecycle.ts';
 import { parseScriptOptions, type ScriptScenario } from './options.ts';
 import { type LiveScenario, type MetricKind, runtime, trendsToCounters } from './runtime.ts';
 import { scriptErrorText } from './script-error.ts';
@@ -93,6 +94,8 @@ export interface ScriptRunInput {
   segment?: ExecutionSegment;
   /** --metrics-port / --out prometheus[=PORT]: the generator's /metrics while it runs (0 = a free port). */
   metricsPort?: number;
+  /** -e/--env KEY=VALUE flags (repeatable): the script's __ENV is the environment with these over it. */
+  env?: readonly string[];
 }
 
 export interface ScriptSummary {
@@ -138,6 +141,9 @@ interface LoadedScript {
   aborting: K6Threshold[];
   outFiles: ReturnType<typeof parseOut>;
   ca: ReturnType<typeof loadCaFile>;
+  mod: Record<string, unknown>;
+  /** The -e/--env flags, parsed. */
+  env: Record<string, string>;
 }
 
 /** Checks the file and TLS flags, imports the script, validates its options and thresholds. */
@@ -151,6 +157,7 @@ async function loadScript(input: ScriptRunInput): Promise<LoadedScript | { exitC
     problems.push(`${input.file}: a script is a ${SCRIPT_EXTENSIONS.join(', ')} file`);
   const ca = loadCaFile(input.tls?.caFile, problems);
   const outFiles = parseOut(input.outputs ?? [], problems);
+  const env = parseEnvFlags(input.env ?? [], problems);
   if (problems.length > 0) {
     err(problemsText(cmd, problems));
     return { exitCode: EXIT_INVALID_CONFIG };
@@ -158,15 +165,14 @@ async function loadScript(input: ScriptRunInput): Promise<LoadedScript | { exitC
 
   let mod: Record<string, unknown>;
   try {
-    mod = await importScript(file);
+    mod = await importScript(file, env);
   } catch (e) {
     err(`${cmd}: script error in ${input.file}:\n${scriptErrorText(e, file)}`);
     return { exitCode: EXIT_SCRIPT_ERROR };
   }
-  const lifecycle = ['setup', 'teardown', 'handleSummary'].filter((k) => typeof mod[k] === 'function');
-  if (lifecycle.length > 0)
+  if (typeof mod.handleSummary === 'function')
     err(
-      `${cmd}: note: ${input.file} exports ${lifecycle.map((k) => `${k}()`).join(', ')}, which k6 calls and tickstorm does not (yet): the default function gets its context, not setup()'s data`,
+      `${cmd}: note: ${input.file} exports handleSummary(), which k6 calls and tickstorm does not: the summary is tickstorm's (--json, --out json=FILE for k6's formats)`,
     );
   const parsed = parseScriptOptions(mod.options, mod);
   const needsDefault = parsed.options.scenarios.some((s) => s.exec === 'default');
@@ -203,7 +209,7 @@ async function loadScript(input: ScriptRunInput): Promise<LoadedScript | { exitC
     err(problemsText(cmd, problems));
     return { exitCode: EXIT_INVALID_CONFIG };
   }
-  return { file, parsed, k6, lab, workers, aborting, outFiles, ca };
+  return { file, parsed, k6, lab, workers, aborting, outFiles, ca, mod, env };
 }
 
 /** A script's gates as a run would check them: what a master evaluates on the merged whole. */
@@ -216,6 +222,8 @@ export interface ScriptGates {
   declared: ReadonlyMap<string, MetricKind>;
   /** options.thresholds given as the lab's strings (also in `lab`). */
   labStrings: string[];
+  /** The lifecycle functions the script exports ('setup', 'teardown'). */
+  lifecycle: string[];
 }
 
 /**
@@ -231,6 +239,7 @@ export async function loadScriptGates(input: ScriptRunInput): Promise<ScriptGate
     lab: r.lab.thresholds,
     declared: new Map(runtime().metrics),
     labStrings: r.parsed.options.labThresholds,
+    lifecycle: ['setup', 'teardown'].filter((k) => typeof r.mod[k] === 'function'),
   };
 }
 
@@ -249,7 +258,20 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const cmd = 'tickstorm run';
   const loaded = await loadScript(input);
   if ('exitCode' in loaded) return { exitCode: loaded.exitCode, summary: null, report: null, written: [] };
-  const { file, parsed, k6, lab, workers, aborting, outFiles, ca } = loaded;
+  const { file, parsed, k6, lab, workers, aborting, outFiles, ca, mod, env } = loaded;
+  // k6's setup(): once, here, before any scenario; its data goes to every VU as a JSON copy
+  const withSetup = typeof mod.setup === 'function';
+  let dataJson: string | undefined;
+  if (withSetup) {
+    const r = await callLifecycle('setup', mod.setup, [], parsed.options.setupTimeoutMs);
+    const data = r.ok ? dataText(r.value) : { problem: r.problem };
+    if (data.problem !== undefined) {
+      err(`${cmd}: script error in ${input.file}: ${data.problem}\nno scenario was run.`);
+      return { exitCode: EXIT_SCRIPT_ERROR, summary: null, report: null, written: [] };
+    }
+    dataJson = data.text;
+    err(`setup(): done in ${(r as { ms: number }).ms} ms (${r.requests} requests, ${r.failures} failed)`);
+  }
   const tagsOf = new Map(parsed.options.scenarios.map((s) => [s.name, s.tags]));
   let jsonOut: K6JsonOut | undefined;
   let outHook: ((events: RequestEvents, scenario: string) => void) | undefined;
@@ -305,7 +327,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const outcomes = await Promise.all(
     parsed.options.scenarios.map(async (s): Promise<RunOutcome | undefined> => {
       if (s.startTimeMs > 0 && !(await delay(s.startTimeMs, stop.signal))) return undefined;
-      const params: ScriptParams = { file, exec: s.exec, scenario: s.name, tls };
+      const params: ScriptParams = { file, exec: s.exec, scenario: s.name, tls, env, withSetup, dataJson };
       try {
         return await runScenario({
           name: s.name,
@@ -348,6 +370,14 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   runtime().sink = null;
   jsonOut?.close();
   input.signal?.removeEventListener('abort', onOuterAbort);
+  // k6's teardown(data): once, after every scenario ended (however the run ended)
+  let teardownProblem: string | undefined;
+  if (typeof mod.teardown === 'function') {
+    const args = withSetup ? [dataCopy(dataJson)] : [];
+    const r = await callLifecycle('teardown', mod.teardown, args, parsed.options.teardownTimeoutMs);
+    if (r.ok) err(`teardown(): done in ${r.ms} ms (${r.requests} requests, ${r.failures} failed)`);
+    else teardownProblem = r.problem;
+  }
   const finishedAt = Date.now();
 
   const parts: MetricPart[] = [];
@@ -391,6 +421,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   if (abortedBy !== undefined) code = EXIT_THRESHOLD_ABORTED;
   else if (input.signal?.aborted) code = EXIT_ABORTED;
   else if (crashed !== undefined) code = EXIT_ERROR;
+  if (teardownProblem !== undefined && code === EXIT_OK) code = EXIT_SCRIPT_ERROR;
   report.exitCode = code;
   report.script = scriptSection(
     parts,
@@ -440,6 +471,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   written.push(...(await writeReports(report, { csv: files.csv, html: files.html, junit: files.junit })));
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   if (crashed !== undefined) err(`${cmd}: ${crashed}`);
+  if (teardownProblem !== undefined) err(`${cmd}: script error in ${input.file}: ${teardownProblem}`);
   out(`\n${verdict(code, summary)}`);
   return { exitCode: code, summary, report, written };
 }
@@ -587,5 +619,6 @@ function verdict(code: number, s: ScriptSummary): string {
   }
   if (code === EXIT_THRESHOLD_ABORTED) return `ABORTED by threshold ${s.abortedBy} (exit code ${code})`;
   if (code === EXIT_ABORTED) return `INTERRUPTED: results so far are above (exit code ${code})`;
+  if (code === EXIT_SCRIPT_ERROR) return `ERROR: teardown() failed (exit code ${code})`;
   return `ERROR: a scenario could not run (exit code ${code})`;
 }
