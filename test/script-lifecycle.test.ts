@@ -6,15 +6,18 @@
  * a script with setup()/teardown() (104).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
-import { tickstorm as run } from './support/cli.ts';
+import { BIN, tickstorm as run } from './support/cli.ts';
 
 /** Every request the server saw: its path (query stripped) and its x-token header. */
 let seen: { path: string; token: string | undefined; query: string }[] = [];
+/** Called with each request's path (a test waits on it instead of sleeping). */
+let onPath: (path: string) => void = () => undefined;
 let srv: LocalServer;
 let dir: string;
 
@@ -22,6 +25,7 @@ before(async () => {
   srv = await startServer((req, res) => {
     const [path, query = ''] = (req.url ?? '/').split('?');
     seen.push({ path, token: req.headers['x-token'] as string | undefined, query });
+    onPath(path);
     req.resume();
     req.on('end', () => {
       res.writeHead(path === '/fail' ? 500 : 200, { 'content-type': 'application/json' });
@@ -118,9 +122,12 @@ export default async function (ctx) {
 });
 
 test('-e from TICKSTORM_ENV (one KEY=VALUE, as any repeatable flag); a malformed -e is 104 naming the flag', async () => {
-  const f = script('env2.js', `import http from 'tickstorm/http';
+  const f = script(
+    'env2.js',
+    `import http from 'tickstorm/http';
 export default async function () { await http.get('$URL/e?x=' + __ENV.LC_X); }
-`);
+`,
+  );
   const ok = await run(['run', f], { TICKSTORM_ENV: 'LC_X=from-tickstorm-env' });
   assert.equal(ok.code, 0, ok.stderr + ok.stdout);
   assert.deepEqual(
@@ -174,6 +181,34 @@ export default async function () { await http.get('$URL/fail'); await sleep(0.05
   assert.equal(r108.code, 108, r108.stderr + r108.stdout);
   assert.equal(count('/setup'), 1);
   assert.ok(count('/fail') > 0);
+  assert.equal(count('/teardown'), 1);
+  assert.equal(seen[seen.length - 1].path, '/teardown');
+});
+
+test('Ctrl-C: the scenarios stop, teardown() still runs, exit 105', async () => {
+  const f = script(
+    'sigint.js',
+    `${LIFECYCLE}
+import { sleep } from 'tickstorm';
+export const options = { vus: 1, duration: '60s' };
+export default async function () { await http.get('$URL/loop'); await sleep(0.05); }
+`,
+  );
+  const child = spawn(process.execPath, [BIN, 'run', f], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout.resume();
+  const closed = new Promise<number>((res) => child.on('close', (code) => res(code ?? -1)));
+  await new Promise<void>((res) => {
+    onPath = (p) => {
+      if (p === '/loop') res();
+    };
+  });
+  onPath = () => undefined;
+  child.kill('SIGINT');
+  const code = await closed;
+  assert.equal(code, 105, stderr);
+  assert.equal(count('/setup'), 1);
   assert.equal(count('/teardown'), 1);
   assert.equal(seen[seen.length - 1].path, '/teardown');
 });
@@ -247,7 +282,10 @@ test('--master refuses a script with setup()/teardown() (104), and -e (each work
   const f = script('dist.js', `${LIFECYCLE}\nexport default function () {}\n`);
   const r = await run(['run', f, '--master', '--master-bind-port', '0', '--expect-workers-max-wait', '1']);
   assert.equal(r.code, 104, r.stderr + r.stdout);
-  assert.match(r.stderr, /exports setup\(\) and teardown\(\): a distributed run does not run setup\(\)\/teardown\(\)/);
+  assert.match(
+    r.stderr,
+    /exports setup\(\) and teardown\(\): a distributed run does not run setup\(\)\/teardown\(\)/,
+  );
   assert.equal(seen.length, 0);
   const plain = script('dist-plain.js', 'export default function () {}\n');
   const e = await run(['run', plain, '--master', '-e', 'A=1', '--master-bind-port', '0']);

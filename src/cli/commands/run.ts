@@ -469,7 +469,8 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         });
         return;
       }
-      if (cliGiven('env')) early.push("--env sets a script's __ENV; the built-in scenarios take no environment");
+      if (cliGiven('env'))
+        early.push("--env sets a script's __ENV; the built-in scenarios take no environment");
       const input: RunInput = { ...runInput(scenarios, o, self, params, unknownOptions), segment };
       process.exitCode = await runCommand(defs, input, { metricsPort, problems: early });
     });

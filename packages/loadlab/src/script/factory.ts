@@ -55,7 +55,10 @@ type Fn = (ctx: IterationContext) => unknown;
 type DataFn = (data: unknown, ctx: IterationContext) => unknown;
 
 /** Imports the script with the built-in modules registered and __ENV set (process env + `env`). */
-export async function importScript(file: string, env?: Record<string, string>): Promise<Record<string, unknown>> {
+export async function importScript(
+  file: string,
+  env?: Record<string, string>,
+): Promise<Record<string, unknown>> {
   registerScriptModules(file);
   installEnv(env);
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;

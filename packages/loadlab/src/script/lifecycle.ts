@@ -86,8 +86,7 @@ export async function callLifecycle(
 export function dataText(value: unknown): { text?: string; problem?: string } {
   if (value === undefined) return {};
   const bad = unserialisable(value, '', new Set());
-  if (bad !== undefined)
-    return { problem: `setup() returned data that is not JSON-serialisable: ${bad}` };
+  if (bad !== undefined) return { problem: `setup() returned data that is not JSON-serialisable: ${bad}` };
   try {
     return { text: JSON.stringify(value) };
   } catch (e) {
@@ -116,7 +115,8 @@ function unserialisable(v: unknown, path: string, seen: Set<object>): string | u
 }
 
 /** A JSON copy of setup()'s data (undefined when it returned nothing). */
-export const dataCopy = (text: string | undefined): unknown => (text === undefined ? undefined : JSON.parse(text));
+export const dataCopy = (text: string | undefined): unknown =>
+  text === undefined ? undefined : JSON.parse(text);
 
 /**
  * k6's __ENV: the process environment with the -e/--env KEY=VALUE flags over it, set as a

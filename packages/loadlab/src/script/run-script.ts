@@ -4,13 +4,18 @@
  *   const r = await runScriptFile({ file: '/abs/load.ts', version: '0.1.0', files: { json: 'out.json' } });
  *   process.exitCode = r.exitCode;
  *
- * Order: the file and TLS flags are checked; the script is imported in this thread with the
- * built-in modules registered (a throw, a syntax error or no default function: exit 107);
- * `options` and every threshold are validated against the metrics the script declared (exit
- * 104 with every problem); the scenarios run at the same time (each from its startTime) on
- * the lab's executors; thresholds with abortOnFail are checked each second and stop the run
- * (exit 108); the summary is k6's metrics, the thresholds, and the lab's blocks per scenario.
- * Exit: 0 passed, 99 a threshold failed, 105 interrupted, 1 the run could not finish.
+ * Order: the file, TLS and -e/--env flags are checked; the script is imported in this thread
+ * with the built-in modules registered and __ENV set (a throw, a syntax error or no default
+ * function: exit 107); `options` and every threshold are validated against the metrics the
+ * script declared (exit 104 with every problem); setup(), when exported, runs once here
+ * (lifecycle.ts; a throw, a timeout or data JSON cannot carry: exit 107, nothing else runs);
+ * the scenarios run at the same time (each from its startTime) on the lab's executors, their
+ * functions called as fn(data, ctx) when there is a setup(), else fn(ctx); thresholds with
+ * abortOnFail are checked each second and stop the run (exit 108); teardown(data) runs once
+ * after them, however they ended; the summary is k6's metrics, the thresholds, and the lab's
+ * blocks per scenario.
+ * Exit: 0 passed, 99 a threshold failed, 105 interrupted, 107 teardown() failed (when nothing
+ * else did), 1 the run could not finish.
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, resolve as resolvePath } from 'node:path';
@@ -303,6 +308,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const stop = new AbortController();
   const onOuterAbort = () => stop.abort();
   input.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (input.signal?.aborted) stop.abort(); // interrupted during setup(): no scenario starts
   let abortedBy: K6ThresholdResult | undefined;
   const live =
     aborting.length > 0
