@@ -2,16 +2,17 @@
  * `tickstorm run FILE`: k6's lifecycle. setup() runs once before the scenarios (also with
  * --workers 2 and several scenarios), its data reaches every iteration as `fn(data, ctx)`,
  * teardown(data) runs once after them (also after a failed threshold, 99, and abortOnFail,
- * 108); a failing setup() is 107 with no scenario run; __ENV and -e/--env; --master refuses
- * a script with setup()/teardown() (104).
+ * 108); a failing setup() is 107 with no scenario run; __ENV and -e/--env; with --master they run
+ * once, on the master, and the data reaches the workers.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, test } from 'node:test';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
+import { trackedTickstorm } from './support/child.ts';
 import { BIN, tickstorm as run } from './support/cli.ts';
 
 /** Every request the server saw: its path (query stripped) and its x-token header. */
@@ -41,6 +42,8 @@ after(async () => {
 beforeEach(() => {
   seen = [];
 });
+const { start, stopAll } = trackedTickstorm();
+afterEach(stopAll);
 
 function script(name: string, text: string): string {
   const f = join(dir, name);
@@ -278,15 +281,44 @@ export default function () {}
   assert.match(r104.stderr, /options\.setupTimeout must be a duration/);
 });
 
-test('--master refuses a script with setup()/teardown() (104), and -e (each worker has its own environment)', async () => {
-  const f = script('dist.js', `${LIFECYCLE}\nexport default function () {}\n`);
-  const r = await run(['run', f, '--master', '--master-bind-port', '0', '--expect-workers-max-wait', '1']);
-  assert.equal(r.code, 104, r.stderr + r.stdout);
-  assert.match(
-    r.stderr,
-    /exports setup\(\) and teardown\(\): a distributed run does not run setup\(\)\/teardown\(\)/,
+test('--master: setup() and teardown() run once, on the master; the data reaches both workers; -e on the master is 104', async () => {
+  const f = script(
+    'dist.js',
+    `${LIFECYCLE}
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 20 } } };
+export default async function (data) { await http.get('$URL/d', { headers: { 'x-token': data.token } }); }
+`,
   );
-  assert.equal(seen.length, 0);
+  const m = start(['run', f, '--master', '--expect-workers', '2', '--master-bind-port', '0']);
+  const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+  // setup() ran before any worker joined
+  assert.equal(count('/setup'), 1);
+  const ws = [0, 1].map(() => start(['run', '--worker', '--master-port', port]));
+  const [mx, ...xs] = await Promise.all([m.exited, ...ws.map((w) => w.exited)]);
+  for (const [i, x] of xs.entries()) assert.equal(x.code, 0, ws[i].stdout() + ws[i].stderr());
+  assert.equal(mx.code, 0, m.stdout() + m.stderr());
+  assert.equal(count('/setup'), 1);
+  assert.equal(count('/d'), 20);
+  for (const s of seen.filter((x) => x.path === '/d')) assert.equal(s.token, 't-42');
+  assert.deepEqual(
+    seen.filter((s) => s.path === '/teardown').map((s) => s.query),
+    ['token=t-42&n=3'],
+  );
+  assert.equal(seen[seen.length - 1].path, '/teardown');
+  for (const w of ws) assert.doesNotMatch(w.stderr(), /setup\(\): done|teardown\(\): done/);
+
+  seen = [];
+  const bad = script(
+    'dist-bad.js',
+    `export function setup() { throw new Error('no login'); }
+export default function () {}
+`,
+  );
+  const r107 = await run(['run', bad, '--master', '--master-bind-port', '0']);
+  assert.equal(r107.code, 107, r107.stderr);
+  assert.match(r107.stderr, /setup\(\) threw: Error: no login/);
+  assert.doesNotMatch(r107.stdout, /Master listening/);
+
   const plain = script('dist-plain.js', 'export default function () {}\n');
   const e = await run(['run', plain, '--master', '-e', 'A=1', '--master-bind-port', '0']);
   assert.equal(e.code, 104, e.stderr + e.stdout);

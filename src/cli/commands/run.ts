@@ -12,6 +12,8 @@ import {
   EXIT_CODES_HELP,
   EXIT_ERROR,
   EXIT_INVALID_CONFIG,
+  EXIT_OK,
+  EXIT_SCRIPT_ERROR,
   type ExecutionSegment,
   executeRun,
   gatherThresholds,
@@ -343,16 +345,15 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
             process.exitCode = g.exitCode;
             return;
           }
-          if (g.lifecycle.length > 0) {
-            console.error(
-              problemsText('tickstorm run --master', [
-                `${test.file} exports ${g.lifecycle.map((k) => `${k}()`).join(' and ')}: a distributed run does not run setup()/teardown() yet (its data would have to reach every worker); run the script on one machine (--workers N for more threads)`,
-              ]),
-            );
-            process.exitCode = EXIT_INVALID_CONFIG;
+          gates = g;
+          // setup() once, here, for every worker: its data travels with the test
+          const s = await g.runSetup();
+          if (s.problem !== undefined) {
+            console.error(`tickstorm run: script error in ${test.file}: ${s.problem}\nno scenario was run.`);
+            process.exitCode = EXIT_SCRIPT_ERROR;
             return;
           }
-          gates = g;
+          test.lifecycle = { withSetup: g.lifecycle.includes('setup'), dataJson: s.dataJson };
         }
         const abort = new AbortController();
         const stop = () => abort.abort();
@@ -378,6 +379,13 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         });
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        if (gates !== undefined && test.kind === 'script') {
+          const problem = await gates.runTeardown(test.lifecycle?.dataJson);
+          if (problem !== undefined) {
+            console.error(`tickstorm run: script error in ${test.file}: ${problem}`);
+            if (process.exitCode === EXIT_OK) process.exitCode = EXIT_SCRIPT_ERROR;
+          }
+        }
         return;
       }
       // Problems found so far are reported with the rest (every problem at once), not alone.
@@ -431,8 +439,12 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
             });
           },
           runScenarios: (input, seg, extra) => runCommand(defs, { ...input, segment: seg }, extra),
-          runScript: (file, insecure, seg, extra) =>
-            runScriptCommand([file], { ...o, insecure }, self, new Map(), [], { ...extra, segment: seg }),
+          runScript: (file, insecure, seg, extra, lifecycle) =>
+            runScriptCommand([file], { ...o, insecure }, self, new Map(), [], {
+              ...extra,
+              segment: seg,
+              lifecycle,
+            }),
         });
         const problems = [...early, ...unknownOptions.map((u) => `unknown option '${u}'`), ...side.problems];
         if (problems.length > 0) {
@@ -574,6 +586,8 @@ export interface RunExtra {
   onReport?: (report: RunReport | null) => void;
   /** Problems the command line already showed (reported with the run's own, all at once). */
   problems?: readonly string[];
+  /** A master's worker: setup() ran on the master (its data), teardown() runs there. */
+  lifecycle?: { withSetup: boolean; dataJson?: string };
 }
 
 /** The flags that do not apply to a script, and its --workers (default 1). */
@@ -660,6 +674,7 @@ async function runScriptCommand(
       signal: abort.signal,
       segment: extra.segment,
       metricsPort: extra.metricsPort,
+      lifecycle: extra.lifecycle,
     });
     const sum = r.summary;
     extra.onReport?.(

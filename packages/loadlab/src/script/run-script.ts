@@ -101,6 +101,11 @@ export interface ScriptRunInput {
   metricsPort?: number;
   /** -e/--env KEY=VALUE flags (repeatable): the script's __ENV is the environment with these over it. */
   env?: readonly string[];
+  /**
+   * setup() already ran elsewhere (a `run --master`, for its workers): its data, `withSetup`
+   * when the script exports setup(); this run calls neither setup() nor teardown().
+   */
+  lifecycle?: { withSetup: boolean; dataJson?: string };
 }
 
 export interface ScriptSummary {
@@ -229,6 +234,10 @@ export interface ScriptGates {
   labStrings: string[];
   /** The lifecycle functions the script exports ('setup', 'teardown'). */
   lifecycle: string[];
+  /** Runs setup() here (a master, once for all its workers): its data as JSON, or the problem. */
+  runSetup(): Promise<{ dataJson?: string; problem?: string }>;
+  /** Runs teardown(data) here: the problem, if any. */
+  runTeardown(dataJson: string | undefined): Promise<string | undefined>;
 }
 
 /**
@@ -245,7 +254,43 @@ export async function loadScriptGates(input: ScriptRunInput): Promise<ScriptGate
     declared: new Map(runtime().metrics),
     labStrings: r.parsed.options.labThresholds,
     lifecycle: ['setup', 'teardown'].filter((k) => typeof r.mod[k] === 'function'),
+    runSetup: () => setupOf(r, input.err),
+    runTeardown: async (dataJson) => (await teardownOf(r, dataJson, input.err)) ?? undefined,
   };
+}
+
+const noteErr = (err: ScriptRunInput['err']) => err ?? ((t: string) => process.stderr.write(`${t}\n`));
+
+/** Calls the script's setup(), when it exports one: its data as JSON text, or the problem. */
+async function setupOf(
+  r: LoadedScript,
+  errIn: ScriptRunInput['err'],
+): Promise<{ dataJson?: string; problem?: string }> {
+  if (typeof r.mod.setup !== 'function') return {};
+  const res = await callLifecycle('setup', r.mod.setup, [], r.parsed.options.setupTimeoutMs);
+  const data = res.ok ? dataText(res.value) : { problem: res.problem };
+  if (data.problem !== undefined) return { problem: data.problem };
+  if (res.ok)
+    noteErr(errIn)(`setup(): done in ${res.ms} ms (${res.requests} requests, ${res.failures} failed)`);
+  return { dataJson: data.text };
+}
+
+/** Calls the script's teardown(data), when it exports one: the problem, or undefined. */
+async function teardownOf(
+  r: LoadedScript,
+  dataJson: string | undefined,
+  errIn: ScriptRunInput['err'],
+): Promise<string | undefined> {
+  if (typeof r.mod.teardown !== 'function') return undefined;
+  const res = await callLifecycle(
+    'teardown',
+    r.mod.teardown,
+    [dataCopy(dataJson)],
+    r.parsed.options.teardownTimeoutMs,
+  );
+  if (!res.ok) return res.problem;
+  noteErr(errIn)(`teardown(): done in ${res.ms} ms (${res.requests} requests, ${res.failures} failed)`);
+  return undefined;
 }
 
 /**
@@ -265,17 +310,17 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   if ('exitCode' in loaded) return { exitCode: loaded.exitCode, summary: null, report: null, written: [] };
   const { file, parsed, k6, lab, workers, aborting, outFiles, ca, mod, env } = loaded;
   // k6's setup(): once, here, before any scenario; its data goes to every VU as a JSON copy
-  const withSetup = typeof mod.setup === 'function';
-  let dataJson: string | undefined;
-  if (withSetup) {
-    const r = await callLifecycle('setup', mod.setup, [], parsed.options.setupTimeoutMs);
-    const data = r.ok ? dataText(r.value) : { problem: r.problem };
-    if (data.problem !== undefined) {
-      err(`${cmd}: script error in ${input.file}: ${data.problem}\nno scenario was run.`);
+  // (or the master's, when setup() ran there: input.lifecycle)
+  const here = input.lifecycle === undefined;
+  const withSetup = input.lifecycle?.withSetup ?? typeof mod.setup === 'function';
+  let dataJson = input.lifecycle?.dataJson;
+  if (here && withSetup) {
+    const r = await setupOf(loaded, input.err);
+    if (r.problem !== undefined) {
+      err(`${cmd}: script error in ${input.file}: ${r.problem}\nno scenario was run.`);
       return { exitCode: EXIT_SCRIPT_ERROR, summary: null, report: null, written: [] };
     }
-    dataJson = data.text;
-    err(`setup(): done in ${(r as { ms: number }).ms} ms (${r.requests} requests, ${r.failures} failed)`);
+    dataJson = r.dataJson;
   }
   const tagsOf = new Map(parsed.options.scenarios.map((s) => [s.name, s.tags]));
   let jsonOut: K6JsonOut | undefined;
@@ -377,13 +422,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   jsonOut?.close();
   input.signal?.removeEventListener('abort', onOuterAbort);
   // k6's teardown(data): once, after every scenario ended (however the run ended)
-  let teardownProblem: string | undefined;
-  if (typeof mod.teardown === 'function') {
-    const args = withSetup ? [dataCopy(dataJson)] : [];
-    const r = await callLifecycle('teardown', mod.teardown, args, parsed.options.teardownTimeoutMs);
-    if (r.ok) err(`teardown(): done in ${r.ms} ms (${r.requests} requests, ${r.failures} failed)`);
-    else teardownProblem = r.problem;
-  }
+  const teardownProblem = here ? await teardownOf(loaded, dataJson, input.err) : undefined;
   const finishedAt = Date.now();
 
   const parts: MetricPart[] = [];
