@@ -103,7 +103,7 @@ iteration count is split, the parts adding up exactly); the master merges their 
 A script's options.thresholds are checked by the master on the merged whole (99 when one fails there);
 each part's own verdict is shown, not deciding; a part stopped by abortOnFail stops the master (108).
 A worker given scenario parameters or target flags of its own, or unable to run the master's test, exits 104.
-A script exporting setup()/teardown() is refused by --master (104): run it on one machine.
+A script's setup() and teardown() run once, on the master; setup()'s data goes to the workers with the test.
 
 Every flag may also come from the environment, TICKSTORM_<FLAG> (--orders-url: TICKSTORM_ORDERS_URL,
 --no-bench: TICKSTORM_BENCH=false), or from ./${CONFIG_FILE} (or --config-file FILE), a JSON object
