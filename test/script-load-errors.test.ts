@@ -69,11 +69,10 @@ test('a missing package names it, without the resolver stack', async () => {
   assertNoInternals(r.stderr);
 });
 
-test('setup() and teardown(), which k6 would call, are named as not run (not ignored in silence)', async () => {
+test('handleSummary(), which k6 would call, is named as not run (not ignored in silence)', async () => {
   const f = script(
-    'lifecycle.js',
-    `export function setup() { return { token: 'x' }; }
-export function teardown() {}
+    'summary.js',
+    `export function handleSummary() { return {}; }
 export const options = { vus: 1, iterations: 1 };
 export default function () {}
 `,
@@ -82,6 +81,6 @@ export default function () {}
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stderr,
-    /note: .*lifecycle\.js exports setup\(\), teardown\(\), which k6 calls and tickstorm does not/,
+    /note: .*summary\.js exports handleSummary\(\), which k6 calls and tickstorm does not/,
   );
 });

@@ -94,6 +94,7 @@ export interface WorkerDeps {
     insecure: boolean,
     segment: ExecutionSegment,
     extra: WorkerExtra,
+    lifecycle: (RunTest & { kind: 'script' })['lifecycle'],
   ) => Promise<number>;
 }
 
@@ -203,7 +204,13 @@ export function runWorkerSide(d: WorkerDeps): RunWorkerSide {
     const extra: WorkerExtra = { signal, onReport: (r) => (report = r) };
     if (test.kind === 'scenarios' && input !== undefined) await d.runScenarios(input, segment, extra);
     else if (test.kind === 'script' && scriptFile !== undefined)
-      await d.runScript(scriptFile, d.local.insecure === true || test.insecure, segment, extra);
+      await d.runScript(
+        scriptFile,
+        d.local.insecure === true || test.insecure,
+        segment,
+        extra,
+        test.lifecycle,
+      );
     return report;
   }
 

@@ -12,6 +12,8 @@ import {
   EXIT_CODES_HELP,
   EXIT_ERROR,
   EXIT_INVALID_CONFIG,
+  EXIT_OK,
+  EXIT_SCRIPT_ERROR,
   type ExecutionSegment,
   executeRun,
   gatherThresholds,
@@ -89,6 +91,9 @@ Scripts (docs/scripts.md): \`tickstorm run FILE.ts|FILE.js\` runs a k6-style scr
 \`options\` (scenarios, thresholds) and a default function, with \`import http from 'tickstorm/http'\`
 and \`import { check } from 'tickstorm'\`. A path operand (an extension .ts/.js/.mjs/.mts or a /)
 is a script; the scenario flags do not apply to it. --workers defaults to 1 for scripts.
+setup() runs once before the scenarios and teardown(data) once after them (also after 99, 108
+and Ctrl-C); with a setup() the functions are called fn(data, ctx), else fn(ctx); setup() failing
+is 107 and nothing runs. __ENV is the environment with -e KEY=VALUE (repeatable) over it.
 
 Many machines (docs/load-lab.md#many-machines-run---master-and---worker): the master's command line is
 the test, and each of the N workers runs 1/N of it (k6's execution segments: every rate, VU and
@@ -98,6 +103,7 @@ iteration count is split, the parts adding up exactly); the master merges their 
 A script's options.thresholds are checked by the master on the merged whole (99 when one fails there);
 each part's own verdict is shown, not deciding; a part stopped by abortOnFail stops the master (108).
 A worker given scenario parameters or target flags of its own, or unable to run the master's test, exits 104.
+A script's setup() and teardown() run once, on the master; setup()'s data goes to the workers with the test.
 
 Every flag may also come from the environment, TICKSTORM_<FLAG> (--orders-url: TICKSTORM_ORDERS_URL,
 --no-bench: TICKSTORM_BENCH=false), or from ./${CONFIG_FILE} (or --config-file FILE), a JSON object
@@ -138,6 +144,7 @@ const FIXED = [
   'out',
   'config-file',
   'execution-segment',
+  'env',
   'help',
 ];
 
@@ -203,6 +210,11 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
     .option('--no-watch', 'no resource watch')
     .option('--insecure', 'https/wss: do not verify the server certificate (self-signed test systems)')
     .option('--ca <file>', 'https/wss: also trust the PEM certificate(s) in FILE')
+    .option(
+      '-e, --env <KEY=VALUE>',
+      "a script's __ENV.KEY (repeatable; over the process environment)",
+      collect,
+    )
     .option(
       '--execution-segment <segment>',
       'run only this equal part of the load, as k6 writes it: 0:1/2, 1/2:1, 1/3:2/3 (every rate, VU and iteration count; the parts add up exactly)',
@@ -296,6 +308,10 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       }
       if (mw.role === 'master') {
         let test: RunTest | undefined;
+        if (o.env !== undefined)
+          mwProblems.push(
+            '--env: the script runs on the workers, each with its own environment: give -e KEY=VALUE to each --worker',
+          );
         if (script) {
           const th = gatherThresholds((o.threshold as string[] | undefined) ?? [], []);
           mwProblems.push(...th.problems);
@@ -330,6 +346,14 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
             return;
           }
           gates = g;
+          // setup() once, here, for every worker: its data travels with the test
+          const s = await g.runSetup();
+          if (s.problem !== undefined) {
+            console.error(`tickstorm run: script error in ${test.file}: ${s.problem}\nno scenario was run.`);
+            process.exitCode = EXIT_SCRIPT_ERROR;
+            return;
+          }
+          test.lifecycle = { withSetup: g.lifecycle.includes('setup'), dataJson: s.dataJson };
         }
         const abort = new AbortController();
         const stop = () => abort.abort();
@@ -355,6 +379,13 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         });
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        if (gates !== undefined && test.kind === 'script') {
+          const problem = await gates.runTeardown(test.lifecycle?.dataJson);
+          if (problem !== undefined) {
+            console.error(`tickstorm run: script error in ${test.file}: ${problem}`);
+            if (process.exitCode === EXIT_OK) process.exitCode = EXIT_SCRIPT_ERROR;
+          }
+        }
         return;
       }
       // Problems found so far are reported with the rest (every problem at once), not alone.
@@ -401,14 +432,19 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
               thresholds: (o.threshold as string[] | undefined) ?? [],
               tls: { insecure, caFile: o.ca as string | undefined },
               outputs: (o.out as string[] | undefined) ?? [],
+              env: (o.env as string[] | undefined) ?? [],
               version,
               out: () => undefined,
               err,
             });
           },
           runScenarios: (input, seg, extra) => runCommand(defs, { ...input, segment: seg }, extra),
-          runScript: (file, insecure, seg, extra) =>
-            runScriptCommand([file], { ...o, insecure }, self, new Map(), [], { ...extra, segment: seg }),
+          runScript: (file, insecure, seg, extra, lifecycle) =>
+            runScriptCommand([file], { ...o, insecure }, self, new Map(), [], {
+              ...extra,
+              segment: seg,
+              lifecycle,
+            }),
         });
         const problems = [...early, ...unknownOptions.map((u) => `unknown option '${u}'`), ...side.problems];
         if (problems.length > 0) {
@@ -449,6 +485,8 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         });
         return;
       }
+      if (cliGiven('env'))
+        early.push("--env sets a script's __ENV; the built-in scenarios take no environment");
       const input: RunInput = { ...runInput(scenarios, o, self, params, unknownOptions), segment };
       process.exitCode = await runCommand(defs, input, { metricsPort, problems: early });
     });
@@ -548,6 +586,8 @@ export interface RunExtra {
   onReport?: (report: RunReport | null) => void;
   /** Problems the command line already showed (reported with the run's own, all at once). */
   problems?: readonly string[];
+  /** A master's worker: setup() ran on the master (its data), teardown() runs there. */
+  lifecycle?: { withSetup: boolean; dataJson?: string };
 }
 
 /** The flags that do not apply to a script, and its --workers (default 1). */
@@ -629,10 +669,12 @@ async function runScriptCommand(
       },
       tls: { insecure: o.insecure === true, caFile: o.ca as string | undefined },
       outputs: (o.out as string[] | undefined) ?? [],
+      env: (o.env as string[] | undefined) ?? [],
       version: packageVersion(),
       signal: abort.signal,
       segment: extra.segment,
       metricsPort: extra.metricsPort,
+      lifecycle: extra.lifecycle,
     });
     const sum = r.summary;
     extra.onReport?.(

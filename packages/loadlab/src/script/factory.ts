@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { iterations, type ScriptFactory } from '../generator/script.ts';
 import type { LatencyRecorder } from '../stats/recorder.ts';
 import { closeHttp } from './http.ts';
+import { dataCopy, installEnv } from './lifecycle.ts';
 import { registerScriptModules } from './register.ts';
 import {
   type IterationStore,
@@ -28,8 +29,15 @@ export interface ScriptParams {
   exec: string;
   scenario: string;
   tls: TlsSettings;
-  /** k6's __ENV: environment passed to the script. */
+  /** The -e/--env KEY=VALUE flags: k6's __ENV is the thread's environment with these over it. */
   env?: Record<string, string>;
+  /**
+   * True when the script exports setup(): its function is called as k6's, `fn(data, ctx)`,
+   * with `data` a JSON copy of setup()'s return value (`dataJson`; undefined when it returned
+   * nothing), one copy per VU. Otherwise `fn(ctx)`.
+   */
+  withSetup?: boolean;
+  dataJson?: string;
 }
 
 /** Context handed to the script's function (`export default async function (ctx)`). */
@@ -44,9 +52,15 @@ export interface IterationContext {
 }
 
 type Fn = (ctx: IterationContext) => unknown;
+type DataFn = (data: unknown, ctx: IterationContext) => unknown;
 
-export async function importScript(file: string): Promise<Record<string, unknown>> {
+/** Imports the script with the built-in modules registered and __ENV set (process env + `env`). */
+export async function importScript(
+  file: string,
+  env?: Record<string, string>,
+): Promise<Record<string, unknown>> {
   registerScriptModules(file);
+  installEnv(env);
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 
@@ -77,7 +91,7 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const p = ctx.params;
   const rt = runtime();
   rt.tls = p.tls;
-  const mod = await importScript(p.file);
+  const mod = await importScript(p.file, p.env);
   const fn = mod[p.exec];
   if (typeof fn !== 'function') throw new Error(`${p.file}: export '${p.exec}' is not a function`);
   for (const hook of rt.onEvents) hook(ctx.events, p.scenario);
@@ -85,6 +99,7 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const trends = new Map<string, LatencyRecorder>();
   const ictx: IterationContext[] = [];
   const stores: IterationStore[] = [];
+  const data: unknown[] = [];
   const end: ScenarioEnd = { stopped: false, timers: new Set() };
   for (let v = 0; v < ctx.maxVUs; v++) {
     ictx.push({ vu: v + 1, iteration: 0, scenario: p.scenario, thread: ctx.worker.index });
@@ -98,12 +113,20 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       end,
       pending: 0,
     });
+    if (p.withSetup === true) data.push(dataCopy(p.dataJson));
   }
-  const call = (s: IterationStore, c: IterationContext): void | Promise<void> => {
-    const r = rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
-    if (s.pending > 0 && !(r instanceof Promise)) notAwaited(p.scenario);
-    return r;
-  };
+  const call =
+    p.withSetup === true
+      ? (s: IterationStore, c: IterationContext): void | Promise<void> => {
+          const r = rt.als.run(s, () => (fn as DataFn)(data[c.vu - 1], c)) as void | Promise<void>;
+          if (s.pending > 0 && !(r instanceof Promise)) notAwaited(p.scenario);
+          return r;
+        }
+      : (s: IterationStore, c: IterationContext): void | Promise<void> => {
+          const r = rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
+          if (s.pending > 0 && !(r instanceof Promise)) notAwaited(p.scenario);
+          return r;
+        };
   const inner = iterations<null, ScriptParams>({
     iteration(it) {
       const s = stores[it.vu];

@@ -36,6 +36,9 @@ export interface ScriptOptions {
   /** The lab's strings (array form). */
   labThresholds: string[];
   insecure: boolean;
+  /** k6's setupTimeout / teardownTimeout (default 60s each). */
+  setupTimeoutMs: number;
+  teardownTimeoutMs: number;
 }
 
 const TOP = [
@@ -47,6 +50,8 @@ const TOP = [
   'stages',
   'insecureSkipTLSVerify',
   'tags',
+  'setupTimeout',
+  'teardownTimeout',
 ];
 const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -61,6 +66,8 @@ export function parseScriptOptions(
     k6Thresholds: undefined,
     labThresholds: [],
     insecure: false,
+    setupTimeoutMs: 60_000,
+    teardownTimeoutMs: 60_000,
   };
   if (raw === undefined) raw = {};
   if (!isObj(raw)) return { options, problems: ['options must be an object'] };
@@ -70,6 +77,16 @@ export function parseScriptOptions(
     if (typeof raw.insecureSkipTLSVerify !== 'boolean')
       problems.push('options.insecureSkipTLSVerify must be true or false');
     else options.insecure = raw.insecureSkipTLSVerify;
+  }
+  for (const [k, key] of [
+    ['setupTimeout', 'setupTimeoutMs'],
+    ['teardownTimeout', 'teardownTimeoutMs'],
+  ] as const) {
+    const v = raw[k];
+    if (v === undefined) continue;
+    const ms = typeof v === 'string' ? parseDuration(v) : Number.NaN;
+    if (Number.isNaN(ms) || ms <= 0) problems.push(`options.${k} must be a duration like '60s'`);
+    else options[key] = ms;
   }
   if (Array.isArray(raw.thresholds)) {
     raw.thresholds.forEach((t, i) => {
@@ -90,7 +107,9 @@ export function parseScriptOptions(
   const add = (name: string, ex: Record<string, unknown>, where: string) => {
     const { exec, startTime, tags, env, ...rest } = ex;
     if (env !== undefined)
-      problems.push(`${where}.env: not supported (there is no __ENV; a script reads process.env)`);
+      problems.push(
+        `${where}.env: not supported (per-scenario environments are not; give the values with -e KEY=VALUE, read as __ENV.KEY)`,
+      );
     const fn = exec ?? 'default';
     if (typeof fn !== 'string') problems.push(`${where}.exec must be the name of an exported function`);
     else if (typeof exports[fn] !== 'function')

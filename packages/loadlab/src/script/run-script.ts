@@ -4,13 +4,18 @@
  *   const r = await runScriptFile({ file: '/abs/load.ts', version: '0.1.0', files: { json: 'out.json' } });
  *   process.exitCode = r.exitCode;
  *
- * Order: the file and TLS flags are checked; the script is imported in this thread with the
- * built-in modules registered (a throw, a syntax error or no default function: exit 107);
- * `options` and every threshold are validated against the metrics the script declared (exit
- * 104 with every problem); the scenarios run at the same time (each from its startTime) on
- * the lab's executors; thresholds with abortOnFail are checked each second and stop the run
- * (exit 108); the summary is k6's metrics, the thresholds, and the lab's blocks per scenario.
- * Exit: 0 passed, 99 a threshold failed, 105 interrupted, 1 the run could not finish.
+ * Order: the file, TLS and -e/--env flags are checked; the script is imported in this thread
+ * with the built-in modules registered and __ENV set (a throw, a syntax error or no default
+ * function: exit 107); `options` and every threshold are validated against the metrics the
+ * script declared (exit 104 with every problem); setup(), when exported, runs once here
+ * (lifecycle.ts; a throw, a timeout or data JSON cannot carry: exit 107, nothing else runs);
+ * the scenarios run at the same time (each from its startTime) on the lab's executors, their
+ * functions called as fn(data, ctx) when there is a setup(), else fn(ctx); thresholds with
+ * abortOnFail are checked each second and stop the run (exit 108); teardown(data) runs once
+ * after them, however they ended; the summary is k6's metrics, the thresholds, and the lab's
+ * blocks per scenario.
+ * Exit: 0 passed, 99 a threshold failed, 105 interrupted, 107 teardown() failed (when nothing
+ * else did), 1 the run could not finish.
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, resolve as resolvePath } from 'node:path';
@@ -55,6 +60,7 @@ import {
   MetricView,
   parseK6Thresholds,
 } from './k6-metrics.ts';
+import { callLifecycle, dataCopy, dataText, parseEnvFlags } from './lifecycle.ts';
 import { parseScriptOptions, type ScriptScenario } from './options.ts';
 import { type LiveScenario, type MetricKind, runtime, trendsToCounters } from './runtime.ts';
 import { scriptErrorText } from './script-error.ts';
@@ -93,6 +99,13 @@ export interface ScriptRunInput {
   segment?: ExecutionSegment;
   /** --metrics-port / --out prometheus[=PORT]: the generator's /metrics while it runs (0 = a free port). */
   metricsPort?: number;
+  /** -e/--env KEY=VALUE flags (repeatable): the script's __ENV is the environment with these over it. */
+  env?: readonly string[];
+  /**
+   * setup() already ran elsewhere (a `run --master`, for its workers): its data, `withSetup`
+   * when the script exports setup(); this run calls neither setup() nor teardown().
+   */
+  lifecycle?: { withSetup: boolean; dataJson?: string };
 }
 
 export interface ScriptSummary {
@@ -138,6 +151,9 @@ interface LoadedScript {
   aborting: K6Threshold[];
   outFiles: ReturnType<typeof parseOut>;
   ca: ReturnType<typeof loadCaFile>;
+  mod: Record<string, unknown>;
+  /** The -e/--env flags, parsed. */
+  env: Record<string, string>;
 }
 
 /** Checks the file and TLS flags, imports the script, validates its options and thresholds. */
@@ -151,6 +167,7 @@ async function loadScript(input: ScriptRunInput): Promise<LoadedScript | { exitC
     problems.push(`${input.file}: a script is a ${SCRIPT_EXTENSIONS.join(', ')} file`);
   const ca = loadCaFile(input.tls?.caFile, problems);
   const outFiles = parseOut(input.outputs ?? [], problems);
+  const env = parseEnvFlags(input.env ?? [], problems);
   if (problems.length > 0) {
     err(problemsText(cmd, problems));
     return { exitCode: EXIT_INVALID_CONFIG };
@@ -158,15 +175,14 @@ async function loadScript(input: ScriptRunInput): Promise<LoadedScript | { exitC
 
   let mod: Record<string, unknown>;
   try {
-    mod = await importScript(file);
+    mod = await importScript(file, env);
   } catch (e) {
     err(`${cmd}: script error in ${input.file}:\n${scriptErrorText(e, file)}`);
     return { exitCode: EXIT_SCRIPT_ERROR };
   }
-  const lifecycle = ['setup', 'teardown', 'handleSummary'].filter((k) => typeof mod[k] === 'function');
-  if (lifecycle.length > 0)
+  if (typeof mod.handleSummary === 'function')
     err(
-      `${cmd}: note: ${input.file} exports ${lifecycle.map((k) => `${k}()`).join(', ')}, which k6 calls and tickstorm does not (yet): the default function gets its context, not setup()'s data`,
+      `${cmd}: note: ${input.file} exports handleSummary(), which k6 calls and tickstorm does not: the summary is tickstorm's (--json, --out json=FILE for k6's formats)`,
     );
   const parsed = parseScriptOptions(mod.options, mod);
   const needsDefault = parsed.options.scenarios.some((s) => s.exec === 'default');
@@ -203,7 +219,7 @@ async function loadScript(input: ScriptRunInput): Promise<LoadedScript | { exitC
     err(problemsText(cmd, problems));
     return { exitCode: EXIT_INVALID_CONFIG };
   }
-  return { file, parsed, k6, lab, workers, aborting, outFiles, ca };
+  return { file, parsed, k6, lab, workers, aborting, outFiles, ca, mod, env };
 }
 
 /** A script's gates as a run would check them: what a master evaluates on the merged whole. */
@@ -216,6 +232,12 @@ export interface ScriptGates {
   declared: ReadonlyMap<string, MetricKind>;
   /** options.thresholds given as the lab's strings (also in `lab`). */
   labStrings: string[];
+  /** The lifecycle functions the script exports ('setup', 'teardown'). */
+  lifecycle: string[];
+  /** Runs setup() here (a master, once for all its workers): its data as JSON, or the problem. */
+  runSetup(): Promise<{ dataJson?: string; problem?: string }>;
+  /** Runs teardown(data) here: the problem, if any. */
+  runTeardown(dataJson: string | undefined): Promise<string | undefined>;
 }
 
 /**
@@ -231,7 +253,44 @@ export async function loadScriptGates(input: ScriptRunInput): Promise<ScriptGate
     lab: r.lab.thresholds,
     declared: new Map(runtime().metrics),
     labStrings: r.parsed.options.labThresholds,
+    lifecycle: ['setup', 'teardown'].filter((k) => typeof r.mod[k] === 'function'),
+    runSetup: () => setupOf(r, input.err),
+    runTeardown: async (dataJson) => (await teardownOf(r, dataJson, input.err)) ?? undefined,
   };
+}
+
+const noteErr = (err: ScriptRunInput['err']) => err ?? ((t: string) => process.stderr.write(`${t}\n`));
+
+/** Calls the script's setup(), when it exports one: its data as JSON text, or the problem. */
+async function setupOf(
+  r: LoadedScript,
+  errIn: ScriptRunInput['err'],
+): Promise<{ dataJson?: string; problem?: string }> {
+  if (typeof r.mod.setup !== 'function') return {};
+  const res = await callLifecycle('setup', r.mod.setup, [], r.parsed.options.setupTimeoutMs);
+  const data = res.ok ? dataText(res.value) : { problem: res.problem };
+  if (data.problem !== undefined) return { problem: data.problem };
+  if (res.ok)
+    noteErr(errIn)(`setup(): done in ${res.ms} ms (${res.requests} requests, ${res.failures} failed)`);
+  return { dataJson: data.text };
+}
+
+/** Calls the script's teardown(data), when it exports one: the problem, or undefined. */
+async function teardownOf(
+  r: LoadedScript,
+  dataJson: string | undefined,
+  errIn: ScriptRunInput['err'],
+): Promise<string | undefined> {
+  if (typeof r.mod.teardown !== 'function') return undefined;
+  const res = await callLifecycle(
+    'teardown',
+    r.mod.teardown,
+    [dataCopy(dataJson)],
+    r.parsed.options.teardownTimeoutMs,
+  );
+  if (!res.ok) return res.problem;
+  noteErr(errIn)(`teardown(): done in ${res.ms} ms (${res.requests} requests, ${res.failures} failed)`);
+  return undefined;
 }
 
 /**
@@ -249,7 +308,20 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const cmd = 'tickstorm run';
   const loaded = await loadScript(input);
   if ('exitCode' in loaded) return { exitCode: loaded.exitCode, summary: null, report: null, written: [] };
-  const { file, parsed, k6, lab, workers, aborting, outFiles, ca } = loaded;
+  const { file, parsed, k6, lab, workers, aborting, outFiles, ca, mod, env } = loaded;
+  // k6's setup(): once, here, before any scenario; its data goes to every VU as a JSON copy
+  // (or the master's, when setup() ran there: input.lifecycle)
+  const here = input.lifecycle === undefined;
+  const withSetup = input.lifecycle?.withSetup ?? typeof mod.setup === 'function';
+  let dataJson = input.lifecycle?.dataJson;
+  if (here && withSetup) {
+    const r = await setupOf(loaded, input.err);
+    if (r.problem !== undefined) {
+      err(`${cmd}: script error in ${input.file}: ${r.problem}\nno scenario was run.`);
+      return { exitCode: EXIT_SCRIPT_ERROR, summary: null, report: null, written: [] };
+    }
+    dataJson = r.dataJson;
+  }
   const tagsOf = new Map(parsed.options.scenarios.map((s) => [s.name, s.tags]));
   let jsonOut: K6JsonOut | undefined;
   let outHook: ((events: RequestEvents, scenario: string) => void) | undefined;
@@ -281,6 +353,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const stop = new AbortController();
   const onOuterAbort = () => stop.abort();
   input.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (input.signal?.aborted) stop.abort(); // interrupted during setup(): no scenario starts
   let abortedBy: K6ThresholdResult | undefined;
   const live =
     aborting.length > 0
@@ -305,7 +378,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const outcomes = await Promise.all(
     parsed.options.scenarios.map(async (s): Promise<RunOutcome | undefined> => {
       if (s.startTimeMs > 0 && !(await delay(s.startTimeMs, stop.signal))) return undefined;
-      const params: ScriptParams = { file, exec: s.exec, scenario: s.name, tls };
+      const params: ScriptParams = { file, exec: s.exec, scenario: s.name, tls, env, withSetup, dataJson };
       try {
         return await runScenario({
           name: s.name,
@@ -348,6 +421,8 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   runtime().sink = null;
   jsonOut?.close();
   input.signal?.removeEventListener('abort', onOuterAbort);
+  // k6's teardown(data): once, after every scenario ended (however the run ended)
+  const teardownProblem = here ? await teardownOf(loaded, dataJson, input.err) : undefined;
   const finishedAt = Date.now();
 
   const parts: MetricPart[] = [];
@@ -391,6 +466,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   if (abortedBy !== undefined) code = EXIT_THRESHOLD_ABORTED;
   else if (input.signal?.aborted) code = EXIT_ABORTED;
   else if (crashed !== undefined) code = EXIT_ERROR;
+  if (teardownProblem !== undefined && code === EXIT_OK) code = EXIT_SCRIPT_ERROR;
   report.exitCode = code;
   report.script = scriptSection(
     parts,
@@ -440,6 +516,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   written.push(...(await writeReports(report, { csv: files.csv, html: files.html, junit: files.junit })));
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   if (crashed !== undefined) err(`${cmd}: ${crashed}`);
+  if (teardownProblem !== undefined) err(`${cmd}: script error in ${input.file}: ${teardownProblem}`);
   out(`\n${verdict(code, summary)}`);
   return { exitCode: code, summary, report, written };
 }
@@ -587,5 +664,6 @@ function verdict(code: number, s: ScriptSummary): string {
   }
   if (code === EXIT_THRESHOLD_ABORTED) return `ABORTED by threshold ${s.abortedBy} (exit code ${code})`;
   if (code === EXIT_ABORTED) return `INTERRUPTED: results so far are above (exit code ${code})`;
+  if (code === EXIT_SCRIPT_ERROR) return `ERROR: teardown() failed (exit code ${code})`;
   return `ERROR: a scenario could not run (exit code ${code})`;
 }

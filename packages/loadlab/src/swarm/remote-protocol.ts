@@ -76,6 +76,11 @@ export type RunTest =
       source: string;
       sha256: string;
       insecure: boolean;
+      /**
+       * The master ran the script's setup() (when it exports one) and runs its teardown():
+       * the workers call neither, and pass this data (JSON text) to every iteration.
+       */
+      lifecycle?: { withSetup: boolean; dataJson?: string };
     };
 
 /** [spawn, class, userId, host] or [retire, class]. */

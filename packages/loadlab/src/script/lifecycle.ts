@@ -1,0 +1,141 @@
+/**
+ * k6's test lifecycle around the scenarios: `setup()` once before them, `teardown(data)` once
+ * after, both in the thread that coordinates the run (not in the generator threads).
+ *
+ *   const s = await callLifecycle('setup', mod.setup, [], 60_000);
+ *   if (!s.ok) ...                              // threw, timed out: exit 107
+ *   const data = dataText(s.value);             // JSON text (undefined: setup returned nothing)
+ *
+ * Each call runs inside an iteration store of its own (scenario '(setup)' / '(teardown)', a
+ * name no scenario can have), so http.*(), check(), sleep() and group() work in it; its
+ * requests are counted apart (the `requests`/`failures` returned) and not in any scenario's
+ * metrics or thresholds. When the time runs out its pending sleeps are cleared and its
+ * connections cut (a synchronous endless loop cannot be interrupted).
+ */
+import { RequestEvents } from '../stats/events.ts';
+import type { LatencyRecorder } from '../stats/recorder.ts';
+import { closeHttp } from './http.ts';
+import { type IterationStore, runtime, type ScenarioEnd } from './runtime.ts';
+import { closeWs } from './ws.ts';
+
+export type LifecycleName = 'setup' | 'teardown';
+
+export type LifecycleResult =
+  | { ok: true; value: unknown; requests: number; failures: number; ms: number }
+  | { ok: false; problem: string; requests: number; failures: number };
+
+export async function callLifecycle(
+  name: LifecycleName,
+  fn: unknown,
+  args: unknown[],
+  timeoutMs: number,
+): Promise<LifecycleResult> {
+  const scenario = `(${name})`;
+  const events = new RequestEvents();
+  const tally = { requests: 0, failures: 0 };
+  events.on((ev) => {
+    tally.requests++;
+    if (!ev.ok) tally.failures++;
+  });
+  const end: ScenarioEnd = { stopped: false, timers: new Set() };
+  const store: IterationStore = {
+    events,
+    counters: new Map<string, number>(),
+    trends: new Map<string, LatencyRecorder>(),
+    intendedUs: 0,
+    first: false,
+    scenario,
+    pending: 0,
+    end,
+  };
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const run = Promise.resolve().then(() =>
+      runtime().als.run(store, () => (fn as (...a: unknown[]) => unknown)(...args)),
+    );
+    const timeout = new Promise<'timeout'>((res) => {
+      timer = setTimeout(() => res('timeout'), timeoutMs);
+    });
+    const r = await Promise.race([run.then((value) => ({ value })), timeout]);
+    if (r === 'timeout')
+      return {
+        ok: false,
+        problem: `${name}() did not finish within ${name}Timeout (${timeoutMs / 1000}s)`,
+        ...tally,
+      };
+    return { ok: true, value: r.value, ms: Date.now() - started, ...tally };
+  } catch (e) {
+    const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    return { ok: false, problem: `${name}() threw: ${msg}`, ...tally };
+  } finally {
+    clearTimeout(timer);
+    end.stopped = true;
+    for (const t of end.timers) clearTimeout(t);
+    end.timers.clear();
+    await closeWs(scenario);
+    await closeHttp(scenario);
+  }
+}
+
+/**
+ * setup()'s return value as JSON text (undefined when it returned nothing), or the reason it
+ * is not JSON-serialisable: a function, symbol or bigint anywhere, a cycle, or a non-finite
+ * number (JSON would change these silently; k6 hands each VU a JSON copy).
+ */
+export function dataText(value: unknown): { text?: string; problem?: string } {
+  if (value === undefined) return {};
+  const bad = unserialisable(value, '', new Set());
+  if (bad !== undefined) return { problem: `setup() returned data that is not JSON-serialisable: ${bad}` };
+  try {
+    return { text: JSON.stringify(value) };
+  } catch (e) {
+    return { problem: `setup() returned data that is not JSON-serialisable: ${(e as Error).message}` };
+  }
+}
+
+function unserialisable(v: unknown, path: string, seen: Set<object>): string | undefined {
+  const at = path === '' ? 'the value' : path;
+  if (typeof v === 'function') return `${at} is a function`;
+  if (typeof v === 'symbol') return `${at} is a symbol`;
+  if (typeof v === 'bigint') return `${at} is a bigint`;
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${at} is ${v}`;
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (seen.has(v)) return `${at} refers back to itself (a cycle)`;
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return undefined; // Date and the like
+  seen.add(v);
+  const entries = Array.isArray(v) ? v.map((x, i) => [`[${i}]`, x] as const) : Object.entries(v);
+  for (const [k, x] of entries) {
+    const p = Array.isArray(v) ? `${path}${k}` : `${path}${path === '' ? '' : '.'}${k}`;
+    const bad = unserialisable(x, p, seen);
+    if (bad !== undefined) return bad;
+  }
+  seen.delete(v);
+  return undefined;
+}
+
+/** A JSON copy of setup()'s data (undefined when it returned nothing). */
+export const dataCopy = (text: string | undefined): unknown =>
+  text === undefined ? undefined : JSON.parse(text);
+
+/**
+ * k6's __ENV: the process environment with the -e/--env KEY=VALUE flags over it, set as a
+ * global before the script is imported (so the script and the modules it imports see it).
+ */
+export function installEnv(flags: Readonly<Record<string, string>> | undefined): void {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  Object.assign(env, flags);
+  (globalThis as Record<string, unknown>).__ENV = env;
+}
+
+/** -e/--env values (KEY=VALUE, repeatable) as an object; a malformed one is a problem naming the flag. */
+export function parseEnvFlags(values: readonly string[], problems: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const m = /^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$/s.exec(v);
+    if (m === null) problems.push(`--env '${v}': expected KEY=VALUE (a name of letters, digits and _)`);
+    else out[m[1]] = m[2];
+  }
+  return out;
+}
