@@ -1,10 +1,13 @@
 /**
  * One test's spawn schedule: moves the user count toward the target at the spawn rate
  * (user k of a ramp is due k / rate seconds in, the first at once), placing each new user's
- * class by ClassMix and its thread round-robin, and retiring the newest users first when the
- * target drops. A host that goes away (dropHost) takes its users with it; a retarget spawns
- * users of the same classes again on the other hosts. Tracks users per class now and at
- * peak. `onSettled` fires when the count reaches the target (or no class can take more users).
+ * class by ClassMix and its host on the least-loaded live host (ties in round-robin order, so
+ * a ramp from 0 spreads evenly, ±1), and retiring the newest users first when the target
+ * drops. A host that goes away (dropHost) takes its users with it; a retarget spawns users of
+ * the same classes again on the other hosts. A host that joins (addHost, a worker joining a
+ * running test) gets the next new users; `rebalance` moves users to it at once. Tracks users
+ * per class and per host now, and per class at peak. `onSettled` fires when the count
+ * reaches the target (or no class can take more users).
  */
 import type { ClassMix } from './class-mix.ts';
 import type { UserHost } from './user-host.ts';
@@ -20,6 +23,8 @@ export class Spawner {
   private readonly active: [number, number][] = [];
   readonly counts: number[];
   readonly peak: number[];
+  /** Users on each host (by index in `hosts`). */
+  readonly perHost: number[];
   private nextUserId = 0;
   /** Classes of users lost with a host, spawned again (on the other hosts) before new ones. */
   private readonly lost: number[] = [];
@@ -29,13 +34,15 @@ export class Spawner {
 
   constructor(
     private readonly mix: ClassMix,
-    private readonly hosts: readonly UserHost[],
+    /** Shared with the swarm; `addHost` appends to it. */
+    private readonly hosts: UserHost[],
     classCount: number,
     private readonly host: () => string,
     private readonly onSettled: () => void,
   ) {
     this.counts = new Array(classCount).fill(0);
     this.peak = new Array(classCount).fill(0);
+    this.perHost = new Array(hosts.length).fill(0);
   }
 
   get users(): number {
@@ -58,6 +65,45 @@ export class Spawner {
     this.active.length = 0;
     this.lost.length = 0;
     this.counts.fill(0);
+    this.perHost.fill(0);
+  }
+
+  /** A host that joined the test: new users go to it first (it is the least loaded). */
+  addHost(host: UserHost): void {
+    if (!this.hosts.includes(host)) this.hosts.push(host);
+    while (this.perHost.length < this.hosts.length) this.perHost.push(0);
+  }
+
+  /**
+   * Evens the live hosts out at once (Locust's --enable-rebalancing): the newest user of the
+   * fullest host moves to the emptiest one (retired there, spawned here with its class and a
+   * fresh user id) until no two live hosts differ by more than 1. The total and the users per
+   * class are unchanged. Returns how many users moved.
+   */
+  rebalance(): number {
+    let moved = 0;
+    for (;;) {
+      const live = this.hosts.flatMap((h, i) => (h.gone === true ? [] : [i]));
+      if (live.length < 2) return moved;
+      let full = live[0];
+      let empty = live[0];
+      for (const i of live) {
+        if (this.perHost[i] > this.perHost[full]) full = i;
+        if (this.perHost[i] < this.perHost[empty]) empty = i;
+      }
+      if (this.perHost[full] - this.perHost[empty] <= 1) return moved;
+      let j = this.active.length - 1;
+      while (j >= 0 && this.active[j][0] !== full) j--;
+      if (j < 0) return moved; // cannot happen: perHost counts the active users
+      const [, cls] = this.active[j];
+      this.active.splice(j, 1);
+      this.hosts[full].retire(cls);
+      this.perHost[full]--;
+      this.hosts[empty].spawn(cls, this.nextUserId++, this.host());
+      this.active.push([empty, cls]);
+      this.perHost[empty]++;
+      moved++;
+    }
   }
 
   /** A host that went away (a missing worker): its users leave the counts; no user is sent there again. */
@@ -71,17 +117,23 @@ export class Spawner {
       this.active.splice(i, 1);
       lost++;
     }
+    if (h >= 0) this.perHost[h] = 0;
     return lost;
   }
 
-  /** Spawn number i goes to host i mod N, or the next one that is not gone (-1: none left). */
+  /**
+   * Spawn number i goes to the live host with the fewest users; ties go to the first from
+   * host i mod N on (round-robin, so a ramp from 0 spreads evenly). -1: none left.
+   */
   private hostFor(i: number): number {
     const n = this.hosts.length;
+    let best = -1;
     for (let k = 0; k < n; k++) {
       const h = (i + k) % n;
-      if (this.hosts[h].gone !== true) return h;
+      if (this.hosts[h].gone === true) continue;
+      if (best < 0 || this.perHost[h] < this.perHost[best]) best = h;
     }
-    return -1;
+    return best;
   }
 
   private adjust(): void {
@@ -97,6 +149,7 @@ export class Spawner {
         if (cls < 0) break;
         this.hosts[h].spawn(cls, this.nextUserId++, this.host());
         this.active.push([h, cls]);
+        this.perHost[h]++;
         this.counts[cls]++;
         if (this.counts[cls] > this.peak[cls]) this.peak[cls] = this.counts[cls];
       }
@@ -105,6 +158,7 @@ export class Spawner {
       while (this.active.length > want) {
         const [h, cls] = this.active.pop()!;
         this.hosts[h].retire(cls);
+        this.perHost[h]--;
         this.counts[cls]--;
       }
     }
