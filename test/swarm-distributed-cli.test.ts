@@ -266,6 +266,16 @@ describe('tickstorm swarm --master / --worker', () => {
     assert.match(r.stderr, /--csv is written by the master/);
   });
 
+  test("--enable-rebalancing is the master's: refused on a --worker and without --master (104)", async () => {
+    for (const role of [['--worker'], []]) {
+      const r = await tickstorm(['swarm', '-f', USERS, ...role, '--headless', '--enable-rebalancing']);
+      assert.equal(r.code, 104, `${role.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /--enable-rebalancing needs --master/);
+    }
+    const help = await tickstorm(['swarm', '--help']);
+    assert.match(help.stdout, /--enable-rebalancing/);
+  });
+
   test('tickstorm merge adds two --json reports exactly', async () => {
     const a = join(dir, 'a.json');
     const b = join(dir, 'b.json');

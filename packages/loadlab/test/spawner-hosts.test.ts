@@ -25,7 +25,12 @@ class Recorder implements UserHost {
   }
   resetStats(): void {}
   snapshot(): HostSnapshot {
-    return { stats: { entries: [], failures: [] }, exceptions: [], users: this.users, usersByClass: this.byClass };
+    return {
+      stats: { entries: [], failures: [] },
+      exceptions: [],
+      users: this.users,
+      usersByClass: this.byClass,
+    };
   }
   get users(): number {
     return this.byClass[0] + this.byClass[1];

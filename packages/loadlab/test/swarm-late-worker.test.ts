@@ -159,7 +159,10 @@ test('--enable-rebalancing: a worker joining a plateau of 10 users gets 5 at onc
   );
   const b = await r.worker();
   const joinedAt = Date.now();
-  assert.match(await line(r, /joined the running test/), new RegExp(`Worker ${b.id} joined the running test; 5 users moved to it`));
+  assert.match(
+    await line(r, /joined the running test/),
+    new RegExp(`Worker ${b.id} joined the running test; 5 users moved to it`),
+  );
   await usersAre(r, { [a.id]: 5, [b.id]: 5 });
   assert.equal(r.swarm.users, 10, 'the total is unchanged');
   assert.deepEqual(r.swarm.view().usersByClass, { Counted: 10 });
@@ -179,7 +182,8 @@ test('--enable-rebalancing: a worker joining a plateau of 10 users gets 5 at onc
   assert.deepEqual(health.map((h) => h.id).sort(), [a.id, b.id].sort());
   // the series is complete: one slice per second from the start, in order
   const ts = res.timeseries.map((s) => s.t);
-  for (let i = 1; i < ts.length; i++) assert.equal(Math.round((ts[i] - ts[i - 1]) * 1000), 1000, `second ${i}`);
+  for (let i = 1; i < ts.length; i++)
+    assert.equal(Math.round((ts[i] - ts[i - 1]) * 1000), 1000, `second ${i}`);
   assert.equal(
     res.timeseries.reduce((n, s) => n + s.requests, 0),
     15 * REQUESTS,

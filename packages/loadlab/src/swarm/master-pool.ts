@@ -187,8 +187,7 @@ export class MasterPool implements HostProvider {
       hosts.push(l.host);
     }
     this.o.log(`Starting the test on ${hosts.length} worker(s): ${hosts.map((h) => h.id).join(', ')}`);
-    if (onJoined !== undefined)
-      this.running = { init, classNames: [...classNames], onRaw, onLost, onJoined };
+    if (onJoined !== undefined) this.running = { init, classNames: [...classNames], onRaw, onLost, onJoined };
     return hosts;
   }
 
@@ -417,8 +416,7 @@ export class MasterPool implements HostProvider {
       if (m.t === 'heartbeat') {
         l.users = m.users;
         this.o.onHeartbeat?.(l.id, m.users);
-      }
-      else if (m.t === 'prepared') {
+      } else if (m.t === 'prepared') {
         l.prepared = true;
         for (const f of [...this.changed]) f();
       } else if (m.t === 'error' && !l.prepared && this.o.test !== undefined) {
