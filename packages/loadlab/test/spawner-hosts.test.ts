@@ -126,3 +126,21 @@ test('rebalance skips hosts that are gone; a dropped host is respawned on the le
   assert.deepEqual(s.perHost.slice(1).sort(), [3, 3, 3]);
   assert.equal(hosts[0].users, 3, 'nothing is sent to a gone host');
 });
+
+test('rebalance over many users and two new hosts: the fewest move, evenly', async () => {
+  const { s, hosts, to } = setup(1);
+  await to(10_000);
+  const before = [...s.counts];
+  s.addHost(new Recorder());
+  s.addHost(new Recorder());
+  assert.equal(s.rebalance(), 6666);
+  assert.deepEqual(s.perHost, [3334, 3333, 3333]);
+  assert.deepEqual(
+    hosts.map((h) => h.users),
+    [3334, 3333, 3333],
+  );
+  assert.deepEqual(s.counts, before);
+  assert.equal(s.users, 10_000);
+  await to(10_002);
+  assert.deepEqual(s.perHost, [3334, 3334, 3334], 'then the ramp fills the emptier hosts');
+});

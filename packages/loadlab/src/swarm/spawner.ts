@@ -75,35 +75,49 @@ export class Spawner {
   }
 
   /**
-   * Evens the live hosts out at once (Locust's --enable-rebalancing): the newest user of the
-   * fullest host moves to the emptiest one (retired there, spawned here with its class and a
-   * fresh user id) until no two live hosts differ by more than 1. The total and the users per
-   * class are unchanged. Returns how many users moved.
+   * Evens the live hosts out at once (Locust's --enable-rebalancing): the newest users of the
+   * fullest hosts move to the emptiest ones (retired there, spawned here with their classes
+   * and fresh user ids) until no two live hosts differ by more than 1; the fullest keep the
+   * odd users, so the fewest move. The total and the users per class are unchanged. Returns
+   * how many users moved. One pass over the users, whatever their number.
    */
   rebalance(): number {
-    let moved = 0;
-    for (;;) {
-      const live = this.hosts.flatMap((h, i) => (h.gone === true ? [] : [i]));
-      if (live.length < 2) return moved;
-      let full = live[0];
-      let empty = live[0];
-      for (const i of live) {
-        if (this.perHost[i] > this.perHost[full]) full = i;
-        if (this.perHost[i] < this.perHost[empty]) empty = i;
-      }
-      if (this.perHost[full] - this.perHost[empty] <= 1) return moved;
-      let j = this.active.length - 1;
-      while (j >= 0 && this.active[j][0] !== full) j--;
-      if (j < 0) return moved; // cannot happen: perHost counts the active users
-      const [, cls] = this.active[j];
-      this.active.splice(j, 1);
-      this.hosts[full].retire(cls);
-      this.perHost[full]--;
-      this.hosts[empty].spawn(cls, this.nextUserId++, this.host());
-      this.active.push([empty, cls]);
-      this.perHost[empty]++;
-      moved++;
+    const live = this.hosts.flatMap((h, i) => (h.gone === true ? [] : [i]));
+    if (live.length < 2) return 0;
+    // the fullest hosts keep the odd users, so the fewest move
+    live.sort((a, b) => this.perHost[b] - this.perHost[a] || a - b);
+    const total = live.reduce((n, h) => n + this.perHost[h], 0);
+    const base = Math.floor(total / live.length);
+    const surplus = new Map<number, number>();
+    live.forEach((h, rank) => {
+      surplus.set(h, this.perHost[h] - base - (rank < total % live.length ? 1 : 0));
+    });
+    // one pass from the newest: the users the fuller hosts give up
+    const moving: number[] = [];
+    for (let j = this.active.length - 1; j >= 0; j--) {
+      const [h, cls] = this.active[j];
+      const more = surplus.get(h) ?? 0;
+      if (more <= 0) continue;
+      surplus.set(h, more - 1);
+      this.hosts[h].retire(cls);
+      this.perHost[h]--;
+      moving.push(cls);
+      this.active[j][0] = -1;
     }
+    if (moving.length === 0) return 0;
+    let kept = 0;
+    for (const a of this.active) if (a[0] >= 0) this.active[kept++] = a;
+    this.active.length = kept;
+    // oldest first, each to the host that lacks the most
+    for (const cls of moving.reverse()) {
+      let to = -1;
+      for (const h of live) if (to < 0 || (surplus.get(h) ?? 0) < (surplus.get(to) ?? 0)) to = h;
+      surplus.set(to, (surplus.get(to) ?? 0) + 1);
+      this.hosts[to].spawn(cls, this.nextUserId++, this.host());
+      this.active.push([to, cls]);
+      this.perHost[to]++;
+    }
+    return moving.length;
   }
 
   /** A host that went away (a missing worker): its users leave the counts; no user is sent there again. */
