@@ -3,7 +3,8 @@
  * `runSwarmWorker`s in this process, against a local HTTP server). With --enable-rebalancing
  * the users are spread at once (10 on one worker → 5 and 5, the total unchanged) and the live
  * series goes on; without it the newcomer gets nothing at a plateau and the next ramp's users
- * first; a late worker whose file lacks a class of the test is refused and the test goes on.
+ * first; a late worker whose file lacks a class of the test is refused and the test goes on;
+ * one joining after the test stopped waits for the next test.
  * Waits are on heartbeats, log lines and the server's request count, each bounded.
  */
 import assert from 'node:assert/strict';
@@ -244,4 +245,24 @@ test('a late worker whose user file lacks a class of the test is refused; the te
   await r.swarm.stop();
   assert.equal(r.swarm.result().requests, 4 * REQUESTS);
   assert.equal(r.pool.section().missing.length, 1);
+});
+
+test('a worker joining after the test stopped waits for the next test, which it is part of', async () => {
+  const r = await rig(true);
+  const a = await r.worker();
+  await r.swarm.start({ users: 2, spawnRate: 100 });
+  await usersAre(r, { [a.id]: 2 });
+  await r.swarm.stop();
+  const b = await r.worker();
+  const beats = r.beats.get(b.id) ?? 0;
+  await r.w.until('two heartbeats from the new worker', () =>
+    (r.beats.get(b.id) ?? 0) >= beats + 2 ? true : undefined,
+  );
+  assert.ok(!b.out.some((l) => /Test started/.test(l)), 'no test to join');
+  assert.ok(!r.lines.some((l) => /joined/.test(l)));
+  // the next test (the web UI's Start again) runs on both
+  await r.swarm.start({ users: 4, spawnRate: 100 });
+  assert.match(await line(r, /Starting the test on 2 worker/), new RegExp(b.id));
+  await usersAre(r, { [a.id]: 2, [b.id]: 2 });
+  await r.swarm.stop();
 });
