@@ -195,11 +195,6 @@ export class MasterPool implements HostProvider {
     this.running = null;
   }
 
-  /** Users per connected worker, as their latest heartbeats said. */
-  workerUsers(): Record<string, number> {
-    return Object.fromEntries([...this.links.values()].map((l) => [l.id, l.users]));
-  }
-
   /** Refuses (and drops) a worker whose user file lacks a class of the test; true if it did. */
   private refuseLacking(l: Link, classNames: readonly string[]): boolean {
     const lacking = classNames.filter((c) => !l.classes.includes(c));
