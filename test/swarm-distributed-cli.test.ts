@@ -2,10 +2,12 @@
  * `tickstorm swarm --master` / `--worker` as separate OS processes against a local HTTP
  * server: users spread over both workers, the final report merges both and its request
  * count equals what the server received; a worker killed (SIGKILL) mid-run is reported
- * missing within 3 s and the run completes with the other; `tickstorm merge` adds two
+ * missing within 3 s and the run completes with the other; a worker started during the test
+ * gets its share at once with --enable-rebalancing; `tickstorm merge` adds two
  * --json reports exactly. Ports are chosen by the OS (--master-bind-port 0).
  */
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,8 @@ const REQUESTS = 25;
 
 let server: LocalServer;
 let received = new Map<string, number>();
+/** 'hit' after each request the server answered. */
+const hits = new EventEmitter();
 let dir: string;
 const { start, stopAll } = trackedTickstorm();
 
@@ -36,6 +40,7 @@ before(async () => {
       received.set(path, (received.get(path) ?? 0) + 1);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{}');
+      hits.emit('hit');
     });
   });
 });
@@ -66,6 +71,24 @@ async function master(args: string[]): Promise<{ m: Watched; port: string }> {
 }
 
 const worker = (port: string) => start(['swarm', '-f', USERS, '--worker', '--master-port', port]);
+
+/** Resolves once the server has received `n` requests to `path` (bounded). */
+function receivedReaches(path: string, n: number, timeoutMs = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if ((received.get(path) ?? 0) < n) return;
+      clearTimeout(timer);
+      hits.off('hit', check);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      hits.off('hit', check);
+      reject(new Error(`the server got ${received.get(path) ?? 0} of ${n} requests to ${path}`));
+    }, timeoutMs);
+    hits.on('hit', check);
+    check();
+  });
+}
 
 describe('tickstorm swarm --master / --worker', () => {
   test('two workers share the users; the merged report counts exactly what the server received', async () => {
@@ -192,6 +215,48 @@ describe('tickstorm swarm --master / --worker', () => {
     assert.equal(report.workers.missing.length, 0);
   });
 
+  test('--enable-rebalancing: a worker started during the test gets half the users at once', async () => {
+    received = new Map();
+    const json = join(dir, 'late.json');
+    const { m, port } = await master([
+      'Counted',
+      '--enable-rebalancing',
+      '-u',
+      '4',
+      '-r',
+      '100',
+      '-t',
+      '10m',
+      '--json',
+      json,
+    ]);
+    const w1 = worker(port);
+    await w1.waitFor(/Test started/);
+    await receivedReaches('/count', 4 * REQUESTS); // the first 4 users are done: idle at a plateau
+    const w2 = worker(port);
+    const [, late] = await w2.waitFor(/as worker (\S+)/);
+    await m.waitFor(new RegExp(`Worker ${late} joined the running test; 2 users moved to it`));
+    await w2.waitFor(/Test started \(Counted\)/);
+    await receivedReaches('/count', 6 * REQUESTS); // the 2 moved users are new users: 25 each
+    m.child.kill('SIGINT');
+    const [mx, x1, x2] = await Promise.all([m.exited, w1.exited, w2.exited]);
+    assert.equal(mx.code, 105, m.stdout() + m.stderr());
+    assert.equal(x1.code, 0, w1.stderr());
+    assert.equal(x2.code, 0, w2.stderr());
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    const s = report.scenarios[0];
+    assert.equal(s.requests, 6 * REQUESTS, 'the report counts both workers');
+    assert.equal(s.requests, received.get('/count'));
+    assert.equal(report.workers.joined.length, 2);
+    assert.equal(report.workers.connected, 2);
+    const health = s.extra.workerHealth as { id: string }[];
+    assert.ok(
+      health.some((h) => h.id === late),
+      'the late worker is in the generator health',
+    );
+    assert.equal(s.extra.peakUsers, 4, 'the total never went above -u');
+  });
+
   test('too few workers: the master gives up after --expect-workers-max-wait, exit 1, nothing run', async () => {
     const { m } = await master([
       'Counted',
@@ -264,6 +329,16 @@ describe('tickstorm swarm --master / --worker', () => {
     assert.match(r.stderr, /-t\/--run-time is given to the master \(--master\), not to a --worker/);
     assert.match(r.stderr, /--json is written by the master/);
     assert.match(r.stderr, /--csv is written by the master/);
+  });
+
+  test("--enable-rebalancing is the master's: refused on a --worker and without --master (104)", async () => {
+    for (const role of [['--worker'], []]) {
+      const r = await tickstorm(['swarm', '-f', USERS, ...role, '--headless', '--enable-rebalancing']);
+      assert.equal(r.code, 104, `${role.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /--enable-rebalancing needs --master/);
+    }
+    const help = await tickstorm(['swarm', '--help']);
+    assert.match(help.stdout, /--enable-rebalancing/);
   });
 
   test('tickstorm merge adds two --json reports exactly', async () => {

@@ -96,6 +96,10 @@ export function registerSwarmCommand(program: Command): Command {
       collect,
     )
     .option('--master', "run as the master of --worker processes on other machines (Locust's --master)")
+    .option(
+      '--enable-rebalancing',
+      "master: a worker that joins a running test gets its share of the users at once, moved from the others (Locust's --enable-rebalancing; without it, it gets the users of the next ramp)",
+    )
     .option('--worker', "run users for the master at --master-host (Locust's --worker)")
     .option('--expect-workers <n>', 'master: start the test once this many workers joined (default 1)')
     .option(
@@ -153,6 +157,7 @@ export function registerSwarmCommand(program: Command): Command {
         ca: o.ca as string | undefined,
         tags: o.tags as string[] | undefined,
         excludeTags: o.excludeTags as string[] | undefined,
+        enableRebalancing: o.enableRebalancing === true,
         ...masterWorkerFlagsOf(o),
       });
       if (plan === null) {

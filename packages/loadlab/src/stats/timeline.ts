@@ -8,7 +8,10 @@
  * for a worker to post) through `onRaw`.
  *
  * Merging side: `mergeRaw` adds raw slices from `reporters` threads; a second is summarised
- * once every reporter sent it (or at `flush`), so per-second percentiles are exact.
+ * once every reporter sent it (or at `flush`), so per-second percentiles are exact. A reporter
+ * that joins later (`addReporter`, a worker joining a running test) is awaited from its
+ * second on; the seconds before it wait for the others only, and a raw slice of a second
+ * already summarised is dropped.
  */
 import type { TimeSlice } from '../model/result.ts';
 import { clampPercentiles, createLatencyHistogram, type Histogram } from './histogram.ts';
@@ -35,6 +38,14 @@ interface Pending {
 
 const ms = (us: number) => Math.round(us) / 1000;
 
+/** A reporter that joined after the start: its raw slices go through `merge`; `drop` when it leaves. */
+export interface LateReporter {
+  /** The first second awaited from it. */
+  readonly fromK: number;
+  merge(s: RawSlice): void;
+  drop(): void;
+}
+
 export class Timeline {
   readonly slices: TimeSlice[] = [];
   /** Called with each summarised second, in order. */
@@ -55,6 +66,10 @@ export class Timeline {
   private readonly scratch: Histogram = createLatencyHistogram();
   private readonly pending = new Map<number, Pending>();
   private readonly spare: LatencyRecorder[] = [];
+  /** The first awaited second of each late reporter still here (counted in `reporters`). */
+  private readonly joins: number[] = [];
+  /** The last merged second summarised (-1: none yet). */
+  private emitted = -1;
 
   constructor(
     /** Run start on this thread's lab clock (µs). */
@@ -86,6 +101,7 @@ export class Timeline {
   }
 
   mergeRaw(s: RawSlice): void {
+    if (s.k <= this.emitted) return; // its second is out already (a late reporter's empty past)
     let p = this.pending.get(s.k);
     if (p === undefined) {
       p = {
@@ -103,13 +119,46 @@ export class Timeline {
     p.active += s.active;
     p.bytes += s.bytes ?? 0;
     p.rec.addSparse(s.latency);
-    if (++p.seen >= this.reporters) this.finalize();
+    if (++p.seen >= this.expected(s.k)) this.finalize();
+  }
+
+  /**
+   * A reporter joining now, at second `fromK` (or the first second not yet summarised, if
+   * later): seconds from there on wait for it too; its slices of earlier seconds are ignored.
+   */
+  addReporter(fromK: number): LateReporter {
+    const from = Math.max(Math.floor(fromK), this.emitted + 1);
+    this.reporters++;
+    this.joins.push(from);
+    let here = true;
+    return {
+      fromK: from,
+      merge: (s) => {
+        if (here && s.k >= from) this.mergeRaw(s);
+      },
+      drop: () => {
+        if (!here) return;
+        here = false;
+        this.joins.splice(this.joins.indexOf(from), 1);
+        this.reporters--;
+        this.finalize();
+      },
+    };
   }
 
   /** A reporter that will send no more seconds (a lost worker): seconds wait for one fewer. */
   dropReporter(): void {
-    if (this.reporters > 1) this.reporters--;
+    // the late reporters leave through their own drop(); one of the first ones always counts
+    // while no late one is here
+    if (this.reporters > Math.max(1, this.joins.length)) this.reporters--;
     this.finalize();
+  }
+
+  /** How many reporters second `k` waits for: the late ones only from their first second. */
+  private expected(k: number): number {
+    let n = this.reporters;
+    for (const from of this.joins) if (from > k) n--;
+    return n;
   }
 
   /** Starts the "Total" figures afresh (Locust's reset stats); the series goes on. */
@@ -143,7 +192,7 @@ export class Timeline {
     for (const k of keys) {
       const p = this.pending.get(k);
       if (p === undefined) continue; // a listener's re-entrant flush already emitted it
-      if (!all && p.seen < this.reporters) break; // keep the series in order
+      if (!all && p.seen < this.expected(k)) break; // keep the series in order
       // out of `pending` before emitting: a listener that flushes again must not see it twice
       this.pending.delete(k);
       this.emit(k, p.requests, p.failures, p.active, p.rec, p.bytes);
@@ -203,6 +252,7 @@ export class Timeline {
         avgContentLength: this.totalBytes / t.count,
       };
     }
+    if (k > this.emitted) this.emitted = k;
     this.slices.push(s);
     this.onSlice?.(s);
   }

@@ -10,6 +10,10 @@
  * heartbeat). A missing worker is logged, counted in `section().missing`, and its host is
  * handed to the swarm's onLost: the test goes on with the others.
  *
+ * A swarm worker that says hello while a test runs (after `open`, until `testEnded`) is
+ * checked as in `open` (refused if its user file lacks a class of the test), then gets the
+ * same 'start' and is handed to the swarm's onJoined.
+ *
  * `run` workers get the master's test right after welcome and answer prepared, or an error
  * with an exit code when they cannot run it (refused: counted missing, the run goes on with
  * the others); `go` gives each prepared worker its execution segment, part i of N.
@@ -50,6 +54,8 @@ export interface MasterPoolOptions {
   test?: RunTest;
   /** This master's tickstorm version: a worker of another one is named (Locust warns too). */
   version?: string;
+  /** Each worker heartbeat, with the users it runs. */
+  onHeartbeat?: (id: string, users: number) => void;
 }
 
 /** A run worker that could not run the master's test, with its exit code (104, 107). */
@@ -71,6 +77,15 @@ interface Link {
   prepared: boolean;
 }
 
+/** The running test, for workers that join it late. */
+interface OpenTest {
+  init: HostInit;
+  classNames: string[];
+  onRaw: (s: RawSlice) => void;
+  onLost: (h: UserHost, reason: string) => void;
+  onJoined: (host: UserHost) => ((s: RawSlice) => void) | null;
+}
+
 /** A connection that has not said hello by then is dropped. */
 const HELLO_WAIT_MS = 10_000;
 
@@ -87,6 +102,8 @@ export class MasterPool implements HostProvider {
   /** run workers that could not run the test. */
   readonly refusals: WorkerRefusal[] = [];
   private closing = false;
+  /** The test late swarm workers join (null: none running, or it takes no more). */
+  private running: OpenTest | null = null;
 
   private constructor(
     private readonly server: Server,
@@ -155,16 +172,11 @@ export class MasterPool implements HostProvider {
     classNames: readonly string[],
     onRaw: (s: RawSlice) => void,
     onLost: (h: UserHost, reason: string) => void,
+    onJoined?: (host: UserHost) => ((s: RawSlice) => void) | null,
   ): Promise<UserHost[]> {
+    this.running = null;
     await this.waitForWorkers();
-    for (const l of [...this.links.values()]) {
-      const lacking = classNames.filter((c) => !l.classes.includes(c));
-      if (lacking.length > 0) {
-        const message = `its user file has no class ${lacking.join(', ')} (give every worker the master's -f file)`;
-        l.channel.send({ t: 'reject', message });
-        this.lose(l, `refused: ${message}`, true);
-      }
-    }
+    for (const l of [...this.links.values()]) this.refuseLacking(l, classNames);
     if (this.links.size === 0)
       throw new LabError(LabErrorCode.WORKERS_MISSING, 'no worker can run the test (see the lines above)');
     const hosts: RemoteUserHost[] = [];
@@ -175,7 +187,35 @@ export class MasterPool implements HostProvider {
       hosts.push(l.host);
     }
     this.o.log(`Starting the test on ${hosts.length} worker(s): ${hosts.map((h) => h.id).join(', ')}`);
+    if (onJoined !== undefined) this.running = { init, classNames: [...classNames], onRaw, onLost, onJoined };
     return hosts;
+  }
+
+  testEnded(): void {
+    this.running = null;
+  }
+
+  /** Refuses (and drops) a worker whose user file lacks a class of the test; true if it did. */
+  private refuseLacking(l: Link, classNames: readonly string[]): boolean {
+    const lacking = classNames.filter((c) => !l.classes.includes(c));
+    if (lacking.length === 0) return false;
+    const message = `its user file has no class ${lacking.join(', ')} (give every worker the master's -f file)`;
+    l.channel.send({ t: 'reject', message });
+    this.lose(l, `refused: ${message}`, true);
+    return true;
+  }
+
+  /** A swarm worker that joined while the test runs: started like the others, then the swarm's. */
+  private joinTest(l: Link, t: OpenTest): void {
+    if (this.refuseLacking(l, t.classNames)) return;
+    let sink = t.onRaw;
+    l.host = new RemoteUserHost(l.id, l.channel, (s) => sink(s));
+    l.onLost = t.onLost;
+    l.channel.send({ t: 'start', init: t.init, classNames: [...t.classNames] });
+    const joined = t.onJoined(l.host);
+    if (joined === null) {
+      if (this.running === t) this.running = null;
+    } else sink = joined;
   }
 
   /**
@@ -363,12 +403,15 @@ export class MasterPool implements HostProvider {
             `Worker ${m.id} runs tickstorm ${m.version}, this master ${this.o.version}: run the same version everywhere`,
           );
         for (const f of [...this.changed]) f();
+        if (this.running !== null && mode === 'swarm') this.joinTest(link, this.running);
         return;
       }
       const l: Link = link;
       l.lastSeen = performance.now();
-      if (m.t === 'heartbeat') l.users = m.users;
-      else if (m.t === 'prepared') {
+      if (m.t === 'heartbeat') {
+        l.users = m.users;
+        this.o.onHeartbeat?.(l.id, m.users);
+      } else if (m.t === 'prepared') {
         l.prepared = true;
         for (const f of [...this.changed]) f();
       } else if (m.t === 'error' && !l.prepared && this.o.test !== undefined) {

@@ -1,10 +1,13 @@
 /**
  * One test's spawn schedule: moves the user count toward the target at the spawn rate
  * (user k of a ramp is due k / rate seconds in, the first at once), placing each new user's
- * class by ClassMix and its thread round-robin, and retiring the newest users first when the
- * target drops. A host that goes away (dropHost) takes its users with it; a retarget spawns
- * users of the same classes again on the other hosts. Tracks users per class now and at
- * peak. `onSettled` fires when the count reaches the target (or no class can take more users).
+ * class by ClassMix and its host on the least-loaded live host (ties in round-robin order, so
+ * a ramp from 0 spreads evenly, ±1), and retiring the newest users first when the target
+ * drops. A host that goes away (dropHost) takes its users with it; a retarget spawns users of
+ * the same classes again on the other hosts. A host that joins (addHost, a worker joining a
+ * running test) gets the next new users; `rebalance` moves users to it at once. Tracks users
+ * per class and per host now, and per class at peak. `onSettled` fires when the count
+ * reaches the target (or no class can take more users).
  */
 import type { ClassMix } from './class-mix.ts';
 import type { UserHost } from './user-host.ts';
@@ -20,6 +23,8 @@ export class Spawner {
   private readonly active: [number, number][] = [];
   readonly counts: number[];
   readonly peak: number[];
+  /** Users on each host (by index in `hosts`). */
+  readonly perHost: number[];
   private nextUserId = 0;
   /** Classes of users lost with a host, spawned again (on the other hosts) before new ones. */
   private readonly lost: number[] = [];
@@ -29,13 +34,15 @@ export class Spawner {
 
   constructor(
     private readonly mix: ClassMix,
-    private readonly hosts: readonly UserHost[],
+    /** Shared with the swarm; `addHost` appends to it. */
+    private readonly hosts: UserHost[],
     classCount: number,
     private readonly host: () => string,
     private readonly onSettled: () => void,
   ) {
     this.counts = new Array(classCount).fill(0);
     this.peak = new Array(classCount).fill(0);
+    this.perHost = new Array(hosts.length).fill(0);
   }
 
   get users(): number {
@@ -58,6 +65,59 @@ export class Spawner {
     this.active.length = 0;
     this.lost.length = 0;
     this.counts.fill(0);
+    this.perHost.fill(0);
+  }
+
+  /** A host that joined the test: new users go to it first (it is the least loaded). */
+  addHost(host: UserHost): void {
+    if (!this.hosts.includes(host)) this.hosts.push(host);
+    while (this.perHost.length < this.hosts.length) this.perHost.push(0);
+  }
+
+  /**
+   * Evens the live hosts out at once (Locust's --enable-rebalancing): the newest users of the
+   * fullest hosts move to the emptiest ones (retired there, spawned here with their classes
+   * and fresh user ids) until no two live hosts differ by more than 1; the fullest keep the
+   * odd users, so the fewest move. The total and the users per class are unchanged. Returns
+   * how many users moved. One pass over the users, whatever their number.
+   */
+  rebalance(): number {
+    const live = this.hosts.flatMap((h, i) => (h.gone === true ? [] : [i]));
+    if (live.length < 2) return 0;
+    // the fullest hosts keep the odd users, so the fewest move
+    live.sort((a, b) => this.perHost[b] - this.perHost[a] || a - b);
+    const total = live.reduce((n, h) => n + this.perHost[h], 0);
+    const base = Math.floor(total / live.length);
+    const surplus = new Map<number, number>();
+    live.forEach((h, rank) => {
+      surplus.set(h, this.perHost[h] - base - (rank < total % live.length ? 1 : 0));
+    });
+    // one pass from the newest: the users the fuller hosts give up
+    const moving: number[] = [];
+    for (let j = this.active.length - 1; j >= 0; j--) {
+      const [h, cls] = this.active[j];
+      const more = surplus.get(h) ?? 0;
+      if (more <= 0) continue;
+      surplus.set(h, more - 1);
+      this.hosts[h].retire(cls);
+      this.perHost[h]--;
+      moving.push(cls);
+      this.active[j][0] = -1;
+    }
+    if (moving.length === 0) return 0;
+    let kept = 0;
+    for (const a of this.active) if (a[0] >= 0) this.active[kept++] = a;
+    this.active.length = kept;
+    // oldest first, each to the host that lacks the most
+    for (const cls of moving.reverse()) {
+      let to = -1;
+      for (const h of live) if (to < 0 || (surplus.get(h) ?? 0) < (surplus.get(to) ?? 0)) to = h;
+      surplus.set(to, (surplus.get(to) ?? 0) + 1);
+      this.hosts[to].spawn(cls, this.nextUserId++, this.host());
+      this.active.push([to, cls]);
+      this.perHost[to]++;
+    }
+    return moving.length;
   }
 
   /** A host that went away (a missing worker): its users leave the counts; no user is sent there again. */
@@ -71,17 +131,23 @@ export class Spawner {
       this.active.splice(i, 1);
       lost++;
     }
+    if (h >= 0) this.perHost[h] = 0;
     return lost;
   }
 
-  /** Spawn number i goes to host i mod N, or the next one that is not gone (-1: none left). */
+  /**
+   * Spawn number i goes to the live host with the fewest users; ties go to the first from
+   * host i mod N on (round-robin, so a ramp from 0 spreads evenly). -1: none left.
+   */
   private hostFor(i: number): number {
     const n = this.hosts.length;
+    let best = -1;
     for (let k = 0; k < n; k++) {
       const h = (i + k) % n;
-      if (this.hosts[h].gone !== true) return h;
+      if (this.hosts[h].gone === true) continue;
+      if (best < 0 || this.perHost[h] < this.perHost[best]) best = h;
     }
-    return -1;
+    return best;
   }
 
   private adjust(): void {
@@ -97,6 +163,7 @@ export class Spawner {
         if (cls < 0) break;
         this.hosts[h].spawn(cls, this.nextUserId++, this.host());
         this.active.push([h, cls]);
+        this.perHost[h]++;
         this.counts[cls]++;
         if (this.counts[cls] > this.peak[cls]) this.peak[cls] = this.counts[cls];
       }
@@ -105,6 +172,7 @@ export class Spawner {
       while (this.active.length > want) {
         const [h, cls] = this.active.pop()!;
         this.hosts[h].retire(cls);
+        this.perHost[h]--;
         this.counts[cls]--;
       }
     }

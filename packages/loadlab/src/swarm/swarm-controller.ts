@@ -15,12 +15,18 @@
  * `starting` takes the new test down as soon as its hosts are up. A worker thread that dies,
  * or a load shape that throws or answers nonsense, ends the test with the reason in `errors`.
  * Readers (console, web UI, reports) only read `view()` / `result()`.
+ *
+ * A remote worker that joins while the test runs (the provider's onJoined) becomes one more
+ * host: its seconds are awaited in the time series from the second it joined, the next users
+ * go to it first (the least-loaded host), and with `enableRebalancing` users move to it at
+ * once so the hosts stay even (Locust's --enable-rebalancing).
  */
 import { EventEmitter } from 'node:events';
 import { LabError, LabErrorCode } from '../errors.ts';
 import type { ScenarioResult, TimeSlice } from '../model/result.ts';
 import { ProcessCpu, type ThreadHealth, ThreadMonitor } from '../monitor/health.ts';
 import { RequestStats } from '../stats/request-stats.ts';
+import type { LateReporter, RawSlice } from '../stats/timeline.ts';
 import { epochMsToUs, epochNowMs } from '../util/clock.ts';
 import { ClassMix } from './class-mix.ts';
 import { Spawner } from './spawner.ts';
@@ -59,6 +65,8 @@ export class SwarmController extends EventEmitter {
   private stopping: Promise<void> | null = null;
   private finalResult: ScenarioResult | null = null;
   private threadHealth: ThreadHealth | null = null;
+  /** Hosts that joined the running test, with their place in the time series. */
+  private late = new Map<UserHost, LateReporter>();
 
   constructor(readonly o: SwarmOptions) {
     super();
@@ -218,7 +226,9 @@ export class SwarmController extends EventEmitter {
   private hostLost(host: UserHost, reason: string): void {
     this.emit('host-lost', reason);
     if (!this.hosts.includes(host)) return;
-    this.timelineStats?.timeline.dropReporter();
+    const late = this.late.get(host);
+    if (late !== undefined) late.drop();
+    else this.timelineStats?.timeline.dropReporter();
     this.spawner?.dropHost(host);
     if (this.hosts.every((h) => h.gone === true)) {
       this.fail(`every worker is missing (the last: ${reason})`);
@@ -227,7 +237,35 @@ export class SwarmController extends EventEmitter {
     if (this.live && this.spawner !== null) this.retarget(this.targetUsers, this.spawnRate);
   }
 
+  /**
+   * A remote worker joined the running test: one more host, awaited in the time series from
+   * this second; new users go to it first, or (enableRebalancing) users move to it now. A
+   * test that is ending closes it instead (it waits for the next test).
+   */
+  private hostJoined(host: UserHost): ((s: RawSlice) => void) | null {
+    const name = host.id ?? 'a worker';
+    const timeline = this.timelineStats?.timeline;
+    if (!this.live || this.spawner === null || timeline === undefined || this.startedAt === null) {
+      void host.close();
+      this.o.log?.(`Worker ${name} joined as the test was ending; it waits for the next test`);
+      return null;
+    }
+    const late = timeline.addReporter(Math.floor((epochNowMs() - this.startedAt) / 1000));
+    this.late.set(host, late);
+    this.spawner.addHost(host);
+    if (this.o.enableRebalancing === true) {
+      const moved = this.spawner.rebalance();
+      this.o.log?.(`Worker ${name} joined the running test; ${moved} users moved to it`);
+    } else
+      this.o.log?.(
+        `Worker ${name} joined the running test; it gets users from the next change of the user count (--enable-rebalancing moves them now)`,
+      );
+    this.emit('host-joined', name);
+    return late.merge;
+  }
+
   private async halt(): Promise<void> {
+    this.o.provider?.testEnded?.();
     this.setState('stopping');
     clearTimeout(this.runTimer);
     clearInterval(this.shapeTimer);
@@ -262,7 +300,9 @@ export class SwarmController extends EventEmitter {
     };
     if (this.o.provider !== undefined) {
       const lost = (h: UserHost, reason: string) => this.hostLost(h, reason);
-      this.hosts = await this.o.provider.open(init, this.classNames, onRaw, lost);
+      const joined = (h: UserHost) => this.hostJoined(h);
+      this.late = new Map();
+      this.hosts = await this.o.provider.open(init, this.classNames, onRaw, lost, joined);
       stats.timeline.reporters = this.hosts.length;
     } else if (n === 1) this.hosts = [new LocalUserHost(this.classes, init, onRaw)];
     else {

@@ -45,6 +45,8 @@ export interface SwarmInput extends MasterWorkerFlags {
   insecure?: boolean;
   /** --ca FILE: extra trusted PEM certificates. */
   ca?: string;
+  /** --enable-rebalancing (master): a worker joining a running test gets its share at once. */
+  enableRebalancing?: boolean;
 }
 
 export interface SwarmPlan extends MasterWorkerPlan {
@@ -68,6 +70,8 @@ export interface SwarmPlan extends MasterWorkerPlan {
   timeoutMs: number;
   tls: TlsOptions;
   taskFilter?: TaskFilter;
+  /** --enable-rebalancing: users move to a worker that joins a running test at once. */
+  enableRebalancing: boolean;
 }
 
 /** Worker threads beyond this would only contend for the cores. */
@@ -111,6 +115,8 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
   const dist = planMasterWorker(i, problems);
   if (dist.role !== 'local' && processes > 1)
     problems.push(`--processes cannot be combined with --${dist.role} yet (run one worker per core instead)`);
+  if (i.enableRebalancing === true && dist.role !== 'master')
+    problems.push('--enable-rebalancing needs --master (the master spreads the users over its workers)');
   if (dist.role === 'worker') {
     // As Locust: the master owns the test's length and its reports; a worker would ignore them.
     if (i.runTime !== undefined)
@@ -176,6 +182,7 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
       timeoutMs,
       tls: { insecure: i.insecure === true, ...(ca === undefined ? {} : { ca }) },
       taskFilter,
+      enableRebalancing: i.enableRebalancing === true,
       ...dist,
     },
   };

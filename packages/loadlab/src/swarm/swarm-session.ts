@@ -79,7 +79,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
     tls: plan.tls,
     taskFilter: plan.taskFilter,
     name,
-    ...(pool === null ? {} : { provider: pool }),
+    ...(pool === null ? {} : { provider: pool, enableRebalancing: plan.enableRebalancing, log: out }),
   });
   const aborted = () => opts.signal?.aborted === true;
   let ran = false;

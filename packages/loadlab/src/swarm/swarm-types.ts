@@ -35,12 +35,22 @@ export interface SwarmOptions {
   name?: string;
   /** Where the users run instead of this process's threads (the master: its workers). */
   provider?: HostProvider;
+  /**
+   * A host joining a running test gets its share of the users at once, moved from the fuller
+   * hosts (Locust's --enable-rebalancing); otherwise it gets the users of the next ramp.
+   */
+  enableRebalancing?: boolean;
+  /** Lines about the test's hosts (a worker joining). */
+  log?: (line: string) => void;
 }
 
 /**
  * Hosts from elsewhere (the master's remote workers). `open` gives a new test's hosts, each
  * started with `init` and the class names; their closed seconds go to `onRaw`; a host that
- * goes away mid-test is reported through `onLost` (the test goes on with the others).
+ * goes away mid-test is reported through `onLost` (the test goes on with the others). A host
+ * that joins while the test runs (until `testEnded`) is started the same way and handed to
+ * `onJoined`, which answers where its closed seconds go, or null when the test takes no more
+ * hosts (it closed the host; later ones wait for the next `open`).
  */
 export interface HostProvider {
   /** Resolves when hosts can be opened (the master: --expect-workers joined); the test's clock starts after. */
@@ -50,7 +60,10 @@ export interface HostProvider {
     classNames: readonly string[],
     onRaw: (s: RawSlice) => void,
     onLost: (host: UserHost, reason: string) => void,
+    onJoined?: (host: UserHost) => ((s: RawSlice) => void) | null,
   ): Promise<UserHost[]>;
+  /** The test is stopping: hosts that join from now on wait for the next `open`. */
+  testEnded?(): void;
 }
 
 export interface SwarmStart {

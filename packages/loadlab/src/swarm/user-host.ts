@@ -32,6 +32,8 @@ export interface WorkerHealth extends GeneratorHealth {
 }
 
 export interface UserHost {
+  /** A remote worker's id (for the lines about it). */
+  readonly id?: string;
   /** True once the host went away for good (a missing remote worker): no more users go there. */
   readonly gone?: boolean;
   spawn(cls: number, userId: number, host: string): void;
