@@ -12,7 +12,6 @@ import {
   EXIT_CODES_HELP,
   EXIT_ERROR,
   EXIT_INVALID_CONFIG,
-  EXIT_OK,
   EXIT_SCRIPT_ERROR,
   type ExecutionSegment,
   executeRun,
@@ -367,7 +366,14 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
           script:
             gates === undefined
               ? undefined
-              : { k6: gates.k6, declared: gates.declared, labStrings: gates.labStrings },
+              : {
+                  k6: gates.k6,
+                  declared: gates.declared,
+                  labStrings: gates.labStrings,
+                  teardown: () =>
+                    gates.runTeardown(test.kind === 'script' ? test.lifecycle?.dataJson : undefined),
+                  handleSummary: gates.handleSummary,
+                },
           files: {
             json: o.json as string | undefined,
             csv: o.csv as string | undefined,
@@ -379,13 +385,6 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         });
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        if (gates !== undefined && test.kind === 'script') {
-          const problem = await gates.runTeardown(test.lifecycle?.dataJson);
-          if (problem !== undefined) {
-            console.error(`tickstorm run: script error in ${test.file}: ${problem}`);
-            if (process.exitCode === EXIT_OK) process.exitCode = EXIT_SCRIPT_ERROR;
-          }
-        }
         return;
       }
       // Problems found so far are reported with the rest (every problem at once), not alone.

@@ -18,7 +18,7 @@ import { closeHttp } from './http.ts';
 import { type IterationStore, runtime, type ScenarioEnd } from './runtime.ts';
 import { closeWs } from './ws.ts';
 
-export type LifecycleName = 'setup' | 'teardown';
+export type LifecycleName = 'setup' | 'teardown' | 'handleSummary';
 
 export type LifecycleResult =
   | { ok: true; value: unknown; requests: number; failures: number; ms: number }

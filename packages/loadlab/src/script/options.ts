@@ -18,6 +18,7 @@
  */
 import { type ExecutorOptions, validateExecutor } from '../generator/executor-options.ts';
 import { parseDuration } from '../util/duration.ts';
+import { parseSummaryOptions, type SummaryOptions } from './handle-summary.ts';
 
 export interface ScriptScenario {
   name: string;
@@ -39,6 +40,8 @@ export interface ScriptOptions {
   /** k6's setupTimeout / teardownTimeout (default 60s each). */
   setupTimeoutMs: number;
   teardownTimeoutMs: number;
+  /** summaryTrendStats, summaryTimeUnit, noColor: handleSummary()'s data.options. */
+  summary: SummaryOptions;
 }
 
 const TOP = [
@@ -52,6 +55,9 @@ const TOP = [
   'tags',
   'setupTimeout',
   'teardownTimeout',
+  'summaryTrendStats',
+  'summaryTimeUnit',
+  'noColor',
 ];
 const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -68,11 +74,13 @@ export function parseScriptOptions(
     insecure: false,
     setupTimeoutMs: 60_000,
     teardownTimeoutMs: 60_000,
+    summary: parseSummaryOptions({}, []),
   };
   if (raw === undefined) raw = {};
   if (!isObj(raw)) return { options, problems: ['options must be an object'] };
   for (const k of Object.keys(raw))
     if (!TOP.includes(k)) problems.push(`options.${k}: not supported (use ${TOP.join(', ')})`);
+  options.summary = parseSummaryOptions(raw, problems);
   if (raw.insecureSkipTLSVerify !== undefined) {
     if (typeof raw.insecureSkipTLSVerify !== 'boolean')
       problems.push('options.insecureSkipTLSVerify must be true or false');

@@ -13,9 +13,9 @@
  * functions called as fn(data, ctx) when there is a setup(), else fn(ctx); thresholds with
  * abortOnFail are checked each second and stop the run (exit 108); teardown(data) runs once
  * after them, however they ended; the summary is k6's metrics, the thresholds, and the lab's
- * blocks per scenario.
- * Exit: 0 passed, 99 a threshold failed, 105 interrupted, 107 teardown() failed (when nothing
- * else did), 1 the run could not finish.
+ * blocks per scenario, or what the script's handleSummary(data) returns (handle-summary.ts).
+ * Exit: 0 passed, 99 a threshold failed, 105 interrupted, 107 teardown() or handleSummary()
+ * failed (when nothing else did), 1 the run could not finish.
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, resolve as resolvePath } from 'node:path';
@@ -50,6 +50,7 @@ import type { RequestEvents } from '../stats/events.ts';
 import { RequestStats } from '../stats/request-stats.ts';
 import { nowUs, usToEpochMs } from '../util/clock.ts';
 import { importScript, type ScriptParams } from './factory.ts';
+import { runHandleSummary, type SummaryOptions, summaryData } from './handle-summary.ts';
 import {
   allMetrics,
   evaluateK6,
@@ -180,10 +181,6 @@ async function loadScript(input: ScriptRunInput): Promise<LoadedScript | { exitC
     err(`${cmd}: script error in ${input.file}:\n${scriptErrorText(e, file)}`);
     return { exitCode: EXIT_SCRIPT_ERROR };
   }
-  if (typeof mod.handleSummary === 'function')
-    err(
-      `${cmd}: note: ${input.file} exports handleSummary(), which k6 calls and tickstorm does not: the summary is tickstorm's (--json, --out json=FILE for k6's formats)`,
-    );
   const parsed = parseScriptOptions(mod.options, mod);
   const needsDefault = parsed.options.scenarios.some((s) => s.exec === 'default');
   if (needsDefault && typeof mod.default !== 'function') {
@@ -238,6 +235,8 @@ export interface ScriptGates {
   runSetup(): Promise<{ dataJson?: string; problem?: string }>;
   /** Runs teardown(data) here: the problem, if any. */
   runTeardown(dataJson: string | undefined): Promise<string | undefined>;
+  /** The script's handleSummary() export (a master calls it on the merged whole), and data.options. */
+  handleSummary?: { fn: unknown; options: SummaryOptions };
 }
 
 /**
@@ -256,6 +255,9 @@ export async function loadScriptGates(input: ScriptRunInput): Promise<ScriptGate
     lifecycle: ['setup', 'teardown'].filter((k) => typeof r.mod[k] === 'function'),
     runSetup: () => setupOf(r, input.err),
     runTeardown: async (dataJson) => (await teardownOf(r, dataJson, input.err)) ?? undefined,
+    ...(typeof r.mod.handleSummary === 'function'
+      ? { handleSummary: { fn: r.mod.handleSummary, options: r.parsed.options.summary } }
+      : {}),
   };
 }
 
@@ -478,6 +480,27 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
 
   const metrics = allMetrics(view, runtime().metrics);
   const checks = checkRows(parts);
+  // k6's handleSummary(data): here (not on a master's worker), after teardown(), whatever the verdict
+  const handled =
+    here && typeof mod.handleSummary === 'function'
+      ? await runHandleSummary(
+          mod.handleSummary,
+          summaryData({
+            view,
+            declared: runtime().metrics,
+            k6: k6.thresholds,
+            results: report.script.thresholds,
+            checks,
+            options: parsed.options.summary,
+            durationMs: finishedAt - startedAt,
+          }),
+        )
+      : undefined;
+  if (handled?.ok === false) {
+    err(`${cmd}: script error in ${input.file}: ${handled.problem}\n(the summary below is tickstorm's own)`);
+    if (code === EXIT_OK) code = EXIT_SCRIPT_ERROR;
+  }
+  report.exitCode = code;
   const summary: ScriptSummary = {
     tool: 'tickstorm',
     version: input.version,
@@ -495,16 +518,17 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     scriptMetrics: report.script,
   };
 
-  for (const r of results) {
+  // the lab's own summary, unless handleSummary() replaced it (or failed: then it is shown)
+  for (const r of handled?.ok ? [] : results) {
     const parts2 = [renderScenarioBlock(r, { title: `Scenario ${r.scenario}` })];
     if (r.entries.length > 0) parts2.push(renderSampleResults(r));
     out(`\n${parts2.join('\n\n')}`);
   }
-  out(`\n${summaryLines(summary).join('\n')}`);
+  if (!handled?.ok) out(`\n${summaryLines(summary).join('\n')}`);
   const th = thresholdLines(labResults);
-  if (th.length > 0) out(`\n${th.join('\n')}`);
+  if (th.length > 0 && !handled?.ok) out(`\n${th.join('\n')}`);
 
-  const written: string[] = [];
+  const written: string[] = handled?.ok ? [...handled.written] : [];
   if (jsonOut !== undefined) written.push(jsonOut.path);
   const files = input.files ?? {};
   if (files.json !== undefined) {
@@ -517,7 +541,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   if (crashed !== undefined) err(`${cmd}: ${crashed}`);
   if (teardownProblem !== undefined) err(`${cmd}: script error in ${input.file}: ${teardownProblem}`);
-  out(`\n${verdict(code, summary)}`);
+  out(`\n${verdict(code, summary, teardownProblem === undefined ? 'handleSummary()' : 'teardown()')}`);
   return { exitCode: code, summary, report, written };
 }
 
@@ -656,7 +680,7 @@ export function summaryLines(s: Pick<ScriptSummary, 'checks' | 'metrics' | 'thre
   return lines;
 }
 
-function verdict(code: number, s: ScriptSummary): string {
+function verdict(code: number, s: ScriptSummary, failing: string): string {
   if (code === EXIT_OK) return `PASSED: every threshold met (exit code ${code})`;
   if (code === EXIT_THRESHOLDS_FAILED) {
     const n = s.thresholds.filter((t) => !t.ok).length + s.labThresholds.filter((t) => !t.pass).length;
@@ -664,6 +688,6 @@ function verdict(code: number, s: ScriptSummary): string {
   }
   if (code === EXIT_THRESHOLD_ABORTED) return `ABORTED by threshold ${s.abortedBy} (exit code ${code})`;
   if (code === EXIT_ABORTED) return `INTERRUPTED: results so far are above (exit code ${code})`;
-  if (code === EXIT_SCRIPT_ERROR) return `ERROR: teardown() failed (exit code ${code})`;
+  if (code === EXIT_SCRIPT_ERROR) return `ERROR: ${failing} failed (exit code ${code})`;
   return `ERROR: a scenario could not run (exit code ${code})`;
 }

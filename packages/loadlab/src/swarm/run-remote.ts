@@ -35,7 +35,9 @@ import type { RunReport } from '../model/result.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { type ReportFiles, writeReports } from '../report/write-reports.ts';
 import { thresholdLines, verdictLine } from '../run/run-output.ts';
+import { runHandleSummary, type SummaryOptions, summaryData } from '../script/handle-summary.ts';
 import type { K6Threshold } from '../script/k6-metrics.ts';
+import { checkRows } from '../script/run-script.ts';
 import type { MetricKind } from '../script/runtime.ts';
 import { checkScriptOnWhole } from '../script/script-section.ts';
 import { scriptWholeLines } from '../script/whole-lines.ts';
@@ -60,6 +62,10 @@ export interface RunMasterOptions {
     declared: ReadonlyMap<string, MetricKind>;
     /** options.thresholds as the lab's strings (checked among `thresholds`; carried in the report). */
     labStrings?: readonly string[];
+    /** teardown(): called once after the workers' reports are in (or, when the test did not run, at the end); its problem, if any. */
+    teardown?: () => Promise<string | undefined>;
+    /** The script's handleSummary(), called on the merged whole after teardown(); it replaces the merged summary. */
+    handleSummary?: { fn: unknown; options: SummaryOptions };
   };
   files: ReportFiles;
   version: string;
@@ -69,6 +75,23 @@ export interface RunMasterOptions {
 }
 
 export async function runAsMaster(o: RunMasterOptions): Promise<number> {
+  let tornDown = false;
+  const teardown = async (): Promise<string | undefined> => {
+    if (tornDown || o.script?.teardown === undefined) return undefined;
+    tornDown = true;
+    const problem = await o.script.teardown();
+    if (problem !== undefined)
+      (o.err ?? ((t: string) => process.stderr.write(`${t}\n`)))(
+        `tickstorm run: script error in ${o.test.kind === 'script' ? o.test.file : 'the script'}: ${problem}`,
+      );
+    return problem;
+  };
+  const code = await masterRun(o, teardown);
+  const problem = await teardown();
+  return problem !== undefined && code === EXIT_OK ? EXIT_SCRIPT_ERROR : code;
+}
+
+async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | undefined>): Promise<number> {
   const out = o.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const err = o.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const p = o.plan;
@@ -141,11 +164,12 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
   let code = exitCodeFor(run);
   const scriptText: string[] = [];
   let k6Failed = 0;
+  let whole: ReturnType<typeof checkScriptOnWhole> | undefined;
   // A script whose gates the master knows: the merged whole decides, not each part.
   const wholeDecides = o.test.kind === 'script' && o.script !== undefined;
   if (wholeDecides && o.script !== undefined) {
     const inputs = reports.map((r) => ({ source: `worker ${r.id}`, report: r.report }));
-    const whole = checkScriptOnWhole(run, inputs, o.script);
+    whole = checkScriptOnWhole(run, inputs, o.script);
     run.script = whole.section;
     k6Failed = whole.failed;
     if (k6Failed > 0) code = EXIT_THRESHOLDS_FAILED;
@@ -180,8 +204,34 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
     }
   }
   if (o.signal?.aborted) code = EXIT_ABORTED;
+  // k6's order: teardown(), then handleSummary(data) on the merged whole
+  const tdFailed = (await teardown()) !== undefined;
+  if (tdFailed && code === EXIT_OK) code = EXIT_SCRIPT_ERROR;
+  const hs = o.script?.handleSummary;
+  const handled =
+    hs !== undefined && whole !== undefined && o.script !== undefined
+      ? await runHandleSummary(
+          hs.fn,
+          summaryData({
+            view: whole.view,
+            declared: o.script.declared,
+            k6: o.script.k6,
+            results: whole.section.thresholds,
+            checks: checkRows(whole.parts),
+            options: hs.options,
+            durationMs: run.finishedAt - run.startedAt,
+          }),
+        )
+      : undefined;
+  if (handled?.ok === false) {
+    err(
+      `tickstorm run: script error in ${o.test.kind === 'script' ? o.test.file : ''}: ${handled.problem}\n(the summary below is tickstorm's own)`,
+    );
+    if (code === EXIT_OK) code = EXIT_SCRIPT_ERROR;
+  }
   run.exitCode = code;
-  const parts = run.scenarios.map(
+  // the merged summary, unless the script's handleSummary() replaced it
+  const parts = (handled?.ok ? [] : run.scenarios).map(
     (s) => `${s.scenario} (merged from ${reports.length} worker(s))\n${renderSampleResults(s)}`,
   );
   parts.push(
@@ -190,16 +240,24 @@ export async function runAsMaster(o: RunMasterOptions): Promise<number> {
       ...workers.missing.map((m) => `  missing: ${m.id} (${m.reason})`),
     ].join('\n'),
   );
-  if (scriptText.length > 0) parts.push(scriptText.join('\n'));
+  if (scriptText.length > 0 && !handled?.ok) parts.push(scriptText.join('\n'));
   const th = thresholdLines(thresholds);
-  if (th.length > 0) parts.push(th.join('\n'));
+  if (th.length > 0 && !handled?.ok) parts.push(th.join('\n'));
   out(`\n${parts.join('\n\n')}`);
   for (const f of [o.files.json, o.files.html, o.files.junit, o.files.csv]) {
     if (f) mkdirSync(dirname(f), { recursive: true });
   }
-  const written = await writeReports(run, o.files, { title: 'Tickstorm run report (master/worker)' });
+  const written = handled?.ok ? [...handled.written] : [];
+  written.push(...(await writeReports(run, o.files, { title: 'Tickstorm run report (master/worker)' })));
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
-  out(`\n${verdictLine(code, thresholds.filter((t) => !t.pass).length + k6Failed, [])}`);
+  const failing = handled?.ok === false ? 'handleSummary()' : tdFailed ? 'teardown()' : undefined;
+  out(
+    `\n${
+      code === EXIT_SCRIPT_ERROR && failing !== undefined
+        ? `ERROR: ${failing} failed (exit code ${code})`
+        : verdictLine(code, thresholds.filter((t) => !t.pass).length + k6Failed, [])
+    }`,
+  );
   return code;
 }
 
