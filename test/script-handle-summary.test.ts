@@ -4,7 +4,8 @@
  * http_reqs count is the server's hit count, p(95) is the one --json reports); its return value
  * written (stdout, files relative to the current directory) instead of the lab's summary;
  * options.summaryTrendStats honoured; a throwing one is 107 with the lab's summary shown; with
- * --master it runs once, on the master, with the merged counts.
+ * --master it runs once, on the master, with the merged counts; textSummary(data) from
+ * 'tickstorm' and from jslib's k6-summary URL (resolved locally, not fetched).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -235,4 +236,40 @@ export function handleSummary(data) {
     assert.doesNotMatch(w.stdout(), /MASTER SUMMARY/);
     assert.match(w.stdout(), /http_reqs\.+: \d+ /);
   }
+});
+
+test("textSummary(data) from 'tickstorm' and jslib's k6-summary URL renders k6's text summary", async () => {
+  const f = script(
+    'text.js',
+    `import http from 'tickstorm/http';
+import { check } from 'tickstorm';
+import { textSummary } from 'https://jslib.k6.io/k6-summary/0.0.2/index.js';
+import { textSummary as own } from 'tickstorm';
+export const options = { iterations: 4, thresholds: { http_req_failed: ['rate<0.01'] } };
+export default async function () {
+  const r = await http.get('$URL/e');
+  check(r, { 'is 200': (x) => x.status === 200, 'is 201': (x) => x.status === 201 });
+}
+export function handleSummary(data) {
+  if (own !== textSummary) throw new Error('two textSummary functions');
+  return { stdout: textSummary(data, { indent: ' ', enableColors: false }), 'colour.txt': textSummary(data) };
+}
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.equal(count('/e'), 4);
+  assert.match(r.stdout, /^ {3}✓ is 200$/m);
+  assert.match(r.stdout, /^ {3}✗ is 201\n {4}↳ {2}0% — ✓ 0 \/ ✗ 4$/m);
+  assert.match(r.stdout, /^ {3}checks\.+: 50\.00% ✓ 4 ✗ 4$/m);
+  assert.match(r.stdout, /^ {3}http_reqs\.+: 4 [\d.]+\/s$/m);
+  assert.match(r.stdout, /^ ✓ http_req_failed\.+: 0\.00% ✓ 0 ✗ 4$/m);
+  assert.match(
+    r.stdout,
+    /^ {3}http_req_duration\.+: avg=\S+ min=\S+ med=\S+ max=\S+ p\(90\)=\S+ p\(95\)=\S+$/m,
+  );
+  assert.match(r.stdout, /^ {3}data_received\.+: \d+ B /m);
+  assert.doesNotMatch(r.stdout, /\x1b\[/);
+  // enableColors defaults to true, as jslib's
+  assert.match(readFileSync(join(dir, 'colour.txt'), 'utf8'), /\x1b\[32m✓ is 200\x1b\[0m/);
 });

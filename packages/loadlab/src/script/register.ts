@@ -7,6 +7,8 @@
  *   tickstorm/metrics  -> metrics.ts
  *   tickstorm/ws       -> ws.ts       (WebSocket: connect, send, next, on('message'))
  *   k6, k6/http, k6/metrics: the same files (a k6 script ports with `await` added)
+ *   k6-summary, https://jslib.k6.io/k6-summary/VERSION/index.js -> text-summary.ts (textSummary;
+ *                      that URL is never fetched: it names this file)
  *   @tickstorm/loadlab, @tickstorm/loadlab/swarm -> the lab's own entry points (what a
  *                      `tickstorm swarm` user file imports, with no node_modules around it)
  *
@@ -31,6 +33,7 @@ export const BUILTIN_MODULES: Readonly<Record<string, string>> = {
   k6: here('api.ts'),
   'k6/http': here('http.ts'),
   'k6/metrics': here('metrics.ts'),
+  'k6-summary': here('text-summary.ts'),
   '@tickstorm/loadlab': here('../index.ts'),
   '@tickstorm/loadlab/swarm': here('../swarm/index.ts'),
 };
@@ -40,7 +43,8 @@ let map = {}; let dirs = []; let lab = '';
 export function initialize(data) { map = data.map; dirs = data.dirs; lab = data.lab; }
 const bare = (s) => !/^(\\.|\\/|[a-z][a-z0-9+.-]*:)/i.test(s);
 export async function resolve(specifier, context, next) {
-  const hit = map[specifier];
+  // k6's jslib k6-summary (textSummary): the local file, never fetched
+  const hit = /^https:\\/\\/jslib\\.k6\\.io\\/k6-summary\\/[0-9.]+\\/index\\.js$/.test(specifier) ? map['k6-summary'] : map[specifier];
   if (hit !== undefined) return next(hit, context);
   if (/^(tickstorm|k6)[/]/.test(specifier))
     throw Object.assign(new Error("'" + specifier + "' is not a built-in module (there are: " + Object.keys(map).join(', ') + ')'), { code: 'ERR_MODULE_NOT_FOUND' });
