@@ -93,6 +93,7 @@ is a script; the scenario flags do not apply to it. --workers defaults to 1 for 
 setup() runs once before the scenarios and teardown(data) once after them (also after 99, 108
 and Ctrl-C); with a setup() the functions are called fn(data, ctx), else fn(ctx); setup() failing
 is 107 and nothing runs. __ENV is the environment with -e KEY=VALUE (repeatable) over it.
+An exported handleSummary(data) runs last and its output replaces the text summary (throwing: 107).
 
 Many machines (docs/load-lab.md#many-machines-run---master-and---worker): the master's command line is
 the test, and each of the N workers runs 1/N of it (k6's execution segments: every rate, VU and
@@ -102,7 +103,7 @@ iteration count is split, the parts adding up exactly); the master merges their 
 A script's options.thresholds are checked by the master on the merged whole (99 when one fails there);
 each part's own verdict is shown, not deciding; a part stopped by abortOnFail stops the master (108).
 A worker given scenario parameters or target flags of its own, or unable to run the master's test, exits 104.
-A script's setup() and teardown() run once, on the master; setup()'s data goes to the workers with the test.
+A script's setup(), teardown() and handleSummary() run once, on the master; setup()'s data goes to the workers.
 
 Every flag may also come from the environment, TICKSTORM_<FLAG> (--orders-url: TICKSTORM_ORDERS_URL,
 --no-bench: TICKSTORM_BENCH=false), or from ./${CONFIG_FILE} (or --config-file FILE), a JSON object
