@@ -1,13 +1,14 @@
 /**
  * k6's test lifecycle around the scenarios: `setup()` once before them, `teardown(data)` once
- * after, both in the thread that coordinates the run (not in the generator threads).
+ * after, both in the thread that coordinates the run (not in the generator threads); then
+ * `handleSummary(data)` (handle-summary.ts) is called the same way.
  *
  *   const s = await callLifecycle('setup', mod.setup, [], 60_000);
  *   if (!s.ok) ...                              // threw, timed out: exit 107
  *   const data = dataText(s.value);             // JSON text (undefined: setup returned nothing)
  *
- * Each call runs inside an iteration store of its own (scenario '(setup)' / '(teardown)', a
- * name no scenario can have), so http.*(), check(), sleep() and group() work in it; its
+ * Each call runs inside an iteration store of its own (scenario '(setup)', '(teardown)' or
+ * '(handleSummary)', a name no scenario can have), so http.*(), check(), sleep() and group() work in it; its
  * requests are counted apart (the `requests`/`failures` returned) and not in any scenario's
  * metrics or thresholds. When the time runs out its pending sleeps are cleared and its
  * connections cut (a synchronous endless loop cannot be interrupted).
