@@ -88,6 +88,33 @@ test('a host added at a plateau gets the next new users, then the ramp stays eve
   assert.equal(s.counts[0] + s.counts[1], 20);
 });
 
+test('a ramp down after a late join retires from the fullest host, keeping the classes of a ramp', async () => {
+  const { s, hosts, to } = setup(1);
+  await to(10);
+  const late = new Recorder();
+  s.addHost(late);
+  await to(14);
+  assert.deepEqual(s.perHost, [10, 4]);
+  await to(10);
+  // newest first would have taken the late host's 4 (10 / 0); the fullest host gives them up
+  assert.deepEqual(s.perHost, [6, 4]);
+  assert.deepEqual(
+    hosts.map((h) => h.users),
+    [6, 4],
+  );
+  const fresh = setup(2);
+  await fresh.to(10);
+  assert.deepEqual(s.counts, fresh.s.counts, 'the classes of 10 users spawned from 0');
+  await to(4);
+  assert.deepEqual(s.perHost, [2, 2]);
+  await to(0);
+  assert.deepEqual(s.perHost, [0, 0]);
+  assert.deepEqual(
+    hosts.map((h) => h.users),
+    [0, 0],
+  );
+});
+
 test('rebalance moves the newest users of the fullest hosts, keeping classes and the total', async () => {
   const { s, hosts, to } = setup(2);
   await to(21);

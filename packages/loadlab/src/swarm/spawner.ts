@@ -2,8 +2,9 @@
  * One test's spawn schedule: moves the user count toward the target at the spawn rate
  * (user k of a ramp is due k / rate seconds in, the first at once), placing each new user's
  * class by ClassMix and its host on the least-loaded live host (ties in round-robin order, so
- * a ramp from 0 spreads evenly, ±1), and retiring the newest users first when the target
- * drops. A host that goes away (dropHost) takes its users with it; a retarget spawns users of
+ * a ramp from 0 spreads evenly, ±1), and, when the target drops, retiring users of the newest
+ * user's class from the fullest host (the newest user itself when its host is among the
+ * fullest, as it is after a ramp from 0). A host that goes away (dropHost) takes its users with it; a retarget spawns users of
  * the same classes again on the other hosts. A host that joins (addHost, a worker joining a
  * running test) gets the next new users; `rebalance` moves users to it at once. Tracks users
  * per class and per host now, and per class at peak. `onSettled` fires when the count
@@ -25,6 +26,9 @@ export class Spawner {
   readonly peak: number[];
   /** Users on each host (by index in `hosts`). */
   readonly perHost: number[];
+  /** Users on each host by class. */
+  private readonly perHostClass: number[][];
+  private readonly classCount: number;
   private nextUserId = 0;
   /** Classes of users lost with a host, spawned again (on the other hosts) before new ones. */
   private readonly lost: number[] = [];
@@ -43,6 +47,8 @@ export class Spawner {
     this.counts = new Array(classCount).fill(0);
     this.peak = new Array(classCount).fill(0);
     this.perHost = new Array(hosts.length).fill(0);
+    this.classCount = classCount;
+    this.perHostClass = hosts.map(() => new Array(classCount).fill(0));
   }
 
   get users(): number {
@@ -66,12 +72,16 @@ export class Spawner {
     this.lost.length = 0;
     this.counts.fill(0);
     this.perHost.fill(0);
+    for (const c of this.perHostClass) c.fill(0);
   }
 
   /** A host that joined the test: new users go to it first (it is the least loaded). */
   addHost(host: UserHost): void {
     if (!this.hosts.includes(host)) this.hosts.push(host);
-    while (this.perHost.length < this.hosts.length) this.perHost.push(0);
+    while (this.perHost.length < this.hosts.length) {
+      this.perHost.push(0);
+      this.perHostClass.push(new Array(this.classCount).fill(0));
+    }
   }
 
   /**
@@ -101,6 +111,7 @@ export class Spawner {
       surplus.set(h, more - 1);
       this.hosts[h].retire(cls);
       this.perHost[h]--;
+      this.perHostClass[h][cls]--;
       moving.push(cls);
       this.active[j][0] = -1;
     }
@@ -116,6 +127,7 @@ export class Spawner {
       this.hosts[to].spawn(cls, this.nextUserId++, this.host());
       this.active.push([to, cls]);
       this.perHost[to]++;
+      this.perHostClass[to][cls]++;
     }
     return moving.length;
   }
@@ -131,7 +143,10 @@ export class Spawner {
       this.active.splice(i, 1);
       lost++;
     }
-    if (h >= 0) this.perHost[h] = 0;
+    if (h >= 0) {
+      this.perHost[h] = 0;
+      this.perHostClass[h].fill(0);
+    }
     return lost;
   }
 
@@ -150,6 +165,33 @@ export class Spawner {
     return best;
   }
 
+  /**
+   * Retires one user of the newest user's class (so the classes keep ClassMix's order) from the
+   * fullest live host that runs one: the newest user itself when its host is among the fullest
+   * (always, after a ramp from 0); otherwise the newest such user on that host, whose place in
+   * `active` the newest user takes.
+   */
+  private retireOne(): void {
+    const last = this.active.length - 1;
+    const [h0, cls] = this.active[last];
+    let hf = h0;
+    for (let h = 0; h < this.hosts.length; h++) {
+      if (this.hosts[h].gone !== true && this.perHostClass[h][cls] > 0 && this.perHost[h] > this.perHost[hf])
+        hf = h;
+    }
+    let j = last;
+    if (hf !== h0) {
+      j = last - 1;
+      while (this.active[j][0] !== hf || this.active[j][1] !== cls) j--;
+      this.active[j] = this.active[last];
+    }
+    this.active.pop();
+    this.hosts[hf].retire(cls);
+    this.perHost[hf]--;
+    this.perHostClass[hf][cls]--;
+    this.counts[cls]--;
+  }
+
   private adjust(): void {
     const target = this.targetUsers;
     const due = Math.floor(((performance.now() - this.base) / 1000) * this.spawnRate) + 1;
@@ -164,17 +206,13 @@ export class Spawner {
         this.hosts[h].spawn(cls, this.nextUserId++, this.host());
         this.active.push([h, cls]);
         this.perHost[h]++;
+        this.perHostClass[h][cls]++;
         this.counts[cls]++;
         if (this.counts[cls] > this.peak[cls]) this.peak[cls] = this.counts[cls];
       }
     } else if (have > target) {
       const want = Math.max(target, this.from - due, have - MAX_PER_TICK);
-      while (this.active.length > want) {
-        const [h, cls] = this.active.pop()!;
-        this.hosts[h].retire(cls);
-        this.perHost[h]--;
-        this.counts[cls]--;
-      }
+      while (this.active.length > want) this.retireOne();
     }
     if (this.active.length === target || this.mix.classAt(this.active.length) < 0) {
       clearInterval(this.timer);
