@@ -50,7 +50,8 @@ export abstract class ExecutorBase {
   protected readonly startLag = new LatencyRecorder();
   protected stopping = false;
   private finished = false;
-  private resolveRun!: (o: ExecutorOutcome) => void;
+  /** Set by run(); until then a stop only marks the executor stopping (run() then ends at once). */
+  private resolveRun: ((o: ExecutorOutcome) => void) | null = null;
   private graceTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -87,7 +88,10 @@ export abstract class ExecutorBase {
     const p = new Promise<ExecutorOutcome>((r) => {
       this.resolveRun = r;
     });
-    this.begin(startUs);
+    // Stopped before it began (a run interrupted while its threads waited for the start time):
+    // nothing starts, and it ends at once.
+    if (this.stopping) void this.finish(0);
+    else this.begin(startUs);
     return p;
   }
 
@@ -121,6 +125,7 @@ export abstract class ExecutorBase {
   protected endStarting(): void {
     if (this.stopping) return;
     this.stopping = true;
+    if (this.resolveRun === null) return; // not running yet: run() ends at once
     if (this.active === 0) {
       void this.finish(0);
       return;
@@ -138,7 +143,7 @@ export abstract class ExecutorBase {
     } catch (e) {
       this.error(e);
     }
-    this.resolveRun({
+    this.resolveRun!({
       ...this.outcome(),
       interrupted,
       endUs,
