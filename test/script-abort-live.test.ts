@@ -3,30 +3,14 @@
  * scenario stops the run (108), and one on `iterations` sees the live count (no false abort).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startPathCounter } from '@tickstorm/loadlab/testing';
+import { test } from 'node:test';
 import { tickstorm as run } from './support/cli.ts';
+import { scriptTarget } from './support/script-target.ts';
 
-let srv: Awaited<ReturnType<typeof startPathCounter>>;
-let dir: string;
-
-before(async () => {
-  srv = await startPathCounter();
-  dir = mkdtempSync(join(tmpdir(), 'tickstorm-abort-live-'));
-});
-after(async () => {
-  await srv.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function script(name: string, text: string): string {
-  const f = join(dir, name);
-  writeFileSync(f, text.replaceAll('$URL', srv.url.replace(/\/$/, '')));
-  return f;
-}
+const t = scriptTarget('tickstorm-abort-live-');
+const { script } = t;
 
 test('an abortOnFail threshold scoped to a scenario stops the run: exit 108', async () => {
   const f = script(
@@ -39,7 +23,7 @@ export const options = {
 export default async function () { await http.get('$URL/fail'); }
 `,
   );
-  const json = join(dir, 'scoped.json');
+  const json = join(t.dir, 'scoped.json');
   const t0 = Date.now();
   const r = await run(['run', f, '--json', json]);
   assert.equal(r.code, 108, r.stderr + r.stdout);
@@ -61,7 +45,7 @@ export const options = {
 export default async function () { await http.get('$URL/ok'); }
 `,
   );
-  const json = join(dir, 'iterations.json');
+  const json = join(t.dir, 'iterations.json');
   const r = await run(['run', f, '--json', json]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const j = JSON.parse(readFileSync(json, 'utf8'));

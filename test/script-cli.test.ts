@@ -3,30 +3,14 @@
  * the built-in modules, against a local HTTP server; exit codes 0 / 99 / 104 / 107 / 108.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startPathCounter } from '@tickstorm/loadlab/testing';
+import { test } from 'node:test';
 import { tickstorm as run } from './support/cli.ts';
+import { scriptTarget } from './support/script-target.ts';
 
-let srv: Awaited<ReturnType<typeof startPathCounter>>;
-let dir: string;
-
-before(async () => {
-  srv = await startPathCounter();
-  dir = mkdtempSync(join(tmpdir(), 'tickstorm-script-'));
-});
-after(async () => {
-  await srv.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function script(name: string, text: string): string {
-  const f = join(dir, name);
-  writeFileSync(f, text.replaceAll('$URL', srv.url.replace(/\/$/, '')));
-  return f;
-}
+const t = scriptTarget('tickstorm-script-');
+const { script } = t;
 
 test('a .ts script outside the repo imports the built-ins, runs, passes (0) and writes --json', async () => {
   const f = script(
@@ -58,8 +42,8 @@ export default async function (ctx: { vu: number }): Promise<void> {
 }
 `,
   );
-  const json = join(dir, 'pass.json');
-  const lines = join(dir, 'pass.jsonl');
+  const json = join(t.dir, 'pass.json');
+  const lines = join(t.dir, 'pass.jsonl');
   const r = await run(['run', f, '--json', json, '--out', `json=${lines}`]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   // --out json=FILE: k6's lines, a Metric line per metric, then one Point per sample
@@ -124,7 +108,7 @@ export default async function (ctx: { vu: number }): Promise<void> {
   );
   assert.equal(j.thresholds.length, 7);
   assert.ok(j.thresholds.every((t: { ok: boolean }) => t.ok));
-  assert.equal(srv.paths.get('/ok'), 20);
+  assert.equal(t.srv.paths.get('/ok'), 20);
   assert.match(r.stdout, /http_req_duration/);
   assert.match(r.stdout, /PASSED/);
 });
@@ -157,7 +141,7 @@ export default async function () {
 }
 `,
     );
-    const json = join(dir, 'ws.json');
+    const json = join(t.dir, 'ws.json');
     const r = await run(['run', f, '--json', json]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const j = JSON.parse(readFileSync(json, 'utf8'));
@@ -197,7 +181,7 @@ export const options = {
 export default async function () { await http.get('$URL/fail'); }
 `,
   );
-  const json = join(dir, 'abort.json');
+  const json = join(t.dir, 'abort.json');
   const t0 = Date.now();
   const r = await run(['run', f, '--json', json]);
   assert.equal(r.code, 108, r.stderr + r.stdout);
@@ -221,7 +205,7 @@ test('script errors exit 107: a throw at load time, no default function', async 
 });
 
 test('invalid options and thresholds exit 104 naming each problem; nothing runs', async () => {
-  const before = srv.paths.get('/never') ?? 0;
+  const before = t.srv.paths.get('/never') ?? 0;
   const f = script(
     'bad.ts',
     `import http from 'tickstorm/http';
@@ -232,7 +216,7 @@ export const options = {
 export default async function () { await http.get('$URL/never'); }
 `,
   );
-  const r = await run(['run', f, '--rate', '5', '--ca', join(dir, 'missing.pem')]);
+  const r = await run(['run', f, '--rate', '5', '--ca', join(t.dir, 'missing.pem')]);
   assert.equal(r.code, 104, r.stderr);
   assert.match(r.stderr, /--rate is a scenario parameter/);
   const r2 = await run(['run', f]);
@@ -243,8 +227,8 @@ export default async function () { await http.get('$URL/never'); }
   const r4 = await run(['run', f, '--out', 'influxdb=http://x']);
   assert.equal(r4.code, 104);
   assert.match(r4.stderr, /--out must be json=FILE/);
-  const r3 = await run(['run', join(dir, 'missing.ts')]);
+  const r3 = await run(['run', join(t.dir, 'missing.ts')]);
   assert.equal(r3.code, 104);
   assert.match(r3.stderr, /no such script file/);
-  assert.equal(srv.paths.get('/never') ?? 0, before);
+  assert.equal(t.srv.paths.get('/never') ?? 0, before);
 });

@@ -8,14 +8,13 @@
  * 'tickstorm' and from jslib's k6-summary URL (resolved locally, not fetched).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
 import { trackedTickstorm } from './support/child.ts';
-import { BIN } from './support/cli.ts';
+import { tickstorm } from './support/cli.ts';
 
 let hits: string[] = [];
 let srv: LocalServer;
@@ -44,17 +43,7 @@ const { start, stopAll } = trackedTickstorm();
 afterEach(stopAll);
 
 /** Runs the CLI in `dir` (so a relative key of handleSummary()'s result lands there). */
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => tickstorm(args, undefined, dir);
 
 function script(name: string, text: string): string {
   const f = join(dir, name);

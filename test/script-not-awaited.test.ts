@@ -3,35 +3,23 @@
  * sleep) would loop as fast as the CPU allows: the run says so, once; an awaiting one does not.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startPathCounter } from '@tickstorm/loadlab/testing';
+import { test } from 'node:test';
 import { tickstorm as run } from './support/cli.ts';
+import { scriptTarget } from './support/script-target.ts';
 
-let srv: Awaited<ReturnType<typeof startPathCounter>>;
-let dir: string;
-
-before(async () => {
-  srv = await startPathCounter();
-  dir = mkdtempSync(join(tmpdir(), 'tickstorm-not-awaited-'));
-});
-after(async () => {
-  await srv.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
+const t = scriptTarget('tickstorm-not-awaited-');
 const WARNING = /warning: scenario default: an iteration returned before its http\.\*\(\), sleep\(\)/g;
 
 test('a synchronous iteration that leaves its request and sleep running is named, once', async () => {
-  const f = join(dir, 'k6-style.js');
+  const f = join(t.dir, 'k6-style.js');
   writeFileSync(
     f,
     `import http from 'tickstorm/http';
 import { sleep } from 'tickstorm';
 export const options = { vus: 1, iterations: 20 };
-export default function () { http.get('${srv.url.replace(/\/$/, '')}/ok'); sleep(1); }
+export default function () { http.get('${t.srv.url.replace(/\/$/, '')}/ok'); sleep(1); }
 `,
   );
   const r = await run(['run', f]);
@@ -40,13 +28,13 @@ export default function () { http.get('${srv.url.replace(/\/$/, '')}/ok'); sleep
 });
 
 test('an async iteration that awaits is not warned about', async () => {
-  const f = join(dir, 'awaits.js');
+  const f = join(t.dir, 'awaits.js');
   writeFileSync(
     f,
     `import http from 'tickstorm/http';
 import { sleep } from 'tickstorm';
 export const options = { vus: 1, iterations: 3 };
-export default async function () { await http.get('${srv.url.replace(/\/$/, '')}/ok'); await sleep(0.01); }
+export default async function () { await http.get('${t.srv.url.replace(/\/$/, '')}/ok'); await sleep(0.01); }
 `,
   );
   const r = await run(['run', f]);

@@ -4,27 +4,15 @@
  * dropped in silence.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startPathCounter } from '@tickstorm/loadlab/testing';
+import { test } from 'node:test';
 import { tickstorm as run } from './support/cli.ts';
+import { scriptTarget } from './support/script-target.ts';
 
-let srv: Awaited<ReturnType<typeof startPathCounter>>;
-let dir: string;
-
-before(async () => {
-  srv = await startPathCounter();
-  dir = mkdtempSync(join(tmpdir(), 'tickstorm-out-tags-'));
-});
-after(async () => {
-  await srv.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
+const t = scriptTarget('tickstorm-out-tags-');
 test('options.tags and a scenario’s tags go on every streamed sample', async () => {
-  const f = join(dir, 'tags.ts');
+  const f = join(t.dir, 'tags.ts');
   writeFileSync(
     f,
     `import http from 'tickstorm/http';
@@ -36,13 +24,13 @@ export const options = {
   scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 3, tags: { team: 'orders' } } },
 };
 export default async function () {
-  const r = await http.get('${srv.url.replace(/\/$/, '')}/ok');
+  const r = await http.get('${t.srv.url.replace(/\/$/, '')}/ok');
   check(r, { ok: (x) => x.status === 200 });
   hits.add(1);
 }
 `,
   );
-  const lines = join(dir, 'tags.jsonl');
+  const lines = join(t.dir, 'tags.jsonl');
   const r = await run(['run', f, '--out', `json=${lines}`]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const points = readFileSync(lines, 'utf8')
@@ -66,7 +54,7 @@ export default async function () {
 });
 
 test('a scenario’s env, and tags that are not strings, exit 104 naming them', async () => {
-  const f = join(dir, 'env.ts');
+  const f = join(t.dir, 'env.ts');
   writeFileSync(
     f,
     `export const options = {

@@ -7,10 +7,12 @@ export const BIN = fileURLToPath(new URL('../../bin/tickstorm.js', import.meta.u
 export function tickstorm(
   args: string[],
   env?: Record<string, string>,
+  cwd?: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(cwd === undefined ? {} : { cwd }),
       ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
     });
     let stdout = '';

@@ -146,15 +146,21 @@ function usersAre(r: Rig, want: Record<string, number>): Promise<true> {
   );
 }
 
+/** One worker, then a test of `users` users on it, running (spawning done). */
+async function plateau(r: Rig, users: number) {
+  const a = await r.worker();
+  await r.swarm.start({ users, spawnRate: 100 });
+  await r.w.until('running', () => (r.swarm.state === 'running' ? true : undefined));
+  await usersAre(r, { [a.id]: users });
+  return a;
+}
+
 const line = (r: Rig, re: RegExp) =>
   r.w.until(`a line matching ${re}`, () => r.lines.find((l) => re.test(l)));
 
 test('--enable-rebalancing: a worker joining a plateau of 10 users gets 5 at once; the report counts both', async () => {
   const r = await rig(true);
-  const a = await r.worker();
-  await r.swarm.start({ users: 10, spawnRate: 100 });
-  await r.w.until('running', () => (r.swarm.state === 'running' ? true : undefined));
-  await usersAre(r, { [a.id]: 10 });
+  const a = await plateau(r, 10);
   await r.w.until('the first 10 users sent their requests', () =>
     r.received() === 10 * REQUESTS ? true : undefined,
   );
@@ -195,10 +201,7 @@ test('--enable-rebalancing: a worker joining a plateau of 10 users gets 5 at onc
 
 test('without --enable-rebalancing a late worker gets no users at a plateau, then the new users of a ramp first', async () => {
   const r = await rig(false);
-  const a = await r.worker();
-  await r.swarm.start({ users: 10, spawnRate: 100 });
-  await r.w.until('running', () => (r.swarm.state === 'running' ? true : undefined));
-  await usersAre(r, { [a.id]: 10 });
+  const a = await plateau(r, 10);
   const b = await r.worker();
   assert.match(
     await line(r, /joined the running test/),
@@ -229,10 +232,7 @@ test('without --enable-rebalancing a late worker gets no users at a plateau, the
 
 test('a late worker whose user file lacks a class of the test is refused; the test goes on', async () => {
   const r = await rig(true);
-  const a = await r.worker();
-  await r.swarm.start({ users: 4, spawnRate: 100 });
-  await r.w.until('running', () => (r.swarm.state === 'running' ? true : undefined));
-  await usersAre(r, { [a.id]: 4 });
+  await plateau(r, 4);
   const b = await r.worker(OTHER);
   assert.match(
     await line(r, new RegExp(`Worker ${b.id} is missing`)),

@@ -19,12 +19,17 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { ScriptThresholdResult } from '../model/result.ts';
-import { allMetrics, type K6Threshold, type MetricView } from './k6-metrics.ts';
+import {
+  allMetrics,
+  type K6Threshold,
+  type MetricView,
+  TREND_STAT,
+  trendPercentileMs,
+} from './k6-metrics.ts';
 import { callLifecycle } from './lifecycle.ts';
 import type { MetricKind } from './runtime.ts';
 
 export const DEFAULT_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'];
-const TREND_STAT = /^(avg|min|med|max|count|p\((\d+(?:\.\d+)?)\))$/;
 const TIME_UNITS = ['', 's', 'ms', 'us'];
 /** k6 gives handleSummary() two minutes. */
 export const HANDLE_SUMMARY_TIMEOUT_MS = 120_000;
@@ -172,7 +177,7 @@ function trendValues(
     const h = r.count === 0 ? undefined : r.toHistogram();
     for (const s of missing) {
       const pct = Number(TREND_STAT.exec(s)?.[2]);
-      out[s] = h === undefined ? 0 : Math.round(Math.min(h.getValueAtPercentile(pct), r.maxUs)) / 1000;
+      out[s] = h === undefined ? 0 : trendPercentileMs(h, r, pct);
     }
     h?.destroy?.();
   }

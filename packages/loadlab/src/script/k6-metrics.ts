@@ -52,8 +52,20 @@ export interface K6Threshold {
   delayAbortEvalMs: number;
 }
 
+/** A trend's aggregations (thresholds, summaryTrendStats); group 2 is p(N)'s N. */
+export const TREND_STAT = /^(avg|min|max|med|count|p\((\d+(?:\.\d+)?)\))$/;
+
+/** Percentile `pct` of a trend, in ms, never above its exact maximum. */
+export function trendPercentileMs(
+  h: { getValueAtPercentile(p: number): number },
+  r: { maxUs: number },
+  pct: number,
+): number {
+  return Math.round(Math.min(h.getValueAtPercentile(pct), r.maxUs)) / 1000;
+}
+
 const AGGS: Record<MetricKind, RegExp> = {
-  trend: /^(avg|min|max|med|count|p\((\d+(?:\.\d+)?)\))$/,
+  trend: TREND_STAT,
   rate: /^(rate)$/,
   counter: /^(count|rate)$/,
   gauge: /^(value)$/,
@@ -243,11 +255,11 @@ export class MetricView {
           : {
               avg: Math.round(r.sumUs / r.count) / 1000,
               min: ms(r.minUs),
-              med: ms(Math.min(h.getValueAtPercentile(50), r.maxUs)),
+              med: trendPercentileMs(h, r, 50),
               max: ms(r.maxUs),
-              'p(90)': ms(Math.min(h.getValueAtPercentile(90), r.maxUs)),
-              'p(95)': ms(Math.min(h.getValueAtPercentile(95), r.maxUs)),
-              'p(99)': ms(Math.min(h.getValueAtPercentile(99), r.maxUs)),
+              'p(90)': trendPercentileMs(h, r, 90),
+              'p(95)': trendPercentileMs(h, r, 95),
+              'p(99)': trendPercentileMs(h, r, 99),
               count: r.count,
             };
       h.destroy?.();
@@ -285,7 +297,7 @@ export class MetricView {
       const r = this.trendRecorder(t.metric, t.tags);
       if (r.count === 0) return 0;
       const h = r.toHistogram();
-      const v = Math.round(Math.min(h.getValueAtPercentile(t.pct!), r.maxUs)) / 1000;
+      const v = trendPercentileMs(h, r, t.pct!);
       h.destroy?.();
       return v;
     }

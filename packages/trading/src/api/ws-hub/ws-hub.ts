@@ -63,6 +63,7 @@ export class WsHub {
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
+    const overflow = overflowRefusal(socket);
     if (path !== this.opts.path) {
       if (this.server === undefined || this.server.listenerCount('upgrade') <= 1) {
         this.rejectUpgrade(
@@ -71,8 +72,8 @@ export class WsHub {
           `no WebSocket endpoint at ${path.slice(0, 100)}`,
         );
       }
-    } else if (overflowRefusal(socket) !== undefined) {
-      this.rejectUpgrade(socket, TradingErrorCode.TOO_MANY_CONNECTIONS, overflowRefusal(socket)!);
+    } else if (overflow !== undefined) {
+      this.rejectUpgrade(socket, TradingErrorCode.TOO_MANY_CONNECTIONS, overflow);
     } else if (this.closed) {
       this.rejectUpgrade(socket, TradingErrorCode.SHUTTING_DOWN, `${this.opts.path} is shutting down`);
     } else if (this.clients.size >= this.opts.maxClients) {
