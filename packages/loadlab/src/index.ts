@@ -119,6 +119,7 @@ export * from './stats/events.ts';
 export * from './stats/histogram.ts';
 export * from './stats/latency-codec.ts';
 export * from './stats/merge-results.ts';
+export * from './stats/percentile-distribution.ts';
 export * from './stats/recorder.ts';
 export * from './stats/request-stats.ts';
 export * from './stats/timeline.ts';

@@ -1,10 +1,12 @@
 /**
- * The HTML report's charts as Vega-Lite specs: latency distribution, latency percentiles over
- * time, throughput and errors over time, and the resource watch (CPU and RSS per target process
- * against the published limits). Rendered to inline SVG by charts.ts.
+ * The HTML report's charts as Vega-Lite specs: latency distribution, latency by percentile
+ * (points from percentile-curve.ts), latency percentiles over time, throughput and errors over
+ * time, and the resource watch (CPU and RSS per target process against the published limits).
+ * Rendered to inline SVG by charts.ts.
  */
 import type { ScenarioResult } from '../model/result.ts';
 import { COLORS, type TopLevelSpec } from './charts.ts';
+import { curveXMax, percentileCurvePoints } from './percentile-curve.ts';
 
 const SIZE = { width: 520, height: 220 };
 const TIME_X = { field: 't', type: 'temporal', title: 'Time', axis: { format: '%H:%M:%S' } } as const;
@@ -57,78 +59,55 @@ export function percentileSpectrumSpec(s: ScenarioResult): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-/** The HdrHistogram percentiles a summary may hold, as (percentile, key). */
-const CURVE: readonly [number, string][] = [
-  [0, 'min'],
-  [50, 'p50'],
-  [66, 'p66'],
-  [75, 'p75'],
-  [80, 'p80'],
-  [90, 'p90'],
-  [95, 'p95'],
-  [98, 'p98'],
-  [99, 'p99'],
-  [99.9, 'p99_9'],
-  [99.99, 'p99_99'],
-  [99.999, 'p99_999'],
-];
-
-/** Points of the percentile curve: x = 1 / (1 - p) (HdrHistogram's plotter axis), latency in ms. */
-export function percentileCurvePoints(
-  s: ScenarioResult,
-): { x: number; percentile: string; ms: number; name: string }[] {
-  const series = [
-    {
-      name: 'All requests',
-      lat: s.latency_ms as unknown as Record<string, number | undefined>,
-      n: s.requests,
-    },
-    ...(s.entries.length > 1
-      ? s.entries.map((e) => ({
-          name: `${e.type} ${e.name}`.trim(),
-          lat: e.latency_ms as unknown as Record<string, number | undefined>,
-          n: e.requests,
-        }))
-      : []),
-  ];
-  return series.flatMap(({ name, lat, n }) =>
-    n === 0
-      ? []
-      : CURVE.filter(([, k]) => typeof lat[k] === 'number').map(([p, k]) => ({
-          x: 1 / (1 - p / 100),
-          percentile: `${p}%`,
-          ms: lat[k] as number,
-          name,
-        })),
-  );
+/** Axis label of x = 10^k: 0%, 90%, 99%, 99.9%, … */
+function decadeLabel(k: number): string {
+  return k === 0 ? '0%' : `${(100 - 100 / 10 ** k).toFixed(Math.max(0, k - 2))}%`;
 }
 
 /**
- * The latency-by-percentile curve, wrk2 / HdrHistogram plotter style: a log x axis out to
- * 99.999% (each decade one more nine), so the tail is visible instead of dwarfed by the max.
+ * The latency-by-percentile curve, wrk2 / HdrHistogram plotter style: a log x axis (each
+ * decade one more nine, out to the decade holding the max) so the tail is visible instead of
+ * dwarfed by the max. From the encoded histograms: the full percentile distribution as a line,
+ * dots at the summaries' percentiles (percentile-curve.ts); without them, the 12 summary
+ * percentiles.
  */
 export function percentileCurveSpec(s: ScenarioResult): TopLevelSpec {
+  const values = percentileCurvePoints(s);
+  const xMax = curveXMax(values);
+  const decades = Math.round(Math.log10(xMax));
+  const ks = Array.from({ length: decades + 1 }, (_, k) => k);
+  const labelExpr = ks
+    .slice(0, -1)
+    .reduceRight(
+      (rest, k) => `datum.value <= ${10 ** k} ? '${decadeLabel(k)}' : ${rest}`,
+      `'${decadeLabel(decades)}'`,
+    );
+  const dense = values.some((v) => !v.named);
   return {
     ...SIZE,
     title: 'Latency by percentile (HdrHistogram)',
-    data: { values: percentileCurvePoints(s) },
-    mark: { type: 'line', point: true, interpolate: 'monotone' },
+    data: { values },
     encoding: {
       x: {
         field: 'x',
         type: 'quantitative',
         title: 'Percentile',
-        scale: { type: 'log', domain: [1, 100_000] },
-        axis: {
-          values: [1, 10, 100, 1000, 10_000, 100_000],
-          labelExpr:
-            "datum.value <= 1 ? '0%' : datum.value <= 10 ? '90%' : datum.value <= 100 ? '99%' : datum.value <= 1000 ? '99.9%' : datum.value <= 10000 ? '99.99%' : '99.999%'",
-        },
+        scale: { type: 'log', domain: [1, xMax] },
+        axis: { values: ks.map((k) => 10 ** k), labelExpr },
       },
       y: { field: 'ms', type: 'quantitative', title: 'Latency (ms)' },
       color: { field: 'name', type: 'nominal', title: 'Request' },
-      tooltip: [{ field: 'name' }, { field: 'percentile' }, { field: 'ms', title: 'ms' }],
     },
+    layer: [
+      { mark: { type: 'line', interpolate: dense ? 'linear' : 'monotone' } },
+      {
+        transform: [{ filter: 'datum.named' }],
+        mark: { type: 'point', filled: true, opacity: 1 },
+        encoding: {
+          tooltip: [{ field: 'name' }, { field: 'percentile' }, { field: 'ms', title: 'ms' }],
+        },
+      },
+    ],
   } as TopLevelSpec;
 }
 

@@ -2,9 +2,10 @@
  * `--html FILE`: a self-contained HTML report. No scripts, no CDN, no external files: the charts
  * are Vega-Lite specs rendered server-side to SVG and inlined. Contents: verdict, the suite's
  * tables (if any), thresholds (and a script's options.thresholds, html-script.ts), and per
- * scenario its figures, targets, the Sample Results table, latency distribution, latency
- * percentiles over time, throughput and errors over time, failures, generator health and the
- * resource watch (CPU/RSS per target vs < 80% / < 2 GB).
+ * scenario its figures, targets, the Sample Results table, latency distribution, latency by
+ * percentile (the HdrHistogram distribution, percentile-curve.ts), latency percentiles over
+ * time, throughput and errors over time, failures, generator health and the resource watch
+ * (CPU/RSS per target vs < 80% / < 2 GB).
  */
 import { writeFileSync } from 'node:fs';
 import type { RunReport, ScenarioResult } from '../model/result.ts';
