@@ -35,7 +35,7 @@ import {
   writeReports,
 } from '@tickstorm/loadlab';
 import type { Command } from 'commander';
-import { packageVersion } from './run.ts';
+import { packageVersion } from './package-version.ts';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 

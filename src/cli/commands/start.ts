@@ -23,7 +23,9 @@ import {
 } from '@tickstorm/loadlab';
 import type { TickstormScenario } from '@tickstorm/scenarios';
 import type { Command } from 'commander';
-import { packageVersion, RUN_EXIT_CODES, SCENARIOS_LOADED, tickstormSuite } from './run.ts';
+import { packageVersion } from './package-version.ts';
+import { RUN_EXIT_CODES } from './run-help.ts';
+import { SCENARIOS_LOADED, tickstormSuite } from './scenarios-loaded.ts';
 import { type SystemChild, startSystemChild } from './system-child.ts';
 
 export interface StartOptions {

@@ -15,7 +15,8 @@ import {
 } from '@tickstorm/loadlab';
 import { DEFAULT_PORTS } from '@tickstorm/protocol';
 import type { Command } from 'commander';
-import { packageVersion, RUN_EXIT_CODES } from './run.ts';
+import { packageVersion } from './package-version.ts';
+import { RUN_EXIT_CODES } from './run-help.ts';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 

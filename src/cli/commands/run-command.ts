@@ -1,0 +1,75 @@
+/** `tickstorm run <scenario...>`: the built-in scenarios' run, from a validated command line to its exit code. */
+import {
+  EXIT_ABORTED,
+  EXIT_ERROR,
+  EXIT_INVALID_CONFIG,
+  type ExecutionSegment,
+  executeRun,
+  planRun,
+  problemsText,
+  type RunInput,
+  type RunReport,
+  startLoadMetricsServer,
+} from '@tickstorm/loadlab';
+import type { TickstormScenario } from '@tickstorm/scenarios';
+import { packageVersion } from './package-version.ts';
+import { withSources } from './run-defaults.ts';
+import { SCENARIOS_LOADED, tickstormSuite } from './scenarios-loaded.ts';
+
+/** Validates, runs, and returns the exit code (Ctrl-C once: stop and report; twice: exit 105 now). */
+export async function runCommand(
+  defs: readonly TickstormScenario[],
+  input: RunInput,
+  extra: RunExtra = {},
+): Promise<number> {
+  if (SCENARIOS_LOADED.error !== undefined) {
+    console.error(`tickstorm run: ${SCENARIOS_LOADED.error}`);
+    return EXIT_ERROR;
+  }
+  const planned = planRun(tickstormSuite(defs), input);
+  const { plan } = planned;
+  const problems = [...(extra.problems ?? []), ...planned.problems];
+  if (plan === undefined || problems.length > 0) {
+    console.error(problemsText('tickstorm run', withSources(problems)));
+    return EXIT_INVALID_CONFIG;
+  }
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (abort.signal.aborted) process.exit(EXIT_ABORTED);
+    process.stderr.write(
+      '\nstopping: finishing the current scenario early and reporting (Ctrl-C again to quit)\n',
+    );
+    abort.abort();
+  };
+  if (extra.signal === undefined) process.on('SIGINT', onSignal);
+  else extra.signal.addEventListener('abort', () => abort.abort(), { once: true });
+  const exporter =
+    extra.metricsPort === undefined ? undefined : await startLoadMetricsServer({ port: extra.metricsPort });
+  if (exporter !== undefined) process.stderr.write(`generator metrics: ${exporter.url}\n`);
+  try {
+    const r = await executeRun(plan, {
+      version: packageVersion(),
+      signal: abort.signal,
+      onSlice: exporter?.observe,
+      onScenarioEnd: exporter?.finished,
+    });
+    extra.onReport?.(r.report);
+    return r.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    await exporter?.close({ note: (line) => process.stderr.write(`${line}\n`) });
+  }
+}
+
+/** A run under a master (run --worker): its signal instead of Ctrl-C, and its report handed over. */
+export interface RunExtra {
+  metricsPort?: number;
+  signal?: AbortSignal;
+  /** A script's part of the load (--execution-segment, or a master's worker). */
+  segment?: ExecutionSegment;
+  onReport?: (report: RunReport | null) => void;
+  /** Problems the command line already showed (reported with the run's own, all at once). */
+  problems?: readonly string[];
+  /** A master's worker: setup() ran on the master (its data), teardown() runs there. */
+  lifecycle?: { withSetup: boolean; dataJson?: string };
+}

@@ -1,0 +1,51 @@
+/**
+ * `tickstorm run`'s checks of single flags that the load lab does not make: each adds its
+ * problems to the list the command reports all at once (exit 104).
+ */
+import { type ExecutionSegment, type MasterWorkerPlan, parseExecutionSegment } from '@tickstorm/loadlab';
+
+/** --execution-segment: this run's part of the load (a master gives each worker its own). */
+export function executionSegmentOf(
+  o: Record<string, unknown>,
+  role: MasterWorkerPlan['role'],
+  problems: string[],
+): ExecutionSegment | undefined {
+  if (o.executionSegment === undefined) return undefined;
+  const r = parseExecutionSegment(String(o.executionSegment));
+  if (r.problem !== undefined) problems.push(r.problem);
+  if (role === 'master')
+    problems.push('--execution-segment is for a single run: the master gives each worker its part');
+  return r.segment;
+}
+
+/**
+ * --out prometheus[=PORT]: the generator's /metrics while it runs (the same as --metrics-port).
+ * Takes it out of `o.out` and sets `o.metricsPort` (commander's own option values).
+ */
+export function takePrometheusOut(o: Record<string, unknown>, problems: string[]): void {
+  const outs = (o.out as string[] | undefined) ?? [];
+  const prom = outs.filter((v) => /^prometheus(=|$)/.test(v));
+  if (prom.length === 0) return;
+  const m = /^prometheus(?:=(?:[^:]*:)?(\d+))?$/.exec(prom[prom.length - 1]);
+  o.out = outs.filter((v) => !prom.includes(v));
+  if (m === null || (o.metricsPort !== undefined && m[1] !== undefined))
+    problems.push(
+      `--out ${prom[prom.length - 1]}: ${
+        m === null
+          ? 'expected prometheus or prometheus=PORT'
+          : 'give the port once (--out prometheus=PORT or --metrics-port PORT)'
+      }`,
+    );
+  else o.metricsPort ??= m[1] ?? '9464';
+}
+
+/** --metrics-port as a number (0: a free port); undefined when not given. */
+export function metricsPortOf(o: Record<string, unknown>, problems: string[]): number | undefined {
+  const metricsPort = o.metricsPort === undefined ? undefined : Number(o.metricsPort);
+  if (
+    metricsPort !== undefined &&
+    !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536)
+  )
+    problems.push(`--metrics-port must be a port number 0..65535 (got '${String(o.metricsPort)}')`);
+  return metricsPort;
+}

@@ -1,0 +1,150 @@
+/**
+ * `tickstorm run`'s flags, in the order --help shows them: its own (target, run, gates, reports,
+ * many machines), then every scenario parameter (the union of the scenarios' ParamSpecs; a flag
+ * several scenarios declare goes to each selected one that has it), then --key-file.
+ */
+import { paramFlagHelp, paramFlagUnion } from '@tickstorm/loadlab';
+import { DEFAULT_PORTS } from '@tickstorm/protocol';
+import type { TickstormScenario } from '@tickstorm/scenarios';
+import { type Command, Option } from 'commander';
+import { CONFIG_FILE } from './run-defaults.ts';
+
+const PORTS = Object.values(DEFAULT_PORTS).join('/');
+
+/** Long flags of `run` itself; a scenario flag with one of these names is not offered. */
+const FIXED = [
+  'target',
+  'metrics-port',
+  'key-file',
+  'market-data-url',
+  'orders-url',
+  'risk-url',
+  'api-url',
+  'full',
+  'workers',
+  'threshold',
+  'config',
+  'json',
+  'csv',
+  'results-csv',
+  'html',
+  'junit',
+  'watch-pid',
+  'watch',
+  'no-watch',
+  'bench',
+  'no-bench',
+  'gate-resources',
+  'insecure',
+  'ca',
+  'out',
+  'config-file',
+  'execution-segment',
+  'env',
+  'help',
+];
+
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+/** A scenario parameter's flag (no dashes) and its option. */
+export type ParamOptions = [flag: string, option: Option][];
+
+/** Adds `run` with every flag to `program`; the caller adds the help text and the action. */
+export function defineRunFlags(
+  program: Command,
+  defs: readonly TickstormScenario[],
+): { cmd: Command; paramOptions: ParamOptions } {
+  const ids = defs.map((d) => d.id);
+  const cmd = program
+    .command('run')
+    .argument(
+      '[scenario...]',
+      `${ids.join(' | ')} | all (several: a b, or a,b), or a script FILE; a --worker takes its master's`,
+    )
+    .description('run the standard load scenarios against a running system, with thresholds as a CI gate')
+    .optionsGroup('Target:')
+    .option('--target <host>', `host of every service at the default ports ${PORTS}`, '127.0.0.1')
+    .option('--market-data-url <url>', 'market-data: http://host:port, or ws://host:port/stream')
+    .option('--orders-url <url>', 'execution-engine: http://host:port')
+    .option('--risk-url <url>', 'risk-manager: http://host:port')
+    .option('--api-url <url>', 'api: http://host:port (ws://host:port/ws/metrics derived)')
+    .optionsGroup('Run:')
+    .option('--full', 'the full load profiles (5-10 minutes each) instead of the short defaults')
+    .option('--workers <n|auto>', 'generator threads', 'auto')
+    .option('--bench', 'first run `tickstorm bench` for the Critical Path table (default: on for all)')
+    .option('--no-bench', 'do not')
+    .option(
+      '--watch-pid <pid>',
+      'resource-watch this local process (repeatable) instead of /api/metrics/system',
+      collect,
+    )
+    .option('--no-watch', 'no resource watch')
+    .option('--insecure', 'https/wss: do not verify the server certificate (self-signed test systems)')
+    .option('--ca <file>', 'https/wss: also trust the PEM certificate(s) in FILE')
+    .option(
+      '-e, --env <KEY=VALUE>',
+      "a script's __ENV.KEY (repeatable; over the process environment)",
+      collect,
+    )
+    .option(
+      '--execution-segment <segment>',
+      'run only this equal part of the load, as k6 writes it: 0:1/2, 1/2:1, 1/3:2/3 (every rate, VU and iteration count; the parts add up exactly)',
+    )
+    .optionsGroup('Gates:')
+    .option('--threshold <expr>', "pass/fail criterion, e.g. 'p95<100ms' (repeatable)", collect)
+    .option('--config <file>', 'JSON file with thresholds and per-scenario params')
+    .option(
+      '--config-file <file>',
+      `JSON file of run flags ({"rate": 500, "orders-url": "..."}); default ./${CONFIG_FILE} when present`,
+    )
+    .option('--gate-resources', 'resource peaks over the limits (< 2 GB, < 80% CPU) fail the run too')
+    .optionsGroup('Reports:')
+    .option('--json <file>', 'the results as JSON')
+    .option('--csv <prefix>', 'Locust-compatible CSV files: PREFIX_stats.csv, PREFIX_stats_history.csv, ...')
+    .option('--results-csv <file>', 'one row per request (timestamp,latency,success,duration,name)')
+    .option('--html <file>', 'self-contained HTML report with charts')
+    .option('--junit <file>', 'JUnit XML (one test case per target and threshold)')
+    .option(
+      '--metrics-port <port>',
+      "serve the generator's own figures at http://127.0.0.1:PORT/metrics (Prometheus) while it runs; 0 = a free port",
+    )
+    .option(
+      '--out <output>',
+      "stream results: json=FILE (k6's JSON lines) or prometheus[=PORT] (the generator's /metrics, default port 9464); repeatable",
+      collect,
+    )
+    .optionsGroup('Many machines (docs/load-lab.md#many-machines-run---master-and---worker):')
+    .option(
+      '--master',
+      'run no load here: send this test to the --worker processes, each runs 1/N of the load; merge their reports exactly',
+    )
+    .option(
+      '--worker',
+      "run its part of the master's test (at --master-host) when it says go; no scenario or script needed here",
+    )
+    .option('--expect-workers <n>', 'master: start once this many workers joined (default 1)')
+    .option(
+      '--expect-workers-max-wait <seconds>',
+      'master: give up (exit 1) after this long (default 60; 0: for ever)',
+    )
+    .option('--master-bind-host <host>', 'master: address workers connect to (default 127.0.0.1)')
+    .option('--master-bind-port <port>', 'master: port (default 5557; 0: any free port, printed)')
+    .option('--master-host <host>', "worker: the master's address (default 127.0.0.1)")
+    .option('--master-port <port>', "worker: the master's port (default 5557)")
+    .optionsGroup('Scenario parameters (each goes to every selected scenario declaring it):');
+  const paramOptions: ParamOptions = [];
+  for (const f of paramFlagUnion(defs)) {
+    if (FIXED.includes(f.flag)) continue;
+    const bool = f.owners.every((x) => x.spec.type === 'boolean');
+    const o = new Option(`--${f.flag} ${bool ? '[bool]' : '<value>'}`, paramFlagHelp(f));
+    cmd.addOption(o);
+    paramOptions.push([f.flag, o]);
+    if (bool && !FIXED.includes(`no-${f.flag}`))
+      cmd.addOption(new Option(`--no-${f.flag}`, `--${f.flag} false`));
+  }
+  cmd.option(
+    '--key-file <file>',
+    'sign every request with this key ({"id","secret"}; or env TICKSTORM_KEY_ID/TICKSTORM_KEY_SECRET)',
+  );
+  return { cmd, paramOptions };
+}

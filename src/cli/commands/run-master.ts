@@ -1,0 +1,103 @@
+/**
+ * `tickstorm run --master`: runs no load here. Validates the command line as the test (the
+ * built-in scenarios as a plan, or a script's text), runs a script's setup() once, sends the
+ * test to the workers and merges their reports; a script's gates are checked on the whole.
+ */
+import {
+  EXIT_INVALID_CONFIG,
+  EXIT_SCRIPT_ERROR,
+  gatherThresholds,
+  isScriptOperand,
+  loadScriptGates,
+  type MasterWorkerPlan,
+  planRun,
+  problemsText,
+  type RunPlan,
+  type RunTest,
+  runAsMaster,
+  type ScriptGates,
+} from '@tickstorm/loadlab';
+import { packageVersion } from './package-version.ts';
+import { withSources } from './run-defaults.ts';
+import { scenariosTest, scriptTest } from './run-distributed.ts';
+import { type RunLine, runInput } from './run-input.ts';
+import { SCENARIOS_LOADED, tickstormSuite } from './scenarios-loaded.ts';
+
+/** The exit code; `mwProblems` are the command line's problems found so far (reported with the rest). */
+export async function runMaster(line: RunLine, mw: MasterWorkerPlan, mwProblems: string[]): Promise<number> {
+  const { defs, scenarios, o, self, params, unknownOptions } = line;
+  const script = scenarios.some(isScriptOperand);
+  let test: RunTest | undefined;
+  if (o.env !== undefined)
+    mwProblems.push(
+      '--env: the script runs on the workers, each with its own environment: give -e KEY=VALUE to each --worker',
+    );
+  if (script) {
+    const th = gatherThresholds((o.threshold as string[] | undefined) ?? [], []);
+    mwProblems.push(...th.problems);
+    const t = scriptTest(scenarios, o.insecure === true);
+    if (t.problem !== undefined) mwProblems.push(t.problem);
+    test = t.test;
+  } else if (SCENARIOS_LOADED.error !== undefined) mwProblems.push(SCENARIOS_LOADED.error);
+  else {
+    const input = runInput(scenarios, o, self, params, unknownOptions);
+    const r = planRun(tickstormSuite(defs), { ...input, watch: false, watchPids: [] });
+    mwProblems.push(...r.problems);
+    if (r.plan !== undefined) test = scenariosTest(r.plan as RunPlan<unknown>, input);
+  }
+  if (mwProblems.length > 0 || test === undefined) {
+    console.error(problemsText('tickstorm run', withSources(mwProblems)));
+    return EXIT_INVALID_CONFIG;
+  }
+  // A script's gates are the whole test's: load it as a run does (its options.thresholds
+  // and custom metrics; 104/107 when it does not load) and check them on the merged report.
+  let gates: ScriptGates | undefined;
+  if (test.kind === 'script') {
+    const g = await loadScriptGates({
+      file: test.file,
+      thresholds: (o.threshold as string[] | undefined) ?? [],
+      tls: { insecure: o.insecure === true, caFile: o.ca as string | undefined },
+      version: packageVersion(),
+      out: () => undefined,
+    });
+    if ('exitCode' in g) return g.exitCode;
+    gates = g;
+    // setup() once, here, for every worker: its data travels with the test
+    const s = await g.runSetup();
+    if (s.problem !== undefined) {
+      console.error(`tickstorm run: script error in ${test.file}: ${s.problem}\nno scenario was run.`);
+      return EXIT_SCRIPT_ERROR;
+    }
+    test.lifecycle = { withSetup: g.lifecycle.includes('setup'), dataJson: s.dataJson };
+  }
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const code = await runAsMaster({
+    plan: mw,
+    test,
+    thresholds: gates?.lab ?? gatherThresholds((o.threshold as string[] | undefined) ?? [], []).thresholds,
+    script:
+      gates === undefined
+        ? undefined
+        : {
+            k6: gates.k6,
+            declared: gates.declared,
+            labStrings: gates.labStrings,
+            teardown: () => gates.runTeardown(test.kind === 'script' ? test.lifecycle?.dataJson : undefined),
+            handleSummary: gates.handleSummary,
+          },
+    files: {
+      json: o.json as string | undefined,
+      csv: o.csv as string | undefined,
+      html: o.html as string | undefined,
+      junit: o.junit as string | undefined,
+    },
+    version: packageVersion(),
+    signal: abort.signal,
+  });
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  return code;
+}

@@ -1,0 +1,114 @@
+/** `tickstorm run FILE.ts`: a k6-style script's run, from its command line to its exit code. */
+import { EXIT_ABORTED, EXIT_INVALID_CONFIG, problemsText, runScriptFile } from '@tickstorm/loadlab';
+import type { Command } from 'commander';
+import { packageVersion } from './package-version.ts';
+import type { RunExtra } from './run-command.ts';
+import { withSources } from './run-defaults.ts';
+
+/** The flags that do not apply to a script, and its --workers (default 1). */
+export function scriptFlagProblems(
+  operands: string[],
+  o: Record<string, unknown>,
+  self: Command,
+  params: ReadonlyMap<string, unknown>,
+  unknownOptions: readonly string[],
+): { problems: string[]; workers: number | 'auto' } {
+  const problems: string[] = [];
+  if (operands.length > 1)
+    problems.push(`one script at a time, without scenario ids (got ${operands.join(' ')})`);
+  for (const u of unknownOptions) problems.push(`unknown option '${u}'`);
+  // Given on the command line only: the environment and tickstorm.config.json may hold the
+  // built-in scenarios' parameters and targets for other runs; a script run leaves them.
+  const cli = (flag: string) =>
+    self.getOptionValueSource(flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())) === 'cli';
+  for (const flag of params.keys())
+    if (cli(flag)) problems.push(`--${flag} is a scenario parameter; a script sets its own options`);
+  for (const flag of [
+    'market-data-url',
+    'orders-url',
+    'risk-url',
+    'api-url',
+    'full',
+    'bench',
+    'watch-pid',
+    'config',
+    'results-csv',
+    'gate-resources',
+  ])
+    if (cli(flag)) problems.push(`--${flag} applies to the built-in scenarios, not to a script`);
+  let workers: number | 'auto' = 1;
+  if (['cli', 'env', 'config'].includes(self.getOptionValueSource('workers') ?? '')) {
+    const raw = String(o.workers);
+    const n = Number(raw);
+    if (raw === 'auto') workers = 'auto';
+    else if (Number.isInteger(n) && n > 0) workers = n;
+    else problems.push(`--workers must be a positive integer or auto (got '${raw}')`);
+  }
+  return { problems, workers };
+}
+
+/** `tickstorm run FILE.ts`: checks the flags that make sense for a script, then runs it. */
+export async function runScriptCommand(
+  operands: string[],
+  o: Record<string, unknown>,
+  self: Command,
+  params: ReadonlyMap<string, unknown>,
+  unknownOptions: readonly string[],
+  extra: RunExtra = {},
+): Promise<number> {
+  const flags = scriptFlagProblems(operands, o, self, params, unknownOptions);
+  const { workers } = flags;
+  const problems = [...(extra.problems ?? []), ...flags.problems];
+  if (problems.length > 0) {
+    console.error(problemsText('tickstorm run', withSources(problems)));
+    return EXIT_INVALID_CONFIG;
+  }
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (abort.signal.aborted) process.exit(EXIT_ABORTED);
+    process.stderr.write('\nstopping: ending the script run early and reporting (Ctrl-C again to quit)\n');
+    abort.abort();
+  };
+  if (extra.signal === undefined) process.on('SIGINT', onSignal);
+  else extra.signal.addEventListener('abort', () => abort.abort(), { once: true });
+  try {
+    const r = await runScriptFile({
+      file: operands[0],
+      workers,
+      thresholds: (o.threshold as string[] | undefined) ?? [],
+      files: {
+        json: o.json as string | undefined,
+        csv: o.csv as string | undefined,
+        html: o.html as string | undefined,
+        junit: o.junit as string | undefined,
+      },
+      tls: { insecure: o.insecure === true, caFile: o.ca as string | undefined },
+      outputs: (o.out as string[] | undefined) ?? [],
+      env: (o.env as string[] | undefined) ?? [],
+      version: packageVersion(),
+      signal: abort.signal,
+      segment: extra.segment,
+      metricsPort: extra.metricsPort,
+      lifecycle: extra.lifecycle,
+    });
+    const sum = r.summary;
+    extra.onReport?.(
+      sum === null || r.report === null
+        ? null
+        : {
+            tool: 'tickstorm',
+            version: sum.version,
+            startedAt: sum.startedAt,
+            finishedAt: sum.finishedAt,
+            target: sum.script,
+            scenarios: sum.scenarios,
+            thresholds: sum.labThresholds,
+            exitCode: sum.exitCode,
+            script: r.report.script,
+          },
+    );
+    return r.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}

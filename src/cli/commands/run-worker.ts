@@ -1,0 +1,95 @@
+/**
+ * `tickstorm run --worker`: runs its part of the master's test when the master says go. The
+ * worker's own command line is checked first (scenario parameters and target flags are the
+ * master's); the test it is sent is checked and run with the run command's own functions.
+ */
+import {
+  checkScriptFile,
+  EXIT_INVALID_CONFIG,
+  type MasterWorkerPlan,
+  planRun,
+  problemsText,
+  runAsWorker,
+} from '@tickstorm/loadlab';
+import { packageVersion } from './package-version.ts';
+import { runCommand } from './run-command.ts';
+import { withSources } from './run-defaults.ts';
+import { MASTER_TEST_FLAGS, runWorkerSide } from './run-distributed.ts';
+import type { ParamOptions } from './run-flags.ts';
+import { type RunLine, runInput } from './run-input.ts';
+import { runScriptCommand, scriptFlagProblems } from './run-script-command.ts';
+import { SCENARIOS_LOADED, tickstormSuite } from './scenarios-loaded.ts';
+
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The exit code; `early` are the command line's problems found so far (reported with the rest). */
+export async function runWorker(
+  line: RunLine,
+  paramOptions: ParamOptions,
+  mw: MasterWorkerPlan,
+  early: readonly string[],
+): Promise<number> {
+  const { defs, ids, scenarios, o, self, params, unknownOptions } = line;
+  const cliGiven = (attr: string) => self.getOptionValueSource(attr) === 'cli';
+  const version = packageVersion();
+  const side = runWorkerSide({
+    ids,
+    operands: scenarios,
+    local: runInput(scenarios, o, self, params, unknownOptions),
+    testFlags: [
+      ...paramOptions.filter(([, opt]) => cliGiven(opt.attributeName())).map(([flag]) => flag),
+      ...MASTER_TEST_FLAGS.filter((f) => cliGiven(camel(f))),
+    ],
+    planProblems: (input) =>
+      SCENARIOS_LOADED.error !== undefined
+        ? [SCENARIOS_LOADED.error]
+        : planRun(tickstormSuite(defs), input).problems,
+    checkScript: async (file, insecure, err) => {
+      const flags = scriptFlagProblems([file], o, self, new Map(), []);
+      if (flags.problems.length > 0) {
+        err(flags.problems.join('\n'));
+        return EXIT_INVALID_CONFIG;
+      }
+      return checkScriptFile({
+        file,
+        workers: flags.workers,
+        thresholds: (o.threshold as string[] | undefined) ?? [],
+        tls: { insecure, caFile: o.ca as string | undefined },
+        outputs: (o.out as string[] | undefined) ?? [],
+        env: (o.env as string[] | undefined) ?? [],
+        version,
+        out: () => undefined,
+        err,
+      });
+    },
+    runScenarios: (input, seg, extra) => runCommand(defs, { ...input, segment: seg }, extra),
+    runScript: (file, insecure, seg, extra, lifecycle) =>
+      runScriptCommand([file], { ...o, insecure }, self, new Map(), [], {
+        ...extra,
+        segment: seg,
+        lifecycle,
+      }),
+  });
+  const problems = [...early, ...unknownOptions.map((u) => `unknown option '${u}'`), ...side.problems];
+  if (problems.length > 0) {
+    console.error(problemsText('tickstorm run --worker', withSources(problems)));
+    return EXIT_INVALID_CONFIG;
+  }
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await runAsWorker({
+      plan: mw,
+      version,
+      signal: abort.signal,
+      prepare: side.prepare,
+      run: side.run,
+    });
+  } finally {
+    side.cleanup();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
