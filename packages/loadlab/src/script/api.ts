@@ -8,7 +8,20 @@
  * The metrics (Counter, Rate, Trend) and `http` are re-exported for one-line imports, and
  * `textSummary(data)` (k6's jslib k6-summary) for handleSummary().
  */
-import { addCounter, addRate, counterKey, current, never, runtime, tracked } from './runtime.ts';
+import { nowUs } from '../util/clock.ts';
+import {
+  addCounter,
+  addRate,
+  counterKey,
+  current,
+  type IterationStore,
+  liveScenario,
+  never,
+  recorderIn,
+  runtime,
+  tracked,
+} from './runtime.ts';
+import { recordTagged, submetricsOf } from './submetrics.ts';
 
 export { default as http } from './http.ts';
 export { Counter, Rate, Trend } from './metrics.ts';
@@ -25,8 +38,13 @@ export function check<T>(value: T, checks: Record<string, (v: T) => unknown>): b
     } catch {
       pass = false;
     }
-    addRate(s, 'checks', pass, { check: name });
+    addRate(s, 'checks', pass, s.group === '' ? { check: name } : { check: name, group: s.group });
     addCounter(s, pass ? counterKey.checkPass(name) : counterKey.checkFail(name), 1);
+    const subs = submetricsOf('checks');
+    if (subs !== undefined)
+      recordTagged(s, subs, 'rate', pass ? 1 : 0, (k) =>
+        k === 'check' ? name : k === 'group' ? s.group : undefined,
+      );
     if (!pass) all = false;
   }
   return all;
@@ -53,9 +71,34 @@ export function sleep(seconds: number): Promise<void> {
   );
 }
 
-/** Runs `fn` (k6's group; the name is informational here). */
-export async function group<T>(_name: string, fn: () => T | Promise<T>): Promise<T> {
-  return await fn();
+/**
+ * Runs `fn` as k6's group: what it records carries the tag `group` (`::name`, nested
+ * `::outer::inner`), and its duration is a sample of `group_duration` (ms).
+ */
+export async function group<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+  const s = runtime().als.getStore();
+  if (s === undefined) return await fn();
+  if (typeof name !== 'string' || name === '' || name.includes('::'))
+    throw new TypeError(`group(): invalid name ${JSON.stringify(name)} (a non-empty string without '::')`);
+  const outer = s.group;
+  const path = `${outer}::${name}`;
+  s.group = path;
+  const t0 = nowUs();
+  try {
+    return await fn();
+  } finally {
+    s.group = outer;
+    if (!s.end.stopped) groupDuration(s, path, (nowUs() - t0) / 1000);
+  }
+}
+
+function groupDuration(s: IterationStore, path: string, ms: number): void {
+  recorderIn(s.trends, 'group_duration').record(ms * 1000);
+  const live = liveScenario(s.scenario);
+  if (live !== null) recorderIn(live.trends, 'group_duration').record(ms * 1000);
+  runtime().sink?.('group_duration', 'trend', ms, s.scenario, { group: path });
+  const subs = submetricsOf('group_duration');
+  if (subs !== undefined) recordTagged(s, subs, 'trend', ms, (k) => (k === 'group' ? path : undefined));
 }
 
 /** k6's `fail()`: throws, ending the iteration as an error. */

@@ -20,6 +20,7 @@ import {
   type TlsSettings,
   trendsToCounters,
 } from './runtime.ts';
+import { declareSubmetrics } from './submetrics.ts';
 import { closeWs } from './ws.ts';
 
 export interface ScriptParams {
@@ -38,6 +39,10 @@ export interface ScriptParams {
    */
   withSetup?: boolean;
   dataJson?: string;
+  /** The thresholds' submetric keys (./submetrics.ts), recorded as their samples happen. */
+  submetrics?: string[];
+  /** The scenario's tags (options.tags and its own), matched by the submetrics. */
+  tags?: Record<string, string>;
 }
 
 /** Context handed to the script's function (`export default async function (ctx)`). */
@@ -91,6 +96,8 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const p = ctx.params;
   const rt = runtime();
   rt.tls = p.tls;
+  declareSubmetrics(p.submetrics);
+  if (p.tags !== undefined) rt.scenarioTags.set(p.scenario, p.tags);
   const mod = await importScript(p.file, p.env);
   const fn = mod[p.exec];
   if (typeof fn !== 'function') throw new Error(`${p.file}: export '${p.exec}' is not a function`);
@@ -110,6 +117,7 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       intendedUs: 0,
       first: true,
       scenario: p.scenario,
+      group: '',
       end,
       pending: 0,
     });
@@ -132,6 +140,7 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       const s = stores[it.vu];
       s.intendedUs = it.intendedUs;
       s.first = true;
+      s.group = '';
       const c = ictx[it.vu];
       c.iteration = it.n;
       const live = liveScenario(p.scenario);

@@ -18,6 +18,7 @@ import { Agent, request as undiciRequest } from 'undici';
 import { newRequestEvent, type RequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
 import { current, type IterationStore, measureFrom, never, runtime, tracked } from './runtime.ts';
+import { recordTagged, submetricsOf } from './submetrics.ts';
 
 export interface RequestParams {
   headers?: Record<string, string>;
@@ -177,6 +178,7 @@ async function send(
   ev.bytes = Buffer.byteLength(text);
   ev.timeUs = endUs;
   s.events.emit(ev);
+  recordHttpSubmetrics(s, ev, url, params);
   const ms = (us: number) => Math.round(us) / 1000;
   return {
     url,
@@ -192,6 +194,35 @@ async function send(
     },
     json: () => JSON.parse(text),
   };
+}
+
+/** The request's samples of the submetrics declared on http_req_duration, http_req_failed, http_reqs. */
+function recordHttpSubmetrics(s: IterationStore, ev: RequestEvent, url: string, params: RequestParams): void {
+  const dur = submetricsOf('http_req_duration');
+  const failed = submetricsOf('http_req_failed');
+  const reqs = submetricsOf('http_reqs');
+  if (dur === undefined && failed === undefined && reqs === undefined) return;
+  const tag = (k: string): string | undefined => {
+    switch (k) {
+      case 'name':
+        return ev.name;
+      case 'method':
+        return ev.type;
+      case 'status':
+        return String(ev.status);
+      case 'expected_response':
+        return ev.ok ? 'true' : 'false';
+      case 'group':
+        return s.group;
+      case 'url':
+        return url;
+      default:
+        return params.tags?.[k];
+    }
+  };
+  if (dur !== undefined) recordTagged(s, dur, 'trend', ev.latencyUs / 1000, tag);
+  if (failed !== undefined) recordTagged(s, failed, 'rate', ev.ok ? 0 : 1, tag);
+  if (reqs !== undefined) recordTagged(s, reqs, 'counter', 1, tag);
 }
 
 export const get = (url: string, params?: RequestParams) => request('GET', url, undefined, params);

@@ -9,13 +9,16 @@
  * 'http_req_failed': ['rate<0.01'], 'http_req_duration{name:/orders}': [...],
  * 'checks{scenario:browse}': [{ threshold: 'rate>0.99', abortOnFail: true, delayAbortEval: '5s' }] }`.
  * Aggregations: trend avg|min|max|med|count|p(N); rate rate; counter count|rate. Tags:
- * `name` (http_* metrics: the request name) and `scenario`.
+ * `name` (http_* metrics: the request name) and `scenario` are read from the per-scenario,
+ * per-request figures; any other tag (`status`, `method`, `expected_response`, `group`, `url`,
+ * `check`, a request's or a custom sample's own) selects a submetric (./submetrics.ts).
  */
 
 import { LatencyRecorder } from '../stats/recorder.ts';
 import type { RequestStats } from '../stats/request-stats.ts';
 import { parseDuration } from '../util/duration.ts';
 import { counterKey, type MetricKind, trendsFromCounters } from './runtime.ts';
+import { submetricKey, subName } from './submetrics.ts';
 
 export const BUILTIN_METRICS: Readonly<Record<string, MetricKind>> = {
   http_req_duration: 'trend',
@@ -29,10 +32,20 @@ export const BUILTIN_METRICS: Readonly<Record<string, MetricKind>> = {
   ws_sessions: 'counter',
   ws_msgs_sent: 'counter',
   ws_msgs_received: 'counter',
+  group_duration: 'trend',
 };
 
+/** Built-in metrics whose samples carry tags a threshold can select (./submetrics.ts). */
+const TAGGED = new Set(['http_req_duration', 'http_req_failed', 'http_reqs', 'checks', 'group_duration']);
+
 /** Shown in the summary only when the script used them. */
-const OPTIONAL = new Set(['ws_connecting', 'ws_sessions', 'ws_msgs_sent', 'ws_msgs_received']);
+const OPTIONAL = new Set([
+  'ws_connecting',
+  'ws_sessions',
+  'ws_msgs_sent',
+  'ws_msgs_received',
+  'group_duration',
+]);
 
 const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
@@ -42,7 +55,11 @@ export interface K6Threshold {
   source: string;
   metric: string;
   kind: MetricKind;
-  tags: { name?: string; scenario?: string };
+  /**
+   * `scenario` and (http_*) `name` are read from the figures kept per scenario and per request
+   * name; any other tag makes the threshold a submetric, `sub` its key (./submetrics.ts).
+   */
+  tags: { name?: string; scenario?: string; sub?: string };
   agg: string;
   /** For p(N): N. */
   pct?: number;
@@ -98,18 +115,30 @@ export function parseK6Thresholds(
       continue;
     }
     const tags: K6Threshold['tags'] = {};
+    const all: Record<string, string> = {};
+    let subTag: string | undefined;
     for (const part of (m[2] ?? '').split(',').filter((x) => x.trim() !== '')) {
       const i = part.indexOf(':');
       const k = part.slice(0, i).trim();
       const v = part.slice(i + 1).trim();
-      if (i <= 0 || v === '') problems.push(`${where}: tag '${part}' must be key:value`);
-      else if (k === 'scenario') {
+      if (i <= 0 || v === '') {
+        problems.push(`${where}: tag '${part}' must be key:value`);
+        continue;
+      }
+      all[k] = v;
+      if (k === 'scenario') {
         if (!scenarioNames.includes(v))
           problems.push(`${where}: no scenario '${v}' (scenarios: ${scenarioNames.join(', ')})`);
         tags.scenario = v;
       } else if (k === 'name' && metric.startsWith('http_')) tags.name = v;
+      else subTag ??= k;
+    }
+    if (subTag !== undefined) {
+      if (TAGGED.has(metric) || customMetrics.has(metric)) tags.sub = submetricKey(metric, all) ?? undefined;
       else
-        problems.push(`${where}: tag '${k}' is not supported here (use scenario, or name on http_* metrics)`);
+        problems.push(
+          `${where}: tag '${subTag}' is not recorded on ${metric} (only scenario${metric.startsWith('http_') ? ' and name' : ''}; other tags are kept on ${[...TAGGED].join(', ')} and custom metrics)`,
+        );
     }
     const items = Array.isArray(list) ? list : [list];
     items.forEach((item, n) => {
@@ -220,7 +249,10 @@ export class MetricView {
   trendRecorder(metric: string, tags: K6Threshold['tags'] = {}): LatencyRecorder {
     const r = new LatencyRecorder();
     for (const p of this.pick(tags.scenario)) {
-      if (metric === 'http_req_duration') {
+      if (tags.sub !== undefined) {
+        const t = trendsFromCounters(p.counters).get(subName(tags.sub));
+        if (t !== undefined) r.add(t);
+      } else if (metric === 'http_req_duration') {
         for (const e of p.stats.entries)
           if (HTTP_METHODS.has(e.type) && (tags.name === undefined || e.name === tags.name)) r.add(e.latency);
       } else {
@@ -268,7 +300,10 @@ export class MetricView {
     if (kind === 'rate') {
       let passes: number;
       let total: number;
-      if (metric === 'http_req_failed') {
+      if (tags.sub !== undefined) {
+        passes = this.counter(counterKey.ratePass(subName(tags.sub)), tags.scenario);
+        total = this.counter(counterKey.rateTotal(subName(tags.sub)), tags.scenario);
+      } else if (metric === 'http_req_failed') {
         const h = this.http(tags);
         passes = h.failed;
         total = h.reqs;
@@ -282,7 +317,8 @@ export class MetricView {
       };
     }
     let count: number;
-    if (metric === 'http_reqs') count = this.http(tags).reqs;
+    if (tags.sub !== undefined) count = this.counter(counterKey.counter(subName(tags.sub)), tags.scenario);
+    else if (metric === 'http_reqs') count = this.http(tags).reqs;
     else if (metric === 'data_received') count = this.http(tags).bytes;
     else if (metric === 'iterations') count = this.pick(tags.scenario).reduce((a, p) => a + p.iterations, 0);
     else if (metric === 'dropped_iterations')

@@ -46,6 +46,7 @@ export async function callLifecycle(
     intendedUs: 0,
     first: false,
     scenario,
+    group: '',
     pending: 0,
     end,
   };

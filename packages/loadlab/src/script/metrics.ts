@@ -6,11 +6,36 @@
  *   const okRate = new Rate('order_ok');
  *   const wait = new Trend('queue_wait');          // values in ms, as k6's
  *   export default async function () { orders.add(1); okRate.add(res.status === 201); wait.add(12.5); }
+ *   wait.add(3.2, { kind: 'cancel' });            // tags: thresholds may name them, 'queue_wait{kind:cancel}'
  *
  * Trends are HdrHistograms (µs resolution, exact across threads), counters and rates are sums.
  * Declare them at load time (top level) so thresholds can name them.
  */
-import { addCounter, addRate, addTrend, counterKey, current, type MetricKind, runtime } from './runtime.ts';
+import {
+  addCounter,
+  addRate,
+  addTrend,
+  counterKey,
+  current,
+  type IterationStore,
+  type MetricKind,
+  runtime,
+} from './runtime.ts';
+import { recordTagged, submetricsOf } from './submetrics.ts';
+
+/** k6's per-sample tags (`add(value, { kind: 'api' })`): matched by thresholds such as `my_trend{kind:api}`. */
+type Tags = Readonly<Record<string, string>>;
+
+function tagged(
+  s: IterationStore,
+  name: string,
+  kind: 'counter' | 'rate' | 'trend',
+  value: number,
+  tags: Tags | undefined,
+): void {
+  const subs = submetricsOf(name);
+  if (subs !== undefined) recordTagged(s, subs, kind, value, (k) => (k === 'group' ? s.group : tags?.[k]));
+}
 
 abstract class Metric {
   constructor(
@@ -29,10 +54,12 @@ export class Counter extends Metric {
   constructor(name: string) {
     super(name, 'counter');
   }
-  add(value = 1): void {
+  add(value = 1, tags?: Tags): void {
     if (typeof value !== 'number' || !Number.isFinite(value))
       throw new TypeError(`Counter ${this.name}: add() takes a number`);
-    addCounter(current(`${this.name}.add()`), counterKey.counter(this.name), value);
+    const s = current(`${this.name}.add()`);
+    addCounter(s, counterKey.counter(this.name), value);
+    tagged(s, this.name, 'counter', value, tags);
   }
 }
 
@@ -40,12 +67,11 @@ export class Rate extends Metric {
   constructor(name: string) {
     super(name, 'rate');
   }
-  add(value: unknown): void {
-    addRate(
-      current(`${this.name}.add()`),
-      this.name,
-      value !== false && value !== 0 && value !== null && value !== undefined && value !== '',
-    );
+  add(value: unknown, tags?: Tags): void {
+    const s = current(`${this.name}.add()`);
+    const pass = value !== false && value !== 0 && value !== null && value !== undefined && value !== '';
+    addRate(s, this.name, pass);
+    tagged(s, this.name, 'rate', pass ? 1 : 0, tags);
   }
 }
 
@@ -54,10 +80,12 @@ export class Trend extends Metric {
     super(name, 'trend');
   }
   /** A value in ms (k6's unit for time trends); kept at µs resolution. */
-  add(value: number): void {
+  add(value: number, tags?: Tags): void {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
       throw new TypeError(`Trend ${this.name}: add() takes a number >= 0`);
-    addTrend(current(`${this.name}.add()`), this.name, value);
+    const s = current(`${this.name}.add()`);
+    addTrend(s, this.name, value);
+    tagged(s, this.name, 'trend', value, tags);
   }
 }
 

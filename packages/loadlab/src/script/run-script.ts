@@ -380,7 +380,12 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const outcomes = await Promise.all(
     parsed.options.scenarios.map(async (s): Promise<RunOutcome | undefined> => {
       if (s.startTimeMs > 0 && !(await delay(s.startTimeMs, stop.signal))) return undefined;
-      const params: ScriptParams = { file, exec: s.exec, scenario: s.name, tls, env, withSetup, dataJson };
+      const params: ScriptParams = {
+        ...{ file, exec: s.exec, scenario: s.name, tls, env, withSetup, dataJson, tags: s.tags },
+        submetrics: [
+          ...new Set(k6.thresholds.flatMap((t) => (t.tags.sub === undefined ? [] : [t.tags.sub]))),
+        ],
+      };
       try {
         return await runScenario({
           name: s.name,

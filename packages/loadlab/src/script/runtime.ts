@@ -32,6 +32,8 @@ export interface IterationStore {
    * not settled yet: a synchronous iteration that ends with some is a k6 script not awaiting.
    */
   pending: number;
+  /** k6's group path of the running code ('' at the top, '::checkout' inside group('checkout')). */
+  group: string;
   /**
    * The scenario's end: shared by its VUs' stores. Once `stopped` (gracefulStop ran out, or
    * the run ended), an iteration still running is abandoned: its pending sleeps are cleared
@@ -82,6 +84,16 @@ interface Runtime {
   onEvents: ((events: RequestEvents, scenario: string) => void)[];
   /** Every sample of checks, iterations and the custom metrics, as it happens (--out json, one thread). */
   sink: SampleSink | null;
+  /** Submetrics declared by the thresholds, per metric (./submetrics.ts). */
+  submetrics: Map<string, Submetric[]>;
+  /** Each scenario's tags (options.tags and its own), which every sample of it carries. */
+  scenarioTags: Map<string, Readonly<Record<string, string>>>;
+}
+
+/** A threshold's tagged submetric: its canonical key and the tags a sample must carry. */
+export interface Submetric {
+  key: string;
+  tags: readonly (readonly [string, string])[];
 }
 
 /** One metric sample: k6's name, kind, value (trends in ms, rates 0/1) and its tags besides `scenario`. */
@@ -106,6 +118,8 @@ export function runtime(): Runtime {
       live: null,
       onEvents: [],
       sink: null,
+      submetrics: new Map(),
+      scenarioTags: new Map(),
     };
     g[KEY] = r;
   }
@@ -159,7 +173,7 @@ export function addRate(s: IterationStore, name: string, pass: boolean, tags?: R
   runtime().sink?.(name, 'rate', pass ? 1 : 0, s.scenario, tags);
 }
 
-function recorderIn(m: Map<string, LatencyRecorder>, name: string): LatencyRecorder {
+export function recorderIn(m: Map<string, LatencyRecorder>, name: string): LatencyRecorder {
   let r = m.get(name);
   if (r === undefined) {
     r = new LatencyRecorder();

@@ -1,0 +1,130 @@
+/**
+ * k6's submetrics: thresholds on any tag a sample carries (status, method,
+ * expected_response, group, a request's or a custom sample's own tags, a scenario's tags,
+ * check), counted exactly over two generator threads, shown in --json and handleSummary's
+ * data, and watched live by abortOnFail. A tag a metric never carries is refused (104).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { tickstorm as run } from './support/cli.ts';
+import { scriptTarget } from './support/script-target.ts';
+
+const t = scriptTarget('tickstorm-submetrics-');
+const { script } = t;
+
+test('thresholds on tags select exactly the samples that carry them, over two threads', async () => {
+  // 60 iterations: each a GET /ok in group 'front' with two checks, and every third a POST
+  // /fail (500) tagged kind:write; a custom trend gets 1 ms tagged a and 5 ms tagged b.
+  const f = script(
+    'tags.ts',
+    `import http from 'tickstorm/http';
+import { check, group } from 'tickstorm';
+import { Trend } from 'tickstorm/metrics';
+const wait = new Trend('queue_wait');
+export const options = {
+  scenarios: { s: { executor: 'per-vu-iterations', vus: 4, iterations: 15, tags: { team: 'desk' } } },
+  thresholds: {
+    'http_reqs{status:200}': ['count==60'],
+    'http_reqs{status:500}': ['count==20'],
+    'http_reqs{method:POST}': ['count==20'],
+    'http_req_failed{method:POST}': ['rate==1'],
+    'http_req_failed{expected_response:true}': ['rate==0'],
+    'http_req_duration{expected_response:true}': ['count==60', 'p(99)<10000'],
+    'http_req_duration{group:::front}': ['count==60'],
+    'http_reqs{kind:write,status:500}': ['count==20'],
+    'http_reqs{team:desk}': ['count==80'],
+    'http_reqs{team:other}': ['count==0'],
+    'checks{check:is 200}': ['rate==1'],
+    'checks{check:never}': ['rate==0'],
+    'checks{group:::front}': ['rate==0.5'],
+    'group_duration{group:::front}': ['count==60'],
+    'queue_wait{kind:a}': ['count==60', 'max==1'],
+    'queue_wait{kind:b}': ['min==5'],
+  },
+};
+export default async function (ctx) {
+  await group('front', async () => {
+    const r = await http.get('$URL/ok');
+    check(r, { 'is 200': (x) => x.status === 200, never: () => false });
+  });
+  wait.add(1, { kind: 'a' });
+  wait.add(5, { kind: 'b' });
+  if (ctx.iteration % 3 === 0) await http.post('$URL/fail', 'x', { tags: { kind: 'write' } });
+}
+export function handleSummary(data) {
+  return { '${join(t.dir, 'summary.json').replaceAll('\\', '\\\\')}': JSON.stringify(data) };
+}
+`,
+  );
+  const json = join(t.dir, 'tags.json');
+  const r = await run(['run', f, '--json', json, '--workers', '2']);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const j = JSON.parse(readFileSync(json, 'utf8'));
+  const results = j.thresholds as { metric: string; threshold: string; actual: number; ok: boolean }[];
+  const actual = (key: string, source: string) =>
+    results.find((x) => x.metric === key && x.threshold === source)?.actual;
+  assert.equal(actual('http_reqs{status:200}', 'count==60'), 60);
+  assert.equal(actual('http_reqs{status:500}', 'count==20'), 20);
+  assert.equal(actual('checks{group:::front}', 'rate==0.5'), 0.5);
+  assert.equal(actual('queue_wait{kind:b}', 'min==5'), 5);
+  assert.ok(results.length >= 18 && results.every((x) => x.ok), JSON.stringify(results));
+  // handleSummary's data: each tagged threshold is its own metric entry, with its own values
+  const d = JSON.parse(readFileSync(join(t.dir, 'summary.json'), 'utf8'));
+  assert.equal(d.metrics['http_reqs{method:POST}'].values.count, 20);
+  assert.equal(d.metrics['http_reqs{status:500}'].values.count, 20);
+  // trends show k6's default summaryTrendStats (avg, min, med, max, p(90), p(95))
+  const ok = d.metrics['http_req_duration{expected_response:true}'];
+  assert.equal(ok.type, 'trend');
+  assert.ok(ok.values['p(95)'] > 0 && ok.values['p(95)'] <= ok.values.max, JSON.stringify(ok));
+  assert.ok(d.metrics.group_duration.values.avg > 0, JSON.stringify(d.metrics.group_duration));
+  assert.equal(d.metrics.http_reqs.values.count, 80);
+});
+
+test('abortOnFail on a submetric is watched live: exit 108', async () => {
+  const f = script(
+    'abort.ts',
+    `import http from 'tickstorm/http';
+export const options = {
+  scenarios: { hold: { executor: 'constant-vus', vus: 2, duration: '60s' } },
+  thresholds: { 'http_reqs{status:500}': [{ threshold: 'count<5', abortOnFail: true }] },
+};
+export default async function () { await http.get('$URL/fail'); }
+`,
+  );
+  const json = join(t.dir, 'abort.json');
+  const t0 = Date.now();
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 108, r.stderr + r.stdout);
+  assert.ok(Date.now() - t0 < 30_000, 'stopped well before the 60 s');
+  assert.match(JSON.parse(readFileSync(json, 'utf8')).abortedBy, /http_reqs\{status:500\}/);
+});
+
+test('a tag the metric never carries is a configuration error naming it: 104', async () => {
+  const f = script(
+    'refused.ts',
+    `export const options = { thresholds: {
+  'iterations{status:200}': ['count>0'],
+  'data_received{method:GET}': ['count>0'],
+} };
+export default async function () {}
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 104, r.stderr + r.stdout);
+  assert.match(r.stderr, /iterations\{status:200\}'\]: tag 'status' is not recorded on iterations/);
+  assert.match(r.stderr, /data_received\{method:GET\}'\]: tag 'method' is not recorded on data_received/);
+});
+
+test("group() refuses a name with '::' (k6's rule), ending the iteration as an error", async () => {
+  const f = script(
+    'group-name.ts',
+    `import { group } from 'tickstorm';
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 1 } } };
+export default async function () { await group('a::b', async () => {}); }
+`,
+  );
+  const r = await run(['run', f]);
+  assert.match(r.stdout + r.stderr, /group\(\): invalid name "a::b"/);
+});
