@@ -210,7 +210,7 @@ describe('partitioned execution engines over NATS', () => {
     assert.equal(back.body.quantity, 7);
   });
 
-  test('halt through A cancels the account’s open orders on B too; resume reaches both', async () => {
+  test('halt through A cancels the account’s open orders on B too, B keeps it across a restart; resume reaches both', async () => {
     const onA = await http.post(`${exA}/orders`, order(symA, 'buy', 'limit', 2, 97, { account: 'halt1' }));
     assert.equal(onA.status, 201);
     const open = await http.get(`${exA}/orders?account=halt1`);
@@ -228,6 +228,13 @@ describe('partitioned execution engines over NATS', () => {
     );
     assert.equal(refused.status, 403);
     assert.equal(codedError(refused).code, TradingErrorCode.ACCOUNT_HALTED);
+    // B restarted on its data directory still holds the halt it was asked for through A
+    await b!.close();
+    b = await startEngine(nats.url, dirs[1], symbolsB);
+    exB = b.url('execution-engine');
+    const still = await http.post(`${exB}/orders`, order(symB, 'buy', 'limit', 1, 99, { account: 'halt1' }));
+    assert.equal(still.status, 403, JSON.stringify(still.body));
+    assert.equal(codedError(still).code, TradingErrorCode.ACCOUNT_HALTED);
     const r = await http.post(`${exB}/admin/accounts/halt1/resume`, {});
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.wasHalted, true);
