@@ -4,7 +4,8 @@
  * and says what is wrong (a repeated auth header, uppercase hex, a timestamp that is not whole
  * milliseconds or how far off it is, what the server signed), and an empty JSON body is no
  * body (DELETE, the kill switch), with keys and without. Query parameters given twice are 400
- * TRD_ERR_INVALID_QUERY, not a 403 naming a joined account nor a 200 with nothing.
+ * TRD_ERR_INVALID_QUERY, not a 403 naming a joined account nor a 200 with nothing. A WebSocket
+ * handshake the `ws` library would refuse in plain text gets the coded body.
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -248,6 +249,50 @@ describe('auth: what a signing client trips over', () => {
     assert.ok(e.message.startsWith('the sig parameter does not match'), e.message);
     assert.ok(e.message.includes(`"${ts}" + "GET" + "/stream?ack=1")`), e.message);
   });
+});
+
+describe('WebSocket handshakes ws would refuse in plain text are coded', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({ services: ['market-data', 'api'], inputLog: false });
+  });
+  after(() => f.close());
+
+  const upgrade = (method: string, path: string, lines: string) =>
+    `${method} ${path} HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${lines}`;
+  const KEY = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+  for (const [service, path] of [
+    ['market-data', '/stream'],
+    ['api', '/ws/metrics'],
+  ] as const) {
+    test(`${path}: no key, no version, another method`, async () => {
+      const p = port(f, service);
+      for (const [what, head, status, code, message] of [
+        [
+          'no key',
+          upgrade('GET', path, 'Sec-WebSocket-Version: 13\r\n'),
+          400,
+          'TRD_ERR_BAD_REQUEST',
+          /Sec-WebSocket-Key/,
+        ],
+        ['no version', upgrade('GET', path, KEY), 400, 'TRD_ERR_BAD_REQUEST', /Sec-WebSocket-Version/],
+        [
+          'POST',
+          upgrade('POST', path, `${KEY}Sec-WebSocket-Version: 13\r\nContent-Length: 0\r\n`),
+          405,
+          'TRD_ERR_METHOD_NOT_ALLOWED',
+          /is a GET/,
+        ],
+      ] as const) {
+        const r = await rawRequest(p, head);
+        assert.equal(r.status, status, `${path} ${what}`);
+        assert.equal(r.body.error?.code, code, `${path} ${what}: ${JSON.stringify(r.body)}`);
+        assert.match(r.body.error!.message, message, `${path} ${what}`);
+      }
+      const ok = await tryUpgrade(`ws://127.0.0.1:${p}${path}`);
+      assert.equal(ok.status, 101);
+    });
+  }
 });
 
 describe('protected mode: an empty JSON body is no body', () => {

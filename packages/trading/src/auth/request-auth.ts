@@ -322,6 +322,29 @@ export function refuseUpgrade(socket: import('node:stream').Duplex, r: Refusal):
   );
 }
 
+const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+/**
+ * A WebSocket handshake the `ws` library would refuse with a plain-text body (a GET without a
+ * valid Sec-WebSocket-Key or Version, another method, another Upgrade): the same status, coded.
+ */
+export function handshakeRefusal(req: IncomingMessage): Refusal | undefined {
+  if (req.method !== 'GET') {
+    return refusal(TradingErrorCode.METHOD_NOT_ALLOWED, `a WebSocket upgrade is a GET, not ${req.method}`);
+  }
+  if (header(req, 'upgrade')?.toLowerCase() !== 'websocket') {
+    return refusal(TradingErrorCode.BAD_REQUEST, 'Upgrade must be "websocket"');
+  }
+  if (!WS_KEY.test(header(req, 'sec-websocket-key') ?? '')) {
+    return refusal(TradingErrorCode.BAD_REQUEST, 'missing or invalid Sec-WebSocket-Key header');
+  }
+  const version = header(req, 'sec-websocket-version');
+  if (version !== '13' && version !== '8') {
+    return refusal(TradingErrorCode.BAD_REQUEST, 'missing or invalid Sec-WebSocket-Version header (13)');
+  }
+  return undefined;
+}
+
 /** A coded refusal of `code` (its status from errors.ts), for refuseUpgrade. */
 export function upgradeRefusal(code: ErrorCode, message: string): Refusal {
   return refusal(code, message);
