@@ -226,6 +226,27 @@ describe('auth: what a signing client trips over', () => {
     assert.equal(one.status, 200);
   });
 
+  test('an order naming a malformed account is 400 for a trader as for an admin, not 403', async () => {
+    const body = JSON.stringify(order('AAPL', 'buy', 'limit', 1, 100, { account: '' }));
+    for (const [id, p, path] of [
+      ['trader-a', ee, '/orders'],
+      ['admin-1', ee, '/orders'],
+      ['trader-a', rm, '/check'],
+    ] as const) {
+      const r = await rawRequest(
+        p,
+        signedHead(id, 'POST', path, {
+          body,
+          extra: `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n`,
+        }),
+        body,
+      );
+      assert.equal(r.status, 400, `${id} ${path}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error?.code, 'PRT_ERR_INVALID_FIELD', `${id} ${path}`);
+      assert.equal(r.body.error?.field, 'account');
+    }
+  });
+
   test('GET /api/metrics/query: sql given twice is 400 TRD_ERR_INVALID_QUERY, not "sql is required"', async () => {
     const r = await rawRequest(
       api,
