@@ -12,6 +12,7 @@ import { signRequest } from '@tickstorm/protocol';
 import { loadKeysFile, parseKeys } from '../src/auth/keys.ts';
 import { checkBindPolicy, isLoopback } from '../src/auth/protected-mode.ts';
 import { signatureMatches } from '../src/auth/request-auth.ts';
+import { resolveServiceConfig } from '../src/config/service-config.ts';
 import { startExecutionEngineService } from '../src/orders/execution-engine-service.ts';
 import { Http } from './support/trading-fixture.ts';
 
@@ -55,6 +56,9 @@ describe('keys file', () => {
       assert.throws(() => loadKeysFile(join(dir, 'absent.json')), /absent.json: cannot read: ENOENT/);
       writeFileSync(p, '{}');
       assert.throws(() => loadKeysFile(p), /expected a JSON array/);
+      // A byte order mark (Notepad) is not "unexpected token": the file loads.
+      writeFileSync(p, '\ufeff[{"id":"k","secret":"a-long-enough-secret","role":"viewer"}]');
+      assert.equal(loadKeysFile(p).get('k')?.role, 'viewer');
       // JSON.parse quotes the text around an unexpected token: a secret must not reach the message.
       for (const text of [
         '[{"id":"k","secret":SUPERSECRETVALUE123456,"role":"admin"}]',
@@ -106,6 +110,13 @@ describe('protected mode', () => {
       () => checkBindPolicy('0.0.0.0', false, false),
       /refusing to listen on 0.0.0.0 without keys/,
     );
+  });
+
+  test('--host [::1] (URL form) listens on ::1, in protected mode', () => {
+    const c = resolveServiceConfig({ host: '[::1]' }, {});
+    assert.equal(c.host, '::1');
+    assert.match(checkBindPolicy(c.host, false, false), /protected mode/);
+    assert.equal(resolveServiceConfig({ host: '::1' }, {}).host, '::1');
   });
 
   test('loopback addresses', () => {

@@ -95,11 +95,15 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
     websocket: opts.hub?.(),
   }));
 
-  app.get<{ Querystring: { sql?: string } }>('/api/metrics/query', async (req, reply) => {
+  app.get<{ Querystring: { sql?: unknown } }>('/api/metrics/query', async (req, reply) => {
     if (opts.query === undefined) {
       throw new TradingError(TradingErrorCode.NOT_FOUND, 'this process owns no metrics store to query');
     }
     const sql = req.query.sql;
+    if (Array.isArray(sql)) {
+      // `?sql=A&sql=B`: one statement per request, not "sql is required".
+      throw new TradingError(TradingErrorCode.INVALID_QUERY, 'sql must be given once', 'sql');
+    }
     if (typeof sql !== 'string' || sql.trim() === '') {
       throw new ProtocolError(
         ProtocolErrorCode.MISSING_FIELD,

@@ -137,7 +137,8 @@ export function loadKeysFile(path: string): KeyStore {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // A byte order mark (Windows editors write one) is not part of the JSON.
+    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     throw bad(path, [`not JSON: ${jsonErrorWithoutText((err as Error).message)}`]);
   }

@@ -22,6 +22,7 @@ import {
 } from '@tickstorm/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
+import { installJsonBody } from '../http/json-body.ts';
 import { ApiKey, type KeyStore } from './keys.ts';
 import { isLoopback, isLoopbackOrigin } from './protected-mode.ts';
 import { rightOf } from './route-rights.ts';
@@ -71,6 +72,29 @@ export function signatureMatches(expected: string, presented: string): boolean {
 
 const TS = /^\d{1,16}$/;
 
+/** A value for the message: quoted, at most `max` characters. */
+function quoted(v: string, max = 64): string {
+  return JSON.stringify(v.length > max ? `${v.slice(0, max)}...` : v);
+}
+
+/**
+ * An auth header sent twice: Node joins repeated `X-TS-*` headers with ", ", and no key id,
+ * timestamp or signature holds a comma. Named, rather than answered as an unknown key, a stale
+ * timestamp or a bad signature.
+ */
+function repeatedHeader(id: string, ts: string, sig: string): Refusal | undefined {
+  const twice = [
+    ['X-TS-Key', id],
+    ['X-TS-Timestamp', ts],
+    ['X-TS-Signature', sig],
+  ].find(([, v]) => v!.includes(','));
+  if (twice === undefined) return undefined;
+  return refusal(
+    TradingErrorCode.UNAUTHENTICATED,
+    `${twice[0]} must be sent once (got ${quoted(twice[1]!, 150)}: the header is repeated)`,
+  );
+}
+
 /** Key and timestamp checks (no signature yet). */
 function identify(
   keys: KeyStore,
@@ -85,22 +109,50 @@ function identify(
       'signed requests required: X-TS-Key, X-TS-Timestamp and X-TS-Signature (docs/security.md)',
     );
   }
+  const repeated = repeatedHeader(id, ts, sig);
+  if (repeated !== undefined) return repeated;
   const key = keys.get(id);
-  if (key === undefined) return refusal(TradingErrorCode.UNKNOWN_KEY, 'unknown key');
-  if (!TS.test(ts) || Math.abs(now - Number(ts)) > SIGNATURE_WINDOW_MS) {
+  if (key === undefined) return refusal(TradingErrorCode.UNKNOWN_KEY, `unknown key ${quoted(id)}`);
+  if (!TS.test(ts)) {
     return refusal(
       TradingErrorCode.STALE_TIMESTAMP,
-      `X-TS-Timestamp must be ms since the epoch within ${SIGNATURE_WINDOW_MS / 1000} s of the server's clock (now ${now})`,
+      `X-TS-Timestamp ${quoted(ts, 40)} is not whole milliseconds since the epoch (digits only, e.g. ${now})`,
+    );
+  }
+  const skew = Number(ts) - now;
+  if (Math.abs(skew) > SIGNATURE_WINDOW_MS) {
+    return refusal(
+      TradingErrorCode.STALE_TIMESTAMP,
+      `X-TS-Timestamp ${ts} is ${(Math.abs(skew) / 1000).toFixed(1)} s ${skew < 0 ? 'behind' : 'ahead of'} the server's clock (now ${now}); at most ${SIGNATURE_WINDOW_MS / 1000} s either way`,
     );
   }
   return key;
 }
 
-const BAD_SIGNATURE = (): Refusal =>
-  refusal(
+/**
+ * 401 TRD_ERR_BAD_SIGNATURE naming what the server signed (the secret aside), so a client can
+ * see which bytes differ: the timestamp, the method, the path as received (query, percent-encoding
+ * and all) and the body's length. `where` names the signature's carrier (header or query parameter).
+ */
+function badSignature(
+  presented: string,
+  expected: string,
+  ts: string,
+  method: string,
+  path: string,
+  /** The body's length; -1: an upgrade (no body to speak of). */
+  bodyBytes: number,
+  where = 'X-TS-Signature',
+): Refusal {
+  if (presented.length === expected.length && signatureMatches(expected, presented.toLowerCase())) {
+    return refusal(TradingErrorCode.BAD_SIGNATURE, `${where} must be lowercase hex (it is uppercase)`);
+  }
+  const body = bodyBytes > 0 ? ` + the body's ${bodyBytes} bytes` : bodyBytes === 0 ? ' (no body)' : '';
+  return refusal(
     TradingErrorCode.BAD_SIGNATURE,
-    'X-TS-Signature does not match HMAC-SHA256(secret, timestamp + METHOD + path + body)',
+    `${where} does not match lowercase hex HMAC-SHA256(secret, ${JSON.stringify(ts)} + ${JSON.stringify(method)} + ${quoted(path, 200)}${body})`,
   );
+}
 
 function forbidden(key: ApiKey, right: string): Refusal {
   return refusal(TradingErrorCode.FORBIDDEN, `a ${key.role} key may not do this (needs the ${right} right)`);
@@ -142,37 +194,27 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
       state[PENDING] = { key, ts: ts!, sig: sig! };
       return done();
     }
-    if (!signatureMatches(signRequest(key.secret, ts!, req.method, req.url), sig!)) {
-      return void send(reply, BAD_SIGNATURE());
+    const expected = signRequest(key.secret, ts!, req.method, req.url);
+    if (!signatureMatches(expected, sig!)) {
+      return void send(reply, badSignature(sig!, expected, ts!, req.method, req.url, 0));
     }
     if (!key.can(right)) return void send(reply, forbidden(key, right));
     state[PRINCIPAL] = key;
     done();
   });
   // JSON bodies: verified over their raw bytes before they are parsed.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+  installJsonBody(app, (req, buf) => {
     const state = req as unknown as AuthState;
     const p = state[PENDING];
-    const buf = body as Buffer;
-    if (p !== undefined) {
-      if (!signatureMatches(signRequest(p.key.secret, p.ts, req.method, req.url, buf), p.sig)) {
-        const r = BAD_SIGNATURE();
-        return done(new TradingError(r.code as TradingErrorCode, r.message), undefined);
-      }
-      state[PRINCIPAL] = p.key;
-      state[PENDING] = undefined;
+    if (p === undefined) return undefined;
+    const expected = signRequest(p.key.secret, p.ts, req.method, req.url, buf);
+    if (!signatureMatches(expected, p.sig)) {
+      const r = badSignature(p.sig, expected, p.ts, req.method, req.url, buf.length);
+      return new TradingError(r.code as TradingErrorCode, r.message);
     }
-    if (buf.length === 0) {
-      const e = new Error('Body cannot be empty when content-type is set to application/json');
-      (e as { code?: string }).code = 'FST_ERR_CTP_EMPTY_JSON_BODY';
-      return done(e, undefined);
-    }
-    try {
-      done(null, parseJson(buf.toString('utf8')));
-    } catch (err) {
-      done(err as Error, undefined);
-    }
+    state[PRINCIPAL] = p.key;
+    state[PENDING] = undefined;
+    return undefined;
   });
   app.addHook('preHandler', (req, reply, done) => {
     const state = req as unknown as AuthState;
@@ -181,8 +223,9 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
       // A body no JSON parser read (e.g. Content-Length with no content type): signed as sent? We
       // cannot see its bytes here, so only an empty body verifies.
       state[PENDING] = undefined;
-      if (!signatureMatches(signRequest(p.key.secret, p.ts, req.method, req.url), p.sig)) {
-        return void send(reply, BAD_SIGNATURE());
+      const expected = signRequest(p.key.secret, p.ts, req.method, req.url);
+      if (!signatureMatches(expected, p.sig)) {
+        return void send(reply, badSignature(p.sig, expected, p.ts, req.method, req.url, 0));
       }
       state[PRINCIPAL] = p.key;
     }
@@ -229,7 +272,9 @@ export function authorizeUpgrade(
   let ts = header(req, TIMESTAMP_HEADER);
   let sig = header(req, SIGNATURE_HEADER);
   let path = url;
+  let where = 'X-TS-Signature';
   if (q >= 0 && (id === undefined || sig === undefined)) {
+    if (sig === undefined) where = 'the sig parameter';
     const signing = splitSigningParams(url.slice(q + 1));
     id ??= signing.key;
     ts ??= signing.ts;
@@ -239,7 +284,8 @@ export function authorizeUpgrade(
   const who = identify(s.keys, id, ts, sig, (s.now ?? Date.now)());
   if (!(who instanceof ApiKey)) return who as Refusal;
   const key = who as ApiKey;
-  if (!signatureMatches(signRequest(key.secret, ts!, 'GET', path), sig!)) return BAD_SIGNATURE();
+  const expected = signRequest(key.secret, ts!, 'GET', path);
+  if (!signatureMatches(expected, sig!)) return badSignature(sig!, expected, ts!, 'GET', path, -1, where);
   const right = rightOf('WS', route);
   if (right !== null && !key.can(right)) return forbidden(key, right);
   return key;
@@ -276,16 +322,30 @@ export function refuseUpgrade(socket: import('node:stream').Duplex, r: Refusal):
   );
 }
 
+const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+/**
+ * A WebSocket handshake the `ws` library would refuse with a plain-text body (a GET without a
+ * valid Sec-WebSocket-Key or Version, another method, another Upgrade): the same status, coded.
+ */
+export function handshakeRefusal(req: IncomingMessage): Refusal | undefined {
+  if (req.method !== 'GET') {
+    return refusal(TradingErrorCode.METHOD_NOT_ALLOWED, `a WebSocket upgrade is a GET, not ${req.method}`);
+  }
+  if (header(req, 'upgrade')?.toLowerCase() !== 'websocket') {
+    return refusal(TradingErrorCode.BAD_REQUEST, 'Upgrade must be "websocket"');
+  }
+  if (!WS_KEY.test(header(req, 'sec-websocket-key') ?? '')) {
+    return refusal(TradingErrorCode.BAD_REQUEST, 'missing or invalid Sec-WebSocket-Key header');
+  }
+  const version = header(req, 'sec-websocket-version');
+  if (version !== '13' && version !== '8') {
+    return refusal(TradingErrorCode.BAD_REQUEST, 'missing or invalid Sec-WebSocket-Version header (13)');
+  }
+  return undefined;
+}
+
 /** A coded refusal of `code` (its status from errors.ts), for refuseUpgrade. */
 export function upgradeRefusal(code: ErrorCode, message: string): Refusal {
   return refusal(code, message);
-}
-
-/** JSON.parse refusing `__proto__` keys (what fastify's default parser does, via secure-json-parse). */
-function parseJson(text: string): unknown {
-  if (!text.includes('__proto__')) return JSON.parse(text);
-  return JSON.parse(text, (k, v) => {
-    if (k === '__proto__') throw new SyntaxError('Object contains forbidden prototype property');
-    return v;
-  });
 }

@@ -33,7 +33,9 @@ export function resolveServiceConfig(
   file: ServiceConfigInput = {},
 ): ServiceConfig {
   const problems: string[] = [];
-  const host = flags.host ?? env.TICKSTORM_HOST ?? file.host ?? '127.0.0.1';
+  const given = flags.host ?? env.TICKSTORM_HOST ?? file.host ?? '127.0.0.1';
+  // An IPv6 address as written in a URL (`[::1]`) is listened on without its brackets.
+  const host = typeof given === 'string' && /^\[[^\]]+\]$/.test(given) ? given.slice(1, -1) : given;
   const dataDir = flags.dataDir ?? env.TICKSTORM_DATA_DIR ?? file.dataDir ?? 'data';
   if (typeof host !== 'string' || host.length === 0) problems.push('host must be a non-empty string');
   if (typeof dataDir !== 'string' || dataDir.length === 0)

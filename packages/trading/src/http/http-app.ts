@@ -15,6 +15,7 @@ import {
   lingerAfterAnswer,
   overflowRefusal,
 } from './http-limits.ts';
+import { installJsonBody } from './json-body.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
@@ -84,6 +85,8 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   applyServerLimits(app.server, limits);
   // JSON only: a body sent as text/plain gets 415 rather than a confusing validation error.
   app.removeContentTypeParser('text/plain');
+  // An empty JSON body is no body (./json-body.ts).
+  installJsonBody(app);
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = toCodedError(err);
     if (status === 413) {

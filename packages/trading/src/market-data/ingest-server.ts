@@ -15,6 +15,7 @@ import { DEFAULT_PORTS, type InstrumentTable } from '@tickstorm/protocol';
 import { WebSocketServer } from 'ws';
 import {
   authorizeUpgrade,
+  handshakeRefusal,
   installAuth,
   type Refusal,
   refuseUpgrade,
@@ -164,6 +165,11 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
     const who = authorizeUpgrade(opts.security, req, path);
     if (who !== undefined && 'status' in who) {
       refuseUpgrade(socket, who as Refusal);
+      return;
+    }
+    const handshake = handshakeRefusal(req);
+    if (handshake !== undefined) {
+      refuseUpgrade(socket, handshake);
       return;
     }
     const ack = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('ack');

@@ -18,7 +18,7 @@ import type { LocalShard } from '../routing/local-shard.ts';
 import type { OrderRouter } from '../routing/router.ts';
 import { HaltedAccounts } from './halted-accounts.ts';
 import type { OrderCounters } from './order-counters.ts';
-import { type OrderRequest, parseOrderRequest } from './order-request.ts';
+import { isWellFormedId, type OrderRequest, parseOrderRequest } from './order-request.ts';
 import type { OrderStore } from './order-store.ts';
 import type { RemoteRiskCheck, RemoteVerdict } from './remote-risk.ts';
 import { TurnCommit } from './turn-commit.ts';
@@ -343,7 +343,8 @@ export class OrderGateway {
     const named =
       body !== null && typeof body === 'object' ? (body as { account?: unknown }).account : undefined;
     if (typeof named === 'string') {
-      if (scope === undefined || scope.holds(named)) return named;
+      // A malformed one (`""`) is the decode's 400 PRT_ERR_INVALID_FIELD, for a trader as for an admin.
+      if (scope === undefined || scope.holds(named) || !isWellFormedId(named)) return named;
       return coded(
         TradingErrorCode.ACCOUNT_FORBIDDEN,
         `this key does not hold account ${JSON.stringify(named).slice(0, 80)}`,

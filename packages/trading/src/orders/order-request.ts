@@ -27,6 +27,11 @@ const TYPES: Record<string, OrderType> = {
 };
 const ID_RE = /^[\x21-\x7e]{1,64}$/;
 
+/** Whether `s` is a well-formed account (or clientOrderId): 1..64 printable ASCII characters. */
+export function isWellFormedId(s: string): boolean {
+  return ID_RE.test(s);
+}
+
 function invalid(field: string, message: string): ProtocolError {
   return new ProtocolError(ProtocolErrorCode.INVALID_FIELD, message, field);
 }

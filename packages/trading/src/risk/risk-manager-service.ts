@@ -51,9 +51,21 @@ export async function startRiskManagerService(d: RiskManagerDeps): Promise<Servi
   app.put('/limits', async (req) =>
     d.updateLimits === undefined ? d.risk.updateLimits(req.body) : d.updateLimits(req.body),
   );
-  app.get<{ Querystring: { account?: string } }>('/positions', async (req, reply) => {
+  app.get<{ Querystring: { account?: unknown } }>('/positions', async (req, reply) => {
     const key = principalOf(req);
-    const wanted = req.query.account;
+    const named = req.query.account;
+    // As GET /orders: `account` once, an account id (a repeated one arrives as an array).
+    if (named !== undefined && (typeof named !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(named))) {
+      return sendError(
+        reply,
+        TradingErrorCode.INVALID_QUERY,
+        typeof named === 'string'
+          ? 'account must be 1..64 printable ASCII characters'
+          : 'account must be given once',
+        'account',
+      );
+    }
+    const wanted = named;
     if (key === undefined || key.role === 'admin') {
       return { accounts: d.risk.positions(wanted), timestamp: Date.now() / 1000 };
     }

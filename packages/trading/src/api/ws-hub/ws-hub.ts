@@ -10,7 +10,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { type Refusal, refuseUpgrade, upgradeRefusal } from '../../auth/request-auth.ts';
+import { handshakeRefusal, type Refusal, refuseUpgrade, upgradeRefusal } from '../../auth/request-auth.ts';
 import type { Bus } from '../../bus/bus.ts';
 import { type MarketUpdate, Topic } from '../../bus/topics.ts';
 import { type ErrorCode, TradingErrorCode } from '../../errors.ts';
@@ -84,6 +84,8 @@ export class WsHub {
       );
     } else if (this.authorize !== undefined && this.refused(req, socket)) {
       // refused with a coded 401/403
+    } else if (this.badHandshake(req, socket)) {
+      // refused with a coded 400/405 (what ws would answer in plain text)
     } else {
       this.wss.handleUpgrade(req, socket, head, (ws) => this.add(ws, socket));
     }
@@ -91,6 +93,14 @@ export class WsHub {
 
   private refused(req: IncomingMessage, socket: Duplex): boolean {
     const r = this.authorize?.(req);
+    if (r === undefined) return false;
+    this.rejectedUpgrades++;
+    refuseUpgrade(socket, r);
+    return true;
+  }
+
+  private badHandshake(req: IncomingMessage, socket: Duplex): boolean {
+    const r = handshakeRefusal(req);
     if (r === undefined) return false;
     this.rejectedUpgrades++;
     refuseUpgrade(socket, r);

@@ -1,0 +1,46 @@
+/**
+ * The JSON body parser every service uses (keys on, auth/request-auth.ts wraps it with the
+ * signature check over the same bytes). An empty body is no body: a client that sets
+ * `Content-Type: application/json` on every request (a session-wide header) and sends nothing
+ * on a DELETE or on the kill switch's POST is served as if it sent no content type; a route
+ * that needs a body answers its own 400 for a missing one.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/** JSON.parse refusing `__proto__` keys (what fastify's default parser does, via secure-json-parse). */
+export function parseJson(text: string): unknown {
+  if (!text.includes('__proto__')) return JSON.parse(text);
+  return JSON.parse(text, (k, v) => {
+    if (k === '__proto__') throw new SyntaxError('Object contains forbidden prototype property');
+    return v;
+  });
+}
+
+/** The parsed body of `buf` (undefined when empty), or the parse error. */
+export function parseJsonBody(buf: Buffer): { value: unknown } | { error: Error } {
+  if (buf.length === 0) return { value: undefined };
+  try {
+    return { value: parseJson(buf.toString('utf8')) };
+  } catch (err) {
+    return { error: err as Error };
+  }
+}
+
+/**
+ * Installs the JSON parser; `verify` (keys on) sees the raw bytes first and may refuse them
+ * (returning the error to answer) before they are parsed.
+ */
+export function installJsonBody(
+  app: FastifyInstance,
+  verify?: (req: FastifyRequest, raw: Buffer) => Error | undefined,
+): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const buf = body as Buffer;
+    const refused = verify?.(req, buf);
+    if (refused !== undefined) return done(refused, undefined);
+    const r = parseJsonBody(buf);
+    if ('error' in r) return done(r.error, undefined);
+    done(null, r.value);
+  });
+}
