@@ -230,3 +230,102 @@ describe('Prometheus scrapes every process; every dashboard expression returns d
     await stop(alone.child);
   });
 });
+
+describe('with --keys, Prometheus scrapes /metrics with basic_auth (key id, secret)', {
+  skip: haveProm ? false : `${PROMETHEUS} is not installed (.ci/run installs it)`,
+}, () => {
+  const box = serveSandbox('tickstorm-prom-keys-');
+  const procs: ChildProcess[] = [];
+  let dir = '';
+  let urls: Record<string, string> = {};
+  const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tickstorm-prom-keys-'));
+    const keys = [
+      { id: 'scraper', secret: 'scrape-secret-0123456', role: 'viewer' },
+      { id: 'feeder', secret: 'feed-secret-01234567', role: 'feed' },
+    ];
+    writeFileSync(join(dir, 'keys.json'), JSON.stringify(keys));
+    writeFileSync(join(dir, 'scraper.secret'), 'scrape-secret-0123456');
+    urls = (await box.serve(['--keys', join(dir, 'keys.json'), '--data-dir', box.tmp(), ...ZERO_PORT_FLAGS]))
+      .urls;
+  });
+
+  after(async () => {
+    for (const p of procs.reverse()) await stop(p, 'SIGTERM');
+    await box.cleanup();
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('direct: no credentials, a wrong secret, a feed key, Basic elsewhere: refused with codes', async () => {
+    const get = async (path: string, authorization?: string) => {
+      const r = await fetch(`${urls.api}${path}`, authorization ? { headers: { authorization } } : {});
+      return {
+        status: r.status,
+        code: ((await r.json().catch(() => ({}))) as { error?: { code: string } }).error?.code,
+      };
+    };
+    assert.deepEqual(await get('/metrics'), { status: 401, code: 'TRD_ERR_UNAUTHENTICATED' });
+    assert.deepEqual(await get('/metrics', basic('scraper', 'nope')), {
+      status: 401,
+      code: 'TRD_ERR_BAD_SIGNATURE',
+    });
+    assert.deepEqual(await get('/metrics', basic('ghost', 'x')), {
+      status: 401,
+      code: 'TRD_ERR_UNKNOWN_KEY',
+    });
+    assert.deepEqual(await get('/metrics', basic('feeder', 'feed-secret-01234567')), {
+      status: 403,
+      code: 'TRD_ERR_FORBIDDEN',
+    });
+    assert.deepEqual(await get('/metrics', 'Bearer scrape-secret-0123456'), {
+      status: 401,
+      code: 'TRD_ERR_UNAUTHENTICATED',
+    });
+    // Basic credentials are for /metrics only: elsewhere a request must be signed
+    assert.deepEqual(await get('/api/metrics/system', basic('scraper', 'scrape-secret-0123456')), {
+      status: 401,
+      code: 'TRD_ERR_UNAUTHENTICATED',
+    });
+    const ok = await fetch(`${urls.api}/metrics`, {
+      headers: { authorization: basic('scraper', 'scrape-secret-0123456') },
+    });
+    assert.equal(ok.status, 200);
+    assert.match(await ok.text(), /^process_resident_memory_bytes /m);
+  });
+
+  test('every port of the keyed system is up in a real Prometheus with basic_auth', async () => {
+    const config = [
+      'global:',
+      '  scrape_interval: 1s',
+      '  scrape_timeout: 1s',
+      'scrape_configs:',
+      '  - job_name: tickstorm',
+      '    basic_auth:',
+      '      username: scraper',
+      `      password_file: ${join(dir, 'scraper.secret')}`,
+      '    static_configs:',
+      `      - targets: [${Object.values(urls)
+        .map((u) => `'${new URL(u).host}'`)
+        .join(', ')}]`,
+    ].join('\n');
+    writeFileSync(join(dir, 'prometheus.yml'), `${config}\n`);
+    const port = await freePort();
+    const promUrl = `http://127.0.0.1:${port}`;
+    const prom = child([
+      PROMETHEUS,
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ]);
+    procs.push(prom.proc);
+    const up = await poll('every keyed target scraped', 60_000, async () => {
+      const r = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as PromAnswer;
+      const active = r.data.activeTargets;
+      if (active.length !== Object.keys(urls).length) return undefined;
+      return active.every((a) => a.health === 'up') ? active : undefined;
+    });
+    assert.equal(up.length, 4);
+  });
+});

@@ -6,7 +6,8 @@
  * - keys: onRequest checks X-TS-Key (401 TRD_ERR_UNAUTHENTICATED / TRD_ERR_UNKNOWN_KEY) and
  *   X-TS-Timestamp (401 TRD_ERR_STALE_TIMESTAMP); a request without a body is verified there;
  *   a JSON body is verified by the content parser over its raw bytes before it is parsed
- *   (401 TRD_ERR_BAD_SIGNATURE); then preHandler checks the role's right (403 TRD_ERR_FORBIDDEN).
+ *   (401 TRD_ERR_BAD_SIGNATURE); then preHandler checks the role's right (403 TRD_ERR_FORBIDDEN);
+ *   `GET /metrics` also takes Basic key id:secret, for Prometheus (./scrape-auth.ts).
  *
  * Handlers read the caller with `principalOf(req)`: the key, or undefined (no keys: unrestricted).
  */
@@ -26,6 +27,7 @@ import { installJsonBody } from '../http/json-body.ts';
 import { ApiKey, type KeyStore } from './keys.ts';
 import { isLoopback, isLoopbackOrigin } from './protected-mode.ts';
 import { rightOf } from './route-rights.ts';
+import { isScrapeRoute, scrapeKey } from './scrape-auth.ts';
 
 export interface SecurityOptions {
   /** Loaded keys: every request must be signed. Absent: protected mode (loopback peers only). */
@@ -186,7 +188,26 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
     const raw = req.raw;
     const sig = header(raw, SIGNATURE_HEADER);
     const ts = header(raw, TIMESTAMP_HEADER);
-    const who = identify(keys, header(raw, KEY_HEADER), ts, sig, now());
+    const id = header(raw, KEY_HEADER);
+    if (isScrapeRoute(req.method, req.routeOptions.url) && id === undefined) {
+      // a Prometheus scrape: Basic key id:secret (auth/scrape-auth.ts)
+      const authorization = header(raw, 'authorization');
+      if (authorization === undefined) {
+        return void send(
+          reply,
+          refusal(
+            TradingErrorCode.UNAUTHENTICATED,
+            'signed requests required (X-TS-Key, X-TS-Timestamp, X-TS-Signature), or on /metrics Basic credentials: a key id and its secret (Prometheus basic_auth; docs/security.md)',
+          ),
+        );
+      }
+      const v = scrapeKey(keys, authorization);
+      if (!(v instanceof ApiKey)) return void send(reply, refusal(v.code, v.message));
+      if (!v.can(right)) return void send(reply, forbidden(v, right));
+      (req as unknown as AuthState)[PRINCIPAL] = v;
+      return done();
+    }
+    const who = identify(keys, id, ts, sig, now());
     if (!(who instanceof ApiKey)) return void send(reply, who as Refusal);
     const key = who as ApiKey;
     const state = req as unknown as AuthState;
