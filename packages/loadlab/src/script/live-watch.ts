@@ -6,6 +6,7 @@
 
 import type { RequestEvents } from '../stats/events.ts';
 import { RequestStats } from '../stats/request-stats.ts';
+import { gaugesToCounters } from './gauges.ts';
 import {
   evaluateK6,
   type K6Threshold,
@@ -44,7 +45,10 @@ export function startLiveWatch(
     for (const name of new Set([...stats.keys(), ...live.keys()])) {
       const l = live.get(name);
       const c: Record<string, number> = Object.fromEntries(l?.counters ?? []);
-      if (l !== undefined) trendsToCounters(l.trends, c);
+      if (l !== undefined) {
+        trendsToCounters(l.trends, c);
+        gaugesToCounters(l.gauges, 0, c);
+      }
       parts.push({
         scenario: name,
         stats: stats.get(name) ?? new RequestStats(),

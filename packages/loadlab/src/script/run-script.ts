@@ -17,6 +17,7 @@
  * Exit: 0 passed, 99 a threshold failed, 105 interrupted, 107 teardown() or handleSummary()
  * failed (when nothing else did), 1 the run could not finish.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import {
@@ -28,7 +29,8 @@ import {
   EXIT_THRESHOLDS_FAILED,
 } from '../gates/exit-codes.ts';
 import { evaluateThresholds } from '../gates/thresholds.ts';
-import { segmentLabel } from '../generator/execution-segment.ts';
+import { type ExecutionSegment, segmentLabel, segmentShare, WHOLE } from '../generator/execution-segment.ts';
+import { normalizeExecutor } from '../generator/executor-options.ts';
 import { type RunOutcome, runScenario } from '../generator/run-scenario.ts';
 import type { RunReport, ScenarioResult } from '../model/result.ts';
 import { startLoadMetricsServer } from '../monitor/prometheus-exporter.ts';
@@ -55,8 +57,9 @@ import {
   summaryLines,
   verdict,
 } from './script-summary.ts';
+import { listenForAbort } from './test-abort.ts';
 
-const INTERNAL_KEY = /^(trend:|metric:|check:)/;
+const INTERNAL_KEY = /^(trend:|metric:|check:|gauge:)/;
 
 export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunResult> {
   const out = input.out ?? ((t: string) => process.stdout.write(`${t}\n`));
@@ -72,6 +75,10 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   let dataJson = input.lifecycle?.dataJson;
   if (here && withSetup) {
     const r = await setupOf(loaded, input.err);
+    if (r.aborted !== undefined) {
+      err(`${cmd}: test aborted: ${r.aborted} (exec.test.abort() in setup())\nno scenario was run.`);
+      return { exitCode: EXIT_THRESHOLD_ABORTED, summary: null, report: null, written: [] };
+    }
     if (r.problem !== undefined) {
       err(`${cmd}: script error in ${input.file}: ${r.problem}\nno scenario was run.`);
       return { exitCode: EXIT_SCRIPT_ERROR, summary: null, report: null, written: [] };
@@ -118,6 +125,16 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
           stop.abort();
         })
       : undefined;
+  // exec.test.abort() in any generator thread: the reason comes here and stops every scenario
+  let scriptAbort: string | undefined;
+  const abortChannel = `tickstorm.script.abort:${randomUUID()}`;
+  const abortListen = listenForAbort(abortChannel, (reason) => {
+    if (scriptAbort === undefined) err(`${cmd}: test aborted: ${reason}`);
+    scriptAbort ??= reason;
+    stop.abort();
+  });
+  runtime().abortChannel = abortChannel;
+  const vuBase = vuBases(parsed.options.scenarios, input.segment ?? WHOLE);
 
   const part =
     input.segment === undefined || input.segment.count === 1
@@ -134,7 +151,18 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const outcomes = await Promise.all(
     parsed.options.scenarios.map(async (s): Promise<RunOutcome | undefined> => {
       if (s.startTimeMs > 0 && !(await delay(s.startTimeMs, stop.signal))) return undefined;
-      const params: ScriptParams = { file, exec: s.exec, scenario: s.name, tls, env, withSetup, dataJson };
+      const params: ScriptParams = {
+        file,
+        exec: s.exec,
+        scenario: s.name,
+        tls,
+        env,
+        withSetup,
+        dataJson,
+        scenarioEnv: s.env,
+        vus: vuBase.get(s.name),
+        abortChannel,
+      };
       try {
         return await runScenario({
           name: s.name,
@@ -178,7 +206,12 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   jsonOut?.close();
   input.signal?.removeEventListener('abort', onOuterAbort);
   // k6's teardown(data): once, after every scenario ended (however the run ended)
-  const teardownProblem = here ? await teardownOf(loaded, dataJson, input.err) : undefined;
+  const td = here ? await teardownOf(loaded, dataJson, input.err) : undefined;
+  abortListen.close();
+  runtime().abortChannel = null;
+  if (td?.aborted !== undefined) err(`${cmd}: test aborted: ${td.aborted} (exec.test.abort() in teardown())`);
+  scriptAbort ??= td?.aborted;
+  const teardownProblem = td?.aborted === undefined ? td?.problem : undefined;
   const finishedAt = Date.now();
 
   const parts: MetricPart[] = [];
@@ -219,18 +252,18 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
 
   let code: number = EXIT_OK;
   if (k6Results.some((t) => !t.pass) || labResults.some((t) => !t.pass)) code = EXIT_THRESHOLDS_FAILED;
-  if (abortedBy !== undefined) code = EXIT_THRESHOLD_ABORTED;
+  if (abortedBy !== undefined || scriptAbort !== undefined) code = EXIT_THRESHOLD_ABORTED;
   else if (input.signal?.aborted) code = EXIT_ABORTED;
   else if (crashed !== undefined) code = EXIT_ERROR;
   if (teardownProblem !== undefined && code === EXIT_OK) code = EXIT_SCRIPT_ERROR;
   report.exitCode = code;
-  report.script = scriptSection(
-    parts,
-    runtime().metrics,
-    k6Results,
-    abortedBy === undefined ? undefined : `${abortedBy.key}: ${abortedBy.source}`,
-    parsed.options.labThresholds,
-  );
+  const abortText =
+    scriptAbort !== undefined
+      ? `exec.test.abort(): ${scriptAbort}`
+      : abortedBy === undefined
+        ? undefined
+        : `${abortedBy.key}: ${abortedBy.source}`;
+  report.script = scriptSection(parts, runtime().metrics, k6Results, abortText, parsed.options.labThresholds);
 
   const metrics = allMetrics(view, runtime().metrics);
   const checks = checkRows(parts);
@@ -267,7 +300,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     checks,
     thresholds: thresholdRows(k6Results),
     labThresholds: labResults,
-    ...(abortedBy === undefined ? {} : { abortedBy: `${abortedBy.key}: ${abortedBy.source}` }),
+    ...(abortText === undefined ? {} : { abortedBy: abortText }),
     scenarios: results,
     scriptMetrics: report.script,
   };
@@ -307,6 +340,26 @@ function scenarioLine(s: ScriptScenario): string {
   return `${s.name} (${executor}${opts ? ` ${opts}` : ''}${s.exec !== 'default' ? ` exec=${s.exec}` : ''}${
     s.startTimeMs > 0 ? ` startTime=${s.startTimeMs / 1000}s` : ''
   })`;
+}
+
+/**
+ * Where each scenario's VU ids start (factory.ts): after the VUs (maxVUs) of the scenarios
+ * before it, in the whole test and in this run's part of it.
+ */
+function vuBases(
+  scenarios: readonly ScriptScenario[],
+  segment: ExecutionSegment,
+): Map<string, NonNullable<ScriptParams['vus']>> {
+  const out = new Map<string, NonNullable<ScriptParams['vus']>>();
+  let base = 0;
+  let baseInInstance = 0;
+  for (const s of scenarios) {
+    out.set(s.name, { base, baseInInstance, segment });
+    const max = normalizeExecutor(s.executor).maxVUs;
+    base += max;
+    baseInInstance += segmentShare(max, segment);
+  }
+  return out;
 }
 
 /** Waits `ms` unless `signal` aborts first; true when the time passed. */

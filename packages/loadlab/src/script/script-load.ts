@@ -9,7 +9,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { extname, resolve as resolvePath } from 'node:path';
 import { loadCaFile } from '../clients/tls-options.ts';
-import { EXIT_INVALID_CONFIG, EXIT_OK, EXIT_SCRIPT_ERROR } from '../gates/exit-codes.ts';
+import {
+  EXIT_INVALID_CONFIG,
+  EXIT_OK,
+  EXIT_SCRIPT_ERROR,
+  EXIT_THRESHOLD_ABORTED,
+} from '../gates/exit-codes.ts';
 import type { Threshold } from '../gates/threshold-parse.ts';
 import { gatherThresholds } from '../gates/thresholds.ts';
 import type { ExecutionSegment } from '../generator/execution-segment.ts';
@@ -24,6 +29,7 @@ import { callLifecycle, dataCopy, dataText, parseEnvFlags } from './lifecycle.ts
 import { parseScriptOptions } from './options.ts';
 import { type MetricKind, runtime } from './runtime.ts';
 import { scriptErrorText } from './script-error.ts';
+import { abortReason } from './test-abort.ts';
 
 export const SCRIPT_EXTENSIONS = ['.ts', '.js', '.mjs', '.mts'];
 
@@ -103,10 +109,16 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
   try {
     mod = await importScript(file, env);
   } catch (e) {
+    const aborted = abortReason(e);
+    if (aborted !== undefined) {
+      err(`${cmd}: test aborted: ${aborted} (exec.test.abort() at load time; nothing ran)`);
+      return { exitCode: EXIT_THRESHOLD_ABORTED };
+    }
     err(`${cmd}: script error in ${input.file}:\n${scriptErrorText(e, file)}`);
     return { exitCode: EXIT_SCRIPT_ERROR };
   }
   const parsed = parseScriptOptions(mod.options, mod);
+  runtime().testOptions = parsed.options.resolved;
   const needsDefault = parsed.options.scenarios.some((s) => s.exec === 'default');
   if (needsDefault && typeof mod.default !== 'function') {
     err(
@@ -156,8 +168,11 @@ export interface ScriptGates {
   labStrings: string[];
   /** The lifecycle functions the script exports ('setup', 'teardown'). */
   lifecycle: string[];
-  /** Runs setup() here (a master, once for all its workers): its data as JSON, or the problem. */
-  runSetup(): Promise<{ dataJson?: string; problem?: string }>;
+  /**
+   * Runs setup() here (a master, once for all its workers): its data as JSON, or the problem
+   * (and the reason, when it called exec.test.abort(): exit 108).
+   */
+  runSetup(): Promise<{ dataJson?: string; problem?: string; aborted?: string; exitCode?: number }>;
   /** Runs teardown(data) here: the problem, if any. */
   runTeardown(dataJson: string | undefined): Promise<string | undefined>;
   /** The script's handleSummary() export (a master calls it on the merged whole), and data.options. */
@@ -178,8 +193,11 @@ export async function loadScriptGates(input: ScriptRunInput): Promise<ScriptGate
     declared: new Map(runtime().metrics),
     labStrings: r.parsed.options.labThresholds,
     lifecycle: ['setup', 'teardown'].filter((k) => typeof r.mod[k] === 'function'),
-    runSetup: () => setupOf(r, input.err),
-    runTeardown: async (dataJson) => (await teardownOf(r, dataJson, input.err)) ?? undefined,
+    runSetup: async () => {
+      const s = await setupOf(r, input.err);
+      return s.aborted === undefined ? s : { ...s, exitCode: EXIT_THRESHOLD_ABORTED };
+    },
+    runTeardown: async (dataJson) => (await teardownOf(r, dataJson, input.err))?.problem,
     ...(typeof r.mod.handleSummary === 'function'
       ? { handleSummary: { fn: r.mod.handleSummary, options: r.parsed.options.summary } }
       : {}),
@@ -192,9 +210,10 @@ const noteErr = (err: ScriptRunInput['err']) => err ?? ((t: string) => process.s
 export async function setupOf(
   r: LoadedScript,
   errIn: ScriptRunInput['err'],
-): Promise<{ dataJson?: string; problem?: string }> {
+): Promise<{ dataJson?: string; problem?: string; aborted?: string }> {
   if (typeof r.mod.setup !== 'function') return {};
   const res = await callLifecycle('setup', r.mod.setup, [], r.parsed.options.setupTimeoutMs);
+  if (!res.ok && res.aborted !== undefined) return { problem: res.problem, aborted: res.aborted };
   const data = res.ok ? dataText(res.value) : { problem: res.problem };
   if (data.problem !== undefined) return { problem: data.problem };
   if (res.ok)
@@ -202,12 +221,15 @@ export async function setupOf(
   return { dataJson: data.text };
 }
 
-/** Calls the script's teardown(data), when it exports one: the problem, or undefined. */
+/**
+ * Calls the script's teardown(data), when it exports one: the problem (and the reason, when
+ * it called exec.test.abort()), or undefined.
+ */
 export async function teardownOf(
   r: LoadedScript,
   dataJson: string | undefined,
   errIn: ScriptRunInput['err'],
-): Promise<string | undefined> {
+): Promise<{ problem: string; aborted?: string } | undefined> {
   if (typeof r.mod.teardown !== 'function') return undefined;
   const res = await callLifecycle(
     'teardown',
@@ -215,7 +237,7 @@ export async function teardownOf(
     [dataCopy(dataJson)],
     r.parsed.options.teardownTimeoutMs,
   );
-  if (!res.ok) return res.problem;
+  if (!res.ok) return { problem: res.problem, aborted: res.aborted };
   noteErr(errIn)(`teardown(): done in ${res.ms} ms (${res.requests} requests, ${res.failures} failed)`);
   return undefined;
 }

@@ -32,6 +32,7 @@ export interface ScriptSummary {
   thresholds: ScriptThresholdResult[];
   /** The lab's thresholds (--threshold, or options.thresholds as an array of strings). */
   labThresholds: ThresholdResult[];
+  /** The threshold with abortOnFail that stopped the run ('KEY: EXPR'), or 'exec.test.abort(): REASON'. */
   abortedBy?: string;
   scenarios: ScenarioResult[];
   /**
@@ -96,6 +97,9 @@ export function summaryLines(s: Pick<ScriptSummary, 'checks' | 'metrics' | 'thre
     } else if (m.type === 'rate') {
       const v = m.values;
       lines.push(`${head}: ${(v.rate * 100).toFixed(2)}%  ✓ ${v.passes}  ✗ ${v.fails}`);
+    } else if (m.type === 'gauge') {
+      const v = m.values;
+      lines.push(`${head}: ${v.value}  min=${v.min}  max=${v.max}`);
     } else lines.push(`${head}: ${m.values.count}  ${m.values.rate}/s`);
   }
   if (s.thresholds.length > 0) {
@@ -114,7 +118,10 @@ export function verdict(code: number, s: ScriptSummary, failing: string): string
     const n = s.thresholds.filter((t) => !t.ok).length + s.labThresholds.filter((t) => !t.pass).length;
     return `FAILED: ${n} threshold(s) not met (exit code ${code})`;
   }
-  if (code === EXIT_THRESHOLD_ABORTED) return `ABORTED by threshold ${s.abortedBy} (exit code ${code})`;
+  if (code === EXIT_THRESHOLD_ABORTED)
+    return s.abortedBy?.startsWith('exec.test.abort()') === true
+      ? `ABORTED by ${s.abortedBy} (exit code ${code})`
+      : `ABORTED by threshold ${s.abortedBy} (exit code ${code})`;
   if (code === EXIT_ABORTED) return `INTERRUPTED: results so far are above (exit code ${code})`;
   if (code === EXIT_SCRIPT_ERROR) return `ERROR: ${failing} failed (exit code ${code})`;
   return `ERROR: a scenario could not run (exit code ${code})`;
