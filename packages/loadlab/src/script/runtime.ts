@@ -273,7 +273,6 @@ export const counterKey = {
   counter: (name: string) => `metric:counter:${name}`,
   ratePass: (name: string) => `metric:rate:${name}:pass`,
   rateTotal: (name: string) => `metric:rate:${name}:total`,
-  gauge: (name: string) => `metric:gauge:${name}`,
   checkPass: (name: string) => `check:${name}:pass`,
   checkFail: (name: string) => `check:${name}:fail`,
 };
