@@ -3,7 +3,8 @@
  * generator threads, the scenarios and the workers of `run --master`; __ITER per VU; 0 in
  * setup(); a scenario's own `env` only in that scenario; exec.scenario.*, exec.test.options;
  * exec.test.abort() from any thread or setup(): exit 108 with the reason; Gauge (value, min,
- * max) in --json, the console summary, --out json, handleSummary's data and thresholds.
+ * max) in --json, the console summary, --out json, handleSummary's data and thresholds, merged
+ * on a master and by `tickstorm merge` of execution segments.
  *
  * A script text names a 'k6/...' module on its first line only: the boundaries check reads
  * the import lines of this file, and a k6 name is no package of the repository.
@@ -267,4 +268,51 @@ export default async function () {
   assert.equal(out.filter((o) => /PASSED: every threshold met/.test(o)).length, 1);
   assert.equal(mx.code, 108, m.stdout() + m.stderr());
   assert.match(m.stderr(), /worker \S+ ended with exit code 108/);
+});
+
+test('tickstorm merge of two --execution-segment parts: __VU numbers the whole test; the Gauge merges as one run', async () => {
+  const f = script(
+    'seg-gauge.js',
+    `import { Gauge } from 'k6/metrics';
+import exec from 'tickstorm/execution';
+const depth = new Gauge('seg_depth');
+export const options = {
+  scenarios: { s: { executor: 'per-vu-iterations', vus: 2, iterations: 3 } },
+  thresholds: { seg_depth: ['value==202'] },
+};
+export default function () {
+  if (exec.vu.idInInstance !== 1) throw new Error('one VU per part: ' + exec.vu.idInInstance);
+  depth.add(__VU * 100 + __ITER);
+}
+`,
+  );
+  // one part after the other: the second part's last value is the whole's last
+  const parts: string[] = [];
+  for (const seg of ['0:1/2', '1/2:1']) {
+    const json = join(t.dir, `seg-${parts.length}.json`);
+    const r = await run(['run', f, '--execution-segment', seg, '--json', json]);
+    parts.push(json);
+    const j = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(j.scenarios[0].extra.iterationErrors, 0, r.stdout + r.stderr);
+    // part 0:1/2 holds the test's VU 1, part 1/2:1 its VU 2
+    assert.deepEqual(
+      j.metrics.seg_depth.values,
+      seg === '0:1/2' ? { value: 102, min: 100, max: 102 } : { value: 202, min: 200, max: 202 },
+    );
+    assert.equal(r.code, seg === '0:1/2' ? 99 : 0, r.stdout + r.stderr);
+  }
+  const out = join(t.dir, 'seg-merged.json');
+  const m = await run(['merge', ...parts, '--json', out]);
+  assert.equal(m.code, 0, m.stdout + m.stderr);
+  assert.match(m.stdout, /seg_depth\.+: 202 {2}min=100 {2}max=202/);
+  assert.match(m.stdout, /✓ seg_depth: value==202 \(actual 202\)/);
+  const merged = JSON.parse(readFileSync(out, 'utf8'));
+  assert.deepEqual(
+    merged.script.thresholds.map((x: { threshold: string; actual: number; ok: boolean }) => [
+      x.threshold,
+      x.actual,
+      x.ok,
+    ]),
+    [['value==202', 202, true]],
+  );
 });
