@@ -124,7 +124,7 @@ export default async function (ctx) {
   assert.deepEqual(seen, [{ path: '/p=q', token: undefined, query: 'vu=1&a=flag&b=from-env' }]);
 });
 
-test('-e from TICKSTORM_ENV (one KEY=VALUE, as any repeatable flag); a malformed -e is 104 naming the flag', async () => {
+test('-e from TICKSTORM_ENV (one KEY=VALUE, as any repeatable flag); a malformed -e or scenario env is 104 naming it', async () => {
   const f = script(
     'env2.js',
     `import http from 'tickstorm/http';
@@ -142,13 +142,13 @@ export default async function () { await http.get('$URL/e?x=' + __ENV.LC_X); }
   assert.match(bad.stderr, /--env 'NOEQUALS': expected KEY=VALUE/);
   const scen = script(
     'scen-env.js',
-    `export const options = { scenarios: { s: { executor: 'shared-iterations', iterations: 1, env: { A: '1' } } } };
+    `export const options = { scenarios: { s: { executor: 'shared-iterations', iterations: 1, env: { A: 1 } } } };
 export default function () {}
 `,
   );
   const refused = await run(['run', scen]);
   assert.equal(refused.code, 104, refused.stderr);
-  assert.match(refused.stderr, /options\.scenarios\.s\.env: not supported.*-e KEY=VALUE/);
+  assert.match(refused.stderr, /options\.scenarios\.s\.env must be an object of strings/);
 });
 
 test('teardown() runs after a failed threshold (99) and after abortOnFail (108)', async () => {

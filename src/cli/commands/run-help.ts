@@ -22,13 +22,13 @@ machine) first, for the Critical Path table's first four rows; on by default for
 ${RUN_EXIT_CODES}
 
 Scripts (docs/scripts.md): \`tickstorm run FILE.ts|FILE.js\` runs a k6-style script exporting
-\`options\` (scenarios, thresholds) and a default function, with \`import http from 'tickstorm/http'\`
-and \`import { check } from 'tickstorm'\`. A path operand (an extension .ts/.js/.mjs/.mts or a /)
-is a script; the scenario flags do not apply to it. --workers defaults to 1 for scripts.
-setup() runs once before the scenarios and teardown(data) once after them (also after 99, 108
-and Ctrl-C); with a setup() the functions are called fn(data, ctx), else fn(ctx); setup() failing
-is 107 and nothing runs. __ENV is the environment with -e KEY=VALUE (repeatable) over it.
-An exported handleSummary(data) runs last and its output replaces the text summary (throwing: 107).
+\`options\` and a default function (tickstorm/http, tickstorm/metrics: Counter Gauge Rate Trend,
+tickstorm/execution, or k6's names). A path operand (.ts/.js/.mjs/.mts or a /) is a script; the
+scenario flags do not apply to it. --workers defaults to 1 for scripts. setup() runs once before
+the scenarios, teardown(data) once after (also after 99, 108, Ctrl-C); with a setup() fn(data, ctx)
+is called, else fn(ctx); setup() failing is 107 and nothing runs. __ENV is the environment with
+-e KEY=VALUE and a scenario's env over it; __VU (unique in the test) and __ITER as k6's;
+exec.test.abort(reason) stops the run (108). handleSummary(data) replaces the summary (throwing: 107).
 
 Many machines (docs/load-lab.md#many-machines-run---master-and---worker): the master's command line is
 the test, and each of the N workers runs 1/N of it (k6's execution segments: every rate, VU and
@@ -36,7 +36,7 @@ iteration count is split, the parts adding up exactly); the master merges their 
   tickstorm run order-stress --rate 1000 --master --expect-workers 2 --master-bind-host 0.0.0.0
   tickstorm run --worker --master-host 10.0.0.5     (on each machine: 500 orders/s; a script comes from the master)
 A script's options.thresholds are checked by the master on the merged whole (99 when one fails there);
-each part's own verdict is shown, not deciding; a part stopped by abortOnFail stops the master (108).
+each part's own verdict is shown, not deciding; a part stopped by abortOnFail or exec.test.abort(): 108.
 A worker given scenario parameters or target flags of its own, or unable to run the master's test, exits 104.
 A script's setup(), teardown() and handleSummary() run once, on the master; setup()'s data goes to the workers.
 

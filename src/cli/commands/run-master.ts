@@ -66,7 +66,7 @@ export async function runMaster(line: RunLine, mw: MasterWorkerPlan, mwProblems:
     const s = await g.runSetup();
     if (s.problem !== undefined) {
       console.error(`tickstorm run: script error in ${test.file}: ${s.problem}\nno scenario was run.`);
-      return EXIT_SCRIPT_ERROR;
+      return s.exitCode ?? EXIT_SCRIPT_ERROR;
     }
     test.lifecycle = { withSetup: g.lifecycle.includes('setup'), dataJson: s.dataJson };
   }

@@ -15,7 +15,7 @@ export const ExitCode = {
   ABORTED: 105,
   /** A script that cannot load or run: a syntax error, a throw at load time, no default function (k6: ScriptException). */
   SCRIPT_ERROR: 107,
-  /** A threshold with abortOnFail failed during the run, which stopped it (k6: ThresholdsHaveFailed + abort). */
+  /** A threshold with abortOnFail failed during the run, which stopped it, or a script called exec.test.abort() (k6: ScriptAborted). */
   THRESHOLD_ABORTED: 108,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -37,4 +37,4 @@ Exit codes (k6's):
   1    the target could not be reached, or a scenario could not run
   105  interrupted (Ctrl-C); the results so far are printed and written
   107  a script error: the script does not load, throws at load time, or has no default function
-  108  a threshold with abortOnFail failed and stopped the run`;
+  108  a threshold with abortOnFail failed and stopped the run, or a script called exec.test.abort()`;

@@ -86,6 +86,7 @@ export async function prepareThread<P>(
     executor,
     stop: () => executor.stop(),
     async start(startEpochMs, hooks = {}) {
+      ctx.startEpochMs = startEpochMs;
       const startUs = epochMsToUs(startEpochMs);
       const stats = new RequestStats({ startUs, startEpochMs });
       const tl = stats.timeline;

@@ -28,6 +28,8 @@ export interface ScriptContext<P = Record<string, unknown>> {
   worker: { index: number; count: number };
   /** The executor (normalised, whole run; this thread runs its share). */
   executor: NormalizedExecutor;
+  /** The run's start (epoch ms), set when the thread starts running (undefined before). */
+  startEpochMs?: number;
   /**
    * Ends the iteration running on `vu` (exactly once per `start`). `atUs`: the lab-clock time
    * the caller already read for this moment (a client's one clock read per socket read), so a

@@ -193,6 +193,8 @@ export interface ScriptScenarioMetrics {
   /**
    * Sums by key: 'metric:counter:NAME', 'metric:rate:NAME:pass' / ':total' (a Counter, a Rate),
    * 'check:NAME:pass' / ':fail' (check()). Adding two runs' counters is the run that did both.
+   * A Gauge's keys, 'gauge:NAME:THREAD:value' / ':min' / ':max' / ':t' (one set per generator
+   * thread), merge as a gauge instead (script/gauges.ts: the later value, min, max).
    */
   counters: Record<string, number>;
   /** The script's Trends (µs), encoded like the entries' histograms: adding them is exact. */

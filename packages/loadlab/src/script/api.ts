@@ -5,7 +5,7 @@
  *   check(res, { 'status is 200': (r) => r.status === 200 });   // k6's `checks` rate
  *   await sleep(0.5);                                            // seconds, as k6 (await it)
  *
- * The metrics (Counter, Rate, Trend) and `http` are re-exported for one-line imports, and
+ * The metrics (Counter, Gauge, Rate, Trend) and `http` are re-exported for one-line imports, and
  * `textSummary(data)` (k6's jslib k6-summary) for handleSummary().
  */
 import { nowUs } from '../util/clock.ts';
@@ -24,7 +24,7 @@ import {
 import { recordTagged, submetricsOf } from './submetrics.ts';
 
 export { default as http } from './http.ts';
-export { Counter, Rate, Trend } from './metrics.ts';
+export { Counter, Gauge, Rate, Trend } from './metrics.ts';
 export { textSummary } from './text-summary.ts';
 
 /** Runs each named check on `value`; records k6's `checks` rate; true when all passed. */

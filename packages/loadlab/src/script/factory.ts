@@ -3,24 +3,38 @@
  * imports the script (after registering the built-in modules), and runs its exported
  * function (default, or the scenario's `exec`) once per iteration inside the runtime's
  * iteration store. An exception ends the iteration as an error (counted, first messages
- * kept); it does not stop the run (k6's behaviour).
+ * kept); it does not stop the run (k6's behaviour); exec.test.abort()'s error ends it uncounted.
+ *
+ * Each VU's store carries k6's ids: __VU / exec.vu.idInTest is `vus.base` (the VUs of the
+ * scenarios before this one) + the VU's global unit + 1, where thread `worker.index` of
+ * `worker.count` (its place in the whole test: execution-segment.ts) holds the units
+ * index, index + count, ...; exec.vu.idInInstance numbers the same way within this process's
+ * part (`vus.segment`).
  */
 import { pathToFileURL } from 'node:url';
-import { iterations, type ScriptFactory } from '../generator/script.ts';
+import { vuShare } from '../generator/closed-loop.ts';
+import type { ExecutionSegment } from '../generator/execution-segment.ts';
+import { iterations, type ScriptContext, type ScriptFactory } from '../generator/script.ts';
 import type { LatencyRecorder } from '../stats/recorder.ts';
+import { gaugesToCounters } from './gauges.ts';
+import { installGlobals } from './globals.ts';
 import { closeHttp } from './http.ts';
-import { dataCopy, installEnv } from './lifecycle.ts';
+import { dataCopy } from './lifecycle.ts';
+import { parseScriptOptions } from './options.ts';
 import { registerScriptModules } from './register.ts';
 import {
+  type GaugeState,
   type IterationStore,
   type LiveScenario,
   liveScenario,
   runtime,
   type ScenarioEnd,
+  type ScenarioExec,
   type TlsSettings,
   trendsToCounters,
 } from './runtime.ts';
 import { declareSubmetrics } from './submetrics.ts';
+import { abortReason } from './test-abort.ts';
 import { closeWs } from './ws.ts';
 
 export interface ScriptParams {
@@ -43,6 +57,15 @@ export interface ScriptParams {
   submetrics?: string[];
   /** The scenario's tags (options.tags and its own), matched by the submetrics. */
   tags?: Record<string, string>;
+  /** The scenario's own `env` (k6's scenarios.NAME.env): __ENV in its iterations, over the global. */
+  scenarioEnv?: Record<string, string>;
+  /**
+   * Where this scenario's VU ids start: `base` VUs of the scenarios before it in the whole test,
+   * `baseInInstance` in this process's `segment` (its part of the test).
+   */
+  vus?: { base: number; baseInInstance: number; segment: ExecutionSegment };
+  /** The run's BroadcastChannel for exec.test.abort() (test-abort.ts). */
+  abortChannel?: string;
 }
 
 /** Context handed to the script's function (`export default async function (ctx)`). */
@@ -65,7 +88,7 @@ export async function importScript(
   env?: Record<string, string>,
 ): Promise<Record<string, unknown>> {
   registerScriptModules(file);
-  installEnv(env);
+  installGlobals(env);
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 
@@ -92,6 +115,42 @@ async function counted(live: LiveScenario | null, scenario: string, run: () => u
   }
 }
 
+/** k6/execution's scenario facts for this thread's share of the scenario. */
+function scenarioExec(
+  ctx: ScriptContext<ScriptParams>,
+  env: Record<string, string> | null,
+): {
+  info: ScenarioExec;
+  started: { n: number };
+} {
+  const ex = ctx.executor;
+  const started = { n: 0 };
+  const its = ex.model === 'closed' ? ex.iterations : undefined;
+  // an iteration-based executor's progress: this thread's share of its iterations started
+  const share =
+    its === undefined
+      ? 0
+      : its.perVu
+        ? its.count * ctx.maxVUs
+        : vuShare(its.count, ctx.worker.index, ctx.worker.count);
+  const startTime = () => ctx.startEpochMs ?? Date.now();
+  const info: ScenarioExec = {
+    name: ctx.params.scenario,
+    executor: ex.name,
+    env,
+    startTime,
+    progress: () =>
+      its !== undefined
+        ? share === 0
+          ? 1
+          : Math.min(1, started.n / share)
+        : ex.totalMs <= 0
+          ? 1
+          : Math.min(1, Math.max(0, (Date.now() - startTime()) / ex.totalMs)),
+  };
+  return { info, started };
+}
+
 const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const p = ctx.params;
   const rt = runtime();
@@ -101,13 +160,22 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const mod = await importScript(p.file, p.env);
   const fn = mod[p.exec];
   if (typeof fn !== 'function') throw new Error(`${p.file}: export '${p.exec}' is not a function`);
+  rt.testOptions = parseScriptOptions(mod.options, mod).options.resolved;
+  rt.abortChannel = p.abortChannel ?? null;
   for (const hook of rt.onEvents) hook(ctx.events, p.scenario);
   const counters = new Map<string, number>();
   const trends = new Map<string, LatencyRecorder>();
+  const gauges = new Map<string, GaugeState>();
   const ictx: IterationContext[] = [];
   const stores: IterationStore[] = [];
   const data: unknown[] = [];
   const end: ScenarioEnd = { stopped: false, timers: new Set() };
+  const hasEnv = p.scenarioEnv !== undefined && Object.keys(p.scenarioEnv).length > 0;
+  const { info, started } = scenarioExec(ctx, hasEnv ? { ...rt.env, ...p.scenarioEnv } : null);
+  const seg = p.vus?.segment ?? { index: 0, count: 1 };
+  const { index, count } = ctx.worker;
+  const threads = count / seg.count;
+  const thread = (index - seg.index) / seg.count;
   for (let v = 0; v < ctx.maxVUs; v++) {
     ictx.push({ vu: v + 1, iteration: 0, scenario: p.scenario, thread: ctx.worker.index });
     stores.push({
@@ -120,6 +188,11 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       group: '',
       end,
       pending: 0,
+      vu: (p.vus?.base ?? 0) + index + count * v + 1,
+      vuInInstance: (p.vus?.baseInInstance ?? 0) + thread + threads * v + 1,
+      iter: 0,
+      exec: info,
+      gauges,
     });
     if (p.withSetup === true) data.push(dataCopy(p.dataJson));
   }
@@ -143,6 +216,8 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       s.group = '';
       const c = ictx[it.vu];
       c.iteration = it.n;
+      s.iter = it.n;
+      started.n++;
       const live = liveScenario(p.scenario);
       if (live === null && rt.sink === null) return call(s, c);
       return counted(live, p.scenario, () => call(s, c));
@@ -159,10 +234,19 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
     counters: () => {
       const out: Record<string, number> = Object.fromEntries(counters);
       trendsToCounters(trends, out);
+      gaugesToCounters(gauges, index, out);
       return out;
     },
   });
-  return inner(ctx);
+  // exec.test.abort() ends its iteration by a throw: not an iteration error
+  const error = ctx.error;
+  return inner(
+    Object.assign(Object.create(ctx) as ScriptContext<ScriptParams>, {
+      error: (e: unknown) => {
+        if (abortReason(e) === undefined) error(e);
+      },
+    }),
+  );
 };
 
 export default factory;

@@ -3,12 +3,12 @@
  *
  * Metrics (k6's names): http_req_duration (trend, ms), http_req_failed (rate), http_reqs
  * (counter), iterations (counter), dropped_iterations (counter), checks (rate),
- * data_received (counter, bytes), and the script's own Counter / Rate / Trend.
+ * data_received (counter, bytes), and the script's own Counter / Gauge / Rate / Trend.
  *
  * Thresholds, k6's shape: `{ 'http_req_duration': ['p(95)<200', 'avg<100'],
  * 'http_req_failed': ['rate<0.01'], 'http_req_duration{name:/orders}': [...],
  * 'checks{scenario:browse}': [{ threshold: 'rate>0.99', abortOnFail: true, delayAbortEval: '5s' }] }`.
- * Aggregations: trend avg|min|max|med|count|p(N); rate rate; counter count|rate. Tags:
+ * Aggregations: trend avg|min|max|med|count|p(N); rate rate; counter count|rate; gauge value. Tags:
  * `name` (http_* metrics: the request name) and `scenario` are read from the per-scenario,
  * per-request figures; any other tag (`status`, `method`, `expected_response`, `group`, `url`,
  * `check`, a request's or a custom sample's own) selects a submetric (./submetrics.ts).
@@ -17,7 +17,8 @@
 import { LatencyRecorder } from '../stats/recorder.ts';
 import type { RequestStats } from '../stats/request-stats.ts';
 import { parseDuration } from '../util/duration.ts';
-import { counterKey, type MetricKind, trendsFromCounters } from './runtime.ts';
+import { gaugesFromCounters, mergeGauge } from './gauges.ts';
+import { counterKey, type GaugeState, type MetricKind, trendsFromCounters } from './runtime.ts';
 import { submetricKey, subName } from './submetrics.ts';
 
 export const BUILTIN_METRICS: Readonly<Record<string, MetricKind>> = {
@@ -134,10 +135,11 @@ export function parseK6Thresholds(
       else subTag ??= k;
     }
     if (subTag !== undefined) {
-      if (TAGGED.has(metric) || customMetrics.has(metric)) tags.sub = submetricKey(metric, all) ?? undefined;
+      if (TAGGED.has(metric) || (customMetrics.has(metric) && kind !== 'gauge'))
+        tags.sub = submetricKey(metric, all) ?? undefined;
       else
         problems.push(
-          `${where}: tag '${subTag}' is not recorded on ${metric} (only scenario${metric.startsWith('http_') ? ' and name' : ''}; other tags are kept on ${[...TAGGED].join(', ')} and custom metrics)`,
+          `${where}: tag '${subTag}' is not recorded on ${metric} (only scenario${metric.startsWith('http_') ? ' and name' : ''}; other tags are kept on ${[...TAGGED].join(', ')} and custom counters, rates and trends)`,
         );
     }
     const items = Array.isArray(list) ? list : [list];
@@ -181,7 +183,9 @@ export function parseK6Thresholds(
             ? "avg, min, max, med, count, p(N), e.g. 'p(95)<200'"
             : kind === 'rate'
               ? "rate, e.g. 'rate<0.01'"
-              : "count or rate, e.g. 'count>100'";
+              : kind === 'gauge'
+                ? "value, e.g. 'value<100'"
+                : "count or rate, e.g. 'count>100'";
         problems.push(`${where}: '${source}' is not a threshold for a ${kind} (use ${hint})`);
         return;
       }
@@ -229,7 +233,8 @@ export interface TrendValues {
 export type MetricValues =
   | { type: 'trend'; values: TrendValues }
   | { type: 'rate'; values: { rate: number; passes: number; fails: number } }
-  | { type: 'counter'; values: { count: number; rate: number } };
+  | { type: 'counter'; values: { count: number; rate: number } }
+  | { type: 'gauge'; values: { value: number; min: number; max: number } };
 
 export class MetricView {
   constructor(
@@ -315,6 +320,14 @@ export class MetricView {
         type: 'rate',
         values: { rate: total === 0 ? 0 : passes / total, passes, fails: total - passes },
       };
+    }
+    if (kind === 'gauge') {
+      let g: GaugeState | undefined;
+      for (const p of this.pick(tags.scenario)) {
+        const x = gaugesFromCounters(p.counters).get(metric);
+        if (x !== undefined) g = mergeGauge(g, x);
+      }
+      return { type: 'gauge', values: { value: g?.value ?? 0, min: g?.min ?? 0, max: g?.max ?? 0 } };
     }
     let count: number;
     if (tags.sub !== undefined) count = this.counter(counterKey.counter(subName(tags.sub)), tags.scenario);

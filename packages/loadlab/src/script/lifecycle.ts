@@ -17,13 +17,14 @@ import { RequestEvents } from '../stats/events.ts';
 import type { LatencyRecorder } from '../stats/recorder.ts';
 import { closeHttp } from './http.ts';
 import { type IterationStore, runtime, type ScenarioEnd } from './runtime.ts';
+import { abortReason } from './test-abort.ts';
 import { closeWs } from './ws.ts';
 
 export type LifecycleName = 'setup' | 'teardown' | 'handleSummary';
 
 export type LifecycleResult =
   | { ok: true; value: unknown; requests: number; failures: number; ms: number }
-  | { ok: false; problem: string; requests: number; failures: number };
+  | { ok: false; problem: string; requests: number; failures: number; aborted?: string };
 
 export async function callLifecycle(
   name: LifecycleName,
@@ -49,6 +50,11 @@ export async function callLifecycle(
     group: '',
     pending: 0,
     end,
+    vu: 0,
+    vuInInstance: 0,
+    iter: 0,
+    exec: null,
+    gauges: new Map(),
   };
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
@@ -68,6 +74,9 @@ export async function callLifecycle(
       };
     return { ok: true, value: r.value, ms: Date.now() - started, ...tally };
   } catch (e) {
+    const aborted = abortReason(e);
+    if (aborted !== undefined)
+      return { ok: false, problem: `${name}() called exec.test.abort(): ${aborted}`, aborted, ...tally };
     const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
     return { ok: false, problem: `${name}() threw: ${msg}`, ...tally };
   } finally {
@@ -119,17 +128,6 @@ function unserialisable(v: unknown, path: string, seen: Set<object>): string | u
 /** A JSON copy of setup()'s data (undefined when it returned nothing). */
 export const dataCopy = (text: string | undefined): unknown =>
   text === undefined ? undefined : JSON.parse(text);
-
-/**
- * k6's __ENV: the process environment with the -e/--env KEY=VALUE flags over it, set as a
- * global before the script is imported (so the script and the modules it imports see it).
- */
-export function installEnv(flags: Readonly<Record<string, string>> | undefined): void {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  Object.assign(env, flags);
-  (globalThis as Record<string, unknown>).__ENV = env;
-}
 
 /** -e/--env values (KEY=VALUE, repeatable) as an object; a malformed one is a problem naming the flag. */
 export function parseEnvFlags(values: readonly string[], problems: string[]): Record<string, string> {

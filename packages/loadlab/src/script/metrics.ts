@@ -1,16 +1,20 @@
 /**
  * `tickstorm/metrics`: k6's custom metrics.
  *
- *   import { Counter, Rate, Trend } from 'tickstorm/metrics';
+ *   import { Counter, Gauge, Rate, Trend } from 'tickstorm/metrics';
  *   const orders = new Counter('orders_placed');
  *   const okRate = new Rate('order_ok');
  *   const wait = new Trend('queue_wait');          // values in ms, as k6's
- *   export default async function () { orders.add(1); okRate.add(res.status === 201); wait.add(12.5); }
+ *   const depth = new Gauge('queue_depth');        // the last value, with min and max
+ *   export default async function () { orders.add(1); okRate.add(res.status === 201); wait.add(12.5); depth.add(17); }
  *   wait.add(3.2, { kind: 'cancel' });            // tags: thresholds may name them, 'queue_wait{kind:cancel}'
  *
- * Trends are HdrHistograms (µs resolution, exact across threads), counters and rates are sums.
+ * Trends are HdrHistograms (µs resolution, exact across threads), counters and rates are sums,
+ * a gauge's threads merge as the value added last (by time), the least min and greatest max.
  * Declare them at load time (top level) so thresholds can name them.
  */
+
+import { addGauge } from './gauges.ts';
 import {
   addCounter,
   addRate,
@@ -89,4 +93,16 @@ export class Trend extends Metric {
   }
 }
 
-export default { Counter, Rate, Trend };
+export class Gauge extends Metric {
+  constructor(name: string) {
+    super(name, 'gauge');
+  }
+  /** Sets the gauge to `value` (k6's Gauge keeps the last value added, and its min and max). */
+  add(value: number): void {
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new TypeError(`Gauge ${this.name}: add() takes a number`);
+    addGauge(current(`${this.name}.add()`), this.name, value);
+  }
+}
+
+export default { Counter, Gauge, Rate, Trend };

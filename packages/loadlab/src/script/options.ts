@@ -14,7 +14,8 @@
  * `{ stages }` -> ramping-vus; nothing -> one iteration on one VU. Scenarios run at the same
  * time, each from its `startTime`. `thresholds` may also be an array of the lab's strings
  * ('p95<100ms', 'error_rate<1%'). `insecureSkipTLSVerify: true` is `--insecure`. `tags` (top
- * level and per scenario) go on every sample the run streams.
+ * level and per scenario) go on every sample the run streams. A scenario's `env` (strings) is
+ * __ENV inside its iterations, over the global one.
  */
 import { type ExecutorOptions, validateExecutor } from '../generator/executor-options.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -28,6 +29,8 @@ export interface ScriptScenario {
   startTimeMs: number;
   /** k6's tags: options.tags and the scenario's own, on every sample it streams (--out json). */
   tags: Record<string, string>;
+  /** k6's scenario `env`: over __ENV inside this scenario's iterations (empty: none). */
+  env: Record<string, string>;
 }
 
 export interface ScriptOptions {
@@ -42,6 +45,11 @@ export interface ScriptOptions {
   teardownTimeoutMs: number;
   /** summaryTrendStats, summaryTimeUnit, noColor: handleSummary()'s data.options. */
   summary: SummaryOptions;
+  /**
+   * exec.test.options: the options as given, `scenarios` filled in (a shortcut's scenario
+   * 'default' with its executor; every scenario's `exec`).
+   */
+  resolved: Record<string, unknown>;
 }
 
 const TOP = [
@@ -75,6 +83,7 @@ export function parseScriptOptions(
     setupTimeoutMs: 60_000,
     teardownTimeoutMs: 60_000,
     summary: parseSummaryOptions({}, []),
+    resolved: {},
   };
   if (raw === undefined) raw = {};
   if (!isObj(raw)) return { options, problems: ['options must be an object'] };
@@ -103,22 +112,21 @@ export function parseScriptOptions(
     });
   } else options.k6Thresholds = raw.thresholds;
 
-  const tagsOf = (t: unknown, where: string): Record<string, string> => {
+  const strings = (t: unknown, where: string, eg: string): Record<string, string> => {
     if (t === undefined) return {};
     if (!isObj(t) || Object.values(t).some((v) => typeof v !== 'string')) {
-      problems.push(`${where} must be an object of strings, e.g. { testid: 'nightly' }`);
+      problems.push(`${where} must be an object of strings, e.g. ${eg}`);
       return {};
     }
     return t as Record<string, string>;
   };
+  const tagsOf = (t: unknown, where: string) => strings(t, where, "{ testid: 'nightly' }");
   const globalTags = tagsOf(raw.tags, 'options.tags');
+  const resolved: Record<string, unknown> = {};
   const add = (name: string, ex: Record<string, unknown>, where: string) => {
     const { exec, startTime, tags, env, ...rest } = ex;
-    if (env !== undefined)
-      problems.push(
-        `${where}.env: not supported (per-scenario environments are not; give the values with -e KEY=VALUE, read as __ENV.KEY)`,
-      );
     const fn = exec ?? 'default';
+    resolved[name] = { ...ex, exec: fn };
     if (typeof fn !== 'string') problems.push(`${where}.exec must be the name of an exported function`);
     else if (typeof exports[fn] !== 'function')
       problems.push(`${where}.exec: the script exports no function '${fn}'`);
@@ -137,6 +145,7 @@ export function parseScriptOptions(
       exec: String(fn),
       startTimeMs,
       tags: { ...globalTags, ...tagsOf(tags, `${where}.tags`) },
+      env: { ...strings(env, `${where}.env`, "{ BASE: 'https://staging' }") },
     });
   };
 
@@ -176,5 +185,6 @@ export function parseScriptOptions(
     for (const k of Object.keys(ex)) if (ex[k] === undefined) delete ex[k];
     add('default', ex, 'options');
   }
+  options.resolved = { ...raw, scenarios: resolved };
   return { options, problems };
 }

@@ -6,7 +6,8 @@
  *   tickstorm/http     -> http.ts
  *   tickstorm/metrics  -> metrics.ts
  *   tickstorm/ws       -> ws.ts       (WebSocket: connect, send, next, on('message'))
- *   k6, k6/http, k6/metrics: the same files (a k6 script ports with `await` added)
+ *   tickstorm/execution -> execution.ts (k6/execution: exec.vu, exec.scenario, exec.test)
+ *   k6, k6/http, k6/metrics, k6/execution: the same files (a k6 script ports with `await` added)
  *   k6-summary, https://jslib.k6.io/k6-summary/VERSION/index.js -> text-summary.ts (textSummary;
  *                      that URL is never fetched: it names this file)
  *   @tickstorm/loadlab, @tickstorm/loadlab/swarm -> the lab's own entry points (what a
@@ -30,9 +31,11 @@ export const BUILTIN_MODULES: Readonly<Record<string, string>> = {
   'tickstorm/http': here('http.ts'),
   'tickstorm/metrics': here('metrics.ts'),
   'tickstorm/ws': here('ws.ts'),
+  'tickstorm/execution': here('execution.ts'),
   k6: here('api.ts'),
   'k6/http': here('http.ts'),
   'k6/metrics': here('metrics.ts'),
+  'k6/execution': here('execution.ts'),
   'k6-summary': here('text-summary.ts'),
   '@tickstorm/loadlab': here('../index.ts'),
   '@tickstorm/loadlab/swarm': here('../swarm/index.ts'),

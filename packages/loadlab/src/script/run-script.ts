@@ -17,298 +17,55 @@
  * Exit: 0 passed, 99 a threshold failed, 105 interrupted, 107 teardown() or handleSummary()
  * failed (when nothing else did), 1 the run could not finish.
  */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, extname, resolve as resolvePath } from 'node:path';
-import { loadCaFile } from '../clients/tls-options.ts';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import {
   EXIT_ABORTED,
   EXIT_ERROR,
-  EXIT_INVALID_CONFIG,
   EXIT_OK,
   EXIT_SCRIPT_ERROR,
   EXIT_THRESHOLD_ABORTED,
   EXIT_THRESHOLDS_FAILED,
 } from '../gates/exit-codes.ts';
-import type { Threshold } from '../gates/threshold-parse.ts';
-import { evaluateThresholds, gatherThresholds, type ThresholdResult } from '../gates/thresholds.ts';
-import { type ExecutionSegment, segmentLabel } from '../generator/execution-segment.ts';
+import { evaluateThresholds } from '../gates/thresholds.ts';
+import { type ExecutionSegment, segmentLabel, segmentShare, WHOLE } from '../generator/execution-segment.ts';
+import { normalizeExecutor } from '../generator/executor-options.ts';
 import { type RunOutcome, runScenario } from '../generator/run-scenario.ts';
-import type {
-  RunReport,
-  ScenarioResult,
-  ScriptMetricsSection,
-  ScriptThresholdResult,
-} from '../model/result.ts';
+import type { RunReport, ScenarioResult } from '../model/result.ts';
 import { startLoadMetricsServer } from '../monitor/prometheus-exporter.ts';
 import { renderScenarioBlock } from '../report/console.ts';
-import { K6JsonOut, parseOut } from '../report/k6-json-out.ts';
+import { K6JsonOut } from '../report/k6-json-out.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
-import { createProgress, type ProgressOptions } from '../report/progress.ts';
-import { type ReportFiles, writeReports } from '../report/write-reports.ts';
-import { problemsText, thresholdLines } from '../run/run-output.ts';
+import { createProgress } from '../report/progress.ts';
+import { writeReports } from '../report/write-reports.ts';
+import { thresholdLines } from '../run/run-output.ts';
 import type { RequestEvents } from '../stats/events.ts';
-import { RequestStats } from '../stats/request-stats.ts';
 import { nowUs, usToEpochMs } from '../util/clock.ts';
-import { importScript, type ScriptParams } from './factory.ts';
-import { runHandleSummary, type SummaryOptions, summaryData } from './handle-summary.ts';
-import {
-  allMetrics,
-  evaluateK6,
-  type K6Threshold,
-  type K6ThresholdResult,
-  type MetricPart,
-  type MetricValues,
-  MetricView,
-  parseK6Thresholds,
-} from './k6-metrics.ts';
-import { callLifecycle, dataCopy, dataText, parseEnvFlags } from './lifecycle.ts';
-import { parseScriptOptions, type ScriptScenario } from './options.ts';
-import { type LiveScenario, type MetricKind, runtime, trendsToCounters } from './runtime.ts';
-import { scriptErrorText } from './script-error.ts';
+import type { ScriptParams } from './factory.ts';
+import { runHandleSummary, summaryData } from './handle-summary.ts';
+import { allMetrics, evaluateK6, type K6ThresholdResult, type MetricPart, MetricView } from './k6-metrics.ts';
+import { startLiveWatch } from './live-watch.ts';
+import type { ScriptScenario } from './options.ts';
+import { runtime } from './runtime.ts';
+import { loadScriptRun, type ScriptRunInput, setupOf, teardownOf } from './script-load.ts';
 import { scriptSection, thresholdRows } from './script-section.ts';
+import {
+  checkRows,
+  type ScriptRunResult,
+  type ScriptSummary,
+  summaryLines,
+  verdict,
+} from './script-summary.ts';
+import { listenForAbort } from './test-abort.ts';
 
-export const SCRIPT_EXTENSIONS = ['.ts', '.js', '.mjs', '.mts'];
-
-/** True when a `run` operand names a script file rather than a scenario id. */
-export function isScriptOperand(operand: string): boolean {
-  return SCRIPT_EXTENSIONS.includes(extname(operand)) || operand.includes('/') || operand.includes('\\');
-}
-
-export interface ScriptTlsInput {
-  insecure?: boolean;
-  /** --ca FILE: PEM certificates to trust besides the system's. */
-  caFile?: string;
-}
-
-export interface ScriptRunInput {
-  file: string;
-  /** Generator threads (default 1; abortOnFail thresholds need 1). */
-  workers?: number | 'auto';
-  /** --threshold flags: the lab's strings. */
-  thresholds?: readonly string[];
-  /** --json (k6's summary + the lab's results), --csv, --html, --junit. */
-  files?: ReportFiles;
-  /** --out values (json=FILE: k6's JSON lines). */
-  outputs?: readonly string[];
-  tls?: ScriptTlsInput;
-  version: string;
-  out?: (text: string) => void;
-  err?: (text: string) => void;
-  progress?: ProgressOptions;
-  signal?: AbortSignal;
-  /** Run only this part of every scenario's load (default: the whole). */
-  segment?: ExecutionSegment;
-  /** --metrics-port / --out prometheus[=PORT]: the generator's /metrics while it runs (0 = a free port). */
-  metricsPort?: number;
-  /** -e/--env KEY=VALUE flags (repeatable): the script's __ENV is the environment with these over it. */
-  env?: readonly string[];
-  /**
-   * setup() already ran elsewhere (a `run --master`, for its workers): its data, `withSetup`
-   * when the script exports setup(); this run calls neither setup() nor teardown().
-   */
-  lifecycle?: { withSetup: boolean; dataJson?: string };
-}
-
-export interface ScriptSummary {
-  tool: 'tickstorm';
-  version: string;
-  script: string;
-  startedAt: number;
-  finishedAt: number;
-  exitCode: number;
-  /** HTTP requests made (k6's http_reqs count). */
-  requests: number;
-  metrics: Record<string, MetricValues>;
-  checks: { name: string; passes: number; fails: number }[];
-  thresholds: ScriptThresholdResult[];
-  /** The lab's thresholds (--threshold, or options.thresholds as an array of strings). */
-  labThresholds: ThresholdResult[];
-  abortedBy?: string;
-  scenarios: ScenarioResult[];
-  /**
-   * The script's metrics as sums and encoded histograms, and its options.thresholds as
-   * checked (the report's `script` section): what `tickstorm merge` adds up and re-checks.
-   */
-  scriptMetrics?: ScriptMetricsSection;
-}
-
-export interface ScriptRunResult {
-  exitCode: number;
-  summary: ScriptSummary | null;
-  /** The lab's report of the run, with its script metrics (`script`): what a master merges. */
-  report: RunReport | null;
-  written: string[];
-}
-
-const INTERNAL_KEY = /^(trend:|metric:|check:)/;
-
-/** A script loaded and validated, ready to run. */
-interface LoadedScript {
-  file: string;
-  parsed: ReturnType<typeof parseScriptOptions>;
-  k6: ReturnType<typeof parseK6Thresholds>;
-  lab: ReturnType<typeof gatherThresholds>;
-  workers: number | 'auto';
-  aborting: K6Threshold[];
-  outFiles: ReturnType<typeof parseOut>;
-  ca: ReturnType<typeof loadCaFile>;
-  mod: Record<string, unknown>;
-  /** The -e/--env flags, parsed. */
-  env: Record<string, string>;
-}
-
-/** Checks the file and TLS flags, imports the script, validates its options and thresholds. */
-async function loadScript(input: ScriptRunInput): Promise<LoadedScript | { exitCode: number }> {
-  const err = input.err ?? ((t: string) => process.stderr.write(`${t}\n`));
-  const cmd = 'tickstorm run';
-  const file = resolvePath(input.file);
-  const problems: string[] = [];
-  if (!existsSync(file) || !statSync(file).isFile()) problems.push(`${input.file}: no such script file`);
-  else if (!SCRIPT_EXTENSIONS.includes(extname(file)))
-    problems.push(`${input.file}: a script is a ${SCRIPT_EXTENSIONS.join(', ')} file`);
-  const ca = loadCaFile(input.tls?.caFile, problems);
-  const outFiles = parseOut(input.outputs ?? [], problems);
-  const env = parseEnvFlags(input.env ?? [], problems);
-  if (problems.length > 0) {
-    err(problemsText(cmd, problems));
-    return { exitCode: EXIT_INVALID_CONFIG };
-  }
-
-  let mod: Record<string, unknown>;
-  try {
-    mod = await importScript(file, env);
-  } catch (e) {
-    err(`${cmd}: script error in ${input.file}:\n${scriptErrorText(e, file)}`);
-    return { exitCode: EXIT_SCRIPT_ERROR };
-  }
-  const parsed = parseScriptOptions(mod.options, mod);
-  const needsDefault = parsed.options.scenarios.some((s) => s.exec === 'default');
-  if (needsDefault && typeof mod.default !== 'function') {
-    err(
-      `${cmd}: script error in ${input.file}: no default function (export default async function () { ... })`,
-    );
-    return { exitCode: EXIT_SCRIPT_ERROR };
-  }
-  problems.push(...parsed.problems);
-  const names = parsed.options.scenarios.map((s) => s.name);
-  const k6 = parseK6Thresholds(parsed.options.k6Thresholds, runtime().metrics, names);
-  problems.push(...k6.problems);
-  const lab = gatherThresholds([...(input.thresholds ?? []), ...parsed.options.labThresholds]);
-  problems.push(...lab.problems);
-  for (const t of lab.thresholds)
-    if (t.scope.scenario !== undefined && !names.includes(t.scope.scenario))
-      problems.push(
-        `threshold '${t.expression}': no scenario '${t.scope.scenario}' (scenarios: ${names.join(', ')})`,
-      );
-  let workers = input.workers ?? 1;
-  const aborting = k6.thresholds.filter((t) => t.abortOnFail);
-  if (aborting.length > 0 && workers !== 1) {
-    err(
-      `${cmd}: note: thresholds with abortOnFail are watched live on one generator thread; --workers ${workers} ignored`,
-    );
-    workers = 1;
-  }
-  if (outFiles.json !== undefined && workers !== 1) {
-    err(`${cmd}: note: --out streams every sample from one place; --workers ${workers} ignored`);
-    workers = 1;
-  }
-  if (problems.length > 0) {
-    err(problemsText(cmd, problems));
-    return { exitCode: EXIT_INVALID_CONFIG };
-  }
-  return { file, parsed, k6, lab, workers, aborting, outFiles, ca, mod, env };
-}
-
-/** A script's gates as a run would check them: what a master evaluates on the merged whole. */
-export interface ScriptGates {
-  /** options.thresholds, k6's object form. */
-  k6: K6Threshold[];
-  /** The --threshold flags given, and options.thresholds as the lab's strings. */
-  lab: Threshold[];
-  /** The script's custom metrics (declared when it was imported). */
-  declared: ReadonlyMap<string, MetricKind>;
-  /** options.thresholds given as the lab's strings (also in `lab`). */
-  labStrings: string[];
-  /** The lifecycle functions the script exports ('setup', 'teardown'). */
-  lifecycle: string[];
-  /** Runs setup() here (a master, once for all its workers): its data as JSON, or the problem. */
-  runSetup(): Promise<{ dataJson?: string; problem?: string }>;
-  /** Runs teardown(data) here: the problem, if any. */
-  runTeardown(dataJson: string | undefined): Promise<string | undefined>;
-  /** The script's handleSummary() export (a master calls it on the merged whole), and data.options. */
-  handleSummary?: { fn: unknown; options: SummaryOptions };
-}
-
-/**
- * Loads a script as `runScriptFile` does (imports it, validates its options and thresholds)
- * without running it: its gates, or the exit code it would end with (104, 107), the reasons
- * on `err`.
- */
-export async function loadScriptGates(input: ScriptRunInput): Promise<ScriptGates | { exitCode: number }> {
-  const r = await loadScript(input);
-  if ('exitCode' in r) return r;
-  return {
-    k6: r.k6.thresholds,
-    lab: r.lab.thresholds,
-    declared: new Map(runtime().metrics),
-    labStrings: r.parsed.options.labThresholds,
-    lifecycle: ['setup', 'teardown'].filter((k) => typeof r.mod[k] === 'function'),
-    runSetup: () => setupOf(r, input.err),
-    runTeardown: async (dataJson) => (await teardownOf(r, dataJson, input.err)) ?? undefined,
-    ...(typeof r.mod.handleSummary === 'function'
-      ? { handleSummary: { fn: r.mod.handleSummary, options: r.parsed.options.summary } }
-      : {}),
-  };
-}
-
-const noteErr = (err: ScriptRunInput['err']) => err ?? ((t: string) => process.stderr.write(`${t}\n`));
-
-/** Calls the script's setup(), when it exports one: its data as JSON text, or the problem. */
-async function setupOf(
-  r: LoadedScript,
-  errIn: ScriptRunInput['err'],
-): Promise<{ dataJson?: string; problem?: string }> {
-  if (typeof r.mod.setup !== 'function') return {};
-  const res = await callLifecycle('setup', r.mod.setup, [], r.parsed.options.setupTimeoutMs);
-  const data = res.ok ? dataText(res.value) : { problem: res.problem };
-  if (data.problem !== undefined) return { problem: data.problem };
-  if (res.ok)
-    noteErr(errIn)(`setup(): done in ${res.ms} ms (${res.requests} requests, ${res.failures} failed)`);
-  return { dataJson: data.text };
-}
-
-/** Calls the script's teardown(data), when it exports one: the problem, or undefined. */
-async function teardownOf(
-  r: LoadedScript,
-  dataJson: string | undefined,
-  errIn: ScriptRunInput['err'],
-): Promise<string | undefined> {
-  if (typeof r.mod.teardown !== 'function') return undefined;
-  const res = await callLifecycle(
-    'teardown',
-    r.mod.teardown,
-    [dataCopy(dataJson)],
-    r.parsed.options.teardownTimeoutMs,
-  );
-  if (!res.ok) return res.problem;
-  noteErr(errIn)(`teardown(): done in ${res.ms} ms (${res.requests} requests, ${res.failures} failed)`);
-  return undefined;
-}
-
-/**
- * What `runScriptFile` checks before it runs (the file, its import, options and thresholds),
- * without running: EXIT_OK, or the exit code it would end with (104, 107), the reasons on `err`.
- */
-export async function checkScriptFile(input: ScriptRunInput): Promise<number> {
-  const r = await loadScript(input);
-  return 'exitCode' in r ? r.exitCode : EXIT_OK;
-}
+const INTERNAL_KEY = /^(trend:|metric:|check:|gauge:)/;
 
 export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunResult> {
   const out = input.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const err = input.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const cmd = 'tickstorm run';
-  const loaded = await loadScript(input);
+  const loaded = await loadScriptRun(input);
   if ('exitCode' in loaded) return { exitCode: loaded.exitCode, summary: null, report: null, written: [] };
   const { file, parsed, k6, lab, workers, aborting, outFiles, ca, mod, env } = loaded;
   // k6's setup(): once, here, before any scenario; its data goes to every VU as a JSON copy
@@ -318,6 +75,10 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   let dataJson = input.lifecycle?.dataJson;
   if (here && withSetup) {
     const r = await setupOf(loaded, input.err);
+    if (r.aborted !== undefined) {
+      err(`${cmd}: test aborted: ${r.aborted} (exec.test.abort() in setup())\nno scenario was run.`);
+      return { exitCode: EXIT_THRESHOLD_ABORTED, summary: null, report: null, written: [] };
+    }
     if (r.problem !== undefined) {
       err(`${cmd}: script error in ${input.file}: ${r.problem}\nno scenario was run.`);
       return { exitCode: EXIT_SCRIPT_ERROR, summary: null, report: null, written: [] };
@@ -364,6 +125,16 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
           stop.abort();
         })
       : undefined;
+  // exec.test.abort() in any generator thread: the reason comes here and stops every scenario
+  let scriptAbort: string | undefined;
+  const abortChannel = `tickstorm.script.abort:${randomUUID()}`;
+  const abortListen = listenForAbort(abortChannel, (reason) => {
+    if (scriptAbort === undefined) err(`${cmd}: test aborted: ${reason}`);
+    scriptAbort ??= reason;
+    stop.abort();
+  });
+  runtime().abortChannel = abortChannel;
+  const vuBase = vuBases(parsed.options.scenarios, input.segment ?? WHOLE);
 
   const part =
     input.segment === undefined || input.segment.count === 1
@@ -382,6 +153,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       if (s.startTimeMs > 0 && !(await delay(s.startTimeMs, stop.signal))) return undefined;
       const params: ScriptParams = {
         ...{ file, exec: s.exec, scenario: s.name, tls, env, withSetup, dataJson, tags: s.tags },
+        ...{ scenarioEnv: s.env, vus: vuBase.get(s.name), abortChannel },
         submetrics: [
           ...new Set(k6.thresholds.flatMap((t) => (t.tags.sub === undefined ? [] : [t.tags.sub]))),
         ],
@@ -429,7 +201,12 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   jsonOut?.close();
   input.signal?.removeEventListener('abort', onOuterAbort);
   // k6's teardown(data): once, after every scenario ended (however the run ended)
-  const teardownProblem = here ? await teardownOf(loaded, dataJson, input.err) : undefined;
+  const td = here ? await teardownOf(loaded, dataJson, input.err) : undefined;
+  abortListen.close();
+  runtime().abortChannel = null;
+  if (td?.aborted !== undefined) err(`${cmd}: test aborted: ${td.aborted} (exec.test.abort() in teardown())`);
+  scriptAbort ??= td?.aborted;
+  const teardownProblem = td?.aborted === undefined ? td?.problem : undefined;
   const finishedAt = Date.now();
 
   const parts: MetricPart[] = [];
@@ -470,18 +247,18 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
 
   let code: number = EXIT_OK;
   if (k6Results.some((t) => !t.pass) || labResults.some((t) => !t.pass)) code = EXIT_THRESHOLDS_FAILED;
-  if (abortedBy !== undefined) code = EXIT_THRESHOLD_ABORTED;
+  if (abortedBy !== undefined || scriptAbort !== undefined) code = EXIT_THRESHOLD_ABORTED;
   else if (input.signal?.aborted) code = EXIT_ABORTED;
   else if (crashed !== undefined) code = EXIT_ERROR;
   if (teardownProblem !== undefined && code === EXIT_OK) code = EXIT_SCRIPT_ERROR;
   report.exitCode = code;
-  report.script = scriptSection(
-    parts,
-    runtime().metrics,
-    k6Results,
-    abortedBy === undefined ? undefined : `${abortedBy.key}: ${abortedBy.source}`,
-    parsed.options.labThresholds,
-  );
+  const abortText =
+    scriptAbort !== undefined
+      ? `exec.test.abort(): ${scriptAbort}`
+      : abortedBy === undefined
+        ? undefined
+        : `${abortedBy.key}: ${abortedBy.source}`;
+  report.script = scriptSection(parts, runtime().metrics, k6Results, abortText, parsed.options.labThresholds);
 
   const metrics = allMetrics(view, runtime().metrics);
   const checks = checkRows(parts);
@@ -518,7 +295,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     checks,
     thresholds: thresholdRows(k6Results),
     labThresholds: labResults,
-    ...(abortedBy === undefined ? {} : { abortedBy: `${abortedBy.key}: ${abortedBy.source}` }),
+    ...(abortText === undefined ? {} : { abortedBy: abortText }),
     scenarios: results,
     scriptMetrics: report.script,
   };
@@ -560,6 +337,26 @@ function scenarioLine(s: ScriptScenario): string {
   })`;
 }
 
+/**
+ * Where each scenario's VU ids start (factory.ts): after the VUs (maxVUs) of the scenarios
+ * before it, in the whole test and in this run's part of it.
+ */
+function vuBases(
+  scenarios: readonly ScriptScenario[],
+  segment: ExecutionSegment,
+): Map<string, NonNullable<ScriptParams['vus']>> {
+  const out = new Map<string, NonNullable<ScriptParams['vus']>>();
+  let base = 0;
+  let baseInInstance = 0;
+  for (const s of scenarios) {
+    out.set(s.name, { base, baseInInstance, segment });
+    const max = normalizeExecutor(s.executor).maxVUs;
+    base += max;
+    baseInInstance += segmentShare(max, segment);
+  }
+  return out;
+}
+
 /** Waits `ms` unless `signal` aborts first; true when the time passed. */
 function delay(ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((res) => {
@@ -574,125 +371,4 @@ function delay(ms: number, signal: AbortSignal): Promise<boolean> {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/**
- * Watches abortOnFail thresholds each second on the live (one-thread) metrics, per scenario,
- * so a threshold scoped to a scenario (`'checks{scenario:browse}'`) is watched as well.
- */
-function startLiveWatch(thresholds: K6Threshold[], onFail: (r: K6ThresholdResult) => void): { stop(): void } {
-  const rt = runtime();
-  const live = new Map<string, LiveScenario>();
-  const stats = new Map<string, RequestStats>();
-  const detach: (() => void)[] = [];
-  rt.live = live;
-  const hook = (events: RequestEvents, scenario: string) => {
-    let s = stats.get(scenario);
-    if (s === undefined) {
-      s = new RequestStats();
-      stats.set(scenario, s);
-    }
-    detach.push(s.attach(events));
-  };
-  rt.onEvents.push(hook);
-  const started = Date.now();
-  const timer = setInterval(() => {
-    const elapsed = Date.now() - started;
-    const parts: MetricPart[] = [];
-    for (const name of new Set([...stats.keys(), ...live.keys()])) {
-      const l = live.get(name);
-      const c: Record<string, number> = Object.fromEntries(l?.counters ?? []);
-      if (l !== undefined) trendsToCounters(l.trends, c);
-      parts.push({
-        scenario: name,
-        stats: stats.get(name) ?? new RequestStats(),
-        counters: c,
-        iterations: l?.iterations ?? 0,
-        dropped: 0,
-      });
-    }
-    const view = new MetricView(parts, elapsed / 1000);
-    const due = thresholds.filter((t) => elapsed >= t.delayAbortEvalMs);
-    const failed = evaluateK6(view, due).find((r) => !r.pass);
-    if (failed !== undefined) onFail(failed);
-  }, 1000);
-  return {
-    stop() {
-      clearInterval(timer);
-      for (const d of detach) d();
-      rt.live = null;
-      rt.onEvents = rt.onEvents.filter((h) => h !== hook);
-    },
-  };
-}
-
-/** check()'s rows: passes and fails per check name, over the parts. */
-export function checkRows(parts: readonly MetricPart[]): ScriptSummary['checks'] {
-  const rows = new Map<string, { name: string; passes: number; fails: number }>();
-  for (const p of parts)
-    for (const [k, v] of Object.entries(p.counters)) {
-      const m = /^check:(.*):(pass|fail)$/.exec(k);
-      if (m === null) continue;
-      const row = rows.get(m[1]) ?? { name: m[1], passes: 0, fails: 0 };
-      if (m[2] === 'pass') row.passes += v;
-      else row.fails += v;
-      rows.set(m[1], row);
-    }
-  return [...rows.values()];
-}
-
-const fmtMs = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(2)}ms`);
-
-/** k6's end-of-test summary. */
-export function summaryLines(s: Pick<ScriptSummary, 'checks' | 'metrics' | 'thresholds'>): string[] {
-  const lines: string[] = [];
-  if (s.checks.length > 0) {
-    for (const c of s.checks) {
-      const total = c.passes + c.fails;
-      lines.push(
-        `  ${c.fails === 0 ? '✓' : '✗'} ${c.name}${c.fails === 0 ? '' : ` (${Math.round((c.passes / total) * 100)}% — ✓ ${c.passes} / ✗ ${c.fails})`}`,
-      );
-    }
-    lines.push('');
-  }
-  const mark = new Map<string, boolean>();
-  for (const t of s.thresholds) {
-    const base = t.metric;
-    mark.set(base, (mark.get(base) ?? true) && t.ok);
-  }
-  const width = Math.max(20, ...Object.keys(s.metrics).map((k) => k.length + 3));
-  for (const [name, m] of Object.entries(s.metrics).sort(([a], [b]) => a.localeCompare(b))) {
-    const ok = mark.get(name);
-    const head = `  ${ok === undefined ? ' ' : ok ? '✓' : '✗'} ${name}`.padEnd(width + 4, '.');
-    if (m.type === 'trend') {
-      const v = m.values;
-      const f = fmtMs;
-      lines.push(
-        `${head}: avg=${f(v.avg)} min=${f(v.min)} med=${f(v.med)} max=${f(v.max)} p(90)=${f(v['p(90)'])} p(95)=${f(v['p(95)'])} p(99)=${f(v['p(99)'])} count=${v.count}`,
-      );
-    } else if (m.type === 'rate') {
-      const v = m.values;
-      lines.push(`${head}: ${(v.rate * 100).toFixed(2)}%  ✓ ${v.passes}  ✗ ${v.fails}`);
-    } else lines.push(`${head}: ${m.values.count}  ${m.values.rate}/s`);
-  }
-  if (s.thresholds.length > 0) {
-    lines.push('', 'Thresholds:');
-    for (const t of s.thresholds)
-      lines.push(
-        `  ${t.ok ? '✓' : '✗'} ${t.metric}: ${t.threshold} (actual ${Math.round(t.actual * 1e4) / 1e4})${t.abortOnFail ? ' [abortOnFail]' : ''}`,
-      );
-  }
-  return lines;
-}
-
-function verdict(code: number, s: ScriptSummary, failing: string): string {
-  if (code === EXIT_OK) return `PASSED: every threshold met (exit code ${code})`;
-  if (code === EXIT_THRESHOLDS_FAILED) {
-    const n = s.thresholds.filter((t) => !t.ok).length + s.labThresholds.filter((t) => !t.pass).length;
-    return `FAILED: ${n} threshold(s) not met (exit code ${code})`;
-  }
-  if (code === EXIT_THRESHOLD_ABORTED) return `ABORTED by threshold ${s.abortedBy} (exit code ${code})`;
-  if (code === EXIT_ABORTED) return `INTERRUPTED: results so far are above (exit code ${code})`;
-  if (code === EXIT_SCRIPT_ERROR) return `ERROR: ${failing} failed (exit code ${code})`;
-  return `ERROR: a scenario could not run (exit code ${code})`;
 }

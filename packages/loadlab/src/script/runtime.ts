@@ -40,6 +40,36 @@ export interface IterationStore {
    * and any further call of the built-in modules never settles (nothing counted after the end).
    */
   end: ScenarioEnd;
+  /** k6's __VU and exec.vu.idInTest (1-based, unique across the test); 0 in setup() and teardown(). */
+  vu: number;
+  /** exec.vu.idInInstance: unique in this process (all its generator threads); 0 in setup() and teardown(). */
+  vuInInstance: number;
+  /** k6's __ITER: iterations this VU started before this one. */
+  iter: number;
+  /** The scenario the iteration runs in; null in setup(), teardown() and handleSummary(). */
+  exec: ScenarioExec | null;
+  /** Gauges' state in the iteration's scenario (this thread). */
+  gauges: Map<string, GaugeState>;
+}
+
+/** What k6/execution tells of a scenario (one object per scenario and thread). */
+export interface ScenarioExec {
+  name: string;
+  executor: string;
+  /** The scenario's start (epoch ms). */
+  startTime(): number;
+  /** 0 to 1: the time elapsed of a timed executor, the iterations started of an iteration-based one. */
+  progress(): number;
+  /** __ENV inside the scenario: the global __ENV with the scenario's own `env` over it (null: none). */
+  env: Record<string, string> | null;
+}
+
+/** A Gauge in one thread and scenario: the last value (at `t`, epoch ms), the least and the greatest. */
+export interface GaugeState {
+  value: number;
+  min: number;
+  max: number;
+  t: number;
 }
 
 export interface ScenarioEnd {
@@ -69,6 +99,7 @@ export interface TlsSettings {
 export interface LiveScenario {
   counters: Map<string, number>;
   trends: Map<string, LatencyRecorder>;
+  gauges: Map<string, GaugeState>;
   /** Iterations ended so far (as the executor counts them: with or without an exception). */
   iterations: number;
 }
@@ -84,6 +115,12 @@ interface Runtime {
   onEvents: ((events: RequestEvents, scenario: string) => void)[];
   /** Every sample of checks, iterations and the custom metrics, as it happens (--out json, one thread). */
   sink: SampleSink | null;
+  /** k6's __ENV outside a scenario's own `env` (the process environment with -e/--env over it). */
+  env: Record<string, string>;
+  /** exec.test.options: the script's options as resolved (undefined until the script is loaded). */
+  testOptions: unknown;
+  /** The BroadcastChannel exec.test.abort() posts its reason on (null: none listens). */
+  abortChannel: string | null;
   /** Submetrics declared by the thresholds, per metric (./submetrics.ts). */
   submetrics: Map<string, Submetric[]>;
   /** Each scenario's tags (options.tags and its own), which every sample of it carries. */
@@ -120,6 +157,9 @@ export function runtime(): Runtime {
       sink: null,
       submetrics: new Map(),
       scenarioTags: new Map(),
+      env: {},
+      testOptions: undefined,
+      abortChannel: null,
     };
     g[KEY] = r;
   }
@@ -151,7 +191,7 @@ export function liveScenario(scenario: string): LiveScenario | null {
   if (live === null) return null;
   let l = live.get(scenario);
   if (l === undefined) {
-    l = { counters: new Map(), trends: new Map(), iterations: 0 };
+    l = { counters: new Map(), trends: new Map(), gauges: new Map(), iterations: 0 };
     live.set(scenario, l);
   }
   return l;
@@ -247,7 +287,6 @@ export const counterKey = {
   counter: (name: string) => `metric:counter:${name}`,
   ratePass: (name: string) => `metric:rate:${name}:pass`,
   rateTotal: (name: string) => `metric:rate:${name}:total`,
-  gauge: (name: string) => `metric:gauge:${name}`,
   checkPass: (name: string) => `check:${name}:pass`,
   checkFail: (name: string) => `check:${name}:fail`,
 };

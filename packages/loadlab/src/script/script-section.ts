@@ -4,7 +4,7 @@
  * k6's thresholds read more than the requests: the script's Counters, Rates and Trends,
  * check(), iterations. A run writes them per scenario into its report (`report.script`):
  * counters and rate/check passes and totals as sums, Trends as encoded HdrHistograms (like
- * the entries' latencies). `tickstorm run --master` adds its workers' sections scenario by
+ * the entries' latencies), Gauges as their threads' last value, min and max (gauges.ts). `tickstorm run --master` adds its workers' sections scenario by
  * scenario (sums added, histograms added: exact) and reads them, with the merged requests,
  * through the same MetricView a single run's thresholds read, so a threshold on the merged
  * whole is the threshold of one run that did all the parts.
@@ -24,6 +24,7 @@ import { decodeSparse, encodeRecorder } from '../stats/latency-codec.ts';
 import { statsSnapshotOf } from '../stats/merge-results.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats } from '../stats/request-stats.ts';
+import { addCounters } from './gauges.ts';
 import {
   evaluateK6,
   type K6Threshold,
@@ -94,7 +95,7 @@ export function mergedScriptParts(
     for (const { report } of inputs)
       for (const m of report.script?.scenarios ?? []) {
         if (m.scenario !== s.scenario) continue;
-        for (const [k, v] of Object.entries(m.counters)) counters[k] = (counters[k] ?? 0) + v;
+        addCounters(counters, m.counters);
         for (const [name, e] of Object.entries(m.trends)) {
           let r = trends.get(name);
           if (r === undefined) {

@@ -8,9 +8,9 @@
 import { EXIT_THRESHOLDS_FAILED } from '../gates/exit-codes.ts';
 import type { RunReport } from '../model/result.ts';
 import { allMetrics } from './k6-metrics.ts';
-import { checkRows, summaryLines } from './run-script.ts';
 import type { MetricKind } from './runtime.ts';
 import type { ScriptOnWhole } from './script-section.ts';
+import { checkRows, summaryLines } from './script-summary.ts';
 
 export function scriptWholeLines(
   whole: ScriptOnWhole,

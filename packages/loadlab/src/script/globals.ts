@@ -1,0 +1,38 @@
+/**
+ * k6's globals in a script: `__ENV`, `__VU` and `__ITER`, getters on globalThis that read the
+ * running iteration's store (runtime.ts), so each VU sees its own values with no per-iteration
+ * work besides the store's fields.
+ *
+ *   __VU     the VU's number, 1-based and unique across the whole test (every generator thread,
+ *            every worker of a `run --master`); 0 in setup(), teardown() and at load time
+ *   __ITER   the VU's iterations before this one (0-based); 0 outside an iteration
+ *   __ENV    the process environment with -e/--env over it; inside a scenario with its own
+ *            `env`, that env over it (a fresh object per scenario, shared by its VUs)
+ */
+import { runtime } from './runtime.ts';
+
+const KEY = Symbol.for('tickstorm.script.globals');
+const g = globalThis as unknown as Record<symbol, boolean | undefined>;
+
+/** Sets k6's __ENV (the process environment with `flags` over it) and the globals' getters (once per thread). */
+export function installGlobals(flags: Readonly<Record<string, string>> | undefined): void {
+  const rt = runtime();
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  Object.assign(env, flags);
+  rt.env = env;
+  if (g[KEY] === true) return;
+  g[KEY] = true;
+  const als = rt.als;
+  Object.defineProperties(globalThis, {
+    __VU: { get: () => als.getStore()?.vu ?? 0, configurable: true },
+    __ITER: { get: () => als.getStore()?.iter ?? 0, configurable: true },
+    __ENV: {
+      get: () => als.getStore()?.exec?.env ?? rt.env,
+      set: (v: Record<string, string>) => {
+        rt.env = v;
+      },
+      configurable: true,
+    },
+  });
+}

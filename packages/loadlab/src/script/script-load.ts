@@ -1,0 +1,252 @@
+/**
+ * What `tickstorm run FILE` does before anything runs: the file, TLS, --out and -e/--env flags
+ * are checked; the script is imported in this thread with the built-in modules registered and
+ * __ENV set (a throw, a syntax error or no default function: exit 107); `options` and every
+ * threshold are validated against the metrics the script declared (exit 104 with every
+ * problem). Also the script's gates as a master loads them (loadScriptGates), and its setup()
+ * and teardown() calls (lifecycle.ts).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { extname, resolve as resolvePath } from 'node:path';
+import { loadCaFile } from '../clients/tls-options.ts';
+import {
+  EXIT_INVALID_CONFIG,
+  EXIT_OK,
+  EXIT_SCRIPT_ERROR,
+  EXIT_THRESHOLD_ABORTED,
+} from '../gates/exit-codes.ts';
+import type { Threshold } from '../gates/threshold-parse.ts';
+import { gatherThresholds } from '../gates/thresholds.ts';
+import type { ExecutionSegment } from '../generator/execution-segment.ts';
+import { parseOut } from '../report/k6-json-out.ts';
+import type { ProgressOptions } from '../report/progress.ts';
+import type { ReportFiles } from '../report/write-reports.ts';
+import { problemsText } from '../run/run-output.ts';
+import { importScript } from './factory.ts';
+import type { SummaryOptions } from './handle-summary.ts';
+import { type K6Threshold, parseK6Thresholds } from './k6-metrics.ts';
+import { callLifecycle, dataCopy, dataText, parseEnvFlags } from './lifecycle.ts';
+import { parseScriptOptions } from './options.ts';
+import { type MetricKind, runtime } from './runtime.ts';
+import { scriptErrorText } from './script-error.ts';
+import { abortReason } from './test-abort.ts';
+
+export const SCRIPT_EXTENSIONS = ['.ts', '.js', '.mjs', '.mts'];
+
+/** True when a `run` operand names a script file rather than a scenario id. */
+export function isScriptOperand(operand: string): boolean {
+  return SCRIPT_EXTENSIONS.includes(extname(operand)) || operand.includes('/') || operand.includes('\\');
+}
+
+export interface ScriptTlsInput {
+  insecure?: boolean;
+  /** --ca FILE: PEM certificates to trust besides the system's. */
+  caFile?: string;
+}
+
+export interface ScriptRunInput {
+  file: string;
+  /** Generator threads (default 1; abortOnFail thresholds need 1). */
+  workers?: number | 'auto';
+  /** --threshold flags: the lab's strings. */
+  thresholds?: readonly string[];
+  /** --json (k6's summary + the lab's results), --csv, --html, --junit. */
+  files?: ReportFiles;
+  /** --out values (json=FILE: k6's JSON lines). */
+  outputs?: readonly string[];
+  tls?: ScriptTlsInput;
+  version: string;
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+  progress?: ProgressOptions;
+  signal?: AbortSignal;
+  /** Run only this part of every scenario's load (default: the whole). */
+  segment?: ExecutionSegment;
+  /** --metrics-port / --out prometheus[=PORT]: the generator's /metrics while it runs (0 = a free port). */
+  metricsPort?: number;
+  /** -e/--env KEY=VALUE flags (repeatable): the script's __ENV is the environment with these over it. */
+  env?: readonly string[];
+  /**
+   * setup() already ran elsewhere (a `run --master`, for its workers): its data, `withSetup`
+   * when the script exports setup(); this run calls neither setup() nor teardown().
+   */
+  lifecycle?: { withSetup: boolean; dataJson?: string };
+}
+
+/** A script loaded and validated, ready to run. */
+export interface LoadedScript {
+  file: string;
+  parsed: ReturnType<typeof parseScriptOptions>;
+  k6: ReturnType<typeof parseK6Thresholds>;
+  lab: ReturnType<typeof gatherThresholds>;
+  workers: number | 'auto';
+  aborting: K6Threshold[];
+  outFiles: ReturnType<typeof parseOut>;
+  ca: ReturnType<typeof loadCaFile>;
+  mod: Record<string, unknown>;
+  /** The -e/--env flags, parsed. */
+  env: Record<string, string>;
+}
+
+/** Checks the file and TLS flags, imports the script, validates its options and thresholds. */
+export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript | { exitCode: number }> {
+  const err = input.err ?? ((t: string) => process.stderr.write(`${t}\n`));
+  const cmd = 'tickstorm run';
+  const file = resolvePath(input.file);
+  const problems: string[] = [];
+  if (!existsSync(file) || !statSync(file).isFile()) problems.push(`${input.file}: no such script file`);
+  else if (!SCRIPT_EXTENSIONS.includes(extname(file)))
+    problems.push(`${input.file}: a script is a ${SCRIPT_EXTENSIONS.join(', ')} file`);
+  const ca = loadCaFile(input.tls?.caFile, problems);
+  const outFiles = parseOut(input.outputs ?? [], problems);
+  const env = parseEnvFlags(input.env ?? [], problems);
+  if (problems.length > 0) {
+    err(problemsText(cmd, problems));
+    return { exitCode: EXIT_INVALID_CONFIG };
+  }
+
+  let mod: Record<string, unknown>;
+  try {
+    mod = await importScript(file, env);
+  } catch (e) {
+    const aborted = abortReason(e);
+    if (aborted !== undefined) {
+      err(`${cmd}: test aborted: ${aborted} (exec.test.abort() at load time; nothing ran)`);
+      return { exitCode: EXIT_THRESHOLD_ABORTED };
+    }
+    err(`${cmd}: script error in ${input.file}:\n${scriptErrorText(e, file)}`);
+    return { exitCode: EXIT_SCRIPT_ERROR };
+  }
+  const parsed = parseScriptOptions(mod.options, mod);
+  runtime().testOptions = parsed.options.resolved;
+  const needsDefault = parsed.options.scenarios.some((s) => s.exec === 'default');
+  if (needsDefault && typeof mod.default !== 'function') {
+    err(
+      `${cmd}: script error in ${input.file}: no default function (export default async function () { ... })`,
+    );
+    return { exitCode: EXIT_SCRIPT_ERROR };
+  }
+  problems.push(...parsed.problems);
+  const names = parsed.options.scenarios.map((s) => s.name);
+  const k6 = parseK6Thresholds(parsed.options.k6Thresholds, runtime().metrics, names);
+  problems.push(...k6.problems);
+  const lab = gatherThresholds([...(input.thresholds ?? []), ...parsed.options.labThresholds]);
+  problems.push(...lab.problems);
+  for (const t of lab.thresholds)
+    if (t.scope.scenario !== undefined && !names.includes(t.scope.scenario))
+      problems.push(
+        `threshold '${t.expression}': no scenario '${t.scope.scenario}' (scenarios: ${names.join(', ')})`,
+      );
+  let workers = input.workers ?? 1;
+  const aborting = k6.thresholds.filter((t) => t.abortOnFail);
+  if (aborting.length > 0 && workers !== 1) {
+    err(
+      `${cmd}: note: thresholds with abortOnFail are watched live on one generator thread; --workers ${workers} ignored`,
+    );
+    workers = 1;
+  }
+  if (outFiles.json !== undefined && workers !== 1) {
+    err(`${cmd}: note: --out streams every sample from one place; --workers ${workers} ignored`);
+    workers = 1;
+  }
+  if (problems.length > 0) {
+    err(problemsText(cmd, problems));
+    return { exitCode: EXIT_INVALID_CONFIG };
+  }
+  return { file, parsed, k6, lab, workers, aborting, outFiles, ca, mod, env };
+}
+
+/** A script's gates as a run would check them: what a master evaluates on the merged whole. */
+export interface ScriptGates {
+  /** options.thresholds, k6's object form. */
+  k6: K6Threshold[];
+  /** The --threshold flags given, and options.thresholds as the lab's strings. */
+  lab: Threshold[];
+  /** The script's custom metrics (declared when it was imported). */
+  declared: ReadonlyMap<string, MetricKind>;
+  /** options.thresholds given as the lab's strings (also in `lab`). */
+  labStrings: string[];
+  /** The lifecycle functions the script exports ('setup', 'teardown'). */
+  lifecycle: string[];
+  /**
+   * Runs setup() here (a master, once for all its workers): its data as JSON, or the problem
+   * (and the reason, when it called exec.test.abort(): exit 108).
+   */
+  runSetup(): Promise<{ dataJson?: string; problem?: string; aborted?: string; exitCode?: number }>;
+  /** Runs teardown(data) here: the problem, if any. */
+  runTeardown(dataJson: string | undefined): Promise<string | undefined>;
+  /** The script's handleSummary() export (a master calls it on the merged whole), and data.options. */
+  handleSummary?: { fn: unknown; options: SummaryOptions };
+}
+
+/**
+ * Loads a script as `runScriptFile` does (imports it, validates its options and thresholds)
+ * without running it: its gates, or the exit code it would end with (104, 107), the reasons
+ * on `err`.
+ */
+export async function loadScriptGates(input: ScriptRunInput): Promise<ScriptGates | { exitCode: number }> {
+  const r = await loadScriptRun(input);
+  if ('exitCode' in r) return r;
+  return {
+    k6: r.k6.thresholds,
+    lab: r.lab.thresholds,
+    declared: new Map(runtime().metrics),
+    labStrings: r.parsed.options.labThresholds,
+    lifecycle: ['setup', 'teardown'].filter((k) => typeof r.mod[k] === 'function'),
+    runSetup: async () => {
+      const s = await setupOf(r, input.err);
+      return s.aborted === undefined ? s : { ...s, exitCode: EXIT_THRESHOLD_ABORTED };
+    },
+    runTeardown: async (dataJson) => (await teardownOf(r, dataJson, input.err))?.problem,
+    ...(typeof r.mod.handleSummary === 'function'
+      ? { handleSummary: { fn: r.mod.handleSummary, options: r.parsed.options.summary } }
+      : {}),
+  };
+}
+
+const noteErr = (err: ScriptRunInput['err']) => err ?? ((t: string) => process.stderr.write(`${t}\n`));
+
+/** Calls the script's setup(), when it exports one: its data as JSON text, or the problem. */
+export async function setupOf(
+  r: LoadedScript,
+  errIn: ScriptRunInput['err'],
+): Promise<{ dataJson?: string; problem?: string; aborted?: string }> {
+  if (typeof r.mod.setup !== 'function') return {};
+  const res = await callLifecycle('setup', r.mod.setup, [], r.parsed.options.setupTimeoutMs);
+  if (!res.ok && res.aborted !== undefined) return { problem: res.problem, aborted: res.aborted };
+  const data = res.ok ? dataText(res.value) : { problem: res.problem };
+  if (data.problem !== undefined) return { problem: data.problem };
+  if (res.ok)
+    noteErr(errIn)(`setup(): done in ${res.ms} ms (${res.requests} requests, ${res.failures} failed)`);
+  return { dataJson: data.text };
+}
+
+/**
+ * Calls the script's teardown(data), when it exports one: the problem (and the reason, when
+ * it called exec.test.abort()), or undefined.
+ */
+export async function teardownOf(
+  r: LoadedScript,
+  dataJson: string | undefined,
+  errIn: ScriptRunInput['err'],
+): Promise<{ problem: string; aborted?: string } | undefined> {
+  if (typeof r.mod.teardown !== 'function') return undefined;
+  const res = await callLifecycle(
+    'teardown',
+    r.mod.teardown,
+    [dataCopy(dataJson)],
+    r.parsed.options.teardownTimeoutMs,
+  );
+  if (!res.ok) return { problem: res.problem, aborted: res.aborted };
+  noteErr(errIn)(`teardown(): done in ${res.ms} ms (${res.requests} requests, ${res.failures} failed)`);
+  return undefined;
+}
+
+/**
+ * What `runScriptFile` checks before it runs (the file, its import, options and thresholds),
+ * without running: EXIT_OK, or the exit code it would end with (104, 107), the reasons on `err`.
+ */
+export async function checkScriptFile(input: ScriptRunInput): Promise<number> {
+  const r = await loadScriptRun(input);
+  return 'exitCode' in r ? r.exitCode : EXIT_OK;
+}
