@@ -153,7 +153,10 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       return out;
     },
   });
-  return inner(ctx);
+  const script = await inner(ctx);
+  // the checks and custom metrics, followed live by a Prometheus exporter (RunOptions.sliceDetail)
+  script.liveCounters = script.counters;
+  return script;
 };
 
 export default factory;
