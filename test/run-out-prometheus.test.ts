@@ -5,7 +5,7 @@
  * the counters move.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { startPathCounter } from '@tickstorm/loadlab/testing';
 import { TradingSystem } from '@tickstorm/trading';
 import { BIN, tickstorm } from './support/cli.ts';
+import { runScraped } from './support/scrape-run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickstorm-out-prom-'));
 let sys: TradingSystem;
@@ -83,9 +84,12 @@ export default async function () { await http.get('${target.url.replace(/\/$/, '
   }
 });
 
-test('--out prometheus=0: a scraper reading until the end sees every request of the run', async () => {
+test('--out prometheus=0: a scraper reading until the end sees every request of the run', async (t) => {
   const target = await startPathCounter();
-  let child: ReturnType<typeof spawn> | undefined;
+  let child: ChildProcess | undefined;
+  t.after(() => {
+    if (child?.exitCode === null) child.kill('SIGKILL');
+  });
   try {
     const f = join(dir, 'prom-final.ts');
     const json = join(dir, 'prom-final.json');
@@ -96,48 +100,17 @@ export const options = { scenarios: { s: { executor: 'constant-arrival-rate', ra
 export default async function () { await http.get('${target.url.replace(/\/$/, '')}/ok'); }
 `,
     );
-    child = spawn(process.execPath, [BIN, 'run', f, '--out', 'prometheus=0', '--json', json], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    let code: number | null | undefined;
-    const exited = new Promise<void>((resolve) =>
-      child?.once('exit', (c) => {
-        code = c;
-        resolve();
-      }),
-    );
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "generator metrics" line:\n${err}`)), 60_000);
-      child?.stderr?.on('data', (d) => {
-        err += String(d);
-        const m = /generator metrics: (http:\/\/\S+)/.exec(err);
-        if (m !== null) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-    });
     // scrape as Prometheus would (every 100 ms here) until the endpoint goes away
-    let last = -1;
-    for (;;) {
-      const text = await fetch(url).then(
-        (r) => r.text(),
-        () => null,
-      );
-      if (text === null) break;
-      const m = /^loadlab_requests_total\{scenario="s"\} (\d+)/m.exec(text);
-      if (m !== null) last = Number(m[1]);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await exited;
-    assert.equal(code, 0, err);
-    assert.match(err, /waiting up to \d+\.\d s for the last scrape/);
+    const run = await runScraped(['run', f, '--out', 'prometheus=0', '--json', json], (c) => {
+      child = c;
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /waiting up to \d+\.\d s for the last scrape/);
+    const m = /^loadlab_requests_total\{scenario="s"\} (\d+)/m.exec(run.texts[run.texts.length - 1] ?? '');
     const report = JSON.parse(readFileSync(json, 'utf8'));
     assert.ok(report.requests > 500, `requests ${report.requests}`);
-    assert.equal(last, report.requests, 'the last scrape saw every request the report counts');
+    assert.equal(Number(m?.[1]), report.requests, 'the last scrape saw every request the report counts');
   } finally {
-    if (child?.exitCode === null) child.kill('SIGKILL');
     await target.close();
   }
 });

@@ -96,6 +96,7 @@ export { default as httpLoadScript, type HttpLoadParams } from './modes/http-loa
 export * from './modes/http-mode.ts';
 export * from './modes/http-summary.ts';
 export { default as wsSendScript, type WsSendParams } from './modes/ws-send-script.ts';
+export * from './monitor/duration-histograms.ts';
 export * from './monitor/health.ts';
 export * from './monitor/prometheus-exporter.ts';
 export * from './report/index.ts';
@@ -125,6 +126,7 @@ export * from './stats/merge-results.ts';
 export * from './stats/percentile-distribution.ts';
 export * from './stats/recorder.ts';
 export * from './stats/request-stats.ts';
+export * from './stats/slice-detail.ts';
 export * from './stats/timeline.ts';
 export * from './stats/to-result.ts';
 export * from './swarm/index.ts';

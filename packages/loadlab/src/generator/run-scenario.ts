@@ -16,10 +16,11 @@
 import { availableParallelism } from 'node:os';
 import { spawnTsWorker } from '@tickstorm/protocol';
 import { LabError, LabErrorCode } from '../errors.ts';
-import type { ScenarioResult, TimeSlice } from '../model/result.ts';
+import type { ScenarioResult } from '../model/result.ts';
 import { assessHealth, ProcessCpu, type ThreadHealth } from '../monitor/health.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats } from '../stats/request-stats.ts';
+import type { SliceListener } from '../stats/slice-detail.ts';
 import { recorderSummaryMs, toScenarioResult } from '../stats/to-result.ts';
 import { epochNowMs } from '../util/clock.ts';
 import {
@@ -50,8 +51,13 @@ export interface RunOptions<P = Record<string, unknown>> {
   threadCapacity?: number;
   /** Open model spin window in µs (see OpenLoop; default 0 = timers only, ~1 ms granularity). */
   spinUs?: number;
-  /** Live: each merged second of the time series. */
-  onSlice?: (s: TimeSlice) => void;
+  /** Live: each merged second of the time series (with its detail when `sliceDetail`). */
+  onSlice?: SliceListener;
+  /**
+   * Every second also carries its detail to `onSlice` (stats/slice-detail.ts): each request
+   * name's latency buckets, and the script's live counters (a Prometheus exporter reads them).
+   */
+  sliceDetail?: boolean;
   signal?: AbortSignal;
   /** Run only this part of the test (default: the whole). */
   segment?: ExecutionSegment;
@@ -119,6 +125,7 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
       count: part.count,
       params,
       spinUs: opts.spinUs,
+      sliceDetail: opts.sliceDetail,
     });
     const onAbort = () => prep.stop();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -216,6 +223,7 @@ async function runWorkers<P>(
         count: part.count,
         params,
         spinUs: opts.spinUs,
+        sliceDetail: opts.sliceDetail,
       },
     });
   });

@@ -4,10 +4,10 @@
  * thread's health monitor. Two phases so that workers can start together: `prepareThread`
  * runs the script factory (connects, prebuilds); `start(epochMs)` runs from that instant.
  */
-import type { TimeSlice } from '../model/result.ts';
 import { type ThreadHealth, ThreadMonitor } from '../monitor/health.ts';
 import { RequestEvents } from '../stats/events.ts';
 import { RequestStats } from '../stats/request-stats.ts';
+import type { SliceListener } from '../stats/slice-detail.ts';
 import type { RawSlice } from '../stats/timeline.ts';
 import { epochMsToUs, nowUs, usToEpochMs } from '../util/clock.ts';
 import { ClosedLoop, vuShare } from './closed-loop.ts';
@@ -23,13 +23,15 @@ export interface ThreadInit<P> {
   count: number;
   params: P;
   spinUs?: number;
+  /** Record each second's detail (per-name latency buckets, the script's live counters). */
+  sliceDetail?: boolean;
 }
 
 export interface ThreadHooks {
   /** Worker mode: closed seconds go out raw (sparse counts) for the parent to merge. */
   onRawSlice?: (s: RawSlice) => void;
   /** Single thread: summarised seconds, live. */
-  onSlice?: (s: TimeSlice) => void;
+  onSlice?: SliceListener;
 }
 
 export interface ThreadOutcome {
@@ -88,7 +90,9 @@ export async function prepareThread<P>(
     async start(startEpochMs, hooks = {}) {
       ctx.startEpochMs = startEpochMs;
       const startUs = epochMsToUs(startEpochMs);
-      const stats = new RequestStats({ startUs, startEpochMs });
+      const stats = new RequestStats({ startUs, startEpochMs, sliceDetail: init.sliceDetail });
+      const live = script.liveCounters;
+      if (init.sliceDetail === true && live !== undefined) stats.liveCounters(() => live.call(script));
       const tl = stats.timeline;
       tl.active = () => executor.gauge();
       if (hooks.onRawSlice) tl.onRaw = hooks.onRawSlice;

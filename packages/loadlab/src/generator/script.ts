@@ -47,6 +47,11 @@ export interface VuScript {
   close?(): Promise<void> | void;
   /** Counters summed over threads into ScenarioResult.extra (e.g. { ticksSent }). */
   counters?(): Record<string, number>;
+  /**
+   * Counters a live consumer follows (a script's checks and custom metrics), cumulative: read
+   * as each second closes when the run records slice detail (what moved goes with the second).
+   */
+  liveCounters?(): Record<string, number>;
 }
 
 export type ScriptFactory<P = Record<string, unknown>> = (

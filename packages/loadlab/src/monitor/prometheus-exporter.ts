@@ -6,21 +6,35 @@
  *   loadlab_requests_total{scenario}            requests completed (counter)
  *   loadlab_request_failures_total{scenario}    of which failed (counter)
  *   loadlab_active{scenario}                    active users (closed model) or requests in flight
+ *   loadlab_request_duration_seconds{scenario,name,le}
+ *                                               latency of every request so far, a cumulative
+ *                                               histogram per scenario and request name (bounded:
+ *                                               duration-histograms.ts), with _sum and _count
  *   loadlab_request_latency_seconds{scenario,quantile}
  *                                               latency of the last second's requests (0.5, 0.95,
  *                                               0.99, 1 = max), as the generator measured it: a
  *                                               summary, with _count (every request so far)
+ *   loadlab_checks_total, loadlab_script_*      a script's checks and custom metrics
+ *                                               (script-figures.ts)
  *   loadlab_scenario_running{scenario}          1 while the scenario runs, 0 after
  *   process_cpu_seconds_total, process_resident_memory_bytes, process_start_time_seconds
  *                                               the generator process itself
  *
+ * The histograms and the script's figures need each second's detail (observe's third
+ * argument: the run records it when given an exporter, RunOptions.sliceDetail).
+ *
  * At the end of a run `close()` waits for one more scrape when something has been scraping
  * (two scrapes or more seen), so the last second's figures reach Prometheus: at most 1.5x the
- * last interval between scrapes plus 1 s, and never more than 30 s.
+ * last interval between scrapes plus 1 s, and never more than 30 s. That scrape is one asked
+ * for after close() was called (one already being answered may hold older figures).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TimeSlice } from '../model/result.ts';
+import type { SliceDetail } from '../stats/slice-detail.ts';
+import { DurationHistograms, MAX_REQUEST_NAMES } from './duration-histograms.ts';
+import { Exposition } from './prom-text.ts';
+import { ScriptFigures } from './script-figures.ts';
 
 interface ScenarioFigures {
   requests: number;
@@ -36,8 +50,11 @@ interface ScenarioFigures {
 export interface LoadMetricsServer {
   readonly port: number;
   readonly url: string;
-  /** One second's slice of `scenario` (latencies in ms, as in TimeSlice). */
-  observe(scenario: string, slice: TimeSlice): void;
+  /**
+   * One second's slice of `scenario` (latencies in ms, as in TimeSlice), and its detail (per-name
+   * latency buckets and the script's counters) when the run records it.
+   */
+  observe(scenario: string, slice: TimeSlice, detail?: SliceDetail): void;
   /** The scenario finished (its running gauge drops to 0). */
   finished(scenario: string): void;
   /** The exposition text (what GET /metrics answers). */
@@ -48,24 +65,32 @@ export interface LoadMetricsServer {
   close(opts?: { wait?: boolean; note?: (line: string) => void }): Promise<void>;
 }
 
+type Row = [[string, string][], number];
+
 /** The final scrape's wait: 1.5x the scrape interval + 1 s, at most this. */
 const MAX_FINAL_SCRAPE_WAIT_MS = 30_000;
 
-const esc = (v: string) => v.replace(/["\\\n]/g, '_');
+export interface LoadMetricsOptions {
+  /** 0 (default): a free port. */
+  port?: number;
+  host?: string;
+  /** Request names a scenario's histogram keeps apart (default 100); the rest under name="(other)". */
+  maxRequestNames?: number;
+}
 
-export async function startLoadMetricsServer(
-  opts: { port?: number; host?: string } = {},
-): Promise<LoadMetricsServer> {
+export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Promise<LoadMetricsServer> {
   const figures = new Map<string, ScenarioFigures>();
+  const durations = new DurationHistograms(opts.maxRequestNames ?? MAX_REQUEST_NAMES);
+  const script = new ScriptFigures();
   const startSeconds = Date.now() / 1000 - process.uptime();
   const render = (): string => {
-    const lines: string[] = [];
-    const family = (name: string, type: string, help: string, rows: [string, number][]) => {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const [labels, v] of rows) lines.push(`${name}${labels} ${v}`);
+    const out = new Exposition();
+    const family = (name: string, type: 'counter' | 'gauge' | 'summary', help: string, rows: Row[]) => {
+      out.declare(name, type, help);
+      for (const [labels, v] of rows) out.sample(name, type, help, labels, v);
     };
-    const per = (pick: (f: ScenarioFigures) => number): [string, number][] =>
-      [...figures].map(([s, f]) => [`{scenario="${esc(s)}"}`, pick(f)]);
+    const per = (pick: (f: ScenarioFigures) => number): Row[] =>
+      [...figures].map(([s, f]) => [[['scenario', s]], pick(f)]);
     family(
       'loadlab_requests_total',
       'counter',
@@ -90,7 +115,8 @@ export async function startLoadMetricsServer(
       '1 while the scenario runs',
       per((f) => f.running),
     );
-    const q: [string, number][] = [];
+    durations.render(out);
+    const q: Row[] = [];
     for (const [s, f] of figures) {
       for (const [quantile, ms] of [
         ['0.5', f.p50],
@@ -98,41 +124,56 @@ export async function startLoadMetricsServer(
         ['0.99', f.p99],
         ['1', f.max],
       ] as const) {
-        q.push([`{scenario="${esc(s)}",quantile="${quantile}"}`, ms / 1000]);
+        q.push([
+          [
+            ['scenario', s],
+            ['quantile', quantile],
+          ],
+          ms / 1000,
+        ]);
       }
     }
     // a summary (a quantile label belongs to one): the quantiles of the last second's
     // requests, and the count of every request so far
-    family(
-      'loadlab_request_latency_seconds',
-      'summary',
-      "Latency of the last second's requests, as measured by the generator",
-      q,
-    );
+    const summaryHelp = "Latency of the last second's requests, as measured by the generator";
+    family('loadlab_request_latency_seconds', 'summary', summaryHelp, q);
     for (const [sc, f] of figures)
-      lines.push(`loadlab_request_latency_seconds_count{scenario="${esc(sc)}"} ${f.requests}`);
+      out.sample(
+        'loadlab_request_latency_seconds',
+        'summary',
+        summaryHelp,
+        [['scenario', sc]],
+        f.requests,
+        '_count',
+      );
+    script.render(out);
     const cpu = process.cpuUsage();
     family('process_cpu_seconds_total', 'counter', 'Generator CPU time (user + system)', [
-      ['', (cpu.user + cpu.system) / 1e6],
+      [[], (cpu.user + cpu.system) / 1e6],
     ]);
     family('process_resident_memory_bytes', 'gauge', 'Generator resident set size', [
-      ['', process.memoryUsage.rss()],
+      [[], process.memoryUsage.rss()],
     ]);
-    family('process_start_time_seconds', 'gauge', 'Generator start, epoch seconds', [['', startSeconds]]);
-    return `${lines.join('\n')}\n`;
+    family('process_start_time_seconds', 'gauge', 'Generator start, epoch seconds', [[[], startSeconds]]);
+    return out.text();
   };
   let scrapes = 0;
   let lastScrapeMs = 0;
   let intervalMs = 0;
   let onScrape: (() => void) | undefined;
+  let closing = false;
   const server: Server = createServer((req, res) => {
     if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/metrics') {
       const now = performance.now();
       if (scrapes > 0) intervalMs = now - lastScrapeMs;
       lastScrapeMs = now;
       scrapes++;
+      // only a scrape asked for after close() holds the final figures
+      const final = closing;
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(render(), () => onScrape?.());
+      res.end(render(), () => {
+        if (final) onScrape?.();
+      });
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('only GET /metrics here\n');
@@ -147,7 +188,7 @@ export async function startLoadMetricsServer(
   return {
     port,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`,
-    observe(scenario, s) {
+    observe(scenario, s, detail) {
       let f = figures.get(scenario);
       if (f === undefined) {
         f = { requests: 0, failures: 0, active: 0, p50: 0, p95: 0, p99: 0, max: 0, running: 1 };
@@ -163,6 +204,10 @@ export async function startLoadMetricsServer(
         f.p99 = s.p99;
         f.max = s.max;
       }
+      if (detail !== undefined) {
+        durations.add(scenario, detail.latency);
+        script.add(scenario, detail.counters);
+      }
     },
     finished(scenario) {
       const f = figures.get(scenario);
@@ -174,6 +219,7 @@ export async function startLoadMetricsServer(
     render,
     finalScrapeWaitMs,
     async close({ wait = true, note }: { wait?: boolean; note?: (line: string) => void } = {}) {
+      closing = true;
       const ms = wait ? finalScrapeWaitMs() : 0;
       if (ms > 0) {
         note?.(`generator metrics: waiting up to ${(ms / 1000).toFixed(1)} s for the last scrape`);

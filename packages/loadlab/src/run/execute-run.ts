@@ -23,6 +23,7 @@ import { renderSummaryTables } from '../report/summary-table.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { ResourceWatcher } from '../resources/resource-watch.ts';
 import type { RequestRowSink } from '../scenario/scenario.ts';
+import type { SliceDetail } from '../stats/slice-detail.ts';
 import { parseDuration } from '../util/duration.ts';
 import { paramSummary, resourceLines, thresholdLines, verdictLine } from './run-output.ts';
 import type { PlannedScenario, RunPlan } from './run-plan.ts';
@@ -37,8 +38,11 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** The caller already saw every service answer (tickstorm start). */
   skipReachability?: boolean;
-  /** Every scenario's per-second slice, and its end (e.g. a Prometheus exporter). */
-  onSlice?: (scenario: string, slice: TimeSlice) => void;
+  /**
+   * Every scenario's per-second slice with its detail (per-name latency buckets), and its end
+   * (a Prometheus exporter). Given, the scenarios record the detail.
+   */
+  onSlice?: (scenario: string, slice: TimeSlice, detail?: SliceDetail) => void;
   onScenarioEnd?: (scenario: string) => void;
 }
 
@@ -78,8 +82,9 @@ async function runOne<T>(
         signal: opts.signal,
         tls: plan.tls,
         segment: plan.segment,
-        onSlice: (slice) => {
-          opts.onSlice?.(s.def.id, slice);
+        sliceDetail: opts.onSlice !== undefined,
+        onSlice: (slice, detail) => {
+          opts.onSlice?.(s.def.id, slice, detail);
           firstT ??= slice.t;
           totals.requests += slice.requests;
           totals.failures += slice.failures;

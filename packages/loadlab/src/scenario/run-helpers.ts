@@ -64,6 +64,7 @@ export async function runScript(o: ScriptRunOptions): Promise<RunOutcome> {
     params: o.params,
     workers,
     onSlice: o.ctx.onSlice,
+    sliceDetail: o.ctx.sliceDetail,
     signal: o.ctx.signal,
     segment: o.ctx.segment,
   });

@@ -7,7 +7,8 @@
  */
 import type { TlsOptions } from '../clients/tls-options.ts';
 import type { ExecutionSegment } from '../generator/execution-segment.ts';
-import type { ScenarioResult, TimeSlice } from '../model/result.ts';
+import type { ScenarioResult } from '../model/result.ts';
+import type { SliceListener } from '../stats/slice-detail.ts';
 
 export interface ParamSpec {
   /** Key in the params object, camelCase (e.g. ticksPerFrame). */
@@ -35,8 +36,10 @@ export interface ScenarioRunContext<T = unknown> {
   urls: T;
   /** Generator threads ('auto' by default). */
   workers: number | 'auto';
-  /** Called once a second with the merged second (progress display). */
-  onSlice?: (s: TimeSlice) => void;
+  /** Called once a second with the merged second (progress display), and its detail if asked. */
+  onSlice?: SliceListener;
+  /** Hand each second's detail to `onSlice` (per-name latency buckets: a Prometheus exporter). */
+  sliceDetail?: boolean;
   /** Per-request rows for --results-csv, when asked for. */
   rows?: RequestRowSink;
   signal?: AbortSignal;

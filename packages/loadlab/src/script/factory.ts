@@ -240,13 +240,16 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   });
   // exec.test.abort() ends its iteration by a throw: not an iteration error
   const error = ctx.error;
-  return inner(
+  const script = await inner(
     Object.assign(Object.create(ctx) as ScriptContext<ScriptParams>, {
       error: (e: unknown) => {
         if (abortReason(e) === undefined) error(e);
       },
     }),
   );
+  // the checks and custom metrics, followed live by a Prometheus exporter (RunOptions.sliceDetail)
+  script.liveCounters = script.counters;
+  return script;
 };
 
 export default factory;

@@ -167,8 +167,9 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
           workers,
           signal: stop.signal,
           segment: input.segment,
-          onSlice: (slice) => {
-            exporter?.observe(s.name, slice);
+          sliceDetail: exporter !== undefined,
+          onSlice: (slice, detail) => {
+            exporter?.observe(s.name, slice, detail);
             totals.first ??= slice.t;
             totals.requests += slice.requests;
             totals.failures += slice.failures;

@@ -4,12 +4,15 @@
  * recorder (HdrHistogram layout); failure rows grouped by (method, name, error); and the
  * per-second Timeline. Snapshots carry raw counters (sparse histogram counts), so merging
  * the collectors of several threads is exact: merged == one collector over all samples.
+ * With `sliceDetail`, each entry also counts the current second's latencies in the exporter's
+ * buckets (slice-detail.ts), handed to the timeline as the second closes.
  */
 import type { FailureRow } from '../model/result.ts';
 import { epochNowMs, nowUs } from '../util/clock.ts';
 import type { RequestEvent, RequestEvents } from './events.ts';
 import type { Histogram } from './histogram.ts';
 import { LatencyRecorder, type SparseCounts } from './recorder.ts';
+import { BucketWindow, CounterDeltas, type SliceDetail } from './slice-detail.ts';
 import { Timeline } from './timeline.ts';
 
 export interface EntrySnapshot {
@@ -38,6 +41,8 @@ export class StatsEntry {
   /** Codes outside 0 .. 999. */
   private readonly otherCodes = new Map<number, number>();
   readonly errors = new Map<string, number>();
+  /** The current second's latency buckets (only when the collector records slice detail). */
+  window: BucketWindow | null = null;
   constructor(
     readonly type: string,
     readonly name: string,
@@ -65,6 +70,11 @@ export interface RequestStatsOptions {
   startEpochMs?: number;
   /** Threads whose raw slices the timeline merges (the parent of W workers: W). */
   reporters?: number;
+  /**
+   * Record each second's detail (slice-detail.ts: per-name latency buckets, and the counters
+   * of `liveCounters`) and hand it to the timeline's listener with the second.
+   */
+  sliceDetail?: boolean;
 }
 
 export class RequestStats {
@@ -76,9 +86,26 @@ export class RequestStats {
   private last: StatsEntry | null = null;
   /** Bound listener, for `events.on(stats.listener)`. */
   readonly listener = (ev: RequestEvent): void => this.record(ev);
+  private readonly withDetail: boolean;
+  /** Entries with requests in the current second's windows. */
+  private readonly dirty: StatsEntry[] = [];
+  private counterDeltas: CounterDeltas | null = null;
 
   constructor(opts: RequestStatsOptions = {}) {
     this.timeline = new Timeline(opts.startUs ?? nowUs(), opts.startEpochMs ?? epochNowMs(), opts.reporters);
+    this.withDetail = opts.sliceDetail === true;
+    if (this.withDetail) this.timeline.detail = () => this.takeDetail();
+  }
+
+  /** With `sliceDetail`: cumulative counters read as each second closes; the detail carries what moved. */
+  liveCounters(read: () => Record<string, number>): void {
+    this.counterDeltas = new CounterDeltas(read);
+  }
+
+  private takeDetail(): SliceDetail {
+    const latency = this.dirty.map((e) => e.window!.take(e.name));
+    this.dirty.length = 0;
+    return { latency, counters: this.counterDeltas?.take() ?? {} };
   }
 
   /** Clears every entry and failure row (Locust's "reset stats"); the time series goes on. */
@@ -112,6 +139,12 @@ export class RequestStats {
       this.addFailure(ev.type, ev.name, error, 1);
     }
     this.timeline.record(ev.timeUs === 0 ? nowUs() : ev.timeUs, ev.latencyUs, ev.ok, ev.bytes);
+    // after the timeline: a request that closed the previous second belongs to the next one
+    if (this.withDetail) {
+      const w = (e.window ??= new BucketWindow());
+      if (w.count === 0) this.dirty.push(e);
+      w.record(ev.latencyUs);
+    }
   }
 
   /** The (type, name) entry, created on first use. */

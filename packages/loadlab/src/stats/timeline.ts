@@ -12,10 +12,15 @@
  * that joins later (`addReporter`, a worker joining a running test) is awaited from its
  * second on; the seconds before it wait for the others only, and a raw slice of a second
  * already summarised is dropped.
+ *
+ * Detail (slice-detail.ts): a recording side with a `detail` source reads it as each second
+ * with data closes and sends it with the raw slice; the merging side adds the reporters' and
+ * hands it to `onSlice` with the summarised second.
  */
 import type { TimeSlice } from '../model/result.ts';
 import { clampPercentiles, createLatencyHistogram, type Histogram } from './histogram.ts';
 import { LatencyRecorder, type SparseCounts } from './recorder.ts';
+import { addDetail, type SliceDetail, type SliceListener } from './slice-detail.ts';
 
 export interface RawSlice {
   k: number;
@@ -25,6 +30,8 @@ export interface RawSlice {
   latency: SparseCounts;
   /** Response bytes of the second's requests. */
   bytes?: number;
+  /** Per-name buckets and script counters, when the recording side has a `detail` source. */
+  detail?: SliceDetail;
 }
 
 interface Pending {
@@ -34,6 +41,7 @@ interface Pending {
   bytes: number;
   seen: number;
   rec: LatencyRecorder;
+  detail: SliceDetail | undefined;
 }
 
 const ms = (us: number) => Math.round(us) / 1000;
@@ -48,8 +56,10 @@ export interface LateReporter {
 
 export class Timeline {
   readonly slices: TimeSlice[] = [];
-  /** Called with each summarised second, in order. */
-  onSlice: ((s: TimeSlice) => void) | null = null;
+  /** Called with each summarised second, in order (and its detail, when there is a source). */
+  onSlice: SliceListener | null = null;
+  /** Recording side: the detail of the second being closed (read once per closed second with data). */
+  detail: (() => SliceDetail) | null = null;
   /** When set, closed seconds go here raw instead of being summarised. */
   onRaw: ((s: RawSlice) => void) | null = null;
   /** Gauge read when a second closes (in-flight requests or active VUs). */
@@ -111,6 +121,7 @@ export class Timeline {
         bytes: 0,
         seen: 0,
         rec: this.spare.pop() ?? new LatencyRecorder(),
+        detail: undefined,
       };
       this.pending.set(s.k, p);
     }
@@ -119,6 +130,7 @@ export class Timeline {
     p.active += s.active;
     p.bytes += s.bytes ?? 0;
     p.rec.addSparse(s.latency);
+    if (s.detail !== undefined) p.detail = addDetail(p.detail ?? { latency: [], counters: {} }, s.detail);
     if (++p.seen >= this.expected(s.k)) this.finalize();
   }
 
@@ -173,12 +185,15 @@ export class Timeline {
   }
 
   private closeUntil(k: number): void {
-    for (; this.k < k; this.k++) {
+    for (let first = true; this.k < k; this.k++, first = false) {
+      // the current second holds what was recorded; the ones after it (if any) are empty
+      const detail = first && this.detail !== null ? this.detail() : undefined;
       if (this.onRaw !== null) {
         const raw = { k: this.k, requests: this.requests, failures: this.failures, active: this.active() };
-        this.onRaw({ ...raw, bytes: this.bytes, latency: this.rec.toSparse() });
+        const d = detail === undefined ? {} : { detail };
+        this.onRaw({ ...raw, bytes: this.bytes, latency: this.rec.toSparse(), ...d });
       } else {
-        this.emit(this.k, this.requests, this.failures, this.active(), this.rec, this.bytes);
+        this.emit(this.k, this.requests, this.failures, this.active(), this.rec, this.bytes, detail);
       }
       this.requests = 0;
       this.failures = 0;
@@ -195,7 +210,7 @@ export class Timeline {
       if (!all && p.seen < this.expected(k)) break; // keep the series in order
       // out of `pending` before emitting: a listener that flushes again must not see it twice
       this.pending.delete(k);
-      this.emit(k, p.requests, p.failures, p.active, p.rec, p.bytes);
+      this.emit(k, p.requests, p.failures, p.active, p.rec, p.bytes, p.detail);
       p.rec.reset();
       this.spare.push(p.rec);
     }
@@ -208,6 +223,7 @@ export class Timeline {
     active: number,
     rec: LatencyRecorder,
     bytes: number,
+    detail?: SliceDetail,
   ): void {
     const h = this.scratch;
     h.reset();
@@ -254,6 +270,6 @@ export class Timeline {
     }
     if (k > this.emitted) this.emitted = k;
     this.slices.push(s);
-    this.onSlice?.(s);
+    this.onSlice?.(s, detail);
   }
 }

@@ -1,0 +1,135 @@
+/**
+ * A script run's k6-style figures for Prometheus, from the counters each second carries
+ * (stats/slice-detail.ts; keys as script/runtime.ts's counterKey and trend:*), summed since
+ * the start:
+ *
+ *   loadlab_checks_total{scenario,check,result="pass"|"fail"}   check() results
+ *   loadlab_script_<name>_total{scenario}                      a Counter's sum
+ *   loadlab_script_<name>_total{scenario,result="pass"|"fail"} a Rate's samples (true / false)
+ *   loadlab_script_<name>_seconds{scenario}                    a Trend (values taken as ms, as
+ *                                                              Trend.add documents), a histogram
+ *                                                              with the request-duration buckets
+ *
+ * (k6's built-in `checks` rate is not repeated: it is loadlab_checks_total summed over checks.)
+ * `<name>` is the metric's name with every character outside [A-Za-z0-9_] replaced by '_'
+ * (two names that differ only there share one series).
+ */
+import { BUCKET_COUNT, bucketOfIndex, DURATION_BUCKETS_S } from '../stats/slice-detail.ts';
+import { type Exposition, metricNamePart } from './prom-text.ts';
+
+const CHECK = /^check:(.*):(pass|fail)$/;
+const COUNTER = /^metric:counter:(.*)$/;
+const RATE = /^metric:rate:(.*):(pass|total)$/;
+const TREND = /^trend:(.*):(sum|\d+)$/;
+
+export class ScriptFigures {
+  /** scenario -> counter key -> sum since the start. */
+  private readonly sums = new Map<string, Map<string, number>>();
+
+  add(scenario: string, counters: Readonly<Record<string, number>>): void {
+    let m = this.sums.get(scenario);
+    for (const [k, v] of Object.entries(counters)) {
+      if (!(CHECK.test(k) || COUNTER.test(k) || RATE.test(k) || TREND.test(k))) continue;
+      if (m === undefined) {
+        m = new Map();
+        this.sums.set(scenario, m);
+      }
+      m.set(k, (m.get(k) ?? 0) + v);
+    }
+  }
+
+  render(out: Exposition): void {
+    const checkHelp = 'check() results of the script';
+    const checks: [string, string, string, number][] = [];
+    const rates = new Map<string, { scenario: string; name: string; pass: number; total: number }>();
+    const trends = new Map<
+      string,
+      { scenario: string; name: string; buckets: Float64Array; sumUs: number }
+    >();
+    for (const [scenario, m] of this.sums) {
+      const seenChecks = new Set<string>();
+      for (const [k, v] of m) {
+        let g = CHECK.exec(k);
+        if (g !== null) {
+          if (!seenChecks.has(g[1])) {
+            seenChecks.add(g[1]);
+            const pass = m.get(`check:${g[1]}:pass`) ?? 0;
+            const fail = m.get(`check:${g[1]}:fail`) ?? 0;
+            checks.push([scenario, g[1], 'pass', pass], [scenario, g[1], 'fail', fail]);
+          }
+          continue;
+        }
+        g = COUNTER.exec(k);
+        if (g !== null) {
+          out.sample(
+            `loadlab_script_${metricNamePart(g[1])}_total`,
+            'counter',
+            `Counter ${g[1]} of the script`,
+            [['scenario', scenario]],
+            v,
+          );
+          continue;
+        }
+        g = RATE.exec(k);
+        // k6's built-in `checks` rate is loadlab_checks_total summed over the checks
+        if (g !== null && g[1] !== 'checks') {
+          const key = `${scenario}\u0000${g[1]}`;
+          const r = rates.get(key) ?? { scenario, name: g[1], pass: 0, total: 0 };
+          if (g[2] === 'pass') r.pass += v;
+          else r.total += v;
+          rates.set(key, r);
+          continue;
+        }
+        g = TREND.exec(k);
+        if (g !== null) {
+          const key = `${scenario}\u0000${g[1]}`;
+          let t = trends.get(key);
+          if (t === undefined) {
+            t = { scenario, name: g[1], buckets: new Float64Array(BUCKET_COUNT), sumUs: 0 };
+            trends.set(key, t);
+          }
+          if (g[2] === 'sum') t.sumUs += v;
+          else t.buckets[bucketOfIndex(Number(g[2]))] += v;
+        }
+      }
+    }
+    if (checks.length > 0) out.declare('loadlab_checks_total', 'counter', checkHelp);
+    for (const [scenario, check, result, v] of checks)
+      out.sample(
+        'loadlab_checks_total',
+        'counter',
+        checkHelp,
+        [
+          ['scenario', scenario],
+          ['check', check],
+          ['result', result],
+        ],
+        v,
+      );
+    for (const r of rates.values()) {
+      const name = `loadlab_script_${metricNamePart(r.name)}_total`;
+      const help = `Rate ${r.name} of the script: samples by result (true: pass)`;
+      for (const [result, v] of [
+        ['pass', r.pass],
+        ['fail', r.total - r.pass],
+      ] as const)
+        out.sample(
+          name,
+          'counter',
+          help,
+          [
+            ['scenario', r.scenario],
+            ['result', result],
+          ],
+          v,
+        );
+    }
+    for (const t of trends.values())
+      out.histogram(
+        `loadlab_script_${metricNamePart(t.name)}_seconds`,
+        `Trend ${t.name} of the script (its values as ms)`,
+        DURATION_BUCKETS_S,
+        { labels: [['scenario', t.scenario]], buckets: t.buckets, sum: t.sumUs / 1e6 },
+      );
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * `tickstorm run SCRIPT --out prometheus=0` on two generator threads against a local target,
+ * scraped as Prometheus would until the end: the last scrape's request-duration histogram
+ * counts exactly the requests of the run (per request name, bucketed as the run's own
+ * HdrHistograms in --json), and the script's checks, Counter, Rate and Trend are there with
+ * the run's figures. Prometheus' linter (promtool check metrics) accepts the text.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import {
+  DURATION_BUCKETS_S,
+  decodeSparse,
+  type EncodedLatency,
+  type EntryStats,
+  hdrValueAt,
+  type ScriptScenarioMetrics,
+} from '@tickstorm/loadlab';
+import { runScraped } from './support/scrape-run.ts';
+import { scriptTarget } from './support/script-target.ts';
+
+const PROMTOOL = '/usr/bin/promtool';
+const fx = scriptTarget('tickstorm-prom-hist-');
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+function samples(text: string): Sample[] {
+  const out: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (m === null) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_]\w*)="([^"]*)"/g)) labels[l[1]] = l[2];
+    out.push({ name: m[1], labels, value: Number(m[3]) });
+  }
+  return out;
+}
+
+/** The run's cumulative count at or below `boundUs` (a counter is bucketed by its lowest value). */
+function countAtOrBelow(h: EncodedLatency, boundUs: number): number {
+  const sp = decodeSparse(h);
+  let n = 0;
+  for (let k = 0; k < sp.idx.length; k++) if (hdrValueAt(sp.idx[k]) <= boundUs) n += sp.cnt[k];
+  return n;
+}
+
+test('the last scrape of a script run: its histogram, checks and custom metrics are the run’s', async (t) => {
+  const f = fx.script(
+    'prom-hist.ts',
+    `import http from 'tickstorm/http';
+import { check } from 'tickstorm';
+import { Counter, Rate, Trend } from 'tickstorm/metrics';
+const placed = new Counter('orders.placed');
+const okRate = new Rate('ok-rate');
+const wait = new Trend('queue_wait');
+export const options = {
+  scenarios: {
+    s: { executor: 'constant-arrival-rate', rate: 150, timeUnit: '1s', duration: '2s', preAllocatedVUs: 6 },
+  },
+};
+export default async function (ctx: { iteration: number; vu: number }) {
+  const path = (ctx.iteration + ctx.vu) % 3 === 0 ? '/b' : '/a';
+  const res = await http.get('$URL' + path);
+  check(res, { 'status is 200': (r) => r.status === 200, 'went to b': () => path === '/b' });
+  placed.add(2);
+  okRate.add(path === '/a');
+  wait.add(((ctx.iteration * 7) % 40) * 0.9);
+}
+`,
+  );
+  const json = join(fx.dir, 'prom-hist.json');
+  let child: ChildProcess | undefined;
+  t.after(() => {
+    if (child?.exitCode === null) child.kill('SIGKILL');
+  });
+  const run = await runScraped(['run', f, '--workers', '2', '--out', 'prometheus=0', '--json', json], (c) => {
+    child = c;
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(run.texts.length >= 2, 'scraped while it ran');
+  const last = run.texts[run.texts.length - 1];
+  const report = JSON.parse(readFileSync(json, 'utf8')) as {
+    requests: number;
+    scenarios: { requests: number; entries: EntryStats[] }[];
+    scriptMetrics: { scenarios: ScriptScenarioMetrics[] };
+  };
+  const rows = samples(last);
+  const pick = (name: string, labels: Record<string, string> = {}) =>
+    rows.filter(
+      (r) =>
+        r.name === name && Object.entries({ scenario: 's', ...labels }).every(([k, v]) => r.labels[k] === v),
+    );
+  const one = (name: string, labels: Record<string, string> = {}) => {
+    const found = pick(name, labels);
+    assert.equal(found.length, 1, `${name} ${JSON.stringify(labels)}: ${found.length} series`);
+    return found[0].value;
+  };
+
+  // the histogram: every request of the run, per request name
+  const requests = report.scenarios[0].requests;
+  assert.ok(requests >= 250, `requests ${requests}`);
+  assert.equal(requests, report.requests);
+  const counts = pick('loadlab_request_duration_seconds_count');
+  assert.deepEqual(counts.map((r) => r.labels.name).sort(), ['/a', '/b']);
+  assert.equal(
+    counts.reduce((a, r) => a + r.value, 0),
+    requests,
+    '_count adds up to the run’s requests',
+  );
+  assert.equal(one('loadlab_requests_total'), requests);
+  for (const e of report.scenarios[0].entries) {
+    const buckets = pick('loadlab_request_duration_seconds_bucket', { name: e.name });
+    assert.deepEqual(
+      buckets.map((b) => b.labels.le),
+      [...DURATION_BUCKETS_S.map(String), '+Inf'],
+    );
+    for (let i = 1; i < buckets.length; i++)
+      assert.ok(buckets[i].value >= buckets[i - 1].value, `${e.name}: cumulative, monotone`);
+    const count = one('loadlab_request_duration_seconds_count', { name: e.name });
+    assert.equal(buckets[buckets.length - 1].value, count, '+Inf is _count');
+    assert.equal(count, e.requests);
+    for (const [i, b] of DURATION_BUCKETS_S.entries())
+      assert.equal(buckets[i].value, countAtOrBelow(e.histogram!, b * 1e6), `${e.name} le=${b}`);
+    assert.equal(one('loadlab_request_duration_seconds_sum', { name: e.name }), e.histogram!.sumUs / 1e6);
+  }
+
+  // the script's figures, as the report counts them
+  const c = report.scriptMetrics.scenarios[0].counters;
+  assert.ok(c['check:went to b:pass'] > 0 && c['check:went to b:fail'] > 0);
+  for (const check of ['status is 200', 'went to b'])
+    for (const result of ['pass', 'fail'])
+      assert.equal(
+        one('loadlab_checks_total', { check, result }),
+        c[`check:${check}:${result}`] ?? 0,
+        `${check} ${result}`,
+      );
+  assert.equal(one('loadlab_script_orders_placed_total'), c['metric:counter:orders.placed']);
+  assert.equal(one('loadlab_script_orders_placed_total'), 2 * requests);
+  assert.equal(one('loadlab_script_ok_rate_total', { result: 'pass' }), c['metric:rate:ok-rate:pass']);
+  assert.equal(
+    one('loadlab_script_ok_rate_total', { result: 'fail' }),
+    c['metric:rate:ok-rate:total'] - c['metric:rate:ok-rate:pass'],
+  );
+  const trend = report.scriptMetrics.scenarios[0].trends.queue_wait;
+  assert.equal(one('loadlab_script_queue_wait_seconds_count'), trend.count);
+  assert.equal(one('loadlab_script_queue_wait_seconds_bucket', { le: '+Inf' }), trend.count);
+  assert.equal(one('loadlab_script_queue_wait_seconds_sum'), trend.sumUs / 1e6);
+  assert.equal(
+    one('loadlab_script_queue_wait_seconds_bucket', { le: '0.01' }),
+    countAtOrBelow(trend, 10_000),
+  );
+
+  if (existsSync(PROMTOOL)) {
+    const lint = spawnSync(PROMTOOL, ['check', 'metrics'], { input: last, encoding: 'utf8' });
+    assert.equal(`${lint.stdout}${lint.stderr}`.trim(), '', 'promtool has no complaint');
+    assert.equal(lint.status, 0);
+  } else t.diagnostic(`${PROMTOOL} missing: the scraped text was not linted`);
+});
