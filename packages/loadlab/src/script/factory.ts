@@ -34,7 +34,7 @@ import {
   trendsToCounters,
 } from './runtime.ts';
 import { declareSubmetrics } from './submetrics.ts';
-import { abortReason } from './test-abort.ts';
+import { abortReason, postScriptError } from './test-abort.ts';
 import { closeWs } from './ws.ts';
 
 export interface ScriptParams {
@@ -92,17 +92,20 @@ export async function importScript(
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 
-const warned = new Set<string>();
+/** Set once an iteration was found not awaiting: this thread runs no more of the script's iterations. */
+let notAwaiting = false;
 /**
  * A synchronous iteration returned while its requests or sleeps were still out: a k6 script
- * ported without `await` (it loops as fast as the CPU allows). Said once per scenario.
+ * ported without `await`. Unpaced, its iterations would follow each other as fast as the CPU
+ * allows (a flood at the target), so this is a script error that stops the run (107), and this
+ * thread's later iterations return at once without calling the script.
  */
 function notAwaited(scenario: string): void {
-  if (warned.has(scenario)) return;
-  warned.add(scenario);
-  process.stderr.write(
-    `tickstorm run: warning: scenario ${scenario}: an iteration returned before its http.*(), sleep() or ws.connect() finished; here they return promises: write \`export default async function\` and \`await\` each (these iterations were not paced by them)\n`,
-  );
+  if (notAwaiting) return;
+  notAwaiting = true;
+  const message = `scenario ${scenario}: an iteration returned before its http.*(), sleep() or ws.connect() finished. Here they return promises: write \`export default async function\` and \`await\` each (a k6 script ports by adding them); not awaited, its iterations would run back to back as fast as the CPU allows, so the run was stopped`;
+  if (runtime().abortChannel !== null) postScriptError(message);
+  else process.stderr.write(`tickstorm run: script error: ${message}\n`);
 }
 
 /** Runs one iteration and, when it ends (however it ends), counts it live and streams it (--out). */
@@ -199,11 +202,13 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const call =
     p.withSetup === true
       ? (s: IterationStore, c: IterationContext): void | Promise<void> => {
+          if (notAwaiting) return;
           const r = rt.als.run(s, () => (fn as DataFn)(data[c.vu - 1], c)) as void | Promise<void>;
           if (s.pending > 0 && !(r instanceof Promise)) notAwaited(p.scenario);
           return r;
         }
       : (s: IterationStore, c: IterationContext): void | Promise<void> => {
+          if (notAwaiting) return;
           const r = rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
           if (s.pending > 0 && !(r instanceof Promise)) notAwaited(p.scenario);
           return r;

@@ -127,10 +127,17 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       : undefined;
   // exec.test.abort() in any generator thread: the reason comes here and stops every scenario
   let scriptAbort: string | undefined;
+  // ... and a script error found while it runs (an iteration not awaiting its requests): 107
+  let scriptError: string | undefined;
   const abortChannel = `tickstorm.script.abort:${randomUUID()}`;
-  const abortListen = listenForAbort(abortChannel, (reason) => {
-    if (scriptAbort === undefined) err(`${cmd}: test aborted: ${reason}`);
-    scriptAbort ??= reason;
+  const abortListen = listenForAbort(abortChannel, (reason, isError) => {
+    if (isError) {
+      if (scriptError === undefined) err(`${cmd}: script error in ${input.file}: ${reason}`);
+      scriptError ??= reason;
+    } else {
+      if (scriptAbort === undefined) err(`${cmd}: test aborted: ${reason}`);
+      scriptAbort ??= reason;
+    }
     stop.abort();
   });
   runtime().abortChannel = abortChannel;
@@ -248,17 +255,20 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
 
   let code: number = EXIT_OK;
   if (k6Results.some((t) => !t.pass) || labResults.some((t) => !t.pass)) code = EXIT_THRESHOLDS_FAILED;
-  if (abortedBy !== undefined || scriptAbort !== undefined) code = EXIT_THRESHOLD_ABORTED;
+  if (scriptError !== undefined) code = EXIT_SCRIPT_ERROR;
+  else if (abortedBy !== undefined || scriptAbort !== undefined) code = EXIT_THRESHOLD_ABORTED;
   else if (input.signal?.aborted) code = EXIT_ABORTED;
   else if (crashed !== undefined) code = EXIT_ERROR;
   if (teardownProblem !== undefined && code === EXIT_OK) code = EXIT_SCRIPT_ERROR;
   report.exitCode = code;
   const abortText =
-    scriptAbort !== undefined
-      ? `exec.test.abort(): ${scriptAbort}`
-      : abortedBy === undefined
-        ? undefined
-        : `${abortedBy.key}: ${abortedBy.source}`;
+    scriptError !== undefined
+      ? `script error: ${scriptError}`
+      : scriptAbort !== undefined
+        ? `exec.test.abort(): ${scriptAbort}`
+        : abortedBy === undefined
+          ? undefined
+          : `${abortedBy.key}: ${abortedBy.source}`;
   report.script = scriptSection(parts, runtime().metrics, k6Results, abortText, parsed.options.labThresholds);
 
   const metrics = allMetrics(view, runtime().metrics);

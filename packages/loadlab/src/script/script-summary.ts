@@ -123,6 +123,9 @@ export function verdict(code: number, s: ScriptSummary, failing: string): string
       ? `ABORTED by ${s.abortedBy} (exit code ${code})`
       : `ABORTED by threshold ${s.abortedBy} (exit code ${code})`;
   if (code === EXIT_ABORTED) return `INTERRUPTED: results so far are above (exit code ${code})`;
-  if (code === EXIT_SCRIPT_ERROR) return `ERROR: ${failing} failed (exit code ${code})`;
+  if (code === EXIT_SCRIPT_ERROR)
+    return s.abortedBy?.startsWith('script error: ') === true
+      ? `STOPPED by a ${s.abortedBy} (exit code ${code})`
+      : `ERROR: ${failing} failed (exit code ${code})`;
   return `ERROR: a scenario could not run (exit code ${code})`;
 }

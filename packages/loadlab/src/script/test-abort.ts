@@ -33,10 +33,34 @@ export function abortReason(e: unknown): string | undefined {
   return typeof r === 'string' ? r : undefined;
 }
 
-/** Listens on the run's channel; `onAbort` gets each reason posted. */
-export function listenForAbort(name: string, onAbort: (reason: string) => void): { close(): void } {
+/**
+ * A script error that must stop the whole run (exit 107), found in a generator thread: posted
+ * on the same channel, marked apart from exec.test.abort()'s reasons.
+ */
+export function postScriptError(message: string): void {
+  const name = runtime().abortChannel;
+  if (name === null) return;
   const ch = new BroadcastChannel(name);
-  ch.onmessage = (m) => onAbort(String((m as MessageEvent).data));
+  ch.postMessage({ scriptError: message });
+  ch.close();
+}
+
+/** Listens on the run's channel; `onAbort` gets each reason posted (`scriptError`: postScriptError's). */
+export function listenForAbort(
+  name: string,
+  onAbort: (reason: string, scriptError: boolean) => void,
+): { close(): void } {
+  const ch = new BroadcastChannel(name);
+  ch.onmessage = (m) => {
+    const d = (m as MessageEvent).data as unknown;
+    if (
+      typeof d === 'object' &&
+      d !== null &&
+      typeof (d as { scriptError?: unknown }).scriptError === 'string'
+    )
+      onAbort((d as { scriptError: string }).scriptError, true);
+    else onAbort(String(d), false);
+  };
   ch.unref();
   return { close: () => ch.close() };
 }
