@@ -140,7 +140,9 @@ test('--out prometheus=0: the generator serves loadlab_* counters at /metrics wh
     'order-stress',
   );
   assert.ok(r.seen > 0, 'requests counted while the run goes');
-  assert.equal(r.code, 0, r.err);
+  // what is tested here is the exporter: order-stress's own latency targets can miss (99) on a
+  // loaded machine (p95 119 ms at load 11 was seen), which says nothing about /metrics
+  assert.ok(r.code === 0 || r.code === 99, `exit ${r.code}: ${r.err}`);
 });
 
 test('--out prometheus takes no port twice', async () => {
