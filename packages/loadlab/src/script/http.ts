@@ -17,6 +17,12 @@ import { rootCertificates } from 'node:tls';
 import { Agent, request as undiciRequest } from 'undici';
 import { newRequestEvent, type RequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
+import {
+  checkResponseCallback,
+  expectationOf,
+  expectedStatuses,
+  type ResponseCallback,
+} from './http-expected.ts';
 import { current, type IterationStore, measureFrom, never, runtime, tracked } from './runtime.ts';
 import { recordTagged, submetricsOf } from './submetrics.ts';
 
@@ -29,6 +35,8 @@ export interface RequestParams {
   timeout?: number | string;
   /** Statuses that count as success (default 200-399). */
   expectedStatuses?: number[];
+  /** k6's: `http.expectedStatuses(...)`, or null (every response expected). */
+  responseCallback?: ResponseCallback | null;
 }
 
 export interface Timings {
@@ -121,6 +129,10 @@ async function send(
     if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
       headers['content-type'] = 'application/json';
   }
+  const expected = expectationOf(
+    params,
+    s.responseCallback !== undefined ? s.responseCallback : loadTimeCallback,
+  );
   const fromUs = measureFrom(s);
   const sendUs = nowUs();
   let status = 0;
@@ -161,9 +173,7 @@ async function send(
   // the scenario ended while this request was out: its iteration is abandoned, not counted
   if (s.end.stopped) return never();
   const endUs = nowUs();
-  const ok =
-    error === null &&
-    (params.expectedStatuses ? params.expectedStatuses.includes(status) : status >= 200 && status < 400);
+  const ok = error === null && expected(status);
   let ev = evs.get(s.events);
   if (ev === undefined) {
     ev = newRequestEvent();
@@ -233,4 +243,50 @@ export const patch = (url: string, body?: Body, params?: RequestParams) =>
   request('PATCH', url, body, params);
 export const del = (url: string, body?: Body, params?: RequestParams) => request('DELETE', url, body, params);
 
-export default { request, get, head, post, put, patch, del };
+export type BatchRequest =
+  | string
+  | [method: string, url: string, body?: Body, params?: RequestParams]
+  | { method?: string; url: string; body?: Body; params?: RequestParams };
+
+/**
+ * k6's http.batch: the requests sent at once (each its own sample), answered in the same shape,
+ * an array for an array, an object for an object of named requests.
+ */
+export function batch(requests: BatchRequest[]): Promise<Response[]>;
+export function batch(requests: Record<string, BatchRequest>): Promise<Record<string, Response>>;
+export async function batch(
+  requests: BatchRequest[] | Record<string, BatchRequest>,
+): Promise<Response[] | Record<string, Response>> {
+  const one = (r: BatchRequest, at: string): Promise<Response> => {
+    if (typeof r === 'string') return request('GET', r);
+    if (Array.isArray(r)) return request(r[0], r[1], r[2], r[3]);
+    if (typeof r === 'object' && r !== null && typeof r.url === 'string')
+      return request(r.method ?? 'GET', r.url, r.body, r.params);
+    throw new TypeError(
+      `http.batch(): request ${at} is not a URL, [method, url, body?, params?] or { method, url, body?, params? }`,
+    );
+  };
+  if (Array.isArray(requests)) return Promise.all(requests.map((r, i) => one(r, String(i))));
+  const names = Object.keys(requests);
+  const all = await Promise.all(names.map((n) => one(requests[n], JSON.stringify(n))));
+  return Object.fromEntries(names.map((n, i) => [n, all[i]]));
+}
+
+/** setResponseCallback() called at load time (k6's init context): every VU's default in this thread. */
+let loadTimeCallback: ResponseCallback | null | undefined;
+
+/**
+ * k6's http.setResponseCallback(cb): the rule of later requests (null: every status expected).
+ * At load time (top level) for every VU, as k6 runs the init code in each VU; in an iteration
+ * for its VU's later requests.
+ */
+export function setResponseCallback(cb: ResponseCallback | null): void {
+  const checked = checkResponseCallback(cb);
+  const s = runtime().als.getStore();
+  if (s === undefined) loadTimeCallback = checked;
+  else s.responseCallback = checked;
+}
+
+export { expectedStatuses };
+
+export default { request, get, head, post, put, patch, del, batch, expectedStatuses, setResponseCallback };

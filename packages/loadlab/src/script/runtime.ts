@@ -15,6 +15,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestEvents } from '../stats/events.ts';
 import { hdrValueAt, LatencyRecorder } from '../stats/recorder.ts';
 import { nowUs } from '../util/clock.ts';
+import type { ResponseCallback } from './http-expected.ts';
 
 export type MetricKind = 'counter' | 'rate' | 'trend' | 'gauge';
 
@@ -34,6 +35,8 @@ export interface IterationStore {
   pending: number;
   /** k6's group path of the running code ('' at the top, '::checkout' inside group('checkout')). */
   group: string;
+  /** http.setResponseCallback()'s rule for this VU's later requests (undefined: 200-399). */
+  responseCallback?: ResponseCallback | null;
   /**
    * The scenario's end: shared by its VUs' stores. Once `stopped` (gracefulStop ran out, or
    * the run ended), an iteration still running is abandoned: its pending sleeps are cleared

@@ -1,0 +1,89 @@
+/**
+ * k6's http.batch (an array or an object of requests, answered in the same shape, each request
+ * its own sample) and expected statuses: http.expectedStatuses() per request
+ * (params.responseCallback), for the thread (http.setResponseCallback), and null (every
+ * response expected), as http_req_failed and the expected_response tag count them.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { tickstorm as run } from './support/cli.ts';
+import { scriptTarget } from './support/script-target.ts';
+
+const t = scriptTarget('tickstorm-http-batch-');
+
+test('http.batch answers in the shape asked; expected statuses decide http_req_failed', async () => {
+  // per iteration: a batch of 3 (one /fail), a named batch of 2, then two /fail requests whose
+  // 500 is expected (per request, then for the thread) and one with every status expected
+  const f = t.script(
+    'batch.js',
+    `import http from 'k6/http';
+import { check } from 'k6';
+export const options = {
+  scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 10 } },
+  thresholds: {
+    'http_reqs{expected_response:false}': ['count==10'],
+    'http_reqs{expected_response:true}': ['count==70'],
+  },
+};
+export default async function () {
+  const list = await http.batch(['$URL/a', ['POST', '$URL/b', 'x'], { method: 'GET', url: '$URL/fail' }]);
+  const named = await http.batch({ one: '$URL/c', two: ['GET', '$URL/d'] });
+  check(null, {
+    'array in order': () => list.length === 3 && list[0].status === 200 && list[2].status === 500,
+    'object by name': () => named.one.status === 200 && named.two.url.endsWith('/d'),
+  });
+  await http.get('$URL/fail', { responseCallback: http.expectedStatuses(200, { min: 500, max: 503 }) });
+  await http.get('$URL/fail', { responseCallback: null });
+  http.setResponseCallback(http.expectedStatuses(500));
+  await http.get('$URL/fail');
+  http.setResponseCallback(http.expectedStatuses({ min: 200, max: 399 }));
+}
+`,
+  );
+  const json = join(t.dir, 'batch.json');
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const j = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(j.metrics.http_reqs.values.count, 80);
+  // only the batch's /fail is unexpected: 10 of 80
+  assert.equal(j.metrics.http_req_failed.values.passes, 10);
+  assert.equal(j.metrics.checks.values.rate, 1);
+  assert.equal(t.srv.paths.get('/d'), 10);
+});
+
+test("setResponseCallback at load time (k6's init context) is every VU's default", async () => {
+  const f = t.script(
+    'init-callback.js',
+    `import http from 'k6/http';
+http.setResponseCallback(http.expectedStatuses(500));
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 6 } } };
+export default async function () { await http.get('$URL/ok'); await http.get('$URL/fail'); }
+`,
+  );
+  const json = join(t.dir, 'init-callback.json');
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const j = JSON.parse(readFileSync(json, 'utf8'));
+  // the 200s are the unexpected ones now
+  assert.equal(j.metrics.http_reqs.values.count, 12);
+  assert.equal(j.metrics.http_req_failed.values.passes, 6);
+});
+
+test('a bad batch entry or expectedStatuses argument is an iteration error naming it', async () => {
+  const f = t.script(
+    'bad.js',
+    `import http from 'k6/http';
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 2 } } };
+export default async function (ctx) {
+  if (ctx.iteration === 0) await http.batch([42]);
+  else http.expectedStatuses('200');
+}
+`,
+  );
+  const r = await run(['run', f]);
+  const all = r.stdout + r.stderr;
+  assert.match(all, /http\.batch\(\): request 0 is not a URL/);
+  assert.match(all, /http\.expectedStatuses\(\): argument 1 is neither an integer status nor \{ min, max \}/);
+});
