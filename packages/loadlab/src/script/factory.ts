@@ -92,17 +92,15 @@ export async function importScript(
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 
-/** Set once an iteration was found not awaiting: this thread runs no more of the script's iterations. */
-let notAwaiting = false;
 /**
  * A synchronous iteration returned while its requests or sleeps were still out: a k6 script
  * ported without `await`. Unpaced, its iterations would follow each other as fast as the CPU
  * allows (a flood at the target), so this is a script error that stops the run (107), and this
  * thread's later iterations return at once without calling the script.
  */
-function notAwaited(scenario: string): void {
-  if (notAwaiting) return;
-  notAwaiting = true;
+function notAwaited(scenario: string, state: { notAwaiting: boolean }): void {
+  if (state.notAwaiting) return;
+  state.notAwaiting = true;
   const message = `scenario ${scenario}: an iteration returned before its http.*(), sleep() or ws.connect() finished. Here they return promises: write \`export default async function\` and \`await\` each (a k6 script ports by adding them); not awaited, its iterations would run back to back as fast as the CPU allows, so the run was stopped`;
   if (runtime().abortChannel !== null) postScriptError(message);
   else process.stderr.write(`tickstorm run: script error: ${message}\n`);
@@ -199,18 +197,20 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
     });
     if (p.withSetup === true) data.push(dataCopy(p.dataJson));
   }
+  // set once an iteration was found not awaiting: this scenario runs no more of the script
+  const state = { notAwaiting: false };
   const call =
     p.withSetup === true
       ? (s: IterationStore, c: IterationContext): void | Promise<void> => {
-          if (notAwaiting) return;
+          if (state.notAwaiting) return;
           const r = rt.als.run(s, () => (fn as DataFn)(data[c.vu - 1], c)) as void | Promise<void>;
-          if (s.pending > 0 && !(r instanceof Promise)) notAwaited(p.scenario);
+          if (s.pending > 0 && !(r instanceof Promise)) notAwaited(p.scenario, state);
           return r;
         }
       : (s: IterationStore, c: IterationContext): void | Promise<void> => {
-          if (notAwaiting) return;
+          if (state.notAwaiting) return;
           const r = rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
-          if (s.pending > 0 && !(r instanceof Promise)) notAwaited(p.scenario);
+          if (s.pending > 0 && !(r instanceof Promise)) notAwaited(p.scenario, state);
           return r;
         };
   const inner = iterations<null, ScriptParams>({
