@@ -48,8 +48,33 @@ function walk(dir, out) {
 const IMPORT =
   /(?:^|[\s;}])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;}(=])import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
 
+// Template literals blanked (newlines kept): a script a test writes out (`import http from
+// 'k6/http'; ...`) is text, not an import of the test file. Quoted strings are skipped to their
+// end on the line, so a quote or backtick inside one does not open a template.
+function blankTemplates(text) {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === "'" || c === '"' || c === '`') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== c && (c === '`' || text[j] !== '\n'))
+        j += text[j] === '\\' ? 2 : 1;
+      const body = text.slice(i + 1, j);
+      out += c + (c === '`' ? body.replace(/[^\n]/g, ' ') : body) + (text[j] ?? '');
+      i = j + 1;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
 function importsOf(file) {
-  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' '));
+  const text = blankTemplates(
+    readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')),
+  );
   const lines = text.split('\n').map((l) => l.replace(/^\s*\/\/.*$/, ''));
   const out = [];
   for (const m of lines.join('\n').matchAll(IMPORT)) out.push(m[1] ?? m[2] ?? m[3]);

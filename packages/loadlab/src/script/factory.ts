@@ -11,6 +11,7 @@
  * index, index + count, ...; exec.vu.idInInstance numbers the same way within this process's
  * part (`vus.segment`).
  */
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { vuShare } from '../generator/closed-loop.ts';
 import type { ExecutionSegment } from '../generator/execution-segment.ts';
@@ -88,7 +89,7 @@ export async function importScript(
   env?: Record<string, string>,
 ): Promise<Record<string, unknown>> {
   registerScriptModules(file);
-  installGlobals(env);
+  installGlobals(env, dirname(file));
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 

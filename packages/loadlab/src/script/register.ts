@@ -8,8 +8,10 @@
  *   tickstorm/ws       -> ws.ts       (WebSocket: connect, send, next, on('message'))
  *   tickstorm/execution -> execution.ts (k6/execution: exec.vu, exec.scenario, exec.test)
  *   k6, k6/http, k6/metrics, k6/execution: the same files (a k6 script ports with `await` added)
+ *   tickstorm/data, k6/data -> data.ts (SharedArray); tickstorm/encoding, k6/encoding -> encoding.ts
  *   k6-summary, https://jslib.k6.io/k6-summary/VERSION/index.js -> text-summary.ts (textSummary;
  *                      that URL is never fetched: it names this file)
+ *   k6-utils, https://jslib.k6.io/k6-utils/VERSION/index.js -> k6-utils.ts (randomIntBetween, ...)
  *   @tickstorm/loadlab, @tickstorm/loadlab/swarm -> the lab's own entry points (what a
  *                      `tickstorm swarm` user file imports, with no node_modules around it)
  *
@@ -36,7 +38,12 @@ export const BUILTIN_MODULES: Readonly<Record<string, string>> = {
   'k6/http': here('http.ts'),
   'k6/metrics': here('metrics.ts'),
   'k6/execution': here('execution.ts'),
+  'tickstorm/data': here('data.ts'),
+  'tickstorm/encoding': here('encoding.ts'),
+  'k6/data': here('data.ts'),
+  'k6/encoding': here('encoding.ts'),
   'k6-summary': here('text-summary.ts'),
+  'k6-utils': here('k6-utils.ts'),
   '@tickstorm/loadlab': here('../index.ts'),
   '@tickstorm/loadlab/swarm': here('../swarm/index.ts'),
 };
@@ -46,8 +53,9 @@ let map = {}; let dirs = []; let lab = '';
 export function initialize(data) { map = data.map; dirs = data.dirs; lab = data.lab; }
 const bare = (s) => !/^(\\.|\\/|[a-z][a-z0-9+.-]*:)/i.test(s);
 export async function resolve(specifier, context, next) {
-  // k6's jslib k6-summary (textSummary): the local file, never fetched
-  const hit = /^https:\\/\\/jslib\\.k6\\.io\\/k6-summary\\/[0-9.]+\\/index\\.js$/.test(specifier) ? map['k6-summary'] : map[specifier];
+  // k6's jslib k6-summary and k6-utils: the local files, never fetched
+  const jslib = /^https:\\/\\/jslib\\.k6\\.io\\/(k6-summary|k6-utils)\\/[0-9.]+\\/index\\.js$/.exec(specifier);
+  const hit = jslib !== null ? map[jslib[1]] : map[specifier];
   if (hit !== undefined) return next(hit, context);
   if (/^(tickstorm|k6)[/]/.test(specifier))
     throw Object.assign(new Error("'" + specifier + "' is not a built-in module (there are: " + Object.keys(map).join(', ') + ')'), { code: 'ERR_MODULE_NOT_FOUND' });

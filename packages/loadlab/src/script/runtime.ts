@@ -120,6 +120,8 @@ interface Runtime {
   sink: SampleSink | null;
   /** k6's __ENV outside a scenario's own `env` (the process environment with -e/--env over it). */
   env: Record<string, string>;
+  /** The script's directory: k6's open() takes relative paths from it. */
+  scriptDir: string;
   /** exec.test.options: the script's options as resolved (undefined until the script is loaded). */
   testOptions: unknown;
   /** The BroadcastChannel exec.test.abort() posts its reason on (null: none listens). */
@@ -161,6 +163,7 @@ export function runtime(): Runtime {
       submetrics: new Map(),
       scenarioTags: new Map(),
       env: {},
+      scriptDir: process.cwd(),
       testOptions: undefined,
       abortChannel: null,
     };
