@@ -3,7 +3,8 @@
  * server: users spread over both workers, the final report merges both and its request
  * count equals what the server received; a worker killed (SIGKILL) mid-run is reported
  * missing within 3 s and the run completes with the other; a worker started during the test
- * gets its share at once with --enable-rebalancing; `tickstorm merge` adds two
+ * gets its share at once with --enable-rebalancing; the master's web UI lists the workers
+ * (a killed one as missing within 3 s); `tickstorm merge` adds two
  * --json reports exactly. Ports are chosen by the OS (--master-bind-port 0).
  */
 import assert from 'node:assert/strict';
@@ -88,6 +89,32 @@ function receivedReaches(path: string, n: number, timeoutMs = 30_000): Promise<v
     hits.on('hit', check);
     check();
   });
+}
+
+interface WebDoc {
+  user_count: number;
+  worker_count: number;
+  workers: {
+    id: string;
+    host: string;
+    state: string;
+    user_count: number;
+    cpu_usage: number;
+    memory_usage: number;
+  }[];
+}
+
+/** The web UI's /stats/requests once `pred` holds, polled as the page does (bounded). */
+async function statsUntil(url: string, pred: (d: WebDoc) => boolean, timeoutMs: number): Promise<WebDoc> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const d = (await (await fetch(new URL('/stats/requests', url))).json()) as WebDoc;
+    if (Array.isArray(d.workers) && pred(d)) return d;
+    if (performance.now() > deadline)
+      throw new Error(`/stats/requests not as expected within ${timeoutMs} ms: ${JSON.stringify(d.workers)}`);
+    // a poll interval (the page polls every second), not a synchronisation
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 describe('tickstorm swarm --master / --worker', () => {
@@ -183,6 +210,72 @@ describe('tickstorm swarm --master / --worker', () => {
     assert.equal(report.workers.missing[0].id, victim);
     assert.equal(report.workers.connected, 1);
     assert.ok(report.scenarios[0].requests > 0);
+  });
+
+  test("the master's web UI lists the workers; a killed one shows as missing within 3 s", async () => {
+    const m = start([
+      'swarm',
+      '-f',
+      USERS,
+      'Streamer',
+      '--master',
+      '--master-bind-port',
+      '0',
+      '--web-port',
+      '0',
+      '--expect-workers',
+      '2',
+      '--autostart',
+      '-u',
+      '4',
+      '-r',
+      '100',
+      '-H',
+      server.url,
+    ]);
+    const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+    const [, url] = await m.waitFor(/Web UI: (\S+)/);
+    const w1 = worker(port);
+    const w2 = worker(port);
+    const [[, id1], [, id2]] = await Promise.all([
+      w1.waitFor(/as worker (\S+)/),
+      w2.waitFor(/as worker (\S+)/),
+    ]);
+    const here = (d: WebDoc) => d.workers.filter((w) => w.state !== 'missing');
+    const users = (d: WebDoc) => here(d).reduce((n, w) => n + w.user_count, 0);
+    const d = await statsUntil(
+      url,
+      (x) => x.user_count === 4 && users(x) === 4 && here(x).every((w) => w.state === 'running'),
+      15_000,
+    );
+    assert.equal(d.worker_count, 2);
+    assert.deepEqual(d.workers.map((w) => w.id).sort(), [id1, id2].sort());
+    for (const w of d.workers) {
+      assert.equal(w.host, '127.0.0.1');
+      assert.ok(w.user_count > 0, `${w.id} runs users`);
+      assert.ok(w.memory_usage > 0 && w.cpu_usage >= 0, JSON.stringify(w));
+    }
+    const killedAt = performance.now();
+    w2.child.kill('SIGKILL');
+    const gone = await statsUntil(
+      url,
+      (x) => x.workers.some((w) => w.id === id2 && w.state === 'missing'),
+      3000,
+    );
+    assert.ok(performance.now() - killedAt < 3000);
+    assert.equal(gone.worker_count, 1);
+    assert.equal(gone.workers.length, 2, 'the missing worker stays listed');
+    assert.equal(gone.workers.find((w) => w.id === id2)!.user_count, 0);
+    // its users are started again on the other worker
+    await statsUntil(
+      url,
+      (x) => users(x) === 4 && x.workers.find((w) => w.id === id1)!.user_count === 4,
+      10_000,
+    );
+    m.child.kill('SIGINT');
+    const [mx, x1] = await Promise.all([m.exited, w1.exited]);
+    assert.equal(mx.code, 105, m.stdout() + m.stderr());
+    assert.equal(x1.code, 0, w1.stderr());
   });
 
   test('Ctrl-C on the master: stop, final statistics, quit; the master exits 105, the workers 0', async () => {

@@ -144,5 +144,11 @@ export {
 export { planSwarm, type SwarmInput, type SwarmPlan } from './swarm/swarm-plan.ts';
 export { runSwarmSession } from './swarm/swarm-session.ts';
 export { loadUserFile, type UserFile, UserFileError } from './swarm/user-file.ts';
+export {
+  CPU_WARNING_PERCENT,
+  type WorkerState,
+  type WorkerStatus,
+  type WorkersReport,
+} from './swarm/worker-status.ts';
 export * from './util/clock.ts';
 export * from './util/duration.ts';

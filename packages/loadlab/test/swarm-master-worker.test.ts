@@ -1,6 +1,7 @@
 /**
  * The master/worker link in one process, with real sockets: a worker that stops sending
- * heartbeats (its connection still open) is reported missing within 3 s; the master gives up
+ * heartbeats (its connection still open) is reported missing within 3 s; a heartbeat's CPU
+ * and memory reach the Workers table, and a worker above 90% CPU is named (once); the master gives up
  * on --expect-workers after its bound; a worker whose master hangs up without 'quit' exits 1
  * with a message naming the master.
  */
@@ -69,6 +70,60 @@ test('a worker that goes silent is reported missing within 3 s of its last heart
     assert.ok(performance.now() - lastBeat < 3000);
     assert.equal(pool.section().missing[0].id, 'silent');
     assert.equal(pool.connected, 0);
+  } finally {
+    sock.destroy();
+    await pool.close();
+  }
+});
+
+test("a worker's heartbeat CPU and memory reach workersReport; above 90% CPU it is named once", async () => {
+  const l = logLines();
+  let lastBeat: () => void = () => undefined;
+  const lastBeatIn = new Promise<void>((r) => {
+    lastBeat = r;
+  });
+  const pool = await MasterPool.listen({
+    bindHost: '127.0.0.1',
+    bindPort: 0,
+    expectWorkers: 1,
+    expectWaitMs: 5000,
+    log: l.log,
+    onHeartbeat: (_id, users) => {
+      if (users === 2) lastBeat();
+    },
+  });
+  const sock: Socket = connect({ host: '127.0.0.1', port: pool.port });
+  const send = (m: object) => sock.write(`${JSON.stringify(m)}\n`);
+  try {
+    await new Promise((r) => sock.once('connect', r));
+    send({ t: 'hello', id: 'hot', version: 't', classes: ['Counted'] });
+    await l.waitFor(/Worker hot connected/, 5000);
+    send({ t: 'heartbeat', users: 3, state: 'running', cpu: 95.5, rss: 123_456_789 });
+    await l.waitFor(/Worker hot: CPU usage 96% \(above 90% of one core\)/, 5000);
+    send({ t: 'heartbeat', users: 3, state: 'running', cpu: 97, rss: 123_456_790 });
+    send({ t: 'heartbeat', users: 2, state: 'running', cpu: 12.5, rss: 123_456_791 });
+    await lastBeatIn;
+    assert.deepEqual(pool.workersReport().workers, [
+      {
+        id: 'hot',
+        host: '127.0.0.1',
+        state: 'running',
+        user_count: 2,
+        cpu_usage: 12.5,
+        memory_usage: 123_456_791,
+      },
+    ]);
+    assert.equal(
+      l.lines.filter((x) => /Worker hot: CPU usage/.test(x)).length,
+      1,
+      'at most one line a minute',
+    );
+    sock.destroy();
+    await l.waitFor(/Worker hot is missing/, 3000);
+    const gone = pool.workersReport().workers[0];
+    assert.equal(gone.state, 'missing');
+    assert.equal(gone.user_count, 0);
+    assert.equal(gone.cpu_usage, 12.5);
   } finally {
     sock.destroy();
     await pool.close();

@@ -114,6 +114,11 @@ describe('swarm web UI over HTTP', () => {
       [['', 'Aggregated', 0]],
     );
     assert.deepEqual([body.errors, body.history, body.total_rps, body.fail_ratio], [[], [], 0, 0]);
+    // not a --master: no workers (Locust shows its Workers tab only when distributed)
+    assert.deepEqual(
+      [body.is_distributed, body.workers, body.worker_count],
+      [undefined, undefined, undefined],
+    );
   });
 
   it('rejects bad swarm values with 400, listing every problem', async () => {
@@ -303,6 +308,12 @@ describe('swarm web UI in Chromium', () => {
     assert.match((await page.textContent('#message')) ?? '', /Swarming started: 3 users at 30 users\/s/);
     assert.equal(await page.textContent('#start'), 'Update');
     assert.equal(await page.locator('tr[data-testid="stats-aggregated"]').count(), 1);
+    assert.equal(
+      await page.locator('#workers-section').isHidden(),
+      true,
+      'no Workers table without --master',
+    );
+    assert.equal(await page.locator('#status-workers').isHidden(), true);
     assert.equal(controller.targetUsers, 3);
     // the fixture's `broken` task throws: the exceptions table shows it with its traceback
     const exception = page.locator('tr[data-testid="exception-row"]', { hasText: 'Error: broken task' });

@@ -10,6 +10,10 @@
  * heartbeat). A missing worker is logged, counted in `section().missing`, and its host is
  * handed to the swarm's onLost: the test goes on with the others.
  *
+ * Each worker heartbeat carries its users, state, CPU and RSS: `workersReport` lists them
+ * (missing workers too) for the web UI, and a worker above 90% CPU is named in the log, as
+ * is the master itself (at most once a minute each; worker-status.ts).
+ *
  * A swarm worker that says hello while a test runs (after `open`, until `testEnded`) is
  * checked as in `open` (refused if its user file lacks a class of the test), then gets the
  * same 'start' and is handed to the swarm's onJoined.
@@ -38,6 +42,14 @@ import {
 } from './remote-protocol.ts';
 import type { HostProvider } from './swarm-types.ts';
 import type { HostInit, UserHost } from './user-host.ts';
+import {
+  CpuSampler,
+  CpuWarnings,
+  peerHost,
+  type WorkerRunState,
+  type WorkerStatus,
+  type WorkersReport,
+} from './worker-status.ts';
 
 export interface MasterPoolOptions {
   bindHost: string;
@@ -75,6 +87,11 @@ interface Link {
   onLost: ((h: UserHost, reason: string) => void) | null;
   /** run workers: it can run the test. */
   prepared: boolean;
+  /** The address it connected from, and what its last heartbeat said. */
+  peer: string | null;
+  state: WorkerRunState;
+  cpu: number | null;
+  rss: number | null;
 }
 
 /** The running test, for workers that join it late. */
@@ -104,15 +121,23 @@ export class MasterPool implements HostProvider {
   private closing = false;
   /** The test late swarm workers join (null: none running, or it takes no more). */
   private running: OpenTest | null = null;
+  /** Workers that went missing, as the Workers table shows them. */
+  private readonly gone: WorkerStatus[] = [];
+  private readonly cpu = new CpuSampler();
+  private masterCpu = 0;
+  private readonly cpuWarnings: CpuWarnings;
 
   private constructor(
     private readonly server: Server,
     private readonly o: MasterPoolOptions,
   ) {
     server.on('connection', (s) => this.accept(s));
+    this.cpuWarnings = new CpuWarnings(o.log);
     this.watch = setInterval(() => this.checkHeartbeats(), MISSING_CHECK_MS);
     this.beat = setInterval(() => {
       for (const l of this.links.values()) l.channel.send({ t: 'heartbeat' });
+      this.masterCpu = this.cpu.sample();
+      this.cpuWarnings.check('The master', this.masterCpu);
     }, HEARTBEAT_MS);
   }
 
@@ -164,6 +189,28 @@ export class MasterPool implements HostProvider {
       joined: [...this.joined],
       connected: this.links.size,
       missing: this.missing.map((m) => ({ ...m })),
+    };
+  }
+
+  /**
+   * Every worker that joined: those connected (in the order they joined), then the missing
+   * ones (state 'missing', 0 users, their last CPU and memory); and the master's own CPU.
+   */
+  workersReport(): WorkersReport {
+    const here = [...this.links.values()].map(
+      (l): WorkerStatus => ({
+        id: l.id,
+        host: l.peer,
+        state: l.state,
+        user_count: l.users,
+        cpu_usage: l.cpu,
+        memory_usage: l.rss,
+      }),
+    );
+    return {
+      workers: [...here, ...this.gone.map((g) => ({ ...g }))],
+      masterCpu: this.masterCpu,
+      masterMemory: process.memoryUsage.rss(),
     };
   }
 
@@ -392,6 +439,10 @@ export class MasterPool implements HostProvider {
           host: null,
           onLost: null,
           prepared: false,
+          peer: peerHost(socket.remoteAddress),
+          state: 'ready',
+          cpu: null,
+          rss: null,
         };
         this.links.set(m.id, link);
         this.joined.push(m.id);
@@ -410,6 +461,10 @@ export class MasterPool implements HostProvider {
       l.lastSeen = performance.now();
       if (m.t === 'heartbeat') {
         l.users = m.users;
+        if (m.state === 'ready' || m.state === 'running' || m.state === 'stopped') l.state = m.state;
+        if (typeof m.cpu === 'number') l.cpu = m.cpu;
+        if (typeof m.rss === 'number') l.rss = m.rss;
+        this.cpuWarnings.check(`Worker ${l.id}`, m.cpu);
         this.o.onHeartbeat?.(l.id, m.users);
       } else if (m.t === 'prepared') {
         l.prepared = true;
@@ -444,6 +499,15 @@ export class MasterPool implements HostProvider {
     this.links.delete(l.id);
     const users = l.users;
     this.missing.push({ id: l.id, reason, at: Date.now(), users });
+    this.gone.push({
+      id: l.id,
+      host: l.peer,
+      state: 'missing',
+      user_count: 0,
+      cpu_usage: l.cpu,
+      memory_usage: l.rss,
+      reason,
+    });
     this.o.log(`Worker ${l.id} is missing (${reason}); the test goes on with ${this.links.size} worker(s)`);
     if (polite) void l.channel.close();
     else l.channel.destroy(reason);

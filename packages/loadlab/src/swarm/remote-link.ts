@@ -18,6 +18,7 @@ import {
   type ToWorker,
   type WorkerMode,
 } from './remote-protocol.ts';
+import { CpuSampler, type WorkerRunState } from './worker-status.ts';
 
 export interface MasterLinkOptions {
   masterHost: string;
@@ -32,6 +33,8 @@ export interface MasterLinkOptions {
   connectWaitMs?: number;
   /** Users running now (sent with each heartbeat). */
   users?: () => number;
+  /** The worker's state (sent with each heartbeat). */
+  state?: () => WorkerRunState;
   /** Messages other than welcome, reject, quit and heartbeat. */
   handle: (m: ToWorker, link: MasterLink) => Promise<void> | void;
   /** Runs before the worker exits (stop users); errors are ignored. */
@@ -144,7 +147,19 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
       ),
     );
   });
-  const beat = setInterval(() => channel.send({ t: 'heartbeat', users: o.users?.() ?? 0 }), HEARTBEAT_MS);
+  // CPU and RSS once per beat: two cheap syscalls, shown in the master's Workers table
+  const cpu = new CpuSampler();
+  const beat = setInterval(
+    () =>
+      channel.send({
+        t: 'heartbeat',
+        users: o.users?.() ?? 0,
+        ...(o.state === undefined ? {} : { state: o.state() }),
+        cpu: cpu.sample(),
+        rss: process.memoryUsage.rss(),
+      }),
+    HEARTBEAT_MS,
+  );
   const watch = setInterval(() => {
     if (performance.now() - lastHeard > MASTER_GONE_MS)
       void link.finish(
@@ -158,6 +173,11 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
   };
   o.signal?.addEventListener('abort', onAbort, { once: true });
   channel.send({ t: 'hello', id, version: o.version, mode: o.mode, classes: o.classes ?? [] });
-  channel.send({ t: 'heartbeat', users: 0 });
+  channel.send({
+    t: 'heartbeat',
+    users: 0,
+    ...(o.state === undefined ? {} : { state: o.state() }),
+    rss: process.memoryUsage.rss(),
+  });
   return exit;
 }

@@ -3,7 +3,7 @@
  * over TCP (line-channel.ts), Locust's default port, the heartbeat timings, and every
  * message. Statistics travel encoded (stats/latency-codec.ts) so the master's merge is exact.
  *
- *   worker → master: hello, heartbeat (every second), slice (each closed second), snapshot
+ *   worker → master: hello, heartbeat (every second: users, state, CPU %, RSS), slice (each closed second), snapshot
  *                    (cumulative, every report interval), stopped (final snapshot), error, bye;
  *                    run workers: prepared (it can run the test) or error with an exit code
  *                    (it cannot: 104, 107), then report (the whole run, histograms encoded)
@@ -16,6 +16,7 @@ import type { EncodedLatency, RunReport } from '../model/result.ts';
 import type { EncodedStats } from '../stats/latency-codec.ts';
 import type { HostInit, WorkerHealth } from './user-host.ts';
 import type { ExceptionRow } from './user-runner.ts';
+import type { WorkerRunState } from './worker-status.ts';
 
 /** Locust's master port. */
 export const DEFAULT_MASTER_PORT = 5557;
@@ -88,7 +89,14 @@ export type WireOp = ['s', number, number, string] | ['r', number];
 
 export type ToMaster =
   | { t: 'hello'; id: string; version: string; mode: WorkerMode; classes: string[] }
-  | { t: 'heartbeat'; users: number }
+  | {
+      t: 'heartbeat';
+      users: number;
+      /** Optional (older workers omit them): its state, CPU (% of one core since the last beat), RSS bytes. */
+      state?: WorkerRunState;
+      cpu?: number;
+      rss?: number;
+    }
   | { t: 'slice'; slice: WireSlice }
   | { t: 'snapshot'; snapshot: WireSnapshot }
   | { t: 'stopped'; snapshot: WireSnapshot }

@@ -13,6 +13,7 @@ import { serveMaster } from './remote-link.ts';
 import { REPORT_INTERVAL_MS, type WireSnapshot } from './remote-protocol.ts';
 import { pickClasses, type UserFile } from './user-file.ts';
 import { HostCore, type HostSnapshot, type WorkerHealth } from './user-host.ts';
+import type { WorkerRunState } from './worker-status.ts';
 
 export interface SwarmWorkerOptions {
   file: UserFile;
@@ -36,6 +37,7 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
   const err = o.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   let core: HostCore | null = null;
   let reporter: NodeJS.Timeout | undefined;
+  let state: WorkerRunState = 'ready';
   // this process's CPU and event loop over the test: the master reports them as the generator's
   let cpu = new ProcessCpu();
   let loop = new ThreadMonitor();
@@ -59,6 +61,7 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
     signal: o.signal,
     connectWaitMs: o.connectWaitMs,
     users: () => core?.runner.users ?? 0,
+    state: () => state,
     cleanup: async () => {
       await stopCore();
     },
@@ -76,6 +79,7 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
           () => link.send({ t: 'snapshot', snapshot: encodeSnapshot(c.snapshot()) }),
           REPORT_INTERVAL_MS,
         );
+        state = 'running';
         out(`Test started (${m.classNames.join(', ')})`);
       } else if (m.t === 'ops') {
         for (const op of m.ops) {
@@ -85,6 +89,7 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
       } else if (m.t === 'reset') core?.resetStats();
       else if (m.t === 'stop') {
         const snap = await stopCore();
+        state = 'stopped';
         if (snap !== null) link.send({ t: 'stopped', snapshot: encodeSnapshot(snap) });
         out('Test stopped; final statistics sent');
       }

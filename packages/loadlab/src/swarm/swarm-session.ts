@@ -121,7 +121,13 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
       await end;
     } else {
       const { startSwarmWeb } = await import('./web/swarm-web.ts');
-      const web = await startSwarmWeb({ controller: swarm, host: plan.webHost, port: plan.webPort });
+      const master = pool;
+      const web = await startSwarmWeb({
+        controller: swarm,
+        host: plan.webHost,
+        port: plan.webPort,
+        ...(master === null ? {} : { workers: () => master.workersReport() }),
+      });
       out(`Web UI: ${web.url} (Ctrl-C to quit)`);
       opts.onWebListening?.(web.url);
       try {

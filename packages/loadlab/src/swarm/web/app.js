@@ -1,5 +1,6 @@
 // The swarm web UI's script (no build step): polls /stats/requests every second and renders
-// the status bar, three uPlot charts, and the statistics and failures tables; the form and
+// the status bar, three uPlot charts, the statistics and failures tables, and (--master only,
+// as Locust's Workers tab) the workers with their state, users, CPU and memory; the form and
 // buttons call POST /swarm, /stop and /stats/reset. Every text from the server goes in with
 // textContent (request names and error messages come from the target).
 (() => {
@@ -31,6 +32,17 @@
     ['method', String],
     ['name', String],
     ['error', String],
+  ];
+
+  const percent = (v) => (v === null || v === undefined ? '' : `${Number(v).toFixed(1)}%`);
+  const megabytes = (v) => (v === null || v === undefined ? '' : `${Math.round(Number(v) / 1048576)} MB`);
+  const WORKER_COLUMNS = [
+    ['id', String],
+    ['host', (v) => (v === null || v === undefined ? '' : String(v))],
+    ['state', String],
+    ['user_count', String],
+    ['cpu_usage', percent],
+    ['memory_usage', megabytes],
   ];
 
   const CHARTS = [
@@ -189,8 +201,32 @@
     box.disabled = doc.state === 'spawning' || doc.state === 'running';
   }
 
+  /** --master: the Workers table and the header's count (absent otherwise, as in Locust). */
+  function renderWorkers(doc) {
+    const distributed = Array.isArray(doc.workers);
+    $('workers-section').hidden = !distributed;
+    $('status-workers-item').hidden = !distributed;
+    if (!distributed) return;
+    $('status-workers').textContent = String(doc.worker_count);
+    $('master-cpu').textContent = percent(doc.master_cpu_usage);
+    $('master-memory').textContent = megabytes(doc.master_memory_usage);
+    const rows = doc.workers.map((w) => {
+      const tr = row(w, WORKER_COLUMNS, {
+        'data-testid': 'worker-row',
+        'data-id': w.id,
+        'data-state': w.state,
+        class: w.state === 'missing' ? 'missing' : '',
+      });
+      if (w.reason) tr.title = w.reason;
+      if (w.cpu_usage > 90) tr.querySelector('[data-col="cpu_usage"]').classList.add('bad');
+      return tr;
+    });
+    $('workers-body').replaceChildren(...rows);
+  }
+
   function render(doc) {
     renderStatus(doc);
+    renderWorkers(doc);
     renderClassPicker(doc);
     renderTables(doc);
     void renderExceptions(doc);

@@ -8,7 +8,10 @@
  *     stats: [StatsRow..., Aggregated StatsRow],            // Locust's table order
  *     errors: [{ method, name, error, occurrences }],
  *     history: [{ time, rps, fail_per_sec, p50, p95, user_count }],   // last HISTORY_POINTS s
- *     exception_count, stats_started_at, started_at, messages }
+ *     exception_count, stats_started_at, started_at, messages,
+ *     // --master only (Locust's web UI shows its Workers tab then):
+ *     is_distributed, worker_count, workers: [{ id, host, state, user_count, cpu_usage,
+ *     memory_usage, reason? }], master_cpu_usage, master_memory_usage }
  *
  * Per-row current_rps / current_fail_per_sec: count growth over the last 10 s of polls
  * (current-rates.ts), 0 while no test runs.
@@ -16,6 +19,7 @@
 import type { EntryStats, ScenarioResult, TimeSlice } from '../../model/result.ts';
 import { aggregatedEntry, sortedEntries } from '../../report/locust-csv.ts';
 import type { SwarmState, SwarmView } from '../swarm-controller.ts';
+import type { WorkerStatus, WorkersReport } from '../worker-status.ts';
 import { type CurrentRate, CurrentRates, currentRateKey } from './current-rates.ts';
 
 /** Seconds of history sent for the charts. */
@@ -71,6 +75,13 @@ export interface StatsDocument {
   started_at: number | null;
   stats_started_at: number | null;
   messages: string[];
+  /** --master: the workers (Locust's fields; missing ones stay listed), and the master's CPU. */
+  is_distributed?: true;
+  /** Workers connected now (Locust's: missing ones are not counted). */
+  worker_count?: number;
+  workers?: WorkerStatus[];
+  master_cpu_usage?: number;
+  master_memory_usage?: number;
 }
 
 const r2 = (v: number) => (Number.isFinite(v) ? Math.round(v * 100) / 100 : 0);
@@ -114,7 +125,19 @@ function historyPoint(s: TimeSlice): HistoryPoint {
   };
 }
 
-export function statsDocument(v: SwarmView, rates = new CurrentRates(), nowMs = Date.now()): StatsDocument {
+/** A running worker shows 'spawning' while the swarm ramps, as Locust's do. */
+function workerRows(w: WorkersReport, state: SwarmState): WorkerStatus[] {
+  return w.workers.map((x) =>
+    x.state === 'running' && state === 'spawning' ? { ...x, state: 'spawning' } : x,
+  );
+}
+
+export function statsDocument(
+  v: SwarmView,
+  rates = new CurrentRates(),
+  nowMs = Date.now(),
+  workers?: WorkersReport,
+): StatsDocument {
   const res = v.result;
   const series = res.timeseries;
   const recent = series.slice(-CURRENT_WINDOW);
@@ -147,5 +170,14 @@ export function statsDocument(v: SwarmView, rates = new CurrentRates(), nowMs = 
     started_at: v.startedAt,
     stats_started_at: v.statsStartedAt,
     messages: v.errors,
+    ...(workers === undefined
+      ? {}
+      : {
+          is_distributed: true,
+          worker_count: workers.workers.filter((w) => w.state !== 'missing').length,
+          workers: workerRows(workers, v.state),
+          master_cpu_usage: workers.masterCpu,
+          master_memory_usage: workers.masterMemory,
+        }),
   };
 }

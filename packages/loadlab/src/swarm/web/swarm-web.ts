@@ -9,7 +9,8 @@
  *   POST /swarm                             user_count, spawn_rate, host (form or JSON) -> {success, message}
  *                                           (while a test runs: new target; the host stays)
  *   GET  /stop, GET /stats/reset            -> {success, message} (POST accepted too)
- *   GET  /stats/requests                    live statistics (stats-json.ts)
+ *   GET  /stats/requests                    live statistics (stats-json.ts); with `workers`
+ *                                           (--master) also the Workers table's rows
  *   GET  /exceptions                        {exceptions: [{count, msg, traceback, nodes}]}
  *   GET  /stats/requests/csv, /stats/requests_full_history/csv, /stats/failures/csv,
  *        /exceptions/csv                    Locust-compatible CSV attachments
@@ -22,6 +23,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LabError, LabErrorCode } from '../../errors.ts';
 import type { SwarmController } from '../swarm-controller.ts';
+import type { WorkersReport } from '../worker-status.ts';
 import { fillTemplate, loadAssets, type WebAssets } from './assets.ts';
 import { CSV_ROUTES } from './csv-downloads.ts';
 import { CurrentRates } from './current-rates.ts';
@@ -35,6 +37,8 @@ export interface SwarmWebOptions {
   host?: string;
   /** Port (default 8089, Locust's); 0 = a free port. */
   port?: number;
+  /** --master: the workers, for /stats/requests and the page's Workers table. */
+  workers?: () => WorkersReport;
 }
 
 export interface SwarmWeb {
@@ -52,7 +56,7 @@ interface Route {
 
 export async function startSwarmWeb(o: SwarmWebOptions): Promise<SwarmWeb> {
   const assets = loadAssets();
-  const routes = buildRoutes(o.controller, assets);
+  const routes = buildRoutes(o.controller, assets, o.workers);
   const server = http.createServer((req, res) => {
     void dispatch(routes, assets, req, res).catch((e: unknown) => {
       const message = e instanceof Error ? e.message : String(e);
@@ -123,7 +127,11 @@ function sameOrigin(req: http.IncomingMessage): boolean {
   }
 }
 
-function buildRoutes(c: SwarmController, assets: WebAssets): Map<string, Route> {
+function buildRoutes(
+  c: SwarmController,
+  assets: WebAssets,
+  workers?: () => WorkersReport,
+): Map<string, Route> {
   const stop: Handler = async (_req, res) => {
     const was = c.state;
     await c.stop();
@@ -145,7 +153,10 @@ function buildRoutes(c: SwarmController, assets: WebAssets): Map<string, Route> 
     ['/stats/reset', { methods: ['GET', 'POST'], handle: reset }],
     [
       '/stats/requests',
-      { methods: ['GET'], handle: (_req, res) => sendJson(res, 200, statsDocument(c.view(), rates)) },
+      {
+        methods: ['GET'],
+        handle: (_req, res) => sendJson(res, 200, statsDocument(c.view(), rates, Date.now(), workers?.())),
+      },
     ],
     [
       '/exceptions',
