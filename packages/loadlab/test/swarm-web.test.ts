@@ -314,6 +314,8 @@ describe('swarm web UI in Chromium', () => {
       'no Workers table without --master',
     );
     assert.equal(await page.locator('#status-workers').isHidden(), true);
+    // no class picker without --class-picker (its flex display once overrode `hidden`)
+    assert.equal(await page.locator('#class-picker').isHidden(), true);
     assert.equal(controller.targetUsers, 3);
     // the fixture's `broken` task throws: the exceptions table shows it with its traceback
     const exception = page.locator('tr[data-testid="exception-row"]', { hasText: 'Error: broken task' });
