@@ -29,6 +29,12 @@ export interface RowBatch {
 }
 
 export interface RowForwarderOptions {
+  /**
+   * Whether a receiver is there to take a batch (an api instance is live). Until it is, rows
+   * are held (up to `capacity`): on an at-most-once bus a batch published before the api
+   * subscribed would be lost (a process started before the api lost its first 250 ms of rows).
+   */
+  receiverUp?: () => boolean;
   capacity?: number;
   intervalMs?: number;
   batchRows?: number;
@@ -47,6 +53,7 @@ export class RowForwarder {
   private buf: WireRow[] = [];
   private seq = 0;
   private readonly capacity: number;
+  private readonly receiverUp: (() => boolean) | undefined;
   private readonly batchRows: number;
   private readonly clock: () => number;
   private readonly timer: NodeJS.Timeout;
@@ -57,6 +64,7 @@ export class RowForwarder {
     private readonly bus: Bus,
     o: RowForwarderOptions = {},
   ) {
+    this.receiverUp = o.receiverUp;
     this.capacity = o.capacity ?? 65_536;
     this.batchRows = o.batchRows ?? 4096;
     this.clock = o.clock ?? Date.now;
@@ -78,8 +86,9 @@ export class RowForwarder {
     return true;
   }
 
-  /** Publishes everything buffered (in batches). */
-  flush(): void {
+  /** Publishes everything buffered (in batches), once a receiver is up (`force`: at once, at close). */
+  flush(force = false): void {
+    if (!force && this.receiverUp !== undefined && !this.receiverUp()) return;
     while (this.buf.length > 0) {
       const rows = this.buf.length <= this.batchRows ? this.buf : this.buf.slice(0, this.batchRows);
       this.buf = rows === this.buf ? [] : this.buf.slice(this.batchRows);
@@ -97,7 +106,7 @@ export class RowForwarder {
   /** Publishes what is left and stops (the bus's close sends it). */
   close(): void {
     if (this.closed) return;
-    this.flush();
+    this.flush(true);
     this.closed = true;
     clearInterval(this.timer);
   }

@@ -201,7 +201,11 @@ export class TradingSystem {
     }
     if (nats && this.metrics === null) {
       // A DuckDB store has one writer, the api's process: rows go there over the bus.
-      const fwd = new RowForwarder(this.bus);
+      // held until an api is live (its heartbeat follows its subscription to the rows)
+      const view = this.cluster;
+      const fwd = new RowForwarder(this.bus, {
+        receiverUp: () => view === null || view.live('api').length > 0,
+      });
       this.forwarder = fwd;
       this.stoppers.push(() => fwd.close());
     }
