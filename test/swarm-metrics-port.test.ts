@@ -3,7 +3,8 @@
  * scraped as Prometheus would until the endpoint goes away, the last scrape's request-duration
  * histogram (per request type and name, scenario = the user file's base name) counts exactly
  * the requests of the --json report, and promtool accepts the text. The worker serves its own
- * part; its report reaches the master before its exporter closes. Bad values: 104, every
+ * part; its report reaches the master before its exporter closes, and over two tests of a
+ * web UI master in a row its counters keep counting (monotonic). Bad values: 104, every
  * problem at once, naming the flag (a master's --metrics-port, the web UI's port reused).
  */
 import assert from 'node:assert/strict';
@@ -20,6 +21,7 @@ import {
   assertPromtoolAccepts,
   firstSeen,
   metricsUrl,
+  scrapeUntil,
   scrapeUntilGone,
   total,
 } from './support/prom-scrape.ts';
@@ -96,6 +98,43 @@ test('swarm --worker --metrics-port 0: the worker serves its own part, after its
   const counts = texts.map((s) => total(s.text, 'loadlab_request_duration_seconds_count', SERIES));
   for (let i = 1; i < counts.length; i++) assert.ok(counts[i] >= counts[i - 1], `scrape ${i}: monotonic`);
   assertPromtoolAccepts(t, last);
+});
+
+test('swarm --worker --metrics-port 0 over two tests of a web UI master: the counters keep counting', async (t) => {
+  const m = start([
+    ...['swarm', '-f', USERS, 'Counted', '--master', '--master-bind-port', '0', '--web-port', '0'],
+    ...['-H', server.url, '--only-summary'],
+  ]);
+  const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+  const [, web] = await m.waitFor(/Web UI: (http:\/\/\S+?)\/? \(Ctrl-C to quit\)/);
+  const w = start(['swarm', '-f', USERS, '--worker', '--master-port', port, '--metrics-port', '0']);
+  const url = await metricsUrl(w);
+  await w.waitFor(/Connected to the master/);
+  const count = (text: string) => total(text, 'loadlab_request_duration_seconds_count', SERIES);
+  const texts: string[] = [];
+  for (const [users, expected] of [
+    [2, 2 * REQUESTS],
+    [3, 5 * REQUESTS],
+  ]) {
+    const started = await fetch(`${web}/swarm`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `user_count=${users}&spawn_rate=100`,
+    });
+    assert.equal(started.status, 200, await started.text());
+    texts.push(...(await scrapeUntil(url, (x) => count(x) >= expected)));
+    assert.equal((await fetch(`${web}/stop`)).status, 200);
+    const after = await fetch(url).then((r) => r.text());
+    texts.push(after);
+    assert.equal(count(after), expected, `after test ${texts.length}: every request of both tests so far`);
+    assert.equal(total(after, 'loadlab_scenario_running', { scenario: SERIES.scenario }), 0);
+  }
+  const counts = texts.map(count);
+  for (let i = 1; i < counts.length; i++) assert.ok(counts[i] >= counts[i - 1], `scrape ${i}: monotonic`);
+  assertPromtoolAccepts(t, texts[texts.length - 1]);
+  m.child.kill('SIGINT');
+  const [wx] = await Promise.all([w.exited, m.exited]);
+  assert.equal(wx.code, 0, w.stdout() + w.stderr());
 });
 
 test('swarm: bad --metrics-port values are refused (104), every problem at once', async () => {

@@ -97,6 +97,26 @@ export async function scrapeUntilGone(url: string): Promise<Scrape[]> {
   }
 }
 
+/**
+ * Scrapes `url` every 100 ms until `done(text)` holds (at most `timeoutMs`); every text read.
+ * Rejects with the last text when the endpoint goes away or time runs out.
+ */
+export async function scrapeUntil(
+  url: string,
+  done: (text: string) => boolean,
+  timeoutMs = 30_000,
+): Promise<string[]> {
+  const out: string[] = [];
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const text = await fetch(url).then((r) => r.text());
+    out.push(text);
+    if (done(text)) return out;
+    if (performance.now() > end) throw new Error(`not reached within ${timeoutMs} ms; last scrape:\n${text}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** promtool check metrics accepts `text` (a diagnostic instead when promtool is missing). */
 export function assertPromtoolAccepts(t: TestContext, text: string): void {
   if (!existsSync(PROMTOOL)) {
