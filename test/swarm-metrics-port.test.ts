@@ -112,10 +112,10 @@ test('swarm --worker --metrics-port 0 over two tests of a web UI master: the cou
   await w.waitFor(/Connected to the master/);
   const count = (text: string) => total(text, 'loadlab_request_duration_seconds_count', SERIES);
   const texts: string[] = [];
-  for (const [users, expected] of [
+  for (const [n, [users, expected]] of [
     [2, 2 * REQUESTS],
     [3, 5 * REQUESTS],
-  ]) {
+  ].entries()) {
     const started = await fetch(`${web}/swarm`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -126,7 +126,7 @@ test('swarm --worker --metrics-port 0 over two tests of a web UI master: the cou
     assert.equal((await fetch(`${web}/stop`)).status, 200);
     const after = await fetch(url).then((r) => r.text());
     texts.push(after);
-    assert.equal(count(after), expected, `after test ${texts.length}: every request of both tests so far`);
+    assert.equal(count(after), expected, `after test ${n + 1}: every request of the tests so far`);
     assert.equal(total(after, 'loadlab_scenario_running', { scenario: SERIES.scenario }), 0);
   }
   const counts = texts.map(count);

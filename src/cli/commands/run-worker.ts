@@ -5,10 +5,10 @@
  *
  * With --metrics-port (or --out prometheus[=PORT]) the worker serves its own part's figures
  * for Prometheus for the life of the process: one exporter, opened before it connects and
- * closed as it exits (after the final scrape), that every test it runs feeds. Its counters
- * and histograms count every request of the process (monotonic, as Prometheus expects of a
- * counter; a test's end is no reset); the report goes to the master at once, never waiting
- * for a scrape.
+ * closed as it exits (after the final scrape), that the runs of the process feed (the test's
+ * scenarios; any later run would add to it). Its counters and histograms count every request
+ * of the process (monotonic, as Prometheus expects of a counter; a run's end is no reset);
+ * the report goes to the master at once, never waiting for a scrape.
  */
 import {
   checkScriptFile,

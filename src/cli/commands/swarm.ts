@@ -51,7 +51,7 @@ Examples:
   tickstorm swarm -f examples/trading-users.ts --headless -u 50 -r 5 -t 10m --class-picker HighFrequencyUser
   tickstorm swarm -f examples/trading-users.ts --headless -u 500 -r 50 -t 1m --processes 2
 
-Prometheus (docs/monitoring.md#the-load-generators-own-metrics):
+Prometheus (docs/swarm.md#prometheus---metrics-port):
   tickstorm swarm -f users.ts --headless -u 50 -r 5 -t 10m --metrics-port 9464
   (loadlab_request_duration_seconds{scenario="users",type="GET",name="/api/..."} and the rest)
 
