@@ -2,15 +2,18 @@
  * `tickstorm http URL`: aim the load lab at any HTTP endpoint, with autocannon/wrk2-style
  * flags. -R selects the open model (requests at their intended times, latency from the
  * intended start); without it each of the -c connections loops (closed model). Bad flags
- * exit with code 104 (k6's "invalid config"), naming the flag.
+ * exit with code 104 (k6's "invalid config"), naming the flag. --metrics-port serves the
+ * generator's figures for Prometheus while it runs, as `tickstorm run` does (scenario="http").
  */
 import { writeFileSync } from 'node:fs';
 import {
+  EXIT_ERROR,
   EXIT_INVALID_CONFIG,
   fmtMs,
   formatHttpHeader,
   formatHttpSummary,
   type HttpModeOptions,
+  type LoadMetricsServer,
   loadCaFile,
   parseDuration,
   parseHeaderLine,
@@ -18,6 +21,11 @@ import {
   useKeyFile,
 } from '@tickstorm/loadlab';
 import { type Command, InvalidArgumentError } from 'commander';
+import { closeMetrics, METRICS_PORT_HELP, openMetrics } from './metrics-port.ts';
+import { metricsPortOf } from './run-flag-checks.ts';
+
+/** The scenario label of `tickstorm http`'s series on /metrics. */
+export const HTTP_SCENARIO = 'http';
 
 interface HttpFlags {
   connections: number;
@@ -33,6 +41,7 @@ interface HttpFlags {
   insecure?: boolean;
   ca?: string;
   readCoalescing?: boolean;
+  metricsPort?: string;
 }
 
 const positiveInt = (flag: string) => (v: string) => {
@@ -103,6 +112,7 @@ export function registerHttpCommand(program: Command): void {
       '--read-coalescing',
       'closed model: after a loop turn that read few responses, nap about min(100us, latency/8) so the next turn reads several (less generator CPU; each latency may include a nap)',
     )
+    .option('--metrics-port <port>', `${METRICS_PORT_HELP} (scenario="http")`)
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (url: string, flags: HttpFlags) => {
       useKeyFile((flags as { keyFile?: string }).keyFile);
@@ -125,6 +135,7 @@ export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
   const problems: string[] = [];
   if (f.readCoalescing === true && f.rate !== undefined)
     problems.push('--read-coalescing applies to the closed model only (without -R/--rate)');
+  const metricsPort = metricsPortOf({ metricsPort: f.metricsPort }, problems);
   const ca = loadCaFile(f.ca, problems);
   if (problems.length > 0) {
     console.error(`tickstorm http: ${problems.join('; ')}`);
@@ -144,20 +155,39 @@ export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
     tls: { insecure: f.insecure === true, ...(ca === undefined ? {} : { ca }) },
     coalesceReads: f.readCoalescing === true,
   };
+  let metrics: LoadMetricsServer | undefined;
+  if (metricsPort !== undefined) {
+    const opened = await openMetrics(metricsPort);
+    if ('problem' in opened) {
+      console.error(`tickstorm http: ${opened.problem}`);
+      return EXIT_ERROR;
+    }
+    metrics = opened.server;
+  }
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
-  if (process.stderr.isTTY) {
-    opts.onSlice = (s) =>
-      process.stderr.write(
-        `  ${s.requests} req/s  p50 ${fmtMs(s.p50)}  p99 ${fmtMs(s.p99)}  errors ${s.failures}\n`,
-      );
+  const tty = process.stderr.isTTY;
+  if (tty || metrics !== undefined) {
+    opts.sliceDetail = metrics !== undefined;
+    opts.onSlice = (s, detail) => {
+      metrics?.observe(HTTP_SCENARIO, s, detail);
+      if (tty)
+        process.stderr.write(
+          `  ${s.requests} req/s  p50 ${fmtMs(s.p50)}  p99 ${fmtMs(s.p99)}  errors ${s.failures}\n`,
+        );
+    };
   }
   opts.signal = abort.signal;
   process.stdout.write(formatHttpHeader(opts));
-  const { outcome, json } = await runHttpMode(opts);
-  process.off('SIGINT', onSigint);
-  process.stdout.write(formatHttpSummary(outcome, json));
-  if (f.json !== undefined) writeFileSync(f.json, `${JSON.stringify(json, null, 2)}\n`);
-  return 0;
+  try {
+    const { outcome, json } = await runHttpMode(opts);
+    metrics?.finished(HTTP_SCENARIO);
+    process.stdout.write(formatHttpSummary(outcome, json));
+    if (f.json !== undefined) writeFileSync(f.json, `${JSON.stringify(json, null, 2)}\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await closeMetrics(metrics);
+  }
 }

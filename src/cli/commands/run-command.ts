@@ -5,6 +5,7 @@ import {
   EXIT_INVALID_CONFIG,
   type ExecutionSegment,
   executeRun,
+  type LoadMetricsServer,
   planRun,
   problemsText,
   type RunInput,
@@ -43,9 +44,13 @@ export async function runCommand(
   };
   if (extra.signal === undefined) process.on('SIGINT', onSignal);
   else extra.signal.addEventListener('abort', () => abort.abort(), { once: true });
-  const exporter =
-    extra.metricsPort === undefined ? undefined : await startLoadMetricsServer({ port: extra.metricsPort });
-  if (exporter !== undefined) process.stderr.write(`generator metrics: ${exporter.url}\n`);
+  // the run's own exporter, closed at its end; one handed in (a worker's) lives on
+  const own =
+    extra.metrics !== undefined || extra.metricsPort === undefined
+      ? undefined
+      : await startLoadMetricsServer({ port: extra.metricsPort });
+  if (own !== undefined) process.stderr.write(`generator metrics: ${own.url}\n`);
+  const exporter = extra.metrics ?? own;
   try {
     const r = await executeRun(plan, {
       version: packageVersion(),
@@ -57,13 +62,15 @@ export async function runCommand(
     return r.exitCode;
   } finally {
     process.off('SIGINT', onSignal);
-    await exporter?.close({ note: (line) => process.stderr.write(`${line}\n`) });
+    await own?.close({ note: (line) => process.stderr.write(`${line}\n`) });
   }
 }
 
 /** A run under a master (run --worker): its signal instead of Ctrl-C, and its report handed over. */
 export interface RunExtra {
   metricsPort?: number;
+  /** An exporter that outlives this run (a worker's, for its process): fed, never closed here. */
+  metrics?: LoadMetricsServer;
   signal?: AbortSignal;
   /** A script's part of the load (--execution-segment, or a master's worker). */
   segment?: ExecutionSegment;

@@ -39,6 +39,8 @@ A script's options.thresholds are checked by the master on the merged whole (99 
 each part's own verdict is shown, not deciding; a part stopped by abortOnFail or exec.test.abort(): 108.
 A worker given scenario parameters or target flags of its own, or unable to run the master's test, exits 104.
 A script's setup(), teardown() and handleSummary() run once, on the master; setup()'s data goes to the workers.
+Prometheus: give --metrics-port P (or --out prometheus[=P]) to each worker, not to the master (104): a worker
+serves its own part for the life of its process (counters never reset), closed as it exits after the master's quit.
 
 Every flag may also come from the environment, TICKSTORM_<FLAG> (--orders-url: TICKSTORM_ORDERS_URL,
 --no-bench: TICKSTORM_BENCH=false), or from ./${CONFIG_FILE} (or --config-file FILE), a JSON object

@@ -89,6 +89,7 @@ export async function runScriptCommand(
       signal: abort.signal,
       segment: extra.segment,
       metricsPort: extra.metricsPort,
+      metrics: extra.metrics,
       lifecycle: extra.lifecycle,
     });
     const sum = r.summary;

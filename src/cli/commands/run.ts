@@ -56,6 +56,13 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       const segment = executionSegmentOf(o, mw.role, mwProblems);
       const line: RunLine = { defs, ids, scenarios, o, self, params, unknownOptions };
       if (mw.role === 'master') {
+        if (
+          cliGiven('metricsPort') ||
+          ((o.out as string[] | undefined) ?? []).some((v) => /^prometheus(=|$)/.test(v))
+        )
+          mwProblems.push(
+            '--metrics-port / --out prometheus: a master runs no load; give it to each --worker (each serves its own part)',
+          );
         process.exitCode = await runMaster(line, mw, mwProblems);
         return;
       }

@@ -2,11 +2,14 @@
  * `tickstorm swarm -f FILE [CLASS...]`: Locust's command line for TypeScript user classes.
  * Flags keep Locust's names (-u, -r, -t, --headless, --class-picker, -H, --csv, --html,
  * --processes, --web-port, --autostart, --autoquit); thresholds, --json and exit codes are
- * those of `tickstorm run`.
+ * those of `tickstorm run`. --metrics-port serves this process's requests for Prometheus (per
+ * request type and name; a --worker its own part) for the whole session, on a port of its own.
  */
 
 import {
+  EXIT_ERROR,
   EXIT_INVALID_CONFIG,
+  type LoadMetricsServer,
   masterWorkerFlagsOf,
   planSwarm,
   problemsText,
@@ -15,7 +18,9 @@ import {
 } from '@tickstorm/loadlab';
 import { DEFAULT_PORTS } from '@tickstorm/protocol';
 import type { Command } from 'commander';
+import { closeMetrics, METRICS_PORT_HELP, openMetrics } from './metrics-port.ts';
 import { packageVersion } from './package-version.ts';
+import { metricsPortOf } from './run-flag-checks.ts';
 import { RUN_EXIT_CODES } from './run-help.ts';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -46,6 +51,10 @@ Examples:
   tickstorm swarm -f examples/trading-users.ts --headless -u 50 -r 5 -t 10m --class-picker HighFrequencyUser
   tickstorm swarm -f examples/trading-users.ts --headless -u 500 -r 50 -t 1m --processes 2
 
+Prometheus (docs/swarm.md#prometheus---metrics-port):
+  tickstorm swarm -f users.ts --headless -u 50 -r 5 -t 10m --metrics-port 9464
+  (loadlab_request_duration_seconds{scenario="users",type="GET",name="/api/..."} and the rest)
+
 Many machines (docs/swarm.md#many-machines---master-and---worker):
   tickstorm swarm -f users.ts --master --headless --expect-workers 2 --master-bind-host 0.0.0.0 -u 200 -r 20 -t 5m
   tickstorm swarm -f users.ts --worker --master-host 10.0.0.5        (on each worker machine)`;
@@ -72,6 +81,10 @@ export function registerSwarmCommand(program: Command): Command {
     )
     .option('--web-host <host>', 'web UI address', '127.0.0.1')
     .option('--web-port <port>', 'web UI port', '8089')
+    .option(
+      '--metrics-port <port>',
+      `${METRICS_PORT_HELP}; per request type and name, every test of the session (not on --master: each --worker serves its own)`,
+    )
     .option('--autostart', 'web UI: start the test at once with -u/-r')
     .option('--autoquit <seconds>', 'web UI: quit this many seconds after a test stops')
     .option('--only-summary', 'headless: no progress lines, only the final tables')
@@ -161,20 +174,50 @@ export function registerSwarmCommand(program: Command): Command {
         enableRebalancing: o.enableRebalancing === true,
         ...masterWorkerFlagsOf(o),
       });
-      if (plan === null) {
+      const metricsPort = metricsPortOf(o, problems);
+      if (metricsPort !== undefined && o.master === true)
+        problems.push(
+          '--metrics-port: a master runs no users; give it to each --worker (each serves its own)',
+        );
+      if (
+        metricsPort !== undefined &&
+        metricsPort !== 0 &&
+        o.headless !== true &&
+        o.worker !== true &&
+        String(metricsPort) === String(o.webPort).trim()
+      )
+        problems.push(
+          `--metrics-port ${metricsPort} is the web UI's port too (--web-port): give them two ports`,
+        );
+      if (plan === null || problems.length > 0) {
         console.error(problemsText('tickstorm swarm', problems));
         process.exitCode = EXIT_INVALID_CONFIG;
         return;
+      }
+      let metrics: LoadMetricsServer | undefined;
+      if (metricsPort !== undefined) {
+        const opened = await openMetrics(metricsPort, { requestTypes: true });
+        if ('problem' in opened) {
+          console.error(`tickstorm swarm: ${opened.problem}`);
+          process.exitCode = EXIT_ERROR;
+          return;
+        }
+        metrics = opened.server;
       }
       const ac = new AbortController();
       const abort = () => ac.abort();
       process.once('SIGINT', abort);
       process.once('SIGTERM', abort);
       try {
-        process.exitCode = await runSwarmSession(plan, { version: packageVersion(), signal: ac.signal });
+        process.exitCode = await runSwarmSession(plan, {
+          version: packageVersion(),
+          signal: ac.signal,
+          metrics,
+        });
       } finally {
         process.off('SIGINT', abort);
         process.off('SIGTERM', abort);
+        await closeMetrics(metrics);
       }
     });
 }

@@ -11,7 +11,7 @@ import type { HttpRequestSpec } from '../clients/http-request.ts';
 import type { TlsOptions } from '../clients/tls-options.ts';
 import type { ExecutorOptions } from '../generator/executor-options.ts';
 import { type RunOutcome, runScenario } from '../generator/run-scenario.ts';
-import type { TimeSlice } from '../model/result.ts';
+import type { SliceListener } from '../stats/slice-detail.ts';
 import type { HttpLoadParams } from './http-load-script.ts';
 
 export interface HttpModeOptions {
@@ -27,7 +27,10 @@ export interface HttpModeOptions {
   body?: string;
   timeoutMs?: number;
   workers?: number | 'auto';
-  onSlice?: (s: TimeSlice) => void;
+  /** Each second as it closes (and its detail with `sliceDetail`). */
+  onSlice?: SliceListener;
+  /** Each second also carries its detail (per-name latency buckets: a Prometheus exporter reads them). */
+  sliceDetail?: boolean;
   signal?: AbortSignal;
   /** https: --insecure / --ca. */
   tls?: TlsOptions;
@@ -111,6 +114,7 @@ export async function runHttpMode(
     params: params as unknown as Record<string, unknown>,
     workers: o.workers ?? 'auto',
     onSlice: o.onSlice,
+    sliceDetail: o.sliceDetail,
     signal: o.signal,
   });
   return { outcome, json: httpSummaryJson(outcome, o) };

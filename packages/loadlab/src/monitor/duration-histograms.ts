@@ -6,6 +6,10 @@
  *
  * Request names are bounded: the first `maxNames` names of a scenario (100 by default) get
  * their own series, the requests of any other name are added under name="(other)".
+ *
+ * With `byType` (the swarm: Locust's request type and name) a series is one request type and
+ * name, labelled {scenario,type,name}; the bound then counts (type, name) pairs and the rest
+ * go under type="(other)", name="(other)".
  */
 import { BUCKET_COUNT, DURATION_BUCKETS_S, type NameLatency } from '../stats/slice-detail.ts';
 import type { Exposition } from './prom-text.ts';
@@ -22,7 +26,7 @@ interface Cumulative {
 }
 
 interface ScenarioSeries {
-  /** At most `maxNames` names, in the order first seen. */
+  /** At most `maxNames` names (with `byType`: type NUL name), in the order first seen. */
   own: Map<string, Cumulative>;
   other: Cumulative | undefined;
 }
@@ -32,7 +36,10 @@ const empty = (): Cumulative => ({ buckets: new Float64Array(BUCKET_COUNT), sumU
 export class DurationHistograms {
   private readonly byScenario = new Map<string, ScenarioSeries>();
 
-  constructor(private readonly maxNames = MAX_REQUEST_NAMES) {}
+  constructor(
+    private readonly maxNames = MAX_REQUEST_NAMES,
+    private readonly byType = false,
+  ) {}
 
   add(scenario: string, latency: readonly NameLatency[]): void {
     let s = this.byScenario.get(scenario);
@@ -41,11 +48,12 @@ export class DurationHistograms {
       this.byScenario.set(scenario, s);
     }
     for (const n of latency) {
-      let c = s.own.get(n.name);
+      const key = this.byType ? `${n.type ?? ''}\u0000${n.name}` : n.name;
+      let c = s.own.get(key);
       if (c === undefined) {
         if (s.own.size < this.maxNames && n.name !== OTHER_NAMES) {
           c = empty();
-          s.own.set(n.name, c);
+          s.own.set(key, c);
         } else c = s.other ??= empty();
       }
       for (let i = 0; i < BUCKET_COUNT; i++) c.buckets[i] += n.buckets[i] ?? 0;
@@ -58,15 +66,18 @@ export class DurationHistograms {
     out.declare(DURATION_FAMILY, 'histogram', help);
     for (const [scenario, s] of this.byScenario) {
       const series = [...s.own, ...(s.other === undefined ? [] : [[OTHER_NAMES, s.other] as const])];
-      for (const [name, c] of series)
+      for (const [key, c] of series) {
+        const [type, name] = this.byType && key !== OTHER_NAMES ? key.split('\u0000', 2) : [OTHER_NAMES, key];
         out.histogram(DURATION_FAMILY, help, DURATION_BUCKETS_S, {
           labels: [
             ['scenario', scenario],
+            ...(this.byType ? [['type', type] as [string, string]] : []),
             ['name', name],
           ],
           buckets: c.buckets,
           sum: c.sumUs / 1e6,
         });
+      }
     }
   }
 }

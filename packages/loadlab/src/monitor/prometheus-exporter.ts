@@ -9,7 +9,8 @@
  *   loadlab_request_duration_seconds{scenario,name,le}
  *                                               latency of every request so far, a cumulative
  *                                               histogram per scenario and request name (bounded:
- *                                               duration-histograms.ts), with _sum and _count
+ *                                               duration-histograms.ts), with _sum and _count;
+ *                                               the swarm's also has the request's type label
  *   loadlab_request_latency_seconds{scenario,quantile}
  *                                               latency of the last second's requests (0.5, 0.95,
  *                                               0.99, 1 = max), as the generator measured it: a
@@ -76,11 +77,16 @@ export interface LoadMetricsOptions {
   host?: string;
   /** Request names a scenario's histogram keeps apart (default 100); the rest under name="(other)". */
   maxRequestNames?: number;
+  /** Label the histogram's series with the request type too (the swarm's: Locust's type and name). */
+  requestTypes?: boolean;
 }
 
 export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Promise<LoadMetricsServer> {
   const figures = new Map<string, ScenarioFigures>();
-  const durations = new DurationHistograms(opts.maxRequestNames ?? MAX_REQUEST_NAMES);
+  const durations = new DurationHistograms(
+    opts.maxRequestNames ?? MAX_REQUEST_NAMES,
+    opts.requestTypes === true,
+  );
   const script = new ScriptFigures();
   const startSeconds = Date.now() / 1000 - process.uptime();
   const render = (): string => {

@@ -148,9 +148,13 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       ? ''
       : ` [execution segment ${segmentLabel(input.segment)}: this run's share of the load above]`;
   out(`\n▶ script ${input.file}: ${parsed.options.scenarios.map(scenarioLine).join('; ')}${part}`);
-  const exporter =
-    input.metricsPort === undefined ? undefined : await startLoadMetricsServer({ port: input.metricsPort });
-  if (exporter !== undefined) err(`generator metrics: ${exporter.url}`);
+  // a run's own exporter is closed at its end; one handed in (input.metrics) lives on
+  const ownExporter =
+    input.metrics !== undefined || input.metricsPort === undefined
+      ? undefined
+      : await startLoadMetricsServer({ port: input.metricsPort });
+  if (ownExporter !== undefined) err(`generator metrics: ${ownExporter.url}`);
+  const exporter = input.metrics ?? ownExporter;
   const progress = createProgress(input.progress);
   const totals = { requests: 0, failures: 0, first: undefined as number | undefined };
   const startedAt = Date.now();
@@ -202,7 +206,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     }),
   );
   progress.finish();
-  await exporter?.close({ note: err });
+  await ownExporter?.close({ note: err });
   live?.stop();
   if (outHook !== undefined) runtime().onEvents = runtime().onEvents.filter((h) => h !== outHook);
   runtime().sink = null;

@@ -6,6 +6,7 @@
  * problem). Also the script's gates as a master loads them (loadScriptGates), and its setup()
  * and teardown() calls (lifecycle.ts).
  */
+
 import { existsSync, statSync } from 'node:fs';
 import { extname, resolve as resolvePath } from 'node:path';
 import { loadCaFile } from '../clients/tls-options.ts';
@@ -18,6 +19,7 @@ import {
 import type { Threshold } from '../gates/threshold-parse.ts';
 import { gatherThresholds } from '../gates/thresholds.ts';
 import type { ExecutionSegment } from '../generator/execution-segment.ts';
+import type { LoadMetricsServer } from '../monitor/prometheus-exporter.ts';
 import { parseOut } from '../report/k6-json-out.ts';
 import type { ProgressOptions } from '../report/progress.ts';
 import type { ReportFiles } from '../report/write-reports.ts';
@@ -64,6 +66,11 @@ export interface ScriptRunInput {
   segment?: ExecutionSegment;
   /** --metrics-port / --out prometheus[=PORT]: the generator's /metrics while it runs (0 = a free port). */
   metricsPort?: number;
+  /**
+   * An exporter that outlives this run (a `run --worker`'s, for the life of its process): the
+   * run feeds it and marks its scenarios finished, but neither starts nor closes one.
+   */
+  metrics?: LoadMetricsServer;
   /** -e/--env KEY=VALUE flags (repeatable): the script's __ENV is the environment with these over it. */
   env?: readonly string[];
   /**

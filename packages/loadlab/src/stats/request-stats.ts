@@ -103,7 +103,7 @@ export class RequestStats {
   }
 
   private takeDetail(): SliceDetail {
-    const latency = this.dirty.map((e) => e.window!.take(e.name));
+    const latency = this.dirty.map((e) => e.window!.take(e.name, e.type));
     this.dirty.length = 0;
     return { latency, counters: this.counterDeltas?.take() ?? {} };
   }

@@ -43,6 +43,8 @@ export function bucketOfIndex(index: number): number {
 /** One request name's latencies during a second: per-bucket counts (not cumulative) and the sum. */
 export interface NameLatency {
   name: string;
+  /** The request's type (a swarm's method, e.g. GET), when the recording side knows it. */
+  type?: string;
   buckets: number[];
   sumUs: number;
 }
@@ -69,9 +71,10 @@ export class BucketWindow {
     this.sumUs += v;
   }
 
-  /** The second's figures under `name`; the window starts afresh. */
-  take(name: string): NameLatency {
-    const out = { name, buckets: Array.from(this.buckets), sumUs: this.sumUs };
+  /** The second's figures under `name` (and `type`); the window starts afresh. */
+  take(name: string, type?: string): NameLatency {
+    const out: NameLatency = { name, buckets: Array.from(this.buckets), sumUs: this.sumUs };
+    if (type !== undefined) out.type = type;
     this.buckets.fill(0);
     this.count = 0;
     this.sumUs = 0;

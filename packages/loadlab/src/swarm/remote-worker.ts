@@ -8,7 +8,10 @@
  */
 import type { TlsOptions } from '../clients/tls-options.ts';
 import { assessHealth, ProcessCpu, ThreadMonitor } from '../monitor/health.ts';
+import type { LoadMetricsServer } from '../monitor/prometheus-exporter.ts';
 import { encodeSparse, encodeStats } from '../stats/latency-codec.ts';
+import { Timeline } from '../stats/timeline.ts';
+import { epochMsToUs } from '../util/clock.ts';
 import { serveMaster } from './remote-link.ts';
 import { REPORT_INTERVAL_MS, type WireSnapshot } from './remote-protocol.ts';
 import { pickClasses, type UserFile } from './user-file.ts';
@@ -26,6 +29,12 @@ export interface SwarmWorkerOptions {
   err?: (text: string) => void;
   signal?: AbortSignal;
   connectWaitMs?: number;
+  /**
+   * --metrics-port: this worker's own requests (per type and name) for Prometheus, under the
+   * scenario label `scenario`, over every test the master runs; the caller closes it.
+   */
+  metrics?: LoadMetricsServer;
+  scenario?: string;
 }
 
 export function encodeSnapshot(s: HostSnapshot): WireSnapshot {
@@ -35,6 +44,7 @@ export function encodeSnapshot(s: HostSnapshot): WireSnapshot {
 export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
   const out = o.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const err = o.err ?? ((t: string) => process.stderr.write(`${t}\n`));
+  const scenario = o.scenario ?? 'swarm';
   let core: HostCore | null = null;
   let reporter: NodeJS.Timeout | undefined;
   let state: WorkerRunState = 'ready';
@@ -48,6 +58,7 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
     if (c === null) return null;
     const snap = await c.stop();
     await c.close();
+    o.metrics?.finished(scenario);
     return { ...snap, health: healthOf(cpu.stop(), loop.stop()) };
   };
   return serveMaster({
@@ -68,10 +79,14 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
     handle: async (m, link) => {
       if (m.t === 'start') {
         await stopCore();
-        const init = { ...m.init, tls: o.tls ?? m.init.tls };
-        const c = new HostCore(pickClasses(o.file, m.classNames), init, (slice) =>
-          link.send({ t: 'slice', slice: { ...slice, latency: encodeSparse(slice.latency) } }),
-        );
+        const metrics = o.metrics;
+        const init = { ...m.init, tls: o.tls ?? m.init.tls, sliceDetail: metrics !== undefined };
+        // this worker's own seconds, summarised here for its exporter (the master gets them raw)
+        const own = metrics === undefined ? null : ownSeconds(init.startEpochMs, metrics, scenario);
+        const c = new HostCore(pickClasses(o.file, m.classNames), init, ({ detail, ...slice }) => {
+          own?.mergeRaw({ ...slice, detail });
+          link.send({ t: 'slice', slice: { ...slice, latency: encodeSparse(slice.latency) } });
+        });
         core = c;
         cpu = new ProcessCpu().start();
         loop = new ThreadMonitor().start();
@@ -95,6 +110,13 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
       }
     },
   });
+}
+
+/** A timeline of one reporter (this worker's host) whose summarised seconds feed `metrics`. */
+function ownSeconds(startEpochMs: number, metrics: LoadMetricsServer, scenario: string): Timeline {
+  const t = new Timeline(epochMsToUs(startEpochMs), startEpochMs, 1);
+  t.onSlice = (slice, detail) => metrics.observe(scenario, slice, detail);
+  return t;
 }
 
 /** One worker process, one thread, closed model: the same verdict as a one-thread swarm. */

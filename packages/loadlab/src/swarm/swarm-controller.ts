@@ -26,6 +26,7 @@ import { LabError, LabErrorCode } from '../errors.ts';
 import type { ScenarioResult, TimeSlice } from '../model/result.ts';
 import { ProcessCpu, type ThreadHealth, ThreadMonitor } from '../monitor/health.ts';
 import { RequestStats } from '../stats/request-stats.ts';
+import type { SliceDetail } from '../stats/slice-detail.ts';
 import type { LateReporter, RawSlice } from '../stats/timeline.ts';
 import { epochMsToUs, epochNowMs } from '../util/clock.ts';
 import { ClassMix } from './class-mix.ts';
@@ -289,7 +290,7 @@ export class SwarmController extends EventEmitter {
     const startEpochMs = epochNowMs();
     const n = Math.max(1, Math.floor(this.o.processes ?? 1));
     const stats = new RequestStats({ startUs: epochMsToUs(startEpochMs), startEpochMs, reporters: n });
-    stats.timeline.onSlice = (slice: TimeSlice) => this.emit('slice', slice);
+    stats.timeline.onSlice = (slice: TimeSlice, detail?: SliceDetail) => this.emit('slice', slice, detail);
     const onRaw = stats.timeline.mergeRaw.bind(stats.timeline);
     const init = {
       startEpochMs,
@@ -297,6 +298,7 @@ export class SwarmController extends EventEmitter {
       timeoutMs: this.o.timeoutMs,
       tls: this.o.tls,
       taskFilter: this.o.taskFilter,
+      sliceDetail: this.o.sliceDetail === true,
     };
     if (this.o.provider !== undefined) {
       const lost = (h: UserHost, reason: string) => this.hostLost(h, reason);

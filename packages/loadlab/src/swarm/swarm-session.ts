@@ -10,11 +10,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
 import { evaluateThresholds, exitCodeFor } from '../gates/thresholds.ts';
-import type { RunReport, ScenarioResult, WorkersSection } from '../model/result.ts';
+import type { RunReport, ScenarioResult, TimeSlice, WorkersSection } from '../model/result.ts';
+import type { LoadMetricsServer } from '../monitor/prometheus-exporter.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { createProgress, type ProgressOptions } from '../report/progress.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { thresholdLines, verdictLine } from '../run/run-output.ts';
+import type { SliceDetail } from '../stats/slice-detail.ts';
 import { MasterPool } from './master-pool.ts';
 import { runSwarmWorker } from './remote-worker.ts';
 import { SwarmController } from './swarm-controller.ts';
@@ -31,6 +33,12 @@ export interface SwarmSessionOptions {
   onWebListening?: (url: string) => void;
   /** --master: called with the port workers join on once it listens. */
   onMasterListening?: (port: number) => void;
+  /**
+   * --metrics-port: the exporter this process's users feed (their requests per type and name,
+   * scenario label the user file's base name), for every test of the session; the caller closes
+   * it. Not a master's (it runs no users; each worker serves its own).
+   */
+  metrics?: LoadMetricsServer;
 }
 
 export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions): Promise<number> {
@@ -48,6 +56,8 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
       out,
       err,
       signal: opts.signal,
+      metrics: opts.metrics,
+      scenario: name,
     });
   }
   let pool: MasterPool | null = null;
@@ -80,7 +90,9 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
     taskFilter: plan.taskFilter,
     name,
     ...(pool === null ? {} : { provider: pool, enableRebalancing: plan.enableRebalancing, log: out }),
+    sliceDetail: pool === null && opts.metrics !== undefined,
   });
+  const metrics = pool === null ? opts.metrics : undefined;
   const aborted = () => opts.signal?.aborted === true;
   let ran = false;
   const progress = createProgress(opts.progress);
@@ -89,8 +101,10 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   swarm.on('state', (s) => {
     if (s === 'starting') requests = failures = 0; // a new test, not a re-target
     if (s === 'spawning' || s === 'running') ran = true;
+    if (s === 'stopped') metrics?.finished(name);
   });
-  swarm.on('slice', (slice) => {
+  swarm.on('slice', (slice: TimeSlice, detail?: SliceDetail) => {
+    metrics?.observe(name, slice, detail);
     if (plan.onlySummary) return;
     requests += slice.requests;
     failures += slice.failures;

@@ -42,6 +42,8 @@ export interface SwarmOptions {
   enableRebalancing?: boolean;
   /** Lines about the test's hosts (a worker joining). */
   log?: (line: string) => void;
+  /** Each 'slice' event also carries the second's detail (per type and name latency buckets). */
+  sliceDetail?: boolean;
 }
 
 /**

@@ -53,6 +53,8 @@ export interface HostInit {
   timeoutMs?: number;
   tls?: TlsOptions;
   taskFilter?: TaskFilter;
+  /** Each closed second carries its detail (per type and name latency buckets; a Prometheus exporter's). */
+  sliceDetail?: boolean;
 }
 
 /** A host's stats and runner, in whichever thread it lives. */
@@ -66,6 +68,7 @@ export class HostCore {
     this.stats = new RequestStats({
       startUs: epochMsToUs(init.startEpochMs),
       startEpochMs: init.startEpochMs,
+      sliceDetail: init.sliceDetail === true,
     });
     this.stats.attach(this.events);
     this.stats.timeline.onRaw = onRaw;
