@@ -30,6 +30,7 @@ import {
   EXIT_OK,
   EXIT_SCRIPT_ERROR,
   type ExecutionSegment,
+  type ExecutionShortcuts,
   isScriptOperand,
   problemsText,
   type RunInput,
@@ -50,12 +51,16 @@ export const MASTER_TEST_FLAGS = [
   'risk-url',
   'api-url',
   'execution-segment',
+  'vus',
+  'iterations',
+  'stage',
 ];
 
-/** The master's script as a test; a problem when it cannot be read. */
+/** The master's script as a test (with its k6 shortcuts); a problem when it cannot be read. */
 export function scriptTest(
   operands: readonly string[],
   insecure: boolean,
+  execution?: ExecutionShortcuts,
 ): { test?: RunTest; problem?: string } {
   if (operands.length !== 1)
     return { problem: `one script at a time, without scenario ids (got ${operands.join(' ')})` };
@@ -63,7 +68,18 @@ export function scriptTest(
   const path = resolve(file);
   if (!existsSync(path) || !statSync(path).isFile()) return { problem: `${file}: no such script file` };
   const source = readFileSync(path, 'utf8');
-  return { test: { kind: 'script', file, name: basename(path), source, sha256: sha256(source), insecure } };
+  const name = basename(path);
+  return {
+    test: {
+      kind: 'script',
+      file,
+      name,
+      source,
+      sha256: sha256(source),
+      insecure,
+      ...(execution === undefined ? {} : { execution }),
+    },
+  };
 }
 
 /** The master's validated plan of built-in scenarios as a test. */
@@ -86,8 +102,13 @@ export interface WorkerDeps {
   testFlags: readonly string[];
   /** planRun's problems for an input. */
   planProblems: (input: RunInput) => string[];
-  /** checkScriptFile: the exit code, the reasons on `err`. */
-  checkScript: (file: string, insecure: boolean, err: (t: string) => void) => Promise<number>;
+  /** checkScriptFile (with the master's k6 shortcuts): the exit code, the reasons on `err`. */
+  checkScript: (
+    file: string,
+    insecure: boolean,
+    err: (t: string) => void,
+    execution: ExecutionShortcuts | undefined,
+  ) => Promise<number>;
   runScenarios: (input: RunInput, segment: ExecutionSegment, extra: WorkerExtra) => Promise<number>;
   runScript: (
     file: string,
@@ -95,6 +116,7 @@ export interface WorkerDeps {
     segment: ExecutionSegment,
     extra: WorkerExtra,
     lifecycle: (RunTest & { kind: 'script' })['lifecycle'],
+    execution: ExecutionShortcuts | undefined,
   ) => Promise<number>;
 }
 
@@ -186,7 +208,7 @@ export function runWorkerSide(d: WorkerDeps): RunWorkerSide {
     }
     const text: string[] = [];
     const insecure = d.local.insecure === true || test.insecure;
-    const code = await d.checkScript(scriptFile, insecure, (t) => text.push(t));
+    const code = await d.checkScript(scriptFile, insecure, (t) => text.push(t), test.execution);
     if (code === EXIT_OK) return null;
     const shipped =
       tempDir === undefined
@@ -210,6 +232,7 @@ export function runWorkerSide(d: WorkerDeps): RunWorkerSide {
         segment,
         extra,
         test.lifecycle,
+        test.execution,
       );
     return report;
   }

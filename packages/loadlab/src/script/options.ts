@@ -19,6 +19,7 @@
  */
 import { type ExecutorOptions, validateExecutor } from '../generator/executor-options.ts';
 import { parseDuration } from '../util/duration.ts';
+import { applyExecutionShortcuts, type ExecutionShortcuts } from './execution-shortcuts.ts';
 import { parseSummaryOptions, type SummaryOptions } from './handle-summary.ts';
 
 export interface ScriptScenario {
@@ -47,9 +48,11 @@ export interface ScriptOptions {
   summary: SummaryOptions;
   /**
    * exec.test.options: the options as given, `scenarios` filled in (a shortcut's scenario
-   * 'default' with its executor; every scenario's `exec`).
+   * 'default' with its executor; every scenario's `exec`), the command line's shortcuts applied.
    */
   resolved: Record<string, unknown>;
+  /** The script's scenarios the command line's --duration/--iterations/--stage replaced. */
+  replaced: string[];
 }
 
 const TOP = [
@@ -70,11 +73,15 @@ const TOP = [
 const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/** `shortcuts`: the command line's --vus/--duration/--iterations/--stage (execution-shortcuts.ts). */
 export function parseScriptOptions(
-  raw: unknown,
+  given: unknown,
   exports: Record<string, unknown>,
+  shortcuts?: ExecutionShortcuts,
 ): { options: ScriptOptions; problems: string[] } {
-  const problems: string[] = [];
+  const applied = applyExecutionShortcuts(given, shortcuts);
+  let raw = applied.raw;
+  const problems: string[] = [...applied.problems];
   const options: ScriptOptions = {
     scenarios: [],
     k6Thresholds: undefined,
@@ -84,6 +91,7 @@ export function parseScriptOptions(
     teardownTimeoutMs: 60_000,
     summary: parseSummaryOptions({}, []),
     resolved: {},
+    replaced: applied.replaced,
   };
   if (raw === undefined) raw = {};
   if (!isObj(raw)) return { options, problems: ['options must be an object'] };
