@@ -4,7 +4,9 @@
  * The master's command line is the test. For the built-in scenarios the master validates it
  * as a plan and sends the scenario ids, every parameter as the plan resolved them (flags,
  * TICKSTORM_* variables, config files, --full) and its target flags. For a script it sends
- * the file's text. Each worker runs its execution segment (1/N of the load) of that test.
+ * the file's text and the master's k6 shortcuts (--vus/--duration/--iterations/--stage), which
+ * each worker applies over the script's options as a single run does. Each worker runs its
+ * execution segment (1/N of the load) of that test.
  *
  * A worker may be started with no test (`tickstorm run --worker --master-host H`): it takes
  * the master's. For a script it writes the master's text to a temporary file and runs it
@@ -12,8 +14,8 @@
  * its copy of the script). A worker may also name the test, as a Locust worker names its
  * locustfile: the same scenario ids, or a script whose bytes equal the master's (it then runs
  * its own copy, so relative imports resolve on the worker). Scenario parameters, --full,
- * --config, the target flags and --execution-segment belong to the master (on a worker:
- * exit 104). The worker keeps what is about its own machine: --workers, --insecure/--ca,
+ * --config, the target flags, --execution-segment and a script's --vus/--iterations/--stage
+ * belong to the master (on a worker: exit 104). The worker keeps what is about its own machine: --workers, --insecure/--ca,
  * --key-file, --no-watch, and its own report files and --threshold for its part.
  *
  * A worker that cannot run the master's test (another scenario or script, a parameter its

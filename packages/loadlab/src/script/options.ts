@@ -11,7 +11,8 @@
  *   };
  *
  * Shortcuts as k6: `{ vus, duration }` -> constant-vus; `{ vus, iterations }` -> shared-iterations;
- * `{ stages }` -> ramping-vus; nothing -> one iteration on one VU. Scenarios run at the same
+ * `{ stages }` -> ramping-vus; nothing -> one iteration on one VU (the command line's
+ * --vus/--duration/--iterations/--stage go over them: execution-shortcuts.ts). Scenarios run at the same
  * time, each from its `startTime`. `thresholds` may also be an array of the lab's strings
  * ('p95<100ms', 'error_rate<1%'). `insecureSkipTLSVerify: true` is `--insecure`. `tags` (top
  * level and per scenario) go on every sample the run streams. A scenario's `env` (strings) is
