@@ -192,6 +192,16 @@ export default async function () {}
     /'iterations\{scenario:browse\}'\]: no scenario 'browse' \(scenarios: default\): the scenario was replaced by --duration\/--iterations\/--stage/,
   );
   assert.match(s.stderr, /'p95\{scenario:browse\}<1s': no scenario 'browse' .*: the scenario was replaced/);
+  // the default scenario runs the default export: none is a script error (107), nothing runs
+  const h = script(
+    'nodefault.js',
+    `export const options = { scenarios: { a: { executor: 'per-vu-iterations', vus: 1, iterations: 1, exec: 'a' } } };
+export function a() {}
+`,
+  );
+  const n = await run(['run', h, '-i', '2']);
+  assert.equal(n.code, 107, n.stderr);
+  assert.match(n.stderr, /no default function/);
 });
 
 test('the built-in scenarios: --vus, --iterations and --stage are 104 naming each; --duration stays their parameter', async () => {
