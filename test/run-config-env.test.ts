@@ -126,9 +126,10 @@ test('a script run takes --workers from the environment and the file; their scen
   assert.equal(a.code, 104, a.stderr);
   assert.match(a.stderr, /--workers \(from TICKSTORM_WORKERS\) must be a positive integer or auto/);
   // a shared tickstorm.config.json with the built-in scenarios' rate and target: a script runs
+  // ("duration" is also k6's --duration for a script: script-cli-shortcuts-sources.test.ts)
   writeFileSync(
     join(dir, 'tickstorm.config.json'),
-    JSON.stringify({ rate: 500, duration: '5s', 'orders-url': 'http://127.0.0.1:9' }),
+    JSON.stringify({ rate: 500, timeout: '5s', 'orders-url': 'http://127.0.0.1:9' }),
   );
   const json = join(dir, 'noop.json');
   const b = await cli(['run', f, '--json', json], { TICKSTORM_RATE: '100' });

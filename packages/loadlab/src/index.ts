@@ -109,6 +109,7 @@ export * from './scenario/params.ts';
 export * from './scenario/run-helpers.ts';
 export * from './scenario/scenario.ts';
 export * from './scenario/suite.ts';
+export * from './script/execution-shortcuts.ts';
 export { addCounters, gaugesFromCounters, gaugesToCounters, mergeGauge } from './script/gauges.ts';
 export { type K6Threshold, parseK6Thresholds } from './script/k6-metrics.ts';
 export { parseScriptOptions, type ScriptOptions } from './script/options.ts';

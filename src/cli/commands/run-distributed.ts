@@ -4,7 +4,9 @@
  * The master's command line is the test. For the built-in scenarios the master validates it
  * as a plan and sends the scenario ids, every parameter as the plan resolved them (flags,
  * TICKSTORM_* variables, config files, --full) and its target flags. For a script it sends
- * the file's text. Each worker runs its execution segment (1/N of the load) of that test.
+ * the file's text and the master's k6 shortcuts (--vus/--duration/--iterations/--stage), which
+ * each worker applies over the script's options as a single run does. Each worker runs its
+ * execution segment (1/N of the load) of that test.
  *
  * A worker may be started with no test (`tickstorm run --worker --master-host H`): it takes
  * the master's. For a script it writes the master's text to a temporary file and runs it
@@ -12,8 +14,8 @@
  * its copy of the script). A worker may also name the test, as a Locust worker names its
  * locustfile: the same scenario ids, or a script whose bytes equal the master's (it then runs
  * its own copy, so relative imports resolve on the worker). Scenario parameters, --full,
- * --config, the target flags and --execution-segment belong to the master (on a worker:
- * exit 104). The worker keeps what is about its own machine: --workers, --insecure/--ca,
+ * --config, the target flags, --execution-segment and a script's --vus/--iterations/--stage
+ * belong to the master (on a worker: exit 104). The worker keeps what is about its own machine: --workers, --insecure/--ca,
  * --key-file, --no-watch, and its own report files and --threshold for its part.
  *
  * A worker that cannot run the master's test (another scenario or script, a parameter its
@@ -30,6 +32,7 @@ import {
   EXIT_OK,
   EXIT_SCRIPT_ERROR,
   type ExecutionSegment,
+  type ExecutionShortcuts,
   isScriptOperand,
   problemsText,
   type RunInput,
@@ -50,12 +53,16 @@ export const MASTER_TEST_FLAGS = [
   'risk-url',
   'api-url',
   'execution-segment',
+  'vus',
+  'iterations',
+  'stage',
 ];
 
-/** The master's script as a test; a problem when it cannot be read. */
+/** The master's script as a test (with its k6 shortcuts); a problem when it cannot be read. */
 export function scriptTest(
   operands: readonly string[],
   insecure: boolean,
+  execution?: ExecutionShortcuts,
 ): { test?: RunTest; problem?: string } {
   if (operands.length !== 1)
     return { problem: `one script at a time, without scenario ids (got ${operands.join(' ')})` };
@@ -63,7 +70,18 @@ export function scriptTest(
   const path = resolve(file);
   if (!existsSync(path) || !statSync(path).isFile()) return { problem: `${file}: no such script file` };
   const source = readFileSync(path, 'utf8');
-  return { test: { kind: 'script', file, name: basename(path), source, sha256: sha256(source), insecure } };
+  const name = basename(path);
+  return {
+    test: {
+      kind: 'script',
+      file,
+      name,
+      source,
+      sha256: sha256(source),
+      insecure,
+      ...(execution === undefined ? {} : { execution }),
+    },
+  };
 }
 
 /** The master's validated plan of built-in scenarios as a test. */
@@ -86,8 +104,13 @@ export interface WorkerDeps {
   testFlags: readonly string[];
   /** planRun's problems for an input. */
   planProblems: (input: RunInput) => string[];
-  /** checkScriptFile: the exit code, the reasons on `err`. */
-  checkScript: (file: string, insecure: boolean, err: (t: string) => void) => Promise<number>;
+  /** checkScriptFile (with the master's k6 shortcuts): the exit code, the reasons on `err`. */
+  checkScript: (
+    file: string,
+    insecure: boolean,
+    err: (t: string) => void,
+    execution: ExecutionShortcuts | undefined,
+  ) => Promise<number>;
   runScenarios: (input: RunInput, segment: ExecutionSegment, extra: WorkerExtra) => Promise<number>;
   runScript: (
     file: string,
@@ -95,6 +118,7 @@ export interface WorkerDeps {
     segment: ExecutionSegment,
     extra: WorkerExtra,
     lifecycle: (RunTest & { kind: 'script' })['lifecycle'],
+    execution: ExecutionShortcuts | undefined,
   ) => Promise<number>;
 }
 
@@ -186,7 +210,7 @@ export function runWorkerSide(d: WorkerDeps): RunWorkerSide {
     }
     const text: string[] = [];
     const insecure = d.local.insecure === true || test.insecure;
-    const code = await d.checkScript(scriptFile, insecure, (t) => text.push(t));
+    const code = await d.checkScript(scriptFile, insecure, (t) => text.push(t), test.execution);
     if (code === EXIT_OK) return null;
     const shipped =
       tempDir === undefined
@@ -210,6 +234,7 @@ export function runWorkerSide(d: WorkerDeps): RunWorkerSide {
         segment,
         extra,
         test.lifecycle,
+        test.execution,
       );
     return report;
   }

@@ -2,7 +2,46 @@
  * `tickstorm run`'s checks of single flags that the load lab does not make: each adds its
  * problems to the list the command reports all at once (exit 104).
  */
-import { type ExecutionSegment, type MasterWorkerPlan, parseExecutionSegment } from '@tickstorm/loadlab';
+import {
+  type ExecutionSegment,
+  type ExecutionShortcuts,
+  type MasterWorkerPlan,
+  parseExecutionFlags,
+  parseExecutionSegment,
+} from '@tickstorm/loadlab';
+import type { Command } from 'commander';
+
+/** k6's shortcuts that only a script takes (--duration is also the built-in scenarios' parameter). */
+const SCRIPT_ONLY = ['vus', 'iterations', 'stage'];
+
+/** A built-in scenario run given --vus, --iterations or --stage on the command line: a problem each. */
+export function scriptOnlyProblems(self: Command, problems: string[]): void {
+  for (const f of SCRIPT_ONLY)
+    if (self.getOptionValueSource(f) === 'cli')
+      problems.push(
+        `--${f} is k6's shortcut for a script; the built-in scenarios take their own parameters (--rate, --duration, ...)`,
+      );
+}
+
+/**
+ * A script's --vus/--duration/--iterations/--stage (from the command line, TICKSTORM_* or the
+ * config file): k6's shortcuts over its options, or undefined when none was given.
+ */
+export function scriptExecutionOf(
+  o: Record<string, unknown>,
+  problems: string[],
+): ExecutionShortcuts | undefined {
+  const str = (v: unknown) => (v === undefined ? undefined : String(v));
+  return parseExecutionFlags(
+    {
+      vus: str(o.vus),
+      duration: str(o.duration),
+      iterations: str(o.iterations),
+      stage: o.stage as string[] | undefined,
+    },
+    problems,
+  );
+}
 
 /** --execution-segment: this run's part of the load (a master gives each worker its own). */
 export function executionSegmentOf(

@@ -41,8 +41,14 @@ const FIXED = [
   'config-file',
   'execution-segment',
   'env',
+  'vus',
+  'iterations',
+  'stage',
   'help',
 ];
+
+/** The scenario parameter that is also a script's k6 shortcut (-d, in the script group). */
+const SHARED = 'duration';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -55,6 +61,8 @@ export function defineRunFlags(
   defs: readonly TickstormScenario[],
 ): { cmd: Command; paramOptions: ParamOptions } {
   const ids = defs.map((d) => d.id);
+  const union = paramFlagUnion(defs);
+  const shared = union.find((f) => f.flag === SHARED);
   const cmd = program
     .command('run')
     .argument(
@@ -89,6 +97,22 @@ export function defineRunFlags(
     .option(
       '--execution-segment <segment>',
       'run only this equal part of the load, as k6 writes it: 0:1/2, 1/2:1, 1/3:2/3 (every rate, VU and iteration count; the parts add up exactly)',
+    )
+    .optionsGroup("A script's execution (k6's shortcuts, over its options; docs/scripts.md):")
+    .option('-u, --vus <n>', "VUs (alone: over the script's options.vus)")
+    .addOption(
+      new Option(
+        '-d, --duration <duration>',
+        `a script: one constant-vus scenario this long (with --iterations: its maxDuration)${
+          shared === undefined ? '' : `; the built-in scenarios' parameter: ${paramFlagHelp(shared)}`
+        }`,
+      ),
+    )
+    .option('-i, --iterations <n>', 'one shared-iterations scenario: this many iterations in all')
+    .option(
+      '-s, --stage <duration:target>',
+      'one ramping-vus scenario: a stage, 30s:10 (repeatable, or 30s:10,1m:0), from --vus (default 1)',
+      collect,
     )
     .optionsGroup('Gates:')
     .option('--threshold <expr>', "pass/fail criterion, e.g. 'p95<100ms' (repeatable)", collect)
@@ -133,8 +157,10 @@ export function defineRunFlags(
     .option('--master-port <port>', "worker: the master's port (default 5557)")
     .optionsGroup('Scenario parameters (each goes to every selected scenario declaring it):');
   const paramOptions: ParamOptions = [];
-  for (const f of paramFlagUnion(defs)) {
-    if (FIXED.includes(f.flag)) continue;
+  const durationOption = cmd.options.find((x) => x.long === `--${SHARED}`);
+  if (shared !== undefined && durationOption !== undefined) paramOptions.push([SHARED, durationOption]);
+  for (const f of union) {
+    if (FIXED.includes(f.flag) || f.flag === SHARED) continue;
     const bool = f.owners.every((x) => x.spec.type === 'boolean');
     const o = new Option(`--${f.flag} ${bool ? '[bool]' : '<value>'}`, paramFlagHelp(f));
     cmd.addOption(o);

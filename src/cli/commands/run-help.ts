@@ -24,7 +24,10 @@ ${RUN_EXIT_CODES}
 Scripts (docs/scripts.md): \`tickstorm run FILE.ts|FILE.js\` runs a k6-style script exporting
 \`options\` and a default function (tickstorm/http, tickstorm/metrics: Counter Gauge Rate Trend,
 tickstorm/execution, or k6's names). A path operand (.ts/.js/.mjs/.mts or a /) is a script; the
-scenario flags do not apply to it. --workers defaults to 1 for scripts. setup() runs once before
+scenario flags do not apply to it, but k6's shortcuts do: -d/--duration D, -i/--iterations N or
+-s/--stage D:T (repeatable) replace its scenarios with one 'default' scenario (a note names them;
+VUs: -u/--vus, else its options.vus, else 1); --vus alone sets a shortcut script's vus (over
+scenarios: 104). --workers defaults to 1 for scripts. setup() runs once before
 the scenarios, teardown(data) once after (also after 99, 108, Ctrl-C); with a setup() fn(data, ctx)
 is called, else fn(ctx); setup() failing is 107 and nothing runs. __ENV is the environment with
 -e KEY=VALUE and a scenario's env over it; __VU (unique in the test) and __ITER as k6's;
@@ -49,5 +52,6 @@ keyed by flag name. Flags win over the environment, the environment over the fil
 Examples:
   tickstorm run all
   tickstorm run ./load.ts --json out.json
+  tickstorm run ./load.ts --vus 5 --duration 30s      (k6's: one constant-vus scenario)
   tickstorm run order-stress --rate 2000 --duration 30s --threshold 'p95<100ms' --json out.json
   tickstorm run market-data-flood --target 10.0.0.5 --csv results/locust --html report.html`;

@@ -20,6 +20,7 @@ import {
 import { packageVersion } from './package-version.ts';
 import { withSources } from './run-defaults.ts';
 import { scenariosTest, scriptTest } from './run-distributed.ts';
+import { scriptExecutionOf, scriptOnlyProblems } from './run-flag-checks.ts';
 import { type RunLine, runInput } from './run-input.ts';
 import { SCENARIOS_LOADED, tickstormSuite } from './scenarios-loaded.ts';
 
@@ -35,11 +36,14 @@ export async function runMaster(line: RunLine, mw: MasterWorkerPlan, mwProblems:
   if (script) {
     const th = gatherThresholds((o.threshold as string[] | undefined) ?? [], []);
     mwProblems.push(...th.problems);
-    const t = scriptTest(scenarios, o.insecure === true);
+    // k6's shortcuts are the master's: the workers run the script with them
+    const execution = scriptExecutionOf(o, mwProblems);
+    const t = scriptTest(scenarios, o.insecure === true, execution);
     if (t.problem !== undefined) mwProblems.push(t.problem);
     test = t.test;
   } else if (SCENARIOS_LOADED.error !== undefined) mwProblems.push(SCENARIOS_LOADED.error);
   else {
+    scriptOnlyProblems(self, mwProblems);
     const input = runInput(scenarios, o, self, params, unknownOptions);
     const r = planRun(tickstormSuite(defs), { ...input, watch: false, watchPids: [] });
     mwProblems.push(...r.problems);
@@ -59,6 +63,7 @@ export async function runMaster(line: RunLine, mw: MasterWorkerPlan, mwProblems:
       tls: { insecure: o.insecure === true, caFile: o.ca as string | undefined },
       version: packageVersion(),
       out: () => undefined,
+      execution: test.execution,
     });
     if ('exitCode' in g) return g.exitCode;
     gates = g;

@@ -1,9 +1,16 @@
 /** `tickstorm run FILE.ts`: a k6-style script's run, from its command line to its exit code. */
-import { EXIT_ABORTED, EXIT_INVALID_CONFIG, problemsText, runScriptFile } from '@tickstorm/loadlab';
+import {
+  EXIT_ABORTED,
+  EXIT_INVALID_CONFIG,
+  type ExecutionShortcuts,
+  problemsText,
+  runScriptFile,
+} from '@tickstorm/loadlab';
 import type { Command } from 'commander';
 import { packageVersion } from './package-version.ts';
 import type { RunExtra } from './run-command.ts';
 import { withSources } from './run-defaults.ts';
+import { scriptExecutionOf } from './run-flag-checks.ts';
 
 /** The flags that do not apply to a script, and its --workers (default 1). */
 export function scriptFlagProblems(
@@ -22,7 +29,8 @@ export function scriptFlagProblems(
   const cli = (flag: string) =>
     self.getOptionValueSource(flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())) === 'cli';
   for (const flag of params.keys())
-    if (cli(flag)) problems.push(`--${flag} is a scenario parameter; a script sets its own options`);
+    if (flag !== 'duration' && cli(flag))
+      problems.push(`--${flag} is a scenario parameter; a script sets its own options`);
   for (const flag of [
     'market-data-url',
     'orders-url',
@@ -47,18 +55,24 @@ export function scriptFlagProblems(
   return { problems, workers };
 }
 
-/** `tickstorm run FILE.ts`: checks the flags that make sense for a script, then runs it. */
+/**
+ * `tickstorm run FILE.ts`: checks the flags that make sense for a script, then runs it.
+ * `execution`: k6's shortcuts set elsewhere (a master's, for its worker); else this command
+ * line's --vus/--duration/--iterations/--stage.
+ */
 export async function runScriptCommand(
   operands: string[],
   o: Record<string, unknown>,
   self: Command,
   params: ReadonlyMap<string, unknown>,
   unknownOptions: readonly string[],
-  extra: RunExtra = {},
+  extra: RunExtra & { execution?: { shortcuts?: ExecutionShortcuts } } = {},
 ): Promise<number> {
   const flags = scriptFlagProblems(operands, o, self, params, unknownOptions);
   const { workers } = flags;
   const problems = [...(extra.problems ?? []), ...flags.problems];
+  const execution =
+    extra.execution === undefined ? scriptExecutionOf(o, problems) : extra.execution.shortcuts;
   if (problems.length > 0) {
     console.error(problemsText('tickstorm run', withSources(problems)));
     return EXIT_INVALID_CONFIG;
@@ -91,6 +105,7 @@ export async function runScriptCommand(
       metricsPort: extra.metricsPort,
       metrics: extra.metrics,
       lifecycle: extra.lifecycle,
+      execution,
     });
     const sum = r.summary;
     extra.onReport?.(

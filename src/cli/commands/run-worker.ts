@@ -58,7 +58,7 @@ export async function runWorker(
       SCENARIOS_LOADED.error !== undefined
         ? [SCENARIOS_LOADED.error]
         : planRun(tickstormSuite(defs), input).problems,
-    checkScript: async (file, insecure, err) => {
+    checkScript: async (file, insecure, err, execution) => {
       const flags = scriptFlagProblems([file], o, self, new Map(), []);
       if (flags.problems.length > 0) {
         err(flags.problems.join('\n'));
@@ -74,15 +74,17 @@ export async function runWorker(
         version,
         out: () => undefined,
         err,
+        execution,
       });
     },
     runScenarios: (input, seg, extra) => runCommand(defs, { ...input, segment: seg }, { ...extra, metrics }),
-    runScript: (file, insecure, seg, extra, lifecycle) =>
+    runScript: (file, insecure, seg, extra, lifecycle, execution) =>
       runScriptCommand([file], { ...o, insecure }, self, new Map(), [], {
         ...extra,
         metrics,
         segment: seg,
         lifecycle,
+        execution: { shortcuts: execution },
       }),
   });
   const problems = [

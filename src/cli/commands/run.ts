@@ -22,7 +22,12 @@ import {
 import type { Command } from 'commander';
 import { runCommand } from './run-command.ts';
 import { applyRunDefaults, withSources } from './run-defaults.ts';
-import { executionSegmentOf, metricsPortOf, takePrometheusOut } from './run-flag-checks.ts';
+import {
+  executionSegmentOf,
+  metricsPortOf,
+  scriptOnlyProblems,
+  takePrometheusOut,
+} from './run-flag-checks.ts';
 import { defineRunFlags } from './run-flags.ts';
 import { RUN_HELP_AFTER } from './run-help.ts';
 import { paramValues, type RunLine, runInput, splitOperands } from './run-input.ts';
@@ -84,6 +89,7 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       }
       if (cliGiven('env'))
         early.push("--env sets a script's __ENV; the built-in scenarios take no environment");
+      scriptOnlyProblems(self, early);
       const input: RunInput = { ...runInput(scenarios, o, self, params, unknownOptions), segment };
       process.exitCode = await runCommand(defs, input, { metricsPort, problems: early });
     });

@@ -17,6 +17,7 @@ import { vuShare } from '../generator/closed-loop.ts';
 import type { ExecutionSegment } from '../generator/execution-segment.ts';
 import { iterations, type ScriptContext, type ScriptFactory } from '../generator/script.ts';
 import type { LatencyRecorder } from '../stats/recorder.ts';
+import type { ExecutionShortcuts } from './execution-shortcuts.ts';
 import { gaugesToCounters } from './gauges.ts';
 import { installGlobals } from './globals.ts';
 import { closeHttp } from './http.ts';
@@ -67,6 +68,8 @@ export interface ScriptParams {
   vus?: { base: number; baseInInstance: number; segment: ExecutionSegment };
   /** The run's BroadcastChannel for exec.test.abort() (test-abort.ts). */
   abortChannel?: string;
+  /** The command line's --vus/--duration/--iterations/--stage: exec.test.options as the run resolved them. */
+  execution?: ExecutionShortcuts;
 }
 
 /** Context handed to the script's function (`export default async function (ctx)`). */
@@ -162,7 +165,7 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const mod = await importScript(p.file, p.env);
   const fn = mod[p.exec];
   if (typeof fn !== 'function') throw new Error(`${p.file}: export '${p.exec}' is not a function`);
-  rt.testOptions = parseScriptOptions(mod.options, mod).options.resolved;
+  rt.testOptions = parseScriptOptions(mod.options, mod, p.execution).options.resolved;
   rt.abortChannel = p.abortChannel ?? null;
   for (const hook of rt.onEvents) hook(ctx.events, p.scenario);
   const counters = new Map<string, number>();

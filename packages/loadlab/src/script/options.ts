@@ -11,7 +11,8 @@
  *   };
  *
  * Shortcuts as k6: `{ vus, duration }` -> constant-vus; `{ vus, iterations }` -> shared-iterations;
- * `{ stages }` -> ramping-vus; nothing -> one iteration on one VU. Scenarios run at the same
+ * `{ stages }` -> ramping-vus; nothing -> one iteration on one VU (the command line's
+ * --vus/--duration/--iterations/--stage go over them: execution-shortcuts.ts). Scenarios run at the same
  * time, each from its `startTime`. `thresholds` may also be an array of the lab's strings
  * ('p95<100ms', 'error_rate<1%'). `insecureSkipTLSVerify: true` is `--insecure`. `tags` (top
  * level and per scenario) go on every sample the run streams. A scenario's `env` (strings) is
@@ -19,6 +20,7 @@
  */
 import { type ExecutorOptions, validateExecutor } from '../generator/executor-options.ts';
 import { parseDuration } from '../util/duration.ts';
+import { applyExecutionShortcuts, type ExecutionShortcuts } from './execution-shortcuts.ts';
 import { parseSummaryOptions, type SummaryOptions } from './handle-summary.ts';
 
 export interface ScriptScenario {
@@ -47,9 +49,11 @@ export interface ScriptOptions {
   summary: SummaryOptions;
   /**
    * exec.test.options: the options as given, `scenarios` filled in (a shortcut's scenario
-   * 'default' with its executor; every scenario's `exec`).
+   * 'default' with its executor; every scenario's `exec`), the command line's shortcuts applied.
    */
   resolved: Record<string, unknown>;
+  /** The script's scenarios the command line's --duration/--iterations/--stage replaced. */
+  replaced: string[];
 }
 
 const TOP = [
@@ -70,11 +74,15 @@ const TOP = [
 const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/** `shortcuts`: the command line's --vus/--duration/--iterations/--stage (execution-shortcuts.ts). */
 export function parseScriptOptions(
-  raw: unknown,
+  given: unknown,
   exports: Record<string, unknown>,
+  shortcuts?: ExecutionShortcuts,
 ): { options: ScriptOptions; problems: string[] } {
-  const problems: string[] = [];
+  const applied = applyExecutionShortcuts(given, shortcuts);
+  let raw = applied.raw;
+  const problems: string[] = [...applied.problems];
   const options: ScriptOptions = {
     scenarios: [],
     k6Thresholds: undefined,
@@ -84,6 +92,7 @@ export function parseScriptOptions(
     teardownTimeoutMs: 60_000,
     summary: parseSummaryOptions({}, []),
     resolved: {},
+    replaced: applied.replaced,
   };
   if (raw === undefined) raw = {};
   if (!isObj(raw)) return { options, problems: ['options must be an object'] };

@@ -164,7 +164,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       if (s.startTimeMs > 0 && !(await delay(s.startTimeMs, stop.signal))) return undefined;
       const params: ScriptParams = {
         ...{ file, exec: s.exec, scenario: s.name, tls, env, withSetup, dataJson, tags: s.tags },
-        ...{ scenarioEnv: s.env, vus: vuBase.get(s.name), abortChannel },
+        ...{ scenarioEnv: s.env, vus: vuBase.get(s.name), abortChannel, execution: input.execution },
         submetrics: [
           ...new Set(k6.thresholds.flatMap((t) => (t.tags.sub === undefined ? [] : [t.tags.sub]))),
         ],
@@ -231,6 +231,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     for (const k of Object.keys(r.extra)) if (INTERNAL_KEY.test(k)) delete r.extra[k];
     delete (r.params as Record<string, unknown>).file;
     delete (r.params as Record<string, unknown>).tls;
+    delete (r.params as Record<string, unknown>).execution;
     results.push(r);
     parts.push({
       scenario: r.scenario,

@@ -24,6 +24,7 @@ import { parseOut } from '../report/k6-json-out.ts';
 import type { ProgressOptions } from '../report/progress.ts';
 import type { ReportFiles } from '../report/write-reports.ts';
 import { problemsText } from '../run/run-output.ts';
+import { type ExecutionShortcuts, replacedNote } from './execution-shortcuts.ts';
 import { importScript } from './factory.ts';
 import type { SummaryOptions } from './handle-summary.ts';
 import { type K6Threshold, parseK6Thresholds } from './k6-metrics.ts';
@@ -78,6 +79,11 @@ export interface ScriptRunInput {
    * when the script exports setup(); this run calls neither setup() nor teardown().
    */
   lifecycle?: { withSetup: boolean; dataJson?: string };
+  /**
+   * The command line's --vus/--duration/--iterations/--stage (k6's shortcuts): over the
+   * script's options (execution-shortcuts.ts).
+   */
+  execution?: ExecutionShortcuts;
 }
 
 /** A script loaded and validated, ready to run. */
@@ -124,8 +130,10 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
     err(`${cmd}: script error in ${input.file}:\n${scriptErrorText(e, file)}`);
     return { exitCode: EXIT_SCRIPT_ERROR };
   }
-  const parsed = parseScriptOptions(mod.options, mod);
+  const parsed = parseScriptOptions(mod.options, mod, input.execution);
   runtime().testOptions = parsed.options.resolved;
+  const note = replacedNote(parsed.options.replaced);
+  if (note !== undefined) err(`${cmd}: ${note}`);
   const needsDefault = parsed.options.scenarios.some((s) => s.exec === 'default');
   if (needsDefault && typeof mod.default !== 'function') {
     err(
@@ -136,14 +144,23 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
   problems.push(...parsed.problems);
   const names = parsed.options.scenarios.map((s) => s.name);
   const k6 = parseK6Thresholds(parsed.options.k6Thresholds, runtime().metrics, names);
-  problems.push(...k6.problems);
   const lab = gatherThresholds([...(input.thresholds ?? []), ...parsed.options.labThresholds]);
-  problems.push(...lab.problems);
+  const scoped = [...k6.problems, ...lab.problems];
   for (const t of lab.thresholds)
     if (t.scope.scenario !== undefined && !names.includes(t.scope.scenario))
-      problems.push(
+      scoped.push(
         `threshold '${t.expression}': no scenario '${t.scope.scenario}' (scenarios: ${names.join(', ')})`,
       );
+  // a threshold scoped to a scenario the command line replaced: say so
+  const gone = parsed.options.replaced;
+  for (const p of scoped) {
+    const m = /no scenario '([^']+)'/.exec(p);
+    problems.push(
+      m !== null && gone.includes(m[1])
+        ? `${p}: the scenario was replaced by --duration/--iterations/--stage`
+        : p,
+    );
+  }
   let workers = input.workers ?? 1;
   const aborting = k6.thresholds.filter((t) => t.abortOnFail);
   if (aborting.length > 0 && workers !== 1) {

@@ -13,6 +13,7 @@
  */
 import type { ExecutionSegment } from '../generator/execution-segment.ts';
 import type { EncodedLatency, RunReport } from '../model/result.ts';
+import type { ExecutionShortcuts } from '../script/execution-shortcuts.ts';
 import type { EncodedStats } from '../stats/latency-codec.ts';
 import type { HostInit, WorkerHealth } from './user-host.ts';
 import type { ExceptionRow } from './user-runner.ts';
@@ -82,6 +83,8 @@ export type RunTest =
        * the workers call neither, and pass this data (JSON text) to every iteration.
        */
       lifecycle?: { withSetup: boolean; dataJson?: string };
+      /** The master's --vus/--duration/--iterations/--stage: every worker runs the script with them. */
+      execution?: ExecutionShortcuts;
     };
 
 /** [spawn, class, userId, host] or [retire, class]. */

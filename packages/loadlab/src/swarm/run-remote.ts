@@ -263,7 +263,17 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
 
 /** One line: the scenarios and their parameters, or the script. */
 export function describeTest(t: RunTest): string {
-  if (t.kind === 'script') return `script ${t.file}`;
+  if (t.kind === 'script') {
+    const x = t.execution;
+    if (x === undefined) return `script ${t.file}`;
+    const flags = [
+      x.vus === undefined ? '' : ` --vus ${x.vus}`,
+      x.duration === undefined ? '' : ` --duration ${x.duration}`,
+      x.iterations === undefined ? '' : ` --iterations ${x.iterations}`,
+      ...(x.stages ?? []).map((st) => ` --stage ${st.duration}:${st.target}`),
+    ];
+    return `script ${t.file}${flags.join('')}`;
+  }
   const show = (v: unknown) =>
     Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v : JSON.stringify(v);
   return t.scenarios
