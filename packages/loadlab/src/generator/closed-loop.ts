@@ -15,6 +15,12 @@ import type { NormalizedExecutor } from './executor-options.ts';
 type Closed = Extract<NormalizedExecutor, { model: 'closed' }>;
 
 const CONTROL_MS = 20;
+/**
+ * Iterations started back to back without the event loop turning (each ended in a microtask:
+ * a script whose iteration awaits nothing real) before the next is put off to setImmediate, so
+ * the control tick, the end of the run and I/O still get their turn.
+ */
+const CHAIN_MAX = 512;
 
 /** Local VUs of thread `index` of `count` when the global target is `t`. */
 export function vuShare(t: number, index: number, count: number): number {
@@ -37,6 +43,13 @@ export class ClosedLoop extends ExecutorBase {
   private startUs = 0;
   private depth = 0;
   private readonly deferred: number[] = [];
+  /** Iterations started since the event loop last turned (see CHAIN_MAX). */
+  private chained = 0;
+  private turnMarked = false;
+  private readonly turned = (): void => {
+    this.chained = 0;
+    this.turnMarked = false;
+  };
   private control: NodeJS.Timeout | undefined;
   private vusUsed = 0;
   /** shared-iterations: iterations this thread may still start. */
@@ -119,10 +132,16 @@ export class ClosedLoop extends ExecutorBase {
 
   private next(v: number, atUs?: number): void {
     if (!this.takeBudget(v)) return;
-    if (this.depth > 0) {
-      // an iteration ended synchronously inside start(): restart from a fresh stack
+    if (this.depth > 0 || this.chained >= CHAIN_MAX) {
+      // an iteration ended synchronously inside start(), or many ended in microtasks without the
+      // event loop turning: restart from a fresh stack, after I/O and timers had their turn
       if (this.deferred.push(v) === 1) setImmediate(this.drain);
       return;
+    }
+    this.chained++;
+    if (!this.turnMarked) {
+      this.turnMarked = true;
+      setImmediate(this.turned);
     }
     this.depth++;
     this.launch(v, atUs ?? nowUs());
