@@ -128,3 +128,34 @@ export default async function () { await group('a::b', async () => {}); }
   const r = await run(['run', f]);
   assert.match(r.stdout + r.stderr, /group\(\): invalid name "a::b"/);
 });
+
+test("check()'s third argument tags its samples (checks{kind:auth}); a check may be a plain value", async () => {
+  const f = script(
+    'check-tags.ts',
+    `import http from 'tickstorm/http';
+import { check } from 'tickstorm';
+export const options = {
+  scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 8 } },
+  thresholds: { 'checks{kind:auth}': ['rate==0.5'], 'checks{kind:other}': ['rate==1'] },
+};
+export default async function () {
+  const r = await http.get('$URL/ok');
+  check(r, { 'auth ok': (x) => x.status === 200, 'auth never': false }, { kind: 'auth' });
+  check(r, { 'plain true': r.status === 200 }, { kind: 'other' });
+}
+`,
+  );
+  const json = join(t.dir, 'check-tags.json');
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const j = JSON.parse(readFileSync(json, 'utf8'));
+  const rows = j.thresholds as { metric: string; actual: number }[];
+  assert.deepEqual(
+    rows.map((x) => [x.metric, x.actual]),
+    [
+      ['checks{kind:auth}', 0.5],
+      ['checks{kind:other}', 1],
+    ],
+  );
+  assert.equal(j.metrics.checks.values.passes, 16);
+});

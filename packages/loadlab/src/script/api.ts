@@ -27,24 +27,34 @@ export { default as http } from './http.ts';
 export { Counter, Gauge, Rate, Trend } from './metrics.ts';
 export { textSummary } from './text-summary.ts';
 
-/** Runs each named check on `value`; records k6's `checks` rate; true when all passed. */
-export function check<T>(value: T, checks: Record<string, (v: T) => unknown>): boolean {
+/**
+ * Runs each named check on `value`; records k6's `checks` rate; true when all passed. A check
+ * is a function of `value` (a throw fails it) or, as k6 takes it too, a value read as a boolean.
+ * `tags` (k6's third argument) go on each sample, for --out and for thresholds
+ * (`checks{kind:auth}`).
+ */
+export function check<T>(
+  value: T,
+  checks: Record<string, ((v: T) => unknown) | boolean>,
+  tags?: Readonly<Record<string, string>>,
+): boolean {
   const s = current('check()');
+  if (typeof checks !== 'object' || checks === null)
+    throw new TypeError('check(value, { name: fn }): the second argument must be an object of named checks');
   let all = true;
   for (const [name, fn] of Object.entries(checks)) {
     let pass: boolean;
     try {
-      pass = Boolean(fn(value));
+      pass = Boolean(typeof fn === 'function' ? fn(value) : fn);
     } catch {
       pass = false;
     }
-    addRate(s, 'checks', pass, s.group === '' ? { check: name } : { check: name, group: s.group });
+    const sampleTags: Record<string, string> = { ...tags, check: name };
+    if (s.group !== '') sampleTags.group = s.group;
+    addRate(s, 'checks', pass, sampleTags);
     addCounter(s, pass ? counterKey.checkPass(name) : counterKey.checkFail(name), 1);
     const subs = submetricsOf('checks');
-    if (subs !== undefined)
-      recordTagged(s, subs, 'rate', pass ? 1 : 0, (k) =>
-        k === 'check' ? name : k === 'group' ? s.group : undefined,
-      );
+    if (subs !== undefined) recordTagged(s, subs, 'rate', pass ? 1 : 0, (k) => sampleTags[k]);
     if (!pass) all = false;
   }
   return all;

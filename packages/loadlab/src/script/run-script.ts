@@ -57,6 +57,7 @@ import {
   summaryLines,
   verdict,
 } from './script-summary.ts';
+import { writeSummaryExport } from './summary-export.ts';
 import { listenForAbort } from './test-abort.ts';
 
 const INTERNAL_KEY = /^(trend:|metric:|check:|gauge:)/;
@@ -278,21 +279,27 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
 
   const metrics = allMetrics(view, runtime().metrics);
   const checks = checkRows(parts);
-  // k6's handleSummary(data): here (not on a master's worker), after teardown(), whatever the verdict
+  // k6's handleSummary(data) and --summary-export: here (not on a master's worker), after
+  // teardown(), whatever the verdict
+  const data =
+    here && (typeof mod.handleSummary === 'function' || input.summaryExport !== undefined)
+      ? summaryData({
+          view,
+          declared: runtime().metrics,
+          k6: k6.thresholds,
+          results: report.script.thresholds,
+          checks,
+          options: parsed.options.summary,
+          durationMs: finishedAt - startedAt,
+        })
+      : undefined;
+  const exported =
+    data !== undefined && input.summaryExport !== undefined
+      ? writeSummaryExport(input.summaryExport, data)
+      : undefined;
   const handled =
-    here && typeof mod.handleSummary === 'function'
-      ? await runHandleSummary(
-          mod.handleSummary,
-          summaryData({
-            view,
-            declared: runtime().metrics,
-            k6: k6.thresholds,
-            results: report.script.thresholds,
-            checks,
-            options: parsed.options.summary,
-            durationMs: finishedAt - startedAt,
-          }),
-        )
+    data !== undefined && typeof mod.handleSummary === 'function'
+      ? await runHandleSummary(mod.handleSummary, data)
       : undefined;
   if (handled?.ok === false) {
     err(`${cmd}: script error in ${input.file}: ${handled.problem}\n(the summary below is tickstorm's own)`);
@@ -327,6 +334,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   if (th.length > 0 && !handled?.ok) out(`\n${th.join('\n')}`);
 
   const written: string[] = handled?.ok ? [...handled.written] : [];
+  if (exported !== undefined) written.push(exported);
   if (jsonOut !== undefined) written.push(jsonOut.path);
   const files = input.files ?? {};
   if (files.json !== undefined) {

@@ -57,6 +57,8 @@ export interface ScriptRunInput {
   files?: ReportFiles;
   /** --out values (json=FILE: k6's JSON lines). */
   outputs?: readonly string[];
+  /** --summary-export FILE: k6's end-of-test summary export (summary-export.ts). */
+  summaryExport?: string;
   tls?: ScriptTlsInput;
   version: string;
   out?: (text: string) => void;
@@ -201,6 +203,8 @@ export interface ScriptGates {
   runTeardown(dataJson: string | undefined): Promise<string | undefined>;
   /** The script's handleSummary() export (a master calls it on the merged whole), and data.options. */
   handleSummary?: { fn: unknown; options: SummaryOptions };
+  /** options.summaryTrendStats and the rest: what a master's --summary-export is shaped by. */
+  summaryOptions: SummaryOptions;
 }
 
 /**
@@ -225,6 +229,7 @@ export async function loadScriptGates(input: ScriptRunInput): Promise<ScriptGate
     ...(typeof r.mod.handleSummary === 'function'
       ? { handleSummary: { fn: r.mod.handleSummary, options: r.parsed.options.summary } }
       : {}),
+    summaryOptions: r.parsed.options.summary,
   };
 }
 

@@ -40,6 +40,7 @@ import type { K6Threshold } from '../script/k6-metrics.ts';
 import type { MetricKind } from '../script/runtime.ts';
 import { checkScriptOnWhole } from '../script/script-section.ts';
 import { checkRows } from '../script/script-summary.ts';
+import { writeSummaryExport } from '../script/summary-export.ts';
 import { scriptWholeLines } from '../script/whole-lines.ts';
 import { mergeRunReports } from '../stats/merge-results.ts';
 import { MasterPool } from './master-pool.ts';
@@ -66,6 +67,8 @@ export interface RunMasterOptions {
     teardown?: () => Promise<string | undefined>;
     /** The script's handleSummary(), called on the merged whole after teardown(); it replaces the merged summary. */
     handleSummary?: { fn: unknown; options: SummaryOptions };
+    /** --summary-export FILE: k6's summary export of the merged whole, shaped by `options`. */
+    summaryExport?: { file: string; options: SummaryOptions };
   };
   files: ReportFiles;
   version: string;
@@ -208,21 +211,21 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
   const tdFailed = (await teardown()) !== undefined;
   if (tdFailed && code === EXIT_OK) code = EXIT_SCRIPT_ERROR;
   const hs = o.script?.handleSummary;
-  const handled =
-    hs !== undefined && whole !== undefined && o.script !== undefined
-      ? await runHandleSummary(
-          hs.fn,
-          summaryData({
-            view: whole.view,
-            declared: o.script.declared,
-            k6: o.script.k6,
-            results: whole.section.thresholds,
-            checks: checkRows(whole.parts),
-            options: hs.options,
-            durationMs: run.finishedAt - run.startedAt,
-          }),
-        )
+  const se = o.script?.summaryExport;
+  const data =
+    (hs !== undefined || se !== undefined) && whole !== undefined && o.script !== undefined
+      ? summaryData({
+          view: whole.view,
+          declared: o.script.declared,
+          k6: o.script.k6,
+          results: whole.section.thresholds,
+          checks: checkRows(whole.parts),
+          options: (hs ?? se)!.options,
+          durationMs: run.finishedAt - run.startedAt,
+        })
       : undefined;
+  const exported = data !== undefined && se !== undefined ? writeSummaryExport(se.file, data) : undefined;
+  const handled = hs !== undefined && data !== undefined ? await runHandleSummary(hs.fn, data) : undefined;
   if (handled?.ok === false) {
     err(
       `tickstorm run: script error in ${o.test.kind === 'script' ? o.test.file : ''}: ${handled.problem}\n(the summary below is tickstorm's own)`,
@@ -248,6 +251,7 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
     if (f) mkdirSync(dirname(f), { recursive: true });
   }
   const written = handled?.ok ? [...handled.written] : [];
+  if (exported !== undefined) written.push(exported);
   written.push(...(await writeReports(run, o.files, { title: 'Tickstorm run report (master/worker)' })));
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   const failing = handled?.ok === false ? 'handleSummary()' : tdFailed ? 'teardown()' : undefined;

@@ -1,0 +1,49 @@
+/**
+ * k6's `--summary-export FILE`: the end-of-test summary in k6's older export format, which CI
+ * pipelines and report tools written for k6 read. Built from the same data handleSummary()
+ * gets (handle-summary.ts), reshaped as k6 writes it:
+ *
+ *   { "root_group": { name, path, id, groups: {}, checks: { NAME: { name, path, id, passes, fails } } },
+ *     "metrics": { "http_req_duration": { "avg": 1.2, "min": …, "med": …, "max": …, "p(90)": …, "p(95)": …,
+ *                                         "thresholds": { "p(95)<200": false } },
+ *                  "http_reqs": { "count": 80, "rate": 26.6 },
+ *                  "checks": { "passes": 16, "fails": 0, "value": 1 },
+ *                  "queue_depth": { "value": 3, "min": 0, "max": 9 } } }
+ *
+ * As in k6's export, a threshold's boolean is true when it FAILED (k6 kept that inversion for
+ * compatibility; handleSummary's data says `{ ok }` instead). Trends carry the stats of
+ * options.summaryTrendStats, in ms.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { SummaryData } from './handle-summary.ts';
+
+export function summaryExport(d: SummaryData): unknown {
+  const metrics: Record<string, Record<string, unknown>> = {};
+  for (const [name, m] of Object.entries(d.metrics)) {
+    const v = m.values;
+    const out: Record<string, unknown> =
+      m.type === 'rate' ? { passes: v.passes, fails: v.fails, value: v.rate } : { ...v };
+    if (m.thresholds !== undefined)
+      out.thresholds = Object.fromEntries(Object.entries(m.thresholds).map(([k, t]) => [k, !t.ok]));
+    metrics[name] = out;
+  }
+  const g = d.root_group;
+  return {
+    root_group: {
+      name: g.name,
+      path: g.path,
+      id: g.id,
+      groups: {},
+      checks: Object.fromEntries(g.checks.map((c) => [c.name, { ...c }])),
+    },
+    metrics,
+  };
+}
+
+/** Writes the export to `file` (parent directories created); returns the path. */
+export function writeSummaryExport(file: string, d: SummaryData): string {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(summaryExport(d), null, 2)}\n`);
+  return file;
+}
