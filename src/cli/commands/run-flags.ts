@@ -27,6 +27,7 @@ const FIXED = [
   'json',
   'csv',
   'results-csv',
+  'summary-export',
   'html',
   'junit',
   'watch-pid',
@@ -128,6 +129,10 @@ export function defineRunFlags(
     .option('--results-csv <file>', 'one row per request (timestamp,latency,success,duration,name)')
     .option('--html <file>', 'self-contained HTML report with charts')
     .option('--junit <file>', 'JUnit XML (one test case per target and threshold)')
+    .option(
+      '--summary-export <file>',
+      "a script: k6's end-of-test summary export (JSON; a threshold is true when it failed, as k6 writes it)",
+    )
     .option(
       '--metrics-port <port>',
       "serve the generator's own figures at http://127.0.0.1:PORT/metrics (Prometheus) while it runs; 0 = a free port",

@@ -92,6 +92,9 @@ export async function runMaster(line: RunLine, mw: MasterWorkerPlan, mwProblems:
             labStrings: gates.labStrings,
             teardown: () => gates.runTeardown(test.kind === 'script' ? test.lifecycle?.dataJson : undefined),
             handleSummary: gates.handleSummary,
+            ...(typeof o.summaryExport === 'string'
+              ? { summaryExport: { file: o.summaryExport, options: gates.summaryOptions } }
+              : {}),
           },
     files: {
       json: o.json as string | undefined,

@@ -98,6 +98,7 @@ export async function runScriptCommand(
       },
       tls: { insecure: o.insecure === true, caFile: o.ca as string | undefined },
       outputs: (o.out as string[] | undefined) ?? [],
+      summaryExport: o.summaryExport as string | undefined,
       env: (o.env as string[] | undefined) ?? [],
       version: packageVersion(),
       signal: abort.signal,

@@ -89,6 +89,8 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       }
       if (cliGiven('env'))
         early.push("--env sets a script's __ENV; the built-in scenarios take no environment");
+      if (cliGiven('summaryExport'))
+        early.push("--summary-export is k6's summary of a script; the built-in scenarios write --json");
       scriptOnlyProblems(self, early);
       const input: RunInput = { ...runInput(scenarios, o, self, params, unknownOptions), segment };
       process.exitCode = await runCommand(defs, input, { metricsPort, problems: early });
