@@ -14,8 +14,9 @@ import { scriptTarget } from './support/script-target.ts';
 const t = scriptTarget('tickstorm-http-batch-');
 
 test('http.batch answers in the shape asked; expected statuses decide http_req_failed', async () => {
-  // per iteration: a batch of 3 (one /fail), a named batch of 2, then two /fail requests whose
-  // 500 is expected (per request, then for the thread) and one with every status expected
+  // per iteration: a batch of 3 (one /fail), a named batch of 2, then /fail requests whose 500
+  // is expected (per request, then for the VU), one with every status expected per request and
+  // one after setResponseCallback(null)
   const f = t.script(
     'batch.js',
     `import http from 'k6/http';
@@ -24,7 +25,7 @@ export const options = {
   scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 10 } },
   thresholds: {
     'http_reqs{expected_response:false}': ['count==10'],
-    'http_reqs{expected_response:true}': ['count==70'],
+    'http_reqs{expected_response:true}': ['count==80'],
   },
 };
 export default async function () {
@@ -38,6 +39,9 @@ export default async function () {
   await http.get('$URL/fail', { responseCallback: null });
   http.setResponseCallback(http.expectedStatuses(500));
   await http.get('$URL/fail');
+  // null for the VU: every response expected (not back to the 200-399 default)
+  http.setResponseCallback(null);
+  await http.get('$URL/fail');
   http.setResponseCallback(http.expectedStatuses({ min: 200, max: 399 }));
 }
 `,
@@ -46,8 +50,8 @@ export default async function () {
   const r = await run(['run', f, '--json', json]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const j = JSON.parse(readFileSync(json, 'utf8'));
-  assert.equal(j.metrics.http_reqs.values.count, 80);
-  // only the batch's /fail is unexpected: 10 of 80
+  assert.equal(j.metrics.http_reqs.values.count, 90);
+  // only the batch's /fail is unexpected: 10 of 90
   assert.equal(j.metrics.http_req_failed.values.passes, 10);
   assert.equal(j.metrics.checks.values.rate, 1);
   assert.equal(t.srv.paths.get('/d'), 10);

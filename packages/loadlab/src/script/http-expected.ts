@@ -62,8 +62,13 @@ export function expectationOf(
     const list = params.expectedStatuses;
     return (status) => status !== 0 && list.includes(status);
   }
+  // `null` (set by setResponseCallback(null)) is a rule of its own: not the default
   const cb =
-    params.responseCallback !== undefined ? params.responseCallback : (vuDefault ?? DEFAULT_EXPECTED);
+    params.responseCallback !== undefined
+      ? params.responseCallback
+      : vuDefault !== undefined
+        ? vuDefault
+        : DEFAULT_EXPECTED;
   if (cb === null) return (status) => status !== 0;
   if (!(cb instanceof ResponseCallback))
     throw new TypeError('params.responseCallback takes http.expectedStatuses(...) or null');
