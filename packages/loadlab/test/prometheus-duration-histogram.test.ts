@@ -152,6 +152,12 @@ test('script figures: checks, Counter, Rate and Trend series, names in Prometheu
       'metric:rate:checks:pass': 5, // k6's built-in rate of check(): loadlab_checks_total already
       'metric:rate:checks:total': 6,
       rowsWritten: 12, // a built-in scenario's counter: not a script metric
+      // thresholds' submetrics (http_req_duration{status:200} and co): copies, not metrics
+      'trend:sub:http_req_duration{status:200}:300': 3,
+      'trend:sub:http_req_duration{status:200}:sum': 900,
+      'metric:counter:sub:http_reqs{status:200}': 3,
+      'metric:rate:sub:checks{check:login}:pass': 1,
+      'metric:rate:sub:checks{check:login}:total': 1,
     };
     srv.observe('s', slice, { latency: [], counters });
     srv.observe('s', slice, { latency: [], counters: { 'metric:counter:orders.placed': 1 } });
@@ -169,7 +175,7 @@ test('script figures: checks, Counter, Rate and Trend series, names in Prometheu
     assert.equal(value('loadlab_script_queue_wait_seconds_bucket', { le: '0.025' }), 4);
     assert.equal(value('loadlab_script_queue_wait_seconds_count', { scenario: 's' }), 4);
     assert.equal(value('loadlab_script_queue_wait_seconds_sum', { scenario: 's' }), 0.0209);
-    assert.doesNotMatch(text, /rowsWritten|loadlab_script_checks/);
+    assert.doesNotMatch(text, /rowsWritten|loadlab_script_checks|loadlab_script_sub_/);
     assert.match(text, /^# TYPE loadlab_script_queue_wait_seconds histogram$/m);
     if (existsSync(PROMTOOL)) {
       const lint = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });

@@ -10,7 +10,8 @@
  *                                                              Trend.add documents), a histogram
  *                                                              with the request-duration buckets
  *
- * (k6's built-in `checks` rate is not repeated: it is loadlab_checks_total summed over checks.)
+ * (k6's built-in `checks` rate is not repeated: it is loadlab_checks_total summed over checks;
+ * nor are the thresholds' submetrics, `http_req_duration{status:200}`: copies of samples.)
  * `<name>` is the metric's name with every character outside [A-Za-z0-9_] replaced by '_'
  * (two names that differ only there share one series).
  */
@@ -21,6 +22,8 @@ const CHECK = /^check:(.*):(pass|fail)$/;
 const COUNTER = /^metric:counter:(.*)$/;
 const RATE = /^metric:rate:(.*):(pass|total)$/;
 const TREND = /^trend:(.*):(sum|\d+)$/;
+/** A threshold's submetric sink (script/submetrics.ts subName): a copy of samples, not a metric. */
+const SUBMETRIC = /^(?:metric:(?:counter|rate):|trend:)sub:/;
 
 export class ScriptFigures {
   /** scenario -> counter key -> sum since the start. */
@@ -29,7 +32,7 @@ export class ScriptFigures {
   add(scenario: string, counters: Readonly<Record<string, number>>): void {
     let m = this.sums.get(scenario);
     for (const [k, v] of Object.entries(counters)) {
-      if (!(CHECK.test(k) || COUNTER.test(k) || RATE.test(k) || TREND.test(k))) continue;
+      if (!(CHECK.test(k) || COUNTER.test(k) || RATE.test(k) || TREND.test(k)) || SUBMETRIC.test(k)) continue;
       if (m === undefined) {
         m = new Map();
         this.sums.set(scenario, m);
