@@ -10,9 +10,9 @@ import {
   problemsText,
   type RunInput,
   type RunReport,
-  startLoadMetricsServer,
 } from '@tickstorm/loadlab';
 import type { TickstormScenario } from '@tickstorm/scenarios';
+import { openMetrics } from './metrics-port.ts';
 import { packageVersion } from './package-version.ts';
 import { withSources } from './run-defaults.ts';
 import { SCENARIOS_LOADED, tickstormSuite } from './scenarios-loaded.ts';
@@ -42,14 +42,19 @@ export async function runCommand(
     );
     abort.abort();
   };
+  // the run's own exporter, closed at its end; one handed in (a worker's) lives on. A port it
+  // cannot listen on is a problem naming the flag (exit 1), as for http and swarm
+  let own: LoadMetricsServer | undefined;
+  if (extra.metrics === undefined && extra.metricsPort !== undefined) {
+    const opened = await openMetrics(extra.metricsPort);
+    if ('problem' in opened) {
+      console.error(`tickstorm run: ${opened.problem}`);
+      return EXIT_ERROR;
+    }
+    own = opened.server;
+  }
   if (extra.signal === undefined) process.on('SIGINT', onSignal);
   else extra.signal.addEventListener('abort', () => abort.abort(), { once: true });
-  // the run's own exporter, closed at its end; one handed in (a worker's) lives on
-  const own =
-    extra.metrics !== undefined || extra.metricsPort === undefined
-      ? undefined
-      : await startLoadMetricsServer({ port: extra.metricsPort });
-  if (own !== undefined) process.stderr.write(`generator metrics: ${own.url}\n`);
   const exporter = extra.metrics ?? own;
   try {
     const r = await executeRun(plan, {

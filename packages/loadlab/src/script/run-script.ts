@@ -33,7 +33,7 @@ import { type ExecutionSegment, segmentLabel, segmentShare, WHOLE } from '../gen
 import { normalizeExecutor } from '../generator/executor-options.ts';
 import { type RunOutcome, runScenario } from '../generator/run-scenario.ts';
 import type { RunReport, ScenarioResult } from '../model/result.ts';
-import { startLoadMetricsServer } from '../monitor/prometheus-exporter.ts';
+import { type LoadMetricsServer, startLoadMetricsServer } from '../monitor/prometheus-exporter.ts';
 import { renderScenarioBlock } from '../report/console.ts';
 import { K6JsonOut } from '../report/k6-json-out.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
@@ -69,6 +69,19 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const loaded = await loadScriptRun(input);
   if ('exitCode' in loaded) return { exitCode: loaded.exitCode, summary: null, report: null, written: [] };
   const { file, parsed, k6, lab, workers, aborting, outFiles, ca, mod, env } = loaded;
+  // a run's own exporter is closed at its end; one handed in (input.metrics) lives on. Opened
+  // first: a port it cannot listen on ends the run before setup() and before the live watch's
+  // timer and the abort channel exist (which, left open, kept the process from exiting)
+  let ownExporter: LoadMetricsServer | undefined;
+  if (input.metrics === undefined && input.metricsPort !== undefined) {
+    try {
+      ownExporter = await startLoadMetricsServer({ port: input.metricsPort });
+    } catch (e) {
+      err(`${cmd}: --metrics-port ${input.metricsPort}: cannot serve there (${(e as Error).message})`);
+      return { exitCode: EXIT_ERROR, summary: null, report: null, written: [] };
+    }
+    err(`generator metrics: ${ownExporter.url}`);
+  }
   // k6's setup(): once, here, before any scenario; its data goes to every VU as a JSON copy
   // (or the master's, when setup() ran there: input.lifecycle)
   const here = input.lifecycle === undefined;
@@ -78,10 +91,12 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     const r = await setupOf(loaded, input.err);
     if (r.aborted !== undefined) {
       err(`${cmd}: test aborted: ${r.aborted} (exec.test.abort() in setup())\nno scenario was run.`);
+      await ownExporter?.close({ wait: false });
       return { exitCode: EXIT_THRESHOLD_ABORTED, summary: null, report: null, written: [] };
     }
     if (r.problem !== undefined) {
       err(`${cmd}: script error in ${input.file}: ${r.problem}\nno scenario was run.`);
+      await ownExporter?.close({ wait: false });
       return { exitCode: EXIT_SCRIPT_ERROR, summary: null, report: null, written: [] };
     }
     dataJson = r.dataJson;
@@ -149,12 +164,6 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       ? ''
       : ` [execution segment ${segmentLabel(input.segment)}: this run's share of the load above]`;
   out(`\n▶ script ${input.file}: ${parsed.options.scenarios.map(scenarioLine).join('; ')}${part}`);
-  // a run's own exporter is closed at its end; one handed in (input.metrics) lives on
-  const ownExporter =
-    input.metrics !== undefined || input.metricsPort === undefined
-      ? undefined
-      : await startLoadMetricsServer({ port: input.metricsPort });
-  if (ownExporter !== undefined) err(`generator metrics: ${ownExporter.url}`);
   const exporter = input.metrics ?? ownExporter;
   const progress = createProgress(input.progress);
   const totals = { requests: 0, failures: 0, first: undefined as number | undefined };
