@@ -22,10 +22,10 @@ export function randomItem<T>(array: readonly T[]): T {
   return array[Math.floor(Math.random() * array.length)];
 }
 
-const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 
-/** `length` characters drawn from `charset` (default: lowercase letters and digits). */
-export function randomString(length: number, charset = ALNUM): string {
+/** `length` characters drawn from `charset` (default, as k6-utils': lowercase letters). */
+export function randomString(length: number, charset = LOWER): string {
   if (!Number.isInteger(length) || length < 0)
     throw new TypeError('randomString(): the length is an integer >= 0');
   if (typeof charset !== 'string' || charset === '')
@@ -42,14 +42,14 @@ export function uuidv4(_secure = false): string {
 
 /**
  * The text between `left` and `right` in `content` (the first; `repeat`: every one, as an
- * array); undefined (or []) when there is none.
+ * array); null when there is none (k6-utils 1.4's answer, with or without `repeat`).
  */
 export function findBetween(
   content: string,
   left: string,
   right: string,
   repeat = false,
-): string | string[] | undefined {
+): string | string[] | null {
   const out: string[] = [];
   let from = 0;
   for (;;) {
@@ -61,5 +61,5 @@ export function findBetween(
     if (!repeat) return out[0];
     from = b + right.length;
   }
-  return repeat ? out : undefined;
+  return out.length > 0 ? out : null;
 }
