@@ -1,7 +1,8 @@
 /**
  * k6's data modules in a script: open() (relative to the script, text or bytes, load time
  * only), SharedArray from k6/data (once per thread, frozen), k6/encoding's base64, and jslib's
- * k6-utils URL resolved locally (never fetched).
+ * k6-utils URL resolved locally (never fetched), its helpers answering as k6-utils 1.4's (null
+ * when findBetween finds nothing, letters only from randomString).
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -39,12 +40,15 @@ export default async function () {
     frozen: () => frozen && users[0] === 'ann',
     bytes: () => bytes instanceof ArrayBuffer && bytes.byteLength === 18,
     'open at load time only': () => /only be called at load time/.test(lateOpen),
-    b64: () => encoding.b64encode('user:pass') === 'dXNlcjpwYXNz' && encoding.b64decode('dXNlcjpwYXNz', 'std', 's') === 'user:pass',
+    b64: () => encoding.b64encode('user:pass') === 'dXNlcjpwYXNz' && encoding.b64decode('dXNlcjpwYXNz', 'std', 's') === 'user:pass' &&
+      encoding.b64decode('dXNlcjpwYXNz', 'std', 'b').byteLength === 9,
     rawurl: () => encoding.b64encode('\\u00ff\\u00fe?', 'rawurl') === 'w7_Dvj8',
     utils: () => {
       const n = randomIntBetween(3, 5);
       return n >= 3 && n <= 5 && users.includes(randomItem(users)) && randomString(8).length === 8 &&
-        /^[0-9a-f-]{36}$/.test(uuidv4()) && findBetween('<a>1</a><a>2</a>', '<a>', '</a>', true).join() === '1,2';
+        /^[0-9a-f-]{36}$/.test(uuidv4()) && findBetween('<a>1</a><a>2</a>', '<a>', '</a>', true).join() === '1,2' &&
+        /^[a-z]{40}$/.test(randomString(40)) &&
+        findBetween('<b>', '<a>', '</a>') === null && findBetween('<b>', '<a>', '</a>', true) === null;
     },
   });
   loads.add(1);

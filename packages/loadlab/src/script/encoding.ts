@@ -5,7 +5,8 @@
  *   const auth = `Basic ${encoding.b64encode('user:pass')}`;
  *
  * Encodings as k6's: 'std' (default, padded), 'rawstd' (no padding), 'url' (URL-safe, padded),
- * 'rawurl' (URL-safe, no padding). b64decode returns an ArrayBuffer, or text with format 's'.
+ * 'rawurl' (URL-safe, no padding). b64decode returns an ArrayBuffer (format 'b' or none), or
+ * text with format 's'.
  */
 type Variant = 'std' | 'rawstd' | 'url' | 'rawurl';
 const VARIANTS = ['std', 'rawstd', 'url', 'rawurl'];
@@ -38,9 +39,9 @@ export function b64decode(input: string, encoding?: string, format?: string): Ar
   if (typeof input !== 'string') throw new TypeError('b64decode(): takes a string');
   const b = Buffer.from(input, e === 'url' || e === 'rawurl' ? 'base64url' : 'base64');
   if (format === 's') return b.toString('utf8');
-  if (format !== undefined)
+  if (format !== undefined && format !== 'b')
     throw new TypeError(
-      `b64decode(): format is 's' (text) or omitted (bytes), not ${JSON.stringify(format)}`,
+      `b64decode(): format is 's' (text), or 'b' or omitted (bytes), not ${JSON.stringify(format)}`,
     );
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }
