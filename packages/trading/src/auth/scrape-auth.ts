@@ -3,8 +3,9 @@
  * `GET /metrics` (and HEAD) alone also takes HTTP Basic credentials, which Prometheus sends with
  * `basic_auth: { username: <key id>, password_file: <file holding the secret> }`: the user is a
  * key's id, the password its secret, compared in constant time. The key needs the `view` right
- * (viewer or admin). The secret then travels with every scrape, as any scrape credential does:
- * give the scraper a viewer key of its own, over a network you trust or behind TLS.
+ * (viewer, trader or admin; not feed). The secret then travels with every scrape, as any
+ * scrape credential does: give the scraper a viewer key of its own, over a network you trust
+ * or behind TLS.
  *
  * Anything else (another path, a Bearer token) is not accepted this way: a signed request still
  * works on /metrics too.
