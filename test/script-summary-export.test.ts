@@ -5,7 +5,7 @@
  * refuse it (they write --json).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tickstorm as run } from './support/cli.ts';
@@ -58,4 +58,27 @@ test('--summary-export on the built-in scenarios is 104', async () => {
   const r = await run(['run', 'order-stress', '--summary-export', join(t.dir, 'x.json')]);
   assert.equal(r.code, 104, r.stderr);
   assert.match(r.stderr, /--summary-export is k6's summary of a script/);
+});
+
+test('--summary-export to a path that cannot be written is said, naming the flag; the summary and verdict still come', async () => {
+  const f = t.script(
+    'unwritable.js',
+    `import { check } from 'k6';
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 3 } } };
+export default function () { check(1, { ok: () => true }); }
+`,
+  );
+  // a file where a directory should be: mkdir fails (EEXIST or ENOTDIR)
+  const blocker = join(t.dir, 'a-file');
+  writeFileSync(blocker, 'not a directory');
+  const target = join(blocker, 'summary.json');
+  const r = await run(['run', f, '--summary-export', target]);
+  // as k6 logs a failed export: the run's own verdict decides the exit code
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(
+    r.stderr,
+    new RegExp(`--summary-export ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot write it`),
+  );
+  assert.match(r.stdout, /checks\.+: 100\.00%/);
+  assert.match(r.stdout, /PASSED: every threshold met \(exit code 0\)/);
 });

@@ -57,7 +57,7 @@ import {
   summaryLines,
   verdict,
 } from './script-summary.ts';
-import { writeSummaryExport } from './summary-export.ts';
+import { exportSummary } from './summary-export.ts';
 import { listenForAbort } from './test-abort.ts';
 
 const INTERNAL_KEY = /^(trend:|metric:|check:|gauge:)/;
@@ -304,7 +304,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       : undefined;
   const exported =
     data !== undefined && input.summaryExport !== undefined
-      ? writeSummaryExport(input.summaryExport, data)
+      ? exportSummary(input.summaryExport, data, err)
       : undefined;
   const handled =
     data !== undefined && typeof mod.handleSummary === 'function'
@@ -343,7 +343,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   if (th.length > 0 && !handled?.ok) out(`\n${th.join('\n')}`);
 
   const written: string[] = handled?.ok ? [...handled.written] : [];
-  if (exported !== undefined) written.push(exported);
+  if (typeof exported === 'string') written.push(exported);
   if (jsonOut !== undefined) written.push(jsonOut.path);
   const files = input.files ?? {};
   if (files.json !== undefined) {

@@ -47,3 +47,17 @@ export function writeSummaryExport(file: string, d: SummaryData): string {
   writeFileSync(file, `${JSON.stringify(summaryExport(d), null, 2)}\n`);
   return file;
 }
+
+/**
+ * writeSummaryExport for the end of a run: a file it cannot write is said on `err`, naming the
+ * flag, and answers null; the run goes on to print its summary and exits as its thresholds say
+ * (as k6 logs a failed export). It threw, which lost the summary and named no flag.
+ */
+export function exportSummary(file: string, d: SummaryData, err: (line: string) => void): string | null {
+  try {
+    return writeSummaryExport(file, d);
+  } catch (e) {
+    err(`tickstorm run: --summary-export ${file}: cannot write it (${(e as Error).message})`);
+    return null;
+  }
+}

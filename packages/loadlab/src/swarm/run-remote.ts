@@ -40,7 +40,7 @@ import type { K6Threshold } from '../script/k6-metrics.ts';
 import type { MetricKind } from '../script/runtime.ts';
 import { checkScriptOnWhole } from '../script/script-section.ts';
 import { checkRows } from '../script/script-summary.ts';
-import { writeSummaryExport } from '../script/summary-export.ts';
+import { exportSummary } from '../script/summary-export.ts';
 import { scriptWholeLines } from '../script/whole-lines.ts';
 import { mergeRunReports } from '../stats/merge-results.ts';
 import { MasterPool } from './master-pool.ts';
@@ -224,7 +224,7 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
           durationMs: run.finishedAt - run.startedAt,
         })
       : undefined;
-  const exported = data !== undefined && se !== undefined ? writeSummaryExport(se.file, data) : undefined;
+  const exported = data !== undefined && se !== undefined ? exportSummary(se.file, data, err) : undefined;
   const handled = hs !== undefined && data !== undefined ? await runHandleSummary(hs.fn, data) : undefined;
   if (handled?.ok === false) {
     err(
@@ -251,7 +251,7 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
     if (f) mkdirSync(dirname(f), { recursive: true });
   }
   const written = handled?.ok ? [...handled.written] : [];
-  if (exported !== undefined) written.push(exported);
+  if (typeof exported === 'string') written.push(exported);
   written.push(...(await writeReports(run, o.files, { title: 'Tickstorm run report (master/worker)' })));
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   const failing = handled?.ok === false ? 'handleSummary()' : tdFailed ? 'teardown()' : undefined;
