@@ -70,3 +70,19 @@ test('--vus alone: over the shortcuts it sets vus; over scenarios a problem; the
   assert.ok(p.problems.some((x) => x.startsWith('--vus alone')));
   assert.deepEqual(raw.scenarios.a, { executor: 'constant-vus', vus: 2, duration: '1s' });
 });
+
+test("over a script of shortcuts the merge is k6's, option by option: -d keeps its iterations, -i its duration", () => {
+  // k6: `-d 10s` over { vus: 2, iterations: 100 } is shared-iterations, 100 at most, for 10s at most
+  assert.deepEqual(executorOf({ vus: 2, iterations: 100 }, { duration: '10s' }).scenarios, [
+    ['default', { executor: 'shared-iterations', vus: 2, iterations: 100, maxDuration: '10s' }],
+  ]);
+  // `-i 10` over { vus: 5, duration: '30s' }: 10 iterations, within the script's 30s
+  assert.deepEqual(executorOf({ vus: 5, duration: '30s' }, { iterations: '10' }).scenarios, [
+    ['default', { executor: 'shared-iterations', vus: 5, iterations: 10, maxDuration: '30s' }],
+  ]);
+  // over named scenarios nothing of theirs is kept
+  const scen = { scenarios: { a: { executor: 'shared-iterations', vus: 2, iterations: 7 } } };
+  assert.deepEqual(executorOf(scen, { duration: '3s' }).scenarios, [
+    ['default', { executor: 'constant-vus', vus: 1, duration: '3s' }],
+  ]);
+});

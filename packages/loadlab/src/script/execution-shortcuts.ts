@@ -9,7 +9,9 @@
  * Any of --duration/--iterations/--stage replaces the script's execution options (its
  * `scenarios`, or its own vus/duration/iterations/stages) with one 'default' scenario derived
  * from the flags as options.ts derives the shortcuts; its VUs are --vus, else the script's
- * top-level `vus`, else 1. --vus alone overrides the script's top-level `vus`; over a script
+ * top-level `vus`, else 1. Over a script of shortcuts the merge is k6's, option by option:
+ * --duration keeps the script's `iterations` and --iterations its `duration` (shared-iterations
+ * with that maxDuration). --vus alone overrides the script's top-level `vus`; over a script
  * that defines `scenarios` it is a problem (there is no one VU count to set).
  */
 import { parseDuration } from '../util/duration.ts';
@@ -106,10 +108,19 @@ export function applyExecutionShortcuts(
     return { raw: { ...o, vus: s.vus }, replaced: [], problems: [] };
   }
   const vus = s.vus ?? o.vus;
+  // k6 merges option by option: over a script of shortcuts (no `scenarios`), -d keeps the
+  // script's `iterations` (shared-iterations, -d its maxDuration) and -i keeps its `duration`
+  // (the maxDuration); --stage sets the length itself, so it keeps neither
+  const keep =
+    o.scenarios === undefined && s.stages === undefined
+      ? { duration: s.iterations !== undefined ? o.duration : undefined, iterations: o.iterations }
+      : {};
   for (const k of ['scenarios', 'vus', 'duration', 'iterations', 'stages']) delete o[k];
   if (vus !== undefined) o.vus = vus;
-  if (s.duration !== undefined) o.duration = s.duration;
-  if (s.iterations !== undefined) o.iterations = s.iterations;
+  const duration = s.duration ?? keep.duration;
+  const iterations = s.iterations ?? keep.iterations;
+  if (duration !== undefined) o.duration = duration;
+  if (iterations !== undefined) o.iterations = iterations;
   if (s.stages !== undefined) o.stages = s.stages.map((x) => ({ ...x }));
   return { raw: o, replaced: named, problems: [] };
 }
