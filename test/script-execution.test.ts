@@ -241,7 +241,7 @@ export function handleSummary(data) {
   assert.ok([1, 2, 3, 4].includes(gauge.values.value));
 });
 
-test('--master: exec.test.abort() on one worker ends its part (108), the other part runs on, the master exits 108', async () => {
+test('--master: exec.test.abort() on one worker ends its part (108) and the master stops the other part; exit 108', async () => {
   const f = script(
     'dist-abort.js',
     `import exec from 'k6/execution';
@@ -253,21 +253,32 @@ export default async function () {
 }
 `,
   );
+  const t0 = Date.now();
   const m = start(['run', f, '--master', '--expect-workers', '2', '--master-bind-port', '0']);
   const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
   const ws = [0, 1].map(() => start(['run', '--worker', '--master-port', port]));
   const [mx, ...xs] = await Promise.all([m.exited, ...ws.map((w) => w.exited)]);
   const out = ws.map((w) => w.stdout() + w.stderr());
   for (const [i, x] of xs.entries()) assert.equal(x.code, 0, out[i]); // a worker's verdict goes to the master
-  // VU 2 is in the second part: that worker's part aborts; the other runs its part to the end
+  // VU 2 is in the second part: that worker's part aborts, and the master stops the other
+  // part (as the test would stop on one machine), well before its 8 s
   const aborted = out.filter((o) =>
     /ABORTED by exec\.test\.abort\(\): worker part saw enough \(exit code 108\)/.test(o),
   );
   assert.equal(aborted.length, 1, out.join('\n----\n'));
   assert.match(aborted[0], /execution segment 1\/2:1/);
-  assert.equal(out.filter((o) => /PASSED: every threshold met/.test(o)).length, 1);
+  assert.equal(
+    out.filter((o) => /INTERRUPTED: results so far are above/.test(o)).length,
+    1,
+    out.join('\n----\n'),
+  );
   assert.equal(mx.code, 108, m.stdout() + m.stderr());
+  assert.match(
+    m.stdout() + m.stderr(),
+    /Worker \S+ stopped the test \(exit 108\): stopping the other workers' parts/,
+  );
   assert.match(m.stderr(), /worker \S+ ended with exit code 108/);
+  assert.ok(Date.now() - t0 < 8000, `the master ended after ${Date.now() - t0} ms`);
 });
 
 test('tickstorm merge of two --execution-segment parts: __VU numbers the whole test; the Gauge merges as one run', async () => {

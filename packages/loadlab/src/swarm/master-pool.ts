@@ -311,22 +311,43 @@ export class MasterPool implements HostProvider {
   /**
    * run workers: resolves once each of `ids` has sent its report or gone missing, with the
    * reports received. Ctrl-C on the master sends the others 'stop' (each ends its part and
-   * reports what it measured) and waits for them at most STOP_WAIT_MS.
+   * reports what it measured) and waits for them at most STOP_WAIT_MS; so does a report that
+   * `stopsTest` says stopped the whole test (a part aborted by exec.test.abort(), an abortOnFail
+   * threshold or a script error): `stoppedBy` is then that worker.
    */
-  collectReports(ids: readonly string[]): Promise<{ id: string; report: RunReport }[]> {
+  collectReports(
+    ids: readonly string[],
+    stopsTest: (r: RunReport) => boolean = () => false,
+  ): Promise<{ reports: { id: string; report: RunReport }[]; stoppedBy?: string }> {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
+      let stoppedBy: string | undefined;
       const pending = () => ids.filter((id) => !this.reports.has(id) && this.links.has(id));
       const done = () => {
         clearTimeout(timer);
         this.changed = this.changed.filter((f) => f !== check);
         this.o.signal?.removeEventListener('abort', stop);
-        resolve(ids.flatMap((id) => (this.reports.has(id) ? [{ id, report: this.reports.get(id)! }] : [])));
+        const reports = ids.flatMap((id) =>
+          this.reports.has(id) ? [{ id, report: this.reports.get(id)! }] : [],
+        );
+        resolve(stoppedBy === undefined ? { reports } : { reports, stoppedBy });
       };
       const check = () => {
+        if (stoppedBy === undefined && timer === undefined) {
+          const by = ids.find((id) => this.reports.has(id) && stopsTest(this.reports.get(id)!));
+          if (by !== undefined && pending().length > 0) {
+            stoppedBy = by;
+            this.o.log(
+              `Worker ${by} stopped the test (exit ${this.reports.get(by)!.exitCode}): stopping the other workers' parts`,
+            );
+            stop();
+            return;
+          }
+        }
         if (pending().length === 0) done();
       };
       const stop = () => {
+        if (timer !== undefined) return;
         const left = pending();
         for (const id of left) this.links.get(id)?.channel.send({ t: 'stop' });
         if (left.length > 0) this.o.log(`Stopping: waiting for the parts of ${left.length} worker(s)`);

@@ -26,6 +26,7 @@ import {
   EXIT_ERROR,
   EXIT_OK,
   EXIT_SCRIPT_ERROR,
+  EXIT_THRESHOLD_ABORTED,
   EXIT_THRESHOLDS_FAILED,
 } from '../gates/exit-codes.ts';
 import type { Threshold } from '../gates/threshold-parse.ts';
@@ -115,7 +116,8 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
     `Master listening on ${p.masterBindHost}:${pool.port}; workers join with: tickstorm run --worker --master-host HOST --master-port ${pool.port}`,
   );
   out(`Test: ${describeTest(o.test)}; each of the N workers runs 1/N of it`);
-  let reports: Awaited<ReturnType<MasterPool['collectReports']>>;
+  let reports: Awaited<ReturnType<MasterPool['collectReports']>>['reports'];
+  let stoppedBy: string | undefined;
   let segments: Map<string, ExecutionSegment>;
   try {
     await pool.ready();
@@ -136,7 +138,12 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
     }
     const told = pool.go(ids);
     segments = new Map(told.map((id, index) => [id, { index, count: told.length }]));
-    reports = await pool.collectReports(told);
+    // a part that stopped the test (108: exec.test.abort() or abortOnFail; 107: a script error)
+    // stops the others, as the test would stop on one machine
+    ({ reports, stoppedBy } = await pool.collectReports(
+      told,
+      (r) => r.exitCode === EXIT_THRESHOLD_ABORTED || r.exitCode === EXIT_SCRIPT_ERROR,
+    ));
   } catch (e) {
     err(`tickstorm run: ${(e as Error).message}`);
     await pool.close();
@@ -186,8 +193,9 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
     );
   }
   // a part interrupted by the master's own Ctrl-C is no worker failure
-  const stopped = (r: { report: RunReport }) =>
-    o.signal?.aborted === true && r.report.exitCode === EXIT_ABORTED;
+  const stopped = (r: { id: string; report: RunReport }) =>
+    (o.signal?.aborted === true || (stoppedBy !== undefined && r.id !== stoppedBy)) &&
+    r.report.exitCode === EXIT_ABORTED;
   const failed = reports.find(
     (r) => r.report.exitCode !== EXIT_OK && r.report.exitCode !== EXIT_THRESHOLDS_FAILED && !stopped(r),
   );
