@@ -9,40 +9,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import {
-  RequestStats,
-  type ScenarioResult,
-  toScenarioResult,
-  writeHtmlReport,
-  writeJsonReport,
-} from '@tickstorm/loadlab';
-import { buildRunReport, orderStress } from '@tickstorm/loadlab/testing';
+import { writeHtmlReport, writeJsonReport } from '@tickstorm/loadlab';
+import { buildRunReport, recordedScenario as scenario } from '@tickstorm/loadlab/testing';
 import { tickstorm } from './support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickstorm-merge-curve-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-function scenario(latenciesUs: readonly number[]): ScenarioResult {
-  const stats = new RequestStats({ startUs: 0, startEpochMs: 1_732_280_000_000 });
-  for (const [i, us] of latenciesUs.entries())
-    stats.record({
-      type: 'GET',
-      name: '/x',
-      latencyUs: us,
-      ok: true,
-      status: 200,
-      error: null,
-      bytes: 1,
-      timeUs: i,
-    });
-  stats.timeline.finish();
-  return toScenarioResult(stats, {
-    scenario: 'curve',
-    startedAt: 1_732_280_000_000,
-    durationSec: 1,
-    generator: orderStress().generator,
-  });
-}
 
 /** The `d` of the "All requests" line in the percentile-curve chart. */
 function allRequestsLine(html: string): string {

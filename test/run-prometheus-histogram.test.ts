@@ -6,8 +6,8 @@
  * the run's figures. Prometheus' linter (promtool check metrics) accepts the text.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -18,29 +18,11 @@ import {
   hdrValueAt,
   type ScriptScenarioMetrics,
 } from '@tickstorm/loadlab';
+import { assertPromtoolAccepts, samples } from './support/prom-scrape.ts';
 import { runScraped } from './support/scrape-run.ts';
 import { scriptTarget } from './support/script-target.ts';
 
-const PROMTOOL = '/usr/bin/promtool';
 const fx = scriptTarget('tickstorm-prom-hist-');
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-function samples(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (m === null) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_]\w*)="([^"]*)"/g)) labels[l[1]] = l[2];
-    out.push({ name: m[1], labels, value: Number(m[3]) });
-  }
-  return out;
-}
 
 /** The run's cumulative count at or below `boundUs` (a counter is bucketed by its lowest value). */
 function countAtOrBelow(h: EncodedLatency, boundUs: number): number {
@@ -156,9 +138,5 @@ export default async function (ctx: { iteration: number; vu: number }) {
     countAtOrBelow(trend, 10_000),
   );
 
-  if (existsSync(PROMTOOL)) {
-    const lint = spawnSync(PROMTOOL, ['check', 'metrics'], { input: last, encoding: 'utf8' });
-    assert.equal(`${lint.stdout}${lint.stderr}`.trim(), '', 'promtool has no complaint');
-    assert.equal(lint.status, 0);
-  } else t.diagnostic(`${PROMTOOL} missing: the scraped text was not linted`);
+  assertPromtoolAccepts(t, last);
 });

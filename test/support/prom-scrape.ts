@@ -7,31 +7,17 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
+import { promSamples } from '@tickstorm/loadlab/testing';
 import type { Watched } from './child.ts';
 
 export const PROMTOOL = '/usr/bin/promtool';
 
-export interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-export function samples(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (m === null) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_]\w*)="([^"]*)"/g)) labels[l[1]] = l[2];
-    out.push({ name: m[1], labels, value: Number(m[3]) });
-  }
-  return out;
-}
+/** The samples of a text exposition (the lab's own parser). */
+export { promSamples as samples } from '@tickstorm/loadlab/testing';
 
 /** The sum of `name`'s samples whose labels include `labels`. */
 export function total(text: string, name: string, labels: Record<string, string> = {}): number {
-  return samples(text)
+  return promSamples(text)
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((a, s) => a + s.value, 0);
 }

@@ -15,42 +15,15 @@ import {
   mergeRunReports,
   percentileDistribution,
   percentileTickLevels,
-  RequestStats,
   readJsonReport,
-  type ScenarioResult,
-  toScenarioResult,
   writeHtmlReport,
   writeJsonReport,
 } from '@tickstorm/loadlab';
-import { buildRunReport, orderStress } from '@tickstorm/loadlab/testing';
+import { buildRunReport, recordedScenario as scenario } from '@tickstorm/loadlab/testing';
 import { type CurvePoint, percentileCurvePoints } from '../src/report/percentile-curve.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickstorm-curve-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-type Sample = { type: string; name: string; us: number };
-
-function scenario(samples: readonly Sample[], startedAt = 1_732_280_000_000): ScenarioResult {
-  const stats = new RequestStats({ startUs: 0, startEpochMs: startedAt });
-  for (const [i, x] of samples.entries())
-    stats.record({
-      type: x.type,
-      name: x.name,
-      latencyUs: x.us,
-      ok: true,
-      status: 200,
-      error: null,
-      bytes: 1,
-      timeUs: i,
-    });
-  stats.timeline.finish();
-  return toScenarioResult(stats, {
-    scenario: 'curve',
-    startedAt,
-    durationSec: 1,
-    generator: orderStress().generator,
-  });
-}
 
 const series = (pts: readonly CurvePoint[], name: string) => pts.filter((p) => p.name === name);
 const pctOf = (p: CurvePoint) => Number.parseFloat(p.percentile);

@@ -18,21 +18,9 @@ import {
   runScenario,
   startLoadMetricsServer,
 } from '@tickstorm/loadlab';
+import { promSamples } from '@tickstorm/loadlab/testing';
 
 const PROMTOOL = '/usr/bin/promtool';
-
-/** The samples of a text exposition: name, labels and value of every line that is not a comment. */
-function samples(text: string): { name: string; labels: Record<string, string>; value: number }[] {
-  const out: { name: string; labels: Record<string, string>; value: number }[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (m === null) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_]\w*)="([^"]*)"/g)) labels[l[1]] = l[2];
-    out.push({ name: m[1], labels, value: Number(m[3]) });
-  }
-  return out;
-}
 
 // µs latencies on and around bounds (0.5 ms exact, 2.5 ms within a 2-µs counter, 10 s and past it)
 const LATENCIES_US = [1, 499, 500, 501, 1000, 2499, 2500, 2501, 2502, 9_999_999, 10_000_000, 10_300_000];
@@ -59,7 +47,7 @@ test('a run’s per-name histogram counts every request, bucketed as its HdrHist
     srv.finished('hist');
     const { result } = outcome;
     assert.equal(result.requests, 48);
-    const rows = samples(srv.render());
+    const rows = promSamples(srv.render());
     const series = (name: string, label: string) =>
       rows.filter((r) => r.name === name && r.labels.scenario === 'hist' && r.labels.name === label);
     // two names of their own (the cap), the other two under (other)
@@ -162,7 +150,7 @@ test('script figures: checks, Counter, Rate and Trend series, names in Prometheu
     srv.observe('s', slice, { latency: [], counters });
     srv.observe('s', slice, { latency: [], counters: { 'metric:counter:orders.placed': 1 } });
     const text = srv.render();
-    const rows = samples(text);
+    const rows = promSamples(text);
     const value = (name: string, labels: Record<string, string>) =>
       rows.find((r) => r.name === name && Object.entries(labels).every(([k, v]) => r.labels[k] === v))?.value;
     assert.equal(value('loadlab_checks_total', { check: 'status is _ok_', result: 'pass' }), 5);

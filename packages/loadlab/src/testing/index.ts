@@ -7,3 +7,5 @@ export * from './fixtures.ts';
 export * from './hand-scenario.ts';
 export * from './local-server.ts';
 export * from './png.ts';
+export * from './prom-samples.ts';
+export * from './recorded-scenario.ts';
