@@ -57,11 +57,8 @@ export function checkResponseCallback(cb: unknown): ResponseCallback | null {
 export function expectationOf(
   params: { expectedStatuses?: number[]; responseCallback?: ResponseCallback | null },
   vuDefault: ResponseCallback | null | undefined,
-): (status: number) => boolean {
-  if (params.expectedStatuses !== undefined) {
-    const list = params.expectedStatuses;
-    return (status) => status !== 0 && list.includes(status);
-  }
+): number[] | ResponseCallback | null {
+  if (params.expectedStatuses !== undefined) return params.expectedStatuses;
   // `null` (set by setResponseCallback(null)) is a rule of its own: not the default
   const cb =
     params.responseCallback !== undefined
@@ -69,8 +66,14 @@ export function expectationOf(
       : vuDefault !== undefined
         ? vuDefault
         : DEFAULT_EXPECTED;
-  if (cb === null) return (status) => status !== 0;
-  if (!(cb instanceof ResponseCallback))
+  if (cb !== null && !(cb instanceof ResponseCallback))
     throw new TypeError('params.responseCallback takes http.expectedStatuses(...) or null');
-  return (status) => status !== 0 && cb.matches(status);
+  return cb;
+}
+
+/** Whether `status` (0: a network error) is expected under a rule from expectationOf (no allocation per request). */
+export function isExpected(rule: number[] | ResponseCallback | null, status: number): boolean {
+  if (status === 0) return false;
+  if (rule === null) return true;
+  return Array.isArray(rule) ? rule.includes(status) : rule.matches(status);
 }

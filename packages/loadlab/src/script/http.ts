@@ -21,6 +21,7 @@ import {
   checkResponseCallback,
   expectationOf,
   expectedStatuses,
+  isExpected,
   type ResponseCallback,
 } from './http-expected.ts';
 import { current, type IterationStore, measureFrom, never, runtime, tracked } from './runtime.ts';
@@ -173,7 +174,7 @@ async function send(
   // the scenario ended while this request was out: its iteration is abandoned, not counted
   if (s.end.stopped) return never();
   const endUs = nowUs();
-  const ok = error === null && expected(status);
+  const ok = error === null && isExpected(expected, status);
   let ev = evs.get(s.events);
   if (ev === undefined) {
     ev = newRequestEvent();
