@@ -12,12 +12,11 @@ import { nowUs } from '../util/clock.ts';
 import {
   addCounter,
   addRate,
+  addTrend,
   counterKey,
   current,
   type IterationStore,
-  liveScenario,
   never,
-  recorderIn,
   runtime,
   tracked,
 } from './runtime.ts';
@@ -103,10 +102,7 @@ export async function group<T>(name: string, fn: () => T | Promise<T>): Promise<
 }
 
 function groupDuration(s: IterationStore, path: string, ms: number): void {
-  recorderIn(s.trends, 'group_duration').record(ms * 1000);
-  const live = liveScenario(s.scenario);
-  if (live !== null) recorderIn(live.trends, 'group_duration').record(ms * 1000);
-  runtime().sink?.('group_duration', 'trend', ms, s.scenario, { group: path });
+  addTrend(s, 'group_duration', ms, { group: path });
   const subs = submetricsOf('group_duration');
   if (subs !== undefined) recordTagged(s, subs, 'trend', ms, (k) => (k === 'group' ? path : undefined));
 }

@@ -229,11 +229,11 @@ export function recorderIn(m: Map<string, LatencyRecorder>, name: string): Laten
 }
 
 /** Records a Trend sample (ms) in the iteration's scenario (and the live view). */
-export function addTrend(s: IterationStore, name: string, ms: number): void {
+export function addTrend(s: IterationStore, name: string, ms: number, tags?: Record<string, string>): void {
   recorderIn(s.trends, name).record(ms * 1000);
   const live = liveScenario(s.scenario);
   if (live !== null) recorderIn(live.trends, name).record(ms * 1000);
-  runtime().sink?.(name, 'trend', ms, s.scenario);
+  runtime().sink?.(name, 'trend', ms, s.scenario, tags);
 }
 
 /**
