@@ -2,8 +2,8 @@
  * `tickstorm run SCRIPT --out prometheus=0` on two generator threads against a local target,
  * scraped as Prometheus would until the end: the last scrape's request-duration histogram
  * counts exactly the requests of the run (per request name, bucketed as the run's own
- * HdrHistograms in --json), and the script's checks, Counter, Rate and Trend are there with
- * the run's figures. Prometheus' linter (promtool check metrics) accepts the text.
+ * HdrHistograms in --json), and the script's checks, Counter, Rate, Trend and Gauge are there
+ * with the run's figures, a Gauge its last value. Prometheus' linter (promtool check metrics) accepts the text.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -15,6 +15,7 @@ import {
   decodeSparse,
   type EncodedLatency,
   type EntryStats,
+  gaugesFromCounters,
   hdrValueAt,
   type ScriptScenarioMetrics,
 } from '@tickstorm/loadlab';
@@ -37,10 +38,11 @@ test('the last scrape of a script run: its histogram, checks and custom metrics 
     'prom-hist.ts',
     `import http from 'tickstorm/http';
 import { check } from 'tickstorm';
-import { Counter, Rate, Trend } from 'tickstorm/metrics';
+import { Counter, Gauge, Rate, Trend } from 'tickstorm/metrics';
 const placed = new Counter('orders.placed');
 const okRate = new Rate('ok-rate');
 const wait = new Trend('queue_wait');
+const depth = new Gauge('queue.depth');
 export const options = {
   scenarios: {
     s: { executor: 'constant-arrival-rate', rate: 150, timeUnit: '1s', duration: '2s', preAllocatedVUs: 6 },
@@ -53,6 +55,7 @@ export default async function (ctx: { iteration: number; vu: number }) {
   placed.add(2);
   okRate.add(path === '/a');
   wait.add(((ctx.iteration * 7) % 40) * 0.9);
+  depth.add((ctx.iteration * 13) % 50);
 }
 `,
   );
@@ -138,5 +141,8 @@ export default async function (ctx: { iteration: number; vu: number }) {
     countAtOrBelow(trend, 10_000),
   );
 
+  const gauge = gaugesFromCounters(c).get('queue.depth');
+  assert.ok(gauge !== undefined, 'the report has the Gauge');
+  assert.equal(one('loadlab_script_queue_depth'), gauge.value, 'the Gauge: the value added last');
   assertPromtoolAccepts(t, last);
 });

@@ -122,7 +122,7 @@ test('a run’s per-name histogram counts every request, bucketed as its HdrHist
   }
 });
 
-test('script figures: checks, Counter, Rate and Trend series, names in Prometheus’ charset', async () => {
+test('script figures: checks, Counter, Rate, Trend and Gauge series, names in Prometheus’ charset', async () => {
   const srv = await startLoadMetricsServer({ port: 0 });
   try {
     const slice = { t: 1, requests: 0, failures: 0, p50: 0, p95: 0, p99: 0, max: 0, active: 1 };
@@ -146,9 +146,25 @@ test('script figures: checks, Counter, Rate and Trend series, names in Prometheu
       'metric:counter:sub:http_reqs{status:200}': 3,
       'metric:rate:sub:checks{check:login}:pass': 1,
       'metric:rate:sub:checks{check:login}:total': 1,
+      // a Gauge on two threads (0 and 1): thread 1 added last (t), so its value is the gauge's
+      'gauge:queue.depth:0:value': 40,
+      'gauge:queue.depth:0:min': 3,
+      'gauge:queue.depth:0:max': 41,
+      'gauge:queue.depth:0:t': 1_000,
+      'gauge:queue.depth:1:value': 12,
+      'gauge:queue.depth:1:min': 12,
+      'gauge:queue.depth:1:max': 12,
+      'gauge:queue.depth:1:t': 1_500,
     };
     srv.observe('s', slice, { latency: [], counters });
     srv.observe('s', slice, { latency: [], counters: { 'metric:counter:orders.placed': 1 } });
+    const gaugeBefore = promSamples(srv.render()).find((r) => r.name === 'loadlab_script_queue_depth')?.value;
+    assert.equal(gaugeBefore, 12, 'the value added last, over both threads');
+    // the next second's change on thread 0 (a later value, 7): each key's change, as CounterDeltas sends it
+    srv.observe('s', slice, {
+      latency: [],
+      counters: { 'gauge:queue.depth:0:value': 7 - 40, 'gauge:queue.depth:0:t': 1_000 },
+    });
     const text = srv.render();
     const rows = promSamples(text);
     const value = (name: string, labels: Record<string, string>) =>
@@ -165,6 +181,8 @@ test('script figures: checks, Counter, Rate and Trend series, names in Prometheu
     assert.equal(value('loadlab_script_queue_wait_seconds_sum', { scenario: 's' }), 0.0209);
     assert.doesNotMatch(text, /rowsWritten|loadlab_script_checks|loadlab_script_sub_/);
     assert.match(text, /^# TYPE loadlab_script_queue_wait_seconds histogram$/m);
+    assert.equal(value('loadlab_script_queue_depth', { scenario: 's' }), 7, 'thread 0 added last now');
+    assert.match(text, /^# TYPE loadlab_script_queue_depth gauge$/m);
     if (existsSync(PROMTOOL)) {
       const lint = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
       assert.equal(`${lint.stdout}${lint.stderr}`.trim(), '', 'promtool has no complaint');

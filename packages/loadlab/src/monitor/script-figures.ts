@@ -9,12 +9,20 @@
  *   loadlab_script_<name>_seconds{scenario}                    a Trend (values taken as ms, as
  *                                                              Trend.add documents), a histogram
  *                                                              with the request-duration buckets
+ *   loadlab_script_<name>{scenario}                            a Gauge's last value (its threads'
+ *                                                              states merged as script/gauges.ts
+ *                                                              does: the value added last)
  *
  * (k6's built-in `checks` rate is not repeated: it is loadlab_checks_total summed over checks;
  * nor are the thresholds' submetrics, `http_req_duration{status:200}`: copies of samples.)
  * `<name>` is the metric's name with every character outside [A-Za-z0-9_] replaced by '_'
  * (two names that differ only there share one series).
+ *
+ * A Gauge's keys (`gauge:<name>:<thread>:value|min|max|t`) arrive as each second's change, like
+ * every counter: summed since the start they are the thread's state again.
  */
+
+import { gaugesFromCounters } from '../script/gauges.ts';
 import { BUCKET_COUNT, bucketOfIndex, DURATION_BUCKETS_S } from '../stats/slice-detail.ts';
 import { type Exposition, metricNamePart } from './prom-text.ts';
 
@@ -22,6 +30,7 @@ const CHECK = /^check:(.*):(pass|fail)$/;
 const COUNTER = /^metric:counter:(.*)$/;
 const RATE = /^metric:rate:(.*):(pass|total)$/;
 const TREND = /^trend:(.*):(sum|\d+)$/;
+const GAUGE = /^gauge:/;
 /** A threshold's submetric sink (script/submetrics.ts subName): a copy of samples, not a metric. */
 const SUBMETRIC = /^(?:metric:(?:counter|rate):|trend:)sub:/;
 
@@ -32,7 +41,11 @@ export class ScriptFigures {
   add(scenario: string, counters: Readonly<Record<string, number>>): void {
     let m = this.sums.get(scenario);
     for (const [k, v] of Object.entries(counters)) {
-      if (!(CHECK.test(k) || COUNTER.test(k) || RATE.test(k) || TREND.test(k)) || SUBMETRIC.test(k)) continue;
+      if (
+        !(CHECK.test(k) || COUNTER.test(k) || RATE.test(k) || TREND.test(k) || GAUGE.test(k)) ||
+        SUBMETRIC.test(k)
+      )
+        continue;
       if (m === undefined) {
         m = new Map();
         this.sums.set(scenario, m);
@@ -127,6 +140,15 @@ export class ScriptFigures {
           v,
         );
     }
+    for (const [scenario, m] of this.sums)
+      for (const [name, g] of gaugesFromCounters(Object.fromEntries(m)))
+        out.sample(
+          `loadlab_script_${metricNamePart(name)}`,
+          'gauge',
+          `Gauge ${name} of the script: the value added last`,
+          [['scenario', scenario]],
+          g.value,
+        );
     for (const t of trends.values())
       out.histogram(
         `loadlab_script_${metricNamePart(t.name)}_seconds`,
