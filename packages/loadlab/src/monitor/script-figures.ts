@@ -10,7 +10,7 @@
  *                                                              Trend.add documents), a histogram
  *                                                              with the request-duration buckets
  *   loadlab_script_<name>{scenario}                            a Gauge's last value (its threads'
- *                                                              states merged as script/gauges.ts
+ *                                                              states merged as stats/gauge-counters.ts
  *                                                              does: the value added last)
  *
  * (k6's built-in `checks` rate is not repeated: it is loadlab_checks_total summed over checks;
@@ -22,7 +22,7 @@
  * every counter: summed since the start they are the thread's state again.
  */
 
-import { gaugesFromCounters } from '../script/gauges.ts';
+import { gaugesFromCounters } from '../stats/gauge-counters.ts';
 import { BUCKET_COUNT, bucketOfIndex, DURATION_BUCKETS_S } from '../stats/slice-detail.ts';
 import { type Exposition, metricNamePart } from './prom-text.ts';
 

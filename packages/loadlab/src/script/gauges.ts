@@ -3,20 +3,16 @@
  * max; thresholds: `'value<100'`).
  *
  * Each thread keeps its gauges per scenario; they travel between threads and machines as
- * counter keys of their own, `gauge:<name>:<thread>:value|min|max|t` (`thread`: the generator
- * thread's place in the whole test, so no two threads' keys meet when counters are summed).
- * Read back (gaugesFromCounters), the threads' states merge: the value added last (by its
- * epoch time `t`), the least of the minimums, the greatest of the maximums.
+ * counter keys of their own, merged when read back (../stats/gauge-counters.ts).
  *
  *   addGauge(store, 'queue_depth', 17);                 // inside an iteration
  *   gaugesToCounters(store.gauges, thread, out);        // a thread's counters()
  *   gaugesFromCounters(part.counters).get('queue_depth'); // { value, min, max, t }
  */
-import { nowUs, usToEpochMs } from '../util/clock.ts';
-import { type GaugeState, type IterationStore, liveScenario, runtime } from './runtime.ts';
 
-const PREFIX = 'gauge:';
-const FIELDS = ['value', 'min', 'max', 't'] as const;
+import type { GaugeState } from '../stats/gauge-counters.ts';
+import { nowUs, usToEpochMs } from '../util/clock.ts';
+import { type IterationStore, liveScenario, runtime } from './runtime.ts';
 
 function put(m: Map<string, GaugeState>, name: string, value: number, t: number): void {
   const g = m.get(name);
@@ -36,57 +32,4 @@ export function addGauge(s: IterationStore, name: string, value: number): void {
   const live = liveScenario(s.scenario);
   if (live !== null) put(live.gauges, name, value, t);
   runtime().sink?.(name, 'gauge', value, s.scenario);
-}
-
-/** Two states of one gauge as one: the later value, the least min, the greatest max. */
-export function mergeGauge(a: GaugeState | undefined, b: GaugeState): GaugeState {
-  if (a === undefined) return { ...b };
-  const last = b.t >= a.t ? b : a;
-  return { value: last.value, t: last.t, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max) };
-}
-
-/** A thread's gauges as counter keys (see above). */
-export function gaugesToCounters(
-  gauges: ReadonlyMap<string, GaugeState>,
-  thread: number,
-  out: Record<string, number>,
-): void {
-  for (const [name, g] of gauges) for (const f of FIELDS) out[`${PREFIX}${name}:${thread}:${f}`] = g[f];
-}
-
-/** The gauge keys of `counters` by their `gauge:<name>:<thread>` group. */
-function groups(counters: Readonly<Record<string, number>>): Map<string, GaugeState> {
-  const out = new Map<string, GaugeState>();
-  for (const [k, v] of Object.entries(counters)) {
-    if (!k.startsWith(PREFIX)) continue;
-    const cut = k.lastIndexOf(':');
-    const head = k.slice(0, cut);
-    let g = out.get(head);
-    if (g === undefined) {
-      g = { value: 0, min: 0, max: 0, t: 0 };
-      out.set(head, g);
-    }
-    g[k.slice(cut + 1) as (typeof FIELDS)[number]] = v;
-  }
-  return out;
-}
-
-/** Every gauge in `counters`, its threads merged. */
-export function gaugesFromCounters(counters: Readonly<Record<string, number>>): Map<string, GaugeState> {
-  const out = new Map<string, GaugeState>();
-  for (const [head, g] of groups(counters)) {
-    const name = head.slice(PREFIX.length, head.lastIndexOf(':'));
-    out.set(name, mergeGauge(out.get(name), g));
-  }
-  return out;
-}
-
-/** Adds `from`'s counters to `into`: sums, except a gauge's keys, which merge as gauges. */
-export function addCounters(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
-  for (const [k, v] of Object.entries(from)) if (!k.startsWith(PREFIX)) into[k] = (into[k] ?? 0) + v;
-  const had = groups(into);
-  for (const [head, g] of groups(from)) {
-    const m = mergeGauge(had.get(head), g);
-    for (const f of FIELDS) into[`${head}:${f}`] = m[f];
-  }
 }

@@ -14,10 +14,10 @@
  * `check`, a request's or a custom sample's own) selects a submetric (./submetrics.ts).
  */
 
+import { gaugesFromCounters, mergeGauge } from '../stats/gauge-counters.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
 import type { RequestStats } from '../stats/request-stats.ts';
 import { parseDuration } from '../util/duration.ts';
-import { gaugesFromCounters, mergeGauge } from './gauges.ts';
 import { counterKey, type GaugeState, type MetricKind, trendsFromCounters } from './runtime.ts';
 import { submetricKey, subName } from './submetrics.ts';
 

@@ -5,8 +5,8 @@
  */
 
 import type { RequestEvents } from '../stats/events.ts';
+import { gaugesToCounters } from '../stats/gauge-counters.ts';
 import { RequestStats } from '../stats/request-stats.ts';
-import { gaugesToCounters } from './gauges.ts';
 import {
   evaluateK6,
   type K6Threshold,

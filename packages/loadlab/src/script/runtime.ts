@@ -13,6 +13,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestEvents } from '../stats/events.ts';
+import type { GaugeState } from '../stats/gauge-counters.ts';
 import { hdrValueAt, LatencyRecorder } from '../stats/recorder.ts';
 import { nowUs } from '../util/clock.ts';
 import type { ResponseCallback } from './http-expected.ts';
@@ -67,13 +68,7 @@ export interface ScenarioExec {
   env: Record<string, string> | null;
 }
 
-/** A Gauge in one thread and scenario: the last value (at `t`, epoch ms), the least and the greatest. */
-export interface GaugeState {
-  value: number;
-  min: number;
-  max: number;
-  t: number;
-}
+export type { GaugeState } from '../stats/gauge-counters.ts';
 
 export interface ScenarioEnd {
   stopped: boolean;

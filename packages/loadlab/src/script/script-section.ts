@@ -20,11 +20,11 @@ import type {
   ScriptScenarioMetrics,
   ScriptThresholdResult,
 } from '../model/result.ts';
+import { addCounters } from '../stats/gauge-counters.ts';
 import { decodeSparse, encodeRecorder } from '../stats/latency-codec.ts';
 import { statsSnapshotOf } from '../stats/merge-results.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats } from '../stats/request-stats.ts';
-import { addCounters } from './gauges.ts';
 import {
   evaluateK6,
   type K6Threshold,
