@@ -28,10 +28,14 @@ const DIR = fileURLToPath(new URL('./python/', import.meta.url));
 /** A python3 that has httpx and websockets, or undefined. */
 export function findPython(candidates = ['/usr/bin/python3', 'python3']): string | undefined {
   for (const p of candidates) {
-    const r = spawnSync(p, ['-c', 'import httpx, websockets'], { stdio: 'ignore' });
-    if (r.status === 0) return p;
+    if (pythonHas(p, 'httpx', 'websockets')) return p;
   }
   return undefined;
+}
+
+/** Whether `python` can import every module named (e.g. 'websocket', websocket-client's). */
+export function pythonHas(python: string, ...modules: string[]): boolean {
+  return spawnSync(python, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore' }).status === 0;
 }
 
 /** Runs a client script to the end; its last stdout line is JSON. */
