@@ -35,6 +35,16 @@ describe('Python clients', {
     });
   }
 
+  test('subscribers on a quiet feed ping after 1 s of silence, read the text pong and go on', {
+    timeout: 60_000,
+  }, async (t) => {
+    const ws = `${f.url('api').replace(/^http/, 'ws')}/ws/metrics`;
+    const r = await runPython(python!, 'ws_client.py', [ws, '2.5', '5', '0']);
+    t.diagnostic(JSON.stringify(r));
+    assert.equal(r.clients, 5);
+    assert.equal(r.clientsUpdated, 0);
+  });
+
   test('100 WebSocket subscribers in one process, 5,000 ticks/s: every one updated', {
     timeout: 120_000,
   }, async (t) => {
