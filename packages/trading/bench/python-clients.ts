@@ -1,7 +1,8 @@
 /**
- * The two Python clients in ./python/ (an asyncio order client sending raw decimal prices, and
+ * Two of the Python clients in ./python/ (an asyncio order client sending raw decimal prices, and
  * 100 asyncio WebSocket subscribers in one process) against the real services, with Debian's
- * python3 and its python3-httpx and python3-websockets packages:
+ * python3 and its python3-httpx and python3-websockets packages (the third, market_data_flood.py,
+ * runs in test/python-clients.test.ts with python3-websocket):
  *
  *   orders   `tickstorm serve` in a child process; order_client.py at each rate for D s:
  *            error rate (non-2xx) and latency.
