@@ -1,7 +1,8 @@
 /**
- * The two Python clients in ./python/ (an asyncio order client sending raw decimal prices, and
+ * Two of the Python clients in ./python/ (an asyncio order client sending raw decimal prices, and
  * 100 asyncio WebSocket subscribers in one process) against the real services, with Debian's
- * python3 and its python3-httpx and python3-websockets packages:
+ * python3 and its python3-httpx and python3-websockets packages (the third, market_data_flood.py,
+ * runs in test/python-clients.test.ts with python3-websocket):
  *
  *   orders   `tickstorm serve` in a child process; order_client.py at each rate for D s:
  *            error rate (non-2xx) and latency.
@@ -28,10 +29,14 @@ const DIR = fileURLToPath(new URL('./python/', import.meta.url));
 /** A python3 that has httpx and websockets, or undefined. */
 export function findPython(candidates = ['/usr/bin/python3', 'python3']): string | undefined {
   for (const p of candidates) {
-    const r = spawnSync(p, ['-c', 'import httpx, websockets'], { stdio: 'ignore' });
-    if (r.status === 0) return p;
+    if (pythonHas(p, 'httpx', 'websockets')) return p;
   }
   return undefined;
+}
+
+/** Whether `python` can import every module named (e.g. 'websocket', websocket-client's). */
+export function pythonHas(python: string, ...modules: string[]): boolean {
+  return spawnSync(python, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore' }).status === 0;
 }
 
 /** Runs a client script to the end; its last stdout line is JSON. */

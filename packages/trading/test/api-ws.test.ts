@@ -113,6 +113,14 @@ describe('api websocket /ws/metrics', () => {
     assert.equal(m.json, undefined);
   });
 
+  test('{"action":"ping"} gets the same text pong', async () => {
+    const c = await connect();
+    const from = c.messages.length;
+    c.send('{"action":"ping"}');
+    const m = await c.waitFor((x) => x.text === 'pong' || x.json?.type === 'error', 5000, from);
+    assert.equal(m.text, 'pong');
+  });
+
   test('bad messages get coded error frames and the connection lives', async () => {
     const c = await connect();
     const cases: [string | Buffer, string][] = [

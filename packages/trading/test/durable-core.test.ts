@@ -182,6 +182,19 @@ describe('durable trading core', () => {
     await a.close().catch(() => {});
   });
 
+  it("the journal's sync count (GET /health) covers the whole run: a snapshot's rotation does not reset it", async () => {
+    const dir = newDir();
+    const a = open(dir);
+    await traffic(a, 50, 4, 'r');
+    const before = a.journalStats().syncs;
+    assert.ok(before > 0, 'fsync durability synced');
+    assert.ok(a.snapshot() !== null);
+    assert.ok(a.journalStats().syncs >= before, `${a.journalStats().syncs} after ${before}`);
+    await traffic(a, 50, 5, 'q');
+    assert.ok(a.journalStats().syncs > before);
+    await a.close();
+  });
+
   it('prunes old snapshots and the segments only they needed', async () => {
     const dir = newDir();
     const a = open(dir, { retainSnapshots: 2 });

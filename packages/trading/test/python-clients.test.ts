@@ -4,11 +4,16 @@
  * httpx and websockets is installed (Debian: python3-httpx, python3-websockets); skipped
  * otherwise. The order client sees under 1% errors at 100 and 1,000 orders/s; every one of the
  * 100 subscribers is updated under a 5,000 ticks/s feed (their p95 age is reported).
+ *
+ * The market-data flood (market_data_flood.py: websocket-client's synchronous connections, one
+ * per symbol, one JSON tick per frame) needs websocket-client (Debian: python3-websocket): every
+ * tick it sent is processed, none rejected (its float prices such as 100.30000000000001 are on
+ * the grid), and /api/metrics/market-data shows them.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { findPython, pythonWs, runPython } from '../bench/python-clients.ts';
-import { type Fixture, startFixture } from './support/trading-fixture.ts';
+import { findPython, pythonHas, pythonWs, runPython } from '../bench/python-clients.ts';
+import { type Fixture, pollUntil, startFixture } from './support/trading-fixture.ts';
 
 const python = findPython();
 
@@ -30,11 +35,51 @@ describe('Python clients', {
     });
   }
 
+  test('subscribers on a quiet feed ping after 1 s of silence, read the text pong and go on', {
+    timeout: 60_000,
+  }, async (t) => {
+    const ws = `${f.url('api').replace(/^http/, 'ws')}/ws/metrics`;
+    const r = await runPython(python!, 'ws_client.py', [ws, '2.5', '5', '0']);
+    t.diagnostic(JSON.stringify(r));
+    assert.equal(r.clients, 5);
+    assert.equal(r.clientsUpdated, 0);
+  });
+
   test('100 WebSocket subscribers in one process, 5,000 ticks/s: every one updated', {
     timeout: 120_000,
   }, async (t) => {
     const r = await pythonWs(python!, 5000, 3);
     t.diagnostic(JSON.stringify(r));
     assert.equal(r.clientsUpdated, 100);
+  });
+});
+
+const floodPython = ['/usr/bin/python3', 'python3'].find((p) => pythonHas(p, 'websocket'));
+
+describe('Python market-data flood (websocket-client)', {
+  skip: floodPython === undefined ? 'no python3 with websocket-client (Debian: python3-websocket)' : false,
+}, () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture();
+  });
+  after(() => f.close());
+
+  test('50 symbols, one tick per frame: every tick processed, none rejected', {
+    timeout: 120_000,
+  }, async (t) => {
+    const ws = `${f.url('market-data').replace(/^http/, 'ws')}/stream`;
+    const r = await runPython(floodPython!, 'market_data_flood.py', [ws, '50', '100', '2']);
+    t.diagnostic(JSON.stringify({ sent: r.sent }));
+    const sent = r.sent as number;
+    assert.ok(sent >= 50, `sent ${sent}`);
+    // The client's close handshake follows its last frame; the counters catch up at once.
+    const md = await pollUntil('every tick counted', async () => {
+      const s = await f.http.get(`${f.url('api')}/api/metrics/market-data`);
+      return s.body.ticksReceived === sent ? s.body : undefined;
+    });
+    assert.equal(md.ticksProcessed, sent);
+    assert.equal(md.ticksRejected, 0, JSON.stringify(md.rejectedByReason));
+    assert.equal(md.symbols, 50);
   });
 });

@@ -26,6 +26,8 @@ async def client(i, url, until, keep_from, ages, got):
             except asyncio.TimeoutError:
                 await ws.send("ping")
                 continue
+            if message == "pong":  # the answer to a text ping is text, not JSON
+                continue
             data = json.loads(message)
             now = time.time()
             if data.get("type") == "update" and "timestamp" in data and now >= keep_from:

@@ -110,6 +110,9 @@ export class TradingCore {
   journalErrors = 0;
   snapshotsWritten = 0;
   lastSnapshotMs = 0;
+  /** fdatasyncs and write errors of the logs rotated away at snapshots (journalStats counts the whole run). */
+  private rotatedSyncs = 0;
+  private rotatedWriteErrors = 0;
   private readonly clock: CommandClock = { micros: 0 };
   private readonly logging: boolean;
   private readonly report: (line: string) => void;
@@ -310,8 +313,8 @@ export class TradingCore {
     snapshots: number;
   } {
     let healthy = true;
-    let writeErrors = this.journalErrors;
-    let syncs = 0;
+    let writeErrors = this.journalErrors + this.rotatedWriteErrors;
+    let syncs = this.rotatedSyncs;
     for (const s of this.router.shards) {
       if (s.log === null) continue;
       if (s.log.failure !== null) healthy = false;
@@ -349,6 +352,8 @@ export class TradingCore {
       if (!rotate || log.fileFirstSeq === 0) continue;
       renameSync(log.path, segmentPath(dir, shard.index, log.fileFirstSeq));
       log.closeSync();
+      this.rotatedSyncs += log.syncs;
+      this.rotatedWriteErrors += log.writeErrors;
       shard.log = InputLogWriter.open(activeLogPath(dir, shard.index), this.writerOptions(log.lastSeq + 1));
       shard.log.fault = log.fault;
       rotated = true;
