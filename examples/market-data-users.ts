@@ -13,13 +13,22 @@
  *
  *   tickstorm swarm -f examples/market-data-users.ts --headless -u 11 -r 11 -t 1m -H http://127.0.0.1:8000
  *
- * Market data's URL: env TICKSTORM_MARKET_DATA_URL (default http://127.0.0.1:5001).
+ * Market data's URL: env TICKSTORM_MARKET_DATA_URL, else the host of -H on market data's port
+ * 5001 (-H http://10.0.0.5:8000 feeds ws://10.0.0.5:5001/stream), as an all-in-one serve has it.
  */
 import { constantThroughput, tasks, User } from '@tickstorm/loadlab/swarm';
 import WebSocket from 'ws';
 
 const SYMBOLS = Array.from({ length: 50 }, (_, i) => `SYM${i}`);
-const MARKET_DATA = process.env.TICKSTORM_MARKET_DATA_URL ?? 'http://127.0.0.1:5001';
+
+/** Market data beside the system -H names: the env's URL, else -H's host on port 5001. */
+export function marketDataUrl(host: string): string {
+  const env = process.env.TICKSTORM_MARKET_DATA_URL;
+  if (env !== undefined && env !== '') return env;
+  const u = new URL(host);
+  u.port = '5001';
+  return u.origin;
+}
 
 function open(url: string, signal: AbortSignal): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -32,14 +41,13 @@ function open(url: string, signal: AbortSignal): Promise<WebSocket> {
 
 export class MarketFeedUser extends User {
   static fixedCount = 1;
-  static host = MARKET_DATA;
   static tasks = tasks<MarketFeedUser>({ sendFrame: 1 });
   waitTime = constantThroughput(20);
   private ws: WebSocket | null = null;
   private readonly prices = SYMBOLS.map(() => 100);
 
   async onStart(): Promise<void> {
-    this.ws = await open(`${this.host.replace(/^http/, 'ws')}/stream`, this.signal);
+    this.ws = await open(`${marketDataUrl(this.host).replace(/^http/, 'ws')}/stream`, this.signal);
   }
 
   async sendFrame(): Promise<void> {

@@ -12,7 +12,7 @@
  * history for every indicator (1-minute bars need 35 minutes for MACD).
  *
  * The mix includes one MarketFeedUser (examples/market-data-users.ts: 1,000 ticks/s into
- * market data, env TICKSTORM_MARKET_DATA_URL, default http://127.0.0.1:5001), so that the
+ * market data: env TICKSTORM_MARKET_DATA_URL, else -H's host on port 5001), so that the
  * analyses have market data to work on; leave it out with `--class-picker` or `-E`.
  */
 import { between, constantThroughput, HttpUser, tasks } from '@tickstorm/loadlab/swarm';

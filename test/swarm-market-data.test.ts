@@ -79,3 +79,18 @@ test('a feed user and WebSocket watchers: custom TICK and WS request events in t
   const md = (await (await fetch(`${urls['market-data']}/stats`)).json()) as { ticksProcessed: number };
   assert.equal(md.ticksProcessed, frames.requests * 50);
 });
+
+test('the feed user streams to the env’s market data, else to -H’s host on port 5001', async () => {
+  const { marketDataUrl } = (await import(EXAMPLE)) as { marketDataUrl: (host: string) => string };
+  const saved = process.env.TICKSTORM_MARKET_DATA_URL;
+  try {
+    delete process.env.TICKSTORM_MARKET_DATA_URL;
+    assert.equal(marketDataUrl('http://10.0.0.5:8000'), 'http://10.0.0.5:5001');
+    assert.equal(marketDataUrl('https://trading.example:8443/api'), 'https://trading.example:5001');
+    process.env.TICKSTORM_MARKET_DATA_URL = 'http://market-data:5001';
+    assert.equal(marketDataUrl('http://api:8000'), 'http://market-data:5001');
+  } finally {
+    if (saved === undefined) delete process.env.TICKSTORM_MARKET_DATA_URL;
+    else process.env.TICKSTORM_MARKET_DATA_URL = saved;
+  }
+});
