@@ -140,8 +140,10 @@ describe('cluster view: services in separate systems over NATS', () => {
       assert.match(prom.body, /tickstorm_market_data_ticks_processed_total \d+/);
       assert.match(
         prom.body,
-        new RegExp(`tickstorm_instance_up\\{service="market-data",instance="${md.bus.instanceId}"\\} 1`),
+        new RegExp(`tickstorm_instance_up\\{service="market-data",instance_id="${md.bus.instanceId}"\\} 1`),
       );
+      // Prometheus sets `job` and `instance` to the scrape target's: an exported one would be renamed.
+      assert.doesNotMatch(prom.body, /[{,](instance|job)="/);
     } finally {
       await client.close();
       await ws.close();
@@ -249,7 +251,7 @@ describe('cluster view: services in separate systems over NATS', () => {
     const prom = await http.get(`${apiUrl}/metrics`);
     assert.match(
       prom.body,
-      new RegExp(`tickstorm_instance_up\\{service="market-data",instance="${oldId}"\\} 0`),
+      new RegExp(`tickstorm_instance_up\\{service="market-data",instance_id="${oldId}"\\} 0`),
     );
 
     // Every row the market-data process forwarded reached the api's writer, and its bars the store.

@@ -40,7 +40,7 @@ export interface PrometheusExporter {
 export interface PrometheusSources {
   providers: StatsProviders;
   hub?: () => WsHubStats;
-  /** With a NATS bus: every instance heard, for `tickstorm_instance_up{service,instance}`. */
+  /** With a NATS bus: every instance heard, for `tickstorm_instance_up{service,instance_id}`. */
   instances?: () => readonly { instanceId: string; services: readonly string[]; status: 'up' | 'down' }[];
 }
 
@@ -188,13 +188,14 @@ export function createPrometheusExporter(src: PrometheusSources): PrometheusExpo
     new Gauge({
       name: 'tickstorm_instance_up',
       help: 'An instance of a service heard on the bus: 1 up (a heartbeat within 1.5 s), 0 down',
-      labelNames: ['service', 'instance'],
+      // Not `instance`: Prometheus sets that label to the scrape target and would rename this one.
+      labelNames: ['service', 'instance_id'],
       registers,
       collect() {
         this.reset();
         for (const i of instances()) {
           for (const service of i.services)
-            this.set({ service, instance: i.instanceId }, i.status === 'up' ? 1 : 0);
+            this.set({ service, instance_id: i.instanceId }, i.status === 'up' ? 1 : 0);
         }
       },
     });
