@@ -13,10 +13,16 @@
  * (k6's built-in `checks` rate is not repeated: it is loadlab_checks_total summed over checks;
  * nor are the thresholds' submetrics, `http_req_duration{status:200}`: copies of samples.)
  * `<name>` is the metric's name with every character outside [A-Za-z0-9_] replaced by '_'
- * (two names that differ only there share one series).
+ * (two names that differ only there share one series). A scenario's first MAX_CHECK_NAMES
+ * check names have their own series; any later name is added under check="(other)", so a
+ * script naming checks by ID cannot grow the series without bound.
  */
 import { BUCKET_COUNT, bucketOfIndex, DURATION_BUCKETS_S } from '../stats/slice-detail.ts';
+import { OTHER_NAMES } from './duration-histograms.ts';
 import { type Exposition, metricNamePart } from './prom-text.ts';
+
+/** Check names a scenario keeps apart in loadlab_checks_total; the rest under check="(other)". */
+export const MAX_CHECK_NAMES = 100;
 
 const CHECK = /^check:(.*):(pass|fail)$/;
 const COUNTER = /^metric:counter:(.*)$/;
@@ -43,7 +49,8 @@ export class ScriptFigures {
 
   render(out: Exposition): void {
     const checkHelp = 'check() results of the script';
-    const checks: [string, string, string, number][] = [];
+    /** `scenario\0check` -> the check's passes and fails (in first-seen order). */
+    const checks = new Map<string, { scenario: string; check: string; pass: number; fail: number }>();
     const rates = new Map<string, { scenario: string; name: string; pass: number; total: number }>();
     const trends = new Map<
       string,
@@ -56,9 +63,12 @@ export class ScriptFigures {
         if (g !== null) {
           if (!seenChecks.has(g[1])) {
             seenChecks.add(g[1]);
-            const pass = m.get(`check:${g[1]}:pass`) ?? 0;
-            const fail = m.get(`check:${g[1]}:fail`) ?? 0;
-            checks.push([scenario, g[1], 'pass', pass], [scenario, g[1], 'fail', fail]);
+            const check = seenChecks.size <= MAX_CHECK_NAMES ? g[1] : OTHER_NAMES;
+            const key = `${scenario}\u0000${check}`;
+            const c = checks.get(key) ?? { scenario, check, pass: 0, fail: 0 };
+            c.pass += m.get(`check:${g[1]}:pass`) ?? 0;
+            c.fail += m.get(`check:${g[1]}:fail`) ?? 0;
+            checks.set(key, c);
           }
           continue;
         }
@@ -96,19 +106,23 @@ export class ScriptFigures {
         }
       }
     }
-    if (checks.length > 0) out.declare('loadlab_checks_total', 'counter', checkHelp);
-    for (const [scenario, check, result, v] of checks)
-      out.sample(
-        'loadlab_checks_total',
-        'counter',
-        checkHelp,
-        [
-          ['scenario', scenario],
-          ['check', check],
-          ['result', result],
-        ],
-        v,
-      );
+    if (checks.size > 0) out.declare('loadlab_checks_total', 'counter', checkHelp);
+    for (const { scenario, check, pass, fail } of checks.values())
+      for (const [result, v] of [
+        ['pass', pass],
+        ['fail', fail],
+      ] as const)
+        out.sample(
+          'loadlab_checks_total',
+          'counter',
+          checkHelp,
+          [
+            ['scenario', scenario],
+            ['check', check],
+            ['result', result],
+          ],
+          v,
+        );
     for (const r of rates.values()) {
       const name = `loadlab_script_${metricNamePart(r.name)}_total`;
       const help = `Rate ${r.name} of the script: samples by result (true: pass)`;
