@@ -8,7 +8,9 @@
  *   loadlab_script_<name>_total{scenario,result="pass"|"fail"} a Rate's samples (true / false)
  *   loadlab_script_<name>_seconds{scenario}                    a Trend (values taken as ms, as
  *                                                              Trend.add documents), a histogram
- *                                                              with the request-duration buckets
+ *                                                              with the request-duration buckets;
+ *                                                              a name's `_ms` suffix is dropped
+ *                                                              (`wait_ms`: ..._wait_seconds)
  *
  * (k6's built-in `checks` rate is not repeated: it is loadlab_checks_total summed over checks;
  * nor are the thresholds' submetrics, `http_req_duration{status:200}`: copies of samples.)
@@ -143,7 +145,7 @@ export class ScriptFigures {
     }
     for (const t of trends.values())
       out.histogram(
-        `loadlab_script_${metricNamePart(t.name)}_seconds`,
+        `loadlab_script_${metricNamePart(t.name).replace(/_(ms|milliseconds)$/i, '')}_seconds`,
         `Trend ${t.name} of the script (its values as ms)`,
         DURATION_BUCKETS_S,
         { labels: [['scenario', t.scenario]], buckets: t.buckets, sum: t.sumUs / 1e6 },
