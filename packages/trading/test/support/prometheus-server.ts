@@ -16,6 +16,8 @@ export interface PromTarget {
   labels: { job: string; instance: string };
   health: string;
   lastScrape: string;
+  /** Seconds. */
+  lastScrapeDuration: number;
 }
 
 export interface PromSample {
@@ -53,18 +55,34 @@ export async function poll<T>(what: string, ms: number, attempt: () => Promise<T
   }
 }
 
-/** Starts Prometheus scraping `jobs` (job name -> host:port) every second; resolves when ready. */
-export async function startPrometheus(jobs: Record<string, string>): Promise<PrometheusServer> {
+/**
+ * Starts Prometheus scraping `jobs` (job name -> host:port, or several) every second, each job
+ * with `basicAuth` when given; resolves when ready.
+ */
+export async function startPrometheus(
+  jobs: Record<string, string | readonly string[]>,
+  basicAuth?: { username: string; passwordFile: string },
+): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tickstorm-prometheus-'));
   const config = [
     'global:',
     '  scrape_interval: 1s',
     '  scrape_timeout: 1s',
     'scrape_configs:',
-    ...Object.entries(jobs).flatMap(([job, host]) => [
+    ...Object.entries(jobs).flatMap(([job, hosts]) => [
       `  - job_name: ${job}`,
+      ...(basicAuth === undefined
+        ? []
+        : [
+            '    basic_auth:',
+            `      username: ${basicAuth.username}`,
+            `      password_file: ${basicAuth.passwordFile}`,
+          ]),
       '    static_configs:',
-      `      - targets: ['${host}']`,
+      `      - targets: [${[hosts]
+        .flat()
+        .map((h) => `'${h}'`)
+        .join(', ')}]`,
     ]),
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), `${config}\n`);
