@@ -16,8 +16,12 @@ export interface Watched {
   stop(): Promise<void>;
 }
 
-export function startTickstorm(args: string[]): Watched {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `tickstorm ...args`, with `env` over the test's environment. */
+export function startTickstorm(args: string[], env: NodeJS.ProcessEnv = {}): Watched {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let out = '';
   let err = '';
   const watchers = new Set<() => void>();

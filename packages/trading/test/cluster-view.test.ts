@@ -2,8 +2,8 @@
  * The whole system visible from an api running apart: a real nats-server and three
  * TradingSystems in this test process, each with its own data dir, on the bus -- market data;
  * the execution engine with the risk manager; the api with the DuckDB store. Heartbeats feed
- * the api's cluster view: /health lists every service and instance, /api/metrics and
- * /metrics cover the other processes, metric rows and 1m bars reach the one DuckDB writer,
+ * the api's cluster view: /health lists every service and instance, /api/metrics covers the
+ * other processes (its /metrics lists their instances), metric rows and 1m bars reach the one DuckDB writer,
  * the agent endpoints answer over the bus, a process that stops shows as down within 2 s
  * and a new one rejoins by heartbeating.
  */
@@ -136,12 +136,18 @@ describe('cluster view: services in separate systems over NATS', () => {
         (m) => m.json?.type === 'update' && m.json.symbol === 'SYM1' && m.json.last === 102,
       );
       assert.equal(u.json?.symbol, 'SYM1');
+      // /metrics: each process exports its own sections (market data on its port), so that a
+      // sum over every scraped port counts each tick once; the api adds the instances.
       const prom = await http.get(`${apiUrl}/metrics`);
-      assert.match(prom.body, /tickstorm_market_data_ticks_processed_total \d+/);
+      assert.doesNotMatch(prom.body, /tickstorm_market_data_ticks_processed_total/);
+      const mdProm = await http.get(`${md.url('market-data')}/metrics`);
+      assert.match(mdProm.body, /tickstorm_market_data_ticks_processed_total \d+/);
       assert.match(
         prom.body,
-        new RegExp(`tickstorm_instance_up\\{service="market-data",instance="${md.bus.instanceId}"\\} 1`),
+        new RegExp(`tickstorm_instance_up\\{service="market-data",instance_id="${md.bus.instanceId}"\\} 1`),
       );
+      // Prometheus sets `job` and `instance` to the scrape target's: an exported one would be renamed.
+      assert.doesNotMatch(prom.body, /[{,](instance|job)="/);
     } finally {
       await client.close();
       await ws.close();
@@ -249,7 +255,7 @@ describe('cluster view: services in separate systems over NATS', () => {
     const prom = await http.get(`${apiUrl}/metrics`);
     assert.match(
       prom.body,
-      new RegExp(`tickstorm_instance_up\\{service="market-data",instance="${oldId}"\\} 0`),
+      new RegExp(`tickstorm_instance_up\\{service="market-data",instance_id="${oldId}"\\} 0`),
     );
 
     // Every row the market-data process forwarded reached the api's writer, and its bars the store.

@@ -10,35 +10,20 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT, serveSandbox, TICKSTORM, ZERO_PORT_FLAGS } from './support/child-process.ts';
+import {
+  havePrometheus,
+  PROMETHEUS,
+  type PrometheusServer,
+  poll,
+  startPrometheus,
+} from './support/prometheus-server.ts';
 
-const PROMETHEUS = '/usr/bin/prometheus';
-
-/** The parts of Prometheus's HTTP API answers read here. */
-interface PromAnswer {
-  status: string;
-  data: {
-    activeTargets: { labels: { job: string }; health: string; lastScrapeDuration: number }[];
-    result: unknown[];
-  };
-}
 const DASHBOARDS = join(REPO_ROOT, 'monitoring', 'grafana', 'dashboards');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Every `expr` of every panel target in the dashboards. */
 function dashboardExpressions(): { panel: string; expr: string }[] {
@@ -51,22 +36,6 @@ function dashboardExpressions(): { panel: string; expr: string }[] {
     }
   }
   return out;
-}
-
-/** Calls `attempt` every `everyMs` until it returns a value, for at most `ms`. */
-async function poll<T>(
-  what: string,
-  ms: number,
-  attempt: () => Promise<T | undefined>,
-  everyMs = 250,
-): Promise<T> {
-  const end = performance.now() + ms;
-  for (;;) {
-    const v = await attempt().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (performance.now() > end) throw new Error(`gave up waiting for ${what} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 /** A child whose stderr is collected; `line(re)` resolves with the first match. */
@@ -108,15 +77,14 @@ async function stop(p: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promis
   clearTimeout(timer);
 }
 
-const haveProm = existsSync(PROMETHEUS);
+const haveProm = havePrometheus;
 
 describe('Prometheus scrapes every process; every dashboard expression returns data', {
   skip: haveProm ? false : `${PROMETHEUS} is not installed (.ci/run installs it)`,
 }, () => {
   const box = serveSandbox('tickstorm-prom-');
   const procs: ChildProcess[] = [];
-  let promDir = '';
-  let promUrl = '';
+  let prom: PrometheusServer | undefined;
   let urls: Record<string, string> = {};
   const jobs: Record<string, string> = {};
 
@@ -154,48 +122,18 @@ describe('Prometheus scrapes every process; every dashboard expression returns d
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ symbol: 'NOPE', side: 'buy', type: 'limit', quantity: 1, price: 1 }),
     });
-    promDir = mkdtempSync(join(tmpdir(), 'tickstorm-prometheus-'));
-    const config = [
-      'global:',
-      '  scrape_interval: 1s',
-      '  scrape_timeout: 1s',
-      '  evaluation_interval: 1s',
-      'scrape_configs:',
-      ...Object.entries(jobs).flatMap(([job, host]) => [
-        `  - job_name: ${job}`,
-        '    static_configs:',
-        `      - targets: ['${host}']`,
-      ]),
-    ].join('\n');
-    writeFileSync(join(promDir, 'prometheus.yml'), `${config}\n`);
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    const prom = child([
-      PROMETHEUS,
-      `--config.file=${join(promDir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(promDir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ]);
-    procs.push(prom.proc);
-    await poll('Prometheus ready', 60_000, async () =>
-      (await fetch(`${promUrl}/-/ready`)).ok ? true : undefined,
-    );
+    prom = await startPrometheus(jobs);
   });
 
   after(async () => {
+    await prom?.stop();
     for (const p of procs.reverse()) await stop(p, 'SIGTERM');
     await box.cleanup();
-    if (promDir !== '') rmSync(promDir, { recursive: true, force: true });
   });
 
   test('every target is up and scraped', async (t) => {
     const targets = await poll('every target scraped', 60_000, async () => {
-      const r = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as PromAnswer;
-      const active = r.data.activeTargets as {
-        labels: { job: string };
-        health: string;
-        lastScrapeDuration: number;
-      }[];
+      const active = await prom!.targets();
       if (active.length !== Object.keys(jobs).length) return undefined;
       return active.every((a) => a.health === 'up') ? active : undefined;
     });
@@ -208,13 +146,9 @@ describe('Prometheus scrapes every process; every dashboard expression returns d
     assert.ok(exprs.length >= 20, `dashboard expressions: ${exprs.length}`);
     const missing: string[] = [];
     for (const { panel, expr } of exprs) {
-      const ok = await poll(`${panel}: ${expr}`, 60_000, async () => {
-        const r = (await (
-          await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)
-        ).json()) as PromAnswer;
-        if (r.status !== 'success') throw new Error(`${expr}: ${JSON.stringify(r)}`);
-        return r.data.result.length > 0 ? true : undefined;
-      }).catch(() => false);
+      const ok = await poll(`${panel}: ${expr}`, 60_000, async () =>
+        (await prom!.query(expr)).length > 0 ? true : undefined,
+      ).catch(() => false);
       if (!ok) missing.push(`${panel}: ${expr}`);
     }
     assert.deepEqual(missing, [], 'expressions without data');
@@ -235,7 +169,7 @@ describe('with --keys, Prometheus scrapes /metrics with basic_auth (key id, secr
   skip: haveProm ? false : `${PROMETHEUS} is not installed (.ci/run installs it)`,
 }, () => {
   const box = serveSandbox('tickstorm-prom-keys-');
-  const procs: ChildProcess[] = [];
+  let prom: PrometheusServer | undefined;
   let dir = '';
   let urls: Record<string, string> = {};
   const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
@@ -253,7 +187,7 @@ describe('with --keys, Prometheus scrapes /metrics with basic_auth (key id, secr
   });
 
   after(async () => {
-    for (const p of procs.reverse()) await stop(p, 'SIGTERM');
+    await prom?.stop();
     await box.cleanup();
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
@@ -296,33 +230,12 @@ describe('with --keys, Prometheus scrapes /metrics with basic_auth (key id, secr
   });
 
   test('every port of the keyed system is up in a real Prometheus with basic_auth', async () => {
-    const config = [
-      'global:',
-      '  scrape_interval: 1s',
-      '  scrape_timeout: 1s',
-      'scrape_configs:',
-      '  - job_name: tickstorm',
-      '    basic_auth:',
-      '      username: scraper',
-      `      password_file: ${join(dir, 'scraper.secret')}`,
-      '    static_configs:',
-      `      - targets: [${Object.values(urls)
-        .map((u) => `'${new URL(u).host}'`)
-        .join(', ')}]`,
-    ].join('\n');
-    writeFileSync(join(dir, 'prometheus.yml'), `${config}\n`);
-    const port = await freePort();
-    const promUrl = `http://127.0.0.1:${port}`;
-    const prom = child([
-      PROMETHEUS,
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ]);
-    procs.push(prom.proc);
+    prom = await startPrometheus(
+      { tickstorm: Object.values(urls).map((u) => new URL(u).host) },
+      { username: 'scraper', passwordFile: join(dir, 'scraper.secret') },
+    );
     const up = await poll('every keyed target scraped', 60_000, async () => {
-      const r = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as PromAnswer;
-      const active = r.data.activeTargets;
+      const active = await prom!.targets();
       if (active.length !== Object.keys(urls).length) return undefined;
       return active.every((a) => a.health === 'up') ? active : undefined;
     });

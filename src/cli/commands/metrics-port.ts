@@ -8,7 +8,7 @@ import { type LoadMetricsOptions, type LoadMetricsServer, startLoadMetricsServer
 
 /** The flag's help line (the same for every command that has it). */
 export const METRICS_PORT_HELP =
-  "serve the generator's own figures at http://127.0.0.1:PORT/metrics (Prometheus) while it runs; 0 = a free port";
+  "serve the generator's own figures at http://127.0.0.1:PORT/metrics (Prometheus) while it runs; 0 = a free port; env TICKSTORM_METRICS_HOST: the address instead (0.0.0.0: every interface)";
 
 /**
  * Starts the exporter and prints its URL on stderr; a port that cannot be listened on is a

@@ -7,6 +7,7 @@ import { paramFlagHelp, paramFlagUnion } from '@tickstorm/loadlab';
 import { DEFAULT_PORTS } from '@tickstorm/protocol';
 import type { TickstormScenario } from '@tickstorm/scenarios';
 import { type Command, Option } from 'commander';
+import { METRICS_PORT_HELP } from './metrics-port.ts';
 import { CONFIG_FILE } from './run-defaults.ts';
 
 const PORTS = Object.values(DEFAULT_PORTS).join('/');
@@ -133,10 +134,7 @@ export function defineRunFlags(
       '--summary-export <file>',
       "a script: k6's end-of-test summary export (JSON; a threshold is true when it failed, as k6 writes it)",
     )
-    .option(
-      '--metrics-port <port>',
-      "serve the generator's own figures at http://127.0.0.1:PORT/metrics (Prometheus) while it runs; 0 = a free port",
-    )
+    .option('--metrics-port <port>', METRICS_PORT_HELP)
     .option(
       '--out <output>',
       "stream results: json=FILE (k6's JSON lines) or prometheus[=PORT] (the generator's /metrics, default port 9464); repeatable",

@@ -74,6 +74,10 @@ const MAX_FINAL_SCRAPE_WAIT_MS = 30_000;
 export interface LoadMetricsOptions {
   /** 0 (default): a free port. */
   port?: number;
+  /**
+   * The address to listen on (default: env TICKSTORM_METRICS_HOST, else 127.0.0.1): 0.0.0.0 for
+   * every interface, so that a Prometheus on another machine or in a container can scrape it.
+   */
   host?: string;
   /** Request names a scenario's histogram keeps apart (default 100); the rest under name="(other)". */
   maxRequestNames?: number;
@@ -185,7 +189,7 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
       res.end('only GET /metrics here\n');
     }
   });
-  const host = opts.host ?? '127.0.0.1';
+  const host = opts.host ?? (process.env.TICKSTORM_METRICS_HOST || '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => resolve());

@@ -8,7 +8,9 @@
  *   loadlab_script_<name>_total{scenario,result="pass"|"fail"} a Rate's samples (true / false)
  *   loadlab_script_<name>_seconds{scenario}                    a Trend (values taken as ms, as
  *                                                              Trend.add documents), a histogram
- *                                                              with the request-duration buckets
+ *                                                              with the request-duration buckets;
+ *                                                              a name's `_ms` suffix is dropped
+ *                                                              (`wait_ms`: ..._wait_seconds)
  *   loadlab_script_<name>{scenario}                            a Gauge's last value (its threads'
  *                                                              states merged as stats/gauge-counters.ts
  *                                                              does: the value added last)
@@ -16,7 +18,9 @@
  * (k6's built-in `checks` rate is not repeated: it is loadlab_checks_total summed over checks;
  * nor are the thresholds' submetrics, `http_req_duration{status:200}`: copies of samples.)
  * `<name>` is the metric's name with every character outside [A-Za-z0-9_] replaced by '_'
- * (two names that differ only there share one series).
+ * (two names that differ only there share one series). A scenario's first MAX_CHECK_NAMES
+ * check names have their own series; any later name is added under check="(other)", so a
+ * script naming checks by ID cannot grow the series without bound.
  *
  * A Gauge's keys (`gauge:<name>:<thread>:value|min|max|t`) arrive as each second's change, like
  * every counter: summed since the start they are the thread's state again.
@@ -24,7 +28,11 @@
 
 import { gaugesFromCounters } from '../stats/gauge-counters.ts';
 import { BUCKET_COUNT, bucketOfIndex, DURATION_BUCKETS_S } from '../stats/slice-detail.ts';
+import { OTHER_NAMES } from './duration-histograms.ts';
 import { type Exposition, metricNamePart } from './prom-text.ts';
+
+/** Check names a scenario keeps apart in loadlab_checks_total; the rest under check="(other)". */
+export const MAX_CHECK_NAMES = 100;
 
 const CHECK = /^check:(.*):(pass|fail)$/;
 const COUNTER = /^metric:counter:(.*)$/;
@@ -56,7 +64,8 @@ export class ScriptFigures {
 
   render(out: Exposition): void {
     const checkHelp = 'check() results of the script';
-    const checks: [string, string, string, number][] = [];
+    /** `scenario\0check` -> the check's passes and fails (in first-seen order). */
+    const checks = new Map<string, { scenario: string; check: string; pass: number; fail: number }>();
     const rates = new Map<string, { scenario: string; name: string; pass: number; total: number }>();
     const trends = new Map<
       string,
@@ -69,9 +78,12 @@ export class ScriptFigures {
         if (g !== null) {
           if (!seenChecks.has(g[1])) {
             seenChecks.add(g[1]);
-            const pass = m.get(`check:${g[1]}:pass`) ?? 0;
-            const fail = m.get(`check:${g[1]}:fail`) ?? 0;
-            checks.push([scenario, g[1], 'pass', pass], [scenario, g[1], 'fail', fail]);
+            const check = seenChecks.size <= MAX_CHECK_NAMES ? g[1] : OTHER_NAMES;
+            const key = `${scenario}\u0000${check}`;
+            const c = checks.get(key) ?? { scenario, check, pass: 0, fail: 0 };
+            c.pass += m.get(`check:${g[1]}:pass`) ?? 0;
+            c.fail += m.get(`check:${g[1]}:fail`) ?? 0;
+            checks.set(key, c);
           }
           continue;
         }
@@ -109,19 +121,23 @@ export class ScriptFigures {
         }
       }
     }
-    if (checks.length > 0) out.declare('loadlab_checks_total', 'counter', checkHelp);
-    for (const [scenario, check, result, v] of checks)
-      out.sample(
-        'loadlab_checks_total',
-        'counter',
-        checkHelp,
-        [
-          ['scenario', scenario],
-          ['check', check],
-          ['result', result],
-        ],
-        v,
-      );
+    if (checks.size > 0) out.declare('loadlab_checks_total', 'counter', checkHelp);
+    for (const { scenario, check, pass, fail } of checks.values())
+      for (const [result, v] of [
+        ['pass', pass],
+        ['fail', fail],
+      ] as const)
+        out.sample(
+          'loadlab_checks_total',
+          'counter',
+          checkHelp,
+          [
+            ['scenario', scenario],
+            ['check', check],
+            ['result', result],
+          ],
+          v,
+        );
     for (const r of rates.values()) {
       const name = `loadlab_script_${metricNamePart(r.name)}_total`;
       const help = `Rate ${r.name} of the script: samples by result (true: pass)`;
@@ -151,7 +167,7 @@ export class ScriptFigures {
         );
     for (const t of trends.values())
       out.histogram(
-        `loadlab_script_${metricNamePart(t.name)}_seconds`,
+        `loadlab_script_${metricNamePart(t.name).replace(/_(ms|milliseconds)$/i, '')}_seconds`,
         `Trend ${t.name} of the script (its values as ms)`,
         DURATION_BUCKETS_S,
         { labels: [['scenario', t.scenario]], buckets: t.buckets, sum: t.sumUs / 1e6 },

@@ -34,6 +34,12 @@ export interface ApiServiceOptions {
   bus: Bus;
   /** Sections of the services running in this process; `system` defaults to this process's sampler. */
   providers?: Partial<StatsProviders>;
+  /**
+   * The sections `GET /metrics` renders (default: `providers`). With a bus, `providers` are the
+   * whole system's, which every other process already exports for itself: give this process's
+   * own, so that summing over every scraped port counts each tick and order once.
+   */
+  metricsProviders?: Partial<StatsProviders>;
   ingest?: MetricsIngestSink;
   /** Read-only SQL on the metrics store (GET /api/metrics/query; guards/query-guard.ts). */
   query?: (sql: string) => Promise<QueryAnswer>;
@@ -171,7 +177,14 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
   });
   registerPrometheusRoute(
     app,
-    createPrometheusExporter({ providers, hub: hubStats, instances: opts.cluster?.instances }),
+    createPrometheusExporter({
+      providers:
+        opts.metricsProviders === undefined
+          ? providers
+          : { ...opts.metricsProviders, system: opts.metricsProviders.system ?? providers.system },
+      hub: hubStats,
+      instances: opts.cluster?.instances,
+    }),
   );
   let handle: ServiceHandle;
   try {

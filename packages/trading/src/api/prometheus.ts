@@ -5,12 +5,13 @@
  * every provider, then each metric's `collect` callback reads that snapshot. Only the
  * sections this process runs are registered. prom-client's default process metrics
  * (process_cpu_seconds_total, nodejs_eventloop_lag_seconds, ...) are in the same registry.
- * Latencies are histograms in seconds (`tickstorm_*_seconds_bucket{le}`, from process-metrics.ts);
- * the `_ms` quantile gauges and `_percent` gauges are kept for existing readers, deprecated.
+ * Latencies are histograms in seconds (`tickstorm_*_seconds_bucket{le}`, from process-metrics.ts).
+ * Every name passes `promtool check metrics`: base units, `_total` only on counters, no
+ * `quantile` label outside a summary. prom-client's `nodejs_active_{handles,requests,resources}_total`
+ * are gauges named like counters, so they are left out (their per-type gauges stay: `sum()` them).
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { LatencySummary } from '../stats/latency-histogram.ts';
 import type {
   DatabaseStats,
   MarketDataStats,
@@ -39,18 +40,21 @@ export interface PrometheusExporter {
 export interface PrometheusSources {
   providers: StatsProviders;
   hub?: () => WsHubStats;
-  /** With a NATS bus: every instance heard, for `tickstorm_instance_up{service,instance}`. */
+  /** With a NATS bus: every instance heard, for `tickstorm_instance_up{service,instance_id}`. */
   instances?: () => readonly { instanceId: string; services: readonly string[]; status: 'up' | 'down' }[];
 }
 
-/** A latency summary as `quantile` label -> value (max is quantile 1). */
-function lq(l: LatencySummary): Record<string, number> {
-  return { '0.5': l.p50, '0.95': l.p95, '0.99': l.p99, '1': l.max };
-}
+/** prom-client default metrics that are gauges with a counter's `_total` suffix. */
+const GAUGES_NAMED_TOTAL = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 export function createPrometheusExporter(src: PrometheusSources): PrometheusExporter {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  for (const name of GAUGES_NAMED_TOTAL) registry.removeSingleMetric(name);
   let snap: Snapshot = {};
   const registers = [registry];
 
@@ -94,21 +98,6 @@ export function createPrometheusExporter(src: PrometheusSources): PrometheusExpo
       },
     });
   }
-  function quantiles<K extends keyof Snapshot>(key: K, name: string, help: string, pick: ReadMap<K>): void {
-    new Gauge({
-      name,
-      help,
-      labelNames: ['quantile'],
-      registers,
-      collect() {
-        const s = snap[key];
-        if (s === undefined) return;
-        for (const [quantile, v] of Object.entries(pick(s as NonNullable<Snapshot[K]>))) {
-          this.set({ quantile }, v);
-        }
-      },
-    });
-  }
 
   const p = src.providers;
   const md = 'tickstorm_market_data_';
@@ -126,9 +115,6 @@ export function createPrometheusExporter(src: PrometheusSources): PrometheusExpo
     gauge('marketData', `${md}ticks_per_second`, 'Ticks per second (5 s window)', (s) => s.ticksPerSecond);
     gauge('marketData', `${md}connections`, 'Ingest connections', (s) => s.connections);
     gauge('marketData', `${md}symbols`, 'Symbols with market state', (s) => s.symbols);
-    quantiles('marketData', `${md}processing_latency_ms`, 'Frame -> published', (s) =>
-      lq(s.processingLatencyMs),
-    );
   }
   const o = 'tickstorm_orders_';
   if (p.orders !== undefined) {
@@ -141,7 +127,6 @@ export function createPrometheusExporter(src: PrometheusSources): PrometheusExpo
     counter('orders', 'tickstorm_trades_total', 'Trades', (s) => s.trades);
     gauge('orders', `${o}per_second`, 'Orders per second (5 s window)', (s) => s.ordersPerSecond);
     gauge('orders', `${o}live`, 'Resting orders', (s) => s.liveOrders);
-    quantiles('orders', `${o}latency_ms`, 'Order request -> response (server side)', (s) => lq(s.latencyMs));
   }
   const db = 'tickstorm_database_';
   if (p.database !== undefined) {
@@ -151,19 +136,11 @@ export function createPrometheusExporter(src: PrometheusSources): PrometheusExpo
     counter('database', `${db}dropped_total`, 'Records dropped', (s) => s.dropped);
     counter('database', `${db}failed_rows_total`, 'Rows lost in failed flushes', (s) => s.failedRows ?? 0);
     counter('database', `${db}failed_flushes_total`, 'Failed batch inserts', (s) => s.failedFlushes ?? 0);
-    quantiles('database', `${db}batch_insert_latency_ms`, 'Batch insert', (s) => lq(s.batchInsertLatencyMs));
   }
   const sy = 'tickstorm_system_';
-  gauge('system', `${sy}cpu_percent`, 'CPU % of one core (last interval)', (s) => s.cpuPercent);
   gauge('system', `${sy}rss_bytes`, 'Resident set size', (s) => s.rssBytes);
   gauge('system', `${sy}heap_used_bytes`, 'V8 heap used', (s) => s.heapUsedBytes);
   gauge('system', `${sy}heap_total_bytes`, 'V8 heap total', (s) => s.heapTotalBytes);
-  gauge('system', `${sy}event_loop_lag_mean_ms`, 'Event-loop lag, mean', (s) => s.eventLoopLagMs.mean);
-  quantiles('system', `${sy}event_loop_lag_ms`, 'Event-loop lag (last interval)', (s) => ({
-    '0.5': s.eventLoopLagMs.p50,
-    '0.99': s.eventLoopLagMs.p99,
-    '1': s.eventLoopLagMs.max,
-  }));
   gauge(
     'system',
     `${sy}event_loop_utilization`,
@@ -204,7 +181,6 @@ export function createPrometheusExporter(src: PrometheusSources): PrometheusExpo
       (s) => s.paced,
     );
     gauge('hub', `${ws}paced_clients`, 'Clients paced by slow round trips', (s) => s.pacedClients);
-    quantiles('hub', `${ws}fanout_latency_ms`, 'Publish -> written to sockets', (s) => lq(s.fanoutLatencyMs));
   }
 
   const instances = src.instances;
@@ -212,13 +188,14 @@ export function createPrometheusExporter(src: PrometheusSources): PrometheusExpo
     new Gauge({
       name: 'tickstorm_instance_up',
       help: 'An instance of a service heard on the bus: 1 up (a heartbeat within 1.5 s), 0 down',
-      labelNames: ['service', 'instance'],
+      // Not `instance`: Prometheus sets that label to the scrape target and would rename this one.
+      labelNames: ['service', 'instance_id'],
       registers,
       collect() {
         this.reset();
         for (const i of instances()) {
           for (const service of i.services)
-            this.set({ service, instance: i.instanceId }, i.status === 'up' ? 1 : 0);
+            this.set({ service, instance_id: i.instanceId }, i.status === 'up' ? 1 : 0);
         }
       },
     });

@@ -412,6 +412,8 @@ export class TradingSystem {
       this.api = await startApiService({
         bus: this.bus,
         providers,
+        // /metrics: this process's own sections; the other processes export theirs.
+        metricsProviders: ownProviders,
         ingest: {
           ingest: async (records: unknown) => {
             const batch = parseMetricBatch(records);

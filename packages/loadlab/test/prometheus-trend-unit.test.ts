@@ -1,0 +1,36 @@
+/**
+ * A script's Trend named with its unit (`order_ack_ms`, as examples/orders-script.ts has it)
+ * is exported in seconds without the `_ms`: `loadlab_script_order_ack_seconds`, not
+ * `..._order_ack_ms_seconds`, which names two units and which Prometheus's linter refuses
+ * ("metric names should not contain abbreviated units").
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { test } from 'node:test';
+import { startLoadMetricsServer } from '@tickstorm/loadlab';
+import { promSamples } from '@tickstorm/loadlab/testing';
+
+const PROMTOOL = '/usr/bin/promtool';
+
+test('a Trend named x_ms is the histogram loadlab_script_x_seconds; promtool has no complaint', async (t) => {
+  const srv = await startLoadMetricsServer({ port: 0 });
+  try {
+    const slice = { t: 1, requests: 0, failures: 0, p50: 0, p95: 0, p99: 0, max: 0, active: 1 };
+    // 300 µs x2 (HdrHistogram counter index 300: exact below 2.048 ms)
+    const counters = { 'trend:order_ack_ms:300': 2, 'trend:order_ack_ms:sum': 600 };
+    srv.observe('s', slice, { latency: [], counters });
+    const text = srv.render();
+    assert.match(text, /^# TYPE loadlab_script_order_ack_seconds histogram$/m);
+    assert.doesNotMatch(text, /_ms_/);
+    const count = promSamples(text).find((r) => r.name === 'loadlab_script_order_ack_seconds_count');
+    assert.equal(count?.value, 2);
+    if (existsSync(PROMTOOL)) {
+      const lint = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      assert.equal(`${lint.stdout}${lint.stderr}`.trim(), '', 'promtool has no complaint');
+      assert.equal(lint.status, 0);
+    } else t.diagnostic(`${PROMTOOL} missing: the exposition was not linted`);
+  } finally {
+    await srv.close({ wait: false });
+  }
+});
