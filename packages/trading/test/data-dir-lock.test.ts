@@ -7,12 +7,19 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { TradingErrorCode } from '../src/errors.ts';
 import { LOCK_FILE, lockDataDir } from '../src/persistence/dir-lock.ts';
-import { finished, run, serveSandbox, TICKSTORM, ZERO_PORT_FLAGS } from './support/child-process.ts';
+import {
+  finished,
+  REPO_ROOT,
+  run,
+  serveSandbox,
+  TICKSTORM,
+  ZERO_PORT_FLAGS,
+} from './support/child-process.ts';
 import { Http, order } from './support/trading-fixture.ts';
 
 describe('one process per data directory', () => {
@@ -64,6 +71,26 @@ describe('one process per data directory', () => {
     again.child.kill('SIGTERM');
     assert.equal((await again.done).code, 0);
     assert.equal(existsSync(join(dir, LOCK_FILE)), false, 'a graceful stop removes the lock');
+  });
+
+  test('a data dir the process may not write: exit 2, TRD_ERR_INVALID_CONFIG naming it, no stack trace', {
+    timeout: 60_000,
+  }, async () => {
+    const dir = box.tmp();
+    chmodSync(dir, 0o555);
+    // as root, a read-only mode does not stop writes: run the child as nobody
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const child = spawn(
+      process.execPath,
+      [TICKSTORM, 'serve', 'execution-engine', '--data-dir', dir, '--execution-engine-port', '0'],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...asNobody },
+    );
+    const r = await finished(child);
+    const out = r.stdout + r.stderr;
+    assert.equal(r.code, 2, out);
+    assert.match(out, /TRD_ERR_INVALID_CONFIG/);
+    assert.ok(out.includes(`data directory ${dir} is not writable by this process (EACCES)`), out);
+    assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
   });
 
   test('in one process: a second lock refuses; a dead pid or a reused pid is stale', async () => {

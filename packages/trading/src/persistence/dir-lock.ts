@@ -84,8 +84,25 @@ function create(path: string, content: string): boolean {
   }
 }
 
-/** Locks `dir` (created if missing) for this process, or throws TRD_ERR_DATA_DIR_IN_USE. */
+/**
+ * Locks `dir` (created if missing) for this process, or throws TRD_ERR_DATA_DIR_IN_USE; a
+ * directory this process may not write is TRD_ERR_INVALID_CONFIG naming it and the reason.
+ */
 export function lockDataDir(dir: string): DirLock {
+  try {
+    return lock(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
+    throw new TradingError(
+      TradingErrorCode.INVALID_CONFIG,
+      `data directory ${dir} is not writable by this process (${code}): the journal, snapshots and limits are kept there`,
+      'data-dir',
+    );
+  }
+}
+
+function lock(dir: string): DirLock {
   mkdirSync(dir, { recursive: true });
   const key = resolve(dir);
   const path = join(dir, LOCK_FILE);
