@@ -22,6 +22,8 @@ export const TradingErrorCode = {
   INVALID_METRICS: 'TRD_ERR_INVALID_METRICS',
   METRICS_STORE: 'TRD_ERR_METRICS_STORE',
   LOG_CORRUPT: 'TRD_ERR_LOG_CORRUPT',
+  /** Another live process holds the data directory's lock (persistence/dir-lock.ts): a start refuses. */
+  DATA_DIR_IN_USE: 'TRD_ERR_DATA_DIR_IN_USE',
   SHUTTING_DOWN: 'TRD_ERR_SHUTTING_DOWN',
   /** The input log (journal) cannot take a write (ENOSPC, EIO): new orders are refused, reads served. */
   JOURNAL_UNAVAILABLE: 'TRD_ERR_JOURNAL_UNAVAILABLE',
@@ -132,6 +134,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [TradingErrorCode.INVALID_METRICS]: 400,
   [TradingErrorCode.METRICS_STORE]: 500,
   [TradingErrorCode.LOG_CORRUPT]: 500,
+  [TradingErrorCode.DATA_DIR_IN_USE]: 500,
   [TradingErrorCode.SHUTTING_DOWN]: 503,
   [TradingErrorCode.JOURNAL_UNAVAILABLE]: 503,
   [TradingErrorCode.INVALID_QUERY]: 400,

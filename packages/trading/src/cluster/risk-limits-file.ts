@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { InstrumentTable } from '@tickstorm/protocol';
+import { TradingError, TradingErrorCode } from '../errors.ts';
 import { type RiskLimits, validateRiskLimits } from '../risk/risk-limits.ts';
 import { fsyncDir } from '../sequencing/input-log-writer.ts';
 
@@ -25,11 +26,23 @@ export function riskLimitsPath(dir: string): string {
   return join(dir, RISK_LIMITS_FILE);
 }
 
-/** The limits saved in `dir` (validated against `instruments`), or null when none were saved. */
+/**
+ * The limits saved in `dir` (validated against `instruments`), or null when none were saved. A
+ * file that is not JSON limits (emptied, edited by hand) refuses the start with
+ * TRD_ERR_LOG_CORRUPT naming the file, never a bare parse error.
+ */
 export function readRiskLimitsFile(dir: string, instruments: InstrumentTable): RiskLimits | null {
   const path = riskLimitsPath(dir);
   if (!existsSync(path)) return null;
-  return validateRiskLimits(JSON.parse(readFileSync(path, 'utf8')), { instruments });
+  const text = readFileSync(path, 'utf8');
+  try {
+    return validateRiskLimits(JSON.parse(text), { instruments });
+  } catch (err) {
+    throw new TradingError(
+      TradingErrorCode.LOG_CORRUPT,
+      `${path}: not a risk limits file (${(err as Error).message}); restore it or remove it (the defaults apply) and PUT /limits again`,
+    );
+  }
 }
 
 /** Saves `limits` in `dir` atomically and durably. */

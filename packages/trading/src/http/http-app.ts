@@ -102,11 +102,19 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   app.setNotFoundHandler((req, reply) => {
     sendError(reply, TradingErrorCode.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`);
   });
+  // A graceful stop: a request that still arrives on an open keep-alive connection gets a
+  // coded 503 (not fastify's uncoded closing answer). Set in the same turn as fastify's own
+  // closing flag (its preClose hooks run right after), so no request falls between the two.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   // A connection accepted past the cap: its request is answered 503 before any routing.
   answerFirst(app, (req, res) => {
-    const message = overflowRefusal(req.socket);
+    const message = closing ? 'the service is stopping; retry later' : overflowRefusal(req.socket);
     if (message === undefined) return false;
-    const body = JSON.stringify(errorBody(TradingErrorCode.TOO_MANY_CONNECTIONS, message));
+    const code = closing ? TradingErrorCode.SHUTTING_DOWN : TradingErrorCode.TOO_MANY_CONNECTIONS;
+    const body = JSON.stringify(errorBody(code, message));
     lingerAfterAnswer(req, limits);
     res.writeHead(503, {
       'content-type': 'application/json; charset=utf-8',

@@ -5,6 +5,7 @@
  *   input-log-<s>.seg-<firstSeq>.bin    closed segments of shard s (rotated at a snapshot)
  *   snapshot-<n>.tks                    snapshots, n increasing (./snapshot-file.ts)
  *   halted-accounts.json                the kill switch's halted accounts (orders/halted-accounts.ts)
+ *   tickstorm.lock                      the owning process (./dir-lock.ts)
  *   previous-<time>/                    state moved aside by `serve --fresh`
  *
  * Recovery = the newest snapshot, then for every shard the records after the snapshot's

@@ -254,7 +254,10 @@ export class TradingCore {
         `recovered ${this.liveOrders()} live orders from ${snapshot ?? 'no snapshot'} + ${replayed} journal records in ${Math.round(this.recovery.ms)} ms`,
       );
     }
-    this.snapshotSeqSum = this.seqSum();
+    // Records replayed past the newest snapshot are not in any snapshot yet: the journal has
+    // moved since it, so the next scheduled snapshot (or the graceful stop) writes one and
+    // the next restart does not replay them again.
+    this.snapshotSeqSum = replayed > 0 ? -1 : this.seqSum();
     const every = o.snapshotIntervalMs ?? 60_000;
     if (this.logging && every > 0) {
       this.timer = setInterval(() => {

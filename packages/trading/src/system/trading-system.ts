@@ -47,6 +47,7 @@ import { isPostgresUrl, type MetricsStore } from '../metrics-store/metrics-store
 import { MetricsWriter } from '../metrics-store/metrics-writer.ts';
 import { openMetricsStore } from '../metrics-store/open-store.ts';
 import { startExecutionEngineService } from '../orders/execution-engine-service.ts';
+import { type DirLock, lockDataDir } from '../persistence/dir-lock.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import { startRiskManagerService } from '../risk/risk-manager-service.ts';
 import { LatencyHistogram } from '../stats/latency-histogram.ts';
@@ -113,6 +114,7 @@ export class TradingSystem {
   private storeFailures: StoreFailures | null = null;
   private readonly stoppers: (() => void | Promise<void>)[] = [];
   private closing: Promise<void> | null = null;
+  private dirLock: DirLock | null = null;
 
   private constructor(readonly o: TradingSystemOptions) {
     this.instruments = new InstrumentTable(o.instruments, { offTickPrices: o.offTickPrices });
@@ -148,8 +150,10 @@ export class TradingSystem {
   private async startAll(): Promise<void> {
     const o = this.o;
     const want = new Set(o.services ?? ALL_SERVICES);
-    if (o.bus !== undefined) this.bus = await openBus(o.bus);
     const { host, ports, dataDir } = o.config;
+    // an engine's journal and a risk manager's limits: one process per data directory
+    if (want.has('execution-engine') || want.has('risk-manager')) this.dirLock = lockDataDir(dataDir);
+    if (o.bus !== undefined) this.bus = await openBus(o.bus);
     const nats = this.bus.kind === 'nats';
     const metricsPath = o.metricsPath ?? join(dataDir, 'metrics.duckdb');
     if (nats) {
@@ -627,6 +631,7 @@ export class TradingSystem {
       await step(() => this.core?.close());
       await step(() => this.metrics?.close());
       await step(() => this.bus.close());
+      this.dirLock?.release();
       if (first !== undefined) throw first;
     })();
     return this.closing;

@@ -1,0 +1,159 @@
+/**
+ * One process per data directory: `<dir>/tickstorm.lock` holds the owner's pid and its
+ * start time (Linux: /proc/<pid>/stat field 22), created with O_EXCL. Two processes
+ * appending to one journal would issue the same order ids and leave a journal that no
+ * longer replays, so a second process refuses to start (TRD_ERR_DATA_DIR_IN_USE, naming the
+ * owner). A lock left by a process that died (kill -9, power loss) is stale: its pid is gone,
+ * or now belongs to a process that started at another time; it is taken over. Released by
+ * `release()` on a graceful stop.
+ */
+import {
+  closeSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { TradingError, TradingErrorCode } from '../errors.ts';
+
+export const LOCK_FILE = 'tickstorm.lock';
+
+/** Directories locked by this process (a second lock of one of them is refused too). */
+const held = new Set<string>();
+
+export interface DirLock {
+  readonly path: string;
+  release(): void;
+}
+
+/** The start time of `pid` (clock ticks since boot), '' when unknown (not Linux, or no such process). */
+function startTime(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // the command name (field 2) is in parentheses and may hold spaces: count after the last ')'
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function alive(pid: number, started: string): boolean {
+  if (pid === process.pid) return false; // not in `held`: a previous incarnation with our pid
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const now = startTime(pid);
+  return started === '' || now === '' || now === started;
+}
+
+function parse(text: string): { pid: number; started: string } {
+  const [pid, started] = text.trim().split(/\s+/);
+  return { pid: Number(pid), started: started ?? '' };
+}
+
+function inUse(dir: string, path: string, pid: number): TradingError {
+  return new TradingError(
+    TradingErrorCode.DATA_DIR_IN_USE,
+    `data directory ${dir} is in use by process ${pid} (${path}); every process needs its own --data-dir`,
+  );
+}
+
+/** Creates `path` with `content` only if it does not exist (write a private file, link it). */
+function create(path: string, content: string): boolean {
+  const tmp = `${path}.${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * Locks `dir` (created if missing) for this process, or throws TRD_ERR_DATA_DIR_IN_USE; a
+ * directory this process may not write is TRD_ERR_INVALID_CONFIG naming it and the reason.
+ */
+export function lockDataDir(dir: string): DirLock {
+  try {
+    return lock(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
+    throw new TradingError(
+      TradingErrorCode.INVALID_CONFIG,
+      `data directory ${dir} is not writable by this process (${code}): the journal, snapshots and limits are kept there`,
+      'data-dir',
+    );
+  }
+}
+
+function lock(dir: string): DirLock {
+  mkdirSync(dir, { recursive: true });
+  const key = resolve(dir);
+  const path = join(dir, LOCK_FILE);
+  if (held.has(key)) throw inUse(dir, path, process.pid);
+  const content = `${process.pid} ${startTime(process.pid)}\n`;
+  for (let attempt = 0; !create(path, content); attempt++) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'latin1');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile
+      throw err;
+    }
+    const owner = parse(text);
+    if (Number.isSafeInteger(owner.pid) && owner.pid > 0 && alive(owner.pid, owner.started))
+      throw inUse(dir, path, owner.pid);
+    if (attempt >= 3) throw inUse(dir, path, owner.pid);
+    // stale: move it aside under a private name; if what was moved is not the stale lock
+    // (another process took it over in between), put it back and refuse
+    const aside = `${path}.stale-${process.pid}`;
+    try {
+      renameSync(path, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    const moved = readFileSync(aside, 'latin1');
+    if (moved !== text) {
+      try {
+        linkSync(aside, path);
+      } catch {
+        // another lock exists by now: that one stands
+      }
+      rmSync(aside, { force: true });
+      throw inUse(dir, path, parse(moved).pid);
+    }
+    rmSync(aside, { force: true });
+  }
+  held.add(key);
+  let released = false;
+  return {
+    path,
+    release() {
+      if (released) return;
+      released = true;
+      held.delete(key);
+      try {
+        if (readFileSync(path, 'latin1') === content) rmSync(path, { force: true });
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
