@@ -6,6 +6,7 @@
  * - HTTP pipelining: a malformed body, a 413 or a `Connection: close` request in the middle ran
  *   the orders pipelined behind it and dropped their 201s;
  * - the kill switch recorded halts of accounts no order can name ("" or a control character);
+ * - a gzip body was parsed as JSON text ("Unexpected token"), /book took depth=0x10;
  * - Node's and ws's own refusals (no Host, an unknown Expect, CONNECT, a malformed
  *   Sec-WebSocket-Protocol) were answered without a coded body, or not at all.
  */
@@ -29,9 +30,11 @@ function exchange(port: number, data: string): Promise<string> {
 
 const statuses = (raw: string) => [...raw.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
 
-/** The status and coded body of a single answer. */
+/** The status and coded body of the first answer in `raw`. */
 function coded(raw: string): { status: number; code: string; message: string; field?: string } {
-  const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Json;
+  const start = raw.indexOf('\r\n\r\n') + 4;
+  const length = Number(/content-length: (\d+)/i.exec(raw.slice(0, start))?.[1]);
+  const body = JSON.parse(raw.slice(start, start + length)) as Json;
   return { status: statuses(raw)[0], ...body.error };
 }
 
@@ -156,6 +159,27 @@ describe('hostile input on the wire', () => {
       await exchange(api, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n'),
     );
     assert.deepEqual([connect.status, connect.code], [404, 'TRD_ERR_NOT_FOUND']);
+  });
+
+  test('a compressed body is 415 (never read as JSON text); the connection keeps serving', async () => {
+    const { order, resting } = orders();
+    const gz = order(200).replace('\r\n\r\n', '\r\nContent-Encoding: gzip\r\n\r\n');
+    const raw = await exchange(ex, gz + order(201) + CLOSE);
+    assert.deepEqual(statuses(raw), [415, 201, 200], raw);
+    assert.equal(coded(raw).code, 'TRD_ERR_UNSUPPORTED_MEDIA_TYPE');
+    assert.deepEqual(await resting(), [201]);
+  });
+
+  test('GET /book depth takes decimal digits only, as every count in a query', async () => {
+    for (const depth of ['0x10', '1e1', '%205', '5.0']) {
+      const r = await f.http.get(`${f.url('execution-engine')}/book/AAPL?depth=${depth}`);
+      assert.deepEqual(
+        [r.status, r.body.error?.code, r.body.error?.field],
+        [400, 'PRT_ERR_INVALID_FIELD', 'depth'],
+      );
+    }
+    const ok = await f.http.get(`${f.url('execution-engine')}/book/AAPL?depth=5`);
+    assert.equal(ok.status, 200);
   });
 
   test('a malformed Sec-WebSocket-Protocol is a coded 400 on both WebSocket endpoints', async () => {

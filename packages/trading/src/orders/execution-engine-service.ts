@@ -15,6 +15,7 @@ import type { LoadShed } from '../guards/load-shed.ts';
 import { RETRY_AFTER_SECONDS } from '../guards/shed.ts';
 import { answerFirst, createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
 import type { HttpLimits } from '../http/http-limits.ts';
+import { parseCount } from '../http/request-fields.ts';
 import { bookDepth } from './book-depth.ts';
 import type { EngineRouting } from './engine-routing.ts';
 import type { OrderCounters } from './order-counters.ts';
@@ -152,14 +153,8 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
     '/book/:symbol',
     async (req, reply) => {
       const inst = d.instruments.get(req.params.symbol);
-      const depth = req.query.depth === undefined ? 10 : Number(req.query.depth);
-      if (!Number.isInteger(depth) || depth < 1 || depth > MAX_DEPTH) {
-        throw new ProtocolError(
-          ProtocolErrorCode.INVALID_FIELD,
-          `depth must be an integer 1..${MAX_DEPTH}`,
-          'depth',
-        );
-      }
+      // Decimal digits only, as every other count in a query (not 0x10, 1e1 or " 5").
+      const depth = parseCount(req.query.depth, 'depth', 10, 1, MAX_DEPTH, 'query');
       const routed = d.routing?.book(inst.symbol, depth);
       if (routed !== undefined) return send(reply, await routed);
       return bookDepth(inst, d.bookOf(inst.index), depth);
