@@ -3,6 +3,7 @@
  * sockets on OS ports): each refusal is coded, accepted orders never lose their answers, and
  * the services keep serving. Written from what a fuzzing pass broke:
  * - a market-data sync whose id nests deeper than JSON.stringify recurses ended the process;
+ * - a tick volume of 1e308 was accepted and made the symbol's volume and VWAP Infinity (null);
  * - HTTP pipelining: a malformed body, a 413 or a `Connection: close` request in the middle ran
  *   the orders pipelined behind it and dropped their 201s;
  * - the kill switch recorded halts of accounts no order can name ("" or a control character);
@@ -13,6 +14,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { encodeTickBatch } from '@tickstorm/protocol';
 import WebSocket from 'ws';
 import { type Fixture, type Json, startFixture } from './support/trading-fixture.ts';
 
@@ -106,6 +108,39 @@ describe('hostile input on the wire', () => {
       ],
     );
     assert.equal(acks[2].processed, 1);
+  });
+
+  test('ticks with a volume of 1e308 are refused (JSON and binary); the symbol keeps its volume and VWAP', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${md}/stream`);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const frames: Json[] = [];
+    const done = new Promise<void>((resolve) =>
+      ws.on('message', (d: Buffer) => {
+        const m = JSON.parse(d.toString());
+        frames.push(m);
+        if (m.id === 'v') resolve();
+      }),
+    );
+    const t = (volume: number) => ({
+      type: 'tick',
+      symbol: 'SYM5',
+      price: 20,
+      volume,
+      timestamp: 1_732_280_000,
+    });
+    ws.send(JSON.stringify(t(10)));
+    ws.send(JSON.stringify(t(1e308)));
+    ws.send(encodeTickBatch([t(1e308), t(2 ** 53)] as never));
+    ws.send('{"type":"sync","id":"v"}');
+    await done;
+    ws.close();
+    const errors = frames.filter((m) => m.type === 'error').map((m) => [m.code, m.field]);
+    assert.deepEqual(errors, Array(3).fill(['PRT_ERR_OUT_OF_RANGE', 'volume']));
+    const r = await f.http.get(`${f.url('market-data')}/symbols/SYM5`);
+    assert.deepEqual([r.body.volume, r.body.vwap], [10, 20]);
   });
 
   test('pipelined behind malformed JSON: every request answered, in order', async () => {
