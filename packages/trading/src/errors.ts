@@ -59,6 +59,8 @@ export const TradingErrorCode = {
   HEADERS_TOO_LARGE: 'TRD_ERR_HEADERS_TOO_LARGE',
   /** Not an HTTP request Node can parse, or a path that does not percent-decode. */
   BAD_REQUEST: 'TRD_ERR_BAD_REQUEST',
+  /** An `Expect` header other than `100-continue` (RFC 9110: 417). */
+  EXPECTATION_FAILED: 'TRD_ERR_EXPECTATION_FAILED',
   /** A path parameter longer than the router accepts (100 characters). */
   URI_TOO_LONG: 'TRD_ERR_URI_TOO_LONG',
   /** More connections than the service's cap. */
@@ -156,6 +158,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [TradingErrorCode.HEADERS_TOO_LARGE]: 431,
   [TradingErrorCode.BAD_REQUEST]: 400,
   [TradingErrorCode.URI_TOO_LONG]: 414,
+  [TradingErrorCode.EXPECTATION_FAILED]: 417,
   [TradingErrorCode.TOO_MANY_CONNECTIONS]: 503,
   [TradingErrorCode.TOO_MANY_QUERIES]: 429,
   [TradingErrorCode.QUERY_TIMEOUT]: 504,

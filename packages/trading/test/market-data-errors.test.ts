@@ -48,6 +48,7 @@ const CASES: [string, string | object, string, string | undefined, number | unde
     undefined,
   ],
   ['unknown type', { ...tick('SYM0', 1), type: 'quote' }, 'PRT_ERR_INVALID_FIELD', 'type', undefined],
+  ['volume beyond 2^53', tick('SYM0', 1, 1e308), 'PRT_ERR_OUT_OF_RANGE', 'volume', undefined],
   ['timestamp in milliseconds', tick('SYM0', 1, 1, T * 1000), 'PRT_ERR_OUT_OF_RANGE', 'timestamp', undefined],
   [
     'bad tick in an array',

@@ -60,6 +60,12 @@ export class ValidTick {
 /** Largest accepted timestamp: year 5138 in seconds (milliseconds would exceed it). */
 export const MAX_TICK_TIMESTAMP = 1e11;
 
+/**
+ * Largest accepted volume (2^53 - 1): the per-symbol sums of volume and price x volume stay
+ * finite, where one tick of 1e308 made them Infinity (volume and VWAP null from then on).
+ */
+export const MAX_TICK_VOLUME = Number.MAX_SAFE_INTEGER;
+
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /** Ticks for a price snapped to the grid, or -1 when it is not a positive on-grid price within range. */
@@ -133,7 +139,9 @@ function amountProblem(x: number, field: string): TickProblem {
   if (x <= 0) return problem(ProtocolErrorCode.NOT_POSITIVE, `${field} must be > 0 (got ${x})`, field);
   return problem(
     ProtocolErrorCode.OUT_OF_RANGE,
-    `${field} ${x} is too large: seconds since the epoch expected, not milliseconds`,
+    field === 'volume'
+      ? `volume ${x} is too large: at most ${MAX_TICK_VOLUME}`
+      : `${field} ${x} is too large: seconds since the epoch expected, not milliseconds`,
     field,
   );
 }
@@ -147,7 +155,7 @@ export function validateTickFields(inst: Instrument, t: ValidTick): TickProblem 
   const priceTicks = snapField(inst, t, PRICE);
   if (priceTicks < 0) return priceProblem(inst, t.price, 'price');
   const volume = t.volume;
-  if (!(volume > 0 && volume < Number.POSITIVE_INFINITY)) return amountProblem(volume, 'volume');
+  if (!(volume > 0 && volume <= MAX_TICK_VOLUME)) return amountProblem(volume, 'volume');
   const ts = t.timestamp;
   if (!(ts > 0 && ts <= MAX_TICK_TIMESTAMP)) return amountProblem(ts, 'timestamp');
   let bidTicks = -1;

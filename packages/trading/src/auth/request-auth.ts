@@ -366,6 +366,16 @@ export function handshakeRefusal(req: IncomingMessage): Refusal | undefined {
   return undefined;
 }
 
+/**
+ * Any other handshake `ws` itself refuses (a malformed Sec-WebSocket-Protocol, ...): the same
+ * 400, coded, instead of its plain-text answer (the method was checked by handshakeRefusal).
+ */
+export function codeHandshakeErrors(wss: import('ws').WebSocketServer): void {
+  wss.on('wsClientError', (err: Error, socket: import('node:stream').Duplex) => {
+    refuseUpgrade(socket, refusal(TradingErrorCode.BAD_REQUEST, err.message));
+  });
+}
+
 /** A coded refusal of `code` (its status from errors.ts), for refuseUpgrade. */
 export function upgradeRefusal(code: ErrorCode, message: string): Refusal {
   return refusal(code, message);

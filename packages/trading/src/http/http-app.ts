@@ -12,6 +12,7 @@ import {
   applyServerLimits,
   HTTP_LIMIT_DEFAULTS,
   type HttpLimits,
+  isClosingAfterAnswer,
   lingerAfterAnswer,
   overflowRefusal,
 } from './http-limits.ts';
@@ -89,6 +90,12 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   installJsonBody(app);
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = toCodedError(err);
+    // Fastify closes the connection after any body-parser error (more of the body may follow);
+    // a body received whole (malformed JSON, a bad signature) leaves the connection clean, and
+    // closing it would drop the answers of requests pipelined behind this one, already run.
+    if (status !== 413 && req.raw.complete && reply.getHeader('connection') === 'close') {
+      reply.removeHeader('connection');
+    }
     if (status === 413) {
       reply.header('connection', 'close');
       lingerAfterAnswer(req.raw, limits);
@@ -109,10 +116,35 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  // A connection accepted past the cap: its request is answered 503 before any routing.
+  // An HTTP/1.1 request without Host (RFC 9112: 400), answered coded rather than by Node's empty 400.
+  (app.server as typeof app.server & { requireHostHeader: boolean }).requireHostHeader = false;
+  // An Expect other than 100-continue, and CONNECT (no proxy here): coded, not Node's bare answers.
+  app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    lingerAfterAnswer(req, limits);
+    const expect = String(req.headers.expect).slice(0, 80);
+    writeCoded(
+      res,
+      TradingErrorCode.EXPECTATION_FAILED,
+      `Expect: ${expect} is not supported (only 100-continue)`,
+    );
+  });
+  app.server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    socket.on('error', () => {});
+    socket.end(rawAnswer(TradingErrorCode.NOT_FOUND, `no route CONNECT ${req.url?.slice(0, 100)}`));
+  });
   answerFirst(app, (req, res) => {
+    // Pipelined behind an early answer that closes the connection (a 413, a 503 past the cap, no
+    // Host, an unknown Expect: lingerAfterAnswer): never run, as its answer could not be sent.
+    if (isClosingAfterAnswer(req.socket)) return true;
+    // A connection accepted past the cap, or a request during a graceful stop: answered 503
+    // before any routing.
     const message = closing ? 'the service is stopping; retry later' : overflowRefusal(req.socket);
-    if (message === undefined) return false;
+    if (message === undefined) {
+      if (req.httpVersion !== '1.1' || req.headers.host !== undefined) return false;
+      lingerAfterAnswer(req, limits);
+      writeCoded(res, TradingErrorCode.BAD_REQUEST, 'an HTTP/1.1 request needs a Host header');
+      return true;
+    }
     const code = closing ? TradingErrorCode.SHUTTING_DOWN : TradingErrorCode.TOO_MANY_CONNECTIONS;
     const body = JSON.stringify(errorBody(code, message));
     lingerAfterAnswer(req, limits);
@@ -128,12 +160,43 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   return app;
 }
 
+/** A coded answer written on `res` that closes the connection. */
+function writeCoded(res: ServerResponse, code: ErrorCode, message: string): void {
+  const body = JSON.stringify(errorBody(code, message));
+  res.writeHead(httpStatusOf(code), {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  });
+  res.end(body);
+}
+
+/** A whole coded HTTP answer as raw bytes, for a socket no ServerResponse owns. */
+function rawAnswer(code: ErrorCode, message: string): string {
+  const status = httpStatusOf(code);
+  const body = JSON.stringify(errorBody(code, message));
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+
+const CLIENT_ERROR_ANSWERED = Symbol('tickstorm.client-error-answered');
+/** Longest wait for the answers in flight before a client error's own answer (ms). */
+const CLIENT_ERROR_WAIT_MS = 10_000;
+
 /**
- * Node's `clientError` (a request timeout, headers too large, bytes that are not HTTP), answered
- * with a coded body like every other error, then the socket is closed (as fastify's default does).
+ * Node's `clientError` (a request timeout, headers too large, bytes that are not HTTP, data after
+ * a `Connection: close` request), answered with a coded body like every other error, then the
+ * socket is closed (as fastify's default does). Requests pipelined before the bad bytes, whole
+ * and being answered, are answered first: their answers are never cut off (an order accepted
+ * with its 201 lost).
  */
 function answerClientError(err: Error & { code?: string }, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const s = socket as Socket & { [CLIENT_ERROR_ANSWERED]?: true };
+  // The parser reports its error again for every later chunk: answer once.
+  if (err.code === 'ECONNRESET' || socket.destroyed || s[CLIENT_ERROR_ANSWERED] === true) return;
+  s[CLIENT_ERROR_ANSWERED] = true;
   let code: ErrorCode = TradingErrorCode.BAD_REQUEST;
   let message = 'malformed HTTP request';
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
@@ -143,15 +206,37 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
     code = TradingErrorCode.HEADERS_TOO_LARGE;
     message = 'the request line and headers are too large (16 KiB at most)';
   }
-  const status = httpStatusOf(code);
-  const body = JSON.stringify(errorBody(code, message));
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+  const answer = () => {
+    if (socket.writable) socket.write(rawAnswer(code, message));
+    socket.destroy();
+  };
+  const timer = setTimeout(answer, CLIENT_ERROR_WAIT_MS);
+  timer.unref();
+  afterAnswersInFlight(socket, () => {
+    clearTimeout(timer);
+    answer();
+  });
+}
+
+/**
+ * Calls `then` once no whole request of `socket` waits for its answer: Node attaches the answers
+ * of pipelined requests to the socket one after the other. An answer whose request is itself
+ * incomplete (the bad bytes are in its body) is not waited for.
+ */
+function afterAnswersInFlight(socket: Socket, then: () => void): void {
+  const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (res == null || res.writableFinished || res.req?.complete !== true || socket.destroyed) {
+    then();
+    return;
   }
-  socket.destroy();
+  let done = false;
+  const next = () => {
+    if (done) return;
+    done = true;
+    afterAnswersInFlight(socket, then);
+  };
+  res.once('finish', next);
+  res.once('close', next);
 }
 
 /**

@@ -100,11 +100,20 @@ export const HEADERS_DEADLINE_SPREAD = 0.1;
 
 const LINGERING = Symbol('tickstorm.lingering');
 
+const CLOSING = Symbol('tickstorm.closing-after-answer');
+
+/** Whether an early answer on `socket` closes it: requests pipelined behind it are not run. */
+export function isClosingAfterAnswer(socket: unknown): boolean {
+  return (socket as { [CLOSING]?: boolean } | null)?.[CLOSING] === true;
+}
+
 /**
- * Call before sending an early answer to `req` (its body not read): the answer closes the
- * connection, and the rest of the body is drained first, within the limits.
+ * Call before sending an early answer to `req` that closes the connection: requests pipelined
+ * behind it are not run (./http-app.ts), and the rest of an unread body is drained first,
+ * within the limits.
  */
 export function lingerAfterAnswer(req: IncomingMessage, limits: HttpLimits): void {
+  (req.socket as Socket & { [CLOSING]?: boolean })[CLOSING] = true;
   if (req.complete) return;
   const socket = req.socket as Socket & { [LINGERING]?: boolean; destroySoon?: () => void };
   if (socket[LINGERING] === true) return;

@@ -3,9 +3,11 @@
  * signature check over the same bytes). An empty body is no body: a client that sets
  * `Content-Type: application/json` on every request (a session-wide header) and sends nothing
  * on a DELETE or on the kill switch's POST is served as if it sent no content type; a route
- * that needs a body answers its own 400 for a missing one.
+ * that needs a body answers its own 400 for a missing one. A compressed body (a
+ * `Content-Encoding` other than identity) is refused 415: it is never read as JSON text.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { TradingError, TradingErrorCode } from '../errors.ts';
 
 /** JSON.parse refusing `__proto__` keys (what fastify's default parser does, via secure-json-parse). */
 export function parseJson(text: string): unknown {
@@ -37,6 +39,17 @@ export function installJsonBody(
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     const buf = body as Buffer;
+    const encoding = req.headers['content-encoding'];
+    if (buf.length > 0 && encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      const shown = JSON.stringify(encoding.slice(0, 40));
+      return done(
+        new TradingError(
+          TradingErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          `Content-Encoding ${shown} is not supported: send the JSON body uncompressed`,
+        ),
+        undefined,
+      );
+    }
     const refused = verify?.(req, buf);
     if (refused !== undefined) return done(refused, undefined);
     const r = parseJsonBody(buf);

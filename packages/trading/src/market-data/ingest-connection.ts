@@ -91,8 +91,17 @@ export class IngestConnection implements FrameSink {
   }
 }
 
-/** JSON of a client-supplied id, bounded (an id is echoed, never trusted to be small). */
+/**
+ * JSON of a client-supplied id, bounded (an id is echoed, never trusted to be small): longer
+ * than 128 characters, or nested too deep for JSON.stringify (a RangeError that would otherwise
+ * end the process), it is echoed as null.
+ */
 function safeJson(id: unknown): string {
-  const s = JSON.stringify(id) ?? 'null';
-  return s.length > 128 ? 'null' : s;
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(id);
+  } catch {
+    return 'null';
+  }
+  return s === undefined || s.length > 128 ? 'null' : s;
 }

@@ -15,6 +15,7 @@ import { DEFAULT_PORTS, type InstrumentTable } from '@tickstorm/protocol';
 import { WebSocketServer } from 'ws';
 import {
   authorizeUpgrade,
+  codeHandshakeErrors,
   handshakeRefusal,
   installAuth,
   type Refusal,
@@ -148,6 +149,7 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
     skipUTF8Validation: true,
     clientTracking: false,
   });
+  codeHandshakeErrors(wss);
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = req.url ?? '/';

@@ -15,10 +15,12 @@ import type { LoadShed } from '../guards/load-shed.ts';
 import { RETRY_AFTER_SECONDS } from '../guards/shed.ts';
 import { answerFirst, createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
 import type { HttpLimits } from '../http/http-limits.ts';
+import { parseCount } from '../http/request-fields.ts';
 import { bookDepth } from './book-depth.ts';
 import type { EngineRouting } from './engine-routing.ts';
 import type { OrderCounters } from './order-counters.ts';
 import type { GatewayReply, OrderGateway } from './order-gateway.ts';
+import { isWellFormedId } from './order-request.ts';
 
 export interface ExecutionEngineDeps {
   instruments: InstrumentTable;
@@ -50,6 +52,21 @@ const MAX_DEPTH = 1_000;
 function isOrdersPath(url: string | undefined): boolean {
   if (url === undefined || !url.startsWith('/orders')) return false;
   return url.length === 7 || url.charCodeAt(7) === 63;
+}
+
+/**
+ * The kill switch's account must be one an order could name (1..64 printable ASCII): an empty,
+ * control-character or over-long name is a 400, never a halt recorded for an account that
+ * cannot exist.
+ */
+function killSwitchAccount(account: string): void {
+  if (!isWellFormedId(account)) {
+    throw new ProtocolError(
+      ProtocolErrorCode.INVALID_FIELD,
+      'account must be 1..64 printable ASCII characters',
+      'account',
+    );
+  }
 }
 
 function send(reply: FastifyReply, r: GatewayReply): FastifyReply {
@@ -120,11 +137,13 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
 
   // The kill switch (admin only: auth/route-rights.ts); partitioned: every engine applies it.
   app.post<{ Params: { account: string } }>('/admin/accounts/:account/halt', async (req, reply) => {
+    killSwitchAccount(req.params.account);
     const local = await d.gateway.halt(req.params.account);
     if (d.routing === undefined) return send(reply, local);
     return send(reply, await d.routing.admin('halt', req.params.account, local));
   });
   app.post<{ Params: { account: string } }>('/admin/accounts/:account/resume', async (req, reply) => {
+    killSwitchAccount(req.params.account);
     const local = d.gateway.resume(req.params.account);
     if (d.routing === undefined) return send(reply, local);
     return send(reply, await d.routing.admin('resume', req.params.account, local));
@@ -134,14 +153,8 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
     '/book/:symbol',
     async (req, reply) => {
       const inst = d.instruments.get(req.params.symbol);
-      const depth = req.query.depth === undefined ? 10 : Number(req.query.depth);
-      if (!Number.isInteger(depth) || depth < 1 || depth > MAX_DEPTH) {
-        throw new ProtocolError(
-          ProtocolErrorCode.INVALID_FIELD,
-          `depth must be an integer 1..${MAX_DEPTH}`,
-          'depth',
-        );
-      }
+      // Decimal digits only, as every other count in a query (not 0x10, 1e1 or " 5").
+      const depth = parseCount(req.query.depth, 'depth', 10, 1, MAX_DEPTH, 'query');
       const routed = d.routing?.book(inst.symbol, depth);
       if (routed !== undefined) return send(reply, await routed);
       return bookDepth(inst, d.bookOf(inst.index), depth);

@@ -10,7 +10,13 @@ import type { IncomingMessage, Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { handshakeRefusal, type Refusal, refuseUpgrade, upgradeRefusal } from '../../auth/request-auth.ts';
+import {
+  codeHandshakeErrors,
+  handshakeRefusal,
+  type Refusal,
+  refuseUpgrade,
+  upgradeRefusal,
+} from '../../auth/request-auth.ts';
 import type { Bus } from '../../bus/bus.ts';
 import { type MarketUpdate, Topic } from '../../bus/topics.ts';
 import { type ErrorCode, TradingErrorCode } from '../../errors.ts';
@@ -46,6 +52,7 @@ export class WsHub {
       perMessageDeflate: false,
       maxPayload: this.opts.maxPayloadBytes,
     });
+    codeHandshakeErrors(this.wss);
     this.fan = new FanOut(this.opts);
     this.session = new ClientSession(this.opts, (symbol) => this.fan.channel(symbol));
     this.unsubscribeBus = bus.subscribe<MarketUpdate>(Topic.MARKET_UPDATE, this.fan.onUpdate);
