@@ -122,6 +122,13 @@ function identify(
     );
   }
   const skew = Number(ts) - now;
+  const unit = otherUnit(Number(ts), now);
+  if (unit !== undefined) {
+    return refusal(
+      TradingErrorCode.STALE_TIMESTAMP,
+      `X-TS-Timestamp ${ts} is ${unit} since the epoch, not milliseconds (now ${now})`,
+    );
+  }
   if (Math.abs(skew) > SIGNATURE_WINDOW_MS) {
     return refusal(
       TradingErrorCode.STALE_TIMESTAMP,
@@ -129,6 +136,18 @@ function identify(
     );
   }
   return key;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Seconds (`date +%s`, Python's `int(time.time())`) or microseconds where milliseconds are
+ * due: named, rather than answered as a timestamp decades off the clock. Within a day of now.
+ */
+function otherUnit(ts: number, now: number): string | undefined {
+  if (Math.abs(ts * 1000 - now) < DAY_MS) return 'seconds';
+  if (Math.abs(ts / 1000 - now) < DAY_MS) return 'microseconds';
+  return undefined;
 }
 
 /**
@@ -297,6 +316,12 @@ export function authorizeUpgrade(
   if (q >= 0 && (id === undefined || sig === undefined)) {
     if (sig === undefined) where = 'the sig parameter';
     const signing = splitSigningParams(url.slice(q + 1));
+    if (signing.repeated !== undefined) {
+      return refusal(
+        TradingErrorCode.UNAUTHENTICATED,
+        `the ${signing.repeated} parameter must be given once (it is repeated)`,
+      );
+    }
     id ??= signing.key;
     ts ??= signing.ts;
     sig ??= signing.sig;
@@ -312,17 +337,27 @@ export function authorizeUpgrade(
   return key;
 }
 
+interface SigningParams {
+  key?: string;
+  ts?: string;
+  sig?: string;
+  /** The first of key/ts/sig given more than once. */
+  repeated?: string;
+  rest: string;
+}
+
 /**
  * The query's key/ts/sig values, and the rest of the query exactly as sent (the signature
  * covers the client's own bytes: re-encoding the rest would turn `a,b` into `a%2Cb`).
  */
-function splitSigningParams(query: string): { key?: string; ts?: string; sig?: string; rest: string } {
-  const out: { key?: string; ts?: string; sig?: string; rest: string } = { rest: '' };
+function splitSigningParams(query: string): SigningParams {
+  const out: SigningParams = { rest: '' };
   const kept: string[] = [];
   for (const part of query.split('&')) {
     const eq = part.indexOf('=');
     const name = eq < 0 ? part : part.slice(0, eq);
     if (name === 'key' || name === 'ts' || name === 'sig') {
+      if (out[name] !== undefined) out.repeated ??= name;
       out[name] ??= new URLSearchParams(part).get(name) ?? '';
     } else {
       kept.push(part);
