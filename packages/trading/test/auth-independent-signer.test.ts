@@ -8,7 +8,8 @@
  * - `key`, `ts` or `sig` given twice in a WebSocket URL is refused 401 naming it, as a
  *   repeated header is (not served with the first value);
  * - a non-ASCII UTF-8 body is signed over its bytes; header names in any case, HTTP/1.0, HEAD
- *   signed as HEAD; a browser's CORS preflight is not served (no Access-Control headers).
+ *   signed as HEAD; a browser's CORS preflight is not served (no Access-Control headers);
+ * - a body sent without `Content-Type: application/json` (curl -d) is 415 saying so.
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -167,6 +168,19 @@ describe('auth: an independent signer (node:crypto) against the documented rules
     const bad = await rawExchange(api, Buffer.concat([Buffer.from(head), body]));
     assert.equal(bad.status, 401);
     assert.match(codeOf(bad)!.message, new RegExp(`the body's ${body.length} bytes`));
+  });
+
+  test('a body without Content-Type: application/json (curl -d) is 415 saying which type', async () => {
+    const body = Buffer.from('{"maxOrderQty":5}');
+    const ts = String(Date.now());
+    const head =
+      `PUT /limits HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-TS-Key: admin-1\r\n` +
+      `X-TS-Timestamp: ${ts}\r\nX-TS-Signature: ${hmacHex(secretOf('admin-1'), ts, 'PUT', '/limits', body)}\r\n` +
+      `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const a = await rawExchange(rm, Buffer.concat([Buffer.from(head), body]));
+    assert.equal(a.status, 415);
+    assert.equal(codeOf(a)!.code, 'TRD_ERR_UNSUPPORTED_MEDIA_TYPE');
+    assert.match(codeOf(a)!.message, /Content-Type: application\/json/);
   });
 
   test('header names in any case, HTTP/1.0, HEAD signed as HEAD', async () => {
