@@ -6,7 +6,7 @@
  * - a timestamp in seconds (`date +%s`, Python's `int(time.time())`) or microseconds is named
  *   as such, not answered as decades off the clock;
  * - `key`, `ts` or `sig` given twice in a WebSocket URL is refused 401 naming it, as a
- *   repeated header is (not served with the first value);
+ *   repeated header is (not served with the first value); its refusals name the parameters;
  * - a non-ASCII UTF-8 body is signed over its bytes; header names in any case, HTTP/1.0, HEAD
  *   signed as HEAD; a browser's CORS preflight is not served (no Access-Control headers);
  * - a body sent without `Content-Type: application/json` (curl -d) is 415 saying so.
@@ -147,6 +147,17 @@ describe('auth: an independent signer (node:crypto) against the documented rules
       assert.equal(e.code, 'TRD_ERR_UNAUTHENTICATED', name);
       assert.match(e.message, new RegExp(`the ${name} parameter must be given once`), name);
     }
+  });
+
+  test('a WebSocket refusal names the query parameters a browser would use', async () => {
+    const none = await tryUpgrade(`ws://127.0.0.1:${md}/stream`);
+    assert.equal(none.status, 401);
+    assert.match(JSON.parse(none.body).error.message, /or the query parameters key, ts and sig/);
+    const ts = String(Math.floor(Date.now() / 1000));
+    const sig = hmacHex(secretOf('feed-1'), ts, 'GET', '/stream');
+    const secs = await tryUpgrade(`ws://127.0.0.1:${md}/stream?key=feed-1&ts=${ts}&sig=${sig}`);
+    assert.equal(secs.status, 401);
+    assert.match(JSON.parse(secs.body).error.message, new RegExp(`^the ts parameter ${ts} is seconds`));
   });
 
   test('a non-ASCII UTF-8 body is signed over its bytes', async () => {

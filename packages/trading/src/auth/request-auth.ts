@@ -104,6 +104,8 @@ function identify(
   ts: string | undefined,
   sig: string | undefined,
   now: number,
+  /** The timestamp's carrier, for the messages: the header, or an upgrade's `ts` parameter. */
+  tsName = 'X-TS-Timestamp',
 ): Refusal | ApiKey {
   if (id === undefined || ts === undefined || sig === undefined) {
     return refusal(
@@ -118,7 +120,7 @@ function identify(
   if (!TS.test(ts)) {
     return refusal(
       TradingErrorCode.STALE_TIMESTAMP,
-      `X-TS-Timestamp ${quoted(ts, 40)} is not whole milliseconds since the epoch (digits only, e.g. ${now})`,
+      `${tsName} ${quoted(ts, 40)} is not whole milliseconds since the epoch (digits only, e.g. ${now})`,
     );
   }
   const skew = Number(ts) - now;
@@ -126,13 +128,13 @@ function identify(
   if (unit !== undefined) {
     return refusal(
       TradingErrorCode.STALE_TIMESTAMP,
-      `X-TS-Timestamp ${ts} is ${unit} since the epoch, not milliseconds (now ${now})`,
+      `${tsName} ${ts} is ${unit} since the epoch, not milliseconds (now ${now})`,
     );
   }
   if (Math.abs(skew) > SIGNATURE_WINDOW_MS) {
     return refusal(
       TradingErrorCode.STALE_TIMESTAMP,
-      `X-TS-Timestamp ${ts} is ${(Math.abs(skew) / 1000).toFixed(1)} s ${skew < 0 ? 'behind' : 'ahead of'} the server's clock (now ${now}); at most ${SIGNATURE_WINDOW_MS / 1000} s either way`,
+      `${tsName} ${ts} is ${(Math.abs(skew) / 1000).toFixed(1)} s ${skew < 0 ? 'behind' : 'ahead of'} the server's clock (now ${now}); at most ${SIGNATURE_WINDOW_MS / 1000} s either way`,
     );
   }
   return key;
@@ -313,8 +315,10 @@ export function authorizeUpgrade(
   let sig = header(req, SIGNATURE_HEADER);
   let path = url;
   let where = 'X-TS-Signature';
+  let tsName = 'X-TS-Timestamp';
   if (q >= 0 && (id === undefined || sig === undefined)) {
     if (sig === undefined) where = 'the sig parameter';
+    if (ts === undefined) tsName = 'the ts parameter';
     const signing = splitSigningParams(url.slice(q + 1));
     if (signing.repeated !== undefined) {
       return refusal(
@@ -327,7 +331,13 @@ export function authorizeUpgrade(
     sig ??= signing.sig;
     path = signing.rest === '' ? url.slice(0, q) : `${url.slice(0, q)}?${signing.rest}`;
   }
-  const who = identify(s.keys, id, ts, sig, (s.now ?? Date.now)());
+  if (id === undefined && ts === undefined && sig === undefined) {
+    return refusal(
+      TradingErrorCode.UNAUTHENTICATED,
+      'signed upgrades required: X-TS-Key, X-TS-Timestamp and X-TS-Signature, or the query parameters key, ts and sig (docs/security.md)',
+    );
+  }
+  const who = identify(s.keys, id, ts, sig, (s.now ?? Date.now)(), tsName);
   if (!(who instanceof ApiKey)) return who as Refusal;
   const key = who as ApiKey;
   const expected = signRequest(key.secret, ts!, 'GET', path);
