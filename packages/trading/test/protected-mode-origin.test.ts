@@ -32,9 +32,31 @@ describe('protected mode: cross-origin browser requests', () => {
     assert.equal(resume.body.wasHalted, false, 'the cross-origin halt did nothing');
   });
 
+  test('a domain that merely starts like a loopback address is a foreign origin', async () => {
+    const ex = f.url('execution-engine');
+    for (const origin of ['http://127.0.0.1.evil.example', 'http://127.evil.example:8080']) {
+      const r = await f.http.send('POST', `${ex}/admin/accounts/default/halt`, undefined, { origin });
+      assert.equal(r.status, 403, `${origin}: ${JSON.stringify(r.body)}`);
+      assert.equal(codedError(r).code, 'TRD_ERR_CROSS_ORIGIN');
+    }
+    const base = f.url('market-data').replace('http', 'ws');
+    assert.equal(
+      (await tryUpgrade(`${base}/stream`, { origin: 'http://127.0.0.1.evil.example' })).status,
+      403,
+    );
+    const resume = await f.http.send('POST', `${ex}/admin/accounts/default/resume`, undefined, {});
+    assert.equal(resume.body.wasHalted, false, 'the look-alike origin halted nothing');
+  });
+
   test('no Origin, or a loopback one, is served', async () => {
     const ex = f.url('execution-engine');
-    for (const origin of [undefined, 'http://localhost:3000', 'http://127.0.0.1:8080', 'http://[::1]']) {
+    for (const origin of [
+      undefined,
+      'http://localhost:3000',
+      'http://127.0.0.1:8080',
+      'http://127.1',
+      'http://[::1]',
+    ]) {
       const r = await f.http.send(
         'POST',
         `${ex}/admin/accounts/default/resume`,

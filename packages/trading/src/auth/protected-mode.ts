@@ -2,14 +2,18 @@
  * Protected mode (Redis's): a service started without keys serves loopback peers only, and
  * binding a non-loopback address without keys is refused unless `--insecure-no-auth`.
  */
+import { isIPv4 } from 'node:net';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 
-/** 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
+/**
+ * 127.0.0.0/8, ::1 and their IPv4-mapped forms: addresses only, never a name such as
+ * `127.0.0.1.example.com` (a domain anyone can point anywhere).
+ */
 export function isLoopback(address: string | undefined): boolean {
   if (address === undefined) return false;
   if (address === '::1') return true;
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return v4.startsWith('127.');
+  return isIPv4(v4) && v4.startsWith('127.');
 }
 
 /**
