@@ -33,6 +33,27 @@ export function isLoopbackOrigin(origin: string | undefined): boolean {
   return host === 'localhost' || host === '[::1]' || isLoopback(host);
 }
 
+const HOST_HEADER = /^[A-Za-z0-9.:[\]-]+$/;
+
+/**
+ * Whether a request's `Host` may be served in protected mode: absent (HTTP/1.0), an address,
+ * `localhost` (or `*.localhost`), or a name of one label. A page of another site whose domain
+ * its owner re-points at 127.0.0.1 (DNS rebinding) is same-origin with what it reads, so its
+ * GETs carry no `Origin`; their `Host` is still that domain (a name with a dot).
+ */
+export function isLoopbackHostHeader(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  if (!HOST_HEADER.test(host)) return false;
+  let name: string;
+  try {
+    name = new URL(`http://${host}`).hostname;
+  } catch {
+    return false;
+  }
+  if (name.startsWith('[') || isIPv4(name)) return true;
+  return !name.includes('.') || name.endsWith('.localhost');
+}
+
 /** Whether `host` (a listen address) only accepts loopback peers. */
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || isLoopback(host) || host === '[::1]';

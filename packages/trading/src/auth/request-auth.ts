@@ -25,7 +25,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
 import { installJsonBody } from '../http/json-body.ts';
 import { ApiKey, type KeyStore } from './keys.ts';
-import { isLoopback, isLoopbackOrigin } from './protected-mode.ts';
+import { isLoopback, isLoopbackHostHeader, isLoopbackOrigin } from './protected-mode.ts';
 import { rightOf } from './route-rights.ts';
 import { isScrapeRoute, scrapeKey } from './scrape-auth.ts';
 
@@ -279,9 +279,19 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
   });
 }
 
-/** Protected mode: a non-loopback peer, or a browser page of a non-loopback origin; else undefined. */
+/**
+ * Protected mode: a non-loopback peer, a browser page of a non-loopback origin, or a `Host` that
+ * is not a loopback name (a DNS-rebinding page); else undefined.
+ */
 function protectedRefusal(req: IncomingMessage): Refusal | undefined {
   if (!isLoopback(req.socket.remoteAddress)) return loopbackOnly();
+  const host = header(req, 'host');
+  if (!isLoopbackHostHeader(host)) {
+    return refusal(
+      TradingErrorCode.CROSS_ORIGIN,
+      `protected mode: Host ${JSON.stringify(host).slice(0, 100)} is a domain name (a web page of another site pointing its name at this machine?); use localhost or 127.0.0.1, or start with --keys`,
+    );
+  }
   const origin = header(req, 'origin');
   if (isLoopbackOrigin(origin)) return undefined;
   return refusal(
