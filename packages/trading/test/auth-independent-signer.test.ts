@@ -194,6 +194,27 @@ describe('auth: an independent signer (node:crypto) against the documented rules
     assert.match(codeOf(a)!.message, /Content-Type: application\/json/);
   });
 
+  test("a GET's body is neither read nor signed: the signature covers no body", async () => {
+    const body = Buffer.from('{"a":1}');
+    const send = (sig: string, ts: string) =>
+      rawExchange(
+        rm,
+        Buffer.concat([
+          Buffer.from(
+            `GET /limits HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-TS-Key: viewer-1\r\n` +
+              `X-TS-Timestamp: ${ts}\r\nX-TS-Signature: ${sig}\r\nContent-Type: application/json\r\n` +
+              `Content-Length: ${body.length}\r\n\r\n`,
+          ),
+          body,
+        ]),
+      );
+    const ts = String(Date.now());
+    assert.equal((await send(hmacHex(secretOf('viewer-1'), ts, 'GET', '/limits'), ts)).status, 200);
+    const over = await send(hmacHex(secretOf('viewer-1'), ts, 'GET', '/limits', body), ts);
+    assert.equal(over.status, 401);
+    assert.match(codeOf(over)!.message, /\(no body\)/);
+  });
+
   test('header names in any case, HTTP/1.0, HEAD signed as HEAD', async () => {
     for (const names of [(x: string) => x.toLowerCase(), (x: string) => x.toUpperCase()]) {
       const a = await signed(rm, { id: 'viewer-1', method: 'GET', path: '/limits', names });
