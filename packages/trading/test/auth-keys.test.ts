@@ -110,6 +110,8 @@ describe('protected mode', () => {
       () => checkBindPolicy('0.0.0.0', false, false),
       /refusing to listen on 0.0.0.0 without keys/,
     );
+    // a name that starts like a loopback address can resolve anywhere
+    assert.throws(() => checkBindPolicy('127.0.0.1.example.com', false, false), /refusing to listen/);
   });
 
   test('--host [::1] (URL form) listens on ::1, in protected mode', () => {
@@ -121,7 +123,14 @@ describe('protected mode', () => {
 
   test('loopback addresses', () => {
     for (const a of ['127.0.0.1', '127.8.9.1', '::1', '::ffff:127.0.0.1']) assert.ok(isLoopback(a), a);
-    for (const a of ['10.0.0.1', '::ffff:10.0.0.1', '0.0.0.0', undefined])
+    for (const a of [
+      '10.0.0.1',
+      '::ffff:10.0.0.1',
+      '0.0.0.0',
+      '127.0.0.1.example.com',
+      '127.example',
+      undefined,
+    ])
       assert.ok(!isLoopback(a), String(a));
   });
 

@@ -2,14 +2,18 @@
  * Protected mode (Redis's): a service started without keys serves loopback peers only, and
  * binding a non-loopback address without keys is refused unless `--insecure-no-auth`.
  */
+import { isIPv4 } from 'node:net';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 
-/** 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
+/**
+ * 127.0.0.0/8, ::1 and their IPv4-mapped forms: addresses only, never a name such as
+ * `127.0.0.1.example.com` (a domain anyone can point anywhere).
+ */
 export function isLoopback(address: string | undefined): boolean {
   if (address === undefined) return false;
   if (address === '::1') return true;
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return v4.startsWith('127.');
+  return isIPv4(v4) && v4.startsWith('127.');
 }
 
 /**
@@ -27,6 +31,27 @@ export function isLoopbackOrigin(origin: string | undefined): boolean {
     return false;
   }
   return host === 'localhost' || host === '[::1]' || isLoopback(host);
+}
+
+const HOST_HEADER = /^[A-Za-z0-9.:[\]-]+$/;
+
+/**
+ * Whether a request's `Host` may be served in protected mode: absent (HTTP/1.0), an address,
+ * `localhost` (or `*.localhost`), or a name of one label. A page of another site whose domain
+ * its owner re-points at 127.0.0.1 (DNS rebinding) is same-origin with what it reads, so its
+ * GETs carry no `Origin`; their `Host` is still that domain (a name with a dot).
+ */
+export function isLoopbackHostHeader(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  if (!HOST_HEADER.test(host)) return false;
+  let name: string;
+  try {
+    name = new URL(`http://${host}`).hostname;
+  } catch {
+    return false;
+  }
+  if (name.startsWith('[') || isIPv4(name)) return true;
+  return !name.includes('.') || name.endsWith('.localhost');
 }
 
 /** Whether `host` (a listen address) only accepts loopback peers. */

@@ -25,7 +25,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
 import { installJsonBody } from '../http/json-body.ts';
 import { ApiKey, type KeyStore } from './keys.ts';
-import { isLoopback, isLoopbackOrigin } from './protected-mode.ts';
+import { isLoopback, isLoopbackHostHeader, isLoopbackOrigin } from './protected-mode.ts';
 import { rightOf } from './route-rights.ts';
 import { isScrapeRoute, scrapeKey } from './scrape-auth.ts';
 
@@ -104,6 +104,8 @@ function identify(
   ts: string | undefined,
   sig: string | undefined,
   now: number,
+  /** The timestamp's carrier, for the messages: the header, or an upgrade's `ts` parameter. */
+  tsName = 'X-TS-Timestamp',
 ): Refusal | ApiKey {
   if (id === undefined || ts === undefined || sig === undefined) {
     return refusal(
@@ -118,17 +120,36 @@ function identify(
   if (!TS.test(ts)) {
     return refusal(
       TradingErrorCode.STALE_TIMESTAMP,
-      `X-TS-Timestamp ${quoted(ts, 40)} is not whole milliseconds since the epoch (digits only, e.g. ${now})`,
+      `${tsName} ${quoted(ts, 40)} is not whole milliseconds since the epoch (digits only, e.g. ${now})`,
     );
   }
   const skew = Number(ts) - now;
+  const unit = otherUnit(Number(ts), now);
+  if (unit !== undefined) {
+    return refusal(
+      TradingErrorCode.STALE_TIMESTAMP,
+      `${tsName} ${ts} is ${unit} since the epoch, not milliseconds (now ${now})`,
+    );
+  }
   if (Math.abs(skew) > SIGNATURE_WINDOW_MS) {
     return refusal(
       TradingErrorCode.STALE_TIMESTAMP,
-      `X-TS-Timestamp ${ts} is ${(Math.abs(skew) / 1000).toFixed(1)} s ${skew < 0 ? 'behind' : 'ahead of'} the server's clock (now ${now}); at most ${SIGNATURE_WINDOW_MS / 1000} s either way`,
+      `${tsName} ${ts} is ${(Math.abs(skew) / 1000).toFixed(1)} s ${skew < 0 ? 'behind' : 'ahead of'} the server's clock (now ${now}); at most ${SIGNATURE_WINDOW_MS / 1000} s either way`,
     );
   }
   return key;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Seconds (`date +%s`, Python's `int(time.time())`) or microseconds where milliseconds are
+ * due: named, rather than answered as a timestamp decades off the clock. Within a day of now.
+ */
+function otherUnit(ts: number, now: number): string | undefined {
+  if (Math.abs(ts * 1000 - now) < DAY_MS) return 'seconds';
+  if (Math.abs(ts / 1000 - now) < DAY_MS) return 'microseconds';
+  return undefined;
 }
 
 /**
@@ -258,9 +279,19 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
   });
 }
 
-/** Protected mode: a non-loopback peer, or a browser page of a non-loopback origin; else undefined. */
+/**
+ * Protected mode: a non-loopback peer, a browser page of a non-loopback origin, or a `Host` that
+ * is not a loopback name (a DNS-rebinding page); else undefined.
+ */
 function protectedRefusal(req: IncomingMessage): Refusal | undefined {
   if (!isLoopback(req.socket.remoteAddress)) return loopbackOnly();
+  const host = header(req, 'host');
+  if (!isLoopbackHostHeader(host)) {
+    return refusal(
+      TradingErrorCode.CROSS_ORIGIN,
+      `protected mode: Host ${JSON.stringify(host).slice(0, 100)} is a domain name (a web page of another site pointing its name at this machine?); use localhost or 127.0.0.1, or start with --keys`,
+    );
+  }
   const origin = header(req, 'origin');
   if (isLoopbackOrigin(origin)) return undefined;
   return refusal(
@@ -294,15 +325,29 @@ export function authorizeUpgrade(
   let sig = header(req, SIGNATURE_HEADER);
   let path = url;
   let where = 'X-TS-Signature';
+  let tsName = 'X-TS-Timestamp';
   if (q >= 0 && (id === undefined || sig === undefined)) {
     if (sig === undefined) where = 'the sig parameter';
+    if (ts === undefined) tsName = 'the ts parameter';
     const signing = splitSigningParams(url.slice(q + 1));
+    if (signing.repeated !== undefined) {
+      return refusal(
+        TradingErrorCode.UNAUTHENTICATED,
+        `the ${signing.repeated} parameter must be given once (it is repeated)`,
+      );
+    }
     id ??= signing.key;
     ts ??= signing.ts;
     sig ??= signing.sig;
     path = signing.rest === '' ? url.slice(0, q) : `${url.slice(0, q)}?${signing.rest}`;
   }
-  const who = identify(s.keys, id, ts, sig, (s.now ?? Date.now)());
+  if (id === undefined && ts === undefined && sig === undefined) {
+    return refusal(
+      TradingErrorCode.UNAUTHENTICATED,
+      'signed upgrades required: X-TS-Key, X-TS-Timestamp and X-TS-Signature, or the query parameters key, ts and sig (docs/security.md)',
+    );
+  }
+  const who = identify(s.keys, id, ts, sig, (s.now ?? Date.now)(), tsName);
   if (!(who instanceof ApiKey)) return who as Refusal;
   const key = who as ApiKey;
   const expected = signRequest(key.secret, ts!, 'GET', path);
@@ -312,17 +357,27 @@ export function authorizeUpgrade(
   return key;
 }
 
+interface SigningParams {
+  key?: string;
+  ts?: string;
+  sig?: string;
+  /** The first of key/ts/sig given more than once. */
+  repeated?: string;
+  rest: string;
+}
+
 /**
  * The query's key/ts/sig values, and the rest of the query exactly as sent (the signature
  * covers the client's own bytes: re-encoding the rest would turn `a,b` into `a%2Cb`).
  */
-function splitSigningParams(query: string): { key?: string; ts?: string; sig?: string; rest: string } {
-  const out: { key?: string; ts?: string; sig?: string; rest: string } = { rest: '' };
+function splitSigningParams(query: string): SigningParams {
+  const out: SigningParams = { rest: '' };
   const kept: string[] = [];
   for (const part of query.split('&')) {
     const eq = part.indexOf('=');
     const name = eq < 0 ? part : part.slice(0, eq);
     if (name === 'key' || name === 'ts' || name === 'sig') {
+      if (out[name] !== undefined) out.repeated ??= name;
       out[name] ??= new URLSearchParams(part).get(name) ?? '';
     } else {
       kept.push(part);

@@ -55,7 +55,13 @@ export function toCodedError(err: unknown): { status: number; body: ErrorBody } 
   } else if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
     code = ProtocolErrorCode.INVALID_FIELD;
   }
-  const message = code === TradingErrorCode.INTERNAL ? 'internal error' : (e.message ?? String(err));
+  const message =
+    code === TradingErrorCode.INTERNAL
+      ? 'internal error'
+      : code === TradingErrorCode.UNSUPPORTED_MEDIA_TYPE
+        ? // curl -d sends application/x-www-form-urlencoded; fastify's own text names nothing
+          'a request body must be JSON sent with Content-Type: application/json'
+        : (e.message ?? String(err));
   return { status: httpStatusOf(code), body: errorBody(code, message) };
 }
 
