@@ -90,9 +90,11 @@ export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password !== '') u.password = '***';
+    // libpq-style parameters carrying secrets: ?password=..., ?sslpassword=...
+    for (const k of [...u.searchParams.keys()]) if (/password/i.test(k)) u.searchParams.set(k, '***');
     return u.toString();
   } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
+    return url.replace(/:[^:@/]*@/, ':***@').replace(/(password=)[^&]*/gi, '$1***');
   }
 }
 

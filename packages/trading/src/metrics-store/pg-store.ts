@@ -42,7 +42,6 @@ import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { MetricColumns } from './metric-encoder.ts';
 import type { MetricLabels, MetricRecord } from './metric-record.ts';
 import {
-  capRows,
   DEFAULT_QUERY_LIMITS,
   type MetricsStore,
   type QueryLimits,
@@ -51,6 +50,7 @@ import {
   type StoreWriteStats,
 } from './metrics-store.ts';
 import { copyPayload, PgCopyEncoder, type PgEncodedBatch } from './pg-copy-encoder.ts';
+import { checkReadOnlySql, type ReadOnlyAnswer, type ReadOnlyLimits, runReadOnly } from './pg-read-only.ts';
 import type { PlainRow } from './plain-rows.ts';
 
 const TABLE = 'trading_metrics';
@@ -96,26 +96,6 @@ interface Pending {
   readonly batch: PgEncodedBatch;
   readonly resolve: (rows: number) => void;
   readonly reject: (err: unknown) => void;
-}
-
-/** Query result types: int8 as a number (a string beyond 2^53), numeric as a number, json as its text. */
-const PLAIN_TYPES = {
-  getTypeParser(oid: number, format?: string): (v: string) => unknown {
-    if (oid === 20) return int8;
-    if (oid === 1700) return numeric;
-    if (oid === 114 || oid === 3802) return (v: string) => v;
-    return pg.types.getTypeParser(oid, format as 'text') as (v: string) => unknown;
-  },
-};
-
-function int8(v: string): number | string {
-  const n = Number(v);
-  return Number.isSafeInteger(n) ? n : v;
-}
-
-function numeric(v: string): number | string {
-  const n = Number(v);
-  return Number.isFinite(n) ? n : v;
 }
 
 export class PostgresMetricsStore implements MetricsStore {
@@ -314,7 +294,7 @@ export class PostgresMetricsStore implements MetricsStore {
       for (const p of group) p.resolve(p.batch.rows);
     } catch (err) {
       this.note(err);
-      if (retryable(err) && !this.abandoned) {
+      if (copyRetryable(err) && !this.abandoned) {
         // Back to the front of the queue, in order; retried after the backoff.
         this.queue.unshift(...group);
         this.queuedRows += rows;
@@ -409,38 +389,37 @@ export class PostgresMetricsStore implements MetricsStore {
   }
 
   async query(sql: string): Promise<PlainRow[]> {
-    return (await this.readOnly(sql, null, DEFAULT_QUERY_LIMITS.timeoutMs)).rows;
+    const limits = {
+      maxRows: null,
+      maxBytes: Number.POSITIVE_INFINITY,
+      timeoutMs: DEFAULT_QUERY_LIMITS.timeoutMs,
+    };
+    return (await this.readOnly(sql, limits)).rows;
   }
 
   async queryLimited(sql: string, limits: QueryLimits = {}): Promise<QueryResult> {
     const l = { ...DEFAULT_QUERY_LIMITS, ...limits };
-    const { rows } = await this.readOnly(sql, l.maxRows + 1, l.timeoutMs);
-    return capRows(rows, l.maxRows, l.maxBytes);
+    const { rows, truncated } = await this.readOnly(sql, l);
+    return { rows, truncated };
   }
 
-  /** One statement in a READ ONLY transaction with a statement timeout; `limit` wraps it in a subquery. */
-  private async readOnly(
-    sql: string,
-    limit: number | null,
-    timeoutMs: number,
-  ): Promise<{ rows: PlainRow[] }> {
-    const body = checkReadOnlySql(sql);
-    const text = limit === null ? body : `SELECT * FROM (${body}\n) AS q LIMIT ${limit}`;
-    return this.withClient(async (c) => {
-      await c.query('BEGIN READ ONLY');
+  /** pg-read-only.ts: one statement, READ ONLY, rolled back; rows and bytes capped as they arrive. */
+  private readOnly(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyAnswer> {
+    checkReadOnlySql(sql); // refused before a connection is taken
+    return this.withClient(async (c, discard) => {
       try {
-        await c.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-        const r = await c.query({ text, types: PLAIN_TYPES, queryMode: 'extended' } as pg.QueryConfig);
-        await c.query('COMMIT');
-        return { rows: r.rows as PlainRow[] };
+        const answer = await runReadOnly(c, sql, limits);
+        if (!answer.reusable) discard('read cut short at its row or byte cap');
+        return answer;
       } catch (err) {
-        await c.query('ROLLBACK').catch(() => {});
-        throw queryError(err, timeoutMs);
+        throw queryError(err, limits.timeoutMs);
       }
     });
   }
 
-  private async withClient<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  private async withClient<T>(
+    fn: (c: pg.PoolClient, discard: (why: string) => void) => Promise<T>,
+  ): Promise<T> {
     if (this.closing !== null)
       throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
     let client: pg.PoolClient;
@@ -451,7 +430,9 @@ export class PostgresMetricsStore implements MetricsStore {
     }
     let broken: Error | undefined;
     try {
-      return await fn(client);
+      return await fn(client, (why) => {
+        broken = new Error(why);
+      });
     } catch (err) {
       if (retryable(err)) broken = err instanceof Error ? err : new Error(String(err));
       throw err instanceof TradingError ? err : pgError('metrics store query failed', err);
@@ -546,6 +527,15 @@ export function retryable(err: unknown): boolean {
   );
 }
 
+/**
+ * A COPY that failed without committing and may succeed when sent again: `retryable`, or
+ * canceled (57014: `pg_cancel_backend` from any session of the same role, e.g. a hostile
+ * `/api/metrics/query`, or a server-side statement_timeout).
+ */
+function copyRetryable(err: unknown): boolean {
+  return retryable(err) || (err as { code?: unknown })?.code === '57014';
+}
+
 /** A PostgreSQL failure as a coded TradingError: unreachable = 503, else 500. */
 export function pgError(what: string, err: unknown): TradingError {
   if (err instanceof TradingError) return err;
@@ -568,19 +558,4 @@ function queryError(err: unknown, timeoutMs: number): TradingError {
   return new TradingError(TradingErrorCode.QUERY_REFUSED, `query failed: ${msg}`);
 }
 
-/**
- * The statement without trailing semicolons, when it starts (after comments and parentheses)
- * with SELECT, WITH, VALUES or TABLE; else TRD_ERR_QUERY_REFUSED. The READ ONLY transaction
- * and the extended protocol (one statement) do the rest.
- */
-export function checkReadOnlySql(sql: string): string {
-  const body = sql.replace(/[\s;]+$/, '');
-  const head = body.replace(/^(\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/|\()*/, '');
-  if (!/^(select|with|values|table)\b/i.test(head)) {
-    throw new TradingError(
-      TradingErrorCode.QUERY_REFUSED,
-      'only read-only SELECT queries are allowed (SELECT, WITH, VALUES, TABLE)',
-    );
-  }
-  return body;
-}
+export { checkReadOnlySql } from './pg-read-only.ts';

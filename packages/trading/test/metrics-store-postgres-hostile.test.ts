@@ -1,0 +1,164 @@
+/**
+ * The PostgreSQL store against hostile reads and interfering sessions, on a real server this
+ * file starts (support/postgres.ts, a free port) and stops in teardown: what a SELECT does to
+ * its pooled connection must not outlive it, a result past the byte cap is not read to its end,
+ * comments cannot hide a second kind of statement, a canceled COPY is retried.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { TradingErrorCode } from '../src/errors.ts';
+import { MetricRecord } from '../src/metrics-store/metric-record.ts';
+import { redactUrl } from '../src/metrics-store/metrics-store.ts';
+import { checkReadOnlySql, PostgresMetricsStore } from '../src/metrics-store/pg-store.ts';
+import { type PgServer, startPgServer, waitFor } from './support/postgres.ts';
+
+let server: PgServer;
+let dbSeq = 0;
+before(async () => {
+  server = await startPgServer({ fsync: false });
+});
+after(async () => {
+  await server?.stop();
+});
+
+const newDb = () => server.createDatabase(`h${++dbSeq}`);
+const rows = (n: number, tag: string) =>
+  Array.from({ length: n }, (_, i) => MetricRecord.create('m', i, { tag }, Date.UTC(2025, 0, 1) + i));
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+describe('PostgreSQL store: hostile queries and interfering sessions', () => {
+  test("a SELECT's session settings and advisory locks do not outlive it (the COPYs share its connection)", async () => {
+    const url = await newDb();
+    // One connection: the query and the COPYs take turns on it.
+    const store = await PostgresMetricsStore.open(url, { poolSize: 1, maxConcurrentCopies: 1 });
+    try {
+      await store.queryLimited("SELECT set_config('search_path', 'pg_catalog', false)");
+      await store.query("SELECT set_config('default_transaction_read_only', 'on', false)");
+      await store.queryLimited("SELECT set_config('statement_timeout', '1', false)");
+      assert.equal(await store.insert(rows(500, 'a')), 500, 'the COPY still finds the table and may write');
+      const [s] = await store.query(
+        "SELECT current_setting('search_path') AS p, current_setting('default_transaction_read_only') AS ro",
+      );
+      assert.deepEqual(s, { p: '"$user", public', ro: 'off' });
+
+      await store.queryLimited('SELECT pg_advisory_lock(7243015), pg_advisory_lock_shared(1)');
+      const free = await withClient(url, async (c) => {
+        const r = await c.query<{ a: boolean; b: boolean }>(
+          'SELECT pg_try_advisory_lock(7243015) AS a, pg_try_advisory_lock(1) AS b',
+        );
+        return r.rows[0];
+      });
+      assert.deepEqual(free, { a: true, b: true }, 'the locks were released with the query');
+      assert.equal(store.writeStats().failedRows, 0);
+      assert.equal(await store.count(), 500);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('comments nest as PostgreSQL reads them: a statement hidden behind one is refused', async () => {
+    const store = await PostgresMetricsStore.open(await newDb());
+    try {
+      const refused = { code: TradingErrorCode.QUERY_REFUSED, message: /only read-only SELECT/ };
+      for (const sql of [
+        '/* /* */ SELECT 1 */ SET statement_timeout = 0',
+        "/* a /* b */ SELECT */ COPY trading_metrics TO PROGRAM 'true'",
+        '-- SELECT\nSET search_path = pg_catalog',
+      ]) {
+        assert.throws(() => checkReadOnlySql(sql), refused, sql);
+        await assert.rejects(store.query(sql), refused, sql);
+      }
+      assert.equal(
+        checkReadOnlySql('/* a /* b */ c */ -- x\n ( SELECT 1 ) ;'),
+        '/* a /* b */ c */ -- x\n ( SELECT 1 )',
+      );
+      assert.deepEqual(await store.query('/* a /* b */ c */ SELECT 1 AS one'), [{ one: 1 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('past the byte cap the rest of a result is not read: truncated at once, the statement ended', async () => {
+    const url = await newDb();
+    const store = await PostgresMetricsStore.open(url);
+    try {
+      // 10,000 rows of 100 KB, each taking 5 ms to produce: reading them all takes ~50 s and ~1 GB,
+      // past the 3 s timeout. Under the 1 MiB cap the answer is the first 10 rows.
+      const sql =
+        "SELECT g, repeat('x', 100000) || pg_sleep(0.005)::text AS big FROM generate_series(1, 10000) g";
+      const r = await store.queryLimited(sql, { maxBytes: 1024 * 1024, timeoutMs: 3000 });
+      assert.equal(r.truncated, true);
+      assert.deepEqual(
+        r.rows.map((x) => x.g),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      );
+      await waitFor(
+        () =>
+          withClient(url, async (c) => {
+            const a = await c.query(
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%repeat(''x'', 100000)%' AND pid <> pg_backend_pid()",
+            );
+            return a.rows[0].n === 0;
+          }),
+        'the server to end the abandoned statement',
+      );
+      assert.equal(await store.insert(rows(10, 'after')), 10);
+      assert.deepEqual(await store.query('SELECT count(*) AS n FROM trading_metrics'), [{ n: 10 }]);
+      const all = await store.queryLimited('SELECT g FROM generate_series(1, 20) g', { maxRows: 20 });
+      assert.deepEqual(all, { rows: Array.from({ length: 20 }, (_, i) => ({ g: i + 1 })), truncated: false });
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a COPY canceled by another session (pg_cancel_backend) is sent again, not failed', async () => {
+    const url = await newDb();
+    const store = await PostgresMetricsStore.open(url, { retryBaseMs: 10, retryMaxMs: 50 });
+    const locker = new pg.Client({ connectionString: url });
+    locker.on('error', () => {}); // the server stopping in teardown
+    await locker.connect();
+    try {
+      // Hold the table so the COPY waits on the lock, where it can be canceled.
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE trading_metrics IN EXCLUSIVE MODE');
+      const inserted = store.insert(rows(1000, 'canceled'));
+      let pid = 0;
+      await waitFor(async () => {
+        const r = await locker.query<{ pid: number }>(
+          "SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY trading_metrics%' AND wait_event_type = 'Lock'",
+        );
+        pid = r.rows[0]?.pid ?? 0;
+        return pid !== 0;
+      }, 'the COPY to wait on the lock');
+      const c = await locker.query('SELECT pg_cancel_backend($1) AS ok', [pid]);
+      assert.equal(c.rows[0].ok, true);
+      await waitFor(() => store.writeStats().retries > 0, 'the canceled COPY to be retried');
+      await locker.query('COMMIT');
+      assert.equal(await inserted, 1000);
+      assert.equal(store.writeStats().failedRows, 0);
+      assert.equal(await store.count(), 1000);
+    } finally {
+      await locker.end();
+      await store.close();
+    }
+  });
+
+  test('a password given as a URL parameter is never shown', () => {
+    assert.equal(
+      redactUrl('postgres://ts@db:5432/metrics?password=s3cret&sslmode=disable'),
+      'postgres://ts@db:5432/metrics?password=***&sslmode=disable',
+    );
+    assert.equal(redactUrl('postgres://ts:s3cret@db/metrics'), 'postgres://ts:***@db/metrics');
+    assert.doesNotMatch(redactUrl('postgres://ts@[bad/metrics?sslpassword=s3cret'), /s3cret/);
+  });
+});
