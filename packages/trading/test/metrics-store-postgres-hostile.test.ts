@@ -10,7 +10,7 @@ import pg from 'pg';
 import { TradingErrorCode } from '../src/errors.ts';
 import { MetricRecord } from '../src/metrics-store/metric-record.ts';
 import { redactUrl } from '../src/metrics-store/metrics-store.ts';
-import { checkReadOnlySql, PostgresMetricsStore } from '../src/metrics-store/pg-store.ts';
+import { checkReadOnlySql, type PgStateChange, PostgresMetricsStore } from '../src/metrics-store/pg-store.ts';
 import { type PgServer, startPgServer, waitFor } from './support/postgres.ts';
 
 let server: PgServer;
@@ -160,5 +160,43 @@ describe('PostgreSQL store: hostile queries and interfering sessions', () => {
     );
     assert.equal(redactUrl('postgres://ts:s3cret@db/metrics'), 'postgres://ts:***@db/metrics');
     assert.doesNotMatch(redactUrl('postgres://ts@[bad/metrics?sslpassword=s3cret'), /s3cret/);
+  });
+
+  test('an outage is told once when writes start failing and once when they resume (what serve logs)', async () => {
+    const own = await startPgServer({ fsync: false });
+    const changes: PgStateChange[] = [];
+    try {
+      const url = own.url.replace('postgres@', 'postgres:pw@');
+      const store = await PostgresMetricsStore.open(url, {
+        retryBaseMs: 10,
+        retryMaxMs: 50,
+        onState: (c) => changes.push(c),
+      });
+      try {
+        await own.kill();
+        const a = store.insert(rows(100, 'a'));
+        const b = store.insert(rows(100, 'b'));
+        await waitFor(() => store.writeStats().retries >= 3, 'several retries');
+        assert.deepEqual(
+          changes.map((c) => c.state),
+          ['retrying'],
+          'told once, not per retry',
+        );
+        assert.equal(changes[0].url, url.replace(':pw@', ':***@'));
+        assert.match(String(changes[0].error), /ECONNREFUSED|terminat|shut/i);
+        await own.restart();
+        assert.deepEqual(await Promise.all([a, b]), [100, 100]);
+        assert.deepEqual(
+          changes.map((c) => c.state),
+          ['retrying', 'ok'],
+        );
+        assert.ok((changes[1].retries ?? 0) >= 3 && (changes[1].downMs ?? -1) >= 0);
+        assert.equal(await store.count(), 200);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await own.stop();
+    }
   });
 });

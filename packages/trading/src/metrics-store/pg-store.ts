@@ -90,6 +90,22 @@ export interface PostgresMetricsStoreOptions {
   connectTimeoutMs?: number;
   /** `application_name` (default `tickstorm`). */
   applicationName?: string;
+  /** Called when writing starts failing (`retrying`) and when a COPY commits again (`ok`): for logs. */
+  onState?: (change: PgStateChange) => void;
+}
+
+/** A change of the write side's state (docs/metrics-store.md, "When PostgreSQL is down"). */
+export interface PgStateChange {
+  readonly state: 'retrying' | 'ok';
+  /** The URL without its password. */
+  readonly url: string;
+  /** The failure (retrying) or the last one before recovery (ok). */
+  readonly error: string | null;
+  /** Rows accepted and not yet committed. */
+  readonly bufferedRows: number;
+  /** For `ok`: how long writes failed (ms) and how many COPYs were retried meanwhile. */
+  readonly downMs?: number;
+  readonly retries?: number;
 }
 
 interface Pending {
@@ -126,6 +142,9 @@ export class PostgresMetricsStore implements MetricsStore {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly closeTimeoutMs: number;
+  private readonly onState: ((change: PgStateChange) => void) | undefined;
+  private downSince = 0;
+  private retriesAtDown = 0;
 
   private constructor(
     url: string,
@@ -140,6 +159,7 @@ export class PostgresMetricsStore implements MetricsStore {
     this.retryBaseMs = Math.max(1, opts.retryBaseMs ?? 50);
     this.retryMaxMs = Math.max(this.retryBaseMs, opts.retryMaxMs ?? 5_000);
     this.closeTimeoutMs = Math.max(0, opts.closeTimeoutMs ?? 10_000);
+    this.onState = opts.onState;
   }
 
   /** Connects, creates the table and index if missing, checks the columns. Fails if the server is unreachable. */
@@ -290,7 +310,13 @@ export class PostgresMetricsStore implements MetricsStore {
       );
       this.committed += rows;
       this.attempt = 0;
-      this.retrying = false;
+      if (this.retrying) {
+        this.retrying = false;
+        this.tell('ok', {
+          downMs: Math.round(performance.now() - this.downSince),
+          retries: this.retries - this.retriesAtDown,
+        });
+      }
       for (const p of group) p.resolve(p.batch.rows);
     } catch (err) {
       this.note(err);
@@ -299,7 +325,12 @@ export class PostgresMetricsStore implements MetricsStore {
         this.queue.unshift(...group);
         this.queuedRows += rows;
         this.retries++;
-        this.retrying = true;
+        if (!this.retrying) {
+          this.retrying = true;
+          this.downSince = performance.now();
+          this.retriesAtDown = this.retries - 1;
+          this.tell('retrying');
+        }
         this.scheduleRetry();
       } else {
         const e = this.abandoned
@@ -499,6 +530,20 @@ export class PostgresMetricsStore implements MetricsStore {
     );
     for (const p of left) p.reject(err);
     this.pump();
+  }
+
+  private tell(state: PgStateChange['state'], extra: Partial<PgStateChange> = {}): void {
+    try {
+      this.onState?.({
+        state,
+        url: this.path,
+        error: this.lastError,
+        bufferedRows: this.queuedRows + this.inFlightRows,
+        ...extra,
+      });
+    } catch {
+      // a throwing listener must not break the write path
+    }
   }
 
   private note(err: unknown): void {
