@@ -133,9 +133,12 @@ describe('PostgreSQL store: hostile queries and interfering sessions', () => {
       await locker.query('LOCK TABLE trading_metrics IN EXCLUSIVE MODE');
       const inserted = store.insert(rows(1000, 'canceled'));
       let pid = 0;
+      // Polled from other sessions: inside the locker's transaction pg_stat_activity is a snapshot.
       await waitFor(async () => {
-        const r = await locker.query<{ pid: number }>(
-          "SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY trading_metrics%' AND wait_event_type = 'Lock'",
+        const r = await withClient(url, (c) =>
+          c.query<{ pid: number }>(
+            "SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY trading_metrics%' AND wait_event_type = 'Lock'",
+          ),
         );
         pid = r.rows[0]?.pid ?? 0;
         return pid !== 0;
@@ -198,5 +201,34 @@ describe('PostgreSQL store: hostile queries and interfering sessions', () => {
     } finally {
       await own.stop();
     }
+  });
+
+  test('a role that can read server files is warned about at open; a plain role is not', async () => {
+    const url = await newDb();
+    const warnings: string[] = [];
+    const su = await PostgresMetricsStore.open(url, { onWarning: (m) => warnings.push(m) });
+    await su.close();
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0],
+      /role "postgres" is a superuser: GET \/api\/metrics\/query can read server files/,
+    );
+    await withClient(url, async (c) => {
+      await c.query('CREATE ROLE plain_writer LOGIN');
+      await c.query('GRANT SELECT, INSERT ON trading_metrics TO plain_writer');
+    });
+    const plain = await PostgresMetricsStore.open(url.replace('postgres@', 'plain_writer@'), {
+      onWarning: (m) => warnings.push(m),
+    });
+    try {
+      assert.equal(await plain.insert(rows(5, 'plain')), 5);
+      await assert.rejects(plain.query("SELECT pg_read_file('PG_VERSION')"), {
+        code: TradingErrorCode.QUERY_REFUSED,
+        message: /permission denied/,
+      });
+    } finally {
+      await plain.close();
+    }
+    assert.equal(warnings.length, 1, 'no warning for the plain role');
   });
 });

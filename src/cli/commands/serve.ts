@@ -159,7 +159,10 @@ export async function startSystemFromOptions(
       performanceMode: perf.performanceMode,
       security: { keys, insecureNoAuth },
       loadShed: {},
-      metricsStore: log === undefined ? undefined : { postgres: { onState: (c) => logStoreState(log, c) } },
+      metricsStore:
+        log === undefined
+          ? undefined
+          : { postgres: { onState: (c) => logStoreState(log, c), onWarning: (m) => log.warn(m) } },
     });
   } catch (err) {
     throw portInUse(err, services, config.ports) ?? err;

@@ -92,6 +92,8 @@ export interface PostgresMetricsStoreOptions {
   applicationName?: string;
   /** Called when writing starts failing (`retrying`) and when a COPY commits again (`ok`): for logs. */
   onState?: (change: PgStateChange) => void;
+  /** Called at open when the role can read server files (superuser, pg_read_server_files): for logs. */
+  onWarning?: (message: string) => void;
 }
 
 /** A change of the write side's state (docs/metrics-store.md, "When PostgreSQL is down"). */
@@ -125,7 +127,11 @@ export class PostgresMetricsStore implements MetricsStore {
   private backoff: NodeJS.Timeout | null = null;
   private attempt = 0;
   private committed = 0;
-  private rowsAtOpen = 0;
+  /** The last count(*) of the table, and `committed` when it started (own commits since are added). */
+  private tableRows = 0;
+  private committedAtCount = 0;
+  private countedAt = Number.NEGATIVE_INFINITY;
+  private counting: Promise<number> | null = null;
   private dropped = 0;
   private failed = 0;
   private retries = 0;
@@ -181,6 +187,7 @@ export class PostgresMetricsStore implements MetricsStore {
     try {
       await store.prepareTable();
       await store.warm();
+      if (opts.onWarning !== undefined) await store.checkRole(opts.onWarning);
       return store;
     } catch (err) {
       await pool.end().catch(() => {});
@@ -222,9 +229,29 @@ export class PostgresMetricsStore implements MetricsStore {
           `${this.path}: table ${TABLE} has columns [${found}], expected [${EXPECTED_COLUMNS}]`,
         );
       }
-      this.rowsAtOpen = await this.countWith(client);
+      this.tableRows = await this.countWith(client);
+      this.countedAt = performance.now();
     } finally {
       client.release();
+    }
+  }
+
+  /**
+   * GET /api/metrics/query runs as this role: a superuser (or a member of pg_read_server_files)
+   * can read the server's files from a SELECT (`pg_read_file`), so that is worth a warning.
+   */
+  private async checkRole(warn: (message: string) => void): Promise<void> {
+    const r = await this.withClient((c) =>
+      c.query<{ who: string; su: boolean; files: boolean }>(
+        "SELECT current_user AS who, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS su, pg_has_role(current_user, 'pg_read_server_files', 'MEMBER') AS files",
+      ),
+    );
+    const { who, su, files } = r.rows[0];
+    if (su || files) {
+      warn(
+        `${this.path}: role "${who}" is ${su ? 'a superuser' : 'a member of pg_read_server_files'}: ` +
+          'GET /api/metrics/query can read server files (pg_read_file); use a role without these rights (docs/metrics-store.md)',
+      );
     }
   }
 
@@ -235,7 +262,25 @@ export class PostgresMetricsStore implements MetricsStore {
   }
 
   rowCount(): number {
-    return this.rowsAtOpen + this.committed;
+    return this.tableRows + this.committed - this.committedAtCount;
+  }
+
+  refreshRowCount(maxAgeMs: number): Promise<number> {
+    if (this.counting !== null) return this.counting;
+    if (performance.now() - this.countedAt <= maxAgeMs) return Promise.resolve(this.rowCount());
+    const started = performance.now();
+    const base = this.committed;
+    this.counting = this.count()
+      .then((n) => {
+        this.tableRows = n;
+        this.committedAtCount = base;
+        this.countedAt = started;
+        return this.rowCount();
+      })
+      .finally(() => {
+        this.counting = null;
+      });
+    return this.counting;
   }
 
   get rowsWritten(): number {
