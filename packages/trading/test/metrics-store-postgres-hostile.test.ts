@@ -112,6 +112,23 @@ describe('PostgreSQL store: hostile queries and interfering sessions', () => {
           }),
         'the server to end the abandoned statement',
       );
+      // One row over the cap alone is stopped on the server, before it is sent (a value of
+      // hundreds of MB, past what a JavaScript string holds, used to crash the process).
+      const one = await store.queryLimited(
+        "SELECT g, CASE WHEN g = 3 THEN repeat('x', 2000000) ELSE 'small' END AS v FROM generate_series(1, 5) g",
+        { maxBytes: 1024 * 1024 },
+      );
+      assert.deepEqual(one, {
+        rows: [
+          { g: 1, v: 'small' },
+          { g: 2, v: 'small' },
+        ],
+        truncated: true,
+      });
+      await waitFor(
+        () => /2000\d\d\d bytes in one row, over the 1048576 cap/.test(server.log()),
+        'the server to refuse the row',
+      );
       assert.equal(await store.insert(rows(10, 'after')), 10);
       assert.deepEqual(await store.query('SELECT count(*) AS n FROM trading_metrics'), [{ n: 10 }]);
       const all = await store.queryLimited('SELECT g FROM generate_series(1, 20) g', { maxRows: 20 });

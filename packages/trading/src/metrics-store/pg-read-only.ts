@@ -65,8 +65,7 @@ export async function runReadOnly(
   sql: string,
   limits: ReadOnlyLimits,
 ): Promise<ReadOnlyAnswer> {
-  const body = checkReadOnlySql(sql);
-  const text = limits.maxRows === null ? body : `SELECT * FROM (${body}\n) AS q LIMIT ${limits.maxRows + 1}`;
+  const text = boundedSql(checkReadOnlySql(sql), limits);
   await c.query('BEGIN READ ONLY');
   try {
     await c.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(limits.timeoutMs))}`);
@@ -77,6 +76,25 @@ export async function runReadOnly(
     await c.query(END_READ_SQL).catch(() => {});
     throw err;
   }
+}
+
+/** Raised by the server (as a failed integer cast naming it) for a row whose text exceeds the byte cap. */
+const ROW_OVER_CAP = /bytes in one row, over the \d+ cap/;
+
+/**
+ * `body` under the caps: `LIMIT maxRows + 1`, and a row whose text alone exceeds `maxBytes`
+ * stops the statement on the server before it is sent (the client would otherwise receive it
+ * whole: a 600 MB value is more than a JavaScript string can hold). The error depends on the
+ * row, so it cannot be folded into a constant at plan time.
+ */
+function boundedSql(body: string, limits: ReadOnlyLimits): string {
+  if (limits.maxRows === null && !Number.isFinite(limits.maxBytes)) return body;
+  const where = Number.isFinite(limits.maxBytes)
+    ? ` WHERE CASE WHEN octet_length(q::text) > ${Math.floor(limits.maxBytes)} THEN ` +
+      `(octet_length(q::text) || ' bytes in one row, over the ${Math.floor(limits.maxBytes)} cap')::int = 0 ELSE true END`
+    : '';
+  const limit = limits.maxRows === null ? '' : ` LIMIT ${limits.maxRows + 1}`;
+  return `SELECT q.* FROM (${body}\n) AS q${where}${limit}`;
 }
 
 /** Reads rows as they arrive; stops (and cuts the connection) at the row or byte cap. */
@@ -101,7 +119,9 @@ function rowsWithin(c: pg.PoolClient, text: string, limits: ReadOnlyLimits): Pro
     q.on('error', (err: Error) => {
       if (settled) return; // the connection cut after stop()
       settled = true;
-      reject(err);
+      // A row over the byte cap (boundedSql): the rows before it are the answer.
+      if (ROW_OVER_CAP.test(err.message)) resolve({ rows, truncated: true, reusable: true });
+      else reject(err);
     });
     q.on('end', () => {
       if (settled) return;
