@@ -220,7 +220,7 @@ describe('PostgreSQL store: hostile queries and interfering sessions', () => {
     }
   });
 
-  test('a role that can read server files is warned about at open; a plain role is not', async () => {
+  test('roles: one that can read server files is warned about at open, one that may not insert is refused, a plain writer is neither', async () => {
     const url = await newDb();
     const warnings: string[] = [];
     const su = await PostgresMetricsStore.open(url, { onWarning: (m) => warnings.push(m) });
@@ -233,6 +233,14 @@ describe('PostgreSQL store: hostile queries and interfering sessions', () => {
     await withClient(url, async (c) => {
       await c.query('CREATE ROLE plain_writer LOGIN');
       await c.query('GRANT SELECT, INSERT ON trading_metrics TO plain_writer');
+    });
+    await withClient(url, (c) =>
+      c.query('CREATE ROLE reader LOGIN; GRANT SELECT ON trading_metrics TO reader'),
+    );
+    await assert.rejects(PostgresMetricsStore.open(url.replace('postgres@', 'reader@')), {
+      code: TradingErrorCode.METRICS_STORE,
+      message:
+        /role "reader" may not INSERT table trading_metrics \(GRANT SELECT, INSERT ON trading_metrics TO "reader"\)/,
     });
     const plain = await PostgresMetricsStore.open(url.replace('postgres@', 'plain_writer@'), {
       onWarning: (m) => warnings.push(m),

@@ -229,6 +229,19 @@ export class PostgresMetricsStore implements MetricsStore {
           `${this.path}: table ${TABLE} has columns [${found}], expected [${EXPECTED_COLUMNS}]`,
         );
       }
+      const may = await client.query<{ who: string; ins: boolean; sel: boolean }>(
+        "SELECT current_user AS who, has_table_privilege($1, 'INSERT') AS ins, has_table_privilege($1, 'SELECT') AS sel",
+        [TABLE],
+      );
+      const { who, ins, sel } = may.rows[0];
+      if (!ins || !sel) {
+        // Refused here rather than by every COPY later (each batch failing while serve runs on).
+        throw new TradingError(
+          TradingErrorCode.METRICS_STORE,
+          `${this.path}: role "${who}" may not ${[!sel && 'SELECT', !ins && 'INSERT'].filter(Boolean).join(' or ')} ` +
+            `table ${TABLE} (GRANT SELECT, INSERT ON ${TABLE} TO "${who}")`,
+        );
+      }
       this.tableRows = await this.countWith(client);
       this.countedAt = performance.now();
     } finally {
