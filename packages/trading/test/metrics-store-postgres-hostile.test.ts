@@ -256,4 +256,22 @@ describe('PostgreSQL store: hostile queries and interfering sessions', () => {
     }
     assert.equal(warnings.length, 1, 'no warning for the plain role');
   });
+
+  test('rows refused for good (the table dropped under a running writer) are told, at most once per 10 s', async () => {
+    const url = await newDb();
+    const changes: PgStateChange[] = [];
+    const store = await PostgresMetricsStore.open(url, { onState: (c) => changes.push(c) });
+    try {
+      await withClient(url, (c) => c.query('DROP TABLE trading_metrics'));
+      await assert.rejects(store.insert(rows(10, 'x')), { code: TradingErrorCode.METRICS_STORE });
+      await assert.rejects(store.insert(rows(20, 'y')), { code: TradingErrorCode.METRICS_STORE });
+      assert.equal(changes.length, 1);
+      assert.equal(changes[0].state, 'failed');
+      assert.equal(changes[0].failedRows, 10);
+      assert.match(String(changes[0].error), /relation "trading_metrics" does not exist/);
+      assert.equal(store.writeStats().failedRows, 30);
+    } finally {
+      await store.close();
+    }
+  });
 });

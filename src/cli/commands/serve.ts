@@ -213,9 +213,14 @@ function parseSymbols(v: string | undefined): string[] | undefined {
   return list;
 }
 
-/** A PostgreSQL store that stops or resumes writing: one warn line when it starts retrying, one info line when it is back. */
+/** A PostgreSQL store that stops or resumes writing: one warn line when it starts retrying, one info line when it is back, an error line when rows are refused for good. */
 function logStoreState(log: Logger, c: PgStateChange): void {
-  if (c.state === 'retrying') {
+  if (c.state === 'failed') {
+    log.error(
+      { store: c.url, error: c.error, failedRows: c.failedRows },
+      'metrics rows refused by PostgreSQL (not retried; told at most every 10 s)',
+    );
+  } else if (c.state === 'retrying') {
     log.warn(
       { store: c.url, error: c.error, bufferedRows: c.bufferedRows },
       'metrics store unreachable: rows kept and retried until it is back',

@@ -90,7 +90,10 @@ export interface PostgresMetricsStoreOptions {
   connectTimeoutMs?: number;
   /** `application_name` (default `tickstorm`). */
   applicationName?: string;
-  /** Called when writing starts failing (`retrying`) and when a COPY commits again (`ok`): for logs. */
+  /**
+   * Called when writing starts failing (`retrying`), when a COPY commits again (`ok`), and when a
+   * COPY fails for good (`failed`: a non-retryable server error, at most once per 10 s): for logs.
+   */
   onState?: (change: PgStateChange) => void;
   /** Called at open when the role can read server files (superuser, pg_read_server_files): for logs. */
   onWarning?: (message: string) => void;
@@ -98,13 +101,15 @@ export interface PostgresMetricsStoreOptions {
 
 /** A change of the write side's state (docs/metrics-store.md, "When PostgreSQL is down"). */
 export interface PgStateChange {
-  readonly state: 'retrying' | 'ok';
+  readonly state: 'retrying' | 'ok' | 'failed';
   /** The URL without its password. */
   readonly url: string;
   /** The failure (retrying) or the last one before recovery (ok). */
   readonly error: string | null;
   /** Rows accepted and not yet committed. */
   readonly bufferedRows: number;
+  /** For `failed`: rows failed so far (all COPYs). */
+  readonly failedRows?: number;
   /** For `ok`: how long writes failed (ms) and how many COPYs were retried meanwhile. */
   readonly downMs?: number;
   readonly retries?: number;
@@ -150,6 +155,7 @@ export class PostgresMetricsStore implements MetricsStore {
   private readonly closeTimeoutMs: number;
   private readonly onState: ((change: PgStateChange) => void) | undefined;
   private downSince = 0;
+  private failedToldAt = Number.NEGATIVE_INFINITY;
   private retriesAtDown = 0;
 
   private constructor(
@@ -398,7 +404,13 @@ export class PostgresMetricsStore implements MetricsStore {
             )
           : pgError(`COPY of ${rows} metric rows failed`, err);
         if (this.abandoned) this.dropped += rows;
-        else this.failed += rows;
+        else {
+          this.failed += rows;
+          if (performance.now() - this.failedToldAt >= 10_000) {
+            this.failedToldAt = performance.now();
+            this.tell('failed', { failedRows: this.failed });
+          }
+        }
         for (const p of group) p.reject(e);
       }
     } finally {
