@@ -17,7 +17,8 @@
  * `insert` resolves once its COPY has committed.
  *
  * Failures (what is lost in each case, docs/metrics-store.md):
- * - Server down, restarting, connection lost: the batch stays queued and the COPY is retried
+ * - Server down, restarting, connection lost, COPY canceled (57014): the batch stays queued
+ *   and the COPY is retried
  *   with exponential backoff (`retryBaseMs` doubling to `retryMaxMs`, +-20% jitter); nothing is
  *   lost. A COPY whose commit reached the server but whose answer did not is sent again
  *   (at-least-once: such a batch can be stored twice; it is never lost).
@@ -32,9 +33,10 @@
  *
  * Reads: `count` and `tail` are prepared statements (named: parsed once per connection).
  * `query`/`queryLimited` run one SELECT / WITH / VALUES / TABLE statement in a READ ONLY
- * transaction with a statement timeout, through the extended protocol (one statement only);
- * `queryLimited` also caps rows and JSON bytes. Use a role without superuser rights (a
- * superuser can read server files with SELECT): docs/metrics-store.md.
+ * transaction with a statement timeout, through the extended protocol (one statement only),
+ * always rolled back (pg-read-only.ts); `queryLimited` also caps rows and JSON bytes as they
+ * arrive. Use a role without superuser rights (a superuser can read server files with SELECT):
+ * docs/metrics-store.md; `onWarning` is told at open when the role has them.
  */
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
