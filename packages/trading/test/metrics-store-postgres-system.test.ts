@@ -92,6 +92,39 @@ describe('the system on PostgreSQL', () => {
     await second.close();
   });
 
+  test('two systems and a library writer on one database: /api/metrics/database and the query count them all', async () => {
+    const url = await server.createDatabase('sys_many');
+    const a = await start(url);
+    const b = await start(url);
+    const lib = await PostgresMetricsStore.open(url);
+    try {
+      const rows = (svc: string, n: number) =>
+        Array.from({ length: n }, (_, i) => ({
+          name: 'ext.many',
+          value: i,
+          labels: { svc },
+          timestamp: T0 + i,
+        }));
+      assert.equal((await http.post(`${a.url('api')}/api/metrics`, rows('a', 300))).status, 202);
+      assert.equal((await http.post(`${b.url('api')}/api/metrics`, rows('b', 200))).status, 202);
+      await lib.insert(rows('lib', 100).map((r) => ({ ...r, time: r.timestamp })));
+      for (const sys of [a, b]) {
+        const db = await http.get(`${sys.url('api')}/api/metrics/database`);
+        assert.equal(db.body.rows, 600, 'every writer counted, not only this process');
+        const q = await http.get(
+          `${sys.url('api')}/api/metrics/query?sql=${encodeURIComponent("SELECT labels->>'svc' AS svc, count(*) AS n FROM trading_metrics GROUP BY 1 ORDER BY 1")}`,
+        );
+        assert.deepEqual(q.body.rows, [
+          { svc: 'a', n: 300 },
+          { svc: 'b', n: 200 },
+          { svc: 'lib', n: 100 },
+        ]);
+      }
+    } finally {
+      await lib.close();
+    }
+  });
+
   test('server down: /health degraded; batches past the bound refused (503) and counted on /metrics', async () => {
     const own = await startPgServer({ fsync: false });
     try {

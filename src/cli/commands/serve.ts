@@ -14,6 +14,7 @@ import {
   type Durability,
   isLogLevel,
   LOG_LEVELS,
+  type Logger,
   loadKeysFile,
   PROCESS_TITLES,
   parsePerformanceEnv,
@@ -25,6 +26,7 @@ import {
   TradingErrorCode,
   TradingSystem,
 } from '@tickstorm/trading';
+import type { PgStateChange } from '@tickstorm/trading/metrics-store';
 
 export interface ServeOptions {
   host?: string;
@@ -85,6 +87,7 @@ let authMode = '';
 export async function startSystemFromOptions(
   serviceArgs: readonly string[],
   opts: ServeOptions,
+  log?: Logger,
 ): Promise<TradingSystem> {
   const unknown = serviceArgs.filter((s) => !SERVICE_NAMES.includes(s as ServiceName));
   if (unknown.length > 0) {
@@ -156,6 +159,10 @@ export async function startSystemFromOptions(
       performanceMode: perf.performanceMode,
       security: { keys, insecureNoAuth },
       loadShed: {},
+      metricsStore:
+        log === undefined
+          ? undefined
+          : { postgres: { onState: (c) => logStoreState(log, c), onWarning: (m) => log.warn(m) } },
     });
   } catch (err) {
     throw portInUse(err, services, config.ports) ?? err;
@@ -206,6 +213,32 @@ function parseSymbols(v: string | undefined): string[] | undefined {
   return list;
 }
 
+/** A PostgreSQL store that stops or resumes writing: one warn line when it starts retrying, one info line when it is back, an error line when rows are refused for good. */
+function logStoreState(log: Logger, c: PgStateChange): void {
+  if (c.state === 'failed') {
+    log.error(
+      { store: c.url, error: c.error, failedRows: c.failedRows },
+      'metrics rows refused by PostgreSQL (not retried; told at most every 10 s)',
+    );
+  } else if (c.state === 'retrying') {
+    log.warn(
+      { store: c.url, error: c.error, bufferedRows: c.bufferedRows },
+      'metrics store unreachable: rows kept and retried until it is back',
+    );
+  } else {
+    log.info(
+      {
+        store: c.url,
+        downMs: c.downMs,
+        retries: c.retries,
+        bufferedRows: c.bufferedRows,
+        lastError: c.error,
+      },
+      'metrics store reachable again: writing resumed',
+    );
+  }
+}
+
 function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
@@ -224,7 +257,7 @@ export async function serveCommand(serviceArgs: readonly string[], opts: ServeOp
   });
   let sys: TradingSystem;
   try {
-    sys = await startSystemFromOptions(serviceArgs, opts);
+    sys = await startSystemFromOptions(serviceArgs, opts, log);
   } catch (err) {
     // A coded refusal (configuration, keys, a port in use) is a message for the user, not a
     // crash: logged without a stack trace. Anything else keeps its stack.

@@ -78,7 +78,7 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
   });
   app.get('/api/metrics/database', async () => {
     if (p.database === undefined) throw absent('database');
-    return await p.database();
+    return await p.database({ fresh: true });
   });
   app.get('/api/metrics/system', async () => p.system());
   app.get('/api/metrics/websocket', async () => {

@@ -59,8 +59,17 @@ export interface MetricsStore {
   readonly closed: boolean;
   /** Rows committed through this object since it was opened. */
   readonly rowsWritten: number;
-  /** Rows in the table as this process knows them (no query): count at open + own commits. */
+  /**
+   * Rows in the table as this process knows them (no query): the last count (at open, or by
+   * `refreshRowCount`) + own commits since.
+   */
   rowCount(): number;
+  /**
+   * Counts the table again unless the last count is at most `maxAgeMs` old (PostgreSQL: other
+   * processes write too; concurrent calls share one count); then `rowCount()`. DuckDB has one
+   * writer: `rowCount()` at once.
+   */
+  refreshRowCount(maxAgeMs: number): Promise<number>;
   /** Inserts `records` (encoded synchronously: the array is not retained); resolves when committed. */
   insert(records: readonly MetricRecord[]): Promise<number>;
   /** Inserts rows `[start, start + count)` of struct-of-arrays columns (the writer's ring buffer). */
@@ -90,9 +99,11 @@ export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password !== '') u.password = '***';
+    // libpq-style parameters carrying secrets: ?password=..., ?sslpassword=...
+    for (const k of [...u.searchParams.keys()]) if (/password/i.test(k)) u.searchParams.set(k, '***');
     return u.toString();
   } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
+    return url.replace(/:[^:@/]*@/, ':***@').replace(/(password=)[^&]*/gi, '$1***');
   }
 }
 

@@ -17,7 +17,8 @@
  * `insert` resolves once its COPY has committed.
  *
  * Failures (what is lost in each case, docs/metrics-store.md):
- * - Server down, restarting, connection lost: the batch stays queued and the COPY is retried
+ * - Server down, restarting, connection lost, COPY canceled (57014): the batch stays queued
+ *   and the COPY is retried
  *   with exponential backoff (`retryBaseMs` doubling to `retryMaxMs`, +-20% jitter); nothing is
  *   lost. A COPY whose commit reached the server but whose answer did not is sent again
  *   (at-least-once: such a batch can be stored twice; it is never lost).
@@ -32,9 +33,10 @@
  *
  * Reads: `count` and `tail` are prepared statements (named: parsed once per connection).
  * `query`/`queryLimited` run one SELECT / WITH / VALUES / TABLE statement in a READ ONLY
- * transaction with a statement timeout, through the extended protocol (one statement only);
- * `queryLimited` also caps rows and JSON bytes. Use a role without superuser rights (a
- * superuser can read server files with SELECT): docs/metrics-store.md.
+ * transaction with a statement timeout, through the extended protocol (one statement only),
+ * always rolled back (pg-read-only.ts); `queryLimited` also caps rows and JSON bytes as they
+ * arrive. Use a role without superuser rights (a superuser can read server files with SELECT):
+ * docs/metrics-store.md; `onWarning` is told at open when the role has them.
  */
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -42,7 +44,6 @@ import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { MetricColumns } from './metric-encoder.ts';
 import type { MetricLabels, MetricRecord } from './metric-record.ts';
 import {
-  capRows,
   DEFAULT_QUERY_LIMITS,
   type MetricsStore,
   type QueryLimits,
@@ -51,6 +52,7 @@ import {
   type StoreWriteStats,
 } from './metrics-store.ts';
 import { copyPayload, PgCopyEncoder, type PgEncodedBatch } from './pg-copy-encoder.ts';
+import { checkReadOnlySql, type ReadOnlyAnswer, type ReadOnlyLimits, runReadOnly } from './pg-read-only.ts';
 import type { PlainRow } from './plain-rows.ts';
 
 const TABLE = 'trading_metrics';
@@ -90,32 +92,35 @@ export interface PostgresMetricsStoreOptions {
   connectTimeoutMs?: number;
   /** `application_name` (default `tickstorm`). */
   applicationName?: string;
+  /**
+   * Called when writing starts failing (`retrying`), when a COPY commits again (`ok`), and when a
+   * COPY fails for good (`failed`: a non-retryable server error, at most once per 10 s): for logs.
+   */
+  onState?: (change: PgStateChange) => void;
+  /** Called at open when the role can read server files (superuser, pg_read_server_files): for logs. */
+  onWarning?: (message: string) => void;
+}
+
+/** A change of the write side's state (docs/metrics-store.md, "When PostgreSQL is down"). */
+export interface PgStateChange {
+  readonly state: 'retrying' | 'ok' | 'failed';
+  /** The URL without its password. */
+  readonly url: string;
+  /** The failure (retrying) or the last one before recovery (ok). */
+  readonly error: string | null;
+  /** Rows accepted and not yet committed. */
+  readonly bufferedRows: number;
+  /** For `failed`: rows failed so far (all COPYs). */
+  readonly failedRows?: number;
+  /** For `ok`: how long writes failed (ms) and how many COPYs were retried meanwhile. */
+  readonly downMs?: number;
+  readonly retries?: number;
 }
 
 interface Pending {
   readonly batch: PgEncodedBatch;
   readonly resolve: (rows: number) => void;
   readonly reject: (err: unknown) => void;
-}
-
-/** Query result types: int8 as a number (a string beyond 2^53), numeric as a number, json as its text. */
-const PLAIN_TYPES = {
-  getTypeParser(oid: number, format?: string): (v: string) => unknown {
-    if (oid === 20) return int8;
-    if (oid === 1700) return numeric;
-    if (oid === 114 || oid === 3802) return (v: string) => v;
-    return pg.types.getTypeParser(oid, format as 'text') as (v: string) => unknown;
-  },
-};
-
-function int8(v: string): number | string {
-  const n = Number(v);
-  return Number.isSafeInteger(n) ? n : v;
-}
-
-function numeric(v: string): number | string {
-  const n = Number(v);
-  return Number.isFinite(n) ? n : v;
 }
 
 export class PostgresMetricsStore implements MetricsStore {
@@ -129,7 +134,11 @@ export class PostgresMetricsStore implements MetricsStore {
   private backoff: NodeJS.Timeout | null = null;
   private attempt = 0;
   private committed = 0;
-  private rowsAtOpen = 0;
+  /** The last count(*) of the table, and `committed` when it started (own commits since are added). */
+  private tableRows = 0;
+  private committedAtCount = 0;
+  private countedAt = Number.NEGATIVE_INFINITY;
+  private counting: Promise<number> | null = null;
   private dropped = 0;
   private failed = 0;
   private retries = 0;
@@ -146,6 +155,10 @@ export class PostgresMetricsStore implements MetricsStore {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly closeTimeoutMs: number;
+  private readonly onState: ((change: PgStateChange) => void) | undefined;
+  private downSince = 0;
+  private failedToldAt = Number.NEGATIVE_INFINITY;
+  private retriesAtDown = 0;
 
   private constructor(
     url: string,
@@ -160,6 +173,7 @@ export class PostgresMetricsStore implements MetricsStore {
     this.retryBaseMs = Math.max(1, opts.retryBaseMs ?? 50);
     this.retryMaxMs = Math.max(this.retryBaseMs, opts.retryMaxMs ?? 5_000);
     this.closeTimeoutMs = Math.max(0, opts.closeTimeoutMs ?? 10_000);
+    this.onState = opts.onState;
   }
 
   /** Connects, creates the table and index if missing, checks the columns. Fails if the server is unreachable. */
@@ -181,6 +195,7 @@ export class PostgresMetricsStore implements MetricsStore {
     try {
       await store.prepareTable();
       await store.warm();
+      if (opts.onWarning !== undefined) await store.checkRole(opts.onWarning);
       return store;
     } catch (err) {
       await pool.end().catch(() => {});
@@ -222,9 +237,42 @@ export class PostgresMetricsStore implements MetricsStore {
           `${this.path}: table ${TABLE} has columns [${found}], expected [${EXPECTED_COLUMNS}]`,
         );
       }
-      this.rowsAtOpen = await this.countWith(client);
+      const may = await client.query<{ who: string; ins: boolean; sel: boolean }>(
+        "SELECT current_user AS who, has_table_privilege($1, 'INSERT') AS ins, has_table_privilege($1, 'SELECT') AS sel",
+        [TABLE],
+      );
+      const { who, ins, sel } = may.rows[0];
+      if (!ins || !sel) {
+        // Refused here rather than by every COPY later (each batch failing while serve runs on).
+        throw new TradingError(
+          TradingErrorCode.METRICS_STORE,
+          `${this.path}: role "${who}" may not ${[!sel && 'SELECT', !ins && 'INSERT'].filter(Boolean).join(' or ')} ` +
+            `table ${TABLE} (GRANT SELECT, INSERT ON ${TABLE} TO "${who}")`,
+        );
+      }
+      this.tableRows = await this.countWith(client);
+      this.countedAt = performance.now();
     } finally {
       client.release();
+    }
+  }
+
+  /**
+   * GET /api/metrics/query runs as this role: a superuser (or a member of pg_read_server_files)
+   * can read the server's files from a SELECT (`pg_read_file`), so that is worth a warning.
+   */
+  private async checkRole(warn: (message: string) => void): Promise<void> {
+    const r = await this.withClient((c) =>
+      c.query<{ who: string; su: boolean; files: boolean }>(
+        "SELECT current_user AS who, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS su, pg_has_role(current_user, 'pg_read_server_files', 'MEMBER') AS files",
+      ),
+    );
+    const { who, su, files } = r.rows[0];
+    if (su || files) {
+      warn(
+        `${this.path}: role "${who}" is ${su ? 'a superuser' : 'a member of pg_read_server_files'}: ` +
+          'GET /api/metrics/query can read server files (pg_read_file); use a role without these rights (docs/metrics-store.md)',
+      );
     }
   }
 
@@ -235,7 +283,25 @@ export class PostgresMetricsStore implements MetricsStore {
   }
 
   rowCount(): number {
-    return this.rowsAtOpen + this.committed;
+    return this.tableRows + this.committed - this.committedAtCount;
+  }
+
+  refreshRowCount(maxAgeMs: number): Promise<number> {
+    if (this.counting !== null) return this.counting;
+    if (performance.now() - this.countedAt <= maxAgeMs) return Promise.resolve(this.rowCount());
+    const started = performance.now();
+    const base = this.committed;
+    this.counting = this.count()
+      .then((n) => {
+        this.tableRows = n;
+        this.committedAtCount = base;
+        this.countedAt = started;
+        return this.rowCount();
+      })
+      .finally(() => {
+        this.counting = null;
+      });
+    return this.counting;
   }
 
   get rowsWritten(): number {
@@ -310,16 +376,27 @@ export class PostgresMetricsStore implements MetricsStore {
       );
       this.committed += rows;
       this.attempt = 0;
-      this.retrying = false;
+      if (this.retrying) {
+        this.retrying = false;
+        this.tell('ok', {
+          downMs: Math.round(performance.now() - this.downSince),
+          retries: this.retries - this.retriesAtDown,
+        });
+      }
       for (const p of group) p.resolve(p.batch.rows);
     } catch (err) {
       this.note(err);
-      if (retryable(err) && !this.abandoned) {
+      if (copyRetryable(err) && !this.abandoned) {
         // Back to the front of the queue, in order; retried after the backoff.
         this.queue.unshift(...group);
         this.queuedRows += rows;
         this.retries++;
-        this.retrying = true;
+        if (!this.retrying) {
+          this.retrying = true;
+          this.downSince = performance.now();
+          this.retriesAtDown = this.retries - 1;
+          this.tell('retrying');
+        }
         this.scheduleRetry();
       } else {
         const e = this.abandoned
@@ -329,7 +406,13 @@ export class PostgresMetricsStore implements MetricsStore {
             )
           : pgError(`COPY of ${rows} metric rows failed`, err);
         if (this.abandoned) this.dropped += rows;
-        else this.failed += rows;
+        else {
+          this.failed += rows;
+          if (performance.now() - this.failedToldAt >= 10_000) {
+            this.failedToldAt = performance.now();
+            this.tell('failed', { failedRows: this.failed });
+          }
+        }
         for (const p of group) p.reject(e);
       }
     } finally {
@@ -409,38 +492,37 @@ export class PostgresMetricsStore implements MetricsStore {
   }
 
   async query(sql: string): Promise<PlainRow[]> {
-    return (await this.readOnly(sql, null, DEFAULT_QUERY_LIMITS.timeoutMs)).rows;
+    const limits = {
+      maxRows: null,
+      maxBytes: Number.POSITIVE_INFINITY,
+      timeoutMs: DEFAULT_QUERY_LIMITS.timeoutMs,
+    };
+    return (await this.readOnly(sql, limits)).rows;
   }
 
   async queryLimited(sql: string, limits: QueryLimits = {}): Promise<QueryResult> {
     const l = { ...DEFAULT_QUERY_LIMITS, ...limits };
-    const { rows } = await this.readOnly(sql, l.maxRows + 1, l.timeoutMs);
-    return capRows(rows, l.maxRows, l.maxBytes);
+    const { rows, truncated } = await this.readOnly(sql, l);
+    return { rows, truncated };
   }
 
-  /** One statement in a READ ONLY transaction with a statement timeout; `limit` wraps it in a subquery. */
-  private async readOnly(
-    sql: string,
-    limit: number | null,
-    timeoutMs: number,
-  ): Promise<{ rows: PlainRow[] }> {
-    const body = checkReadOnlySql(sql);
-    const text = limit === null ? body : `SELECT * FROM (${body}\n) AS q LIMIT ${limit}`;
-    return this.withClient(async (c) => {
-      await c.query('BEGIN READ ONLY');
+  /** pg-read-only.ts: one statement, READ ONLY, rolled back; rows and bytes capped as they arrive. */
+  private readOnly(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyAnswer> {
+    checkReadOnlySql(sql); // refused before a connection is taken
+    return this.withClient(async (c, discard) => {
       try {
-        await c.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-        const r = await c.query({ text, types: PLAIN_TYPES, queryMode: 'extended' } as pg.QueryConfig);
-        await c.query('COMMIT');
-        return { rows: r.rows as PlainRow[] };
+        const answer = await runReadOnly(c, sql, limits);
+        if (!answer.reusable) discard('read cut short at its row or byte cap');
+        return answer;
       } catch (err) {
-        await c.query('ROLLBACK').catch(() => {});
-        throw queryError(err, timeoutMs);
+        throw queryError(err, limits.timeoutMs);
       }
     });
   }
 
-  private async withClient<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  private async withClient<T>(
+    fn: (c: pg.PoolClient, discard: (why: string) => void) => Promise<T>,
+  ): Promise<T> {
     if (this.closing !== null)
       throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
     let client: pg.PoolClient;
@@ -451,7 +533,9 @@ export class PostgresMetricsStore implements MetricsStore {
     }
     let broken: Error | undefined;
     try {
-      return await fn(client);
+      return await fn(client, (why) => {
+        broken = new Error(why);
+      });
     } catch (err) {
       if (retryable(err)) broken = err instanceof Error ? err : new Error(String(err));
       throw err instanceof TradingError ? err : pgError('metrics store query failed', err);
@@ -520,6 +604,20 @@ export class PostgresMetricsStore implements MetricsStore {
     this.pump();
   }
 
+  private tell(state: PgStateChange['state'], extra: Partial<PgStateChange> = {}): void {
+    try {
+      this.onState?.({
+        state,
+        url: this.path,
+        error: this.lastError,
+        bufferedRows: this.queuedRows + this.inFlightRows,
+        ...extra,
+      });
+    } catch {
+      // a throwing listener must not break the write path
+    }
+  }
+
   private note(err: unknown): void {
     this.lastError = err instanceof Error ? err.message : String(err);
   }
@@ -546,6 +644,15 @@ export function retryable(err: unknown): boolean {
   );
 }
 
+/**
+ * A COPY that failed without committing and may succeed when sent again: `retryable`, or
+ * canceled (57014: `pg_cancel_backend` from any session of the same role, e.g. a hostile
+ * `/api/metrics/query`, or a server-side statement_timeout).
+ */
+function copyRetryable(err: unknown): boolean {
+  return retryable(err) || (err as { code?: unknown })?.code === '57014';
+}
+
 /** A PostgreSQL failure as a coded TradingError: unreachable = 503, else 500. */
 export function pgError(what: string, err: unknown): TradingError {
   if (err instanceof TradingError) return err;
@@ -568,19 +675,4 @@ function queryError(err: unknown, timeoutMs: number): TradingError {
   return new TradingError(TradingErrorCode.QUERY_REFUSED, `query failed: ${msg}`);
 }
 
-/**
- * The statement without trailing semicolons, when it starts (after comments and parentheses)
- * with SELECT, WITH, VALUES or TABLE; else TRD_ERR_QUERY_REFUSED. The READ ONLY transaction
- * and the extended protocol (one statement) do the rest.
- */
-export function checkReadOnlySql(sql: string): string {
-  const body = sql.replace(/[\s;]+$/, '');
-  const head = body.replace(/^(\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/|\()*/, '');
-  if (!/^(select|with|values|table)\b/i.test(head)) {
-    throw new TradingError(
-      TradingErrorCode.QUERY_REFUSED,
-      'only read-only SELECT queries are allowed (SELECT, WITH, VALUES, TABLE)',
-    );
-  }
-  return body;
-}
+export { checkReadOnlySql } from './pg-read-only.ts';

@@ -16,6 +16,7 @@ export type {
 export interface StatsProviders {
   marketData?: () => MarketDataStats;
   orders?: () => OrderStats;
-  database?: () => DatabaseStats | Promise<DatabaseStats>;
+  /** `fresh`: count the table now (PostgreSQL, other writers) rather than reuse a count up to 1 s old. */
+  database?: (o?: { fresh?: boolean }) => DatabaseStats | Promise<DatabaseStats>;
   system: () => SystemStats;
 }

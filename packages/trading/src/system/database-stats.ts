@@ -1,6 +1,6 @@
 /**
- * `/api/metrics/database`: rows in `trading_metrics` (counted at open, then by commits: no
- * query per call), and the insert figures of both writers into it: `POST /api/metrics`
+ * `/api/metrics/database`: rows in `trading_metrics` (counted at open, then by own commits; on
+ * PostgreSQL, where other processes write too, counted again by `countedDatabaseStats`), and the insert figures of both writers into it: `POST /api/metrics`
  * batches (insertsPerSecond, batchInsertLatencyMs) and the system's own metrics writer
  * (`writer`). A PostgreSQL store buffers and retries inside itself: its rows count as
  * pending, its drops as dropped.
@@ -43,4 +43,26 @@ export function databaseStats(
       },
     },
   };
+}
+
+/**
+ * `databaseStats` once the table's row count is refreshed: `fresh` counts now (waiting up to
+ * 2 s), else a count up to 1 s old is reused (waiting up to 250 ms: /health and /metrics call
+ * this often). A count that is late or fails leaves the previous one (plus own commits).
+ */
+export async function countedDatabaseStats(
+  store: MetricsStore,
+  w: MetricsWriter,
+  ingest: { rate: RateMeter; latency: LatencyHistogram },
+  fresh = false,
+): Promise<DatabaseStats> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    store.refreshRowCount(fresh ? 0 : 1000).catch(() => 0),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, fresh ? 2000 : 250);
+    }),
+  ]);
+  clearTimeout(timer);
+  return databaseStats(store, w, ingest);
 }

@@ -54,7 +54,7 @@ import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
 import type { MarketDataStats, OrderStats, StatsProviders } from '../stats/stats-types.ts';
 import type { AgentSteps, BarsRequest, BarsResult } from '../workflow/agent-types.ts';
-import { databaseStats } from './database-stats.ts';
+import { countedDatabaseStats } from './database-stats.ts';
 import { LastPriceFeed } from './last-price-feed.ts';
 import { trackProcessMetrics } from './process-metrics-wiring.ts';
 import { startSelfMetrics } from './self-metrics.ts';
@@ -377,7 +377,7 @@ export class TradingSystem {
       const store = this.store!;
       const riskHere = this.riskHere();
       const providers: Partial<StatsProviders> = {
-        database: () => databaseStats(store, metrics, this.ingest),
+        database: (q) => countedDatabaseStats(store, metrics, this.ingest, q?.fresh === true),
       };
       const md = this.marketData;
       if (md !== null) providers.marketData = () => md.stats();
@@ -509,7 +509,7 @@ export class TradingSystem {
         database:
           this.store === null
             ? undefined
-            : async () => databaseStats(this.store!, this.metrics!, this.ingest),
+            : () => countedDatabaseStats(this.store!, this.metrics!, this.ingest),
         ingestLatency: this.ingest.latency,
         replicaHold: this.store instanceof DuckDbMetricsStore ? this.store.replica?.holdLatency : undefined,
       }),
