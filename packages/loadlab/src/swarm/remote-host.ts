@@ -25,6 +25,15 @@ const empty = (): HostSnapshot => ({
   usersByClass: [],
 });
 
+function isWireSnapshot(w: unknown): w is WireSnapshot {
+  return (
+    typeof w === 'object' &&
+    w !== null &&
+    typeof (w as WireSnapshot).stats === 'object' &&
+    (w as WireSnapshot).stats !== null
+  );
+}
+
 export function decodeSnapshot(w: WireSnapshot): HostSnapshot {
   return { ...w, stats: decodeStats(w.stats) };
 }
@@ -47,6 +56,8 @@ export class RemoteUserHost implements UserHost {
 
   /** A message from the worker (the pool routes them here while a test runs). */
   receive(m: ToMaster): void {
+    if ((m.t === 'snapshot' || m.t === 'stopped') && !isWireSnapshot(m.snapshot))
+      throw new Error('no snapshot with "stats"');
     if (m.t === 'slice') this.onRaw({ ...m.slice, latency: decodeSparse(m.slice.latency) });
     else if (m.t === 'snapshot') this.wire = m.snapshot;
     else if (m.t === 'stopped') {
