@@ -482,5 +482,16 @@ describe('tickstorm swarm --master / --worker', () => {
       t.stderr,
       /tampered\.json: scenario \S+, GET count: the histogram holds \d+ values, its count says 7/,
     );
+    // another scenario, from another version: listed apart, its count of reports its own, and named
+    const other = join(dir, 'other.json');
+    const jo = JSON.parse(readFileSync(b, 'utf8'));
+    jo.scenarios[0].scenario = 'elsewhere';
+    jo.version = '0.0.1-other';
+    writeFileSync(other, JSON.stringify(jo));
+    const o = await tickstorm(['merge', a, b, other]);
+    assert.equal(o.code, 0, o.stderr);
+    assert.match(o.stdout, new RegExp(`${ja.scenarios[0].scenario} \\(in 2 of the 3 reports\\)`));
+    assert.match(o.stdout, /elsewhere \(in 1 of the 3 reports\)/);
+    assert.match(o.stderr, new RegExp(`the reports come from tickstorm ${ja.version}, 0\\.0\\.1-other`));
   });
 });
