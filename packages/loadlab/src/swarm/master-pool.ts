@@ -568,7 +568,8 @@ export class MasterPool implements HostProvider {
   private lose(l: Link, reason: string, polite = false): void {
     if (this.links.get(l.id) !== l) return;
     this.links.delete(l.id);
-    const users = l.users;
+    // what the master started there, when a test runs (a heartbeat is up to a second old)
+    const users = l.host?.users ?? l.users;
     this.missing.push({ id: l.id, reason, at: Date.now(), users });
     this.gone.push({
       id: l.id,

@@ -40,6 +40,11 @@ export function decodeSnapshot(w: WireSnapshot): HostSnapshot {
 
 export class RemoteUserHost implements UserHost {
   gone = false;
+  /**
+   * The users this master has started there and not retired (null once the test stops): what
+   * the worker runs, without waiting for its next heartbeat to say so.
+   */
+  users: number | null = 0;
   private latest: HostSnapshot = empty();
   /** The newest snapshot as received; decoded only when read (the web UI polls, headless reads once). */
   private wire: WireSnapshot | null = null;
@@ -74,9 +79,13 @@ export class RemoteUserHost implements UserHost {
   }
 
   spawn(cls: number, userId: number, host: string): void {
+    if (this.gone) return;
+    if (this.users !== null) this.users++;
     this.queue(['s', cls, userId, host]);
   }
   retire(cls: number): void {
+    if (this.gone) return;
+    if (this.users !== null) this.users = Math.max(0, this.users - 1);
     this.queue(['r', cls]);
   }
   resetStats(): void {
@@ -95,6 +104,7 @@ export class RemoteUserHost implements UserHost {
   }
   stop(): Promise<void> {
     if (this.gone) return Promise.resolve();
+    this.users = null;
     this.stopped ??= new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, STOP_WAIT_MS);
       this.onStopped = () => {
