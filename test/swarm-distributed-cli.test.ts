@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -368,6 +368,53 @@ describe('tickstorm swarm --master / --worker', () => {
       m.stderr(),
       /only 0 of 2 workers connected within 0\.5 s \(--expect-workers 2, --expect-workers-max-wait 0\.5\); nothing ran/,
     );
+  });
+
+  test('a worker started before its master says so, keeps retrying (up to 300 s, as Locust) and joins it', async () => {
+    // a port the OS chose, free again for the master to take
+    const port = await new Promise<string>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = String((s.address() as { port: number }).port);
+        s.close(() => resolve(p));
+      });
+    });
+    received = new Map();
+    const json = join(dir, 'early-worker.json');
+    const w = worker(port);
+    await w.waitFor(
+      new RegExp(`No master at 127\\.0\\.0\\.1:${port} yet \\(.+\\); retrying for up to 300 s`),
+    );
+    const m = start([
+      'swarm',
+      '-f',
+      USERS,
+      'Counted',
+      '--master',
+      '--headless',
+      '--master-bind-port',
+      port,
+      '--expect-workers',
+      '1',
+      '-u',
+      '2',
+      '-r',
+      '100',
+      '-t',
+      '2s',
+      '-H',
+      server.url,
+      '--only-summary',
+      '--json',
+      json,
+    ]);
+    const [mx, wx] = await Promise.all([m.exited, w.exited]);
+    assert.equal(mx.code, 0, m.stdout() + m.stderr());
+    assert.equal(wx.code, 0, w.stdout() + w.stderr());
+    assert.match(w.stdout(), /Connected to the master at 127\.0\.0\.1:\d+ as worker/);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(report.workers.joined.length, 1);
+    assert.equal(report.scenarios[0].requests, 2 * REQUESTS);
+    assert.equal(received.get('/count'), 2 * REQUESTS);
   });
 
   test("a worker of another tickstorm version is named, as Locust's master warns", async () => {

@@ -53,9 +53,15 @@ export interface MasterLink {
   readonly exit: Promise<number>;
 }
 
-async function connectWithRetry(host: string, port: number, waitMs: number, signal?: AbortSignal) {
+async function connectWithRetry(
+  host: string,
+  port: number,
+  waitMs: number,
+  signal: AbortSignal | undefined,
+  retrying: (e: Error) => void,
+) {
   const deadline = performance.now() + waitMs;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     try {
       return await new Promise<Socket>((resolve, reject) => {
         const s = connect({ host, port });
@@ -67,6 +73,7 @@ async function connectWithRetry(host: string, port: number, waitMs: number, sign
       });
     } catch (e) {
       if (signal?.aborted || performance.now() >= deadline) throw e;
+      if (attempt === 0) retrying(e as Error);
       // a retry interval, not a synchronisation: the master may not be up yet
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -79,7 +86,9 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
   const waitMs = o.connectWaitMs ?? CONNECT_WAIT_MS;
   let socket: Socket;
   try {
-    socket = await connectWithRetry(o.masterHost, o.masterPort, waitMs, o.signal);
+    socket = await connectWithRetry(o.masterHost, o.masterPort, waitMs, o.signal, (e) =>
+      o.out(`No master at ${where} yet (${e.message}); retrying for up to ${waitMs / 1000} s`),
+    );
   } catch (e) {
     if (o.signal?.aborted) return EXIT_ABORTED;
     o.err(

@@ -31,8 +31,12 @@ export const WORKER_MISSING_MS = 2500;
 export const MISSING_CHECK_MS = 250;
 /** A worker that has not heard from its master for this long gives up (exit 1). */
 export const MASTER_GONE_MS = 10_000;
-/** A worker retries connecting to its master for this long before giving up (exit 1). */
-export const CONNECT_WAIT_MS = 60_000;
+/**
+ * A worker retries connecting to its master for this long before giving up (exit 1): 5 min,
+ * as Locust's workers (60 tries of 5 s), so a worker may start well before its master (a
+ * master pod still pulling its image).
+ */
+export const CONNECT_WAIT_MS = 300_000;
 /** The master waits this long for a worker's final statistics after 'stop'. */
 export const STOP_WAIT_MS = 30_000;
 
