@@ -231,6 +231,37 @@ test('a worker pointed at something that is not a tickstorm master says so (exit
   }
 });
 
+test('a peer answering JSON that is not a message (null, a number) is not a master either (exit 1, no crash)', async () => {
+  for (const answer of ['null', '42']) {
+    const server = createServer((s) => {
+      s.once('data', () => s.write(`${answer}\n`));
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const errs: string[] = [];
+    try {
+      const code = await runSwarmWorker({
+        file: await loadUserFile(USERS),
+        masterHost: '127.0.0.1',
+        masterPort: port,
+        version: 't',
+        out: () => undefined,
+        err: (t) => errs.push(t),
+      });
+      assert.equal(code, 1, answer);
+      assert.match(
+        errs.join('\n'),
+        new RegExp(
+          `what answers at 127\\.0\\.0\\.1:${port} is not a tickstorm master \\(a message that is not a JSON object with a "t"\\)`,
+        ),
+      );
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  }
+});
+
 test('a worker whose master hangs up without quit exits 1, naming the master', async () => {
   const server = createServer((s) => {
     s.setEncoding('utf8');
