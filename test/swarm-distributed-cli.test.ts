@@ -212,6 +212,47 @@ describe('tickstorm swarm --master / --worker', () => {
     assert.ok(report.scenarios[0].requests > 0);
   });
 
+  test('a worker frozen past the heartbeat bound (SIGSTOP) is dropped; resumed, it says the master dropped it (exit 1)', async () => {
+    const { m, port } = await master([
+      'Streamer',
+      '--expect-workers',
+      '2',
+      '-u',
+      '4',
+      '-r',
+      '100',
+      '-t',
+      '30s',
+    ]);
+    const w1 = worker(port);
+    const w2 = worker(port);
+    await Promise.all([w1.waitFor(/Test started/), w2.waitFor(/Test started/)]);
+    const [, frozen] = await w2.waitFor(/as worker (\S+)/);
+    w2.child.kill('SIGSTOP');
+    try {
+      await m.waitFor(
+        new RegExp(`Worker ${frozen} is missing \\(no heartbeat for \\d\\.\\d s\\); the test goes on with 1`),
+        5000,
+      );
+    } finally {
+      w2.child.kill('SIGCONT');
+    }
+    const x2 = await w2.exited;
+    assert.equal(x2.code, 1, w2.stderr());
+    assert.match(
+      w2.stderr(),
+      new RegExp(
+        `the master at 127\\.0\\.0\\.1:${port} dropped this worker \\(no heartbeat for \\d\\.\\d s; it goes on without it\\)`,
+      ),
+    );
+    assert.doesNotMatch(w2.stderr(), /went away/);
+    m.child.kill('SIGINT');
+    const [mx, x1] = await Promise.all([m.exited, w1.exited]);
+    assert.equal(mx.code, 105, m.stdout() + m.stderr());
+    assert.equal(x1.code, 0, w1.stderr());
+    assert.match(m.stdout(), /Workers: 2 joined \(2 expected\), 1 at the end, 1 missing/);
+  });
+
   test("the master's web UI lists the workers; a killed one shows as missing within 3 s", async () => {
     const m = start([
       'swarm',

@@ -527,6 +527,8 @@ export class MasterPool implements HostProvider {
       return fresh;
     }
     const l: Link = link;
+    // a worker dropped while its link drains (told 'dropped'): nothing more from it counts
+    if (this.links.get(l.id) !== l) return l;
     l.lastSeen = performance.now();
     if (m.t === 'heartbeat') {
       if (typeof m.users === 'number' && Number.isFinite(m.users)) l.users = m.users;
@@ -559,8 +561,12 @@ export class MasterPool implements HostProvider {
   private checkHeartbeats(): void {
     const now = performance.now();
     for (const l of [...this.links.values()]) {
-      if (now - l.lastSeen > WORKER_MISSING_MS)
-        this.lose(l, `no heartbeat for ${((now - l.lastSeen) / 1000).toFixed(1)} s`);
+      if (now - l.lastSeen > WORKER_MISSING_MS) {
+        // a worker that was only frozen (a long pause, SIGSTOP) learns why once it runs again
+        const reason = `no heartbeat for ${((now - l.lastSeen) / 1000).toFixed(1)} s`;
+        l.channel.send({ t: 'dropped', reason });
+        this.lose(l, reason, true);
+      }
     }
   }
 

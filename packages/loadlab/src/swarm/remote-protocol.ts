@@ -8,7 +8,7 @@
  *                    run workers: prepared (it can run the test) or error with an exit code
  *                    (it cannot: 104, 107), then report (the whole run, histograms encoded)
  *   master → worker: welcome | reject, start, ops (spawn/retire, batched), reset, stop, quit,
- *                    heartbeat (every second); run workers: test (right after welcome: what
+ *                    heartbeat (every second), dropped (it was silent too long: the test goes on without it); run workers: test (right after welcome: what
  *                    to run), go (with this worker's execution segment: part i of N)
  */
 import type { ExecutionSegment } from '../generator/execution-segment.ts';
@@ -121,5 +121,7 @@ export type ToWorker =
   | { t: 'stop' }
   | { t: 'quit' }
   | { t: 'heartbeat' }
+  /** The master gave up on this worker (no heartbeat in time) and goes on without it. */
+  | { t: 'dropped'; reason: string }
   | { t: 'test'; test: RunTest }
   | { t: 'go'; segment: ExecutionSegment };
