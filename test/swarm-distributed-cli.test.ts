@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -212,6 +212,47 @@ describe('tickstorm swarm --master / --worker', () => {
     assert.ok(report.scenarios[0].requests > 0);
   });
 
+  test('a worker frozen past the heartbeat bound (SIGSTOP) is dropped; resumed, it says the master dropped it (exit 1)', async () => {
+    const { m, port } = await master([
+      'Streamer',
+      '--expect-workers',
+      '2',
+      '-u',
+      '4',
+      '-r',
+      '100',
+      '-t',
+      '30s',
+    ]);
+    const w1 = worker(port);
+    const w2 = worker(port);
+    await Promise.all([w1.waitFor(/Test started/), w2.waitFor(/Test started/)]);
+    const [, frozen] = await w2.waitFor(/as worker (\S+)/);
+    w2.child.kill('SIGSTOP');
+    try {
+      await m.waitFor(
+        new RegExp(`Worker ${frozen} is missing \\(no heartbeat for \\d\\.\\d s\\); the test goes on with 1`),
+        5000,
+      );
+    } finally {
+      w2.child.kill('SIGCONT');
+    }
+    const x2 = await w2.exited;
+    assert.equal(x2.code, 1, w2.stderr());
+    assert.match(
+      w2.stderr(),
+      new RegExp(
+        `the master at 127\\.0\\.0\\.1:${port} dropped this worker \\(no heartbeat for \\d\\.\\d s; it goes on without it\\)`,
+      ),
+    );
+    assert.doesNotMatch(w2.stderr(), /went away/);
+    m.child.kill('SIGINT');
+    const [mx, x1] = await Promise.all([m.exited, w1.exited]);
+    assert.equal(mx.code, 105, m.stdout() + m.stderr());
+    assert.equal(x1.code, 0, w1.stderr());
+    assert.match(m.stdout(), /Workers: 2 joined \(2 expected\), 1 at the end, 1 missing/);
+  });
+
   test("the master's web UI lists the workers; a killed one shows as missing within 3 s", async () => {
     const m = start([
       'swarm',
@@ -370,6 +411,53 @@ describe('tickstorm swarm --master / --worker', () => {
     );
   });
 
+  test('a worker started before its master says so, keeps retrying (up to 300 s, as Locust) and joins it', async () => {
+    // a port the OS chose, free again for the master to take
+    const port = await new Promise<string>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = String((s.address() as { port: number }).port);
+        s.close(() => resolve(p));
+      });
+    });
+    received = new Map();
+    const json = join(dir, 'early-worker.json');
+    const w = worker(port);
+    await w.waitFor(
+      new RegExp(`No master at 127\\.0\\.0\\.1:${port} yet \\(.+\\); retrying for up to 300 s`),
+    );
+    const m = start([
+      'swarm',
+      '-f',
+      USERS,
+      'Counted',
+      '--master',
+      '--headless',
+      '--master-bind-port',
+      port,
+      '--expect-workers',
+      '1',
+      '-u',
+      '2',
+      '-r',
+      '100',
+      '-t',
+      '2s',
+      '-H',
+      server.url,
+      '--only-summary',
+      '--json',
+      json,
+    ]);
+    const [mx, wx] = await Promise.all([m.exited, w.exited]);
+    assert.equal(mx.code, 0, m.stdout() + m.stderr());
+    assert.equal(wx.code, 0, w.stdout() + w.stderr());
+    assert.match(w.stdout(), /Connected to the master at 127\.0\.0\.1:\d+ as worker/);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(report.workers.joined.length, 1);
+    assert.equal(report.scenarios[0].requests, 2 * REQUESTS);
+    assert.equal(received.get('/count'), 2 * REQUESTS);
+  });
+
   test("a worker of another tickstorm version is named, as Locust's master warns", async () => {
     const { m, port } = await master(['Counted', '--expect-workers', '2', '-u', '1', '-t', '1s']);
     const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -482,5 +570,16 @@ describe('tickstorm swarm --master / --worker', () => {
       t.stderr,
       /tampered\.json: scenario \S+, GET count: the histogram holds \d+ values, its count says 7/,
     );
+    // another scenario, from another version: listed apart, its count of reports its own, and named
+    const other = join(dir, 'other.json');
+    const jo = JSON.parse(readFileSync(b, 'utf8'));
+    jo.scenarios[0].scenario = 'elsewhere';
+    jo.version = '0.0.1-other';
+    writeFileSync(other, JSON.stringify(jo));
+    const o = await tickstorm(['merge', a, b, other]);
+    assert.equal(o.code, 0, o.stderr);
+    assert.match(o.stdout, new RegExp(`${ja.scenarios[0].scenario} \\(in 2 of the 3 reports\\)`));
+    assert.match(o.stdout, /elsewhere \(in 1 of the 3 reports\)/);
+    assert.match(o.stderr, new RegExp(`the reports come from tickstorm ${ja.version}, 0\\.0\\.1-other`));
   });
 });

@@ -130,6 +130,58 @@ test("a worker's heartbeat CPU and memory reach workersReport; above 90% CPU it 
   }
 });
 
+test('a worker lost before its next heartbeat is reported with the users the master started there', async () => {
+  const l = logLines();
+  const pool = await MasterPool.listen({
+    bindHost: '127.0.0.1',
+    bindPort: 0,
+    expectWorkers: 1,
+    expectWaitMs: 5000,
+    log: l.log,
+  });
+  const sock: Socket = connect({ host: '127.0.0.1', port: pool.port });
+  // every spawn the master sent this worker, as its 'ops' lines arrive
+  let spawned = 0;
+  let buf = '';
+  let onOps: () => void = () => undefined;
+  sock.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const m = JSON.parse(buf.slice(0, nl)) as { t: string; ops?: [string][] };
+      buf = buf.slice(nl + 1);
+      if (m.t === 'ops') spawned += (m.ops ?? []).filter((o) => o[0] === 's').length;
+      onOps();
+    }
+  });
+  try {
+    await new Promise((r) => sock.once('connect', r));
+    // a hello and no heartbeat after it: the master's only word on its users is what it sent
+    sock.write(`${JSON.stringify({ t: 'hello', id: 'quick', version: 't', classes: ['Counted'] })}\n`);
+    const [host] = await pool.open(
+      { startEpochMs: Date.now(), seed: 1 },
+      ['Counted'],
+      () => undefined,
+      () => undefined,
+    );
+    const all = new Promise<void>((resolve) => {
+      onOps = () => {
+        if (spawned === 3) resolve();
+      };
+    });
+    for (const id of [1, 2, 3]) host.spawn(0, id, 'http://127.0.0.1:1');
+    await all;
+    sock.destroy();
+    await l.waitFor(/Worker quick is missing/, 3000);
+    assert.deepEqual(
+      pool.section().missing.map((m) => [m.id, m.users]),
+      [['quick', 3]],
+    );
+  } finally {
+    sock.destroy();
+    await pool.close();
+  }
+});
+
 test('the master gives up waiting for --expect-workers after the bound (LAB_ERR_WORKERS_MISSING)', async () => {
   const l = logLines();
   const pool = await MasterPool.listen({
@@ -176,6 +228,37 @@ test('a worker pointed at something that is not a tickstorm master says so (exit
     );
   } finally {
     await new Promise((r) => server.close(r));
+  }
+});
+
+test('a peer answering JSON that is not a message (null, a number) is not a master either (exit 1, no crash)', async () => {
+  for (const answer of ['null', '42']) {
+    const server = createServer((s) => {
+      s.once('data', () => s.write(`${answer}\n`));
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const errs: string[] = [];
+    try {
+      const code = await runSwarmWorker({
+        file: await loadUserFile(USERS),
+        masterHost: '127.0.0.1',
+        masterPort: port,
+        version: 't',
+        out: () => undefined,
+        err: (t) => errs.push(t),
+      });
+      assert.equal(code, 1, answer);
+      assert.match(
+        errs.join('\n'),
+        new RegExp(
+          `what answers at 127\\.0\\.0\\.1:${port} is not a tickstorm master \\(a message that is not a JSON object with a "t"\\)`,
+        ),
+      );
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   }
 });
 

@@ -56,9 +56,17 @@ export async function mergeCommand(files: string[], o: MergeOptions): Promise<nu
   try {
     const runs = files.map((source) => ({ source, report: readJsonReport(source) }));
     const run = mergeRunReports(runs, packageVersion());
-    const parts = run.scenarios.map(
-      (s) => `${s.scenario} (${files.length} reports merged)\n${renderSampleResults(s)}`,
-    );
+    const parts = run.scenarios.map((s) => {
+      const n = Number(s.extra?.runs ?? files.length);
+      const from = n === files.length ? `${n} reports merged` : `in ${n} of the ${files.length} reports`;
+      return `${s.scenario} (${from})\n${renderSampleResults(s)}`;
+    });
+    // as a master names a worker of another version: the figures add up, but say so
+    const versions = [...new Set(runs.map((r) => r.report.version).filter((v) => v !== ''))];
+    if (versions.length > 1)
+      console.error(
+        `tickstorm merge: note: the reports come from tickstorm ${versions.join(', ')}: run the same version everywhere`,
+      );
     // Script runs: the sections the reports carry, added and checked on the whole.
     let script: ReturnType<typeof checkScript> | undefined;
     if (runs.some((r) => r.report.script !== undefined)) {

@@ -1,8 +1,11 @@
 /**
  * Newline-framed JSON over a TCP socket: the master/worker link. `send(obj)` writes one
  * JSON document and a newline; every complete line received is parsed and emitted as
- * 'message'. A line longer than MAX_LINE_BYTES, or one that is not JSON, ends the link
- * ('close' with the reason); so does the socket closing or failing.
+ * 'message'. A line longer than `maxLineBytes` (MAX_LINE_BYTES unless the owner lowers it,
+ * as the master does until a worker said hello), or one that is not a JSON object with a
+ * string "t", ends the link ('close' with the reason); so does the socket closing or
+ * failing. Only the bytes that arrived are searched for the newline, so a long line costs
+ * linear time.
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
@@ -15,7 +18,11 @@ export class LineChannel<In, Out> extends EventEmitter<{
   close: [string];
 }> {
   private buf = '';
+  /** How far `buf` is known to hold no newline. */
+  private scanned = 0;
   private closed = false;
+  /** A line longer than this ends the link. */
+  maxLineBytes = MAX_LINE_BYTES;
 
   constructor(readonly socket: Socket) {
     super();
@@ -50,24 +57,34 @@ export class LineChannel<In, Out> extends EventEmitter<{
   }
 
   private onData(chunk: string): void {
+    if (this.closed) return;
     this.buf += chunk;
-    let nl = this.buf.indexOf('\n');
+    let nl = this.buf.indexOf('\n', this.scanned);
     while (nl >= 0 && !this.closed) {
       const line = this.buf.slice(0, nl);
       this.buf = this.buf.slice(nl + 1);
+      if (line.length > this.maxLineBytes) {
+        this.destroy(`a message over ${this.maxLineBytes} bytes`);
+        return;
+      }
       if (line.length > 0) {
-        let m: In;
+        let m: unknown;
         try {
-          m = JSON.parse(line) as In;
+          m = JSON.parse(line);
         } catch {
           this.destroy('a message that is not JSON');
           return;
         }
-        this.emit('message', m);
+        if (typeof m !== 'object' || m === null || typeof (m as { t?: unknown }).t !== 'string') {
+          this.destroy('a message that is not a JSON object with a "t"');
+          return;
+        }
+        this.emit('message', m as In);
       }
       nl = this.buf.indexOf('\n');
     }
-    if (this.buf.length > MAX_LINE_BYTES) this.destroy(`a message over ${MAX_LINE_BYTES} bytes`);
+    this.scanned = this.buf.length;
+    if (this.buf.length > this.maxLineBytes) this.destroy(`a message over ${this.maxLineBytes} bytes`);
   }
 
   private end(reason: string): void {

@@ -27,7 +27,7 @@ import { LabError, LabErrorCode } from '../errors.ts';
 import { segmentLabel } from '../generator/execution-segment.ts';
 import type { MissingWorker, RunReport, WorkersSection } from '../model/result.ts';
 import type { RawSlice } from '../stats/timeline.ts';
-import { LineChannel } from './line-channel.ts';
+import { LineChannel, MAX_LINE_BYTES } from './line-channel.ts';
 import type { MasterWorkerPlan } from './master-worker-flags.ts';
 import { RemoteUserHost } from './remote-host.ts';
 import {
@@ -105,6 +105,20 @@ interface OpenTest {
 
 /** A connection that has not said hello by then is dropped. */
 const HELLO_WAIT_MS = 10_000;
+/** Until it said hello, a connection's line may be this long (a hello is a few KB). */
+const HELLO_MAX_BYTES = 1024 * 1024;
+
+/** A hello as a worker of this lab sends it: an id, and its user file's class names. */
+function isHello(m: ToMaster): m is Extract<ToMaster, { t: 'hello' }> {
+  return (
+    m.t === 'hello' &&
+    typeof m.id === 'string' &&
+    m.id.length > 0 &&
+    m.id.length <= 256 &&
+    Array.isArray(m.classes) &&
+    m.classes.every((c) => typeof c === 'string')
+  );
+}
 
 export class MasterPool implements HostProvider {
   private readonly links = new Map<string, Link>();
@@ -428,89 +442,131 @@ export class MasterPool implements HostProvider {
       return;
     }
     const channel = new LineChannel<ToMaster, ToWorker>(socket);
+    channel.maxLineBytes = HELLO_MAX_BYTES;
+    const from = peerHost(socket.remoteAddress) ?? 'an unknown address';
     const helloTimer = setTimeout(() => channel.destroy('no hello'), HELLO_WAIT_MS);
     let link: Link | null = null;
+    let refused = false;
     channel.on('message', (m) => {
-      if (link === null) {
-        if (m.t !== 'hello' || typeof m.id !== 'string' || !Array.isArray(m.classes)) {
-          channel.destroy('the first message was not hello');
-          return;
-        }
-        clearTimeout(helloTimer);
-        const mode = this.o.mode ?? 'swarm';
-        if ((m.mode ?? 'swarm') !== mode) {
-          channel.send({
-            t: 'reject',
-            message: `this master runs '${mode}' workers; start the worker with 'tickstorm ${mode} --worker'`,
-          });
-          void channel.close();
-          return;
-        }
-        if (this.links.has(m.id)) {
-          channel.send({ t: 'reject', message: `a worker with id ${m.id} is already connected` });
-          void channel.close();
-          return;
-        }
-        link = {
-          id: m.id,
-          channel,
-          classes: m.classes,
-          lastSeen: performance.now(),
-          users: 0,
-          host: null,
-          onLost: null,
-          prepared: false,
-          peer: peerHost(socket.remoteAddress),
-          state: 'ready',
-          cpu: null,
-          rss: null,
-        };
-        this.links.set(m.id, link);
-        this.joined.push(m.id);
-        channel.send({ t: 'welcome', index: this.joined.length - 1 });
-        if (this.o.test !== undefined) channel.send({ t: 'test', test: this.o.test });
-        this.o.log(`Worker ${m.id} connected (${this.links.size} of ${this.o.expectWorkers} expected)`);
-        if (this.o.version !== undefined && m.version !== this.o.version)
-          this.o.log(
-            `Worker ${m.id} runs tickstorm ${m.version}, this master ${this.o.version}: run the same version everywhere`,
-          );
-        for (const f of [...this.changed]) f();
-        if (this.running !== null && mode === 'swarm') this.joinTest(link, this.running);
-        return;
+      try {
+        const r = this.onMessage(channel, link, m, socket, helloTimer);
+        if (r === 'refused') refused = true;
+        else link = r;
+      } catch (e) {
+        // a peer's malformed message ends its link, never the master
+        const reason = `a malformed ${String(m.t).slice(0, 40)} message (${(e as Error).message})`;
+        if (link === null) channel.destroy(reason);
+        else this.lose(link, reason);
       }
-      const l: Link = link;
-      l.lastSeen = performance.now();
-      if (m.t === 'heartbeat') {
-        l.users = m.users;
-        if (m.state === 'ready' || m.state === 'running' || m.state === 'stopped') l.state = m.state;
-        if (typeof m.cpu === 'number') l.cpu = m.cpu;
-        if (typeof m.rss === 'number') l.rss = m.rss;
-        this.cpuWarnings.check(`Worker ${l.id}`, m.cpu);
-        this.o.onHeartbeat?.(l.id, m.users);
-      } else if (m.t === 'prepared') {
-        l.prepared = true;
-        for (const f of [...this.changed]) f();
-      } else if (m.t === 'error' && !l.prepared && this.o.test !== undefined) {
-        this.refusals.push({ id: l.id, code: m.code ?? 1, message: m.message });
-        this.lose(l, `it cannot run the test: ${m.message}`);
-      } else if (m.t === 'error') this.lose(l, `it failed: ${m.message}`);
-      else if (m.t === 'bye') this.lose(l, `it quit: ${m.reason}`);
-      else if (m.t === 'report') {
-        this.reports.set(l.id, m.report);
-        for (const f of [...this.changed]) f();
-      } else l.host?.receive(m);
     });
     channel.on('close', (reason) => {
       clearTimeout(helloTimer);
       if (link !== null && !this.closing) this.lose(link, reason);
+      else if (link === null && !refused && !this.closing)
+        this.o.log(
+          `Dropped a connection from ${from} before it said hello: ${reason} (not a tickstorm worker?)`,
+        );
     });
+  }
+
+  /** One message on a connection: the hello (returns its new link), or a worker's message. */
+  private onMessage(
+    channel: LineChannel<ToMaster, ToWorker>,
+    link: Link | null,
+    m: ToMaster,
+    socket: Socket,
+    helloTimer: NodeJS.Timeout,
+  ): Link | 'refused' | null {
+    if (link === null) {
+      if (!isHello(m)) {
+        channel.destroy('the first message was not hello');
+        return null;
+      }
+      clearTimeout(helloTimer);
+      const mode = this.o.mode ?? 'swarm';
+      if ((m.mode ?? 'swarm') !== mode) {
+        const message = `this master runs '${mode}' workers; start the worker with 'tickstorm ${mode} --worker'`;
+        channel.send({ t: 'reject', message });
+        this.o.log(`Refused worker ${m.id}: ${message}`);
+        void channel.close();
+        return 'refused';
+      }
+      if (this.links.has(m.id)) {
+        const message = `a worker with id ${m.id} is already connected`;
+        channel.send({ t: 'reject', message });
+        this.o.log(`Refused worker ${m.id}: ${message}`);
+        void channel.close();
+        return 'refused';
+      }
+      channel.maxLineBytes = MAX_LINE_BYTES;
+      const fresh: Link = {
+        id: m.id,
+        channel,
+        classes: m.classes,
+        lastSeen: performance.now(),
+        users: 0,
+        host: null,
+        onLost: null,
+        prepared: false,
+        peer: peerHost(socket.remoteAddress),
+        state: 'ready',
+        cpu: null,
+        rss: null,
+      };
+      this.links.set(m.id, fresh);
+      this.joined.push(m.id);
+      channel.send({ t: 'welcome', index: this.joined.length - 1 });
+      if (this.o.test !== undefined) channel.send({ t: 'test', test: this.o.test });
+      this.o.log(`Worker ${m.id} connected (${this.links.size} of ${this.o.expectWorkers} expected)`);
+      if (this.o.version !== undefined && m.version !== this.o.version)
+        this.o.log(
+          `Worker ${m.id} runs tickstorm ${m.version}, this master ${this.o.version}: run the same version everywhere`,
+        );
+      for (const f of [...this.changed]) f();
+      if (this.running !== null && mode === 'swarm') this.joinTest(fresh, this.running);
+      return fresh;
+    }
+    const l: Link = link;
+    // a worker dropped while its link drains (told 'dropped'): nothing more from it counts
+    if (this.links.get(l.id) !== l) return l;
+    l.lastSeen = performance.now();
+    if (m.t === 'heartbeat') {
+      if (typeof m.users === 'number' && Number.isFinite(m.users)) l.users = m.users;
+      if (m.state === 'ready' || m.state === 'running' || m.state === 'stopped') l.state = m.state;
+      if (typeof m.cpu === 'number') l.cpu = m.cpu;
+      if (typeof m.rss === 'number') l.rss = m.rss;
+      this.cpuWarnings.check(`Worker ${l.id}`, m.cpu);
+      this.o.onHeartbeat?.(l.id, l.users);
+    } else if (m.t === 'prepared') {
+      l.prepared = true;
+      for (const f of [...this.changed]) f();
+    } else if (m.t === 'error' && !l.prepared && this.o.test !== undefined) {
+      this.refusals.push({
+        id: l.id,
+        code: typeof m.code === 'number' ? m.code : 1,
+        message: String(m.message),
+      });
+      this.lose(l, `it cannot run the test: ${m.message}`);
+    } else if (m.t === 'error') this.lose(l, `it failed: ${m.message}`);
+    else if (m.t === 'bye') this.lose(l, `it quit: ${m.reason}`);
+    else if (m.t === 'report') {
+      if (typeof m.report !== 'object' || m.report === null || !Array.isArray(m.report.scenarios))
+        throw new Error('no report with "scenarios"');
+      this.reports.set(l.id, m.report);
+      for (const f of [...this.changed]) f();
+    } else l.host?.receive(m);
+    return l;
   }
 
   private checkHeartbeats(): void {
     const now = performance.now();
     for (const l of [...this.links.values()]) {
-      if (now - l.lastSeen > WORKER_MISSING_MS)
-        this.lose(l, `no heartbeat for ${((now - l.lastSeen) / 1000).toFixed(1)} s`);
+      if (now - l.lastSeen > WORKER_MISSING_MS) {
+        // a worker that was only frozen (a long pause, SIGSTOP) learns why once it runs again
+        const reason = `no heartbeat for ${((now - l.lastSeen) / 1000).toFixed(1)} s`;
+        l.channel.send({ t: 'dropped', reason });
+        this.lose(l, reason, true);
+      }
     }
   }
 
@@ -518,7 +574,8 @@ export class MasterPool implements HostProvider {
   private lose(l: Link, reason: string, polite = false): void {
     if (this.links.get(l.id) !== l) return;
     this.links.delete(l.id);
-    const users = l.users;
+    // what the master started there, when a test runs (a heartbeat is up to a second old)
+    const users = l.host?.users ?? l.users;
     this.missing.push({ id: l.id, reason, at: Date.now(), users });
     this.gone.push({
       id: l.id,

@@ -25,12 +25,26 @@ const empty = (): HostSnapshot => ({
   usersByClass: [],
 });
 
+function isWireSnapshot(w: unknown): w is WireSnapshot {
+  return (
+    typeof w === 'object' &&
+    w !== null &&
+    typeof (w as WireSnapshot).stats === 'object' &&
+    (w as WireSnapshot).stats !== null
+  );
+}
+
 export function decodeSnapshot(w: WireSnapshot): HostSnapshot {
   return { ...w, stats: decodeStats(w.stats) };
 }
 
 export class RemoteUserHost implements UserHost {
   gone = false;
+  /**
+   * The users this master has started there and not retired (null once the test stops): what
+   * the worker runs, without waiting for its next heartbeat to say so.
+   */
+  users: number | null = 0;
   private latest: HostSnapshot = empty();
   /** The newest snapshot as received; decoded only when read (the web UI polls, headless reads once). */
   private wire: WireSnapshot | null = null;
@@ -47,6 +61,8 @@ export class RemoteUserHost implements UserHost {
 
   /** A message from the worker (the pool routes them here while a test runs). */
   receive(m: ToMaster): void {
+    if ((m.t === 'snapshot' || m.t === 'stopped') && !isWireSnapshot(m.snapshot))
+      throw new Error('no snapshot with "stats"');
     if (m.t === 'slice') this.onRaw({ ...m.slice, latency: decodeSparse(m.slice.latency) });
     else if (m.t === 'snapshot') this.wire = m.snapshot;
     else if (m.t === 'stopped') {
@@ -63,9 +79,13 @@ export class RemoteUserHost implements UserHost {
   }
 
   spawn(cls: number, userId: number, host: string): void {
+    if (this.gone) return;
+    if (this.users !== null) this.users++;
     this.queue(['s', cls, userId, host]);
   }
   retire(cls: number): void {
+    if (this.gone) return;
+    if (this.users !== null) this.users = Math.max(0, this.users - 1);
     this.queue(['r', cls]);
   }
   resetStats(): void {
@@ -84,6 +104,7 @@ export class RemoteUserHost implements UserHost {
   }
   stop(): Promise<void> {
     if (this.gone) return Promise.resolve();
+    this.users = null;
     this.stopped ??= new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, STOP_WAIT_MS);
       this.onStopped = () => {

@@ -2,7 +2,8 @@
  * A worker's link to its master (`swarm --worker`, `run --worker`): connects (retrying for
  * CONNECT_WAIT_MS, so workers may start first), says hello, sends a heartbeat every second,
  * and ends the worker when the master sends quit (exit 0), refuses it (104), hangs up
- * without quit or is silent for MASTER_GONE_MS (1, naming the master), or at Ctrl-C (105,
+ * without quit or is silent for MASTER_GONE_MS, or dropped this worker for its own silence (1,
+ * naming the master), or at Ctrl-C (105,
  * after telling the master with 'bye'). Other messages go, one at a time and in order, to
  * the worker's handler; a handler that throws reports the error to the master and exits 1.
  */
@@ -53,9 +54,15 @@ export interface MasterLink {
   readonly exit: Promise<number>;
 }
 
-async function connectWithRetry(host: string, port: number, waitMs: number, signal?: AbortSignal) {
+async function connectWithRetry(
+  host: string,
+  port: number,
+  waitMs: number,
+  signal: AbortSignal | undefined,
+  retrying: (e: Error) => void,
+) {
   const deadline = performance.now() + waitMs;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     try {
       return await new Promise<Socket>((resolve, reject) => {
         const s = connect({ host, port });
@@ -67,6 +74,7 @@ async function connectWithRetry(host: string, port: number, waitMs: number, sign
       });
     } catch (e) {
       if (signal?.aborted || performance.now() >= deadline) throw e;
+      if (attempt === 0) retrying(e as Error);
       // a retry interval, not a synchronisation: the master may not be up yet
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -79,7 +87,9 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
   const waitMs = o.connectWaitMs ?? CONNECT_WAIT_MS;
   let socket: Socket;
   try {
-    socket = await connectWithRetry(o.masterHost, o.masterPort, waitMs, o.signal);
+    socket = await connectWithRetry(o.masterHost, o.masterPort, waitMs, o.signal, (e) =>
+      o.out(`No master at ${where} yet (${e.message}); retrying for up to ${waitMs / 1000} s`),
+    );
   } catch (e) {
     if (o.signal?.aborted) return EXIT_ABORTED;
     o.err(
@@ -129,6 +139,11 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
             `${who}: the master refused this worker: ${m.message} [LAB_ERR_WORKER_REFUSED]`,
           );
         else if (m.t === 'quit') await link.finish(EXIT_OK, 'The master sent quit: exiting');
+        else if (m.t === 'dropped')
+          await link.finish(
+            EXIT_ERROR,
+            `${who}: the master at ${where} dropped this worker (${m.reason}; it goes on without it): was this machine paused or overloaded? [LAB_ERR_MASTER_GONE]`,
+          );
         else await o.handle(m, link);
       })
       .catch((e: unknown) => {

@@ -8,7 +8,7 @@
  *                    run workers: prepared (it can run the test) or error with an exit code
  *                    (it cannot: 104, 107), then report (the whole run, histograms encoded)
  *   master → worker: welcome | reject, start, ops (spawn/retire, batched), reset, stop, quit,
- *                    heartbeat (every second); run workers: test (right after welcome: what
+ *                    heartbeat (every second), dropped (it was silent too long: the test goes on without it); run workers: test (right after welcome: what
  *                    to run), go (with this worker's execution segment: part i of N)
  */
 import type { ExecutionSegment } from '../generator/execution-segment.ts';
@@ -31,8 +31,12 @@ export const WORKER_MISSING_MS = 2500;
 export const MISSING_CHECK_MS = 250;
 /** A worker that has not heard from its master for this long gives up (exit 1). */
 export const MASTER_GONE_MS = 10_000;
-/** A worker retries connecting to its master for this long before giving up (exit 1). */
-export const CONNECT_WAIT_MS = 60_000;
+/**
+ * A worker retries connecting to its master for this long before giving up (exit 1): 5 min,
+ * as Locust's workers (60 tries of 5 s), so a worker may start well before its master (a
+ * master pod still pulling its image).
+ */
+export const CONNECT_WAIT_MS = 300_000;
 /** The master waits this long for a worker's final statistics after 'stop'. */
 export const STOP_WAIT_MS = 30_000;
 
@@ -117,5 +121,7 @@ export type ToWorker =
   | { t: 'stop' }
   | { t: 'quit' }
   | { t: 'heartbeat' }
+  /** The master gave up on this worker (no heartbeat in time) and goes on without it. */
+  | { t: 'dropped'; reason: string }
   | { t: 'test'; test: RunTest }
   | { t: 'go'; segment: ExecutionSegment };

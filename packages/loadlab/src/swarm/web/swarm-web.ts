@@ -60,7 +60,8 @@ export async function startSwarmWeb(o: SwarmWebOptions): Promise<SwarmWeb> {
   const server = http.createServer((req, res) => {
     void dispatch(routes, assets, req, res).catch((e: unknown) => {
       const message = e instanceof Error ? e.message : String(e);
-      if (!res.headersSent) sendError(res, LabErrorCode.SWARM, message);
+      // a LabError keeps its own code and status (no workers in time: 503 LAB_ERR_WORKERS_MISSING)
+      if (!res.headersSent) sendError(res, e instanceof LabError ? e.code : LabErrorCode.SWARM, message);
       else res.destroy();
     });
   });
