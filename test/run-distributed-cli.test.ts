@@ -264,7 +264,11 @@ export default async function (): Promise<void> {
   const ws = [0, 1].map(() => start(['run', '--worker', '--master-port', port]));
   const [mx, ...xs] = await Promise.all([m.exited, ...ws.map((w) => w.exited)]);
   for (const [i, x] of xs.entries()) assert.equal(x.code, 0, ws[i].stdout() + ws[i].stderr());
-  for (const w of ws) assert.match(w.stdout(), /ABORTED by threshold things: count<1/);
+  // Both parts fail the threshold; the first to abort makes the master stop the other, which
+  // may get there before its own check does (then it says INTERRUPTED).
+  const aborted = ws.filter((w) => /ABORTED by threshold things: count<1/.test(w.stdout()));
+  assert.ok(aborted.length >= 1, ws.map((w) => w.stdout()).join('\n'));
+  for (const w of ws) assert.match(w.stdout(), /ABORTED by threshold things: count<1|INTERRUPTED/);
   assert.equal(mx.code, 108, m.stdout() + m.stderr());
   assert.match(m.stderr(), /worker \S+ ended with exit code 108/);
   assert.match(m.stdout(), /✗ things: count<1 \(actual \d+\) \[abortOnFail\]/);
@@ -312,8 +316,16 @@ test('order-stress --rate R on the master: two bare workers send R x duration in
   const mine = [join(dir, 'orders-w1.json'), join(dir, 'orders-w2.json')];
   const ws = mine.map((f) => start(['run', '--worker', '--master-port', port, '--no-watch', '--json', f]));
   const [mx, ...xs] = await Promise.all([m.exited, ...ws.map((w) => w.exited)]);
-  assert.equal(mx.code, 0, m.stdout() + m.stderr());
-  for (const [i, x] of xs.entries()) assert.equal(x.code, 0, ws[i].stdout() + ws[i].stderr());
+  // A part may miss order-stress's own targets (latency, the generator's CPU) on a busy machine:
+  // 99, said by name in the verdict. What is asserted here is how the load was split.
+  for (const [i, x] of xs.entries())
+    assert.ok(x.code === 0 || x.code === 99, ws[i].stdout() + ws[i].stderr());
+  const missedParts = xs.filter((x) => x.code === 99).length;
+  if (missedParts === 0) assert.equal(mx.code, 0, m.stdout() + m.stderr());
+  else {
+    assert.equal(mx.code, 99, m.stdout() + m.stderr());
+    assert.match(m.stdout(), /FAILED: target\(s\) worker \S+'s part.* not met \(exit code 99\)/);
+  }
   const report = JSON.parse(readFileSync(json, 'utf8'));
   // 100 orders/s for 2 s is 200 orders on the schedule: 100 on each worker, not 200 each.
   assert.equal(orders, 200);

@@ -199,6 +199,8 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
   const failed = reports.find(
     (r) => r.report.exitCode !== EXIT_OK && r.report.exitCode !== EXIT_THRESHOLDS_FAILED && !stopped(r),
   );
+  /** The parts that missed their own thresholds or targets, for the verdict line. */
+  const partsMissed: string[] = [];
   if (failed !== undefined) {
     err(`tickstorm run: worker ${failed.id} ended with exit code ${failed.report.exitCode}`);
     code = failed.report.exitCode;
@@ -206,6 +208,7 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
     // A part that missed its scenario targets fails the test: the master never passes what
     // one of its parts did not.
     const missed = reports.filter((r) => r.report.exitCode === EXIT_THRESHOLDS_FAILED);
+    for (const r of missed) partsMissed.push(`worker ${r.id}'s part`);
     if (missed.length > 0) {
       err(
         `tickstorm run: the part${missed.length > 1 ? 's' : ''} of worker${missed.length > 1 ? 's' : ''} ` +
@@ -267,7 +270,7 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
     `\n${
       code === EXIT_SCRIPT_ERROR && failing !== undefined
         ? `ERROR: ${failing} failed (exit code ${code})`
-        : verdictLine(code, thresholds.filter((t) => !t.pass).length + k6Failed, [])
+        : verdictLine(code, thresholds.filter((t) => !t.pass).length + k6Failed, partsMissed)
     }`,
   );
   return code;
