@@ -11,12 +11,16 @@
  * The first request of an iteration is timed from the iteration's intended start (open
  * model: coordinated-omission correct); the rest from their own send. A network error does
  * not throw: the response has status 0 and `error` set (k6's behaviour), and counts as failed.
- * Connections are kept alive per origin; https uses the run's --ca / --insecure.
+ * Connections are kept alive per origin; https uses the run's --ca / --insecure. As in k6,
+ * redirects are followed (params.redirects, default 10; each hop its own sample) and each VU
+ * has a cookie jar (cookie-jar.ts), emptied at each iteration's start.
  */
 import { rootCertificates } from 'node:tls';
 import { Agent, request as undiciRequest } from 'undici';
 import { newRequestEvent, type RequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
+import { parseDuration } from '../util/duration.ts';
+import { CookieJar, type ResponseCookie, responseCookies } from './cookie-jar.ts';
 import {
   checkResponseCallback,
   expectationOf,
@@ -38,6 +42,10 @@ export interface RequestParams {
   expectedStatuses?: number[];
   /** k6's: `http.expectedStatuses(...)`, or null (every response expected). */
   responseCallback?: ResponseCallback | null;
+  /** Redirects to follow (default 10, k6's); 0 answers the 3xx itself. */
+  redirects?: number;
+  /** Cookies for this request, over the VU jar's of the same name (k6's `{ name: value | { value } }`). */
+  cookies?: Record<string, string | { value: string | number; replace?: boolean }>;
 }
 
 export interface Timings {
@@ -59,6 +67,8 @@ export interface Response {
   timings: Timings;
   /** Network error text (status 0), or null. */
   error: string | null;
+  /** k6's: the cookies this response set, `{ name: [{ name, value, domain, path, ... }] }`. */
+  cookies: Record<string, ResponseCookie[]>;
   json(): unknown;
 }
 
@@ -97,9 +107,11 @@ const evs = new WeakMap<object, RequestEvent>();
 function timeoutMs(t: number | string | undefined): number {
   if (t === undefined) return 60_000;
   if (typeof t === 'number') return t;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(t);
-  if (m === null) throw new TypeError(`invalid timeout '${t}'`);
-  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+  // a duration as k6 writes one ('500ms', '10s', '1m30s'); a bare number in a string is seconds
+  const ms = parseDuration(t);
+  if (Number.isNaN(ms))
+    throw new TypeError(`invalid timeout '${t}' (a duration like '10s', '1m30s', or ms as a number)`);
+  return ms;
 }
 
 export function request(
@@ -113,6 +125,36 @@ export function request(
   return tracked(s, send(s, method, url, body, params));
 }
 
+/** Statuses a request follows to their `Location` (k6 follows up to 10, `params.redirects`). */
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+
+/** One request on the wire: its answer (status 0 and `error` when none came). */
+interface Hop {
+  status: number;
+  text: string;
+  error: string | null;
+  headers: Record<string, string>;
+  setCookies: string[];
+  fromUs: number;
+  sendUs: number;
+  headUs: number;
+  endUs: number;
+}
+
+function vuJar(s: IterationStore): CookieJar {
+  s.cookies ??= new CookieJar();
+  return s.cookies;
+}
+
+/** The Cookie header: the jar's cookies for `u`, with `params.cookies` over them (k6's). */
+function cookieHeader(jar: CookieJar, u: URL, extra: RequestParams['cookies']): string | undefined {
+  const pairs = new Map<string, string>();
+  for (const c of jar.matching(u)) if (!pairs.has(c.name)) pairs.set(c.name, c.value);
+  for (const [k, v] of Object.entries(extra ?? {})) pairs.set(k, typeof v === 'string' ? v : String(v.value));
+  if (pairs.size === 0) return undefined;
+  return [...pairs].map(([k, v]) => `${k}=${v}`).join('; ');
+}
+
 async function send(
   s: IterationStore,
   method: string,
@@ -120,8 +162,8 @@ async function send(
   body: Body,
   params: RequestParams,
 ): Promise<Response> {
-  const m = method.toUpperCase();
-  const u = new URL(url);
+  let m = method.toUpperCase();
+  let u = new URL(url);
   const headers: Record<string, string> = { ...params.headers };
   let payload: string | Uint8Array | undefined;
   if (typeof body === 'string' || body instanceof Uint8Array) payload = body;
@@ -134,12 +176,71 @@ async function send(
     params,
     s.responseCallback !== undefined ? s.responseCallback : loadTimeCallback,
   );
+  const jar = vuJar(s);
+  // a Cookie header of the script's own is sent as it is, without the jar's
+  const ownCookie = Object.keys(headers).some((k) => k.toLowerCase() === 'cookie');
+  let redirectsLeft = params.redirects ?? 10;
+  // the URL as the script wrote it until a redirect is followed (the `url` tag, `res.url`)
+  let shown = url;
+  for (;;) {
+    const cookie = ownCookie ? undefined : cookieHeader(jar, u, params.cookies);
+    const sent = cookie === undefined ? headers : { ...headers, cookie };
+    const hop = await once(s, m, u, shown, sent, payload, expected, params);
+    // the scenario ended while this request was out: its iteration is abandoned, not counted
+    if (hop === null) return never();
+    jar.store(u, hop.setCookies);
+    const location = hop.headers.location;
+    if (hop.error === null && REDIRECT.has(hop.status) && location !== undefined && redirectsLeft > 0) {
+      redirectsLeft--;
+      u = new URL(location, u);
+      shown = u.href;
+      // as browsers and k6 (Go) do: 303, and 301/302 of a POST, go on as a GET without the body
+      if (hop.status === 303 || ((hop.status === 301 || hop.status === 302) && m !== 'GET' && m !== 'HEAD')) {
+        m = m === 'HEAD' ? 'HEAD' : 'GET';
+        payload = undefined;
+        for (const k of Object.keys(headers))
+          if (k.toLowerCase() === 'content-type' || k.toLowerCase() === 'content-length') delete headers[k];
+      }
+      continue;
+    }
+    const text = hop.text;
+    const ms = (us: number) => Math.round(us) / 1000;
+    return {
+      url: shown,
+      status: hop.status,
+      body: text,
+      headers: hop.headers,
+      cookies: responseCookies(u, hop.setCookies),
+      error: hop.error,
+      timings: {
+        duration: ms(hop.endUs - hop.fromUs),
+        waiting: ms(hop.headUs - hop.sendUs),
+        receiving: ms(hop.endUs - hop.headUs),
+        blocked: ms(hop.sendUs - hop.fromUs),
+      },
+      json: () => JSON.parse(text),
+    };
+  }
+}
+
+/** Sends one request and records it (one sample each, a redirect's hops too); null when the scenario ended meanwhile. */
+async function once(
+  s: IterationStore,
+  m: string,
+  u: URL,
+  shown: string,
+  headers: Record<string, string>,
+  payload: string | Uint8Array | undefined,
+  expected: ReturnType<typeof expectationOf>,
+  params: RequestParams,
+): Promise<Hop | null> {
   const fromUs = measureFrom(s);
   const sendUs = nowUs();
   let status = 0;
   let text = '';
   let error: string | null = null;
   let resHeaders: Record<string, string> = {};
+  let setCookies: string[] = [];
   let headUs = sendUs;
   // the whole request, to the end of the body, as k6's timeout (undici's own headers and body
   // timeouts tick at about a second: 100 ms did not time out, 1 s took 1.5 s). A controller and
@@ -160,6 +261,8 @@ async function send(
     headUs = nowUs();
     status = r.statusCode;
     for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) resHeaders[k] = String(v);
+    const sc = r.headers['set-cookie'];
+    setCookies = sc === undefined ? [] : Array.isArray(sc) ? sc : [sc];
     text = await r.body.text();
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
@@ -168,11 +271,11 @@ async function send(
     status = 0;
     text = '';
     resHeaders = {};
+    setCookies = [];
   } finally {
     clearTimeout(timer);
   }
-  // the scenario ended while this request was out: its iteration is abandoned, not counted
-  if (s.end.stopped) return never();
+  if (s.end.stopped) return null;
   const endUs = nowUs();
   const ok = error === null && isExpected(expected, status);
   let ev = evs.get(s.events);
@@ -189,22 +292,8 @@ async function send(
   ev.bytes = Buffer.byteLength(text);
   ev.timeUs = endUs;
   s.events.emit(ev);
-  recordHttpSubmetrics(s, ev, url, params);
-  const ms = (us: number) => Math.round(us) / 1000;
-  return {
-    url,
-    status,
-    body: text,
-    headers: resHeaders,
-    error,
-    timings: {
-      duration: ms(endUs - fromUs),
-      waiting: ms(headUs - sendUs),
-      receiving: ms(endUs - headUs),
-      blocked: ms(sendUs - fromUs),
-    },
-    json: () => JSON.parse(text),
-  };
+  recordHttpSubmetrics(s, ev, shown, params);
+  return { status, text, error, headers: resHeaders, setCookies, fromUs, sendUs, headUs, endUs };
 }
 
 /** The request's samples of the submetrics declared on http_req_duration, http_req_failed, http_reqs. */
@@ -288,6 +377,23 @@ export function setResponseCallback(cb: ResponseCallback | null): void {
   else s.responseCallback = checked;
 }
 
+/** k6's http.cookieJar(): the VU's jar (its cookies are sent with the VU's requests). */
+export function cookieJar(): CookieJar {
+  return vuJar(current('http.cookieJar()'));
+}
+
 export { expectedStatuses };
 
-export default { request, get, head, post, put, patch, del, batch, expectedStatuses, setResponseCallback };
+export default {
+  request,
+  get,
+  head,
+  post,
+  put,
+  patch,
+  del,
+  batch,
+  expectedStatuses,
+  setResponseCallback,
+  cookieJar,
+};

@@ -15,6 +15,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestEvents } from '../stats/events.ts';
 import { hdrValueAt, LatencyRecorder } from '../stats/recorder.ts';
 import { nowUs } from '../util/clock.ts';
+import type { CookieJar } from './cookie-jar.ts';
 import type { ResponseCallback } from './http-expected.ts';
 
 export type MetricKind = 'counter' | 'rate' | 'trend' | 'gauge';
@@ -53,6 +54,8 @@ export interface IterationStore {
   exec: ScenarioExec | null;
   /** Gauges' state in the iteration's scenario (this thread). */
   gauges: Map<string, GaugeState>;
+  /** The VU's cookie jar (k6's: made at its first request, emptied at each iteration's start). */
+  cookies?: CookieJar;
 }
 
 /** What k6/execution tells of a scenario (one object per scenario and thread). */
