@@ -1,7 +1,7 @@
 /** The VU cookie jar of scripts: which Set-Cookie is kept, and which cookies go to which URL. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CookieJar } from '../src/script/cookie-jar.ts';
+import { CookieJar } from '../src/clients/cookie-jar.ts';
 
 const names = (jar: CookieJar, url: string) => jar.matching(new URL(url)).map((c) => `${c.name}=${c.value}`);
 

@@ -13,14 +13,14 @@
  * not throw: the response has status 0 and `error` set (k6's behaviour), and counts as failed.
  * Connections are kept alive per origin; https uses the run's --ca / --insecure. As in k6,
  * redirects are followed (params.redirects, default 10; each hop its own sample) and each VU
- * has a cookie jar (cookie-jar.ts), emptied at each iteration's start.
+ * has a cookie jar (clients/cookie-jar.ts), emptied at each iteration's start.
  */
 import { rootCertificates } from 'node:tls';
 import { Agent, request as undiciRequest } from 'undici';
+import { CookieJar, type ResponseCookie, responseCookies } from '../clients/cookie-jar.ts';
 import { newRequestEvent, type RequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
 import { parseDuration } from '../util/duration.ts';
-import { CookieJar, type ResponseCookie, responseCookies } from './cookie-jar.ts';
 import {
   checkResponseCallback,
   expectationOf,

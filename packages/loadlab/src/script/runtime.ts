@@ -12,10 +12,10 @@
  * still shares it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CookieJar } from '../clients/cookie-jar.ts';
 import type { RequestEvents } from '../stats/events.ts';
 import { hdrValueAt, LatencyRecorder } from '../stats/recorder.ts';
 import { nowUs } from '../util/clock.ts';
-import type { CookieJar } from './cookie-jar.ts';
 import type { ResponseCallback } from './http-expected.ts';
 
 export type MetricKind = 'counter' | 'rate' | 'trend' | 'gauge';
