@@ -93,6 +93,11 @@ export function parseSetCookie(header: string, url: URL, now = Date.now()): Cook
 export class CookieJar {
   private cookies: Cookie[] = [];
 
+  /** True when it holds no cookie (nothing to match: the request needs no URL parsed). */
+  get empty(): boolean {
+    return this.cookies.length === 0;
+  }
+
   /** Keeps the cookies `headers` (Set-Cookie values) set, from a response of `url`. */
   store(url: URL, headers: readonly string[], now = Date.now()): void {
     for (const h of headers) {

@@ -148,14 +148,19 @@ export class HttpSession {
     // a cookie header of the user's own is sent as written, without the session's cookies
     const ownCookie = headers !== undefined && Object.keys(headers).some((k) => k.toLowerCase() === 'cookie');
     try {
-      let url = new URL(fullPath, this.base);
+      // parsed only when cookies or a redirect need it (most requests of most users: never)
+      let url: URL | undefined;
+      const at = (): URL => {
+        url ??= new URL(fullPath, this.base);
+        return url;
+      };
       let pool = this.pool;
       let m = method;
       let reqBody = body;
       let reqPath = fullPath;
       let hops = opts.allowRedirects === false ? 0 : MAX_REDIRECTS;
       for (;;) {
-        const jar = ownCookie ? [] : this.cookies.matching(url);
+        const jar = ownCookie || this.cookies.empty ? [] : this.cookies.matching(at());
         const cookie = jar.map((c) => `${c.name}=${c.value}`).join('; ');
         const r = await pool.request({
           method: m,
@@ -170,11 +175,12 @@ export class HttpSession {
         const bytes = Buffer.from(await r.body.arrayBuffer());
         bodyBytes += bytes.length;
         const status = r.statusCode;
-        this.cookies.store(url, setCookies(r.headers));
+        const set = setCookies(r.headers);
+        if (set.length > 0) this.cookies.store(at(), set);
         const location = r.headers.location;
         // one request in the statistics, its time the whole chain's (as Locust records a redirect)
         if (REDIRECT.has(status) && typeof location === 'string' && hops-- > 0) {
-          url = new URL(location, url);
+          url = new URL(location, at());
           pool = this.pools.get(url.origin);
           reqPath = url.pathname + url.search;
           // as requests does: 303, and a POST's 301/302, go on as a GET without the body
