@@ -3,7 +3,8 @@
  * sample; 303, and 301/302 of a POST, go on as a GET), and each VU has a cookie jar, emptied at
  * each iteration's start, whose cookies go back with the VU's later requests; `res.cookies`,
  * `params.cookies`, `params.redirects` and `http.cookieJar()` as k6 has them. Before, a 302
- * was the answer and no cookie was ever sent back. A compound `timeout` ('1m30s') is a
+ * was the answer and no cookie was ever sent back. `res.json(selector)` reads the path (it
+ * answered the whole body). A compound `timeout` ('1m30s') is a
  * duration (it was an iteration error).
  */
 import assert from 'node:assert/strict';
@@ -31,6 +32,9 @@ before(async () => {
           'set-cookie': ['session=s1; Path=/; HttpOnly', 'theme=dark'],
         });
         res.end('moved');
+      } else if (path === '/data') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ items: [{ id: 7 }, { id: 8 }], user: { name: 'ann' } }));
       } else if (path === '/loop') {
         res.writeHead(307, { location: '/loop' });
         res.end();
@@ -106,4 +110,31 @@ export default async function () {
   );
   // redirects: 2 -> the request and two hops
   assert.equal(at('/loop').length, 6);
+});
+
+test("res.json(selector) reads k6's GJSON path, not the whole body", async () => {
+  const base = srv.url.replace(/\/$/, '');
+  const f = join(dir, 'json.js');
+  writeFileSync(
+    f,
+    `import http from 'k6/http';
+import { check } from 'k6';
+export const options = { vus: 1, iterations: 1 };
+export default async function () {
+  const res = await http.get('${base}/data');
+  check(res, {
+    'a key path': (r) => r.json('user.name') === 'ann',
+    'an index': (r) => r.json('items.1.id') === 8,
+    'a length': (r) => r.json('items.#') === 2,
+    'nowhere': (r) => r.json('user.age') === undefined,
+    'no selector': (r) => r.json().items.length === 2,
+  });
+}
+`,
+  );
+  const json = join(dir, 'json.json');
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const j = JSON.parse(readFileSync(json, 'utf8'));
+  assert.deepEqual(j.metrics.checks.values, { rate: 1, passes: 5, fails: 0 }, r.stdout);
 });

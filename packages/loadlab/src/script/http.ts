@@ -28,6 +28,7 @@ import {
   isExpected,
   type ResponseCallback,
 } from './http-expected.ts';
+import { selectJson } from './json-selector.ts';
 import { current, type IterationStore, measureFrom, never, runtime, tracked } from './runtime.ts';
 import { recordTagged, submetricsOf } from './submetrics.ts';
 
@@ -69,7 +70,17 @@ export interface Response {
   error: string | null;
   /** k6's: the cookies this response set, `{ name: [{ name, value, domain, path, ... }] }`. */
   cookies: Record<string, ResponseCookie[]>;
-  json(): unknown;
+  /** The body parsed as JSON (parsed once); with k6's selector, a GJSON path into it (`items.0.id`, `items.#`). */
+  json(selector?: string): unknown;
+}
+
+/** k6's res.json([selector]): the body parsed once, on the first call. */
+function jsonOf(text: string): (selector?: string) => unknown {
+  let parsed: { value: unknown } | undefined;
+  return (selector?: string) => {
+    parsed ??= { value: JSON.parse(text) };
+    return selector === undefined ? parsed.value : selectJson(parsed.value, selector);
+  };
 }
 
 export type Body = string | Uint8Array | Record<string, unknown> | null | undefined;
@@ -218,7 +229,7 @@ async function send(
         receiving: ms(hop.endUs - hop.headUs),
         blocked: ms(hop.sendUs - hop.fromUs),
       },
-      json: () => JSON.parse(text),
+      json: jsonOf(text),
     };
   }
 }
