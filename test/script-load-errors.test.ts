@@ -110,3 +110,12 @@ export default function () {}
   assert.doesNotMatch(r.stdout, /iterations\.{2,}/);
   assert.match(r.stdout, /PASSED/);
 });
+
+test('run --help says every cause of 107, as docs/scripts.md does', async () => {
+  const r = await run(['run', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /107 {2}a script error \(run FILE\): it does not load, throws at load time, has no default function,\n\s+setup\(\)\/teardown\(\)\/handleSummary\(\) failed, or an iteration did not await its requests/,
+  );
+});
