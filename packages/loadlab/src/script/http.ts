@@ -125,14 +125,44 @@ function timeoutMs(t: number | string | undefined): number {
   return ms;
 }
 
+/** k6's http.url`...`: a URL whose requests are named by their template (URL grouping). */
+export class TemplateUrl {
+  constructor(
+    readonly url: string,
+    /** The template with `${}` for each value, as k6 names it: `http://shop.test/items/${}`. */
+    readonly name: string,
+  ) {}
+  toString(): string {
+    return this.url;
+  }
+}
+
+/** What stands for each value in a template URL's name (k6's). */
+const PLACEHOLDER = ['$', '{}'].join('');
+
+/** k6's http.url tagged template: `http.get(http.url\`${BASE}/items/${id}\`)` is named `.../items/${}`. */
+export function url(strings: TemplateStringsArray, ...values: unknown[]): TemplateUrl {
+  let full = strings[0];
+  for (let i = 0; i < values.length; i++) full += String(values[i]) + strings[i + 1];
+  return new TemplateUrl(full, strings.join(PLACEHOLDER));
+}
+
+export type Url = string | TemplateUrl;
+
 export function request(
   method: string,
-  url: string,
+  url: Url,
   body?: Body,
   params: RequestParams = {},
 ): Promise<Response> {
   const s = current(`http.${method.toLowerCase()}()`);
   if (s.end.stopped) return never();
+  if (url instanceof TemplateUrl) {
+    // the template names the request unless tags.name does (k6's rule)
+    if (params.tags?.name === undefined && params.name === undefined)
+      params = { ...params, tags: { ...params.tags, name: url.name } };
+    url = url.url;
+  }
   return tracked(s, send(s, method, url, body, params));
 }
 
@@ -336,18 +366,22 @@ function recordHttpSubmetrics(s: IterationStore, ev: RequestEvent, url: string, 
   if (reqs !== undefined) recordTagged(s, reqs, 'counter', 1, tag);
 }
 
-export const get = (url: string, params?: RequestParams) => request('GET', url, undefined, params);
-export const head = (url: string, params?: RequestParams) => request('HEAD', url, undefined, params);
-export const post = (url: string, body?: Body, params?: RequestParams) => request('POST', url, body, params);
-export const put = (url: string, body?: Body, params?: RequestParams) => request('PUT', url, body, params);
-export const patch = (url: string, body?: Body, params?: RequestParams) =>
-  request('PATCH', url, body, params);
-export const del = (url: string, body?: Body, params?: RequestParams) => request('DELETE', url, body, params);
+export const get = (url: Url, params?: RequestParams) => request('GET', url, undefined, params);
+export const head = (url: Url, params?: RequestParams) => request('HEAD', url, undefined, params);
+export const post = (url: Url, body?: Body, params?: RequestParams) => request('POST', url, body, params);
+export const put = (url: Url, body?: Body, params?: RequestParams) => request('PUT', url, body, params);
+export const patch = (url: Url, body?: Body, params?: RequestParams) => request('PATCH', url, body, params);
+export const del = (url: Url, body?: Body, params?: RequestParams) => request('DELETE', url, body, params);
+/** k6's http.options(url, body?, params?): an OPTIONS request. */
+export const options = (url: Url, body?: Body, params?: RequestParams) =>
+  request('OPTIONS', url, body, params);
+/** k6's http.asyncRequest: here every request is a promise already, so it is http.request. */
+export const asyncRequest = request;
 
 export type BatchRequest =
-  | string
-  | [method: string, url: string, body?: Body, params?: RequestParams]
-  | { method?: string; url: string; body?: Body; params?: RequestParams };
+  | Url
+  | [method: string, url: Url, body?: Body, params?: RequestParams]
+  | { method?: string; url: Url; body?: Body; params?: RequestParams };
 
 /**
  * k6's http.batch: the requests sent at once (each its own sample), answered in the same shape,
@@ -359,9 +393,9 @@ export async function batch(
   requests: BatchRequest[] | Record<string, BatchRequest>,
 ): Promise<Response[] | Record<string, Response>> {
   const one = (r: BatchRequest, at: string): Promise<Response> => {
-    if (typeof r === 'string') return request('GET', r);
+    if (typeof r === 'string' || r instanceof TemplateUrl) return request('GET', r);
     if (Array.isArray(r)) return request(r[0], r[1], r[2], r[3]);
-    if (typeof r === 'object' && r !== null && typeof r.url === 'string')
+    if (typeof r === 'object' && r !== null && (typeof r.url === 'string' || r.url instanceof TemplateUrl))
       return request(r.method ?? 'GET', r.url, r.body, r.params);
     throw new TypeError(
       `http.batch(): request ${at} is not a URL, [method, url, body?, params?] or { method, url, body?, params? }`,
@@ -403,6 +437,9 @@ export default {
   put,
   patch,
   del,
+  options,
+  asyncRequest,
+  url,
   batch,
   expectedStatuses,
   setResponseCallback,
