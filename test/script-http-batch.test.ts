@@ -75,14 +75,15 @@ export default async function () { await http.get('$URL/ok'); await http.get('$U
   assert.equal(j.metrics.http_req_failed.values.passes, 6);
 });
 
-test('a bad batch entry or expectedStatuses argument is an iteration error naming it', async () => {
+test('a bad batch entry, expectedStatuses argument or URL is an iteration error naming it', async () => {
   const f = t.script(
     'bad.js',
     `import http from 'k6/http';
-export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 2 } } };
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 3 } } };
 export default async function (ctx) {
   if (ctx.iteration === 0) await http.batch([42]);
-  else http.expectedStatuses('200');
+  else if (ctx.iteration === 1) http.expectedStatuses('200');
+  else await http.post('/orders', 'x');
 }
 `,
   );
@@ -90,6 +91,8 @@ export default async function (ctx) {
   const all = r.stdout + r.stderr;
   assert.match(all, /http\.batch\(\): request 0 is not a URL/);
   assert.match(all, /http\.expectedStatuses\(\): argument 1 is neither an integer status nor \{ min, max \}/);
+  // Node's own message said only 'Invalid URL'
+  assert.match(all, /http POST '\/orders': not an absolute http:\/\/ or https:\/\/ URL/);
 });
 
 test("k6's http.url (URL grouping), http.options and http.asyncRequest", async () => {

@@ -196,6 +196,17 @@ function cookieHeader(jar: CookieJar, u: URL, extra: RequestParams['cookies']): 
   return [...pairs].map(([k, v]) => `${k}=${v}`).join('; ');
 }
 
+/** The URL of a request, or an error naming the call and the URL (Node's says only 'Invalid URL'). */
+function parseUrl(method: string, url: string): URL {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return u;
+  } catch {
+    // below
+  }
+  throw new TypeError(`http ${method} '${url}': not an absolute http:// or https:// URL`);
+}
+
 async function send(
   s: IterationStore,
   method: string,
@@ -204,7 +215,7 @@ async function send(
   params: RequestParams,
 ): Promise<Response> {
   let m = method.toUpperCase();
-  let u = new URL(url);
+  let u = parseUrl(m, url);
   const headers: Record<string, string> = { ...params.headers };
   let payload: string | Uint8Array | undefined;
   if (typeof body === 'string' || body instanceof Uint8Array) payload = body;
