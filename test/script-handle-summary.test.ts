@@ -266,3 +266,27 @@ export function handleSummary(data) {
   const colour = readFileSync(join(dir, 'colour.txt'), 'utf8');
   assert.ok(colour.includes('\x1b[32m✓ is 200\x1b[0m'), colour);
 });
+
+test('iteration errors are still said (stderr) when handleSummary() replaces the summary', async () => {
+  // before, the iteration errors were only in the lab's summary: replaced, nothing said them
+  const f = script(
+    'errors.js',
+    `import http from 'tickstorm/http';
+export const options = { vus: 1, iterations: 2 };
+export default async function () {
+  await http.get('$URL/e');
+  http.cookieJarNope();
+}
+export function handleSummary() { return { stdout: 'MINE\\n' }; }
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(count('/e'), 2);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^MINE$/m);
+  assert.match(
+    r.stderr,
+    /scenario default: ⚠ generator: iteration error: http\.cookieJarNope is not a function/,
+  );
+  assert.doesNotMatch(r.stdout, /⚠ generator/);
+});

@@ -75,14 +75,15 @@ export default async function () { await http.get('$URL/ok'); await http.get('$U
   assert.equal(j.metrics.http_req_failed.values.passes, 6);
 });
 
-test('a bad batch entry or expectedStatuses argument is an iteration error naming it', async () => {
+test('a bad batch entry, expectedStatuses argument or URL is an iteration error naming it', async () => {
   const f = t.script(
     'bad.js',
     `import http from 'k6/http';
-export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 2 } } };
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 3 } } };
 export default async function (ctx) {
   if (ctx.iteration === 0) await http.batch([42]);
-  else http.expectedStatuses('200');
+  else if (ctx.iteration === 1) http.expectedStatuses('200');
+  else await http.post('/orders', 'x');
 }
 `,
   );
@@ -90,4 +91,47 @@ export default async function (ctx) {
   const all = r.stdout + r.stderr;
   assert.match(all, /http\.batch\(\): request 0 is not a URL/);
   assert.match(all, /http\.expectedStatuses\(\): argument 1 is neither an integer status nor \{ min, max \}/);
+  // Node's own message said only 'Invalid URL'
+  assert.match(all, /http POST '\/orders': not an absolute http:\/\/ or https:\/\/ URL/);
+});
+
+test("k6's http.url (URL grouping), http.options and http.asyncRequest", async () => {
+  // before, each was an iteration error ('http.url is not a function'), and a threshold on a
+  // template name (`${}` holds a brace) was refused as 'not a metric name'
+  const f = t.script(
+    'api.js',
+    `import http from 'k6/http';
+export const options = {
+  vus: 1,
+  iterations: 3,
+  thresholds: { 'http_reqs{name:$URL/items/\${}}': ['count==3'], 'http_reqs{method:OPTIONS}': ['count==3'] },
+};
+export default async function () {
+  await http.get(http.url\`$URL/items/\${__ITER}\`);
+  await http.options('$URL/opt');
+  await http.batch([http.url\`$URL/batched/\${__ITER}\`]);
+  await http.asyncRequest('GET', '$URL/async');
+}
+`,
+  );
+  const json = join(t.dir, 'api.json');
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.doesNotMatch(r.stdout + r.stderr, /iteration error/);
+  const j = JSON.parse(readFileSync(json, 'utf8'));
+  const names = Object.fromEntries(
+    (j.scenarios[0].entries as { name: string; method?: string; requests: number }[]).map((e) => [
+      e.name,
+      e.requests,
+    ]),
+  );
+  assert.equal(names[`${t.srv.url.replace(/\/$/, '')}/items/\${}`], 3, JSON.stringify(names));
+  assert.equal(names[`${t.srv.url.replace(/\/$/, '')}/batched/\${}`], 3);
+  assert.equal(names['/opt'], 3);
+  assert.equal(names['/async'], 3);
+  for (const p of ['/items/0', '/items/1', '/items/2', '/opt', '/async']) assert.ok(t.srv.paths.get(p), p);
+  assert.ok(
+    j.thresholds.every((x: { ok: boolean }) => x.ok),
+    JSON.stringify(j.thresholds),
+  );
 });

@@ -44,6 +44,33 @@ test('a syntax error in a .js script names its line', async () => {
   assertNoInternals(r.stderr);
 });
 
+test('a syntax error the module lexer meets first (an unclosed brace) still names its line', async () => {
+  // tsx's lexer threw 'Parse error FILE:1:1' here, with no place in the script
+  const f = script(
+    'unclosed.js',
+    `import http from 'k6/http';\nexport const options = { vus: 1, iterations: 1 };\nexport default async function () {\n  const x = {;\n}\n`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 107, r.stderr);
+  assert.match(r.stderr, /unclosed\.js:4\n {2}const x = \{;/);
+  assert.match(r.stderr, /SyntaxError: Unexpected token ';'/);
+  assert.doesNotMatch(r.stderr, /Parse error/);
+  assertNoInternals(r.stderr);
+});
+
+test('a remote import (k6 fetches URLs) is refused by name, not by a loader error', async () => {
+  const url = 'https://raw.githubusercontent.com/benc-uk/k6-reporter/main/dist/bundle.js';
+  const f = script(
+    'remote.js',
+    `import { htmlReport } from '${url}';\nexport default async function () {}\n`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 107, r.stderr);
+  assert.match(r.stderr, new RegExp(`remote modules are not fetched: '${url.replace(/[.]/g, '\\.')}'`));
+  assert.doesNotMatch(r.stderr, /ERR_UNSUPPORTED_ESM_URL_SCHEME/);
+  assertNoInternals(r.stderr);
+});
+
 test('an unknown built-in module is named as such, with the ones there are', async () => {
   const f = script(
     'nomod.ts',
@@ -82,4 +109,13 @@ export default function () {}
   assert.doesNotMatch(r.stderr, /handleSummary/);
   assert.doesNotMatch(r.stdout, /iterations\.{2,}/);
   assert.match(r.stdout, /PASSED/);
+});
+
+test('run --help says every cause of 107, as docs/scripts.md does', async () => {
+  const r = await run(['run', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /107 {2}a script error \(run FILE\): it does not load, throws at load time, has no default function,\n\s+setup\(\)\/teardown\(\)\/handleSummary\(\) failed, or an iteration did not await its requests/,
+  );
 });

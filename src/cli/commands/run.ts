@@ -20,6 +20,7 @@ import {
   useKeyFile,
 } from '@tickstorm/loadlab';
 import type { Command } from 'commander';
+import { exitOnceDone } from './exit-once-done.ts';
 import { runCommand } from './run-command.ts';
 import { applyRunDefaults, withSources } from './run-defaults.ts';
 import {
@@ -44,56 +45,63 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
     .addHelpText('after', RUN_HELP_AFTER)
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (operands: string[], _o: Record<string, unknown>, self: Command) => {
-      const defaults = applyRunDefaults(self, self.getOptionValue('configFile') as string | undefined);
-      if (defaults.length > 0) {
-        console.error(problemsText('tickstorm run', withSources(defaults)));
-        process.exitCode = EXIT_INVALID_CONFIG;
-        return;
+      try {
+        await runAction(operands, self);
+      } finally {
+        exitOnceDone();
       }
-      const o = self.opts() as Record<string, unknown>;
-      useKeyFile(o.keyFile as string | undefined);
-      const { scenarios, unknownOptions } = splitOperands(operands, ids);
-      const params = paramValues(self, paramOptions);
-      const mwProblems: string[] = [];
-      const mw = planMasterWorker(masterWorkerFlagsOf(o), mwProblems);
-      const script = scenarios.some(isScriptOperand);
-      const cliGiven = (attr: string) => self.getOptionValueSource(attr) === 'cli';
-      const segment = executionSegmentOf(o, mw.role, mwProblems);
-      const line: RunLine = { defs, ids, scenarios, o, self, params, unknownOptions };
-      if (mw.role === 'master') {
-        if (
-          cliGiven('metricsPort') ||
-          ((o.out as string[] | undefined) ?? []).some((v) => /^prometheus(=|$)/.test(v))
-        )
-          mwProblems.push(
-            '--metrics-port / --out prometheus: a master runs no load; give it to each --worker (each serves its own part)',
-          );
-        process.exitCode = await runMaster(line, mw, mwProblems);
-        return;
-      }
-      // Problems found so far are reported with the rest (every problem at once), not alone.
-      const early = mwProblems;
-      takePrometheusOut(o, early);
-      if (mw.role === 'worker') {
-        process.exitCode = await runWorker(line, paramOptions, mw, early);
-        return;
-      }
-      const metricsPort = metricsPortOf(o, early);
-      if (script) {
-        process.exitCode = await runScriptCommand(scenarios, o, self, params, unknownOptions, {
-          segment,
-          problems: early,
-          metricsPort,
-        });
-        return;
-      }
-      if (cliGiven('env'))
-        early.push("--env sets a script's __ENV; the built-in scenarios take no environment");
-      if (cliGiven('summaryExport'))
-        early.push("--summary-export is k6's summary of a script; the built-in scenarios write --json");
-      scriptOnlyProblems(self, early);
-      const input: RunInput = { ...runInput(scenarios, o, self, params, unknownOptions), segment };
-      process.exitCode = await runCommand(defs, input, { metricsPort, problems: early });
     });
+  async function runAction(operands: string[], self: Command): Promise<void> {
+    const defaults = applyRunDefaults(self, self.getOptionValue('configFile') as string | undefined);
+    if (defaults.length > 0) {
+      console.error(problemsText('tickstorm run', withSources(defaults)));
+      process.exitCode = EXIT_INVALID_CONFIG;
+      return;
+    }
+    const o = self.opts() as Record<string, unknown>;
+    useKeyFile(o.keyFile as string | undefined);
+    const { scenarios, unknownOptions } = splitOperands(operands, ids);
+    const params = paramValues(self, paramOptions);
+    const mwProblems: string[] = [];
+    const mw = planMasterWorker(masterWorkerFlagsOf(o), mwProblems);
+    const script = scenarios.some(isScriptOperand);
+    const cliGiven = (attr: string) => self.getOptionValueSource(attr) === 'cli';
+    const segment = executionSegmentOf(o, mw.role, mwProblems);
+    const line: RunLine = { defs, ids, scenarios, o, self, params, unknownOptions };
+    if (mw.role === 'master') {
+      if (
+        cliGiven('metricsPort') ||
+        ((o.out as string[] | undefined) ?? []).some((v) => /^prometheus(=|$)/.test(v))
+      )
+        mwProblems.push(
+          '--metrics-port / --out prometheus: a master runs no load; give it to each --worker (each serves its own part)',
+        );
+      process.exitCode = await runMaster(line, mw, mwProblems);
+      return;
+    }
+    // Problems found so far are reported with the rest (every problem at once), not alone.
+    const early = mwProblems;
+    takePrometheusOut(o, early);
+    if (mw.role === 'worker') {
+      process.exitCode = await runWorker(line, paramOptions, mw, early);
+      return;
+    }
+    const metricsPort = metricsPortOf(o, early);
+    if (script) {
+      process.exitCode = await runScriptCommand(scenarios, o, self, params, unknownOptions, {
+        segment,
+        problems: early,
+        metricsPort,
+      });
+      return;
+    }
+    if (cliGiven('env'))
+      early.push("--env sets a script's __ENV; the built-in scenarios take no environment");
+    if (cliGiven('summaryExport'))
+      early.push("--summary-export is k6's summary of a script; the built-in scenarios write --json");
+    scriptOnlyProblems(self, early);
+    const input: RunInput = { ...runInput(scenarios, o, self, params, unknownOptions), segment };
+    process.exitCode = await runCommand(defs, input, { metricsPort, problems: early });
+  }
   return cmd;
 }

@@ -18,6 +18,7 @@ import {
 } from '@tickstorm/loadlab';
 import { DEFAULT_PORTS } from '@tickstorm/protocol';
 import type { Command } from 'commander';
+import { exitOnceDone } from './exit-once-done.ts';
 import { closeMetrics, METRICS_PORT_HELP, openMetrics } from './metrics-port.ts';
 import { packageVersion } from './package-version.ts';
 import { metricsPortOf } from './run-flag-checks.ts';
@@ -139,85 +140,90 @@ export function registerSwarmCommand(program: Command): Command {
     )
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (operands: string[], o: Record<string, unknown>) => {
-      useKeyFile(o.keyFile as string | undefined);
-      const picker = Array.isArray(o.classPicker) ? (o.classPicker as string[]) : [];
-      const { plan, problems } = await planSwarm({
-        locustfile: o.locustfile as string | undefined,
-        classes: [...operands, ...picker],
-        classPicker: o.classPicker !== undefined,
-        users: o.users as string,
-        spawnRate: o.spawnRate as string,
-        runTime: o.runTime as string | undefined,
-        headless: o.headless === true,
-        host: o.host as string | undefined,
-        defaultHost: DEFAULT_SWARM_HOST,
-        processes: o.processes as string,
-        webHost: o.webHost as string,
-        webPort: o.webPort as string,
-        autostart: o.autostart === true,
-        autoquit: o.autoquit as string | undefined,
-        thresholds: (o.threshold as string[] | undefined) ?? [],
-        config: o.config as string | undefined,
-        files: {
-          json: o.json as string | undefined,
-          csv: o.csv as string | undefined,
-          html: o.html as string | undefined,
-          junit: o.junit as string | undefined,
-        },
-        onlySummary: o.onlySummary === true,
-        seed: o.seed as string,
-        requestTimeout: o.requestTimeout as string,
-        insecure: o.insecure === true,
-        ca: o.ca as string | undefined,
-        tags: o.tags as string[] | undefined,
-        excludeTags: o.excludeTags as string[] | undefined,
-        enableRebalancing: o.enableRebalancing === true,
-        ...masterWorkerFlagsOf(o),
-      });
-      const metricsPort = metricsPortOf(o, problems);
-      if (metricsPort !== undefined && o.master === true)
-        problems.push(
-          '--metrics-port: a master runs no users; give it to each --worker (each serves its own)',
-        );
-      if (
-        metricsPort !== undefined &&
-        metricsPort !== 0 &&
-        o.headless !== true &&
-        o.worker !== true &&
-        String(metricsPort) === String(o.webPort).trim()
-      )
-        problems.push(
-          `--metrics-port ${metricsPort} is the web UI's port too (--web-port): give them two ports`,
-        );
-      if (plan === null || problems.length > 0) {
-        console.error(problemsText('tickstorm swarm', problems));
-        process.exitCode = EXIT_INVALID_CONFIG;
-        return;
-      }
-      let metrics: LoadMetricsServer | undefined;
-      if (metricsPort !== undefined) {
-        const opened = await openMetrics(metricsPort, { requestTypes: true });
-        if ('problem' in opened) {
-          console.error(`tickstorm swarm: ${opened.problem}`);
-          process.exitCode = EXIT_ERROR;
-          return;
-        }
-        metrics = opened.server;
-      }
-      const ac = new AbortController();
-      const abort = () => ac.abort();
-      process.once('SIGINT', abort);
-      process.once('SIGTERM', abort);
       try {
-        process.exitCode = await runSwarmSession(plan, {
-          version: packageVersion(),
-          signal: ac.signal,
-          metrics,
-        });
+        await swarmAction(operands, o);
       } finally {
-        process.off('SIGINT', abort);
-        process.off('SIGTERM', abort);
-        await closeMetrics(metrics);
+        exitOnceDone();
       }
     });
+  async function swarmAction(operands: string[], o: Record<string, unknown>): Promise<void> {
+    useKeyFile(o.keyFile as string | undefined);
+    const picker = Array.isArray(o.classPicker) ? (o.classPicker as string[]) : [];
+    const { plan, problems } = await planSwarm({
+      locustfile: o.locustfile as string | undefined,
+      classes: [...operands, ...picker],
+      classPicker: o.classPicker !== undefined,
+      users: o.users as string,
+      spawnRate: o.spawnRate as string,
+      runTime: o.runTime as string | undefined,
+      headless: o.headless === true,
+      host: o.host as string | undefined,
+      defaultHost: DEFAULT_SWARM_HOST,
+      processes: o.processes as string,
+      webHost: o.webHost as string,
+      webPort: o.webPort as string,
+      autostart: o.autostart === true,
+      autoquit: o.autoquit as string | undefined,
+      thresholds: (o.threshold as string[] | undefined) ?? [],
+      config: o.config as string | undefined,
+      files: {
+        json: o.json as string | undefined,
+        csv: o.csv as string | undefined,
+        html: o.html as string | undefined,
+        junit: o.junit as string | undefined,
+      },
+      onlySummary: o.onlySummary === true,
+      seed: o.seed as string,
+      requestTimeout: o.requestTimeout as string,
+      insecure: o.insecure === true,
+      ca: o.ca as string | undefined,
+      tags: o.tags as string[] | undefined,
+      excludeTags: o.excludeTags as string[] | undefined,
+      enableRebalancing: o.enableRebalancing === true,
+      ...masterWorkerFlagsOf(o),
+    });
+    const metricsPort = metricsPortOf(o, problems);
+    if (metricsPort !== undefined && o.master === true)
+      problems.push('--metrics-port: a master runs no users; give it to each --worker (each serves its own)');
+    if (
+      metricsPort !== undefined &&
+      metricsPort !== 0 &&
+      o.headless !== true &&
+      o.worker !== true &&
+      String(metricsPort) === String(o.webPort).trim()
+    )
+      problems.push(
+        `--metrics-port ${metricsPort} is the web UI's port too (--web-port): give them two ports`,
+      );
+    if (plan === null || problems.length > 0) {
+      console.error(problemsText('tickstorm swarm', problems));
+      process.exitCode = EXIT_INVALID_CONFIG;
+      return;
+    }
+    let metrics: LoadMetricsServer | undefined;
+    if (metricsPort !== undefined) {
+      const opened = await openMetrics(metricsPort, { requestTypes: true });
+      if ('problem' in opened) {
+        console.error(`tickstorm swarm: ${opened.problem}`);
+        process.exitCode = EXIT_ERROR;
+        return;
+      }
+      metrics = opened.server;
+    }
+    const ac = new AbortController();
+    const abort = () => ac.abort();
+    process.once('SIGINT', abort);
+    process.once('SIGTERM', abort);
+    try {
+      process.exitCode = await runSwarmSession(plan, {
+        version: packageVersion(),
+        signal: ac.signal,
+        metrics,
+      });
+    } finally {
+      process.off('SIGINT', abort);
+      process.off('SIGTERM', abort);
+      await closeMetrics(metrics);
+    }
+  }
 }

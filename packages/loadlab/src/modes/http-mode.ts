@@ -53,7 +53,10 @@ export interface HttpSummaryJson {
   /** Open model: how late the generator started requests (included in the latency). */
   start_lag_ms: { p50: number; p99: number; max: number } | null;
   timeouts: number;
+  /** Responses whose status is not 2xx (a timeout or a socket error is neither). */
   non2xx: number;
+  /** Requests that got no response for another reason than the timeout: refused, reset, TLS, ... */
+  socket_errors: number;
   status: Record<string, number>;
   bytes: number;
   generator: {
@@ -125,11 +128,15 @@ export function httpSummaryJson(outcome: RunOutcome, o: HttpModeOptions): HttpSu
   const status: Record<string, number> = {};
   let bytes = 0;
   let non2xx = 0;
+  let socketErrors = 0;
   for (const e of outcome.stats.entries) {
     bytes += e.bytes;
     for (const [k, v] of Object.entries(e.statusCounts())) {
       status[k] = (status[k] ?? 0) + v;
-      if (!/^2\d\d$/.test(k)) non2xx += v;
+      // a key is a status (503) or, for a request that got no response, its error (timeout, ECONNREFUSED)
+      if (/^\d{3}$/.test(k)) {
+        if (!k.startsWith('2')) non2xx += v;
+      } else if (k !== 'timeout') socketErrors += v;
     }
   }
   const cpuSec = Number(r.extra.generatorCpuSec ?? 0);
@@ -148,6 +155,7 @@ export function httpSummaryJson(outcome: RunOutcome, o: HttpModeOptions): HttpSu
     start_lag_ms: (r.extra.startLagMs as HttpSummaryJson['start_lag_ms']) ?? null,
     timeouts: outcome.counters.httpTimeouts ?? 0,
     non2xx,
+    socket_errors: socketErrors,
     status,
     bytes,
     generator: {

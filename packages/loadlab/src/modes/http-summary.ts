@@ -48,7 +48,7 @@ export function formatHttpSummary(outcome: RunOutcome, j: HttpSummaryJson): stri
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   lines.push(
-    `Errors: ${j.errors} (timeouts ${j.timeouts}, non-2xx ${j.non2xx})${status ? `  status: ${status}` : ''}`,
+    `Errors: ${j.errors} (timeouts ${j.timeouts}, non-2xx ${j.non2xx}, socket errors ${j.socket_errors})${status ? `  status: ${status}` : ''}`,
   );
   const g = j.generator;
   lines.push(

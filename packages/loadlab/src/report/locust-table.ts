@@ -73,3 +73,25 @@ export function renderSampleResults(s: ScenarioResult): string {
   lines.push(row(aggregatedEntry(s), nameWidth));
   return lines.map((l) => l.trimEnd()).join('\n');
 }
+
+/** Rows of the error report shown at most; the rest are counted (every row is in --csv's PREFIX_failures.csv). */
+const ERROR_ROWS = 20;
+
+/**
+ * Locust's "Error report" after a headless run: each failure (method, name, error) with its
+ * occurrences, most frequent first; empty when nothing failed.
+ */
+export function renderErrorReport(s: ScenarioResult): string {
+  if (s.failureRows.length === 0) return '';
+  const rows = [...s.failureRows].sort((a, b) => b.occurrences - a.occurrences);
+  const lines = [
+    'Error report',
+    `${'# occurrences'.padEnd(18)} Error`,
+    `${'-'.repeat(18)} ${'-'.repeat(60)}`,
+  ];
+  for (const f of rows.slice(0, ERROR_ROWS))
+    lines.push(`${String(f.occurrences).padEnd(18)} ${f.method} ${f.name}: ${f.error}`);
+  if (rows.length > ERROR_ROWS)
+    lines.push(`... and ${rows.length - ERROR_ROWS} more (all of them: --csv PREFIX_failures.csv)`);
+  return lines.join('\n');
+}

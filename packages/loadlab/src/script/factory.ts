@@ -223,6 +223,7 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       s.intendedUs = it.intendedUs;
       s.first = true;
       s.group = '';
+      s.cookies?.reset();
       const c = ictx[it.vu];
       c.iteration = it.n;
       s.iter = it.n;

@@ -11,12 +11,16 @@
  * The first request of an iteration is timed from the iteration's intended start (open
  * model: coordinated-omission correct); the rest from their own send. A network error does
  * not throw: the response has status 0 and `error` set (k6's behaviour), and counts as failed.
- * Connections are kept alive per origin; https uses the run's --ca / --insecure.
+ * Connections are kept alive per origin; https uses the run's --ca / --insecure. As in k6,
+ * redirects are followed (params.redirects, default 10; each hop its own sample) and each VU
+ * has a cookie jar (clients/cookie-jar.ts), emptied at each iteration's start.
  */
 import { rootCertificates } from 'node:tls';
 import { Agent, request as undiciRequest } from 'undici';
+import { CookieJar, type ResponseCookie, responseCookies } from '../clients/cookie-jar.ts';
 import { newRequestEvent, type RequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
+import { parseDuration } from '../util/duration.ts';
 import {
   checkResponseCallback,
   expectationOf,
@@ -24,6 +28,7 @@ import {
   isExpected,
   type ResponseCallback,
 } from './http-expected.ts';
+import { selectJson } from './json-selector.ts';
 import { current, type IterationStore, measureFrom, never, runtime, tracked } from './runtime.ts';
 import { recordTagged, submetricsOf } from './submetrics.ts';
 
@@ -38,6 +43,10 @@ export interface RequestParams {
   expectedStatuses?: number[];
   /** k6's: `http.expectedStatuses(...)`, or null (every response expected). */
   responseCallback?: ResponseCallback | null;
+  /** Redirects to follow (default 10, k6's); 0 answers the 3xx itself. */
+  redirects?: number;
+  /** Cookies for this request, over the VU jar's of the same name (k6's `{ name: value | { value } }`). */
+  cookies?: Record<string, string | { value: string | number; replace?: boolean }>;
 }
 
 export interface Timings {
@@ -59,7 +68,19 @@ export interface Response {
   timings: Timings;
   /** Network error text (status 0), or null. */
   error: string | null;
-  json(): unknown;
+  /** k6's: the cookies this response set, `{ name: [{ name, value, domain, path, ... }] }`. */
+  cookies: Record<string, ResponseCookie[]>;
+  /** The body parsed as JSON (parsed once); with k6's selector, a GJSON path into it (`items.0.id`, `items.#`). */
+  json(selector?: string): unknown;
+}
+
+/** k6's res.json([selector]): the body parsed once, on the first call. */
+function jsonOf(text: string): (selector?: string) => unknown {
+  let parsed: { value: unknown } | undefined;
+  return (selector?: string) => {
+    parsed ??= { value: JSON.parse(text) };
+    return selector === undefined ? parsed.value : selectJson(parsed.value, selector);
+  };
 }
 
 export type Body = string | Uint8Array | Record<string, unknown> | null | undefined;
@@ -97,20 +118,93 @@ const evs = new WeakMap<object, RequestEvent>();
 function timeoutMs(t: number | string | undefined): number {
   if (t === undefined) return 60_000;
   if (typeof t === 'number') return t;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(t);
-  if (m === null) throw new TypeError(`invalid timeout '${t}'`);
-  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+  // a duration as k6 writes one ('500ms', '10s', '1m30s'); a bare number in a string is seconds
+  const ms = parseDuration(t);
+  if (Number.isNaN(ms))
+    throw new TypeError(`invalid timeout '${t}' (a duration like '10s', '1m30s', or ms as a number)`);
+  return ms;
 }
+
+/** k6's http.url`...`: a URL whose requests are named by their template (URL grouping). */
+export class TemplateUrl {
+  constructor(
+    readonly url: string,
+    /** The template with `${}` for each value, as k6 names it: `http://shop.test/items/${}`. */
+    readonly name: string,
+  ) {}
+  toString(): string {
+    return this.url;
+  }
+}
+
+/** What stands for each value in a template URL's name (k6's). */
+const PLACEHOLDER = ['$', '{}'].join('');
+
+/** k6's http.url tagged template: `http.get(http.url\`${BASE}/items/${id}\`)` is named `.../items/${}`. */
+export function url(strings: TemplateStringsArray, ...values: unknown[]): TemplateUrl {
+  let full = strings[0];
+  for (let i = 0; i < values.length; i++) full += String(values[i]) + strings[i + 1];
+  return new TemplateUrl(full, strings.join(PLACEHOLDER));
+}
+
+export type Url = string | TemplateUrl;
 
 export function request(
   method: string,
-  url: string,
+  url: Url,
   body?: Body,
   params: RequestParams = {},
 ): Promise<Response> {
   const s = current(`http.${method.toLowerCase()}()`);
   if (s.end.stopped) return never();
+  if (url instanceof TemplateUrl) {
+    // the template names the request unless tags.name does (k6's rule)
+    if (params.tags?.name === undefined && params.name === undefined)
+      params = { ...params, tags: { ...params.tags, name: url.name } };
+    url = url.url;
+  }
   return tracked(s, send(s, method, url, body, params));
+}
+
+/** Statuses a request follows to their `Location` (k6 follows up to 10, `params.redirects`). */
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+
+/** One request on the wire: its answer (status 0 and `error` when none came). */
+interface Hop {
+  status: number;
+  text: string;
+  error: string | null;
+  headers: Record<string, string>;
+  setCookies: string[];
+  fromUs: number;
+  sendUs: number;
+  headUs: number;
+  endUs: number;
+}
+
+function vuJar(s: IterationStore): CookieJar {
+  s.cookies ??= new CookieJar();
+  return s.cookies;
+}
+
+/** The Cookie header: the jar's cookies for `u`, with `params.cookies` over them (k6's). */
+function cookieHeader(jar: CookieJar, u: URL, extra: RequestParams['cookies']): string | undefined {
+  const pairs = new Map<string, string>();
+  for (const c of jar.matching(u)) if (!pairs.has(c.name)) pairs.set(c.name, c.value);
+  for (const [k, v] of Object.entries(extra ?? {})) pairs.set(k, typeof v === 'string' ? v : String(v.value));
+  if (pairs.size === 0) return undefined;
+  return [...pairs].map(([k, v]) => `${k}=${v}`).join('; ');
+}
+
+/** The URL of a request, or an error naming the call and the URL (Node's says only 'Invalid URL'). */
+function parseUrl(method: string, url: string): URL {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return u;
+  } catch {
+    // below
+  }
+  throw new TypeError(`http ${method} '${url}': not an absolute http:// or https:// URL`);
 }
 
 async function send(
@@ -120,8 +214,8 @@ async function send(
   body: Body,
   params: RequestParams,
 ): Promise<Response> {
-  const m = method.toUpperCase();
-  const u = new URL(url);
+  let m = method.toUpperCase();
+  let u = parseUrl(m, url);
   const headers: Record<string, string> = { ...params.headers };
   let payload: string | Uint8Array | undefined;
   if (typeof body === 'string' || body instanceof Uint8Array) payload = body;
@@ -134,12 +228,71 @@ async function send(
     params,
     s.responseCallback !== undefined ? s.responseCallback : loadTimeCallback,
   );
+  const jar = vuJar(s);
+  // a Cookie header of the script's own is sent as it is, without the jar's
+  const ownCookie = Object.keys(headers).some((k) => k.toLowerCase() === 'cookie');
+  let redirectsLeft = params.redirects ?? 10;
+  // the URL as the script wrote it until a redirect is followed (the `url` tag, `res.url`)
+  let shown = url;
+  for (;;) {
+    const cookie = ownCookie ? undefined : cookieHeader(jar, u, params.cookies);
+    const sent = cookie === undefined ? headers : { ...headers, cookie };
+    const hop = await once(s, m, u, shown, sent, payload, expected, params);
+    // the scenario ended while this request was out: its iteration is abandoned, not counted
+    if (hop === null) return never();
+    jar.store(u, hop.setCookies);
+    const location = hop.headers.location;
+    if (hop.error === null && REDIRECT.has(hop.status) && location !== undefined && redirectsLeft > 0) {
+      redirectsLeft--;
+      u = new URL(location, u);
+      shown = u.href;
+      // as browsers and k6 (Go) do: 303, and 301/302 of a POST, go on as a GET without the body
+      if (hop.status === 303 || ((hop.status === 301 || hop.status === 302) && m !== 'GET' && m !== 'HEAD')) {
+        m = m === 'HEAD' ? 'HEAD' : 'GET';
+        payload = undefined;
+        for (const k of Object.keys(headers))
+          if (k.toLowerCase() === 'content-type' || k.toLowerCase() === 'content-length') delete headers[k];
+      }
+      continue;
+    }
+    const text = hop.text;
+    const ms = (us: number) => Math.round(us) / 1000;
+    return {
+      url: shown,
+      status: hop.status,
+      body: text,
+      headers: hop.headers,
+      cookies: responseCookies(u, hop.setCookies),
+      error: hop.error,
+      timings: {
+        duration: ms(hop.endUs - hop.fromUs),
+        waiting: ms(hop.headUs - hop.sendUs),
+        receiving: ms(hop.endUs - hop.headUs),
+        blocked: ms(hop.sendUs - hop.fromUs),
+      },
+      json: jsonOf(text),
+    };
+  }
+}
+
+/** Sends one request and records it (one sample each, a redirect's hops too); null when the scenario ended meanwhile. */
+async function once(
+  s: IterationStore,
+  m: string,
+  u: URL,
+  shown: string,
+  headers: Record<string, string>,
+  payload: string | Uint8Array | undefined,
+  expected: ReturnType<typeof expectationOf>,
+  params: RequestParams,
+): Promise<Hop | null> {
   const fromUs = measureFrom(s);
   const sendUs = nowUs();
   let status = 0;
   let text = '';
   let error: string | null = null;
   let resHeaders: Record<string, string> = {};
+  let setCookies: string[] = [];
   let headUs = sendUs;
   // the whole request, to the end of the body, as k6's timeout (undici's own headers and body
   // timeouts tick at about a second: 100 ms did not time out, 1 s took 1.5 s). A controller and
@@ -160,6 +313,8 @@ async function send(
     headUs = nowUs();
     status = r.statusCode;
     for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) resHeaders[k] = String(v);
+    const sc = r.headers['set-cookie'];
+    setCookies = sc === undefined ? [] : Array.isArray(sc) ? sc : [sc];
     text = await r.body.text();
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
@@ -168,11 +323,11 @@ async function send(
     status = 0;
     text = '';
     resHeaders = {};
+    setCookies = [];
   } finally {
     clearTimeout(timer);
   }
-  // the scenario ended while this request was out: its iteration is abandoned, not counted
-  if (s.end.stopped) return never();
+  if (s.end.stopped) return null;
   const endUs = nowUs();
   const ok = error === null && isExpected(expected, status);
   let ev = evs.get(s.events);
@@ -189,22 +344,8 @@ async function send(
   ev.bytes = Buffer.byteLength(text);
   ev.timeUs = endUs;
   s.events.emit(ev);
-  recordHttpSubmetrics(s, ev, url, params);
-  const ms = (us: number) => Math.round(us) / 1000;
-  return {
-    url,
-    status,
-    body: text,
-    headers: resHeaders,
-    error,
-    timings: {
-      duration: ms(endUs - fromUs),
-      waiting: ms(headUs - sendUs),
-      receiving: ms(endUs - headUs),
-      blocked: ms(sendUs - fromUs),
-    },
-    json: () => JSON.parse(text),
-  };
+  recordHttpSubmetrics(s, ev, shown, params);
+  return { status, text, error, headers: resHeaders, setCookies, fromUs, sendUs, headUs, endUs };
 }
 
 /** The request's samples of the submetrics declared on http_req_duration, http_req_failed, http_reqs. */
@@ -236,18 +377,22 @@ function recordHttpSubmetrics(s: IterationStore, ev: RequestEvent, url: string, 
   if (reqs !== undefined) recordTagged(s, reqs, 'counter', 1, tag);
 }
 
-export const get = (url: string, params?: RequestParams) => request('GET', url, undefined, params);
-export const head = (url: string, params?: RequestParams) => request('HEAD', url, undefined, params);
-export const post = (url: string, body?: Body, params?: RequestParams) => request('POST', url, body, params);
-export const put = (url: string, body?: Body, params?: RequestParams) => request('PUT', url, body, params);
-export const patch = (url: string, body?: Body, params?: RequestParams) =>
-  request('PATCH', url, body, params);
-export const del = (url: string, body?: Body, params?: RequestParams) => request('DELETE', url, body, params);
+export const get = (url: Url, params?: RequestParams) => request('GET', url, undefined, params);
+export const head = (url: Url, params?: RequestParams) => request('HEAD', url, undefined, params);
+export const post = (url: Url, body?: Body, params?: RequestParams) => request('POST', url, body, params);
+export const put = (url: Url, body?: Body, params?: RequestParams) => request('PUT', url, body, params);
+export const patch = (url: Url, body?: Body, params?: RequestParams) => request('PATCH', url, body, params);
+export const del = (url: Url, body?: Body, params?: RequestParams) => request('DELETE', url, body, params);
+/** k6's http.options(url, body?, params?): an OPTIONS request. */
+export const options = (url: Url, body?: Body, params?: RequestParams) =>
+  request('OPTIONS', url, body, params);
+/** k6's http.asyncRequest: here every request is a promise already, so it is http.request. */
+export const asyncRequest = request;
 
 export type BatchRequest =
-  | string
-  | [method: string, url: string, body?: Body, params?: RequestParams]
-  | { method?: string; url: string; body?: Body; params?: RequestParams };
+  | Url
+  | [method: string, url: Url, body?: Body, params?: RequestParams]
+  | { method?: string; url: Url; body?: Body; params?: RequestParams };
 
 /**
  * k6's http.batch: the requests sent at once (each its own sample), answered in the same shape,
@@ -259,9 +404,9 @@ export async function batch(
   requests: BatchRequest[] | Record<string, BatchRequest>,
 ): Promise<Response[] | Record<string, Response>> {
   const one = (r: BatchRequest, at: string): Promise<Response> => {
-    if (typeof r === 'string') return request('GET', r);
+    if (typeof r === 'string' || r instanceof TemplateUrl) return request('GET', r);
     if (Array.isArray(r)) return request(r[0], r[1], r[2], r[3]);
-    if (typeof r === 'object' && r !== null && typeof r.url === 'string')
+    if (typeof r === 'object' && r !== null && (typeof r.url === 'string' || r.url instanceof TemplateUrl))
       return request(r.method ?? 'GET', r.url, r.body, r.params);
     throw new TypeError(
       `http.batch(): request ${at} is not a URL, [method, url, body?, params?] or { method, url, body?, params? }`,
@@ -288,6 +433,26 @@ export function setResponseCallback(cb: ResponseCallback | null): void {
   else s.responseCallback = checked;
 }
 
+/** k6's http.cookieJar(): the VU's jar (its cookies are sent with the VU's requests). */
+export function cookieJar(): CookieJar {
+  return vuJar(current('http.cookieJar()'));
+}
+
 export { expectedStatuses };
 
-export default { request, get, head, post, put, patch, del, batch, expectedStatuses, setResponseCallback };
+export default {
+  request,
+  get,
+  head,
+  post,
+  put,
+  patch,
+  del,
+  options,
+  asyncRequest,
+  url,
+  batch,
+  expectedStatuses,
+  setResponseCallback,
+  cookieJar,
+};

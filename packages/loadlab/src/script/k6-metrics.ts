@@ -103,7 +103,7 @@ export function parseK6Thresholds(
     return { thresholds, problems: ['options.thresholds must be an object { metric: [expressions] }'] };
   for (const [key, list] of Object.entries(raw as Record<string, unknown>)) {
     const where = `options.thresholds['${key}']`;
-    const m = /^([A-Za-z_][A-Za-z0-9_.-]*)(?:\{([^}]*)\})?$/.exec(key);
+    const m = /^([A-Za-z_][A-Za-z0-9_.-]*)(?:\{(.*)\})?$/.exec(key);
     if (m === null) {
       problems.push(`${where}: not a metric name with optional {tag:value}`);
       continue;

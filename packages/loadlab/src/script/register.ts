@@ -57,6 +57,8 @@ export async function resolve(specifier, context, next) {
   const jslib = /^https:\\/\\/jslib\\.k6\\.io\\/(k6-summary|k6-utils)\\/[0-9.]+\\/index\\.js$/.exec(specifier);
   const hit = jslib !== null ? map[jslib[1]] : map[specifier];
   if (hit !== undefined) return next(hit, context);
+  if (/^https?:[/][/]/i.test(specifier))
+    throw Object.assign(new Error("remote modules are not fetched: '" + specifier + "' (only jslib's k6-summary and k6-utils URLs resolve, to local files; save the module beside the script and import it by its path)"), { code: 'ERR_MODULE_NOT_FOUND' });
   if (/^(tickstorm|k6)[/]/.test(specifier))
     throw Object.assign(new Error("'" + specifier + "' is not a built-in module (there are: " + Object.keys(map).join(', ') + ')'), { code: 'ERR_MODULE_NOT_FOUND' });
   let r;

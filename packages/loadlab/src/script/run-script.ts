@@ -338,6 +338,11 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     if (r.entries.length > 0) parts2.push(renderSampleResults(r));
     out(`\n${parts2.join('\n\n')}`);
   }
+  // what went wrong while it ran (iteration errors, a late generator) is no part of the summary
+  // that handleSummary() replaces: k6 logs it on stderr as it happens; here, once, at the end
+  if (handled?.ok)
+    for (const r of results)
+      for (const w of r.generator.warnings) err(`${cmd}: scenario ${r.scenario}: ⚠ generator: ${w}`);
   if (!handled?.ok) out(`\n${summaryLines(summary).join('\n')}`);
   const th = thresholdLines(labResults);
   if (th.length > 0 && !handled?.ok) out(`\n${th.join('\n')}`);

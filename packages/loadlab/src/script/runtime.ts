@@ -12,6 +12,7 @@
  * still shares it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CookieJar } from '../clients/cookie-jar.ts';
 import type { RequestEvents } from '../stats/events.ts';
 import type { GaugeState } from '../stats/gauge-counters.ts';
 import { hdrValueAt, LatencyRecorder } from '../stats/recorder.ts';
@@ -54,6 +55,8 @@ export interface IterationStore {
   exec: ScenarioExec | null;
   /** Gauges' state in the iteration's scenario (this thread). */
   gauges: Map<string, GaugeState>;
+  /** The VU's cookie jar (k6's: made at its first request, emptied at each iteration's start). */
+  cookies?: CookieJar;
 }
 
 /** What k6/execution tells of a scenario (one object per scenario and thread). */

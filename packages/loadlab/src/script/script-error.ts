@@ -9,7 +9,8 @@
  *                           ^
  *   SyntaxError: Unexpected token ';'
  *
- * (A .ts file goes through esbuild, whose syntax errors name the line already.)
+ * (A .ts file goes through esbuild, whose syntax errors name the line already.) The same for
+ * a syntax error that tsx's module lexer reports first (`Parse error FILE:1:1`, no place).
  * A .ts file's syntax error (esbuild's) and a missing module already name the place: their
  * message alone.
  */
@@ -27,6 +28,13 @@ export function scriptErrorText(e: unknown, file: string): string {
   if (code === 'ERR_MODULE_NOT_FOUND' || e.name === 'TransformError') return e.message;
   if (e instanceof SyntaxError && /\.m?js$/.test(file)) {
     const where = syntaxLocation(file);
+    if (where !== undefined) return where;
+  }
+  // tsx's module lexer meets the syntax error first in some files (an unclosed brace) and
+  // names no place (`Parse error /tmp/load.js:1:1`): ask node where it is, in that file
+  const lexed = /^Parse error (.+\.m?js):\d+:\d+$/.exec(e.message);
+  if (lexed !== null) {
+    const where = syntaxLocation(lexed[1]);
     if (where !== undefined) return where;
   }
   const lines = (e.stack ?? '').split('\n');

@@ -14,6 +14,7 @@
  */
 import { rootCertificates } from 'node:tls';
 import { Pool } from 'undici';
+import { CookieJar } from '../clients/cookie-jar.ts';
 import { envSigner } from '../clients/request-signer.ts';
 import type { TlsOptions } from '../clients/tls-options.ts';
 import { newRequestEvent, type RequestEvents } from '../stats/events.ts';
@@ -31,6 +32,8 @@ export interface RequestOptions {
   body?: string | Buffer;
   /** Verdict: true = success, false or a message = failure, undefined = by status. */
   check?: (res: HttpResponse) => boolean | string | undefined;
+  /** Follow 301/302/303/307/308 (default true, as Locust's `allow_redirects`; at most 30). */
+  allowRedirects?: boolean;
 }
 
 export interface HttpResponse {
@@ -82,15 +85,25 @@ export class PoolSet {
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+/** requests' (Locust's HttpSession's) limit. */
+const MAX_REDIRECTS = 30;
+
+function setCookies(h: Record<string, string | string[] | undefined>): string[] {
+  const v = h['set-cookie'];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
 
 export class HttpSession {
   private readonly base: URL;
   private readonly pool: Pool;
   private readonly ev = newRequestEvent();
   private readonly timeoutMs: number;
+  /** The user's cookies, as Locust's session (requests.Session) keeps them for the user's life. */
+  readonly cookies = new CookieJar();
 
   constructor(
-    pools: PoolSet,
+    private readonly pools: PoolSet,
     private readonly o: HttpSessionOptions,
   ) {
     const problem = hostProblem(o.host);
@@ -132,22 +145,61 @@ export class HttpSession {
     const t0 = nowUs();
     let bodyBytes = 0;
     let res: HttpResponse;
+    // a cookie header of the user's own is sent as written, without the session's cookies
+    const ownCookie = headers !== undefined && Object.keys(headers).some((k) => k.toLowerCase() === 'cookie');
     try {
-      const r = await this.pool.request({
-        method,
-        path: fullPath,
-        headers,
-        body,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-        signal: this.o.signal,
-      });
-      // read the bytes once: their length is the content size, their decoding the text
-      const bytes = Buffer.from(await r.body.arrayBuffer());
-      bodyBytes = bytes.length;
-      const text = bytes.toString('utf8');
-      const status = r.statusCode;
-      res = new Response(status, status < 400, status < 400 ? null : `HTTP ${status}`, text, r.headers);
+      // parsed only when cookies or a redirect need it (most requests of most users: never)
+      let url: URL | undefined;
+      const at = (): URL => {
+        url ??= new URL(fullPath, this.base);
+        return url;
+      };
+      let pool = this.pool;
+      let m = method;
+      let reqBody = body;
+      let reqPath = fullPath;
+      let hops = opts.allowRedirects === false ? 0 : MAX_REDIRECTS;
+      for (;;) {
+        const jar = ownCookie || this.cookies.empty ? [] : this.cookies.matching(at());
+        const cookie = jar.map((c) => `${c.name}=${c.value}`).join('; ');
+        const r = await pool.request({
+          method: m,
+          path: reqPath,
+          headers: cookie === '' ? headers : { ...headers, cookie },
+          body: reqBody,
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: this.timeoutMs,
+          signal: this.o.signal,
+        });
+        // read the bytes once: their length is the content size, their decoding the text
+        const bytes = Buffer.from(await r.body.arrayBuffer());
+        bodyBytes += bytes.length;
+        const status = r.statusCode;
+        const set = setCookies(r.headers);
+        if (set.length > 0) this.cookies.store(at(), set);
+        const location = r.headers.location;
+        // one request in the statistics, its time the whole chain's (as Locust records a redirect)
+        if (REDIRECT.has(status) && typeof location === 'string' && hops-- > 0) {
+          url = new URL(location, at());
+          pool = this.pools.get(url.origin);
+          reqPath = url.pathname + url.search;
+          // as requests does: 303, and a POST's 301/302, go on as a GET without the body
+          if (status === 303 || ((status === 301 || status === 302) && m === 'POST')) {
+            if (m !== 'HEAD') m = 'GET';
+            reqBody = undefined;
+            if (headers !== undefined) {
+              headers = { ...headers };
+              for (const k of Object.keys(headers))
+                if (k.toLowerCase() === 'content-type' || k.toLowerCase() === 'content-length')
+                  delete headers[k];
+            }
+          }
+          continue;
+        }
+        const text = bytes.toString('utf8');
+        res = new Response(status, status < 400, status < 400 ? null : `HTTP ${status}`, text, r.headers);
+        break;
+      }
     } catch (e) {
       if (this.o.signal?.aborted) throw e; // a stopped user: not a request outcome
       res = new Response(0, false, errorKind(e), '', {});

@@ -12,7 +12,7 @@ import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
 import { evaluateThresholds, exitCodeFor } from '../gates/thresholds.ts';
 import type { RunReport, ScenarioResult, TimeSlice, WorkersSection } from '../model/result.ts';
 import type { LoadMetricsServer } from '../monitor/prometheus-exporter.ts';
-import { renderSampleResults } from '../report/locust-table.ts';
+import { renderErrorReport, renderSampleResults } from '../report/locust-table.ts';
 import { createProgress, type ProgressOptions } from '../report/progress.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { thresholdLines, verdictLine } from '../run/run-output.ts';
@@ -209,6 +209,8 @@ async function report(
   if (opts.signal?.aborted) code = EXIT_ABORTED;
   run.exitCode = code;
   const parts = [renderSampleResults(r)];
+  const failed = renderErrorReport(r);
+  if (failed !== '') parts.push(failed);
   const exceptions = (r.extra.exceptions as { count: number; message: string }[] | undefined) ?? [];
   if (exceptions.length > 0) {
     parts.push(

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LabError, LabErrorCode } from '../errors.ts';
 import { registerScriptModules } from '../script/register.ts';
+import { scriptErrorText } from '../script/script-error.ts';
 import { hostProblem } from './http-session.ts';
 import { HttpUser, LoadTestShape, User, type UserClass } from './user.ts';
 
@@ -32,13 +33,18 @@ export interface UserFile {
 export async function loadUserFile(file: string): Promise<UserFile> {
   const path = resolve(file);
   if (!existsSync(path)) throw new UserFileError([`-f/--locustfile: no such file: ${file}`]);
+  if (/\.py$/i.test(path))
+    throw new UserFileError([
+      `-f/--locustfile: ${file} is a Python locustfile; tickstorm swarm runs a TypeScript or JavaScript module exporting HttpUser classes (docs/swarm.md, "The user file")`,
+    ]);
   let mod: Record<string, unknown>;
   try {
     // `@tickstorm/loadlab/swarm` resolves from a file anywhere on disk (a locustfile's home)
     registerScriptModules(path);
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (e) {
-    throw new UserFileError([`${file}: cannot be loaded: ${e instanceof Error ? e.message : String(e)}`], e);
+    // the error and its place in the file (a syntax error's line, a throw's frames), as `run FILE` shows it
+    throw new UserFileError([`${file}: cannot be loaded: ${scriptErrorText(e, path)}`], e);
   }
   const problems: string[] = [];
   const classes = new Map<string, UserClass>();

@@ -1,0 +1,81 @@
+/**
+ * A headless swarm ends with Locust's "Error report": each failure (method, name, error) and
+ * how often it happened, as many as the target saw; none when nothing failed. Before, the
+ * console showed only the counts of failures, not what they were.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
+import { tickstorm as run } from './support/cli.ts';
+
+let srv: LocalServer;
+let dir: string;
+const hits = new Map<string, number>();
+
+before(async () => {
+  srv = await startServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(path === '/bad' ? 503 : 200, { 'content-type': 'text/plain' });
+      res.end('x');
+    });
+  });
+  dir = mkdtempSync(join(tmpdir(), 'tickstorm-swarm-errors-'));
+});
+after(async () => {
+  await srv.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function userFile(name: string, tasksBody: string): string {
+  const f = join(dir, name);
+  writeFileSync(
+    f,
+    `import { constant, HttpUser, tasks } from '@tickstorm/loadlab/swarm';
+export class U extends HttpUser {
+  static tasks = tasks<U>({ t: 1 });
+  waitTime = constant(0.05);
+  async t() { ${tasksBody} }
+}
+`,
+  );
+  return f;
+}
+
+const swarm = (file: string) =>
+  run([
+    'swarm',
+    '-f',
+    file,
+    '--headless',
+    '-u',
+    '2',
+    '-r',
+    '100',
+    '-t',
+    '1s',
+    '-H',
+    srv.url,
+    '--only-summary',
+  ]);
+
+test('the error report lists each failure and its occurrences; none when nothing failed', async () => {
+  const bad = await swarm(userFile('bad.ts', "await this.client.get('/ok'); await this.client.get('/bad');"));
+  assert.equal(bad.code, 0, bad.stderr);
+  const n = hits.get('/bad') ?? 0;
+  assert.ok(n > 0);
+  const m = /Error report\n# occurrences +Error\n-+ -+\n(\d+) +GET \/bad: HTTP 503\n/.exec(bad.stdout);
+  assert.ok(m !== null, bad.stdout);
+  // a request of a user stopped at the end is seen by the target, not counted (one per user at most)
+  assert.ok(Number(m[1]) <= n && Number(m[1]) >= n - 2, `${m[1]} of ${n}`);
+  assert.doesNotMatch(bad.stdout, /GET \/ok: /);
+
+  const good = await swarm(userFile('good.ts', "await this.client.get('/ok');"));
+  assert.equal(good.code, 0, good.stderr);
+  assert.doesNotMatch(good.stdout, /Error report/);
+});
