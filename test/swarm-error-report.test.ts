@@ -47,7 +47,7 @@ export class U extends HttpUser {
   return f;
 }
 
-const swarm = (file: string) =>
+const swarm = (file: string, ...more: string[]) =>
   run([
     'swarm',
     '-f',
@@ -62,6 +62,7 @@ const swarm = (file: string) =>
     '-H',
     srv.url,
     '--only-summary',
+    ...more,
   ]);
 
 test('the error report lists each failure and its occurrences; none when nothing failed', async () => {
@@ -78,4 +79,23 @@ test('the error report lists each failure and its occurrences; none when nothing
   const good = await swarm(userFile('good.ts', "await this.client.get('/ok');"));
   assert.equal(good.code, 0, good.stderr);
   assert.doesNotMatch(good.stdout, /Error report/);
+});
+
+test("--exit-code-on-error (Locust's): failed requests make the exit code; none failed, or a failed threshold, keep theirs", async () => {
+  const bad = userFile('bad-exit.ts', "await this.client.get('/bad');");
+  const failing = await swarm(bad, '--exit-code-on-error', '3');
+  assert.equal(failing.code, 3, failing.stdout + failing.stderr);
+  assert.match(failing.stdout, /FAILED: \d+ request\(s\) failed \(--exit-code-on-error 3\)/);
+  // a failed threshold is still 99, the CI gate's own code
+  const gated = await swarm(bad, '--exit-code-on-error', '3', '--threshold', 'error_rate<1%');
+  assert.equal(gated.code, 99, gated.stdout + gated.stderr);
+  const good = await swarm(
+    userFile('good-exit.ts', "await this.client.get('/ok');"),
+    '--exit-code-on-error',
+    '3',
+  );
+  assert.equal(good.code, 0, good.stdout + good.stderr);
+  const wrong = await swarm(bad, '--exit-code-on-error', 'one');
+  assert.equal(wrong.code, 104);
+  assert.match(wrong.stderr, /--exit-code-on-error must be an exit code 0\.\.255, got 'one'/);
 });

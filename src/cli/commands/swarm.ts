@@ -89,6 +89,10 @@ export function registerSwarmCommand(program: Command): Command {
     .option('--autostart', 'web UI: start the test at once with -u/-r')
     .option('--autoquit <seconds>', 'web UI: quit this many seconds after a test stops')
     .option('--only-summary', 'headless: no progress lines, only the final tables')
+    .option(
+      '--exit-code-on-error <code>',
+      "exit with this code when requests failed but every threshold passed (Locust's; default: 0, k6's codes)",
+    )
     .option('--seed <n>', "seed of the users' random streams (task picks, between() waits)", '1')
     .option('--request-timeout <duration>', 'per-request timeout', '60s')
     .option('--threshold <expr>', "pass/fail criterion, e.g. 'p95<500ms' (repeatable)", collect)
@@ -173,6 +177,7 @@ export function registerSwarmCommand(program: Command): Command {
         junit: o.junit as string | undefined,
       },
       onlySummary: o.onlySummary === true,
+      exitCodeOnError: o.exitCodeOnError as string | undefined,
       seed: o.seed as string,
       requestTimeout: o.requestTimeout as string,
       insecure: o.insecure === true,

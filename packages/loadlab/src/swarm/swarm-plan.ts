@@ -36,6 +36,8 @@ export interface SwarmInput extends MasterWorkerFlags {
   config?: string;
   files: ReportFiles;
   onlySummary: boolean;
+  /** Locust's --exit-code-on-error: the exit code when requests failed and nothing else failed. */
+  exitCodeOnError?: string;
   seed: string;
   requestTimeout: string;
   /** --tags / --exclude-tags, as typed (comma or space separated, repeatable). */
@@ -66,6 +68,8 @@ export interface SwarmPlan extends MasterWorkerPlan {
   thresholds: Threshold[];
   files: ReportFiles;
   onlySummary: boolean;
+  /** Exit code of a test whose requests failed when every threshold passed (unset: 0). */
+  exitCodeOnError?: number;
   seed: number;
   timeoutMs: number;
   tls: TlsOptions;
@@ -111,6 +115,12 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
   }
   const seed = int(i.seed);
   if (!Number.isInteger(seed)) problems.push(`--seed must be an integer, got '${i.seed}'`);
+  let exitCodeOnError: number | undefined;
+  if (i.exitCodeOnError !== undefined) {
+    exitCodeOnError = /^\d{1,3}$/.test(i.exitCodeOnError) ? Number(i.exitCodeOnError) : Number.NaN;
+    if (!(exitCodeOnError <= 255))
+      problems.push(`--exit-code-on-error must be an exit code 0..255, got '${i.exitCodeOnError}'`);
+  }
   const ca = loadCaFile(i.ca, problems);
   const dist = planMasterWorker(i, problems);
   if (dist.role !== 'local' && processes > 1)
@@ -178,6 +188,7 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
       thresholds: th.thresholds,
       files: i.files,
       onlySummary: i.onlySummary,
+      ...(exitCodeOnError === undefined ? {} : { exitCodeOnError }),
       seed,
       timeoutMs,
       tls: { insecure: i.insecure === true, ...(ca === undefined ? {} : { ca }) },

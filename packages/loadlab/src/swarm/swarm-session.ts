@@ -202,6 +202,8 @@ async function report(
   const thresholds = evaluateThresholds(run, plan.thresholds);
   run.thresholds = thresholds;
   let code = exitCodeFor(run);
+  // Locust's --exit-code-on-error: a CI job fails on failed requests without a threshold
+  if (code === EXIT_OK && plan.exitCodeOnError !== undefined && r.failures > 0) code = plan.exitCodeOnError;
   if (errors.length > 0) {
     for (const e of errors) err(`tickstorm swarm: ${e}`);
     code = EXIT_ERROR;
@@ -232,7 +234,13 @@ async function report(
     title: `Tickstorm swarm report: ${r.scenario}`,
   });
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
-  out(`\n${verdictLine(code, thresholds.filter((t) => !t.pass).length, [])}`);
+  out(
+    `\n${
+      code !== EXIT_OK && code === plan.exitCodeOnError && r.failures > 0 && exitCodeFor(run) === EXIT_OK
+        ? `FAILED: ${r.failures} request(s) failed (--exit-code-on-error ${code})`
+        : verdictLine(code, thresholds.filter((t) => !t.pass).length, [])
+    }`,
+  );
   return code;
 }
 
