@@ -13,6 +13,9 @@ import type { BenchRow } from '@tickstorm/protocol';
 import { formatNs } from '@tickstorm/scenarios';
 import { CRITICAL_PATH_RUNNER } from '@tickstorm/trading/bench';
 
+/** tsx resolved from this file: a bare `--import tsx` would resolve from the cwd (any directory). */
+const TSX = import.meta.resolve('tsx');
+
 export interface BenchOptions {
   json?: string;
   ops?: number;
@@ -24,7 +27,7 @@ export async function runBenchInChild(opts: BenchOptions): Promise<BenchRow[]> {
     '--min-semi-space-size=256',
     '--max-semi-space-size=256',
     '--import',
-    'tsx',
+    TSX,
     CRITICAL_PATH_RUNNER,
   ];
   if (opts.ops !== undefined) args.push('--ops', String(opts.ops));
