@@ -32,9 +32,14 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(url: string, extra: Partial<TradingSystemOptions> = {}): Promise<TradingSystem> {
+/** A system on `url`; `dataDir` (default the suite's) is its own: one process (system) per data directory. */
+async function start(
+  url: string,
+  extra: Partial<TradingSystemOptions> = {},
+  dataDir = dir,
+): Promise<TradingSystem> {
   const sys = await TradingSystem.start({
-    config: { host: '127.0.0.1', dataDir: dir, ports: { ...ZERO_PORTS } },
+    config: { host: '127.0.0.1', dataDir, ports: { ...ZERO_PORTS } },
     metricsPath: url,
     selfMetricsIntervalMs: 60_000,
     barPersistMs: 0,
@@ -94,8 +99,8 @@ describe('the system on PostgreSQL', () => {
 
   test('two systems and a library writer on one database: /api/metrics/database and the query count them all', async () => {
     const url = await server.createDatabase('sys_many');
-    const a = await start(url);
-    const b = await start(url);
+    const a = await start(url, {}, join(dir, 'a'));
+    const b = await start(url, {}, join(dir, 'b'));
     const lib = await PostgresMetricsStore.open(url);
     try {
       const rows = (svc: string, n: number) =>
