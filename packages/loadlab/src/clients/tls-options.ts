@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { type ConnectionOptions, rootCertificates } from 'node:tls';
+import { type ConnectionOptions, createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Agent, setGlobalDispatcher } from 'undici';
 
 export interface TlsOptions {
@@ -15,13 +15,32 @@ export interface TlsOptions {
   ca?: string;
 }
 
+/**
+ * One secure context per `--ca` text, made once: a `ca` option given to each `tls.connect`
+ * would parse the system's ~140 root certificates again for every connection (about 15 ms of
+ * CPU each, which capped a server that closes after each response at ~50 connections/s).
+ */
+const contexts = new Map<string, SecureContext>();
+export function caSecureContext(ca: string): SecureContext {
+  let ctx = contexts.get(ca);
+  if (ctx === undefined) {
+    ctx = createSecureContext({ ca: [...rootCertificates, ca] });
+    contexts.set(ca, ctx);
+  }
+  return ctx;
+}
+
+/** The verification options of a TLS connection (node:tls or undici's `connect`): --insecure, --ca. */
+export function tlsVerifyOptions(tls: TlsOptions | undefined): ConnectionOptions {
+  return {
+    rejectUnauthorized: tls?.insecure !== true,
+    ...(tls?.ca === undefined ? {} : { secureContext: caSecureContext(tls.ca) }),
+  };
+}
+
 /** node:tls connect options for `host`: SNI (unless an IP), verification, extra CAs. */
 export function tlsConnectOptions(host: string, tls: TlsOptions | undefined): ConnectionOptions {
-  return {
-    ...(isIP(host) === 0 ? { servername: host } : {}),
-    rejectUnauthorized: tls?.insecure !== true,
-    ...(tls?.ca === undefined ? {} : { ca: [...rootCertificates, tls.ca] }),
-  };
+  return { ...(isIP(host) === 0 ? { servername: host } : {}), ...tlsVerifyOptions(tls) };
 }
 
 /** Reads `--ca FILE` (every problem names the flag); undefined when no file was given. */
@@ -48,12 +67,5 @@ export function loadCaFile(file: string | undefined, problems: string[], flag = 
  * settings: a global undici dispatcher. Called by a run that was given --insecure or --ca.
  */
 export function useTlsForFetch(tls: TlsOptions): void {
-  setGlobalDispatcher(
-    new Agent({
-      connect: {
-        rejectUnauthorized: tls.insecure !== true,
-        ...(tls.ca === undefined ? {} : { ca: [...rootCertificates, tls.ca] }),
-      },
-    }),
-  );
+  setGlobalDispatcher(new Agent({ connect: tlsVerifyOptions(tls) }));
 }
