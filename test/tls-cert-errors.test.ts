@@ -198,3 +198,26 @@ test('--ca builds its secure context once, and it still verifies: new connection
   assert.match(String(r.error), /CERT_HAS_EXPIRED/);
   await refused.close();
 });
+
+test('swarm --headless -H https:// names a refused certificate once (exit 1); --ca runs', async () => {
+  const users = join(dir, 'users.ts');
+  writeFileSync(
+    users,
+    `import { HttpUser, tasks } from '@tickstorm/loadlab/swarm';
+export class U extends HttpUser {
+  static tasks = tasks<U>({ get: 1 });
+  async get() { await this.client.get('/x'); }
+}
+`,
+  );
+  const args = ['swarm', '-f', users, '--headless', '-u', '1', '-r', '1', '-t', '1s'];
+  const bad = await run([...args, '-H', origin.self.slice(0, -1)]);
+  assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+  assert.match(bad.stderr, /-H https:.*not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\): --ca FILE/);
+  const expired = await run([...args, '-H', origin.expired.slice(0, -1), '--ca', join(dir, 'ca.pem')]);
+  assert.equal(expired.code, 1);
+  assert.match(expired.stderr, /has expired \(CERT_HAS_EXPIRED\)/);
+  const ok = await run([...args, '-H', origin.good.slice(0, -1), '--ca', join(dir, 'ca.pem')]);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /GET\s+\/x\s+\d+\s+0\s/);
+});
