@@ -221,3 +221,12 @@ export class U extends HttpUser {
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /GET\s+\/x\s+\d+\s+0\s/);
 });
+
+test('--ca with a certificate block that does not parse is refused (104, naming the flag), not ignored', async () => {
+  const bad = join(dir, 'bad.pem');
+  const good = readFileSync(join(dir, 'ca.pem'), 'utf8');
+  writeFileSync(bad, `${good}-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n`);
+  const r = await run(['http', origin.good, '--ca', bad, '-d', '1']);
+  assert.equal(r.code, 104, r.stdout + r.stderr);
+  assert.match(r.stderr, /--ca .*bad\.pem: certificate 2 of 2 is not a valid PEM certificate/);
+});

@@ -3,6 +3,7 @@
  * certificate (a self-signed test system); `--ca FILE` adds PEM certificates to trust besides
  * the system's. Structured-cloneable, so they reach every generator thread in params.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { type ConnectionOptions, createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
@@ -59,7 +60,25 @@ export function loadCaFile(file: string | undefined, problems: string[], flag = 
     problems.push(`${flag} ${file}: not a PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
     return undefined;
   }
+  // node:tls skips a block it cannot parse without a word: every block must be a certificate.
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  const bad = blocks.findIndex((b) => !parses(b));
+  if (bad >= 0 || blocks.length === 0) {
+    problems.push(
+      `${flag} ${file}: certificate ${Math.max(bad, 0) + 1} of ${blocks.length} is not a valid PEM certificate`,
+    );
+    return undefined;
+  }
   return pem;
+}
+
+function parses(pem: string): boolean {
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
