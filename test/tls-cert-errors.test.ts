@@ -230,3 +230,32 @@ test('--ca with a certificate block that does not parse is refused (104, naming 
   assert.equal(r.code, 104, r.stdout + r.stderr);
   assert.match(r.stderr, /--ca .*bad\.pem: certificate 2 of 2 is not a valid PEM certificate/);
 });
+
+test("a script's refused certificate: the request fails (k6's way), and stderr says why once; ws.connect's rejection says it too", async () => {
+  const f = join(dir, 'refused.js');
+  const wssUrl = origin.self.replace('https:', 'wss:');
+  writeFileSync(
+    f,
+    `import http from 'k6/http';
+import ws from 'tickstorm/ws';
+export const options = { vus: 1, iterations: 3 };
+export default async function () {
+  await http.get('${origin.self}x');
+  if (__ITER === 0) {
+    try { await ws.connect('${wssUrl}'); } catch (e) { console.log('ws: ' + e.message); }
+  }
+}
+`,
+  );
+  const r = await run(['run', f, '--no-watch']);
+  const warns =
+    r.stderr.match(
+      /WARN https:\/\/127\.0\.0\.1:\d+: the server's certificate is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\): --ca FILE/g,
+    ) ?? [];
+  assert.equal(warns.length, 1, r.stderr);
+  assert.match(
+    r.stdout + r.stderr,
+    /ws: .*not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\): --ca FILE .*--insecure/,
+  );
+  assert.match(r.stdout, /http_req_failed\.+: 100\.00%/);
+});

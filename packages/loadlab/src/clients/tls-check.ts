@@ -63,3 +63,15 @@ export function tlsCertProblem(
     s.once('error', (e: NodeJS.ErrnoException) => done(tlsCertHint(e.code)));
   });
 }
+
+const warned = new Set<string>();
+/**
+ * A script's request refused for its certificate stays a failed request (k6's behaviour), and the
+ * first one per origin (per generator thread) also prints why and what to do on stderr.
+ */
+export function warnCertOnce(origin: string, code: string | null): void {
+  const hint = code === null ? undefined : tlsCertHint(code);
+  if (hint === undefined || warned.has(origin)) return;
+  warned.add(origin);
+  process.stderr.write(`WARN ${origin}: ${hint}\n`);
+}

@@ -17,6 +17,7 @@
  */
 import { Agent, request as undiciRequest } from 'undici';
 import { CookieJar, type ResponseCookie, responseCookies } from '../clients/cookie-jar.ts';
+import { warnCertOnce } from '../clients/tls-check.ts';
 import { tlsVerifyOptions } from '../clients/tls-options.ts';
 import { newRequestEvent, type RequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
@@ -316,6 +317,7 @@ async function once(
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
     error = timeout.signal.aborted ? 'timeout' : (err.cause?.code ?? err.code ?? err.message);
+    warnCertOnce(u.origin, error);
     // an error after the head (the body timed out or broke off) is a failed request too: status 0
     status = 0;
     text = '';
