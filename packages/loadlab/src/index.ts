@@ -76,6 +76,7 @@ export * from './clients/http-client.ts';
 export * from './clients/http-parser.ts';
 export * from './clients/http-request.ts';
 export { envSigner, RequestSigner, readKeyFile, useKeyFile } from './clients/request-signer.ts';
+export * from './clients/tls-check.ts';
 export * from './clients/tls-options.ts';
 export * from './clients/ws-client.ts';
 export * from './clients/ws-frames.ts';

@@ -5,7 +5,7 @@
  * The market-data and api flags take either form: an http:// origin (the WebSocket URL is
  * derived: /stream, /ws/metrics) or the ws:// URL itself (the HTTP origin is derived).
  */
-import type { RunInput, SuiteTarget, WatchTarget } from '@tickstorm/loadlab';
+import { type RunInput, type SuiteTarget, tlsCertHint, type WatchTarget } from '@tickstorm/loadlab';
 import { PATHS, DEFAULT_PORTS as PORTS } from '@tickstorm/protocol';
 import type { TargetUrls } from './scenario.ts';
 
@@ -135,7 +135,7 @@ export async function unreachable(
       const why =
         e.name === 'TimeoutError'
           ? `no answer within ${timeoutMs} ms`
-          : (e.cause?.code ?? e.cause?.message ?? e.message);
+          : (tlsCertHint(e.cause?.code) ?? e.cause?.code ?? e.cause?.message ?? e.message);
       return `${SERVICE_NAMES[k]} at ${base}: ${why}`;
     }
   });

@@ -18,6 +18,7 @@ import {
   parseDuration,
   parseHeaderLine,
   runHttpMode,
+  tlsCertProblem,
   useKeyFile,
 } from '@tickstorm/loadlab';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -155,6 +156,12 @@ export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
     tls: { insecure: f.insecure === true, ...(ca === undefined ? {} : { ca }) },
     coalesceReads: f.readCoalescing === true,
   };
+  // A refused certificate would fail every request alike: say so once, before the load (exit 1).
+  const certProblem = await tlsCertProblem(u, opts.tls);
+  if (certProblem !== undefined) {
+    console.error(`tickstorm http: ${u.href}: ${certProblem}`);
+    return EXIT_ERROR;
+  }
   let metrics: LoadMetricsServer | undefined;
   if (metricsPort !== undefined) {
     const opened = await openMetrics(metricsPort);

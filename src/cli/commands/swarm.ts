@@ -14,6 +14,7 @@ import {
   planSwarm,
   problemsText,
   runSwarmSession,
+  tlsCertProblem,
   useKeyFile,
 } from '@tickstorm/loadlab';
 import { DEFAULT_PORTS } from '@tickstorm/protocol';
@@ -204,6 +205,15 @@ export function registerSwarmCommand(program: Command): Command {
       console.error(problemsText('tickstorm swarm', problems));
       process.exitCode = EXIT_INVALID_CONFIG;
       return;
+    }
+    // Headless on one machine: a refused -H certificate would fail every request alike; say so once (exit 1).
+    if (plan.headless && plan.role === 'local') {
+      const certProblem = await tlsCertProblem(new URL(plan.host), plan.tls);
+      if (certProblem !== undefined) {
+        console.error(`tickstorm swarm: -H ${plan.host}: ${certProblem}`);
+        process.exitCode = EXIT_ERROR;
+        return;
+      }
     }
     let metrics: LoadMetricsServer | undefined;
     if (metricsPort !== undefined) {

@@ -15,9 +15,10 @@
  * redirects are followed (params.redirects, default 10; each hop its own sample) and each VU
  * has a cookie jar (clients/cookie-jar.ts), emptied at each iteration's start.
  */
-import { rootCertificates } from 'node:tls';
 import { Agent, request as undiciRequest } from 'undici';
 import { CookieJar, type ResponseCookie, responseCookies } from '../clients/cookie-jar.ts';
+import { warnCertOnce } from '../clients/tls-check.ts';
+import { tlsVerifyOptions } from '../clients/tls-options.ts';
 import { newRequestEvent, type RequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -93,10 +94,7 @@ function dispatcher(scenario: string): Agent {
     const tls = runtime().tls;
     agent = new Agent({
       keepAliveTimeout: 30_000,
-      connect: {
-        rejectUnauthorized: !tls.insecure,
-        ...(tls.ca === undefined ? {} : { ca: [...rootCertificates, tls.ca] }),
-      },
+      connect: tlsVerifyOptions(tls),
     });
     agents.set(scenario, agent);
   }
@@ -319,6 +317,7 @@ async function once(
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
     error = timeout.signal.aborted ? 'timeout' : (err.cause?.code ?? err.code ?? err.message);
+    warnCertOnce(u.origin, error);
     // an error after the head (the body timed out or broke off) is a failed request too: status 0
     status = 0;
     text = '';

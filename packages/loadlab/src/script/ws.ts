@@ -15,6 +15,7 @@
  * Sockets still open when the run ends are closed.
  */
 import WebSocket from 'ws';
+import { tlsCertHint } from '../clients/tls-check.ts';
 import { tlsConnectOptions } from '../clients/tls-options.ts';
 import { newRequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
@@ -166,6 +167,8 @@ function handshake(s: IterationStore, url: string, params: ConnectParams): Promi
     ws.once('error', (e: NodeJS.ErrnoException) => {
       if (ws.readyState === WebSocket.OPEN || s.end.stopped) return;
       emit(false, e.code ?? e.message);
+      const hint = tlsCertHint(e.code);
+      if (hint !== undefined) e.message = `${e.message}: ${hint}`;
       reject(e);
     });
   });

@@ -12,11 +12,10 @@
  * status of 400 or more by returning true (Locust's catch_response); returning nothing
  * leaves the verdict to the status (400 or more is a failure).
  */
-import { rootCertificates } from 'node:tls';
 import { Pool } from 'undici';
 import { CookieJar } from '../clients/cookie-jar.ts';
 import { envSigner } from '../clients/request-signer.ts';
-import type { TlsOptions } from '../clients/tls-options.ts';
+import { type TlsOptions, tlsVerifyOptions } from '../clients/tls-options.ts';
 import { newRequestEvent, type RequestEvents } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
 
@@ -65,14 +64,10 @@ export class PoolSet {
   get(origin: string): Pool {
     let p = this.pools.get(origin);
     if (p === undefined) {
-      const t = this.tls;
       p = new Pool(origin, {
         pipelining: 1,
         keepAliveTimeout: 30_000,
-        connect: {
-          rejectUnauthorized: t?.insecure !== true,
-          ...(t?.ca === undefined ? {} : { ca: [...rootCertificates, t.ca] }),
-        },
+        connect: tlsVerifyOptions(this.tls),
       });
       this.pools.set(origin, p);
     }
