@@ -18,7 +18,7 @@ import {
   type UserClass,
   type UserHooks,
 } from './user.ts';
-import { nowSec } from './wait-time.ts';
+import { nowSec, type WaitTime } from './wait-time.ts';
 
 export interface ExceptionRow {
   count: number;
@@ -145,6 +145,8 @@ export class UserRunner {
   private async loop(r: Running, user: User): Promise<void> {
     const u = user as User & UserHooks & Record<string, unknown>;
     const picker = this.pickers[r.cls];
+    // the instance's waitTime, else the class's (`static waitTime = ...`, Locust's class attribute)
+    const waitTime = u.waitTime ?? (u.constructor as { waitTime?: WaitTime }).waitTime;
     // Locust: a user whose on_start fails still runs its tasks
     if (u.onStart !== undefined) await this.guard(r, () => u.onStart!());
     while (!r.stopped) {
@@ -154,7 +156,7 @@ export class UserRunner {
       if (r.stopped) break;
       let waitSec = 0;
       try {
-        waitSec = u.waitTime === undefined ? 0 : u.waitTime(u);
+        waitSec = waitTime === undefined ? 0 : waitTime(u);
       } catch (e) {
         // a broken wait_time would spin: the user stops running tasks (its slot stays until retired)
         this.recordException(e);

@@ -70,7 +70,7 @@ export function tasks<U>(weights: Partial<Record<TaskNames<U>, number>>): Record
  * it declared here, so a subclass needs no `override` keyword:
  *   static tasks = tasks<Self>({...})   static weight = 1   static fixedCount = 0
  *   static host = 'http://...'          static abstract = true (a base class, never spawned)
- *   waitTime = between(a, b)            (default: no wait)
+ *   waitTime = between(a, b)            (or static waitTime = ...; default: no wait)
  *   async onStart() {...}               async onStop() {...}
  */
 export abstract class User implements Pacing {
