@@ -283,6 +283,13 @@
 
   $('swarm-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
+    // a form sends no field for unticked boxes: with none ticked, the server would run the
+    // classes it has, not none (a running test's picker is disabled and sends nothing anyway)
+    const picker = $('class-picker');
+    if (!picker.hidden && !picker.disabled && !picker.querySelector('input:checked')) {
+      say('Invalid swarm: tick at least one user class', true);
+      return;
+    }
     const body = new URLSearchParams(new FormData(ev.target));
     void act('/swarm', { method: 'POST', body });
   });
