@@ -1,5 +1,5 @@
 // The swarm web UI's script (no build step): polls /stats/requests every second and renders
-// the status bar, three uPlot charts, the statistics and failures tables, and (--master only,
+// the status bar, three uPlot charts, the statistics, current ratio and failures tables, and (--master only,
 // as Locust's Workers tab) the workers with their state, users, CPU and memory; the form and
 // buttons call POST /swarm, /stop and /stats/reset. Every text from the server goes in with
 // textContent (request names and error messages come from the target).
@@ -134,6 +134,24 @@
     $('failures-body').replaceChildren(...failures);
   }
 
+  /** Current ratio (Locust's tab): the users of each class now, and their share of all users. */
+  function renderRatio(doc) {
+    const entries = Object.entries(doc.users_by_class ?? {});
+    const total = entries.reduce((sum, [, n]) => sum + n, 0);
+    const rows = entries.map(([name, users]) =>
+      row(
+        { name, users, share: total > 0 ? (users / total) * 100 : 0 },
+        [
+          ['name', String],
+          ['users', String],
+          ['share', percent],
+        ],
+        { 'data-testid': 'ratio-row', 'data-name': name },
+      ),
+    );
+    $('ratio-body').replaceChildren(...rows);
+  }
+
   /** Exceptions raised by user code: fetched from /exceptions only when their count changes. */
   let exceptionCount = 0;
   async function renderExceptions(doc) {
@@ -229,6 +247,7 @@
     renderWorkers(doc);
     renderClassPicker(doc);
     renderTables(doc);
+    renderRatio(doc);
     void renderExceptions(doc);
     renderCharts(doc.history);
   }
