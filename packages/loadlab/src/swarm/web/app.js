@@ -192,6 +192,7 @@
     $('start').textContent = live ? 'Update' : 'Start';
     $('stop').disabled = !live;
     $('host').disabled = live;
+    $('run-time').disabled = live;
   }
 
   /** --class-picker: one checkbox per class in the file, built once; locked while a test runs. */

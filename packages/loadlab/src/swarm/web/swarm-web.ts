@@ -6,7 +6,7 @@
  *
  * Routes (Locust's names):
  *   GET  /                                  the page (page.html, assets under /assets/)
- *   POST /swarm                             user_count, spawn_rate, host (form or JSON) -> {success, message}
+ *   POST /swarm                             user_count, spawn_rate, host, run_time (form or JSON) -> {success, message}
  *                                           (while a test runs: new target; the host stays)
  *   GET  /stop, GET /stats/reset            -> {success, message} (POST accepted too)
  *   GET  /stats/requests                    live statistics (stats-json.ts); with `workers`
@@ -208,6 +208,7 @@ function sendPage(res: http.ServerResponse, c: SwarmController, assets: WebAsset
     host: c.host,
     state: c.state,
     classes: c.classNames.join(', '),
+    runTime: c.runTimeSec ? `${c.runTimeSec}s` : '',
   });
   sendBody(res, 'text/html; charset=utf-8', html, { 'cache-control': 'no-store' });
 }
@@ -243,7 +244,7 @@ async function swarm(c: SwarmController, req: http.IncomingMessage, res: http.Se
   const what = `${s.users} users at ${s.spawnRate} users/s`;
   const message = wasRunning
     ? `Swarm re-targeted: ${what}${hostIgnored ? ` (the host stays ${c.host} while the test runs)` : ''}`
-    : `Swarming started: ${what} against ${c.host}`;
+    : `Swarming started: ${what} against ${c.host}${c.runTimeSec ? ` for ${c.runTimeSec}s` : ''}`;
   sendJson(res, 200, { success: true, message, host: c.host });
 }
 
