@@ -77,5 +77,7 @@ describe('swarm web UI run time', () => {
     const result = controller.result();
     assert.ok(result.durationSec < 10, `ended after ${result.durationSec} s`);
     assert.equal(await page.locator('#run-time').isDisabled(), false);
+    // the page says so (the start message once stayed up after the test had ended)
+    await page.locator('#message', { hasText: /^Test stopped$/ }).waitFor();
   });
 });

@@ -178,8 +178,16 @@
     $('exceptions-body').replaceChildren(...rows);
   }
 
+  /** Whether a poll saw the test running (through 'stopping'): its end is said once. */
+  let seenLive = false;
   function renderStatus(doc) {
     const live = doc.state === 'spawning' || doc.state === 'running';
+    // a test that ends by itself (run time, another tab's Stop) must not keep "Swarming started"
+    if (live) seenLive = true;
+    else if (seenLive && doc.state === 'stopped') {
+      seenLive = false;
+      say('Test stopped', false);
+    }
     document.body.dataset.state = doc.state;
     $('status-state').textContent = doc.state;
     $('status-host').textContent = doc.host;
