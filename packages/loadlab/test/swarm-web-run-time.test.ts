@@ -66,6 +66,14 @@ describe('swarm web UI run time', () => {
     page.setDefaultTimeout(15_000);
     await page.goto(web.url);
     assert.equal(await page.inputValue('#run-time'), '600s', 'prefilled from -t');
+    // the server's error stays until a field is edited, then goes (it once stayed next to the
+    // browser's own message about another field)
+    await page.fill('#run-time', 'soon');
+    await page.click('#start');
+    await page.locator('#message.error', { hasText: /run_time must be a duration/ }).waitFor();
+    await page.fill('#user-count', '');
+    await page.locator('#message', { hasText: /^$/ }).waitFor();
+    assert.equal(await page.locator('#message.error').count(), 0);
     await page.fill('#user-count', '2');
     await page.fill('#spawn-rate', '20');
     await page.fill('#run-time', '1s');

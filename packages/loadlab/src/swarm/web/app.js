@@ -321,6 +321,11 @@
     const body = new URLSearchParams(new FormData(ev.target));
     void act('/swarm', { method: 'POST', body });
   });
+  // an error is about the values sent: once they are edited it no longer applies (and must not
+  // sit next to the browser's own message about another field)
+  $('swarm-form').addEventListener('input', () => {
+    if ($('message').classList.contains('error')) say('', false);
+  });
   $('stop').addEventListener('click', () => void act('/stop'));
   $('reset').addEventListener('click', () => void act('/stats/reset'));
 
