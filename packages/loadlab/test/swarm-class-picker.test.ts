@@ -110,6 +110,13 @@ describe('the class picker', () => {
       await page.locator('[data-testid="class-Reader"]').waitFor();
       assert.equal(await page.locator('#class-picker input[type=checkbox]').count(), 2);
       assert.equal(await page.locator('#class-list').isHidden(), true);
+      // none ticked: refused on the page, nothing starts (the form once sent no classes and
+      // the server ran them all)
+      for (const box of await page.locator('#class-picker input[type=checkbox]').all()) await box.uncheck();
+      await page.click('#start');
+      await page.locator('#message.error', { hasText: 'tick at least one user class' }).waitFor();
+      assert.equal(controller.state, 'stopped', 'no new test');
+      assert.equal((await doc()).user_count, 0);
     } finally {
       await browser.close();
     }

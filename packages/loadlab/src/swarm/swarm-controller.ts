@@ -57,6 +57,8 @@ export class SwarmController extends EventEmitter {
   private endedAt: number | null = null;
   private timelineStats: RequestStats | null = null;
   private runTimer: NodeJS.Timeout | undefined;
+  /** The run time of the current (or next) test, seconds; 0 or undefined: until stopped. */
+  runTimeSec: number | undefined;
   private shapeTimer: NodeJS.Timeout | undefined;
   private cpu = new ProcessCpu();
   private monitor = new ThreadMonitor();
@@ -72,6 +74,7 @@ export class SwarmController extends EventEmitter {
   constructor(readonly o: SwarmOptions) {
     super();
     this.host = o.host;
+    this.runTimeSec = o.runTimeSec;
     this.selectClasses(o.classNames);
   }
 
@@ -125,6 +128,7 @@ export class SwarmController extends EventEmitter {
     }
     if (s.userClasses !== undefined) this.selectClasses(s.userClasses);
     if (s.host !== undefined) this.host = s.host;
+    if (s.runTimeSec !== undefined) this.runTimeSec = s.runTimeSec;
     const before = this.state;
     this.setState('starting');
     this.launching = this.begin();
@@ -340,8 +344,8 @@ export class SwarmController extends EventEmitter {
     this.cpu = new ProcessCpu().start();
     this.monitor = new ThreadMonitor().start();
     this.threadHealth = null;
-    if (this.o.runTimeSec !== undefined && this.o.runTimeSec > 0) {
-      this.runTimer = setTimeout(() => void this.stop(), this.o.runTimeSec * 1000);
+    if (this.runTimeSec !== undefined && this.runTimeSec > 0) {
+      this.runTimer = setTimeout(() => void this.stop(), this.runTimeSec * 1000);
     }
   }
 

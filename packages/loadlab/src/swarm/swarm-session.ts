@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
-import { evaluateThresholds, exitCodeFor } from '../gates/thresholds.ts';
+import { evaluateThresholds, exitCodeFor, type ThresholdResult } from '../gates/thresholds.ts';
 import type { RunReport, ScenarioResult, TimeSlice, WorkersSection } from '../model/result.ts';
 import type { LoadMetricsServer } from '../monitor/prometheus-exporter.ts';
 import { renderErrorReport, renderSampleResults } from '../report/locust-table.ts';
@@ -141,6 +141,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
         host: plan.webHost,
         port: plan.webPort,
         ...(master === null ? {} : { workers: () => master.workersReport() }),
+        report: () => swarmRunReport(swarm.result(), plan, opts.version, master?.section()).run,
       });
       out(`Web UI: ${web.url} (Ctrl-C to quit)`);
       opts.onWebListening?.(web.url);
@@ -187,20 +188,7 @@ async function report(
   err: (t: string) => void,
   workers?: WorkersSection,
 ): Promise<number> {
-  const now = Date.now();
-  const run: RunReport = {
-    tool: 'tickstorm',
-    version: opts.version,
-    startedAt: r.startedAt,
-    finishedAt: now,
-    target: plan.host,
-    scenarios: [r],
-    thresholds: [],
-    exitCode: EXIT_OK,
-    ...(workers === undefined ? {} : { workers }),
-  };
-  const thresholds = evaluateThresholds(run, plan.thresholds);
-  run.thresholds = thresholds;
+  const { run, thresholds } = swarmRunReport(r, plan, opts.version, workers);
   let code = exitCodeFor(run);
   // Locust's --exit-code-on-error: a CI job fails on failed requests without a threshold
   if (code === EXIT_OK && plan.exitCodeOnError !== undefined && r.failures > 0) code = plan.exitCodeOnError;
@@ -242,6 +230,33 @@ async function report(
     }`,
   );
   return code;
+}
+
+/**
+ * The run report of a swarm's result (the last test's, or the running one's for the web UI's
+ * HTML report): the plan's thresholds evaluated, the exit code they give.
+ */
+function swarmRunReport(
+  r: ScenarioResult,
+  plan: SwarmPlan,
+  version: string,
+  workers?: WorkersSection,
+): { run: RunReport; thresholds: ThresholdResult[] } {
+  const run: RunReport = {
+    tool: 'tickstorm',
+    version,
+    startedAt: r.startedAt,
+    finishedAt: Date.now(),
+    target: plan.host,
+    scenarios: [r],
+    thresholds: [],
+    exitCode: EXIT_OK,
+    ...(workers === undefined ? {} : { workers }),
+  };
+  const thresholds = evaluateThresholds(run, plan.thresholds);
+  run.thresholds = thresholds;
+  run.exitCode = exitCodeFor(run);
+  return { run, thresholds };
 }
 
 function workersLine(w: WorkersSection): string {

@@ -75,6 +75,8 @@ export interface SwarmStart {
   host?: string;
   /** User classes for a new test (only before a test starts; the class picker). */
   userClasses?: string[];
+  /** Run time of a new test in seconds, 0 = until stopped (the web form's; default: -t). */
+  runTimeSec?: number;
 }
 
 export interface SwarmView {
@@ -118,5 +120,7 @@ export function validateStart(s: SwarmStart): string[] {
       s.userClasses.some((c) => typeof c !== 'string'))
   )
     out.push('user classes must be a non-empty list of class names');
+  if (s.runTimeSec !== undefined && !(Number.isFinite(s.runTimeSec) && s.runTimeSec >= 0))
+    out.push(`run time must be a duration >= 0, got ${s.runTimeSec}`);
   return out;
 }

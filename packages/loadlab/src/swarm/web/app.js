@@ -1,5 +1,5 @@
 // The swarm web UI's script (no build step): polls /stats/requests every second and renders
-// the status bar, three uPlot charts, the statistics and failures tables, and (--master only,
+// the status bar, three uPlot charts, the statistics, current ratio and failures tables, and (--master only,
 // as Locust's Workers tab) the workers with their state, users, CPU and memory; the form and
 // buttons call POST /swarm, /stop and /stats/reset. Every text from the server goes in with
 // textContent (request names and error messages come from the target).
@@ -134,6 +134,24 @@
     $('failures-body').replaceChildren(...failures);
   }
 
+  /** Current ratio (Locust's tab): the users of each class now, and their share of all users. */
+  function renderRatio(doc) {
+    const entries = Object.entries(doc.users_by_class ?? {});
+    const total = entries.reduce((sum, [, n]) => sum + n, 0);
+    const rows = entries.map(([name, users]) =>
+      row(
+        { name, users, share: total > 0 ? (users / total) * 100 : 0 },
+        [
+          ['name', String],
+          ['users', String],
+          ['share', percent],
+        ],
+        { 'data-testid': 'ratio-row', 'data-name': name },
+      ),
+    );
+    $('ratio-body').replaceChildren(...rows);
+  }
+
   /** Exceptions raised by user code: fetched from /exceptions only when their count changes. */
   let exceptionCount = 0;
   async function renderExceptions(doc) {
@@ -160,8 +178,16 @@
     $('exceptions-body').replaceChildren(...rows);
   }
 
+  /** Whether a poll saw the test running (through 'stopping'): its end is said once. */
+  let seenLive = false;
   function renderStatus(doc) {
     const live = doc.state === 'spawning' || doc.state === 'running';
+    // a test that ends by itself (run time, another tab's Stop) must not keep "Swarming started"
+    if (live) seenLive = true;
+    else if (seenLive && doc.state === 'stopped') {
+      seenLive = false;
+      say('Test stopped', false);
+    }
     document.body.dataset.state = doc.state;
     $('status-state').textContent = doc.state;
     $('status-host').textContent = doc.host;
@@ -174,6 +200,7 @@
     $('start').textContent = live ? 'Update' : 'Start';
     $('stop').disabled = !live;
     $('host').disabled = live;
+    $('run-time').disabled = live;
   }
 
   /** --class-picker: one checkbox per class in the file, built once; locked while a test runs. */
@@ -229,6 +256,7 @@
     renderWorkers(doc);
     renderClassPicker(doc);
     renderTables(doc);
+    renderRatio(doc);
     void renderExceptions(doc);
     renderCharts(doc.history);
   }
@@ -283,8 +311,20 @@
 
   $('swarm-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
+    // a form sends no field for unticked boxes: with none ticked, the server would run the
+    // classes it has, not none (a running test's picker is disabled and sends nothing anyway)
+    const picker = $('class-picker');
+    if (!picker.hidden && !picker.disabled && !picker.querySelector('input:checked')) {
+      say('Invalid swarm: tick at least one user class', true);
+      return;
+    }
     const body = new URLSearchParams(new FormData(ev.target));
     void act('/swarm', { method: 'POST', body });
+  });
+  // an error is about the values sent: once they are edited it no longer applies (and must not
+  // sit next to the browser's own message about another field)
+  $('swarm-form').addEventListener('input', () => {
+    if ($('message').classList.contains('error')) say('', false);
   });
   $('stop').addEventListener('click', () => void act('/stop'));
   $('reset').addEventListener('click', () => void act('/stats/reset'));

@@ -1,6 +1,6 @@
 /**
  * The web UI's files, read once at startup: the page template, its script and style sheet
- * (next to this file), and uPlot's JS and CSS from node_modules, so the UI works offline.
+ * (next to this file), its icon, and uPlot's JS and CSS from node_modules, so the UI works offline.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,9 +24,13 @@ export function loadAssets(): WebAssets {
   const require = createRequire(import.meta.url);
   const js = 'text/javascript; charset=utf-8';
   const css = 'text/css; charset=utf-8';
+  const icon: Asset = { type: 'image/svg+xml', body: readFileSync(here('favicon.svg')) };
   const files = new Map<string, Asset>([
     ['/assets/app.js', { type: js, body: readFileSync(here('app.js')) }],
     ['/assets/style.css', { type: css, body: readFileSync(here('style.css')) }],
+    ['/assets/favicon.svg', icon],
+    // what a browser asks for by itself (a page without it logs a 404 in the console)
+    ['/favicon.ico', icon],
     [
       '/assets/uPlot.min.js',
       { type: js, body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js')) },

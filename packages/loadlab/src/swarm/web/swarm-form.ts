@@ -1,8 +1,9 @@
 /**
- * POST /swarm's body (Locust's form: user_count, spawn_rate, host, and user_classes from the
+ * POST /swarm's body (Locust's form: user_count, spawn_rate, host, run_time, and user_classes from the
  * class picker, repeated in a form or an array in JSON), form-urlencoded or JSON,
  * to a SwarmStart, with every problem at once (validateStart's, plus missing/unparsable fields).
  */
+import { parseDuration } from '../../util/duration.ts';
 import { type SwarmStart, validateStart } from '../swarm-controller.ts';
 
 export type SwarmForm = { start: SwarmStart; problems: [] } | { start: null; problems: string[] };
@@ -50,6 +51,16 @@ export function parseSwarmForm(body: string, contentType: string): SwarmForm {
     const list = f.user_classes;
     if (Array.isArray(list) && list.every((x) => typeof x === 'string')) start.userClasses = list;
     else problems.push(`user_classes must be a list of class names, got ${shown(list)}`);
+  }
+  // run_time (Locust's form field): a duration for a new test; empty = until stopped
+  if (f.run_time !== undefined) {
+    const text = typeof f.run_time === 'number' ? String(f.run_time) : f.run_time;
+    const ms = typeof text === 'string' ? (text.trim() === '' ? 0 : parseDuration(text)) : Number.NaN;
+    if (Number.isNaN(ms))
+      problems.push(
+        `run_time must be a duration like 30s, 5m or 1h30m (empty: until stopped), got ${shown(f.run_time)}`,
+      );
+    else start.runTimeSec = ms / 1000;
   }
   for (const p of validateStart(start)) {
     if ((usersBad && p.startsWith('users ')) || (rateBad && p.startsWith('spawn rate '))) continue;

@@ -6,7 +6,7 @@
  *
  * Routes (Locust's names):
  *   GET  /                                  the page (page.html, assets under /assets/)
- *   POST /swarm                             user_count, spawn_rate, host (form or JSON) -> {success, message}
+ *   POST /swarm                             user_count, spawn_rate, host, run_time (form or JSON) -> {success, message}
  *                                           (while a test runs: new target; the host stays)
  *   GET  /stop, GET /stats/reset            -> {success, message} (POST accepted too)
  *   GET  /stats/requests                    live statistics (stats-json.ts); with `workers`
@@ -14,6 +14,8 @@
  *   GET  /exceptions                        {exceptions: [{count, msg, traceback, nodes}]}
  *   GET  /stats/requests/csv, /stats/requests_full_history/csv, /stats/failures/csv,
  *        /exceptions/csv                    Locust-compatible CSV attachments
+ *   GET  /stats/report                      the HTML report of the last (or running) test, as
+ *                                           --html writes it; ?download=1: as an attachment
  * Errors are JSON {success: false, message, code}, codes and statuses from the lab's registry
  * (errors.ts): 400 LAB_ERR_INVALID_SWARM (every problem
  * in the message and in `problems`), 403 LAB_ERR_FORBIDDEN_ORIGIN (a POST from another site), 404 LAB_ERR_NOT_FOUND,
@@ -22,6 +24,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LabError, LabErrorCode } from '../../errors.ts';
+import { EXIT_OK } from '../../gates/exit-codes.ts';
+import { exitCodeFor } from '../../gates/thresholds.ts';
+import type { RunReport } from '../../model/result.ts';
+import { renderHtmlReport } from '../../report/html.ts';
 import type { SwarmController } from '../swarm-controller.ts';
 import type { WorkersReport } from '../worker-status.ts';
 import { fillTemplate, loadAssets, type WebAssets } from './assets.ts';
@@ -39,6 +45,8 @@ export interface SwarmWebOptions {
   port?: number;
   /** --master: the workers, for /stats/requests and the page's Workers table. */
   workers?: () => WorkersReport;
+  /** The run report for /stats/report (the session's: its thresholds); default: none set. */
+  report?: () => RunReport;
 }
 
 export interface SwarmWeb {
@@ -57,6 +65,10 @@ interface Route {
 export async function startSwarmWeb(o: SwarmWebOptions): Promise<SwarmWeb> {
   const assets = loadAssets();
   const routes = buildRoutes(o.controller, assets, o.workers);
+  routes.set('/stats/report', {
+    methods: ['GET'],
+    handle: (req, res) => sendReport(req, res, o.report ?? (() => plainReport(o.controller))),
+  });
   const server = http.createServer((req, res) => {
     void dispatch(routes, assets, req, res).catch((e: unknown) => {
       const message = e instanceof Error ? e.message : String(e);
@@ -196,6 +208,7 @@ function sendPage(res: http.ServerResponse, c: SwarmController, assets: WebAsset
     host: c.host,
     state: c.state,
     classes: c.classNames.join(', '),
+    runTime: c.runTimeSec ? `${c.runTimeSec}s` : '',
   });
   sendBody(res, 'text/html; charset=utf-8', html, { 'cache-control': 'no-store' });
 }
@@ -231,6 +244,41 @@ async function swarm(c: SwarmController, req: http.IncomingMessage, res: http.Se
   const what = `${s.users} users at ${s.spawnRate} users/s`;
   const message = wasRunning
     ? `Swarm re-targeted: ${what}${hostIgnored ? ` (the host stays ${c.host} while the test runs)` : ''}`
-    : `Swarming started: ${what} against ${c.host}`;
+    : `Swarming started: ${what} against ${c.host}${c.runTimeSec ? ` for ${c.runTimeSec}s` : ''}`;
   sendJson(res, 200, { success: true, message, host: c.host });
+}
+
+/** Locust's /stats/report: the HTML report, shown (or, with ?download=1, saved). */
+async function sendReport(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  report: () => RunReport,
+): Promise<void> {
+  const run = report();
+  const html = await renderHtmlReport(run, {
+    title: `Tickstorm swarm report: ${run.scenarios[0]?.scenario ?? 'swarm'}`,
+  });
+  const download = new URL(req.url ?? '/', 'http://x').searchParams.has('download');
+  sendBody(res, 'text/html; charset=utf-8', html, {
+    'cache-control': 'no-store',
+    ...(download
+      ? { 'content-disposition': `attachment; filename="report_${Math.floor(Date.now() / 1000)}.html"` }
+      : {}),
+  });
+}
+
+function plainReport(c: SwarmController): RunReport {
+  const r = c.result();
+  const run: RunReport = {
+    tool: 'tickstorm',
+    version: '',
+    startedAt: r.startedAt,
+    finishedAt: Date.now(),
+    target: c.host,
+    scenarios: [r],
+    thresholds: [],
+    exitCode: EXIT_OK,
+  };
+  run.exitCode = exitCodeFor(run);
+  return run;
 }

@@ -1,0 +1,78 @@
+/**
+ * The swarm web UI's HTML report (Locust's "Download Report", GET /stats/report): the page's
+ * link saves the report of the running test, with its request rows, as --html writes it;
+ * without ?download=1 the route shows it in the browser. Real Chromium, real sockets, ports
+ * from the OS.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
+import { type Browser, chromium } from 'playwright-core';
+import { SwarmController } from '../src/swarm/swarm-controller.ts';
+import { loadUserFile } from '../src/swarm/user-file.ts';
+import { type SwarmWeb, startSwarmWeb } from '../src/swarm/web/swarm-web.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run'];
+
+let target: LocalServer;
+let controller: SwarmController;
+let web: SwarmWeb;
+let browser: Browser | null = null;
+
+before(async () => {
+  target = await startServer((req, res) => {
+    const status = req.url === '/missing' ? 404 : 200;
+    res.writeHead(status, { 'content-type': 'text/plain' });
+    res.end(status === 200 ? 'ok'.repeat(32) : 'no');
+  });
+  const file = await loadUserFile(fileURLToPath(new URL('./fixtures/web-users.ts', import.meta.url)));
+  controller = new SwarmController({ file, classNames: [], host: `http://127.0.0.1:${target.port}` });
+  web = await startSwarmWeb({ controller, port: 0 });
+});
+
+after(async () => {
+  await browser?.close();
+  await web?.close();
+  await controller?.close();
+  await target?.close();
+});
+
+describe('swarm web UI HTML report in Chromium', () => {
+  const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (CI installs Debian's chromium package)`;
+
+  it("downloads the running test's HTML report from the page", { skip }, async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const context = await browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(web.url);
+    await page.fill('#user-count', '2');
+    await page.fill('#spawn-rate', '20');
+    await page.click('#start');
+    await page
+      .locator('#stats-body tr[data-name="/fast"] td[data-col="num_requests"]', { hasText: /^[1-9]\d*$/ })
+      .waitFor();
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#html-report')]);
+    assert.match(download.suggestedFilename(), /^report_\d+\.html$/);
+    const html = readFileSync(await download.path(), 'utf8');
+    assert.match(html, /^<!DOCTYPE html>/);
+    assert.match(html, /<title>Tickstorm swarm report: [^<]+<\/title>/);
+    assert.ok(html.includes('/fast'), 'the request rows are in the report');
+    assert.ok(html.includes(`http://127.0.0.1:${target.port}`), 'the target is named');
+
+    // shown in the browser without ?download=1
+    const shown = await fetch(new URL('/stats/report', web.url));
+    assert.equal(shown.status, 200);
+    assert.match(shown.headers.get('content-type') ?? '', /^text\/html/);
+    assert.equal(shown.headers.get('content-disposition'), null);
+    assert.match(await shown.text(), /^<!DOCTYPE html>/);
+
+    await page.click('#stop');
+    await page.locator('#status-state', { hasText: /^stopped$/ }).waitFor();
+    await context.close();
+  });
+});
