@@ -19,6 +19,7 @@ import {
   tlsCertProblem,
   tlsConnectOptions,
 } from '@tickstorm/loadlab';
+import { selfSignedCert } from './support/certs.ts';
 import { tickstorm as run } from './support/cli.ts';
 
 let dir: string;
@@ -85,41 +86,18 @@ async function serve(name: string, closeEach = false): Promise<string> {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tickstorm-tls-certs-'));
-  ssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=Test CA',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-  );
+  selfSignedCert({ cwd: dir, key: 'ca.key', cert: 'ca.pem', cn: 'Test CA', days: 2 });
   signed('good', 'IP:127.0.0.1,DNS:localhost', 2);
   signed('expired', 'IP:127.0.0.1,DNS:localhost', -1);
   signed('wrong', 'DNS:wrong.example', 2);
-  ssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-keyout',
-    'self.key',
-    '-out',
-    'self.pem',
-    '-days',
-    '2',
-  );
+  selfSignedCert({
+    cwd: dir,
+    key: 'self.key',
+    cert: 'self.pem',
+    cn: 'localhost',
+    san: 'IP:127.0.0.1',
+    days: 2,
+  });
   origin.good = await serve('good');
   origin.self = await serve('self');
   origin.expired = await serve('expired');

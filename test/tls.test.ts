@@ -4,7 +4,6 @@
  * WebSocket client, `tickstorm http https://`, `run --orders-url https://` and a script.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { HttpClient, prepareRequest, RequestEvents, WsClient } from '@tickstorm/loadlab';
 import { WebSocketServer } from 'ws';
+import { selfSignedCert } from './support/certs.ts';
 import { tickstorm as run } from './support/cli.ts';
 
 let dir: string;
@@ -25,27 +25,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tickstorm-tls-'));
   cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-    ],
-    { stdio: 'ignore' },
-  );
+  selfSignedCert({ key, cert, cn: 'localhost', san: 'IP:127.0.0.1', days: 1 });
   server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
     req.resume();
     req.on('end', () => {

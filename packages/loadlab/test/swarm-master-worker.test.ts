@@ -202,116 +202,98 @@ test('the master gives up waiting for --expect-workers after the bound (LAB_ERR_
   }
 });
 
-test('a worker pointed at something that is not a tickstorm master says so (exit 1)', async () => {
-  // an HTTP server, as a wrong --master-port may find: it answers 400 and hangs up
-  const server = createServer((s) => {
-    s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'));
-  });
+/** A stand-in master on an OS-chosen port whose connections `peer` handles (none: accepts and stays silent). */
+async function fakeMaster(peer?: (s: Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = createServer(peer);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  const errs: string[] = [];
-  try {
-    const code = await runSwarmWorker({
-      file: await loadUserFile(USERS),
-      masterHost: '127.0.0.1',
-      masterPort: port,
-      version: 't',
-      out: () => undefined,
-      err: (t) => errs.push(t),
-    });
-    assert.equal(code, 1);
-    assert.match(
-      errs.join('\n'),
-      new RegExp(
-        `what answers at 127\\.0\\.0\\.1:${port} is not a tickstorm master \\(a message that is not JSON\\); check --master-host/--master-port \\[LAB_ERR_MASTER_GONE\\]`,
-      ),
-    );
-  } finally {
-    await new Promise((r) => server.close(r));
-  }
-});
+  return { port, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
 
-test('a peer answering JSON that is not a message (null, a number) is not a master either (exit 1, no crash)', async () => {
-  for (const answer of ['null', '42']) {
-    const server = createServer((s) => {
-      s.once('data', () => s.write(`${answer}\n`));
-      s.on('error', () => undefined);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
-    const errs: string[] = [];
-    try {
-      const code = await runSwarmWorker({
-        file: await loadUserFile(USERS),
-        masterHost: '127.0.0.1',
-        masterPort: port,
-        version: 't',
-        out: () => undefined,
-        err: (t) => errs.push(t),
-      });
-      assert.equal(code, 1, answer);
-      assert.match(
-        errs.join('\n'),
-        new RegExp(
-          `what answers at 127\\.0\\.0\\.1:${port} is not a tickstorm master \\(a message that is not a JSON object with a "t"\\)`,
-        ),
-      );
-    } finally {
-      await new Promise((r) => server.close(r));
-    }
-  }
-});
-
-test('a worker whose master hangs up without quit exits 1, naming the master', async () => {
-  const server = createServer((s) => {
-    s.setEncoding('utf8');
-    s.once('data', () => {
-      s.write(`${JSON.stringify({ t: 'welcome', index: 0 })}\n`);
-      s.destroy();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  const errs: string[] = [];
-  try {
-    const code = await runSwarmWorker({
-      file: await loadUserFile(USERS),
-      masterHost: '127.0.0.1',
-      masterPort: port,
-      version: 't',
-      out: () => undefined,
-      err: (t) => errs.push(t),
-    });
-    assert.equal(code, 1);
-    assert.match(
-      errs.join('\n'),
-      new RegExp(
-        `the master at 127\\.0\\.0\\.1:${port} went away .* without sending quit \\[LAB_ERR_MASTER_GONE\\]`,
-      ),
-    );
-  } finally {
-    await new Promise((r) => server.close(r));
-  }
-});
-
-test('a worker with no master to reach gives up after its bound, exit 1', async () => {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r)); // nothing listens there now
+/** runSwarmWorker on the counted users, its master at 127.0.0.1:`port`: the exit code and what it wrote to err. */
+async function workerAt(port: number, connectWaitMs?: number): Promise<{ code: number; errs: string }> {
   const errs: string[] = [];
   const code = await runSwarmWorker({
     file: await loadUserFile(USERS),
     masterHost: '127.0.0.1',
     masterPort: port,
     version: 't',
-    connectWaitMs: 300,
+    ...(connectWaitMs === undefined ? {} : { connectWaitMs }),
     out: () => undefined,
     err: (t) => errs.push(t),
   });
+  return { code, errs: errs.join('\n') };
+}
+
+test('a worker pointed at something that is not a tickstorm master says so (exit 1)', async () => {
+  // an HTTP server, as a wrong --master-port may find: it answers 400 and hangs up
+  const master = await fakeMaster((s) => {
+    s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'));
+  });
+  try {
+    const { code, errs } = await workerAt(master.port);
+    assert.equal(code, 1);
+    assert.match(
+      errs,
+      new RegExp(
+        `what answers at 127\\.0\\.0\\.1:${master.port} is not a tickstorm master \\(a message that is not JSON\\); check --master-host/--master-port \\[LAB_ERR_MASTER_GONE\\]`,
+      ),
+    );
+  } finally {
+    await master.close();
+  }
+});
+
+test('a peer answering JSON that is not a message (null, a number) is not a master either (exit 1, no crash)', async () => {
+  for (const answer of ['null', '42']) {
+    const master = await fakeMaster((s) => {
+      s.once('data', () => s.write(`${answer}\n`));
+      s.on('error', () => undefined);
+    });
+    try {
+      const { code, errs } = await workerAt(master.port);
+      assert.equal(code, 1, answer);
+      assert.match(
+        errs,
+        new RegExp(
+          `what answers at 127\\.0\\.0\\.1:${master.port} is not a tickstorm master \\(a message that is not a JSON object with a "t"\\)`,
+        ),
+      );
+    } finally {
+      await master.close();
+    }
+  }
+});
+
+test('a worker whose master hangs up without quit exits 1, naming the master', async () => {
+  const master = await fakeMaster((s) => {
+    s.setEncoding('utf8');
+    s.once('data', () => {
+      s.write(`${JSON.stringify({ t: 'welcome', index: 0 })}\n`);
+      s.destroy();
+    });
+  });
+  try {
+    const { code, errs } = await workerAt(master.port);
+    assert.equal(code, 1);
+    assert.match(
+      errs,
+      new RegExp(
+        `the master at 127\\.0\\.0\\.1:${master.port} went away .* without sending quit \\[LAB_ERR_MASTER_GONE\\]`,
+      ),
+    );
+  } finally {
+    await master.close();
+  }
+});
+
+test('a worker with no master to reach gives up after its bound, exit 1', async () => {
+  const { port, close } = await fakeMaster();
+  await close(); // nothing listens there now
+  const { code, errs } = await workerAt(port, 300);
   assert.equal(code, 1);
   assert.match(
-    errs.join('\n'),
+    errs,
     /cannot reach the master at 127\.0\.0\.1:\d+ \(--master-host\/--master-port\) within 0\.3 s/,
   );
 });

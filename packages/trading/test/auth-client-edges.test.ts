@@ -8,10 +8,10 @@
  * handshake the `ws` library would refuse in plain text gets the coded body.
  */
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { signRequest } from '@tickstorm/protocol';
 import { KEYS_JSON, keyStore } from './support/auth-fixture.ts';
+import { sendAndRead } from './support/raw-socket.ts';
 import { type Fixture, order, startFixture } from './support/trading-fixture.ts';
 import { tryUpgrade } from './support/ws-upgrade.ts';
 
@@ -21,28 +21,16 @@ interface RawReply {
 }
 
 /** One request written byte for byte on a fresh socket (`Connection: close`), its answer parsed. */
-function rawRequest(port: number, head: string, body = ''): Promise<RawReply> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    s.on('data', (d) => chunks.push(d));
-    s.on('error', reject);
-    s.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const [statusLine, rest] = [
-        text.slice(0, text.indexOf('\r\n')),
-        text.slice(text.indexOf('\r\n\r\n') + 4),
-      ];
-      let parsed: RawReply['body'] = {};
-      try {
-        parsed = rest.length > 0 ? JSON.parse(rest) : {};
-      } catch {
-        parsed = { text: rest };
-      }
-      resolve({ status: Number(statusLine.split(' ')[1]), body: parsed });
-    });
-    s.end(`${head}Host: x\r\nConnection: close\r\n\r\n${body}`);
-  });
+async function rawRequest(port: number, head: string, body = ''): Promise<RawReply> {
+  const text = await sendAndRead(port, `${head}Host: x\r\nConnection: close\r\n\r\n${body}`);
+  const [statusLine, rest] = [text.slice(0, text.indexOf('\r\n')), text.slice(text.indexOf('\r\n\r\n') + 4)];
+  let parsed: RawReply['body'] = {};
+  try {
+    parsed = rest.length > 0 ? JSON.parse(rest) : {};
+  } catch {
+    parsed = { text: rest };
+  }
+  return { status: Number(statusLine.split(' ')[1]), body: parsed };
 }
 
 const key = (id: string) => KEYS_JSON.find((k) => k.id === id)!;

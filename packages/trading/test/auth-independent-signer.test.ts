@@ -13,9 +13,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { KEYS_JSON, keyStore } from './support/auth-fixture.ts';
+import { sendAndRead } from './support/raw-socket.ts';
 import { type Fixture, startFixture } from './support/trading-fixture.ts';
 import { tryUpgrade } from './support/ws-upgrade.ts';
 
@@ -40,20 +40,11 @@ interface Answer {
 }
 
 /** Bytes written as given on a fresh socket; the answer read until the server closes. */
-function rawExchange(port: number, bytes: Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    s.on('data', (d) => chunks.push(d));
-    s.on('error', reject);
-    s.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const cut = text.indexOf('\r\n\r\n');
-      const head = text.slice(0, cut);
-      resolve({ status: Number(head.split(' ')[1]), head, body: text.slice(cut + 4) });
-    });
-    s.write(bytes);
-  });
+async function rawExchange(port: number, bytes: Buffer): Promise<Answer> {
+  const text = await sendAndRead(port, bytes, false);
+  const cut = text.indexOf('\r\n\r\n');
+  const head = text.slice(0, cut);
+  return { status: Number(head.split(' ')[1]), head, body: text.slice(cut + 4) };
 }
 
 interface Signed {

@@ -12,23 +12,14 @@
  *   Sec-WebSocket-Protocol) were answered without a coded body, or not at all.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { encodeTickBatch } from '@tickstorm/protocol';
 import WebSocket from 'ws';
+import { writeUntilClose } from './support/raw-socket.ts';
 import { type Fixture, type Json, startFixture } from './support/trading-fixture.ts';
 
 /** Writes `data` on a new connection; resolves with everything read until the server closes it. */
-function exchange(port: number, data: string): Promise<string> {
-  const socket = net.connect(port, '127.0.0.1');
-  let got = '';
-  socket.on('data', (d) => {
-    got += d.toString('latin1');
-  });
-  socket.on('error', () => {});
-  socket.write(data);
-  return new Promise((resolve) => socket.on('close', () => resolve(got)));
-}
+const exchange = writeUntilClose;
 
 const statuses = (raw: string) => [...raw.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
 

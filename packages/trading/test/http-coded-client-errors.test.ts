@@ -5,32 +5,22 @@
  * router's length (414). Node and fastify answer these themselves unless told otherwise.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { writeUntilClose } from './support/raw-socket.ts';
 import { type Fixture, type Json, startFixture } from './support/trading-fixture.ts';
 
 /** Writes `data`, resolves with the status and parsed body of what was read until the close. */
-function exchange(port: number, data: string): Promise<{ status: number; body: Json; raw: string }> {
-  const socket = net.connect(port, '127.0.0.1');
-  let got = '';
-  socket.on('data', (d) => {
-    got += d.toString('latin1');
-  });
-  socket.on('error', () => {});
-  socket.write(data);
-  return new Promise((resolve) =>
-    socket.on('close', () => {
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(got)?.[1] ?? 0);
-      const text = got.slice(got.indexOf('\r\n\r\n') + 4);
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = text;
-      }
-      resolve({ status, body, raw: got });
-    }),
-  );
+async function exchange(port: number, data: string): Promise<{ status: number; body: Json; raw: string }> {
+  const got = await writeUntilClose(port, data);
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(got)?.[1] ?? 0);
+  const text = got.slice(got.indexOf('\r\n\r\n') + 4);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status, body, raw: got };
 }
 
 describe('coded refusals before routing', () => {

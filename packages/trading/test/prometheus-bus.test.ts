@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { run, serveSandbox, TICKSTORM, ZERO_PORT_FLAGS } from './support/child-process.ts';
+import { run, runTargetFlags, serveSandbox, TICKSTORM, ZERO_PORT_FLAGS } from './support/child-process.ts';
 import { type NatsServer, startNatsServer } from './support/nats-server.ts';
 import {
   havePrometheus,
@@ -48,16 +48,7 @@ describe('Prometheus over one process per service on a bus counts each tick and 
       '2s',
       '--rate',
       '200',
-      '--market-data-url',
-      urls['market-data'],
-      '--orders-url',
-      urls['execution-engine'],
-      '--risk-url',
-      urls['risk-manager'],
-      '--api-url',
-      urls.api,
-      '--no-bench',
-      '--no-watch',
+      ...runTargetFlags(urls),
     ]);
     assert.ok(
       load.code === 0 || load.code === 99,

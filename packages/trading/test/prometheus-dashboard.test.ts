@@ -14,7 +14,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { REPO_ROOT, serveSandbox, TICKSTORM, ZERO_PORT_FLAGS } from './support/child-process.ts';
+import {
+  postRejectedOrder,
+  REPO_ROOT,
+  runTargetFlags,
+  serveSandbox,
+  TICKSTORM,
+  ZERO_PORT_FLAGS,
+} from './support/child-process.ts';
 import {
   havePrometheus,
   PROMETHEUS,
@@ -92,20 +99,7 @@ describe('Prometheus scrapes every process; every dashboard expression returns d
     const served = await box.serve(['--data-dir', box.tmp(), ...ZERO_PORT_FLAGS]);
     urls = served.urls;
     for (const [name, url] of Object.entries(urls)) jobs[`tickstorm-${name}`] = new URL(url).host;
-    const target = [
-      '--market-data-url',
-      urls['market-data'],
-      '--orders-url',
-      urls['execution-engine'],
-      '--risk-url',
-      urls['risk-manager'],
-      '--api-url',
-      urls.api,
-      '--no-bench',
-      '--no-watch',
-      '--metrics-port',
-      '0',
-    ];
+    const target = [...runTargetFlags(urls), '--metrics-port', '0'];
     const gens = [
       ['ws-concurrency', '--duration', '120s', '--clients', '10', '--tick-rate', '1000'],
       ['order-stress', '--duration', '120s', '--rate', '50'],
@@ -117,11 +111,7 @@ describe('Prometheus scrapes every process; every dashboard expression returns d
       jobs[`loadgen${i === 0 ? '' : `-${g[0]}`}`] = new URL(m[1]).host;
     }
     // One rejected order, so the rejections-by-reason series exists.
-    await fetch(`${urls['execution-engine']}/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ symbol: 'NOPE', side: 'buy', type: 'limit', quantity: 1, price: 1 }),
-    });
+    await postRejectedOrder(urls);
     prom = await startPrometheus(jobs);
   });
 

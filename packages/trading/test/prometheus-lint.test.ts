@@ -11,7 +11,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { run, serveSandbox, TICKSTORM, ZERO_PORT_FLAGS } from './support/child-process.ts';
+import {
+  postRejectedOrder,
+  run,
+  runTargetFlags,
+  serveSandbox,
+  TICKSTORM,
+  ZERO_PORT_FLAGS,
+} from './support/child-process.ts';
 
 const PROMTOOL = '/usr/bin/promtool';
 
@@ -35,16 +42,7 @@ describe('every port of `tickstorm serve` passes promtool check metrics under lo
       '200',
       '--batch-size',
       '50',
-      '--market-data-url',
-      urls['market-data'],
-      '--orders-url',
-      urls['execution-engine'],
-      '--risk-url',
-      urls['risk-manager'],
-      '--api-url',
-      urls.api,
-      '--no-bench',
-      '--no-watch',
+      ...runTargetFlags(urls),
     ]);
     // 0 or 99 (a scenario target missed on a busy machine): the load ran either way.
     assert.ok(
@@ -52,11 +50,7 @@ describe('every port of `tickstorm serve` passes promtool check metrics under lo
       `run exited ${load.code}:\n${load.stdout}\n${load.stderr}`,
     );
     // One rejected order, so the rejections-by-reason family has a sample.
-    await fetch(`${urls['execution-engine']}/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ symbol: 'NOPE', side: 'buy', type: 'limit', quantity: 1, price: 1 }),
-    });
+    await postRejectedOrder(urls);
   });
 
   after(() => box.cleanup());

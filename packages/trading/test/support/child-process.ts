@@ -87,6 +87,34 @@ export const ZERO_PORT_FLAGS: readonly string[] = [
   '0',
 ];
 
+/**
+ * `tickstorm run` flags that aim the load at a `serve`'s four printed URLs, with no benchmark
+ * file and no live display.
+ */
+export function runTargetFlags(urls: Record<string, string>): string[] {
+  return [
+    '--market-data-url',
+    urls['market-data'],
+    '--orders-url',
+    urls['execution-engine'],
+    '--risk-url',
+    urls['risk-manager'],
+    '--api-url',
+    urls.api,
+    '--no-bench',
+    '--no-watch',
+  ];
+}
+
+/** A rejected order (unknown symbol), so the rejections-by-reason family has a sample. */
+export async function postRejectedOrder(urls: Record<string, string>): Promise<void> {
+  await fetch(`${urls['execution-engine']}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ symbol: 'NOPE', side: 'buy', type: 'limit', quantity: 1, price: 1 }),
+  });
+}
+
 export interface Served {
   child: ChildProcess;
   urls: Record<string, string>;
