@@ -6,7 +6,7 @@
  * SIGKILL is stale and taken over; a graceful stop removes it.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -78,19 +78,26 @@ describe('one process per data directory', () => {
   }, async (t) => {
     const dir = box.tmp();
     chmodSync(dir, 0o555);
-    // as root, a read-only mode does not stop writes: run the child as nobody
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    // as root, a read-only mode does not stop writes: run the child as nobody, or (nobody cannot
+    // read the checkout) make the directory immutable, which stops root too (EPERM)
+    let asNobody = {};
+    let immutable = false;
     if (process.getuid?.() === 0) {
       const probe = spawn(
         process.execPath,
         ['-e', `require('fs').readFileSync(${JSON.stringify(TICKSTORM)})`],
         {
           stdio: 'ignore',
-          ...asNobody,
+          uid: 65534,
+          gid: 65534,
         },
       );
-      if ((await finished(probe)).code !== 0) {
-        t.skip('running as root and the checkout is not readable by nobody');
+      if ((await finished(probe)).code === 0) asNobody = { uid: 65534, gid: 65534 };
+      else if (spawnSync('chattr', ['+i', dir], { stdio: 'ignore' }).status === 0) {
+        immutable = true;
+        t.after(() => spawnSync('chattr', ['-i', dir], { stdio: 'ignore' }));
+      } else {
+        t.skip('running as root: nobody cannot read the checkout and chattr +i is not permitted');
         return;
       }
     }
@@ -103,7 +110,8 @@ describe('one process per data directory', () => {
     const out = r.stdout + r.stderr;
     assert.equal(r.code, 2, out);
     assert.match(out, /TRD_ERR_INVALID_CONFIG/);
-    assert.ok(out.includes(`data directory ${dir} is not writable by this process (EACCES)`), out);
+    const errno = immutable ? 'EPERM' : 'EACCES';
+    assert.ok(out.includes(`data directory ${dir} is not writable by this process (${errno})`), out);
     assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
   });
 
