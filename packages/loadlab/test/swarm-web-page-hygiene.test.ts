@@ -7,39 +7,27 @@
  * Real Chromium, real sockets, ports from the OS.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { SwarmController } from '../src/swarm/swarm-controller.ts';
-import { loadUserFile } from '../src/swarm/user-file.ts';
-import { type SwarmWeb, startSwarmWeb } from '../src/swarm/web/swarm-web.ts';
+import type { Browser, Page } from 'playwright-core';
+import type { SwarmWeb } from '../src/swarm/web/swarm-web.ts';
+import { chromiumSkip, launchChromium, startWebUi, type WebUi } from './support/web-ui.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run'];
-
-let target: LocalServer;
-let controller: SwarmController;
+let ui: WebUi;
 let web: SwarmWeb;
 let browser: Browser | null = null;
 
 before(async () => {
-  target = await startServer((req, res) => {
+  ui = await startWebUi((req, res) => {
     const status = req.url === '/missing' ? 404 : 200;
     res.writeHead(status, { 'content-type': 'text/plain' });
     res.end(status === 200 ? 'ok'.repeat(32) : 'no');
-  });
-  const file = await loadUserFile(fileURLToPath(new URL('./fixtures/web-users.ts', import.meta.url)));
-  controller = new SwarmController({ file, classNames: [], host: `http://127.0.0.1:${target.port}` });
-  web = await startSwarmWeb({ controller, port: 0 });
+  }, 'web-users.ts');
+  ({ web } = ui);
 });
 
 after(async () => {
   await browser?.close();
-  await web?.close();
-  await controller?.close();
-  await target?.close();
+  await ui?.close();
 });
 
 /** Everything the browser reports as wrong: console errors, script errors, failed and 4xx/5xx requests. */
@@ -64,10 +52,10 @@ async function untilCounted(page: Page): Promise<void> {
 }
 
 describe('swarm web UI page hygiene in Chromium', () => {
-  const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (CI installs Debian's chromium package)`;
+  const skip = chromiumSkip;
 
   it('loads, runs and stops a test with a clean console and no failed request', { skip }, async () => {
-    browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser ??= await launchChromium();
     const page = await browser.newPage();
     page.setDefaultTimeout(15_000);
     const problems = watch(page);
@@ -92,7 +80,7 @@ describe('swarm web UI page hygiene in Chromium', () => {
   });
 
   it('keeps a 360 px window its own width: the tables scroll inside their panels', { skip }, async () => {
-    browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser ??= await launchChromium();
     const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
     page.setDefaultTimeout(15_000);
     await page.goto(web.url);

@@ -4,48 +4,36 @@
  * 0 each. Real Chromium, real sockets, ports from the OS.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
-import { type Browser, chromium } from 'playwright-core';
-import { SwarmController } from '../src/swarm/swarm-controller.ts';
-import { loadUserFile } from '../src/swarm/user-file.ts';
-import { type SwarmWeb, startSwarmWeb } from '../src/swarm/web/swarm-web.ts';
+import type { Browser } from 'playwright-core';
+import type { SwarmWeb } from '../src/swarm/web/swarm-web.ts';
+import { chromiumSkip, launchChromium, startWebUi, type WebUi } from './support/web-ui.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run'];
-
-let target: LocalServer;
-let controller: SwarmController;
+let ui: WebUi;
 let web: SwarmWeb;
 let browser: Browser | null = null;
 
 before(async () => {
-  target = await startServer((req, res) => {
+  ui = await startWebUi((req, res) => {
     req.resume();
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{}');
     });
-  });
-  const file = await loadUserFile(fileURLToPath(new URL('./fixtures/swarm-users.ts', import.meta.url)));
-  controller = new SwarmController({ file, classNames: [], host: target.url });
-  web = await startSwarmWeb({ controller, port: 0 });
+  }, 'swarm-users.ts');
+  ({ web } = ui);
 });
 
 after(async () => {
   await browser?.close();
-  await web?.close();
-  await controller?.close();
-  await target?.close();
+  await ui?.close();
 });
 
 describe('swarm web UI current ratio in Chromium', () => {
-  const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (CI installs Debian's chromium package)`;
+  const skip = chromiumSkip;
 
   it('shows the users of each class and their share, live', { skip }, async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const page = await browser.newPage();
     page.setDefaultTimeout(15_000);
     await page.goto(web.url);

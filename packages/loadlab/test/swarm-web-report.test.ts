@@ -5,46 +5,35 @@
  * from the OS.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
-import { type Browser, chromium } from 'playwright-core';
-import { SwarmController } from '../src/swarm/swarm-controller.ts';
-import { loadUserFile } from '../src/swarm/user-file.ts';
-import { type SwarmWeb, startSwarmWeb } from '../src/swarm/web/swarm-web.ts';
+import type { Browser } from 'playwright-core';
+import type { SwarmWeb } from '../src/swarm/web/swarm-web.ts';
+import { chromiumSkip, launchChromium, startWebUi, type WebUi } from './support/web-ui.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run'];
-
-let target: LocalServer;
-let controller: SwarmController;
+let ui: WebUi;
 let web: SwarmWeb;
 let browser: Browser | null = null;
 
 before(async () => {
-  target = await startServer((req, res) => {
+  ui = await startWebUi((req, res) => {
     const status = req.url === '/missing' ? 404 : 200;
     res.writeHead(status, { 'content-type': 'text/plain' });
     res.end(status === 200 ? 'ok'.repeat(32) : 'no');
-  });
-  const file = await loadUserFile(fileURLToPath(new URL('./fixtures/web-users.ts', import.meta.url)));
-  controller = new SwarmController({ file, classNames: [], host: `http://127.0.0.1:${target.port}` });
-  web = await startSwarmWeb({ controller, port: 0 });
+  }, 'web-users.ts');
+  ({ web } = ui);
 });
 
 after(async () => {
   await browser?.close();
-  await web?.close();
-  await controller?.close();
-  await target?.close();
+  await ui?.close();
 });
 
 describe('swarm web UI HTML report in Chromium', () => {
-  const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (CI installs Debian's chromium package)`;
+  const skip = chromiumSkip;
 
   it("downloads the running test's HTML report from the page", { skip }, async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -62,7 +51,7 @@ describe('swarm web UI HTML report in Chromium', () => {
     assert.match(html, /^<!DOCTYPE html>/);
     assert.match(html, /<title>Tickstorm swarm report: [^<]+<\/title>/);
     assert.ok(html.includes('/fast'), 'the request rows are in the report');
-    assert.ok(html.includes(`http://127.0.0.1:${target.port}`), 'the target is named');
+    assert.ok(html.includes(`http://127.0.0.1:${ui.target.port}`), 'the target is named');
 
     // shown in the browser without ?download=1
     const shown = await fetch(new URL('/stats/report', web.url));

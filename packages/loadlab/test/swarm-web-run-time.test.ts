@@ -4,43 +4,32 @@
  * until stopped; the page is prefilled from -t. Real Chromium, real sockets, ports from the OS.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
-import { type Browser, chromium } from 'playwright-core';
-import { SwarmController } from '../src/swarm/swarm-controller.ts';
-import { loadUserFile } from '../src/swarm/user-file.ts';
-import { type SwarmWeb, startSwarmWeb } from '../src/swarm/web/swarm-web.ts';
+import type { Browser } from 'playwright-core';
+import type { SwarmController } from '../src/swarm/swarm-controller.ts';
+import type { SwarmWeb } from '../src/swarm/web/swarm-web.ts';
+import { chromiumSkip, launchChromium, startWebUi, type WebUi } from './support/web-ui.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run'];
-
-let target: LocalServer;
+let ui: WebUi;
 let controller: SwarmController;
 let web: SwarmWeb;
 let browser: Browser | null = null;
 
 before(async () => {
-  target = await startServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end('ok');
-  });
-  const file = await loadUserFile(fileURLToPath(new URL('./fixtures/web-users.ts', import.meta.url)));
-  controller = new SwarmController({
-    file,
-    classNames: [],
-    host: `http://127.0.0.1:${target.port}`,
-    runTimeSec: 600,
-  });
-  web = await startSwarmWeb({ controller, port: 0 });
+  ui = await startWebUi(
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+    },
+    'web-users.ts',
+    { runTimeSec: 600 },
+  );
+  ({ controller, web } = ui);
 });
 
 after(async () => {
   await browser?.close();
-  await web?.close();
-  await controller?.close();
-  await target?.close();
+  await ui?.close();
 });
 
 const post = (fields: Record<string, string>) =>
@@ -58,10 +47,10 @@ describe('swarm web UI run time', () => {
     assert.equal(controller.state, 'ready');
   });
 
-  const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (CI installs Debian's chromium package)`;
+  const skip = chromiumSkip;
 
   it('ends the test after the run time typed in the form', { skip }, async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const page = await browser.newPage();
     page.setDefaultTimeout(15_000);
     await page.goto(web.url);

@@ -11,18 +11,16 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { MasterPool } from '../src/swarm/master-pool.ts';
 import { runSwarmWorker } from '../src/swarm/remote-worker.ts';
 import { SwarmController } from '../src/swarm/swarm-controller.ts';
 import { loadUserFile } from '../src/swarm/user-file.ts';
 import type { StatsDocument } from '../src/swarm/web/stats-json.ts';
 import { type SwarmWeb, startSwarmWeb } from '../src/swarm/web/swarm-web.ts';
+import { CHROMIUM, launchChromium } from './support/web-ui.ts';
 
 const USERS = fileURLToPath(new URL('./fixtures/swarm-counted-users.ts', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run'];
-
 let target: LocalServer;
 let pool: MasterPool;
 let controller: SwarmController;
@@ -159,7 +157,7 @@ describe('the web UI of a --master', () => {
       t.diagnostic(`${CHROMIUM} is absent: the endpoint only (CI installs Debian's chromium)`);
     const page = existsSync(CHROMIUM)
       ? await (async () => {
-          browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+          browser = await launchChromium();
           const p = await browser.newPage();
           p.setDefaultTimeout(15_000);
           await p.goto(web.url);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { TimeSlice } from '../src/model/result.ts';
 import {
   LOCUST_EXCEPTIONS_COLUMNS,
@@ -17,18 +16,7 @@ import { SwarmController } from '../src/swarm/swarm-controller.ts';
 import { loadUserFile } from '../src/swarm/user-file.ts';
 import type { StatsDocument } from '../src/swarm/web/stats-json.ts';
 import { type SwarmWeb, startSwarmWeb } from '../src/swarm/web/swarm-web.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { chromiumSkip, launchChromium } from './support/web-ui.ts';
 
 let target: LocalServer;
 let controller: SwarmController;
@@ -282,11 +270,11 @@ describe('swarm web UI over HTTP', () => {
 });
 
 describe('swarm web UI in Chromium', () => {
-  const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (CI installs Debian's chromium package)`;
+  const skip = chromiumSkip;
 
   it('starts a swarm from the page, shows live stats and charts, and stops it', { skip }, async (t) => {
     const t0 = performance.now();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
