@@ -118,6 +118,7 @@ export class CookieJar {
 
   /** The cookies to send to `url`, longest path first (RFC 6265 5.4). */
   matching(url: URL, now = Date.now()): Cookie[] {
+    if (this.cookies.length === 0) return [];
     const host = url.hostname.toLowerCase();
     const secure = url.protocol === 'https:' || url.protocol === 'wss:';
     this.cookies = this.cookies.filter((c) => c.expires === 0 || c.expires > now);

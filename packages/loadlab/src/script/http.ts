@@ -187,6 +187,8 @@ function vuJar(s: IterationStore): CookieJar {
 
 /** The Cookie header: the jar's cookies for `u`, with `params.cookies` over them (k6's). */
 function cookieHeader(jar: CookieJar, u: URL, extra: RequestParams['cookies']): string | undefined {
+  // the usual request: no cookie anywhere, nothing to build
+  if (jar.empty && extra === undefined) return undefined;
   const pairs = new Map<string, string>();
   for (const c of jar.matching(u)) if (!pairs.has(c.name)) pairs.set(c.name, c.value);
   for (const [k, v] of Object.entries(extra ?? {})) pairs.set(k, typeof v === 'string' ? v : String(v.value));

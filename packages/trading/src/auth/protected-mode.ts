@@ -43,6 +43,19 @@ const HOST_HEADER = /^[A-Za-z0-9.:[\]-]+$/;
  */
 export function isLoopbackHostHeader(host: string | undefined): boolean {
   if (host === undefined) return true;
+  // every request of protected mode asks, nearly always with one of a few Hosts: the answer is
+  // kept per Host (up to HOST_MEMO_MAX of them), not worked out with a URL parse each time
+  const known = hostMemo.get(host);
+  if (known !== undefined) return known;
+  const ok = hostIsLoopbackName(host);
+  if (hostMemo.size < HOST_MEMO_MAX) hostMemo.set(host, ok);
+  return ok;
+}
+
+const HOST_MEMO_MAX = 64;
+const hostMemo = new Map<string, boolean>();
+
+function hostIsLoopbackName(host: string): boolean {
   if (!HOST_HEADER.test(host)) return false;
   let name: string;
   try {
