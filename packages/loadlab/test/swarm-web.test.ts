@@ -309,6 +309,11 @@ describe('swarm web UI in Chromium', () => {
     const exception = page.locator('tr[data-testid="exception-row"]', { hasText: 'Error: broken task' });
     await exception.waitFor();
     assert.match((await exception.locator('pre').textContent()) ?? '', /at WebUser\.broken/);
+    // the traceback reads from the left and wraps, the count stays a right-aligned number
+    const align = await exception.evaluate((tr) =>
+      [...tr.children].map((td) => getComputedStyle(td).textAlign),
+    );
+    assert.deepEqual(align, ['right', 'left', 'left']);
 
     await page.click('#stop');
     await page.locator('#status-state', { hasText: /^stopped$/ }).waitFor();
