@@ -310,8 +310,8 @@ describe('swarm web UI in Chromium', () => {
     await exception.waitFor();
     assert.match((await exception.locator('pre').textContent()) ?? '', /at WebUser\.broken/);
     // the traceback reads from the left and wraps, the count stays a right-aligned number
-    const align = await exception.evaluate((tr) =>
-      [...tr.children].map((td) => getComputedStyle(td).textAlign),
+    const align = await page.evaluate(
+      '[...document.querySelector(\'tr[data-testid="exception-row"]\').children].map((td) => getComputedStyle(td).textAlign)',
     );
     assert.deepEqual(align, ['right', 'left', 'left']);
 

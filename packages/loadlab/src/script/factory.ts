@@ -18,6 +18,7 @@ import type { ExecutionSegment } from '../generator/execution-segment.ts';
 import { iterations, type ScriptContext, type ScriptFactory } from '../generator/script.ts';
 import { gaugesToCounters } from '../stats/gauge-counters.ts';
 import type { LatencyRecorder } from '../stats/recorder.ts';
+import { importFile } from '../util/import-file.mjs';
 import type { ExecutionShortcuts } from './execution-shortcuts.ts';
 import { installGlobals } from './globals.ts';
 import { closeHttp } from './http.ts';
@@ -93,7 +94,7 @@ export async function importScript(
 ): Promise<Record<string, unknown>> {
   registerScriptModules(file);
   installGlobals(env, dirname(file));
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  return (await importFile(file)) as Record<string, unknown>;
 }
 
 /**

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { LabError, LabErrorCode } from '../errors.ts';
 import { registerScriptModules } from '../script/register.ts';
 import { scriptErrorText } from '../script/script-error.ts';
+import { importFile } from '../util/import-file.mjs';
 import { hostProblem } from './http-session.ts';
 import { HttpUser, LoadTestShape, User, type UserClass } from './user.ts';
 
@@ -41,7 +42,7 @@ export async function loadUserFile(file: string): Promise<UserFile> {
   try {
     // `@tickstorm/loadlab/swarm` resolves from a file anywhere on disk (a locustfile's home)
     registerScriptModules(path);
-    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    mod = (await importFile(path)) as Record<string, unknown>;
   } catch (e) {
     // the error and its place in the file (a syntax error's line, a throw's frames), as `run FILE` shows it
     throw new UserFileError([`${file}: cannot be loaded: ${scriptErrorText(e, path)}`], e);
