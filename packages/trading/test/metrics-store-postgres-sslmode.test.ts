@@ -129,6 +129,27 @@ describe('sslmode against a server without TLS', () => {
       });
     }
   });
+
+  test('PGSSLMODE=allow (the URL without TLS parameters) is plain text; PGSSLMODE=require needs TLS', async () => {
+    const saved = process.env.PGSSLMODE;
+    try {
+      process.env.PGSSLMODE = 'allow';
+      const store = await PostgresMetricsStore.open(server.url);
+      try {
+        assert.equal(await tlsInUse(store), false);
+      } finally {
+        await store.close();
+      }
+      process.env.PGSSLMODE = 'require';
+      await assert.rejects(PostgresMetricsStore.open(server.url), {
+        code: TradingErrorCode.METRICS_STORE,
+        message: /The server does not support SSL connections/,
+      });
+    } finally {
+      if (saved === undefined) delete process.env.PGSSLMODE;
+      else process.env.PGSSLMODE = saved;
+    }
+  });
 });
 
 describe('sslmode against a server with TLS (self-signed certificate)', () => {
