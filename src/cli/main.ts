@@ -97,6 +97,12 @@ export function buildProgram(): Command {
       nonNegativeInt('--retain-snapshots'),
     )
     .option(
+      '--max-tick-ahead <ms>',
+      'market-data: refuse ticks whose timestamp is more than this far ahead of the server clock' +
+        ' (PRT_ERR_TIMESTAMP_AHEAD; env TICKSTORM_MAX_TICK_AHEAD_MS; default 10000; 0 = not checked)',
+      nonNegativeInt('--max-tick-ahead'),
+    )
+    .option(
       '--strict-prices',
       'refuse order prices off the tick grid (PRT_ERR_PRICE_OFF_TICK) instead of rounding them to the passive side',
     )

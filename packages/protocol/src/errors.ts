@@ -18,6 +18,11 @@ export const ProtocolErrorCode = {
   FRAME_TOO_LARGE: 'PRT_ERR_FRAME_TOO_LARGE',
   /** A binary frame whose header, symbol table or length does not decode. */
   MALFORMED_FRAME: 'PRT_ERR_MALFORMED_FRAME',
+  /**
+   * A tick timestamp further ahead of the receiver's clock than it accepts (market-data: 10 s by
+   * default): the tick is not applied, the connection stays open.
+   */
+  TIMESTAMP_AHEAD: 'PRT_ERR_TIMESTAMP_AHEAD',
 } as const;
 
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];

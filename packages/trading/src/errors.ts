@@ -120,6 +120,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [ProtocolErrorCode.INVALID_INSTRUMENT]: 400,
   [ProtocolErrorCode.FRAME_TOO_LARGE]: 413,
   [ProtocolErrorCode.MALFORMED_FRAME]: 400,
+  [ProtocolErrorCode.TIMESTAMP_AHEAD]: 400,
   [TradingErrorCode.ILLEGAL_TRANSITION]: 409,
   [TradingErrorCode.ORDER_NOT_FOUND]: 404,
   [TradingErrorCode.ORDER_NOT_CANCELLABLE]: 409,

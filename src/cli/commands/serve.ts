@@ -56,6 +56,8 @@ export interface ServeOptions {
   bus?: string;
   /** Symbols this process's execution engine owns (comma-separated). */
   symbols?: string;
+  /** market-data: ms a tick timestamp may be ahead of the clock (env TICKSTORM_MAX_TICK_AHEAD_MS). */
+  maxTickAhead?: number;
 }
 
 /** --durability, else TICKSTORM_DURABILITY, else fsync; anything else stops the start. */
@@ -70,6 +72,22 @@ export function resolveDurability(flag: string | undefined, env: NodeJS.ProcessE
     );
   }
   return v as Durability;
+}
+
+/** --max-tick-ahead, else TICKSTORM_MAX_TICK_AHEAD_MS, else the service default (10 s). */
+export function resolveMaxTickAhead(flag: number | undefined, env: NodeJS.ProcessEnv): number | undefined {
+  if (flag !== undefined) return flag;
+  const raw = nonEmpty(env.TICKSTORM_MAX_TICK_AHEAD_MS);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new TradingError(
+      TradingErrorCode.INVALID_CONFIG,
+      `TICKSTORM_MAX_TICK_AHEAD_MS must be an integer >= 0 (ms; 0 = not checked), got ${JSON.stringify(raw)}`,
+      'maxTickAheadMs',
+    );
+  }
+  return n;
 }
 
 function readConfigFile(path: string | undefined): ServiceConfigInput & Record<string, unknown> {
@@ -114,6 +132,7 @@ export async function startSystemFromOptions(
   // The agent workload's ABC_* variables (bad values stop the start with the variable named).
   const perf = parsePerformanceEnv(process.env);
   const durability = resolveDurability(opts.durability, process.env);
+  const maxTickAheadMs = resolveMaxTickAhead(opts.maxTickAhead, process.env);
   const file = readConfigFile(opts.config);
   const config = resolveServiceConfig(
     {
@@ -149,6 +168,7 @@ export async function startSystemFromOptions(
       shards: opts.shards,
       inputLog: opts.inputLog,
       offTickPrices: opts.strictPrices === true ? 'reject' : undefined,
+      maxTickAheadMs,
       durability,
       fresh: opts.fresh === true,
       snapshotIntervalMs: opts.snapshotInterval,

@@ -58,6 +58,11 @@ export interface MarketDataServiceOptions extends MarketStateOptions {
   limits?: Partial<HttpLimits>;
   /** An ingest socket with no traffic for this long is closed (ms, default 60,000; 0 = never). */
   idleTimeoutMs?: number;
+  /**
+   * A tick timestamp more than this far ahead of the server's clock is refused with
+   * PRT_ERR_TIMESTAMP_AHEAD, not applied (ms, default 10,000; 0 = not checked).
+   */
+  maxTickAheadMs?: number;
 }
 
 export interface MarketDataServiceStats extends MarketDataStats {
@@ -86,6 +91,7 @@ export const MARKET_DATA_DEFAULTS = {
   maxOutgoingBytes: 1 << 20,
   ackIntervalMs: 100,
   metricsIntervalMs: 1000,
+  maxTickAheadMs: 10_000,
 } as const;
 
 export async function startMarketDataService(opts: MarketDataServiceOptions): Promise<MarketDataService> {
@@ -102,11 +108,27 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
       );
     }
   }
+  const maxTickAheadMs = opts.maxTickAheadMs ?? d.maxTickAheadMs;
+  if (!Number.isSafeInteger(maxTickAheadMs) || maxTickAheadMs < 0) {
+    throw new TradingError(
+      TradingErrorCode.INVALID_CONFIG,
+      `market-data maxTickAheadMs must be an integer >= 0 (ms; 0 = not checked), got ${maxTickAheadMs}`,
+      'maxTickAheadMs',
+    );
+  }
   const state = new MarketState(opts.instruments, opts);
   const latency = new LatencyHistogram();
   let latencyResets = 0;
   const rate = new RateMeter(5);
-  const processor = new TickProcessor(opts.instruments, state, opts.bus, latency, rate, maxFrameBytes);
+  const processor = new TickProcessor(
+    opts.instruments,
+    state,
+    opts.bus,
+    latency,
+    rate,
+    maxFrameBytes,
+    maxTickAheadMs,
+  );
   const counters: OutgoingCounters = { errorFramesSent: 0, framesSuppressed: 0 };
   const connections = new Set<IngestConnection>();
   let closing = false;

@@ -4,6 +4,11 @@
  * reason, then one MarketUpdate per touched symbol published (conflated within the frame).
  * Synchronous per frame: nothing is buffered between frames.
  *
+ * A valid tick whose timestamp is more than `maxAheadMs` ahead of this server's clock (read once
+ * per frame) is refused with PRT_ERR_TIMESTAMP_AHEAD and not applied: applied, it would open a
+ * bar in the future and every later tick of the symbol would count as late until the clock got
+ * there. Ticks behind the clock are accepted as before (late ticks are the bars' business).
+ *
  * Per tick nothing is allocated beyond what JSON.parse builds (the binary path allocates
  * nothing per tick); rejections allocate their problem. Latency = from the frame handed
  * over by the WebSocket receiver to the last update published, recorded in microseconds.
@@ -53,6 +58,9 @@ export class TickProcessor {
   private readonly touchedMark: Float64Array;
   private touchedCount = 0;
   private frameSeq = 0;
+  /** Latest timestamp accepted in the current frame (epoch seconds): the clock + maxAheadMs. */
+  private latestAccepted = Number.POSITIVE_INFINITY;
+  private clockAtFrame = 0;
 
   constructor(
     private readonly instruments: InstrumentTable,
@@ -61,6 +69,8 @@ export class TickProcessor {
     private readonly latency: LatencyHistogram,
     private readonly rate: RateMeter,
     private readonly maxFrameBytes: number,
+    /** How far ahead of this server's clock a tick timestamp may be (ms); 0 = not checked. */
+    private readonly maxAheadMs = 0,
   ) {
     this.touched = new Int32Array(instruments.size);
     this.touchedMark = new Float64Array(instruments.size);
@@ -127,7 +137,7 @@ export class TickProcessor {
         continue;
       }
       r.readInto(i, out);
-      const p = validateTickFields(list[book], out);
+      const p = validateTickFields(list[book], out) ?? this.ahead(out);
       if (p === null) this.apply(out);
       else this.reject(p, i, sink);
     }
@@ -136,9 +146,22 @@ export class TickProcessor {
 
   private jsonTick(value: unknown, index: number, sink: FrameSink): void {
     this.frameReceived++;
-    const p = validateTick(value, this.instruments, this.tick);
+    const p = validateTick(value, this.instruments, this.tick) ?? this.ahead(this.tick);
     if (p === null) this.apply(this.tick);
     else this.reject(p, index, sink);
+  }
+
+  /** PRT_ERR_TIMESTAMP_AHEAD when `t` is further ahead of the clock than accepted, else null. */
+  private ahead(t: ValidTick): TickProblem | null {
+    if (!(t.timestamp > this.latestAccepted)) return null;
+    const by = t.timestamp - this.clockAtFrame;
+    return {
+      code: ProtocolErrorCode.TIMESTAMP_AHEAD,
+      field: 'timestamp',
+      message:
+        `timestamp ${t.timestamp} is ${by.toFixed(3)} s ahead of the server clock ` +
+        `(at most ${this.maxAheadMs / 1000} s accepted): epoch seconds from a synchronised clock expected`,
+    };
   }
 
   private apply(t: ValidTick): void {
@@ -164,6 +187,10 @@ export class TickProcessor {
   }
 
   private beginFrame(): void {
+    if (this.maxAheadMs > 0) {
+      this.clockAtFrame = Date.now() / 1000;
+      this.latestAccepted = this.clockAtFrame + this.maxAheadMs / 1000;
+    }
     this.frameSeq++;
     this.framesReceived++;
     this.frameReceived = 0;

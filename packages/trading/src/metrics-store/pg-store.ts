@@ -53,6 +53,7 @@ import {
 } from './metrics-store.ts';
 import { copyPayload, PgCopyEncoder, type PgEncodedBatch } from './pg-copy-encoder.ts';
 import { checkReadOnlySql, type ReadOnlyAnswer, type ReadOnlyLimits, runReadOnly } from './pg-read-only.ts';
+import { checkPgSslMode } from './pg-sslmode.ts';
 import type { PlainRow } from './plain-rows.ts';
 
 const TABLE = 'trading_metrics';
@@ -176,8 +177,12 @@ export class PostgresMetricsStore implements MetricsStore {
     this.onState = opts.onState;
   }
 
-  /** Connects, creates the table and index if missing, checks the columns. Fails if the server is unreachable. */
+  /**
+   * Connects, creates the table and index if missing, checks the columns. Fails if the server is
+   * unreachable; an unknown `sslmode` is refused before connecting (pg-sslmode.ts).
+   */
   static async open(url: string, opts: PostgresMetricsStoreOptions = {}): Promise<PostgresMetricsStore> {
+    checkPgSslMode(url);
     const pool = new pg.Pool({
       connectionString: url,
       max: opts.poolSize ?? 10,

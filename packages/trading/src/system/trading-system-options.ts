@@ -65,6 +65,11 @@ export interface TradingSystemOptions {
   performanceMode?: boolean;
   /** Agent endpoint overrides: injected steps, step timeout. */
   agents?: Omit<ApiAgentOptions, 'deps' | 'maxConcurrentRequests'>;
+  /**
+   * market-data: how far ahead of this server's clock a tick timestamp may be (ms, default
+   * 10,000; 0 = not checked); beyond it PRT_ERR_TIMESTAMP_AHEAD (docs/market-data-protocol.md).
+   */
+  maxTickAheadMs?: number;
   /** How often closed 1m bars are persisted (default 1,000 ms; 0 = only at close). */
   barPersistMs?: number;
   /** Keys (signed requests) or protected mode, for every service (docs/security.md). */

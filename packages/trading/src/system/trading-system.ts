@@ -268,6 +268,7 @@ export class TradingSystem {
         port: ports['market-data'],
         security: o.security,
         limits: o.limits,
+        maxTickAheadMs: o.maxTickAheadMs,
       });
       this.handles['market-data'] = this.marketData;
       if (nats) this.stoppers.push(serveMarketBars(this.bus, this.marketData.state));
