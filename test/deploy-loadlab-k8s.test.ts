@@ -3,7 +3,9 @@
  * ConfigMap made as the README says (every file the user file imports), mounted where the
  * manifests mount it, the master's and a worker's args from master.yaml and workers.yaml
  * (addresses, ports, size and duration swapped for local ones), and the hosts they aim at
- * are Services of deploy/k8s/trading/tickstorm.yaml.
+ * are Services of deploy/k8s/trading/tickstorm.yaml. The stand-in target answers the HTTP
+ * requests and takes the feed user's ticks on /stream (a WebSocket, as market data's), so the
+ * run has no failed request and no exception: the master exits 0 (Locust's exit code on error is 1).
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
+import { WebSocketServer } from 'ws';
 import { trackedTickstorm } from './support/child.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -50,6 +53,8 @@ function services(text: string): Map<string, number> {
 }
 
 let server: LocalServer;
+/** Market data's ingest socket, on the stand-in target: the feed user's frames are dropped. */
+let feed: WebSocketServer;
 let dir: string;
 let feedUrl: string | undefined;
 const { start, stopAll } = trackedTickstorm();
@@ -63,14 +68,17 @@ before(async () => {
       res.end('{}');
     });
   });
+  feed = new WebSocketServer({ server: server.server, path: '/stream' });
   // the user file's MarketFeedUser streams here, not into a market data this machine may run
   feedUrl = process.env.TICKSTORM_MARKET_DATA_URL;
-  process.env.TICKSTORM_MARKET_DATA_URL = server.url;
+  process.env.TICKSTORM_MARKET_DATA_URL = new URL(server.url).origin;
 });
 afterEach(stopAll);
 after(async () => {
   if (feedUrl === undefined) delete process.env.TICKSTORM_MARKET_DATA_URL;
   else process.env.TICKSTORM_MARKET_DATA_URL = feedUrl;
+  for (const c of feed.clients) c.terminate();
+  await new Promise<void>((r) => feed.close(() => r()));
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -139,5 +147,7 @@ describe('deploy/k8s/loadlab', () => {
     const report = JSON.parse(readFileSync(json, 'utf8'));
     assert.equal(report.workers.joined.length, 1);
     assert.equal(report.scenarios[0].extra.peakUsers, 3);
+    const frames = report.scenarios[0].entries.find((e: { name: string }) => e.name === 'feed_frame');
+    assert.ok(frames?.requests > 0 && frames.failures === 0, 'the feed user streamed its ticks');
   });
 });

@@ -8,7 +8,8 @@
  * every part, Trends' histograms added): the whole decides the exit code, the parts' own
  * verdicts are shown. A worker that cannot run the master's test, and a swarm worker, are
  * refused (104). Ctrl-C or SIGTERM on the master stops the workers' parts and reports what
- * they measured (105).
+ * they measured (105). A worker whose master is killed stops its part and exits 105, the code
+ * its INTERRUPTED line prints.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -479,3 +480,21 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     assert.ok(report.requests > 0 && report.requests <= received, `${report.requests} of ${received}`);
   });
 }
+
+test('a worker whose master vanishes (SIGKILL) mid-run stops its part and exits 105, as its INTERRUPTED line says', async () => {
+  const file = script('long-vanished.ts', "{ s: { executor: 'constant-vus', vus: 1, duration: '10m' } }");
+  const m = start(['run', file, '--master', '--expect-workers', '1', '--master-bind-port', '0']);
+  const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+  const hit = new Promise<void>((resolve) => {
+    onHit = resolve;
+  });
+  const w = start(['run', '--worker', '--master-port', port]);
+  await w.waitFor(/The master said go/);
+  await hit;
+  m.child.kill('SIGKILL');
+  const [mx, wx] = await Promise.all([m.exited, w.exited]);
+  assert.equal(mx.signal, 'SIGKILL');
+  assert.match(w.stderr(), /the master at 127\.0\.0\.1:\d+ went away .*\[LAB_ERR_MASTER_GONE\]/);
+  assert.match(w.stdout(), /INTERRUPTED: results so far are above \(exit code 105\)/);
+  assert.equal(wx.code, 105, w.stdout() + w.stderr());
+});

@@ -4,7 +4,8 @@
  * count equals what the server received; a worker killed (SIGKILL) mid-run is reported
  * missing within 3 s and the run completes with the other; a worker started during the test
  * gets its share at once with --enable-rebalancing; the master's web UI lists the workers
- * (a killed one as missing within 3 s); `tickstorm merge` adds two
+ * (a killed one as missing within 3 s, all of them stopped in the first answer after Stop);
+ * `tickstorm merge` adds two
  * --json reports exactly. Ports are chosen by the OS (--master-bind-port 0).
  */
 import assert from 'node:assert/strict';
@@ -92,6 +93,7 @@ function receivedReaches(path: string, n: number, timeoutMs = 30_000): Promise<v
 }
 
 interface WebDoc {
+  state: string;
   user_count: number;
   worker_count: number;
   workers: {
@@ -317,6 +319,58 @@ describe('tickstorm swarm --master / --worker', () => {
     const [mx, x1] = await Promise.all([m.exited, w1.exited]);
     assert.equal(mx.code, 105, m.stdout() + m.stderr());
     assert.equal(x1.code, 0, w1.stderr());
+  });
+
+  test("the web UI's Stop: the workers show stopped with 0 users in the answer after /stop, not a heartbeat later", async () => {
+    const m = start([
+      'swarm',
+      '-f',
+      USERS,
+      'Streamer',
+      '--master',
+      '--master-bind-port',
+      '0',
+      '--web-port',
+      '0',
+      '--expect-workers',
+      '2',
+      '--autostart',
+      '-u',
+      '4',
+      '-r',
+      '100',
+      '-H',
+      server.url,
+    ]);
+    const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+    const [, url] = await m.waitFor(/Web UI: (\S+)/);
+    const w1 = worker(port);
+    const w2 = worker(port);
+    await statsUntil(
+      url,
+      (x) => x.workers.length === 2 && x.workers.every((w) => w.state === 'running' && w.user_count === 2),
+      15_000,
+    );
+    const stop = (await (await fetch(new URL('/stop', url), { method: 'POST' })).json()) as {
+      message: string;
+    };
+    assert.equal(stop.message, 'Test stopped');
+    // the next poll, as the page's: the workers' heartbeats (every second) have not come yet
+    const d = (await (await fetch(new URL('/stats/requests', url))).json()) as WebDoc;
+    assert.equal(d.state, 'stopped');
+    assert.deepEqual(
+      d.workers.map((w) => [w.state, w.user_count]),
+      [
+        ['stopped', 0],
+        ['stopped', 0],
+      ],
+    );
+    for (const w of [w1, w2]) assert.match(w.stdout(), /Test stopped; final statistics sent/);
+    m.child.kill('SIGINT');
+    const [mx, x1, x2] = await Promise.all([m.exited, w1.exited, w2.exited]);
+    assert.equal(mx.code, 105, m.stdout() + m.stderr());
+    assert.equal(x1.code, 0, w1.stderr());
+    assert.equal(x2.code, 0, w2.stderr());
   });
 
   test('Ctrl-C on the master: stop, final statistics, quit; the master exits 105, the workers 0', async () => {

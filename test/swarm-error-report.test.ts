@@ -1,7 +1,9 @@
 /**
  * A headless swarm ends with Locust's "Error report": each failure (method, name, error) and
  * how often it happened, as many as the target saw; none when nothing failed. Before, the
- * console showed only the counts of failures, not what they were.
+ * console showed only the counts of failures, not what they were. Its exit code follows
+ * Locust's --exit-code-on-error (default 1): failed requests or exceptions raised by user code
+ * fail a test no threshold failed; 0 lets it pass; a failed threshold keeps 99.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,7 +69,7 @@ const swarm = (file: string, ...more: string[]) =>
 
 test('the error report lists each failure and its occurrences; none when nothing failed', async () => {
   const bad = await swarm(userFile('bad.ts', "await this.client.get('/ok'); await this.client.get('/bad');"));
-  assert.equal(bad.code, 0, bad.stderr);
+  assert.equal(bad.code, 1, bad.stderr);
   const n = hits.get('/bad') ?? 0;
   assert.ok(n > 0);
   const m = /Error report\n# occurrences +Error\n-+ -+\n(\d+) +GET \/bad: HTTP 503\n/.exec(bad.stdout);
@@ -81,21 +83,39 @@ test('the error report lists each failure and its occurrences; none when nothing
   assert.doesNotMatch(good.stdout, /Error report/);
 });
 
-test("--exit-code-on-error (Locust's): failed requests make the exit code; none failed, or a failed threshold, keep theirs", async () => {
+test("failed requests exit 1 by default (Locust's --exit-code-on-error 1); CODE picks another, 0 lets them pass, a failed threshold keeps 99", async () => {
   const bad = userFile('bad-exit.ts', "await this.client.get('/bad');");
-  const failing = await swarm(bad, '--exit-code-on-error', '3');
-  assert.equal(failing.code, 3, failing.stdout + failing.stderr);
-  assert.match(failing.stdout, /FAILED: \d+ request\(s\) failed \(--exit-code-on-error 3\)/);
-  // a failed threshold is still 99, the CI gate's own code
-  const gated = await swarm(bad, '--exit-code-on-error', '3', '--threshold', 'error_rate<1%');
-  assert.equal(gated.code, 99, gated.stdout + gated.stderr);
-  const good = await swarm(
-    userFile('good-exit.ts', "await this.client.get('/ok');"),
-    '--exit-code-on-error',
-    '3',
+  const failing = await swarm(bad);
+  assert.equal(failing.code, 1, failing.stdout + failing.stderr);
+  assert.match(
+    failing.stdout,
+    /FAILED: \d+ request\(s\) failed \(exit code 1, Locust's --exit-code-on-error; 0 lets such a test pass\)/,
   );
+  const three = await swarm(bad, '--exit-code-on-error', '3');
+  assert.equal(three.code, 3, three.stdout + three.stderr);
+  assert.match(three.stdout, /FAILED: \d+ request\(s\) failed \(exit code 3, /);
+  const optOut = await swarm(bad, '--exit-code-on-error', '0');
+  assert.equal(optOut.code, 0, optOut.stdout + optOut.stderr);
+  assert.match(
+    optOut.stdout,
+    /PASSED: every threshold met; \d+ request\(s\) failed, not gated \(--exit-code-on-error 0/,
+  );
+  // a failed threshold is still 99, the CI gate's own code
+  const gated = await swarm(bad, '--threshold', 'error_rate<1%');
+  assert.equal(gated.code, 99, gated.stdout + gated.stderr);
+  const good = await swarm(userFile('good-exit.ts', "await this.client.get('/ok');"));
   assert.equal(good.code, 0, good.stdout + good.stderr);
+  assert.match(good.stdout, /PASSED: every threshold and scenario target met \(exit code 0\)/);
   const wrong = await swarm(bad, '--exit-code-on-error', 'one');
   assert.equal(wrong.code, 104);
   assert.match(wrong.stderr, /--exit-code-on-error must be an exit code 0\.\.255, got 'one'/);
+});
+
+test('an exception raised by user code, every request answered, exits 1 as in Locust', async () => {
+  const raising = await swarm(
+    userFile('raises.ts', "await this.client.get('/ok'); throw new Error('bad data');"),
+  );
+  assert.equal(raising.code, 1, raising.stdout + raising.stderr);
+  assert.match(raising.stdout, /FAILED: user code raised \d+ exception\(s\) \(exit code 1, /);
+  assert.doesNotMatch(raising.stdout, /request\(s\) failed/);
 });

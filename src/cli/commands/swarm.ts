@@ -46,6 +46,8 @@ wait_time helpers: between(a, b), constant(s), constantPacing(s) / constant_paci
 A LoadTestShape subclass exported from the file drives users and spawn rate (then -u/-r are ignored).
 Thresholds: see 'tickstorm run --help', e.g. --threshold 'p95{name:data_collection}<500ms' --threshold 'error_rate<1%'.
 ${RUN_EXIT_CODES}
+  1    also (Locust's --exit-code-on-error, default 1): requests failed or user code raised an
+       exception and no threshold failed; --exit-code-on-error CODE picks the code, 0 lets it pass
 
 Examples:
   tickstorm swarm -f examples/trading-users.ts                      (web UI on http://127.0.0.1:8089)
@@ -92,7 +94,7 @@ export function registerSwarmCommand(program: Command): Command {
     .option('--only-summary', 'headless: no progress lines, only the final tables')
     .option(
       '--exit-code-on-error <code>',
-      "exit with this code when requests failed but every threshold passed (Locust's; default: 0, k6's codes)",
+      "exit with this code when requests failed (or user code raised) but every threshold passed (Locust's, default 1; 0: such a test passes)",
     )
     .option('--seed <n>', "seed of the users' random streams (task picks, between() waits)", '1')
     .option('--request-timeout <duration>', 'per-request timeout', '60s')

@@ -12,7 +12,9 @@
  *
  * Each worker heartbeat carries its users, state, CPU and RSS: `workersReport` lists them
  * (missing workers too) for the web UI, and a worker above 90% CPU is named in the log, as
- * is the master itself (at most once a minute each; worker-status.ts).
+ * is the master itself (at most once a minute each; worker-status.ts). A worker's 'stopped'
+ * (its final statistics after a stop) makes it stopped with 0 users at once, not at its next
+ * heartbeat.
  *
  * A swarm worker that says hello while a test runs (after `open`, until `testEnded`) is
  * checked as in `open` (refused if its user file lacks a class of the test), then gets the
@@ -554,7 +556,14 @@ export class MasterPool implements HostProvider {
         throw new Error('no report with "scenarios"');
       this.reports.set(l.id, m.report);
       for (const f of [...this.changed]) f();
-    } else l.host?.receive(m);
+    } else {
+      // a worker's final statistics: its users are stopped, whatever its last heartbeat said
+      if (m.t === 'stopped') {
+        l.state = 'stopped';
+        l.users = 0;
+      }
+      l.host?.receive(m);
+    }
     return l;
   }
 

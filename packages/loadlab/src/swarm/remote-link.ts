@@ -1,6 +1,7 @@
 /**
  * A worker's link to its master (`swarm --worker`, `run --worker`): connects (retrying for
- * CONNECT_WAIT_MS, so workers may start first), says hello, sends a heartbeat every second,
+ * CONNECT_WAIT_MS, so workers may start first), says hello, sends a heartbeat every second
+ * (and one at once when the worker's state changes: `beat`),
  * and ends the worker when the master sends quit (exit 0), refuses it (104), hangs up
  * without quit or is silent for MASTER_GONE_MS, or dropped this worker for its own silence (1,
  * naming the master), or at Ctrl-C (105,
@@ -45,6 +46,8 @@ export interface MasterLinkOptions {
 export interface MasterLink {
   readonly id: string;
   send(m: ToMaster): void;
+  /** Sends a heartbeat now (users, state, CPU, RSS): a state change reaches the master at once. */
+  beat(): void;
   /**
    * Ends the worker with this exit code (and message: stdout for 0, stderr otherwise);
    * `polite`: flush what was sent before hanging up (default for 0 and 105).
@@ -98,6 +101,16 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
     return EXIT_ERROR;
   }
   const channel = new LineChannel<ToWorker, ToMaster>(socket);
+  // CPU and RSS once per beat: two cheap syscalls, shown in the master's Workers table. An
+  // extra beat (a state change) carries no CPU figure: over a few ms it would be noise.
+  const cpu = new CpuSampler();
+  const heartbeat = (timed: boolean): ToMaster => ({
+    t: 'heartbeat',
+    users: o.users?.() ?? 0,
+    ...(o.state === undefined ? {} : { state: o.state() }),
+    ...(timed ? { cpu: cpu.sample() } : {}),
+    rss: process.memoryUsage.rss(),
+  });
   const id = `${hostname()}_${process.pid}_${Math.random().toString(16).slice(2, 8)}`;
   let lastHeard = performance.now();
   let finished = false;
@@ -111,6 +124,7 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
     id,
     exit,
     send: (m) => channel.send(m),
+    beat: () => channel.send(heartbeat(false)),
     finish: async (code, message, polite = code === EXIT_OK || code === EXIT_ABORTED) => {
       if (finished) return;
       finished = true;
@@ -162,19 +176,7 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
       ),
     );
   });
-  // CPU and RSS once per beat: two cheap syscalls, shown in the master's Workers table
-  const cpu = new CpuSampler();
-  const beat = setInterval(
-    () =>
-      channel.send({
-        t: 'heartbeat',
-        users: o.users?.() ?? 0,
-        ...(o.state === undefined ? {} : { state: o.state() }),
-        cpu: cpu.sample(),
-        rss: process.memoryUsage.rss(),
-      }),
-    HEARTBEAT_MS,
-  );
+  const beat = setInterval(() => channel.send(heartbeat(true)), HEARTBEAT_MS);
   const watch = setInterval(() => {
     if (performance.now() - lastHeard > MASTER_GONE_MS)
       void link.finish(
@@ -188,11 +190,6 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
   };
   o.signal?.addEventListener('abort', onAbort, { once: true });
   channel.send({ t: 'hello', id, version: o.version, mode: o.mode, classes: o.classes ?? [] });
-  channel.send({
-    t: 'heartbeat',
-    users: 0,
-    ...(o.state === undefined ? {} : { state: o.state() }),
-    rss: process.memoryUsage.rss(),
-  });
+  channel.send(heartbeat(false));
   return exit;
 }

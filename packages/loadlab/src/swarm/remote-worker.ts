@@ -95,6 +95,7 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
           REPORT_INTERVAL_MS,
         );
         state = 'running';
+        link.beat();
         out(`Test started (${m.classNames.join(', ')})`);
       } else if (m.t === 'ops') {
         for (const op of m.ops) {
@@ -105,7 +106,9 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
       else if (m.t === 'stop') {
         const snap = await stopCore();
         state = 'stopped';
+        // the final statistics, then the state at once (as Locust's workers send 'client_stopped')
         if (snap !== null) link.send({ t: 'stopped', snapshot: encodeSnapshot(snap) });
+        link.beat();
         out('Test stopped; final statistics sent');
       }
     },

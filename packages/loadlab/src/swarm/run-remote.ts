@@ -313,13 +313,21 @@ export interface RunWorkerOptions {
   signal?: AbortSignal;
 }
 
-export function runAsWorker(o: RunWorkerOptions): Promise<number> {
+/**
+ * Serves the master until it quits this worker; the exit code. A worker whose link ends with 1
+ * (the master vanished, or dropped it) while its part runs stops the part, which prints its
+ * report and INTERRUPTED: the process exits 105, as it printed, not 1.
+ */
+export async function runAsWorker(o: RunWorkerOptions): Promise<number> {
   const out = o.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const err = o.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const abort = new AbortController();
   let running: Promise<void> | null = null;
   let test: RunTest | null = null;
-  return serveMaster({
+  /** The part's own exit code, once it ended; and whether the link's end stopped it. */
+  let partCode: number | undefined;
+  let cutShort = false;
+  const code = await serveMaster({
     masterHost: o.plan.masterHost,
     masterPort: o.plan.masterPort,
     version: o.version,
@@ -328,6 +336,7 @@ export function runAsWorker(o: RunWorkerOptions): Promise<number> {
     err,
     signal: o.signal,
     cleanup: async () => {
+      cutShort = running !== null && partCode === undefined;
       abort.abort();
       await running;
     },
@@ -362,12 +371,16 @@ export function runAsWorker(o: RunWorkerOptions): Promise<number> {
       );
       running = o.run(test, seg, abort.signal).then(
         (report) => {
+          partCode = report?.exitCode ?? EXIT_ERROR;
           if (report !== null) link.send({ t: 'report', report });
           else link.send({ t: 'error', message: 'the run ended without a report (see its output)' });
         },
-        (e: unknown) =>
-          link.send({ t: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+        (e: unknown) => {
+          partCode = EXIT_ERROR;
+          link.send({ t: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+        },
       );
     },
   });
+  return code === EXIT_ERROR && cutShort && partCode === EXIT_ABORTED ? EXIT_ABORTED : code;
 }

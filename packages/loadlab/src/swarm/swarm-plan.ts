@@ -36,7 +36,10 @@ export interface SwarmInput extends MasterWorkerFlags {
   config?: string;
   files: ReportFiles;
   onlySummary: boolean;
-  /** Locust's --exit-code-on-error: the exit code when requests failed and nothing else failed. */
+  /**
+   * Locust's --exit-code-on-error: the exit code when requests failed (or user code raised)
+   * and nothing else failed; absent: 1, Locust's default.
+   */
   exitCodeOnError?: string;
   seed: string;
   requestTimeout: string;
@@ -68,8 +71,11 @@ export interface SwarmPlan extends MasterWorkerPlan {
   thresholds: Threshold[];
   files: ReportFiles;
   onlySummary: boolean;
-  /** Exit code of a test whose requests failed when every threshold passed (unset: 0). */
-  exitCodeOnError?: number;
+  /**
+   * Exit code of a test whose requests failed or whose user code raised, when every threshold
+   * passed (Locust's --exit-code-on-error, default 1; 0: such a test passes).
+   */
+  exitCodeOnError: number;
   seed: number;
   timeoutMs: number;
   tls: TlsOptions;
@@ -77,6 +83,9 @@ export interface SwarmPlan extends MasterWorkerPlan {
   /** --enable-rebalancing: users move to a worker that joins a running test at once. */
   enableRebalancing: boolean;
 }
+
+/** Locust's --exit-code-on-error default: a test with failed requests exits 1. */
+export const DEFAULT_EXIT_CODE_ON_ERROR = 1;
 
 /** Worker threads beyond this would only contend for the cores. */
 const MAX_PROCESSES = 256;
@@ -115,9 +124,9 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
   }
   const seed = int(i.seed);
   if (!Number.isInteger(seed)) problems.push(`--seed must be an integer, got '${i.seed}'`);
-  let exitCodeOnError: number | undefined;
+  let exitCodeOnError: number = DEFAULT_EXIT_CODE_ON_ERROR;
   if (i.exitCodeOnError !== undefined) {
-    exitCodeOnError = /^\d{1,3}$/.test(i.exitCodeOnError) ? Number(i.exitCodeOnError) : Number.NaN;
+    exitCodeOnError = /^\d{1,3}$/.test(i.exitCodeOnError.trim()) ? Number(i.exitCodeOnError) : Number.NaN;
     if (!(exitCodeOnError <= 255))
       problems.push(`--exit-code-on-error must be an exit code 0..255, got '${i.exitCodeOnError}'`);
   }
@@ -188,7 +197,7 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
       thresholds: th.thresholds,
       files: i.files,
       onlySummary: i.onlySummary,
-      ...(exitCodeOnError === undefined ? {} : { exitCodeOnError }),
+      exitCodeOnError,
       seed,
       timeoutMs,
       tls: { insecure: i.insecure === true, ...(ca === undefined ? {} : { ca }) },

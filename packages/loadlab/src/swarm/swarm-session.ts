@@ -4,7 +4,9 @@
  * thresholds, the files and the verdict. Web UI: serve it and let the page start and stop
  * tests (or --autostart), until Ctrl-C or --autoquit seconds after a test ends; the last
  * test's results are then printed, written and gated the same way.
- * Exit codes as in `tickstorm run`: 0, 99 thresholds failed, 1 error, 105 interrupted.
+ * Exit codes as in `tickstorm run`: 0, 99 thresholds failed, 1 error, 105 interrupted; and
+ * Locust's --exit-code-on-error (default 1) when requests failed or user code raised but
+ * every threshold passed (0 lets such a test pass).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -188,10 +190,8 @@ async function report(
   err: (t: string) => void,
   workers?: WorkersSection,
 ): Promise<number> {
-  const { run, thresholds } = swarmRunReport(r, plan, opts.version, workers);
-  let code = exitCodeFor(run);
-  // Locust's --exit-code-on-error: a CI job fails on failed requests without a threshold
-  if (code === EXIT_OK && plan.exitCodeOnError !== undefined && r.failures > 0) code = plan.exitCodeOnError;
+  const { run, thresholds, onError } = swarmRunReport(r, plan, opts.version, workers);
+  let code = run.exitCode;
   if (errors.length > 0) {
     for (const e of errors) err(`tickstorm swarm: ${e}`);
     code = EXIT_ERROR;
@@ -201,7 +201,7 @@ async function report(
   const parts = [renderSampleResults(r)];
   const failed = renderErrorReport(r);
   if (failed !== '') parts.push(failed);
-  const exceptions = (r.extra.exceptions as { count: number; message: string }[] | undefined) ?? [];
+  const exceptions = exceptionRows(r);
   if (exceptions.length > 0) {
     parts.push(
       ['Exceptions (count, message):', ...exceptions.map((e) => `  ${e.count}  ${e.message}`)].join('\n'),
@@ -222,26 +222,45 @@ async function report(
     title: `Tickstorm swarm report: ${r.scenario}`,
   });
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
+  // the on-error line when that rule decided the code (no worker error, no Ctrl-C over it)
+  const decided = onError !== null && errors.length === 0 && opts.signal?.aborted !== true;
   out(
-    `\n${
-      code !== EXIT_OK && code === plan.exitCodeOnError && r.failures > 0 && exitCodeFor(run) === EXIT_OK
-        ? `FAILED: ${r.failures} request(s) failed (--exit-code-on-error ${code})`
-        : verdictLine(code, thresholds.filter((t) => !t.pass).length, [])
-    }`,
+    `\n${decided ? onErrorLine(onError, code) : verdictLine(code, thresholds.filter((t) => !t.pass).length, [])}`,
   );
   return code;
 }
 
+/** What Locust's rule saw: failed requests and exceptions raised by user code. */
+interface OnError {
+  failures: number;
+  exceptions: number;
+}
+
+function exceptionRows(r: ScenarioResult): { count: number; message: string }[] {
+  return (r.extra.exceptions as { count: number; message: string }[] | undefined) ?? [];
+}
+
+function onErrorLine(e: OnError, code: number): string {
+  const what = [
+    ...(e.failures > 0 ? [`${e.failures} request(s) failed`] : []),
+    ...(e.exceptions > 0 ? [`user code raised ${e.exceptions} exception(s)`] : []),
+  ].join(' and ');
+  return code === EXIT_OK
+    ? `PASSED: every threshold met; ${what}, not gated (--exit-code-on-error 0, exit code 0)`
+    : `FAILED: ${what} (exit code ${code}, Locust's --exit-code-on-error; 0 lets such a test pass)`;
+}
+
 /**
  * The run report of a swarm's result (the last test's, or the running one's for the web UI's
- * HTML report): the plan's thresholds evaluated, the exit code they give.
+ * HTML report): the plan's thresholds evaluated, the exit code they give, and Locust's
+ * --exit-code-on-error when requests failed (or user code raised) and no threshold did.
  */
 function swarmRunReport(
   r: ScenarioResult,
   plan: SwarmPlan,
   version: string,
   workers?: WorkersSection,
-): { run: RunReport; thresholds: ThresholdResult[] } {
+): { run: RunReport; thresholds: ThresholdResult[]; onError: OnError | null } {
   const run: RunReport = {
     tool: 'tickstorm',
     version,
@@ -256,7 +275,11 @@ function swarmRunReport(
   const thresholds = evaluateThresholds(run, plan.thresholds);
   run.thresholds = thresholds;
   run.exitCode = exitCodeFor(run);
-  return { run, thresholds };
+  // Locust's --exit-code-on-error (default 1): failed requests or exceptions fail a test no threshold failed
+  const e: OnError = { failures: r.failures, exceptions: exceptionRows(r).reduce((n, x) => n + x.count, 0) };
+  const onError = run.exitCode === EXIT_OK && (e.failures > 0 || e.exceptions > 0) ? e : null;
+  if (onError !== null) run.exitCode = plan.exitCodeOnError;
+  return { run, thresholds, onError };
 }
 
 function workersLine(w: WorkersSection): string {
