@@ -24,7 +24,7 @@ const SYMBOLS = Array.from({ length: 50 }, (_, i) => `SYM${i}`);
 /** Market data beside the system -H names: the env's URL, else -H's host on port 5001. */
 export function marketDataUrl(host: string): string {
   const env = process.env.TICKSTORM_MARKET_DATA_URL;
-  if (env !== undefined && env !== '') return env;
+  if (env !== undefined && env !== '') return env.replace(/\/+$/, '');
   const u = new URL(host);
   u.port = '5001';
   return u.origin;

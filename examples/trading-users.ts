@@ -13,7 +13,9 @@
  *
  * The mix includes one MarketFeedUser (examples/market-data-users.ts: 1,000 ticks/s into
  * market data: env TICKSTORM_MARKET_DATA_URL, else -H's host on port 5001), so that the
- * analyses have market data to work on; leave it out with `--class-picker` or `-E`.
+ * analyses have market data to work on; leave it out by naming the classes to run
+ * (`tickstorm swarm -f examples/trading-users.ts TradingSystemUser ...`, as Locust takes
+ * them) or by unticking it in the web UI (`--class-picker`).
  */
 import { between, constantThroughput, HttpUser, tasks } from '@tickstorm/loadlab/swarm';
 

@@ -89,6 +89,9 @@ test('the feed user streams to the env’s market data, else to -H’s host on p
     assert.equal(marketDataUrl('https://trading.example:8443/api'), 'https://trading.example:5001');
     process.env.TICKSTORM_MARKET_DATA_URL = 'http://market-data:5001';
     assert.equal(marketDataUrl('http://api:8000'), 'http://market-data:5001');
+    // a trailing slash would make `//stream` (a 400)
+    process.env.TICKSTORM_MARKET_DATA_URL = 'http://market-data:5001/';
+    assert.equal(marketDataUrl('http://api:8000'), 'http://market-data:5001');
   } finally {
     if (saved === undefined) delete process.env.TICKSTORM_MARKET_DATA_URL;
     else process.env.TICKSTORM_MARKET_DATA_URL = saved;
