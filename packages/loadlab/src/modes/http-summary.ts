@@ -1,4 +1,5 @@
 /** The console summary of `tickstorm http`, in the spirit of wrk2 and autocannon. */
+import { tlsCertHint } from '../clients/tls-check.ts';
 import type { RunOutcome } from '../generator/run-scenario.ts';
 import type { HttpModeOptions, HttpSummaryJson } from './http-mode.ts';
 
@@ -60,7 +61,11 @@ export function formatHttpSummary(outcome: RunOutcome, j: HttpSummaryJson): stri
       `  Read coalescing: ${g.read_naps} naps, ${g.read_nap_ms.toFixed(1)} ms asleep in all (measured; each asks for min(100us, latency/8) and sleeps longer by the OS timer slack; each latency may include a nap)`,
     );
   for (const w of g.warnings) lines.push(`WARNING (generator): ${w}`);
-  for (const f of outcome.result.failureRows.slice(0, 5))
-    lines.push(`  failure: ${f.method} ${f.name}: ${f.error} x${f.occurrences}`);
+  for (const f of outcome.result.failureRows.slice(0, 5)) {
+    const hint = tlsCertHint(f.error);
+    lines.push(
+      `  failure: ${f.method} ${f.name}: ${f.error} x${f.occurrences}${hint === undefined ? '' : ` (${hint})`}`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
