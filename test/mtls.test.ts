@@ -24,6 +24,7 @@ import {
 } from '@tickstorm/loadlab';
 import { WebSocketServer } from 'ws';
 import { caSignedCert, selfSignedCert } from './support/certs.ts';
+import { trackedTickstorm } from './support/child.ts';
 import { tickstorm as run } from './support/cli.ts';
 
 let dir: string;
@@ -433,7 +434,8 @@ test("options.tlsAuth with a key that is not the certificate's, or not PEM, is e
   assert.equal(pw.code, 0, pw.stderr + pw.stdout);
 });
 
-test('tickstorm swarm --cert --key: every user presents the certificate; without it each request fails with the reason', async () => {
+/** A swarm user file: one class, one request per task. */
+function usersFile(): string {
   const users = f('users.ts');
   writeFileSync(
     users,
@@ -447,6 +449,80 @@ export class Caller extends HttpUser {
 }
 `,
   );
+  return users;
+}
+
+test("swarm --master/--worker: the master's key is not sent; a worker presents its own --cert/--key (and keeps the master's --ca)", async () => {
+  const users = usersFile();
+  const { start, stopAll } = trackedTickstorm();
+  try {
+    const master = async (extra: string[], json: string) => {
+      const m = start([
+        'swarm',
+        '-f',
+        users,
+        '--master',
+        '--headless',
+        '--master-bind-port',
+        '0',
+        '--expect-workers',
+        '1',
+        '-u',
+        '2',
+        '-r',
+        '100',
+        '-t',
+        '1s',
+        '-H',
+        origin,
+        '--ca',
+        f('ca.pem'),
+        '--only-summary',
+        '--json',
+        json,
+        ...extra,
+      ]);
+      const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+      return { m, port };
+    };
+    // the master has the certificate, its worker none: every request fails
+    const a = await master(['--cert', f('client.pem'), '--key', f('client.key')], f('dist-a.json'));
+    const wa = start(['swarm', '-f', users, '--worker', '--master-port', a.port]);
+    const [ma] = await Promise.all([a.m.exited, wa.exited]);
+    assert.equal(ma.code, 0, a.m.stdout() + a.m.stderr());
+    const sa = JSON.parse(readFileSync(f('dist-a.json'), 'utf8')).scenarios[0];
+    assert.ok(sa.requests > 0 && sa.failures === sa.requests, JSON.stringify(sa));
+    assert.match(a.m.stdout(), /ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED/);
+
+    // the worker has it (and only it: the master's --ca still verifies the server)
+    const before = seen.length;
+    const b = await master([], f('dist-b.json'));
+    const wb = start([
+      'swarm',
+      '-f',
+      users,
+      '--worker',
+      '--master-port',
+      b.port,
+      '--cert',
+      f('client.pem'),
+      '--key',
+      f('client.key'),
+    ]);
+    const [mb] = await Promise.all([b.m.exited, wb.exited]);
+    assert.equal(mb.code, 0, b.m.stdout() + b.m.stderr());
+    const sb = JSON.parse(readFileSync(f('dist-b.json'), 'utf8')).scenarios[0];
+    assert.ok(sb.requests > 5 && sb.failures === 0, JSON.stringify(sb));
+    assert.ok(
+      seen.slice(before).length >= sb.requests && seen.slice(before).every((cn) => cn === 'loadlab-client'),
+    );
+  } finally {
+    await stopAll();
+  }
+});
+
+test('tickstorm swarm --cert --key: every user presents the certificate; without it each request fails with the reason', async () => {
+  const users = usersFile();
   const json = f('swarm.json');
   const args = [
     'swarm',

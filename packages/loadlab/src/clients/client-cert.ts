@@ -129,5 +129,6 @@ export function loadClientCertFiles(
     problems.push(problem);
     return undefined;
   }
-  return { cert, key };
+  // only the PEM blocks each option takes (a combined file holds both)
+  return { cert: (cert.match(CERT_BLOCK) ?? []).join('\n'), key: KEY_BLOCK.exec(key)![0] };
 }
