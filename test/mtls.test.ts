@@ -167,6 +167,7 @@ test('tickstorm http --cert --key: every request gets through; without them each
     json,
   ]);
   assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /client certificate: CN=loadlab-client, valid until .+ \(mutual TLS\)/);
   assert.doesNotMatch(readFileSync(json, 'utf8'), /PRIVATE KEY/, 'the key stays out of the report');
   const j = JSON.parse(readFileSync(json, 'utf8'));
   assert.ok(j.requests > 10, `requests ${j.requests}`);

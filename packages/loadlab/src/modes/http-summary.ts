@@ -1,4 +1,5 @@
 /** The console summary of `tickstorm http`, in the spirit of wrk2 and autocannon. */
+import { X509Certificate } from 'node:crypto';
 import { tlsCertHint } from '../clients/tls-check.ts';
 import type { RunOutcome } from '../generator/run-scenario.ts';
 import type { HttpModeOptions, HttpSummaryJson } from './http-mode.ts';
@@ -23,7 +24,15 @@ export function formatHttpHeader(o: HttpModeOptions): string {
     o.rate === undefined
       ? `closed model (each connection sends its next request when the previous one returns${o.coalesceReads === true ? '; reads coalesced' : ''})`
       : `open model at ${o.rate} req/s (constant-arrival-rate; latency from the intended start)`;
-  return `Running ${o.durationSec}s test @ ${o.url}\n  ${o.connections} connections, ${model}\n`;
+  const client = o.tls?.clientCerts?.[0];
+  const cert = client === undefined ? '' : `  client certificate: ${certLabel(client.cert)} (mutual TLS)\n`;
+  return `Running ${o.durationSec}s test @ ${o.url}\n  ${o.connections} connections, ${model}\n${cert}`;
+}
+
+/** "CN=loadlab-client, valid until Jan  1 00:00:00 2027 GMT" (the leaf of a PEM chain). */
+function certLabel(pem: string): string {
+  const x = new X509Certificate(pem);
+  return `${x.subject.replace(/\n/g, ', ')}, valid until ${x.validTo}`;
 }
 
 export function formatHttpSummary(outcome: RunOutcome, j: HttpSummaryJson): string {
