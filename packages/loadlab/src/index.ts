@@ -72,6 +72,8 @@
  * buildTickFrames (JSON tick / JSON array / binary batch frames), the http-load and ws-send
  * scripts, and runHttpMode (`tickstorm http`).
  */
+
+export * from './clients/client-cert.ts';
 export * from './clients/http-client.ts';
 export * from './clients/http-parser.ts';
 export * from './clients/http-request.ts';

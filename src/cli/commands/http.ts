@@ -15,6 +15,7 @@ import {
   type HttpModeOptions,
   type LoadMetricsServer,
   loadCaFile,
+  loadClientCertFiles,
   parseDuration,
   parseHeaderLine,
   runHttpMode,
@@ -41,6 +42,8 @@ interface HttpFlags {
   json?: string;
   insecure?: boolean;
   ca?: string;
+  cert?: string;
+  key?: string;
   readCoalescing?: boolean;
   metricsPort?: string;
 }
@@ -110,6 +113,11 @@ export function registerHttpCommand(program: Command): void {
     .option('--insecure', 'https: do not verify the server certificate (self-signed test systems)')
     .option('--ca <file>', 'https: also trust the PEM certificate(s) in FILE')
     .option(
+      '--cert <file>',
+      'https: present this PEM client certificate (mutual TLS) to a server that asks; may also hold the key',
+    )
+    .option('--key <file>', 'https: the PEM private key of --cert (not --key-file, the API signing key)')
+    .option(
       '--read-coalescing',
       'closed model: after a loop turn that read few responses, nap about min(100us, latency/8) so the next turn reads several (less generator CPU; each latency may include a nap)',
     )
@@ -138,6 +146,7 @@ export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
     problems.push('--read-coalescing applies to the closed model only (without -R/--rate)');
   const metricsPort = metricsPortOf({ metricsPort: f.metricsPort }, problems);
   const ca = loadCaFile(f.ca, problems);
+  const clientCert = loadClientCertFiles(f.cert, f.key, problems);
   if (problems.length > 0) {
     console.error(`tickstorm http: ${problems.join('; ')}`);
     return EXIT_INVALID_CONFIG;
@@ -153,7 +162,11 @@ export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
     body: f.body,
     timeoutMs: f.timeout * 1000,
     workers: f.workers,
-    tls: { insecure: f.insecure === true, ...(ca === undefined ? {} : { ca }) },
+    tls: {
+      insecure: f.insecure === true,
+      ...(ca === undefined ? {} : { ca }),
+      ...(clientCert === undefined ? {} : { clientCerts: [clientCert] }),
+    },
     coalesceReads: f.readCoalescing === true,
   };
   // A refused certificate would fail every request alike: say so once, before the load (exit 1).

@@ -88,3 +88,16 @@ export function metricsPortOf(o: Record<string, unknown>, problems: string[]): n
     problems.push(`--metrics-port must be a port number 0..65535 (got '${String(o.metricsPort)}')`);
   return metricsPort;
 }
+
+/** --ca, --cert and --key of a script run, as files to load (script-load.ts checks them). */
+export function tlsFileFlags(o: Record<string, unknown>): {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+} {
+  return {
+    caFile: o.ca as string | undefined,
+    certFile: o.cert as string | undefined,
+    keyFile: o.key as string | undefined,
+  };
+}

@@ -39,6 +39,8 @@ const FIXED = [
   'gate-resources',
   'insecure',
   'ca',
+  'cert',
+  'key',
   'out',
   'config-file',
   'execution-segment',
@@ -91,6 +93,11 @@ export function defineRunFlags(
     .option('--no-watch', 'no resource watch')
     .option('--insecure', 'https/wss: do not verify the server certificate (self-signed test systems)')
     .option('--ca <file>', 'https/wss: also trust the PEM certificate(s) in FILE')
+    .option(
+      '--cert <file>',
+      'https/wss: present this PEM client certificate (mutual TLS) to every host that asks (a script: after its options.tlsAuth); may also hold the key',
+    )
+    .option('--key <file>', 'https/wss: the PEM private key of --cert (not --key-file, the API signing key)')
     .option(
       '-e, --env <KEY=VALUE>',
       "a script's __ENV.KEY (repeatable; over the process environment)",

@@ -85,6 +85,8 @@ export function runInput(
     gateResources: o.gateResources === true,
     insecure: o.insecure === true,
     ca: o.ca as string | undefined,
+    cert: o.cert as string | undefined,
+    key: o.key as string | undefined,
     out: (o.out as string[] | undefined) ?? [],
     params,
     unknownOptions,

@@ -20,7 +20,7 @@ import {
 import { packageVersion } from './package-version.ts';
 import { withSources } from './run-defaults.ts';
 import { scenariosTest, scriptTest } from './run-distributed.ts';
-import { scriptExecutionOf, scriptOnlyProblems } from './run-flag-checks.ts';
+import { scriptExecutionOf, scriptOnlyProblems, tlsFileFlags } from './run-flag-checks.ts';
 import { type RunLine, runInput } from './run-input.ts';
 import { SCENARIOS_LOADED, tickstormSuite } from './scenarios-loaded.ts';
 
@@ -60,7 +60,7 @@ export async function runMaster(line: RunLine, mw: MasterWorkerPlan, mwProblems:
     const g = await loadScriptGates({
       file: test.file,
       thresholds: (o.threshold as string[] | undefined) ?? [],
-      tls: { insecure: o.insecure === true, caFile: o.ca as string | undefined },
+      tls: { insecure: o.insecure === true, ...tlsFileFlags(o) },
       version: packageVersion(),
       out: () => undefined,
       execution: test.execution,

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { packageVersion } from './package-version.ts';
 import type { RunExtra } from './run-command.ts';
 import { withSources } from './run-defaults.ts';
-import { scriptExecutionOf } from './run-flag-checks.ts';
+import { scriptExecutionOf, tlsFileFlags } from './run-flag-checks.ts';
 
 /** The flags that do not apply to a script, and its --workers (default 1). */
 export function scriptFlagProblems(
@@ -96,7 +96,7 @@ export async function runScriptCommand(
         html: o.html as string | undefined,
         junit: o.junit as string | undefined,
       },
-      tls: { insecure: o.insecure === true, caFile: o.ca as string | undefined },
+      tls: { insecure: o.insecure === true, ...tlsFileFlags(o) },
       outputs: (o.out as string[] | undefined) ?? [],
       summaryExport: o.summaryExport as string | undefined,
       env: (o.env as string[] | undefined) ?? [],

@@ -25,7 +25,7 @@ import { packageVersion } from './package-version.ts';
 import { runCommand } from './run-command.ts';
 import { withSources } from './run-defaults.ts';
 import { MASTER_TEST_FLAGS, runWorkerSide } from './run-distributed.ts';
-import { metricsPortOf } from './run-flag-checks.ts';
+import { metricsPortOf, tlsFileFlags } from './run-flag-checks.ts';
 import type { ParamOptions } from './run-flags.ts';
 import { type RunLine, runInput } from './run-input.ts';
 import { runScriptCommand, scriptFlagProblems } from './run-script-command.ts';
@@ -68,7 +68,7 @@ export async function runWorker(
         file,
         workers: flags.workers,
         thresholds: (o.threshold as string[] | undefined) ?? [],
-        tls: { insecure, caFile: o.ca as string | undefined },
+        tls: { insecure, ...tlsFileFlags(o) },
         outputs: (o.out as string[] | undefined) ?? [],
         env: (o.env as string[] | undefined) ?? [],
         version,

@@ -140,6 +140,14 @@ export function registerSwarmCommand(program: Command): Command {
     .option('--master-port <port>', "worker: the master's port (default 5557)")
     .option('--insecure', 'https hosts: do not verify the server certificate (self-signed test systems)')
     .option('--ca <file>', 'https hosts: also trust the PEM certificate(s) in FILE')
+    .option(
+      '--cert <file>',
+      "https hosts: every user presents this PEM client certificate (mutual TLS; requests' cert=); may also hold the key",
+    )
+    .option(
+      '--key <file>',
+      'https hosts: the PEM private key of --cert (not --key-file, the API signing key)',
+    )
     .addHelpText('after', HELP_AFTER)
     .option(
       '--key-file <file>',
@@ -185,6 +193,8 @@ export function registerSwarmCommand(program: Command): Command {
       requestTimeout: o.requestTimeout as string,
       insecure: o.insecure === true,
       ca: o.ca as string | undefined,
+      cert: o.cert as string | undefined,
+      key: o.key as string | undefined,
       tags: o.tags as string[] | undefined,
       excludeTags: o.excludeTags as string[] | undefined,
       enableRebalancing: o.enableRebalancing === true,

@@ -43,7 +43,7 @@ export interface HttpClientOptions {
   onDone?: (tag: number, atUs: number) => void;
   /** Which statuses count as success (default < 400). */
   ok?: (status: number) => boolean;
-  /** https: --insecure / --ca. */
+  /** https: --insecure / --ca / --cert / --key (one secure context, built once, for every connection). */
   tls?: TlsOptions;
   /** Closed model only: nap briefly after a turn that read few responses (read-coalescing.ts). */
   coalesceReads?: boolean;

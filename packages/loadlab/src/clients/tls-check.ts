@@ -2,6 +2,9 @@
  * A server certificate the client refuses fails every request the same way, so the commands
  * say so once, with what to do (--ca, --insecure), instead of counting thousands of identical
  * failures: `tlsCertHint` words an error code, `tlsCertProblem` makes one handshake to find it.
+ * `tlsCertHint` also words a server's refusal of the client certificate (mutual TLS): over
+ * TLS 1.2 the handshake fails (found before the load), over TLS 1.3 the alert comes after it,
+ * so each request reports it.
  */
 import tls from 'node:tls';
 import { type TlsOptions, tlsConnectOptions } from './tls-options.ts';
@@ -29,9 +32,28 @@ const INVALID: Record<string, string> = {
   INVALID_PURPOSE: 'is not for a server',
 };
 
-/** "the server's certificate ... (CODE): what to do", or undefined for a code that is not about it. */
+/** The server's alerts about the client certificate (mutual TLS): none given, or one it refuses. */
+const CLIENT: Record<string, string> = {
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'requires a client certificate',
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'refused the client certificate',
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: "does not trust the client certificate's CA",
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED: 'says the client certificate has expired',
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN: 'refused the client certificate',
+  ERR_SSL_TLSV1_ALERT_ACCESS_DENIED: 'denied access to the client certificate',
+};
+
+/**
+ * "the server's certificate ... (CODE): what to do" (or "the server requires a client
+ * certificate ..."), or undefined for a code that is not about a certificate.
+ */
 export function tlsCertHint(code: string | undefined): string | undefined {
   if (code === undefined) return undefined;
+  const client = CLIENT[code];
+  if (client !== undefined)
+    return `the server ${client} (${code}): present one it accepts with --cert FILE --key FILE (a script: options.tlsAuth)`;
+  // TLS 1.2: a server that requires a client certificate and gets none ends the handshake so
+  if (code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE')
+    return `the server refused the TLS handshake (${code}): if it requires a client certificate, present one with --cert FILE --key FILE (a script: options.tlsAuth)`;
   if (UNTRUSTED.has(code))
     return `the server's certificate is not trusted (${code}): --ca FILE trusts its CA (or the certificate itself), --insecure skips the check`;
   const why = INVALID[code];

@@ -27,7 +27,7 @@ export interface WsClientOptions {
   /** Coalescing chunk size (default 64 KiB). */
   chunkBytes?: number;
   onMessage?: (data: WebSocket.RawData, isBinary: boolean) => void;
-  /** wss: --insecure / --ca. */
+  /** wss: --insecure / --ca / client certificates. */
   tls?: TlsOptions;
 }
 

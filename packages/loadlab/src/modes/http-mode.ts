@@ -32,7 +32,7 @@ export interface HttpModeOptions {
   /** Each second also carries its detail (per-name latency buckets: a Prometheus exporter reads them). */
   sliceDetail?: boolean;
   signal?: AbortSignal;
-  /** https: --insecure / --ca. */
+  /** https: --insecure / --ca / --cert / --key. */
   tls?: TlsOptions;
   /** Closed model: nap after turns that read few responses (default false; clients/read-coalescing.ts). */
   coalesceReads?: boolean;

@@ -1,4 +1,6 @@
 /** The console summary of `tickstorm http`, in the spirit of wrk2 and autocannon. */
+import { X509Certificate } from 'node:crypto';
+import { tlsCertHint } from '../clients/tls-check.ts';
 import type { RunOutcome } from '../generator/run-scenario.ts';
 import type { HttpModeOptions, HttpSummaryJson } from './http-mode.ts';
 
@@ -22,7 +24,15 @@ export function formatHttpHeader(o: HttpModeOptions): string {
     o.rate === undefined
       ? `closed model (each connection sends its next request when the previous one returns${o.coalesceReads === true ? '; reads coalesced' : ''})`
       : `open model at ${o.rate} req/s (constant-arrival-rate; latency from the intended start)`;
-  return `Running ${o.durationSec}s test @ ${o.url}\n  ${o.connections} connections, ${model}\n`;
+  const client = o.tls?.clientCerts?.[0];
+  const cert = client === undefined ? '' : `  client certificate: ${certLabel(client.cert)} (mutual TLS)\n`;
+  return `Running ${o.durationSec}s test @ ${o.url}\n  ${o.connections} connections, ${model}\n${cert}`;
+}
+
+/** "CN=loadlab-client, valid until Jan  1 00:00:00 2027 GMT" (the leaf of a PEM chain). */
+function certLabel(pem: string): string {
+  const x = new X509Certificate(pem);
+  return `${x.subject.replace(/\n/g, ', ')}, valid until ${x.validTo}`;
 }
 
 export function formatHttpSummary(outcome: RunOutcome, j: HttpSummaryJson): string {
@@ -60,7 +70,11 @@ export function formatHttpSummary(outcome: RunOutcome, j: HttpSummaryJson): stri
       `  Read coalescing: ${g.read_naps} naps, ${g.read_nap_ms.toFixed(1)} ms asleep in all (measured; each asks for min(100us, latency/8) and sleeps longer by the OS timer slack; each latency may include a nap)`,
     );
   for (const w of g.warnings) lines.push(`WARNING (generator): ${w}`);
-  for (const f of outcome.result.failureRows.slice(0, 5))
-    lines.push(`  failure: ${f.method} ${f.name}: ${f.error} x${f.occurrences}`);
+  for (const f of outcome.result.failureRows.slice(0, 5)) {
+    const hint = tlsCertHint(f.error);
+    lines.push(
+      `  failure: ${f.method} ${f.name}: ${f.error} x${f.occurrences}${hint === undefined ? '' : ` (${hint})`}`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -8,7 +8,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { useTlsForFetch } from '../clients/tls-options.ts';
+import { hasTlsSettings, useTlsForFetch } from '../clients/tls-options.ts';
 import { LabErrorCode, labExitCode } from '../errors.ts';
 import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
 import { evaluateThresholds, exitCodeFor, type ThresholdResult } from '../gates/thresholds.ts';
@@ -117,7 +117,7 @@ export async function executeRun<T>(plan: RunPlan<T>, opts: ExecuteOptions): Pro
   const out = opts.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const err = opts.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const { suite } = plan;
-  if (plan.tls.insecure === true || plan.tls.ca !== undefined) useTlsForFetch(plan.tls);
+  if (hasTlsSettings(plan.tls)) useTlsForFetch(plan.tls);
   if (opts.skipReachability !== true) {
     const down = await suite.target.unreachable(
       plan.urls,

@@ -6,6 +6,7 @@
  * No problems -> a RunPlan.
  */
 import { existsSync } from 'node:fs';
+import { loadClientCertFiles } from '../clients/client-cert.ts';
 import { loadCaFile, type TlsOptions } from '../clients/tls-options.ts';
 import { gatherThresholds, type Threshold, unknownScenarios } from '../gates/thresholds.ts';
 import type { ExecutionSegment } from '../generator/execution-segment.ts';
@@ -43,6 +44,9 @@ export interface RunInput {
   insecure?: boolean;
   /** --ca FILE: extra trusted PEM certificates. */
   ca?: string;
+  /** --cert FILE / --key FILE: the PEM client certificate presented to every host (mutual TLS). */
+  cert?: string;
+  key?: string;
   /** Scenario flags given on the command line: flag (no dashes) -> raw value. */
   params?: ReadonlyMap<string, unknown>;
   /** Options commander did not know (with allowUnknownOption). */
@@ -225,6 +229,7 @@ export function planRun<T>(
   );
   const watch = parseWatch(input, suite, target.urls, problems);
   const ca = loadCaFile(input.ca, problems);
+  const clientCert = loadClientCertFiles(input.cert, input.key, problems);
   const out = parseOut(input.out ?? [], problems);
   if (problems.length > 0) return { problems };
 
@@ -243,7 +248,11 @@ export function planRun<T>(
       watch,
       prelude: suite.prelude !== undefined && (input.prelude ?? all),
       gateResources: input.gateResources === true,
-      tls: { insecure: input.insecure === true, ...(ca === undefined ? {} : { ca }) },
+      tls: {
+        insecure: input.insecure === true,
+        ...(ca === undefined ? {} : { ca }),
+        ...(clientCert === undefined ? {} : { clientCerts: [clientCert] }),
+      },
       ...(input.segment === undefined ? {} : { segment: input.segment }),
     },
   };

@@ -11,12 +11,14 @@
  * The first request of an iteration is timed from the iteration's intended start (open
  * model: coordinated-omission correct); the rest from their own send. A network error does
  * not throw: the response has status 0 and `error` set (k6's behaviour), and counts as failed.
- * Connections are kept alive per origin; https uses the run's --ca / --insecure. As in k6,
+ * Connections are kept alive per origin; https uses the run's --ca / --insecure and the
+ * client certificate options.tlsAuth gives the host. As in k6,
  * redirects are followed (params.redirects, default 10; each hop its own sample) and each VU
  * has a cookie jar (clients/cookie-jar.ts), emptied at each iteration's start.
  */
-import { Agent, request as undiciRequest } from 'undici';
+import { Agent, Pool, request as undiciRequest } from 'undici';
 import { CookieJar, type ResponseCookie, responseCookies } from '../clients/cookie-jar.ts';
+import { tlsAlertConnector } from '../clients/tls-alert-connector.ts';
 import { warnCertOnce } from '../clients/tls-check.ts';
 import { tlsVerifyOptions } from '../clients/tls-options.ts';
 import { newRequestEvent, type RequestEvent } from '../stats/events.ts';
@@ -92,9 +94,14 @@ function dispatcher(scenario: string): Agent {
   let agent = agents.get(scenario);
   if (agent === undefined) {
     const tls = runtime().tls;
+    // per origin: the client certificate options.tlsAuth gives its host
     agent = new Agent({
       keepAliveTimeout: 30_000,
-      connect: tlsVerifyOptions(tls),
+      factory: (origin: string | URL, opts: Pool.Options) =>
+        new Pool(origin, {
+          ...opts,
+          connect: tlsAlertConnector(tlsVerifyOptions(tls, new URL(origin).hostname)),
+        }),
     });
     agents.set(scenario, agent);
   }

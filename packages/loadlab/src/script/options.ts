@@ -14,14 +14,16 @@
  * `{ stages }` -> ramping-vus; nothing -> one iteration on one VU (the command line's
  * --vus/--duration/--iterations/--stage go over them: execution-shortcuts.ts). Scenarios run at the same
  * time, each from its `startTime`. `thresholds` may also be an array of the lab's strings
- * ('p95<100ms', 'error_rate<1%'). `insecureSkipTLSVerify: true` is `--insecure`. `tags` (top
+ * ('p95<100ms', 'error_rate<1%'). `insecureSkipTLSVerify: true` is `--insecure`; `tlsAuth` lists client certificates (tls-auth.ts). `tags` (top
  * level and per scenario) go on every sample the run streams. A scenario's `env` (strings) is
  * __ENV inside its iterations, over the global one.
  */
+import type { ClientCert } from '../clients/client-cert.ts';
 import { type ExecutorOptions, validateExecutor } from '../generator/executor-options.ts';
 import { parseDuration } from '../util/duration.ts';
 import { applyExecutionShortcuts, type ExecutionShortcuts } from './execution-shortcuts.ts';
 import { parseSummaryOptions, type SummaryOptions } from './handle-summary.ts';
+import { parseTlsAuth } from './tls-auth.ts';
 
 export interface ScriptScenario {
   name: string;
@@ -42,6 +44,8 @@ export interface ScriptOptions {
   /** The lab's strings (array form). */
   labThresholds: string[];
   insecure: boolean;
+  /** k6's tlsAuth: client certificates, each for its domains (tls-auth.ts). */
+  tlsAuth?: ClientCert[];
   /** k6's setupTimeout / teardownTimeout (default 60s each). */
   setupTimeoutMs: number;
   teardownTimeoutMs: number;
@@ -64,6 +68,7 @@ const TOP = [
   'iterations',
   'stages',
   'insecureSkipTLSVerify',
+  'tlsAuth',
   'tags',
   'setupTimeout',
   'teardownTimeout',
@@ -104,6 +109,8 @@ export function parseScriptOptions(
       problems.push('options.insecureSkipTLSVerify must be true or false');
     else options.insecure = raw.insecureSkipTLSVerify;
   }
+  const tlsAuth = parseTlsAuth(raw.tlsAuth, problems);
+  if (tlsAuth !== undefined) options.tlsAuth = tlsAuth;
   for (const [k, key] of [
     ['setupTimeout', 'setupTimeoutMs'],
     ['teardownTimeout', 'teardownTimeoutMs'],

@@ -68,7 +68,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const cmd = 'tickstorm run';
   const loaded = await loadScriptRun(input);
   if ('exitCode' in loaded) return { exitCode: loaded.exitCode, summary: null, report: null, written: [] };
-  const { file, parsed, k6, lab, workers, aborting, outFiles, ca, mod, env } = loaded;
+  const { file, parsed, k6, lab, workers, aborting, outFiles, mod, env } = loaded;
   // a run's own exporter is closed at its end; one handed in (input.metrics) lives on. Opened
   // first: a port it cannot listen on ends the run before setup() and before the live watch's
   // timer and the abort channel exist (which, left open, kept the process from exiting)
@@ -128,7 +128,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       w.sample(metric, kind, value, { ...tagsOf.get(scenario), ...tags, scenario });
   }
 
-  const tls = { insecure: input.tls?.insecure === true || parsed.options.insecure, ca };
+  const tls = loaded.tls;
   const stop = new AbortController();
   const onOuterAbort = () => stop.abort();
   input.signal?.addEventListener('abort', onOuterAbort, { once: true });

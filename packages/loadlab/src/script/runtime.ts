@@ -12,6 +12,7 @@
  * still shares it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ClientCert } from '../clients/client-cert.ts';
 import type { CookieJar } from '../clients/cookie-jar.ts';
 import type { RequestEvents } from '../stats/events.ts';
 import type { GaugeState } from '../stats/gauge-counters.ts';
@@ -94,6 +95,8 @@ export interface TlsSettings {
   insecure: boolean;
   /** PEM text of extra CA certificates. */
   ca?: string;
+  /** options.tlsAuth: client certificates, each for its domains. */
+  clientCerts?: ClientCert[];
 }
 
 /** One scenario's live figures (abortOnFail's watch, one-thread runs). */

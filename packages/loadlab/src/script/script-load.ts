@@ -9,6 +9,7 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { extname, resolve as resolvePath } from 'node:path';
+import { loadClientCertFiles } from '../clients/client-cert.ts';
 import { loadCaFile } from '../clients/tls-options.ts';
 import {
   EXIT_INVALID_CONFIG,
@@ -30,7 +31,7 @@ import type { SummaryOptions } from './handle-summary.ts';
 import { type K6Threshold, parseK6Thresholds } from './k6-metrics.ts';
 import { callLifecycle, dataCopy, dataText, parseEnvFlags } from './lifecycle.ts';
 import { parseScriptOptions } from './options.ts';
-import { type MetricKind, runtime } from './runtime.ts';
+import { type MetricKind, runtime, type TlsSettings } from './runtime.ts';
 import { scriptErrorText } from './script-error.ts';
 import { abortReason } from './test-abort.ts';
 
@@ -45,6 +46,9 @@ export interface ScriptTlsInput {
   insecure?: boolean;
   /** --ca FILE: PEM certificates to trust besides the system's. */
   caFile?: string;
+  /** --cert FILE / --key FILE: a client certificate for every host, after options.tlsAuth's. */
+  certFile?: string;
+  keyFile?: string;
 }
 
 export interface ScriptRunInput {
@@ -98,6 +102,8 @@ export interface LoadedScript {
   aborting: K6Threshold[];
   outFiles: ReturnType<typeof parseOut>;
   ca: ReturnType<typeof loadCaFile>;
+  /** --insecure, --ca and options.insecureSkipTLSVerify / tlsAuth: every scenario's TLS. */
+  tls: TlsSettings;
   mod: Record<string, unknown>;
   /** The -e/--env flags, parsed. */
   env: Record<string, string>;
@@ -113,6 +119,7 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
   else if (!SCRIPT_EXTENSIONS.includes(extname(file)))
     problems.push(`${input.file}: a script is a ${SCRIPT_EXTENSIONS.join(', ')} file`);
   const ca = loadCaFile(input.tls?.caFile, problems);
+  const flagCert = loadClientCertFiles(input.tls?.certFile, input.tls?.keyFile, problems);
   const outFiles = parseOut(input.outputs ?? [], problems);
   const env = parseEnvFlags(input.env ?? [], problems);
   if (problems.length > 0) {
@@ -179,7 +186,16 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
     err(problemsText(cmd, problems));
     return { exitCode: EXIT_INVALID_CONFIG };
   }
-  return { file, parsed, k6, lab, workers, aborting, outFiles, ca, mod, env };
+  const tls: TlsSettings = {
+    insecure: input.tls?.insecure === true || parsed.options.insecure,
+    ...(ca === undefined ? {} : { ca }),
+    ...(parsed.options.tlsAuth === undefined && flagCert === undefined
+      ? {}
+      : { clientCerts: [...(parsed.options.tlsAuth ?? []), ...(flagCert === undefined ? [] : [flagCert])] }),
+  };
+  // setup() and teardown() run in this thread with the run's TLS settings (scenarios get them in params)
+  runtime().tls = tls;
+  return { file, parsed, k6, lab, workers, aborting, outFiles, ca, tls, mod, env };
 }
 
 /** A script's gates as a run would check them: what a master evaluates on the merged whole. */

@@ -11,7 +11,8 @@
  * Metrics (k6's names): ws_connecting (trend, ms: handshake, from the iteration's intended
  * start for its first call), ws_sessions, ws_msgs_sent, ws_msgs_received (counters). The
  * handshake is also a request of type WS named `connect <path>` in the lab's tables. A
- * failed handshake rejects and counts as a failed request. wss uses --ca / --insecure.
+ * failed handshake rejects and counts as a failed request. wss uses --ca / --insecure and the
+ * client certificate options.tlsAuth gives the host.
  * Sockets still open when the run ends are closed.
  */
 import WebSocket from 'ws';

@@ -15,6 +15,7 @@
 import { Pool } from 'undici';
 import { CookieJar } from '../clients/cookie-jar.ts';
 import { envSigner } from '../clients/request-signer.ts';
+import { tlsAlertConnector } from '../clients/tls-alert-connector.ts';
 import { type TlsOptions, tlsVerifyOptions } from '../clients/tls-options.ts';
 import { newRequestEvent, type RequestEvents } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
@@ -59,7 +60,7 @@ export interface HttpSessionOptions {
 /** One Pool per origin for all sessions of a thread. */
 export class PoolSet {
   private readonly pools = new Map<string, Pool>();
-  /** https hosts: --insecure / --ca. */
+  /** https hosts: --insecure / --ca / --cert / --key. */
   constructor(private readonly tls?: TlsOptions) {}
   get(origin: string): Pool {
     let p = this.pools.get(origin);
@@ -67,7 +68,7 @@ export class PoolSet {
       p = new Pool(origin, {
         pipelining: 1,
         keepAliveTimeout: 30_000,
-        connect: tlsVerifyOptions(this.tls),
+        connect: tlsAlertConnector(tlsVerifyOptions(this.tls, new URL(origin).hostname)),
       });
       this.pools.set(origin, p);
     }
@@ -267,7 +268,9 @@ function stripQuery(path: string): string {
 }
 
 function errorKind(e: unknown): string {
-  const err = e as { code?: string; message?: string };
+  const err = e as { code?: string; message?: string; cause?: { code?: string } };
   if (err?.code === 'UND_ERR_HEADERS_TIMEOUT' || err?.code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
+  // the server's TLS alert (a client certificate required or refused: tls-alert-connector.ts)
+  if (err?.cause?.code?.startsWith('ERR_SSL_') === true) return err.cause.code;
   return err?.code ?? err?.message ?? String(e);
 }

@@ -231,12 +231,16 @@ export class MasterPool implements HostProvider {
   }
 
   async open(
-    init: HostInit,
+    given: HostInit,
     classNames: readonly string[],
     onRaw: (s: RawSlice) => void,
     onLost: (h: UserHost, reason: string) => void,
     onJoined?: (host: UserHost) => ((s: RawSlice) => void) | null,
   ): Promise<UserHost[]> {
+    // the master's --ca and --insecure go to the workers; its client key never leaves this machine
+    // (a worker presents the --cert/--key it was given itself)
+    const { clientCerts: _, ...tls } = given.tls ?? {};
+    const init: HostInit = { ...given, tls };
     this.running = null;
     await this.waitForWorkers();
     for (const l of [...this.links.values()]) this.refuseLacking(l, classNames);

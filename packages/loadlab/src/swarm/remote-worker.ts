@@ -23,7 +23,7 @@ export interface SwarmWorkerOptions {
   masterHost: string;
   masterPort: number;
   version: string;
-  /** --insecure / --ca given on the worker (otherwise the master's). */
+  /** --insecure / --ca / --cert / --key given on the worker (workerTls). */
   tls?: TlsOptions;
   out?: (text: string) => void;
   err?: (text: string) => void;
@@ -80,7 +80,7 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
       if (m.t === 'start') {
         await stopCore();
         const metrics = o.metrics;
-        const init = { ...m.init, tls: o.tls ?? m.init.tls, sliceDetail: metrics !== undefined };
+        const init = { ...m.init, tls: workerTls(o.tls, m.init.tls), sliceDetail: metrics !== undefined };
         // this worker's own seconds, summarised here for its exporter (the master gets them raw)
         const own = metrics === undefined ? null : ownSeconds(init.startEpochMs, metrics, scenario);
         const c = new HostCore(pickClasses(o.file, m.classNames), init, ({ detail, ...slice }) => {
@@ -139,4 +139,21 @@ function healthOf(
     startLagP99Ms: 0,
   });
   return { ...h, cpuSec: Math.round(cpu.cpuSec * 1000) / 1000 };
+}
+
+/**
+ * A worker's TLS: its own --insecure/--ca when it was given either (else the master's), and
+ * its own client certificate (a master's key is never sent: master-pool.ts).
+ */
+export function workerTls(
+  own: TlsOptions | undefined,
+  master: TlsOptions | undefined,
+): TlsOptions | undefined {
+  if (own === undefined) return master;
+  const verify = own.insecure === true || own.ca !== undefined ? own : (master ?? {});
+  return {
+    ...(verify.insecure === undefined ? {} : { insecure: verify.insecure }),
+    ...(verify.ca === undefined ? {} : { ca: verify.ca }),
+    ...(own.clientCerts === undefined ? {} : { clientCerts: own.clientCerts }),
+  };
 }

@@ -4,6 +4,7 @@
  */
 
 import { availableParallelism } from 'node:os';
+import { loadClientCertFiles } from '../clients/client-cert.ts';
 import { loadCaFile, type TlsOptions } from '../clients/tls-options.ts';
 import type { Threshold } from '../gates/threshold-parse.ts';
 import { gatherThresholds } from '../gates/thresholds.ts';
@@ -50,6 +51,9 @@ export interface SwarmInput extends MasterWorkerFlags {
   insecure?: boolean;
   /** --ca FILE: extra trusted PEM certificates. */
   ca?: string;
+  /** --cert FILE / --key FILE: the PEM client certificate every user presents (mutual TLS). */
+  cert?: string;
+  key?: string;
   /** --enable-rebalancing (master): a worker joining a running test gets its share at once. */
   enableRebalancing?: boolean;
 }
@@ -131,6 +135,7 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
       problems.push(`--exit-code-on-error must be an exit code 0..255, got '${i.exitCodeOnError}'`);
   }
   const ca = loadCaFile(i.ca, problems);
+  const clientCert = loadClientCertFiles(i.cert, i.key, problems);
   const dist = planMasterWorker(i, problems);
   if (dist.role !== 'local' && processes > 1)
     problems.push(`--processes cannot be combined with --${dist.role} yet (run one worker per core instead)`);
@@ -200,7 +205,11 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
       exitCodeOnError,
       seed,
       timeoutMs,
-      tls: { insecure: i.insecure === true, ...(ca === undefined ? {} : { ca }) },
+      tls: {
+        insecure: i.insecure === true,
+        ...(ca === undefined ? {} : { ca }),
+        ...(clientCert === undefined ? {} : { clientCerts: [clientCert] }),
+      },
       taskFilter,
       enableRebalancing: i.enableRebalancing === true,
       ...dist,

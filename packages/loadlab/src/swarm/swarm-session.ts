@@ -10,6 +10,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { hasTlsSettings } from '../clients/tls-options.ts';
 import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
 import { evaluateThresholds, exitCodeFor, type ThresholdResult } from '../gates/thresholds.ts';
 import type { RunReport, ScenarioResult, TimeSlice, WorkersSection } from '../model/result.ts';
@@ -48,7 +49,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   const err = opts.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const name = plan.file.path.replace(/^.*\//, '').replace(/\.[cm]?[jt]s$/, '');
   if (plan.role === 'worker') {
-    const ownTls = plan.tls.insecure === true || plan.tls.ca !== undefined;
+    const ownTls = hasTlsSettings(plan.tls);
     return runSwarmWorker({
       file: plan.file,
       masterHost: plan.masterHost,
