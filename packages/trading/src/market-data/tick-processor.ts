@@ -160,7 +160,8 @@ export class TickProcessor {
       field: 'timestamp',
       message:
         `timestamp ${t.timestamp} is ${by.toFixed(3)} s ahead of the server clock ` +
-        `(at most ${this.maxAheadMs / 1000} s accepted): epoch seconds from a synchronised clock expected`,
+        `(at most ${this.maxAheadMs / 1000} s accepted): epoch seconds from a synchronised clock expected ` +
+        '(a feed replayed ahead of real time: serve --max-tick-ahead MS, 0 = no check)',
     };
   }
 
