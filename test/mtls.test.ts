@@ -490,7 +490,9 @@ test("swarm --master/--worker: the master's key is not sent; a worker presents i
     const a = await master(['--cert', f('client.pem'), '--key', f('client.key')], f('dist-a.json'));
     const wa = start(['swarm', '-f', users, '--worker', '--master-port', a.port]);
     const [ma] = await Promise.all([a.m.exited, wa.exited]);
-    assert.equal(ma.code, 0, a.m.stdout() + a.m.stderr());
+    // every request failed: Locust's --exit-code-on-error (default 1)
+    assert.equal(ma.code, 1, a.m.stdout() + a.m.stderr());
+    assert.match(a.m.stdout(), /FAILED: \d+ request\(s\) failed \(exit code 1, /);
     const sa = JSON.parse(readFileSync(f('dist-a.json'), 'utf8')).scenarios[0];
     assert.ok(sa.requests > 0 && sa.failures === sa.requests, JSON.stringify(sa));
     assert.match(a.m.stdout(), /ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED/);
@@ -555,6 +557,7 @@ test('tickstorm swarm --cert --key: every user presents the certificate; without
   assert.ok(seen.slice(before).every((cn) => cn === 'loadlab-client'));
 
   const none = await run(args);
+  assert.equal(none.code, 1, none.stderr + none.stdout);
   const n = JSON.parse(readFileSync(json, 'utf8')).scenarios[0];
   assert.ok(n.requests > 0 && n.failures === n.requests, `${JSON.stringify(n)}\n${none.stdout}`);
   assert.match(none.stdout, /GET swarm: ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED/, none.stdout);
