@@ -274,6 +274,24 @@ test('a TLS 1.2 server that requires a certificate: tickstorm http says so befor
 test('tickstorm http: an unreadable, malformed or mismatched --cert/--key is exit 104 naming the flag', async () => {
   writeFileSync(f('signing.json'), '{"id":"k","secret":"s"}');
   writeFileSync(f('junk.pem'), '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n');
+  // a pair that parses and matches, but below OpenSSL's security level (a 512-bit RSA key)
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:512',
+      '-nodes',
+      '-subj',
+      '/CN=weak',
+      '-keyout',
+      'weak.key',
+      '-out',
+      'weak.pem',
+    ],
+    { cwd: dir, stdio: 'ignore' },
+  );
   const cases: [string[], RegExp][] = [
     [['--cert', f('nope.pem'), '--key', f('client.key')], /--cert .*nope\.pem: cannot read it \(ENOENT\)/],
     [['--cert', f('client.key'), '--key', f('client.key')], /--cert .*client\.key: not a PEM certificate/],
@@ -288,6 +306,10 @@ test('tickstorm http: an unreadable, malformed or mismatched --cert/--key is exi
     [
       ['--cert', f('client.pem'), '--key', f('stranger.key')],
       /--key .*stranger\.key is not the key of --cert .*client\.pem/,
+    ],
+    [
+      ['--cert', f('weak.pem'), '--key', f('weak.key')],
+      /--cert .*weak\.pem with --key .*weak\.key: OpenSSL refuses them as a client certificate \(ERR_SSL_EE_KEY_TOO_SMALL/,
     ],
     [['--cert', f('client.pem')], /--cert .*client\.pem: holds no private key: give it with --key FILE/],
     [['--key', f('client.key')], /--key needs --cert FILE/],
