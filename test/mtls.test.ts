@@ -274,6 +274,24 @@ test('a TLS 1.2 server that requires a certificate: tickstorm http says so befor
 test('tickstorm http: an unreadable, malformed or mismatched --cert/--key is exit 104 naming the flag', async () => {
   writeFileSync(f('signing.json'), '{"id":"k","secret":"s"}');
   writeFileSync(f('junk.pem'), '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n');
+  // a pair that parses and matches, but below OpenSSL's security level (a 512-bit RSA key)
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:512',
+      '-nodes',
+      '-subj',
+      '/CN=weak',
+      '-keyout',
+      'weak.key',
+      '-out',
+      'weak.pem',
+    ],
+    { cwd: dir, stdio: 'ignore' },
+  );
   const cases: [string[], RegExp][] = [
     [['--cert', f('nope.pem'), '--key', f('client.key')], /--cert .*nope\.pem: cannot read it \(ENOENT\)/],
     [['--cert', f('client.key'), '--key', f('client.key')], /--cert .*client\.key: not a PEM certificate/],
@@ -288,6 +306,10 @@ test('tickstorm http: an unreadable, malformed or mismatched --cert/--key is exi
     [
       ['--cert', f('client.pem'), '--key', f('stranger.key')],
       /--key .*stranger\.key is not the key of --cert .*client\.pem/,
+    ],
+    [
+      ['--cert', f('weak.pem'), '--key', f('weak.key')],
+      /--cert .*weak\.pem with --key .*weak\.key: OpenSSL refuses them as a client certificate \(ERR_SSL_EE_KEY_TOO_SMALL/,
     ],
     [['--cert', f('client.pem')], /--cert .*client\.pem: holds no private key: give it with --key FILE/],
     [['--key', f('client.key')], /--key needs --cert FILE/],
@@ -490,7 +512,9 @@ test("swarm --master/--worker: the master's key is not sent; a worker presents i
     const a = await master(['--cert', f('client.pem'), '--key', f('client.key')], f('dist-a.json'));
     const wa = start(['swarm', '-f', users, '--worker', '--master-port', a.port]);
     const [ma] = await Promise.all([a.m.exited, wa.exited]);
-    assert.equal(ma.code, 0, a.m.stdout() + a.m.stderr());
+    // every request failed: Locust's --exit-code-on-error (default 1)
+    assert.equal(ma.code, 1, a.m.stdout() + a.m.stderr());
+    assert.match(a.m.stdout(), /FAILED: \d+ request\(s\) failed \(exit code 1, /);
     const sa = JSON.parse(readFileSync(f('dist-a.json'), 'utf8')).scenarios[0];
     assert.ok(sa.requests > 0 && sa.failures === sa.requests, JSON.stringify(sa));
     assert.match(a.m.stdout(), /ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED/);
@@ -555,6 +579,7 @@ test('tickstorm swarm --cert --key: every user presents the certificate; without
   assert.ok(seen.slice(before).every((cn) => cn === 'loadlab-client'));
 
   const none = await run(args);
+  assert.equal(none.code, 1, none.stderr + none.stdout);
   const n = JSON.parse(readFileSync(json, 'utf8')).scenarios[0];
   assert.ok(n.requests > 0 && n.failures === n.requests, `${JSON.stringify(n)}\n${none.stdout}`);
   assert.match(none.stdout, /GET swarm: ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED/, none.stdout);

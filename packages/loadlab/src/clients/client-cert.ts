@@ -3,11 +3,13 @@
  * one. `tickstorm http` and `tickstorm swarm` take one pair for every host (`--cert FILE
  * --key FILE`, PEM); a script lists several in k6's `options.tlsAuth`, each for some domains.
  * Checked up front (every problem names where it came from): PEM certificates that parse, a
- * PEM private key that parses (k6's `password` for an encrypted one), and a key that is the
- * certificate's.
+ * PEM private key that parses (k6's `password` for an encrypted one), a key that is the
+ * certificate's, and a pair OpenSSL takes for a secure context (not, e.g., a key below its
+ * security level).
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 
 export interface ClientCert {
   /**
@@ -81,6 +83,20 @@ export function clientCertProblem(c: ClientCert, certWhere: string, keyWhere: st
   }
   if (!leaf!.checkPrivateKey(key))
     return `${keyWhere} is not the key of ${certWhere} (the certificate's public key does not match it)`;
+  // what every connection will do with them: OpenSSL refuses some pairs that parse (a key below
+  // its security level, ERR_SSL_EE_KEY_TOO_SMALL), which would otherwise surface at the first
+  // connection (an uncoded crash of http and swarm, every request of a script failed)
+  try {
+    createSecureContext({
+      cert: c.cert,
+      key: c.key,
+      ...(c.passphrase === undefined ? {} : { passphrase: c.passphrase }),
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.message.replace(/^error:[0-9A-F]+:[^:]*::/, '');
+    return `${certWhere} with ${keyWhere}: OpenSSL refuses them as a client certificate (${err.code === undefined ? '' : `${err.code}: `}${why})`;
+  }
   return undefined;
 }
 

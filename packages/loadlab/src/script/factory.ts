@@ -12,7 +12,6 @@
  * part (`vus.segment`).
  */
 import { dirname } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { vuShare } from '../generator/closed-loop.ts';
 import type { ExecutionSegment } from '../generator/execution-segment.ts';
 import { iterations, type ScriptContext, type ScriptFactory } from '../generator/script.ts';

@@ -6,7 +6,6 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { LabError, LabErrorCode } from '../errors.ts';
 import { registerScriptModules } from '../script/register.ts';
 import { scriptErrorText } from '../script/script-error.ts';
