@@ -14,7 +14,7 @@
  * N runs the global units i + N*j (mod N*W), and the parts add up to the whole exactly.
  */
 import { availableParallelism } from 'node:os';
-import { spawnTsWorker } from '@tickstorm/protocol';
+import { redactParams, spawnTsWorker } from '@tickstorm/protocol';
 import { LabError, LabErrorCode } from '../errors.ts';
 import type { ScenarioResult } from '../model/result.ts';
 import { assessHealth, ProcessCpu, type ThreadHealth } from '../monitor/health.ts';
@@ -189,7 +189,8 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
       executor: opts.executor,
       workers: count,
       ...(seg.count > 1 ? { executionSegment: segmentLabel(seg) } : {}),
-      ...(opts.params as Record<string, unknown>),
+      // shown in reports: a URL's password (a PostgreSQL --db-path) never is
+      ...redactParams(opts.params as Record<string, unknown>),
     },
     startedAt,
     durationSec: Math.round(durationSec * 1000) / 1000,

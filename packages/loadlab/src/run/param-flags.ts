@@ -12,6 +12,7 @@
  *   list              comma-separated ("SYM0,SYM1") or a JSON array; numbers when the default's are
  *   string            as given
  */
+import { redactParam } from '@tickstorm/protocol';
 import type { ParamSpec, ScenarioDefinition } from '../scenario/scenario.ts';
 import { parseDuration } from '../util/duration.ts';
 
@@ -40,7 +41,7 @@ export function paramFlagUnion(defs: readonly ScenarioDefinition[]): ParamFlag[]
 
 export function showValue(v: unknown): string {
   if (Array.isArray(v)) return v.join(',');
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return redactParam(v) as string;
   return JSON.stringify(v);
 }
 

@@ -4,6 +4,7 @@
  * checks, the sending window rates are computed over, and small JSON calls to the target's
  * monitoring endpoints (the lab reaches the system only over the wire).
  */
+import { redactParams } from '@tickstorm/protocol';
 import type { ExecutionSegment } from '../generator/execution-segment.ts';
 import type { ExecutorOptions } from '../generator/executor-options.ts';
 import { normalizeExecutor } from '../generator/executor-options.ts';
@@ -86,7 +87,7 @@ export function finishResult(
 ): ScenarioResult {
   const seg = result.params.executionSegment;
   result.params = {
-    ...params,
+    ...redactParams(params),
     workers: result.generator.workers,
     ...(seg === undefined ? {} : { executionSegment: seg }),
   };

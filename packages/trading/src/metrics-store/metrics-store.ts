@@ -95,17 +95,7 @@ export function isPostgresUrl(target: string): boolean {
 }
 
 /** `url` without its password (for logs, /api/metrics/database and errors). */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    // libpq-style parameters carrying secrets: ?password=..., ?sslpassword=...
-    for (const k of [...u.searchParams.keys()]) if (/password/i.test(k)) u.searchParams.set(k, '***');
-    return u.toString();
-  } catch {
-    return url.replace(/:[^:@/]*@/, ':***@').replace(/(password=)[^&]*/gi, '$1***');
-  }
-}
+export { redactUrl } from '@tickstorm/protocol';
 
 /** Serialised size of a row as JSON (for the byte cap). */
 export function jsonBytes(row: PlainRow): number {
