@@ -15,7 +15,7 @@
  * locustfile: the same scenario ids, or a script whose bytes equal the master's (it then runs
  * its own copy, so relative imports resolve on the worker). Scenario parameters, --full,
  * --config, the target flags, --execution-segment and a script's --vus/--iterations/--stage
- * belong to the master (on a worker: exit 104). The worker keeps what is about its own machine: --workers, --insecure/--ca,
+ * belong to the master (on a worker: exit 104). The worker keeps what is about its own machine: --workers, --insecure/--ca/--cert/--key,
  * --key-file, --no-watch, and its own report files and --threshold for its part.
  *
  * A worker that cannot run the master's test (another scenario or script, a parameter its

@@ -19,7 +19,7 @@ export interface HttpLoadParams {
   timeoutMs?: number;
   /** Connections over all generator threads (default: maxVUs). */
   connections?: number;
-  /** https: --insecure / --ca. */
+  /** https: --insecure / --ca / --cert --key. */
   tls?: TlsOptions;
   /** Closed model: coalesce reads (clients/read-coalescing.ts). */
   coalesceReads?: boolean;

@@ -43,7 +43,7 @@ export interface ScenarioRunContext<T = unknown> {
   /** Per-request rows for --results-csv, when asked for. */
   rows?: RequestRowSink;
   signal?: AbortSignal;
-  /** https/wss targets: --insecure / --ca (pass them on to the clients). */
+  /** https/wss targets: --insecure / --ca / --cert --key (pass them on to the clients). */
   tls?: TlsOptions;
   /**
    * Run only this part of the load (a `run --master` worker, `--execution-segment`): the

@@ -27,7 +27,7 @@ export interface SwarmOptions {
   seed?: number;
   /** Per-request timeout (ms). */
   timeoutMs?: number;
-  /** https hosts: --insecure / --ca. */
+  /** https hosts: --insecure / --ca / --cert --key. */
   tls?: TlsOptions;
   /** --tags / --exclude-tags. */
   taskFilter?: TaskFilter;

@@ -44,7 +44,7 @@ export interface UserRunnerOptions {
   seed?: number;
   /** Per-request timeout for HttpUser clients (ms). */
   timeoutMs?: number;
-  /** https hosts: --insecure / --ca. */
+  /** https hosts: --insecure / --ca / --cert --key. */
   tls?: TlsOptions;
   /** --tags / --exclude-tags. */
   taskFilter?: TaskFilter;
