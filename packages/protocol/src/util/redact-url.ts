@@ -20,6 +20,7 @@ export function redactParam(v: unknown): unknown {
 }
 
 /** Parameters as they may be shown (reports, console): every value through redactParam. */
-export function redactParams(params: Record<string, unknown>): Record<string, unknown> {
+export function redactParams(params: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (params === undefined || params === null || typeof params !== 'object') return {};
   return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, redactParam(v)]));
 }
