@@ -34,6 +34,8 @@ let origin: string;
 /** The CN of each client certificate the server accepted a request with. */
 const seen: string[] = [];
 const f = (name: string) => join(dir, name);
+/** The client certificate and its key, as flags. */
+const certFlags = () => ['--cert', f('client.pem'), '--key', f('client.key')];
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tickstorm-mtls-'));
@@ -159,10 +161,7 @@ test('tickstorm http --cert --key: every request gets through; without them each
     '1',
     '--ca',
     f('ca.pem'),
-    '--cert',
-    f('client.pem'),
-    '--key',
-    f('client.key'),
+    ...certFlags(),
     '--json',
     json,
   ]);
@@ -255,10 +254,7 @@ test('a TLS 1.2 server that requires a certificate: tickstorm http says so befor
       '0.3',
       '--ca',
       f('ca.pem'),
-      '--cert',
-      f('client.pem'),
-      '--key',
-      f('client.key'),
+      ...certFlags(),
       '--json',
       json,
     ]);
@@ -379,16 +375,7 @@ test("a script's options.tlsAuth: the entry for the host (or one without domains
 });
 
 test('run --cert/--key (or TICKSTORM_CERT/TICKSTORM_KEY): a script without tlsAuth, and a built-in scenario, present the certificate', async () => {
-  const flags = await run([
-    'run',
-    script('flags.ts', '[]'),
-    '--ca',
-    f('ca.pem'),
-    '--cert',
-    f('client.pem'),
-    '--key',
-    f('client.key'),
-  ]);
+  const flags = await run(['run', script('flags.ts', '[]'), '--ca', f('ca.pem'), ...certFlags()]);
   assert.equal(flags.code, 0, flags.stderr + flags.stdout);
 
   const json = f('run.json');
@@ -522,18 +509,7 @@ test("swarm --master/--worker: the master's key is not sent; a worker presents i
     // the worker has it (and only it: the master's --ca still verifies the server)
     const before = seen.length;
     const b = await master([], f('dist-b.json'));
-    const wb = start([
-      'swarm',
-      '-f',
-      users,
-      '--worker',
-      '--master-port',
-      b.port,
-      '--cert',
-      f('client.pem'),
-      '--key',
-      f('client.key'),
-    ]);
+    const wb = start(['swarm', '-f', users, '--worker', '--master-port', b.port, ...certFlags()]);
     const [mb] = await Promise.all([b.m.exited, wb.exited]);
     assert.equal(mb.code, 0, b.m.stdout() + b.m.stderr());
     const sb = JSON.parse(readFileSync(f('dist-b.json'), 'utf8')).scenarios[0];

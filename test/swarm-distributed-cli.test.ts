@@ -255,7 +255,8 @@ describe('tickstorm swarm --master / --worker', () => {
     assert.match(m.stdout(), /Workers: 2 joined \(2 expected\), 1 at the end, 1 missing/);
   });
 
-  test("the master's web UI lists the workers; a killed one shows as missing within 3 s", async () => {
+  /** A master with its web UI, 4 Streamer users started at once over 2 workers. */
+  async function webMaster() {
     const m = start([
       'swarm',
       '-f',
@@ -278,8 +279,11 @@ describe('tickstorm swarm --master / --worker', () => {
     ]);
     const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
     const [, url] = await m.waitFor(/Web UI: (\S+)/);
-    const w1 = worker(port);
-    const w2 = worker(port);
+    return { m, url, w1: worker(port), w2: worker(port) };
+  }
+
+  test("the master's web UI lists the workers; a killed one shows as missing within 3 s", async () => {
+    const { m, url, w1, w2 } = await webMaster();
     const [[, id1], [, id2]] = await Promise.all([
       w1.waitFor(/as worker (\S+)/),
       w2.waitFor(/as worker (\S+)/),
@@ -322,30 +326,7 @@ describe('tickstorm swarm --master / --worker', () => {
   });
 
   test("the web UI's Stop: the workers show stopped with 0 users in the answer after /stop, not a heartbeat later", async () => {
-    const m = start([
-      'swarm',
-      '-f',
-      USERS,
-      'Streamer',
-      '--master',
-      '--master-bind-port',
-      '0',
-      '--web-port',
-      '0',
-      '--expect-workers',
-      '2',
-      '--autostart',
-      '-u',
-      '4',
-      '-r',
-      '100',
-      '-H',
-      server.url,
-    ]);
-    const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
-    const [, url] = await m.waitFor(/Web UI: (\S+)/);
-    const w1 = worker(port);
-    const w2 = worker(port);
+    const { m, url, w1, w2 } = await webMaster();
     await statsUntil(
       url,
       (x) => x.workers.length === 2 && x.workers.every((w) => w.state === 'running' && w.user_count === 2),
