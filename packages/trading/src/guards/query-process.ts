@@ -58,7 +58,7 @@ export interface QueryProcessOptions {
   threads?: number;
   /** --max-old-space-size of the query process (default 256 MB). */
   heapMb?: number;
-  /** The query process is killed past this RSS (default 600 MB). */
+  /** The query process is killed past this RSS (default 500 MB). */
   rssLimitMb?: number;
   /** How often its RSS is read while queries run (default 50 ms). */
   rssPollMs?: number;
@@ -123,7 +123,7 @@ export class QueryProcess implements QueryRunner {
     this.o = {
       threads: 1,
       heapMb: 256,
-      rssLimitMb: 600,
+      rssLimitMb: 500,
       rssPollMs: 50,
       graceMs: 1000,
       openRetryMs: 1000,
