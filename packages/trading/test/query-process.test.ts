@@ -212,7 +212,7 @@ describe('QueryProcess on a file', () => {
     }
   });
 
-  test('close() while a query waits for the copy: 503 SHUTTING_DOWN, no query process started after', async () => {
+  test('close() while a query waits for the copy: 503 SHUTTING_DOWN, the query never runs, no query process left', async () => {
     let release!: () => void;
     const copied = new Promise<void>((r) => {
       release = r;
@@ -229,14 +229,18 @@ describe('QueryProcess on a file', () => {
         return copied;
       },
     });
-    const running = qp.query('SELECT 1');
+    // close() answers the waiting query at once (the copy is still under way)
+    const answered = codeOf(qp.query('SELECT 1'));
     await copying;
+    const started = qp.stats().pid; // the query process that checked the SQL
     await qp.close();
     release();
     try {
-      const err = await codeOf(running);
+      const err = await answered;
       assert.equal(err.code, 'TRD_ERR_SHUTTING_DOWN');
-      assert.equal(qp.stats().pid, null, 'a query process was started after close()');
+      const pid = qp.stats().pid;
+      assert.ok(pid === null || pid === started, 'no query process was started after close()');
+      if (started !== null) await until('the query process ended with close()', () => !alive(started));
     } finally {
       const pid = qp.stats().pid;
       if (pid !== null && alive(pid)) process.kill(pid, 'SIGKILL');
@@ -353,6 +357,45 @@ describe('QueryProcess on a file', () => {
     assert.ok(!alive(pid));
     assert.ok(!alive(launcherPid), 'the launcher ended with close()');
     assert.equal(qp.stats().launcherPid, null);
+  });
+
+  test('SQL the guard refuses is refused before the copy into the shared file: no flush for it', async () => {
+    let copies = 0;
+    const qp = new QueryProcess({
+      path,
+      limits: QUERY_GUARD_DEFAULTS,
+      beforeQuery: async () => {
+        copies++;
+      },
+    });
+    try {
+      const refused = {
+        "ATTACH '/tmp/tickstorm-precheck.duckdb' AS h": /only one read-only SELECT/,
+        "COPY (SELECT 1) TO '/tmp/tickstorm-precheck.csv'": /file system operations are disabled/,
+        "SELECT * FROM read_csv('/etc/passwd')": /file system operations are disabled/,
+        'INSTALL httpfs': /only one read-only SELECT/,
+        "SET memory_limit = '64GB'": /only one read-only SELECT/,
+        'SELECT 1; SELECT 2': /expected exactly one statement, got 2/,
+        'SELEC 1': /invalid SQL/,
+      };
+      for (const [sql, why] of Object.entries(refused)) {
+        const err = await codeOf(qp.query(sql));
+        assert.equal(err.code, 'TRD_ERR_QUERY_REFUSED', sql);
+        assert.match(err.message, why, sql);
+      }
+      assert.equal(copies, 0, 'a refused statement cost a copy');
+      assert.equal(existsSync('/tmp/tickstorm-precheck.csv'), false);
+      // a SELECT on a table only the file has passes the check, is copied for, and runs
+      const r = await qp.query('SELECT sum(x) AS s FROM t');
+      assert.deepEqual(JSON.parse(String(await r.stream.collect())).rows, [{ s: 45 }]);
+      assert.equal(copies, 1);
+      // one the file refuses after the check (no such table) is still refused, by the guard
+      const missing = await codeOf(qp.query('SELECT * FROM no_such_table'));
+      assert.equal(missing.code, 'TRD_ERR_QUERY_REFUSED');
+      assert.equal(qp.stats().refused, 8);
+    } finally {
+      await qp.close();
+    }
   });
 
   test('its parent killed while it loads (or after): the query process ends by itself', async () => {

@@ -20,6 +20,7 @@ import { type DuckDBConnection, DuckDBTypeId, JSDuckDBValueConverter, StatementT
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { InFlightLimiter } from './admission.ts';
 import type { StreamedResult } from './answer-stream.ts';
+import { REFUSAL } from './statement-precheck.ts';
 
 export interface QueryGuardOptions {
   maxRows: number;
@@ -183,19 +184,19 @@ export class QueryGuard implements QueryRunner {
     try {
       extracted = await conn.extractStatements(sql);
     } catch (err) {
-      return refuse(`invalid SQL: ${(err as Error).message}`);
+      return refuse(REFUSAL.invalid((err as Error).message));
     }
-    if (extracted.count !== 1) refuse(`expected exactly one statement, got ${extracted.count}`);
+    if (extracted.count !== 1) refuse(REFUSAL.count(extracted.count));
     let stmt: Awaited<ReturnType<typeof extracted.prepare>>;
     try {
       stmt = await extracted.prepare(0);
     } catch (err) {
-      return refuse(`invalid query: ${(err as Error).message}`);
+      return refuse(REFUSAL.invalidQuery((err as Error).message));
     }
     let streaming = false;
     try {
       if (stmt.statementType !== StatementType.SELECT) {
-        refuse('only one read-only SELECT (or WITH / VALUES / FROM / TABLE) statement is allowed');
+        refuse(REFUSAL.notSelect);
       }
       // DuckDB stops producing rows past the cap (the JS side stops reading at it too).
       const capped = await conn

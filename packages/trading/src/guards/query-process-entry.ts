@@ -10,8 +10,10 @@
  * replica copying) is retried for up to `openRetryMs`.
  *
  * Messages (IPC, serialization 'advanced'):
- *   parent -> child  { id, sql }
+ *   parent -> child  { id, sql }                       checked first (./statement-precheck.ts)
+ *                    { id, t: 'run' }                   run the checked query `id`
  *   child -> parent  { type: 'ready', pid }             listening on `answerPath`
+ *                    { id, t: 'checked' }               may run: the parent flushes, then 'run'
  *                    { id, t: 'error', code, message }
  * Answers go on the Unix socket at `answerPath` (the parent connects once, after ready), one
  * frame each (./answer-stream.ts): a 16-byte header, then the JSON.
@@ -25,6 +27,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { encodeAnswerHeader } from './answer-stream.ts';
 import { type GuardedResult, QueryGuard, type QueryGuardOptions } from './query-guard.ts';
+import { StatementPrecheck } from './statement-precheck.ts';
 
 export interface QueryProcessInit {
   /** The shared metrics file, opened READ_ONLY. */
@@ -174,12 +177,33 @@ const server = createServer((socket) => {
 // loaded never connects (and holds no IPC channel either).
 server.unref();
 
+/** Queries checked and waiting for the parent's 'run' (it flushed the replica for them). */
+const checked = new Map<number, string>();
+// The in-memory connection for the first look; without it every query goes on to the guard.
+const precheck = await StatementPrecheck.open().catch(() => null);
+
+async function check(id: number, sql: string): Promise<void> {
+  const why = precheck === null ? null : await precheck.refusal(sql).catch(() => null);
+  if (why !== null) {
+    send({ id, t: 'error', code: TradingErrorCode.QUERY_REFUSED, message: why });
+    return;
+  }
+  checked.set(id, sql);
+  send({ id, t: 'checked' });
+}
+
 renice();
-process.on('message', (m: { id: number; sql: string }) => {
-  void run(m.id, m.sql);
+process.on('message', (m: { id: number; sql: string } | { id: number; t: 'run' }) => {
+  if ('sql' in m) void check(m.id, m.sql);
+  else {
+    const sql = checked.get(m.id);
+    checked.delete(m.id);
+    if (sql !== undefined) void run(m.id, sql);
+  }
 });
 process.on('disconnect', () => {
   closeSession();
+  precheck?.close();
   process.exit(0);
 });
 // The channel closed while this module loaded ('disconnect' was emitted before the listener).

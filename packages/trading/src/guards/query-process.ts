@@ -8,8 +8,10 @@
  *   off, configuration locked, row/byte caps, interrupt at the timeout, memory_limit) on its
  *   own READ_ONLY instance of the shared file, at nice 19 and SCHED_IDLE (every thread), with a bounded V8
  *   heap (`heapMb`) and one DuckDB thread;
- * - before a query is handed over, `beforeQuery` (the replica's flush) copies the rows
- *   committed so far into the shared file, so a row stored just before is in the answer;
+ * - the query process first checks the SQL on an in-memory connection (./statement-precheck.ts:
+ *   what the guard would refuse anyway is refused there); then `beforeQuery` (the replica's
+ *   flush) copies the rows committed so far into the shared file, so a row stored just before
+ *   is in the answer, and the query runs;
  * - answers come back on a Unix socket of their own and are written to the response through
  *   reused buffers (./answer-stream.ts): a hostile stream of large answers allocates nothing
  *   per chunk on this event loop (the churn would bring on the mark-compacts that pause it);
@@ -170,8 +172,6 @@ export class QueryProcess implements QueryRunner {
   }
 
   private async dispatch(sql: string): Promise<StreamedResult> {
-    // A failed copy (another process holds the shared file) leaves the answer a copy behind.
-    await this.o.beforeQuery?.().catch(() => {});
     // Closed meanwhile: no query process is started after close() (nothing would end it).
     if (this.closed) throw storeClosed();
     let child = this.ensureChild();
@@ -215,6 +215,20 @@ export class QueryProcess implements QueryRunner {
       child.proc.send({ id, sql }, (err) => {
         if (err) this.settle(id, unavailable(`cannot reach the query process: ${err.message}`));
       });
+    });
+  }
+
+  /**
+   * The query process found `id` worth running (./statement-precheck.ts): the new rows are
+   * copied into the shared file first (`beforeQuery`, the replica's flush), so a row stored
+   * just before the query is in its answer; SQL refused at the check never costs a copy.
+   */
+  private async runChecked(child: Child, id: number): Promise<void> {
+    // A failed copy (another process holds the shared file) leaves the answer a copy behind.
+    await this.o.beforeQuery?.().catch(() => {});
+    if (!this.pending.has(id) || this.child !== child || child.killedFor !== null) return;
+    child.proc.send({ id, t: 'run' }, (err) => {
+      if (err) this.settle(id, unavailable(`cannot reach the query process: ${err.message}`));
     });
   }
 
@@ -288,7 +302,8 @@ export class QueryProcess implements QueryRunner {
         });
         return;
       }
-      this.settle(m.id, new TradingError(m.code as TradingErrorCode, m.message));
+      if (m.t === 'checked') void this.runChecked(child, m.id);
+      else this.settle(m.id, new TradingError(m.code as TradingErrorCode, m.message));
     });
     let ended = false;
     const end = (why: TradingError) => {
@@ -415,6 +430,7 @@ export class QueryProcess implements QueryRunner {
 
 type ChildMessage =
   | { type: 'ready'; pid: number }
+  | { id: number; t: 'checked' }
   | { id: number; t: 'error'; code: string; message: string };
 
 function unavailable(message: string): TradingError {

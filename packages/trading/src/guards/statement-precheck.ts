@@ -1,0 +1,68 @@
+/**
+ * The query process's first look at a query's SQL, before the parent copies new rows into the
+ * shared file for it (the replica's flush: ATTACH, INSERT, DETACH with a checkpoint fsync, on
+ * the disk the order journal fdatasyncs to). SQL that QueryGuard would refuse anyway (more or
+ * fewer than one statement, a statement that does not parse, one that prepares as something
+ * other than SELECT: ATTACH, INSTALL, SET...; one that would touch a file: COPY, read_csv) is
+ * refused here, on an in-memory DuckDB connection with external access off, so it costs no
+ * flush. Anything this connection cannot decide (a SELECT on tables that exist only in the
+ * metrics file fails to bind here) passes: QueryGuard checks everything again on the file, so
+ * this check can only spare work, never let a query through.
+ */
+import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
+
+/** QueryGuard's refusals, word for word: a query refused here reads as it would there. */
+export const REFUSAL = {
+  invalid: (message: string) => `invalid SQL: ${message}`,
+  invalidQuery: (message: string) => `invalid query: ${message}`,
+  count: (n: number) => `expected exactly one statement, got ${n}`,
+  notSelect: 'only one read-only SELECT (or WITH / VALUES / FROM / TABLE) statement is allowed',
+};
+
+export class StatementPrecheck {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
+
+  static async open(): Promise<StatementPrecheck> {
+    const instance = await DuckDBInstance.create(':memory:', {
+      threads: '1',
+      temp_directory: '',
+      enable_external_access: 'false',
+    });
+    const conn = await instance.connect();
+    await conn.run('SET lock_configuration = true');
+    return new StatementPrecheck(instance, conn);
+  }
+
+  /** Why QueryGuard would refuse `sql`, or null when it may run (or this connection cannot tell). */
+  async refusal(sql: string): Promise<string | null> {
+    let extracted: Awaited<ReturnType<DuckDBConnection['extractStatements']>>;
+    try {
+      extracted = await this.conn.extractStatements(sql);
+    } catch (err) {
+      return REFUSAL.invalid((err as Error).message);
+    }
+    if (extracted.count !== 1) return REFUSAL.count(extracted.count);
+    let stmt: Awaited<ReturnType<typeof extracted.prepare>>;
+    try {
+      stmt = await extracted.prepare(0);
+    } catch (err) {
+      // A file or network access (COPY, read_csv...) is refused whatever the tables are;
+      // anything else (a table only the metrics file has) is for QueryGuard to decide there.
+      const message = (err as Error).message;
+      return /^Permission Error/.test(message) ? REFUSAL.invalidQuery(message) : null;
+    }
+    try {
+      return stmt.statementType === StatementType.SELECT ? null : REFUSAL.notSelect;
+    } finally {
+      stmt.destroySync();
+    }
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
