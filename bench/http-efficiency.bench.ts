@@ -13,11 +13,11 @@
  *   node --import tsx bench/http-efficiency.bench.ts [--runs 3] [--duration 5] [--connections 10]
  *        [--tls] [--rate N (open model for both: -R / overallRate)] [--url URL (external target)] [--json FILE]
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { selfSignedCert } from '../test/support/certs.ts';
 import { childStats, flag, median, runCommand, startChild } from './bench-util.ts';
 
 interface Run {
@@ -48,25 +48,7 @@ const certEnv: NodeJS.ProcessEnv = {};
 if (tls) {
   certEnv.TLS_CERT = join(dir, 'cert.pem');
   certEnv.TLS_KEY = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-keyout',
-      certEnv.TLS_KEY,
-      '-out',
-      certEnv.TLS_CERT,
-      '-days',
-      '1',
-    ],
-    { stdio: 'ignore' },
-  );
+  selfSignedCert({ key: certEnv.TLS_KEY, cert: certEnv.TLS_CERT, cn: 'localhost', days: 1 });
 }
 const target =
   flag('url') === undefined

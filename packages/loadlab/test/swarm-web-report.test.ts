@@ -9,18 +9,14 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { SwarmWeb } from '../src/swarm/web/swarm-web.ts';
-import { chromiumSkip, launchChromium, startWebUi, type WebUi } from './support/web-ui.ts';
+import { chromiumSkip, launchChromium, okOrMissing, startWebUi, type WebUi } from './support/web-ui.ts';
 
 let ui: WebUi;
 let web: SwarmWeb;
 let browser: Browser | null = null;
 
 before(async () => {
-  ui = await startWebUi((req, res) => {
-    const status = req.url === '/missing' ? 404 : 200;
-    res.writeHead(status, { 'content-type': 'text/plain' });
-    res.end(status === 200 ? 'ok'.repeat(32) : 'no');
-  }, 'web-users.ts');
+  ui = await startWebUi(okOrMissing, 'web-users.ts');
   ({ web } = ui);
 });
 

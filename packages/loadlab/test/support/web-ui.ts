@@ -23,6 +23,13 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
+/** The web-users fixture's target: 200 with a 64-byte body, 404 for /missing. */
+export const okOrMissing: RequestListener = (req, res) => {
+  const status = req.url === '/missing' ? 404 : 200;
+  res.writeHead(status, { 'content-type': 'text/plain' });
+  res.end(status === 200 ? 'ok'.repeat(32) : 'no');
+};
+
 export interface WebUi {
   target: LocalServer;
   controller: SwarmController;
