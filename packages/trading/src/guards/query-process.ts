@@ -226,7 +226,9 @@ export class QueryProcess implements QueryRunner {
   private async runChecked(child: Child, id: number): Promise<void> {
     // A failed copy (another process holds the shared file) leaves the answer a copy behind.
     await this.o.beforeQuery?.().catch(() => {});
-    if (!this.pending.has(id) || this.child !== child || child.killedFor !== null) return;
+    // Sent to this process for its check, the query runs there, as a query sent before a kill
+    // does: it answers if the process still can, and is answered 503 when it ends.
+    if (!this.pending.has(id) || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
     child.proc.send({ id, t: 'run' }, (err) => {
       if (err) this.settle(id, unavailable(`cannot reach the query process: ${err.message}`));
     });
