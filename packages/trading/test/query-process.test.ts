@@ -230,7 +230,7 @@ describe('QueryProcess on a file', () => {
       },
     });
     // close() answers the waiting query at once (the copy is still under way)
-    const answered = codeOf(qp.query('SELECT 1'));
+    const answered = codeOf(qp.query('SELECT sum(x) FROM t'));
     await copying;
     const started = qp.stats().pid; // the query process that checked the SQL
     await qp.close();
@@ -359,7 +359,7 @@ describe('QueryProcess on a file', () => {
     assert.equal(qp.stats().launcherPid, null);
   });
 
-  test('SQL the guard refuses is refused before the copy into the shared file: no flush for it', async () => {
+  test('SQL the guard refuses, and SELECTs that name no table of the file, cost no copy into the shared file', async () => {
     let copies = 0;
     const qp = new QueryProcess({
       path,
@@ -385,14 +385,30 @@ describe('QueryProcess on a file', () => {
       }
       assert.equal(copies, 0, 'a refused statement cost a copy');
       assert.equal(existsSync('/tmp/tickstorm-precheck.csv'), false);
-      // a SELECT on a table only the file has passes the check, is copied for, and runs
+      // SELECTs that read no table of the file run without a copy (no stored row can be in them)
+      const tableFree = {
+        'SELECT * FROM range(3)': [{ range: 0 }, { range: 1 }, { range: 2 }],
+        "SELECT repeat('x', 3) AS s": [{ s: 'xxx' }],
+        'WITH a AS (SELECT 2 AS v) SELECT v * 2 AS w FROM a': [{ w: 4 }],
+      };
+      for (const [sql, rows] of Object.entries(tableFree)) {
+        const r = await qp.query(sql);
+        assert.deepEqual(JSON.parse(String(await r.stream.collect())).rows, rows, sql);
+      }
+      assert.equal(copies, 0, 'a SELECT on no table of the file cost a copy');
+      // a SELECT on a table only the file has passes the check, is copied for, and runs;
+      // so does one that joins such a table with a table function
       const r = await qp.query('SELECT sum(x) AS s FROM t');
       assert.deepEqual(JSON.parse(String(await r.stream.collect())).rows, [{ s: 45 }]);
       assert.equal(copies, 1);
+      const j = await qp.query('SELECT count(*)::INT AS n FROM range(2), t');
+      assert.deepEqual(JSON.parse(String(await j.stream.collect())).rows, [{ n: 20 }]);
+      assert.equal(copies, 2);
       // one the file refuses after the check (no such table) is still refused, by the guard
       const missing = await codeOf(qp.query('SELECT * FROM no_such_table'));
       assert.equal(missing.code, 'TRD_ERR_QUERY_REFUSED');
       assert.equal(qp.stats().refused, 8);
+      assert.equal(copies, 3, "a table the check cannot see may be the file's: copied for");
     } finally {
       await qp.close();
     }

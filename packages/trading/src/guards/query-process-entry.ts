@@ -13,7 +13,8 @@
  *   parent -> child  { id, sql }                       checked first (./statement-precheck.ts)
  *                    { id, t: 'run' }                   run the checked query `id`
  *   child -> parent  { type: 'ready', pid }             listening on `answerPath`
- *                    { id, t: 'checked' }               may run: the parent flushes, then 'run'
+ *                    { id, t: 'checked', flush }        may run: the parent flushes (if `flush`:
+ *                                                       it may read the store's tables), then 'run'
  *                    { id, t: 'error', code, message }
  * Answers go on the Unix socket at `answerPath` (the parent connects once, after ready), one
  * frame each (./answer-stream.ts): a 16-byte header, then the JSON.
@@ -183,13 +184,13 @@ const checked = new Map<number, string>();
 const precheck = await StatementPrecheck.open().catch(() => null);
 
 async function check(id: number, sql: string): Promise<void> {
-  const why = precheck === null ? null : await precheck.refusal(sql).catch(() => null);
-  if (why !== null) {
-    send({ id, t: 'error', code: TradingErrorCode.QUERY_REFUSED, message: why });
+  const r = (await precheck?.check(sql).catch(() => null)) ?? { refused: null, readsStore: true };
+  if (r.refused !== null) {
+    send({ id, t: 'error', code: TradingErrorCode.QUERY_REFUSED, message: r.refused });
     return;
   }
   checked.set(id, sql);
-  send({ id, t: 'checked' });
+  send({ id, t: 'checked', flush: r.readsStore });
 }
 
 renice();

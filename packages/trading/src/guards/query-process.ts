@@ -9,9 +9,9 @@
  *   own READ_ONLY instance of the shared file, at nice 19 and SCHED_IDLE (every thread), with a bounded V8
  *   heap (`heapMb`) and one DuckDB thread;
  * - the query process first checks the SQL on an in-memory connection (./statement-precheck.ts:
- *   what the guard would refuse anyway is refused there); then `beforeQuery` (the replica's
- *   flush) copies the rows committed so far into the shared file, so a row stored just before
- *   is in the answer, and the query runs;
+ *   what the guard would refuse anyway is refused there); then, for a query that names a table
+ *   of the file, `beforeQuery` (the replica's flush) copies the rows committed so far into the
+ *   shared file, so a row stored just before is in the answer, and the query runs;
  * - answers come back on a Unix socket of their own and are written to the response through
  *   reused buffers (./answer-stream.ts): a hostile stream of large answers allocates nothing
  *   per chunk on this event loop (the churn would bring on the mark-compacts that pause it);
@@ -219,13 +219,14 @@ export class QueryProcess implements QueryRunner {
   }
 
   /**
-   * The query process found `id` worth running (./statement-precheck.ts): the new rows are
-   * copied into the shared file first (`beforeQuery`, the replica's flush), so a row stored
-   * just before the query is in its answer; SQL refused at the check never costs a copy.
+   * The query process found `id` worth running (./statement-precheck.ts). If it may read the
+   * store's tables (`flush`), the new rows are copied into the shared file first (`beforeQuery`,
+   * the replica's flush), so a row stored just before the query is in its answer. SQL refused
+   * at the check, and SELECTs that name no table of the file (`range(...)`), cost no copy.
    */
-  private async runChecked(child: Child, id: number): Promise<void> {
+  private async runChecked(child: Child, id: number, flush: boolean): Promise<void> {
     // A failed copy (another process holds the shared file) leaves the answer a copy behind.
-    await this.o.beforeQuery?.().catch(() => {});
+    if (flush) await this.o.beforeQuery?.().catch(() => {});
     // Sent to this process for its check, the query runs there, as a query sent before a kill
     // does: it answers if the process still can, and is answered 503 when it ends.
     if (!this.pending.has(id) || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
@@ -304,7 +305,7 @@ export class QueryProcess implements QueryRunner {
         });
         return;
       }
-      if (m.t === 'checked') void this.runChecked(child, m.id);
+      if (m.t === 'checked') void this.runChecked(child, m.id, m.flush);
       else this.settle(m.id, new TradingError(m.code as TradingErrorCode, m.message));
     });
     let ended = false;
@@ -432,7 +433,7 @@ export class QueryProcess implements QueryRunner {
 
 type ChildMessage =
   | { type: 'ready'; pid: number }
-  | { id: number; t: 'checked' }
+  | { id: number; t: 'checked'; flush: boolean }
   | { id: number; t: 'error'; code: string; message: string };
 
 function unavailable(message: string): TradingError {

@@ -8,6 +8,13 @@
  * flush. Anything this connection cannot decide (a SELECT on tables that exist only in the
  * metrics file fails to bind here) passes: QueryGuard checks everything again on the file, so
  * this check can only spare work, never let a query through.
+ *
+ * A SELECT that prepares here reads no table of the metrics file: this connection has none
+ * (DuckDB binds every table a statement names when it prepares it). Such a query (`SELECT *
+ * FROM range(30000000)`, the usual hostile one) needs no flush either: no row stored just
+ * before it can be in its answer. It says `readsStore: false` and runs on the file as it is.
+ * Only the file's catalog functions (`duckdb_tables()`'s `estimated_size`) can then show a
+ * figure up to one replica interval old.
  */
 import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
 
@@ -18,6 +25,8 @@ export const REFUSAL = {
   count: (n: number) => `expected exactly one statement, got ${n}`,
   notSelect: 'only one read-only SELECT (or WITH / VALUES / FROM / TABLE) statement is allowed',
 };
+
+export type PrecheckResult = { refused: string } | { refused: null; readsStore: boolean };
 
 export class StatementPrecheck {
   private constructor(
@@ -36,15 +45,19 @@ export class StatementPrecheck {
     return new StatementPrecheck(instance, conn);
   }
 
-  /** Why QueryGuard would refuse `sql`, or null when it may run (or this connection cannot tell). */
-  async refusal(sql: string): Promise<string | null> {
+  /**
+   * Why QueryGuard would refuse `sql` (`refused`), or whether it may read the metrics file's
+   * tables (`readsStore`: true when it names a table this empty connection does not have, or
+   * when this connection cannot tell).
+   */
+  async check(sql: string): Promise<PrecheckResult> {
     let extracted: Awaited<ReturnType<DuckDBConnection['extractStatements']>>;
     try {
       extracted = await this.conn.extractStatements(sql);
     } catch (err) {
-      return REFUSAL.invalid((err as Error).message);
+      return { refused: REFUSAL.invalid((err as Error).message) };
     }
-    if (extracted.count !== 1) return REFUSAL.count(extracted.count);
+    if (extracted.count !== 1) return { refused: REFUSAL.count(extracted.count) };
     let stmt: Awaited<ReturnType<typeof extracted.prepare>>;
     try {
       stmt = await extracted.prepare(0);
@@ -52,10 +65,14 @@ export class StatementPrecheck {
       // A file or network access (COPY, read_csv...) is refused whatever the tables are;
       // anything else (a table only the metrics file has) is for QueryGuard to decide there.
       const message = (err as Error).message;
-      return /^Permission Error/.test(message) ? REFUSAL.invalidQuery(message) : null;
+      return /^Permission Error/.test(message)
+        ? { refused: REFUSAL.invalidQuery(message) }
+        : { refused: null, readsStore: true };
     }
     try {
-      return stmt.statementType === StatementType.SELECT ? null : REFUSAL.notSelect;
+      return stmt.statementType === StatementType.SELECT
+        ? { refused: null, readsStore: false }
+        : { refused: REFUSAL.notSelect };
     } finally {
       stmt.destroySync();
     }
