@@ -257,6 +257,44 @@ describe('PostgreSQL store: hostile queries and interfering sessions', () => {
     assert.equal(warnings.length, 1, 'no warning for the plain role');
   });
 
+  test('a table created elsewhere without the (name, time) index: warned at open with the statement, not built', async () => {
+    const url = await newDb();
+    await withClient(url, async (c) => {
+      await c.query('CREATE ROLE idx_writer LOGIN');
+      await c.query(
+        'CREATE TABLE trading_metrics (time timestamptz NOT NULL, name text NOT NULL, value double precision NOT NULL, labels json NOT NULL)',
+      );
+      await c.query('GRANT SELECT, INSERT ON trading_metrics TO idx_writer');
+    });
+    const asWriter = url.replace('postgres@', 'idx_writer@');
+    const indexes = () =>
+      withClient(
+        url,
+        async (c) => (await c.query("SELECT 1 FROM pg_indexes WHERE tablename = 'trading_metrics'")).rowCount,
+      );
+    const opened = async () => {
+      const warnings: string[] = [];
+      const store = await PostgresMetricsStore.open(asWriter, { onWarning: (m) => warnings.push(m) });
+      try {
+        assert.equal(await store.insert(rows(3, 'idx')), 3, 'the store opens and writes all the same');
+      } finally {
+        await store.close();
+      }
+      return warnings;
+    };
+    const missing = await opened();
+    assert.equal(missing.length, 1, missing.join('\n'));
+    assert.match(
+      missing[0],
+      /table trading_metrics has no index on \(name, time\): every query by name reads the whole table; create it with CREATE INDEX CONCURRENTLY trading_metrics_name_time_idx ON trading_metrics \(name, time\)/,
+    );
+    assert.equal(await indexes(), 0, 'the store built no index on a table it did not create');
+    await withClient(url, (c) => c.query('CREATE INDEX ON trading_metrics (time)'));
+    assert.equal((await opened()).length, 1, 'an index led by time does not serve queries by name');
+    await withClient(url, (c) => c.query('CREATE INDEX CONCURRENTLY m_nt ON trading_metrics (name, time)'));
+    assert.deepEqual(await opened(), []);
+  });
+
   test('rows refused for good (the table dropped under a running writer) are told, at most once per 10 s', async () => {
     const url = await newDb();
     const changes: PgStateChange[] = [];

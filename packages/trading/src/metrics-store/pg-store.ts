@@ -36,7 +36,8 @@
  * transaction with a statement timeout, through the extended protocol (one statement only),
  * always rolled back (pg-read-only.ts); `queryLimited` also caps rows and JSON bytes as they
  * arrive. Use a role without superuser rights (a superuser can read server files with SELECT):
- * docs/metrics-store.md; `onWarning` is told at open when the role has them.
+ * docs/metrics-store.md; `onWarning` is told at open when the role has them, or when the table
+ * has no index led by `name` (./pg-open-warnings.ts).
  */
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -52,6 +53,7 @@ import {
   type StoreWriteStats,
 } from './metrics-store.ts';
 import { copyPayload, PgCopyEncoder, type PgEncodedBatch } from './pg-copy-encoder.ts';
+import { pgOpenWarnings } from './pg-open-warnings.ts';
 import { checkReadOnlySql, type ReadOnlyAnswer, type ReadOnlyLimits, runReadOnly } from './pg-read-only.ts';
 import { checkPgSslMode } from './pg-sslmode.ts';
 import type { PlainRow } from './plain-rows.ts';
@@ -200,7 +202,7 @@ export class PostgresMetricsStore implements MetricsStore {
     try {
       await store.prepareTable();
       await store.warm();
-      if (opts.onWarning !== undefined) await store.checkRole(opts.onWarning);
+      if (opts.onWarning !== undefined) await store.checkServer(opts.onWarning);
       return store;
     } catch (err) {
       await pool.end().catch(() => {});
@@ -262,23 +264,9 @@ export class PostgresMetricsStore implements MetricsStore {
     }
   }
 
-  /**
-   * GET /api/metrics/query runs as this role: a superuser (or a member of pg_read_server_files)
-   * can read the server's files from a SELECT (`pg_read_file`), so that is worth a warning.
-   */
-  private async checkRole(warn: (message: string) => void): Promise<void> {
-    const r = await this.withClient((c) =>
-      c.query<{ who: string; su: boolean; files: boolean }>(
-        "SELECT current_user AS who, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS su, pg_has_role(current_user, 'pg_read_server_files', 'MEMBER') AS files",
-      ),
-    );
-    const { who, su, files } = r.rows[0];
-    if (su || files) {
-      warn(
-        `${this.path}: role "${who}" is ${su ? 'a superuser' : 'a member of pg_read_server_files'}: ` +
-          'GET /api/metrics/query can read server files (pg_read_file); use a role without these rights (docs/metrics-store.md)',
-      );
-    }
+  /** The role's rights and a missing (name, time) index, told at open (./pg-open-warnings.ts). */
+  private async checkServer(warn: (message: string) => void): Promise<void> {
+    for (const w of await this.withClient((c) => pgOpenWarnings(c, TABLE, this.path))) warn(w);
   }
 
   /** Opens the writers' connections now (the pool keeps `min` of them). */
