@@ -80,6 +80,10 @@ const CASES: Case[] = [
   field('clientOrderId too long', { clientOrderId: 'x'.repeat(65) }, INVALID, 'clientOrderId'),
   field('clientOrderId not a string', { clientOrderId: 12 }, INVALID, 'clientOrderId'),
   field('account with a space', { account: 'a b' }, INVALID, 'account'),
+  // A misspelt field ignored would drop the de-duplication or pick another account.
+  field('unknown field (clientOrderID)', { clientOrderID: 'c-1' }, INVALID, 'clientOrderID'),
+  field('unknown field (Account)', { Account: 'acct-2' }, INVALID, 'Account'),
+  field('unknown field named 200 characters', { ['f'.repeat(200)]: 1 }, INVALID, `${'f'.repeat(61)}...`),
   {
     name: 'missing content-type',
     body: new TextEncoder().encode(JSON.stringify(ok)),
