@@ -6,7 +6,7 @@
  * shard per event-loop turn, ./turn-commit.ts) -> answer.
  * Returns plain {status, body, headers} values; the HTTP layer only sends them.
  */
-import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
+import { type InstrumentTable, ProtocolError, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
 import { CancelResult } from '../book/engine-types.ts';
 import { OrderStatus } from '../domain/order-status.ts';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
@@ -298,7 +298,7 @@ export class OrderGateway {
     if (cursor !== undefined) {
       after = this.o.store.parseId(cursor);
       if (after === undefined)
-        return bad(q.cursor === undefined ? 'after' : 'cursor', `${cursor} is not an order id`);
+        return bad(q.cursor === undefined ? 'after' : 'cursor', `${quoteValue(cursor)} is not an order id`);
     }
     const page = this.o.store.openOrders(accounts, limit + 1, after);
     const more = page.length > limit;
