@@ -1,8 +1,9 @@
 /**
  * What docs/spec.md says of bad frames on the api's `/ws/metrics`, over a raw socket (so the
  * frames can be wrong): a message over 64 KiB closes 1009, a frame that breaks the protocol
- * (unmasked, a reserved bit, a continuation without a first fragment) closes 1002, and a
- * fragmented subscribe is reassembled and acknowledged.
+ * (unmasked, a reserved bit, a continuation without a first fragment) closes 1002, a text
+ * message that is not UTF-8 closes 1007, and a fragmented subscribe is reassembled and
+ * acknowledged.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -14,8 +15,11 @@ import { InProcessBus } from '../src/bus/bus.ts';
 import { isKnownSymbol } from './support/api-fixtures.ts';
 
 /** One client frame: FIN, opcode, masked unless `unmasked`, `rsv` in bits 4-6. */
-function frame(payload: string, o: { opcode?: number; fin?: boolean; unmasked?: true; rsv?: number } = {}) {
-  const data = Buffer.from(payload);
+function frame(
+  payload: string | Buffer,
+  o: { opcode?: number; fin?: boolean; unmasked?: true; rsv?: number } = {},
+) {
+  const data = Buffer.from(payload); // a copy: masked in place
   const b0 = (o.fin === false ? 0 : 0x80) | ((o.rsv ?? 0) << 4) | (o.opcode ?? 1);
   const mask = o.unmasked ? 0 : 0x80;
   const n = data.length;
@@ -141,6 +145,12 @@ describe('api /ws/metrics: bad frames', () => {
       assert.equal(await c.closeCode(), 1002);
     });
   }
+
+  test('a text message that is not UTF-8 closes 1007', async () => {
+    const c = await open();
+    c.socket.write(frame(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])));
+    assert.equal(await c.closeCode(), 1007);
+  });
 
   test('a subscribe in two fragments is served as one message', async () => {
     const c = await open();
