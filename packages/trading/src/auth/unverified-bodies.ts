@@ -18,11 +18,6 @@ export class UnverifiedBodies {
 
   constructor(readonly maxBytes: number) {}
 
-  /** Bytes reserved now (tests, stats). */
-  get bytes(): number {
-    return this.held;
-  }
-
   /** Reserves `n` bytes; false (nothing reserved) when they do not fit. */
   reserve(n: number): boolean {
     if (this.held + n > this.maxBytes && this.held > 0) return false;
