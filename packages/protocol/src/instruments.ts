@@ -4,6 +4,7 @@
  */
 import { DecimalGrid } from './decimal-grid.ts';
 import { ProtocolError, ProtocolErrorCode } from './errors.ts';
+import { quoteValue } from './util/quote-value.ts';
 
 /**
  * What an order price between two ticks gets: `round` to the grid on the passive side
@@ -129,7 +130,7 @@ export class InstrumentTable {
     if (inst === undefined) {
       throw new ProtocolError(
         ProtocolErrorCode.UNKNOWN_SYMBOL,
-        `unknown symbol ${JSON.stringify(symbol)}`,
+        `unknown symbol ${quoteValue(symbol)}`,
         field,
       );
     }

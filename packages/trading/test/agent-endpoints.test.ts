@@ -247,6 +247,10 @@ describe('agent endpoints on the api (one process, real ticks)', () => {
     const bad = await f.http.post(`${api}/api/workflow/run`, { symbol: 'SYM3', quantity: 0 });
     assert.equal(bad.status, 400);
     assert.equal(codedError(bad).field, 'quantity');
+    // A misspelt field is refused, not ignored (the order would go to the default account).
+    const typo = await f.http.post(`${api}/api/workflow/run`, { symbol: 'SYM3', Account: 'acct-1' });
+    assert.equal(typo.status, 400);
+    assert.deepEqual([codedError(typo).code, codedError(typo).field], ['PRT_ERR_INVALID_FIELD', 'Account']);
   });
 
   test('counts in JSON bodies must be numbers; only the query-string limit takes digits', async () => {

@@ -325,6 +325,26 @@ describe('auth: route x identity matrix (keys on)', () => {
     assert.equal(again.status, 201);
   });
 
+  test('kill switch: a retry of an order placed before the halt answers 409 naming it', async () => {
+    const ex = f.url('execution-engine');
+    const body = order('MSFT', 'buy', 'limit', 1, 51, { clientOrderId: 'before-halt-1' });
+    const placed = await signedSend(f.http, 'other', 'POST', ex, '/orders', body);
+    assert.equal(placed.status, 201);
+    assert.equal((await signedSend(f.http, 'admin', 'POST', ex, '/admin/accounts/acct-b/halt')).status, 200);
+    try {
+      const retry = await signedSend(f.http, 'other', 'POST', ex, '/orders', body);
+      assert.equal(retry.status, 409, JSON.stringify(retry.body));
+      assert.equal(retry.body.error.code, 'TRD_ERR_DUPLICATE_CLIENT_ORDER_ID');
+      assert.equal(retry.body.orderId, placed.body.id);
+      const fresh = { ...body, clientOrderId: 'after-halt-1' };
+      const refused = await signedSend(f.http, 'other', 'POST', ex, '/orders', fresh);
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.error.code, 'TRD_ERR_ACCOUNT_HALTED');
+    } finally {
+      await signedSend(f.http, 'admin', 'POST', ex, '/admin/accounts/acct-b/resume');
+    }
+  });
+
   for (const [service, path, okFor] of [
     ['market-data', '/stream', ['feed', 'admin']],
     ['api', '/ws/metrics', ['viewer', 'admin', 'owner']],

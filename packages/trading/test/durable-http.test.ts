@@ -67,6 +67,12 @@ describe('durability over HTTP', () => {
       assert.equal(e.code, TradingErrorCode.INVALID_QUERY, q);
       assert.equal(e.field, field, q);
     }
+    // The cursor is named quoted (an empty one reads "" rather than nothing) and cut.
+    const empty = codedError(await f.http.get(`${ex}/orders?cursor=`));
+    assert.equal(empty.message, '"" is not an order id');
+    const long = codedError(await f.http.get(`${ex}/orders?after=${'9'.repeat(5000)}`));
+    assert.equal(long.field, 'after');
+    assert.ok(long.message.length < 100, long.message);
   });
 
   test('PUT /limits is journalled before it answers', async () => {

@@ -80,6 +80,10 @@ const CASES: Case[] = [
   field('clientOrderId too long', { clientOrderId: 'x'.repeat(65) }, INVALID, 'clientOrderId'),
   field('clientOrderId not a string', { clientOrderId: 12 }, INVALID, 'clientOrderId'),
   field('account with a space', { account: 'a b' }, INVALID, 'account'),
+  // A misspelt field ignored would drop the de-duplication or pick another account.
+  field('unknown field (clientOrderID)', { clientOrderID: 'c-1' }, INVALID, 'clientOrderID'),
+  field('unknown field (Account)', { Account: 'acct-2' }, INVALID, 'Account'),
+  field('unknown field named 200 characters', { ['f'.repeat(200)]: 1 }, INVALID, `${'f'.repeat(61)}...`),
   {
     name: 'missing content-type',
     body: new TextEncoder().encode(JSON.stringify(ok)),
@@ -126,6 +130,16 @@ describe('execution-engine: bad input answers a coded 4xx and the server keeps s
       : order('MSFT', 'sell', 'limit', 1, 120 + (next % 10));
   };
 
+  test('an unknown symbol of 60,000 characters is named, not echoed whole', async () => {
+    const r = await f.http.post(`${ex}/orders`, { ...ok, symbol: 'S'.repeat(60_000) });
+    assert.equal(r.status, 400);
+    const e = codedError(r);
+    assert.equal(e.code, 'PRT_ERR_UNKNOWN_SYMBOL');
+    assert.equal(e.field, 'symbol');
+    assert.ok(e.message.length < 100, `message of ${e.message.length} characters`);
+    assert.match(e.message, /^unknown symbol "S+\.\.\.$/);
+  });
+
   for (const c of CASES) {
     test(c.name, async () => {
       const r = await f.http.send(c.method ?? 'POST', `${ex}${c.path ?? '/orders'}`, c.body, c.headers);
@@ -141,7 +155,7 @@ describe('execution-engine: bad input answers a coded 4xx and the server keeps s
 
   test('the rejections are counted by reason in /stats; nothing reached the book', async () => {
     const stats = await f.http.get(`${ex}/stats`);
-    const gatewaySaw = CASES.filter((c) => c.edge !== true).length;
+    const gatewaySaw = CASES.filter((c) => c.edge !== true).length + 1; // + the long symbol
     assert.equal(stats.body.ordersRejected, gatewaySaw, JSON.stringify(stats.body));
     assert.equal(stats.body.rejectedByReason.PRT_ERR_PRICE_OFF_TICK, 1);
     assert.equal(stats.body.ordersAccepted, CASES.length);

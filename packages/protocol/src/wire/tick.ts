@@ -18,6 +18,7 @@
  */
 import { ProtocolErrorCode } from '../errors.ts';
 import type { Instrument, InstrumentTable } from '../instruments.ts';
+import { quoteValue } from '../util/quote-value.ts';
 
 export interface Tick {
   type: 'tick';
@@ -101,10 +102,7 @@ export function ticksToDecimal(inst: Instrument, ticks: number): number {
 }
 
 /** JSON text of an untrusted value for a message, cut to 64 characters. */
-function quote(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 64 ? `${s.slice(0, 61)}...` : s;
-}
+const quote = (v: unknown): string => quoteValue(v);
 
 function problem(code: ProtocolErrorCode, message: string, field?: string): TickProblem {
   return field === undefined ? { code, message } : { code, message, field };

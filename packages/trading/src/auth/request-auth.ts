@@ -28,6 +28,11 @@ import { ApiKey, type KeyStore } from './keys.ts';
 import { isLoopback, isLoopbackHostHeader, isLoopbackOrigin } from './protected-mode.ts';
 import { rightOf } from './route-rights.ts';
 import { isScrapeRoute, scrapeKey } from './scrape-auth.ts';
+import {
+  DEFAULT_MAX_UNVERIFIED_BODY_BYTES,
+  declaredBodyBytes,
+  UnverifiedBodies,
+} from './unverified-bodies.ts';
 
 export interface SecurityOptions {
   /** Loaded keys: every request must be signed. Absent: protected mode (loopback peers only). */
@@ -36,14 +41,19 @@ export interface SecurityOptions {
   insecureNoAuth?: boolean;
   /** Clock (tests). */
   now?: () => number;
+  /** Bytes of request bodies held before their signature is checked, per service (./unverified-bodies.ts). */
+  maxUnverifiedBodyBytes?: number;
 }
 
 const PRINCIPAL = Symbol('tickstorm.principal');
 const PENDING = Symbol('tickstorm.pending-signature');
+const RESERVED = Symbol('tickstorm.unverified-body-bytes');
 
 interface AuthState {
   [PRINCIPAL]?: ApiKey;
   [PENDING]?: { key: ApiKey; ts: string; sig: string };
+  /** Bytes this request's body holds of the service's unverified-body bound. */
+  [RESERVED]?: number;
 }
 
 /** The request's key (keys on), or undefined (keys off: the caller is unrestricted). */
@@ -203,6 +213,13 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
     return;
   }
   const now = security.now ?? Date.now;
+  const bodies = new UnverifiedBodies(security.maxUnverifiedBodyBytes ?? DEFAULT_MAX_UNVERIFIED_BODY_BYTES);
+  const release = (state: AuthState): void => {
+    const n = state[RESERVED];
+    if (n === undefined) return;
+    state[RESERVED] = undefined;
+    bodies.release(n);
+  };
   app.addHook('onRequest', (req, reply, done) => {
     const right = rightOf(req.method, req.routeOptions.url);
     if (right === null) return done();
@@ -233,7 +250,21 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
     const key = who as ApiKey;
     const state = req as unknown as AuthState;
     if (hasBody(raw)) {
+      const bytes = declaredBodyBytes(raw, req.routeOptions.bodyLimit);
+      if (!bodies.reserve(bytes)) {
+        reply.header('retry-after', '1').header('connection', 'close');
+        const mib = Math.round(bodies.maxBytes / 1048576);
+        return void send(
+          reply,
+          refusal(
+            TradingErrorCode.OVERLOADED,
+            `request bodies waiting for their signature check already hold ${mib} MiB; retry later`,
+          ),
+        );
+      }
       state[PENDING] = { key, ts: ts!, sig: sig! };
+      state[RESERVED] = bytes;
+      reply.raw.once('close', () => release(state));
       return done();
     }
     const expected = signRequest(key.secret, ts!, req.method, req.url);
@@ -249,6 +280,7 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
     const state = req as unknown as AuthState;
     const p = state[PENDING];
     if (p === undefined) return undefined;
+    release(state);
     const expected = signRequest(p.key.secret, p.ts, req.method, req.url, buf);
     if (!signatureMatches(expected, p.sig)) {
       const r = badSignature(p.sig, expected, p.ts, req.method, req.url, buf.length);
@@ -265,6 +297,7 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
       // A body no JSON parser read (e.g. Content-Length with no content type): signed as sent? We
       // cannot see its bytes here, so only an empty body verifies.
       state[PENDING] = undefined;
+      release(state);
       const expected = signRequest(p.key.secret, p.ts, req.method, req.url);
       if (!signatureMatches(expected, p.sig)) {
         return void send(reply, badSignature(p.sig, expected, p.ts, req.method, req.url, 0));

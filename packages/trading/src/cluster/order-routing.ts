@@ -10,7 +10,7 @@
  * partitions: one 'owner' request per symbol not yet covered by an answer (each answer
  * lists all of its partition's symbols), so a few requests per partition at most.
  */
-import type { InstrumentTable } from '@tickstorm/protocol';
+import { type InstrumentTable, quoteValue } from '@tickstorm/protocol';
 import { type Bus, BusError } from '../bus/bus.ts';
 import { httpStatusOf, TradingErrorCode } from '../errors.ts';
 import { errorBody } from '../http/http-app.ts';
@@ -192,7 +192,7 @@ export class OrderRouting implements EngineRouting {
         const code = TradingErrorCode.INVALID_QUERY;
         return {
           status: httpStatusOf(code),
-          body: errorBody(code, `${cursor} is not an order id`, cursorField),
+          body: errorBody(code, `${quoteValue(cursor)} is not an order id`, cursorField),
         };
       }
     }

@@ -6,7 +6,7 @@
  * shard per event-loop turn, ./turn-commit.ts) -> answer.
  * Returns plain {status, body, headers} values; the HTTP layer only sends them.
  */
-import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
+import { type InstrumentTable, ProtocolError, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
 import { CancelResult } from '../book/engine-types.ts';
 import { OrderStatus } from '../domain/order-status.ts';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
@@ -84,6 +84,17 @@ export class OrderGateway {
     return this.commits[index].wait();
   }
 
+  /** The kept order `body`'s clientOrderId (if it is a well-formed one) names on `account`. */
+  private keptDuplicate(body: unknown, account: string): { clientOrderId: string; id: string } | undefined {
+    const cid =
+      typeof body === 'object' && body !== null
+        ? (body as { clientOrderId?: unknown }).clientOrderId
+        : undefined;
+    if (typeof cid !== 'string' || !isWellFormedId(cid)) return undefined;
+    const rec = this.o.store.byClientOrderId(account, cid);
+    return rec === undefined ? undefined : { clientOrderId: cid, id: rec.id };
+  }
+
   /** The journal failure that refuses new commands on `shard`, if any. */
   private journalDown(shardIndex: number): Error | null {
     return this.o.router.shards[shardIndex].log?.failure ?? null;
@@ -115,6 +126,10 @@ export class OrderGateway {
         return a;
       }
       if (this.halted.has(a)) {
+        // A retry of an order placed before the halt still learns its id (docs: retry with
+        // the same clientOrderId when an answer was lost); nothing new is placed either way.
+        const dup = this.keptDuplicate(body, a);
+        if (dup !== undefined) return duplicateReply(c, dup.clientOrderId, dup.id);
         c.reject(TradingErrorCode.ACCOUNT_HALTED);
         return coded(TradingErrorCode.ACCOUNT_HALTED, `account ${a} is halted by an admin`, 'account');
       }
@@ -159,7 +174,14 @@ export class OrderGateway {
       }
       if (v.code !== RiskCode.OK) return deniedReply(c, v.code);
       res = v.res;
-      // While the check was away, the account may have been halted or the clientOrderId used.
+      // While the check was away, the clientOrderId may have been used or the account halted.
+      if (req.clientOrderId !== undefined) {
+        const dup = this.o.store.byClientOrderId(req.account, req.clientOrderId);
+        if (dup !== undefined) {
+          if (res !== null) remote.release(res);
+          return duplicateReply(c, req.clientOrderId, dup.id);
+        }
+      }
       if (this.halted.has(req.account)) {
         if (res !== null) remote.release(res);
         c.reject(TradingErrorCode.ACCOUNT_HALTED);
@@ -168,13 +190,6 @@ export class OrderGateway {
           `account ${req.account} is halted by an admin`,
           'account',
         );
-      }
-      if (req.clientOrderId !== undefined) {
-        const dup = this.o.store.byClientOrderId(req.account, req.clientOrderId);
-        if (dup !== undefined) {
-          if (res !== null) remote.release(res);
-          return duplicateReply(c, req.clientOrderId, dup.id);
-        }
       }
       accountIdx = this.o.accounts.intern(req.account);
       if (accountIdx < 0) {
@@ -283,7 +298,7 @@ export class OrderGateway {
     if (cursor !== undefined) {
       after = this.o.store.parseId(cursor);
       if (after === undefined)
-        return bad(q.cursor === undefined ? 'after' : 'cursor', `${cursor} is not an order id`);
+        return bad(q.cursor === undefined ? 'after' : 'cursor', `${quoteValue(cursor)} is not an order id`);
     }
     const page = this.o.store.openOrders(accounts, limit + 1, after);
     const more = page.length > limit;

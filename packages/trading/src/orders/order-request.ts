@@ -1,9 +1,17 @@
 /**
  * Decoding an order-entry body (`POST /orders`, `POST /check`) into integer form:
  * `{"symbol","side","type","quantity","price","clientOrderId"?,"account"?}`. The first
- * problem found is thrown as a ProtocolError naming the field (400 on the wire).
+ * problem found is thrown as a ProtocolError naming the field (400 on the wire). A field the
+ * order does not take is refused too: a misspelt `clientOrderID` or `Account` ignored would
+ * place an order without its de-duplication, or on the key's first account.
  */
-import { type Instrument, type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
+import {
+  type Instrument,
+  type InstrumentTable,
+  ProtocolError,
+  ProtocolErrorCode,
+  quoteValue,
+} from '@tickstorm/protocol';
 import { OrderType, Side } from '../domain/enums.ts';
 
 export interface OrderRequest {
@@ -26,6 +34,7 @@ const TYPES: Record<string, OrderType> = {
   stop: OrderType.STOP,
 };
 const ID_RE = /^[\x21-\x7e]{1,64}$/;
+const FIELDS = new Set(['symbol', 'side', 'type', 'quantity', 'price', 'clientOrderId', 'account']);
 
 /** Whether `s` is a well-formed account (or clientOrderId): 1..64 printable ASCII characters. */
 export function isWellFormedId(s: string): boolean {
@@ -49,6 +58,14 @@ export function parseOrderRequest(
     throw new ProtocolError(ProtocolErrorCode.MALFORMED_JSON, 'the body must be a JSON object');
   }
   const b = body as Record<string, unknown>;
+  for (const name in b) {
+    if (!FIELDS.has(name)) {
+      throw invalid(
+        name.length > 64 ? `${name.slice(0, 61)}...` : name,
+        `unknown field ${quoteValue(name)}: an order takes symbol, side, type, quantity, price, clientOrderId and account`,
+      );
+    }
+  }
   if (b.symbol === undefined || b.symbol === null) throw missing('symbol');
   if (typeof b.symbol !== 'string') throw invalid('symbol', 'symbol must be a string');
   const inst = instruments.get(b.symbol);

@@ -3,7 +3,7 @@
  * (PRT_ERR_MISSING_FIELD, PRT_ERR_INVALID_FIELD, PRT_ERR_UNKNOWN_SYMBOL), thrown before any
  * agent runs. Bar limits are bounded by market data's ring capacity (`capacity`).
  */
-import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
+import { type InstrumentTable, ProtocolError, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
 import { invalidField, parseCount } from '../http/request-fields.ts';
 import { parseInterval } from '../market-data/bar-fields.ts';
 import type { BarInterval } from '../market-data/market-state.ts';
@@ -84,9 +84,23 @@ export interface WorkflowRequest extends StrategyRequest {
   quantity: number;
 }
 
-/** POST /api/workflow/run `{symbol, account?, quantity?, strategy?, params?, interval?}`. */
+const WORKFLOW_FIELDS = new Set(['symbol', 'account', 'quantity', 'strategy', 'params', 'interval']);
+
+/**
+ * POST /api/workflow/run `{symbol, account?, quantity?, strategy?, params?, interval?}`. No other
+ * field: the workflow places an order, and a misspelt `Account` ignored would place it on
+ * `default` (as POST /orders refuses one).
+ */
 export function parseWorkflowRequest(instruments: InstrumentTable, body: unknown): WorkflowRequest {
   const b = bodyObject(body);
+  for (const name in b) {
+    if (!WORKFLOW_FIELDS.has(name)) {
+      throw invalidField(
+        name.length > 64 ? `${name.slice(0, 61)}...` : name,
+        `unknown field ${quoteValue(name)}: a workflow takes symbol, account, quantity, strategy, params and interval`,
+      );
+    }
+  }
   const req = parseStrategyRequest(instruments, b, 'sma_crossover');
   return {
     ...req,
