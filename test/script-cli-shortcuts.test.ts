@@ -144,6 +144,36 @@ export default async function () { await http.get('$URL/vus/' + __VU); }
   assert.equal(hits('/alone/login'), 0, 'nothing ran');
 });
 
+test("a script's lone vus is k6's: ignored with a note, one iteration on one VU; duration beside stages is 104", async () => {
+  const f = script(
+    'lonevus.js',
+    `import http from 'tickstorm/http';
+export const options = { vus: 3 };
+export default async function () { await http.get('$URL/lonevus/' + __VU); }
+`,
+  );
+  const a = await run(['run', f]);
+  assert.equal(a.code, 0, a.stderr + a.stdout);
+  assert.match(
+    a.stderr,
+    /note: options\.vus 3 is ignored: it works with a duration, iterations or stages \(as in k6\)/,
+  );
+  assert.match(a.stdout, /default \(shared-iterations vus=1 iterations=1\)/);
+  assert.equal(hits('/lonevus/1'), 1);
+  assert.equal(hits('/lonevus/2') + hits('/lonevus/3'), 0);
+  const g = script(
+    'stagesdur.js',
+    `import http from 'tickstorm/http';
+export const options = { stages: [{ duration: '200ms', target: 1 }], duration: '5s' };
+export default async function () { await http.get('$URL/stagesdur'); }
+`,
+  );
+  const b = await run(['run', g]);
+  assert.equal(b.code, 104, b.stderr);
+  assert.match(b.stderr, /options\.duration cannot be combined with options\.stages/);
+  assert.equal(hits('/stagesdur'), 0, 'nothing ran');
+});
+
 test('bad values: 104 with every problem; a threshold on a replaced scenario names it', async () => {
   const f = scenariosScript('bad');
   const r = await run([

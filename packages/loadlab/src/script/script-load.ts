@@ -143,6 +143,7 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
   runtime().testOptions = parsed.options.resolved;
   const note = replacedNote(parsed.options.replaced);
   if (note !== undefined) err(`${cmd}: ${note}`);
+  for (const n of parsed.options.notes) err(`${cmd}: ${n}`);
   const needsDefault = parsed.options.scenarios.some((s) => s.exec === 'default');
   if (needsDefault && typeof mod.default !== 'function') {
     err(
