@@ -1,11 +1,5 @@
 /** `tickstorm run FILE.ts`: a k6-style script's run, from its command line to its exit code. */
-import {
-  EXIT_ABORTED,
-  EXIT_INVALID_CONFIG,
-  type ExecutionShortcuts,
-  problemsText,
-  runScriptFile,
-} from '@tickstorm/loadlab';
+import { EXIT_ABORTED, type ExecutionShortcuts, runScriptFile } from '@tickstorm/loadlab';
 import type { Command } from 'commander';
 import { packageVersion } from './package-version.ts';
 import type { RunExtra } from './run-command.ts';
@@ -73,10 +67,6 @@ export async function runScriptCommand(
   const problems = [...(extra.problems ?? []), ...flags.problems];
   const execution =
     extra.execution === undefined ? scriptExecutionOf(o, problems) : extra.execution.shortcuts;
-  if (problems.length > 0) {
-    console.error(problemsText('tickstorm run', withSources(problems)));
-    return EXIT_INVALID_CONFIG;
-  }
   const abort = new AbortController();
   const onSignal = () => {
     if (abort.signal.aborted) process.exit(EXIT_ABORTED);
@@ -87,6 +77,8 @@ export async function runScriptCommand(
   else extra.signal.addEventListener('abort', () => abort.abort(), { once: true });
   try {
     const r = await runScriptFile({
+      // listed with the script file's, --out's and -e's problems (every problem at once)
+      problems: withSources(problems),
       file: operands[0],
       workers,
       thresholds: (o.threshold as string[] | undefined) ?? [],

@@ -53,6 +53,11 @@ export interface ScriptTlsInput {
 
 export interface ScriptRunInput {
   file: string;
+  /**
+   * The command line's problems found before (its flags, the environment, the config file):
+   * listed with the file and flag checks here, every problem at once (104, nothing loaded).
+   */
+  problems?: readonly string[];
   /** Generator threads (default 1; abortOnFail thresholds need 1). */
   workers?: number | 'auto';
   /** --threshold flags: the lab's strings. */
@@ -114,7 +119,7 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
   const err = input.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const cmd = 'tickstorm run';
   const file = resolvePath(input.file);
-  const problems: string[] = [];
+  const problems: string[] = [...(input.problems ?? [])];
   if (!existsSync(file) || !statSync(file).isFile()) problems.push(`${input.file}: no such script file`);
   else if (!SCRIPT_EXTENSIONS.includes(extname(file)))
     problems.push(`${input.file}: a script is a ${SCRIPT_EXTENSIONS.join(', ')} file`);
