@@ -204,13 +204,14 @@ export function liveScenario(scenario: string): LiveScenario | null {
   return l;
 }
 
-export function addCounter(s: IterationStore, key: string, n: number): void {
+/** `tags`: a custom Counter's sample tags (add()'s and `group`), for --out. */
+export function addCounter(s: IterationStore, key: string, n: number, tags?: Record<string, string>): void {
   s.counters.set(key, (s.counters.get(key) ?? 0) + n);
   const live = liveScenario(s.scenario);
   if (live !== null) live.counters.set(key, (live.counters.get(key) ?? 0) + n);
   const sink = runtime().sink;
   if (sink !== null && key.startsWith(COUNTER_PREFIX))
-    sink(key.slice(COUNTER_PREFIX.length), 'counter', n, s.scenario);
+    sink(key.slice(COUNTER_PREFIX.length), 'counter', n, s.scenario, tags);
 }
 
 /** Records a Rate sample (k6's `checks` too, with its `check` tag). */
