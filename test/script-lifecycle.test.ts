@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
@@ -188,33 +188,37 @@ export default async function () { await http.get('$URL/fail'); await sleep(0.05
   assert.equal(seen[seen.length - 1].path, '/teardown');
 });
 
-test('Ctrl-C: the scenarios stop, teardown() still runs, exit 105', async () => {
-  const f = script(
-    'sigint.js',
-    `${LIFECYCLE}
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  test(`${signal} (Ctrl-C, or a CI job's or container's stop, as k6 takes both): the scenarios stop, teardown() still runs, the --json is written, exit 105`, async () => {
+    const f = script(
+      `${signal}.js`,
+      `${LIFECYCLE}
 import { sleep } from 'tickstorm';
 export const options = { vus: 1, duration: '60s' };
 export default async function () { await http.get('$URL/loop'); await sleep(0.05); }
 `,
-  );
-  const child = spawn(process.execPath, [BIN, 'run', f], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  child.stdout.resume();
-  const closed = new Promise<number>((res) => child.on('close', (code) => res(code ?? -1)));
-  await new Promise<void>((res) => {
-    onPath = (p) => {
-      if (p === '/loop') res();
-    };
+    );
+    const child = spawn(process.execPath, [BIN, 'run', f, '--json', join(dir, `${signal}.json`)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.resume();
+    const closed = new Promise<number>((res) => child.on('close', (code) => res(code ?? -1)));
+    await new Promise<void>((res) => {
+      onPath = (p) => {
+        if (p === '/loop') res();
+      };
+    });
+    onPath = () => undefined;
+    child.kill(signal);
+    const code = await closed;
+    assert.equal(code, 105, stderr);
+    assert.equal(count('/setup'), 1);
+    assert.equal(count('/teardown'), 1);
+    assert.equal(seen[seen.length - 1].path, '/teardown');
+    assert.equal(JSON.parse(readFileSync(join(dir, `${signal}.json`), 'utf8')).exitCode, 105);
   });
-  onPath = () => undefined;
-  child.kill('SIGINT');
-  const code = await closed;
-  assert.equal(code, 105, stderr);
-  assert.equal(count('/setup'), 1);
-  assert.equal(count('/teardown'), 1);
-  assert.equal(seen[seen.length - 1].path, '/teardown');
-});
 
 test('setup() throwing, returning what JSON cannot carry, or running over setupTimeout: 107, no scenario runs', async () => {
   const body = `

@@ -6,6 +6,8 @@ import type { RunExtra } from './run-command.ts';
 import { withSources } from './run-defaults.ts';
 import { scriptExecutionOf, tlsFileFlags } from './run-flag-checks.ts';
 
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
 /** The flags that do not apply to a script, and its --workers (default 1). */
 export function scriptFlagProblems(
   operands: string[],
@@ -73,7 +75,9 @@ export async function runScriptCommand(
     process.stderr.write('\nstopping: ending the script run early and reporting (Ctrl-C again to quit)\n');
     abort.abort();
   };
-  if (extra.signal === undefined) process.on('SIGINT', onSignal);
+  // SIGTERM as Ctrl-C, as k6 takes both: a CI job's timeout or a container's stop still gets
+  // the results so far, teardown() and 105 (a second signal quits at once)
+  if (extra.signal === undefined) for (const sig of SIGNALS) process.on(sig, onSignal);
   else extra.signal.addEventListener('abort', () => abort.abort(), { once: true });
   try {
     const r = await runScriptFile({
@@ -118,6 +122,6 @@ export async function runScriptCommand(
     );
     return r.exitCode;
   } finally {
-    process.off('SIGINT', onSignal);
+    for (const sig of SIGNALS) process.off(sig, onSignal);
   }
 }
