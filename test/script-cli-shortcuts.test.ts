@@ -174,6 +174,20 @@ export default async function () { await http.get('$URL/stagesdur'); }
   assert.equal(hits('/stagesdur'), 0, 'nothing ran');
 });
 
+test('a default scenario the flags make wrong names the flags, not the script’s options', async () => {
+  const f = script(
+    'fewits.js',
+    "import http from 'tickstorm/http';\nexport default async function () { await http.get('$URL/fewits'); }\n",
+  );
+  const r = await run(['run', f, '-i', '2', '-u', '5']);
+  assert.equal(r.code, 104, r.stderr);
+  assert.match(
+    r.stderr,
+    /- options with --vus --iterations: shared-iterations: iterations \(2\) must be >= vus \(5\)/,
+  );
+  assert.equal(hits('/fewits'), 0, 'nothing ran');
+});
+
 test('bad values: 104 with every problem; a threshold on a replaced scenario names it', async () => {
   const f = scenariosScript('bad');
   const r = await run([

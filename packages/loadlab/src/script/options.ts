@@ -214,7 +214,16 @@ export function parseScriptOptions(
       }
     }
     for (const k of Object.keys(ex)) if (ex[k] === undefined) delete ex[k];
-    add('default', ex, 'options');
+    // a value the command line gave is named as such (`-i 2 -u 5` is not the script's options)
+    const flags = Object.entries({
+      vus: '--vus',
+      duration: '--duration',
+      iterations: '--iterations',
+      stages: '--stage',
+    })
+      .filter(([k]) => shortcuts?.[k as keyof ExecutionShortcuts] !== undefined)
+      .map(([, f]) => f);
+    add('default', ex, flags.length === 0 ? 'options' : `options with ${flags.join(' ')}`);
   }
   options.resolved = { ...raw, scenarios: resolved };
   return { options, problems };
