@@ -220,6 +220,24 @@ export default async function () { await http.get('$URL/loop'); await sleep(0.05
     assert.equal(JSON.parse(readFileSync(join(dir, `${signal}.json`), 'utf8')).exitCode, 105);
   });
 
+test('setup() and teardown() end when the requests they did not await settle: sent and counted, not cut', async () => {
+  const f = script(
+    'unawaited.js',
+    `import http from 'tickstorm/http';
+export const options = { iterations: 1 };
+export function setup() { http.get('$URL/setup'); return { n: 1 }; }
+export default async function () {}
+export function teardown() { http.get('$URL/teardown'); }
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stderr, /setup\(\): done in \d+ ms \(1 requests, 0 failed\)/);
+  assert.match(r.stderr, /teardown\(\): done in \d+ ms \(1 requests, 0 failed\)/);
+  assert.equal(count('/setup'), 1);
+  assert.equal(count('/teardown'), 1);
+});
+
 test('setup() throwing, returning what JSON cannot carry, or running over setupTimeout: 107, no scenario runs', async () => {
   const body = `
 export const options = { iterations: 5, setupTimeout: '300ms' };
