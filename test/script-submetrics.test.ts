@@ -101,6 +101,27 @@ export default async function () { await http.get('$URL/fail'); }
   assert.match(JSON.parse(readFileSync(json, 'utf8')).abortedBy, /http_reqs\{status:500\}/);
 });
 
+test('quotes around a tag value are dropped as k6 drops them: name:"/q" selects the requests named /q', async () => {
+  const f = script(
+    'quoted.ts',
+    `import http from 'tickstorm/http';
+import { Counter } from 'tickstorm/metrics';
+const c = new Counter('quoted_c');
+export const options = { iterations: 3, thresholds: {
+  'http_req_duration{name:"/q"}': ['count==3'],
+  "http_reqs{ method : 'GET' , status:'200' }": ['count==3'],
+  'quoted_c{kind:"a b"}': ['count==3'],
+} };
+export default async function () { await http.get('$URL/q'); c.add(1, { kind: 'a b' }); }
+`,
+  );
+  const json = join(t.dir, 'quoted.json');
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const actual = JSON.parse(readFileSync(json, 'utf8')).thresholds.map((x: { actual: number }) => x.actual);
+  assert.deepEqual(actual, [3, 3, 3]);
+});
+
 test('a tag the metric never carries is a configuration error naming it: 104', async () => {
   const f = script(
     'refused.ts',

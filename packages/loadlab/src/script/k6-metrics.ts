@@ -90,6 +90,8 @@ const AGGS: Record<MetricKind, RegExp> = {
 };
 const EXPR = /^\s*([a-z]+(?:\(\s*\d+(?:\.\d+)?\s*\))?)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
+const unquote = (x: string) => x.trim().replace(/^["']+|["']+$/g, '');
+
 /** Parses options.thresholds (object form); every problem names the threshold. */
 export function parseK6Thresholds(
   raw: unknown,
@@ -120,8 +122,9 @@ export function parseK6Thresholds(
     let subTag: string | undefined;
     for (const part of (m[2] ?? '').split(',').filter((x) => x.trim() !== '')) {
       const i = part.indexOf(':');
-      const k = part.slice(0, i).trim();
-      const v = part.slice(i + 1).trim();
+      // as k6: spaces, then quotes around a key or value are dropped (name:"/orders" is name:/orders)
+      const k = unquote(part.slice(0, i));
+      const v = unquote(part.slice(i + 1));
       if (i <= 0 || v === '') {
         problems.push(`${where}: tag '${part}' must be key:value`);
         continue;
