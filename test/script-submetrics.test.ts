@@ -128,6 +128,8 @@ test('a tag the metric never carries is a configuration error naming it: 104', a
     `export const options = { thresholds: {
   'iterations{status:200}': ['count>0'],
   'data_received{method:GET}': ['count>0'],
+  iteration_duration: ['p(95)<100'],
+  nosuch: ['count>0'],
 } };
 export default async function () {}
 `,
@@ -136,6 +138,9 @@ export default async function () {}
   assert.equal(r.code, 104, r.stderr + r.stdout);
   assert.match(r.stderr, /iterations\{status:200\}'\]: tag 'status' is not recorded on iterations/);
   assert.match(r.stderr, /data_received\{method:GET\}'\]: tag 'method' is not recorded on data_received/);
+  // k6's own metrics the lab does not record are named as such, not as unknown
+  assert.match(r.stderr, /\['iteration_duration'\]: k6's 'iteration_duration' is not measured here/);
+  assert.match(r.stderr, /\['nosuch'\]: unknown metric 'nosuch'/);
 });
 
 test("group() refuses a name with '::' (k6's rule), ending the iteration as an error", async () => {

@@ -90,6 +90,22 @@ const AGGS: Record<MetricKind, RegExp> = {
 };
 const EXPR = /^\s*([a-z]+(?:\(\s*\d+(?:\.\d+)?\s*\))?)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
+/** k6's built-in metrics the lab does not record: named as such, not as unknown. */
+const K6_NOT_MEASURED = new Set([
+  'vus',
+  'vus_max',
+  'data_sent',
+  'iteration_duration',
+  'http_req_blocked',
+  'http_req_connecting',
+  'http_req_tls_handshaking',
+  'http_req_sending',
+  'http_req_waiting',
+  'http_req_receiving',
+  'ws_session_duration',
+  'ws_ping',
+]);
+
 const unquote = (x: string) => x.trim().replace(/^["']+|["']+$/g, '');
 
 /** Parses options.thresholds (object form); every problem names the threshold. */
@@ -114,7 +130,11 @@ export function parseK6Thresholds(
     const kind = BUILTIN_METRICS[metric] ?? customMetrics.get(metric);
     if (kind === undefined) {
       const known = [...Object.keys(BUILTIN_METRICS), ...customMetrics.keys()].join(', ');
-      problems.push(`${where}: unknown metric '${metric}' (known: ${known})`);
+      problems.push(
+        K6_NOT_MEASURED.has(metric)
+          ? `${where}: k6's '${metric}' is not measured here (known: ${known})`
+          : `${where}: unknown metric '${metric}' (known: ${known})`,
+      );
       continue;
     }
     const tags: K6Threshold['tags'] = {};
