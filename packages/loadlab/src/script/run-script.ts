@@ -106,7 +106,10 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   let outHook: ((events: RequestEvents, scenario: string) => void) | undefined;
   if (outFiles.json !== undefined) {
     mkdirSync(dirname(resolvePath(outFiles.json)), { recursive: true });
-    const w = new K6JsonOut(outFiles.json);
+    const own = new Map<string, string[]>();
+    for (const t of k6.thresholds)
+      if (t.key === t.metric) own.set(t.metric, [...(own.get(t.metric) ?? []), t.source]);
+    const w = new K6JsonOut(outFiles.json, own);
     jsonOut = w;
     outHook = (events, scenario) => {
       events.on((ev) => {
