@@ -238,6 +238,36 @@ export function teardown() { http.get('$URL/teardown'); }
   assert.equal(count('/teardown'), 1);
 });
 
+test('Ctrl-C during a setup() that waits: it is cut at once, exit 105, no scenario and no teardown()', async () => {
+  const f = script(
+    'setup-wait.js',
+    `import http from 'tickstorm/http';
+import { sleep } from 'tickstorm';
+export const options = { iterations: 1, setupTimeout: '20s' };
+export async function setup() { await http.get('$URL/setup'); await sleep(600); }
+export default async function () { await http.get('$URL/loop'); }
+export function teardown() { return http.get('$URL/teardown'); }
+`,
+  );
+  const child = spawn(process.execPath, [BIN, 'run', f], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout.resume();
+  const closed = new Promise<number>((res) => child.on('close', (code) => res(code ?? -1)));
+  await new Promise<void>((res) => {
+    onPath = (p) => {
+      if (p === '/setup') res();
+    };
+  });
+  onPath = () => undefined;
+  child.kill('SIGINT');
+  const code = await closed;
+  assert.equal(code, 105, stderr);
+  assert.match(stderr, /interrupted during setup\(\): no scenario was run/);
+  assert.equal(count('/loop'), 0);
+  assert.equal(count('/teardown'), 0);
+});
+
 test('setup() throwing, returning what JSON cannot carry, or running over setupTimeout: 107, no scenario runs', async () => {
   const body = `
 export const options = { iterations: 5, setupTimeout: '300ms' };

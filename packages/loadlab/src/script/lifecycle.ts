@@ -24,13 +24,23 @@ export type LifecycleName = 'setup' | 'teardown' | 'handleSummary';
 
 export type LifecycleResult =
   | { ok: true; value: unknown; requests: number; failures: number; ms: number }
-  | { ok: false; problem: string; requests: number; failures: number; aborted?: string };
+  | {
+      ok: false;
+      problem: string;
+      requests: number;
+      failures: number;
+      aborted?: string;
+      /** `signal` ended it (Ctrl-C): cut as a timeout cuts it. */
+      interrupted?: true;
+    };
 
+/** `signal` (Ctrl-C) ends it early, as its timeout does: its sleeps and connections are cut. */
 export async function callLifecycle(
   name: LifecycleName,
   fn: unknown,
   args: unknown[],
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<LifecycleResult> {
   const scenario = `(${name})`;
   const events = new RequestEvents();
@@ -71,7 +81,13 @@ export async function callLifecycle(
       await settled(store);
       return { value };
     });
-    const r = await Promise.race([done, timeout]);
+    const interrupted = new Promise<'interrupted'>((res) => {
+      if (signal?.aborted) res('interrupted');
+      else signal?.addEventListener('abort', () => res('interrupted'), { once: true });
+    });
+    const r = await Promise.race([done, timeout, interrupted]);
+    if (r === 'interrupted')
+      return { ok: false, problem: `${name}() was interrupted`, interrupted: true, ...tally };
     if (r === 'timeout')
       return {
         ok: false,

@@ -261,9 +261,11 @@ const noteErr = (err: ScriptRunInput['err']) => err ?? ((t: string) => process.s
 export async function setupOf(
   r: LoadedScript,
   errIn: ScriptRunInput['err'],
-): Promise<{ dataJson?: string; problem?: string; aborted?: string }> {
+  signal?: AbortSignal,
+): Promise<{ dataJson?: string; problem?: string; aborted?: string; interrupted?: true }> {
   if (typeof r.mod.setup !== 'function') return {};
-  const res = await callLifecycle('setup', r.mod.setup, [], r.parsed.options.setupTimeoutMs);
+  const res = await callLifecycle('setup', r.mod.setup, [], r.parsed.options.setupTimeoutMs, signal);
+  if (!res.ok && res.interrupted === true) return { interrupted: true };
   if (!res.ok && res.aborted !== undefined) return { problem: res.problem, aborted: res.aborted };
   const data = res.ok ? dataText(res.value) : { problem: res.problem };
   if (data.problem !== undefined) return { problem: data.problem };
