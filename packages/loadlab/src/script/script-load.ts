@@ -39,7 +39,12 @@ export const SCRIPT_EXTENSIONS = ['.ts', '.js', '.mjs', '.mts'];
 
 /** True when a `run` operand names a script file rather than a scenario id. */
 export function isScriptOperand(operand: string): boolean {
-  return SCRIPT_EXTENSIONS.includes(extname(operand)) || operand.includes('/') || operand.includes('\\');
+  return (
+    operand === '-' ||
+    SCRIPT_EXTENSIONS.includes(extname(operand)) ||
+    operand.includes('/') ||
+    operand.includes('\\')
+  );
 }
 
 export interface ScriptTlsInput {
@@ -120,7 +125,9 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
   const cmd = 'tickstorm run';
   const file = resolvePath(input.file);
   const problems: string[] = [...(input.problems ?? [])];
-  if (!existsSync(file) || !statSync(file).isFile()) problems.push(`${input.file}: no such script file`);
+  if (input.file === '-')
+    problems.push("'-': a script from stdin (k6's run -) is not read; save it to a file and give its path");
+  else if (!existsSync(file) || !statSync(file).isFile()) problems.push(`${input.file}: no such script file`);
   else if (!SCRIPT_EXTENSIONS.includes(extname(file)))
     problems.push(`${input.file}: a script is a ${SCRIPT_EXTENSIONS.join(', ')} file`);
   const ca = loadCaFile(input.tls?.caFile, problems);
