@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startServer } from '@tickstorm/loadlab/testing';
+import { startTickstorm } from './support/child.ts';
 import { tickstorm as run } from './support/cli.ts';
 
 test('tickstorm http: closed and open model runs write the JSON summary', async () => {
@@ -100,3 +101,23 @@ test('tickstorm http: bad flags exit 104 naming the flag', async () => {
     assert.match(r.stderr, cases[i][1]);
   });
 });
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  test(`tickstorm http: ${signal} ends a long run early with its summary and --json, exit 0`, async () => {
+    const srv = await startServer();
+    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-http-sig-'));
+    const json = join(dir, 'sig.json');
+    const w = startTickstorm(['http', srv.url, '-c', '1', '-d', '60', '--json', json]);
+    try {
+      await w.waitFor(/^Running 60s test/m);
+      w.child.kill(signal);
+      const { code } = await w.exited;
+      assert.equal(code, 0, w.stderr());
+      assert.match(w.stdout(), /Requests\/sec:/);
+      assert.equal(typeof JSON.parse(readFileSync(json, 'utf8')).requests, 'number');
+    } finally {
+      await w.stop();
+      await srv.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });

@@ -115,6 +115,34 @@ test('every problem at once: --out prometheus, --metrics-port and --execution-se
     assert.match(a.stderr, new RegExp(`- ${flag}`), flag);
 });
 
+test('every problem at once: a config file key that is no flag and a bad TICKSTORM_* value are listed with the command line’s, the script’s -e and --out too', async () => {
+  writeFileSync(join(dir, 'tickstorm.config.json'), JSON.stringify({ bogus: 1, iterations: 'x' }));
+  const f = join(dir, 'never.js');
+  writeFileSync(f, "throw new Error('the script must not load');\nexport default async function () {}\n");
+  const a = await cli(['run', f, '--nope', '-d', 'soon', '-e', 'NOEQUALS', '--out', 'bogus'], {
+    TICKSTORM_INSECURE: 'maybe',
+  });
+  assert.equal(a.code, 104, a.stderr);
+  for (const p of [
+    /tickstorm\.config\.json: "bogus" is not a run flag/,
+    /TICKSTORM_INSECURE: expected true or false \(got "maybe"\)/,
+    /--iterations \(from .*tickstorm\.config\.json: "iterations"\) must be a positive integer/,
+    /unknown option '--nope'/,
+    /--duration must be a duration like 30s/,
+    /--env 'NOEQUALS': expected KEY=VALUE/,
+    /--out must be json=FILE or prometheus\[=PORT\] \(got 'bogus'\)/,
+  ])
+    assert.match(a.stderr, p);
+  assert.match(a.stderr, /invalid configuration \(7 problems\)/);
+  assert.doesNotMatch(a.stderr, /must not load/);
+  // the built-in scenarios' run lists them together too
+  const b = await cli(['run', 'order-stress', '--rate', 'abc']);
+  assert.equal(b.code, 104, b.stderr);
+  assert.match(b.stderr, /"bogus" is not a run flag/);
+  assert.match(b.stderr, /- --rate must be a number/);
+  writeFileSync(join(dir, 'tickstorm.config.json'), '{}');
+});
+
 test('a script run takes --workers from the environment and the file; their scenario flags are not its problem', async () => {
   const f = join(dir, 'noop.js');
   writeFileSync(

@@ -144,6 +144,50 @@ export default async function () { await http.get('$URL/vus/' + __VU); }
   assert.equal(hits('/alone/login'), 0, 'nothing ran');
 });
 
+test("a script's lone vus is k6's: ignored with a note, one iteration on one VU; duration beside stages is 104", async () => {
+  const f = script(
+    'lonevus.js',
+    `import http from 'tickstorm/http';
+export const options = { vus: 3 };
+export default async function () { await http.get('$URL/lonevus/' + __VU); }
+`,
+  );
+  const a = await run(['run', f]);
+  assert.equal(a.code, 0, a.stderr + a.stdout);
+  assert.match(
+    a.stderr,
+    /note: options\.vus 3 is ignored: it works with a duration, iterations or stages \(as in k6\)/,
+  );
+  assert.match(a.stdout, /default \(shared-iterations vus=1 iterations=1\)/);
+  assert.equal(hits('/lonevus/1'), 1);
+  assert.equal(hits('/lonevus/2') + hits('/lonevus/3'), 0);
+  const g = script(
+    'stagesdur.js',
+    `import http from 'tickstorm/http';
+export const options = { stages: [{ duration: '200ms', target: 1 }], duration: '5s' };
+export default async function () { await http.get('$URL/stagesdur'); }
+`,
+  );
+  const b = await run(['run', g]);
+  assert.equal(b.code, 104, b.stderr);
+  assert.match(b.stderr, /options\.duration cannot be combined with options\.stages/);
+  assert.equal(hits('/stagesdur'), 0, 'nothing ran');
+});
+
+test('a default scenario the flags make wrong names the flags, not the script’s options', async () => {
+  const f = script(
+    'fewits.js',
+    "import http from 'tickstorm/http';\nexport default async function () { await http.get('$URL/fewits'); }\n",
+  );
+  const r = await run(['run', f, '-i', '2', '-u', '5']);
+  assert.equal(r.code, 104, r.stderr);
+  assert.match(
+    r.stderr,
+    /- options with --vus --iterations: shared-iterations: iterations \(2\) must be >= vus \(5\)/,
+  );
+  assert.equal(hits('/fewits'), 0, 'nothing ran');
+});
+
 test('bad values: 104 with every problem; a threshold on a replaced scenario names it', async () => {
   const f = scenariosScript('bad');
   const r = await run([

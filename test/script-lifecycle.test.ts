@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
@@ -188,13 +188,65 @@ export default async function () { await http.get('$URL/fail'); await sleep(0.05
   assert.equal(seen[seen.length - 1].path, '/teardown');
 });
 
-test('Ctrl-C: the scenarios stop, teardown() still runs, exit 105', async () => {
-  const f = script(
-    'sigint.js',
-    `${LIFECYCLE}
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  test(`${signal} (Ctrl-C, or a CI job's or container's stop, as k6 takes both): the scenarios stop, teardown() still runs, the --json is written, exit 105`, async () => {
+    const f = script(
+      `${signal}.js`,
+      `${LIFECYCLE}
 import { sleep } from 'tickstorm';
 export const options = { vus: 1, duration: '60s' };
 export default async function () { await http.get('$URL/loop'); await sleep(0.05); }
+`,
+    );
+    const child = spawn(process.execPath, [BIN, 'run', f, '--json', join(dir, `${signal}.json`)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.resume();
+    const closed = new Promise<number>((res) => child.on('close', (code) => res(code ?? -1)));
+    await new Promise<void>((res) => {
+      onPath = (p) => {
+        if (p === '/loop') res();
+      };
+    });
+    onPath = () => undefined;
+    child.kill(signal);
+    const code = await closed;
+    assert.equal(code, 105, stderr);
+    assert.equal(count('/setup'), 1);
+    assert.equal(count('/teardown'), 1);
+    assert.equal(seen[seen.length - 1].path, '/teardown');
+    assert.equal(JSON.parse(readFileSync(join(dir, `${signal}.json`), 'utf8')).exitCode, 105);
+  });
+
+test('setup() and teardown() end when the requests they did not await settle: sent and counted, not cut', async () => {
+  const f = script(
+    'unawaited.js',
+    `import http from 'tickstorm/http';
+export const options = { iterations: 1 };
+export function setup() { http.get('$URL/setup'); return { n: 1 }; }
+export default async function () {}
+export function teardown() { http.get('$URL/teardown'); }
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stderr, /setup\(\): done in \d+ ms \(1 requests, 0 failed\)/);
+  assert.match(r.stderr, /teardown\(\): done in \d+ ms \(1 requests, 0 failed\)/);
+  assert.equal(count('/setup'), 1);
+  assert.equal(count('/teardown'), 1);
+});
+
+test('Ctrl-C during a setup() that waits: it is cut at once, exit 105, no scenario and no teardown()', async () => {
+  const f = script(
+    'setup-wait.js',
+    `import http from 'tickstorm/http';
+import { sleep } from 'tickstorm';
+export const options = { iterations: 1, setupTimeout: '20s' };
+export async function setup() { await http.get('$URL/setup'); await sleep(600); }
+export default async function () { await http.get('$URL/loop'); }
+export function teardown() { return http.get('$URL/teardown'); }
 `,
   );
   const child = spawn(process.execPath, [BIN, 'run', f], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -204,16 +256,16 @@ export default async function () { await http.get('$URL/loop'); await sleep(0.05
   const closed = new Promise<number>((res) => child.on('close', (code) => res(code ?? -1)));
   await new Promise<void>((res) => {
     onPath = (p) => {
-      if (p === '/loop') res();
+      if (p === '/setup') res();
     };
   });
   onPath = () => undefined;
   child.kill('SIGINT');
   const code = await closed;
   assert.equal(code, 105, stderr);
-  assert.equal(count('/setup'), 1);
-  assert.equal(count('/teardown'), 1);
-  assert.equal(seen[seen.length - 1].path, '/teardown');
+  assert.match(stderr, /interrupted during setup\(\): no scenario was run/);
+  assert.equal(count('/loop'), 0);
+  assert.equal(count('/teardown'), 0);
 });
 
 test('setup() throwing, returning what JSON cannot carry, or running over setupTimeout: 107, no scenario runs', async () => {

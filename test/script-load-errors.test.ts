@@ -119,3 +119,11 @@ test('run --help says every cause of 107, as docs/scripts.md does', async () => 
     /107 {2}a script error \(run FILE\): it does not load, throws at load time, has no default function,\n\s+setup\(\)\/teardown\(\)\/handleSummary\(\) failed, or an iteration did not await its requests/,
   );
 });
+
+test("k6's `run -` (a script from stdin) is refused by name, listed with the other problems: 104", async () => {
+  const r = await run(['run', '-', '-u', '0']);
+  assert.equal(r.code, 104, r.stderr);
+  assert.match(r.stderr, /- '-': a script from stdin \(k6's run -\) is not read; save it to a file/);
+  assert.match(r.stderr, /- --vus must be a positive integer \(got '0'\)/);
+  assert.doesNotMatch(r.stderr, /did you mean|unknown option|no scenario given/);
+});

@@ -4,7 +4,7 @@
  * stops the run as a script error (107), said once; an awaiting script runs as usual.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tickstorm as run } from './support/cli.ts';
@@ -51,4 +51,33 @@ export default async function () { await http.get('${t.srv.url.replace(/\/$/, ''
   const r = await run(['run', f]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.doesNotMatch(r.stderr, WARNING);
+});
+
+test('an async iteration that returns with calls still out (an await forgotten) ends when they do, as k6 ends an iteration on an empty event loop: paced, every sample counted', async () => {
+  const f = join(t.dir, 'forgot.js');
+  const json = join(t.dir, 'forgot.json');
+  writeFileSync(
+    f,
+    `import http from 'tickstorm/http';
+import { check, group, sleep } from 'tickstorm';
+export const options = { vus: 1, duration: '1s' };
+export default async function () {
+  http.get('${t.srv.url.replace(/\/$/, '')}/forgot-a');
+  group('g', async () => {
+    await sleep(0.2);
+    const r = await http.get('${t.srv.url.replace(/\/$/, '')}/forgot-b');
+    check(r, { 'is 200': (x) => x.status === 200 });
+  });
+}
+`,
+  );
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.doesNotMatch(r.stderr, WARNING);
+  const m = JSON.parse(readFileSync(json, 'utf8')).metrics;
+  const iterations = m.iterations.values.count;
+  // each iteration lasts its 200 ms sleep: a handful in the second, not thousands back to back
+  assert.ok(iterations >= 1 && iterations <= 6, `${iterations} iterations`);
+  assert.equal(m.http_reqs.values.count, 2 * iterations);
+  assert.equal(m.checks.values.passes, iterations, 'the group’s check ran in every iteration');
 });

@@ -53,6 +53,48 @@ export default async function () {
   }
 });
 
+test('a custom metric’s add() tags, and its group, go on its streamed samples as in k6', async () => {
+  const f = join(t.dir, 'addtags.ts');
+  writeFileSync(
+    f,
+    `import { group } from 'tickstorm';
+import { Counter, Rate, Trend } from 'tickstorm/metrics';
+const c = new Counter('c_hits');
+const r = new Rate('r_ok');
+const w = new Trend('w_wait');
+export const options = { iterations: 2, thresholds: { c_hits: ['count==2', 'rate>0'], 'w_wait{kind:c}': ['max<10'] } };
+export default async function () {
+  c.add(1, { kind: 'a' });
+  r.add(true, { kind: 'b' });
+  await group('g', async () => { w.add(5, { kind: 'c' }); });
+  w.add(7);
+}
+`,
+  );
+  const lines = join(t.dir, 'addtags.jsonl');
+  const res = await run(['run', f, '--out', `json=${lines}`]);
+  assert.equal(res.code, 0, res.stderr + res.stdout);
+  const all = readFileSync(lines, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  // a Metric line lists the metric's own thresholds, as k6's does (a tagged key is not its own)
+  const declared = Object.fromEntries(
+    all.filter((l) => l.type === 'Metric').map((l) => [l.metric, l.data.thresholds]),
+  );
+  assert.deepEqual(declared.c_hits, ['count==2', 'rate>0']);
+  assert.deepEqual(declared.w_wait, []);
+  const points = all.filter((l) => l.type === 'Point' && ['c_hits', 'r_ok', 'w_wait'].includes(l.metric));
+  const seen = points.map((p) => [p.metric, p.data.value, p.data.tags]);
+  const one = [
+    ['c_hits', 1, { kind: 'a', scenario: 'default' }],
+    ['r_ok', 1, { kind: 'b', scenario: 'default' }],
+    ['w_wait', 5, { kind: 'c', group: '::g', scenario: 'default' }],
+    ['w_wait', 7, { scenario: 'default' }],
+  ];
+  assert.deepEqual(seen, [...one, ...one]);
+});
+
 test('a scenario’s env and tags that are not strings exit 104 naming them', async () => {
   const f = join(t.dir, 'env.ts');
   writeFileSync(

@@ -101,12 +101,35 @@ export default async function () { await http.get('$URL/fail'); }
   assert.match(JSON.parse(readFileSync(json, 'utf8')).abortedBy, /http_reqs\{status:500\}/);
 });
 
+test('quotes around a tag value are dropped as k6 drops them: name:"/q" selects the requests named /q', async () => {
+  const f = script(
+    'quoted.ts',
+    `import http from 'tickstorm/http';
+import { Counter } from 'tickstorm/metrics';
+const c = new Counter('quoted_c');
+export const options = { iterations: 3, thresholds: {
+  'http_req_duration{name:"/q"}': ['count==3'],
+  "http_reqs{ method : 'GET' , status:'200' }": ['count==3'],
+  'quoted_c{kind:"a b"}': ['count==3'],
+} };
+export default async function () { await http.get('$URL/q'); c.add(1, { kind: 'a b' }); }
+`,
+  );
+  const json = join(t.dir, 'quoted.json');
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const actual = JSON.parse(readFileSync(json, 'utf8')).thresholds.map((x: { actual: number }) => x.actual);
+  assert.deepEqual(actual, [3, 3, 3]);
+});
+
 test('a tag the metric never carries is a configuration error naming it: 104', async () => {
   const f = script(
     'refused.ts',
     `export const options = { thresholds: {
   'iterations{status:200}': ['count>0'],
   'data_received{method:GET}': ['count>0'],
+  iteration_duration: ['p(95)<100'],
+  nosuch: ['count>0'],
 } };
 export default async function () {}
 `,
@@ -115,6 +138,9 @@ export default async function () {}
   assert.equal(r.code, 104, r.stderr + r.stdout);
   assert.match(r.stderr, /iterations\{status:200\}'\]: tag 'status' is not recorded on iterations/);
   assert.match(r.stderr, /data_received\{method:GET\}'\]: tag 'method' is not recorded on data_received/);
+  // k6's own metrics the lab does not record are named as such, not as unknown
+  assert.match(r.stderr, /\['iteration_duration'\]: k6's 'iteration_duration' is not measured here/);
+  assert.match(r.stderr, /\['nosuch'\]: unknown metric 'nosuch'/);
 });
 
 test("group() refuses a name with '::' (k6's rule), ending the iteration as an error", async () => {

@@ -86,3 +86,25 @@ test("over a script of shortcuts the merge is k6's, option by option: -d keeps i
     ['default', { executor: 'constant-vus', vus: 1, duration: '3s' }],
   ]);
 });
+
+test("the script's own shortcuts as k6: duration beside stages is a problem; a lone vus is one iteration on one VU, with a note", () => {
+  const both = parseScriptOptions({ stages: [{ duration: '1s', target: 2 }], duration: '5s' }, fn);
+  assert.deepEqual(both.problems, [
+    "options.duration cannot be combined with options.stages (as in k6: the stages set the run's length)",
+  ]);
+  const lone = parseScriptOptions({ vus: 3 }, fn);
+  assert.deepEqual(lone.problems, []);
+  assert.deepEqual(
+    lone.options.scenarios.map((x) => x.executor),
+    [{ executor: 'shared-iterations', vus: 1, iterations: 1 }],
+  );
+  assert.match(
+    lone.options.notes[0],
+    /^note: options\.vus 3 is ignored: it works with a duration, iterations or stages/,
+  );
+  assert.deepEqual(parseScriptOptions({ vus: 1 }, fn).options.notes, []);
+  assert.match(parseScriptOptions(undefined, fn, { vus: 4 }).options.notes[0], /^note: --vus 4 is ignored/);
+  assert.deepEqual(parseScriptOptions({ vus: 0 }, fn).problems, [
+    'options.vus must be an integer >= 1 (got 0)',
+  ]);
+});

@@ -186,7 +186,9 @@ export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
   }
   const abort = new AbortController();
   const onSigint = () => abort.abort();
+  // SIGTERM (a CI job's timeout, a container's stop) ends it early with the summary too
   process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
   const tty = process.stderr.isTTY;
   if (tty || metrics !== undefined) {
     opts.sliceDetail = metrics !== undefined;
@@ -208,6 +210,7 @@ export async function httpCommand(url: string, f: HttpFlags): Promise<number> {
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
     await closeMetrics(metrics);
   }
 }

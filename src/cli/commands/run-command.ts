@@ -17,6 +17,8 @@ import { packageVersion } from './package-version.ts';
 import { withSources } from './run-defaults.ts';
 import { SCENARIOS_LOADED, tickstormSuite } from './scenarios-loaded.ts';
 
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
 /** Validates, runs, and returns the exit code (Ctrl-C once: stop and report; twice: exit 105 now). */
 export async function runCommand(
   defs: readonly TickstormScenario[],
@@ -53,7 +55,9 @@ export async function runCommand(
     }
     own = opened.server;
   }
-  if (extra.signal === undefined) process.on('SIGINT', onSignal);
+  // SIGTERM as Ctrl-C, as k6 takes both: a CI job's timeout or a container's stop still gets
+  // the results so far and 105 (a second signal quits at once)
+  if (extra.signal === undefined) for (const sig of SIGNALS) process.on(sig, onSignal);
   else extra.signal.addEventListener('abort', () => abort.abort(), { once: true });
   const exporter = extra.metrics ?? own;
   try {
@@ -66,7 +70,7 @@ export async function runCommand(
     extra.onReport?.(r.report);
     return r.exitCode;
   } finally {
-    process.off('SIGINT', onSignal);
+    for (const sig of SIGNALS) process.off(sig, onSignal);
     await own?.close({ note: (line) => process.stderr.write(`${line}\n`) });
   }
 }

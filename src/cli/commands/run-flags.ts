@@ -82,7 +82,7 @@ export function defineRunFlags(
     .option('--api-url <url>', 'api: http://host:port (ws://host:port/ws/metrics derived)')
     .optionsGroup('Run:')
     .option('--full', 'the full load profiles (5-10 minutes each) instead of the short defaults')
-    .option('--workers <n|auto>', 'generator threads', 'auto')
+    .option('--workers <n|auto>', 'generator threads (a script: default 1)', 'auto')
     .option('--bench', 'first run `tickstorm bench` for the Critical Path table (default: on for all)')
     .option('--no-bench', 'do not')
     .option(

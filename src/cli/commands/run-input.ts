@@ -27,7 +27,8 @@ export function splitOperands(args: readonly string[], ids: readonly string[]) {
   const unknownOptions: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a.startsWith('-')) {
+    // a lone '-' is k6's script from stdin: an operand (the script run says it is not read)
+    if (a.startsWith('-') && a !== '-') {
       unknownOptions.push(a);
       const next = args[i + 1];
       if (

@@ -1,16 +1,12 @@
 /** `tickstorm run FILE.ts`: a k6-style script's run, from its command line to its exit code. */
-import {
-  EXIT_ABORTED,
-  EXIT_INVALID_CONFIG,
-  type ExecutionShortcuts,
-  problemsText,
-  runScriptFile,
-} from '@tickstorm/loadlab';
+import { EXIT_ABORTED, type ExecutionShortcuts, runScriptFile } from '@tickstorm/loadlab';
 import type { Command } from 'commander';
 import { packageVersion } from './package-version.ts';
 import type { RunExtra } from './run-command.ts';
 import { withSources } from './run-defaults.ts';
 import { scriptExecutionOf, tlsFileFlags } from './run-flag-checks.ts';
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /** The flags that do not apply to a script, and its --workers (default 1). */
 export function scriptFlagProblems(
@@ -73,20 +69,20 @@ export async function runScriptCommand(
   const problems = [...(extra.problems ?? []), ...flags.problems];
   const execution =
     extra.execution === undefined ? scriptExecutionOf(o, problems) : extra.execution.shortcuts;
-  if (problems.length > 0) {
-    console.error(problemsText('tickstorm run', withSources(problems)));
-    return EXIT_INVALID_CONFIG;
-  }
   const abort = new AbortController();
   const onSignal = () => {
     if (abort.signal.aborted) process.exit(EXIT_ABORTED);
     process.stderr.write('\nstopping: ending the script run early and reporting (Ctrl-C again to quit)\n');
     abort.abort();
   };
-  if (extra.signal === undefined) process.on('SIGINT', onSignal);
+  // SIGTERM as Ctrl-C, as k6 takes both: a CI job's timeout or a container's stop still gets
+  // the results so far, teardown() and 105 (a second signal quits at once)
+  if (extra.signal === undefined) for (const sig of SIGNALS) process.on(sig, onSignal);
   else extra.signal.addEventListener('abort', () => abort.abort(), { once: true });
   try {
     const r = await runScriptFile({
+      // listed with the script file's, --out's and -e's problems (every problem at once)
+      problems: withSources(problems),
       file: operands[0],
       workers,
       thresholds: (o.threshold as string[] | undefined) ?? [],
@@ -126,6 +122,6 @@ export async function runScriptCommand(
     );
     return r.exitCode;
   } finally {
-    process.off('SIGINT', onSignal);
+    for (const sig of SIGNALS) process.off(sig, onSignal);
   }
 }

@@ -15,14 +15,13 @@ import {
   isScriptOperand,
   masterWorkerFlagsOf,
   planMasterWorker,
-  problemsText,
   type RunInput,
   useKeyFile,
 } from '@tickstorm/loadlab';
 import type { Command } from 'commander';
 import { exitOnceDone } from './exit-once-done.ts';
 import { runCommand } from './run-command.ts';
-import { applyRunDefaults, withSources } from './run-defaults.ts';
+import { applyRunDefaults } from './run-defaults.ts';
 import {
   executionSegmentOf,
   metricsPortOf,
@@ -52,17 +51,14 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       }
     });
   async function runAction(operands: string[], self: Command): Promise<void> {
+    // the environment's and the config file's problems are listed with the command line's
+    // (every problem at once): a key that is not a flag or a value that does not fit is left unset
     const defaults = applyRunDefaults(self, self.getOptionValue('configFile') as string | undefined);
-    if (defaults.length > 0) {
-      console.error(problemsText('tickstorm run', withSources(defaults)));
-      process.exitCode = EXIT_INVALID_CONFIG;
-      return;
-    }
     const o = self.opts() as Record<string, unknown>;
     useKeyFile(o.keyFile as string | undefined);
     const { scenarios, unknownOptions } = splitOperands(operands, ids);
     const params = paramValues(self, paramOptions);
-    const mwProblems: string[] = [];
+    const mwProblems: string[] = [...defaults];
     const mw = planMasterWorker(masterWorkerFlagsOf(o), mwProblems);
     const script = scenarios.some(isScriptOperand);
     const cliGiven = (attr: string) => self.getOptionValueSource(attr) === 'cli';

@@ -41,7 +41,14 @@ export class K6JsonOut {
   private readonly kinds = new Map<string, [type: string, contains: string]>();
   private closed = false;
 
-  constructor(readonly path: string) {
+  /**
+   * `thresholds`: each metric's threshold expressions, listed in its Metric line as k6 lists
+   * them (a script's options.thresholds on the metric itself; a tagged key is not the metric's).
+   */
+  constructor(
+    readonly path: string,
+    private readonly thresholds: ReadonlyMap<string, readonly string[]> = new Map(),
+  ) {
     this.fd = openSync(path, 'w');
   }
 
@@ -97,8 +104,9 @@ export class K6JsonOut {
     if (!this.declared.has(metric)) {
       this.declared.add(metric);
       const [type, contains] = KINDS[metric] ?? this.kinds.get(metric)!;
+      const thresholds = JSON.stringify(this.thresholds.get(metric) ?? []);
       this.push(
-        `{"type":"Metric","data":{"name":"${metric}","type":"${type}","contains":"${contains}","thresholds":[],"submetrics":null},"metric":"${metric}"}\n`,
+        `{"type":"Metric","data":{"name":"${metric}","type":"${type}","contains":"${contains}","thresholds":${thresholds},"submetrics":null},"metric":"${metric}"}\n`,
       );
     }
     this.push(

@@ -32,6 +32,7 @@ import {
   runtime,
   type ScenarioEnd,
   type ScenarioExec,
+  settled,
   type TlsSettings,
   trendsToCounters,
 } from './runtime.ts';
@@ -208,14 +209,20 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       ? (s: IterationStore, c: IterationContext): void | Promise<void> => {
           if (state.notAwaiting) return;
           const r = rt.als.run(s, () => (fn as DataFn)(data[c.vu - 1], c)) as void | Promise<void>;
-          if (s.pending > 0 && !(r instanceof Promise)) notAwaited(p.scenario, state);
-          return r;
+          if (!(r instanceof Promise)) {
+            if (s.pending > 0) notAwaited(p.scenario, state);
+            return r;
+          }
+          return r.then(() => settled(s));
         }
       : (s: IterationStore, c: IterationContext): void | Promise<void> => {
           if (state.notAwaiting) return;
           const r = rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
-          if (s.pending > 0 && !(r instanceof Promise)) notAwaited(p.scenario, state);
-          return r;
+          if (!(r instanceof Promise)) {
+            if (s.pending > 0) notAwaited(p.scenario, state);
+            return r;
+          }
+          return r.then(() => settled(s));
         };
   const inner = iterations<null, ScriptParams>({
     iteration(it) {

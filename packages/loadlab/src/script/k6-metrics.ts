@@ -90,6 +90,24 @@ const AGGS: Record<MetricKind, RegExp> = {
 };
 const EXPR = /^\s*([a-z]+(?:\(\s*\d+(?:\.\d+)?\s*\))?)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
+/** k6's built-in metrics the lab does not record: named as such, not as unknown. */
+const K6_NOT_MEASURED = new Set([
+  'vus',
+  'vus_max',
+  'data_sent',
+  'iteration_duration',
+  'http_req_blocked',
+  'http_req_connecting',
+  'http_req_tls_handshaking',
+  'http_req_sending',
+  'http_req_waiting',
+  'http_req_receiving',
+  'ws_session_duration',
+  'ws_ping',
+]);
+
+const unquote = (x: string) => x.trim().replace(/^["']+|["']+$/g, '');
+
 /** Parses options.thresholds (object form); every problem names the threshold. */
 export function parseK6Thresholds(
   raw: unknown,
@@ -112,7 +130,11 @@ export function parseK6Thresholds(
     const kind = BUILTIN_METRICS[metric] ?? customMetrics.get(metric);
     if (kind === undefined) {
       const known = [...Object.keys(BUILTIN_METRICS), ...customMetrics.keys()].join(', ');
-      problems.push(`${where}: unknown metric '${metric}' (known: ${known})`);
+      problems.push(
+        K6_NOT_MEASURED.has(metric)
+          ? `${where}: k6's '${metric}' is not measured here (known: ${known})`
+          : `${where}: unknown metric '${metric}' (known: ${known})`,
+      );
       continue;
     }
     const tags: K6Threshold['tags'] = {};
@@ -120,8 +142,9 @@ export function parseK6Thresholds(
     let subTag: string | undefined;
     for (const part of (m[2] ?? '').split(',').filter((x) => x.trim() !== '')) {
       const i = part.indexOf(':');
-      const k = part.slice(0, i).trim();
-      const v = part.slice(i + 1).trim();
+      // as k6: spaces, then quotes around a key or value are dropped (name:"/orders" is name:/orders)
+      const k = unquote(part.slice(0, i));
+      const v = unquote(part.slice(i + 1));
       if (i <= 0 || v === '') {
         problems.push(`${where}: tag '${part}' must be key:value`);
         continue;

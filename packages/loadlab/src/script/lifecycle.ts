@@ -10,13 +10,13 @@
  * Each call runs inside an iteration store of its own (scenario '(setup)', '(teardown)' or
  * '(handleSummary)', a name no scenario can have), so http.*(), check(), sleep() and group() work in it; its
  * requests are counted apart (the `requests`/`failures` returned) and not in any scenario's
- * metrics or thresholds. When the time runs out its pending sleeps are cleared and its
+ * metrics or thresholds. It ends when the calls it started settle, awaited or not. When the time runs out its pending sleeps are cleared and its
  * connections cut (a synchronous endless loop cannot be interrupted).
  */
 import { RequestEvents } from '../stats/events.ts';
 import type { LatencyRecorder } from '../stats/recorder.ts';
 import { closeHttp } from './http.ts';
-import { type IterationStore, runtime, type ScenarioEnd } from './runtime.ts';
+import { type IterationStore, runtime, type ScenarioEnd, settled } from './runtime.ts';
 import { abortReason } from './test-abort.ts';
 import { closeWs } from './ws.ts';
 
@@ -24,13 +24,23 @@ export type LifecycleName = 'setup' | 'teardown' | 'handleSummary';
 
 export type LifecycleResult =
   | { ok: true; value: unknown; requests: number; failures: number; ms: number }
-  | { ok: false; problem: string; requests: number; failures: number; aborted?: string };
+  | {
+      ok: false;
+      problem: string;
+      requests: number;
+      failures: number;
+      aborted?: string;
+      /** `signal` ended it (Ctrl-C): cut as a timeout cuts it. */
+      interrupted?: true;
+    };
 
+/** `signal` (Ctrl-C) ends it early, as its timeout does: its sleeps and connections are cut. */
 export async function callLifecycle(
   name: LifecycleName,
   fn: unknown,
   args: unknown[],
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<LifecycleResult> {
   const scenario = `(${name})`;
   const events = new RequestEvents();
@@ -65,7 +75,19 @@ export async function callLifecycle(
     const timeout = new Promise<'timeout'>((res) => {
       timer = setTimeout(() => res('timeout'), timeoutMs);
     });
-    const r = await Promise.race([run.then((value) => ({ value })), timeout]);
+    // as an iteration (and k6, on an empty event loop), it ends when the calls it left out
+    // settle: a teardown()'s cleanup request not awaited is sent, not cut
+    const done = run.then(async (value) => {
+      await settled(store);
+      return { value };
+    });
+    const interrupted = new Promise<'interrupted'>((res) => {
+      if (signal?.aborted) res('interrupted');
+      else signal?.addEventListener('abort', () => res('interrupted'), { once: true });
+    });
+    const r = await Promise.race([done, timeout, interrupted]);
+    if (r === 'interrupted')
+      return { ok: false, problem: `${name}() was interrupted`, interrupted: true, ...tally };
     if (r === 'timeout')
       return {
         ok: false,

@@ -41,6 +41,12 @@ function tagged(
   if (subs !== undefined) recordTagged(s, subs, kind, value, (k) => (k === 'group' ? s.group : tags?.[k]));
 }
 
+/** A sample's own tags, as k6 streams them: add()'s, and `group` inside a group(). */
+function sampleTags(s: IterationStore, tags: Tags | undefined): Record<string, string> | undefined {
+  if (tags === undefined && s.group === '') return undefined;
+  return s.group === '' ? { ...tags } : { ...tags, group: s.group };
+}
+
 abstract class Metric {
   constructor(
     readonly name: string,
@@ -62,7 +68,7 @@ export class Counter extends Metric {
     if (typeof value !== 'number' || !Number.isFinite(value))
       throw new TypeError(`Counter ${this.name}: add() takes a number`);
     const s = current(`${this.name}.add()`);
-    addCounter(s, counterKey.counter(this.name), value);
+    addCounter(s, counterKey.counter(this.name), value, sampleTags(s, tags));
     tagged(s, this.name, 'counter', value, tags);
   }
 }
@@ -74,7 +80,7 @@ export class Rate extends Metric {
   add(value: unknown, tags?: Tags): void {
     const s = current(`${this.name}.add()`);
     const pass = value !== false && value !== 0 && value !== null && value !== undefined && value !== '';
-    addRate(s, this.name, pass);
+    addRate(s, this.name, pass, sampleTags(s, tags));
     tagged(s, this.name, 'rate', pass ? 1 : 0, tags);
   }
 }
@@ -88,7 +94,7 @@ export class Trend extends Metric {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
       throw new TypeError(`Trend ${this.name}: add() takes a number >= 0`);
     const s = current(`${this.name}.add()`);
-    addTrend(s, this.name, value);
+    addTrend(s, this.name, value, sampleTags(s, tags));
     tagged(s, this.name, 'trend', value, tags);
   }
 }

@@ -58,6 +58,8 @@ export interface ScriptOptions {
   resolved: Record<string, unknown>;
   /** The script's scenarios the command line's --duration/--iterations/--stage replaced. */
   replaced: string[];
+  /** What was given but not used, said on stderr as k6 warns (a lone `vus`). */
+  notes: string[];
 }
 
 const TOP = [
@@ -98,6 +100,7 @@ export function parseScriptOptions(
     summary: parseSummaryOptions({}, []),
     resolved: {},
     replaced: applied.replaced,
+    notes: [],
   };
   if (raw === undefined) raw = {};
   if (!isObj(raw)) return { options, problems: ['options must be an object'] };
@@ -181,8 +184,12 @@ export function parseScriptOptions(
     const ex: Record<string, unknown> = {};
     if (raw.stages !== undefined) {
       Object.assign(ex, { executor: 'ramping-vus', stages: raw.stages, startVUs: raw.vus ?? 1 });
-      if (raw.iterations !== undefined)
-        problems.push('options.iterations cannot be combined with options.stages');
+      // as in k6: the stages set the run's length (a duration beside them was silently dropped)
+      for (const k of ['iterations', 'duration'])
+        if (raw[k] !== undefined)
+          problems.push(
+            `options.${k} cannot be combined with options.stages (as in k6: the stages set the run's length)`,
+          );
     } else if (raw.duration !== undefined) {
       Object.assign(ex, { executor: 'constant-vus', vus: raw.vus ?? 1, duration: raw.duration });
       if (raw.iterations !== undefined)
@@ -192,14 +199,31 @@ export function parseScriptOptions(
           maxDuration: raw.duration,
           duration: undefined,
         });
-    } else
-      Object.assign(ex, {
-        executor: 'shared-iterations',
-        vus: raw.vus ?? 1,
-        iterations: raw.iterations ?? raw.vus ?? 1,
-      });
+    } else if (raw.iterations !== undefined)
+      Object.assign(ex, { executor: 'shared-iterations', vus: raw.vus ?? 1, iterations: raw.iterations });
+    else {
+      // k6: a lone `vus` is ignored with a warning; the test is one iteration on one VU
+      Object.assign(ex, { executor: 'shared-iterations', vus: 1, iterations: 1 });
+      const from = shortcuts?.vus !== undefined ? '--vus' : 'options.vus';
+      if (raw.vus !== undefined && !(Number.isInteger(raw.vus) && (raw.vus as number) >= 1))
+        problems.push(`${from} must be an integer >= 1 (got ${JSON.stringify(raw.vus)})`);
+      else if (raw.vus !== undefined && raw.vus !== 1) {
+        options.notes.push(
+          `note: ${from} ${JSON.stringify(raw.vus)} is ignored: it works with a duration, iterations or stages (as in k6); running 1 iteration on 1 VU`,
+        );
+      }
+    }
     for (const k of Object.keys(ex)) if (ex[k] === undefined) delete ex[k];
-    add('default', ex, 'options');
+    // a value the command line gave is named as such (`-i 2 -u 5` is not the script's options)
+    const flags = Object.entries({
+      vus: '--vus',
+      duration: '--duration',
+      iterations: '--iterations',
+      stages: '--stage',
+    })
+      .filter(([k]) => shortcuts?.[k as keyof ExecutionShortcuts] !== undefined)
+      .map(([, f]) => f);
+    add('default', ex, flags.length === 0 ? 'options' : `options with ${flags.join(' ')}`);
   }
   options.resolved = { ...raw, scenarios: resolved };
   return { options, problems };

@@ -88,7 +88,13 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const withSetup = input.lifecycle?.withSetup ?? typeof mod.setup === 'function';
   let dataJson = input.lifecycle?.dataJson;
   if (here && withSetup) {
-    const r = await setupOf(loaded, input.err);
+    const r = await setupOf(loaded, input.err, input.signal);
+    if (r.interrupted === true) {
+      // Ctrl-C during setup() (a slow or hanging target): cut it, as k6 does; nothing ran
+      err(`${cmd}: interrupted during setup(): no scenario was run.`);
+      await ownExporter?.close({ wait: false });
+      return { exitCode: EXIT_ABORTED, summary: null, report: null, written: [] };
+    }
     if (r.aborted !== undefined) {
       err(`${cmd}: test aborted: ${r.aborted} (exec.test.abort() in setup())\nno scenario was run.`);
       await ownExporter?.close({ wait: false });
@@ -106,7 +112,10 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   let outHook: ((events: RequestEvents, scenario: string) => void) | undefined;
   if (outFiles.json !== undefined) {
     mkdirSync(dirname(resolvePath(outFiles.json)), { recursive: true });
-    const w = new K6JsonOut(outFiles.json);
+    const own = new Map<string, string[]>();
+    for (const t of k6.thresholds)
+      if (t.key === t.metric) own.set(t.metric, [...(own.get(t.metric) ?? []), t.source]);
+    const w = new K6JsonOut(outFiles.json, own);
     jsonOut = w;
     outHook = (events, scenario) => {
       events.on((ev) => {

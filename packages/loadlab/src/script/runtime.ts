@@ -36,6 +36,8 @@ export interface IterationStore {
    * not settled yet: a synchronous iteration that ends with some is a k6 script not awaiting.
    */
   pending: number;
+  /** Called when `pending` falls to 0 (an async iteration waiting for the calls it left out). */
+  onIdle?: () => void;
   /** k6's group path of the running code ('' at the top, '::checkout' inside group('checkout')). */
   group: string;
   /** http.setResponseCallback()'s rule for this VU's later requests (undefined: 200-399). */
@@ -85,7 +87,28 @@ export function tracked<T>(s: IterationStore, p: Promise<T>): Promise<T> {
   s.pending++;
   return p.finally(() => {
     s.pending--;
+    if (s.pending === 0 && s.onIdle !== undefined) {
+      const idle = s.onIdle;
+      s.onIdle = undefined;
+      idle();
+    }
   });
+}
+
+/**
+ * Resolves once the iteration has no call of the built-in modules out. k6 ends an iteration
+ * when its event loop is empty, so an async iteration that returned with requests or sleeps
+ * still out (an `await` forgotten, a group() not awaited) ends when they do, paced by them,
+ * instead of starting the next at once. A chain that goes on after a call settles makes its
+ * next call in the microtasks that follow, so the count is looked at again one turn later.
+ */
+export async function settled(s: IterationStore): Promise<void> {
+  while (s.pending > 0) {
+    await new Promise<void>((resolve) => {
+      s.onIdle = resolve;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /** What an abandoned iteration's calls return: a promise that never settles (and holds nothing). */
@@ -204,13 +227,14 @@ export function liveScenario(scenario: string): LiveScenario | null {
   return l;
 }
 
-export function addCounter(s: IterationStore, key: string, n: number): void {
+/** `tags`: a custom Counter's sample tags (add()'s and `group`), for --out. */
+export function addCounter(s: IterationStore, key: string, n: number, tags?: Record<string, string>): void {
   s.counters.set(key, (s.counters.get(key) ?? 0) + n);
   const live = liveScenario(s.scenario);
   if (live !== null) live.counters.set(key, (live.counters.get(key) ?? 0) + n);
   const sink = runtime().sink;
   if (sink !== null && key.startsWith(COUNTER_PREFIX))
-    sink(key.slice(COUNTER_PREFIX.length), 'counter', n, s.scenario);
+    sink(key.slice(COUNTER_PREFIX.length), 'counter', n, s.scenario, tags);
 }
 
 /** Records a Rate sample (k6's `checks` too, with its `check` tag). */

@@ -39,7 +39,12 @@ export const SCRIPT_EXTENSIONS = ['.ts', '.js', '.mjs', '.mts'];
 
 /** True when a `run` operand names a script file rather than a scenario id. */
 export function isScriptOperand(operand: string): boolean {
-  return SCRIPT_EXTENSIONS.includes(extname(operand)) || operand.includes('/') || operand.includes('\\');
+  return (
+    operand === '-' ||
+    SCRIPT_EXTENSIONS.includes(extname(operand)) ||
+    operand.includes('/') ||
+    operand.includes('\\')
+  );
 }
 
 export interface ScriptTlsInput {
@@ -53,6 +58,11 @@ export interface ScriptTlsInput {
 
 export interface ScriptRunInput {
   file: string;
+  /**
+   * The command line's problems found before (its flags, the environment, the config file):
+   * listed with the file and flag checks here, every problem at once (104, nothing loaded).
+   */
+  problems?: readonly string[];
   /** Generator threads (default 1; abortOnFail thresholds need 1). */
   workers?: number | 'auto';
   /** --threshold flags: the lab's strings. */
@@ -114,8 +124,10 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
   const err = input.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const cmd = 'tickstorm run';
   const file = resolvePath(input.file);
-  const problems: string[] = [];
-  if (!existsSync(file) || !statSync(file).isFile()) problems.push(`${input.file}: no such script file`);
+  const problems: string[] = [...(input.problems ?? [])];
+  if (input.file === '-')
+    problems.push("'-': a script from stdin (k6's run -) is not read; save it to a file and give its path");
+  else if (!existsSync(file) || !statSync(file).isFile()) problems.push(`${input.file}: no such script file`);
   else if (!SCRIPT_EXTENSIONS.includes(extname(file)))
     problems.push(`${input.file}: a script is a ${SCRIPT_EXTENSIONS.join(', ')} file`);
   const ca = loadCaFile(input.tls?.caFile, problems);
@@ -143,6 +155,7 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
   runtime().testOptions = parsed.options.resolved;
   const note = replacedNote(parsed.options.replaced);
   if (note !== undefined) err(`${cmd}: ${note}`);
+  for (const n of parsed.options.notes) err(`${cmd}: ${n}`);
   const needsDefault = parsed.options.scenarios.some((s) => s.exec === 'default');
   if (needsDefault && typeof mod.default !== 'function') {
     err(
@@ -255,9 +268,11 @@ const noteErr = (err: ScriptRunInput['err']) => err ?? ((t: string) => process.s
 export async function setupOf(
   r: LoadedScript,
   errIn: ScriptRunInput['err'],
-): Promise<{ dataJson?: string; problem?: string; aborted?: string }> {
+  signal?: AbortSignal,
+): Promise<{ dataJson?: string; problem?: string; aborted?: string; interrupted?: true }> {
   if (typeof r.mod.setup !== 'function') return {};
-  const res = await callLifecycle('setup', r.mod.setup, [], r.parsed.options.setupTimeoutMs);
+  const res = await callLifecycle('setup', r.mod.setup, [], r.parsed.options.setupTimeoutMs, signal);
+  if (!res.ok && res.interrupted === true) return { interrupted: true };
   if (!res.ok && res.aborted !== undefined) return { problem: res.problem, aborted: res.aborted };
   const data = res.ok ? dataText(res.value) : { problem: res.problem };
   if (data.problem !== undefined) return { problem: data.problem };
