@@ -118,7 +118,19 @@ describe('auth: an independent signer (node:crypto) against the documented rules
       path: '/limits',
       ts: String(now - 60_000),
     });
-    assert.match(codeOf(late)!.message, /s behind the server's clock/);
+    assert.match(
+      codeOf(late)!.message,
+      /is \d+ ms behind the server's clock \(now \d+\); at most 5000 ms either way/,
+    );
+    // Just past the window, the figure shows it is past (in whole ms, not "5.0 s ... at most 5 s").
+    const edge = await signed(rm, {
+      id: 'viewer-1',
+      method: 'GET',
+      path: '/limits',
+      ts: String(Date.now() + 5_400),
+    });
+    const m = /is (\d+) ms ahead of the server's clock/.exec(codeOf(edge)!.message);
+    assert.ok(m !== null && Number(m[1]) > 5000 && Number(m[1]) <= 5900, codeOf(edge)!.message);
   });
 
   test('a WebSocket URL with key, ts or sig given twice is 401 naming the parameter', async () => {

@@ -144,7 +144,7 @@ function identify(
   if (Math.abs(skew) > SIGNATURE_WINDOW_MS) {
     return refusal(
       TradingErrorCode.STALE_TIMESTAMP,
-      `${tsName} ${ts} is ${(Math.abs(skew) / 1000).toFixed(1)} s ${skew < 0 ? 'behind' : 'ahead of'} the server's clock (now ${now}); at most ${SIGNATURE_WINDOW_MS / 1000} s either way`,
+      `${tsName} ${ts} is ${Math.abs(skew)} ms ${skew < 0 ? 'behind' : 'ahead of'} the server's clock (now ${now}); at most ${SIGNATURE_WINDOW_MS} ms either way`,
     );
   }
   return key;
