@@ -127,7 +127,7 @@ describe('auth: an independent signer (node:crypto) against the documented rules
       id: 'viewer-1',
       method: 'GET',
       path: '/limits',
-      ts: String(Date.now() + 5_400),
+      ts: String(Date.now() + 5_900),
     });
     const m = /is (\d+) ms ahead of the server's clock/.exec(codeOf(edge)!.message);
     assert.ok(m !== null && Number(m[1]) > 5000 && Number(m[1]) <= 5900, codeOf(edge)!.message);
