@@ -41,6 +41,13 @@ test('--version prints the package version', async () => {
   const r = await cli(['--version']);
   assert.equal(r.code, 0);
   assert.equal(r.stdout.trim(), pkg.version);
+  // k6's `version` command: the same version, with the runtime
+  const v = await cli(['version']);
+  assert.equal(v.code, 0);
+  assert.equal(
+    v.stdout.trim(),
+    `tickstorm ${pkg.version} (node ${process.version}, ${process.platform}/${process.arch})`,
+  );
 });
 
 test('file < env < flag, each naming its source when wrong', async () => {

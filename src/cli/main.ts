@@ -38,6 +38,16 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError();
 
+  // k6's `k6 version`: the version, and what it runs on.
+  program
+    .command('version')
+    .description('print the version, the Node.js version and the platform, and exit')
+    .action(() => {
+      console.log(
+        `tickstorm ${packageVersion()} (node ${process.version}, ${process.platform}/${process.arch})`,
+      );
+    });
+
   program
     .command('bench')
     .description('critical-path micro-benchmarks, printed as the Performance Targets table')
