@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { tickstorm as run } from './support/cli.ts';
 
@@ -126,4 +126,21 @@ test("k6's `run -` (a script from stdin) is refused by name, listed with the oth
   assert.match(r.stderr, /- '-': a script from stdin \(k6's run -\) is not read; save it to a file/);
   assert.match(r.stderr, /- --vus must be a positive integer \(got '0'\)/);
   assert.doesNotMatch(r.stderr, /did you mean|unknown option|no scenario given/);
+});
+
+test('a CommonJS file (.cjs) is named as one, not taken for an unknown scenario: 104', async () => {
+  const f = script('old.cjs', 'module.exports = { options: { vus: 1, iterations: 1 } };\n');
+  // by path, and by a bare name in its directory (no slash: it used to read as a scenario id)
+  for (const [args, cwd] of [
+    [['run', f], undefined],
+    [['run', basename(f)], dirname(f)],
+  ] as const) {
+    const r = await run([...args], undefined, cwd);
+    assert.equal(r.code, 104, r.stderr);
+    assert.match(
+      r.stderr,
+      /old\.cjs: a CommonJS file; a script is an ES module \(\.ts, \.js, \.mjs, \.mts\)/,
+    );
+    assert.doesNotMatch(r.stderr, /unknown scenario/);
+  }
 });

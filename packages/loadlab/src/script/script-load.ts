@@ -36,12 +36,15 @@ import { scriptErrorText } from './script-error.ts';
 import { abortReason } from './test-abort.ts';
 
 export const SCRIPT_EXTENSIONS = ['.ts', '.js', '.mjs', '.mts'];
+/** CommonJS files: named as scripts (so the refusal says why), never run (a script is an ES module). */
+const COMMONJS_EXTENSIONS = ['.cjs', '.cts'];
 
 /** True when a `run` operand names a script file rather than a scenario id. */
 export function isScriptOperand(operand: string): boolean {
   return (
     operand === '-' ||
     SCRIPT_EXTENSIONS.includes(extname(operand)) ||
+    COMMONJS_EXTENSIONS.includes(extname(operand)) ||
     operand.includes('/') ||
     operand.includes('\\')
   );
@@ -128,6 +131,10 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
   if (input.file === '-')
     problems.push("'-': a script from stdin (k6's run -) is not read; save it to a file and give its path");
   else if (!existsSync(file) || !statSync(file).isFile()) problems.push(`${input.file}: no such script file`);
+  else if (COMMONJS_EXTENSIONS.includes(extname(file)))
+    problems.push(
+      `${input.file}: a CommonJS file; a script is an ES module (${SCRIPT_EXTENSIONS.join(', ')}) that exports options and a default function`,
+    );
   else if (!SCRIPT_EXTENSIONS.includes(extname(file)))
     problems.push(`${input.file}: a script is a ${SCRIPT_EXTENSIONS.join(', ')} file`);
   const ca = loadCaFile(input.tls?.caFile, problems);
