@@ -24,6 +24,7 @@ import { closeMetrics, METRICS_PORT_HELP, openMetrics } from './metrics-port.ts'
 import { packageVersion } from './package-version.ts';
 import { metricsPortOf } from './run-flag-checks.ts';
 import { RUN_EXIT_CODES } from './run-help.ts';
+import { swarmFlagErrorText } from './swarm-flag-errors.ts';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -153,6 +154,8 @@ export function registerSwarmCommand(program: Command): Command {
       '--key-file <file>',
       'sign every request with this key ({"id","secret"}; or env TICKSTORM_KEY_ID/TICKSTORM_KEY_SECRET)',
     )
+    .showHelpAfterError(false)
+    .configureOutput({ outputError: (text, write) => write(swarmFlagErrorText(text)) })
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (operands: string[], o: Record<string, unknown>) => {
       try {
