@@ -3,8 +3,9 @@
  * problem line naming it and what to use instead, exit 104, not the whole --help text.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startTickstorm, type Watched } from './support/child.ts';
 import { tickstorm } from './support/cli.ts';
 
 const USERS = fileURLToPath(new URL('../packages/loadlab/test/fixtures/swarm-users.ts', import.meta.url));
@@ -48,5 +49,32 @@ describe('tickstorm swarm: flags it cannot parse', () => {
       assert.doesNotMatch(r.stderr, /Usage:/);
       assert.equal(r.stdout, '');
     }
+  });
+});
+
+describe("tickstorm swarm: Locust's -l/--list and -P", () => {
+  let web: Watched | undefined;
+  afterEach(async () => {
+    await web?.stop();
+    web = undefined;
+  });
+
+  test('-l prints the user classes and exits 0; a missing file is 104', async () => {
+    const r = await tickstorm(['swarm', '-f', USERS, '-l']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'Available Users:\n    Breaker\n    Reader\n');
+    const none = await tickstorm(['swarm', '-f', 'no-such-users.ts', '--list']);
+    assert.equal(none.code, 104);
+    assert.match(none.stderr, /no such file: no-such-users\.ts/);
+  });
+
+  test('-P is --web-port: the web UI listens there', async () => {
+    web = startTickstorm(['swarm', '-f', USERS, '-P', '0', '-H', 'http://127.0.0.1:9']);
+    const [, url] = await web.waitFor(/Web UI: (http:\/\/127\.0\.0\.1:\d+)\//);
+    const res = await fetch(`${url}/stats/requests`);
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { state: string }).state, 'ready');
+    web.child.kill('SIGINT');
+    assert.equal((await web.exited).code, 105);
   });
 });

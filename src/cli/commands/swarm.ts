@@ -25,6 +25,7 @@ import { packageVersion } from './package-version.ts';
 import { metricsPortOf } from './run-flag-checks.ts';
 import { RUN_EXIT_CODES } from './run-help.ts';
 import { swarmFlagErrorText } from './swarm-flag-errors.ts';
+import { listUserClasses } from './swarm-list.ts';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -75,6 +76,7 @@ export function registerSwarmCommand(program: Command): Command {
     .option('-t, --run-time <duration>', 'stop after this long, e.g. 30s, 5m, 1h30m (default: until stopped)')
     .option('-H, --host <url>', `base URL of the system under test (default ${DEFAULT_SWARM_HOST})`)
     .option('--headless', 'no web UI: start at once and print progress')
+    .option('-l, --list', 'print the user classes of the file (-f) and exit')
     .option(
       '--class-picker [classes...]',
       'choose user classes: in the web UI (a checkbox per class), or name them here or as operands',
@@ -85,7 +87,7 @@ export function registerSwarmCommand(program: Command): Command {
       '1',
     )
     .option('--web-host <host>', 'web UI address', '127.0.0.1')
-    .option('--web-port <port>', 'web UI port', '8089')
+    .option('-P, --web-port <port>', 'web UI port', '8089')
     .option(
       '--metrics-port <port>',
       `${METRICS_PORT_HELP}; per request type and name, every test of the session (not on --master: each --worker serves its own)`,
@@ -165,6 +167,10 @@ export function registerSwarmCommand(program: Command): Command {
       }
     });
   async function swarmAction(operands: string[], o: Record<string, unknown>): Promise<void> {
+    if (o.list === true) {
+      process.exitCode = await listUserClasses(o.locustfile as string | undefined);
+      return;
+    }
     useKeyFile(o.keyFile as string | undefined);
     const picker = Array.isArray(o.classPicker) ? (o.classPicker as string[]) : [];
     const { plan, problems } = await planSwarm({
