@@ -125,7 +125,8 @@ export function aggregatedEntry(s: ScenarioResult): EntryStats {
     requests: s.requests,
     failures: s.failures,
     rps: s.rps,
-    failuresPerSec: s.durationSec > 0 ? s.failures / s.durationSec : 0,
+    // rounded as every other rate of the model (rps, each entry's failuresPerSec): 2 decimals
+    failuresPerSec: s.durationSec > 0 ? Math.round((s.failures / s.durationSec) * 100) / 100 : 0,
     latency_ms: s.latency_ms,
     avgContentLength: s.requests > 0 ? contentTotal / s.requests : 0,
     statusCounts: {},
