@@ -189,11 +189,21 @@ export function locustFailuresCsv(s: ScenarioResult): string {
   return out;
 }
 
-/** Exception rows come from `extra.exceptions` ({count, message, traceback}: the swarm's user tasks). */
+/** Locust's Nodes: the workers that raised an exception (on a master), else `local`. */
+export function exceptionNodes(e: { nodes?: readonly string[] }): string {
+  return e.nodes === undefined || e.nodes.length === 0 ? 'local' : e.nodes.join(', ');
+}
+
+/** Exception rows come from `extra.exceptions` ({count, message, traceback, nodes?}: the swarm's user tasks). */
 export function locustExceptionsCsv(s?: ScenarioResult): string {
   let out = csvRow(LOCUST_EXCEPTIONS_COLUMNS);
-  const rows = (s?.extra.exceptions ?? []) as { count: number; message: string; traceback: string }[];
-  for (const e of rows) out += csvRow([e.count, e.message, e.traceback, 'local']);
+  const rows = (s?.extra.exceptions ?? []) as {
+    count: number;
+    message: string;
+    traceback: string;
+    nodes?: string[];
+  }[];
+  for (const e of rows) out += csvRow([e.count, e.message, e.traceback, exceptionNodes(e)]);
   return out;
 }
 

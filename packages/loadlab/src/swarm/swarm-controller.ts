@@ -188,7 +188,13 @@ export class SwarmController extends EventEmitter {
       startedAt: this.startedAt,
       statsStartedAt: this.statsStartedAt,
       result: this.finalResult ?? this.buildResult(snaps),
-      exceptions: this.finalResult === null ? mergeExceptions(snaps) : this.finalExceptions(),
+      exceptions:
+        this.finalResult === null
+          ? mergeExceptions(
+              snaps,
+              this.hosts.map((h) => h.id),
+            )
+          : this.finalExceptions(),
       errors: [...this.errors],
     };
   }
@@ -387,6 +393,7 @@ export class SwarmController extends EventEmitter {
     return buildSwarmResult({
       name: this.o.name ?? 'swarm',
       snaps,
+      nodes: this.hosts.map((h) => h.id),
       timeline: this.timelineStats?.timeline ?? null,
       startedAt: this.startedAt ?? end,
       from: this.statsStartedAt ?? end,

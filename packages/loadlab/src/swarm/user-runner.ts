@@ -24,6 +24,8 @@ export interface ExceptionRow {
   count: number;
   message: string;
   traceback: string;
+  /** On a master: the ids of the workers that raised it (Locust's Nodes); absent: this process. */
+  nodes?: string[];
 }
 
 interface Running {
