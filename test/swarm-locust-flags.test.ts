@@ -3,12 +3,21 @@
  * problem line naming it and what to use instead, exit 104, not the whole --help text.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startServer } from '@tickstorm/loadlab/testing';
 import { startTickstorm, type Watched } from './support/child.ts';
 import { tickstorm } from './support/cli.ts';
 
 const USERS = fileURLToPath(new URL('../packages/loadlab/test/fixtures/swarm-users.ts', import.meta.url));
+const COUNTED = fileURLToPath(
+  new URL('../packages/loadlab/test/fixtures/swarm-counted-users.ts', import.meta.url),
+);
+/** Each Counted user sends exactly this many requests, at once, then waits (the fixture's REQUESTS). */
+const REQUESTS = 25;
 
 describe('tickstorm swarm: flags it cannot parse', () => {
   test('a Locust flag it lacks is named, with what to use instead; exit 104, no help dump', async () => {
@@ -25,7 +34,10 @@ describe('tickstorm swarm: flags it cannot parse', () => {
         ['-L', 'DEBUG'],
         /unknown option '-L': Locust's -L is not in tickstorm swarm; swarm has no log levels/,
       ],
-      [['--reset-stats'], /Locust's --reset-stats is not in tickstorm swarm; the web UI's Reset stats/],
+      [
+        ['--show-task-ratio'],
+        /Locust's --show-task-ratio is not in tickstorm swarm; swarm has no task-ratio listing/,
+      ],
       [
         ['--json'],
         /option '--json <file>' argument missing \(Locust's --json prints the results; here --json FILE/,
@@ -76,5 +88,44 @@ describe("tickstorm swarm: Locust's -l/--list and -P", () => {
     assert.equal(((await res.json()) as { state: string }).state, 'ready');
     web.child.kill('SIGINT');
     assert.equal((await web.exited).code, 105);
+  });
+});
+
+describe("tickstorm swarm --reset-stats (Locust's)", () => {
+  test('the statistics restart once every user is spawned: the ramp is not counted', async () => {
+    let received = 0;
+    const server = await startServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received++;
+        res.end('{}');
+      });
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-reset-stats-'));
+    try {
+      const json = join(dir, 'r.json');
+      // user 1 sends its 25 requests at once; user 2 starts 2 s later, completing the spawn
+      const args = [
+        'swarm',
+        '-f',
+        COUNTED,
+        'Counted',
+        '--headless',
+        '--only-summary',
+        '-u',
+        '2',
+        '-r',
+        '0.5',
+      ];
+      const r = await tickstorm([...args, '-t', '3s', '-H', server.url, '--reset-stats', '--json', json]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^Resetting stats \(--reset-stats\)$/m);
+      assert.equal(received, 2 * REQUESTS);
+      const s = JSON.parse(readFileSync(json, 'utf8')).scenarios[0];
+      assert.equal(s.requests, REQUESTS, 'only the requests after the spawn completed');
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -17,7 +17,6 @@ export const LOCUST_FLAGS_NOT_HERE: Readonly<Record<string, string>> = {
   '-s': "a stopped user's request in flight is aborted and its onStop runs (Locust's default, --stop-timeout 0)",
   '--stop-timeout':
     "a stopped user's request in flight is aborted and its onStop runs (Locust's default, --stop-timeout 0)",
-  '--reset-stats': "the web UI's Reset stats (GET /stats/reset) clears the statistics while a test runs",
   '-L': LOG_FLAGS,
   '--loglevel': LOG_FLAGS,
   '--logfile': LOG_FLAGS,

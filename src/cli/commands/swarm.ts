@@ -96,6 +96,10 @@ export function registerSwarmCommand(program: Command): Command {
     .option('--autoquit <seconds>', 'web UI: quit this many seconds after a test stops')
     .option('--only-summary', 'headless: no progress lines, only the final tables')
     .option(
+      '--reset-stats',
+      "clear the statistics each time spawning completes, so the ramp is not counted (Locust's; on --master it resets every worker's)",
+    )
+    .option(
       '--exit-code-on-error <code>',
       "exit with this code when requests failed (or user code raised) but every threshold passed (Locust's, default 1; 0: such a test passes)",
     )
@@ -197,6 +201,7 @@ export function registerSwarmCommand(program: Command): Command {
         junit: o.junit as string | undefined,
       },
       onlySummary: o.onlySummary === true,
+      resetStats: o.resetStats === true,
       exitCodeOnError: o.exitCodeOnError as string | undefined,
       seed: o.seed as string,
       requestTimeout: o.requestTimeout as string,

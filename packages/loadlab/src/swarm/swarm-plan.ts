@@ -37,6 +37,8 @@ export interface SwarmInput extends MasterWorkerFlags {
   config?: string;
   files: ReportFiles;
   onlySummary: boolean;
+  /** Locust's --reset-stats: clear the statistics each time spawning completes. */
+  resetStats?: boolean;
   /**
    * Locust's --exit-code-on-error: the exit code when requests failed (or user code raised)
    * and nothing else failed; absent: 1, Locust's default.
@@ -75,6 +77,8 @@ export interface SwarmPlan extends MasterWorkerPlan {
   thresholds: Threshold[];
   files: ReportFiles;
   onlySummary: boolean;
+  /** Locust's --reset-stats: clear the statistics each time spawning completes (the ramp is not counted). */
+  resetStats: boolean;
   /**
    * Exit code of a test whose requests failed or whose user code raised, when every threshold
    * passed (Locust's --exit-code-on-error, default 1; 0: such a test passes).
@@ -202,6 +206,7 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
       thresholds: th.thresholds,
       files: i.files,
       onlySummary: i.onlySummary,
+      resetStats: i.resetStats === true,
       exitCodeOnError,
       seed,
       timeoutMs,

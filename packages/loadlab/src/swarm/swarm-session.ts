@@ -104,6 +104,8 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   swarm.on('state', (s) => {
     if (s === 'starting') requests = failures = 0; // a new test, not a re-target
     if (s === 'spawning' || s === 'running') ran = true;
+    // 'running' follows 'spawning' only: every user of the target is started (Locust's spawning_complete)
+    if (s === 'running' && plan.resetStats && swarm.resetStats()) out('Resetting stats (--reset-stats)');
     if (s === 'stopped') metrics?.finished(name);
   });
   swarm.on('slice', (slice: TimeSlice, detail?: SliceDetail) => {
