@@ -34,7 +34,7 @@ import { Spawner } from './spawner.ts';
 import { buildSwarmResult, mergeExceptions } from './swarm-result.ts';
 import type { SwarmOptions, SwarmStart, SwarmState, SwarmView } from './swarm-types.ts';
 import { validateStart } from './swarm-types.ts';
-import type { UserClass } from './user.ts';
+import { fixedCountOf, type UserClass } from './user.ts';
 import { pickClasses } from './user-file.ts';
 import { type HostSnapshot, LocalUserHost, type UserHost } from './user-host.ts';
 import { WorkerUserHost } from './worker-host.ts';
@@ -86,7 +86,7 @@ export class SwarmController extends EventEmitter {
     this.classes = pickClasses(this.o.file, names);
     this.classNames = names.length > 0 ? [...new Set(names)] : [...this.o.file.classes.keys()];
     this.mix = new ClassMix(
-      this.classes.map((c) => ({ weight: c.weight ?? 1, fixedCount: c.fixedCount ?? 0 })),
+      this.classes.map((c) => ({ weight: c.weight ?? 1, fixedCount: fixedCountOf(c) ?? 0 })),
     );
   }
 

@@ -147,10 +147,14 @@ export class UserRunner {
   private async loop(r: Running, user: User): Promise<void> {
     const u = user as User & UserHooks & Record<string, unknown>;
     const picker = this.pickers[r.cls];
-    // the instance's waitTime, else the class's (`static waitTime = ...`, Locust's class attribute)
-    const waitTime = u.waitTime ?? (u.constructor as { waitTime?: WaitTime }).waitTime;
+    // the instance's waitTime, else the class's (`static waitTime = ...`, Locust's class attribute);
+    // Locust's spellings (wait_time, on_start, on_stop) after the camelCase ones
+    const cls = u.constructor as { waitTime?: WaitTime; wait_time?: WaitTime };
+    const waitTime = u.waitTime ?? u.wait_time ?? cls.waitTime ?? cls.wait_time;
+    const onStart = u.onStart ?? u.on_start;
+    const onStop = u.onStop ?? u.on_stop;
     // Locust: a user whose on_start fails still runs its tasks
-    if (u.onStart !== undefined) await this.guard(r, () => u.onStart!());
+    if (onStart !== undefined) await this.guard(r, () => onStart.call(u));
     while (!r.stopped) {
       const task = picker.pick(u.random());
       u.taskStartedSec = nowSec();
@@ -169,10 +173,10 @@ export class UserRunner {
       if (waitSec > 0) await this.sleep(r, waitSec);
       else await new Promise<void>((res) => setImmediate(res));
     }
-    if (u.onStop !== undefined) {
+    if (onStop !== undefined) {
       // onStop may still send requests: it gets a session the stop did not abort
       if ('client' in u) u.client = this.session(u.host);
-      await this.guard({ ...r, stopped: false }, () => u.onStop!());
+      await this.guard({ ...r, stopped: false }, () => onStop.call(u));
     }
   }
 
