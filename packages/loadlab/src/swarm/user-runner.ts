@@ -162,7 +162,8 @@ export class UserRunner {
       if (r.stopped) break;
       let waitSec = 0;
       try {
-        waitSec = waitTime === undefined ? 0 : waitTime(u);
+        // called on the user: a waitTime method may read `this` (Locust's `def wait_time(self)`)
+        waitSec = waitTime === undefined ? 0 : waitTime.call(u, u);
       } catch (e) {
         // a broken wait_time would spin: the user stops running tasks (its slot stays until retired)
         this.recordException(e);
