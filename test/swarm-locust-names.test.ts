@@ -68,15 +68,21 @@ describe("tickstorm swarm: Locust's member names", () => {
     assert.equal(count('on_stop'), 1);
   });
 
-  test('a bad fixed_count is reported under its own name (104)', async () => {
+  test("a bad fixed_count is named as written; Locust's list of tasks says how to weight them (104)", async () => {
     const bad = join(dir, 'bad-users.ts');
     writeFileSync(
       bad,
       "import { HttpUser, tasks } from '@tickstorm/loadlab/swarm';\n" +
-        'export class B extends HttpUser {\n  static fixed_count = -1;\n  static tasks = tasks<B>({ t: 1 });\n  async t() {}\n}\n',
+        'export class B extends HttpUser {\n  static fixed_count = -1;\n  static tasks = tasks<B>({ t: 1 });\n  async t() {}\n}\n' +
+        "export class Listed extends HttpUser {\n  static tasks = ['t', 'u'];\n  async t() {}\n  async u() {}\n}\n",
     );
     const r = await tickstorm(['swarm', '-f', bad, '--headless', '-t', '1s']);
     assert.equal(r.code, 104);
+    assert.match(r.stderr, /invalid configuration \(2 problems\)/);
     assert.match(r.stderr, /B\.fixed_count must be an integer >= 0, got -1/);
+    assert.match(
+      r.stderr,
+      /Listed\.tasks is a list: give each method a weight, static tasks = tasks<Listed>\(\{ t: 1, u: 1 \}\)/,
+    );
   });
 });

@@ -81,6 +81,13 @@ function checkClass(name: string, cls: UserClass): string[] {
   const badHost = cls.host === undefined ? null : hostProblem(cls.host, `${name}.host`);
   if (badHost !== null) out.push(badHost);
   const t = cls.tasks;
+  if (Array.isArray(t)) {
+    // Locust's list form (tasks = [a, b]) has no weights; say how to write it here
+    const names = t.map((x) => (typeof x === 'function' ? x.name : String(x)));
+    const eg = names.map((n) => `${n}: 1`).join(', ');
+    out.push(`${name}.tasks is a list: give each method a weight, static tasks = tasks<${name}>({ ${eg} })`);
+    return out;
+  }
   if (t === null || typeof t !== 'object' || Object.keys(t).length === 0) {
     out.push(`${name}.tasks is empty: name at least one method, e.g. static tasks = { browse: 1 }`);
     return out;
