@@ -3,7 +3,7 @@
  * problem line naming it and what to use instead, exit 104, not the whole --help text.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
@@ -123,6 +123,47 @@ describe("tickstorm swarm --reset-stats (Locust's)", () => {
       assert.equal(received, 2 * REQUESTS);
       const s = JSON.parse(readFileSync(json, 'utf8')).scenarios[0];
       assert.equal(s.requests, REQUESTS, 'only the requests after the spawn completed');
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("tickstorm swarm --html with Locust's {u}, {r}, {t} tags", () => {
+  test('the report file is named with -u, -r (whole) and -t in seconds', async () => {
+    const server = await startServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end('{}'));
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-html-tags-'));
+    try {
+      const args = [
+        'swarm',
+        '-f',
+        COUNTED,
+        'Counted',
+        '--headless',
+        '--only-summary',
+        '-u',
+        '2',
+        '-r',
+        '2.5',
+      ];
+      const r = await tickstorm([
+        ...args,
+        '-t',
+        '1s',
+        '-H',
+        server.url,
+        '--html',
+        join(dir, 'r_{u}_{r}_{t}.html'),
+      ]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const want = join(dir, 'r_2_2_1.html');
+      assert.ok(existsSync(want), r.stdout);
+      assert.match(r.stdout, new RegExp(`Written:\\n {2}${want.replace(/[.]/g, '\\.')}`));
+      assert.match(readFileSync(want, 'utf8'), /<title>Tickstorm swarm report/);
     } finally {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

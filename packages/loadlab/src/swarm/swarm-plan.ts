@@ -98,6 +98,17 @@ export const DEFAULT_EXIT_CODE_ON_ERROR = 1;
 /** Worker threads beyond this would only contend for the cores. */
 const MAX_PROCESSES = 256;
 
+/**
+ * Locust's --html tags: {u} and {r} become -u and -r (whole numbers, as Locust's int()), {t} the
+ * run time in seconds; without -t, {t} stays as written.
+ */
+export function htmlFileTags(file: string, users: number, spawnRate: number, runTimeSec?: number): string {
+  const out = file
+    .replaceAll('{u}', String(Math.trunc(users)))
+    .replaceAll('{r}', String(Math.trunc(spawnRate)));
+  return runTimeSec === undefined ? out : out.replaceAll('{t}', String(Math.trunc(runTimeSec)));
+}
+
 const int = (v: string) => (/^-?\d+$/.test(v.trim()) ? Number(v) : Number.NaN);
 
 export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null; problems: string[] }> {
@@ -204,7 +215,10 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
       autostart: i.autostart,
       autoquitSec,
       thresholds: th.thresholds,
-      files: i.files,
+      files:
+        i.files.html === undefined
+          ? i.files
+          : { ...i.files, html: htmlFileTags(i.files.html, users, spawnRate, runTimeSec) },
       onlySummary: i.onlySummary,
       resetStats: i.resetStats === true,
       exitCodeOnError,
