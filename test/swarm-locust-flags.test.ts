@@ -27,8 +27,8 @@ describe('tickstorm swarm: flags it cannot parse', () => {
         /unknown option '--csv-full-history': Locust's --csv-full-history is not in tickstorm swarm; --csv's/,
       ],
       [
-        ['--stop-timeout=5'],
-        /unknown option '--stop-timeout': Locust's --stop-timeout is not in tickstorm swarm; a stopped user's request/,
+        ['--print-stats=1'],
+        /unknown option '--print-stats': Locust's --print-stats is not in tickstorm swarm; headless runs print a progress line/,
       ],
       [
         ['-L', 'DEBUG'],

@@ -14,9 +14,6 @@ const TASK_RATIO =
 export const LOCUST_FLAGS_NOT_HERE: Readonly<Record<string, string>> = {
   '--csv-full-history':
     "--csv's PREFIX_stats_history.csv holds the Aggregated row of every second, not a row per request name",
-  '-s': "a stopped user's request in flight is aborted and its onStop runs (Locust's default, --stop-timeout 0)",
-  '--stop-timeout':
-    "a stopped user's request in flight is aborted and its onStop runs (Locust's default, --stop-timeout 0)",
   '-L': LOG_FLAGS,
   '--loglevel': LOG_FLAGS,
   '--logfile': LOG_FLAGS,

@@ -105,6 +105,10 @@ export function registerSwarmCommand(program: Command): Command {
     )
     .option('--seed <n>', "seed of the users' random streams (task picks, between() waits)", '1')
     .option('--request-timeout <duration>', 'per-request timeout', '60s')
+    .option(
+      '-s, --stop-timeout <duration>',
+      "a stopped user may finish the task it is running for this long, e.g. 30s (Locust's; default 0: its request in flight is aborted; on --master it applies to every worker)",
+    )
     .option('--threshold <expr>', "pass/fail criterion, e.g. 'p95<500ms' (repeatable)", collect)
     .option('--config <file>', 'JSON file with {"thresholds": [...]}')
     .option(
@@ -205,6 +209,7 @@ export function registerSwarmCommand(program: Command): Command {
       exitCodeOnError: o.exitCodeOnError as string | undefined,
       seed: o.seed as string,
       requestTimeout: o.requestTimeout as string,
+      stopTimeout: o.stopTimeout as string | undefined,
       insecure: o.insecure === true,
       ca: o.ca as string | undefined,
       cert: o.cert as string | undefined,

@@ -306,6 +306,7 @@ export class SwarmController extends EventEmitter {
       startEpochMs,
       seed: this.o.seed ?? 1,
       timeoutMs: this.o.timeoutMs,
+      stopTimeoutMs: this.o.stopTimeoutMs,
       tls: this.o.tls,
       taskFilter: this.o.taskFilter,
       sliceDetail: this.o.sliceDetail === true,

@@ -46,6 +46,8 @@ export interface SwarmInput extends MasterWorkerFlags {
   exitCodeOnError?: string;
   seed: string;
   requestTimeout: string;
+  /** Locust's -s/--stop-timeout: how long a stopped user may finish its task (default 0). */
+  stopTimeout?: string;
   /** --tags / --exclude-tags, as typed (comma or space separated, repeatable). */
   tags?: string[];
   excludeTags?: string[];
@@ -86,6 +88,8 @@ export interface SwarmPlan extends MasterWorkerPlan {
   exitCodeOnError: number;
   seed: number;
   timeoutMs: number;
+  /** -s/--stop-timeout (ms): a stopped user finishes its task within this, then it is aborted. */
+  stopTimeoutMs: number;
   tls: TlsOptions;
   taskFilter?: TaskFilter;
   /** --enable-rebalancing: users move to a worker that joins a running test at once. */
@@ -166,6 +170,9 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
   const timeoutMs = parseDuration(i.requestTimeout);
   if (!(timeoutMs > 0))
     problems.push(`--request-timeout must be a duration like 60s, got '${i.requestTimeout}'`);
+  const stopTimeoutMs = i.stopTimeout === undefined ? 0 : parseDuration(i.stopTimeout);
+  if (!(stopTimeoutMs >= 0))
+    problems.push(`-s/--stop-timeout must be a duration like 30s (or 0), got '${i.stopTimeout}'`);
   const th = gatherThresholds(i.thresholds, i.config === undefined ? [] : [i.config]);
   problems.push(...th.problems);
   let file: UserFile | null = null;
@@ -224,6 +231,7 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
       exitCodeOnError,
       seed,
       timeoutMs,
+      stopTimeoutMs,
       tls: {
         insecure: i.insecure === true,
         ...(ca === undefined ? {} : { ca }),

@@ -89,6 +89,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
     runTimeSec: plan.runTimeSec,
     seed: plan.seed,
     timeoutMs: plan.timeoutMs,
+    stopTimeoutMs: plan.stopTimeoutMs,
     tls: plan.tls,
     taskFilter: plan.taskFilter,
     name,

@@ -46,6 +46,12 @@ export interface UserRunnerOptions {
   seed?: number;
   /** Per-request timeout for HttpUser clients (ms). */
   timeoutMs?: number;
+  /**
+   * Locust's --stop-timeout (ms): a stopped user that is running a task may finish it (its
+   * requests are counted) for this long before it is aborted; a waiting user stops at once.
+   * 0 (the default): its request in flight is aborted.
+   */
+  stopTimeoutMs?: number;
   /** https hosts: --insecure / --ca / --cert --key. */
   tls?: TlsOptions;
   /** --tags / --exclude-tags. */
@@ -139,7 +145,13 @@ export class UserRunner {
     r.stopped = true;
     this.live--;
     clearTimeout(r.timer);
-    r.abort.abort();
+    const grace = this.o.stopTimeoutMs ?? 0;
+    if (grace <= 0) r.abort.abort();
+    else {
+      // the task in progress may finish (then the loop ends); past the grace its requests are aborted
+      const t = setTimeout(() => r.abort.abort(), grace);
+      void r.ended.then(() => clearTimeout(t));
+    }
     r.wake?.();
   }
 
