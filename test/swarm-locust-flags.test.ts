@@ -64,6 +64,37 @@ describe('tickstorm swarm: flags it cannot parse', () => {
   });
 });
 
+describe('tickstorm swarm: a report flag followed by another flag', () => {
+  test("'--json --headless' (Locust's --json takes no file) is refused, not a web UI writing '--headless' (104)", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tickstorm-json-flag-'));
+    const r = await tickstorm(
+      [
+        'swarm',
+        '-f',
+        USERS,
+        '--json',
+        '--headless',
+        '--csv',
+        '--only-summary',
+        '-t',
+        '1s',
+        // were it taken for a file name: a web UI on a free port that runs 1 s and quits, not a hang
+        ...['-P', '0', '--autostart', '--autoquit', '0', '-H', 'http://127.0.0.1:9'],
+      ],
+      undefined,
+      cwd, // and its files land there
+    );
+    rmSync(cwd, { recursive: true, force: true });
+    assert.equal(r.code, 104, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /--json takes a file name, got the flag '--headless' \(Locust's --json prints the results; here --json FILE writes them to FILE\)/,
+    );
+    assert.match(r.stderr, /--csv takes a file name, got the flag '--only-summary'/);
+    assert.doesNotMatch(r.stdout, /Web UI/);
+  });
+});
+
 describe("tickstorm swarm: Locust's -l/--list and -P", () => {
   let web: Watched | undefined;
   afterEach(async () => {

@@ -160,6 +160,12 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
     problems.push(`--processes cannot be combined with --${dist.role} yet (run one worker per core instead)`);
   if (i.enableRebalancing === true && dist.role !== 'master')
     problems.push('--enable-rebalancing needs --master (the master spreads the users over its workers)');
+  // `--json --headless` (Locust's --json takes no value) must not write a file named --headless
+  for (const [flag, v] of Object.entries(i.files))
+    if (v !== undefined && /^--?[A-Za-z]/.test(v))
+      problems.push(
+        `--${flag} takes a file name, got the flag '${v}'${flag === 'json' ? " (Locust's --json prints the results; here --json FILE writes them to FILE)" : ''}`,
+      );
   if (dist.role === 'worker') {
     // As Locust: the master owns the test's length and its reports; a worker would ignore them.
     if (i.runTime !== undefined)
