@@ -73,6 +73,14 @@ describe('Locust CSV files', () => {
     );
   });
 
+  it("Aggregated Failures/s is rounded as Requests/s and the entries' rates are (2 decimals)", () => {
+    const s = handScenario();
+    s.durationSec = 7; // 3 failures / 7 s = 0.42857142857142855
+    const agg = splitCsvLines(locustStatsCsv(s))[3].split(',');
+    assert.equal(agg[1], 'Aggregated');
+    assert.equal(agg[10], '0.43');
+  });
+
   it('fills the extra percentile columns when latency_ms carries them', () => {
     const s = handScenario();
     Object.assign(s.entries[1].latency_ms, {

@@ -24,6 +24,8 @@ import { closeMetrics, METRICS_PORT_HELP, openMetrics } from './metrics-port.ts'
 import { packageVersion } from './package-version.ts';
 import { metricsPortOf } from './run-flag-checks.ts';
 import { RUN_EXIT_CODES } from './run-help.ts';
+import { swarmFlagErrorText } from './swarm-flag-errors.ts';
+import { listUserClasses } from './swarm-list.ts';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -74,6 +76,7 @@ export function registerSwarmCommand(program: Command): Command {
     .option('-t, --run-time <duration>', 'stop after this long, e.g. 30s, 5m, 1h30m (default: until stopped)')
     .option('-H, --host <url>', `base URL of the system under test (default ${DEFAULT_SWARM_HOST})`)
     .option('--headless', 'no web UI: start at once and print progress')
+    .option('-l, --list', 'print the user classes of the file (-f) and exit')
     .option(
       '--class-picker [classes...]',
       'choose user classes: in the web UI (a checkbox per class), or name them here or as operands',
@@ -84,7 +87,7 @@ export function registerSwarmCommand(program: Command): Command {
       '1',
     )
     .option('--web-host <host>', 'web UI address', '127.0.0.1')
-    .option('--web-port <port>', 'web UI port', '8089')
+    .option('-P, --web-port <port>', 'web UI port', '8089')
     .option(
       '--metrics-port <port>',
       `${METRICS_PORT_HELP}; per request type and name, every test of the session (not on --master: each --worker serves its own)`,
@@ -93,11 +96,19 @@ export function registerSwarmCommand(program: Command): Command {
     .option('--autoquit <seconds>', 'web UI: quit this many seconds after a test stops')
     .option('--only-summary', 'headless: no progress lines, only the final tables')
     .option(
+      '--reset-stats',
+      "clear the statistics each time spawning completes, so the ramp is not counted (Locust's; on --master it resets every worker's)",
+    )
+    .option(
       '--exit-code-on-error <code>',
       "exit with this code when requests failed (or user code raised) but every threshold passed (Locust's, default 1; 0: such a test passes)",
     )
     .option('--seed <n>', "seed of the users' random streams (task picks, between() waits)", '1')
     .option('--request-timeout <duration>', 'per-request timeout', '60s')
+    .option(
+      '-s, --stop-timeout <duration>',
+      "a stopped user may finish the task it is running for this long, e.g. 30s (Locust's; default 0: its request in flight is aborted; on --master it applies to every worker)",
+    )
     .option('--threshold <expr>', "pass/fail criterion, e.g. 'p95<500ms' (repeatable)", collect)
     .option('--config <file>', 'JSON file with {"thresholds": [...]}')
     .option(
@@ -153,6 +164,8 @@ export function registerSwarmCommand(program: Command): Command {
       '--key-file <file>',
       'sign every request with this key ({"id","secret"}; or env TICKSTORM_KEY_ID/TICKSTORM_KEY_SECRET)',
     )
+    .showHelpAfterError(false)
+    .configureOutput({ outputError: (text, write) => write(swarmFlagErrorText(text)) })
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (operands: string[], o: Record<string, unknown>) => {
       try {
@@ -162,6 +175,10 @@ export function registerSwarmCommand(program: Command): Command {
       }
     });
   async function swarmAction(operands: string[], o: Record<string, unknown>): Promise<void> {
+    if (o.list === true) {
+      process.exitCode = await listUserClasses(o.locustfile as string | undefined);
+      return;
+    }
     useKeyFile(o.keyFile as string | undefined);
     const picker = Array.isArray(o.classPicker) ? (o.classPicker as string[]) : [];
     const { plan, problems } = await planSwarm({
@@ -188,9 +205,11 @@ export function registerSwarmCommand(program: Command): Command {
         junit: o.junit as string | undefined,
       },
       onlySummary: o.onlySummary === true,
+      resetStats: o.resetStats === true,
       exitCodeOnError: o.exitCodeOnError as string | undefined,
       seed: o.seed as string,
       requestTimeout: o.requestTimeout as string,
+      stopTimeout: o.stopTimeout as string | undefined,
       insecure: o.insecure === true,
       ca: o.ca as string | undefined,
       cert: o.cert as string | undefined,

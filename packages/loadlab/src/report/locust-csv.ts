@@ -125,7 +125,8 @@ export function aggregatedEntry(s: ScenarioResult): EntryStats {
     requests: s.requests,
     failures: s.failures,
     rps: s.rps,
-    failuresPerSec: s.durationSec > 0 ? s.failures / s.durationSec : 0,
+    // rounded as every other rate of the model (rps, each entry's failuresPerSec): 2 decimals
+    failuresPerSec: s.durationSec > 0 ? Math.round((s.failures / s.durationSec) * 100) / 100 : 0,
     latency_ms: s.latency_ms,
     avgContentLength: s.requests > 0 ? contentTotal / s.requests : 0,
     statusCounts: {},
@@ -188,11 +189,21 @@ export function locustFailuresCsv(s: ScenarioResult): string {
   return out;
 }
 
-/** Exception rows come from `extra.exceptions` ({count, message, traceback}: the swarm's user tasks). */
+/** Locust's Nodes: the workers that raised an exception (on a master), else `local`. */
+export function exceptionNodes(e: { nodes?: readonly string[] }): string {
+  return e.nodes === undefined || e.nodes.length === 0 ? 'local' : e.nodes.join(', ');
+}
+
+/** Exception rows come from `extra.exceptions` ({count, message, traceback, nodes?}: the swarm's user tasks). */
 export function locustExceptionsCsv(s?: ScenarioResult): string {
   let out = csvRow(LOCUST_EXCEPTIONS_COLUMNS);
-  const rows = (s?.extra.exceptions ?? []) as { count: number; message: string; traceback: string }[];
-  for (const e of rows) out += csvRow([e.count, e.message, e.traceback, 'local']);
+  const rows = (s?.extra.exceptions ?? []) as {
+    count: number;
+    message: string;
+    traceback: string;
+    nodes?: string[];
+  }[];
+  for (const e of rows) out += csvRow([e.count, e.message, e.traceback, exceptionNodes(e)]);
   return out;
 }
 

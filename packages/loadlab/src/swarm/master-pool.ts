@@ -599,7 +599,12 @@ export class MasterPool implements HostProvider {
       memory_usage: l.rss,
       reason,
     });
-    this.o.log(`Worker ${l.id} is missing (${reason}); the test goes on with ${this.links.size} worker(s)`);
+    // a worker that leaves while the master waits for --expect-workers was in no test yet
+    const after =
+      l.host === null
+        ? `before any test ran there; ${this.links.size} of ${this.o.expectWorkers} expected worker(s) connected`
+        : `the test goes on with ${this.links.size} worker(s)`;
+    this.o.log(`Worker ${l.id} is missing (${reason}); ${after}`);
     if (polite) void l.channel.close();
     else l.channel.destroy(reason);
     for (const f of [...this.changed]) f();

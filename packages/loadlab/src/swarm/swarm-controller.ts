@@ -34,7 +34,7 @@ import { Spawner } from './spawner.ts';
 import { buildSwarmResult, mergeExceptions } from './swarm-result.ts';
 import type { SwarmOptions, SwarmStart, SwarmState, SwarmView } from './swarm-types.ts';
 import { validateStart } from './swarm-types.ts';
-import type { UserClass } from './user.ts';
+import { fixedCountOf, type UserClass } from './user.ts';
 import { pickClasses } from './user-file.ts';
 import { type HostSnapshot, LocalUserHost, type UserHost } from './user-host.ts';
 import { WorkerUserHost } from './worker-host.ts';
@@ -86,7 +86,7 @@ export class SwarmController extends EventEmitter {
     this.classes = pickClasses(this.o.file, names);
     this.classNames = names.length > 0 ? [...new Set(names)] : [...this.o.file.classes.keys()];
     this.mix = new ClassMix(
-      this.classes.map((c) => ({ weight: c.weight ?? 1, fixedCount: c.fixedCount ?? 0 })),
+      this.classes.map((c) => ({ weight: c.weight ?? 1, fixedCount: fixedCountOf(c) ?? 0 })),
     );
   }
 
@@ -188,7 +188,13 @@ export class SwarmController extends EventEmitter {
       startedAt: this.startedAt,
       statsStartedAt: this.statsStartedAt,
       result: this.finalResult ?? this.buildResult(snaps),
-      exceptions: this.finalResult === null ? mergeExceptions(snaps) : this.finalExceptions(),
+      exceptions:
+        this.finalResult === null
+          ? mergeExceptions(
+              snaps,
+              this.hosts.map((h) => h.id),
+            )
+          : this.finalExceptions(),
       errors: [...this.errors],
     };
   }
@@ -300,6 +306,7 @@ export class SwarmController extends EventEmitter {
       startEpochMs,
       seed: this.o.seed ?? 1,
       timeoutMs: this.o.timeoutMs,
+      stopTimeoutMs: this.o.stopTimeoutMs,
       tls: this.o.tls,
       taskFilter: this.o.taskFilter,
       sliceDetail: this.o.sliceDetail === true,
@@ -387,6 +394,7 @@ export class SwarmController extends EventEmitter {
     return buildSwarmResult({
       name: this.o.name ?? 'swarm',
       snaps,
+      nodes: this.hosts.map((h) => h.id),
       timeline: this.timelineStats?.timeline ?? null,
       startedAt: this.startedAt ?? end,
       from: this.statsStartedAt ?? end,

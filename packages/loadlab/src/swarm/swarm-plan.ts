@@ -37,6 +37,8 @@ export interface SwarmInput extends MasterWorkerFlags {
   config?: string;
   files: ReportFiles;
   onlySummary: boolean;
+  /** Locust's --reset-stats: clear the statistics each time spawning completes. */
+  resetStats?: boolean;
   /**
    * Locust's --exit-code-on-error: the exit code when requests failed (or user code raised)
    * and nothing else failed; absent: 1, Locust's default.
@@ -44,6 +46,8 @@ export interface SwarmInput extends MasterWorkerFlags {
   exitCodeOnError?: string;
   seed: string;
   requestTimeout: string;
+  /** Locust's -s/--stop-timeout: how long a stopped user may finish its task (default 0). */
+  stopTimeout?: string;
   /** --tags / --exclude-tags, as typed (comma or space separated, repeatable). */
   tags?: string[];
   excludeTags?: string[];
@@ -75,6 +79,8 @@ export interface SwarmPlan extends MasterWorkerPlan {
   thresholds: Threshold[];
   files: ReportFiles;
   onlySummary: boolean;
+  /** Locust's --reset-stats: clear the statistics each time spawning completes (the ramp is not counted). */
+  resetStats: boolean;
   /**
    * Exit code of a test whose requests failed or whose user code raised, when every threshold
    * passed (Locust's --exit-code-on-error, default 1; 0: such a test passes).
@@ -82,6 +88,8 @@ export interface SwarmPlan extends MasterWorkerPlan {
   exitCodeOnError: number;
   seed: number;
   timeoutMs: number;
+  /** -s/--stop-timeout (ms): a stopped user finishes its task within this, then it is aborted. */
+  stopTimeoutMs: number;
   tls: TlsOptions;
   taskFilter?: TaskFilter;
   /** --enable-rebalancing: users move to a worker that joins a running test at once. */
@@ -93,6 +101,17 @@ export const DEFAULT_EXIT_CODE_ON_ERROR = 1;
 
 /** Worker threads beyond this would only contend for the cores. */
 const MAX_PROCESSES = 256;
+
+/**
+ * Locust's --html tags: {u} and {r} become -u and -r (whole numbers, as Locust's int()), {t} the
+ * run time in seconds; without -t, {t} stays as written.
+ */
+export function htmlFileTags(file: string, users: number, spawnRate: number, runTimeSec?: number): string {
+  const out = file
+    .replaceAll('{u}', String(Math.trunc(users)))
+    .replaceAll('{r}', String(Math.trunc(spawnRate)));
+  return runTimeSec === undefined ? out : out.replaceAll('{t}', String(Math.trunc(runTimeSec)));
+}
 
 const int = (v: string) => (/^-?\d+$/.test(v.trim()) ? Number(v) : Number.NaN);
 
@@ -141,6 +160,12 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
     problems.push(`--processes cannot be combined with --${dist.role} yet (run one worker per core instead)`);
   if (i.enableRebalancing === true && dist.role !== 'master')
     problems.push('--enable-rebalancing needs --master (the master spreads the users over its workers)');
+  // `--json --headless` (Locust's --json takes no value) must not write a file named --headless
+  for (const [flag, v] of Object.entries(i.files))
+    if (v !== undefined && /^--?[A-Za-z]/.test(v))
+      problems.push(
+        `--${flag} takes a file name, got the flag '${v}'${flag === 'json' ? " (Locust's --json prints the results; here --json FILE writes them to FILE)" : ''}`,
+      );
   if (dist.role === 'worker') {
     // As Locust: the master owns the test's length and its reports; a worker would ignore them.
     if (i.runTime !== undefined)
@@ -151,6 +176,9 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
   const timeoutMs = parseDuration(i.requestTimeout);
   if (!(timeoutMs > 0))
     problems.push(`--request-timeout must be a duration like 60s, got '${i.requestTimeout}'`);
+  const stopTimeoutMs = i.stopTimeout === undefined ? 0 : parseDuration(i.stopTimeout);
+  if (!(stopTimeoutMs >= 0))
+    problems.push(`-s/--stop-timeout must be a duration like 30s (or 0), got '${i.stopTimeout}'`);
   const th = gatherThresholds(i.thresholds, i.config === undefined ? [] : [i.config]);
   problems.push(...th.problems);
   let file: UserFile | null = null;
@@ -200,11 +228,16 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
       autostart: i.autostart,
       autoquitSec,
       thresholds: th.thresholds,
-      files: i.files,
+      files:
+        i.files.html === undefined
+          ? i.files
+          : { ...i.files, html: htmlFileTags(i.files.html, users, spawnRate, runTimeSec) },
       onlySummary: i.onlySummary,
+      resetStats: i.resetStats === true,
       exitCodeOnError,
       seed,
       timeoutMs,
+      stopTimeoutMs,
       tls: {
         insecure: i.insecure === true,
         ...(ca === undefined ? {} : { ca }),

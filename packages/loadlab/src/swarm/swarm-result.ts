@@ -13,6 +13,8 @@ import type { ExceptionRow } from './user-runner.ts';
 export interface SwarmResultInput {
   name: string;
   snaps: readonly HostSnapshot[];
+  /** Each snapshot's worker id on a master (undefined: a thread of this process). */
+  nodes?: readonly (string | undefined)[];
   /** The merged time series (its slices are used as they are). */
   timeline: RequestStats['timeline'] | null;
   startedAt: number;
@@ -44,7 +46,7 @@ export function buildSwarmResult(i: SwarmResultInput): ScenarioResult {
     startLagP99Ms: 0,
   });
   const health = remote.length > 0 ? mergeWorkerHealth(remote) : local;
-  const exceptions = mergeExceptions(i.snaps);
+  const exceptions = mergeExceptions(i.snaps, i.nodes);
   const result = toScenarioResult(view, {
     scenario: i.name,
     params: i.params,
@@ -88,14 +90,20 @@ export function mergeWorkerHealth(hs: readonly WorkerHealth[]): GeneratorHealth 
   };
 }
 
-export function mergeExceptions(snaps: readonly HostSnapshot[]): ExceptionRow[] {
+/** Rows with the same message and traceback add up; on a master each lists the workers that raised it. */
+export function mergeExceptions(
+  snaps: readonly HostSnapshot[],
+  nodes: readonly (string | undefined)[] = [],
+): ExceptionRow[] {
   const m = new Map<string, ExceptionRow>();
-  for (const s of snaps) {
+  for (const [i, s] of snaps.entries()) {
+    const node = nodes[i];
     for (const e of s.exceptions) {
       const k = `${e.message}\u0000${e.traceback}`;
-      const row = m.get(k);
+      let row = m.get(k);
       if (row !== undefined) row.count += e.count;
-      else m.set(k, { ...e });
+      else m.set(k, (row = { ...e, ...(e.nodes === undefined ? {} : { nodes: [...e.nodes] }) }));
+      if (node !== undefined && !(row.nodes ??= []).includes(node)) row.nodes.push(node);
     }
   }
   return [...m.values()].sort((a, b) => b.count - a.count);

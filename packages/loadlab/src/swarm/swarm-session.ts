@@ -89,6 +89,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
     runTimeSec: plan.runTimeSec,
     seed: plan.seed,
     timeoutMs: plan.timeoutMs,
+    stopTimeoutMs: plan.stopTimeoutMs,
     tls: plan.tls,
     taskFilter: plan.taskFilter,
     name,
@@ -104,6 +105,8 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   swarm.on('state', (s) => {
     if (s === 'starting') requests = failures = 0; // a new test, not a re-target
     if (s === 'spawning' || s === 'running') ran = true;
+    // 'running' follows 'spawning' only: every user of the target is started (Locust's spawning_complete)
+    if (s === 'running' && plan.resetStats && swarm.resetStats()) out('Resetting stats (--reset-stats)');
     if (s === 'stopped') metrics?.finished(name);
   });
   swarm.on('slice', (slice: TimeSlice, detail?: SliceDetail) => {

@@ -27,6 +27,8 @@ export interface SwarmOptions {
   seed?: number;
   /** Per-request timeout (ms). */
   timeoutMs?: number;
+  /** Locust's --stop-timeout (ms): a stopped user may finish its task this long (default 0: aborted). */
+  stopTimeoutMs?: number;
   /** https hosts: --insecure / --ca / --cert --key. */
   tls?: TlsOptions;
   /** --tags / --exclude-tags. */

@@ -11,7 +11,7 @@ import { registerScriptModules } from '../script/register.ts';
 import { scriptErrorText } from '../script/script-error.ts';
 import { importFile } from '../util/import-file.mjs';
 import { hostProblem } from './http-session.ts';
-import { HttpUser, LoadTestShape, User, type UserClass } from './user.ts';
+import { fixedCountOf, HttpUser, LoadTestShape, User, type UserClass } from './user.ts';
 
 /** Every problem with a user file (LAB_ERR_INVALID_USER_FILE, exit 104). */
 export class UserFileError extends LabError {
@@ -74,11 +74,20 @@ function checkClass(name: string, cls: UserClass): string[] {
   const isCount = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0;
   if (cls.weight !== undefined && !isCount(cls.weight))
     out.push(`${name}.weight must be an integer >= 0, got ${String(cls.weight)}`);
-  if (cls.fixedCount !== undefined && !isCount(cls.fixedCount))
-    out.push(`${name}.fixedCount must be an integer >= 0, got ${String(cls.fixedCount)}`);
+  const fixedName = cls.fixedCount !== undefined ? 'fixedCount' : 'fixed_count';
+  const fixed = fixedCountOf(cls);
+  if (fixed !== undefined && !isCount(fixed))
+    out.push(`${name}.${fixedName} must be an integer >= 0, got ${String(fixed)}`);
   const badHost = cls.host === undefined ? null : hostProblem(cls.host, `${name}.host`);
   if (badHost !== null) out.push(badHost);
   const t = cls.tasks;
+  if (Array.isArray(t)) {
+    // Locust's list form (tasks = [a, b]) has no weights; say how to write it here
+    const names = t.map((x) => (typeof x === 'function' ? x.name : String(x)));
+    const eg = names.map((n) => `${n}: 1`).join(', ');
+    out.push(`${name}.tasks is a list: give each method a weight, static tasks = tasks<${name}>({ ${eg} })`);
+    return out;
+  }
   if (t === null || typeof t !== 'object' || Object.keys(t).length === 0) {
     out.push(`${name}.tasks is empty: name at least one method, e.g. static tasks = { browse: 1 }`);
     return out;

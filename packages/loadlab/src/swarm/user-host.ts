@@ -51,6 +51,8 @@ export interface HostInit {
   startEpochMs: number;
   seed: number;
   timeoutMs?: number;
+  /** Locust's --stop-timeout (ms): a stopped user finishes its task within this, then is aborted. */
+  stopTimeoutMs?: number;
   tls?: TlsOptions;
   taskFilter?: TaskFilter;
   /** Each closed second carries its detail (per type and name latency buckets; a Prometheus exporter's). */
@@ -78,6 +80,7 @@ export class HostCore {
       events: this.events,
       seed: init.seed,
       timeoutMs: init.timeoutMs,
+      stopTimeoutMs: init.stopTimeoutMs,
       tls: init.tls,
       taskFilter: init.taskFilter,
     });

@@ -24,6 +24,8 @@ export interface ExceptionRow {
   count: number;
   message: string;
   traceback: string;
+  /** On a master: the ids of the workers that raised it (Locust's Nodes); absent: this process. */
+  nodes?: string[];
 }
 
 interface Running {
@@ -44,6 +46,12 @@ export interface UserRunnerOptions {
   seed?: number;
   /** Per-request timeout for HttpUser clients (ms). */
   timeoutMs?: number;
+  /**
+   * Locust's --stop-timeout (ms): a stopped user that is running a task may finish it (its
+   * requests are counted) for this long before it is aborted; a waiting user stops at once.
+   * 0 (the default): its request in flight is aborted.
+   */
+  stopTimeoutMs?: number;
   /** https hosts: --insecure / --ca / --cert --key. */
   tls?: TlsOptions;
   /** --tags / --exclude-tags. */
@@ -137,7 +145,13 @@ export class UserRunner {
     r.stopped = true;
     this.live--;
     clearTimeout(r.timer);
-    r.abort.abort();
+    const grace = this.o.stopTimeoutMs ?? 0;
+    if (grace <= 0) r.abort.abort();
+    else {
+      // the task in progress may finish (then the loop ends); past the grace its requests are aborted
+      const t = setTimeout(() => r.abort.abort(), grace);
+      void r.ended.then(() => clearTimeout(t));
+    }
     r.wake?.();
   }
 
@@ -145,10 +159,14 @@ export class UserRunner {
   private async loop(r: Running, user: User): Promise<void> {
     const u = user as User & UserHooks & Record<string, unknown>;
     const picker = this.pickers[r.cls];
-    // the instance's waitTime, else the class's (`static waitTime = ...`, Locust's class attribute)
-    const waitTime = u.waitTime ?? (u.constructor as { waitTime?: WaitTime }).waitTime;
+    // the instance's waitTime, else the class's (`static waitTime = ...`, Locust's class attribute);
+    // Locust's spellings (wait_time, on_start, on_stop) after the camelCase ones
+    const cls = u.constructor as { waitTime?: WaitTime; wait_time?: WaitTime };
+    const waitTime = u.waitTime ?? u.wait_time ?? cls.waitTime ?? cls.wait_time;
+    const onStart = u.onStart ?? u.on_start;
+    const onStop = u.onStop ?? u.on_stop;
     // Locust: a user whose on_start fails still runs its tasks
-    if (u.onStart !== undefined) await this.guard(r, () => u.onStart!());
+    if (onStart !== undefined) await this.guard(r, () => onStart.call(u));
     while (!r.stopped) {
       const task = picker.pick(u.random());
       u.taskStartedSec = nowSec();
@@ -156,7 +174,8 @@ export class UserRunner {
       if (r.stopped) break;
       let waitSec = 0;
       try {
-        waitSec = waitTime === undefined ? 0 : waitTime(u);
+        // called on the user: a waitTime method may read `this` (Locust's `def wait_time(self)`)
+        waitSec = waitTime === undefined ? 0 : waitTime.call(u, u);
       } catch (e) {
         // a broken wait_time would spin: the user stops running tasks (its slot stays until retired)
         this.recordException(e);
@@ -167,10 +186,10 @@ export class UserRunner {
       if (waitSec > 0) await this.sleep(r, waitSec);
       else await new Promise<void>((res) => setImmediate(res));
     }
-    if (u.onStop !== undefined) {
+    if (onStop !== undefined) {
       // onStop may still send requests: it gets a session the stop did not abort
       if ('client' in u) u.client = this.session(u.host);
-      await this.guard({ ...r, stopped: false }, () => u.onStop!());
+      await this.guard({ ...r, stopped: false }, () => onStop.call(u));
     }
   }
 

@@ -108,11 +108,17 @@ export abstract class User implements Pacing {
   }
 }
 
-/** The optional members of a user instance, as the runner reads them. */
+/**
+ * The optional members of a user instance, as the runner reads them; Locust's spellings
+ * (wait_time, on_start, on_stop) work too, so a ported locustfile keeps its pacing and hooks.
+ */
 export interface UserHooks {
   waitTime?: WaitTime;
   onStart?(): unknown;
   onStop?(): unknown;
+  wait_time?: WaitTime;
+  on_start?(): unknown;
+  on_stop?(): unknown;
 }
 
 export abstract class HttpUser extends User {
@@ -129,11 +135,18 @@ export type UserClass = (abstract new (
   tasks: Record<string, number>;
   weight?: number;
   fixedCount?: number;
+  /** Locust's spelling of fixedCount (fixedCount wins when both are set). */
+  fixed_count?: number;
   host?: string;
   abstract?: boolean;
   /** Task name -> its tags, for --tags / --exclude-tags (Locust's @tag). */
   tags?: Record<string, string[]>;
 };
+
+/** The class's fixed user count: fixedCount, else Locust's fixed_count (undefined: weighted). */
+export function fixedCountOf(cls: UserClass): number | undefined {
+  return cls.fixedCount ?? cls.fixed_count;
+}
 
 /** Typed task tags: `static tags = tag<MyUser>({ buy: ['trade'], browse: ['read'] })`. */
 export function tag<U>(tags: Partial<Record<TaskNames<U>, string[]>>): Record<string, string[]> {

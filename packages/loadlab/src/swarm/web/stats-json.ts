@@ -4,7 +4,9 @@
  *
  *   { state, user_count, target_user_count, spawn_rate, host, users_by_class,
  *     total_rps, total_fail_per_sec, fail_ratio,            // current: mean of the last 10 s
- *     current_response_time_percentiles: { p50, p95 },     // last complete second (ms)
+ *     current_rps, current_fail_per_sec,                    // the same (Locust's names for them)
+ *     current_response_time_percentiles: { p50, p95,       // last complete second (ms), also under
+ *       'response_time_percentile_0.5', 'response_time_percentile_0.95' },  // Locust's keys
  *     stats: [StatsRow..., Aggregated StatsRow],            // Locust's table order
  *     errors: [{ method, name, error, occurrences }],
  *     history: [{ time, rps, fail_per_sec, p50, p95, user_count }],   // last HISTORY_POINTS s
@@ -14,7 +16,8 @@
  *     memory_usage, reason? }], master_cpu_usage, master_memory_usage }
  *
  * Per-row current_rps / current_fail_per_sec: count growth over the last 10 s of polls
- * (current-rates.ts), 0 while no test runs.
+ * (current-rates.ts), 0 while no test runs; per-row total_rps / total_fail_per_sec: over the
+ * whole statistics period (Locust's).
  */
 import type { EntryStats, ScenarioResult, TimeSlice } from '../../model/result.ts';
 import { aggregatedEntry, sortedEntries } from '../../report/locust-csv.ts';
@@ -41,6 +44,9 @@ export interface StatsRow {
   avg_content_length: number;
   current_rps: number;
   current_fail_per_sec: number;
+  /** Over the whole statistics period (Locust's row fields). */
+  total_rps: number;
+  total_fail_per_sec: number;
 }
 
 export interface HistoryPoint {
@@ -66,8 +72,16 @@ export interface StatsDocument {
   class_picker: boolean;
   total_rps: number;
   total_fail_per_sec: number;
+  /** Locust's names for the current rates (the same values as total_rps / total_fail_per_sec). */
+  current_rps: number;
+  current_fail_per_sec: number;
   fail_ratio: number;
-  current_response_time_percentiles: { p50: number; p95: number };
+  current_response_time_percentiles: {
+    p50: number;
+    p95: number;
+    'response_time_percentile_0.5': number;
+    'response_time_percentile_0.95': number;
+  };
   stats: StatsRow[];
   errors: { method: string; name: string; error: string; occurrences: number }[];
   history: HistoryPoint[];
@@ -103,6 +117,8 @@ function statsRow(e: EntryStats, current?: CurrentRate): StatsRow {
     avg_content_length: r2(e.avgContentLength),
     current_rps: r2(current?.rps ?? e.rps),
     current_fail_per_sec: r2(current?.fps ?? e.failuresPerSec),
+    total_rps: r2(e.rps),
+    total_fail_per_sec: r2(e.failuresPerSec),
   };
 }
 
@@ -149,6 +165,10 @@ export function statsDocument(
     fail += s.failures;
   }
   const last = series.at(-1);
+  const rps = live && recent.length > 0 ? r2(req / recent.length) : 0;
+  const fps = live && recent.length > 0 ? r2(fail / recent.length) : 0;
+  const p50 = r2(last?.p50 ?? 0);
+  const p95 = r2(last?.p95 ?? 0);
   return {
     state: v.state,
     user_count: v.users,
@@ -159,10 +179,17 @@ export function statsDocument(
     user_classes: v.classNames,
     available_classes: v.availableClasses,
     class_picker: v.classPicker,
-    total_rps: live && recent.length > 0 ? r2(req / recent.length) : 0,
-    total_fail_per_sec: live && recent.length > 0 ? r2(fail / recent.length) : 0,
+    total_rps: rps,
+    total_fail_per_sec: fps,
+    current_rps: rps,
+    current_fail_per_sec: fps,
     fail_ratio: res.requests > 0 ? res.failures / res.requests : 0,
-    current_response_time_percentiles: { p50: r2(last?.p50 ?? 0), p95: r2(last?.p95 ?? 0) },
+    current_response_time_percentiles: {
+      p50,
+      p95,
+      'response_time_percentile_0.5': p50,
+      'response_time_percentile_0.95': p95,
+    },
     stats: rows(res, live, rates, nowMs),
     errors: res.failureRows.map((f) => ({ ...f })),
     history: series.slice(-HISTORY_POINTS).map(historyPoint),

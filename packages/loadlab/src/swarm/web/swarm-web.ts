@@ -28,6 +28,7 @@ import { EXIT_OK } from '../../gates/exit-codes.ts';
 import { exitCodeFor } from '../../gates/thresholds.ts';
 import type { RunReport } from '../../model/result.ts';
 import { renderHtmlReport } from '../../report/html.ts';
+import { exceptionNodes } from '../../report/locust-csv.ts';
 import type { SwarmController } from '../swarm-controller.ts';
 import type { WorkersReport } from '../worker-status.ts';
 import { fillTemplate, loadAssets, type WebAssets } from './assets.ts';
@@ -181,7 +182,7 @@ function buildRoutes(
               count: e.count,
               msg: e.message,
               traceback: e.traceback,
-              nodes: 'local',
+              nodes: exceptionNodes(e),
             })),
           }),
       },

@@ -1,0 +1,52 @@
+/**
+ * A flag `tickstorm swarm` cannot parse (unknown, or missing its value) is reported as every other
+ * bad flag is: one problem line and the pointer to --help (exit 104), not the whole help text.
+ * A Locust flag this command does not have says so, and what to use instead.
+ */
+import { problemsText } from '@tickstorm/loadlab';
+
+const LOG_FLAGS =
+  'swarm has no log levels or log file: its progress and results go to stdout/stderr (redirect them)';
+const TASK_RATIO =
+  "swarm has no task-ratio listing: the web UI's current ratio tab shows the users of each class";
+
+/** Locust's flags that `tickstorm swarm` lacks, each with what to do instead. */
+export const LOCUST_FLAGS_NOT_HERE: Readonly<Record<string, string>> = {
+  '--csv-full-history':
+    "--csv's PREFIX_stats_history.csv holds the Aggregated row of every second, not a row per request name",
+  '-L': LOG_FLAGS,
+  '--loglevel': LOG_FLAGS,
+  '--logfile': LOG_FLAGS,
+  '--skip-log-setup': LOG_FLAGS,
+  '--print-stats':
+    'headless runs print a progress line (each second on a terminal, every 10 s in logs and pipes)',
+  '--show-task-ratio': TASK_RATIO,
+  '--show-task-ratio-json': TASK_RATIO,
+  '--json-file': "--json FILE writes the results as JSON (Locust's --json prints them; here it takes a file)",
+  '--equal-weights': 'give the classes the same static weight in the user file',
+  '--web-auth': 'the web UI listens on 127.0.0.1 by default and has no login; keep it on a private network',
+  '--web-login': 'the web UI listens on 127.0.0.1 by default and has no login; keep it on a private network',
+  '--tls-cert': "the web UI is plain HTTP (--cert/--key are the users' client certificate)",
+  '--tls-key': "the web UI is plain HTTP (--cert/--key are the users' client certificate)",
+};
+
+/** The flag named in commander's message `error: unknown option '--x=1'` (without any `=value`). */
+function unknownFlag(message: string): string | undefined {
+  const m = /^error: unknown option '([^'=]+)/.exec(message);
+  return m?.[1];
+}
+
+/** commander's error message as the command's problem list (commander prints it, then exits 104). */
+export function swarmFlagErrorText(message: string): string {
+  let problem = message
+    .trim()
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*/g, ' ');
+  const flag = unknownFlag(message.trim());
+  const instead = flag === undefined ? undefined : LOCUST_FLAGS_NOT_HERE[flag];
+  if (instead !== undefined)
+    problem = `unknown option '${flag}': Locust's ${flag} is not in tickstorm swarm; ${instead}`;
+  else if (problem.startsWith("option '--json <file>' argument missing"))
+    problem += " (Locust's --json prints the results; here --json FILE writes them to FILE)";
+  return `${problemsText('tickstorm swarm', [problem])}\n`;
+}

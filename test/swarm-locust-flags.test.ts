@@ -1,0 +1,203 @@
+/**
+ * A Locust user's first command lines: a flag `tickstorm swarm` lacks (or gets wrong) is one
+ * problem line naming it and what to use instead, exit 104, not the whole --help text.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '@tickstorm/loadlab/testing';
+import { startTickstorm, type Watched } from './support/child.ts';
+import { tickstorm } from './support/cli.ts';
+
+const USERS = fileURLToPath(new URL('../packages/loadlab/test/fixtures/swarm-users.ts', import.meta.url));
+const COUNTED = fileURLToPath(
+  new URL('../packages/loadlab/test/fixtures/swarm-counted-users.ts', import.meta.url),
+);
+/** Each Counted user sends exactly this many requests, at once, then waits (the fixture's REQUESTS). */
+const REQUESTS = 25;
+
+describe('tickstorm swarm: flags it cannot parse', () => {
+  test('a Locust flag it lacks is named, with what to use instead; exit 104, no help dump', async () => {
+    const cases: [string[], RegExp][] = [
+      [
+        ['--csv-full-history'],
+        /unknown option '--csv-full-history': Locust's --csv-full-history is not in tickstorm swarm; --csv's/,
+      ],
+      [
+        ['--print-stats=1'],
+        /unknown option '--print-stats': Locust's --print-stats is not in tickstorm swarm; headless runs print a progress line/,
+      ],
+      [
+        ['-L', 'DEBUG'],
+        /unknown option '-L': Locust's -L is not in tickstorm swarm; swarm has no log levels/,
+      ],
+      [
+        ['--show-task-ratio'],
+        /Locust's --show-task-ratio is not in tickstorm swarm; swarm has no task-ratio listing/,
+      ],
+      [
+        ['--json'],
+        /option '--json <file>' argument missing \(Locust's --json prints the results; here --json FILE/,
+      ],
+      [['--csvv', 'x'], /unknown option '--csvv' \(Did you mean --csv\?\)/],
+    ];
+    for (const [flags, want] of cases) {
+      const r = await tickstorm(['swarm', '-f', USERS, '--headless', '-t', '1s', ...flags]);
+      assert.equal(r.code, 104, flags.join(' '));
+      const lines = r.stderr.trimEnd().split('\n');
+      assert.deepEqual(
+        [lines[0], lines.length, lines[2]],
+        [
+          'tickstorm swarm: invalid configuration (1 problem):',
+          3,
+          "Run 'tickstorm swarm --help' for the flags.",
+        ],
+        r.stderr,
+      );
+      assert.match(lines[1], want);
+      assert.doesNotMatch(r.stderr, /Usage:/);
+      assert.equal(r.stdout, '');
+    }
+  });
+});
+
+describe('tickstorm swarm: a report flag followed by another flag', () => {
+  test("'--json --headless' (Locust's --json takes no file) is refused, not a web UI writing '--headless' (104)", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tickstorm-json-flag-'));
+    const r = await tickstorm(
+      [
+        'swarm',
+        '-f',
+        USERS,
+        '--json',
+        '--headless',
+        '--csv',
+        '--only-summary',
+        '-t',
+        '1s',
+        // were it taken for a file name: a web UI on a free port that runs 1 s and quits, not a hang
+        ...['-P', '0', '--autostart', '--autoquit', '0', '-H', 'http://127.0.0.1:9'],
+      ],
+      undefined,
+      cwd, // and its files land there
+    );
+    rmSync(cwd, { recursive: true, force: true });
+    assert.equal(r.code, 104, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /--json takes a file name, got the flag '--headless' \(Locust's --json prints the results; here --json FILE writes them to FILE\)/,
+    );
+    assert.match(r.stderr, /--csv takes a file name, got the flag '--only-summary'/);
+    assert.doesNotMatch(r.stdout, /Web UI/);
+  });
+});
+
+describe("tickstorm swarm: Locust's -l/--list and -P", () => {
+  let web: Watched | undefined;
+  afterEach(async () => {
+    await web?.stop();
+    web = undefined;
+  });
+
+  test('-l prints the user classes and exits 0; a missing file is 104', async () => {
+    const r = await tickstorm(['swarm', '-f', USERS, '-l']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'Available Users:\n    Breaker\n    Reader\n');
+    const none = await tickstorm(['swarm', '-f', 'no-such-users.ts', '--list']);
+    assert.equal(none.code, 104);
+    assert.match(none.stderr, /no such file: no-such-users\.ts/);
+  });
+
+  test('-P is --web-port: the web UI listens there', async () => {
+    web = startTickstorm(['swarm', '-f', USERS, '-P', '0', '-H', 'http://127.0.0.1:9']);
+    const [, url] = await web.waitFor(/Web UI: (http:\/\/127\.0\.0\.1:\d+)\//);
+    const res = await fetch(`${url}/stats/requests`);
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { state: string }).state, 'ready');
+    web.child.kill('SIGINT');
+    assert.equal((await web.exited).code, 105);
+  });
+});
+
+describe("tickstorm swarm --reset-stats (Locust's)", () => {
+  test('the statistics restart once every user is spawned: the ramp is not counted', async () => {
+    let received = 0;
+    const server = await startServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received++;
+        res.end('{}');
+      });
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-reset-stats-'));
+    try {
+      const json = join(dir, 'r.json');
+      // user 1 sends its 25 requests at once; user 2 starts 2 s later, completing the spawn
+      const args = [
+        'swarm',
+        '-f',
+        COUNTED,
+        'Counted',
+        '--headless',
+        '--only-summary',
+        '-u',
+        '2',
+        '-r',
+        '0.5',
+      ];
+      const r = await tickstorm([...args, '-t', '3s', '-H', server.url, '--reset-stats', '--json', json]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^Resetting stats \(--reset-stats\)$/m);
+      assert.equal(received, 2 * REQUESTS);
+      const s = JSON.parse(readFileSync(json, 'utf8')).scenarios[0];
+      assert.equal(s.requests, REQUESTS, 'only the requests after the spawn completed');
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("tickstorm swarm --html with Locust's {u}, {r}, {t} tags", () => {
+  test('the report file is named with -u, -r (whole) and -t in seconds', async () => {
+    const server = await startServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end('{}'));
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-html-tags-'));
+    try {
+      const args = [
+        'swarm',
+        '-f',
+        COUNTED,
+        'Counted',
+        '--headless',
+        '--only-summary',
+        '-u',
+        '2',
+        '-r',
+        '2.5',
+      ];
+      const r = await tickstorm([
+        ...args,
+        '-t',
+        '1s',
+        '-H',
+        server.url,
+        '--html',
+        join(dir, 'r_{u}_{r}_{t}.html'),
+      ]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const want = join(dir, 'r_2_2_1.html');
+      assert.ok(existsSync(want), r.stdout);
+      assert.match(r.stdout, new RegExp(`Written:\\n {2}${want.replace(/[.]/g, '\\.')}`));
+      assert.match(readFileSync(want, 'utf8'), /<title>Tickstorm swarm report/);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
