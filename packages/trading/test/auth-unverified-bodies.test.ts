@@ -1,8 +1,9 @@
 /**
  * Keys on, a body is read whole before its signature can be checked: the bytes of bodies
  * waiting for that check are bounded per service (auth/unverified-bodies.ts). Past the bound a
- * request is answered 503 TRD_ERR_OVERLOADED with Retry-After and closed before its body is
- * read, and the bytes come back once the waiting body's signature has been checked.
+ * request is answered 503 TRD_ERR_OVERLOADED with Retry-After (closed unread when the length it
+ * announces does not fit), and the bytes come back once the waiting body's signature has been
+ * checked. Bytes are counted as received: a body announced and not sent holds nothing.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -102,38 +103,73 @@ describe('keys on: request bodies waiting for their signature check are bounded'
     await bus.close();
   });
 
-  test('past the bound: 503 + Retry-After before the body is read; the bytes come back after the check', async () => {
-    // A holds 80,000 of the 100,000 bytes: its headers are in (the 100 Continue is written as
-    // the request is handed to the routes), half of its forged body is sent.
-    const held = batch(80_000);
+  test('past the bound: the body that stops fitting is answered 503 + Retry-After, one announced past it is refused unread; the bytes come back after the check', async () => {
+    // A and B each send 60,000 of their 80,000 signed bytes: 120,000 cannot all be held, so
+    // whichever body's bytes stop fitting is refused; the other keeps what it sent.
+    const body = batch(80_000);
     const a = await open();
-    a.socket.write(head(held, 'forged', true));
-    await a.until(/^HTTP\/1\.1 100 Continue\r\n\r\n/);
-    a.socket.write(held.subarray(0, 40_000));
-
-    // B would take 80,000 more: refused before it sends a byte of its body.
     const b = await open();
-    b.socket.write(head(batch(80_000), 'good'));
-    const refused = await b.until(/\r\n\r\n\{.*\}$/s);
-    assert.match(refused, /^HTTP\/1\.1 503 /);
-    assert.match(refused, /\r\nretry-after: 1\r\n/i);
-    assert.match(refused, /\r\nconnection: close\r\n/i);
-    assert.equal(JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4)).error.code, 'TRD_ERR_OVERLOADED');
-    await b.end(); // closed by the server: its unread body is never parsed as a request
+    for (const r of [a, b]) {
+      r.socket.write(head(body, 'good', true));
+      await r.until(/^HTTP\/1\.1 100 Continue\r\n\r\n/);
+    }
+    for (const r of [a, b]) r.socket.write(body.subarray(0, 60_000));
+    const refusal = /HTTP\/1\.1 503 [\s\S]*\r\n\r\n\{.*\}$/s;
+    const first = await Promise.race(
+      [a, b].map((r) =>
+        r.until(refusal).then(
+          () => r,
+          () => new Promise<Raw>(() => {}),
+        ),
+      ),
+    );
+    const kept = first === a ? b : a;
+    assert.match(first.text, /\r\nretry-after: 1\r\n/i);
+    assert.match(first.text, /\r\nconnection: close\r\n/i);
+    assert.equal(
+      JSON.parse(first.text.slice(first.text.indexOf('\r\n\r\n{') + 4)).error.code,
+      'TRD_ERR_OVERLOADED',
+    );
+    await first.end();
+    assert.doesNotMatch(kept.text, /HTTP\/1\.1 [2-5]\d\d /, 'the body that fitted is still read');
 
-    // A's forged body completes: 401, and its bytes are free again.
-    a.socket.write(held.subarray(40_000));
-    const forged = await a.until(/HTTP\/1\.1 401 [\s\S]*\r\n\r\n\{.*\}$/s);
-    assert.match(forged, /TRD_ERR_BAD_SIGNATURE/);
+    // The kept body holds more than 40,000 bytes: one that announces 80,000 more is refused
+    // before it sends a byte of its body, and closed (its body never parsed as a request).
+    const e = await open();
+    e.socket.write(head(body, 'good'));
+    const unread = await e.until(/\r\n\r\n\{.*\}$/s);
+    assert.match(unread, /^HTTP\/1\.1 503 /);
+    assert.match(unread, /\r\nconnection: close\r\n/i);
+    await e.end();
 
-    // C, the same 80,000 bytes signed, is taken on the same connection.
-    a.text = '';
-    const c = batch(80_000);
-    a.socket.write(head(c, 'good'));
-    a.socket.write(c);
-    const ok = await a.until(/\r\n\r\n\{.*\}$/s);
+    // The kept body completes, is checked and taken; its bytes are free again: the same
+    // 80,000 bytes are taken on the same connection.
+    kept.socket.write(body.subarray(60_000));
+    assert.match(
+      await kept.until(/HTTP\/1\.1 202 [\s\S]*\r\n\r\n\{.*\}$/s),
+      /^HTTP\/1\.1 (100 Continue\r\n\r\nHTTP\/1\.1 )?202 /,
+    );
+    kept.text = '';
+    kept.socket.write(head(body, 'good'));
+    kept.socket.write(body);
+    const ok = await kept.until(/\r\n\r\n\{.*\}$/s);
     assert.match(ok, /^HTTP\/1\.1 202 /, ok.slice(0, 300));
-    assert.equal(sink.records.length, 1);
+    assert.equal(sink.records.length, 2);
+  });
+
+  test('a body announced but not sent holds nothing: the others are still taken', async () => {
+    // X announces 80,000 bytes with a forged signature and sends none (until its request times
+    // out): headers are not bytes held, so Y's 80,000 signed bytes are taken meanwhile.
+    const body = batch(80_000);
+    const x = await open();
+    x.socket.write(head(body, 'forged', true));
+    await x.until(/^HTTP\/1\.1 100 Continue\r\n\r\n/);
+    const y = await open();
+    y.socket.write(head(body, 'good'));
+    y.socket.write(body);
+    const ok = await y.until(/\r\n\r\n\{.*\}$/s);
+    assert.match(ok, /^HTTP\/1\.1 202 /, ok.slice(0, 300));
+    x.socket.destroy();
   });
 
   test('one body larger than the whole bound is still taken when nothing else waits', async () => {
@@ -144,4 +180,52 @@ describe('keys on: request bodies waiting for their signature check are bounded'
     const ok = await r.until(/\r\n\r\n\{.*\}$/s);
     assert.match(ok, /^HTTP\/1\.1 202 /, ok.slice(0, 300));
   });
+});
+
+describe('keys on: a body over the route limit is answered 413 and drained, as with keys off', () => {
+  const bus = new InProcessBus();
+  let api: ApiService;
+  let port: number;
+  before(async () => {
+    api = await startApiService({
+      bus,
+      isKnownSymbol,
+      ingest: recordingSink(),
+      port: 0,
+      bodyLimit: 10_000,
+      // a linger that does not run out here: a drain that stalls keeps the client's body unsent
+      limits: { lingerMs: 600_000 },
+      security: { keys: keyStore() },
+    });
+    port = Number(new URL(api.url).port);
+  });
+  after(async () => {
+    await api.close();
+    await bus.close();
+  });
+
+  for (const framing of ['content-length', 'chunked'] as const)
+    test(`${framing}: the 413 is read and the rest of the body is read and dropped, all of it sent`, {
+      timeout: 30_000,
+    }, async () => {
+      const r = await Raw.open(port);
+      try {
+        // 16 MB: more than the socket buffers hold, so it is all sent only if the server reads it
+        const big = batch(16_000_000);
+        const h = head(big, 'good');
+        r.socket.write(
+          framing === 'chunked'
+            ? `${h.replace(/Content-Length: \d+\r\n/, 'Transfer-Encoding: chunked\r\n')}${big.length.toString(16)}\r\n`
+            : h,
+        );
+        await new Promise<void>((resolve) => r.socket.write(big, () => resolve()));
+        if (framing === 'chunked') r.socket.write('\r\n0\r\n\r\n');
+        const answer = await r.until(/\r\n\r\n\{.*\}$/s);
+        assert.match(answer, /^HTTP\/1\.1 413 /);
+        r.socket.end();
+        await r.end();
+      } finally {
+        r.socket.destroy();
+      }
+    });
 });

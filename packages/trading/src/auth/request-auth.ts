@@ -14,6 +14,7 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import { Transform } from 'node:stream';
 import {
   KEY_HEADER,
   SIGNATURE_HEADER,
@@ -52,7 +53,7 @@ const RESERVED = Symbol('tickstorm.unverified-body-bytes');
 interface AuthState {
   [PRINCIPAL]?: ApiKey;
   [PENDING]?: { key: ApiKey; ts: string; sig: string };
-  /** Bytes this request's body holds of the service's unverified-body bound. */
+  /** Bytes of this request's body received and held (the service's unverified-body bound). */
   [RESERVED]?: number;
 }
 
@@ -214,6 +215,8 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
   }
   const now = security.now ?? Date.now;
   const bodies = new UnverifiedBodies(security.maxUnverifiedBodyBytes ?? DEFAULT_MAX_UNVERIFIED_BODY_BYTES);
+  const overloaded = () =>
+    `request bodies waiting for their signature check already hold ${Math.round(bodies.maxBytes / 1048576)} MiB; retry later`;
   const release = (state: AuthState): void => {
     const n = state[RESERVED];
     if (n === undefined) return;
@@ -250,20 +253,15 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
     const key = who as ApiKey;
     const state = req as unknown as AuthState;
     if (hasBody(raw)) {
-      const bytes = declaredBodyBytes(raw, req.routeOptions.bodyLimit);
-      if (!bodies.reserve(bytes)) {
+      // Refused unread when the length its headers announce does not fit beside the bytes held.
+      // Its own bytes are counted as they arrive (preParsing), not from its headers: a
+      // connection that announces 16 MiB and sends nothing must not hold the others off.
+      if (!bodies.fits(declaredBodyBytes(raw, req.routeOptions.bodyLimit))) {
         reply.header('retry-after', '1').header('connection', 'close');
-        const mib = Math.round(bodies.maxBytes / 1048576);
-        return void send(
-          reply,
-          refusal(
-            TradingErrorCode.OVERLOADED,
-            `request bodies waiting for their signature check already hold ${mib} MiB; retry later`,
-          ),
-        );
+        return void send(reply, refusal(TradingErrorCode.OVERLOADED, overloaded()));
       }
       state[PENDING] = { key, ts: ts!, sig: sig! };
-      state[RESERVED] = bytes;
+      state[RESERVED] = 0;
       reply.raw.once('close', () => release(state));
       return done();
     }
@@ -274,6 +272,35 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
     if (!key.can(right)) return void send(reply, forbidden(key, right));
     state[PRINCIPAL] = key;
     done();
+  });
+  // A body waiting for its check holds the bytes received so far; one that stops fitting beside
+  // the others' is answered 503 (the rest of it is drained, not held: http-app.ts).
+  app.addHook('preParsing', (req, reply, payload, done) => {
+    const state = req as unknown as AuthState;
+    if (state[PENDING] === undefined || state[RESERVED] === undefined) return done(null, payload);
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, next) {
+        const own = state[RESERVED];
+        if (own === undefined) return next(null, chunk);
+        if (!bodies.reserve(chunk.length, own)) {
+          release(state);
+          reply.header('retry-after', '1');
+          return next(new TradingError(TradingErrorCode.OVERLOADED, overloaded()));
+        }
+        state[RESERVED] = own + chunk.length;
+        next(null, chunk);
+      },
+    });
+    payload.pipe(counted);
+    // Answered before its body was read whole (413 over the route's limit, a refusal): the rest
+    // is not for the parser; the lingering close drains it (http-limits.ts), unpiped from here.
+    reply.raw.once('finish', () => {
+      if (req.raw.complete) return;
+      payload.unpipe(counted);
+      counted.destroy();
+      payload.resume();
+    });
+    done(null, counted);
   });
   // JSON bodies: verified over their raw bytes before they are parsed.
   installJsonBody(app, (req, buf) => {

@@ -3,10 +3,13 @@
  * A body is read whole before its HMAC can be verified, so without a bound anyone who knows a
  * key's id (not a secret: it travels in every request) could hold a body of up to the route's
  * limit (16 MiB on the api) per connection with a made-up signature: 10 such connections held
- * 153 MB of the api's process, and a few hundred would exhaust its memory. Each body reserves
- * its declared length (the route's limit when chunked) until its signature is checked or its
- * request ends; one that does not fit is answered 503 TRD_ERR_OVERLOADED with Retry-After
- * before any of it is read (the connection is closed, its body unread).
+ * 153 MB of the api's process, and a few hundred would exhaust its memory. The bytes a body
+ * holds are counted as they arrive, until its signature is checked or its request ends: a
+ * request whose announced length (the route's limit when chunked) does not fit beside the
+ * bytes held is answered 503 TRD_ERR_OVERLOADED with Retry-After before any of it is read (the
+ * connection is closed, its body unread), and a body whose bytes stop fitting as they arrive is
+ * answered the same. Bytes announced are not held: a connection that announces a body and
+ * sends none takes nothing from the others.
  */
 import type { IncomingMessage } from 'node:http';
 
@@ -18,9 +21,17 @@ export class UnverifiedBodies {
 
   constructor(readonly maxBytes: number) {}
 
-  /** Reserves `n` bytes; false (nothing reserved) when they do not fit. */
-  reserve(n: number): boolean {
-    if (this.held + n > this.maxBytes && this.held > 0) return false;
+  /** Whether a body of `n` bytes may start: it fits beside the bytes held, or none are. */
+  fits(n: number): boolean {
+    return this.held === 0 || this.held + n <= this.maxBytes;
+  }
+
+  /**
+   * Holds `n` more bytes of a body that holds `own` already; false (nothing held) when they do
+   * not fit beside the other bodies' bytes (a body alone may go past the bound).
+   */
+  reserve(n: number, own = 0): boolean {
+    if (this.held + n > this.maxBytes && this.held > own) return false;
     this.held += n;
     return true;
   }

@@ -102,10 +102,14 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
     if (status !== 413 && req.raw.complete && reply.getHeader('connection') === 'close') {
       reply.removeHeader('connection');
     }
-    if (status === 413) {
+    // A body refused before its end (over the route's limit, or past the bound on bodies waiting
+    // for their signature: auth/unverified-bodies.ts): the rest is drained, not held, so the
+    // client, still sending, reads the answer.
+    if (status === 413 || (status === 503 && !req.raw.complete)) {
       reply.header('connection', 'close');
       lingerAfterAnswer(req.raw, limits);
-    } else if (status === 503 || status === 429) {
+    }
+    if (status === 503 || status === 429) {
       if (!reply.hasHeader('retry-after')) reply.header('retry-after', '1');
     } else if (status >= 500 && status !== 504) {
       process.emitWarning(`unhandled error: ${(err as Error).stack ?? String(err)}`);
