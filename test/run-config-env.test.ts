@@ -175,3 +175,21 @@ test('a script run takes --workers from the environment and the file; their scen
   assert.equal(c.code, 104, c.stderr);
   assert.match(c.stderr, /--rate is a scenario parameter/);
 });
+
+test('a flag commander cannot parse: the error and a pointer to --help, not the whole help', async () => {
+  for (const args of [
+    ['run', '--master-port'],
+    ['http', '--nope'],
+    ['serve', '--bogus'],
+  ]) {
+    const r = await cli(args);
+    assert.notEqual(r.code, 0, args.join(' '));
+    const lines = r.stderr.trim().split('\n');
+    assert.match(
+      lines[0],
+      /^error: (option '--master-port <port>' argument missing|unknown option '--(nope|bogus)')/,
+    );
+    assert.equal(lines.at(-1), "(add --help for the command's options)");
+    assert.ok(lines.length <= 3, `${args.join(' ')}: ${lines.length} lines of stderr`);
+  }
+});

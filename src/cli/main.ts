@@ -36,7 +36,9 @@ export function buildProgram(): Command {
   const program = new Command('tickstorm')
     .description('Tickstorm: a trading system that takes production load, and the load lab that proves it.')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
-    .showHelpAfterError();
+    // An error is followed by one line pointing at --help, not by the whole help (the error
+    // itself scrolled out of sight under run's 270 lines).
+    .showHelpAfterError("(add --help for the command's options)");
 
   // k6's `k6 version`: the version, and what it runs on.
   program
