@@ -118,3 +118,28 @@ test('ramping-arrival-rate runs exactly the integral of the rate curve', async (
   assert.equal(exec.started, 300);
   assert.equal(exec.dropped, 0);
 });
+
+test('a run aborted before its script has loaded ends at once, in the thread and in worker threads', {
+  timeout: 60_000,
+}, async () => {
+  const srv = await startServer();
+  try {
+    for (const workers of [1, 2]) {
+      const abort = new AbortController();
+      abort.abort(); // as a worker's part told to stop right after go, while it loads
+      const t0 = performance.now();
+      const { result } = await runScenario({
+        executor: { executor: 'constant-vus', vus: 2, duration: '10m' },
+        workers,
+        script: { module: HTTP_SCRIPT },
+        params: { url: srv.url },
+        signal: abort.signal,
+      });
+      const ms = performance.now() - t0;
+      assert.ok(ms < 30_000, `workers ${workers}: ran ${Math.round(ms)} ms of a 10 min scenario`);
+      assert.equal(result.requests, srv.hits(), `workers ${workers}`);
+    }
+  } finally {
+    await srv.close();
+  }
+});

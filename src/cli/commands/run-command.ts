@@ -58,6 +58,8 @@ export async function runCommand(
   // SIGTERM as Ctrl-C, as k6 takes both: a CI job's timeout or a container's stop still gets
   // the results so far and 105 (a second signal quits at once)
   if (extra.signal === undefined) for (const sig of SIGNALS) process.on(sig, onSignal);
+  else if (extra.signal.aborted)
+    abort.abort(); // a worker's part stopped before it began
   else extra.signal.addEventListener('abort', () => abort.abort(), { once: true });
   const exporter = extra.metrics ?? own;
   try {

@@ -129,6 +129,9 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
     });
     const onAbort = () => prep.stop();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted while the script loaded (a worker told to stop just after go): the listener came
+    // too late to hear it, so stop now; the executor then ends as soon as it is run.
+    if (opts.signal?.aborted === true) prep.stop();
     cpu.start();
     const out = await prep.start(epochNowMs() + 5, { onSlice: opts.onSlice });
     opts.signal?.removeEventListener('abort', onAbort);
@@ -238,6 +241,8 @@ async function runWorkers<P>(
         for (const w of workers) w.postMessage({ type: 'stop' });
       };
       opts.signal?.addEventListener('abort', stop, { once: true });
+      // Aborted before this point: the threads get 'stop' first and end as soon as they start.
+      if (opts.signal?.aborted === true) stop();
       workers.forEach((w) => {
         w.on('error', reject);
         w.on('exit', (code) => {
