@@ -498,3 +498,27 @@ test('a worker whose master vanishes (SIGKILL) mid-run stops its part and exits 
   assert.match(w.stdout(), /INTERRUPTED: results so far are above \(exit code 105\)/);
   assert.equal(wx.code, 105, w.stdout() + w.stderr());
 });
+
+test("Ctrl-C on the master during the script's setup(): setup() is cut, 105, no worker is sent the test", async () => {
+  const file = join(dir, 'setup-wait-master.ts');
+  const url = server.url.replace(/\/$/, '');
+  writeFileSync(
+    file,
+    `import http from 'tickstorm/http';
+import { sleep } from 'tickstorm';
+export const options = { iterations: 1, setupTimeout: '60s' };
+export async function setup() { await http.get('${url}/setup'); await sleep(600); }
+export default async function () { await http.get('${url}/hit'); }
+`,
+  );
+  const hit = new Promise<void>((resolve) => {
+    onHit = resolve;
+  });
+  const m = start(['run', file, '--master', '--expect-workers', '1', '--master-bind-port', '0']);
+  await hit; // setup()'s request arrived: setup() now sleeps
+  m.child.kill('SIGINT');
+  const x = await m.exited;
+  assert.equal(x.code, 105, m.stdout() + m.stderr());
+  assert.match(m.stderr(), /interrupted during setup\(\): no scenario was run/);
+  assert.doesNotMatch(m.stdout(), /Master listening/);
+});

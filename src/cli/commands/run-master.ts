@@ -53,6 +53,26 @@ export async function runMaster(line: RunLine, mw: MasterWorkerPlan, mwProblems:
     console.error(problemsText('tickstorm run', withSources(mwProblems)));
     return EXIT_INVALID_CONFIG;
   }
+  // Ctrl-C or SIGTERM from here on: during setup() it cuts setup() (105, no scenario), later
+  // it stops the workers' parts (105 with what they measured).
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await masterRun(o, mw, test, abort.signal);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+async function masterRun(
+  o: Record<string, unknown>,
+  mw: MasterWorkerPlan,
+  test: RunTest,
+  signal: AbortSignal,
+): Promise<number> {
   // A script's gates are the whole test's: load it as a run does (its options.thresholds
   // and custom metrics; 104/107 when it does not load) and check them on the merged report.
   let gates: ScriptGates | undefined;
@@ -68,18 +88,18 @@ export async function runMaster(line: RunLine, mw: MasterWorkerPlan, mwProblems:
     if ('exitCode' in g) return g.exitCode;
     gates = g;
     // setup() once, here, for every worker: its data travels with the test
-    const s = await g.runSetup();
+    const s = await g.runSetup(signal);
+    if (s.interrupted === true) {
+      console.error('tickstorm run: interrupted during setup(): no scenario was run.');
+      return s.exitCode ?? EXIT_SCRIPT_ERROR;
+    }
     if (s.problem !== undefined) {
       console.error(`tickstorm run: script error in ${test.file}: ${s.problem}\nno scenario was run.`);
       return s.exitCode ?? EXIT_SCRIPT_ERROR;
     }
     test.lifecycle = { withSetup: g.lifecycle.includes('setup'), dataJson: s.dataJson };
   }
-  const abort = new AbortController();
-  const stop = () => abort.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  const code = await runAsMaster({
+  return runAsMaster({
     plan: mw,
     test,
     thresholds: gates?.lab ?? gatherThresholds((o.threshold as string[] | undefined) ?? [], []).thresholds,
@@ -103,9 +123,6 @@ export async function runMaster(line: RunLine, mw: MasterWorkerPlan, mwProblems:
       junit: o.junit as string | undefined,
     },
     version: packageVersion(),
-    signal: abort.signal,
+    signal,
   });
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
-  return code;
 }

@@ -12,6 +12,7 @@ import { extname, resolve as resolvePath } from 'node:path';
 import { loadClientCertFiles } from '../clients/client-cert.ts';
 import { loadCaFile } from '../clients/tls-options.ts';
 import {
+  EXIT_ABORTED,
   EXIT_INVALID_CONFIG,
   EXIT_OK,
   EXIT_SCRIPT_ERROR,
@@ -234,7 +235,16 @@ export interface ScriptGates {
    * Runs setup() here (a master, once for all its workers): its data as JSON, or the problem
    * (and the reason, when it called exec.test.abort(): exit 108).
    */
-  runSetup(): Promise<{ dataJson?: string; problem?: string; aborted?: string; exitCode?: number }>;
+  /** setup() once; `signal` (Ctrl-C) cuts it: `interrupted`, exit code 105. */
+  runSetup(
+    signal?: AbortSignal,
+  ): Promise<{
+    dataJson?: string;
+    problem?: string;
+    aborted?: string;
+    interrupted?: true;
+    exitCode?: number;
+  }>;
   /** Runs teardown(data) here: the problem, if any. */
   runTeardown(dataJson: string | undefined): Promise<string | undefined>;
   /** The script's handleSummary() export (a master calls it on the merged whole), and data.options. */
@@ -257,8 +267,9 @@ export async function loadScriptGates(input: ScriptRunInput): Promise<ScriptGate
     declared: new Map(runtime().metrics),
     labStrings: r.parsed.options.labThresholds,
     lifecycle: ['setup', 'teardown'].filter((k) => typeof r.mod[k] === 'function'),
-    runSetup: async () => {
-      const s = await setupOf(r, input.err);
+    runSetup: async (signal) => {
+      const s = await setupOf(r, input.err, signal);
+      if (s.interrupted === true) return { interrupted: true, exitCode: EXIT_ABORTED };
       return s.aborted === undefined ? s : { ...s, exitCode: EXIT_THRESHOLD_ABORTED };
     },
     runTeardown: async (dataJson) => (await teardownOf(r, dataJson, input.err))?.problem,
