@@ -236,9 +236,7 @@ export interface ScriptGates {
    * (and the reason, when it called exec.test.abort(): exit 108).
    */
   /** setup() once; `signal` (Ctrl-C) cuts it: `interrupted`, exit code 105. */
-  runSetup(
-    signal?: AbortSignal,
-  ): Promise<{
+  runSetup(signal?: AbortSignal): Promise<{
     dataJson?: string;
     problem?: string;
     aborted?: string;
