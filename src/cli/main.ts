@@ -142,6 +142,8 @@ export function buildProgram(): Command {
         ' in flight on the api before 503 + Retry-After), ABC_MEMORY_LIMIT (e.g. 2GB: the api sheds load' +
         ' above 90% of it), ABC_PERFORMANCE_MODE (true/false: analysis cache per bar; docs/agent-endpoints.md).',
     )
+    // A flag commander refuses is a bad configuration too: exit 2, as serve's own checks
+    .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
     .action(async (services: string[], opts) => {
       await serveCommand(services, opts);
     });
