@@ -3,6 +3,10 @@
  * end): a 60 KB symbol or field name is named, not echoed back whole.
  */
 export function quoteValue(v: unknown, max = 64): string {
-  const s = JSON.stringify(v) ?? String(v);
+  return cutText(JSON.stringify(v) ?? String(v), max);
+}
+
+/** `s` cut to `max` characters, `...` at the end when cut. */
+export function cutText(s: string, max = 64): string {
   return s.length > max ? `${s.slice(0, max - 3)}...` : s;
 }

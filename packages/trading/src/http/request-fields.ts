@@ -3,10 +3,25 @@
  * a coded 400 naming the field (PRT_ERR_INVALID_FIELD), which createHttpApp answers.
  * The bar fields (interval, DEFAULT_BAR_LIMIT) are market data's: ../market-data/bar-fields.ts.
  */
-import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
+import { cutText, ProtocolError, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
 
 export function invalidField(field: string, message: string): ProtocolError {
   return new ProtocolError(ProtocolErrorCode.INVALID_FIELD, message, field);
+}
+
+/**
+ * Throws a coded 400 naming the first field of `body` not in `fields`: a misspelt field
+ * ignored would drop what it meant (a clientOrderId's de-duplication, an account). `takes`
+ * ends the message: "an order takes symbol, side, ...".
+ */
+export function refuseUnknownFields(
+  body: Record<string, unknown>,
+  fields: ReadonlySet<string>,
+  takes: string,
+): void {
+  for (const name in body) {
+    if (!fields.has(name)) throw invalidField(cutText(name), `unknown field ${quoteValue(name)}: ${takes}`);
+  }
 }
 
 /**

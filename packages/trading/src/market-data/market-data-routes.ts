@@ -10,6 +10,7 @@
  *
  * Bad query values answer 400 PRT_ERR_INVALID_FIELD naming the field.
  */
+import { cutText } from '@tickstorm/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Bus } from '../bus/bus.ts';
 import { busHealth } from '../bus/bus-health.ts';
@@ -79,10 +80,6 @@ export function registerMarketDataRoutes(app: FastifyInstance, deps: MarketDataR
   });
 }
 
-function cut(s: string): string {
-  return s.length > 64 ? `${s.slice(0, 61)}...` : s;
-}
-
 function unknownSymbol(reply: FastifyReply, symbol: string) {
-  return sendError(reply, TradingErrorCode.NOT_FOUND, `unknown symbol "${cut(symbol)}"`, 'symbol');
+  return sendError(reply, TradingErrorCode.NOT_FOUND, `unknown symbol "${cutText(symbol)}"`, 'symbol');
 }

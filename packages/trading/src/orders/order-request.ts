@@ -5,14 +5,9 @@
  * order does not take is refused too: a misspelt `clientOrderID` or `Account` ignored would
  * place an order without its de-duplication, or on the key's first account.
  */
-import {
-  type Instrument,
-  type InstrumentTable,
-  ProtocolError,
-  ProtocolErrorCode,
-  quoteValue,
-} from '@tickstorm/protocol';
+import { type Instrument, type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import { OrderType, Side } from '../domain/enums.ts';
+import { refuseUnknownFields } from '../http/request-fields.ts';
 
 export interface OrderRequest {
   inst: Instrument;
@@ -58,14 +53,11 @@ export function parseOrderRequest(
     throw new ProtocolError(ProtocolErrorCode.MALFORMED_JSON, 'the body must be a JSON object');
   }
   const b = body as Record<string, unknown>;
-  for (const name in b) {
-    if (!FIELDS.has(name)) {
-      throw invalid(
-        name.length > 64 ? `${name.slice(0, 61)}...` : name,
-        `unknown field ${quoteValue(name)}: an order takes symbol, side, type, quantity, price, clientOrderId and account`,
-      );
-    }
-  }
+  refuseUnknownFields(
+    b,
+    FIELDS,
+    'an order takes symbol, side, type, quantity, price, clientOrderId and account',
+  );
   if (b.symbol === undefined || b.symbol === null) throw missing('symbol');
   if (typeof b.symbol !== 'string') throw invalid('symbol', 'symbol must be a string');
   const inst = instruments.get(b.symbol);

@@ -3,8 +3,8 @@
  * (PRT_ERR_MISSING_FIELD, PRT_ERR_INVALID_FIELD, PRT_ERR_UNKNOWN_SYMBOL), thrown before any
  * agent runs. Bar limits are bounded by market data's ring capacity (`capacity`).
  */
-import { type InstrumentTable, ProtocolError, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
-import { invalidField, parseCount } from '../http/request-fields.ts';
+import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
+import { invalidField, parseCount, refuseUnknownFields } from '../http/request-fields.ts';
 import { parseInterval } from '../market-data/bar-fields.ts';
 import type { BarInterval } from '../market-data/market-state.ts';
 
@@ -93,14 +93,11 @@ const WORKFLOW_FIELDS = new Set(['symbol', 'account', 'quantity', 'strategy', 'p
  */
 export function parseWorkflowRequest(instruments: InstrumentTable, body: unknown): WorkflowRequest {
   const b = bodyObject(body);
-  for (const name in b) {
-    if (!WORKFLOW_FIELDS.has(name)) {
-      throw invalidField(
-        name.length > 64 ? `${name.slice(0, 61)}...` : name,
-        `unknown field ${quoteValue(name)}: a workflow takes symbol, account, quantity, strategy, params and interval`,
-      );
-    }
-  }
+  refuseUnknownFields(
+    b,
+    WORKFLOW_FIELDS,
+    'a workflow takes symbol, account, quantity, strategy, params and interval',
+  );
   const req = parseStrategyRequest(instruments, b, 'sma_crossover');
   return {
     ...req,
