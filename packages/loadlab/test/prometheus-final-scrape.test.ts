@@ -62,3 +62,27 @@ test('close() with no scraper, or with wait: false, stops at once', async (t) =>
   await b.close({ wait: false });
   await assert.rejects(fetch(b.url));
 });
+
+test('a curl between the scrapes neither shortens the final wait nor ends it', async (t) => {
+  const srv = await startLoadMetricsServer({ port: 0 });
+  t.after(() => srv.close({ wait: false }));
+  const scrape = (agent: string) =>
+    fetch(srv.url, { headers: { 'user-agent': agent } }).then(async (r) => requestsTotal(await r.text()));
+  srv.observe('s', slice(10));
+  // Prometheus scrapes every 600 ms (this timer is its interval, not a synchronisation)
+  const first = performance.now();
+  await scrape('Prometheus/2.45.3');
+  await new Promise((r) => setTimeout(r, 600));
+  await scrape('Prometheus/2.45.3');
+  const interval = performance.now() - first;
+  await scrape('curl/8.5.0'); // a person checks the endpoint, just after
+  const wait = srv.finalScrapeWaitMs();
+  assert.ok(wait >= 1.5 * 600 + 1000, `wait ${wait} ms: 1.5x Prometheus' interval (${interval} ms) + 1 s`);
+  srv.observe('s', slice(7));
+  srv.finished('s');
+  const closing = srv.close();
+  assert.equal(await scrape('curl/8.5.0'), 17, 'the curl reads the final figures');
+  assert.equal(await scrape('Prometheus/2.45.3'), 17, 'still serving for Prometheus after the curl');
+  await closing;
+  await assert.rejects(fetch(srv.url), 'no longer serving once Prometheus read them');
+});

@@ -24,16 +24,19 @@
  * The histograms and the script's figures need each second's detail (observe's third
  * argument: the run records it when given an exporter, RunOptions.sliceDetail).
  *
- * At the end of a run `close()` waits for one more scrape when something has been scraping
- * (two scrapes or more seen), so the last second's figures reach Prometheus: at most 1.5x the
- * last interval between scrapes plus 1 s, and never more than 30 s. That scrape is one asked
- * for after close() was called (one already being answered may hold older figures).
+ * At the end of a run `close()` waits for one more scrape from each scraper that has been
+ * scraping (final-scrape.ts: a scraper is an address and User-Agent seen twice or more, lately),
+ * so the last second's figures reach Prometheus: at most 1.5x the longest such scraper's
+ * interval plus 1 s, and never more than 30 s. That scrape is one asked for after close() was
+ * called (one already being answered may hold older figures). Scrapes by anything else (a curl
+ * meanwhile) neither shorten the wait nor end it.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TimeSlice } from '../model/result.ts';
 import type { SliceDetail } from '../stats/slice-detail.ts';
 import { DurationHistograms, MAX_REQUEST_NAMES } from './duration-histograms.ts';
+import { Scrapers } from './final-scrape.ts';
 import { Exposition } from './prom-text.ts';
 import { ScriptFigures } from './script-figures.ts';
 
@@ -67,9 +70,6 @@ export interface LoadMetricsServer {
 }
 
 type Row = [[string, string][], number];
-
-/** The final scrape's wait: 1.5x the scrape interval + 1 s, at most this. */
-const MAX_FINAL_SCRAPE_WAIT_MS = 30_000;
 
 export interface LoadMetricsOptions {
   /** 0 (default): a free port. */
@@ -167,22 +167,17 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
     family('process_start_time_seconds', 'gauge', 'Generator start, epoch seconds', [[[], startSeconds]]);
     return out.text();
   };
-  let scrapes = 0;
-  let lastScrapeMs = 0;
-  let intervalMs = 0;
-  let onScrape: (() => void) | undefined;
+  const scrapers = new Scrapers();
+  let onScrape: ((scraper: string) => void) | undefined;
   let closing = false;
   const server: Server = createServer((req, res) => {
     if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/metrics') {
-      const now = performance.now();
-      if (scrapes > 0) intervalMs = now - lastScrapeMs;
-      lastScrapeMs = now;
-      scrapes++;
+      const scraper = scrapers.seen(req);
       // only a scrape asked for after close() holds the final figures
       const final = closing;
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       res.end(render(), () => {
-        if (final) onScrape?.();
+        if (final) onScrape?.(scraper);
       });
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -233,9 +228,12 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
       const ms = wait ? finalScrapeWaitMs() : 0;
       if (ms > 0) {
         note?.(`generator metrics: waiting up to ${(ms / 1000).toFixed(1)} s for the last scrape`);
+        const pending = scrapers.regular();
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, ms);
-          onScrape = () => {
+          onScrape = (scraper) => {
+            pending.delete(scraper);
+            if (pending.size > 0) return;
             clearTimeout(t);
             resolve();
           };
@@ -249,6 +247,6 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
     },
   };
   function finalScrapeWaitMs(): number {
-    return scrapes < 2 ? 0 : Math.min(MAX_FINAL_SCRAPE_WAIT_MS, Math.ceil(1.5 * intervalMs + 1000));
+    return scrapers.finalWaitMs();
   }
 }
