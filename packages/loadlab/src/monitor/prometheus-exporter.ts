@@ -14,7 +14,9 @@
  *   loadlab_request_latency_seconds{scenario,quantile}
  *                                               latency of the last second's requests (0.5, 0.95,
  *                                               0.99, 1 = max), as the generator measured it: a
- *                                               summary, with _count (every request so far)
+ *                                               summary, with _count (every request so far); NaN
+ *                                               after a second without requests, and once no
+ *                                               second has come for 3 s (a finished scenario)
  *   loadlab_checks_total, loadlab_script_*      a script's checks and custom metrics
  *                                               (script-figures.ts)
  *   loadlab_scenario_running{scenario}          1 while the scenario runs, 0 after
@@ -48,6 +50,8 @@ interface ScenarioFigures {
   p95: number;
   p99: number;
   max: number;
+  /** When the quantiles' second was observed (performance.now()). */
+  at: number;
   running: number;
 }
 
@@ -83,6 +87,8 @@ export interface LoadMetricsOptions {
   maxRequestNames?: number;
   /** Label the histogram's series with the request type too (the swarm's: Locust's type and name). */
   requestTypes?: boolean;
+  /** The last second's quantiles are NaN once no second has been observed for this long (default 3,000 ms). */
+  quantileMaxAgeMs?: number;
 }
 
 export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Promise<LoadMetricsServer> {
@@ -92,6 +98,7 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
     opts.requestTypes === true,
   );
   const script = new ScriptFigures();
+  const quantileMaxAgeMs = opts.quantileMaxAgeMs ?? 3000;
   const startSeconds = Date.now() / 1000 - process.uptime();
   const render = (): string => {
     const out = new Exposition();
@@ -127,12 +134,15 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
     );
     durations.render(out);
     const q: Row[] = [];
+    const now = performance.now();
     for (const [s, f] of figures) {
+      // the last second's quantiles: none once no second has come for a while (the scenario ended)
+      const old = now - f.at > quantileMaxAgeMs;
       for (const [quantile, ms] of [
-        ['0.5', f.p50],
-        ['0.95', f.p95],
-        ['0.99', f.p99],
-        ['1', f.max],
+        ['0.5', old ? Number.NaN : f.p50],
+        ['0.95', old ? Number.NaN : f.p95],
+        ['0.99', old ? Number.NaN : f.p99],
+        ['1', old ? Number.NaN : f.max],
       ] as const) {
         q.push([
           [
@@ -196,19 +206,21 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
     observe(scenario, s, detail) {
       let f = figures.get(scenario);
       if (f === undefined) {
-        f = { requests: 0, failures: 0, active: 0, p50: 0, p95: 0, p99: 0, max: 0, running: 1 };
+        f = { requests: 0, failures: 0, active: 0, p50: 0, p95: 0, p99: 0, max: 0, at: 0, running: 1 };
         figures.set(scenario, f);
       }
       f.requests += s.requests;
       f.failures += s.failures;
       f.active = s.active;
       f.running = 1;
-      if (s.requests > 0) {
-        f.p50 = s.p50;
-        f.p95 = s.p95;
-        f.p99 = s.p99;
-        f.max = s.max;
-      }
+      // a second without requests has no quantiles (NaN, as Prometheus' clients write an
+      // empty summary window), not the last busy second's held on
+      const none = s.requests > 0 ? undefined : Number.NaN;
+      f.p50 = none ?? s.p50;
+      f.p95 = none ?? s.p95;
+      f.p99 = none ?? s.p99;
+      f.max = none ?? s.max;
+      f.at = performance.now();
       if (detail !== undefined) {
         durations.add(scenario, detail.latency);
         script.add(scenario, detail.counters);
