@@ -19,6 +19,12 @@ export class OrderCounters implements EngineListener {
   readonly rate = new RateMeter();
   /** Orders answered by type and outcome (Prometheus `tickstorm_orders_total{type,status}`). */
   readonly outcomes = new OrderOutcomes();
+  /**
+   * True while the journal is replayed at start: the engine re-applies orders the previous
+   * process already counted, so they are not counted again (received stays 0 for them, and
+   * Prometheus would take them for new orders after the restart's counter reset).
+   */
+  recovering = false;
 
   reject(reason: string): void {
     this.rejected++;
@@ -26,10 +32,11 @@ export class OrderCounters implements EngineListener {
   }
 
   onTrade(): void {
-    this.trades++;
+    if (!this.recovering) this.trades++;
   }
 
   onOrderStatus(_id: number, _b: number, _s: number, _a: number, prev: number, status: number): void {
+    if (this.recovering) return;
     if (prev === OrderStatus.NONE) {
       this.accepted++;
       this.rate.add();

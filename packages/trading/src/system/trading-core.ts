@@ -209,7 +209,13 @@ export class TradingCore {
       let log: InputLogWriter | undefined;
       if (this.logging) {
         const after = meta?.lastSeq[s] ?? 0;
-        const rep = replayJournal(dir, s, after, (rec, reader) => this.applyRecovered(s, rec, reader));
+        this.counters.recovering = true; // the previous process counted these orders
+        let rep: ReturnType<typeof replayJournal>;
+        try {
+          rep = replayJournal(dir, s, after, (rec, reader) => this.applyRecovered(s, rec, reader));
+        } finally {
+          this.counters.recovering = false;
+        }
         replayed += rep.records;
         const path = activeLogPath(dir, s);
         log = InputLogWriter.open(path, this.writerOptions(rep.lastSeq + 1));
