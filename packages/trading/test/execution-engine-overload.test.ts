@@ -101,6 +101,9 @@ describe('execution-engine overload: shedding by the measured wait (guards/load-
     const stats = await f.http.get(`${ex}/stats`);
     assert.equal(stats.body.rejectedByReason.OVERLOADED, 2);
     assert.equal(f.sys.loadShed?.shedLate, 2);
+    // Prometheus: the refusals are orders answered too, rejected, of a type never read
+    const text = await (await fetch(`${ex}/metrics`)).text();
+    assert.match(text, /^tickstorm_orders_total\{type="unknown",status="rejected"\} 2$/m);
 
     f.sys.loadShed?.probe(); // the probe runs: on time from now on
     const taken = await f.http.post(`${ex}/orders`, order('AMZN', 'buy', 'limit', 5, 100));

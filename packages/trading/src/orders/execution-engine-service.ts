@@ -96,6 +96,7 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
       if (req.method !== 'POST' || !isOrdersPath(req.url) || !shed.refuse()) return false;
       d.counters.received++;
       d.counters.reject('OVERLOADED');
+      d.counters.outcomes.refusedUnread();
       res.writeHead(503, headers);
       res.end(body);
       return true;

@@ -1,8 +1,9 @@
 /**
- * Orders answered by POST /orders, counted by order type (`limit`, `market`, `stop`, or
- * `invalid` when the body names none of them) and outcome: the order's status in a 2xx
- * answer (`new`, `partially_filled`, `filled`, `cancelled`, `pending`, ...) or `rejected`
- * for any error answer. Exposed to Prometheus as `tickstorm_orders_total{type,status}`.
+ * Orders answered by POST /orders, counted by order type (`limit`, `market`, `stop`,
+ * `invalid` when the body names none of them, `unknown` when it was refused unread under
+ * overload) and outcome: the order's status in a 2xx answer (`new`, `partially_filled`,
+ * `filled`, `cancelled`, `pending`, ...) or `rejected` for any error answer. Exposed to
+ * Prometheus as `tickstorm_orders_total{type,status}`.
  */
 import { ORDER_STATUS_NAMES } from '../domain/order-status.ts';
 import { OrderRecord } from './order-record.ts';
@@ -21,7 +22,15 @@ export class OrderOutcomes {
       const b = answer.body;
       status = b instanceof OrderRecord ? ORDER_STATUS_NAMES[b.status] : 'accepted';
     }
-    const key = `${type}|${status}`;
+    this.add(`${type}|${status}`);
+  }
+
+  /** An order refused before its body was read (load shedding's 503). */
+  refusedUnread(): void {
+    this.add('unknown|rejected');
+  }
+
+  private add(key: string): void {
     this.byTypeStatus.set(key, (this.byTypeStatus.get(key) ?? 0) + 1);
   }
 }
