@@ -27,3 +27,38 @@ test('a Trend named x_ms is the histogram loadlab_script_x_seconds; promtool has
     await srv.close({ wait: false });
   }
 });
+
+test('a Gauge named like another series (open_total, wait_seconds) gets a family of its own', async (t) => {
+  const srv = await startLoadMetricsServer({ port: 0 });
+  try {
+    const slice = { t: 1, requests: 0, failures: 0, p50: 0, p95: 0, p99: 0, max: 0, active: 1 };
+    const gauge = (name: string, value: number) => ({
+      [`gauge:${name}:0:value`]: value,
+      [`gauge:${name}:0:min`]: value,
+      [`gauge:${name}:0:max`]: value,
+      [`gauge:${name}:0:t`]: 1_000,
+    });
+    const counters = {
+      'metric:counter:open': 50, // Counter open: loadlab_script_open_total
+      ...gauge('open_total', 5), // Gauge open_total: not added into that counter
+      'trend:wait:300': 2, // Trend wait: the histogram loadlab_script_wait_seconds
+      'trend:wait:sum': 600,
+      ...gauge('wait_seconds', 3), // Gauge wait_seconds: not typed as that histogram
+      ...gauge('depth', 7), // Gauge depth: its own name, as before
+    };
+    srv.observe('s', slice, { latency: [], counters });
+    const text = srv.render();
+    const rows = promSamples(text);
+    const value = (name: string) => rows.find((r) => r.name === name)?.value;
+    assert.equal(value('loadlab_script_open_total'), 50, 'the counter counts only the Counter');
+    assert.equal(value('loadlab_script_open_total_value'), 5);
+    assert.equal(value('loadlab_script_wait_seconds_count'), 2);
+    assert.equal(value('loadlab_script_wait_seconds_value'), 3);
+    assert.equal(value('loadlab_script_depth'), 7);
+    assert.match(text, /^# TYPE loadlab_script_open_total counter$/m);
+    assert.match(text, /^# TYPE loadlab_script_wait_seconds histogram$/m);
+    assertPromtoolAccepts(t, text);
+  } finally {
+    await srv.close({ wait: false });
+  }
+});

@@ -42,6 +42,11 @@ export class Exposition {
     return f;
   }
 
+  /** The families so far, by name. */
+  names(): IterableIterator<string> {
+    return this.families.keys();
+  }
+
   /** Declares a family (HELP and TYPE are written even with no series yet). */
   declare(name: string, type: Family['type'], help: string): void {
     this.family(name, type, help);

@@ -13,7 +13,9 @@
  *                                                              (`wait_ms`: ..._wait_seconds)
  *   loadlab_script_<name>{scenario}                            a Gauge's last value (its threads'
  *                                                              states merged as stats/gauge-counters.ts
- *                                                              does: the value added last)
+ *                                                              does: the value added last); `_value`
+ *                                                              added to a name another type's
+ *                                                              (gaugeFamily)
  *
  * (k6's built-in `checks` rate is not repeated: it is loadlab_checks_total summed over checks;
  * nor are the thresholds' submetrics, `http_req_duration{status:200}`: copies of samples.)
@@ -156,15 +158,6 @@ export class ScriptFigures {
           v,
         );
     }
-    for (const [scenario, m] of this.sums)
-      for (const [name, g] of gaugesFromCounters(Object.fromEntries(m)))
-        out.sample(
-          `loadlab_script_${metricNamePart(name)}`,
-          'gauge',
-          `Gauge ${name} of the script: the value added last`,
-          [['scenario', scenario]],
-          g.value,
-        );
     for (const t of trends.values())
       out.histogram(
         `loadlab_script_${metricNamePart(t.name).replace(/_(ms|milliseconds)$/i, '')}_seconds`,
@@ -172,5 +165,27 @@ export class ScriptFigures {
         DURATION_BUCKETS_S,
         { labels: [['scenario', t.scenario]], buckets: t.buckets, sum: t.sumUs / 1e6 },
       );
+    // after the other families, so that a gauge never joins one of them (gaugeFamily)
+    const others = new Set(out.names());
+    for (const [scenario, m] of this.sums)
+      for (const [name, g] of gaugesFromCounters(Object.fromEntries(m)))
+        out.sample(
+          gaugeFamily(name, others),
+          'gauge',
+          `Gauge ${name} of the script: the value added last`,
+          [['scenario', scenario]],
+          g.value,
+        );
   }
+}
+
+/**
+ * A Gauge's family: `loadlab_script_<name>`, with `_value` added when that name reads as
+ * another type's series (a counter's `_total`, a histogram's `_bucket`, `_sum`, `_count`) or
+ * is already another metric's (Counter `open` and Gauge `open_total`, Trend `wait` and Gauge
+ * `wait_seconds`): the gauge's value is never added into a counter, nor typed as a histogram.
+ */
+function gaugeFamily(name: string, taken: ReadonlySet<string>): string {
+  const family = `loadlab_script_${metricNamePart(name)}`;
+  return /_(total|bucket|sum|count)$/.test(family) || taken.has(family) ? `${family}_value` : family;
 }
