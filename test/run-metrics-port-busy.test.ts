@@ -54,3 +54,24 @@ test('the built-in scenarios exit 1 naming the flag', { timeout: 30_000 }, async
   assert.equal(r.code, 1, r.stderr + r.stdout);
   assert.match(r.stderr, new RegExp(`tickstorm run: --metrics-port ${port}: cannot serve there`));
 });
+
+test('given as --out prometheus=PORT, the problem names that flag (a script and the built-in scenarios)', {
+  timeout: 30_000,
+}, async () => {
+  const f = join(dir, 'plain.js');
+  writeFileSync(
+    f,
+    `export const options = { vus: 1, duration: '1s' };\nexport default async function () {}\n`,
+  );
+  for (const target of [f, 'order-stress']) {
+    const r = await tickstorm(['run', target, '--duration', '1s', '--out', `prometheus=${port}`]);
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    assert.match(
+      r.stderr,
+      new RegExp(`tickstorm run: --out prometheus=${port}: cannot serve there \\(.*EADDRINUSE`),
+    );
+  }
+  const bad = await tickstorm(['run', f, '--out', 'prometheus=70000']);
+  assert.equal(bad.code, 104, bad.stderr + bad.stdout);
+  assert.match(bad.stderr, /--out prometheus=70000 must be a port number 0\.\.65535/);
+});

@@ -17,13 +17,14 @@ export const METRICS_PORT_HELP =
 export async function openMetrics(
   port: number,
   opts: Omit<LoadMetricsOptions, 'port'> = {},
+  flag = `--metrics-port ${port}`,
 ): Promise<{ server: LoadMetricsServer } | { problem: string }> {
   try {
     const server = await startLoadMetricsServer({ ...opts, port });
     process.stderr.write(`generator metrics: ${server.url}\n`);
     return { server };
   } catch (e) {
-    return { problem: `--metrics-port ${port}: cannot serve there (${(e as Error).message})` };
+    return { problem: `${flag}: cannot serve there (${(e as Error).message})` };
   }
 }
 

@@ -48,7 +48,7 @@ export async function runCommand(
   // cannot listen on is a problem naming the flag (exit 1), as for http and swarm
   let own: LoadMetricsServer | undefined;
   if (extra.metrics === undefined && extra.metricsPort !== undefined) {
-    const opened = await openMetrics(extra.metricsPort);
+    const opened = await openMetrics(extra.metricsPort, {}, extra.metricsFlag);
     if ('problem' in opened) {
       console.error(`tickstorm run: ${opened.problem}`);
       return EXIT_ERROR;
@@ -80,6 +80,8 @@ export async function runCommand(
 /** A run under a master (run --worker): its signal instead of Ctrl-C, and its report handed over. */
 export interface RunExtra {
   metricsPort?: number;
+  /** The flag that gave metricsPort, as written (run-flag-checks.ts's metricsFlagOf). */
+  metricsFlag?: string;
   /** An exporter that outlives this run (a worker's, for its process): fed, never closed here. */
   metrics?: LoadMetricsServer;
   signal?: AbortSignal;

@@ -75,7 +75,21 @@ export function takePrometheusOut(o: Record<string, unknown>, problems: string[]
           : 'give the port once (--out prometheus=PORT or --metrics-port PORT)'
       }`,
     );
-  else o.metricsPort ??= m[1] ?? '9464';
+  else if (o.metricsPort === undefined) {
+    o.metricsPort = m[1] ?? '9464';
+    // a problem with that port names the flag as given (metricsFlagOf)
+    o.metricsFlag = `--out ${prom[prom.length - 1]}`;
+  }
+}
+
+/**
+ * The flag that gave the generator's port, as the user wrote it, for a problem with that port:
+ * `--metrics-port 9464`, `--out prometheus=9464`, or `--out prometheus (port 9464)`.
+ */
+export function metricsFlagOf(o: Record<string, unknown>, port: number | string): string {
+  const given = o.metricsFlag as string | undefined;
+  if (given === undefined) return `--metrics-port ${port}`;
+  return given.includes('=') ? given : `${given} (port ${port})`;
 }
 
 /** --metrics-port as a number (0: a free port); undefined when not given. */
@@ -85,7 +99,9 @@ export function metricsPortOf(o: Record<string, unknown>, problems: string[]): n
     metricsPort !== undefined &&
     !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536)
   )
-    problems.push(`--metrics-port must be a port number 0..65535 (got '${String(o.metricsPort)}')`);
+    problems.push(
+      `${(o.metricsFlag as string | undefined) ?? '--metrics-port'} must be a port number 0..65535 (got '${String(o.metricsPort)}')`,
+    );
   return metricsPort;
 }
 

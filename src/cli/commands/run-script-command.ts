@@ -102,6 +102,7 @@ export async function runScriptCommand(
       signal: abort.signal,
       segment: extra.segment,
       metricsPort: extra.metricsPort,
+      metricsFlag: extra.metricsFlag,
       metrics: extra.metrics,
       lifecycle: extra.lifecycle,
       execution,

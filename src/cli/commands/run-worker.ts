@@ -25,7 +25,7 @@ import { packageVersion } from './package-version.ts';
 import { runCommand } from './run-command.ts';
 import { withSources } from './run-defaults.ts';
 import { MASTER_TEST_FLAGS, runWorkerSide } from './run-distributed.ts';
-import { metricsPortOf, tlsFileFlags } from './run-flag-checks.ts';
+import { metricsFlagOf, metricsPortOf, tlsFileFlags } from './run-flag-checks.ts';
 import type { ParamOptions } from './run-flags.ts';
 import { type RunLine, runInput } from './run-input.ts';
 import { runScriptCommand, scriptFlagProblems } from './run-script-command.ts';
@@ -98,7 +98,7 @@ export async function runWorker(
     return EXIT_INVALID_CONFIG;
   }
   if (metricsPort !== undefined) {
-    const opened = await openMetrics(metricsPort);
+    const opened = await openMetrics(metricsPort, {}, metricsFlagOf(o, metricsPort));
     if ('problem' in opened) {
       console.error(`tickstorm run --worker: ${opened.problem}`);
       return EXIT_ERROR;

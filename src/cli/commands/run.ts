@@ -24,6 +24,7 @@ import { runCommand } from './run-command.ts';
 import { applyRunDefaults } from './run-defaults.ts';
 import {
   executionSegmentOf,
+  metricsFlagOf,
   metricsPortOf,
   scriptOnlyProblems,
   takePrometheusOut,
@@ -83,11 +84,13 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       return;
     }
     const metricsPort = metricsPortOf(o, early);
+    const metricsFlag = metricsPort === undefined ? undefined : metricsFlagOf(o, metricsPort);
     if (script) {
       process.exitCode = await runScriptCommand(scenarios, o, self, params, unknownOptions, {
         segment,
         problems: early,
         metricsPort,
+        metricsFlag,
       });
       return;
     }
@@ -97,7 +100,7 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       early.push("--summary-export is k6's summary of a script; the built-in scenarios write --json");
     scriptOnlyProblems(self, early);
     const input: RunInput = { ...runInput(scenarios, o, self, params, unknownOptions), segment };
-    process.exitCode = await runCommand(defs, input, { metricsPort, problems: early });
+    process.exitCode = await runCommand(defs, input, { metricsPort, metricsFlag, problems: early });
   }
   return cmd;
 }

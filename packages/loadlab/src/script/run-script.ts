@@ -77,7 +77,8 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     try {
       ownExporter = await startLoadMetricsServer({ port: input.metricsPort });
     } catch (e) {
-      err(`${cmd}: --metrics-port ${input.metricsPort}: cannot serve there (${(e as Error).message})`);
+      const flag = input.metricsFlag ?? `--metrics-port ${input.metricsPort}`;
+      err(`${cmd}: ${flag}: cannot serve there (${(e as Error).message})`);
       return { exitCode: EXIT_ERROR, summary: null, report: null, written: [] };
     }
     err(`generator metrics: ${ownExporter.url}`);

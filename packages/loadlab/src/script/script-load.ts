@@ -87,6 +87,8 @@ export interface ScriptRunInput {
   segment?: ExecutionSegment;
   /** --metrics-port / --out prometheus[=PORT]: the generator's /metrics while it runs (0 = a free port). */
   metricsPort?: number;
+  /** How the port was given, for a problem with it (default `--metrics-port PORT`). */
+  metricsFlag?: string;
   /**
    * An exporter that outlives this run (a `run --worker`'s, for the life of its process): the
    * run feeds it and marks its scenarios finished, but neither starts nor closes one.
