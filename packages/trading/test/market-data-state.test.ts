@@ -54,6 +54,20 @@ function probe(fn: () => void): { scavenges: number; growth: number; allocated: 
 }
 
 describe('MarketState', () => {
+  it('answers VWAP as an exact decimal: no binary float noise', () => {
+    const s = new MarketState(instruments);
+    const b = SYM0.index;
+    apply(s, 0.1, 1, 1000);
+    apply(s, 0.2, 1, 1000);
+    assert.equal(s.vwap(b), 0.15); // summed over decimals: 0.15000000000000002
+    apply(s, 0.7, 3, 1000);
+    assert.equal(s.vwap(b), 0.48); // 2.4 / 5; summed over decimals: 0.47999999999999987
+    assert.equal(s.update(b, 1).vwap, 0.48);
+    assert.equal(s.snapshot(SYM0).vwap, 0.48);
+    apply(s, 1.1, 0.1, 1000);
+    assert.equal(s.vwap(b), 0.492157); // 2.51 / 5.1, 4 digits below the tick as avgPrice
+  });
+
   it('computes last, volume, VWAP and 1s/1m bars on a known sequence', () => {
     const s = new MarketState(instruments);
     const seq: [number, number, number][] = [

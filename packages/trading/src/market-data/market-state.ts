@@ -1,7 +1,8 @@
 /**
  * Per-symbol market state in typed arrays indexed by instrument (book): last price (ticks
  * and decimal), best bid/ask where known, cumulative volume, VWAP (sum price x volume /
- * sum volume, over decimal prices), tick count, last tick timestamp, and 1-second and
+ * sum volume, summed in ticks and answered as a decimal rounded to 4 digits finer than the
+ * tick, as an order's avgPrice, so 0.1 and 0.2 average to 0.15, not 0.15000000000000002), tick count, last tick timestamp, and 1-second and
  * 1-minute OHLCV bars (./bar-series.ts). `apply` allocates nothing (it reads the validated
  * tick's fields: doubles passed as arguments would be boxed); readers allocate.
  *
@@ -47,7 +48,7 @@ export class MarketState {
   readonly bidTicks: Float64Array;
   readonly askTicks: Float64Array;
   readonly volume: Float64Array;
-  /** Sum of price x volume (decimal prices). */
+  /** Sum of price x volume, price in ticks (exact while the volumes are whole). */
   readonly notional: Float64Array;
   readonly tickCount: Float64Array;
   readonly lastTimestamp: Float64Array;
@@ -56,6 +57,9 @@ export class MarketState {
   /** Tick -> decimal factor per book: stepUnits and 10^decimals. */
   private readonly stepUnits: Float64Array;
   private readonly scale: Float64Array;
+  /** VWAP rounding: units of 10^-(decimals + 4) per tick, and that power of ten. */
+  private readonly vwapUnits: Float64Array;
+  private readonly vwapScale: Float64Array;
 
   constructor(
     readonly instruments: InstrumentTable,
@@ -75,9 +79,13 @@ export class MarketState {
     this.bars1m = new BarSeries(n, 60, opts.bars1mCapacity ?? DEFAULT_BAR_CAPACITY['1m']);
     this.stepUnits = new Float64Array(n);
     this.scale = new Float64Array(n);
+    this.vwapUnits = new Float64Array(n);
+    this.vwapScale = new Float64Array(n);
     for (const inst of instruments.list) {
       this.stepUnits[inst.index] = inst.price.stepUnits;
       this.scale[inst.index] = 10 ** inst.price.decimals;
+      this.vwapUnits[inst.index] = inst.price.stepUnits * 10_000;
+      this.vwapScale[inst.index] = 10 ** (inst.price.decimals + 4);
     }
   }
 
@@ -97,7 +105,7 @@ export class MarketState {
     if (t.bidTicks > 0) this.bidTicks[book] = t.bidTicks;
     if (t.askTicks > 0) this.askTicks[book] = t.askTicks;
     this.volume[book] += volume;
-    this.notional[book] += price * volume;
+    this.notional[book] += priceTicks * volume;
     this.tickCount[book]++;
     this.lastTimestamp[book] = t.timestamp;
     this.bars1s.apply(book, t);
@@ -106,7 +114,9 @@ export class MarketState {
 
   vwap(book: number): number {
     const v = this.volume[book];
-    return v > 0 ? this.notional[book] / v : 0;
+    if (!(v > 0)) return 0;
+    // Integer units over an exact power of ten: the double nearest that decimal.
+    return Math.round((this.notional[book] / v) * this.vwapUnits[book]) / this.vwapScale[book];
   }
 
   /** Symbols that have seen at least one tick. */
