@@ -68,6 +68,18 @@ describe('MarketState', () => {
     assert.equal(s.vwap(b), 0.492157); // 2.51 / 5.1, 4 digits below the tick as avgPrice
   });
 
+  it('answers fractional volumes summed without binary float noise (symbol, update, bars)', () => {
+    const s = new MarketState(instruments);
+    const b = SYM0.index;
+    apply(s, 10, 0.1, 1000.5);
+    apply(s, 10, 0.2, 1000.6);
+    // 0.1 + 0.2 is 0.30000000000000004 as a double.
+    assert.equal(s.snapshot(SYM0).volume, 0.3);
+    assert.equal(s.update(b, 1).volume, 0.3);
+    assert.equal(s.bars('SYM0', '1s', 1)[0].volume, 0.3);
+    assert.equal(s.bars('SYM0', '1m', 1)[0].volume, 0.3);
+  });
+
   it('computes last, volume, VWAP and 1s/1m bars on a known sequence', () => {
     const s = new MarketState(instruments);
     const seq: [number, number, number][] = [

@@ -9,7 +9,13 @@
  * Bid/ask are the latest values carried by any tick of the symbol (a tick without them
  * leaves them as they were).
  */
-import { type Instrument, type InstrumentTable, ticksToDecimal, type ValidTick } from '@tickstorm/protocol';
+import {
+  type Instrument,
+  type InstrumentTable,
+  sumWithoutNoise,
+  ticksToDecimal,
+  type ValidTick,
+} from '@tickstorm/protocol';
 import type { MarketUpdate } from '../bus/topics.ts';
 import { BarSeries, type BarView } from './bar-series.ts';
 
@@ -138,7 +144,7 @@ export class MarketState {
       lastTicks: this.lastTicks[book],
       bid: bid > 0 ? this.toDecimal(book, bid) : null,
       ask: ask > 0 ? this.toDecimal(book, ask) : null,
-      volume: this.volume[book],
+      volume: sumWithoutNoise(this.volume[book]),
       vwap: this.vwap(book),
       ticks: this.tickCount[book],
       timestamp: nowSeconds,
@@ -156,7 +162,7 @@ export class MarketState {
       lastTicks: seen ? this.lastTicks[b] : null,
       bid: bid > 0 ? ticksToDecimal(inst, bid) : null,
       ask: ask > 0 ? ticksToDecimal(inst, ask) : null,
-      volume: this.volume[b],
+      volume: sumWithoutNoise(this.volume[b]),
       vwap: seen ? this.vwap(b) : null,
       ticks: this.tickCount[b],
       lastTimestamp: seen ? this.lastTimestamp[b] : null,
