@@ -183,6 +183,25 @@ export class RiskEngine implements EngineListener {
     return true;
   }
 
+  /**
+   * An open order of `account` on `book` at `priceTicks` (a recovered one: the check that
+   * priced its cell is not journalled) raises the cell's valuation as that check did.
+   */
+  valueOpenOrder(account: number, book: number, priceTicks: number): void {
+    if (
+      account >>> 0 !== account ||
+      account >= this.st.capacity ||
+      book >>> 0 !== book ||
+      book >= this.nSym
+    ) {
+      return;
+    }
+    const k = account * this.nSym + book;
+    if (!(priceTicks > this.st.provRef[k])) return;
+    this.st.provRef[k] = priceTicks;
+    this.st.touch(account, book, this.refTicks[book], this.lim.unitMul[book]);
+  }
+
   /** The reference price of `book` in ticks, 0 when none is known. */
   referencePrice(book: number): number {
     return this.refTicks[book] ?? 0;
