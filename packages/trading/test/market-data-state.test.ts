@@ -68,6 +68,20 @@ describe('MarketState', () => {
     assert.equal(s.vwap(b), 0.492157); // 2.51 / 5.1, 4 digits below the tick as avgPrice
   });
 
+  it("an update carries its frame's low and high (ticks) and which came first; endFrame starts afresh", () => {
+    const s = new MarketState(instruments);
+    const b = SYM0.index;
+    for (const p of [100, 99, 101]) apply(s, p, 1, 1000);
+    assert.deepEqual(
+      [s.update(b, 1).lowTicks, s.update(b, 1).highTicks, s.update(b, 1).highFirst],
+      [9_900, 10_100, false],
+    );
+    s.endFrame(b);
+    for (const p of [102, 100.5]) apply(s, p, 1, 1000);
+    const u = s.update(b, 1);
+    assert.deepEqual([u.lastTicks, u.lowTicks, u.highTicks, u.highFirst], [10_050, 10_050, 10_200, true]);
+  });
+
   it('answers fractional volumes summed without binary float noise (symbol, update, bars)', () => {
     const s = new MarketState(instruments);
     const b = SYM0.index;

@@ -58,6 +58,14 @@ export class MarketState {
   readonly notional: Float64Array;
   readonly tickCount: Float64Array;
   readonly lastTimestamp: Float64Array;
+  /**
+   * The lowest and highest price (ticks, 0 = none) since the symbol's last frame ended
+   * (endFrame), and the tick count at which each was reached: the update carries them.
+   */
+  readonly frameLow: Float64Array;
+  readonly frameHigh: Float64Array;
+  private readonly frameLowAt: Float64Array;
+  private readonly frameHighAt: Float64Array;
   readonly bars1s: BarSeries;
   readonly bars1m: BarSeries;
   /** Tick -> decimal factor per book: stepUnits and 10^decimals. */
@@ -81,6 +89,10 @@ export class MarketState {
     this.notional = new Float64Array(n);
     this.tickCount = new Float64Array(n);
     this.lastTimestamp = new Float64Array(n);
+    this.frameLow = new Float64Array(n);
+    this.frameHigh = new Float64Array(n);
+    this.frameLowAt = new Float64Array(n);
+    this.frameHighAt = new Float64Array(n);
     this.bars1s = new BarSeries(n, 1, opts.bars1sCapacity ?? DEFAULT_BAR_CAPACITY['1s']);
     this.bars1m = new BarSeries(n, 60, opts.bars1mCapacity ?? DEFAULT_BAR_CAPACITY['1m']);
     this.stepUnits = new Float64Array(n);
@@ -112,7 +124,15 @@ export class MarketState {
     if (t.askTicks > 0) this.askTicks[book] = t.askTicks;
     this.volume[book] += volume;
     this.notional[book] += priceTicks * volume;
-    this.tickCount[book]++;
+    const count = ++this.tickCount[book];
+    if (this.frameLow[book] === 0 || priceTicks < this.frameLow[book]) {
+      this.frameLow[book] = priceTicks;
+      this.frameLowAt[book] = count;
+    }
+    if (priceTicks > this.frameHigh[book]) {
+      this.frameHigh[book] = priceTicks;
+      this.frameHighAt[book] = count;
+    }
     this.lastTimestamp[book] = t.timestamp;
     this.bars1s.apply(book, t);
     this.bars1m.apply(book, t);
@@ -123,6 +143,12 @@ export class MarketState {
     if (!(v > 0)) return 0;
     // Integer units over an exact power of ten: the double nearest that decimal.
     return Math.round((this.notional[book] / v) * this.vwapUnits[book]) / this.vwapScale[book];
+  }
+
+  /** The frame that touched `book` is over: its next update's low and high start afresh. */
+  endFrame(book: number): void {
+    this.frameLow[book] = 0;
+    this.frameHigh[book] = 0;
   }
 
   /** Symbols that have seen at least one tick. */
@@ -148,6 +174,9 @@ export class MarketState {
       vwap: this.vwap(book),
       ticks: this.tickCount[book],
       timestamp: nowSeconds,
+      lowTicks: this.frameLow[book] > 0 ? this.frameLow[book] : this.lastTicks[book],
+      highTicks: this.frameHigh[book] > 0 ? this.frameHigh[book] : this.lastTicks[book],
+      highFirst: this.frameHighAt[book] < this.frameLowAt[book],
     };
   }
 

@@ -258,7 +258,7 @@ export class OrderGateway {
 
   /**
    * GET /orders?account=A&status=open&limit=N&cursor=ID (or after=ID): the open orders of an
-   * account (all accounts without one), oldest id first, a page at a time, so that a client
+   * account (all accounts without one), in id order (not time order), a page at a time, so that a client
    * can reconcile after a restart. `nextCursor` is null on the last page.
    */
   list(q: Record<string, unknown>, scope?: AccountScope): GatewayReply {
