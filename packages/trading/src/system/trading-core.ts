@@ -476,7 +476,7 @@ export class TradingCore {
         break;
       }
       case CommandKind.CANCEL:
-        engine.cancel(rec.orderId);
+        engine.cancel(rec.orderId, rec.type);
         break;
       case CommandKind.SET_LAST_PRICE:
         this.risk.setReferencePrice(rec.book, rec.priceTicks);
