@@ -88,6 +88,15 @@ export function unitsToDecimal(units: number, decimals: number): number {
   return Number(`${s.slice(0, s.length - decimals)}.${s.slice(s.length - decimals)}`);
 }
 
+/**
+ * A running sum of decimals (fractional tick volumes) without its binary float noise: 0.1 + 0.2
+ * is 0.30000000000000004 as a double, answered 0.3. Whole numbers are returned as they are;
+ * others are cut to 15 significant digits, the most every double holds exactly.
+ */
+export function sumWithoutNoise(x: number): number {
+  return Number.isInteger(x) || !Number.isFinite(x) ? x : Number(x.toPrecision(15));
+}
+
 /** Number of decimal places in the shortest text of a positive step such as 0.01 or 0.25. */
 export function decimalsOf(step: number): number {
   const m = DECIMAL_RE.exec(String(step));

@@ -13,6 +13,7 @@ import {
   DecimalGrid,
   InstrumentTable,
   ProtocolError,
+  sumWithoutNoise,
 } from '@tickstorm/protocol';
 import fc from 'fast-check';
 
@@ -266,5 +267,16 @@ describe('InstrumentTable', () => {
       assert.equal(inst.qty.step, 1);
     });
     assert.ok(def.find('SYM49') && def.find('AAPL') && def.find('TSLA'));
+  });
+});
+
+describe('sumWithoutNoise', () => {
+  it('answers a sum of decimals as its decimal, whole numbers and non-finite values as they are', () => {
+    assert.equal(sumWithoutNoise(0.1 + 0.2), 0.3);
+    assert.equal(sumWithoutNoise(1.1 + 2.2), 3.3);
+    assert.equal(sumWithoutNoise(0.492156862745098), 0.492156862745098);
+    assert.equal(sumWithoutNoise(2 ** 53 - 1), 2 ** 53 - 1);
+    assert.equal(sumWithoutNoise(Number.POSITIVE_INFINITY), Number.POSITIVE_INFINITY);
+    assert.ok(Number.isNaN(sumWithoutNoise(Number.NaN)));
   });
 });

@@ -150,6 +150,37 @@ describe('durable trading core', () => {
     await a.close().catch(() => {});
   });
 
+  it('open orders on a symbol without a reference keep their valuation across a restart', async () => {
+    const dir = newDir();
+    const a = open(dir);
+    await a.updateLimits({ maxGrossExposure: 1_000 });
+    const buy = (core: TradingCore, symbol: string, quantity: number, price: number) =>
+      core.gateway.submit({ symbol, side: 'buy', type: 'limit', quantity, price, account: 'g' });
+    assert.equal((await buy(a, 'SYM10', 5, 100)).status, 201);
+    assert.equal((await buy(a, 'SYM10', 5, 100)).status, 201);
+    const exposure = (core: TradingCore) => core.risk.grossExposure(core.accounts.indexOf('g'));
+    assert.equal(exposure(a), 1_000);
+    // Valued at zero after a restart, these 1,000 would let another 1,000 through.
+    const check = async (core: TradingCore, how: string) => {
+      assert.equal(exposure(core), 1_000, how);
+      const more = await buy(core, 'SYM11', 1, 1);
+      assert.equal(
+        (more.body as { error?: { reason?: string } }).error?.reason,
+        'GROSS_EXPOSURE_EXCEEDED',
+        how,
+      );
+    };
+    const b = open(dir); // a crash: nothing closed, nothing snapshotted
+    assert.equal(b.recovery.snapshot, null);
+    await check(b, 'the journal alone');
+    await b.close(); // writes a snapshot of what it replayed
+    await a.close().catch(() => {});
+    const c = open(dir);
+    assert.notEqual(c.recovery.snapshot, null);
+    await check(c, 'a snapshot');
+    await c.close();
+  });
+
   it('snapshot + journal tail equals a fresh replay of the whole journal; graceful stop snapshots', async () => {
     const dir = newDir();
     const a = open(dir, { retainSnapshots: 10 });

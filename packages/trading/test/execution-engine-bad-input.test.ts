@@ -40,6 +40,16 @@ const raw = (name: string, body: string, edge?: true): Case => ({
   code: 'PRT_ERR_MALFORMED_JSON',
   edge,
 });
+/** An order body naming `field` twice (`members` are the order's first members). */
+const dup = (name: string, members: string, f: string): Case => ({
+  name,
+  body: `{${members},"side":"buy","type":"limit","quantity":1,"price":100}`,
+  headers: JSON_CT,
+  status: 400,
+  code: 'PRT_ERR_INVALID_FIELD',
+  field: f,
+  edge: true,
+});
 const NOT_FOUND = { status: 404, code: 'TRD_ERR_NOT_FOUND', edge: true } as const;
 const INVALID = 'PRT_ERR_INVALID_FIELD';
 const MISSING = 'PRT_ERR_MISSING_FIELD';
@@ -84,6 +94,9 @@ const CASES: Case[] = [
   field('unknown field (clientOrderID)', { clientOrderID: 'c-1' }, INVALID, 'clientOrderID'),
   field('unknown field (Account)', { Account: 'acct-2' }, INVALID, 'Account'),
   field('unknown field named 200 characters', { ['f'.repeat(200)]: 1 }, INVALID, `${'f'.repeat(61)}...`),
+  // A field named twice: JSON.parse keeps the last, another reader of the bytes the first.
+  dup('account given twice', '"account":"acct-1","symbol":"AAPL","account":"acct-2"', 'account'),
+  dup('symbol given twice, once escaped', '"symbol":"AAPL","\\u0073ymbol":"MSFT"', 'symbol'),
   {
     name: 'missing content-type',
     body: new TextEncoder().encode(JSON.stringify(ok)),

@@ -206,6 +206,12 @@ describe('hostile input on the wire', () => {
     }
     const ok = await f.http.get(`${f.url('execution-engine')}/book/AAPL?depth=5`);
     assert.equal(ok.status, 200);
+    // A misspelt parameter is named, not ignored (the answer would be 10 levels).
+    const typo = await f.http.get(`${f.url('execution-engine')}/book/AAPL?levels=50`);
+    assert.deepEqual(
+      [typo.status, typo.body.error?.code, typo.body.error?.field],
+      [400, 'PRT_ERR_INVALID_FIELD', 'levels'],
+    );
   });
 
   test('a malformed Sec-WebSocket-Protocol is a coded 400 on both WebSocket endpoints', async () => {

@@ -1,7 +1,8 @@
 /**
  * The kill switch survives a crash: an account halted by `POST /admin/accounts/:account/halt`
  * is still halted after `tickstorm serve` is killed with SIGKILL and restarted on the same data
- * directory (its new orders refused 403 TRD_ERR_ACCOUNT_HALTED), and a resume survives one too.
+ * directory (its new orders refused 403 TRD_ERR_ACCOUNT_HALTED, the orders it cancelled still
+ * with reason `halted`), and a resume survives one too.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -36,6 +37,8 @@ describe('kill switch across kill -9', () => {
     const halt = await http.post(`${ex}/admin/accounts/k-1/halt`, undefined);
     assert.equal(halt.status, 200);
     assert.deepEqual(halt.body, { account: 'k-1', halted: true, cancelled: 1 });
+    // The owner did not cancel it: a client reconciling must not read its own cancel.
+    assert.equal((await http.get(`${ex}/orders/${resting.body.id}`)).body.reason, 'halted');
     await crash(served);
 
     served = await box.serve(args);
@@ -47,7 +50,7 @@ describe('kill switch across kill -9', () => {
     assert.equal(refused.status, 403, JSON.stringify(refused.body));
     assert.equal(codedError(refused).code, 'TRD_ERR_ACCOUNT_HALTED');
     const cancelled = await http.get(`${ex}/orders/${resting.body.id}`);
-    assert.equal(cancelled.body.status, 'cancelled');
+    assert.deepEqual([cancelled.body.status, cancelled.body.reason], ['cancelled', 'halted'], 'replayed');
     const resumed = await http.post(`${ex}/admin/accounts/k-1/resume`, undefined);
     assert.deepEqual(resumed.body, { account: 'k-1', halted: false, wasHalted: true });
     await crash(served);

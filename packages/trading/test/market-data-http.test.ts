@@ -115,6 +115,7 @@ describe('market-data HTTP', () => {
     ['interval=1s&limit=3601', 'limit'],
     ['interval=1m&limit=1441', 'limit'],
     ['limit=1&limit=2', 'limit'],
+    ['intervl=1s', 'intervl'],
   ]) {
     it(`GET /bars/GOOGL?${q} answers 400 naming ${field}`, async () => {
       const r = await get(`/bars/GOOGL?${q}`);

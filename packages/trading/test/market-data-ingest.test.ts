@@ -104,7 +104,8 @@ describe('market-data ingest', () => {
     assert.equal(msft.lastTicks, 40_200);
     assert.equal(msft.ticks, 3);
     assert.equal(msft.volume, 203);
-    assert.ok(Math.abs(msft.vwap - (400 * 100 + 401.5 * 3 + 402 * 100) / 203) < 1e-9);
+    // (400 x 100 + 401.5 x 3 + 402 x 100) / 203 = 401.00738916..., to 4 digits below the tick.
+    assert.equal(msft.vwap, 401.007389);
     assert.ok(msft.timestamp >= t0 - 1 && msft.timestamp <= Date.now() / 1000 + 1);
     assert.equal(updates.find((u) => u.symbol === 'TSLA')?.volume, 7);
   });

@@ -54,6 +54,46 @@ function probe(fn: () => void): { scavenges: number; growth: number; allocated: 
 }
 
 describe('MarketState', () => {
+  it('answers VWAP as an exact decimal: no binary float noise', () => {
+    const s = new MarketState(instruments);
+    const b = SYM0.index;
+    apply(s, 0.1, 1, 1000);
+    apply(s, 0.2, 1, 1000);
+    assert.equal(s.vwap(b), 0.15); // summed over decimals: 0.15000000000000002
+    apply(s, 0.7, 3, 1000);
+    assert.equal(s.vwap(b), 0.48); // 2.4 / 5; summed over decimals: 0.47999999999999987
+    assert.equal(s.update(b, 1).vwap, 0.48);
+    assert.equal(s.snapshot(SYM0).vwap, 0.48);
+    apply(s, 1.1, 0.1, 1000);
+    assert.equal(s.vwap(b), 0.492157); // 2.51 / 5.1, 4 digits below the tick as avgPrice
+  });
+
+  it("an update carries its frame's low and high (ticks) and which came first; endFrame starts afresh", () => {
+    const s = new MarketState(instruments);
+    const b = SYM0.index;
+    for (const p of [100, 99, 101]) apply(s, p, 1, 1000);
+    assert.deepEqual(
+      [s.update(b, 1).lowTicks, s.update(b, 1).highTicks, s.update(b, 1).highFirst],
+      [9_900, 10_100, false],
+    );
+    s.endFrame(b);
+    for (const p of [102, 100.5]) apply(s, p, 1, 1000);
+    const u = s.update(b, 1);
+    assert.deepEqual([u.lastTicks, u.lowTicks, u.highTicks, u.highFirst], [10_050, 10_050, 10_200, true]);
+  });
+
+  it('answers fractional volumes summed without binary float noise (symbol, update, bars)', () => {
+    const s = new MarketState(instruments);
+    const b = SYM0.index;
+    apply(s, 10, 0.1, 1000.5);
+    apply(s, 10, 0.2, 1000.6);
+    // 0.1 + 0.2 is 0.30000000000000004 as a double.
+    assert.equal(s.snapshot(SYM0).volume, 0.3);
+    assert.equal(s.update(b, 1).volume, 0.3);
+    assert.equal(s.bars('SYM0', '1s', 1)[0].volume, 0.3);
+    assert.equal(s.bars('SYM0', '1m', 1)[0].volume, 0.3);
+  });
+
   it('computes last, volume, VWAP and 1s/1m bars on a known sequence', () => {
     const s = new MarketState(instruments);
     const seq: [number, number, number][] = [

@@ -125,6 +125,39 @@ describe('RiskEngine.check: every code at its boundary', () => {
     assert.equal(f.check(AAPL, BUY, LIMIT, 1_001, 100, A0, 0), RiskCode.GROSS_EXPOSURE_EXCEEDED);
   });
 
+  it('GROSS_EXPOSURE_EXCEEDED without a reference: open orders add up, split or across symbols', () => {
+    // 4 x 5 @ 100.00 = 2,000 against a limit of 1,000: each order alone fits, together not.
+    const e = engine({ maxGrossExposure: 1_000 });
+    const place = (book: number) => {
+      const code = e.checkNow(book, BUY, LIMIT, 10_000, 5, A0);
+      if (code === RiskCode.OK) accept(e, book, BUY, A0, 5);
+      return code;
+    };
+    assert.equal(place(AAPL), RiskCode.OK);
+    assert.equal(e.grossExposure(A0), 500, 'the open order is valued at its own price');
+    assert.equal(place(AAPL), RiskCode.OK);
+    assert.equal(place(AAPL), RiskCode.GROSS_EXPOSURE_EXCEEDED);
+    assert.equal(place(MSFT), RiskCode.GROSS_EXPOSURE_EXCEEDED, 'another symbol counts what AAPL holds');
+    assert.equal(e.positions()[0].positions[0].exposure, 1_000);
+    // A lower-priced order does not lower the cell's valuation.
+    assert.equal(e.check(AAPL, BUY, LIMIT, 1, 1, A0, 0), RiskCode.GROSS_EXPOSURE_EXCEEDED);
+    // A reference replaces the valuation.
+    e.setReferencePrice(AAPL, 5_000);
+    assert.equal(e.grossExposure(A0), 500);
+    assert.equal(place(MSFT), RiskCode.OK);
+    // A rebuilt state (restart: quantities without the checks that priced them) is valued at
+    // the next order's price, its own quantity and the cell's together.
+    const r = engine({ maxGrossExposure: 1_000 });
+    accept(r, AAPL, BUY, A0, 10);
+    assert.equal(r.check(AAPL, BUY, LIMIT, 10_000, 1, A0, 0), RiskCode.GROSS_EXPOSURE_EXCEEDED);
+    assert.equal(r.check(AAPL, BUY, LIMIT, 9_000, 1, A0, 0), RiskCode.OK); // 11 x 90.00 = 990
+    // POST /check (peek) keeps no valuation.
+    const p = engine({ maxGrossExposure: 1_000 });
+    assert.equal(p.peek(AAPL, BUY, LIMIT, 20_000, 1, A0), RiskCode.OK);
+    accept(p, AAPL, BUY, A0, 5);
+    assert.equal(p.grossExposure(A0), 0);
+  });
+
   it('RATE_LIMIT_EXCEEDED: token bucket refills from the injected clock, denials cost nothing', () => {
     let now = 1_000;
     const e = engine({ maxOrdersPerSecond: 10, maxOrderQty: 100 }, () => now);

@@ -137,6 +137,12 @@ describe('risk-manager over HTTP', () => {
       ['buyer'],
     );
     assert.ok(one.body.accounts[0].grossExposure > 0);
+    // A misspelt filter is named, not answered with every account.
+    const typo = await f.http.get(`${rm}/positions?acount=buyer`);
+    assert.deepEqual(
+      [typo.status, typo.body.error?.code, typo.body.error?.field],
+      [400, 'TRD_ERR_INVALID_QUERY', 'acount'],
+    );
   });
 
   test('GET /health', async () => {

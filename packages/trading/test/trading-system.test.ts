@@ -53,6 +53,32 @@ describe('trading system: market data -> engine, graceful stop -> consistent dis
     assert.deepEqual(book.body.asks, [{ price: 106, quantity: 6, orders: 1 }]);
   });
 
+  test('a price traded through fires a stop, though the last price of the frame does not reach it', async () => {
+    const bid = await f.http.post(`${ex}/orders`, order('AMZN', 'buy', 'limit', 5, 98));
+    const sellStop = await f.http.post(`${ex}/orders`, order('AMZN', 'sell', 'stop', 2, 99.5));
+    const buyStop = await f.http.post(`${ex}/orders`, order('AMZN', 'buy', 'stop', 1, 120));
+    const md = await MdClient.open(`ws://127.0.0.1:${f.sys.handles['market-data']!.port}/stream`);
+    try {
+      md.send([tick('AMZN', 100), tick('AMZN', 99), tick('AMZN', 101)]); // down through 99.5, back up
+      assert.deepEqual([(await md.sync()).processed, md.errors.length], [3, 0]);
+    } finally {
+      await md.close();
+    }
+    const fired = await pollUntil('the sell stop to fire', async () => {
+      const r = await f.http.get(`${ex}/orders/${sellStop.body.id}`);
+      return r.body.status === 'pending' ? undefined : r.body;
+    });
+    assert.equal(fired.status, 'filled');
+    assert.equal(fired.fills[0].makerOrderId, bid.body.id);
+    assert.equal(
+      (await f.http.get(`${ex}/orders/${buyStop.body.id}`)).body.status,
+      'pending',
+      'never reached',
+    );
+    const book = await f.http.get(`${ex}/book/AMZN`);
+    assert.equal(book.body.last, 101, "the last price is the frame's last");
+  });
+
   test('close() writes the metrics and the input log; both read back', async () => {
     const api = f.url('api');
     // Orders of every kind on two symbols: resting, crossing, market, cancelled, pending stops.

@@ -113,8 +113,8 @@ export class MatchingEngine {
     return slot;
   }
 
-  /** Cancels a live order (resting or pending stop) by id. */
-  cancel(orderId: number): number {
+  /** Cancels a live order (resting or pending stop) by id; `reason` USER or HALTED. */
+  cancel(orderId: number, reason: number = CancelReason.USER): number {
     const slot = this.pool.slotOf(orderId);
     if (slot === NIL) return CancelResult.NOT_FOUND;
     const status = this.pool.status[slot];
@@ -126,7 +126,12 @@ export class MatchingEngine {
     } else {
       return CancelResult.NOT_FOUND;
     }
-    this.setStatus(slot, S.CANCELLED, CancelReason.USER);
+    // Only a kill switch's cancel says so; anything else (an old journal's 0) is the owner's.
+    this.setStatus(
+      slot,
+      S.CANCELLED,
+      reason === CancelReason.HALTED ? CancelReason.HALTED : CancelReason.USER,
+    );
     this.pool.release(slot);
     return CancelResult.CANCELLED;
   }

@@ -23,6 +23,14 @@ export interface MarketUpdate {
   vwap: number;
   /** Ticks applied for this symbol so far. */
   ticks: number;
+  /**
+   * The lowest and highest price (ticks) of this update's ticks, and whether the high came
+   * first: a stop fires on any price traded through, not only the last (last-price-feed.ts).
+   * Absent from a publisher that predates them: the last price alone.
+   */
+  lowTicks?: number;
+  highTicks?: number;
+  highFirst?: boolean;
   /** Seconds since the epoch when the update was published (float, like Python's time.time()). */
   timestamp: number;
 }

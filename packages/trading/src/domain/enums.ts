@@ -15,6 +15,8 @@ export const CancelReason = {
   NO_LIQUIDITY: 2,
   /** The pool or a price level could not take the order. */
   CAPACITY: 3,
+  /** Cancelled by the kill switch (an admin halted the account), not by its owner. */
+  HALTED: 4,
 } as const;
 export type CancelReason = (typeof CancelReason)[keyof typeof CancelReason];
-export const CANCEL_REASON_NAMES = ['', 'user', 'no_liquidity', 'capacity'] as const;
+export const CANCEL_REASON_NAMES = ['', 'user', 'no_liquidity', 'capacity', 'halted'] as const;

@@ -6,8 +6,10 @@
  * that needs a body answers its own 400 for a missing one. A compressed body (a
  * `Content-Encoding` other than identity) is refused 415: it is never read as JSON text.
  */
+import { cutText, ProtocolError, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TradingError, TradingErrorCode } from '../errors.ts';
+import { repeatedTopLevelKey } from './repeated-key.ts';
 
 /** JSON.parse refusing `__proto__` keys (what fastify's default parser does, via secure-json-parse). */
 export function parseJson(text: string): unknown {
@@ -18,11 +20,27 @@ export function parseJson(text: string): unknown {
   });
 }
 
+/** parseJson, also refusing a body object that names a field twice (./repeated-key.ts). */
+export function parseJsonRequest(text: string): unknown {
+  const value = parseJson(text);
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const key = repeatedTopLevelKey(text, Object.keys(value).length);
+    if (key !== undefined) {
+      throw new ProtocolError(
+        ProtocolErrorCode.INVALID_FIELD,
+        `field ${quoteValue(key)} is given twice: which one was meant is ambiguous`,
+        cutText(key),
+      );
+    }
+  }
+  return value;
+}
+
 /** The parsed body of `buf` (undefined when empty), or the parse error. */
 export function parseJsonBody(buf: Buffer): { value: unknown } | { error: Error } {
   if (buf.length === 0) return { value: undefined };
   try {
-    return { value: parseJson(buf.toString('utf8')) };
+    return { value: parseJsonRequest(buf.toString('utf8')) };
   } catch (err) {
     return { error: err as Error };
   }

@@ -9,6 +9,7 @@
  * and leaves the bars alone (it still counts for last price, volume and VWAP).
  * Prices are integer ticks. Applying a tick allocates nothing.
  */
+import { sumWithoutNoise } from '@tickstorm/protocol';
 
 /** The fields a bar reads from a tick (a protocol ValidTick fits; read, never passed as doubles). */
 export interface BarTick {
@@ -138,7 +139,7 @@ export class BarSeries {
         high: toPrice(this.high[i]),
         low: toPrice(this.low[i]),
         close: toPrice(this.close[i]),
-        volume: this.volume[i],
+        volume: sumWithoutNoise(this.volume[i]),
         ticks: this.ticks[i],
       };
       slot = slot + 1 === cap ? 0 : slot + 1;

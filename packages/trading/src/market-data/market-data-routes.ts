@@ -16,7 +16,7 @@ import type { Bus } from '../bus/bus.ts';
 import { busHealth } from '../bus/bus-health.ts';
 import { TradingErrorCode } from '../errors.ts';
 import { sendError } from '../http/http-app.ts';
-import { parseCount } from '../http/request-fields.ts';
+import { parseCount, refuseUnknownFields } from '../http/request-fields.ts';
 import type { MarketDataStats } from '../stats/stats-types.ts';
 import { DEFAULT_BAR_LIMIT, parseInterval } from './bar-fields.ts';
 import type { MarketState } from './market-state.ts';
@@ -31,6 +31,8 @@ export interface MarketDataRouteDeps {
 }
 
 type Query = Record<string, string | string[] | undefined>;
+/** GET /bars' query parameters: a misspelt one (`?intervl=1s`) is refused, not ignored. */
+const BARS_QUERY: ReadonlySet<string> = new Set(['interval', 'limit']);
 
 export function registerMarketDataRoutes(app: FastifyInstance, deps: MarketDataRouteDeps): void {
   const { state } = deps;
@@ -74,6 +76,7 @@ export function registerMarketDataRoutes(app: FastifyInstance, deps: MarketDataR
     const inst = instruments.find(req.params.symbol);
     if (inst === undefined) return unknownSymbol(reply, req.params.symbol);
     const q = req.query as Query;
+    refuseUnknownFields(q, BARS_QUERY, 'GET /bars takes interval and limit');
     const iv = parseInterval(q.interval);
     const limit = parseCount(q.limit, 'limit', DEFAULT_BAR_LIMIT, 1, state.barCapacity(iv), 'query');
     return { symbol: inst.symbol, interval: iv, bars: state.bars(inst.symbol, iv, limit) };

@@ -1,14 +1,21 @@
 /**
  * Per-symbol market state in typed arrays indexed by instrument (book): last price (ticks
  * and decimal), best bid/ask where known, cumulative volume, VWAP (sum price x volume /
- * sum volume, over decimal prices), tick count, last tick timestamp, and 1-second and
+ * sum volume, summed in ticks and answered as a decimal rounded to 4 digits finer than the
+ * tick, as an order's avgPrice, so 0.1 and 0.2 average to 0.15, not 0.15000000000000002), tick count, last tick timestamp, and 1-second and
  * 1-minute OHLCV bars (./bar-series.ts). `apply` allocates nothing (it reads the validated
  * tick's fields: doubles passed as arguments would be boxed); readers allocate.
  *
  * Bid/ask are the latest values carried by any tick of the symbol (a tick without them
  * leaves them as they were).
  */
-import { type Instrument, type InstrumentTable, ticksToDecimal, type ValidTick } from '@tickstorm/protocol';
+import {
+  type Instrument,
+  type InstrumentTable,
+  sumWithoutNoise,
+  ticksToDecimal,
+  type ValidTick,
+} from '@tickstorm/protocol';
 import type { MarketUpdate } from '../bus/topics.ts';
 import { BarSeries, type BarView } from './bar-series.ts';
 
@@ -47,15 +54,26 @@ export class MarketState {
   readonly bidTicks: Float64Array;
   readonly askTicks: Float64Array;
   readonly volume: Float64Array;
-  /** Sum of price x volume (decimal prices). */
+  /** Sum of price x volume, price in ticks (exact while the volumes are whole). */
   readonly notional: Float64Array;
   readonly tickCount: Float64Array;
   readonly lastTimestamp: Float64Array;
+  /**
+   * The lowest and highest price (ticks, 0 = none) since the symbol's last frame ended
+   * (endFrame), and the tick count at which each was reached: the update carries them.
+   */
+  readonly frameLow: Float64Array;
+  readonly frameHigh: Float64Array;
+  private readonly frameLowAt: Float64Array;
+  private readonly frameHighAt: Float64Array;
   readonly bars1s: BarSeries;
   readonly bars1m: BarSeries;
   /** Tick -> decimal factor per book: stepUnits and 10^decimals. */
   private readonly stepUnits: Float64Array;
   private readonly scale: Float64Array;
+  /** VWAP rounding: units of 10^-(decimals + 4) per tick, and that power of ten. */
+  private readonly vwapUnits: Float64Array;
+  private readonly vwapScale: Float64Array;
 
   constructor(
     readonly instruments: InstrumentTable,
@@ -71,13 +89,21 @@ export class MarketState {
     this.notional = new Float64Array(n);
     this.tickCount = new Float64Array(n);
     this.lastTimestamp = new Float64Array(n);
+    this.frameLow = new Float64Array(n);
+    this.frameHigh = new Float64Array(n);
+    this.frameLowAt = new Float64Array(n);
+    this.frameHighAt = new Float64Array(n);
     this.bars1s = new BarSeries(n, 1, opts.bars1sCapacity ?? DEFAULT_BAR_CAPACITY['1s']);
     this.bars1m = new BarSeries(n, 60, opts.bars1mCapacity ?? DEFAULT_BAR_CAPACITY['1m']);
     this.stepUnits = new Float64Array(n);
     this.scale = new Float64Array(n);
+    this.vwapUnits = new Float64Array(n);
+    this.vwapScale = new Float64Array(n);
     for (const inst of instruments.list) {
       this.stepUnits[inst.index] = inst.price.stepUnits;
       this.scale[inst.index] = 10 ** inst.price.decimals;
+      this.vwapUnits[inst.index] = inst.price.stepUnits * 10_000;
+      this.vwapScale[inst.index] = 10 ** (inst.price.decimals + 4);
     }
   }
 
@@ -97,8 +123,16 @@ export class MarketState {
     if (t.bidTicks > 0) this.bidTicks[book] = t.bidTicks;
     if (t.askTicks > 0) this.askTicks[book] = t.askTicks;
     this.volume[book] += volume;
-    this.notional[book] += price * volume;
-    this.tickCount[book]++;
+    this.notional[book] += priceTicks * volume;
+    const count = ++this.tickCount[book];
+    if (this.frameLow[book] === 0 || priceTicks < this.frameLow[book]) {
+      this.frameLow[book] = priceTicks;
+      this.frameLowAt[book] = count;
+    }
+    if (priceTicks > this.frameHigh[book]) {
+      this.frameHigh[book] = priceTicks;
+      this.frameHighAt[book] = count;
+    }
     this.lastTimestamp[book] = t.timestamp;
     this.bars1s.apply(book, t);
     this.bars1m.apply(book, t);
@@ -106,7 +140,15 @@ export class MarketState {
 
   vwap(book: number): number {
     const v = this.volume[book];
-    return v > 0 ? this.notional[book] / v : 0;
+    if (!(v > 0)) return 0;
+    // Integer units over an exact power of ten: the double nearest that decimal.
+    return Math.round((this.notional[book] / v) * this.vwapUnits[book]) / this.vwapScale[book];
+  }
+
+  /** The frame that touched `book` is over: its next update's low and high start afresh. */
+  endFrame(book: number): void {
+    this.frameLow[book] = 0;
+    this.frameHigh[book] = 0;
   }
 
   /** Symbols that have seen at least one tick. */
@@ -128,10 +170,13 @@ export class MarketState {
       lastTicks: this.lastTicks[book],
       bid: bid > 0 ? this.toDecimal(book, bid) : null,
       ask: ask > 0 ? this.toDecimal(book, ask) : null,
-      volume: this.volume[book],
+      volume: sumWithoutNoise(this.volume[book]),
       vwap: this.vwap(book),
       ticks: this.tickCount[book],
       timestamp: nowSeconds,
+      lowTicks: this.frameLow[book] > 0 ? this.frameLow[book] : this.lastTicks[book],
+      highTicks: this.frameHigh[book] > 0 ? this.frameHigh[book] : this.lastTicks[book],
+      highFirst: this.frameHighAt[book] < this.frameLowAt[book],
     };
   }
 
@@ -146,7 +191,7 @@ export class MarketState {
       lastTicks: seen ? this.lastTicks[b] : null,
       bid: bid > 0 ? ticksToDecimal(inst, bid) : null,
       ask: ask > 0 ? ticksToDecimal(inst, ask) : null,
-      volume: this.volume[b],
+      volume: sumWithoutNoise(this.volume[b]),
       vwap: seen ? this.vwap(b) : null,
       ticks: this.tickCount[b],
       lastTimestamp: seen ? this.lastTimestamp[b] : null,

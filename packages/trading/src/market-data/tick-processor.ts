@@ -212,6 +212,7 @@ export class TickProcessor {
         this.bus.publish(Topic.MARKET_UPDATE, this.state.update(this.touched[k], now));
       }
     }
+    for (let k = 0; k < this.touchedCount; k++) this.state.endFrame(this.touched[k]);
     this.latency.recordUs((performance.now() - t0) * 1000);
   }
 

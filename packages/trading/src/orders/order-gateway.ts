@@ -8,6 +8,7 @@
  */
 import { type InstrumentTable, ProtocolError, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
 import { CancelResult } from '../book/engine-types.ts';
+import { CancelReason } from '../domain/enums.ts';
 import { OrderStatus } from '../domain/order-status.ts';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
 import { errorBody } from '../http/http-app.ts';
@@ -258,7 +259,7 @@ export class OrderGateway {
 
   /**
    * GET /orders?account=A&status=open&limit=N&cursor=ID (or after=ID): the open orders of an
-   * account (all accounts without one), oldest id first, a page at a time, so that a client
+   * account (all accounts without one), in id order (not time order), a page at a time, so that a client
    * can reconcile after a restart. `nextCursor` is null on the last page.
    */
   list(q: Record<string, unknown>, scope?: AccountScope): GatewayReply {
@@ -378,7 +379,7 @@ export class OrderGateway {
     let cancelled = 0;
     const shards = new Set<number>();
     for (const rec of open) {
-      const r = this.o.router.shards[rec.shard].cancel(rec.engineId);
+      const r = this.o.router.shards[rec.shard].cancel(rec.engineId, CancelReason.HALTED);
       if (r.result === CancelResult.CANCELLED) {
         cancelled++;
         shards.add(rec.shard);

@@ -12,8 +12,9 @@
  *      price, stop trigger, or for a market order the reference (none known: no check)
  *   4. limit price / stop trigger in the band around the reference (none known: pass)
  *   5. |pos + open same side + qty| <= maxPosLots            POSITION_LIMIT_EXCEEDED
- *   6. exposure + qty x ref (or the order's price while the symbol has no reference)
- *      <= maxGrossUnits                                       GROSS_EXPOSURE_EXCEEDED
+ *   6. exposure + qty x ref <= maxGrossUnits                 GROSS_EXPOSURE_EXCEEDED
+ *      (no reference: the account's cell on the symbol, held + open + qty, is valued at
+ *      the higher of the order's price and the cell's provRef, which a pass raises)
  *   7. token bucket per account (refilled lazily from nowMs)  RATE_LIMIT_EXCEEDED
  * Comparisons are written so that NaN fails (fail closed); a quantity must be in (0, max].
  * A pass consumes one token; a denial consumes nothing and changes no position: open
@@ -48,6 +49,8 @@ export class RiskEngine implements EngineListener {
   private limits: RiskLimits;
   /** Bumped on every reference change; see risk-state.ts. */
   private refVersion = 0;
+  /** True while peek() runs check(): nothing is kept. */
+  private peeking = false;
 
   constructor(
     instruments: InstrumentTable,
@@ -102,10 +105,21 @@ export class RiskEngine implements EngineListener {
     if (st.version[account] !== this.refVersion) {
       st.revalue(account, this.refTicks, lim.unitMul, this.refVersion);
     }
-    const valuePx = ref > 0 ? ref : px;
-    if (st.exposure[account] + qty * valuePx * lim.unitMul[book] > lim.maxGrossUnits) {
-      return RiskCode.GROSS_EXPOSURE_EXCEEDED;
+    const mul = lim.unitMul[book];
+    // Without a reference the cell (what the account already holds and has open on the
+    // symbol) is valued with this order at the higher of its price and the cell's own
+    // valuation, so orders split small, or placed again after a restart, still add up.
+    let prov = 0;
+    let after: number;
+    if (ref > 0) {
+      after = st.exposure[account] + qty * ref * mul;
+    } else {
+      prov = Math.max(px, st.provRef[k]);
+      const p = st.pos[k];
+      const held = (p < 0 ? -p : p) + st.openBuy[k] + st.openSell[k];
+      after = st.exposure[account] - st.contrib[k] + (held + qty) * prov * mul;
     }
+    if (!(after <= lim.maxGrossUnits)) return RiskCode.GROSS_EXPOSURE_EXCEEDED;
     let tokens = st.tokens[account];
     const elapsed = nowMs - st.lastMs[account];
     if (elapsed > 0) {
@@ -118,6 +132,10 @@ export class RiskEngine implements EngineListener {
       return RiskCode.RATE_LIMIT_EXCEEDED;
     }
     st.tokens[account] = tokens - 1;
+    if (prov > st.provRef[k] && !this.peeking) {
+      st.provRef[k] = prov;
+      st.touch(account, book, 0, mul);
+    }
     return RiskCode.OK;
   }
 
@@ -126,7 +144,13 @@ export class RiskEngine implements EngineListener {
     const known = account >>> 0 === account && account < this.accounts.size;
     const tokens = known ? this.st.tokens[account] : 0;
     const lastMs = known ? this.st.lastMs[account] : 0;
-    const code = this.check(book, side, type, priceTicks, qty, account, this.clock());
+    this.peeking = true;
+    let code: number;
+    try {
+      code = this.check(book, side, type, priceTicks, qty, account, this.clock());
+    } finally {
+      this.peeking = false;
+    }
     if (known) {
       this.st.tokens[account] = tokens;
       this.st.lastMs[account] = lastMs;
@@ -157,6 +181,25 @@ export class RiskEngine implements EngineListener {
       this.refVersion++;
     }
     return true;
+  }
+
+  /**
+   * An open order of `account` on `book` at `priceTicks` (a recovered one: the check that
+   * priced its cell is not journalled) raises the cell's valuation as that check did.
+   */
+  valueOpenOrder(account: number, book: number, priceTicks: number): void {
+    if (
+      account >>> 0 !== account ||
+      account >= this.st.capacity ||
+      book >>> 0 !== book ||
+      book >= this.nSym
+    ) {
+      return;
+    }
+    const k = account * this.nSym + book;
+    if (!(priceTicks > this.st.provRef[k])) return;
+    this.st.provRef[k] = priceTicks;
+    this.st.touch(account, book, this.refTicks[book], this.lim.unitMul[book]);
   }
 
   /** The reference price of `book` in ticks, 0 when none is known. */

@@ -15,7 +15,7 @@ export interface PositionRow {
   openSell: number;
   /** Last known reference price, null when none yet. */
   referencePrice: number | null;
-  /** (|position| + openBuy + openSell) x referencePrice (0 without a reference). */
+  /** (|position| + openBuy + openSell) x referencePrice (without one: the valuation of risk-state.ts's provRef). */
   exposure: number;
 }
 

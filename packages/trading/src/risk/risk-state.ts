@@ -14,7 +14,9 @@
  * change costs O(1) (a counter bump), not O(accounts holding the symbol): the next check
  * of an account whose version is behind re-values its held symbols (revalue: O(symbols
  * held, usually a handful)); when no price moved it is O(1). A symbol without a
- * reference yet is valued at zero (the new order itself at its own price, see check).
+ * reference yet is valued, per cell, at provRef[k]: the highest limit price or stop trigger
+ * of the account's orders on it that the check passed (see RiskEngine.check), so open
+ * orders are never valued at zero for want of market data.
  */
 
 export class RiskState {
@@ -25,6 +27,8 @@ export class RiskState {
   openSell: Float64Array = new Float64Array(0);
   contrib: Float64Array = new Float64Array(0);
   valRef: Float64Array = new Float64Array(0);
+  /** Per cell: the valuation while the symbol has no reference (ticks; 0 = none). */
+  provRef: Float64Array = new Float64Array(0);
   heldSlot: Int32Array = new Int32Array(0);
   held: Int32Array = new Int32Array(0);
   heldCount: Int32Array = new Int32Array(0);
@@ -48,6 +52,7 @@ export class RiskState {
     this.openSell = growF64(this.openSell, cells);
     this.contrib = growF64(this.contrib, cells);
     this.valRef = growF64(this.valRef, cells);
+    this.provRef = growF64(this.provRef, cells);
     this.heldSlot = growI32(this.heldSlot, cells);
     this.held = growI32(this.held, cells);
     this.heldCount = growI32(this.heldCount, capacity);
@@ -107,15 +112,20 @@ export class RiskState {
     this.openSell.fill(0);
     this.contrib.fill(0);
     this.valRef.fill(0);
+    this.provRef.fill(0);
     this.heldSlot.fill(0);
     this.held.fill(0);
     this.heldCount.fill(0);
     this.exposure.fill(0);
   }
 
-  /** Re-values cell (a, s) at reference `ref` after its quantities changed; keeps the held list. */
-  touch(a: number, s: number, ref: number, unitMul: number): void {
+  /**
+   * Re-values cell (a, s) at reference `ref` (0 = none: the cell's provRef) after its
+   * quantities changed; keeps the held list.
+   */
+  touch(a: number, s: number, refTicks: number, unitMul: number): void {
     const k = a * this.nSym + s;
+    const ref = refTicks > 0 ? refTicks : this.provRef[k];
     const p = this.pos[k];
     const u = (p < 0 ? -p : p) + this.openBuy[k] + this.openSell[k];
     const c = u * ref * unitMul;
@@ -149,7 +159,7 @@ export class RiskState {
     for (let i = 0; i < n; i++) {
       const s = this.held[base + i];
       const k = base + s;
-      const r = refs[s];
+      const r = refs[s] > 0 ? refs[s] : this.provRef[k];
       if (this.valRef[k] !== r) {
         const p = this.pos[k];
         this.contrib[k] = ((p < 0 ? -p : p) + this.openBuy[k] + this.openSell[k]) * r * unitMul[s];

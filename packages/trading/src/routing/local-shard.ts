@@ -82,12 +82,13 @@ export class LocalShard implements Shard, EngineListener {
     return r;
   }
 
-  cancel(orderId: number): ShardResult {
+  /** `reason`: CancelReason USER (0: the same) or HALTED (the kill switch). */
+  cancel(orderId: number, reason = 0): ShardResult {
     const ts = this.log === null ? epochMicros() : this.log.now();
-    const seq = this.log === null ? this.sequencer.next() : this.log.appendCancel(orderId, ts);
+    const seq = this.log === null ? this.sequencer.next() : this.log.appendCancel(orderId, ts, reason);
     this.clock.micros = ts;
     const r = this.begin(CommandKind.CANCEL, seq, orderId);
-    r.result = this.engine.cancel(orderId);
+    r.result = this.engine.cancel(orderId, reason);
     this.track = 0;
     return r;
   }
@@ -116,7 +117,7 @@ export class LocalShard implements Shard, EngineListener {
       case CommandKind.NEW_ORDER:
         return this.submit(c.book, c.side, c.type, c.priceTicks, c.qty, c.account);
       case CommandKind.CANCEL:
-        return this.cancel(c.orderId);
+        return this.cancel(c.orderId, c.type);
       default:
         return this.setLastPrice(c.book, c.priceTicks);
     }

@@ -19,7 +19,7 @@ export interface Shard {
     qty: number,
     account: number,
   ): ShardResult | Promise<ShardResult>;
-  cancel(orderId: number): ShardResult | Promise<ShardResult>;
+  cancel(orderId: number, reason?: number): ShardResult | Promise<ShardResult>;
   setLastPrice(book: number, priceTicks: number): ShardResult | Promise<ShardResult>;
   /** Writes the shard's buffered log records (durable if its log fsyncs). */
   flush(): Promise<void>;
@@ -33,7 +33,7 @@ export interface ShardEngine {
   /** One entry per book (only the length is used). */
   readonly books: ArrayLike<unknown>;
   submit(book: number, side: number, type: number, priceTicks: number, qty: number, account: number): number;
-  cancel(orderId: number): number;
+  cancel(orderId: number, reason?: number): number;
   setLastPrice(book: number, priceTicks: number): void;
   snapshot(): unknown;
 }

@@ -126,10 +126,10 @@ export class WorkerShard implements Shard {
     return this.send();
   }
 
-  cancel(orderId: number): Promise<ShardResult> {
+  cancel(orderId: number, reason = 0): Promise<ShardResult> {
     const off = this.claim();
     if (off < 0) return this.refuse();
-    encodeCancel(this.commands.view, off, 0, 0, orderId);
+    encodeCancel(this.commands.view, off, 0, 0, orderId, reason);
     return this.send();
   }
 

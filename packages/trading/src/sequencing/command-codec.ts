@@ -6,7 +6,8 @@
  *   offset size type  field
  *        0    1 u8    kind        1 NEW_ORDER, 2 CANCEL, 3 SET_LAST_PRICE (>= 0xf0: ring control only)
  *        1    1 u8    side        NEW_ORDER: Side (0 buy, 1 sell); else 0
- *        2    1 u8    type        NEW_ORDER: OrderType (0 limit, 1 market, 2 stop); else 0
+ *        2    1 u8    type        NEW_ORDER: OrderType (0 limit, 1 market, 2 stop); CANCEL: the
+ *                                 CancelReason (0 or 1 the owner's, 4 the kill switch's); else 0
  *        3    1 u8    reserved    0
  *        4    4 i32   book        NEW_ORDER, SET_LAST_PRICE: instrument index; else 0
  *        8    8 f64   seq         sequence number (exact integer, 1, 2, 3, ... gapless per log)
@@ -123,8 +124,9 @@ export function encodeCancel(
   seq: number,
   timestamp: number,
   orderId: number,
+  reason = 0,
 ): void {
-  writeCommon(v, off, CommandKind.CANCEL, 0, 0, 0);
+  writeCommon(v, off, CommandKind.CANCEL, 0, reason, 0);
   v.setFloat64(off + 8, seq, true);
   v.setFloat64(off + 16, timestamp, true);
   v.setFloat64(off + 24, orderId, true);
@@ -163,7 +165,7 @@ export function encodeCommand(v: DataView, off: number, r: CommandRecord): void 
       encodeNewOrder(v, off, r.seq, r.timestamp, r.book, r.side, r.type, r.priceTicks, r.qty, r.account);
       break;
     case CommandKind.CANCEL:
-      encodeCancel(v, off, r.seq, r.timestamp, r.orderId);
+      encodeCancel(v, off, r.seq, r.timestamp, r.orderId, r.type);
       break;
     case CommandKind.SET_LAST_PRICE:
       encodeSetLastPrice(v, off, r.seq, r.timestamp, r.book, r.priceTicks);

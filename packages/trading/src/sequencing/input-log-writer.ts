@@ -239,9 +239,9 @@ export class InputLogWriter {
     return seq;
   }
 
-  appendCancel(orderId: number, timestamp = this.clock()): number {
+  appendCancel(orderId: number, timestamp = this.clock(), reason = 0): number {
     const seq = this.begin(0);
-    encodeCancel(this.view, this.slot(), seq, timestamp, orderId);
+    encodeCancel(this.view, this.slot(), seq, timestamp, orderId, reason);
     this.end(0);
     return seq;
   }

@@ -9,7 +9,7 @@ import { readInputLog } from './input-log-reader.ts';
 /** The part of MatchingEngine that replay (and a shard) drives. */
 export interface CommandTarget {
   submit(book: number, side: number, type: number, priceTicks: number, qty: number, account: number): number;
-  cancel(orderId: number): number;
+  cancel(orderId: number, reason?: number): number;
   setLastPrice(book: number, priceTicks: number): void;
 }
 
@@ -28,7 +28,7 @@ export function applyCommand(engine: CommandTarget, c: CommandRecord): number {
     case CommandKind.NEW_ORDER:
       return engine.submit(c.book, c.side, c.type, c.priceTicks, c.qty, c.account);
     case CommandKind.CANCEL:
-      return engine.cancel(c.orderId);
+      return engine.cancel(c.orderId, c.type);
     case CommandKind.SET_LAST_PRICE:
       engine.setLastPrice(c.book, c.priceTicks);
       return 0;

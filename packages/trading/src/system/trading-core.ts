@@ -255,6 +255,13 @@ export class TradingCore {
       for (const a of o.accounts) this.accounts.intern(a);
       this.accounts.closed = true;
     }
+    // Open orders on a symbol without a reference price are valued at their prices by the
+    // pre-trade check (risk-state.ts), which is not journalled: the recovered ones set it again.
+    if (snapshot !== null || replayed > 0) {
+      for (const rec of this.store.exportRecords().live) {
+        this.risk.valueOpenOrder(this.accounts.indexOf(rec.account), rec.inst.index, rec.priceTicks);
+      }
+    }
     if (this.logging && (snapshot !== null || replayed > 0)) {
       this.report(
         `recovered ${this.liveOrders()} live orders from ${snapshot ?? 'no snapshot'} + ${replayed} journal records in ${Math.round(this.recovery.ms)} ms`,
@@ -475,7 +482,7 @@ export class TradingCore {
         break;
       }
       case CommandKind.CANCEL:
-        engine.cancel(rec.orderId);
+        engine.cancel(rec.orderId, rec.type);
         break;
       case CommandKind.SET_LAST_PRICE:
         this.risk.setReferencePrice(rec.book, rec.priceTicks);

@@ -254,7 +254,9 @@ export class TradingSystem {
         else if (riskHere) this.core?.risk.setReferencePrice(book, ticks);
       });
       this.stoppers.push(
-        this.bus.subscribe<MarketUpdate>(Topic.MARKET_UPDATE, (u) => feed.push(u.book, u.lastTicks)),
+        this.bus.subscribe<MarketUpdate>(Topic.MARKET_UPDATE, (u) =>
+          feed.push(u.book, u.lastTicks, u.lowTicks, u.highTicks, u.highFirst),
+        ),
       );
       this.stoppers.push(() => feed.stop());
     }
