@@ -242,6 +242,14 @@ describe('PostgreSQL store: hostile queries and interfering sessions', () => {
       message:
         /role "reader" may not INSERT table trading_metrics \(GRANT SELECT, INSERT ON trading_metrics TO "reader"\)/,
     });
+    // A role with no right at all on the existing table is told the GRANT too, not
+    // "permission denied for schema public" from a CREATE TABLE it should never have tried.
+    await withClient(url, (c) => c.query('CREATE ROLE stranger LOGIN'));
+    await assert.rejects(PostgresMetricsStore.open(url.replace('postgres@', 'stranger@')), {
+      code: TradingErrorCode.METRICS_STORE,
+      message:
+        /role "stranger" may not SELECT or INSERT table trading_metrics \(GRANT SELECT, INSERT ON trading_metrics TO "stranger"\)/,
+    });
     const plain = await PostgresMetricsStore.open(url.replace('postgres@', 'plain_writer@'), {
       onWarning: (m) => warnings.push(m),
     });

@@ -6,12 +6,20 @@
  * the flag that moves it.
  */
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { portFlagName, type ServiceName } from '@tickstorm/protocol';
-import { run, type Served, serveSandbox, TICKSTORM, ZERO_PORT_FLAGS } from './support/child-process.ts';
+import {
+  finished,
+  run,
+  type Served,
+  serveSandbox,
+  TICKSTORM,
+  ZERO_PORT_FLAGS,
+} from './support/child-process.ts';
 import { Http, order } from './support/trading-fixture.ts';
 
 describe('tickstorm serve (child process)', () => {
@@ -107,6 +115,35 @@ describe('tickstorm serve (child process)', () => {
     assert.match(f.stderr, /refusing to listen on 0\.0\.0\.0 without keys: pass --keys FILE/);
     assert.match(f.stderr, /--insecure-no-auth/);
     assert.doesNotMatch(f.stderr, /\bat .*\.ts:\d+|"stack"/, 'a configuration error prints no stack trace');
+  });
+
+  test('--metrics-store (or its env) with a URL that is not postgres:// exits 2 naming it; nothing is created', {
+    timeout: 60_000,
+  }, async () => {
+    // Taken as a DuckDB path, mysql://… made directories "mysql:/…" in the working directory
+    // and the system ran on a store nobody asked for.
+    for (const [args, env] of [
+      [['--metrics-store', 'mysql://u:hunter2@db/x', ...ZERO_PORT_FLAGS], {}],
+      [
+        ['market-data', '--bus', 'nats://127.0.0.1:1', '--market-data-port', '0'],
+        { TICKSTORM_METRICS_STORE: 'mysql://u:hunter2@db/x' },
+      ],
+    ] as const) {
+      const cwd = tmp();
+      const child = spawn(process.execPath, [TICKSTORM, 'serve', '--data-dir', join(cwd, 'd'), ...args], {
+        cwd,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const f = await finished(child, 30_000);
+      assert.equal(f.code, 2, f.stdout + f.stderr);
+      assert.match(
+        f.stderr,
+        /metrics store mysql:\/\/u:\*\*\*@db\/x \(--metrics-store, TICKSTORM_METRICS_STORE\): a mysql:\/\/ URL is neither a DuckDB file path nor a postgres:\/\/ URL/,
+      );
+      assert.doesNotMatch(f.stdout + f.stderr, /hunter2/);
+      assert.deepEqual(readdirSync(cwd), [], 'nothing created in the working directory');
+    }
   });
 
   for (const service of ['market-data', 'api'] as ServiceName[]) {

@@ -26,7 +26,7 @@ import {
   TradingErrorCode,
   TradingSystem,
 } from '@tickstorm/trading';
-import type { PgStateChange } from '@tickstorm/trading/metrics-store';
+import { checkMetricsStoreTarget, type PgStateChange } from '@tickstorm/trading/metrics-store';
 
 export interface ServeOptions {
   host?: string;
@@ -158,6 +158,8 @@ export async function startSystemFromOptions(
       ? 'tickstorm market-data execution-engine risk-manager'
       : services.map((s) => PROCESS_TITLES[s]).join(' ');
   const metricsStore = opts.metricsStore ?? nonEmpty(process.env.TICKSTORM_METRICS_STORE);
+  // also where this process opens no store (market data forwarding its rows to the api)
+  if (metricsStore !== undefined) checkMetricsStoreTarget(metricsStore);
   try {
     return await TradingSystem.start({
       config,
