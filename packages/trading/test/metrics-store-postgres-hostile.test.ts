@@ -205,7 +205,7 @@ describe('PostgreSQL store: hostile queries and interfering sessions', () => {
         await waitFor(() => store.writeStats().retries >= 3, 'several retries');
         assert.match(
           String(failures.problem()),
-          /^unreachable, 200 rows buffered, retrying: .*(ECONNREFUSED|terminat|shut)/i,
+          /^PostgreSQL unreachable, 200 rows buffered, retrying: .*(ECONNREFUSED|terminat|shut)/i,
         );
         assert.deepEqual(
           changes.map((c) => c.state),

@@ -21,7 +21,8 @@ export class StoreFailures {
   problem(): string | null {
     const ws = this.store?.writeStats();
     if (ws?.state === 'retrying') {
-      return `unreachable, ${ws.bufferedRows} rows buffered, retrying: ${ws.lastError}`;
+      const who = this.store?.kind === 'postgres' ? 'PostgreSQL' : 'store';
+      return `${who} unreachable, ${ws.bufferedRows} rows buffered, retrying: ${ws.lastError}`;
     }
     const st = this.writer.stats();
     if (st.failedFlushes !== this.seen) {
