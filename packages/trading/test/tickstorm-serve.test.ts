@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -144,6 +144,47 @@ describe('tickstorm serve (child process)', () => {
       assert.doesNotMatch(f.stdout + f.stderr, /hunter2/);
       assert.deepEqual(readdirSync(cwd), [], 'nothing created in the working directory');
     }
+  });
+
+  test('--config: a file that is not an object, an unknown key or service exits 2 naming it; an empty API_PORT is unset', {
+    timeout: 90_000,
+  }, async () => {
+    // Before: null crashed with a TypeError (exit 1); "apiPort" and ports."exec" were ignored.
+    for (const [text, why] of [
+      ['null', /expected a JSON object with host, dataDir and ports/],
+      ['{"apiPort": 8001, "host": "127.0.0.1"}', /unknown key\(s\) apiPort: expected host, dataDir, ports/],
+      ['{"ports": {"exec": 5002}}', /unknown service\(s\) in ports: exec: expected market-data/],
+    ] as const) {
+      const file = join(tmp(), 'serve.json');
+      writeFileSync(file, text);
+      const f = await run(process.execPath, [
+        TICKSTORM,
+        'serve',
+        '--config',
+        file,
+        '--data-dir',
+        tmp(),
+        ...ZERO_PORT_FLAGS,
+      ]);
+      assert.equal(f.code, 2, f.stderr);
+      assert.ok(f.stderr.includes(`--config ${file}: `), f.stderr);
+      assert.match(f.stderr, why);
+      assert.doesNotMatch(f.stderr, /TypeError|^\s+at /m);
+    }
+    // API_PORT= (empty, as compose files write an unset one) is unset, not port 0 (a random
+    // port): the config file's port applies; an empty --api-port is refused
+    const file = join(tmp(), 'ports.json');
+    writeFileSync(file, JSON.stringify({ ports: { api: 70000 } }));
+    const e = await run(
+      process.execPath,
+      [TICKSTORM, 'serve', 'api', '--config', file, '--data-dir', tmp()],
+      { ...process.env, API_PORT: '' },
+    );
+    assert.equal(e.code, 2, e.stderr);
+    assert.match(e.stderr, /api port must be an integer 0\.\.65535 \(got 70000;/);
+    const g = await run(process.execPath, [TICKSTORM, 'serve', 'api', '--api-port', '', '--data-dir', tmp()]);
+    assert.equal(g.code, 2, g.stderr);
+    assert.match(g.stderr, /api port must be an integer 0\.\.65535 \(got "";/);
   });
 
   for (const service of ['market-data', 'api'] as ServiceName[]) {
