@@ -115,6 +115,32 @@ describe('one process per data directory', () => {
     assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
   });
 
+  test('a data dir that is a file, or below one: exit 2, TRD_ERR_INVALID_CONFIG naming it', {
+    timeout: 60_000,
+  }, async () => {
+    const file = join(box.tmp(), 'not-a-dir');
+    writeFileSync(file, 'x');
+    for (const [dir, errno] of [
+      [file, 'EEXIST'],
+      [join(file, 'below'), 'ENOTDIR'],
+    ]) {
+      const r = await run(process.execPath, [
+        TICKSTORM,
+        'serve',
+        'execution-engine',
+        '--data-dir',
+        dir,
+        '--execution-engine-port',
+        '0',
+      ]);
+      const out = r.stdout + r.stderr;
+      assert.equal(r.code, 2, out);
+      assert.match(out, /TRD_ERR_INVALID_CONFIG/);
+      assert.ok(out.includes(`data directory ${dir} cannot be a directory (${errno})`), out);
+      assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
+    }
+  });
+
   test('in one process: a second lock refuses; a dead pid or a reused pid is stale', async () => {
     const dir = box.tmp();
     const lock = lockDataDir(dir);

@@ -10,7 +10,9 @@ import pg from 'pg';
 import { TradingErrorCode } from '../src/errors.ts';
 import { MetricRecord } from '../src/metrics-store/metric-record.ts';
 import { redactUrl } from '../src/metrics-store/metrics-store.ts';
+import { MetricsWriter } from '../src/metrics-store/metrics-writer.ts';
 import { checkReadOnlySql, type PgStateChange, PostgresMetricsStore } from '../src/metrics-store/pg-store.ts';
+import { StoreFailures } from '../src/system/store-failures.ts';
 import { type PgServer, startPgServer, waitFor } from './support/postgres.ts';
 
 let server: PgServer;
@@ -192,11 +194,19 @@ describe('PostgreSQL store: hostile queries and interfering sessions', () => {
         retryMaxMs: 50,
         onState: (c) => changes.push(c),
       });
+      // what a process's heartbeat (and the api's /health) reads: the outage itself, although no
+      // flush fails while the rows wait (before, nothing showed in a writer's heartbeat)
+      const failures = new StoreFailures(new MetricsWriter(store), 60_000, store);
       try {
+        assert.equal(failures.problem(), null);
         await own.kill();
         const a = store.insert(rows(100, 'a'));
         const b = store.insert(rows(100, 'b'));
         await waitFor(() => store.writeStats().retries >= 3, 'several retries');
+        assert.match(
+          String(failures.problem()),
+          /^PostgreSQL unreachable, 200 rows buffered, retrying: .*(ECONNREFUSED|terminat|shut)/i,
+        );
         assert.deepEqual(
           changes.map((c) => c.state),
           ['retrying'],
@@ -212,6 +222,7 @@ describe('PostgreSQL store: hostile queries and interfering sessions', () => {
         );
         assert.ok((changes[1].retries ?? 0) >= 3 && (changes[1].downMs ?? -1) >= 0);
         assert.equal(await store.count(), 200);
+        assert.equal(failures.problem(), null, 'healthy again once the rows are written');
       } finally {
         await store.close();
       }
@@ -241,6 +252,14 @@ describe('PostgreSQL store: hostile queries and interfering sessions', () => {
       code: TradingErrorCode.METRICS_STORE,
       message:
         /role "reader" may not INSERT table trading_metrics \(GRANT SELECT, INSERT ON trading_metrics TO "reader"\)/,
+    });
+    // A role with no right at all on the existing table is told the GRANT too, not
+    // "permission denied for schema public" from a CREATE TABLE it should never have tried.
+    await withClient(url, (c) => c.query('CREATE ROLE stranger LOGIN'));
+    await assert.rejects(PostgresMetricsStore.open(url.replace('postgres@', 'stranger@')), {
+      code: TradingErrorCode.METRICS_STORE,
+      message:
+        /role "stranger" may not SELECT or INSERT table trading_metrics \(GRANT SELECT, INSERT ON trading_metrics TO "stranger"\)/,
     });
     const plain = await PostgresMetricsStore.open(url.replace('postgres@', 'plain_writer@'), {
       onWarning: (m) => warnings.push(m),

@@ -6,12 +6,20 @@
  * the flag that moves it.
  */
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { portFlagName, type ServiceName } from '@tickstorm/protocol';
-import { run, type Served, serveSandbox, TICKSTORM, ZERO_PORT_FLAGS } from './support/child-process.ts';
+import {
+  finished,
+  run,
+  type Served,
+  serveSandbox,
+  TICKSTORM,
+  ZERO_PORT_FLAGS,
+} from './support/child-process.ts';
 import { Http, order } from './support/trading-fixture.ts';
 
 describe('tickstorm serve (child process)', () => {
@@ -107,6 +115,76 @@ describe('tickstorm serve (child process)', () => {
     assert.match(f.stderr, /refusing to listen on 0\.0\.0\.0 without keys: pass --keys FILE/);
     assert.match(f.stderr, /--insecure-no-auth/);
     assert.doesNotMatch(f.stderr, /\bat .*\.ts:\d+|"stack"/, 'a configuration error prints no stack trace');
+  });
+
+  test('--metrics-store (or its env) with a URL that is not postgres:// exits 2 naming it; nothing is created', {
+    timeout: 60_000,
+  }, async () => {
+    // Taken as a DuckDB path, mysql://… made directories "mysql:/…" in the working directory
+    // and the system ran on a store nobody asked for.
+    for (const [args, env] of [
+      [['--metrics-store', 'mysql://u:hunter2@db/x', ...ZERO_PORT_FLAGS], {}],
+      [
+        ['market-data', '--bus', 'nats://127.0.0.1:1', '--market-data-port', '0'],
+        { TICKSTORM_METRICS_STORE: 'mysql://u:hunter2@db/x' },
+      ],
+    ] as const) {
+      const cwd = tmp();
+      const child = spawn(process.execPath, [TICKSTORM, 'serve', '--data-dir', join(cwd, 'd'), ...args], {
+        cwd,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const f = await finished(child, 30_000);
+      assert.equal(f.code, 2, f.stdout + f.stderr);
+      assert.match(
+        f.stderr,
+        /metrics store mysql:\/\/u:\*\*\*@db\/x \(--metrics-store, TICKSTORM_METRICS_STORE\): a mysql:\/\/ URL is neither a DuckDB file path nor a postgres:\/\/ URL/,
+      );
+      assert.doesNotMatch(f.stdout + f.stderr, /hunter2/);
+      assert.deepEqual(readdirSync(cwd), [], 'nothing created in the working directory');
+    }
+  });
+
+  test('--config: a file that is not an object, an unknown key or service exits 2 naming it; an empty API_PORT is unset', {
+    timeout: 90_000,
+  }, async () => {
+    // Before: null crashed with a TypeError (exit 1); "apiPort" and ports."exec" were ignored.
+    for (const [text, why] of [
+      ['null', /expected a JSON object with host, dataDir and ports/],
+      ['{"apiPort": 8001, "host": "127.0.0.1"}', /unknown key\(s\) apiPort: expected host, dataDir, ports/],
+      ['{"ports": {"exec": 5002}}', /unknown service\(s\) in ports: exec: expected market-data/],
+    ] as const) {
+      const file = join(tmp(), 'serve.json');
+      writeFileSync(file, text);
+      const f = await run(process.execPath, [
+        TICKSTORM,
+        'serve',
+        '--config',
+        file,
+        '--data-dir',
+        tmp(),
+        ...ZERO_PORT_FLAGS,
+      ]);
+      assert.equal(f.code, 2, f.stderr);
+      assert.ok(f.stderr.includes(`--config ${file}: `), f.stderr);
+      assert.match(f.stderr, why);
+      assert.doesNotMatch(f.stderr, /TypeError|^\s+at /m);
+    }
+    // API_PORT= (empty, as compose files write an unset one) is unset, not port 0 (a random
+    // port): the config file's port applies; an empty --api-port is refused
+    const file = join(tmp(), 'ports.json');
+    writeFileSync(file, JSON.stringify({ ports: { api: 70000 } }));
+    const e = await run(
+      process.execPath,
+      [TICKSTORM, 'serve', 'api', '--config', file, '--data-dir', tmp()],
+      { ...process.env, API_PORT: '' },
+    );
+    assert.equal(e.code, 2, e.stderr);
+    assert.match(e.stderr, /api port must be an integer 0\.\.65535 \(got 70000;/);
+    const g = await run(process.execPath, [TICKSTORM, 'serve', 'api', '--api-port', '', '--data-dir', tmp()]);
+    assert.equal(g.code, 2, g.stderr);
+    assert.match(g.stderr, /api port must be an integer 0\.\.65535 \(got "";/);
   });
 
   for (const service of ['market-data', 'api'] as ServiceName[]) {

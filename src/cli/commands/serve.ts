@@ -26,7 +26,7 @@ import {
   TradingErrorCode,
   TradingSystem,
 } from '@tickstorm/trading';
-import type { PgStateChange } from '@tickstorm/trading/metrics-store';
+import { checkMetricsStoreTarget, type PgStateChange } from '@tickstorm/trading/metrics-store';
 
 export interface ServeOptions {
   host?: string;
@@ -92,11 +92,26 @@ export function resolveMaxTickAhead(flag: number | undefined, env: NodeJS.Proces
 
 function readConfigFile(path: string | undefined): ServiceConfigInput & Record<string, unknown> {
   if (path === undefined) return {};
+  let parsed: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new TradingError(TradingErrorCode.INVALID_CONFIG, `--config ${path}: ${(err as Error).message}`);
   }
+  // A misspelt key ("apiPort", ports."exec-engine") would otherwise be ignored without a word.
+  const bad = (why: string) => new TradingError(TradingErrorCode.INVALID_CONFIG, `--config ${path}: ${why}`);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(parsed)) throw bad('expected a JSON object with host, dataDir and ports');
+  const unknown = Object.keys(parsed).filter((k) => !['host', 'dataDir', 'ports'].includes(k));
+  if (unknown.length > 0) throw bad(`unknown key(s) ${unknown.join(', ')}: expected host, dataDir, ports`);
+  if (parsed.ports !== undefined) {
+    if (!isObject(parsed.ports)) throw bad(`ports must be an object with keys ${SERVICE_NAMES.join(', ')}`);
+    const other = Object.keys(parsed.ports).filter((k) => !SERVICE_NAMES.includes(k as ServiceName));
+    if (other.length > 0)
+      throw bad(`unknown service(s) in ports: ${other.join(', ')}: expected ${SERVICE_NAMES.join(', ')}`);
+  }
+  return parsed as ServiceConfigInput & Record<string, unknown>;
 }
 
 /** What the last start said about auth (printed by `serve`). */
@@ -158,6 +173,8 @@ export async function startSystemFromOptions(
       ? 'tickstorm market-data execution-engine risk-manager'
       : services.map((s) => PROCESS_TITLES[s]).join(' ');
   const metricsStore = opts.metricsStore ?? nonEmpty(process.env.TICKSTORM_METRICS_STORE);
+  // also where this process opens no store (market data forwarding its rows to the api)
+  if (metricsStore !== undefined) checkMetricsStoreTarget(metricsStore);
   try {
     return await TradingSystem.start({
       config,

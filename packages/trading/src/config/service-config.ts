@@ -42,9 +42,11 @@ export function resolveServiceConfig(
     problems.push('data dir must be a non-empty string');
   const ports = { ...DEFAULT_PORTS };
   for (const name of SERVICE_NAMES) {
-    const raw = flags.ports?.[name] ?? env[portEnvName(name)] ?? file.ports?.[name];
+    // an empty variable (API_PORT=) is unset, as for the other variables; an empty flag is wrong
+    const fromEnv = env[portEnvName(name)];
+    const raw = flags.ports?.[name] ?? (fromEnv === '' ? undefined : fromEnv) ?? file.ports?.[name];
     if (raw === undefined) continue;
-    const n = Number(raw);
+    const n = typeof raw === 'string' && raw.trim() === '' ? Number.NaN : Number(raw);
     if (!Number.isInteger(n) || n < 0 || n > 65_535) {
       problems.push(
         `${name} port must be an integer 0..65535 (got ${JSON.stringify(raw)}; --${name}-port, ${portEnvName(name)})`,

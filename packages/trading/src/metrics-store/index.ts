@@ -11,5 +11,10 @@ export { DatabaseManager } from './database-manager.ts';
 export { type MetricLabels, MetricRecord } from './metric-record.ts';
 export type { MetricsStore, MetricsStoreKind, QueryResult } from './metrics-store.ts';
 export { isPostgresUrl } from './metrics-store.ts';
-export { METRICS_STORE_ENV, type MetricsStoreOptions, openMetricsStore } from './open-store.ts';
+export {
+  checkMetricsStoreTarget,
+  METRICS_STORE_ENV,
+  type MetricsStoreOptions,
+  openMetricsStore,
+} from './open-store.ts';
 export type { PgStateChange } from './pg-store.ts';

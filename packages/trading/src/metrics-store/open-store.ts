@@ -4,8 +4,10 @@
  * allowed). Used by the system (`serve --metrics-store`, env TICKSTORM_METRICS_STORE), the
  * library (`DatabaseManager.create(url)`) and the benchmarks.
  */
+
+import { TradingError, TradingErrorCode } from '../errors.ts';
 import { DEFAULT_METRICS_PATH, DuckDbMetricsStore, type DuckDbMetricsStoreOptions } from './duckdb-store.ts';
-import { isPostgresUrl, type MetricsStore } from './metrics-store.ts';
+import { isPostgresUrl, type MetricsStore, redactUrl } from './metrics-store.ts';
 import { PostgresMetricsStore, type PostgresMetricsStoreOptions } from './pg-store.ts';
 
 export interface MetricsStoreOptions {
@@ -16,10 +18,26 @@ export interface MetricsStoreOptions {
 /** Environment variable naming the store (a DuckDB path or a PostgreSQL URL) for `serve`. */
 export const METRICS_STORE_ENV = 'TICKSTORM_METRICS_STORE';
 
-export function openMetricsStore(
+/**
+ * Refuses a URL of another scheme (`mysql://…`, `postgress://…`): taken as a DuckDB path, it
+ * would create directories named after the URL and a store nobody asked for.
+ */
+export function checkMetricsStoreTarget(target: string): void {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(target);
+  if (scheme === null || isPostgresUrl(target)) return;
+  throw new TradingError(
+    TradingErrorCode.INVALID_CONFIG,
+    `metrics store ${redactUrl(target)} (--metrics-store, ${METRICS_STORE_ENV}): a ${scheme[1]}:// URL is ` +
+      'neither a DuckDB file path nor a postgres:// URL',
+    'metrics-store',
+  );
+}
+
+export async function openMetricsStore(
   target: string = DEFAULT_METRICS_PATH,
   opts: MetricsStoreOptions = {},
 ): Promise<MetricsStore> {
+  checkMetricsStoreTarget(target);
   return isPostgresUrl(target)
     ? PostgresMetricsStore.open(target, opts.postgres)
     : DuckDbMetricsStore.open(target, opts.duckdb);

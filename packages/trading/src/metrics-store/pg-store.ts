@@ -213,10 +213,15 @@ export class PostgresMetricsStore implements MetricsStore {
   private async prepareTable(): Promise<void> {
     const client = await this.pool.connect();
     try {
+      // pg_catalog, not information_schema.columns: that view hides the columns of a table the
+      // role has no right on, which read as "no table" and sent it to CREATE TABLE (refused as
+      // "permission denied for schema public") instead of the GRANT it lacks, below.
       const columns = async () => {
         const r = await client.query<{ c: string }>(
-          "SELECT column_name || ':' || data_type AS c FROM information_schema.columns " +
-            'WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position',
+          "SELECT a.attname || ':' || format_type(a.atttypid, NULL) AS c FROM pg_catalog.pg_attribute a " +
+            'JOIN pg_catalog.pg_class t ON t.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace ' +
+            'WHERE n.nspname = current_schema() AND t.relname = $1 AND a.attnum > 0 AND NOT a.attisdropped ' +
+            'ORDER BY a.attnum',
           [TABLE],
         );
         return r.rows.map((x) => x.c).join(',');

@@ -93,6 +93,14 @@ export function lockDataDir(dir: string): DirLock {
     return lock(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      // mkdir on a file, or below one: a configuration mistake like an unwritable directory
+      throw new TradingError(
+        TradingErrorCode.INVALID_CONFIG,
+        `data directory ${dir} cannot be a directory (${code}): a file is in its place or in its path`,
+        'data-dir',
+      );
+    }
     if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
     throw new TradingError(
       TradingErrorCode.INVALID_CONFIG,

@@ -1,8 +1,10 @@
 /**
  * One rule for the metrics store's health, read by the api's /health and by a writer's
- * heartbeat: degraded while the metrics writer's flushes fail, and for a minute after the
- * last failure (a failure is noticed by the writer's failed-flush count moving).
+ * heartbeat: degraded while the store cannot be reached (a PostgreSQL store keeps its rows and
+ * retries, so no flush fails then), while the metrics writer's flushes fail, and for a minute
+ * after the last failed flush (noticed by the writer's failed-flush count moving).
  */
+import type { MetricsStore } from '../metrics-store/metrics-store.ts';
 import type { MetricsWriter } from '../metrics-store/metrics-writer.ts';
 
 export class StoreFailures {
@@ -12,10 +14,16 @@ export class StoreFailures {
   constructor(
     private readonly writer: MetricsWriter,
     private readonly windowMs = 60_000,
+    private readonly store?: MetricsStore,
   ) {}
 
-  /** What is wrong now; null when no flush failed within the window. */
+  /** What is wrong now; null when the store is reachable and no flush failed within the window. */
   problem(): string | null {
+    const ws = this.store?.writeStats();
+    if (ws?.state === 'retrying') {
+      const who = this.store?.kind === 'postgres' ? 'PostgreSQL' : 'store';
+      return `${who} unreachable, ${ws.bufferedRows} rows buffered, retrying: ${ws.lastError}`;
+    }
     const st = this.writer.stats();
     if (st.failedFlushes !== this.seen) {
       this.seen = st.failedFlushes;

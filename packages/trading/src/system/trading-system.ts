@@ -168,7 +168,7 @@ export class TradingSystem {
       // PostgreSQL takes any number of writers: with a NATS bus every process writes its own rows.
       this.store = await openMetricsStore(metricsPath, o.metricsStore);
       this.metrics = new MetricsWriter(this.store);
-      this.storeFailures = new StoreFailures(this.metrics);
+      this.storeFailures = new StoreFailures(this.metrics, undefined, this.store);
       const store = this.store;
       if (want.has('api') && store instanceof DuckDbMetricsStore) {
         const replica = store.replica;
