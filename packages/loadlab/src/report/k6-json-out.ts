@@ -19,6 +19,8 @@ const KINDS: Record<string, [type: string, contains: string]> = {
   http_reqs: ['counter', 'default'],
   http_req_failed: ['rate', 'default'],
   lab_request_duration: ['trend', 'time'],
+  data_received: ['counter', 'data'],
+  dropped_iterations: ['counter', 'default'],
 };
 
 /** Parses the value of --out; problems name the flag. */

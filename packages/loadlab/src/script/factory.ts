@@ -204,26 +204,35 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   }
   // set once an iteration was found not awaiting: this scenario runs no more of the script
   const state = { notAwaiting: false };
-  const call =
+  const run: (s: IterationStore, c: IterationContext) => unknown =
     p.withSetup === true
-      ? (s: IterationStore, c: IterationContext): void | Promise<void> => {
-          if (state.notAwaiting) return;
-          const r = rt.als.run(s, () => (fn as DataFn)(data[c.vu - 1], c)) as void | Promise<void>;
-          if (!(r instanceof Promise)) {
-            if (s.pending > 0) notAwaited(p.scenario, state);
-            return r;
-          }
-          return r.then(() => settled(s));
-        }
-      : (s: IterationStore, c: IterationContext): void | Promise<void> => {
-          if (state.notAwaiting) return;
-          const r = rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
-          if (!(r instanceof Promise)) {
-            if (s.pending > 0) notAwaited(p.scenario, state);
-            return r;
-          }
-          return r.then(() => settled(s));
-        };
+      ? (s, c) => rt.als.run(s, () => (fn as DataFn)(data[c.vu - 1], c))
+      : (s, c) => rt.als.run(s, () => (fn as Fn)(c));
+  const call = (s: IterationStore, c: IterationContext): void | Promise<void> => {
+    if (state.notAwaiting) return;
+    let r: unknown;
+    try {
+      r = run(s, c);
+    } catch (e) {
+      // a synchronous iteration that throws with calls still out is not awaiting them either
+      if (s.pending > 0) notAwaited(p.scenario, state);
+      throw e;
+    }
+    if (!(r instanceof Promise)) {
+      if (s.pending > 0) notAwaited(p.scenario, state);
+      return;
+    }
+    // returned or thrown, an async iteration ends when the calls it left out settle (k6 ends
+    // an iteration, an exception's included, on an empty event loop): a 1-VU script that
+    // throws cannot start its next iteration while its un-awaited requests are still out
+    return r.then(
+      () => settled(s),
+      async (e: unknown) => {
+        await settled(s);
+        throw e;
+      },
+    );
+  };
   const inner = iterations<null, ScriptParams>({
     iteration(it) {
       const s = stores[it.vu];
@@ -266,6 +275,8 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   );
   // the checks and custom metrics, followed live by a Prometheus exporter (RunOptions.sliceDetail)
   script.liveCounters = script.counters;
+  // k6's dropped_iterations, streamed as each is dropped (--out json)
+  script.dropped = () => rt.sink?.('dropped_iterations', 'counter', 1, p.scenario);
   return script;
 };
 

@@ -129,7 +129,8 @@ export function summaryData(i: SummaryInput): SummaryData {
         : v.values;
     metrics[name] = { type: kind, contains: CONTAINS[metric] ?? 'default', values };
   };
-  for (const [name, m] of Object.entries(allMetrics(i.view, i.declared)))
+  const named = i.k6.map((t) => t.metric);
+  for (const [name, m] of Object.entries(allMetrics(i.view, i.declared, named)))
     entry(name, name, m.type as MetricKind, {});
   for (const t of i.k6) if (metrics[t.key] === undefined) entry(t.key, t.metric, t.kind, t.tags);
   for (const r of i.results) {

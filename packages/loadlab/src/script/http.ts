@@ -353,7 +353,33 @@ async function once(
   ev.timeUs = endUs;
   s.events.emit(ev);
   recordHttpSubmetrics(s, ev, shown, params);
+  streamHttp(s, ev, shown, params);
   return { status, text, error, headers: resHeaders, setCookies, fromUs, sendUs, headUs, endUs };
+}
+
+/**
+ * The request's samples for `--out json` (runtime().sink), tagged as k6 tags them: the request's
+ * own `params.tags`, then `group`, `method`, `name`, `proto`, `status`, `url` and
+ * `expected_response` (the run adds `scenario` and options.tags); its body bytes are a sample
+ * of data_received, tagged `group` (k6 counts data per iteration, not per request).
+ */
+function streamHttp(s: IterationStore, ev: RequestEvent, url: string, params: RequestParams): void {
+  const sink = runtime().sink;
+  if (sink === null) return;
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params.tags ?? {})) if (v !== undefined) tags[k] = String(v);
+  tags.group = s.group;
+  tags.method = ev.type;
+  tags.name = ev.name;
+  // undici speaks HTTP/1.1 here; a request that got no response has no protocol (k6: '')
+  tags.proto = ev.status === 0 ? '' : 'HTTP/1.1';
+  tags.status = String(ev.status);
+  tags.url = url;
+  tags.expected_response = String(ev.ok);
+  sink('http_req_duration', 'trend', ev.latencyUs / 1000, s.scenario, tags);
+  sink('http_reqs', 'counter', 1, s.scenario, tags);
+  sink('http_req_failed', 'rate', ev.ok ? 0 : 1, s.scenario, tags);
+  if (ev.bytes > 0) sink('data_received', 'counter', ev.bytes, s.scenario, { group: s.group });
 }
 
 /** The request's samples of the submetrics declared on http_req_duration, http_req_failed, http_reqs. */

@@ -39,8 +39,13 @@ export const BUILTIN_METRICS: Readonly<Record<string, MetricKind>> = {
 /** Built-in metrics whose samples carry tags a threshold can select (./submetrics.ts). */
 const TAGGED = new Set(['http_req_duration', 'http_req_failed', 'http_reqs', 'checks', 'group_duration']);
 
-/** Shown in the summary only when the script used them. */
+/**
+ * Shown in the summary only when the script used them (or a threshold names them), as k6
+ * shows only the metrics that had samples: no `checks` line without a check().
+ */
 const OPTIONAL = new Set([
+  'checks',
+  'dropped_iterations',
   'ws_connecting',
   'ws_sessions',
   'ws_msgs_sent',
@@ -416,16 +421,26 @@ export function evaluateK6(view: MetricView, thresholds: readonly K6Threshold[])
   });
 }
 
-/** The metrics object of k6's summary: every built-in and custom metric. */
+/**
+ * The metrics object of k6's summary: every built-in and custom metric, the optional built-in
+ * ones (checks, dropped_iterations, groups, ws) when they had samples or `withThresholds` names them.
+ */
 export function allMetrics(
   view: MetricView,
   custom: ReadonlyMap<string, MetricKind>,
+  withThresholds: Iterable<string> = [],
 ): Record<string, MetricValues> {
   const out: Record<string, MetricValues> = {};
+  const named = new Set(withThresholds);
   for (const [name, kind] of [...Object.entries(BUILTIN_METRICS), ...custom]) {
     const v = view.value(name, kind);
-    const used = v.type === 'trend' || v.type === 'counter' ? v.values.count > 0 : true;
-    if (OPTIONAL.has(name) && !used) continue;
+    const used =
+      v.type === 'trend' || v.type === 'counter'
+        ? v.values.count > 0
+        : v.type === 'rate'
+          ? v.values.passes + v.values.fails > 0
+          : true;
+    if (OPTIONAL.has(name) && !used && !named.has(name)) continue;
     out[name] = v;
   }
   return out;
