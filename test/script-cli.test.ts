@@ -58,6 +58,7 @@ export default async function (ctx: { vu: number }): Promise<void> {
       .sort(),
     [
       'checks:rate',
+      'data_received:counter',
       'good:rate',
       'hits:counter',
       'http_req_duration:trend',

@@ -24,6 +24,8 @@ export default async function () { await http.get('$URL/plain'); }
   const r = await run(['run', f, '--json', json]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /http_reqs\.+: 2 /);
+  // data in k6's units
+  assert.match(r.stdout, /data_received\.+: 4 B {2}\d+(\.\d+)? (B|kB)\/s/);
   assert.doesNotMatch(r.stdout, /checks\.+:/);
   assert.doesNotMatch(r.stdout, /dropped_iterations\.+:/);
   const m = JSON.parse(readFileSync(json, 'utf8')).metrics;

@@ -64,6 +64,11 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
     const cliGiven = (attr: string) => self.getOptionValueSource(attr) === 'cli';
     const segment = executionSegmentOf(o, mw.role, mwProblems);
     const line: RunLine = { defs, ids, scenarios, o, self, params, unknownOptions };
+    const noThresholds = o.thresholds === false;
+    if (noThresholds && mw.role !== 'local')
+      mwProblems.push(
+        '--no-thresholds: not supported with --master or --worker (the whole is checked on the master)',
+      );
     if (mw.role === 'master') {
       if (
         cliGiven('metricsPort') ||
@@ -93,6 +98,10 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
     }
     if (cliGiven('env'))
       early.push("--env sets a script's __ENV; the built-in scenarios take no environment");
+    if (noThresholds)
+      early.push(
+        "--no-thresholds leaves out a script's thresholds; the built-in scenarios' are their targets",
+      );
     if (cliGiven('summaryExport'))
       early.push("--summary-export is k6's summary of a script; the built-in scenarios write --json");
     scriptOnlyProblems(self, early);

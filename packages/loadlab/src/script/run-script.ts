@@ -377,7 +377,13 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   if (crashed !== undefined) err(`${cmd}: ${crashed}`);
   if (teardownProblem !== undefined) err(`${cmd}: script error in ${input.file}: ${teardownProblem}`);
-  out(`\n${verdict(code, summary, teardownProblem === undefined ? 'handleSummary()' : 'teardown()')}`);
+  out(
+    `\n${
+      code === EXIT_OK && input.noThresholds === true
+        ? `DONE: thresholds not checked (--no-thresholds) (exit code ${code})`
+        : verdict(code, summary, teardownProblem === undefined ? 'handleSummary()' : 'teardown()')
+    }`,
+  );
   return { exitCode: code, summary, report, written };
 }
 
