@@ -64,6 +64,7 @@ export default async function (ctx: { vu: number }): Promise<void> {
       'http_req_duration:trend',
       'http_req_failed:rate',
       'http_reqs:counter',
+      'iteration_duration:trend',
       'iterations:counter',
       'wait_ms:trend',
     ],

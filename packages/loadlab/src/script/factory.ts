@@ -17,6 +17,7 @@ import type { ExecutionSegment } from '../generator/execution-segment.ts';
 import { iterations, type ScriptContext, type ScriptFactory } from '../generator/script.ts';
 import { gaugesToCounters } from '../stats/gauge-counters.ts';
 import type { LatencyRecorder } from '../stats/recorder.ts';
+import { nowUs } from '../util/clock.ts';
 import { importFile } from '../util/import-file.mjs';
 import type { ExecutionShortcuts } from './execution-shortcuts.ts';
 import { installGlobals } from './globals.ts';
@@ -25,6 +26,7 @@ import { dataCopy } from './lifecycle.ts';
 import { parseScriptOptions } from './options.ts';
 import { registerScriptModules } from './register.ts';
 import {
+  addTrend,
   type GaugeState,
   type IterationStore,
   type LiveScenario,
@@ -245,8 +247,21 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       s.iter = it.n;
       started.n++;
       const live = liveScenario(p.scenario);
-      if (live === null && rt.sink === null) return call(s, c);
-      return counted(live, p.scenario, () => call(s, c));
+      // k6's iteration_duration: from its start to its end (returned, or thrown; an iteration
+      // abandoned at the scenario's end is not one)
+      const t0 = nowUs();
+      let r: void | Promise<void>;
+      try {
+        r = live === null && rt.sink === null ? call(s, c) : counted(live, p.scenario, () => call(s, c));
+      } catch (e) {
+        addTrend(s, 'iteration_duration', (nowUs() - t0) / 1000);
+        throw e;
+      }
+      if (!(r instanceof Promise)) {
+        addTrend(s, 'iteration_duration', (nowUs() - t0) / 1000);
+        return r;
+      }
+      return r.finally(() => addTrend(s, 'iteration_duration', (nowUs() - t0) / 1000));
     },
     // the scenario is over (its iterations done, or gracefulStop ran out): abandon what is
     // left of its iterations (their sleeps, requests and sockets; not the other scenarios')

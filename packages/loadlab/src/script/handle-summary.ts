@@ -115,6 +115,8 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const CONTAINS: Record<string, SummaryMetric['contains']> = {
   http_req_duration: 'time',
   ws_connecting: 'time',
+  group_duration: 'time',
+  iteration_duration: 'time',
   data_received: 'data',
 };
 

@@ -2,8 +2,8 @@
  * k6's metrics and thresholds over a script run.
  *
  * Metrics (k6's names): http_req_duration (trend, ms), http_req_failed (rate), http_reqs
- * (counter), iterations (counter), dropped_iterations (counter), checks (rate),
- * data_received (counter, bytes), and the script's own Counter / Gauge / Rate / Trend.
+ * (counter), iterations (counter), iteration_duration (trend, ms), dropped_iterations (counter),
+ * checks (rate), data_received (counter, bytes), and the script's own Counter / Gauge / Rate / Trend.
  *
  * Thresholds, k6's shape: `{ 'http_req_duration': ['p(95)<200', 'avg<100'],
  * 'http_req_failed': ['rate<0.01'], 'http_req_duration{name:/orders}': [...],
@@ -34,6 +34,7 @@ export const BUILTIN_METRICS: Readonly<Record<string, MetricKind>> = {
   ws_msgs_sent: 'counter',
   ws_msgs_received: 'counter',
   group_duration: 'trend',
+  iteration_duration: 'trend',
 };
 
 /** Built-in metrics whose samples carry tags a threshold can select (./submetrics.ts). */
@@ -46,6 +47,7 @@ const TAGGED = new Set(['http_req_duration', 'http_req_failed', 'http_reqs', 'ch
 const OPTIONAL = new Set([
   'checks',
   'dropped_iterations',
+  'iteration_duration',
   'ws_connecting',
   'ws_sessions',
   'ws_msgs_sent',
@@ -100,7 +102,6 @@ const K6_NOT_MEASURED = new Set([
   'vus',
   'vus_max',
   'data_sent',
-  'iteration_duration',
   'http_req_blocked',
   'http_req_connecting',
   'http_req_tls_handshaking',
