@@ -58,3 +58,26 @@ export default async function () { await sleep(0.05); }
   assert.equal(r.code, 99, r.stderr + r.stdout);
   assert.match(r.stdout, /✗ iteration_duration: max<10/);
 });
+
+test('handleSummary data: group_duration and iteration_duration contain time, so textSummary shows them as durations', async () => {
+  const f = t.script(
+    'times.js',
+    `import http from 'k6/http';
+import { group } from 'k6';
+import { textSummary } from 'k6-summary';
+export const options = { iterations: 2 };
+export default async function () { await group('g', async () => { await http.get('$URL/times'); }); }
+export function handleSummary(data) {
+  return {
+    stdout: textSummary(data, { enableColors: false }) + '\\nCONTAINS ' +
+      data.metrics.group_duration.contains + ' ' + data.metrics.iteration_duration.contains + '\\n',
+  };
+}
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /^CONTAINS time time$/m);
+  assert.match(r.stdout, /group_duration\.+: avg=[\d.]+(µs|ms|s) /);
+  assert.match(r.stdout, /iteration_duration\.+: avg=[\d.]+(µs|ms|s) /);
+});

@@ -168,7 +168,9 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const mod = await importScript(p.file, p.env);
   const fn = mod[p.exec];
   if (typeof fn !== 'function') throw new Error(`${p.file}: export '${p.exec}' is not a function`);
-  rt.testOptions = parseScriptOptions(mod.options, mod, p.execution).options.resolved;
+  const parsedOptions = parseScriptOptions(mod.options, mod, p.execution).options;
+  rt.testOptions = parsedOptions.resolved;
+  rt.discardBodies = parsedOptions.discardResponseBodies;
   rt.abortChannel = p.abortChannel ?? null;
   for (const hook of rt.onEvents) hook(ctx.events, p.scenario);
   const counters = new Map<string, number>();

@@ -166,6 +166,8 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
   }
   const parsed = parseScriptOptions(mod.options, mod, input.execution);
   runtime().testOptions = parsed.options.resolved;
+  // setup() and teardown() run here: the same rule for their responses' bodies
+  runtime().discardBodies = parsed.options.discardResponseBodies;
   const note = replacedNote(parsed.options.replaced);
   if (note !== undefined) err(`${cmd}: ${note}`);
   for (const n of parsed.options.notes) err(`${cmd}: ${n}`);
