@@ -220,3 +220,10 @@ export default async function () {}
   assert.match(r.stderr, /options\.scenarios\.s\.env must be an object of strings/);
   assert.match(r.stderr, /options\.tags must be an object of strings/);
 });
+
+test('--out json on a master is refused (104): the samples are the workers’, its file would stay empty', async () => {
+  const f = t.script('master-out.js', 'export default async function () {}\n');
+  const r = await run(['run', f, '--master', '--out', `json=${join(t.dir, 'master.jsonl')}`]);
+  assert.equal(r.code, 104, r.stderr + r.stdout);
+  assert.match(r.stderr, /--out json=FILE: a master runs no load; give it to each --worker/);
+});

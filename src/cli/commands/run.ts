@@ -77,6 +77,11 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
         mwProblems.push(
           '--metrics-port / --out prometheus: a master runs no load; give it to each --worker (each serves its own part)',
         );
+      // the samples are the workers': a master's --out json would stay empty (it wrote nothing)
+      if (((o.out as string[] | undefined) ?? []).some((v) => /^json=/.test(v)))
+        mwProblems.push(
+          '--out json=FILE: a master runs no load; give it to each --worker (each streams its own part)',
+        );
       process.exitCode = await runMaster(line, mw, mwProblems);
       return;
     }
