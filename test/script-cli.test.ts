@@ -58,11 +58,13 @@ export default async function (ctx: { vu: number }): Promise<void> {
       .sort(),
     [
       'checks:rate',
+      'data_received:counter',
       'good:rate',
       'hits:counter',
       'http_req_duration:trend',
       'http_req_failed:rate',
       'http_reqs:counter',
+      'iteration_duration:trend',
       'iterations:counter',
       'wait_ms:trend',
     ],

@@ -81,3 +81,44 @@ export default async function () {
   assert.equal(m.http_reqs.values.count, 2 * iterations);
   assert.equal(m.checks.values.passes, iterations, 'the group’s check ran in every iteration');
 });
+
+test('an async iteration that throws ends when the calls it left out do, as a returning one does: no flood from 1 VU', async () => {
+  const f = t.script(
+    'throws.js',
+    `import http from 'tickstorm/http';
+import { sleep } from 'tickstorm';
+export const options = { vus: 1, duration: '1s' };
+export default async function () {
+  http.get('$URL/thrown');
+  sleep(0.25);
+  throw new Error('boom');
+}
+`,
+  );
+  const json = join(t.dir, 'throws.json');
+  const before = t.srv.paths.get('/thrown') ?? 0;
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /iteration error: boom/);
+  const m = JSON.parse(readFileSync(json, 'utf8')).metrics;
+  const iterations = m.iterations.values.count;
+  // each iteration lasts its 250 ms sleep: a handful in the second, not thousands back to back
+  assert.ok(iterations >= 1 && iterations <= 6, `${iterations} iterations`);
+  assert.equal(m.http_reqs.values.count, iterations, 'every request left out was counted');
+  assert.equal((t.srv.paths.get('/thrown') ?? 0) - before, iterations);
+});
+
+test('a synchronous iteration that throws with a request still out is not awaiting it either: 107', async () => {
+  const f = t.script(
+    'sync-throws.js',
+    `import http from 'tickstorm/http';
+export const options = { vus: 1, duration: '30s' };
+export default function () { http.get('$URL/sync-thrown'); throw new Error('boom'); }
+`,
+  );
+  const before = t.srv.paths.get('/sync-thrown') ?? 0;
+  const r = await run(['run', f]);
+  assert.equal(r.code, 107, r.stderr + r.stdout);
+  assert.equal(r.stderr.match(WARNING)?.length, 1, r.stderr);
+  assert.ok((t.srv.paths.get('/sync-thrown') ?? 0) - before <= 2, 'no flood');
+});

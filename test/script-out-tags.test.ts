@@ -40,6 +40,7 @@ export default async function () {
     .filter((l) => l.type === 'Point');
   assert.deepEqual([...new Set(points.map((p) => p.metric))].sort(), [
     'checks',
+    'data_received',
     'hits',
     'http_req_duration',
     'http_req_failed',
@@ -95,6 +96,114 @@ export default async function () {
   assert.deepEqual(seen, [...one, ...one]);
 });
 
+test('HTTP Points carry k6’s tags: group, url, proto, params.tags beside method, name, status, expected_response', async () => {
+  const f = t.script(
+    'httptags.js',
+    `import http from 'k6/http';
+import { group } from 'k6';
+export const options = { iterations: 1, tags: { testid: 't1' } };
+export default async function () {
+  await group('shop', async () => {
+    await http.get('$URL/items?page=2', { tags: { kind: 'list' } });
+    await http.post(http.url\`$URL/fail?id=\${7}\`, 'x');
+  });
+  await http.get('http://127.0.0.1:1/refused', { timeout: '2s' });
+}
+`,
+  );
+  const lines = join(t.dir, 'httptags.jsonl');
+  const r = await run(['run', f, '--out', `json=${lines}`]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const points = readFileSync(lines, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.type === 'Point');
+  const of = (metric: string) => points.filter((p) => p.metric === metric).map((p) => p.data.tags);
+  const base = t.srv.url.replace(/\/$/, '');
+  const expected = [
+    {
+      testid: 't1',
+      kind: 'list',
+      group: '::shop',
+      method: 'GET',
+      name: '/items',
+      proto: 'HTTP/1.1',
+      status: '200',
+      url: `${base}/items?page=2`,
+      expected_response: 'true',
+      scenario: 'default',
+    },
+    {
+      testid: 't1',
+      group: '::shop',
+      method: 'POST',
+      name: `${base}/fail?id=\${}`,
+      proto: 'HTTP/1.1',
+      status: '500',
+      url: `${base}/fail?id=7`,
+      expected_response: 'false',
+      scenario: 'default',
+    },
+    {
+      testid: 't1',
+      group: '',
+      method: 'GET',
+      name: '/refused',
+      proto: '',
+      status: '0',
+      url: 'http://127.0.0.1:1/refused',
+      expected_response: 'false',
+      scenario: 'default',
+    },
+  ];
+  for (const m of ['http_req_duration', 'http_reqs', 'http_req_failed']) assert.deepEqual(of(m), expected, m);
+  assert.deepEqual(
+    points.filter((p) => p.metric === 'http_req_failed').map((p) => p.data.value),
+    [0, 1, 1],
+  );
+});
+
+test('dropped_iterations and data_received are streamed: their Points add up to the summary', async () => {
+  const f = t.script(
+    'dropped.js',
+    `import http from 'k6/http';
+import { sleep } from 'k6';
+export const options = {
+  scenarios: {
+    open: { executor: 'constant-arrival-rate', rate: 40, timeUnit: '1s', duration: '1s', preAllocatedVUs: 1, maxVUs: 1 },
+  },
+};
+export default async function () {
+  await http.get('$URL/dropped');
+  await sleep(0.2);
+}
+`,
+  );
+  const lines = join(t.dir, 'dropped.jsonl');
+  const json = join(t.dir, 'dropped.json');
+  const r = await run(['run', f, '--out', `json=${lines}`, '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const all = readFileSync(lines, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const metrics = JSON.parse(readFileSync(json, 'utf8')).metrics;
+  const sum = (metric: string) =>
+    all.filter((l) => l.type === 'Point' && l.metric === metric).reduce((a, l) => a + l.data.value, 0);
+  assert.ok(metrics.dropped_iterations.values.count > 10, JSON.stringify(metrics.dropped_iterations));
+  assert.equal(sum('dropped_iterations'), metrics.dropped_iterations.values.count);
+  assert.equal(sum('data_received'), metrics.data_received.values.count);
+  assert.ok(metrics.data_received.values.count > 0);
+  const declared = Object.fromEntries(
+    all.filter((l) => l.type === 'Metric').map((l) => [l.metric, [l.data.type, l.data.contains]]),
+  );
+  assert.deepEqual(declared.dropped_iterations, ['counter', 'default']);
+  assert.deepEqual(declared.data_received, ['counter', 'data']);
+  const drop = all.find((l) => l.type === 'Point' && l.metric === 'dropped_iterations');
+  assert.deepEqual(drop.data.tags, { scenario: 'open' });
+});
+
 test('a scenario’s env and tags that are not strings exit 104 naming them', async () => {
   const f = join(t.dir, 'env.ts');
   writeFileSync(
@@ -110,4 +219,11 @@ export default async function () {}
   assert.equal(r.code, 104, r.stderr);
   assert.match(r.stderr, /options\.scenarios\.s\.env must be an object of strings/);
   assert.match(r.stderr, /options\.tags must be an object of strings/);
+});
+
+test('--out json on a master is refused (104): the samples are the workers’, its file would stay empty', async () => {
+  const f = t.script('master-out.js', 'export default async function () {}\n');
+  const r = await run(['run', f, '--master', '--out', `json=${join(t.dir, 'master.jsonl')}`]);
+  assert.equal(r.code, 104, r.stderr + r.stdout);
+  assert.match(r.stderr, /--out json=FILE: a master runs no load; give it to each --worker/);
 });

@@ -128,7 +128,7 @@ test('a tag the metric never carries is a configuration error naming it: 104', a
     `export const options = { thresholds: {
   'iterations{status:200}': ['count>0'],
   'data_received{method:GET}': ['count>0'],
-  iteration_duration: ['p(95)<100'],
+  data_sent: ['count<100'],
   nosuch: ['count>0'],
 } };
 export default async function () {}
@@ -139,7 +139,7 @@ export default async function () {}
   assert.match(r.stderr, /iterations\{status:200\}'\]: tag 'status' is not recorded on iterations/);
   assert.match(r.stderr, /data_received\{method:GET\}'\]: tag 'method' is not recorded on data_received/);
   // k6's own metrics the lab does not record are named as such, not as unknown
-  assert.match(r.stderr, /\['iteration_duration'\]: k6's 'iteration_duration' is not measured here/);
+  assert.match(r.stderr, /\['data_sent'\]: k6's 'data_sent' is not measured here/);
   assert.match(r.stderr, /\['nosuch'\]: unknown metric 'nosuch'/);
 });
 
@@ -184,4 +184,59 @@ export default async function () {
     ],
   );
   assert.equal(j.metrics.checks.values.passes, 16);
+});
+
+test('a tag is text, as in k6: params.tags, add() and check() tags given as numbers match a threshold and stream as strings', async () => {
+  const f = script(
+    'numeric-tags.js',
+    `import http from 'k6/http';
+import { check } from 'k6';
+import { Counter } from 'k6/metrics';
+const hits = new Counter('hits');
+export const options = {
+  iterations: 2,
+  thresholds: { 'http_reqs{id:5}': ['count==2'], 'hits{id:6}': ['count==2'], 'checks{id:7}': ['rate==1'] },
+};
+export default async function () {
+  const r = await http.get('$URL/n', { tags: { id: 5 } });
+  hits.add(1, { id: 6 });
+  check(r, { ok: (x) => x.status === 200 }, { id: 7 });
+}
+`,
+  );
+  const lines = join(t.dir, 'numeric-tags.jsonl');
+  const r = await run(['run', f, '--out', `json=${lines}`]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const ids = readFileSync(lines, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.type === 'Point' && l.data.tags.id !== undefined)
+    .map((l) => `${l.metric}:${JSON.stringify(l.data.tags.id)}`);
+  assert.deepEqual([...new Set(ids)].sort(), [
+    'checks:"7"',
+    'hits:"6"',
+    'http_req_duration:"5"',
+    'http_req_failed:"5"',
+    'http_reqs:"5"',
+  ]);
+});
+
+test('group() returns what its function returns: a synchronous value as it is, an async one as a promise', async () => {
+  const f = script(
+    'group-return.js',
+    `import { group } from 'k6';
+import { Counter } from 'k6/metrics';
+const seen = new Counter('seen');
+export const options = { iterations: 1, thresholds: { seen: ['count==15'], 'group_duration{group:::s}': ['count==1'] } };
+export default async function () {
+  const v = group('s', () => 8);
+  const w = await group('a', async () => 7);
+  if (typeof v === 'number') seen.add(v);
+  seen.add(w);
+}
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
 });

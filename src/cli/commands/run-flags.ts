@@ -24,6 +24,8 @@ const FIXED = [
   'full',
   'workers',
   'threshold',
+  'thresholds',
+  'no-thresholds',
   'config',
   'json',
   'csv',
@@ -125,6 +127,10 @@ export function defineRunFlags(
     )
     .optionsGroup('Gates:')
     .option('--threshold <expr>', "pass/fail criterion, e.g. 'p95<100ms' (repeatable)", collect)
+    .option(
+      '--no-thresholds',
+      "a script: do not check its thresholds (options.thresholds, --threshold), k6's flag: they decide no exit code and stop no run",
+    )
     .option('--config <file>', 'JSON file with thresholds and per-scenario params')
     .option(
       '--config-file <file>',

@@ -88,6 +88,7 @@ export async function runScriptCommand(
       file: operands[0],
       workers,
       thresholds: (o.threshold as string[] | undefined) ?? [],
+      noThresholds: o.thresholds === false,
       files: {
         json: o.json as string | undefined,
         csv: o.csv as string | undefined,

@@ -65,6 +65,11 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
     const cliGiven = (attr: string) => self.getOptionValueSource(attr) === 'cli';
     const segment = executionSegmentOf(o, mw.role, mwProblems);
     const line: RunLine = { defs, ids, scenarios, o, self, params, unknownOptions };
+    const noThresholds = o.thresholds === false;
+    if (noThresholds && mw.role !== 'local')
+      mwProblems.push(
+        '--no-thresholds: not supported with --master or --worker (the whole is checked on the master)',
+      );
     if (mw.role === 'master') {
       if (
         cliGiven('metricsPort') ||
@@ -72,6 +77,11 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       )
         mwProblems.push(
           '--metrics-port / --out prometheus: a master runs no load; give it to each --worker (each serves its own part)',
+        );
+      // the samples are the workers': a master's --out json would stay empty (it wrote nothing)
+      if (((o.out as string[] | undefined) ?? []).some((v) => /^json=/.test(v)))
+        mwProblems.push(
+          '--out json=FILE: a master runs no load; give it to each --worker (each streams its own part)',
         );
       process.exitCode = await runMaster(line, mw, mwProblems);
       return;
@@ -96,6 +106,10 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
     }
     if (cliGiven('env'))
       early.push("--env sets a script's __ENV; the built-in scenarios take no environment");
+    if (noThresholds)
+      early.push(
+        "--no-thresholds leaves out a script's thresholds; the built-in scenarios' are their targets",
+      );
     if (cliGiven('summaryExport'))
       early.push("--summary-export is k6's summary of a script; the built-in scenarios write --json");
     scriptOnlyProblems(self, early);

@@ -87,6 +87,7 @@ export class OpenLoop extends ExecutorBase {
       else if (this.allocated < this.maxVUs) vu = this.allocated++;
       if (vu < 0) {
         this.dropped++;
+        this.script.dropped?.();
       } else {
         this.startLag.record(now - due);
         this.launch(vu, due);

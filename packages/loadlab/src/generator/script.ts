@@ -52,6 +52,8 @@ export interface VuScript {
    * as each second closes when the run records slice detail (what moved goes with the second).
    */
   liveCounters?(): Record<string, number>;
+  /** Open model: called each time an iteration is dropped (no free VU), as it happens. */
+  dropped?(): void;
 }
 
 export type ScriptFactory<P = Record<string, unknown>> = (

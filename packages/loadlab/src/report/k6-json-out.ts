@@ -19,6 +19,8 @@ const KINDS: Record<string, [type: string, contains: string]> = {
   http_reqs: ['counter', 'default'],
   http_req_failed: ['rate', 'default'],
   lab_request_duration: ['trend', 'time'],
+  data_received: ['counter', 'data'],
+  dropped_iterations: ['counter', 'default'],
 };
 
 /** Parses the value of --out; problems name the flag. */
@@ -97,7 +99,10 @@ export class K6JsonOut {
     if (this.closed) throw new LabError(LabErrorCode.INTERNAL, `K6JsonOut: write after close (${this.path})`);
     if (KINDS[metric] === undefined && !this.kinds.has(metric))
       this.kinds.set(metric, [kind, kind === 'trend' ? 'time' : 'default']);
-    this.point(metric, new Date().toISOString(), Math.round(value * 1000) / 1000, JSON.stringify(tags));
+    // a tag is text, as in k6 (a script's `add(1, { id: 5 })` streams "5")
+    const text: Record<string, string> = {};
+    for (const [k, v] of Object.entries(tags)) if (v !== undefined && v !== null) text[k] = String(v);
+    this.point(metric, new Date().toISOString(), Math.round(value * 1000) / 1000, JSON.stringify(text));
   }
 
   private point(metric: string, time: string, value: number, tags: string): void {

@@ -84,21 +84,31 @@ export function sleep(seconds: number): Promise<void> {
  * Runs `fn` as k6's group: what it records carries the tag `group` (`::name`, nested
  * `::outer::inner`), and its duration is a sample of `group_duration` (ms).
  */
-export async function group<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+export function group<T>(name: string, fn: () => T): T {
   const s = runtime().als.getStore();
-  if (s === undefined) return await fn();
+  if (s === undefined) return fn();
   if (typeof name !== 'string' || name === '' || name.includes('::'))
     throw new TypeError(`group(): invalid name ${JSON.stringify(name)} (a non-empty string without '::')`);
   const outer = s.group;
   const path = `${outer}::${name}`;
   s.group = path;
   const t0 = nowUs();
-  try {
-    return await fn();
-  } finally {
+  const end = () => {
     s.group = outer;
     if (!s.end.stopped) groupDuration(s, path, (nowUs() - t0) / 1000);
+  };
+  let r: T;
+  try {
+    r = fn();
+  } catch (e) {
+    end();
+    throw e;
   }
+  // as k6's, group() returns what fn returns: a synchronous fn's value as it is, an async
+  // fn's promise (await it), the group ending when it settles
+  if (r instanceof Promise) return r.finally(end) as T;
+  end();
+  return r;
 }
 
 function groupDuration(s: IterationStore, path: string, ms: number): void {

@@ -17,6 +17,7 @@ import type { ExecutionSegment } from '../generator/execution-segment.ts';
 import { iterations, type ScriptContext, type ScriptFactory } from '../generator/script.ts';
 import { gaugesToCounters } from '../stats/gauge-counters.ts';
 import type { LatencyRecorder } from '../stats/recorder.ts';
+import { nowUs } from '../util/clock.ts';
 import { importFile } from '../util/import-file.mjs';
 import type { ExecutionShortcuts } from './execution-shortcuts.ts';
 import { installGlobals } from './globals.ts';
@@ -25,6 +26,7 @@ import { dataCopy } from './lifecycle.ts';
 import { parseScriptOptions } from './options.ts';
 import { registerScriptModules } from './register.ts';
 import {
+  addTrend,
   type GaugeState,
   type IterationStore,
   type LiveScenario,
@@ -166,7 +168,9 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const mod = await importScript(p.file, p.env);
   const fn = mod[p.exec];
   if (typeof fn !== 'function') throw new Error(`${p.file}: export '${p.exec}' is not a function`);
-  rt.testOptions = parseScriptOptions(mod.options, mod, p.execution).options.resolved;
+  const parsedOptions = parseScriptOptions(mod.options, mod, p.execution).options;
+  rt.testOptions = parsedOptions.resolved;
+  rt.discardBodies = parsedOptions.discardResponseBodies;
   rt.abortChannel = p.abortChannel ?? null;
   for (const hook of rt.onEvents) hook(ctx.events, p.scenario);
   const counters = new Map<string, number>();
@@ -204,26 +208,35 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   }
   // set once an iteration was found not awaiting: this scenario runs no more of the script
   const state = { notAwaiting: false };
-  const call =
+  const run: (s: IterationStore, c: IterationContext) => unknown =
     p.withSetup === true
-      ? (s: IterationStore, c: IterationContext): void | Promise<void> => {
-          if (state.notAwaiting) return;
-          const r = rt.als.run(s, () => (fn as DataFn)(data[c.vu - 1], c)) as void | Promise<void>;
-          if (!(r instanceof Promise)) {
-            if (s.pending > 0) notAwaited(p.scenario, state);
-            return r;
-          }
-          return r.then(() => settled(s));
-        }
-      : (s: IterationStore, c: IterationContext): void | Promise<void> => {
-          if (state.notAwaiting) return;
-          const r = rt.als.run(s, () => (fn as Fn)(c)) as void | Promise<void>;
-          if (!(r instanceof Promise)) {
-            if (s.pending > 0) notAwaited(p.scenario, state);
-            return r;
-          }
-          return r.then(() => settled(s));
-        };
+      ? (s, c) => rt.als.run(s, () => (fn as DataFn)(data[c.vu - 1], c))
+      : (s, c) => rt.als.run(s, () => (fn as Fn)(c));
+  const call = (s: IterationStore, c: IterationContext): void | Promise<void> => {
+    if (state.notAwaiting) return;
+    let r: unknown;
+    try {
+      r = run(s, c);
+    } catch (e) {
+      // a synchronous iteration that throws with calls still out is not awaiting them either
+      if (s.pending > 0) notAwaited(p.scenario, state);
+      throw e;
+    }
+    if (!(r instanceof Promise)) {
+      if (s.pending > 0) notAwaited(p.scenario, state);
+      return;
+    }
+    // returned or thrown, an async iteration ends when the calls it left out settle (k6 ends
+    // an iteration, an exception's included, on an empty event loop): a 1-VU script that
+    // throws cannot start its next iteration while its un-awaited requests are still out
+    return r.then(
+      () => settled(s),
+      async (e: unknown) => {
+        await settled(s);
+        throw e;
+      },
+    );
+  };
   const inner = iterations<null, ScriptParams>({
     iteration(it) {
       const s = stores[it.vu];
@@ -236,8 +249,21 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       s.iter = it.n;
       started.n++;
       const live = liveScenario(p.scenario);
-      if (live === null && rt.sink === null) return call(s, c);
-      return counted(live, p.scenario, () => call(s, c));
+      // k6's iteration_duration: from its start to its end (returned, or thrown; an iteration
+      // abandoned at the scenario's end is not one)
+      const t0 = nowUs();
+      let r: void | Promise<void>;
+      try {
+        r = live === null && rt.sink === null ? call(s, c) : counted(live, p.scenario, () => call(s, c));
+      } catch (e) {
+        addTrend(s, 'iteration_duration', (nowUs() - t0) / 1000);
+        throw e;
+      }
+      if (!(r instanceof Promise)) {
+        addTrend(s, 'iteration_duration', (nowUs() - t0) / 1000);
+        return r;
+      }
+      return r.finally(() => addTrend(s, 'iteration_duration', (nowUs() - t0) / 1000));
     },
     // the scenario is over (its iterations done, or gracefulStop ran out): abandon what is
     // left of its iterations (their sleeps, requests and sockets; not the other scenarios')
@@ -266,6 +292,8 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   );
   // the checks and custom metrics, followed live by a Prometheus exporter (RunOptions.sliceDetail)
   script.liveCounters = script.counters;
+  // k6's dropped_iterations, streamed as each is dropped (--out json)
+  script.dropped = () => rt.sink?.('dropped_iterations', 'counter', 1, p.scenario);
   return script;
 };
 

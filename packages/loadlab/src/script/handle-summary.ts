@@ -115,6 +115,8 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const CONTAINS: Record<string, SummaryMetric['contains']> = {
   http_req_duration: 'time',
   ws_connecting: 'time',
+  group_duration: 'time',
+  iteration_duration: 'time',
   data_received: 'data',
 };
 
@@ -129,7 +131,8 @@ export function summaryData(i: SummaryInput): SummaryData {
         : v.values;
     metrics[name] = { type: kind, contains: CONTAINS[metric] ?? 'default', values };
   };
-  for (const [name, m] of Object.entries(allMetrics(i.view, i.declared)))
+  const named = i.k6.map((t) => t.metric);
+  for (const [name, m] of Object.entries(allMetrics(i.view, i.declared, named)))
     entry(name, name, m.type as MetricKind, {});
   for (const t of i.k6) if (metrics[t.key] === undefined) entry(t.key, t.metric, t.kind, t.tags);
   for (const r of i.results) {

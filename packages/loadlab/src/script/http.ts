@@ -50,6 +50,11 @@ export interface RequestParams {
   redirects?: number;
   /** Cookies for this request, over the VU jar's of the same name (k6's `{ name: value | { value } }`). */
   cookies?: Record<string, string | { value: string | number; replace?: boolean }>;
+  /**
+   * k6's: the body as text (default), as an ArrayBuffer ('binary'), or read and dropped
+   * ('none': `body` is null; the default under options.discardResponseBodies).
+   */
+  responseType?: 'text' | 'binary' | 'none';
 }
 
 export interface Timings {
@@ -66,7 +71,8 @@ export interface Timings {
 export interface Response {
   url: string;
   status: number;
-  body: string;
+  /** The body: text, an ArrayBuffer (responseType 'binary'), or null (responseType 'none'). */
+  body: string | ArrayBuffer | null;
   headers: Record<string, string>;
   timings: Timings;
   /** Network error text (status 0), or null. */
@@ -78,10 +84,14 @@ export interface Response {
 }
 
 /** k6's res.json([selector]): the body parsed once, on the first call. */
-function jsonOf(text: string): (selector?: string) => unknown {
+function jsonOf(body: string | ArrayBuffer | null): (selector?: string) => unknown {
   let parsed: { value: unknown } | undefined;
   return (selector?: string) => {
-    parsed ??= { value: JSON.parse(text) };
+    if (body === null)
+      throw new TypeError(
+        "res.json(): the response has no body (responseType 'none', or options.discardResponseBodies)",
+      );
+    parsed ??= { value: JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8')) };
     return selector === undefined ? parsed.value : selectJson(parsed.value, selector);
   };
 }
@@ -177,7 +187,7 @@ const REDIRECT = new Set([301, 302, 303, 307, 308]);
 /** One request on the wire: its answer (status 0 and `error` when none came). */
 interface Hop {
   status: number;
-  text: string;
+  body: string | ArrayBuffer | null;
   error: string | null;
   headers: Record<string, string>;
   setCookies: string[];
@@ -262,7 +272,7 @@ async function send(
       }
       continue;
     }
-    const text = hop.text;
+    const text = hop.body;
     const ms = (us: number) => Math.round(us) / 1000;
     return {
       url: shown,
@@ -296,7 +306,9 @@ async function once(
   const fromUs = measureFrom(s);
   const sendUs = nowUs();
   let status = 0;
-  let text = '';
+  let body: string | ArrayBuffer | null = null;
+  let bytes = 0;
+  const type = responseTypeOf(params);
   let error: string | null = null;
   let resHeaders: Record<string, string> = {};
   let setCookies: string[] = [];
@@ -322,14 +334,21 @@ async function once(
     for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) resHeaders[k] = String(v);
     const sc = r.headers['set-cookie'];
     setCookies = sc === undefined ? [] : Array.isArray(sc) ? sc : [sc];
-    text = await r.body.text();
+    if (type === 'text') {
+      body = await r.body.text();
+      bytes = Buffer.byteLength(body);
+    } else if (type === 'binary') {
+      body = await r.body.arrayBuffer();
+      bytes = body.byteLength;
+    } else for await (const chunk of r.body) bytes += (chunk as Buffer).length;
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
     error = timeout.signal.aborted ? 'timeout' : (err.cause?.code ?? err.code ?? err.message);
     warnCertOnce(u.origin, error);
     // an error after the head (the body timed out or broke off) is a failed request too: status 0
     status = 0;
-    text = '';
+    body = null;
+    bytes = 0;
     resHeaders = {};
     setCookies = [];
   } finally {
@@ -349,11 +368,39 @@ async function once(
   ev.ok = ok;
   ev.status = status;
   ev.error = ok ? null : (error ?? `HTTP ${status}`);
-  ev.bytes = Buffer.byteLength(text);
+  ev.bytes = bytes;
   ev.timeUs = endUs;
   s.events.emit(ev);
   recordHttpSubmetrics(s, ev, shown, params);
-  return { status, text, error, headers: resHeaders, setCookies, fromUs, sendUs, headUs, endUs };
+  streamHttp(s, ev, shown, params);
+  // a request that failed answers an empty body, as before, unless none was asked for
+  if (error !== null && type !== 'none') body = type === 'binary' ? new ArrayBuffer(0) : '';
+  return { status, body, error, headers: resHeaders, setCookies, fromUs, sendUs, headUs, endUs };
+}
+
+/**
+ * The request's samples for `--out json` (runtime().sink), tagged as k6 tags them: the request's
+ * own `params.tags`, then `group`, `method`, `name`, `proto`, `status`, `url` and
+ * `expected_response` (the run adds `scenario` and options.tags); its body bytes are a sample
+ * of data_received, tagged `group` (k6 counts data per iteration, not per request).
+ */
+function streamHttp(s: IterationStore, ev: RequestEvent, url: string, params: RequestParams): void {
+  const sink = runtime().sink;
+  if (sink === null) return;
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params.tags ?? {})) if (v !== undefined) tags[k] = String(v);
+  tags.group = s.group;
+  tags.method = ev.type;
+  tags.name = ev.name;
+  // undici speaks HTTP/1.1 here; a request that got no response has no protocol (k6: '')
+  tags.proto = ev.status === 0 ? '' : 'HTTP/1.1';
+  tags.status = String(ev.status);
+  tags.url = url;
+  tags.expected_response = String(ev.ok);
+  sink('http_req_duration', 'trend', ev.latencyUs / 1000, s.scenario, tags);
+  sink('http_reqs', 'counter', 1, s.scenario, tags);
+  sink('http_req_failed', 'rate', ev.ok ? 0 : 1, s.scenario, tags);
+  if (ev.bytes > 0) sink('data_received', 'counter', ev.bytes, s.scenario, { group: s.group });
 }
 
 /** The request's samples of the submetrics declared on http_req_duration, http_req_failed, http_reqs. */
@@ -424,6 +471,14 @@ export async function batch(
   const names = Object.keys(requests);
   const all = await Promise.all(names.map((n) => one(requests[n], JSON.stringify(n))));
   return Object.fromEntries(names.map((n, i) => [n, all[i]]));
+}
+
+function responseTypeOf(params: RequestParams): 'text' | 'binary' | 'none' {
+  const t = params.responseType;
+  if (t === undefined) return runtime().discardBodies ? 'none' : 'text';
+  if (t !== 'text' && t !== 'binary' && t !== 'none')
+    throw new TypeError(`params.responseType must be 'text', 'binary' or 'none' (got ${JSON.stringify(t)})`);
+  return t;
 }
 
 /** setResponseCallback() called at load time (k6's init context): every VU's default in this thread. */

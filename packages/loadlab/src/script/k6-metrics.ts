@@ -2,8 +2,8 @@
  * k6's metrics and thresholds over a script run.
  *
  * Metrics (k6's names): http_req_duration (trend, ms), http_req_failed (rate), http_reqs
- * (counter), iterations (counter), dropped_iterations (counter), checks (rate),
- * data_received (counter, bytes), and the script's own Counter / Gauge / Rate / Trend.
+ * (counter), iterations (counter), iteration_duration (trend, ms), dropped_iterations (counter),
+ * checks (rate), data_received (counter, bytes), and the script's own Counter / Gauge / Rate / Trend.
  *
  * Thresholds, k6's shape: `{ 'http_req_duration': ['p(95)<200', 'avg<100'],
  * 'http_req_failed': ['rate<0.01'], 'http_req_duration{name:/orders}': [...],
@@ -34,13 +34,20 @@ export const BUILTIN_METRICS: Readonly<Record<string, MetricKind>> = {
   ws_msgs_sent: 'counter',
   ws_msgs_received: 'counter',
   group_duration: 'trend',
+  iteration_duration: 'trend',
 };
 
 /** Built-in metrics whose samples carry tags a threshold can select (./submetrics.ts). */
 const TAGGED = new Set(['http_req_duration', 'http_req_failed', 'http_reqs', 'checks', 'group_duration']);
 
-/** Shown in the summary only when the script used them. */
+/**
+ * Shown in the summary only when the script used them (or a threshold names them), as k6
+ * shows only the metrics that had samples: no `checks` line without a check().
+ */
 const OPTIONAL = new Set([
+  'checks',
+  'dropped_iterations',
+  'iteration_duration',
   'ws_connecting',
   'ws_sessions',
   'ws_msgs_sent',
@@ -95,7 +102,6 @@ const K6_NOT_MEASURED = new Set([
   'vus',
   'vus_max',
   'data_sent',
-  'iteration_duration',
   'http_req_blocked',
   'http_req_connecting',
   'http_req_tls_handshaking',
@@ -416,16 +422,26 @@ export function evaluateK6(view: MetricView, thresholds: readonly K6Threshold[])
   });
 }
 
-/** The metrics object of k6's summary: every built-in and custom metric. */
+/**
+ * The metrics object of k6's summary: every built-in and custom metric, the optional built-in
+ * ones (checks, dropped_iterations, groups, ws) when they had samples or `withThresholds` names them.
+ */
 export function allMetrics(
   view: MetricView,
   custom: ReadonlyMap<string, MetricKind>,
+  withThresholds: Iterable<string> = [],
 ): Record<string, MetricValues> {
   const out: Record<string, MetricValues> = {};
+  const named = new Set(withThresholds);
   for (const [name, kind] of [...Object.entries(BUILTIN_METRICS), ...custom]) {
     const v = view.value(name, kind);
-    const used = v.type === 'trend' || v.type === 'counter' ? v.values.count > 0 : true;
-    if (OPTIONAL.has(name) && !used) continue;
+    const used =
+      v.type === 'trend' || v.type === 'counter'
+        ? v.values.count > 0
+        : v.type === 'rate'
+          ? v.values.passes + v.values.fails > 0
+          : true;
+    if (OPTIONAL.has(name) && !used && !named.has(name)) continue;
     out[name] = v;
   }
   return out;

@@ -44,6 +44,8 @@ export interface ScriptOptions {
   /** The lab's strings (array form). */
   labThresholds: string[];
   insecure: boolean;
+  /** k6's discardResponseBodies: responses' bodies are read and dropped (`body` null) unless a request's responseType says. */
+  discardResponseBodies: boolean;
   /** k6's tlsAuth: client certificates, each for its domains (tls-auth.ts). */
   tlsAuth?: ClientCert[];
   /** k6's setupTimeout / teardownTimeout (default 60s each). */
@@ -77,6 +79,7 @@ const TOP = [
   'summaryTrendStats',
   'summaryTimeUnit',
   'noColor',
+  'discardResponseBodies',
 ];
 const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -95,6 +98,7 @@ export function parseScriptOptions(
     k6Thresholds: undefined,
     labThresholds: [],
     insecure: false,
+    discardResponseBodies: false,
     setupTimeoutMs: 60_000,
     teardownTimeoutMs: 60_000,
     summary: parseSummaryOptions({}, []),
@@ -111,6 +115,11 @@ export function parseScriptOptions(
     if (typeof raw.insecureSkipTLSVerify !== 'boolean')
       problems.push('options.insecureSkipTLSVerify must be true or false');
     else options.insecure = raw.insecureSkipTLSVerify;
+  }
+  if (raw.discardResponseBodies !== undefined) {
+    if (typeof raw.discardResponseBodies !== 'boolean')
+      problems.push('options.discardResponseBodies must be true or false');
+    else options.discardResponseBodies = raw.discardResponseBodies;
   }
   const tlsAuth = parseTlsAuth(raw.tlsAuth, problems);
   if (tlsAuth !== undefined) options.tlsAuth = tlsAuth;

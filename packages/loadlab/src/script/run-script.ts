@@ -118,8 +118,11 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       if (t.key === t.metric) own.set(t.metric, [...(own.get(t.metric) ?? []), t.source]);
     const w = new K6JsonOut(outFiles.json, own);
     jsonOut = w;
+    // HTTP requests stream from tickstorm/http itself, with k6's tags (group, url, proto,
+    // params.tags): here only the other request types (a ws.connect() handshake)
     outHook = (events, scenario) => {
       events.on((ev) => {
+        if (ev.type !== 'WS') return;
         const endMs = usToEpochMs(ev.timeUs === 0 ? nowUs() : ev.timeUs);
         const latencyMs = ev.latencyUs / 1000;
         w.request(
@@ -296,7 +299,11 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
           : `${abortedBy.key}: ${abortedBy.source}`;
   report.script = scriptSection(parts, runtime().metrics, k6Results, abortText, parsed.options.labThresholds);
 
-  const metrics = allMetrics(view, runtime().metrics);
+  const metrics = allMetrics(
+    view,
+    runtime().metrics,
+    k6.thresholds.map((t) => t.metric),
+  );
   const checks = checkRows(parts);
   // k6's handleSummary(data) and --summary-export: here (not on a master's worker), after
   // teardown(), whatever the verdict
@@ -371,7 +378,13 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   if (crashed !== undefined) err(`${cmd}: ${crashed}`);
   if (teardownProblem !== undefined) err(`${cmd}: script error in ${input.file}: ${teardownProblem}`);
-  out(`\n${verdict(code, summary, teardownProblem === undefined ? 'handleSummary()' : 'teardown()')}`);
+  out(
+    `\n${
+      code === EXIT_OK && input.noThresholds === true
+        ? `DONE: thresholds not checked (--no-thresholds) (exit code ${code})`
+        : verdict(code, summary, teardownProblem === undefined ? 'handleSummary()' : 'teardown()')
+    }`,
+  );
   return { exitCode: code, summary, report, written };
 }
 

@@ -154,6 +154,8 @@ interface Runtime {
   submetrics: Map<string, Submetric[]>;
   /** Each scenario's tags (options.tags and its own), which every sample of it carries. */
   scenarioTags: Map<string, Readonly<Record<string, string>>>;
+  /** k6's options.discardResponseBodies: a request's default responseType is 'none'. */
+  discardBodies: boolean;
 }
 
 /** A threshold's tagged submetric: its canonical key and the tags a sample must carry. */
@@ -190,6 +192,7 @@ export function runtime(): Runtime {
       scriptDir: process.cwd(),
       testOptions: undefined,
       abortChannel: null,
+      discardBodies: false,
     };
     g[KEY] = r;
   }

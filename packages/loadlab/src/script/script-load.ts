@@ -71,6 +71,11 @@ export interface ScriptRunInput {
   workers?: number | 'auto';
   /** --threshold flags: the lab's strings. */
   thresholds?: readonly string[];
+  /**
+   * --no-thresholds (k6's): the thresholds are validated (a bad one is still 104) but not
+   * checked: none decides the exit code, watches abortOnFail, or is reported.
+   */
+  noThresholds?: boolean;
   /** --json (k6's summary + the lab's results), --csv, --html, --junit. */
   files?: ReportFiles;
   /** --out values (json=FILE: k6's JSON lines). */
@@ -163,6 +168,8 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
   }
   const parsed = parseScriptOptions(mod.options, mod, input.execution);
   runtime().testOptions = parsed.options.resolved;
+  // setup() and teardown() run here: the same rule for their responses' bodies
+  runtime().discardBodies = parsed.options.discardResponseBodies;
   const note = replacedNote(parsed.options.replaced);
   if (note !== undefined) err(`${cmd}: ${note}`);
   for (const n of parsed.options.notes) err(`${cmd}: ${n}`);
@@ -192,6 +199,11 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
         ? `${p}: the scenario was replaced by --duration/--iterations/--stage`
         : p,
     );
+  }
+  if (input.noThresholds === true && problems.length === 0) {
+    k6.thresholds.length = 0;
+    lab.thresholds.length = 0;
+    parsed.options.labThresholds.length = 0;
   }
   let workers = input.workers ?? 1;
   const aborting = k6.thresholds.filter((t) => t.abortOnFail);

@@ -17,6 +17,7 @@ import type {
   ScriptThresholdResult,
 } from '../model/result.ts';
 import type { MetricPart, MetricValues } from './k6-metrics.ts';
+import { bytes } from './text-summary.ts';
 
 export interface ScriptSummary {
   tool: 'tickstorm';
@@ -100,7 +101,9 @@ export function summaryLines(s: Pick<ScriptSummary, 'checks' | 'metrics' | 'thre
     } else if (m.type === 'gauge') {
       const v = m.values;
       lines.push(`${head}: ${v.value}  min=${v.min}  max=${v.max}`);
-    } else lines.push(`${head}: ${m.values.count}  ${m.values.rate}/s`);
+    } else if (name === 'data_received')
+      lines.push(`${head}: ${bytes(m.values.count)}  ${bytes(m.values.rate)}/s`);
+    else lines.push(`${head}: ${m.values.count}  ${m.values.rate}/s`);
   }
   if (s.thresholds.length > 0) {
     lines.push('', 'Thresholds:');

@@ -88,7 +88,8 @@ export function recordTagged(
     let match = true;
     for (const [k, v] of sub.tags) {
       const have = tag(k) ?? scenarioTags?.[k];
-      if (have !== v) {
+      // a tag is text, as in k6: `tags: { id: 5 }` matches `{id:5}`
+      if (have === undefined || String(have) !== v) {
         match = false;
         break;
       }

@@ -50,7 +50,8 @@ function duration(ms: number, unit: string | null | undefined): string {
   return `${m}m${round((ms - m * 60_000) / 1000, 2)}s`;
 }
 
-function bytes(n: number): string {
+/** Bytes as k6 shows them: B, kB, MB (powers of 1000). */
+export function bytes(n: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let i = 0;
   while (n >= 1000 && i < units.length - 1) {

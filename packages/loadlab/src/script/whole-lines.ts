@@ -22,7 +22,11 @@ export function scriptWholeLines(
     `Script metrics and options.thresholds ${where}:`,
     ...summaryLines({
       checks: checkRows(whole.parts),
-      metrics: allMetrics(whole.view, declared),
+      metrics: allMetrics(
+        whole.view,
+        declared,
+        whole.section.thresholds.map((t) => t.metric.replace(/\{.*$/, '')),
+      ),
       thresholds: whole.section.thresholds,
     }),
   ];

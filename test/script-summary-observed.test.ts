@@ -1,0 +1,62 @@
+/**
+ * k6 shows in its end-of-test summary only the metrics that had samples: a script without a
+ * check() has no `checks` line (nor `dropped_iterations` when none was dropped), in the text,
+ * in --json's metrics and in handleSummary's data; a threshold on one still shows it.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { tickstorm as run } from './support/cli.ts';
+import { scriptTarget } from './support/script-target.ts';
+
+const t = scriptTarget('tickstorm-summary-observed-');
+
+test('no check(), nothing dropped: no checks or dropped_iterations line, in the text or the data', async () => {
+  const f = t.script(
+    'nochecks.js',
+    `import http from 'k6/http';
+export const options = { vus: 1, iterations: 2 };
+export default async function () { await http.get('$URL/plain'); }
+`,
+  );
+  const json = join(t.dir, 'nochecks.json');
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /http_reqs\.+: 2 /);
+  // data in k6's units
+  assert.match(r.stdout, /data_received\.+: 4 B {2}\d+(\.\d+)? (B|kB)\/s/);
+  assert.doesNotMatch(r.stdout, /checks\.+:/);
+  assert.doesNotMatch(r.stdout, /dropped_iterations\.+:/);
+  const m = JSON.parse(readFileSync(json, 'utf8')).metrics;
+  assert.equal(m.checks, undefined);
+  assert.equal(m.dropped_iterations, undefined);
+  assert.equal(m.http_reqs.values.count, 2);
+});
+
+test('a threshold on checks shows it even without a check(), as k6 does', async () => {
+  const f = t.script(
+    'checks-threshold.js',
+    `import http from 'k6/http';
+export const options = { vus: 1, iterations: 1, thresholds: { checks: ['rate>=0'] } };
+export default async function () { await http.get('$URL/plain'); }
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /✓ checks\.+: 0\.00% {2}✓ 0 {2}✗ 0/);
+});
+
+test('a check() shows its line', async () => {
+  const f = t.script(
+    'withcheck.js',
+    `import http from 'k6/http';
+import { check } from 'k6';
+export const options = { vus: 1, iterations: 2 };
+export default async function () { check(await http.get('$URL/plain'), { ok: (r) => r.status === 200 }); }
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /checks\.+: 100\.00% {2}✓ 2 {2}✗ 0/);
+});
