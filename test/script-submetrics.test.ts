@@ -240,3 +240,32 @@ export default async function () {
   const r = await run(['run', f]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
 });
+
+test("Counter.add takes a boolean as k6 does: true adds 1, false 0 (k6's errors.add(!ok))", async () => {
+  const f = script(
+    'counter-bool.js',
+    `import { Counter } from 'k6/metrics';
+const errors = new Counter('errors');
+export const options = { iterations: 4, thresholds: { errors: ['count==2'] } };
+export default function () {
+  errors.add(true);
+  errors.add(false);
+  errors.add(true, { kind: 'x' });
+  errors.add(false);
+}
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 99, r.stderr + r.stdout);
+  assert.match(r.stdout, /errors[ .]*: 8\b/);
+  const g = script(
+    'counter-bool-ok.js',
+    `import { Counter } from 'k6/metrics';
+const errors = new Counter('errors');
+export const options = { iterations: 3, thresholds: { errors: ['count==3'] } };
+export default function () { errors.add(true); errors.add(false); }
+`,
+  );
+  const ok = await run(['run', g]);
+  assert.equal(ok.code, 0, ok.stderr + ok.stdout);
+});

@@ -64,12 +64,14 @@ export class Counter extends Metric {
   constructor(name: string) {
     super(name, 'counter');
   }
-  add(value = 1, tags?: Tags): void {
-    if (typeof value !== 'number' || !Number.isFinite(value))
-      throw new TypeError(`Counter ${this.name}: add() takes a number`);
+  /** `value` a number, or a boolean as k6 takes it (true adds 1, false 0: `errors.add(!ok)`). */
+  add(value: number | boolean = 1, tags?: Tags): void {
+    const n = typeof value === 'boolean' ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isFinite(n))
+      throw new TypeError(`Counter ${this.name}: add() takes a number or a boolean`);
     const s = current(`${this.name}.add()`);
-    addCounter(s, counterKey.counter(this.name), value, sampleTags(s, tags));
-    tagged(s, this.name, 'counter', value, tags);
+    addCounter(s, counterKey.counter(this.name), n, sampleTags(s, tags));
+    tagged(s, this.name, 'counter', n, tags);
   }
 }
 
