@@ -289,6 +289,11 @@ export class TradingCore {
    * journal flushed at the end of this turn (with the stop fills it triggered), not at the
    * next order's. A journal failure is counted and reported, never thrown.
    */
+  /** Whether market data's `priceTicks` on `book` would fire a pending stop now. */
+  firesStopAt(book: number, priceTicks: number): boolean {
+    return this.engines[this.router.router.shardOf(book)]?.firesStopAt(book, priceTicks) === true;
+  }
+
   setLastPrice(book: number, priceTicks: number): void {
     this.risk.setReferencePrice(book, priceTicks);
     try {
