@@ -475,6 +475,7 @@ export class TradingCore {
           clientOrderId: reader.clientOrderId === '' ? undefined : reader.clientOrderId,
           account: name,
         };
+        if (reader.priceAsked > 0) req.priceAsked = reader.priceAsked;
         this.store.begin(req, s);
         engine.submit(rec.book, rec.side, rec.type, rec.priceTicks, rec.qty, account);
         this.store.end();
