@@ -181,6 +181,30 @@ describe('durable trading core', () => {
     await c.close();
   });
 
+  it("an off-tick order's priceAsked survives a restart, from the journal and from a snapshot", async () => {
+    const dir = newDir();
+    const a = open(dir);
+    const placed = await a.gateway.submit({
+      symbol: 'AAPL',
+      side: 'buy',
+      type: 'limit',
+      quantity: 1,
+      price: 100.255,
+      clientOrderId: 'asked-1',
+    });
+    const rec = JSON.parse(JSON.stringify(placed.body));
+    assert.deepEqual([rec.price, rec.priceAsked], [100.25, 100.255]);
+    const answer = (core: TradingCore) => JSON.parse(JSON.stringify(core.gateway.get(rec.id).body));
+    const b = open(dir); // a crash: the journal alone
+    assert.deepEqual(answer(b), rec, 'the journal alone');
+    await b.close(); // writes a snapshot of what it replayed
+    await a.close().catch(() => {});
+    const c = open(dir);
+    assert.notEqual(c.recovery.snapshot, null);
+    assert.deepEqual(answer(c), rec, 'a snapshot');
+    await c.close();
+  });
+
   it('snapshot + journal tail equals a fresh replay of the whole journal; graceful stop snapshots', async () => {
     const dir = newDir();
     const a = open(dir, { retainSnapshots: 10 });

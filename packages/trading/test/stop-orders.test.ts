@@ -66,6 +66,12 @@ describe('stop orders', () => {
     f.buy(90, 100);
     const buyStop = f.stop(BUY, 105, 3);
     const sellStop = f.stop(SELL, 95, 2);
+    // firesStopAt answers what setLastPrice would do, changing nothing.
+    assert.deepEqual(
+      [104, 105, 96, 95].map((p) => f.engine.firesStopAt(0, p)),
+      [false, true, false, true],
+    );
+    assert.equal(f.engine.firesStopAt(1, 105), false, 'another book');
     f.engine.setLastPrice(1, 200); // another book
     f.engine.setLastPrice(0, 104);
     f.engine.setLastPrice(0, 96);

@@ -247,6 +247,16 @@ export class MatchingEngine {
     }
   }
 
+  /** Whether a last price of `priceTicks` on `book` would fire one of its pending stops now. */
+  firesStopAt(book: number, priceTicks: number): boolean {
+    const b = this.books[book];
+    if (b === undefined) return false;
+    const buy = b.buyStops.peek();
+    if (buy !== NIL && this.pool.price[buy] <= priceTicks) return true;
+    const sell = b.sellStops.peek();
+    return sell !== NIL && this.pool.price[sell] >= priceTicks;
+  }
+
   /** Fires every stop the book's last price triggers, including those fired by fired stops. */
   private drainStops(b: OrderBook): void {
     const p = this.pool;

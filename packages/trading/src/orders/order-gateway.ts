@@ -221,6 +221,7 @@ export class OrderGateway {
         accountIdx,
         req.account,
         req.clientOrderId ?? '',
+        req.priceAsked ?? 0,
       );
     } catch (err) {
       // The journal refused the command before the engine saw it: nothing happened.

@@ -16,6 +16,8 @@
  *                   retention order, then live ones)
  *   rec-cid         clientOrderIds joined by "\n" ('' = none)
  *   rec-fills       JSON [[record index, fills], ...] for records with fills
+ *   rec-asked       Float64Array per record: the off-tick price as sent (0 = none; absent
+ *                   from older snapshots)
  *
  * Restoring is a bulk load, not a replay: 1,000,000 resting orders are typed-array rows.
  */
@@ -114,6 +116,7 @@ export function captureImage(
   const num = new Float64Array(recs.length * REC_COLS);
   const cids: string[] = new Array(recs.length);
   const fills: [number, Fill[]][] = [];
+  const asked = new Float64Array(recs.length);
   for (let i = 0; i < recs.length; i++) {
     const rec = recs[i];
     const o = i * REC_COLS;
@@ -132,11 +135,13 @@ export function captureImage(
     num[o + 12] = rec.createdAt;
     num[o + 13] = rec.updatedAt;
     cids[i] = rec.clientOrderId ?? '';
+    asked[i] = rec.priceAsked ?? 0;
     if (rec.fills.length > 0) fills.push([i, rec.fills]);
   }
   out.set('rec-num', num);
   out.set('rec-cid', cids.join('\n'));
   out.set('rec-fills', JSON.stringify(fills));
+  out.set('rec-asked', asked);
   const names: string[] = [];
   for (let a = 0; a < accounts.size; a++) names.push(accounts.nameOf(a) ?? String(a));
   const meta: ImageMeta = {
@@ -211,6 +216,8 @@ export function restoreImage(p: ImageParts, sections: Sections, meta: ImageMeta)
   const num = f64View(sections.get('rec-num'));
   const cids = (sections.get('rec-cid')?.toString('latin1') ?? '').split('\n');
   const fills = new Map<number, Fill[]>(JSON.parse(sections.get('rec-fills')?.toString('utf8') ?? '[]'));
+  const askedSection = sections.get('rec-asked');
+  const asked = askedSection === undefined ? undefined : f64View(askedSection);
   const list = p.instruments.list;
   for (let i = 0, o = 0; o < num.length; i++, o += REC_COLS) {
     const engineId = num[o];
@@ -234,6 +241,7 @@ export function restoreImage(p: ImageParts, sections: Sections, meta: ImageMeta)
     rec.filledLots = num[o + 10];
     rec.filledNotional = num[o + 11];
     rec.updatedAt = num[o + 13];
+    if (asked !== undefined && asked[i] > 0) rec.priceAsked = asked[i];
     const f = fills.get(i);
     if (f !== undefined) for (const x of f) rec.addFill(x);
     p.store.restoreRecord(rec);

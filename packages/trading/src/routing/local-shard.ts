@@ -64,12 +64,24 @@ export class LocalShard implements Shard, EngineListener {
     account: number,
     accountName = '',
     clientOrderId = '',
+    priceAsked = 0,
   ): ShardResult {
     const ts = this.log === null ? epochMicros() : this.log.now();
     const seq =
       this.log === null
         ? this.sequencer.next()
-        : this.log.appendNewOrder(book, side, type, priceTicks, qty, account, ts, accountName, clientOrderId);
+        : this.log.appendNewOrder(
+            book,
+            side,
+            type,
+            priceTicks,
+            qty,
+            account,
+            ts,
+            accountName,
+            clientOrderId,
+            priceAsked,
+          );
     this.clock.micros = ts;
     const r = this.begin(CommandKind.NEW_ORDER, seq, TRACK_NEXT_NEW);
     const id = this.engine.submit(book, side, type, priceTicks, qty, account);

@@ -53,6 +53,8 @@ export class InputLogReader implements Iterable<CommandRecord> {
   /** Payload of the record `next` returned last: NEW_ORDER account name and clientOrderId ('' = none). */
   accountName = '';
   clientOrderId = '';
+  /** NEW_ORDER: the price as sent before it was rounded to the tick (0 = none; older logs: 0). */
+  priceAsked = 0;
   /** Payload of the last SET_LIMITS record: the limits as JSON ('' otherwise). */
   text = '';
 
@@ -98,6 +100,7 @@ export class InputLogReader implements Iterable<CommandRecord> {
     decodeCommand(this.view, off, out);
     const plen = readPayloadLength(this.view, off);
     this.accountName = this.clientOrderId = this.text = '';
+    this.priceAsked = 0;
     if (plen > 0) {
       const p = off + COMMAND_RECORD_SIZE;
       if (out.kind === CommandKind.NEW_ORDER) {
@@ -106,6 +109,7 @@ export class InputLogReader implements Iterable<CommandRecord> {
         this.accountName = b.toString('latin1', p + 1, p + 1 + alen);
         const clen = b[p + 1 + alen];
         this.clientOrderId = b.toString('latin1', p + 2 + alen, p + 2 + alen + clen);
+        if (plen >= 2 + alen + clen + 8) this.priceAsked = this.view.getFloat64(p + 2 + alen + clen, true);
       } else if (out.kind === CommandKind.SET_LIMITS) {
         this.text = this.buf.toString('utf8', p, p + plen);
       }

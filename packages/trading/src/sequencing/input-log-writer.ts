@@ -72,8 +72,8 @@ export interface InputLogWriterOptions {
 /** Test hook: return an error to make the next write()/fdatasync fail with it (ENOSPC, EIO). */
 export type LogFaultHook = (op: 'write' | 'sync') => NodeJS.ErrnoException | undefined;
 
-/** Bytes reserved per record for payloads (account name + clientOrderId, 2 x (1 + 64), padded). */
-const PAYLOAD_SLACK = 136;
+/** Bytes reserved per record for payloads (account name + clientOrderId, 2 x (1 + 64), + priceAsked 8, padded). */
+const PAYLOAD_SLACK = 144;
 
 const RESOLVED = Promise.resolve();
 
@@ -208,7 +208,8 @@ export class InputLogWriter {
 
   /**
    * A NEW_ORDER. `accountName` and `clientOrderId` (printable ASCII, <= 255 bytes each;
-   * '' = none) ride in the record's payload so that a restart restores them.
+   * '' = none) and `priceAsked` (an off-tick price as sent, before rounding; 0 = none) ride
+   * in the record's payload so that a restart restores them.
    */
   appendNewOrder(
     book: number,
@@ -220,9 +221,13 @@ export class InputLogWriter {
     timestamp = this.clock(),
     accountName = '',
     clientOrderId = '',
+    priceAsked = 0,
   ): number {
+    const asked = priceAsked > 0 && Number.isFinite(priceAsked);
     const plen =
-      accountName === '' && clientOrderId === '' ? 0 : 2 + accountName.length + clientOrderId.length;
+      accountName === '' && clientOrderId === '' && !asked
+        ? 0
+        : 2 + accountName.length + clientOrderId.length + (asked ? 8 : 0);
     const seq = this.begin(plen);
     const off = this.slot();
     encodeNewOrder(this.view, off, seq, timestamp, book, side, type, priceTicks, qty, account);
@@ -233,6 +238,7 @@ export class InputLogWriter {
       p += b.write(accountName, p, 'latin1');
       b[p++] = clientOrderId.length;
       p += b.write(clientOrderId, p, 'latin1');
+      if (asked) this.view.setFloat64(p, priceAsked, true);
       this.view.setUint32(off + 44, plen, true);
     }
     this.end(plen);

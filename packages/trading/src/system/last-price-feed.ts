@@ -5,6 +5,7 @@
  * lowest and highest (in the order they came, each only when it differs from the next one
  * applied) and then its latest. A stop therefore fires on any price the symbol traded
  * through in the turn (a sell stop at 99.5 on ticks 99 then 101), not only on the last.
+ * `apply` is told which is the last: the system applies an extreme only when it fires a stop.
  */
 export class LastPriceFeed {
   private readonly latest: Float64Array;
@@ -22,7 +23,8 @@ export class LastPriceFeed {
 
   constructor(
     symbols: number,
-    private readonly apply: (book: number, priceTicks: number) => void,
+    /** `last`: the turn's latest price; false: one of its extremes (last-price-feed.ts). */
+    private readonly apply: (book: number, priceTicks: number, last: boolean) => void,
   ) {
     this.latest = new Float64Array(symbols);
     this.low = new Float64Array(symbols);
@@ -82,9 +84,9 @@ export class LastPriceFeed {
       const lowFirst = this.lowAt[book] < this.highAt[book];
       const first = lowFirst ? this.low[book] : this.high[book];
       const second = lowFirst ? this.high[book] : this.low[book];
-      if (first !== second) this.apply(book, first);
-      if (second !== last) this.apply(book, second);
-      this.apply(book, last);
+      if (first !== second) this.apply(book, first, false);
+      if (second !== last) this.apply(book, second, false);
+      this.apply(book, last, true);
     }
   };
 

@@ -295,6 +295,11 @@ export class TradingCore {
    * journal flushed at the end of this turn (with the stop fills it triggered), not at the
    * next order's. A journal failure is counted and reported, never thrown.
    */
+  /** Whether market data's `priceTicks` on `book` would fire a pending stop now. */
+  firesStopAt(book: number, priceTicks: number): boolean {
+    return this.engines[this.router.router.shardOf(book)]?.firesStopAt(book, priceTicks) === true;
+  }
+
   setLastPrice(book: number, priceTicks: number): void {
     this.risk.setReferencePrice(book, priceTicks);
     try {
@@ -476,6 +481,7 @@ export class TradingCore {
           clientOrderId: reader.clientOrderId === '' ? undefined : reader.clientOrderId,
           account: name,
         };
+        if (reader.priceAsked > 0) req.priceAsked = reader.priceAsked;
         this.store.begin(req, s);
         engine.submit(rec.book, rec.side, rec.type, rec.priceTicks, rec.qty, account);
         this.store.end();

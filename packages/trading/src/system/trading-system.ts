@@ -249,9 +249,12 @@ export class TradingSystem {
       // manager of this process, if any, still takes every symbol's reference price.
       const partition = this.partition;
       const riskHere = want.has('risk-manager');
-      const feed = new LastPriceFeed(this.instruments.size, (book, ticks) => {
-        if (partition === null || partition.owns(book)) this.core?.setLastPrice(book, ticks);
-        else if (riskHere) this.core?.risk.setReferencePrice(book, ticks);
+      // A turn's low and high (not its last) are journalled and applied only when they fire a
+      // stop: what a stop needs, without up to three records per symbol and turn.
+      const feed = new LastPriceFeed(this.instruments.size, (book, ticks, last) => {
+        if (partition === null || partition.owns(book)) {
+          if (last || this.core?.firesStopAt(book, ticks)) this.core?.setLastPrice(book, ticks);
+        } else if (riskHere && last) this.core?.risk.setReferencePrice(book, ticks);
       });
       this.stoppers.push(
         this.bus.subscribe<MarketUpdate>(Topic.MARKET_UPDATE, (u) =>
