@@ -45,6 +45,7 @@ export default async function () {
     'http_req_duration',
     'http_req_failed',
     'http_reqs',
+    'iteration_duration',
     'iterations',
   ]);
   for (const p of points) {
