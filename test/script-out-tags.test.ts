@@ -45,6 +45,7 @@ export default async function () {
     'http_req_duration',
     'http_req_failed',
     'http_reqs',
+    'iteration_duration',
     'iterations',
   ]);
   for (const p of points) {
@@ -226,4 +227,46 @@ test('--out json on a master is refused (104): the samples are the workers’, i
   const r = await run(['run', f, '--master', '--out', `json=${join(t.dir, 'master.jsonl')}`]);
   assert.equal(r.code, 104, r.stderr + r.stdout);
   assert.match(r.stderr, /--out json=FILE: a master runs no load; give it to each --worker/);
+});
+
+test('--tag NAME=VALUE (k6’s): on every streamed sample, over options.tags, under a scenario’s own; thresholds select it; a bad one is 104', async () => {
+  const f = t.script(
+    'cli-tags.js',
+    `import http from 'k6/http';
+export const options = {
+  tags: { testid: 'from-options', team: 'orders' },
+  scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 2, tags: { team: 'scenario' } } },
+  thresholds: { 'http_reqs{testid:ci-7}': ['count==2'], 'http_reqs{build:42}': ['count==2'] },
+};
+export default async function () { await http.get('$URL/cli-tag'); }
+`,
+  );
+  const lines = join(t.dir, 'cli-tags.jsonl');
+  const r = await run([
+    'run',
+    f,
+    '--tag',
+    'testid=ci-7',
+    '--tag',
+    'build=42',
+    '--tag',
+    'team=cli',
+    '--out',
+    `json=${lines}`,
+  ]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const points = readFileSync(lines, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.type === 'Point');
+  assert.ok(points.length > 0);
+  for (const p of points)
+    assert.deepEqual([p.data.tags.testid, p.data.tags.build, p.data.tags.team], ['ci-7', '42', 'scenario']);
+  const bad = await run(['run', f, '--tag', 'novalue']);
+  assert.equal(bad.code, 104, bad.stderr);
+  assert.match(bad.stderr, /--tag 'novalue': expected NAME=VALUE/);
+  const builtIn = await run(['run', 'order-stress', '--tag', 'a=b']);
+  assert.equal(builtIn.code, 104, builtIn.stderr);
+  assert.match(builtIn.stderr, /--tag tags a script's samples/);
 });

@@ -1,7 +1,8 @@
 /**
  * k6 shows in its end-of-test summary only the metrics that had samples: a script without a
  * check() has no `checks` line (nor `dropped_iterations` when none was dropped), in the text,
- * in --json's metrics and in handleSummary's data; a threshold on one still shows it.
+ * in --json's metrics and in handleSummary's data; a threshold on one still shows it. And, as
+ * in k6, options.summaryTrendStats chooses the trends' figures the text summary shows.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -59,4 +60,18 @@ export default async function () { check(await http.get('$URL/plain'), { ok: (r)
   const r = await run(['run', f]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /checks\.+: 100\.00% {2}✓ 2 {2}✗ 0/);
+});
+
+test('options.summaryTrendStats chooses the figures of each trend in the text summary, in its order', async () => {
+  const f = t.script(
+    'stats.js',
+    `import http from 'k6/http';
+export const options = { vus: 1, iterations: 3, summaryTrendStats: ['avg', 'p(99.9)', 'count'] };
+export default async function () { await http.get('$URL/plain'); }
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /http_req_duration\.+: avg=[\d.]+m?s p\(99\.9\)=[\d.]+m?s count=3$/m);
+  assert.doesNotMatch(r.stdout, /http_req_duration\.+: .*med=/);
 });

@@ -16,7 +16,7 @@ export const CONFIG_FILE = 'tickstorm.config.json';
 
 const SKIP = new Set(['help', 'config-file', 'version']);
 /** Flags given more than once on the command line (an array in the file). */
-const REPEATABLE = new Set(['threshold', 'watch-pid', 'out', 'env', 'stage']);
+const REPEATABLE = new Set(['threshold', 'watch-pid', 'out', 'env', 'tag', 'stage']);
 
 export const envName = (flag: string) => `TICKSTORM_${flag.toUpperCase().replace(/-/g, '_')}`;
 

@@ -47,6 +47,7 @@ const FIXED = [
   'config-file',
   'execution-segment',
   'env',
+  'tag',
   'vus',
   'iterations',
   'stage',
@@ -103,6 +104,11 @@ export function defineRunFlags(
     .option(
       '-e, --env <KEY=VALUE>',
       "a script's __ENV.KEY (repeatable; over the process environment)",
+      collect,
+    )
+    .option(
+      '--tag <NAME=VALUE>',
+      "a script: k6's tag on every sample it records (repeatable; over options.tags, under a scenario's own)",
       collect,
     )
     .option(

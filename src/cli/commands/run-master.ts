@@ -33,6 +33,8 @@ export async function runMaster(line: RunLine, mw: MasterWorkerPlan, mwProblems:
     mwProblems.push(
       '--env: the script runs on the workers, each with its own environment: give -e KEY=VALUE to each --worker',
     );
+  if (o.tag !== undefined)
+    mwProblems.push('--tag: the samples are the workers’: give --tag NAME=VALUE to each --worker');
   if (script) {
     const th = gatherThresholds((o.threshold as string[] | undefined) ?? [], []);
     mwProblems.push(...th.problems);

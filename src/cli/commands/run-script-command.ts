@@ -99,6 +99,7 @@ export async function runScriptCommand(
       outputs: (o.out as string[] | undefined) ?? [],
       summaryExport: o.summaryExport as string | undefined,
       env: (o.env as string[] | undefined) ?? [],
+      tags: (o.tag as string[] | undefined) ?? [],
       version: packageVersion(),
       signal: abort.signal,
       segment: extra.segment,

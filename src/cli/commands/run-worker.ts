@@ -71,6 +71,7 @@ export async function runWorker(
         tls: { insecure, ...tlsFileFlags(o) },
         outputs: (o.out as string[] | undefined) ?? [],
         env: (o.env as string[] | undefined) ?? [],
+        tags: (o.tag as string[] | undefined) ?? [],
         version,
         out: () => undefined,
         err,

@@ -106,6 +106,7 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
     }
     if (cliGiven('env'))
       early.push("--env sets a script's __ENV; the built-in scenarios take no environment");
+    if (cliGiven('tag')) early.push("--tag tags a script's samples; the built-in scenarios take no tags");
     if (noThresholds)
       early.push(
         "--no-thresholds leaves out a script's thresholds; the built-in scenarios' are their targets",

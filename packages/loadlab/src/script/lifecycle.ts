@@ -152,6 +152,17 @@ export const dataCopy = (text: string | undefined): unknown =>
   text === undefined ? undefined : JSON.parse(text);
 
 /** -e/--env values (KEY=VALUE, repeatable) as an object; a malformed one is a problem naming the flag. */
+/** k6's --tag NAME=VALUE flags (repeatable): tags on every sample of the run, over options.tags. */
+export function parseTagFlags(values: readonly string[], problems: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const i = v.indexOf('=');
+    if (i <= 0) problems.push(`--tag '${v}': expected NAME=VALUE`);
+    else out[v.slice(0, i)] = v.slice(i + 1);
+  }
+  return out;
+}
+
 export function parseEnvFlags(values: readonly string[], problems: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values) {

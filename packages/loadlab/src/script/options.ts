@@ -84,11 +84,15 @@ const TOP = [
 const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
 
-/** `shortcuts`: the command line's --vus/--duration/--iterations/--stage (execution-shortcuts.ts). */
+/**
+ * `shortcuts`: the command line's --vus/--duration/--iterations/--stage (execution-shortcuts.ts);
+ * `cliTags`: its --tag NAME=VALUE flags, over options.tags (a scenario's own tags over both, as k6).
+ */
 export function parseScriptOptions(
   given: unknown,
   exports: Record<string, unknown>,
   shortcuts?: ExecutionShortcuts,
+  cliTags: Readonly<Record<string, string>> = {},
 ): { options: ScriptOptions; problems: string[] } {
   const applied = applyExecutionShortcuts(given, shortcuts);
   let raw = applied.raw;
@@ -149,7 +153,7 @@ export function parseScriptOptions(
     return t as Record<string, string>;
   };
   const tagsOf = (t: unknown, where: string) => strings(t, where, "{ testid: 'nightly' }");
-  const globalTags = tagsOf(raw.tags, 'options.tags');
+  const globalTags = { ...tagsOf(raw.tags, 'options.tags'), ...cliTags };
   const resolved: Record<string, unknown> = {};
   const add = (name: string, ex: Record<string, unknown>, where: string) => {
     const { exec, startTime, tags, env, ...rest } = ex;

@@ -43,7 +43,7 @@ import { thresholdLines } from '../run/run-output.ts';
 import type { RequestEvents } from '../stats/events.ts';
 import { nowUs, usToEpochMs } from '../util/clock.ts';
 import type { ScriptParams } from './factory.ts';
-import { runHandleSummary, summaryData } from './handle-summary.ts';
+import { DEFAULT_TREND_STATS, runHandleSummary, summaryData } from './handle-summary.ts';
 import { allMetrics, evaluateK6, type K6ThresholdResult, type MetricPart, MetricView } from './k6-metrics.ts';
 import { startLiveWatch } from './live-watch.ts';
 import type { ScriptScenario } from './options.ts';
@@ -306,9 +306,12 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   );
   const checks = checkRows(parts);
   // k6's handleSummary(data) and --summary-export: here (not on a master's worker), after
-  // teardown(), whatever the verdict
+  // teardown(), whatever the verdict; options.summaryTrendStats other than the default also
+  // choose the trends' figures in the text summary, as in k6 (from the same data)
+  const stats = parsed.options.summary.summaryTrendStats;
+  const ownStats = stats.join() !== DEFAULT_TREND_STATS.join();
   const data =
-    here && (typeof mod.handleSummary === 'function' || input.summaryExport !== undefined)
+    (here && (typeof mod.handleSummary === 'function' || input.summaryExport !== undefined)) || ownStats
       ? summaryData({
           view,
           declared: runtime().metrics,
@@ -320,11 +323,11 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
         })
       : undefined;
   const exported =
-    data !== undefined && input.summaryExport !== undefined
+    here && data !== undefined && input.summaryExport !== undefined
       ? exportSummary(input.summaryExport, data, err)
       : undefined;
   const handled =
-    data !== undefined && typeof mod.handleSummary === 'function'
+    here && data !== undefined && typeof mod.handleSummary === 'function'
       ? await runHandleSummary(mod.handleSummary, data)
       : undefined;
   if (handled?.ok === false) {
@@ -360,7 +363,15 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   if (handled?.ok)
     for (const r of results)
       for (const w of r.generator.warnings) err(`${cmd}: scenario ${r.scenario}: ⚠ generator: ${w}`);
-  if (!handled?.ok) out(`\n${summaryLines(summary).join('\n')}`);
+  const trendStats =
+    ownStats && data !== undefined
+      ? Object.fromEntries(
+          Object.entries(data.metrics)
+            .filter(([, m]) => m.type === 'trend')
+            .map(([k, m]) => [k, m.values]),
+        )
+      : undefined;
+  if (!handled?.ok) out(`\n${summaryLines(summary, trendStats).join('\n')}`);
   const th = thresholdLines(labResults);
   if (th.length > 0 && !handled?.ok) out(`\n${th.join('\n')}`);
 

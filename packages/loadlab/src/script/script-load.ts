@@ -30,7 +30,7 @@ import { type ExecutionShortcuts, replacedNote } from './execution-shortcuts.ts'
 import { importScript } from './factory.ts';
 import type { SummaryOptions } from './handle-summary.ts';
 import { type K6Threshold, parseK6Thresholds } from './k6-metrics.ts';
-import { callLifecycle, dataCopy, dataText, parseEnvFlags } from './lifecycle.ts';
+import { callLifecycle, dataCopy, dataText, parseEnvFlags, parseTagFlags } from './lifecycle.ts';
 import { parseScriptOptions } from './options.ts';
 import { type MetricKind, runtime, type TlsSettings } from './runtime.ts';
 import { scriptErrorText } from './script-error.ts';
@@ -101,6 +101,8 @@ export interface ScriptRunInput {
   metrics?: LoadMetricsServer;
   /** -e/--env KEY=VALUE flags (repeatable): the script's __ENV is the environment with these over it. */
   env?: readonly string[];
+  /** k6's --tag NAME=VALUE flags (repeatable): on every sample, over options.tags. */
+  tags?: readonly string[];
   /**
    * setup() already ran elsewhere (a `run --master`, for its workers): its data, `withSetup`
    * when the script exports setup(); this run calls neither setup() nor teardown().
@@ -149,6 +151,7 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
   const flagCert = loadClientCertFiles(input.tls?.certFile, input.tls?.keyFile, problems);
   const outFiles = parseOut(input.outputs ?? [], problems);
   const env = parseEnvFlags(input.env ?? [], problems);
+  const cliTags = parseTagFlags(input.tags ?? [], problems);
   if (problems.length > 0) {
     err(problemsText(cmd, problems));
     return { exitCode: EXIT_INVALID_CONFIG };
@@ -166,7 +169,7 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
     err(`${cmd}: script error in ${input.file}:\n${scriptErrorText(e, file)}`);
     return { exitCode: EXIT_SCRIPT_ERROR };
   }
-  const parsed = parseScriptOptions(mod.options, mod, input.execution);
+  const parsed = parseScriptOptions(mod.options, mod, input.execution, cliTags);
   runtime().testOptions = parsed.options.resolved;
   // setup() and teardown() run here: the same rule for their responses' bodies
   runtime().discardBodies = parsed.options.discardResponseBodies;

@@ -68,8 +68,14 @@ export function checkRows(parts: readonly MetricPart[]): ScriptSummary['checks']
 
 const fmtMs = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(2)}ms`);
 
-/** k6's end-of-test summary. */
-export function summaryLines(s: Pick<ScriptSummary, 'checks' | 'metrics' | 'thresholds'>): string[] {
+/**
+ * k6's end-of-test summary. `trendStats`: per trend, the figures options.summaryTrendStats
+ * chose (in ms, `count` a number), shown in their order instead of the default set.
+ */
+export function summaryLines(
+  s: Pick<ScriptSummary, 'checks' | 'metrics' | 'thresholds'>,
+  trendStats?: Readonly<Record<string, Readonly<Record<string, number>>>>,
+): string[] {
   const lines: string[] = [];
   if (s.checks.length > 0) {
     for (const c of s.checks) {
@@ -89,7 +95,14 @@ export function summaryLines(s: Pick<ScriptSummary, 'checks' | 'metrics' | 'thre
   for (const [name, m] of Object.entries(s.metrics).sort(([a], [b]) => a.localeCompare(b))) {
     const ok = mark.get(name);
     const head = `  ${ok === undefined ? ' ' : ok ? '✓' : '✗'} ${name}`.padEnd(width + 4, '.');
-    if (m.type === 'trend') {
+    const chosen = trendStats?.[name];
+    if (m.type === 'trend' && chosen !== undefined)
+      lines.push(
+        `${head}: ${Object.entries(chosen)
+          .map(([k, x]) => `${k}=${k === 'count' ? x : fmtMs(x)}`)
+          .join(' ')}`,
+      );
+    else if (m.type === 'trend') {
       const v = m.values;
       const f = fmtMs;
       lines.push(
