@@ -425,6 +425,16 @@ export class TradingSystem {
         ingest: {
           ingest: async (records: unknown) => {
             const batch = parseMetricBatch(records);
+            // While PostgreSQL is known to be away a new batch is refused at once (503, Retry-After,
+            // nothing stored): queued, its request waited as long as the outage lasted.
+            const ws = store.writeStats();
+            if (ws.state === 'retrying') {
+              throw new TradingError(
+                TradingErrorCode.SERVICE_UNAVAILABLE,
+                `metrics store unreachable (${ws.lastError}; ${ws.bufferedRows} rows buffered): ` +
+                  `these ${batch.length} rows were not stored, retry later`,
+              );
+            }
             const t0 = performance.now();
             await this.ingestBound.run(batch.length, () => store.insert(batch));
             this.ingest.latency.recordMs(performance.now() - t0);
