@@ -231,6 +231,28 @@ describe('PostgreSQL store: hostile queries and interfering sessions', () => {
     }
   });
 
+  test("a writer's close with the server down waits its own timeout once, not again in the store", async () => {
+    const own = await startPgServer({ fsync: false });
+    try {
+      const store = await PostgresMetricsStore.open(own.url, {
+        retryBaseMs: 10,
+        retryMaxMs: 50,
+        closeTimeoutMs: 4_000,
+      });
+      const writer = new MetricsWriter(store, { closeTimeoutMs: 300 });
+      await own.kill();
+      for (let i = 0; i < 10; i++) writer.record('m', i);
+      const t0 = performance.now();
+      await writer.close();
+      const ms = performance.now() - t0;
+      // before: 300 ms in the writer, then the store's 4,000 ms again (serve: 10 s + 10 s)
+      assert.ok(ms >= 250 && ms < 2_500, `close took ${Math.round(ms)} ms`);
+      assert.equal(store.writeStats().droppedRows, 10, 'what was left is dropped and counted');
+    } finally {
+      await own.stop();
+    }
+  });
+
   test('roles: one that can read server files is warned about at open, one that may not insert is refused, a plain writer is neither', async () => {
     const url = await newDb();
     const warnings: string[] = [];

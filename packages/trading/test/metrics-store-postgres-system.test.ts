@@ -171,6 +171,43 @@ describe('the system on PostgreSQL', () => {
     }
   });
 
+  test('server away: a new POST /api/metrics is refused at once (503, Retry-After), not held for the outage', async () => {
+    const own = await startPgServer({ fsync: false });
+    try {
+      const sys = await start(
+        own.url,
+        { metricsStore: { postgres: { retryBaseMs: 20, retryMaxMs: 100, closeTimeoutMs: 500 } } },
+        mkdtempSync(join(dir, 'away-')),
+      );
+      const api = sys.url('api');
+      const rows = (name: string) => Array.from({ length: 10 }, (_, i) => ({ name, value: i }));
+      await own.kill();
+      // taken before the store knew: it waits in the buffer and is written once the server is back
+      const first = http.post(`${api}/api/metrics`, rows('before_known'));
+      await waitFor(() => sys.store?.writeStats().state === 'retrying', 'the store to notice the outage');
+      const t0 = performance.now();
+      const second = await Promise.race([
+        http.post(`${api}/api/metrics`, rows('while_away')),
+        new Promise<null>((r) => setTimeout(() => r(null), 3_000)),
+      ]);
+      assert.ok(second !== null, 'answered, not held until the server is back');
+      assert.ok(performance.now() - t0 < 2_000);
+      assert.equal(second.status, 503);
+      assert.equal(second.headers.get('retry-after'), '1');
+      assert.equal(codedError(second).code, 'TRD_ERR_SERVICE_UNAVAILABLE');
+      assert.match(codedError(second).message, /metrics store unreachable .*these 10 rows were not stored/);
+      await own.restart();
+      assert.equal((await first).status, 202);
+      const q = await http.get(
+        `${api}/api/metrics/query?sql=${encodeURIComponent("SELECT name, count(*) AS n FROM trading_metrics WHERE name IN ('before_known', 'while_away') GROUP BY 1")}`,
+      );
+      assert.deepEqual(q.body.rows, [{ name: 'before_known', n: 10 }]);
+      await sys.close();
+    } finally {
+      await own.stop();
+    }
+  });
+
   test('bar history: a minute stored twice reads back as one bar (most ticks, then written last)', async () => {
     const url = await server.createDatabase('bars');
     const bar = (minute: number, close: number, ticks: number) => ({

@@ -320,6 +320,14 @@ export async function serveCommand(serviceArgs: readonly string[], opts: ServeOp
     log.info({ signal }, 'stopping');
     sys.close().then(
       () => {
+        // rows a store could not write before it closed (PostgreSQL down at the stop): said, not lost silently
+        const dropped = sys.store?.writeStats().droppedRows ?? 0;
+        if (dropped > 0) {
+          log.warn(
+            { store: sys.store?.path, droppedRows: dropped, lastError: sys.store?.writeStats().lastError },
+            'metrics rows dropped in this run (buffer full, or still unwritten at the stop)',
+          );
+        }
         log.info({ ms: Math.round(performance.now() - t0) }, 'stopped');
         console.log('stopped cleanly');
         process.exit(0);

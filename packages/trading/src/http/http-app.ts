@@ -126,6 +126,13 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   app.addHook('preClose', async () => {
     closing = true;
   });
+  // Node closes idle keep-alive connections only when the stop begins: a connection whose
+  // request was in flight then, idle after its answer, held the stop for the keep-alive timeout
+  // (72 s). Each answer during the stop closes the connections idle by then (one with a request
+  // pipelined behind it is not idle: that request gets its coded 503, below).
+  app.addHook('onResponse', async () => {
+    if (closing) setImmediate(() => app.server.closeIdleConnections());
+  });
   // An HTTP/1.1 request without Host (RFC 9112: 400), answered coded rather than by Node's empty 400.
   (app.server as typeof app.server & { requireHostHeader: boolean }).requireHostHeader = false;
   // An Expect other than 100-continue, and CONNECT (no proxy here): coded, not Node's bare answers.

@@ -86,7 +86,11 @@ export interface MetricsStore {
   /** Throws (with the reason) when the store is unhealthy: /health turns degraded. */
   probe(): Promise<void>;
   writeStats(): StoreWriteStats;
-  close(): Promise<void>;
+  /**
+   * Ends the store. `waitMs`: how long a store that buffers rows (PostgreSQL) still waits for
+   * them to be written before dropping (and counting) the rest; default its own close timeout.
+   */
+  close(waitMs?: number): Promise<void>;
 }
 
 /** Whether `target` names a PostgreSQL server rather than a DuckDB file. */

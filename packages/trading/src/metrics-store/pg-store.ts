@@ -566,14 +566,14 @@ export class PostgresMetricsStore implements MetricsStore {
     };
   }
 
-  /** Waits up to `closeTimeoutMs` for the buffer to drain, drops (and counts) what is left, ends the pool. */
-  close(): Promise<void> {
+  /** Waits up to `waitMs` (default `closeTimeoutMs`) for the buffer to drain, drops (and counts) what is left, ends the pool. */
+  close(waitMs = this.closeTimeoutMs): Promise<void> {
     this.closing ??= (async () => {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
         this.idle().then(() => false),
         new Promise<boolean>((r) => {
-          timer = setTimeout(() => r(true), this.closeTimeoutMs);
+          timer = setTimeout(() => r(true), Math.max(0, waitMs));
         }),
       ]);
       clearTimeout(timer);

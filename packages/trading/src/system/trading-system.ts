@@ -62,6 +62,9 @@ import { StoreFailures } from './store-failures.ts';
 import { TradingCore } from './trading-core.ts';
 import type { TradingSystemOptions } from './trading-system-options.ts';
 
+/** How long a stop waits for a PostgreSQL store's buffered rows (docs/metrics-store.md). */
+const STORE_STOP_WAIT_MS = 10_000;
+
 export type { TradingSystemOptions } from './trading-system-options.ts';
 
 /** The signal of a step nobody aborts (risk analysis's VaR bars). */
@@ -427,6 +430,16 @@ export class TradingSystem {
         ingest: {
           ingest: async (records: unknown) => {
             const batch = parseMetricBatch(records);
+            // While PostgreSQL is known to be away a new batch is refused at once (503, Retry-After,
+            // nothing stored): queued, its request waited as long as the outage lasted.
+            const ws = store.writeStats();
+            if (ws.state === 'retrying') {
+              throw new TradingError(
+                TradingErrorCode.SERVICE_UNAVAILABLE,
+                `metrics store unreachable (${ws.lastError}; ${ws.bufferedRows} rows buffered): ` +
+                  `these ${batch.length} rows were not stored, retry later`,
+              );
+            }
             const t0 = performance.now();
             await this.ingestBound.run(batch.length, () => store.insert(batch));
             this.ingest.latency.recordMs(performance.now() - t0);
@@ -630,12 +643,22 @@ export class TradingSystem {
           first ??= err;
         }
       };
+      // A POST /api/metrics in flight waits for its rows to be committed: with PostgreSQL down
+      // the api's server would wait for it forever. The store's buffer gets the 10 s a close
+      // gives it, counted from the stop; then what is left is dropped (counted) and those
+      // requests are answered 503 TRD_ERR_SHUTTING_DOWN, so the stop goes on.
+      const store = this.store;
+      const storeDeadline =
+        store?.kind === 'postgres'
+          ? setTimeout(() => void store.close(0).catch(() => {}), STORE_STOP_WAIT_MS)
+          : undefined;
       // Servers first: they stop accepting and answer every request in flight.
       const order: ServiceName[] = ['api', 'market-data', 'execution-engine', 'risk-manager'];
       for (const name of order) await step(() => this.handles[name]?.close());
       for (const stop of this.stoppers.reverse()) await step(stop);
       await step(() => this.core?.close());
       await step(() => this.metrics?.close());
+      clearTimeout(storeDeadline);
       await step(() => this.bus.close());
       this.dirLock?.release();
       if (first !== undefined) throw first;
