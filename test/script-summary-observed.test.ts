@@ -75,3 +75,41 @@ export default async function () { await http.get('$URL/plain'); }
   assert.match(r.stdout, /http_req_duration\.+: avg=[\d.]+m?s p\(99\.9\)=[\d.]+m?s count=3$/m);
   assert.doesNotMatch(r.stdout, /http_req_duration\.+: .*med=/);
 });
+
+test('http_req_duration{expected_response:true} is shown under http_req_duration and in the data, as k6 always shows it', async () => {
+  const f = t.script(
+    'expected.js',
+    `import http from 'k6/http';
+export const options = { vus: 1, iterations: 2 };
+export default async function () {
+  await http.get('$URL/plain');
+  await http.get('$URL/fail');
+}
+export function handleSummary(data) {
+  const e = data.metrics['http_req_duration{expected_response:true}'];
+  return { stdout: 'EXPECTED ' + e.type + ' ' + e.contains + ' ' + Object.keys(e.values).join(',') + '\\n' };
+}
+`,
+  );
+  const json = join(t.dir, 'expected.json');
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /^EXPECTED trend time avg,min,med,max,p\(90\),p\(95\)$/m);
+  const m = JSON.parse(readFileSync(json, 'utf8')).metrics;
+  assert.equal(m.http_req_duration.values.count, 4);
+  assert.equal(m['http_req_duration{expected_response:true}'].values.count, 2, 'the two 200s, not the 500s');
+  // the lab's own summary (no handleSummary): the line under its metric
+  const plain = t.script(
+    'expected-plain.js',
+    `import http from 'k6/http';
+export const options = { vus: 1, iterations: 2 };
+export default async function () { await http.get('$URL/plain'); await http.get('$URL/fail'); }
+`,
+  );
+  const p = await run(['run', plain]);
+  assert.equal(p.code, 0, p.stderr + p.stdout);
+  assert.match(
+    p.stdout,
+    /http_req_duration\.+: avg=.*count=4\n {6}\{ expected_response:true \}\.+: avg=.*count=2$/m,
+  );
+});

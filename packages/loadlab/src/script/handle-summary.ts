@@ -132,8 +132,11 @@ export function summaryData(i: SummaryInput): SummaryData {
     metrics[name] = { type: kind, contains: CONTAINS[metric] ?? 'default', values };
   };
   const named = i.k6.map((t) => t.metric);
-  for (const [name, m] of Object.entries(allMetrics(i.view, i.declared, named)))
-    entry(name, name, m.type as MetricKind, {});
+  for (const [name, m] of Object.entries(allMetrics(i.view, i.declared, named))) {
+    // a sub-metric k6 always shows (http_req_duration{expected_response:true}) reads its own figures
+    const cut = name.indexOf('{');
+    entry(name, cut < 0 ? name : name.slice(0, cut), m.type as MetricKind, cut < 0 ? {} : { sub: name });
+  }
   for (const t of i.k6) if (metrics[t.key] === undefined) entry(t.key, t.metric, t.kind, t.tags);
   for (const r of i.results) {
     const m = metrics[r.metric];

@@ -37,6 +37,12 @@ export const BUILTIN_METRICS: Readonly<Record<string, MetricKind>> = {
   iteration_duration: 'trend',
 };
 
+/**
+ * k6's sub-metric of every run, shown under http_req_duration in its summary: the requests
+ * whose status was expected (recorded by every script run, thresholds or not).
+ */
+export const EXPECTED_DURATION = 'http_req_duration{expected_response:true}';
+
 /** Built-in metrics whose samples carry tags a threshold can select (./submetrics.ts). */
 const TAGGED = new Set(['http_req_duration', 'http_req_failed', 'http_reqs', 'checks', 'group_duration']);
 
@@ -444,5 +450,8 @@ export function allMetrics(
     if (OPTIONAL.has(name) && !used && !named.has(name)) continue;
     out[name] = v;
   }
+  // as k6 shows it, when the run recorded it (an older report merged has not)
+  const expected = view.value('http_req_duration', 'trend', { sub: EXPECTED_DURATION });
+  if (expected.type === 'trend' && expected.values.count > 0) out[EXPECTED_DURATION] = expected;
   return out;
 }

@@ -44,7 +44,14 @@ import type { RequestEvents } from '../stats/events.ts';
 import { nowUs, usToEpochMs } from '../util/clock.ts';
 import type { ScriptParams } from './factory.ts';
 import { DEFAULT_TREND_STATS, runHandleSummary, summaryData } from './handle-summary.ts';
-import { allMetrics, evaluateK6, type K6ThresholdResult, type MetricPart, MetricView } from './k6-metrics.ts';
+import {
+  allMetrics,
+  EXPECTED_DURATION,
+  evaluateK6,
+  type K6ThresholdResult,
+  type MetricPart,
+  MetricView,
+} from './k6-metrics.ts';
 import { startLiveWatch } from './live-watch.ts';
 import type { ScriptScenario } from './options.ts';
 import { runtime } from './runtime.ts';
@@ -189,7 +196,10 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
         ...{ file, exec: s.exec, scenario: s.name, tls, env, withSetup, dataJson, tags: s.tags },
         ...{ scenarioEnv: s.env, vus: vuBase.get(s.name), abortChannel, execution: input.execution },
         submetrics: [
-          ...new Set(k6.thresholds.flatMap((t) => (t.tags.sub === undefined ? [] : [t.tags.sub]))),
+          ...new Set([
+            EXPECTED_DURATION,
+            ...k6.thresholds.flatMap((t) => (t.tags.sub === undefined ? [] : [t.tags.sub])),
+          ]),
         ],
       };
       try {

@@ -91,10 +91,15 @@ export function summaryLines(
     const base = t.metric;
     mark.set(base, (mark.get(base) ?? true) && t.ok);
   }
-  const width = Math.max(20, ...Object.keys(s.metrics).map((k) => k.length + 3));
+  // a sub-metric under its metric, as k6 shows `{ expected_response:true }`
+  const labelOf = (name: string) => {
+    const cut = name.indexOf('{');
+    return cut < 0 ? name : `  { ${name.slice(cut + 1, -1)} }`;
+  };
+  const width = Math.max(20, ...Object.keys(s.metrics).map((k) => labelOf(k).length + 3));
   for (const [name, m] of Object.entries(s.metrics).sort(([a], [b]) => a.localeCompare(b))) {
     const ok = mark.get(name);
-    const head = `  ${ok === undefined ? ' ' : ok ? '✓' : '✗'} ${name}`.padEnd(width + 4, '.');
+    const head = `  ${ok === undefined ? ' ' : ok ? '✓' : '✗'} ${labelOf(name)}`.padEnd(width + 4, '.');
     const chosen = trendStats?.[name];
     if (m.type === 'trend' && chosen !== undefined)
       lines.push(
