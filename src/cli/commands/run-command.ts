@@ -68,6 +68,7 @@ export async function runCommand(
       signal: abort.signal,
       onSlice: exporter?.observe,
       onScenarioEnd: exporter?.finished,
+      ...(extra.quiet === true ? { progress: { quiet: true } } : {}),
     });
     extra.onReport?.(r.report);
     return r.exitCode;
@@ -80,6 +81,8 @@ export async function runCommand(
 /** A run under a master (run --worker): its signal instead of Ctrl-C, and its report handed over. */
 export interface RunExtra {
   metricsPort?: number;
+  /** -q/--quiet: no progress line. */
+  quiet?: boolean;
   /** The flag that gave metricsPort, as written (run-flag-checks.ts's metricsFlagOf). */
   metricsFlag?: string;
   /** An exporter that outlives this run (a worker's, for its process): fed, never closed here. */

@@ -31,6 +31,11 @@ const FIXED = [
   'csv',
   'results-csv',
   'summary-export',
+  'summary-trend-stats',
+  'summary-time-unit',
+  'summary',
+  'no-summary',
+  'quiet',
   'html',
   'junit',
   'watch-pid',
@@ -86,6 +91,7 @@ export function defineRunFlags(
     .optionsGroup('Run:')
     .option('--full', 'the full load profiles (5-10 minutes each) instead of the short defaults')
     .option('--workers <n|auto>', 'generator threads (a script: default 1)', 'auto')
+    .option('-q, --quiet', "no progress line while it runs (k6's flag); the results are printed as usual")
     .option('--bench', 'first run `tickstorm bench` for the Critical Path table (default: on for all)')
     .option('--no-bench', 'do not')
     .option(
@@ -152,6 +158,15 @@ export function defineRunFlags(
     .option(
       '--summary-export <file>',
       "a script: k6's end-of-test summary export (JSON; a threshold is true when it failed, as k6 writes it)",
+    )
+    .option(
+      '--summary-trend-stats <stats>',
+      "a script: the trends' figures in its summary, k6's flag (over options.summaryTrendStats), e.g. 'avg,med,p(95),p(99.9),count'",
+    )
+    .option('--summary-time-unit <unit>', "a script: the summary's time unit, s, ms or us (k6's flag)")
+    .option(
+      '--no-summary',
+      "a script: no end-of-test summary and no handleSummary() (k6's flag); report files and the verdict line stay",
     )
     .option('--metrics-port <port>', METRICS_PORT_HELP)
     .option(

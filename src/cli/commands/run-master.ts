@@ -22,6 +22,7 @@ import { withSources } from './run-defaults.ts';
 import { scenariosTest, scriptTest } from './run-distributed.ts';
 import { scriptExecutionOf, scriptOnlyProblems, tlsFileFlags } from './run-flag-checks.ts';
 import { type RunLine, runInput } from './run-input.ts';
+import { summaryFlagsOf } from './run-script-command.ts';
 import { SCENARIOS_LOADED, tickstormSuite } from './scenarios-loaded.ts';
 
 /** The exit code; `mwProblems` are the command line's problems found so far (reported with the rest). */
@@ -86,6 +87,7 @@ async function masterRun(
       version: packageVersion(),
       out: () => undefined,
       execution: test.execution,
+      ...summaryFlagsOf(o),
     });
     if ('exitCode' in g) return g.exitCode;
     gates = g;

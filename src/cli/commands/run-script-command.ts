@@ -98,6 +98,8 @@ export async function runScriptCommand(
       tls: { insecure: o.insecure === true, ...tlsFileFlags(o) },
       outputs: (o.out as string[] | undefined) ?? [],
       summaryExport: o.summaryExport as string | undefined,
+      ...summaryFlagsOf(o),
+      ...(o.quiet === true ? { progress: { quiet: true } } : {}),
       env: (o.env as string[] | undefined) ?? [],
       tags: (o.tag as string[] | undefined) ?? [],
       version: packageVersion(),
@@ -129,4 +131,24 @@ export async function runScriptCommand(
   } finally {
     for (const sig of SIGNALS) process.off(sig, onSignal);
   }
+}
+
+/** k6's --summary-trend-stats, --summary-time-unit and --no-summary, as runScriptFile takes them. */
+export function summaryFlagsOf(o: Record<string, unknown>): {
+  summaryFlags?: { trendStats?: string; timeUnit?: string };
+  noSummary?: boolean;
+} {
+  const trendStats = o.summaryTrendStats === undefined ? undefined : String(o.summaryTrendStats);
+  const timeUnit = o.summaryTimeUnit === undefined ? undefined : String(o.summaryTimeUnit);
+  return {
+    ...(trendStats === undefined && timeUnit === undefined
+      ? {}
+      : {
+          summaryFlags: {
+            ...(trendStats === undefined ? {} : { trendStats }),
+            ...(timeUnit === undefined ? {} : { timeUnit }),
+          },
+        }),
+    ...(o.summary === false ? { noSummary: true } : {}),
+  };
 }

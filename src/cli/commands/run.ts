@@ -70,6 +70,8 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       mwProblems.push(
         '--no-thresholds: not supported with --master or --worker (the whole is checked on the master)',
       );
+    if (o.summary === false && mw.role !== 'local')
+      mwProblems.push('--no-summary: not supported with --master or --worker');
     if (mw.role === 'master') {
       if (
         cliGiven('metricsPort') ||
@@ -113,9 +115,22 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
       );
     if (cliGiven('summaryExport'))
       early.push("--summary-export is k6's summary of a script; the built-in scenarios write --json");
+    for (const [attr, flag] of [
+      ['summaryTrendStats', '--summary-trend-stats'],
+      ['summaryTimeUnit', '--summary-time-unit'],
+    ])
+      if (cliGiven(attr))
+        early.push(`${flag} shapes a script's k6 summary; the built-in scenarios print their own`);
+    if (o.summary === false)
+      early.push("--no-summary leaves out a script's k6 summary; the built-in scenarios print their own");
     scriptOnlyProblems(self, early);
     const input: RunInput = { ...runInput(scenarios, o, self, params, unknownOptions), segment };
-    process.exitCode = await runCommand(defs, input, { metricsPort, metricsFlag, problems: early });
+    process.exitCode = await runCommand(defs, input, {
+      metricsPort,
+      metricsFlag,
+      problems: early,
+      quiet: o.quiet === true,
+    });
   }
   return cmd;
 }

@@ -26,6 +26,8 @@ export interface ProgressOptions {
   tty?: boolean;
   /** Plain-line interval when not a terminal (default 10 s). */
   everySec?: number;
+  /** No progress line at all (`run -q`, k6's --quiet). */
+  quiet?: boolean;
 }
 
 export interface Progress {
@@ -62,6 +64,7 @@ export function formatProgressLine(t: ProgressTotals): string {
 }
 
 export function createProgress(opts: ProgressOptions = {}): Progress {
+  if (opts.quiet === true) return { tick: () => undefined, finish: () => undefined };
   const stream = opts.stream ?? process.stderr;
   const tty = opts.tty ?? stream.isTTY === true;
   const every = Math.max(1, opts.everySec ?? 10);

@@ -41,6 +41,44 @@ export interface SummaryOptions {
   noColor: boolean;
 }
 
+/**
+ * k6's --summary-trend-stats LIST (comma-separated) and --summary-time-unit UNIT over the
+ * script's options.summaryTrendStats / summaryTimeUnit; every problem names the flag.
+ */
+export function applySummaryFlags(
+  o: SummaryOptions,
+  flags: { trendStats?: string; timeUnit?: string },
+  problems: string[],
+): void {
+  const own: string[] = [];
+  if (flags.trendStats !== undefined) {
+    const list = flags.trendStats
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (list.length === 0)
+      own.push("--summary-trend-stats takes stats separated by commas, e.g. 'avg,med,p(95),p(99.9),count'");
+    else {
+      const r = parseSummaryOptions({ summaryTrendStats: list }, own);
+      if (own.length === 0) o.summaryTrendStats = r.summaryTrendStats;
+    }
+  }
+  if (flags.timeUnit !== undefined) {
+    const before = own.length;
+    const r = parseSummaryOptions({ summaryTimeUnit: flags.timeUnit }, own);
+    if (own.length === before) o.summaryTimeUnit = r.summaryTimeUnit;
+  }
+  for (const p of own)
+    problems.push(
+      p
+        .replace('options.summaryTrendStats:', '--summary-trend-stats:')
+        .replace(
+          "options.summaryTimeUnit must be 's', 'ms' or 'us'",
+          `--summary-time-unit must be s, ms or us (got '${flags.timeUnit}')`,
+        ),
+    );
+}
+
 /** Reads the summary options from a script's options; every problem names the option. */
 export function parseSummaryOptions(raw: Record<string, unknown>, problems: string[]): SummaryOptions {
   const o: SummaryOptions = {

@@ -337,9 +337,10 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       ? exportSummary(input.summaryExport, data, err)
       : undefined;
   const handled =
-    here && data !== undefined && typeof mod.handleSummary === 'function'
+    here && data !== undefined && typeof mod.handleSummary === 'function' && input.noSummary !== true
       ? await runHandleSummary(mod.handleSummary, data)
       : undefined;
+  const shown = handled?.ok !== true && input.noSummary !== true;
   if (handled?.ok === false) {
     err(`${cmd}: script error in ${input.file}: ${handled.problem}\n(the summary below is tickstorm's own)`);
     if (code === EXIT_OK) code = EXIT_SCRIPT_ERROR;
@@ -363,14 +364,14 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   };
 
   // the lab's own summary, unless handleSummary() replaced it (or failed: then it is shown)
-  for (const r of handled?.ok ? [] : results) {
+  for (const r of shown ? results : []) {
     const parts2 = [renderScenarioBlock(r, { title: `Scenario ${r.scenario}` })];
     if (r.entries.length > 0) parts2.push(renderSampleResults(r));
     out(`\n${parts2.join('\n\n')}`);
   }
   // what went wrong while it ran (iteration errors, a late generator) is no part of the summary
   // that handleSummary() replaces: k6 logs it on stderr as it happens; here, once, at the end
-  if (handled?.ok)
+  if (!shown)
     for (const r of results)
       for (const w of r.generator.warnings) err(`${cmd}: scenario ${r.scenario}: ⚠ generator: ${w}`);
   const trendStats =
@@ -381,9 +382,9 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
             .map(([k, m]) => [k, m.values]),
         )
       : undefined;
-  if (!handled?.ok) out(`\n${summaryLines(summary, trendStats).join('\n')}`);
+  if (shown) out(`\n${summaryLines(summary, trendStats).join('\n')}`);
   const th = thresholdLines(labResults);
-  if (th.length > 0 && !handled?.ok) out(`\n${th.join('\n')}`);
+  if (th.length > 0 && shown) out(`\n${th.join('\n')}`);
 
   const written: string[] = handled?.ok ? [...handled.written] : [];
   if (typeof exported === 'string') written.push(exported);

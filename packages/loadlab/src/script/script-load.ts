@@ -29,6 +29,7 @@ import { problemsText } from '../run/run-output.ts';
 import { type ExecutionShortcuts, replacedNote } from './execution-shortcuts.ts';
 import { importScript } from './factory.ts';
 import type { SummaryOptions } from './handle-summary.ts';
+import { applySummaryFlags } from './handle-summary.ts';
 import { type K6Threshold, parseK6Thresholds } from './k6-metrics.ts';
 import { callLifecycle, dataCopy, dataText, parseEnvFlags, parseTagFlags } from './lifecycle.ts';
 import { parseScriptOptions } from './options.ts';
@@ -82,6 +83,10 @@ export interface ScriptRunInput {
   outputs?: readonly string[];
   /** --summary-export FILE: k6's end-of-test summary export (summary-export.ts). */
   summaryExport?: string;
+  /** k6's --summary-trend-stats LIST and --summary-time-unit UNIT: over options.summaryTrendStats/summaryTimeUnit. */
+  summaryFlags?: { trendStats?: string; timeUnit?: string };
+  /** k6's --no-summary: neither the end-of-test summary nor handleSummary(); reports and the verdict stay. */
+  noSummary?: boolean;
   tls?: ScriptTlsInput;
   version: string;
   out?: (text: string) => void;
@@ -184,6 +189,8 @@ export async function loadScriptRun(input: ScriptRunInput): Promise<LoadedScript
     return { exitCode: EXIT_SCRIPT_ERROR };
   }
   problems.push(...parsed.problems);
+  if (input.summaryFlags !== undefined)
+    applySummaryFlags(parsed.options.summary, input.summaryFlags, problems);
   const names = parsed.options.scenarios.map((s) => s.name);
   const k6 = parseK6Thresholds(parsed.options.k6Thresholds, runtime().metrics, names);
   const lab = gatherThresholds([...(input.thresholds ?? []), ...parsed.options.labThresholds]);
