@@ -21,6 +21,37 @@ export function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Ends `pid` with `signal` (and then removes `dir`) if this test process dies before it stopped
+ * it itself: killed by a CI timeout or a Ctrl-C on the runner, its teardown never runs. A `sh`
+ * in a process group of its own waits on a pipe from this process, which the kernel closes
+ * however this process ends. Returns the cancel, to call once the test has stopped `pid`.
+ */
+export function reapIfTestDies(pid: number, signal: 'TERM' | 'QUIT' | 'KILL', dir?: string): () => void {
+  const rm =
+    dir === undefined
+      ? ''
+      : `; while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done; rm -rf '${dir.replaceAll("'", "'\\''")}'`;
+  const w = spawn('sh', ['-c', `cat >/dev/null; kill -${signal} ${pid} 2>/dev/null${rm}`], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
+  w.stdin?.on('error', () => {});
+  w.unref();
+  (w.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  let done = false;
+  return () => {
+    if (done || w.pid === undefined) return;
+    done = true;
+    try {
+      process.kill(-w.pid, 'SIGKILL'); // the sh and its cat: the pipe closing later acts on nothing
+    } catch {
+      // already gone
+    }
+    w.stdin?.destroy();
+  };
+}
+
 export interface Finished {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -129,6 +160,10 @@ export async function startServe(args: readonly string[], timeoutMs = 60_000): P
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const done = finished(child, 10 * timeoutMs);
+  if (child.pid !== undefined) {
+    const cancel = reapIfTestDies(child.pid, 'TERM');
+    done.then(cancel, cancel);
+  }
   let text = '';
   const ready = new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer | string) => {

@@ -8,6 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { reapIfTestDies } from './child-process.ts';
 
 export interface NatsServer {
   /** nats://127.0.0.1:PORT */
@@ -40,6 +41,8 @@ function launch(
     const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-m', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // killed if this test process dies first (its teardown never runs); cancelled on exit
+    if (child.pid !== undefined) child.once('exit', reapIfTestDies(child.pid, 'KILL'));
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -23,7 +23,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { alive } from './child-process.ts';
+import { alive, reapIfTestDies } from './child-process.ts';
 
 export interface PgServerOptions {
   /** Database to create (default `tickstorm`). */
@@ -129,6 +129,8 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
   let exited: Promise<void> = Promise.resolve();
   let logText = '';
   let stopped = false;
+  /** Ends the postmaster (immediate shutdown) and removes `dir` if the test process dies first. */
+  let unreap: () => void = () => undefined;
 
   const launch = async (): Promise<void> => {
     const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'];
@@ -141,6 +143,8 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = c;
+    unreap();
+    if (c.pid !== undefined) unreap = reapIfTestDies(c.pid, 'QUIT', dir);
     c.stdout?.setEncoding('utf8').on('data', (d: string) => {
       logText += d;
     });
@@ -191,6 +195,7 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
       }
     }
     await exited;
+    unreap();
     await waitFor(() => backends.every((pid) => !alive(pid)), 'the killed backends to exit', 10_000, 5);
     child = null;
   };

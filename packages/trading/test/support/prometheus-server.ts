@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reapIfTestDies } from './child-process.ts';
 
 export const PROMETHEUS = '/usr/bin/prometheus';
 export const havePrometheus = existsSync(PROMETHEUS);
@@ -97,6 +98,8 @@ export async function startPrometheus(
     ],
     { stdio: 'ignore' },
   );
+  // killed (and its directory removed) if this test process dies first; cancelled on exit
+  if (child.pid !== undefined) child.once('exit', reapIfTestDies(child.pid, 'KILL', dir));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
