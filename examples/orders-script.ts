@@ -19,7 +19,7 @@ const BASE = process.env.ORDERS_URL ?? 'http://127.0.0.1:5002';
 const SYMBOLS = ['SYM0', 'SYM1', 'SYM2', 'SYM3'];
 
 const placed = new Counter('orders_placed');
-const fillTime = new Trend('order_ack_ms');
+const fillTime = new Trend('order_ack_ms', true);
 
 export const options = {
   scenarios: {

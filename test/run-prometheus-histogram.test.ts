@@ -41,7 +41,8 @@ import { check } from 'tickstorm';
 import { Counter, Gauge, Rate, Trend } from 'tickstorm/metrics';
 const placed = new Counter('orders.placed');
 const okRate = new Rate('ok-rate');
-const wait = new Trend('queue_wait');
+const wait = new Trend('queue_wait', true);
+const size = new Trend('payload_bytes');
 const depth = new Gauge('queue.depth');
 export const options = {
   scenarios: {
@@ -55,6 +56,7 @@ export default async function (ctx: { iteration: number; vu: number }) {
   placed.add(2);
   okRate.add(path === '/a');
   wait.add(((ctx.iteration * 7) % 40) * 0.9);
+  size.add((ctx.iteration % 4) * 5);
   depth.add((ctx.iteration * 13) % 50);
 }
 `,
@@ -139,6 +141,17 @@ export default async function (ctx: { iteration: number; vu: number }) {
   assert.equal(
     one('loadlab_script_queue_wait_seconds_bucket', { le: '0.01' }),
     countAtOrBelow(trend, 10_000),
+  );
+  // a Trend without isTime (k6's default) holds plain numbers: no _seconds, values as added
+  const plain = report.scriptMetrics.scenarios[0].trends.payload_bytes;
+  assert.equal(one('loadlab_script_payload_bytes_count'), plain.count);
+  assert.equal(one('loadlab_script_payload_bytes_sum'), plain.sumUs / 1e3);
+  assert.equal(one('loadlab_script_payload_bytes_bucket', { le: '10' }), countAtOrBelow(plain, 10_000));
+  assert.ok(countAtOrBelow(plain, 10_000) < plain.count, 'values above 10 exist');
+  assert.equal(
+    last.includes('loadlab_script_payload_bytes_seconds'),
+    false,
+    'a plain trend has no _seconds family',
   );
 
   const gauge = gaugesFromCounters(c).get('queue.depth');

@@ -19,9 +19,10 @@ const plain = () =>
     'plain.js',
     `import http from 'k6/http';
 import { Trend } from 'k6/metrics';
-const wait = new Trend('wait');
+const wait = new Trend('wait', true);
+const size = new Trend('size');
 export const options = { iterations: 4, thresholds: { wait: ['max<100'] } };
-export default async function () { await http.get('$URL/s'); wait.add(12.5); }
+export default async function () { await http.get('$URL/s'); wait.add(12.5); size.add(1500.25); }
 `,
   );
 
@@ -30,11 +31,13 @@ test('--summary-trend-stats chooses the trend figures of the text summary and of
   const r = await run(['run', f, '--summary-trend-stats', 'avg,p(99.9),count']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /wait\.+: avg=12\.50ms p\(99\.9\)=12\.50ms count=4\s*$/m);
+  // a Trend without isTime (k6's default) holds plain numbers: shown without a unit
+  assert.match(r.stdout, /size\.+: avg=1500\.25 p\(99\.9\)=1500\.\d+ count=4\s*$/m);
   const out = join(t.dir, 'data.json');
   const h = t.script(
     'handled.js',
     `import { Trend } from 'k6/metrics';
-const wait = new Trend('wait');
+const wait = new Trend('wait', true);
 export const options = { iterations: 2, summaryTrendStats: ['avg'] };
 export default function () { wait.add(3); }
 export function handleSummary(data) {
@@ -47,6 +50,7 @@ export function handleSummary(data) {
   const data = JSON.parse(readFileSync(out, 'utf8'));
   assert.deepEqual(Object.keys(data.metrics.wait.values).sort(), ['max', 'min', 'p(99)']);
   assert.deepEqual(data.options.summaryTrendStats, ['min', 'max', 'p(99)']);
+  assert.equal(data.metrics.wait.contains, 'time', "k6's isTime: the data says it holds times");
 });
 
 test('--no-summary: no summary and no handleSummary(), but --summary-export, the exit code and the verdict stay', async () => {
@@ -72,7 +76,16 @@ export function handleSummary() { return { '${marker.replaceAll('\\', '\\\\')}':
 });
 
 test('-q/--quiet: no progress line; without it the line is printed', async () => {
-  const f = plain();
+  // long enough for the progress line's one-second tick, whatever the machine's load
+  const f = t.script(
+    'two-seconds.js',
+    `import { sleep } from 'k6';
+import { Trend } from 'k6/metrics';
+const wait = new Trend('wait', true);
+export const options = { vus: 1, duration: '2s' };
+export default async function () { wait.add(12.5); await sleep(0.2); }
+`,
+  );
   const loud = await run(['run', f]);
   assert.match(loud.stdout + loud.stderr, /\[default\] 00:0\d/);
   const quiet = await run(['run', f, '-q']);

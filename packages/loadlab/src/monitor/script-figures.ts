@@ -6,11 +6,15 @@
  *   loadlab_checks_total{scenario,check,result="pass"|"fail"}   check() results
  *   loadlab_script_<name>_total{scenario}                      a Counter's sum
  *   loadlab_script_<name>_total{scenario,result="pass"|"fail"} a Rate's samples (true / false)
- *   loadlab_script_<name>_seconds{scenario}                    a Trend (values taken as ms, as
- *                                                              Trend.add documents), a histogram
- *                                                              with the request-duration buckets;
- *                                                              a name's `_ms` suffix is dropped
+ *   loadlab_script_<name>_seconds{scenario}                    a Trend of times (`new Trend(name, true)`:
+ *                                                              values in ms), a histogram with the
+ *                                                              request-duration buckets; a name's
+ *                                                              `_ms` suffix is dropped
  *                                                              (`wait_ms`: ..._wait_seconds)
+ *   loadlab_script_<name>{scenario}                            a Trend of plain numbers (k6's
+ *                                                              default, no isTime): the same
+ *                                                              histogram, values and buckets as
+ *                                                              given (the seconds' buckets x 1000)
  *   loadlab_script_<name>{scenario}                            a Gauge's last value (its threads'
  *                                                              states merged as stats/gauge-counters.ts
  *                                                              does: the value added last); `_value`
@@ -32,6 +36,28 @@ import { gaugesFromCounters } from '../stats/gauge-counters.ts';
 import { BUCKET_COUNT, bucketOfIndex, DURATION_BUCKETS_S } from '../stats/slice-detail.ts';
 import { OTHER_NAMES } from './duration-histograms.ts';
 import { type Exposition, metricNamePart } from './prom-text.ts';
+
+/**
+ * The script's Trends declared without k6's `isTime` (`new Trend(name)`, k6's default): their
+ * values are plain numbers, not ms. Filled by the Trend constructor of the script loaded in this
+ * thread; a name never declared here (the built-in trends, a merged report's) is a time.
+ */
+const plainTrends = new Set<string>();
+
+/** Records whether Trend `name` holds times (k6's `new Trend(name, true)`) or plain numbers. */
+export function setTrendIsTime(name: string, isTime: boolean): void {
+  if (isTime) plainTrends.delete(name);
+  else plainTrends.add(name);
+}
+
+/** Whether the trend `name` (a submetric's `name{tag:v}` too) holds times in ms. */
+export function trendIsTime(name: string): boolean {
+  const cut = name.indexOf('{');
+  return !plainTrends.has(cut < 0 ? name : name.slice(0, cut));
+}
+
+/** The histogram buckets of a plain Trend: its values are stored as if ms, so seconds x 1000. */
+const PLAIN_BUCKETS = DURATION_BUCKETS_S.map((s) => Math.round(s * 1e6) / 1e3);
 
 /** Check names a scenario keeps apart in loadlab_checks_total; the rest under check="(other)". */
 export const MAX_CHECK_NAMES = 100;
@@ -159,12 +185,20 @@ export class ScriptFigures {
         );
     }
     for (const t of trends.values())
-      out.histogram(
-        `loadlab_script_${metricNamePart(t.name).replace(/_(ms|milliseconds)$/i, '')}_seconds`,
-        `Trend ${t.name} of the script (its values as ms)`,
-        DURATION_BUCKETS_S,
-        { labels: [['scenario', t.scenario]], buckets: t.buckets, sum: t.sumUs / 1e6 },
-      );
+      if (trendIsTime(t.name))
+        out.histogram(
+          `loadlab_script_${metricNamePart(t.name).replace(/_(ms|milliseconds)$/i, '')}_seconds`,
+          `Trend ${t.name} of the script (a time: its values as ms)`,
+          DURATION_BUCKETS_S,
+          { labels: [['scenario', t.scenario]], buckets: t.buckets, sum: t.sumUs / 1e6 },
+        );
+      else
+        out.histogram(
+          `loadlab_script_${metricNamePart(t.name)}`,
+          `Trend ${t.name} of the script (plain values: declared without isTime)`,
+          PLAIN_BUCKETS,
+          { labels: [['scenario', t.scenario]], buckets: t.buckets, sum: t.sumUs / 1e3 },
+        );
     // after the other families, so that a gauge never joins one of them (gaugeFamily)
     const others = new Set(out.names());
     for (const [scenario, m] of this.sums)

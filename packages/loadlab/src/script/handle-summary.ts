@@ -15,10 +15,12 @@
  * there. When the script has one, the lab's own text summary is not printed; when it throws or
  * returns anything else, the error is printed and the lab's summary shown instead (exit 107).
  */
+
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { ScriptThresholdResult } from '../model/result.ts';
+import { trendIsTime } from '../monitor/script-figures.ts';
 import {
   allMetrics,
   type K6Threshold,
@@ -167,7 +169,8 @@ export function summaryData(i: SummaryInput): SummaryData {
       v.type === 'trend'
         ? trendValues(i.view, metric, tags, { ...v.values }, i.options.summaryTrendStats)
         : v.values;
-    metrics[name] = { type: kind, contains: CONTAINS[metric] ?? 'default', values };
+    const contains = CONTAINS[metric] ?? (kind === 'trend' && trendIsTime(metric) ? 'time' : 'default');
+    metrics[name] = { type: kind, contains, values };
   };
   const named = i.k6.map((t) => t.metric);
   for (const [name, m] of Object.entries(allMetrics(i.view, i.declared, named))) {

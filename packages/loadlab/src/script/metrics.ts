@@ -14,6 +14,7 @@
  * Declare them at load time (top level) so thresholds can name them.
  */
 
+import { setTrendIsTime } from '../monitor/script-figures.ts';
 import { addGauge } from './gauges.ts';
 import {
   addCounter,
@@ -88,10 +89,15 @@ export class Rate extends Metric {
 }
 
 export class Trend extends Metric {
-  constructor(name: string) {
+  /**
+   * `isTime` as k6's: true, the values are times in ms (the summary shows `12.50ms`, Prometheus
+   * gets `_seconds`); false (k6's default), plain numbers (sizes, counts) shown as they are.
+   */
+  constructor(name: string, isTime = false) {
     super(name, 'trend');
+    setTrendIsTime(name, isTime === true);
   }
-  /** A value in ms (k6's unit for time trends); kept at µs resolution. */
+  /** A value (ms when the trend holds times); kept to 0.001 (µs for times). */
   add(value: number, tags?: Tags): void {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
       throw new TypeError(`Trend ${this.name}: add() takes a number >= 0`);

@@ -2,6 +2,7 @@
  * A script run's summary: what `--json` writes (ScriptSummary), k6's end-of-test text of it
  * (summaryLines), check()'s rows over the run's parts, and the closing verdict line.
  */
+
 import {
   EXIT_ABORTED,
   EXIT_OK,
@@ -16,6 +17,7 @@ import type {
   ScriptMetricsSection,
   ScriptThresholdResult,
 } from '../model/result.ts';
+import { trendIsTime } from '../monitor/script-figures.ts';
 import type { MetricPart, MetricValues } from './k6-metrics.ts';
 import { bytes } from './text-summary.ts';
 
@@ -67,6 +69,8 @@ export function checkRows(parts: readonly MetricPart[]): ScriptSummary['checks']
 }
 
 const fmtMs = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(2)}ms`);
+/** A plain Trend's figure, as k6 prints one: up to 6 decimals, no unit. */
+const fmtPlain = (v: number) => String(Math.round(v * 1e6) / 1e6);
 
 /**
  * k6's end-of-test summary. `trendStats`: per trend, the figures options.summaryTrendStats
@@ -101,15 +105,16 @@ export function summaryLines(
     const ok = mark.get(name);
     const head = `  ${ok === undefined ? ' ' : ok ? '✓' : '✗'} ${labelOf(name)}`.padEnd(width + 4, '.');
     const chosen = trendStats?.[name];
+    // a Trend declared without isTime holds plain numbers, shown as they are (k6's default)
+    const f = m.type === 'trend' && !trendIsTime(name) ? fmtPlain : fmtMs;
     if (m.type === 'trend' && chosen !== undefined)
       lines.push(
         `${head}: ${Object.entries(chosen)
-          .map(([k, x]) => `${k}=${k === 'count' ? x : fmtMs(x)}`)
+          .map(([k, x]) => `${k}=${k === 'count' ? x : f(x)}`)
           .join(' ')}`,
       );
     else if (m.type === 'trend') {
       const v = m.values;
-      const f = fmtMs;
       lines.push(
         `${head}: avg=${f(v.avg)} min=${f(v.min)} med=${f(v.med)} max=${f(v.max)} p(90)=${f(v['p(90)'])} p(95)=${f(v['p(95)'])} p(99)=${f(v['p(99)'])} count=${v.count}`,
       );
