@@ -256,7 +256,8 @@ export class TradingCore {
       this.accounts.closed = true;
     }
     // Open orders on a symbol without a reference price are valued at their prices by the
-    // pre-trade check (risk-state.ts), which is not journalled: the recovered ones set it again.
+    // pre-trade check (risk-state.ts), which is not journalled: replayed orders set it again
+    // (applyRecovered), a snapshot keeps it; one written before it did, the live orders here.
     if (snapshot !== null || replayed > 0) {
       for (const rec of this.store.exportRecords().live) {
         this.risk.valueOpenOrder(this.accounts.indexOf(rec.account), rec.inst.index, rec.priceTicks);
@@ -482,6 +483,8 @@ export class TradingCore {
           account: name,
         };
         if (reader.priceAsked > 0) req.priceAsked = reader.priceAsked;
+        // The check that passed it (not journalled) valued its cell at its price: again here.
+        this.risk.valueOpenOrder(account, rec.book, rec.priceTicks);
         this.store.begin(req, s);
         engine.submit(rec.book, rec.side, rec.type, rec.priceTicks, rec.qty, account);
         this.store.end();
