@@ -291,16 +291,16 @@ export class TradingCore {
     return n;
   }
 
-  /**
-   * An external last price (market data) for stops and the risk band. Journalled, and the
-   * journal flushed at the end of this turn (with the stop fills it triggered), not at the
-   * next order's. A journal failure is counted and reported, never thrown.
-   */
   /** Whether market data's `priceTicks` on `book` would fire a pending stop now. */
   firesStopAt(book: number, priceTicks: number): boolean {
     return this.engines[this.router.router.shardOf(book)]?.firesStopAt(book, priceTicks) === true;
   }
 
+  /**
+   * An external last price (market data) for stops and the risk band. Journalled, and the
+   * journal flushed at the end of this turn (with the stop fills it triggered), not at the
+   * next order's. A journal failure is counted and reported, never thrown.
+   */
   setLastPrice(book: number, priceTicks: number): void {
     this.risk.setReferencePrice(book, priceTicks);
     try {
