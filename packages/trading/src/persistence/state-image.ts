@@ -210,7 +210,10 @@ export function restoreImage(p: ImageParts, sections: Sections, meta: ImageMeta)
   const st = p.risk.st;
   // Before the cells are valued: a cell with nothing open keeps its valuation for the next check.
   const prov = sections.get('risk-prov');
-  if (prov !== undefined) st.provRef.set(f64View(prov));
+  if (prov !== undefined) {
+    const v = f64View(prov);
+    st.provRef.set(v.length > st.provRef.length ? v.subarray(0, st.provRef.length) : v);
+  }
   for (let k = 0; k < pos.length; k++) {
     if (pos[k] === 0 && ob[k] === 0 && os[k] === 0) continue;
     st.pos[k] = pos[k];
