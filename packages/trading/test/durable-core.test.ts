@@ -181,6 +181,30 @@ describe('durable trading core', () => {
     await c.close();
   });
 
+  it('without a reference, a cancelled order still prices the cell after a restart, as before it', async () => {
+    const dir = newDir();
+    const a = open(dir);
+    await a.updateLimits({ maxGrossExposure: 1_000 });
+    const buy = (core: TradingCore, quantity: number, price: number) =>
+      core.gateway.submit({ symbol: 'SYM12', side: 'buy', type: 'limit', quantity, price, account: 'h' });
+    const high = await buy(a, 5, 100);
+    assert.equal((await buy(a, 5, 50)).status, 201);
+    await a.gateway.cancel((high.body as { id: string }).id);
+    const exposure = (core: TradingCore) => core.risk.grossExposure(core.accounts.indexOf('h'));
+    assert.equal(exposure(a), 500, 'the open 5 valued at the 100 the cell was checked at');
+    const hash = stateHash(a);
+    const b = open(dir); // a crash: the journal alone
+    assert.equal(exposure(b), 500, 'the journal alone');
+    assert.equal(stateHash(b), hash, 'the journal alone');
+    await b.close(); // writes a snapshot of what it replayed
+    await a.close().catch(() => {});
+    const c = open(dir);
+    assert.notEqual(c.recovery.snapshot, null);
+    assert.equal(exposure(c), 500, 'a snapshot');
+    assert.equal(stateHash(c), hash, 'a snapshot');
+    await c.close();
+  });
+
   it("an off-tick order's priceAsked survives a restart, from the journal and from a snapshot", async () => {
     const dir = newDir();
     const a = open(dir);

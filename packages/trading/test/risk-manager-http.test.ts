@@ -103,6 +103,14 @@ describe('risk-manager over HTTP', () => {
     const arr = await f.http.send('PUT', `${rm}/limits`, '[1]', { 'content-type': 'application/json' });
     assert.equal(arr.status, 400);
     assert.equal(codedError(arr).code, 'TRD_ERR_INVALID_LIMITS');
+    // A symbol's limit given twice: JSON.parse keeps 1000, a reader in front may have seen 10.
+    const twice = '{"perSymbol":{"AAPL":{"maxOrderQty":10,"maxOrderQty":1000}}}';
+    const dup = await f.http.send('PUT', `${rm}/limits`, twice, { 'content-type': 'application/json' });
+    assert.deepEqual(
+      [dup.status, codedError(dup).code, codedError(dup).field],
+      [400, 'PRT_ERR_INVALID_FIELD', 'perSymbol.AAPL.maxOrderQty'],
+    );
+    assert.deepEqual((await f.http.get(`${rm}/limits`)).body, { ...DEFAULT_RISK_LIMITS });
   });
 
   test('GET /positions after fills: both sides, per account, with the reference price', async () => {

@@ -151,7 +151,6 @@ function unserialisable(v: unknown, path: string, seen: Set<object>): string | u
 export const dataCopy = (text: string | undefined): unknown =>
   text === undefined ? undefined : JSON.parse(text);
 
-/** -e/--env values (KEY=VALUE, repeatable) as an object; a malformed one is a problem naming the flag. */
 /** k6's --tag NAME=VALUE flags (repeatable): tags on every sample of the run, over options.tags. */
 export function parseTagFlags(values: readonly string[], problems: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -163,6 +162,7 @@ export function parseTagFlags(values: readonly string[], problems: string[]): Re
   return out;
 }
 
+/** -e/--env values (KEY=VALUE, repeatable) as an object; a malformed one is a problem naming the flag. */
 export function parseEnvFlags(values: readonly string[], problems: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values) {

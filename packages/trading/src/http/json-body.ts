@@ -9,7 +9,7 @@
 import { cutText, ProtocolError, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TradingError, TradingErrorCode } from '../errors.ts';
-import { repeatedTopLevelKey } from './repeated-key.ts';
+import { repeatedKey } from './repeated-key.ts';
 
 /** JSON.parse refusing `__proto__` keys (what fastify's default parser does, via secure-json-parse). */
 export function parseJson(text: string): unknown {
@@ -24,7 +24,7 @@ export function parseJson(text: string): unknown {
 export function parseJsonRequest(text: string): unknown {
   const value = parseJson(text);
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    const key = repeatedTopLevelKey(text, Object.keys(value).length);
+    const key = repeatedKey(text, Object.keys(value).length);
     if (key !== undefined) {
       throw new ProtocolError(
         ProtocolErrorCode.INVALID_FIELD,

@@ -2,8 +2,8 @@
  * A JSON object body that names one field twice (`{"account":"a",...,"account":"b"}`) is
  * ambiguous: JSON.parse keeps the last, another reader (a gateway, an audit log, a risk proxy
  * in front) may keep the first, so the order placed is not the one they saw. RFC 8259 leaves
- * the meaning open; the services refuse it (json-body.ts). Only the top-level object's names
- * are compared: every request body the services take is a flat object or an array.
+ * the meaning open; the services refuse it (json-body.ts). Every object of an object body is
+ * looked at, nested ones too (PUT /limits' `perSymbol`); an array body (a metrics batch) is not.
  */
 
 function isSpace(c: number): boolean {
@@ -11,22 +11,41 @@ function isSpace(c: number): boolean {
 }
 
 /**
- * The first top-level name of the object in `text` (valid JSON) given a second time, if any.
- * `names` (the parsed object's own key count), when given, makes the usual answer cheap: a
- * first pass only counts the members, and names them only when there are more than `names`.
+ * The first name given a second time in one object of the object in `text` (valid JSON), if
+ * any: the name alone at the top level, `outer.inner.name` below it. `names` (the parsed
+ * object's own key count), when given, makes the usual answer cheap: a first pass only counts
+ * the top-level members and notes any nested object, and names them only when there are more
+ * than `names` or an object is nested.
  */
-export function repeatedTopLevelKey(text: string, names?: number): string | undefined {
-  if (names !== undefined && scan(text, undefined) === names) return undefined;
-  const seen = new Set<string>();
-  scan(text, seen);
-  return repeated;
+export function repeatedKey(text: string, names?: number): string | undefined {
+  const members = count(text);
+  if (members < 0) return undefined;
+  if (names !== undefined && members === names && !nested) return undefined;
+  return find(text);
 }
 
-let repeated: string | undefined;
+let nested = false;
 
-/** Counts the top-level members (-1: not an object); with `seen`, stops at a repeated name. */
-function scan(text: string, seen: Set<string> | undefined): number {
-  repeated = undefined;
+/** The index of the string's closing quote, from its opening one at `i`; notes an escape. */
+function stringEnd(text: string, i: number): number {
+  escaped = false;
+  const n = text.length;
+  for (i++; i < n; i++) {
+    const d = text.charCodeAt(i);
+    if (d === 0x22) break;
+    if (d === 0x5c) {
+      escaped = true;
+      i++;
+    }
+  }
+  return i;
+}
+
+let escaped = false;
+
+/** Counts the top-level members (-1: not an object), noting in `nested` an object below it. */
+function count(text: string): number {
+  nested = false;
   const n = text.length;
   let i = 0;
   while (i < n && isSpace(text.charCodeAt(i))) i++;
@@ -37,32 +56,15 @@ function scan(text: string, seen: Set<string> | undefined): number {
   for (; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      const start = i;
-      let escaped = false;
-      for (i++; i < n; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 0x22) break;
-        if (d === 0x5c) {
-          escaped = true;
-          i++;
-        }
-      }
+      i = stringEnd(text, i);
       if (depth === 1 && expectKey) {
         members++;
         expectKey = false;
-        if (seen !== undefined) {
-          // An escaped name is compared decoded: "\u0061" and "a" are one name.
-          const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
-          if (seen.has(key)) {
-            repeated = key;
-            return members;
-          }
-          seen.add(key);
-        }
       }
     } else if (c === 0x7b || c === 0x5b) {
       depth++;
       if (depth === 1) expectKey = true;
+      else if (c === 0x7b) nested = true;
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
     } else if (c === 0x2c && depth === 1) {
@@ -70,4 +72,43 @@ function scan(text: string, seen: Set<string> | undefined): number {
     }
   }
   return members;
+}
+
+/** The first repeated name of any object in `text`, with the names of the objects it is in. */
+function find(text: string): string | undefined {
+  // per open object its names so far (null: an array), and the name it is the value of
+  const seen: (Set<string> | null)[] = [];
+  const under: string[] = [];
+  let expectKey = false;
+  let last = '';
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const start = i;
+      i = stringEnd(text, i);
+      const names = seen[seen.length - 1];
+      if (names !== null && names !== undefined && expectKey) {
+        expectKey = false;
+        // An escaped name is compared decoded: "\u0061" and "a" are one name.
+        const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
+        if (names.has(key)) return [...under.slice(1).filter((u) => u !== ''), key].join('.');
+        names.add(key);
+        last = key;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      const parent = seen[seen.length - 1];
+      under.push(parent === null || parent === undefined ? '' : last);
+      seen.push(c === 0x7b ? new Set() : null);
+      expectKey = c === 0x7b;
+    } else if (c === 0x7d || c === 0x5d) {
+      seen.pop();
+      under.pop();
+      expectKey = false;
+    } else if (c === 0x2c) {
+      const names = seen[seen.length - 1];
+      expectKey = names !== null && names !== undefined;
+    }
+  }
+  return undefined;
 }

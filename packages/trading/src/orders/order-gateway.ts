@@ -197,6 +197,9 @@ export class OrderGateway {
         if (res !== null) remote.release(res);
         return deniedReply(c, RiskCode.UNKNOWN_ACCOUNT);
       }
+      // This engine's own risk state values the cell as a local check would have (and as a
+      // replay of the journal does): without a reference, at the order's price.
+      this.o.risk.valueOpenOrder(accountIdx, req.inst.index, req.priceTicks);
     }
     const book = req.inst.index;
     const shardIndex = this.o.router.router.shardOf(book);

@@ -10,6 +10,9 @@
  *                   qty, remaining, filledNotional, arrival seq, stop (0/1) — resting orders
  *                   best level first, each level in FIFO order, then stops in firing order
  *   risk-pos/-ob/-os Float64Array per (account, symbol) cell: position, open buy, open sell
+ *   risk-prov       Float64Array per cell: its valuation while the symbol has no reference
+ *                   (risk-state.ts's provRef; absent from older snapshots: the live orders'
+ *                   prices stand in, trading-core.ts)
  *   rec-num         Float64Array rows of 14 per kept order record: engineId, shard, book,
  *                   side, type, priceTicks, lots, account index, status, reason, filledLots,
  *                   filledNotional, createdAt, updatedAt (finished ones first, in their
@@ -111,6 +114,7 @@ export function captureImage(
   out.set('risk-pos', risk.st.pos.slice(0, cells));
   out.set('risk-ob', risk.st.openBuy.slice(0, cells));
   out.set('risk-os', risk.st.openSell.slice(0, cells));
+  out.set('risk-prov', risk.st.provRef.slice(0, cells));
   const { finished, live } = p.store.exportRecords();
   const recs = finished.concat(live);
   const num = new Float64Array(recs.length * REC_COLS);
@@ -204,6 +208,12 @@ export function restoreImage(p: ImageParts, sections: Sections, meta: ImageMeta)
   const ob = f64View(sections.get('risk-ob'));
   const os = f64View(sections.get('risk-os'));
   const st = p.risk.st;
+  // Before the cells are valued: a cell with nothing open keeps its valuation for the next check.
+  const prov = sections.get('risk-prov');
+  if (prov !== undefined) {
+    const v = f64View(prov);
+    st.provRef.set(v.length > st.provRef.length ? v.subarray(0, st.provRef.length) : v);
+  }
   for (let k = 0; k < pos.length; k++) {
     if (pos[k] === 0 && ob[k] === 0 && os[k] === 0) continue;
     st.pos[k] = pos[k];

@@ -184,15 +184,17 @@ export class RiskEngine implements EngineListener {
   }
 
   /**
-   * An open order of `account` on `book` at `priceTicks` (a recovered one: the check that
-   * priced its cell is not journalled) raises the cell's valuation as that check did.
+   * An order of `account` on `book` at `priceTicks` that no check() here priced (a recovered
+   * one: the check is not journalled; one a central risk manager passed) raises the cell's
+   * valuation as check() does: only while the symbol has no reference.
    */
   valueOpenOrder(account: number, book: number, priceTicks: number): void {
     if (
       account >>> 0 !== account ||
       account >= this.st.capacity ||
       book >>> 0 !== book ||
-      book >= this.nSym
+      book >= this.nSym ||
+      this.refTicks[book] > 0
     ) {
       return;
     }

@@ -256,7 +256,8 @@ export class TradingCore {
       this.accounts.closed = true;
     }
     // Open orders on a symbol without a reference price are valued at their prices by the
-    // pre-trade check (risk-state.ts), which is not journalled: the recovered ones set it again.
+    // pre-trade check (risk-state.ts), which is not journalled: replayed orders set it again
+    // (applyRecovered), a snapshot keeps it; one written before it did, the live orders here.
     if (snapshot !== null || replayed > 0) {
       for (const rec of this.store.exportRecords().live) {
         this.risk.valueOpenOrder(this.accounts.indexOf(rec.account), rec.inst.index, rec.priceTicks);
@@ -290,16 +291,16 @@ export class TradingCore {
     return n;
   }
 
-  /**
-   * An external last price (market data) for stops and the risk band. Journalled, and the
-   * journal flushed at the end of this turn (with the stop fills it triggered), not at the
-   * next order's. A journal failure is counted and reported, never thrown.
-   */
   /** Whether market data's `priceTicks` on `book` would fire a pending stop now. */
   firesStopAt(book: number, priceTicks: number): boolean {
     return this.engines[this.router.router.shardOf(book)]?.firesStopAt(book, priceTicks) === true;
   }
 
+  /**
+   * An external last price (market data) for stops and the risk band. Journalled, and the
+   * journal flushed at the end of this turn (with the stop fills it triggered), not at the
+   * next order's. A journal failure is counted and reported, never thrown.
+   */
   setLastPrice(book: number, priceTicks: number): void {
     this.risk.setReferencePrice(book, priceTicks);
     try {
@@ -482,6 +483,8 @@ export class TradingCore {
           account: name,
         };
         if (reader.priceAsked > 0) req.priceAsked = reader.priceAsked;
+        // The check that passed it (not journalled) valued its cell at its price: again here.
+        this.risk.valueOpenOrder(account, rec.book, rec.priceTicks);
         this.store.begin(req, s);
         engine.submit(rec.book, rec.side, rec.type, rec.priceTicks, rec.qty, account);
         this.store.end();
