@@ -3,7 +3,8 @@
  * processes"): a risk-manager system and two execution-engine systems on one real
  * nats-server (test/support/nats-server.ts), each with its own data dir and ports 0. Many
  * concurrent orders of one account over both engines never take its gross exposure beyond
- * the limit; the risk process down is 503 TRD_ERR_RISK_UNAVAILABLE + Retry-After at once;
+ * the limit; the risk process down is 503 TRD_ERR_RISK_UNAVAILABLE + Retry-After at once, and
+ * the engines' own /health turns degraded (503, `services["risk-manager"]` down, as the api's);
  * restarted on the same data dir it has the PUT limits and rebuilds positions from the engines.
  */
 import assert from 'node:assert/strict';
@@ -56,6 +57,16 @@ async function resting(http: Http, engine: TradingSystem): Promise<Json[]> {
   return r.body.orders;
 }
 
+/** An engine's /health once its `services["risk-manager"]` is `want` (heartbeats take up to 2 s). */
+async function engineHealth(http: Http, engine: TradingSystem, want: 'ok' | 'degraded'): Promise<Reply> {
+  let last: Reply | undefined;
+  await until(`engine /health with the risk manager ${want}`, async () => {
+    last = await http.get(`${engine.url('execution-engine')}/health`);
+    return last.body.services?.['risk-manager']?.status === want;
+  });
+  return last!;
+}
+
 const exposureOf = (orders: Json[]): number =>
   orders.reduce((sum, o) => sum + o.price * o.remainingQuantity, 0);
 
@@ -105,6 +116,13 @@ describe('central risk across processes (real nats-server)', () => {
 
   it('concurrent orders over two engines never take the account beyond its gross exposure limit', async () => {
     const sys = risk!;
+    for (const engine of [e1, e2]) {
+      const h = await engineHealth(http, engine, 'ok');
+      assert.equal(h.status, 200);
+      assert.equal(h.body.status, 'ok');
+      assert.equal(h.body.service, 'execution-engine');
+      assert.equal(h.body.services['risk-manager'].detail, '1 instance up');
+    }
     await referencePrices(sys);
     const put = await http.put(`${sys.url('risk-manager')}/limits`, { maxGrossExposure: LIMIT });
     assert.equal(put.status, 200);
@@ -182,11 +200,22 @@ describe('central risk across processes (real nats-server)', () => {
     assert.equal(codedError(r).code, 'TRD_ERR_RISK_UNAVAILABLE');
     assert.equal(r.headers.get('retry-after'), '1');
     assert.ok(ms < RISK_CHECK_TIMEOUT_MS * 2, `answered in ${Math.round(ms)} ms`);
+    // The engine's own /health says so (it said "ok" while every order was refused).
+    const h = await engineHealth(http, e1, 'degraded');
+    assert.equal(h.status, 503);
+    assert.equal(h.body.status, 'degraded');
+    assert.match(h.body.services['risk-manager'].detail, /^down: no live instance \(last heard /);
+    assert.equal(h.body.service, 'execution-engine', 'the usual fields stay');
+    assert.equal(typeof h.body.liveOrders, 'number');
+    assert.equal(h.body.bus.state, 'connected');
   });
 
   it('restarted on its data dir: the PUT limits, positions rebuilt from the engines, orders accepted again', async () => {
     risk = await start(['risk-manager'], riskDir, nats.url);
     const sys = risk;
+    const healthy = await engineHealth(http, e1, 'ok');
+    assert.equal(healthy.status, 200);
+    assert.equal(healthy.body.status, 'ok');
     const limits = await http.get(`${sys.url('risk-manager')}/limits`);
     assert.equal(limits.body.maxGrossExposure, LIMIT);
     await referencePrices(sys);

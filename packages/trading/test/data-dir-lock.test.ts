@@ -3,7 +3,8 @@
  * directory a live process uses exits 1 with TRD_ERR_DATA_DIR_IN_USE naming the owner, and
  * the owner's journal stays intact (before the lock, both appended to one journal: order ids
  * issued twice and a journal that refused to replay). A lock left by a process killed with
- * SIGKILL is stale and taken over; a graceful stop removes it.
+ * SIGKILL is stale and taken over; a graceful stop removes it. A data dir that is a file (or
+ * below one) is exit 2 TRD_ERR_INVALID_CONFIG naming it, in every serve process.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -115,29 +116,36 @@ describe('one process per data directory', () => {
     assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
   });
 
-  test('a data dir that is a file, or below one: exit 2, TRD_ERR_INVALID_CONFIG naming it', {
-    timeout: 60_000,
+  test('a data dir that is a file, or below one: every serve process exits 2, TRD_ERR_INVALID_CONFIG naming it', {
+    timeout: 240_000,
   }, async () => {
     const file = join(box.tmp(), 'not-a-dir');
     writeFileSync(file, 'x');
-    for (const [dir, errno] of [
-      [file, 'EEXIST'],
-      [join(file, 'below'), 'ENOTDIR'],
-    ]) {
-      const r = await run(process.execPath, [
-        TICKSTORM,
-        'serve',
-        'execution-engine',
-        '--data-dir',
-        dir,
-        '--execution-engine-port',
-        '0',
-      ]);
-      const out = r.stdout + r.stderr;
-      assert.equal(r.code, 2, out);
-      assert.match(out, /TRD_ERR_INVALID_CONFIG/);
-      assert.ok(out.includes(`data directory ${dir} cannot be a directory (${errno})`), out);
-      assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
+    // the ones that lock it (engine, risk manager) and the ones that do not (api, market data)
+    const processes = [
+      ['execution-engine', '--execution-engine-port', '0'],
+      ['api', '--api-port', '0'],
+      ['market-data', '--market-data-port', '0'],
+      [...ZERO_PORT_FLAGS],
+    ];
+    for (const services of processes) {
+      for (const [dir, errno] of [
+        [file, 'EEXIST'],
+        [join(file, 'below'), 'ENOTDIR'],
+      ]) {
+        const r = await run(
+          process.execPath,
+          [TICKSTORM, 'serve', ...services, '--data-dir', dir],
+          process.env,
+          30_000,
+        );
+        const out = r.stdout + r.stderr;
+        const what = `${services[0]} on ${dir}`;
+        assert.equal(r.code, 2, `${what}: ${out}`);
+        assert.match(out, /TRD_ERR_INVALID_CONFIG/, what);
+        assert.ok(out.includes(`data directory ${dir} cannot be a directory (${errno})`), `${what}: ${out}`);
+        assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
+      }
     }
   });
 

@@ -3,11 +3,15 @@
  * id are exact (one shard: "<engineId>", several: "<shard>-<engineId>"; anything that only
  * parses to the same numbers is not found), finished orders stay findable until evicted
  * from the retention ring (their clientOrderId is freed then), live ones are never evicted.
+ * The open-order listing (GET /orders) is in (shard, engine id) order although ids are not
+ * issued in that order, pages from any cursor, per account or for several, and reads only
+ * the page: never the kept finished records.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { InstrumentTable } from '@tickstorm/protocol';
+import { InstrumentTable, seededRandom } from '@tickstorm/protocol';
 import { MatchingEngine } from '../src/book/matching-engine.ts';
+import { OrderRecord } from '../src/orders/order-record.ts';
 import { parseOrderRequest } from '../src/orders/order-request.ts';
 import { idTagOf, OrderStore } from '../src/orders/order-store.ts';
 
@@ -114,5 +118,84 @@ describe('OrderStore', () => {
     assert.equal(store.get(maker.id), maker);
     assert.equal(store.byClientOrderId('default', 'm1'), maker);
     assert.equal(store.size, 1 + 2, 'the live maker and the two newest finished orders');
+  });
+
+  test('open orders: (shard, engine id) order across slot reuse, cursors, accounts; finished ones never read', () => {
+    const { store, engines, submit } = harness(2, 50_000);
+    const rnd = seededRandom(7);
+    const accounts = ['a', 'b', 'c'];
+    const live: ReturnType<typeof submit>[] = [];
+    let outOfOrder = 0;
+    let last = -1;
+    for (let i = 0; i < 3_000; i++) {
+      const shard = rnd() < 0.5 ? 0 : 1;
+      const account = accounts[Math.floor(rnd() * accounts.length)];
+      const rec = submit(shard, limit('buy', 1, 50 + Math.floor(rnd() * 20), { account }));
+      if (shard === 0 && rec.engineId < last) outOfOrder++;
+      if (shard === 0) last = rec.engineId;
+      live.push(rec);
+      // Most finish again (cancelled): their slots are reused by later orders.
+      if (rnd() < 0.8) {
+        const k = Math.floor(rnd() * live.length);
+        const gone = live[k];
+        live[k] = live[live.length - 1];
+        live.pop();
+        engines[gone.shard].cancel(gone.engineId);
+      }
+    }
+    assert.ok(outOfOrder > 0, 'ids are not issued in increasing order');
+    const byKey = (x: { shard: number; engineId: number }, y: { shard: number; engineId: number }) =>
+      x.shard - y.shard || x.engineId - y.engineId;
+    const expected = (want?: readonly string[]) =>
+      store
+        .all()
+        .filter((r) => !r.terminal && (want === undefined || want.includes(r.account)))
+        .sort(byKey)
+        .map((r) => r.id);
+    assert.equal(expected().length, live.length);
+    for (const want of [undefined, ['b'], ['c', 'a', 'c']]) {
+      const filter = want === undefined ? undefined : want.length === 1 ? want[0] : want;
+      for (const pageSize of [1, 7, 100, 5_000]) {
+        const got: string[] = [];
+        let after: { shard: number; engineId: number } | undefined;
+        for (;;) {
+          const page = store.openOrders(filter, pageSize, after);
+          assert.ok(page.length <= pageSize);
+          got.push(...page.map((r) => r.id));
+          if (page.length < pageSize) break;
+          after = store.parseId(page[page.length - 1].id);
+        }
+        assert.deepEqual(got, expected(want), `${JSON.stringify(want)} by ${pageSize}`);
+      }
+    }
+    // A cursor that is no live order (a finished one, or past every id) still resumes in order.
+    const mid = expected()[Math.floor(live.length / 2)];
+    const at = store.parseId(mid)!;
+    assert.deepEqual(
+      store.openOrders(undefined, 3, { shard: at.shard, engineId: at.engineId - 0.5 }).map((r) => r.id)[0],
+      mid,
+    );
+    assert.deepEqual(store.openOrders(undefined, 3, { shard: 1, engineId: Number.MAX_SAFE_INTEGER }), []);
+    assert.deepEqual(store.openOrders('nobody', 3), []);
+
+    // The page reads its own records only: none of the ~2,400 kept finished ones.
+    assert.ok(store.size - live.length > 2_000, 'finished orders are kept');
+    const terminal = Object.getOwnPropertyDescriptor(OrderRecord.prototype, 'terminal')!;
+    let reads = 0;
+    Object.defineProperty(OrderRecord.prototype, 'terminal', {
+      configurable: true,
+      get(this: OrderRecord) {
+        reads++;
+        return terminal.get!.call(this);
+      },
+    });
+    try {
+      const first = store.openOrders(undefined, 11);
+      const next = store.openOrders('a', 11, store.parseId(first[10].id));
+      assert.equal(first.length + next.length, 22);
+    } finally {
+      Object.defineProperty(OrderRecord.prototype, 'terminal', terminal);
+    }
+    assert.ok(reads <= 22, `${reads} records looked at for two pages of 11`);
   });
 });

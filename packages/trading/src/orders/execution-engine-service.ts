@@ -44,6 +44,12 @@ export interface ExecutionEngineDeps {
   routing?: EngineRouting;
   /** What /health reports about the partition (owned symbols, tag). */
   partition?: () => unknown;
+  /**
+   * The central risk manager as this engine's cluster view sees it (split deployments, where
+   * every order is checked there): /health's `services["risk-manager"]`, as on the api's;
+   * not "ok" = degraded, 503 (no order can pass its pre-trade check).
+   */
+  risk?: () => { status: 'ok' | 'degraded'; detail?: string };
 }
 
 const MAX_DEPTH = 1_000;
@@ -169,9 +175,11 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
     const journal = d.journal?.();
     // Apart from the others (a NATS bus), an engine without its bus can check no risk: 503.
     const b = busHealth(d.bus);
-    if (b.away) reply.code(503);
+    const risk = d.risk?.();
+    const riskDown = risk !== undefined && risk.status !== 'ok';
+    if (b.away || riskDown) reply.code(503);
     return {
-      status: !b.away && (journal === undefined || journal.healthy) ? 'ok' : 'degraded',
+      status: !b.away && !riskDown && (journal === undefined || journal.healthy) ? 'ok' : 'degraded',
       ...b.detail,
       service: 'execution-engine',
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
@@ -180,6 +188,7 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
       ...(journal === undefined ? {} : { journal }),
       ...(d.partition === undefined ? {} : { partition: d.partition() }),
       ...(b.bus === undefined ? {} : { bus: b.bus }),
+      ...(risk === undefined ? {} : { services: { 'risk-manager': risk } }),
     };
   });
 

@@ -379,7 +379,7 @@ export class OrderGateway {
     const unknown = this.unknownAccount(account);
     if (unknown !== undefined) return unknown;
     this.halted.add(account);
-    const open = this.o.store.all().filter((r) => r.account === account && !r.terminal);
+    const open = this.o.store.openOrdersOf(account);
     let cancelled = 0;
     const shards = new Set<number>();
     for (const rec of open) {

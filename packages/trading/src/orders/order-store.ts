@@ -9,10 +9,13 @@
  * number key: ~2.5x cheaper to insert and evict than the wire-id string); `get` parses the
  * wire id and then requires the record's id to equal it exactly. (The store was ~30% of the
  * order path's CPU with a string-keyed and a number-keyed Map, both updated per order.)
+ * Live records are also kept in listing order, all together and per account
+ * (./live-order-index.ts), so that a GET /orders page reads only its own records.
  */
 import type { InstrumentTable } from '@tickstorm/protocol';
 import { type EngineListener, ID_SLOTS } from '../book/engine-types.ts';
 import { OrderStatus } from '../domain/order-status.ts';
+import { type ListingKey, LiveOrderIndex } from './live-order-index.ts';
 import { OrderRecord } from './order-record.ts';
 import type { OrderRequest } from './order-request.ts';
 
@@ -39,6 +42,10 @@ export class OrderStore {
   private readonly bySlot: (OrderRecord | undefined)[][];
   /** account -> clientOrderId -> record (nested: no key string built per order). */
   private readonly byClient = new Map<string, Map<string, OrderRecord>>();
+  /** The live records in listing order (shard, engine id): GET /orders pages through it. */
+  private readonly open = new LiveOrderIndex();
+  /** The same per account (an account's page does not skip the others' orders). */
+  private readonly openByAccount = new Map<string, LiveOrderIndex>();
   private readonly finished: (OrderRecord | undefined)[];
   private finishedHead = 0;
   private pending: OrderRequest | null = null;
@@ -154,6 +161,7 @@ export class OrderStore {
     while (slots.length <= slot) slots.push(undefined);
     slots[slot] = rec;
     if (req.clientOrderId !== undefined) this.indexClient(req.account, req.clientOrderId, rec);
+    this.indexOpen(rec);
     this.lastCreated = rec;
     return rec;
   }
@@ -167,11 +175,27 @@ export class OrderStore {
     m.set(clientOrderId, rec);
   }
 
+  private indexOpen(rec: OrderRecord): void {
+    this.open.add(rec);
+    let a = this.openByAccount.get(rec.account);
+    if (a === undefined) {
+      a = new LiveOrderIndex();
+      this.openByAccount.set(rec.account, a);
+    }
+    a.add(rec);
+  }
+
   /** A finished order leaves the slot index (slots get reused) and joins the retention ring. */
   private finish(rec: OrderRecord): void {
     const slots = this.bySlot[rec.shard];
     const slot = rec.engineId % ID_SLOTS;
-    if (slots[slot] === rec) slots[slot] = undefined;
+    if (slots[slot] === rec) {
+      slots[slot] = undefined;
+      // It was live: it leaves the open-order indexes (a restored finished record never joined them).
+      this.open.delete(rec);
+      const a = this.openByAccount.get(rec.account);
+      if (a?.delete(rec) && a.size === 0) this.openByAccount.delete(rec.account);
+    }
     const evicted = this.finished[this.finishedHead];
     if (evicted !== undefined) {
       this.kept[evicted.shard].delete(evicted.engineId);
@@ -210,35 +234,34 @@ export class OrderStore {
     const slot = rec.engineId % ID_SLOTS;
     while (slots.length <= slot) slots.push(undefined);
     slots[slot] = rec;
+    this.indexOpen(rec);
   }
 
   /**
    * Open (live) orders of `account` (one, several, or every account when undefined), oldest
    * first (by shard, then engine id), after the order `after` (a wire id; exclusive), at most
-   * `limit`. For GET /orders reconciliation.
+   * `limit`. For GET /orders reconciliation: reads the page from the open-order indexes (a
+   * binary search to the cursor), never the kept finished orders.
    */
   openOrders(
     account: string | readonly string[] | undefined,
     limit: number,
-    after?: { shard: number; engineId: number },
+    after?: ListingKey,
   ): OrderRecord[] {
+    if (account === undefined) return this.open.page(limit, after);
+    if (typeof account === 'string') return this.openByAccount.get(account)?.page(limit, after) ?? [];
+    // Several accounts (a key's): each one's first `limit`, merged.
     const out: OrderRecord[] = [];
-    for (let s = after?.shard ?? 0; s < this.shardCount && out.length < limit; s++) {
-      const recs: OrderRecord[] = [];
-      for (const rec of this.kept[s].values()) {
-        if (rec.terminal) continue;
-        if (typeof account === 'string' ? rec.account !== account : account?.includes(rec.account) === false)
-          continue;
-        if (after !== undefined && s === after.shard && rec.engineId <= after.engineId) continue;
-        recs.push(rec);
-      }
-      recs.sort((a, b) => a.engineId - b.engineId);
-      for (const rec of recs) {
-        if (out.length >= limit) break;
-        out.push(rec);
-      }
-    }
+    for (const a of new Set(account)) this.openByAccount.get(a)?.page(limit, after, out);
+    if (out.length > limit || account.length > 1)
+      out.sort((x, y) => x.shard - y.shard || x.engineId - y.engineId);
+    if (out.length > limit) out.length = limit;
     return out;
+  }
+
+  /** The open orders of one account, in listing order (allocates). */
+  openOrdersOf(account: string): OrderRecord[] {
+    return this.openByAccount.get(account)?.all() ?? [];
   }
 
   /** Shard and engine id of a wire id, or undefined when it is not one this store issues. */

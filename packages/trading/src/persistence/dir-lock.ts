@@ -15,6 +15,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -93,14 +94,7 @@ export function lockDataDir(dir: string): DirLock {
     return lock(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') {
-      // mkdir on a file, or below one: a configuration mistake like an unwritable directory
-      throw new TradingError(
-        TradingErrorCode.INVALID_CONFIG,
-        `data directory ${dir} cannot be a directory (${code}): a file is in its place or in its path`,
-        'data-dir',
-      );
-    }
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw notADirectory(dir, code);
     if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
     throw new TradingError(
       TradingErrorCode.INVALID_CONFIG,
@@ -108,6 +102,31 @@ export function lockDataDir(dir: string): DirLock {
       'data-dir',
     );
   }
+}
+
+/** mkdir on a file (EEXIST), or below one (ENOTDIR): a configuration mistake like an unwritable directory. */
+function notADirectory(dir: string, code: string): TradingError {
+  return new TradingError(
+    TradingErrorCode.INVALID_CONFIG,
+    `data directory ${dir} cannot be a directory (${code}): a file is in its place or in its path`,
+    'data-dir',
+  );
+}
+
+/**
+ * For a process that takes no lock (api, market data): refuses a `dir` that is a file or
+ * below one, as lockDataDir does (TRD_ERR_INVALID_CONFIG naming it), without creating it.
+ */
+export function checkDataDir(dir: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw notADirectory(dir, code);
+    return; // missing (created by whoever writes there) or unreadable: not this check's business
+  }
+  if (!isDir) throw notADirectory(dir, 'EEXIST');
 }
 
 function lock(dir: string): DirLock {

@@ -14,7 +14,7 @@ import { type SystemSampler, startSystemSampler } from '../api/system-stats.ts';
 import { type Bus, InProcessBus } from '../bus/bus.ts';
 import { openBus } from '../bus/nats-bus.ts';
 import { type MarketUpdate, Topic } from '../bus/topics.ts';
-import { busStatus, serviceStatus } from '../cluster/cluster-health.ts';
+import { busStatus, type ServiceStatus, serviceStatus } from '../cluster/cluster-health.ts';
 import { ClusterView } from '../cluster/cluster-view.ts';
 import { type HeartbeatSource, type RowsSummary, startHeartbeats } from '../cluster/heartbeat.ts';
 import { LastPriceMirror } from '../cluster/last-price-mirror.ts';
@@ -47,7 +47,7 @@ import { isPostgresUrl, type MetricsStore } from '../metrics-store/metrics-store
 import { MetricsWriter } from '../metrics-store/metrics-writer.ts';
 import { openMetricsStore } from '../metrics-store/open-store.ts';
 import { startExecutionEngineService } from '../orders/execution-engine-service.ts';
-import { type DirLock, lockDataDir } from '../persistence/dir-lock.ts';
+import { checkDataDir, type DirLock, lockDataDir } from '../persistence/dir-lock.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import { startRiskManagerService } from '../risk/risk-manager-service.ts';
 import { LatencyHistogram } from '../stats/latency-histogram.ts';
@@ -144,6 +144,13 @@ export class TradingSystem {
     return sys;
   }
 
+  /** With central risk (NATS), the risk manager's state from the heartbeats, as the api reports it. */
+  private riskHealth(): (() => ServiceStatus) | undefined {
+    const view = this.cluster;
+    if (this.remoteRisk === null || view === null) return undefined;
+    return () => serviceStatus(view, 'risk-manager');
+  }
+
   url(service: ServiceName): string {
     const h = this.handles[service];
     if (h === undefined) throw new Error(`${service} is not running in this process`);
@@ -156,6 +163,7 @@ export class TradingSystem {
     const { host, ports, dataDir } = o.config;
     // an engine's journal and a risk manager's limits: one process per data directory
     if (want.has('execution-engine') || want.has('risk-manager')) this.dirLock = lockDataDir(dataDir);
+    else checkDataDir(dataDir);
     if (o.bus !== undefined) this.bus = await openBus(o.bus);
     const nats = this.bus.kind === 'nats';
     const metricsPath = o.metricsPath ?? join(dataDir, 'metrics.duckdb');
@@ -338,6 +346,7 @@ export class TradingSystem {
         routing: routing ?? undefined,
         partition: routing === null ? undefined : () => routing.stats(),
         bus: this.bus,
+        risk: this.riskHealth(),
       });
     }
     const node = this.riskNode;
