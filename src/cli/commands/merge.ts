@@ -99,7 +99,12 @@ export async function mergeCommand(files: string[], o: MergeOptions): Promise<nu
       s.targets.filter((t) => !t.pass).map((t) => `${s.scenario} ${t.name}`),
     );
     console.log(
-      `\n${verdictLine(run.exitCode, results.filter((t) => !t.pass).length + k6Failed, failedTargets)}`,
+      `\n${verdictLine(
+        run.exitCode,
+        results.filter((t) => !t.pass).length + k6Failed,
+        failedTargets,
+        run.scenarios.some((s) => s.targets.length > 0),
+      )}`,
     );
     return run.exitCode;
   } catch (e) {
