@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,12 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 // Inside the repository (gitignored .tmp/), so '@tickstorm/trading' resolves as for a user's file.
 mkdirSync(join(root, '.tmp'), { recursive: true });
 const dir = mkdtempSync(join(root, '.tmp', 'input-log-doc-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+  try {
+    rmdirSync(join(root, '.tmp')); // only when nothing else is in it
+  } catch {}
+});
 
 function docExample(): string {
   const md = readFileSync(join(root, 'docs', 'input-log.md'), 'utf8');
