@@ -2,6 +2,7 @@
  * The `tickstorm` command line. Each subcommand lives in ./commands; this file only wires
  * them into commander and turns their results into exit codes.
  */
+import { EXIT_INVALID_CONFIG } from '@tickstorm/loadlab';
 import { DEFAULT_PORTS, portEnvName, type ServiceName } from '@tickstorm/protocol';
 import { Command, InvalidArgumentError } from 'commander';
 import { analyzeCommand } from './commands/analyze.ts';
@@ -156,6 +157,8 @@ export function buildProgram(): Command {
     .option('--no-plot', 'print the statistics only')
     .option('--scenario <id>', 'only the rows of this scenario (the scenario column `tickstorm run` writes)')
     .option('--name <name>', 'only the rows of this request name ("POST /orders" or "/orders")')
+    // A flag commander refuses is bad input, 104 like the command's own checks.
+    .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (file: string, opts) => {
       process.exitCode = await analyzeCommand(file, opts);
     });

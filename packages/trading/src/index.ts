@@ -5,6 +5,8 @@
  *   import { TradingSystem, resolveServiceConfig } from '@tickstorm/trading';
  *   const system = await TradingSystem.start({ config: resolveServiceConfig({ ports: { api: 0 } }) });
  *
+ * Input logs: readInputLog, scanInputLog, CommandRecord, applyCommand, replayLog (docs/input-log.md).
+ *
  * Subpaths: `@tickstorm/trading/metrics-store` (the metrics-store library: DatabaseManager,
  * MetricRecord) and `@tickstorm/trading/bench` (the critical-path micro-benchmarks).
  */
@@ -18,6 +20,8 @@ export * from './config/performance-env.ts';
 export * from './config/service-config.ts';
 export * from './errors.ts';
 export * from './log/logger.ts';
-export { type ReplayStats, replayLog } from './sequencing/replay.ts';
+export { CommandKind, CommandRecord } from './sequencing/command-codec.ts';
+export { InputLogReader, readInputLog, scanInputLog } from './sequencing/input-log-reader.ts';
+export { applyCommand, type CommandTarget, type ReplayStats, replayLog } from './sequencing/replay.ts';
 export { DURABILITIES, type Durability, type RecoveryReport, TradingCore } from './system/trading-core.ts';
 export { ALL_SERVICES, TradingSystem, type TradingSystemOptions } from './system/trading-system.ts';

@@ -99,7 +99,12 @@ export async function mergeCommand(files: string[], o: MergeOptions): Promise<nu
       s.targets.filter((t) => !t.pass).map((t) => `${s.scenario} ${t.name}`),
     );
     console.log(
-      `\n${verdictLine(run.exitCode, results.filter((t) => !t.pass).length + k6Failed, failedTargets)}`,
+      `\n${verdictLine(
+        run.exitCode,
+        results.filter((t) => !t.pass).length + k6Failed,
+        failedTargets,
+        run.scenarios.some((s) => s.targets.length > 0),
+      )}`,
     );
     return run.exitCode;
   } catch (e) {
@@ -156,22 +161,26 @@ function checkScript(
 }
 
 export function registerMergeCommand(program: Command): Command {
-  return program
-    .command('merge')
-    .argument('<reports...>', 'the --json reports to merge (from run or swarm, on any machine)')
-    .description(
-      "merge --json reports of runs made on separate machines, exactly (encoded HdrHistograms); scripts' metrics are added and their options.thresholds checked on the merged whole (exit 99)",
-    )
-    .option('--json <file>', 'the merged report as JSON (mergeable again)')
-    .option('--csv <prefix>', 'Locust-compatible CSVs of the merged report')
-    .option('--html <file>', 'HTML report of the merged runs')
-    .option('--junit <file>', 'JUnit XML of the merged thresholds and targets')
-    .option(
-      '--threshold <expr>',
-      "pass/fail criterion on the merged figures, e.g. 'p95<500ms' (repeatable)",
-      collect,
-    )
-    .action(async (files: string[], o: MergeOptions) => {
-      process.exitCode = await mergeCommand(files, o);
-    });
+  return (
+    program
+      .command('merge')
+      .argument('<reports...>', 'the --json reports to merge (from run or swarm, on any machine)')
+      .description(
+        "merge --json reports of runs made on separate machines, exactly (encoded HdrHistograms); scripts' metrics are added and their options.thresholds checked on the merged whole (exit 99)",
+      )
+      .option('--json <file>', 'the merged report as JSON (mergeable again)')
+      .option('--csv <prefix>', 'Locust-compatible CSVs of the merged report')
+      .option('--html <file>', 'HTML report of the merged runs')
+      .option('--junit <file>', 'JUnit XML of the merged thresholds')
+      .option(
+        '--threshold <expr>',
+        "pass/fail criterion on the merged figures, e.g. 'p95<500ms' (repeatable)",
+        collect,
+      )
+      // A flag commander refuses (or no report named) is invalid configuration: 104.
+      .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
+      .action(async (files: string[], o: MergeOptions) => {
+        process.exitCode = await mergeCommand(files, o);
+      })
+  );
 }

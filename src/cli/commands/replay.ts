@@ -36,10 +36,17 @@ export function replayCommand(file: string, opts: { json?: boolean }): number {
     console.log(JSON.stringify(summary, null, 2));
     return 0;
   }
+  // A torn tail is said, as the start of `serve` says it: a cut final batch, or a file
+  // shorter than its header (a crash while creating it), which reads as an empty log.
+  const torn =
+    stats.tornBatches > 0
+      ? `; ignored a torn final batch (${stats.tornBytes} bytes)`
+      : stats.tornBytes > 0
+        ? `; ignored ${stats.tornBytes} bytes, a file header cut short (a crash while the file was created)`
+        : '';
   console.log(
     `${file}: ${stats.records} commands in ${stats.batches} batches (seq ${stats.firstSeq}..${stats.lastSeq}), ` +
-      `${trades} trades, ${engine.liveOrders} live orders` +
-      (stats.tornBatches > 0 ? `; ignored a torn final batch (${stats.tornBytes} bytes)` : ''),
+      `${trades} trades, ${engine.liveOrders} live orders${torn}`,
   );
   for (const b of books) {
     console.log(

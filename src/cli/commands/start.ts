@@ -39,23 +39,27 @@ export interface StartOptions {
 const say = (t: string) => process.stdout.write(`${t}\n`);
 
 export function registerStartCommand(program: Command, defs = SCENARIOS_LOADED.defs): Command {
-  return program
-    .command('start')
-    .description(
-      'npm start: start the system, benchmark it, run every scenario against it, print the target tables, write results/',
-    )
-    .option('--duration <d>', "each scenario's duration, e.g. 5s (default: the scenarios' short defaults)")
-    .option('--out <dir>', 'where the reports go', 'results')
-    .option('--data-dir <dir>', "the system's data directory (DuckDB file, input logs)", 'data')
-    .option('--no-bench', 'skip the critical-path micro-benchmarks')
-    .option('--free-ports', 'every service on a free port instead of the default ports')
-    .addHelpText('after', RUN_EXIT_CODES)
-    .action(async (o: StartOptions) => {
-      if (SCENARIOS_LOADED.error !== undefined) {
-        console.error(`tickstorm start: ${SCENARIOS_LOADED.error}`);
-        process.exitCode = EXIT_ERROR;
-      } else process.exitCode = await startCommand(defs, o);
-    });
+  return (
+    program
+      .command('start')
+      .description(
+        'npm start: start the system, benchmark it, run every scenario against it, print the target tables, write results/',
+      )
+      .option('--duration <d>', "each scenario's duration, e.g. 5s (default: the scenarios' short defaults)")
+      .option('--out <dir>', 'where the reports go', 'results')
+      .option('--data-dir <dir>', "the system's data directory (DuckDB file, input logs)", 'data')
+      .option('--no-bench', 'skip the critical-path micro-benchmarks')
+      .option('--free-ports', 'every service on a free port instead of the default ports')
+      .addHelpText('after', RUN_EXIT_CODES)
+      // A flag commander refuses is invalid configuration, 104 as the table above says.
+      .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
+      .action(async (o: StartOptions) => {
+        if (SCENARIOS_LOADED.error !== undefined) {
+          console.error(`tickstorm start: ${SCENARIOS_LOADED.error}`);
+          process.exitCode = EXIT_ERROR;
+        } else process.exitCode = await startCommand(defs, o);
+      })
+  );
 }
 
 export async function startCommand(defs: readonly TickstormScenario[], o: StartOptions): Promise<number> {

@@ -1,0 +1,44 @@
+/**
+ * `tickstorm merge`'s bottom line claims only what it checked: scenario targets are per run
+ * and a merge does not check them again, so a passing merge of runs whose targets failed
+ * says "every threshold met", not "every threshold and scenario target met".
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { writeJsonReport } from '@tickstorm/loadlab';
+import { buildRunReport, recordedScenario as scenario } from '@tickstorm/loadlab/testing';
+import { tickstorm } from './support/cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'tickstorm-merge-verdict-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('merge of runs whose scenario target failed: PASSED names thresholds only', async () => {
+  const parts = [0, 1].map((k) => {
+    const s = scenario(Array.from({ length: 1_000 }, (_, i) => 500 + i));
+    s.targets = [
+      {
+        name: 'Orders/s',
+        target: '>= 500 orders/s',
+        actual: '479 orders/s',
+        value: 479,
+        unit: 'orders/s',
+        pass: false,
+      },
+    ];
+    const report = buildRunReport([s]);
+    report.exitCode = 99;
+    const f = join(dir, `part-${k}.json`);
+    writeJsonReport(f, report);
+    return f;
+  });
+  const r = await tickstorm(['merge', ...parts, '--threshold', 'p99<300ms']);
+  assert.equal(r.code, 0, r.stderr);
+  const verdict = r.stdout.trim().split('\n').at(-1);
+  assert.equal(
+    verdict,
+    'PASSED: every threshold met (exit code 0; scenario targets are not checked on merged reports)',
+  );
+});
