@@ -23,10 +23,6 @@ describe('tickstorm swarm: flags it cannot parse', () => {
   test('a Locust flag it lacks is named, with what to use instead; exit 104, no help dump', async () => {
     const cases: [string[], RegExp][] = [
       [
-        ['--csv-full-history'],
-        /unknown option '--csv-full-history': Locust's --csv-full-history is not in tickstorm swarm; --csv's/,
-      ],
-      [
         ['--print-stats=1'],
         /unknown option '--print-stats': Locust's --print-stats is not in tickstorm swarm; headless runs print a progress line/,
       ],

@@ -12,8 +12,6 @@ const TASK_RATIO =
 
 /** Locust's flags that `tickstorm swarm` lacks, each with what to do instead. */
 export const LOCUST_FLAGS_NOT_HERE: Readonly<Record<string, string>> = {
-  '--csv-full-history':
-    "--csv's PREFIX_stats_history.csv holds the Aggregated row of every second, not a row per request name",
   '-L': LOG_FLAGS,
   '--loglevel': LOG_FLAGS,
   '--logfile': LOG_FLAGS,

@@ -95,6 +95,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
     name,
     ...(pool === null ? {} : { provider: pool, enableRebalancing: plan.enableRebalancing, log: out }),
     sliceDetail: pool === null && opts.metrics !== undefined,
+    fullHistory: plan.fullHistory,
   });
   const metrics = pool === null ? opts.metrics : undefined;
   const aborted = () => opts.signal?.aborted === true;
