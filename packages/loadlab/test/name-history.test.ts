@@ -72,6 +72,14 @@ describe('per-name seconds', () => {
         names.reduce((x, n) => x + n.failures, 0),
         s.failures,
       );
+      assert.equal(
+        names.reduce((x, n) => x + n.total.requests, 0),
+        s.total?.requests,
+      );
+      assert.equal(
+        names.reduce((x, n) => x + n.total.failures, 0),
+        s.total?.failures,
+      );
     }
     const quiet = a[2].names ?? [];
     assert.ok(quiet.every((n) => n.requests === 0 && n.p50 === 0 && n.total.requests > 0));
@@ -97,6 +105,11 @@ describe('per-name seconds', () => {
     assert.deepEqual(
       s.timeline.slices.map((x) => (x.names ?? []).map((n) => `${n.name}:${n.total.requests}`)),
       [['/a:1'], ['/b:1']],
+    );
+    // the Aggregated totals restart with the names
+    assert.deepEqual(
+      s.timeline.slices.map((x) => x.total?.requests),
+      [1, 1],
     );
   });
 });

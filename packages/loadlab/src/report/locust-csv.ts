@@ -189,11 +189,24 @@ export function locustHistoryCsv(s: ScenarioResult): string {
   let totalRequests = 0;
   let totalFailures = 0;
   let totalMax = 0;
+  /** The series carries its own totals (counted since the last stats reset). */
+  let counted = false;
   for (const slice of s.timeseries) {
     for (const n of slice.names ?? []) out += nameHistoryRow(slice, n);
-    totalRequests += slice.requests;
-    totalFailures += slice.failures;
-    if (slice.requests > 0) totalMax = Math.max(totalMax, slice.max);
+    const t = slice.total;
+    if (t?.requests !== undefined) {
+      counted = true;
+      totalRequests = t.requests;
+      totalFailures = t.failures ?? 0;
+      totalMax = t.max ?? 0;
+    } else if (counted) {
+      // reset, and nothing since
+      totalRequests = totalFailures = totalMax = 0;
+    } else {
+      totalRequests += slice.requests;
+      totalFailures += slice.failures;
+      if (slice.requests > 0) totalMax = Math.max(totalMax, slice.max);
+    }
     const current: Partial<Record<string, number>> = {
       ...slice.more,
       p50: slice.p50,
@@ -208,7 +221,10 @@ export function locustHistoryCsv(s: ScenarioResult): string {
       'Aggregated',
       slice.requests.toFixed(6),
       slice.failures.toFixed(6),
-      ...percentileFields(current, slice.requests),
+      // with the full history (Locust's "current" figures), a quiet second after requests is 0s
+      ...(slice.names !== undefined && slice.requests === 0 && totalRequests > 0
+        ? LOCUST_PERCENTILE_COLUMNS.map(() => '0')
+        : percentileFields(current, slice.requests)),
       totalRequests,
       totalFailures,
       slice.total === undefined ? NA : Math.round(slice.total.p50),

@@ -27,7 +27,7 @@ import { createLatencyHistogram, type Histogram } from './histogram.ts';
 import type { NameHistory } from './name-history.ts';
 import type { RawNameSlice } from './name-seconds.ts';
 import { LatencyRecorder, type SparseCounts } from './recorder.ts';
-import { secondPercentiles, totalFigures } from './second-percentiles.ts';
+import { secondPercentiles, totalFigures, usToMs } from './second-percentiles.ts';
 import { addDetail, type SliceDetail, type SliceListener } from './slice-detail.ts';
 
 export interface RawSlice {
@@ -85,6 +85,7 @@ export class Timeline {
   /** Every summarised second so far (TimeSlice.total), and their bytes. */
   private readonly total = new LatencyRecorder();
   private totalBytes = 0;
+  private totalFailures = 0;
   private readonly scratch: Histogram = createLatencyHistogram();
   private readonly pending = new Map<number, Pending>();
   private readonly spare: LatencyRecorder[] = [];
@@ -190,6 +191,7 @@ export class Timeline {
   resetTotals(): void {
     this.total.reset();
     this.totalBytes = 0;
+    this.totalFailures = 0;
     this.history?.reset();
   }
 
@@ -257,8 +259,16 @@ export class Timeline {
     if (pct.more !== undefined) s.more = pct.more;
     this.total.add(rec);
     this.totalBytes += bytes;
+    this.totalFailures += failures;
     const t = this.total;
-    if (t.count > 0) s.total = { ...totalFigures(t, h), avgContentLength: this.totalBytes / t.count };
+    if (t.count > 0)
+      s.total = {
+        ...totalFigures(t, h),
+        avgContentLength: this.totalBytes / t.count,
+        requests: t.count,
+        failures: this.totalFailures,
+        max: usToMs(t.maxUs),
+      };
     if (this.history !== null) s.names = this.history.close(k);
     if (k > this.emitted) this.emitted = k;
     this.slices.push(s);
