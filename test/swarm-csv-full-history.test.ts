@@ -4,9 +4,10 @@
  * local server (port 0), with --processes 2 and with a --master and two --worker processes:
  * each second's per-name rows add up to its Aggregated row, each name's seconds add up to its
  * cumulative Total columns, and the last totals are the server's counts and PREFIX_stats.csv's.
+ * The history file grows while the test runs (as Locust's), and the end rewrites it whole.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -203,6 +204,48 @@ describe('tickstorm swarm --csv-full-history', () => {
     assert.equal(x1.code, 0, w1.stderr());
     assert.equal(x2.code, 0, w2.stderr());
     checkHistory(prefix);
+  });
+
+  test('the history grows while the test runs (Locust appends it live); the end rewrites it whole', async () => {
+    received = new Map();
+    const prefix = join(dir, 'live');
+    const file = `${prefix}_stats_history.csv`;
+    const m = start([
+      'swarm',
+      '-f',
+      USERS,
+      '--headless',
+      '--only-summary',
+      '-u',
+      '2',
+      '-r',
+      '100',
+      '-t',
+      '60s',
+      '-H',
+      server.url,
+      '--csv',
+      prefix,
+      '--csv-full-history',
+    ]);
+    // poll the file as `tail -f` would (bounded), while the test still runs
+    const deadline = performance.now() + 30_000;
+    let live = '';
+    for (;;) {
+      live = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      const rows = live.split('\r\n').filter((l) => l.length > 0);
+      if (rows.filter((l) => l.includes(',Aggregated,')).length >= 3 && rows.some((l) => /,GET,a,/.test(l)))
+        break;
+      assert.ok(performance.now() < deadline, `no live history rows within 30 s: ${live}`);
+      await new Promise((r) => setTimeout(r, 100)); // a poll interval, not a synchronisation
+    }
+    assert.equal(m.child.exitCode, null, 'the test is still running');
+    m.child.kill('SIGINT');
+    const x = await m.exited;
+    assert.equal(x.code, 105, m.stdout() + m.stderr());
+    const final = readFileSync(file, 'utf8');
+    assert.ok(final.startsWith(live), "the rows written live are the report's first rows");
+    assert.ok(final.length > live.length || final === live);
   });
 
   test('without the flag the history holds the Aggregated rows only; a worker refuses it', async () => {

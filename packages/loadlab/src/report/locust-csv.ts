@@ -185,28 +185,39 @@ function nameHistoryRow(slice: TimeSlice, n: NameSlice): string {
 }
 
 export function locustHistoryCsv(s: ScenarioResult): string {
+  const rows = new LocustHistoryRows();
   let out = csvRow(LOCUST_HISTORY_COLUMNS);
-  let totalRequests = 0;
-  let totalFailures = 0;
-  let totalMax = 0;
+  for (const slice of s.timeseries) out += rows.of(slice);
+  return out;
+}
+
+/** The history rows of a series, one second after the other (a live writer appends them as they come). */
+export class LocustHistoryRows {
+  private totalRequests = 0;
+  private totalFailures = 0;
+  private totalMax = 0;
   /** The series carries its own totals (counted since the last stats reset). */
-  let counted = false;
-  for (const slice of s.timeseries) {
+  private counted = false;
+
+  /** The rows of the next second: its names' (with --csv-full-history), then Aggregated. */
+  of(slice: TimeSlice): string {
+    let out = '';
     for (const n of slice.names ?? []) out += nameHistoryRow(slice, n);
     const t = slice.total;
     if (t?.requests !== undefined) {
-      counted = true;
-      totalRequests = t.requests;
-      totalFailures = t.failures ?? 0;
-      totalMax = t.max ?? 0;
-    } else if (counted) {
+      this.counted = true;
+      this.totalRequests = t.requests;
+      this.totalFailures = t.failures ?? 0;
+      this.totalMax = t.max ?? 0;
+    } else if (this.counted) {
       // reset, and nothing since
-      totalRequests = totalFailures = totalMax = 0;
+      this.totalRequests = this.totalFailures = this.totalMax = 0;
     } else {
-      totalRequests += slice.requests;
-      totalFailures += slice.failures;
-      if (slice.requests > 0) totalMax = Math.max(totalMax, slice.max);
+      this.totalRequests += slice.requests;
+      this.totalFailures += slice.failures;
+      if (slice.requests > 0) this.totalMax = Math.max(this.totalMax, slice.max);
     }
+    const { totalRequests, totalFailures, totalMax } = this;
     const current: Partial<Record<string, number>> = {
       ...slice.more,
       p50: slice.p50,
@@ -233,8 +244,8 @@ export function locustHistoryCsv(s: ScenarioResult): string {
       totalRequests === 0 ? '0' : floatOrZero(totalMax),
       slice.total === undefined ? NA : pyFloat(slice.total.avgContentLength),
     ]);
+    return out;
   }
-  return out;
 }
 
 export function locustFailuresCsv(s: ScenarioResult): string {
