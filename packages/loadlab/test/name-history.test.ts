@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { recordedScenario } from '@tickstorm/loadlab/testing';
 import type { RequestEvent } from '../src/stats/events.ts';
+import { mergeScenarioResults } from '../src/stats/merge-results.ts';
 import { RequestStats } from '../src/stats/request-stats.ts';
 
 const START_US = 1_000_000_000;
@@ -111,5 +113,32 @@ describe('per-name seconds', () => {
       s.timeline.slices.map((x) => x.total?.requests),
       [1, 1],
     );
+  });
+
+  it("tickstorm merge drops the parts' per-name rows (a part's names are not the whole's)", () => {
+    const parts = [0, 1].map((k) => {
+      const r = recordedScenario([900, 1200, 3000]);
+      r.timeseries = r.timeseries.map((x) => ({
+        ...x,
+        names: [
+          {
+            type: 'GET',
+            name: '/x',
+            requests: x.requests,
+            failures: 0,
+            p50: x.p50,
+            p95: x.p95,
+            p99: x.p99,
+            max: x.max,
+            total: { requests: 3, failures: 0, p50: 1, mean: 1, min: 1, max: 3, avgContentLength: k },
+          },
+        ],
+      }));
+      return { source: `part-${k}.json`, result: r };
+    });
+    assert.ok(parts[0].result.timeseries.length > 0);
+    const merged = mergeScenarioResults(parts);
+    assert.ok(merged.timeseries.length > 0);
+    for (const x of merged.timeseries) assert.equal(x.names, undefined);
   });
 });
