@@ -23,10 +23,6 @@ describe('tickstorm swarm: flags it cannot parse', () => {
   test('a Locust flag it lacks is named, with what to use instead; exit 104, no help dump', async () => {
     const cases: [string[], RegExp][] = [
       [
-        ['--csv-full-history'],
-        /unknown option '--csv-full-history': Locust's --csv-full-history is not in tickstorm swarm; --csv's/,
-      ],
-      [
         ['--print-stats=1'],
         /unknown option '--print-stats': Locust's --print-stats is not in tickstorm swarm; headless runs print a progress line/,
       ],
@@ -43,6 +39,22 @@ describe('tickstorm swarm: flags it cannot parse', () => {
         /option '--json <file>' argument missing \(Locust's --json prints the results; here --json FILE/,
       ],
       [['--csvv', 'x'], /unknown option '--csvv' \(Did you mean --csv\?\)/],
+      [
+        ['--web-base-path', '/locust'],
+        /unknown option '--web-base-path': Locust's --web-base-path is not in tickstorm swarm; the web UI is served at the root path/,
+      ],
+      [
+        ['--profile', 'nightly'],
+        /Locust's --profile is not in tickstorm swarm; there are no test-run profiles/,
+      ],
+      [
+        ['--otel'],
+        /Locust's --otel is not in tickstorm swarm; there is no OpenTelemetry export; --metrics-port/,
+      ],
+      [
+        ['--config-users', '{}'],
+        /Locust's --config-users is not in tickstorm swarm; set the users' settings/,
+      ],
     ];
     for (const [flags, want] of cases) {
       const r = await tickstorm(['swarm', '-f', USERS, '--headless', '-t', '1s', ...flags]);

@@ -105,6 +105,66 @@ describe('Locust CSV files', () => {
     ]);
   });
 
+  it('--csv-full-history: a row per name before the Aggregated row; 0 in a quiet second, N/A before any', () => {
+    const s = handScenario();
+    const total = {
+      requests: 12,
+      failures: 1,
+      p50: 9.6,
+      mean: 10.25,
+      min: 2,
+      max: 31.5,
+      avgContentLength: 40,
+    };
+    const more = { p66: 11, p75: 12, p80: 13, p90: 20, p98: 29, p99_9: 31, p99_99: 31 };
+    s.timeseries[0].names = [
+      {
+        type: 'GET',
+        name: '/a',
+        requests: 12,
+        failures: 1,
+        p50: 9.6,
+        p95: 20,
+        p99: 30,
+        max: 31.5,
+        more,
+        total,
+      },
+    ];
+    s.timeseries[1].names = [
+      { type: 'GET', name: '/a', requests: 0, failures: 0, p50: 0, p95: 0, p99: 0, max: 0, total },
+    ];
+    const lines = splitCsvLines(locustHistoryCsv(s));
+    assert.deepEqual(lines.slice(1, 3), [
+      `${FIXTURE_T0},5,GET,/a,12.000000,1.000000,10,11,12,13,20,20,29,30,31,31,32,12,1,10,10.25,2.0,31.5,40.0`,
+      `${FIXTURE_T0},5,,Aggregated,12.000000,1.000000,10,N/A,N/A,N/A,N/A,20,N/A,30,N/A,N/A,31,12,1,N/A,N/A,N/A,31.0,N/A`,
+    ]);
+    assert.equal(
+      lines[3],
+      `${FIXTURE_T0 + 1},10,GET,/a,0.000000,0.000000,0,0,0,0,0,0,0,0,0,0,0,12,1,10,10.25,2.0,31.5,40.0`,
+    );
+    assert.equal(
+      lines[4],
+      `${FIXTURE_T0 + 1},10,,Aggregated,0.000000,0.000000,0,0,0,0,0,0,0,0,0,0,0,12,1,N/A,N/A,N/A,31.0,N/A`,
+      "the Aggregated row of a quiet second too: Locust's current percentiles or 0",
+    );
+    s.timeseries[1].names = [{ ...s.timeseries[1].names[0], total: { ...total, requests: 0, failures: 0 } }];
+    const none = splitCsvLines(locustHistoryCsv(s))[3].split(',');
+    assert.deepEqual(none.slice(6, 17), Array(11).fill('N/A'), 'no request yet: N/A, as Locust');
+  });
+
+  it("history Total counts: the series' own (since a stats reset) when it carries them", () => {
+    const s = handScenario();
+    const figures = { p50: 10, mean: 10, min: 2, avgContentLength: 5 };
+    s.timeseries[0].total = { ...figures, requests: 12, failures: 1, max: 31 };
+    delete s.timeseries[1].total; // a reset, nothing since
+    s.timeseries[2].total = { ...figures, requests: 15, failures: 0, max: 55 };
+    const totals = splitCsvLines(locustHistoryCsv(s))
+      .slice(1)
+      .map((l) => l.split(',').slice(17, 19).join(' '));
+    assert.deepEqual(totals, ['12 1', '0 0', '15 0']);
+  });
+
   it('failures rows quote commas and quotes the way Python csv does', () => {
     assert.deepEqual(splitCsvLines(locustFailuresCsv(handScenario())), [
       LOCUST_FAILURES_HEADER,

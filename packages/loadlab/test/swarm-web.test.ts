@@ -34,7 +34,13 @@ before(async () => {
     else answer(404, 'no such thing');
   });
   const file = await loadUserFile(fileURLToPath(new URL('./fixtures/web-users.ts', import.meta.url)));
-  controller = new SwarmController({ file, classNames: [], host: `http://127.0.0.1:${target.port}` });
+  // --csv-full-history: the full history download has a row per request name each second
+  controller = new SwarmController({
+    file,
+    classNames: [],
+    host: `http://127.0.0.1:${target.port}`,
+    fullHistory: true,
+  });
   web = await startSwarmWeb({ controller, port: 0 });
 });
 
@@ -242,8 +248,14 @@ describe('swarm web UI over HTTP', () => {
         assert.ok(lines.some((l) => l.startsWith('GET,/fast,')));
         assert.ok(lines.at(-1)!.startsWith(',Aggregated,'));
       }
-      if (path === '/stats/requests_full_history/csv')
+      if (path === '/stats/requests_full_history/csv') {
         assert.ok(lines.length > 1, 'a history row per second');
+        assert.ok(
+          lines.some((l) => /^\d+,\d+,GET,\/fast,/.test(l)),
+          'a row per request name (fullHistory)',
+        );
+        assert.ok(lines.at(-1)!.includes(',Aggregated,'), 'each second ends with its Aggregated row');
+      }
       if (path === '/stats/failures/csv') assert.match(lines[1], /^GET,missing,HTTP 404,\d+$/);
       if (path === '/exceptions/csv')
         assert.match(lines[1], /^\d+,Error: broken task,"Error: broken task\n {4}at WebUser.broken/);

@@ -12,8 +12,6 @@ const TASK_RATIO =
 
 /** Locust's flags that `tickstorm swarm` lacks, each with what to do instead. */
 export const LOCUST_FLAGS_NOT_HERE: Readonly<Record<string, string>> = {
-  '--csv-full-history':
-    "--csv's PREFIX_stats_history.csv holds the Aggregated row of every second, not a row per request name",
   '-L': LOG_FLAGS,
   '--loglevel': LOG_FLAGS,
   '--logfile': LOG_FLAGS,
@@ -28,6 +26,13 @@ export const LOCUST_FLAGS_NOT_HERE: Readonly<Record<string, string>> = {
   '--web-login': 'the web UI listens on 127.0.0.1 by default and has no login; keep it on a private network',
   '--tls-cert': "the web UI is plain HTTP (--cert/--key are the users' client certificate)",
   '--tls-key': "the web UI is plain HTTP (--cert/--key are the users' client certificate)",
+  '--web-base-path':
+    'the web UI is served at the root path (its page asks for /stats/requests ...); behind a proxy give it a host or port of its own',
+  '--profile':
+    "there are no test-run profiles; name each run's report files (--json, --html, --csv) to group runs",
+  '--otel': 'there is no OpenTelemetry export; --metrics-port serves the requests for Prometheus',
+  '--config-users':
+    "set the users' settings in the user file (class attributes and the classes' constructors)",
 };
 
 /** The flag named in commander's message `error: unknown option '--x=1'` (without any `=value`). */

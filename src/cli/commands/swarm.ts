@@ -115,6 +115,10 @@ export function registerSwarmCommand(program: Command): Command {
       '--csv <prefix>',
       'Locust-compatible PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv, PREFIX_exceptions.csv',
     )
+    .option(
+      '--csv-full-history',
+      "PREFIX_stats_history.csv (and the web UI's full history CSV) also gets a row per request type and name each second (Locust's)",
+    )
     .option('--html <file>', 'self-contained HTML report with charts')
     .option('--json <file>', 'the results as JSON')
     .option('--junit <file>', 'JUnit XML (one test case per threshold)')
@@ -205,6 +209,7 @@ export function registerSwarmCommand(program: Command): Command {
         junit: o.junit as string | undefined,
       },
       onlySummary: o.onlySummary === true,
+      fullHistory: o.csvFullHistory === true,
       resetStats: o.resetStats === true,
       exitCodeOnError: o.exitCodeOnError as string | undefined,
       seed: o.seed as string,

@@ -89,8 +89,49 @@ export interface TimeSlice {
   more?: ExtraPercentiles;
   /** Active users/VUs (closed model) or in-flight requests (open model) at the end of the slice. */
   active: number;
-  /** Every request up to the end of this slice (Locust's history "Total" columns), ms and bytes. */
-  total?: { p50: number; mean: number; min: number; avgContentLength: number };
+  /**
+   * Every request up to the end of this slice (Locust's history "Total" columns), ms and bytes;
+   * on a swarm, since its last stats reset. The counts and max are there when the series was
+   * summarised here (absent in older reports).
+   */
+  total?: {
+    p50: number;
+    mean: number;
+    min: number;
+    avgContentLength: number;
+    requests?: number;
+    failures?: number;
+    max?: number;
+  };
+  /**
+   * With Locust's --csv-full-history: every (type, name) seen so far (since the last stats
+   * reset), sorted by name then type, with this second's figures and its cumulative totals.
+   */
+  names?: NameSlice[];
+}
+
+/** One request (type, name) in one second of the series (TimeSlice.names). */
+export interface NameSlice {
+  type: string;
+  name: string;
+  /** This second's requests, failures and latencies (ms; zeros when it had none). */
+  requests: number;
+  failures: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  more?: ExtraPercentiles;
+  /** Up to the end of this second (since the last stats reset): counts, ms, bytes per request. */
+  total: {
+    requests: number;
+    failures: number;
+    p50: number;
+    mean: number;
+    min: number;
+    max: number;
+    avgContentLength: number;
+  };
 }
 
 export interface FailureRow {

@@ -12,10 +12,14 @@
  *   percentiles, like Locust's --csv-full-history; the Total columns are cumulative up to the
  *   end of that second (median, average, min and content size from the slice's `total`; "N/A"
  *   only for a hand-made model without it).
+ * - With --csv-full-history (slices carrying `names`), each second first has a row per request
+ *   type and name seen so far (since the last stats reset), sorted by name then type, as
+ *   Locust's: that second's rates and percentiles ("0" for a second without its requests, "N/A"
+ *   only while it has none at all), then its cumulative totals.
  * - With several scenarios each gets its own set: PREFIX_<scenario>_stats.csv, ...
  */
 import { writeFileSync } from 'node:fs';
-import type { EntryStats, RunReport, ScenarioResult } from '../model/result.ts';
+import type { EntryStats, NameSlice, RunReport, ScenarioResult, TimeSlice } from '../model/result.ts';
 import { CSV_EOL, csvRow } from './csv.ts';
 import { pyFloat } from './format.ts';
 
@@ -147,15 +151,73 @@ export function locustStatsCsv(s: ScenarioResult): string {
   return out + statsRow(agg.type, agg.name, agg);
 }
 
+/** A --csv-full-history row: one (type, name) in one second. */
+function nameHistoryRow(slice: TimeSlice, n: NameSlice): string {
+  const current: Partial<Record<string, number>> = {
+    ...n.more,
+    p50: n.p50,
+    p95: n.p95,
+    p99: n.p99,
+    max: n.max,
+  };
+  const t = n.total;
+  // Locust: N/A while the entry has no requests at all; a second without any shows 0
+  const pct =
+    n.requests > 0
+      ? percentileFields(current, n.requests)
+      : LOCUST_PERCENTILE_COLUMNS.map(() => (t.requests === 0 ? NA : '0'));
+  return csvRow([
+    Math.trunc(slice.t),
+    slice.active,
+    n.type,
+    n.name,
+    n.requests.toFixed(6),
+    n.failures.toFixed(6),
+    ...pct,
+    t.requests,
+    t.failures,
+    t.requests === 0 ? 0 : Math.round(t.p50),
+    t.requests === 0 ? '0.0' : pyFloat(t.mean),
+    t.requests === 0 ? '0' : floatOrZero(t.min),
+    t.requests === 0 ? '0' : floatOrZero(t.max),
+    t.requests === 0 ? '0' : pyFloat(t.avgContentLength),
+  ]);
+}
+
 export function locustHistoryCsv(s: ScenarioResult): string {
+  const rows = new LocustHistoryRows();
   let out = csvRow(LOCUST_HISTORY_COLUMNS);
-  let totalRequests = 0;
-  let totalFailures = 0;
-  let totalMax = 0;
-  for (const slice of s.timeseries) {
-    totalRequests += slice.requests;
-    totalFailures += slice.failures;
-    if (slice.requests > 0) totalMax = Math.max(totalMax, slice.max);
+  for (const slice of s.timeseries) out += rows.of(slice);
+  return out;
+}
+
+/** The history rows of a series, one second after the other (a live writer appends them as they come). */
+export class LocustHistoryRows {
+  private totalRequests = 0;
+  private totalFailures = 0;
+  private totalMax = 0;
+  /** The series carries its own totals (counted since the last stats reset). */
+  private counted = false;
+
+  /** The rows of the next second: its names' (with --csv-full-history), then Aggregated. */
+  of(slice: TimeSlice): string {
+    let out = '';
+    for (const n of slice.names ?? []) out += nameHistoryRow(slice, n);
+    const t = slice.total;
+    if (t?.requests !== undefined) {
+      this.counted = true;
+      this.totalRequests = t.requests;
+      this.totalFailures = t.failures ?? 0;
+      this.totalMax = t.max ?? 0;
+    } else if (this.counted) {
+      // reset, and nothing since
+      this.totalRequests = this.totalFailures = this.totalMax = 0;
+    } else {
+      this.totalRequests += slice.requests;
+      this.totalFailures += slice.failures;
+      if (slice.requests > 0) this.totalMax = Math.max(this.totalMax, slice.max);
+    }
+    const { totalRequests, totalFailures, totalMax } = this;
     const current: Partial<Record<string, number>> = {
       ...slice.more,
       p50: slice.p50,
@@ -170,7 +232,10 @@ export function locustHistoryCsv(s: ScenarioResult): string {
       'Aggregated',
       slice.requests.toFixed(6),
       slice.failures.toFixed(6),
-      ...percentileFields(current, slice.requests),
+      // with the full history (Locust's "current" figures), a quiet second after requests is 0s
+      ...(slice.names !== undefined && slice.requests === 0 && totalRequests > 0
+        ? LOCUST_PERCENTILE_COLUMNS.map(() => '0')
+        : percentileFields(current, slice.requests)),
       totalRequests,
       totalFailures,
       slice.total === undefined ? NA : Math.round(slice.total.p50),
@@ -179,8 +244,8 @@ export function locustHistoryCsv(s: ScenarioResult): string {
       totalRequests === 0 ? '0' : floatOrZero(totalMax),
       slice.total === undefined ? NA : pyFloat(slice.total.avgContentLength),
     ]);
+    return out;
   }
-  return out;
 }
 
 export function locustFailuresCsv(s: ScenarioResult): string {

@@ -130,8 +130,9 @@ function mergeSeries(series: readonly TimeSlice[][]): TimeSlice[] {
     const t = Math.floor(s.t);
     const m = byT.get(t);
     if (m === undefined) {
-      // a part's running totals are not the whole's (reports carry no per-second histograms)
-      const { total: _, ...rest } = s;
+      // a part's running totals and per-name rows are not the whole's (reports carry no
+      // per-second histograms)
+      const { total: _, names: _n, ...rest } = s;
       byT.set(t, { ...rest, t, more: s.more === undefined ? undefined : { ...s.more } });
       continue;
     }

@@ -5,12 +5,16 @@
  * per-second Timeline. Snapshots carry raw counters (sparse histogram counts), so merging
  * the collectors of several threads is exact: merged == one collector over all samples.
  * With `sliceDetail`, each entry also counts the current second's latencies in the exporter's
- * buckets (slice-detail.ts), handed to the timeline as the second closes.
+ * buckets (slice-detail.ts), handed to the timeline as the second closes. With `fullHistory`,
+ * each entry also keeps the current second's figures (name-seconds.ts), handed to the timeline
+ * raw as the second closes; its timeline merges them into every second's per-name rows.
  */
 import type { FailureRow } from '../model/result.ts';
 import { epochNowMs, nowUs } from '../util/clock.ts';
 import type { RequestEvent, RequestEvents } from './events.ts';
 import type { Histogram } from './histogram.ts';
+import { NameHistory } from './name-history.ts';
+import { NameWindow, type RawNameSlice } from './name-seconds.ts';
 import { LatencyRecorder, type SparseCounts } from './recorder.ts';
 import { BucketWindow, CounterDeltas, type SliceDetail } from './slice-detail.ts';
 import { Timeline } from './timeline.ts';
@@ -43,6 +47,8 @@ export class StatsEntry {
   readonly errors = new Map<string, number>();
   /** The current second's latency buckets (only when the collector records slice detail). */
   window: BucketWindow | null = null;
+  /** The current second's figures (only when the collector keeps the full history). */
+  second: NameWindow | null = null;
   constructor(
     readonly type: string,
     readonly name: string,
@@ -75,6 +81,11 @@ export interface RequestStatsOptions {
    * of `liveCounters`) and hand it to the timeline's listener with the second.
    */
   sliceDetail?: boolean;
+  /**
+   * Locust's --csv-full-history: record each second's figures per (type, name) and hand them
+   * to the timeline raw; this collector's timeline merges them (TimeSlice.names).
+   */
+  fullHistory?: boolean;
 }
 
 export class RequestStats {
@@ -90,11 +101,25 @@ export class RequestStats {
   /** Entries with requests in the current second's windows. */
   private readonly dirty: StatsEntry[] = [];
   private counterDeltas: CounterDeltas | null = null;
+  private readonly withNames: boolean;
+  /** Entries with requests in the current second's per-name windows. */
+  private readonly namesDirty: StatsEntry[] = [];
 
   constructor(opts: RequestStatsOptions = {}) {
     this.timeline = new Timeline(opts.startUs ?? nowUs(), opts.startEpochMs ?? epochNowMs(), opts.reporters);
     this.withDetail = opts.sliceDetail === true;
     if (this.withDetail) this.timeline.detail = () => this.takeDetail();
+    this.withNames = opts.fullHistory === true;
+    if (this.withNames) {
+      this.timeline.names = () => this.takeNames();
+      this.timeline.history = new NameHistory();
+    }
+  }
+
+  private takeNames(): RawNameSlice[] {
+    const out = this.namesDirty.map((e) => e.second!.take(e.type, e.name));
+    this.namesDirty.length = 0;
+    return out;
   }
 
   /** With `sliceDetail`: cumulative counters read as each second closes; the detail carries what moved. */
@@ -144,6 +169,11 @@ export class RequestStats {
       const w = (e.window ??= new BucketWindow());
       if (w.count === 0) this.dirty.push(e);
       w.record(ev.latencyUs);
+    }
+    if (this.withNames) {
+      const w = (e.second ??= new NameWindow());
+      if (w.requests === 0) this.namesDirty.push(e);
+      w.record(ev.latencyUs, ev.ok, ev.bytes);
     }
   }
 

@@ -16,10 +16,18 @@
  * Detail (slice-detail.ts): a recording side with a `detail` source reads it as each second
  * with data closes and sends it with the raw slice; the merging side adds the reporters' and
  * hands it to `onSlice` with the summarised second.
+ *
+ * Per-name seconds (name-seconds.ts, Locust's --csv-full-history): a recording side with a
+ * `names` source reads it as each second with data closes and sends it raw with the slice; a
+ * merging side with a `history` adds the reporters' counter by counter and puts every name's
+ * row on the summarised second (TimeSlice.names).
  */
 import type { TimeSlice } from '../model/result.ts';
-import { clampPercentiles, createLatencyHistogram, type Histogram } from './histogram.ts';
+import { createLatencyHistogram, type Histogram } from './histogram.ts';
+import type { NameHistory } from './name-history.ts';
+import type { RawNameSlice } from './name-seconds.ts';
 import { LatencyRecorder, type SparseCounts } from './recorder.ts';
+import { secondPercentiles, totalFigures, usToMs } from './second-percentiles.ts';
 import { addDetail, type SliceDetail, type SliceListener } from './slice-detail.ts';
 
 export interface RawSlice {
@@ -32,6 +40,8 @@ export interface RawSlice {
   bytes?: number;
   /** Per-name buckets and script counters, when the recording side has a `detail` source. */
   detail?: SliceDetail;
+  /** Per (type, name) figures of the second, when the recording side has a `names` source. */
+  names?: RawNameSlice[];
 }
 
 interface Pending {
@@ -43,8 +53,6 @@ interface Pending {
   rec: LatencyRecorder;
   detail: SliceDetail | undefined;
 }
-
-const ms = (us: number) => Math.round(us) / 1000;
 
 /** A reporter that joined after the start: its raw slices go through `merge`; `drop` when it leaves. */
 export interface LateReporter {
@@ -60,6 +68,10 @@ export class Timeline {
   onSlice: SliceListener | null = null;
   /** Recording side: the detail of the second being closed (read once per closed second with data). */
   detail: (() => SliceDetail) | null = null;
+  /** Recording side: the per-name figures of the second being closed (read once per closed second with data). */
+  names: (() => RawNameSlice[]) | null = null;
+  /** Merging side: per-name seconds are merged and every summarised second carries its names' rows. */
+  history: NameHistory | null = null;
   /** When set, closed seconds go here raw instead of being summarised. */
   onRaw: ((s: RawSlice) => void) | null = null;
   /** Gauge read when a second closes (in-flight requests or active VUs). */
@@ -73,6 +85,7 @@ export class Timeline {
   /** Every summarised second so far (TimeSlice.total), and their bytes. */
   private readonly total = new LatencyRecorder();
   private totalBytes = 0;
+  private totalFailures = 0;
   private readonly scratch: Histogram = createLatencyHistogram();
   private readonly pending = new Map<number, Pending>();
   private readonly spare: LatencyRecorder[] = [];
@@ -131,6 +144,7 @@ export class Timeline {
     p.bytes += s.bytes ?? 0;
     p.rec.addSparse(s.latency);
     if (s.detail !== undefined) p.detail = addDetail(p.detail ?? { latency: [], counters: {} }, s.detail);
+    if (s.names !== undefined) this.history?.add(s.k, s.names);
     if (++p.seen >= this.expected(s.k)) this.finalize();
   }
 
@@ -177,6 +191,8 @@ export class Timeline {
   resetTotals(): void {
     this.total.reset();
     this.totalBytes = 0;
+    this.totalFailures = 0;
+    this.history?.reset();
   }
 
   /** Summarises every pending merged second (end of run). */
@@ -188,11 +204,14 @@ export class Timeline {
     for (let first = true; this.k < k; this.k++, first = false) {
       // the current second holds what was recorded; the ones after it (if any) are empty
       const detail = first && this.detail !== null ? this.detail() : undefined;
+      const names = first && this.names !== null ? this.names() : undefined;
       if (this.onRaw !== null) {
         const raw = { k: this.k, requests: this.requests, failures: this.failures, active: this.active() };
         const d = detail === undefined ? {} : { detail };
-        this.onRaw({ ...raw, bytes: this.bytes, latency: this.rec.toSparse(), ...d });
+        const n = names === undefined ? {} : { names };
+        this.onRaw({ ...raw, bytes: this.bytes, latency: this.rec.toSparse(), ...d, ...n });
       } else {
+        if (names !== undefined) this.history?.add(this.k, names);
         this.emit(this.k, this.requests, this.failures, this.active(), this.rec, this.bytes, detail);
       }
       this.requests = 0;
@@ -226,48 +245,31 @@ export class Timeline {
     detail?: SliceDetail,
   ): void {
     const h = this.scratch;
-    h.reset();
-    rec.addTo(h);
-    const empty = rec.count === 0;
-    // a bucket's highest equivalent value, then bounded by the second's exact min and max below
-    const pct = (p: number) => ms(h.getValueAtPercentile(p));
+    const pct = secondPercentiles(rec, h);
     const s: TimeSlice = {
       t: Math.round(this.startEpochMs + k * 1000) / 1000,
       requests,
       failures,
-      p50: empty ? 0 : pct(50),
-      p95: empty ? 0 : pct(95),
-      p99: empty ? 0 : pct(99),
-      max: ms(rec.maxUs),
+      p50: pct.p50,
+      p95: pct.p95,
+      p99: pct.p99,
+      max: pct.max,
       active,
     };
-    if (!empty)
-      s.more = {
-        p66: pct(66),
-        p75: pct(75),
-        p80: pct(80),
-        p90: pct(90),
-        p98: pct(98),
-        p99_9: pct(99.9),
-        p99_99: pct(99.99),
-      };
-    if (!empty) {
-      clampPercentiles(s, ms(rec.minUs), s.max);
-      if (s.more !== undefined) clampPercentiles(s.more, ms(rec.minUs), s.max);
-    }
+    if (pct.more !== undefined) s.more = pct.more;
     this.total.add(rec);
     this.totalBytes += bytes;
+    this.totalFailures += failures;
     const t = this.total;
-    if (t.count > 0) {
-      h.reset();
-      t.addTo(h);
+    if (t.count > 0)
       s.total = {
-        p50: Math.min(ms(t.maxUs), Math.max(ms(t.minUs), ms(h.getValueAtPercentile(50)))),
-        mean: Math.round(t.sumUs / t.count) / 1000,
-        min: ms(t.minUs),
+        ...totalFigures(t, h),
         avgContentLength: this.totalBytes / t.count,
+        requests: t.count,
+        failures: this.totalFailures,
+        max: usToMs(t.maxUs),
       };
-    }
+    if (this.history !== null) s.names = this.history.close(k);
     if (k > this.emitted) this.emitted = k;
     this.slices.push(s);
     this.onSlice?.(s, detail);

@@ -63,8 +63,12 @@ export class RemoteUserHost implements UserHost {
   receive(m: ToMaster): void {
     if ((m.t === 'snapshot' || m.t === 'stopped') && !isWireSnapshot(m.snapshot))
       throw new Error('no snapshot with "stats"');
-    if (m.t === 'slice') this.onRaw({ ...m.slice, latency: decodeSparse(m.slice.latency) });
-    else if (m.t === 'snapshot') this.wire = m.snapshot;
+    if (m.t === 'slice') {
+      const { names, ...slice } = m.slice;
+      const n =
+        names === undefined ? {} : { names: names.map((x) => ({ ...x, latency: decodeSparse(x.latency) })) };
+      this.onRaw({ ...slice, latency: decodeSparse(slice.latency), ...n });
+    } else if (m.t === 'snapshot') this.wire = m.snapshot;
     else if (m.t === 'stopped') {
       this.wire = m.snapshot;
       this.onStopped?.();

@@ -58,6 +58,17 @@ export interface WireSlice {
   failures: number;
   active: number;
   latency: EncodedLatency;
+  /** With --csv-full-history: each (type, name)'s figures of the second, latencies encoded. */
+  names?: WireNameSlice[];
+}
+
+export interface WireNameSlice {
+  type: string;
+  name: string;
+  requests: number;
+  failures: number;
+  bytes: number;
+  latency: EncodedLatency;
 }
 
 /**

@@ -169,6 +169,8 @@ export class SwarmController extends EventEmitter {
   resetStats(): boolean {
     if (!this.live) return false;
     for (const h of this.hosts) h.resetStats();
+    // the history's Total columns (and --csv-full-history's names) start afresh too, as Locust's
+    this.timelineStats?.timeline.resetTotals();
     this.statsStartedAt = epochNowMs();
     return true;
   }
@@ -299,7 +301,13 @@ export class SwarmController extends EventEmitter {
     await this.o.provider?.ready?.();
     const startEpochMs = epochNowMs();
     const n = Math.max(1, Math.floor(this.o.processes ?? 1));
-    const stats = new RequestStats({ startUs: epochMsToUs(startEpochMs), startEpochMs, reporters: n });
+    const fullHistory = this.o.fullHistory === true;
+    const stats = new RequestStats({
+      startUs: epochMsToUs(startEpochMs),
+      startEpochMs,
+      reporters: n,
+      fullHistory,
+    });
     stats.timeline.onSlice = (slice: TimeSlice, detail?: SliceDetail) => this.emit('slice', slice, detail);
     const onRaw = stats.timeline.mergeRaw.bind(stats.timeline);
     const init = {
@@ -310,6 +318,7 @@ export class SwarmController extends EventEmitter {
       tls: this.o.tls,
       taskFilter: this.o.taskFilter,
       sliceDetail: this.o.sliceDetail === true,
+      fullHistory,
     };
     if (this.o.provider !== undefined) {
       const lost = (h: UserHost, reason: string) => this.hostLost(h, reason);

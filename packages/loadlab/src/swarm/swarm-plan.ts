@@ -37,6 +37,8 @@ export interface SwarmInput extends MasterWorkerFlags {
   config?: string;
   files: ReportFiles;
   onlySummary: boolean;
+  /** Locust's --csv-full-history: the history holds a row per (type, name) each second too. */
+  fullHistory?: boolean;
   /** Locust's --reset-stats: clear the statistics each time spawning completes. */
   resetStats?: boolean;
   /**
@@ -79,6 +81,11 @@ export interface SwarmPlan extends MasterWorkerPlan {
   thresholds: Threshold[];
   files: ReportFiles;
   onlySummary: boolean;
+  /**
+   * Locust's --csv-full-history: every second of the series carries a row per (type, name)
+   * (TimeSlice.names), so --csv's PREFIX_stats_history.csv and the web UI's full history have them.
+   */
+  fullHistory: boolean;
   /** Locust's --reset-stats: clear the statistics each time spawning completes (the ramp is not counted). */
   resetStats: boolean;
   /**
@@ -172,6 +179,8 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
       problems.push('-t/--run-time is given to the master (--master), not to a --worker');
     for (const [flag, v] of Object.entries(i.files))
       if (v !== undefined) problems.push(`--${flag} is written by the master (--master), not by a --worker`);
+    if (i.fullHistory === true)
+      problems.push('--csv-full-history is given to the master (--master), not to a --worker');
   }
   const timeoutMs = parseDuration(i.requestTimeout);
   if (!(timeoutMs > 0))
@@ -233,6 +242,7 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
           ? i.files
           : { ...i.files, html: htmlFileTags(i.files.html, users, spawnRate, runTimeSec) },
       onlySummary: i.onlySummary,
+      fullHistory: i.fullHistory === true,
       resetStats: i.resetStats === true,
       exitCodeOnError,
       seed,

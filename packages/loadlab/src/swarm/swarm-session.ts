@@ -20,6 +20,7 @@ import { createProgress, type ProgressOptions } from '../report/progress.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { thresholdLines, verdictLine } from '../run/run-output.ts';
 import type { SliceDetail } from '../stats/slice-detail.ts';
+import { LiveHistory } from './live-history.ts';
 import { MasterPool } from './master-pool.ts';
 import { runSwarmWorker } from './remote-worker.ts';
 import { SwarmController } from './swarm-controller.ts';
@@ -95,6 +96,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
     name,
     ...(pool === null ? {} : { provider: pool, enableRebalancing: plan.enableRebalancing, log: out }),
     sliceDetail: pool === null && opts.metrics !== undefined,
+    fullHistory: plan.fullHistory,
   });
   const metrics = pool === null ? opts.metrics : undefined;
   const aborted = () => opts.signal?.aborted === true;
@@ -102,8 +104,13 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   const progress = createProgress(opts.progress);
   let requests = 0;
   let failures = 0;
+  const history =
+    plan.files.csv === undefined ? null : new LiveHistory(`${plan.files.csv}_stats_history.csv`, err);
   swarm.on('state', (s) => {
-    if (s === 'starting') requests = failures = 0; // a new test, not a re-target
+    if (s === 'starting') {
+      requests = failures = 0; // a new test, not a re-target
+      history?.start();
+    }
     if (s === 'spawning' || s === 'running') ran = true;
     // 'running' follows 'spawning' only: every user of the target is started (Locust's spawning_complete)
     if (s === 'running' && plan.resetStats && swarm.resetStats()) out('Resetting stats (--reset-stats)');
@@ -111,6 +118,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   });
   swarm.on('slice', (slice: TimeSlice, detail?: SliceDetail) => {
     metrics?.observe(name, slice, detail);
+    history?.append(slice);
     if (plan.onlySummary) return;
     requests += slice.requests;
     failures += slice.failures;

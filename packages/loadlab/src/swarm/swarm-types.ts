@@ -46,6 +46,8 @@ export interface SwarmOptions {
   log?: (line: string) => void;
   /** Each 'slice' event also carries the second's detail (per type and name latency buckets). */
   sliceDetail?: boolean;
+  /** Locust's --csv-full-history: every second of the series carries each (type, name)'s row (TimeSlice.names). */
+  fullHistory?: boolean;
 }
 
 /**

@@ -57,6 +57,8 @@ export interface HostInit {
   taskFilter?: TaskFilter;
   /** Each closed second carries its detail (per type and name latency buckets; a Prometheus exporter's). */
   sliceDetail?: boolean;
+  /** Each closed second carries its per (type, name) figures (Locust's --csv-full-history). */
+  fullHistory?: boolean;
 }
 
 /** A host's stats and runner, in whichever thread it lives. */
@@ -71,6 +73,7 @@ export class HostCore {
       startUs: epochMsToUs(init.startEpochMs),
       startEpochMs: init.startEpochMs,
       sliceDetail: init.sliceDetail === true,
+      fullHistory: init.fullHistory === true,
     });
     this.stats.attach(this.events);
     this.stats.timeline.onRaw = onRaw;
