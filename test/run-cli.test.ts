@@ -147,8 +147,10 @@ describe('against a TradingSystem on ports 0', () => {
       'run',
       'order-stress',
       ...urls,
+      // 3 s, not 1: the Orders/s target allows 1% below the rate, and a 1 s run whose last
+      // orders start a few ms late on a busy machine (17 ms once) falls under it
       '--duration',
-      '1s',
+      '3s',
       '--rate',
       '200',
       '--threshold',
@@ -179,7 +181,7 @@ describe('against a TradingSystem on ports 0', () => {
     for (const k of ['scenario', 'requests', 'failures', 'rps', 'latency_ms', 'targets'])
       assert.ok(k in json, k);
     assert.equal(json.scenario, 'order-stress');
-    assert.ok(json.requests >= 190, `requests ${json.requests}`);
+    assert.ok(json.requests >= 590, `requests ${json.requests}`);
     for (const k of ['p50', 'p95', 'p99', 'max']) assert.equal(typeof json.latency_ms[k], 'number', k);
     assert.ok(json.targets.length >= 2 && json.targets.every((t: { pass: boolean }) => t.pass));
     assert.equal(json.scenarios[0].resources.source, 'proc');
