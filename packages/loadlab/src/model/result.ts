@@ -75,18 +75,21 @@ export interface ExtraPercentiles {
   p99_99: number;
 }
 
-export interface TimeSlice {
-  /** Seconds since the epoch at the start of the slice. */
-  t: number;
+/** One second's requests, failures and latencies (ms) of the requests that completed in it. */
+export interface SecondFigures {
   requests: number;
   failures: number;
-  /** Latency of the requests that completed in this second. */
   p50: number;
   p95: number;
   p99: number;
   max: number;
   /** Locust's other percentile columns for this second (when it had requests). */
   more?: ExtraPercentiles;
+}
+
+export interface TimeSlice extends SecondFigures {
+  /** Seconds since the epoch at the start of the slice. */
+  t: number;
   /** Active users/VUs (closed model) or in-flight requests (open model) at the end of the slice. */
   active: number;
   /**
@@ -110,18 +113,10 @@ export interface TimeSlice {
   names?: NameSlice[];
 }
 
-/** One request (type, name) in one second of the series (TimeSlice.names). */
-export interface NameSlice {
+/** One request (type, name) in one second of the series (TimeSlice.names); zeros when it had none. */
+export interface NameSlice extends SecondFigures {
   type: string;
   name: string;
-  /** This second's requests, failures and latencies (ms; zeros when it had none). */
-  requests: number;
-  failures: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  more?: ExtraPercentiles;
   /** Up to the end of this second (since the last stats reset): counts, ms, bytes per request. */
   total: {
     requests: number;
