@@ -59,6 +59,10 @@ test('closed model: ramping-vus follows the VU curve; async iterations with thin
   let peak = 0;
   let running = 0;
   const perVu = new Map<number, number>();
+  // The first iterations are held until six run at once, so the peak depends on the executor
+  // starting six VUs, not on six 5 ms think-time timers firing in one event-loop turn. If it
+  // never starts six, the held ones are abandoned after gracefulStop and the peak is short.
+  const held: (() => void)[] = [];
   const { result, exec } = await runScenario({
     executor: {
       executor: 'ramping-vus',
@@ -70,6 +74,7 @@ test('closed model: ramping-vus follows the VU curve; async iterations with thin
       ],
       thinkTime: '5ms',
       gracefulRampDown: '0s',
+      gracefulStop: '1s',
     },
     workers: 1,
     script: iterations({
@@ -77,6 +82,8 @@ test('closed model: ramping-vus follows the VU curve; async iterations with thin
         running++;
         peak = Math.max(peak, running);
         perVu.set(it.vu, (perVu.get(it.vu) ?? 0) + 1);
+        if (peak < 6) await new Promise<void>((r) => held.push(r));
+        else for (const release of held.splice(0)) release();
         await new Promise((r) => setImmediate(r));
         running--;
         if (it.n === 3 && it.vu === 0) throw new Error('boom');
