@@ -23,7 +23,7 @@
  *
  *   node --import tsx packages/trading/bench/security.bench.ts [--json] [--scenario NAME|all]
  *     [--duration 10] [--runs 1] [--cpu-prof DIR] [--query-pause MS] [--ab-windows N [--ab-seconds S]]
- *     [--query-mix all|large]
+ *     [--query-mix all|large] [--attacker-nice N]
  *
  *   --ab-windows N (hostile): afterwards, N pairs of windows of S seconds (default 3) on the same
  *   server, orders alone then orders beside a steady hostile load (4 clients, pausing 50 ms
@@ -32,7 +32,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,11 @@ const AB_WINDOWS = Number(arg('ab-windows', '0'));
 /** hostile: `all` (the list in ./hostile-queries.ts) or `large` (only its largest answer, over and over). */
 const QUERY_MIX = arg('query-mix', 'all');
 const AB_SECONDS = Number(arg('ab-seconds', '3'));
+/**
+ * hostile: the query clients' process runs at this nice value (default 0). On this box they
+ * share its cores with the server and the order generator; 19 models an attacker elsewhere.
+ */
+const ATTACKER_NICE = Number(arg('attacker-nice', '0'));
 /** `--cpu-prof DIR`: the served system writes a V8 CPU profile there when it stops. */
 const PROF_DIR = arg('cpu-prof', '');
 const SERVER_NODE_ARGS = PROF_DIR === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', PROF_DIR];
@@ -251,6 +256,7 @@ async function hostileClients(api: string): Promise<{
   const proc = spawn(process.execPath, ['--import', 'tsx', HOSTILE_CLIENTS, api, QUERY_MIX], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  if (ATTACKER_NICE !== 0) setPriority(proc.pid!, ATTACKER_NICE);
   const exited = new Promise((r) => proc.once('exit', r));
   const lines: ((l: string) => void)[] = [];
   createInterface({ input: proc.stdout! }).on('line', (l) => lines.shift()?.(l));
@@ -357,6 +363,7 @@ async function hostileScenario(): Promise<Record<string, unknown>> {
       queries: 1000,
       queryPauseMs: QUERY_PAUSE_MS,
       queryMix: QUERY_MIX,
+      attackerNice: ATTACKER_NICE,
       queriesSeconds: Math.round(queriesS * 10) / 10,
       answers,
       // Run by DuckDB (not refused 429 at once by the 2-at-a-time bound).
