@@ -4,7 +4,8 @@
  * local server (port 0), with --processes 2 and with a --master and two --worker processes:
  * each second's per-name rows add up to its Aggregated row, each name's seconds add up to its
  * cumulative Total columns, and the last totals are the server's counts and PREFIX_stats.csv's.
- * The history file grows while the test runs (as Locust's), and the end rewrites it whole.
+ * The history file grows while the test runs and the stats file holds the totals so far (as
+ * Locust's), and the end rewrites them whole.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -228,17 +229,30 @@ describe('tickstorm swarm --csv-full-history', () => {
       prefix,
       '--csv-full-history',
     ]);
-    // poll the file as `tail -f` would (bounded), while the test still runs
+    const statsFile = `${prefix}_stats.csv`;
+    const aggregatedCount = (f: string) =>
+      Number(readCsv(f).find((r) => r.Name === 'Aggregated')?.['Request Count'] ?? 0);
+    // poll the files as `tail -f` would (bounded), while the test still runs
     const deadline = performance.now() + 30_000;
     let live = '';
     for (;;) {
       live = existsSync(file) ? readFileSync(file, 'utf8') : '';
       const rows = live.split('\r\n').filter((l) => l.length > 0);
-      if (rows.filter((l) => l.includes(',Aggregated,')).length >= 3 && rows.some((l) => /,GET,a,/.test(l)))
+      if (
+        rows.filter((l) => l.includes(',Aggregated,')).length >= 3 &&
+        rows.some((l) => /,GET,a,/.test(l)) &&
+        existsSync(statsFile) &&
+        aggregatedCount(statsFile) > 0
+      )
         break;
-      assert.ok(performance.now() < deadline, `no live history rows within 30 s: ${live}`);
+      assert.ok(performance.now() < deadline, `no live history and stats rows within 30 s: ${live}`);
       await new Promise((r) => setTimeout(r, 100)); // a poll interval, not a synchronisation
     }
+    // the totals so far, rewritten each second as Locust's writer does: a name row, the Aggregated last
+    const liveStats = readCsv(statsFile);
+    const liveCount = aggregatedCount(statsFile);
+    assert.ok(liveStats.some((r) => r.Type === 'GET' && r.Name === 'a'));
+    assert.equal(liveStats.at(-1)?.Name, 'Aggregated');
     assert.equal(m.child.exitCode, null, 'the test is still running');
     m.child.kill('SIGINT');
     const x = await m.exited;
@@ -246,6 +260,7 @@ describe('tickstorm swarm --csv-full-history', () => {
     const final = readFileSync(file, 'utf8');
     assert.ok(final.startsWith(live), "the rows written live are the report's first rows");
     assert.ok(final.length > live.length || final === live);
+    assert.ok(aggregatedCount(statsFile) >= liveCount, 'the end rewrites the stats with the final totals');
   });
 
   test('without the flag the history holds the Aggregated rows only; a worker refuses it', async () => {

@@ -1,29 +1,41 @@
 /**
- * `--csv PREFIX` while a swarm test runs: PREFIX_stats_history.csv grows as the test goes, each
- * merged second appended as it closes (Locust's writer appends its history rows during the
- * test too), so a long run can be followed with `tail -f` and a killed one leaves what it
- * measured. Each test starts the file afresh (header); the report at the end rewrites it whole,
- * with the same rows. A write that fails is said once on stderr; the test goes on.
+ * `--csv PREFIX` while a swarm test runs, as Locust's writer does each second:
+ * PREFIX_stats_history.csv grows as the test goes, each merged second appended as it closes,
+ * so a long run can be followed with `tail -f` and a killed one leaves what it measured; and
+ * PREFIX_stats.csv, PREFIX_failures.csv and PREFIX_exceptions.csv are rewritten with the
+ * totals so far (each written beside and renamed over, so a reader never sees half a file).
+ * Each test starts the history afresh (header); the report at the end rewrites the four whole,
+ * the history with the same rows. A write that fails is said once on stderr; the test goes on.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { TimeSlice } from '../model/result.ts';
+import type { ScenarioResult, TimeSlice } from '../model/result.ts';
 import { csvRow } from '../report/csv.ts';
-import { LOCUST_HISTORY_COLUMNS, LocustHistoryRows } from '../report/locust-csv.ts';
+import {
+  LOCUST_HISTORY_COLUMNS,
+  LocustHistoryRows,
+  locustExceptionsCsv,
+  locustFailuresCsv,
+  locustStatsCsv,
+} from '../report/locust-csv.ts';
 
 export class LiveHistory {
   private rows = new LocustHistoryRows();
   private failed = false;
 
+  readonly file: string;
+
   constructor(
-    readonly file: string,
+    private readonly prefix: string,
     private readonly err: (line: string) => void,
-  ) {}
+  ) {
+    this.file = `${prefix}_stats_history.csv`;
+  }
 
   /** A new test: the file holds the header only. */
   start(): void {
     this.rows = new LocustHistoryRows();
-    this.write(() => {
+    this.write(this.file, () => {
       mkdirSync(dirname(this.file), { recursive: true });
       writeFileSync(this.file, csvRow(LOCUST_HISTORY_COLUMNS));
     });
@@ -32,16 +44,31 @@ export class LiveHistory {
   /** The test's next merged second. */
   append(slice: TimeSlice): void {
     const text = this.rows.of(slice);
-    this.write(() => appendFileSync(this.file, text));
+    this.write(this.file, () => appendFileSync(this.file, text));
   }
 
-  private write(f: () => void): void {
+  /** The totals so far: the stats, failures and exceptions files, each replaced whole. */
+  totals(result: ScenarioResult): void {
+    for (const [suffix, text] of [
+      ['stats', locustStatsCsv(result)],
+      ['failures', locustFailuresCsv(result)],
+      ['exceptions', locustExceptionsCsv(result)],
+    ]) {
+      const file = `${this.prefix}_${suffix}.csv`;
+      this.write(file, () => {
+        writeFileSync(`${file}.tmp`, text);
+        renameSync(`${file}.tmp`, file);
+      });
+    }
+  }
+
+  private write(file: string, f: () => void): void {
     if (this.failed) return;
     try {
       f();
     } catch (e) {
       this.failed = true;
-      this.err(`tickstorm swarm: cannot write ${this.file} during the test: ${(e as Error).message}`);
+      this.err(`tickstorm swarm: cannot write ${file} during the test: ${(e as Error).message}`);
     }
   }
 }

@@ -104,8 +104,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   const progress = createProgress(opts.progress);
   let requests = 0;
   let failures = 0;
-  const history =
-    plan.files.csv === undefined ? null : new LiveHistory(`${plan.files.csv}_stats_history.csv`, err);
+  const history = plan.files.csv === undefined ? null : new LiveHistory(plan.files.csv, err);
   swarm.on('state', (s) => {
     if (s === 'starting') {
       requests = failures = 0; // a new test, not a re-target
@@ -118,7 +117,10 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   });
   swarm.on('slice', (slice: TimeSlice, detail?: SliceDetail) => {
     metrics?.observe(name, slice, detail);
-    history?.append(slice);
+    if (history !== null) {
+      history.append(slice);
+      history.totals(swarm.result());
+    }
     if (plan.onlySummary) return;
     requests += slice.requests;
     failures += slice.failures;
