@@ -5,7 +5,8 @@
  * PostgreSQL server is started on that port the rows buffered meanwhile arrive in the table
  * (counted in PostgreSQL itself) and /health recovers. Before, `serve` exited 1 at start. The
  * same for split services on a NATS bus (a risk manager and an engine). A server that answers
- * and refuses (a wrong password) still fails the start, exit 1, with the server's reason.
+ * and refuses (a wrong password) still fails the start, exit 1, with the server's reason. A stop
+ * while it never came up is bounded like a stop during an outage.
  * Servers (PostgreSQL, nats-server) are started here and stopped in teardown.
  */
 import assert from 'node:assert/strict';
@@ -154,6 +155,22 @@ describe('serve with PostgreSQL down at start', () => {
       assert.match(f.stderr, /metrics store unreachable: rows kept and retried until it is back/);
       assert.match(f.stderr, /metrics store reachable again: writing resumed/);
     }
+  });
+
+  test('a stop while PostgreSQL never came up takes the documented 10 s at most, exit 0, the drop told', {
+    timeout: 60_000,
+  }, async () => {
+    const url = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
+    const served = await box.serve(['--data-dir', box.tmp(), '--metrics-store', url, ...ZERO_PORT_FLAGS]);
+    await waitFor(async () => (await pendingRows(served.urls.api)) > 0, 'rows held while PostgreSQL is down');
+    const t0 = performance.now();
+    served.child.kill('SIGTERM');
+    const f = await served.done;
+    const ms = performance.now() - t0;
+    assert.equal(f.code, 0, f.stderr);
+    assert.ok(ms < 16_000, `the stop took ${Math.round(ms)} ms`);
+    assert.match(f.stderr, /"droppedRows":[1-9]\d*.*metrics rows dropped in this run/);
+    assert.match(f.stdout, /stopped cleanly/);
   });
 
   test('a wrong password still fails the start: exit 1 with the server reason, the password not shown', {
