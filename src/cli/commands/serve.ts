@@ -196,10 +196,19 @@ export async function startSystemFromOptions(
       performanceMode: perf.performanceMode,
       security: { keys, insecureNoAuth },
       loadShed: {},
-      metricsStore:
-        log === undefined
-          ? undefined
-          : { postgres: { onState: (c) => logStoreState(log, c), onWarning: (m) => log.warn(m) } },
+      metricsStore: {
+        postgres: {
+          // PostgreSQL down at start is an outage like any other: serve starts, rows are buffered
+          // and retried; a server that answers and refuses still fails the start
+          unreachableAtOpen: 'retry',
+          ...(log === undefined
+            ? {}
+            : {
+                onState: (c: PgStateChange) => logStoreState(log, c),
+                onWarning: (m: string) => log.warn(m),
+              }),
+        },
+      },
     });
   } catch (err) {
     throw portInUse(err, services, config.ports) ?? err;

@@ -50,6 +50,11 @@ export interface StoreWriteStats {
   /** 'ok', or 'retrying' while the server is unreachable. */
   state: 'ok' | 'retrying';
   lastError: string | null;
+  /**
+   * False while a PostgreSQL store opened without its server (`serve` during an outage) has not
+   * reached it yet: the table's rows are unknown. Absent or true otherwise.
+   */
+  reached?: boolean;
 }
 
 export interface MetricsStore {

@@ -31,6 +31,12 @@
  *   dropped, counted and rejected. A crash of this process loses what was queued in memory.
  * Nothing here blocks the caller: `insert` never waits for room.
  *
+ * Server unreachable at open: `open` fails, unless `unreachableAtOpen: 'retry'` (`serve`): then
+ * the store opens without it, retrying (`retrying`) as while an outage lasts, and does what open
+ * does (table, rights, warnings) once the server answers, then writes what it buffered
+ * (pg-open-retry.ts). A refusal found then (a wrong password, a missing database, a role
+ * without rights) fails the buffered rows and every later write (`failed`).
+ *
  * Reads: `count` and `tail` are prepared statements (named: parsed once per connection).
  * `query`/`queryLimited` run one SELECT / WITH / VALUES / TABLE statement in a READ ONLY
  * transaction with a statement timeout, through the extended protocol (one statement only),
@@ -53,13 +59,14 @@ import {
   type StoreWriteStats,
 } from './metrics-store.ts';
 import { copyPayload, PgCopyEncoder, type PgEncodedBatch } from './pg-copy-encoder.ts';
+import { copyRetryable, pgError, queryError, retryable } from './pg-errors.ts';
+import { PgOpenRetry } from './pg-open-retry.ts';
 import { pgOpenWarnings } from './pg-open-warnings.ts';
 import { checkReadOnlySql, type ReadOnlyAnswer, type ReadOnlyLimits, runReadOnly } from './pg-read-only.ts';
 import { checkPgSslMode } from './pg-sslmode.ts';
+import { preparePgTable, TABLE } from './pg-table.ts';
 import type { PlainRow } from './plain-rows.ts';
 
-const TABLE = 'trading_metrics';
-const EXPECTED_COLUMNS = 'time:timestamp with time zone,name:text,value:double precision,labels:json';
 const COPY_SQL = `COPY ${TABLE} (time, name, value, labels) FROM STDIN (FORMAT binary)`;
 /**
  * The same COPY, inserting row by row. PostgreSQL 15's COPY buffers up to 1,000 rows per
@@ -71,8 +78,6 @@ const COPY_SQL = `COPY ${TABLE} (time, name, value, labels) FROM STDIN (FORMAT b
  * (where the fixed cost is spread), hence `singleInsertBelowRows`.
  */
 const COPY_ROW_BY_ROW_SQL = `${COPY_SQL} WHERE random() >= 0`;
-/** pg_advisory_xact_lock key serialising schema creation across processes. */
-const SCHEMA_LOCK = 7_243_015;
 const DROP_DEGRADED_MS = 60_000;
 
 export interface PostgresMetricsStoreOptions {
@@ -102,6 +107,13 @@ export interface PostgresMetricsStoreOptions {
   onState?: (change: PgStateChange) => void;
   /** Called at open when the role can read server files (superuser, pg_read_server_files): for logs. */
   onWarning?: (message: string) => void;
+  /**
+   * A server unreachable at open (connection refused or timed out, starting up, shutting down):
+   * `'fail'` (default) rejects the open (TRD_ERR_SERVICE_UNAVAILABLE); `'retry'` opens the
+   * store anyway, buffering and retrying as during an outage, and opens the table once the
+   * server answers. A server that answers and refuses always fails the open.
+   */
+  unreachableAtOpen?: 'fail' | 'retry';
 }
 
 /** A change of the write side's state (docs/metrics-store.md, "When PostgreSQL is down"). */
@@ -149,6 +161,11 @@ export class PostgresMetricsStore implements MetricsStore {
   private lastError: string | null = null;
   private retrying = false;
   private abandoned = false;
+  /** False while the server has not been reached since `open` (`unreachableAtOpen: 'retry'`). */
+  private reached = true;
+  /** Set when the server refused the store after a late connect: every write fails with it. */
+  private refused: TradingError | null = null;
+  private opener: PgOpenRetry | null = null;
   private closing: Promise<void> | null = null;
   private waiters: (() => void)[] = [];
   private readonly maxBuffered: number;
@@ -199,12 +216,19 @@ export class PostgresMetricsStore implements MetricsStore {
     // Idle and checked-out clients report a lost server as an 'error' event: noted, never thrown.
     pool.on('error', (err) => store.note(err));
     pool.on('connect', (client) => client.on('error', (err) => store.note(err)));
-    try {
+    const prepare = async (): Promise<void> => {
       await store.prepareTable();
       await store.warm();
       if (opts.onWarning !== undefined) await store.checkServer(opts.onWarning);
+    };
+    try {
+      await prepare();
       return store;
     } catch (err) {
+      if (opts.unreachableAtOpen === 'retry' && retryable(err)) {
+        store.awaitServer(err, prepare);
+        return store;
+      }
       await pool.end().catch(() => {});
       throw pgError(`cannot open metrics store ${store.path}`, err);
     }
@@ -212,72 +236,86 @@ export class PostgresMetricsStore implements MetricsStore {
 
   private async prepareTable(): Promise<void> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
     try {
-      // pg_catalog, not information_schema.columns: that view hides the columns of a table the
-      // role has no right on, which read as "no table" and sent it to CREATE TABLE (refused as
-      // "permission denied for schema public") instead of the GRANT it lacks, below.
-      const columns = async () => {
-        const r = await client.query<{ c: string }>(
-          "SELECT a.attname || ':' || format_type(a.atttypid, NULL) AS c FROM pg_catalog.pg_attribute a " +
-            'JOIN pg_catalog.pg_class t ON t.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace ' +
-            'WHERE n.nspname = current_schema() AND t.relname = $1 AND a.attnum > 0 AND NOT a.attisdropped ' +
-            'ORDER BY a.attnum',
-          [TABLE],
-        );
-        return r.rows.map((x) => x.c).join(',');
-      };
-      let found = await columns();
-      if (found === '') {
-        await client.query('BEGIN');
-        try {
-          await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-          await client.query(
-            `CREATE TABLE IF NOT EXISTS ${TABLE} (time timestamptz NOT NULL, name text NOT NULL, ` +
-              'value double precision NOT NULL, labels json NOT NULL)',
-          );
-          await client.query(`CREATE INDEX IF NOT EXISTS ${TABLE}_name_time_idx ON ${TABLE} (name, time)`);
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw err;
-        }
-        found = await columns();
-      }
-      if (found !== EXPECTED_COLUMNS) {
-        throw new TradingError(
-          TradingErrorCode.METRICS_STORE,
-          `${this.path}: table ${TABLE} has columns [${found}], expected [${EXPECTED_COLUMNS}]`,
-        );
-      }
-      const may = await client.query<{ who: string; ins: boolean; sel: boolean }>(
-        "SELECT current_user AS who, has_table_privilege($1, 'INSERT') AS ins, has_table_privilege($1, 'SELECT') AS sel",
-        [TABLE],
-      );
-      const { who, ins, sel } = may.rows[0];
-      if (!ins || !sel) {
-        // Refused here rather than by every COPY later (each batch failing while serve runs on).
-        throw new TradingError(
-          TradingErrorCode.METRICS_STORE,
-          `${this.path}: role "${who}" may not ${[!sel && 'SELECT', !ins && 'INSERT'].filter(Boolean).join(' or ')} ` +
-            `table ${TABLE} (GRANT SELECT, INSERT ON ${TABLE} TO "${who}")`,
-        );
-      }
+      await preparePgTable(client, this.path);
       this.tableRows = await this.countWith(client);
       this.countedAt = performance.now();
+    } catch (err) {
+      if (retryable(err)) broken = err instanceof Error ? err : new Error(String(err));
+      throw err;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
   /** The role's rights and a missing (name, time) index, told at open (./pg-open-warnings.ts). */
   private async checkServer(warn: (message: string) => void): Promise<void> {
-    for (const w of await this.withClient((c) => pgOpenWarnings(c, TABLE, this.path))) warn(w);
+    const client = await this.pool.connect(); // not withClient: also before the server is `reached`
+    try {
+      for (const w of await pgOpenWarnings(client, TABLE, this.path)) warn(w);
+    } finally {
+      client.release();
+    }
   }
 
   /** Opens the writers' connections now (the pool keeps `min` of them). */
   private async warm(): Promise<void> {
     const clients = await Promise.all(Array.from({ length: this.maxCopies }, () => this.pool.connect()));
     for (const c of clients) c.release();
+  }
+
+  /** Opened without its server: writes are buffered, `prepare` is retried (pg-open-retry.ts). */
+  private awaitServer(err: unknown, prepare: () => Promise<void>): void {
+    this.reached = false;
+    this.note(err);
+    this.retrying = true;
+    this.downSince = performance.now();
+    this.retriesAtDown = this.retries;
+    this.tell('retrying');
+    this.opener = new PgOpenRetry({
+      attempt: prepare,
+      retryable,
+      baseMs: this.retryBaseMs,
+      maxMs: this.retryMaxMs,
+      onRetry: (e) => {
+        this.note(e);
+        this.retries++;
+      },
+      onOpen: () => {
+        this.opener = null;
+        this.reached = true;
+        if (this.queue.length === 0 && this.active === 0) {
+          this.retrying = false;
+          this.tell('ok', {
+            downMs: Math.round(performance.now() - this.downSince),
+            retries: this.retries - this.retriesAtDown,
+          });
+        }
+        this.pump(); // its first commit tells `ok` (send)
+      },
+      onRefused: (e) => {
+        this.opener = null;
+        this.refused = pgError(`cannot open metrics store ${this.path}`, e);
+        this.retrying = false;
+        this.lastError = this.refused.message;
+        const left = this.queue.splice(0);
+        const rows = left.reduce((n, p) => n + p.batch.rows, 0);
+        this.queuedRows -= rows;
+        this.countRefused(rows, true);
+        for (const p of left) p.reject(this.refused);
+        this.pump();
+      },
+    });
+  }
+
+  /** Rows refused because the server refused the store (a late open): counted, told at most every 10 s. */
+  private countRefused(rows: number, tellNow = false): void {
+    this.failed += rows;
+    if (tellNow || performance.now() - this.failedToldAt >= 10_000) {
+      this.failedToldAt = performance.now();
+      this.tell('failed', { failedRows: this.failed });
+    }
   }
 
   rowCount(): number {
@@ -313,12 +351,20 @@ export class PostgresMetricsStore implements MetricsStore {
   async insert(records: readonly MetricRecord[]): Promise<number> {
     this.writable();
     if (records.length === 0) return 0;
+    if (this.refused !== null) {
+      this.countRefused(records.length);
+      throw this.refused;
+    }
     return this.enqueue(this.encoder.encodeRecords(records));
   }
 
   async insertColumns(cols: MetricColumns, start: number, count: number): Promise<number> {
     this.writable();
     if (count <= 0) return 0;
+    if (this.refused !== null) {
+      this.countRefused(count);
+      throw this.refused;
+    }
     return this.enqueue(this.encoder.encodeColumns(cols, start, count));
   }
 
@@ -344,7 +390,7 @@ export class PostgresMetricsStore implements MetricsStore {
 
   /** Starts COPYs while there is room, rows queued and no backoff running. */
   private pump(): void {
-    while (this.active < this.maxCopies && this.queue.length > 0 && this.backoff === null) {
+    while (this.reached && this.active < this.maxCopies && this.queue.length > 0 && this.backoff === null) {
       const group: Pending[] = [];
       let rows = 0;
       while (this.queue.length > 0) {
@@ -523,6 +569,14 @@ export class PostgresMetricsStore implements MetricsStore {
   ): Promise<T> {
     if (this.closing !== null)
       throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
+    if (this.refused !== null) throw this.refused;
+    if (!this.reached) {
+      // answered at once: its table may not exist yet, and a connect could wait its full timeout
+      throw new TradingError(
+        TradingErrorCode.SERVICE_UNAVAILABLE,
+        `PostgreSQL ${this.path} not reached since start, retrying: ${this.lastError}`,
+      );
+    }
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -543,6 +597,7 @@ export class PostgresMetricsStore implements MetricsStore {
   }
 
   async probe(): Promise<void> {
+    if (this.refused !== null) throw new Error(this.refused.message);
     if (this.retrying) {
       throw new Error(
         `PostgreSQL unreachable, ${this.queuedRows + this.inFlightRows} rows buffered, retrying: ${this.lastError}`,
@@ -562,6 +617,7 @@ export class PostgresMetricsStore implements MetricsStore {
       failedRows: this.failed,
       retries: this.retries,
       state: this.retrying ? 'retrying' : 'ok',
+      reached: this.reached,
       lastError: this.lastError,
     };
   }
@@ -577,6 +633,7 @@ export class PostgresMetricsStore implements MetricsStore {
         }),
       ]);
       clearTimeout(timer);
+      this.opener?.stop();
       if (timedOut) this.abandon();
       await this.idle();
       await this.pool.end();
@@ -628,49 +685,6 @@ export class PostgresMetricsStore implements MetricsStore {
 
 function copiesOf(opts: PostgresMetricsStoreOptions): number {
   return Math.max(1, Math.min(opts.maxConcurrentCopies ?? 2, opts.poolSize ?? 10));
-}
-
-/** Connection-level failures worth retrying (the server may come back); SQL errors are not. */
-export function retryable(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown };
-  const code = typeof e?.code === 'string' ? e.code : '';
-  if (/^(08|53|57P0[1-3]|58)/.test(code)) return true; // connection, resources, shutdown, system I/O
-  if (/^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, ...
-  const msg = typeof e?.message === 'string' ? e.message : '';
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
-    msg,
-  );
-}
-
-/**
- * A COPY that failed without committing and may succeed when sent again: `retryable`, or
- * canceled (57014: `pg_cancel_backend` from any session of the same role, e.g. a hostile
- * `/api/metrics/query`, or a server-side statement_timeout).
- */
-function copyRetryable(err: unknown): boolean {
-  return retryable(err) || (err as { code?: unknown })?.code === '57014';
-}
-
-/** A PostgreSQL failure as a coded TradingError: unreachable = 503, else 500. */
-export function pgError(what: string, err: unknown): TradingError {
-  if (err instanceof TradingError) return err;
-  const msg = err instanceof Error ? err.message : String(err);
-  const code = retryable(err) ? TradingErrorCode.SERVICE_UNAVAILABLE : TradingErrorCode.METRICS_STORE;
-  return new TradingError(code, `${what}: ${msg}`);
-}
-
-function queryError(err: unknown, timeoutMs: number): TradingError {
-  if (err instanceof TradingError) return err;
-  const code = (err as { code?: string })?.code ?? '';
-  const msg = err instanceof Error ? err.message : String(err);
-  if (code === '57014') {
-    return new TradingError(
-      TradingErrorCode.QUERY_TIMEOUT,
-      `query exceeded the ${timeoutMs} ms statement timeout`,
-    );
-  }
-  if (retryable(err)) return pgError('query failed', err);
-  return new TradingError(TradingErrorCode.QUERY_REFUSED, `query failed: ${msg}`);
 }
 
 export { checkReadOnlySql } from './pg-read-only.ts';

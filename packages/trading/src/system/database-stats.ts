@@ -3,8 +3,10 @@
  * PostgreSQL, where other processes write too, counted again by `countedDatabaseStats`), and the insert figures of both writers into it: `POST /api/metrics`
  * batches (insertsPerSecond, batchInsertLatencyMs) and the system's own metrics writer
  * (`writer`). A PostgreSQL store buffers and retries inside itself: its rows count as
- * pending, its drops as dropped.
+ * pending, its drops as dropped. A PostgreSQL store not reached since the start (`serve`
+ * during an outage) has no count: `/api/metrics/database` is then 503.
  */
+import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { MetricsStore } from '../metrics-store/metrics-store.ts';
 import type { MetricsWriter } from '../metrics-store/metrics-writer.ts';
 import type { LatencyHistogram } from '../stats/latency-histogram.ts';
@@ -56,6 +58,14 @@ export async function countedDatabaseStats(
   ingest: { rate: RateMeter; latency: LatencyHistogram },
   fresh = false,
 ): Promise<DatabaseStats> {
+  const ws = store.writeStats();
+  if (fresh && ws.reached === false) {
+    // PostgreSQL not reached since start: no count to give, not a 0 that reads as an empty table
+    throw new TradingError(
+      TradingErrorCode.SERVICE_UNAVAILABLE,
+      `metrics store ${store.path} not reached since start (${ws.lastError}): its rows are unknown, retry later`,
+    );
+  }
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     store.refreshRowCount(fresh ? 0 : 1000).catch(() => 0),

@@ -18,7 +18,15 @@
  * is done), not a sleep.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +42,10 @@ export interface PgServerOptions {
   settings?: Record<string, string>;
   /** Bound on start and recovery (default 30 s). */
   startTimeoutMs?: number;
+  /** Listen on this port (a server started where a client already waits); default a free one. */
+  port?: number;
+  /** pg_hba.conf lines put before initdb's (first match wins), e.g. a role that needs a password. */
+  hbaFirst?: string[];
 }
 
 export interface PgServer {
@@ -122,9 +134,13 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed (${init.status ?? init.signal}): ${init.stderr || init.error?.message}`);
   }
+  if (opts.hbaFirst !== undefined) {
+    const hba = join(data, 'pg_hba.conf');
+    writeFileSync(hba, `${opts.hbaFirst.join('\n')}\n${readFileSync(hba, 'utf8')}`);
+  }
   const database = opts.database ?? 'tickstorm';
   const timeoutMs = opts.startTimeoutMs ?? 30_000;
-  let port = await freePort();
+  let port = opts.port ?? (await freePort());
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
   let logText = '';
@@ -215,7 +231,8 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
       } catch (err) {
         // The free port may have been taken between the probe and the bind: try another.
         await killGroup('SIGKILL');
-        if (attempt >= 2 || !/could not bind|Address already in use/i.test(logText)) throw err;
+        const movable = opts.port === undefined && /could not bind|Address already in use/i.test(logText);
+        if (attempt >= 2 || !movable) throw err;
         port = await freePort();
         logText = '';
       }
