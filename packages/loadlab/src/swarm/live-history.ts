@@ -5,8 +5,9 @@
  * measured. Each test starts the file afresh (header); the report at the end rewrites it whole,
  * with the same rows. A write that fails is said once on stderr; the test goes on.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makeDir } from '@tickstorm/protocol';
 import type { TimeSlice } from '../model/result.ts';
 import { csvRow } from '../report/csv.ts';
 import { LOCUST_HISTORY_COLUMNS, LocustHistoryRows } from '../report/locust-csv.ts';
@@ -24,7 +25,7 @@ export class LiveHistory {
   start(): void {
     this.rows = new LocustHistoryRows();
     this.write(() => {
-      mkdirSync(dirname(this.file), { recursive: true });
+      makeDir(dirname(this.file));
       writeFileSync(this.file, csvRow(LOCUST_HISTORY_COLUMNS));
     });
   }
