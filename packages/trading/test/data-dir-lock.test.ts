@@ -6,7 +6,8 @@
  * SIGKILL is stale and taken over; a graceful stop removes it. A data dir that is a file (or
  * below one) is exit 2 TRD_ERR_INVALID_CONFIG naming it, in every serve process; so is one
  * that cannot be created (/proc/nope: Node's recursive mkdir spun there forever) and, for the
- * api (its metrics file lives there), one it may not write.
+ * api (its metrics file lives there), one it may not write; and a --metrics-store file whose
+ * directory cannot be created, naming that flag.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -150,6 +151,31 @@ describe('one process per data directory', () => {
         assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
       }
     }
+    // a DuckDB --metrics-store whose directory cannot be created: the same, naming that flag
+    const r = await run(
+      process.execPath,
+      [
+        TICKSTORM,
+        'serve',
+        'api',
+        '--api-port',
+        '0',
+        '--data-dir',
+        box.tmp(),
+        '--metrics-store',
+        '/proc/nope/m.duckdb',
+      ],
+      process.env,
+      30_000,
+    );
+    const out = r.stdout + r.stderr;
+    assert.equal(r.code, 2, out);
+    assert.ok(
+      out.includes(
+        'metrics store /proc/nope/m.duckdb (--metrics-store, env TICKSTORM_METRICS_STORE): cannot create its directory /proc/nope (ENOENT)',
+      ),
+      out,
+    );
   });
 
   test('a data dir that is a file, or below one: every serve process exits 2, TRD_ERR_INVALID_CONFIG naming it', {

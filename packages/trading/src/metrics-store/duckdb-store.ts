@@ -124,7 +124,7 @@ export class DuckDbMetricsStore implements MetricsStore {
     }
     let store: DuckDbMetricsStore | null = null;
     try {
-      if (key !== null && !opts.readOnly) makeDir(dirname(key));
+      if (key !== null && !opts.readOnly) makeStoreDir(path, dirname(key));
       const replicaMs = opts.replicaIntervalMs ?? 2000;
       const replicate = key !== null && !opts.readOnly && replicaMs > 0;
       // The replica restricts file access itself, after allowing the shared file.
@@ -371,5 +371,19 @@ export class DuckDbMetricsStore implements MetricsStore {
   private conn(c: DuckDBConnection | null): DuckDBConnection {
     if (c === null) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
     return c;
+  }
+}
+
+/** The store file's directory, created; one that cannot be is a configuration mistake naming the flag. */
+function makeStoreDir(path: string, dir: string): void {
+  try {
+    makeDir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new TradingError(
+      TradingErrorCode.INVALID_CONFIG,
+      `metrics store ${path} (--metrics-store, env TICKSTORM_METRICS_STORE): cannot create its directory ${dir} (${code})`,
+      'metrics-store',
+    );
   }
 }
