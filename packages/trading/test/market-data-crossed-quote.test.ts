@@ -67,6 +67,7 @@ describe('market-data crossed quotes', () => {
     const s0 = await symbol('SYM0');
     assert.deepEqual([s0.last, s0.bid, s0.ask, s0.volume, s0.ticks], [100, 99.9, 100.1, 10, 1]);
     assert.deepEqual([(await symbol('SYM1')).bid, (await symbol('SYM2')).last], [49.9, 20]);
+    // /stats' rejectedByReason, which tickstorm_market_data_ticks_rejected_by_reason_total exports
     const stats = md.stats();
     assert.equal(stats.rejectedByReason.PRT_ERR_CROSSED_QUOTE, 2);
     assert.equal(stats.ticksRejected, 2);
