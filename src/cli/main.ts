@@ -57,6 +57,12 @@ export function buildProgram(): Command {
     .option('--json <file>', 'also write {"results":[...]} to FILE')
     .option('--ops <n>', 'operations in the order book stream', positiveInt('--ops'), 1_000_000)
     .option('--runs <n>', 'runs per benchmark (the median is reported)', positiveInt('--runs'), 3)
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every row met its target, 1 a row missed it (or the benchmark failed), 2 a bad flag.',
+    )
+    // A flag commander refuses is a usage error: exit 2 naming it, as serve (1 means a missed target)
+    .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
     .action(async (opts) => {
       process.exitCode = await benchCommand(opts);
     });
@@ -168,6 +174,12 @@ export function buildProgram(): Command {
     .argument('<file>', 'an input log (data/input-log-0.bin, or a kept previous one)')
     .description('rebuild a matching engine from a sequenced input log and print its books')
     .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 replayed, 1 the file cannot be read or is not an input log, 2 a bad flag or argument.',
+    )
+    // A flag or argument commander refuses is a usage error: exit 2 naming it (1 is a bad log)
+    .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
     .action((file: string, opts: { json?: boolean }) => {
       process.exitCode = replayCommand(file, opts);
     });

@@ -23,6 +23,11 @@ export const ProtocolErrorCode = {
    * default): the tick is not applied, the connection stays open.
    */
   TIMESTAMP_AHEAD: 'PRT_ERR_TIMESTAMP_AHEAD',
+  /**
+   * A tick carrying a bid above its ask (a crossed quote, which no market shows): the tick is
+   * not applied, the connection stays open. A locked quote (bid = ask) is accepted.
+   */
+  CROSSED_QUOTE: 'PRT_ERR_CROSSED_QUOTE',
 } as const;
 
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];

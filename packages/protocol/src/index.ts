@@ -5,6 +5,7 @@ export * from './contract/signing.ts';
 export * from './decimal-grid.ts';
 export * from './errors.ts';
 export * from './instruments.ts';
+export * from './util/make-dir.ts';
 export * from './util/quote-value.ts';
 export * from './util/redact-url.ts';
 export * from './util/seeded-random.ts';

@@ -4,7 +4,10 @@
  * the owner's journal stays intact (before the lock, both appended to one journal: order ids
  * issued twice and a journal that refused to replay). A lock left by a process killed with
  * SIGKILL is stale and taken over; a graceful stop removes it. A data dir that is a file (or
- * below one) is exit 2 TRD_ERR_INVALID_CONFIG naming it, in every serve process.
+ * below one) is exit 2 TRD_ERR_INVALID_CONFIG naming it, in every serve process; so is one
+ * that cannot be created (/proc/nope: Node's recursive mkdir spun there forever) and, for the
+ * api (its metrics file lives there), one it may not write; and a --metrics-store file whose
+ * directory cannot be created, naming that flag.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -75,7 +78,7 @@ describe('one process per data directory', () => {
   });
 
   test('a data dir the process may not write: exit 2, TRD_ERR_INVALID_CONFIG naming it, no stack trace', {
-    timeout: 60_000,
+    timeout: 90_000,
   }, async (t) => {
     const dir = box.tmp();
     chmodSync(dir, 0o555);
@@ -102,18 +105,77 @@ describe('one process per data directory', () => {
         return;
       }
     }
-    const child = spawn(
+    // the engine locks the dir; the api writes its DuckDB file there (before: exit 1, a
+    // TRD_ERR_METRICS_STORE error about metrics.live.duckdb, not naming the data dir)
+    for (const service of ['execution-engine', 'api']) {
+      const child = spawn(
+        process.execPath,
+        [TICKSTORM, 'serve', service, '--data-dir', dir, `--${service}-port`, '0'],
+        { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...asNobody },
+      );
+      const r = await finished(child, 30_000);
+      const out = r.stdout + r.stderr;
+      assert.equal(r.code, 2, `${service}: ${out}`);
+      assert.match(out, /TRD_ERR_INVALID_CONFIG/);
+      const errno = immutable ? 'EPERM' : 'EACCES';
+      assert.ok(out.includes(`data directory ${dir} is not writable by this process (${errno})`), out);
+      assert.ok(out.includes('pass another --data-dir (env TICKSTORM_DATA_DIR)'), out);
+      assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
+    }
+  });
+
+  test('a data dir that cannot be created (/proc/nope): every process that writes there exits 2 naming --data-dir', {
+    timeout: 180_000,
+  }, async () => {
+    // before: mkdirSync(dir, { recursive: true }) never returned (100% CPU), and the serve hung
+    const processes = [
+      ['execution-engine', '--execution-engine-port', '0'],
+      ['risk-manager', '--risk-manager-port', '0'],
+      ['api', '--api-port', '0'],
+      [...ZERO_PORT_FLAGS],
+    ];
+    for (const dir of ['/proc/nope', '/proc/nope/below']) {
+      for (const services of processes) {
+        const r = await run(
+          process.execPath,
+          [TICKSTORM, 'serve', ...services, '--data-dir', dir],
+          process.env,
+          30_000,
+        );
+        const out = r.stdout + r.stderr;
+        const what = `${services[0]} on ${dir}`;
+        assert.equal(r.code, 2, `${what}: ${out}`);
+        assert.match(out, /TRD_ERR_INVALID_CONFIG/, what);
+        assert.ok(out.includes(`data directory ${dir} cannot be created (ENOENT)`), `${what}: ${out}`);
+        assert.ok(out.includes('--data-dir'), `${what}: ${out}`);
+        assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
+      }
+    }
+    // a DuckDB --metrics-store whose directory cannot be created: the same, naming that flag
+    const r = await run(
       process.execPath,
-      [TICKSTORM, 'serve', 'execution-engine', '--data-dir', dir, '--execution-engine-port', '0'],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...asNobody },
+      [
+        TICKSTORM,
+        'serve',
+        'api',
+        '--api-port',
+        '0',
+        '--data-dir',
+        box.tmp(),
+        '--metrics-store',
+        '/proc/nope/m.duckdb',
+      ],
+      process.env,
+      30_000,
     );
-    const r = await finished(child);
     const out = r.stdout + r.stderr;
     assert.equal(r.code, 2, out);
-    assert.match(out, /TRD_ERR_INVALID_CONFIG/);
-    const errno = immutable ? 'EPERM' : 'EACCES';
-    assert.ok(out.includes(`data directory ${dir} is not writable by this process (${errno})`), out);
-    assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
+    assert.ok(
+      out.includes(
+        'metrics store /proc/nope/m.duckdb (--metrics-store, env TICKSTORM_METRICS_STORE): cannot create its directory /proc/nope (ENOENT)',
+      ),
+      out,
+    );
   });
 
   test('a data dir that is a file, or below one: every serve process exits 2, TRD_ERR_INVALID_CONFIG naming it', {

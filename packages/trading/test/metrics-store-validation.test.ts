@@ -89,6 +89,28 @@ describe('parseMetricBatch', () => {
     assert.match(problems([{}, {}, {}], limits).issues[0].message, /too many records: 3 > 2/);
   });
 
+  test('label names and values with NUL or an unpaired surrogate are refused; paired ones pass', () => {
+    // PostgreSQL's json column stores "\u0000" and "\ud800", but `labels->>'k'` then fails on
+    // that row, and so does every label query over the table: one hostile row broke them all.
+    const err = problems([
+      { name: 'a', value: 1, labels: { k: 'x\u0000y' } },
+      { name: 'b', value: 1, labels: { k: '\ud800' } },
+      { name: 'c', value: 1, labels: { k: 'a\udc00' } },
+      { name: 'd', value: 1, labels: { 'k\u0000': 'v' } },
+    ]);
+    assert.deepEqual(
+      err.issues.map((i) => [i.path, i.message]),
+      [
+        ['[0].labels.k', 'must not contain NUL or an unpaired surrogate'],
+        ['[1].labels.k', 'must not contain NUL or an unpaired surrogate'],
+        ['[2].labels.k', 'must not contain NUL or an unpaired surrogate'],
+        ['[3].labels', 'label names must not contain NUL or an unpaired surrogate'],
+      ],
+    );
+    const ok = parseMetricBatch([{ name: 'e', value: 1, labels: { k: 'tab\there 😀 €' } }], NOW);
+    assert.equal(ok[0].labels.k, 'tab\there 😀 €');
+  });
+
   test('label limits and a bounded issue list with the true count', () => {
     const limits = { ...DEFAULT_METRIC_BATCH_LIMITS, maxLabels: 1, maxLabelValueLength: 3, maxIssues: 2 };
     const err = problems(

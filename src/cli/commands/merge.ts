@@ -12,7 +12,7 @@
  * differ: all of them are checked (the union), the differences printed; a custom metric of
  * two kinds exits 104 naming the reports.
  */
-import { mkdirSync } from 'node:fs';
+
 import { dirname } from 'node:path';
 import type { RunReport } from '@tickstorm/loadlab';
 import {
@@ -34,6 +34,7 @@ import {
   verdictLine,
   writeReports,
 } from '@tickstorm/loadlab';
+import { makeDir } from '@tickstorm/protocol';
 import type { Command } from 'commander';
 import { packageVersion } from './package-version.ts';
 
@@ -88,7 +89,7 @@ export async function mergeCommand(files: string[], o: MergeOptions): Promise<nu
     const lines = thresholdLines(results);
     if (lines.length > 0) parts.push(lines.join('\n'));
     console.log(parts.join('\n\n'));
-    for (const f of [o.json, o.csv, o.html, o.junit]) if (f) mkdirSync(dirname(f), { recursive: true });
+    for (const f of [o.json, o.csv, o.html, o.junit]) if (f) makeDir(dirname(f));
     const written = await writeReports(
       run,
       { json: o.json, csv: o.csv, html: o.html, junit: o.junit },

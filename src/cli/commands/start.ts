@@ -10,7 +10,6 @@
  *      locust_*.csv, requests.csv, junit.xml),
  *   6. stop the system gracefully (SIGTERM, wait) and exit with the run's code (0 / 99).
  */
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -21,6 +20,7 @@ import {
   planRun,
   problemsText,
 } from '@tickstorm/loadlab';
+import { makeDir } from '@tickstorm/protocol';
 import type { TickstormScenario } from '@tickstorm/scenarios';
 import type { Command } from 'commander';
 import { packageVersion } from './package-version.ts';
@@ -81,8 +81,19 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
     console.error(problemsText('tickstorm start', check.problems));
     return EXIT_INVALID_CONFIG;
   }
-  mkdirSync(out, { recursive: true });
-  mkdirSync(o.dataDir, { recursive: true });
+  // a directory that cannot be made (read-only, /proc/nope, a file in the path) is bad input
+  for (const [flag, dir] of [
+    ['--out', out],
+    ['--data-dir', o.dataDir],
+  ] as const) {
+    try {
+      makeDir(dir);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      console.error(`tickstorm start: ${flag} ${dir}: cannot create the directory (${e.code ?? e.message})`);
+      return EXIT_INVALID_CONFIG;
+    }
+  }
   const log = join(out, 'system.log');
   say(`[1/4] Starting the trading system (tickstorm serve, data in ${o.dataDir}/, log ${log})...`);
   let sys: SystemChild;

@@ -6,8 +6,9 @@
  *   0 all passed; 99 a threshold or scenario target failed (k6); 1 the target could not be
  *   reached or a scenario crashed; 105 interrupted (k6's external abort).
  */
-import { mkdirSync } from 'node:fs';
+
 import { dirname } from 'node:path';
+import { makeDir } from '@tickstorm/protocol';
 import { hasTlsSettings, useTlsForFetch } from '../clients/tls-options.ts';
 import { LabErrorCode, labExitCode } from '../errors.ts';
 import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
@@ -53,7 +54,7 @@ export interface RunCommandResult {
   written: string[];
 }
 
-const ensureDir = (file: string) => mkdirSync(dirname(file), { recursive: true });
+const ensureDir = (file: string) => makeDir(dirname(file));
 
 function plannedSeconds(s: PlannedScenario): number | undefined {
   const d = s.params.duration;

@@ -17,8 +17,9 @@
  */
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
+import { makeDir } from '@tickstorm/protocol';
 import type { ScriptThresholdResult } from '../model/result.ts';
 import { trendIsTime } from '../monitor/script-figures.ts';
 import {
@@ -273,7 +274,7 @@ export async function runHandleSummary(fn: unknown, data: SummaryData): Promise<
       else if (k === 'stderr') process.stderr.write(body);
       else {
         const path = resolvePath(k);
-        mkdirSync(dirname(path), { recursive: true });
+        makeDir(dirname(path));
         writeFileSync(path, body);
         written.push(k);
       }

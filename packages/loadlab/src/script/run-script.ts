@@ -18,8 +18,9 @@
  * failed (when nothing else did), 1 the run could not finish.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
+import { makeDir } from '@tickstorm/protocol';
 import {
   EXIT_ABORTED,
   EXIT_ERROR,
@@ -119,7 +120,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   let jsonOut: K6JsonOut | undefined;
   let outHook: ((events: RequestEvents, scenario: string) => void) | undefined;
   if (outFiles.json !== undefined) {
-    mkdirSync(dirname(resolvePath(outFiles.json)), { recursive: true });
+    makeDir(dirname(resolvePath(outFiles.json)));
     const own = new Map<string, string[]>();
     for (const t of k6.thresholds)
       if (t.key === t.metric) own.set(t.metric, [...(own.get(t.metric) ?? []), t.source]);
@@ -391,11 +392,11 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   if (jsonOut !== undefined) written.push(jsonOut.path);
   const files = input.files ?? {};
   if (files.json !== undefined) {
-    mkdirSync(dirname(files.json), { recursive: true });
+    makeDir(dirname(files.json));
     writeFileSync(files.json, `${JSON.stringify(summary, null, 2)}\n`);
     written.push(files.json);
   }
-  for (const f of [files.html, files.junit, files.csv]) if (f) mkdirSync(dirname(f), { recursive: true });
+  for (const f of [files.html, files.junit, files.csv]) if (f) makeDir(dirname(f));
   written.push(...(await writeReports(report, { csv: files.csv, html: files.html, junit: files.junit })));
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   if (crashed !== undefined) err(`${cmd}: ${crashed}`);

@@ -14,8 +14,9 @@
  * compatibility; handleSummary's data says `{ ok }` instead). Trends carry the stats of
  * options.summaryTrendStats, in ms.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makeDir } from '@tickstorm/protocol';
 import type { SummaryData } from './handle-summary.ts';
 
 export function summaryExport(d: SummaryData): unknown {
@@ -43,7 +44,7 @@ export function summaryExport(d: SummaryData): unknown {
 
 /** Writes the export to `file` (parent directories created); returns the path. */
 export function writeSummaryExport(file: string, d: SummaryData): string {
-  mkdirSync(dirname(file), { recursive: true });
+  makeDir(dirname(file));
   writeFileSync(file, `${JSON.stringify(summaryExport(d), null, 2)}\n`);
   return file;
 }

@@ -7,8 +7,9 @@
  * Each test starts the history afresh (header); the report at the end rewrites the four whole,
  * the history with the same rows. A write that fails is said once on stderr; the test goes on.
  */
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makeDir } from '@tickstorm/protocol';
 import type { ScenarioResult, TimeSlice } from '../model/result.ts';
 import { csvRow } from '../report/csv.ts';
 import {
@@ -36,7 +37,7 @@ export class LiveHistory {
   start(): void {
     this.rows = new LocustHistoryRows();
     this.write(this.file, () => {
-      mkdirSync(dirname(this.file), { recursive: true });
+      makeDir(dirname(this.file));
       writeFileSync(this.file, csvRow(LOCUST_HISTORY_COLUMNS));
     });
   }

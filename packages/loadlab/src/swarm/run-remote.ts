@@ -18,8 +18,9 @@
  * scenarios keep their per-part targets: a part that misses them fails the run (99). Any
  * other worker exit (an abortOnFail abort on its part, 108; 104, 105, 107) is the master's.
  */
-import { mkdirSync } from 'node:fs';
+
 import { dirname } from 'node:path';
+import { makeDir } from '@tickstorm/protocol';
 import { LabError, LabErrorCode } from '../errors.ts';
 import {
   EXIT_ABORTED,
@@ -259,7 +260,7 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
   if (th.length > 0 && !handled?.ok) parts.push(th.join('\n'));
   out(`\n${parts.join('\n\n')}`);
   for (const f of [o.files.json, o.files.html, o.files.junit, o.files.csv]) {
-    if (f) mkdirSync(dirname(f), { recursive: true });
+    if (f) makeDir(dirname(f));
   }
   const written = handled?.ok ? [...handled.written] : [];
   if (typeof exported === 'string') written.push(exported);

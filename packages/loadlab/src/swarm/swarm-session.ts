@@ -8,8 +8,9 @@
  * Locust's --exit-code-on-error (default 1) when requests failed or user code raised but
  * every threshold passed (0 lets such a test pass).
  */
-import { mkdirSync } from 'node:fs';
+
 import { dirname } from 'node:path';
+import { makeDir } from '@tickstorm/protocol';
 import { hasTlsSettings } from '../clients/tls-options.ts';
 import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
 import { evaluateThresholds, exitCodeFor, type ThresholdResult } from '../gates/thresholds.ts';
@@ -230,7 +231,7 @@ async function report(
   if (th.length > 0) parts.push(th.join('\n'));
   out(`\n${parts.join('\n\n')}`);
   for (const f of [plan.files.json, plan.files.html, plan.files.junit, plan.files.csv]) {
-    if (f) mkdirSync(dirname(f), { recursive: true });
+    if (f) makeDir(dirname(f));
   }
   const written = await writeReports(run, plan.files, {
     title: `Tickstorm swarm report: ${r.scenario}`,

@@ -166,6 +166,14 @@ export function validateTickFields(inst: Instrument, t: ValidTick): TickProblem 
     askTicks = snapField(inst, t, ASK);
     if (askTicks < 0) return priceProblem(inst, t.ask, 'ask');
   }
+  // a crossed quote is a broken feed: applied, every reader would see bid > ask
+  if (askTicks >= 0 && bidTicks > askTicks) {
+    return problem(
+      ProtocolErrorCode.CROSSED_QUOTE,
+      `bid ${t.bid} is above ask ${t.ask} for ${inst.symbol} (a crossed quote)`,
+      'bid',
+    );
+  }
   t.instrument = inst;
   t.book = inst.index;
   t.priceTicks = priceTicks;

@@ -4,18 +4,10 @@
  * renamed over the old one and the directory fsynced (a crash leaves the old limits or the
  * new ones, never a torn file). Read and validated at start.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstrumentTable } from '@tickstorm/protocol';
+import { makeDir } from '@tickstorm/protocol';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { type RiskLimits, validateRiskLimits } from '../risk/risk-limits.ts';
 import { fsyncDir } from '../sequencing/input-log-writer.ts';
@@ -47,7 +39,7 @@ export function readRiskLimitsFile(dir: string, instruments: InstrumentTable): R
 
 /** Saves `limits` in `dir` atomically and durably. */
 export function writeRiskLimitsFile(dir: string, limits: RiskLimits): void {
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const path = riskLimitsPath(dir);
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w');

@@ -11,7 +11,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { DEFAULT_PORTS, type InstrumentTable } from '@tickstorm/protocol';
+import { DEFAULT_PORTS, type InstrumentTable, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
 import { WebSocketServer } from 'ws';
 import {
   authorizeUpgrade,
@@ -197,6 +197,17 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
       return;
     }
     const ack = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('ack');
+    // `?ack=yes` must not quietly mean "no acks" to a client waiting for them
+    if (ack !== null && !ACK_VALUES.includes(ack)) {
+      refuseUpgrade(
+        socket,
+        upgradeRefusal(
+          ProtocolErrorCode.INVALID_FIELD,
+          `ack must be 1, true, 0 or false (got ${quoteValue(ack)})`,
+        ),
+      );
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       (socket as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       if (idleTimeoutMs > 0) {
@@ -244,6 +255,9 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
   });
   return Object.assign(handle, { stats, state, latency });
 }
+
+/** `?ack=` values: on (1, true) or off (0, false; the default when absent). */
+const ACK_VALUES: readonly string[] = ['1', 'true', '0', 'false'];
 
 function rejectUpgrade(socket: Duplex, status: 404 | 503, path: string): void {
   const body = JSON.stringify(

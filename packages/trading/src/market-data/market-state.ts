@@ -112,6 +112,22 @@ export class MarketState {
     return (ticks * this.stepUnits[book]) / this.scale[book];
   }
 
+  /**
+   * The sides a tick carries replace the held ones (validation refused a tick whose own bid is
+   * above its own ask). A one-sided tick that crosses the other held side makes that side
+   * stale (the market moved through it): it is dropped (null) rather than held crossed.
+   */
+  private applyQuote(book: number, bid: number, ask: number): void {
+    if (bid > 0) {
+      this.bidTicks[book] = bid;
+      if (ask <= 0 && this.askTicks[book] > 0 && this.askTicks[book] < bid) this.askTicks[book] = 0;
+    }
+    if (ask > 0) {
+      this.askTicks[book] = ask;
+      if (bid <= 0 && this.bidTicks[book] > ask) this.bidTicks[book] = 0;
+    }
+  }
+
   /** Applies one validated tick (protocol `validateTick` / `validateTickFields` filled it). */
   apply(t: ValidTick): void {
     const book = t.book;
@@ -120,8 +136,7 @@ export class MarketState {
     const price = (priceTicks * this.stepUnits[book]) / this.scale[book];
     this.lastTicks[book] = priceTicks;
     this.lastPrice[book] = price;
-    if (t.bidTicks > 0) this.bidTicks[book] = t.bidTicks;
-    if (t.askTicks > 0) this.askTicks[book] = t.askTicks;
+    this.applyQuote(book, t.bidTicks, t.askTicks);
     this.volume[book] += volume;
     this.notional[book] += priceTicks * volume;
     const count = ++this.tickCount[book];

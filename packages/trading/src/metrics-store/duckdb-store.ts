@@ -27,7 +27,7 @@
  * a file is opened once (enforced here: two DuckDB instances on one file could corrupt it).
  * Queries use their own connection, so they do not wait behind inserts.
  */
-import { mkdirSync } from 'node:fs';
+
 import { dirname, resolve } from 'node:path';
 import {
   type DuckDBConnection,
@@ -35,6 +35,7 @@ import {
   type DuckDBPreparedStatement,
   StatementType,
 } from '@duckdb/node-api';
+import { makeDir } from '@tickstorm/protocol';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { GroupCommitQueue, type MergedBatch } from './group-commit.ts';
 import { type MetricColumns, MetricEncoder } from './metric-encoder.ts';
@@ -123,7 +124,7 @@ export class DuckDbMetricsStore implements MetricsStore {
     }
     let store: DuckDbMetricsStore | null = null;
     try {
-      if (key !== null && !opts.readOnly) mkdirSync(dirname(key), { recursive: true });
+      if (key !== null && !opts.readOnly) makeStoreDir(path, dirname(key));
       const replicaMs = opts.replicaIntervalMs ?? 2000;
       const replicate = key !== null && !opts.readOnly && replicaMs > 0;
       // The replica restricts file access itself, after allowing the shared file.
@@ -370,5 +371,19 @@ export class DuckDbMetricsStore implements MetricsStore {
   private conn(c: DuckDBConnection | null): DuckDBConnection {
     if (c === null) throw new TradingError(TradingErrorCode.SHUTTING_DOWN, 'metrics store is closed');
     return c;
+  }
+}
+
+/** The store file's directory, created; one that cannot be is a configuration mistake naming the flag. */
+function makeStoreDir(path: string, dir: string): void {
+  try {
+    makeDir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new TradingError(
+      TradingErrorCode.INVALID_CONFIG,
+      `metrics store ${path} (--metrics-store, env TICKSTORM_METRICS_STORE): cannot create its directory ${dir} (${code})`,
+      'metrics-store',
+    );
   }
 }

@@ -80,6 +80,12 @@ export class InvalidMetricsError extends TradingError {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL_CHARS = /[\x00-\x1f\x7f]/;
+/**
+ * What a label name or value may not hold: NUL or an unpaired surrogate. JSON.stringify writes
+ * them as `\u0000` / `\ud800` escapes, which PostgreSQL's json column stores but its `->>` then
+ * refuses (one such row fails every `labels->>'symbol'` query over the table).
+ */
+const NOT_TEXT = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const KNOWN_FIELDS = new Set(['name', 'value', 'labels', 'timestamp']);
 /** Epoch seconds accepted: (0, year 3000). A value above is most likely milliseconds. */
 const MAX_EPOCH_SECONDS = 32_503_680_000;
@@ -162,9 +168,13 @@ export function parseMetricBatch(
           if (k.length === 0) report(`${at}.labels`, 'label names must not be empty');
           else if (k.length > limits.maxLabelKeyLength)
             report(`${at}.labels.${k}`, `label name longer than ${limits.maxLabelKeyLength}`);
+          else if (NOT_TEXT.test(k))
+            report(`${at}.labels`, 'label names must not contain NUL or an unpaired surrogate');
           if (typeof v !== 'string') report(`${at}.labels.${k}`, `expected a string, got ${describe(v)}`);
           else if (v.length > limits.maxLabelValueLength)
             report(`${at}.labels.${k}`, `longer than ${limits.maxLabelValueLength}`);
+          else if (NOT_TEXT.test(v))
+            report(`${at}.labels.${k}`, 'must not contain NUL or an unpaired surrogate');
         }
         if (keys.length > 0) lbl = labels as MetricLabels;
       }

@@ -10,7 +10,6 @@
 import {
   closeSync,
   linkSync,
-  mkdirSync,
   openSync,
   readFileSync,
   renameSync,
@@ -19,6 +18,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { makeDir } from '@tickstorm/protocol';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 
 export const LOCK_FILE = 'tickstorm.lock';
@@ -85,30 +85,47 @@ function create(path: string, content: string): boolean {
   }
 }
 
+/** Where the data directory comes from, said in every refusal of it. */
+const FLAG = 'pass another --data-dir (env TICKSTORM_DATA_DIR)';
+
 /**
  * Locks `dir` (created if missing) for this process, or throws TRD_ERR_DATA_DIR_IN_USE; a
- * directory this process may not write is TRD_ERR_INVALID_CONFIG naming it and the reason.
+ * directory this process may not create or write is TRD_ERR_INVALID_CONFIG naming it, the
+ * reason and --data-dir.
  */
 export function lockDataDir(dir: string): DirLock {
   try {
     return lock(dir);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') throw notADirectory(dir, code);
-    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
-    throw new TradingError(
+    throw unusable(dir, err);
+  }
+}
+
+/** A failed mkdir or write in `dir` as the configuration mistake it is; anything else as is. */
+function unusable(dir: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EEXIST' || code === 'ENOTDIR') return notADirectory(dir, code);
+  if (code === 'ENOENT') {
+    // mkdir refused where the parent exists (/proc/nope), or a parent vanished meanwhile
+    return new TradingError(
       TradingErrorCode.INVALID_CONFIG,
-      `data directory ${dir} is not writable by this process (${code}): the journal, snapshots and limits are kept there`,
+      `data directory ${dir} cannot be created (ENOENT): its parent does not take new directories; ${FLAG}`,
       'data-dir',
     );
   }
+  if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return err;
+  return new TradingError(
+    TradingErrorCode.INVALID_CONFIG,
+    `data directory ${dir} is not writable by this process (${code}): the journal, snapshots, limits and metrics are kept there; ${FLAG}`,
+    'data-dir',
+  );
 }
 
 /** mkdir on a file (EEXIST), or below one (ENOTDIR): a configuration mistake like an unwritable directory. */
 function notADirectory(dir: string, code: string): TradingError {
   return new TradingError(
     TradingErrorCode.INVALID_CONFIG,
-    `data directory ${dir} cannot be a directory (${code}): a file is in its place or in its path`,
+    `data directory ${dir} cannot be a directory (${code}): a file is in its place or in its path; ${FLAG}`,
     'data-dir',
   );
 }
@@ -129,8 +146,24 @@ export function checkDataDir(dir: string): void {
   if (!isDir) throw notADirectory(dir, 'EEXIST');
 }
 
+/**
+ * For a process that writes in `dir` without locking it (the api, its DuckDB metrics file
+ * under the data dir): creates it and proves a file can be created there, or throws
+ * TRD_ERR_INVALID_CONFIG as lockDataDir does (instead of a metrics-store error, or a hang).
+ */
+export function prepareDataDir(dir: string): void {
+  const probe = join(dir, `.write-probe-${process.pid}`);
+  try {
+    makeDir(dir);
+    closeSync(openSync(probe, 'w'));
+    rmSync(probe, { force: true });
+  } catch (err) {
+    throw unusable(dir, err);
+  }
+}
+
 function lock(dir: string): DirLock {
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const key = resolve(dir);
   const path = join(dir, LOCK_FILE);
   if (held.has(key)) throw inUse(dir, path, process.pid);

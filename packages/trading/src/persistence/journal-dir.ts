@@ -12,17 +12,9 @@
  * seq from its segments and its active log, in seq order, with no gap. Retention keeps
  * the newest `retain` snapshots and the segments the oldest of them still needs.
  */
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDir } from '@tickstorm/protocol';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { CommandRecord } from '../sequencing/command-codec.ts';
 import { LOG_MAGIC, LOG_VERSION } from '../sequencing/input-log-format.ts';
@@ -97,7 +89,7 @@ export function hasState(dir: string): boolean {
 export function moveStateAside(dir: string): string | null {
   if (!hasState(dir)) return null;
   const aside = join(dir, `previous-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  mkdirSync(aside, { recursive: true });
+  makeDir(aside);
   for (const f of readdirSync(dir)) {
     if (/^(input-log-\d+.*\.bin(\.synced)?|snapshot-\d{16}\.tks(\.tmp)?|halted-accounts\.json)$/.test(f))
       renameSync(join(dir, f), join(aside, f));

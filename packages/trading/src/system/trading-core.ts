@@ -9,8 +9,9 @@
  * cancels, last prices, limits) before acknowledging it (group-committed fdatasync with
  * durability 'fsync'), snapshots on a schedule and at close, and prunes by retention.
  */
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import type { InstrumentTable } from '@tickstorm/protocol';
+import { makeDir } from '@tickstorm/protocol';
 import type { EngineListener } from '../book/engine-types.ts';
 import { ListenerChain } from '../book/listener-chain.ts';
 import { MatchingEngine } from '../book/matching-engine.ts';
@@ -144,7 +145,7 @@ export class TradingCore {
     let snapshot: string | null = null;
     let sections: ReturnType<typeof readSnapshotFile> | null = null;
     if (this.logging) {
-      mkdirSync(dir, { recursive: true });
+      makeDir(dir);
       if (o.fresh === true && hasState(dir)) {
         genFloor = generationFloor(dir);
         movedAside = moveStateAside(dir);

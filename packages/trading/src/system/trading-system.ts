@@ -47,7 +47,7 @@ import { isPostgresUrl, type MetricsStore } from '../metrics-store/metrics-store
 import { MetricsWriter } from '../metrics-store/metrics-writer.ts';
 import { openMetricsStore } from '../metrics-store/open-store.ts';
 import { startExecutionEngineService } from '../orders/execution-engine-service.ts';
-import { checkDataDir, type DirLock, lockDataDir } from '../persistence/dir-lock.ts';
+import { checkDataDir, type DirLock, lockDataDir, prepareDataDir } from '../persistence/dir-lock.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import { startRiskManagerService } from '../risk/risk-manager-service.ts';
 import { LatencyHistogram } from '../stats/latency-histogram.ts';
@@ -163,6 +163,8 @@ export class TradingSystem {
     const { host, ports, dataDir } = o.config;
     // an engine's journal and a risk manager's limits: one process per data directory
     if (want.has('execution-engine') || want.has('risk-manager')) this.dirLock = lockDataDir(dataDir);
+    // the api's DuckDB file in the data dir: a dir it cannot write is refused here, naming it
+    else if (want.has('api') && o.metricsPath === undefined) prepareDataDir(dataDir);
     else checkDataDir(dataDir);
     if (o.bus !== undefined) this.bus = await openBus(o.bus);
     const nats = this.bus.kind === 'nats';

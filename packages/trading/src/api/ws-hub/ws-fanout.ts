@@ -71,7 +71,14 @@ export class FanOut {
     return ch;
   }
 
+  /**
+   * The latest update of every symbol seen since the hub started, subscribed or not: what a new
+   * subscriber gets at once (ClientSession), so it does not wait for the symbol's next tick.
+   */
+  readonly current = new Map<string, MarketUpdate>();
+
   readonly onUpdate = (u: MarketUpdate): void => {
+    this.current.set(u.symbol, u);
     const ch = this.channels.get(u.symbol);
     if (ch === undefined || ch.subs.length === 0) return;
     this.n.updates++;

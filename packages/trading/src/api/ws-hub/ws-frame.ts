@@ -17,8 +17,13 @@ function num(x: number | null | undefined): number | string {
  * symbol's updates seen by the hub, so a gap tells a client that it got the latest value
  * after intermediate ones were coalesced or conflated.
  */
-export function updateJson(u: MarketUpdate, seq: number, symbolJson: string): string {
-  return `{"type":"update","symbol":${symbolJson},"seq":${seq},"last":${num(u.last)},"bid":${num(u.bid)},"ask":${num(u.ask)},"volume":${num(u.volume)},"vwap":${num(u.vwap)},"ticks":${num(u.ticks)},"timestamp":${num(u.timestamp)}}`;
+export function updateJson(
+  u: MarketUpdate,
+  seq: number,
+  symbolJson: string,
+  type: 'update' | 'snapshot' = 'update',
+): string {
+  return `{"type":"${type}","symbol":${symbolJson},"seq":${seq},"last":${num(u.last)},"bid":${num(u.bid)},"ask":${num(u.ask)},"volume":${num(u.volume)},"vwap":${num(u.vwap)},"ticks":${num(u.ticks)},"timestamp":${num(u.timestamp)}}`;
 }
 
 /** A complete, unmasked, final WebSocket text frame holding `payload` (UTF-8). */

@@ -54,7 +54,11 @@ export class WsHub {
     });
     codeHandshakeErrors(this.wss);
     this.fan = new FanOut(this.opts);
-    this.session = new ClientSession(this.opts, (symbol) => this.fan.channel(symbol));
+    this.session = new ClientSession(
+      this.opts,
+      (symbol) => this.fan.channel(symbol),
+      (symbol) => this.fan.current.get(symbol),
+    );
     this.unsubscribeBus = bus.subscribe<MarketUpdate>(Topic.MARKET_UPDATE, this.fan.onUpdate);
     this.sweepTimer = setInterval(this.sweep, this.opts.sweepIntervalMs);
     this.sweepTimer.unref();

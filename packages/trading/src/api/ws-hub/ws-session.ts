@@ -1,12 +1,14 @@
 /**
- * What the hub does with a client's message: subscribe / unsubscribe (one reply per symbol),
+ * What the hub does with a client's message: subscribe / unsubscribe (one reply per symbol;
+ * a subscribe also answers with the symbol's current value, a `snapshot`, when there is one),
  * text `ping` -> text `pong`, and a coded error frame for anything it cannot act on. The
  * connection always lives on; only ws itself closes it (oversized message, protocol error).
  */
 import { ProtocolErrorCode } from '@tickstorm/protocol';
 import { WebSocket } from 'ws';
+import type { MarketUpdate } from '../../bus/topics.ts';
 import type { Channel, HubClient } from './hub-client.ts';
-import { ackJson, errorJson } from './ws-frame.ts';
+import { ackJson, errorJson, updateJson } from './ws-frame.ts';
 import type { WsHubOptions } from './ws-hub-options.ts';
 import { parseClientMessage } from './ws-messages.ts';
 
@@ -16,6 +18,8 @@ export class ClientSession {
   constructor(
     private readonly opts: Pick<WsHubOptions, 'isKnownSymbol' | 'maxSymbolsPerClient'>,
     private readonly channel: (symbol: string) => Channel,
+    /** The symbol's latest update seen by the hub (FanOut.current), if any. */
+    private readonly current: (symbol: string) => MarketUpdate | undefined = () => undefined,
   ) {}
 
   onMessage(client: HubClient, data: unknown, isBinary: boolean): void {
@@ -62,6 +66,10 @@ export class ClientSession {
     }
     client.subscribe(ch);
     this.send(client, ackJson('subscribed', symbol));
+    // The current value at once, so a new screen is not empty until the next tick. Not when an
+    // update of the symbol waits for this turn's flush: that one reaches the client anyway.
+    const now = this.current(symbol);
+    if (now !== undefined && !ch.dirty) this.send(client, updateJson(now, ch.seq, ch.symbolJson, 'snapshot'));
   }
 
   private unsubscribe(client: HubClient, symbol: string): void {
