@@ -1,8 +1,9 @@
 /**
  * Client -> server messages on /ws/metrics. An asyncio client sends
  * `{"action":"subscribe","symbol":"SYM0"}` and a bare text `ping` when idle; we also accept
- * `unsubscribe`, `"symbols":[...]` for several at once, and `{"action":"ping"}`. Anything
- * else is a coded error (the connection lives on).
+ * `unsubscribe`, `"symbols":[...]` for several at once, `"snapshot":true` on a subscribe (the
+ * symbols' current values at once), and `{"action":"ping"}`. Anything else is a coded error
+ * (the connection lives on).
  */
 import { ProtocolErrorCode } from '@tickstorm/protocol';
 
@@ -10,7 +11,8 @@ export const MAX_SYMBOLS_PER_MESSAGE = 1_000;
 
 export type ClientCommand =
   | { kind: 'ping' }
-  | { kind: 'subscribe' | 'unsubscribe'; symbols: string[] }
+  | { kind: 'subscribe'; symbols: string[]; snapshot: boolean }
+  | { kind: 'unsubscribe'; symbols: string[] }
   | { kind: 'error'; code: string; message: string };
 
 function error(code: string, message: string): ClientCommand {
@@ -32,7 +34,7 @@ export function parseClientMessage(text: string): ClientCommand {
   if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) {
     return error(ProtocolErrorCode.INVALID_FIELD, 'message must be a JSON object with an "action"');
   }
-  const { action, symbol, symbols } = msg as Record<string, unknown>;
+  const { action, symbol, symbols, snapshot } = msg as Record<string, unknown>;
   if (action === undefined) return error(ProtocolErrorCode.MISSING_FIELD, 'missing "action"');
   if (action === 'ping') return { kind: 'ping' };
   if (action !== 'subscribe' && action !== 'unsubscribe') {
@@ -65,5 +67,8 @@ export function parseClientMessage(text: string): ClientCommand {
       `${action} needs "symbol" (a string) or "symbols" (an array)`,
     );
   }
-  return { kind: action, symbols: list };
+  if (action === 'unsubscribe') return { kind: action, symbols: list };
+  if (snapshot !== undefined && typeof snapshot !== 'boolean')
+    return error(ProtocolErrorCode.INVALID_FIELD, '"snapshot" must be true or false');
+  return { kind: action, symbols: list, snapshot: snapshot === true };
 }

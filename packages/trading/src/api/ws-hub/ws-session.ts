@@ -1,6 +1,7 @@
 /**
  * What the hub does with a client's message: subscribe / unsubscribe (one reply per symbol;
- * a subscribe also answers with the symbol's current value, a `snapshot`, when there is one),
+ * a subscribe with `"snapshot":true` also answers with the symbol's current value, a
+ * `snapshot`, when there is one),
  * text `ping` -> text `pong`, and a coded error frame for anything it cannot act on. The
  * connection always lives on; only ws itself closes it (oversized message, protocol error).
  */
@@ -37,7 +38,7 @@ export class ClientSession {
         this.error(client, cmd.code, cmd.message);
         return;
       case 'subscribe':
-        for (const symbol of cmd.symbols) this.subscribe(client, symbol);
+        for (const symbol of cmd.symbols) this.subscribe(client, symbol, cmd.snapshot);
         return;
       case 'unsubscribe':
         for (const symbol of cmd.symbols) this.unsubscribe(client, symbol);
@@ -52,7 +53,7 @@ export class ClientSession {
     return false;
   }
 
-  private subscribe(client: HubClient, symbol: string): void {
+  private subscribe(client: HubClient, symbol: string, snapshot: boolean): void {
     if (!this.known(client, symbol)) return;
     const ch = this.channel(symbol);
     if (!client.subs.has(ch) && client.subs.size >= this.opts.maxSymbolsPerClient) {
@@ -66,8 +67,11 @@ export class ClientSession {
     }
     client.subscribe(ch);
     this.send(client, ackJson('subscribed', symbol));
-    // The current value at once, so a new screen is not empty until the next tick. Not when an
-    // update of the symbol waits for this turn's flush: that one reaches the client anyway.
+    // Asked for: the current value at once, so a new screen is not empty until the next tick.
+    // Not by default: a client that takes every message's `timestamp` for a latency would count
+    // the value's age. Not when an update of the symbol waits for this turn's flush: that one
+    // reaches the client anyway.
+    if (!snapshot) return;
     const now = this.current(symbol);
     if (now !== undefined && !ch.dirty) this.send(client, updateJson(now, ch.seq, ch.symbolJson, 'snapshot'));
   }
