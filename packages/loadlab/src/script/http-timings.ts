@@ -19,6 +19,8 @@
  *
  * A request undici never sent (the connection failed) has no sendHeaders: all its time is
  * blocked, and nothing was sent. Other undici users in the thread (not watched) are ignored.
+ * The tie holds because undici makes the request inside the call: the scripts' pools have no
+ * connection limit (http.ts), so a request is never queued to be made later, in another call.
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { nowUs } from '../util/clock.ts';
