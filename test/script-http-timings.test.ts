@@ -1,7 +1,9 @@
 /**
- * k6's http_req_blocked / _sending / _waiting / _receiving, data_sent, vus and vus_max in a
- * script run: measured against a server that holds its response's head D ms and then streams
- * its body over E ms (waiting >= D, receiving >= E, in res.timings as in the metrics), data_sent
+ * k6's http_req_blocked / _connecting / _tls_handshaking / _sending / _waiting / _receiving,
+ * data_sent, vus and vus_max in a script run: measured against a server that holds its
+ * response's head D ms and then streams its body over E ms (waiting >= D, receiving >= E, in
+ * res.timings as in the metrics), a new connection's connect and TLS handshake (http and
+ * https, 0 on a reused connection), data_sent
  * equal to the bytes the server read, thresholds on them (99 when one fails), the summary in
  * k6's order, handleSummary's data, --out json's lines, a ramping-vus scenario's VUs, and
  * `run --master` adding its workers' figures.
@@ -12,10 +14,12 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
+import { selfSignedCert } from './support/certs.ts';
 import { trackedTickstorm } from './support/child.ts';
 import { tickstorm as run } from './support/cli.ts';
 
@@ -99,7 +103,10 @@ export default async function () {
     'res.timings.waiting >= D': (x) => x.timings.waiting >= ${D - SLACK},
     'res.timings.receiving >= E': (x) => x.timings.receiving >= ${E - SLACK},
     'the phases add up to duration': (x) =>
-      Math.abs(x.timings.blocked + x.timings.sending + x.timings.waiting + x.timings.receiving - x.timings.duration) < 0.01,
+      Math.abs(
+        x.timings.blocked + x.timings.connecting + x.timings.tls_handshaking + x.timings.sending + x.timings.waiting +
+          x.timings.receiving - x.timings.duration,
+      ) < 0.01,
   });
   await http.get('$URL/fast');
 }
@@ -120,7 +127,14 @@ export function handleSummary(data) {
     ['res.timings.waiting >= D:0', 'res.timings.receiving >= E:0', 'the phases add up to duration:0'],
   );
   const m = s.metrics;
-  for (const name of ['http_req_blocked', 'http_req_sending', 'http_req_waiting', 'http_req_receiving']) {
+  for (const name of [
+    'http_req_blocked',
+    'http_req_connecting',
+    'http_req_tls_handshaking',
+    'http_req_sending',
+    'http_req_waiting',
+    'http_req_receiving',
+  ]) {
     assert.equal(m[name].type, 'trend', name);
     assert.equal(m[name].values.count, 6, name);
   }
@@ -163,7 +177,13 @@ export function handleSummary(data) {
     }))
       assert.equal(p.data.tags[k], v, `${k} in ${JSON.stringify(p)}`);
   }
-  for (const name of ['http_req_blocked', 'http_req_sending', 'http_req_receiving'])
+  for (const name of [
+    'http_req_blocked',
+    'http_req_connecting',
+    'http_req_tls_handshaking',
+    'http_req_sending',
+    'http_req_receiving',
+  ])
     assert.equal(points(name).length, 6, name);
   assert.equal(
     points('data_sent').reduce((a, p) => a + p.data.value, 0),
@@ -189,10 +209,12 @@ export default async function () { await http.get('$URL/slow'); }
     'data_received',
     'data_sent',
     'http_req_blocked',
+    'http_req_connecting',
     'http_req_duration',
     'http_req_failed',
     'http_req_receiving',
     'http_req_sending',
+    'http_req_tls_handshaking',
     'http_req_waiting',
     'http_reqs',
     'iteration_duration',
@@ -202,23 +224,82 @@ export default async function () { await http.get('$URL/slow'); }
   ]);
 });
 
-test('http_req_connecting and http_req_tls_handshaking stay refused (104), saying where their time is', async () => {
-  const f = script(
-    'connecting.js',
-    `export const options = { thresholds: { http_req_connecting: ['p(95)<10'], http_req_tls_handshaking: ['p(95)<10'] } };
-export default async function () {}
+test('http_req_connecting and http_req_tls_handshaking: each new connection’s, on the request that opened it (as many as the servers accepted); the handshake over https only', async () => {
+  selfSignedCert({
+    key: join(dir, 'k.pem'),
+    cert: join(dir, 'c.pem'),
+    cn: 'localhost',
+    san: 'IP:127.0.0.1',
+    days: 1,
+  });
+  const tlsSrv = createHttpsServer(
+    { key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) },
+    (req, res) => {
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    },
+  );
+  let tlsConnections = 0;
+  tlsSrv.on('secureConnection', () => tlsConnections++);
+  await new Promise<void>((r) => tlsSrv.listen(0, '127.0.0.1', r));
+  try {
+    const a = tlsSrv.address();
+    const https = `https://127.0.0.1:${typeof a === 'object' && a !== null ? a.port : 0}`;
+    const f = script(
+      'connect.js',
+      `import http from 'k6/http';
+import { check } from 'k6';
+import { Counter } from 'k6/metrics';
+const opened = new Counter('opened');
+const handshakes = new Counter('handshakes');
+export const options = {
+  iterations: 3,
+  thresholds: { http_req_connecting: ['count==12'], 'http_req_tls_handshaking{name:/tls}': ['max>0'], 'http_req_tls_handshaking{name:/plain}': ['max==0'] },
+};
+const sum = (t) => t.blocked + t.connecting + t.tls_handshaking + t.sending + t.waiting + t.receiving;
+export default async function () {
+  const rs = [];
+  for (const [url, name] of [['$URL/fast', '/plain'], ['$URL/fast', '/plain'], ['${https}/a', '/tls'], ['${https}/a', '/tls']])
+    rs.push(await http.get(url, { tags: { name } }));
+  for (const r of rs) {
+    const kind = r.url.startsWith('https:') ? 'tls' : 'plain';
+    if (r.timings.connecting > 0) opened.add(1, { kind });
+    if (r.timings.tls_handshaking > 0) handshakes.add(1, { kind });
+  }
+  check(rs, {
+    'the phases add up to duration': (x) => x.every((r) => Math.abs(sum(r.timings) - r.timings.duration) < 0.01),
+  });
+  if (__ITER === 0) check(rs, { 'the first requests opened connections': (x) => x[0].timings.connecting > 0 && x[2].timings.connecting > 0 && x[2].timings.tls_handshaking > 0 });
+}
 `,
-  );
-  const r = await run(['run', f]);
-  assert.equal(r.code, 104, r.stderr + r.stdout);
-  assert.match(
-    r.stderr,
-    /k6's 'http_req_connecting' is not measured here \(a new connection's connect time is inside http_req_blocked\)/,
-  );
-  assert.match(
-    r.stderr,
-    /k6's 'http_req_tls_handshaking' is not measured here \(a new connection's TLS handshake is inside http_req_blocked\)/,
-  );
+    );
+    const json = join(dir, 'connect.json');
+    const lines = join(dir, 'connect.jsonl');
+    const plainBefore = sockets.length;
+    const r = await run(['run', f, '--insecure', '--json', json, '--out', `json=${lines}`]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const plainConnections = sockets.length - plainBefore;
+    const s = JSON.parse(readFileSync(json, 'utf8'));
+    assert.deepEqual(
+      s.checks.map((c: { name: string; fails: number }) => `${c.name}:${c.fails}`),
+      ['the phases add up to duration:0', 'the first requests opened connections:0'],
+    );
+    const points = jsonLines(lines).filter((l) => l.type === 'Point');
+    const count = (metric: string, kind: string) =>
+      points
+        .filter((p) => p.metric === metric && p.data.tags.kind === kind)
+        .reduce((n, p) => n + p.data.value, 0);
+    // one request with a connect time per connection a server accepted, none more
+    assert.ok(plainConnections >= 1 && tlsConnections >= 1, `${plainConnections} ${tlsConnections}`);
+    assert.equal(count('opened', 'plain'), plainConnections);
+    assert.equal(count('opened', 'tls'), tlsConnections);
+    assert.equal(count('handshakes', 'tls'), tlsConnections);
+    assert.equal(count('handshakes', 'plain'), 0);
+    assert.equal(s.metrics.http_req_tls_handshaking.values.count, 12);
+  } finally {
+    tlsSrv.closeAllConnections();
+    await new Promise((r) => tlsSrv.close(r));
+  }
 });
 
 test('vus and vus_max follow a ramping-vus scenario: 0 at its start, 4 once ramped, 4 allocated throughout', async () => {

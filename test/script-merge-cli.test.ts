@@ -164,6 +164,8 @@ test('merged parts equal the whole run figure for figure; passing on the whole o
     'iteration_duration',
     'sub:http_req_duration{expected_response:true}',
     'http_req_blocked',
+    'http_req_connecting',
+    'http_req_tls_handshaking',
     'http_req_sending',
     'http_req_waiting',
     'http_req_receiving',

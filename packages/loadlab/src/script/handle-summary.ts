@@ -155,6 +155,8 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const CONTAINS: Record<string, SummaryMetric['contains']> = {
   http_req_duration: 'time',
   http_req_blocked: 'time',
+  http_req_connecting: 'time',
+  http_req_tls_handshaking: 'time',
   http_req_sending: 'time',
   http_req_waiting: 'time',
   http_req_receiving: 'time',

@@ -9,10 +9,14 @@
  *   undici:request:bodySent    its body (if any) is written
  *   undici:request:headers     the response's head came
  *
- * From which (k6's names): blocked = from the request's start (an iteration's first request:
- * its intended start) to the head written, so a new connection's TCP connect and TLS
- * handshake are inside it (k6 reports them apart, as http_req_connecting and
- * http_req_tls_handshaking: not measured here); sending = head written to body written;
+ * and, per connection (timeConnection, from the connector), its DNS lookup, TCP connect and
+ * TLS handshake, given to the first request written on it (the one that waited for it).
+ *
+ * From which (k6's names): connecting = the DNS answer (or the connect call, for an IP) to the
+ * TCP connection; tls_handshaking = that to the handshake's end (https); both 0 on a reused
+ * connection; blocked = the rest of the time from the request's start (an iteration's first
+ * request: its intended start) to its head written: a late start, the DNS lookup, waiting
+ * for the connection; sending = head written to body written;
  * waiting = body written to the response's head (time to first byte); receiving = the head to
  * the body's end. data_sent = the head's bytes (with the `content-length` line and the blank
  * line undici adds to it) and the body's.
@@ -23,6 +27,7 @@
  * connection limit (http.ts), so a request is never queued to be made later, in another call.
  */
 import { subscribe } from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import { nowUs } from '../util/clock.ts';
 
 /** One request's moments (lab clock µs, 0: did not happen) and its head's bytes. */
@@ -31,9 +36,51 @@ export interface HopTimes {
   bodySentUs: number;
   responseUs: number;
   headBytes: number;
+  /** The connection it opened (it was the first request written on it): TCP connect, TLS handshake, µs. */
+  connectingUs: number;
+  tlsUs: number;
 }
 
-export const newHopTimes = (): HopTimes => ({ headSentUs: 0, bodySentUs: 0, responseUs: 0, headBytes: 0 });
+export const newHopTimes = (): HopTimes => ({
+  headSentUs: 0,
+  bodySentUs: 0,
+  responseUs: 0,
+  headBytes: 0,
+  connectingUs: 0,
+  tlsUs: 0,
+});
+
+/** A connection's moments (lab clock µs, 0: not yet, or none: no DNS lookup for an IP). */
+interface Connection {
+  startUs: number;
+  lookupUs: number;
+  connectUs: number;
+  secureUs: number;
+  /** Its times went to the first request written on it. */
+  claimed: boolean;
+}
+
+const connections = new WeakMap<object, Connection>();
+
+/**
+ * Times a connection from its start (the connector's call: tls-alert-connector.ts): the DNS
+ * lookup (`lookup`), the TCP connect (`connect`) and, over https, the TLS handshake
+ * (`secureConnect`). The first request written on it is the one that waited for it.
+ */
+export function timeConnection(socket: Socket, startedUs: number): void {
+  const c: Connection = { startUs: startedUs, lookupUs: 0, connectUs: 0, secureUs: 0, claimed: false };
+  connections.set(socket, c);
+  // before undici's own listeners: it writes the first request as soon as it hears of the connection
+  socket.prependOnceListener('lookup', () => {
+    c.lookupUs = nowUs();
+  });
+  socket.prependOnceListener('connect', () => {
+    c.connectUs = nowUs();
+  });
+  socket.prependOnceListener('secureConnect', () => {
+    c.secureUs = nowUs();
+  });
+}
 
 let creating: HopTimes | null = null;
 const byRequest = new WeakMap<object, HopTimes>();
@@ -48,11 +95,18 @@ subscribe('undici:request:create', (m) => {
   creating = null;
 });
 subscribe('undici:client:sendHeaders', (m) => {
-  const msg = m as RequestMessage & { headers: string };
+  const msg = m as RequestMessage & { headers: string; socket: object };
   const h = byRequest.get(msg.request);
   if (h === undefined) return;
   h.headSentUs = nowUs();
   h.headBytes = msg.headers.length;
+  const c = connections.get(msg.socket);
+  if (c === undefined || c.claimed) return;
+  c.claimed = true;
+  if (c.connectUs === 0) return;
+  // k6's: the DNS lookup is blocked time, the connect from its answer on
+  h.connectingUs = c.connectUs - (c.lookupUs === 0 ? c.startUs : c.lookupUs);
+  h.tlsUs = c.secureUs === 0 ? 0 : c.secureUs - c.connectUs;
 });
 subscribe('undici:request:bodySent', (m) => {
   const h = byRequest.get((m as RequestMessage).request);
@@ -95,6 +149,8 @@ export function bytesSent(h: HopTimes, method: string, bodyBytes: number): numbe
 /** k6's timings of one request, ms (µs precision), from its start, its moments and its end. */
 export interface PhaseTimes {
   blocked: number;
+  connecting: number;
+  tls_handshaking: number;
   sending: number;
   waiting: number;
   receiving: number;
@@ -102,11 +158,21 @@ export interface PhaseTimes {
 
 export function phases(h: HopTimes, fromUs: number, endUs: number): PhaseTimes {
   const ms = (us: number) => Math.max(0, Math.round(us)) / 1000;
-  if (h.headSentUs === 0) return { blocked: ms(endUs - fromUs), sending: 0, waiting: 0, receiving: 0 };
+  if (h.headSentUs === 0)
+    return {
+      blocked: ms(endUs - fromUs),
+      connecting: 0,
+      tls_handshaking: 0,
+      sending: 0,
+      waiting: 0,
+      receiving: 0,
+    };
   const sent = h.bodySentUs === 0 ? h.headSentUs : h.bodySentUs;
   const head = h.responseUs === 0 ? endUs : h.responseUs;
   return {
-    blocked: ms(h.headSentUs - fromUs),
+    blocked: ms(h.headSentUs - fromUs - h.connectingUs - h.tlsUs),
+    connecting: ms(h.connectingUs),
+    tls_handshaking: ms(h.tlsUs),
     sending: ms(sent - h.headSentUs),
     waiting: ms(head - sent),
     receiving: ms(endUs - head),

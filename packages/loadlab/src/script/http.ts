@@ -31,7 +31,15 @@ import {
   isExpected,
   type ResponseCallback,
 } from './http-expected.ts';
-import { bytesSent, newHopTimes, type PhaseTimes, phases, unwatch, watch } from './http-timings.ts';
+import {
+  bytesSent,
+  newHopTimes,
+  type PhaseTimes,
+  phases,
+  timeConnection,
+  unwatch,
+  watch,
+} from './http-timings.ts';
 import { selectJson } from './json-selector.ts';
 import {
   counterKey,
@@ -68,16 +76,20 @@ export interface RequestParams {
   responseType?: 'text' | 'binary' | 'none';
 }
 
-/** k6's res.timings, ms; duration = blocked + sending + waiting + receiving (./http-timings.ts). */
+/** k6's res.timings, ms; duration is the sum of the others (./http-timings.ts). */
 export interface Timings {
   /** Whole request in ms (from the intended start for an iteration's first request). */
   duration: number;
   /**
-   * From the request's start to its head on the wire: a late start (an iteration's first
-   * request is timed from its intended start), waiting for a connection, and a new
-   * connection's connect and TLS handshake, ms.
+   * From the request's start to its head on the wire, less connecting and tls_handshaking: a
+   * late start (an iteration's first request is timed from its intended start), a new
+   * connection's DNS lookup, waiting for the connection, ms.
    */
   blocked: number;
+  /** A new connection's TCP connect (0 on a reused one), ms. */
+  connecting: number;
+  /** A new https connection's TLS handshake (0 on a reused one, and over http), ms. */
+  tls_handshaking: number;
   /** Writing the request's body (after its head), ms. */
   sending: number;
   /** The request written to the response's head (time to first byte), ms. */
@@ -128,7 +140,7 @@ function dispatcher(scenario: string): Agent {
       factory: (origin: string | URL, opts: Pool.Options) =>
         new Pool(origin, {
           ...opts,
-          connect: tlsAlertConnector(tlsVerifyOptions(tls, new URL(origin).hostname)),
+          connect: tlsAlertConnector(tlsVerifyOptions(tls, new URL(origin).hostname), timeConnection),
         }),
     });
     agents.set(scenario, agent);
@@ -406,12 +418,16 @@ async function once(
 /** k6's timing trends of http requests besides http_req_duration (./http-timings.ts). */
 export const HTTP_PHASES = [
   'http_req_blocked',
+  'http_req_connecting',
+  'http_req_tls_handshaking',
   'http_req_sending',
   'http_req_waiting',
   'http_req_receiving',
 ] as const;
 const PHASE_OF: Record<(typeof HTTP_PHASES)[number], keyof PhaseTimes> = {
   http_req_blocked: 'blocked',
+  http_req_connecting: 'connecting',
+  http_req_tls_handshaking: 'tls_handshaking',
   http_req_sending: 'sending',
   http_req_waiting: 'waiting',
   http_req_receiving: 'receiving',
