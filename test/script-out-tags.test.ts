@@ -41,12 +41,21 @@ export default async function () {
   assert.deepEqual([...new Set(points.map((p) => p.metric))].sort(), [
     'checks',
     'data_received',
+    'data_sent',
     'hits',
+    'http_req_blocked',
+    'http_req_connecting',
     'http_req_duration',
     'http_req_failed',
+    'http_req_receiving',
+    'http_req_sending',
+    'http_req_tls_handshaking',
+    'http_req_waiting',
     'http_reqs',
     'iteration_duration',
     'iterations',
+    'vus',
+    'vus_max',
   ]);
   for (const p of points) {
     assert.equal(p.data.tags.testid, 'nightly-7', JSON.stringify(p));

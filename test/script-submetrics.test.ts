@@ -128,7 +128,7 @@ test('a tag the metric never carries is a configuration error naming it: 104', a
     `export const options = { thresholds: {
   'iterations{status:200}': ['count>0'],
   'data_received{method:GET}': ['count>0'],
-  data_sent: ['count<100'],
+  ws_ping: ['p(95)<100'],
   nosuch: ['count>0'],
 } };
 export default async function () {}
@@ -139,7 +139,7 @@ export default async function () {}
   assert.match(r.stderr, /iterations\{status:200\}'\]: tag 'status' is not recorded on iterations/);
   assert.match(r.stderr, /data_received\{method:GET\}'\]: tag 'method' is not recorded on data_received/);
   // k6's own metrics the lab does not record are named as such, not as unknown
-  assert.match(r.stderr, /\['data_sent'\]: k6's 'data_sent' is not measured here/);
+  assert.match(r.stderr, /\['ws_ping'\]: k6's 'ws_ping' is not measured here/);
   assert.match(r.stderr, /\['nosuch'\]: unknown metric 'nosuch'/);
 });
 
@@ -216,8 +216,14 @@ export default async function () {
   assert.deepEqual([...new Set(ids)].sort(), [
     'checks:"7"',
     'hits:"6"',
+    'http_req_blocked:"5"',
+    'http_req_connecting:"5"',
     'http_req_duration:"5"',
     'http_req_failed:"5"',
+    'http_req_receiving:"5"',
+    'http_req_sending:"5"',
+    'http_req_tls_handshaking:"5"',
+    'http_req_waiting:"5"',
     'http_reqs:"5"',
   ]);
 });

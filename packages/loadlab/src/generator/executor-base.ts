@@ -100,6 +100,14 @@ export abstract class ExecutorBase {
     return this.active;
   }
 
+  /**
+   * k6's vus and vus_max in this thread: the VUs active (closed model: looping, or still in
+   * their last iteration during gracefulStop) and the VU slots held (the thread's maxVUs share).
+   */
+  vus(): { active: number; allocated: number } {
+    return { active: this.gauge(), allocated: this.maxVUs };
+  }
+
   /** Stops starting iterations now (abort); in-flight ones get the graceful stop. */
   abstract stop(): void;
 

@@ -52,6 +52,11 @@ export class OpenLoop extends ExecutorBase {
     for (let v = this.allocated - 1; v >= 0; v--) this.free[this.freeTop++] = v;
   }
 
+  /** k6's: every VU allocated is active (preAllocatedVUs, growing up to maxVUs when needed). */
+  override vus(): { active: number; allocated: number } {
+    return { active: this.allocated, allocated: this.allocated };
+  }
+
   stop(): void {
     if (this.stopping) return;
     clearTimeout(this.timer);

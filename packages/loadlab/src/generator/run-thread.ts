@@ -102,7 +102,19 @@ export async function prepareThread<P>(
       const monitor = new ThreadMonitor().start();
       const wait = (startUs - nowUs()) / 1000;
       if (wait > 1) await new Promise((r) => setTimeout(r, wait - 1));
-      const exec = await executor.run(script, startUs);
+      const running = executor.run(script, startUs);
+      // k6's vus / vus_max: sampled at the start, then each second, sample n as second n of
+      // the run (from the start every thread and worker of the scenario shares, so their
+      // samples land in the same seconds); the end in the second it came in, + 1
+      const vus = script.vus?.bind(script);
+      const sec0 = Math.floor(startEpochMs / 1000);
+      let n = 0;
+      const sampleVus = () => vus?.(executor.vus(), sec0 + n++);
+      sampleVus();
+      const vusClock = vus === undefined ? undefined : setInterval(sampleVus, 1000);
+      const exec = await running;
+      clearInterval(vusClock);
+      vus?.(null, sec0 + Math.floor((Date.now() - startEpochMs) / 1000) + 1);
       clearInterval(clock);
       const health = monitor.stop();
       tl.advance(exec.endUs);

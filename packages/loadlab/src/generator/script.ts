@@ -54,6 +54,12 @@ export interface VuScript {
   liveCounters?(): Record<string, number>;
   /** Open model: called each time an iteration is dropped (no free VU), as it happens. */
   dropped?(): void;
+  /**
+   * The executor's VUs (ExecutorBase.vus), at the run's start, then once a second while it
+   * goes: sample n in epoch second `epochSec` = the run's start second + n. Null once after
+   * its end (`epochSec`: the second after the one it ended in), before `counters` is read.
+   */
+  vus?(v: { active: number; allocated: number } | null, epochSec: number): void;
 }
 
 export type ScriptFactory<P = Record<string, unknown>> = (

@@ -21,6 +21,11 @@
  *                                                              added to a name another type's
  *                                                              (gaugeFamily)
  *
+ *   loadlab_script_vus{scenario}, loadlab_script_vus_max{scenario}   k6's vus and vus_max: the
+ *                                                              scenario's VUs active and allocated
+ *                                                              at its last sample (0 once it ended;
+ *                                                              script/vus-series.ts)
+ *
  * (k6's built-in `checks` rate is not repeated: it is loadlab_checks_total summed over checks;
  * nor are the thresholds' submetrics, `http_req_duration{status:200}`: copies of samples.)
  * `<name>` is the metric's name with every character outside [A-Za-z0-9_] replaced by '_'
@@ -67,6 +72,7 @@ const COUNTER = /^metric:counter:(.*)$/;
 const RATE = /^metric:rate:(.*):(pass|total)$/;
 const TREND = /^trend:(.*):(sum|\d+)$/;
 const GAUGE = /^gauge:/;
+const VUS = /^(vus|vus_max):(?:d|end):\d+$/;
 /** A threshold's submetric sink (script/submetrics.ts subName): a copy of samples, not a metric. */
 const SUBMETRIC = /^(?:metric:(?:counter|rate):|trend:)sub:/;
 
@@ -78,7 +84,14 @@ export class ScriptFigures {
     let m = this.sums.get(scenario);
     for (const [k, v] of Object.entries(counters)) {
       if (
-        !(CHECK.test(k) || COUNTER.test(k) || RATE.test(k) || TREND.test(k) || GAUGE.test(k)) ||
+        !(
+          CHECK.test(k) ||
+          COUNTER.test(k) ||
+          RATE.test(k) ||
+          TREND.test(k) ||
+          GAUGE.test(k) ||
+          VUS.test(k)
+        ) ||
         SUBMETRIC.test(k)
       )
         continue;
@@ -199,6 +212,31 @@ export class ScriptFigures {
           PLAIN_BUCKETS,
           { labels: [['scenario', t.scenario]], buckets: t.buckets, sum: t.sumUs / 1e3 },
         );
+    // k6's vus and vus_max: a scenario's changes summed since the start are its value now
+    for (const [scenario, m] of this.sums) {
+      const now = { vus: 0, vus_max: 0, seen: false };
+      for (const [k, v] of m) {
+        const g = VUS.exec(k);
+        if (g === null) continue;
+        now[g[1] as 'vus' | 'vus_max'] += v;
+        now.seen = true;
+      }
+      if (!now.seen) continue;
+      out.sample(
+        'loadlab_script_vus',
+        'gauge',
+        "k6's vus: the VUs active",
+        [['scenario', scenario]],
+        now.vus,
+      );
+      out.sample(
+        'loadlab_script_vus_max',
+        'gauge',
+        "k6's vus_max: the VUs allocated",
+        [['scenario', scenario]],
+        now.vus_max,
+      );
+    }
     // after the other families, so that a gauge never joins one of them (gaugeFamily)
     const others = new Set(out.names());
     for (const [scenario, m] of this.sums)

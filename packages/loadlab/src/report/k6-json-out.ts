@@ -5,7 +5,9 @@
  *   {"type":"Metric","data":{"name":"http_req_duration","type":"trend","contains":"time","thresholds":[],"submetrics":null},"metric":"http_req_duration"}
  *   {"type":"Point","data":{"time":"2026-12-04T23:10:00.123Z","value":1.234,"tags":{"method":"GET","name":"/health","scenario":"s","status":"200"}},"metric":"http_req_duration"}
  *
- * Each HTTP request gives http_req_duration (ms), http_reqs (1) and http_req_failed (0/1);
+ * Each HTTP request gives http_req_duration (ms), http_reqs (1) and http_req_failed (0/1) (a
+ * script's requests also http_req_blocked, _connecting, _tls_handshaking, _sending, _waiting,
+ * _receiving and data_sent; its scenarios vus and vus_max once a second, tagged `scenario`);
  * other request types (WS, DB, ...) give `lab_request_duration` with a `type` tag. A script's
  * checks, iterations and custom metrics come through `sample`. Buffered,
  * written with writeSync in 1 MiB pieces.
@@ -16,6 +18,15 @@ import { LabError, LabErrorCode } from '../errors.ts';
 const HTTP = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 const KINDS: Record<string, [type: string, contains: string]> = {
   http_req_duration: ['trend', 'time'],
+  http_req_blocked: ['trend', 'time'],
+  http_req_connecting: ['trend', 'time'],
+  http_req_tls_handshaking: ['trend', 'time'],
+  http_req_sending: ['trend', 'time'],
+  http_req_waiting: ['trend', 'time'],
+  http_req_receiving: ['trend', 'time'],
+  data_sent: ['counter', 'data'],
+  vus: ['gauge', 'default'],
+  vus_max: ['gauge', 'default'],
   http_reqs: ['counter', 'default'],
   http_req_failed: ['rate', 'default'],
   lab_request_duration: ['trend', 'time'],

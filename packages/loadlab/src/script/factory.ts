@@ -40,6 +40,7 @@ import {
 } from './runtime.ts';
 import { declareSubmetrics } from './submetrics.ts';
 import { abortReason, postScriptError } from './test-abort.ts';
+import { VusSeries } from './vus-series.ts';
 import { closeWs } from './ws.ts';
 
 export interface ScriptParams {
@@ -294,6 +295,17 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   script.liveCounters = script.counters;
   // k6's dropped_iterations, streamed as each is dropped (--out json)
   script.dropped = () => rt.sink?.('dropped_iterations', 'counter', 1, p.scenario);
+  // k6's vus and vus_max, sampled each second (./vus-series.ts), streamed per scenario (--out json)
+  const series = new VusSeries(() => {
+    const live = liveScenario(p.scenario);
+    return live === null ? [counters] : [counters, live.counters];
+  });
+  script.vus = (v, epochSec) => {
+    if (v === null) return series.end(epochSec);
+    series.sample(v.active, v.allocated, epochSec);
+    rt.sink?.('vus', 'gauge', v.active, p.scenario);
+    rt.sink?.('vus_max', 'gauge', v.allocated, p.scenario);
+  };
   return script;
 };
 

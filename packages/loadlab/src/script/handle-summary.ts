@@ -155,10 +155,17 @@ export interface SummaryInput {
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const CONTAINS: Record<string, SummaryMetric['contains']> = {
   http_req_duration: 'time',
+  http_req_blocked: 'time',
+  http_req_connecting: 'time',
+  http_req_tls_handshaking: 'time',
+  http_req_sending: 'time',
+  http_req_waiting: 'time',
+  http_req_receiving: 'time',
   ws_connecting: 'time',
   group_duration: 'time',
   iteration_duration: 'time',
   data_received: 'data',
+  data_sent: 'data',
 };
 
 /** k6's summary data from the figures the run's summary is made of (the same histograms). */

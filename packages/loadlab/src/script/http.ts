@@ -31,8 +31,27 @@ import {
   isExpected,
   type ResponseCallback,
 } from './http-expected.ts';
+import {
+  bytesSent,
+  newHopTimes,
+  type PhaseTimes,
+  phases,
+  timeConnection,
+  unwatch,
+  watch,
+} from './http-timings.ts';
 import { selectJson } from './json-selector.ts';
-import { current, type IterationStore, measureFrom, never, runtime, tracked } from './runtime.ts';
+import {
+  counterKey,
+  current,
+  type IterationStore,
+  liveScenario,
+  measureFrom,
+  never,
+  recorderIn,
+  runtime,
+  tracked,
+} from './runtime.ts';
 import { recordTagged, submetricsOf } from './submetrics.ts';
 
 export interface RequestParams {
@@ -57,15 +76,26 @@ export interface RequestParams {
   responseType?: 'text' | 'binary' | 'none';
 }
 
+/** k6's res.timings, ms; duration is the sum of the others (./http-timings.ts). */
 export interface Timings {
   /** Whole request in ms (from the intended start for an iteration's first request). */
   duration: number;
-  /** Send to first response byte (headers), ms. */
+  /**
+   * From the request's start to its head on the wire, less connecting and tls_handshaking: a
+   * late start (an iteration's first request is timed from its intended start), a new
+   * connection's DNS lookup, waiting for the connection, ms.
+   */
+  blocked: number;
+  /** A new connection's TCP connect (0 on a reused one), ms. */
+  connecting: number;
+  /** A new https connection's TLS handshake (0 on a reused one, and over http), ms. */
+  tls_handshaking: number;
+  /** Writing the request's body (after its head), ms. */
+  sending: number;
+  /** The request written to the response's head (time to first byte), ms. */
   waiting: number;
   /** Reading the body, ms. */
   receiving: number;
-  /** Waiting to be sent (the part of `duration` before the send, coordinated-omission), ms. */
-  blocked: number;
 }
 
 export interface Response {
@@ -110,7 +140,7 @@ function dispatcher(scenario: string): Agent {
       factory: (origin: string | URL, opts: Pool.Options) =>
         new Pool(origin, {
           ...opts,
-          connect: tlsAlertConnector(tlsVerifyOptions(tls, new URL(origin).hostname)),
+          connect: tlsAlertConnector(tlsVerifyOptions(tls, new URL(origin).hostname), timeConnection),
         }),
     });
     agents.set(scenario, agent);
@@ -192,9 +222,8 @@ interface Hop {
   headers: Record<string, string>;
   setCookies: string[];
   fromUs: number;
-  sendUs: number;
-  headUs: number;
   endUs: number;
+  timings: Timings;
 }
 
 function vuJar(s: IterationStore): CookieJar {
@@ -281,12 +310,7 @@ async function send(
       headers: hop.headers,
       cookies: responseCookies(u, hop.setCookies),
       error: hop.error,
-      timings: {
-        duration: ms(hop.endUs - hop.fromUs),
-        waiting: ms(hop.headUs - hop.sendUs),
-        receiving: ms(hop.endUs - hop.headUs),
-        blocked: ms(hop.sendUs - hop.fromUs),
-      },
+      timings: { ...hop.timings, duration: ms(hop.endUs - hop.fromUs) },
       json: jsonOf(text),
     };
   }
@@ -304,7 +328,7 @@ async function once(
   params: RequestParams,
 ): Promise<Hop | null> {
   const fromUs = measureFrom(s);
-  const sendUs = nowUs();
+  const times = newHopTimes();
   let status = 0;
   let body: string | ArrayBuffer | null = null;
   let bytes = 0;
@@ -312,7 +336,6 @@ async function once(
   let error: string | null = null;
   let resHeaders: Record<string, string> = {};
   let setCookies: string[] = [];
-  let headUs = sendUs;
   // the whole request, to the end of the body, as k6's timeout (undici's own headers and body
   // timeouts tick at about a second: 100 ms did not time out, 1 s took 1.5 s). A controller and
   // a timer cleared at the end: AbortSignal.timeout costs about 8 µs a request and holds its
@@ -320,16 +343,22 @@ async function once(
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), timeoutMs(params.timeout));
   try {
-    const r = await undiciRequest(u, {
-      method: m as 'GET',
-      headers,
-      body: payload,
-      dispatcher: dispatcher(s.scenario),
-      signal: timeout.signal,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    headUs = nowUs();
+    watch(times);
+    let pending: ReturnType<typeof undiciRequest>;
+    try {
+      pending = undiciRequest(u, {
+        method: m as 'GET',
+        headers,
+        body: payload,
+        dispatcher: dispatcher(s.scenario),
+        signal: timeout.signal,
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+    } finally {
+      unwatch();
+    }
+    const r = await pending;
     status = r.statusCode;
     for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) resHeaders[k] = String(v);
     const sc = r.headers['set-cookie'];
@@ -371,11 +400,53 @@ async function once(
   ev.bytes = bytes;
   ev.timeUs = endUs;
   s.events.emit(ev);
-  recordHttpSubmetrics(s, ev, shown, params);
-  streamHttp(s, ev, shown, params);
+  const t = phases(times, fromUs, endUs);
+  const sent = bytesSent(
+    times,
+    m,
+    payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength,
+  );
+  recordPhases(s, t, sent);
+  recordHttpSubmetrics(s, ev, shown, params, t);
+  streamHttp(s, ev, shown, params, t, sent);
   // a request that failed answers an empty body, as before, unless none was asked for
   if (error !== null && type !== 'none') body = type === 'binary' ? new ArrayBuffer(0) : '';
-  return { status, body, error, headers: resHeaders, setCookies, fromUs, sendUs, headUs, endUs };
+  const timings = { duration: 0, ...t };
+  return { status, body, error, headers: resHeaders, setCookies, fromUs, endUs, timings };
+}
+
+/** k6's timing trends of http requests besides http_req_duration (./http-timings.ts). */
+export const HTTP_PHASES = [
+  'http_req_blocked',
+  'http_req_connecting',
+  'http_req_tls_handshaking',
+  'http_req_sending',
+  'http_req_waiting',
+  'http_req_receiving',
+] as const;
+const PHASE_OF: Record<(typeof HTTP_PHASES)[number], keyof PhaseTimes> = {
+  http_req_blocked: 'blocked',
+  http_req_connecting: 'connecting',
+  http_req_tls_handshaking: 'tls_handshaking',
+  http_req_sending: 'sending',
+  http_req_waiting: 'waiting',
+  http_req_receiving: 'receiving',
+};
+
+/** The request's phases into the scenario's trends (and the live view), its bytes into data_sent. */
+function recordPhases(s: IterationStore, t: PhaseTimes, sent: number): void {
+  const live = liveScenario(s.scenario);
+  for (const metric of HTTP_PHASES) {
+    const us = t[PHASE_OF[metric]] * 1000;
+    recorderIn(s.trends, metric).record(us);
+    if (live !== null) recorderIn(live.trends, metric).record(us);
+  }
+  // counted here, streamed by streamHttp with the request's tags
+  if (sent > 0) {
+    const key = counterKey.counter('data_sent');
+    s.counters.set(key, (s.counters.get(key) ?? 0) + sent);
+    if (live !== null) live.counters.set(key, (live.counters.get(key) ?? 0) + sent);
+  }
 }
 
 /**
@@ -384,7 +455,14 @@ async function once(
  * `expected_response` (the run adds `scenario` and options.tags); its body bytes are a sample
  * of data_received, tagged `group` (k6 counts data per iteration, not per request).
  */
-function streamHttp(s: IterationStore, ev: RequestEvent, url: string, params: RequestParams): void {
+function streamHttp(
+  s: IterationStore,
+  ev: RequestEvent,
+  url: string,
+  params: RequestParams,
+  t: PhaseTimes,
+  sent: number,
+): void {
   const sink = runtime().sink;
   if (sink === null) return;
   const tags: Record<string, string> = {};
@@ -398,17 +476,26 @@ function streamHttp(s: IterationStore, ev: RequestEvent, url: string, params: Re
   tags.url = url;
   tags.expected_response = String(ev.ok);
   sink('http_req_duration', 'trend', ev.latencyUs / 1000, s.scenario, tags);
+  for (const metric of HTTP_PHASES) sink(metric, 'trend', t[PHASE_OF[metric]], s.scenario, tags);
   sink('http_reqs', 'counter', 1, s.scenario, tags);
   sink('http_req_failed', 'rate', ev.ok ? 0 : 1, s.scenario, tags);
+  if (sent > 0) sink('data_sent', 'counter', sent, s.scenario, { group: s.group });
   if (ev.bytes > 0) sink('data_received', 'counter', ev.bytes, s.scenario, { group: s.group });
 }
 
-/** The request's samples of the submetrics declared on http_req_duration, http_req_failed, http_reqs. */
-function recordHttpSubmetrics(s: IterationStore, ev: RequestEvent, url: string, params: RequestParams): void {
+/** The request's samples of the submetrics declared on http_req_duration, its phases, http_req_failed, http_reqs. */
+function recordHttpSubmetrics(
+  s: IterationStore,
+  ev: RequestEvent,
+  url: string,
+  params: RequestParams,
+  t: PhaseTimes,
+): void {
   const dur = submetricsOf('http_req_duration');
   const failed = submetricsOf('http_req_failed');
   const reqs = submetricsOf('http_reqs');
-  if (dur === undefined && failed === undefined && reqs === undefined) return;
+  const phased = HTTP_PHASES.some((p) => submetricsOf(p) !== undefined);
+  if (dur === undefined && failed === undefined && reqs === undefined && !phased) return;
   const tag = (k: string): string | undefined => {
     switch (k) {
       case 'name':
@@ -430,6 +517,11 @@ function recordHttpSubmetrics(s: IterationStore, ev: RequestEvent, url: string, 
   if (dur !== undefined) recordTagged(s, dur, 'trend', ev.latencyUs / 1000, tag);
   if (failed !== undefined) recordTagged(s, failed, 'rate', ev.ok ? 0 : 1, tag);
   if (reqs !== undefined) recordTagged(s, reqs, 'counter', 1, tag);
+  if (phased)
+    for (const metric of HTTP_PHASES) {
+      const subs = submetricsOf(metric);
+      if (subs !== undefined) recordTagged(s, subs, 'trend', t[PHASE_OF[metric]], tag);
+    }
 }
 
 export const get = (url: Url, params?: RequestParams) => request('GET', url, undefined, params);

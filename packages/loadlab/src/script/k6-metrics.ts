@@ -1,9 +1,12 @@
 /**
  * k6's metrics and thresholds over a script run.
  *
- * Metrics (k6's names): http_req_duration (trend, ms), http_req_failed (rate), http_reqs
- * (counter), iterations (counter), iteration_duration (trend, ms), dropped_iterations (counter),
- * checks (rate), data_received (counter, bytes), and the script's own Counter / Gauge / Rate / Trend.
+ * Metrics (k6's names): http_req_duration (trend, ms), http_req_blocked, http_req_connecting,
+ * http_req_tls_handshaking, http_req_sending, http_req_waiting, http_req_receiving (trends,
+ * ms: ./http-timings.ts), http_req_failed (rate),
+ * http_reqs (counter), iterations (counter), iteration_duration (trend, ms), dropped_iterations
+ * (counter), checks (rate), data_received, data_sent (counters, bytes), vus, vus_max (gauges:
+ * ./vus-series.ts), and the script's own Counter / Gauge / Rate / Trend.
  *
  * Thresholds, k6's shape: `{ 'http_req_duration': ['p(95)<200', 'avg<100'],
  * 'http_req_failed': ['rate<0.01'], 'http_req_duration{name:/orders}': [...],
@@ -20,15 +23,25 @@ import type { RequestStats } from '../stats/request-stats.ts';
 import { parseDuration } from '../util/duration.ts';
 import { counterKey, type GaugeState, type MetricKind, trendsFromCounters } from './runtime.ts';
 import { submetricKey, subName } from './submetrics.ts';
+import { vusGauge } from './vus-series.ts';
 
 export const BUILTIN_METRICS: Readonly<Record<string, MetricKind>> = {
   http_req_duration: 'trend',
+  http_req_blocked: 'trend',
+  http_req_connecting: 'trend',
+  http_req_tls_handshaking: 'trend',
+  http_req_sending: 'trend',
+  http_req_waiting: 'trend',
+  http_req_receiving: 'trend',
   http_req_failed: 'rate',
   http_reqs: 'counter',
   iterations: 'counter',
   dropped_iterations: 'counter',
   checks: 'rate',
   data_received: 'counter',
+  data_sent: 'counter',
+  vus: 'gauge',
+  vus_max: 'gauge',
   ws_connecting: 'trend',
   ws_sessions: 'counter',
   ws_msgs_sent: 'counter',
@@ -44,7 +57,22 @@ export const BUILTIN_METRICS: Readonly<Record<string, MetricKind>> = {
 export const EXPECTED_DURATION = 'http_req_duration{expected_response:true}';
 
 /** Built-in metrics whose samples carry tags a threshold can select (./submetrics.ts). */
-const TAGGED = new Set(['http_req_duration', 'http_req_failed', 'http_reqs', 'checks', 'group_duration']);
+const TAGGED = new Set([
+  'http_req_duration',
+  'http_req_blocked',
+  'http_req_connecting',
+  'http_req_tls_handshaking',
+  'http_req_sending',
+  'http_req_waiting',
+  'http_req_receiving',
+  'http_req_failed',
+  'http_reqs',
+  'checks',
+  'group_duration',
+]);
+
+/** http_* metrics whose `name` tag is read from the per-request-name figures (not a submetric). */
+const NAMED = new Set(['http_req_duration', 'http_req_failed', 'http_reqs']);
 
 /**
  * Shown in the summary only when the script used them (or a threshold names them), as k6
@@ -59,6 +87,16 @@ const OPTIONAL = new Set([
   'ws_msgs_sent',
   'ws_msgs_received',
   'group_duration',
+  // absent in a report merged from runs that did not record them
+  'http_req_blocked',
+  'http_req_connecting',
+  'http_req_tls_handshaking',
+  'http_req_sending',
+  'http_req_waiting',
+  'http_req_receiving',
+  'data_sent',
+  'vus',
+  'vus_max',
 ]);
 
 const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
@@ -103,19 +141,10 @@ const AGGS: Record<MetricKind, RegExp> = {
 };
 const EXPR = /^\s*([a-z]+(?:\(\s*\d+(?:\.\d+)?\s*\))?)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
-/** k6's built-in metrics the lab does not record: named as such, not as unknown. */
-const K6_NOT_MEASURED = new Set([
-  'vus',
-  'vus_max',
-  'data_sent',
-  'http_req_blocked',
-  'http_req_connecting',
-  'http_req_tls_handshaking',
-  'http_req_sending',
-  'http_req_waiting',
-  'http_req_receiving',
-  'ws_session_duration',
-  'ws_ping',
+/** k6's built-in metrics the lab does not record: named as such (and why), not as unknown. */
+const K6_NOT_MEASURED: ReadonlyMap<string, string> = new Map([
+  ['ws_session_duration', ''],
+  ['ws_ping', ''],
 ]);
 
 const unquote = (x: string) => x.trim().replace(/^["']+|["']+$/g, '');
@@ -142,9 +171,10 @@ export function parseK6Thresholds(
     const kind = BUILTIN_METRICS[metric] ?? customMetrics.get(metric);
     if (kind === undefined) {
       const known = [...Object.keys(BUILTIN_METRICS), ...customMetrics.keys()].join(', ');
+      const why = K6_NOT_MEASURED.get(metric);
       problems.push(
-        K6_NOT_MEASURED.has(metric)
-          ? `${where}: k6's '${metric}' is not measured here (known: ${known})`
+        why !== undefined
+          ? `${where}: k6's '${metric}' is not measured here${why === '' ? '' : ` (${why})`} (known: ${known})`
           : `${where}: unknown metric '${metric}' (known: ${known})`,
       );
       continue;
@@ -166,7 +196,7 @@ export function parseK6Thresholds(
         if (!scenarioNames.includes(v))
           problems.push(`${where}: no scenario '${v}' (scenarios: ${scenarioNames.join(', ')})`);
         tags.scenario = v;
-      } else if (k === 'name' && metric.startsWith('http_')) tags.name = v;
+      } else if (k === 'name' && NAMED.has(metric)) tags.name = v;
       else subTag ??= k;
     }
     if (subTag !== undefined) {
@@ -174,7 +204,7 @@ export function parseK6Thresholds(
         tags.sub = submetricKey(metric, all) ?? undefined;
       else
         problems.push(
-          `${where}: tag '${subTag}' is not recorded on ${metric} (only scenario${metric.startsWith('http_') ? ' and name' : ''}; other tags are kept on ${[...TAGGED].join(', ')} and custom counters, rates and trends)`,
+          `${where}: tag '${subTag}' is not recorded on ${metric} (only scenario${NAMED.has(metric) ? ' and name' : ''}; other tags are kept on ${[...TAGGED].join(', ')} and custom counters, rates and trends)`,
         );
     }
     const items = Array.isArray(list) ? list : [list];
@@ -356,6 +386,10 @@ export class MetricView {
         values: { rate: total === 0 ? 0 : passes / total, passes, fails: total - passes },
       };
     }
+    if (metric === 'vus' || metric === 'vus_max') {
+      const g = vusGauge(metric, this.pick(tags.scenario));
+      return { type: 'gauge', values: { value: g?.value ?? 0, min: g?.min ?? 0, max: g?.max ?? 0 } };
+    }
     if (kind === 'gauge') {
       let g: GaugeState | undefined;
       for (const p of this.pick(tags.scenario)) {
@@ -446,7 +480,9 @@ export function allMetrics(
         ? v.values.count > 0
         : v.type === 'rate'
           ? v.values.passes + v.values.fails > 0
-          : true;
+          : name === 'vus' || name === 'vus_max'
+            ? vusGauge(name, view.parts) !== undefined
+            : true;
     if (OPTIONAL.has(name) && !used && !named.has(name)) continue;
     out[name] = v;
   }

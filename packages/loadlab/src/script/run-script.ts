@@ -68,7 +68,7 @@ import {
 import { exportSummary } from './summary-export.ts';
 import { listenForAbort } from './test-abort.ts';
 
-const INTERNAL_KEY = /^(trend:|metric:|check:|gauge:)/;
+const INTERNAL_KEY = /^(trend:|metric:|check:|gauge:|vus:|vus_max:)/;
 
 export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunResult> {
   const out = input.out ?? ((t: string) => process.stdout.write(`${t}\n`));

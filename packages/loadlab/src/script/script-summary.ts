@@ -124,7 +124,7 @@ export function summaryLines(
     } else if (m.type === 'gauge') {
       const v = m.values;
       lines.push(`${head}: ${v.value}  min=${v.min}  max=${v.max}`);
-    } else if (name === 'data_received')
+    } else if (name === 'data_received' || name === 'data_sent')
       lines.push(`${head}: ${bytes(m.values.count)}  ${bytes(m.values.rate)}/s`);
     else lines.push(`${head}: ${m.values.count}  ${m.values.rate}/s`);
   }
