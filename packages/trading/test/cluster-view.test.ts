@@ -53,9 +53,6 @@ describe('cluster view: services in separate systems over NATS', () => {
       selfMetricsIntervalMs: 200,
       barPersistMs: 50,
       report: () => {},
-      // the query guard's 2 s deadline (hostile-sql tests it) is no part of these tests; on a
-      // loaded box (load 16 on 2 cores) the bars query once came back without rows
-      queryLimits: { timeoutMs: 30_000 },
       ...extra,
     });
     systems.push(sys);
@@ -281,7 +278,8 @@ describe('cluster view: services in separate systems over NATS', () => {
     const q = await http.get(
       `${apiUrl}/api/metrics/query?sql=${encodeURIComponent("SELECT count(*) AS n FROM trading_metrics WHERE name = 'market_data.bar_1m'")}`,
     );
-    assert.equal(q.status, 200, JSON.stringify(q.body)); // a loaded box once had no rows here
+    // on a box at load 16 this was 503 'the query process did not start within 30000 ms'
+    assert.equal(q.status, 200, JSON.stringify(q.body));
     assert.equal(Number(q.body.rows[0].n), persisted.persisted, JSON.stringify(q.body));
     const db = (await http.get(`${apiUrl}/api/metrics/database`)).body;
     assert.ok(db.received.rowsReceived >= got.rowsReceived, 'the engine keeps forwarding its rows');
