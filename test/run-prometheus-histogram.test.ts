@@ -74,7 +74,7 @@ export default async function (ctx: { iteration: number; vu: number }) {
   const last = run.texts[run.texts.length - 1];
   const report = JSON.parse(readFileSync(json, 'utf8')) as {
     requests: number;
-    scenarios: { requests: number; entries: EntryStats[] }[];
+    scenarios: { requests: number; entries: EntryStats[]; generator: { droppedIterations: number } }[];
     scriptMetrics: { scenarios: ScriptScenarioMetrics[] };
   };
   const rows = samples(last);
@@ -91,7 +91,11 @@ export default async function (ctx: { iteration: number; vu: number }) {
 
   // the histogram: every request of the run, per request name
   const requests = report.scenarios[0].requests;
-  assert.ok(requests >= 250, `requests ${requests}`);
+  // 300 planned on 6 VUs: a stall of the busy box finds them all busy and drops what fell due
+  // meanwhile (counted), so the count is exact, not a share of 300
+  const dropped = report.scenarios[0].generator.droppedIterations;
+  assert.equal(requests + dropped, 300, `requests ${requests}, dropped ${dropped}`);
+  assert.ok(requests > 0);
   assert.equal(requests, report.requests);
   const counts = pick('loadlab_request_duration_seconds_count');
   assert.deepEqual(counts.map((r) => r.labels.name).sort(), ['/a', '/b']);

@@ -61,8 +61,10 @@ test('--vus 2 --duration 1s over a script with scenarios: the note, one constant
     ['default'],
   );
   const n = hits('/dur/default/constant-vus/default/vus2');
-  // two VUs for a second against a local target answering at once: far more than 2 x 10
-  assert.ok(n >= 20, `${n} iterations`);
+  // two VUs looping for the whole second (hundreds of iterations on an idle box, how many on a
+  // loaded one is the machine's): more than one each, and the scenario lasted the second
+  assert.ok(n > 2, `${n} iterations`);
+  assert.ok(j.scenarios[0].durationSec >= 1, `ran ${j.scenarios[0].durationSec} s`);
   assert.equal(hits('/dur/login'), 0, 'login() was replaced');
   const s = summaryOf('dur');
   assert.equal(s.iterations, n);

@@ -26,7 +26,13 @@ test('two worker threads split the schedule and merge exactly', async () => {
     assert.equal(exec.planned, 2000);
     assert.equal(exec.started + exec.dropped, 2000);
     assert.equal(result.requests, exec.completed);
-    assert.ok(result.requests >= 1980, `requests ${result.requests}`);
+    // Every started iteration completes (gracefulStop 30 s); one the schedule could not start
+    // (no free VU: a stalled thread on a busy machine, 48 once) is dropped, counted and warned
+    // about. The merge is the point, so the count is exact, not a share of the 2,000.
+    assert.equal(exec.completed, exec.started);
+    assert.ok(result.requests > 0);
+    assert.equal(result.generator.droppedIterations, exec.dropped);
+    if (exec.dropped > 0) assert.match(result.generator.warnings.join('\n'), /iterations dropped/);
     assert.equal(srv.hits(), result.requests);
     assert.equal(result.entries.length, 1);
     assert.equal(result.entries[0].statusCounts['200'], result.requests);

@@ -45,6 +45,7 @@ test('read coalescing: no nap once stopped (a turn that ends after close())', as
 test('read coalescing: a nap is not counted as a busy event loop (no false "generator busy" warning)', async () => {
   const co = new ReadCoalescer(() => 32);
   co.observe(800); // nap asked: 100 µs
+  const raw0 = performance.eventLoopUtilization();
   const m = new ThreadMonitor().start();
   // mostly naps: about 200 x 100+ µs asleep, little else
   for (let i = 0; i < 200; i++) {
@@ -52,8 +53,17 @@ test('read coalescing: a nap is not counted as a busy event loop (no false "gene
     await turn();
   }
   const h = m.stop();
+  const raw = performance.eventLoopUtilization(raw0);
   assert.equal(co.naps, 200);
-  assert.ok(h.elu < 0.5, `elu ${h.elu} after ${co.napUs} µs of naps`);
+  // Node's ELU counts the naps as busy (raw); the monitor's takes them out. Against a fixed
+  // bound (0.5) the figure was the box's: a loaded one preempting the thread between naps
+  // makes that time busy too. The naps' share is measured, so its removal is checked exactly.
+  const napShare = co.napUs / 1000 / (raw.idle + raw.active);
+  assert.ok(napShare > 0.02, `naps ${co.napUs} µs in ${raw.idle + raw.active} ms`);
+  assert.ok(
+    h.elu <= raw.utilization - napShare + 0.005,
+    `elu ${h.elu}, Node's ${raw.utilization}, naps ${napShare} of the time`,
+  );
 });
 
 test('read coalescing: never with fewer than 16 in flight, never below 20,000 responses/s (docs/load-lab.md)', () => {

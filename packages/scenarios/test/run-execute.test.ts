@@ -77,9 +77,21 @@ async function run(
   return { ...r, out: out.join('\n'), err: err.join('\n'), progress: progressText };
 }
 
+/**
+ * The probes' latency targets (100 ms and 50 ms at p95) are open-model latencies: on a loaded
+ * box every order waiting out a 400 ms stall counts (p95 376 ms seen). Where a test is about
+ * the wiring, not the target, the target is 60 s; a failing target has its own test below.
+ */
+const LOOSE_ORDERS: [string, string][] = [
+  ['duration', '1s'],
+  ['p95-target-ms', '60000'],
+];
+const LOOSE_TARGETS: [string, string][] = [...LOOSE_ORDERS, ['batch-p95-target-ms', '60000']];
+
 test('a passing run: exit 0, results blocks, both tables, and every file in its shape', async () => {
   const f = (name: string) => join(dir, name);
   const r = await run({
+    params: new Map(LOOSE_TARGETS),
     thresholds: ['error_rate<1%', 'p95<10s'],
     json: f('out/report.json'),
     csv: f('out/locust'),
@@ -100,7 +112,15 @@ test('a passing run: exit 0, results blocks, both tables, and every file in its 
   for (const k of ['scenario', 'requests', 'failures', 'rps', 'latency_ms', 'targets'])
     assert.ok(k in json, k);
   assert.equal(json.scenario, 'all');
-  assert.ok(json.requests >= 90, `requests ${json.requests}`);
+  // 50/s for 1 s in each scenario: every planned iteration ran or was dropped (no free VU of
+  // 16 during a stall of the busy box, counted), none lost
+  const runs = json.scenarios as { requests: number; extra: Record<string, number> }[];
+  for (const s of runs) {
+    assert.equal(s.extra.iterations + s.extra.droppedIterations, 50, JSON.stringify(s.extra));
+    assert.equal(s.requests, s.extra.completedIterations);
+    assert.ok(s.requests > 0);
+  }
+  assert.equal(json.requests, runs[0].requests + runs[1].requests);
   assert.equal(json.failures, 0);
   for (const k of ['p50', 'p95', 'p99', 'max']) assert.equal(typeof json.latency_ms[k], 'number');
   assert.deepEqual(
@@ -199,12 +219,17 @@ test('bench rows fill the Critical Path table; a missed one is noted, not gated;
       measure: 'p99',
     },
   ];
-  const r = await run({ scenarios: ['order-stress'], bench: true }, undefined, undefined, async () => rows);
+  const r = await run(
+    { scenarios: ['order-stress'], bench: true, params: new Map(LOOSE_ORDERS) },
+    undefined,
+    undefined,
+    async () => rows,
+  );
   assert.equal(r.exitCode, 0, r.out);
   assert.match(r.out, /\| Order creation +\| <100ns +\| 18ns \(p50\) +\| ✅/);
   assert.match(r.out, /\| Order routing +\| <100μs +\| 135μs \(p99\) +\| ❌/);
   assert.match(r.out, /Note: micro-benchmark target\(s\) missed: Order routing 135μs \(p99\) vs <100μs/);
-  const failed = await run({ scenarios: ['order-stress'], bench: true });
+  const failed = await run({ scenarios: ['order-stress'], bench: true, params: new Map(LOOSE_ORDERS) });
   assert.equal(failed.exitCode, 0);
   assert.match(failed.err, /the benchmarks failed, Critical Path rows stay n\/a: not in this test/);
   assert.match(failed.out, /\| Order creation +\| <100ns +\| n\/a/);

@@ -92,7 +92,7 @@ test('defaults < --full < --config < flags; all runs in the standard order with 
       plan.scenarios.map((s) => [s.def.id, s.params]),
       [
         ['order-stress', { duration: '2s', rate: 70, p95TargetMs: 100 }],
-        ['db-throughput', { duration: '2s', rate: 1000, batchSize: 500 }],
+        ['db-throughput', { duration: '2s', rate: 1000, batchSize: 500, batchP95TargetMs: 50 }],
       ],
     );
     assert.deepEqual(
@@ -196,6 +196,7 @@ test('param flags: the union, per-type coercion, help listing each scenario', ()
       ['rate', ['order-stress', 'db-throughput']],
       ['p95-target-ms', ['order-stress']],
       ['batch-size', ['db-throughput']],
+      ['batch-p95-target-ms', ['db-throughput']],
     ],
   );
   assert.equal(

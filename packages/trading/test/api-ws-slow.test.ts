@@ -62,7 +62,8 @@ async function roundsUntil(r: Rig, cond: () => boolean, what: string): Promise<v
   }
 }
 
-function assertHealthyGotEverything(r: Rig): void {
+/** `behindAt`: the round the stalled client fell behind, from which it could delay others. */
+function assertHealthyGotEverything(r: Rig, behindAt: number): void {
   const ups = r.healthy.updates();
   assert.equal(ups.length, r.round * SYMBOLS.length, 'healthy subscriber got every update');
   for (const s of SYMBOLS) {
@@ -73,9 +74,14 @@ function assertHealthyGotEverything(r: Rig): void {
       `${s}: no gaps`,
     );
   }
-  const sorted = [...r.roundMs].sort((a, b) => a - b);
-  const p99 = sorted[Math.floor(sorted.length * 0.99)];
-  assert.ok(p99 < 250 && sorted[sorted.length - 1] < 2000, `healthy round latency p99 ${p99} ms`);
+  // A delay the stalled client causes is in every round once it is behind; a stall of the
+  // shared machine is in a few (a loaded box put 3 rounds past 250 ms: p99 332 ms). So the
+  // median of the rounds since it fell behind, and no round near the 5 s a blocked hub takes.
+  const since = r.roundMs.slice(behindAt).sort((a, b) => a - b);
+  assert.ok(since.length > 0);
+  const p50 = since[Math.floor(since.length * 0.5)];
+  const max = Math.max(...r.roundMs);
+  assert.ok(p50 < 250 && max < 2000, `healthy round latency p50 ${p50} ms, max ${max} ms`);
 }
 
 async function teardown(r: Rig): Promise<void> {
@@ -97,7 +103,7 @@ test('a stalled subscriber is conflated then disconnected (1013); a healthy one 
     assert.equal(s.slowDisconnects, 1);
     assert.ok(s.conflated >= (r.round - behindAt) * SYMBOLS.length, `conflated ${s.conflated}`);
     assert.equal(s.slowClients, 0);
-    assertHealthyGotEverything(r);
+    assertHealthyGotEverything(r, behindAt);
     // The stalled client, once it reads again, gets its backlog and then the 1013 close.
     r.stalled.socket.resume();
     const closed = await r.stalled.closed;
@@ -106,7 +112,7 @@ test('a stalled subscriber is conflated then disconnected (1013); a healthy one 
     assert.ok(r.stalled.updates().length < r.healthy.updates().length);
     await until(() => r.api.hub.clientCount === 1, 5000, 'stalled client removed');
     await publishRound(r); // the healthy one is still served
-    assertHealthyGotEverything(r);
+    assertHealthyGotEverything(r, behindAt);
   } finally {
     await teardown(r);
   }
@@ -134,7 +140,7 @@ test('a subscriber that catches up gets the latest value of every symbol it miss
       assert.equal(last.seq, r.round, `${sym}: latest seq after catching up`);
     }
     assert.ok(behindAt < r.round);
-    assertHealthyGotEverything(r);
+    assertHealthyGotEverything(r, behindAt);
     // Back to normal: the next round reaches it too.
     await publishRound(r);
     await r.stalled.waitFor((m) => m.json?.symbol === 'SYM0' && m.json.last === r.round);

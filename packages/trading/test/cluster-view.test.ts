@@ -4,7 +4,7 @@
  * the execution engine with the risk manager; the api with the DuckDB store. Heartbeats feed
  * the api's cluster view: /health lists every service and instance, /api/metrics covers the
  * other processes (its /metrics lists their instances), metric rows and 1m bars reach the one DuckDB writer,
- * the agent endpoints answer over the bus, a process that stops shows as down within 2 s
+ * the agent endpoints answer over the bus, a process that stops shows as down 1.5 s after its last beat
  * and a new one rejoins by heartbeating.
  */
 import assert from 'node:assert/strict';
@@ -236,7 +236,7 @@ describe('cluster view: services in separate systems over NATS', () => {
     );
   });
 
-  test('market data stops: the api shows it down within 2 s; a new market-data process rejoins', async () => {
+  test('market data stops: the api shows it down once its beats stop (1.5 s); a new market-data process rejoins', async () => {
     const oldId = md.bus.instanceId;
     const forwarder = md.forwarder!;
     const persisted = md.persister!;
@@ -245,10 +245,14 @@ describe('cluster view: services in separate systems over NATS', () => {
     const h = await apiUntil(
       '/health',
       (b, s) => s === 503 && b.services['market-data'].status === 'degraded',
-      3000,
+      10_000,
     );
+    // Down 1.5 s after its last beat (DOWN_AFTER_MS, on a manual clock in 'cluster view rules'
+    // below), so within 2 s of the close on an idle box; the 0.5 s to spare is within reach of
+    // a loaded box's stalls (400 ms seen), so the clock bound here is 5 s: it still fails a view
+    // that never marks it down, or only when it forgets it (FORGET_AFTER_MS, 60 s).
     const tookMs = performance.now() - closedAt;
-    assert.ok(tookMs < 2000, `market-data down after ${Math.round(tookMs)} ms`);
+    assert.ok(tookMs < 5000, `market-data down after ${Math.round(tookMs)} ms`);
     assert.match(h.services['market-data'].detail, /^down: no live instance/);
     assert.equal(h.services['execution-engine'].status, 'ok');
     assert.equal(h.instances.find((i: Json) => i.instanceId === oldId).status, 'down');
@@ -274,6 +278,8 @@ describe('cluster view: services in separate systems over NATS', () => {
     const q = await http.get(
       `${apiUrl}/api/metrics/query?sql=${encodeURIComponent("SELECT count(*) AS n FROM trading_metrics WHERE name = 'market_data.bar_1m'")}`,
     );
+    // on a box at load 16 this was 503 'the query process did not start within 30000 ms'
+    assert.equal(q.status, 200, JSON.stringify(q.body));
     assert.equal(Number(q.body.rows[0].n), persisted.persisted, JSON.stringify(q.body));
     const db = (await http.get(`${apiUrl}/api/metrics/database`)).body;
     assert.ok(db.received.rowsReceived >= got.rowsReceived, 'the engine keeps forwarding its rows');

@@ -193,7 +193,7 @@ describe('services apart, one OS process each, on NATS', { timeout: 240_000 }, (
     );
   });
 
-  test('/health on the api reports every service; a killed engine shows within 2 s; a restarted one rejoins with its orders', async () => {
+  test('/health on the api reports every service; a killed engine shows down once its beats stop; a restarted one rejoins with its orders', async () => {
     const api = procs.api.urls.api;
     const healthy = await until(
       async () => {
@@ -226,11 +226,14 @@ describe('services apart, one OS process each, on NATS', { timeout: 240_000 }, (
         const r = await json(`${api}/health`);
         return r.body.services?.['execution-engine']?.status !== 'ok' ? true : undefined;
       },
-      5000,
+      10_000,
       'the api reports the engine down',
     );
+    // 1.5 s after its last beat (cluster-view's rules, on a manual clock there): under 2 s on
+    // an idle box, with less to spare than a loaded box's stalls (400 ms seen); 5 s still fails
+    // an api that never sees it go, or only when it forgets it (60 s)
     const seenMs = performance.now() - t0;
-    assert.ok(seenMs < 2000, `seen down after ${Math.round(seenMs)} ms`);
+    assert.ok(seenMs < 5000, `seen down after ${Math.round(seenMs)} ms`);
     await start('engine', ['execution-engine']);
     const again = procs.engine.urls['execution-engine'];
     const back = await json(`${again}/orders/${rest.body.id}`);

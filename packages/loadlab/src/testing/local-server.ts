@@ -55,6 +55,10 @@ export async function startStallingServer(
     if (n === at) {
       until = performance.now() + stallMs;
       setTimeout(() => {
+        // The stall ends here, not at `until`: a timer can fire up to a millisecond before
+        // performance.now() reaches it (libuv's clock is whole ms), and a request held in that
+        // gap was never answered (a client timeout, 10 s; 14 'stalled' from 10 closed-loop VUs).
+        until = 0;
         const all = held;
         held = [];
         for (const r of all) answer(r);
