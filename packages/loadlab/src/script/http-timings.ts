@@ -178,3 +178,13 @@ export function phases(h: HopTimes, fromUs: number, endUs: number): PhaseTimes {
     receiving: ms(endUs - head),
   };
 }
+
+/** k6's timing trends of http requests besides http_req_duration (each one of PhaseTimes' fields). */
+export const HTTP_PHASES = [
+  'http_req_blocked',
+  'http_req_connecting',
+  'http_req_tls_handshaking',
+  'http_req_sending',
+  'http_req_waiting',
+  'http_req_receiving',
+] as const;

@@ -33,6 +33,7 @@ import {
 } from './http-expected.ts';
 import {
   bytesSent,
+  HTTP_PHASES,
   newHopTimes,
   type PhaseTimes,
   phases,
@@ -415,15 +416,6 @@ async function once(
   return { status, body, error, headers: resHeaders, setCookies, fromUs, endUs, timings };
 }
 
-/** k6's timing trends of http requests besides http_req_duration (./http-timings.ts). */
-export const HTTP_PHASES = [
-  'http_req_blocked',
-  'http_req_connecting',
-  'http_req_tls_handshaking',
-  'http_req_sending',
-  'http_req_waiting',
-  'http_req_receiving',
-] as const;
 const PHASE_OF: Record<(typeof HTTP_PHASES)[number], keyof PhaseTimes> = {
   http_req_blocked: 'blocked',
   http_req_connecting: 'connecting',

@@ -21,18 +21,14 @@ import { gaugesFromCounters, mergeGauge } from '../stats/gauge-counters.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
 import type { RequestStats } from '../stats/request-stats.ts';
 import { parseDuration } from '../util/duration.ts';
+import { HTTP_PHASES } from './http-timings.ts';
 import { counterKey, type GaugeState, type MetricKind, trendsFromCounters } from './runtime.ts';
 import { submetricKey, subName } from './submetrics.ts';
 import { vusGauge } from './vus-series.ts';
 
 export const BUILTIN_METRICS: Readonly<Record<string, MetricKind>> = {
   http_req_duration: 'trend',
-  http_req_blocked: 'trend',
-  http_req_connecting: 'trend',
-  http_req_tls_handshaking: 'trend',
-  http_req_sending: 'trend',
-  http_req_waiting: 'trend',
-  http_req_receiving: 'trend',
+  ...Object.fromEntries(HTTP_PHASES.map((m) => [m, 'trend' as const])),
   http_req_failed: 'rate',
   http_reqs: 'counter',
   iterations: 'counter',
@@ -57,14 +53,9 @@ export const BUILTIN_METRICS: Readonly<Record<string, MetricKind>> = {
 export const EXPECTED_DURATION = 'http_req_duration{expected_response:true}';
 
 /** Built-in metrics whose samples carry tags a threshold can select (./submetrics.ts). */
-const TAGGED = new Set([
+const TAGGED = new Set<string>([
   'http_req_duration',
-  'http_req_blocked',
-  'http_req_connecting',
-  'http_req_tls_handshaking',
-  'http_req_sending',
-  'http_req_waiting',
-  'http_req_receiving',
+  ...HTTP_PHASES,
   'http_req_failed',
   'http_reqs',
   'checks',
@@ -88,12 +79,7 @@ const OPTIONAL = new Set([
   'ws_msgs_received',
   'group_duration',
   // absent in a report merged from runs that did not record them
-  'http_req_blocked',
-  'http_req_connecting',
-  'http_req_tls_handshaking',
-  'http_req_sending',
-  'http_req_waiting',
-  'http_req_receiving',
+  ...HTTP_PHASES,
   'data_sent',
   'vus',
   'vus_max',
