@@ -1,6 +1,6 @@
 /**
- * `/stream?ack=`: 1 or true turns periodic acks on, 0 or false (or no `ack`) leaves them off;
- * any other value is refused at the upgrade with a coded 400 naming `ack`. Before, `?ack=yes`
+ * `/stream?ack=`: 1, true or `ack` alone turns periodic acks on, 0 or false (or no `ack`) leaves
+ * them off; any other value is refused at the upgrade with a coded 400 naming `ack`. Before, `?ack=yes`
  * connected without acks and without a word, and a client waiting for them waited forever.
  */
 import assert from 'node:assert/strict';
@@ -35,27 +35,29 @@ describe('market-data /stream?ack=', () => {
   });
 
   test('a value other than 1, true, 0 or false: 400 PRT_ERR_INVALID_FIELD naming ack', async () => {
-    for (const v of ['yes', 'on', '', '2']) {
+    for (const v of ['yes', 'on', '2']) {
       const r = await upgrade(MdClient.url(md, `?ack=${v}`));
       assert.equal(r.status, 400, `ack=${v}`);
       const e = JSON.parse(r.body).error;
       assert.equal(e.code, 'PRT_ERR_INVALID_FIELD');
-      assert.match(e.message, /^ack must be 1, true, 0 or false/);
+      assert.match(e.message, /^ack must be 1, true, 0 or false, or given alone/);
     }
-    for (const v of ['1', 'true', '0', 'false']) {
+    for (const v of ['1', 'true', '0', 'false', '']) {
       assert.equal((await upgrade(MdClient.url(md, `?ack=${v}`))).status, 101, `ack=${v}`);
     }
     assert.equal((await upgrade(MdClient.url(md, '?other=1'))).status, 101);
   });
 
-  test('ack=true sends periodic acks', { timeout: 10_000 }, async () => {
-    const c = await MdClient.open(MdClient.url(md, '?ack=true'));
-    c.send(tick('SYM0', 100));
-    await new Promise<void>((resolve) => {
-      c.ws.on('message', () => {
-        if (c.acks.some((a) => a.id === undefined && a.processed === 1)) resolve();
+  for (const q of ['?ack=true', '?ack']) {
+    test(`${q} sends periodic acks`, { timeout: 10_000 }, async () => {
+      const c = await MdClient.open(MdClient.url(md, q));
+      c.send(tick('SYM0', 100));
+      await new Promise<void>((resolve) => {
+        c.ws.on('message', () => {
+          if (c.acks.some((a) => a.id === undefined && a.processed === 1)) resolve();
+        });
       });
+      await c.close();
     });
-    await c.close();
-  });
+  }
 });

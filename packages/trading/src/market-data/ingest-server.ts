@@ -203,7 +203,7 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
         socket,
         upgradeRefusal(
           ProtocolErrorCode.INVALID_FIELD,
-          `ack must be 1, true, 0 or false (got ${quoteValue(ack)})`,
+          `ack must be 1, true, 0 or false, or given alone (got ${quoteValue(ack)})`,
         ),
       );
       return;
@@ -217,7 +217,7 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
       const conn = new IngestConnection(
         ws,
         processor,
-        ack === '1' || ack === 'true',
+        ack === '1' || ack === 'true' || ack === '',
         maxOutgoingBytes,
         counters,
       );
@@ -256,8 +256,8 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
   return Object.assign(handle, { stats, state, latency });
 }
 
-/** `?ack=` values: on (1, true) or off (0, false; the default when absent). */
-const ACK_VALUES: readonly string[] = ['1', 'true', '0', 'false'];
+/** `?ack=` values: on (1, true, or `?ack` alone) or off (0, false; the default when absent). */
+const ACK_VALUES: readonly string[] = ['1', 'true', '', '0', 'false'];
 
 function rejectUpgrade(socket: Duplex, status: 404 | 503, path: string): void {
   const body = JSON.stringify(
