@@ -127,6 +127,12 @@ export function unwatch(): void {
   creating = null;
 }
 
+function digits(n: number): number {
+  let d = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) d++;
+  return d;
+}
+
 /** Methods undici sends `content-length: 0` for when they have no body (client-h1.js). */
 const EXPECTS_PAYLOAD = new Set(['PUT', 'POST', 'PATCH']);
 
@@ -137,30 +143,44 @@ const EXPECTS_PAYLOAD = new Set(['PUT', 'POST', 'PATCH']);
  */
 export function bytesSent(h: HopTimes, method: string, bodyBytes: number): number {
   if (h.headSentUs === 0) return 0;
-  const length =
-    bodyBytes > 0
-      ? `content-length: ${bodyBytes}\r\n`.length
-      : EXPECTS_PAYLOAD.has(method)
-        ? 'content-length: 0\r\n'.length
-        : 0;
+  // `content-length: N\r\n`: 18 bytes and N's digits
+  const length = bodyBytes > 0 ? 18 + digits(bodyBytes) : EXPECTS_PAYLOAD.has(method) ? 18 + 1 : 0;
   return h.headBytes + length + 2 + bodyBytes;
 }
 
-/** k6's timings of one request, ms (µs precision), from its start, its moments and its end. */
+/** k6's timings of one request (its `res.timings`), ms with µs precision. */
 export interface PhaseTimes {
+  /**
+   * From the request's start to its head on the wire, less connecting and tls_handshaking: a
+   * late start (an iteration's first request is timed from its intended start), a new
+   * connection's DNS lookup, waiting for the connection, ms.
+   */
   blocked: number;
+  /** A new connection's TCP connect (0 on a reused one), ms. */
   connecting: number;
+  /** A new https connection's TLS handshake (0 on a reused one, and over http), ms. */
   tls_handshaking: number;
+  /** Writing the request's body (after its head), ms. */
   sending: number;
+  /** The request written to the response's head (time to first byte), ms. */
   waiting: number;
+  /** Reading the body, ms. */
   receiving: number;
 }
 
-export function phases(h: HopTimes, fromUs: number, endUs: number): PhaseTimes {
+/** The phases and, as `duration`, the whole request (their sum). */
+export interface Timings extends PhaseTimes {
+  /** Whole request in ms (from the intended start for an iteration's first request). */
+  duration: number;
+}
+
+export function phases(h: HopTimes, fromUs: number, endUs: number): Timings {
   const ms = (us: number) => Math.max(0, Math.round(us)) / 1000;
+  const duration = ms(endUs - fromUs);
   if (h.headSentUs === 0)
     return {
-      blocked: ms(endUs - fromUs),
+      duration,
+      blocked: duration,
       connecting: 0,
       tls_handshaking: 0,
       sending: 0,
@@ -170,6 +190,7 @@ export function phases(h: HopTimes, fromUs: number, endUs: number): PhaseTimes {
   const sent = h.bodySentUs === 0 ? h.headSentUs : h.bodySentUs;
   const head = h.responseUs === 0 ? endUs : h.responseUs;
   return {
+    duration,
     blocked: ms(h.headSentUs - fromUs - h.connectingUs - h.tlsUs),
     connecting: ms(h.connectingUs),
     tls_handshaking: ms(h.tlsUs),
@@ -179,12 +200,15 @@ export function phases(h: HopTimes, fromUs: number, endUs: number): PhaseTimes {
   };
 }
 
-/** k6's timing trends of http requests besides http_req_duration (each one of PhaseTimes' fields). */
-export const HTTP_PHASES = [
-  'http_req_blocked',
-  'http_req_connecting',
-  'http_req_tls_handshaking',
-  'http_req_sending',
-  'http_req_waiting',
-  'http_req_receiving',
-] as const;
+/** k6's timing trends of http requests besides http_req_duration, each with its PhaseTimes field. */
+export const PHASE_METRICS = [
+  ['http_req_blocked', 'blocked'],
+  ['http_req_connecting', 'connecting'],
+  ['http_req_tls_handshaking', 'tls_handshaking'],
+  ['http_req_sending', 'sending'],
+  ['http_req_waiting', 'waiting'],
+  ['http_req_receiving', 'receiving'],
+] as const satisfies readonly (readonly [string, keyof PhaseTimes])[];
+
+/** Their names. */
+export const HTTP_PHASES: readonly string[] = PHASE_METRICS.map(([metric]) => metric);

@@ -35,12 +35,18 @@ import {
   bytesSent,
   HTTP_PHASES,
   newHopTimes,
+  PHASE_METRICS,
   type PhaseTimes,
   phases,
+  type Timings,
   timeConnection,
   unwatch,
   watch,
 } from './http-timings.ts';
+
+/** k6's res.timings, ms; duration is the sum of the others (./http-timings.ts). */
+export type { Timings };
+
 import { selectJson } from './json-selector.ts';
 import {
   counterKey,
@@ -75,28 +81,6 @@ export interface RequestParams {
    * ('none': `body` is null; the default under options.discardResponseBodies).
    */
   responseType?: 'text' | 'binary' | 'none';
-}
-
-/** k6's res.timings, ms; duration is the sum of the others (./http-timings.ts). */
-export interface Timings {
-  /** Whole request in ms (from the intended start for an iteration's first request). */
-  duration: number;
-  /**
-   * From the request's start to its head on the wire, less connecting and tls_handshaking: a
-   * late start (an iteration's first request is timed from its intended start), a new
-   * connection's DNS lookup, waiting for the connection, ms.
-   */
-  blocked: number;
-  /** A new connection's TCP connect (0 on a reused one), ms. */
-  connecting: number;
-  /** A new https connection's TLS handshake (0 on a reused one, and over http), ms. */
-  tls_handshaking: number;
-  /** Writing the request's body (after its head), ms. */
-  sending: number;
-  /** The request written to the response's head (time to first byte), ms. */
-  waiting: number;
-  /** Reading the body, ms. */
-  receiving: number;
 }
 
 export interface Response {
@@ -222,8 +206,6 @@ interface Hop {
   error: string | null;
   headers: Record<string, string>;
   setCookies: string[];
-  fromUs: number;
-  endUs: number;
   timings: Timings;
 }
 
@@ -303,7 +285,6 @@ async function send(
       continue;
     }
     const text = hop.body;
-    const ms = (us: number) => Math.round(us) / 1000;
     return {
       url: shown,
       status: hop.status,
@@ -311,7 +292,7 @@ async function send(
       headers: hop.headers,
       cookies: responseCookies(u, hop.setCookies),
       error: hop.error,
-      timings: { ...hop.timings, duration: ms(hop.endUs - hop.fromUs) },
+      timings: hop.timings,
       json: jsonOf(text),
     };
   }
@@ -412,24 +393,14 @@ async function once(
   streamHttp(s, ev, shown, params, t, sent);
   // a request that failed answers an empty body, as before, unless none was asked for
   if (error !== null && type !== 'none') body = type === 'binary' ? new ArrayBuffer(0) : '';
-  const timings = { duration: 0, ...t };
-  return { status, body, error, headers: resHeaders, setCookies, fromUs, endUs, timings };
+  return { status, body, error, headers: resHeaders, setCookies, timings: t };
 }
-
-const PHASE_OF: Record<(typeof HTTP_PHASES)[number], keyof PhaseTimes> = {
-  http_req_blocked: 'blocked',
-  http_req_connecting: 'connecting',
-  http_req_tls_handshaking: 'tls_handshaking',
-  http_req_sending: 'sending',
-  http_req_waiting: 'waiting',
-  http_req_receiving: 'receiving',
-};
 
 /** The request's phases into the scenario's trends (and the live view), its bytes into data_sent. */
 function recordPhases(s: IterationStore, t: PhaseTimes, sent: number): void {
   const live = liveScenario(s.scenario);
-  for (const metric of HTTP_PHASES) {
-    const us = t[PHASE_OF[metric]] * 1000;
+  for (const [metric, field] of PHASE_METRICS) {
+    const us = t[field] * 1000;
     recorderIn(s.trends, metric).record(us);
     if (live !== null) recorderIn(live.trends, metric).record(us);
   }
@@ -468,7 +439,7 @@ function streamHttp(
   tags.url = url;
   tags.expected_response = String(ev.ok);
   sink('http_req_duration', 'trend', ev.latencyUs / 1000, s.scenario, tags);
-  for (const metric of HTTP_PHASES) sink(metric, 'trend', t[PHASE_OF[metric]], s.scenario, tags);
+  for (const [metric, field] of PHASE_METRICS) sink(metric, 'trend', t[field], s.scenario, tags);
   sink('http_reqs', 'counter', 1, s.scenario, tags);
   sink('http_req_failed', 'rate', ev.ok ? 0 : 1, s.scenario, tags);
   if (sent > 0) sink('data_sent', 'counter', sent, s.scenario, { group: s.group });
@@ -510,9 +481,9 @@ function recordHttpSubmetrics(
   if (failed !== undefined) recordTagged(s, failed, 'rate', ev.ok ? 0 : 1, tag);
   if (reqs !== undefined) recordTagged(s, reqs, 'counter', 1, tag);
   if (phased)
-    for (const metric of HTTP_PHASES) {
+    for (const [metric, field] of PHASE_METRICS) {
       const subs = submetricsOf(metric);
-      if (subs !== undefined) recordTagged(s, subs, 'trend', t[PHASE_OF[metric]], tag);
+      if (subs !== undefined) recordTagged(s, subs, 'trend', t[field], tag);
     }
 }
 

@@ -8,6 +8,12 @@
  * no callback is called.
  */
 
+/** The wait before retry number `attempt` (0-based): `baseMs` doubling to `maxMs`, +-20% jitter. */
+export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): number {
+  const base = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
+  return Math.round(base * (0.8 + 0.4 * Math.random()));
+}
+
 export interface PgOpenRetryHooks {
   /** One open: resolves when the store is ready to write. */
   attempt(): Promise<void>;
@@ -36,14 +42,12 @@ export class PgOpenRetry {
   }
 
   private schedule(): void {
-    const base = Math.min(this.h.maxMs, this.h.baseMs * 2 ** Math.min(this.attempts, 20));
-    this.attempts++;
     this.timer = setTimeout(
       () => {
         this.timer = null;
         void this.run();
       },
-      Math.round(base * (0.8 + 0.4 * Math.random())),
+      retryDelayMs(this.attempts++, this.h.baseMs, this.h.maxMs),
     );
   }
 

@@ -60,7 +60,7 @@ import {
 } from './metrics-store.ts';
 import { copyPayload, PgCopyEncoder, type PgEncodedBatch } from './pg-copy-encoder.ts';
 import { copyRetryable, pgError, queryError, retryable } from './pg-errors.ts';
-import { PgOpenRetry } from './pg-open-retry.ts';
+import { PgOpenRetry, retryDelayMs } from './pg-open-retry.ts';
 import { pgOpenWarnings } from './pg-open-warnings.ts';
 import { checkReadOnlySql, type ReadOnlyAnswer, type ReadOnlyLimits, runReadOnly } from './pg-read-only.ts';
 import { checkPgSslMode } from './pg-sslmode.ts';
@@ -468,13 +468,13 @@ export class PostgresMetricsStore implements MetricsStore {
 
   private scheduleRetry(): void {
     if (this.backoff !== null) return;
-    const base = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(this.attempt, 20));
-    this.attempt++;
-    const delay = Math.round(base * (0.8 + 0.4 * Math.random()));
-    this.backoff = setTimeout(() => {
-      this.backoff = null;
-      this.pump();
-    }, delay);
+    this.backoff = setTimeout(
+      () => {
+        this.backoff = null;
+        this.pump();
+      },
+      retryDelayMs(this.attempt++, this.retryBaseMs, this.retryMaxMs),
+    );
   }
 
   private async copy(batches: PgEncodedBatch[], rows: number): Promise<void> {
