@@ -139,7 +139,10 @@ import { Trend } from 'tickstorm/metrics';
 const rtt = new Trend('echo_rtt');
 export const options = {
   vus: 2, iterations: 6,
-  thresholds: { ws_sessions: ['count==6'], ws_msgs_received: ['count==6'], ws_connecting: ['p(95)<5000'], checks: ['rate==1'] },
+  thresholds: {
+    ws_sessions: ['count==6'], ws_msgs_received: ['count==6'], ws_connecting: ['p(95)<5000'], checks: ['rate==1'],
+    ws_ping: ['count==12', 'max<5000'], ws_session_duration: ['count==6', 'min>0'],
+  },
 };
 export default async function () {
   const s = await ws.connect('ws://127.0.0.1:${port}/feed');
@@ -148,7 +151,14 @@ export default async function () {
   const m = await s.next(5000);
   rtt.add(performance.now() - t0);
   check(m, { 'echoed': (x) => x === 'echo:hi' });
+  let pongs = 0;
+  const two = new Promise((resolve) => s.on('pong', () => { if (++pongs === 2) resolve(); }));
+  s.ping();
+  s.ping();
+  await two;
+  const closed = new Promise((resolve) => s.on('close', resolve));
   await s.close();
+  await closed;
 }
 `,
     );
@@ -159,6 +169,11 @@ export default async function () {
     assert.equal(j.metrics.ws_sessions.values.count, 6);
     assert.equal(j.metrics.ws_msgs_sent.values.count, 6);
     assert.equal(j.metrics.echo_rtt.values.count, 6);
+    // k6's ws_ping (each ping to its pong) and ws_session_duration (handshake start to close)
+    assert.equal(j.metrics.ws_ping.values.count, 12);
+    assert.equal(j.metrics.ws_session_duration.values.count, 6);
+    assert.ok(j.metrics.ws_session_duration.values.min >= j.metrics.ws_ping.values.min);
+    assert.ok(j.thresholds.every((x: { ok: boolean }) => x.ok));
     assert.equal(j.requests, 0, 'no HTTP requests');
     assert.equal(j.scenarios[0].entries[0].name, 'connect /feed');
   } finally {

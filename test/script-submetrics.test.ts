@@ -128,7 +128,7 @@ test('a tag the metric never carries is a configuration error naming it: 104', a
     `export const options = { thresholds: {
   'iterations{status:200}': ['count>0'],
   'data_received{method:GET}': ['count>0'],
-  ws_ping: ['p(95)<100'],
+  grpc_req_duration: ['p(95)<100'],
   nosuch: ['count>0'],
 } };
 export default async function () {}
@@ -139,7 +139,10 @@ export default async function () {}
   assert.match(r.stderr, /iterations\{status:200\}'\]: tag 'status' is not recorded on iterations/);
   assert.match(r.stderr, /data_received\{method:GET\}'\]: tag 'method' is not recorded on data_received/);
   // k6's own metrics the lab does not record are named as such, not as unknown
-  assert.match(r.stderr, /\['ws_ping'\]: k6's 'ws_ping' is not measured here/);
+  assert.match(
+    r.stderr,
+    /\['grpc_req_duration'\]: k6's 'grpc_req_duration' is not measured here \(the lab has no gRPC client\)/,
+  );
   assert.match(r.stderr, /\['nosuch'\]: unknown metric 'nosuch'/);
 });
 

@@ -162,6 +162,8 @@ const CONTAINS: Record<string, SummaryMetric['contains']> = {
   http_req_waiting: 'time',
   http_req_receiving: 'time',
   ws_connecting: 'time',
+  ws_session_duration: 'time',
+  ws_ping: 'time',
   group_duration: 'time',
   iteration_duration: 'time',
   data_received: 'data',

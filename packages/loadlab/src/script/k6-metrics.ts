@@ -39,6 +39,8 @@ export const BUILTIN_METRICS: Readonly<Record<string, MetricKind>> = {
   vus: 'gauge',
   vus_max: 'gauge',
   ws_connecting: 'trend',
+  ws_session_duration: 'trend',
+  ws_ping: 'trend',
   ws_sessions: 'counter',
   ws_msgs_sent: 'counter',
   ws_msgs_received: 'counter',
@@ -74,6 +76,8 @@ const OPTIONAL = new Set([
   'dropped_iterations',
   'iteration_duration',
   'ws_connecting',
+  'ws_session_duration',
+  'ws_ping',
   'ws_sessions',
   'ws_msgs_sent',
   'ws_msgs_received',
@@ -129,8 +133,10 @@ const EXPR = /^\s*([a-z]+(?:\(\s*\d+(?:\.\d+)?\s*\))?)\s*(<=|>=|==|!=|<|>)\s*(-?
 
 /** k6's built-in metrics the lab does not record: named as such (and why), not as unknown. */
 const K6_NOT_MEASURED: ReadonlyMap<string, string> = new Map([
-  ['ws_session_duration', ''],
-  ['ws_ping', ''],
+  ['grpc_req_duration', 'the lab has no gRPC client'],
+  ['grpc_streams', 'the lab has no gRPC client'],
+  ['grpc_streams_msgs_sent', 'the lab has no gRPC client'],
+  ['grpc_streams_msgs_received', 'the lab has no gRPC client'],
 ]);
 
 const unquote = (x: string) => x.trim().replace(/^["']+|["']+$/g, '');

@@ -5,12 +5,15 @@
  *   const socket = await ws.connect('wss://host/ws/metrics', { headers: { Authorization: 'x' } });
  *   socket.send(JSON.stringify({ action: 'subscribe', symbol: 'SYM0' }));
  *   const first = await socket.next(5000);        // the next message (text), or throws on timeout
- *   socket.on('message', (text) => { ... });       // every message
+ *   socket.on('message', (text) => { ... });       // every message ('pong', 'close' too)
+ *   socket.ping();                                 // a ping; its pong is a ws_ping sample
  *   await socket.close();
  *
  * Metrics (k6's names): ws_connecting (trend, ms: handshake, from the iteration's intended
- * start for its first call), ws_sessions, ws_msgs_sent, ws_msgs_received (counters). The
- * handshake is also a request of type WS named `connect <path>` in the lab's tables. A
+ * start for its first call), ws_session_duration (trend, ms: from the handshake's start to the
+ * close, for sessions that close before their scenario ends, as k6 counts none cut by the end),
+ * ws_ping (trend, ms: a ping() to its pong, pongs matched to pings in order), ws_sessions,
+ * ws_msgs_sent, ws_msgs_received (counters). The handshake is also a request of type WS named `connect <path>` in the lab's tables. A
  * failed handshake rejects and counts as a failed request. wss uses --ca / --insecure and the
  * client certificate options.tlsAuth gives the host.
  * Sockets still open when the run ends are closed.
@@ -50,6 +53,8 @@ export async function closeWs(scenario: string): Promise<void> {
   for (const s of set ?? []) s.terminate();
 }
 
+type SocketEvent = 'message' | 'pong' | 'close';
+
 export class Socket {
   private readonly waiters: {
     resolve: (t: string) => void;
@@ -58,11 +63,17 @@ export class Socket {
   }[] = [];
   private readonly queued: string[] = [];
   private readonly listeners: ((text: string) => void)[] = [];
+  private readonly onPong: (() => void)[] = [];
+  private readonly onClose: (() => void)[] = [];
+  /** When each unanswered ping() was sent (lab clock µs), oldest first. */
+  private readonly pings: number[] = [];
   private closed = false;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly store: IterationStore,
+    /** The handshake's start (lab clock µs): ws_session_duration runs from it. */
+    private readonly startUs: number,
   ) {
     ws.on('message', (data, isBinary) => {
       addCounter(this.store, counterKey.counter('ws_msgs_received'), 1);
@@ -74,9 +85,18 @@ export class Socket {
         w.resolve(text);
       } else if (this.listeners.length === 0) this.queued.push(text);
     });
+    ws.on('pong', () => {
+      const sent = this.pings.shift();
+      if (sent !== undefined && !this.store.end.stopped)
+        addTrend(this.store, 'ws_ping', (nowUs() - sent) / 1000);
+      for (const l of this.onPong) l();
+    });
     ws.on('close', () => {
       this.closed = true;
       open.get(this.store.scenario)?.delete(ws);
+      if (!this.store.end.stopped)
+        addTrend(this.store, 'ws_session_duration', (nowUs() - this.startUs) / 1000);
+      for (const l of this.onClose) l();
       for (const w of this.waiters.splice(0)) {
         clearTimeout(w.timer);
         w.reject(new Error('the WebSocket closed'));
@@ -90,9 +110,19 @@ export class Socket {
     addCounter(this.store, counterKey.counter('ws_msgs_sent'), 1);
   }
 
-  on(event: 'message', fn: (text: string) => void): void {
-    if (event !== 'message') throw new TypeError(`unknown event '${event}' (use 'message')`);
-    this.listeners.push(fn);
+  /** 'message' gets each message's text; 'pong' and 'close' get nothing. */
+  on(event: SocketEvent, fn: (text: string) => void): void {
+    if (event === 'message') this.listeners.push(fn);
+    else if (event === 'pong') this.onPong.push(() => fn(''));
+    else if (event === 'close') this.onClose.push(() => fn(''));
+    else throw new TypeError(`unknown event '${event}' (use 'message', 'pong' or 'close')`);
+  }
+
+  /** Sends a ping (k6's socket.ping()); the time to its pong is a sample of ws_ping. */
+  ping(): void {
+    if (this.closed) throw new Error('the WebSocket is closed');
+    this.pings.push(nowUs());
+    this.ws.ping();
   }
 
   /** The next message (queued ones first); rejects after `timeoutMs` or when the socket closes. */
@@ -132,6 +162,7 @@ export function connect(url: string, params: ConnectParams = {}): Promise<Socket
 function handshake(s: IterationStore, url: string, params: ConnectParams): Promise<Socket> {
   const u = new URL(url);
   const fromUs = measureFrom(s);
+  const startUs = nowUs();
   const ev = newRequestEvent('WS', params.name ?? `connect ${u.pathname}`);
   const emit = (ok: boolean, error: string | null) => {
     const t = nowUs();
@@ -163,7 +194,7 @@ function handshake(s: IterationStore, url: string, params: ConnectParams): Promi
       set.add(ws);
       emit(true, null);
       addCounter(s, counterKey.counter('ws_sessions'), 1);
-      resolve(new Socket(ws, s));
+      resolve(new Socket(ws, s, startUs));
     });
     ws.once('error', (e: NodeJS.ErrnoException) => {
       if (ws.readyState === WebSocket.OPEN || s.end.stopped) return;
