@@ -278,3 +278,22 @@ export default function () { errors.add(true); errors.add(false); }
   const ok = await run(['run', g]);
   assert.equal(ok.code, 0, ok.stderr + ok.stdout);
 });
+
+test("a custom metric may not take a built-in metric's name: its samples would never be shown (107, naming it)", async () => {
+  for (const [name, decl] of [
+    ['http_req_duration', "new Trend('http_req_duration', true)"],
+    ['iterations', "new Counter('iterations')"],
+  ]) {
+    const f = script(
+      `shadow-${name}.js`,
+      `import { Counter, Trend } from 'k6/metrics';
+const m = ${decl};
+export const options = { iterations: 1 };
+export default function () { m.add(5); }
+`,
+    );
+    const r = await run(['run', f]);
+    assert.equal(r.code, 107, r.stderr + r.stdout);
+    assert.match(r.stderr, new RegExp(`'${name}' is a built-in metric`));
+  }
+});

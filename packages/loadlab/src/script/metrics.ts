@@ -11,11 +11,13 @@
  *
  * Trends are HdrHistograms (µs resolution, exact across threads), counters and rates are sums,
  * a gauge's threads merge as the value added last (by time), the least min and greatest max.
- * Declare them at load time (top level) so thresholds can name them.
+ * Declare them at load time (top level) so thresholds can name them. A built-in metric's name
+ * (http_req_duration, iterations, ...) is refused.
  */
 
 import { setTrendIsTime } from '../monitor/script-figures.ts';
 import { addGauge } from './gauges.ts';
+import { BUILTIN_METRICS } from './k6-metrics.ts';
 import {
   addCounter,
   addRate,
@@ -55,6 +57,12 @@ abstract class Metric {
   ) {
     if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name))
       throw new TypeError(`invalid metric name ${JSON.stringify(name)}`);
+    // The lab records its built-in metrics itself: a custom metric of the same name would
+    // never be shown (its samples lost without a word), so the name is refused.
+    if (Object.hasOwn(BUILTIN_METRICS, name))
+      throw new TypeError(
+        `'${name}' is a built-in metric (a ${BUILTIN_METRICS[name]}): give the custom metric another name`,
+      );
     const known = runtime().metrics.get(name);
     if (known !== undefined && known !== kind) throw new TypeError(`metric '${name}' is already a ${known}`);
     runtime().metrics.set(name, kind);
