@@ -18,11 +18,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
-import { flag, startChild } from './bench-util.ts';
+import { parseFlags, startChild } from './bench-util.ts';
 
-const rate = Number(flag('rate', '2000'));
-const duration = Number(flag('duration', '5'));
-const jsonOut = flag('json');
+const {
+  rate,
+  duration,
+  json: jsonOut,
+} = parseFlags(import.meta.url, {
+  rate: { type: 'number', default: 2000, help: 'requests/s (constant-arrival-rate)' },
+  duration: { type: 'number', default: 5, help: 'seconds' },
+  json: { type: 'string', value: 'FILE', help: 'write the summary as JSON' },
+});
 const BIN = fileURLToPath(new URL('../bin/tickstorm.js', import.meta.url));
 const PERCENTILES = [50, 90, 95, 99, 99.9, 99.99];
 

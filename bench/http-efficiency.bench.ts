@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selfSignedCert } from '../test/support/certs.ts';
-import { childStats, flag, median, runCommand, startChild } from './bench-util.ts';
+import { childStats, median, parseFlags, runCommand, startChild } from './bench-util.ts';
 
 interface Run {
   requests: number;
@@ -35,14 +35,21 @@ interface Run {
   read_naps?: number;
 }
 
-const runs = Number(flag('runs', '3'));
-const duration = Number(flag('duration', '5'));
-const connections = Number(flag('connections', '10'));
-const rate = flag('rate');
+const flags = parseFlags(import.meta.url, {
+  runs: { type: 'number', default: 3, help: 'runs, the median reported' },
+  duration: { type: 'number', default: 5, help: 'seconds per generator run' },
+  connections: { type: 'number', default: 10 },
+  tls: { type: 'boolean', help: 'https with a self-signed certificate' },
+  rate: { type: 'number', help: 'open model for both (-R / overallRate); closed when absent' },
+  url: { type: 'string', value: 'URL', help: 'an external target instead of the local one' },
+  json: { type: 'string', value: 'FILE', help: 'write the summary as JSON' },
+});
+const { runs, duration, connections } = flags;
+const rate = flags.rate === undefined ? undefined : String(flags.rate);
 const BIN = fileURLToPath(new URL('../bin/tickstorm.js', import.meta.url));
 const AUTOCANNON = fileURLToPath(new URL('./autocannon-child.ts', import.meta.url));
 
-const tls = process.argv.includes('--tls');
+const tls = flags.tls;
 const dir = mkdtempSync(join(tmpdir(), 'tickstorm-bench-'));
 const certEnv: NodeJS.ProcessEnv = {};
 if (tls) {
@@ -51,10 +58,10 @@ if (tls) {
   selfSignedCert({ key: certEnv.TLS_KEY, cert: certEnv.TLS_CERT, cn: 'localhost', days: 1 });
 }
 const target =
-  flag('url') === undefined
+  flags.url === undefined
     ? await startChild(new URL('./http-target.ts', import.meta.url), { ...process.env, ...certEnv })
     : undefined;
-const url = flag('url') ?? `${tls ? 'https' : 'http'}://127.0.0.1:${target!.port}/`;
+const url = flags.url ?? `${tls ? 'https' : 'http'}://127.0.0.1:${target!.port}/`;
 const goal = tls ? 1.3 : 1.5;
 
 async function ours(i: number, coalesce = false): Promise<Run> {
@@ -195,6 +202,6 @@ console.log(
   `median: tickstorm ${summary.tickstorm_req_per_cpu_s} req/CPU-s, autocannon ${summary.autocannon_req_per_cpu_s} req/CPU-s, ratio ${summary.ratio_median} (${summary.pass ? 'PASS' : 'FAIL'})` +
     (withCoalesced ? `; with --read-coalescing ratio ${summary.ratio_coalesced_median}` : ''),
 );
-const json = flag('json');
+const json = flags.json;
 if (json !== undefined) writeFileSync(json, `${JSON.stringify(summary, null, 2)}\n`);
 target?.child.kill();

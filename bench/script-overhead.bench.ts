@@ -20,13 +20,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childStats, flag, median, startChild } from './bench-util.ts';
+import { childStats, median, parseFlags, startChild } from './bench-util.ts';
 import { cpuRate, runMeasured } from './proc-cpu.ts';
 
-const rate = Number(flag('rate', '2000'));
-const duration = Number(flag('duration', '10'));
-const margin = Number(flag('margin', '1.5'));
-const runs = Number(flag('runs', '3'));
+const flags = parseFlags(import.meta.url, {
+  rate: { type: 'number', default: 2000, help: 'requests/s, both tools' },
+  duration: { type: 'number', default: 10, help: 'seconds per run' },
+  margin: { type: 'number', default: 1.5, help: 'seconds left out at each end of a run' },
+  runs: { type: 'number', default: 3, help: 'rounds, the median reported' },
+  json: { type: 'string', value: 'FILE', help: 'write the summary as JSON' },
+});
+const { rate, duration, margin, runs } = flags;
 for (const [name, v] of [
   ['rate', rate],
   ['duration', duration],
@@ -142,6 +146,6 @@ const summary = {
 console.log(
   `median: tickstorm http ${summary.raw_req_per_cpu_s} req/CPU-s, script ${summary.script_req_per_cpu_s} req/CPU-s: a script costs ${summary.script_cpu_per_request_x}x the generator CPU per request (steady part, start-up excluded)`,
 );
-const json = flag('json');
+const json = flags.json;
 if (json !== undefined) writeFileSync(json, `${JSON.stringify(summary, null, 2)}\n`);
 target.child.kill();

@@ -31,7 +31,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { flag, median } from './bench-util.ts';
+import { median, parseFlags } from './bench-util.ts';
 import { cpuRate, runMeasured } from './proc-cpu.ts';
 import { startTradingTarget } from './trading-target.ts';
 
@@ -61,14 +61,22 @@ interface PartRun {
   failures_by_kind: Record<string, { failures: number; status: Record<string, number> }>;
 }
 
-const part = flag('part', 'both');
-const users = Number(flag('users', '500'));
-const hfUsers = Number(flag('hf-users', '100'));
-const duration = Number(flag('duration', '30'));
-const spawnRate = Number(flag('spawn-rate', '100'));
-const processes = flag('processes', '1');
-const runs = Number(flag('runs', '3'));
-const perfMode = !process.argv.includes('--no-perf-mode');
+const flags = parseFlags(import.meta.url, {
+  part: { type: 'string', default: 'both', choices: ['a', 'b', 'both', 'max'] },
+  users: { type: 'number', default: 500, help: 'TradingSystemUsers in (a)' },
+  'hf-users': { type: 'number', default: 100, help: 'HighFrequencyUsers in (b)' },
+  steps: { type: 'numbers', default: [1000, 2000, 3000, 4000, 6000], help: 'users per step of --part max' },
+  duration: { type: 'number', default: 30, help: 'seconds per run' },
+  'spawn-rate': { type: 'number', default: 100, help: 'users started per second' },
+  processes: { type: 'string', default: '1', help: "tickstorm swarm's --processes" },
+  runs: { type: 'number', default: 3 },
+  'no-perf-mode': { type: 'boolean', help: 'the target without ABC_PERFORMANCE_MODE' },
+  json: { type: 'string', value: 'FILE', help: 'write the summary as JSON' },
+});
+const { part, users, duration, processes, runs, steps } = flags;
+const hfUsers = flags['hf-users'];
+const spawnRate = flags['spawn-rate'];
+const perfMode = !flags['no-perf-mode'];
 const BIN = fileURLToPath(new URL('../bin/tickstorm.js', import.meta.url));
 const USERS_TS = fileURLToPath(new URL('../examples/trading-users.ts', import.meta.url));
 
@@ -178,7 +186,6 @@ console.log(
 );
 const a: PartRun[] = [];
 const b: PartRun[] = [];
-const steps = (flag('steps') ?? '1000,2000,3000,4000,6000').split(',').map(Number);
 if (part === 'max' && steps.some((n) => !Number.isInteger(n) || n <= 0)) {
   console.error('--steps must be a comma-separated list of positive integers');
   process.exit(2);
@@ -281,5 +288,5 @@ if (maxSteps.length > 0) {
         : ` (${maxSteps.at(-1)?.users} did not)`),
   );
 }
-const json = flag('json');
+const json = flags.json;
 if (json !== undefined) writeFileSync(json, `${JSON.stringify(summary, null, 2)}\n`);

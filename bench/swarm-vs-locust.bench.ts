@@ -23,7 +23,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { flag, median } from './bench-util.ts';
+import { median, parseFlags } from './bench-util.ts';
 import { type MeasuredRun, runMeasured } from './proc-cpu.ts';
 import { startTradingTarget } from './trading-target.ts';
 
@@ -43,22 +43,28 @@ interface Run {
   csv_requests?: number;
 }
 
-const runs = Number(flag('runs', '3'));
-const duration = Number(flag('duration', '10'));
-const users = Number(flag('users', '50'));
-const userClass = flag('user-class', 'BenchUser');
+const flags = parseFlags(import.meta.url, {
+  runs: { type: 'number', default: 3, help: 'runs, the median reported' },
+  duration: { type: 'number', default: 10, help: 'seconds per generator run (-t)' },
+  users: { type: 'number', default: 50 },
+  'user-class': { type: 'string', default: 'BenchUser', choices: ['BenchUser', 'HealthBenchUser'] },
+  locust: { type: 'string', default: '/usr/bin/locust', value: 'PATH', help: 'the Locust executable' },
+  url: { type: 'string', value: 'URL', help: 'a running trading system instead of a local one' },
+  json: { type: 'string', value: 'FILE', help: 'write the summary as JSON' },
+});
+const { runs, duration, users } = flags;
+const userClass = flags['user-class'];
 const MIX: Record<string, string> = {
   BenchUser: 'GET /api/data/SYM0/bars?interval=1s&limit=50 + GET /api/metrics/system, 1:1',
   HealthBenchUser: 'GET /api/data/SYM0/bars?interval=1s&limit=50 + GET /health, 1:1',
 };
-if (MIX[userClass] === undefined) throw new Error(`--user-class: one of ${Object.keys(MIX).join(', ')}`);
-const LOCUST = flag('locust', '/usr/bin/locust');
+const LOCUST = flags.locust;
 const BIN = fileURLToPath(new URL('../bin/tickstorm.js', import.meta.url));
 const USERS_TS = fileURLToPath(new URL('./swarm-bench-users.ts', import.meta.url));
 const USERS_PY = fileURLToPath(new URL('./locust/locustfile.py', import.meta.url));
 
-const target = flag('url') === undefined ? await startTradingTarget() : undefined;
-const url = flag('url') ?? target!.api;
+const target = flags.url === undefined ? await startTradingTarget() : undefined;
+const url = flags.url ?? target!.api;
 const dir = mkdtempSync(join(tmpdir(), 'tickstorm-swarm-bench-'));
 
 function check(r: MeasuredRun, what: string): { startT: number; endT: number; cpuSec: number } {
@@ -204,6 +210,6 @@ console.log(
     `(${summary.locust_rps_median} req/s, ${summary.locust_cpu_percent_median}% of a core); ratio ${summary.ratio_median}x ` +
     `(whole process ${summary.ratio_total_median}x) (${summary.pass ? 'PASS' : 'FAIL'}: goal >= 5x)`,
 );
-const json = flag('json');
+const json = flags.json;
 if (json !== undefined) writeFileSync(json, `${JSON.stringify(summary, null, 2)}\n`);
 await target?.stop();

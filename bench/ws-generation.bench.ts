@@ -15,7 +15,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { runScenario, WS_SEND_SCRIPT } from '@tickstorm/loadlab';
-import { childStats, flag, median, startChild } from './bench-util.ts';
+import { childStats, median, parseFlags, startChild } from './bench-util.ts';
 
 interface Case {
   name: string;
@@ -26,9 +26,13 @@ interface Case {
   goal: number;
 }
 
-const runs = Number(flag('runs', '3'));
-const duration = Number(flag('duration', '5'));
-const connections = Number(flag('connections', '2'));
+const flags = parseFlags(import.meta.url, {
+  runs: { type: 'number', default: 3, help: 'runs per case, the median reported' },
+  duration: { type: 'number', default: 5, help: 'seconds per run' },
+  connections: { type: 'number', default: 2 },
+  json: { type: 'string', value: 'FILE', help: 'write the rows as JSON' },
+});
+const { runs, duration, connections } = flags;
 const SCRIPT = WS_SEND_SCRIPT.href;
 const base: Case[] = [
   {
@@ -128,7 +132,7 @@ try {
 } finally {
   sink.child.kill();
 }
-const out = flag('json');
+const out = flags.json;
 if (out !== undefined)
   writeFileSync(
     out,

@@ -8,30 +8,31 @@
  *     [--connections 8] [--min-ms 300] [--max-ms 1500] [--seed 1] [--snapshot-ms 1000]
  *     [--durability fsync|write] [--json]
  */
-import { isMain, median, wantsJson } from './bench-util.ts';
+import { isMain, median, parseFlags } from './bench-util.ts';
 import { runCrashHarness } from './crash-harness.ts';
 
-function num(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
-
-function str(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
-
 async function main(): Promise<void> {
-  const json = wantsJson();
+  const f = parseFlags(import.meta.url, {
+    cycles: { type: 'number', default: 100, help: 'kill -9 cycles' },
+    rate: { type: 'number', default: 1000, help: 'orders/s' },
+    connections: { type: 'number', default: 8 },
+    'min-ms': { type: 'number', default: 300, help: 'shortest run before a kill' },
+    'max-ms': { type: 'number', default: 1500, help: 'longest run before a kill' },
+    seed: { type: 'number', default: 1 },
+    'snapshot-ms': { type: 'number', default: 1000, help: 'snapshot interval' },
+    durability: { type: 'string', default: 'fsync', choices: ['fsync', 'write'] },
+    json: { type: 'boolean', help: 'print the figures as JSON' },
+  });
+  const json = f.json;
   const t0 = performance.now();
   const res = await runCrashHarness({
-    cycles: num('cycles', 100),
-    rate: num('rate', 1000),
-    connections: num('connections', 8),
-    runMs: [num('min-ms', 300), num('max-ms', 1500)],
-    seed: num('seed', 1),
-    snapshotMs: num('snapshot-ms', 1000),
-    durability: str('durability', 'fsync') as 'fsync' | 'write',
+    cycles: f.cycles,
+    rate: f.rate,
+    connections: f.connections,
+    runMs: [f['min-ms'], f['max-ms']],
+    seed: f.seed,
+    snapshotMs: f['snapshot-ms'],
+    durability: f.durability as 'fsync' | 'write',
     log: json ? undefined : (l) => console.log(l),
   });
   const out = {

@@ -14,15 +14,20 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPgServer } from '../test/support/postgres.ts';
+import { parseFlags } from './bench-util.ts';
 import { serveChild, TICKSTORM } from './serve-child.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
-const rates = arg('rates', '10000,50000,100000').split(',').map(Number);
-const duration = arg('duration', '10s');
-const jsonOut = process.argv.includes('--json') ? arg('json', '') : '';
+const flags = parseFlags(import.meta.url, {
+  rates: {
+    type: 'numbers',
+    default: [10000, 50000, 100000],
+    help: 'records/s over HTTP; the last in library mode too',
+  },
+  duration: { type: 'string', default: '10s', help: 'per run (tickstorm run --duration)' },
+  json: { type: 'string', value: 'FILE', help: 'write the rows as JSON' },
+});
+const { rates, duration } = flags;
+const jsonOut = flags.json ?? '';
 
 interface Row {
   store: 'duckdb' | 'postgres';

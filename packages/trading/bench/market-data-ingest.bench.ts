@@ -17,12 +17,13 @@
  *   node --import tsx packages/trading/bench/market-data-ingest.bench.ts [--json]
  *     [--scenario single|array|binary|all] [--duration 5] [--warmup 1] [--runs 3]
  *     [--connections 50] [--rate TICKS_PER_S] [--array-size 100] [--binary-size 1000]
+ *     [--server-node-args="--max-semi-space-size=32 ..."]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { isMain, median, wantsJson } from './bench-util.ts';
+import { type FlagValues, isMain, median, parseFlags } from './bench-util.ts';
 import { FrameSource, type LoadMode, pump } from './md-load-gen.ts';
 import { RawWs } from './md-raw-ws.ts';
 
@@ -59,19 +60,29 @@ export interface IngestScenario {
 
 const ENTRY = fileURLToPath(new URL('./market-data-service-entry.ts', import.meta.url));
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
+/** The bench's flags (parseFlags). */
+export const INGEST_FLAGS = {
+  scenario: { type: 'string', default: 'all', choices: ['single', 'array', 'binary', 'all'] },
+  duration: { type: 'number', default: 5, help: 'measured seconds per run' },
+  warmup: { type: 'number', default: 1, help: 'seconds before the measured window' },
+  runs: { type: 'number', default: 3, help: 'runs per scenario, the median reported' },
+  connections: { type: 'number', default: 50 },
+  rate: { type: 'number', default: 0, value: 'TICKS_PER_S', help: 'offered ticks/s, 0 as fast as possible' },
+  'array-size': { type: 'number', default: 100, help: 'ticks per JSON array frame' },
+  'binary-size': { type: 'number', default: 1000, help: 'ticks per binary frame' },
+  'server-node-args': {
+    type: 'string',
+    default: '',
+    value: '"ARGS"',
+    help: 'extra node flags for the server process, e.g. --server-node-args="--max-semi-space-size=32"',
+  },
+  json: { type: 'boolean', help: 'print the scenarios as JSON' },
+} as const;
 
-/** Extra node flags for the server process, e.g. --server-node-args "--max-semi-space-size=32". */
-function serverNodeArgs(): string[] {
-  const i = process.argv.indexOf('--server-node-args');
-  return i >= 0 ? process.argv[i + 1].split(' ').filter((x) => x.length > 0) : [];
-}
+export type IngestFlags = FlagValues<typeof INGEST_FLAGS>;
 
-async function startServer(): Promise<{ child: ChildProcess; port: number; pid: number }> {
-  const args = [...serverNodeArgs(), '--import', 'tsx', ENTRY, '--watch-stdin'];
+async function startServer(nodeArgs: string[]): Promise<{ child: ChildProcess; port: number; pid: number }> {
+  const args = [...nodeArgs, '--import', 'tsx', ENTRY, '--watch-stdin'];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   // The first JSON line names the port; every other line (e.g. --trace-gc) goes to stderr,
   // and stdout keeps being drained so the server never blocks on a full pipe.
@@ -111,8 +122,9 @@ async function json(url: string, method = 'GET'): Promise<Record<string, unknown
 export async function runOnce(
   mode: LoadMode,
   o: { connections: number; ticksPerFrame: number; durationS: number; warmupS: number; rate: number },
+  serverNodeArgs: string[] = [],
 ): Promise<IngestRun> {
-  const { child, port, pid } = await startServer();
+  const { child, port, pid } = await startServer(serverNodeArgs);
   const base = `http://127.0.0.1:${port}`;
   try {
     const conns = await Promise.all(
@@ -164,29 +176,28 @@ export async function runOnce(
   }
 }
 
-export async function runIngestBench(): Promise<IngestScenario[]> {
-  const which = process.argv.includes('--scenario')
-    ? process.argv[process.argv.indexOf('--scenario') + 1]
-    : 'all';
-  const connections = arg('connections', 50);
+export async function runIngestBench(f: IngestFlags): Promise<IngestScenario[]> {
+  const which = f.scenario;
+  const connections = f.connections;
   const base = {
     connections,
-    durationS: arg('duration', 5),
-    warmupS: arg('warmup', 1),
-    rate: arg('rate', 0),
+    durationS: f.duration,
+    warmupS: f.warmup,
+    rate: f.rate,
   };
+  const nodeArgs = f['server-node-args'].split(' ').filter((x) => x.length > 0);
   const plan: [LoadMode, number, number][] = [
     ['single', 1, 250_000],
-    ['array', arg('array-size', 100), 1_000_000],
-    ['binary', arg('binary-size', 1000), 1_000_000],
+    ['array', f['array-size'], 1_000_000],
+    ['binary', f['binary-size'], 1_000_000],
   ];
   const out: IngestScenario[] = [];
   for (const [mode, ticksPerFrame, goal] of plan) {
     if (which !== 'all' && which !== mode) continue;
     const runs: IngestRun[] = [];
-    for (let r = 0; r < arg('runs', 3); r++) {
-      runs.push(await runOnce(mode, { ...base, ticksPerFrame }));
-      if (!wantsJson()) process.stderr.write(`  ${mode} run ${r + 1}: ${JSON.stringify(runs.at(-1))}\n`);
+    for (let r = 0; r < f.runs; r++) {
+      runs.push(await runOnce(mode, { ...base, ticksPerFrame }, nodeArgs));
+      if (!f.json) process.stderr.write(`  ${mode} run ${r + 1}: ${JSON.stringify(runs.at(-1))}\n`);
     }
     out.push({
       name: mode,
@@ -207,8 +218,9 @@ export async function runIngestBench(): Promise<IngestScenario[]> {
 }
 
 if (isMain(import.meta.url)) {
-  const scenarios = await runIngestBench();
-  if (wantsJson()) console.log(JSON.stringify({ scenarios }, null, 2));
+  const f = parseFlags(import.meta.url, INGEST_FLAGS);
+  const scenarios = await runIngestBench(f);
+  if (f.json) console.log(JSON.stringify({ scenarios }, null, 2));
   else {
     console.table(
       scenarios.map((s) => ({

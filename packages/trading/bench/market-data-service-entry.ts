@@ -13,15 +13,19 @@ import { InstrumentTable } from '@tickstorm/protocol';
 import { InProcessBus } from '../src/bus/bus.ts';
 import { Topic } from '../src/bus/topics.ts';
 import { startMarketDataService } from '../src/market-data/ingest-server.ts';
+import { parseFlags } from './bench-util.ts';
 
-const args = process.argv.slice(2);
-const portArg = args.indexOf('--port');
-const port = portArg >= 0 ? Number(args[portArg + 1]) : 0;
+const flags = parseFlags(import.meta.url, {
+  port: { type: 'number', default: 0, help: '0: one the OS picks' },
+  'no-subscriber': { type: 'boolean', help: 'no bus subscriber attached' },
+  'watch-stdin': { type: 'boolean', help: 'stop when stdin closes' },
+});
+const port = flags.port;
 
 process.title = 'market-data';
 const bus = new InProcessBus();
 let updates = 0;
-if (!args.includes('--no-subscriber')) bus.subscribe(Topic.MARKET_UPDATE, () => updates++);
+if (!flags['no-subscriber']) bus.subscribe(Topic.MARKET_UPDATE, () => updates++);
 const md = await startMarketDataService({ instruments: new InstrumentTable(), bus, host: '127.0.0.1', port });
 process.stdout.write(`${JSON.stringify({ port: md.port, pid: process.pid })}\n`);
 
@@ -35,7 +39,7 @@ const stop = async () => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
-if (args.includes('--watch-stdin')) {
+if (flags['watch-stdin']) {
   process.stdin.on('end', stop);
   process.stdin.resume();
 }

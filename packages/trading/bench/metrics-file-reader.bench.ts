@@ -10,9 +10,8 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { isMain } from './bench-util.ts';
+import { isMain, parseFlags } from './bench-util.ts';
 import { serveChild } from './serve-child.ts';
 
 const READER = `
@@ -113,14 +112,12 @@ export async function runFileReader(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      seconds: { type: 'string', default: '60' },
-      rate: { type: 'string', default: '10000' },
-      'every-ms': { type: 'string', default: '1000' },
-    },
+  const values = parseFlags(import.meta.url, {
+    seconds: { type: 'number', default: 60 },
+    rate: { type: 'number', default: 10000, help: 'rows/s posted' },
+    'every-ms': { type: 'number', default: 1000, help: 'ms between reader opens' },
   });
-  const r = await runFileReader(Number(values.seconds), Number(values.rate), Number(values['every-ms']));
+  const r = await runFileReader(values.seconds, values.rate, values['every-ms']);
   console.log(
     `${r.seconds} s at ${values.rate} rows/s: reader connects ${r.connectsOk}/${r.connects} ` +
       `(${(r.successRatio * 100).toFixed(1)}%), rows accepted ${r.rowsAccepted}, in the file ${r.rowsInFile}, ` +

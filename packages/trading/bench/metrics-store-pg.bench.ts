@@ -21,7 +21,7 @@
  * processes: four processes (test/support/pg-writer-child.ts) writing into one PostgreSQL at
  *   once, each awaiting its batches; total rows / wall time of the slowest. (DuckDB allows
  *   one writer process per file, so there is no DuckDB figure.)
- * restart: one process inserts `--restart-batches` (200) batches of 1,000 without waiting (at
+ * restart: one process inserts 200 batches of 1,000 without waiting (at
  *   most 20 in flight: well within the buffer bound) while the server is restarted (fast
  *   shutdown) and, in a second run, killed (SIGKILL, crash recovery) mid-run; rows lost =
  *   batches missing from the table x batch size; duplicates = at-least-once resends. A third
@@ -43,7 +43,7 @@ import type { MetricsStore } from '../src/metrics-store/metrics-store.ts';
 import { openMetricsStore } from '../src/metrics-store/open-store.ts';
 import { finished, REPO_ROOT } from '../test/support/child-process.ts';
 import { type PgServer, startPgServer } from '../test/support/postgres.ts';
-import { isMain, wantsJson } from './bench-util.ts';
+import { isMain, parseFlags } from './bench-util.ts';
 
 export interface LibraryFigures {
   store: 'duckdb-memory' | 'duckdb-file' | 'postgres' | 'postgres-warm';
@@ -355,17 +355,21 @@ function print(r: PgBenchResult): void {
 }
 
 if (isMain(import.meta.url)) {
-  const num = (flag: string) => {
-    const i = process.argv.indexOf(flag);
-    return i < 0 ? undefined : Number(process.argv[i + 1]);
-  };
-  const res = await benchPg({
-    batches: num('--batches'),
-    batchSize: num('--batch-size'),
-    runs: num('--runs'),
-    warmSegments: num('--warm-segments'),
-    postgresLibraryOnly: process.argv.includes('--postgres-library-only'),
+  const f = parseFlags(import.meta.url, {
+    batches: { type: 'number', default: 600 },
+    'batch-size': { type: 'number', default: 1000, help: 'rows per batch' },
+    runs: { type: 'number', default: 1, help: 'runs, the median of each figure reported' },
+    'warm-segments': { type: 'number', default: 32, help: 'WAL segment switches before postgres-warm' },
+    'postgres-library-only': { type: 'boolean', help: 'the two PostgreSQL library rows alone' },
+    json: { type: 'boolean', help: 'print the results as JSON' },
   });
-  if (wantsJson()) console.log(JSON.stringify(res, null, 2));
+  const res = await benchPg({
+    batches: f.batches,
+    batchSize: f['batch-size'],
+    runs: f.runs,
+    warmSegments: f['warm-segments'],
+    postgresLibraryOnly: f['postgres-library-only'],
+  });
+  if (f.json) console.log(JSON.stringify(res, null, 2));
   else print(res);
 }

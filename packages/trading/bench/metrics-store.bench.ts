@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { DuckDbMetricsStore } from '../src/metrics-store/duckdb-store.ts';
 import { MetricRecord } from '../src/metrics-store/metric-record.ts';
 import { MetricsWriter } from '../src/metrics-store/metrics-writer.ts';
-import { isMain, wantsJson } from './bench-util.ts';
+import { isMain, parseFlags } from './bench-util.ts';
 
 export interface MetricsStoreBenchOptions {
   /** Timed batches (default 600, like that loop). */
@@ -187,16 +187,19 @@ function printTable(r: MetricsStoreBenchResult): void {
 }
 
 if (isMain(import.meta.url)) {
-  const num = (flag: string) => {
-    const i = process.argv.indexOf(flag);
-    return i < 0 ? undefined : Number(process.argv[i + 1]);
-  };
-  const res = await benchMetricsStore({
-    batches: num('--batches'),
-    batchSize: num('--batch-size'),
-    warmup: num('--warmup'),
-    writerRate: num('--writer-rate'),
+  const f = parseFlags(import.meta.url, {
+    batches: { type: 'number', default: 600 },
+    'batch-size': { type: 'number', default: 1000, help: 'rows per batch' },
+    warmup: { type: 'number', default: 20, help: 'batches before the measured ones' },
+    'writer-rate': { type: 'number', default: 1_000_000, help: 'rows/s offered to the writer' },
+    json: { type: 'boolean', help: 'print the results as JSON' },
   });
-  if (wantsJson()) console.log(JSON.stringify(res, null, 2));
+  const res = await benchMetricsStore({
+    batches: f.batches,
+    batchSize: f['batch-size'],
+    warmup: f.warmup,
+    writerRate: f['writer-rate'],
+  });
+  if (f.json) console.log(JSON.stringify(res, null, 2));
   else printTable(res);
 }

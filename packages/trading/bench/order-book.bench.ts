@@ -17,7 +17,7 @@ import { CancelResult } from '../src/book/engine-types.ts';
 import { MatchingEngine } from '../src/book/matching-engine.ts';
 import { NIL } from '../src/book/order-pool.ts';
 import { OrderType, Side } from '../src/domain/enums.ts';
-import { clockOverheadNs, GcCounter, isMain, median, NsHistogram, prng, wantsJson } from './bench-util.ts';
+import { clockOverheadNs, GcCounter, isMain, median, NsHistogram, parseFlags, prng } from './bench-util.ts';
 
 const MID = 10_000;
 const LIVE_CAP = 1 << 17;
@@ -207,8 +207,9 @@ export function benchOrderCreation(opts: { batches?: number } = {}) {
 }
 
 if (isMain(import.meta.url)) {
+  const f = parseFlags(import.meta.url, { json: { type: 'boolean', help: 'print the results as JSON' } });
   const book = await benchOrderBook();
   const creation = benchOrderCreation();
-  if (wantsJson()) console.log(JSON.stringify({ book, creation }, null, 2));
+  if (f.json) console.log(JSON.stringify({ book, creation }, null, 2));
   else console.log({ book, creation });
 }

@@ -22,7 +22,7 @@ import { LocalShard } from '../src/routing/local-shard.ts';
 import { OrderRouter, Router } from '../src/routing/router.ts';
 import type { ShardResult } from '../src/routing/shard-result.ts';
 import { WorkerShard } from '../src/routing/worker-shard.ts';
-import { isMain, wantsJson } from './bench-util.ts';
+import { isMain, parseFlags } from './bench-util.ts';
 
 export interface RoutingFigures {
   p50_ns: number;
@@ -165,16 +165,24 @@ export async function benchOrderRouting(opts: OrderRoutingOptions = {}) {
 }
 
 if (isMain(import.meta.url)) {
-  const num = (flag: string) => {
-    const i = process.argv.indexOf(flag);
-    return i < 0 ? undefined : Number(process.argv[i + 1]);
-  };
-  const res = await benchOrderRouting({
-    samples: num('--samples'),
-    spinMicros: num('--spin-us'),
-    workerSpinMicros: num('--worker-spin-us'),
+  const f = parseFlags(import.meta.url, {
+    samples: { type: 'number', default: 50_000, help: 'timed round trips' },
+    'spin-us': {
+      type: 'number',
+      help: "µs this thread busy-polls before sleeping (the rings' default when absent)",
+    },
+    'worker-spin-us': {
+      type: 'number',
+      help: "µs the shard busy-polls before sleeping (the rings' default when absent)",
+    },
+    json: { type: 'boolean', help: 'print the results as JSON' },
   });
-  if (wantsJson()) console.log(JSON.stringify(res, null, 2));
+  const res = await benchOrderRouting({
+    samples: f.samples,
+    spinMicros: f['spin-us'],
+    workerSpinMicros: f['worker-spin-us'],
+  });
+  if (f.json) console.log(JSON.stringify(res, null, 2));
   else {
     const us = (ns: number) => `${(ns / 1000).toFixed(2)} us`;
     console.log(

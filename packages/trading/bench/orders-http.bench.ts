@@ -19,11 +19,11 @@
  *
  *   node --import tsx packages/trading/bench/orders-http.bench.ts [--json] [--scenario max|rate|all]
  *     [--runs 3] [--duration 10] [--warmup 2] [--connections 64] [--rate 1000]
- *     [--rate-connections 10] [--keep-limits] [--server-node-args "--cpu-prof --cpu-prof-dir=DIR"]
+ *     [--rate-connections 10] [--keep-limits] [--server-node-args="--cpu-prof --cpu-prof-dir=DIR"]
  */
 import autocannon, { type AutocannonOptions } from 'autocannon';
 import * as hdr from 'hdr-histogram-js';
-import { isMain, median, wantsJson } from './bench-util.ts';
+import { type FlagValues, isMain, median, parseFlags } from './bench-util.ts';
 import { stressRequests } from './order-mix.ts';
 import { cpuMeter, type ServedSystem, serveChild } from './serve-child.ts';
 
@@ -55,15 +55,26 @@ export interface OrdersScenario {
   median: Omit<OrdersRun, 'non2xx' | 'serverExit'>;
 }
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
+/** The bench's flags (parseFlags). */
+export const ORDERS_HTTP_FLAGS = {
+  scenario: { type: 'string', default: 'all', choices: ['max', 'rate', 'all'] },
+  runs: { type: 'number', default: 3, help: 'runs per scenario, the median kept' },
+  duration: { type: 'number', default: 10, help: 'measured seconds per run' },
+  warmup: { type: 'number', default: 2, help: 'warm-up seconds before each run' },
+  connections: { type: 'number', default: 64, help: 'connections of the max scenario' },
+  rate: { type: 'number', default: 1000, help: 'orders/s of the rate scenario' },
+  'rate-connections': { type: 'number', default: 10, help: 'connections of the rate scenario' },
+  'keep-limits': { type: 'boolean', help: "keep serve's risk limits (loosened otherwise)" },
+  'server-node-args': {
+    type: 'string',
+    default: '',
+    value: '"ARGS"',
+    help: 'extra node flags for serve, e.g. --server-node-args="--cpu-prof --cpu-prof-dir=DIR"',
+  },
+  json: { type: 'boolean', help: 'print the results as JSON' },
+} as const;
 
-function strArg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
+export type OrdersHttpFlags = FlagValues<typeof ORDERS_HTTP_FLAGS>;
 
 /** Distinct bodies; each connection cycles through them (autocannon builds them per connection). */
 const REQUESTS = stressRequests(256);
@@ -168,19 +179,17 @@ async function runOnce(
   }
 }
 
-export async function runOrdersHttpBench(): Promise<OrdersScenario[]> {
-  const which = strArg('scenario', 'all');
-  const nodeArgs = strArg('server-node-args', '')
-    .split(' ')
-    .filter((x) => x.length > 0);
-  const keep = process.argv.includes('--keep-limits');
-  const durationS = arg('duration', 10);
+export async function runOrdersHttpBench(f: OrdersHttpFlags): Promise<OrdersScenario[]> {
+  const which = f.scenario;
+  const nodeArgs = f['server-node-args'].split(' ').filter((x) => x.length > 0);
+  const keep = f['keep-limits'];
+  const durationS = f.duration;
   const plan = [
-    { name: 'max' as const, connections: arg('connections', 64), rate: 0, goal: '>= 20000 orders/s' },
+    { name: 'max' as const, connections: f.connections, rate: 0, goal: '>= 20000 orders/s' },
     {
       name: 'rate' as const,
-      connections: arg('rate-connections', 10),
-      rate: arg('rate', 1000),
+      connections: f['rate-connections'],
+      rate: f.rate,
       goal: 'p99 < 10 ms',
     },
   ];
@@ -188,10 +197,10 @@ export async function runOrdersHttpBench(): Promise<OrdersScenario[]> {
   for (const p of plan) {
     if (which !== 'all' && which !== p.name) continue;
     const runs: OrdersRun[] = [];
-    for (let i = 0; i < arg('runs', 3); i++) {
-      const o = { connections: p.connections, rate: p.rate, durationS, warmupS: arg('warmup', 2) };
+    for (let i = 0; i < f.runs; i++) {
+      const o = { connections: p.connections, rate: p.rate, durationS, warmupS: f.warmup };
       runs.push(await runOnce(p.name, o, nodeArgs, keep));
-      if (!wantsJson()) process.stderr.write(`  ${p.name} run ${i + 1}: ${JSON.stringify(runs.at(-1))}\n`);
+      if (!f.json) process.stderr.write(`  ${p.name} run ${i + 1}: ${JSON.stringify(runs.at(-1))}\n`);
     }
     const m = (k: keyof OrdersRun) => median(runs.map((r) => r[k] as number));
     const med = {
@@ -244,7 +253,8 @@ function print(res: OrdersScenario[]): void {
 }
 
 if (isMain(import.meta.url)) {
-  const res = await runOrdersHttpBench();
-  if (wantsJson()) console.log(JSON.stringify({ results: res }, null, 2));
+  const f = parseFlags(import.meta.url, ORDERS_HTTP_FLAGS);
+  const res = await runOrdersHttpBench(f);
+  if (f.json) console.log(JSON.stringify({ results: res }, null, 2));
   else print(res);
 }

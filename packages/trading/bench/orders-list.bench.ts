@@ -14,7 +14,7 @@ import { MatchingEngine } from '../src/book/matching-engine.ts';
 import type { OrderRecord } from '../src/orders/order-record.ts';
 import { type OrderRequest, parseOrderRequest } from '../src/orders/order-request.ts';
 import { OrderStore } from '../src/orders/order-store.ts';
-import { isMain, median, wantsJson } from './bench-util.ts';
+import { isMain, median, parseFlags } from './bench-util.ts';
 
 const LIVE = 10_000;
 /** 200 live orders each: more than one page. */
@@ -88,9 +88,12 @@ export function benchOrdersList(finished = 200_000): OrdersListResult {
 }
 
 if (isMain(import.meta.url)) {
-  const i = process.argv.indexOf('--finished');
-  const r = benchOrdersList(i < 0 ? undefined : Number(process.argv[i + 1]));
-  if (wantsJson()) console.log(JSON.stringify(r));
+  const f = parseFlags(import.meta.url, {
+    finished: { type: 'number', default: 200_000, help: 'finished orders kept' },
+    json: { type: 'boolean', help: 'print the result as JSON' },
+  });
+  const r = benchOrdersList(f.finished);
+  if (f.json) console.log(JSON.stringify(r));
   else {
     console.log(
       `GET /orders page of ${PAGE} (${r.finishedKept.toLocaleString('en-US')} finished kept, ${r.live.toLocaleString('en-US')} live):`,

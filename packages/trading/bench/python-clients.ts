@@ -18,9 +18,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { DEFAULT_WS_HUB_OPTIONS } from '../src/api/ws-hub/ws-hub-options.ts';
-import { isMain } from './bench-util.ts';
+import { isMain, parseFlags } from './bench-util.ts';
 import { serveChild } from './serve-child.ts';
 import { nowMs, type Published, startServer } from './ws-bench-harness.ts';
 
@@ -130,14 +129,16 @@ export async function pythonWs(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      orders: { type: 'string', default: '100,1000' },
-      feeds: { type: 'string', default: '5000,50000' },
-      seconds: { type: 'string', default: '10' },
-      python: { type: 'string' },
-      hub: { type: 'string', default: '{}' },
+  const values = parseFlags(import.meta.url, {
+    orders: { type: 'numbers', default: [100, 1000], help: "orders/s, one run each ('' skips the part)" },
+    feeds: { type: 'numbers', default: [5000, 50000], help: "ticks/s, one run each ('' skips the part)" },
+    seconds: { type: 'number', default: 10, help: 'per run' },
+    python: {
+      type: 'string',
+      value: 'PATH',
+      help: 'a python3 with httpx and websockets (found when absent)',
     },
+    hub: { type: 'string', default: '{}', value: 'JSON', help: 'hub settings for the ws part' },
   });
   const python = values.python ?? findPython();
   if (python === undefined) {
@@ -146,14 +147,14 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const seconds = Number(values.seconds);
-  if (values.orders !== '') {
-    for (const r of await pythonOrders(python, values.orders.split(',').map(Number), seconds)) {
+  const seconds = values.seconds;
+  if (values.orders.length > 0) {
+    for (const r of await pythonOrders(python, values.orders, seconds)) {
       console.log('orders', JSON.stringify(r));
     }
   }
-  if (values.feeds !== '') {
-    for (const feed of values.feeds.split(',').map(Number)) {
+  if (values.feeds.length > 0) {
+    for (const feed of values.feeds) {
       console.log('ws', JSON.stringify(await pythonWs(python, feed, seconds, 100, JSON.parse(values.hub))));
     }
   }

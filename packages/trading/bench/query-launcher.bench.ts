@@ -17,9 +17,8 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { QueryLauncher } from '../src/guards/query-launcher.ts';
-import { median } from './bench-util.ts';
+import { median, parseFlags } from './bench-util.ts';
 
 interface Way {
   callMs: number[];
@@ -35,15 +34,13 @@ const summary = (w: Way) => ({
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      'heap-mb': { type: 'string', default: '250' },
-      runs: { type: 'string', default: '10' },
-      json: { type: 'boolean', default: false },
-    },
+  const values = parseFlags(import.meta.url, {
+    'heap-mb': { type: 'number', default: 250, help: 'MB of live objects held first' },
+    runs: { type: 'number', default: 10, help: 'starts per way' },
+    json: { type: 'boolean', help: 'print the results as JSON' },
   });
-  const heapMb = Number(values['heap-mb']);
-  const runs = Number(values.runs);
+  const heapMb = values['heap-mb'];
+  const runs = values.runs;
   for (const [flag, v] of [
     ['--heap-mb', heapMb],
     ['--runs', runs],

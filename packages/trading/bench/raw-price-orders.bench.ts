@@ -5,23 +5,20 @@
  *   node --import tsx packages/trading/bench/raw-price-orders.bench.ts [--rates 100,1000]
  *     [--duration 10] [--strict-prices]
  */
-import { parseArgs } from 'node:util';
-import { isMain } from './bench-util.ts';
+import { isMain, parseFlags } from './bench-util.ts';
 import { runRawPriceOrders } from './raw-price-orders.ts';
 import { serveChild } from './serve-child.ts';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      rates: { type: 'string', default: '100,1000' },
-      duration: { type: 'string', default: '10' },
-      'strict-prices': { type: 'boolean', default: false },
-    },
+  const values = parseFlags(import.meta.url, {
+    rates: { type: 'numbers', default: [100, 1000], help: 'orders/s, one run each' },
+    duration: { type: 'number', default: 10, help: 'seconds per rate' },
+    'strict-prices': { type: 'boolean', help: 'serve with --strict-prices' },
   });
   const sys = await serveChild([], process.env, values['strict-prices'] ? ['--strict-prices'] : []);
   try {
-    for (const rate of values.rates.split(',').map(Number)) {
-      const r = await runRawPriceOrders(sys.urls['execution-engine'], rate, Number(values.duration));
+    for (const rate of values.rates) {
+      const r = await runRawPriceOrders(sys.urls['execution-engine'], rate, values.duration);
       console.log(
         `${String(rate).padStart(5)} orders/s x ${r.seconds} s: ${r.sent} sent, ${r.errors} errors ` +
           `(${(r.errorRate * 100).toFixed(2)}%), ${r.rounded} rounded, p50 ${r.p50Ms.toFixed(1)} ms, ` +

@@ -7,7 +7,7 @@
  * Mix: 5 symbols, side 50/50, 60% limit at 100 +- 10, 30% market, 10% stop at 100 +- 5,
  * quantity 1..100. Every answer that is not 2xx counts as an error, by status and code.
  *
- *   node --import tsx packages/trading/bench/raw-price-orders.bench.ts [--rate 1000] [--duration 5]
+ *   node --import tsx packages/trading/bench/raw-price-orders.bench.ts [--rates 100,1000] [--duration 10]
  */
 import { performance } from 'node:perf_hooks';
 import { seededRandom } from '@tickstorm/protocol';

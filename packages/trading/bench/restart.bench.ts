@@ -18,12 +18,7 @@ import { InstrumentTable } from '@tickstorm/protocol';
 import { OrderType, Side } from '../src/domain/enums.ts';
 import type { OrderRequest } from '../src/orders/order-request.ts';
 import { TradingCore } from '../src/system/trading-core.ts';
-import { isMain, median, wantsJson } from './bench-util.ts';
-
-function num(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
+import { isMain, median, parseFlags } from './bench-util.ts';
 
 const instruments = new InstrumentTable();
 const quiet = () => {};
@@ -62,9 +57,15 @@ function build(dir: string, n: number, snapshotAtClose: boolean): TradingCore {
 }
 
 async function main(): Promise<void> {
-  const n = num('orders', 1_000_000);
-  const runs = num('runs', 3);
-  const json = wantsJson();
+  const f = parseFlags(import.meta.url, {
+    orders: { type: 'number', default: 1_000_000, help: 'resting orders' },
+    runs: { type: 'number', default: 3, help: 'runs, the medians reported' },
+    'skip-journal': { type: 'boolean', help: 'no whole-journal replay' },
+    json: { type: 'boolean', help: 'print the results as JSON' },
+  });
+  const n = f.orders;
+  const runs = f.runs;
+  const json = f.json;
   const snapMs: number[] = [];
   const journalMs: number[] = [];
   const snapshotWriteMs: number[] = [];
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    if (process.argv.includes('--skip-journal')) continue;
+    if (f['skip-journal']) continue;
     const dir2 = mkdtempSync(join(tmpdir(), 'tickstorm-restart-'));
     try {
       build(dir2, n, false); // a crash: no close, no snapshot

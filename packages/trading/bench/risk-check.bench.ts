@@ -16,7 +16,7 @@ import { OrderType, Side } from '../src/domain/enums.ts';
 import { OrderStatus } from '../src/domain/order-status.ts';
 import { RiskCode } from '../src/risk/risk-codes.ts';
 import { RiskEngine } from '../src/risk/risk-engine.ts';
-import { isMain, prng, wantsJson } from './bench-util.ts';
+import { isMain, parseFlags, prng } from './bench-util.ts';
 
 const BATCH = 1_000;
 const ACCOUNTS = 100;
@@ -147,9 +147,12 @@ function round(x: number): number {
 }
 
 if (isMain(import.meta.url)) {
-  const i = process.argv.indexOf('--ops');
-  const r = benchRiskCheck({ ops: i < 0 ? undefined : Number(process.argv[i + 1]) });
-  if (wantsJson()) console.log(JSON.stringify(r));
+  const f = parseFlags(import.meta.url, {
+    ops: { type: 'number', default: 5_000_000, help: 'checks timed' },
+    json: { type: 'boolean', help: 'print the result as JSON' },
+  });
+  const r = benchRiskCheck({ ops: f.ops });
+  if (f.json) console.log(JSON.stringify(r));
   else {
     console.log(
       `risk check: ${r.nsPerOp} ns/op amortised (p50 ${r.p50_ns} ns, p99 ${r.p99_ns} ns per batch of ${BATCH})`,

@@ -40,32 +40,31 @@ import { prepareRequest, RequestSigner } from '@tickstorm/loadlab';
 import { signRequest } from '@tickstorm/protocol';
 import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
-import { isMain, median, wantsJson } from './bench-util.ts';
+import { badFlag, isMain, median, parseFlags } from './bench-util.ts';
+import { SECURITY_FLAGS } from './security-flags.ts';
 import { cpuSeconds, type ServedSystem, serveChild, TICKSTORM } from './serve-child.ts';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
-const DURATION_S = Number(arg('duration', '10'));
-const RUNS = Number(arg('runs', '1'));
+/** The flags when run as a script; their defaults when imported. */
+const F = parseFlags(import.meta.url, SECURITY_FLAGS, isMain(import.meta.url) ? undefined : []);
+const DURATION_S = F.duration;
+const RUNS = F.runs;
 /**
  * hostile: a client pauses this long after a 429 before its next query (default 0: back to
  * back, so most of the 1,000 are 429s answered while the first few run; 50: the two slots stay
  * busy with hostile queries for longer).
  */
-const QUERY_PAUSE_MS = Number(arg('query-pause', '0'));
-const AB_WINDOWS = Number(arg('ab-windows', '0'));
+const QUERY_PAUSE_MS = F['query-pause'];
+const AB_WINDOWS = F['ab-windows'];
 /** hostile: `all` (the list in ./hostile-queries.ts) or `large` (only its largest answer, over and over). */
-const QUERY_MIX = arg('query-mix', 'all');
-const AB_SECONDS = Number(arg('ab-seconds', '3'));
+const QUERY_MIX = F['query-mix'];
+const AB_SECONDS = F['ab-seconds'];
 /**
  * hostile: the query clients' process runs at this nice value (default 0). On this box they
  * share its cores with the server and the order generator; 19 models an attacker elsewhere.
  */
-const ATTACKER_NICE = Number(arg('attacker-nice', '0'));
+const ATTACKER_NICE = F['attacker-nice'];
 /** `--cpu-prof DIR`: the served system writes a V8 CPU profile there when it stops. */
-const PROF_DIR = arg('cpu-prof', '');
+const PROF_DIR = F['cpu-prof'] ?? '';
 const SERVER_NODE_ARGS = PROF_DIR === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', PROF_DIR];
 
 const TRADER = {
@@ -682,13 +681,15 @@ export async function runSecurityBench(which = 'all'): Promise<Record<string, un
     if (f === undefined) throw new Error(`unknown scenario ${n}: ${Object.keys(SCENARIOS).join(', ')}`);
     const r = await f();
     out.push(r);
-    if (!wantsJson()) console.log(JSON.stringify(r));
+    if (!F.json) console.log(JSON.stringify(r));
   }
   return out;
 }
 
 if (isMain(import.meta.url)) {
-  const results = await runSecurityBench(arg('scenario', 'all'));
-  if (wantsJson()) console.log(JSON.stringify({ results }, null, 2));
+  const unknown = F.scenario.split(',').find((n) => F.scenario !== 'all' && SCENARIOS[n] === undefined);
+  if (unknown !== undefined) badFlag(import.meta.url, SECURITY_FLAGS, `unknown --scenario ${unknown}`);
+  const results = await runSecurityBench(F.scenario);
+  if (F.json) console.log(JSON.stringify({ results }, null, 2));
   process.exit(0);
 }

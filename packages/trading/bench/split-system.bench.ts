@@ -22,7 +22,7 @@
  *
  *   node --import tsx packages/trading/bench/split-system.bench.ts [--parts orders,ticks,flood,scenarios,scaling]
  *     [--duration 10] [--runs 1] [--order-rate 1000] [--tick-rate 10000] [--flood-rate 100000]
- *     [--durability fsync|write] [--json]
+ *     [--connections 32] [--durability fsync|write] [--json]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,17 +32,26 @@ import { Agent, request } from 'undici';
 import WebSocket from 'ws';
 import { LatencyHistogram, type LatencySummary } from '../src/stats/latency-histogram.ts';
 import { type NatsServer, startNatsServer } from '../test/support/nats-server.ts';
-import { isMain, median, wantsJson } from './bench-util.ts';
+import { badFlag, isMain, median, parseFlags } from './bench-util.ts';
 import { cpuSeconds, type ServedSystem, serveChild, TICKSTORM } from './serve-child.ts';
 
+const PARTS = ['orders', 'ticks', 'flood', 'scenarios', 'scaling'];
+const FLAGS = {
+  parts: { type: 'string', default: PARTS.join(','), value: 'PART[,PART]' },
+  duration: { type: 'number', default: 10, help: 'seconds per measured run' },
+  runs: { type: 'number', default: 1 },
+  'order-rate': { type: 'number', default: 1000, help: 'orders/s (orders)' },
+  'tick-rate': { type: 'number', default: 10000, help: 'ticks/s (ticks)' },
+  'flood-rate': { type: 'number', default: 100000, help: 'ticks/s (flood)' },
+  connections: { type: 'number', default: 32, help: 'closed-loop connections (scaling)' },
+  durability: { type: 'string', default: 'fsync', choices: ['fsync', 'write'], help: "serve's --durability" },
+  json: { type: 'boolean', help: 'print the results as JSON' },
+} as const;
+/** The flags when run as a script; their defaults when imported. */
+const F = parseFlags(import.meta.url, FLAGS, isMain(import.meta.url) ? undefined : []);
 /** --durability fsync (default: every order answered after a group-committed fdatasync) | write. */
-const DURABILITY = flag('durability', 'fsync');
+const DURABILITY = F.durability;
 const SYMBOLS = ['AAPL', 'GOOGL', 'MSFT', 'AMZN', 'TSLA', ...Array.from({ length: 45 }, (_, i) => `SYM${i}`)];
-
-function flag(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : dflt;
-}
 
 interface Cluster {
   procs: (ServedSystem & { role: string })[];
@@ -479,27 +488,30 @@ export async function benchScaling(nats: NatsServer, connections: number, durati
 }
 
 async function main(): Promise<void> {
-  const parts = flag('parts', 'orders,ticks,flood,scenarios,scaling').split(',');
-  const durationS = Number(flag('duration', '10'));
-  const runs = Number(flag('runs', '1'));
+  const parts = F.parts.split(',');
+  const unknown = parts.find((x) => !PARTS.includes(x));
+  if (unknown !== undefined)
+    badFlag(import.meta.url, FLAGS, `unknown --parts ${unknown} (parts: ${PARTS.join(', ')})`);
+  const durationS = F.duration;
+  const runs = F.runs;
   const nats = await startNatsServer();
   const results: Record<string, unknown[]> = {};
   try {
     for (let r = 0; r < runs; r++) {
       if (parts.includes('orders'))
-        (results.orders ??= []).push(await benchOrders(nats, Number(flag('order-rate', '1000')), durationS));
+        (results.orders ??= []).push(await benchOrders(nats, F['order-rate'], durationS));
       if (parts.includes('ticks'))
-        (results.ticks ??= []).push(await benchTicks(nats, Number(flag('tick-rate', '10000')), durationS));
+        (results.ticks ??= []).push(await benchTicks(nats, F['tick-rate'], durationS));
       if (parts.includes('flood'))
-        (results.flood ??= []).push(await benchFlood(nats, Number(flag('flood-rate', '100000')), durationS));
+        (results.flood ??= []).push(await benchFlood(nats, F['flood-rate'], durationS));
       if (parts.includes('scenarios')) (results.scenarios ??= []).push(await benchScenarios(nats));
       if (parts.includes('scaling'))
-        (results.scaling ??= []).push(await benchScaling(nats, Number(flag('connections', '32')), durationS));
+        (results.scaling ??= []).push(await benchScaling(nats, F.connections, durationS));
     }
   } finally {
     await nats.stop();
   }
-  if (wantsJson()) {
+  if (F.json) {
     console.log(JSON.stringify({ results }, null, 2));
     return;
   }

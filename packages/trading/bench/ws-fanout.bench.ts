@@ -19,7 +19,7 @@
 import { WebSocket } from 'ws';
 import { DEFAULT_WS_HUB_OPTIONS } from '../src/api/ws-hub/ws-hub-options.ts';
 import { LatencyHistogram, type LatencySummary } from '../src/stats/latency-histogram.ts';
-import { isMain, wantsJson } from './bench-util.ts';
+import { isMain, parseFlags } from './bench-util.ts';
 import {
   closeAll,
   connectAll,
@@ -199,25 +199,34 @@ export async function runIdle(n: number): Promise<IdleResult> {
   };
 }
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-}
-
 async function main(): Promise<void> {
-  const json = wantsJson();
+  const f = parseFlags(import.meta.url, {
+    duration: { type: 'number', default: 10, help: 'seconds of fan-out' },
+    rate: { type: 'number', default: 100_000, help: 'updates/s published' },
+    clients: { type: 'number', default: 100, help: 'fan-out clients' },
+    idle: { type: 'number', default: 10_000, help: 'idle subscribers' },
+    'flush-ms': {
+      type: 'number',
+      default: DEFAULT_WS_HUB_OPTIONS.flushIntervalMs,
+      help: "the hub's flush interval",
+    },
+    'skip-idle': { type: 'boolean' },
+    'skip-fanout': { type: 'boolean' },
+    json: { type: 'boolean', help: 'print the results as JSON' },
+  });
+  const json = f.json;
   const out: { fanout?: FanoutResult; idle?: IdleResult } = {};
-  if (!process.argv.includes('--skip-fanout')) {
+  if (!f['skip-fanout']) {
     out.fanout = await runFanout({
-      clients: arg('--clients', 100),
-      rate: arg('--rate', 100_000),
-      durationS: arg('--duration', 10),
-      flushMs: arg('--flush-ms', DEFAULT_WS_HUB_OPTIONS.flushIntervalMs),
+      clients: f.clients,
+      rate: f.rate,
+      durationS: f.duration,
+      flushMs: f['flush-ms'],
     });
     if (!json) console.log('fan-out', out.fanout);
   }
-  if (!process.argv.includes('--skip-idle')) {
-    out.idle = await runIdle(arg('--idle', 10_000));
+  if (!f['skip-idle']) {
+    out.idle = await runIdle(f.idle);
     if (!json) console.log('idle', out.idle);
   }
   if (json) console.log(JSON.stringify(out, null, 2));

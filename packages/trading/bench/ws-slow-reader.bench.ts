@@ -15,7 +15,7 @@
  */
 import { DEFAULT_WS_HUB_OPTIONS } from '../src/api/ws-hub/ws-hub-options.ts';
 import { LatencyHistogram, type LatencySummary } from '../src/stats/latency-histogram.ts';
-import { isMain, wantsJson } from './bench-util.ts';
+import { isMain, parseFlags } from './bench-util.ts';
 import {
   closeAll,
   connectAll,
@@ -109,23 +109,26 @@ export async function runSlowReaders(o: {
   }
 }
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : dflt;
-}
-
 async function main(): Promise<void> {
+  const f = parseFlags(import.meta.url, {
+    rates: { type: 'numbers', default: [5000, 50000], help: 'ticks/s fed, one run each' },
+    duration: { type: 'number', default: 10, help: 'seconds per run' },
+    clients: { type: 'number', default: 100 },
+    'cost-us': { type: 'number', default: 40, help: 'reader CPU per message, µs' },
+    old: { type: 'boolean', help: 'the hub without round-trip credit' },
+    json: { type: 'boolean', help: 'print the results as JSON' },
+  });
   const out: SlowReaderResult[] = [];
-  for (const rate of arg('--rates', '5000,50000').split(',').map(Number)) {
+  for (const rate of f.rates) {
     const r = await runSlowReaders({
       rate,
-      clients: Number(arg('--clients', '100')),
-      durationS: Number(arg('--duration', '10')),
-      costUs: Number(arg('--cost-us', '40')),
-      old: process.argv.includes('--old'),
+      clients: f.clients,
+      durationS: f.duration,
+      costUs: f['cost-us'],
+      old: f.old,
     });
     out.push(r);
-    if (!wantsJson()) {
+    if (!f.json) {
       const a = r.ageMs;
       console.log(
         `${r.hub} hub, ${rate} ticks/s, ${r.clients} clients (${r.costUs} us/message): ` +
@@ -135,7 +138,7 @@ async function main(): Promise<void> {
       );
     }
   }
-  if (wantsJson()) console.log(JSON.stringify(out, null, 2));
+  if (f.json) console.log(JSON.stringify(out, null, 2));
 }
 
 if (isMain(import.meta.url)) await main();
