@@ -62,7 +62,7 @@ describe('PostgresMetricsStore: the DuckDB store tests', () => {
 
   test('names, values, times and labels round-trip exactly', async () => {
     const store = await openMetricsStore(await newDb());
-    const labels = { 'quote"key': 'a,b\tc', emoji: 'ü🚀', empty: '', 'nl\n': '\\', nul: 'x\0y' };
+    const labels = { 'quote"key': 'a,b\tc', emoji: 'ü🚀', empty: '', 'nl\n': '\\' };
     const records = [
       MetricRecord.create('orders.latency,p99', 0.1 + 0.2, labels, new Date(T0)),
       MetricRecord.create('x', -1e-300, undefined, T0 + 0.5),
@@ -195,6 +195,16 @@ describe('PostgresMetricsStore: the DuckDB store tests', () => {
         field: '[1].name',
       });
       await assert.rejects(store.insert([ok, ok, { ...ok, time: Number.NaN }]), { field: '[2].time' });
+      // records made in code are held to POST /api/metrics' label rule: no NUL, no unpaired surrogate
+      for (const [labels, field] of [
+        [{ sym: 'a\0b' }, '[1].labels.sym'],
+        [{ sym: 'x\ud800' }, '[1].labels.sym'],
+        [{ ['k\udc00']: 'v' }, '[1].labels.k\udc00'],
+      ] as const)
+        await assert.rejects(store.insert([ok, MetricRecord.create('m', 1, labels)]), {
+          code: TradingErrorCode.INVALID_METRICS,
+          field,
+        });
       assert.equal(await store.count(), 0);
     } finally {
       await store.close();

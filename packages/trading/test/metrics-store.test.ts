@@ -147,6 +147,16 @@ describe('DuckDbMetricsStore', () => {
       field: '[1].name',
     });
     await assert.rejects(store.insert([ok, ok, { ...ok, time: Number.NaN }]), { field: '[2].time' });
+    // records made in code are held to POST /api/metrics' label rule: no NUL, no unpaired surrogate
+    for (const [labels, field] of [
+      [{ sym: 'a\0b' }, '[1].labels.sym'],
+      [{ sym: 'x\ud800' }, '[1].labels.sym'],
+      [{ ['k\udc00']: 'v' }, '[1].labels.k\udc00'],
+    ] as const)
+      await assert.rejects(store.insert([ok, MetricRecord.create('m', 1, labels)]), {
+        code: TradingErrorCode.INVALID_METRICS,
+        field,
+      });
     assert.equal(await store.count(), 0);
     await store.close();
     await assert.rejects(store.insert([ok]), { code: TradingErrorCode.SHUTTING_DOWN });

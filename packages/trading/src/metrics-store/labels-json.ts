@@ -11,7 +11,7 @@
  * coded error naming a row and field that both encoders throw.
  */
 import { TradingError, TradingErrorCode } from '../errors.ts';
-import type { MetricLabels } from './metric-record.ts';
+import { type MetricLabels, NOT_TEXT } from './metric-record.ts';
 
 const MAX_KEYS = 16;
 
@@ -70,6 +70,15 @@ export function labelsJson(labels: MetricLabels | undefined, row: number): strin
     bad(row, 'labels', `not serialisable: ${(err as Error).message}`);
   }
   if (typeof json !== 'string' || json[0] !== '{') bad(row, 'labels', 'expected an object of strings');
+  // As POST /api/metrics refuses them (metric-record.ts' NOT_TEXT): a NUL or an unpaired
+  // surrogate is stored by PostgreSQL's json column and then fails every `labels->>` over the
+  // table, and DuckDB's UTF-8 would get U+FFFD in its place. Checked here, on a new labels
+  // text only, so records made in code (MetricRecord.create) are held to the same rule.
+  for (const k in labels) {
+    const v = (labels as Record<string, unknown>)[k];
+    if (NOT_TEXT.test(k) || (typeof v === 'string' && NOT_TEXT.test(v)))
+      bad(row, `labels.${k}`, 'must not contain NUL or an unpaired surrogate');
+  }
   return json;
 }
 

@@ -85,7 +85,7 @@ const CONTROL_CHARS = /[\x00-\x1f\x7f]/;
  * them as `\u0000` / `\ud800` escapes, which PostgreSQL's json column stores but its `->>` then
  * refuses (one such row fails every `labels->>'symbol'` query over the table).
  */
-const NOT_TEXT = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const NOT_TEXT = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const KNOWN_FIELDS = new Set(['name', 'value', 'labels', 'timestamp']);
 /** Epoch seconds accepted: (0, year 3000). A value above is most likely milliseconds. */
 const MAX_EPOCH_SECONDS = 32_503_680_000;
