@@ -44,6 +44,7 @@ const okRate = new Rate('ok-rate');
 const wait = new Trend('queue_wait', true);
 const size = new Trend('payload_bytes');
 const depth = new Gauge('queue.depth');
+const change = new Trend('price_change');
 export const options = {
   scenarios: {
     s: { executor: 'constant-arrival-rate', rate: 150, timeUnit: '1s', duration: '2s', preAllocatedVUs: 6 },
@@ -58,6 +59,7 @@ export default async function (ctx: { iteration: number; vu: number }) {
   wait.add(((ctx.iteration * 7) % 40) * 0.9);
   size.add((ctx.iteration % 4) * 5);
   depth.add((ctx.iteration * 13) % 50);
+  change.add((ctx.iteration % 3) - 1);
 }
 `,
   );
@@ -152,6 +154,19 @@ export default async function (ctx: { iteration: number; vu: number }) {
   assert.equal(one('loadlab_script_payload_bytes_sum'), plain.sumUs / 1e3);
   assert.equal(one('loadlab_script_payload_bytes_bucket', { le: '10' }), countAtOrBelow(plain, 10_000));
   assert.ok(countAtOrBelow(plain, 10_000) < plain.count, 'values above 10 exist');
+  // a trend with negative samples (k6 takes them): kept as two histograms, exported as one,
+  // each negative sample at or below every bound (so in the first bucket), its sum taken off
+  const up = report.scriptMetrics.scenarios[0].trends.price_change;
+  const down = report.scriptMetrics.scenarios[0].trends['price_change!neg'];
+  assert.ok(up.count > 0 && down.count > 0, 'samples on both sides of 0');
+  assert.equal(one('loadlab_script_price_change_count'), up.count + down.count);
+  assert.equal(one('loadlab_script_price_change_sum'), (up.sumUs - down.sumUs) / 1e3);
+  const first = Math.round(DURATION_BUCKETS_S[0] * 1e6) / 1e3;
+  assert.equal(
+    one('loadlab_script_price_change_bucket', { le: String(first) }),
+    down.count + countAtOrBelow(up, first * 1000),
+  );
+  assert.equal(last.includes('neg'), false, 'no series of the negative part alone');
   assert.equal(
     last.includes('loadlab_script_payload_bytes_seconds'),
     false,

@@ -297,3 +297,44 @@ export default function () { m.add(5); }
     assert.match(r.stderr, new RegExp(`'${name}' is a built-in metric`));
   }
 });
+
+test("a Trend takes negative values, as k6's: every figure is over the signed samples, across threads", async () => {
+  const f = script(
+    'negative-trend.js',
+    `import { Trend } from 'k6/metrics';
+const skew = new Trend('skew', true);
+const drop = new Trend('drop');
+export const options = {
+  scenarios: { s: { executor: 'shared-iterations', vus: 4, iterations: 10 } },
+  thresholds: {
+    skew: ['min==-1', 'max==0.8', 'avg==-0.1', 'med==-0.2', 'p(10)==-1', 'p(90)==0.6', 'count==100'],
+    'drop{kind:a}': ['count==10', 'max==-2.5'],
+  },
+  summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(10)', 'p(90)', 'count'],
+};
+export default function () {
+  for (let i = -5; i < 5; i++) skew.add(i / 5);
+  drop.add(-2.5, { kind: 'a' });
+}
+`,
+  );
+  const json = join(t.dir, 'negative-trend.json');
+  const r = await run(['run', f, '--workers', '2', '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(
+    r.stdout,
+    /skew\.*: avg=-100(\.00)?µs min=-1\.00ms med=-200(\.00)?µs max=800(\.00)?µs|skew\.*: avg=-0\.10ms min=-1\.00ms med=-0\.20ms max=0\.80ms/,
+  );
+  const m = JSON.parse(readFileSync(json, 'utf8')).metrics;
+  assert.deepEqual(m.skew.values, {
+    avg: -0.1,
+    min: -1,
+    med: -0.2,
+    max: 0.8,
+    'p(90)': 0.6,
+    'p(95)': 0.8,
+    'p(99)': 0.8,
+    count: 100,
+  });
+  assert.deepEqual([m.drop.values.min, m.drop.values.max, m.drop.values.count], [-2.5, -2.5, 10]);
+});

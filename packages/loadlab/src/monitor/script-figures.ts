@@ -38,6 +38,7 @@
  */
 
 import { gaugesFromCounters } from '../stats/gauge-counters.ts';
+import { isNegTrend, NEG_TREND } from '../stats/signed-trend.ts';
 import { BUCKET_COUNT, bucketOfIndex, DURATION_BUCKETS_S } from '../stats/slice-detail.ts';
 import { OTHER_NAMES } from './duration-histograms.ts';
 import { type Exposition, metricNamePart } from './prom-text.ts';
@@ -151,14 +152,18 @@ export class ScriptFigures {
         }
         g = TREND.exec(k);
         if (g !== null) {
-          const key = `${scenario}\u0000${g[1]}`;
+          // a trend's negative samples (their magnitudes, stats/signed-trend.ts) are each
+          // at or below every bucket's bound: the first bucket; they take their sum off
+          const neg = isNegTrend(g[1]);
+          const name = neg ? g[1].slice(0, -NEG_TREND.length) : g[1];
+          const key = `${scenario}\u0000${name}`;
           let t = trends.get(key);
           if (t === undefined) {
-            t = { scenario, name: g[1], buckets: new Float64Array(BUCKET_COUNT), sumUs: 0 };
+            t = { scenario, name, buckets: new Float64Array(BUCKET_COUNT), sumUs: 0 };
             trends.set(key, t);
           }
-          if (g[2] === 'sum') t.sumUs += v;
-          else t.buckets[bucketOfIndex(Number(g[2]))] += v;
+          if (g[2] === 'sum') t.sumUs += neg ? -v : v;
+          else t.buckets[neg ? 0 : bucketOfIndex(Number(g[2]))] += v;
         }
       }
     }

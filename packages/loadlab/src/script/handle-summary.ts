@@ -22,13 +22,8 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { makeDir } from '@tickstorm/protocol';
 import type { ScriptThresholdResult } from '../model/result.ts';
 import { trendIsTime } from '../monitor/script-figures.ts';
-import {
-  allMetrics,
-  type K6Threshold,
-  type MetricView,
-  TREND_STAT,
-  trendPercentileMs,
-} from './k6-metrics.ts';
+import { SignedTrendStats } from '../stats/signed-trend.ts';
+import { allMetrics, type K6Threshold, type MetricView, TREND_STAT } from './k6-metrics.ts';
 import { callLifecycle } from './lifecycle.ts';
 import type { MetricKind } from './runtime.ts';
 
@@ -230,13 +225,9 @@ function trendValues(
   const out: Record<string, number> = {};
   const missing = stats.filter((s) => known[s] === undefined);
   if (missing.length > 0) {
-    const r = view.trendRecorder(metric, tags);
-    const h = r.count === 0 ? undefined : r.toHistogram();
-    for (const s of missing) {
-      const pct = Number(TREND_STAT.exec(s)?.[2]);
-      out[s] = h === undefined ? 0 : trendPercentileMs(h, r, pct);
-    }
-    h?.destroy?.();
+    const t = new SignedTrendStats(view.trend(metric, tags));
+    for (const s of missing) out[s] = t.percentile(Number(TREND_STAT.exec(s)?.[2]));
+    t.destroy();
   }
   return Object.fromEntries(stats.map((s) => [s, known[s] ?? out[s]]));
 }

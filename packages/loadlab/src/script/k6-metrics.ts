@@ -20,6 +20,7 @@
 import { gaugesFromCounters, mergeGauge } from '../stats/gauge-counters.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
 import type { RequestStats } from '../stats/request-stats.ts';
+import { NEG_TREND, type SignedTrend, SignedTrendStats } from '../stats/signed-trend.ts';
 import { parseDuration } from '../util/duration.ts';
 import { HTTP_PHASES } from './http-timings.ts';
 import { counterKey, type GaugeState, type MetricKind, trendsFromCounters } from './runtime.ts';
@@ -113,15 +114,6 @@ export interface K6Threshold {
 
 /** A trend's aggregations (thresholds, summaryTrendStats); group 2 is p(N)'s N. */
 export const TREND_STAT = /^(avg|min|max|med|count|p\((\d+(?:\.\d+)?)\))$/;
-
-/** Percentile `pct` of a trend, in ms, never above its exact maximum. */
-export function trendPercentileMs(
-  h: { getValueAtPercentile(p: number): number },
-  r: { maxUs: number },
-  pct: number,
-): number {
-  return Math.round(Math.min(h.getValueAtPercentile(pct), r.maxUs)) / 1000;
-}
 
 const AGGS: Record<MetricKind, RegExp> = {
   trend: TREND_STAT,
@@ -307,22 +299,25 @@ export class MetricView {
     return this.pick(scenario).reduce((a, p) => a + (p.counters[key] ?? 0), 0);
   }
 
-  /** The samples of a trend, µs. */
-  trendRecorder(metric: string, tags: K6Threshold['tags'] = {}): LatencyRecorder {
-    const r = new LatencyRecorder();
+  /** The samples of a trend, µs: those >= 0, and the magnitudes of the negative ones (stats/signed-trend.ts). */
+  trend(metric: string, tags: K6Threshold['tags'] = {}): SignedTrend {
+    const pos = new LatencyRecorder();
+    const neg = new LatencyRecorder();
     for (const p of this.pick(tags.scenario)) {
-      if (tags.sub !== undefined) {
-        const t = trendsFromCounters(p.counters).get(subName(tags.sub));
-        if (t !== undefined) r.add(t);
-      } else if (metric === 'http_req_duration') {
+      if (metric === 'http_req_duration' && tags.sub === undefined) {
         for (const e of p.stats.entries)
-          if (HTTP_METHODS.has(e.type) && (tags.name === undefined || e.name === tags.name)) r.add(e.latency);
-      } else {
-        const t = trendsFromCounters(p.counters).get(metric);
-        if (t !== undefined) r.add(t);
+          if (HTTP_METHODS.has(e.type) && (tags.name === undefined || e.name === tags.name))
+            pos.add(e.latency);
+        continue;
       }
+      const name = tags.sub !== undefined ? subName(tags.sub) : metric;
+      const all = trendsFromCounters(p.counters);
+      const t = all.get(name);
+      if (t !== undefined) pos.add(t);
+      const n = all.get(name + NEG_TREND);
+      if (n !== undefined) neg.add(n);
     }
-    return r;
+    return { pos, neg };
   }
 
   private http(tags: K6Threshold['tags']): { reqs: number; failed: number; bytes: number } {
@@ -340,23 +335,18 @@ export class MetricView {
   value(metric: string, kind: MetricKind, tags: K6Threshold['tags'] = {}): MetricValues {
     const per = (n: number) => (this.durationSec > 0 ? n / this.durationSec : 0);
     if (kind === 'trend') {
-      const r = this.trendRecorder(metric, tags);
-      const h = r.toHistogram();
-      const ms = (us: number) => Math.round(us) / 1000;
-      const v: TrendValues =
-        r.count === 0
-          ? { avg: 0, min: 0, med: 0, max: 0, 'p(90)': 0, 'p(95)': 0, 'p(99)': 0, count: 0 }
-          : {
-              avg: Math.round(r.sumUs / r.count) / 1000,
-              min: ms(r.minUs),
-              med: trendPercentileMs(h, r, 50),
-              max: ms(r.maxUs),
-              'p(90)': trendPercentileMs(h, r, 90),
-              'p(95)': trendPercentileMs(h, r, 95),
-              'p(99)': trendPercentileMs(h, r, 99),
-              count: r.count,
-            };
-      h.destroy?.();
+      const t = new SignedTrendStats(this.trend(metric, tags));
+      const v: TrendValues = {
+        avg: t.avg,
+        min: t.min,
+        med: t.percentile(50),
+        max: t.max,
+        'p(90)': t.percentile(90),
+        'p(95)': t.percentile(95),
+        'p(99)': t.percentile(99),
+        count: t.count,
+      };
+      t.destroy();
       return { type: 'trend', values: v };
     }
     if (kind === 'rate') {
@@ -404,11 +394,9 @@ export class MetricView {
   /** The figure a threshold compares. */
   actual(t: K6Threshold): number {
     if (t.kind === 'trend' && t.agg === 'p') {
-      const r = this.trendRecorder(t.metric, t.tags);
-      if (r.count === 0) return 0;
-      const h = r.toHistogram();
-      const v = trendPercentileMs(h, r, t.pct!);
-      h.destroy?.();
+      const st = new SignedTrendStats(this.trend(t.metric, t.tags));
+      const v = st.percentile(t.pct!);
+      st.destroy();
       return v;
     }
     const mv = this.value(t.metric, t.kind, t.tags).values as Record<string, number>;

@@ -105,10 +105,10 @@ export class Trend extends Metric {
     super(name, 'trend');
     setTrendIsTime(name, isTime === true);
   }
-  /** A value (ms when the trend holds times); kept to 0.001 (µs for times). */
+  /** A value (ms when the trend holds times), negative ones too, as k6's; kept to 0.001 (µs for times). */
   add(value: number, tags?: Tags): void {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-      throw new TypeError(`Trend ${this.name}: add() takes a number >= 0`);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new TypeError(`Trend ${this.name}: add() takes a finite number`);
     const s = current(`${this.name}.add()`);
     addTrend(s, this.name, value, sampleTags(s, tags));
     tagged(s, this.name, 'trend', value, tags);

@@ -17,6 +17,7 @@ import type { CookieJar } from '../clients/cookie-jar.ts';
 import type { RequestEvents } from '../stats/events.ts';
 import type { GaugeState } from '../stats/gauge-counters.ts';
 import { hdrValueAt, LatencyRecorder } from '../stats/recorder.ts';
+import { trendSlot } from '../stats/signed-trend.ts';
 import { nowUs } from '../util/clock.ts';
 import type { ResponseCallback } from './http-expected.ts';
 
@@ -258,9 +259,11 @@ export function recorderIn(m: Map<string, LatencyRecorder>, name: string): Laten
 
 /** Records a Trend sample (ms) in the iteration's scenario (and the live view). */
 export function addTrend(s: IterationStore, name: string, ms: number, tags?: Record<string, string>): void {
-  recorderIn(s.trends, name).record(ms * 1000);
+  // a negative sample goes to the trend's companion, as its magnitude (stats/signed-trend.ts)
+  const [slot, abs] = trendSlot(name, ms);
+  recorderIn(s.trends, slot).record(abs * 1000);
   const live = liveScenario(s.scenario);
-  if (live !== null) recorderIn(live.trends, name).record(ms * 1000);
+  if (live !== null) recorderIn(live.trends, slot).record(abs * 1000);
   runtime().sink?.(name, 'trend', ms, s.scenario, tags);
 }
 

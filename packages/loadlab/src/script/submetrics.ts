@@ -15,6 +15,8 @@
  * and, for all, options.tags and the scenario's tags. `scenario` is never part of the key: the
  * figures are kept per scenario already.
  */
+
+import { trendSlot } from '../stats/signed-trend.ts';
 import {
   counterKey,
   type IterationStore,
@@ -97,9 +99,10 @@ export function recordTagged(
     if (!match) continue;
     const name = subName(sub.key);
     if (kind === 'trend') {
-      recorderIn(s.trends, name).record(value * 1000);
+      const [slot, abs] = trendSlot(name, value);
+      recorderIn(s.trends, slot).record(abs * 1000);
       const live = liveScenario(s.scenario);
-      if (live !== null) recorderIn(live.trends, name).record(value * 1000);
+      if (live !== null) recorderIn(live.trends, slot).record(abs * 1000);
     } else if (kind === 'rate') {
       bump(s, counterKey.rateTotal(name), 1);
       if (value !== 0) bump(s, counterKey.ratePass(name), 1);
