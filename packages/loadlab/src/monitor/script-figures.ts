@@ -67,7 +67,8 @@ const PLAIN_BUCKETS = DURATION_BUCKETS_S.map((s) => Math.round(s * 1e6) / 1e3);
 /** Check names a scenario keeps apart in loadlab_checks_total; the rest under check="(other)". */
 export const MAX_CHECK_NAMES = 100;
 
-const CHECK = /^check:(.*):(pass|fail)$/;
+// `s`: a check's name may hold a newline (it is a label value, escaped in the text)
+const CHECK = /^check:(.*):(pass|fail)$/s;
 const COUNTER = /^metric:counter:(.*)$/;
 const RATE = /^metric:rate:(.*):(pass|total)$/;
 const TREND = /^trend:(.*):(sum|\d+)$/;
