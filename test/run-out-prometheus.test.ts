@@ -2,7 +2,10 @@
  * `tickstorm run --out prometheus=PORT` (k6's output name for the generator's live figures):
  * while a scenario runs against the real system, or a script against a local server, the
  * generator serves Prometheus text at /metrics on the port (0: one the OS picks, printed), and
- * the counters move.
+ * the counters move. A check or request name with quotes, backslashes, a newline or unicode is
+ * a label value escaped as the text format says and read back as given (before, those
+ * characters became '_', and a check named with a newline was in neither /metrics nor the
+ * summary).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -13,7 +16,11 @@ import { after, before, test } from 'node:test';
 import { startPathCounter } from '@tickstorm/loadlab/testing';
 import { TradingSystem } from '@tickstorm/trading';
 import { BIN, tickstorm } from './support/cli.ts';
+import { assertPromtoolAccepts, total } from './support/prom-scrape.ts';
 import { runScraped } from './support/scrape-run.ts';
+
+/** A check's and a request's name with what the text format escapes, and unicode. */
+const ODD = 'ok "200" \\ C:\\x\nnext ☃';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickstorm-out-prom-'));
 let sys: TradingSystem;
@@ -93,17 +100,26 @@ test('--out prometheus=0: a scraper reading until the end sees every request of 
   try {
     const f = join(dir, 'prom-final.ts');
     const json = join(dir, 'prom-final.json');
+    const summary = join(dir, 'prom-final-summary.json');
+    // a check and a request named with a quote, a backslash, a newline and unicode
     writeFileSync(
       f,
       `import http from 'tickstorm/http';
+import { check } from 'tickstorm';
 export const options = { scenarios: { s: { executor: 'constant-arrival-rate', rate: 200, timeUnit: '1s', duration: '3s', preAllocatedVUs: 5 } } };
-export default async function () { await http.get('${target.url.replace(/\/$/, '')}/ok'); }
+export default async function () {
+  const r = await http.get('${target.url.replace(/\/$/, '')}/ok', { tags: { name: ${JSON.stringify(ODD)} } });
+  check(r, { ${JSON.stringify(ODD)}: (x) => x.status === 200 });
+}
 `,
     );
     // scrape as Prometheus would (every 100 ms here) until the endpoint goes away
-    const run = await runScraped(['run', f, '--out', 'prometheus=0', '--json', json], (c) => {
-      child = c;
-    });
+    const run = await runScraped(
+      ['run', f, '--out', 'prometheus=0', '--json', json, '--summary-export', summary],
+      (c) => {
+        child = c;
+      },
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /waiting up to \d+\.\d s for the last scrape/);
     const m = /^loadlab_requests_total\{scenario="s"\} (\d+)/m.exec(run.texts[run.texts.length - 1] ?? '');
@@ -114,6 +130,13 @@ export default async function () { await http.get('${target.url.replace(/\/$/, '
     assert.equal(report.requests + dropped, 600, `requests ${report.requests}, dropped ${dropped}`);
     assert.ok(report.requests > 0);
     assert.equal(Number(m?.[1]), report.requests, 'the last scrape saw every request the report counts');
+    // the odd names: escaped in the text (promtool accepts it), read back as given, every one counted
+    const last = run.texts[run.texts.length - 1] ?? '';
+    assertPromtoolAccepts(t, last);
+    assert.equal(total(last, 'loadlab_checks_total', { check: ODD, result: 'pass' }), report.requests);
+    assert.equal(total(last, 'loadlab_request_duration_seconds_count', { name: ODD }), report.requests);
+    const exported = JSON.parse(readFileSync(summary, 'utf8'));
+    assert.equal(exported.root_group.checks[ODD]?.passes, report.requests, 'the summary lists the check');
   } finally {
     await target.close();
   }

@@ -162,8 +162,8 @@ test('script figures: checks, Counter, Rate, Trend and Gauge series, names in Pr
     const rows = promSamples(text);
     const value = (name: string, labels: Record<string, string>) =>
       rows.find((r) => r.name === name && Object.entries(labels).every(([k, v]) => r.labels[k] === v))?.value;
-    assert.equal(value('loadlab_checks_total', { check: 'status is _ok_', result: 'pass' }), 5);
-    assert.equal(value('loadlab_checks_total', { check: 'status is _ok_', result: 'fail' }), 1);
+    assert.equal(value('loadlab_checks_total', { check: 'status is "ok"', result: 'pass' }), 5);
+    assert.equal(value('loadlab_checks_total', { check: 'status is "ok"', result: 'fail' }), 1);
     assert.equal(value('loadlab_script_orders_placed_total', { scenario: 's' }), 8);
     assert.equal(value('loadlab_script_ok_rate_total', { result: 'pass' }), 4);
     assert.equal(value('loadlab_script_ok_rate_total', { result: 'fail' }), 2);

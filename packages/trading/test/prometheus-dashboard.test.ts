@@ -5,8 +5,10 @@
  * with its tick feed, `tickstorm run order-stress`), each serving its own /metrics
  * (--metrics-port). Prometheus gets a generated config (1 s scrapes) on a free port; the
  * test polls its HTTP API until every target has been scraped, then until every PromQL
- * expression of monitoring/grafana/dashboards/*.json returns data. A process that runs one
- * service alone serves /metrics for that process too. Teardown stops everything.
+ * expression of monitoring/grafana/dashboards/*.json returns data, and the rules of
+ * monitoring/rules/*.rules.yml (loaded as monitoring/prometheus.yml loads them) evaluate, each
+ * series they select having samples and each recording data. A process that runs one service
+ * alone serves /metrics for that process too. Teardown stops everything.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -112,7 +114,8 @@ describe('Prometheus scrapes every process; every dashboard expression returns d
     }
     // One rejected order, so the rejections-by-reason series exists.
     await postRejectedOrder(urls);
-    prom = await startPrometheus(jobs);
+    // the shipped rules, as monitoring/prometheus.yml loads them
+    prom = await startPrometheus(jobs, undefined, [join(REPO_ROOT, 'monitoring', 'rules', '*.rules.yml')]);
   });
 
   after(async () => {
@@ -142,6 +145,42 @@ describe('Prometheus scrapes every process; every dashboard expression returns d
       if (!ok) missing.push(`${panel}: ${expr}`);
     }
     assert.deepEqual(missing, [], 'expressions without data');
+  });
+
+  test('every shipped rule loads and evaluates; each series it selects has samples', async () => {
+    const rules = await poll('the rules evaluated', 60_000, async () => {
+      const r = await prom!.rules();
+      return r.length > 0 && r.every((x) => x.health === 'ok') ? r : undefined;
+    }).catch(async () => prom!.rules());
+    assert.ok(rules.length >= 10, `rules loaded: ${rules.length}`);
+    assert.deepEqual(
+      rules.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`),
+      [],
+      'every rule evaluates',
+    );
+    const missing: string[] = [];
+    for (const r of rules) {
+      // every selector of a metric the system or the generator exports (not a recording's name)
+      const selectors = new Set(
+        [...r.query.matchAll(/\b((?:tickstorm|process|nodejs|loadlab)_[a-z0-9_]+|up)(\{[^}]*\})?/g)].map(
+          (m) => m[0],
+        ),
+      );
+      assert.ok(selectors.size > 0, `${r.name} selects a metric`);
+      for (const sel of selectors) {
+        const ok = await poll(`${r.name}: ${sel}`, 30_000, async () =>
+          (await prom!.query(`count(${sel})`)).length > 0 ? true : undefined,
+        ).catch(() => false);
+        if (!ok) missing.push(`${r.name}: ${sel}`);
+      }
+      if (r.type === 'recording') {
+        const ok = await poll(r.name, 30_000, async () =>
+          (await prom!.query(r.name)).length > 0 ? true : undefined,
+        ).catch(() => false);
+        if (!ok) missing.push(`${r.name}: no samples recorded`);
+      }
+    }
+    assert.deepEqual(missing, [], 'rule selectors or recordings without samples');
   });
 
   test('a process running one service alone serves /metrics for itself', async () => {

@@ -5,7 +5,9 @@
  * rejections by reason, the latency histograms). Each of its four ports' /metrics passes
  * `promtool check metrics` (Debian's `prometheus` package, installed by .ci/run) with nothing
  * to say: base units, `_total` only on counters, no `quantile` label outside a summary, HELP
- * on every family. The api port renders its own exporter, the others the process's.
+ * on every family. The api port renders its own exporter, the others the process's. Scrapes
+ * with Prometheus's headers (OpenMetrics preferred, gzip accepted) while the load runs are
+ * answered in the text format without waiting on the load; HEAD answers as GET without a body.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -21,16 +23,23 @@ import {
 } from './support/child-process.ts';
 
 const PROMTOOL = '/usr/bin/promtool';
+/** What Prometheus 2.x sends with a scrape. */
+const PROMETHEUS_HEADERS = {
+  accept:
+    'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+  'accept-encoding': 'gzip',
+};
 
 describe('every port of `tickstorm serve` passes promtool check metrics under load', {
   skip: existsSync(PROMTOOL) ? false : `${PROMTOOL} is not installed (.ci/run installs it)`,
 }, () => {
   const box = serveSandbox('tickstorm-prom-lint-');
   let urls: Record<string, string> = {};
+  const duringLoad: { ms: number; status: number; type: string | null; text: string }[] = [];
 
   before(async () => {
     urls = (await box.serve(['--data-dir', box.tmp(), ...ZERO_PORT_FLAGS])).urls;
-    const load = await run(process.execPath, [
+    const loading = run(process.execPath, [
       TICKSTORM,
       'run',
       'market-data-flood',
@@ -44,6 +53,25 @@ describe('every port of `tickstorm serve` passes promtool check metrics under lo
       '50',
       ...runTargetFlags(urls),
     ]);
+    // Prometheus's scrapes while the load runs (its Accept and Accept-Encoding headers)
+    let done = false;
+    const stop = () => {
+      done = true;
+    };
+    void loading.then(stop, stop);
+    while (!done) {
+      const t0 = performance.now();
+      const r = await fetch(`${urls['execution-engine']}/metrics`, { headers: PROMETHEUS_HEADERS });
+      const text = await r.text();
+      duringLoad.push({
+        ms: performance.now() - t0,
+        status: r.status,
+        type: r.headers.get('content-type'),
+        text,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const load = await loading;
     // 0 or 99 (a scenario target missed on a busy machine): the load ran either way.
     assert.ok(
       load.code === 0 || load.code === 99,
@@ -54,6 +82,26 @@ describe('every port of `tickstorm serve` passes promtool check metrics under lo
   });
 
   after(() => box.cleanup());
+
+  test('scrapes during the load: answered at once, in the text format, and promtool accepts them', () => {
+    assert.ok(duringLoad.length > 0, 'scraped while the load ran');
+    for (const s of duringLoad) {
+      assert.equal(s.status, 200);
+      assert.equal(s.type, 'text/plain; version=0.0.4; charset=utf-8');
+      // the exposition is built from counters at hand: no wait on the order path or the store
+      assert.ok(s.ms < 1000, `a scrape took ${s.ms.toFixed(0)} ms`);
+    }
+    const last = duringLoad[duringLoad.length - 1].text;
+    const lint = spawnSync(PROMTOOL, ['check', 'metrics'], { input: last, encoding: 'utf8' });
+    assert.equal(`${lint.stdout}${lint.stderr}`, '', 'promtool check metrics');
+  });
+
+  test('HEAD /metrics: the status and headers of a GET, no body', async () => {
+    const r = await fetch(`${urls.api}/metrics`, { method: 'HEAD', headers: PROMETHEUS_HEADERS });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+    assert.equal(await r.text(), '');
+  });
 
   for (const service of ['market-data', 'execution-engine', 'risk-manager', 'api']) {
     test(`${service}: /metrics has every family, and promtool has nothing to say`, async () => {

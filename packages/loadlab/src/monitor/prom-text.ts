@@ -4,8 +4,12 @@
  * values escaped, metric names kept to Prometheus' charset, and cumulative histogram series.
  */
 
-/** A label value: quotes, backslashes and newlines become '_'. */
-export const esc = (v: string): string => v.replace(/["\\\n]/g, '_');
+/**
+ * A label value as the text format writes it: a backslash, a double quote and a newline are
+ * escaped (`\\`, `\"`, `\n`), so Prometheus stores the value as given (a request or check name
+ * with quotes keeps them, and two names differing only there stay two series).
+ */
+export const esc = (v: string): string => v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 
 /** A metric name part in Prometheus' charset: every character outside [A-Za-z0-9_] becomes '_'. */
 export const metricNamePart = (v: string): string => v.replace(/[^A-Za-z0-9_]/g, '_');

@@ -75,6 +75,9 @@ export interface LoadMetricsServer {
 
 type Row = [[string, string][], number];
 
+/** The text format's media type (an OpenMetrics Accept header gets it too, as Prometheus allows). */
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
 export interface LoadMetricsOptions {
   /** 0 (default): a free port. */
   port?: number;
@@ -181,14 +184,22 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
   let onScrape: ((scraper: string) => void) | undefined;
   let closing = false;
   const server: Server = createServer((req, res) => {
-    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/metrics') {
+    const metrics = (req.url ?? '').split('?')[0] === '/metrics';
+    if (metrics && req.method === 'GET') {
       const scraper = scrapers.seen(req);
       // only a scrape asked for after close() holds the final figures
       const final = closing;
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.writeHead(200, { 'content-type': CONTENT_TYPE });
       res.end(render(), () => {
         if (final) onScrape?.(scraper);
       });
+    } else if (metrics && req.method === 'HEAD') {
+      // what a GET would answer, without the body (and not a scrape: no figures were read)
+      res.writeHead(200, { 'content-type': CONTENT_TYPE });
+      res.end();
+    } else if (metrics) {
+      res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET, HEAD' });
+      res.end('GET /metrics only\n');
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('only GET /metrics here\n');

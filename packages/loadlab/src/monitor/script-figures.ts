@@ -8,8 +8,8 @@
  *   loadlab_script_<name>_total{scenario,result="pass"|"fail"} a Rate's samples (true / false)
  *   loadlab_script_<name>_seconds{scenario}                    a Trend of times (`new Trend(name, true)`:
  *                                                              values in ms), a histogram with the
- *                                                              request-duration buckets; a name's
- *                                                              `_ms` suffix is dropped
+ *                                                              request-duration buckets; a time
+ *                                                              unit ending the name is dropped
  *                                                              (`wait_ms`: ..._wait_seconds)
  *   loadlab_script_<name>{scenario}                            a Trend of plain numbers (k6's
  *                                                              default, no isTime): the same
@@ -28,8 +28,9 @@
  *
  * (k6's built-in `checks` rate is not repeated: it is loadlab_checks_total summed over checks;
  * nor are the thresholds' submetrics, `http_req_duration{status:200}`: copies of samples.)
- * `<name>` is the metric's name with every character outside [A-Za-z0-9_] replaced by '_'
- * (two names that differ only there share one series). A scenario's first MAX_CHECK_NAMES
+ * `<name>` is the metric's name in Prometheus' charset and promtool's spelling
+ * (script-metric-name.ts: `orders.placed` is orders_placed, `orderLatency` order_latency,
+ * `my_counter` my_counters; two names that differ only there share one series). A scenario's first MAX_CHECK_NAMES
  * check names have their own series; any later name is added under check="(other)", so a
  * script naming checks by ID cannot grow the series without bound.
  *
@@ -41,7 +42,8 @@ import { gaugesFromCounters } from '../stats/gauge-counters.ts';
 import { isNegTrend, NEG_TREND } from '../stats/signed-trend.ts';
 import { BUCKET_COUNT, bucketOfIndex, DURATION_BUCKETS_S } from '../stats/slice-detail.ts';
 import { OTHER_NAMES } from './duration-histograms.ts';
-import { type Exposition, metricNamePart } from './prom-text.ts';
+import type { Exposition } from './prom-text.ts';
+import { scriptMetricName } from './script-metric-name.ts';
 
 /**
  * The script's Trends declared without k6's `isTime` (`new Trend(name)`, k6's default): their
@@ -68,7 +70,8 @@ const PLAIN_BUCKETS = DURATION_BUCKETS_S.map((s) => Math.round(s * 1e6) / 1e3);
 /** Check names a scenario keeps apart in loadlab_checks_total; the rest under check="(other)". */
 export const MAX_CHECK_NAMES = 100;
 
-const CHECK = /^check:(.*):(pass|fail)$/;
+// `s`: a check's name may hold a newline (it is a label value, escaped in the text)
+const CHECK = /^check:(.*):(pass|fail)$/s;
 const COUNTER = /^metric:counter:(.*)$/;
 const RATE = /^metric:rate:(.*):(pass|total)$/;
 const TREND = /^trend:(.*):(sum|\d+)$/;
@@ -132,7 +135,7 @@ export class ScriptFigures {
         g = COUNTER.exec(k);
         if (g !== null) {
           out.sample(
-            `loadlab_script_${metricNamePart(g[1])}_total`,
+            `loadlab_script_${scriptMetricName(g[1])}_total`,
             'counter',
             `Counter ${g[1]} of the script`,
             [['scenario', scenario]],
@@ -185,7 +188,7 @@ export class ScriptFigures {
           v,
         );
     for (const r of rates.values()) {
-      const name = `loadlab_script_${metricNamePart(r.name)}_total`;
+      const name = `loadlab_script_${scriptMetricName(r.name)}_total`;
       const help = `Rate ${r.name} of the script: samples by result (true: pass)`;
       for (const [result, v] of [
         ['pass', r.pass],
@@ -205,14 +208,14 @@ export class ScriptFigures {
     for (const t of trends.values())
       if (trendIsTime(t.name))
         out.histogram(
-          `loadlab_script_${metricNamePart(t.name).replace(/_(ms|milliseconds)$/i, '')}_seconds`,
+          `loadlab_script_${scriptMetricName(t.name, { time: true })}_seconds`,
           `Trend ${t.name} of the script (a time: its values as ms)`,
           DURATION_BUCKETS_S,
           { labels: [['scenario', t.scenario]], buckets: t.buckets, sum: t.sumUs / 1e6 },
         );
       else
         out.histogram(
-          `loadlab_script_${metricNamePart(t.name)}`,
+          `loadlab_script_${scriptMetricName(t.name)}`,
           `Trend ${t.name} of the script (plain values: declared without isTime)`,
           PLAIN_BUCKETS,
           { labels: [['scenario', t.scenario]], buckets: t.buckets, sum: t.sumUs / 1e3 },
@@ -263,6 +266,6 @@ export class ScriptFigures {
  * `wait_seconds`): the gauge's value is never added into a counter, nor typed as a histogram.
  */
 function gaugeFamily(name: string, taken: ReadonlySet<string>): string {
-  const family = `loadlab_script_${metricNamePart(name)}`;
+  const family = `loadlab_script_${scriptMetricName(name)}`;
   return /_(total|bucket|sum|count)$/.test(family) || taken.has(family) ? `${family}_value` : family;
 }

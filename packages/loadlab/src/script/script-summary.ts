@@ -58,7 +58,7 @@ export function checkRows(parts: readonly MetricPart[]): ScriptSummary['checks']
   const rows = new Map<string, { name: string; passes: number; fails: number }>();
   for (const p of parts)
     for (const [k, v] of Object.entries(p.counters)) {
-      const m = /^check:(.*):(pass|fail)$/.exec(k);
+      const m = /^check:(.*):(pass|fail)$/s.exec(k); // a name may hold a newline
       if (m === null) continue;
       const row = rows.get(m[1]) ?? { name: m[1], passes: 0, fails: 0 };
       if (m[2] === 'pass') row.passes += v;

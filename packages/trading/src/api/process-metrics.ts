@@ -67,7 +67,10 @@ export function trackedProviders(): Partial<StatsProviders> & Pick<ProcessSectio
 }
 
 function labelText(labels: Record<string, string> | undefined, le?: string): string {
-  const parts = Object.entries(labels ?? {}).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`);
+  // the text format's escapes: backslash, double quote, newline
+  const parts = Object.entries(labels ?? {}).map(
+    ([k, v]) => `${k}="${v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`,
+  );
   if (le !== undefined) parts.push(`le="${le}"`);
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 }

@@ -26,9 +26,19 @@ export interface PromSample {
   value: [number, string];
 }
 
+export interface PromRule {
+  type: 'recording' | 'alerting';
+  name: string;
+  query: string;
+  health: string;
+  lastError?: string;
+}
+
 export interface PrometheusServer {
   readonly url: string;
   targets(): Promise<PromTarget[]>;
+  /** Every rule loaded, from /api/v1/rules. */
+  rules(): Promise<PromRule[]>;
   /** An instant query's vector; throws on a PromQL error. */
   query(expr: string): Promise<PromSample[]>;
   stop(): Promise<void>;
@@ -58,17 +68,21 @@ export async function poll<T>(what: string, ms: number, attempt: () => Promise<T
 
 /**
  * Starts Prometheus scraping `jobs` (job name -> host:port, or several) every second, each job
- * with `basicAuth` when given; resolves when ready.
+ * with `basicAuth` when given, evaluating the rule files `ruleFiles` (paths or globs) every
+ * second; resolves when ready.
  */
 export async function startPrometheus(
   jobs: Record<string, string | readonly string[]>,
   basicAuth?: { username: string; passwordFile: string },
+  ruleFiles: readonly string[] = [],
 ): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tickstorm-prometheus-'));
   const config = [
     'global:',
     '  scrape_interval: 1s',
     '  scrape_timeout: 1s',
+    '  evaluation_interval: 1s',
+    ...(ruleFiles.length === 0 ? [] : ['rule_files:', ...ruleFiles.map((f) => `  - '${f}'`)]),
     'scrape_configs:',
     ...Object.entries(jobs).flatMap(([job, hosts]) => [
       `  - job_name: ${job}`,
@@ -126,6 +140,12 @@ export async function startPrometheus(
         data: { activeTargets: PromTarget[] };
       };
       return r.data.activeTargets;
+    },
+    async rules() {
+      const r = (await (await fetch(`${url}/api/v1/rules`)).json()) as {
+        data: { groups: { rules: PromRule[] }[] };
+      };
+      return r.data.groups.flatMap((g) => g.rules);
     },
     async query(expr) {
       const r = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as {
