@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FIXTURE_T0, rng } from '@tickstorm/loadlab/testing';
-import { analyzeFile } from '../src/analyze/analyze.ts';
+import { analyzeFile, formatAnalysis } from '../src/analyze/analyze.ts';
 import { ResultsCsvWriter } from '../src/report/results-csv.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadlab-results-'));
@@ -81,5 +82,42 @@ describe('ResultsCsvWriter (--results-csv)', () => {
     }
     assert.equal(stats.max_latency, Math.max(...lat));
     assert.ok(Math.abs(stats.throughput - 2000 / maxDuration) < 1e-9);
+  });
+
+  // The users' own pandas/matplotlib script (test/python/analyze_load_test.py, byte for byte),
+  // unchanged, on a file this writer wrote: it reads test_results.csv from its working directory.
+  const pandas = ['/usr/bin/python3', 'python3'].find(
+    (p) => spawnSync(p, ['-c', 'import pandas, matplotlib'], { stdio: 'ignore' }).status === 0,
+  );
+  it("is read by the pandas analysis script as it is: its printout is tickstorm analyze's, and it saves the plot", {
+    skip:
+      pandas === undefined
+        ? 'no python3 with pandas and matplotlib (Debian: python3-pandas python3-matplotlib)'
+        : false,
+  }, async () => {
+    const cwd = mkdtempSync(join(dir, 'pandas-'));
+    const file = join(cwd, 'test_results.csv');
+    const rand = rng(7);
+    const w = new ResultsCsvWriter(file, { startedAtSec: FIXTURE_T0 });
+    for (let i = 0; i < 500; i++) {
+      w.write(
+        FIXTURE_T0 + i * 0.01,
+        Math.round((0.5 + rand() * 20) * 1000) / 1000,
+        rand() > 0.05,
+        'POST /orders,x',
+      );
+    }
+    w.close();
+    const script = new URL('./python/analyze_load_test.py', import.meta.url).pathname;
+    const r = spawnSync(pandas!, [script], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, MPLBACKEND: 'Agg' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const { stats } = await analyzeFile(file, { out: null });
+    assert.equal(r.stdout, `${formatAnalysis(stats)}\n\nPlot saved to load_test_results.png\n`);
+    const png = join(cwd, 'load_test_results.png');
+    assert.ok(existsSync(png) && statSync(png).size > 10_000);
   });
 });

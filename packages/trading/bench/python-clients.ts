@@ -59,6 +59,40 @@ export function runPython(python: string, script: string, args: string[]): Promi
   });
 }
 
+export interface OriginalRun {
+  code: number | null;
+  /** Every line the client printed, the runner's JSON line last. */
+  lines: string[];
+  stderr: string;
+  /** The runner's JSON line, when it got that far. */
+  result?: Record<string, unknown>;
+}
+
+/**
+ * One of ./python/original/ (the clients exactly as their users wrote them) through
+ * ./python/run_original.py: `flood PORT SYMBOLS RATE SECONDS`, `orders PORT RATE SECONDS` or
+ * `ws PORT CLIENTS SECONDS`. Resolves with the exit code whatever it is.
+ */
+export function runOriginal(python: string, args: string[]): Promise<OriginalRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [`${DIR}run_original.py`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      err += String(d);
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const lines = out.trimEnd().split('\n');
+      const last = lines.at(-1) ?? '';
+      resolve({ code, lines, stderr: err, result: last.startsWith('{') ? JSON.parse(last) : undefined });
+    });
+  });
+}
+
 export async function pythonOrders(python: string, rates: number[], seconds: number) {
   const sys = await serveChild();
   try {

@@ -54,6 +54,9 @@ describe('agent endpoints on the api (one process, real ticks)', () => {
       ['/api/data/SYM1/bars?limit=0', 'PRT_ERR_INVALID_FIELD', 'limit'],
       ['/api/data/SYM1/bars?interval=1m&limit=1441', 'PRT_ERR_INVALID_FIELD', 'limit'],
       ['/api/data/SYM1/bars?limit=ten', 'PRT_ERR_INVALID_FIELD', 'limit'],
+      // A misspelt parameter is named, not ignored for the default (as market data's GET /bars).
+      ['/api/data/SYM1/bars?limt=5', 'PRT_ERR_INVALID_FIELD', 'limt'],
+      ['/api/data/SYM1/bars?interval=1s&intreval=1m', 'PRT_ERR_INVALID_FIELD', 'intreval'],
     ];
     for (const [path, code, field] of cases) {
       const r = await f.http.get(api + path);
@@ -146,6 +149,9 @@ describe('agent endpoints on the api (one process, real ticks)', () => {
       [{ symbol: 'SYM1', strategy: 'rsi', params: [] }, 'PRT_ERR_INVALID_FIELD', 'params'],
       [{ symbol: 'SYM1', strategy: 'rsi', interval: 'daily' }, 'PRT_ERR_INVALID_FIELD', 'interval'],
       [[1, 2], 'PRT_ERR_INVALID_FIELD', 'body'],
+      // A field the analysis does not take is named, not ignored for the defaults.
+      [{ symbol: 'SYM1', strategy: 'rsi', param: { period: 5 } }, 'PRT_ERR_INVALID_FIELD', 'param'],
+      [{ symbol: 'SYM1', strategy: 'rsi', Interval: '1s' }, 'PRT_ERR_INVALID_FIELD', 'Interval'],
     ];
     for (const [body, code, field] of cases) {
       const r = await f.http.post(`${api}/api/strategy/analyze`, body);
@@ -272,6 +278,17 @@ describe('agent endpoints on the api (one process, real ticks)', () => {
     const sym = await f.http.post(`${api}/api/risk/analyze`, { symbols: ['SYM1', 'NOPE'] });
     assert.equal(sym.status, 400);
     assert.deepEqual([codedError(sym).code, codedError(sym).field], ['PRT_ERR_UNKNOWN_SYMBOL', 'symbols[1]']);
+    // A misspelt field is named: ignored, `acount` would report the default account and
+    // `symbol` every symbol, each looking like the answer asked for.
+    for (const [body, field] of [
+      [{ acount: 'nobody' }, 'acount'],
+      [{ symbol: 'SYM1' }, 'symbol'],
+      [{ symbols: ['SYM1'], lookBack: 10 }, 'lookBack'],
+    ] as const) {
+      const r = await f.http.post(`${api}/api/risk/analyze`, body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.deepEqual([codedError(r).code, codedError(r).field], ['PRT_ERR_INVALID_FIELD', field]);
+    }
     const empty = await f.http.post(`${api}/api/risk/analyze`, { symbols: ['SYM2'] });
     assert.equal(empty.status, 200);
     assert.equal(empty.body.positions[0].position, 0);

@@ -146,6 +146,33 @@ describe('api websocket /ws/metrics', () => {
     assert.ok(api.hub.stats().errorFramesSent >= cases.length);
   });
 
+  test('a field no message takes, or one given twice, is an error frame naming it, not a subscribe', async () => {
+    const c = await connect();
+    const cases: [string, RegExp][] = [
+      // Ignored, the misspelt field would subscribe without the snapshot asked for.
+      ['{"action":"subscribe","symbol":"SYM9","snapshto":true}', /unknown field "snapshto"/],
+      ['{"action":"subscribe","symbol":"SYM9","Symbols":["SYM10"]}', /unknown field "Symbols"/],
+      // JSON.parse keeps the last; a reader in front may keep the first.
+      ['{"action":"subscribe","symbol":"SYM9","symbol":"SYM10"}', /field "symbol" is given twice/],
+      [
+        '{"action":"subscribe","\\u0061ction":"unsubscribe","symbol":"SYM9"}',
+        /field "action" is given twice/,
+      ],
+    ];
+    for (const [msg, text] of cases) {
+      const from = c.messages.length;
+      c.ws.send(msg);
+      const m = await c.waitFor((x) => x.json?.type === 'error' || x.json?.type === 'subscribed', 5000, from);
+      assert.equal(m.json?.type, 'error', msg);
+      assert.equal(m.json?.code, 'PRT_ERR_INVALID_FIELD', msg);
+      assert.match(String(m.json?.message), text);
+    }
+    const from = c.messages.length;
+    c.ws.send('{"action":"subscribe","symbol":"SYM9","snapshot":false}');
+    const ok = await c.waitFor((x) => x.json?.type === 'error' || x.json?.type === 'subscribed', 5000, from);
+    assert.deepEqual(ok.json, { type: 'subscribed', symbol: 'SYM9' });
+  });
+
   test('other paths are not upgraded', async () => {
     const ws = new WebSocket(`${api.url.replace('http', 'ws')}/ws/other`);
     const err = await new Promise<Error>((resolve) => ws.once('error', resolve));

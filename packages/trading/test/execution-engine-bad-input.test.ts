@@ -175,4 +175,37 @@ describe('execution-engine: bad input answers a coded 4xx and the server keeps s
     const book = await f.http.get(`${ex}/book/AAPL`);
     assert.deepEqual([book.body.bids, book.body.asks], [[], []]);
   });
+
+  test('a cancel or a kill switch given arguments is refused, naming them, and changes nothing', async () => {
+    const placed = await f.http.post(`${ex}/orders`, {
+      ...order('MSFT', 'buy', 'limit', 3, 81),
+      account: 'args-1',
+    });
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    const id = placed.body.id as string;
+    // Read as a whole cancel, a partial cancel's quantity would cancel all 3.
+    const refused: [string, string, unknown, string, string][] = [
+      ['DELETE', `/orders/${id}`, { quantity: 1 }, 'PRT_ERR_INVALID_FIELD', 'quantity'],
+      ['DELETE', `/orders/${id}?quantity=1`, undefined, 'TRD_ERR_INVALID_QUERY', 'quantity'],
+      ['DELETE', `/orders/${id}`, [1], 'PRT_ERR_INVALID_FIELD', 'body'],
+      ['POST', '/admin/accounts/args-1/halt', { cancelOpen: false }, 'PRT_ERR_INVALID_FIELD', 'cancelOpen'],
+      ['POST', '/admin/accounts/args-1/halt?dryRun=1', undefined, 'TRD_ERR_INVALID_QUERY', 'dryRun'],
+      ['POST', '/admin/accounts/args-1/resume', { account: 'other' }, 'PRT_ERR_INVALID_FIELD', 'account'],
+    ];
+    for (const [method, path, body, code, name] of refused) {
+      const r = await f.http.send(method, `${ex}${path}`, body);
+      assert.equal(r.status, 400, `${method} ${path} ${JSON.stringify(body)}: ${JSON.stringify(r.body)}`);
+      assert.deepEqual([codedError(r).code, codedError(r).field], [code, name], path);
+    }
+    const still = await f.http.get(`${ex}/orders/${id}`);
+    assert.deepEqual([still.body.status, still.body.remainingQuantity], ['new', 3]);
+    const more = await f.http.post(`${ex}/orders`, {
+      ...order('MSFT', 'buy', 'limit', 1, 81),
+      account: 'args-1',
+    });
+    assert.equal(more.status, 201, 'the account is not halted');
+    // No arguments, as an empty JSON object: the whole cancel.
+    const cancelled = await f.http.send('DELETE', `${ex}/orders/${id}`, {});
+    assert.deepEqual([cancelled.status, cancelled.body.status], [200, 'cancelled']);
+  });
 });

@@ -46,6 +46,17 @@ describe('hostile SQL on /api/metrics/query', () => {
     assert.deepEqual(r.body, { rows: [{ e: 'é€', l: ['9007199254740993', '1'] }], truncated: false });
   });
 
+  test('a query parameter other than sql is a coded 400 naming it, not dropped or read as no sql', async () => {
+    for (const [path, field] of [
+      ['?sql=SELECT%201&limit=5', 'limit'],
+      ['?sq1=SELECT%201', 'sq1'],
+    ]) {
+      const r = await f.http.get(`${api}/api/metrics/query${path}`);
+      assert.equal(r.status, 400, path);
+      assert.deepEqual([r.body.error.code, r.body.error.field], ['TRD_ERR_INVALID_QUERY', field], path);
+    }
+  });
+
   test('an endless query is interrupted at the timeout (504)', async () => {
     const r = await q(
       'SELECT count(*) FROM range(1000000000) a, range(1000000) b WHERE a.range + b.range = -1',

@@ -7,7 +7,7 @@
  * what `health` adds: every service, the store, memory; see service-health.ts).
  */
 import { Readable } from 'node:stream';
-import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
+import { cutText, ProtocolError, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
 import type { FastifyInstance } from 'fastify';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { StreamedJson } from '../guards/answer-stream.ts';
@@ -103,6 +103,17 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
     if (Array.isArray(sql)) {
       // `?sql=A&sql=B`: one statement per request, not "sql is required".
       throw new TradingError(TradingErrorCode.INVALID_QUERY, 'sql must be given once', 'sql');
+    }
+    // `sql` only: a misspelt `?sq1=` is named rather than answered "sql is required", and a
+    // parameter the route does not read (`&limit=5`) is not silently dropped.
+    for (const k of Object.keys(req.query as object)) {
+      if (k !== 'sql') {
+        throw new TradingError(
+          TradingErrorCode.INVALID_QUERY,
+          `unknown query parameter ${quoteValue(k)}: GET /api/metrics/query takes sql`,
+          cutText(k),
+        );
+      }
     }
     if (typeof sql !== 'string' || sql.trim() === '') {
       throw new ProtocolError(

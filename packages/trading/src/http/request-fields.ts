@@ -4,6 +4,7 @@
  * The bar fields (interval, DEFAULT_BAR_LIMIT) are market data's: ../market-data/bar-fields.ts.
  */
 import { cutText, ProtocolError, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
+import { TradingError, TradingErrorCode } from '../errors.ts';
 
 export function invalidField(field: string, message: string): ProtocolError {
   return new ProtocolError(ProtocolErrorCode.INVALID_FIELD, message, field);
@@ -22,6 +23,29 @@ export function refuseUnknownFields(
   for (const name in body) {
     if (!fields.has(name)) throw invalidField(cutText(name), `unknown field ${quoteValue(name)}: ${takes}`);
   }
+}
+
+const NO_FIELDS: ReadonlySet<string> = new Set();
+
+/**
+ * A route that takes nothing but its path (`DELETE /orders/:id`, the kill switch): a query
+ * parameter is 400 TRD_ERR_INVALID_QUERY and a body field 400 PRT_ERR_INVALID_FIELD, each
+ * named, before anything is done. Dropped, `{"quantity":1}` or `?quantity=1` meant as a partial
+ * cancel would cancel the whole order. An empty body, `{}` and `null` are no arguments.
+ */
+export function refuseArguments(query: unknown, body: unknown, route: string): void {
+  for (const k in query as Record<string, unknown>) {
+    throw new TradingError(
+      TradingErrorCode.INVALID_QUERY,
+      `unknown query parameter ${quoteValue(k)}: ${route} takes none`,
+      cutText(k),
+    );
+  }
+  if (body === undefined || body === null) return;
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw invalidField('body', `${route} takes no body`);
+  }
+  refuseUnknownFields(body as Record<string, unknown>, NO_FIELDS, `${route} takes no body`);
 }
 
 /**

@@ -15,7 +15,7 @@ import type { LoadShed } from '../guards/load-shed.ts';
 import { RETRY_AFTER_SECONDS } from '../guards/shed.ts';
 import { answerFirst, createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
 import type { HttpLimits } from '../http/http-limits.ts';
-import { parseCount, refuseUnknownFields } from '../http/request-fields.ts';
+import { parseCount, refuseArguments, refuseUnknownFields } from '../http/request-fields.ts';
 import { bookDepth } from './book-depth.ts';
 import type { EngineRouting } from './engine-routing.ts';
 import type { OrderCounters } from './order-counters.ts';
@@ -139,6 +139,7 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
   });
 
   app.delete<{ Params: { id: string } }>('/orders/:id', async (req, reply) => {
+    refuseArguments(req.query, req.body, 'DELETE /orders/:id (a whole cancel)');
     const routed = d.routing?.cancel(req.params.id, principalOf(req));
     if (routed !== undefined) return send(reply, await routed);
     return send(reply, await d.gateway.cancel(req.params.id, principalOf(req)));
@@ -146,12 +147,14 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
 
   // The kill switch (admin only: auth/route-rights.ts); partitioned: every engine applies it.
   app.post<{ Params: { account: string } }>('/admin/accounts/:account/halt', async (req, reply) => {
+    refuseArguments(req.query, req.body, 'POST /admin/accounts/:account/halt');
     killSwitchAccount(req.params.account);
     const local = await d.gateway.halt(req.params.account);
     if (d.routing === undefined) return send(reply, local);
     return send(reply, await d.routing.admin('halt', req.params.account, local));
   });
   app.post<{ Params: { account: string } }>('/admin/accounts/:account/resume', async (req, reply) => {
+    refuseArguments(req.query, req.body, 'POST /admin/accounts/:account/resume');
     killSwitchAccount(req.params.account);
     const local = d.gateway.resume(req.params.account);
     if (d.routing === undefined) return send(reply, local);

@@ -27,13 +27,15 @@ import { parseCount } from '../http/request-fields.ts';
 import { DEFAULT_BAR_LIMIT, parseInterval } from '../market-data/bar-fields.ts';
 import type { BarInterval } from '../market-data/market-state.ts';
 import {
-  bodyObject,
   DEFAULT_RISK_LOOKBACK,
   parseAccount,
   parseStrategyRequest,
   parseSymbol,
   parseSymbols,
   parseWorkflowRequest,
+  refuseUnknownBarsQuery,
+  riskBody,
+  strategyBody,
 } from './agent-requests.ts';
 import type { AgentSteps } from './agent-types.ts';
 import { barsToFetch } from './strategy-params.ts';
@@ -108,6 +110,7 @@ export function registerAgentRoutes(app: FastifyInstance, o: AgentRoutesOptions)
     admitted(async (req, _reply, signal) => {
       const q = req.query as Record<string, unknown>;
       const symbol = parseSymbol(o.instruments, (req.params as { symbol: string }).symbol);
+      refuseUnknownBarsQuery(q);
       const interval = parseInterval(q.interval);
       const limit = parseCount(q.limit, 'limit', DEFAULT_BAR_LIMIT, 1, o.capacity(interval), 'query');
       return o.steps.data({ symbol, interval, limit }, signal);
@@ -118,7 +121,7 @@ export function registerAgentRoutes(app: FastifyInstance, o: AgentRoutesOptions)
     '/api/strategy/analyze',
     route,
     admitted(async (req, _reply, signal) => {
-      const sr = parseStrategyRequest(o.instruments, req.body);
+      const sr = parseStrategyRequest(o.instruments, strategyBody(req.body));
       const limit = barsToFetch(sr.strategy, sr.params, o.capacity(sr.interval));
       const data = await o.steps.data({ symbol: sr.symbol, interval: sr.interval, limit }, signal);
       return o.steps.strategy(sr, data, signal);
@@ -129,7 +132,7 @@ export function registerAgentRoutes(app: FastifyInstance, o: AgentRoutesOptions)
     '/api/risk/analyze',
     route,
     admitted(async (req, _reply, signal) => {
-      const b = req.body === undefined || req.body === null ? {} : bodyObject(req.body);
+      const b = riskBody(req.body);
       const interval = parseInterval(b.interval);
       // Keys on: a trader sees its own accounts only (its first by default), as on GET /positions.
       const key = principalOf(req);

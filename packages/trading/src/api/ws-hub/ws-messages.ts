@@ -3,11 +3,17 @@
  * `{"action":"subscribe","symbol":"SYM0"}` and a bare text `ping` when idle; we also accept
  * `unsubscribe`, `"symbols":[...]` for several at once, `"snapshot":true` on a subscribe (the
  * symbols' current values at once), and `{"action":"ping"}`. Anything else is a coded error
- * (the connection lives on).
+ * (the connection lives on): a field none of them takes (a misspelt `"snapshto":true` would
+ * subscribe without the snapshot asked for) and a field given twice (`"symbol"` twice:
+ * JSON.parse keeps the last, another reader the first), as in the HTTP bodies
+ * (../../http/json-body.ts).
  */
-import { ProtocolErrorCode } from '@tickstorm/protocol';
+import { ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
+import { repeatedKey } from '../../http/repeated-key.ts';
 
 export const MAX_SYMBOLS_PER_MESSAGE = 1_000;
+
+const FIELDS = new Set(['action', 'symbol', 'symbols', 'snapshot']);
 
 export type ClientCommand =
   | { kind: 'ping' }
@@ -33,6 +39,22 @@ export function parseClientMessage(text: string): ClientCommand {
   }
   if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) {
     return error(ProtocolErrorCode.INVALID_FIELD, 'message must be a JSON object with an "action"');
+  }
+  const fields = Object.keys(msg);
+  for (const name of fields) {
+    if (!FIELDS.has(name)) {
+      return error(
+        ProtocolErrorCode.INVALID_FIELD,
+        `unknown field ${quoteValue(name)}: a message takes action, symbol, symbols and snapshot`,
+      );
+    }
+  }
+  const twice = repeatedKey(trimmed, fields.length);
+  if (twice !== undefined) {
+    return error(
+      ProtocolErrorCode.INVALID_FIELD,
+      `field ${quoteValue(twice)} is given twice: which one was meant is ambiguous`,
+    );
   }
   const { action, symbol, symbols, snapshot } = msg as Record<string, unknown>;
   if (action === undefined) return error(ProtocolErrorCode.MISSING_FIELD, 'missing "action"');
