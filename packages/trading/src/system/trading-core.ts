@@ -23,6 +23,7 @@ import { OrderGateway } from '../orders/order-gateway.ts';
 import type { OrderRequest } from '../orders/order-request.ts';
 import { OrderStore } from '../orders/order-store.ts';
 import type { RemoteRiskCheck } from '../orders/remote-risk.ts';
+import { checkDataFiles } from '../persistence/data-file-access.ts';
 import {
   activeLogPath,
   haltedAccountsPath,
@@ -154,6 +155,7 @@ export class TradingCore {
     let skipped: SkippedSnapshot[] = [];
     if (this.logging) {
       makeDir(dir);
+      checkDataFiles(dir);
       if (o.fresh === true && hasState(dir)) {
         genFloor = generationFloor(dir);
         movedAside = moveStateAside(dir);
