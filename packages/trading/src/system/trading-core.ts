@@ -286,6 +286,10 @@ export class TradingCore {
         `recovered ${this.liveOrders()} live orders from ${snapshot ?? 'no snapshot'} + ${replayed} journal records in ${Math.round(this.recovery.ms)} ms`,
       );
     }
+    const unhalted = this.gateway.completeHalts();
+    if (unhalted > 0) {
+      this.report(`cancelled ${unhalted} open orders of halted accounts (a halt cut short by the crash)`);
+    }
     if (skipped.length > 0) {
       for (const to of setAsideSkipped(dir, skipped)) this.report(`unreadable snapshot kept as ${to}`);
     }
