@@ -169,7 +169,7 @@ export class TradingCore {
       const choice = chooseSnapshot(dir);
       skipped = choice.skipped;
       for (const k of skipped)
-        this.report(`${describeSkipped([k])}; recovering from an older one and the journal`);
+        this.report(`${describeSkipped([k])}; recovering from an older snapshot, or the whole journal`);
       if (choice.chosen !== null) {
         snapshot = choice.chosen.path;
         sections = choice.chosen.sections;
@@ -286,10 +286,6 @@ export class TradingCore {
         `recovered ${this.liveOrders()} live orders from ${snapshot ?? 'no snapshot'} + ${replayed} journal records in ${Math.round(this.recovery.ms)} ms`,
       );
     }
-    const unhalted = this.gateway.completeHalts();
-    if (unhalted > 0) {
-      this.report(`cancelled ${unhalted} open orders of halted accounts (a halt cut short by the crash)`);
-    }
     if (skipped.length > 0) {
       for (const to of setAsideSkipped(dir, skipped)) this.report(`unreadable snapshot kept as ${to}`);
     }
@@ -297,6 +293,12 @@ export class TradingCore {
     // moved since it, so the next scheduled snapshot (or the graceful stop) writes one and
     // the next restart does not replay them again.
     this.snapshotSeqSum = replayed > 0 ? -1 : this.seqSum();
+    // A halt cut short by the crash is completed here, after the line above: its cancels move
+    // the journal, so the next snapshot covers them.
+    const unhalted = this.gateway.completeHalts();
+    if (unhalted > 0) {
+      this.report(`cancelled ${unhalted} open orders of halted accounts (a halt cut short by the crash)`);
+    }
     const every = o.snapshotIntervalMs ?? 60_000;
     if (this.logging && every > 0) {
       this.timer = setInterval(() => {
