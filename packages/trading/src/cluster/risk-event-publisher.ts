@@ -29,7 +29,11 @@ export class RiskEventPublisher implements EngineListener {
   private risk: RiskEngine | null = null;
   private readonly stops: (() => void)[] = [];
 
-  constructor(private readonly bus: Bus) {}
+  /** `journal`: this engine's journal (host and data directory), said in its hello (risk-wire.ts). */
+  constructor(
+    private readonly bus: Bus,
+    private readonly journal?: string,
+  ) {}
 
   /** Starts publishing (the core is built: recovery is over) and says hello. */
   start(risk: RiskEngine): void {
@@ -41,10 +45,14 @@ export class RiskEventPublisher implements EngineListener {
       }),
       // Back on the bus after a disconnection: the risk manager may have missed events.
       this.bus.onState((s) => {
-        if (s === 'connected') this.send({ k: 'hello' });
+        if (s === 'connected') this.hello();
       }),
     );
-    this.send({ k: 'hello' });
+    this.hello();
+  }
+
+  private hello(): void {
+    this.send(this.journal === undefined ? { k: 'hello' } : { k: 'hello', journal: this.journal });
   }
 
   onTrade(

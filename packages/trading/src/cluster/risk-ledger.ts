@@ -44,6 +44,8 @@ export interface RiskLedgerStats {
   /** Events dropped because their engine's state had not arrived yet. */
   dropped: number;
   expired: number;
+  /** Reservations freed because a later engine on the same journal said hello. */
+  superseded: number;
 }
 
 export interface RiskLedgerOptions {
@@ -67,6 +69,8 @@ export class RiskLedger {
   epoch = 0;
   dropped = 0;
   expired = 0;
+  /** Reservations freed because a later engine on the same journal said hello (its predecessor died). */
+  superseded = 0;
   private readonly reservations = new Map<string, Reservation>();
   /** Releases seen before their check: id -> when. */
   private readonly released = new Map<string, number>();
@@ -76,6 +80,8 @@ export class RiskLedger {
   private readonly parts = new Map<string, { epoch: number; next: number; events: StateEvent[] }>();
   /** Engines the current rebuild waits for. */
   private expected = new Set<string>();
+  /** The journal each engine said it keeps (its hello): engine -> journal. */
+  private readonly journals = new Map<string, string>();
   /** Engines that said hello since the last rebuild started. */
   private readonly hellos = new Set<string>();
   private epochAtMs = 0;
@@ -123,6 +129,7 @@ export class RiskLedger {
         if (!this.release(e.res)) this.released.set(e.res, this.risk.clock());
         return;
       case 'hello':
+        if (typeof e.journal === 'string') this.succeed(engine, e.journal);
         this.hellos.add(engine);
         this.o.onHello?.(engine);
         return;
@@ -194,6 +201,7 @@ export class RiskLedger {
       waiting: [...this.expected].filter((e) => !this.synced.has(e)).length,
       dropped: this.dropped,
       expired: this.expired,
+      superseded: this.superseded,
     };
   }
 
@@ -232,6 +240,28 @@ export class RiskLedger {
     if (last !== undefined && now - last < this.retryMs) return;
     this.asked.set(engine, now);
     this.o.wantState?.(engine, this.epoch);
+  }
+
+  /**
+   * `engine` keeps `journal`: an earlier engine id with the same journal died (one process owns
+   * a journal) and `engine` recovered every order it journalled, so the earlier one's
+   * reservations are freed now (its orders come back in `engine`'s state; one it never
+   * journalled does not exist), not after the TTL, and no rebuild waits for it.
+   */
+  private succeed(engine: string, journal: string): void {
+    for (const [other, j] of this.journals) {
+      if (j !== journal || other === engine) continue;
+      this.journals.delete(other);
+      this.expected.delete(other);
+      this.synced.delete(other);
+      this.hellos.delete(other);
+      this.parts.delete(other);
+      const prefix = `${other}:`;
+      for (const id of [...this.reservations.keys()]) {
+        if (id.startsWith(prefix) && this.release(id)) this.superseded++;
+      }
+    }
+    this.journals.set(engine, journal);
   }
 
   /** Frees reservation `id`; false when there is none. */

@@ -86,6 +86,12 @@ export interface StateEvent {
 /** An engine started (or re-joined the bus): the risk manager answers with a resync. */
 export interface HelloEvent {
   k: 'hello';
+  /**
+   * The engine's journal (host and data directory), when it keeps one. One process owns a
+   * journal (its directory lock), so another engine id that said hello with the same journal
+   * has died and this one recovered what it journalled: that id's reservations are freed.
+   */
+  journal?: string;
 }
 
 /** An engine leaves (graceful stop): the risk manager no longer waits for its state in a rebuild. */

@@ -32,6 +32,11 @@ export class HaltedAccounts {
     return this.set.size;
   }
 
+  /** The halted accounts, in the order they were halted. */
+  list(): string[] {
+    return [...this.set];
+  }
+
   has(account: string): boolean {
     return this.set.has(account);
   }

@@ -393,6 +393,23 @@ export class OrderGateway {
     return { status: 200, body: { account, halted: true, cancelled } };
   }
 
+  /**
+   * After a restart: the open orders of halted accounts are cancelled (reason `halted`),
+   * completing a halt that a crash cut between recording the account (written first) and
+   * journalling its cancels. A halted account has no open order otherwise (new ones are
+   * refused), so this is a no-op after a halt that was answered. Returns the orders cancelled.
+   */
+  completeHalts(): number {
+    let cancelled = 0;
+    for (const account of this.halted.list()) {
+      for (const rec of this.o.store.openOrdersOf(account)) {
+        const r = this.o.router.shards[rec.shard].cancel(rec.engineId, CancelReason.HALTED);
+        if (r.result === CancelResult.CANCELLED) cancelled++;
+      }
+    }
+    return cancelled;
+  }
+
   resume(account: string): GatewayReply {
     if (!this.halted.has(account)) {
       const unknown = this.unknownAccount(account);

@@ -23,6 +23,7 @@ import { OrderGateway } from '../orders/order-gateway.ts';
 import type { OrderRequest } from '../orders/order-request.ts';
 import { OrderStore } from '../orders/order-store.ts';
 import type { RemoteRiskCheck } from '../orders/remote-risk.ts';
+import { checkDataFiles } from '../persistence/data-file-access.ts';
 import {
   activeLogPath,
   haltedAccountsPath,
@@ -36,8 +37,15 @@ import {
   segmentPath,
   snapshotPath,
 } from '../persistence/journal-dir.ts';
-import { readSnapshotFile, readSnapshotMeta, writeSnapshotFile } from '../persistence/snapshot-file.ts';
-import { captureImage, type ImageMeta, readMeta, restoreImage } from '../persistence/state-image.ts';
+import {
+  chooseSnapshot,
+  describeSkipped,
+  generationFloor,
+  type SkippedSnapshot,
+  setAsideSkipped,
+} from '../persistence/snapshot-choice.ts';
+import { readSnapshotMeta, type Sections, writeSnapshotFile } from '../persistence/snapshot-file.ts';
+import { captureImage, type ImageMeta, restoreImage } from '../persistence/state-image.ts';
 import { AccountRegistry } from '../risk/account-registry.ts';
 import { RiskEngine } from '../risk/risk-engine.ts';
 import type { RiskLimits } from '../risk/risk-limits.ts';
@@ -143,9 +151,11 @@ export class TradingCore {
     let genFloor = 0;
     let meta: ImageMeta | null = null;
     let snapshot: string | null = null;
-    let sections: ReturnType<typeof readSnapshotFile> | null = null;
+    let sections: Sections | null = null;
+    let skipped: SkippedSnapshot[] = [];
     if (this.logging) {
       makeDir(dir);
+      checkDataFiles(dir);
       if (o.fresh === true && hasState(dir)) {
         genFloor = generationFloor(dir);
         movedAside = moveStateAside(dir);
@@ -156,11 +166,14 @@ export class TradingCore {
         const legacy = keepLegacyLog(activeLogPath(dir, s));
         if (legacy !== null) this.report(`input log of an older format kept as ${legacy} (not recovered)`);
       }
-      const snaps = listSnapshots(dir);
-      if (snaps.length > 0) {
-        snapshot = snaps[snaps.length - 1].path;
-        sections = readSnapshotFile(snapshot);
-        meta = readMeta(sections);
+      const choice = chooseSnapshot(dir);
+      skipped = choice.skipped;
+      for (const k of skipped)
+        this.report(`${describeSkipped([k])}; recovering from an older snapshot, or the whole journal`);
+      if (choice.chosen !== null) {
+        snapshot = choice.chosen.path;
+        sections = choice.chosen.sections;
+        meta = choice.chosen.meta;
         if (meta.shards !== n) {
           throw new TradingError(
             TradingErrorCode.INVALID_CONFIG,
@@ -214,6 +227,10 @@ export class TradingCore {
         let rep: ReturnType<typeof replayJournal>;
         try {
           rep = replayJournal(dir, s, after, (rec, reader) => this.applyRecovered(s, rec, reader));
+        } catch (err) {
+          // an older snapshot whose journal is gone: say which newer one could not be read
+          if (skipped.length === 0 || !(err instanceof TradingError)) throw err;
+          throw new TradingError(err.code, `${err.message} (${describeSkipped(skipped)})`, err.field);
         } finally {
           this.counters.recovering = false;
         }
@@ -269,16 +286,31 @@ export class TradingCore {
         `recovered ${this.liveOrders()} live orders from ${snapshot ?? 'no snapshot'} + ${replayed} journal records in ${Math.round(this.recovery.ms)} ms`,
       );
     }
+    if (skipped.length > 0) {
+      for (const to of setAsideSkipped(dir, skipped)) this.report(`unreadable snapshot kept as ${to}`);
+    }
     // Records replayed past the newest snapshot are not in any snapshot yet: the journal has
     // moved since it, so the next scheduled snapshot (or the graceful stop) writes one and
     // the next restart does not replay them again.
     this.snapshotSeqSum = replayed > 0 ? -1 : this.seqSum();
+    // A halt cut short by the crash is completed here, after the line above: its cancels move
+    // the journal, so the next snapshot covers them.
+    const unhalted = this.gateway.completeHalts();
+    if (unhalted > 0) {
+      this.report(`cancelled ${unhalted} open orders of halted accounts (a halt cut short by the crash)`);
+    }
     const every = o.snapshotIntervalMs ?? 60_000;
     if (this.logging && every > 0) {
       this.timer = setInterval(() => {
         if (this.seqSum() !== this.snapshotSeqSum) this.trySnapshot();
       }, every);
       this.timer.unref();
+    }
+    // After --fresh only a snapshot records the generation base the new ids start at (the
+    // journal holds commands, not the base): written now, before any order, so that a crash
+    // before the first scheduled snapshot replays the new journal onto the same ids.
+    if (genFloor > 0 && this.snapshot(false) === null) {
+      throw new TradingError(TradingErrorCode.INTERNAL, 'the snapshot after --fresh was not written');
     }
   }
 
@@ -503,40 +535,4 @@ export class TradingCore {
         break;
     }
   }
-}
-
-/**
- * A generation above every order id the state in `dir` ever issued: the newest snapshot's
- * highest slot generation plus the NEW_ORDER records after it (each raises one slot's
- * generation by one at most). `--fresh` starts its engines there, so ids never repeat.
- */
-function generationFloor(dir: string): number {
-  const snaps = listSnapshots(dir);
-  let floor = 0;
-  let after: number[] = [];
-  if (snaps.length > 0) {
-    const sections = readSnapshotFile(snaps[snaps.length - 1].path);
-    const meta = readMeta(sections);
-    after = meta.lastSeq;
-    for (const [name, b] of sections) {
-      if (!name.startsWith('gen-')) continue;
-      const gen = new Int32Array(new Uint8Array(b).buffer);
-      for (let i = 0; i < gen.length; i++) if (gen[i] > floor) floor = gen[i];
-    }
-    meta.engines.forEach((e) => {
-      if (e.genBase > floor) floor = e.genBase;
-    });
-  }
-  let orders = 0;
-  for (let s = 0; existsSync(activeLogPath(dir, s)) || s < after.length; s++) {
-    try {
-      replayJournal(dir, s, after[s] ?? 0, (rec) => {
-        if (rec.kind === CommandKind.NEW_ORDER) orders++;
-      });
-    } catch {
-      // a damaged old state: count what could be read, and leave a wide margin
-      orders += 1 << 20;
-    }
-  }
-  return floor + orders + 1;
 }

@@ -7,7 +7,8 @@
  * (docs/agent-endpoints.md). `close()` shuts down gracefully: servers stop accepting
  * and answer what is in flight, logs are flushed, bars and metrics written, DuckDB closed.
  */
-import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import { InstrumentTable } from '@tickstorm/protocol';
 import { type ApiService, startApiService } from '../api/api-server.ts';
 import { type SystemSampler, startSystemSampler } from '../api/system-stats.ts';
@@ -213,7 +214,10 @@ export class TradingSystem {
     }
     let events: RiskEventPublisher | null = null;
     if (split && want.has('execution-engine')) {
-      events = new RiskEventPublisher(this.bus);
+      // its journal's identity (host and directory): a restart after a crash frees the dead
+      // instance's reservations at the risk manager (cluster/risk-ledger.ts)
+      const journal = o.inputLog === false ? undefined : `${hostname()}:${resolve(dataDir)}`;
+      events = new RiskEventPublisher(this.bus, journal);
       this.remoteRisk = new RemoteRiskClient(this.bus, events);
     }
     if (nats && this.metrics === null) {
