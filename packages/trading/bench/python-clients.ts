@@ -38,10 +38,14 @@ export function pythonHas(python: string, ...modules: string[]): boolean {
   return spawnSync(python, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** Runs a client script to the end; its last stdout line is JSON. */
-export function runPython(python: string, script: string, args: string[]): Promise<Record<string, unknown>> {
+/** Runs `python FILE ARGS` to its end: exit code, stdout, stderr. */
+function runToEnd(
+  python: string,
+  file: string,
+  args: string[],
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [`${DIR}${script}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(python, [file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => {
@@ -51,12 +55,20 @@ export function runPython(python: string, script: string, args: string[]): Promi
       err += String(d);
     });
     child.once('error', reject);
-    child.once('close', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !last.startsWith('{')) reject(new Error(`${script} exited ${code}:\n${out}\n${err}`));
-      else resolve(JSON.parse(last));
-    });
+    child.once('close', (code) => resolve({ code, out, err }));
   });
+}
+
+/** Runs a client script to the end; its last stdout line is JSON. */
+export async function runPython(
+  python: string,
+  script: string,
+  args: string[],
+): Promise<Record<string, unknown>> {
+  const { code, out, err } = await runToEnd(python, `${DIR}${script}`, args);
+  const last = out.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !last.startsWith('{')) throw new Error(`${script} exited ${code}:\n${out}\n${err}`);
+  return JSON.parse(last);
 }
 
 export interface OriginalRun {
@@ -73,24 +85,11 @@ export interface OriginalRun {
  * ./python/run_original.py: `flood PORT SYMBOLS RATE SECONDS`, `orders PORT RATE SECONDS` or
  * `ws PORT CLIENTS SECONDS`. Resolves with the exit code whatever it is.
  */
-export function runOriginal(python: string, args: string[]): Promise<OriginalRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [`${DIR}run_original.py`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += String(d);
-    });
-    child.stderr.on('data', (d) => {
-      err += String(d);
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      const lines = out.trimEnd().split('\n');
-      const last = lines.at(-1) ?? '';
-      resolve({ code, lines, stderr: err, result: last.startsWith('{') ? JSON.parse(last) : undefined });
-    });
-  });
+export async function runOriginal(python: string, args: string[]): Promise<OriginalRun> {
+  const { code, out, err } = await runToEnd(python, `${DIR}run_original.py`, args);
+  const lines = out.trimEnd().split('\n');
+  const last = lines.at(-1) ?? '';
+  return { code, lines, stderr: err, result: last.startsWith('{') ? JSON.parse(last) : undefined };
 }
 
 export async function pythonOrders(python: string, rates: number[], seconds: number) {
