@@ -6,6 +6,10 @@ import type { RunExtra } from './run-command.ts';
 import { withSources } from './run-defaults.ts';
 import { scriptExecutionOf, tlsFileFlags } from './run-flag-checks.ts';
 
+/** k6's -c/--config (a JSON file of options) on a script run: what to do instead. */
+const K6_CONFIG_FILE =
+  "k6's options file (-c/--config) is not read here; put its options in the script (export const options = JSON.parse(open('./config.json')) reads that file), and tickstorm's own flags in a file given with --config-file FILE";
+
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /** The flags that do not apply to a script, and its --workers (default 1). */
@@ -19,7 +23,8 @@ export function scriptFlagProblems(
   const problems: string[] = [];
   if (operands.length > 1)
     problems.push(`one script at a time, without scenario ids (got ${operands.join(' ')})`);
-  for (const u of unknownOptions) problems.push(`unknown option '${u}'`);
+  for (const u of unknownOptions)
+    problems.push(u === '-c' ? `unknown option '-c': ${K6_CONFIG_FILE}` : `unknown option '${u}'`);
   // Given on the command line only: the environment and tickstorm.config.json may hold the
   // built-in scenarios' parameters and targets for other runs; a script run leaves them.
   const cli = (flag: string) =>
@@ -35,11 +40,14 @@ export function scriptFlagProblems(
     'full',
     'bench',
     'watch-pid',
-    'config',
     'results-csv',
     'gate-resources',
   ])
     if (cli(flag)) problems.push(`--${flag} applies to the built-in scenarios, not to a script`);
+  if (cli('config'))
+    problems.push(
+      `--config is the built-in scenarios' file of thresholds and parameters, not a script's: ${K6_CONFIG_FILE}`,
+    );
   let workers: number | 'auto' = 1;
   if (['cli', 'env', 'config'].includes(self.getOptionValueSource('workers') ?? '')) {
     const raw = String(o.workers);
