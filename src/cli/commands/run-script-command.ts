@@ -5,10 +5,7 @@ import { packageVersion } from './package-version.ts';
 import type { RunExtra } from './run-command.ts';
 import { withSources } from './run-defaults.ts';
 import { scriptExecutionOf, tlsFileFlags } from './run-flag-checks.ts';
-
-/** k6's -c/--config (a JSON file of options) on a script run: what to do instead. */
-const K6_CONFIG_FILE =
-  "k6's options file (-c/--config) is not read here; put its options in the script (export const options = JSON.parse(open('./config.json')) reads that file), and tickstorm's own flags in a file given with --config-file FILE";
+import { K6_CONFIG_FILE, unknownRunOption } from './run-k6-flags.ts';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
@@ -23,8 +20,7 @@ export function scriptFlagProblems(
   const problems: string[] = [];
   if (operands.length > 1)
     problems.push(`one script at a time, without scenario ids (got ${operands.join(' ')})`);
-  for (const u of unknownOptions)
-    problems.push(u === '-c' ? `unknown option '-c': ${K6_CONFIG_FILE}` : `unknown option '${u}'`);
+  for (const u of unknownOptions) problems.push(unknownRunOption(u));
   // Given on the command line only: the environment and tickstorm.config.json may hold the
   // built-in scenarios' parameters and targets for other runs; a script run leaves them.
   const cli = (flag: string) =>
