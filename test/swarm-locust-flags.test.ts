@@ -258,9 +258,10 @@ describe("tickstorm swarm reads Locust's LOCUST_* variables and locust.conf", ()
       await run(['--config', other], {}, 4);
       writeFileSync(join(dir, 'locust.conf'), `${conf}bogus = 1\nnot a line\n`);
       hits = 0;
-      const bad = await tickstorm(['swarm', 'Counted'], { LOCUST_HEADLESS: 'maybe' }, dir);
+      const bad = await tickstorm(['swarm', 'Counted'], { LOCUST_HEADLESS: 'maybe', LOCUST_USERS: 'x' }, dir);
       assert.equal(bad.code, 104, bad.stdout + bad.stderr);
-      assert.match(bad.stderr, /invalid configuration \(3 problems\)/);
+      assert.match(bad.stderr, /invalid configuration \(4 problems\)/);
+      assert.match(bad.stderr, /-u\/--users \(from LOCUST_USERS\) must be an integer >= 0, got 'x'/);
       assert.match(bad.stderr, /locust\.conf: 'not a line' is not 'key = value'/);
       assert.match(bad.stderr, /locust\.conf: "bogus" is not a swarm flag/);
       assert.match(bad.stderr, /LOCUST_HEADLESS: expected true or false \(got "maybe"\)/);

@@ -34,6 +34,21 @@ function asBool(raw: string): boolean | undefined {
   return undefined;
 }
 
+/** Where each flag taken from the environment or the file came from ('LOCUST_USERS', 'FILE: "users"'). */
+const sources = new Map<string, string>();
+
+/**
+ * Each problem about a flag that came from the environment or the file, naming where:
+ * `-u/--users must be an integer >= 0, got 'x'` -> `-u/--users (from LOCUST_USERS) must be ...`.
+ */
+export function withLocustSources(problems: readonly string[]): string[] {
+  return problems.map((p) => {
+    const m = /^(?:-[A-Za-z]\/)?--([a-z0-9-]+)/.exec(p);
+    const where = m === null ? undefined : sources.get(m[1]);
+    return where === undefined ? p : `${m![0]} (from ${where})${p.slice(m![0].length)}`;
+  });
+}
+
 /** `key = value` lines (also `key: value`), without comments, blank lines and `[sections]`. */
 function parseConf(text: string): { entries: [key: string, value: string][]; bad: string[] } {
   const entries: [string, string][] = [];
@@ -101,6 +116,7 @@ export function applyLocustDefaults(
         ? [env, locustEnvName(flag), 'env' as const]
         : [file.get(flag), `${fileName}: "${flag}"`, 'config' as const];
     if (raw === undefined) continue;
+    sources.set(flag, where);
     if (o.isBoolean()) {
       const b = asBool(raw);
       if (b === undefined) problems.push(`${where}: expected true or false (got ${JSON.stringify(raw)})`);

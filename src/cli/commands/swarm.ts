@@ -26,7 +26,7 @@ import { metricsPortOf } from './run-flag-checks.ts';
 import { RUN_EXIT_CODES } from './run-help.ts';
 import { swarmFlagErrorText } from './swarm-flag-errors.ts';
 import { listUserClasses } from './swarm-list.ts';
-import { applyLocustDefaults } from './swarm-locust-config.ts';
+import { applyLocustDefaults, withLocustSources } from './swarm-locust-config.ts';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -250,7 +250,7 @@ export function registerSwarmCommand(program: Command): Command {
         `--metrics-port ${metricsPort} is the web UI's port too (--web-port): give them two ports`,
       );
     if (plan === null || problems.length > 0) {
-      console.error(problemsText('tickstorm swarm', problems));
+      console.error(problemsText('tickstorm swarm', withLocustSources(problems)));
       process.exitCode = EXIT_INVALID_CONFIG;
       return;
     }
