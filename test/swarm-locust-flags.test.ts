@@ -250,6 +250,10 @@ describe("tickstorm swarm reads Locust's LOCUST_* variables and locust.conf", ()
       };
       const fromFile = await run([], {}, 2);
       assert.match(fromFile.stderr, /note: .*locust\.conf: "loglevel" ignored: swarm has no log levels/);
+      assert.match(
+        fromFile.stderr,
+        /note: flags from .*locust\.conf: locustfile, users, spawn-rate, run-time, host, headless, only-summary\n/,
+      );
       await run([], { LOCUST_USERS: '3' }, 3);
       await run(['-u', '1'], { LOCUST_USERS: '3' }, 1);
       // --config FILE that is not JSON is Locust's configuration file (in place of ./locust.conf)

@@ -106,6 +106,7 @@ export function applyLocustDefaults(
       else problems.push(`${fileName}: "${key}" is not a swarm flag (see tickstorm swarm --help)`);
     }
   }
+  const fromFile: string[] = [];
   for (const o of opts) {
     const attr = o.attributeName();
     if (cmd.getOptionValueSource(attr) === 'cli') continue;
@@ -117,6 +118,7 @@ export function applyLocustDefaults(
         : [file.get(flag), `${fileName}: "${flag}"`, 'config' as const];
     if (raw === undefined) continue;
     sources.set(flag, where);
+    if (source === 'config') fromFile.push(flag);
     if (o.isBoolean()) {
       const b = asBool(raw);
       if (b === undefined) problems.push(`${where}: expected true or false (got ${JSON.stringify(raw)})`);
@@ -125,5 +127,7 @@ export function applyLocustDefaults(
     else if (o.variadic || o.parseArg !== undefined) cmd.setOptionValueWithSource(attr, listOf(raw), source);
     else cmd.setOptionValueWithSource(attr, raw, source);
   }
+  // a locust.conf found in the working directory acts unasked: say what it set
+  if (fromFile.length > 0) notes.push(`flags from ${fileName}: ${fromFile.join(', ')}`);
   return { problems, notes };
 }
