@@ -4,7 +4,7 @@
  * says "every threshold met", not "every threshold and scenario target met".
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -41,4 +41,18 @@ test('merge of runs whose scenario target failed: PASSED names thresholds only',
     verdict,
     'PASSED: every threshold met (exit code 0; scenario targets are not checked on merged reports)',
   );
+});
+
+test('every problem at once: each file that is not a report and each bad --threshold, exit 104', async () => {
+  const good = join(dir, 'good.json');
+  writeJsonReport(good, buildRunReport([scenario([500, 600])]));
+  const notJson = join(dir, 'not-json.json');
+  writeFileSync(notJson, '{');
+  const r = await tickstorm(['merge', good, join(dir, 'missing.json'), notJson, '--threshold', 'p95<']);
+  assert.equal(r.code, 104, r.stderr);
+  assert.match(r.stderr, /^tickstorm merge: invalid configuration \(3 problems\):\n/);
+  assert.match(r.stderr, /\n {2}- threshold "p95<": /);
+  assert.match(r.stderr, /\n {2}- .*missing\.json: cannot read it \(ENOENT/);
+  assert.match(r.stderr, /\n {2}- .*not-json\.json: not JSON/);
+  assert.equal(r.stdout, '', 'nothing merged');
 });

@@ -253,6 +253,32 @@ export default async function () { await http.get('$URL/never'); }
   const r4 = await run(['run', f, '--out', 'influxdb=http://x']);
   assert.equal(r4.code, 104);
   assert.match(r4.stderr, /--out must be json=FILE/);
+  // k6's -c/--config FILE (a JSON file of options) is not read: the message says what to do
+  const r5 = await run(['run', f, '-c', join(t.dir, 'k6.json')]);
+  assert.equal(r5.code, 104);
+  assert.match(
+    r5.stderr,
+    /unknown option '-c': k6's -c is not in tickstorm run; k6's options file \(-c\/--config\) is not read here/,
+  );
+  assert.match(r5.stderr, /JSON\.parse\(open\('\.\/config\.json'\)\)/);
+  const r6 = await run(['run', f, '--config', join(t.dir, 'k6.json')]);
+  assert.equal(r6.code, 104);
+  assert.match(
+    r6.stderr,
+    /--config is the built-in scenarios' file of thresholds and parameters, not a script's/,
+  );
+  assert.match(r6.stderr, /--config-file FILE/);
+  // k6's other flags it lacks: each named with what fits instead, every one listed at once
+  const r7 = await run(['run', f, '--insecure-skip-tls-verify', '--rps', '10', '--http-debug', '--bogus']);
+  assert.equal(r7.code, 104);
+  assert.match(r7.stderr, /invalid configuration \(4 problems\)/);
+  assert.match(
+    r7.stderr,
+    /unknown option '--insecure-skip-tls-verify': k6's --insecure-skip-tls-verify is not in tickstorm run; use --insecure/,
+  );
+  assert.match(r7.stderr, /unknown option '--rps': .* an arrival-rate executor/);
+  assert.match(r7.stderr, /unknown option '--http-debug': .*console\.log\(res\.status/);
+  assert.match(r7.stderr, /unknown option '--bogus'\n/);
   const r3 = await run(['run', join(t.dir, 'missing.ts')]);
   assert.equal(r3.code, 104);
   assert.match(r3.stderr, /no such script file/);

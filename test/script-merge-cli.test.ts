@@ -137,6 +137,8 @@ test('the runs: the whole passes; each part of the first script misses units cou
   // The script run's --json carries its script section, thresholds included: self-contained.
   const j = read(a1.json);
   assert.deepEqual(j.scriptMetrics.declared, { units: 'counter', odd: 'rate', spread: 'trend' });
+  // 'spread' is k6's `new Trend(name)`: plain numbers, not ms; the report says so for a merge
+  assert.deepEqual(j.scriptMetrics.plainTrends, ['spread']);
   assert.equal(j.scriptMetrics.scenarios[0].iterations, 60);
   assert.ok(
     j.scriptMetrics.thresholds.some((t: Row) => t.metric === 'units' && t.threshold === 'count>=400'),
@@ -187,6 +189,12 @@ test('merged parts equal the whole run figure for figure; passing on the whole o
   assert.match(r.stdout, /✓ units: count>=400 \(actual 484\)/);
   assert.match(r.stdout, /✓ checks: rate>0\.6 \(actual 0\.65\)/);
   assert.match(r.stdout, /checks\.+: 65\.00%\s+✓ 78\s+✗ 42/);
+  // a Trend of plain numbers is shown as numbers on the merged whole, as the run shows it
+  const spreadLine = (out: string) => out.split('\n').find((l) => /^\s+\S?\s*spread\.+:/.test(l)) ?? '';
+  assert.match(spreadLine(whole.stdout), /: avg=[\d.]+ min=[\d.]+ med=/);
+  assert.match(spreadLine(r.stdout), /: avg=[\d.]+ min=[\d.]+ med=/);
+  assert.doesNotMatch(spreadLine(r.stdout), /ms/);
+  assert.deepEqual(m.script.plainTrends, ['spread']);
   assert.match(r.stdout, /a1\.json's part missed units: count>=400 \(actual 304\).* on its own/);
   assert.match(r.stdout, /PASSED/);
   assert.doesNotMatch(r.stderr, /different options\.thresholds/);

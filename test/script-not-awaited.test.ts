@@ -122,3 +122,50 @@ export default function () { http.get('$URL/sync-thrown'); throw new Error('boom
   assert.equal(r.stderr.match(WARNING)?.length, 1, r.stderr);
   assert.ok((t.srv.paths.get('/sync-thrown') ?? 0) - before <= 2, 'no flood');
 });
+
+test('a response read without await says to await it: in an async iteration, in check(), in a synchronous setup()', async () => {
+  const f = t.script(
+    'no-await-read.js',
+    `import http from 'tickstorm/http';
+import { check } from 'tickstorm';
+export const options = { vus: 1, iterations: 2 };
+export default async function () {
+  if (__ITER === 0) {
+    const r = http.get('$URL/read-a');
+    check(r, { 'is 200': (x) => x.status === 200 });
+  } else {
+    const r = http.post('$URL/read-b', '{}');
+    r.json();
+  }
+}
+`,
+  );
+  const json = join(t.dir, 'no-await-read.json');
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(
+    r.stdout,
+    /iteration error: http\.get\(\) returns a promise here: await it \(const res = await http\.get\(\.\.\.\)\) before checking it/,
+  );
+  assert.match(
+    r.stdout,
+    /iteration error: http\.post\(\) returns a promise here: .* before reading res\.json/,
+  );
+  const m = JSON.parse(readFileSync(json, 'utf8')).metrics;
+  // the check of a promise is not recorded as a failed check: it is the script's error
+  assert.equal(m.checks, undefined);
+  assert.equal(m.http_reqs.values.count, 2, 'the requests left out were still counted');
+  const s = t.script(
+    'sync-setup.js',
+    `import http from 'tickstorm/http';
+export function setup() { const res = http.post('$URL/login', '{}'); return { token: res.json().token }; }
+export default async function () {}
+`,
+  );
+  const r2 = await run(['run', s]);
+  assert.equal(r2.code, 107, r2.stderr + r2.stdout);
+  assert.match(
+    r2.stderr,
+    /setup\(\) threw: TypeError: http\.post\(\) returns a promise here: await it \(const res = await http\.post\(\.\.\.\)\) before reading res\.json/,
+  );
+});

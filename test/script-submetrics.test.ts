@@ -80,6 +80,10 @@ export function handleSummary(data) {
   assert.ok(ok.values['p(95)'] > 0 && ok.values['p(95)'] <= ok.values.max, JSON.stringify(ok));
   assert.ok(d.metrics.group_duration.values.avg > 0, JSON.stringify(d.metrics.group_duration));
   assert.equal(d.metrics.http_reqs.values.count, 80);
+  // --json's metrics and the end-of-test summary have them too, as k6's summary shows them
+  assert.equal(j.metrics['http_reqs{method:POST}'].values.count, 20);
+  assert.equal(j.metrics['queue_wait{kind:b}'].values.min, 5);
+  assert.equal(j.metrics['checks{check:never}'].values.rate, 0);
 });
 
 test('abortOnFail on a submetric is watched live: exit 108', async () => {
@@ -120,6 +124,12 @@ export default async function () { await http.get('$URL/q'); c.add(1, { kind: 'a
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const actual = JSON.parse(readFileSync(json, 'utf8')).thresholds.map((x: { actual: number }) => x.actual);
   assert.deepEqual(actual, [3, 3, 3]);
+  // the end-of-test summary shows each threshold's submetric under its metric, as k6's does
+  assert.match(r.stdout, /\n {2}✓ {3}\{ method : 'GET' , status:'200' \}\.+: 3 /);
+  assert.match(
+    r.stdout,
+    /\n {4}http_req_duration\.+: avg=[\s\S]*\n {2}✓ {3}\{ name:"\/q" \}\.+: avg=.* count=3\n/,
+  );
 });
 
 test('a tag the metric never carries is a configuration error naming it: 104', async () => {

@@ -3,7 +3,7 @@
  * problem line naming it and what to use instead, exit 104, not the whole --help text.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
@@ -207,6 +207,69 @@ describe("tickstorm swarm --html with Locust's {u}, {r}, {t} tags", () => {
       assert.ok(existsSync(want), r.stdout);
       assert.match(r.stdout, new RegExp(`Written:\\n {2}${want.replace(/[.]/g, '\\.')}`));
       assert.match(readFileSync(want, 'utf8'), /<title>Tickstorm swarm report/);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("tickstorm swarm reads Locust's LOCUST_* variables and locust.conf", () => {
+  test('the command line wins over LOCUST_*, LOCUST_* over ./locust.conf; --config FILE not JSON is one too', async () => {
+    let hits = 0;
+    const server = await startServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        hits++;
+        res.end('{}');
+      });
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-locust-conf-'));
+    try {
+      const conf = [
+        '# as Locust reads it',
+        '[locust]',
+        `locustfile = ${COUNTED}`,
+        'headless = true',
+        'only-summary = true',
+        'users = 2',
+        'spawn_rate = 10',
+        'run-time = 1s',
+        `host = ${server.url}`,
+        'loglevel = INFO',
+        '',
+      ].join('\n');
+      writeFileSync(join(dir, 'locust.conf'), conf);
+      const run = async (args: string[], env: Record<string, string>, users: number) => {
+        hits = 0;
+        const r = await tickstorm(['swarm', 'Counted', ...args], env, dir);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, new RegExp(`Swarm: ${users} users at 10/s against ${server.url}`));
+        assert.equal(hits, users * REQUESTS, r.stdout);
+        return r;
+      };
+      const fromFile = await run([], {}, 2);
+      assert.match(fromFile.stderr, /note: .*locust\.conf: "loglevel" ignored: swarm has no log levels/);
+      assert.match(
+        fromFile.stderr,
+        /note: flags from .*locust\.conf: locustfile, users, spawn-rate, run-time, host, headless, only-summary\n/,
+      );
+      await run([], { LOCUST_USERS: '3' }, 3);
+      await run(['-u', '1'], { LOCUST_USERS: '3' }, 1);
+      // --config FILE that is not JSON is Locust's configuration file (in place of ./locust.conf)
+      const other = join(dir, 'other.conf');
+      writeFileSync(other, conf.replace('users = 2', 'users = 4'));
+      await run(['--config', other], {}, 4);
+      writeFileSync(join(dir, 'locust.conf'), `${conf}bogus = 1\nnot a line\n`);
+      hits = 0;
+      const bad = await tickstorm(['swarm', 'Counted'], { LOCUST_HEADLESS: 'maybe', LOCUST_USERS: 'x' }, dir);
+      assert.equal(bad.code, 104, bad.stdout + bad.stderr);
+      assert.match(bad.stderr, /invalid configuration \(4 problems\)/);
+      assert.match(bad.stderr, /-u\/--users \(from LOCUST_USERS\) must be an integer >= 0, got 'x'/);
+      assert.match(bad.stderr, /locust\.conf: 'not a line' is not 'key = value'/);
+      assert.match(bad.stderr, /locust\.conf: "bogus" is not a swarm flag/);
+      assert.match(bad.stderr, /LOCUST_HEADLESS: expected true or false \(got "maybe"\)/);
+      assert.equal(hits, 0, 'nothing ran');
     } finally {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

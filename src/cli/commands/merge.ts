@@ -3,7 +3,7 @@
  * adds up the `--json` reports of runs made on separate machines. Scenarios of the same name
  * merge from their encoded HdrHistograms, exactly (merged percentiles equal one run over
  * every request). Prints the Sample Results table of each scenario. A file that cannot be
- * read or merged exits 104, naming it.
+ * read or merged exits 104, naming it (every such file and bad --threshold listed at once).
  *
  * Script runs: their script sections (Counters, Rates, checks, iterations as sums, Trends as
  * histograms) are added exactly by the code `run --master` uses (checkScriptOnWhole), and
@@ -26,6 +26,7 @@ import {
   gatherThresholds,
   LabError,
   mergeRunReports,
+  problemsText,
   readJsonReport,
   renderSampleResults,
   scriptGatesOfReports,
@@ -49,13 +50,20 @@ export interface MergeOptions {
 }
 
 export async function mergeCommand(files: string[], o: MergeOptions): Promise<number> {
-  const flags = gatherThresholds(o.threshold ?? [], []);
-  if (flags.problems.length > 0) {
-    console.error(`tickstorm merge: ${flags.problems.join('; ')}`);
+  // every problem at once: each --threshold, and each file that cannot be read as a report
+  const problems = [...gatherThresholds(o.threshold ?? [], []).problems];
+  const runs: { source: string; report: RunReport }[] = [];
+  for (const source of files)
+    try {
+      runs.push({ source, report: readJsonReport(source) });
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  if (problems.length > 0) {
+    console.error(problemsText('tickstorm merge', problems));
     return EXIT_INVALID_CONFIG;
   }
   try {
-    const runs = files.map((source) => ({ source, report: readJsonReport(source) }));
     const run = mergeRunReports(runs, packageVersion());
     const parts = run.scenarios.map((s) => {
       const n = Number(s.extra?.runs ?? files.length);

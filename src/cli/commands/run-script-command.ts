@@ -5,6 +5,7 @@ import { packageVersion } from './package-version.ts';
 import type { RunExtra } from './run-command.ts';
 import { withSources } from './run-defaults.ts';
 import { scriptExecutionOf, tlsFileFlags } from './run-flag-checks.ts';
+import { K6_CONFIG_FILE, unknownRunOption } from './run-k6-flags.ts';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
@@ -19,7 +20,7 @@ export function scriptFlagProblems(
   const problems: string[] = [];
   if (operands.length > 1)
     problems.push(`one script at a time, without scenario ids (got ${operands.join(' ')})`);
-  for (const u of unknownOptions) problems.push(`unknown option '${u}'`);
+  for (const u of unknownOptions) problems.push(unknownRunOption(u));
   // Given on the command line only: the environment and tickstorm.config.json may hold the
   // built-in scenarios' parameters and targets for other runs; a script run leaves them.
   const cli = (flag: string) =>
@@ -35,11 +36,14 @@ export function scriptFlagProblems(
     'full',
     'bench',
     'watch-pid',
-    'config',
     'results-csv',
     'gate-resources',
   ])
     if (cli(flag)) problems.push(`--${flag} applies to the built-in scenarios, not to a script`);
+  if (cli('config'))
+    problems.push(
+      `--config is the built-in scenarios' file of thresholds and parameters, not a script's: ${K6_CONFIG_FILE}`,
+    );
   let workers: number | 'auto' = 1;
   if (['cli', 'env', 'config'].includes(self.getOptionValueSource('workers') ?? '')) {
     const raw = String(o.workers);

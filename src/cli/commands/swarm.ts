@@ -26,6 +26,7 @@ import { metricsPortOf } from './run-flag-checks.ts';
 import { RUN_EXIT_CODES } from './run-help.ts';
 import { swarmFlagErrorText } from './swarm-flag-errors.ts';
 import { listUserClasses } from './swarm-list.ts';
+import { applyLocustDefaults, withLocustSources } from './swarm-locust-config.ts';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -110,7 +111,10 @@ export function registerSwarmCommand(program: Command): Command {
       "a stopped user may finish the task it is running for this long, e.g. 30s (Locust's; default 0: its request in flight is aborted; on --master it applies to every worker)",
     )
     .option('--threshold <expr>', "pass/fail criterion, e.g. 'p95<500ms' (repeatable)", collect)
-    .option('--config <file>', 'JSON file with {"thresholds": [...]}')
+    .option(
+      '--config <file>',
+      'JSON file with {"thresholds": [...]}; a file that is not JSON is read as Locust\'s locust.conf (key = value)',
+    )
     .option(
       '--csv <prefix>',
       'Locust-compatible PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv, PREFIX_exceptions.csv',
@@ -171,15 +175,22 @@ export function registerSwarmCommand(program: Command): Command {
     .showHelpAfterError(false)
     .configureOutput({ outputError: (text, write) => write(swarmFlagErrorText(text)) })
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
-    .action(async (operands: string[], o: Record<string, unknown>) => {
+    .action(async (operands: string[], _o: Record<string, unknown>, cmd: Command) => {
       try {
-        await swarmAction(operands, o);
+        // Locust's LOCUST_<FLAG> variables and locust.conf, under the command line
+        const { problems, notes } = applyLocustDefaults(cmd);
+        for (const n of notes) console.error(`tickstorm swarm: note: ${n}`);
+        await swarmAction(operands, cmd.opts(), problems);
       } finally {
         exitOnceDone();
       }
     });
-  async function swarmAction(operands: string[], o: Record<string, unknown>): Promise<void> {
-    if (o.list === true) {
+  async function swarmAction(
+    operands: string[],
+    o: Record<string, unknown>,
+    configProblems: readonly string[],
+  ): Promise<void> {
+    if (o.list === true && configProblems.length === 0) {
       process.exitCode = await listUserClasses(o.locustfile as string | undefined);
       return;
     }
@@ -224,6 +235,7 @@ export function registerSwarmCommand(program: Command): Command {
       enableRebalancing: o.enableRebalancing === true,
       ...masterWorkerFlagsOf(o),
     });
+    problems.unshift(...configProblems);
     const metricsPort = metricsPortOf(o, problems);
     if (metricsPort !== undefined && o.master === true)
       problems.push('--metrics-port: a master runs no users; give it to each --worker (each serves its own)');
@@ -238,7 +250,7 @@ export function registerSwarmCommand(program: Command): Command {
         `--metrics-port ${metricsPort} is the web UI's port too (--web-port): give them two ports`,
       );
     if (plan === null || problems.length > 0) {
-      console.error(problemsText('tickstorm swarm', problems));
+      console.error(problemsText('tickstorm swarm', withLocustSources(problems)));
       process.exitCode = EXIT_INVALID_CONFIG;
       return;
     }

@@ -254,6 +254,8 @@ export interface ScriptThresholdResult {
 export interface ScriptMetricsSection {
   /** The script's custom metrics: name -> counter | rate | trend | gauge. */
   declared: Record<string, string>;
+  /** The declared Trends that hold plain numbers (k6's `new Trend(name)`), not times in ms. */
+  plainTrends?: string[];
   scenarios: ScriptScenarioMetrics[];
   thresholds: ScriptThresholdResult[];
   /**

@@ -9,6 +9,7 @@
  * `textSummary(data)` (k6's jslib k6-summary) for handleSummary().
  */
 import { nowUs } from '../util/clock.ts';
+import { notAwaitedMessage, responsePromiseCall } from './response-promise.ts';
 import {
   addCounter,
   addRate,
@@ -40,6 +41,8 @@ export function check<T>(
   const s = current('check()');
   if (typeof checks !== 'object' || checks === null)
     throw new TypeError('check(value, { name: fn }): the second argument must be an object of named checks');
+  const call = responsePromiseCall(value);
+  if (call !== undefined) throw new TypeError(notAwaitedMessage(call, 'checking it'));
   let all = true;
   for (const [name, fn] of Object.entries(checks)) {
     let pass: boolean;

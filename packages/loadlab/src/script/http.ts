@@ -43,6 +43,7 @@ import {
   unwatch,
   watch,
 } from './http-timings.ts';
+import { markResponsePromise } from './response-promise.ts';
 
 /** k6's res.timings, ms; duration is the sum of the others (./http-timings.ts). */
 export type { Timings };
@@ -185,7 +186,8 @@ export function request(
   body?: Body,
   params: RequestParams = {},
 ): Promise<Response> {
-  const s = current(`http.${method.toLowerCase()}()`);
+  const call = `http.${method === 'DELETE' ? 'del' : method.toLowerCase()}()`;
+  const s = current(call);
   if (s.end.stopped) return never();
   if (url instanceof TemplateUrl) {
     // the template names the request unless tags.name does (k6's rule)
@@ -193,7 +195,8 @@ export function request(
       params = { ...params, tags: { ...params.tags, name: url.name } };
     url = url.url;
   }
-  return tracked(s, send(s, method, url, body, params));
+  // k6's `const res = http.get(url)` (no await) fails naming the await, not res.json
+  return markResponsePromise(tracked(s, send(s, method, url, body, params)), call);
 }
 
 /** Statuses a request follows to their `Location` (k6 follows up to 10, `params.redirects`). */

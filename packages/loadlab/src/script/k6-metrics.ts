@@ -444,12 +444,14 @@ export function evaluateK6(view: MetricView, thresholds: readonly K6Threshold[])
 
 /**
  * The metrics object of k6's summary: every built-in and custom metric, the optional built-in
- * ones (checks, dropped_iterations, groups, ws) when they had samples or `withThresholds` names them.
+ * ones (checks, dropped_iterations, groups, ws) when they had samples or `withThresholds` names them,
+ * and, as k6 shows them, the submetrics that `thresholds` keys name (`http_req_duration{name:login}`).
  */
 export function allMetrics(
   view: MetricView,
   custom: ReadonlyMap<string, MetricKind>,
   withThresholds: Iterable<string> = [],
+  thresholds: readonly Pick<K6Threshold, 'key' | 'metric' | 'kind' | 'tags'>[] = [],
 ): Record<string, MetricValues> {
   const out: Record<string, MetricValues> = {};
   const named = new Set(withThresholds);
@@ -469,5 +471,7 @@ export function allMetrics(
   // as k6 shows it, when the run recorded it (an older report merged has not)
   const expected = view.value('http_req_duration', 'trend', { sub: EXPECTED_DURATION });
   if (expected.type === 'trend' && expected.values.count > 0) out[EXPECTED_DURATION] = expected;
+  for (const t of thresholds)
+    if (t.key !== t.metric && out[t.key] === undefined) out[t.key] = view.value(t.metric, t.kind, t.tags);
   return out;
 }

@@ -24,7 +24,13 @@ import type { MetricKind } from './runtime.ts';
 const KINDS: readonly string[] = ['counter', 'rate', 'trend', 'gauge'];
 
 export interface ReportGates {
-  gates: { k6: K6Threshold[]; declared: ReadonlyMap<string, MetricKind>; labStrings: string[] };
+  gates: {
+    k6: K6Threshold[];
+    declared: ReadonlyMap<string, MetricKind>;
+    labStrings: string[];
+    /** Trends a report names as plain numbers (k6's `new Trend(name)`), not times. */
+    plainTrends: string[];
+  };
   /** One line per threshold some script reports lack: "'key: expr' only in a.json (not in b.json)". */
   differ: string[];
   /** Reasons the sections cannot be checked together (exit 104), each naming the reports. */
@@ -86,5 +92,13 @@ export function scriptGatesOfReports(
     (raw[u.key] ??= []).push({ threshold: u.threshold, abortOnFail: u.abortOnFail });
   const parsed = parseK6Thresholds(raw, declared, scenarioNames);
   problems.push(...parsed.problems.map((p) => `the reports' ${p}`));
-  return { gates: { k6: parsed.thresholds, declared, labStrings: [...labIn.keys()] }, differ, problems };
+  const plainTrends = new Set<string>();
+  for (const { report } of scripted)
+    for (const name of report.script?.plainTrends ?? [])
+      if (declared.get(name) === 'trend') plainTrends.add(name);
+  return {
+    gates: { k6: parsed.thresholds, declared, labStrings: [...labIn.keys()], plainTrends: [...plainTrends] },
+    differ,
+    problems,
+  };
 }

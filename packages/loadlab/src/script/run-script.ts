@@ -314,6 +314,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     view,
     runtime().metrics,
     k6.thresholds.map((t) => t.metric),
+    k6.thresholds,
   );
   const checks = checkRows(parts);
   // k6's handleSummary(data) and --summary-export: here (not on a master's worker), after

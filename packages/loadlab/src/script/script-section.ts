@@ -20,6 +20,7 @@ import type {
   ScriptScenarioMetrics,
   ScriptThresholdResult,
 } from '../model/result.ts';
+import { setTrendIsTime, trendIsTime } from '../monitor/script-figures.ts';
 import { addCounters } from '../stats/gauge-counters.ts';
 import { decodeSparse, encodeRecorder } from '../stats/latency-codec.ts';
 import { statsSnapshotOf } from '../stats/merge-results.ts';
@@ -53,8 +54,11 @@ export function scriptSection(
   abortedBy?: string,
   labThresholds: readonly string[] = [],
 ): ScriptMetricsSection {
+  // a Trend of plain numbers (k6's `new Trend(name)`) is named, so a merge shows it as numbers
+  const plainTrends = [...declared].filter(([n, k]) => k === 'trend' && !trendIsTime(n)).map(([n]) => n);
   return {
     declared: Object.fromEntries(declared),
+    ...(plainTrends.length === 0 ? {} : { plainTrends }),
     scenarios: parts.map((p): ScriptScenarioMetrics => {
       const counters: Record<string, number> = {};
       for (const [k, v] of Object.entries(p.counters)) if (!k.startsWith('trend:')) counters[k] = v;
@@ -125,6 +129,8 @@ export interface ScriptOnWhole {
   /** The merged metrics, as a single run's thresholds and summary read them. */
   view: MetricView;
   parts: MetricPart[];
+  /** The thresholds checked on the whole (their submetrics are shown with the metrics). */
+  k6: readonly K6Threshold[];
   /** Thresholds missed on the whole. */
   failed: number;
   /** Inputs whose report carries no script section. */
@@ -140,8 +146,12 @@ export function checkScriptOnWhole(
     declared: ReadonlyMap<string, MetricKind>;
     /** options.thresholds as the lab's strings: carried into the section (the caller checks them). */
     labStrings?: readonly string[];
+    /** The declared Trends of plain numbers (not ms), as the reports name them. */
+    plainTrends?: readonly string[];
   },
 ): ScriptOnWhole {
+  // without the script loaded here (a merge), the reports say which Trends are not times
+  for (const name of gates.plainTrends ?? []) setTrendIsTime(name, false);
   const m = mergedScriptParts(merged, inputs);
   const view = new MetricView(m.parts, m.durationSec);
   const results = evaluateK6(view, gates.k6);
@@ -156,6 +166,7 @@ export function checkScriptOnWhole(
     },
     view,
     parts: m.parts,
+    k6: gates.k6,
     failed: results.filter((t) => !t.pass).length,
     without: m.without,
   };

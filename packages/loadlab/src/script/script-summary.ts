@@ -98,7 +98,7 @@ export function summaryLines(
   // a sub-metric under its metric, as k6 shows `{ expected_response:true }`
   const labelOf = (name: string) => {
     const cut = name.indexOf('{');
-    return cut < 0 ? name : `  { ${name.slice(cut + 1, -1)} }`;
+    return cut < 0 ? name : `  { ${name.slice(cut + 1, -1).trim()} }`;
   };
   const width = Math.max(20, ...Object.keys(s.metrics).map((k) => labelOf(k).length + 3));
   for (const [name, m] of Object.entries(s.metrics).sort(([a], [b]) => a.localeCompare(b))) {

@@ -26,6 +26,7 @@ export function scriptWholeLines(
         whole.view,
         declared,
         whole.section.thresholds.map((t) => t.metric.replace(/\{.*$/, '')),
+        whole.k6,
       ),
       thresholds: whole.section.thresholds,
     }),
