@@ -111,7 +111,7 @@ export default function () {}
   assert.match(r.stdout, /PASSED/);
 });
 
-test('run --help says every cause of 107, as docs/scripts.md does', async () => {
+test('run --help says every cause of 107, as docs/script-results.md does', async () => {
   const r = await run(['run', '--help']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(
