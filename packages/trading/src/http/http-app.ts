@@ -14,6 +14,7 @@ import {
   type HttpLimits,
   isClosingAfterAnswer,
   lingerAfterAnswer,
+  lingerAfterClientError,
   overflowRefusal,
 } from './http-limits.ts';
 import { installJsonBody } from './json-body.ts';
@@ -74,6 +75,7 @@ export interface HttpAppOptions {
 }
 
 export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
+  const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...opts.limits };
   const app = Fastify({
     logger: false,
     bodyLimit: opts.bodyLimit ?? 1_048_576,
@@ -81,14 +83,14 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     requestTimeout: opts.limits?.requestTimeoutMs ?? HTTP_LIMIT_DEFAULTS.requestTimeoutMs,
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: (err: Error & { code?: string }, socket: Socket) =>
+      answerClientError(err, socket, limits),
     // A path that does not decode, a parameter past the router's length: coded too.
     frameworkErrors: (err, _req, reply) => {
       const { status, body } = toCodedError(err);
       (reply as FastifyReply).code(status).send(body);
     },
   });
-  const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...opts.limits };
   applyServerLimits(app.server, limits);
   // JSON only: a body sent as text/plain gets 415 rather than a confusing validation error.
   app.removeContentTypeParser('text/plain');
@@ -205,11 +207,12 @@ const CLIENT_ERROR_WAIT_MS = 10_000;
 /**
  * Node's `clientError` (a request timeout, headers too large, bytes that are not HTTP, data after
  * a `Connection: close` request), answered with a coded body like every other error, then the
- * socket is closed (as fastify's default does). Requests pipelined before the bad bytes, whole
- * and being answered, are answered first: their answers are never cut off (an order accepted
- * with its 201 lost).
+ * socket is closed after a lingering close (./http-limits.ts `lingerAfterClientError`: a client
+ * still sending its body, as one whose request timed out is, reads the answer rather than a
+ * reset). Requests pipelined before the bad bytes, whole and being answered, are answered
+ * first: their answers are never cut off (an order accepted with its 201 lost).
  */
-function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+function answerClientError(err: Error & { code?: string }, socket: Socket, limits: HttpLimits): void {
   const s = socket as Socket & { [CLIENT_ERROR_ANSWERED]?: true };
   // The parser reports its error again for every later chunk: answer once.
   if (err.code === 'ECONNRESET' || socket.destroyed || s[CLIENT_ERROR_ANSWERED] === true) return;
@@ -224,8 +227,8 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
     message = 'the request line and headers are too large (16 KiB at most)';
   }
   const answer = () => {
-    if (socket.writable) socket.write(rawAnswer(code, message));
-    socket.destroy();
+    if (socket.writable) lingerAfterClientError(socket, rawAnswer(code, message), limits);
+    else socket.destroy();
   };
   const timer = setTimeout(answer, CLIENT_ERROR_WAIT_MS);
   timer.unref();

@@ -137,3 +137,32 @@ export function lingerAfterAnswer(req: IncomingMessage, limits: HttpLimits): voi
     req.resume();
   };
 }
+
+/**
+ * Sends `answer` on a socket whose request Node gave up on (a request timeout, headers too
+ * large, bytes that are not HTTP) and closes it as `lingerAfterAnswer` does: FIN after the
+ * answer, then what the client still sends is read and dropped (up to `lingerBytes` or
+ * `lingerMs`) before the socket is destroyed. Destroying it at once made a client still
+ * writing its body (a slow upload past the request timeout) get a reset (EPIPE, ECONNRESET:
+ * httpx's WriteError) instead of the 408. The HTTP parser is detached first, so the rest of
+ * the body never completes the request it belonged to: that request is never run.
+ */
+export function lingerAfterClientError(socket: Socket, answer: string, limits: HttpLimits): void {
+  let drained = 0;
+  const drop = (c: Buffer) => {
+    drained += c.length;
+    if (drained > limits.lingerBytes) socket.destroy();
+  };
+  // Adding a 'data' listener makes Node hand the socket's bytes to JavaScript (it unconsumes
+  // the parser); the parser's own listener is then removed.
+  socket.on('data', drop);
+  for (const l of socket.listeners('data')) {
+    if (l !== drop) socket.removeListener('data', l as (c: Buffer) => void);
+  }
+  const timer = setTimeout(() => socket.destroy(), limits.lingerMs);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  socket.once('end', () => setImmediate(() => socket.destroy()));
+  socket.end(answer);
+  socket.resume();
+}
