@@ -85,6 +85,16 @@ export function applyServerLimits(server: Server, limits: HttpLimits): void {
 }
 
 const ARMED = Symbol('tickstorm.headers-deadline');
+
+/**
+ * Takes the first-request headers deadline off a socket whose request was an upgrade (Node
+ * emits no 'request' for it): a timeout set on the upgraded socket later (the ingest's idle
+ * timeout) must not also run the deadline's destroy.
+ */
+export function disarmHeadersDeadline(socket: unknown): void {
+  const s = socket as { [ARMED]?: boolean } | null;
+  if (s?.[ARMED] === true) s[ARMED] = false;
+}
 const OVERFLOW = Symbol('tickstorm.overflow-connection');
 
 /**
