@@ -90,6 +90,8 @@ describe('service limits', () => {
     assert.match(got, /^HTTP\/1.1 413/);
     const body = JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4));
     assert.equal(body.error.code, 'TRD_ERR_PAYLOAD_TOO_LARGE');
+    // The limit is named, so a client knows how far to cut its body.
+    assert.equal(body.error.message, 'the request body is over 65536 bytes, the limit of POST /orders');
   });
 
   test('past the cap, connections get a coded 503 they can read; past the overflow, closed on accept', async () => {

@@ -98,6 +98,12 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   installJsonBody(app);
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = toCodedError(err);
+    if (status === 413) {
+      // Fastify's text ("Request body is too large") names no figure: say the limit, so a client
+      // knows how far to cut its body.
+      const limit = req.routeOptions.bodyLimit ?? opts.bodyLimit ?? 1_048_576;
+      body.error.message = `the request body is over ${limit} bytes, the limit of ${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
+    }
     // Fastify closes the connection after any body-parser error (more of the body may follow);
     // a body received whole (malformed JSON, a bad signature) leaves the connection clean, and
     // closing it would drop the answers of requests pipelined behind this one, already run.
