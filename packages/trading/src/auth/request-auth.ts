@@ -250,7 +250,14 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
       return done();
     }
     const who = identify(keys, id, ts, sig, now());
-    if (!(who instanceof ApiKey)) return void send(reply, who as Refusal);
+    if (!(who instanceof ApiKey)) {
+      const r = who as Refusal;
+      // Signed like a WebSocket URL (?key=&ts=&sig=): say where those belong.
+      if (id === undefined && sig === undefined && /[?&]sig=/.test(req.url)) {
+        r.message += '; the key, ts and sig query parameters are taken on WebSocket upgrades only';
+      }
+      return void send(reply, r);
+    }
     const key = who as ApiKey;
     const state = req as unknown as AuthState;
     if (hasBody(raw)) {
