@@ -8,7 +8,8 @@
  * readable early answer: a request refused before its body was read (413) is answered with
  * `Connection: close`, then the rest of the body is read and dropped (up to `lingerBytes` or
  * `lingerMs`, nginx's lingering close) before the socket closes, so the client, still
- * sending, gets to read the answer instead of a reset.
+ * sending, gets to read the answer instead of a reset; Node's client errors (a 408 request
+ * timeout, a 431, bytes that are not HTTP) are closed the same way (`lingerAfterClientError`).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
