@@ -103,6 +103,9 @@ describe('signatures', () => {
 describe('protected mode', () => {
   test('bind policy: loopback fine, non-loopback refused without keys unless --insecure-no-auth', () => {
     assert.match(checkBindPolicy('127.0.0.1', false, false), /protected mode/);
+    // Keys win over --insecure-no-auth, and the start line says so.
+    assert.match(checkBindPolicy('0.0.0.0', true, true), /--insecure-no-auth has no effect with keys/);
+    assert.doesNotMatch(checkBindPolicy('0.0.0.0', true, false), /insecure/);
     assert.match(checkBindPolicy('::1', false, false), /protected mode/);
     assert.match(checkBindPolicy('0.0.0.0', true, false), /signed requests/);
     assert.match(checkBindPolicy('0.0.0.0', false, true), /OFF/);

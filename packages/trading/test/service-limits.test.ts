@@ -90,6 +90,8 @@ describe('service limits', () => {
     assert.match(got, /^HTTP\/1.1 413/);
     const body = JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4));
     assert.equal(body.error.code, 'TRD_ERR_PAYLOAD_TOO_LARGE');
+    // The limit is named, so a client knows how far to cut its body.
+    assert.equal(body.error.message, 'the request body is over 65536 bytes, the limit of POST /orders');
   });
 
   test('past the cap, connections get a coded 503 they can read; past the overflow, closed on accept', async () => {
@@ -156,7 +158,7 @@ describe('ingest WebSocket idle timeout', () => {
   });
   after(() => f.close());
 
-  test('an ingest socket with no traffic is closed', async () => {
+  test('an ingest socket with no traffic is closed with 1001 and the reason', async () => {
     const { startMarketDataService } = await import('../src/market-data/ingest-server.ts');
     const svc = await startMarketDataService({
       instruments: f.sys.instruments,
@@ -168,7 +170,10 @@ describe('ingest WebSocket idle timeout', () => {
       const ws = new WebSocket(`ws://127.0.0.1:${svc.port}/stream`);
       ws.on('error', () => {});
       await once(ws, 'open');
-      await once(ws, 'close');
+      const [code, reason] = (await once(ws, 'close')) as [number, Buffer];
+      // Not a bare cut (1006): the client reads why.
+      assert.equal(code, 1001);
+      assert.equal(reason.toString(), 'idle: no traffic for 100 ms');
     } finally {
       await svc.close();
     }

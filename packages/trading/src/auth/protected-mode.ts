@@ -77,7 +77,12 @@ export function isLoopbackHost(host: string): boolean {
  * `insecureNoAuth`. Returns the line `serve` prints about the mode it runs in.
  */
 export function checkBindPolicy(host: string, keys: boolean, insecureNoAuth: boolean): string {
-  if (keys) return 'auth: signed requests required (keys loaded)';
+  if (keys) {
+    // Keys win: say so, or an operator who also passed --insecure-no-auth believes auth is off.
+    return insecureNoAuth
+      ? 'auth: signed requests required (keys loaded; --insecure-no-auth has no effect with keys)'
+      : 'auth: signed requests required (keys loaded)';
+  }
   if (insecureNoAuth) return 'auth: OFF (--insecure-no-auth): every peer is served without keys';
   if (!isLoopbackHost(host)) {
     throw new TradingError(

@@ -6,7 +6,8 @@
  * - keys: onRequest checks X-TS-Key (401 TRD_ERR_UNAUTHENTICATED / TRD_ERR_UNKNOWN_KEY) and
  *   X-TS-Timestamp (401 TRD_ERR_STALE_TIMESTAMP); a request without a body is verified there;
  *   a JSON body is verified by the content parser over its raw bytes before it is parsed
- *   (401 TRD_ERR_BAD_SIGNATURE); then preHandler checks the role's right (403 TRD_ERR_FORBIDDEN);
+ *   (401 TRD_ERR_BAD_SIGNATURE) and its key's right checked (403 TRD_ERR_FORBIDDEN), all
+ *   before it is parsed; preHandler checks the right of the others;
  *   `GET /metrics` also takes Basic key id:secret, for Prometheus (./scrape-auth.ts).
  *
  * Handlers read the caller with `principalOf(req)`: the key, or undefined (no keys: unrestricted).
@@ -249,7 +250,14 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
       return done();
     }
     const who = identify(keys, id, ts, sig, now());
-    if (!(who instanceof ApiKey)) return void send(reply, who as Refusal);
+    if (!(who instanceof ApiKey)) {
+      const r = who as Refusal;
+      // Signed like a WebSocket URL (?key=&ts=&sig=): say where those belong.
+      if (id === undefined && sig === undefined && /[?&]sig=/.test(req.url)) {
+        r.message += '; the key, ts and sig query parameters are taken on WebSocket upgrades only';
+      }
+      return void send(reply, r);
+    }
     const key = who as ApiKey;
     const state = req as unknown as AuthState;
     if (hasBody(raw)) {
@@ -315,6 +323,13 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
     }
     state[PRINCIPAL] = p.key;
     state[PENDING] = undefined;
+    // The role is checked once the signature is, before the body is parsed: a key without the
+    // right gets its 403 whatever the body holds (not a 400 about JSON it was never allowed to send).
+    const right = rightOf(req.method, req.routeOptions.url);
+    if (right !== null && !p.key.can(right)) {
+      const r = forbidden(p.key, right);
+      return new TradingError(r.code as TradingErrorCode, r.message);
+    }
     return undefined;
   });
   app.addHook('preHandler', (req, reply, done) => {

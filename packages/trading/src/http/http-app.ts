@@ -14,6 +14,7 @@ import {
   type HttpLimits,
   isClosingAfterAnswer,
   lingerAfterAnswer,
+  lingerAfterClientError,
   overflowRefusal,
 } from './http-limits.ts';
 import { installJsonBody } from './json-body.ts';
@@ -74,6 +75,7 @@ export interface HttpAppOptions {
 }
 
 export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
+  const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...opts.limits };
   const app = Fastify({
     logger: false,
     bodyLimit: opts.bodyLimit ?? 1_048_576,
@@ -81,14 +83,14 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     requestTimeout: opts.limits?.requestTimeoutMs ?? HTTP_LIMIT_DEFAULTS.requestTimeoutMs,
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: (err: Error & { code?: string }, socket: Socket) =>
+      answerClientError(err, socket, limits),
     // A path that does not decode, a parameter past the router's length: coded too.
     frameworkErrors: (err, _req, reply) => {
       const { status, body } = toCodedError(err);
       (reply as FastifyReply).code(status).send(body);
     },
   });
-  const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...opts.limits };
   applyServerLimits(app.server, limits);
   // JSON only: a body sent as text/plain gets 415 rather than a confusing validation error.
   app.removeContentTypeParser('text/plain');
@@ -96,6 +98,12 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   installJsonBody(app);
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = toCodedError(err);
+    if (status === 413) {
+      // Fastify's text ("Request body is too large") names no figure: say the limit, so a client
+      // knows how far to cut its body.
+      const limit = req.routeOptions.bodyLimit ?? opts.bodyLimit ?? 1_048_576;
+      body.error.message = `the request body is over ${limit} bytes, the limit of ${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
+    }
     // Fastify closes the connection after any body-parser error (more of the body may follow);
     // a body received whole (malformed JSON, a bad signature) leaves the connection clean, and
     // closing it would drop the answers of requests pipelined behind this one, already run.
@@ -205,11 +213,12 @@ const CLIENT_ERROR_WAIT_MS = 10_000;
 /**
  * Node's `clientError` (a request timeout, headers too large, bytes that are not HTTP, data after
  * a `Connection: close` request), answered with a coded body like every other error, then the
- * socket is closed (as fastify's default does). Requests pipelined before the bad bytes, whole
- * and being answered, are answered first: their answers are never cut off (an order accepted
- * with its 201 lost).
+ * socket is closed after a lingering close (./http-limits.ts `lingerAfterClientError`: a client
+ * still sending its body, as one whose request timed out is, reads the answer rather than a
+ * reset). Requests pipelined before the bad bytes, whole and being answered, are answered
+ * first: their answers are never cut off (an order accepted with its 201 lost).
  */
-function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+function answerClientError(err: Error & { code?: string }, socket: Socket, limits: HttpLimits): void {
   const s = socket as Socket & { [CLIENT_ERROR_ANSWERED]?: true };
   // The parser reports its error again for every later chunk: answer once.
   if (err.code === 'ECONNRESET' || socket.destroyed || s[CLIENT_ERROR_ANSWERED] === true) return;
@@ -224,8 +233,8 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
     message = 'the request line and headers are too large (16 KiB at most)';
   }
   const answer = () => {
-    if (socket.writable) socket.write(rawAnswer(code, message));
-    socket.destroy();
+    if (socket.writable) lingerAfterClientError(socket, rawAnswer(code, message), limits);
+    else socket.destroy();
   };
   const timer = setTimeout(answer, CLIENT_ERROR_WAIT_MS);
   timer.unref();

@@ -8,7 +8,8 @@
  * readable early answer: a request refused before its body was read (413) is answered with
  * `Connection: close`, then the rest of the body is read and dropped (up to `lingerBytes` or
  * `lingerMs`, nginx's lingering close) before the socket closes, so the client, still
- * sending, gets to read the answer instead of a reset.
+ * sending, gets to read the answer instead of a reset; Node's client errors (a 408 request
+ * timeout, a 431, bytes that are not HTTP) are closed the same way (`lingerAfterClientError`).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -85,6 +86,16 @@ export function applyServerLimits(server: Server, limits: HttpLimits): void {
 }
 
 const ARMED = Symbol('tickstorm.headers-deadline');
+
+/**
+ * Takes the first-request headers deadline off a socket whose request was an upgrade (Node
+ * emits no 'request' for it): a timeout set on the upgraded socket later (the ingest's idle
+ * timeout) must not also run the deadline's destroy.
+ */
+export function disarmHeadersDeadline(socket: unknown): void {
+  const s = socket as { [ARMED]?: boolean } | null;
+  if (s?.[ARMED] === true) s[ARMED] = false;
+}
 const OVERFLOW = Symbol('tickstorm.overflow-connection');
 
 /**
@@ -136,4 +147,33 @@ export function lingerAfterAnswer(req: IncomingMessage, limits: HttpLimits): voi
     socket.once('end', () => setImmediate(kill));
     req.resume();
   };
+}
+
+/**
+ * Sends `answer` on a socket whose request Node gave up on (a request timeout, headers too
+ * large, bytes that are not HTTP) and closes it as `lingerAfterAnswer` does: FIN after the
+ * answer, then what the client still sends is read and dropped (up to `lingerBytes` or
+ * `lingerMs`) before the socket is destroyed. Destroying it at once made a client still
+ * writing its body (a slow upload past the request timeout) get a reset (EPIPE, ECONNRESET:
+ * httpx's WriteError) instead of the 408. The HTTP parser is detached first, so the rest of
+ * the body never completes the request it belonged to: that request is never run.
+ */
+export function lingerAfterClientError(socket: Socket, answer: string, limits: HttpLimits): void {
+  let drained = 0;
+  const drop = (c: Buffer) => {
+    drained += c.length;
+    if (drained > limits.lingerBytes) socket.destroy();
+  };
+  // Adding a 'data' listener makes Node hand the socket's bytes to JavaScript (it unconsumes
+  // the parser); the parser's own listener is then removed.
+  socket.on('data', drop);
+  for (const l of socket.listeners('data')) {
+    if (l !== drop) socket.removeListener('data', l as (c: Buffer) => void);
+  }
+  const timer = setTimeout(() => socket.destroy(), limits.lingerMs);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  socket.once('end', () => setImmediate(() => socket.destroy()));
+  socket.end(answer);
+  socket.resume();
 }

@@ -61,6 +61,8 @@ export function parseCount(
   from: 'body' | 'query' = 'body',
 ): number {
   if (v === undefined || v === null) return Math.min(def, max);
+  // `?depth=10&depth=5` parses to an array: say so rather than "must be an integer".
+  if (Array.isArray(v) && from === 'query') throw invalidField(field, `${field} must be given once`);
   const n = typeof v === 'string' && from === 'query' ? (/^\d{1,9}$/.test(v) ? Number(v) : Number.NaN) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
     throw invalidField(field, `${field} must be an integer ${min}..${max}`);

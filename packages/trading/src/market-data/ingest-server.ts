@@ -26,7 +26,7 @@ import {
 import type { Bus } from '../bus/bus.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
-import { type HttpLimits, overflowRefusal } from '../http/http-limits.ts';
+import { disarmHeadersDeadline, type HttpLimits, overflowRefusal } from '../http/http-limits.ts';
 import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
 import type { MarketDataStats } from '../stats/stats-types.ts';
@@ -211,8 +211,16 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
     wss.handleUpgrade(req, socket, head, (ws) => {
       (socket as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       if (idleTimeoutMs > 0) {
+        disarmHeadersDeadline(socket);
         (socket as Socket).setTimeout(idleTimeoutMs);
-        socket.once('timeout', () => ws.terminate());
+        // A close frame the client can read (1001 and why), then the socket is cut if the
+        // client does not answer it: a bare terminate() left it "connection lost", no reason.
+        socket.once('timeout', () => {
+          ws.close(1001, `idle: no traffic for ${idleTimeoutMs} ms`);
+          const cut = setTimeout(() => ws.terminate(), IDLE_CLOSE_GRACE_MS);
+          cut.unref();
+          ws.once('close', () => clearTimeout(cut));
+        });
       }
       const conn = new IngestConnection(
         ws,
@@ -257,6 +265,9 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
 }
 
 /** `?ack=` values: on (1, true, or `?ack` alone) or off (0, false; the default when absent). */
+/** How long an idle ingest socket's close frame waits for the client's before the socket is cut (ms). */
+const IDLE_CLOSE_GRACE_MS = 1_000;
+
 const ACK_VALUES: readonly string[] = ['1', 'true', '', '0', 'false'];
 
 function rejectUpgrade(socket: Duplex, status: 404 | 503, path: string): void {

@@ -77,7 +77,7 @@ export function registerMarketDataRoutes(app: FastifyInstance, deps: MarketDataR
     if (inst === undefined) return unknownSymbol(reply, req.params.symbol);
     const q = req.query as Query;
     refuseUnknownFields(q, BARS_QUERY, 'GET /bars takes interval and limit');
-    const iv = parseInterval(q.interval);
+    const iv = parseInterval(q.interval, undefined, 'query');
     const limit = parseCount(q.limit, 'limit', DEFAULT_BAR_LIMIT, 1, state.barCapacity(iv), 'query');
     return { symbol: inst.symbol, interval: iv, bars: state.bars(inst.symbol, iv, limit) };
   });

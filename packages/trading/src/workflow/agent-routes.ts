@@ -111,7 +111,7 @@ export function registerAgentRoutes(app: FastifyInstance, o: AgentRoutesOptions)
       const q = req.query as Record<string, unknown>;
       const symbol = parseSymbol(o.instruments, (req.params as { symbol: string }).symbol);
       refuseUnknownBarsQuery(q);
-      const interval = parseInterval(q.interval);
+      const interval = parseInterval(q.interval, undefined, 'query');
       const limit = parseCount(q.limit, 'limit', DEFAULT_BAR_LIMIT, 1, o.capacity(interval), 'query');
       return o.steps.data({ symbol, interval, limit }, signal);
     }),
