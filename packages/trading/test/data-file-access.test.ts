@@ -3,8 +3,8 @@
  * by root, the chown forgotten): `serve` exits 2 with TRD_ERR_INVALID_CONFIG naming the file
  * and --data-dir, as for a directory it may not write (before: exit 1 with a bare "EACCES:
  * permission denied, open ..." and no code). Once the files are the user's, the same
- * directory recovers its orders. Runs the child as nobody when the test runs as root (root
- * ignores file modes); skipped only when nobody cannot read the checkout.
+ * directory recovers its orders. As root, the child runs without the capabilities that let
+ * root ignore file modes (setpriv); skipped only as root without setpriv.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -35,35 +35,29 @@ describe('journal files the process may not open', () => {
     assert.equal(placed.status, 201);
     first.child.kill('SIGKILL'); // the journal holds the order; no snapshot
     await first.done;
-    let user = {};
-    if (process.getuid?.() === 0) {
-      const probe = spawn(
-        process.execPath,
-        ['-e', `require('fs').readFileSync(${JSON.stringify(TICKSTORM)})`],
-        {
-          stdio: 'ignore',
-          uid: 65534,
-          gid: 65534,
-        },
-      );
-      if ((await finished(probe)).code !== 0) {
-        t.skip('running as root and nobody cannot read the checkout');
-        return;
-      }
-      user = { uid: 65534, gid: 65534 };
+    // Root reads and writes any file whatever its mode (CAP_DAC_OVERRIDE): as root the child
+    // runs without that capability and CAP_DAC_READ_SEARCH (util-linux's setpriv), so the
+    // modes apply to it as to any user, and it still reads the checkout it owns.
+    const root = process.getuid?.() === 0;
+    if (root && (await finished(spawn('setpriv', ['--version'], { stdio: 'ignore' }))).code !== 0) {
+      t.skip('running as root without util-linux setpriv');
+      return;
     }
+    const start = (args: string[]) =>
+      root
+        ? spawn(
+            'setpriv',
+            ['--bounding-set=-dac_override,-dac_read_search', '--', process.execPath, ...args],
+            {
+              cwd: REPO_ROOT,
+              stdio: ['ignore', 'pipe', 'pipe'],
+            },
+          )
+        : spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     // the directory is writable by anyone (the lock can be taken); its files are not the user's
     chmodSync(dir, 0o777);
     for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o444);
-    const serveAs = () =>
-      finished(
-        spawn(process.execPath, [TICKSTORM, 'serve', ...engine], {
-          cwd: REPO_ROOT,
-          stdio: ['ignore', 'pipe', 'pipe'],
-          ...user,
-        }),
-        30_000,
-      );
+    const serveAs = () => finished(start([TICKSTORM, 'serve', ...engine]), 30_000);
     const refused = await serveAs();
     const out = refused.stdout + refused.stderr;
     assert.equal(refused.code, 2, out);
@@ -76,11 +70,7 @@ describe('journal files the process may not open', () => {
     assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
     // the files given to the user: the same directory starts and has the order
     for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o666);
-    const child = spawn(process.execPath, [TICKSTORM, 'serve', ...engine], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...user,
-    });
+    const child = start([TICKSTORM, 'serve', ...engine]);
     const done = finished(child, 60_000);
     let text = '';
     const url = await new Promise<string>((resolve, reject) => {
