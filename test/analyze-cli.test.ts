@@ -70,4 +70,16 @@ describe('tickstorm analyze (CLI)', () => {
     assert.equal(r.status, 104);
     assert.match(r.stderr, /no such file: nope\.csv/);
   });
+
+  it('--out in directories that do not exist yet creates them, as every report flag does', () => {
+    const csv = join(dir, 'nested.csv');
+    const w = new ResultsCsvWriter(csv, { startedAtSec: 1_732_280_000 });
+    for (let i = 0; i < 50; i++) w.write(1_732_280_000 + i / 10, 2 + (i % 5), true, 'GET /');
+    w.close();
+    const r = tickstorm('analyze', 'nested.csv', '--out', join('plots', 'run-1', 'latency.png'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /total_requests: 50\n[\s\S]*Plot saved to plots\/run-1\/latency\.png\n$/);
+    const { nonBackground } = pixelStats(decodePng(readFileSync(join(dir, 'plots', 'run-1', 'latency.png'))));
+    assert.ok(nonBackground > 1_000);
+  });
 });

@@ -24,6 +24,16 @@ test('replay: a missing file and a file that is not an input log exit 1', async 
   assert.match(bad.stderr, /bad magic \(not a Tickstorm input log\) at byte 0/);
 });
 
+test('replay: a path the OS will not read names it (a directory gave only "EISDIR: ... read")', async () => {
+  const r = await tickstorm(['replay', dir]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.equal(
+    r.stderr.trim(),
+    `tickstorm replay: ${dir}: cannot read it (EISDIR: illegal operation on a directory, read)`,
+  );
+});
+
 test('replay: a file cut inside its header reads as an empty log and says what it ignored', async () => {
   const short = join(dir, 'short.bin');
   writeFileSync(short, 'TKSINL');

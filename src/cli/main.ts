@@ -147,7 +147,11 @@ export function buildProgram(): Command {
       'after',
       '\nEnvironment: ABC_MAX_CONCURRENT_REQUESTS (orders in flight at the execution engine and agent requests' +
         ' in flight on the api before 503 + Retry-After), ABC_MEMORY_LIMIT (e.g. 2GB: the api sheds load' +
-        ' above 90% of it), ABC_PERFORMANCE_MODE (true/false: analysis cache per bar; docs/agent-endpoints.md).',
+        ' above 90% of it), ABC_PERFORMANCE_MODE (true/false: analysis cache per bar; docs/agent-endpoints.md).' +
+        '\n\nExit codes: 0 stopped gracefully (SIGINT/SIGTERM), 1 it cannot start (a port in use, a locked data' +
+        ' directory, the bus unreachable, PostgreSQL refusing it; an unreachable PostgreSQL is waited for),' +
+        ' 2 a bad configuration, flag or argument,' +
+        ' 70 an uncaught exception.',
     )
     // A flag commander refuses is a bad configuration too: exit 2, as serve's own checks
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
@@ -163,6 +167,11 @@ export function buildProgram(): Command {
     .option('--no-plot', 'print the statistics only')
     .option('--scenario <id>', 'only the rows of this scenario (the scenario column `tickstorm run` writes)')
     .option('--name <name>', 'only the rows of this request name ("POST /orders" or "/orders")')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 analysed, 104 bad input (a missing file or column, an empty file, a bad value, no row' +
+        ' matching --scenario/--name) or a bad flag, 1 another error (the plot cannot be written).',
+    )
     // A flag commander refuses is bad input, 104 like the command's own checks.
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (file: string, opts) => {

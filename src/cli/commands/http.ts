@@ -122,6 +122,12 @@ export function registerHttpCommand(program: Command): void {
       'closed model: after a loop turn that read few responses, nap about min(100us, latency/8) so the next turn reads several (less generator CPU; each latency may include a nap)',
     )
     .option('--metrics-port <port>', `${METRICS_PORT_HELP} (scenario="http")`)
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 it ran (no thresholds: failed requests are counted, not gated; Ctrl-C or SIGTERM ends it' +
+        ' early with the summary), 104 a bad flag or value, 1 the server certificate refused (https) or' +
+        ' --metrics-port cannot be served.',
+    )
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (url: string, flags: HttpFlags) => {
       useKeyFile((flags as { keyFile?: string }).keyFile);

@@ -186,6 +186,11 @@ export function registerMergeCommand(program: Command): Command {
         "pass/fail criterion on the merged figures, e.g. 'p95<500ms' (repeatable)",
         collect,
       )
+      .addHelpText(
+        'after',
+        '\nExit codes: 0 every threshold met on the merged figures, 99 one failed there, 104 a report missing,' +
+          ' not JSON or without encoded histograms, reports that cannot be added up, or a bad flag, 1 another error.',
+      )
       // A flag commander refuses (or no report named) is invalid configuration: 104.
       .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
       .action(async (files: string[], o: MergeOptions) => {

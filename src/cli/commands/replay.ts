@@ -16,7 +16,18 @@ export function replayCommand(file: string, opts: { json?: boolean }): number {
       onOrderStatus() {},
     },
   });
-  const stats = replayLog(file, engine);
+  let stats: ReturnType<typeof replayLog>;
+  try {
+    stats = replayLog(file, engine);
+  } catch (err) {
+    // A file the OS will not read (missing, a directory, no permission): name the file, as a
+    // bad log's message does; Node's own message ("EISDIR: illegal operation on a directory,
+    // read") names no path.
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e.code !== 'string' || e.syscall === undefined) throw err;
+    console.error(`tickstorm replay: ${file}: cannot read it (${e.message})`);
+    return 1;
+  }
   const books = engine.snapshot().books.map((b) => {
     const inst = instruments.list[b.book];
     const px = (t: number | undefined) => (t === undefined ? null : inst.price.fromSteps(t));

@@ -152,7 +152,7 @@ export function defineRunFlags(
     .optionsGroup('Reports:')
     .option('--json <file>', 'the results as JSON')
     .option('--csv <prefix>', 'Locust-compatible CSV files: PREFIX_stats.csv, PREFIX_stats_history.csv, ...')
-    .option('--results-csv <file>', 'one row per request (timestamp,latency,success,duration,name)')
+    .option('--results-csv <file>', 'one row per request (timestamp,latency,success,duration,name,scenario)')
     .option('--html <file>', 'self-contained HTML report with charts')
     .option('--junit <file>', 'JUnit XML (one test case per target and threshold)')
     .option(

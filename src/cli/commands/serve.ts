@@ -15,6 +15,7 @@ import {
   isLogLevel,
   LOG_LEVELS,
   type Logger,
+  type LogLevel,
   loadKeysFile,
   PROCESS_TITLES,
   parsePerformanceEnv,
@@ -60,9 +61,9 @@ export interface ServeOptions {
   maxTickAhead?: number;
 }
 
-/** --durability, else TICKSTORM_DURABILITY, else fsync; anything else stops the start. */
+/** --durability, else TICKSTORM_DURABILITY (empty: unset), else fsync; anything else stops the start. */
 export function resolveDurability(flag: string | undefined, env: NodeJS.ProcessEnv): Durability {
-  const v = flag ?? env.TICKSTORM_DURABILITY ?? 'fsync';
+  const v = flag ?? nonEmpty(env.TICKSTORM_DURABILITY) ?? 'fsync';
   if (!DURABILITIES.includes(v as Durability)) {
     const from = flag === undefined ? 'TICKSTORM_DURABILITY' : '--durability';
     throw new TradingError(
@@ -285,18 +286,25 @@ function logStoreState(log: Logger, c: PgStateChange): void {
   }
 }
 
+/** --log-level, else TICKSTORM_LOG_LEVEL (empty: unset), else info; the message names where a bad one came from. */
+export function resolveLogLevel(flag: string | undefined, env: NodeJS.ProcessEnv): LogLevel {
+  const level = flag ?? nonEmpty(env.TICKSTORM_LOG_LEVEL) ?? 'info';
+  if (!isLogLevel(level)) {
+    const from = flag === undefined ? 'TICKSTORM_LOG_LEVEL' : '--log-level';
+    throw new TradingError(
+      TradingErrorCode.INVALID_CONFIG,
+      `${from} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`,
+    );
+  }
+  return level;
+}
+
 function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
 export async function serveCommand(serviceArgs: readonly string[], opts: ServeOptions): Promise<void> {
-  const level = opts.logLevel ?? process.env.TICKSTORM_LOG_LEVEL ?? 'info';
-  if (!isLogLevel(level)) {
-    throw new TradingError(
-      TradingErrorCode.INVALID_CONFIG,
-      `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`,
-    );
-  }
+  const level = resolveLogLevel(opts.logLevel, process.env);
   const log = createLogger({
     level,
     base: { service: serviceArgs.length === 0 ? 'all' : serviceArgs.join(',') },

@@ -4,6 +4,8 @@
  * rows / max(duration)), printed in the script's exact shape, and the same two-panel figure
  * (latency histogram with 50 bins, latency over time) saved as a PNG.
  */
+import { dirname } from 'node:path';
+import { makeDir } from '@tickstorm/protocol';
 import { pyFixed } from '../report/format.ts';
 import { writeAnalysisPng } from './analyze-plot.ts';
 import { nanMax, pandasQuantile, sortedFinite } from './quantile.ts';
@@ -82,6 +84,8 @@ export async function analyzeFile(path: string, opts: AnalyzeOptions = {}): Prom
   let text = formatAnalysis(stats);
   const png = opts.out === null ? null : (opts.out ?? DEFAULT_PLOT_FILE);
   if (png !== null) {
+    // As every report flag of the lab: missing parent directories are created.
+    makeDir(dirname(png));
     await writeAnalysisPng(data, png);
     text += `\n\nPlot saved to ${png}`;
   }

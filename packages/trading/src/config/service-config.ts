@@ -33,18 +33,19 @@ export function resolveServiceConfig(
   file: ServiceConfigInput = {},
 ): ServiceConfig {
   const problems: string[] = [];
-  const given = flags.host ?? env.TICKSTORM_HOST ?? file.host ?? '127.0.0.1';
+  // An empty variable (TICKSTORM_HOST=) is unset, as every variable of serve; an empty flag is wrong.
+  const fromEnv = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v);
+  const given = flags.host ?? fromEnv(env.TICKSTORM_HOST) ?? file.host ?? '127.0.0.1';
   // An IPv6 address as written in a URL (`[::1]`) is listened on without its brackets.
   const host = typeof given === 'string' && /^\[[^\]]+\]$/.test(given) ? given.slice(1, -1) : given;
-  const dataDir = flags.dataDir ?? env.TICKSTORM_DATA_DIR ?? file.dataDir ?? 'data';
+  const dataDir = flags.dataDir ?? fromEnv(env.TICKSTORM_DATA_DIR) ?? file.dataDir ?? 'data';
   if (typeof host !== 'string' || host.length === 0) problems.push('host must be a non-empty string');
   if (typeof dataDir !== 'string' || dataDir.length === 0)
     problems.push('data dir must be a non-empty string');
   const ports = { ...DEFAULT_PORTS };
   for (const name of SERVICE_NAMES) {
     // an empty variable (API_PORT=) is unset, as for the other variables; an empty flag is wrong
-    const fromEnv = env[portEnvName(name)];
-    const raw = flags.ports?.[name] ?? (fromEnv === '' ? undefined : fromEnv) ?? file.ports?.[name];
+    const raw = flags.ports?.[name] ?? fromEnv(env[portEnvName(name)]) ?? file.ports?.[name];
     if (raw === undefined) continue;
     const n = typeof raw === 'string' && raw.trim() === '' ? Number.NaN : Number(raw);
     if (!Number.isInteger(n) || n < 0 || n > 65_535) {
