@@ -1,14 +1,4 @@
-/**
- * The composition root: starts the requested services in this process on one bus and
- * wires them: market data's last prices feed the matching engines' stops and the risk
- * bands; every service's statistics feed the api; the system writes its own metrics into
- * the metrics store (DuckDB, or PostgreSQL) every second; closed 1-minute bars are persisted into the store and the
- * api's agent endpoints read market data, the store and the trading core of this process
- * (docs/agent-endpoints.md). `close()` shuts down gracefully: servers stop accepting
- * and answer what is in flight, logs are flushed, bars and metrics written, DuckDB closed.
- */
-import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { InstrumentTable } from '@tickstorm/protocol';
 import { type ApiService, startApiService } from '../api/api-server.ts';
 import { type SystemSampler, startSystemSampler } from '../api/system-stats.ts';
@@ -49,6 +39,7 @@ import { MetricsWriter } from '../metrics-store/metrics-writer.ts';
 import { openMetricsStore } from '../metrics-store/open-store.ts';
 import { startExecutionEngineService } from '../orders/execution-engine-service.ts';
 import { checkDataDir, type DirLock, lockDataDir, prepareDataDir } from '../persistence/dir-lock.ts';
+import { journalIdentity } from '../persistence/journal-id.ts';
 import type { RiskEngine } from '../risk/risk-engine.ts';
 import { startRiskManagerService } from '../risk/risk-manager-service.ts';
 import { LatencyHistogram } from '../stats/latency-histogram.ts';
@@ -214,9 +205,9 @@ export class TradingSystem {
     }
     let events: RiskEventPublisher | null = null;
     if (split && want.has('execution-engine')) {
-      // its journal's identity (host and directory): a restart after a crash frees the dead
-      // instance's reservations at the risk manager (cluster/risk-ledger.ts)
-      const journal = o.inputLog === false ? undefined : `${hostname()}:${resolve(dataDir)}`;
+      // its journal's identity (host, directory and the directory's own id): a restart after a
+      // crash frees the dead instance's reservations at the risk manager (cluster/risk-ledger.ts)
+      const journal = o.inputLog === false ? undefined : journalIdentity(dataDir);
       events = new RiskEventPublisher(this.bus, journal);
       this.remoteRisk = new RemoteRiskClient(this.bus, events);
     }
