@@ -207,4 +207,27 @@ describe('snapshots that do not read, and --fresh', () => {
         /--fresh/.test(err.message),
     );
   });
+
+  it('a crash after --fresh moved the state aside and before its snapshot: ids stay above the old ones, and a second --fresh too', async () => {
+    const dir = newDir();
+    const a = open(dir);
+    const old = await traffic(a, 40, 'x');
+    await a.close();
+    const top = Math.max(...[...old.keys()].map(Number));
+    const b = open(dir, { fresh: true });
+    await b.close();
+    // the crash: the state is aside, the snapshot of the empty state never written
+    for (const f of snapshots(dir)) rmSync(join(dir, f));
+    const c = open(dir);
+    const r = await c.gateway.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', quantity: 1, price: 90 });
+    assert.equal(r.status, 201);
+    const id = Number((r.body as OrderRecord).id);
+    assert.ok(id > top, `${id} is above the old ids (${top})`);
+    await c.close();
+    // the same crash again, then --fresh once more: still above both
+    for (const f of snapshots(dir)) rmSync(join(dir, f));
+    const d = open(dir, { fresh: true });
+    const r2 = await d.gateway.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', quantity: 1, price: 90 });
+    assert.ok(Number((r2.body as OrderRecord).id) > id, `${(r2.body as OrderRecord).id} is above ${id}`);
+  });
 });

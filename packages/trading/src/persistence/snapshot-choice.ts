@@ -11,7 +11,17 @@
  * `--fresh` was used on (`previous-*` beside it): its order ids started above the moved state
  * and only a snapshot records where, so that start refuses (TRD_ERR_LOG_CORRUPT).
  */
-import { existsSync, readdirSync, renameSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { CommandKind } from '../sequencing/command-codec.ts';
 import { fsyncDir } from '../sequencing/input-log-writer.ts';
@@ -47,6 +57,36 @@ function readWhole(path: string): { sections: Sections; meta: ImageMeta } {
     );
   }
   return { sections, meta };
+}
+
+/**
+ * `--fresh` writes the generation its engines start at to `fresh-floor` before it moves the
+ * old state aside (atomically, synced), so that the base survives a crash before the first
+ * snapshot after it is written: a start with no snapshot, and a later `--fresh`, stay above it.
+ */
+const FLOOR_FILE = 'fresh-floor';
+
+/** Records `floor` (the generation `--fresh` starts at) in `dir`, durably, before the move. */
+export function writeFreshFloor(dir: string, floor: number): void {
+  const file = join(dir, FLOOR_FILE);
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    writeSync(fd, `${floor}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  fsyncDir(dir);
+}
+
+/** The generation the last `--fresh` on `dir` started at (0: never, or the file unreadable). */
+export function freshFloor(dir: string): number {
+  const file = join(dir, FLOOR_FILE);
+  if (!existsSync(file)) return 0;
+  const n = Number(readFileSync(file, 'utf8').trim());
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }
 
 /** True when `--fresh` moved an earlier state of `dir` aside (its ids must not be issued again). */
@@ -131,6 +171,8 @@ export function generationFloor(dir: string): number {
   } catch {
     margin += UNREAD_MARGIN; // not even an older snapshot reads
   }
+  // an earlier --fresh's base: with no snapshot since, the journal's orders count from it
+  floor = Math.max(floor, freshFloor(dir));
   let orders = 0;
   for (let s = 0; existsSync(activeLogPath(dir, s)) || s < after.length; s++) {
     try {

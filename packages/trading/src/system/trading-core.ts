@@ -40,9 +40,11 @@ import {
 import {
   chooseSnapshot,
   describeSkipped,
+  freshFloor,
   generationFloor,
   type SkippedSnapshot,
   setAsideSkipped,
+  writeFreshFloor,
 } from '../persistence/snapshot-choice.ts';
 import { readSnapshotMeta, type Sections, writeSnapshotFile } from '../persistence/snapshot-file.ts';
 import { captureImage, type ImageMeta, restoreImage } from '../persistence/state-image.ts';
@@ -158,6 +160,8 @@ export class TradingCore {
       checkDataFiles(dir);
       if (o.fresh === true && hasState(dir)) {
         genFloor = generationFloor(dir);
+        // recorded first: a crash after the move and before the snapshot below keeps the base
+        writeFreshFloor(dir, genFloor);
         movedAside = moveStateAside(dir);
         if (movedAside !== null) this.report(`--fresh: previous state moved to ${movedAside}`);
       }
@@ -190,7 +194,9 @@ export class TradingCore {
     this.engines = [];
     const chains: ListenerChain[] = [];
     for (let s = 0; s < n; s++) {
-      const genBase = meta?.engines[s]?.genBase ?? genFloor;
+      // a snapshot's base; without one, a --fresh's (now, or recorded by one a crash cut short
+      // before its snapshot was written)
+      const genBase = meta?.engines[s]?.genBase ?? Math.max(genFloor, this.logging ? freshFloor(dir) : 0);
       const engine = new MatchingEngine(o.instruments, { genBase });
       const chain = new ListenerChain([
         this.risk,
