@@ -10,7 +10,8 @@
  * true/false/1/0/yes/no; a repeatable flag takes an array in the file (one value from env).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { asBool, flagOf, withFlagSources } from './flag-sources.ts';
 
 export const CONFIG_FILE = 'tickstorm.config.json';
 
@@ -20,7 +21,6 @@ const REPEATABLE = new Set(['threshold', 'watch-pid', 'out', 'env', 'tag', 'stag
 
 export const envName = (flag: string) => `TICKSTORM_${flag.toUpperCase().replace(/-/g, '_')}`;
 
-const flagOf = (o: Option) => (o.long ?? '').replace(/^--/, '');
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Where each flag taken from the environment or the file came from ('TICKSTORM_RATE', 'FILE: "rate"'). */
@@ -32,19 +32,7 @@ const sources = new Map<string, string>();
  * `--rate (from TICKSTORM_RATE) must be a number (got "abc")`.
  */
 export function withSources(problems: readonly string[]): string[] {
-  return problems.map((p) => {
-    const m = /^--([a-z0-9-]+)/.exec(p);
-    const where = m === null ? undefined : sources.get(m[1]);
-    return where === undefined ? p : `${m![0]} (from ${where})${p.slice(m![0].length)}`;
-  });
-}
-
-function asBool(raw: unknown): boolean | undefined {
-  if (typeof raw === 'boolean') return raw;
-  const s = String(raw).trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
-  if (['0', 'false', 'no', 'off'].includes(s)) return false;
-  return undefined;
+  return withFlagSources(problems, sources, /^--([a-z0-9-]+)/);
 }
 
 /**

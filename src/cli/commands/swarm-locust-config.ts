@@ -16,23 +16,15 @@
  * flag swarm lacks (`loglevel`) is a note, ignored, as it says why.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { asBool, flagOf, withFlagSources } from './flag-sources.ts';
 import { LOCUST_FLAGS_NOT_HERE } from './swarm-flag-errors.ts';
 
 export const LOCUST_CONF = 'locust.conf';
 
 const SKIP = new Set(['help', 'config']);
 
-const flagOf = (o: Option) => (o.long ?? '').replace(/^--/, '');
-
 export const locustEnvName = (flag: string) => `LOCUST_${flag.toUpperCase().replace(/-/g, '_')}`;
-
-function asBool(raw: string): boolean | undefined {
-  const s = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
-  if (['0', 'false', 'no', 'off'].includes(s)) return false;
-  return undefined;
-}
 
 /** Where each flag taken from the environment or the file came from ('LOCUST_USERS', 'FILE: "users"'). */
 const sources = new Map<string, string>();
@@ -42,11 +34,7 @@ const sources = new Map<string, string>();
  * `-u/--users must be an integer >= 0, got 'x'` -> `-u/--users (from LOCUST_USERS) must be ...`.
  */
 export function withLocustSources(problems: readonly string[]): string[] {
-  return problems.map((p) => {
-    const m = /^(?:-[A-Za-z]\/)?--([a-z0-9-]+)/.exec(p);
-    const where = m === null ? undefined : sources.get(m[1]);
-    return where === undefined ? p : `${m![0]} (from ${where})${p.slice(m![0].length)}`;
-  });
+  return withFlagSources(problems, sources, /^(?:-[A-Za-z]\/)?--([a-z0-9-]+)/);
 }
 
 /** `key = value` lines (also `key: value`), without comments, blank lines and `[sections]`. */

@@ -260,10 +260,11 @@ export function recorderIn(m: Map<string, LatencyRecorder>, name: string): Laten
 /** Records a Trend sample (ms) in the iteration's scenario (and the live view). */
 export function addTrend(s: IterationStore, name: string, ms: number, tags?: Record<string, string>): void {
   // a negative sample goes to the trend's companion, as its magnitude (stats/signed-trend.ts)
-  const [slot, abs] = trendSlot(name, ms);
-  recorderIn(s.trends, slot).record(abs * 1000);
+  const slot = trendSlot(name, ms);
+  const us = Math.abs(ms) * 1000;
+  recorderIn(s.trends, slot).record(us);
   const live = liveScenario(s.scenario);
-  if (live !== null) recorderIn(live.trends, slot).record(abs * 1000);
+  if (live !== null) recorderIn(live.trends, slot).record(us);
   runtime().sink?.(name, 'trend', ms, s.scenario, tags);
 }
 

@@ -99,10 +99,11 @@ export function recordTagged(
     if (!match) continue;
     const name = subName(sub.key);
     if (kind === 'trend') {
-      const [slot, abs] = trendSlot(name, value);
-      recorderIn(s.trends, slot).record(abs * 1000);
+      const slot = trendSlot(name, value);
+      const us = Math.abs(value) * 1000;
+      recorderIn(s.trends, slot).record(us);
       const live = liveScenario(s.scenario);
-      if (live !== null) recorderIn(live.trends, slot).record(abs * 1000);
+      if (live !== null) recorderIn(live.trends, slot).record(us);
     } else if (kind === 'rate') {
       bump(s, counterKey.rateTotal(name), 1);
       if (value !== 0) bump(s, counterKey.ratePass(name), 1);

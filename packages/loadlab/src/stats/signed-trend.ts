@@ -16,9 +16,9 @@ export const NEG_TREND = '!neg';
 /** Whether a trend name is a companion (of negative samples), not a metric of its own. */
 export const isNegTrend = (name: string): boolean => name.endsWith(NEG_TREND);
 
-/** The trend a sample goes to and the magnitude recorded: (name, |ms|). */
-export function trendSlot(name: string, ms: number): [string, number] {
-  return ms < 0 ? [name + NEG_TREND, -ms] : [name, ms];
+/** The trend a sample goes to (its magnitude, `Math.abs(ms)`, is what is recorded there). */
+export function trendSlot(name: string, ms: number): string {
+  return ms < 0 ? name + NEG_TREND : name;
 }
 
 /** A trend's two parts: samples >= 0 (µs), and the magnitudes of the negative ones (µs). */

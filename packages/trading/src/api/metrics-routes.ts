@@ -7,10 +7,11 @@
  * what `health` adds: every service, the store, memory; see service-health.ts).
  */
 import { Readable } from 'node:stream';
-import { cutText, ProtocolError, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
+import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import type { FastifyInstance } from 'fastify';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { StreamedJson } from '../guards/answer-stream.ts';
+import { refuseUnknownQuery } from '../http/request-fields.ts';
 import type { StatsProviders } from '../stats/stats-types.ts';
 import type { WsHubStats } from './ws-hub/ws-hub-options.ts';
 
@@ -64,6 +65,9 @@ function absent(section: Section): TradingError {
   );
 }
 
+/** GET /api/metrics/query reads `sql` and nothing else. */
+const SQL_ONLY: ReadonlySet<string> = new Set(['sql']);
+
 export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesOptions): void {
   const p = opts.providers;
   const service = opts.service ?? 'api';
@@ -106,15 +110,7 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
     }
     // `sql` only: a misspelt `?sq1=` is named rather than answered "sql is required", and a
     // parameter the route does not read (`&limit=5`) is not silently dropped.
-    for (const k of Object.keys(req.query as object)) {
-      if (k !== 'sql') {
-        throw new TradingError(
-          TradingErrorCode.INVALID_QUERY,
-          `unknown query parameter ${quoteValue(k)}: GET /api/metrics/query takes sql`,
-          cutText(k),
-        );
-      }
-    }
+    refuseUnknownQuery(req.query, SQL_ONLY, 'GET /api/metrics/query takes sql');
     if (typeof sql !== 'string' || sql.trim() === '') {
       throw new ProtocolError(
         ProtocolErrorCode.MISSING_FIELD,

@@ -28,19 +28,28 @@ export function refuseUnknownFields(
 const NO_FIELDS: ReadonlySet<string> = new Set();
 
 /**
+ * Throws 400 TRD_ERR_INVALID_QUERY naming the first query parameter not in `params`: a
+ * misspelt or unread one is not silently dropped. `takes` ends the message.
+ */
+export function refuseUnknownQuery(query: unknown, params: ReadonlySet<string>, takes: string): void {
+  for (const k in query as Record<string, unknown>) {
+    if (!params.has(k))
+      throw new TradingError(
+        TradingErrorCode.INVALID_QUERY,
+        `unknown query parameter ${quoteValue(k)}: ${takes}`,
+        cutText(k),
+      );
+  }
+}
+
+/**
  * A route that takes nothing but its path (`DELETE /orders/:id`, the kill switch): a query
  * parameter is 400 TRD_ERR_INVALID_QUERY and a body field 400 PRT_ERR_INVALID_FIELD, each
  * named, before anything is done. Dropped, `{"quantity":1}` or `?quantity=1` meant as a partial
  * cancel would cancel the whole order. An empty body, `{}` and `null` are no arguments.
  */
 export function refuseArguments(query: unknown, body: unknown, route: string): void {
-  for (const k in query as Record<string, unknown>) {
-    throw new TradingError(
-      TradingErrorCode.INVALID_QUERY,
-      `unknown query parameter ${quoteValue(k)}: ${route} takes none`,
-      cutText(k),
-    );
-  }
+  refuseUnknownQuery(query, NO_FIELDS, `${route} takes none`);
   if (body === undefined || body === null) return;
   if (typeof body !== 'object' || Array.isArray(body)) {
     throw invalidField('body', `${route} takes no body`);

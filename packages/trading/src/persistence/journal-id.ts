@@ -8,11 +8,11 @@
  * `host:path:id`: readable in logs, unique to the directory's contents.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeDir } from '@tickstorm/protocol';
-import { fsyncDir } from '../sequencing/input-log-writer.ts';
+import { replaceFileDurably } from '../sequencing/durable-file.ts';
 
 export const JOURNAL_ID_FILE = 'journal-id';
 const ID = /^[0-9a-f-]{36}$/;
@@ -24,16 +24,7 @@ export function journalIdentity(dir: string): string {
   let id = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
   if (!ID.test(id)) {
     id = randomUUID();
-    const tmp = `${file}.tmp`;
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      writeSync(fd, `${id}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-    fsyncDir(dir);
+    replaceFileDurably(file, [Buffer.from(`${id}\n`)]);
   }
   return `${hostname()}:${resolve(dir)}:${id}`;
 }

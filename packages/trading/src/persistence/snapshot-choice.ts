@@ -11,19 +11,11 @@
  * `--fresh` was used on (`previous-*` beside it): its order ids started above the moved state
  * and only a snapshot records where, so that start refuses (TRD_ERR_LOG_CORRUPT).
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { CommandKind } from '../sequencing/command-codec.ts';
+import { replaceFileDurably } from '../sequencing/durable-file.ts';
 import { fsyncDir } from '../sequencing/input-log-writer.ts';
 import { activeLogPath, listSnapshots, replayJournal } from './journal-dir.ts';
 import { readSnapshotFile, type Sections } from './snapshot-file.ts';
@@ -68,17 +60,7 @@ const FLOOR_FILE = 'fresh-floor';
 
 /** Records `floor` (the generation `--fresh` starts at) in `dir`, durably, before the move. */
 export function writeFreshFloor(dir: string, floor: number): void {
-  const file = join(dir, FLOOR_FILE);
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, `${floor}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  fsyncDir(dir);
+  replaceFileDurably(join(dir, FLOOR_FILE), [Buffer.from(`${floor}\n`)]);
 }
 
 /** The generation the last `--fresh` on `dir` started at (0: never, or the file unreadable). */
