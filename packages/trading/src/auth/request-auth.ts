@@ -25,7 +25,7 @@ import {
 } from '@tickstorm/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
-import { installJsonBody } from '../http/json-body.ts';
+import { installJsonBody, mediaTypeOf, notJsonBody } from '../http/json-body.ts';
 import { ApiKey, type KeyStore } from './keys.ts';
 import { isLoopback, isLoopbackHostHeader, isLoopbackOrigin } from './protected-mode.ts';
 import { rightOf } from './route-rights.ts';
@@ -50,12 +50,15 @@ export interface SecurityOptions {
 const PRINCIPAL = Symbol('tickstorm.principal');
 const PENDING = Symbol('tickstorm.pending-signature');
 const RESERVED = Symbol('tickstorm.unverified-body-bytes');
+const SENT_TYPE = Symbol('tickstorm.sent-content-type');
 
 interface AuthState {
   [PRINCIPAL]?: ApiKey;
   [PENDING]?: { key: ApiKey; ts: string; sig: string };
   /** Bytes of this request's body received and held (the service's unverified-body bound). */
   [RESERVED]?: number;
+  /** A body's Content-Type when it is not JSON (null: none was sent), taken off its headers. */
+  [SENT_TYPE]?: string | null;
 }
 
 /** The request's key (keys on), or undefined (keys off: the caller is unrestricted). */
@@ -270,6 +273,15 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
       }
       state[PENDING] = { key, ts: ts!, sig: sig! };
       state[RESERVED] = 0;
+      // A body that is not JSON (text/plain, a form, no Content-Type, a malformed one) goes to
+      // the catch-all parser below, which checks its signature and the key's right before it
+      // answers 415: fastify refuses a content type it has no parser for (or cannot parse)
+      // before any parser runs, and a viewer or a forger was told about its content type.
+      const type = header(raw, 'content-type');
+      if (mediaTypeOf(type) !== 'application/json') {
+        state[SENT_TYPE] = type ?? null;
+        delete raw.headers['content-type'];
+      }
       reply.raw.once('close', () => release(state));
       return done();
     }
@@ -311,7 +323,7 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
     done(null, counted);
   });
   // JSON bodies: verified over their raw bytes before they are parsed.
-  installJsonBody(app, (req, buf) => {
+  const verifyBody = (req: FastifyRequest, buf: Buffer): Error | undefined => {
     const state = req as unknown as AuthState;
     const p = state[PENDING];
     if (p === undefined) return undefined;
@@ -331,6 +343,17 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
       return new TradingError(r.code as TradingErrorCode, r.message);
     }
     return undefined;
+  };
+  installJsonBody(app, verifyBody);
+  // Any other body: its bytes are read (within the route's limit) and verified as a JSON body's
+  // are, then refused 415; an empty one is no body, and an unknown path's answer stays its 404.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+    const buf = body as Buffer;
+    const refused = verifyBody(req, buf);
+    if (refused !== undefined) return done(refused, undefined);
+    if (buf.length === 0 || req.is404) return done(null, undefined);
+    const sent = (req as unknown as AuthState)[SENT_TYPE];
+    done(notJsonBody(sent ?? undefined), undefined);
   });
   app.addHook('preHandler', (req, reply, done) => {
     const state = req as unknown as AuthState;

@@ -17,7 +17,7 @@ import {
   lingerAfterClientError,
   overflowRefusal,
 } from './http-limits.ts';
-import { installJsonBody } from './json-body.ts';
+import { installJsonBody, notJsonBody } from './json-body.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
@@ -98,6 +98,9 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   installJsonBody(app);
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = toCodedError(err);
+    if ((err as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      body.error.message = notJsonBody(req.headers['content-type']).message;
+    }
     if (status === 413) {
       // Fastify's text ("Request body is too large") names no figure: say the limit, so a client
       // knows how far to cut its body.

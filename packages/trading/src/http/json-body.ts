@@ -49,9 +49,27 @@ export function parseJsonBody(buf: Buffer): { value: unknown } | { error: Error 
   }
 }
 
+/** The media type of a Content-Type header (parameters dropped, lowercase), '' when absent. */
+export function mediaTypeOf(contentType: string | undefined): string {
+  if (contentType === undefined) return '';
+  const semi = contentType.indexOf(';');
+  return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+/** 415 for a body that is not JSON: `contentType` as sent (undefined: none was). */
+export function notJsonBody(contentType: string | undefined): TradingError {
+  const got =
+    contentType === undefined ? 'none was given' : `got ${JSON.stringify(contentType.slice(0, 80))}`;
+  return new TradingError(
+    TradingErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    `a request body must be JSON sent with Content-Type: application/json (${got})`,
+  );
+}
+
 /**
  * Installs the JSON parser; `verify` (keys on) sees the raw bytes first and may refuse them
- * (returning the error to answer) before they are parsed.
+ * (returning the error to answer) before anything else is looked at (the Content-Encoding
+ * included: a key without the right gets its 403 whatever it sent).
  */
 export function installJsonBody(
   app: FastifyInstance,
@@ -60,6 +78,8 @@ export function installJsonBody(
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     const buf = body as Buffer;
+    const refused = verify?.(req, buf);
+    if (refused !== undefined) return done(refused, undefined);
     const encoding = req.headers['content-encoding'];
     if (buf.length > 0 && encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
       const shown = JSON.stringify(encoding.slice(0, 40));
@@ -71,8 +91,6 @@ export function installJsonBody(
         undefined,
       );
     }
-    const refused = verify?.(req, buf);
-    if (refused !== undefined) return done(refused, undefined);
     const r = parseJsonBody(buf);
     if ('error' in r) return done(r.error, undefined);
     done(null, r.value);
