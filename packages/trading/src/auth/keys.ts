@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { TradingError, TradingErrorCode } from '../errors.ts';
+import { repeatedKeyAnywhere } from '../http/repeated-key.ts';
 
 export const ROLES = ['trader', 'feed', 'viewer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -80,7 +81,8 @@ export function parseKeys(raw: unknown, source = 'keys'): KeyStore {
   }
   if (raw.length === 0) problems.push('no keys: the array is empty');
   const keys: ApiKey[] = [];
-  const seen = new Set<string>();
+  /** id -> the index of the key that has it first */
+  const seen = new Map<string, number>();
   raw.forEach((k: unknown, i) => {
     const at = `[${i}]`;
     if (k === null || typeof k !== 'object' || Array.isArray(k)) {
@@ -95,9 +97,9 @@ export function parseKeys(raw: unknown, source = 'keys'): KeyStore {
     if (typeof id !== 'string' || !ID.test(id)) {
       problems.push(`${at}.id must be 1-64 characters of A-Z a-z 0-9 . _ -`);
     } else if (seen.has(id)) {
-      problems.push(`${at}.id "${id}" is used twice`);
+      problems.push(`${at}.id "${id}" is used twice (first by [${seen.get(id)}])`);
     } else {
-      seen.add(id);
+      seen.set(id, i);
     }
     const where = typeof id === 'string' ? `${at} (${id})` : at;
     if (typeof o.secret !== 'string' || Buffer.byteLength(o.secret) < MIN_SECRET) {
@@ -112,6 +114,9 @@ export function parseKeys(raw: unknown, source = 'keys'): KeyStore {
         problems.push(`${where}.accounts must be an array of account ids (1-64 of A-Z a-z 0-9 . _ : -)`);
       } else {
         accounts = o.accounts as string[];
+        // listed twice is a typo or a merge gone wrong (another account meant?): named, not folded
+        const twice = accounts.find((a, j) => accounts.indexOf(a) !== j);
+        if (twice !== undefined) problems.push(`${where}.accounts lists "${twice}" twice`);
       }
     }
     if (o.role === 'trader' && accounts.length === 0) {
@@ -136,11 +141,17 @@ export function loadKeysFile(path: string): KeyStore {
     throw bad(path, [`cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
   }
   let raw: unknown;
+  // A byte order mark (Windows editors write one) is not part of the JSON.
+  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
-    // A byte order mark (Windows editors write one) is not part of the JSON.
-    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    raw = JSON.parse(json);
   } catch (err) {
     throw bad(path, [`not JSON: ${jsonErrorWithoutText((err as Error).message)}`]);
+  }
+  // JSON.parse keeps the last of a field given twice in one key ("role" twice: which was meant?)
+  const twice = repeatedKeyAnywhere(json);
+  if (twice !== undefined) {
+    throw bad(path, [`a key gives the field ${JSON.stringify(twice.slice(0, 64))} twice`]);
   }
   return parseKeys(raw, path);
 }

@@ -24,6 +24,14 @@ export function repeatedKey(text: string, names?: number): string | undefined {
   return find(text);
 }
 
+/**
+ * The first name given a second time in any object of `text` (valid JSON of any shape: a
+ * keys file is an array of objects), named as repeatedKey does (array levels left out).
+ */
+export function repeatedKeyAnywhere(text: string): string | undefined {
+  return find(text);
+}
+
 let nested = false;
 
 /** The index of the string's closing quote, from its opening one at `i`; notes an escape. */
