@@ -54,9 +54,9 @@ describe('agent endpoints on the api (one process, real ticks)', () => {
       ['/api/data/SYM1/bars?limit=0', 'PRT_ERR_INVALID_FIELD', 'limit'],
       ['/api/data/SYM1/bars?interval=1m&limit=1441', 'PRT_ERR_INVALID_FIELD', 'limit'],
       ['/api/data/SYM1/bars?limit=ten', 'PRT_ERR_INVALID_FIELD', 'limit'],
-      // A misspelt parameter is named, not ignored for the default (as market data's GET /bars).
-      ['/api/data/SYM1/bars?limt=5', 'PRT_ERR_INVALID_FIELD', 'limt'],
-      ['/api/data/SYM1/bars?interval=1s&intreval=1m', 'PRT_ERR_INVALID_FIELD', 'intreval'],
+      // A misspelt parameter is named, not ignored for the default (as on every route).
+      ['/api/data/SYM1/bars?limt=5', 'TRD_ERR_INVALID_QUERY', 'limt'],
+      ['/api/data/SYM1/bars?interval=1s&intreval=1m', 'TRD_ERR_INVALID_QUERY', 'intreval'],
     ];
     for (const [path, code, field] of cases) {
       const r = await f.http.get(api + path);

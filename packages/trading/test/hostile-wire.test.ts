@@ -210,7 +210,7 @@ describe('hostile input on the wire', () => {
     const typo = await f.http.get(`${f.url('execution-engine')}/book/AAPL?levels=50`);
     assert.deepEqual(
       [typo.status, typo.body.error?.code, typo.body.error?.field],
-      [400, 'PRT_ERR_INVALID_FIELD', 'levels'],
+      [400, 'TRD_ERR_INVALID_QUERY', 'levels'],
     );
   });
 

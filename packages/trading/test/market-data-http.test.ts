@@ -108,19 +108,20 @@ describe('market-data HTTP', () => {
     );
   });
 
-  for (const [q, field] of [
-    ['interval=5m', 'interval'],
-    ['interval=1s&limit=0', 'limit'],
-    ['interval=1s&limit=abc', 'limit'],
-    ['interval=1s&limit=3601', 'limit'],
-    ['interval=1m&limit=1441', 'limit'],
-    ['limit=1&limit=2', 'limit'],
-    ['intervl=1s', 'intervl'],
+  for (const [q, field, code] of [
+    ['interval=5m', 'interval', 'PRT_ERR_INVALID_FIELD'],
+    ['interval=1s&limit=0', 'limit', 'PRT_ERR_INVALID_FIELD'],
+    ['interval=1s&limit=abc', 'limit', 'PRT_ERR_INVALID_FIELD'],
+    ['interval=1s&limit=3601', 'limit', 'PRT_ERR_INVALID_FIELD'],
+    ['interval=1m&limit=1441', 'limit', 'PRT_ERR_INVALID_FIELD'],
+    ['limit=1&limit=2', 'limit', 'PRT_ERR_INVALID_FIELD'],
+    // a parameter the route does not take: as on every route
+    ['intervl=1s', 'intervl', 'TRD_ERR_INVALID_QUERY'],
   ]) {
     it(`GET /bars/GOOGL?${q} answers 400 naming ${field}`, async () => {
       const r = await get(`/bars/GOOGL?${q}`);
       assert.equal(r.status, 400);
-      assert.equal(r.body.error.code, 'PRT_ERR_INVALID_FIELD');
+      assert.equal(r.body.error.code, code);
       assert.equal(r.body.error.field, field);
     });
   }

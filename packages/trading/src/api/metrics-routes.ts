@@ -11,7 +11,7 @@ import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import type { FastifyInstance } from 'fastify';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { StreamedJson } from '../guards/answer-stream.ts';
-import { refuseUnknownQuery } from '../http/request-fields.ts';
+import { takesQuery } from '../http/route-query.ts';
 import type { StatsProviders } from '../stats/stats-types.ts';
 import type { WsHubStats } from './ws-hub/ws-hub-options.ts';
 
@@ -65,9 +65,6 @@ function absent(section: Section): TradingError {
   );
 }
 
-/** GET /api/metrics/query reads `sql` and nothing else. */
-const SQL_ONLY: ReadonlySet<string> = new Set(['sql']);
-
 export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesOptions): void {
   const p = opts.providers;
   const service = opts.service ?? 'api';
@@ -99,7 +96,9 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
     websocket: opts.hub?.(),
   }));
 
-  app.get<{ Querystring: { sql?: unknown } }>('/api/metrics/query', async (req, reply) => {
+  // `sql` only: a misspelt `?sq1=` is named rather than answered "sql is required", and a
+  // parameter the route does not read (`&limit=5`) is not silently dropped.
+  app.get<{ Querystring: { sql?: unknown } }>('/api/metrics/query', takesQuery('sql'), async (req, reply) => {
     if (opts.query === undefined) {
       throw new TradingError(TradingErrorCode.NOT_FOUND, 'this process owns no metrics store to query');
     }
@@ -108,9 +107,6 @@ export function registerMetricsRoutes(app: FastifyInstance, opts: MetricsRoutesO
       // `?sql=A&sql=B`: one statement per request, not "sql is required".
       throw new TradingError(TradingErrorCode.INVALID_QUERY, 'sql must be given once', 'sql');
     }
-    // `sql` only: a misspelt `?sq1=` is named rather than answered "sql is required", and a
-    // parameter the route does not read (`&limit=5`) is not silently dropped.
-    refuseUnknownQuery(req.query, SQL_ONLY, 'GET /api/metrics/query takes sql');
     if (typeof sql !== 'string' || sql.trim() === '') {
       throw new ProtocolError(
         ProtocolErrorCode.MISSING_FIELD,

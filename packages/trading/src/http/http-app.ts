@@ -18,6 +18,7 @@ import {
   overflowRefusal,
 } from './http-limits.ts';
 import { installJsonBody, notJsonBody } from './json-body.ts';
+import { refuseUnknownQueryOnEveryRoute } from './route-query.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
@@ -96,6 +97,8 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   app.removeContentTypeParser('text/plain');
   // An empty JSON body is no body (./json-body.ts).
   installJsonBody(app);
+  // A query parameter a route does not take is refused on every route (./route-query.ts).
+  refuseUnknownQueryOnEveryRoute(app);
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = toCodedError(err);
     if ((err as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {

@@ -16,7 +16,8 @@ import type { Bus } from '../bus/bus.ts';
 import { busHealth } from '../bus/bus-health.ts';
 import { TradingErrorCode } from '../errors.ts';
 import { sendError } from '../http/http-app.ts';
-import { parseCount, refuseUnknownFields } from '../http/request-fields.ts';
+import { parseCount, refuseArguments } from '../http/request-fields.ts';
+import { takesQuery } from '../http/route-query.ts';
 import type { MarketDataStats } from '../stats/stats-types.ts';
 import { DEFAULT_BAR_LIMIT, parseInterval } from './bar-fields.ts';
 import type { MarketState } from './market-state.ts';
@@ -31,8 +32,6 @@ export interface MarketDataRouteDeps {
 }
 
 type Query = Record<string, string | string[] | undefined>;
-/** GET /bars' query parameters: a misspelt one (`?intervl=1s`) is refused, not ignored. */
-const BARS_QUERY: ReadonlySet<string> = new Set(['interval', 'limit']);
 
 export function registerMarketDataRoutes(app: FastifyInstance, deps: MarketDataRouteDeps): void {
   const { state } = deps;
@@ -57,7 +56,8 @@ export function registerMarketDataRoutes(app: FastifyInstance, deps: MarketDataR
 
   app.get('/stats', async () => deps.stats());
 
-  app.post('/stats/reset', async (_req, reply) => {
+  app.post('/stats/reset', async (req, reply) => {
+    refuseArguments(req.query, req.body, 'POST /stats/reset');
     deps.resetLatency();
     return reply.code(204).send();
   });
@@ -72,15 +72,19 @@ export function registerMarketDataRoutes(app: FastifyInstance, deps: MarketDataR
     return state.snapshot(inst);
   });
 
-  app.get<{ Params: { symbol: string } }>('/bars/:symbol', async (req, reply) => {
-    const inst = instruments.find(req.params.symbol);
-    if (inst === undefined) return unknownSymbol(reply, req.params.symbol);
-    const q = req.query as Query;
-    refuseUnknownFields(q, BARS_QUERY, 'GET /bars takes interval and limit');
-    const iv = parseInterval(q.interval, undefined, 'query');
-    const limit = parseCount(q.limit, 'limit', DEFAULT_BAR_LIMIT, 1, state.barCapacity(iv), 'query');
-    return { symbol: inst.symbol, interval: iv, bars: state.bars(inst.symbol, iv, limit) };
-  });
+  // a misspelt parameter (`?intervl=1s`) is refused, not answered with the default interval
+  app.get<{ Params: { symbol: string } }>(
+    '/bars/:symbol',
+    takesQuery('interval', 'limit'),
+    async (req, reply) => {
+      const inst = instruments.find(req.params.symbol);
+      if (inst === undefined) return unknownSymbol(reply, req.params.symbol);
+      const q = req.query as Query;
+      const iv = parseInterval(q.interval, undefined, 'query');
+      const limit = parseCount(q.limit, 'limit', DEFAULT_BAR_LIMIT, 1, state.barCapacity(iv), 'query');
+      return { symbol: inst.symbol, interval: iv, bars: state.bars(inst.symbol, iv, limit) };
+    },
+  );
 }
 
 function unknownSymbol(reply: FastifyReply, symbol: string) {

@@ -15,7 +15,8 @@ import type { LoadShed } from '../guards/load-shed.ts';
 import { RETRY_AFTER_SECONDS } from '../guards/shed.ts';
 import { answerFirst, createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
 import type { HttpLimits } from '../http/http-limits.ts';
-import { parseCount, refuseArguments, refuseUnknownFields } from '../http/request-fields.ts';
+import { parseCount, refuseArguments } from '../http/request-fields.ts';
+import { takesQuery } from '../http/route-query.ts';
 import { bookDepth } from './book-depth.ts';
 import type { EngineRouting } from './engine-routing.ts';
 import type { OrderCounters } from './order-counters.ts';
@@ -53,8 +54,6 @@ export interface ExecutionEngineDeps {
 }
 
 const MAX_DEPTH = 1_000;
-/** GET /book's one query parameter: a misspelt one (`?levels=50`) is refused, not ignored. */
-const BOOK_QUERY: ReadonlySet<string> = new Set(['depth']);
 
 /** `/orders` or `/orders?...` (the raw URL, before fastify routes it). */
 function isOrdersPath(url: string | undefined): boolean {
@@ -126,7 +125,7 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
     }
   });
 
-  app.get('/orders', async (req, reply) => {
+  app.get('/orders', takesQuery('account', 'status', 'limit', 'cursor', 'after'), async (req, reply) => {
     const q = req.query as Record<string, unknown>;
     if (d.routing !== undefined) return send(reply, await d.routing.list(q, principalOf(req)));
     return send(reply, d.gateway.list(q, principalOf(req)));
@@ -163,9 +162,9 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
 
   app.get<{ Params: { symbol: string }; Querystring: { depth?: string } }>(
     '/book/:symbol',
+    takesQuery('depth'),
     async (req, reply) => {
       const inst = d.instruments.get(req.params.symbol);
-      refuseUnknownFields(req.query, BOOK_QUERY, 'GET /book takes depth');
       // Decimal digits only, as every other count in a query (not 0x10, 1e1 or " 5").
       const depth = parseCount(req.query.depth, 'depth', 10, 1, MAX_DEPTH, 'query');
       const routed = d.routing?.book(inst.symbol, depth);

@@ -55,7 +55,6 @@ export function parseStrategyName(v: unknown, def?: StrategyName): StrategyName 
 
 const STRATEGY_FIELDS = new Set(['symbol', 'strategy', 'params', 'interval']);
 const RISK_FIELDS = new Set(['account', 'symbols', 'interval', 'lookback']);
-const BARS_QUERY = new Set(['interval', 'limit']);
 
 /**
  * The body of POST /api/strategy/analyze, refusing any field it does not take: a misspelt
@@ -75,11 +74,6 @@ export function riskBody(body: unknown): Record<string, unknown> {
   const b = body === undefined || body === null ? {} : bodyObject(body);
   refuseUnknownFields(b, RISK_FIELDS, 'a risk analysis takes account, symbols, interval and lookback');
   return b;
-}
-
-/** The query of GET /api/data/:symbol/bars: interval and limit only, as market data's GET /bars. */
-export function refuseUnknownBarsQuery(query: Record<string, unknown>): void {
-  refuseUnknownFields(query, BARS_QUERY, 'GET /api/data/:symbol/bars takes interval and limit');
 }
 
 /** POST /api/strategy/analyze `{symbol, strategy, params?, interval?}`. */

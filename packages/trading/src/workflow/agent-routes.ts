@@ -24,6 +24,7 @@ import type { MemoryGuard } from '../guards/memory-guard.ts';
 import { shed } from '../guards/shed.ts';
 import { sendError } from '../http/http-app.ts';
 import { parseCount } from '../http/request-fields.ts';
+import { takesQuery } from '../http/route-query.ts';
 import { DEFAULT_BAR_LIMIT, parseInterval } from '../market-data/bar-fields.ts';
 import type { BarInterval } from '../market-data/market-state.ts';
 import {
@@ -33,7 +34,6 @@ import {
   parseSymbol,
   parseSymbols,
   parseWorkflowRequest,
-  refuseUnknownBarsQuery,
   riskBody,
   strategyBody,
 } from './agent-requests.ts';
@@ -106,11 +106,11 @@ export function registerAgentRoutes(app: FastifyInstance, o: AgentRoutesOptions)
 
   app.get<{ Params: { symbol: string } }>(
     '/api/data/:symbol/bars',
-    route,
+    // interval and limit, as market data's GET /bars
+    { ...route, ...takesQuery('interval', 'limit') },
     admitted(async (req, _reply, signal) => {
       const q = req.query as Record<string, unknown>;
       const symbol = parseSymbol(o.instruments, (req.params as { symbol: string }).symbol);
-      refuseUnknownBarsQuery(q);
       const interval = parseInterval(q.interval, undefined, 'query');
       const limit = parseCount(q.limit, 'limit', DEFAULT_BAR_LIMIT, 1, o.capacity(interval), 'query');
       return o.steps.data({ symbol, interval, limit }, signal);

@@ -1,0 +1,46 @@
+/**
+ * Every route refuses a query parameter it does not take (400 TRD_ERR_INVALID_QUERY naming
+ * it): a misspelt `?levels=50` or `?acount=` is not silently dropped, on a read as on a write,
+ * whichever service answers. A route takes none unless it says which with `takesQuery`:
+ *
+ *   app.get('/book/:symbol', takesQuery('depth'), handler)
+ *
+ * The check is a route-level preHandler, so it runs after the app's hooks (authentication and
+ * the key's right first: auth/request-auth.ts) and before the handler. Bodies are each route's
+ * own (refuseUnknownFields, refuseArguments: ./request-fields.ts).
+ */
+import type { FastifyInstance, preHandlerHookHandler, RouteShorthandOptions } from 'fastify';
+import { refuseUnknownQuery } from './request-fields.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The query parameters the route takes (none when absent): ./route-query.ts. */
+    query?: readonly string[];
+  }
+}
+
+/** Route options saying which query parameters a route takes (merged into `more`). */
+export function takesQuery(...params: string[]): RouteShorthandOptions {
+  return { config: { query: params } };
+}
+
+/** Installs the check on every route added after it (call before any route). */
+export function refuseUnknownQueryOnEveryRoute(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const takes: ReadonlySet<string> = new Set(route.config?.query ?? []);
+    const method = Array.isArray(route.method) ? route.method.join('/') : route.method;
+    const says = `${method} ${route.url} takes ${takes.size === 0 ? 'no query parameter' : [...takes].join(', ')}`;
+    const check: preHandlerHookHandler = (req, _reply, done) => {
+      // no query string (the hot path, POST /orders): nothing to look at
+      if (!req.url.includes('?')) return done();
+      try {
+        refuseUnknownQuery(req.query, takes, says);
+      } catch (err) {
+        return done(err as Error);
+      }
+      done();
+    };
+    const own = route.preHandler;
+    route.preHandler = own === undefined ? [check] : [check, ...(Array.isArray(own) ? own : [own])];
+  });
+}
