@@ -6,7 +6,7 @@
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
 import {
   applyServerLimits,
@@ -100,6 +100,9 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   // A query parameter a route does not take is refused on every route (./route-query.ts).
   refuseUnknownQueryOnEveryRoute(app);
   app.setErrorHandler((err, req, reply) => {
+    // No route here: a 400 about the request's body or content type (a QUERY without one) is
+    // beside the point; the answer is the 404 (with keys, after the key and its right).
+    if (req.is404 && toCodedError(err).status === 400) return notFound(req, reply);
     const { status, body } = toCodedError(err);
     if ((err as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       body.error.message = notJsonBody(req.headers['content-type']).message;
@@ -130,9 +133,7 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
     }
     reply.code(status).send(body);
   });
-  app.setNotFoundHandler((req, reply) => {
-    sendError(reply, TradingErrorCode.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`);
-  });
+  app.setNotFoundHandler(notFound);
   // A graceful stop: a request that still arrives on an open keep-alive connection gets a
   // coded 503 (not fastify's uncoded closing answer). Set in the same turn as fastify's own
   // closing flag (its preClose hooks run right after), so no request falls between the two.
@@ -189,6 +190,10 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
     return true;
   });
   return app;
+}
+
+function notFound(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendError(reply, TradingErrorCode.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`);
 }
 
 /** A coded answer written on `res` that closes the connection. */

@@ -80,6 +80,8 @@ export function installJsonBody(
     const buf = body as Buffer;
     const refused = verify?.(req, buf);
     if (refused !== undefined) return done(refused, undefined);
+    // No route here: its answer is the 404, whatever the body holds (not a 400 about its JSON).
+    if (req.is404) return done(null, undefined);
     const encoding = req.headers['content-encoding'];
     if (buf.length > 0 && encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
       const shown = JSON.stringify(encoding.slice(0, 40));

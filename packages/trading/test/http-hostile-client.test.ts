@@ -1,0 +1,69 @@
+/**
+ * What a hostile client found, each answered with a coded error:
+ *
+ * - a path no route serves is 404 TRD_ERR_NOT_FOUND whatever its body: a malformed JSON body
+ *   to `POST /nowhere` was 400 PRT_ERR_MALFORMED_JSON (the body was parsed for no route), and
+ *   the `QUERY` method without a Content-Type 400 "Method 'QUERY' must provide a
+ *   'Content-Type' header." on every path, none of which takes QUERY; with keys the key and its
+ *   right still come first.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { authHeaders, keyStore } from './support/auth-fixture.ts';
+import { codedError, type Fixture, startFixture } from './support/trading-fixture.ts';
+
+describe('hostile client: no route is 404 whatever the body', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({ inputLog: false, services: ['execution-engine'] });
+  });
+  after(() => f.close());
+
+  const json = { 'content-type': 'application/json' };
+  for (const [method, path, body, headers] of [
+    ['POST', '/nowhere', '{bad', json],
+    ['POST', '/orders/', '{bad', json],
+    ['PUT', '/orders', '{"a":1,"a":2}', json],
+    ['QUERY', '/orders', undefined, {}],
+    ['QUERY', '/nowhere', '{bad', json],
+    ['QUERY', '/stats', '{}', json],
+  ] as const) {
+    test(`${method} ${path} ${body ?? '(no body)'}: 404`, async () => {
+      const r = await f.http.send(method, `${f.url('execution-engine')}${path}`, body, headers);
+      assert.equal(r.status, 404, JSON.stringify(r.body));
+      assert.equal(codedError(r).code, 'TRD_ERR_NOT_FOUND');
+      assert.equal(codedError(r).message, `no route ${method} ${path}`);
+    });
+  }
+
+  test('a route that exists still answers its 400 for a malformed body', async () => {
+    const r = await f.http.send('POST', `${f.url('execution-engine')}/orders`, '{bad', json);
+    assert.equal(r.status, 400);
+    assert.equal(codedError(r).code, 'PRT_ERR_MALFORMED_JSON');
+  });
+});
+
+describe('hostile client with keys: no route is 401/403 first, then 404', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({
+      inputLog: false,
+      services: ['execution-engine'],
+      security: { keys: keyStore() },
+    });
+  });
+  after(() => f.close());
+
+  test('bad signature 401, viewer 403, admin 404', async () => {
+    const send = (who: 'badSig' | 'viewer' | 'admin') =>
+      f.http.send('POST', `${f.url('execution-engine')}/nowhere`, '{bad', {
+        ...authHeaders(who, 'POST', '/nowhere', '{bad'),
+        'content-type': 'application/json',
+      });
+    assert.equal((await send('badSig')).status, 401);
+    assert.equal((await send('viewer')).status, 403);
+    const admin = await send('admin');
+    assert.equal(admin.status, 404, JSON.stringify(admin.body));
+    assert.equal(codedError(admin).code, 'TRD_ERR_NOT_FOUND');
+  });
+});
