@@ -5,7 +5,10 @@
  *   to `POST /nowhere` was 400 PRT_ERR_MALFORMED_JSON (the body was parsed for no route), and
  *   the `QUERY` method without a Content-Type 400 "Method 'QUERY' must provide a
  *   'Content-Type' header." on every path, none of which takes QUERY; with keys the key and its
- *   right still come first.
+ *   right still come first;
+ * - a metrics batch (an array body) whose record names a field twice
+ *   (`[{"name":"x","value":1,"value":2}]`) was stored with the last value (202): only object
+ *   bodies were looked at. It is 400 PRT_ERR_INVALID_FIELD naming the field, nothing stored.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -65,5 +68,33 @@ describe('hostile client with keys: no route is 401/403 first, then 404', () => 
     const admin = await send('admin');
     assert.equal(admin.status, 404, JSON.stringify(admin.body));
     assert.equal(codedError(admin).code, 'TRD_ERR_NOT_FOUND');
+  });
+});
+
+describe('hostile client: a field given twice in a metrics batch', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({ inputLog: false, services: ['api'] });
+  });
+  after(() => f.close());
+
+  test('400 naming it, nothing stored; the same batch without the repeat is taken', async () => {
+    const post = (body: string) =>
+      f.http.send('POST', `${f.url('api')}/api/metrics`, body, { 'content-type': 'application/json' });
+    for (const [body, field] of [
+      ['[{"name":"dup_probe","value":1,"value":2}]', 'value'],
+      [
+        '[{"name":"dup_probe","value":1},{"name":"dup_probe","value":1,"labels":{"a":"x","a":"y"}}]',
+        'labels.a',
+      ],
+      ['{"records":[{"name":"dup_probe","value":1,"name":"other"}]}', 'records.name'],
+    ] as const) {
+      const r = await post(body);
+      assert.equal(r.status, 400, `${body}: ${JSON.stringify(r.body)}`);
+      assert.deepEqual([codedError(r).code, codedError(r).field], ['PRT_ERR_INVALID_FIELD', field]);
+    }
+    const ok = await post('[{"name":"dup_probe","value":1},{"name":"dup_probe","value":2}]');
+    assert.equal(ok.status, 202, JSON.stringify(ok.body));
+    assert.equal(ok.body.accepted, 2);
   });
 });

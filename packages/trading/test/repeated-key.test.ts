@@ -1,7 +1,7 @@
 /** repeatedKey: a request body naming one field twice is found; nothing else is. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { repeatedKey } from '../src/http/repeated-key.ts';
+import { repeatedKey, repeatedKeyIn } from '../src/http/repeated-key.ts';
 
 describe('repeatedKey', () => {
   it('names the first top-level field given twice, escaped names decoded', () => {
@@ -31,5 +31,17 @@ describe('repeatedKey', () => {
     assert.equal(repeatedKey('[{"a":1,"a":2}]'), undefined);
     assert.equal(repeatedKey('"a"'), undefined);
     assert.equal(repeatedKey('{}'), undefined);
+  });
+
+  it('repeatedKeyIn: every object of an array body (a metrics batch), deep nesting without recursion', () => {
+    const at = (t: string) => repeatedKeyIn(t, JSON.parse(t));
+    assert.equal(at('[{"name":"x","value":1,"value":2}]'), 'value');
+    assert.equal(at('[{"name":"x"},{"name":"y","labels":{"a":"1","\\u0061":"2"}}]'), 'labels.a');
+    assert.equal(at('[{"name":"x","value":1},{"name":"x","value":1}]'), undefined);
+    assert.equal(at('[{"a":"\\",\\"a\\":1"},[],{},"a",1]'), undefined);
+    assert.equal(at('{"a":1,"b":[{"c":1,"c":2}]}'), 'b.c');
+    const deep = `${'['.repeat(200_000)}{"a":1,"a":2}${']'.repeat(200_000)}`;
+    assert.equal(at(deep), 'a');
+    assert.equal(at(`${'['.repeat(200_000)}${']'.repeat(200_000)}`), undefined);
   });
 });

@@ -9,7 +9,7 @@
 import { cutText, ProtocolError, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TradingError, TradingErrorCode } from '../errors.ts';
-import { repeatedKey } from './repeated-key.ts';
+import { repeatedKey, repeatedKeyIn } from './repeated-key.ts';
 
 /** JSON.parse refusing `__proto__` keys (what fastify's default parser does, via secure-json-parse). */
 export function parseJson(text: string): unknown {
@@ -20,21 +20,26 @@ export function parseJson(text: string): unknown {
   });
 }
 
-/** parseJson, also refusing a body object that names a field twice (./repeated-key.ts). */
+/** parseJson, also refusing a body that names a field twice in one object (./repeated-key.ts). */
 export function parseJsonRequest(text: string): unknown {
   const value = parseJson(text);
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+  if (typeof value !== 'object' || value === null) return value;
+  let key: string | undefined;
+  if (Array.isArray(value)) {
+    // a metrics batch: every record's names
+    key = repeatedKeyIn(text, value);
+  } else {
     // counted without Object.keys' array: this runs on every order
     let names = 0;
     for (const _ in value) names++;
-    const key = repeatedKey(text, names);
-    if (key !== undefined) {
-      throw new ProtocolError(
-        ProtocolErrorCode.INVALID_FIELD,
-        `field ${quoteValue(key)} is given twice: which one was meant is ambiguous`,
-        cutText(key),
-      );
-    }
+    key = repeatedKey(text, names);
+  }
+  if (key !== undefined) {
+    throw new ProtocolError(
+      ProtocolErrorCode.INVALID_FIELD,
+      `field ${quoteValue(key)} is given twice: which one was meant is ambiguous`,
+      cutText(key),
+    );
   }
   return value;
 }

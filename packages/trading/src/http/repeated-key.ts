@@ -3,7 +3,8 @@
  * ambiguous: JSON.parse keeps the last, another reader (a gateway, an audit log, a risk proxy
  * in front) may keep the first, so the order placed is not the one they saw. RFC 8259 leaves
  * the meaning open; the services refuse it (json-body.ts). Every object of an object body is
- * looked at, nested ones too (PUT /limits' `perSymbol`); an array body (a metrics batch) is not.
+ * looked at, nested ones too (PUT /limits' `perSymbol`), and every object of an array body (a
+ * metrics batch: `[{"name":"x","value":1,"value":2}]`), by `repeatedKeyIn`.
  */
 
 function isSpace(c: number): boolean {
@@ -30,6 +31,66 @@ export function repeatedKey(text: string, names?: number): string | undefined {
  */
 export function repeatedKeyAnywhere(text: string): string | undefined {
   return find(text);
+}
+
+/**
+ * repeatedKeyAnywhere for `text` parsed as `value`, cheap in the usual case: the names in key
+ * position in the text are counted in one pass and compared with the parsed objects' own keys
+ * (JSON.parse keeps one of each); only when the text has more are they looked at by name.
+ */
+export function repeatedKeyIn(text: string, value: unknown): string | undefined {
+  return countNames(text) === keysOf(value) ? undefined : find(text);
+}
+
+/** Every member name of every object in `text` (valid JSON). */
+function countNames(text: string): number {
+  // per open container: an object (true) or an array (false)
+  const inObject: boolean[] = [];
+  let expectKey = false;
+  let names = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      i = stringEnd(text, i);
+      if (expectKey) {
+        names++;
+        expectKey = false;
+      }
+    } else if (c === 0x7b) {
+      inObject.push(true);
+      expectKey = true;
+    } else if (c === 0x5b) {
+      inObject.push(false);
+      expectKey = false;
+    } else if (c === 0x7d || c === 0x5d) {
+      inObject.pop();
+      expectKey = false;
+    } else if (c === 0x2c) {
+      expectKey = inObject[inObject.length - 1] === true;
+    }
+  }
+  return names;
+}
+
+/** The own keys of every object in a parsed JSON value (no recursion: a body may nest deep). */
+function keysOf(value: unknown): number {
+  let n = 0;
+  const todo: unknown[] = [value];
+  while (todo.length > 0) {
+    const v = todo.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (typeof v[i] === 'object') todo.push(v[i]);
+      continue;
+    }
+    const o = v as Record<string, unknown>;
+    for (const k in o) {
+      n++;
+      if (typeof o[k] === 'object') todo.push(o[k]);
+    }
+  }
+  return n;
 }
 
 let nested = false;
