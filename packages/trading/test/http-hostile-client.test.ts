@@ -11,7 +11,9 @@
  *   bodies were looked at. It is 400 PRT_ERR_INVALID_FIELD naming the field, nothing stored;
  * - a query parameter that is not valid percent-encoding (`GET /orders?account=%ZZ`, `%E2%82`)
  *   was passed on as written (the orders of an account named "%ZZ": none, 200); it is 400
- *   TRD_ERR_INVALID_QUERY naming it, as a path that does not decode is 400.
+ *   TRD_ERR_INVALID_QUERY naming it, as a path that does not decode is 400;
+ * - a body starting with a UTF-8 byte order mark was refused with JSON.parse's message, which
+ *   quotes the invisible U+FEFF as the "unexpected token"; the message now names the mark.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -41,6 +43,14 @@ describe('hostile client: no route is 404 whatever the body', () => {
       assert.equal(codedError(r).message, `no route ${method} ${path}`);
     });
   }
+
+  test('a body starting with a byte order mark: 400 saying so (not an invisible "unexpected token")', async () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"symbol":"AAPL"}')]);
+    const r = await f.http.send('POST', `${f.url('execution-engine')}/orders`, new Uint8Array(body), json);
+    assert.equal(r.status, 400);
+    assert.equal(codedError(r).code, 'PRT_ERR_MALFORMED_JSON');
+    assert.match(codedError(r).message, /byte order mark/);
+  });
 
   test('a route that exists still answers its 400 for a malformed body', async () => {
     const r = await f.http.send('POST', `${f.url('execution-engine')}/orders`, '{bad', json);

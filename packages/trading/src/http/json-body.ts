@@ -47,6 +47,14 @@ export function parseJsonRequest(text: string): unknown {
 /** The parsed body of `buf` (undefined when empty), or the parse error. */
 export function parseJsonBody(buf: Buffer): { value: unknown } | { error: Error } {
   if (buf.length === 0) return { value: undefined };
+  // JSON.parse's own message shows the invisible U+FEFF as the "unexpected token"
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+    return {
+      error: new SyntaxError(
+        'the body starts with a UTF-8 byte order mark (EF BB BF): send the JSON without one',
+      ),
+    };
+  }
   try {
     return { value: parseJsonRequest(buf.toString('utf8')) };
   } catch (err) {
