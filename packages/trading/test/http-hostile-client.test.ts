@@ -9,9 +9,6 @@
  * - a metrics batch (an array body) whose record names a field twice
  *   (`[{"name":"x","value":1,"value":2}]`) was stored with the last value (202): only object
  *   bodies were looked at. It is 400 PRT_ERR_INVALID_FIELD naming the field, nothing stored;
- * - a query parameter that is not valid percent-encoding (`GET /orders?account=%ZZ`, `%E2%82`)
- *   was passed on as written (the orders of an account named "%ZZ": none, 200); it is 400
- *   TRD_ERR_INVALID_QUERY naming it, as a path that does not decode is 400;
  * - a body starting with a UTF-8 byte order mark was refused with JSON.parse's message, which
  *   quotes the invisible U+FEFF as the "unexpected token"; the message now names the mark.
  */
@@ -109,29 +106,5 @@ describe('hostile client: a field given twice in a metrics batch', () => {
     const ok = await post('[{"name":"dup_probe","value":1},{"name":"dup_probe","value":2}]');
     assert.equal(ok.status, 202, JSON.stringify(ok.body));
     assert.equal(ok.body.accepted, 2);
-  });
-});
-
-describe('hostile client: a query that does not percent-decode', () => {
-  let f: Fixture;
-  before(async () => {
-    f = await startFixture({ inputLog: false, services: ['execution-engine', 'risk-manager'] });
-  });
-  after(() => f.close());
-
-  test('400 TRD_ERR_INVALID_QUERY naming the parameter; valid encodings still served', async () => {
-    for (const [service, path, field] of [
-      ['execution-engine', '/orders?account=%ZZ', 'account'],
-      ['execution-engine', '/orders?account=%E2%82', 'account'],
-      ['execution-engine', '/orders?limit=5&account=a%', 'account'],
-      ['risk-manager', '/positions?account=%G1', 'account'],
-      ['execution-engine', '/book/AAPL?dep%74h=5&%FF=1', '%FF'],
-    ] as const) {
-      const r = await f.http.get(`${f.url(service)}${path}`);
-      assert.equal(r.status, 400, `${path}: ${JSON.stringify(r.body)}`);
-      assert.deepEqual([codedError(r).code, codedError(r).field], ['TRD_ERR_INVALID_QUERY', field], path);
-    }
-    assert.equal((await f.http.get(`${f.url('execution-engine')}/orders?account=acct%2D7`)).status, 200);
-    assert.equal((await f.http.get(`${f.url('execution-engine')}/book/AAPL?dep%74h=5`)).status, 200);
   });
 });
