@@ -1,7 +1,7 @@
 /**
  * Every route of the four services refuses a query parameter it does not take with 400
  * TRD_ERR_INVALID_QUERY naming it (http/route-query.ts), read-only GETs included: before,
- * `/stats`, `/limits`, `/orders/:id`, `/symbols`, `/health`, `/api/metrics*`, `/metrics` and
+ * `/stats`, `/limits`, `/orders/:id`, `/symbols`, `/api/metrics*` and
  * every POST (`POST /orders?bogus=1` placed the order) ignored one, while `GET /orders`, `GET
  * /positions`, `DELETE /orders/:id` refused it, and `/book`, `/bars` and `/api/data/:symbol/bars`
  * refused it with another code (PRT_ERR_INVALID_FIELD). The routes are read from the services
@@ -68,10 +68,11 @@ describe('unknown query parameters, on every route', () => {
     assert.ok(all.length > 40, String(all.length));
   });
 
-  test('?bogus=1 on every method of every route: 400 TRD_ERR_INVALID_QUERY naming it', async () => {
+  test('?bogus=1 on every method of every route but the probe and scrape paths: 400 TRD_ERR_INVALID_QUERY naming it', async () => {
     const wrong: string[] = [];
     for (const [service, list] of routes) {
       for (const [method, pattern] of list) {
+        if (pattern === '/health' || pattern === '/metrics') continue;
         const path = pattern.replace(/:[a-z]+/g, (p) => PARAMS[p] ?? 'x');
         const r = await f.http.send(method, `${f.url(service)}${path}?bogus=1`);
         const e = method === 'HEAD' ? undefined : r.body?.error;
@@ -84,6 +85,15 @@ describe('unknown query parameters, on every route', () => {
       }
     }
     assert.deepEqual(wrong, []);
+  });
+
+  test('/health and /metrics answer whatever query a probe or a scraper adds', async () => {
+    for (const service of ['market-data', 'execution-engine', 'risk-manager', 'api'] as const) {
+      for (const path of ['/health', '/metrics']) {
+        const r = await f.http.get(`${f.url(service)}${path}?bogus=1&_=1733500000`);
+        assert.equal(r.status, 200, `${service} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+      }
+    }
   });
 
   test('the message says what the route takes; the parameters it takes still work', async () => {

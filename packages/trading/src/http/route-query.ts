@@ -8,6 +8,10 @@
  * The check is a route-level preHandler, so it runs after the app's hooks (authentication and
  * the key's right first: auth/request-auth.ts) and before the handler. Bodies are each route's
  * own (refuseUnknownFields, refuseArguments: ./request-fields.ts).
+ *
+ * Two paths are left out: `/health` and `/metrics` answer whatever query they get, as probes
+ * and scrapers expect (a Prometheus job's `params:`, a load balancer's or uptime checker's
+ * cache-buster): a 400 there would read as the service being down.
  */
 import type { FastifyInstance, preHandlerHookHandler, RouteShorthandOptions } from 'fastify';
 import { refuseUnknownQuery } from './request-fields.ts';
@@ -24,9 +28,13 @@ export function takesQuery(...params: string[]): RouteShorthandOptions {
   return { config: { query: params } };
 }
 
+/** Probe and scrape paths: any query is taken (and ignored). */
+const ANY_QUERY: ReadonlySet<string> = new Set(['/health', '/metrics']);
+
 /** Installs the check on every route added after it (call before any route). */
 export function refuseUnknownQueryOnEveryRoute(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
+    if (ANY_QUERY.has(route.url)) return;
     const takes: ReadonlySet<string> = new Set(route.config?.query ?? []);
     const method = Array.isArray(route.method) ? route.method.join('/') : route.method;
     const says = `${method} ${route.url} takes ${takes.size === 0 ? 'no query parameter' : [...takes].join(', ')}`;
