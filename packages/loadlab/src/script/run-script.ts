@@ -67,6 +67,7 @@ import {
 } from './script-summary.ts';
 import { exportSummary } from './summary-export.ts';
 import { listenForAbort } from './test-abort.ts';
+import { VusOut } from './vus-out.ts';
 
 const INTERNAL_KEY = /^(trend:|metric:|check:|gauge:|vus:|vus_max:)/;
 
@@ -118,6 +119,8 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   }
   const tagsOf = new Map(parsed.options.scenarios.map((s) => [s.name, s.tags]));
   let jsonOut: K6JsonOut | undefined;
+  // k6's vus and vus_max: once a second for the whole test, from the scenarios' start (./vus-out.ts)
+  let vusOut: VusOut | undefined;
   let outHook: ((events: RequestEvents, scenario: string) => void) | undefined;
   if (outFiles.json !== undefined) {
     makeDir(dirname(resolvePath(outFiles.json)));
@@ -145,8 +148,10 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       });
     };
     runtime().onEvents.push(outHook);
-    runtime().sink = (metric, kind, value, scenario, tags) =>
-      w.sample(metric, kind, value, { ...tagsOf.get(scenario), ...tags, scenario });
+    runtime().sink = (metric, kind, value, scenario, tags) => {
+      if (metric === 'vus' || metric === 'vus_max') vusOut?.set(scenario, metric, value);
+      else w.sample(metric, kind, value, { ...tagsOf.get(scenario), ...tags, scenario });
+    };
   }
 
   const tls = loaded.tls;
@@ -189,6 +194,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const progress = createProgress(input.progress);
   const totals = { requests: 0, failures: 0, first: undefined as number | undefined };
   const startedAt = Date.now();
+  if (jsonOut !== undefined) vusOut = new VusOut(jsonOut, parsed.options.tags);
   let crashed: string | undefined;
   const outcomes = await Promise.all(
     parsed.options.scenarios.map(async (s): Promise<RunOutcome | undefined> => {
@@ -240,6 +246,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     }),
   );
   progress.finish();
+  vusOut?.stop();
   await ownExporter?.close({ note: err });
   live?.stop();
   if (outHook !== undefined) runtime().onEvents = runtime().onEvents.filter((h) => h !== outHook);
