@@ -61,6 +61,8 @@ export default async function () {
     assert.equal(p.data.tags.testid, 'nightly-7', JSON.stringify(p));
     assert.equal(p.data.tags.team, 'orders', JSON.stringify(p));
     assert.equal(p.data.tags.scenario, 's');
+    // every VU sample carries k6's group tag: '' outside any group()
+    assert.equal(p.data.tags.group, '', JSON.stringify(p));
   }
 });
 
@@ -98,10 +100,11 @@ export default async function () {
   const points = all.filter((l) => l.type === 'Point' && ['c_hits', 'r_ok', 'w_wait'].includes(l.metric));
   const seen = points.map((p) => [p.metric, p.data.value, p.data.tags]);
   const one = [
-    ['c_hits', 1, { kind: 'a', scenario: 'default' }],
-    ['r_ok', 1, { kind: 'b', scenario: 'default' }],
+    // outside any group() too, as k6's: group ''
+    ['c_hits', 1, { kind: 'a', group: '', scenario: 'default' }],
+    ['r_ok', 1, { kind: 'b', group: '', scenario: 'default' }],
     ['w_wait', 5, { kind: 'c', group: '::g', scenario: 'default' }],
-    ['w_wait', 7, { scenario: 'default' }],
+    ['w_wait', 7, { group: '', scenario: 'default' }],
   ];
   assert.deepEqual(seen, [...one, ...one]);
 });

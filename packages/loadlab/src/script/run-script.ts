@@ -150,7 +150,8 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     runtime().onEvents.push(outHook);
     runtime().sink = (metric, kind, value, scenario, tags) => {
       if (metric === 'vus' || metric === 'vus_max') vusOut?.set(scenario, metric, value);
-      else w.sample(metric, kind, value, { ...tagsOf.get(scenario), ...tags, scenario });
+      // as k6's: a VU's samples carry its group, '' outside any (dropped_iterations is the executor's)
+      else w.sample(metric, kind, value, { ...tagsOf.get(scenario), ...vuGroup(metric), ...tags, scenario });
     };
   }
 
@@ -466,3 +467,7 @@ function delay(ms: number, signal: AbortSignal): Promise<boolean> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** k6's `group` tag on a VU's samples outside any group() (inside one, the sample's own tags say it). */
+const vuGroup = (metric: string): Record<string, string> =>
+  metric === 'dropped_iterations' ? {} : { group: '' };
