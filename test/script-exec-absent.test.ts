@@ -1,7 +1,9 @@
 /**
- * k6/execution's fields the lab does not have throw when read, naming what to use, rather than
- * answering undefined: a script that picked its data row by exec.scenario.iterationInTest would
- * otherwise read users[NaN] and send `undefined` in every request, silently.
+ * k6/execution's fields the lab does not have throw when read, naming what to use, and stop the
+ * run as a script error (107), rather than answering undefined: a script that picked its data
+ * row by exec.scenario.iterationInTest would otherwise read users[NaN] and send `undefined` in
+ * every request, silently (and an iteration ended by the throw, before its sleep(), would loop
+ * back to back on the target).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -10,7 +12,7 @@ import { scriptTarget } from './support/script-target.ts';
 
 const t = scriptTarget('tickstorm-exec-absent-');
 
-test('exec.scenario.iterationInTest and iterationInInstance throw a TypeError naming what to use', async () => {
+test('exec.scenario.iterationInTest and iterationInInstance throw a TypeError naming what to use; the run stops (107)', async () => {
   const f = t.script(
     'absent.js',
     `import exec from 'k6/execution';
@@ -24,11 +26,11 @@ export default async function () {
 `,
   );
   const r = await run(['run', f]);
-  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.equal(r.code, 107, r.stderr + r.stdout);
   assert.equal(t.srv.paths.get('/absent/threw/threw'), 1, JSON.stringify([...t.srv.paths]));
-  // uncaught, it is an iteration error that says why
   assert.match(
-    r.stdout + r.stderr,
-    /iteration error: exec\.scenario\.iterationInTest is not available in tickstorm run: for a value unique in the test use exec\.vu\.idInTest/,
+    r.stderr,
+    /script error in .*absent\.js: exec\.scenario\.iterationIn(Test|Instance) is not available in tickstorm run: .*exec\.vu\./,
   );
+  assert.match(r.stdout, /STOPPED by a script error: exec\.scenario\.iterationIn/);
 });

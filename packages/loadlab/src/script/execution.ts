@@ -20,11 +20,12 @@
  *   test.options            the script's options as resolved (scenarios filled in), frozen
  *
  * k6's other fields (instance.*, vu.tags, vu.metrics, test.fail) are not there;
- * scenario.iterationInTest and iterationInInstance throw, naming what to use instead. vu.* is 0 in setup() and teardown(); vu.* and scenario.*
+ * scenario.iterationInTest and iterationInInstance throw, naming what to use instead, and stop
+ * the run as a script error (107). vu.* is 0 in setup() and teardown(); vu.* and scenario.*
  * throw at load time, scenario.* also in setup() and teardown() (as k6's).
  */
 import { type IterationStore, runtime } from './runtime.ts';
-import { testAborted } from './test-abort.ts';
+import { postScriptError, testAborted } from './test-abort.ts';
 
 function store(what: string): IterationStore {
   const s = runtime().als.getStore();
@@ -60,7 +61,11 @@ const vu = Object.freeze({
  * send every request with `undefined` in it, silently).
  */
 function absent(field: string, instead: string): never {
-  throw new TypeError(`exec.${field} is not available in tickstorm run: ${instead}`);
+  const message = `exec.${field} is not available in tickstorm run: ${instead}`;
+  // a script error that stops the run (107), as an iteration not awaiting its requests: each
+  // iteration would end at the throw, before its sleep(), and loop back to back on the target
+  if (runtime().abortChannel !== null) postScriptError(message);
+  throw new TypeError(message);
 }
 
 const scenarioInfo = Object.freeze({
