@@ -38,7 +38,8 @@ export default async function () {
     .split('\n')
     .map((l) => JSON.parse(l))
     .filter((l) => l.type === 'Point');
-  assert.deepEqual([...new Set(points.map((p) => p.metric))].sort(), [
+  const streamed = points.map((p) => p.metric).filter((m) => m !== 'vus' && m !== 'vus_max');
+  assert.deepEqual([...new Set(streamed)].sort(), [
     'checks',
     'data_received',
     'data_sent',
@@ -54,13 +55,14 @@ export default async function () {
     'http_reqs',
     'iteration_duration',
     'iterations',
-    'vus',
-    'vus_max',
   ]);
-  for (const p of points) {
+  // vus and vus_max: once a second for the whole test, with the run's tags only (script-out-vus)
+  for (const p of points.filter((x) => x.metric !== 'vus' && x.metric !== 'vus_max')) {
     assert.equal(p.data.tags.testid, 'nightly-7', JSON.stringify(p));
     assert.equal(p.data.tags.team, 'orders', JSON.stringify(p));
     assert.equal(p.data.tags.scenario, 's');
+    // every VU sample carries k6's group tag: '' outside any group()
+    assert.equal(p.data.tags.group, '', JSON.stringify(p));
   }
 });
 
@@ -98,10 +100,11 @@ export default async function () {
   const points = all.filter((l) => l.type === 'Point' && ['c_hits', 'r_ok', 'w_wait'].includes(l.metric));
   const seen = points.map((p) => [p.metric, p.data.value, p.data.tags]);
   const one = [
-    ['c_hits', 1, { kind: 'a', scenario: 'default' }],
-    ['r_ok', 1, { kind: 'b', scenario: 'default' }],
+    // outside any group() too, as k6's: group ''
+    ['c_hits', 1, { kind: 'a', group: '', scenario: 'default' }],
+    ['r_ok', 1, { kind: 'b', group: '', scenario: 'default' }],
     ['w_wait', 5, { kind: 'c', group: '::g', scenario: 'default' }],
-    ['w_wait', 7, { scenario: 'default' }],
+    ['w_wait', 7, { group: '', scenario: 'default' }],
   ];
   assert.deepEqual(seen, [...one, ...one]);
 });
@@ -270,7 +273,7 @@ export default async function () { await http.get('$URL/cli-tag'); }
     .map((l) => JSON.parse(l))
     .filter((l) => l.type === 'Point');
   assert.ok(points.length > 0);
-  for (const p of points)
+  for (const p of points.filter((x) => x.metric !== 'vus' && x.metric !== 'vus_max'))
     assert.deepEqual([p.data.tags.testid, p.data.tags.build, p.data.tags.team], ['ci-7', '42', 'scenario']);
   const bad = await run(['run', f, '--tag', 'novalue']);
   assert.equal(bad.code, 104, bad.stderr);

@@ -65,6 +65,11 @@ test('open model: 2,000 req/s for 3 s against a local server keeps its schedule 
     if (exec.dropped === 0) {
       assert.equal(result.requests, expected, `completed ${result.requests}`);
       assert.equal(intended[intended.length - 1] - intended[0], (expected - 1) * 500);
+      // the achieved rate of the schedule: exactly 2,000 starts due in each second of the run
+      const perSecond = [0, 0, 0];
+      // (the step on the 500 µs grid, whole: µs times are floats)
+      for (const at of intended) perSecond[Math.floor(Math.round((at - intended[0]) / 500) / 2000)]++;
+      assert.deepEqual(perSecond, [2000, 2000, 2000]);
     } else {
       assert.equal(result.generator.droppedIterations, exec.dropped);
       assert.ok(result.generator.saturated);
@@ -72,6 +77,12 @@ test('open model: 2,000 req/s for 3 s against a local server keeps its schedule 
     }
     // rps is the completions over the wall-clock run (a late last answer lengthens it)
     assert.equal(result.rps, Math.round((result.requests / result.durationSec) * 100) / 100);
+    // and never above the plan: the run lasts at least until its last start is due (2.9995 s,
+    // durationSec in ms), so no stall's catching up can show as a faster rate. (Below the plan
+    // it is bounded only by the machine: a stall lengthens the run, which the schedule above
+    // absorbs, so a lower bound on the wall-clock rate would flake on a loaded box.)
+    assert.ok(result.durationSec >= 2.999, `durationSec ${result.durationSec}`);
+    assert.ok(result.rps <= (expected / 2.999) * 1.0001, `rps ${result.rps}`);
     // seconds count completions, so a stall of the busy machine moves any number of them into
     // the next second (the schedule above is what spreads them); together they are the run
     const full = result.timeseries.slice(0, 3);

@@ -44,3 +44,25 @@ test('check names by ID: 100 series and (other) per scenario; every pass and fai
     await srv.close({ wait: false });
   }
 });
+
+test('a check in a group() is labelled by its name: the same name at the top and in a group adds up', async () => {
+  const srv = await startLoadMetricsServer({ port: 0 });
+  try {
+    const slice = { t: 1, requests: 0, failures: 0, p50: 0, p95: 0, p99: 0, max: 0, active: 1 };
+    srv.observe('s', slice, {
+      latency: [],
+      counters: {
+        'check:is 200:pass': 2,
+        'check:::catalog\u001fis 200:pass': 3,
+        'check:::catalog\u001fis 200:fail': 1,
+      },
+    });
+    const rows = promSamples(srv.render()).filter((r) => r.name === 'loadlab_checks_total');
+    assert.deepEqual(rows.map((r) => [r.labels.check, r.labels.result, r.value]).sort(), [
+      ['is 200', 'fail', 1],
+      ['is 200', 'pass', 5],
+    ]);
+  } finally {
+    await srv.close({ wait: false });
+  }
+});

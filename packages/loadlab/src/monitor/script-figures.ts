@@ -38,6 +38,7 @@
  * every counter: summed since the start they are the thread's state again.
  */
 
+import { parseCheckId } from '../stats/check-id.ts';
 import { gaugesFromCounters } from '../stats/gauge-counters.ts';
 import { isNegTrend, NEG_TREND } from '../stats/signed-trend.ts';
 import { BUCKET_COUNT, bucketOfIndex, DURATION_BUCKETS_S } from '../stats/slice-detail.ts';
@@ -123,7 +124,8 @@ export class ScriptFigures {
         if (g !== null) {
           if (!seenChecks.has(g[1])) {
             seenChecks.add(g[1]);
-            const check = seenChecks.size <= MAX_CHECK_NAMES ? g[1] : OTHER_NAMES;
+            // the check's name (a group's check of the same name adds to it, as its `check` tag would)
+            const check = seenChecks.size <= MAX_CHECK_NAMES ? parseCheckId(g[1]).name : OTHER_NAMES;
             const key = `${scenario}\u0000${check}`;
             const c = checks.get(key) ?? { scenario, check, pass: 0, fail: 0 };
             c.pass += m.get(`check:${g[1]}:pass`) ?? 0;

@@ -7,7 +7,7 @@
  *
  * Each HTTP request gives http_req_duration (ms), http_reqs (1) and http_req_failed (0/1) (a
  * script's requests also http_req_blocked, _connecting, _tls_handshaking, _sending, _waiting,
- * _receiving and data_sent; its scenarios vus and vus_max once a second, tagged `scenario`);
+ * _receiving and data_sent; the whole test's vus and vus_max once a second, script/vus-out.ts);
  * other request types (WS, DB, ...) give `lab_request_duration` with a `type` tag. A script's
  * checks, iterations and custom metrics come through `sample`. Buffered,
  * written with writeSync in 1 MiB pieces.

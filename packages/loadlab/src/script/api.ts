@@ -54,7 +54,7 @@ export function check<T>(
     const sampleTags: Record<string, string> = { ...tags, check: name };
     if (s.group !== '') sampleTags.group = s.group;
     addRate(s, 'checks', pass, sampleTags);
-    addCounter(s, pass ? counterKey.checkPass(name) : counterKey.checkFail(name), 1);
+    addCounter(s, pass ? counterKey.checkPass(name, s.group) : counterKey.checkFail(name, s.group), 1);
     const subs = submetricsOf('checks');
     if (subs !== undefined) recordTagged(s, subs, 'rate', pass ? 1 : 0, (k) => sampleTags[k]);
     if (!pass) all = false;

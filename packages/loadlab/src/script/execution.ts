@@ -19,12 +19,13 @@
  *                           the summary still run
  *   test.options            the script's options as resolved (scenarios filled in), frozen
  *
- * k6's other fields (instance.*, scenario.iterationInInstance/iterationInTest, vu.tags,
- * vu.metrics, test.fail) are not there. vu.* is 0 in setup() and teardown(); vu.* and scenario.*
+ * k6's other fields (instance.*, vu.tags, vu.metrics, test.fail) are not there;
+ * scenario.iterationInTest and iterationInInstance throw, naming what to use instead, and stop
+ * the run as a script error (107). vu.* is 0 in setup() and teardown(); vu.* and scenario.*
  * throw at load time, scenario.* also in setup() and teardown() (as k6's).
  */
 import { type IterationStore, runtime } from './runtime.ts';
-import { testAborted } from './test-abort.ts';
+import { postScriptError, testAborted } from './test-abort.ts';
 
 function store(what: string): IterationStore {
   const s = runtime().als.getStore();
@@ -54,7 +55,29 @@ const vu = Object.freeze({
   },
 });
 
+/**
+ * k6's fields the lab does not have: reading one throws, naming what to use, rather than
+ * answering undefined (`users[exec.scenario.iterationInTest % n]` would read users[NaN] and
+ * send every request with `undefined` in it, silently).
+ */
+function absent(field: string, instead: string): never {
+  const message = `exec.${field} is not available in tickstorm run: ${instead}`;
+  // a script error that stops the run (107), as an iteration not awaiting its requests: each
+  // iteration would end at the throw, before its sleep(), and loop back to back on the target
+  if (runtime().abortChannel !== null) postScriptError(message);
+  throw new TypeError(message);
+}
+
 const scenarioInfo = Object.freeze({
+  get iterationInTest(): never {
+    return absent(
+      'scenario.iterationInTest',
+      'for a value unique in the test use exec.vu.idInTest with exec.vu.iterationInScenario (a VU here serves one scenario)',
+    );
+  },
+  get iterationInInstance(): never {
+    return absent('scenario.iterationInInstance', 'use exec.vu.iterationInInstance (this VU’s iterations)');
+  },
   get name(): string {
     return scenario().name;
   },

@@ -295,16 +295,16 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   script.liveCounters = script.counters;
   // k6's dropped_iterations, streamed as each is dropped (--out json)
   script.dropped = () => rt.sink?.('dropped_iterations', 'counter', 1, p.scenario);
-  // k6's vus and vus_max, sampled each second (./vus-series.ts), streamed per scenario (--out json)
+  // k6's vus and vus_max, sampled each second (./vus-series.ts); --out json writes their sum (./vus-out.ts)
   const series = new VusSeries(() => {
     const live = liveScenario(p.scenario);
     return live === null ? [counters] : [counters, live.counters];
   });
   script.vus = (v, epochSec) => {
-    if (v === null) return series.end(epochSec);
-    series.sample(v.active, v.allocated, epochSec);
-    rt.sink?.('vus', 'gauge', v.active, p.scenario);
-    rt.sink?.('vus_max', 'gauge', v.allocated, p.scenario);
+    if (v === null) series.end(epochSec);
+    else series.sample(v.active, v.allocated, epochSec);
+    rt.sink?.('vus', 'gauge', v?.active ?? 0, p.scenario);
+    rt.sink?.('vus_max', 'gauge', v?.allocated ?? 0, p.scenario);
   };
   return script;
 };

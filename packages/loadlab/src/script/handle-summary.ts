@@ -16,13 +16,13 @@
  * returns anything else, the error is printed and the lab's summary shown instead (exit 107).
  */
 
-import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { makeDir } from '@tickstorm/protocol';
 import type { ScriptThresholdResult } from '../model/result.ts';
 import { trendIsTime } from '../monitor/script-figures.ts';
 import { SignedTrendStats } from '../stats/signed-trend.ts';
+import { type CheckRow, checkTree, type SummaryGroup } from './check-tree.ts';
 import { allMetrics, type K6Threshold, type MetricView, TREND_STAT } from './k6-metrics.ts';
 import { callLifecycle } from './lifecycle.ts';
 import type { MetricKind } from './runtime.ts';
@@ -119,18 +119,10 @@ export interface SummaryMetric {
   thresholds?: Record<string, { ok: boolean }>;
 }
 
-export interface SummaryCheck {
-  name: string;
-  path: string;
-  id: string;
-  passes: number;
-  fails: number;
-}
-
 /** What handleSummary(data) receives: k6's shape. */
 export interface SummaryData {
   metrics: Record<string, SummaryMetric>;
-  root_group: { name: string; path: string; id: string; groups: unknown[]; checks: SummaryCheck[] };
+  root_group: SummaryGroup;
   options: SummaryOptions;
   state: { isStdOutTTY: boolean; isStdErrTTY: boolean; testRunDurationMs: number };
 }
@@ -142,12 +134,11 @@ export interface SummaryInput {
   k6: readonly K6Threshold[];
   /** options.thresholds as checked. */
   results: readonly ScriptThresholdResult[];
-  checks: readonly { name: string; passes: number; fails: number }[];
+  checks: readonly CheckRow[];
   options: SummaryOptions;
   durationMs: number;
 }
 
-const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const CONTAINS: Record<string, SummaryMetric['contains']> = {
   http_req_duration: 'time',
   http_req_blocked: 'time',
@@ -192,19 +183,8 @@ export function summaryData(i: SummaryInput): SummaryData {
   }
   return {
     metrics,
-    root_group: {
-      name: '',
-      path: '',
-      id: md5(''),
-      groups: [],
-      checks: i.checks.map((c) => ({
-        name: c.name,
-        path: `::${c.name}`,
-        id: md5(`::${c.name}`),
-        passes: c.passes,
-        fails: c.fails,
-      })),
-    },
+    // k6's: the top's checks, and each group's own under root_group.groups (./check-tree.ts)
+    root_group: checkTree(i.checks),
     options: { ...i.options, summaryTrendStats: [...i.options.summaryTrendStats] },
     state: {
       isStdOutTTY: process.stdout.isTTY === true,

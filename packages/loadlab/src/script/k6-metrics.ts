@@ -447,6 +447,29 @@ export function evaluateK6(view: MetricView, thresholds: readonly K6Threshold[])
  * ones (checks, dropped_iterations, groups, ws) when they had samples or `withThresholds` names them,
  * and, as k6 shows them, the submetrics that `thresholds` keys name (`http_req_duration{name:login}`).
  */
+/**
+ * Whether the script's own metric had a sample: a Counter's key exists once add() ran (add(0)
+ * too, as k6 observes it), a Rate's total, a Trend's histogram, a Gauge's per-thread keys.
+ */
+function customObserved(name: string, kind: MetricKind, parts: readonly MetricPart[]): boolean {
+  const prefix =
+    kind === 'counter'
+      ? `metric:counter:${name}`
+      : kind === 'rate'
+        ? `metric:rate:${name}:total`
+        : kind === 'gauge'
+          ? `gauge:${name}:`
+          : `trend:${name}:`;
+  const exact = kind === 'counter' || kind === 'rate';
+  // a Trend's negative samples are kept in its companion (stats/signed-trend.ts)
+  const neg = `trend:${name}${NEG_TREND}:`;
+  return parts.some((p) =>
+    exact
+      ? p.counters[prefix] !== undefined
+      : Object.keys(p.counters).some((k) => k.startsWith(prefix) || (kind === 'trend' && k.startsWith(neg))),
+  );
+}
+
 export function allMetrics(
   view: MetricView,
   custom: ReadonlyMap<string, MetricKind>,
@@ -466,6 +489,8 @@ export function allMetrics(
             ? vusGauge(name, view.parts) !== undefined
             : true;
     if (OPTIONAL.has(name) && !used && !named.has(name)) continue;
+    // a custom metric never given a sample is left out too, as k6 shows only observed metrics
+    if (custom.has(name) && !named.has(name) && !customObserved(name, kind, view.parts)) continue;
     out[name] = v;
   }
   // as k6 shows it, when the run recorded it (an older report merged has not)

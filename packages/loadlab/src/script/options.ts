@@ -39,6 +39,8 @@ export interface ScriptScenario {
 
 export interface ScriptOptions {
   scenarios: ScriptScenario[];
+  /** k6's run tags: options.tags with --tag over them (vus and vus_max carry only these). */
+  tags: Record<string, string>;
   /** The object form (k6's), validated later against the metrics the script declared. */
   k6Thresholds: unknown;
   /** The lab's strings (array form). */
@@ -99,6 +101,7 @@ export function parseScriptOptions(
   const problems: string[] = [...applied.problems];
   const options: ScriptOptions = {
     scenarios: [],
+    tags: {},
     k6Thresholds: undefined,
     labThresholds: [],
     insecure: false,
@@ -154,6 +157,7 @@ export function parseScriptOptions(
   };
   const tagsOf = (t: unknown, where: string) => strings(t, where, "{ testid: 'nightly' }");
   const globalTags = { ...tagsOf(raw.tags, 'options.tags'), ...cliTags };
+  options.tags = globalTags;
   const resolved: Record<string, unknown> = {};
   const add = (name: string, ex: Record<string, unknown>, where: string) => {
     const { exec, startTime, tags, env, ...rest } = ex;

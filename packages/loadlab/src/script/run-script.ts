@@ -11,7 +11,7 @@
  * (lifecycle.ts; a throw, a timeout or data JSON cannot carry: exit 107, nothing else runs);
  * the scenarios run at the same time (each from its startTime) on the lab's executors, their
  * functions called as fn(data, ctx) when there is a setup(), else fn(ctx); thresholds with
- * abortOnFail are checked each second and stop the run (exit 108); teardown(data) runs once
+ * abortOnFail are checked each second and stop the run (exit 99, as k6's); teardown(data) runs once
  * after them, however they ended; the summary is k6's metrics, the thresholds, and the lab's
  * blocks per scenario, or what the script's handleSummary(data) returns (handle-summary.ts).
  * Exit: 0 passed, 99 a threshold failed, 105 interrupted, 107 teardown() or handleSummary()
@@ -67,6 +67,7 @@ import {
 } from './script-summary.ts';
 import { exportSummary } from './summary-export.ts';
 import { listenForAbort } from './test-abort.ts';
+import { VusOut } from './vus-out.ts';
 
 const INTERNAL_KEY = /^(trend:|metric:|check:|gauge:|vus:|vus_max:)/;
 
@@ -118,6 +119,8 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   }
   const tagsOf = new Map(parsed.options.scenarios.map((s) => [s.name, s.tags]));
   let jsonOut: K6JsonOut | undefined;
+  // k6's vus and vus_max: once a second for the whole test, from the scenarios' start (./vus-out.ts)
+  let vusOut: VusOut | undefined;
   let outHook: ((events: RequestEvents, scenario: string) => void) | undefined;
   if (outFiles.json !== undefined) {
     makeDir(dirname(resolvePath(outFiles.json)));
@@ -145,8 +148,11 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       });
     };
     runtime().onEvents.push(outHook);
-    runtime().sink = (metric, kind, value, scenario, tags) =>
-      w.sample(metric, kind, value, { ...tagsOf.get(scenario), ...tags, scenario });
+    runtime().sink = (metric, kind, value, scenario, tags) => {
+      if (metric === 'vus' || metric === 'vus_max') vusOut?.set(scenario, metric, value);
+      // as k6's: a VU's samples carry its group, '' outside any (dropped_iterations is the executor's)
+      else w.sample(metric, kind, value, { ...tagsOf.get(scenario), ...vuGroup(metric), ...tags, scenario });
+    };
   }
 
   const tls = loaded.tls;
@@ -189,6 +195,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const progress = createProgress(input.progress);
   const totals = { requests: 0, failures: 0, first: undefined as number | undefined };
   const startedAt = Date.now();
+  if (jsonOut !== undefined) vusOut = new VusOut(jsonOut, parsed.options.tags);
   let crashed: string | undefined;
   const outcomes = await Promise.all(
     parsed.options.scenarios.map(async (s): Promise<RunOutcome | undefined> => {
@@ -240,6 +247,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     }),
   );
   progress.finish();
+  vusOut?.stop();
   await ownExporter?.close({ note: err });
   live?.stop();
   if (outHook !== undefined) runtime().onEvents = runtime().onEvents.filter((h) => h !== outHook);
@@ -295,7 +303,9 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   let code: number = EXIT_OK;
   if (k6Results.some((t) => !t.pass) || labResults.some((t) => !t.pass)) code = EXIT_THRESHOLDS_FAILED;
   if (scriptError !== undefined) code = EXIT_SCRIPT_ERROR;
-  else if (abortedBy !== undefined || scriptAbort !== undefined) code = EXIT_THRESHOLD_ABORTED;
+  else if (scriptAbort !== undefined) code = EXIT_THRESHOLD_ABORTED;
+  // an abortOnFail threshold that stopped the run: k6's ThresholdsHaveFailed (99), not 108
+  else if (abortedBy !== undefined) code = EXIT_THRESHOLDS_FAILED;
   else if (input.signal?.aborted) code = EXIT_ABORTED;
   else if (crashed !== undefined) code = EXIT_ERROR;
   if (teardownProblem !== undefined && code === EXIT_OK) code = EXIT_SCRIPT_ERROR;
@@ -457,3 +467,7 @@ function delay(ms: number, signal: AbortSignal): Promise<boolean> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** k6's `group` tag on a VU's samples outside any group() (inside one, the sample's own tags say it). */
+const vuGroup = (metric: string): Record<string, string> =>
+  metric === 'dropped_iterations' ? {} : { group: '' };

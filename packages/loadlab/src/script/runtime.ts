@@ -14,6 +14,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ClientCert } from '../clients/client-cert.ts';
 import type { CookieJar } from '../clients/cookie-jar.ts';
+import { checkId } from '../stats/check-id.ts';
 import type { RequestEvents } from '../stats/events.ts';
 import type { GaugeState } from '../stats/gauge-counters.ts';
 import { hdrValueAt, LatencyRecorder } from '../stats/recorder.ts';
@@ -325,6 +326,7 @@ export const counterKey = {
   counter: (name: string) => `metric:counter:${name}`,
   ratePass: (name: string) => `metric:rate:${name}:pass`,
   rateTotal: (name: string) => `metric:rate:${name}:total`,
-  checkPass: (name: string) => `check:${name}:pass`,
-  checkFail: (name: string) => `check:${name}:fail`,
+  /** `group`: the check's group() path ('' at the top, `::outer::inner` in groups). */
+  checkPass: (name: string, group = '') => `check:${checkId(group, name)}:pass`,
+  checkFail: (name: string, group = '') => `check:${checkId(group, name)}:fail`,
 };

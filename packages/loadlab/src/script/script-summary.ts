@@ -18,6 +18,8 @@ import type {
   ScriptThresholdResult,
 } from '../model/result.ts';
 import { trendIsTime } from '../monitor/script-figures.ts';
+import { parseCheckId } from '../stats/check-id.ts';
+import { type CheckRow, checkTree, treeLines } from './check-tree.ts';
 import type { MetricPart, MetricValues } from './k6-metrics.ts';
 import { bytes } from './text-summary.ts';
 
@@ -31,7 +33,8 @@ export interface ScriptSummary {
   /** HTTP requests made (k6's http_reqs count). */
   requests: number;
   metrics: Record<string, MetricValues>;
-  checks: { name: string; passes: number; fails: number }[];
+  /** Per check (k6's: a group's own, `group` its path). */
+  checks: CheckRow[];
   thresholds: ScriptThresholdResult[];
   /** The lab's thresholds (--threshold, or options.thresholds as an array of strings). */
   labThresholds: ThresholdResult[];
@@ -55,12 +58,13 @@ export interface ScriptRunResult {
 
 /** check()'s rows: passes and fails per check name, over the parts. */
 export function checkRows(parts: readonly MetricPart[]): ScriptSummary['checks'] {
-  const rows = new Map<string, { name: string; passes: number; fails: number }>();
+  const rows = new Map<string, CheckRow>();
   for (const p of parts)
     for (const [k, v] of Object.entries(p.counters)) {
       const m = /^check:(.*):(pass|fail)$/s.exec(k); // a name may hold a newline
       if (m === null) continue;
-      const row = rows.get(m[1]) ?? { name: m[1], passes: 0, fails: 0 };
+      const { group, name } = parseCheckId(m[1]);
+      const row = rows.get(m[1]) ?? { name, ...(group === '' ? {} : { group }), passes: 0, fails: 0 };
       if (m[2] === 'pass') row.passes += v;
       else row.fails += v;
       rows.set(m[1], row);
@@ -81,15 +85,19 @@ export function summaryLines(
   trendStats?: Readonly<Record<string, Readonly<Record<string, number>>>>,
 ): string[] {
   const lines: string[] = [];
-  if (s.checks.length > 0) {
-    for (const c of s.checks) {
-      const total = c.passes + c.fails;
-      lines.push(
-        `  ${c.fails === 0 ? '✓' : '✗'} ${c.name}${c.fails === 0 ? '' : ` (${Math.round((c.passes / total) * 100)}% — ✓ ${c.passes} / ✗ ${c.fails})`}`,
-      );
-    }
-    lines.push('');
-  }
+  // by group, as k6 prints them: the top's checks, then `█ GROUP` above its own
+  lines.push(
+    ...treeLines(
+      checkTree(s.checks),
+      (c, depth) => {
+        const total = c.passes + c.fails;
+        return [
+          `  ${'  '.repeat(depth)}${c.fails === 0 ? '✓' : '✗'} ${c.name}${c.fails === 0 ? '' : ` (${Math.round((c.passes / total) * 100)}% — ✓ ${c.passes} / ✗ ${c.fails})`}`,
+        ];
+      },
+      (name, depth) => `  ${'  '.repeat(depth)}█ ${name}`,
+    ),
+  );
   const mark = new Map<string, boolean>();
   for (const t of s.thresholds) {
     const base = t.metric;
@@ -140,14 +148,14 @@ export function summaryLines(
 
 export function verdict(code: number, s: ScriptSummary, failing: string): string {
   if (code === EXIT_OK) return `PASSED: every threshold met (exit code ${code})`;
+  // abortOnFail: 99 as in k6, the threshold that stopped the run named
+  if (code === EXIT_THRESHOLDS_FAILED && s.abortedBy !== undefined)
+    return `ABORTED by threshold ${s.abortedBy} (exit code ${code})`;
   if (code === EXIT_THRESHOLDS_FAILED) {
     const n = s.thresholds.filter((t) => !t.ok).length + s.labThresholds.filter((t) => !t.pass).length;
     return `FAILED: ${n} threshold(s) not met (exit code ${code})`;
   }
-  if (code === EXIT_THRESHOLD_ABORTED)
-    return s.abortedBy?.startsWith('exec.test.abort()') === true
-      ? `ABORTED by ${s.abortedBy} (exit code ${code})`
-      : `ABORTED by threshold ${s.abortedBy} (exit code ${code})`;
+  if (code === EXIT_THRESHOLD_ABORTED) return `ABORTED by ${s.abortedBy} (exit code ${code})`;
   if (code === EXIT_ABORTED) return `INTERRUPTED: results so far are above (exit code ${code})`;
   if (code === EXIT_SCRIPT_ERROR)
     return s.abortedBy?.startsWith('script error: ') === true

@@ -3,7 +3,7 @@
  * pipelines and report tools written for k6 read. Built from the same data handleSummary()
  * gets (handle-summary.ts), reshaped as k6 writes it:
  *
- *   { "root_group": { name, path, id, groups: {}, checks: { NAME: { name, path, id, passes, fails } } },
+ *   { "root_group": { name, path, id, groups: { NAME: { …the same… } }, checks: { NAME: { name, path, id, passes, fails } } },
  *     "metrics": { "http_req_duration": { "avg": 1.2, "min": …, "med": …, "max": …, "p(90)": …, "p(95)": …,
  *                                         "thresholds": { "p(95)<200": false } },
  *                  "http_reqs": { "count": 80, "rate": 26.6 },
@@ -17,6 +17,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { makeDir } from '@tickstorm/protocol';
+import type { SummaryGroup } from './check-tree.ts';
 import type { SummaryData } from './handle-summary.ts';
 
 export function summaryExport(d: SummaryData): unknown {
@@ -29,16 +30,17 @@ export function summaryExport(d: SummaryData): unknown {
       out.thresholds = Object.fromEntries(Object.entries(m.thresholds).map(([k, t]) => [k, !t.ok]));
     metrics[name] = out;
   }
-  const g = d.root_group;
+  return { root_group: exportGroup(d.root_group), metrics };
+}
+
+/** k6's export keys a group's groups and checks by name (handleSummary's data lists them). */
+function exportGroup(g: SummaryGroup): unknown {
   return {
-    root_group: {
-      name: g.name,
-      path: g.path,
-      id: g.id,
-      groups: {},
-      checks: Object.fromEntries(g.checks.map((c) => [c.name, { ...c }])),
-    },
-    metrics,
+    name: g.name,
+    path: g.path,
+    id: g.id,
+    groups: Object.fromEntries(g.groups.map((sub) => [sub.name, exportGroup(sub)])),
+    checks: Object.fromEntries(g.checks.map((c) => [c.name, { ...c }])),
   };
 }
 

@@ -20,9 +20,15 @@ interface Metric {
   thresholds?: Record<string, { ok: boolean }>;
 }
 
+interface Group {
+  name?: string;
+  groups?: Group[];
+  checks?: { name: string; passes: number; fails: number }[];
+}
+
 interface Data {
   metrics?: Record<string, Metric>;
-  root_group?: { checks?: { name: string; passes: number; fails: number }[] };
+  root_group?: Group;
   options?: { summaryTrendStats?: string[]; summaryTimeUnit?: string | null };
 }
 
@@ -75,18 +81,27 @@ export function textSummary(data: unknown, opts: TextSummaryOptions = {}): strin
   const unit = opts.summaryTimeUnit ?? d.options?.summaryTimeUnit ?? '';
   const lines: string[] = [];
 
-  const checks = d.root_group?.checks ?? [];
-  for (const c of checks) {
-    if (c.fails === 0) lines.push(`${indent}  ${green(`✓ ${c.name}`)}`);
-    else {
-      const pct = Math.floor((c.passes / (c.passes + c.fails)) * 100);
-      lines.push(
-        `${indent}  ${red(`✗ ${c.name}`)}`,
-        `${indent}   ${red(`↳  ${pct}% — ✓ ${c.passes} / ✗ ${c.fails}`)}`,
-      );
+  // as k6's: the top's checks, then each group (`█ NAME`) with its checks and groups indented
+  const group = (g: Group, at: string) => {
+    if (g.name !== undefined && g.name !== '') {
+      lines.push(`${at}  █ ${g.name}`, '');
+      at = `${at}  `;
     }
-  }
-  if (checks.length > 0) lines.push('');
+    const checks = g.checks ?? [];
+    for (const c of checks) {
+      if (c.fails === 0) lines.push(`${at}  ${green(`✓ ${c.name}`)}`);
+      else {
+        const pct = Math.floor((c.passes / (c.passes + c.fails)) * 100);
+        lines.push(
+          `${at}  ${red(`✗ ${c.name}`)}`,
+          `${at}   ${red(`↳  ${pct}% — ✓ ${c.passes} / ✗ ${c.fails}`)}`,
+        );
+      }
+    }
+    if (checks.length > 0) lines.push('');
+    for (const sub of g.groups ?? []) group(sub, at);
+  };
+  if (d.root_group !== undefined) group(d.root_group, indent);
 
   const metrics = d.metrics ?? {};
   const base = (n: string) => n.replace(/\{.*$/, '');

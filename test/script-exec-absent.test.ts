@@ -1,0 +1,36 @@
+/**
+ * k6/execution's fields the lab does not have throw when read, naming what to use, and stop the
+ * run as a script error (107), rather than answering undefined: a script that picked its data
+ * row by exec.scenario.iterationInTest would otherwise read users[NaN] and send `undefined` in
+ * every request, silently (and an iteration ended by the throw, before its sleep(), would loop
+ * back to back on the target).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { tickstorm as run } from './support/cli.ts';
+import { scriptTarget } from './support/script-target.ts';
+
+const t = scriptTarget('tickstorm-exec-absent-');
+
+test('exec.scenario.iterationInTest and iterationInInstance throw a TypeError naming what to use; the run stops (107)', async () => {
+  const f = t.script(
+    'absent.js',
+    `import exec from 'k6/execution';
+import http from 'k6/http';
+export const options = { iterations: 1 };
+const read = (f) => { try { return String(f()); } catch (e) { return e instanceof TypeError && /exec\\.vu\\./.test(e.message) ? 'threw' : 'other'; } };
+export default async function () {
+  await http.get('$URL/absent/' + read(() => exec.scenario.iterationInTest) + '/' + read(() => exec.scenario.iterationInInstance));
+  exec.scenario.iterationInTest;
+}
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 107, r.stderr + r.stdout);
+  assert.equal(t.srv.paths.get('/absent/threw/threw'), 1, JSON.stringify([...t.srv.paths]));
+  assert.match(
+    r.stderr,
+    /script error in .*absent\.js: exec\.scenario\.iterationIn(Test|Instance) is not available in tickstorm run: .*exec\.vu\./,
+  );
+  assert.match(r.stdout, /STOPPED by a script error: exec\.scenario\.iterationIn/);
+});
