@@ -1,6 +1,6 @@
 /**
  * `abortOnFail` is watched live on every threshold a script can write: one scoped to a
- * scenario stops the run (99, as k6's), and one on `iterations` sees the live count (no false abort).
+ * scenario stops the run (108), and one on `iterations` sees the live count (no false abort).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { scriptTarget } from './support/script-target.ts';
 const t = scriptTarget('tickstorm-abort-live-');
 const { script } = t;
 
-test('an abortOnFail threshold scoped to a scenario stops the run: exit 99', async () => {
+test('an abortOnFail threshold scoped to a scenario stops the run: exit 108', async () => {
   const f = script(
     'scoped.ts',
     `import http from 'tickstorm/http';
@@ -26,7 +26,7 @@ export default async function () { await http.get('$URL/fail'); }
   const json = join(t.dir, 'scoped.json');
   const t0 = Date.now();
   const r = await run(['run', f, '--json', json]);
-  assert.equal(r.code, 99, r.stderr + r.stdout);
+  assert.equal(r.code, 108, r.stderr + r.stdout);
   assert.ok(Date.now() - t0 < 30_000, 'stopped well before the 60 s');
   assert.match(JSON.parse(readFileSync(json, 'utf8')).abortedBy, /http_req_failed\{scenario:hold\}/);
 });

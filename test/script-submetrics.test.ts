@@ -86,7 +86,7 @@ export function handleSummary(data) {
   assert.equal(j.metrics['checks{check:never}'].values.rate, 0);
 });
 
-test('abortOnFail on a submetric is watched live: exit 99', async () => {
+test('abortOnFail on a submetric is watched live: exit 108', async () => {
   const f = script(
     'abort.ts',
     `import http from 'tickstorm/http';
@@ -100,7 +100,7 @@ export default async function () { await http.get('$URL/fail'); }
   const json = join(t.dir, 'abort.json');
   const t0 = Date.now();
   const r = await run(['run', f, '--json', json]);
-  assert.equal(r.code, 99, r.stderr + r.stdout);
+  assert.equal(r.code, 108, r.stderr + r.stdout);
   assert.ok(Date.now() - t0 < 30_000, 'stopped well before the 60 s');
   assert.match(JSON.parse(readFileSync(json, 'utf8')).abortedBy, /http_reqs\{status:500\}/);
 });

@@ -159,12 +159,8 @@ function checkScript(
     runs,
     `on the merged whole (${runs.length} reports)`,
   );
-  // an abortOnFail abort is 99 with abortedBy (as k6's): noted too, its part ended early
   for (const r of runs)
-    if (
-      (r.report.exitCode !== EXIT_OK && r.report.exitCode !== EXIT_THRESHOLDS_FAILED) ||
-      r.report.script?.abortedBy !== undefined
-    )
+    if (r.report.exitCode !== EXIT_OK && r.report.exitCode !== EXIT_THRESHOLDS_FAILED)
       text.push(
         `  note: ${r.source} ended with exit code ${r.report.exitCode}${
           r.report.script?.abortedBy === undefined ? '' : ` (aborted by ${r.report.script.abortedBy})`

@@ -39,7 +39,7 @@ iteration count is split, the parts adding up exactly); the master merges their 
   tickstorm run order-stress --rate 1000 --master --expect-workers 2 --master-bind-host 0.0.0.0
   tickstorm run --worker --master-host 10.0.0.5     (on each machine: 500 orders/s; a script comes from the master)
 A script's options.thresholds are checked by the master on the merged whole (99 when one fails there);
-each part's own verdict is shown, not deciding; a part stopped by abortOnFail (99), exec.test.abort() (108)
+each part's own verdict is shown, not deciding; a part stopped by abortOnFail or exec.test.abort() (108)
 or a script error (107) stops the other parts, and the master exits with its code.
 A worker given scenario parameters or target flags of its own, or unable to run the master's test, exits 104.
 A script's setup(), teardown() and handleSummary() run once, on the master; setup()'s data goes to the workers.

@@ -7,7 +7,7 @@ export const ExitCode = {
   OK: 0,
   /** The target could not be reached, or a scenario could not run. */
   ERROR: 1,
-  /** A threshold or a scenario target failed, also an abortOnFail one that stopped the run: the CI gate (k6: ThresholdsHaveFailed). */
+  /** A threshold or a scenario target failed: the CI gate (k6: ThresholdsHaveFailed). */
   THRESHOLDS_FAILED: 99,
   /** Invalid configuration or input: bad flag or value, unknown scenario, bad threshold; nothing ran (k6: InvalidConfig). */
   INVALID_CONFIG: 104,
@@ -15,7 +15,7 @@ export const ExitCode = {
   ABORTED: 105,
   /** A script that cannot load or run: a syntax error, a throw at load time, no default function (k6: ScriptException). */
   SCRIPT_ERROR: 107,
-  /** A script called exec.test.abort() (k6: ScriptAborted). An abortOnFail threshold is 99, as in k6. */
+  /** A threshold with abortOnFail failed during the run, which stopped it, or a script called exec.test.abort() (k6: ScriptAborted). */
   THRESHOLD_ABORTED: 108,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -32,11 +32,10 @@ export const EXIT_THRESHOLD_ABORTED = ExitCode.THRESHOLD_ABORTED;
 export const EXIT_CODES_HELP = `
 Exit codes (k6's):
   0    every threshold and scenario target passed
-  99   a threshold or a scenario target failed (the CI gate), also one with abortOnFail that
-       stopped the run
+  99   a threshold or a scenario target failed (the CI gate)
   104  invalid configuration: bad flag or value, unknown scenario, bad threshold (nothing ran)
   1    the target could not be reached, or a scenario could not run
   105  interrupted (Ctrl-C); the results so far are printed and written
   107  a script error (run FILE): it does not load, throws at load time, has no default function,
        setup()/teardown()/handleSummary() failed, or an iteration did not await its requests
-  108  the script called exec.test.abort()`;
+  108  a threshold with abortOnFail failed and stopped the run, or a script called exec.test.abort()`;

@@ -11,7 +11,7 @@
  * (lifecycle.ts; a throw, a timeout or data JSON cannot carry: exit 107, nothing else runs);
  * the scenarios run at the same time (each from its startTime) on the lab's executors, their
  * functions called as fn(data, ctx) when there is a setup(), else fn(ctx); thresholds with
- * abortOnFail are checked each second and stop the run (exit 99, as k6's); teardown(data) runs once
+ * abortOnFail are checked each second and stop the run (exit 108); teardown(data) runs once
  * after them, however they ended; the summary is k6's metrics, the thresholds, and the lab's
  * blocks per scenario, or what the script's handleSummary(data) returns (handle-summary.ts).
  * Exit: 0 passed, 99 a threshold failed, 105 interrupted, 107 teardown() or handleSummary()
@@ -303,9 +303,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   let code: number = EXIT_OK;
   if (k6Results.some((t) => !t.pass) || labResults.some((t) => !t.pass)) code = EXIT_THRESHOLDS_FAILED;
   if (scriptError !== undefined) code = EXIT_SCRIPT_ERROR;
-  else if (scriptAbort !== undefined) code = EXIT_THRESHOLD_ABORTED;
-  // an abortOnFail threshold that stopped the run: k6's ThresholdsHaveFailed (99), not 108
-  else if (abortedBy !== undefined) code = EXIT_THRESHOLDS_FAILED;
+  else if (abortedBy !== undefined || scriptAbort !== undefined) code = EXIT_THRESHOLD_ABORTED;
   else if (input.signal?.aborted) code = EXIT_ABORTED;
   else if (crashed !== undefined) code = EXIT_ERROR;
   if (teardownProblem !== undefined && code === EXIT_OK) code = EXIT_SCRIPT_ERROR;

@@ -148,14 +148,14 @@ export function summaryLines(
 
 export function verdict(code: number, s: ScriptSummary, failing: string): string {
   if (code === EXIT_OK) return `PASSED: every threshold met (exit code ${code})`;
-  // abortOnFail: 99 as in k6, the threshold that stopped the run named
-  if (code === EXIT_THRESHOLDS_FAILED && s.abortedBy !== undefined)
-    return `ABORTED by threshold ${s.abortedBy} (exit code ${code})`;
   if (code === EXIT_THRESHOLDS_FAILED) {
     const n = s.thresholds.filter((t) => !t.ok).length + s.labThresholds.filter((t) => !t.pass).length;
     return `FAILED: ${n} threshold(s) not met (exit code ${code})`;
   }
-  if (code === EXIT_THRESHOLD_ABORTED) return `ABORTED by ${s.abortedBy} (exit code ${code})`;
+  if (code === EXIT_THRESHOLD_ABORTED)
+    return s.abortedBy?.startsWith('exec.test.abort()') === true
+      ? `ABORTED by ${s.abortedBy} (exit code ${code})`
+      : `ABORTED by threshold ${s.abortedBy} (exit code ${code})`;
   if (code === EXIT_ABORTED) return `INTERRUPTED: results so far are above (exit code ${code})`;
   if (code === EXIT_SCRIPT_ERROR)
     return s.abortedBy?.startsWith('script error: ') === true

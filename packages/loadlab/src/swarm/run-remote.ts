@@ -139,11 +139,11 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
     }
     const told = pool.go(ids);
     segments = new Map(told.map((id, index) => [id, { index, count: told.length }]));
-    // a part that stopped the test (108: exec.test.abort(); 99 with abortedBy: an abortOnFail
-    // threshold; 107: a script error) stops the others, as the test would stop on one machine
+    // a part that stopped the test (108: exec.test.abort() or abortOnFail; 107: a script error)
+    // stops the others, as the test would stop on one machine
     ({ reports, stoppedBy } = await pool.collectReports(
       told,
-      (r) => r.exitCode === EXIT_THRESHOLD_ABORTED || r.exitCode === EXIT_SCRIPT_ERROR || thresholdAborted(r),
+      (r) => r.exitCode === EXIT_THRESHOLD_ABORTED || r.exitCode === EXIT_SCRIPT_ERROR,
     ));
   } catch (e) {
     err(`tickstorm run: ${(e as Error).message}`);
@@ -202,16 +202,9 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
   );
   /** The parts that missed their own thresholds or targets, for the verdict line. */
   const partsMissed: string[] = [];
-  // a part an abortOnFail threshold stopped fails the test (99, as k6's) whatever the whole says
-  const aborted = reports.find((r) => thresholdAborted(r.report));
   if (failed !== undefined) {
     err(`tickstorm run: worker ${failed.id} ended with exit code ${failed.report.exitCode}`);
     code = failed.report.exitCode;
-  } else if (aborted !== undefined) {
-    err(
-      `tickstorm run: worker ${aborted.id} ended with exit code ${aborted.report.exitCode}: its part was stopped by threshold ${aborted.report.script?.abortedBy}`,
-    );
-    code = EXIT_THRESHOLDS_FAILED;
   } else if (!wholeDecides) {
     // A part that missed its scenario targets fails the test: the master never passes what
     // one of its parts did not.
@@ -282,11 +275,6 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
     }`,
   );
   return code;
-}
-
-/** A part an abortOnFail threshold stopped: exit 99 (k6's ThresholdsHaveFailed), the threshold named. */
-function thresholdAborted(r: RunReport): boolean {
-  return r.exitCode === EXIT_THRESHOLDS_FAILED && r.script?.abortedBy !== undefined;
 }
 
 /** One line: the scenarios and their parameters, or the script. */
