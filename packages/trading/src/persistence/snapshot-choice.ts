@@ -7,9 +7,11 @@
  * writer, which renames only a complete `fdatasync`ed file) is skipped and reported; the
  * journal replay that follows still refuses a gap, so an older snapshot is used only when
  * every record after it is still there (`--retain-snapshots` 2 or more keeps them). With no
- * readable snapshot left the whole journal is replayed from seq 1, except in a directory that
- * `--fresh` was used on (`previous-*` beside it): its order ids started above the moved state
- * and only a snapshot records where, so that start refuses (TRD_ERR_LOG_CORRUPT).
+ * readable snapshot left the whole journal is replayed from seq 1. In a directory `--fresh` was
+ * used on, that journal's order ids start at the generation `--fresh` recorded in `fresh-floor`
+ * (the core starts its engines there), so the replay issues the same ids; when that file does
+ * not read, or the directory was freshened before the file existed (`previous-*` and no
+ * `fresh-floor`), nothing says where they start and the start refuses (TRD_ERR_LOG_CORRUPT).
  */
 import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,17 +65,43 @@ export function writeFreshFloor(dir: string, floor: number): void {
   replaceFileDurably(join(dir, FLOOR_FILE), [Buffer.from(`${floor}\n`)]);
 }
 
-/** The generation the last `--fresh` on `dir` started at (0: never, or the file unreadable). */
+/** Largest generation a `fresh-floor` may hold (the order pool's largest slot generation). */
+const MAX_FLOOR = 2 ** 29 - 2;
+
+/**
+ * The generation the last `--fresh` on `dir` started at: 0 when it never ran (no `fresh-floor`);
+ * throws TRD_ERR_LOG_CORRUPT when the file is there but does not hold one (a disk that lost
+ * it: 0 would reissue the ids the journal after that `--fresh` acknowledged).
+ */
 export function freshFloor(dir: string): number {
   const file = join(dir, FLOOR_FILE);
   if (!existsSync(file)) return 0;
-  const n = Number(readFileSync(file, 'utf8').trim());
-  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+  const text = readFileSync(file, 'utf8').trim();
+  const n = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
+  if (n >= 1 && n <= MAX_FLOOR) return n;
+  throw new TradingError(
+    TradingErrorCode.LOG_CORRUPT,
+    `${file} does not hold a generation (1..${MAX_FLOOR}): ${JSON.stringify(text.slice(0, 40))}`,
+  );
 }
 
-/** True when `--fresh` moved an earlier state of `dir` aside (its ids must not be issued again). */
-export function wasFreshened(dir: string): boolean {
-  return existsSync(dir) && readdirSync(dir).some((f) => f.startsWith('previous-'));
+/** False when `fresh-floor` is there and does not hold a generation. */
+export function freshFloorReads(dir: string): boolean {
+  try {
+    freshFloor(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when an older `--fresh` (before `fresh-floor` existed) moved a state of `dir` aside. */
+function freshenedWithoutFloor(dir: string): boolean {
+  return (
+    existsSync(dir) &&
+    !existsSync(join(dir, FLOOR_FILE)) &&
+    readdirSync(dir).some((f) => f.startsWith('previous-'))
+  );
 }
 
 /** The snapshot to restore; throws when none reads and the journal alone cannot rebuild the ids. */
@@ -89,10 +117,21 @@ export function chooseSnapshot(dir: string): SnapshotChoice {
       skipped.push({ path, reason: (err as Error).message });
     }
   }
-  if (skipped.length > 0 && wasFreshened(dir)) {
+  // the journal alone: its ids start at --fresh's recorded floor, which must read
+  try {
+    freshFloor(dir);
+  } catch (err) {
+    const why =
+      skipped.length > 0 ? `${describeSkipped(skipped)}, and no older snapshot reads` : 'no snapshot';
     throw new TradingError(
       TradingErrorCode.LOG_CORRUPT,
-      `${describeSkipped(skipped)}, and no older snapshot reads: after --fresh only a snapshot records where order ids start, so the journal alone is not replayed (move the unreadable file away only with a copy of an older snapshot, or start with --fresh)`,
+      `${why}; ${(err as Error).message}: it is where the order ids since the last --fresh start, so the journal alone is not replayed (put the number back, from a copy or the genBase of a snapshot written after that --fresh, or start with --fresh)`,
+    );
+  }
+  if (skipped.length > 0 && freshenedWithoutFloor(dir)) {
+    throw new TradingError(
+      TradingErrorCode.LOG_CORRUPT,
+      `${describeSkipped(skipped)}, and no older snapshot reads: --fresh was used here before it recorded fresh-floor, so only a snapshot records where order ids start and the journal alone is not replayed (move the unreadable file away only with a copy of an older snapshot, or start with --fresh)`,
     );
   }
   return { chosen: null, skipped };
@@ -154,7 +193,11 @@ export function generationFloor(dir: string): number {
     margin += UNREAD_MARGIN; // not even an older snapshot reads
   }
   // an earlier --fresh's base: with no snapshot since, the journal's orders count from it
-  floor = Math.max(floor, freshFloor(dir));
+  try {
+    floor = Math.max(floor, freshFloor(dir));
+  } catch {
+    margin += UNREAD_MARGIN; // that base is lost
+  }
   let orders = 0;
   for (let s = 0; existsSync(activeLogPath(dir, s)) || s < after.length; s++) {
     try {

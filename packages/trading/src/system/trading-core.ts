@@ -41,6 +41,7 @@ import {
   chooseSnapshot,
   describeSkipped,
   freshFloor,
+  freshFloorReads,
   generationFloor,
   type SkippedSnapshot,
   setAsideSkipped,
@@ -158,7 +159,8 @@ export class TradingCore {
     if (this.logging) {
       makeDir(dir);
       checkDataFiles(dir);
-      if (o.fresh === true && hasState(dir)) {
+      // (an unreadable fresh-floor alone is replaced too: it would refuse every start)
+      if (o.fresh === true && (hasState(dir) || !freshFloorReads(dir))) {
         genFloor = generationFloor(dir);
         // recorded first: a crash after the move and before the snapshot below keeps the base
         writeFreshFloor(dir, genFloor);
