@@ -234,7 +234,23 @@ export class TradingCore {
         this.counters.recovering = true; // the previous process counted these orders
         let rep: ReturnType<typeof replayJournal>;
         try {
-          rep = replayJournal(dir, s, after, (rec, reader) => this.applyRecovered(s, rec, reader));
+          rep = replayJournal(dir, s, after, (rec, reader) => {
+            // without a snapshot nothing else says which --shards wrote the journal: a book
+            // this shard does not own means another count (its orders would sit in an
+            // engine no request reaches)
+            if (
+              rec.kind !== CommandKind.CANCEL &&
+              rec.kind !== CommandKind.SET_LIMITS &&
+              router.shardOf(rec.book) !== s
+            )
+              throw wrongShardCount(
+                reader.path,
+                o.instruments.list[rec.book]?.symbol ?? `book ${rec.book}`,
+                s,
+                n,
+              );
+            this.applyRecovered(s, rec, reader);
+          });
         } catch (err) {
           // an older snapshot whose journal is gone: say which newer one could not be read
           if (skipped.length === 0 || !(err instanceof TradingError)) throw err;
@@ -543,4 +559,13 @@ export class TradingCore {
         break;
     }
   }
+}
+
+/** A journal whose records belong to another shard layout than `--shards n`. */
+function wrongShardCount(path: string, symbol: string, shard: number, n: number): TradingError {
+  return new TradingError(
+    TradingErrorCode.INVALID_CONFIG,
+    `input log ${path} holds commands for ${symbol}, which shard ${shard} does not own with --shards ${n}: it was written with another shard count; start with that --shards, or --fresh`,
+    'shards',
+  );
 }
