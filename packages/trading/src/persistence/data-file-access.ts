@@ -11,8 +11,8 @@ import { TradingError, TradingErrorCode } from '../errors.ts';
 
 const ACTIVE_LOG = /^input-log-\d+\.bin$/;
 const READ_ONLY = /^(input-log-\d+\.seg-\d{16}\.bin|snapshot-\d{16}\.tks|halted-accounts\.json)$/;
-/** Read when present, never listed above: what `--fresh` and central risk keep beside the journal. */
-const SMALL = /^(fresh-floor|journal-id)$/;
+/** Read when present: what `--fresh`, central risk and `--symbols` keep beside the journal. */
+const SMALL = /^(fresh-floor|journal-id|partition\.json|risk-limits\.json)$/;
 
 /** What a name of the journal is when it is not a file. */
 function kindOf(st: Stats): string {
@@ -31,7 +31,7 @@ function kindOf(st: Stats): string {
 export function notARegularFile(path: string, dir: string, st: Stats): TradingError {
   return new TradingError(
     TradingErrorCode.INVALID_CONFIG,
-    `${path} is ${kindOf(st)}, not a file the journal wrote: move it out of the data directory ${dir}, or pass another --data-dir (env TICKSTORM_DATA_DIR)`,
+    `${path} is ${kindOf(st)}, not a file this service wrote: move it out of the data directory ${dir}, or pass another --data-dir (env TICKSTORM_DATA_DIR)`,
     'data-dir',
   );
 }
