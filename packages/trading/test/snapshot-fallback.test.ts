@@ -24,6 +24,9 @@ import { after, describe, it } from 'node:test';
 import { InstrumentTable } from '@tickstorm/protocol';
 import { TradingError, TradingErrorCode } from '../src/errors.ts';
 import type { OrderRecord } from '../src/orders/order-record.ts';
+import { stageFreshFloor } from '../src/persistence/fresh-floor.ts';
+import { moveStateAside } from '../src/persistence/journal-dir.ts';
+import { generationFloor } from '../src/persistence/snapshot-choice.ts';
 import { stateHash } from '../src/system/state-hash.ts';
 import { TradingCore, type TradingCoreOptions } from '../src/system/trading-core.ts';
 
@@ -310,5 +313,52 @@ describe('snapshots that do not read, and --fresh', () => {
     const d = open(dir, { fresh: true });
     const r2 = await d.gateway.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', quantity: 1, price: 90 });
     assert.ok(Number((r2.body as OrderRecord).id) > id, `${(r2.body as OrderRecord).id} is above ${id}`);
+  });
+
+  it('--fresh cut short after it staged its floor, before the move: no start renumbers the journal still there', async () => {
+    const dir = newDir();
+    const a = open(dir);
+    const acked = await traffic(a, 30, 'st');
+    const hash = stateHash(a);
+    // kill -9 (no snapshot), then a --fresh killed right after it staged its floor
+    stageFreshFloor(dir, generationFloor(dir));
+    // before: this start replayed the old journal onto that floor, every acknowledged id changed
+    assert.throws(
+      () => open(dir),
+      (err: unknown) =>
+        err instanceof TradingError &&
+        err.code === TradingErrorCode.INVALID_CONFIG &&
+        err.message.includes(join(dir, 'fresh-floor.next')),
+    );
+    // the operator keeps the state: the same ids
+    rmSync(join(dir, 'fresh-floor.next'));
+    const b = open(dir);
+    assert.equal(stateHash(b), hash);
+    for (const id of acked.keys()) assert.equal(b.gateway.get(id).status, 200, `order ${id}`);
+    // or finishes the --fresh: empty, above every old id
+    stageFreshFloor(dir, generationFloor(dir));
+    const c = open(dir, { fresh: true });
+    assert.equal(c.liveOrders(), 0);
+    const r = await c.gateway.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', quantity: 1, price: 90 });
+    const top = Math.max(...[...acked.keys()].map(Number));
+    assert.ok(Number((r.body as OrderRecord).id) > top);
+  });
+
+  it('--fresh cut short after the move, before its floor was in force: the next start puts it in force', async () => {
+    const dir = newDir();
+    const a = open(dir);
+    const acked = await traffic(a, 30, 'mv');
+    const top = Math.max(...[...acked.keys()].map(Number));
+    stageFreshFloor(dir, generationFloor(dir));
+    assert.notEqual(moveStateAside(dir), null);
+    lines.length = 0;
+    const b = open(dir);
+    assert.ok(
+      lines.some((l) => l.includes('cut short after it moved the state aside')),
+      lines.join('\n'),
+    );
+    assert.ok(existsSync(join(dir, 'fresh-floor')) && !existsSync(join(dir, 'fresh-floor.next')));
+    const r = await b.gateway.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', quantity: 1, price: 90 });
+    assert.ok(Number((r.body as OrderRecord).id) > top, 'above the moved state');
   });
 });

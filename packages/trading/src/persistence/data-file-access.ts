@@ -12,7 +12,7 @@ import { TradingError, TradingErrorCode } from '../errors.ts';
 const ACTIVE_LOG = /^input-log-\d+\.bin$/;
 const READ_ONLY = /^(input-log-\d+\.seg-\d{16}\.bin|snapshot-\d{16}\.tks|halted-accounts\.json)$/;
 /** Read when present: what `--fresh`, central risk and `--symbols` keep beside the journal. */
-const SMALL = /^(fresh-floor|journal-id|partition\.json|risk-limits\.json)$/;
+const SMALL = /^(fresh-floor(\.next)?|journal-id|partition\.json|risk-limits\.json)$/;
 
 /** What a name of the journal is when it is not a file. */
 function kindOf(st: Stats): string {

@@ -13,12 +13,12 @@
  * not read, or the directory was freshened before the file existed (`previous-*` and no
  * `fresh-floor`), nothing says where they start and the start refuses (TRD_ERR_LOG_CORRUPT).
  */
-import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { CommandKind } from '../sequencing/command-codec.ts';
-import { replaceFileDurably } from '../sequencing/durable-file.ts';
 import { fsyncDir } from '../sequencing/input-log-writer.ts';
+import { FLOOR_FILE, freshFloor, stagedFreshFloor } from './fresh-floor.ts';
 import { activeLogPath, listSnapshots, replayJournal } from './journal-dir.ts';
 import { readSnapshotFile, type Sections } from './snapshot-file.ts';
 import { type ImageMeta, readMeta } from './state-image.ts';
@@ -51,48 +51,6 @@ function readWhole(path: string): { sections: Sections; meta: ImageMeta } {
     );
   }
   return { sections, meta };
-}
-
-/**
- * `--fresh` writes the generation its engines start at to `fresh-floor` before it moves the
- * old state aside (atomically, synced), so that the base survives a crash before the first
- * snapshot after it is written: a start with no snapshot, and a later `--fresh`, stay above it.
- */
-const FLOOR_FILE = 'fresh-floor';
-
-/** Records `floor` (the generation `--fresh` starts at) in `dir`, durably, before the move. */
-export function writeFreshFloor(dir: string, floor: number): void {
-  replaceFileDurably(join(dir, FLOOR_FILE), [Buffer.from(`${floor}\n`)]);
-}
-
-/** Largest generation a `fresh-floor` may hold (the order pool's largest slot generation). */
-const MAX_FLOOR = 2 ** 29 - 2;
-
-/**
- * The generation the last `--fresh` on `dir` started at: 0 when it never ran (no `fresh-floor`);
- * throws TRD_ERR_LOG_CORRUPT when the file is there but does not hold one (a disk that lost
- * it: 0 would reissue the ids the journal after that `--fresh` acknowledged).
- */
-export function freshFloor(dir: string): number {
-  const file = join(dir, FLOOR_FILE);
-  if (!existsSync(file)) return 0;
-  const text = readFileSync(file, 'utf8').trim();
-  const n = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
-  if (n >= 1 && n <= MAX_FLOOR) return n;
-  throw new TradingError(
-    TradingErrorCode.LOG_CORRUPT,
-    `${file} does not hold a generation (1..${MAX_FLOOR}): ${JSON.stringify(text.slice(0, 40))}`,
-  );
-}
-
-/** False when `fresh-floor` is there and does not hold a generation. */
-export function freshFloorReads(dir: string): boolean {
-  try {
-    freshFloor(dir);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** True when an older `--fresh` (before `fresh-floor` existed) moved a state of `dir` aside. */
@@ -198,6 +156,8 @@ export function generationFloor(dir: string): number {
   } catch {
     margin += UNREAD_MARGIN; // that base is lost
   }
+  // a --fresh cut short before its move: its floor counted the whole state, part may be gone
+  floor = Math.max(floor, stagedFreshFloor(dir));
   let orders = 0;
   for (let s = 0; existsSync(activeLogPath(dir, s)) || s < after.length; s++) {
     try {

@@ -25,6 +25,13 @@ import { OrderStore } from '../orders/order-store.ts';
 import type { RemoteRiskCheck } from '../orders/remote-risk.ts';
 import { checkDataFiles } from '../persistence/data-file-access.ts';
 import {
+  commitFreshFloor,
+  freshFloor,
+  freshFloorReads,
+  settleFreshFloor,
+  stageFreshFloor,
+} from '../persistence/fresh-floor.ts';
+import {
   activeLogPath,
   haltedAccountsPath,
   hasState,
@@ -40,12 +47,9 @@ import {
 import {
   chooseSnapshot,
   describeSkipped,
-  freshFloor,
-  freshFloorReads,
   generationFloor,
   type SkippedSnapshot,
   setAsideSkipped,
-  writeFreshFloor,
 } from '../persistence/snapshot-choice.ts';
 import { readSnapshotMeta, type Sections, writeSnapshotFile } from '../persistence/snapshot-file.ts';
 import { captureImage, type ImageMeta, restoreImage } from '../persistence/state-image.ts';
@@ -159,12 +163,16 @@ export class TradingCore {
     if (this.logging) {
       makeDir(dir);
       checkDataFiles(dir);
+      const settled = settleFreshFloor(dir, o.fresh === true);
+      if (settled !== null) this.report(settled);
       // (an unreadable fresh-floor alone is replaced too: it would refuse every start)
       if (o.fresh === true && (hasState(dir) || !freshFloorReads(dir))) {
         genFloor = generationFloor(dir);
-        // recorded first: a crash after the move and before the snapshot below keeps the base
-        writeFreshFloor(dir, genFloor);
+        // staged first, in force once the state is aside: a crash after the move and before
+        // the snapshot below keeps the base; one before the move does not renumber that state
+        stageFreshFloor(dir, genFloor);
         movedAside = moveStateAside(dir);
+        commitFreshFloor(dir);
         if (movedAside !== null) this.report(`--fresh: previous state moved to ${movedAside}`);
       }
       removeTempFiles(dir);
