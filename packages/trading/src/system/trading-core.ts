@@ -338,9 +338,9 @@ export class TradingCore {
       }, every);
       this.timer.unref();
     }
-    // After --fresh only a snapshot records the generation base the new ids start at (the
-    // journal holds commands, not the base): written now, before any order, so that a crash
-    // before the first scheduled snapshot replays the new journal onto the same ids.
+    // After --fresh the generation base the new ids start at is in fresh-floor and in a
+    // snapshot (the journal holds commands, not the base): written now, before any order, so
+    // that a crash before the first scheduled snapshot replays the new journal onto the same ids.
     if (genFloor > 0 && this.snapshot(false) === null) {
       throw new TradingError(TradingErrorCode.INTERNAL, 'the snapshot after --fresh was not written');
     }
