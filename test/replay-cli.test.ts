@@ -1,9 +1,11 @@
 /**
  * `tickstorm replay FILE` as docs/input-log.md describes it: a file it cannot read exits 1,
  * one that is not an input log names the problem (exit 1), and a torn tail is said in the
- * summary line, also a file shorter than its header (a crash while creating it).
+ * summary line, also a file shorter than its header (a crash while creating it); a pipe or a
+ * device is not read as a log.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +33,27 @@ test('replay: a path the OS will not read names it (a directory gave only "EISDI
   assert.equal(
     r.stderr.trim(),
     `tickstorm replay: ${dir}: cannot read it (EISDIR: illegal operation on a directory, read)`,
+  );
+});
+
+test('replay: a pipe or a device exits 1 saying so (a pipe read as an empty log, exit 0; a FIFO hung)', {
+  timeout: 60_000,
+}, async () => {
+  // /dev/stdin here is the child's /dev/null; `replay <(cat log)` is such a path too
+  const stdin = await tickstorm(['replay', '/dev/stdin']);
+  assert.equal(stdin.code, 1, stdin.stdout);
+  assert.equal(stdin.stdout, '');
+  assert.match(
+    stdin.stderr,
+    /^tickstorm replay: \/dev\/stdin: a (device|pipe), not a file: .*copy it to a file first/,
+  );
+  const fifo = join(dir, 'log.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const f = await tickstorm(['replay', fifo, '--json']);
+  assert.equal(f.code, 1);
+  assert.equal(
+    f.stderr.trim(),
+    `tickstorm replay: ${fifo}: a pipe, not a file: an input log is read by offset; copy it to a file first`,
   );
 });
 

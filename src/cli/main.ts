@@ -185,7 +185,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the summary as JSON')
     .addHelpText(
       'after',
-      '\nExit codes: 0 replayed, 1 the file cannot be read or is not an input log, 2 a bad flag or argument.',
+      '\nExit codes: 0 replayed, 1 the file cannot be read or is not an input log (a pipe or a device: copy it to a file), 2 a bad flag or argument.',
     )
     // A flag or argument commander refuses is a usage error: exit 2 naming it (1 is a bad log)
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))

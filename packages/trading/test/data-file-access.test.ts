@@ -4,11 +4,12 @@
  * and --data-dir, as for a directory it may not write (before: exit 1 with a bare "EACCES:
  * permission denied, open ..." and no code). Once the files are the user's, the same
  * directory recovers its orders. As root, the child runs without the capabilities that let
- * root ignore file modes (setpriv); skipped only as root without setpriv.
+ * root ignore file modes (setpriv); skipped only as root without setpriv. A journal name that
+ * is not a regular file (a FIFO, a directory) is refused the same way: a FIFO blocked the start.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, readdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { finished, REPO_ROOT, serveSandbox, TICKSTORM } from './support/child-process.ts';
@@ -86,5 +87,50 @@ describe('journal files the process may not open', () => {
     assert.equal(got.body.clientOrderId, 'perm-1');
     child.kill('SIGTERM');
     assert.equal((await done).code, 0);
+  });
+
+  test('a journal name that is not a file (a FIFO, a directory): exit 2 naming it, not a start that hangs', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = box.tmp();
+    const engine = ['execution-engine', '--data-dir', dir, '--execution-engine-port', '0'];
+    const first = await box.serve(engine);
+    const placed = await http.post(
+      `${first.urls['execution-engine']}/orders`,
+      order('AAPL', 'buy', 'limit', 3, 100, { clientOrderId: 'fifo-1' }),
+    );
+    assert.equal(placed.status, 201);
+    first.child.kill('SIGTERM'); // a graceful stop: a snapshot beside the journal
+    await first.done;
+    const fifo = (name: string) => execFileSync('mkfifo', [join(dir, name)]);
+    const cases: [string, () => void][] = [
+      ['snapshot-9999999999999999.tks', () => fifo('snapshot-9999999999999999.tks')],
+      ['input-log-0.seg-0000000000000001.bin', () => fifo('input-log-0.seg-0000000000000001.bin')],
+      ['tickstorm.lock', () => fifo('tickstorm.lock')],
+      ['halted-accounts.json', () => mkdirSync(join(dir, 'halted-accounts.json'))],
+      ['fresh-floor', () => mkdirSync(join(dir, 'fresh-floor'))],
+    ];
+    for (const [name, make] of cases) {
+      make();
+      // before: opening the FIFO blocked the start forever (no port, no message)
+      const r = await finished(
+        spawn(process.execPath, [TICKSTORM, 'serve', ...engine], {
+          cwd: REPO_ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+        30_000,
+      );
+      const out = r.stdout + r.stderr;
+      assert.equal(r.code, 2, `${name}: ${out}`);
+      assert.match(out, /TRD_ERR_INVALID_CONFIG/);
+      assert.ok(out.includes(`${join(dir, name)} is a `), out);
+      assert.ok(out.includes('--data-dir'), out);
+      rmSync(join(dir, name), { recursive: true });
+    }
+    // the junk moved away, the directory recovers its order
+    const again = await box.serve(engine);
+    const got = await http.get(`${again.urls['execution-engine']}/orders/${placed.body.id}`);
+    assert.equal(got.status, 200);
+    assert.equal(got.body.clientOrderId, 'fifo-1');
   });
 });

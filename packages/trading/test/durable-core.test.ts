@@ -150,6 +150,29 @@ describe('durable trading core', () => {
     await a.close().catch(() => {});
   });
 
+  it('a journal of --shards 2 with no snapshot: restarted with more shards refuses, not books emptied', async () => {
+    const dir = newDir();
+    const a = open(dir, { shards: 2 });
+    const acked = await traffic(a, 200, 11, 'sh');
+    const hash = stateHash(a);
+    // a crash before any snapshot; the operator starts with another --shards
+    for (const n of [3, 4]) {
+      assert.throws(
+        () => open(dir, { shards: n }),
+        (err: unknown) =>
+          (err as { code?: string }).code === TradingErrorCode.INVALID_CONFIG &&
+          /another shard count/.test((err as Error).message) &&
+          (err as Error).message.includes(`--shards ${n}`),
+        `--shards ${n}`,
+      );
+    }
+    assert.throws(() => open(dir, { shards: 1 }), /shard count it was written with/);
+    // the journal untouched: the right count recovers every order
+    const b = open(dir, { shards: 2 });
+    assert.equal(stateHash(b), hash);
+    for (const id of acked.keys()) assert.equal(b.gateway.get(id).status, 200, `order ${id}`);
+  });
+
   it('open orders on a symbol without a reference keep their valuation across a restart', async () => {
     const dir = newDir();
     const a = open(dir);

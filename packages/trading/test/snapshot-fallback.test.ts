@@ -2,8 +2,9 @@
  * Snapshots an operator cannot trust: an unreadable newest snapshot (emptied, cut short, a bad
  * byte) is skipped for an older one plus the journal, with the same state; a crash right after
  * `--fresh` (before any scheduled snapshot) restarts onto the ids it acknowledged; `--fresh`
- * works over a damaged state; with no readable snapshot left, a directory `--fresh` was used
- * on refuses (its ids are only in a snapshot) and any other replays its whole journal.
+ * works over a damaged state; with no readable snapshot left the whole journal is replayed, in a
+ * directory `--fresh` was used on onto the id base it recorded in `fresh-floor`, and a start
+ * refuses when that base does not read (or was never recorded) rather than reissue old ids.
  */
 import assert from 'node:assert/strict';
 import {
@@ -23,6 +24,9 @@ import { after, describe, it } from 'node:test';
 import { InstrumentTable } from '@tickstorm/protocol';
 import { TradingError, TradingErrorCode } from '../src/errors.ts';
 import type { OrderRecord } from '../src/orders/order-record.ts';
+import { stageFreshFloor } from '../src/persistence/fresh-floor.ts';
+import { moveStateAside } from '../src/persistence/journal-dir.ts';
+import { generationFloor } from '../src/persistence/snapshot-choice.ts';
 import { stateHash } from '../src/system/state-hash.ts';
 import { TradingCore, type TradingCoreOptions } from '../src/system/trading-core.ts';
 
@@ -184,7 +188,7 @@ describe('snapshots that do not read, and --fresh', () => {
     assert.ok(Number(id) > oldMax, `${id} > ${oldMax}`);
   });
 
-  it('--fresh over an unreadable snapshot starts empty, above every old id; losing that snapshot then refuses', async () => {
+  it('--fresh over an unreadable snapshot starts empty, above every old id; losing that snapshot then replays onto fresh-floor', async () => {
     const dir = newDir();
     const a = open(dir);
     const old = await traffic(a, 40, 'x');
@@ -192,13 +196,93 @@ describe('snapshots that do not read, and --fresh', () => {
     damage(join(dir, snapshots(dir)[0]), 'empty');
     const b = open(dir, { fresh: true });
     assert.equal(b.liveOrders(), 0);
-    const r = await b.gateway.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', quantity: 1, price: 90 });
-    assert.equal(r.status, 201);
-    const id = (r.body as OrderRecord).id;
-    assert.ok(Number(id) > Math.max(...[...old.keys()].map(Number)), `${id} is above the old ids`);
-    // the snapshot --fresh wrote is the only record of that id base: unreadable, the start refuses
-    const [only] = snapshots(dir);
-    damage(join(dir, only), 'empty');
+    const fresh = await traffic(b, 30, 'y');
+    const hash = stateHash(b);
+    const top = Math.max(...[...old.keys()].map(Number));
+    for (const id of fresh.keys()) assert.ok(Number(id) > top, `${id} is above the old ids (${top})`);
+    // the snapshot --fresh wrote unreadable, and (second pass) the moved state deleted too: the
+    // journal since --fresh is replayed from seq 1 onto the base fresh-floor recorded, so every
+    // acknowledged order keeps its id and no old id is issued again
+    for (const dropPrevious of [false, true]) {
+      if (dropPrevious) {
+        for (const f of readdirSync(dir))
+          if (f.startsWith('previous-')) rmSync(join(dir, f), { recursive: true });
+      }
+      for (const f of snapshots(dir)) damage(join(dir, f), 'empty');
+      const c = open(dir);
+      assert.equal(c.recovery.snapshot, null);
+      assert.equal(
+        stateHash(c),
+        hash,
+        `the state acknowledged after --fresh (previous-* deleted: ${dropPrevious})`,
+      );
+      for (const [id, rec] of fresh) {
+        const got = c.gateway.get(id);
+        assert.equal(got.status, 200, `order ${id}`);
+        assert.deepEqual(json(got.body), json(b.gateway.get(id).body));
+        assert.equal((got.body as OrderRecord).clientOrderId, rec.clientOrderId);
+      }
+      if (dropPrevious) {
+        const r = await c.gateway.submit({
+          symbol: 'AAPL',
+          side: 'buy',
+          type: 'limit',
+          quantity: 1,
+          price: 90,
+        });
+        const id = (r.body as OrderRecord).id;
+        assert.ok(Number(id) > top && !fresh.has(id), `new id ${id} is neither old nor already issued`);
+      } else await c.close(); // a graceful stop's snapshot, damaged again by the next pass
+    }
+  });
+
+  it('no snapshot reads and fresh-floor does not either: the start refuses rather than reissue old ids', async () => {
+    const dir = newDir();
+    const a = open(dir);
+    const old = await traffic(a, 40, 'z');
+    await a.close();
+    const top = Math.max(...[...old.keys()].map(Number));
+    const b = open(dir, { fresh: true });
+    await traffic(b, 10, 'zz');
+    for (const f of readdirSync(dir))
+      if (f.startsWith('previous-')) rmSync(join(dir, f), { recursive: true });
+    const floor = join(dir, 'fresh-floor');
+    for (const [content, snaps] of [
+      ['', 'unreadable'],
+      ['x7\n', 'unreadable'],
+      ['99999999999\n', 'deleted'],
+    ] as const) {
+      writeFileSync(floor, content);
+      for (const f of snapshots(dir)) {
+        if (snaps === 'deleted') rmSync(join(dir, f));
+        else damage(join(dir, f), 'cut');
+      }
+      assert.throws(
+        () => open(dir),
+        (err: unknown) =>
+          err instanceof TradingError &&
+          err.code === TradingErrorCode.LOG_CORRUPT &&
+          err.message.includes(floor) &&
+          /--fresh/.test(err.message),
+        `fresh-floor ${JSON.stringify(content)}, snapshots ${snaps}`,
+      );
+    }
+    // --fresh starts over it, above every id
+    writeFileSync(floor, 'garbage');
+    const c = open(dir, { fresh: true });
+    const r = await c.gateway.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', quantity: 1, price: 90 });
+    assert.ok(Number((r.body as OrderRecord).id) > top);
+  });
+
+  it('freshened before fresh-floor existed (previous-* only): no snapshot reading still refuses', async () => {
+    const dir = newDir();
+    const a = open(dir);
+    await traffic(a, 20, 'l');
+    await a.close();
+    const b = open(dir, { fresh: true });
+    await traffic(b, 10, 'm');
+    rmSync(join(dir, 'fresh-floor'));
+    for (const f of snapshots(dir)) damage(join(dir, f), 'empty');
     assert.throws(
       () => open(dir),
       (err: unknown) =>
@@ -229,5 +313,52 @@ describe('snapshots that do not read, and --fresh', () => {
     const d = open(dir, { fresh: true });
     const r2 = await d.gateway.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', quantity: 1, price: 90 });
     assert.ok(Number((r2.body as OrderRecord).id) > id, `${(r2.body as OrderRecord).id} is above ${id}`);
+  });
+
+  it('--fresh cut short after it staged its floor, before the move: no start renumbers the journal still there', async () => {
+    const dir = newDir();
+    const a = open(dir);
+    const acked = await traffic(a, 30, 'st');
+    const hash = stateHash(a);
+    // kill -9 (no snapshot), then a --fresh killed right after it staged its floor
+    stageFreshFloor(dir, generationFloor(dir));
+    // before: this start replayed the old journal onto that floor, every acknowledged id changed
+    assert.throws(
+      () => open(dir),
+      (err: unknown) =>
+        err instanceof TradingError &&
+        err.code === TradingErrorCode.INVALID_CONFIG &&
+        err.message.includes(join(dir, 'fresh-floor.next')),
+    );
+    // the operator keeps the state: the same ids
+    rmSync(join(dir, 'fresh-floor.next'));
+    const b = open(dir);
+    assert.equal(stateHash(b), hash);
+    for (const id of acked.keys()) assert.equal(b.gateway.get(id).status, 200, `order ${id}`);
+    // or finishes the --fresh: empty, above every old id
+    stageFreshFloor(dir, generationFloor(dir));
+    const c = open(dir, { fresh: true });
+    assert.equal(c.liveOrders(), 0);
+    const r = await c.gateway.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', quantity: 1, price: 90 });
+    const top = Math.max(...[...acked.keys()].map(Number));
+    assert.ok(Number((r.body as OrderRecord).id) > top);
+  });
+
+  it('--fresh cut short after the move, before its floor was in force: the next start puts it in force', async () => {
+    const dir = newDir();
+    const a = open(dir);
+    const acked = await traffic(a, 30, 'mv');
+    const top = Math.max(...[...acked.keys()].map(Number));
+    stageFreshFloor(dir, generationFloor(dir));
+    assert.notEqual(moveStateAside(dir), null);
+    lines.length = 0;
+    const b = open(dir);
+    assert.ok(
+      lines.some((l) => l.includes('cut short after it moved the state aside')),
+      lines.join('\n'),
+    );
+    assert.ok(existsSync(join(dir, 'fresh-floor')) && !existsSync(join(dir, 'fresh-floor.next')));
+    const r = await b.gateway.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', quantity: 1, price: 90 });
+    assert.ok(Number((r.body as OrderRecord).id) > top, 'above the moved state');
   });
 });

@@ -2,6 +2,7 @@
  * `tickstorm replay FILE`: rebuilds a matching engine from a sequenced input log and
  * prints what it holds (the same books, orders and fills the live shard had).
  */
+import { statSync } from 'node:fs';
 import { InstrumentTable } from '@tickstorm/protocol';
 import { MatchingEngine, replayLog } from '@tickstorm/trading';
 
@@ -17,6 +18,15 @@ export function replayCommand(file: string, opts: { json?: boolean }): number {
     },
   });
   let stats: ReturnType<typeof replayLog>;
+  // A pipe or a device (`<(cat log)`, /dev/stdin, a FIFO) has no length: read by offset it
+  // looked like an empty log (exit 0, "0 commands"), and a FIFO with no writer never returned.
+  const kind = specialFile(file);
+  if (kind !== null) {
+    console.error(
+      `tickstorm replay: ${file}: ${kind}, not a file: an input log is read by offset; copy it to a file first`,
+    );
+    return 1;
+  }
   try {
     stats = replayLog(file, engine);
   } catch (err) {
@@ -66,4 +76,18 @@ export function replayCommand(file: string, opts: { json?: boolean }): number {
     );
   }
   return 0;
+}
+
+/** 'a pipe' and the like for a path that is neither a file nor a directory; null otherwise (or missing). */
+function specialFile(file: string): string | null {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(file);
+  } catch {
+    return null; // missing or unreadable: the read below names why
+  }
+  if (st.isFile() || st.isDirectory()) return null;
+  if (st.isFIFO()) return 'a pipe';
+  if (st.isSocket()) return 'a socket';
+  return 'a device';
 }

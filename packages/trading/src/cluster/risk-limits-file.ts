@@ -4,11 +4,21 @@
  * renamed over the old one and the directory fsynced (a crash leaves the old limits or the
  * new ones, never a torn file). Read and validated at start.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { InstrumentTable } from '@tickstorm/protocol';
 import { makeDir } from '@tickstorm/protocol';
 import { TradingError, TradingErrorCode } from '../errors.ts';
+import { notARegularFile } from '../persistence/data-file-access.ts';
 import { type RiskLimits, validateRiskLimits } from '../risk/risk-limits.ts';
 import { fsyncDir } from '../sequencing/input-log-writer.ts';
 
@@ -21,11 +31,15 @@ export function riskLimitsPath(dir: string): string {
 /**
  * The limits saved in `dir` (validated against `instruments`), or null when none were saved. A
  * file that is not JSON limits (emptied, edited by hand) refuses the start with
- * TRD_ERR_LOG_CORRUPT naming the file, never a bare parse error.
+ * TRD_ERR_LOG_CORRUPT naming the file, never a bare parse error; one that is not a regular
+ * file (a directory, a FIFO) TRD_ERR_INVALID_CONFIG naming it.
  */
 export function readRiskLimitsFile(dir: string, instruments: InstrumentTable): RiskLimits | null {
   const path = riskLimitsPath(dir);
   if (!existsSync(path)) return null;
+  // a FIFO in its place would block the start forever; a directory gave a bare EISDIR
+  const st = statSync(path);
+  if (!st.isFile()) throw notARegularFile(path, dir, st);
   const text = readFileSync(path, 'utf8');
   try {
     return validateRiskLimits(JSON.parse(text), { instruments });

@@ -5,12 +5,36 @@
  * the configuration mistake it is (TRD_ERR_INVALID_CONFIG naming the file and --data-dir, exit
  * 2, as for a directory it may not write), not as a bare EACCES after part of the recovery.
  */
-import { closeSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 
 const ACTIVE_LOG = /^input-log-\d+\.bin$/;
 const READ_ONLY = /^(input-log-\d+\.seg-\d{16}\.bin|snapshot-\d{16}\.tks|halted-accounts\.json)$/;
+/** Read when present: what `--fresh`, central risk and `--symbols` keep beside the journal. */
+const SMALL = /^(fresh-floor(\.next)?|journal-id|partition\.json|risk-limits\.json)$/;
+
+/** What a name of the journal is when it is not a file. */
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/**
+ * A journal name that is not a regular file (a directory, a FIFO: left by a tool or a
+ * mistake): opening a FIFO would block the start forever, a directory fails later with a
+ * bare EISDIR. Refused as the configuration mistake it is, naming it.
+ */
+export function notARegularFile(path: string, dir: string, st: Stats): TradingError {
+  return new TradingError(
+    TradingErrorCode.INVALID_CONFIG,
+    `${path} is ${kindOf(st)}, not a file this service wrote: move it out of the data directory ${dir}, or pass another --data-dir (env TICKSTORM_DATA_DIR)`,
+    'data-dir',
+  );
+}
 
 function refused(code: string | undefined): boolean {
   return code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
@@ -24,7 +48,10 @@ function notAccessible(path: string, dir: string, what: string, code: string): T
   );
 }
 
-/** Throws TRD_ERR_INVALID_CONFIG naming the first journal file of `dir` this process may not open as recovery needs. */
+/**
+ * Throws TRD_ERR_INVALID_CONFIG naming the first journal file of `dir` that is not a regular
+ * file, or that this process may not open as recovery needs.
+ */
 export function checkDataFiles(dir: string): void {
   let names: string[];
   try {
@@ -36,12 +63,15 @@ export function checkDataFiles(dir: string): void {
   }
   for (const f of names.sort()) {
     const write = ACTIVE_LOG.test(f);
-    if (!write && !READ_ONLY.test(f)) continue;
+    if (!write && !READ_ONLY.test(f) && !SMALL.test(f)) continue;
     const path = join(dir, f);
     try {
+      const st = statSync(path); // never blocks, as opening a FIFO would
+      if (!st.isFile()) throw notARegularFile(path, dir, st);
       closeSync(openSync(path, write ? 'r+' : 'r'));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
+      if (err instanceof TradingError) throw err;
       if (refused(code)) throw notAccessible(path, dir, write ? 'read and written' : 'read', code!);
       if (code !== 'ENOENT') throw err; // removed meanwhile: not this check's business
     }

@@ -20,6 +20,7 @@ import {
 import { join, resolve } from 'node:path';
 import { makeDir } from '@tickstorm/protocol';
 import { TradingError, TradingErrorCode } from '../errors.ts';
+import { notARegularFile } from './data-file-access.ts';
 
 export const LOCK_FILE = 'tickstorm.lock';
 
@@ -171,6 +172,9 @@ function lock(dir: string): DirLock {
   for (let attempt = 0; !create(path, content); attempt++) {
     let text: string;
     try {
+      // a FIFO in the lock's place would block the read below forever
+      const st = statSync(path);
+      if (!st.isFile()) throw notARegularFile(path, dir, st);
       text = readFileSync(path, 'latin1');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile

@@ -7,6 +7,8 @@
  *   halted-accounts.json                the kill switch's halted accounts (orders/halted-accounts.ts)
  *   tickstorm.lock                      the owning process (./dir-lock.ts)
  *   previous-<time>/                    state moved aside by `serve --fresh`
+ *   fresh-floor                         the order-id generation the last `--fresh` started at (./fresh-floor.ts)
+ *   fresh-floor.next                    the same, staged by a `--fresh` before its move (./fresh-floor.ts)
  *
  * Recovery = the newest snapshot, then for every shard the records after the snapshot's
  * seq from its segments and its active log, in seq order, with no gap. Retention keeps

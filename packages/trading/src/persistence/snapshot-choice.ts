@@ -7,16 +7,18 @@
  * writer, which renames only a complete `fdatasync`ed file) is skipped and reported; the
  * journal replay that follows still refuses a gap, so an older snapshot is used only when
  * every record after it is still there (`--retain-snapshots` 2 or more keeps them). With no
- * readable snapshot left the whole journal is replayed from seq 1, except in a directory that
- * `--fresh` was used on (`previous-*` beside it): its order ids started above the moved state
- * and only a snapshot records where, so that start refuses (TRD_ERR_LOG_CORRUPT).
+ * readable snapshot left the whole journal is replayed from seq 1. In a directory `--fresh` was
+ * used on, that journal's order ids start at the generation `--fresh` recorded in `fresh-floor`
+ * (the core starts its engines there), so the replay issues the same ids; when that file does
+ * not read, or the directory was freshened before the file existed (`previous-*` and no
+ * `fresh-floor`), nothing says where they start and the start refuses (TRD_ERR_LOG_CORRUPT).
  */
-import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { CommandKind } from '../sequencing/command-codec.ts';
-import { replaceFileDurably } from '../sequencing/durable-file.ts';
 import { fsyncDir } from '../sequencing/input-log-writer.ts';
+import { FLOOR_FILE, freshFloor, stagedFreshFloor } from './fresh-floor.ts';
 import { activeLogPath, listSnapshots, replayJournal } from './journal-dir.ts';
 import { readSnapshotFile, type Sections } from './snapshot-file.ts';
 import { type ImageMeta, readMeta } from './state-image.ts';
@@ -51,29 +53,13 @@ function readWhole(path: string): { sections: Sections; meta: ImageMeta } {
   return { sections, meta };
 }
 
-/**
- * `--fresh` writes the generation its engines start at to `fresh-floor` before it moves the
- * old state aside (atomically, synced), so that the base survives a crash before the first
- * snapshot after it is written: a start with no snapshot, and a later `--fresh`, stay above it.
- */
-const FLOOR_FILE = 'fresh-floor';
-
-/** Records `floor` (the generation `--fresh` starts at) in `dir`, durably, before the move. */
-export function writeFreshFloor(dir: string, floor: number): void {
-  replaceFileDurably(join(dir, FLOOR_FILE), [Buffer.from(`${floor}\n`)]);
-}
-
-/** The generation the last `--fresh` on `dir` started at (0: never, or the file unreadable). */
-export function freshFloor(dir: string): number {
-  const file = join(dir, FLOOR_FILE);
-  if (!existsSync(file)) return 0;
-  const n = Number(readFileSync(file, 'utf8').trim());
-  return Number.isSafeInteger(n) && n > 0 ? n : 0;
-}
-
-/** True when `--fresh` moved an earlier state of `dir` aside (its ids must not be issued again). */
-export function wasFreshened(dir: string): boolean {
-  return existsSync(dir) && readdirSync(dir).some((f) => f.startsWith('previous-'));
+/** True when an older `--fresh` (before `fresh-floor` existed) moved a state of `dir` aside. */
+function freshenedWithoutFloor(dir: string): boolean {
+  return (
+    existsSync(dir) &&
+    !existsSync(join(dir, FLOOR_FILE)) &&
+    readdirSync(dir).some((f) => f.startsWith('previous-'))
+  );
 }
 
 /** The snapshot to restore; throws when none reads and the journal alone cannot rebuild the ids. */
@@ -89,10 +75,21 @@ export function chooseSnapshot(dir: string): SnapshotChoice {
       skipped.push({ path, reason: (err as Error).message });
     }
   }
-  if (skipped.length > 0 && wasFreshened(dir)) {
+  // the journal alone: its ids start at --fresh's recorded floor, which must read
+  try {
+    freshFloor(dir);
+  } catch (err) {
+    const why =
+      skipped.length > 0 ? `${describeSkipped(skipped)}, and no older snapshot reads` : 'no snapshot';
     throw new TradingError(
       TradingErrorCode.LOG_CORRUPT,
-      `${describeSkipped(skipped)}, and no older snapshot reads: after --fresh only a snapshot records where order ids start, so the journal alone is not replayed (move the unreadable file away only with a copy of an older snapshot, or start with --fresh)`,
+      `${why}; ${(err as Error).message}: it is where the order ids since the last --fresh start, so the journal alone is not replayed (put the number back, from a copy or the genBase of a snapshot written after that --fresh, or start with --fresh)`,
+    );
+  }
+  if (skipped.length > 0 && freshenedWithoutFloor(dir)) {
+    throw new TradingError(
+      TradingErrorCode.LOG_CORRUPT,
+      `${describeSkipped(skipped)}, and no older snapshot reads: --fresh was used here before it recorded fresh-floor, so only a snapshot records where order ids start and the journal alone is not replayed (move the unreadable file away only with a copy of an older snapshot, or start with --fresh)`,
     );
   }
   return { chosen: null, skipped };
@@ -154,7 +151,13 @@ export function generationFloor(dir: string): number {
     margin += UNREAD_MARGIN; // not even an older snapshot reads
   }
   // an earlier --fresh's base: with no snapshot since, the journal's orders count from it
-  floor = Math.max(floor, freshFloor(dir));
+  try {
+    floor = Math.max(floor, freshFloor(dir));
+  } catch {
+    margin += UNREAD_MARGIN; // that base is lost
+  }
+  // a --fresh cut short before its move: its floor counted the whole state, part may be gone
+  floor = Math.max(floor, stagedFreshFloor(dir));
   let orders = 0;
   for (let s = 0; existsSync(activeLogPath(dir, s)) || s < after.length; s++) {
     try {

@@ -25,6 +25,13 @@ import { OrderStore } from '../orders/order-store.ts';
 import type { RemoteRiskCheck } from '../orders/remote-risk.ts';
 import { checkDataFiles } from '../persistence/data-file-access.ts';
 import {
+  commitFreshFloor,
+  freshFloor,
+  freshFloorReads,
+  settleFreshFloor,
+  stageFreshFloor,
+} from '../persistence/fresh-floor.ts';
+import {
   activeLogPath,
   haltedAccountsPath,
   hasState,
@@ -40,11 +47,9 @@ import {
 import {
   chooseSnapshot,
   describeSkipped,
-  freshFloor,
   generationFloor,
   type SkippedSnapshot,
   setAsideSkipped,
-  writeFreshFloor,
 } from '../persistence/snapshot-choice.ts';
 import { readSnapshotMeta, type Sections, writeSnapshotFile } from '../persistence/snapshot-file.ts';
 import { captureImage, type ImageMeta, restoreImage } from '../persistence/state-image.ts';
@@ -158,11 +163,16 @@ export class TradingCore {
     if (this.logging) {
       makeDir(dir);
       checkDataFiles(dir);
-      if (o.fresh === true && hasState(dir)) {
+      const settled = settleFreshFloor(dir, o.fresh === true);
+      if (settled !== null) this.report(settled);
+      // (an unreadable fresh-floor alone is replaced too: it would refuse every start)
+      if (o.fresh === true && (hasState(dir) || !freshFloorReads(dir))) {
         genFloor = generationFloor(dir);
-        // recorded first: a crash after the move and before the snapshot below keeps the base
-        writeFreshFloor(dir, genFloor);
+        // staged first, in force once the state is aside: a crash after the move and before
+        // the snapshot below keeps the base; one before the move does not renumber that state
+        stageFreshFloor(dir, genFloor);
         movedAside = moveStateAside(dir);
+        commitFreshFloor(dir);
         if (movedAside !== null) this.report(`--fresh: previous state moved to ${movedAside}`);
       }
       removeTempFiles(dir);
@@ -232,7 +242,23 @@ export class TradingCore {
         this.counters.recovering = true; // the previous process counted these orders
         let rep: ReturnType<typeof replayJournal>;
         try {
-          rep = replayJournal(dir, s, after, (rec, reader) => this.applyRecovered(s, rec, reader));
+          rep = replayJournal(dir, s, after, (rec, reader) => {
+            // without a snapshot nothing else says which --shards wrote the journal: a book
+            // this shard does not own means another count (its orders would sit in an
+            // engine no request reaches)
+            if (
+              rec.kind !== CommandKind.CANCEL &&
+              rec.kind !== CommandKind.SET_LIMITS &&
+              router.shardOf(rec.book) !== s
+            )
+              throw wrongShardCount(
+                reader.path,
+                o.instruments.list[rec.book]?.symbol ?? `book ${rec.book}`,
+                s,
+                n,
+              );
+            this.applyRecovered(s, rec, reader);
+          });
         } catch (err) {
           // an older snapshot whose journal is gone: say which newer one could not be read
           if (skipped.length === 0 || !(err instanceof TradingError)) throw err;
@@ -312,9 +338,9 @@ export class TradingCore {
       }, every);
       this.timer.unref();
     }
-    // After --fresh only a snapshot records the generation base the new ids start at (the
-    // journal holds commands, not the base): written now, before any order, so that a crash
-    // before the first scheduled snapshot replays the new journal onto the same ids.
+    // After --fresh the generation base the new ids start at is in fresh-floor and in a
+    // snapshot (the journal holds commands, not the base): written now, before any order, so
+    // that a crash before the first scheduled snapshot replays the new journal onto the same ids.
     if (genFloor > 0 && this.snapshot(false) === null) {
       throw new TradingError(TradingErrorCode.INTERNAL, 'the snapshot after --fresh was not written');
     }
@@ -541,4 +567,13 @@ export class TradingCore {
         break;
     }
   }
+}
+
+/** A journal whose records belong to another shard layout than `--shards n`. */
+function wrongShardCount(path: string, symbol: string, shard: number, n: number): TradingError {
+  return new TradingError(
+    TradingErrorCode.INVALID_CONFIG,
+    `input log ${path} holds commands for ${symbol}, which shard ${shard} does not own with --shards ${n}: it was written with another shard count; start with that --shards, or --fresh`,
+    'shards',
+  );
 }
