@@ -83,14 +83,19 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
         const init = { ...m.init, tls: workerTls(o.tls, m.init.tls), sliceDetail: metrics !== undefined };
         // this worker's own seconds, summarised here for its exporter (the master gets them raw)
         const own = metrics === undefined ? null : ownSeconds(init.startEpochMs, metrics, scenario);
-        const c = new HostCore(pickClasses(o.file, m.classNames), init, ({ detail, names, ...slice }) => {
-          own?.mergeRaw({ ...slice, detail });
-          const n =
-            names === undefined
-              ? {}
-              : { names: names.map((x) => ({ ...x, latency: encodeSparse(x.latency) })) };
-          link.send({ t: 'slice', slice: { ...slice, latency: encodeSparse(slice.latency), ...n } });
-        });
+        const c = new HostCore(
+          pickClasses(o.file, m.classNames),
+          init,
+          ({ detail, names, ...slice }) => {
+            own?.mergeRaw({ ...slice, detail });
+            const n =
+              names === undefined
+                ? {}
+                : { names: names.map((x) => ({ ...x, latency: encodeSparse(x.latency) })) };
+            link.send({ t: 'slice', slice: { ...slice, latency: encodeSparse(slice.latency), ...n } });
+          },
+          (notice) => link.send({ t: 'notice', notice }),
+        );
         core = c;
         cpu = new ProcessCpu().start();
         loop = new ThreadMonitor().start();

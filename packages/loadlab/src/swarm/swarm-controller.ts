@@ -20,6 +20,10 @@
  * host: its seconds are awaited in the time series from the second it joined, the next users
  * go to it first (the least-loaded host), and with `enableRebalancing` users move to it at
  * once so the hosts stay even (Locust's --enable-rebalancing).
+ *
+ * A user that stops itself (StopUser) leaves the counts; one that throws StopTest or calls
+ * `environment.runner.quit()`, on any host, stops the test: the swarm emits 'stop-test'
+ * ({ reason, quit }: quit asks the session to end too), then stops as at the end of -t.
  */
 import { EventEmitter } from 'node:events';
 import { LabError, LabErrorCode } from '../errors.ts';
@@ -35,6 +39,7 @@ import { buildSwarmResult, mergeExceptions } from './swarm-result.ts';
 import type { SwarmOptions, SwarmStart, SwarmState, SwarmView } from './swarm-types.ts';
 import { validateStart } from './swarm-types.ts';
 import { fixedCountOf, type UserClass } from './user.ts';
+import type { UserNotice } from './user-control.ts';
 import { pickClasses } from './user-file.ts';
 import { type HostSnapshot, LocalUserHost, type UserHost } from './user-host.ts';
 import { WorkerUserHost } from './worker-host.ts';
@@ -265,6 +270,7 @@ export class SwarmController extends EventEmitter {
     }
     const late = timeline.addReporter(Math.floor((epochNowMs() - this.startedAt) / 1000));
     this.late.set(host, late);
+    this.listen(host);
     this.spawner.addHost(host);
     if (this.o.enableRebalancing === true) {
       const moved = this.spawner.rebalance();
@@ -275,6 +281,20 @@ export class SwarmController extends EventEmitter {
       );
     this.emit('host-joined', name);
     return late.merge;
+  }
+
+  /** What a host's users ask: a user stopped itself, or the test is to stop (StopTest, runner.quit()). */
+  private listen(host: UserHost): void {
+    host.notify = (n: UserNotice) => {
+      if (!this.live || !this.hosts.includes(host)) return;
+      if (n.t === 'user-stopped') {
+        this.spawner?.userStopped(host, n.cls);
+        return;
+      }
+      const where = host.id === undefined ? '' : ` on worker ${host.id}`;
+      this.emit('stop-test', { reason: `${n.reason}${where}`, quit: n.quit });
+      void this.stop();
+    };
   }
 
   private async halt(): Promise<void> {
@@ -341,6 +361,7 @@ export class SwarmController extends EventEmitter {
       }
       this.hosts = up;
     }
+    for (const h of this.hosts) this.listen(h);
     this.timelineStats = stats;
     this.startedAt = startEpochMs;
     // rates count from when users can start (worker threads take a moment to load the file)

@@ -116,6 +116,16 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
     if (s === 'running' && plan.resetStats && swarm.resetStats()) out('Resetting stats (--reset-stats)');
     if (s === 'stopped') metrics?.finished(name);
   });
+  // StopTest or runner.quit() in user code: the swarm stops the test; quit ends the session too
+  let quitAsked: (() => void) | null = null;
+  let quitByUser = false;
+  swarm.on('stop-test', (e: { reason: string; quit: boolean }) => {
+    out(`${e.reason}: stopping the test${e.quit && !plan.headless ? ' and quitting' : ''}`);
+    if (e.quit) {
+      quitByUser = true;
+      quitAsked?.();
+    }
+  });
   swarm.on('slice', (slice: TimeSlice, detail?: SliceDetail) => {
     metrics?.observe(name, slice, detail);
     if (history !== null) {
@@ -164,6 +174,8 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
       opts.onWebListening?.(web.url);
       try {
         const quit = new Promise<void>((resolve) => {
+          quitAsked = resolve;
+          if (quitByUser) resolve();
           opts.signal?.addEventListener('abort', () => resolve(), { once: true });
           if (aborted()) resolve();
           if (plan.autoquitSec !== undefined) {

@@ -16,8 +16,11 @@ const fail = (e: unknown) =>
 
 try {
   const file = await loadUserFile(data.file);
-  const core = new HostCore(pickClasses(file, data.classNames), data, (slice) =>
-    post({ type: 'slice', slice }),
+  const core = new HostCore(
+    pickClasses(file, data.classNames),
+    data,
+    (slice) => post({ type: 'slice', slice }),
+    (notice) => post({ type: 'notice', notice }),
   );
   const pusher = setInterval(() => post({ type: 'snapshot', snapshot: core.snapshot() }), 1000);
   port.on('message', (m: ToSwarmWorker) => {
