@@ -29,6 +29,7 @@ import { EventEmitter } from 'node:events';
 import { LabError, LabErrorCode } from '../errors.ts';
 import type { ScenarioResult, TimeSlice } from '../model/result.ts';
 import { ProcessCpu, type ThreadHealth, ThreadMonitor } from '../monitor/health.ts';
+import { CurrentWindow } from '../stats/current-window.ts';
 import { RequestStats } from '../stats/request-stats.ts';
 import type { SliceDetail } from '../stats/slice-detail.ts';
 import type { LateReporter, RawSlice } from '../stats/timeline.ts';
@@ -328,6 +329,9 @@ export class SwarmController extends EventEmitter {
       reporters: n,
       fullHistory,
     });
+    // Locust's "current" figures (the web UI's, the history CSV's): each second carries its last 10 s
+    stats.timeline.currentWindow = new CurrentWindow();
+    if (stats.timeline.history !== null) stats.timeline.history.current = true;
     stats.timeline.onSlice = (slice: TimeSlice, detail?: SliceDetail) => this.emit('slice', slice, detail);
     const onRaw = stats.timeline.mergeRaw.bind(stats.timeline);
     const init = {

@@ -141,9 +141,10 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
       durationSec: plan.runTimeSec,
       requests,
       failures,
-      currentRps: slice.requests,
-      p95Ms: slice.p95,
-      p99Ms: slice.p99,
+      // Locust's current figures: the last 10 closed seconds
+      currentRps: slice.current?.requests ?? slice.requests,
+      p95Ms: slice.current?.p95 ?? slice.p95,
+      p99Ms: slice.current?.p99 ?? slice.p99,
       active: slice.active,
     });
   });
