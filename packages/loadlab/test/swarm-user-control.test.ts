@@ -168,3 +168,47 @@ test("on a remote worker: StopUser leaves the master's count; runner.quit() stop
     assert.equal(await exited, 0);
   }
 });
+
+const EVENTS = fileURLToPath(new URL('./fixtures/swarm-event-users.ts', import.meta.url));
+
+for (const processes of [1, 2]) {
+  test(`events.test_start fires on each node before its users, test_stop after their onStop (processes ${processes})`, async () => {
+    server.paths.clear();
+    process.env.TICKSTORM_TEST_EVENTS_URL = server.url;
+    const swarm = new SwarmController({
+      file: await loadUserFile(EVENTS),
+      classNames: [],
+      host: server.url,
+      processes,
+    });
+    try {
+      let startsAtFirstWork = -1;
+      const first = new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          if (hits('/work') > 0) {
+            startsAtFirstWork = hits('/test-start');
+            clearInterval(check);
+            resolve();
+          }
+        }, 1);
+      });
+      await swarm.start({ users: 2, spawnRate: 1000 });
+      await first;
+      // this process's listener ran before any user; each thread's before its own users
+      assert.ok(startsAtFirstWork >= 1, `${startsAtFirstWork} test_start before the first request`);
+      await until('every node fired test_start', () => hits('/test-start') === (processes === 1 ? 1 : 3));
+      assert.equal(hits('/test-stop'), 0);
+      await until('both users running', () => swarm.state === 'running' && hits('/work') >= 4);
+      await swarm.stop();
+      assert.equal(hits('/user-stop'), 2);
+      assert.equal(
+        hits('/test-stop'),
+        processes === 1 ? 1 : 3,
+        'test_stop once per node, after the users stopped',
+      );
+    } finally {
+      await swarm.close();
+      delete process.env.TICKSTORM_TEST_EVENTS_URL;
+    }
+  });
+}

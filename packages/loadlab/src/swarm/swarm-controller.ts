@@ -39,6 +39,7 @@ import { Spawner } from './spawner.ts';
 import { buildSwarmResult, mergeExceptions } from './swarm-result.ts';
 import type { SwarmOptions, SwarmStart, SwarmState, SwarmView } from './swarm-types.ts';
 import { validateStart } from './swarm-types.ts';
+import { events } from './test-events.ts';
 import { fixedCountOf, type UserClass } from './user.ts';
 import type { UserNotice } from './user-control.ts';
 import { pickClasses } from './user-file.ts';
@@ -306,6 +307,8 @@ export class SwarmController extends EventEmitter {
     this.spawner?.clear();
     try {
       await Promise.all(this.hosts.map((h) => h.stop()));
+      // Locust's test_stop on this node (threads and workers fire their own as their users stop)
+      await events.test_stop.fire();
       this.endedAt = epochNowMs();
       this.timelineStats?.timeline.flush();
       this.finalResult = this.buildResult();
@@ -366,6 +369,8 @@ export class SwarmController extends EventEmitter {
       this.hosts = up;
     }
     for (const h of this.hosts) this.listen(h);
+    // Locust's test_start on this node, before any user starts
+    await events.test_start.fire();
     this.timelineStats = stats;
     this.startedAt = startEpochMs;
     // rates count from when users can start (worker threads take a moment to load the file)
