@@ -212,3 +212,23 @@ for (const processes of [1, 2]) {
     }
   });
 }
+
+test('static sequential = true (SequentialTaskSet): each user runs the tasks in the order written, weights ignored', async () => {
+  server.paths.clear();
+  const swarm = await swarmOf(['Sequential']);
+  try {
+    await swarm.start({ users: 2, spawnRate: 1000 });
+    await until(
+      'both users through their six steps',
+      () => swarm.state === 'running' && swarm.view().users === 0,
+    );
+    await swarm.stop();
+    const order = ['login', 'browse', 'logout', 'login', 'browse', 'logout'];
+    for (const user of [0, 1])
+      order.forEach((step, i) =>
+        assert.equal(hits(`/seq/${user}/${i + 1}/${step}`), 1, `user ${user} step ${i + 1}`),
+      );
+  } finally {
+    await swarm.close();
+  }
+});

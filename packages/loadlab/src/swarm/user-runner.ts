@@ -175,7 +175,10 @@ export class UserRunner {
   /** Never rejects: whatever the user's code throws is recorded as an exception. */
   private async loop(r: Running, user: User): Promise<void> {
     const u = user as User & UserHooks & Record<string, unknown>;
-    const picker = this.pickers[r.cls];
+    // a sequential class (Locust's SequentialTaskSet): each user walks the tasks from the first
+    const C = this.o.classes[r.cls];
+    const picker =
+      C.sequential === true ? new TaskPicker(filterTasks(C, this.o.taskFilter), true) : this.pickers[r.cls];
     // the instance's waitTime, else the class's (`static waitTime = ...`, Locust's class attribute);
     // Locust's spellings (wait_time, on_start, on_stop) after the camelCase ones
     const cls = u.constructor as { waitTime?: WaitTime; wait_time?: WaitTime };

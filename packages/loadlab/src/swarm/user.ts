@@ -150,6 +150,8 @@ export type UserClass = (abstract new (
   abstract?: boolean;
   /** Task name -> its tags, for --tags / --exclude-tags (Locust's @tag). */
   tags?: Record<string, string[]>;
+  /** Locust's SequentialTaskSet: the tasks run in the order written, over and over (weights ignored). */
+  sequential?: boolean;
 };
 
 /** The class's fixed user count: fixedCount, else Locust's fixed_count (undefined: weighted). */
@@ -192,7 +194,13 @@ export class TaskPicker {
   private readonly cumulative: Float64Array;
   private readonly total: number;
 
-  constructor(weights: Record<string, number>) {
+  private next = 0;
+
+  constructor(
+    weights: Record<string, number>,
+    /** Locust's SequentialTaskSet: each pick is the next task in the order written. */
+    private readonly sequential = false,
+  ) {
     this.names = Object.keys(weights);
     this.cumulative = new Float64Array(this.names.length);
     let sum = 0;
@@ -203,8 +211,13 @@ export class TaskPicker {
     this.total = sum;
   }
 
-  /** The task for a uniform draw u in [0, 1). */
+  /** The task for a uniform draw u in [0, 1) (sequential: the next one, whatever u). */
   pick(u: number): string {
+    if (this.sequential) {
+      const name = this.names[this.next];
+      this.next = (this.next + 1) % this.names.length;
+      return name;
+    }
     const x = u * this.total;
     const c = this.cumulative;
     let lo = 0;
