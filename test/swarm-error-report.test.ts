@@ -98,14 +98,29 @@ test("failed requests exit 1 by default (Locust's --exit-code-on-error 1); CODE 
   assert.equal(optOut.code, 0, optOut.stdout + optOut.stderr);
   assert.match(
     optOut.stdout,
-    /PASSED: every threshold met; \d+ request\(s\) failed, not gated \(--exit-code-on-error 0/,
+    /PASSED: no thresholds given; \d+ request\(s\) failed, not gated \(--exit-code-on-error 0/,
   );
   // a failed threshold is still 99, the CI gate's own code
   const gated = await swarm(bad, '--threshold', 'error_rate<1%');
   assert.equal(gated.code, 99, gated.stdout + gated.stderr);
   const good = await swarm(userFile('good-exit.ts', "await this.client.get('/ok');"));
   assert.equal(good.code, 0, good.stdout + good.stderr);
-  assert.match(good.stdout, /PASSED: every threshold and scenario target met \(exit code 0\)/);
+  // a swarm has no scenario targets: the line says what it checked
+  assert.match(
+    good.stdout,
+    /PASSED: no request failed and user code raised no exception \(no thresholds given; exit code 0\)/,
+  );
+  assert.doesNotMatch(good.stdout, /scenario target/);
+  const gatedGood = await swarm(
+    userFile('good-gated.ts', "await this.client.get('/ok');"),
+    '--threshold',
+    'error_rate<1%',
+  );
+  assert.equal(gatedGood.code, 0, gatedGood.stdout + gatedGood.stderr);
+  assert.match(
+    gatedGood.stdout,
+    /PASSED: every threshold met, no request failed and user code raised no exception \(exit code 0\)/,
+  );
   const wrong = await swarm(bad, '--exit-code-on-error', 'one');
   assert.equal(wrong.code, 104);
   assert.match(wrong.stderr, /--exit-code-on-error must be an exit code 0\.\.255, got 'one'/);

@@ -31,6 +31,11 @@ describe('tickstorm swarm: flags it cannot parse', () => {
         /unknown option '-L': Locust's -L is not in tickstorm swarm; swarm has no log levels/,
       ],
       [
+        ['-i', '5'],
+        /unknown option '-i': Locust's -i is not in tickstorm swarm; \(locust-plugins'\) there is no iteration limit: .*StopUser/,
+      ],
+      [['--headful'], /Locust's --headful is not in tickstorm swarm; the web UI runs unless --headless/],
+      [
         ['--show-task-ratio'],
         /Locust's --show-task-ratio is not in tickstorm swarm; swarm has no task-ratio listing/,
       ],

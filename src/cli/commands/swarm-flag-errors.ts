@@ -10,6 +10,9 @@ const LOG_FLAGS =
 const TASK_RATIO =
   "swarm has no task-ratio listing: the web UI's current ratio tab shows the users of each class";
 
+const ITERATIONS =
+  "(locust-plugins') there is no iteration limit: count the tasks in the user file and throw new StopUser() (that user) or call this.environment.runner.quit() (the test) at N";
+
 /** Locust's flags that `tickstorm swarm` lacks, each with what to do instead. */
 export const LOCUST_FLAGS_NOT_HERE: Readonly<Record<string, string>> = {
   '-L': LOG_FLAGS,
@@ -31,6 +34,12 @@ export const LOCUST_FLAGS_NOT_HERE: Readonly<Record<string, string>> = {
   '--profile':
     "there are no test-run profiles; name each run's report files (--json, --html, --csv) to group runs",
   '--otel': 'there is no OpenTelemetry export; --metrics-port serves the requests for Prometheus',
+  '--headful': 'the web UI runs unless --headless is given (--autostart starts the test at once)',
+  '--legacy-ui': 'there is one web UI, served by the lab itself',
+  '--web-host-display-name': 'the status bar shows the host the users target (-H)',
+  '--build-path': 'the web UI is built in; there is no custom build to serve',
+  '-i': ITERATIONS,
+  '--iterations': ITERATIONS,
   '--config-users':
     "set the users' settings in the user file (class attributes and the classes' constructors)",
 };

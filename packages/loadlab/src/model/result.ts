@@ -87,6 +87,17 @@ export interface SecondFigures {
   more?: ExtraPercentiles;
 }
 
+/**
+ * Locust's "current" figures at the end of a second (stats/current-window.ts): over the last
+ * `seconds` closed seconds (10, fewer at the start), `requests` and `failures` are per-second
+ * means (Locust's current_rps, current_fail_per_sec), the percentiles those of every response
+ * in the window (ms), `count` how many responses that is.
+ */
+export interface CurrentFigures extends SecondFigures {
+  seconds: number;
+  count: number;
+}
+
 export interface TimeSlice extends SecondFigures {
   /** Seconds since the epoch at the start of the slice. */
   t: number;
@@ -106,6 +117,8 @@ export interface TimeSlice extends SecondFigures {
     failures?: number;
     max?: number;
   };
+  /** A swarm's Locust "current" figures: the last 10 closed seconds (see CurrentFigures). */
+  current?: CurrentFigures;
   /**
    * With Locust's --csv-full-history: every (type, name) seen so far (since the last stats
    * reset), sorted by name then type, with this second's figures and its cumulative totals.
@@ -117,6 +130,8 @@ export interface TimeSlice extends SecondFigures {
 export interface NameSlice extends SecondFigures {
   type: string;
   name: string;
+  /** A swarm's Locust "current" figures of this name: its last 10 closed seconds. */
+  current?: CurrentFigures;
   /** Up to the end of this second (since the last stats reset): counts, ms, bytes per request. */
   total: {
     requests: number;

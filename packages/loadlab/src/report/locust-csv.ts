@@ -153,26 +153,28 @@ export function locustStatsCsv(s: ScenarioResult): string {
 
 /** A --csv-full-history row: one (type, name) in one second. */
 function nameHistoryRow(slice: TimeSlice, n: NameSlice): string {
+  // Locust's "current" figures: a swarm's last 10 s of this name (NameSlice.current), else the second's
+  const w = n.current ?? { ...n, count: n.requests };
   const current: Partial<Record<string, number>> = {
-    ...n.more,
-    p50: n.p50,
-    p95: n.p95,
-    p99: n.p99,
-    max: n.max,
+    ...w.more,
+    p50: w.p50,
+    p95: w.p95,
+    p99: w.p99,
+    max: w.max,
   };
   const t = n.total;
-  // Locust: N/A while the entry has no requests at all; a second without any shows 0
+  // Locust: N/A while the entry has no requests at all; a window (second) without any shows 0
   const pct =
-    n.requests > 0
-      ? percentileFields(current, n.requests)
+    w.count > 0
+      ? percentileFields(current, w.count)
       : LOCUST_PERCENTILE_COLUMNS.map(() => (t.requests === 0 ? NA : '0'));
   return csvRow([
     Math.trunc(slice.t),
     slice.active,
     n.type,
     n.name,
-    n.requests.toFixed(6),
-    n.failures.toFixed(6),
+    w.requests.toFixed(6),
+    w.failures.toFixed(6),
     ...pct,
     t.requests,
     t.failures,
@@ -218,24 +220,26 @@ export class LocustHistoryRows {
       if (slice.requests > 0) this.totalMax = Math.max(this.totalMax, slice.max);
     }
     const { totalRequests, totalFailures, totalMax } = this;
+    // Locust's "current" figures: a swarm's last 10 s (TimeSlice.current), else the second's
+    const w = slice.current ?? { ...slice, count: slice.requests };
     const current: Partial<Record<string, number>> = {
-      ...slice.more,
-      p50: slice.p50,
-      p95: slice.p95,
-      p99: slice.p99,
-      max: slice.max,
+      ...w.more,
+      p50: w.p50,
+      p95: w.p95,
+      p99: w.p99,
+      max: w.max,
     };
     out += csvRow([
       Math.trunc(slice.t),
       slice.active,
       '',
       'Aggregated',
-      slice.requests.toFixed(6),
-      slice.failures.toFixed(6),
-      // with the full history (Locust's "current" figures), a quiet second after requests is 0s
-      ...(slice.names !== undefined && slice.requests === 0 && totalRequests > 0
+      w.requests.toFixed(6),
+      w.failures.toFixed(6),
+      // as Locust's, a window (or, with the full history, a second) without requests after some is 0s
+      ...((slice.names !== undefined || slice.current !== undefined) && w.count === 0 && totalRequests > 0
         ? LOCUST_PERCENTILE_COLUMNS.map(() => '0')
-        : percentileFields(current, slice.requests)),
+        : percentileFields(current, w.count)),
       totalRequests,
       totalFailures,
       slice.total === undefined ? NA : Math.round(slice.total.p50),

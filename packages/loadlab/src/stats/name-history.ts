@@ -6,6 +6,7 @@
  * Rows are sorted as Locust sorts its entries: by name, then type.
  */
 import type { NameSlice } from '../model/result.ts';
+import { CurrentWindow } from './current-window.ts';
 import { createLatencyHistogram, type Histogram } from './histogram.ts';
 import type { RawNameSlice } from './name-seconds.ts';
 import { LatencyRecorder } from './recorder.ts';
@@ -35,6 +36,12 @@ export class NameHistory {
   private sorted: Acc[] = [];
   private readonly spare: LatencyRecorder[] = [];
   private readonly scratch: Histogram = createLatencyHistogram();
+  /** Set: each row also carries its name's Locust "current" figures (the last 10 closed seconds). */
+  current = false;
+  private readonly windows = new Map<string, CurrentWindow>();
+  private readonly windowRec = new LatencyRecorder();
+  /** Seconds closed since the start or the last reset (the names' windows count from there). */
+  private closed = 0;
 
   /** Adds a reporter's per-name figures of second `k`. */
   add(k: number, names: readonly RawNameSlice[]): void {
@@ -59,6 +66,7 @@ export class NameHistory {
 
   /** Second `k`'s rows (every name since the last reset); its pending figures are released. */
   close(k: number): NameSlice[] {
+    this.closed++;
     const sec = this.seconds.get(k);
     this.seconds.delete(k);
     if (sec !== undefined) {
@@ -84,7 +92,7 @@ export class NameHistory {
       const now = a?.rec ?? null;
       const cur = now === null ? { p50: 0, p95: 0, p99: 0, max: 0 } : secondPercentiles(now, h);
       const tot = t.rec.count > 0 ? totalFigures(t.rec, h) : { p50: 0, mean: 0, min: 0 };
-      rows.push({
+      const row: NameSlice = {
         type: t.type,
         name: t.name,
         requests: a?.requests ?? 0,
@@ -97,7 +105,9 @@ export class NameHistory {
           max: usToMs(t.rec.maxUs),
           avgContentLength: t.requests > 0 ? t.bytes / t.requests : 0,
         },
-      });
+      };
+      if (this.current) row.current = this.windowOf(t).add(row.requests, row.failures, now, h);
+      rows.push(row);
     }
     if (sec !== undefined) for (const a of sec.values()) this.release(a);
     return rows;
@@ -108,6 +118,19 @@ export class NameHistory {
     for (const t of this.totals.values()) this.release(t);
     this.totals.clear();
     this.sorted = [];
+    this.windows.clear();
+    this.closed = 0;
+  }
+
+  private windowOf(t: Acc): CurrentWindow {
+    const key = keyOf(t.type, t.name);
+    let w = this.windows.get(key);
+    if (w === undefined) {
+      w = new CurrentWindow(undefined, this.windowRec);
+      w.pad(Math.min(this.closed - 1, w.seconds));
+      this.windows.set(key, w);
+    }
+    return w;
   }
 
   private acc(type: string, name: string): Acc {

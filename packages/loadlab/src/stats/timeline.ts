@@ -23,6 +23,7 @@
  * row on the summarised second (TimeSlice.names).
  */
 import type { TimeSlice } from '../model/result.ts';
+import type { CurrentWindow } from './current-window.ts';
 import { createLatencyHistogram, type Histogram } from './histogram.ts';
 import type { NameHistory } from './name-history.ts';
 import type { RawNameSlice } from './name-seconds.ts';
@@ -72,6 +73,8 @@ export class Timeline {
   names: (() => RawNameSlice[]) | null = null;
   /** Merging side: per-name seconds are merged and every summarised second carries its names' rows. */
   history: NameHistory | null = null;
+  /** Merging side: every summarised second carries Locust's "current" figures over this window (TimeSlice.current). */
+  currentWindow: CurrentWindow | null = null;
   /** When set, closed seconds go here raw instead of being summarised. */
   onRaw: ((s: RawSlice) => void) | null = null;
   /** Gauge read when a second closes (in-flight requests or active VUs). */
@@ -193,6 +196,7 @@ export class Timeline {
     this.totalBytes = 0;
     this.totalFailures = 0;
     this.history?.reset();
+    this.currentWindow?.reset();
   }
 
   /** Summarises every pending merged second (end of run). */
@@ -257,6 +261,7 @@ export class Timeline {
       active,
     };
     if (pct.more !== undefined) s.more = pct.more;
+    if (this.currentWindow !== null) s.current = this.currentWindow.add(requests, failures, rec, h);
     this.total.add(rec);
     this.totalBytes += bytes;
     this.totalFailures += failures;

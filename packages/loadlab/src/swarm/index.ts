@@ -1,10 +1,12 @@
 /**
  * What a user file imports (`@tickstorm/loadlab/swarm`): the user classes, task weights,
- * wait_time helpers, the load shape, and the HTTP session's types. Kept light: a worker
+ * wait_time helpers, the load shape, Locust's control exceptions (StopUser, StopTest,
+ * RescheduleTask, RescheduleTaskImmediately), and the HTTP session's types. Kept light: a worker
  * thread imports it once per user file.
  */
 export type { HttpResponse, RequestOptions } from './http-session.ts';
 export { HttpSession } from './http-session.ts';
+export { EventHook, events, type TestListener } from './test-events.ts';
 export {
   type CustomRequest,
   filterTasks,
@@ -19,4 +21,11 @@ export {
   type UserClass,
   type UserContext,
 } from './user.ts';
+export {
+  RescheduleTask,
+  RescheduleTaskImmediately,
+  StopTest,
+  StopUser,
+  type UserEnvironment,
+} from './user-control.ts';
 export * from './wait-time.ts';

@@ -249,6 +249,7 @@ export class MasterPool implements HostProvider {
     const hosts: RemoteUserHost[] = [];
     for (const l of this.links.values()) {
       l.host = new RemoteUserHost(l.id, l.channel, onRaw);
+      l.host.classCount = classNames.length;
       l.onLost = onLost;
       l.channel.send({ t: 'start', init, classNames: [...classNames] });
       hosts.push(l.host);
@@ -277,6 +278,7 @@ export class MasterPool implements HostProvider {
     if (this.refuseLacking(l, t.classNames)) return;
     let sink = t.onRaw;
     l.host = new RemoteUserHost(l.id, l.channel, (s) => sink(s));
+    l.host.classCount = t.classNames.length;
     l.onLost = t.onLost;
     l.channel.send({ t: 'start', init: t.init, classNames: [...t.classNames] });
     const joined = t.onJoined(l.host);

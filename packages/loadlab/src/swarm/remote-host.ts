@@ -16,6 +16,7 @@ import {
   type WireOp,
   type WireSnapshot,
 } from './remote-protocol.ts';
+import { asUserNotice, type UserNotice } from './user-control.ts';
 import type { HostSnapshot, UserHost } from './user-host.ts';
 
 const empty = (): HostSnapshot => ({
@@ -52,6 +53,9 @@ export class RemoteUserHost implements UserHost {
   private flushing = false;
   private stopped: Promise<void> | null = null;
   private onStopped: (() => void) | null = null;
+  notify?: (n: UserNotice) => void;
+  /** The test's class count (a notice naming another class is malformed). */
+  classCount = Number.MAX_SAFE_INTEGER;
 
   constructor(
     readonly id: string,
@@ -69,7 +73,12 @@ export class RemoteUserHost implements UserHost {
         names === undefined ? {} : { names: names.map((x) => ({ ...x, latency: decodeSparse(x.latency) })) };
       this.onRaw({ ...slice, latency: decodeSparse(slice.latency), ...n });
     } else if (m.t === 'snapshot') this.wire = m.snapshot;
-    else if (m.t === 'stopped') {
+    else if (m.t === 'notice') {
+      const n = asUserNotice(m.notice, this.classCount);
+      if (n === null) throw new Error('no notice of a known shape');
+      if (n.t === 'user-stopped' && this.users !== null) this.users = Math.max(0, this.users - 1);
+      this.notify?.(n);
+    } else if (m.t === 'stopped') {
       this.wire = m.snapshot;
       this.onStopped?.();
     }

@@ -4,7 +4,8 @@
  * message. Statistics travel encoded (stats/latency-codec.ts) so the master's merge is exact.
  *
  *   worker → master: hello, heartbeat (every second: users, state, CPU %, RSS), slice (each closed second), snapshot
- *                    (cumulative, every report interval), stopped (final snapshot), error, bye;
+ *                    (cumulative, every report interval), stopped (final snapshot), notice (a user's StopUser,
+ *                    StopTest or runner.quit()), error, bye;
  *                    run workers: prepared (it can run the test) or error with an exit code
  *                    (it cannot: 104, 107), then report (the whole run, histograms encoded)
  *   master → worker: welcome | reject, start, ops (spawn/retire, batched), reset, stop, quit,
@@ -15,6 +16,7 @@ import type { ExecutionSegment } from '../generator/execution-segment.ts';
 import type { EncodedLatency, RunReport } from '../model/result.ts';
 import type { ExecutionShortcuts } from '../script/execution-shortcuts.ts';
 import type { EncodedStats } from '../stats/latency-codec.ts';
+import type { UserNotice } from './user-control.ts';
 import type { HostInit, WorkerHealth } from './user-host.ts';
 import type { ExceptionRow } from './user-runner.ts';
 import type { WorkerRunState } from './worker-status.ts';
@@ -118,6 +120,8 @@ export type ToMaster =
   | { t: 'slice'; slice: WireSlice }
   | { t: 'snapshot'; snapshot: WireSnapshot }
   | { t: 'stopped'; snapshot: WireSnapshot }
+  /** A user stopped itself, or asked to stop the whole test (StopTest, runner.quit()). */
+  | { t: 'notice'; notice: UserNotice }
   | { t: 'error'; message: string; code?: number }
   | { t: 'bye'; reason: string }
   | { t: 'prepared' }

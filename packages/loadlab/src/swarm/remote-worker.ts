@@ -14,6 +14,7 @@ import { Timeline } from '../stats/timeline.ts';
 import { epochMsToUs } from '../util/clock.ts';
 import { serveMaster } from './remote-link.ts';
 import { REPORT_INTERVAL_MS, type WireSnapshot } from './remote-protocol.ts';
+import { events } from './test-events.ts';
 import { pickClasses, type UserFile } from './user-file.ts';
 import { HostCore, type HostSnapshot, type WorkerHealth } from './user-host.ts';
 import type { WorkerRunState } from './worker-status.ts';
@@ -58,6 +59,7 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
     if (c === null) return null;
     const snap = await c.stop();
     await c.close();
+    await events.test_stop.fire((m) => err(m));
     o.metrics?.finished(scenario);
     return { ...snap, health: healthOf(cpu.stop(), loop.stop()) };
   };
@@ -79,18 +81,25 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
     handle: async (m, link) => {
       if (m.t === 'start') {
         await stopCore();
+        // Locust's test_start on this worker, before its users start
+        await events.test_start.fire((m) => err(m));
         const metrics = o.metrics;
         const init = { ...m.init, tls: workerTls(o.tls, m.init.tls), sliceDetail: metrics !== undefined };
         // this worker's own seconds, summarised here for its exporter (the master gets them raw)
         const own = metrics === undefined ? null : ownSeconds(init.startEpochMs, metrics, scenario);
-        const c = new HostCore(pickClasses(o.file, m.classNames), init, ({ detail, names, ...slice }) => {
-          own?.mergeRaw({ ...slice, detail });
-          const n =
-            names === undefined
-              ? {}
-              : { names: names.map((x) => ({ ...x, latency: encodeSparse(x.latency) })) };
-          link.send({ t: 'slice', slice: { ...slice, latency: encodeSparse(slice.latency), ...n } });
-        });
+        const c = new HostCore(
+          pickClasses(o.file, m.classNames),
+          init,
+          ({ detail, names, ...slice }) => {
+            own?.mergeRaw({ ...slice, detail });
+            const n =
+              names === undefined
+                ? {}
+                : { names: names.map((x) => ({ ...x, latency: encodeSparse(x.latency) })) };
+            link.send({ t: 'slice', slice: { ...slice, latency: encodeSparse(slice.latency), ...n } });
+          },
+          (notice) => link.send({ t: 'notice', notice }),
+        );
         core = c;
         cpu = new ProcessCpu().start();
         loop = new ThreadMonitor().start();

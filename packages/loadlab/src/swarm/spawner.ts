@@ -151,6 +151,27 @@ export class Spawner {
   }
 
   /**
+   * A user of class `cls` on `host` stopped itself (StopUser): it leaves the counts. Its class
+   * is spawned again first when the count next moves up (a ramp still running goes on at the
+   * spawn rate: the stopped user's place is taken no faster), not while the count holds, as in
+   * Locust. False when no such user is counted (the test is stopping).
+   */
+  userStopped(host: UserHost, cls: number): boolean {
+    const h = this.hosts.indexOf(host);
+    if (h < 0 || this.perHostClass[h][cls] === undefined || this.perHostClass[h][cls] <= 0) return false;
+    let j = this.active.length - 1;
+    while (j >= 0 && (this.active[j][0] !== h || this.active[j][1] !== cls)) j--;
+    if (j < 0) return false;
+    this.active.splice(j, 1);
+    this.perHost[h]--;
+    this.perHostClass[h][cls]--;
+    this.counts[cls]--;
+    this.lost.push(cls);
+    this.from = Math.max(0, this.from - 1);
+    return true;
+  }
+
+  /**
    * Spawn number i goes to the live host with the fewest users; ties go to the first from
    * host i mod N on (round-robin, so a ramp from 0 spreads evenly). -1: none left.
    */

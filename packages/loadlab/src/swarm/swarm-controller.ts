@@ -20,11 +20,16 @@
  * host: its seconds are awaited in the time series from the second it joined, the next users
  * go to it first (the least-loaded host), and with `enableRebalancing` users move to it at
  * once so the hosts stay even (Locust's --enable-rebalancing).
+ *
+ * A user that stops itself (StopUser) leaves the counts; one that throws StopTest or calls
+ * `environment.runner.quit()`, on any host, stops the test: the swarm emits 'stop-test'
+ * ({ reason, quit }: quit asks the session to end too), then stops as at the end of -t.
  */
 import { EventEmitter } from 'node:events';
 import { LabError, LabErrorCode } from '../errors.ts';
 import type { ScenarioResult, TimeSlice } from '../model/result.ts';
 import { ProcessCpu, type ThreadHealth, ThreadMonitor } from '../monitor/health.ts';
+import { CurrentWindow } from '../stats/current-window.ts';
 import { RequestStats } from '../stats/request-stats.ts';
 import type { SliceDetail } from '../stats/slice-detail.ts';
 import type { LateReporter, RawSlice } from '../stats/timeline.ts';
@@ -34,7 +39,9 @@ import { Spawner } from './spawner.ts';
 import { buildSwarmResult, mergeExceptions } from './swarm-result.ts';
 import type { SwarmOptions, SwarmStart, SwarmState, SwarmView } from './swarm-types.ts';
 import { validateStart } from './swarm-types.ts';
+import { events } from './test-events.ts';
 import { fixedCountOf, type UserClass } from './user.ts';
+import type { UserNotice } from './user-control.ts';
 import { pickClasses } from './user-file.ts';
 import { type HostSnapshot, LocalUserHost, type UserHost } from './user-host.ts';
 import { WorkerUserHost } from './worker-host.ts';
@@ -265,6 +272,7 @@ export class SwarmController extends EventEmitter {
     }
     const late = timeline.addReporter(Math.floor((epochNowMs() - this.startedAt) / 1000));
     this.late.set(host, late);
+    this.listen(host);
     this.spawner.addHost(host);
     if (this.o.enableRebalancing === true) {
       const moved = this.spawner.rebalance();
@@ -277,6 +285,20 @@ export class SwarmController extends EventEmitter {
     return late.merge;
   }
 
+  /** What a host's users ask: a user stopped itself, or the test is to stop (StopTest, runner.quit()). */
+  private listen(host: UserHost): void {
+    host.notify = (n: UserNotice) => {
+      if (!this.live || !this.hosts.includes(host)) return;
+      if (n.t === 'user-stopped') {
+        this.spawner?.userStopped(host, n.cls);
+        return;
+      }
+      const where = host.id === undefined ? '' : ` on worker ${host.id}`;
+      this.emit('stop-test', { reason: `${n.reason}${where}`, quit: n.quit });
+      void this.stop();
+    };
+  }
+
   private async halt(): Promise<void> {
     this.o.provider?.testEnded?.();
     this.setState('stopping');
@@ -285,6 +307,8 @@ export class SwarmController extends EventEmitter {
     this.spawner?.clear();
     try {
       await Promise.all(this.hosts.map((h) => h.stop()));
+      // Locust's test_stop on this node (threads and workers fire their own as their users stop)
+      await events.test_stop.fire();
       this.endedAt = epochNowMs();
       this.timelineStats?.timeline.flush();
       this.finalResult = this.buildResult();
@@ -308,6 +332,9 @@ export class SwarmController extends EventEmitter {
       reporters: n,
       fullHistory,
     });
+    // Locust's "current" figures (the web UI's, the history CSV's): each second carries its last 10 s
+    stats.timeline.currentWindow = new CurrentWindow();
+    if (stats.timeline.history !== null) stats.timeline.history.current = true;
     stats.timeline.onSlice = (slice: TimeSlice, detail?: SliceDetail) => this.emit('slice', slice, detail);
     const onRaw = stats.timeline.mergeRaw.bind(stats.timeline);
     const init = {
@@ -341,6 +368,9 @@ export class SwarmController extends EventEmitter {
       }
       this.hosts = up;
     }
+    for (const h of this.hosts) this.listen(h);
+    // Locust's test_start on this node, before any user starts
+    await events.test_start.fire();
     this.timelineStats = stats;
     this.startedAt = startEpochMs;
     // rates count from when users can start (worker threads take a moment to load the file)

@@ -1,5 +1,6 @@
 /** Messages between the swarm and its worker-thread hosts (structured clone). */
 import type { RawSlice } from '../stats/timeline.ts';
+import type { UserNotice } from './user-control.ts';
 import type { HostInit, HostSnapshot } from './user-host.ts';
 
 export interface WorkerHostData extends HostInit {
@@ -18,4 +19,5 @@ export type FromSwarmWorker =
   | { type: 'slice'; slice: RawSlice }
   | { type: 'snapshot'; snapshot: HostSnapshot }
   | { type: 'stopped'; snapshot: HostSnapshot }
+  | { type: 'notice'; notice: UserNotice }
   | { type: 'error'; message: string };

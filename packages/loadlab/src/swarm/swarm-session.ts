@@ -116,6 +116,16 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
     if (s === 'running' && plan.resetStats && swarm.resetStats()) out('Resetting stats (--reset-stats)');
     if (s === 'stopped') metrics?.finished(name);
   });
+  // StopTest or runner.quit() in user code: the swarm stops the test; quit ends the session too
+  let quitAsked: (() => void) | null = null;
+  let quitByUser = false;
+  swarm.on('stop-test', (e: { reason: string; quit: boolean }) => {
+    out(`${e.reason}: stopping the test${e.quit && !plan.headless ? ' and quitting' : ''}`);
+    if (e.quit) {
+      quitByUser = true;
+      quitAsked?.();
+    }
+  });
   swarm.on('slice', (slice: TimeSlice, detail?: SliceDetail) => {
     metrics?.observe(name, slice, detail);
     if (history !== null) {
@@ -131,9 +141,10 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
       durationSec: plan.runTimeSec,
       requests,
       failures,
-      currentRps: slice.requests,
-      p95Ms: slice.p95,
-      p99Ms: slice.p99,
+      // Locust's current figures: the last 10 closed seconds
+      currentRps: slice.current?.requests ?? slice.requests,
+      p95Ms: slice.current?.p95 ?? slice.p95,
+      p99Ms: slice.current?.p99 ?? slice.p99,
       active: slice.active,
     });
   });
@@ -164,6 +175,8 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
       opts.onWebListening?.(web.url);
       try {
         const quit = new Promise<void>((resolve) => {
+          quitAsked = resolve;
+          if (quitByUser) resolve();
           opts.signal?.addEventListener('abort', () => resolve(), { once: true });
           if (aborted()) resolve();
           if (plan.autoquitSec !== undefined) {
@@ -239,9 +252,7 @@ async function report(
   if (written.length > 0) out(`\nWritten:\n${written.map((f) => `  ${f}`).join('\n')}`);
   // the on-error line when that rule decided the code (no worker error, no Ctrl-C over it)
   const decided = onError !== null && errors.length === 0 && opts.signal?.aborted !== true;
-  out(
-    `\n${decided ? onErrorLine(onError, code) : verdictLine(code, thresholds.filter((t) => !t.pass).length, [])}`,
-  );
+  out(`\n${decided ? onErrorLine(onError, code, thresholds.length) : swarmVerdict(code, thresholds)}`);
   return code;
 }
 
@@ -255,13 +266,29 @@ function exceptionRows(r: ScenarioResult): { count: number; message: string }[] 
   return (r.extra.exceptions as { count: number; message: string }[] | undefined) ?? [];
 }
 
-function onErrorLine(e: OnError, code: number): string {
+/**
+ * The bottom line when no Locust on-error rule decided it. A swarm checks its thresholds, its
+ * failed requests and its user code's exceptions (it has no scenario targets, unlike `run`).
+ */
+function swarmVerdict(code: number, thresholds: readonly ThresholdResult[]): string {
+  const failed = thresholds.filter((t) => !t.pass).length;
+  if (code === EXIT_OK)
+    return thresholds.length > 0
+      ? `PASSED: every threshold met, no request failed and user code raised no exception (exit code ${code})`
+      : `PASSED: no request failed and user code raised no exception (no thresholds given; exit code ${code})`;
+  if (code === EXIT_ERROR)
+    return `ERROR: the test did not run as asked (the reason is above; exit code ${code})`;
+  return verdictLine(code, failed, []);
+}
+
+function onErrorLine(e: OnError, code: number, thresholdCount: number): string {
   const what = [
     ...(e.failures > 0 ? [`${e.failures} request(s) failed`] : []),
     ...(e.exceptions > 0 ? [`user code raised ${e.exceptions} exception(s)`] : []),
   ].join(' and ');
+  const gates = thresholdCount > 0 ? 'every threshold met' : 'no thresholds given';
   return code === EXIT_OK
-    ? `PASSED: every threshold met; ${what}, not gated (--exit-code-on-error 0, exit code 0)`
+    ? `PASSED: ${gates}; ${what}, not gated (--exit-code-on-error 0, exit code 0)`
     : `FAILED: ${what} (exit code ${code}, Locust's --exit-code-on-error; 0 lets such a test pass)`;
 }
 

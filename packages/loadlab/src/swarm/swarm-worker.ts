@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromSwarmWorker, ToSwarmWorker, WorkerHostData } from './swarm-protocol.ts';
+import { events } from './test-events.ts';
 import { loadUserFile, pickClasses } from './user-file.ts';
 import { HostCore } from './user-host.ts';
 
@@ -16,9 +17,14 @@ const fail = (e: unknown) =>
 
 try {
   const file = await loadUserFile(data.file);
-  const core = new HostCore(pickClasses(file, data.classNames), data, (slice) =>
-    post({ type: 'slice', slice }),
+  const core = new HostCore(
+    pickClasses(file, data.classNames),
+    data,
+    (slice) => post({ type: 'slice', slice }),
+    (notice) => post({ type: 'notice', notice }),
   );
+  // Locust's test_start on this node (this thread's copy of the user file's events)
+  await events.test_start.fire();
   const pusher = setInterval(() => post({ type: 'snapshot', snapshot: core.snapshot() }), 1000);
   port.on('message', (m: ToSwarmWorker) => {
     if (m.type === 'spawn') core.runner.spawn(m.cls, m.userId, m.host);
@@ -29,6 +35,7 @@ try {
       core
         .stop()
         .then(async (snapshot) => {
+          await events.test_stop.fire();
           post({ type: 'stopped', snapshot });
           await core.close();
           port.close();

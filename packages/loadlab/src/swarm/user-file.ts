@@ -78,6 +78,8 @@ function checkClass(name: string, cls: UserClass): string[] {
   const fixed = fixedCountOf(cls);
   if (fixed !== undefined && !isCount(fixed))
     out.push(`${name}.${fixedName} must be an integer >= 0, got ${String(fixed)}`);
+  if (cls.sequential !== undefined && typeof cls.sequential !== 'boolean')
+    out.push(`${name}.sequential must be true or false, got ${String(cls.sequential)}`);
   const badHost = cls.host === undefined ? null : hostProblem(cls.host, `${name}.host`);
   if (badHost !== null) out.push(badHost);
   const t = cls.tasks;

@@ -13,6 +13,7 @@ import { RequestStats, type StatsSnapshot } from '../stats/request-stats.ts';
 import type { RawSlice } from '../stats/timeline.ts';
 import { epochMsToUs, nowUs } from '../util/clock.ts';
 import type { TaskFilter, UserClass } from './user.ts';
+import type { UserNotice } from './user-control.ts';
 import { type ExceptionRow, UserRunner } from './user-runner.ts';
 
 export interface HostSnapshot {
@@ -36,6 +37,8 @@ export interface UserHost {
   readonly id?: string;
   /** True once the host went away for good (a missing remote worker): no more users go there. */
   readonly gone?: boolean;
+  /** Set by the swarm: what the host's users ask (StopUser, StopTest, runner.quit()). */
+  notify?: (n: UserNotice) => void;
   spawn(cls: number, userId: number, host: string): void;
   retire(cls: number): void;
   resetStats(): void;
@@ -68,7 +71,12 @@ export class HostCore {
   readonly runner: UserRunner;
   private readonly ticker: NodeJS.Timeout;
 
-  constructor(classes: readonly UserClass[], init: HostInit, onRaw: (s: RawSlice) => void) {
+  constructor(
+    classes: readonly UserClass[],
+    init: HostInit,
+    onRaw: (s: RawSlice) => void,
+    onNotice?: (n: UserNotice) => void,
+  ) {
     this.stats = new RequestStats({
       startUs: epochMsToUs(init.startEpochMs),
       startEpochMs: init.startEpochMs,
@@ -86,6 +94,7 @@ export class HostCore {
       stopTimeoutMs: init.stopTimeoutMs,
       tls: init.tls,
       taskFilter: init.taskFilter,
+      onNotice,
     });
     // close idle seconds too, so the merged series never waits for a quiet thread
     this.ticker = setInterval(() => this.stats.timeline.advance(nowUs()), 200);
@@ -123,9 +132,10 @@ export class HostCore {
 export class LocalUserHost implements UserHost {
   private readonly core: HostCore;
   private final: HostSnapshot | null = null;
+  notify?: (n: UserNotice) => void;
 
   constructor(classes: readonly UserClass[], init: HostInit, onRaw: (s: RawSlice) => void) {
-    this.core = new HostCore(classes, init, onRaw);
+    this.core = new HostCore(classes, init, onRaw, (n) => this.notify?.(n));
   }
 
   spawn(cls: number, userId: number, host: string): void {

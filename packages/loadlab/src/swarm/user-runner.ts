@@ -3,7 +3,10 @@
  * { pick a task by weight, run it, wait waitTime } until `retire` or `stopAll` stops it, then
  * onStop. Stopping interrupts the wait and aborts the request in flight (that request is
  * not counted, as in Locust when a user is killed). A task that throws is counted in
- * `exceptions` (Locust's exceptions table) and the user goes on after its wait.
+ * `exceptions` (Locust's exceptions table) and the user goes on after its wait. Locust's
+ * controls (user-control.ts) are not counted: StopUser stops that user (its onStop runs,
+ * `onNotice` tells the swarm), RescheduleTask ends the task (RescheduleTaskImmediately skips
+ * the wait too), StopTest and `environment.runner.quit()` ask the swarm to stop the test.
  */
 
 import { seededRandom } from '@tickstorm/protocol';
@@ -18,6 +21,7 @@ import {
   type UserClass,
   type UserHooks,
 } from './user.ts';
+import { type ControlKind, controlOf, type UserEnvironment, type UserNotice } from './user-control.ts';
 import { nowSec, type WaitTime } from './wait-time.ts';
 
 export interface ExceptionRow {
@@ -37,6 +41,8 @@ interface Running {
   wake: (() => void) | null;
   timer: NodeJS.Timeout | undefined;
   ended: Promise<void>;
+  /** Why this user asked to stop the test (StopTest's message). */
+  reason: string;
 }
 
 export interface UserRunnerOptions {
@@ -56,7 +62,12 @@ export interface UserRunnerOptions {
   tls?: TlsOptions;
   /** --tags / --exclude-tags. */
   taskFilter?: TaskFilter;
+  /** A user stopped itself, or asked to stop the test (StopTest, runner.quit()). */
+  onNotice?: (n: UserNotice) => void;
 }
+
+/** The controls after which the user runs no more tasks. */
+const ends = (c: ControlKind | null) => c === 'stop-user' || c === 'stop-test';
 
 export class UserRunner {
   readonly exceptions = new Map<string, ExceptionRow>();
@@ -66,8 +77,12 @@ export class UserRunner {
   /** Users stopped by `retire` whose onStop may still be running (stopAll waits for them). */
   private readonly retiring = new Set<Running>();
   private live = 0;
+  private readonly environment: UserEnvironment;
 
   constructor(private readonly o: UserRunnerOptions) {
+    this.environment = {
+      runner: { quit: () => o.onNotice?.({ t: 'stop-test', quit: true, reason: 'runner.quit()' }) },
+    };
     this.pools = new PoolSet(o.tls);
     this.pickers = o.classes.map((c) => new TaskPicker(filterTasks(c, o.taskFilter)));
     this.byClass = o.classes.map(() => []);
@@ -96,6 +111,7 @@ export class UserRunner {
         client,
         events: this.o.events,
         signal: abort.signal,
+        environment: this.environment,
       });
     } catch (e) {
       this.recordException(e);
@@ -108,6 +124,7 @@ export class UserRunner {
       wake: null,
       timer: undefined,
       ended: Promise.resolve(),
+      reason: '',
     };
     this.byClass[cls].push(r);
     this.live++;
@@ -158,20 +175,28 @@ export class UserRunner {
   /** Never rejects: whatever the user's code throws is recorded as an exception. */
   private async loop(r: Running, user: User): Promise<void> {
     const u = user as User & UserHooks & Record<string, unknown>;
-    const picker = this.pickers[r.cls];
+    // a sequential class (Locust's SequentialTaskSet): each user walks the tasks from the first
+    const C = this.o.classes[r.cls];
+    const picker =
+      C.sequential === true ? new TaskPicker(filterTasks(C, this.o.taskFilter), true) : this.pickers[r.cls];
     // the instance's waitTime, else the class's (`static waitTime = ...`, Locust's class attribute);
     // Locust's spellings (wait_time, on_start, on_stop) after the camelCase ones
     const cls = u.constructor as { waitTime?: WaitTime; wait_time?: WaitTime };
     const waitTime = u.waitTime ?? u.wait_time ?? cls.waitTime ?? cls.wait_time;
     const onStart = u.onStart ?? u.on_start;
     const onStop = u.onStop ?? u.on_stop;
-    // Locust: a user whose on_start fails still runs its tasks
-    if (onStart !== undefined) await this.guard(r, () => onStart.call(u));
-    while (!r.stopped) {
+    // Locust: a user whose on_start fails still runs its tasks (unless it threw StopUser)
+    let control: ControlKind | null = null;
+    if (onStart !== undefined) control = this.control(r, await this.guard(r, () => onStart.call(u)));
+    while (!r.stopped && !ends(control)) {
       const task = picker.pick(u.random());
       u.taskStartedSec = nowSec();
-      await this.guard(r, () => (u[task] as () => unknown).call(u));
-      if (r.stopped) break;
+      control = this.control(r, await this.guard(r, () => (u[task] as () => unknown).call(u)));
+      if (r.stopped || ends(control)) break;
+      if (control === 'reschedule-now') {
+        await new Promise<void>((res) => setImmediate(res));
+        continue;
+      }
       let waitSec = 0;
       try {
         // called on the user: a waitTime method may read `this` (Locust's `def wait_time(self)`)
@@ -186,6 +211,7 @@ export class UserRunner {
       if (waitSec > 0) await this.sleep(r, waitSec);
       else await new Promise<void>((res) => setImmediate(res));
     }
+    if (ends(control) && !r.stopped) this.selfStop(r);
     if (onStop !== undefined) {
       // onStop may still send requests: it gets a session the stop did not abort
       if ('client' in u) u.client = this.session(u.host);
@@ -193,14 +219,42 @@ export class UserRunner {
     }
   }
 
-  /** Runs a user callback; an exception is recorded unless the user was stopped meanwhile. */
-  private async guard(r: Running, fn: () => unknown): Promise<boolean> {
+  /** What a callback's control exception asks (StopTest is passed on to the swarm here). */
+  private control(r: Running, c: ControlKind | null): ControlKind | null {
+    if (c === 'stop-test' && !r.stopped) this.o.onNotice?.({ t: 'stop-test', quit: false, reason: r.reason });
+    return c;
+  }
+
+  /**
+   * StopUser (or StopTest): the user leaves the counts (the swarm is told); its onStop runs
+   * after, and stopAll waits for it as for a retired user's.
+   */
+  private selfStop(r: Running): void {
+    const list = this.byClass[r.cls];
+    const i = list.indexOf(r);
+    if (i < 0) return;
+    list.splice(i, 1);
+    r.stopped = true;
+    this.live--;
+    clearTimeout(r.timer);
+    this.retiring.add(r);
+    void r.ended.then(() => this.retiring.delete(r));
+    this.o.onNotice?.({ t: 'user-stopped', cls: r.cls });
+  }
+
+  /**
+   * Runs a user callback: the control it threw (user-control.ts), else null. Another exception
+   * is recorded unless the user was stopped meanwhile. A StopTest's message is kept in `r.reason`.
+   */
+  private async guard(r: Running, fn: () => unknown): Promise<ControlKind | null> {
     try {
       await fn();
-      return true;
+      return null;
     } catch (e) {
-      if (!r.stopped) this.recordException(e);
-      return false;
+      const c = controlOf(e);
+      if (c === 'stop-test') r.reason = `StopTest: ${(e as Error).message}`;
+      if (c === null && !r.stopped) this.recordException(e);
+      return c;
     }
   }
 

@@ -14,11 +14,13 @@
  *
  * `static fixedCount = n` spawns exactly n of that class first (Locust's fixed_count),
  * weights share the rest. `static host` overrides -H for the class. A task that throws is
- * counted in the run's exceptions and the user goes on, as in Locust.
+ * counted in the run's exceptions and the user goes on, as in Locust, unless it throws one of
+ * Locust's controls (user-control.ts: StopUser, StopTest, RescheduleTask, ...).
  */
 
 import { newRequestEvent, type RequestEvent, type RequestEvents } from '../stats/events.ts';
 import type { HttpSession } from './http-session.ts';
+import type { UserEnvironment } from './user-control.ts';
 import type { Pacing, WaitTime } from './wait-time.ts';
 
 /** What the runner hands every user. */
@@ -35,7 +37,11 @@ export interface UserContext {
   events?: RequestEvents;
   /** Aborted when the user is stopped (close sockets of your own on it). */
   signal?: AbortSignal;
+  /** Locust's `self.environment` (runner.quit()). */
+  environment?: UserEnvironment;
 }
+
+const NO_ENVIRONMENT: UserEnvironment = { runner: { quit: () => undefined } };
 
 /**
  * A request event of a user's own (Locust's `events.request.fire`): anything measured that
@@ -79,6 +85,8 @@ export abstract class User implements Pacing {
   readonly random: () => number;
   /** Aborted when this user is stopped. */
   readonly signal: AbortSignal;
+  /** Locust's `self.environment`: `this.environment.runner.quit()` stops the whole test. */
+  readonly environment: UserEnvironment;
   taskStartedSec = 0;
   private readonly events: RequestEvents | undefined;
   private readonly ev: RequestEvent = newRequestEvent();
@@ -89,6 +97,7 @@ export abstract class User implements Pacing {
     this.random = ctx.random;
     this.events = ctx.events;
     this.signal = ctx.signal ?? new AbortController().signal;
+    this.environment = ctx.environment ?? NO_ENVIRONMENT;
   }
 
   /** Records one request event of this user's own (see CustomRequest). */
@@ -141,6 +150,8 @@ export type UserClass = (abstract new (
   abstract?: boolean;
   /** Task name -> its tags, for --tags / --exclude-tags (Locust's @tag). */
   tags?: Record<string, string[]>;
+  /** Locust's SequentialTaskSet: the tasks run in the order written, over and over (weights ignored). */
+  sequential?: boolean;
 };
 
 /** The class's fixed user count: fixedCount, else Locust's fixed_count (undefined: weighted). */
@@ -183,7 +194,13 @@ export class TaskPicker {
   private readonly cumulative: Float64Array;
   private readonly total: number;
 
-  constructor(weights: Record<string, number>) {
+  private next = 0;
+
+  constructor(
+    weights: Record<string, number>,
+    /** Locust's SequentialTaskSet: each pick is the next task in the order written. */
+    private readonly sequential = false,
+  ) {
     this.names = Object.keys(weights);
     this.cumulative = new Float64Array(this.names.length);
     let sum = 0;
@@ -194,8 +211,13 @@ export class TaskPicker {
     this.total = sum;
   }
 
-  /** The task for a uniform draw u in [0, 1). */
+  /** The task for a uniform draw u in [0, 1) (sequential: the next one, whatever u). */
   pick(u: number): string {
+    if (this.sequential) {
+      const name = this.names[this.next];
+      this.next = (this.next + 1) % this.names.length;
+      return name;
+    }
     const x = u * this.total;
     const c = this.cumulative;
     let lo = 0;

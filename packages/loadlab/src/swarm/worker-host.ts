@@ -9,6 +9,7 @@ import { spawnTsWorker } from '@tickstorm/protocol';
 import { LabError, LabErrorCode } from '../errors.ts';
 import type { RawSlice } from '../stats/timeline.ts';
 import type { FromSwarmWorker, ToSwarmWorker, WorkerHostData } from './swarm-protocol.ts';
+import type { UserNotice } from './user-control.ts';
 import type { HostSnapshot, UserHost } from './user-host.ts';
 
 const ENTRY = new URL('./swarm-worker.ts', import.meta.url);
@@ -30,6 +31,7 @@ export class WorkerUserHost implements UserHost {
   private stopAsked = false;
   private stopped: Promise<void> | null = null;
   private onStopped: (() => void) | null = null;
+  notify?: (n: UserNotice) => void;
 
   private constructor(private readonly worker: Worker) {}
 
@@ -55,6 +57,7 @@ export class WorkerUserHost implements UserHost {
           resolve(host);
         } else if (m.type === 'slice') onRaw(m.slice);
         else if (m.type === 'snapshot') host.latest = m.snapshot;
+        else if (m.type === 'notice') host.notify?.(m.notice);
         else if (m.type === 'stopped') {
           host.latest = m.snapshot;
           host.onStopped?.();

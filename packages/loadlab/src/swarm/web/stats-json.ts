@@ -5,11 +5,11 @@
  *   { state, user_count, target_user_count, spawn_rate, host, users_by_class,
  *     total_rps, total_fail_per_sec, fail_ratio,            // current: mean of the last 10 s
  *     current_rps, current_fail_per_sec,                    // the same (Locust's names for them)
- *     current_response_time_percentiles: { p50, p95,       // last complete second (ms), also under
+ *     current_response_time_percentiles: { p50, p95,       // the last 10 closed seconds' (ms), also under
  *       'response_time_percentile_0.5', 'response_time_percentile_0.95' },  // Locust's keys
  *     stats: [StatsRow..., Aggregated StatsRow],            // Locust's table order
  *     errors: [{ method, name, error, occurrences }],
- *     history: [{ time, rps, fail_per_sec, p50, p95, user_count }],   // last HISTORY_POINTS s
+ *     history: [{ time, rps, fail_per_sec, p50, p95, user_count }],   // last HISTORY_POINTS s, each its own second's
  *     exception_count, stats_started_at, started_at, messages,
  *     // --master only (Locust's web UI shows its Workers tab then):
  *     is_distributed, worker_count, workers: [{ id, host, state, user_count, cpu_usage,
@@ -167,8 +167,9 @@ export function statsDocument(
   const last = series.at(-1);
   const rps = live && recent.length > 0 ? r2(req / recent.length) : 0;
   const fps = live && recent.length > 0 ? r2(fail / recent.length) : 0;
-  const p50 = r2(last?.p50 ?? 0);
-  const p95 = r2(last?.p95 ?? 0);
+  // Locust's current percentiles: the responses of the last 10 closed seconds (TimeSlice.current)
+  const p50 = r2(last?.current?.p50 ?? last?.p50 ?? 0);
+  const p95 = r2(last?.current?.p95 ?? last?.p95 ?? 0);
   return {
     state: v.state,
     user_count: v.users,
