@@ -15,6 +15,8 @@ export const TradingErrorCode = {
   RATE_LIMITED: 'TRD_ERR_RATE_LIMITED',
   NOT_FOUND: 'TRD_ERR_NOT_FOUND',
   METHOD_NOT_ALLOWED: 'TRD_ERR_METHOD_NOT_ALLOWED',
+  /** A plain HTTP request to a WebSocket endpoint (http/websocket-paths.ts). */
+  UPGRADE_REQUIRED: 'TRD_ERR_UPGRADE_REQUIRED',
   PAYLOAD_TOO_LARGE: 'TRD_ERR_PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'TRD_ERR_UNSUPPORTED_MEDIA_TYPE',
   INVALID_LIMITS: 'TRD_ERR_INVALID_LIMITS',
@@ -131,6 +133,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [TradingErrorCode.RATE_LIMITED]: 429,
   [TradingErrorCode.NOT_FOUND]: 404,
   [TradingErrorCode.METHOD_NOT_ALLOWED]: 405,
+  [TradingErrorCode.UPGRADE_REQUIRED]: 426,
   [TradingErrorCode.PAYLOAD_TOO_LARGE]: 413,
   [TradingErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
   [TradingErrorCode.INVALID_LIMITS]: 400,

@@ -108,3 +108,31 @@ describe('hostile client: a field given twice in a metrics batch', () => {
     assert.equal(ok.body.accepted, 2);
   });
 });
+
+describe('hostile client: a plain GET of a WebSocket endpoint', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({ inputLog: false, services: ['market-data', 'api'] });
+  });
+  after(() => f.close());
+
+  for (const [service, path] of [
+    ['market-data', '/stream'],
+    ['api', '/ws/metrics'],
+  ] as const) {
+    test(`GET ${path} without an upgrade: 426 TRD_ERR_UPGRADE_REQUIRED, Upgrade: websocket (was 404 "no route")`, async () => {
+      const r = await fetch(`${f.url(service)}${path}?ack=1`);
+      const body = (await r.json()) as { error: { code: string; message: string } };
+      assert.equal(r.status, 426);
+      assert.equal(r.headers.get('upgrade'), 'websocket');
+      assert.equal(body.error.code, 'TRD_ERR_UPGRADE_REQUIRED');
+      assert.match(body.error.message, new RegExp(`^${path} is a WebSocket endpoint`));
+    });
+  }
+
+  test('another path and another method stay 404', async () => {
+    assert.equal((await fetch(`${f.url('market-data')}/ws/metrics`)).status, 404);
+    assert.equal((await fetch(`${f.url('api')}/stream`)).status, 404);
+    assert.equal((await fetch(`${f.url('api')}/ws/metrics`, { method: 'DELETE' })).status, 404);
+  });
+});

@@ -19,6 +19,7 @@ import {
 } from './http-limits.ts';
 import { installJsonBody, notJsonBody } from './json-body.ts';
 import { refuseUnknownQueryOnEveryRoute } from './route-query.ts';
+import { isWebSocketPath } from './websocket-paths.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
@@ -193,7 +194,16 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
 }
 
 function notFound(req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return sendError(reply, TradingErrorCode.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`);
+  const path = req.url.split('?')[0]!;
+  if ((req.method === 'GET' || req.method === 'HEAD') && isWebSocketPath(req.server.server, path)) {
+    reply.header('upgrade', 'websocket');
+    return sendError(
+      reply,
+      TradingErrorCode.UPGRADE_REQUIRED,
+      `${path.slice(0, 100)} is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)`,
+    );
+  }
+  return sendError(reply, TradingErrorCode.NOT_FOUND, `no route ${req.method} ${path}`);
 }
 
 /** A coded answer written on `res` that closes the connection. */

@@ -27,6 +27,7 @@ import type { Bus } from '../bus/bus.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
 import { disarmHeadersDeadline, type HttpLimits, overflowRefusal } from '../http/http-limits.ts';
+import { servesWebSocket } from '../http/websocket-paths.ts';
 import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
 import type { MarketDataStats } from '../stats/stats-types.ts';
@@ -173,6 +174,7 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
   });
   codeHandshakeErrors(wss);
 
+  servesWebSocket(app.server, path);
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');

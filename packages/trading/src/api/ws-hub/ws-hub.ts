@@ -21,6 +21,7 @@ import type { Bus } from '../../bus/bus.ts';
 import { type MarketUpdate, Topic } from '../../bus/topics.ts';
 import { type ErrorCode, TradingErrorCode } from '../../errors.ts';
 import { overflowRefusal } from '../../http/http-limits.ts';
+import { servesWebSocket } from '../../http/websocket-paths.ts';
 import type { LatencyHistogram } from '../../stats/latency-histogram.ts';
 import { HubClient } from './hub-client.ts';
 import { FanOut } from './ws-fanout.ts';
@@ -67,6 +68,7 @@ export class WsHub {
   /** Upgrades `opts.path` on `server`; other paths get 404 unless another 'upgrade' listener exists. */
   attach(server: Server): void {
     this.server = server;
+    servesWebSocket(server, this.opts.path);
     server.on('upgrade', this.onUpgrade);
   }
 
