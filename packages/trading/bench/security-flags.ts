@@ -13,7 +13,7 @@ export const SECURITY_FLAGS = {
   'ab-windows': {
     type: 'number',
     default: 0,
-    help: 'hostile: pairs of windows without/with the hostile load',
+    help: 'hostile: pairs of windows without/with the hostile load; signing: pairs of unsigned/signed windows',
   },
   'ab-seconds': { type: 'number', default: 3, help: 'seconds per --ab-windows window' },
   'query-mix': {
