@@ -5,7 +5,7 @@
  *   to `POST /nowhere` was 400 PRT_ERR_MALFORMED_JSON (the body was parsed for no route), and
  *   the `QUERY` method without a Content-Type 400 "Method 'QUERY' must provide a
  *   'Content-Type' header." on every path, none of which takes QUERY; with keys the key and its
- *   right still come first;
+ *   right still come first (a path served under other methods is 405 with Allow);
  * - a metrics batch (an array body) whose record names a field twice
  *   (`[{"name":"x","value":1,"value":2}]`) was stored with the last value (202): only object
  *   bodies were looked at. It is 400 PRT_ERR_INVALID_FIELD naming the field, nothing stored;
@@ -25,19 +25,27 @@ describe('hostile client: no route is 404 whatever the body', () => {
   after(() => f.close());
 
   const json = { 'content-type': 'application/json' };
-  for (const [method, path, body, headers] of [
-    ['POST', '/nowhere', '{bad', json],
-    ['POST', '/orders/', '{bad', json],
-    ['PUT', '/orders', '{"a":1,"a":2}', json],
-    ['QUERY', '/orders', undefined, {}],
-    ['QUERY', '/nowhere', '{bad', json],
-    ['QUERY', '/stats', '{}', json],
+  // A path some route serves under other methods is 405 with Allow (http/allowed-methods.ts);
+  // `/orders/` is `/orders/:id` with an empty id.
+  for (const [method, path, body, headers, allow] of [
+    ['POST', '/nowhere', '{bad', json, undefined],
+    ['POST', '/orders/', '{bad', json, 'GET, HEAD, DELETE'],
+    ['PUT', '/orders', '{"a":1,"a":2}', json, 'GET, HEAD, POST'],
+    ['QUERY', '/orders', undefined, {}, 'GET, HEAD, POST'],
+    ['QUERY', '/nowhere', '{bad', json, undefined],
+    ['QUERY', '/stats', '{}', json, 'GET, HEAD'],
   ] as const) {
-    test(`${method} ${path} ${body ?? '(no body)'}: 404`, async () => {
+    test(`${method} ${path} ${body ?? '(no body)'}: ${allow === undefined ? 404 : 405}`, async () => {
       const r = await f.http.send(method, `${f.url('execution-engine')}${path}`, body, headers);
-      assert.equal(r.status, 404, JSON.stringify(r.body));
-      assert.equal(codedError(r).code, 'TRD_ERR_NOT_FOUND');
-      assert.equal(codedError(r).message, `no route ${method} ${path}`);
+      if (allow === undefined) {
+        assert.equal(r.status, 404, JSON.stringify(r.body));
+        assert.equal(codedError(r).code, 'TRD_ERR_NOT_FOUND');
+        assert.equal(codedError(r).message, `no route ${method} ${path}`);
+        return;
+      }
+      assert.equal(r.status, 405, JSON.stringify(r.body));
+      assert.equal(codedError(r).code, 'TRD_ERR_METHOD_NOT_ALLOWED');
+      assert.equal(r.headers.get('allow'), allow);
     });
   }
 
@@ -130,9 +138,11 @@ describe('hostile client: a plain GET of a WebSocket endpoint', () => {
     });
   }
 
-  test('another path and another method stay 404', async () => {
+  test('another path stays 404; another method is 405 (Allow: GET, HEAD)', async () => {
     assert.equal((await fetch(`${f.url('market-data')}/ws/metrics`)).status, 404);
     assert.equal((await fetch(`${f.url('api')}/stream`)).status, 404);
-    assert.equal((await fetch(`${f.url('api')}/ws/metrics`, { method: 'DELETE' })).status, 404);
+    const del = await fetch(`${f.url('api')}/ws/metrics`, { method: 'DELETE' });
+    assert.equal(del.status, 405);
+    assert.equal(del.headers.get('allow'), 'GET, HEAD');
   });
 });

@@ -1,13 +1,14 @@
 /**
  * What every HTTP service shares: a fastify instance whose errors all leave as
  * `{"error":{"code","message","field"?}}` with the status of errors.ts (the one mapping),
- * a coded 404, keep-alive, and a handle to listen and close it gracefully.
+ * a coded 404 (405 with `Allow` for a method the path does not take), keep-alive, and a handle to listen and close it gracefully.
  */
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
+import { allowedMethods } from './allowed-methods.ts';
 import {
   applyServerLimits,
   HTTP_LIMIT_DEFAULTS,
@@ -102,7 +103,7 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   refuseUnknownQueryOnEveryRoute(app);
   app.setErrorHandler((err, req, reply) => {
     // No route here: a 400 about the request's body or content type (a QUERY without one) is
-    // beside the point; the answer is the 404 (with keys, after the key and its right).
+    // beside the point; the answer is the 404 or 405 (with keys, after the key and its right).
     if (req.is404 && toCodedError(err).status === 400) return notFound(req, reply);
     const { status, body } = toCodedError(err);
     if ((err as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
@@ -201,6 +202,16 @@ function notFound(req: FastifyRequest, reply: FastifyReply): FastifyReply {
       reply,
       TradingErrorCode.UPGRADE_REQUIRED,
       `${path.slice(0, 100)} is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)`,
+    );
+  }
+  // The path is served, under other methods: 405 with the methods it takes (RFC 9110 §15.5.6).
+  const allow = allowedMethods(req.server, path);
+  if (allow.length > 0) {
+    reply.header('allow', allow.join(', '));
+    return sendError(
+      reply,
+      TradingErrorCode.METHOD_NOT_ALLOWED,
+      `${req.method} is not allowed on ${path.slice(0, 100)}: it takes ${allow.join(', ')}`,
     );
   }
   return sendError(reply, TradingErrorCode.NOT_FOUND, `no route ${req.method} ${path}`);
