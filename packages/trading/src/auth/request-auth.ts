@@ -70,10 +70,14 @@ export interface Refusal {
   status: number;
   code: ErrorCode;
   message: string;
+  /** The field or query parameter named (an upgrade's unknown query parameter). */
+  field?: string;
 }
 
-function refusal(code: ErrorCode, message: string): Refusal {
-  return { status: httpStatusOf(code), code, message };
+function refusal(code: ErrorCode, message: string, field?: string): Refusal {
+  const r: Refusal = { status: httpStatusOf(code), code, message };
+  if (field !== undefined) r.field = field;
+  return r;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -487,7 +491,11 @@ function splitSigningParams(query: string): SigningParams {
 
 /** Writes a coded refusal on a raw upgrade socket (429/503: with Retry-After) and closes it. */
 export function refuseUpgrade(socket: import('node:stream').Duplex, r: Refusal): void {
-  const body = JSON.stringify({ error: { code: r.code, message: r.message } });
+  const error =
+    r.field === undefined
+      ? { code: r.code, message: r.message }
+      : { code: r.code, message: r.message, field: r.field };
+  const body = JSON.stringify({ error });
   const retry = r.status === 429 || r.status === 503 ? 'Retry-After: 1\r\n' : '';
   socket.on('error', () => {});
   socket.end(
@@ -530,6 +538,6 @@ export function codeHandshakeErrors(wss: import('ws').WebSocketServer): void {
 }
 
 /** A coded refusal of `code` (its status from errors.ts), for refuseUpgrade. */
-export function upgradeRefusal(code: ErrorCode, message: string): Refusal {
-  return refusal(code, message);
+export function upgradeRefusal(code: ErrorCode, message: string, field?: string): Refusal {
+  return refusal(code, message, field);
 }

@@ -27,6 +27,7 @@ import type { Bus } from '../bus/bus.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { createHttpApp, errorBody, listen, type ServiceHandle } from '../http/http-app.ts';
 import { disarmHeadersDeadline, type HttpLimits, overflowRefusal } from '../http/http-limits.ts';
+import { unknownUpgradeQuery } from '../http/upgrade-query.ts';
 import { servesWebSocket } from '../http/websocket-paths.ts';
 import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
@@ -198,6 +199,12 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
       refuseUpgrade(socket, handshake);
       return;
     }
+    // `?acks=1` must not quietly open without acks: a parameter /stream does not take is refused
+    const unknown = unknownUpgradeQuery(url, path, STREAM_QUERY);
+    if (unknown !== undefined) {
+      refuseUpgrade(socket, upgradeRefusal(unknown.code, unknown.message, unknown.field));
+      return;
+    }
     const ack = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('ack');
     // `?ack=yes` must not quietly mean "no acks" to a client waiting for them
     if (ack !== null && !ACK_VALUES.includes(ack)) {
@@ -271,6 +278,8 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
 const IDLE_CLOSE_GRACE_MS = 1_000;
 
 const ACK_VALUES: readonly string[] = ['1', 'true', '', '0', 'false'];
+/** The query parameters /stream takes besides the signing ones (http/upgrade-query.ts). */
+const STREAM_QUERY: readonly string[] = ['ack'];
 
 function rejectUpgrade(socket: Duplex, status: 404 | 503, path: string): void {
   const body = JSON.stringify(

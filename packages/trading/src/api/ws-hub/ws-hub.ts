@@ -21,6 +21,7 @@ import type { Bus } from '../../bus/bus.ts';
 import { type MarketUpdate, Topic } from '../../bus/topics.ts';
 import { type ErrorCode, TradingErrorCode } from '../../errors.ts';
 import { overflowRefusal } from '../../http/http-limits.ts';
+import { unknownUpgradeQuery } from '../../http/upgrade-query.ts';
 import { servesWebSocket } from '../../http/websocket-paths.ts';
 import type { LatencyHistogram } from '../../stats/latency-histogram.ts';
 import { HubClient } from './hub-client.ts';
@@ -99,6 +100,8 @@ export class WsHub {
       // refused with a coded 401/403
     } else if (this.badHandshake(req, socket)) {
       // refused with a coded 400/405 (what ws would answer in plain text)
+    } else if (this.unknownQuery(url, socket)) {
+      // a query parameter the endpoint does not take: 400 TRD_ERR_INVALID_QUERY naming it
     } else {
       this.wss.handleUpgrade(req, socket, head, (ws) => this.add(ws, socket));
     }
@@ -117,6 +120,14 @@ export class WsHub {
     if (r === undefined) return false;
     this.rejectedUpgrades++;
     refuseUpgrade(socket, r);
+    return true;
+  }
+
+  private unknownQuery(url: string, socket: Duplex): boolean {
+    const err = unknownUpgradeQuery(url, this.opts.path, []);
+    if (err === undefined) return false;
+    this.rejectedUpgrades++;
+    refuseUpgrade(socket, upgradeRefusal(err.code, err.message, err.field));
     return true;
   }
 
