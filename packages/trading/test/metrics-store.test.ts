@@ -151,7 +151,7 @@ describe('DuckDbMetricsStore', () => {
     for (const [labels, field] of [
       [{ sym: 'a\0b' }, '[1].labels.sym'],
       [{ sym: 'x\ud800' }, '[1].labels.sym'],
-      [{ ['k\udc00']: 'v' }, '[1].labels.k\udc00'],
+      [{ 'k\udc00': 'v' }, '[1].labels.k\udc00'],
     ] as const)
       await assert.rejects(store.insert([ok, MetricRecord.create('m', 1, labels)]), {
         code: TradingErrorCode.INVALID_METRICS,
