@@ -68,6 +68,7 @@ import {
 import { exportSummary } from './summary-export.ts';
 import { listenForAbort } from './test-abort.ts';
 import { VusOut } from './vus-out.ts';
+import { vusPlan } from './vus-plan.ts';
 
 const INTERNAL_KEY = /^(trend:|metric:|check:|gauge:|vus:|vus_max:)/;
 
@@ -195,7 +196,12 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const progress = createProgress(input.progress);
   const totals = { requests: 0, failures: 0, first: undefined as number | undefined };
   const startedAt = Date.now();
-  if (jsonOut !== undefined) vusOut = new VusOut(jsonOut, parsed.options.tags);
+  // k6's vus_max: the VUs it initialises before the start (every scenario's, ./vus-plan.ts) count
+  // from the test's first second to its end; the threads add those beyond preAllocatedVUs
+  const plan = vusPlan(parsed.options.scenarios, input.segment ?? WHOLE);
+  const planKey = `vus_max:d:${Math.floor(startedAt / 1000)}`;
+  for (const [name, share] of plan.shares) exporter?.addCounters(name, { [planKey]: share });
+  if (jsonOut !== undefined) vusOut = new VusOut(jsonOut, parsed.options.tags, plan.total);
   let crashed: string | undefined;
   const outcomes = await Promise.all(
     parsed.options.scenarios.map(async (s): Promise<RunOutcome | undefined> => {
@@ -248,6 +254,17 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   );
   progress.finish();
   vusOut?.stop();
+  // the test is over: its VUs leave an exporter that lives on (run --worker's, for the next run)
+  const endKey = `vus_max:end:${Math.floor(Date.now() / 1000) + 1}`;
+  for (const [name, share] of plan.shares) exporter?.addCounters(name, { [endKey]: -share });
+  for (const o of outcomes)
+    if (o !== undefined)
+      exporter?.addCounters(o.result.scenario, {
+        [endKey]: -Object.entries(o.counters).reduce(
+          (a, [k, v]) => a + (k.startsWith('vus_max:d:') ? v : 0),
+          0,
+        ),
+      });
   await ownExporter?.close({ note: err });
   live?.stop();
   if (outHook !== undefined) runtime().onEvents = runtime().onEvents.filter((h) => h !== outHook);
@@ -265,6 +282,12 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
 
   const parts: MetricPart[] = [];
   const results: ScenarioResult[] = [];
+  // the planned VUs of a scenario that never started (the run stopped before its startTime) go
+  // to the first that did: k6 had initialised them too
+  const ran = outcomes.filter((o) => o !== undefined).map((o) => o.result.scenario);
+  const planned = (name: string) =>
+    (plan.shares.get(name) ?? 0) +
+    (name === ran[0] ? [...plan.shares].reduce((a, [n, v]) => a + (ran.includes(n) ? 0 : v), 0) : 0);
   let firstStart = Number.POSITIVE_INFINITY;
   let lastEnd = 0;
   for (const o of outcomes) {
@@ -278,7 +301,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     parts.push({
       scenario: r.scenario,
       stats: o.stats,
-      counters: o.counters,
+      counters: { ...o.counters, [planKey]: (o.counters[planKey] ?? 0) + planned(r.scenario) },
       iterations: o.exec.completed,
       dropped: o.exec.dropped,
     });
