@@ -53,6 +53,7 @@ import {
   type MetricPart,
   MetricView,
 } from './k6-metrics.ts';
+import type { LifecyclePart } from './lifecycle.ts';
 import { startLiveWatch } from './live-watch.ts';
 import type { ScriptScenario } from './options.ts';
 import { runtime } from './runtime.ts';
@@ -65,6 +66,7 @@ import {
   summaryLines,
   verdict,
 } from './script-summary.ts';
+import { declareSubmetrics } from './submetrics.ts';
 import { exportSummary } from './summary-export.ts';
 import { listenForAbort } from './test-abort.ts';
 import { VusOut } from './vus-out.ts';
@@ -98,8 +100,18 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const here = input.lifecycle === undefined;
   const withSetup = input.lifecycle?.withSetup ?? typeof mod.setup === 'function';
   let dataJson = input.lifecycle?.dataJson;
+  // the submetrics the thresholds name, recorded here too: setup()'s and teardown()'s samples count
+  const submetrics = [
+    ...new Set([
+      EXPECTED_DURATION,
+      ...k6.thresholds.flatMap((t) => (t.tags.sub === undefined ? [] : [t.tags.sub])),
+    ]),
+  ];
+  declareSubmetrics(submetrics);
+  let setupPart: LifecyclePart | undefined;
   if (here && withSetup) {
     const r = await setupOf(loaded, input.err, input.signal);
+    setupPart = r.part;
     if (r.interrupted === true) {
       // Ctrl-C during setup() (a slow or hanging target): cut it, as k6 does; nothing ran
       err(`${cmd}: interrupted during setup(): no scenario was run.`);
@@ -209,12 +221,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       const params: ScriptParams = {
         ...{ file, exec: s.exec, scenario: s.name, tls, env, withSetup, dataJson, tags: s.tags },
         ...{ scenarioEnv: s.env, vus: vuBase.get(s.name), abortChannel, execution: input.execution },
-        submetrics: [
-          ...new Set([
-            EXPECTED_DURATION,
-            ...k6.thresholds.flatMap((t) => (t.tags.sub === undefined ? [] : [t.tags.sub])),
-          ]),
-        ],
+        submetrics,
       };
       try {
         return await runScenario({
@@ -308,6 +315,14 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     firstStart = Math.min(firstStart, r.startedAt);
     lastEnd = Math.max(lastEnd, r.startedAt + r.durationSec * 1000);
   }
+  // k6 counts setup()'s and teardown()'s requests, checks and metrics in the run's (tagged
+  // group ::setup / ::teardown, in no scenario), never as iterations
+  for (const [scenario, lp] of [
+    ['(setup)', setupPart],
+    ['(teardown)', td?.part],
+  ] as const)
+    if (lp !== undefined)
+      parts.push({ scenario, stats: lp.stats, counters: lp.counters, iterations: 0, dropped: 0 });
   const view = new MetricView(parts, parts.length === 0 ? 0 : (lastEnd - firstStart) / 1000);
   const k6Results = evaluateK6(view, k6.thresholds);
   const report: RunReport = {
