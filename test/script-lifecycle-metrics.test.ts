@@ -112,3 +112,48 @@ export async function teardown() {
   assert.match(r.stdout, /█ setup\s+✓ setup ok/);
   assert.match(r.stdout, /█ teardown\s+✓ teardown ok/);
 });
+
+test('--out json streams their samples tagged group ::setup / ::teardown, with no scenario', async () => {
+  const lines = join(t.dir, 'out.jsonl');
+  const f = t.script(
+    'out.js',
+    `import http from 'k6/http';
+import { check } from 'k6';
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 1 } } };
+export async function setup() {
+  check(await http.get('$URL/st'), { 'setup ok': (x) => x.status === 200 });
+}
+export default async function () {
+  await http.get('$URL/it');
+}
+export async function teardown() {
+  await http.get('$URL/td');
+}
+`,
+  );
+  const r = await run(['run', f, '--out', `json=${lines}`]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const points = readFileSync(lines, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.type === 'Point');
+  const reqs = points
+    .filter((p) => p.metric === 'http_reqs')
+    .map((p) => [p.data.tags.group, p.data.tags.scenario]);
+  assert.deepEqual(reqs, [
+    ['::setup', undefined],
+    ['', 's'],
+    ['::teardown', undefined],
+  ]);
+  const checks = points.filter((p) => p.metric === 'checks');
+  assert.deepEqual(
+    checks.map((p) => [p.data.tags.check, p.data.tags.group, p.data.tags.scenario]),
+    [['setup ok', '::setup', undefined]],
+  );
+  for (const m of ['data_sent', 'data_received'])
+    assert.ok(
+      points.some((p) => p.metric === m && p.data.tags.group === '::teardown'),
+      `${m} of teardown()`,
+    );
+});

@@ -72,6 +72,8 @@ import { listenForAbort } from './test-abort.ts';
 import { VusOut } from './vus-out.ts';
 import { vusPlan } from './vus-plan.ts';
 
+/** The iteration stores of setup() and teardown() (lifecycle.ts): no scenario's. */
+const LIFECYCLE = /^\((setup|teardown)\)$/;
 const INTERNAL_KEY = /^(trend:|metric:|check:|gauge:|vus:|vus_max:)/;
 
 export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunResult> {
@@ -108,33 +110,12 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     ]),
   ];
   declareSubmetrics(submetrics);
-  let setupPart: LifecyclePart | undefined;
-  if (here && withSetup) {
-    const r = await setupOf(loaded, input.err, input.signal);
-    setupPart = r.part;
-    if (r.interrupted === true) {
-      // Ctrl-C during setup() (a slow or hanging target): cut it, as k6 does; nothing ran
-      err(`${cmd}: interrupted during setup(): no scenario was run.`);
-      await ownExporter?.close({ wait: false });
-      return { exitCode: EXIT_ABORTED, summary: null, report: null, written: [] };
-    }
-    if (r.aborted !== undefined) {
-      err(`${cmd}: test aborted: ${r.aborted} (exec.test.abort() in setup())\nno scenario was run.`);
-      await ownExporter?.close({ wait: false });
-      return { exitCode: EXIT_THRESHOLD_ABORTED, summary: null, report: null, written: [] };
-    }
-    if (r.problem !== undefined) {
-      err(`${cmd}: script error in ${input.file}: ${r.problem}\nno scenario was run.`);
-      await ownExporter?.close({ wait: false });
-      return { exitCode: EXIT_SCRIPT_ERROR, summary: null, report: null, written: [] };
-    }
-    dataJson = r.dataJson;
-  }
   const tagsOf = new Map(parsed.options.scenarios.map((s) => [s.name, s.tags]));
   let jsonOut: K6JsonOut | undefined;
   // k6's vus and vus_max: once a second for the whole test, from the scenarios' start (./vus-out.ts)
   let vusOut: VusOut | undefined;
   let outHook: ((events: RequestEvents, scenario: string) => void) | undefined;
+  // opened before setup(): its samples stream too, as k6's
   if (outFiles.json !== undefined) {
     makeDir(dirname(resolvePath(outFiles.json)));
     const own = new Map<string, string[]>();
@@ -164,10 +145,42 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     runtime().sink = (metric, kind, value, scenario, tags) => {
       if (metric === 'vus' || metric === 'vus_max') vusOut?.set(scenario, metric, value);
       // as k6's: a VU's samples carry its group, '' outside any (dropped_iterations is the executor's)
+      // setup()'s and teardown()'s (their own '(setup)', '(teardown)'): their group, no scenario, as k6's
+      else if (LIFECYCLE.test(scenario)) w.sample(metric, kind, value, { ...tags });
       else w.sample(metric, kind, value, { ...tagsOf.get(scenario), ...vuGroup(metric), ...tags, scenario });
     };
   }
 
+  const closeOut = () => {
+    if (outHook !== undefined) runtime().onEvents = runtime().onEvents.filter((h) => h !== outHook);
+    runtime().sink = null;
+    jsonOut?.close();
+  };
+  let setupPart: LifecyclePart | undefined;
+  if (here && withSetup) {
+    const r = await setupOf(loaded, input.err, input.signal);
+    setupPart = r.part;
+    if (r.interrupted === true) {
+      // Ctrl-C during setup() (a slow or hanging target): cut it, as k6 does; nothing ran
+      err(`${cmd}: interrupted during setup(): no scenario was run.`);
+      await ownExporter?.close({ wait: false });
+      closeOut();
+      return { exitCode: EXIT_ABORTED, summary: null, report: null, written: [] };
+    }
+    if (r.aborted !== undefined) {
+      err(`${cmd}: test aborted: ${r.aborted} (exec.test.abort() in setup())\nno scenario was run.`);
+      await ownExporter?.close({ wait: false });
+      closeOut();
+      return { exitCode: EXIT_THRESHOLD_ABORTED, summary: null, report: null, written: [] };
+    }
+    if (r.problem !== undefined) {
+      err(`${cmd}: script error in ${input.file}: ${r.problem}\nno scenario was run.`);
+      await ownExporter?.close({ wait: false });
+      closeOut();
+      return { exitCode: EXIT_SCRIPT_ERROR, summary: null, report: null, written: [] };
+    }
+    dataJson = r.dataJson;
+  }
   const tls = loaded.tls;
   const stop = new AbortController();
   const onOuterAbort = () => stop.abort();
@@ -274,12 +287,10 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       });
   await ownExporter?.close({ note: err });
   live?.stop();
-  if (outHook !== undefined) runtime().onEvents = runtime().onEvents.filter((h) => h !== outHook);
-  runtime().sink = null;
-  jsonOut?.close();
   input.signal?.removeEventListener('abort', onOuterAbort);
   // k6's teardown(data): once, after every scenario ended (however the run ended)
   const td = here ? await teardownOf(loaded, dataJson, input.err) : undefined;
+  closeOut();
   abortListen.close();
   runtime().abortChannel = null;
   if (td?.aborted !== undefined) err(`${cmd}: test aborted: ${td.aborted} (exec.test.abort() in teardown())`);
