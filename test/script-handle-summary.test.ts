@@ -86,7 +86,8 @@ export async function handleSummary(data) {
   assert.equal(calls('basic.calls'), 1);
   assert.equal(count('/a'), 30);
   assert.equal(count('/teardown'), 1);
-  assert.match(r.stdout, /^MY SUMMARY reqs=30$/m);
+  // teardown()'s request counts too, as in k6 (script-lifecycle-metrics)
+  assert.match(r.stdout, /^MY SUMMARY reqs=31$/m);
   // the lab's own text summary is replaced; --json is still written
   assert.doesNotMatch(r.stdout, /http_reqs\.{2,}/);
   assert.doesNotMatch(r.stdout, /Scenario default/);
@@ -94,7 +95,7 @@ export async function handleSummary(data) {
   assert.match(r.stdout, /PASSED/);
   const data = JSON.parse(readFileSync(join(dir, 'out', 'basic-summary.json'), 'utf8'));
   const json = JSON.parse(readFileSync(join(dir, 'basic.json'), 'utf8'));
-  assert.equal(data.metrics.http_reqs.values.count, count('/a'));
+  assert.equal(data.metrics.http_reqs.values.count, count('/a') + count('/teardown'));
   assert.deepEqual(data.metrics.http_reqs.type, 'counter');
   const d = data.metrics.http_req_duration;
   assert.equal(d.type, 'trend');
@@ -103,7 +104,7 @@ export async function handleSummary(data) {
   assert.equal(d.values['p(95)'], json.metrics.http_req_duration.values['p(95)']);
   assert.equal(d.values.avg, json.metrics.http_req_duration.values.avg);
   assert.deepEqual(d.thresholds, { 'p(95)<60000': { ok: true } });
-  assert.deepEqual(data.metrics.http_req_failed.values, { rate: 0, passes: 0, fails: 30 });
+  assert.deepEqual(data.metrics.http_req_failed.values, { rate: 0, passes: 0, fails: 31 });
   assert.equal(data.metrics.iterations.values.count, 30);
   assert.deepEqual(data.metrics.checks.values, { rate: 1, passes: 30, fails: 0 });
   assert.equal(data.metrics.orders.values.count, 60);

@@ -65,6 +65,8 @@ export interface LoadMetricsServer {
   observe(scenario: string, slice: TimeSlice, detail?: SliceDetail): void;
   /** The scenario finished (its running gauge drops to 0). */
   finished(scenario: string): void;
+  /** Script counters of `scenario` that belong to no second (k6's VUs initialised before the start). */
+  addCounters(scenario: string, counters: Readonly<Record<string, number>>): void;
   /** The exposition text (what GET /metrics answers). */
   render(): string;
   /** How long close() will wait for a final scrape (ms; 0 when nothing has been scraping). */
@@ -236,6 +238,9 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
         durations.add(scenario, detail.latency);
         script.add(scenario, detail.counters);
       }
+    },
+    addCounters(scenario, counters) {
+      script.add(scenario, counters);
     },
     finished(scenario) {
       const f = figures.get(scenario);

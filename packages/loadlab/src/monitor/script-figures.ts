@@ -22,9 +22,11 @@
  *                                                              (gaugeFamily)
  *
  *   loadlab_script_vus{scenario}, loadlab_script_vus_max{scenario}   k6's vus and vus_max: the
- *                                                              scenario's VUs active and allocated
- *                                                              at its last sample (0 once it ended;
- *                                                              script/vus-series.ts)
+ *                                                              scenario's VUs active at its last
+ *                                                              sample (0 once it ended) and its
+ *                                                              VUs initialised, from the run's
+ *                                                              start to its end (script/vus-series.ts,
+ *                                                              script/vus-plan.ts)
  *
  * (k6's built-in `checks` rate is not repeated: it is loadlab_checks_total summed over checks;
  * nor are the thresholds' submetrics, `http_req_duration{status:200}`: copies of samples.)

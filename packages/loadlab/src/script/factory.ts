@@ -300,11 +300,15 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
     const live = liveScenario(p.scenario);
     return live === null ? [counters] : [counters, live.counters];
   });
+  // vus_max: only the VUs beyond preAllocatedVUs (open model, added when used; kept to the end):
+  // the run writes the VUs k6 initialises before the start (./vus-plan.ts)
+  let added = 0;
   script.vus = (v, epochSec) => {
+    if (v !== null) added = Math.max(added, v.allocated - ctx.preAllocatedVUs);
     if (v === null) series.end(epochSec);
-    else series.sample(v.active, v.allocated, epochSec);
+    else series.sample(v.active, added, epochSec);
     rt.sink?.('vus', 'gauge', v?.active ?? 0, p.scenario);
-    rt.sink?.('vus_max', 'gauge', v?.allocated ?? 0, p.scenario);
+    rt.sink?.('vus_max', 'gauge', added, p.scenario);
   };
   return script;
 };

@@ -8,27 +8,39 @@
  *   const data = dataText(s.value);             // JSON text (undefined: setup returned nothing)
  *
  * Each call runs inside an iteration store of its own (scenario '(setup)', '(teardown)' or
- * '(handleSummary)', a name no scenario can have), so http.*(), check(), sleep() and group() work in it; its
- * requests are counted apart (the `requests`/`failures` returned) and not in any scenario's
- * metrics or thresholds. It ends when the calls it started settle, awaited or not. When the time runs out its pending sleeps are cleared and its
+ * '(handleSummary)', a name no scenario can have), so http.*(), check(), sleep() and group() work in it.
+ * As in k6, setup()'s and teardown()'s samples are tagged `group: '::setup'` / `'::teardown'`
+ * (their checks are in the group `setup` / `teardown` of the summary's tree) and count in the
+ * run's metrics and thresholds, in no scenario's (k6 gives them no `scenario` tag), never as
+ * iterations: `part` is their raw material (k6-metrics.ts MetricPart, less the scenario).
+ * It ends when the calls it started settle, awaited or not. When the time runs out its pending sleeps are cleared and its
  * connections cut (a synchronous endless loop cannot be interrupted).
  */
 import { RequestEvents } from '../stats/events.ts';
+import { gaugesToCounters } from '../stats/gauge-counters.ts';
 import type { LatencyRecorder } from '../stats/recorder.ts';
+import { RequestStats } from '../stats/request-stats.ts';
 import { closeHttp } from './http.ts';
-import { type IterationStore, runtime, type ScenarioEnd, settled } from './runtime.ts';
+import { type IterationStore, runtime, type ScenarioEnd, settled, trendsToCounters } from './runtime.ts';
 import { abortReason } from './test-abort.ts';
 import { closeWs } from './ws.ts';
 
 export type LifecycleName = 'setup' | 'teardown' | 'handleSummary';
 
+/** What a lifecycle call recorded: its requests and its counters (checks, Trends, custom metrics). */
+export interface LifecyclePart {
+  stats: RequestStats;
+  counters: Record<string, number>;
+}
+
 export type LifecycleResult =
-  | { ok: true; value: unknown; requests: number; failures: number; ms: number }
+  | { ok: true; value: unknown; requests: number; failures: number; ms: number; part: LifecyclePart }
   | {
       ok: false;
       problem: string;
       requests: number;
       failures: number;
+      part: LifecyclePart;
       aborted?: string;
       /** `signal` ended it (Ctrl-C): cut as a timeout cuts it. */
       interrupted?: true;
@@ -49,6 +61,8 @@ export async function callLifecycle(
     tally.requests++;
     if (!ev.ok) tally.failures++;
   });
+  const stats = new RequestStats();
+  const unsubscribe = stats.attach(events);
   const end: ScenarioEnd = { stopped: false, timers: new Set() };
   const store: IterationStore = {
     events,
@@ -57,7 +71,8 @@ export async function callLifecycle(
     intendedUs: 0,
     first: false,
     scenario,
-    group: '',
+    // k6's runPart: the group tag of setup() and teardown() (handleSummary's samples count nowhere)
+    group: name === 'handleSummary' ? '' : `::${name}`,
     pending: 0,
     end,
     vu: 0,
@@ -66,6 +81,7 @@ export async function callLifecycle(
     exec: null,
     gauges: new Map(),
   };
+  const part: LifecyclePart = { stats, counters: {} };
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -87,20 +103,27 @@ export async function callLifecycle(
     });
     const r = await Promise.race([done, timeout, interrupted]);
     if (r === 'interrupted')
-      return { ok: false, problem: `${name}() was interrupted`, interrupted: true, ...tally };
+      return { ok: false, problem: `${name}() was interrupted`, interrupted: true, ...tally, part };
     if (r === 'timeout')
       return {
         ok: false,
         problem: `${name}() did not finish within ${name}Timeout (${timeoutMs / 1000}s)`,
         ...tally,
+        part,
       };
-    return { ok: true, value: r.value, ms: Date.now() - started, ...tally };
+    return { ok: true, value: r.value, ms: Date.now() - started, ...tally, part };
   } catch (e) {
     const aborted = abortReason(e);
     if (aborted !== undefined)
-      return { ok: false, problem: `${name}() called exec.test.abort(): ${aborted}`, aborted, ...tally };
+      return {
+        ok: false,
+        problem: `${name}() called exec.test.abort(): ${aborted}`,
+        aborted,
+        ...tally,
+        part,
+      };
     const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    return { ok: false, problem: `${name}() threw: ${msg}`, ...tally };
+    return { ok: false, problem: `${name}() threw: ${msg}`, ...tally, part };
   } finally {
     clearTimeout(timer);
     end.stopped = true;
@@ -108,6 +131,11 @@ export async function callLifecycle(
     end.timers.clear();
     await closeWs(scenario);
     await closeHttp(scenario);
+    unsubscribe();
+    // read when it ended (a request cut by the timeout included), as a scenario's counters()
+    Object.assign(part.counters, Object.fromEntries(store.counters));
+    trendsToCounters(store.trends, part.counters);
+    gaugesToCounters(store.gauges, 0, part.counters);
   }
 }
 

@@ -53,6 +53,7 @@ import {
   type MetricPart,
   MetricView,
 } from './k6-metrics.ts';
+import type { LifecyclePart } from './lifecycle.ts';
 import { startLiveWatch } from './live-watch.ts';
 import type { ScriptScenario } from './options.ts';
 import { runtime } from './runtime.ts';
@@ -65,10 +66,14 @@ import {
   summaryLines,
   verdict,
 } from './script-summary.ts';
+import { declareSubmetrics } from './submetrics.ts';
 import { exportSummary } from './summary-export.ts';
 import { listenForAbort } from './test-abort.ts';
 import { VusOut } from './vus-out.ts';
+import { vusPlan } from './vus-plan.ts';
 
+/** The iteration stores of setup() and teardown() (lifecycle.ts): no scenario's. */
+const LIFECYCLE = /^\((setup|teardown)\)$/;
 const INTERNAL_KEY = /^(trend:|metric:|check:|gauge:|vus:|vus_max:)/;
 
 export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunResult> {
@@ -97,31 +102,20 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const here = input.lifecycle === undefined;
   const withSetup = input.lifecycle?.withSetup ?? typeof mod.setup === 'function';
   let dataJson = input.lifecycle?.dataJson;
-  if (here && withSetup) {
-    const r = await setupOf(loaded, input.err, input.signal);
-    if (r.interrupted === true) {
-      // Ctrl-C during setup() (a slow or hanging target): cut it, as k6 does; nothing ran
-      err(`${cmd}: interrupted during setup(): no scenario was run.`);
-      await ownExporter?.close({ wait: false });
-      return { exitCode: EXIT_ABORTED, summary: null, report: null, written: [] };
-    }
-    if (r.aborted !== undefined) {
-      err(`${cmd}: test aborted: ${r.aborted} (exec.test.abort() in setup())\nno scenario was run.`);
-      await ownExporter?.close({ wait: false });
-      return { exitCode: EXIT_THRESHOLD_ABORTED, summary: null, report: null, written: [] };
-    }
-    if (r.problem !== undefined) {
-      err(`${cmd}: script error in ${input.file}: ${r.problem}\nno scenario was run.`);
-      await ownExporter?.close({ wait: false });
-      return { exitCode: EXIT_SCRIPT_ERROR, summary: null, report: null, written: [] };
-    }
-    dataJson = r.dataJson;
-  }
+  // the submetrics the thresholds name, recorded here too: setup()'s and teardown()'s samples count
+  const submetrics = [
+    ...new Set([
+      EXPECTED_DURATION,
+      ...k6.thresholds.flatMap((t) => (t.tags.sub === undefined ? [] : [t.tags.sub])),
+    ]),
+  ];
+  declareSubmetrics(submetrics);
   const tagsOf = new Map(parsed.options.scenarios.map((s) => [s.name, s.tags]));
   let jsonOut: K6JsonOut | undefined;
   // k6's vus and vus_max: once a second for the whole test, from the scenarios' start (./vus-out.ts)
   let vusOut: VusOut | undefined;
   let outHook: ((events: RequestEvents, scenario: string) => void) | undefined;
+  // opened before setup(): its samples stream too, as k6's
   if (outFiles.json !== undefined) {
     makeDir(dirname(resolvePath(outFiles.json)));
     const own = new Map<string, string[]>();
@@ -151,10 +145,42 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     runtime().sink = (metric, kind, value, scenario, tags) => {
       if (metric === 'vus' || metric === 'vus_max') vusOut?.set(scenario, metric, value);
       // as k6's: a VU's samples carry its group, '' outside any (dropped_iterations is the executor's)
+      // setup()'s and teardown()'s (their own '(setup)', '(teardown)'): their group, no scenario, as k6's
+      else if (LIFECYCLE.test(scenario)) w.sample(metric, kind, value, { ...tags });
       else w.sample(metric, kind, value, { ...tagsOf.get(scenario), ...vuGroup(metric), ...tags, scenario });
     };
   }
 
+  const closeOut = () => {
+    if (outHook !== undefined) runtime().onEvents = runtime().onEvents.filter((h) => h !== outHook);
+    runtime().sink = null;
+    jsonOut?.close();
+  };
+  let setupPart: LifecyclePart | undefined;
+  if (here && withSetup) {
+    const r = await setupOf(loaded, input.err, input.signal);
+    setupPart = r.part;
+    if (r.interrupted === true) {
+      // Ctrl-C during setup() (a slow or hanging target): cut it, as k6 does; nothing ran
+      err(`${cmd}: interrupted during setup(): no scenario was run.`);
+      await ownExporter?.close({ wait: false });
+      closeOut();
+      return { exitCode: EXIT_ABORTED, summary: null, report: null, written: [] };
+    }
+    if (r.aborted !== undefined) {
+      err(`${cmd}: test aborted: ${r.aborted} (exec.test.abort() in setup())\nno scenario was run.`);
+      await ownExporter?.close({ wait: false });
+      closeOut();
+      return { exitCode: EXIT_THRESHOLD_ABORTED, summary: null, report: null, written: [] };
+    }
+    if (r.problem !== undefined) {
+      err(`${cmd}: script error in ${input.file}: ${r.problem}\nno scenario was run.`);
+      await ownExporter?.close({ wait: false });
+      closeOut();
+      return { exitCode: EXIT_SCRIPT_ERROR, summary: null, report: null, written: [] };
+    }
+    dataJson = r.dataJson;
+  }
   const tls = loaded.tls;
   const stop = new AbortController();
   const onOuterAbort = () => stop.abort();
@@ -195,7 +221,12 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   const progress = createProgress(input.progress);
   const totals = { requests: 0, failures: 0, first: undefined as number | undefined };
   const startedAt = Date.now();
-  if (jsonOut !== undefined) vusOut = new VusOut(jsonOut, parsed.options.tags);
+  // k6's vus_max: the VUs it initialises before the start (every scenario's, ./vus-plan.ts) count
+  // from the test's first second to its end; the threads add those beyond preAllocatedVUs
+  const plan = vusPlan(parsed.options.scenarios, input.segment ?? WHOLE);
+  const planKey = `vus_max:d:${Math.floor(startedAt / 1000)}`;
+  for (const [name, share] of plan.shares) exporter?.addCounters(name, { [planKey]: share });
+  if (jsonOut !== undefined) vusOut = new VusOut(jsonOut, parsed.options.tags, plan.total);
   let crashed: string | undefined;
   const outcomes = await Promise.all(
     parsed.options.scenarios.map(async (s): Promise<RunOutcome | undefined> => {
@@ -203,12 +234,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       const params: ScriptParams = {
         ...{ file, exec: s.exec, scenario: s.name, tls, env, withSetup, dataJson, tags: s.tags },
         ...{ scenarioEnv: s.env, vus: vuBase.get(s.name), abortChannel, execution: input.execution },
-        submetrics: [
-          ...new Set([
-            EXPECTED_DURATION,
-            ...k6.thresholds.flatMap((t) => (t.tags.sub === undefined ? [] : [t.tags.sub])),
-          ]),
-        ],
+        submetrics,
       };
       try {
         return await runScenario({
@@ -248,14 +274,23 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   );
   progress.finish();
   vusOut?.stop();
+  // the test is over: its VUs leave an exporter that lives on (run --worker's, for the next run)
+  const endKey = `vus_max:end:${Math.floor(Date.now() / 1000) + 1}`;
+  for (const [name, share] of plan.shares) exporter?.addCounters(name, { [endKey]: -share });
+  for (const o of outcomes)
+    if (o !== undefined)
+      exporter?.addCounters(o.result.scenario, {
+        [endKey]: -Object.entries(o.counters).reduce(
+          (a, [k, v]) => a + (k.startsWith('vus_max:d:') ? v : 0),
+          0,
+        ),
+      });
   await ownExporter?.close({ note: err });
   live?.stop();
-  if (outHook !== undefined) runtime().onEvents = runtime().onEvents.filter((h) => h !== outHook);
-  runtime().sink = null;
-  jsonOut?.close();
   input.signal?.removeEventListener('abort', onOuterAbort);
   // k6's teardown(data): once, after every scenario ended (however the run ended)
   const td = here ? await teardownOf(loaded, dataJson, input.err) : undefined;
+  closeOut();
   abortListen.close();
   runtime().abortChannel = null;
   if (td?.aborted !== undefined) err(`${cmd}: test aborted: ${td.aborted} (exec.test.abort() in teardown())`);
@@ -265,6 +300,12 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
 
   const parts: MetricPart[] = [];
   const results: ScenarioResult[] = [];
+  // the planned VUs of a scenario that never started (the run stopped before its startTime) go
+  // to the first that did: k6 had initialised them too
+  const ran = outcomes.filter((o) => o !== undefined).map((o) => o.result.scenario);
+  const planned = (name: string) =>
+    (plan.shares.get(name) ?? 0) +
+    (name === ran[0] ? [...plan.shares].reduce((a, [n, v]) => a + (ran.includes(n) ? 0 : v), 0) : 0);
   let firstStart = Number.POSITIVE_INFINITY;
   let lastEnd = 0;
   for (const o of outcomes) {
@@ -278,13 +319,21 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     parts.push({
       scenario: r.scenario,
       stats: o.stats,
-      counters: o.counters,
+      counters: { ...o.counters, [planKey]: (o.counters[planKey] ?? 0) + planned(r.scenario) },
       iterations: o.exec.completed,
       dropped: o.exec.dropped,
     });
     firstStart = Math.min(firstStart, r.startedAt);
     lastEnd = Math.max(lastEnd, r.startedAt + r.durationSec * 1000);
   }
+  // k6 counts setup()'s and teardown()'s requests, checks and metrics in the run's (tagged
+  // group ::setup / ::teardown, in no scenario), never as iterations
+  for (const [scenario, lp] of [
+    ['(setup)', setupPart],
+    ['(teardown)', td?.part],
+  ] as const)
+    if (lp !== undefined)
+      parts.push({ scenario, stats: lp.stats, counters: lp.counters, iterations: 0, dropped: 0 });
   const view = new MetricView(parts, parts.length === 0 ? 0 : (lastEnd - firstStart) / 1000);
   const k6Results = evaluateK6(view, k6.thresholds);
   const report: RunReport = {

@@ -31,7 +31,14 @@ import { importScript } from './factory.ts';
 import type { SummaryOptions } from './handle-summary.ts';
 import { applySummaryFlags } from './handle-summary.ts';
 import { type K6Threshold, parseK6Thresholds } from './k6-metrics.ts';
-import { callLifecycle, dataCopy, dataText, parseEnvFlags, parseTagFlags } from './lifecycle.ts';
+import {
+  callLifecycle,
+  dataCopy,
+  dataText,
+  type LifecyclePart,
+  parseEnvFlags,
+  parseTagFlags,
+} from './lifecycle.ts';
 import { parseScriptOptions } from './options.ts';
 import { type MetricKind, runtime, type TlsSettings } from './runtime.ts';
 import { scriptErrorText } from './script-error.ts';
@@ -309,16 +316,23 @@ export async function setupOf(
   r: LoadedScript,
   errIn: ScriptRunInput['err'],
   signal?: AbortSignal,
-): Promise<{ dataJson?: string; problem?: string; aborted?: string; interrupted?: true }> {
+): Promise<{
+  dataJson?: string;
+  problem?: string;
+  aborted?: string;
+  interrupted?: true;
+  part?: LifecyclePart;
+}> {
   if (typeof r.mod.setup !== 'function') return {};
   const res = await callLifecycle('setup', r.mod.setup, [], r.parsed.options.setupTimeoutMs, signal);
-  if (!res.ok && res.interrupted === true) return { interrupted: true };
-  if (!res.ok && res.aborted !== undefined) return { problem: res.problem, aborted: res.aborted };
+  const part = res.part;
+  if (!res.ok && res.interrupted === true) return { interrupted: true, part };
+  if (!res.ok && res.aborted !== undefined) return { problem: res.problem, aborted: res.aborted, part };
   const data = res.ok ? dataText(res.value) : { problem: res.problem };
-  if (data.problem !== undefined) return { problem: data.problem };
+  if (data.problem !== undefined) return { problem: data.problem, part };
   if (res.ok)
     noteErr(errIn)(`setup(): done in ${res.ms} ms (${res.requests} requests, ${res.failures} failed)`);
-  return { dataJson: data.text };
+  return { dataJson: data.text, part };
 }
 
 /**
@@ -329,7 +343,7 @@ export async function teardownOf(
   r: LoadedScript,
   dataJson: string | undefined,
   errIn: ScriptRunInput['err'],
-): Promise<{ problem: string; aborted?: string } | undefined> {
+): Promise<{ problem?: string; aborted?: string; part: LifecyclePart } | undefined> {
   if (typeof r.mod.teardown !== 'function') return undefined;
   const res = await callLifecycle(
     'teardown',
@@ -337,9 +351,9 @@ export async function teardownOf(
     [dataCopy(dataJson)],
     r.parsed.options.teardownTimeoutMs,
   );
-  if (!res.ok) return { problem: res.problem, aborted: res.aborted };
+  if (!res.ok) return { problem: res.problem, aborted: res.aborted, part: res.part };
   noteErr(errIn)(`teardown(): done in ${res.ms} ms (${res.requests} requests, ${res.failures} failed)`);
-  return undefined;
+  return { part: res.part };
 }
 
 /**

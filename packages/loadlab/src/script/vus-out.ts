@@ -4,7 +4,9 @@
  * scenarios to their end), the sum over every scenario running, tagged with the run's tags
  * only (options.tags and --tag: k6's RunTags), not `scenario`. A run shorter than a second
  * writes none, as k6's. Each scenario's executor reports its own figures (factory.ts, through
- * runtime().sink) as they change; a scenario not started yet, or ended, counts 0.
+ * runtime().sink) as they change; a scenario not started yet, or ended, has no VU active.
+ * `vus_max` is the VUs k6 initialises before the start (`planned`, ./vus-plan.ts) and those the
+ * arrival-rate scenarios added beyond their preAllocatedVUs, kept to the end.
  */
 import type { K6JsonOut } from '../report/k6-json-out.ts';
 
@@ -15,6 +17,7 @@ export class VusOut {
   constructor(
     private readonly out: K6JsonOut,
     private readonly tags: Readonly<Record<string, string>>,
+    private readonly planned: number,
   ) {
     this.timer = setInterval(() => this.write(), 1000);
   }
@@ -31,7 +34,7 @@ export class VusOut {
 
   private write(): void {
     let vus = 0;
-    let max = 0;
+    let max = this.planned;
     for (const s of this.now.values()) {
       vus += s.vus;
       max += s.vus_max;

@@ -1,8 +1,11 @@
 /**
- * k6's `vus` and `vus_max` gauges: the VUs active and the VUs allocated, sampled once a second
- * (k6's rate) from the executor of each generator thread (closed model: the VUs looping, and the
- * scenario's maxVUs share; open model: the VUs allocated so far, preAllocatedVUs growing up to
- * maxVUs, for both, as k6 activates every VU it allocates).
+ * k6's `vus` and `vus_max` gauges: the VUs active and the VUs initialised, sampled once a second
+ * (k6's rate) from the executor of each generator thread (`vus`: closed model, the VUs looping;
+ * open model, the VUs allocated so far, preAllocatedVUs growing up to maxVUs, as k6 activates
+ * every VU it allocates). A thread's `vus_max` is only the VUs it added beyond its
+ * preAllocatedVUs share (open model, when needed; never taken off, as k6 keeps an initialised VU
+ * to the end): the VUs k6 initialises before the start (./vus-plan.ts) are written once, by the
+ * run (run-script.ts), from the test's first second.
  *
  * The whole test's figure of a second is the sum of every thread's, scenario's and process's,
  * so each thread writes counter keys that add up exactly where counters are added (threads,
@@ -13,7 +16,8 @@
  *   vus:end:<epoch s>     its last value taken off when the scenario ended in the thread: in
  *                         the second after the one it ended in (a VU counts in every second
  *                         it ran in), so that second - 1 is the thread's last
- *   vus_max:d / vus_max:end   the same for the allocated VUs
+ *   vus_max:d             the same for the VUs initialised (no vus_max:end: they stay; a
+ *                         report written before had it, and it is still read)
  *
  * Read back (vusGauge), the changes summed second by second give the series, from the first
  * sample of any thread to the last: its last value, its least and its greatest (k6's gauge
@@ -48,14 +52,17 @@ export class VusSeries {
     this.lastSec = Math.max(this.lastSec, epochSec);
   }
 
-  /** The scenario ended in this thread: its VUs leave the series in `atSec` (after its last sample). */
+  /**
+   * The scenario ended in this thread: its active VUs leave the series in `atSec` (after its last
+   * sample); its VUs initialised stay (k6 keeps them to the end of the test).
+   */
   end(atSec: number): void {
     if (this.lastSec < 0) return;
     const into = this.targets();
     const sec = Math.max(atSec, this.lastSec + 1);
-    for (let i = 0; i < 2; i++) for (const m of into) bump(m, `${VUS_METRICS[i]}:end:${sec}`, -this.last[i]);
+    for (const m of into) bump(m, `${VUS_METRICS[0]}:end:${sec}`, -this.last[0]);
     this.lastSec = -1;
-    this.last = [0, 0];
+    this.last = [0, this.last[1]];
   }
 }
 

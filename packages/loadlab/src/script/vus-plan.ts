@@ -1,0 +1,64 @@
+/**
+ * k6's `vus_max` before the first iteration: k6 initialises, before the test starts, the VUs its
+ * execution plan needs at its busiest moment (lib.GetMaxPlannedVUs over
+ * ScenarioConfigs.GetFullExecutionRequirements): each scenario needs, from its startTime to the
+ * end of its duration and gracefulStop, its VUs (constant-vus, per-vu-iterations,
+ * shared-iterations), its greatest stage target (ramping-vus: k6 plans the ramp second by second;
+ * here its peak for the whole scenario) or its preAllocatedVUs (arrival-rate executors: the VUs
+ * beyond them, up to maxVUs, are added when used). Scenarios that overlap add up; one that starts
+ * after another's end reuses its VUs. The figure holds from the start to the end of the test.
+ *
+ *   const plan = vusPlan(scenarios, segment); // { total: 5, shares: Map { a => 2, b => 3 } }
+ *
+ * `shares` splits `total` between the scenarios (in their order, each at most its own need), so
+ * that a per-scenario figure (vus_max{scenario}, the Prometheus series) adds up to k6's.
+ */
+import { type ExecutionSegment, segmentShare, WHOLE } from '../generator/execution-segment.ts';
+import { normalizeExecutor } from '../generator/executor-options.ts';
+import type { ScriptScenario } from './options.ts';
+
+export interface VusPlan {
+  /** The VUs initialised before the start (this run's part of the test, by its execution segment). */
+  total: number;
+  /** Each scenario's part of `total`. */
+  shares: Map<string, number>;
+}
+
+export function vusPlan(scenarios: readonly ScriptScenario[], segment: ExecutionSegment = WHOLE): VusPlan {
+  // k6's order: by startTime, then name (ScenarioConfigs.GetSortedConfigs)
+  const sorted = [...scenarios].sort(
+    (a, b) => a.startTimeMs - b.startTimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
+  const need = new Map<string, number>();
+  const steps: { at: number; id: number; vus: number }[] = [];
+  sorted.forEach((s, id) => {
+    const ex = normalizeExecutor(s.executor);
+    const vus = segmentShare(
+      ex.model === 'open' ? Math.min(ex.preAllocatedVUs, ex.maxVUs) : ex.maxVUs,
+      segment,
+    );
+    need.set(s.name, vus);
+    steps.push({ at: s.startTimeMs, id, vus });
+    steps.push({ at: s.startTimeMs + ex.totalMs + ex.gracefulStopMs, id, vus: 0 });
+  });
+  // the steps in time order (a scenario's end before a later one's start at the same time),
+  // each scenario's current need summed after each: the greatest sum
+  steps.sort((a, b) => a.at - b.at || a.id - b.id);
+  const now = new Array<number>(sorted.length).fill(0);
+  let total = 0;
+  for (const st of steps) {
+    now[st.id] = st.vus;
+    total = Math.max(
+      total,
+      now.reduce((a, b) => a + b, 0),
+    );
+  }
+  const shares = new Map<string, number>();
+  let left = total;
+  for (const s of scenarios) {
+    const share = Math.min(need.get(s.name) ?? 0, left);
+    shares.set(s.name, share);
+    left -= share;
+  }
+  return { total, shares };
+}
