@@ -57,7 +57,13 @@ for (const processes of [1, 2]) {
         'the ramp done and no user left',
         () => swarm.state === 'running' && swarm.view().users === 0,
       );
-      await until('every onStop', () => hits('/leave') === 3 * hits('/leave-stop'));
+      // a user leaves the count before its onStop runs: wait for every one of them (a
+      // StartLeaver's onStart request, a Leaver's three, each landed before its StopUser)
+      await until(
+        'every onStop',
+        () =>
+          hits('/leave') === 3 * hits('/leave-stop') && hits('/start-leave') === hits('/start-leave-stop'),
+      );
       assert.deepEqual(swarm.view().usersByClass, { Leaver: 0, StartLeaver: 0 });
       const leavers = hits('/leave-stop');
       const startLeavers = hits('/start-leave-stop');
@@ -225,9 +231,8 @@ test('static sequential = true (SequentialTaskSet): each user runs the tasks in 
     await swarm.stop();
     const order = ['login', 'browse', 'logout', 'login', 'browse', 'logout'];
     for (const user of [0, 1])
-      order.forEach((step, i) =>
-        assert.equal(hits(`/seq/${user}/${i + 1}/${step}`), 1, `user ${user} step ${i + 1}`),
-      );
+      for (const [i, step] of order.entries())
+        assert.equal(hits(`/seq/${user}/${i + 1}/${step}`), 1, `user ${user} step ${i + 1}`);
   } finally {
     await swarm.close();
   }
