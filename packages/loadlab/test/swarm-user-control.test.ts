@@ -188,15 +188,11 @@ for (const processes of [1, 2]) {
       processes,
     });
     try {
+      // read as the first /work request arrives (seen() resolves in the server's handler), not
+      // by polling: a late poll would also count a test_start that came after it
       let startsAtFirstWork = -1;
-      const first = new Promise<void>((resolve) => {
-        const check = setInterval(() => {
-          if (hits('/work') > 0) {
-            startsAtFirstWork = hits('/test-start');
-            clearInterval(check);
-            resolve();
-          }
-        }, 1);
+      const first = server.seen('/work', 1).then(() => {
+        startsAtFirstWork = hits('/test-start');
       });
       await swarm.start({ users: 2, spawnRate: 1000 });
       await first;
