@@ -34,3 +34,28 @@ export default async function () {
   );
   assert.match(r.stdout, /STOPPED by a script error: exec\.scenario\.iterationIn/);
 });
+
+test('JSON.stringify(exec.scenario), a spread and Object.keys list the fields there are: the run goes on (0)', async () => {
+  // before: both absent fields were enumerable getters, so logging exec.scenario read them and
+  // stopped the run (107) though the script never asked for either
+  const f = t.script(
+    'listed.js',
+    `import exec from 'k6/execution';
+import http from 'k6/http';
+export const options = { iterations: 1 };
+export default async function () {
+  const seen = JSON.parse(JSON.stringify(exec.scenario));
+  const copy = { ...exec.scenario };
+  const keys = Object.keys(exec.scenario).sort().join(',');
+  await http.get('$URL/listed/' + seen.name + '/' + copy.executor + '/' + keys);
+}
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.equal(
+    t.srv.paths.get('/listed/default/shared-iterations/executor,name,progress,startTime'),
+    1,
+    JSON.stringify([...t.srv.paths]),
+  );
+});

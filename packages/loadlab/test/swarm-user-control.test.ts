@@ -57,7 +57,13 @@ for (const processes of [1, 2]) {
         'the ramp done and no user left',
         () => swarm.state === 'running' && swarm.view().users === 0,
       );
-      await until('every onStop', () => hits('/leave') === 3 * hits('/leave-stop'));
+      // a user leaves the count before its onStop runs: wait for every one of them (a
+      // StartLeaver's onStart request, a Leaver's three, each landed before its StopUser)
+      await until(
+        'every onStop',
+        () =>
+          hits('/leave') === 3 * hits('/leave-stop') && hits('/start-leave') === hits('/start-leave-stop'),
+      );
       assert.deepEqual(swarm.view().usersByClass, { Leaver: 0, StartLeaver: 0 });
       const leavers = hits('/leave-stop');
       const startLeavers = hits('/start-leave-stop');
@@ -182,15 +188,11 @@ for (const processes of [1, 2]) {
       processes,
     });
     try {
+      // read as the first /work request arrives (seen() resolves in the server's handler), not
+      // by polling: a late poll would also count a test_start that came after it
       let startsAtFirstWork = -1;
-      const first = new Promise<void>((resolve) => {
-        const check = setInterval(() => {
-          if (hits('/work') > 0) {
-            startsAtFirstWork = hits('/test-start');
-            clearInterval(check);
-            resolve();
-          }
-        }, 1);
+      const first = server.seen('/work', 1).then(() => {
+        startsAtFirstWork = hits('/test-start');
       });
       await swarm.start({ users: 2, spawnRate: 1000 });
       await first;
@@ -225,9 +227,8 @@ test('static sequential = true (SequentialTaskSet): each user runs the tasks in 
     await swarm.stop();
     const order = ['login', 'browse', 'logout', 'login', 'browse', 'logout'];
     for (const user of [0, 1])
-      order.forEach((step, i) => {
+      for (const [i, step] of order.entries())
         assert.equal(hits(`/seq/${user}/${i + 1}/${step}`), 1, `user ${user} step ${i + 1}`);
-      });
   } finally {
     await swarm.close();
   }

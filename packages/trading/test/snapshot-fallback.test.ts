@@ -10,9 +10,11 @@ import assert from 'node:assert/strict';
 import {
   closeSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
+  renameSync,
   rmSync,
   truncateSync,
   writeFileSync,
@@ -342,6 +344,38 @@ describe('snapshots that do not read, and --fresh', () => {
     const r = await c.gateway.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', quantity: 1, price: 90 });
     const top = Math.max(...[...acked.keys()].map(Number));
     assert.ok(Number((r.body as OrderRecord).id) > top);
+  });
+
+  it('--fresh cut short while it moved the state: the refusal names the folder whose files must go back first', async () => {
+    const dir = newDir();
+    const a = open(dir);
+    await traffic(a, 20, 'pm');
+    await a.close(); // a snapshot; the orders below are only in the journal after it
+    const b = open(dir);
+    const acked = await traffic(b, 20, 'pn');
+    const hash = stateHash(b);
+    // kill -9, then a --fresh killed after it moved the journal and before the snapshot
+    stageFreshFloor(dir, generationFloor(dir));
+    const aside = join(dir, `previous-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    mkdirSync(aside);
+    renameSync(join(dir, 'input-log-0.bin'), join(aside, 'input-log-0.bin'));
+    // before: "remove fresh-floor.next to keep the state as it is", which restored the
+    // snapshot alone: every order acknowledged after it was gone (404)
+    let message = '';
+    assert.throws(
+      () => open(dir),
+      (err: unknown) => {
+        message = (err as Error).message;
+        return err instanceof TradingError && err.code === TradingErrorCode.INVALID_CONFIG;
+      },
+    );
+    assert.ok(message.includes(`move the files ${aside} received back into ${dir}`), message);
+    // as it says: the files back, the staged floor removed: the same state, the same ids
+    renameSync(join(aside, 'input-log-0.bin'), join(dir, 'input-log-0.bin'));
+    rmSync(join(dir, 'fresh-floor.next'));
+    const c = open(dir);
+    assert.equal(stateHash(c), hash);
+    for (const id of acked.keys()) assert.equal(c.gateway.get(id).status, 200, `order ${id}`);
   });
 
   it('--fresh cut short after the move, before its floor was in force: the next start puts it in force', async () => {

@@ -68,16 +68,7 @@ function absent(field: string, instead: string): never {
   throw new TypeError(message);
 }
 
-const scenarioInfo = Object.freeze({
-  get iterationInTest(): never {
-    return absent(
-      'scenario.iterationInTest',
-      'for a value unique in the test use exec.vu.idInTest with exec.vu.iterationInScenario (a VU here serves one scenario)',
-    );
-  },
-  get iterationInInstance(): never {
-    return absent('scenario.iterationInInstance', 'use exec.vu.iterationInInstance (this VU’s iterations)');
-  },
+const fields = {
   get name(): string {
     return scenario().name;
   },
@@ -90,7 +81,30 @@ const scenarioInfo = Object.freeze({
   get progress(): number {
     return scenario().progress();
   },
-});
+};
+
+/**
+ * The two absent fields are not enumerable: JSON.stringify(exec.scenario), a spread or
+ * Object.keys (a script logging where it runs) list the fields there are and read neither, so
+ * only a script that asks for one by name stops.
+ */
+const scenarioInfo = Object.freeze(
+  Object.defineProperties(fields, {
+    iterationInTest: {
+      enumerable: false,
+      get: () =>
+        absent(
+          'scenario.iterationInTest',
+          'for a value unique in the test use exec.vu.idInTest with exec.vu.iterationInScenario (a VU here serves one scenario)',
+        ),
+    },
+    iterationInInstance: {
+      enumerable: false,
+      get: () =>
+        absent('scenario.iterationInInstance', 'use exec.vu.iterationInInstance (this VU’s iterations)'),
+    },
+  }) as typeof fields & { readonly iterationInTest: never; readonly iterationInInstance: never },
+);
 
 function deepFreeze<T>(v: T): T {
   if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {

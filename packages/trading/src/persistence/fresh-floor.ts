@@ -10,12 +10,12 @@
  * with the state still there (the move cut short or never begun) only `--fresh` may go on (it
  * redoes the move); any other start refuses, since neither floor is sure for that journal.
  */
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { replaceFileDurably } from '../sequencing/durable-file.ts';
 import { fsyncDir } from '../sequencing/input-log-writer.ts';
-import { hasState } from './journal-dir.ts';
+import { hasState, isStateFile } from './journal-dir.ts';
 
 export const FLOOR_FILE = 'fresh-floor';
 const NEXT_FILE = 'fresh-floor.next';
@@ -75,10 +75,29 @@ export function commitFreshFloor(dir: string): void {
 }
 
 /**
+ * The `previous-*` folders a `--fresh` cut short began to fill: changed since it staged its
+ * floor (`since`, the staged file's mtime) and holding state files.
+ */
+function partlyMoved(dir: string, since: number): string[] {
+  const out: string[] = [];
+  for (const f of readdirSync(dir)) {
+    if (!f.startsWith('previous-')) continue;
+    const p = join(dir, f);
+    try {
+      const st = statSync(p);
+      if (st.isDirectory() && st.mtimeMs >= since && readdirSync(p).some(isStateFile)) out.push(p);
+    } catch {
+      // gone meanwhile, or not readable: not one this check can name
+    }
+  }
+  return out;
+}
+
+/**
  * At every start, before anything reads the floor: a `--fresh` cut short after it staged its
  * floor. Returns a line to report when it was completed here, null when there was none (or
- * `fresh` redoes it); throws TRD_ERR_INVALID_CONFIG when the state was not moved and this
- * start is not `--fresh`.
+ * `fresh` redoes it); throws TRD_ERR_INVALID_CONFIG when the state was not moved (or only
+ * partly) and this start is not `--fresh`.
  */
 export function settleFreshFloor(dir: string, fresh: boolean): string | null {
   const next = join(dir, NEXT_FILE);
@@ -88,9 +107,15 @@ export function settleFreshFloor(dir: string, fresh: boolean): string | null {
     return `--fresh was cut short after it moved the state aside: its id floor (${next}) is now in force`;
   }
   if (fresh) return null;
+  // killed during the move: part of the state is already aside, and the rest alone is not it
+  const aside = partlyMoved(dir, statSync(next).mtimeMs);
+  const keep =
+    aside.length === 0
+      ? `remove ${next} to keep the state as it is`
+      : `to keep the state, move the files ${aside.join(' and ')} received back into ${dir}, then remove ${next}`;
   throw new TradingError(
     TradingErrorCode.INVALID_CONFIG,
-    `${next}: a --fresh was cut short before it moved the state aside, so which ids this journal holds is not sure: start with --fresh to finish it, or remove ${next} to keep the state as it is`,
+    `${next}: a --fresh was cut short ${aside.length === 0 ? 'before it moved' : 'while it moved'} the state aside, so which ids this journal holds is not sure: start with --fresh to finish it, or ${keep}`,
     'fresh',
   );
 }

@@ -79,12 +79,15 @@ export function removeTempFiles(dir: string): void {
     if (/^(snapshot-\d{16}\.tks|halted-accounts\.json)\.tmp$/.test(f)) rmSync(join(dir, f), { force: true });
 }
 
+/** A journal, snapshot or halted-accounts file name (what `--fresh` moves aside and `hasState` looks for). */
+export function isStateFile(name: string): boolean {
+  return /^(input-log-\d+.*\.bin|snapshot-\d{16}\.tks|halted-accounts\.json)$/.test(name);
+}
+
 /** True when the directory holds any journal, snapshot or halted accounts. */
 export function hasState(dir: string): boolean {
   if (!existsSync(dir)) return false;
-  return readdirSync(dir).some((f) =>
-    /^(input-log-\d+.*\.bin|snapshot-\d{16}\.tks|halted-accounts\.json)$/.test(f),
-  );
+  return readdirSync(dir).some(isStateFile);
 }
 
 /** `--fresh`: moves every journal, snapshot and the halted accounts into `previous-<time>/`; returns it (or null). */
