@@ -96,7 +96,7 @@ describe('hostile client: a field given twice in a metrics batch', () => {
   });
   after(() => f.close());
 
-  test('400 naming it, nothing stored; the same batch without the repeat is taken', async () => {
+  test('400 naming it (the whole batch refused); the same batch without the repeat is taken', async () => {
     const post = (body: string) =>
       f.http.send('POST', `${f.url('api')}/api/metrics`, body, { 'content-type': 'application/json' });
     for (const [body, field] of [
