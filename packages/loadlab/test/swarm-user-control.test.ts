@@ -225,9 +225,9 @@ test('static sequential = true (SequentialTaskSet): each user runs the tasks in 
     await swarm.stop();
     const order = ['login', 'browse', 'logout', 'login', 'browse', 'logout'];
     for (const user of [0, 1])
-      order.forEach((step, i) =>
-        assert.equal(hits(`/seq/${user}/${i + 1}/${step}`), 1, `user ${user} step ${i + 1}`),
-      );
+      order.forEach((step, i) => {
+        assert.equal(hits(`/seq/${user}/${i + 1}/${step}`), 1, `user ${user} step ${i + 1}`);
+      });
   } finally {
     await swarm.close();
   }

@@ -6,6 +6,7 @@
  */
 export type { HttpResponse, RequestOptions } from './http-session.ts';
 export { HttpSession } from './http-session.ts';
+export { RequestHook, type RequestHookListener, type RequestInfo } from './request-hook.ts';
 export { EventHook, events, type TestListener } from './test-events.ts';
 export {
   type CustomRequest,

@@ -77,7 +77,8 @@ export class UserRunner {
   /** Users stopped by `retire` whose onStop may still be running (stopAll waits for them). */
   private readonly retiring = new Set<Running>();
   private live = 0;
-  private readonly environment: UserEnvironment;
+  /** Locust's `environment`, as this runner's users (and this node's test listeners) get it. */
+  readonly environment: UserEnvironment;
 
   constructor(private readonly o: UserRunnerOptions) {
     this.environment = {
@@ -258,7 +259,8 @@ export class UserRunner {
     }
   }
 
-  private recordException(e: unknown): void {
+  /** Counts an exception of user code (a task's, a listener's) in the exceptions table. */
+  recordException(e: unknown): void {
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     const traceback = e instanceof Error ? (e.stack ?? message) : message;
     const key = `${message}\u0000${traceback.split('\n', 2)[1] ?? ''}`;
