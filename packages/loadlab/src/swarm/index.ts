@@ -6,6 +6,8 @@
  */
 export type { HttpResponse, RequestOptions } from './http-session.ts';
 export { HttpSession } from './http-session.ts';
+export { RequestHook, type RequestHookListener, type RequestInfo } from './request-hook.ts';
+export { TaskSet, type TaskSetClass } from './task-set.ts';
 export { EventHook, events, type TestListener } from './test-events.ts';
 export {
   type CustomRequest,
@@ -22,6 +24,7 @@ export {
   type UserContext,
 } from './user.ts';
 export {
+  InterruptTaskSet,
   RescheduleTask,
   RescheduleTaskImmediately,
   StopTest,

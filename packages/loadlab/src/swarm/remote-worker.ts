@@ -15,6 +15,7 @@ import { epochMsToUs } from '../util/clock.ts';
 import { serveMaster } from './remote-link.ts';
 import { REPORT_INTERVAL_MS, type WireSnapshot } from './remote-protocol.ts';
 import { events } from './test-events.ts';
+import type { UserEnvironment } from './user-control.ts';
 import { pickClasses, type UserFile } from './user-file.ts';
 import { HostCore, type HostSnapshot, type WorkerHealth } from './user-host.ts';
 import type { WorkerRunState } from './worker-status.ts';
@@ -59,7 +60,7 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
     if (c === null) return null;
     const snap = await c.stop();
     await c.close();
-    await events.test_stop.fire((m) => err(m));
+    await events.test_stop.fire(c.runner.environment, (m) => err(m));
     o.metrics?.finished(scenario);
     return { ...snap, health: healthOf(cpu.stop(), loop.stop()) };
   };
@@ -82,7 +83,13 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
       if (m.t === 'start') {
         await stopCore();
         // Locust's test_start on this worker, before its users start
-        await events.test_start.fire((m) => err(m));
+        const environment: UserEnvironment = {
+          runner: {
+            quit: () =>
+              link.send({ t: 'notice', notice: { t: 'stop-test', quit: true, reason: 'runner.quit()' } }),
+          },
+        };
+        await events.test_start.fire(environment, (m) => err(m));
         const metrics = o.metrics;
         const init = { ...m.init, tls: workerTls(o.tls, m.init.tls), sliceDetail: metrics !== undefined };
         // this worker's own seconds, summarised here for its exporter (the master gets them raw)

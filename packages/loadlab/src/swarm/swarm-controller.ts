@@ -41,7 +41,7 @@ import type { SwarmOptions, SwarmStart, SwarmState, SwarmView } from './swarm-ty
 import { validateStart } from './swarm-types.ts';
 import { events } from './test-events.ts';
 import { fixedCountOf, type UserClass } from './user.ts';
-import type { UserNotice } from './user-control.ts';
+import type { UserEnvironment, UserNotice } from './user-control.ts';
 import { pickClasses } from './user-file.ts';
 import { type HostSnapshot, LocalUserHost, type UserHost } from './user-host.ts';
 import { WorkerUserHost } from './worker-host.ts';
@@ -77,6 +77,15 @@ export class SwarmController extends EventEmitter {
   private threadHealth: ThreadHealth | null = null;
   /** Hosts that joined the running test, with their place in the time series. */
   private late = new Map<UserHost, LateReporter>();
+  /** Locust's `environment`, as this node's test_start / test_stop listeners get it. */
+  private readonly environment: UserEnvironment = {
+    runner: {
+      quit: () => {
+        this.emit('stop-test', { reason: 'runner.quit()', quit: true });
+        void this.stop();
+      },
+    },
+  };
 
   constructor(readonly o: SwarmOptions) {
     super();
@@ -308,7 +317,7 @@ export class SwarmController extends EventEmitter {
     try {
       await Promise.all(this.hosts.map((h) => h.stop()));
       // Locust's test_stop on this node (threads and workers fire their own as their users stop)
-      await events.test_stop.fire();
+      await events.test_stop.fire(this.environment);
       this.endedAt = epochNowMs();
       this.timelineStats?.timeline.flush();
       this.finalResult = this.buildResult();
@@ -370,7 +379,7 @@ export class SwarmController extends EventEmitter {
     }
     for (const h of this.hosts) this.listen(h);
     // Locust's test_start on this node, before any user starts
-    await events.test_start.fire();
+    await events.test_start.fire(this.environment);
     this.timelineStats = stats;
     this.startedAt = startEpochMs;
     // rates count from when users can start (worker threads take a moment to load the file)

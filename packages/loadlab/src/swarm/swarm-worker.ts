@@ -24,7 +24,7 @@ try {
     (notice) => post({ type: 'notice', notice }),
   );
   // Locust's test_start on this node (this thread's copy of the user file's events)
-  await events.test_start.fire();
+  await events.test_start.fire(core.runner.environment);
   const pusher = setInterval(() => post({ type: 'snapshot', snapshot: core.snapshot() }), 1000);
   port.on('message', (m: ToSwarmWorker) => {
     if (m.type === 'spawn') core.runner.spawn(m.cls, m.userId, m.host);
@@ -35,7 +35,7 @@ try {
       core
         .stop()
         .then(async (snapshot) => {
-          await events.test_stop.fire();
+          await events.test_stop.fire(core.runner.environment);
           post({ type: 'stopped', snapshot });
           await core.close();
           port.close();

@@ -14,7 +14,15 @@
 
 const BRAND = Symbol.for('tickstorm.swarm.control');
 
-export type ControlKind = 'stop-user' | 'stop-test' | 'reschedule' | 'reschedule-now';
+export type ControlKind =
+  | 'stop-user'
+  | 'stop-test'
+  | 'reschedule'
+  | 'reschedule-now'
+  /** InterruptTaskSet(reschedule true): back to the parent, whose next task starts at once. */
+  | 'interrupt'
+  /** InterruptTaskSet(reschedule false): back to the parent, whose wait follows. */
+  | 'interrupt-wait';
 
 abstract class UserControl extends Error {
   readonly [BRAND]: ControlKind;
@@ -53,11 +61,31 @@ export class RescheduleTaskImmediately extends UserControl {
   }
 }
 
+/**
+ * Locust's InterruptTaskSet (what a TaskSet's `this.interrupt()` throws, task-set.ts): the
+ * TaskSet ends (its onStop runs) and its parent goes on; reschedule true (the default): the
+ * parent's next task starts at once, false: the parent's wait follows.
+ */
+export class InterruptTaskSet extends UserControl {
+  constructor(reschedule = true) {
+    super(reschedule ? 'interrupt' : 'interrupt-wait', 'InterruptTaskSet');
+  }
+}
+
+const KINDS: readonly string[] = [
+  'stop-user',
+  'stop-test',
+  'reschedule',
+  'reschedule-now',
+  'interrupt',
+  'interrupt-wait',
+];
+
 /** The control an exception asks for, or null for an ordinary exception. */
 export function controlOf(e: unknown): ControlKind | null {
   if (typeof e !== 'object' || e === null) return null;
   const k = (e as { [BRAND]?: unknown })[BRAND];
-  return k === 'stop-user' || k === 'stop-test' || k === 'reschedule' || k === 'reschedule-now' ? k : null;
+  return typeof k === 'string' && KINDS.includes(k) ? (k as ControlKind) : null;
 }
 
 /** What a host's users ask of the swarm (from any thread or worker, by message). */

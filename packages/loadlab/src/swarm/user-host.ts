@@ -12,6 +12,7 @@ import { RequestEvents } from '../stats/events.ts';
 import { RequestStats, type StatsSnapshot } from '../stats/request-stats.ts';
 import type { RawSlice } from '../stats/timeline.ts';
 import { epochMsToUs, nowUs } from '../util/clock.ts';
+import { events as hooks } from './test-events.ts';
 import type { TaskFilter, UserClass } from './user.ts';
 import type { UserNotice } from './user-control.ts';
 import { type ExceptionRow, UserRunner } from './user-runner.ts';
@@ -84,6 +85,12 @@ export class HostCore {
       fullHistory: init.fullHistory === true,
     });
     this.stats.attach(this.events);
+    // Locust's events.request, on this node: after the statistics, only while a listener is registered
+    const request = hooks.request;
+    const onError = (e: unknown) => this.runner.recordException(e);
+    this.events.on((ev) => {
+      if (request.active) request.emit(ev, onError);
+    });
     this.stats.timeline.onRaw = onRaw;
     this.stats.timeline.active = () => this.runner.users;
     this.runner = new UserRunner({

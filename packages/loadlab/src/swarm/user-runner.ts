@@ -7,12 +7,15 @@
  * controls (user-control.ts) are not counted: StopUser stops that user (its onStop runs,
  * `onNotice` tells the swarm), RescheduleTask ends the task (RescheduleTaskImmediately skips
  * the wait too), StopTest and `environment.runner.quit()` ask the swarm to stop the test.
+ * A task may enter a TaskSet (task-set.ts, `runTaskSet`): the same loop over its tasks, until
+ * InterruptTaskSet returns to the task.
  */
 
 import { seededRandom } from '@tickstorm/protocol';
 import type { TlsOptions } from '../clients/tls-options.ts';
 import type { RequestEvents } from '../stats/events.ts';
 import { HttpSession, PoolSet } from './http-session.ts';
+import type { TaskSet, TaskSetClass } from './task-set.ts';
 import {
   filterTasks,
   type TaskFilter,
@@ -21,7 +24,13 @@ import {
   type UserClass,
   type UserHooks,
 } from './user.ts';
-import { type ControlKind, controlOf, type UserEnvironment, type UserNotice } from './user-control.ts';
+import {
+  type ControlKind,
+  controlOf,
+  RescheduleTaskImmediately,
+  type UserEnvironment,
+  type UserNotice,
+} from './user-control.ts';
 import { nowSec, type WaitTime } from './wait-time.ts';
 
 export interface ExceptionRow {
@@ -43,6 +52,18 @@ interface Running {
   ended: Promise<void>;
   /** Why this user asked to stop the test (StopTest's message). */
   reason: string;
+  /** The user's wait time (a TaskSet without its own uses it). */
+  wait: { fn: WaitTime | undefined; self: unknown };
+  /** The last control exception a callback threw (a TaskSet throws it on to its parent). */
+  thrown: unknown;
+  /** A wait time threw: the user runs no more tasks. */
+  broken: boolean;
+}
+
+/** The waitTime of a user or TaskSet: its own, else its class's; camelCase before Locust's spelling. */
+function waitTimeOf(o: UserHooks): WaitTime | undefined {
+  const cls = o.constructor as { waitTime?: WaitTime; wait_time?: WaitTime };
+  return o.waitTime ?? o.wait_time ?? cls.waitTime ?? cls.wait_time;
 }
 
 export interface UserRunnerOptions {
@@ -77,7 +98,8 @@ export class UserRunner {
   /** Users stopped by `retire` whose onStop may still be running (stopAll waits for them). */
   private readonly retiring = new Set<Running>();
   private live = 0;
-  private readonly environment: UserEnvironment;
+  /** Locust's `environment`, as this runner's users (and this node's test listeners) get it. */
+  readonly environment: UserEnvironment;
 
   constructor(private readonly o: UserRunnerOptions) {
     this.environment = {
@@ -103,6 +125,9 @@ export class UserRunner {
     const base = C.host ?? host;
     const client = this.session(base, abort.signal);
     let user: User | null = null;
+    // the user's TaskSets run in this runner's loop (r is made once the user exists)
+    let running: Running | undefined;
+    const runTaskSet = (c: TaskSetClass, p: User | TaskSet) => this.nest(running!, c, p);
     try {
       user = new (C as unknown as new (ctx: unknown) => User)({
         host: base,
@@ -112,6 +137,7 @@ export class UserRunner {
         events: this.o.events,
         signal: abort.signal,
         environment: this.environment,
+        runTaskSet,
       });
     } catch (e) {
       this.recordException(e);
@@ -125,7 +151,11 @@ export class UserRunner {
       timer: undefined,
       ended: Promise.resolve(),
       reason: '',
+      wait: { fn: undefined, self: null },
+      thrown: null,
+      broken: false,
     };
+    running = r;
     this.byClass[cls].push(r);
     this.live++;
     if (user !== null) r.ended = this.loop(r, user);
@@ -181,42 +211,106 @@ export class UserRunner {
       C.sequential === true ? new TaskPicker(filterTasks(C, this.o.taskFilter), true) : this.pickers[r.cls];
     // the instance's waitTime, else the class's (`static waitTime = ...`, Locust's class attribute);
     // Locust's spellings (wait_time, on_start, on_stop) after the camelCase ones
-    const cls = u.constructor as { waitTime?: WaitTime; wait_time?: WaitTime };
-    const waitTime = u.waitTime ?? u.wait_time ?? cls.waitTime ?? cls.wait_time;
+    r.wait = { fn: waitTimeOf(u), self: u };
     const onStart = u.onStart ?? u.on_start;
     const onStop = u.onStop ?? u.on_stop;
     // Locust: a user whose on_start fails still runs its tasks (unless it threw StopUser)
     let control: ControlKind | null = null;
     if (onStart !== undefined) control = this.control(r, await this.guard(r, () => onStart.call(u)));
-    while (!r.stopped && !ends(control)) {
-      const task = picker.pick(u.random());
-      u.taskStartedSec = nowSec();
-      control = this.control(r, await this.guard(r, () => (u[task] as () => unknown).call(u)));
-      if (r.stopped || ends(control)) break;
-      if (control === 'reschedule-now') {
-        await new Promise<void>((res) => setImmediate(res));
-        continue;
-      }
-      let waitSec = 0;
-      try {
-        // called on the user: a waitTime method may read `this` (Locust's `def wait_time(self)`)
-        waitSec = waitTime === undefined ? 0 : waitTime.call(u, u);
-      } catch (e) {
-        // a broken wait_time would spin: the user stops running tasks (its slot stays until retired)
-        this.recordException(e);
-        break;
-      }
-      // a wait of 0 still yields to timers and I/O (Locust's gevent.sleep(0)): a task that
-      // never awaits real I/O must not starve -t, Ctrl-C or the web UI
-      if (waitSec > 0) await this.sleep(r, waitSec);
-      else await new Promise<void>((res) => setImmediate(res));
-    }
+    if (!ends(control)) control = await this.runTasks(r, u, picker, r.wait, true);
     if (ends(control) && !r.stopped) this.selfStop(r);
     if (onStop !== undefined) {
       // onStop may still send requests: it gets a session the stop did not abort
       if ('client' in u) u.client = this.session(u.host);
       await this.guard({ ...r, stopped: false }, () => onStop.call(u));
     }
+  }
+
+  /**
+   * Runs `owner`'s tasks (the user's, or a TaskSet's) until the user stops, a task ends it
+   * (StopUser, StopTest: returned), a TaskSet is interrupted (returned), or the wait time
+   * breaks (null). At the top, an InterruptTaskSet is a reschedule, and StopTest is passed on.
+   */
+  private async runTasks(
+    r: Running,
+    owner: Record<string, unknown>,
+    picker: TaskPicker,
+    wait: { fn: WaitTime | undefined; self: unknown },
+    top: boolean,
+  ): Promise<ControlKind | null> {
+    const u = r.user!;
+    let control: ControlKind | null = null;
+    while (!r.stopped && !r.broken) {
+      const task = picker.pick(u.random());
+      u.taskStartedSec = nowSec();
+      control = await this.guard(r, () => (owner[task] as () => unknown).call(owner));
+      if (top) control = this.control(r, control);
+      if (r.stopped || ends(control)) break;
+      if (control === 'interrupt' || control === 'interrupt-wait') {
+        if (!top) break;
+        control = control === 'interrupt' ? 'reschedule-now' : 'reschedule';
+      }
+      if (control === 'reschedule-now') {
+        await new Promise<void>((res) => setImmediate(res));
+        continue;
+      }
+      let waitSec = 0;
+      try {
+        // called on its owner: a waitTime method may read `this` (Locust's `def wait_time(self)`)
+        waitSec = wait.fn === undefined ? 0 : wait.fn.call(wait.self, u);
+      } catch (e) {
+        // a broken wait_time would spin: the user stops running tasks (its slot stays until retired)
+        this.recordException(e);
+        r.broken = true;
+        return null;
+      }
+      // a wait of 0 still yields to timers and I/O (Locust's gevent.sleep(0)): a task that
+      // never awaits real I/O must not starve -t, Ctrl-C or the web UI
+      if (waitSec > 0) await this.sleep(r, waitSec);
+      else await new Promise<void>((res) => setImmediate(res));
+    }
+    return control;
+  }
+
+  /**
+   * A TaskSet entered from a task (`runTaskSet`): onStart, its tasks until interrupted (or the
+   * user stops), onStop. What it ends with goes to the parent's task: StopUser and StopTest
+   * are thrown on, `interrupt()` becomes RescheduleTaskImmediately (no wait), `interrupt(false)`
+   * a plain return (the parent's wait follows).
+   */
+  private async nest(r: Running, cls: TaskSetClass, parent: User | TaskSet): Promise<void> {
+    if (r.broken) return;
+    const set = new (cls as unknown as new (p: unknown) => TaskSet)(parent) as TaskSet &
+      UserHooks &
+      Record<string, unknown>;
+    const weights = filterTasks(cls, this.o.taskFilter);
+    const names = Object.keys(weights);
+    if (names.length === 0) throw new Error(`TaskSet ${cls.name} has no task to run`);
+    for (const n of names)
+      if (typeof set[n] !== 'function')
+        throw new Error(`${cls.name}.tasks names '${n}', which is not a method`);
+    const picker = new TaskPicker(weights, cls.sequential === true);
+    const own = waitTimeOf(set);
+    const wait = own === undefined ? r.wait : { fn: own, self: set };
+    const onStart = set.onStart ?? set.on_start;
+    const onStop = set.onStop ?? set.on_stop;
+    let control: ControlKind | null = null;
+    try {
+      if (onStart !== undefined) await onStart.call(set);
+    } catch (e) {
+      const c = controlOf(e);
+      if (c !== 'interrupt' && c !== 'interrupt-wait') throw e;
+      control = c;
+    }
+    if (control === null) control = await this.runTasks(r, set, picker, wait, false);
+    if (onStop !== undefined) {
+      // a stopped user's onStop may still send requests: on a session the stop did not abort
+      const u = r.user as User & { client?: unknown; host: string };
+      if (r.stopped && 'client' in u) u.client = this.session(u.host);
+      await this.guard({ ...r, stopped: false }, () => onStop.call(set));
+    }
+    if (ends(control)) throw r.thrown;
+    if (control === 'interrupt') throw new RescheduleTaskImmediately();
   }
 
   /** What a callback's control exception asks (StopTest is passed on to the swarm here). */
@@ -252,13 +346,15 @@ export class UserRunner {
       return null;
     } catch (e) {
       const c = controlOf(e);
+      if (c !== null) r.thrown = e;
       if (c === 'stop-test') r.reason = `StopTest: ${(e as Error).message}`;
       if (c === null && !r.stopped) this.recordException(e);
       return c;
     }
   }
 
-  private recordException(e: unknown): void {
+  /** Counts an exception of user code (a task's, a listener's) in the exceptions table. */
+  recordException(e: unknown): void {
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     const traceback = e instanceof Error ? (e.stack ?? message) : message;
     const key = `${message}\u0000${traceback.split('\n', 2)[1] ?? ''}`;

@@ -20,6 +20,7 @@
 
 import { newRequestEvent, type RequestEvent, type RequestEvents } from '../stats/events.ts';
 import type { HttpSession } from './http-session.ts';
+import type { TaskSet, TaskSetClass } from './task-set.ts';
 import type { UserEnvironment } from './user-control.ts';
 import type { Pacing, WaitTime } from './wait-time.ts';
 
@@ -39,6 +40,8 @@ export interface UserContext {
   signal?: AbortSignal;
   /** Locust's `self.environment` (runner.quit()). */
   environment?: UserEnvironment;
+  /** Runs a TaskSet for this user (the runner's loop); absent outside a swarm. */
+  runTaskSet?: (cls: TaskSetClass, parent: User | TaskSet) => Promise<void>;
 }
 
 const NO_ENVIRONMENT: UserEnvironment = { runner: { quit: () => undefined } };
@@ -90,6 +93,7 @@ export abstract class User implements Pacing {
   taskStartedSec = 0;
   private readonly events: RequestEvents | undefined;
   private readonly ev: RequestEvent = newRequestEvent();
+  private readonly nest: UserContext['runTaskSet'];
 
   constructor(ctx: UserContext) {
     this.host = ctx.host;
@@ -98,6 +102,16 @@ export abstract class User implements Pacing {
     this.events = ctx.events;
     this.signal = ctx.signal ?? new AbortController().signal;
     this.environment = ctx.environment ?? NO_ENVIRONMENT;
+    this.nest = ctx.runTaskSet;
+  }
+
+  /**
+   * Locust's TaskSet as a task (task-set.ts): runs `cls`'s tasks, with its wait time, until
+   * one calls `this.interrupt()`; call it from a task: `async shop() { await this.runTaskSet(Shop); }`.
+   */
+  runTaskSet(cls: TaskSetClass, parent: User | TaskSet = this): Promise<void> {
+    if (this.nest === undefined) return Promise.reject(new Error('runTaskSet runs only in a swarm'));
+    return this.nest(cls, parent);
   }
 
   /** Records one request event of this user's own (see CustomRequest). */
