@@ -120,7 +120,14 @@ const CASES: Case[] = [
     edge: true,
   },
   { name: 'unknown route', body: ok, path: '/order', ...NOT_FOUND },
-  { name: 'unknown method on /orders', body: ok, method: 'PUT', ...NOT_FOUND },
+  {
+    name: 'a method /orders does not take: 405 (Allow: GET, HEAD, POST)',
+    body: ok,
+    method: 'PUT',
+    status: 405,
+    code: 'TRD_ERR_METHOD_NOT_ALLOWED',
+    edge: true,
+  },
   { name: 'GET of an unknown path', body: undefined, method: 'GET', path: '/nothing/here', ...NOT_FOUND },
 ];
 
