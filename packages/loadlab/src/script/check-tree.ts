@@ -54,21 +54,29 @@ export function checkTree(rows: readonly CheckRow[]): SummaryGroup {
   return root;
 }
 
+/** A group as treeLines walks it: k6's SummaryGroup, or a handleSummary's root_group as given. */
+export interface TreeGroup<C> {
+  name?: string;
+  groups?: readonly TreeGroup<C>[];
+  checks?: readonly C[];
+}
+
 /**
  * The tree as summary lines: `line(check, depth)` for each check, `█ NAME` for each group
  * (depth 0: the top), a blank line after each block, as k6 prints them.
  */
-export function treeLines(
-  g: SummaryGroup,
-  check: (c: SummaryGroup['checks'][number], depth: number) => string[],
+export function treeLines<C>(
+  g: TreeGroup<C>,
+  check: (c: C, depth: number) => string[],
   groupLine: (name: string, depth: number) => string,
   depth = 0,
 ): string[] {
   const out: string[] = [];
-  for (const c of g.checks) out.push(...check(c, depth));
-  if (g.checks.length > 0) out.push('');
-  for (const sub of g.groups) {
-    out.push(groupLine(sub.name, depth), '');
+  const checks = g.checks ?? [];
+  for (const c of checks) out.push(...check(c, depth));
+  if (checks.length > 0) out.push('');
+  for (const sub of g.groups ?? []) {
+    out.push(groupLine(sub.name ?? '', depth), '');
     out.push(...treeLines(sub, check, groupLine, depth + 1));
   }
   return out;

@@ -12,6 +12,7 @@
  * thresholds. Time trends in ms, µs or s as they fit (or options.summaryTimeUnit), data in
  * B / kB / MB, colours (ANSI) unless enableColors is false.
  */
+import { type TreeGroup, treeLines } from './check-tree.ts';
 
 interface Metric {
   type: string;
@@ -20,15 +21,11 @@ interface Metric {
   thresholds?: Record<string, { ok: boolean }>;
 }
 
-interface Group {
-  name?: string;
-  groups?: Group[];
-  checks?: { name: string; passes: number; fails: number }[];
-}
+type Check = { name: string; passes: number; fails: number };
 
 interface Data {
   metrics?: Record<string, Metric>;
-  root_group?: Group;
+  root_group?: TreeGroup<Check>;
   options?: { summaryTrendStats?: string[]; summaryTimeUnit?: string | null };
 }
 
@@ -82,26 +79,18 @@ export function textSummary(data: unknown, opts: TextSummaryOptions = {}): strin
   const lines: string[] = [];
 
   // as k6's: the top's checks, then each group (`█ NAME`) with its checks and groups indented
-  const group = (g: Group, at: string) => {
-    if (g.name !== undefined && g.name !== '') {
-      lines.push(`${at}  █ ${g.name}`, '');
-      at = `${at}  `;
-    }
-    const checks = g.checks ?? [];
-    for (const c of checks) {
-      if (c.fails === 0) lines.push(`${at}  ${green(`✓ ${c.name}`)}`);
-      else {
-        const pct = Math.floor((c.passes / (c.passes + c.fails)) * 100);
-        lines.push(
-          `${at}  ${red(`✗ ${c.name}`)}`,
-          `${at}   ${red(`↳  ${pct}% — ✓ ${c.passes} / ✗ ${c.fails}`)}`,
-        );
-      }
-    }
-    if (checks.length > 0) lines.push('');
-    for (const sub of g.groups ?? []) group(sub, at);
-  };
-  if (d.root_group !== undefined) group(d.root_group, indent);
+  if (d.root_group !== undefined) {
+    const at = (depth: number) => `${indent}${'  '.repeat(depth)}`;
+    const check = (c: Check, depth: number) => {
+      if (c.fails === 0) return [`${at(depth)}  ${green(`✓ ${c.name}`)}`];
+      const pct = Math.floor((c.passes / (c.passes + c.fails)) * 100);
+      return [
+        `${at(depth)}  ${red(`✗ ${c.name}`)}`,
+        `${at(depth)}   ${red(`↳  ${pct}% — ✓ ${c.passes} / ✗ ${c.fails}`)}`,
+      ];
+    };
+    lines.push(...treeLines(d.root_group, check, (name, depth) => `${at(depth)}  █ ${name}`));
+  }
 
   const metrics = d.metrics ?? {};
   const base = (n: string) => n.replace(/\{.*$/, '');
