@@ -45,7 +45,7 @@ test('replay: a pipe or a device exits 1 saying so (a pipe read as an empty log,
   assert.equal(stdin.stdout, '');
   assert.match(
     stdin.stderr,
-    /^tickstorm replay: \/dev\/stdin: a (device|pipe), not a file: .*copy it to a file first/,
+    /^tickstorm replay: \/dev\/stdin: a (device|pipe \(FIFO\)), not a file: .*copy it to a file first/,
   );
   const fifo = join(dir, 'log.fifo');
   execFileSync('mkfifo', [fifo]);
@@ -53,7 +53,7 @@ test('replay: a pipe or a device exits 1 saying so (a pipe read as an empty log,
   assert.equal(f.code, 1);
   assert.equal(
     f.stderr.trim(),
-    `tickstorm replay: ${fifo}: a pipe, not a file: an input log is read by offset; copy it to a file first`,
+    `tickstorm replay: ${fifo}: a pipe (FIFO), not a file: an input log is read by offset; copy it to a file first`,
   );
 });
 

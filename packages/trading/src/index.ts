@@ -20,6 +20,7 @@ export * from './config/performance-env.ts';
 export * from './config/service-config.ts';
 export * from './errors.ts';
 export * from './log/logger.ts';
+export { fileKind } from './persistence/data-file-access.ts';
 export { CommandKind, CommandRecord } from './sequencing/command-codec.ts';
 export { InputLogReader, readInputLog, scanInputLog } from './sequencing/input-log-reader.ts';
 export { applyCommand, type CommandTarget, type ReplayStats, replayLog } from './sequencing/replay.ts';

@@ -54,7 +54,7 @@ describe('risk-limits.json that is not a limits file', () => {
     });
   }
 
-  for (const what of ['a directory', 'a FIFO'] as const) {
+  for (const what of ['a directory', 'a pipe (FIFO)'] as const) {
     test(`${what} in its place: exit 2, TRD_ERR_INVALID_CONFIG naming it, not a hang`, {
       timeout: 60_000,
     }, async () => {

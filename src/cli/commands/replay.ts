@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { InstrumentTable } from '@tickstorm/protocol';
-import { MatchingEngine, replayLog } from '@tickstorm/trading';
+import { fileKind, MatchingEngine, replayLog } from '@tickstorm/trading';
 
 export function replayCommand(file: string, opts: { json?: boolean }): number {
   const instruments = new InstrumentTable();
@@ -78,7 +78,7 @@ export function replayCommand(file: string, opts: { json?: boolean }): number {
   return 0;
 }
 
-/** 'a pipe' and the like for a path that is neither a file nor a directory; null otherwise (or missing). */
+/** 'a pipe (FIFO)' and the like for a path that is neither a file nor a directory; null otherwise (or missing). */
 function specialFile(file: string): string | null {
   let st: ReturnType<typeof statSync>;
   try {
@@ -86,8 +86,5 @@ function specialFile(file: string): string | null {
   } catch {
     return null; // missing or unreadable: the read below names why
   }
-  if (st.isFile() || st.isDirectory()) return null;
-  if (st.isFIFO()) return 'a pipe';
-  if (st.isSocket()) return 'a socket';
-  return 'a device';
+  return st.isFile() || st.isDirectory() ? null : fileKind(st);
 }

@@ -15,9 +15,10 @@ const READ_ONLY = /^(input-log-\d+\.seg-\d{16}\.bin|snapshot-\d{16}\.tks|halted-
 const SMALL = /^(fresh-floor(\.next)?|journal-id|partition\.json|risk-limits\.json)$/;
 
 /** What a name of the journal is when it is not a file. */
-function kindOf(st: Stats): string {
+/** What a path that is not a regular file is, as messages name it ('a directory', 'a pipe (FIFO)', …). */
+export function fileKind(st: Stats): string {
   if (st.isDirectory()) return 'a directory';
-  if (st.isFIFO()) return 'a FIFO';
+  if (st.isFIFO()) return 'a pipe (FIFO)';
   if (st.isSocket()) return 'a socket';
   if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
   return 'not a regular file';
@@ -31,7 +32,7 @@ function kindOf(st: Stats): string {
 export function notARegularFile(path: string, dir: string, st: Stats): TradingError {
   return new TradingError(
     TradingErrorCode.INVALID_CONFIG,
-    `${path} is ${kindOf(st)}, not a file this service wrote: move it out of the data directory ${dir}, or pass another --data-dir (env TICKSTORM_DATA_DIR)`,
+    `${path} is ${fileKind(st)}, not a file this service wrote: move it out of the data directory ${dir}, or pass another --data-dir (env TICKSTORM_DATA_DIR)`,
     'data-dir',
   );
 }
