@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { TradingError, TradingErrorCode } from '../errors.ts';
-import { repeatedKeyAnywhere } from '../http/repeated-key.ts';
+import { repeatedKey } from '../http/repeated-key.ts';
 
 export const ROLES = ['trader', 'feed', 'viewer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -149,7 +149,7 @@ export function loadKeysFile(path: string): KeyStore {
     throw bad(path, [`not JSON: ${jsonErrorWithoutText((err as Error).message)}`]);
   }
   // JSON.parse keeps the last of a field given twice in one key ("role" twice: which was meant?)
-  const twice = repeatedKeyAnywhere(json);
+  const twice = repeatedKey(json);
   if (twice !== undefined) {
     throw bad(path, [`a key gives the field ${JSON.stringify(twice.slice(0, 64))} twice`]);
   }

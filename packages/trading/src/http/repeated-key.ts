@@ -7,34 +7,20 @@
  * metrics batch: `[{"name":"x","value":1,"value":2}]`), by `repeatedKeyIn`.
  */
 
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
 /**
- * The first name given a second time in one object of the object in `text` (valid JSON), if
- * any: the name alone at the top level, `outer.inner.name` below it. `names` (the parsed
- * object's own key count), when given, makes the usual answer cheap: a first pass only counts
- * the top-level members and notes any nested object, and names them only when there are more
- * than `names` or an object is nested.
+ * The first name given a second time in any object of `text` (valid JSON of any shape: a keys
+ * file is an array of objects), if any: the name alone at the top level, `outer.inner.name`
+ * below it (array levels left out). `names`, when given, makes the usual answer cheap: the
+ * parsed value's own key count, for a flat object (an order, a WebSocket command): one pass
+ * counts the names in key position, and they are looked at by name only when there are more
+ * (a name given twice, or a nested object's).
  */
 export function repeatedKey(text: string, names?: number): string | undefined {
-  const members = count(text);
-  if (members < 0) return undefined;
-  if (names !== undefined && members === names && !nested) return undefined;
-  return find(text);
+  return names !== undefined && countNames(text) === names ? undefined : find(text);
 }
 
 /**
- * The first name given a second time in any object of `text` (valid JSON of any shape: a
- * keys file is an array of objects), named as repeatedKey does (array levels left out).
- */
-export function repeatedKeyAnywhere(text: string): string | undefined {
-  return find(text);
-}
-
-/**
- * repeatedKeyAnywhere for `text` parsed as `value`, cheap in the usual case: the names in key
+ * repeatedKey for `text` parsed as `value` (any shape), cheap in the usual case: the names in key
  * position in the text are counted in one pass and compared with the parsed objects' own keys
  * (JSON.parse keeps one of each); only when the text has more are they looked at by name.
  */
@@ -93,8 +79,6 @@ function keysOf(value: unknown): number {
   return n;
 }
 
-let nested = false;
-
 /** The index of the string's closing quote, from its opening one at `i`; notes an escape. */
 function stringEnd(text: string, i: number): number {
   escaped = false;
@@ -111,37 +95,6 @@ function stringEnd(text: string, i: number): number {
 }
 
 let escaped = false;
-
-/** Counts the top-level members (-1: not an object), noting in `nested` an object below it. */
-function count(text: string): number {
-  nested = false;
-  const n = text.length;
-  let i = 0;
-  while (i < n && isSpace(text.charCodeAt(i))) i++;
-  if (text.charCodeAt(i) !== 0x7b) return -1;
-  let members = 0;
-  let depth = 0;
-  let expectKey = false;
-  for (; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      i = stringEnd(text, i);
-      if (depth === 1 && expectKey) {
-        members++;
-        expectKey = false;
-      }
-    } else if (c === 0x7b || c === 0x5b) {
-      depth++;
-      if (depth === 1) expectKey = true;
-      else if (c === 0x7b) nested = true;
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-    } else if (c === 0x2c && depth === 1) {
-      expectKey = true;
-    }
-  }
-  return members;
-}
 
 /** The first repeated name of any object in `text`, with the names of the objects it is in. */
 function find(text: string): string | undefined {
