@@ -2,19 +2,23 @@
  * The `tickstorm` command line. Each subcommand lives in ./commands; this file only wires
  * them into commander and turns their results into exit codes.
  */
-import { EXIT_INVALID_CONFIG } from '@tickstorm/loadlab';
+import { EXIT_INVALID_CONFIG } from '@tickstorm/loadlab/exit-codes';
 import { DEFAULT_PORTS, portEnvName, type ServiceName } from '@tickstorm/protocol';
 import { Command, InvalidArgumentError } from 'commander';
-import { analyzeCommand } from './commands/analyze.ts';
-import { benchCommand } from './commands/bench.ts';
-import { registerHttpCommand } from './commands/http.ts';
-import { registerMergeCommand } from './commands/merge.ts';
 import { packageVersion } from './commands/package-version.ts';
-import { replayCommand } from './commands/replay.ts';
-import { registerRunCommand } from './commands/run.ts';
-import { serveCommand } from './commands/serve.ts';
-import { registerStartCommand } from './commands/start.ts';
-import { registerSwarmCommand } from './commands/swarm.ts';
+
+/**
+ * The commands defined in their own modules, loaded only when run: a command's module brings
+ * its packages (the load lab, the trading system, their dependencies), which take a second
+ * or more to load, and `tickstorm serve` needs none of the load lab's.
+ */
+const REGISTERED: Record<string, (program: Command) => Promise<unknown>> = {
+  http: async (p) => (await import('./commands/http.ts')).registerHttpCommand(p),
+  merge: async (p) => (await import('./commands/merge.ts')).registerMergeCommand(p),
+  run: async (p) => (await import('./commands/run.ts')).registerRunCommand(p),
+  start: async (p) => (await import('./commands/start.ts')).registerStartCommand(p),
+  swarm: async (p) => (await import('./commands/swarm.ts')).registerSwarmCommand(p),
+};
 
 function positiveInt(flag: string) {
   return (value: string): number => {
@@ -33,7 +37,14 @@ function nonNegativeInt(flag: string) {
   };
 }
 
-export function buildProgram(): Command {
+/**
+ * The program with every command, or, given the command named on the command line, with the
+ * modules of that one only loaded (the help of the whole program needs every command's).
+ */
+/** What needs none of REGISTERED: the commands defined here, and the version. */
+const DEFINED_HERE = new Set(['version', 'bench', 'serve', 'analyze', 'replay', '-V', '--version']);
+
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('tickstorm')
     .description('Tickstorm: a trading system that takes production load, and the load lab that proves it.')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
@@ -64,6 +75,7 @@ export function buildProgram(): Command {
     // A flag commander refuses is a usage error: exit 2 naming it, as serve (1 means a missed target)
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
     .action(async (opts) => {
+      const { benchCommand } = await import('./commands/bench.ts');
       process.exitCode = await benchCommand(opts);
     });
 
@@ -156,6 +168,7 @@ export function buildProgram(): Command {
     // A flag commander refuses is a bad configuration too: exit 2, as serve's own checks
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
     .action(async (services: string[], opts) => {
+      const { serveCommand } = await import('./commands/serve.ts');
       await serveCommand(services, opts);
     });
 
@@ -175,6 +188,7 @@ export function buildProgram(): Command {
     // A flag commander refuses is bad input, 104 like the command's own checks.
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))
     .action(async (file: string, opts) => {
+      const { analyzeCommand } = await import('./commands/analyze.ts');
       process.exitCode = await analyzeCommand(file, opts);
     });
 
@@ -189,16 +203,14 @@ export function buildProgram(): Command {
     )
     // A flag or argument commander refuses is a usage error: exit 2 naming it (1 is a bad log)
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
-    .action((file: string, opts: { json?: boolean }) => {
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const { replayCommand } = await import('./commands/replay.ts');
       process.exitCode = replayCommand(file, opts);
     });
 
-  registerHttpCommand(program);
-
-  registerMergeCommand(program);
-  registerRunCommand(program);
-  registerStartCommand(program);
-  registerSwarmCommand(program);
+  for (const [name, register] of Object.entries(REGISTERED)) {
+    if (only === undefined || only === name) await register(program);
+  }
 
   return program;
 }
@@ -210,7 +222,11 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 try {
-  await buildProgram().parseAsync(process.argv);
+  // A command named first needs its own module only (`--version` none); anything else (the
+  // program's help, a misspelt command) gets the whole program.
+  const named = process.argv[2] ?? '';
+  const only = named in REGISTERED ? named : DEFINED_HERE.has(named) ? '' : undefined;
+  await (await buildProgram(only)).parseAsync(process.argv);
 } catch (err) {
   const e = err as { code?: string; message?: string };
   console.error(`tickstorm: ${e.message ?? String(err)}`);

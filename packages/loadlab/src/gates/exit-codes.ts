@@ -1,6 +1,8 @@
 /**
  * The lab's exit codes, in one table. They follow k6's where k6 has one (errext/exitcodes),
- * so a CI job that already reads k6's codes reads these the same way.
+ * so a CI job that already reads k6's codes reads these the same way. Also exported alone as
+ * `@tickstorm/loadlab/exit-codes`, for a caller that needs the codes without loading the lab
+ * (the CLI's entry, before it knows the command).
  */
 export const ExitCode = {
   /** Every threshold and target passed. */

@@ -1,12 +1,15 @@
 /**
  * Charts: Vega-Lite specs compiled and rendered server-side by Vega to SVG (View.toSVG needs no
  * canvas), and SVG to PNG through resvg (Rust, prebuilt binaries) with the system's fonts.
+ * Vega, Vega-Lite and resvg are loaded on the first chart, not with the package: together
+ * they are over a thousand modules, and most commands (serve, swarm, a flag error) draw none.
  */
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import { createRequire } from 'node:module';
+import type { TopLevelSpec } from 'vega-lite';
 
 export type { TopLevelSpec };
+
+const requireCjs = createRequire(import.meta.url);
 
 /** Colours used across the reports (Vega's category10, so charts and tables agree). */
 export const COLORS = {
@@ -35,6 +38,7 @@ export const BASE_CONFIG = {
 /** Renders a Vega-Lite spec to an SVG document (a string starting with `<svg`). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const withConfig = { ...spec, config: { ...BASE_CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const compiled = compile(withConfig).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Error });
   try {
@@ -52,6 +56,7 @@ export interface PngOptions {
 
 /** An SVG document to PNG bytes, fonts from the system (DejaVu Sans for sans-serif). */
 export function svgToPng(svg: string, opts: PngOptions = {}): Buffer {
+  const { Resvg } = requireCjs('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
   const resvg = new Resvg(svg, {
     background: opts.background ?? 'white',
     fitTo: { mode: 'zoom', value: opts.scale ?? 1 },

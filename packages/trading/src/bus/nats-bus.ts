@@ -15,7 +15,7 @@
  *   fast with BUS_CLOSED.
  */
 import { randomBytes } from 'node:crypto';
-import { connect, ErrorCode, Events, type Msg, type NatsConnection, type NatsError } from 'nats';
+import type { Msg, NatsConnection, NatsError } from 'nats';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import {
   type Bus,
@@ -26,6 +26,12 @@ import {
   defaultOnError,
   InProcessBus,
 } from './bus.ts';
+
+/**
+ * The nats client, loaded by the first connect: a process on the in-process bus (the
+ * default) does not load its hundred modules. Set before any NatsBus exists.
+ */
+let nats: typeof import('nats');
 
 export interface NatsBusOptions {
   /** nats://HOST:PORT (a comma-separated list is several servers of one cluster). */
@@ -74,9 +80,10 @@ export class NatsBus implements Bus {
   /** Connects (rejects with a message naming the URL when no server answers in time). */
   static async connect(o: NatsBusOptions): Promise<NatsBus> {
     const servers = o.url.split(',').map((s) => s.trim().replace(/^nats:\/\//, ''));
+    nats ??= await import('nats');
     let nc: NatsConnection;
     try {
-      nc = await connect({
+      nc = await nats.connect({
         servers,
         name: o.name ?? `tickstorm-${process.pid}`,
         timeout: o.connectTimeoutMs ?? 5000,
@@ -180,9 +187,9 @@ export class NatsBus implements Bus {
       });
     } catch (err) {
       const code = (err as NatsError).code;
-      if (code === ErrorCode.NoResponders)
+      if (code === nats.ErrorCode.NoResponders)
         throw new BusError('BUS_NO_RESPONDERS', `nobody serves ${subject}`);
-      if (code === ErrorCode.Timeout) {
+      if (code === nats.ErrorCode.Timeout) {
         throw new BusError('BUS_TIMEOUT', `no answer on ${subject} within ${timeoutMs} ms`);
       }
       throw new BusError('BUS_CLOSED', `request on ${subject} failed: ${(err as Error).message}`);
@@ -258,8 +265,8 @@ export class NatsBus implements Bus {
 
   private async watchStatus(): Promise<void> {
     for await (const s of this.nc.status()) {
-      if (s.type === Events.Disconnect) this.setState('reconnecting');
-      else if (s.type === Events.Reconnect) this.setState('connected');
+      if (s.type === nats.Events.Disconnect) this.setState('reconnecting');
+      else if (s.type === nats.Events.Reconnect) this.setState('connected');
     }
     this.setState('closed');
   }

@@ -15,7 +15,14 @@ import type { AgentSteps, BarsRequest, BarsResult } from './agent-types.ts';
 import type { AnalysisCache } from './analysis-cache.ts';
 import { collectBars } from './data-agent.ts';
 import { analyzeRisk, tradingCoreMissing } from './risk-agent.ts';
-import { analyzeStrategy } from './strategy-agent.ts';
+
+/**
+ * The strategy agent, loaded on the first strategy request: trading-signals is 350 modules,
+ * a third of a second to load, which a service that serves no strategy request (or a
+ * process that only places orders) does not pay.
+ */
+let strategyAgent: Promise<typeof import('./strategy-agent.ts')> | undefined;
+const loadStrategyAgent = () => (strategyAgent ??= import('./strategy-agent.ts'));
 
 export interface AgentDeps {
   instruments: InstrumentTable;
@@ -36,6 +43,7 @@ export function createAgentSteps(d: AgentDeps, cache?: AnalysisCache): AgentStep
   return {
     data: async (req) => bars(req),
     strategy: async (req, data) => {
+      const { analyzeStrategy } = await loadStrategyAgent();
       if (cache === undefined) return analyzeStrategy(req, data);
       const last = data.bars.length > 0 ? data.bars[data.bars.length - 1].time : null;
       const key = cache.key(req, data.bars.length, last);
