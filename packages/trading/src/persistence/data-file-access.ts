@@ -14,7 +14,6 @@ const READ_ONLY = /^(input-log-\d+\.seg-\d{16}\.bin|snapshot-\d{16}\.tks|halted-
 /** Read when present: what `--fresh`, central risk and `--symbols` keep beside the journal. */
 const SMALL = /^(fresh-floor(\.next)?|journal-id|partition\.json|risk-limits\.json)$/;
 
-/** What a name of the journal is when it is not a file. */
 /** What a path that is not a regular file is, as messages name it ('a directory', 'a pipe (FIFO)', …). */
 export function fileKind(st: Stats): string {
   if (st.isDirectory()) return 'a directory';
