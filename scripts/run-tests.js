@@ -4,7 +4,6 @@
 // so the files are listed here. Extra arguments are passed to `node --test`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,15 +30,9 @@ if (files.length === 0) {
   console.error('run-tests: no test files matched');
   process.exit(1);
 }
-// Two files at a time at least: a file spends most of its time waiting on the servers and
-// child processes it starts, and Node's own default (one fewer than the cores) runs one at a
-// time on a 2-core machine. --test-concurrency=N given here wins.
-const concurrency = flags.some((f) => f.startsWith('--test-concurrency'))
-  ? []
-  : [`--test-concurrency=${Math.max(2, availableParallelism() - 1)}`];
 const res = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...concurrency, ...flags, ...files],
+  ['--import', 'tsx', '--test', '--test-reporter=spec', ...flags, ...files],
   {
     cwd: root,
     stdio: 'inherit',
