@@ -32,7 +32,9 @@ describe('each command loads only what it uses', () => {
           .filter((l) => l !== ''),
     };
   };
-  const matching = (urls: string[], re: RegExp) => [...new Set(urls.filter((u) => re.test(u)))];
+  /** Every loaded URL matching `re` (each once): none is expected. */
+  const noneLoaded = (urls: string[], re: RegExp) =>
+    assert.deepEqual([...new Set(urls.filter((u) => re.test(u)))], []);
 
   test('serve (all four services) is ready without the load lab, Vega, trading-signals or nats', {
     timeout: 60_000,
@@ -48,12 +50,9 @@ describe('each command loads only what it uses', () => {
         loaded.some((u) => u.includes('/packages/trading/src/system/')),
         loaded.slice(0, 20).join('\n'),
       );
-      assert.deepEqual(
-        matching(
-          loaded,
-          /\/packages\/loadlab\/src\/(?!gates\/exit-codes)|\/node_modules\/(vega|vega-lite|undici|trading-signals|nats|@resvg)\//,
-        ),
-        [],
+      noneLoaded(
+        loaded,
+        /\/packages\/loadlab\/src\/(?!gates\/exit-codes)|\/node_modules\/(vega|vega-lite|undici|trading-signals|nats|@resvg)\//,
       );
     } finally {
       await served.stop();
@@ -71,12 +70,9 @@ describe('each command loads only what it uses', () => {
       loaded.some((u) => u.includes('/packages/loadlab/src/script/')),
       loaded.slice(0, 20).join('\n'),
     );
-    assert.deepEqual(
-      matching(
-        loaded,
-        /\/packages\/trading\/src\/|\/node_modules\/(@duckdb|fastify|trading-signals|nats|vega)\//,
-      ),
-      [],
+    noneLoaded(
+      loaded,
+      /\/packages\/trading\/src\/|\/node_modules\/(@duckdb|fastify|trading-signals|nats|vega)\//,
     );
   });
 
@@ -90,12 +86,9 @@ describe('each command loads only what it uses', () => {
       loaded.some((u) => u.includes('/src/cli/main.ts')),
       loaded.join('\n'),
     );
-    assert.deepEqual(
-      matching(
-        loaded,
-        /\/packages\/(trading|scenarios)\/|\/packages\/loadlab\/src\/(?!gates\/exit-codes)|\/node_modules\/(?!tsx|commander|esbuild|get-tsconfig|resolve-pkg-maps)/,
-      ),
-      [],
+    noneLoaded(
+      loaded,
+      /\/packages\/(trading|scenarios)\/|\/packages\/loadlab\/src\/(?!gates\/exit-codes)|\/node_modules\/(?!tsx|commander|esbuild|get-tsconfig|resolve-pkg-maps)/,
     );
   });
 });

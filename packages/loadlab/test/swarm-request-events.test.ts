@@ -10,6 +10,7 @@ import { loadUserFile, MasterPool, runSwarmWorker } from '@tickstorm/loadlab';
 import { startPathCounter } from '@tickstorm/loadlab/testing';
 import type { ScenarioResult } from '../src/model/result.ts';
 import { SwarmController, type SwarmOptions } from '../src/swarm/swarm-controller.ts';
+import { until as poll } from './support/until.ts';
 
 const USERS = fileURLToPath(new URL('./fixtures/swarm-request-listener-users.ts', import.meta.url));
 const WAIT_MS = 15_000;
@@ -27,14 +28,8 @@ after(() => {
 const hits = (path: string) => server.paths.get(path) ?? 0;
 const requests = (r: ScenarioResult, name: string) => r.entries.find((e) => e.name === name)?.requests ?? 0;
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  const end = performance.now() + WAIT_MS;
-  while (!check()) {
-    if (performance.now() > end)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify([...server.paths])}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, check: () => boolean) =>
+  poll(what, check, WAIT_MS, () => JSON.stringify([...server.paths]));
 
 /** Runs 2 users until 10 requests, stops, and checks the listener saw each request once. */
 async function runAndCheck(extra: Partial<SwarmOptions>): Promise<void> {

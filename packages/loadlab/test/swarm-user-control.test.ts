@@ -13,6 +13,7 @@ import { loadUserFile, MasterPool, runSwarmWorker } from '@tickstorm/loadlab';
 import { startPathCounter } from '@tickstorm/loadlab/testing';
 import type { ScenarioResult } from '../src/model/result.ts';
 import { SwarmController, type SwarmOptions } from '../src/swarm/swarm-controller.ts';
+import { until as poll } from './support/until.ts';
 
 const USERS = fileURLToPath(new URL('./fixtures/swarm-control-users.ts', import.meta.url));
 const WAIT_MS = 15_000;
@@ -26,15 +27,8 @@ after(() => server.close());
 const hits = (path: string) => server.paths.get(path) ?? 0;
 const entry = (r: ScenarioResult, name: string) => r.entries.find((e) => e.name === name);
 
-/** Polls `check` every 20 ms until it holds, at most WAIT_MS. */
-async function until(what: string, check: () => boolean): Promise<void> {
-  const end = performance.now() + WAIT_MS;
-  while (!check()) {
-    if (performance.now() > end)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify([...server.paths])}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, check: () => boolean) =>
+  poll(what, check, WAIT_MS, () => JSON.stringify([...server.paths]));
 
 async function swarmOf(classNames: string[], extra: Partial<SwarmOptions> = {}) {
   return new SwarmController({ file: await loadUserFile(USERS), classNames, host: server.url, ...extra });
