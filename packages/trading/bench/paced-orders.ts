@@ -53,19 +53,32 @@ export interface PacedResult {
   maxBySecondMs: number[];
 }
 
+export interface PacedOptions {
+  /** Signs each request (one HMAC each). */
+  key?: Key;
+  /** Keep-alive connections of the pool made for the run (default 16). */
+  connections?: number;
+  timeoutMs?: number;
+  /** A pool to use (kept open afterwards) instead of one made for the run. */
+  pool?: Pool;
+  /**
+   * The first order is due this long after the start (default 0): two runs started together
+   * at the same rate, one of them half a period later, send in turn rather than at once.
+   */
+  phaseMs?: number;
+}
+
 /**
  * Orders at `rate`/s for `seconds`, open loop (latency from each order's intended start),
- * over `connections` keep-alive connections; `key` signs each request (one HMAC each).
+ * over keep-alive connections.
  */
 export async function pacedOrders(
   url: string,
   rate: number,
   seconds: number,
-  key?: Key,
-  connections = 16,
-  timeoutMs = 10_000,
-  pool?: Pool,
+  opts: PacedOptions = {},
 ): Promise<PacedResult> {
+  const { key, connections = 16, timeoutMs = 10_000, pool, phaseMs = 0 } = opts;
   const p = pool ?? new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const h = hdr.build({
     lowestDiscernibleValue: 1,
@@ -76,7 +89,7 @@ export async function pacedOrders(
   let errors = 0;
   const total = Math.round(rate * seconds);
   const maxBySecond = new Array<number>(Math.ceil(seconds)).fill(0);
-  const start = performance.now();
+  const start = performance.now() + phaseMs;
   const pending: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
     const due = start + (i * 1000) / rate;

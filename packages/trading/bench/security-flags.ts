@@ -15,6 +15,12 @@ export const SECURITY_FLAGS = {
     default: 0,
     help: 'hostile: pairs of windows without/with the hostile load; signing: pairs of unsigned/signed windows',
   },
+  'ab-mode': {
+    type: 'string',
+    default: 'together',
+    choices: ['together', 'turns'],
+    help: 'signing: unsigned and signed orders at the same time (each at 1,000/s) or in turn',
+  },
   'ab-seconds': { type: 'number', default: 3, help: 'seconds per --ab-windows window' },
   'query-mix': {
     type: 'string',

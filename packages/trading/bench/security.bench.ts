@@ -18,21 +18,22 @@
  *              (goal: only 2xx, 429, 503 + Retry-After; no timeouts, no errors), and the
  *              answers' latency.
  *   signing    order p99 at 1,000/s unsigned (no keys) and signed (keys, a trader key, one
- *              HMAC per request), on two systems started together and measured in turn
- *              (goal: within 0.2 ms); and the lab's cost of signing a prebuilt request
- *              (re-signed once a second) per request.
+ *              HMAC per request), on two systems started together and measured at the same
+ *              time, 1,000/s each (--ab-mode turns: one after the other) (goal: within
+ *              0.2 ms); and the lab's cost of signing a prebuilt request (re-signed once a
+ *              second) per request.
  *
  *   node --import tsx packages/trading/bench/security.bench.ts [--json] [--scenario NAME|all]
  *     [--duration 10] [--runs 1] [--cpu-prof DIR] [--query-pause MS] [--ab-windows N [--ab-seconds S]]
- *     [--query-mix all|large] [--attacker-nice N]
+ *     [--ab-mode together|turns] [--query-mix all|large] [--attacker-nice N]
  *
  *   --ab-windows N (hostile): afterwards, N pairs of windows of S seconds (default 3) on the same
  *   server, orders alone then orders beside a steady hostile load (4 clients, pausing 50 ms
  *   after a 429), so each pair's p99 difference is taken a few seconds apart; the median of
  *   the N differences is less at the mercy of a noisy box than one baseline and one run.
- *   (signing): N pairs of S-second windows, unsigned and signed in turn (which goes first
- *   alternates), the figure the median of the N differences; without it, --runs pairs of
- *   --duration windows.
+ *   (signing): N S-second windows, each measuring unsigned and signed orders (at once, or in turn
+ *   with --ab-mode turns; which goes first alternates), the figure the median of the N
+ *   differences; without it, --runs windows of --duration seconds.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -62,6 +63,8 @@ const AB_WINDOWS = F['ab-windows'];
 /** hostile: `all` (the list in ./hostile-queries.ts) or `large` (only its largest answer, over and over). */
 const QUERY_MIX = F['query-mix'];
 const AB_SECONDS = F['ab-seconds'];
+/** signing: the two systems measured at the same time (`together`) or in turn (`turns`). */
+const AB_MODE = F['ab-mode'];
 /**
  * hostile: the query clients' process runs at this nice value (default 0). On this box they
  * share its cores with the server and the order generator; 19 models an attacker elsewhere.
@@ -301,7 +304,7 @@ async function slowlorisScenario(): Promise<Record<string, unknown>> {
     const ex = sys.urls['execution-engine'];
     const u = new URL(ex);
     const pool = new Pool(ex, { connections: 16, pipelining: 1, keepAliveTimeout: 60_000 });
-    await pacedOrders(ex, 1000, 1, undefined, 16, 10_000, pool); // connections opened first
+    await pacedOrders(ex, 1000, 1, { pool }); // connections opened first
     // The attacker in its own process (./slowloris-attacker.ts): its sockets' events never
     // run on the loop that times the orders.
     const attacker = spawn(process.execPath, ['--import', 'tsx', ATTACKER, u.hostname, u.port, '5000'], {
@@ -334,7 +337,7 @@ async function slowlorisScenario(): Promise<Record<string, unknown>> {
     while (closed.closed === 0 && performance.now() - settleFrom < 3000)
       await new Promise((r) => setTimeout(r, 50));
     const settleMs = Math.round(performance.now() - settleFrom);
-    const during = await pacedOrders(ex, 1000, DURATION_S, undefined, 16, 10_000, pool);
+    const during = await pacedOrders(ex, 1000, DURATION_S, { pool });
     // The headers deadline (9-10 s) closes what the cap let in; wait for it (bounded).
     const deadline = performance.now() + 15_000;
     while (closed.closed < 5000 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -519,16 +522,48 @@ function labSigningCost(): Record<string, number> {
 }
 
 /** Orders at 1,000/s on one served system (the execution engine), signed by `key` if given. */
-function ordersOn(sys: ServedSystem, seconds: number, key?: typeof TRADER): Promise<PacedResult> {
-  return pacedOrders(sys.urls['execution-engine'], 1000, seconds, key);
+function ordersOn(
+  sys: ServedSystem,
+  seconds: number,
+  key?: typeof TRADER,
+  phaseMs = 0,
+): Promise<PacedResult> {
+  return pacedOrders(sys.urls['execution-engine'], 1000, seconds, { key, phaseMs });
+}
+
+/**
+ * One window of the signing comparison: unsigned orders on `plain` and signed ones on `keyed`,
+ * at 1,000/s each. `together`: both at once, one half a period (0.5 ms) behind the other, so
+ * the two see the same moment of a noisy box; `turns`: one window after the other. `signedFirst`
+ * picks which goes first (or, together, which is on time and which half a period late).
+ */
+async function signingWindow(
+  plain: ServedSystem,
+  keyed: ServedSystem,
+  seconds: number,
+  signedFirst: boolean,
+): Promise<{ u: PacedResult; k: PacedResult }> {
+  if (AB_MODE === 'together') {
+    const [u, k] = await Promise.all([
+      ordersOn(plain, seconds, undefined, signedFirst ? 0.5 : 0),
+      ordersOn(keyed, seconds, TRADER, signedFirst ? 0 : 0.5),
+    ]);
+    return { u, k };
+  }
+  if (signedFirst) {
+    const k = await ordersOn(keyed, seconds, TRADER);
+    return { u: await ordersOn(plain, seconds), k };
+  }
+  const u = await ordersOn(plain, seconds);
+  return { u, k: await ordersOn(keyed, seconds, TRADER) };
 }
 
 async function signingScenario(): Promise<Record<string, unknown>> {
   const env = keysEnv();
-  // Both systems run from the start (each idle while the other is measured), so that with
-  // --ab-windows the two are measured in alternating windows a few seconds apart, in turn
-  // first (ABBA), and the figure is the median of the paired differences, not two runs
-  // minutes apart on a box whose p99 drifts by more than the 0.2 ms looked for.
+  // Both systems run from the start. Each window measures both, at the same time (`together`,
+  // the default) or one after the other (`turns`), which one first (or on time) alternating
+  // (ABBA); the figure is the median of the windows' paired differences, not two runs minutes
+  // apart on a box whose p99 drifts by more than the 0.2 ms looked for.
   const plain = await serveChild(SERVER_NODE_ARGS);
   let keyed: ServedSystem | null = null;
   try {
@@ -541,10 +576,7 @@ async function signingScenario(): Promise<Record<string, unknown>> {
     const windows = AB_WINDOWS > 0 ? AB_WINDOWS : RUNS;
     const seconds = AB_WINDOWS > 0 ? AB_SECONDS : DURATION_S;
     for (let i = 0; i < windows; i++) {
-      const signedFirst = i % 2 === 1;
-      const a = signedFirst ? await ordersOn(keyed, seconds, TRADER) : await ordersOn(plain, seconds);
-      const b = signedFirst ? await ordersOn(plain, seconds) : await ordersOn(keyed, seconds, TRADER);
-      const [u, k] = signedFirst ? [b, a] : [a, b];
+      const { u, k } = await signingWindow(plain, keyed, seconds, i % 2 === 1);
       if ((k.statuses['201'] ?? 0) === 0)
         throw new Error(`signed orders refused: ${JSON.stringify(k.statuses)}`);
       un.push(u.p99Ms);
@@ -554,6 +586,7 @@ async function signingScenario(): Promise<Record<string, unknown>> {
     const delta = median(deltas);
     return {
       scenario: 'signing',
+      mode: AB_MODE,
       windows,
       windowSeconds: seconds,
       orderP99UnsignedMs: median(un),
