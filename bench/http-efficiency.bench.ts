@@ -8,10 +8,13 @@
  * certificate made by openssl for the run; ours runs with --insecure, autocannon with
  * NODE_TLS_REJECT_UNAUTHORIZED=0: neither verifies). In the closed model each round also runs ours
  * with --read-coalescing (off by default), so what it brings is measured in the same run; the
- * goal is judged on the default.
+ * goal is judged on the default. `--signed` adds ours signing every request with a key
+ * (`--key-file`; the target ignores the headers) to each round: the signing goal is signed
+ * requests per CPU-second >= 0.9x unsigned.
  *
  *   node --import tsx bench/http-efficiency.bench.ts [--runs 3] [--duration 5] [--connections 10]
- *        [--tls] [--rate N (open model for both: -R / overallRate)] [--url URL (external target)] [--json FILE]
+ *        [--tls] [--rate N (open model for both: -R / overallRate)] [--url URL (external target)] [--signed]
+ *        [--json FILE]
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +45,7 @@ const flags = parseFlags(import.meta.url, {
   tls: { type: 'boolean', help: 'https with a self-signed certificate' },
   rate: { type: 'number', help: 'open model for both (-R / overallRate); closed when absent' },
   url: { type: 'string', value: 'URL', help: 'an external target instead of the local one' },
+  signed: { type: 'boolean', help: 'each round also runs ours signing every request (--key-file)' },
   json: { type: 'string', value: 'FILE', help: 'write the summary as JSON' },
 });
 const { runs, duration, connections } = flags;
@@ -63,9 +67,15 @@ const target =
     : undefined;
 const url = flags.url ?? `${tls ? 'https' : 'http'}://127.0.0.1:${target!.port}/`;
 const goal = tls ? 1.3 : 1.5;
+const SIGNED_GOAL = 0.9;
+const keyFile = join(dir, 'key.json');
+if (flags.signed)
+  writeFileSync(keyFile, JSON.stringify({ id: 'bench', secret: 'bench-secret-0123456789abcdef' }));
 
-async function ours(i: number, coalesce = false): Promise<Run> {
-  const file = join(dir, `ours-${i}-${coalesce}.json`);
+type Ours = 'ours' | 'coalesced' | 'signed';
+
+async function ours(i: number, mode: Ours = 'ours'): Promise<Run> {
+  const file = join(dir, `ours-${i}-${mode}.json`);
   const args = [
     BIN,
     'http',
@@ -81,7 +91,8 @@ async function ours(i: number, coalesce = false): Promise<Run> {
   ];
   if (rate !== undefined) args.push('-R', rate);
   if (tls) args.push('--insecure');
-  if (coalesce) args.push('--read-coalescing');
+  if (mode === 'coalesced') args.push('--read-coalescing');
+  if (mode === 'signed') args.push('--key-file', keyFile);
   await runCommand(process.execPath, args);
   const j = JSON.parse(readFileSync(file, 'utf8'));
   const cpu = j.generator.cpu_s as number;
@@ -137,15 +148,19 @@ const results: {
   ratio: number;
   tickstorm_coalesced?: Run;
   ratio_coalesced?: number;
+  tickstorm_signed?: Run;
+  /** Signed requests per CPU-second over unsigned (ours both). */
+  signed_ratio?: number;
 }[] = [];
 try {
   for (let i = 0; i < runs; i++) {
     // The order rotates from run to run, so none of the generators always goes first.
     const order = withCoalesced ? ['ours', 'coalesced', 'theirs'] : ['ours', 'theirs'];
+    if (flags.signed) order.push('signed');
     const got: Record<string, Run> = {};
     for (let k = 0; k < order.length; k++) {
       const who = order[(i + k) % order.length];
-      got[who] = who === 'theirs' ? await theirs() : await ours(i, who === 'coalesced');
+      got[who] = who === 'theirs' ? await theirs() : await ours(i, who as Ours);
     }
     const a = got.ours;
     const b = got.theirs;
@@ -154,12 +169,20 @@ try {
       `${Math.round(r.rps)} req/s, ${r.cpu_s.toFixed(2)} CPU-s, ${Math.round(r.req_per_cpu_s)} req/CPU-s ` +
       `(user ${r.user_us_per_req.toFixed(1)} + kernel ${r.system_us_per_req.toFixed(1)} µs/req, p50 ${r.p50_ms} p99 ${r.p99_ms} ms)`;
     let line = `run ${i + 1}: tickstorm ${f(a)}`;
+    const row: (typeof results)[number] = { tickstorm: a, autocannon: b, ratio };
     const co = got.coalesced;
     if (co !== undefined) {
-      const ratioCo = co.req_per_cpu_s / b.req_per_cpu_s;
-      results.push({ tickstorm: a, autocannon: b, ratio, tickstorm_coalesced: co, ratio_coalesced: ratioCo });
-      line += ` | --read-coalescing ${f(co)}, ${co.read_naps} naps, ratio ${ratioCo.toFixed(2)}`;
-    } else results.push({ tickstorm: a, autocannon: b, ratio });
+      row.tickstorm_coalesced = co;
+      row.ratio_coalesced = co.req_per_cpu_s / b.req_per_cpu_s;
+      line += ` | --read-coalescing ${f(co)}, ${co.read_naps} naps, ratio ${row.ratio_coalesced.toFixed(2)}`;
+    }
+    const si = got.signed;
+    if (si !== undefined) {
+      row.tickstorm_signed = si;
+      row.signed_ratio = si.req_per_cpu_s / a.req_per_cpu_s;
+      line += ` | signed ${f(si)}, ${row.signed_ratio.toFixed(2)}x unsigned`;
+    }
+    results.push(row);
     console.log(`${line} | autocannon ${f(b)} | ratio ${ratio.toFixed(2)}`);
   }
 } finally {
@@ -188,6 +211,11 @@ const summary = {
   tickstorm_system_us_per_req: med1(results.map((r) => r.tickstorm.system_us_per_req)),
   autocannon_user_us_per_req: med1(results.map((r) => r.autocannon.user_us_per_req)),
   autocannon_system_us_per_req: med1(results.map((r) => r.autocannon.system_us_per_req)),
+  /** --signed: the median of signed over unsigned requests per CPU-second (goal >= 0.9). */
+  signed_ratio_median: flags.signed
+    ? Math.round(median(results.map((r) => r.signed_ratio!)) * 100) / 100
+    : null,
+  signed_pass: flags.signed ? median(results.map((r) => r.signed_ratio!)) >= SIGNED_GOAL : null,
   tls,
   goal: `tickstorm req/CPU-s >= ${goal} x autocannon's${tls ? ' (TLS)' : ''}`,
   pass: median(results.map((r) => r.ratio)) >= goal,
@@ -200,7 +228,10 @@ console.log(
 );
 console.log(
   `median: tickstorm ${summary.tickstorm_req_per_cpu_s} req/CPU-s, autocannon ${summary.autocannon_req_per_cpu_s} req/CPU-s, ratio ${summary.ratio_median} (${summary.pass ? 'PASS' : 'FAIL'})` +
-    (withCoalesced ? `; with --read-coalescing ratio ${summary.ratio_coalesced_median}` : ''),
+    (withCoalesced ? `; with --read-coalescing ratio ${summary.ratio_coalesced_median}` : '') +
+    (flags.signed
+      ? `; signed ${summary.signed_ratio_median}x unsigned (goal >= ${SIGNED_GOAL}: ${summary.signed_pass ? 'PASS' : 'FAIL'})`
+      : ''),
 );
 const json = flags.json;
 if (json !== undefined) writeFileSync(json, `${JSON.stringify(summary, null, 2)}\n`);
