@@ -1,9 +1,9 @@
 /**
  * exact-numbers: a number literal JSON.parse reads as another number (more digits than a
  * double holds) is found in an object body's top-level members, from the body text, and
- * nothing else is: `100.1`, `100.10000000000000000000`, `1.001e2` and 17-digit shortest forms
- * (`0.30000000000000004`) survive; `100.000000000000000001` and printf's `%.17g` of 100.1
- * (`100.09999999999999`) do not.
+ * nothing else is: `100.1`, `100.10000000000000000000`, `1.001e2`, 17-digit shortest forms
+ * (`0.30000000000000004`) and printf's `%.17g` of 100.1 (`100.09999999999999`) survive;
+ * `100.000000000000000001` and `1.0000000000000003` (never a double's digits) do not.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -17,13 +17,15 @@ const members = (text: string) => {
 };
 
 describe('survives', () => {
-  it('a literal whose decimal value is the double read: its shortest text', () => {
+  it('a literal that is the double read, to the digits it gives', () => {
     for (const s of [
       '100.1',
       '100.10000000000000000000',
       '1.001e2',
       '1001E-1',
       '0.30000000000000004',
+      '100.09999999999999',
+      '1.0000000000000002',
       '9007199254740991',
       '-100.25',
       '0.000000000000000001',
@@ -37,7 +39,7 @@ describe('survives', () => {
   it('a literal with more digits than a double holds', () => {
     for (const s of [
       '100.000000000000000001',
-      '100.09999999999999',
+      '1.0000000000000003',
       '1.0000000000000000001',
       '9007199254740993',
       '123456789012345678901',

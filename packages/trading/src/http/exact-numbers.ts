@@ -5,11 +5,14 @@
  * noted beside the parsed value (`inexactMembersOf`), for the routes whose fields must be exact
  * (an order's price and quantity: ../orders/order-request.ts) to refuse, naming the field.
  *
- * A literal survives when its decimal value is the one of the double's shortest text
- * (`String(x)`), the form every exact decimal here goes through (protocol's decimal-grid.ts):
- * `100.1`, `100.10`, `1.001e2` do; `100.000000000000000001` and `100.09999999999999` (printf's
- * `%.17g` of 100.1) do not. A literal of at most 15 digits always does, so the literals are
- * looked at only when the scan every body gets (./json-text-scan.ts) saw a longer one.
+ * A literal survives when it is the double it reads as, printed to as many significant digits
+ * as the literal has (`x.toPrecision(k)`): a shortest form (`100.1`, `0.30000000000000004`),
+ * trailing zeros (`100.10`), an exponent (`1.001e2`), and printf's `%.17g` of a double
+ * (`100.09999999999999`, which a C client prints for 100.1 and means as 100.1) do;
+ * `100.000000000000000001` (read as 100) and `1.0000000000000003` (read as
+ * 1.0000000000000002) do not: those digits were never a double's. A literal of at most 15
+ * digits always survives, so the literals are looked at only when the scan every body gets
+ * (./json-text-scan.ts) saw a longer one.
  */
 import { cutText, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import { escaped, longNumberSeen, stringEnd } from './json-text-scan.ts';
@@ -80,10 +83,17 @@ function inexactMembers(text: string): Map<string, string> | undefined {
   return found;
 }
 
-/** Whether JSON.parse reads `literal` as the number it says (infinite ones are left to the field's check). */
+/**
+ * Whether JSON.parse reads `literal` as the number it says, to the digits it gives (infinite
+ * ones are left to the field's check).
+ */
 export function survives(literal: string): boolean {
   const x = Number(literal);
-  return !Number.isFinite(x) || decimalKey(literal) === decimalKey(String(x));
+  if (!Number.isFinite(x)) return true;
+  const key = decimalKey(literal);
+  if (key === '0') return x === 0;
+  const digits = key.indexOf('e') - (key.charCodeAt(0) === 0x2d ? 1 : 0);
+  return key === decimalKey(x.toPrecision(Math.min(digits, 100)));
 }
 
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
