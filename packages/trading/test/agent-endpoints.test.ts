@@ -50,10 +50,10 @@ describe('agent endpoints on the api (one process, real ticks)', () => {
   test('bad symbol, interval and limit are coded 400s naming the field', async () => {
     const cases: [string, string, string][] = [
       ['/api/data/NOPE/bars', 'PRT_ERR_UNKNOWN_SYMBOL', 'symbol'],
-      ['/api/data/SYM1/bars?interval=5m', 'PRT_ERR_INVALID_FIELD', 'interval'],
-      ['/api/data/SYM1/bars?limit=0', 'PRT_ERR_INVALID_FIELD', 'limit'],
-      ['/api/data/SYM1/bars?interval=1m&limit=1441', 'PRT_ERR_INVALID_FIELD', 'limit'],
-      ['/api/data/SYM1/bars?limit=ten', 'PRT_ERR_INVALID_FIELD', 'limit'],
+      ['/api/data/SYM1/bars?interval=5m', 'TRD_ERR_INVALID_QUERY', 'interval'],
+      ['/api/data/SYM1/bars?limit=0', 'TRD_ERR_INVALID_QUERY', 'limit'],
+      ['/api/data/SYM1/bars?interval=1m&limit=1441', 'TRD_ERR_INVALID_QUERY', 'limit'],
+      ['/api/data/SYM1/bars?limit=ten', 'TRD_ERR_INVALID_QUERY', 'limit'],
       // A misspelt parameter is named, not ignored for the default (as on every route).
       ['/api/data/SYM1/bars?limt=5', 'TRD_ERR_INVALID_QUERY', 'limt'],
       ['/api/data/SYM1/bars?interval=1s&intreval=1m', 'TRD_ERR_INVALID_QUERY', 'intreval'],

@@ -41,6 +41,8 @@ const admin = (ok: number): Expect => ({
   feed: 403,
   admin: ok,
 });
+/** A request no route takes: authenticated, then its answer whatever the role. */
+const anyKey = (ok: number): Expect => ({ ...UNAUTH, other: ok, owner: ok, viewer: ok, feed: ok, admin: ok });
 const open = (ok: number): Expect => ({
   none: ok,
   badSig: ok,
@@ -102,7 +104,11 @@ const ROUTES: Route[] = [
     body: [{ name: 'auth.test', value: 1 }],
     expect: feed(202),
   },
-  { service: 'api', method: 'GET', path: '/no/such/route', expect: { ...view(404) } },
+  // no route: 404 (or 405 where the path takes other methods) for any valid key, whatever its role
+  { service: 'api', method: 'GET', path: '/no/such/route', expect: anyKey(404) },
+  { service: 'execution-engine', method: 'POST', path: '/no/such/route', body: {}, expect: anyKey(404) },
+  { service: 'execution-engine', method: 'OPTIONS', path: '/orders', expect: anyKey(405) },
+  { service: 'risk-manager', method: 'DELETE', path: '/limits', expect: anyKey(405) },
 ];
 
 const CODE_401: Partial<Record<Identity, string>> = {

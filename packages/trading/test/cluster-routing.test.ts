@@ -99,6 +99,20 @@ describe('partitioned execution engines over NATS', () => {
     assert.equal(badField.status, 400, "the owner's 4xx relayed");
     const missing = await http.get(`${exA}/orders/${tagB}.999999`);
     assert.equal(missing.status, 404);
+    // A price JSON.parse reads as another number: refused by A, which saw the literal (B would
+    // see only the number read), and nothing placed on B.
+    const inexact = await http.send(
+      'POST',
+      `${exA}/orders`,
+      `{"symbol":"${symB}","side":"sell","type":"limit","quantity":1,"price":100.000000000000000001,"account":"route-exact"}`,
+      { 'content-type': 'application/json' },
+    );
+    assert.equal(inexact.status, 400, JSON.stringify(inexact.body));
+    assert.deepEqual(
+      [codedError(inexact).code, codedError(inexact).field],
+      ['PRT_ERR_INVALID_FIELD', 'price'],
+    );
+    assert.equal((await http.get(`${exB}/orders?account=route-exact`)).body.count, 0);
   });
 
   test('a crossing pair posted to A and to B trades in one book; the book reads the same through either', async () => {

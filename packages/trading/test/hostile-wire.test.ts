@@ -201,7 +201,7 @@ describe('hostile input on the wire', () => {
       const r = await f.http.get(`${f.url('execution-engine')}/book/AAPL?depth=${depth}`);
       assert.deepEqual(
         [r.status, r.body.error?.code, r.body.error?.field],
-        [400, 'PRT_ERR_INVALID_FIELD', 'depth'],
+        [400, 'TRD_ERR_INVALID_QUERY', 'depth'],
       );
     }
     const ok = await f.http.get(`${f.url('execution-engine')}/book/AAPL?depth=5`);

@@ -3,9 +3,10 @@
  * default), as if the path did not exist: it is 405 TRD_ERR_METHOD_NOT_ALLOWED with an `Allow`
  * header listing the methods the path takes (RFC 9110 §15.5.6), on every service. Unknown paths
  * stay 404; HEAD is served where GET is; a plain GET of a WebSocket endpoint stays 426. With keys,
- * a method the path does not take is an unmatched request: the key, its signature and the
- * unmatched request's right (view for GET/HEAD, admin otherwise: auth/route-rights.ts) come
- * first, as for an unknown path, then the 405.
+ * a method the path does not take is an unmatched request: the key and its signature come first
+ * (401), then the 405 whatever the key's role, as an unknown path's 404 (auth/route-rights.ts
+ * ANY_KEY). Before, an unmatched request needed view (GET/HEAD) or admin: a viewer's
+ * `OPTIONS /orders` was 403 where an admin's was 405.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -74,21 +75,30 @@ describe('with keys: the key and its right first, then 405', () => {
   });
   after(() => f.close());
 
-  test('OPTIONS /orders: bad signature 401, viewer 403 (as for an unknown path), admin 405 with Allow', async () => {
-    const send = (who: 'badSig' | 'viewer' | 'admin', path: string) =>
-      f.http.send(
-        'OPTIONS',
-        `${f.url('execution-engine')}${path}`,
-        undefined,
-        authHeaders(who, 'OPTIONS', path),
-      );
+  test('OPTIONS /orders: no key or a bad signature 401, then 405 with Allow whatever the role', async () => {
+    const send = (
+      who: 'none' | 'badSig' | 'viewer' | 'feed' | 'owner' | 'admin',
+      path: string,
+      method = 'OPTIONS',
+    ) =>
+      f.http.send(method, `${f.url('execution-engine')}${path}`, undefined, authHeaders(who, method, path));
+    assert.equal((await send('none', '/orders')).status, 401);
     assert.equal((await send('badSig', '/orders')).status, 401);
-    const viewer = await send('viewer', '/orders');
-    assert.equal(viewer.status, 403, JSON.stringify(viewer.body));
-    assert.equal((await send('viewer', '/nowhere')).status, 403);
-    const admin = await send('admin', '/orders');
-    assert.equal(admin.status, 405, JSON.stringify(admin.body));
-    assert.equal(admin.headers.get('allow'), 'GET, HEAD, POST');
-    assert.equal((await send('admin', '/nowhere')).status, 404);
+    for (const who of ['viewer', 'feed', 'owner', 'admin'] as const) {
+      const r = await send(who, '/orders');
+      assert.equal(r.status, 405, `${who}: ${JSON.stringify(r.body)}`);
+      assert.equal(codedError(r).code, 'TRD_ERR_METHOD_NOT_ALLOWED');
+      assert.equal(r.headers.get('allow'), 'GET, HEAD, POST');
+      // a path no route serves: 404 alike
+      const none = await send(who, '/nowhere');
+      assert.equal(none.status, 404, `${who}: ${JSON.stringify(none.body)}`);
+      assert.equal(codedError(none).code, 'TRD_ERR_NOT_FOUND');
+    }
+    // PUT on an admin route: 405 for a viewer too (it names the methods, it does not run anything)
+    const put = await send('viewer', '/admin/accounts/a/halt', 'PUT');
+    assert.deepEqual([put.status, put.headers.get('allow')], [405, 'POST']);
+    // a route that exists still needs its right: 403
+    assert.equal((await send('viewer', '/admin/accounts/a/halt', 'POST')).status, 403);
+    assert.equal((await send('feed', '/orders', 'GET')).status, 403);
   });
 });

@@ -34,17 +34,25 @@ describe('market-data /stream?ack=', () => {
     await md.close();
   });
 
-  test('a value other than 1, true, 0 or false: 400 PRT_ERR_INVALID_FIELD naming ack', async () => {
+  test('a value other than 1, true, 0 or false: 400 TRD_ERR_INVALID_QUERY naming ack', async () => {
     for (const v of ['yes', 'on', '2']) {
       const r = await upgrade(MdClient.url(md, `?ack=${v}`));
       assert.equal(r.status, 400, `ack=${v}`);
       const e = JSON.parse(r.body).error;
-      assert.equal(e.code, 'PRT_ERR_INVALID_FIELD');
+      assert.deepEqual([e.code, e.field], ['TRD_ERR_INVALID_QUERY', 'ack']);
       assert.match(e.message, /^ack must be 1, true, 0 or false, or given alone/);
     }
     for (const v of ['1', 'true', '0', 'false', '']) {
       assert.equal((await upgrade(MdClient.url(md, `?ack=${v}`))).status, 101, `ack=${v}`);
     }
+    // given twice (`?ack=1&ack=0`): which one is meant is not guessed
+    const twice = await upgrade(MdClient.url(md, '?ack=1&ack=0'));
+    assert.equal(twice.status, 400);
+    assert.deepEqual(JSON.parse(twice.body).error, {
+      code: 'TRD_ERR_INVALID_QUERY',
+      message: 'ack must be given once',
+      field: 'ack',
+    });
     // a parameter /stream does not take is refused, not ignored (ws-upgrade-query.test.ts)
     const other = await upgrade(MdClient.url(md, '?other=1'));
     assert.equal(other.status, 400);

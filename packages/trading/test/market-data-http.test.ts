@@ -109,12 +109,12 @@ describe('market-data HTTP', () => {
   });
 
   for (const [q, field, code] of [
-    ['interval=5m', 'interval', 'PRT_ERR_INVALID_FIELD'],
-    ['interval=1s&limit=0', 'limit', 'PRT_ERR_INVALID_FIELD'],
-    ['interval=1s&limit=abc', 'limit', 'PRT_ERR_INVALID_FIELD'],
-    ['interval=1s&limit=3601', 'limit', 'PRT_ERR_INVALID_FIELD'],
-    ['interval=1m&limit=1441', 'limit', 'PRT_ERR_INVALID_FIELD'],
-    ['limit=1&limit=2', 'limit', 'PRT_ERR_INVALID_FIELD'],
+    ['interval=5m', 'interval', 'TRD_ERR_INVALID_QUERY'],
+    ['interval=1s&limit=0', 'limit', 'TRD_ERR_INVALID_QUERY'],
+    ['interval=1s&limit=abc', 'limit', 'TRD_ERR_INVALID_QUERY'],
+    ['interval=1s&limit=3601', 'limit', 'TRD_ERR_INVALID_QUERY'],
+    ['interval=1m&limit=1441', 'limit', 'TRD_ERR_INVALID_QUERY'],
+    ['limit=1&limit=2', 'limit', 'TRD_ERR_INVALID_QUERY'],
     // a parameter the route does not take: as on every route
     ['intervl=1s', 'intervl', 'TRD_ERR_INVALID_QUERY'],
   ]) {

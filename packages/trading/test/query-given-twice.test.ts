@@ -2,7 +2,8 @@
  * A query parameter given twice (`params=[("depth", 10), ("depth", 5)]` in httpx) is refused
  * naming the repetition on the book and bars routes too, as `GET /orders` and `/positions`
  * do, rather than with the value's format ("depth must be an integer 1..1000"), which sent a
- * client looking at a value that was fine.
+ * client looking at a value that was fine; with the code of every bad query parameter
+ * (TRD_ERR_INVALID_QUERY), as those two answer.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -27,7 +28,7 @@ describe('a query parameter given twice', () => {
       const r = await f.http.get(`${f.url(service)}${path}`);
       assert.equal(r.status, 400, JSON.stringify(r.body));
       const e = codedError(r);
-      assert.equal(e.code, 'PRT_ERR_INVALID_FIELD');
+      assert.equal(e.code, 'TRD_ERR_INVALID_QUERY');
       assert.equal(e.field, field);
       assert.equal(e.message, `${field} must be given once`);
     });

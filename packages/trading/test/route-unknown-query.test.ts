@@ -10,46 +10,21 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import { beforeListenHooks } from '../src/http/http-app.ts';
 import { authHeaders, keyStore } from './support/auth-fixture.ts';
+import { collectRoutes, pathOf } from './support/route-tree.ts';
 import { codedError, type Fixture, startFixture } from './support/trading-fixture.ts';
-
-type Service = 'market-data' | 'execution-engine' | 'risk-manager' | 'api';
-
-/** `[method, path]` of every route in fastify's printRoutes() tree. */
-function routesOf(tree: string): [string, string][] {
-  const out: [string, string][] = [];
-  const stack: string[] = [];
-  for (const line of tree.split('\n')) {
-    const m = /^([│ ]*)[├└]── (\S+) \(([A-Z, ]+)\)$/.exec(
-      line.replace(/ {4}|│ {3}/g, (s) => (s === '    ' ? ' ' : '│')),
-    );
-    if (m === null) continue;
-    const depth = m[1]!.length;
-    stack.length = depth;
-    stack.push(m[2]!);
-    for (const method of m[3]!.split(', ')) out.push([method, stack.join('')]);
-  }
-  return out;
-}
-
-const PARAMS: Record<string, string> = { ':id': '1', ':symbol': 'AAPL', ':account': 'default' };
 
 describe('unknown query parameters, on every route', () => {
   let f: Fixture;
-  const routes = new Map<Service, [string, string][]>();
-  const collect = (name: string, app: FastifyInstance) => {
-    app.addHook('onReady', async () => {
-      routes.set(name as Service, routesOf(app.printRoutes({ commonPrefix: false })));
-    });
-  };
+  let tree: ReturnType<typeof collectRoutes>;
+  let routes: ReturnType<typeof collectRoutes>['routes'];
   before(async () => {
-    beforeListenHooks.push(collect);
+    tree = collectRoutes();
+    routes = tree.routes;
     f = await startFixture({ inputLog: false });
   });
   after(async () => {
-    beforeListenHooks.splice(beforeListenHooks.indexOf(collect), 1);
+    tree.stop();
     await f.close();
   });
 
@@ -73,7 +48,7 @@ describe('unknown query parameters, on every route', () => {
     for (const [service, list] of routes) {
       for (const [method, pattern] of list) {
         if (pattern === '/health' || pattern === '/metrics') continue;
-        const path = pattern.replace(/:[a-z]+/g, (p) => PARAMS[p] ?? 'x');
+        const path = pathOf(pattern);
         const r = await f.http.send(method, `${f.url(service)}${path}?bogus=1`);
         const e = method === 'HEAD' ? undefined : r.body?.error;
         if (

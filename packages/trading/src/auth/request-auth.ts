@@ -28,7 +28,7 @@ import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '..
 import { installJsonBody, mediaTypeOf, notJsonBody } from '../http/json-body.ts';
 import { ApiKey, type KeyStore } from './keys.ts';
 import { isLoopback, isLoopbackHostHeader, isLoopbackOrigin } from './protected-mode.ts';
-import { rightOf } from './route-rights.ts';
+import { mayMake, rightOf } from './route-rights.ts';
 import { isScrapeRoute, scrapeKey } from './scrape-auth.ts';
 import {
   DEFAULT_MAX_UNVERIFIED_BODY_BYTES,
@@ -252,7 +252,7 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
       }
       const v = scrapeKey(keys, authorization);
       if (!(v instanceof ApiKey)) return void send(reply, refusal(v.code, v.message));
-      if (!v.can(right)) return void send(reply, forbidden(v, right));
+      if (!mayMake(v, right)) return void send(reply, forbidden(v, right));
       (req as unknown as AuthState)[PRINCIPAL] = v;
       return done();
     }
@@ -293,7 +293,7 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
     if (!signatureMatches(expected, sig!)) {
       return void send(reply, badSignature(sig!, expected, ts!, req.method, req.url, 0));
     }
-    if (!key.can(right)) return void send(reply, forbidden(key, right));
+    if (!mayMake(key, right)) return void send(reply, forbidden(key, right));
     state[PRINCIPAL] = key;
     done();
   });
@@ -342,7 +342,7 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
     // The role is checked once the signature is, before the body is parsed: a key without the
     // right gets its 403 whatever the body holds (not a 400 about JSON it was never allowed to send).
     const right = rightOf(req.method, req.routeOptions.url);
-    if (right !== null && !p.key.can(right)) {
+    if (right !== null && !mayMake(p.key, right)) {
       const r = forbidden(p.key, right);
       return new TradingError(r.code as TradingErrorCode, r.message);
     }
@@ -376,7 +376,7 @@ export function installAuth(app: FastifyInstance, security: SecurityOptions = {}
     const key = state[PRINCIPAL];
     if (key === undefined) return done();
     const right = rightOf(req.method, req.routeOptions.url);
-    if (right !== null && !key.can(right)) return void send(reply, forbidden(key, right));
+    if (right !== null && !mayMake(key, right)) return void send(reply, forbidden(key, right));
     done();
   });
 }
@@ -455,7 +455,7 @@ export function authorizeUpgrade(
   const expected = signRequest(key.secret, ts!, 'GET', path);
   if (!signatureMatches(expected, sig!)) return badSignature(sig!, expected, ts!, 'GET', path, -1, where);
   const right = rightOf('WS', route);
-  if (right !== null && !key.can(right)) return forbidden(key, right);
+  if (right !== null && !mayMake(key, right)) return forbidden(key, right);
   return key;
 }
 

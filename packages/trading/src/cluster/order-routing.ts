@@ -13,6 +13,7 @@
 import { type InstrumentTable, quoteValue } from '@tickstorm/protocol';
 import { type Bus, BusError } from '../bus/bus.ts';
 import { httpStatusOf, TradingErrorCode } from '../errors.ts';
+import { inexactMembersOf } from '../http/exact-numbers.ts';
 import { errorBody } from '../http/http-app.ts';
 import type { EngineRouting } from '../orders/engine-routing.ts';
 import type { AccountScope, GatewayReply, OrderGateway } from '../orders/order-gateway.ts';
@@ -82,6 +83,10 @@ export class OrderRouting implements EngineRouting {
         ? this.foreign((body as { symbol?: unknown }).symbol)
         : undefined;
     if (symbol === undefined) return undefined;
+    // A price or quantity JSON.parse read as another number is refused here (its decode's 400,
+    // order-request.ts): the owner would see only the number read, not the literal sent.
+    const loose = inexactMembersOf(body as object);
+    if (loose !== undefined && (loose.has('price') || loose.has('quantity'))) return undefined;
     return this.ask(symbol, { op: 'submit', body, scope: toScopeWire(scope) }, 'submit');
   }
 

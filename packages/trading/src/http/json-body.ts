@@ -9,6 +9,7 @@
 import { cutText, ProtocolError, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TradingError, TradingErrorCode } from '../errors.ts';
+import { noteInexactMembers } from './exact-numbers.ts';
 import { repeatedKey, repeatedKeyIn } from './repeated-key.ts';
 
 /** JSON.parse refusing `__proto__` keys (what fastify's default parser does, via secure-json-parse). */
@@ -20,7 +21,11 @@ export function parseJson(text: string): unknown {
   });
 }
 
-/** parseJson, also refusing a body that names a field twice in one object (./repeated-key.ts). */
+/**
+ * parseJson, also refusing a body that names a field twice in one object (./repeated-key.ts),
+ * and noting the members of an object body whose number JSON.parse read as another one
+ * (./exact-numbers.ts: the routes that need them exact refuse them).
+ */
 export function parseJsonRequest(text: string): unknown {
   const value = parseJson(text);
   if (typeof value !== 'object' || value === null) return value;
@@ -33,6 +38,8 @@ export function parseJsonRequest(text: string): unknown {
     let names = 0;
     for (const _ in value) names++;
     key = repeatedKey(text, names);
+    // the same pass said whether a number literal may have been read as another number
+    if (key === undefined) noteInexactMembers(text, value);
   }
   if (key !== undefined) {
     throw new ProtocolError(

@@ -4,8 +4,10 @@
  * in front) may keep the first, so the order placed is not the one they saw. RFC 8259 leaves
  * the meaning open; the services refuse it (json-body.ts). Every object of an object body is
  * looked at, nested ones too (PUT /limits' `perSymbol`), and every object of an array body (a
- * metrics batch: `[{"name":"x","value":1,"value":2}]`), by `repeatedKeyIn`.
+ * metrics batch: `[{"name":"x","value":1,"value":2}]`), by `repeatedKeyIn`. The names are
+ * counted by the pass ./json-text-scan.ts makes for every body.
  */
+import { countNames, escaped, stringEnd } from './json-text-scan.ts';
 
 /**
  * The first name given a second time in any object of `text` (valid JSON of any shape: a keys
@@ -28,37 +30,6 @@ export function repeatedKeyIn(text: string, value: unknown): string | undefined 
   return countNames(text) === keysOf(value) ? undefined : find(text);
 }
 
-/** Every member name of every object in `text` (valid JSON). */
-function countNames(text: string): number {
-  // per open container: an object (true) or an array (false)
-  const inObject: boolean[] = [];
-  let expectKey = false;
-  let names = 0;
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      i = stringEnd(text, i);
-      if (expectKey) {
-        names++;
-        expectKey = false;
-      }
-    } else if (c === 0x7b) {
-      inObject.push(true);
-      expectKey = true;
-    } else if (c === 0x5b) {
-      inObject.push(false);
-      expectKey = false;
-    } else if (c === 0x7d || c === 0x5d) {
-      inObject.pop();
-      expectKey = false;
-    } else if (c === 0x2c) {
-      expectKey = inObject[inObject.length - 1] === true;
-    }
-  }
-  return names;
-}
-
 /** The own keys of every object in a parsed JSON value (no recursion: a body may nest deep). */
 function keysOf(value: unknown): number {
   let n = 0;
@@ -78,23 +49,6 @@ function keysOf(value: unknown): number {
   }
   return n;
 }
-
-/** The index of the string's closing quote, from its opening one at `i`; notes an escape. */
-function stringEnd(text: string, i: number): number {
-  escaped = false;
-  const n = text.length;
-  for (i++; i < n; i++) {
-    const d = text.charCodeAt(i);
-    if (d === 0x22) break;
-    if (d === 0x5c) {
-      escaped = true;
-      i++;
-    }
-  }
-  return i;
-}
-
-let escaped = false;
 
 /** The first repeated name of any object in `text`, with the names of the objects it is in. */
 function find(text: string): string | undefined {

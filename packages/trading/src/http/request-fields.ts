@@ -1,6 +1,8 @@
 /**
  * Request fields shared by the services' HTTP routes. Each parser returns the value or throws
- * a coded 400 naming the field (PRT_ERR_INVALID_FIELD), which createHttpApp answers.
+ * a coded 400 naming the field, which createHttpApp answers: a body field PRT_ERR_INVALID_FIELD,
+ * a query parameter TRD_ERR_INVALID_QUERY (whatever is wrong with it: unknown, given twice, or
+ * a bad value; the same code on every route, as GET /orders and /positions answer).
  * The bar fields (interval, DEFAULT_BAR_LIMIT) are market data's: ../market-data/bar-fields.ts.
  */
 import { cutText, ProtocolError, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
@@ -8,6 +10,16 @@ import { TradingError, TradingErrorCode } from '../errors.ts';
 
 export function invalidField(field: string, message: string): ProtocolError {
   return new ProtocolError(ProtocolErrorCode.INVALID_FIELD, message, field);
+}
+
+/** A bad query parameter (a value, or given twice): 400 TRD_ERR_INVALID_QUERY naming it. */
+export function invalidQuery(field: string, message: string): TradingError {
+  return new TradingError(TradingErrorCode.INVALID_QUERY, message, field);
+}
+
+/** The error for a bad `field` from a body (invalidField) or a query string (invalidQuery). */
+export function invalidInput(from: 'body' | 'query', field: string, message: string): Error {
+  return from === 'query' ? invalidQuery(field, message) : invalidField(field, message);
 }
 
 /**
@@ -33,12 +45,7 @@ const NO_FIELDS: ReadonlySet<string> = new Set();
  */
 export function refuseUnknownQuery(query: unknown, params: ReadonlySet<string>, takes: string): void {
   for (const k in query as Record<string, unknown>) {
-    if (!params.has(k))
-      throw new TradingError(
-        TradingErrorCode.INVALID_QUERY,
-        `unknown query parameter ${quoteValue(k)}: ${takes}`,
-        cutText(k),
-      );
+    if (!params.has(k)) throw invalidQuery(cutText(k), `unknown query parameter ${quoteValue(k)}: ${takes}`);
   }
 }
 
@@ -71,10 +78,10 @@ export function parseCount(
 ): number {
   if (v === undefined || v === null) return Math.min(def, max);
   // `?depth=10&depth=5` parses to an array: say so rather than "must be an integer".
-  if (Array.isArray(v) && from === 'query') throw invalidField(field, `${field} must be given once`);
+  if (Array.isArray(v) && from === 'query') throw invalidQuery(field, `${field} must be given once`);
   const n = typeof v === 'string' && from === 'query' ? (/^\d{1,9}$/.test(v) ? Number(v) : Number.NaN) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw invalidField(field, `${field} must be an integer ${min}..${max}`);
+    throw invalidInput(from, field, `${field} must be an integer ${min}..${max}`);
   }
   return n;
 }

@@ -11,7 +11,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { DEFAULT_PORTS, type InstrumentTable, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
+import { DEFAULT_PORTS, type InstrumentTable, quoteValue } from '@tickstorm/protocol';
 import { WebSocketServer } from 'ws';
 import {
   authorizeUpgrade,
@@ -205,16 +205,18 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
       refuseUpgrade(socket, upgradeRefusal(unknown.code, unknown.message, unknown.field));
       return;
     }
-    const ack = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('ack');
-    // `?ack=yes` must not quietly mean "no acks" to a client waiting for them
-    if (ack !== null && !ACK_VALUES.includes(ack)) {
-      refuseUpgrade(
-        socket,
-        upgradeRefusal(
-          ProtocolErrorCode.INVALID_FIELD,
-          `ack must be 1, true, 0 or false, or given alone (got ${quoteValue(ack)})`,
-        ),
-      );
+    const acks = q < 0 ? [] : new URLSearchParams(url.slice(q + 1)).getAll('ack');
+    const ack = acks.length === 0 ? null : acks[0];
+    // `?ack=yes` must not quietly mean "no acks" to a client waiting for them; a bad value is
+    // refused as on every route's query (TRD_ERR_INVALID_QUERY naming it), `ack` given twice too
+    const badAck =
+      acks.length > 1
+        ? 'ack must be given once'
+        : ack !== null && !ACK_VALUES.includes(ack)
+          ? `ack must be 1, true, 0 or false, or given alone (got ${quoteValue(ack)})`
+          : undefined;
+    if (badAck !== undefined) {
+      refuseUpgrade(socket, upgradeRefusal(TradingErrorCode.INVALID_QUERY, badAck, 'ack'));
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

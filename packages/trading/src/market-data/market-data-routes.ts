@@ -8,7 +8,7 @@
  *   GET  /symbols/:symbol                     one symbol's state, decimals (404 unknown symbol)
  *   GET  /bars/:symbol?interval=1s|1m&limit=N OHLCV bars oldest first, in-progress bar last
  *
- * Bad query values answer 400 PRT_ERR_INVALID_FIELD naming the field.
+ * Bad query values answer 400 TRD_ERR_INVALID_QUERY naming the parameter, as on every route.
  */
 import { cutText } from '@tickstorm/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';

@@ -7,6 +7,7 @@
  */
 import { type Instrument, type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import { OrderType, Side } from '../domain/enums.ts';
+import { inexactMembersOf, inexactNumber } from '../http/exact-numbers.ts';
 import { refuseUnknownFields } from '../http/request-fields.ts';
 
 export interface OrderRequest {
@@ -69,6 +70,9 @@ export function parseOrderRequest(
   if (type === undefined) throw invalid('type', 'type must be "limit", "market" or "stop"');
   if (b.quantity === undefined || b.quantity === null) throw missing('quantity');
   if (typeof b.quantity !== 'number') throw invalid('quantity', 'quantity must be a number');
+  // a literal JSON.parse read as another number (`1.0000000000000000001`): refused, not rounded
+  const loose = inexactMembersOf(b);
+  if (loose?.has('quantity') === true) throw inexactNumber('quantity', loose.get('quantity')!, b.quantity);
   const lots = instruments.qtyToLots(inst, b.quantity, 'quantity');
   let priceTicks = 0;
   let priceAsked: number | undefined;
@@ -81,6 +85,7 @@ export function parseOrderRequest(
       type === OrderType.STOP ? 'a stop order needs price (its trigger)' : 'a limit order needs price';
     if (b.price === undefined || b.price === null) throw missing('price', what);
     if (typeof b.price !== 'number') throw invalid('price', 'price must be a number or null');
+    if (loose?.has('price') === true) throw inexactNumber('price', loose.get('price')!, b.price);
     // Rounded on the passive side: buy limits down, sell limits up; a stop's trigger so it
     // fires no earlier than asked (buy stops up, sell stops down).
     const up = (side === Side.SELL) === (type === OrderType.LIMIT);
