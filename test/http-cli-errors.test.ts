@@ -86,3 +86,39 @@ test('tickstorm http: timeouts, socket errors and non-2xx are counted apart', as
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('tickstorm http: a request still in flight when the run ends is reported as interrupted, not lost', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tickstorm-http-interrupted-'));
+  // accepts and never answers; the 30 s timeout outlasts the run and its 2 s graceful stop
+  const sockets = new Set<Socket>();
+  const silent = createNetServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  const port = await listen(silent);
+  try {
+    const json = join(dir, 'interrupted.json');
+    const r = await run([
+      'http',
+      `http://127.0.0.1:${port}/`,
+      '-c',
+      '1',
+      '-d',
+      '200ms',
+      '--timeout',
+      '30s',
+      '--workers',
+      '1',
+      '--json',
+      json,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(readFileSync(json, 'utf8'));
+    assert.deepEqual([j.requests, j.errors, j.timeouts, j.interrupted], [0, 0, 0, 1]);
+    assert.match(r.stdout, /Interrupted: 1 request still in flight when the run ended/);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => silent.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -153,6 +153,35 @@ test('http client: refused connections and timeouts are failed request events', 
   }
 });
 
+test('http client: a server that closes every connection without answering fails each request, counted each time', async () => {
+  // reads the request, then closes (half the time with a reset): no response byte, ever
+  let accepted = 0;
+  const rude = net.createServer((s) => {
+    const n = accepted++;
+    s.on('error', () => undefined);
+    s.once('data', () => (n % 2 === 0 ? s.end() : s.resetAndDestroy()));
+  });
+  await new Promise<void>((r) => rude.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(rude.address() as net.AddressInfo).port}/`;
+  const { events, seen } = collect();
+  const client = new HttpClient({ url, connections: 1, events, timeoutMs: 5000 });
+  try {
+    const req = prepareRequest(url);
+    for (let i = 0; i < 6; i++) {
+      const r = await client.request(req);
+      assert.equal(r.ok, false);
+      assert.match(String(r.error), /^(connection closed|ECONNRESET|EPIPE)$/, `request ${i}`);
+    }
+    assert.equal(seen.length, 6);
+    assert.equal(client.timeouts, 0);
+    assert.equal(client.retries, 0, 'a connection that never answered is not retried');
+    assert.equal(client.connects, 6);
+  } finally {
+    await client.close();
+    await new Promise((r) => rude.close(r));
+  }
+});
+
 test('http client: requests beyond the free connections wait in order, the wait counted in their latency', async () => {
   const held: import('node:http').ServerResponse[] = [];
   const srv = await startServer((_req, res) => {

@@ -158,7 +158,10 @@ export class HttpClient {
       if (this.up[c] === 0)
         all.push(
           new Promise((res, rej) =>
-            s.once(this.secure ? 'secureConnect' : 'connect', res).once('error', rej),
+            s
+              .once(this.secure ? 'secureConnect' : 'connect', res)
+              .once('error', rej)
+              .once('close', () => rej(new Error('connection closed'))),
           ),
         );
     }
@@ -235,7 +238,15 @@ export class HttpClient {
   }
 
   private write(c: number, req: PreparedRequest): void {
-    const s = this.sockets[c] ?? this.connect(c);
+    let s = this.sockets[c];
+    // A socket already destroyed (an error or the server's end, its 'close' still to come) takes
+    // no request: it goes on a fresh connection, and the old one's 'close' finds nothing to fail.
+    if (s !== null && (s.destroyed || !s.writable)) {
+      this.sockets[c] = null;
+      this.writers[c] = null;
+      s = null;
+    }
+    s ??= this.connect(c);
     this.parsers[c].noBody = req.head;
     this.sentAt[c] = this.readUs >= 0 ? this.readUs : nowUs();
     // An open plain-TCP socket with nothing queued in its Writable takes the bytes straight to
@@ -266,9 +277,17 @@ export class HttpClient {
       this.up[c] = 1;
       if (!this.secure && directStream !== null) this.writers[c] = directStream.writer(s);
     });
+    // Once the socket errs or the server ends it, it is done: destroyed at once, so its 'close'
+    // (below) always follows and fails the request in flight with the first error. A TLS socket
+    // is not destroyed by Node after the handshake: over TLS 1.3 a server that refuses the
+    // client certificate sends its alert after the handshake, the socket emits it as 'error' and
+    // stays open, and a request written into it then stays pending for good, with no 'close'
+    // (neither answered, failed nor closed: only the timeout would end it).
     s.on('error', (e: NodeJS.ErrnoException) => {
-      this.sockErr[c] = e.code ?? e.message;
+      if (this.sockets[c] === s) this.sockErr[c] ??= e.code ?? e.message;
+      s.destroy();
     });
+    s.on('end', () => s.destroy());
     s.on('close', () => {
       if (this.sockets[c] !== s) return;
       this.sockets[c] = null;

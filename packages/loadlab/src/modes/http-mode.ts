@@ -53,6 +53,12 @@ export interface HttpSummaryJson {
   /** Open model: how late the generator started requests (included in the latency). */
   start_lag_ms: { p50: number; p99: number; max: number } | null;
   timeouts: number;
+  /**
+   * Requests still in flight (or waiting for a connection) when the run ended, its graceful stop
+   * (the --timeout, at most 2 s) included: neither answered nor failed, so in none of the counts
+   * above (k6's interrupted iterations).
+   */
+  interrupted: number;
   /** Responses whose status is not 2xx (a timeout or a socket error is neither). */
   non2xx: number;
   /** Requests that got no response for another reason than the timeout: refused, reset, TLS, ... */
@@ -154,6 +160,7 @@ export function httpSummaryJson(outcome: RunOutcome, o: HttpModeOptions): HttpSu
     dropped: r.generator.droppedIterations,
     start_lag_ms: (r.extra.startLagMs as HttpSummaryJson['start_lag_ms']) ?? null,
     timeouts: outcome.counters.httpTimeouts ?? 0,
+    interrupted: Number(r.extra.interruptedIterations ?? 0),
     non2xx,
     socket_errors: socketErrors,
     status,

@@ -60,6 +60,10 @@ export function formatHttpSummary(outcome: RunOutcome, j: HttpSummaryJson): stri
   lines.push(
     `Errors: ${j.errors} (timeouts ${j.timeouts}, non-2xx ${j.non2xx}, socket errors ${j.socket_errors})${status ? `  status: ${status}` : ''}`,
   );
+  if (j.interrupted > 0)
+    lines.push(
+      `Interrupted: ${j.interrupted} request${j.interrupted > 1 ? 's' : ''} still in flight when the run ended (after its graceful stop): neither answered nor failed, not counted above`,
+    );
   const g = j.generator;
   lines.push(
     `Generator: ${g.workers} thread${g.workers > 1 ? 's' : ''}, CPU ${g.cpu_s.toFixed(2)}s (${g.cpu_percent}% of one core), ` +
