@@ -7,7 +7,7 @@
  * scenario labels '(setup)' and '(teardown)'. Before, each of the three left them out.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { startServer } from '@tickstorm/loadlab/testing';
@@ -114,6 +114,34 @@ test('tickstorm merge keeps them: one report merged alone is the run, a merged r
   assert.match(twice.stdout, /http_reqs: count==5 \(actual 10\)/);
   assert.match(twice.stdout, /made: count==2 \(actual 4\)/);
   assert.match(twice.stdout, /checks: rate==1 \(actual 1\)/);
+  // a report whose setup() requests are not a list of requests, or lack their histogram: 104, named
+  const doc = JSON.parse(readFileSync(json, 'utf8'));
+  const setup = doc.scriptMetrics.scenarios.find((x: { scenario: string }) => x.scenario === '(setup)');
+  for (const [name, entries, why] of [
+    ['bad-entries.json', 'x', /bad-entries\.json: its script metrics section has "entries" of \(setup\)/],
+    [
+      'no-histogram.json',
+      [{ ...setup.entries[0], histogram: undefined }],
+      /no-histogram\.json: .*no encoded histogram/,
+    ],
+  ] as const) {
+    const bad = join(t.dir, name);
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        ...doc,
+        scriptMetrics: {
+          ...doc.scriptMetrics,
+          scenarios: doc.scriptMetrics.scenarios.map((x: { scenario: string }) =>
+            x === setup ? { ...setup, entries } : x,
+          ),
+        },
+      }),
+    );
+    const r104 = await run(['merge', bad]);
+    assert.equal(r104.code, 104, r104.stderr + r104.stdout);
+    assert.match(r104.stderr, why);
+  }
 });
 
 test('--out prometheus: setup()’s and teardown()’s requests, latencies, checks and metrics under their own scenario label', async () => {

@@ -255,8 +255,9 @@ export interface ScriptScenarioMetrics {
   dropped: number;
   /**
    * The requests of setup() and teardown() (the parts '(setup)' and '(teardown)': no scenario's,
-   * so in no ScenarioResult), as a scenario's entries, histograms encoded: k6 counts them in
-   * http_reqs, http_req_duration and the rest, so a master and a merge add them in too.
+   * so in no ScenarioResult), as a scenario's entries, histograms encoded (their rates are 0: not
+   * computed): k6 counts them in http_reqs, http_req_duration and the rest, so a master and a
+   * merge add them in too.
    */
   entries?: EntryStats[];
 }
