@@ -4,7 +4,8 @@
  * second to the end (k6's Scheduler: lib.GetMaxPlannedVUs of the execution plan). Scenario `a`
  * (constant-vus 2 for 3 s) and `b` (constant-arrival-rate, preAllocatedVUs 3, from 1 s): 5
  * throughout, in the summary, handleSummary's data, --summary-export, --out json and the
- * Prometheus gauges (a's 2 and b's 3 from the start; taken off when the run ends).
+ * Prometheus gauges (a's 2 and b's 3 from the start; taken off when the run ends). A
+ * ramping-vus scenario counts as k6 plans it, VU by VU as it ramps (not its peak throughout).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -95,6 +96,35 @@ test('the summary and the Prometheus gauges: 5 before b started, taken off when 
   } finally {
     await metrics.close({ wait: false });
   }
+});
+
+test('ramping-vus beside a scenario that ends as it ramps up: k6’s plan (10, not 15) in the summary and --json', async () => {
+  // a: 0 -> 10 VUs over 1 s, one more each 100 ms; b: 5 VUs until 200 ms, when a has 2
+  const f = t.script(
+    'ramping.js',
+    `import http from 'k6/http';
+export const options = {
+  scenarios: {
+    a: { executor: 'ramping-vus', startVUs: 0, stages: [{ duration: '1s', target: 10 }],
+         gracefulRampDown: '0s', gracefulStop: '0s' },
+    b: { executor: 'constant-vus', vus: 5, duration: '200ms', gracefulStop: '0s' },
+  },
+  thresholds: { vus_max: ['value==10'] },
+};
+export default async function () {
+  await http.get('$URL/ramping');
+}
+`,
+  );
+  const json = join(t.dir, 'ramping.json');
+  const r = await run(['run', f, '--json', json]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /vus_max[ .]*: 10 +min=10 +max=10/);
+  assert.deepEqual(JSON.parse(readFileSync(json, 'utf8')).metrics.vus_max.values, {
+    value: 10,
+    min: 10,
+    max: 10,
+  });
 });
 
 function vusMax(text: string): number {

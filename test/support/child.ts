@@ -77,14 +77,17 @@ export function startTickstorm(args: string[], env: NodeJS.ProcessEnv = {}): Wat
 }
 
 /**
- * `start` runs a tickstorm child and remembers it; `stopAll` (for afterEach) kills those still
+ * `start` runs a tickstorm child (`env` over the test's) and remembers it; `stopAll` (for afterEach) kills those still
  * running and forgets them.
  */
-export function trackedTickstorm(): { start(args: string[]): Watched; stopAll(): Promise<void> } {
+export function trackedTickstorm(): {
+  start(args: string[], env?: NodeJS.ProcessEnv): Watched;
+  stopAll(): Promise<void>;
+} {
   const children: Watched[] = [];
   return {
-    start(args) {
-      const c = startTickstorm(args);
+    start(args, env) {
+      const c = startTickstorm(args, env);
       children.push(c);
       return c;
     },

@@ -16,6 +16,7 @@ import {
   type RunTest,
   runAsMaster,
   type ScriptGates,
+  type ScriptScenarioMetrics,
 } from '@tickstorm/loadlab';
 import { packageVersion } from './package-version.ts';
 import { withSources } from './run-defaults.ts';
@@ -79,6 +80,8 @@ async function masterRun(
   // A script's gates are the whole test's: load it as a run does (its options.thresholds
   // and custom metrics; 104/107 when it does not load) and check them on the merged report.
   let gates: ScriptGates | undefined;
+  // what setup() recorded here: its requests count in the merged whole, as on one machine
+  let setupPart: ScriptScenarioMetrics | undefined;
   if (test.kind === 'script') {
     const g = await loadScriptGates({
       file: test.file,
@@ -102,6 +105,7 @@ async function masterRun(
       return s.exitCode ?? EXIT_SCRIPT_ERROR;
     }
     test.lifecycle = { withSetup: g.lifecycle.includes('setup'), dataJson: s.dataJson };
+    setupPart = s.part;
   }
   return runAsMaster({
     plan: mw,
@@ -114,6 +118,7 @@ async function masterRun(
             k6: gates.k6,
             declared: gates.declared,
             labStrings: gates.labStrings,
+            setupPart,
             teardown: () => gates.runTeardown(test.kind === 'script' ? test.lifecycle?.dataJson : undefined),
             handleSummary: gates.handleSummary,
             ...(typeof o.summaryExport === 'string'

@@ -253,6 +253,13 @@ export interface ScriptScenarioMetrics {
   /** Iterations completed, and dropped (k6's iterations, dropped_iterations). */
   iterations: number;
   dropped: number;
+  /**
+   * The requests of setup() and teardown() (the parts '(setup)' and '(teardown)': no scenario's,
+   * so in no ScenarioResult), as a scenario's entries, histograms encoded (their rates are 0: not
+   * computed): k6 counts them in http_reqs, http_req_duration and the rest, so a master and a
+   * merge add them in too.
+   */
+  entries?: EntryStats[];
 }
 
 /** A k6-shape threshold of a script (options.thresholds) as checked. */

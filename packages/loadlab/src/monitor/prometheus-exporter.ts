@@ -36,7 +36,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TimeSlice } from '../model/result.ts';
-import type { SliceDetail } from '../stats/slice-detail.ts';
+import type { NameLatency, SliceDetail } from '../stats/slice-detail.ts';
 import { DurationHistograms, MAX_REQUEST_NAMES } from './duration-histograms.ts';
 import { Scrapers } from './final-scrape.ts';
 import { Exposition } from './prom-text.ts';
@@ -67,6 +67,20 @@ export interface LoadMetricsServer {
   finished(scenario: string): void;
   /** Script counters of `scenario` that belong to no second (k6's VUs initialised before the start). */
   addCounters(scenario: string, counters: Readonly<Record<string, number>>): void;
+  /**
+   * Figures of a part that ran outside the scenarios' seconds (setup()'s and teardown()'s, under
+   * the scenario label '(setup)' / '(teardown)'): its requests, failures, latencies by name and
+   * script counters, added once; its running and active gauges stay 0.
+   */
+  addPart(
+    scenario: string,
+    part: {
+      requests: number;
+      failures: number;
+      latency: readonly NameLatency[];
+      counters: Record<string, number>;
+    },
+  ): void;
   /** The exposition text (what GET /metrics answers). */
   render(): string;
   /** How long close() will wait for a final scrape (ms; 0 when nothing has been scraping). */
@@ -241,6 +255,28 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
     },
     addCounters(scenario, counters) {
       script.add(scenario, counters);
+    },
+    addPart(scenario, part) {
+      let f = figures.get(scenario);
+      if (f === undefined) {
+        // its quantiles are of no second (NaN): `at` is long past
+        f = {
+          requests: 0,
+          failures: 0,
+          active: 0,
+          p50: 0,
+          p95: 0,
+          p99: 0,
+          max: 0,
+          at: -Infinity,
+          running: 0,
+        };
+        figures.set(scenario, f);
+      }
+      f.requests += part.requests;
+      f.failures += part.failures;
+      durations.add(scenario, part.latency);
+      script.add(scenario, part.counters);
     },
     finished(scenario) {
       const f = figures.get(scenario);

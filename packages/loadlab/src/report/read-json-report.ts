@@ -66,6 +66,17 @@ function scriptSectionOf(path: string, doc: Record<string, unknown>): ScriptMetr
       typeof m.dropped !== 'number'
     )
       throw bad('has a scenario without "scenario", "counters", "trends", "iterations" and "dropped"');
+    else if (
+      m.entries !== undefined &&
+      !(
+        Array.isArray(m.entries) &&
+        m.entries.every(
+          (e) =>
+            typeof e === 'object' && e !== null && typeof e.type === 'string' && typeof e.name === 'string',
+        )
+      )
+    )
+      throw bad(`has "entries" of ${m.scenario} that are not a list of requests with "type" and "name"`);
   if (
     s.labThresholds !== undefined &&
     !(Array.isArray(s.labThresholds) && s.labThresholds.every((e) => typeof e === 'string'))

@@ -42,6 +42,7 @@ import { createProgress } from '../report/progress.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { thresholdLines } from '../run/run-output.ts';
 import type { RequestEvents } from '../stats/events.ts';
+import { nameLatencyOf } from '../stats/slice-detail.ts';
 import { nowUs, usToEpochMs } from '../util/clock.ts';
 import type { ScriptParams } from './factory.ts';
 import { DEFAULT_TREND_STATS, runHandleSummary, summaryData } from './handle-summary.ts';
@@ -71,6 +72,14 @@ import { exportSummary } from './summary-export.ts';
 import { listenForAbort } from './test-abort.ts';
 import { VusOut } from './vus-out.ts';
 import { vusPlan } from './vus-plan.ts';
+
+/** What setup() or teardown() recorded, as the exporter adds it (LoadMetricsServer.addPart). */
+const exporterPart = (p: LifecyclePart) => ({
+  requests: p.stats.requests,
+  failures: p.stats.failures,
+  latency: p.stats.entries.map((e) => nameLatencyOf(e.name, e.latency)),
+  counters: p.counters,
+});
 
 /** The iteration stores of setup() and teardown() (lifecycle.ts): no scenario's. */
 const LIFECYCLE = /^\((setup|teardown)\)$/;
@@ -180,6 +189,8 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       return { exitCode: EXIT_SCRIPT_ERROR, summary: null, report: null, written: [] };
     }
     dataJson = r.dataJson;
+    // its requests and metrics are the run's: on the generator's /metrics too
+    if (setupPart !== undefined) (input.metrics ?? ownExporter)?.addPart('(setup)', exporterPart(setupPart));
   }
   const tls = loaded.tls;
   const stop = new AbortController();
@@ -285,11 +296,13 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
           0,
         ),
       });
-  await ownExporter?.close({ note: err });
   live?.stop();
   input.signal?.removeEventListener('abort', onOuterAbort);
-  // k6's teardown(data): once, after every scenario ended (however the run ended)
+  // k6's teardown(data): once, after every scenario ended (however the run ended); its
+  // figures reach the run's own exporter before its last scrape
   const td = here ? await teardownOf(loaded, dataJson, input.err) : undefined;
+  if (td !== undefined) exporter?.addPart('(teardown)', exporterPart(td.part));
+  await ownExporter?.close({ note: err });
   closeOut();
   abortListen.close();
   runtime().abortChannel = null;

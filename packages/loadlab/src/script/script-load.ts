@@ -21,6 +21,7 @@ import {
 import type { Threshold } from '../gates/threshold-parse.ts';
 import { gatherThresholds } from '../gates/thresholds.ts';
 import type { ExecutionSegment } from '../generator/execution-segment.ts';
+import type { ScriptScenarioMetrics } from '../model/result.ts';
 import type { LoadMetricsServer } from '../monitor/prometheus-exporter.ts';
 import { parseOut } from '../report/k6-json-out.ts';
 import type { ProgressOptions } from '../report/progress.ts';
@@ -30,7 +31,7 @@ import { type ExecutionShortcuts, replacedNote } from './execution-shortcuts.ts'
 import { importScript } from './factory.ts';
 import type { SummaryOptions } from './handle-summary.ts';
 import { applySummaryFlags } from './handle-summary.ts';
-import { type K6Threshold, parseK6Thresholds } from './k6-metrics.ts';
+import { EXPECTED_DURATION, type K6Threshold, parseK6Thresholds } from './k6-metrics.ts';
 import {
   callLifecycle,
   dataCopy,
@@ -42,6 +43,8 @@ import {
 import { parseScriptOptions } from './options.ts';
 import { type MetricKind, runtime, type TlsSettings } from './runtime.ts';
 import { scriptErrorText } from './script-error.ts';
+import { lifecycleSection } from './script-section.ts';
+import { declareSubmetrics } from './submetrics.ts';
 import { abortReason } from './test-abort.ts';
 
 export const SCRIPT_EXTENSIONS = ['.ts', '.js', '.mjs', '.mts'];
@@ -273,9 +276,11 @@ export interface ScriptGates {
     aborted?: string;
     interrupted?: true;
     exitCode?: number;
+    /** What it recorded (its requests, checks, metrics: the run's, as k6 counts them). */
+    part?: ScriptScenarioMetrics;
   }>;
-  /** Runs teardown(data) here: the problem, if any. */
-  runTeardown(dataJson: string | undefined): Promise<string | undefined>;
+  /** Runs teardown(data) here: the problem, if any, and what it recorded. */
+  runTeardown(dataJson: string | undefined): Promise<{ problem?: string; part?: ScriptScenarioMetrics }>;
   /** The script's handleSummary() export (a master calls it on the merged whole), and data.options. */
   handleSummary?: { fn: unknown; options: SummaryOptions };
   /** options.summaryTrendStats and the rest: what a master's --summary-export is shaped by. */
@@ -290,6 +295,13 @@ export interface ScriptGates {
 export async function loadScriptGates(input: ScriptRunInput): Promise<ScriptGates | { exitCode: number }> {
   const r = await loadScriptRun(input);
   if ('exitCode' in r) return r;
+  // setup()'s and teardown()'s samples here feed the submetrics the thresholds name, as a run's do
+  declareSubmetrics([
+    ...new Set([
+      EXPECTED_DURATION,
+      ...r.k6.thresholds.flatMap((t) => (t.tags.sub === undefined ? [] : [t.tags.sub])),
+    ]),
+  ]);
   return {
     k6: r.k6.thresholds,
     lab: r.lab.thresholds,
@@ -297,11 +309,16 @@ export async function loadScriptGates(input: ScriptRunInput): Promise<ScriptGate
     labStrings: r.parsed.options.labThresholds,
     lifecycle: ['setup', 'teardown'].filter((k) => typeof r.mod[k] === 'function'),
     runSetup: async (signal) => {
-      const s = await setupOf(r, input.err, signal);
+      const { part: raw, ...s } = await setupOf(r, input.err, signal);
       if (s.interrupted === true) return { interrupted: true, exitCode: EXIT_ABORTED };
-      return s.aborted === undefined ? s : { ...s, exitCode: EXIT_THRESHOLD_ABORTED };
+      const part = raw === undefined ? undefined : lifecycleSection('setup', raw);
+      return { ...s, part, ...(s.aborted === undefined ? {} : { exitCode: EXIT_THRESHOLD_ABORTED }) };
     },
-    runTeardown: async (dataJson) => (await teardownOf(r, dataJson, input.err))?.problem,
+    runTeardown: async (dataJson) => {
+      const t = await teardownOf(r, dataJson, input.err);
+      if (t === undefined) return {};
+      return { problem: t.problem, part: lifecycleSection('teardown', t.part) };
+    },
     ...(typeof r.mod.handleSummary === 'function'
       ? { handleSummary: { fn: r.mod.handleSummary, options: r.parsed.options.summary } }
       : {}),

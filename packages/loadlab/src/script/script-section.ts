@@ -23,9 +23,10 @@ import type {
 import { setTrendIsTime, trendIsTime } from '../monitor/script-figures.ts';
 import { addCounters } from '../stats/gauge-counters.ts';
 import { decodeSparse, encodeRecorder } from '../stats/latency-codec.ts';
-import { statsSnapshotOf } from '../stats/merge-results.ts';
+import { entriesSnapshot, statsSnapshotOf } from '../stats/merge-results.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats } from '../stats/request-stats.ts';
+import { entryStats } from '../stats/to-result.ts';
 import {
   evaluateK6,
   type K6Threshold,
@@ -59,17 +60,43 @@ export function scriptSection(
   return {
     declared: Object.fromEntries(declared),
     ...(plainTrends.length === 0 ? {} : { plainTrends }),
-    scenarios: parts.map((p): ScriptScenarioMetrics => {
-      const counters: Record<string, number> = {};
-      for (const [k, v] of Object.entries(p.counters)) if (!k.startsWith('trend:')) counters[k] = v;
-      const trends: Record<string, EncodedLatency> = {};
-      for (const [name, r] of trendsFromCounters(p.counters)) trends[name] = encodeRecorder(r);
-      return { scenario: p.scenario, counters, trends, iterations: p.iterations, dropped: p.dropped };
-    }),
+    scenarios: parts.map(partSection),
     thresholds: thresholdRows(results),
     ...(labThresholds.length === 0 ? {} : { labThresholds: [...labThresholds] }),
     ...(abortedBy === undefined ? {} : { abortedBy }),
   };
+}
+
+/** One part (a scenario's, setup()'s, teardown()'s) as the section's entry. */
+export function partSection(p: MetricPart): ScriptScenarioMetrics {
+  const counters: Record<string, number> = {};
+  for (const [k, v] of Object.entries(p.counters)) if (!k.startsWith('trend:')) counters[k] = v;
+  const trends: Record<string, EncodedLatency> = {};
+  for (const [name, r] of trendsFromCounters(p.counters)) trends[name] = encodeRecorder(r);
+  const m: ScriptScenarioMetrics = {
+    scenario: p.scenario,
+    counters,
+    trends,
+    iterations: p.iterations,
+    dropped: p.dropped,
+  };
+  // setup()'s and teardown()'s requests are in no ScenarioResult: here (rates not computed)
+  if (LIFECYCLE_PARTS.includes(p.scenario) && p.stats.entries.length > 0) m.entries = entryStats(p.stats, 0);
+  return m;
+}
+
+/** What setup() or teardown() recorded (lifecycle.ts) as the section's entry '(setup)' / '(teardown)'. */
+export function lifecycleSection(
+  name: 'setup' | 'teardown',
+  part: { stats: RequestStats; counters: Record<string, number> },
+): ScriptScenarioMetrics {
+  return partSection({
+    scenario: `(${name})`,
+    stats: part.stats,
+    counters: part.counters,
+    iterations: 0,
+    dropped: 0,
+  });
 }
 
 export interface MergedScriptParts {
@@ -81,41 +108,62 @@ export interface MergedScriptParts {
   without: string[];
 }
 
-/** The metrics of `merged` (mergeRunReports of `inputs`) as one run's MetricParts. */
+/**
+ * The parts of setup() and teardown() (k6 gives their samples no scenario): in a script section
+ * beside the scenarios', with their own requests (`entries`), counted in the run's metrics.
+ */
+export const LIFECYCLE_PARTS: readonly string[] = ['(setup)', '(teardown)'];
+
+/**
+ * The metrics of `merged` (mergeRunReports of `inputs`) as one run's MetricParts: the merged
+ * scenarios', then setup()'s and teardown()'s, from the inputs' sections and from `lifecycle`
+ * (a master's own: it ran them).
+ */
 export function mergedScriptParts(
   merged: RunReport,
   inputs: readonly { source: string; report: RunReport }[],
+  lifecycle: readonly ScriptScenarioMetrics[] = [],
 ): MergedScriptParts {
   const parts: MetricPart[] = [];
   let first = Number.POSITIVE_INFINITY;
   let last = 0;
-  for (const s of merged.scenarios) {
-    const stats = new RequestStats();
-    stats.merge(statsSnapshotOf('the merged report', s));
+  const sections = [
+    ...inputs.flatMap(({ source, report }) => (report.script?.scenarios ?? []).map((m) => ({ source, m }))),
+    ...lifecycle.map((m) => ({ source: 'the master', m })),
+  ];
+  const partOf = (scenario: string, stats: RequestStats): MetricPart => {
     const counters: Record<string, number> = {};
     const trends = new Map<string, LatencyRecorder>();
     let iterations = 0;
     let dropped = 0;
-    for (const { report } of inputs)
-      for (const m of report.script?.scenarios ?? []) {
-        if (m.scenario !== s.scenario) continue;
-        addCounters(counters, m.counters);
-        for (const [name, e] of Object.entries(m.trends)) {
-          let r = trends.get(name);
-          if (r === undefined) {
-            r = new LatencyRecorder();
-            trends.set(name, r);
-          }
-          r.addSparse(decodeSparse(e));
+    for (const { source, m } of sections) {
+      if (m.scenario !== scenario) continue;
+      addCounters(counters, m.counters);
+      for (const [name, e] of Object.entries(m.trends)) {
+        let r = trends.get(name);
+        if (r === undefined) {
+          r = new LatencyRecorder();
+          trends.set(name, r);
         }
-        iterations += m.iterations;
-        dropped += m.dropped;
+        r.addSparse(decodeSparse(e));
       }
+      iterations += m.iterations;
+      dropped += m.dropped;
+      if (LIFECYCLE_PARTS.includes(scenario) && m.entries !== undefined)
+        stats.merge(entriesSnapshot(source, scenario, m.entries));
+    }
     trendsToCounters(trends, counters);
-    parts.push({ scenario: s.scenario, stats, counters, iterations, dropped });
+    return { scenario, stats, counters, iterations, dropped };
+  };
+  for (const s of merged.scenarios) {
+    const stats = new RequestStats();
+    stats.merge(statsSnapshotOf('the merged report', s));
+    parts.push(partOf(s.scenario, stats));
     first = Math.min(first, s.startedAt);
     last = Math.max(last, s.startedAt + s.durationSec * 1000);
   }
+  for (const name of LIFECYCLE_PARTS)
+    if (sections.some(({ m }) => m.scenario === name)) parts.push(partOf(name, new RequestStats()));
   return {
     parts,
     durationSec: parts.length === 0 ? 0 : (last - first) / 1000,
@@ -148,11 +196,13 @@ export function checkScriptOnWhole(
     labStrings?: readonly string[];
     /** The declared Trends of plain numbers (not ms), as the reports name them. */
     plainTrends?: readonly string[];
+    /** setup()'s and teardown()'s parts run here (a master's), counted in the whole. */
+    lifecycleParts?: readonly ScriptScenarioMetrics[];
   },
 ): ScriptOnWhole {
   // without the script loaded here (a merge), the reports say which Trends are not times
   for (const name of gates.plainTrends ?? []) setTrendIsTime(name, false);
-  const m = mergedScriptParts(merged, inputs);
+  const m = mergedScriptParts(merged, inputs, gates.lifecycleParts);
   const view = new MetricView(m.parts, m.durationSec);
   const results = evaluateK6(view, gates.k6);
   return {

@@ -3,10 +3,12 @@
  * execution plan needs at its busiest moment (lib.GetMaxPlannedVUs over
  * ScenarioConfigs.GetFullExecutionRequirements): each scenario needs, from its startTime to the
  * end of its duration and gracefulStop, its VUs (constant-vus, per-vu-iterations,
- * shared-iterations), its greatest stage target (ramping-vus: k6 plans the ramp second by second;
- * here its peak for the whole scenario) or its preAllocatedVUs (arrival-rate executors: the VUs
- * beyond them, up to maxVUs, are added when used). Scenarios that overlap add up; one that starts
- * after another's end reuses its VUs. The figure holds from the start to the end of the test.
+ * shared-iterations), its VUs as they ramp (ramping-vus: a VU more or less as the count passes
+ * each of this segment's VUs, a ramp-down's kept for gracefulRampDown: ramping-vus-plan.ts; alone,
+ * the greatest of startVUs and the stages' targets) or its preAllocatedVUs (arrival-rate
+ * executors: the VUs beyond them, up to maxVUs, are added when used). Scenarios that overlap
+ * add up, step by step; one that starts after another's end reuses its VUs. The figure
+ * holds from the start to the end of the test.
  *
  *   const plan = vusPlan(scenarios, segment); // { total: 5, shares: Map { a => 2, b => 3 } }
  *
@@ -16,6 +18,7 @@
 import { type ExecutionSegment, segmentShare, WHOLE } from '../generator/execution-segment.ts';
 import { normalizeExecutor } from '../generator/executor-options.ts';
 import type { ScriptScenario } from './options.ts';
+import { rampingVusSteps } from './ramping-vus-plan.ts';
 
 export interface VusPlan {
   /** The VUs initialised before the start (this run's part of the test, by its execution segment). */
@@ -33,20 +36,31 @@ export function vusPlan(scenarios: readonly ScriptScenario[], segment: Execution
   const steps: { at: number; id: number; vus: number }[] = [];
   sorted.forEach((s, id) => {
     const ex = normalizeExecutor(s.executor);
-    const vus = segmentShare(
-      ex.model === 'open' ? Math.min(ex.preAllocatedVUs, ex.maxVUs) : ex.maxVUs,
-      segment,
-    );
-    need.set(s.name, vus);
-    steps.push({ at: s.startTimeMs, id, vus });
-    steps.push({ at: s.startTimeMs + ex.totalMs + ex.gracefulStopMs, id, vus: 0 });
+    // k6's GetExecutionRequirements: a ramping-vus scenario's VUs as they ramp (and are kept
+    // for gracefulRampDown); any other's from its start to its end and gracefulStop
+    const own =
+      ex.model === 'closed' && ex.name === 'ramping-vus'
+        ? rampingVusSteps(ex, segment)
+        : [
+            {
+              at: 0,
+              vus: segmentShare(
+                ex.model === 'open' ? Math.min(ex.preAllocatedVUs, ex.maxVUs) : ex.maxVUs,
+                segment,
+              ),
+            },
+            { at: ex.totalMs + ex.gracefulStopMs, vus: 0 },
+          ];
+    need.set(s.name, Math.max(...own.map((x) => x.vus)));
+    for (const x of own) steps.push({ at: s.startTimeMs + x.at, id, vus: x.vus });
   });
-  // the steps in time order (a scenario's end before a later one's start at the same time),
-  // each scenario's current need summed after each: the greatest sum
-  steps.sort((a, b) => a.at - b.at || a.id - b.id);
+  // k6's GetFullExecutionRequirements: the steps in time order (by scenario at one instant,
+  // a scenario's own in their order), each scenario's current VUs summed after each step: the
+  // greatest sum (lib.GetMaxPlannedVUs)
+  const ordered = steps.map((x, i) => ({ ...x, i })).sort((a, b) => a.at - b.at || a.id - b.id || a.i - b.i);
   const now = new Array<number>(sorted.length).fill(0);
   let total = 0;
-  for (const st of steps) {
+  for (const st of ordered) {
     now[st.id] = st.vus;
     total = Math.max(
       total,

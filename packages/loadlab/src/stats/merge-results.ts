@@ -7,7 +7,7 @@
  * the worst of the runs' (the series carry no histograms), so they are an upper bound.
  */
 import { LabError, LabErrorCode } from '../errors.ts';
-import type { GeneratorHealth, RunReport, ScenarioResult, TimeSlice } from '../model/result.ts';
+import type { EntryStats, GeneratorHealth, RunReport, ScenarioResult, TimeSlice } from '../model/result.ts';
 import { decodeSparse } from './latency-codec.ts';
 import { RequestStats, type StatsSnapshot } from './request-stats.ts';
 import { toScenarioResult } from './to-result.ts';
@@ -20,8 +20,19 @@ export interface MergeInput {
 
 /** A result's entries as statistics (from their encoded histograms); `source` is named in errors. */
 export function statsSnapshotOf(source: string, result: ScenarioResult): StatsSnapshot {
+  return entriesSnapshot(source, result.scenario, result.entries, result.failureRows);
+}
+
+/** Report rows (a scenario's, or setup()'s in a script section) as statistics; `source` is named in errors. */
+export function entriesSnapshot(
+  source: string,
+  scenario: string,
+  rows: readonly EntryStats[],
+  failures: StatsSnapshot['failures'] = [],
+): StatsSnapshot {
+  const result = { scenario };
   return {
-    entries: result.entries.map((e) => {
+    entries: rows.map((e) => {
       if (e.histogram === undefined)
         throw new LabError(
           LabErrorCode.INVALID_REPORT,
@@ -54,7 +65,7 @@ export function statsSnapshotOf(source: string, result: ScenarioResult): StatsSn
         statusCounts: e.statusCounts,
       };
     }),
-    failures: result.failureRows,
+    failures: [...failures],
   };
 }
 

@@ -12,7 +12,7 @@
  */
 import type { TimeSlice } from '../model/result.ts';
 import { HIST_HIGHEST_US } from './histogram.ts';
-import { hdrIndex, hdrValueAt, RECORDER_LENGTH } from './recorder.ts';
+import { hdrIndex, hdrValueAt, type LatencyRecorder, RECORDER_LENGTH } from './recorder.ts';
 
 /** Upper bounds, in seconds, of the request-duration buckets (+Inf follows). */
 export const DURATION_BUCKETS_S: readonly number[] = [
@@ -53,6 +53,14 @@ export interface SliceDetail {
   latency: NameLatency[];
   /** Script counters that moved during the second, by key (script/runtime.ts counterKey, trend:*). */
   counters: Record<string, number>;
+}
+
+/** Every latency `rec` holds as one name's buckets (what windows over all its seconds would add up to). */
+export function nameLatencyOf(name: string, rec: LatencyRecorder, type?: string): NameLatency {
+  const buckets = new Array<number>(BUCKET_COUNT).fill(0);
+  const sp = rec.toSparse();
+  for (let k = 0; k < sp.idx.length; k++) buckets[bucketOfIndex(sp.idx[k])] += sp.cnt[k];
+  return { name, ...(type === undefined ? {} : { type }), buckets, sumUs: sp.sumUs };
 }
 
 /** A request name's bucket counts for the second being recorded. */

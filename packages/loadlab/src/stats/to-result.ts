@@ -44,9 +44,9 @@ export function recorderSummaryMs(rec: LatencyRecorder): LatencyMs {
 
 const rate = (n: number, sec: number) => (sec > 0 ? Math.round((n / sec) * 100) / 100 : 0);
 
-export function toScenarioResult(stats: RequestStats, info: ResultInfo): ScenarioResult {
-  const sec = info.durationSec;
-  const entries: EntryStats[] = stats.entries.map((e) => ({
+/** Each (type, name) entry of `stats` as the report's rows, rates over `sec`, histograms encoded. */
+export function entryStats(stats: RequestStats, sec: number): EntryStats[] {
+  return stats.entries.map((e) => ({
     type: e.type,
     name: e.name,
     requests: e.requests,
@@ -59,6 +59,11 @@ export function toScenarioResult(stats: RequestStats, info: ResultInfo): Scenari
     bytes: e.bytes,
     histogram: encodeRecorder(e.latency),
   }));
+}
+
+export function toScenarioResult(stats: RequestStats, info: ResultInfo): ScenarioResult {
+  const sec = info.durationSec;
+  const entries = entryStats(stats, sec);
   const requests = stats.requests;
   const result: ScenarioResult = {
     scenario: info.scenario,

@@ -7,12 +7,13 @@
  * (stats/latency-codec.ts).
  */
 import type { TlsOptions } from '../clients/tls-options.ts';
+import { EXIT_OK } from '../gates/exit-codes.ts';
 import { assessHealth, ProcessCpu, ThreadMonitor } from '../monitor/health.ts';
 import type { LoadMetricsServer } from '../monitor/prometheus-exporter.ts';
 import { encodeSparse, encodeStats } from '../stats/latency-codec.ts';
 import { Timeline } from '../stats/timeline.ts';
 import { epochMsToUs } from '../util/clock.ts';
-import { serveMaster } from './remote-link.ts';
+import { type MasterLink, serveMaster } from './remote-link.ts';
 import { REPORT_INTERVAL_MS, type WireSnapshot } from './remote-protocol.ts';
 import { events } from './test-events.ts';
 import type { UserEnvironment } from './user-control.ts';
@@ -39,6 +40,9 @@ export interface SwarmWorkerOptions {
   scenario?: string;
 }
 
+/** What a worker's runner.quit() from test_start tells the master (it is reported missing with it). */
+export const QUIT_REASON = 'runner.quit() in test_start';
+
 export function encodeSnapshot(s: HostSnapshot): WireSnapshot {
   return { ...s, stats: encodeStats(s.stats) };
 }
@@ -64,6 +68,13 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
     o.metrics?.finished(scenario);
     return { ...snap, health: healthOf(cpu.stop(), loop.stop()) };
   };
+  let quitSent = false;
+  const quitWorker = async (link: MasterLink): Promise<void> => {
+    if (quitSent) return;
+    quitSent = true;
+    link.send({ t: 'bye', reason: QUIT_REASON });
+    await link.finish(EXIT_OK, `${QUIT_REASON}: told the master this worker quits; exiting`);
+  };
   return serveMaster({
     masterHost: o.masterHost,
     masterPort: o.masterPort,
@@ -82,14 +93,26 @@ export function runSwarmWorker(o: SwarmWorkerOptions): Promise<number> {
     handle: async (m, link) => {
       if (m.t === 'start') {
         await stopCore();
-        // Locust's test_start on this worker, before its users start
+        // Locust's test_start on this worker, before its users start. Its runner.quit() is
+        // Locust's worker quitting: this worker tells the master (bye: it is reported missing,
+        // its users go to the other workers) and exits 0, its users never started
+        let quitting = false;
+        let firing = true;
         const environment: UserEnvironment = {
           runner: {
-            quit: () =>
-              link.send({ t: 'notice', notice: { t: 'stop-test', quit: true, reason: 'runner.quit()' } }),
+            quit: () => {
+              quitting = true;
+              // called later (a listener kept it): the same, its users stopped on the way out
+              if (!firing) void quitWorker(link);
+            },
           },
         };
         await events.test_start.fire(environment, (m) => err(m));
+        firing = false;
+        if (quitting) {
+          await quitWorker(link);
+          return;
+        }
         const metrics = o.metrics;
         const init = { ...m.init, tls: workerTls(o.tls, m.init.tls), sliceDetail: metrics !== undefined };
         // this worker's own seconds, summarised here for its exporter (the master gets them raw)

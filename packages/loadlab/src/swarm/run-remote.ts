@@ -33,7 +33,7 @@ import {
 import type { Threshold } from '../gates/threshold-parse.ts';
 import { evaluateThresholds, exitCodeFor } from '../gates/thresholds.ts';
 import { type ExecutionSegment, segmentLabel } from '../generator/execution-segment.ts';
-import type { RunReport } from '../model/result.ts';
+import type { RunReport, ScriptScenarioMetrics } from '../model/result.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { type ReportFiles, writeReports } from '../report/write-reports.ts';
 import { thresholdLines, verdictLine } from '../run/run-output.ts';
@@ -65,8 +65,13 @@ export interface RunMasterOptions {
     declared: ReadonlyMap<string, MetricKind>;
     /** options.thresholds as the lab's strings (checked among `thresholds`; carried in the report). */
     labStrings?: readonly string[];
-    /** teardown(): called once after the workers' reports are in (or, when the test did not run, at the end); its problem, if any. */
-    teardown?: () => Promise<string | undefined>;
+    /** What setup() recorded on the master (its requests and metrics count in the merged whole). */
+    setupPart?: ScriptScenarioMetrics;
+    /**
+     * teardown(): called once after the workers' reports are in, before the whole is checked
+     * (or, when the test did not run, at the end); its problem, if any, and what it recorded.
+     */
+    teardown?: () => Promise<{ problem?: string; part?: ScriptScenarioMetrics }>;
     /** The script's handleSummary(), called on the merged whole after teardown(); it replaces the merged summary. */
     handleSummary?: { fn: unknown; options: SummaryOptions };
     /** --summary-export FILE: k6's summary export of the merged whole, shaped by `options`. */
@@ -79,24 +84,27 @@ export interface RunMasterOptions {
   signal?: AbortSignal;
 }
 
+type Teardown = () => Promise<{ problem?: string; part?: ScriptScenarioMetrics }>;
+
 export async function runAsMaster(o: RunMasterOptions): Promise<number> {
   let tornDown = false;
-  const teardown = async (): Promise<string | undefined> => {
-    if (tornDown || o.script?.teardown === undefined) return undefined;
+  const teardown: Teardown = async () => {
+    if (tornDown || o.script?.teardown === undefined) return {};
     tornDown = true;
-    const problem = await o.script.teardown();
+    const r = await o.script.teardown();
+    const problem = r.problem;
     if (problem !== undefined)
       (o.err ?? ((t: string) => process.stderr.write(`${t}\n`)))(
         `tickstorm run: script error in ${o.test.kind === 'script' ? o.test.file : 'the script'}: ${problem}`,
       );
-    return problem;
+    return r;
   };
   const code = await masterRun(o, teardown);
-  const problem = await teardown();
+  const { problem } = await teardown();
   return problem !== undefined && code === EXIT_OK ? EXIT_SCRIPT_ERROR : code;
 }
 
-async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | undefined>): Promise<number> {
+async function masterRun(o: RunMasterOptions, teardown: Teardown): Promise<number> {
   const out = o.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const err = o.err ?? ((t: string) => process.stderr.write(`${t}\n`));
   const p = o.plan;
@@ -176,11 +184,16 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
   const scriptText: string[] = [];
   let k6Failed = 0;
   let whole: ReturnType<typeof checkScriptOnWhole> | undefined;
+  // k6's order: teardown() once every part ended, then the thresholds on the whole (its
+  // requests and setup()'s count there, as on one machine), then handleSummary(data)
+  const td = await teardown();
+  const tdFailed = td.problem !== undefined;
   // A script whose gates the master knows: the merged whole decides, not each part.
   const wholeDecides = o.test.kind === 'script' && o.script !== undefined;
   if (wholeDecides && o.script !== undefined) {
     const inputs = reports.map((r) => ({ source: `worker ${r.id}`, report: r.report }));
-    whole = checkScriptOnWhole(run, inputs, o.script);
+    const lifecycleParts = [o.script.setupPart, td.part].filter((p) => p !== undefined);
+    whole = checkScriptOnWhole(run, inputs, { ...o.script, lifecycleParts });
     run.script = whole.section;
     k6Failed = whole.failed;
     if (k6Failed > 0) code = EXIT_THRESHOLDS_FAILED;
@@ -219,8 +232,6 @@ async function masterRun(o: RunMasterOptions, teardown: () => Promise<string | u
     }
   }
   if (o.signal?.aborted) code = EXIT_ABORTED;
-  // k6's order: teardown(), then handleSummary(data) on the merged whole
-  const tdFailed = (await teardown()) !== undefined;
   if (tdFailed && code === EXIT_OK) code = EXIT_SCRIPT_ERROR;
   const hs = o.script?.handleSummary;
   const se = o.script?.summaryExport;

@@ -54,6 +54,8 @@ export class SwarmController extends EventEmitter {
   host: string;
   classNames: string[] = [];
   readonly errors: string[] = [];
+  /** Why a host was lost while the test started (state 'starting'), handled once it started. */
+  private lostAtStart: string | null = null;
   private classes: UserClass[] = [];
   private mix = new ClassMix([]);
   private hosts: UserHost[] = [];
@@ -162,6 +164,14 @@ export class SwarmController extends EventEmitter {
       return;
     }
     this.retarget(s.users, s.spawnRate);
+    // every host lost while the test started (each worker quit in its test_start): it ends, as
+    // when the last worker goes missing later
+    const lost = this.lostAtStart;
+    this.lostAtStart = null;
+    if (lost !== null && this.hosts.every((h) => h.gone === true)) {
+      this.fail(`every worker is missing (the last: ${lost})`);
+      return;
+    }
     if (this.o.file.shape !== null) this.followShape();
   }
 
@@ -255,6 +265,12 @@ export class SwarmController extends EventEmitter {
   private hostLost(host: UserHost, reason: string): void {
     this.emit('host-lost', reason);
     if (!this.hosts.includes(host)) return;
+    // lost while the test starts (a worker that quit in its test_start): begin() and start()
+    // take it out once this test's timeline and spawner exist
+    if (this.state === 'starting') {
+      this.lostAtStart = reason;
+      return;
+    }
     const late = this.late.get(host);
     if (late !== undefined) late.drop();
     else this.timelineStats?.timeline.dropReporter();
@@ -331,6 +347,7 @@ export class SwarmController extends EventEmitter {
   }
 
   private async begin(): Promise<void> {
+    this.lostAtStart = null;
     await this.o.provider?.ready?.();
     const startEpochMs = epochNowMs();
     const n = Math.max(1, Math.floor(this.o.processes ?? 1));
@@ -393,6 +410,12 @@ export class SwarmController extends EventEmitter {
         if (this.state === 'spawning') this.setState('running');
       },
     );
+    // hosts lost while it started: out of this test's seconds and users
+    for (const h of this.hosts)
+      if (h.gone === true) {
+        stats.timeline.dropReporter();
+        this.spawner.dropHost(h);
+      }
     this.endedAt = null;
     this.finalResult = null;
     this.errors.length = 0;

@@ -93,6 +93,14 @@ const ends = (c: ControlKind | null) => c === 'stop-user' || c === 'stop-test';
 export class UserRunner {
   readonly exceptions = new Map<string, ExceptionRow>();
   private readonly pickers: TaskPicker[];
+  /**
+   * Each TaskSet class's tasks after the filter, checked to be methods, once (at its first
+   * entry, on that instance), and its picker when that holds no state (not sequential).
+   */
+  private readonly taskSets = new WeakMap<
+    TaskSetClass,
+    { weights: Record<string, number>; picker?: TaskPicker }
+  >();
   private readonly byClass: Running[][];
   private readonly pools: PoolSet;
   /** Users stopped by `retire` whose onStop may still be running (stopAll waits for them). */
@@ -283,13 +291,19 @@ export class UserRunner {
     const set = new (cls as unknown as new (p: unknown) => TaskSet)(parent) as TaskSet &
       UserHooks &
       Record<string, unknown>;
-    const weights = filterTasks(cls, this.o.taskFilter);
-    const names = Object.keys(weights);
-    if (names.length === 0) throw new Error(`TaskSet ${cls.name} has no task to run`);
-    for (const n of names)
-      if (typeof set[n] !== 'function')
-        throw new Error(`${cls.name}.tasks names '${n}', which is not a method`);
-    const picker = new TaskPicker(weights, cls.sequential === true);
+    let plan = this.taskSets.get(cls);
+    if (plan === undefined) {
+      const weights = filterTasks(cls, this.o.taskFilter);
+      const names = Object.keys(weights);
+      if (names.length === 0) throw new Error(`TaskSet ${cls.name} has no task to run`);
+      for (const n of names)
+        if (typeof set[n] !== 'function')
+          throw new Error(`${cls.name}.tasks names '${n}', which is not a method`);
+      plan = cls.sequential === true ? { weights } : { weights, picker: new TaskPicker(weights) };
+      this.taskSets.set(cls, plan);
+    }
+    // a SequentialTaskSet starts from its first task at each entry: a picker of its own
+    const picker = plan.picker ?? new TaskPicker(plan.weights, true);
     const own = waitTimeOf(set);
     const wait = own === undefined ? r.wait : { fn: own, self: set };
     const onStart = set.onStart ?? set.on_start;
