@@ -82,7 +82,7 @@ test('run --master with two workers: the merged whole counts setup() and teardow
   const exported = join(t.dir, 'master-export.json');
   const m = start([
     ...['run', f, '--master', '--expect-workers', '2', '--master-bind-port', '0'],
-    ...['--json', json, '--summary-export', exported],
+    ...['--json', json, '--summary-export', exported, '--csv', join(t.dir, 'master')],
   ]);
   const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
   const ws = [0, 1].map(() => start(['run', '--worker', '--master-port', port]));
@@ -94,6 +94,10 @@ test('run --master with two workers: the merged whole counts setup() and teardow
   assert.equal(part(report.script, '(setup)'), 1);
   assert.equal(part(report.script, '(teardown)'), 2);
   assert.match(m.stdout(), /http_reqs\.*: 5 /);
+  // its --json totals and --csv Aggregated count them too (test/script-lifecycle-reports.test.ts)
+  assert.equal(report.requests, 5);
+  const stats = readFileSync(join(t.dir, 'master_stats.csv'), 'utf8').trim().split('\r\n');
+  assert.match(stats.at(-1) ?? '', /^,Aggregated,5,0,/);
   assert.match(m.stdout(), /█ setup\s+✓ setup ok/);
   const e = JSON.parse(readFileSync(exported, 'utf8'));
   assert.equal(e.metrics.http_reqs.count, 5);

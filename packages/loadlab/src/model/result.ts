@@ -260,6 +260,8 @@ export interface ScriptScenarioMetrics {
    * merge add them in too.
    */
   entries?: EntryStats[];
+  /** Their failures (Locust's failure rows: method, name, error, occurrences), with `entries`. */
+  failureRows?: FailureRow[];
 }
 
 /** A k6-shape threshold of a script (options.thresholds) as checked. */

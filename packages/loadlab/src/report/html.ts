@@ -21,8 +21,10 @@ import {
   resourceSpec,
   throughputOverTimeSpec,
 } from './html-charts.ts';
+import { LIFECYCLE_NOTE, lifecycleSection, requestTotals } from './html-lifecycle.ts';
 import { type Cell, esc, inlineSvg, STYLE, status, table } from './html-parts.ts';
 import { scriptThresholdsHtml } from './html-script.ts';
+import { lifecycleResults, withLifecycle } from './lifecycle-rows.ts';
 import { aggregatedEntry, sortedEntries } from './locust-csv.ts';
 import type { SummaryTable } from './summary-table.ts';
 
@@ -132,7 +134,16 @@ async function resourceSection(s: ScenarioResult): Promise<string> {
   ].join('\n');
 }
 
-async function scenarioSection(s: ScenarioResult, opts: HtmlReportOptions): Promise<string> {
+/**
+ * A scenario's section. `whole` (a script of one scenario with setup()/teardown() requests: the
+ * scenario with them added, lifecycle-rows.ts) gives the figures, the Sample Results table and
+ * the failures; the charts stay the scenario's.
+ */
+async function scenarioSection(
+  s: ScenarioResult,
+  opts: HtmlReportOptions,
+  whole: ScenarioResult = s,
+): Promise<string> {
   const bins = opts.histograms?.[s.scenario];
   const dist = bins !== undefined && bins.length > 0 ? histogramSpec(bins) : percentileSpectrumSpec(s);
   const charts = [
@@ -142,7 +153,7 @@ async function scenarioSection(s: ScenarioResult, opts: HtmlReportOptions): Prom
     await chart(throughputOverTimeSpec(s), 'Throughput and errors over time'),
   ];
   const targets = s.targets.map((t) => [t.name, t.target, t.actual, status(t.pass)]);
-  const failures = s.failureRows.map((f) => [f.method, f.name, f.error, num(f.occurrences)]);
+  const failures = whole.failureRows.map((f) => [f.method, f.name, f.error, num(f.occurrences)]);
   const params = Object.entries(s.params)
     .map(([k, v]) => `${esc(k)}=${esc(JSON.stringify(v))}`)
     .join(', ');
@@ -150,12 +161,13 @@ async function scenarioSection(s: ScenarioResult, opts: HtmlReportOptions): Prom
     `<section id="scenario-${esc(s.scenario)}">`,
     `<h2>${esc(opts.titles?.[s.scenario] ?? scenarioTitle(s.scenario))} <small>(${esc(s.scenario)})</small></h2>`,
     `<p class="meta">${params}</p>`,
-    cards(s),
+    whole === s ? '' : `<p class="meta">${esc(LIFECYCLE_NOTE)}</p>`,
+    cards(whole),
     '<h3>Targets</h3>',
     targets.length > 0
       ? table(['Target', 'Goal', 'Actual', 'Status'], targets, 'targets')
       : '<p class="meta">None.</p>',
-    entriesTable(s),
+    entriesTable(whole),
     `<div class="charts">${charts.join('\n')}</div>`,
     '<h3>Failures</h3>',
     failures.length > 0
@@ -191,7 +203,14 @@ export async function renderHtmlReport(report: RunReport, opts: HtmlReportOption
     ];
   });
   const sections: string[] = [];
-  for (const s of report.scenarios) sections.push(await scenarioSection(s, opts));
+  const parts = lifecycleResults(report);
+  const only = report.scenarios.length === 1 ? report.scenarios[0] : undefined;
+  if (only !== undefined) sections.push(await scenarioSection(only, opts, withLifecycle(only, parts)));
+  else {
+    for (const s of report.scenarios) sections.push(await scenarioSection(s, opts));
+    for (const p of parts) sections.push(lifecycleSection(p, entriesTable(p)));
+    if (parts.length > 0) sections.unshift(requestTotals(report.scenarios, parts));
+  }
   const started = new Date(epochSec(report.startedAt) * 1000).toISOString();
   return `<!DOCTYPE html>
 <html lang="en">

@@ -11,11 +11,15 @@
  *
  * With several scenarios the top level is the whole run: scenario "all", requests/failures/rps
  * summed, latency_ms the worst scenario's figure per percentile (latency_basis says which), and
- * targets every scenario's targets, each naming its scenario.
+ * targets every scenario's targets, each naming its scenario. A script's setup()'s and
+ * teardown()'s requests (report.script's parts '(setup)' and '(teardown)', merged by a master
+ * or `tickstorm merge`) count in the top level's figures, as k6's http_reqs counts them; with
+ * several scenarios as parts of their own beside them. `scenarios` stays the scenarios'.
  */
 import { writeFileSync } from 'node:fs';
 import type { LatencyMs, RunReport, TargetCheck } from '../model/result.ts';
 import { epochSec } from './format.ts';
+import { lifecycleResults, withLifecycle } from './lifecycle-rows.ts';
 
 export interface JsonTarget extends TargetCheck {
   scenario: string;
@@ -38,16 +42,22 @@ export interface JsonReport extends Omit<RunReport, 'scenarios'> {
 const KEYS: (keyof LatencyMs)[] = ['min', 'mean', 'p50', 'p90', 'p95', 'p99', 'max'];
 
 export function toJsonReport(report: RunReport): JsonReport {
-  const ss = report.scenarios;
+  // a script's setup()/teardown() requests count in the totals (k6's http_reqs), in no scenario
+  const parts = lifecycleResults(report);
+  const ss =
+    report.scenarios.length === 1
+      ? [withLifecycle(report.scenarios[0]!, parts)]
+      : [...report.scenarios, ...parts];
   const single = ss.length === 1 ? ss[0] : undefined;
   const requests = ss.reduce((a, s) => a + s.requests, 0);
   const failures = ss.reduce((a, s) => a + s.failures, 0);
   const latency = {} as LatencyMs;
   for (const k of KEYS) {
-    const vals = ss.filter((s) => s.requests > 0).map((s) => s.latency_ms[k]);
+    // the worst scenario's (setup()'s one request is no scenario's percentile)
+    const vals = report.scenarios.filter((s) => s.requests > 0).map((s) => s.latency_ms[k]);
     latency[k] = vals.length === 0 ? 0 : k === 'min' ? Math.min(...vals) : Math.max(...vals);
   }
-  const targets = ss.flatMap((s) => s.targets.map((t) => ({ ...t, scenario: s.scenario })));
+  const targets = report.scenarios.flatMap((s) => s.targets.map((t) => ({ ...t, scenario: s.scenario })));
   const { scenarios: _omit, ...rest } = report;
   return {
     scenario: single?.scenario ?? 'all',
@@ -61,7 +71,7 @@ export function toJsonReport(report: RunReport): JsonReport {
     targets,
     passed: report.exitCode === 0,
     ...rest,
-    scenarios: ss,
+    scenarios: report.scenarios,
   };
 }
 

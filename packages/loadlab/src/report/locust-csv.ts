@@ -17,11 +17,16 @@
  *   Locust's: that second's rates and percentiles ("0" for a second without its requests, "N/A"
  *   only while it has none at all), then its cumulative totals.
  * - With several scenarios each gets its own set: PREFIX_<scenario>_stats.csv, ...
+ * - A script's setup()'s and teardown()'s requests (report.script's parts '(setup)' and
+ *   '(teardown)', lifecycle-rows.ts): with one scenario, rows `(setup) NAME` / `(teardown) NAME`
+ *   of its stats and failures, counted in its Aggregated (the run's http_reqs); with several,
+ *   sets of their own, PREFIX_(setup)_stats.csv, .... The history is the scenarios' seconds.
  */
 import { writeFileSync } from 'node:fs';
 import type { EntryStats, NameSlice, RunReport, ScenarioResult, TimeSlice } from '../model/result.ts';
 import { CSV_EOL, csvRow } from './csv.ts';
 import { pyFloat } from './format.ts';
+import { lifecycleResults, withLifecycle } from './lifecycle-rows.ts';
 
 export const LOCUST_PERCENTILE_COLUMNS = [
   '50%',
@@ -281,10 +286,10 @@ export function locustExceptionsCsv(s?: ScenarioResult): string {
  * One scenario: PREFIX_stats.csv ...; several: PREFIX_<scenario>_stats.csv ... per scenario.
  */
 export function writeLocustCsv(prefix: string, run: RunReport | ScenarioResult): string[] {
-  const scenarios = 'scenarios' in run ? run.scenarios : [run];
+  const sets = 'scenarios' in run ? csvSets(run) : [run];
   const files: string[] = [];
-  for (const s of scenarios) {
-    const base = scenarios.length === 1 ? prefix : `${prefix}_${s.scenario}`;
+  for (const s of sets) {
+    const base = sets.length === 1 ? prefix : `${prefix}_${s.scenario}`;
     const parts: [string, string][] = [
       [`${base}_stats.csv`, locustStatsCsv(s)],
       [`${base}_stats_history.csv`, locustHistoryCsv(s)],
@@ -297,6 +302,18 @@ export function writeLocustCsv(prefix: string, run: RunReport | ScenarioResult):
     }
   }
   return files;
+}
+
+/**
+ * The sets a run's CSVs hold: with one scenario its own, setup()'s and teardown()'s requests
+ * added as rows `(setup) NAME` (its Aggregated is the run's http_reqs); with several, each
+ * scenario's, then '(setup)' and '(teardown)' as sets of their own.
+ */
+function csvSets(run: RunReport): ScenarioResult[] {
+  const parts = lifecycleResults(run);
+  return run.scenarios.length === 1
+    ? [withLifecycle(run.scenarios[0]!, parts)]
+    : [...run.scenarios, ...parts];
 }
 
 /** Splits Locust CSV text into rows (for readers and tests); the files end rows with "\r\n". */

@@ -77,6 +77,24 @@ function scriptSectionOf(path: string, doc: Record<string, unknown>): ScriptMetr
       )
     )
       throw bad(`has "entries" of ${m.scenario} that are not a list of requests with "type" and "name"`);
+    else if (
+      m.failureRows !== undefined &&
+      !(
+        Array.isArray(m.failureRows) &&
+        m.failureRows.every(
+          (f) =>
+            typeof f === 'object' &&
+            f !== null &&
+            typeof f.method === 'string' &&
+            typeof f.name === 'string' &&
+            typeof f.error === 'string' &&
+            typeof f.occurrences === 'number',
+        )
+      )
+    )
+      throw bad(
+        `has "failureRows" of ${m.scenario} that are not a list of failures with "method", "name", "error" and "occurrences"`,
+      );
   if (
     s.labThresholds !== undefined &&
     !(Array.isArray(s.labThresholds) && s.labThresholds.every((e) => typeof e === 'string'))

@@ -81,7 +81,11 @@ export function partSection(p: MetricPart): ScriptScenarioMetrics {
     dropped: p.dropped,
   };
   // setup()'s and teardown()'s requests are in no ScenarioResult: here (rates not computed)
-  if (LIFECYCLE_PARTS.includes(p.scenario) && p.stats.entries.length > 0) m.entries = entryStats(p.stats, 0);
+  if (LIFECYCLE_PARTS.includes(p.scenario) && p.stats.entries.length > 0) {
+    m.entries = entryStats(p.stats, 0);
+    const failed = p.stats.failureRowList;
+    if (failed.length > 0) m.failureRows = failed;
+  }
   return m;
 }
 
@@ -150,7 +154,7 @@ export function mergedScriptParts(
       iterations += m.iterations;
       dropped += m.dropped;
       if (LIFECYCLE_PARTS.includes(scenario) && m.entries !== undefined)
-        stats.merge(entriesSnapshot(source, scenario, m.entries));
+        stats.merge(entriesSnapshot(source, scenario, m.entries, m.failureRows));
     }
     trendsToCounters(trends, counters);
     return { scenario, stats, counters, iterations, dropped };
