@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tickstorm as run } from './support/cli.ts';
+import { LIFECYCLE_HEAD, LIFECYCLE_SETUP } from './support/lifecycle-script.ts';
 import { scriptTarget } from './support/script-target.ts';
 
 const t = scriptTarget('tickstorm-lifecycle-metrics-');
@@ -20,11 +21,7 @@ test('setup() and teardown() count in the metrics, thresholds and groups, as in 
   // every path the same length: each request sends as many bytes; each body is '{}'
   const f = t.script(
     'lifecycle.js',
-    `import http from 'k6/http';
-import { check } from 'k6';
-import { Counter } from 'k6/metrics';
-const made = new Counter('made');
-export const options = {
+    `${LIFECYCLE_HEAD}export const options = {
   scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 2 } },
   thresholds: {
     http_reqs: ['count==5'],
@@ -36,13 +33,7 @@ export const options = {
     'data_sent{scenario:s}': ['count>0'],
   },
 };
-export async function setup() {
-  const r = await http.get('$URL/st');
-  check(r, { 'setup ok': (x) => x.status === 200 });
-  made.add(1);
-  return {};
-}
-export default async function () {
+${LIFECYCLE_SETUP}export default async function () {
   const r = await http.get('$URL/it');
   check(r, { 'it ok': (x) => x.status === 200 });
 }

@@ -13,6 +13,7 @@ import { afterEach, test } from 'node:test';
 import { startServer } from '@tickstorm/loadlab/testing';
 import { trackedTickstorm } from './support/child.ts';
 import { tickstorm as run } from './support/cli.ts';
+import { LIFECYCLE_HEAD, LIFECYCLE_SETUP } from './support/lifecycle-script.ts';
 import { metricsUrl, total } from './support/prom-scrape.ts';
 import { scriptTarget } from './support/script-target.ts';
 
@@ -21,11 +22,7 @@ const { start, stopAll } = trackedTickstorm();
 afterEach(stopAll);
 
 /** setup(): 1 request, 1 check, made +1; 2 iterations of 1 request; teardown(): 2 requests, 1 check, made +1. */
-const SCRIPT = `import http from 'k6/http';
-import { check } from 'k6';
-import { Counter } from 'k6/metrics';
-const made = new Counter('made');
-export const options = {
+const SCRIPT = `${LIFECYCLE_HEAD}export const options = {
   scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 2 } },
   thresholds: {
     http_reqs: ['count==5'],
@@ -36,13 +33,7 @@ export const options = {
     made: ['count==2'],
   },
 };
-export async function setup() {
-  const r = await http.get('$URL/st');
-  check(r, { 'setup ok': (x) => x.status === 200 });
-  made.add(1);
-  return {};
-}
-export default async function () {
+${LIFECYCLE_SETUP}export default async function () {
   await http.get('$URL/it');
 }
 export async function teardown() {

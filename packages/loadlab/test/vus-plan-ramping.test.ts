@@ -100,3 +100,12 @@ test('beside another scenario: summed step by step, as k6 plans them (10, not 15
   const kept = sc('k', { executor: 'ramping-vus', startVUs: 10, stages: [{ duration: '1s', target: 0 }] });
   assert.equal(vusPlan([kept, c]).total, 13);
 });
+
+test('a ramp to 200,000 VUs (a step per VU) is planned, not a RangeError', () => {
+  const big = sc('big', {
+    executor: 'ramping-vus',
+    startVUs: 0,
+    stages: [{ duration: '10m', target: 200_000 }],
+  });
+  assert.equal(vusPlan([big]).total, 200_000);
+});

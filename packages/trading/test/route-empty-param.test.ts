@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { authHeaders, keyStore } from './support/auth-fixture.ts';
+import { keyedEngine } from './support/keyed-engine.ts';
 import { collectRoutes, pathOf } from './support/route-tree.ts';
 import { codedError, type Fixture, startFixture } from './support/trading-fixture.ts';
 
@@ -70,19 +70,9 @@ describe('an empty path parameter, on every route', () => {
 });
 
 describe('an empty path parameter with keys: the key and its right first', () => {
-  let f: Fixture;
-  before(async () => {
-    f = await startFixture({
-      security: { keys: keyStore() },
-      inputLog: false,
-      services: ['execution-engine'],
-    });
-  });
-  after(() => f.close());
+  const { send } = keyedEngine();
 
   test('no key 401, a key without the right 403, then 400', async () => {
-    const send = (who: 'none' | 'viewer' | 'owner' | 'admin', method: string, path: string) =>
-      f.http.send(method, `${f.url('execution-engine')}${path}`, undefined, authHeaders(who, method, path));
     assert.equal((await send('none', 'GET', '/orders/')).status, 401);
     assert.equal((await send('viewer', 'DELETE', '/orders/')).status, 403);
     assert.equal((await send('owner', 'POST', '/admin/accounts//halt')).status, 403);

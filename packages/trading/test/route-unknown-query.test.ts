@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { authHeaders, keyStore } from './support/auth-fixture.ts';
+import { keyedEngine } from './support/keyed-engine.ts';
 import { collectRoutes, pathOf } from './support/route-tree.ts';
 import { codedError, type Fixture, startFixture } from './support/trading-fixture.ts';
 
@@ -111,19 +111,9 @@ describe('unknown query parameters, on every route', () => {
 });
 
 describe('unknown query parameters with keys: the key and its right first', () => {
-  let f: Fixture;
-  before(async () => {
-    f = await startFixture({
-      security: { keys: keyStore() },
-      inputLog: false,
-      services: ['execution-engine'],
-    });
-  });
-  after(() => f.close());
+  const { send } = keyedEngine();
 
   test('no key 401, a viewer 403, the owner 400', async () => {
-    const send = (who: 'none' | 'viewer' | 'owner', method: string, path: string) =>
-      f.http.send(method, `${f.url('execution-engine')}${path}`, undefined, authHeaders(who, method, path));
     assert.equal((await send('none', 'GET', '/orders/1?bogus=1')).status, 401);
     assert.equal((await send('viewer', 'GET', '/orders/1?bogus=1')).status, 403);
     const owner = await send('owner', 'GET', '/orders/1?bogus=1');

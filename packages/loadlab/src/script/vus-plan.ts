@@ -51,7 +51,10 @@ export function vusPlan(scenarios: readonly ScriptScenario[], segment: Execution
             },
             { at: ex.totalMs + ex.gracefulStopMs, vus: 0 },
           ];
-    need.set(s.name, Math.max(...own.map((x) => x.vus)));
+    // a loop, not Math.max(...): a ramp to 200,000 VUs has a step per VU, too many arguments
+    let most = 0;
+    for (const x of own) if (x.vus > most) most = x.vus;
+    need.set(s.name, most);
     for (const x of own) steps.push({ at: s.startTimeMs + x.at, id, vus: x.vus });
   });
   // k6's GetFullExecutionRequirements: the steps in time order (by scenario at one instant,

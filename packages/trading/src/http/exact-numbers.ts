@@ -15,7 +15,7 @@
  * (./json-text-scan.ts) saw a longer one.
  */
 import { cutText, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
-import { escaped, longNumberSeen, stringEnd } from './json-text-scan.ts';
+import { longNumberSeen, walkMembers } from './json-text-scan.ts';
 
 /** Inexact members (name -> literal as sent) of the object bodies that have any. */
 const inexact = new WeakMap<object, Map<string, string>>();
@@ -53,33 +53,18 @@ const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 /** The top-level members of the object `text` whose number literal does not survive. */
 function inexactMembers(text: string): Map<string, string> | undefined {
   let found: Map<string, string> | undefined;
-  let depth = 0;
-  let key: string | undefined;
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      const start = i;
-      i = stringEnd(text, i);
-      // at the top level, a string followed by ':' is a name
-      if (depth === 1 && key === undefined) {
-        key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
-      } else if (depth === 1) key = undefined;
-    } else if (c === 0x7b || c === 0x5b) {
-      depth++;
-      if (depth === 2) key = undefined;
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-    } else if (c === 0x2c) {
-      if (depth === 1) key = undefined;
-    } else if ((c === 0x2d || (c >= 0x30 && c <= 0x39)) && depth === 1 && key !== undefined) {
-      NUMBER.lastIndex = i;
-      const literal = NUMBER.exec(text)?.[0] ?? '';
-      if (literal.length > 15 && !survives(literal)) (found ??= new Map()).set(key, literal);
-      key = undefined;
-      i += literal.length - 1;
-    }
-  }
+  walkMembers(text, (name, end, _object, under) => {
+    // a top-level member (under: the object itself only); its value after the ':' and blanks
+    if (under.length !== 1) return false;
+    let i = end + 1;
+    let c = text.charCodeAt(i);
+    while (c === 0x3a || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++i);
+    if (c !== 0x2d && (c < 0x30 || c > 0x39)) return false;
+    NUMBER.lastIndex = i;
+    const literal = NUMBER.exec(text)?.[0] ?? '';
+    if (literal.length > 15 && !survives(literal)) (found ??= new Map()).set(name, literal);
+    return false;
+  });
   return found;
 }
 

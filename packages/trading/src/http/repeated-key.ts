@@ -7,7 +7,7 @@
  * metrics batch: `[{"name":"x","value":1,"value":2}]`), by `repeatedKeyIn`. The names are
  * counted by the pass ./json-text-scan.ts makes for every body.
  */
-import { countNames, escaped, stringEnd } from './json-text-scan.ts';
+import { countNames, walkMembers } from './json-text-scan.ts';
 
 /**
  * The first name given a second time in any object of `text` (valid JSON of any shape: a keys
@@ -52,39 +52,18 @@ function keysOf(value: unknown): number {
 
 /** The first repeated name of any object in `text`, with the names of the objects it is in. */
 function find(text: string): string | undefined {
-  // per open object its names so far (null: an array), and the name it is the value of
-  const seen: (Set<string> | null)[] = [];
-  const under: string[] = [];
-  let expectKey = false;
-  let last = '';
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      const start = i;
-      i = stringEnd(text, i);
-      const names = seen[seen.length - 1];
-      if (names !== null && names !== undefined && expectKey) {
-        expectKey = false;
-        // An escaped name is compared decoded: "\u0061" and "a" are one name.
-        const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
-        if (names.has(key)) return [...under.slice(1).filter((u) => u !== ''), key].join('.');
-        names.add(key);
-        last = key;
-      }
-    } else if (c === 0x7b || c === 0x5b) {
-      const parent = seen[seen.length - 1];
-      under.push(parent === null || parent === undefined ? '' : last);
-      seen.push(c === 0x7b ? new Set() : null);
-      expectKey = c === 0x7b;
-    } else if (c === 0x7d || c === 0x5d) {
-      seen.pop();
-      under.pop();
-      expectKey = false;
-    } else if (c === 0x2c) {
-      const names = seen[seen.length - 1];
-      expectKey = names !== null && names !== undefined;
+  // per object (the index of its '{') its names so far
+  const seen = new Map<number, Set<string>>();
+  let found: string | undefined;
+  walkMembers(text, (name, _end, object, under) => {
+    let names = seen.get(object);
+    if (names === undefined) seen.set(object, (names = new Set()));
+    if (!names.has(name)) {
+      names.add(name);
+      return false;
     }
-  }
-  return undefined;
+    found = [...under.slice(1).filter((u) => u !== ''), name].join('.');
+    return true;
+  });
+  return found;
 }
