@@ -93,7 +93,9 @@ async function ours(i: number, mode: Ours = 'ours'): Promise<Run> {
   if (tls) args.push('--insecure');
   if (mode === 'coalesced') args.push('--read-coalescing');
   if (mode === 'signed') args.push('--key-file', keyFile);
-  await runCommand(process.execPath, args);
+  // Only the signed run signs: a key in the shell's env (TICKSTORM_KEY_ID/SECRET) is not passed on.
+  const { TICKSTORM_KEY_ID: _id, TICKSTORM_KEY_SECRET: _secret, ...env } = process.env;
+  await runCommand(process.execPath, args, env);
   const j = JSON.parse(readFileSync(file, 'utf8'));
   const cpu = j.generator.cpu_s as number;
   return {

@@ -573,7 +573,7 @@ async function signingScenario(): Promise<Record<string, unknown>> {
     const un: number[] = [];
     const si: number[] = [];
     const deltas: number[] = [];
-    // The served processes' CPU over the windows, per order answered: what signing costs the
+    // The served processes' CPU over the windows, per order sent: what signing costs the
     // server, less at the mercy of the box than a p99.
     const cpu0 = [cpuSeconds(plain.pid), cpuSeconds(keyed.pid)];
     let orders = [0, 0];
