@@ -2,9 +2,10 @@
  * WebSocket upgrades signed by query parameters (`key`, `ts`, `sig`) beside other parameters:
  * the signature covers the path exactly as the client wrote it, those three removed, whatever
  * the other parameters' encoding (a comma, a tilde, `%20`, a parameter without a value) and
- * wherever the three sit in the query. /stream takes no `tag`: an upgrade signed over one is
- * answered 400 TRD_ERR_INVALID_QUERY naming it, which comes after the signature is checked (a
- * signature that does not cover the query as sent is 401), so the 400 shows it was accepted.
+ * wherever the three sit in the query. /stream takes no `tag`, and `ack` once: an upgrade signed
+ * over a tag or a repeated ack is answered 400 TRD_ERR_INVALID_QUERY naming it, which comes after
+ * the signature is checked (a signature that does not cover the query as sent is 401), so the
+ * 400 shows it was accepted.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -14,8 +15,11 @@ import { type Fixture, startFixture } from './support/trading-fixture.ts';
 import { tryUpgrade } from './support/ws-upgrade.ts';
 
 const attempt = async (url: string): Promise<number> => (await tryUpgrade(url)).status;
-/** 101 for a query /stream takes; 400 naming `tag` (the signature accepted) for one with a tag. */
-const accepted = (path: string) => (path.includes('tag=') ? 400 : 101);
+/** The parameter /stream refuses in `path` (the signature accepted first), if any. */
+const refused = (path: string) =>
+  path.includes('tag=') ? 'tag' : path.includes('ack=1&ack') ? 'ack' : undefined;
+/** 101 for a query /stream takes; 400 naming the one it refuses (a tag, or ack given twice). */
+const accepted = (path: string) => (refused(path) === undefined ? 101 : 400);
 
 describe('auth: WebSocket upgrades signed by query parameters', () => {
   let f: Fixture;
@@ -39,7 +43,7 @@ describe('auth: WebSocket upgrades signed by query parameters', () => {
     test(`signWebSocketPath(${path}) is accepted (${accepted(path)})`, async () => {
       const r = await tryUpgrade(`${base}${signWebSocketPath(feed.id, feed.secret, path)}`);
       assert.equal(r.status, accepted(path), r.body);
-      if (r.status === 400) assert.equal(JSON.parse(r.body).error.field, 'tag');
+      if (r.status === 400) assert.equal(JSON.parse(r.body).error.field, refused(path));
     });
   }
 
