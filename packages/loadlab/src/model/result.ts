@@ -239,6 +239,12 @@ export interface WorkersSection {
 }
 
 /** One scenario's script metrics besides its requests: what k6's thresholds read and a master adds. */
+/**
+ * The parts of setup() and teardown() (k6 gives their samples no scenario): a script section's
+ * entries beside the scenarios', with their own requests (`entries`), counted in the run's metrics.
+ */
+export const LIFECYCLE_PARTS: readonly string[] = ['(setup)', '(teardown)'];
+
 export interface ScriptScenarioMetrics {
   scenario: string;
   /**

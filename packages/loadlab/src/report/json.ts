@@ -19,7 +19,7 @@
 import { writeFileSync } from 'node:fs';
 import type { LatencyMs, RunReport, TargetCheck } from '../model/result.ts';
 import { epochSec } from './format.ts';
-import { lifecycleResults, withLifecycle } from './lifecycle-rows.ts';
+import { resultsWithLifecycle } from './lifecycle-rows.ts';
 
 export interface JsonTarget extends TargetCheck {
   scenario: string;
@@ -43,11 +43,7 @@ const KEYS: (keyof LatencyMs)[] = ['min', 'mean', 'p50', 'p90', 'p95', 'p99', 'm
 
 export function toJsonReport(report: RunReport): JsonReport {
   // a script's setup()/teardown() requests count in the totals (k6's http_reqs), in no scenario
-  const parts = lifecycleResults(report);
-  const ss =
-    report.scenarios.length === 1
-      ? [withLifecycle(report.scenarios[0]!, parts)]
-      : [...report.scenarios, ...parts];
+  const ss = resultsWithLifecycle(report);
   const single = ss.length === 1 ? ss[0] : undefined;
   const requests = ss.reduce((a, s) => a + s.requests, 0);
   const failures = ss.reduce((a, s) => a + s.failures, 0);

@@ -9,13 +9,16 @@
  *   const parts = lifecycleResults(report);          // [] without setup()/teardown() requests
  *   const whole = withLifecycle(report.scenarios[0], parts);   // its rows and Aggregated count them
  */
-import type { EntryStats, FailureRow, RunReport, ScenarioResult } from '../model/result.ts';
+import {
+  type EntryStats,
+  type FailureRow,
+  LIFECYCLE_PARTS,
+  type RunReport,
+  type ScenarioResult,
+} from '../model/result.ts';
 import { decodeSparse } from '../stats/latency-codec.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
 import { recorderSummaryMs } from '../stats/to-result.ts';
-
-/** The script section's parts of setup() and teardown(), in that order. */
-export const LIFECYCLE_PART_NAMES: readonly string[] = ['(setup)', '(teardown)'];
 
 const rate = (n: number, sec: number) => (sec > 0 ? Math.round((n / sec) * 100) / 100 : 0);
 
@@ -36,7 +39,7 @@ function latencyOf(rows: readonly EntryStats[]): ScenarioResult['latency_ms'] | 
  */
 export function lifecycleResults(report: RunReport, durationSec = spanSec(report)): ScenarioResult[] {
   const out: ScenarioResult[] = [];
-  for (const name of LIFECYCLE_PART_NAMES) {
+  for (const name of LIFECYCLE_PARTS) {
     const parts = (report.script?.scenarios ?? []).filter(
       (m) => m.scenario === name && m.entries !== undefined && m.entries.length > 0,
     );
@@ -76,6 +79,18 @@ export function lifecycleResults(report: RunReport, durationSec = spanSec(report
     });
   }
   return out;
+}
+
+/**
+ * The results a run's reports list: with one scenario its own, setup()'s and teardown()'s
+ * requests added as rows `(setup) NAME` (its totals are the run's http_reqs); with several,
+ * each scenario's, then '(setup)' and '(teardown)' as results of their own.
+ */
+export function resultsWithLifecycle(report: RunReport): ScenarioResult[] {
+  const parts = lifecycleResults(report);
+  return report.scenarios.length === 1
+    ? [withLifecycle(report.scenarios[0]!, parts)]
+    : [...report.scenarios, ...parts];
 }
 
 /** First start to last end of the report's scenarios, seconds (what http_reqs' rate is over). */

@@ -26,7 +26,7 @@ import { writeFileSync } from 'node:fs';
 import type { EntryStats, NameSlice, RunReport, ScenarioResult, TimeSlice } from '../model/result.ts';
 import { CSV_EOL, csvRow } from './csv.ts';
 import { pyFloat } from './format.ts';
-import { lifecycleResults, withLifecycle } from './lifecycle-rows.ts';
+import { resultsWithLifecycle } from './lifecycle-rows.ts';
 
 export const LOCUST_PERCENTILE_COLUMNS = [
   '50%',
@@ -286,7 +286,7 @@ export function locustExceptionsCsv(s?: ScenarioResult): string {
  * One scenario: PREFIX_stats.csv ...; several: PREFIX_<scenario>_stats.csv ... per scenario.
  */
 export function writeLocustCsv(prefix: string, run: RunReport | ScenarioResult): string[] {
-  const sets = 'scenarios' in run ? csvSets(run) : [run];
+  const sets = 'scenarios' in run ? resultsWithLifecycle(run) : [run];
   const files: string[] = [];
   for (const s of sets) {
     const base = sets.length === 1 ? prefix : `${prefix}_${s.scenario}`;
@@ -302,18 +302,6 @@ export function writeLocustCsv(prefix: string, run: RunReport | ScenarioResult):
     }
   }
   return files;
-}
-
-/**
- * The sets a run's CSVs hold: with one scenario its own, setup()'s and teardown()'s requests
- * added as rows `(setup) NAME` (its Aggregated is the run's http_reqs); with several, each
- * scenario's, then '(setup)' and '(teardown)' as sets of their own.
- */
-function csvSets(run: RunReport): ScenarioResult[] {
-  const parts = lifecycleResults(run);
-  return run.scenarios.length === 1
-    ? [withLifecycle(run.scenarios[0]!, parts)]
-    : [...run.scenarios, ...parts];
 }
 
 /** Splits Locust CSV text into rows (for readers and tests); the files end rows with "\r\n". */

@@ -13,12 +13,13 @@
  *   const whole = checkScriptOnWhole(merged, inputs, gates);   // gates: loadScriptGates(...)
  *   merged.script = whole.section;   // whole.failed: thresholds missed on the whole
  */
-import type {
-  EncodedLatency,
-  RunReport,
-  ScriptMetricsSection,
-  ScriptScenarioMetrics,
-  ScriptThresholdResult,
+import {
+  type EncodedLatency,
+  LIFECYCLE_PARTS,
+  type RunReport,
+  type ScriptMetricsSection,
+  type ScriptScenarioMetrics,
+  type ScriptThresholdResult,
 } from '../model/result.ts';
 import { setTrendIsTime, trendIsTime } from '../monitor/script-figures.ts';
 import { addCounters } from '../stats/gauge-counters.ts';
@@ -111,12 +112,6 @@ export interface MergedScriptParts {
   /** Sources whose report carries no script section (their custom metrics are not in `parts`). */
   without: string[];
 }
-
-/**
- * The parts of setup() and teardown() (k6 gives their samples no scenario): in a script section
- * beside the scenarios', with their own requests (`entries`), counted in the run's metrics.
- */
-export const LIFECYCLE_PARTS: readonly string[] = ['(setup)', '(teardown)'];
 
 /**
  * The metrics of `merged` (mergeRunReports of `inputs`) as one run's MetricParts: the merged

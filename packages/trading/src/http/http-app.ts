@@ -19,8 +19,7 @@ import {
   overflowRefusal,
 } from './http-limits.ts';
 import { installJsonBody, notJsonBody } from './json-body.ts';
-import { refuseEmptyParamsOnEveryRoute } from './route-params.ts';
-import { refuseUnknownQueryOnEveryRoute } from './route-query.ts';
+import { checkRouteInputsOnEveryRoute } from './route-query.ts';
 import { isWebSocketPath } from './websocket-paths.ts';
 
 export interface ErrorBody {
@@ -100,10 +99,9 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   app.removeContentTypeParser('text/plain');
   // An empty JSON body is no body (./json-body.ts).
   installJsonBody(app);
-  // A query parameter a route does not take is refused on every route (./route-query.ts).
-  refuseUnknownQueryOnEveryRoute(app);
-  // An empty path parameter (`GET /orders/`) is refused on every route too (./route-params.ts).
-  refuseEmptyParamsOnEveryRoute(app);
+  // An empty path parameter (`GET /orders/`, ./route-params.ts) and a query parameter a route
+  // does not take (./route-query.ts) are refused on every route, in one wrapper per handler.
+  checkRouteInputsOnEveryRoute(app);
   app.setErrorHandler((err, req, reply) => {
     // No route here: a 400 about the request's body or content type (a QUERY without one) is
     // beside the point; the answer is the 404 or 405 (with keys, after the key and its right).

@@ -9,12 +9,15 @@
  * key's right first: auth/request-auth.ts) and before the route's own code. Bodies are each route's
  * own (refuseUnknownFields, refuseArguments: ./request-fields.ts).
  *
- * Two paths are left out: `/health` and `/metrics` answer whatever query they get, as probes
+ * The same wrapper first refuses an empty path parameter (./route-params.ts).
+ *
+ * Two paths are left out of the query check: `/health` and `/metrics` answer whatever query they get, as probes
  * and scrapers expect (a Prometheus job's `params:`, a load balancer's or uptime checker's
  * cache-buster): a 400 there would read as the service being down.
  */
 import type { FastifyInstance, RouteShorthandOptions } from 'fastify';
 import { refuseUnknownQuery } from './request-fields.ts';
+import { pathParams, refuseEmptyParams } from './route-params.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -31,13 +34,16 @@ export function takesQuery(...params: string[]): RouteShorthandOptions {
 /** Probe and scrape paths: any query is taken (and ignored). */
 const ANY_QUERY: ReadonlySet<string> = new Set(['/health', '/metrics']);
 
-/** Installs the check on every route added after it (call before any route). */
-export function refuseUnknownQueryOnEveryRoute(app: FastifyInstance): void {
+/** Installs both checks on every route added after it (call before any route). */
+export function checkRouteInputsOnEveryRoute(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
-    if (ANY_QUERY.has(route.url)) return;
+    const anyQuery = ANY_QUERY.has(route.url);
+    const params = pathParams(route.url);
+    if (anyQuery && params.length === 0) return;
     const takes: ReadonlySet<string> = new Set(route.config?.query ?? []);
     const method = Array.isArray(route.method) ? route.method.join('/') : route.method;
-    const says = `${method} ${route.url} takes ${takes.size === 0 ? 'no query parameter' : [...takes].join(', ')}`;
+    const pattern = `${method} ${route.url}`;
+    const says = `${pattern} takes ${takes.size === 0 ? 'no query parameter' : [...takes].join(', ')}`;
     // The route's handler is wrapped rather than given a preHandler hook: a route with no other
     // preHandler (every route without keys, POST /orders among them) then runs no hook chain per
     // request (fastify allocates its closures each time). It still runs after every hook
@@ -45,8 +51,9 @@ export function refuseUnknownQueryOnEveryRoute(app: FastifyInstance): void {
     // is answered by the error handler like the handler's own.
     const handler = route.handler;
     route.handler = function (this: FastifyInstance, req, reply) {
+      if (params.length > 0) refuseEmptyParams(req.params, params, pattern);
       // no query string (the hot path, POST /orders): nothing to look at
-      if (req.url.includes('?')) refuseUnknownQuery(req.query, takes, says);
+      if (!anyQuery && req.url.includes('?')) refuseUnknownQuery(req.query, takes, says);
       return handler.call(this, req, reply);
     };
   });
