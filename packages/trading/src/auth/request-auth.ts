@@ -29,7 +29,7 @@ import { installJsonBody, mediaTypeOf, notJsonBody } from '../http/json-body.ts'
 import { ApiKey, type KeyStore } from './keys.ts';
 import { isLoopback, isLoopbackHostHeader, isLoopbackOrigin } from './protected-mode.ts';
 import { mayMake, rightOf } from './route-rights.ts';
-import { isScrapeRoute, scrapeKey } from './scrape-auth.ts';
+import { isScrapeRoute, SCRAPE_CHALLENGE, scrapeKey } from './scrape-auth.ts';
 import {
   DEFAULT_MAX_UNVERIFIED_BODY_BYTES,
   declaredBodyBytes,
@@ -200,7 +200,15 @@ function forbidden(key: ApiKey, right: string): Refusal {
   return refusal(TradingErrorCode.FORBIDDEN, `a ${key.role} key may not do this (needs the ${right} right)`);
 }
 
+/**
+ * A refusal. A 401 of a scrape of /metrics carries `WWW-Authenticate: Basic ...` (RFC 9110 wants
+ * a challenge on every 401): a browser or curl then asks for the key id and secret.
+ */
 function send(reply: FastifyReply, r: Refusal): FastifyReply {
+  const req = reply.request;
+  if (r.status === 401 && isScrapeRoute(req.method, req.routeOptions.url)) {
+    reply.header('www-authenticate', SCRAPE_CHALLENGE);
+  }
   return reply.code(r.status).send({ error: { code: r.code, message: r.message } });
 }
 

@@ -14,6 +14,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { TradingErrorCode } from '../errors.ts';
 import type { ApiKey, KeyStore } from './keys.ts';
 
+/** The challenge of a 401 on /metrics (RFC 7617). */
+export const SCRAPE_CHALLENGE = 'Basic realm="tickstorm /metrics", charset="UTF-8"';
+
 /** The routes Basic credentials are accepted on. */
 export function isScrapeRoute(method: string, route: string | undefined): boolean {
   return route === '/metrics' && (method === 'GET' || method === 'HEAD');
