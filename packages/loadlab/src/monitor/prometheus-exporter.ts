@@ -14,7 +14,8 @@
  *   loadlab_request_latency_seconds{scenario,quantile}
  *                                               latency of the last second's requests (0.5, 0.95,
  *                                               0.99, 1 = max), as the generator measured it: a
- *                                               summary, with _count (every request so far); NaN
+ *                                               summary, with _sum and _count (every request so
+ *                                               far, as the histogram's); NaN
  *                                               after a second without requests, and once no
  *                                               second has come for 3 s (a finished scenario)
  *   loadlab_checks_total, loadlab_script_*      a script's checks and custom metrics
@@ -45,6 +46,8 @@ import { ScriptFigures } from './script-figures.ts';
 interface ScenarioFigures {
   requests: number;
   failures: number;
+  /** The latencies of every request so far (µs), from each second's detail. */
+  sumUs: number;
   active: number;
   p50: number;
   p95: number;
@@ -173,18 +176,15 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
       }
     }
     // a summary (a quantile label belongs to one): the quantiles of the last second's
-    // requests, and the count of every request so far
+    // requests, and the sum and count of every request so far (rate(_sum) / rate(_count) is
+    // the mean, as of any summary)
     const summaryHelp = "Latency of the last second's requests, as measured by the generator";
     family('loadlab_request_latency_seconds', 'summary', summaryHelp, q);
-    for (const [sc, f] of figures)
-      out.sample(
-        'loadlab_request_latency_seconds',
-        'summary',
-        summaryHelp,
-        [['scenario', sc]],
-        f.requests,
-        '_count',
-      );
+    for (const [sc, f] of figures) {
+      const labels: [string, string][] = [['scenario', sc]];
+      out.sample('loadlab_request_latency_seconds', 'summary', summaryHelp, labels, f.sumUs / 1e6, '_sum');
+      out.sample('loadlab_request_latency_seconds', 'summary', summaryHelp, labels, f.requests, '_count');
+    }
     script.render(out);
     const cpu = process.cpuUsage();
     family('process_cpu_seconds_total', 'counter', 'Generator CPU time (user + system)', [
@@ -233,7 +233,18 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
     observe(scenario, s, detail) {
       let f = figures.get(scenario);
       if (f === undefined) {
-        f = { requests: 0, failures: 0, active: 0, p50: 0, p95: 0, p99: 0, max: 0, at: 0, running: 1 };
+        f = {
+          requests: 0,
+          failures: 0,
+          sumUs: 0,
+          active: 0,
+          p50: 0,
+          p95: 0,
+          p99: 0,
+          max: 0,
+          at: 0,
+          running: 1,
+        };
         figures.set(scenario, f);
       }
       f.requests += s.requests;
@@ -249,6 +260,7 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
       f.max = none ?? s.max;
       f.at = performance.now();
       if (detail !== undefined) {
+        f.sumUs += sumUsOf(detail.latency);
         durations.add(scenario, detail.latency);
         script.add(scenario, detail.counters);
       }
@@ -263,6 +275,7 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
         f = {
           requests: 0,
           failures: 0,
+          sumUs: 0,
           active: 0,
           p50: 0,
           p95: 0,
@@ -275,6 +288,7 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
       }
       f.requests += part.requests;
       f.failures += part.failures;
+      f.sumUs += sumUsOf(part.latency);
       durations.add(scenario, part.latency);
       script.add(scenario, part.counters);
     },
@@ -313,4 +327,10 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
   function finalScrapeWaitMs(): number {
     return scrapers.finalWaitMs();
   }
+}
+
+function sumUsOf(latency: readonly NameLatency[]): number {
+  let us = 0;
+  for (const n of latency) us += n.sumUs;
+  return us;
 }
