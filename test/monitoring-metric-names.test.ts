@@ -36,7 +36,8 @@ function documentedNames(): Set<string> {
   const names = new Set<string>();
   for (const [, span] of page.matchAll(/`([^`\n]+)`/g)) {
     for (const [token] of span.matchAll(/tickstorm_[a-z_]*(?:\{[a-z_,]+\}[a-z_]*)*/g)) {
-      for (const n of expand(token)) names.add(n);
+      // `tickstorm_*` is the prefix, not a name
+      for (const n of expand(token)) if (!n.endsWith('_')) names.add(n);
     }
   }
   return names;
