@@ -4,7 +4,8 @@
  * gauge is what promtool refuses). Label values are escaped as the text format says (a request
  * or check name keeps its quotes, backslashes, newlines and unicode; before, they became '_', so
  * two names could share a series, and a check named with a newline had no series at all), and
- * HEAD /metrics gets GET's status and headers (before: 404).
+ * HEAD /metrics gets GET's status and headers (before: 404); an OpenMetrics Accept gets
+ * OpenMetrics 1.0.0 (wire/open-metrics.ts of @tickstorm/protocol).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -105,7 +106,14 @@ test('HEAD /metrics answers as GET does without a body; another method 405', asy
     assert.equal(await head.text(), '');
     const get = await fetch(srv.url, { headers: { accept: 'application/openmetrics-text;version=1.0.0' } });
     assert.equal(get.status, 200);
-    assert.equal(get.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+    assert.equal(
+      get.headers.get('content-type'),
+      'application/openmetrics-text; version=1.0.0; charset=utf-8',
+    );
+    assert.match(
+      await get.text(),
+      /^# HELP loadlab_requests .*\n# TYPE loadlab_requests counter\n[\s\S]*\n# EOF\n$/,
+    );
     const post = await fetch(srv.url, { method: 'POST' });
     assert.equal(post.status, 405);
     assert.equal(post.headers.get('allow'), 'GET, HEAD');

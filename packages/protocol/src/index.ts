@@ -10,5 +10,6 @@ export * from './util/quote-value.ts';
 export * from './util/redact-url.ts';
 export * from './util/seeded-random.ts';
 export * from './util/ts-worker.ts';
+export * from './wire/open-metrics.ts';
 export * from './wire/tick.ts';
 export * from './wire/tick-batch-binary.ts';

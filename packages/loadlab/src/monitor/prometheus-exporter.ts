@@ -36,6 +36,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  OPENMETRICS_CONTENT_TYPE,
+  PROMETHEUS_TEXT_CONTENT_TYPE,
+  prefersOpenMetrics,
+  toOpenMetrics,
+} from '@tickstorm/protocol';
 import type { TimeSlice } from '../model/result.ts';
 import type { NameLatency, SliceDetail } from '../stats/slice-detail.ts';
 import { DurationHistograms, MAX_REQUEST_NAMES } from './duration-histograms.ts';
@@ -93,9 +99,6 @@ export interface LoadMetricsServer {
 }
 
 type Row = [[string, string][], number];
-
-/** The text format's media type (an OpenMetrics Accept header gets it too, as Prometheus allows). */
-const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export interface LoadMetricsOptions {
   /** 0 (default): a free port. */
@@ -201,17 +204,23 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
   let closing = false;
   const server: Server = createServer((req, res) => {
     const metrics = (req.url ?? '').split('?')[0] === '/metrics';
+    // OpenMetrics when the scraper prefers it (Prometheus does), else the text format
+    const om = prefersOpenMetrics(req.headers.accept);
+    const head = {
+      'content-type': om ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_TEXT_CONTENT_TYPE,
+      vary: 'Accept',
+    };
     if (metrics && req.method === 'GET') {
       const scraper = scrapers.seen(req);
       // only a scrape asked for after close() holds the final figures
       const final = closing;
-      res.writeHead(200, { 'content-type': CONTENT_TYPE });
-      res.end(render(), () => {
+      res.writeHead(200, head);
+      res.end(om ? toOpenMetrics(render()) : render(), () => {
         if (final) onScrape?.(scraper);
       });
     } else if (metrics && req.method === 'HEAD') {
       // what a GET would answer, without the body (and not a scrape: no figures were read)
-      res.writeHead(200, { 'content-type': CONTENT_TYPE });
+      res.writeHead(200, head);
       res.end();
     } else if (metrics) {
       res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET, HEAD' });

@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { beforeListenHooks } from '../http/http-app.ts';
 import { type LatencyHistogram, PROM_BUCKETS_SECONDS } from '../stats/latency-histogram.ts';
 import type { StatsProviders } from '../stats/stats-types.ts';
-import { createPrometheusExporter, type PrometheusExporter } from './prometheus.ts';
+import { createPrometheusExporter, type PrometheusExporter, sendExposition } from './prometheus.ts';
 import { type SystemSampler, startSystemSampler } from './system-stats.ts';
 import type { WsHubStats } from './ws-hub/ws-hub-options.ts';
 
@@ -154,10 +154,7 @@ export async function scrapeProcess(): Promise<{ text: string; contentType: stri
 
 /** Mounts `GET /metrics` with this process's exposition (used by http-app.ts's listen). */
 export function mountProcessMetrics(app: FastifyInstance): void {
-  app.get('/metrics', async (_req, reply) => {
-    const { text, contentType } = await scrapeProcess();
-    return reply.header('content-type', contentType).send(text);
-  });
+  app.get('/metrics', async (req, reply) => sendExposition(req, reply, (await scrapeProcess()).text));
 }
 
 // Every service's app without a /metrics of its own serves the process's.

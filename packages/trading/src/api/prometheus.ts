@@ -10,7 +10,13 @@
  * `quantile` label outside a summary. prom-client's `nodejs_active_{handles,requests,resources}_total`
  * are gauges named like counters, so they are left out (their per-type gauges stay: `sum()` them).
  */
-import type { FastifyInstance } from 'fastify';
+import {
+  OPENMETRICS_CONTENT_TYPE,
+  PROMETHEUS_TEXT_CONTENT_TYPE,
+  prefersOpenMetrics,
+  toOpenMetrics,
+} from '@tickstorm/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type {
   DatabaseStats,
@@ -226,8 +232,17 @@ type Read<K extends keyof Snapshot> = (s: NonNullable<Snapshot[K]>) => number;
 type ReadMap<K extends keyof Snapshot> = (s: NonNullable<Snapshot[K]>) => Record<string, number>;
 
 export function registerPrometheusRoute(app: FastifyInstance, exporter: PrometheusExporter): void {
-  app.get('/metrics', async (_req, reply) => {
-    const text = await exporter.scrape();
-    return reply.header('content-type', exporter.contentType).send(text);
-  });
+  app.get('/metrics', async (req, reply) => sendExposition(req, reply, await exporter.scrape()));
+}
+
+/**
+ * Answers a scrape with `text` (the text format) as the scraper's Accept prefers: OpenMetrics
+ * 1.0.0 (Prometheus's first choice) or the text format (@tickstorm/protocol open-metrics.ts).
+ */
+export function sendExposition(req: FastifyRequest, reply: FastifyReply, text: string): FastifyReply {
+  reply.header('vary', 'Accept');
+  if (prefersOpenMetrics(req.headers.accept)) {
+    return reply.header('content-type', OPENMETRICS_CONTENT_TYPE).send(toOpenMetrics(text));
+  }
+  return reply.header('content-type', PROMETHEUS_TEXT_CONTENT_TYPE).send(text);
 }
