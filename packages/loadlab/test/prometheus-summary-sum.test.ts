@@ -3,7 +3,8 @@
  * Prometheus summary does (before: `_count` alone, so the usual mean of a summary,
  * `rate(_sum[1m]) / rate(_count[1m])`, had no data): the latencies of every request so far,
  * equal to the sum of the scenario's `loadlab_request_duration_seconds_sum` series, setup()'s
- * part included under its own scenario.
+ * part included under its own scenario. Each scenario's samples (quantiles, _sum, _count) are
+ * written together, one OpenMetrics MetricPoint (before, every quantile came first).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -41,6 +42,28 @@ test('the summary has _sum: every request latency so far, in seconds', async () 
     assert.deepEqual(one('loadlab_request_latency_seconds_sum', '(setup)'), [0.003]);
     const histogramSum = one('loadlab_request_duration_seconds_sum', 'browse').reduce((a, b) => a + b, 0);
     assert.equal(histogramSum, 0.13);
+  } finally {
+    await srv.close({ wait: false });
+  }
+});
+
+test("each scenario's summary samples are together (quantiles, _sum, _count), as OpenMetrics wants a MetricPoint", async () => {
+  const srv = await startLoadMetricsServer({ port: 0 });
+  try {
+    const slice = { requests: 3, failures: 0, p50: 2, p95: 4, p99: 6, max: 9, active: 1 };
+    srv.observe('a', { t: 1, ...slice });
+    srv.observe('b', { t: 1, ...slice });
+    const lines = (await (await fetch(srv.url)).text())
+      .split('\n')
+      .filter((l) => l.startsWith('loadlab_request_latency_seconds'));
+    const scenarios = lines.map((l) => /scenario="(\w+)"/.exec(l)?.[1]);
+    assert.deepEqual(
+      scenarios,
+      ['a', 'a', 'a', 'a', 'a', 'a', 'b', 'b', 'b', 'b', 'b', 'b'],
+      lines.join('\n'),
+    );
+    assert.match(lines[4], /^loadlab_request_latency_seconds_sum\{scenario="a"\} /);
+    assert.match(lines[5], /^loadlab_request_latency_seconds_count\{scenario="a"\} 3$/);
   } finally {
     await srv.close({ wait: false });
   }

@@ -158,7 +158,12 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
       per((f) => f.running),
     );
     durations.render(out);
-    const q: Row[] = [];
+    // a summary (a quantile label belongs to one): the quantiles of the last second's
+    // requests, and the sum and count of every request so far (rate(_sum) / rate(_count) is
+    // the mean, as of any summary); each scenario's samples together (OpenMetrics' MetricPoint)
+    const summary = 'loadlab_request_latency_seconds';
+    const summaryHelp = "Latency of the last second's requests, as measured by the generator";
+    out.declare(summary, 'summary', summaryHelp);
     const now = performance.now();
     for (const [s, f] of figures) {
       // the last second's quantiles: none once no second has come for a while (the scenario ended)
@@ -169,24 +174,14 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
         ['0.99', old ? Number.NaN : f.p99],
         ['1', old ? Number.NaN : f.max],
       ] as const) {
-        q.push([
-          [
-            ['scenario', s],
-            ['quantile', quantile],
-          ],
-          ms / 1000,
-        ]);
+        const labels: [string, string][] = [
+          ['scenario', s],
+          ['quantile', quantile],
+        ];
+        out.sample(summary, 'summary', summaryHelp, labels, ms / 1000);
       }
-    }
-    // a summary (a quantile label belongs to one): the quantiles of the last second's
-    // requests, and the sum and count of every request so far (rate(_sum) / rate(_count) is
-    // the mean, as of any summary)
-    const summaryHelp = "Latency of the last second's requests, as measured by the generator";
-    family('loadlab_request_latency_seconds', 'summary', summaryHelp, q);
-    for (const [sc, f] of figures) {
-      const labels: [string, string][] = [['scenario', sc]];
-      out.sample('loadlab_request_latency_seconds', 'summary', summaryHelp, labels, f.sumUs / 1e6, '_sum');
-      out.sample('loadlab_request_latency_seconds', 'summary', summaryHelp, labels, f.requests, '_count');
+      out.sample(summary, 'summary', summaryHelp, [['scenario', s]], f.sumUs / 1e6, '_sum');
+      out.sample(summary, 'summary', summaryHelp, [['scenario', s]], f.requests, '_count');
     }
     script.render(out);
     const cpu = process.cpuUsage();
