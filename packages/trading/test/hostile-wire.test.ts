@@ -65,7 +65,7 @@ describe('hostile input on the wire', () => {
       const r = await f.http.get(`${f.url('execution-engine')}/orders?account=${a}`);
       return (r.body.orders as { price: number }[]).map((o) => o.price);
     };
-    return { order, resting };
+    return { order, resting, name: a };
   };
 
   test('a market-data sync with an id nested 50,000 deep is acked (id null); the process lives', async () => {
@@ -157,6 +157,38 @@ describe('hostile input on the wire', () => {
     const raw = await exchange(ex, order(180) + closing + order(182));
     assert.deepEqual(statuses(raw).slice(0, 2), [201, 201], raw);
     assert.deepEqual(await resting(), [180, 181]);
+  });
+
+  test('pipelined: the reads behind an order see it; a kill switch behind it cancels it', async () => {
+    const { order, name } = orders();
+    const get = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: x\r\n${extra}\r\n`;
+    // The reads have no body, so they reached their handlers before the order's body was read:
+    // the listing and the book answered without the order placed just before them.
+    const raw = await exchange(
+      ex,
+      order(191) +
+        get(`/orders?account=${name}`) +
+        get('/book/MSFT?depth=1000') +
+        `POST /admin/accounts/${name}/halt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n` +
+        get(`/orders?account=${name}`, 'Connection: close\r\n'),
+    );
+    assert.deepEqual(statuses(raw), [201, 200, 200, 200, 200], raw);
+    const bodies = raw
+      .split(/HTTP\/1\.1 \d{3} [^\r]*\r\n/)
+      .slice(1)
+      .map((answer) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Json);
+    const id = bodies[0].id as string;
+    assert.deepEqual(
+      bodies[1].orders.map((o: Json) => o.id),
+      [id],
+    );
+    const asks = bodies[2].asks as { price: number; orders: number }[];
+    assert.ok(
+      asks.some((l) => l.price === 191 && l.orders >= 1),
+      JSON.stringify(asks),
+    );
+    assert.deepEqual([bodies[3].halted, bodies[3].cancelled], [true, 1]);
+    assert.deepEqual(bodies[4].orders, []);
   });
 
   test('the kill switch refuses an account no order can name: 400 naming account', async () => {
