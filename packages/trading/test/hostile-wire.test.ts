@@ -228,6 +228,28 @@ describe('hostile input on the wire', () => {
     assert.deepEqual(await resting(), [201]);
   });
 
+  test('a body with a transfer coding besides chunked is 415 (never read as JSON text)', async () => {
+    const { order, resting } = orders();
+    const chunked = (coding: string, price: number) => {
+      const whole = order(price);
+      const body = whole.slice(whole.indexOf('\r\n\r\n') + 4);
+      const head = whole
+        .slice(0, whole.indexOf('\r\n\r\n'))
+        .replace(/Content-Length: \d+/, `Transfer-Encoding: ${coding}`);
+      return `${head}\r\n\r\n${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+    };
+    // Node takes "gzip, chunked" and hands over the de-chunked bytes, still gzip to the sender.
+    const raw = await exchange(
+      ex,
+      chunked('gzip, chunked', 210) + chunked('deflate,chunked', 211) + chunked('chunked', 212) + CLOSE,
+    );
+    assert.deepEqual(statuses(raw), [415, 415, 201, 200], raw);
+    const e = coded(raw);
+    assert.equal(e.code, 'TRD_ERR_UNSUPPORTED_MEDIA_TYPE');
+    assert.match(e.message, /Transfer-Encoding "gzip, chunked"/);
+    assert.deepEqual(await resting(), [212]);
+  });
+
   test('GET /book depth takes decimal digits only, as every count in a query', async () => {
     for (const depth of ['0x10', '1e1', '%205', '5.0']) {
       const r = await f.http.get(`${f.url('execution-engine')}/book/AAPL?depth=${depth}`);
