@@ -145,6 +145,8 @@ export function parseMetricBatch(
     else if (name.length === 0) report(`${at}.name`, 'must not be empty');
     else if (name.length > limits.maxNameLength) report(`${at}.name`, `longer than ${limits.maxNameLength}`);
     else if (CONTROL_CHARS.test(name)) report(`${at}.name`, 'must not contain control characters');
+    // UTF-8 has no unpaired surrogate: stored, the name became U+FFFD, another name than the one sent
+    else if (NOT_TEXT.test(name)) report(`${at}.name`, 'must not contain an unpaired surrogate');
     if (typeof value !== 'number') report(`${at}.value`, `required number, got ${describe(value)}`);
     else if (!Number.isFinite(value)) report(`${at}.value`, 'must be finite');
     let time = now;
