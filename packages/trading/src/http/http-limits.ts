@@ -88,6 +88,8 @@ export function applyServerLimits(server: Server, limits: HttpLimits): void {
             code: 'ERR_HTTP_REQUEST_TIMEOUT',
           });
           server.emit('clientError', err, socket);
+          // A slowloris client never ends its side: its slot is not held the whole lingering close.
+          setTimeout(() => socket.destroy(), Math.min(HEADERS_DEADLINE_LINGER_MS, limits.lingerMs)).unref();
         } else socket.destroy();
       });
     },
@@ -126,6 +128,8 @@ export function overflowRefusal(socket: unknown): string | undefined {
   const cap = (socket as { [OVERFLOW]?: number } | null)?.[OVERFLOW];
   return cap === undefined ? undefined : `this service serves at most ${cap} connections; retry later`;
 }
+/** How long a connection answered 408 at the first request's headers deadline is kept (ms). */
+const HEADERS_DEADLINE_LINGER_MS = 1_000;
 /** Fraction of headersTimeoutMs over which the first-request deadlines are spread (earlier, never later). */
 export const HEADERS_DEADLINE_SPREAD = 0.1;
 
