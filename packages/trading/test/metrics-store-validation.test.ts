@@ -126,6 +126,20 @@ describe('parseMetricBatch', () => {
     assert.equal(parseMetricBatch([{ name: 'hx.😀', value: 1 }], NOW)[0].name, 'hx.😀');
   });
 
+  test('a long field or label name is cut in the issue path, not echoed whole', () => {
+    const long = 'k'.repeat(500_000);
+    const cut = `${'k'.repeat(61)}...`;
+    const err = problems([
+      { name: 'a', value: 1, [long]: 1 },
+      { name: 'b', value: 1, labels: { [long]: 'v' } },
+    ]);
+    assert.deepEqual(
+      err.issues.map((i) => i.path),
+      [`[0].${cut}`, `[1].labels.${cut}`],
+    );
+    assert.ok(err.message.length < 1_000, `message of ${err.message.length} characters`);
+  });
+
   test('label limits and a bounded issue list with the true count', () => {
     const limits = { ...DEFAULT_METRIC_BATCH_LIMITS, maxLabels: 1, maxLabelValueLength: 3, maxIssues: 2 };
     const err = problems(
