@@ -266,6 +266,20 @@ describe('agent endpoints on the api (one process, real ticks)', () => {
     const risk = await f.http.post(`${api}/api/risk/analyze`, { lookback: '50' });
     assert.equal(risk.status, 400, JSON.stringify(risk.body));
     assert.deepEqual([codedError(risk).code, codedError(risk).field], ['PRT_ERR_INVALID_FIELD', 'lookback']);
+    // The quantity of the order a workflow may place is read as sent, or not at all (as POST
+    // /orders reads one): 2.0000000000000000001 was taken as 2.
+    const loose = await f.http.send(
+      'POST',
+      `${api}/api/workflow/run`,
+      '{"symbol":"SYM3","quantity":2.0000000000000000001}',
+      { 'content-type': 'application/json' },
+    );
+    assert.equal(loose.status, 400, JSON.stringify(loose.body));
+    assert.deepEqual(
+      [codedError(loose).code, codedError(loose).field],
+      ['PRT_ERR_INVALID_FIELD', 'quantity'],
+    );
+    assert.match(codedError(loose).message, /would be read as 2/);
     const q = await f.http.get(`${api}/api/data/SYM3/bars?interval=1m&limit=2`);
     assert.equal(q.status, 200);
     assert.equal(q.body.bars.length, 2);

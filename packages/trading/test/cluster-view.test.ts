@@ -222,6 +222,19 @@ describe('cluster view: services in separate systems over NATS', () => {
     );
     assert.equal(exec.status, 201, JSON.stringify(exec.body));
     assert.equal(exec.body.status, 'filled');
+    // A price JSON.parse reads as another number is refused by the owner as by POST /orders: the
+    // literal rides beside the body on the bus (without it, the order was placed at 100).
+    const inexact = await http.send(
+      'POST',
+      `${apiUrl}/api/trade/execute`,
+      '{"symbol":"SYM3","side":"buy","type":"limit","quantity":1,"price":100.000000000000000001,"account":"agent"}',
+      { 'content-type': 'application/json' },
+    );
+    assert.deepEqual(
+      [inexact.status, inexact.body.error?.code, inexact.body.error?.field],
+      [400, 'PRT_ERR_INVALID_FIELD', 'price'],
+      JSON.stringify(inexact.body),
+    );
     const risk = await http.post(`${apiUrl}/api/risk/analyze`, { account: 'agent', interval: '1m' });
     assert.equal(risk.status, 200, JSON.stringify(risk.body));
     assert.deepEqual(

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { CommandKind, CommandRecord } from '../src/sequencing/command-codec.ts';
+import { readInputLog } from '../src/sequencing/input-log-reader.ts';
 import { codedError, type Fixture, order, startFixture } from './support/trading-fixture.ts';
 
 interface Case {
@@ -87,6 +89,12 @@ const CASES: Case[] = [
   field('unknown side', { side: 'hold' }, INVALID, 'side'),
   field('unknown type', { type: 'iceberg' }, INVALID, 'type'),
   field('side in capitals', { side: 'BUY' }, INVALID, 'side'),
+  // Names every plain object inherits: once read from an object literal, such an order reached
+  // the engine ("refused the order (-4)", no field) after its journal, which replayed it as a buy.
+  field('side "__proto__"', { side: '__proto__' }, INVALID, 'side'),
+  field('side "toString"', { side: 'toString' }, INVALID, 'side'),
+  field('type "constructor"', { type: 'constructor' }, INVALID, 'type'),
+  field('type "hasOwnProperty"', { type: 'hasOwnProperty' }, INVALID, 'type'),
   field('clientOrderId too long', { clientOrderId: 'x'.repeat(65) }, INVALID, 'clientOrderId'),
   field('clientOrderId not a string', { clientOrderId: 12 }, INVALID, 'clientOrderId'),
   field('account with a space', { account: 'a b' }, INVALID, 'account'),
@@ -181,6 +189,13 @@ describe('execution-engine: bad input answers a coded 4xx and the server keeps s
     assert.equal(stats.body.ordersAccepted, CASES.length);
     const book = await f.http.get(`${ex}/book/AAPL`);
     assert.deepEqual([book.body.bids, book.body.asks], [[], []]);
+    // The journal holds the accepted orders and nothing else: a restart replays no refused one.
+    const reader = readInputLog(f.sys.core!.logPaths[0]);
+    const rec = new CommandRecord();
+    let journalled = 0;
+    while (reader.next(rec)) if (rec.kind === CommandKind.NEW_ORDER) journalled++;
+    reader.close();
+    assert.equal(journalled, stats.body.ordersAccepted);
   });
 
   test('a cancel or a kill switch given arguments is refused, naming them, and changes nothing', async () => {

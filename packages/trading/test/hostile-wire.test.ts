@@ -65,7 +65,7 @@ describe('hostile input on the wire', () => {
       const r = await f.http.get(`${f.url('execution-engine')}/orders?account=${a}`);
       return (r.body.orders as { price: number }[]).map((o) => o.price);
     };
-    return { order, resting };
+    return { order, resting, name: a };
   };
 
   test('a market-data sync with an id nested 50,000 deep is acked (id null); the process lives', async () => {
@@ -159,6 +159,38 @@ describe('hostile input on the wire', () => {
     assert.deepEqual(await resting(), [180, 181]);
   });
 
+  test('pipelined: the reads behind an order see it; a kill switch behind it cancels it', async () => {
+    const { order, name } = orders();
+    const get = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: x\r\n${extra}\r\n`;
+    // The reads have no body, so they reached their handlers before the order's body was read:
+    // the listing and the book answered without the order placed just before them.
+    const raw = await exchange(
+      ex,
+      order(191) +
+        get(`/orders?account=${name}`) +
+        get('/book/MSFT?depth=1000') +
+        `POST /admin/accounts/${name}/halt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n` +
+        get(`/orders?account=${name}`, 'Connection: close\r\n'),
+    );
+    assert.deepEqual(statuses(raw), [201, 200, 200, 200, 200], raw);
+    const bodies = raw
+      .split(/HTTP\/1\.1 \d{3} [^\r]*\r\n/)
+      .slice(1)
+      .map((answer) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Json);
+    const id = bodies[0].id as string;
+    assert.deepEqual(
+      bodies[1].orders.map((o: Json) => o.id),
+      [id],
+    );
+    const asks = bodies[2].asks as { price: number; orders: number }[];
+    assert.ok(
+      asks.some((l) => l.price === 191 && l.orders >= 1),
+      JSON.stringify(asks),
+    );
+    assert.deepEqual([bodies[3].halted, bodies[3].cancelled], [true, 1]);
+    assert.deepEqual(bodies[4].orders, []);
+  });
+
   test('the kill switch refuses an account no order can name: 400 naming account', async () => {
     for (const name of ['', 'a%00b', 'a%20b', 'x'.repeat(65)]) {
       for (const action of ['halt', 'resume']) {
@@ -194,6 +226,28 @@ describe('hostile input on the wire', () => {
     assert.deepEqual(statuses(raw), [415, 201, 200], raw);
     assert.equal(coded(raw).code, 'TRD_ERR_UNSUPPORTED_MEDIA_TYPE');
     assert.deepEqual(await resting(), [201]);
+  });
+
+  test('a body with a transfer coding besides chunked is 415 (never read as JSON text)', async () => {
+    const { order, resting } = orders();
+    const chunked = (coding: string, price: number) => {
+      const whole = order(price);
+      const body = whole.slice(whole.indexOf('\r\n\r\n') + 4);
+      const head = whole
+        .slice(0, whole.indexOf('\r\n\r\n'))
+        .replace(/Content-Length: \d+/, `Transfer-Encoding: ${coding}`);
+      return `${head}\r\n\r\n${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+    };
+    // Node takes "gzip, chunked" and hands over the de-chunked bytes, still gzip to the sender.
+    const raw = await exchange(
+      ex,
+      chunked('gzip, chunked', 210) + chunked('deflate,chunked', 211) + chunked('chunked', 212) + CLOSE,
+    );
+    assert.deepEqual(statuses(raw), [415, 415, 201, 200], raw);
+    const e = coded(raw);
+    assert.equal(e.code, 'TRD_ERR_UNSUPPORTED_MEDIA_TYPE');
+    assert.match(e.message, /Transfer-Encoding "gzip, chunked"/);
+    assert.deepEqual(await resting(), [212]);
   });
 
   test('GET /book depth takes decimal digits only, as every count in a query', async () => {

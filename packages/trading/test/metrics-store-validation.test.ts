@@ -111,6 +111,35 @@ describe('parseMetricBatch', () => {
     assert.equal(ok[0].labels.k, 'tab\there 😀 €');
   });
 
+  test('a name with an unpaired surrogate is refused (it would be stored as U+FFFD); a paired one passes', () => {
+    const err = problems([
+      { name: 'hx\ud800', value: 1 },
+      { name: '\udc00hx', value: 1 },
+    ]);
+    assert.deepEqual(
+      err.issues.map((i) => [i.path, i.message]),
+      [
+        ['[0].name', 'must not contain an unpaired surrogate'],
+        ['[1].name', 'must not contain an unpaired surrogate'],
+      ],
+    );
+    assert.equal(parseMetricBatch([{ name: 'hx.😀', value: 1 }], NOW)[0].name, 'hx.😀');
+  });
+
+  test('a long field or label name is cut in the issue path, not echoed whole', () => {
+    const long = 'k'.repeat(500_000);
+    const cut = `${'k'.repeat(61)}...`;
+    const err = problems([
+      { name: 'a', value: 1, [long]: 1 },
+      { name: 'b', value: 1, labels: { [long]: 'v' } },
+    ]);
+    assert.deepEqual(
+      err.issues.map((i) => i.path),
+      [`[0].${cut}`, `[1].labels.${cut}`],
+    );
+    assert.ok(err.message.length < 1_000, `message of ${err.message.length} characters`);
+  });
+
   test('label limits and a bounded issue list with the true count', () => {
     const limits = { ...DEFAULT_METRIC_BATCH_LIMITS, maxLabels: 1, maxLabelValueLength: 3, maxIssues: 2 };
     const err = problems(

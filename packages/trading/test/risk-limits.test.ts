@@ -79,6 +79,17 @@ describe('risk limits validation', () => {
     ]);
   });
 
+  it('names a long field or symbol cut, not echoed whole (PUT /limits answered 100 KB of it)', () => {
+    const long = 'A'.repeat(100_000);
+    const problems = riskLimitProblems({ [long]: 1, perSymbol: { [long]: { [long]: 1 } } }, instruments);
+    const cut = `${'A'.repeat(61)}...`;
+    assert.deepEqual(problems, [
+      `${cut} is not a risk limit`,
+      `perSymbol.${cut}: unknown symbol`,
+      `perSymbol.${cut}.${cut} is not a per-symbol risk limit`,
+    ]);
+  });
+
   it('accepts the exact bounds of each field', () => {
     assert.deepEqual(riskLimitProblems({ maxOrdersPerSecond: 1, priceBandPct: 1000 }), []);
     assert.equal(riskLimitProblems({ maxOrdersPerSecond: 0.999 }).length, 1);

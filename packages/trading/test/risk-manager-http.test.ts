@@ -46,6 +46,41 @@ describe('risk-manager over HTTP', () => {
     assert.deepEqual([book.body.bids, book.body.asks], [[], []]);
   });
 
+  test('a check or a refused order registers no account (10,000 checks filled the registry)', async () => {
+    // Registered by a mere check, invented accounts filled the registry (10,000 accounts): every
+    // order of a new account was then refused UNKNOWN_ACCOUNT until a restart, which forgot them.
+    const accounts = async () => (await f.http.get(`${rm}/health`)).body.accounts as number;
+    const before = await accounts();
+    const rejected = await f.http.post(`${ex}/orders`, {
+      ...order('GOOGL', 'buy', 'limit', 10_001, 100),
+      account: 'refused-only',
+    });
+    assert.equal(rejected.body.error?.reason, 'MAX_QTY_EXCEEDED', JSON.stringify(rejected.body));
+    for (let i = 0; i < 200; i++) {
+      const r = await f.http.post(`${rm}/check`, {
+        ...order('GOOGL', 'buy', 'limit', 1, 100),
+        account: `ghost-${i}`,
+      });
+      assert.equal(r.body.code, 'OK', `check ${i}: ${JSON.stringify(r.body)}`);
+    }
+    assert.equal(await accounts(), before);
+    const listed = (await f.http.get(`${rm}/positions`)).body.accounts.map(
+      (a: { account: string }) => a.account,
+    );
+    assert.deepEqual(
+      listed.filter((a: string) => a.startsWith('ghost-') || a === 'refused-only'),
+      [],
+    );
+    // an accepted order still registers its account
+    const placed = await f.http.post(`${ex}/orders`, {
+      ...order('GOOGL', 'buy', 'limit', 1, 90),
+      account: 'first-order',
+    });
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    assert.equal(await accounts(), before + 1);
+    assert.equal((await f.http.delete(`${ex}/orders/${placed.body.id}`)).status, 200);
+  });
+
   test('POST /check does not use up the rate limit', async () => {
     assert.equal((await f.http.put(`${rm}/limits`, { maxOrdersPerSecond: 1 })).status, 200);
     try {

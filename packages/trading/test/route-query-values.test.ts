@@ -101,6 +101,35 @@ describe('a bad value of a query parameter a route takes: one code on every rout
     assert.deepEqual(wrong, []);
   });
 
+  test('a value that does not percent-decode: 400 TRD_ERR_INVALID_QUERY naming it', async () => {
+    // Kept as sent by the query parser, `?account=%ZZ` listed the orders of an account "%ZZ" and
+    // `?sql=SELECT%20%FF` ran the undecoded text as SQL.
+    const wrong: string[] = [];
+    for (const [service, method, path, params] of taking) {
+      for (const p of params) {
+        for (const value of ['%ZZ', 'a%', '%FF', '%ED%A0%80']) {
+          const r = await f.http.send(method, `${f.url(service)}${path}?${p}=${value}`);
+          const e = r.body?.error;
+          if (
+            r.status !== 400 ||
+            e?.code !== 'TRD_ERR_INVALID_QUERY' ||
+            e?.field !== p ||
+            !/does not percent-decode/.test(e?.message)
+          ) {
+            wrong.push(`${service} ${method} ${path}?${p}=${value}: ${r.status} ${JSON.stringify(r.body)}`);
+          }
+        }
+      }
+    }
+    assert.deepEqual(wrong, []);
+    // a parameter the route does not take, undecodable: named as far as it decodes
+    const r = await f.http.get(`${f.url('execution-engine')}/book/AAPL?d%65pth%=1`);
+    assert.deepEqual(
+      [r.status, r.body.error?.code, r.body.error?.field],
+      [400, 'TRD_ERR_INVALID_QUERY', 'd%65pth%'],
+    );
+  });
+
   test('good values are still served', async () => {
     for (const [service, path] of [
       ['execution-engine', '/book/AAPL?depth=5'],
@@ -108,6 +137,8 @@ describe('a bad value of a query parameter a route takes: one code on every rout
       ['market-data', '/bars/AAPL?interval=1s&limit=2'],
       ['api', '/api/data/AAPL/bars?interval=1m&limit=2'],
       ['risk-manager', '/positions?account=default'],
+      ['risk-manager', '/positions?account=%64efault'],
+      ['api', '/api/metrics/query?sql=SELECT%20%27%C3%A9%25%27'],
     ] as const) {
       const r = await f.http.get(`${f.url(service)}${path}`);
       assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);

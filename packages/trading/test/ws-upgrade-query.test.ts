@@ -46,6 +46,18 @@ describe('WebSocket upgrades refuse a query parameter they do not take', () => {
     );
   });
 
+  test('a parameter that does not percent-decode is 400 naming it, not taken as sent', async () => {
+    for (const url of [
+      `${wsBase(f, 'market-data')}/stream?ack=1&key=%ZZ`,
+      `${wsBase(f, 'api')}/ws/metrics?key=%ZZ`,
+    ]) {
+      const r = await tryUpgrade(url);
+      assert.equal(r.status, 400, `${url}: ${r.body}`);
+      const body = JSON.parse(r.body) as { error: { code: string; field?: string } };
+      assert.deepEqual([body.error.code, body.error.field], ['TRD_ERR_INVALID_QUERY', 'key']);
+    }
+  });
+
   test('what each endpoint takes still opens', async () => {
     for (const url of [
       `${wsBase(f, 'market-data')}/stream`,

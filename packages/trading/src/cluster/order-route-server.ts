@@ -7,6 +7,7 @@
 import type { InstrumentTable } from '@tickstorm/protocol';
 import type { OrderBook } from '../book/order-book.ts';
 import type { Bus } from '../bus/bus.ts';
+import { noteInexactWire } from '../http/exact-numbers.ts';
 import { toCodedError } from '../http/http-app.ts';
 import { bookDepth } from '../orders/book-depth.ts';
 import type { OrderCounters } from '../orders/order-counters.ts';
@@ -51,6 +52,8 @@ async function answer(d: OrderRouteServerDeps, q: OrderRouteRequest): Promise<Ga
       const t0 = performance.now();
       let reply: GatewayReply | undefined;
       try {
+        // the literals the sender's parse saw and the bus's JSON cannot carry: refused here as at the sender
+        if (q.inexact !== undefined) noteInexactWire(q.body, q.inexact);
         reply = await d.gateway.submit(q.body, fromScopeWire(q.scope));
         return reply;
       } finally {

@@ -17,6 +17,7 @@
 import { ProtocolErrorCode } from '@tickstorm/protocol';
 import { type Bus, BusError } from '../bus/bus.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
+import { inexactWire } from '../http/exact-numbers.ts';
 import { errorBody } from '../http/http-app.ts';
 import type { BarView } from '../market-data/bar-series.ts';
 import type { GatewayReply } from '../orders/order-gateway.ts';
@@ -108,6 +109,8 @@ export function createRemoteSteps(o: RemoteStepsOptions, cache?: AnalysisCache):
         };
       }
       const q: OrderRouteRequest = { op: 'submit', body };
+      const inexact = inexactWire(body);
+      if (inexact !== undefined) q.inexact = inexact;
       try {
         return await bus.request<OrderRouteRequest, GatewayReply>(Subject.orderRoute(symbol), q, timeoutMs);
       } catch (err) {

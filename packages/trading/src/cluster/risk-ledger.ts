@@ -112,9 +112,14 @@ export class RiskLedger {
     const risk = this.risk;
     const book = q.book;
     if (risk.instruments.list[book]?.symbol !== q.symbol) return RiskCode.UNKNOWN_SYMBOL;
+    const fresh = risk.accounts.size;
     const account = risk.accounts.intern(q.account);
     const code = risk.checkNow(book, q.side, q.type, q.priceTicks, q.lots, account);
-    if (code !== RiskCode.OK) return code;
+    if (code !== RiskCode.OK) {
+      // a refused order places nothing: a new account is not kept by it (AccountRegistry.forgetNewest)
+      if (account === fresh) risk.accounts.forgetNewest(account);
+      return code;
+    }
     // The engine gave up on this check before it was served: reserve nothing.
     if (this.released.delete(q.res) || this.reservations.has(q.res)) return code;
     this.reservations.set(q.res, { account, book, side: q.side, lots: q.lots, atMs: risk.clock() });

@@ -162,8 +162,11 @@ export class RiskNode {
       account = named;
     }
     const req = parseOrderRequest(body, this.o.instruments, account);
+    const fresh = this.accounts.size;
     const a = this.accounts.intern(req.account);
     const code = this.risk.peek(req.inst.index, req.side, req.type, req.priceTicks, req.lots, a);
+    // a check places nothing: a new account is not kept by it (AccountRegistry.forgetNewest)
+    if (a === fresh) this.accounts.forgetNewest(a);
     return {
       status: 200,
       body: { allowed: code === RiskCode.OK, code: riskCodeName(code), message: riskCodeMessage(code) },

@@ -57,7 +57,8 @@ export interface ScopeWire {
  * on it; 'owner' answers OwnerInfo (which partition serves the symbol).
  */
 export type OrderRouteRequest =
-  | { op: 'submit'; body: unknown; scope?: ScopeWire }
+  /** `inexact`: the body's number literals a double does not hold (http/exact-numbers.ts inexactWire). */
+  | { op: 'submit'; body: unknown; scope?: ScopeWire; inexact?: Record<string, string> }
   | { op: 'get' | 'cancel'; id: string; scope?: ScopeWire }
   | { op: 'book'; symbol: string; depth: number }
   | { op: 'list'; query: Record<string, string>; scope?: ScopeWire }

@@ -39,6 +39,29 @@ export function inexactMembersOf(body: object): ReadonlyMap<string, string> | un
   return anyNoted ? inexact.get(body) : undefined;
 }
 
+/**
+ * `body`'s inexact members as plain JSON, for a body sent on to another process over the bus
+ * (the api's /api/trade/execute, served apart): serialised, the body carries only the doubles,
+ * and the owner would place `100.000000000000000001` as 100.
+ */
+export function inexactWire(body: unknown): Record<string, string> | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const found = inexactMembersOf(body);
+  return found === undefined ? undefined : Object.fromEntries(found);
+}
+
+/** Notes on `body` (received over the bus) the inexact members its sender noted (inexactWire). */
+export function noteInexactWire(body: unknown, wire: unknown): void {
+  if (typeof body !== 'object' || body === null || typeof wire !== 'object' || wire === null) return;
+  const found = new Map<string, string>();
+  for (const [name, literal] of Object.entries(wire)) {
+    if (typeof literal === 'string') found.set(name, literal);
+  }
+  if (found.size === 0) return;
+  inexact.set(body, found);
+  anyNoted = true;
+}
+
 /** 400 PRT_ERR_INVALID_FIELD naming `field`, whose literal JSON.parse read as `read`. */
 export function inexactNumber(field: string, literal: string, read: unknown): ProtocolError {
   return new ProtocolError(

@@ -19,6 +19,7 @@ import {
   overflowRefusal,
 } from './http-limits.ts';
 import { installJsonBody, notJsonBody } from './json-body.ts';
+import { runPipelinedInOrder } from './pipeline-order.ts';
 import { checkRouteInputsOnEveryRoute } from './route-query.ts';
 import { isWebSocketPath } from './websocket-paths.ts';
 
@@ -167,6 +168,8 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
     socket.on('error', () => {});
     socket.end(rawAnswer(TradingErrorCode.NOT_FOUND, `no route CONNECT ${req.url?.slice(0, 100)}`));
   });
+  // A request that changes state runs after the requests pipelined before it (./pipeline-order.ts).
+  runPipelinedInOrder(app.server);
   answerFirst(app, (req, res) => {
     // Pipelined behind an early answer that closes the connection (a 413, a 503 past the cap, no
     // Host, an unknown Expect: lingerAfterAnswer): never run, as its answer could not be sent.

@@ -60,32 +60,54 @@ export function applyServerLimits(server: Server, limits: HttpLimits): void {
   // holds until its first request's headers are complete. The deadline is spread over the
   // last tenth of the timeout: thousands of connections opened in one burst (slowloris) are
   // then closed over a second, not in one timer callback that stalls the event loop.
-  server.on('connection', (socket: Socket & { [ARMED]?: boolean; [OVERFLOW]?: number }) => {
-    open++;
-    socket.once('close', () => {
-      open--;
-    });
-    socket[ARMED] = true;
-    let deadline = limits.headersTimeoutMs;
-    if (open > limits.maxConnections) {
-      socket[OVERFLOW] = limits.maxConnections;
-      deadline = Math.min(limits.overflowDeadlineMs, deadline);
-    }
-    socket.setTimeout(Math.ceil(deadline * (1 - HEADERS_DEADLINE_SPREAD * Math.random())));
-    socket.once('timeout', () => {
-      if (socket[ARMED] === true) socket.destroy();
-    });
-  });
+  server.on(
+    'connection',
+    (socket: Socket & { [ARMED]?: boolean; [OVERFLOW]?: number; [NODE_ON_TIMEOUT]?: (() => void)[] }) => {
+      open++;
+      socket.once('close', () => {
+        open--;
+      });
+      socket[ARMED] = true;
+      let deadline = limits.headersTimeoutMs;
+      if (open > limits.maxConnections) {
+        socket[OVERFLOW] = limits.maxConnections;
+        deadline = Math.min(limits.overflowDeadlineMs, deadline);
+      }
+      socket.setTimeout(Math.ceil(deadline * (1 - HEADERS_DEADLINE_SPREAD * Math.random())));
+      // Node's own listener (socketOnTimeout) would destroy the socket first, without an answer:
+      // held back until the first request's headers are complete (it then times keep-alive out).
+      socket[NODE_ON_TIMEOUT] = socket.listeners('timeout') as (() => void)[];
+      socket.removeAllListeners('timeout');
+      socket.once('timeout', () => {
+        if (socket[ARMED] !== true) return;
+        // Part of a request came (a request line, some headers): answered 408 as Node answers a
+        // later request's headers timeout (the server's clientError handler, coded), not dropped
+        // without a word. A connection that sent nothing is closed silently.
+        if (socket.bytesRead > 0 && server.listenerCount('clientError') > 0) {
+          const err = Object.assign(new Error('the request headers were not received in time'), {
+            code: 'ERR_HTTP_REQUEST_TIMEOUT',
+          });
+          server.emit('clientError', err, socket);
+          // A slowloris client never ends its side: its slot is not held the whole lingering close.
+          setTimeout(() => socket.destroy(), Math.min(HEADERS_DEADLINE_LINGER_MS, limits.lingerMs)).unref();
+        } else socket.destroy();
+      });
+    },
+  );
   server.on('request', (req: IncomingMessage) => {
-    const socket = req.socket as Socket & { [ARMED]?: boolean };
+    const socket = req.socket as Socket & { [ARMED]?: boolean; [NODE_ON_TIMEOUT]?: (() => void)[] };
     if (socket[ARMED] === true) {
       socket[ARMED] = false;
       socket.setTimeout(0);
+      socket.removeAllListeners('timeout');
+      for (const l of socket[NODE_ON_TIMEOUT] ?? []) socket.on('timeout', l);
+      socket[NODE_ON_TIMEOUT] = undefined;
     }
   });
 }
 
 const ARMED = Symbol('tickstorm.headers-deadline');
+const NODE_ON_TIMEOUT = Symbol('tickstorm.node-on-timeout');
 
 /**
  * Takes the first-request headers deadline off a socket whose request was an upgrade (Node
@@ -106,6 +128,8 @@ export function overflowRefusal(socket: unknown): string | undefined {
   const cap = (socket as { [OVERFLOW]?: number } | null)?.[OVERFLOW];
   return cap === undefined ? undefined : `this service serves at most ${cap} connections; retry later`;
 }
+/** How long a connection answered 408 at the first request's headers deadline is kept (ms). */
+const HEADERS_DEADLINE_LINGER_MS = 1_000;
 /** Fraction of headersTimeoutMs over which the first-request deadlines are spread (earlier, never later). */
 export const HEADERS_DEADLINE_SPREAD = 0.1;
 

@@ -4,7 +4,8 @@
  * `Content-Type: application/json` on every request (a session-wide header) and sends nothing
  * on a DELETE or on the kill switch's POST is served as if it sent no content type; a route
  * that needs a body answers its own 400 for a missing one. A compressed body (a
- * `Content-Encoding` other than identity) is refused 415: it is never read as JSON text.
+ * `Content-Encoding` other than identity, a `Transfer-Encoding` coding other than chunked) is
+ * refused 415: it is never read as JSON text.
  */
 import { cutText, ProtocolError, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -69,6 +70,12 @@ export function parseJsonBody(buf: Buffer): { value: unknown } | { error: Error 
   }
 }
 
+/** Whether a Transfer-Encoding header names no coding but chunked. */
+function onlyChunked(transfer: string): boolean {
+  for (const coding of transfer.split(',')) if (coding.trim().toLowerCase() !== 'chunked') return false;
+  return true;
+}
+
 /** The media type of a Content-Type header (parameters dropped, lowercase), '' when absent. */
 export function mediaTypeOf(contentType: string | undefined): string {
   if (contentType === undefined) return '';
@@ -109,6 +116,18 @@ export function installJsonBody(
         new TradingError(
           TradingErrorCode.UNSUPPORTED_MEDIA_TYPE,
           `Content-Encoding ${shown} is not supported: send the JSON body uncompressed`,
+        ),
+        undefined,
+      );
+    }
+    // Node de-chunks a body sent `Transfer-Encoding: gzip, chunked` and hands over the bytes
+    // still gzip-coded: refused as a Content-Encoding is, not read as JSON text.
+    const transfer = req.headers['transfer-encoding'];
+    if (buf.length > 0 && transfer !== undefined && !onlyChunked(transfer)) {
+      return done(
+        new TradingError(
+          TradingErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          `Transfer-Encoding ${JSON.stringify(transfer.slice(0, 40))} is not supported: send the JSON body uncoded (chunked alone is taken)`,
         ),
         undefined,
       );

@@ -9,13 +9,15 @@
  * key's right first: auth/request-auth.ts) and before the route's own code. Bodies are each route's
  * own (refuseUnknownFields, refuseArguments: ./request-fields.ts).
  *
- * The same wrapper first refuses an empty path parameter (./route-params.ts).
+ * The same wrapper first refuses an empty path parameter (./route-params.ts), and a query
+ * parameter that does not percent-decode (./query-decoding.ts).
  *
  * Two paths are left out of the query check: `/health` and `/metrics` answer whatever query they get, as probes
  * and scrapers expect (a Prometheus job's `params:`, a load balancer's or uptime checker's
  * cache-buster): a 400 there would read as the service being down.
  */
 import type { FastifyInstance, RouteShorthandOptions } from 'fastify';
+import { undecodableQuery } from './query-decoding.ts';
 import { refuseUnknownQuery } from './request-fields.ts';
 import { pathParams, refuseEmptyParams } from './route-params.ts';
 
@@ -53,7 +55,11 @@ export function checkRouteInputsOnEveryRoute(app: FastifyInstance): void {
     route.handler = function (this: FastifyInstance, req, reply) {
       if (params.length > 0) refuseEmptyParams(req.params, params, pattern);
       // no query string (the hot path, POST /orders): nothing to look at
-      if (!anyQuery && req.url.includes('?')) refuseUnknownQuery(req.query, takes, says);
+      if (!anyQuery && req.url.includes('?')) {
+        const undecodable = undecodableQuery(req.url);
+        if (undecodable !== undefined) throw undecodable;
+        refuseUnknownQuery(req.query, takes, says);
+      }
       return handler.call(this, req, reply);
     };
   });

@@ -7,6 +7,7 @@
  * on HTTP routes, so the signature still covers the query as sent (docs/security.md).
  */
 import type { TradingError } from '../errors.ts';
+import { undecodableQuery } from './query-decoding.ts';
 import { refuseUnknownQuery } from './request-fields.ts';
 
 /** The parameters that sign an upgrade, taken on every WebSocket endpoint. */
@@ -23,6 +24,8 @@ export function unknownUpgradeQuery(
 ): TradingError | undefined {
   const q = url.indexOf('?');
   if (q < 0) return undefined;
+  const undecodable = undecodableQuery(url);
+  if (undecodable !== undefined) return undecodable;
   const all = new Set([...takes, ...SIGNING_QUERY]);
   const query: Record<string, true> = {};
   for (const name of new URLSearchParams(url.slice(q + 1)).keys()) query[name] = true;

@@ -8,6 +8,7 @@
  * and converted. On the wire a record carries `timestamp` in epoch SECONDS (a float, like
  * Python's `time.time()`), which `parseMetricBatch` converts.
  */
+import { cutText } from '@tickstorm/protocol';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 
 export type MetricLabels = Readonly<Record<string, string>>;
@@ -138,13 +139,16 @@ export function parseMetricBatch(
     const before = issueCount;
     for (const key of Object.keys(item)) {
       if (!KNOWN_FIELDS.has(key))
-        report(`${at}.${key}`, 'unknown field (allowed: name, value, labels, timestamp)');
+        // names are cut in the paths: a 500,000-character one made a 1 MB answer
+        report(`${at}.${cutText(key)}`, 'unknown field (allowed: name, value, labels, timestamp)');
     }
     const { name, value, labels, timestamp } = item;
     if (typeof name !== 'string') report(`${at}.name`, `required string, got ${describe(name)}`);
     else if (name.length === 0) report(`${at}.name`, 'must not be empty');
     else if (name.length > limits.maxNameLength) report(`${at}.name`, `longer than ${limits.maxNameLength}`);
     else if (CONTROL_CHARS.test(name)) report(`${at}.name`, 'must not contain control characters');
+    // UTF-8 has no unpaired surrogate: stored, the name became U+FFFD, another name than the one sent
+    else if (NOT_TEXT.test(name)) report(`${at}.name`, 'must not contain an unpaired surrogate');
     if (typeof value !== 'number') report(`${at}.value`, `required number, got ${describe(value)}`);
     else if (!Number.isFinite(value)) report(`${at}.value`, 'must be finite');
     let time = now;
@@ -165,16 +169,16 @@ export function parseMetricBatch(
         if (keys.length > limits.maxLabels) report(`${at}.labels`, `more than ${limits.maxLabels} labels`);
         for (const k of keys) {
           const v = labels[k];
+          const path = `${at}.labels.${cutText(k)}`;
           if (k.length === 0) report(`${at}.labels`, 'label names must not be empty');
           else if (k.length > limits.maxLabelKeyLength)
-            report(`${at}.labels.${k}`, `label name longer than ${limits.maxLabelKeyLength}`);
+            report(path, `label name longer than ${limits.maxLabelKeyLength}`);
           else if (NOT_TEXT.test(k))
             report(`${at}.labels`, 'label names must not contain NUL or an unpaired surrogate');
-          if (typeof v !== 'string') report(`${at}.labels.${k}`, `expected a string, got ${describe(v)}`);
+          if (typeof v !== 'string') report(path, `expected a string, got ${describe(v)}`);
           else if (v.length > limits.maxLabelValueLength)
-            report(`${at}.labels.${k}`, `longer than ${limits.maxLabelValueLength}`);
-          else if (NOT_TEXT.test(v))
-            report(`${at}.labels.${k}`, 'must not contain NUL or an unpaired surrogate');
+            report(path, `longer than ${limits.maxLabelValueLength}`);
+          else if (NOT_TEXT.test(v)) report(path, 'must not contain NUL or an unpaired surrogate');
         }
         if (keys.length > 0) lbl = labels as MetricLabels;
       }

@@ -438,11 +438,16 @@ export class OrderGateway {
   }
 
   private riskCheck(req: OrderRequest, consume: boolean): number {
-    const account = this.o.accounts.intern(req.account);
+    const accounts = this.o.accounts;
+    const fresh = accounts.size;
+    const account = accounts.intern(req.account);
     const i = req.inst.index;
-    return consume
+    const code = consume
       ? this.o.risk.checkNow(i, req.side, req.type, req.priceTicks, req.lots, account)
       : this.o.risk.peek(i, req.side, req.type, req.priceTicks, req.lots, account);
+    // a new account is kept by its first accepted order, not by a check or a refusal
+    if (account === fresh && (!consume || code !== RiskCode.OK)) accounts.forgetNewest(account);
+    return code;
   }
 }
 

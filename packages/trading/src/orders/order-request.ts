@@ -23,12 +23,17 @@ export interface OrderRequest {
   account: string;
 }
 
-const SIDES: Record<string, Side> = { buy: Side.BUY, sell: Side.SELL };
-const TYPES: Record<string, OrderType> = {
-  limit: OrderType.LIMIT,
-  market: OrderType.MARKET,
-  stop: OrderType.STOP,
-};
+// Maps, not object literals: `SIDES["__proto__"]` or `TYPES["constructor"]` on a plain object
+// is an inherited value, not undefined, and such an order reached the engine and its journal.
+const SIDES: ReadonlyMap<string, Side> = new Map([
+  ['buy', Side.BUY],
+  ['sell', Side.SELL],
+]);
+const TYPES: ReadonlyMap<string, OrderType> = new Map([
+  ['limit', OrderType.LIMIT],
+  ['market', OrderType.MARKET],
+  ['stop', OrderType.STOP],
+]);
 const ID_RE = /^[\x21-\x7e]{1,64}$/;
 const FIELDS = new Set(['symbol', 'side', 'type', 'quantity', 'price', 'clientOrderId', 'account']);
 
@@ -63,10 +68,10 @@ export function parseOrderRequest(
   if (typeof b.symbol !== 'string') throw invalid('symbol', 'symbol must be a string');
   const inst = instruments.get(b.symbol);
   if (b.side === undefined || b.side === null) throw missing('side');
-  const side = typeof b.side === 'string' ? SIDES[b.side] : undefined;
+  const side = typeof b.side === 'string' ? SIDES.get(b.side) : undefined;
   if (side === undefined) throw invalid('side', 'side must be "buy" or "sell"');
   if (b.type === undefined || b.type === null) throw missing('type');
-  const type = typeof b.type === 'string' ? TYPES[b.type] : undefined;
+  const type = typeof b.type === 'string' ? TYPES.get(b.type) : undefined;
   if (type === undefined) throw invalid('type', 'type must be "limit", "market" or "stop"');
   if (b.quantity === undefined || b.quantity === null) throw missing('quantity');
   if (typeof b.quantity !== 'number') throw invalid('quantity', 'quantity must be a number');

@@ -9,7 +9,7 @@
  * notional, a +-25% band (trades at 90 and orders at 110 are 22% apart), 1,000,000
  * lots per symbol, 1e9 gross, 10,000 orders/s per account (a burst of 1,000 at once fits).
  */
-import type { InstrumentTable } from '@tickstorm/protocol';
+import { cutText, type InstrumentTable } from '@tickstorm/protocol';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 
 /** The limits that may be overridden per symbol. */
@@ -104,7 +104,8 @@ export function riskLimitProblems(input: unknown, instruments?: InstrumentTable)
   for (const [key, value] of Object.entries(input)) {
     if (key === 'perSymbol') continue;
     const rule = Object.hasOwn(TOP_FIELDS, key) ? TOP_FIELDS[key] : undefined;
-    if (rule === undefined) problems.push(`${key} is not a risk limit`);
+    // names are cut: a 100,000-character one was echoed whole in the 400
+    if (rule === undefined) problems.push(`${cutText(key)} is not a risk limit`);
     else checkNumber(value, rule, key, problems);
   }
   const per = input.perSymbol;
@@ -114,7 +115,7 @@ export function riskLimitProblems(input: unknown, instruments?: InstrumentTable)
     return problems;
   }
   for (const [symbol, overrides] of Object.entries(per)) {
-    const where = `perSymbol.${symbol}`;
+    const where = `perSymbol.${cutText(symbol)}`;
     if (symbol === '__proto__' || (instruments !== undefined && instruments.find(symbol) === undefined)) {
       problems.push(`${where}: unknown symbol`);
     }
@@ -127,7 +128,7 @@ export function riskLimitProblems(input: unknown, instruments?: InstrumentTable)
       const rule = Object.hasOwn(SYMBOL_FIELDS, key)
         ? SYMBOL_FIELDS[key as keyof SymbolRiskLimits]
         : undefined;
-      if (rule === undefined) problems.push(`${where}.${key} is not a per-symbol risk limit`);
+      if (rule === undefined) problems.push(`${where}.${cutText(key)} is not a per-symbol risk limit`);
       else if (value !== null) checkNumber(value, rule, `${where}.${key}`, problems);
     }
   }

@@ -4,6 +4,7 @@
  * agent runs. Bar limits are bounded by market data's ring capacity (`capacity`).
  */
 import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
+import { inexactMembersOf, inexactNumber } from '../http/exact-numbers.ts';
 import { invalidField, parseCount, refuseUnknownFields } from '../http/request-fields.ts';
 import { parseInterval } from '../market-data/bar-fields.ts';
 import type { BarInterval } from '../market-data/market-state.ts';
@@ -122,6 +123,9 @@ export function parseWorkflowRequest(instruments: InstrumentTable, body: unknown
     'a workflow takes symbol, account, quantity, strategy, params and interval',
   );
   const req = parseStrategyRequest(instruments, b, 'sma_crossover');
+  // the quantity of the order it may place: read as sent or not at all, as POST /orders reads one
+  const loose = inexactMembersOf(b)?.get('quantity');
+  if (loose !== undefined) throw inexactNumber('quantity', loose, b.quantity);
   return {
     ...req,
     account: parseAccount(b.account),
