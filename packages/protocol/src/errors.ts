@@ -28,6 +28,12 @@ export const ProtocolErrorCode = {
    * not applied, the connection stays open. A locked quote (bid = ask) is accepted.
    */
   CROSSED_QUOTE: 'PRT_ERR_CROSSED_QUOTE',
+  /**
+   * More ticks of one frame were rejected than the receiver answers one by one (market-data: 100
+   * per frame): one frame of this code counts the rest, by code. Every one of them is still
+   * counted as rejected (acks, stats).
+   */
+  TOO_MANY_ERRORS: 'PRT_ERR_TOO_MANY_ERRORS',
 } as const;
 
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];

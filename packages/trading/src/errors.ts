@@ -124,6 +124,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [ProtocolErrorCode.MALFORMED_FRAME]: 400,
   [ProtocolErrorCode.TIMESTAMP_AHEAD]: 400,
   [ProtocolErrorCode.CROSSED_QUOTE]: 400,
+  [ProtocolErrorCode.TOO_MANY_ERRORS]: 400,
   [TradingErrorCode.ILLEGAL_TRANSITION]: 409,
   [TradingErrorCode.ORDER_NOT_FOUND]: 404,
   [TradingErrorCode.ORDER_NOT_CANCELLABLE]: 409,

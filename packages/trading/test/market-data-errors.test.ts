@@ -146,6 +146,47 @@ describe('market-data bad input', () => {
     assert.equal(s.errorFramesSent, s.ticksRejected);
   });
 
+  it('answers at most 100 rejections of one frame one by one; one PRT_ERR_TOO_MANY_ERRORS frame counts the rest', async () => {
+    const s = await startTestService();
+    const k = await MdClient.open(MdClient.url(s.md));
+    try {
+      // A binary batch of 32,000 bad ticks used to be answered with 32,000 frames (half a second
+      // of the event loop); and a JSON array whose rejections have two codes.
+      const w = new TickBatchWriter(1 << 20);
+      w.begin(['SYM0']);
+      for (let i = 0; i < 32_000; i++) w.add(0, -1, 1, T);
+      k.send(w.finish());
+      const mixed = Array.from({ length: 150 }, (_, i) =>
+        i < 120 ? tick('SYM0', -1) : tick('SYM0', 100.005),
+      );
+      k.send([...mixed, tick('SYM1', 7)]);
+      const ack = await k.sync();
+      assert.deepEqual([ack.received, ack.processed, ack.rejected], [32_151, 1, 32_150]);
+      const summaries = k.errors.filter((e) => e.code === 'PRT_ERR_TOO_MANY_ERRORS') as unknown as {
+        count: number;
+        codes: Record<string, number>;
+      }[];
+      assert.equal(k.errors.length, 202);
+      assert.deepEqual(
+        summaries.map((e) => [e.count, e.codes]),
+        [
+          [31_900, { PRT_ERR_NOT_POSITIVE: 31_900 }],
+          [50, { PRT_ERR_NOT_POSITIVE: 20, PRT_ERR_PRICE_OFF_TICK: 30 }],
+        ],
+      );
+      // The frame each is answered by comes last, after that frame's first 100 rejections.
+      assert.equal(k.errors[100].code, 'PRT_ERR_TOO_MANY_ERRORS');
+      assert.equal(k.errors[99].index, 99);
+      assert.equal(k.errors[201].code, 'PRT_ERR_TOO_MANY_ERRORS');
+      assert.equal(s.md.stats().rejectedByReason.PRT_ERR_NOT_POSITIVE, 32_120);
+      assert.equal(s.md.stats().rejectedByReason.PRT_ERR_PRICE_OFF_TICK, 30);
+      assert.equal(s.md.state.lastPrice[s.md.state.instruments.get('SYM1').index], 7);
+    } finally {
+      await k.close();
+      await s.md.close();
+    }
+  });
+
   it('closes (1009) only beyond the ws protocol limit', async () => {
     const s = await startTestService({ maxFrameBytes: 1024, maxPayloadBytes: 2048 });
     const k = await MdClient.open(MdClient.url(s.md));

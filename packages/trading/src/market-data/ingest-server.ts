@@ -32,7 +32,7 @@ import { servesWebSocket } from '../http/websocket-paths.ts';
 import { LatencyHistogram } from '../stats/latency-histogram.ts';
 import { RateMeter } from '../stats/rate-meter.ts';
 import type { MarketDataStats } from '../stats/stats-types.ts';
-import { IngestConnection, type OutgoingCounters } from './ingest-connection.ts';
+import { DEFAULT_MAX_ERROR_FRAMES, IngestConnection, type OutgoingCounters } from './ingest-connection.ts';
 import { type MetricsSink, startMetricsReporter } from './market-data-metrics.ts';
 import { registerMarketDataRoutes } from './market-data-routes.ts';
 import { MarketState, type MarketStateOptions } from './market-state.ts';
@@ -53,6 +53,11 @@ export interface MarketDataServiceOptions extends MarketStateOptions {
   maxPayloadBytes?: number;
   /** Unsent bytes per connection beyond which error frames and acks are suppressed (default 1 MiB). */
   maxOutgoingBytes?: number;
+  /**
+   * Rejected ticks of one frame answered with an error frame each (default 100); the rest get
+   * one PRT_ERR_TOO_MANY_ERRORS frame counting them by code.
+   */
+  maxErrorFramesPerFrame?: number;
   ackIntervalMs?: number;
   metricsIntervalMs?: number;
   /** Keys / protected mode (auth/request-auth.ts): /stream needs the feed right. */
@@ -91,6 +96,7 @@ export const MARKET_DATA_DEFAULTS = {
   maxFrameBytes: 1 << 20,
   maxPayloadBytes: 16 << 20,
   maxOutgoingBytes: 1 << 20,
+  maxErrorFramesPerFrame: DEFAULT_MAX_ERROR_FRAMES,
   ackIntervalMs: 100,
   metricsIntervalMs: 1000,
   maxTickAheadMs: 10_000,
@@ -101,8 +107,10 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
   const path = opts.path ?? d.path;
   const maxFrameBytes = opts.maxFrameBytes ?? d.maxFrameBytes;
   const maxOutgoingBytes = opts.maxOutgoingBytes ?? d.maxOutgoingBytes;
+  const maxErrorFramesPerFrame = opts.maxErrorFramesPerFrame ?? d.maxErrorFramesPerFrame;
   const maxPayload = Math.max(opts.maxPayloadBytes ?? d.maxPayloadBytes, maxFrameBytes + 1);
-  for (const [name, v] of Object.entries({ maxFrameBytes, maxOutgoingBytes, maxPayload })) {
+  const positive = { maxFrameBytes, maxOutgoingBytes, maxPayload, maxErrorFramesPerFrame };
+  for (const [name, v] of Object.entries(positive)) {
     if (!Number.isInteger(v) || v < 1) {
       throw new TradingError(
         TradingErrorCode.INVALID_CONFIG,
@@ -239,6 +247,7 @@ export async function startMarketDataService(opts: MarketDataServiceOptions): Pr
         ack === '1' || ack === 'true' || ack === '',
         maxOutgoingBytes,
         counters,
+        maxErrorFramesPerFrame,
       );
       connections.add(conn);
       ws.on('message', conn.onMessage);
