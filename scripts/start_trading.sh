@@ -27,7 +27,12 @@ if [ -f "$PID_FILE" ]; then
 fi
 mkdir -p "$DATA_DIR" "$(dirname "$PID_FILE")" "$(dirname "$LOG_FILE")"
 
-nohup node "$ROOT/bin/tickstorm.js" serve "$@" </dev/null >"$LOG_FILE" 2>&1 &
+# node writes its process title (`tickstorm market-data execution-engine risk-manager`, what
+# `ps aux | grep -E "(market-data|execution-engine|risk-manager)"` shows) over its own command
+# line and cannot make it longer: `node /path/bin/tickstorm.js serve` is often shorter (ps then
+# showed `... risk-mana`). Starting node with that title as its argv[0] leaves room for it.
+nohup bash -c 'exec -a "$0" node "$@"' "tickstorm market-data execution-engine risk-manager" \
+  "$ROOT/bin/tickstorm.js" serve "$@" </dev/null >"$LOG_FILE" 2>&1 &
 pid=$!
 echo "$pid" >"$PID_FILE"
 

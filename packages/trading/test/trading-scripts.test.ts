@@ -51,6 +51,10 @@ describe('scripts/start_trading.sh and scripts/stop_trading.sh', { timeout: 180_
     const pid = Number(readFileSync(pidFile(), 'utf8'));
     assert.ok(alive(pid), `pid ${pid} runs`);
     assert.match(readFileSync(join(dir, 'tickstorm.log'), 'utf8'), /^pid \d+;/m);
+    // The whole process title, as `ps aux | grep -E "(...|risk-manager)"` shows it (it was cut
+    // to the length of `node /path/bin/tickstorm.js serve`: `... risk-mana`).
+    const ps = await run('ps', ['-o', 'args=', '-p', String(pid)], env);
+    assert.equal(ps.stdout.trim(), 'tickstorm market-data execution-engine risk-manager');
     for (const url of Object.values(urls)) assert.equal((await http.get(`${url}/health`)).status, 200);
     const r = await http.post(`${urls['execution-engine']}/orders`, order('TSLA', 'sell', 'limit', 3, 100));
     assert.equal(r.status, 201);
