@@ -12,6 +12,7 @@
 # the URLs are read back from the log. Writes DATA_DIR/tickstorm.pid and DATA_DIR/tickstorm.log,
 # waits (at most TICKSTORM_START_TIMEOUT seconds, default 60) until GET /health answers on
 # every service, then prints the URLs. Exit 0 once healthy, 1 otherwise (the log tail shown).
+# The system runs in a session of its own: closing the terminal does not stop it.
 set -euo pipefail
 # shellcheck source=scripts/trading-env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/trading-env.sh" "$@"
@@ -27,7 +28,20 @@ if [ -f "$PID_FILE" ]; then
 fi
 mkdir -p "$DATA_DIR" "$(dirname "$PID_FILE")" "$(dirname "$LOG_FILE")"
 
-nohup node "$ROOT/bin/tickstorm.js" serve "$@" </dev/null >"$LOG_FILE" 2>&1 &
+# node writes its process title (`tickstorm market-data execution-engine risk-manager`, what
+# `ps aux | grep -E "(market-data|execution-engine|risk-manager)"` shows) over its own command
+# line and cannot make it longer: `node /path/bin/tickstorm.js serve` is often shorter (ps then
+# showed `... risk-mana`). Starting node with that title as its argv[0] leaves room for it.
+# In a session of its own (setsid), without a controlling terminal: when this script ran on a
+# terminal that then closes (`ssh -t host ./scripts/start_trading.sh`, a tmux pane), the kernel's
+# SIGHUP to the terminal's foreground process group killed the system, without a clean stop.
+# nohup does not help: node resets SIGHUP to its default action as it starts. (A script has no
+# job control, so its background job leads no process group: setsid execs without forking and
+# $! stays the system's pid.)
+detach=(nohup)
+if command -v setsid >/dev/null 2>&1; then detach=(setsid); fi
+"${detach[@]}" "$BASH" -c 'exec -a "$0" node "$@"' "tickstorm market-data execution-engine risk-manager" \
+  "$ROOT/bin/tickstorm.js" serve "$@" </dev/null >"$LOG_FILE" 2>&1 &
 pid=$!
 echo "$pid" >"$PID_FILE"
 
@@ -48,6 +62,9 @@ health() {
   fi
 }
 
+# Ctrl-C while waiting: the system is in its own session and would not see it; stop it too.
+trap 'fail "interrupted"' INT TERM
+
 deadline=$((SECONDS + TIMEOUT))
 # `tickstorm serve` prints one URL line per service, then "pid N; ...", once all listen.
 until grep -qE '^pid [0-9]+;' "$LOG_FILE" 2>/dev/null; do
@@ -66,6 +83,7 @@ while read -r name url _; do
   done
 done <<<"$urls"
 
+trap - INT TERM
 echo "Tickstorm is running (pid $pid; log $LOG_FILE):"
 sed -E 's/^/  /' <<<"$urls"
 if [ "$DATA_DIR" = "data" ]; then

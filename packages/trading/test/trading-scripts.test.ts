@@ -6,6 +6,7 @@
  * reported with the log tail and no PID file left behind.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,10 @@ describe('scripts/start_trading.sh and scripts/stop_trading.sh', { timeout: 180_
     const pid = Number(readFileSync(pidFile(), 'utf8'));
     assert.ok(alive(pid), `pid ${pid} runs`);
     assert.match(readFileSync(join(dir, 'tickstorm.log'), 'utf8'), /^pid \d+;/m);
+    // The whole process title, as `ps aux | grep -E "(...|risk-manager)"` shows it (it was cut
+    // to the length of `node /path/bin/tickstorm.js serve`: `... risk-mana`).
+    const ps = await run('ps', ['-o', 'args=', '-p', String(pid)], env);
+    assert.equal(ps.stdout.trim(), 'tickstorm market-data execution-engine risk-manager');
     for (const url of Object.values(urls)) assert.equal((await http.get(`${url}/health`)).status, 200);
     const r = await http.post(`${urls['execution-engine']}/orders`, order('TSLA', 'sell', 'limit', 3, 100));
     assert.equal(r.status, 201);
@@ -74,6 +79,23 @@ describe('scripts/start_trading.sh and scripts/stop_trading.sh', { timeout: 180_
     const again = await run('bash', [STOP], env);
     assert.equal(again.code, 0);
     assert.match(again.stdout, /not running/);
+  });
+
+  // `ssh -t host ./scripts/start_trading.sh`: the script runs as the session leader of a
+  // terminal that closes when it returns. The kernel then sent SIGHUP to the terminal's
+  // foreground process group, the system's too, and it died without a clean stop (nohup did not
+  // help: node resets SIGHUP as it starts). script(1) gives the start script such a terminal.
+  const scriptPty = spawnSync('script', ['--version']).status === 0;
+  test('started on a terminal that closes, the system keeps running', { skip: !scriptPty }, async () => {
+    const f = await run('script', ['-qec', `bash ${START}`, '/dev/null'], env, 120_000);
+    assert.equal(f.code, 0, f.stderr + f.stdout);
+    const pid = Number(readFileSync(pidFile(), 'utf8'));
+    // The SIGHUP was sent as the terminal's session leader exited, before script(1) returned;
+    // SIGHUP (1) is taken before SIGTERM (15), so a system it reached is gone before the stop.
+    const stop = await run('bash', [STOP], env);
+    assert.equal(stop.code, 0, stop.stderr + stop.stdout);
+    assert.match(stop.stdout, /stopped cleanly/);
+    assert.equal(alive(pid), false);
   });
 
   test('a start that fails shows the log tail and leaves no PID file', async () => {
