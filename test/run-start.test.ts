@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { startExitCode } from '../src/cli/commands/start.ts';
 import { BIN } from './support/cli.ts';
 
 test('tickstorm start: system up, all scenarios, both tables, results written, system stopped', async () => {
@@ -37,8 +38,9 @@ test('tickstorm start: system up, all scenarios, both tables, results written, s
       child.on('error', reject);
       child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
-    // One-second runs may miss a latency target on a busy machine: 0 or 99, never anything else.
-    assert.ok(r.code === 0 || r.code === 99, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+    // One-second runs may miss a latency target on a busy machine: the run's verdict (report.json)
+    // is 0 or 99, and start exits 0 either way without --gate (the misses are reported).
+    assert.equal(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
     const pid = Number(/pid (\d+), every \/health answered/.exec(r.stdout)?.[1]);
     assert.ok(pid > 0, r.stdout);
     for (const title of ['Market Data Flood', 'Order Stress', 'Database Throughput', 'WebSocket Concurrency'])
@@ -55,7 +57,8 @@ test('tickstorm start: system up, all scenarios, both tables, results written, s
       json.scenarios.map((s: { scenario: string }) => s.scenario),
       ['market-data-flood', 'order-stress', 'db-throughput', 'ws-concurrency'],
     );
-    assert.equal(json.exitCode, r.code);
+    assert.ok(json.exitCode === 0 || json.exitCode === 99, String(json.exitCode));
+    assert.equal(/Some targets were missed/.test(r.stdout), json.exitCode === 99, r.stdout);
     for (const f of [
       'report.html',
       'requests.csv',
@@ -67,4 +70,13 @@ test('tickstorm start: system up, all scenarios, both tables, results written, s
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('tickstorm start exits 99 for a missed target only with --gate; 105 when interrupted; errors as they are', () => {
+  assert.equal(startExitCode(99, false, false), 0);
+  assert.equal(startExitCode(99, false, true), 99);
+  assert.equal(startExitCode(0, false, true), 0);
+  assert.equal(startExitCode(99, true, false), 105);
+  assert.equal(startExitCode(1, false, false), 1);
+  assert.equal(startExitCode(104, false, false), 104);
 });
