@@ -174,7 +174,10 @@ export async function buildProgram(only?: string): Promise<Command> {
 
   program
     .command('analyze')
-    .argument('<file>', 'results CSV (columns timestamp, latency, success, duration)')
+    .argument(
+      '<file>',
+      'results CSV (columns timestamp (epoch seconds or ISO 8601), latency, success, duration)',
+    )
     .description('load test analysis (pandas-style): statistics and load_test_results.png')
     .option('--out <file>', 'where to save the plot', 'load_test_results.png')
     .option('--no-plot', 'print the statistics only')
