@@ -81,6 +81,12 @@ export function parseClientMessage(text: string): ClientCommand {
         `too many symbols in one message: ${symbols.length} > ${MAX_SYMBOLS_PER_MESSAGE}`,
       );
     }
+    if (symbols.length === 0 && symbol === undefined) {
+      return error(
+        ProtocolErrorCode.INVALID_FIELD,
+        `"symbols" is empty: ${action} needs at least one symbol`,
+      );
+    }
     for (const s of symbols as string[]) list.push(s);
   }
   if (list.length === 0) {
