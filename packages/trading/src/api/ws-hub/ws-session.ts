@@ -35,7 +35,7 @@ export class ClientSession {
         this.send(client, 'pong');
         return;
       case 'error':
-        this.error(client, cmd.code, cmd.message);
+        this.error(client, cmd.code, cmd.message, cmd.field);
         return;
       case 'subscribe':
         for (const symbol of cmd.symbols) this.subscribe(client, symbol, cmd.snapshot);
@@ -49,7 +49,13 @@ export class ClientSession {
   /** False (after an UNKNOWN_SYMBOL error frame) when `symbol` is not an instrument. */
   private known(client: HubClient, symbol: string): boolean {
     if (this.opts.isKnownSymbol(symbol)) return true;
-    this.error(client, ProtocolErrorCode.UNKNOWN_SYMBOL, `unknown symbol ${JSON.stringify(symbol)}`, symbol);
+    this.error(
+      client,
+      ProtocolErrorCode.UNKNOWN_SYMBOL,
+      `unknown symbol ${JSON.stringify(symbol)}`,
+      'symbol',
+      symbol,
+    );
     return false;
   }
 
@@ -61,6 +67,7 @@ export class ClientSession {
         client,
         ProtocolErrorCode.OUT_OF_RANGE,
         `subscription limit reached (${this.opts.maxSymbolsPerClient} symbols per connection)`,
+        'symbol',
         symbol,
       );
       return;
@@ -82,9 +89,9 @@ export class ClientSession {
     this.send(client, ackJson('unsubscribed', symbol));
   }
 
-  private error(client: HubClient, code: string, message: string, symbol?: string): void {
+  private error(client: HubClient, code: string, message: string, field?: string, symbol?: string): void {
     this.errorFramesSent++;
-    this.send(client, errorJson(code, message, symbol));
+    this.send(client, errorJson(code, message, field, symbol));
   }
 
   private send(client: HubClient, text: string): void {
