@@ -17,7 +17,10 @@ export class ClientSession {
   errorFramesSent = 0;
 
   constructor(
-    private readonly opts: Pick<WsHubOptions, 'isKnownSymbol' | 'maxSymbolsPerClient'>,
+    private readonly opts: Pick<
+      WsHubOptions,
+      'isKnownSymbol' | 'unknownSymbolMessage' | 'maxSymbolsPerClient'
+    >,
     private readonly channel: (symbol: string) => Channel,
     /** The symbol's latest update seen by the hub (FanOut.current), if any. */
     private readonly current: (symbol: string) => MarketUpdate | undefined = () => undefined,
@@ -49,13 +52,8 @@ export class ClientSession {
   /** False (after an UNKNOWN_SYMBOL error frame) when `symbol` is not an instrument. */
   private known(client: HubClient, symbol: string): boolean {
     if (this.opts.isKnownSymbol(symbol)) return true;
-    this.error(
-      client,
-      ProtocolErrorCode.UNKNOWN_SYMBOL,
-      `unknown symbol ${JSON.stringify(symbol)}`,
-      'symbol',
-      symbol,
-    );
+    const message = this.opts.unknownSymbolMessage?.(symbol) ?? `unknown symbol ${JSON.stringify(symbol)}`;
+    this.error(client, ProtocolErrorCode.UNKNOWN_SYMBOL, message, 'symbol', symbol);
     return false;
   }
 
