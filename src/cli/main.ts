@@ -88,10 +88,14 @@ export async function buildProgram(only?: string): Promise<Command> {
     .description(
       'run the trading system: all services in one process, or some of them, talking to the others over --bus',
     )
-    .option('--host <host>', 'address to listen on (env TICKSTORM_HOST)', undefined)
+    .option(
+      '--host <host>',
+      'address to listen on (env TICKSTORM_HOST; default 127.0.0.1: loopback only, see --keys)',
+      undefined,
+    )
     .option(
       '--data-dir <dir>',
-      'where the DuckDB file and input logs live (env TICKSTORM_DATA_DIR)',
+      'where the DuckDB file and input logs live (env TICKSTORM_DATA_DIR; default ./data)',
       undefined,
     )
     .option('--market-data-port <port>', portHelp('market-data'))
