@@ -104,8 +104,9 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?
 function parseTimestamp(raw: string, line: number): number {
   const s = raw.trim();
   if (ISO_DATE_TIME.test(s)) {
-    // Date.parse keeps milliseconds; finer digits (Python's microseconds) are added back.
-    const ms = Date.parse(s.replace(/(\.\d{3})\d+/, '$1'));
+    // Date.parse keeps milliseconds; finer digits (Python's microseconds) are added back. A date
+    // alone is local midnight, as a date-time without an offset is (Date.parse would take UTC).
+    const ms = Date.parse(s.length === 10 ? `${s}T00:00:00` : s.replace(/(\.\d{3})\d+/, '$1'));
     const sub = /\.\d{3}(\d+)/.exec(s);
     if (Number.isFinite(ms)) return ms / 1000 + (sub === null ? 0 : Number(`0.000${sub[1]}`));
   }
