@@ -168,10 +168,19 @@ describe('analyze', () => {
       new Date(2026, 0, 1, 9, 30, 0).getTime() / 1000,
       'no offset: local time',
     );
-    const day = await readResultsCsv(
-      csv('day.csv', 'timestamp,latency,success,duration\n2026-01-02,1,True,1\n'),
-    );
-    assert.equal(day.timestamp[0], new Date(2026, 0, 2).getTime() / 1000, 'a date alone: local midnight');
+    // Off UTC (where local and UTC midnight differ), whatever the machine's zone.
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const day = await readResultsCsv(
+        csv('day.csv', 'timestamp,latency,success,duration\n2026-01-02,1,True,1\n'),
+      );
+      assert.equal(day.timestamp[0], new Date(2026, 0, 2).getTime() / 1000, 'a date alone: local midnight');
+      assert.equal(day.timestamp[0], Date.UTC(2026, 0, 2, 5) / 1000, 'New York midnight is 05:00 UTC');
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
     const { stats } = await analyzeFile(file, { out: null });
     assert.deepEqual([stats.total_requests, stats.successful, stats.failed, stats.throughput], [4, 3, 1, 1]);
     await assert.rejects(
