@@ -5,6 +5,28 @@
 #   (default DATA_DIR/tickstorm.pid and DATA_DIR/tickstorm.log).
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# -h / --help: the calling script's usage (its header comment), and nothing is started,
+# stopped or created. The start script adds the options of `tickstorm serve` it passes on.
+for _a in "$@"; do
+  case "$_a" in
+    -h | --help)
+      if [ "$(basename "$0")" = start_trading.sh ]; then
+        echo "Usage: $0 [service...] [tickstorm serve options]"
+      else
+        echo "Usage: $0 [--data-dir DIR]"
+      fi
+      echo
+      awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+      if [ "$(basename "$0")" = start_trading.sh ]; then
+        echo
+        node "$ROOT/bin/tickstorm.js" serve --help
+      fi
+      exit 0
+      ;;
+  esac
+done
+
 DATA_DIR="${TICKSTORM_DATA_DIR:-data}"
 _args=("$@")
 for ((_i = 0; _i < ${#_args[@]}; _i++)); do

@@ -88,10 +88,14 @@ export async function buildProgram(only?: string): Promise<Command> {
     .description(
       'run the trading system: all services in one process, or some of them, talking to the others over --bus',
     )
-    .option('--host <host>', 'address to listen on (env TICKSTORM_HOST)', undefined)
+    .option(
+      '--host <host>',
+      'address to listen on (env TICKSTORM_HOST; default 127.0.0.1: loopback only, see --keys)',
+      undefined,
+    )
     .option(
       '--data-dir <dir>',
-      'where the DuckDB file and input logs live (env TICKSTORM_DATA_DIR)',
+      'where the DuckDB file and input logs live (env TICKSTORM_DATA_DIR; default ./data)',
       undefined,
     )
     .option('--market-data-port <port>', portHelp('market-data'))
@@ -107,7 +111,10 @@ export async function buildProgram(only?: string): Promise<Command> {
       "symbols this execution engine owns, A,B,… (env TICKSTORM_SYMBOLS; default all); orders for others go to their owner's process",
     )
     .option('--shards <n>', 'matching shards (symbols spread by index)', positiveInt('--shards'))
-    .option('--no-input-log', 'do not write the sequenced input log (no journal: nothing survives a restart)')
+    .option(
+      '--no-input-log',
+      'do not write the sequenced input log (no journal: nothing survives a restart, and order ids start over)',
+    )
     .option(
       '--durability <mode>',
       'fsync (default: an order is answered after a group-committed fdatasync; survives a power loss) or' +
@@ -174,7 +181,10 @@ export async function buildProgram(only?: string): Promise<Command> {
 
   program
     .command('analyze')
-    .argument('<file>', 'results CSV (columns timestamp, latency, success, duration)')
+    .argument(
+      '<file>',
+      'results CSV (columns timestamp (epoch seconds or ISO 8601), latency, success, duration)',
+    )
     .description('load test analysis (pandas-style): statistics and load_test_results.png')
     .option('--out <file>', 'where to save the plot', 'load_test_results.png')
     .option('--no-plot', 'print the statistics only')

@@ -7,6 +7,7 @@ import { decodePng, pixelStats } from '@tickstorm/loadlab/testing';
 import { AnalyzeInputError, analyzeFile, formatAnalysis } from '../src/analyze/analyze.ts';
 import { histogram } from '../src/analyze/analyze-plot.ts';
 import { pandasQuantile, sortedFinite } from '../src/analyze/quantile.ts';
+import { readResultsCsv } from '../src/analyze/results-reader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadlab-analyze-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -143,6 +144,51 @@ describe('analyze', () => {
       /no rows/,
     );
     await assert.rejects(analyzeFile(join(dir, 'absent.csv'), { out: null }), /no such file/);
+  });
+
+  it('reads ISO 8601 timestamps (datetime.isoformat()) as epoch seconds, as the pandas script plots them', async () => {
+    const file = csv(
+      'iso.csv',
+      'timestamp,latency,success,duration\n' +
+        '2026-01-01T00:00:00Z,4,True,1\n' +
+        '2026-01-01T00:00:01.250+00:00,8,True,2\n' +
+        '2026-01-01 00:00:02.123456Z,6,False,4\n' +
+        '1767225603.5,5,True,4\n',
+    );
+    const data = await readResultsCsv(file);
+    const want = [1767225600, 1767225601.25, 1767225602.123456, 1767225603.5];
+    for (let i = 0; i < want.length; i++) {
+      assert.ok(Math.abs(data.timestamp[i] - want[i]) < 1e-6, `row ${i}: ${data.timestamp[i]}`);
+    }
+    const local = await readResultsCsv(
+      csv('local.csv', 'timestamp,latency,success,duration\n2026-01-01T09:30:00,1,True,1\n'),
+    );
+    assert.equal(
+      local.timestamp[0],
+      new Date(2026, 0, 1, 9, 30, 0).getTime() / 1000,
+      'no offset: local time',
+    );
+    // Off UTC (where local and UTC midnight differ), whatever the machine's zone.
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const day = await readResultsCsv(
+        csv('day.csv', 'timestamp,latency,success,duration\n2026-01-02,1,True,1\n'),
+      );
+      assert.equal(day.timestamp[0], new Date(2026, 0, 2).getTime() / 1000, 'a date alone: local midnight');
+      assert.equal(day.timestamp[0], Date.UTC(2026, 0, 2, 5) / 1000, 'New York midnight is 05:00 UTC');
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+    const { stats } = await analyzeFile(file, { out: null });
+    assert.deepEqual([stats.total_requests, stats.successful, stats.failed, stats.throughput], [4, 3, 1, 1]);
+    await assert.rejects(
+      analyzeFile(csv('bad-date.csv', 'timestamp,latency,success,duration\n2026-13-45T00:00:00,1,True,1\n'), {
+        out: null,
+      }),
+      /line 2: timestamp is not a number \(epoch seconds\) or an ISO 8601 date-time: "2026-13-45T00:00:00"/,
+    );
   });
 
   it('treats pandas NA strings as missing values (skipped by the statistics)', async () => {

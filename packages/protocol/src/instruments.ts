@@ -59,6 +59,8 @@ const SYMBOL_RE = /^[A-Za-z0-9._:/-]{1,32}$/;
 export class InstrumentTable {
   readonly list: readonly Instrument[];
   private readonly bySymbol: Map<string, Instrument>;
+  /** Upper-cased symbol -> the symbol (undefined when two fold together), built on first need. */
+  private byFoldedSymbol: Map<string, string | undefined> | undefined;
 
   /** `offTickPrices`: the mode of instruments whose spec names none (default `round`). */
   constructor(
@@ -124,15 +126,31 @@ export class InstrumentTable {
     return this.bySymbol.get(symbol);
   }
 
+  /**
+   * The message for a symbol no instrument has: `unknown symbol "aapl"`, and when it differs from
+   * one only in case, `(symbols are case-sensitive: "AAPL")`, since a user typing `aapl` would
+   * otherwise think the instrument missing. Rejections only: the hot paths never call it.
+   */
+  unknownSymbolMessage(symbol: unknown): string {
+    const message = `unknown symbol ${quoteValue(symbol)}`;
+    if (typeof symbol !== 'string') return message;
+    if (this.byFoldedSymbol === undefined) {
+      this.byFoldedSymbol = new Map();
+      for (const inst of this.list) {
+        const folded = inst.symbol.toUpperCase();
+        // Two symbols one case apart (`Ab`, `AB`) suggest neither.
+        this.byFoldedSymbol.set(folded, this.byFoldedSymbol.has(folded) ? undefined : inst.symbol);
+      }
+    }
+    const near = this.byFoldedSymbol.get(symbol.toUpperCase());
+    return near === undefined ? message : `${message} (symbols are case-sensitive: "${near}")`;
+  }
+
   /** The instrument for `symbol`, or a PRT_ERR_UNKNOWN_SYMBOL error naming `field`. */
   get(symbol: unknown, field = 'symbol'): Instrument {
     const inst = typeof symbol === 'string' ? this.bySymbol.get(symbol) : undefined;
     if (inst === undefined) {
-      throw new ProtocolError(
-        ProtocolErrorCode.UNKNOWN_SYMBOL,
-        `unknown symbol ${quoteValue(symbol)}`,
-        field,
-      );
+      throw new ProtocolError(ProtocolErrorCode.UNKNOWN_SYMBOL, this.unknownSymbolMessage(symbol), field);
     }
     return inst;
   }

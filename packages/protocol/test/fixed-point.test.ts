@@ -232,6 +232,28 @@ describe('InstrumentTable', () => {
     assert.equal(table.find('NOPE'), undefined);
   });
 
+  it('an unknown symbol one case away from an instrument names it; others do not', () => {
+    assert.throws(
+      () => table.get('acme'),
+      /^ProtocolError: unknown symbol "acme" \(symbols are case-sensitive: "ACME"\)$/,
+    );
+    assert.equal(
+      table.unknownSymbolMessage('btc-usd'),
+      'unknown symbol "btc-usd" (symbols are case-sensitive: "BTC-USD")',
+    );
+    assert.equal(table.unknownSymbolMessage('NOPE'), 'unknown symbol "NOPE"');
+    assert.equal(table.unknownSymbolMessage(5), 'unknown symbol 5');
+    const twins = new InstrumentTable([
+      { symbol: 'Ab', tickSize: 0.01, lotSize: 1 },
+      { symbol: 'AB', tickSize: 0.01, lotSize: 1 },
+    ]);
+    assert.equal(
+      twins.unknownSymbolMessage('ab'),
+      'unknown symbol "ab"',
+      'two candidates: neither is suggested',
+    );
+  });
+
   it('reports every invalid instrument at once', () => {
     let message = '';
     try {

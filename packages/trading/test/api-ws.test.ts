@@ -123,21 +123,30 @@ describe('api websocket /ws/metrics', () => {
 
   test('bad messages get coded error frames and the connection lives', async () => {
     const c = await connect();
-    const cases: [string | Buffer, string][] = [
-      ['{"action":"subscribe","symbol":', 'PRT_ERR_MALFORMED_JSON'],
-      ['{"action":"dance"}', 'PRT_ERR_INVALID_FIELD'],
-      ['{"action":"subscribe"}', 'PRT_ERR_MISSING_FIELD'],
-      ['{"action":"subscribe","symbol":42}', 'PRT_ERR_INVALID_FIELD'],
-      ['{"action":"subscribe","symbol":"NOPE"}', 'PRT_ERR_UNKNOWN_SYMBOL'],
-      ['[1,2]', 'PRT_ERR_INVALID_FIELD'],
-      [Buffer.from([1, 2, 3]), 'PRT_ERR_INVALID_FIELD'],
+    // [message, code, field: the field at fault, as /stream's error frames name it]
+    const cases: [string | Buffer, string, string | undefined][] = [
+      ['{"action":"subscribe","symbol":', 'PRT_ERR_MALFORMED_JSON', undefined],
+      ['{"action":"dance"}', 'PRT_ERR_INVALID_FIELD', 'action'],
+      ['{"symbol":"SYM1"}', 'PRT_ERR_MISSING_FIELD', 'action'],
+      ['{"action":"subscribe"}', 'PRT_ERR_MISSING_FIELD', 'symbol'],
+      ['{"action":"subscribe","symbol":42}', 'PRT_ERR_INVALID_FIELD', 'symbol'],
+      ['{"action":"subscribe","symbols":"SYM1"}', 'PRT_ERR_INVALID_FIELD', 'symbols'],
+      ['{"action":"subscribe","symbols":[]}', 'PRT_ERR_INVALID_FIELD', 'symbols'],
+      ['{"action":"subscribe","symbol":"SYM1","snapshot":"yes"}', 'PRT_ERR_INVALID_FIELD', 'snapshot'],
+      ['{"action":"subscribe","symbol":"NOPE"}', 'PRT_ERR_UNKNOWN_SYMBOL', 'symbol'],
+      ['[1,2]', 'PRT_ERR_INVALID_FIELD', undefined],
+      [Buffer.from([1, 2, 3]), 'PRT_ERR_INVALID_FIELD', undefined],
     ];
-    for (const [msg, code] of cases) {
+    for (const [msg, code, field] of cases) {
       const from = c.messages.length;
       c.ws.send(msg);
       const e = await c.waitFor((m) => m.json?.type === 'error', 5000, from);
       assert.equal(e.json?.code, code, String(msg));
       assert.equal(typeof e.json?.message, 'string');
+      assert.equal(e.json?.field, field, `field of ${String(msg)}`);
+      // An empty list is said to be empty, not "needs symbols (an array)" when one was sent.
+      if (String(msg).includes('[]'))
+        assert.match(String(e.json?.message), /"symbols" is empty: subscribe needs at least one symbol/);
     }
     await c.subscribe('SYM8');
     bus.publish(Topic.MARKET_UPDATE, marketUpdate('SYM8', 8));
@@ -166,6 +175,7 @@ describe('api websocket /ws/metrics', () => {
       assert.equal(m.json?.type, 'error', msg);
       assert.equal(m.json?.code, 'PRT_ERR_INVALID_FIELD', msg);
       assert.match(String(m.json?.message), text);
+      assert.equal(m.json?.field, /"(\w+)"/.exec(String(m.json?.message))?.[1], `field of ${msg}`);
     }
     const from = c.messages.length;
     c.ws.send('{"action":"subscribe","symbol":"SYM9","snapshot":false}');

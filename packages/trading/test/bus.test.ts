@@ -170,6 +170,29 @@ describe('NatsBus on nats-server', () => {
     await local.close();
     assert.equal(busUrlProblem('nats://127.0.0.1:4222'), null);
     assert.match(String(busUrlProblem('http://x:1')), /--bus \(TICKSTORM_BUS\) must be nats:\/\/HOST:PORT/);
+    for (const ok of [
+      'nats://nats',
+      'nats://user:secret@10.0.0.5:4222',
+      'nats://[::1]:4222',
+      'nats://a:4222,nats://b:4223',
+      'nats://a:4222, nats://b:4223',
+    ]) {
+      assert.equal(busUrlProblem(ok), null, ok);
+    }
+    // A port left empty, not a number or out of range: a configuration error, not a server that refuses.
+    for (const bad of [
+      'nats://127.0.0.1:',
+      'nats://host:abc',
+      'nats://host:0',
+      'nats://host:65536',
+      'nats://a:1,nats://b:',
+    ]) {
+      assert.match(String(busUrlProblem(bad)), /must be nats:\/\/HOST:PORT/, bad);
+    }
+    await assert.rejects(
+      openBus('nats://127.0.0.1:'),
+      (e: { code: string }) => e.code === 'TRD_ERR_INVALID_CONFIG',
+    );
     await assert.rejects(openBus('redis://x'), (e: { code: string }) => e.code === 'TRD_ERR_INVALID_CONFIG');
     await assert.rejects(openBus('nats://127.0.0.1:1', { connectTimeoutMs: 1000 }), (e: Error) =>
       /cannot connect to the bus at nats:\/\/127\.0\.0\.1:1/.test(e.message),

@@ -168,6 +168,25 @@ describe('execution-engine: bad input answers a coded 4xx and the server keeps s
     assert.match(e.message, /^unknown symbol "S+\.\.\.$/);
   });
 
+  test('a symbol in the wrong case is refused naming the instrument it differs from', async () => {
+    const r = await f.http.post(`${ex}/orders`, { ...ok, symbol: 'aapl' });
+    const e = codedError(r);
+    assert.deepEqual(
+      [r.status, e.code, e.field, e.message],
+      [400, 'PRT_ERR_UNKNOWN_SYMBOL', 'symbol', 'unknown symbol "aapl" (symbols are case-sensitive: "AAPL")'],
+    );
+  });
+
+  test('an account or clientOrderId with a space is refused by a message that says spaces are not taken', async () => {
+    for (const name of ['account', 'clientOrderId']) {
+      const r = await f.http.post(`${ex}/orders`, { ...ok, [name]: 'desk 7' });
+      const e = codedError(r);
+      assert.deepEqual([r.status, e.code, e.field], [400, 'PRT_ERR_INVALID_FIELD', name]);
+      // A space is printable ASCII: "1..64 printable ASCII characters" alone read as if it passed.
+      assert.equal(e.message, `${name} must be 1..64 printable ASCII characters other than space`);
+    }
+  });
+
   for (const c of CASES) {
     test(c.name, async () => {
       const r = await f.http.send(c.method ?? 'POST', `${ex}${c.path ?? '/orders'}`, c.body, c.headers);
@@ -183,7 +202,8 @@ describe('execution-engine: bad input answers a coded 4xx and the server keeps s
 
   test('the rejections are counted by reason in /stats; nothing reached the book', async () => {
     const stats = await f.http.get(`${ex}/stats`);
-    const gatewaySaw = CASES.filter((c) => c.edge !== true).length + 1; // + the long symbol
+    // + the long symbol, + the symbol in the wrong case, + the account and clientOrderId with a space
+    const gatewaySaw = CASES.filter((c) => c.edge !== true).length + 4;
     assert.equal(stats.body.ordersRejected, gatewaySaw, JSON.stringify(stats.body));
     assert.equal(stats.body.rejectedByReason.PRT_ERR_PRICE_OFF_TICK, 1);
     assert.equal(stats.body.ordersAccepted, CASES.length);

@@ -136,6 +136,28 @@ describe('market-data bad input', () => {
     assert.deepEqual([ack.received - before.received, ack.rejected - before.rejected], [3, 2]);
   });
 
+  it('a symbol one case away from an instrument is named in the message (text, binary, /symbols)', async () => {
+    c.errors.length = 0;
+    c.send(tick('sym0', 1));
+    c.send(encodeTickBatch([tick('Sym1', 1)] as never));
+    c.send(tick('NOPE', 1));
+    await c.sync();
+    assert.deepEqual(
+      c.errors.map((e) => e.message),
+      [
+        'unknown symbol "sym0" (symbols are case-sensitive: "SYM0")',
+        'unknown symbol "Sym1" (symbols are case-sensitive: "SYM1")',
+        'unknown symbol "NOPE"',
+      ],
+    );
+    const r = await fetch(`${MdClient.url(md).replace('ws', 'http').replace('/stream', '')}/symbols/sym0`);
+    const body = (await r.json()) as { error: { message: string } };
+    assert.deepEqual(
+      [r.status, body.error.message],
+      [404, 'unknown symbol "sym0" (symbols are case-sensitive: "SYM0")'],
+    );
+  });
+
   it('counts rejections by reason in stats', () => {
     const s = md.stats();
     assert.equal(s.rejectedByReason.PRT_ERR_NOT_POSITIVE, 5);

@@ -148,6 +148,30 @@ describe('risk-manager over HTTP', () => {
     assert.deepEqual((await f.http.get(`${rm}/limits`)).body, { ...DEFAULT_RISK_LIMITS });
   });
 
+  test('an invalid PUT /limits with one field at fault names it in "field" (by path), several do not', async () => {
+    const cases: [unknown, string | undefined][] = [
+      [{ maxOrderQty: -1 }, 'maxOrderQty'],
+      [{ maxOrderQty: 5, maxNotional: '1e6' }, 'maxNotional'],
+      [{ maxorderqty: 5 }, 'maxorderqty'],
+      [{ perSymbol: { AAPL: { maxOrderQty: 0 } } }, 'perSymbol.AAPL.maxOrderQty'],
+      [{ perSymbol: { NOPE: null } }, 'perSymbol.NOPE'],
+      [{ perSymbol: [] }, 'perSymbol'],
+      [{ maxOrderQty: -1, maxNotional: -1 }, undefined],
+      [[1], undefined],
+    ];
+    for (const [body, field] of cases) {
+      const r = await f.http.send('PUT', `${rm}/limits`, JSON.stringify(body), {
+        'content-type': 'application/json',
+      });
+      assert.deepEqual(
+        [r.status, codedError(r).code, codedError(r).field],
+        [400, 'TRD_ERR_INVALID_LIMITS', field],
+        JSON.stringify(body),
+      );
+    }
+    assert.deepEqual((await f.http.get(`${rm}/limits`)).body, { ...DEFAULT_RISK_LIMITS });
+  });
+
   test('GET /positions after fills: both sides, per account, with the reference price', async () => {
     const sell = order('AMZN', 'sell', 'limit', 30, 100, { account: 'seller' });
     assert.equal((await f.http.post(`${ex}/orders`, sell)).status, 201);

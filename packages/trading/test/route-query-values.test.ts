@@ -18,7 +18,7 @@ const BAD: Record<string, [value: string, message: RegExp] | undefined> = {
   depth: ['abc', /^depth must be an integer 1\.\.1000$/],
   limit: ['abc', /^limit must be an integer 1\.\.\d+$/],
   interval: ['5m', /^interval must be one of 1s, 1m$/],
-  account: ['', /^account must be 1\.\.64 printable ASCII characters$/],
+  account: ['', /^account must be 1\.\.64 printable ASCII characters other than space$/],
   status: ['closed', /^status must be "open"/],
   cursor: ['nope', /^"nope" is not an order id$/],
   after: ['nope', /^"nope" is not an order id$/],

@@ -146,6 +146,30 @@ describe('tickstorm serve (child process)', () => {
     }
   });
 
+  test('--metrics-store with a postgres:// URL that does not parse exits 2 naming it, not 1 at connect time', {
+    timeout: 60_000,
+  }, async () => {
+    // Before: "cannot open metrics store postgres://u@127.0.0.1:abc/db: Invalid URL", exit 1.
+    const cwd = tmp();
+    const url = 'postgres://u:hunter2@127.0.0.1:abc/db';
+    const child = spawn(
+      process.execPath,
+      [TICKSTORM, 'serve', 'api', '--api-port', '0', '--metrics-store', url, '--data-dir', join(cwd, 'd')],
+      {
+        cwd,
+        env: process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const f = await finished(child, 30_000);
+    assert.equal(f.code, 2, f.stdout + f.stderr);
+    assert.match(
+      f.stderr,
+      /metrics store postgres:\/\/u:\*\*\*@127\.0\.0\.1:abc\/db \(--metrics-store, TICKSTORM_METRICS_STORE\) is not a valid URL/,
+    );
+    assert.doesNotMatch(f.stdout + f.stderr, /hunter2/);
+  });
+
   test('--config: a file that is not an object, an unknown key or service exits 2 naming it; an empty API_PORT is unset', {
     timeout: 90_000,
   }, async () => {

@@ -68,6 +68,27 @@ describe('scripts/start_trading.sh and scripts/stop_trading.sh', { timeout: 180_
     assert.match(f.stderr, /already running/);
   });
 
+  test('--help (-h): usage, exit 0; nothing started, stopped or created', async () => {
+    const pid = Number(readFileSync(pidFile(), 'utf8'));
+    // Before: start --help was passed to serve and reported "did not start" (exit 1), and
+    // stop --help stopped the running system.
+    const stop = await run('bash', [STOP, '--help'], env);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.match(
+      stop.stdout,
+      /^Usage: .*stop_trading\.sh \[--data-dir DIR\]\n\nStops what scripts\/start_trading\.sh started/,
+    );
+    assert.ok(alive(pid), 'still running after stop --help');
+    const fresh = join(dir, 'not-created');
+    const start = await run('bash', [START, '-h'], { ...env, TICKSTORM_DATA_DIR: fresh });
+    assert.equal(start.code, 0, start.stderr);
+    assert.match(start.stdout, /^Usage: .*start_trading\.sh \[service\.\.\.\] \[tickstorm serve options\]/);
+    assert.match(start.stdout, /Starts the Tickstorm trading system in the background/);
+    assert.match(start.stdout, /Usage: tickstorm serve \[options\] \[service\.\.\.\]/);
+    assert.equal(existsSync(fresh), false, 'no data directory made');
+    assert.ok(alive(pid), 'still running after start -h');
+  });
+
   test('stop: SIGTERM, waits, "stopped cleanly", PID file removed; stopping again is a no-op', async () => {
     const pid = Number(readFileSync(pidFile(), 'utf8'));
     const f = await run('bash', [STOP], env);

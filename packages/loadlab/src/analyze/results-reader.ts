@@ -3,7 +3,9 @@
  * ignored) into typed columns, streaming, so files with millions of rows stay cheap. Values are
  * read the way pandas' `read_csv` reads them: its NA strings are missing values (NaN), booleans
  * are True/False/true/false/TRUE/FALSE (1/0 too), blank lines are skipped, quoted fields may hold
- * commas, quotes and line breaks. Anything else is an error naming the line.
+ * commas, quotes and line breaks. `timestamp` is epoch seconds or an ISO 8601 date-time
+ * (`2026-01-01T09:30:00.123456`, Python's `datetime.isoformat()`, with or without an offset; none
+ * means local time), which the pandas script plots as well. Anything else is an error naming the line.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -93,6 +95,25 @@ function parseNumber(raw: string, column: string, line: number): number {
   const inf = INF[s];
   if (inf !== undefined) return inf;
   throw new AnalyzeInputError(`line ${line}: ${column} is not a number: ${JSON.stringify(raw)}`);
+}
+
+/** ISO 8601 date-times: a date, then `T` or a space, a time, optional fraction and offset. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
+
+/** A timestamp: epoch seconds (a number, as parseNumber), or an ISO 8601 date-time as epoch seconds. */
+function parseTimestamp(raw: string, line: number): number {
+  const s = raw.trim();
+  if (ISO_DATE_TIME.test(s)) {
+    // Date.parse keeps milliseconds; finer digits (Python's microseconds) are added back. A date
+    // alone is local midnight, as a date-time without an offset is (Date.parse would take UTC).
+    const ms = Date.parse(s.length === 10 ? `${s}T00:00:00` : s.replace(/(\.\d{3})\d+/, '$1'));
+    const sub = /\.\d{3}(\d+)/.exec(s);
+    if (Number.isFinite(ms)) return ms / 1000 + (sub === null ? 0 : Number(`0.000${sub[1]}`));
+  }
+  if (NUMBER.test(s) || NA.has(s) || INF[s] !== undefined) return parseNumber(raw, 'timestamp', line);
+  throw new AnalyzeInputError(
+    `line ${line}: timestamp is not a number (epoch seconds) or an ISO 8601 date-time: ${JSON.stringify(raw)}`,
+  );
 }
 
 function parseBool(raw: string, line: number): number {
@@ -191,7 +212,7 @@ async function read(path: string, filter: ResultsFilter): Promise<ResultsData> {
       const n = f[nameAt] ?? '';
       if (n !== filter.name && n.slice(n.indexOf(' ') + 1) !== filter.name) continue;
     }
-    ts.push(rows, parseNumber(f[idx[0]] ?? '', 'timestamp', at));
+    ts.push(rows, parseTimestamp(f[idx[0]] ?? '', at));
     lat.push(rows, parseNumber(f[idx[1]] ?? '', 'latency', at));
     if (rows >= succ.length) {
       const next = new Int8Array(succ.length * 2);

@@ -222,7 +222,7 @@ export function validateTick(
   }
   const inst = instruments.find(symbol);
   if (inst === undefined) {
-    return problem(ProtocolErrorCode.UNKNOWN_SYMBOL, `unknown symbol ${quote(symbol)}`, 'symbol');
+    return problem(ProtocolErrorCode.UNKNOWN_SYMBOL, instruments.unknownSymbolMessage(symbol), 'symbol');
   }
   const price = numberField(t, 'price');
   if (typeof price !== 'number') return price;

@@ -50,6 +50,8 @@ export interface ApiServiceOptions {
   /** Timeouts and connection cap (default cap 22,000: above the hub's 20,000 clients). */
   limits?: Partial<HttpLimits>;
   isKnownSymbol: (symbol: string) => boolean;
+  /** /ws/metrics' message for an unknown symbol (InstrumentTable.unknownSymbolMessage). */
+  unknownSymbolMessage?: (symbol: string) => string;
   host?: string;
   /** Default 8000; 0 picks a free port. */
   port?: number;
@@ -134,7 +136,11 @@ export async function startApiService(opts: ApiServiceOptions): Promise<ApiServi
         : apiHealth(memory, agents);
     },
   });
-  const hub = new WsHub(opts.bus, { ...opts.ws, isKnownSymbol: opts.isKnownSymbol });
+  const hub = new WsHub(opts.bus, {
+    ...opts.ws,
+    isKnownSymbol: opts.isKnownSymbol,
+    unknownSymbolMessage: opts.unknownSymbolMessage,
+  });
   hub.authorize = (req) => {
     const r = authorizeUpgrade(opts.security, req, hub.opts.path);
     return r !== undefined && 'status' in r ? (r as Refusal) : undefined;

@@ -303,9 +303,18 @@ export async function openBus(url: string | undefined, o: Partial<NatsBusOptions
   return NatsBus.connect({ ...o, url });
 }
 
-/** Why `url` is not a bus URL (null when it is one): nats://HOST:PORT, comma-separated for a cluster. */
+/** One server of a bus URL: nats://[USER[:PASS]@]HOST[:PORT], HOST a name, an IPv4 or a bracketed IPv6. */
+const NATS_SERVER = /^nats:\/\/(?:[^\s/,@]+@)?(?:\[[0-9A-Fa-f:.]+\]|[^\s/,:@[\]]+)(?::(\d+))?$/;
+
+/**
+ * Why `url` is not a bus URL (null when it is one): nats://HOST:PORT, comma-separated for a
+ * cluster. A port left empty (`nats://host:`), not a number or outside 1..65535 is refused here,
+ * as a configuration error, not found later as a server that refuses the connection.
+ */
 export function busUrlProblem(url: string): string | null {
-  return /^nats:\/\/[^\s/,]+(,\s*nats:\/\/[^\s/,]+)*$/.test(url)
-    ? null
-    : `--bus (TICKSTORM_BUS) must be nats://HOST:PORT, got ${JSON.stringify(url)}`;
+  const ok = url.split(/,\s*/).every((server) => {
+    const m = NATS_SERVER.exec(server);
+    return m !== null && (m[1] === undefined || (Number(m[1]) >= 1 && Number(m[1]) <= 65535));
+  });
+  return ok ? null : `--bus (TICKSTORM_BUS) must be nats://HOST:PORT, got ${JSON.stringify(url)}`;
 }

@@ -10,7 +10,7 @@
  *
  * Bad query values answer 400 TRD_ERR_INVALID_QUERY naming the parameter, as on every route.
  */
-import { cutText } from '@tickstorm/protocol';
+import type { InstrumentTable } from '@tickstorm/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Bus } from '../bus/bus.ts';
 import { busHealth } from '../bus/bus-health.ts';
@@ -68,7 +68,7 @@ export function registerMarketDataRoutes(app: FastifyInstance, deps: MarketDataR
 
   app.get<{ Params: { symbol: string } }>('/symbols/:symbol', async (req, reply) => {
     const inst = instruments.find(req.params.symbol);
-    if (inst === undefined) return unknownSymbol(reply, req.params.symbol);
+    if (inst === undefined) return unknownSymbol(reply, instruments, req.params.symbol);
     return state.snapshot(inst);
   });
 
@@ -78,7 +78,7 @@ export function registerMarketDataRoutes(app: FastifyInstance, deps: MarketDataR
     takesQuery('interval', 'limit'),
     async (req, reply) => {
       const inst = instruments.find(req.params.symbol);
-      if (inst === undefined) return unknownSymbol(reply, req.params.symbol);
+      if (inst === undefined) return unknownSymbol(reply, instruments, req.params.symbol);
       const q = req.query as Query;
       const iv = parseInterval(q.interval, undefined, 'query');
       const limit = parseCount(q.limit, 'limit', DEFAULT_BAR_LIMIT, 1, state.barCapacity(iv), 'query');
@@ -87,6 +87,6 @@ export function registerMarketDataRoutes(app: FastifyInstance, deps: MarketDataR
   );
 }
 
-function unknownSymbol(reply: FastifyReply, symbol: string) {
-  return sendError(reply, TradingErrorCode.NOT_FOUND, `unknown symbol "${cutText(symbol)}"`, 'symbol');
+function unknownSymbol(reply: FastifyReply, instruments: InstrumentTable, symbol: string) {
+  return sendError(reply, TradingErrorCode.NOT_FOUND, instruments.unknownSymbolMessage(symbol), 'symbol');
 }

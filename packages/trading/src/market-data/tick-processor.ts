@@ -240,7 +240,7 @@ export class TickProcessor {
         message: `symbol index ${k} is outside the table of ${this.reader.symbols.length}`,
       };
     }
-    const sym = this.reader.symbols[k].slice(0, 64);
-    return { code: ProtocolErrorCode.UNKNOWN_SYMBOL, field: 'symbol', message: `unknown symbol "${sym}"` };
+    const message = this.instruments.unknownSymbolMessage(this.reader.symbols[k]);
+    return { code: ProtocolErrorCode.UNKNOWN_SYMBOL, field: 'symbol', message };
   }
 }

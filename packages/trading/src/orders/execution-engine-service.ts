@@ -62,7 +62,7 @@ function isOrdersPath(url: string | undefined): boolean {
 }
 
 /**
- * The kill switch's account must be one an order could name (1..64 printable ASCII): an empty,
+ * The kill switch's account must be one an order could name (1..64 printable ASCII characters other than space): an empty,
  * control-character or over-long name is a 400, never a halt recorded for an account that
  * cannot exist.
  */
@@ -70,7 +70,7 @@ function killSwitchAccount(account: string): void {
   if (!isWellFormedId(account)) {
     throw new ProtocolError(
       ProtocolErrorCode.INVALID_FIELD,
-      'account must be 1..64 printable ASCII characters',
+      'account must be 1..64 printable ASCII characters other than space',
       'account',
     );
   }

@@ -278,7 +278,7 @@ export class OrderGateway {
     if (status !== 'open') return bad('status', 'status must be "open" (the orders a client must reconcile)');
     const account = q.account as string | undefined;
     if (account !== undefined && !/^[\x21-\x7e]{1,64}$/.test(account)) {
-      return bad('account', 'account must be 1..64 printable ASCII characters');
+      return bad('account', 'account must be 1..64 printable ASCII characters other than space');
     }
     // A key bound to accounts lists only those (all of them when none is named).
     let accounts: string | readonly string[] | undefined = account;

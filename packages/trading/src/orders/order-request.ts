@@ -37,7 +37,7 @@ const TYPES: ReadonlyMap<string, OrderType> = new Map([
 const ID_RE = /^[\x21-\x7e]{1,64}$/;
 const FIELDS = new Set(['symbol', 'side', 'type', 'quantity', 'price', 'clientOrderId', 'account']);
 
-/** Whether `s` is a well-formed account (or clientOrderId): 1..64 printable ASCII characters. */
+/** Whether `s` is a well-formed account (or clientOrderId): 1..64 printable ASCII characters other than space (`!` to `~`). */
 export function isWellFormedId(s: string): boolean {
   return ID_RE.test(s);
 }
@@ -100,14 +100,17 @@ export function parseOrderRequest(
   let clientOrderId: string | undefined;
   if (b.clientOrderId !== undefined && b.clientOrderId !== null) {
     if (typeof b.clientOrderId !== 'string' || !ID_RE.test(b.clientOrderId)) {
-      throw invalid('clientOrderId', 'clientOrderId must be 1..64 printable ASCII characters');
+      throw invalid(
+        'clientOrderId',
+        'clientOrderId must be 1..64 printable ASCII characters other than space',
+      );
     }
     clientOrderId = b.clientOrderId;
   }
   let account = defaultAccount;
   if (b.account !== undefined && b.account !== null) {
     if (typeof b.account !== 'string' || !ID_RE.test(b.account)) {
-      throw invalid('account', 'account must be 1..64 printable ASCII characters');
+      throw invalid('account', 'account must be 1..64 printable ASCII characters other than space');
     }
     account = b.account;
   }

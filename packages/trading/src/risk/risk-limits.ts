@@ -69,29 +69,39 @@ const ACCOUNT_FIELDS: Readonly<Record<'maxGrossExposure' | 'maxOrdersPerSecond',
 
 const TOP_FIELDS: Readonly<Record<string, FieldRule>> = { ...SYMBOL_FIELDS, ...ACCOUNT_FIELDS };
 
-/** The error `PUT /limits` answers with: every problem in the message, and as a list. */
+/**
+ * The error `PUT /limits` answers with: every problem in the message, and as a list; `field`
+ * (the limit's path, `perSymbol.AAPL.maxOrderQty`) when one field is at fault.
+ */
 export class RiskLimitsError extends TradingError {
   readonly problems: readonly string[];
-  constructor(problems: readonly string[]) {
-    super(TradingErrorCode.INVALID_LIMITS, `invalid risk limits: ${problems.join('; ')}`);
+  constructor(problems: readonly string[], field?: string) {
+    super(TradingErrorCode.INVALID_LIMITS, `invalid risk limits: ${problems.join('; ')}`, field);
     this.problems = problems;
   }
+}
+
+/** One problem of a limits object, with the path of the field at fault when there is one. */
+interface LimitProblem {
+  message: string;
+  field?: string;
 }
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-function checkNumber(value: unknown, rule: FieldRule, where: string, problems: string[]): void {
+function checkNumber(value: unknown, rule: FieldRule, where: string, problems: LimitProblem[]): void {
   const ok =
     typeof value === 'number' &&
     Number.isFinite(value) &&
     (rule.minInclusive ? value >= rule.min : value > rule.min) &&
     value <= rule.max;
   if (!ok)
-    problems.push(
-      `${where} must be ${rule.what}, got ${typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value))}`,
-    );
+    problems.push({
+      message: `${where} must be ${rule.what}, got ${typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value))}`,
+      field: where,
+    });
 }
 
 /**
@@ -99,36 +109,45 @@ function checkNumber(value: unknown, rule: FieldRule, where: string, problems: s
  * checked against `instruments` when given. An empty list means valid.
  */
 export function riskLimitProblems(input: unknown, instruments?: InstrumentTable): string[] {
-  const problems: string[] = [];
-  if (!isPlainObject(input)) return ['limits must be a JSON object'];
+  return limitProblems(input, instruments).map((p) => p.message);
+}
+
+function limitProblems(input: unknown, instruments?: InstrumentTable): LimitProblem[] {
+  const problems: LimitProblem[] = [];
+  if (!isPlainObject(input)) return [{ message: 'limits must be a JSON object' }];
   for (const [key, value] of Object.entries(input)) {
     if (key === 'perSymbol') continue;
     const rule = Object.hasOwn(TOP_FIELDS, key) ? TOP_FIELDS[key] : undefined;
     // names are cut: a 100,000-character one was echoed whole in the 400
-    if (rule === undefined) problems.push(`${cutText(key)} is not a risk limit`);
+    if (rule === undefined)
+      problems.push({ message: `${cutText(key)} is not a risk limit`, field: cutText(key) });
     else checkNumber(value, rule, key, problems);
   }
   const per = input.perSymbol;
   if (per === undefined) return problems;
   if (!isPlainObject(per)) {
-    problems.push('perSymbol must be an object of symbol -> limits');
+    problems.push({ message: 'perSymbol must be an object of symbol -> limits', field: 'perSymbol' });
     return problems;
   }
   for (const [symbol, overrides] of Object.entries(per)) {
     const where = `perSymbol.${cutText(symbol)}`;
     if (symbol === '__proto__' || (instruments !== undefined && instruments.find(symbol) === undefined)) {
-      problems.push(`${where}: unknown symbol`);
+      problems.push({ message: `${where}: unknown symbol`, field: where });
     }
     if (overrides === null) continue;
     if (!isPlainObject(overrides)) {
-      problems.push(`${where} must be an object of limits or null`);
+      problems.push({ message: `${where} must be an object of limits or null`, field: where });
       continue;
     }
     for (const [key, value] of Object.entries(overrides)) {
       const rule = Object.hasOwn(SYMBOL_FIELDS, key)
         ? SYMBOL_FIELDS[key as keyof SymbolRiskLimits]
         : undefined;
-      if (rule === undefined) problems.push(`${where}.${cutText(key)} is not a per-symbol risk limit`);
+      if (rule === undefined)
+        problems.push({
+          message: `${where}.${cutText(key)} is not a per-symbol risk limit`,
+          field: `${where}.${cutText(key)}`,
+        });
       else if (value !== null) checkNumber(value, rule, `${where}.${key}`, problems);
     }
   }
@@ -196,8 +215,14 @@ export interface ValidateRiskLimitsOptions {
  * `opts.base`. Throws RiskLimitsError (TRD_ERR_INVALID_LIMITS) naming EVERY problem.
  */
 export function validateRiskLimits(input: unknown, opts: ValidateRiskLimitsOptions = {}): RiskLimits {
-  const problems = riskLimitProblems(input, opts.instruments);
-  if (problems.length > 0) throw new RiskLimitsError(problems);
+  const problems = limitProblems(input, opts.instruments);
+  if (problems.length > 0) {
+    const field = problems.length === 1 ? problems[0].field : undefined;
+    throw new RiskLimitsError(
+      problems.map((p) => p.message),
+      field,
+    );
+  }
   return mergeRiskLimits(opts.base ?? DEFAULT_RISK_LIMITS, input as RiskLimitsPatch);
 }
 

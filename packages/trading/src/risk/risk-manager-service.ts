@@ -62,7 +62,7 @@ export async function startRiskManagerService(d: RiskManagerDeps): Promise<Servi
         reply,
         TradingErrorCode.INVALID_QUERY,
         typeof named === 'string'
-          ? 'account must be 1..64 printable ASCII characters'
+          ? 'account must be 1..64 printable ASCII characters other than space'
           : 'account must be given once',
         'account',
       );

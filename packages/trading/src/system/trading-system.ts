@@ -461,6 +461,7 @@ export class TradingSystem {
         security: o.security,
         limits: o.limits,
         isKnownSymbol: (s) => this.instruments.find(s) !== undefined,
+        unknownSymbolMessage: (s) => this.instruments.unknownSymbolMessage(s),
         host,
         port: ports.api,
         agents: {

@@ -38,7 +38,7 @@ export function parseSymbol(instruments: InstrumentTable, v: unknown, field = 's
 export function parseAccount(v: unknown, def = 'default'): string {
   if (v === undefined || v === null) return def;
   if (typeof v !== 'string' || !ACCOUNT_RE.test(v)) {
-    throw invalidField('account', 'account must be 1..64 printable ASCII characters');
+    throw invalidField('account', 'account must be 1..64 printable ASCII characters other than space');
   }
   return v;
 }

@@ -46,10 +46,16 @@ export function textFrame(payload: string): Buffer {
   return buf;
 }
 
-export function errorJson(code: string, message: string, symbol?: string): string {
-  return JSON.stringify(
-    symbol === undefined ? { type: 'error', code, message } : { type: 'error', code, message, symbol },
-  );
+/** An error frame: `field` names the field at fault, `symbol` the symbol a subscribe could not take. */
+export function errorJson(code: string, message: string, field?: string, symbol?: string): string {
+  const frame: { type: 'error'; code: string; message: string; field?: string; symbol?: string } = {
+    type: 'error',
+    code,
+    message,
+  };
+  if (field !== undefined) frame.field = field;
+  if (symbol !== undefined) frame.symbol = symbol;
+  return JSON.stringify(frame);
 }
 
 export function ackJson(type: 'subscribed' | 'unsubscribed', symbol: string): string {

@@ -6,6 +6,8 @@ export interface WsHubOptions {
   path: string;
   /** Subscriptions to anything else get a PRT_ERR_UNKNOWN_SYMBOL error frame. */
   isKnownSymbol: (symbol: string) => boolean;
+  /** The error frame's message for an unknown symbol (default `unknown symbol "X"`). */
+  unknownSymbolMessage?: (symbol: string) => string;
   /**
    * A client is behind when its socket holds more than `highWaterBytes` unflushed bytes AND
    * more than `lagMessages` update frames it has not taken. Behind: no more update writes,

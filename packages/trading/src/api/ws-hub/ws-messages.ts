@@ -19,10 +19,11 @@ export type ClientCommand =
   | { kind: 'ping' }
   | { kind: 'subscribe'; symbols: string[]; snapshot: boolean }
   | { kind: 'unsubscribe'; symbols: string[] }
-  | { kind: 'error'; code: string; message: string };
+  | { kind: 'error'; code: string; message: string; field?: string };
 
-function error(code: string, message: string): ClientCommand {
-  return { kind: 'error', code, message };
+/** An error frame's command; `field` names the field at fault, as /stream's error frames do. */
+function error(code: string, message: string, field?: string): ClientCommand {
+  return field === undefined ? { kind: 'error', code, message } : { kind: 'error', code, message, field };
 }
 
 export function parseClientMessage(text: string): ClientCommand {
@@ -46,6 +47,7 @@ export function parseClientMessage(text: string): ClientCommand {
       return error(
         ProtocolErrorCode.INVALID_FIELD,
         `unknown field ${quoteValue(name)}: a message takes action, symbol, symbols and snapshot`,
+        name,
       );
     }
   }
@@ -54,31 +56,41 @@ export function parseClientMessage(text: string): ClientCommand {
     return error(
       ProtocolErrorCode.INVALID_FIELD,
       `field ${quoteValue(twice)} is given twice: which one was meant is ambiguous`,
+      twice,
     );
   }
   const { action, symbol, symbols, snapshot } = msg as Record<string, unknown>;
-  if (action === undefined) return error(ProtocolErrorCode.MISSING_FIELD, 'missing "action"');
+  if (action === undefined) return error(ProtocolErrorCode.MISSING_FIELD, 'missing "action"', 'action');
   if (action === 'ping') return { kind: 'ping' };
   if (action !== 'subscribe' && action !== 'unsubscribe') {
     return error(
       ProtocolErrorCode.INVALID_FIELD,
       `unknown action ${JSON.stringify(action)} (expected "subscribe", "unsubscribe" or "ping")`,
+      'action',
     );
   }
   const list: string[] = [];
   if (symbol !== undefined) {
     if (typeof symbol !== 'string')
-      return error(ProtocolErrorCode.INVALID_FIELD, '"symbol" must be a string');
+      return error(ProtocolErrorCode.INVALID_FIELD, '"symbol" must be a string', 'symbol');
     list.push(symbol);
   }
   if (symbols !== undefined) {
     if (!Array.isArray(symbols) || symbols.some((s) => typeof s !== 'string')) {
-      return error(ProtocolErrorCode.INVALID_FIELD, '"symbols" must be an array of strings');
+      return error(ProtocolErrorCode.INVALID_FIELD, '"symbols" must be an array of strings', 'symbols');
     }
     if (symbols.length > MAX_SYMBOLS_PER_MESSAGE) {
       return error(
         ProtocolErrorCode.OUT_OF_RANGE,
         `too many symbols in one message: ${symbols.length} > ${MAX_SYMBOLS_PER_MESSAGE}`,
+        'symbols',
+      );
+    }
+    if (symbols.length === 0 && symbol === undefined) {
+      return error(
+        ProtocolErrorCode.INVALID_FIELD,
+        `"symbols" is empty: ${action} needs at least one symbol`,
+        'symbols',
       );
     }
     for (const s of symbols as string[]) list.push(s);
@@ -87,10 +99,11 @@ export function parseClientMessage(text: string): ClientCommand {
     return error(
       ProtocolErrorCode.MISSING_FIELD,
       `${action} needs "symbol" (a string) or "symbols" (an array)`,
+      'symbol',
     );
   }
   if (action === 'unsubscribe') return { kind: action, symbols: list };
   if (snapshot !== undefined && typeof snapshot !== 'boolean')
-    return error(ProtocolErrorCode.INVALID_FIELD, '"snapshot" must be true or false');
+    return error(ProtocolErrorCode.INVALID_FIELD, '"snapshot" must be true or false', 'snapshot');
   return { kind: action, symbols: list, snapshot: snapshot === true };
 }

@@ -17,7 +17,10 @@ export class ClientSession {
   errorFramesSent = 0;
 
   constructor(
-    private readonly opts: Pick<WsHubOptions, 'isKnownSymbol' | 'maxSymbolsPerClient'>,
+    private readonly opts: Pick<
+      WsHubOptions,
+      'isKnownSymbol' | 'unknownSymbolMessage' | 'maxSymbolsPerClient'
+    >,
     private readonly channel: (symbol: string) => Channel,
     /** The symbol's latest update seen by the hub (FanOut.current), if any. */
     private readonly current: (symbol: string) => MarketUpdate | undefined = () => undefined,
@@ -35,7 +38,7 @@ export class ClientSession {
         this.send(client, 'pong');
         return;
       case 'error':
-        this.error(client, cmd.code, cmd.message);
+        this.error(client, cmd.code, cmd.message, cmd.field);
         return;
       case 'subscribe':
         for (const symbol of cmd.symbols) this.subscribe(client, symbol, cmd.snapshot);
@@ -49,7 +52,8 @@ export class ClientSession {
   /** False (after an UNKNOWN_SYMBOL error frame) when `symbol` is not an instrument. */
   private known(client: HubClient, symbol: string): boolean {
     if (this.opts.isKnownSymbol(symbol)) return true;
-    this.error(client, ProtocolErrorCode.UNKNOWN_SYMBOL, `unknown symbol ${JSON.stringify(symbol)}`, symbol);
+    const message = this.opts.unknownSymbolMessage?.(symbol) ?? `unknown symbol ${JSON.stringify(symbol)}`;
+    this.error(client, ProtocolErrorCode.UNKNOWN_SYMBOL, message, 'symbol', symbol);
     return false;
   }
 
@@ -61,6 +65,7 @@ export class ClientSession {
         client,
         ProtocolErrorCode.OUT_OF_RANGE,
         `subscription limit reached (${this.opts.maxSymbolsPerClient} symbols per connection)`,
+        'symbol',
         symbol,
       );
       return;
@@ -82,9 +87,9 @@ export class ClientSession {
     this.send(client, ackJson('unsubscribed', symbol));
   }
 
-  private error(client: HubClient, code: string, message: string, symbol?: string): void {
+  private error(client: HubClient, code: string, message: string, field?: string, symbol?: string): void {
     this.errorFramesSent++;
-    this.send(client, errorJson(code, message, symbol));
+    this.send(client, errorJson(code, message, field, symbol));
   }
 
   private send(client: HubClient, text: string): void {
