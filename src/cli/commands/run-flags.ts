@@ -170,7 +170,7 @@ export function defineRunFlags(
     )
     .option('--metrics-port <port>', METRICS_PORT_HELP)
     .option(
-      '--out <output>',
+      '-o, --out <output>',
       "stream results: json=FILE (k6's JSON lines) or prometheus[=PORT] (the generator's /metrics, default port 9464); repeatable",
       collect,
     )
