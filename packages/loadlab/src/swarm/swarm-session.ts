@@ -155,7 +155,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   try {
     if (plan.headless) {
       out(
-        `Swarm: ${plan.users} users at ${plan.spawnRate}/s against ${plan.host}${plan.runTimeSec ? ` for ${plan.runTimeSec}s` : ' until Ctrl-C'} (${swarm.classNames.join(', ')}; ${pool === null ? `${plan.processes} thread${plan.processes > 1 ? 's' : ''}` : `on ${plan.expectWorkers}+ worker(s)`})`,
+        `Swarm: ${plan.users} users at ${plan.spawnRate}/s against ${targetHosts(plan, swarm.classNames)}${plan.runTimeSec ? ` for ${plan.runTimeSec}s` : ' until Ctrl-C'} (${swarm.classNames.join(', ')}; ${pool === null ? `${plan.processes} thread${plan.processes > 1 ? 's' : ''}` : `on ${plan.expectWorkers}+ worker(s)`})`,
       );
       const end = stopped();
       await swarm.start({ users: plan.users, spawnRate: plan.spawnRate });
@@ -330,4 +330,13 @@ function workersLine(w: WorkersSection): string {
   ];
   for (const m of w.missing) lines.push(`  missing: ${m.id} (${m.reason}; it had ${m.users} users)`);
   return lines.join('\n');
+}
+
+/**
+ * The hosts the test's users send to: a class's `static host` wins over -H (as its users do),
+ * so a file whose classes all set one does not read as aimed at -H's default.
+ */
+function targetHosts(plan: SwarmPlan, classNames: readonly string[]): string {
+  const hosts = [...new Set(classNames.map((n) => plan.file.classes.get(n)?.host ?? plan.host))];
+  return hosts.length > 0 ? hosts.join(', ') : plan.host;
 }
