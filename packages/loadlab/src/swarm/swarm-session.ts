@@ -16,7 +16,7 @@ import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
 import { evaluateThresholds, exitCodeFor, type ThresholdResult } from '../gates/thresholds.ts';
 import type { RunReport, ScenarioResult, TimeSlice, WorkersSection } from '../model/result.ts';
 import type { LoadMetricsServer } from '../monitor/prometheus-exporter.ts';
-import { renderErrorReport, renderSampleResults } from '../report/locust-table.ts';
+import { renderErrorReport, renderPercentiles, renderSampleResults } from '../report/locust-table.ts';
 import { createProgress, type ProgressOptions } from '../report/progress.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { thresholdLines, verdictLine } from '../run/run-output.ts';
@@ -227,6 +227,8 @@ async function report(
   if (opts.signal?.aborted) code = EXIT_ABORTED;
   run.exitCode = code;
   const parts = [renderSampleResults(r)];
+  const percentiles = renderPercentiles(r);
+  if (percentiles !== '') parts.push(percentiles);
   const failed = renderErrorReport(r);
   if (failed !== '') parts.push(failed);
   const exceptions = exceptionRows(r);
