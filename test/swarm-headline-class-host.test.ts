@@ -1,7 +1,8 @@
 /**
  * The headless start line names the hosts the users send to: a class's `static host` wins over
  * -H for its users, so the line says that host, not -H's default (http://127.0.0.1:8000), which
- * read as if the class's host were ignored.
+ * read as if the class's host were ignored. With a load shape it names the shape, which sets
+ * the users (it said `-u` users at `-r`/s, which the shape ignores).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -73,4 +74,43 @@ export class Plain extends HttpUser {
   ]);
   assert.equal(both.code, 0, both.stderr + both.stdout);
   assert.match(both.stdout, new RegExp(`against ${origin}, ${other} for 1s \\(Own, Plain;`));
+});
+
+test('with a load shape the start line says the shape sets the users, not -u/-r', async () => {
+  const origin = srv.url.replace(/\/$/, '');
+  const f = join(dir, 'shape.js');
+  writeFileSync(
+    f,
+    `import { HttpUser, LoadTestShape, tasks } from '@tickstorm/loadlab/swarm';
+export class U extends HttpUser {
+  static tasks = tasks({ ok: 1 });
+  async ok() { await this.client.get('/ok'); throw new (await import('@tickstorm/loadlab/swarm')).StopUser(); }
+}
+export class Steps extends LoadTestShape {
+  tick() { return this.getRunTime() < 1 ? { users: 1, spawnRate: 1 } : null; }
+}
+`,
+  );
+  const r = await run([
+    'swarm',
+    '-f',
+    f,
+    '--headless',
+    '-u',
+    '50',
+    '-r',
+    '5',
+    '--only-summary',
+    '-H',
+    origin,
+  ]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `^Swarm: users from the load shape Steps \\(-u/-r ignored\\) against ${origin} until its tick\\(\\) answers null`,
+      'm',
+    ),
+  );
+  assert.doesNotMatch(r.stdout, /50 users at 5\/s/);
 });

@@ -155,7 +155,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   try {
     if (plan.headless) {
       out(
-        `Swarm: ${plan.users} users at ${plan.spawnRate}/s against ${targetHosts(plan, swarm.classNames)}${plan.runTimeSec ? ` for ${plan.runTimeSec}s` : ' until Ctrl-C'} (${swarm.classNames.join(', ')}; ${pool === null ? `${plan.processes} thread${plan.processes > 1 ? 's' : ''}` : `on ${plan.expectWorkers}+ worker(s)`})`,
+        `Swarm: ${plan.file.shape === null ? `${plan.users} users at ${plan.spawnRate}/s` : `users from the load shape ${plan.file.shape.constructor.name} (-u/-r ignored)`} against ${targetHosts(plan, swarm.classNames)}${plan.runTimeSec ? ` for ${plan.runTimeSec}s` : plan.file.shape === null ? ' until Ctrl-C' : ' until its tick() answers null (or Ctrl-C)'} (${swarm.classNames.join(', ')}; ${pool === null ? `${plan.processes} thread${plan.processes > 1 ? 's' : ''}` : `on ${plan.expectWorkers}+ worker(s)`})`,
       );
       const end = stopped();
       await swarm.start({ users: plan.users, spawnRate: plan.spawnRate });
