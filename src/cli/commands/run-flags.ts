@@ -171,7 +171,7 @@ export function defineRunFlags(
     .option('--metrics-port <port>', METRICS_PORT_HELP)
     .option(
       '-o, --out <output>',
-      "stream results: json=FILE (k6's JSON lines) or prometheus[=PORT] (the generator's /metrics, default port 9464); repeatable",
+      "stream results: json=FILE (k6's JSON lines) or prometheus[=PORT] (the generator's /metrics, default port 9464); repeatable, one json= a run",
       collect,
     )
     .optionsGroup('Many machines (docs/load-lab.md#many-machines-run---master-and---worker):')
