@@ -44,3 +44,19 @@ test('a user file that does not load names the place; a Python locustfile is nam
   assert.match(python.stderr, /-f\/--locustfile: .*locustfile\.py is a Python locustfile/);
   assert.doesNotMatch(python.stderr, /Unknown file extension/);
 });
+
+test("Locust's -f DIR and -f a.ts,b.ts are named as such, with the one-file way (104)", async () => {
+  const a = join(dir, 'a.js');
+  writeFileSync(
+    a,
+    `import { HttpUser } from '@tickstorm/loadlab/swarm';\nexport class A extends HttpUser {}\n`,
+  );
+  const [asDir, asList] = await Promise.all([swarm(dir), swarm(`${a},${a}`)]);
+  for (const r of [asDir, asList]) {
+    assert.equal(r.code, 104, r.stderr);
+    assert.match(r.stderr, /re-exports their classes \(export \{ Reader \} from '\.\/readers\.ts';\)/);
+    assert.doesNotMatch(r.stderr, /ERR_UNSUPPORTED_DIR_IMPORT|no such file/);
+  }
+  assert.match(asDir.stderr, /-f\/--locustfile: \S+ is a directory; swarm takes one user file/);
+  assert.match(asList.stderr, /is a list of files; swarm takes one user file, not Locust's comma-separated/);
+});

@@ -21,6 +21,25 @@ const REPEATABLE = new Set(['threshold', 'watch-pid', 'out', 'env', 'tag', 'stag
 
 export const envName = (flag: string) => `TICKSTORM_${flag.toUpperCase().replace(/-/g, '_')}`;
 
+/**
+ * k6's own variables for the options a script run shares with k6 (k6 reads K6_VUS as --vus): a
+ * script run reads them too, below TICKSTORM_* (which wins when both are set) and above the
+ * config file, so a k6 job's environment keeps its meaning.
+ */
+export const K6_ENV: Readonly<Record<string, string>> = {
+  vus: 'K6_VUS',
+  duration: 'K6_DURATION',
+  iterations: 'K6_ITERATIONS',
+  stage: 'K6_STAGES',
+  out: 'K6_OUT',
+  'no-thresholds': 'K6_NO_THRESHOLDS',
+  'no-summary': 'K6_NO_SUMMARY',
+  'summary-export': 'K6_SUMMARY_EXPORT',
+  'summary-trend-stats': 'K6_SUMMARY_TREND_STATS',
+  'summary-time-unit': 'K6_SUMMARY_TIME_UNIT',
+  insecure: 'K6_INSECURE_SKIP_TLS_VERIFY',
+};
+
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Where each flag taken from the environment or the file came from ('TICKSTORM_RATE', 'FILE: "rate"'). */
@@ -37,12 +56,14 @@ export function withSources(problems: readonly string[]): string[] {
 
 /**
  * Fills every option not given on the command line from env, then from the config file.
- * Returns the problems (each naming the variable or the file and key).
+ * Returns the problems (each naming the variable or the file and key). `k6Env`: a script run,
+ * which also reads k6's K6_* variables (K6_ENV).
  */
 export function applyRunDefaults(
   cmd: Command,
   configFile: string | undefined,
   cwd = process.cwd(),
+  k6Env = false,
 ): string[] {
   const problems: string[] = [];
   const opts = cmd.options.filter((o) => o.long !== undefined && !SKIP.has(flagOf(o)));
@@ -91,9 +112,14 @@ export function applyRunDefaults(
           source,
         );
     };
-    const env = process.env[envName(flag)];
+    const k6Name = k6Env ? K6_ENV[flag] : undefined;
+    const name =
+      process.env[envName(flag)] === undefined && k6Name !== undefined && process.env[k6Name] !== undefined
+        ? k6Name
+        : envName(flag);
+    const env = process.env[name];
     if (env !== undefined) {
-      set(env, 'env', envName(flag));
+      set(env, 'env', name);
       continue;
     }
     if (cmd.getOptionValueSource(attr) === 'env') continue;

@@ -170,8 +170,8 @@ export function defineRunFlags(
     )
     .option('--metrics-port <port>', METRICS_PORT_HELP)
     .option(
-      '--out <output>',
-      "stream results: json=FILE (k6's JSON lines) or prometheus[=PORT] (the generator's /metrics, default port 9464); repeatable",
+      '-o, --out <output>',
+      "stream results: json=FILE (k6's JSON lines) or prometheus[=PORT] (the generator's /metrics, default port 9464); repeatable, one json= a run",
       collect,
     )
     .optionsGroup('Many machines (docs/load-lab.md#many-machines-run---master-and---worker):')

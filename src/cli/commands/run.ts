@@ -54,10 +54,15 @@ export function registerRunCommand(program: Command, defs = SCENARIOS_LOADED.def
   async function runAction(operands: string[], self: Command): Promise<void> {
     // the environment's and the config file's problems are listed with the command line's
     // (every problem at once): a key that is not a flag or a value that does not fit is left unset
-    const defaults = applyRunDefaults(self, self.getOptionValue('configFile') as string | undefined);
+    const { scenarios, unknownOptions } = splitOperands(operands, ids);
+    const defaults = applyRunDefaults(
+      self,
+      self.getOptionValue('configFile') as string | undefined,
+      undefined,
+      scenarios.some(isScriptOperand),
+    );
     const o = self.opts() as Record<string, unknown>;
     useKeyFile(o.keyFile as string | undefined);
-    const { scenarios, unknownOptions } = splitOperands(operands, ids);
     const params = paramValues(self, paramOptions);
     const mwProblems: string[] = [...defaults];
     const mw = planMasterWorker(masterWorkerFlagsOf(o), mwProblems);

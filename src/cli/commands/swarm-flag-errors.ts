@@ -13,6 +13,11 @@ const TASK_RATIO =
 const ITERATIONS =
   "(locust-plugins') there is no iteration limit: count the tasks in the user file and throw new StopUser() (that user) or call this.environment.runner.quit() (the test) at N";
 
+const STEP_LOAD =
+  "Locust 2.0 removed step load; a LoadTestShape class in the user file sets the users at each step (docs/swarm.md, 'Load shapes')";
+const OLD_NAME = (now: string) =>
+  `it is an old Locust name: today's Locust and tickstorm swarm call it ${now}`;
+
 /** Locust's flags that `tickstorm swarm` lacks, each with what to do instead. */
 export const LOCUST_FLAGS_NOT_HERE: Readonly<Record<string, string>> = {
   '-L': LOG_FLAGS,
@@ -40,6 +45,16 @@ export const LOCUST_FLAGS_NOT_HERE: Readonly<Record<string, string>> = {
   '--build-path': 'the web UI is built in; there is no custom build to serve',
   '-i': ITERATIONS,
   '--iterations': ITERATIONS,
+  '--hatch-rate': OLD_NAME('-r/--spawn-rate'),
+  '-c': OLD_NAME('-u/--users'),
+  '--clients': OLD_NAME('-u/--users'),
+  '--no-web': OLD_NAME('--headless'),
+  '-n': ITERATIONS,
+  '--num-request': ITERATIONS,
+  '--step-load': STEP_LOAD,
+  '--step-users': STEP_LOAD,
+  '--step-time': STEP_LOAD,
+  '--modern-ui': 'there is one web UI, served by the lab itself',
   '--config-users':
     "set the users' settings in the user file (class attributes and the classes' constructors)",
 };

@@ -127,13 +127,13 @@ export function registerSwarmCommand(program: Command): Command {
     .option('--json <file>', 'the results as JSON')
     .option('--junit <file>', 'JUnit XML (one test case per threshold)')
     .option(
-      '-T, --tags <tags>',
-      'run only the tasks with one of these tags (comma-separated, repeatable; static tags = tag<User>({...}))',
+      '-T, --tags <tags...>',
+      "run only the tasks with one of these tags (Locust's -T a b, or comma-separated, repeatable; static tags = tag<User>({...}))",
       collect,
     )
     .option(
-      '-E, --exclude-tags <tags>',
-      'do not run the tasks with any of these tags (comma-separated, repeatable)',
+      '-E, --exclude-tags <tags...>',
+      "do not run the tasks with any of these tags (Locust's -E a b, or comma-separated, repeatable)",
       collect,
     )
     .option('--master', "run as the master of --worker processes on other machines (Locust's --master)")

@@ -27,11 +27,19 @@ export function vuShare(t: number, index: number, count: number): number {
   return t > index ? Math.floor((t - index - 1) / count) + 1 : 0;
 }
 
-/** Global VU target `ms` into the run (linear within a stage, rounded down). */
+/**
+ * Global VU target `ms` into the run, k6's ramping-vus steps: linear within a stage, a VU joins
+ * when a ramp up reaches its number (rounded down) and leaves when a ramp down reaches the number
+ * below it (rounded up), so `startVUs: 2, stages: [{ duration: '2s', target: 0 }]` keeps 2 VUs
+ * for the first second and 1 for the second, as k6 does.
+ */
 export function vuTarget(ex: Closed, ms: number): number {
   let t0 = 0;
   for (const s of ex.segments) {
-    if (ms < t0 + s.ms) return Math.floor(s.from + ((s.to - s.from) * (ms - t0)) / s.ms);
+    if (ms < t0 + s.ms) {
+      const v = s.from + ((s.to - s.from) * (ms - t0)) / s.ms;
+      return s.to < s.from ? Math.ceil(v - 1e-9) : Math.floor(v + 1e-9);
+    }
     t0 += s.ms;
   }
   return ex.segments[ex.segments.length - 1].to;

@@ -34,13 +34,38 @@ const KINDS: Record<string, [type: string, contains: string]> = {
   dropped_iterations: ['counter', 'default'],
 };
 
+/** What fits instead of one of k6's outputs that is not here (`--out NAME[=...]`). */
+const K6_OUTPUTS: Record<string, string> = {
+  csv: '--results-csv FILE writes one row per request',
+  'experimental-prometheus-rw': 'prometheus[=PORT] serves the figures for Prometheus to scrape',
+  'experimental-opentelemetry': 'prometheus[=PORT] serves the figures for Prometheus to scrape',
+  'web-dashboard': '--html FILE writes a report with charts',
+  cloud: '--html FILE writes a report with charts',
+};
+
 /** Parses the value of --out; problems name the flag. */
 export function parseOut(values: readonly string[], problems: string[]): { json?: string } {
   const out: { json?: string } = {};
   for (const v of values) {
     const m = /^json=(.+)$/.exec(v);
-    if (m === null) problems.push(`--out must be json=FILE or prometheus[=PORT] (got '${v}')`);
-    else out.json = m[1];
+    if (m !== null && m[1] !== '-') {
+      if (out.json === undefined) out.json = m[1];
+      else
+        problems.push(
+          `--out json=${m[1]}: --out json= is given once a run (it already streams to ${out.json})`,
+        );
+      continue;
+    }
+    const name = /^[^=]*/.exec(v)?.[0] ?? v;
+    const instead =
+      name === 'json'
+        ? "json=FILE needs a file: k6's stream to stdout (json, json=-) is not offered"
+        : name in K6_OUTPUTS
+          ? `k6's ${name} output is not here: ${K6_OUTPUTS[name]}`
+          : undefined;
+    problems.push(
+      `--out must be json=FILE or prometheus[=PORT] (got '${v}')${instead === undefined ? '' : `; ${instead}`}`,
+    );
   }
   return out;
 }

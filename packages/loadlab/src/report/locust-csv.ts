@@ -80,7 +80,7 @@ export const LOCUST_EXCEPTIONS_COLUMNS: readonly string[] = ['Count', 'Message',
 const NA = 'N/A';
 
 /** The model key holding each Locust percentile column (optional keys beyond LatencyMs allowed). */
-const PERCENTILE_KEYS: Record<(typeof LOCUST_PERCENTILE_COLUMNS)[number], string> = {
+export const PERCENTILE_KEYS: Record<(typeof LOCUST_PERCENTILE_COLUMNS)[number], string> = {
   '50%': 'p50',
   '66%': 'p66',
   '75%': 'p75',

@@ -11,7 +11,7 @@
  * systems would otherwise show a column of zeros).
  */
 import type { EntryStats, ScenarioResult } from '../model/result.ts';
-import { aggregatedEntry, sortedEntries } from './locust-csv.ts';
+import { aggregatedEntry, LOCUST_PERCENTILE_COLUMNS, PERCENTILE_KEYS, sortedEntries } from './locust-csv.ts';
 
 const WIDTHS = { type: 8, reqs: 8, fails: 8, time: 7, rps: 7, fps: 11 } as const;
 
@@ -72,6 +72,50 @@ export function renderSampleResults(s: ScenarioResult): string {
   const lines = [header, sep, ...entries.map((e) => row(e, nameWidth)), sep];
   lines.push(row(aggregatedEntry(s), nameWidth));
   return lines.map((l) => l.trimEnd()).join('\n');
+}
+
+/**
+ * Locust's "Response time percentiles (approximated)" table, printed after the Sample Results
+ * at the end of a headless run: per request type and name (those with requests), then the
+ * Aggregated row, each percentile in whole ms as Locust prints them (the same figures as
+ * --csv's PREFIX_stats.csv columns), and `# reqs`.
+ */
+export function renderPercentiles(s: ScenarioResult): string {
+  const entries = sortedEntries(s).filter((e) => e.requests > 0);
+  if (s.requests === 0) return '';
+  const nameWidth = Math.max(19, ...entries.map((e) => e.name.length), 'Aggregated'.length);
+  const cols = LOCUST_PERCENTILE_COLUMNS;
+  const line = (type: string, name: string, cells: string[]) =>
+    [
+      type.padEnd(WIDTHS.type),
+      name.padEnd(nameWidth),
+      cells[0].padStart(8),
+      ...cells.slice(1).map((c) => c.padStart(6)),
+    ]
+      .join(' ')
+      .trimEnd();
+  const sep = [
+    '-'.repeat(WIDTHS.type),
+    '-'.repeat(nameWidth),
+    '-'.repeat(8),
+    ...cols.slice(1).map(() => '-'.repeat(6)),
+    '-'.repeat(6),
+  ].join('|');
+  const cells = (e: EntryStats) => [
+    ...cols.map((c) => {
+      const v = (e.latency_ms as unknown as Partial<Record<string, number>>)[PERCENTILE_KEYS[c]];
+      return v === undefined || !Number.isFinite(v) ? 'N/A' : String(Math.round(v));
+    }),
+    String(e.requests),
+  ];
+  return [
+    'Response time percentiles (approximated)',
+    line('Type', 'Name', [...cols, '# reqs']),
+    sep,
+    ...entries.map((e) => line(e.type, e.name, cells(e))),
+    sep,
+    line('', 'Aggregated', cells(aggregatedEntry(s))),
+  ].join('\n');
 }
 
 /** Rows of the error report shown at most; the rest are counted (every row is in --csv's PREFIX_failures.csv). */

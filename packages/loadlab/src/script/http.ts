@@ -24,6 +24,7 @@ import { tlsVerifyOptions } from '../clients/tls-options.ts';
 import { newRequestEvent, type RequestEvent } from '../stats/events.ts';
 import { nowUs } from '../util/clock.ts';
 import { parseDuration } from '../util/duration.ts';
+import { k6ErrorCode, k6StatusText } from './http-error-code.ts';
 import {
   checkResponseCallback,
   expectationOf,
@@ -93,6 +94,12 @@ export interface Response {
   timings: Timings;
   /** Network error text (status 0), or null. */
   error: string | null;
+  /** k6's error code: 0, 1000 + a 4xx/5xx status, or the network error's (./http-error-code.ts). */
+  error_code: number;
+  /** k6's "200 OK" ('' when no answer came). */
+  status_text: string;
+  /** k6's protocol, 'HTTP/1.1' ('' when no answer came). */
+  proto: string;
   /** k6's: the cookies this response set, `{ name: [{ name, value, domain, path, ... }] }`. */
   cookies: Record<string, ResponseCookie[]>;
   /** The body parsed as JSON (parsed once); with k6's selector, a GJSON path into it (`items.0.id`, `items.#`). */
@@ -295,6 +302,9 @@ async function send(
       headers: hop.headers,
       cookies: responseCookies(u, hop.setCookies),
       error: hop.error,
+      error_code: k6ErrorCode(hop.status, hop.error),
+      status_text: k6StatusText(hop.status),
+      proto: hop.status === 0 ? '' : 'HTTP/1.1',
       timings: hop.timings,
       json: jsonOf(text),
     };

@@ -83,6 +83,8 @@ const TOP = [
   'noColor',
   'discardResponseBodies',
 ];
+/** k6 Cloud's settings, which `k6 run` (a local run) ignores: a note here too, not a problem. */
+const CLOUD_ONLY = ['cloud', 'ext'];
 const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
 
@@ -115,8 +117,14 @@ export function parseScriptOptions(
   };
   if (raw === undefined) raw = {};
   if (!isObj(raw)) return { options, problems: ['options must be an object'] };
-  for (const k of Object.keys(raw))
-    if (!TOP.includes(k)) problems.push(`options.${k}: not supported (use ${TOP.join(', ')})`);
+  for (const k of Object.keys(raw)) {
+    if (TOP.includes(k)) continue;
+    if (CLOUD_ONLY.includes(k))
+      options.notes.push(
+        `note: options.${k} is k6 Cloud's; a local run ignores it, as k6 run does (nothing is sent anywhere)`,
+      );
+    else problems.push(`options.${k}: not supported (use ${TOP.join(', ')})`);
+  }
   options.summary = parseSummaryOptions(raw, problems);
   if (raw.insecureSkipTLSVerify !== undefined) {
     if (typeof raw.insecureSkipTLSVerify !== 'boolean')

@@ -48,8 +48,21 @@ export const BUILTIN_MODULES: Readonly<Record<string, string>> = {
   '@tickstorm/loadlab/swarm': here('../swarm/index.ts'),
 };
 
+/** k6's modules that are not here, each with what a script uses instead (the resolve hook's message). */
+export const K6_MODULES_INSTEAD: Readonly<Record<string, string>> = {
+  'k6/ws':
+    "k6's callback WebSocket API is not here; tickstorm/ws is a promise API: const s = await ws.connect(url); s.send(text); await s.next() (docs/scripts.md)",
+  'k6/crypto': "use Node's node:crypto (import { createHash, createHmac, randomBytes } from 'node:crypto')",
+  'k6/timers': 'setTimeout, setInterval and their clear functions are globals here',
+  'k6/net/grpc': 'there is no gRPC client',
+  'k6/browser': 'there is no browser module',
+  'k6/html': 'there is no HTML parser: read res.body as text',
+  'k6/secrets': 'read secrets from __ENV (-e NAME=VALUE, or the environment)',
+};
+
 const HOOK = `
 let map = {}; let dirs = []; let lab = '';
+const instead = ${JSON.stringify(K6_MODULES_INSTEAD)};
 export function initialize(data) { map = data.map; dirs = data.dirs; lab = data.lab; }
 const bare = (s) => !/^(\\.|\\/|[a-z][a-z0-9+.-]*:)/i.test(s);
 export async function resolve(specifier, context, next) {
@@ -59,8 +72,10 @@ export async function resolve(specifier, context, next) {
   if (hit !== undefined) return next(hit, context);
   if (/^https?:[/][/]/i.test(specifier))
     throw Object.assign(new Error("remote modules are not fetched: '" + specifier + "' (only jslib's k6-summary and k6-utils URLs resolve, to local files; save the module beside the script and import it by its path)"), { code: 'ERR_MODULE_NOT_FOUND' });
-  if (/^(tickstorm|k6)[/]/.test(specifier))
-    throw Object.assign(new Error("'" + specifier + "' is not a built-in module (there are: " + Object.keys(map).join(', ') + ')'), { code: 'ERR_MODULE_NOT_FOUND' });
+  if (/^(tickstorm|k6)[/]/.test(specifier)) {
+    const why = instead[specifier] ?? (specifier.startsWith('k6/experimental/') ? "k6's experimental modules are not here" : undefined);
+    throw Object.assign(new Error("'" + specifier + "' is not a built-in module" + (why === undefined ? '' : ': ' + why) + ' (there are: ' + Object.keys(map).join(', ') + ')'), { code: 'ERR_MODULE_NOT_FOUND' });
+  }
   let r;
   try {
     r = await next(specifier, context);

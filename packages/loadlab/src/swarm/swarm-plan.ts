@@ -206,7 +206,12 @@ export async function planSwarm(i: SwarmInput): Promise<{ plan: SwarmPlan | null
     v === undefined ? undefined : v.flatMap((x) => x.split(/[\s,]+/)).filter((x) => x !== '');
   const taskFilter: TaskFilter = { tags: split(i.tags), excludeTags: split(i.excludeTags) };
   let classes = [...new Set(i.classes)];
-  if (file !== null && (taskFilter.tags !== undefined || taskFilter.excludeTags !== undefined)) {
+  // an unknown class name is already a problem (pickClasses): the tags are checked on known ones
+  if (
+    file !== null &&
+    classes.every((c) => file!.classes.has(c)) &&
+    (taskFilter.tags !== undefined || taskFilter.excludeTags !== undefined)
+  ) {
     const names = classes.length > 0 ? classes : [...file.classes.keys()];
     const left = names.filter((n) => Object.keys(filterTasks(file!.classes.get(n)!, taskFilter)).length > 0);
     if (left.length === 0)

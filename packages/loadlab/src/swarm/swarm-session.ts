@@ -16,7 +16,7 @@ import { EXIT_ABORTED, EXIT_ERROR, EXIT_OK } from '../gates/exit-codes.ts';
 import { evaluateThresholds, exitCodeFor, type ThresholdResult } from '../gates/thresholds.ts';
 import type { RunReport, ScenarioResult, TimeSlice, WorkersSection } from '../model/result.ts';
 import type { LoadMetricsServer } from '../monitor/prometheus-exporter.ts';
-import { renderErrorReport, renderSampleResults } from '../report/locust-table.ts';
+import { renderErrorReport, renderPercentiles, renderSampleResults } from '../report/locust-table.ts';
 import { createProgress, type ProgressOptions } from '../report/progress.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { thresholdLines, verdictLine } from '../run/run-output.ts';
@@ -155,7 +155,7 @@ export async function runSwarmSession(plan: SwarmPlan, opts: SwarmSessionOptions
   try {
     if (plan.headless) {
       out(
-        `Swarm: ${plan.users} users at ${plan.spawnRate}/s against ${plan.host}${plan.runTimeSec ? ` for ${plan.runTimeSec}s` : ' until Ctrl-C'} (${swarm.classNames.join(', ')}; ${pool === null ? `${plan.processes} thread${plan.processes > 1 ? 's' : ''}` : `on ${plan.expectWorkers}+ worker(s)`})`,
+        `Swarm: ${plan.file.shape === null ? `${plan.users} users at ${plan.spawnRate}/s` : `users from the load shape ${plan.file.shape.constructor.name} (-u/-r ignored)`} against ${targetHosts(plan, swarm.classNames)}${plan.runTimeSec ? ` for ${plan.runTimeSec}s` : plan.file.shape === null ? ' until Ctrl-C' : ' until its tick() answers null (or Ctrl-C)'} (${swarm.classNames.join(', ')}; ${pool === null ? `${plan.processes} thread${plan.processes > 1 ? 's' : ''}` : `on ${plan.expectWorkers}+ worker(s)`})`,
       );
       const end = stopped();
       await swarm.start({ users: plan.users, spawnRate: plan.spawnRate });
@@ -227,6 +227,8 @@ async function report(
   if (opts.signal?.aborted) code = EXIT_ABORTED;
   run.exitCode = code;
   const parts = [renderSampleResults(r)];
+  const percentiles = renderPercentiles(r);
+  if (percentiles !== '') parts.push(percentiles);
   const failed = renderErrorReport(r);
   if (failed !== '') parts.push(failed);
   const exceptions = exceptionRows(r);
@@ -330,4 +332,13 @@ function workersLine(w: WorkersSection): string {
   ];
   for (const m of w.missing) lines.push(`  missing: ${m.id} (${m.reason}; it had ${m.users} users)`);
   return lines.join('\n');
+}
+
+/**
+ * The hosts the test's users send to: a class's `static host` wins over -H (as its users do),
+ * so a file whose classes all set one does not read as aimed at -H's default.
+ */
+function targetHosts(plan: SwarmPlan, classNames: readonly string[]): string {
+  const hosts = [...new Set(classNames.map((n) => plan.file.classes.get(n)?.host ?? plan.host))];
+  return hosts.length > 0 ? hosts.join(', ') : plan.host;
 }

@@ -4,7 +4,7 @@
  * subclass (if any) drives the load. Every problem is reported at once (UserFileError's
  * `problems`, exit code 104 in the CLI), k6 style.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LabError, LabErrorCode } from '../errors.ts';
 import { registerScriptModules } from '../script/register.ts';
@@ -32,6 +32,8 @@ export interface UserFile {
 
 export async function loadUserFile(file: string): Promise<UserFile> {
   const path = resolve(file);
+  const many = manyFilesProblem(file, path);
+  if (many !== undefined) throw new UserFileError([many]);
   if (!existsSync(path)) throw new UserFileError([`-f/--locustfile: no such file: ${file}`]);
   if (/\.py$/i.test(path))
     throw new UserFileError([
@@ -67,6 +69,24 @@ export async function loadUserFile(file: string): Promise<UserFile> {
     problems.push(`${file}: exports ${shapes.length} LoadTestShape classes; at most one`);
   if (problems.length > 0) throw new UserFileError(problems);
   return { path, classes, shape: shapes[0] ?? null };
+}
+
+/**
+ * Locust 2.x's `-f` also takes a directory (every locustfile in it) or a comma-separated list of
+ * files; here `-f` is one module, so either is named as such, with the one-file equivalent.
+ */
+function manyFilesProblem(file: string, path: string): string | undefined {
+  const reexport =
+    "write one user file that re-exports their classes (export { Reader } from './readers.ts';)";
+  if (existsSync(path) && statSync(path).isDirectory())
+    return `-f/--locustfile: ${file} is a directory; swarm takes one user file, not Locust's directory of locustfiles: ${reexport}`;
+  if (
+    !existsSync(path) &&
+    file.includes(',') &&
+    file.split(',').some((f) => f !== '' && existsSync(resolve(f)))
+  )
+    return `-f/--locustfile: '${file}' is a list of files; swarm takes one user file, not Locust's comma-separated locustfiles: ${reexport}`;
+  return undefined;
 }
 
 function checkClass(name: string, cls: UserClass): string[] {
