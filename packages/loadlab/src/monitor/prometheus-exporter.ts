@@ -64,6 +64,19 @@ interface ScenarioFigures {
   running: number;
 }
 
+const newFigures = (at: number, running: number): ScenarioFigures => ({
+  requests: 0,
+  failures: 0,
+  sumUs: 0,
+  active: 0,
+  p50: 0,
+  p95: 0,
+  p99: 0,
+  max: 0,
+  at,
+  running,
+});
+
 export interface LoadMetricsServer {
   readonly port: number;
   readonly url: string;
@@ -237,18 +250,7 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
     observe(scenario, s, detail) {
       let f = figures.get(scenario);
       if (f === undefined) {
-        f = {
-          requests: 0,
-          failures: 0,
-          sumUs: 0,
-          active: 0,
-          p50: 0,
-          p95: 0,
-          p99: 0,
-          max: 0,
-          at: 0,
-          running: 1,
-        };
+        f = newFigures(0, 1);
         figures.set(scenario, f);
       }
       f.requests += s.requests;
@@ -276,18 +278,7 @@ export async function startLoadMetricsServer(opts: LoadMetricsOptions = {}): Pro
       let f = figures.get(scenario);
       if (f === undefined) {
         // its quantiles are of no second (NaN): `at` is long past
-        f = {
-          requests: 0,
-          failures: 0,
-          sumUs: 0,
-          active: 0,
-          p50: 0,
-          p95: 0,
-          p99: 0,
-          max: 0,
-          at: -Infinity,
-          running: 0,
-        };
+        f = newFigures(-Infinity, 0);
         figures.set(scenario, f);
       }
       f.requests += part.requests;
