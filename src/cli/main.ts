@@ -107,7 +107,10 @@ export async function buildProgram(only?: string): Promise<Command> {
       "symbols this execution engine owns, A,B,… (env TICKSTORM_SYMBOLS; default all); orders for others go to their owner's process",
     )
     .option('--shards <n>', 'matching shards (symbols spread by index)', positiveInt('--shards'))
-    .option('--no-input-log', 'do not write the sequenced input log (no journal: nothing survives a restart)')
+    .option(
+      '--no-input-log',
+      'do not write the sequenced input log (no journal: nothing survives a restart; refused on a --data-dir whose journal holds orders)',
+    )
     .option(
       '--durability <mode>',
       'fsync (default: an order is answered after a group-committed fdatasync; survives a power loss) or' +

@@ -200,6 +200,13 @@ export class TradingCore {
           `${dir} holds an input log of shard ${n}: start with the shard count it was written with, or --fresh`,
         );
       }
+    } else if (hasState(dir) && generationFloor(dir) > 1) {
+      // the journal's orders would be neither recovered nor counted: this run would issue their
+      // ids again, and so would the next journalled start (it continues from the journal)
+      throw new TradingError(
+        TradingErrorCode.INVALID_CONFIG,
+        `${dir} holds a journal with orders: --no-input-log would issue their order ids again; start with the input log, move the state aside with --fresh (input log on), or use another --data-dir`,
+      );
     }
     this.engines = [];
     const chains: ListenerChain[] = [];
