@@ -20,10 +20,12 @@ TIMEOUT="${TICKSTORM_START_TIMEOUT:-60}"
 
 if [ -f "$PID_FILE" ]; then
   old="$(cat "$PID_FILE")"
-  if process_alive "$old"; then
+  if [[ "$old" =~ ^[0-9]+$ ]] && tickstorm_alive "$old"; then
     echo "Tickstorm is already running (pid $old, $PID_FILE); stop it with scripts/stop_trading.sh" >&2
     exit 1
   fi
+  # stale: the process died (kill -9, a reboot), or its pid now belongs to another program
+  echo "removed the stale $PID_FILE (pid $old is not Tickstorm)"
   rm -f "$PID_FILE"
 fi
 mkdir -p "$DATA_DIR" "$(dirname "$PID_FILE")" "$(dirname "$LOG_FILE")"

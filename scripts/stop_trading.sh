@@ -19,10 +19,11 @@ if ! [[ "$pid" =~ ^[0-9]+$ ]] || ! process_alive "$pid"; then
   rm -f "$PID_FILE"
   exit 0
 fi
-# The process title is "tickstorm ..." or a service name (serve market-data etc.).
-if ! ps -p "$pid" -o args= 2>/dev/null | grep -qE 'tickstorm|market-data|execution-engine|risk-manager'; then
-  echo "pid $pid in $PID_FILE is not a tickstorm process; not touching it (remove the file if stale)" >&2
-  exit 1
+# A pid now used by another program (reused after a kill -9 or a reboot): never signalled.
+if ! tickstorm_alive "$pid"; then
+  echo "Tickstorm is not running (removed the stale $PID_FILE: pid $pid is another program, not touched)"
+  rm -f "$PID_FILE"
+  exit 0
 fi
 
 echo "Stopping Tickstorm (pid $pid)..."

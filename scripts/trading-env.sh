@@ -47,3 +47,11 @@ process_alive() {
     [ "$state" != "Z" ]
   fi
 }
+
+# True while process $1 is alive and is Tickstorm: its title is "tickstorm ..." or a service
+# name (serve market-data etc.), its command line bin/tickstorm.js before it retitles itself.
+# A PID file naming another program is stale (the pid was reused after a kill -9 or a reboot).
+tickstorm_alive() {
+  process_alive "$1" || return 1
+  ps -p "$1" -o args= 2>/dev/null | grep -qE 'tickstorm|market-data|execution-engine|risk-manager'
+}

@@ -113,7 +113,7 @@ export async function buildProgram(only?: string): Promise<Command> {
     .option('--shards <n>', 'matching shards (symbols spread by index)', positiveInt('--shards'))
     .option(
       '--no-input-log',
-      'do not write the sequenced input log (no journal: nothing survives a restart, and order ids start over)',
+      'do not write the sequenced input log (no journal: nothing survives a restart, and order ids start over; refused on a --data-dir whose journal holds orders)',
     )
     .option(
       '--durability <mode>',

@@ -3,11 +3,12 @@
  * from the repo root): ports 0 through the environment (the start script reads the real
  * ones back from the log), the PID file and log under TICKSTORM_DATA_DIR, health-checked
  * URLs printed, a second start refused, SIGTERM stop with a clean exit, and a failed start
- * reported with the log tail and no PID file left behind.
+ * reported with the log tail and no PID file left behind; a PID file naming another program
+ * (its pid reused after a kill -9) is stale for both scripts.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -125,5 +126,31 @@ describe('scripts/start_trading.sh and scripts/stop_trading.sh', { timeout: 180_
     assert.match(f.stderr, /did not start/);
     assert.match(f.stderr, /unknown service "nonsense"/);
     assert.equal(existsSync(pidFile()), false);
+  });
+
+  test('a PID file whose pid is now another program is stale: start and stop go on, that program untouched', async () => {
+    // before, start said "already running" (exit 1) and stop refused: the user had to find
+    // and delete the file after every kill -9 whose pid got reused (or a reboot)
+    const other = spawn('sleep', ['120'], { stdio: 'ignore' });
+    try {
+      writeFileSync(pidFile(), `${other.pid}\n`);
+      const stop = await run('bash', [STOP], env);
+      assert.equal(stop.code, 0, stop.stderr + stop.stdout);
+      assert.match(stop.stdout, /stale/);
+      assert.equal(existsSync(pidFile()), false);
+      writeFileSync(pidFile(), `${other.pid}\n`);
+      const start = await run('bash', [START], env, 120_000);
+      assert.equal(start.code, 0, start.stderr + start.stdout);
+      assert.match(start.stdout, /removed the stale/);
+      const pid = Number(readFileSync(pidFile(), 'utf8'));
+      assert.notEqual(pid, other.pid);
+      assert.ok(alive(pid), `pid ${pid} runs`);
+      const stopped = await run('bash', [STOP], env);
+      assert.equal(stopped.code, 0, stopped.stderr + stopped.stdout);
+      assert.match(stopped.stdout, /stopped cleanly/);
+      assert.ok(alive(other.pid!), 'the other program was never signalled');
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 });

@@ -247,6 +247,9 @@ export class OrderGateway {
         `the matching engine refused the order (${r.result})`,
       );
     }
+    // The answer states the order as its own command left it: fills by later commands (a
+    // tick firing this stop, an order crossing it) may not be covered by the batch awaited.
+    const acked = rec.copy();
     this.inFlight++;
     try {
       await this.commits[shardIndex].wait();
@@ -258,7 +261,7 @@ export class OrderGateway {
     } finally {
       this.inFlight--;
     }
-    return { status: 201, body: rec };
+    return { status: 201, body: acked };
   }
 
   /**

@@ -49,6 +49,34 @@ export class OrderRecord {
     this.fills.push(f);
   }
 
+  /**
+   * A detached copy of the record as it is now: an acknowledgement states the order as its
+   * own command left it (what the journal batch it waits for covers), not later fills.
+   */
+  copy(): OrderRecord {
+    const c = new OrderRecord(
+      this.id,
+      this.engineId,
+      this.shard,
+      this.inst,
+      this.side,
+      this.type,
+      this.priceTicks,
+      this.lots,
+      this.account,
+      this.clientOrderId,
+      this.createdAt,
+    );
+    c.status = this.status;
+    c.reason = this.reason;
+    c.filledLots = this.filledLots;
+    c.filledNotional = this.filledNotional;
+    c.fills = this.fills === NO_FILLS ? NO_FILLS : this.fills.slice();
+    c.updatedAt = this.updatedAt;
+    c.priceAsked = this.priceAsked;
+    return c;
+  }
+
   get terminal(): boolean {
     return isTerminal(this.status);
   }

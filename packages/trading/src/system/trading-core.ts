@@ -90,6 +90,12 @@ export interface TradingCoreOptions {
   fresh?: boolean;
   /** Snapshot every so often when the journal moved (default 60,000 ms; 0 = only at close). */
   snapshotIntervalMs?: number;
+  /**
+   * A start that replayed at least this many journal records past the newest snapshot writes a
+   * snapshot at once (default 10,000; with a snapshot interval above 0): a process killed more
+   * often than the interval would otherwise replay a longer tail at every start.
+   */
+  recoverySnapshotRecords?: number;
   /** Snapshots kept (default 2); older ones and the segments only they needed are deleted. 0 = keep everything. */
   retainSnapshots?: number;
   /** Where recovery reports go (default console.log). */
@@ -200,6 +206,13 @@ export class TradingCore {
           `${dir} holds an input log of shard ${n}: start with the shard count it was written with, or --fresh`,
         );
       }
+    } else if (hasState(dir) && generationFloor(dir) > 1) {
+      // the journal's orders would be neither recovered nor counted: this run would issue their
+      // ids again, and so would the next journalled start (it continues from the journal)
+      throw new TradingError(
+        TradingErrorCode.INVALID_CONFIG,
+        `${dir} holds a journal with orders: --no-input-log would issue their order ids again; start with the input log, move the state aside with --fresh (input log on), or use another --data-dir`,
+      );
     }
     this.engines = [];
     const chains: ListenerChain[] = [];
@@ -337,6 +350,13 @@ export class TradingCore {
         if (this.seqSum() !== this.snapshotSeqSum) this.trySnapshot();
       }, every);
       this.timer.unref();
+      if (replayed > 0 && replayed >= (o.recoverySnapshotRecords ?? 10_000)) {
+        try {
+          this.report(`snapshot of the ${replayed} replayed journal records written: ${this.snapshot()}`);
+        } catch (err) {
+          this.report(`snapshot failed: ${(err as Error).message}`); // the scheduled one tries again
+        }
+      }
     }
     // After --fresh the generation base the new ids start at is in fresh-floor and in a
     // snapshot (the journal holds commands, not the base): written now, before any order, so
