@@ -10,6 +10,7 @@ import { installAuth, principalOf, type SecurityOptions } from '../auth/request-
 import type { OrderBook } from '../book/order-book.ts';
 import type { Bus } from '../bus/bus.ts';
 import { busHealth } from '../bus/bus-health.ts';
+import { ID_RULE, isWellFormedId } from '../domain/well-formed-id.ts';
 import { TradingErrorCode } from '../errors.ts';
 import type { LoadShed } from '../guards/load-shed.ts';
 import { RETRY_AFTER_SECONDS } from '../guards/shed.ts';
@@ -21,7 +22,6 @@ import { bookDepth } from './book-depth.ts';
 import type { EngineRouting } from './engine-routing.ts';
 import type { OrderCounters } from './order-counters.ts';
 import type { GatewayReply, OrderGateway } from './order-gateway.ts';
-import { isWellFormedId } from './order-request.ts';
 
 export interface ExecutionEngineDeps {
   instruments: InstrumentTable;
@@ -68,11 +68,7 @@ function isOrdersPath(url: string | undefined): boolean {
  */
 function killSwitchAccount(account: string): void {
   if (!isWellFormedId(account)) {
-    throw new ProtocolError(
-      ProtocolErrorCode.INVALID_FIELD,
-      'account must be 1..64 printable ASCII characters other than space',
-      'account',
-    );
+    throw new ProtocolError(ProtocolErrorCode.INVALID_FIELD, `account must be ${ID_RULE}`, 'account');
   }
 }
 

@@ -10,6 +10,7 @@ import { type InstrumentTable, ProtocolError, ProtocolErrorCode, quoteValue } fr
 import { CancelResult } from '../book/engine-types.ts';
 import { CancelReason } from '../domain/enums.ts';
 import { OrderStatus } from '../domain/order-status.ts';
+import { ID_RULE, isWellFormedId } from '../domain/well-formed-id.ts';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
 import { errorBody } from '../http/http-app.ts';
 import type { AccountRegistry } from '../risk/account-registry.ts';
@@ -19,7 +20,7 @@ import type { LocalShard } from '../routing/local-shard.ts';
 import type { OrderRouter } from '../routing/router.ts';
 import { HaltedAccounts } from './halted-accounts.ts';
 import type { OrderCounters } from './order-counters.ts';
-import { isWellFormedId, type OrderRequest, parseOrderRequest } from './order-request.ts';
+import { type OrderRequest, parseOrderRequest } from './order-request.ts';
 import type { OrderStore } from './order-store.ts';
 import type { RemoteRiskCheck, RemoteVerdict } from './remote-risk.ts';
 import { TurnCommit } from './turn-commit.ts';
@@ -280,8 +281,8 @@ export class OrderGateway {
     const status = (q.status as string | undefined) ?? 'open';
     if (status !== 'open') return bad('status', 'status must be "open" (the orders a client must reconcile)');
     const account = q.account as string | undefined;
-    if (account !== undefined && !/^[\x21-\x7e]{1,64}$/.test(account)) {
-      return bad('account', 'account must be 1..64 printable ASCII characters other than space');
+    if (account !== undefined && !isWellFormedId(account)) {
+      return bad('account', `account must be ${ID_RULE}`);
     }
     // A key bound to accounts lists only those (all of them when none is named).
     let accounts: string | readonly string[] | undefined = account;

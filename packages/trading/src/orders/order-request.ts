@@ -7,6 +7,7 @@
  */
 import { type Instrument, type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import { OrderType, Side } from '../domain/enums.ts';
+import { ID_RULE, isWellFormedId } from '../domain/well-formed-id.ts';
 import { inexactMembersOf, inexactNumber } from '../http/exact-numbers.ts';
 import { refuseUnknownFields } from '../http/request-fields.ts';
 
@@ -34,13 +35,7 @@ const TYPES: ReadonlyMap<string, OrderType> = new Map([
   ['market', OrderType.MARKET],
   ['stop', OrderType.STOP],
 ]);
-const ID_RE = /^[\x21-\x7e]{1,64}$/;
 const FIELDS = new Set(['symbol', 'side', 'type', 'quantity', 'price', 'clientOrderId', 'account']);
-
-/** Whether `s` is a well-formed account (or clientOrderId): 1..64 printable ASCII characters other than space (`!` to `~`). */
-export function isWellFormedId(s: string): boolean {
-  return ID_RE.test(s);
-}
 
 function invalid(field: string, message: string): ProtocolError {
   return new ProtocolError(ProtocolErrorCode.INVALID_FIELD, message, field);
@@ -99,18 +94,15 @@ export function parseOrderRequest(
   }
   let clientOrderId: string | undefined;
   if (b.clientOrderId !== undefined && b.clientOrderId !== null) {
-    if (typeof b.clientOrderId !== 'string' || !ID_RE.test(b.clientOrderId)) {
-      throw invalid(
-        'clientOrderId',
-        'clientOrderId must be 1..64 printable ASCII characters other than space',
-      );
+    if (typeof b.clientOrderId !== 'string' || !isWellFormedId(b.clientOrderId)) {
+      throw invalid('clientOrderId', `clientOrderId must be ${ID_RULE}`);
     }
     clientOrderId = b.clientOrderId;
   }
   let account = defaultAccount;
   if (b.account !== undefined && b.account !== null) {
-    if (typeof b.account !== 'string' || !ID_RE.test(b.account)) {
-      throw invalid('account', 'account must be 1..64 printable ASCII characters other than space');
+    if (typeof b.account !== 'string' || !isWellFormedId(b.account)) {
+      throw invalid('account', `account must be ${ID_RULE}`);
     }
     account = b.account;
   }

@@ -7,6 +7,7 @@
 import { installAuth, principalOf, type SecurityOptions } from '../auth/request-auth.ts';
 import type { Bus } from '../bus/bus.ts';
 import { busHealth } from '../bus/bus-health.ts';
+import { ID_RULE, isWellFormedId } from '../domain/well-formed-id.ts';
 import { TradingErrorCode } from '../errors.ts';
 import { createHttpApp, listen, type ServiceHandle, sendError } from '../http/http-app.ts';
 import type { HttpLimits } from '../http/http-limits.ts';
@@ -57,13 +58,11 @@ export async function startRiskManagerService(d: RiskManagerDeps): Promise<Servi
     const key = principalOf(req);
     const named = req.query.account;
     // As GET /orders: `account` once, an account id (a repeated one arrives as an array).
-    if (named !== undefined && (typeof named !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(named))) {
+    if (named !== undefined && (typeof named !== 'string' || !isWellFormedId(named))) {
       return sendError(
         reply,
         TradingErrorCode.INVALID_QUERY,
-        typeof named === 'string'
-          ? 'account must be 1..64 printable ASCII characters other than space'
-          : 'account must be given once',
+        typeof named === 'string' ? `account must be ${ID_RULE}` : 'account must be given once',
         'account',
       );
     }

@@ -4,6 +4,7 @@
  * agent runs. Bar limits are bounded by market data's ring capacity (`capacity`).
  */
 import { type InstrumentTable, ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
+import { ID_RULE, isWellFormedId } from '../domain/well-formed-id.ts';
 import { inexactMembersOf, inexactNumber } from '../http/exact-numbers.ts';
 import { invalidField, parseCount, refuseUnknownFields } from '../http/request-fields.ts';
 import { parseInterval } from '../market-data/bar-fields.ts';
@@ -15,7 +16,6 @@ import { resolveStrategyParams } from './strategy-params.ts';
 export const DEFAULT_RISK_LOOKBACK = 250;
 /** Largest order quantity a workflow may place (the risk limits still apply). */
 export const MAX_WORKFLOW_QUANTITY = 1_000_000;
-const ACCOUNT_RE = /^[\x21-\x7e]{1,64}$/;
 
 export type Capacity = (interval: BarInterval) => number;
 
@@ -37,8 +37,8 @@ export function parseSymbol(instruments: InstrumentTable, v: unknown, field = 's
 
 export function parseAccount(v: unknown, def = 'default'): string {
   if (v === undefined || v === null) return def;
-  if (typeof v !== 'string' || !ACCOUNT_RE.test(v)) {
-    throw invalidField('account', 'account must be 1..64 printable ASCII characters other than space');
+  if (typeof v !== 'string' || !isWellFormedId(v)) {
+    throw invalidField('account', `account must be ${ID_RULE}`);
   }
   return v;
 }
