@@ -9,6 +9,7 @@ import { ProtocolError, ProtocolErrorCode } from '@tickstorm/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
 import { allowedMethods } from './allowed-methods.ts';
+import { wrapFirstRequestListener } from './first-request-listener.ts';
 import {
   applyServerLimits,
   HTTP_LIMIT_DEFAULTS,
@@ -311,14 +312,8 @@ export function answerFirst(
   app: FastifyInstance,
   answer: (req: IncomingMessage, res: ServerResponse) => boolean,
 ): void {
-  const server = app.server;
-  const fastifyHandler = server.listeners('request')[0] as (
-    req: IncomingMessage,
-    res: ServerResponse,
-  ) => void;
-  server.removeListener('request', fastifyHandler);
-  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (!answer(req, res)) fastifyHandler.call(server, req, res);
+  wrapFirstRequestListener(app.server, (next) => (req, res) => {
+    if (!answer(req, res)) next(req, res);
   });
 }
 

@@ -13,7 +13,8 @@
  * one property read. Pipelined reads run one at a time too: their answers go out in order
  * anyway.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
+import { wrapFirstRequestListener } from './first-request-listener.ts';
 
 /**
  * Wraps the server's first `request` listener (fastify's) so that a pipelined request runs once
@@ -22,10 +23,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
  * (their answers could not be sent).
  */
 export function runPipelinedInOrder(server: Server): void {
-  const handler = server.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
-  server.removeListener('request', handler);
-  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (res.socket !== null) handler.call(server, req, res);
-    else res.once('socket', () => handler.call(server, req, res));
+  wrapFirstRequestListener(server, (handler) => (req, res) => {
+    if (res.socket !== null) handler(req, res);
+    else res.once('socket', () => handler(req, res));
   });
 }
