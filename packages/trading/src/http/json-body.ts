@@ -72,6 +72,8 @@ export function parseJsonBody(buf: Buffer): { value: unknown } | { error: Error 
 
 /** Whether a Transfer-Encoding header names no coding but chunked. */
 function onlyChunked(transfer: string): boolean {
+  // the header every chunked client sends: no split per request
+  if (transfer === 'chunked') return true;
   for (const coding of transfer.split(',')) if (coding.trim().toLowerCase() !== 'chunked') return false;
   return true;
 }
