@@ -54,6 +54,8 @@ export class TickProcessor {
   private readonly reader = new TickBatchReader();
   private readerVersion = -1;
   private batchBooks = new Int32Array(0);
+  /** The UNKNOWN_SYMBOL problem of each unknown symbol of the current table, built once (badSymbol). */
+  private unknownProblems: (TickProblem | undefined)[] = [];
   private readonly touched: Int32Array;
   private readonly touchedMark: Float64Array;
   private touchedCount = 0;
@@ -223,6 +225,7 @@ export class TickProcessor {
       this.batchBooks[k] = this.instruments.find(symbols[k])?.index ?? -1;
     }
     this.readerVersion = this.reader.tableVersion;
+    this.unknownProblems = [];
   }
 
   private tooLarge(bytes: number): TickProblem {
@@ -240,7 +243,13 @@ export class TickProcessor {
         message: `symbol index ${k} is outside the table of ${this.reader.symbols.length}`,
       };
     }
-    const message = this.instruments.unknownSymbolMessage(this.reader.symbols[k]);
-    return { code: ProtocolErrorCode.UNKNOWN_SYMBOL, field: 'symbol', message };
+    // A batch of many ticks of one unknown symbol builds its message (the case hint) once.
+    let problem = this.unknownProblems[k];
+    if (problem === undefined) {
+      const message = this.instruments.unknownSymbolMessage(this.reader.symbols[k]);
+      problem = { code: ProtocolErrorCode.UNKNOWN_SYMBOL, field: 'symbol', message };
+      this.unknownProblems[k] = problem;
+    }
+    return problem;
   }
 }
