@@ -8,7 +8,7 @@
  * JSON.parse keeps the last, another reader the first), as in the HTTP bodies
  * (../../http/json-body.ts).
  */
-import { ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
+import { cutText, ProtocolErrorCode, quoteValue } from '@tickstorm/protocol';
 import { repeatedKey } from '../../http/repeated-key.ts';
 
 export const MAX_SYMBOLS_PER_MESSAGE = 1_000;
@@ -47,7 +47,8 @@ export function parseClientMessage(text: string): ClientCommand {
       return error(
         ProtocolErrorCode.INVALID_FIELD,
         `unknown field ${quoteValue(name)}: a message takes action, symbol, symbols and snapshot`,
-        name,
+        // cut as every refusal cuts a name: a 64 KiB one is not echoed whole
+        cutText(name),
       );
     }
   }
