@@ -45,4 +45,17 @@ describe('/ws/metrics: unknown symbols', () => {
       },
     ]);
   });
+
+  test('a 60,000-character symbol is echoed cut to 64 characters, in symbol and message', async () => {
+    const from = c.messages.length;
+    c.send({ action: 'subscribe', symbol: 'X'.repeat(60_000) });
+    const e = (await c.waitFor((m) => m.json?.type === 'error', 5000, from)).json as {
+      code: string;
+      symbol: string;
+      message: string;
+    };
+    assert.equal(e.code, 'PRT_ERR_UNKNOWN_SYMBOL');
+    assert.equal(e.symbol, `${'X'.repeat(61)}...`);
+    assert.ok(e.message.length < 200, e.message.slice(0, 300));
+  });
 });

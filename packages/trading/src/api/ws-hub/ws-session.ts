@@ -5,7 +5,7 @@
  * text `ping` -> text `pong`, and a coded error frame for anything it cannot act on. The
  * connection always lives on; only ws itself closes it (oversized message, protocol error).
  */
-import { ProtocolErrorCode } from '@tickstorm/protocol';
+import { cutText, ProtocolErrorCode } from '@tickstorm/protocol';
 import { WebSocket } from 'ws';
 import type { MarketUpdate } from '../../bus/topics.ts';
 import type { Channel, HubClient } from './hub-client.ts';
@@ -52,8 +52,10 @@ export class ClientSession {
   /** False (after an UNKNOWN_SYMBOL error frame) when `symbol` is not an instrument. */
   private known(client: HubClient, symbol: string): boolean {
     if (this.opts.isKnownSymbol(symbol)) return true;
-    const message = this.opts.unknownSymbolMessage?.(symbol) ?? `unknown symbol ${JSON.stringify(symbol)}`;
-    this.error(client, ProtocolErrorCode.UNKNOWN_SYMBOL, message, 'symbol', symbol);
+    // echoed cut to 64 characters, as every refusal names what it refuses
+    const shown = cutText(symbol);
+    const message = this.opts.unknownSymbolMessage?.(symbol) ?? `unknown symbol ${JSON.stringify(shown)}`;
+    this.error(client, ProtocolErrorCode.UNKNOWN_SYMBOL, message, 'symbol', shown);
     return false;
   }
 
