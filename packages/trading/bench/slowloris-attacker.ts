@@ -4,7 +4,8 @@
  *
  *   node --import tsx slowloris-attacker.ts HOST PORT COUNT
  *
- * opens COUNT sockets, each sending half a request (headers never finished), prints
+ * opens COUNT sockets, each sending half a request (headers never finished) and reading what the
+ * server answers (a 408 at its headers deadline) so its close is seen, prints
  * `{"ready":{"connected","closed"}}` once every socket is connected or closed, then
  * `{"closed":N,"closedFirstSecond":M,"lastCloseMs":T}` (ms since ready; M: closed before
  * ready or within a second of it, i.e. on accept) each time closes stop for a moment, and
@@ -50,6 +51,10 @@ for (let i = 0; i < count; i++) {
     once();
   });
   s.on('error', () => {});
+  // What the server sends (the 408 at the headers deadline) is read and dropped: a socket whose
+  // bytes are never read never sees the server's FIN ('end', then 'close'), so a server that
+  // answers before it closes would look as if it held the socket.
+  s.resume();
   s.on('close', () => {
     closed++;
     lastCloseAt = performance.now();
