@@ -201,3 +201,29 @@ describe('bounded metrics ingest', () => {
     assert.equal(bound.pendingRows, 0);
   });
 });
+
+describe('service limits: a burst of headers deadlines', () => {
+  let f: Fixture;
+  let port: number;
+  before(async () => {
+    f = await startFixture({
+      services: ['execution-engine'],
+      inputLog: false,
+      limits: { headersTimeoutMs: 300, checkIntervalMs: 50, deadlineAnswersPerSecond: 5 },
+    });
+    port = f.sys.handles['execution-engine']!.port;
+  });
+  after(() => f.close());
+
+  test('past deadlineAnswersPerSecond in one second, half-sent requests are closed without a 408', async () => {
+    // 20 slowloris-like connections whose deadlines fall within ~30 ms of each other: each 408
+    // is a write its client is woken for, so at most 5 a second are answered, the rest closed.
+    const got = await Promise.all(
+      Array.from({ length: 20 }, () => rawExchange(port, 'POST /orders HTTP/1.1\r\nHost: x\r\n').done),
+    );
+    const answered = got.filter((g) => /^HTTP\/1.1 408/.test(g)).length;
+    assert.equal(got.filter((g) => g !== '' && !/^HTTP\/1.1 408/.test(g)).length, 0, got.join('\n'));
+    // 5 in the second of the first answer; the deadlines cannot straddle more than two seconds
+    assert.ok(answered >= 5 && answered <= 10, `${answered} answered 408`);
+  });
+});
