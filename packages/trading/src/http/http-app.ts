@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { type ErrorCode, httpStatusOf, TradingError, TradingErrorCode } from '../errors.ts';
 import { allowedMethods } from './allowed-methods.ts';
 import { wrapFirstRequestListener } from './first-request-listener.ts';
+import { type Drain, installDrain } from './graceful-drain.ts';
 import {
   applyServerLimits,
   HTTP_LIMIT_DEFAULTS,
@@ -79,6 +80,9 @@ export interface HttpAppOptions {
   limits?: Partial<HttpLimits>;
 }
 
+/** Each app's graceful stop (./graceful-drain.ts), begun by its handle's close(). */
+const drains = new WeakMap<FastifyInstance, Drain>();
+
 export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
   const limits: HttpLimits = { ...HTTP_LIMIT_DEFAULTS, ...opts.limits };
   const app = Fastify({
@@ -139,19 +143,15 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
     reply.code(status).send(body);
   });
   app.setNotFoundHandler(notFound);
-  // A graceful stop: a request that still arrives on an open keep-alive connection gets a
-  // coded 503 (not fastify's uncoded closing answer). Set in the same turn as fastify's own
-  // closing flag (its preClose hooks run right after), so no request falls between the two.
-  let closing = false;
+  // A graceful stop (./graceful-drain.ts): a request that still arrives on an open keep-alive
+  // connection gets a coded 503 (not fastify's uncoded closing answer), every answer of the
+  // drain says Connection: close, idle connections are closed. Begun by the handle's close()
+  // (listen, below) before anything else, or by fastify's preClose hook for an app closed
+  // directly (set in the same turn as fastify's own closing flag, so no request falls between).
+  const drain = installDrain(app);
+  drains.set(app, drain);
   app.addHook('preClose', async () => {
-    closing = true;
-  });
-  // Node closes idle keep-alive connections only when the stop begins: a connection whose
-  // request was in flight then, idle after its answer, held the stop for the keep-alive timeout
-  // (72 s). Each answer during the stop closes the connections idle by then (one with a request
-  // pipelined behind it is not idle: that request gets its coded 503, below).
-  app.addHook('onResponse', async () => {
-    if (closing) setImmediate(() => app.server.closeIdleConnections());
+    drain.begin();
   });
   // An HTTP/1.1 request without Host (RFC 9112: 400), answered coded rather than by Node's empty 400.
   (app.server as typeof app.server & { requireHostHeader: boolean }).requireHostHeader = false;
@@ -177,6 +177,7 @@ export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
     if (isClosingAfterAnswer(req.socket)) return true;
     // A connection accepted past the cap, or a request during a graceful stop: answered 503
     // before any routing.
+    const closing = drain.closing;
     const message = closing ? 'the service is stopping; retry later' : overflowRefusal(req.socket);
     if (message === undefined) {
       if (req.httpVersion !== '1.1' || req.headers.host !== undefined) return false;
@@ -348,6 +349,10 @@ export async function listen(
     url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`,
     close() {
       closing ??= (async () => {
+        // The drain first: no new connection from here on (in a backlog, refused), every
+        // answer closes its connection, the idle ones are closed (./graceful-drain.ts).
+        drains.get(app)?.begin();
+        if (app.server.listening) app.server.close();
         if (beforeClose !== undefined) await beforeClose();
         await app.close();
       })();

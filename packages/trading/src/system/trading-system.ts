@@ -659,9 +659,10 @@ export class TradingSystem {
         store?.kind === 'postgres'
           ? setTimeout(() => void store.close(0).catch(() => {}), STORE_STOP_WAIT_MS)
           : undefined;
-      // Servers first: they stop accepting and answer every request in flight.
+      // Servers first, all at once: none accepts a connection once the stop has begun, and
+      // each answers every request it has read (http/graceful-drain.ts) before the engine stops.
       const order: ServiceName[] = ['api', 'market-data', 'execution-engine', 'risk-manager'];
-      for (const name of order) await step(() => this.handles[name]?.close());
+      await Promise.all(order.map((name) => step(() => this.handles[name]?.close())));
       for (const stop of this.stoppers.reverse()) await step(stop);
       await step(() => this.core?.close());
       await step(() => this.metrics?.close());
