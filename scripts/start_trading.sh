@@ -36,7 +36,8 @@ mkdir -p "$DATA_DIR" "$(dirname "$PID_FILE")" "$(dirname "$LOG_FILE")"
 # showed `... risk-mana`). Starting node with that title as its argv[0] leaves room for it.
 # In a session of its own (setsid), without a controlling terminal: when this script ran on a
 # terminal that then closes (`ssh -t host ./scripts/start_trading.sh`, a tmux pane), the kernel's
-# SIGHUP to the terminal's foreground process group killed the system, without a clean stop.
+# SIGHUP to the terminal's foreground process group would stop the system (`serve` stops
+# gracefully on SIGHUP), where it is meant to keep running until stop_trading.sh.
 # nohup does not help: node resets SIGHUP to its default action as it starts. (A script has no
 # job control, so its background job leads no process group: setsid execs without forking and
 # $! stays the system's pid.)

@@ -167,7 +167,7 @@ export async function buildProgram(only?: string): Promise<Command> {
       '\nEnvironment: ABC_MAX_CONCURRENT_REQUESTS (orders in flight at the execution engine and agent requests' +
         ' in flight on the api before 503 + Retry-After), ABC_MEMORY_LIMIT (e.g. 2GB: the api sheds load' +
         ' above 90% of it), ABC_PERFORMANCE_MODE (true/false: analysis cache per bar; docs/agent-endpoints.md).' +
-        '\n\nExit codes: 0 stopped gracefully (SIGINT/SIGTERM), 1 it cannot start (a port in use, a locked data' +
+        '\n\nExit codes: 0 stopped gracefully (SIGINT, SIGTERM, SIGHUP), 1 it cannot start (a port in use, a locked data' +
         ' directory, the bus unreachable, PostgreSQL refusing it; an unreachable PostgreSQL is waited for),' +
         ' 2 a bad configuration, flag or argument,' +
         ' 70 an uncaught exception.',
@@ -226,9 +226,10 @@ export async function buildProgram(only?: string): Promise<Command> {
 }
 
 // `tickstorm ... | head`: a reader that closed the pipe early is not a crash; the command
-// still finishes its work (files, exit code).
+// still finishes its work (files, exit code). Nor is a terminal that closed (EIO: `serve`
+// stops cleanly on its SIGHUP and still prints as it stops).
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code !== 'EPIPE') throw e;
+  if (e.code !== 'EPIPE' && e.code !== 'EIO') throw e;
 });
 
 try {

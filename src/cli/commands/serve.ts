@@ -2,7 +2,7 @@
  * `tickstorm serve [service...]`: all four services in one process (the default), or some
  * of them, with the process titles of the service contract (@tickstorm/protocol). With
  * `--bus nats://…` the process talks to the services in other processes over NATS.
- * SIGINT/SIGTERM stop gracefully.
+ * SIGINT, SIGTERM and SIGHUP (a closed terminal) stop gracefully.
  */
 import { readFileSync } from 'node:fs';
 import { portEnvName, portFlagName } from '@tickstorm/protocol';
@@ -28,6 +28,7 @@ import {
   TradingSystem,
 } from '@tickstorm/trading';
 import { checkMetricsStoreTarget, type PgStateChange } from '@tickstorm/trading/metrics-store';
+import { ignoreOutputErrors, releaseTerminal, terminalFds } from './hangup.ts';
 
 export interface ServeOptions {
   host?: string;
@@ -328,10 +329,17 @@ export async function serveCommand(serviceArgs: readonly string[], opts: ServeOp
   }
   if (sys.store !== null) console.log(`metrics store     ${sys.store.kind} ${sys.store.path}`);
   console.log(authMode);
+  const terminals = terminalFds();
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // The terminal of a SIGHUP is gone: its output errors are dropped (./hangup.ts).
+    if (signal === 'SIGHUP') ignoreOutputErrors();
+    const exit = (code: number) => {
+      if (signal === 'SIGHUP') releaseTerminal(terminals);
+      process.exit(code);
+    };
     console.log(`${signal}: stopping (answering requests in flight, flushing logs and metrics)...`);
     const t0 = performance.now();
     log.info({ signal }, 'stopping');
@@ -347,18 +355,22 @@ export async function serveCommand(serviceArgs: readonly string[], opts: ServeOp
         }
         log.info({ ms: Math.round(performance.now() - t0) }, 'stopped');
         console.log('stopped cleanly');
-        process.exit(0);
+        exit(0);
       },
       (err: unknown) => {
         log.error({ err }, 'stop failed');
         console.error(`stop failed: ${(err as Error).stack ?? err}`);
-        process.exit(1);
+        exit(1);
       },
     );
   };
   // Handlers first: a caller may signal as soon as it reads the pid line.
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // A closed terminal (an ssh session or a tmux pane that ends): node's default for SIGHUP is to
+  // die at once, without the flush, the snapshot or the data directory's lock released.
+  // tickstorm uses SIGHUP for nothing else (no reload).
+  process.on('SIGHUP', () => stop('SIGHUP'));
   // A bug must not leave a half-alive process: write what the journals buffer, say why, exit.
   const fatal = (kind: string) => (err: unknown) => {
     log.fatal({ err }, kind);
@@ -373,5 +385,5 @@ export async function serveCommand(serviceArgs: readonly string[], opts: ServeOp
   };
   process.on('uncaughtException', fatal('uncaught exception'));
   process.on('unhandledRejection', fatal('unhandled rejection'));
-  console.log(`pid ${process.pid}; Ctrl-C (SIGINT) or SIGTERM stops gracefully`);
+  console.log(`pid ${process.pid}; Ctrl-C (SIGINT), SIGTERM or SIGHUP stops gracefully`);
 }
