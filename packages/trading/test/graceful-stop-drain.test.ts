@@ -16,6 +16,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { IDLE_GRACE_MS } from '../src/http/graceful-drain.ts';
 import { TradingSystem } from '../src/system/trading-system.ts';
 import { Http, ZERO_PORTS } from './support/trading-fixture.ts';
 
@@ -87,6 +88,21 @@ class Conn {
   }
 }
 
+/** Resolves once `port` refuses a new connection (the server stopped listening). */
+async function refused(port: number): Promise<void> {
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(false);
+      });
+      s.once('error', () => resolve(true));
+    });
+    if (ok) return;
+  }
+}
+
 function bodyOf(answer: string): { id?: string; error?: { code: string } } {
   return JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
 }
@@ -147,6 +163,51 @@ describe('graceful stop under keep-alive load', () => {
     assert.equal(refused.status, 201, 'the 503 was never placed: its retry is placed');
     await http.close();
     await again.sys.close();
+  });
+
+  test('a request sent after the stop began, right after a keep-alive answer, is answered 503', {
+    timeout: 60_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-drain-'));
+    dirs.push(dir);
+    const { sys, port } = await start(dir);
+    const c = new Conn(port);
+    conns.push(c);
+    c.socket.write(post(orderBody('k-1')));
+    const [first] = await c.answers(1);
+    assert.match(first!, /^HTTP\/1\.1 201 /);
+    const stopped = sys.close();
+    // The stop has begun: the listener refuses, the sockets have been polled (more than the
+    // two turns the idle close waits for). A client slower than that, writing its next
+    // request only now, still gets an answer.
+    await refused(port);
+    for (let i = 0; i < 4; i++) await new Promise<void>((r) => setImmediate(r));
+    assert.equal(c.socket.destroyed, false, 'not closed while its client may still send');
+    c.socket.write(post(orderBody('k-2')));
+    const answers = await c.answers(2);
+    await c.closed;
+    await stopped;
+    assert.match(answers[1]!, /^HTTP\/1\.1 503 /, c.text);
+    assert.match(answers[1]!, /^connection: close\r$/im);
+    assert.equal(bodyOf(answers[1]!).error?.code, 'TRD_ERR_SHUTTING_DOWN');
+  });
+
+  test('an idle keep-alive connection is closed within the grace, not held for the keep-alive timeout', {
+    timeout: 60_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-drain-'));
+    dirs.push(dir);
+    const { sys, port } = await start(dir);
+    const c = new Conn(port);
+    conns.push(c);
+    c.socket.write(post(orderBody('i-1')));
+    await c.answers(1);
+    const t0 = performance.now();
+    await sys.close();
+    await c.closed;
+    const ms = performance.now() - t0;
+    assert.ok(ms < IDLE_GRACE_MS + 5_000, `stopped in ${Math.round(ms)} ms`);
+    assert.equal(c.error, undefined, 'closed (FIN), not reset');
   });
 
   test('the answer of a request in flight at the stop says Connection: close', {
