@@ -1,5 +1,5 @@
 /**
- * `tickstorm serve` after a SIGHUP, the signal of a closed terminal: its stop must not die of
+ * `tickstorm serve` and `tickstorm start` after a SIGHUP, the signal of a closed terminal: their stop must not die of
  * the terminal being gone.
  * - A write to the hung-up terminal fails (EIO): that error, with no listener, would end the
  *   stop as an uncaught exception before the journal is closed. Such output is dropped.

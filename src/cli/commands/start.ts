@@ -27,6 +27,7 @@ import {
 import { makeDir } from '@tickstorm/protocol';
 import type { TickstormScenario } from '@tickstorm/scenarios';
 import type { Command } from 'commander';
+import { ignoreOutputErrors, releaseTerminal, terminalFds } from './hangup.ts';
 import { packageVersion } from './package-version.ts';
 import { RUN_EXIT_CODES } from './run-help.ts';
 import { SCENARIOS_LOADED, tickstormSuite } from './scenarios-loaded.ts';
@@ -43,6 +44,9 @@ export interface StartOptions {
 }
 
 const say = (t: string) => process.stdout.write(`${t}\n`);
+
+/** Ctrl-C, a stop (SIGTERM), a closed terminal (SIGHUP): each stops the load, reports, stops the system. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export function registerStartCommand(program: Command, defs = SCENARIOS_LOADED.defs): Command {
   return (
@@ -104,6 +108,7 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
       return EXIT_INVALID_CONFIG;
     }
   }
+  const terminals = terminalFds();
   const log = join(out, 'system.log');
   say(`[1/4] Starting the trading system (tickstorm serve, data in ${o.dataDir}/, log ${log})...`);
   let sys: SystemChild;
@@ -121,13 +126,19 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
   say(`      pid ${sys.pid}, every /health answered in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const abort = new AbortController();
-  const onSignal = () => {
+  let hungUp = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // a closed terminal: output to it fails from now on (./hangup.ts)
+    if (signal === 'SIGHUP' && !hungUp) {
+      hungUp = true;
+      ignoreOutputErrors();
+    }
     if (abort.signal.aborted) process.exit(EXIT_ABORTED); // second Ctrl-C: now (the child is killed on exit)
     process.stderr.write('\nstopping: reporting what ran, then stopping the system (Ctrl-C again to quit)\n');
     abort.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // the system runs in a session of its own (./system-child.ts): these are the only ways it stops
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   let code: number = EXIT_ERROR;
   try {
     const { plan, problems } = planRun(suite, {
@@ -160,8 +171,7 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
   } catch (e) {
     console.error(`tickstorm start: ${(e as Error).message}`);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     say('[4/4] Stopping the trading system (SIGTERM, waiting for a graceful stop)...');
     const stopped = await sys.stop();
     say(
@@ -173,6 +183,7 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
   if (runCode === EXIT_THRESHOLDS_FAILED && code === EXIT_OK)
     say('      Some targets were missed (❌ above; report.json exitCode 99); --gate makes that exit 99.');
   say(`Done in ${((Date.now() - t0) / 1000).toFixed(1)} s, exit code ${code}.`);
+  if (hungUp) releaseTerminal(terminals);
   return code;
 }
 

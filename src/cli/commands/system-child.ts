@@ -80,7 +80,11 @@ export async function startSystemChild(opts: {
     if (!free) moved.push({ service: s, wanted, port: 0 });
   }
   const log = createWriteStream(opts.logFile);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // In a session of its own: Ctrl-C on a terminal signals its whole foreground process group,
+  // and the system, reached directly, stopped while the load still ran (an interrupted run
+  // reported POST /orders failures ECONNREFUSED). `tickstorm start` alone takes the signal,
+  // stops the load, reports, then stops the system (SIGTERM); on any exit of its own it kills it.
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   // Exited, and its output drained.
   const whenClosed = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
   const killOnExit = () => child.kill('SIGKILL');

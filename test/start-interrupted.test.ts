@@ -1,0 +1,96 @@
+/**
+ * `tickstorm start` interrupted as a terminal does it: the signal goes to the whole foreground
+ * process group (Ctrl-C: SIGINT; a closed terminal: SIGHUP). Before, the trading system, a
+ * child in that group, took the signal itself and stopped while the load still ran (an
+ * interrupted run reported POST /orders failures ECONNREFUSED, and its log said "SIGINT:
+ * stopping"), and a SIGHUP killed `start` on the spot. Now the system runs in a session of its
+ * own: `start` stops the load, reports, stops the system with SIGTERM, and exits 105 (k6's
+ * "interrupted"); nothing of the group is left running.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { BIN } from './support/cli.ts';
+
+/** Pids of the running (not zombie) processes whose process group is `pgid`. */
+function runningInGroup(pgid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z') out.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('tickstorm start interrupted from its terminal', () => {
+  const dirs: string[] = [];
+  const children: ChildProcess[] = [];
+  const systems: number[] = [];
+  after(() => {
+    for (const c of children) if (c.pid !== undefined && alive(c.pid)) process.kill(-c.pid, 'SIGKILL');
+    for (const pid of systems) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+    test(`${signal} to the process group: the load stops first, the system gets SIGTERM, exit 105`, {
+      timeout: 180_000,
+    }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tickstorm-start-int-'));
+      dirs.push(dir);
+      const out = join(dir, 'results');
+      const args = ['start', '--free-ports', '--no-bench', '--duration', '60s', '--out', out];
+      // a process group of its own, as a shell gives a foreground job
+      const child = spawn(process.execPath, [BIN, ...args, '--data-dir', join(dir, 'data')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      children.push(child);
+      let stdout = '';
+      let stderr = '';
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const closed = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+        child.once('close', (code, sig) => resolve({ code, signal: sig })),
+      );
+      // the first scenario has sent orders: its progress line on stderr counts requests
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.stderr!.on('data', () => {
+          if (/\[2\/4\]/.test(stdout) && /req/.test(stderr)) resolve();
+        });
+        child.once('close', () => reject(new Error(`ended before it ran:\n${stdout}\n${stderr}`)));
+      });
+      const system = Number(/pid (\d+), every \/health answered/.exec(stdout)?.[1]);
+      systems.push(system);
+      process.kill(-child.pid!, signal);
+      const end = await closed;
+      assert.deepEqual(end, { code: 105, signal: null }, `${stdout}\n${stderr}`);
+      assert.match(stdout, /stopped cleanly/);
+      assert.equal(alive(system), false, 'the system is gone');
+      assert.deepEqual(runningInGroup(child.pid!), [], 'nothing of the group left running');
+      const log = readFileSync(join(out, 'system.log'), 'utf8');
+      assert.match(log, /^SIGTERM: stopping/m, 'stopped by start, after the load');
+      assert.doesNotMatch(log, /^SIG(INT|HUP): stopping/m, 'not by the terminal signal itself');
+      const failures = join(out, 'locust_market-data-flood_failures.csv');
+      if (existsSync(failures)) assert.doesNotMatch(readFileSync(failures, 'utf8'), /ECONNREFUSED/);
+    });
+  }
+});
