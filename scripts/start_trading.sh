@@ -29,6 +29,10 @@ if [ -f "$PID_FILE" ]; then
   rm -f "$PID_FILE"
 fi
 mkdir -p "$DATA_DIR" "$(dirname "$PID_FILE")" "$(dirname "$LOG_FILE")"
+# Emptied here, not only by the background job's redirection below: that one runs in the
+# forked job, maybe after the wait below has read the last run's "pid N;" line (and then found
+# no URL in a log truncated meanwhile: "did not start", seen in trading-scripts.test.ts).
+: >"$LOG_FILE"
 
 # node writes its process title (`tickstorm market-data execution-engine risk-manager`, what
 # `ps aux | grep -E "(market-data|execution-engine|risk-manager)"` shows) over its own command
