@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { IDLE_GRACE_MS } from '../src/http/graceful-drain.ts';
-import { TradingSystem } from '../src/system/trading-system.ts';
+import { TradingSystem, type TradingSystemOptions } from '../src/system/trading-system.ts';
 import { Http, ZERO_PORTS } from './support/trading-fixture.ts';
 
 function orderBody(clientOrderId: string): string {
@@ -119,10 +119,14 @@ describe('graceful stop under keep-alive load', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  async function start(dir: string): Promise<{ sys: TradingSystem; port: number }> {
+  async function start(
+    dir: string,
+    extra: Partial<TradingSystemOptions> = {},
+  ): Promise<{ sys: TradingSystem; port: number }> {
     const sys = await TradingSystem.start({
       config: { host: '127.0.0.1', dataDir: dir, ports: { ...ZERO_PORTS } },
       services: ['execution-engine'],
+      ...extra,
     });
     systems.push(sys);
     return { sys, port: sys.handles['execution-engine']!.port };
@@ -208,6 +212,29 @@ describe('graceful stop under keep-alive load', () => {
     const ms = performance.now() - t0;
     assert.ok(ms < IDLE_GRACE_MS + 5_000, `stopped in ${Math.round(ms)} ms`);
     assert.equal(c.error, undefined, 'closed (FIN), not reset');
+  });
+
+  test('an order shed during the stop (503 overloaded, answered before routing) closes its connection too', {
+    timeout: 60_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-drain-'));
+    dirs.push(dir);
+    let clock = 0; // the shedder's clock: how late the event loop looks
+    const { sys, port } = await start(dir, { loadShed: { manual: true, now: () => clock, maxQueueMs: 100 } });
+    const c = new Conn(port);
+    conns.push(c);
+    c.socket.write(post(orderBody('s-1')));
+    const [first] = await c.answers(1);
+    assert.match(first!, /^HTTP\/1\.1 201 /);
+    const stopped = sys.close();
+    clock = 10_000;
+    c.socket.write(post(orderBody('s-2')));
+    const answers = await c.answers(2);
+    await c.closed;
+    await stopped;
+    assert.match(answers[1]!, /^HTTP\/1\.1 503 /, c.text);
+    assert.equal(bodyOf(answers[1]!).error?.code, 'TRD_ERR_OVERLOADED');
+    assert.match(answers[1]!, /^connection: close\r$/im, 'the client must not send on it again');
   });
 
   test('the answer of a request in flight at the stop says Connection: close', {

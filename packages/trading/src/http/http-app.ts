@@ -314,7 +314,12 @@ export function answerFirst(
   answer: (req: IncomingMessage, res: ServerResponse) => boolean,
 ): void {
   wrapFirstRequestListener(app.server, (next) => (req, res) => {
-    if (!answer(req, res)) next(req, res);
+    // During a graceful stop an early answer (a shed 503) closes its connection too.
+    const closing = drains.get(app)?.closing === true;
+    if (closing) res.setHeader('connection', 'close');
+    if (answer(req, res)) return;
+    if (closing && !res.headersSent) res.removeHeader('connection'); // fastify's answer decides
+    next(req, res);
   });
 }
 
