@@ -169,7 +169,7 @@ export async function buildProgram(only?: string): Promise<Command> {
         ' in flight on the api before 503 + Retry-After), ABC_MEMORY_LIMIT (e.g. 2GB: the api sheds load' +
         ' above 90% of it), ABC_PERFORMANCE_MODE (true/false: analysis cache per bar; docs/agent-endpoints.md).' +
         '\n\nExit codes: 0 stopped gracefully (SIGINT/SIGTERM), 1 it cannot start (a port in use, a locked data' +
-        ' directory, the bus unreachable, PostgreSQL refusing it; an unreachable PostgreSQL is waited for),' +
+        ' directory, a second risk manager or engine for a symbol on the bus, the bus unreachable, PostgreSQL refusing it; an unreachable PostgreSQL is waited for),' +
         ' 2 a bad configuration, flag or argument,' +
         ' 70 an uncaught exception.',
     )

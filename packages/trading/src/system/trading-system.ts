@@ -19,6 +19,7 @@ import { createRemoteSteps } from '../cluster/remote-agent-steps.ts';
 import { RemoteRiskClient } from '../cluster/remote-risk-client.ts';
 import { RiskEventPublisher } from '../cluster/risk-event-publisher.ts';
 import { RiskNode } from '../cluster/risk-node.ts';
+import { refuseSecondEngine, refuseSecondRiskManager } from '../cluster/role-in-use.ts';
 import { clusterMarketData, clusterOrders, sectionOf } from '../cluster/stats-merge.ts';
 import type { ServiceName } from '../config/service-config.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
@@ -160,6 +161,11 @@ export class TradingSystem {
     else checkDataDir(dataDir);
     if (o.bus !== undefined) this.bus = await openBus(o.bus);
     const nats = this.bus.kind === 'nats';
+    // one risk manager, one engine per symbol: a second one started by mistake refuses here
+    if (nats && want.has('risk-manager')) await refuseSecondRiskManager(this.bus);
+    if (nats && want.has('execution-engine')) {
+      await refuseSecondEngine(this.bus, (this.partition ?? Partition.whole(this.instruments)).symbols);
+    }
     const metricsPath = o.metricsPath ?? join(dataDir, 'metrics.duckdb');
     if (nats) {
       const view = new ClusterView(this.bus);
