@@ -10,7 +10,7 @@ import { ClusterView } from '../cluster/cluster-view.ts';
 import { type HeartbeatSource, type RowsSummary, startHeartbeats } from '../cluster/heartbeat.ts';
 import { LastPriceMirror } from '../cluster/last-price-mirror.ts';
 import { serveMarketBars } from '../cluster/market-bars.ts';
-import { RowForwarder, RowReceiver } from '../cluster/metric-rows.ts';
+import { apiHeardSinceConnect, RowForwarder, RowReceiver } from '../cluster/metric-rows.ts';
 import { serveOrderRoutes } from '../cluster/order-route-server.ts';
 import { OrderRouting } from '../cluster/order-routing.ts';
 import { Partition } from '../cluster/partition.ts';
@@ -222,7 +222,7 @@ export class TradingSystem {
       // held until an api is live (its heartbeat follows its subscription to the rows)
       const view = this.cluster;
       const fwd = new RowForwarder(this.bus, {
-        receiverUp: () => view === null || view.live('api').length > 0,
+        receiverUp: view === null ? undefined : apiHeardSinceConnect(this.bus, view),
       });
       this.forwarder = fwd;
       this.stoppers.push(() => fwd.close());
