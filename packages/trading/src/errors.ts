@@ -102,11 +102,14 @@ export type ErrorCode = TradingErrorCode | ProtocolErrorCode;
 export class TradingError extends Error {
   readonly code: TradingErrorCode;
   readonly field: string | undefined;
-  constructor(code: TradingErrorCode, message: string, field?: string) {
+  /** Seconds a client should wait before retrying (a transient 503: sent as Retry-After). */
+  readonly retryAfterS: number | undefined;
+  constructor(code: TradingErrorCode, message: string, field?: string, retryAfterS?: number) {
     super(message);
     this.name = 'TradingError';
     this.code = code;
     this.field = field;
+    this.retryAfterS = retryAfterS;
   }
 }
 
