@@ -5,6 +5,7 @@
 import { EXIT_INVALID_CONFIG } from '@tickstorm/loadlab/exit-codes';
 import { DEFAULT_PORTS, portEnvName, type ServiceName } from '@tickstorm/protocol';
 import { Command, InvalidArgumentError } from 'commander';
+import { exitOnceDone } from './commands/exit-once-done.ts';
 import { packageVersion } from './commands/package-version.ts';
 
 /**
@@ -168,7 +169,8 @@ export async function buildProgram(only?: string): Promise<Command> {
         ' in flight on the api before 503 + Retry-After), ABC_MEMORY_LIMIT (e.g. 2GB: the api sheds load' +
         ' above 90% of it), ABC_PERFORMANCE_MODE (true/false: analysis cache per bar; docs/agent-endpoints.md).' +
         '\n\nExit codes: 0 stopped gracefully (SIGINT, SIGTERM, SIGHUP), 1 it cannot start (a port in use, a locked data' +
-        ' directory, the bus unreachable, PostgreSQL refusing it; an unreachable PostgreSQL is waited for),' +
+        ' directory, a second risk manager or engine for a symbol on the bus, the bus unreachable,' +
+        ' PostgreSQL refusing it; an unreachable PostgreSQL is waited for),' +
         ' 2 a bad configuration, flag or argument,' +
         ' 70 an uncaught exception.',
     )
@@ -242,4 +244,8 @@ try {
   const e = err as { code?: string; message?: string };
   console.error(`tickstorm: ${e.message ?? String(err)}`);
   process.exitCode = e.code === 'TRD_ERR_INVALID_CONFIG' ? 2 : 1;
+  // A command that failed is over, even when something it opened still holds the event loop
+  // (a NATS connect that timed out against a server that accepted and never answered keeps
+  // its socket): an idle loop ends at once, anything left gets a second.
+  exitOnceDone();
 }

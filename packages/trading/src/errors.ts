@@ -26,6 +26,8 @@ export const TradingErrorCode = {
   LOG_CORRUPT: 'TRD_ERR_LOG_CORRUPT',
   /** Another live process holds the data directory's lock (persistence/dir-lock.ts): a start refuses. */
   DATA_DIR_IN_USE: 'TRD_ERR_DATA_DIR_IN_USE',
+  /** A live process on the bus already runs a role only one may hold (cluster/role-in-use.ts): a start refuses. */
+  SERVICE_IN_USE: 'TRD_ERR_SERVICE_IN_USE',
   SHUTTING_DOWN: 'TRD_ERR_SHUTTING_DOWN',
   /** The input log (journal) cannot take a write (ENOSPC, EIO): new orders are refused, reads served. */
   JOURNAL_UNAVAILABLE: 'TRD_ERR_JOURNAL_UNAVAILABLE',
@@ -100,11 +102,14 @@ export type ErrorCode = TradingErrorCode | ProtocolErrorCode;
 export class TradingError extends Error {
   readonly code: TradingErrorCode;
   readonly field: string | undefined;
-  constructor(code: TradingErrorCode, message: string, field?: string) {
+  /** Seconds a client should wait before retrying (a transient 503: sent as Retry-After). */
+  readonly retryAfterS: number | undefined;
+  constructor(code: TradingErrorCode, message: string, field?: string, retryAfterS?: number) {
     super(message);
     this.name = 'TradingError';
     this.code = code;
     this.field = field;
+    this.retryAfterS = retryAfterS;
   }
 }
 
@@ -143,6 +148,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [TradingErrorCode.METRICS_STORE]: 500,
   [TradingErrorCode.LOG_CORRUPT]: 500,
   [TradingErrorCode.DATA_DIR_IN_USE]: 500,
+  [TradingErrorCode.SERVICE_IN_USE]: 500,
   [TradingErrorCode.SHUTTING_DOWN]: 503,
   [TradingErrorCode.JOURNAL_UNAVAILABLE]: 503,
   [TradingErrorCode.INVALID_QUERY]: 400,

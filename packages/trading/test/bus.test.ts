@@ -195,7 +195,7 @@ describe('NatsBus on nats-server', () => {
     );
     await assert.rejects(openBus('redis://x'), (e: { code: string }) => e.code === 'TRD_ERR_INVALID_CONFIG');
     await assert.rejects(openBus('nats://127.0.0.1:1', { connectTimeoutMs: 1000 }), (e: Error) =>
-      /cannot connect to the bus at nats:\/\/127\.0\.0\.1:1/.test(e.message),
+      /cannot connect to the bus \(--bus, TICKSTORM_BUS\) at nats:\/\/127\.0\.0\.1:1/.test(e.message),
     );
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Per-account risk limits hold across partitions (docs/deployment.md, "Risk across
- * processes"): a risk-manager system and two execution-engine systems on one real
+ * processes"): a risk-manager system and two execution-engine systems (two partitions) on one real
  * nats-server (test/support/nats-server.ts), each with its own data dir and ports 0. Many
  * concurrent orders of one account over both engines never take its gross exposure beyond
  * the limit; the risk process down is 503 TRD_ERR_RISK_UNAVAILABLE + Retry-After at once, and
@@ -39,22 +39,36 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 
   }
 }
 
-function start(services: ServiceName[], dataDir: string, bus: string): Promise<TradingSystem> {
+/**
+ * The two engines' partitions (one owner per symbol, docs/deployment.md): e1 owns A and every
+ * other even-numbered instrument, e2 owns B and the odd-numbered ones.
+ */
+const P1 = instruments.list.filter((_, i) => i % 2 === 0).map((i) => i.symbol);
+const P2 = instruments.list.filter((_, i) => i % 2 === 1).map((i) => i.symbol);
+
+function start(
+  services: ServiceName[],
+  dataDir: string,
+  bus: string,
+  symbols?: string[],
+): Promise<TradingSystem> {
   return TradingSystem.start({
     config: { host: '127.0.0.1', dataDir, ports: { ...ZERO_PORTS } },
     services,
     bus,
+    symbols,
     durability: 'write',
     snapshotIntervalMs: 0,
     report: () => {},
   });
 }
 
-/** The resting orders of ACCOUNT on one engine. */
+/** The resting orders of ACCOUNT on one engine (its partition's: the listing covers every partition). */
 async function resting(http: Http, engine: TradingSystem): Promise<Json[]> {
   const r = await http.get(`${engine.url('execution-engine')}/orders?account=${ACCOUNT}&limit=1000`);
   assert.equal(r.status, 200);
-  return r.body.orders;
+  const own = new Set(engine.partition?.symbols);
+  return r.body.orders.filter((o: Json) => own.has(o.symbol));
 }
 
 /** An engine's /health once its `services["risk-manager"]` is `want` (heartbeats take up to 2 s). */
@@ -83,8 +97,8 @@ describe('central risk across processes (real nats-server)', () => {
   before(async () => {
     nats = await startNatsServer();
     risk = await start(['risk-manager'], riskDir, nats.url);
-    e1 = await start(['execution-engine'], join(root, 'e1'), nats.url);
-    e2 = await start(['execution-engine'], join(root, 'e2'), nats.url);
+    e1 = await start(['execution-engine'], join(root, 'e1'), nats.url, P1);
+    e2 = await start(['execution-engine'], join(root, 'e2'), nats.url, P2);
     feed = await NatsBus.connect({ url: nats.url });
   });
 
@@ -265,7 +279,7 @@ describe('central risk across processes (real nats-server)', () => {
     const sys = risk!;
     const before = sys.riskNode!.stats().epoch;
     await e2.close();
-    e2 = await start(['execution-engine'], join(root, 'e2'), nats.url);
+    e2 = await start(['execution-engine'], join(root, 'e2'), nats.url, P2);
     const [on1, on2] = [await resting(http, e1), await resting(http, e2)];
     assert.ok(on2.length > 0, 'the restarted engine recovered its resting orders');
     const want = exposureOf(on1) + exposureOf(on2);

@@ -96,7 +96,12 @@ export class NatsBus implements Bus {
         noAsyncTraces: true,
       });
     } catch (err) {
-      throw new BusError('BUS_CLOSED', `cannot connect to the bus at ${o.url}: ${(err as Error).message}`);
+      // nats.js may keep the socket of a server that accepted and never answered (TIMEOUT): a
+      // caller that gives up must end its process itself (the CLI does, src/cli/main.ts)
+      throw new BusError(
+        'BUS_CLOSED',
+        `cannot connect to the bus (--bus, TICKSTORM_BUS) at ${o.url}: ${(err as Error).message}; is nats-server running and reachable there?`,
+      );
     }
     return new NatsBus(nc, o);
   }

@@ -15,6 +15,7 @@
  */
 import type { Bus } from '../bus/bus.ts';
 import type { MetricLabels } from '../metrics-store/metric-record.ts';
+import type { ClusterView } from './cluster-view.ts';
 import { Subject } from './subjects.ts';
 
 /** Senders listed in RowReceiverStats.bySender (the oldest dropped beyond; the totals keep counting). */
@@ -86,8 +87,13 @@ export class RowForwarder {
     return true;
   }
 
-  /** Publishes everything buffered (in batches), once a receiver is up (`force`: at once, at close). */
+  /**
+   * Publishes everything buffered (in batches), once a receiver is up and the bus connected
+   * (`force`: at once, at close). A batch published while a NATS bus reconnects is lost (seen:
+   * one to two per sender at each nats-server restart, `batchesMissed`): the rows wait instead.
+   */
   flush(force = false): void {
+    if (!force && this.bus.state() !== 'connected') return;
     if (!force && this.receiverUp !== undefined && !this.receiverUp()) return;
     while (this.buf.length > 0) {
       const rows = this.buf.length <= this.batchRows ? this.buf : this.buf.slice(0, this.batchRows);
@@ -167,4 +173,22 @@ export class RowReceiver {
   close(): void {
     this.unsubscribe();
   }
+}
+
+/**
+ * RowForwarderOptions.receiverUp for a process on a NATS bus: an api instance is live and was
+ * heard since this process's bus last (re)connected. After a nats-server restart the api's last
+ * beat from before it may be under 1.5 s old while the api has not subscribed again on the new
+ * server; a beat heard since proves it has (a client subscribes again before it publishes).
+ */
+export function apiHeardSinceConnect(
+  bus: Bus,
+  view: ClusterView,
+  now: () => number = () => performance.now(),
+): () => boolean {
+  let connectedAt = now();
+  bus.onState((s) => {
+    if (s === 'connected') connectedAt = now();
+  });
+  return () => view.live('api').some((s) => now() - s.lastSeenMsAgo >= connectedAt);
 }

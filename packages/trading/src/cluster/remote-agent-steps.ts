@@ -12,7 +12,7 @@
  *   its GatewayReply relayed verbatim.
  *
  * Nobody serving a subject (BUS_NO_RESPONDERS), no answer in time, or a bus that is away:
- * 503 TRD_ERR_SERVICE_UNAVAILABLE naming the service (execution: with Retry-After).
+ * 503 TRD_ERR_SERVICE_UNAVAILABLE naming the service, with Retry-After: 1.
  */
 import { ProtocolErrorCode } from '@tickstorm/protocol';
 import { type Bus, BusError } from '../bus/bus.ts';
@@ -50,7 +50,8 @@ export function unavailable(err: unknown, service: string, what: string): Tradin
         : err.code === 'BUS_CLOSED'
           ? 'the bus is not connected'
           : `the ${service} process failed: ${err.message}`;
-  return new TradingError(TradingErrorCode.SERVICE_UNAVAILABLE, `${what}: ${why}`, service);
+  // transient (the process or the bus is back in a moment): Retry-After, as for orders
+  return new TradingError(TradingErrorCode.SERVICE_UNAVAILABLE, `${what}: ${why}`, service, 1);
 }
 
 export function createRemoteSteps(o: RemoteStepsOptions, cache?: AnalysisCache): AgentSteps {

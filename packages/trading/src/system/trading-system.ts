@@ -10,7 +10,7 @@ import { ClusterView } from '../cluster/cluster-view.ts';
 import { type HeartbeatSource, type RowsSummary, startHeartbeats } from '../cluster/heartbeat.ts';
 import { LastPriceMirror } from '../cluster/last-price-mirror.ts';
 import { serveMarketBars } from '../cluster/market-bars.ts';
-import { RowForwarder, RowReceiver } from '../cluster/metric-rows.ts';
+import { apiHeardSinceConnect, RowForwarder, RowReceiver } from '../cluster/metric-rows.ts';
 import { serveOrderRoutes } from '../cluster/order-route-server.ts';
 import { OrderRouting } from '../cluster/order-routing.ts';
 import { Partition } from '../cluster/partition.ts';
@@ -19,6 +19,7 @@ import { createRemoteSteps } from '../cluster/remote-agent-steps.ts';
 import { RemoteRiskClient } from '../cluster/remote-risk-client.ts';
 import { RiskEventPublisher } from '../cluster/risk-event-publisher.ts';
 import { RiskNode } from '../cluster/risk-node.ts';
+import { refuseSecondEngine, refuseSecondRiskManager } from '../cluster/role-in-use.ts';
 import { clusterMarketData, clusterOrders, sectionOf } from '../cluster/stats-merge.ts';
 import type { ServiceName } from '../config/service-config.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
@@ -160,6 +161,11 @@ export class TradingSystem {
     else checkDataDir(dataDir);
     if (o.bus !== undefined) this.bus = await openBus(o.bus);
     const nats = this.bus.kind === 'nats';
+    // one risk manager, one engine per symbol: a second one started by mistake refuses here
+    if (nats && want.has('risk-manager')) await refuseSecondRiskManager(this.bus);
+    if (nats && want.has('execution-engine')) {
+      await refuseSecondEngine(this.bus, (this.partition ?? Partition.whole(this.instruments)).symbols);
+    }
     const metricsPath = o.metricsPath ?? join(dataDir, 'metrics.duckdb');
     if (nats) {
       const view = new ClusterView(this.bus);
@@ -216,7 +222,7 @@ export class TradingSystem {
       // held until an api is live (its heartbeat follows its subscription to the rows)
       const view = this.cluster;
       const fwd = new RowForwarder(this.bus, {
-        receiverUp: () => view === null || view.live('api').length > 0,
+        receiverUp: view === null ? undefined : apiHeardSinceConnect(this.bus, view),
       });
       this.forwarder = fwd;
       this.stoppers.push(() => fwd.close());

@@ -95,6 +95,8 @@ export function registerAgentRoutes(app: FastifyInstance, o: AgentRoutesOptions)
       } catch (err) {
         // An expected 503 (a service not in this process) is an answer, not a server fault to warn about.
         if (err instanceof TradingError && httpStatusOf(err.code) === 503) {
+          // a process or the bus away for a moment (a NATS bus): say when to retry
+          if (err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS));
           return sendError(reply, err.code, err.message, err.field);
         }
         throw err;
