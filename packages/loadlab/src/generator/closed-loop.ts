@@ -4,13 +4,18 @@
  * whatever the target answers. Latency is measured from the actual start. Thread `index` of
  * `count` runs the global VUs v = index, index + count, ...; a control tick follows the VU
  * curve: VUs below the target are started, VUs above it stop after their current iteration.
+ * In ramping-vus, as k6's, a VU ramped down whose iteration is still running after
+ * gracefulRampDown has it interrupted (k6's hard stop: when the VUs its plan keeps, the ramp
+ * with each ramp-down's VUs held for gracefulRampDown, fall below it; ./ramping-vus-plan.ts).
  * With an iteration budget (shared-iterations: the thread's share of the total, taken by
  * whichever VU is free; per-vu-iterations: `count` per VU) a VU stops when the budget is
  * spent, and the run ends when every VU has stopped (or at maxDuration).
  */
+
 import { nowUs } from '../util/clock.ts';
 import { ExecutorBase, type ModelOutcome } from './executor-base.ts';
 import type { NormalizedExecutor } from './executor-options.ts';
+import { type PlanStep, rampingVusSteps } from './ramping-vus-plan.ts';
 
 type Closed = Extract<NormalizedExecutor, { model: 'closed' }>;
 
@@ -59,6 +64,10 @@ export class ClosedLoop extends ExecutorBase {
     this.turnMarked = false;
   };
   private control: NodeJS.Timeout | undefined;
+  /** ramping-vus: the VUs k6 keeps at each moment (ramp-downs held for gracefulRampDown). */
+  private plan: PlanStep[] = [];
+  private planAt = 0;
+  private hardTimer: NodeJS.Timeout | undefined;
   private vusUsed = 0;
   /** shared-iterations: iterations this thread may still start. */
   private sharedLeft = Number.POSITIVE_INFINITY;
@@ -112,8 +121,33 @@ export class ClosedLoop extends ExecutorBase {
 
   protected begin(startUs: number): void {
     this.startUs = startUs;
+    if (this.ex.name === 'ramping-vus') {
+      this.plan = rampingVusSteps(this.ex, { index: this.index, count: this.count });
+      this.hardStops();
+    }
     this.steer();
   }
+
+  protected override ended(): void {
+    clearTimeout(this.hardTimer);
+  }
+
+  /**
+   * Follows the plan: each time the VUs it keeps fall, a VU at or above that count that is
+   * still in an iteration and no longer wanted (ramped down, or the scenario stopping) has it
+   * interrupted, as k6's ramping-vus hard-stops it when its gracefulRampDown runs out.
+   */
+  private readonly hardStops = (): void => {
+    const ms = (nowUs() - this.startUs) / 1000;
+    while (this.planAt < this.plan.length && this.plan[this.planAt].at <= ms) {
+      const keep = this.plan[this.planAt++].vus;
+      // the target now (the control tick's may be up to CONTROL_MS old)
+      const wanted = this.stopping ? 0 : vuShare(vuTarget(this.ex, ms), this.index, this.count);
+      for (let v = Math.max(keep, wanted); v < this.maxVUs; v++) if (this.interrupt(v)) this.running[v] = 0;
+    }
+    if (this.planAt < this.plan.length)
+      this.hardTimer = setTimeout(this.hardStops, Math.max(1, Math.ceil(this.plan[this.planAt].at - ms)));
+  };
 
   private readonly steer = (): void => {
     if (this.stopping) return;

@@ -31,8 +31,8 @@ import {
   type IterationStore,
   type LiveScenario,
   liveScenario,
+  never,
   runtime,
-  type ScenarioEnd,
   type ScenarioExec,
   settled,
   type TlsSettings,
@@ -40,6 +40,7 @@ import {
 } from './runtime.ts';
 import { declareSubmetrics } from './submetrics.ts';
 import { abortReason, postScriptError } from './test-abort.ts';
+import { stopVuEnd, vuEnd } from './vu-end.ts';
 import { VusSeries } from './vus-series.ts';
 import { closeWs } from './ws.ts';
 
@@ -180,7 +181,6 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const ictx: IterationContext[] = [];
   const stores: IterationStore[] = [];
   const data: unknown[] = [];
-  const end: ScenarioEnd = { stopped: false, timers: new Set() };
   const hasEnv = p.scenarioEnv !== undefined && Object.keys(p.scenarioEnv).length > 0;
   const { info, started } = scenarioExec(ctx, hasEnv ? { ...rt.env, ...p.scenarioEnv } : null);
   const seg = p.vus?.segment ?? { index: 0, count: 1 };
@@ -197,7 +197,7 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       first: true,
       scenario: p.scenario,
       group: '',
-      end,
+      end: vuEnd(),
       pending: 0,
       vu: (p.vus?.base ?? 0) + index + count * v + 1,
       vuInInstance: (p.vus?.baseInInstance ?? 0) + thread + threads * v + 1,
@@ -230,9 +230,12 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
     // returned or thrown, an async iteration ends when the calls it left out settle (k6 ends
     // an iteration, an exception's included, on an empty event loop): a 1-VU script that
     // throws cannot start its next iteration while its un-awaited requests are still out
+    // an iteration interrupted meanwhile (its VU's gracefulRampDown ran out) never ends: its VU
+    // has moved on (see `interrupt` below)
     return r.then(
-      () => settled(s),
+      () => (s.end.stopped ? never<void>() : settled(s)),
       async (e: unknown) => {
+        if (s.end.stopped) return never<void>();
         await settled(s);
         throw e;
       },
@@ -269,11 +272,17 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
     // the scenario is over (its iterations done, or gracefulStop ran out): abandon what is
     // left of its iterations (their sleeps, requests and sockets; not the other scenarios')
     teardown: async () => {
-      end.stopped = true;
-      for (const t of end.timers) clearTimeout(t);
-      end.timers.clear();
+      for (const st of stores) stopVuEnd(st.end);
       await closeWs(p.scenario);
       await closeHttp(p.scenario);
+    },
+    // k6's gracefulRampDown ran out on a ramped-down VU: its iteration is abandoned (its sleeps,
+    // requests and sockets cut, nothing more counted; it never ends) and the VU gets a fresh
+    // store, so what the abandoned code still does cannot touch its next iterations
+    interrupt: (vu) => {
+      const old = stores[vu];
+      stopVuEnd(old.end);
+      stores[vu] = { ...old, end: vuEnd(), pending: 0, onIdle: undefined };
     },
     counters: () => {
       const out: Record<string, number> = Object.fromEntries(counters);

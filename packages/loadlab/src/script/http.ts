@@ -337,6 +337,9 @@ async function once(
   // timer for the whole timeout.
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), timeoutMs(params.timeout));
+  // the VU's end (its gracefulRampDown ran out) aborts it too: not counted (below)
+  const cuts = s.end.requests;
+  cuts?.add(timeout);
   try {
     watch(times);
     let pending: ReturnType<typeof undiciRequest>;
@@ -377,6 +380,7 @@ async function once(
     setCookies = [];
   } finally {
     clearTimeout(timer);
+    cuts?.delete(timeout);
   }
   if (s.end.stopped) return null;
   const endUs = nowUs();
