@@ -39,6 +39,9 @@ export function vuShare(t: number, index: number, count: number): number {
  * for the first second and 1 for the second, as k6 does.
  */
 export function vuTarget(ex: Closed, ms: number): number {
+  // the control tick may run a moment before the start: a ramp down extrapolated back to it
+  // would round up to a VU more than it starts with
+  if (ms < 0) ms = 0;
   let t0 = 0;
   for (const s of ex.segments) {
     if (ms < t0 + s.ms) {
