@@ -38,6 +38,7 @@ import {
   type TlsSettings,
   trendsToCounters,
 } from './runtime.ts';
+import { iterationErrorText } from './script-error.ts';
 import { declareSubmetrics } from './submetrics.ts';
 import { abortReason, postScriptError } from './test-abort.ts';
 import { stopVuEnd, vuEnd } from './vu-end.ts';
@@ -295,8 +296,9 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const error = ctx.error;
   const script = await inner(
     Object.assign(Object.create(ctx) as ScriptContext<ScriptParams>, {
+      // its message and its place in the script, worked out only if it is shown
       error: (e: unknown) => {
-        if (abortReason(e) === undefined) error(e);
+        if (abortReason(e) === undefined) error({ toString: () => iterationErrorText(e) });
       },
     }),
   );

@@ -13,6 +13,10 @@
  * a syntax error that tsx's module lexer reports first (`Parse error FILE:1:1`, no place).
  * A .ts file's syntax error (esbuild's) and a missing module already name the place: their
  * message alone.
+ *
+ * An iteration's error (the run goes on, as in k6) is one line: its message and the script's
+ * innermost frame, as k6 logs it (`Cannot read properties of undefined (reading 'bar') at
+ * helper (/tmp/load.js:4:15)`).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -43,7 +47,12 @@ export function scriptErrorText(e: unknown, file: string): string {
   while (i < lines.length && !/^\s+at /.test(lines[i])) head.push(lines[i++]);
   const frames: string[] = [];
   for (; i < lines.length; i++) {
-    if (lines[i].includes(LAB_SRC)) break;
+    // the lab's frames under the script's (a built-in the script called threw: open() of a
+    // missing file) are left out; those above it (the loader) end the script's
+    if (lines[i].includes(LAB_SRC)) {
+      if (frames.length > 0) break;
+      continue;
+    }
     if (!NOT_USER.test(lines[i])) frames.push(lines[i]);
   }
   return [...(head.length > 0 ? head : [`${e.name}: ${e.message}`]), ...frames].join('\n');
@@ -69,4 +78,15 @@ function syntaxLocation(file: string): string | undefined {
   return [text[0].replace('[stdin]', file), ...text.slice(1, end).filter((l) => l !== ''), text[end]].join(
     '\n',
   );
+}
+
+/** One line for an iteration's error: its message and where in the script it was thrown. */
+export function iterationErrorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  for (const line of (e.stack ?? '').split('\n')) {
+    const m = /^\s+at (.*)$/.exec(line);
+    if (m === null || line.includes(LAB_SRC) || NOT_USER.test(line)) continue;
+    return `${e.message} at ${m[1].replace(/file:\/\//g, '')}`;
+  }
+  return e.message;
 }
