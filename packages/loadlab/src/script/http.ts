@@ -32,6 +32,7 @@ import {
   isExpected,
   type ResponseCallback,
 } from './http-expected.ts';
+import { warnMediaTypeOnce } from './http-hints.ts';
 import {
   bytesSent,
   HTTP_PHASES,
@@ -382,6 +383,7 @@ async function once(
     clearTimeout(timer);
     cuts?.delete(timeout);
   }
+  warnMediaTypeOnce(u, m, status, headers, payload !== undefined);
   if (s.end.stopped) return null;
   const endUs = nowUs();
   const ok = error === null && isExpected(expected, status);
