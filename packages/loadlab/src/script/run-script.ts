@@ -119,6 +119,9 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     ]),
   ];
   declareSubmetrics(submetrics);
+  // as k6's, setup()'s and teardown()'s samples carry the run's tags (options.tags, --tag): a
+  // threshold on one takes them (their own parts' names stand for their scenario here)
+  for (const part of ['(setup)', '(teardown)']) runtime().scenarioTags.set(part, parsed.options.tags);
   const tagsOf = new Map(parsed.options.scenarios.map((s) => [s.name, s.tags]));
   let jsonOut: K6JsonOut | undefined;
   // k6's vus and vus_max: once a second for the whole test, from the scenarios' start (./vus-out.ts)
@@ -154,8 +157,9 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     runtime().sink = (metric, kind, value, scenario, tags) => {
       if (metric === 'vus' || metric === 'vus_max') vusOut?.set(scenario, metric, value);
       // as k6's: a VU's samples carry its group, '' outside any (dropped_iterations is the executor's)
-      // setup()'s and teardown()'s (their own '(setup)', '(teardown)'): their group, no scenario, as k6's
-      else if (LIFECYCLE.test(scenario)) w.sample(metric, kind, value, { ...tags });
+      // setup()'s and teardown()'s (their own '(setup)', '(teardown)'): the run's tags and their
+      // group, no scenario, as k6's
+      else if (LIFECYCLE.test(scenario)) w.sample(metric, kind, value, { ...parsed.options.tags, ...tags });
       else w.sample(metric, kind, value, { ...tagsOf.get(scenario), ...vuGroup(metric), ...tags, scenario });
     };
   }
