@@ -87,4 +87,6 @@ export default async function () {
   const agains = seen.filter((s) => s.what.startsWith('/again/')).length;
   assert.equal(j.metrics.http_reqs.values.count, agains, 'the cut request is not a sample');
   assert.equal(j.scenarios[0].extra.interruptedIterations, 1);
+  // as k6 ends its run: 'N complete and 1 interrupted iterations'
+  assert.match(r.stdout, /Iterations: \d+ complete and 1 interrupted/);
 });
