@@ -64,3 +64,27 @@ export default async function () {
   assert.equal(j.metrics.loads.values.count, 9);
   for (const u of ['ann', 'bob', 'cy']) assert.equal(t.srv.paths.get(`/u/${u}`), 3, `/u/${u}`);
 });
+
+test("open(import.meta.resolve('…')) in an imported module reads the file next to that module", async () => {
+  // k6's documented way to open a file relative to the module that opens it; before, the
+  // file: URL was read as a path under the script's directory (ENOENT, 107)
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(t.dir, 'lib', 'data'), { recursive: true });
+  writeFileSync(join(t.dir, 'lib', 'data', 'names.json'), JSON.stringify(['dee', 'eve']));
+  writeFileSync(
+    join(t.dir, 'lib', 'names.js'),
+    "export const names = JSON.parse(open(import.meta.resolve('./data/names.json')));\n",
+  );
+  const f = t.script(
+    'resolve.js',
+    `import http from 'k6/http';
+import { names } from './lib/names.js';
+export const options = { iterations: 2 };
+export default async function () { await http.get('$URL/n/' + names[__ITER % 2]); }
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.equal(t.srv.paths.get('/n/dee'), 1);
+  assert.equal(t.srv.paths.get('/n/eve'), 1);
+});
