@@ -88,3 +88,23 @@ export default async function () { await http.get('$URL/n/' + names[__ITER % 2])
   assert.equal(t.srv.paths.get('/n/dee'), 1);
   assert.equal(t.srv.paths.get('/n/eve'), 1);
 });
+
+test("jslib's url module resolves to Node's URL and URLSearchParams, never fetched", async () => {
+  // k6 scripts import them from jslib (k6's runtime has no URL class); before, 107: remote
+  // modules are not fetched
+  const f = t.script(
+    'url.js',
+    `import http from 'k6/http';
+import { URL, URLSearchParams } from 'https://jslib.k6.io/url/1.0.0/index.js';
+export const options = { iterations: 1 };
+export default async function () {
+  const u = new URL('$URL/search');
+  u.searchParams.append('q', 'x');
+  await http.get(u.toString() + '&' + new URLSearchParams({ n: '2' }).toString());
+}
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.equal(t.srv.paths.get('/search'), 1);
+});
