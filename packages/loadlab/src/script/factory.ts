@@ -130,6 +130,7 @@ async function counted(live: LiveScenario | null, scenario: string, run: () => u
 function scenarioExec(
   ctx: ScriptContext<ScriptParams>,
   env: Record<string, string> | null,
+  stride: ScenarioExec['stride'],
 ): {
   info: ScenarioExec;
   started: { n: number };
@@ -149,6 +150,7 @@ function scenarioExec(
     name: ctx.params.scenario,
     executor: ex.name,
     env,
+    stride,
     startTime,
     progress: () =>
       its !== undefined
@@ -183,11 +185,16 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const stores: IterationStore[] = [];
   const data: unknown[] = [];
   const hasEnv = p.scenarioEnv !== undefined && Object.keys(p.scenarioEnv).length > 0;
-  const { info, started } = scenarioExec(ctx, hasEnv ? { ...rt.env, ...p.scenarioEnv } : null);
   const seg = p.vus?.segment ?? { index: 0, count: 1 };
   const { index, count } = ctx.worker;
   const threads = count / seg.count;
   const thread = (index - seg.index) / seg.count;
+  const { info, started } = scenarioExec(ctx, hasEnv ? { ...rt.env, ...p.scenarioEnv } : null, {
+    index,
+    count,
+    thread,
+    threads,
+  });
   for (let v = 0; v < ctx.maxVUs; v++) {
     ictx.push({ vu: v + 1, iteration: 0, scenario: p.scenario, thread: ctx.worker.index });
     stores.push({
@@ -203,6 +210,7 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       vu: (p.vus?.base ?? 0) + index + count * v + 1,
       vuInInstance: (p.vus?.baseInInstance ?? 0) + thread + threads * v + 1,
       iter: 0,
+      iterInThread: 0,
       exec: info,
       gauges,
     });
@@ -252,7 +260,7 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       const c = ictx[it.vu];
       c.iteration = it.n;
       s.iter = it.n;
-      started.n++;
+      s.iterInThread = started.n++;
       const live = liveScenario(p.scenario);
       // k6's iteration_duration: from its start to its end (returned, or thrown; an iteration
       // abandoned at the scenario's end is not one)

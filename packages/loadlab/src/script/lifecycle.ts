@@ -78,6 +78,7 @@ export async function callLifecycle(
     vu: 0,
     vuInInstance: 0,
     iter: 0,
+    iterInThread: 0,
     exec: null,
     gauges: new Map(),
   };

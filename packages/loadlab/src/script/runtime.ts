@@ -58,6 +58,8 @@ export interface IterationStore {
   vuInInstance: number;
   /** k6's __ITER: iterations this VU started before this one. */
   iter: number;
+  /** The iteration's number among its scenario's iterations started in this generator thread (0-based). */
+  iterInThread: number;
   /** The scenario the iteration runs in; null in setup(), teardown() and handleSummary(). */
   exec: ScenarioExec | null;
   /** Gauges' state in the iteration's scenario (this thread). */
@@ -76,6 +78,14 @@ export interface ScenarioExec {
   progress(): number;
   /** __ENV inside the scenario: the global __ENV with the scenario's own `env` over it (null: none). */
   env: Record<string, string> | null;
+  /**
+   * This thread's place among the scenario's generator threads: in the whole test (`index` of
+   * `count`: its execution segment, run --master's workers too) and in this process (`thread`
+   * of `threads`). The thread's n-th iteration is the scenario's `n * count + index`, as the
+   * executors hand out iterations (shared-iterations' and the arrival-rate schedules' g =
+   * index, index + count, ...).
+   */
+  stride: { index: number; count: number; thread: number; threads: number };
 }
 
 export type { GaugeState } from '../stats/gauge-counters.ts';
