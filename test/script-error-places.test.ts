@@ -42,3 +42,19 @@ test("an iteration's error names the script's file and line", async () => {
     /iteration error: Cannot read properties of undefined \(reading 'bar'\) at helper \(\S*iter\.js:3:\d+\)/,
   );
 });
+
+test("setup() throwing: 107 with the script's frames, not the lab's around them", async () => {
+  const f = join(dir, 'setup.js');
+  writeFileSync(
+    f,
+    "export async function setup() { helper(); }\nfunction helper() { throw new Error('no login'); }\nexport default async function () {}\n",
+  );
+  const r = await tickstorm(['run', f]);
+  assert.equal(r.code, 107, r.stderr);
+  assert.match(
+    r.stderr,
+    /setup\(\) threw: Error: no login\n\s+at helper \(\S*setup\.js:2:\d+\)\n\s+at setup \(\S*setup\.js:1:\d+\)/,
+  );
+  // before, the lifecycle runner's and the CLI's frames followed (lifecycle.ts, run-script-command.ts)
+  assert.doesNotMatch(r.stderr, /lifecycle\.ts|run-script-command\.ts|script-load\.ts/);
+});

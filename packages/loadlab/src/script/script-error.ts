@@ -41,14 +41,21 @@ export function scriptErrorText(e: unknown, file: string): string {
     const where = syntaxLocation(lexed[1]);
     if (where !== undefined) return where;
   }
+  return scriptStack(e);
+}
+
+/**
+ * An error's message and the script's own frames: the lab's frames under the script's (a
+ * built-in the script called threw: open() of a missing file, a response read before its
+ * await) are left out, and those above them (the loader, the lifecycle runner, the CLI) end them.
+ */
+export function scriptStack(e: Error): string {
   const lines = (e.stack ?? '').split('\n');
   const head: string[] = [];
   let i = 0;
   while (i < lines.length && !/^\s+at /.test(lines[i])) head.push(lines[i++]);
   const frames: string[] = [];
   for (; i < lines.length; i++) {
-    // the lab's frames under the script's (a built-in the script called threw: open() of a
-    // missing file) are left out; those above it (the loader) end the script's
     if (lines[i].includes(LAB_SRC)) {
       if (frames.length > 0) break;
       continue;
