@@ -90,3 +90,35 @@ export default async function () {
   // as k6 ends its run: 'N complete and 1 interrupted iterations'
   assert.match(r.stdout, /Iterations: \d+ complete and 1 interrupted/);
 });
+
+test('vus counts a ramped-down VU still in its iteration, as k6 does, until gracefulRampDown cuts it', async () => {
+  // VU 2 leaves at 0.5 s in an iteration that never ends, cut at 2.7 s: the seconds 1 and 2 have
+  // 2 VUs active (before, 1: the target alone), the second 3 has 1
+  const f = join(dir, 'vus.js');
+  writeFileSync(
+    f,
+    `import http from 'k6/http';
+import { sleep } from 'k6';
+export const options = {
+  scenarios: {
+    r: {
+      executor: 'ramping-vus', startVUs: 2, gracefulRampDown: '2200ms',
+      stages: [{ duration: '500ms', target: 1 }, { duration: '3500ms', target: 1 }],
+    },
+  },
+};
+export default async function () {
+  if (__VU === 2) { await http.get('${url}/hold'); return; }
+  await sleep(0.1);
+}
+`,
+  );
+  const out = join(dir, 'vus.jsonl');
+  const r = await tickstorm(['run', f, '--out', `json=${out}`]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const vus = readFileSync(out, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"metric":"vus"') && l.includes('"Point"'))
+    .map((l) => JSON.parse(l).data.value);
+  assert.deepEqual(vus.slice(0, 4), [2, 2, 2, 1], JSON.stringify(vus));
+});

@@ -111,8 +111,16 @@ export class ClosedLoop extends ExecutorBase {
     return false;
   }
 
+  /**
+   * k6's active VUs: the target's, and the VUs ramped down but still in their last iteration
+   * (k6 counts a ramped-down VU active until its iteration ends or gracefulRampDown cuts it);
+   * once stopping, those still in an iteration.
+   */
   override gauge(): number {
-    return this.stopping ? this.active : this.target;
+    if (this.stopping) return this.active;
+    let finishing = 0;
+    for (let v = this.target; v < this.maxVUs; v++) finishing += this.busy[v];
+    return this.target + finishing;
   }
 
   stop(): void {
