@@ -64,3 +64,47 @@ export default async function () {
   assert.equal(j.metrics.loads.values.count, 9);
   for (const u of ['ann', 'bob', 'cy']) assert.equal(t.srv.paths.get(`/u/${u}`), 3, `/u/${u}`);
 });
+
+test("open(import.meta.resolve('…')) in an imported module reads the file next to that module", async () => {
+  // k6's documented way to open a file relative to the module that opens it; before, the
+  // file: URL was read as a path under the script's directory (ENOENT, 107)
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(t.dir, 'lib', 'data'), { recursive: true });
+  writeFileSync(join(t.dir, 'lib', 'data', 'names.json'), JSON.stringify(['dee', 'eve']));
+  writeFileSync(
+    join(t.dir, 'lib', 'names.js'),
+    "export const names = JSON.parse(open(import.meta.resolve('./data/names.json')));\n",
+  );
+  const f = t.script(
+    'resolve.js',
+    `import http from 'k6/http';
+import { names } from './lib/names.js';
+export const options = { iterations: 2 };
+export default async function () { await http.get('$URL/n/' + names[__ITER % 2]); }
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.equal(t.srv.paths.get('/n/dee'), 1);
+  assert.equal(t.srv.paths.get('/n/eve'), 1);
+});
+
+test("jslib's url module resolves to Node's URL and URLSearchParams, never fetched", async () => {
+  // k6 scripts import them from jslib (k6's runtime has no URL class); before, 107: remote
+  // modules are not fetched
+  const f = t.script(
+    'url.js',
+    `import http from 'k6/http';
+import { URL, URLSearchParams } from 'https://jslib.k6.io/url/1.0.0/index.js';
+export const options = { iterations: 1 };
+export default async function () {
+  const u = new URL('$URL/search');
+  u.searchParams.append('q', 'x');
+  await http.get(u.toString() + '&' + new URLSearchParams({ n: '2' }).toString());
+}
+`,
+  );
+  const r = await run(['run', f]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.equal(t.srv.paths.get('/search'), 1);
+});

@@ -33,7 +33,7 @@ test("k6's flags that run lacks each say what fits, all at once", async () => {
     for (const re of [
       /'--no-usage-report': k6's --no-usage-report is not in tickstorm run; tickstorm sends no usage report/,
       /'--no-setup': .*setup\(\) and teardown\(\) run whenever the script exports them/,
-      /'--throw': .*a failed check never throws/,
+      /'--throw': .*a failed request never throws/,
       /'--summary-mode=full': k6's --summary-mode is not in tickstorm run; there is one end-of-test summary/,
       /'-v': .*no log levels/,
       /'--dns': .*no per-run DNS/,

@@ -36,3 +36,12 @@ test('a ramp up adds each VU when the count reaches it; up then down as k6 steps
     [0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 1, 1],
   );
 });
+
+test('a moment before the start (the thread starts up to 1 ms early) is the start: never a VU more', () => {
+  // a ramp down extrapolated back to -0.5 ms gave 2.0005 VUs, rounded up to 3 of 2: the
+  // script's `vus` gauge showed max=3
+  const ex = ramp(2, [['1s', 1]]);
+  if (ex.model !== 'closed') throw new Error('closed model expected');
+  assert.equal(vuTarget(ex, -0.5), 2);
+  assert.equal(vuTarget(ex, -20), 2);
+});

@@ -7,8 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { rampingVusSteps } from '../src/generator/ramping-vus-plan.ts';
 import type { ScriptScenario } from '../src/script/options.ts';
-import { rampingVusSteps } from '../src/script/ramping-vus-plan.ts';
 import { vusPlan } from '../src/script/vus-plan.ts';
 
 const sc = (name: string, executor: Record<string, unknown>, startTimeMs = 0) =>

@@ -13,6 +13,8 @@ const NO_API =
   'there is no REST API to start, pause or scale a run (nor the externally-controlled executor): the run starts at once';
 
 const NO_LEVELS = 'there are no log levels or formats: console.log and the results go to stdout and stderr';
+const THROW =
+  "a failed request never throws here (k6's default): it answers status 0 and res.error; throw (or call fail()) in the script where one must end the iteration";
 const REUSE =
   'connections are kept alive per origin for each scenario; there is no switch to open one per request';
 const NETWORK =
@@ -41,9 +43,8 @@ export const K6_FLAGS_NOT_HERE: Readonly<Record<string, string>> = {
   '--no-teardown': LIFECYCLE,
   '--setup-timeout': "set options.setupTimeout in the script (default '60s', k6's)",
   '--teardown-timeout': "set options.teardownTimeout in the script (default '60s', k6's)",
-  '-w': 'a failed check never throws: throw (or call fail()) in the script where a failure must end the iteration',
-  '--throw':
-    'a failed check never throws: throw (or call fail()) in the script where a failure must end the iteration',
+  '-w': THROW,
+  '--throw': THROW,
   '--no-usage-report': 'tickstorm sends no usage report: drop the flag',
   '--no-color':
     'the summary has no colours unless stdout is a terminal; options.noColor: true sets handleSummary data.options.noColor',

@@ -4,13 +4,18 @@
  * whatever the target answers. Latency is measured from the actual start. Thread `index` of
  * `count` runs the global VUs v = index, index + count, ...; a control tick follows the VU
  * curve: VUs below the target are started, VUs above it stop after their current iteration.
+ * In ramping-vus, as k6's, a VU ramped down whose iteration is still running after
+ * gracefulRampDown has it interrupted (k6's hard stop: when the VUs its plan keeps, the ramp
+ * with each ramp-down's VUs held for gracefulRampDown, fall below it; ./ramping-vus-plan.ts).
  * With an iteration budget (shared-iterations: the thread's share of the total, taken by
  * whichever VU is free; per-vu-iterations: `count` per VU) a VU stops when the budget is
  * spent, and the run ends when every VU has stopped (or at maxDuration).
  */
+
 import { nowUs } from '../util/clock.ts';
 import { ExecutorBase, type ModelOutcome } from './executor-base.ts';
 import type { NormalizedExecutor } from './executor-options.ts';
+import { type PlanStep, rampingVusSteps } from './ramping-vus-plan.ts';
 
 type Closed = Extract<NormalizedExecutor, { model: 'closed' }>;
 
@@ -34,6 +39,9 @@ export function vuShare(t: number, index: number, count: number): number {
  * for the first second and 1 for the second, as k6 does.
  */
 export function vuTarget(ex: Closed, ms: number): number {
+  // the control tick may run a moment before the start: a ramp down extrapolated back to it
+  // would round up to a VU more than it starts with
+  if (ms < 0) ms = 0;
   let t0 = 0;
   for (const s of ex.segments) {
     if (ms < t0 + s.ms) {
@@ -59,6 +67,10 @@ export class ClosedLoop extends ExecutorBase {
     this.turnMarked = false;
   };
   private control: NodeJS.Timeout | undefined;
+  /** ramping-vus: the VUs k6 keeps at each moment (ramp-downs held for gracefulRampDown). */
+  private plan: PlanStep[] = [];
+  private planAt = 0;
+  private hardTimer: NodeJS.Timeout | undefined;
   private vusUsed = 0;
   /** shared-iterations: iterations this thread may still start. */
   private sharedLeft = Number.POSITIVE_INFINITY;
@@ -99,8 +111,16 @@ export class ClosedLoop extends ExecutorBase {
     return false;
   }
 
+  /**
+   * k6's active VUs: the target's, and the VUs ramped down but still in their last iteration
+   * (k6 counts a ramped-down VU active until its iteration ends or gracefulRampDown cuts it);
+   * once stopping, those still in an iteration.
+   */
   override gauge(): number {
-    return this.stopping ? this.active : this.target;
+    if (this.stopping) return this.active;
+    let finishing = 0;
+    for (let v = this.target; v < this.maxVUs; v++) finishing += this.busy[v];
+    return this.target + finishing;
   }
 
   stop(): void {
@@ -112,8 +132,33 @@ export class ClosedLoop extends ExecutorBase {
 
   protected begin(startUs: number): void {
     this.startUs = startUs;
+    if (this.ex.name === 'ramping-vus') {
+      this.plan = rampingVusSteps(this.ex, { index: this.index, count: this.count });
+      this.hardStops();
+    }
     this.steer();
   }
+
+  protected override ended(): void {
+    clearTimeout(this.hardTimer);
+  }
+
+  /**
+   * Follows the plan: each time the VUs it keeps fall, a VU at or above that count that is
+   * still in an iteration and no longer wanted (ramped down, or the scenario stopping) has it
+   * interrupted, as k6's ramping-vus hard-stops it when its gracefulRampDown runs out.
+   */
+  private readonly hardStops = (): void => {
+    const ms = (nowUs() - this.startUs) / 1000;
+    while (this.planAt < this.plan.length && this.plan[this.planAt].at <= ms) {
+      const keep = this.plan[this.planAt++].vus;
+      // the target now (the control tick's may be up to CONTROL_MS old)
+      const wanted = this.stopping ? 0 : vuShare(vuTarget(this.ex, ms), this.index, this.count);
+      for (let v = Math.max(keep, wanted); v < this.maxVUs; v++) if (this.interrupt(v)) this.running[v] = 0;
+    }
+    if (this.planAt < this.plan.length)
+      this.hardTimer = setTimeout(this.hardStops, Math.max(1, Math.ceil(this.plan[this.planAt].at - ms)));
+  };
 
   private readonly steer = (): void => {
     if (this.stopping) return;

@@ -49,6 +49,8 @@ export abstract class ExecutorBase {
   protected readonly errorSamples: string[] = [];
   protected readonly startLag = new LatencyRecorder();
   protected stopping = false;
+  /** Iterations abandoned before the end (a ramped-down VU's, its gracefulRampDown run out). */
+  protected cut = 0;
   private finished = false;
   /** Set by run(); until then a stop only marks the executor stopping (run() then ends at once). */
   private resolveRun: ((o: ExecutorOutcome) => void) | null = null;
@@ -116,6 +118,23 @@ export abstract class ExecutorBase {
   protected abstract release(vu: number, atUs?: number): void;
   protected abstract outcome(): ModelOutcome;
 
+  /**
+   * Abandons the iteration running on `vu` (the script cuts what it has out and never calls
+   * done for it) and frees the VU; false when the script cannot (it has no `interrupt`).
+   */
+  protected interrupt(vu: number): boolean {
+    if (this.busy[vu] !== 1 || this.script.interrupt === undefined) return false;
+    this.script.interrupt(vu);
+    this.busy[vu] = 0;
+    this.active--;
+    this.cut++;
+    if (this.stopping && this.active === 0) void this.finish(0);
+    return true;
+  }
+
+  /** Called once when the run ends (before the script is closed): clear the model's timers. */
+  protected ended(): void {}
+
   /** Starts iteration on `vu` (caller checked it is free). */
   protected launch(vu: number, intendedUs: number): void {
     this.busy[vu] = 1;
@@ -145,6 +164,7 @@ export abstract class ExecutorBase {
     if (this.finished) return;
     this.finished = true;
     clearTimeout(this.graceTimer);
+    this.ended();
     const endUs = nowUs();
     try {
       await this.script.close?.();
@@ -153,7 +173,7 @@ export abstract class ExecutorBase {
     }
     this.resolveRun!({
       ...this.outcome(),
-      interrupted,
+      interrupted: interrupted + this.cut,
       endUs,
       errors: this.errors,
       errorSamples: this.errorSamples,

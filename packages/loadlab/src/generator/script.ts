@@ -45,6 +45,13 @@ export interface VuScript {
   start(vu: number, intendedUs: number): void;
   /** End of the run: close connections. Iterations still in flight are abandoned (interrupted). */
   close?(): Promise<void> | void;
+  /**
+   * Abandons the iteration running on VU slot `vu` (k6's hard stop of a ramped-down VU, when its
+   * gracefulRampDown runs out): what it has out is cut, and `ctx.done` is never called for it.
+   * The executor frees the slot; a later `start(vu)` is a new iteration. Without it a ramped-down
+   * VU's iteration runs to its end.
+   */
+  interrupt?(vu: number): void;
   /** Counters summed over threads into ScenarioResult.extra (e.g. { ticksSent }). */
   counters?(): Record<string, number>;
   /**
@@ -106,6 +113,8 @@ export interface IterationsDef<S, P> {
   setup?(ctx: ScriptContext<P>): S | Promise<S>;
   iteration(it: Iteration<S, P>): void | Promise<void>;
   teardown?(state: S): void | Promise<void>;
+  /** VuScript.interrupt: the iteration's promise must then never settle. */
+  interrupt?(vu: number): void;
   counters?(state: S): Record<string, number>;
 }
 
@@ -141,6 +150,7 @@ export function iterations<S, P = Record<string, unknown>>(def: IterationsDef<S,
         else ends[vu]();
       },
       close: () => def.teardown?.(state),
+      interrupt: def.interrupt,
       counters: def.counters ? () => def.counters!(state) : undefined,
     };
   };

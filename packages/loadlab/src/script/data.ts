@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runtime } from './runtime.ts';
 
 function loadTimeOnly(what: string): void {
@@ -57,7 +58,8 @@ export const SharedArray = function SharedArray(name: string, fn: () => unknown[
 
 /**
  * k6's open(path, mode?): a file's text ('b': its bytes, as an ArrayBuffer), a relative path
- * taken from the script's directory. Installed as a global (globals.ts), at load time only.
+ * taken from the script's directory, a `file:` URL (k6's `import.meta.resolve('./x.json')`) as
+ * it names the file. Installed as a global (globals.ts), at load time only.
  */
 export function openFile(scriptDir: string, path: string, mode?: string): string | ArrayBuffer {
   loadTimeOnly('open()');
@@ -65,7 +67,12 @@ export function openFile(scriptDir: string, path: string, mode?: string): string
     throw new TypeError('open(): the path must be a non-empty string');
   if (mode !== undefined && mode !== 'b')
     throw new TypeError(`open(): mode is 'b' (bytes) or omitted (text), not ${JSON.stringify(mode)}`);
-  const file = isAbsolute(path) ? path : resolve(scriptDir, path);
+  // k6's open(import.meta.resolve('./x.json')): a file: URL, relative to the module that wrote it
+  const file = path.startsWith('file:')
+    ? fileURLToPath(path)
+    : isAbsolute(path)
+      ? path
+      : resolve(scriptDir, path);
   const buf = readFileSync(file);
   if (mode === 'b') return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   return buf.toString('utf8');

@@ -15,17 +15,17 @@
  *   vu.iterationInScenario  the same (a VU here belongs to one scenario)
  *   scenario.name, scenario.executor, scenario.startTime (epoch ms), scenario.progress (0..1:
  *                           time elapsed, or an iteration-based executor's iterations started)
+ *   scenario.iterationInTest, scenario.iterationInInstance: the iteration's number in its
+ *                           scenario (0-based, unique) in the whole test, in this process
  *   test.abort([reason])    stops the whole run: exit 108, the reason printed; teardown() and
  *                           the summary still run
  *   test.options            the script's options as resolved (scenarios filled in), frozen
  *
- * k6's other fields (instance.*, vu.tags, vu.metrics, test.fail) are not there;
- * scenario.iterationInTest and iterationInInstance throw, naming what to use instead, and stop
- * the run as a script error (107). vu.* is 0 in setup() and teardown(); vu.* and scenario.*
+ * k6's other fields (instance.*, vu.tags, vu.metrics, test.fail) are not there. vu.* is 0 in setup() and teardown(); vu.* and scenario.*
  * throw at load time, scenario.* also in setup() and teardown() (as k6's).
  */
 import { type IterationStore, runtime } from './runtime.ts';
-import { postScriptError, testAborted } from './test-abort.ts';
+import { testAborted } from './test-abort.ts';
 
 function store(what: string): IterationStore {
   const s = runtime().als.getStore();
@@ -55,19 +55,6 @@ const vu = Object.freeze({
   },
 });
 
-/**
- * k6's fields the lab does not have: reading one throws, naming what to use, rather than
- * answering undefined (`users[exec.scenario.iterationInTest % n]` would read users[NaN] and
- * send every request with `undefined` in it, silently).
- */
-function absent(field: string, instead: string): never {
-  const message = `exec.${field} is not available in tickstorm run: ${instead}`;
-  // a script error that stops the run (107), as an iteration not awaiting its requests: each
-  // iteration would end at the throw, before its sleep(), and loop back to back on the target
-  if (runtime().abortChannel !== null) postScriptError(message);
-  throw new TypeError(message);
-}
-
 const fields = {
   get name(): string {
     return scenario().name;
@@ -81,30 +68,26 @@ const fields = {
   get progress(): number {
     return scenario().progress();
   },
+  /**
+   * k6's: the iteration's number in its scenario over the whole test (0-based, unique: every
+   * generator thread and worker), as the executors hand iterations out (a thread's n-th is
+   * `n * count + index`): shared-iterations' run 0 .. iterations - 1, an arrival-rate's its
+   * place in the schedule unless some were dropped.
+   */
+  get iterationInTest(): number {
+    const s = store('scenario');
+    const { index, count } = scenario().stride;
+    return s.iterInThread * count + index;
+  },
+  /** The same within this process (its generator threads). */
+  get iterationInInstance(): number {
+    const s = store('scenario');
+    const { thread, threads } = scenario().stride;
+    return s.iterInThread * threads + thread;
+  },
 };
 
-/**
- * The two absent fields are not enumerable: JSON.stringify(exec.scenario), a spread or
- * Object.keys (a script logging where it runs) list the fields there are and read neither, so
- * only a script that asks for one by name stops.
- */
-const scenarioInfo = Object.freeze(
-  Object.defineProperties(fields, {
-    iterationInTest: {
-      enumerable: false,
-      get: () =>
-        absent(
-          'scenario.iterationInTest',
-          'for a value unique in the test use exec.vu.idInTest with exec.vu.iterationInScenario (a VU here serves one scenario)',
-        ),
-    },
-    iterationInInstance: {
-      enumerable: false,
-      get: () =>
-        absent('scenario.iterationInInstance', 'use exec.vu.iterationInInstance (this VU’s iterations)'),
-    },
-  }) as typeof fields & { readonly iterationInTest: never; readonly iterationInInstance: never },
-);
+const scenarioInfo = Object.freeze(fields);
 
 function deepFreeze<T>(v: T): T {
   if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {

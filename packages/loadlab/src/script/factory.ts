@@ -31,15 +31,17 @@ import {
   type IterationStore,
   type LiveScenario,
   liveScenario,
+  never,
   runtime,
-  type ScenarioEnd,
   type ScenarioExec,
   settled,
   type TlsSettings,
   trendsToCounters,
 } from './runtime.ts';
+import { iterationErrorText } from './script-error.ts';
 import { declareSubmetrics } from './submetrics.ts';
 import { abortReason, postScriptError } from './test-abort.ts';
+import { stopVuEnd, vuEnd } from './vu-end.ts';
 import { VusSeries } from './vus-series.ts';
 import { closeWs } from './ws.ts';
 
@@ -128,6 +130,7 @@ async function counted(live: LiveScenario | null, scenario: string, run: () => u
 function scenarioExec(
   ctx: ScriptContext<ScriptParams>,
   env: Record<string, string> | null,
+  stride: ScenarioExec['stride'],
 ): {
   info: ScenarioExec;
   started: { n: number };
@@ -147,6 +150,7 @@ function scenarioExec(
     name: ctx.params.scenario,
     executor: ex.name,
     env,
+    stride,
     startTime,
     progress: () =>
       its !== undefined
@@ -180,13 +184,17 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const ictx: IterationContext[] = [];
   const stores: IterationStore[] = [];
   const data: unknown[] = [];
-  const end: ScenarioEnd = { stopped: false, timers: new Set() };
   const hasEnv = p.scenarioEnv !== undefined && Object.keys(p.scenarioEnv).length > 0;
-  const { info, started } = scenarioExec(ctx, hasEnv ? { ...rt.env, ...p.scenarioEnv } : null);
   const seg = p.vus?.segment ?? { index: 0, count: 1 };
   const { index, count } = ctx.worker;
   const threads = count / seg.count;
   const thread = (index - seg.index) / seg.count;
+  const { info, started } = scenarioExec(ctx, hasEnv ? { ...rt.env, ...p.scenarioEnv } : null, {
+    index,
+    count,
+    thread,
+    threads,
+  });
   for (let v = 0; v < ctx.maxVUs; v++) {
     ictx.push({ vu: v + 1, iteration: 0, scenario: p.scenario, thread: ctx.worker.index });
     stores.push({
@@ -197,11 +205,12 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       first: true,
       scenario: p.scenario,
       group: '',
-      end,
+      end: vuEnd(),
       pending: 0,
       vu: (p.vus?.base ?? 0) + index + count * v + 1,
       vuInInstance: (p.vus?.baseInInstance ?? 0) + thread + threads * v + 1,
       iter: 0,
+      iterInThread: 0,
       exec: info,
       gauges,
     });
@@ -230,9 +239,12 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
     // returned or thrown, an async iteration ends when the calls it left out settle (k6 ends
     // an iteration, an exception's included, on an empty event loop): a 1-VU script that
     // throws cannot start its next iteration while its un-awaited requests are still out
+    // an iteration interrupted meanwhile (its VU's gracefulRampDown ran out) never ends: its VU
+    // has moved on (see `interrupt` below)
     return r.then(
-      () => settled(s),
+      () => (s.end.stopped ? never<void>() : settled(s)),
       async (e: unknown) => {
+        if (s.end.stopped) return never<void>();
         await settled(s);
         throw e;
       },
@@ -248,7 +260,7 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
       const c = ictx[it.vu];
       c.iteration = it.n;
       s.iter = it.n;
-      started.n++;
+      s.iterInThread = started.n++;
       const live = liveScenario(p.scenario);
       // k6's iteration_duration: from its start to its end (returned, or thrown; an iteration
       // abandoned at the scenario's end is not one)
@@ -269,11 +281,17 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
     // the scenario is over (its iterations done, or gracefulStop ran out): abandon what is
     // left of its iterations (their sleeps, requests and sockets; not the other scenarios')
     teardown: async () => {
-      end.stopped = true;
-      for (const t of end.timers) clearTimeout(t);
-      end.timers.clear();
+      for (const st of stores) stopVuEnd(st.end);
       await closeWs(p.scenario);
       await closeHttp(p.scenario);
+    },
+    // k6's gracefulRampDown ran out on a ramped-down VU: its iteration is abandoned (its sleeps,
+    // requests and sockets cut, nothing more counted; it never ends) and the VU gets a fresh
+    // store, so what the abandoned code still does cannot touch its next iterations
+    interrupt: (vu) => {
+      const old = stores[vu];
+      stopVuEnd(old.end);
+      stores[vu] = { ...old, end: vuEnd(), pending: 0, onIdle: undefined };
     },
     counters: () => {
       const out: Record<string, number> = Object.fromEntries(counters);
@@ -286,8 +304,9 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   const error = ctx.error;
   const script = await inner(
     Object.assign(Object.create(ctx) as ScriptContext<ScriptParams>, {
+      // its message and its place in the script, worked out only if it is shown
       error: (e: unknown) => {
-        if (abortReason(e) === undefined) error(e);
+        if (abortReason(e) === undefined) error({ toString: () => iterationErrorText(e) });
       },
     }),
   );

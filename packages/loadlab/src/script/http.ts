@@ -32,6 +32,7 @@ import {
   isExpected,
   type ResponseCallback,
 } from './http-expected.ts';
+import { warnMediaTypeOnce } from './http-hints.ts';
 import {
   bytesSent,
   HTTP_PHASES,
@@ -337,6 +338,9 @@ async function once(
   // timer for the whole timeout.
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), timeoutMs(params.timeout));
+  // the VU's end (its gracefulRampDown ran out) aborts it too: not counted (below)
+  const cuts = s.end.requests;
+  cuts?.add(timeout);
   try {
     watch(times);
     let pending: ReturnType<typeof undiciRequest>;
@@ -377,7 +381,9 @@ async function once(
     setCookies = [];
   } finally {
     clearTimeout(timer);
+    cuts?.delete(timeout);
   }
+  warnMediaTypeOnce(u, m, status, headers, payload !== undefined);
   if (s.end.stopped) return null;
   const endUs = nowUs();
   const ok = error === null && isExpected(expected, status);

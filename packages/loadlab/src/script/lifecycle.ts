@@ -22,6 +22,7 @@ import type { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats } from '../stats/request-stats.ts';
 import { closeHttp } from './http.ts';
 import { type IterationStore, runtime, type ScenarioEnd, settled, trendsToCounters } from './runtime.ts';
+import { scriptStack } from './script-error.ts';
 import { abortReason } from './test-abort.ts';
 import { closeWs } from './ws.ts';
 
@@ -78,6 +79,7 @@ export async function callLifecycle(
     vu: 0,
     vuInInstance: 0,
     iter: 0,
+    iterInThread: 0,
     exec: null,
     gauges: new Map(),
   };
@@ -122,7 +124,8 @@ export async function callLifecycle(
         ...tally,
         part,
       };
-    const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    // the script's frames, not the lab's around them
+    const msg = e instanceof Error ? scriptStack(e) : String(e);
     return { ok: false, problem: `${name}() threw: ${msg}`, ...tally, part };
   } finally {
     clearTimeout(timer);

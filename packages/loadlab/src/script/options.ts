@@ -23,6 +23,7 @@ import { type ExecutorOptions, validateExecutor } from '../generator/executor-op
 import { parseDuration } from '../util/duration.ts';
 import { applyExecutionShortcuts, type ExecutionShortcuts } from './execution-shortcuts.ts';
 import { parseSummaryOptions, type SummaryOptions } from './handle-summary.ts';
+import { K6_OPTIONS_NOT_HERE } from './k6-option-hints.ts';
 import { parseTlsAuth } from './tls-auth.ts';
 
 export interface ScriptScenario {
@@ -123,6 +124,8 @@ export function parseScriptOptions(
       options.notes.push(
         `note: options.${k} is k6 Cloud's; a local run ignores it, as k6 run does (nothing is sent anywhere)`,
       );
+    else if (Object.hasOwn(K6_OPTIONS_NOT_HERE, k))
+      problems.push(`options.${k}: k6's option is not taken here: ${K6_OPTIONS_NOT_HERE[k]}`);
     else problems.push(`options.${k}: not supported (use ${TOP.join(', ')})`);
   }
   options.summary = parseSummaryOptions(raw, problems);

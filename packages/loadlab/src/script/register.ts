@@ -12,6 +12,7 @@
  *   k6-summary, https://jslib.k6.io/k6-summary/VERSION/index.js -> text-summary.ts (textSummary;
  *                      that URL is never fetched: it names this file)
  *   k6-utils, https://jslib.k6.io/k6-utils/VERSION/index.js -> k6-utils.ts (randomIntBetween, ...)
+ *   tickstorm/url, https://jslib.k6.io/url/VERSION/index.js -> k6-url.ts (URL, URLSearchParams)
  *   @tickstorm/loadlab, @tickstorm/loadlab/swarm -> the lab's own entry points (what a
  *                      `tickstorm swarm` user file imports, with no node_modules around it)
  *
@@ -44,6 +45,7 @@ export const BUILTIN_MODULES: Readonly<Record<string, string>> = {
   'k6/encoding': here('encoding.ts'),
   'k6-summary': here('text-summary.ts'),
   'k6-utils': here('k6-utils.ts'),
+  'tickstorm/url': here('k6-url.ts'),
   '@tickstorm/loadlab': here('../index.ts'),
   '@tickstorm/loadlab/swarm': here('../swarm/index.ts'),
 };
@@ -66,12 +68,12 @@ const instead = ${JSON.stringify(K6_MODULES_INSTEAD)};
 export function initialize(data) { map = data.map; dirs = data.dirs; lab = data.lab; }
 const bare = (s) => !/^(\\.|\\/|[a-z][a-z0-9+.-]*:)/i.test(s);
 export async function resolve(specifier, context, next) {
-  // k6's jslib k6-summary and k6-utils: the local files, never fetched
-  const jslib = /^https:\\/\\/jslib\\.k6\\.io\\/(k6-summary|k6-utils)\\/[0-9.]+\\/index\\.js$/.exec(specifier);
-  const hit = jslib !== null ? map[jslib[1]] : map[specifier];
+  // k6's jslib k6-summary, k6-utils and url: the local files, never fetched
+  const jslib = /^https:\\/\\/jslib\\.k6\\.io\\/(k6-summary|k6-utils|url)\\/[0-9.]+\\/index\\.js$/.exec(specifier);
+  const hit = jslib !== null ? map[jslib[1] === 'url' ? 'tickstorm/url' : jslib[1]] : map[specifier];
   if (hit !== undefined) return next(hit, context);
   if (/^https?:[/][/]/i.test(specifier))
-    throw Object.assign(new Error("remote modules are not fetched: '" + specifier + "' (only jslib's k6-summary and k6-utils URLs resolve, to local files; save the module beside the script and import it by its path)"), { code: 'ERR_MODULE_NOT_FOUND' });
+    throw Object.assign(new Error("remote modules are not fetched: '" + specifier + "' (only jslib's k6-summary, k6-utils and url URLs resolve, to local files; save the module beside the script and import it by its path)"), { code: 'ERR_MODULE_NOT_FOUND' });
   if (/^(tickstorm|k6)[/]/.test(specifier)) {
     const why = instead[specifier] ?? (specifier.startsWith('k6/experimental/') ? "k6's experimental modules are not here" : undefined);
     throw Object.assign(new Error("'" + specifier + "' is not a built-in module" + (why === undefined ? '' : ': ' + why) + ' (there are: ' + Object.keys(map).join(', ') + ')'), { code: 'ERR_MODULE_NOT_FOUND' });

@@ -35,7 +35,8 @@ import { normalizeExecutor } from '../generator/executor-options.ts';
 import { type RunOutcome, runScenario } from '../generator/run-scenario.ts';
 import type { RunReport, ScenarioResult } from '../model/result.ts';
 import { type LoadMetricsServer, startLoadMetricsServer } from '../monitor/prometheus-exporter.ts';
-import { renderScenarioBlock } from '../report/console.ts';
+import { latencyLines, outcomeLines, renderScenarioBlock } from '../report/console.ts';
+import { commas, pyFixed } from '../report/format.ts';
 import { K6JsonOut } from '../report/k6-json-out.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { createProgress } from '../report/progress.ts';
@@ -119,6 +120,9 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     ]),
   ];
   declareSubmetrics(submetrics);
+  // as k6's, setup()'s and teardown()'s samples carry the run's tags (options.tags, --tag): a
+  // threshold on one takes them (their own parts' names stand for their scenario here)
+  for (const part of ['(setup)', '(teardown)']) runtime().scenarioTags.set(part, parsed.options.tags);
   const tagsOf = new Map(parsed.options.scenarios.map((s) => [s.name, s.tags]));
   let jsonOut: K6JsonOut | undefined;
   // k6's vus and vus_max: once a second for the whole test, from the scenarios' start (./vus-out.ts)
@@ -154,8 +158,9 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     runtime().sink = (metric, kind, value, scenario, tags) => {
       if (metric === 'vus' || metric === 'vus_max') vusOut?.set(scenario, metric, value);
       // as k6's: a VU's samples carry its group, '' outside any (dropped_iterations is the executor's)
-      // setup()'s and teardown()'s (their own '(setup)', '(teardown)'): their group, no scenario, as k6's
-      else if (LIFECYCLE.test(scenario)) w.sample(metric, kind, value, { ...tags });
+      // setup()'s and teardown()'s (their own '(setup)', '(teardown)'): the run's tags and their
+      // group, no scenario, as k6's
+      else if (LIFECYCLE.test(scenario)) w.sample(metric, kind, value, { ...parsed.options.tags, ...tags });
       else w.sample(metric, kind, value, { ...tagsOf.get(scenario), ...vuGroup(metric), ...tags, scenario });
     };
   }
@@ -437,7 +442,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
 
   // the lab's own summary, unless handleSummary() replaced it (or failed: then it is shown)
   for (const r of shown ? results : []) {
-    const parts2 = [renderScenarioBlock(r, { title: `Scenario ${r.scenario}` })];
+    const parts2 = [renderScenarioBlock(r, { title: `Scenario ${r.scenario}`, lines: scriptBlockLines })];
     if (r.entries.length > 0) parts2.push(renderSampleResults(r));
     out(`\n${parts2.join('\n\n')}`);
   }
@@ -534,3 +539,22 @@ const NO_GROUP: Readonly<Record<string, string>> = Object.freeze({});
 /** Constants, not an object per sample: this runs for every sample --out json writes. */
 const vuGroup = (metric: string): Readonly<Record<string, string>> =>
   metric === 'dropped_iterations' ? NO_GROUP : TOP_GROUP;
+
+/**
+ * A scenario's block: the lab's figures, then its iterations as k6 ends its run with them
+ * (`349 complete and 23 interrupted iterations`): interrupted are those gracefulStop or a
+ * ramping-vus VU's gracefulRampDown cut.
+ */
+function scriptBlockLines(r: ScenarioResult): string[] {
+  const done = r.extra.completedIterations;
+  const cut = r.extra.interruptedIterations;
+  return [
+    ...outcomeLines(r, 'requests'),
+    `Throughput: ${pyFixed(r.rps, 2)} requests/sec`,
+    ...(typeof done === 'number' && typeof cut === 'number'
+      ? [`Iterations: ${commas(done)} complete and ${commas(cut)} interrupted`]
+      : []),
+    '',
+    ...latencyLines(r),
+  ];
+}

@@ -45,9 +45,11 @@ export interface IterationStore {
   /** http.setResponseCallback()'s rule for this VU's later requests (undefined: 200-399). */
   responseCallback?: ResponseCallback | null;
   /**
-   * The scenario's end: shared by its VUs' stores. Once `stopped` (gracefulStop ran out, or
-   * the run ended), an iteration still running is abandoned: its pending sleeps are cleared
-   * and any further call of the built-in modules never settles (nothing counted after the end).
+   * The VU's end (one per store): `stopped` once its scenario ended (gracefulStop ran out, or
+   * the run ended) or, in ramping-vus, its gracefulRampDown ran out (the store is then replaced
+   * for the VU's later iterations). An iteration still running is abandoned: its pending sleeps
+   * are cleared and any further call of the built-in modules never settles (nothing counted
+   * after the end).
    */
   end: ScenarioEnd;
   /** k6's __VU and exec.vu.idInTest (1-based, unique across the test); 0 in setup() and teardown(). */
@@ -56,6 +58,8 @@ export interface IterationStore {
   vuInInstance: number;
   /** k6's __ITER: iterations this VU started before this one. */
   iter: number;
+  /** The iteration's number among its scenario's iterations started in this generator thread (0-based). */
+  iterInThread: number;
   /** The scenario the iteration runs in; null in setup(), teardown() and handleSummary(). */
   exec: ScenarioExec | null;
   /** Gauges' state in the iteration's scenario (this thread). */
@@ -74,6 +78,14 @@ export interface ScenarioExec {
   progress(): number;
   /** __ENV inside the scenario: the global __ENV with the scenario's own `env` over it (null: none). */
   env: Record<string, string> | null;
+  /**
+   * This thread's place among the scenario's generator threads: in the whole test (`index` of
+   * `count`: its execution segment, run --master's workers too) and in this process (`thread`
+   * of `threads`). The thread's n-th iteration is the scenario's `n * count + index`, as the
+   * executors hand out iterations (shared-iterations' and the arrival-rate schedules' g =
+   * index, index + count, ...).
+   */
+  stride: { index: number; count: number; thread: number; threads: number };
 }
 
 export type { GaugeState } from '../stats/gauge-counters.ts';
@@ -82,6 +94,13 @@ export interface ScenarioEnd {
   stopped: boolean;
   /** The VUs' pending sleep() timers. */
   timers: Set<NodeJS.Timeout>;
+  /**
+   * A VU's own end (k6's gracefulRampDown running out: ./vu-end.ts): its requests in flight
+   * (each one's abort) and its open WebSockets, cut when it stops. The scenario's end closes
+   * its connections and sockets whole instead.
+   */
+  requests?: Set<AbortController>;
+  sockets?: Set<{ terminate(): void }>;
 }
 
 /** Counts `p` in the VU's pending calls until it settles. */

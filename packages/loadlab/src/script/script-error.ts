@@ -13,6 +13,10 @@
  * a syntax error that tsx's module lexer reports first (`Parse error FILE:1:1`, no place).
  * A .ts file's syntax error (esbuild's) and a missing module already name the place: their
  * message alone.
+ *
+ * An iteration's error (the run goes on, as in k6) is one line: its message and the script's
+ * innermost frame, as k6 logs it (`Cannot read properties of undefined (reading 'bar') at
+ * helper (/tmp/load.js:4:15)`).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -37,13 +41,25 @@ export function scriptErrorText(e: unknown, file: string): string {
     const where = syntaxLocation(lexed[1]);
     if (where !== undefined) return where;
   }
+  return scriptStack(e);
+}
+
+/**
+ * An error's message and the script's own frames: the lab's frames under the script's (a
+ * built-in the script called threw: open() of a missing file, a response read before its
+ * await) are left out, and those above them (the loader, the lifecycle runner, the CLI) end them.
+ */
+export function scriptStack(e: Error): string {
   const lines = (e.stack ?? '').split('\n');
   const head: string[] = [];
   let i = 0;
   while (i < lines.length && !/^\s+at /.test(lines[i])) head.push(lines[i++]);
   const frames: string[] = [];
   for (; i < lines.length; i++) {
-    if (lines[i].includes(LAB_SRC)) break;
+    if (lines[i].includes(LAB_SRC)) {
+      if (frames.length > 0) break;
+      continue;
+    }
     if (!NOT_USER.test(lines[i])) frames.push(lines[i]);
   }
   return [...(head.length > 0 ? head : [`${e.name}: ${e.message}`]), ...frames].join('\n');
@@ -69,4 +85,15 @@ function syntaxLocation(file: string): string | undefined {
   return [text[0].replace('[stdin]', file), ...text.slice(1, end).filter((l) => l !== ''), text[end]].join(
     '\n',
   );
+}
+
+/** One line for an iteration's error: its message and where in the script it was thrown. */
+export function iterationErrorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  for (const line of (e.stack ?? '').split('\n')) {
+    const m = /^\s+at (.*)$/.exec(line);
+    if (m === null || line.includes(LAB_SRC) || NOT_USER.test(line)) continue;
+    return `${e.message} at ${m[1].replace(/file:\/\//g, '')}`;
+  }
+  return e.message;
 }

@@ -4,7 +4,7 @@
  * ScenarioConfigs.GetFullExecutionRequirements): each scenario needs, from its startTime to the
  * end of its duration and gracefulStop, its VUs (constant-vus, per-vu-iterations,
  * shared-iterations), its VUs as they ramp (ramping-vus: a VU more or less as the count passes
- * each of this segment's VUs, a ramp-down's kept for gracefulRampDown: ramping-vus-plan.ts; alone,
+ * each of this segment's VUs, a ramp-down's kept for gracefulRampDown: ../generator/ramping-vus-plan.ts; alone,
  * the greatest of startVUs and the stages' targets) or its preAllocatedVUs (arrival-rate
  * executors: the VUs beyond them, up to maxVUs, are added when used). Scenarios that overlap
  * add up, step by step; one that starts after another's end reuses its VUs. The figure
@@ -17,8 +17,8 @@
  */
 import { type ExecutionSegment, segmentShare, WHOLE } from '../generator/execution-segment.ts';
 import { normalizeExecutor } from '../generator/executor-options.ts';
+import { rampingVusSteps } from '../generator/ramping-vus-plan.ts';
 import type { ScriptScenario } from './options.ts';
-import { rampingVusSteps } from './ramping-vus-plan.ts';
 
 export interface VusPlan {
   /** The VUs initialised before the start (this run's part of the test, by its execution segment). */

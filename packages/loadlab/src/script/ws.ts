@@ -192,6 +192,12 @@ function handshake(s: IterationStore, url: string, params: ConnectParams): Promi
         open.set(s.scenario, set);
       }
       set.add(ws);
+      // the VU's own end (gracefulRampDown) terminates it too
+      const mine = s.end.sockets;
+      if (mine !== undefined) {
+        mine.add(ws);
+        ws.once('close', () => mine.delete(ws));
+      }
       emit(true, null);
       addCounter(s, counterKey.counter('ws_sessions'), 1);
       resolve(new Socket(ws, s, startUs));

@@ -11,8 +11,8 @@
  * Times are ms from the scenario's start (k6 works in ns, dividing with truncation: the same
  * instants to the ns).
  */
-import { type ExecutionSegment, segmentShare, WHOLE } from '../generator/execution-segment.ts';
-import type { VuSegment } from '../generator/executor-options.ts';
+import { type ExecutionSegment, segmentShare, WHOLE } from './execution-segment.ts';
+import type { VuSegment } from './executor-options.ts';
 
 export interface PlanStep {
   /** ms from the scenario's start. */
