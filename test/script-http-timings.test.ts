@@ -28,6 +28,12 @@ const D = 300;
 const E = 300;
 /** Slack under D and E for the timer's and the clock's rounding. */
 const SLACK = 15;
+/**
+ * Slack under E for receiving: a client busy when the head arrives reads it late, and the
+ * time it waited moves from receiving into waiting (waiting only grows). On a loaded 2-core
+ * machine that stall reached a few tens of ms; receiving stays far above the fast request's.
+ */
+const RECEIVE_SLACK = 120;
 
 let srv: Server;
 let url = '';
@@ -90,7 +96,7 @@ export const options = {
   iterations: 3,
   thresholds: {
     'http_req_waiting{name:/slow}': ['min>=${D - SLACK}'],
-    'http_req_receiving{name:/slow}': ['min>=${E - SLACK}'],
+    'http_req_receiving{name:/slow}': ['min>=${E - RECEIVE_SLACK}'],
     'http_req_waiting{name:/fast}': ['max<${D - SLACK}'],
     'http_req_blocked{method:POST}': ['count==3'],
     http_req_sending: ['count==6'],
@@ -101,7 +107,7 @@ export default async function () {
   const r = await http.post('$URL/slow', 'x'.repeat(1000), { headers: { 'X-Test': 'abc' } });
   check(r, {
     'res.timings.waiting >= D': (x) => x.timings.waiting >= ${D - SLACK},
-    'res.timings.receiving >= E': (x) => x.timings.receiving >= ${E - SLACK},
+    'res.timings.receiving >= E': (x) => x.timings.receiving >= ${E - RECEIVE_SLACK},
     'the phases add up to duration': (x) =>
       Math.abs(
         x.timings.blocked + x.timings.connecting + x.timings.tls_handshaking + x.timings.sending + x.timings.waiting +
@@ -139,7 +145,7 @@ export function handleSummary(data) {
     assert.equal(m[name].values.count, 6, name);
   }
   assert.ok(m.http_req_waiting.values.max >= D - SLACK, JSON.stringify(m.http_req_waiting));
-  assert.ok(m.http_req_receiving.values.max >= E - SLACK, JSON.stringify(m.http_req_receiving));
+  assert.ok(m.http_req_receiving.values.max >= E - RECEIVE_SLACK, JSON.stringify(m.http_req_receiving));
   // exact: the request lines, headers and bodies as the server read them
   assert.equal(m.data_sent.values.count, sent);
   assert.ok(sent > 3000, String(sent));
