@@ -20,8 +20,8 @@
  * - Server down, restarting, connection lost, COPY canceled (57014): the batch stays queued
  *   and the COPY is retried
  *   with exponential backoff (`retryBaseMs` doubling to `retryMaxMs`, +-20% jitter); nothing is
- *   lost. A COPY whose commit reached the server but whose answer did not is sent again
- *   (at-least-once: such a batch can be stored twice; it is never lost).
+ *   lost. A COPY whose commit reached the server but whose answer did not is not sent again
+ *   if it committed: the server is asked (pg-copy-once.ts); stored once, never lost.
  * - The queue is bounded (`maxBufferedRows`): a batch that does not fit is refused at once
  *   (TRD_ERR_SERVICE_UNAVAILABLE, 503) and its rows counted in `droppedRows`; `probe()`
  *   (/health) reports degraded while retrying and for a minute after a drop.
@@ -46,7 +46,6 @@
  * has no index led by `name` (./pg-open-warnings.ts).
  */
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { MetricColumns } from './metric-encoder.ts';
 import type { MetricLabels, MetricRecord } from './metric-record.ts';
@@ -59,6 +58,7 @@ import {
   type StoreWriteStats,
 } from './metrics-store.ts';
 import { copyPayload, PgCopyEncoder, type PgEncodedBatch } from './pg-copy-encoder.ts';
+import { CommitInDoubtError, copyOnce, type InDoubt, settleDoubts } from './pg-copy-once.ts';
 import { copyRetryable, pgError, queryError, retryable } from './pg-errors.ts';
 import { PgOpenRetry, retryDelayMs } from './pg-open-retry.ts';
 import { pgOpenWarnings } from './pg-open-warnings.ts';
@@ -136,6 +136,8 @@ interface Pending {
   readonly batch: PgEncodedBatch;
   readonly resolve: (rows: number) => void;
   readonly reject: (err: unknown) => void;
+  /** The transaction of its last COPY when that COPY's commit was left in doubt (pg-copy-once.ts). */
+  doubt: InDoubt | null;
 }
 
 export class PostgresMetricsStore implements MetricsStore {
@@ -382,7 +384,7 @@ export class PostgresMetricsStore implements MetricsStore {
       );
     }
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ batch, resolve, reject });
+      this.queue.push({ batch, resolve, reject, doubt: null });
       this.queuedRows += batch.rows;
       this.pump();
     });
@@ -414,10 +416,7 @@ export class PostgresMetricsStore implements MetricsStore {
 
   private async send(group: Pending[], rows: number): Promise<void> {
     try {
-      await this.copy(
-        group.map((p) => p.batch),
-        rows,
-      );
+      await this.copy(group);
       this.committed += rows;
       this.attempt = 0;
       if (this.retrying) {
@@ -477,18 +476,27 @@ export class PostgresMetricsStore implements MetricsStore {
     );
   }
 
-  private async copy(batches: PgEncodedBatch[], rows: number): Promise<void> {
+  /**
+   * One COPY of the group's rows in a transaction (pg-copy-once.ts). Members whose earlier COPY
+   * was left in doubt and did commit are not sent again; a commit left in doubt now is noted on
+   * the members sent, for the next attempt to settle.
+   */
+  private async copy(group: Pending[]): Promise<void> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    let sent: Pending[] = [];
     try {
-      await new Promise<void>((resolve, reject) => {
-        const stream = client.query(copyFrom(rows < this.rowByRowBelow ? COPY_ROW_BY_ROW_SQL : COPY_SQL));
-        stream.on('error', reject);
-        stream.on('finish', resolve);
-        for (const b of copyPayload(batches)) stream.write(b);
-        stream.end();
-      });
+      const doubts = group.flatMap((p) => (p.doubt === null ? [] : [p.doubt]));
+      const committed = doubts.length === 0 ? null : await settleDoubts(client, doubts);
+      sent =
+        committed === null ? group : group.filter((p) => p.doubt === null || !committed.has(p.doubt.xid));
+      for (const p of sent) p.doubt = null; // settled: not committed
+      const rows = sent.reduce((n, p) => n + p.batch.rows, 0);
+      if (rows === 0) return;
+      const sql = rows < this.rowByRowBelow ? COPY_ROW_BY_ROW_SQL : COPY_SQL;
+      await copyOnce(client, sql, copyPayload(sent.map((p) => p.batch)));
     } catch (err) {
+      if (err instanceof CommitInDoubtError) for (const p of sent) p.doubt = err.doubt;
       broken = err instanceof Error ? err : new Error(String(err));
       throw err;
     } finally {
