@@ -42,13 +42,22 @@ export class DoubtStillOpenError extends Error {
   readonly retryCopy = true;
 }
 
-/** BEGIN, the transaction id, the COPY of `chunks`, COMMIT; CommitInDoubtError when the COMMIT's answer is lost. */
-export async function copyOnce(c: pg.PoolClient, sql: string, chunks: readonly Buffer[]): Promise<void> {
-  const begun = (await c.query('BEGIN; SELECT txid_current()::text AS xid')) as unknown as pg.QueryResult<{
-    xid: string;
-  }>[];
+/**
+ * BEGIN (with `lock_timeout`: a lock held by another session fails the COPY, 55P03, rather than
+ * holding it for as long as the lock), the transaction id, the COPY of `chunks`, COMMIT;
+ * CommitInDoubtError when the COMMIT's answer is lost.
+ */
+export async function copyOnce(
+  c: pg.PoolClient,
+  sql: string,
+  chunks: readonly Buffer[],
+  lockTimeoutMs: number,
+): Promise<void> {
+  const begun = (await c.query(
+    `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}; SELECT txid_current()::text AS xid`,
+  )) as unknown as pg.QueryResult<{ xid: string }>[];
   const doubt: InDoubt = {
-    xid: begun[1].rows[0].xid,
+    xid: begun[2].rows[0].xid,
     pid: (c as unknown as { processID: number }).processID,
   };
   await new Promise<void>((resolve, reject) => {

@@ -12,16 +12,16 @@
  * (pg-copy-encoder.ts) and queued; batches queued together are sent in one
  * `COPY ... FROM STDIN (FORMAT binary)` (pg-copy-streams) of up to `maxRowsPerCopy` rows, with
  * up to `maxConcurrentCopies` COPYs in flight on a pool of `poolSize` (10) connections, that
- * many of them opened at start and kept open. Each COPY is its own (implicit) transaction;
- * COPYs under `singleInsertBelowRows` rows insert row by row (COPY_ROW_BY_ROW_SQL).
- * `insert` resolves once its COPY has committed.
+ * many of them opened at start and kept open. Each COPY is its own transaction, its id read
+ * first (pg-copy-once.ts); COPYs under `singleInsertBelowRows` rows insert row by row
+ * (COPY_ROW_BY_ROW_SQL). `insert` resolves once its COPY has committed.
  *
  * Failures (what is lost in each case, docs/metrics-store.md):
- * - Server down, restarting, connection lost, COPY canceled (57014): the batch stays queued
- *   and the COPY is retried
- *   with exponential backoff (`retryBaseMs` doubling to `retryMaxMs`, +-20% jitter); nothing is
- *   lost. A COPY whose commit reached the server but whose answer did not is not sent again
- *   if it committed: the server is asked (pg-copy-once.ts); stored once, never lost.
+ * - Server down, restarting, connection lost, COPY canceled (57014) or past `lockTimeoutMs`: the
+ *   batch stays queued (one inserted with `refuseWhileDown` is rejected, not stored) and the
+ *   COPY is retried with exponential backoff (`retryBaseMs` doubling to `retryMaxMs`, +-20%
+ *   jitter). A COPY whose commit answer was lost is not sent again if the server says it
+ *   committed (pg-copy-once.ts): stored once, never lost.
  * - The queue is bounded (`maxBufferedRows`): a batch that does not fit is refused at once
  *   (TRD_ERR_SERVICE_UNAVAILABLE, 503) and its rows counted in `droppedRows`; `probe()`
  *   (/health) reports degraded while retrying and for a minute after a drop.
@@ -37,20 +37,18 @@
  * (pg-open-retry.ts). A refusal found then (a wrong password, a missing database, a role
  * without rights) fails the buffered rows and every later write (`failed`).
  *
- * Reads: `count` and `tail` are prepared statements (named: parsed once per connection).
- * `query`/`queryLimited` run one SELECT / WITH / VALUES / TABLE statement in a READ ONLY
- * transaction with a statement timeout, through the extended protocol (one statement only),
- * always rolled back (pg-read-only.ts); `queryLimited` also caps rows and JSON bytes as they
- * arrive. Use a role without superuser rights (a superuser can read server files with SELECT):
- * docs/metrics-store.md; `onWarning` is told at open when the role has them, or when the table
- * has no index led by `name` (./pg-open-warnings.ts).
+ * Reads: `count` and `tail` are named prepared statements (pg-table.ts); `query`/`queryLimited`
+ * run one read-only statement, always rolled back, `queryLimited` under caps (pg-read-only.ts).
+ * Use a role without superuser rights (docs/metrics-store.md); `onWarning` is told at open when
+ * the role has them, or when the table has no index led by `name` (./pg-open-warnings.ts).
  */
 import pg from 'pg';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { MetricColumns } from './metric-encoder.ts';
-import type { MetricLabels, MetricRecord } from './metric-record.ts';
+import type { MetricRecord } from './metric-record.ts';
 import {
   DEFAULT_QUERY_LIMITS,
+  type InsertOptions,
   type MetricsStore,
   type QueryLimits,
   type QueryResult,
@@ -64,7 +62,7 @@ import { PgOpenRetry, retryDelayMs } from './pg-open-retry.ts';
 import { pgOpenWarnings } from './pg-open-warnings.ts';
 import { checkReadOnlySql, type ReadOnlyAnswer, type ReadOnlyLimits, runReadOnly } from './pg-read-only.ts';
 import { checkPgSslMode } from './pg-sslmode.ts';
-import { preparePgTable, TABLE } from './pg-table.ts';
+import { countRows, preparePgTable, TABLE, tailRows } from './pg-table.ts';
 import type { PlainRow } from './plain-rows.ts';
 
 const COPY_SQL = `COPY ${TABLE} (time, name, value, labels) FROM STDIN (FORMAT binary)`;
@@ -96,6 +94,12 @@ export interface PostgresMetricsStoreOptions {
   retryMaxMs?: number;
   /** How long `close()` waits for the buffer to drain (default 10,000 ms). */
   closeTimeoutMs?: number;
+  /**
+   * How long a COPY waits for a lock held by another session (`LOCK TABLE`, `ALTER TABLE`, a
+   * plain `CREATE INDEX`) before it gives up and is retried like a lost connection (default
+   * 2,000 ms; `lock_timeout`, set in the COPY's transaction).
+   */
+  lockTimeoutMs?: number;
   /** Connection timeout (default 5,000 ms). */
   connectTimeoutMs?: number;
   /** `application_name` (default `tickstorm`). */
@@ -138,6 +142,8 @@ interface Pending {
   readonly reject: (err: unknown) => void;
   /** The transaction of its last COPY when that COPY's commit was left in doubt (pg-copy-once.ts). */
   doubt: InDoubt | null;
+  /** Rejected at a retryable failure rather than held for the outage (InsertOptions.refuseWhileDown). */
+  readonly refuse: boolean;
 }
 
 export class PostgresMetricsStore implements MetricsStore {
@@ -177,6 +183,7 @@ export class PostgresMetricsStore implements MetricsStore {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly closeTimeoutMs: number;
+  private readonly lockTimeoutMs: number;
   private readonly onState: ((change: PgStateChange) => void) | undefined;
   private downSince = 0;
   private failedToldAt = Number.NEGATIVE_INFINITY;
@@ -195,6 +202,7 @@ export class PostgresMetricsStore implements MetricsStore {
     this.retryBaseMs = Math.max(1, opts.retryBaseMs ?? 50);
     this.retryMaxMs = Math.max(this.retryBaseMs, opts.retryMaxMs ?? 5_000);
     this.closeTimeoutMs = Math.max(0, opts.closeTimeoutMs ?? 10_000);
+    this.lockTimeoutMs = Math.max(1, Math.floor(opts.lockTimeoutMs ?? 2_000));
     this.onState = opts.onState;
   }
 
@@ -241,7 +249,7 @@ export class PostgresMetricsStore implements MetricsStore {
     let broken: Error | undefined;
     try {
       await preparePgTable(client, this.path);
-      this.tableRows = await this.countWith(client);
+      this.tableRows = await countRows(client);
       this.countedAt = performance.now();
     } catch (err) {
       if (retryable(err)) broken = err instanceof Error ? err : new Error(String(err));
@@ -350,14 +358,14 @@ export class PostgresMetricsStore implements MetricsStore {
     return this.closing !== null;
   }
 
-  async insert(records: readonly MetricRecord[]): Promise<number> {
+  async insert(records: readonly MetricRecord[], opts?: InsertOptions): Promise<number> {
     this.writable();
     if (records.length === 0) return 0;
     if (this.refused !== null) {
       this.countRefused(records.length);
       throw this.refused;
     }
-    return this.enqueue(this.encoder.encodeRecords(records));
+    return this.enqueue(this.encoder.encodeRecords(records), opts?.refuseWhileDown === true);
   }
 
   async insertColumns(cols: MetricColumns, start: number, count: number): Promise<number> {
@@ -370,7 +378,7 @@ export class PostgresMetricsStore implements MetricsStore {
     return this.enqueue(this.encoder.encodeColumns(cols, start, count));
   }
 
-  private enqueue(batch: PgEncodedBatch): Promise<number> {
+  private enqueue(batch: PgEncodedBatch, refuse = false): Promise<number> {
     if (this.queuedRows + this.inFlightRows + batch.rows > this.maxBuffered) {
       this.dropped += batch.rows;
       this.lastDropAt = performance.now();
@@ -384,7 +392,7 @@ export class PostgresMetricsStore implements MetricsStore {
       );
     }
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ batch, resolve, reject, doubt: null });
+      this.queue.push({ batch, resolve, reject, doubt: null, refuse });
       this.queuedRows += batch.rows;
       this.pump();
     });
@@ -433,6 +441,7 @@ export class PostgresMetricsStore implements MetricsStore {
         // Back to the front of the queue, in order; retried after the backoff.
         this.queue.unshift(...group);
         this.queuedRows += rows;
+        this.refuseHeld();
         this.retries++;
         if (!this.retrying) {
           this.retrying = true;
@@ -465,6 +474,24 @@ export class PostgresMetricsStore implements MetricsStore {
     }
   }
 
+  /** At a retryable failure: the queued batches that asked for it are refused (not stored), unless in doubt. */
+  private refuseHeld(): void {
+    const refused: Pending[] = [];
+    const kept: Pending[] = [];
+    for (const p of this.queue) (p.refuse && p.doubt === null ? refused : kept).push(p);
+    if (refused.length === 0) return;
+    this.queue.splice(0, this.queue.length, ...kept);
+    for (const p of refused) {
+      this.queuedRows -= p.batch.rows;
+      p.reject(
+        new TradingError(
+          TradingErrorCode.SERVICE_UNAVAILABLE,
+          `PostgreSQL unreachable or blocked (${this.lastError}): these ${p.batch.rows} rows were not stored, retry later`,
+        ),
+      );
+    }
+  }
+
   private scheduleRetry(): void {
     if (this.backoff !== null) return;
     this.backoff = setTimeout(
@@ -494,7 +521,7 @@ export class PostgresMetricsStore implements MetricsStore {
       const rows = sent.reduce((n, p) => n + p.batch.rows, 0);
       if (rows === 0) return;
       const sql = rows < this.rowByRowBelow ? COPY_ROW_BY_ROW_SQL : COPY_SQL;
-      await copyOnce(client, sql, copyPayload(sent.map((p) => p.batch)));
+      await copyOnce(client, sql, copyPayload(sent.map((p) => p.batch)), this.lockTimeoutMs);
     } catch (err) {
       if (err instanceof CommitInDoubtError) for (const p of sent) p.doubt = err.doubt;
       broken = err instanceof Error ? err : new Error(String(err));
@@ -510,37 +537,11 @@ export class PostgresMetricsStore implements MetricsStore {
   }
 
   async count(): Promise<number> {
-    return this.withClient((c) => this.countWith(c));
-  }
-
-  private async countWith(c: pg.PoolClient): Promise<number> {
-    const r = await c.query<{ n: string }>({
-      name: 'tickstorm_count',
-      text: `SELECT count(*) AS n FROM ${TABLE}`,
-    });
-    return Number(r.rows[0].n);
+    return this.withClient((c) => countRows(c));
   }
 
   async tail(limit = 100, name?: string): Promise<MetricRecord[]> {
-    const n = Math.max(0, Math.floor(limit));
-    const cols = `(extract(epoch FROM time) * 1000000)::int8::text AS us, name, value, labels::text AS labels FROM ${TABLE}`;
-    const q =
-      name === undefined
-        ? { name: 'tickstorm_tail', text: `SELECT ${cols} ORDER BY time DESC LIMIT $1`, values: [n] }
-        : {
-            name: 'tickstorm_tail_name',
-            text: `SELECT ${cols} WHERE name = $2 ORDER BY time DESC LIMIT $1`,
-            values: [n, name],
-          };
-    const r = await this.withClient((c) =>
-      c.query<{ us: string; name: string; value: number; labels: string }>(q),
-    );
-    return r.rows.map((row) => ({
-      time: Number(row.us) / 1000,
-      name: row.name,
-      value: row.value,
-      labels: JSON.parse(row.labels) as MetricLabels,
-    }));
+    return this.withClient((c) => tailRows(c, limit, name));
   }
 
   async query(sql: string): Promise<PlainRow[]> {

@@ -447,7 +447,8 @@ export class TradingSystem {
               );
             }
             const t0 = performance.now();
-            await this.ingestBound.run(batch.length, () => store.insert(batch));
+            // refused (503) rather than held if PostgreSQL fails under it: see InsertOptions
+            await this.ingestBound.run(batch.length, () => store.insert(batch, { refuseWhileDown: true }));
             this.ingest.latency.recordMs(performance.now() - t0);
             this.ingest.rate.add(batch.length);
             return { accepted: batch.length };
