@@ -14,7 +14,7 @@ import pg from 'pg';
 import { TradingErrorCode } from '../src/errors.ts';
 import { MetricRecord } from '../src/metrics-store/metric-record.ts';
 import { PostgresMetricsStore } from '../src/metrics-store/pg-store.ts';
-import { type PgServer, startPgServer } from './support/postgres.ts';
+import { type PgServer, startPgServer, waitFor } from './support/postgres.ts';
 
 let server: PgServer;
 let dbSeq = 0;
@@ -110,6 +110,51 @@ describe('PostgreSQL: batches refused rather than held while the server is away 
     } finally {
       await store.close();
       await own.stop();
+    }
+  });
+
+  test('with every batch refused and nothing else queued, writing resumes by itself once the server is back (a POST /api/metrics is refused while retrying)', {
+    timeout: 60_000,
+  }, async () => {
+    const own = await startPgServer({ fsync: false });
+    const store = await PostgresMetricsStore.open(own.url, { retryBaseMs: 20, retryMaxMs: 100 });
+    try {
+      await own.kill();
+      await assert.rejects(store.insert(rows('refusable'), { refuseWhileDown: true }), {
+        code: TradingErrorCode.SERVICE_UNAVAILABLE,
+      });
+      assert.equal(store.writeStats().state, 'retrying');
+      await own.restart();
+      await waitFor(() => store.writeStats().state === 'ok', 'the store to find the server back', 10_000);
+      assert.equal(store.writeStats().bufferedRows, 0);
+    } finally {
+      await store.close();
+      await own.stop();
+    }
+  });
+
+  test('the same after a lock: retrying ends once the lock is released', { timeout: 60_000 }, async () => {
+    const url = await server.createDatabase(`refuse${++dbSeq}`);
+    const store = await PostgresMetricsStore.open(url, {
+      lockTimeoutMs: 200,
+      retryBaseMs: 20,
+      retryMaxMs: 100,
+    });
+    const locker = new pg.Client({ connectionString: url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE trading_metrics IN ACCESS EXCLUSIVE MODE');
+      await assert.rejects(store.insert(rows('refusable'), { refuseWhileDown: true }), {
+        code: TradingErrorCode.SERVICE_UNAVAILABLE,
+      });
+      assert.equal(store.writeStats().state, 'retrying');
+      await locker.query('COMMIT');
+      await waitFor(() => store.writeStats().state === 'ok', 'the store to find the table free', 10_000);
+      assert.deepEqual(await counts(url), {});
+    } finally {
+      await locker.end().catch(() => {});
+      await store.close();
     }
   });
 });

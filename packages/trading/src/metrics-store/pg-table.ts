@@ -95,3 +95,15 @@ export async function tailRows(c: pg.ClientBase, limit: number, name?: string): 
     labels: JSON.parse(row.labels) as MetricLabels,
   }));
 }
+
+/**
+ * Whether a COPY could run now: the table's ROW EXCLUSIVE lock (what an INSERT takes) within
+ * `lockTimeoutMs`, in a transaction rolled back. Throws as a COPY would (a lost connection, 55P03
+ * for a lock held by another session); the client is then to be discarded.
+ */
+export async function probeWritable(c: pg.ClientBase, lockTimeoutMs: number): Promise<void> {
+  await c.query(
+    `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}; ` +
+      `LOCK TABLE ${TABLE} IN ROW EXCLUSIVE MODE; ROLLBACK`,
+  );
+}
