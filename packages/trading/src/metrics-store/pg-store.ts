@@ -78,6 +78,8 @@ const COPY_SQL = `COPY ${TABLE} (time, name, value, labels) FROM STDIN (FORMAT b
  */
 const COPY_ROW_BY_ROW_SQL = `${COPY_SQL} WHERE random() >= 0`;
 const DROP_DEGRADED_MS = 60_000;
+/** Where `serve` takes the URL from, named when the server refuses it. */
+const STORE_FLAG = '--metrics-store, TICKSTORM_METRICS_STORE';
 
 interface Pending {
   readonly batch: PgEncodedBatch;
@@ -183,7 +185,7 @@ export class PostgresMetricsStore implements MetricsStore {
         return store;
       }
       await pool.end().catch(() => {});
-      throw pgError(`cannot open metrics store ${store.path}`, err);
+      throw pgError(`cannot open metrics store ${store.path} (${STORE_FLAG})`, err);
     }
   }
 
@@ -249,7 +251,7 @@ export class PostgresMetricsStore implements MetricsStore {
       },
       onRefused: (e) => {
         this.opener = null;
-        this.refused = pgError(`cannot open metrics store ${this.path}`, e);
+        this.refused = pgError(`cannot open metrics store ${this.path} (${STORE_FLAG})`, e);
         this.retrying = false;
         this.lastError = this.refused.message;
         const left = this.queue.splice(0);
