@@ -4,13 +4,16 @@
  * it did commit: every row of an insert that resolved is stored exactly once. Before, the store
  * sent such a COPY again and the batch was stored twice (seen killing PostgreSQL -9 under four
  * `serve` writers: one batch answered 202 was in the table twice). A cut before the commit
- * still sends the rows again (stored once). The connection is cut by a proxy that reads the
+ * still sends the rows again (stored once). A transaction id the server reports committed is
+ * taken as this COPY's only when its first row carries it (a crash hands ids out again). The
+ * connection is cut by a proxy that reads the
  * protocol (support/pg-cut-proxy.ts); the server is started here and stopped in teardown.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { MetricRecord } from '../src/metrics-store/metric-record.ts';
+import { settleDoubts } from '../src/metrics-store/pg-copy-once.ts';
 import { PostgresMetricsStore } from '../src/metrics-store/pg-store.ts';
 import { type PgCutProxy, startPgCutProxy } from './support/pg-cut-proxy.ts';
 import { type PgServer, startPgServer } from './support/postgres.ts';
@@ -104,6 +107,32 @@ describe('PostgreSQL: a COPY whose commit answer was lost', () => {
       assert.deepEqual(await stored(direct, 'copy-data'), { n: 1_000, distinct: 1_000 });
     } finally {
       await store.close();
+    }
+  });
+
+  test("a transaction id the server reports committed that is not this COPY's (ids handed out again after a crash lost their WAL): not taken as committed", async () => {
+    const { store, direct } = await openThroughProxy(); // creates the table
+    await store.close();
+    const c = new pg.Client({ connectionString: direct });
+    await c.connect();
+    try {
+      // another session's transaction, committed, holding the id a crashed COPY had
+      const begun = (await c.query(
+        'BEGIN; SELECT txid_current()::text AS xid',
+      )) as unknown as pg.QueryResult[];
+      const xid = begun[1].rows[0].xid as string;
+      await c.query(
+        "INSERT INTO trading_metrics VALUES (timestamptz '2000-01-01 00:00:00+00' + 123 * interval '1 microsecond', 'other', 1, '{}')",
+      );
+      await c.query('COMMIT');
+      const client = c as unknown as pg.PoolClient;
+      const lost = { xid, pid: 0, name: 'cut.row', pgUs: '123' };
+      assert.deepEqual([...(await settleDoubts(client, [lost]))], [], 'the rows are sent again');
+      // the same id with the row that transaction did store: committed
+      const its = { xid, pid: 0, name: 'other', pgUs: '123' };
+      assert.deepEqual([...(await settleDoubts(client, [its]))], [xid]);
+    } finally {
+      await c.end();
     }
   });
 });
