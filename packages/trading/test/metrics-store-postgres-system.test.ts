@@ -217,6 +217,29 @@ describe('the system on PostgreSQL', () => {
     }
   });
 
+  test('GET /api/metrics/query has the limits it has on DuckDB: a 2 s timeout (it had the store 5 s), queryLimits honoured', async () => {
+    const url = await server.createDatabase('qlimits');
+    const sys = await start(url, {}, mkdtempSync(join(dir, 'qlimits-')));
+    const api = sys.url('api');
+    const sql = (q: string) => `${api}/api/metrics/query?sql=${encodeURIComponent(q)}`;
+    const t0 = performance.now();
+    const slow = await http.get(sql('SELECT pg_sleep(3.5)'));
+    const ms = performance.now() - t0;
+    assert.equal(slow.status, 504, JSON.stringify(slow.body));
+    assert.equal(codedError(slow).code, 'TRD_ERR_QUERY_TIMEOUT');
+    assert.match(codedError(slow).message, /2000 ms/);
+    assert.ok(ms < 3_400, `answered after ${Math.round(ms)} ms`);
+    await sys.close();
+    const capped = await start(url, { queryLimits: { maxRows: 5 } }, mkdtempSync(join(dir, 'qlimits-')));
+    const rows = await http.get(
+      `${capped.url('api')}/api/metrics/query?sql=${encodeURIComponent('SELECT g FROM generate_series(1, 100) g')}`,
+    );
+    assert.equal(rows.status, 200);
+    assert.equal(rows.body.rows.length, 5);
+    assert.equal(rows.body.truncated, true);
+    await capped.close();
+  });
+
   test('bar history: a minute stored twice reads back as one bar (most ticks, then written last)', async () => {
     const url = await server.createDatabase('bars');
     const bar = (minute: number, close: number, ticks: number) => ({
