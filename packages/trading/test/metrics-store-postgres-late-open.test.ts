@@ -119,12 +119,13 @@ describe('PostgresMetricsStore opened while PostgreSQL is unreachable', () => {
       ...RETRY,
       closeTimeoutMs: 300,
     });
-    const pending = store.insert(batch(30, 1));
+    // the rejection is awaited from the start: it comes while close() still runs (ends the pool)
+    const pending = assert.rejects(store.insert(batch(30, 1)), { code: TradingErrorCode.SHUTTING_DOWN });
     const t0 = performance.now();
     await store.close();
     const ms = performance.now() - t0;
     assert.ok(ms < 3000, `close took ${Math.round(ms)} ms`);
-    await assert.rejects(pending, { code: TradingErrorCode.SHUTTING_DOWN });
+    await pending;
     assert.equal(store.writeStats().droppedRows, 30);
   });
 });

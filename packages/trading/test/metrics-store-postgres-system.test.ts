@@ -171,7 +171,7 @@ describe('the system on PostgreSQL', () => {
     }
   });
 
-  test('server away: a new POST /api/metrics is refused at once (503, Retry-After), not held for the outage', async () => {
+  test('server away: a POST /api/metrics is refused (503, Retry-After), not held for the outage, also one taken before the store knew', async () => {
     const own = await startPgServer({ fsync: false });
     try {
       const sys = await start(
@@ -182,8 +182,16 @@ describe('the system on PostgreSQL', () => {
       const api = sys.url('api');
       const rows = (name: string) => Array.from({ length: 10 }, (_, i) => ({ name, value: i }));
       await own.kill();
-      // taken before the store knew: it waits in the buffer and is written once the server is back
-      const first = http.post(`${api}/api/metrics`, rows('before_known'));
+      // taken before the store knew: refused once its COPY fails (503, nothing stored), not held
+      // for the outage (a client that gave up on a held request and sent it again stored it twice)
+      const first = await Promise.race([
+        http.post(`${api}/api/metrics`, rows('before_known')),
+        new Promise<null>((r) => setTimeout(() => r(null), 5_000)),
+      ]);
+      assert.ok(first !== null, 'answered while the server is down, not held until it is back');
+      assert.equal(first.status, 503);
+      assert.equal(first.headers.get('retry-after'), '1');
+      assert.match(codedError(first).message, /these 10 rows were not stored, retry later/);
       await waitFor(() => sys.store?.writeStats().state === 'retrying', 'the store to notice the outage');
       const t0 = performance.now();
       const second = await Promise.race([
@@ -197,15 +205,39 @@ describe('the system on PostgreSQL', () => {
       assert.equal(codedError(second).code, 'TRD_ERR_SERVICE_UNAVAILABLE');
       assert.match(codedError(second).message, /metrics store unreachable .*these 10 rows were not stored/);
       await own.restart();
-      assert.equal((await first).status, 202);
+      await waitFor(() => sys.store?.writeStats().state === 'ok', 'writing to resume');
       const q = await http.get(
-        `${api}/api/metrics/query?sql=${encodeURIComponent("SELECT name, count(*) AS n FROM trading_metrics WHERE name IN ('before_known', 'while_away') GROUP BY 1")}`,
+        `${api}/api/metrics/query?sql=${encodeURIComponent("SELECT name, count(*) AS n FROM trading_metrics WHERE name IN ('before_known', 'while_away', 'after') GROUP BY 1")}`,
       );
-      assert.deepEqual(q.body.rows, [{ name: 'before_known', n: 10 }]);
+      assert.deepEqual(q.body.rows, []);
+      assert.equal((await http.post(`${api}/api/metrics`, rows('after'))).status, 202);
       await sys.close();
     } finally {
       await own.stop();
     }
+  });
+
+  test('GET /api/metrics/query has the limits it has on DuckDB: a 2 s timeout (it had the store 5 s), queryLimits honoured', async () => {
+    const url = await server.createDatabase('qlimits');
+    const sys = await start(url, {}, mkdtempSync(join(dir, 'qlimits-')));
+    const api = sys.url('api');
+    const sql = (q: string) => `${api}/api/metrics/query?sql=${encodeURIComponent(q)}`;
+    const t0 = performance.now();
+    const slow = await http.get(sql('SELECT pg_sleep(3.5)'));
+    const ms = performance.now() - t0;
+    assert.equal(slow.status, 504, JSON.stringify(slow.body));
+    assert.equal(codedError(slow).code, 'TRD_ERR_QUERY_TIMEOUT');
+    assert.match(codedError(slow).message, /2000 ms/);
+    assert.ok(ms < 3_400, `answered after ${Math.round(ms)} ms`);
+    await sys.close();
+    const capped = await start(url, { queryLimits: { maxRows: 5 } }, mkdtempSync(join(dir, 'qlimits-')));
+    const rows = await http.get(
+      `${capped.url('api')}/api/metrics/query?sql=${encodeURIComponent('SELECT g FROM generate_series(1, 100) g')}`,
+    );
+    assert.equal(rows.status, 200);
+    assert.equal(rows.body.rows.length, 5);
+    assert.equal(rows.body.truncated, true);
+    await capped.close();
   });
 
   test('bar history: a minute stored twice reads back as one bar (most ticks, then written last)', async () => {

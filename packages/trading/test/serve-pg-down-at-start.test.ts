@@ -195,7 +195,36 @@ describe('serve with PostgreSQL down at start', () => {
     assert.equal(f.code, 1, `${f.stdout}\n${f.stderr}`);
     assert.match(f.stderr, /TRD_ERR_METRICS_STORE/);
     assert.match(f.stderr, /password authentication failed for user \\?"pw_writer\\?"/);
+    assert.match(
+      f.stderr,
+      /cannot open metrics store \S+ \(--metrics-store, TICKSTORM_METRICS_STORE\): password/,
+    );
     assert.doesNotMatch(`${f.stdout}${f.stderr}`, /wrong-one/);
     assert.doesNotMatch(f.stderr, /metrics store unreachable/);
+    assert.doesNotMatch(f.stderr, /^\s+at /m, 'no stack trace');
+  });
+
+  test('an unknown database, and sslmode=require against a server without TLS: exit 1 naming --metrics-store and the reason, no stack', {
+    timeout: 60_000,
+  }, async () => {
+    const server = await startPgServer({ fsync: false });
+    servers.push(server);
+    const base = `postgres://postgres@127.0.0.1:${server.port}`;
+    for (const [url, reason] of [
+      [`${base}/no_such_db`, /database \\?"no_such_db\\?" does not exist/],
+      [`${base}/tickstorm?sslmode=require`, /The server does not support SSL connections/],
+    ] as const) {
+      const f = await run(
+        process.execPath,
+        [TICKSTORM, 'serve', '--data-dir', box.tmp(), '--metrics-store', url, ...ZERO_PORT_FLAGS],
+        process.env,
+        60_000,
+      );
+      assert.equal(f.code, 1, `${f.stdout}\n${f.stderr}`);
+      assert.match(f.stderr, /TRD_ERR_METRICS_STORE/);
+      assert.match(f.stderr, /\(--metrics-store, TICKSTORM_METRICS_STORE\)/);
+      assert.match(f.stderr, reason);
+      assert.doesNotMatch(f.stderr, /^\s+at /m, 'no stack trace');
+    }
   });
 });

@@ -57,6 +57,17 @@ export interface StoreWriteStats {
   reached?: boolean;
 }
 
+export interface InsertOptions {
+  /**
+   * PostgreSQL: when a COPY fails and is to be retried (the server down or restarting, a lock
+   * held past the COPY's lock timeout), reject this batch at once with
+   * TRD_ERR_SERVICE_UNAVAILABLE (nothing of it stored) instead of holding it until the server
+   * is back (`POST /api/metrics`: its caller is answered 503 and may send it again). A batch
+   * whose commit is in doubt is held until the server tells. DuckDB: no effect.
+   */
+  readonly refuseWhileDown?: boolean;
+}
+
 export interface MetricsStore {
   readonly kind: MetricsStoreKind;
   /** Where it is: the DuckDB path, or the PostgreSQL URL without its password. */
@@ -76,7 +87,7 @@ export interface MetricsStore {
    */
   refreshRowCount(maxAgeMs: number): Promise<number>;
   /** Inserts `records` (encoded synchronously: the array is not retained); resolves when committed. */
-  insert(records: readonly MetricRecord[]): Promise<number>;
+  insert(records: readonly MetricRecord[], opts?: InsertOptions): Promise<number>;
   /** Inserts rows `[start, start + count)` of struct-of-arrays columns (the writer's ring buffer). */
   insertColumns(cols: MetricColumns, start: number, count: number): Promise<number>;
   /** Resolves when every insert issued so far has been committed (or has failed). */

@@ -20,10 +20,13 @@ export function retryable(err: unknown): boolean {
 /**
  * A COPY that failed without committing and may succeed when sent again: `retryable`, or
  * canceled (57014: `pg_cancel_backend` from any session of the same role, e.g. a hostile
- * `/api/metrics/query`, or a server-side statement_timeout).
+ * `/api/metrics/query`, or a server-side statement_timeout), past its lock timeout (55P03: a
+ * lock held by another session), or waiting for an earlier COPY's
+ * transaction to end (`retryCopy`, pg-copy-once.ts).
  */
 export function copyRetryable(err: unknown): boolean {
-  return retryable(err) || (err as { code?: unknown })?.code === '57014';
+  const e = err as { code?: unknown; retryCopy?: unknown };
+  return retryable(err) || e?.code === '57014' || e?.code === '55P03' || e?.retryCopy === true;
 }
 
 /** A PostgreSQL failure as a coded TradingError: unreachable = 503, else 500. */

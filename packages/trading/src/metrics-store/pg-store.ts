@@ -12,16 +12,16 @@
  * (pg-copy-encoder.ts) and queued; batches queued together are sent in one
  * `COPY ... FROM STDIN (FORMAT binary)` (pg-copy-streams) of up to `maxRowsPerCopy` rows, with
  * up to `maxConcurrentCopies` COPYs in flight on a pool of `poolSize` (10) connections, that
- * many of them opened at start and kept open. Each COPY is its own (implicit) transaction;
- * COPYs under `singleInsertBelowRows` rows insert row by row (COPY_ROW_BY_ROW_SQL).
- * `insert` resolves once its COPY has committed.
+ * many of them opened at start and kept open. Each COPY is its own transaction, its id read
+ * first (pg-copy-once.ts); COPYs under `singleInsertBelowRows` rows insert row by row
+ * (COPY_ROW_BY_ROW_SQL). `insert` resolves once its COPY has committed.
  *
  * Failures (what is lost in each case, docs/metrics-store.md):
- * - Server down, restarting, connection lost, COPY canceled (57014): the batch stays queued
- *   and the COPY is retried
- *   with exponential backoff (`retryBaseMs` doubling to `retryMaxMs`, +-20% jitter); nothing is
- *   lost. A COPY whose commit reached the server but whose answer did not is sent again
- *   (at-least-once: such a batch can be stored twice; it is never lost).
+ * - Server down, restarting, connection lost, COPY canceled (57014) or past `lockTimeoutMs`: the
+ *   batch stays queued (one inserted with `refuseWhileDown` is rejected, not stored) and the
+ *   COPY is retried with exponential backoff (`retryBaseMs` doubling to `retryMaxMs`, +-20%
+ *   jitter). A COPY whose commit answer was lost is not sent again if the server says it
+ *   committed (pg-copy-once.ts): stored once, never lost.
  * - The queue is bounded (`maxBufferedRows`): a batch that does not fit is refused at once
  *   (TRD_ERR_SERVICE_UNAVAILABLE, 503) and its rows counted in `droppedRows`; `probe()`
  *   (/health) reports degraded while retrying and for a minute after a drop.
@@ -37,21 +37,18 @@
  * (pg-open-retry.ts). A refusal found then (a wrong password, a missing database, a role
  * without rights) fails the buffered rows and every later write (`failed`).
  *
- * Reads: `count` and `tail` are prepared statements (named: parsed once per connection).
- * `query`/`queryLimited` run one SELECT / WITH / VALUES / TABLE statement in a READ ONLY
- * transaction with a statement timeout, through the extended protocol (one statement only),
- * always rolled back (pg-read-only.ts); `queryLimited` also caps rows and JSON bytes as they
- * arrive. Use a role without superuser rights (a superuser can read server files with SELECT):
- * docs/metrics-store.md; `onWarning` is told at open when the role has them, or when the table
- * has no index led by `name` (./pg-open-warnings.ts).
+ * Reads: `count` and `tail` are named prepared statements (pg-table.ts); `query`/`queryLimited`
+ * run one read-only statement, always rolled back, `queryLimited` under caps (pg-read-only.ts).
+ * Use a role without superuser rights (docs/metrics-store.md); `onWarning` is told at open when
+ * the role has them, or when the table has no index led by `name` (./pg-open-warnings.ts).
  */
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { MetricColumns } from './metric-encoder.ts';
-import type { MetricLabels, MetricRecord } from './metric-record.ts';
+import type { MetricRecord } from './metric-record.ts';
 import {
   DEFAULT_QUERY_LIMITS,
+  type InsertOptions,
   type MetricsStore,
   type QueryLimits,
   type QueryResult,
@@ -59,12 +56,14 @@ import {
   type StoreWriteStats,
 } from './metrics-store.ts';
 import { copyPayload, PgCopyEncoder, type PgEncodedBatch } from './pg-copy-encoder.ts';
+import { CommitInDoubtError, copyOnce, type InDoubt, settleDoubts } from './pg-copy-once.ts';
 import { copyRetryable, pgError, queryError, retryable } from './pg-errors.ts';
 import { PgOpenRetry, retryDelayMs } from './pg-open-retry.ts';
 import { pgOpenWarnings } from './pg-open-warnings.ts';
 import { checkReadOnlySql, type ReadOnlyAnswer, type ReadOnlyLimits, runReadOnly } from './pg-read-only.ts';
 import { checkPgSslMode } from './pg-sslmode.ts';
-import { preparePgTable, TABLE } from './pg-table.ts';
+import type { PgStateChange, PostgresMetricsStoreOptions } from './pg-store-options.ts';
+import { countRows, preparePgTable, probeWritable, TABLE, tailRows } from './pg-table.ts';
 import type { PlainRow } from './plain-rows.ts';
 
 const COPY_SQL = `COPY ${TABLE} (time, name, value, labels) FROM STDIN (FORMAT binary)`;
@@ -79,63 +78,17 @@ const COPY_SQL = `COPY ${TABLE} (time, name, value, labels) FROM STDIN (FORMAT b
  */
 const COPY_ROW_BY_ROW_SQL = `${COPY_SQL} WHERE random() >= 0`;
 const DROP_DEGRADED_MS = 60_000;
-
-export interface PostgresMetricsStoreOptions {
-  /** Pool connections (default 10). */
-  poolSize?: number;
-  /** Most rows accepted and not yet committed (default 500,000): the bound of the buffer. */
-  maxBufferedRows?: number;
-  /** Most rows in one COPY (default 100,000). */
-  maxRowsPerCopy?: number;
-  /** COPYs in flight at once (default 2); that many connections are opened at start and kept open. */
-  maxConcurrentCopies?: number;
-  /** COPYs of fewer rows insert row by row (default 3,000; 0: never), see COPY_ROW_BY_ROW_SQL. */
-  singleInsertBelowRows?: number;
-  /** First retry delay (default 50 ms), doubled per failed attempt up to `retryMaxMs` (default 5,000 ms). */
-  retryBaseMs?: number;
-  retryMaxMs?: number;
-  /** How long `close()` waits for the buffer to drain (default 10,000 ms). */
-  closeTimeoutMs?: number;
-  /** Connection timeout (default 5,000 ms). */
-  connectTimeoutMs?: number;
-  /** `application_name` (default `tickstorm`). */
-  applicationName?: string;
-  /**
-   * Called when writing starts failing (`retrying`), when a COPY commits again (`ok`), and when a
-   * COPY fails for good (`failed`: a non-retryable server error, at most once per 10 s): for logs.
-   */
-  onState?: (change: PgStateChange) => void;
-  /** Called at open when the role can read server files (superuser, pg_read_server_files): for logs. */
-  onWarning?: (message: string) => void;
-  /**
-   * A server unreachable at open (connection refused or timed out, starting up, shutting down):
-   * `'fail'` (default) rejects the open (TRD_ERR_SERVICE_UNAVAILABLE); `'retry'` opens the
-   * store anyway, buffering and retrying as during an outage, and opens the table once the
-   * server answers. A server that answers and refuses always fails the open.
-   */
-  unreachableAtOpen?: 'fail' | 'retry';
-}
-
-/** A change of the write side's state (docs/metrics-store.md, "When PostgreSQL is down"). */
-export interface PgStateChange {
-  readonly state: 'retrying' | 'ok' | 'failed';
-  /** The URL without its password. */
-  readonly url: string;
-  /** The failure (retrying) or the last one before recovery (ok). */
-  readonly error: string | null;
-  /** Rows accepted and not yet committed. */
-  readonly bufferedRows: number;
-  /** For `failed`: rows failed so far (all COPYs). */
-  readonly failedRows?: number;
-  /** For `ok`: how long writes failed (ms) and how many COPYs were retried meanwhile. */
-  readonly downMs?: number;
-  readonly retries?: number;
-}
+/** Where `serve` takes the URL from, named when the server refuses it. */
+const STORE_FLAG = '--metrics-store, TICKSTORM_METRICS_STORE';
 
 interface Pending {
   readonly batch: PgEncodedBatch;
   readonly resolve: (rows: number) => void;
   readonly reject: (err: unknown) => void;
+  /** The transaction of its last COPY when that COPY's commit was left in doubt (pg-copy-once.ts). */
+  doubt: InDoubt | null;
+  /** Rejected at a retryable failure rather than held for the outage (InsertOptions.refuseWhileDown). */
+  readonly refuse: boolean;
 }
 
 export class PostgresMetricsStore implements MetricsStore {
@@ -175,6 +128,7 @@ export class PostgresMetricsStore implements MetricsStore {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly closeTimeoutMs: number;
+  private readonly lockTimeoutMs: number;
   private readonly onState: ((change: PgStateChange) => void) | undefined;
   private downSince = 0;
   private failedToldAt = Number.NEGATIVE_INFINITY;
@@ -193,6 +147,7 @@ export class PostgresMetricsStore implements MetricsStore {
     this.retryBaseMs = Math.max(1, opts.retryBaseMs ?? 50);
     this.retryMaxMs = Math.max(this.retryBaseMs, opts.retryMaxMs ?? 5_000);
     this.closeTimeoutMs = Math.max(0, opts.closeTimeoutMs ?? 10_000);
+    this.lockTimeoutMs = Math.max(1, Math.floor(opts.lockTimeoutMs ?? 2_000));
     this.onState = opts.onState;
   }
 
@@ -230,7 +185,7 @@ export class PostgresMetricsStore implements MetricsStore {
         return store;
       }
       await pool.end().catch(() => {});
-      throw pgError(`cannot open metrics store ${store.path}`, err);
+      throw pgError(`cannot open metrics store ${store.path} (${STORE_FLAG})`, err);
     }
   }
 
@@ -239,7 +194,7 @@ export class PostgresMetricsStore implements MetricsStore {
     let broken: Error | undefined;
     try {
       await preparePgTable(client, this.path);
-      this.tableRows = await this.countWith(client);
+      this.tableRows = await countRows(client);
       this.countedAt = performance.now();
     } catch (err) {
       if (retryable(err)) broken = err instanceof Error ? err : new Error(String(err));
@@ -296,7 +251,7 @@ export class PostgresMetricsStore implements MetricsStore {
       },
       onRefused: (e) => {
         this.opener = null;
-        this.refused = pgError(`cannot open metrics store ${this.path}`, e);
+        this.refused = pgError(`cannot open metrics store ${this.path} (${STORE_FLAG})`, e);
         this.retrying = false;
         this.lastError = this.refused.message;
         const left = this.queue.splice(0);
@@ -348,14 +303,14 @@ export class PostgresMetricsStore implements MetricsStore {
     return this.closing !== null;
   }
 
-  async insert(records: readonly MetricRecord[]): Promise<number> {
+  async insert(records: readonly MetricRecord[], opts?: InsertOptions): Promise<number> {
     this.writable();
     if (records.length === 0) return 0;
     if (this.refused !== null) {
       this.countRefused(records.length);
       throw this.refused;
     }
-    return this.enqueue(this.encoder.encodeRecords(records));
+    return this.enqueue(this.encoder.encodeRecords(records), opts?.refuseWhileDown === true);
   }
 
   async insertColumns(cols: MetricColumns, start: number, count: number): Promise<number> {
@@ -368,7 +323,7 @@ export class PostgresMetricsStore implements MetricsStore {
     return this.enqueue(this.encoder.encodeColumns(cols, start, count));
   }
 
-  private enqueue(batch: PgEncodedBatch): Promise<number> {
+  private enqueue(batch: PgEncodedBatch, refuse = false): Promise<number> {
     if (this.queuedRows + this.inFlightRows + batch.rows > this.maxBuffered) {
       this.dropped += batch.rows;
       this.lastDropAt = performance.now();
@@ -382,7 +337,7 @@ export class PostgresMetricsStore implements MetricsStore {
       );
     }
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ batch, resolve, reject });
+      this.queue.push({ batch, resolve, reject, doubt: null, refuse });
       this.queuedRows += batch.rows;
       this.pump();
     });
@@ -414,10 +369,7 @@ export class PostgresMetricsStore implements MetricsStore {
 
   private async send(group: Pending[], rows: number): Promise<void> {
     try {
-      await this.copy(
-        group.map((p) => p.batch),
-        rows,
-      );
+      await this.copy(group);
       this.committed += rows;
       this.attempt = 0;
       if (this.retrying) {
@@ -434,6 +386,7 @@ export class PostgresMetricsStore implements MetricsStore {
         // Back to the front of the queue, in order; retried after the backoff.
         this.queue.unshift(...group);
         this.queuedRows += rows;
+        this.refuseHeld();
         this.retries++;
         if (!this.retrying) {
           this.retrying = true;
@@ -466,29 +419,87 @@ export class PostgresMetricsStore implements MetricsStore {
     }
   }
 
+  /** At a retryable failure: the queued batches that asked for it are refused (not stored), unless in doubt. */
+  private refuseHeld(): void {
+    const refused: Pending[] = [];
+    const kept: Pending[] = [];
+    for (const p of this.queue) (p.refuse && p.doubt === null ? refused : kept).push(p);
+    if (refused.length === 0) return;
+    this.queue.splice(0, this.queue.length, ...kept);
+    for (const p of refused) {
+      this.queuedRows -= p.batch.rows;
+      p.reject(
+        new TradingError(
+          TradingErrorCode.SERVICE_UNAVAILABLE,
+          `PostgreSQL unreachable or blocked (${this.lastError}): these ${p.batch.rows} rows were not stored, retry later`,
+        ),
+      );
+    }
+  }
+
   private scheduleRetry(): void {
     if (this.backoff !== null) return;
     this.backoff = setTimeout(
       () => {
         this.backoff = null;
-        this.pump();
+        if (this.retrying && this.queue.length === 0 && this.active === 0) void this.probeBack();
+        else this.pump();
       },
       retryDelayMs(this.attempt++, this.retryBaseMs, this.retryMaxMs),
     );
   }
 
-  private async copy(batches: PgEncodedBatch[], rows: number): Promise<void> {
+  /**
+   * Retrying with nothing left to send (its batches refused: refuseWhileDown): whether a COPY
+   * could run now is asked instead (pg-table.ts), so that `retrying`, which refuses
+   * POST /api/metrics, ends once the server takes writes again. Else another retry.
+   */
+  private async probeBack(): Promise<void> {
+    if (this.closing !== null) return;
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      await probeWritable(client, this.lockTimeoutMs);
+      client.release();
+      this.attempt = 0;
+      if (this.retrying && this.queue.length === 0 && this.active === 0) {
+        this.retrying = false;
+        this.tell('ok', {
+          downMs: Math.round(performance.now() - this.downSince),
+          retries: this.retries - this.retriesAtDown,
+        });
+      }
+      this.pump();
+    } catch (err) {
+      client?.release(err instanceof Error ? err : new Error(String(err)));
+      if (this.closing !== null) return;
+      this.note(err);
+      this.retries++;
+      this.scheduleRetry();
+    }
+  }
+
+  /**
+   * One COPY of the group's rows in a transaction (pg-copy-once.ts). Members whose earlier COPY
+   * was left in doubt and did commit are not sent again; a commit left in doubt now is noted on
+   * the members sent, for the next attempt to settle.
+   */
+  private async copy(group: Pending[]): Promise<void> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    let sent: Pending[] = [];
     try {
-      await new Promise<void>((resolve, reject) => {
-        const stream = client.query(copyFrom(rows < this.rowByRowBelow ? COPY_ROW_BY_ROW_SQL : COPY_SQL));
-        stream.on('error', reject);
-        stream.on('finish', resolve);
-        for (const b of copyPayload(batches)) stream.write(b);
-        stream.end();
-      });
+      const doubts = group.flatMap((p) => (p.doubt === null ? [] : [p.doubt]));
+      const committed = doubts.length === 0 ? null : await settleDoubts(client, doubts);
+      sent =
+        committed === null ? group : group.filter((p) => p.doubt === null || !committed.has(p.doubt.xid));
+      for (const p of sent) p.doubt = null; // settled: not committed
+      const rows = sent.reduce((n, p) => n + p.batch.rows, 0);
+      if (rows === 0) return;
+      const sql = rows < this.rowByRowBelow ? COPY_ROW_BY_ROW_SQL : COPY_SQL;
+      await copyOnce(client, sql, copyPayload(sent.map((p) => p.batch)), this.lockTimeoutMs);
     } catch (err) {
+      if (err instanceof CommitInDoubtError) for (const p of sent) p.doubt = err.doubt;
       broken = err instanceof Error ? err : new Error(String(err));
       throw err;
     } finally {
@@ -502,37 +513,11 @@ export class PostgresMetricsStore implements MetricsStore {
   }
 
   async count(): Promise<number> {
-    return this.withClient((c) => this.countWith(c));
-  }
-
-  private async countWith(c: pg.PoolClient): Promise<number> {
-    const r = await c.query<{ n: string }>({
-      name: 'tickstorm_count',
-      text: `SELECT count(*) AS n FROM ${TABLE}`,
-    });
-    return Number(r.rows[0].n);
+    return this.withClient((c) => countRows(c));
   }
 
   async tail(limit = 100, name?: string): Promise<MetricRecord[]> {
-    const n = Math.max(0, Math.floor(limit));
-    const cols = `(extract(epoch FROM time) * 1000000)::int8::text AS us, name, value, labels::text AS labels FROM ${TABLE}`;
-    const q =
-      name === undefined
-        ? { name: 'tickstorm_tail', text: `SELECT ${cols} ORDER BY time DESC LIMIT $1`, values: [n] }
-        : {
-            name: 'tickstorm_tail_name',
-            text: `SELECT ${cols} WHERE name = $2 ORDER BY time DESC LIMIT $1`,
-            values: [n, name],
-          };
-    const r = await this.withClient((c) =>
-      c.query<{ us: string; name: string; value: number; labels: string }>(q),
-    );
-    return r.rows.map((row) => ({
-      time: Number(row.us) / 1000,
-      name: row.name,
-      value: row.value,
-      labels: JSON.parse(row.labels) as MetricLabels,
-    }));
+    return this.withClient((c) => tailRows(c, limit, name));
   }
 
   async query(sql: string): Promise<PlainRow[]> {
@@ -688,3 +673,4 @@ function copiesOf(opts: PostgresMetricsStoreOptions): number {
 }
 
 export { checkReadOnlySql } from './pg-read-only.ts';
+export type { PgStateChange, PostgresMetricsStoreOptions } from './pg-store-options.ts';

@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { TradingError, TradingErrorCode } from '../errors.ts';
+import type { MetricLabels, MetricRecord } from './metric-record.ts';
 
 export const TABLE = 'trading_metrics';
 const EXPECTED_COLUMNS = 'time:timestamp with time zone,name:text,value:double precision,labels:json';
@@ -63,4 +64,46 @@ export async function preparePgTable(client: pg.ClientBase, where: string): Prom
         `table ${TABLE} (GRANT SELECT, INSERT ON ${TABLE} TO "${who}")`,
     );
   }
+}
+
+/** count(*) of the table (a named prepared statement: parsed once per connection). */
+export async function countRows(c: pg.ClientBase): Promise<number> {
+  const r = await c.query<{ n: string }>({
+    name: 'tickstorm_count',
+    text: `SELECT count(*) AS n FROM ${TABLE}`,
+  });
+  return Number(r.rows[0].n);
+}
+
+/** The newest `limit` rows (optionally of one metric name), newest first (named prepared statements). */
+export async function tailRows(c: pg.ClientBase, limit: number, name?: string): Promise<MetricRecord[]> {
+  const n = Math.max(0, Math.floor(limit));
+  const cols = `(extract(epoch FROM time) * 1000000)::int8::text AS us, name, value, labels::text AS labels FROM ${TABLE}`;
+  const q =
+    name === undefined
+      ? { name: 'tickstorm_tail', text: `SELECT ${cols} ORDER BY time DESC LIMIT $1`, values: [n] }
+      : {
+          name: 'tickstorm_tail_name',
+          text: `SELECT ${cols} WHERE name = $2 ORDER BY time DESC LIMIT $1`,
+          values: [n, name],
+        };
+  const r = await c.query<{ us: string; name: string; value: number; labels: string }>(q);
+  return r.rows.map((row) => ({
+    time: Number(row.us) / 1000,
+    name: row.name,
+    value: row.value,
+    labels: JSON.parse(row.labels) as MetricLabels,
+  }));
+}
+
+/**
+ * Whether a COPY could run now: the table's ROW EXCLUSIVE lock (what an INSERT takes) within
+ * `lockTimeoutMs`, in a transaction rolled back. Throws as a COPY would (a lost connection, 55P03
+ * for a lock held by another session); the client is then to be discarded.
+ */
+export async function probeWritable(c: pg.ClientBase, lockTimeoutMs: number): Promise<void> {
+  await c.query(
+    `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}; ` +
+      `LOCK TABLE ${TABLE} IN ROW EXCLUSIVE MODE; ROLLBACK`,
+  );
 }

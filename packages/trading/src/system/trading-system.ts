@@ -35,7 +35,7 @@ import { BarPersister } from '../market-data/bar-persister.ts';
 import { type MarketDataService, startMarketDataService } from '../market-data/ingest-server.ts';
 import { DuckDbMetricsStore } from '../metrics-store/duckdb-store.ts';
 import { parseMetricBatch } from '../metrics-store/metric-record.ts';
-import { isPostgresUrl, type MetricsStore } from '../metrics-store/metrics-store.ts';
+import { isPostgresUrl, type MetricsStore, type QueryLimits } from '../metrics-store/metrics-store.ts';
 import { MetricsWriter } from '../metrics-store/metrics-writer.ts';
 import { openMetricsStore } from '../metrics-store/open-store.ts';
 import { startExecutionEngineService } from '../orders/execution-engine-service.ts';
@@ -103,7 +103,8 @@ export class TradingSystem {
   readonly partition: Partition | null;
   routing: OrderRouting | null = null;
   /** GET /api/metrics/query on a PostgreSQL store: the store's own limits, at most 2 at once. */
-  private readonly pgQueries = concurrencyLimit(new InFlightLimiter(QUERY_GUARD_DEFAULTS.maxConcurrent));
+  private readonly pgQueries: ReturnType<typeof concurrencyLimit>;
+  private readonly pgQueryLimits: QueryLimits;
   /** POST /api/metrics batches: latency and rows per second. */
   private readonly ingest = { latency: new LatencyHistogram(), rate: new RateMeter() };
   /** The metrics store's health rule (store-failures.ts), where a writer runs. */
@@ -115,6 +116,10 @@ export class TradingSystem {
   private constructor(readonly o: TradingSystemOptions) {
     this.instruments = new InstrumentTable(o.instruments, { offTickPrices: o.offTickPrices });
     this.ingestBound = new IngestBound(o.ingestMaxPendingRows);
+    // the same limits as on DuckDB (2 s, 10,000 rows, 8 MiB, 2 at once): it had the store's 5 s
+    const q = { ...QUERY_GUARD_DEFAULTS, ...o.queryLimits };
+    this.pgQueryLimits = { maxRows: q.maxRows, maxBytes: q.maxBytes, timeoutMs: q.timeoutMs };
+    this.pgQueries = concurrencyLimit(new InFlightLimiter(q.maxConcurrent));
     this.partition = o.symbols === undefined ? null : Partition.of(this.instruments, o.symbols);
   }
 
@@ -453,7 +458,8 @@ export class TradingSystem {
               );
             }
             const t0 = performance.now();
-            await this.ingestBound.run(batch.length, () => store.insert(batch));
+            // refused (503) rather than held if PostgreSQL fails under it: see InsertOptions
+            await this.ingestBound.run(batch.length, () => store.insert(batch, { refuseWhileDown: true }));
             this.ingest.latency.recordMs(performance.now() - t0);
             this.ingest.rate.add(batch.length);
             return { accepted: batch.length };
@@ -462,7 +468,7 @@ export class TradingSystem {
         query: (sql) =>
           this.queryGuard !== null
             ? this.queryGuard.query(sql)
-            : this.pgQueries(() => store.queryLimited(sql)),
+            : this.pgQueries(() => store.queryLimited(sql, this.pgQueryLimits)),
         queryStats: () => this.queryGuard?.stats(),
         security: o.security,
         limits: o.limits,
