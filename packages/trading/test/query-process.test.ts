@@ -278,7 +278,8 @@ describe('QueryProcess on a file', () => {
   });
 
   test('a restart that cannot fork (fork throws) leaves this process up: 503, then a new one', async () => {
-    const qp = new QueryProcess({ path, limits: QUERY_GUARD_DEFAULTS });
+    // No spare: the restart is a fork (with a spare, the spare takes over: query-process-spare.test.ts).
+    const qp = new QueryProcess({ path, limits: QUERY_GUARD_DEFAULTS, spare: false });
     const execPath = process.execPath;
     try {
       await qp.query('SELECT 1');

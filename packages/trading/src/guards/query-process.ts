@@ -17,7 +17,12 @@
  *   per chunk on this event loop (the churn would bring on the mark-compacts that pause it);
  * - at most `maxConcurrent` queries at once (429 TRD_ERR_TOO_MANY_QUERIES beyond, here);
  * - the process dies under a query (kill -9, V8 out of memory): every query it ran is
- *   answered 503 TRD_ERR_QUERY_UNAVAILABLE (+ Retry-After) and a new one is started;
+ *   answered 503 TRD_ERR_QUERY_UNAVAILABLE (+ Retry-After) and a new one takes over;
+ * - a **spare** query process (`spare`, default on) is started once the current one is ready
+ *   and waits, loaded and idle: when the current one is killed (memory, a query past its
+ *   interrupt) or dies, the spare takes over at once, not after the old one exited and a new
+ *   one loaded (tsx, DuckDB: 0.4 s on an idle box, seconds at SCHED_IDLE on a busy one, which
+ *   the next query's answer waited for), and a new spare is started behind it;
  * - its RSS is read every `rssPollMs` while queries run: past `rssLimitMb` it is killed (the
  *   query that ran alone: 422 TRD_ERR_QUERY_TOO_LARGE, as it would be again; two: 503 both);
  * - a query not answered `graceMs` after its timeout (interrupt did not return) is answered
@@ -68,6 +73,8 @@ export interface QueryProcessOptions {
   graceMs?: number;
   /** How long the query process retries opening the file while another process holds it (default 1,000 ms). */
   openRetryMs?: number;
+  /** A loaded, idle query process waits to take over when the current one dies (default true). */
+  spare?: boolean;
 }
 
 export interface QueryProcessStats extends QueryRunnerStats {
@@ -83,9 +90,13 @@ export interface QueryProcessStats extends QueryRunnerStats {
   tooLarge: number;
   /** The process that forks the query processes (null before the first start and after close). */
   launcherPid: number | null;
+  /** The spare query process (null: none started yet, or `spare: false`) and whether it is ready. */
+  sparePid: number | null;
+  spareReady: boolean;
 }
 
 interface Pending {
+  child: Child;
   resolve: (r: StreamedResult) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
@@ -101,11 +112,17 @@ interface Child {
   ended: Promise<void>;
   /** Its answer socket's path (removed when the process exits). */
   answerPath: string;
+  /** The queries sent to it and not answered yet. */
+  ids: Set<number>;
 }
 
 export class QueryProcess implements QueryRunner {
   readonly o: Required<Omit<QueryProcessOptions, 'beforeQuery'>> & Pick<QueryProcessOptions, 'beforeQuery'>;
   private child: Child | null = null;
+  /** Loaded and idle, it takes over when `child` dies (null: none, or still to be started). */
+  private spare: Child | null = null;
+  /** The first spare was started (it is no restart). */
+  private spareStarted = false;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   /** Slots taken (from the 429 check to the answer). */
@@ -129,6 +146,7 @@ export class QueryProcess implements QueryRunner {
       rssPollMs: 50,
       graceMs: 1000,
       openRetryMs: 1000,
+      spare: true,
       ...o,
     };
   }
@@ -210,7 +228,8 @@ export class QueryProcess implements QueryRunner {
         );
       }, deadline);
       timer.unref();
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { child, resolve, reject, timer });
+      child.ids.add(id);
       this.watchRss();
       child.proc.send({ id, sql }, (err) => {
         if (err) this.settle(id, unavailable(`cannot reach the query process: ${err.message}`));
@@ -235,8 +254,35 @@ export class QueryProcess implements QueryRunner {
     });
   }
 
+  /** The current query process: the spare if there is one, else a new one (and a spare behind it). */
   private ensureChild(): Child {
     if (this.child !== null) return this.child;
+    const spare = this.spare;
+    this.spare = null;
+    const child = spare ?? this.startChild();
+    this.child = child;
+    this.refillSpare(child);
+    return child;
+  }
+
+  /** Starts a spare once `current` is ready (unless `spare: false`, or one is there already). */
+  private refillSpare(current: Child): void {
+    if (!this.o.spare) return;
+    current.ready.then(
+      () => {
+        if (this.closed || this.child !== current || this.spare !== null) return;
+        try {
+          this.spare = this.startChild();
+          this.spareStarted = true;
+        } catch {
+          // fork refused: the next take-over starts a process of its own
+        }
+      },
+      () => {},
+    );
+  }
+
+  private startChild(): Child {
     this.socketDir ??= mkdtempSync(join(tmpdir(), 'tickstorm-query-'));
     const answerPath = join(this.socketDir, `${this.started}.sock`);
     const init: QueryProcessInit = {
@@ -268,6 +314,7 @@ export class QueryProcess implements QueryRunner {
         onEnded = res;
       }),
       answerPath,
+      ids: new Set(),
       ready: new Promise<void>((res, rej) => {
         onReady = res;
         onFail = rej;
@@ -314,12 +361,17 @@ export class QueryProcess implements QueryRunner {
       ended = true;
       onFail(why);
       rmSync(child.answerPath, { force: true });
-      if (this.child === child) this.child = null;
-      for (const id of [...this.pending.keys()]) this.settle(id, why);
-      // Restarted at once after a death in service (not after a failed start: the next query tries).
-      if (!this.closed && child.wasReady) {
+      const wasCurrent = this.child === child;
+      if (wasCurrent) this.child = null;
+      const wasSpare = this.spare === child;
+      if (wasSpare) this.spare = null;
+      for (const id of [...child.ids]) this.settle(id, why);
+      // Replaced at once after a death in service (not after a failed start: the next query
+      // tries): the spare takes over, or a spare that died is started again.
+      if (!this.closed && child.wasReady && (wasCurrent || wasSpare)) {
         try {
-          this.ensureChild();
+          if (wasCurrent) this.ensureChild();
+          else if (this.child !== null) this.refillSpare(this.child);
         } catch {
           // fork refused: the next query tries again (this runs in an event handler: no throw)
         }
@@ -337,7 +389,6 @@ export class QueryProcess implements QueryRunner {
           unavailable(`the query process exited (${signal ?? `code ${code}`}) under the query`),
       );
     });
-    this.child = child;
     return child;
   }
 
@@ -346,24 +397,38 @@ export class QueryProcess implements QueryRunner {
     const p = this.pending.get(id);
     if (p === undefined) return false;
     this.pending.delete(id);
+    p.child.ids.delete(id);
     clearTimeout(p.timer);
     if (err !== null) p.reject(err);
     else p.resolve(r!);
     return true;
   }
 
-  /** Kills `child`: the queries it still runs are answered with `why`. */
+  /**
+   * Kills `child`: the queries it still runs are answered with `why` once it exited. The
+   * current one is replaced now (by the spare), not when its exit is reported.
+   */
   private kill(child: Child, why: TradingError): void {
     if (child.killedFor !== null) return;
     child.killedFor = why;
     child.proc.kill('SIGKILL');
+    if (this.child === child) {
+      this.child = null;
+      if (!this.closed && child.wasReady) {
+        try {
+          this.ensureChild();
+        } catch {
+          // fork refused: the next query tries again
+        }
+      }
+    }
   }
 
   private watchRss(): void {
     if (this.rssTimer !== null) return;
     this.rssTimer = setInterval(() => {
       const child = this.child;
-      if (this.pending.size === 0 || child === null) {
+      if (child === null || child.ids.size === 0) {
         clearInterval(this.rssTimer!);
         this.rssTimer = null;
         return;
@@ -376,8 +441,8 @@ export class QueryProcess implements QueryRunner {
         const bound = `${Math.round(mb)} MB > ${this.o.rssLimitMb} MB`;
         // One query running: it grew the process, and would again if retried (no Retry-After).
         // Two: either may have, and both are answered 503 + Retry-After.
-        if (this.pending.size === 1) {
-          const [id] = this.pending.keys();
+        if (child.ids.size === 1) {
+          const [id] = child.ids;
           this.settle(
             id!,
             new TradingError(
@@ -403,7 +468,9 @@ export class QueryProcess implements QueryRunner {
       limits: this.o.limits,
       pid: this.child?.proc.pid ?? null,
       launcherPid: this.launcher.pid,
-      restarts: Math.max(0, this.started - 1),
+      sparePid: this.spare?.proc.pid ?? null,
+      spareReady: this.spare?.wasReady ?? false,
+      restarts: Math.max(0, this.started - 1 - (this.spareStarted ? 1 : 0)),
     };
   }
 
@@ -412,20 +479,20 @@ export class QueryProcess implements QueryRunner {
     if (this.closed) return;
     this.closed = true;
     if (this.rssTimer !== null) clearInterval(this.rssTimer);
-    const child = this.child;
     for (const id of [...this.pending.keys()]) {
       this.settle(id, storeClosed());
     }
-    const proc = child?.proc;
-    if (proc !== undefined && proc.exitCode === null && proc.signalCode === null) {
+    const ending: Promise<void>[] = [];
+    for (const child of [this.child, this.spare]) {
+      const proc = child?.proc;
+      if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) continue;
       // Settles on 'exit', and on 'error' too: a process the launcher never forked (it died
       // first, or the fork failed) has no 'exit'.
-      const exited = child!.ended;
       if (proc.connected) proc.disconnect();
       const timer = setTimeout(() => proc.kill('SIGKILL'), 2000);
-      await exited;
-      clearTimeout(timer);
+      ending.push(child!.ended.then(() => clearTimeout(timer)));
     }
+    await Promise.all(ending);
     await this.launcher.close();
     if (this.socketDir !== null) rmSync(this.socketDir, { recursive: true, force: true });
   }
