@@ -6,8 +6,9 @@
  * - on its own DuckDB connections (`maxConcurrent`, default 2; one more query at once is 429
  *   TRD_ERR_TOO_MANY_QUERIES), executed on DuckDB's threads, never on the event loop;
  * - as exactly one statement of type SELECT (multiple statements, COPY, ATTACH, INSTALL, LOAD,
- *   SET, PRAGMA, EXPLAIN... are 400 TRD_ERR_QUERY_REFUSED), with external access off and the
- *   configuration locked (read_csv, parquet files, ATTACH of files fail inside DuckDB);
+ *   SET, PRAGMA, EXPLAIN..., a NUL character are 400 TRD_ERR_QUERY_REFUSED), with external
+ *   access off, no extension installed or loaded on the fly, and the configuration locked
+ *   (read_csv, parquet files, ATTACH of files fail inside DuckDB);
  * - streamed: chunks are fetched (one buffered ahead) and converted row by row only until
  *   `maxRows` (10,000) rows or `maxBytes` (8 MiB of JSON) are reached, then the result is
  *   ended and `truncated: true` is answered, so a huge result is never materialised, in
@@ -20,7 +21,7 @@ import { type DuckDBConnection, DuckDBTypeId, JSDuckDBValueConverter, StatementT
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { InFlightLimiter } from './admission.ts';
 import type { StreamedResult } from './answer-stream.ts';
-import { REFUSAL } from './statement-precheck.ts';
+import { NO_EXTENSION_AUTOLOAD, REFUSAL } from './statement-precheck.ts';
 
 export interface QueryGuardOptions {
   maxRows: number;
@@ -135,6 +136,7 @@ export class QueryGuard implements QueryRunner {
     // Memory a query freed goes back to the OS in the background, not only when the
     // allocator is next used (RSS otherwise stays at each query's high-water mark).
     await c.run('SET allocator_background_threads = true');
+    for (const [name, value] of Object.entries(NO_EXTENSION_AUTOLOAD)) await c.run(`SET ${name} = ${value}`);
     await c.run('SET enable_external_access = false');
     await c.run('SET lock_configuration = true');
     return g;
@@ -180,6 +182,7 @@ export class QueryGuard implements QueryRunner {
       this.counts.refused++;
       throw new TradingError(TradingErrorCode.QUERY_REFUSED, why);
     };
+    if (sql.includes('\0')) refuse(REFUSAL.nul);
     let extracted: Awaited<ReturnType<DuckDBConnection['extractStatements']>>;
     try {
       extracted = await conn.extractStatements(sql);

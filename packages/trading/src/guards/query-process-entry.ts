@@ -28,7 +28,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { encodeAnswerHeader } from './answer-stream.ts';
 import { type GuardedResult, QueryGuard, type QueryGuardOptions } from './query-guard.ts';
-import { StatementPrecheck } from './statement-precheck.ts';
+import { NO_EXTENSION_AUTOLOAD, StatementPrecheck } from './statement-precheck.ts';
 
 export interface QueryProcessInit {
   /** The shared metrics file, opened READ_ONLY. */
@@ -100,6 +100,7 @@ async function openSession(): Promise<Session> {
         // external access is turned off, which refuses it after.)
         temp_directory: '',
         enable_external_access: 'false',
+        ...NO_EXTENSION_AUTOLOAD,
       });
       const inst = instance;
       const guard = await QueryGuard.open(() => inst.connect(), init.limits);
