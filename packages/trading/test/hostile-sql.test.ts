@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { until } from './support/query-process-support.ts';
 import { type Fixture, pollUntil, startFixture } from './support/trading-fixture.ts';
 
 describe('hostile SQL on /api/metrics/query', () => {
@@ -174,6 +175,8 @@ describe('hostile SQL on /api/metrics/query', () => {
     assert.equal(third.body.error.code, 'TRD_ERR_TOO_MANY_QUERIES');
     assert.equal(third.headers.get('retry-after'), '1');
     for (const r of await Promise.all(running)) assert.equal(r.status, 504);
+    // Answered 504 at the budget, each holds its slot until the query process let go of it.
+    await until('the slots free', () => f.sys.queryGuard!.stats().running === 0);
     const ok = await q('SELECT count(*) AS n FROM trading_metrics');
     assert.equal(ok.status, 200);
   });

@@ -142,8 +142,11 @@ export class QueryGuard implements QueryRunner {
     return g;
   }
 
-  async query(sql: string): Promise<GuardedResult> {
+  /** `signal`: aborted, the query is interrupted as at its timeout (504). */
+  async query(sql: string, signal?: AbortSignal): Promise<GuardedResult> {
     if (this.closed) throw storeClosed();
+    if (signal?.aborted)
+      throw new TradingError(TradingErrorCode.QUERY_TIMEOUT, 'query interrupted at its budget');
     const conn = this.free.pop();
     if (conn === undefined) {
       this.counts.busy++;
@@ -154,10 +157,12 @@ export class QueryGuard implements QueryRunner {
     }
     this.counts.queries++;
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const interrupt = () => {
       timedOut = true;
       conn.interrupt();
-    }, this.o.timeoutMs);
+    };
+    const timer = setTimeout(interrupt, this.o.timeoutMs);
+    signal?.addEventListener('abort', interrupt, { once: true });
     try {
       return await this.run(conn, sql, () => timedOut);
     } catch (err) {
@@ -173,6 +178,7 @@ export class QueryGuard implements QueryRunner {
       throw new TradingError(TradingErrorCode.QUERY_REFUSED, `query failed: ${(err as Error).message}`);
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', interrupt);
       if (!this.closed) this.free.push(conn);
     }
   }

@@ -12,6 +12,9 @@
  * Messages (IPC, serialization 'advanced'):
  *   parent -> child  { id, sql }                       checked first (./statement-precheck.ts)
  *                    { id, t: 'run' }                   run the checked query `id`
+ *                    { id, t: 'cancel' }                the parent answered `id` 504 (its budget
+ *                                                       spent): interrupt it, or drop it if not
+ *                                                       run yet, and report it ended (an error)
  *   child -> parent  { type: 'ready', pid }             listening on `answerPath`
  *                    { id, t: 'checked', flush }        may run: the parent flushes (if `flush`:
  *                                                       it may read the store's tables), then 'run'
@@ -128,7 +131,18 @@ function closeSession(): void {
   session = null;
 }
 
+/** Running queries' interrupts (set before the first await of run()). */
+const aborts = new Map<number, AbortController>();
+/** Queries in their check, and those of them cancelled meanwhile. */
+const checking = new Set<number>();
+const cancelled = new Set<number>();
+
+const timedOut = (id: number) =>
+  send({ id, t: 'error', code: TradingErrorCode.QUERY_TIMEOUT, message: 'query interrupted at its budget' });
+
 async function run(id: number, sql: string): Promise<void> {
+  const abort = new AbortController();
+  aborts.set(id, abort);
   running++;
   let result: GuardedResult | null = null;
   let error: { code: string; message: string } | null = null;
@@ -139,13 +153,14 @@ async function run(id: number, sql: string): Promise<void> {
       });
       session = await opening;
     }
-    result = await session.guard.query(sql);
+    result = await session.guard.query(sql, abort.signal);
   } catch (err) {
     error =
       err instanceof TradingError
         ? { code: err.code, message: err.message }
         : { code: TradingErrorCode.INTERNAL, message: (err as Error).message };
   } finally {
+    aborts.delete(id);
     running--;
     // Idle: release the shared file before answering, so the parent's next copy finds it free.
     if (running === 0) closeSession();
@@ -185,7 +200,13 @@ const checked = new Map<number, string>();
 const precheck = await StatementPrecheck.open().catch(() => null);
 
 async function check(id: number, sql: string): Promise<void> {
+  checking.add(id);
   const r = (await precheck?.check(sql).catch(() => null)) ?? { refused: null, readsStore: true };
+  checking.delete(id);
+  if (cancelled.delete(id)) {
+    timedOut(id);
+    return;
+  }
   if (r.refused !== null) {
     send({ id, t: 'error', code: TradingErrorCode.QUERY_REFUSED, message: r.refused });
     return;
@@ -195,9 +216,13 @@ async function check(id: number, sql: string): Promise<void> {
 }
 
 renice();
-process.on('message', (m: { id: number; sql: string } | { id: number; t: 'run' }) => {
+process.on('message', (m: { id: number; sql: string } | { id: number; t: 'run' | 'cancel' }) => {
   if ('sql' in m) void check(m.id, m.sql);
-  else {
+  else if (m.t === 'cancel') {
+    if (checked.delete(m.id)) timedOut(m.id);
+    else if (checking.has(m.id)) cancelled.add(m.id);
+    else aborts.get(m.id)?.abort();
+  } else {
     const sql = checked.get(m.id);
     checked.delete(m.id);
     if (sql !== undefined) void run(m.id, sql);

@@ -25,8 +25,12 @@
  *   the next query's answer waited for), and a new spare is started behind it;
  * - its RSS is read every `rssPollMs` while queries run: past `rssLimitMb` it is killed (the
  *   query that ran alone: 422 TRD_ERR_QUERY_TOO_LARGE, as it would be again; two: 503 both);
- * - a query not answered `graceMs` after its timeout (interrupt did not return) is answered
- *   504 TRD_ERR_QUERY_TIMEOUT and the process is killed and restarted.
+ * - the timeout is a budget counted here from the query's handing to a ready process: a query
+ *   not answered `timeoutMs` after it is answered 504 TRD_ERR_QUERY_TIMEOUT then, wherever it
+ *   is (in the check, the copy, the open, the run; the query process, at SCHED_IDLE on a busy
+ *   box, may get its CPU late), and the query process is told to interrupt it. Its slot stays taken until the process reports the query ended; one that
+ *   has not `graceMs` (plus the open's retries) later (interrupt did not return: a plan that
+ *   grows without end is not interruptible) is killed, and the spare takes over.
  *
  * The process is started by `start()` (the system does at start, unless told to wait for the
  * first query) or at the first query, and closed with the system. Every start, restarts
@@ -100,6 +104,17 @@ interface Pending {
   resolve: (r: StreamedResult) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
+  /** Answered 504 at the budget: the query process still has it until it reports it ended. */
+  answered: boolean;
+  /** Frees the query's slot (once). */
+  release: () => void;
+}
+
+/** A query's slot, from the 429 check until the query process let go of the query. */
+interface Slot {
+  release: () => void;
+  /** Handed to a pending query, which releases it. */
+  held: boolean;
 }
 
 interface Child {
@@ -172,8 +187,17 @@ export class QueryProcess implements QueryRunner {
     }
     this.running++;
     this.counts.queries++;
+    let freed = false;
+    const slot: Slot = {
+      release: () => {
+        if (freed) return;
+        freed = true;
+        this.running--;
+      },
+      held: false,
+    };
     try {
-      const r = await this.dispatch(sql);
+      const r = await this.dispatch(sql, slot);
       if (r.truncated) this.counts.truncated++;
       return r;
     } catch (err) {
@@ -185,11 +209,11 @@ export class QueryProcess implements QueryRunner {
       else this.counts.failed++;
       throw err;
     } finally {
-      this.running--;
+      if (!slot.held) slot.release();
     }
   }
 
-  private async dispatch(sql: string): Promise<StreamedResult> {
+  private async dispatch(sql: string, slot: Slot): Promise<StreamedResult> {
     // Closed meanwhile: no query process is started after close() (nothing would end it).
     if (this.closed) throw storeClosed();
     let child = this.ensureChild();
@@ -206,29 +230,22 @@ export class QueryProcess implements QueryRunner {
       if (this.closed) throw storeClosed();
       throw err;
     }
+    // The budget counts from here: a process still loading (the first start, or a take-over
+    // with no spare ready yet) is waited for first, up to START_MS.
+    const sent = performance.now();
     if (this.closed) throw storeClosed();
     if (this.child !== child || child.proc.exitCode !== null || child.proc.signalCode !== null) {
       throw unavailable('the query process exited before the query was sent');
     }
     const id = this.nextId++;
-    const deadline = this.o.limits.timeoutMs + this.o.openRetryMs + this.o.graceMs;
     return new Promise<StreamedResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        // Interrupt did not return: this query is answered 504, the process killed and restarted.
-        this.settle(
-          id,
-          new TradingError(
-            TradingErrorCode.QUERY_TIMEOUT,
-            `query interrupted after ${this.o.limits.timeoutMs} ms (the query process did not return and was restarted)`,
-          ),
-        );
-        this.kill(
-          child,
-          unavailable('the query process was restarted: a query did not return from its interrupt'),
-        );
-      }, deadline);
+      const timer = setTimeout(
+        () => this.budgetSpent(id),
+        Math.max(0, sent + this.o.limits.timeoutMs - performance.now()),
+      );
       timer.unref();
-      this.pending.set(id, { child, resolve, reject, timer });
+      this.pending.set(id, { child, resolve, reject, timer, answered: false, release: slot.release });
+      slot.held = true;
       child.ids.add(id);
       this.watchRss();
       child.proc.send({ id, sql }, (err) => {
@@ -243,12 +260,40 @@ export class QueryProcess implements QueryRunner {
    * the replica's flush), so a row stored just before the query is in its answer. SQL refused
    * at the check, and SELECTs that name no table of the file (`range(...)`), cost no copy.
    */
+  /**
+   * `id` was not answered within the budget: 504 now, the query process told to interrupt it
+   * (or drop it, not run yet) and report; if it has not `openRetryMs + graceMs` later, it is
+   * killed (the spare takes over).
+   */
+  private budgetSpent(id: number): void {
+    const p = this.pending.get(id);
+    if (p === undefined || p.answered) return;
+    p.answered = true;
+    p.reject(
+      new TradingError(
+        TradingErrorCode.QUERY_TIMEOUT,
+        `query interrupted after ${this.o.limits.timeoutMs} ms`,
+      ),
+    );
+    p.child.proc.send({ id, t: 'cancel' }, () => {});
+    p.timer = setTimeout(() => {
+      this.kill(
+        p.child,
+        unavailable('the query process was restarted: a query did not return from its interrupt'),
+      );
+    }, this.o.openRetryMs + this.o.graceMs);
+    p.timer.unref();
+  }
+
   private async runChecked(child: Child, id: number, flush: boolean): Promise<void> {
     // A failed copy (another process holds the shared file) leaves the answer a copy behind.
     if (flush) await this.o.beforeQuery?.().catch(() => {});
     // Sent to this process for its check, the query runs there, as a query sent before a kill
     // does: it answers if the process still can, and is answered 503 when it ends.
-    if (!this.pending.has(id) || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+    // Answered 504 meanwhile: not run (the query process drops it at the 'cancel' it was sent).
+    const p = this.pending.get(id);
+    if (p === undefined || p.answered || child.proc.exitCode !== null || child.proc.signalCode !== null)
+      return;
     child.proc.send({ id, t: 'run' }, (err) => {
       if (err) this.settle(id, unavailable(`cannot reach the query process: ${err.message}`));
     });
@@ -399,6 +444,9 @@ export class QueryProcess implements QueryRunner {
     this.pending.delete(id);
     p.child.ids.delete(id);
     clearTimeout(p.timer);
+    p.release();
+    // Answered 504 at the budget: what it reports now only frees its slot (an answer's bytes are dropped).
+    if (p.answered) return false;
     if (err !== null) p.reject(err);
     else p.resolve(r!);
     return true;
@@ -412,6 +460,8 @@ export class QueryProcess implements QueryRunner {
     if (child.killedFor !== null) return;
     child.killedFor = why;
     child.proc.kill('SIGKILL');
+    // Queries answered at the budget are over: their slots are free now, not at the exit.
+    for (const id of [...child.ids]) if (this.pending.get(id)?.answered) this.settle(id, why);
     if (this.child === child) {
       this.child = null;
       if (!this.closed && child.wasReady) {
