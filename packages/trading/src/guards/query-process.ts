@@ -28,9 +28,12 @@
  * - the timeout is a budget counted here from the query's handing to a ready process: a query
  *   not answered `timeoutMs` after it is answered 504 TRD_ERR_QUERY_TIMEOUT then, wherever it
  *   is (in the check, the copy, the open, the run; the query process, at SCHED_IDLE on a busy
- *   box, may get its CPU late), and the query process is told to interrupt it. Its slot stays taken until the process reports the query ended; one that
- *   has not `graceMs` (plus the open's retries) later (interrupt did not return: a plan that
- *   grows without end is not interruptible) is killed, and the spare takes over.
+ *   box, may get its CPU late), and the query process is told to interrupt it. Its slot stays
+ *   taken until the process reports the query ended; one that has not `graceMs` (plus the
+ *   open's retries) later (interrupt did not return) is killed, and the spare takes over. A
+ *   query still in its check at the budget gets its process killed at once: DuckDB binding a
+ *   plan that grows without end is not interruptible, and the queries after it would wait
+ *   behind it on the check's one connection.
  *
  * The process is started by `start()` (the system does at start, unless told to wait for the
  * first query) or at the first query, and closed with the system. Every start, restarts
@@ -106,6 +109,8 @@ interface Pending {
   timer: NodeJS.Timeout;
   /** Answered 504 at the budget: the query process still has it until it reports it ended. */
   answered: boolean;
+  /** Past the query process's check (./statement-precheck.ts). */
+  checked: boolean;
   /** Frees the query's slot (once). */
   release: () => void;
 }
@@ -244,7 +249,15 @@ export class QueryProcess implements QueryRunner {
         Math.max(0, sent + this.o.limits.timeoutMs - performance.now()),
       );
       timer.unref();
-      this.pending.set(id, { child, resolve, reject, timer, answered: false, release: slot.release });
+      this.pending.set(id, {
+        child,
+        resolve,
+        reject,
+        timer,
+        answered: false,
+        checked: false,
+        release: slot.release,
+      });
       slot.held = true;
       child.ids.add(id);
       this.watchRss();
@@ -263,7 +276,7 @@ export class QueryProcess implements QueryRunner {
   /**
    * `id` was not answered within the budget: 504 now, the query process told to interrupt it
    * (or drop it, not run yet) and report; if it has not `openRetryMs + graceMs` later, it is
-   * killed (the spare takes over).
+   * killed (the spare takes over). Killed at once if the query is still in its check.
    */
   private budgetSpent(id: number): void {
     const p = this.pending.get(id);
@@ -275,6 +288,15 @@ export class QueryProcess implements QueryRunner {
         `query interrupted after ${this.o.limits.timeoutMs} ms`,
       ),
     );
+    if (!p.checked) {
+      // Still in the check: DuckDB binding a plan that grows without end (no interrupt reaches
+      // it), and every later query would wait behind it on the check's one connection.
+      this.kill(
+        p.child,
+        unavailable('the query process was restarted: a query was still in its check at its timeout'),
+      );
+      return;
+    }
     p.child.proc.send({ id, t: 'cancel' }, () => {});
     p.timer = setTimeout(() => {
       this.kill(
@@ -397,8 +419,11 @@ export class QueryProcess implements QueryRunner {
         });
         return;
       }
-      if (m.t === 'checked') void this.runChecked(child, m.id, m.flush);
-      else this.settle(m.id, new TradingError(m.code as TradingErrorCode, m.message));
+      if (m.t === 'checked') {
+        const p = this.pending.get(m.id);
+        if (p !== undefined) p.checked = true;
+        void this.runChecked(child, m.id, m.flush);
+      } else this.settle(m.id, new TradingError(m.code as TradingErrorCode, m.message));
     });
     let ended = false;
     const end = (why: TradingError) => {
