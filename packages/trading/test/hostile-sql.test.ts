@@ -10,6 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import { until } from './support/query-process-support.ts';
 import { type Fixture, pollUntil, startFixture } from './support/trading-fixture.ts';
 
+const ENDLESS_QUERY =
+  'SELECT count(*) FROM range(1000000000) a, range(1000000) b WHERE a.range + b.range = -1';
+
 describe('hostile SQL on /api/metrics/query', () => {
   let f: Fixture;
   let api: string;
@@ -179,6 +182,20 @@ describe('hostile SQL on /api/metrics/query', () => {
     await until('the slots free', () => f.sys.queryGuard!.stats().running === 0);
     const ok = await q('SELECT count(*) AS n FROM trading_metrics');
     assert.equal(ok.status, 200);
+  });
+
+  test('50 hostile queries at once: 2 run, 48 get 429 + Retry-After', async () => {
+    await until('the slots free', () => f.sys.queryGuard!.stats().running === 0);
+    // Each runs until its timeout, so the two slots stay taken while the 50 arrive.
+    const answers = await Promise.all(Array.from({ length: 50 }, () => q(ENDLESS_QUERY)));
+    const busy = answers.filter((r) => r.status === 429);
+    assert.equal(busy.length, 48, answers.map((r) => r.status).join(','));
+    for (const r of busy) {
+      assert.equal(r.body.error.code, 'TRD_ERR_TOO_MANY_QUERIES');
+      assert.equal(r.headers.get('retry-after'), '1');
+    }
+    for (const r of answers.filter((a) => a.status !== 429))
+      assert.ok([200, 400, 504].includes(r.status), String(r.status));
   });
 
   test('all of the above ran in the query process, not in this one', () => {
