@@ -18,7 +18,9 @@ describe('hostile SQL on /api/metrics/query', () => {
   let api: string;
   const q = (sql: string) => f.http.get(`${api}/api/metrics/query?sql=${encodeURIComponent(sql)}`);
   before(async () => {
-    f = await startFixture({ services: ['api'], queryLimits: { timeoutMs: 1000 } });
+    // The product's 2 s: counted from the query's handing to the query process (check and open
+    // included), which runs at SCHED_IDLE and gets its CPU late on a busy box.
+    f = await startFixture({ services: ['api'], queryLimits: { timeoutMs: 2000 } });
     api = f.url('api');
   });
   after(() => f.close());

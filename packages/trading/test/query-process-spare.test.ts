@@ -65,6 +65,35 @@ describe('the spare query process', () => {
     }
   });
 
+  test('two kills in a row, the new spare still loading: the next query is answered 503 within its 2 s, not after the load', {
+    timeout: 60_000,
+  }, async (t) => {
+    const qp = new QueryProcess({ path, limits: QUERY_GUARD_DEFAULTS, rssLimitMb: 300 });
+    try {
+      qp.start();
+      await until('the spare ready', () => qp.stats().spareReady === true, { timeoutMs: 30_000 });
+      assert.equal((await codeOf(qp.query(WIDE))).code, 'TRD_ERR_QUERY_TOO_LARGE');
+      // the spare took over, and its own spare loads (2.5 s at least): killed again meanwhile
+      assert.equal((await codeOf(qp.query(WIDE))).code, 'TRD_ERR_QUERY_TOO_LARGE');
+      assert.equal(qp.stats().spareReady, false);
+      const start = performance.now();
+      const err = await codeOf(qp.query(ENDLESS));
+      const ms = performance.now() - start;
+      t.diagnostic(`${err.code} after ${Math.round(ms)} ms`);
+      assert.equal(err.code, 'TRD_ERR_QUERY_UNAVAILABLE');
+      assert.match(err.message, /no query process was ready within 2000 ms/);
+      assert.ok(ms < 3500, `answered after ${Math.round(ms)} ms`);
+      // once it is ready, it answers
+      await until('the new process ready', () => qp.stats().pid !== null && qp.stats().spareReady, {
+        timeoutMs: 30_000,
+      });
+      const r = await qp.query('SELECT 3 AS x');
+      assert.equal((await r.stream.collect()).toString(), '{"rows":[{"x":3}],"truncated":false}');
+    } finally {
+      await qp.close();
+    }
+  });
+
   test('close() ends the spare too', { timeout: 60_000 }, async () => {
     const qp = new QueryProcess({ path, limits: QUERY_GUARD_DEFAULTS });
     qp.start();

@@ -46,8 +46,11 @@ export interface QueryProcessInit {
 }
 
 const init = JSON.parse(process.argv[2] ?? '{}') as QueryProcessInit;
+// A callback: a write refused as the channel closes (EPIPE: the parent closed it, or the
+// launcher ended, while a query still ran) goes to it, not to an 'error' that kills the process
+// with a stack trace as it exits anyway.
 const send = (m: unknown) => {
-  if (process.connected) process.send!(m);
+  if (process.connected) process.send!(m, undefined, undefined, () => {});
 };
 
 let idlePolicy = true;

@@ -25,10 +25,12 @@
  *   the next query's answer waited for), and a new spare is started behind it;
  * - its RSS is read every `rssPollMs` while queries run: past `rssLimitMb` it is killed (the
  *   query that ran alone: 422 TRD_ERR_QUERY_TOO_LARGE, as it would be again; two: 503 both);
- * - the timeout is a budget counted here from the query's handing to a ready process: a query
- *   not answered `timeoutMs` after it is answered 504 TRD_ERR_QUERY_TIMEOUT then, wherever it
- *   is (in the check, the copy, the open, the run; the query process, at SCHED_IDLE on a busy
- *   box, may get its CPU late), and the query process is told to interrupt it. Its slot stays
+ * - the timeout is a budget counted here from the query's arrival (before the first process was
+ *   ready, or with `spare: false`: from its handing to a ready process): a query not answered `timeoutMs` after is
+ *   answered 504 TRD_ERR_QUERY_TIMEOUT then, wherever it is (in the check, the copy, the open,
+ *   the run; the query process, at SCHED_IDLE on a busy box, may get its CPU late), and the
+ *   query process is told to interrupt it; one still waiting for a process to be ready (kills
+ *   in quick succession, the spare still loading) is answered 503 TRD_ERR_QUERY_UNAVAILABLE. Its slot stays
  *   taken until the process reports the query ended; one that has not `graceMs` (plus the
  *   open's retries) later (interrupt did not return) is killed, and the spare takes over. A
  *   query still in its check at the budget gets its process killed at once: DuckDB binding a
@@ -143,6 +145,8 @@ export class QueryProcess implements QueryRunner {
   private spare: Child | null = null;
   /** The first spare was started (it is no restart). */
   private spareStarted = false;
+  /** A query process has been ready (the budget then counts from each query's arrival). */
+  private everReady = false;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   /** Slots taken (from the 429 check to the answer). */
@@ -221,6 +225,11 @@ export class QueryProcess implements QueryRunner {
   private async dispatch(sql: string, slot: Slot): Promise<StreamedResult> {
     // Closed meanwhile: no query process is started after close() (nothing would end it).
     if (this.closed) throw storeClosed();
+    const arrived = performance.now();
+    // Once a query process has been ready, the budget counts from the query's arrival: after
+    // kills in quick succession the spare may still be loading, and the query is not left to
+    // wait for it past the budget. Before (the first start), from its handing to the process.
+    const fromArrival = this.everReady && this.o.spare;
     let child = this.ensureChild();
     // Killed and not exited yet (a memory kill, a timeout): the query waits for the one started after.
     while (child.killedFor !== null) {
@@ -228,16 +237,32 @@ export class QueryProcess implements QueryRunner {
       if (this.closed) throw storeClosed();
       child = this.ensureChild();
     }
+    let readyTimer: NodeJS.Timeout | undefined;
     try {
-      await child.ready;
+      if (!fromArrival) await child.ready;
+      else
+        await Promise.race([
+          child.ready,
+          new Promise<never>((_, reject) => {
+            readyTimer = setTimeout(
+              () =>
+                reject(
+                  unavailable(
+                    `no query process was ready within ${this.o.limits.timeoutMs} ms (the spare still loading after a restart); retry`,
+                  ),
+                ),
+              Math.max(0, arrived + this.o.limits.timeoutMs - performance.now()),
+            );
+          }),
+        ]);
     } catch (err) {
       // close() ended the process while it started: the query is answered as close() answers.
       if (this.closed) throw storeClosed();
       throw err;
+    } finally {
+      clearTimeout(readyTimer);
     }
-    // The budget counts from here: a process still loading (the first start, or a take-over
-    // with no spare ready yet) is waited for first, up to START_MS.
-    const sent = performance.now();
+    const sent = fromArrival ? arrived : performance.now();
     if (this.closed) throw storeClosed();
     if (this.child !== child || child.proc.exitCode !== null || child.proc.signalCode !== null) {
       throw unavailable('the query process exited before the query was sent');
@@ -409,6 +434,7 @@ export class QueryProcess implements QueryRunner {
         reader.attach(socket);
         socket.once('connect', () => {
           child.wasReady = true;
+          this.everReady = true;
           onReady();
         });
         socket.on('error', () => {}); // 'close' follows
