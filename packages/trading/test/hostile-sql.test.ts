@@ -7,14 +7,20 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { until } from './support/query-process-support.ts';
 import { type Fixture, pollUntil, startFixture } from './support/trading-fixture.ts';
+
+const ENDLESS_QUERY =
+  'SELECT count(*) FROM range(1000000000) a, range(1000000) b WHERE a.range + b.range = -1';
 
 describe('hostile SQL on /api/metrics/query', () => {
   let f: Fixture;
   let api: string;
   const q = (sql: string) => f.http.get(`${api}/api/metrics/query?sql=${encodeURIComponent(sql)}`);
   before(async () => {
-    f = await startFixture({ services: ['api'], queryLimits: { timeoutMs: 1000 } });
+    // The product's 2 s: counted from the query's handing to the query process (check and open
+    // included), which runs at SCHED_IDLE and gets its CPU late on a busy box.
+    f = await startFixture({ services: ['api'], queryLimits: { timeoutMs: 2000 } });
     api = f.url('api');
   });
   after(() => f.close());
@@ -97,6 +103,72 @@ describe('hostile SQL on /api/metrics/query', () => {
     });
   }
 
+  test('a NUL in the SQL is refused: DuckDB would run only what comes before it', async () => {
+    for (const sql of [
+      'SELECT 1 AS x\0; DROP TABLE trading_metrics',
+      'SELECT count(*) AS n FROM trading_metrics\0',
+    ]) {
+      const r = await q(sql);
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.equal(r.body.error.code, 'TRD_ERR_QUERY_REFUSED');
+      assert.match(r.body.error.message, /NUL/);
+    }
+  });
+
+  test('no extension is installed or loaded on the fly (sqlsmith, tpch, iceberg): refused, no install tried', async () => {
+    for (const sql of ['SELECT * FROM sqlsmith()', 'CALL dbgen(sf=1)', "SELECT * FROM iceberg_scan('x')"]) {
+      const r = await q(sql);
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.equal(r.body.error.code, 'TRD_ERR_QUERY_REFUSED');
+      assert.doesNotMatch(r.body.error.message, /automatically install|\.duckdb\/extensions/, sql);
+    }
+    const s = await q(
+      "SELECT current_setting('autoinstall_known_extensions') AS i, current_setting('autoload_known_extensions') AS l",
+    );
+    assert.deepEqual(s.body.rows, [{ i: false, l: false }]);
+  });
+
+  // Round 2: what a reviewer who knows DuckDB tries. Each is refused (or, for the statements
+  // that are no SELECT, refused before it runs); none changes a setting for later queries.
+  for (const sql of [
+    "SELECT * FROM read_blob('/etc/passwd')",
+    "SELECT * FROM glob('/etc/*')",
+    "SELECT getenv('HOME') AS h",
+    "SELECT * FROM '/etc/passwd'",
+    "SELECT * FROM 'x.parquet'",
+    "SELECT * FROM 'https://example.com/x.csv'",
+    "SELECT * FROM query('SET memory_limit=''10GB''')",
+    "SELECT * FROM query('SELECT * FROM read_text(''/etc/hostname'')')",
+    'RESET memory_limit',
+    "PRAGMA memory_limit='10GB'",
+    'CALL pragma_version()',
+    "EXPORT DATABASE '/tmp/tickstorm-hostile-export'",
+    "IMPORT DATABASE '/tmp/tickstorm-hostile-export'",
+    'CHECKPOINT',
+    'DETACH metrics',
+    'USE system',
+    'CREATE MACRO m(x) AS x + 1',
+    'CREATE TEMP TABLE tt AS SELECT 1',
+    'SELECT 1 \uff1b SELECT 2',
+    'PREPARE p AS SELECT 1',
+  ]) {
+    test(`round 2, refused: ${sql}`, async () => {
+      const r = await q(sql);
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.equal(r.body.error.code, 'TRD_ERR_QUERY_REFUSED');
+    });
+  }
+
+  test('round 2: the settings are as they were, and a 1 MB query string is a coded 431', async () => {
+    const r = await q(
+      "SELECT current_setting('memory_limit') AS m, current_setting('enable_external_access') AS e, current_setting('lock_configuration') AS l",
+    );
+    assert.deepEqual(r.body.rows, [{ m: '244.1 MiB', e: false, l: true }]);
+    const big = await q(`SELECT 1 /*${'a'.repeat(1024 * 1024)}*/`);
+    assert.equal(big.status, 431);
+    assert.equal(big.body.error.code, 'TRD_ERR_HEADERS_TOO_LARGE');
+  });
+
   test('more than two at once: 429 + Retry-After; then the api still answers', async () => {
     const slow = 'SELECT count(*) FROM range(1000000000) a, range(1000000) b WHERE a.range + b.range = -1';
     const running = [q(slow), q(slow)];
@@ -108,8 +180,24 @@ describe('hostile SQL on /api/metrics/query', () => {
     assert.equal(third.body.error.code, 'TRD_ERR_TOO_MANY_QUERIES');
     assert.equal(third.headers.get('retry-after'), '1');
     for (const r of await Promise.all(running)) assert.equal(r.status, 504);
+    // Answered 504 at the budget, each holds its slot until the query process let go of it.
+    await until('the slots free', () => f.sys.queryGuard!.stats().running === 0);
     const ok = await q('SELECT count(*) AS n FROM trading_metrics');
     assert.equal(ok.status, 200);
+  });
+
+  test('50 hostile queries at once: 2 run, 48 get 429 + Retry-After', async () => {
+    await until('the slots free', () => f.sys.queryGuard!.stats().running === 0);
+    // Each runs until its timeout, so the two slots stay taken while the 50 arrive.
+    const answers = await Promise.all(Array.from({ length: 50 }, () => q(ENDLESS_QUERY)));
+    const busy = answers.filter((r) => r.status === 429);
+    assert.equal(busy.length, 48, answers.map((r) => r.status).join(','));
+    for (const r of busy) {
+      assert.equal(r.body.error.code, 'TRD_ERR_TOO_MANY_QUERIES');
+      assert.equal(r.headers.get('retry-after'), '1');
+    }
+    for (const r of answers.filter((a) => a.status !== 429))
+      assert.ok([200, 400, 504].includes(r.status), String(r.status));
   });
 
   test('all of the above ran in the query process, not in this one', () => {

@@ -6,8 +6,9 @@
  * - on its own DuckDB connections (`maxConcurrent`, default 2; one more query at once is 429
  *   TRD_ERR_TOO_MANY_QUERIES), executed on DuckDB's threads, never on the event loop;
  * - as exactly one statement of type SELECT (multiple statements, COPY, ATTACH, INSTALL, LOAD,
- *   SET, PRAGMA, EXPLAIN... are 400 TRD_ERR_QUERY_REFUSED), with external access off and the
- *   configuration locked (read_csv, parquet files, ATTACH of files fail inside DuckDB);
+ *   SET, PRAGMA, EXPLAIN..., a NUL character are 400 TRD_ERR_QUERY_REFUSED), with external
+ *   access off, no extension installed or loaded on the fly, and the configuration locked
+ *   (read_csv, parquet files, ATTACH of files fail inside DuckDB);
  * - streamed: chunks are fetched (one buffered ahead) and converted row by row only until
  *   `maxRows` (10,000) rows or `maxBytes` (8 MiB of JSON) are reached, then the result is
  *   ended and `truncated: true` is answered, so a huge result is never materialised, in
@@ -20,7 +21,7 @@ import { type DuckDBConnection, DuckDBTypeId, JSDuckDBValueConverter, StatementT
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import type { InFlightLimiter } from './admission.ts';
 import type { StreamedResult } from './answer-stream.ts';
-import { REFUSAL } from './statement-precheck.ts';
+import { NO_EXTENSION_AUTOLOAD, REFUSAL } from './statement-precheck.ts';
 
 export interface QueryGuardOptions {
   maxRows: number;
@@ -135,13 +136,17 @@ export class QueryGuard implements QueryRunner {
     // Memory a query freed goes back to the OS in the background, not only when the
     // allocator is next used (RSS otherwise stays at each query's high-water mark).
     await c.run('SET allocator_background_threads = true');
+    for (const [name, value] of Object.entries(NO_EXTENSION_AUTOLOAD)) await c.run(`SET ${name} = ${value}`);
     await c.run('SET enable_external_access = false');
     await c.run('SET lock_configuration = true');
     return g;
   }
 
-  async query(sql: string): Promise<GuardedResult> {
+  /** `signal`: aborted, the query is interrupted as at its timeout (504). */
+  async query(sql: string, signal?: AbortSignal): Promise<GuardedResult> {
     if (this.closed) throw storeClosed();
+    if (signal?.aborted)
+      throw new TradingError(TradingErrorCode.QUERY_TIMEOUT, 'query interrupted at its budget');
     const conn = this.free.pop();
     if (conn === undefined) {
       this.counts.busy++;
@@ -152,10 +157,12 @@ export class QueryGuard implements QueryRunner {
     }
     this.counts.queries++;
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const interrupt = () => {
       timedOut = true;
       conn.interrupt();
-    }, this.o.timeoutMs);
+    };
+    const timer = setTimeout(interrupt, this.o.timeoutMs);
+    signal?.addEventListener('abort', interrupt, { once: true });
     try {
       return await this.run(conn, sql, () => timedOut);
     } catch (err) {
@@ -171,6 +178,7 @@ export class QueryGuard implements QueryRunner {
       throw new TradingError(TradingErrorCode.QUERY_REFUSED, `query failed: ${(err as Error).message}`);
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', interrupt);
       if (!this.closed) this.free.push(conn);
     }
   }
@@ -180,6 +188,7 @@ export class QueryGuard implements QueryRunner {
       this.counts.refused++;
       throw new TradingError(TradingErrorCode.QUERY_REFUSED, why);
     };
+    if (sql.includes('\0')) refuse(REFUSAL.nul);
     let extracted: Awaited<ReturnType<DuckDBConnection['extractStatements']>>;
     try {
       extracted = await conn.extractStatements(sql);

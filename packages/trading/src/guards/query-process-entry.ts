@@ -12,6 +12,9 @@
  * Messages (IPC, serialization 'advanced'):
  *   parent -> child  { id, sql }                       checked first (./statement-precheck.ts)
  *                    { id, t: 'run' }                   run the checked query `id`
+ *                    { id, t: 'cancel' }                the parent answered `id` 504 (its budget
+ *                                                       spent): interrupt it, or drop it if not
+ *                                                       run yet, and report it ended (an error)
  *   child -> parent  { type: 'ready', pid }             listening on `answerPath`
  *                    { id, t: 'checked', flush }        may run: the parent flushes (if `flush`:
  *                                                       it may read the store's tables), then 'run'
@@ -28,7 +31,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { encodeAnswerHeader } from './answer-stream.ts';
 import { type GuardedResult, QueryGuard, type QueryGuardOptions } from './query-guard.ts';
-import { StatementPrecheck } from './statement-precheck.ts';
+import { NO_EXTENSION_AUTOLOAD, StatementPrecheck } from './statement-precheck.ts';
 
 export interface QueryProcessInit {
   /** The shared metrics file, opened READ_ONLY. */
@@ -43,8 +46,11 @@ export interface QueryProcessInit {
 }
 
 const init = JSON.parse(process.argv[2] ?? '{}') as QueryProcessInit;
+// A callback: a write refused as the channel closes (EPIPE: the parent closed it, or the
+// launcher ended, while a query still ran) goes to it, not to an 'error' that kills the process
+// with a stack trace as it exits anyway.
 const send = (m: unknown) => {
-  if (process.connected) process.send!(m);
+  if (process.connected) process.send!(m, undefined, undefined, () => {});
 };
 
 let idlePolicy = true;
@@ -100,6 +106,7 @@ async function openSession(): Promise<Session> {
         // external access is turned off, which refuses it after.)
         temp_directory: '',
         enable_external_access: 'false',
+        ...NO_EXTENSION_AUTOLOAD,
       });
       const inst = instance;
       const guard = await QueryGuard.open(() => inst.connect(), init.limits);
@@ -127,7 +134,18 @@ function closeSession(): void {
   session = null;
 }
 
+/** Running queries' interrupts (set before the first await of run()). */
+const aborts = new Map<number, AbortController>();
+/** Queries in their check, and those of them cancelled meanwhile. */
+const checking = new Set<number>();
+const cancelled = new Set<number>();
+
+const timedOut = (id: number) =>
+  send({ id, t: 'error', code: TradingErrorCode.QUERY_TIMEOUT, message: 'query interrupted at its budget' });
+
 async function run(id: number, sql: string): Promise<void> {
+  const abort = new AbortController();
+  aborts.set(id, abort);
   running++;
   let result: GuardedResult | null = null;
   let error: { code: string; message: string } | null = null;
@@ -138,13 +156,14 @@ async function run(id: number, sql: string): Promise<void> {
       });
       session = await opening;
     }
-    result = await session.guard.query(sql);
+    result = await session.guard.query(sql, abort.signal);
   } catch (err) {
     error =
       err instanceof TradingError
         ? { code: err.code, message: err.message }
         : { code: TradingErrorCode.INTERNAL, message: (err as Error).message };
   } finally {
+    aborts.delete(id);
     running--;
     // Idle: release the shared file before answering, so the parent's next copy finds it free.
     if (running === 0) closeSession();
@@ -184,7 +203,13 @@ const checked = new Map<number, string>();
 const precheck = await StatementPrecheck.open().catch(() => null);
 
 async function check(id: number, sql: string): Promise<void> {
+  checking.add(id);
   const r = (await precheck?.check(sql).catch(() => null)) ?? { refused: null, readsStore: true };
+  checking.delete(id);
+  if (cancelled.delete(id)) {
+    timedOut(id);
+    return;
+  }
   if (r.refused !== null) {
     send({ id, t: 'error', code: TradingErrorCode.QUERY_REFUSED, message: r.refused });
     return;
@@ -194,9 +219,13 @@ async function check(id: number, sql: string): Promise<void> {
 }
 
 renice();
-process.on('message', (m: { id: number; sql: string } | { id: number; t: 'run' }) => {
+process.on('message', (m: { id: number; sql: string } | { id: number; t: 'run' | 'cancel' }) => {
   if ('sql' in m) void check(m.id, m.sql);
-  else {
+  else if (m.t === 'cancel') {
+    if (checked.delete(m.id)) timedOut(m.id);
+    else if (checking.has(m.id)) cancelled.add(m.id);
+    else aborts.get(m.id)?.abort();
+  } else {
     const sql = checked.get(m.id);
     checked.delete(m.id);
     if (sql !== undefined) void run(m.id, sql);

@@ -17,11 +17,25 @@
  *   per chunk on this event loop (the churn would bring on the mark-compacts that pause it);
  * - at most `maxConcurrent` queries at once (429 TRD_ERR_TOO_MANY_QUERIES beyond, here);
  * - the process dies under a query (kill -9, V8 out of memory): every query it ran is
- *   answered 503 TRD_ERR_QUERY_UNAVAILABLE (+ Retry-After) and a new one is started;
+ *   answered 503 TRD_ERR_QUERY_UNAVAILABLE (+ Retry-After) and a new one takes over;
+ * - a **spare** query process (`spare`, default on) is started once the current one is ready
+ *   and waits, loaded and idle: when the current one is killed (memory, a query past its
+ *   interrupt) or dies, the spare takes over at once, not after the old one exited and a new
+ *   one loaded (tsx, DuckDB: 0.4 s on an idle box, seconds at SCHED_IDLE on a busy one, which
+ *   the next query's answer waited for), and a new spare is started behind it;
  * - its RSS is read every `rssPollMs` while queries run: past `rssLimitMb` it is killed (the
  *   query that ran alone: 422 TRD_ERR_QUERY_TOO_LARGE, as it would be again; two: 503 both);
- * - a query not answered `graceMs` after its timeout (interrupt did not return) is answered
- *   504 TRD_ERR_QUERY_TIMEOUT and the process is killed and restarted.
+ * - the timeout is a budget counted here from the query's arrival (before the first process was
+ *   ready, or with `spare: false`: from its handing to a ready process): a query not answered `timeoutMs` after is
+ *   answered 504 TRD_ERR_QUERY_TIMEOUT then, wherever it is (in the check, the copy, the open,
+ *   the run; the query process, at SCHED_IDLE on a busy box, may get its CPU late), and the
+ *   query process is told to interrupt it; one still waiting for a process to be ready (kills
+ *   in quick succession, the spare still loading) is answered 503 TRD_ERR_QUERY_UNAVAILABLE. Its slot stays
+ *   taken until the process reports the query ended; one that has not `graceMs` (plus the
+ *   open's retries) later (interrupt did not return) is killed, and the spare takes over. A
+ *   query still in its check at the budget gets its process killed at once: DuckDB binding a
+ *   plan that grows without end is not interruptible, and the queries after it would wait
+ *   behind it on the check's one connection.
  *
  * The process is started by `start()` (the system does at start, unless told to wait for the
  * first query) or at the first query, and closed with the system. Every start, restarts
@@ -68,6 +82,8 @@ export interface QueryProcessOptions {
   graceMs?: number;
   /** How long the query process retries opening the file while another process holds it (default 1,000 ms). */
   openRetryMs?: number;
+  /** A loaded, idle query process waits to take over when the current one dies (default true). */
+  spare?: boolean;
 }
 
 export interface QueryProcessStats extends QueryRunnerStats {
@@ -83,12 +99,29 @@ export interface QueryProcessStats extends QueryRunnerStats {
   tooLarge: number;
   /** The process that forks the query processes (null before the first start and after close). */
   launcherPid: number | null;
+  /** The spare query process (null: none started yet, or `spare: false`) and whether it is ready. */
+  sparePid: number | null;
+  spareReady: boolean;
 }
 
 interface Pending {
+  child: Child;
   resolve: (r: StreamedResult) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
+  /** Answered 504 at the budget: the query process still has it until it reports it ended. */
+  answered: boolean;
+  /** Past the query process's check (./statement-precheck.ts). */
+  checked: boolean;
+  /** Frees the query's slot (once). */
+  release: () => void;
+}
+
+/** A query's slot, from the 429 check until the query process let go of the query. */
+interface Slot {
+  release: () => void;
+  /** Handed to a pending query, which releases it. */
+  held: boolean;
 }
 
 interface Child {
@@ -101,11 +134,19 @@ interface Child {
   ended: Promise<void>;
   /** Its answer socket's path (removed when the process exits). */
   answerPath: string;
+  /** The queries sent to it and not answered yet. */
+  ids: Set<number>;
 }
 
 export class QueryProcess implements QueryRunner {
   readonly o: Required<Omit<QueryProcessOptions, 'beforeQuery'>> & Pick<QueryProcessOptions, 'beforeQuery'>;
   private child: Child | null = null;
+  /** Loaded and idle, it takes over when `child` dies (null: none, or still to be started). */
+  private spare: Child | null = null;
+  /** The first spare was started (it is no restart). */
+  private spareStarted = false;
+  /** A query process has been ready (the budget then counts from each query's arrival). */
+  private everReady = false;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   /** Slots taken (from the 429 check to the answer). */
@@ -129,6 +170,7 @@ export class QueryProcess implements QueryRunner {
       rssPollMs: 50,
       graceMs: 1000,
       openRetryMs: 1000,
+      spare: true,
       ...o,
     };
   }
@@ -154,8 +196,17 @@ export class QueryProcess implements QueryRunner {
     }
     this.running++;
     this.counts.queries++;
+    let freed = false;
+    const slot: Slot = {
+      release: () => {
+        if (freed) return;
+        freed = true;
+        this.running--;
+      },
+      held: false,
+    };
     try {
-      const r = await this.dispatch(sql);
+      const r = await this.dispatch(sql, slot);
       if (r.truncated) this.counts.truncated++;
       return r;
     } catch (err) {
@@ -167,13 +218,18 @@ export class QueryProcess implements QueryRunner {
       else this.counts.failed++;
       throw err;
     } finally {
-      this.running--;
+      if (!slot.held) slot.release();
     }
   }
 
-  private async dispatch(sql: string): Promise<StreamedResult> {
+  private async dispatch(sql: string, slot: Slot): Promise<StreamedResult> {
     // Closed meanwhile: no query process is started after close() (nothing would end it).
     if (this.closed) throw storeClosed();
+    const arrived = performance.now();
+    // Once a query process has been ready, the budget counts from the query's arrival: after
+    // kills in quick succession the spare may still be loading, and the query is not left to
+    // wait for it past the budget. Before (the first start), from its handing to the process.
+    const fromArrival = this.everReady && this.o.spare;
     let child = this.ensureChild();
     // Killed and not exited yet (a memory kill, a timeout): the query waits for the one started after.
     while (child.killedFor !== null) {
@@ -181,36 +237,54 @@ export class QueryProcess implements QueryRunner {
       if (this.closed) throw storeClosed();
       child = this.ensureChild();
     }
+    let readyTimer: NodeJS.Timeout | undefined;
     try {
-      await child.ready;
+      if (!fromArrival) await child.ready;
+      else
+        await Promise.race([
+          child.ready,
+          new Promise<never>((_, reject) => {
+            readyTimer = setTimeout(
+              () =>
+                reject(
+                  unavailable(
+                    `no query process was ready within ${this.o.limits.timeoutMs} ms (the spare still loading after a restart); retry`,
+                  ),
+                ),
+              Math.max(0, arrived + this.o.limits.timeoutMs - performance.now()),
+            );
+          }),
+        ]);
     } catch (err) {
       // close() ended the process while it started: the query is answered as close() answers.
       if (this.closed) throw storeClosed();
       throw err;
+    } finally {
+      clearTimeout(readyTimer);
     }
+    const sent = fromArrival ? arrived : performance.now();
     if (this.closed) throw storeClosed();
     if (this.child !== child || child.proc.exitCode !== null || child.proc.signalCode !== null) {
       throw unavailable('the query process exited before the query was sent');
     }
     const id = this.nextId++;
-    const deadline = this.o.limits.timeoutMs + this.o.openRetryMs + this.o.graceMs;
     return new Promise<StreamedResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        // Interrupt did not return: this query is answered 504, the process killed and restarted.
-        this.settle(
-          id,
-          new TradingError(
-            TradingErrorCode.QUERY_TIMEOUT,
-            `query interrupted after ${this.o.limits.timeoutMs} ms (the query process did not return and was restarted)`,
-          ),
-        );
-        this.kill(
-          child,
-          unavailable('the query process was restarted: a query did not return from its interrupt'),
-        );
-      }, deadline);
+      const timer = setTimeout(
+        () => this.budgetSpent(id),
+        Math.max(0, sent + this.o.limits.timeoutMs - performance.now()),
+      );
       timer.unref();
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, {
+        child,
+        resolve,
+        reject,
+        timer,
+        answered: false,
+        checked: false,
+        release: slot.release,
+      });
+      slot.held = true;
+      child.ids.add(id);
       this.watchRss();
       child.proc.send({ id, sql }, (err) => {
         if (err) this.settle(id, unavailable(`cannot reach the query process: ${err.message}`));
@@ -224,19 +298,83 @@ export class QueryProcess implements QueryRunner {
    * the replica's flush), so a row stored just before the query is in its answer. SQL refused
    * at the check, and SELECTs that name no table of the file (`range(...)`), cost no copy.
    */
+  /**
+   * `id` was not answered within the budget: 504 now, the query process told to interrupt it
+   * (or drop it, not run yet) and report; if it has not `openRetryMs + graceMs` later, it is
+   * killed (the spare takes over). Killed at once if the query is still in its check.
+   */
+  private budgetSpent(id: number): void {
+    const p = this.pending.get(id);
+    if (p === undefined || p.answered) return;
+    p.answered = true;
+    p.reject(
+      new TradingError(
+        TradingErrorCode.QUERY_TIMEOUT,
+        `query interrupted after ${this.o.limits.timeoutMs} ms`,
+      ),
+    );
+    if (!p.checked) {
+      // Still in the check: DuckDB binding a plan that grows without end (no interrupt reaches
+      // it), and every later query would wait behind it on the check's one connection.
+      this.kill(
+        p.child,
+        unavailable('the query process was restarted: a query was still in its check at its timeout'),
+      );
+      return;
+    }
+    p.child.proc.send({ id, t: 'cancel' }, () => {});
+    p.timer = setTimeout(() => {
+      this.kill(
+        p.child,
+        unavailable('the query process was restarted: a query did not return from its interrupt'),
+      );
+    }, this.o.openRetryMs + this.o.graceMs);
+    p.timer.unref();
+  }
+
   private async runChecked(child: Child, id: number, flush: boolean): Promise<void> {
     // A failed copy (another process holds the shared file) leaves the answer a copy behind.
     if (flush) await this.o.beforeQuery?.().catch(() => {});
     // Sent to this process for its check, the query runs there, as a query sent before a kill
     // does: it answers if the process still can, and is answered 503 when it ends.
-    if (!this.pending.has(id) || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+    // Answered 504 meanwhile: not run (the query process drops it at the 'cancel' it was sent).
+    const p = this.pending.get(id);
+    if (p === undefined || p.answered || child.proc.exitCode !== null || child.proc.signalCode !== null)
+      return;
     child.proc.send({ id, t: 'run' }, (err) => {
       if (err) this.settle(id, unavailable(`cannot reach the query process: ${err.message}`));
     });
   }
 
+  /** The current query process: the spare if there is one, else a new one (and a spare behind it). */
   private ensureChild(): Child {
     if (this.child !== null) return this.child;
+    const spare = this.spare;
+    this.spare = null;
+    const child = spare ?? this.startChild();
+    this.child = child;
+    this.refillSpare(child);
+    return child;
+  }
+
+  /** Starts a spare once `current` is ready (unless `spare: false`, or one is there already). */
+  private refillSpare(current: Child): void {
+    if (!this.o.spare) return;
+    current.ready.then(
+      () => {
+        if (this.closed || this.child !== current || this.spare !== null) return;
+        try {
+          this.spare = this.startChild();
+          this.spareStarted = true;
+        } catch {
+          // fork refused: the next take-over starts a process of its own
+        }
+      },
+      () => {},
+    );
+  }
+
+  private startChild(): Child {
     this.socketDir ??= mkdtempSync(join(tmpdir(), 'tickstorm-query-'));
     const answerPath = join(this.socketDir, `${this.started}.sock`);
     const init: QueryProcessInit = {
@@ -268,6 +406,7 @@ export class QueryProcess implements QueryRunner {
         onEnded = res;
       }),
       answerPath,
+      ids: new Set(),
       ready: new Promise<void>((res, rej) => {
         onReady = res;
         onFail = rej;
@@ -295,6 +434,7 @@ export class QueryProcess implements QueryRunner {
         reader.attach(socket);
         socket.once('connect', () => {
           child.wasReady = true;
+          this.everReady = true;
           onReady();
         });
         socket.on('error', () => {}); // 'close' follows
@@ -305,8 +445,11 @@ export class QueryProcess implements QueryRunner {
         });
         return;
       }
-      if (m.t === 'checked') void this.runChecked(child, m.id, m.flush);
-      else this.settle(m.id, new TradingError(m.code as TradingErrorCode, m.message));
+      if (m.t === 'checked') {
+        const p = this.pending.get(m.id);
+        if (p !== undefined) p.checked = true;
+        void this.runChecked(child, m.id, m.flush);
+      } else this.settle(m.id, new TradingError(m.code as TradingErrorCode, m.message));
     });
     let ended = false;
     const end = (why: TradingError) => {
@@ -314,12 +457,17 @@ export class QueryProcess implements QueryRunner {
       ended = true;
       onFail(why);
       rmSync(child.answerPath, { force: true });
-      if (this.child === child) this.child = null;
-      for (const id of [...this.pending.keys()]) this.settle(id, why);
-      // Restarted at once after a death in service (not after a failed start: the next query tries).
-      if (!this.closed && child.wasReady) {
+      const wasCurrent = this.child === child;
+      if (wasCurrent) this.child = null;
+      const wasSpare = this.spare === child;
+      if (wasSpare) this.spare = null;
+      for (const id of [...child.ids]) this.settle(id, why);
+      // Replaced at once after a death in service (not after a failed start: the next query
+      // tries): the spare takes over, or a spare that died is started again.
+      if (!this.closed && child.wasReady && (wasCurrent || wasSpare)) {
         try {
-          this.ensureChild();
+          if (wasCurrent) this.ensureChild();
+          else if (this.child !== null) this.refillSpare(this.child);
         } catch {
           // fork refused: the next query tries again (this runs in an event handler: no throw)
         }
@@ -337,7 +485,6 @@ export class QueryProcess implements QueryRunner {
           unavailable(`the query process exited (${signal ?? `code ${code}`}) under the query`),
       );
     });
-    this.child = child;
     return child;
   }
 
@@ -346,24 +493,43 @@ export class QueryProcess implements QueryRunner {
     const p = this.pending.get(id);
     if (p === undefined) return false;
     this.pending.delete(id);
+    p.child.ids.delete(id);
     clearTimeout(p.timer);
+    p.release();
+    // Answered 504 at the budget: what it reports now only frees its slot (an answer's bytes are dropped).
+    if (p.answered) return false;
     if (err !== null) p.reject(err);
     else p.resolve(r!);
     return true;
   }
 
-  /** Kills `child`: the queries it still runs are answered with `why`. */
+  /**
+   * Kills `child`: the queries it still runs are answered with `why` once it exited. The
+   * current one is replaced now (by the spare), not when its exit is reported.
+   */
   private kill(child: Child, why: TradingError): void {
     if (child.killedFor !== null) return;
     child.killedFor = why;
     child.proc.kill('SIGKILL');
+    // Queries answered at the budget are over: their slots are free now, not at the exit.
+    for (const id of [...child.ids]) if (this.pending.get(id)?.answered) this.settle(id, why);
+    if (this.child === child) {
+      this.child = null;
+      if (!this.closed && child.wasReady) {
+        try {
+          this.ensureChild();
+        } catch {
+          // fork refused: the next query tries again
+        }
+      }
+    }
   }
 
   private watchRss(): void {
     if (this.rssTimer !== null) return;
     this.rssTimer = setInterval(() => {
       const child = this.child;
-      if (this.pending.size === 0 || child === null) {
+      if (child === null || child.ids.size === 0) {
         clearInterval(this.rssTimer!);
         this.rssTimer = null;
         return;
@@ -376,8 +542,8 @@ export class QueryProcess implements QueryRunner {
         const bound = `${Math.round(mb)} MB > ${this.o.rssLimitMb} MB`;
         // One query running: it grew the process, and would again if retried (no Retry-After).
         // Two: either may have, and both are answered 503 + Retry-After.
-        if (this.pending.size === 1) {
-          const [id] = this.pending.keys();
+        if (child.ids.size === 1) {
+          const [id] = child.ids;
           this.settle(
             id!,
             new TradingError(
@@ -403,7 +569,9 @@ export class QueryProcess implements QueryRunner {
       limits: this.o.limits,
       pid: this.child?.proc.pid ?? null,
       launcherPid: this.launcher.pid,
-      restarts: Math.max(0, this.started - 1),
+      sparePid: this.spare?.proc.pid ?? null,
+      spareReady: this.spare?.wasReady ?? false,
+      restarts: Math.max(0, this.started - 1 - (this.spareStarted ? 1 : 0)),
     };
   }
 
@@ -412,20 +580,20 @@ export class QueryProcess implements QueryRunner {
     if (this.closed) return;
     this.closed = true;
     if (this.rssTimer !== null) clearInterval(this.rssTimer);
-    const child = this.child;
     for (const id of [...this.pending.keys()]) {
       this.settle(id, storeClosed());
     }
-    const proc = child?.proc;
-    if (proc !== undefined && proc.exitCode === null && proc.signalCode === null) {
+    const ending: Promise<void>[] = [];
+    for (const child of [this.child, this.spare]) {
+      const proc = child?.proc;
+      if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) continue;
       // Settles on 'exit', and on 'error' too: a process the launcher never forked (it died
       // first, or the fork failed) has no 'exit'.
-      const exited = child!.ended;
       if (proc.connected) proc.disconnect();
       const timer = setTimeout(() => proc.kill('SIGKILL'), 2000);
-      await exited;
-      clearTimeout(timer);
+      ending.push(child!.ended.then(() => clearTimeout(timer)));
     }
+    await Promise.all(ending);
     await this.launcher.close();
     if (this.socketDir !== null) rmSync(this.socketDir, { recursive: true, force: true });
   }

@@ -3,7 +3,8 @@
  * shared file for it (the replica's flush: ATTACH, INSERT, DETACH with a checkpoint fsync, on
  * the disk the order journal fdatasyncs to). SQL that QueryGuard would refuse anyway (more or
  * fewer than one statement, a statement that does not parse, one that prepares as something
- * other than SELECT: ATTACH, INSTALL, SET...; one that would touch a file: COPY, read_csv) is
+ * other than SELECT: ATTACH, INSTALL, SET...; one that would touch a file: COPY, read_csv; a
+ * NUL character) is
  * refused here, on an in-memory DuckDB connection with external access off, so it costs no
  * flush. Anything this connection cannot decide (a SELECT on tables that exist only in the
  * metrics file fails to bind here) passes: QueryGuard checks everything again on the file, so
@@ -24,7 +25,19 @@ export const REFUSAL = {
   invalidQuery: (message: string) => `invalid query: ${message}`,
   count: (n: number) => `expected exactly one statement, got ${n}`,
   notSelect: 'only one read-only SELECT (or WITH / VALUES / FROM / TABLE) statement is allowed',
+  // DuckDB reads the SQL as a C string: what follows a NUL would be dropped unseen.
+  nul: 'the SQL holds a NUL character (U+0000), which would end it there: remove it',
 };
+
+/**
+ * Extensions are never installed or loaded on the fly (`sqlsmith()`, `tpch`, `iceberg_scan`
+ * would otherwise try to install one, into the home directory, from the network): set on every
+ * instance that runs untrusted SQL, with external access off (json and parquet are built in).
+ */
+export const NO_EXTENSION_AUTOLOAD = {
+  autoinstall_known_extensions: 'false',
+  autoload_known_extensions: 'false',
+} as const;
 
 export type PrecheckResult = { refused: string } | { refused: null; readsStore: boolean };
 
@@ -39,6 +52,7 @@ export class StatementPrecheck {
       threads: '1',
       temp_directory: '',
       enable_external_access: 'false',
+      ...NO_EXTENSION_AUTOLOAD,
     });
     const conn = await instance.connect();
     await conn.run('SET lock_configuration = true');
@@ -51,6 +65,7 @@ export class StatementPrecheck {
    * when this connection cannot tell).
    */
   async check(sql: string): Promise<PrecheckResult> {
+    if (sql.includes('\0')) return { refused: REFUSAL.nul };
     let extracted: Awaited<ReturnType<DuckDBConnection['extractStatements']>>;
     try {
       extracted = await this.conn.extractStatements(sql);
