@@ -1,5 +1,5 @@
 /**
- * GET /api/metrics/query can't hurt (docs/security.md "Limits"). For a file store this runs in
+ * GET /api/metrics/query can't hurt (docs/sql-endpoint.md). For a file store this runs in
  * a separate, niced process on the shared file (./query-process.ts, ./query-process-entry.ts);
  * for an in-memory store, here on the store's instance. Untrusted SQL runs
  *

@@ -1,6 +1,6 @@
 /**
  * GET /api/metrics/query's SQL in a separate process, away from the event loop and the memory
- * of the process that serves orders (docs/security.md "Limits"). For a file-backed DuckDB
+ * of the process that serves orders (docs/sql-endpoint.md). For a file-backed DuckDB
  * store, whose shared file (`metrics.duckdb`) other processes may open read-only while the
  * system writes (metrics-store/shared-file-replica.ts):
  *
