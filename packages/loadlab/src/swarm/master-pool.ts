@@ -242,8 +242,14 @@ export class MasterPool implements HostProvider {
     const { clientCerts: _, ...tls } = given.tls ?? {};
     const init: HostInit = { ...given, tls };
     this.running = null;
-    await this.waitForWorkers();
-    for (const l of [...this.links.values()]) this.refuseLacking(l, classNames);
+    // a refused worker does not count toward --expect-workers: wait on for one that can run the
+    // test, within what is left of --expect-workers-max-wait
+    const deadline = this.o.expectWaitMs > 0 ? performance.now() + this.o.expectWaitMs : undefined;
+    for (;;) {
+      await this.waitForWorkers(deadline);
+      for (const l of [...this.links.values()]) this.refuseLacking(l, classNames);
+      if (this.links.size >= this.o.expectWorkers) break;
+    }
     if (this.links.size === 0)
       throw new LabError(LabErrorCode.WORKERS_MISSING, 'no worker can run the test (see the lines above)');
     const hosts: RemoteUserHost[] = [];
@@ -407,9 +413,11 @@ export class MasterPool implements HostProvider {
     return this.links.size + this.refusals.length;
   }
 
-  private waitForWorkers(): Promise<void> {
+  /** `deadline` (performance.now() ms): when --expect-workers-max-wait runs out, if not now + it. */
+  private waitForWorkers(deadline?: number): Promise<void> {
     const { expectWorkers: n, expectWaitMs } = this.o;
     if (this.arrived >= n) return Promise.resolve();
+    const leftMs = deadline === undefined ? expectWaitMs : Math.max(1, deadline - performance.now());
     this.o.log(`Waiting for ${n} worker(s) (--expect-workers); ${this.links.size} connected`);
     return new Promise((resolve, reject) => {
       const done = (e?: Error) => {
@@ -434,7 +442,7 @@ export class MasterPool implements HostProvider {
                     `only ${this.links.size} of ${n} workers connected within ${expectWaitMs / 1000} s (--expect-workers ${n}, --expect-workers-max-wait ${expectWaitMs / 1000}); nothing ran`,
                   ),
                 ),
-              expectWaitMs,
+              leftMs,
             )
           : undefined;
       this.o.signal?.addEventListener('abort', aborted, { once: true });
