@@ -89,6 +89,8 @@ interface Link {
   onLost: ((h: UserHost, reason: string) => void) | null;
   /** run workers: it can run the test. */
   prepared: boolean;
+  /** run workers: it was told go (its part of the test runs there). */
+  going: boolean;
   /** The address it connected from, and what its last heartbeat said. */
   peer: string | null;
   state: WorkerRunState;
@@ -326,7 +328,10 @@ export class MasterPool implements HostProvider {
   go(ids: readonly string[]): string[] {
     const told = ids.filter((id) => this.links.has(id));
     told.forEach((id, index) => {
-      this.links.get(id)?.channel.send({ t: 'go', segment: { index, count: told.length } });
+      const l = this.links.get(id);
+      if (l === undefined) return;
+      l.going = true;
+      l.channel.send({ t: 'go', segment: { index, count: told.length } });
     });
     this.o.log(
       `Started the run on ${told.length} worker(s), each with 1/${told.length} of the load: ${told
@@ -524,6 +529,7 @@ export class MasterPool implements HostProvider {
         host: null,
         onLost: null,
         prepared: false,
+        going: false,
         peer: peerHost(socket.remoteAddress),
         state: 'ready',
         cpu: null,
@@ -611,7 +617,7 @@ export class MasterPool implements HostProvider {
     });
     // a worker that leaves while the master waits for --expect-workers was in no test yet
     const after =
-      l.host === null
+      l.host === null && !l.going
         ? `before any test ran there; ${this.links.size} of ${this.o.expectWorkers} expected worker(s) connected`
         : `the test goes on with ${this.links.size} worker(s)`;
     this.o.log(`Worker ${l.id} is missing (${reason}); ${after}`);
