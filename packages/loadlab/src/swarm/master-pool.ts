@@ -544,6 +544,10 @@ export class MasterPool implements HostProvider {
         this.o.log(
           `Worker ${m.id} runs tickstorm ${m.version}, this master ${this.o.version}: run the same version everywhere`,
         );
+      if (mode === 'run' && [...this.links.values()].some((l) => l.going))
+        this.o.log(
+          `Worker ${m.id} joined while the run goes: the parts were split when it started, so it runs no part of this one`,
+        );
       for (const f of [...this.changed]) f();
       if (this.running !== null && mode === 'swarm') this.joinTest(fresh, this.running);
       return fresh;
