@@ -95,7 +95,7 @@ test('run --master with two workers: the merged whole counts setup() and teardow
   assert.deepEqual(Object.keys(e.root_group.groups), ['setup', 'teardown']);
 });
 
-test('tickstorm merge keeps them: one report merged alone is the run, a merged report merged again adds them', async () => {
+test('tickstorm merge keeps them: one report merged alone is the run, a merged report merged with another run adds them', async () => {
   const json = await singleRun('single');
   const merged = join(t.dir, 'merged.json');
   const r = await run(['merge', json, '--json', merged]);
@@ -103,8 +103,12 @@ test('tickstorm merge keeps them: one report merged alone is the run, a merged r
   const once = JSON.parse(readFileSync(merged, 'utf8'));
   assert.deepEqual(rows(once.script), EXPECTED);
   assert.equal(part(once.script, '(teardown)'), 2);
-  // the merged report with the run again: twice everything (the counts' thresholds now fail)
-  const twice = await run(['merge', merged, json]);
+  // the merged report with the run it holds: the same run twice, refused (104)
+  const same = await run(['merge', merged, json]);
+  assert.equal(same.code, 104, same.stderr + same.stdout);
+  assert.match(same.stderr, /holds the same run as/);
+  // the merged report with another run: twice everything (the counts' thresholds now fail)
+  const twice = await run(['merge', merged, await singleRun('single-again')]);
   assert.equal(twice.code, 99, twice.stderr + twice.stdout);
   assert.match(twice.stdout, /http_reqs: count==5 \(actual 10\)/);
   assert.match(twice.stdout, /made: count==2 \(actual 4\)/);

@@ -269,6 +269,20 @@ test('a custom metric of two kinds cannot be added up: exit 104 naming both repo
   );
 });
 
+test('a Trend of times in one report and of plain numbers in another: exit 104 naming both reports', async () => {
+  const j = read(b1.json);
+  assert.deepEqual(j.scriptMetrics.plainTrends, ['spread'], 'the script declares spread without isTime');
+  j.scriptMetrics.plainTrends = [];
+  const timed = join(dir, 'timed-spread.json');
+  writeFileSync(timed, JSON.stringify(j));
+  const r = await merge([a1.json, timed]);
+  assert.equal(r.code, 104, r.stdout + r.stderr);
+  assert.match(
+    r.stderr,
+    /custom Trend 'spread' is of plain numbers \(declared without isTime\) in \S*a1\.json but of times in ms \(isTime\) in \S*timed-spread\.json: values in different units cannot be added up/,
+  );
+});
+
 test('a single script run’s JUnit and HTML carry its k6 thresholds with pass/fail', () => {
   const xml = readFileSync(join(dir, 'a1.xml'), 'utf8');
   assert.match(

@@ -3,7 +3,8 @@
  * adds up the `--json` reports of runs made on separate machines. Scenarios of the same name
  * merge from their encoded HdrHistograms, exactly (merged percentiles equal one run over
  * every request). Prints the Sample Results table of each scenario. A file that cannot be
- * read or merged exits 104, naming it (every such file and bad --threshold listed at once).
+ * read or merged exits 104, naming it (every such file and bad --threshold listed at once), and so
+ * does a report given twice (the same path, or a copy), whose requests would count twice.
  *
  * Script runs: their script sections (Counters, Rates, checks, iterations as sums, Trends as
  * histograms) are added exactly by the code `run --master` uses (checkScriptOnWhole), and
@@ -13,7 +14,7 @@
  * two kinds exits 104 naming the reports.
  */
 
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { RunReport } from '@tickstorm/loadlab';
 import {
   checkScriptOnWhole,
@@ -49,6 +50,31 @@ export interface MergeOptions {
   threshold?: string[];
 }
 
+/**
+ * A report given twice (the same path, or a copy: the same start, end and histograms) would
+ * count its requests twice: one problem per repeat, naming both files.
+ */
+function sameRunTwice(runs: readonly { source: string; report: RunReport }[]): string[] {
+  const seen = new Map<string, string>();
+  const problems: string[] = [];
+  for (const { source, report } of runs) {
+    const key = JSON.stringify([
+      report.startedAt,
+      report.finishedAt,
+      report.scenarios.map((s) => [s.scenario, s.entries.map((e) => e.histogram?.hdr ?? null)]),
+    ]);
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, source);
+    else
+      problems.push(
+        resolve(first) === resolve(source)
+          ? `${source} is given twice: its requests would count twice`
+          : `${source} holds the same run as ${first} (same start, end and histograms): its requests would count twice`,
+      );
+  }
+  return problems;
+}
+
 export async function mergeCommand(files: string[], o: MergeOptions): Promise<number> {
   // every problem at once: each --threshold, and each file that cannot be read as a report
   const problems = [...gatherThresholds(o.threshold ?? [], []).problems];
@@ -59,6 +85,7 @@ export async function mergeCommand(files: string[], o: MergeOptions): Promise<nu
     } catch (e) {
       problems.push((e as Error).message);
     }
+  problems.push(...sameRunTwice(runs));
   if (problems.length > 0) {
     console.error(problemsText('tickstorm merge', problems));
     return EXIT_INVALID_CONFIG;

@@ -1,7 +1,8 @@
 /**
  * `--html FILE`: a self-contained HTML report. No scripts, no CDN, no external files: the charts
  * are Vega-Lite specs rendered server-side to SVG and inlined. Contents: verdict, the suite's
- * tables (if any), thresholds (and a script's options.thresholds, html-script.ts), and per
+ * tables (if any), thresholds (and a script's options.thresholds, html-script.ts), a master's
+ * workers (who joined, who went missing: html-workers.ts), and per
  * scenario its figures, targets, the Sample Results table, latency distribution, latency by
  * percentile (the HdrHistogram distribution, percentile-curve.ts), latency percentiles over
  * time, throughput and errors over time, failures, generator health and the resource watch
@@ -24,6 +25,7 @@ import {
 import { LIFECYCLE_NOTE, lifecycleSection, requestTotals } from './html-lifecycle.ts';
 import { type Cell, esc, inlineSvg, STYLE, status, table } from './html-parts.ts';
 import { scriptThresholdsHtml } from './html-script.ts';
+import { workersHtml } from './html-workers.ts';
 import { lifecycleResults, withLifecycle } from './lifecycle-rows.ts';
 import { aggregatedEntry, sortedEntries } from './locust-csv.ts';
 import type { SummaryTable } from './summary-table.ts';
@@ -227,6 +229,7 @@ ${summaryTables(opts.tables ?? [])}
 <h3>Thresholds</h3>
 ${thresholds.length > 0 ? table(['Threshold', 'Metric', 'Actual', 'Status', 'Detail'], thresholds) : '<p class="meta">None set.</p>'}
 ${scriptThresholdsHtml(report)}
+${workersHtml(report)}
 ${sections.join('\n')}
 </body>
 </html>

@@ -31,6 +31,14 @@ export function readJsonReport(path: string): RunReport {
   for (const s of r.scenarios) {
     if (typeof s !== 'object' || s === null || !Array.isArray(s.entries) || typeof s.scenario !== 'string')
       throw new LabError(LabErrorCode.INVALID_REPORT, `${path}: a scenario without "scenario" and "entries"`);
+    for (const e of s.entries as unknown[]) {
+      const r = e as { type?: unknown; name?: unknown } | null;
+      if (typeof r !== 'object' || r === null || typeof r.type !== 'string' || typeof r.name !== 'string')
+        throw new LabError(
+          LabErrorCode.INVALID_REPORT,
+          `${path}: scenario ${s.scenario} has an entry without "type" and "name" (not a tickstorm --json report)`,
+        );
+    }
   }
   const section = scriptSectionOf(path, doc as Record<string, unknown>);
   return {

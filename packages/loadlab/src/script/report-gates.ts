@@ -10,8 +10,9 @@
  * Reports that disagree (different scripts, or a script edited between runs): every
  * threshold that any report carries is checked on the whole (the union), and `differ` names
  * which reports lack which thresholds. A custom metric declared with different kinds (a
- * Counter in one report, a Trend in another) cannot be added up: that is a problem naming
- * the reports (the caller refuses the merge, exit 104).
+ * Counter in one report, a Trend in another) cannot be added up, nor a Trend of times (ms) in
+ * one and of plain numbers in another: a problem naming the reports (the caller refuses the
+ * merge, exit 104).
  *
  *   const g = scriptGatesOfReports(inputs, merged.scenarios.map((s) => s.scenario));
  *   if (g.problems.length > 0) ... // 104
@@ -96,9 +97,39 @@ export function scriptGatesOfReports(
   for (const { report } of scripted)
     for (const name of report.script?.plainTrends ?? [])
       if (declared.get(name) === 'trend') plainTrends.add(name);
+  problems.push(...trendUnitProblems(scripted, declared));
   return {
     gates: { k6: parsed.thresholds, declared, labStrings: [...labIn.keys()], plainTrends: [...plainTrends] },
     differ,
     problems,
   };
+}
+
+/**
+ * A custom Trend of times (ms, k6's `new Trend(name, true)`) in one report and of plain numbers
+ * (`new Trend(name)`) in another: its values are in different units and cannot be added up.
+ */
+function trendUnitProblems(
+  scripted: readonly { source: string; report: RunReport }[],
+  declared: ReadonlyMap<string, MetricKind>,
+): string[] {
+  const problems: string[] = [];
+  const unitOf = new Map<string, { plain: boolean; source: string }>();
+  for (const { source, report } of scripted) {
+    const plain = new Set(report.script?.plainTrends ?? []);
+    for (const [name, kind] of Object.entries(report.script?.declared ?? {})) {
+      if (kind !== 'trend' || declared.get(name) !== 'trend') continue;
+      const here = plain.has(name);
+      const had = unitOf.get(name);
+      if (had === undefined) unitOf.set(name, { plain: here, source });
+      else if (had.plain !== here) {
+        const unit = (p: boolean) =>
+          p ? 'of plain numbers (declared without isTime)' : 'of times in ms (isTime)';
+        problems.push(
+          `custom Trend '${name}' is ${unit(had.plain)} in ${had.source} but ${unit(here)} in ${source}: values in different units cannot be added up`,
+        );
+      }
+    }
+  }
+  return problems;
 }

@@ -89,6 +89,8 @@ interface Link {
   onLost: ((h: UserHost, reason: string) => void) | null;
   /** run workers: it can run the test. */
   prepared: boolean;
+  /** run workers: it was told go (its part of the test runs there). */
+  going: boolean;
   /** The address it connected from, and what its last heartbeat said. */
   peer: string | null;
   state: WorkerRunState;
@@ -242,8 +244,14 @@ export class MasterPool implements HostProvider {
     const { clientCerts: _, ...tls } = given.tls ?? {};
     const init: HostInit = { ...given, tls };
     this.running = null;
-    await this.waitForWorkers();
-    for (const l of [...this.links.values()]) this.refuseLacking(l, classNames);
+    // a refused worker does not count toward --expect-workers: wait on for one that can run the
+    // test, within what is left of --expect-workers-max-wait
+    const deadline = this.o.expectWaitMs > 0 ? performance.now() + this.o.expectWaitMs : undefined;
+    for (;;) {
+      await this.waitForWorkers(deadline);
+      for (const l of [...this.links.values()]) this.refuseLacking(l, classNames);
+      if (this.links.size >= this.o.expectWorkers) break;
+    }
     if (this.links.size === 0)
       throw new LabError(LabErrorCode.WORKERS_MISSING, 'no worker can run the test (see the lines above)');
     const hosts: RemoteUserHost[] = [];
@@ -320,7 +328,10 @@ export class MasterPool implements HostProvider {
   go(ids: readonly string[]): string[] {
     const told = ids.filter((id) => this.links.has(id));
     told.forEach((id, index) => {
-      this.links.get(id)?.channel.send({ t: 'go', segment: { index, count: told.length } });
+      const l = this.links.get(id);
+      if (l === undefined) return;
+      l.going = true;
+      l.channel.send({ t: 'go', segment: { index, count: told.length } });
     });
     this.o.log(
       `Started the run on ${told.length} worker(s), each with 1/${told.length} of the load: ${told
@@ -407,9 +418,11 @@ export class MasterPool implements HostProvider {
     return this.links.size + this.refusals.length;
   }
 
-  private waitForWorkers(): Promise<void> {
+  /** `deadline` (performance.now() ms): when --expect-workers-max-wait runs out, if not now + it. */
+  private waitForWorkers(deadline?: number): Promise<void> {
     const { expectWorkers: n, expectWaitMs } = this.o;
     if (this.arrived >= n) return Promise.resolve();
+    const leftMs = deadline === undefined ? expectWaitMs : Math.max(1, deadline - performance.now());
     this.o.log(`Waiting for ${n} worker(s) (--expect-workers); ${this.links.size} connected`);
     return new Promise((resolve, reject) => {
       const done = (e?: Error) => {
@@ -434,7 +447,7 @@ export class MasterPool implements HostProvider {
                     `only ${this.links.size} of ${n} workers connected within ${expectWaitMs / 1000} s (--expect-workers ${n}, --expect-workers-max-wait ${expectWaitMs / 1000}); nothing ran`,
                   ),
                 ),
-              expectWaitMs,
+              leftMs,
             )
           : undefined;
       this.o.signal?.addEventListener('abort', aborted, { once: true });
@@ -516,6 +529,7 @@ export class MasterPool implements HostProvider {
         host: null,
         onLost: null,
         prepared: false,
+        going: false,
         peer: peerHost(socket.remoteAddress),
         state: 'ready',
         cpu: null,
@@ -529,6 +543,10 @@ export class MasterPool implements HostProvider {
       if (this.o.version !== undefined && m.version !== this.o.version)
         this.o.log(
           `Worker ${m.id} runs tickstorm ${m.version}, this master ${this.o.version}: run the same version everywhere`,
+        );
+      if (mode === 'run' && [...this.links.values()].some((l) => l.going))
+        this.o.log(
+          `Worker ${m.id} joined while the run goes: the parts were split when it started, so it runs no part of this one`,
         );
       for (const f of [...this.changed]) f();
       if (this.running !== null && mode === 'swarm') this.joinTest(fresh, this.running);
@@ -603,7 +621,7 @@ export class MasterPool implements HostProvider {
     });
     // a worker that leaves while the master waits for --expect-workers was in no test yet
     const after =
-      l.host === null
+      l.host === null && !l.going
         ? `before any test ran there; ${this.links.size} of ${this.o.expectWorkers} expected worker(s) connected`
         : `the test goes on with ${this.links.size} worker(s)`;
     this.o.log(`Worker ${l.id} is missing (${reason}); ${after}`);

@@ -1,0 +1,19 @@
+/**
+ * The HTML report's Workers section for a master's report (`swarm --master`, `run --master`):
+ * how many joined, were expected and were connected at the end, and each missing worker with
+ * when and why it went missing and its users then (as the console's `Workers:` lines and the
+ * JSON's `workers` say). Empty for a run on one machine.
+ */
+import type { RunReport } from '../model/result.ts';
+import { esc, table } from './html-parts.ts';
+
+export function workersHtml(report: RunReport): string {
+  const w = report.workers;
+  if (w === undefined) return '';
+  const head = `<h3>Workers</h3>\n<p>${esc(
+    `${w.joined.length} joined (${w.expected} expected), ${w.connected} at the end, ${w.missing.length} missing`,
+  )}</p>`;
+  if (w.missing.length === 0) return head;
+  const rows = w.missing.map((m) => [m.id, new Date(m.at).toISOString(), m.users, m.reason]);
+  return `${head}\n${table(['Missing worker', 'At', 'Users then', 'Reason'], rows)}`;
+}
