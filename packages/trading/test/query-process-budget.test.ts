@@ -52,3 +52,35 @@ describe('the query budget', () => {
     }
   });
 });
+
+describe('the query budget, spent just after the handing', () => {
+  let dir: string;
+  let path: string;
+  before(async () => {
+    ({ dir, path } = await metricsFile('tickstorm-query-budget-edge-', 'CREATE TABLE t AS SELECT 1 AS x'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  // A query handed to its process a moment before its budget runs out (after it waited for a
+  // spare still loading) is still in its check at the budget, as a plan stuck binding is; but it
+  // has been there for no time: its process is told to drop it, not killed with the other
+  // queries it runs (each such kill threw away a loaded process, and the next query waited for
+  // one to load again).
+  test('a query in its check for a moment at its budget is answered 504; its process is not killed', {
+    timeout: 60_000,
+  }, async () => {
+    const qp = new QueryProcess({ path, limits: { ...QUERY_GUARD_DEFAULTS, timeoutMs: 1 }, spare: false });
+    try {
+      for (let i = 0; i < 3; i++) {
+        assert.equal((await codeOf(qp.query('SELECT 1'))).code, 'TRD_ERR_QUERY_TIMEOUT');
+        const pid = qp.stats().pid;
+        await until('the query process let go of the query', () => qp.stats().running === 0);
+        assert.equal(qp.stats().pid, pid);
+        assert.ok(alive(pid!), 'the query process still runs');
+      }
+      assert.equal(qp.stats().restarts, 0);
+    } finally {
+      await qp.close();
+    }
+  });
+});

@@ -35,7 +35,9 @@
  *   open's retries) later (interrupt did not return) is killed, and the spare takes over. A
  *   query still in its check at the budget gets its process killed at once: DuckDB binding a
  *   plan that grows without end is not interruptible, and the queries after it would wait
- *   behind it on the check's one connection.
+ *   behind it on the check's one connection (one handed over less than `graceMs` before, after
+ *   it waited for a process to be ready, is dropped at the check's end instead; killed if the
+ *   check still runs `graceMs` after the handing).
  *
  * The process is started by `start()` (the system does at start, unless told to wait for the
  * first query) or at the first query, and closed with the system. Every start, restarts
@@ -113,6 +115,8 @@ interface Pending {
   answered: boolean;
   /** Past the query process's check (./statement-precheck.ts). */
   checked: boolean;
+  /** When it was handed to the query process (performance.now()). */
+  handedAt: number;
   /** Frees the query's slot (once). */
   release: () => void;
 }
@@ -281,6 +285,7 @@ export class QueryProcess implements QueryRunner {
         timer,
         answered: false,
         checked: false,
+        handedAt: performance.now(),
         release: slot.release,
       });
       slot.held = true;
@@ -315,11 +320,23 @@ export class QueryProcess implements QueryRunner {
     );
     if (!p.checked) {
       // Still in the check: DuckDB binding a plan that grows without end (no interrupt reaches
-      // it), and every later query would wait behind it on the check's one connection.
-      this.kill(
-        p.child,
-        unavailable('the query process was restarted: a query was still in its check at its timeout'),
-      );
+      // it), and every later query would wait behind it on the check's one connection. Unless
+      // it was handed over only a moment ago (it waited for a process to be ready): then it is
+      // dropped at the check's end, and the process killed only if the check still runs
+      // `graceMs` after the handing (a kill would throw a loaded process away for nothing).
+      const stuck = () =>
+        this.kill(
+          p.child,
+          unavailable('the query process was restarted: a query was still in its check at its timeout'),
+        );
+      const inCheckMs = performance.now() - p.handedAt;
+      if (inCheckMs >= this.o.graceMs) {
+        stuck();
+        return;
+      }
+      p.child.proc.send({ id, t: 'cancel' }, () => {});
+      p.timer = setTimeout(stuck, this.o.graceMs - inCheckMs);
+      p.timer.unref();
       return;
     }
     p.child.proc.send({ id, t: 'cancel' }, () => {});
