@@ -72,16 +72,20 @@ export function installDrain(app: FastifyInstance, graceMs = IDLE_GRACE_MS): Dra
     res.once('finish', answered);
     res.once('close', answered);
   });
-  app.addHook('onSend', async (req, reply) => {
+  // Both hooks in callback style: they run on every answer (POST /orders too), and an async
+  // hook costs a promise per answer where these return at the first test outside a stop.
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (closing && ((req.raw.socket as unknown as CountedSocket)?.[OPEN] ?? 1) <= 1) {
       reply.header('connection', 'close');
     }
+    done(null, payload);
   });
   // Each answer during the stop closes the connections idle by then: a connection whose
   // request was in flight at the stop, idle after its answer, would otherwise hold the stop for
   // the keep-alive timeout (72 s).
-  app.addHook('onResponse', async () => {
+  app.addHook('onResponse', (_req, _reply, done) => {
     if (closing) server.closeIdleConnections();
+    done();
   });
   deferIdleCloses(server, () => lastKeptAlive + graceMs);
   return {
