@@ -25,6 +25,16 @@ test('swarm --help lists the exit codes swarm has, not 107 and 108 (script error
   assert.doesNotMatch(r.stdout, /\n {2}10[78] /);
 });
 
+// start ran with run's table too: 107 and 108 (scripts, abortOnFail) never come from it, and
+// its 99 is --gate's only
+test('start --help lists the exit codes start has, not 107 and 108', async () => {
+  const r = await tickstorm(['start', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\n {2}99 +a missed target, only with --gate/);
+  assert.match(r.stdout, /\n {2}105 +interrupted \(Ctrl-C, SIGTERM, or SIGHUP/);
+  assert.doesNotMatch(r.stdout, /\n {2}10[78] /);
+});
+
 for (const [cmd, re] of Object.entries(expected)) {
   test(`${cmd} --help lists its exit codes`, async () => {
     const r = await tickstorm([cmd, '--help']);
