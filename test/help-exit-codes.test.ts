@@ -35,6 +35,13 @@ test('start --help lists the exit codes start has, not 107 and 108', async () =>
   assert.doesNotMatch(r.stdout, /\n {2}10[78] /);
 });
 
+// run stops on SIGTERM as on Ctrl-C (105, as k6), which its --help did not say
+test('run --help says SIGTERM is 105 too', async () => {
+  const r = await tickstorm(['run', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\n {2}105 +interrupted \(Ctrl-C, or SIGTERM as in k6\)/);
+});
+
 for (const [cmd, re] of Object.entries(expected)) {
   test(`${cmd} --help lists its exit codes`, async () => {
     const r = await tickstorm([cmd, '--help']);
