@@ -53,6 +53,29 @@ export function handleSummary(data) {
   assert.equal(data.metrics.wait.contains, 'time', "k6's isTime: the data says it holds times");
 });
 
+test('--summary-time-unit (and options.summaryTimeUnit) sets the unit of the times in the text summary, as in k6', async () => {
+  const f = plain();
+  const us = await run(['run', f, '--summary-time-unit', 'us']);
+  assert.equal(us.code, 0, us.stderr + us.stdout);
+  assert.match(us.stdout, /wait\.+: avg=12500\.00µs min=12\d{3}\.00µs /);
+  // a Trend of plain numbers has no unit to change
+  assert.match(us.stdout, /size\.+: avg=1500\.25 /);
+  const sec = await run(['run', f], { TICKSTORM_SUMMARY_TIME_UNIT: 's' });
+  assert.equal(sec.code, 0, sec.stderr + sec.stdout);
+  assert.match(sec.stdout, /wait\.+: avg=0\.01s /);
+  const own = t.script(
+    'own-unit.js',
+    `import { Trend } from 'k6/metrics';
+const wait = new Trend('wait', true);
+export const options = { iterations: 2, summaryTimeUnit: 'us' };
+export default function () { wait.add(3); }
+`,
+  );
+  const o = await run(['run', own]);
+  assert.equal(o.code, 0, o.stderr + o.stdout);
+  assert.match(o.stdout, /wait\.+: avg=3000\.00µs /);
+});
+
 test('--no-summary: no summary and no handleSummary(), but --summary-export, the exit code and the verdict stay', async () => {
   const marker = join(t.dir, 'handled.txt');
   const exported = join(t.dir, 'export.json');

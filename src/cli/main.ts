@@ -206,7 +206,12 @@ export async function buildProgram(only?: string): Promise<Command> {
 
   program
     .command('replay')
-    .argument('<file>', 'an input log (data/input-log-0.bin, or a kept previous one)')
+    .argument(
+      '<file>',
+      'one input log file: the active log (data/input-log-0.bin), a segment a snapshot rotated' +
+        ' (data/input-log-0.seg-<seq>.bin) or a kept previous one; no snapshot applied, no other file read' +
+        ' (docs/input-log.md)',
+    )
     .description('rebuild a matching engine from a sequenced input log and print its books')
     .option('--json', 'print the summary as JSON')
     .addHelpText(

@@ -216,7 +216,8 @@ export function registerMergeCommand(program: Command): Command {
       .addHelpText(
         'after',
         '\nExit codes: 0 every threshold met on the merged figures, 99 one failed there, 104 a report missing,' +
-          ' not JSON or without encoded histograms, reports that cannot be added up, or a bad flag, 1 another error.',
+          ' not JSON or without encoded histograms, the same run given twice (a path or a copy), reports that' +
+          ' cannot be added up, or a bad flag, 1 another error.',
       )
       // A flag commander refuses (or no report named) is invalid configuration: 104.
       .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))

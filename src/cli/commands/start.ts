@@ -29,7 +29,6 @@ import type { TickstormScenario } from '@tickstorm/scenarios';
 import type { Command } from 'commander';
 import { ignoreOutputErrors, releaseTerminal, terminalFds } from './hangup.ts';
 import { packageVersion } from './package-version.ts';
-import { RUN_EXIT_CODES } from './run-help.ts';
 import { SCENARIOS_LOADED, tickstormSuite } from './scenarios-loaded.ts';
 import { type SystemChild, startSystemChild } from './system-child.ts';
 
@@ -63,7 +62,14 @@ export function registerStartCommand(program: Command, defs = SCENARIOS_LOADED.d
       .option('--gate', 'exit 99 when a target is missed, as `run` does (without it: reported, exit 0)')
       .addHelpText(
         'after',
-        `\nstart exits 0 once the job has run, missed targets included (they are reported);\n99 for a missed target only with --gate.\n${RUN_EXIT_CODES}`,
+        `
+Exit codes (k6's):
+  0    the job ran, missed targets included (they are reported: ❌ in the tables, report.json's exitCode 99)
+  99   a missed target, only with --gate (as \`tickstorm run all\` exits)
+  104  a bad flag or value (nothing ran)
+  1    the system did not start (the tail of its log is shown), or a scenario could not run
+  105  interrupted (Ctrl-C, SIGTERM, or SIGHUP from a closed terminal): what ran is reported
+       and the system stopped gracefully; a second Ctrl-C quits at once`,
       )
       // A flag commander refuses is invalid configuration, 104 as the table above says.
       .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))

@@ -23,7 +23,6 @@ import { exitOnceDone } from './exit-once-done.ts';
 import { closeMetrics, METRICS_PORT_HELP, openMetrics } from './metrics-port.ts';
 import { packageVersion } from './package-version.ts';
 import { metricsPortOf } from './run-flag-checks.ts';
-import { RUN_EXIT_CODES } from './run-help.ts';
 import { swarmFlagErrorText } from './swarm-flag-errors.ts';
 import { listUserClasses } from './swarm-list.ts';
 import { applyLocustDefaults, withLocustSources } from './swarm-locust-config.ts';
@@ -48,9 +47,15 @@ The user file is a TypeScript (or JavaScript) module exporting HttpUser subclass
 wait_time helpers: between(a, b), constant(s), constantPacing(s) / constant_pacing, constantThroughput(n) / constant_throughput.
 A LoadTestShape subclass exported from the file drives users and spawn rate (then -u/-r are ignored).
 Thresholds: see 'tickstorm run --help', e.g. --threshold 'p95{name:data_collection}<500ms' --threshold 'error_rate<1%'.
-${RUN_EXIT_CODES}
+
+Exit codes (k6's, with Locust's rule for failures):
+  0    every threshold passed, no request failed and user code raised no exception
+  99   a threshold failed (the CI gate)
+  104  invalid configuration: bad flag or value, bad threshold, a user file that does not load (nothing ran)
+  1    a worker thread failed; --master: the workers did not join in time, or every worker went missing
   1    also (Locust's --exit-code-on-error, default 1): requests failed or user code raised an
        exception and no threshold failed; --exit-code-on-error CODE picks the code, 0 lets it pass
+  105  interrupted (Ctrl-C, SIGTERM); the results so far are printed and written
 
 Examples:
   tickstorm swarm -f examples/trading-users.ts                      (web UI on http://127.0.0.1:8089)

@@ -37,7 +37,7 @@ Exit codes (k6's):
   99   a threshold or a scenario target failed (the CI gate)
   104  invalid configuration: bad flag or value, unknown scenario, bad threshold (nothing ran)
   1    the target could not be reached, or a scenario could not run
-  105  interrupted (Ctrl-C); the results so far are printed and written
+  105  interrupted (Ctrl-C, or SIGTERM as in k6); the results so far are printed and written
   107  a script error (run FILE): it does not load, throws at load time, has no default function,
        setup()/teardown()/handleSummary() failed, or an iteration did not await its requests
   108  a threshold with abortOnFail failed and stopped the run, or a script called exec.test.abort()`;

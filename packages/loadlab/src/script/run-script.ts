@@ -459,7 +459,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
             .map(([k, m]) => [k, m.values]),
         )
       : undefined;
-  if (shown) out(`\n${summaryLines(summary, trendStats).join('\n')}`);
+  if (shown) out(`\n${summaryLines(summary, trendStats, parsed.options.summary.summaryTimeUnit).join('\n')}`);
   const th = thresholdLines(labResults);
   if (th.length > 0 && shown) out(`\n${th.join('\n')}`);
 

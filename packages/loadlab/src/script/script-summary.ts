@@ -73,17 +73,29 @@ export function checkRows(parts: readonly MetricPart[]): ScriptSummary['checks']
 }
 
 const fmtMs = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(2)}ms`);
+/** A time (ms) in options.summaryTimeUnit ('s', 'ms', 'us', as k6's --summary-time-unit), else as it fits. */
+const timeIn = (unit: string | undefined) => (v: number) =>
+  unit === 's'
+    ? `${(v / 1000).toFixed(2)}s`
+    : unit === 'ms'
+      ? `${v.toFixed(2)}ms`
+      : unit === 'us'
+        ? `${(v * 1000).toFixed(2)}µs`
+        : fmtMs(v);
 /** A plain Trend's figure, as k6 prints one: up to 6 decimals, no unit. */
 const fmtPlain = (v: number) => String(Math.round(v * 1e6) / 1e6);
 
 /**
  * k6's end-of-test summary. `trendStats`: per trend, the figures options.summaryTrendStats
- * chose (in ms, `count` a number), shown in their order instead of the default set.
+ * chose (in ms, `count` a number), shown in their order instead of the default set. `timeUnit`:
+ * options.summaryTimeUnit (k6's --summary-time-unit), the unit of every time figure when set.
  */
 export function summaryLines(
   s: Pick<ScriptSummary, 'checks' | 'metrics' | 'thresholds'>,
   trendStats?: Readonly<Record<string, Readonly<Record<string, number>>>>,
+  timeUnit?: string,
 ): string[] {
+  const fmtTime = timeIn(timeUnit);
   const lines: string[] = [];
   // by group, as k6 prints them: the top's checks, then `█ GROUP` above its own
   lines.push(
@@ -114,7 +126,7 @@ export function summaryLines(
     const head = `  ${ok === undefined ? ' ' : ok ? '✓' : '✗'} ${labelOf(name)}`.padEnd(width + 4, '.');
     const chosen = trendStats?.[name];
     // a Trend declared without isTime holds plain numbers, shown as they are (k6's default)
-    const f = m.type === 'trend' && !trendIsTime(name) ? fmtPlain : fmtMs;
+    const f = m.type === 'trend' && !trendIsTime(name) ? fmtPlain : fmtTime;
     if (m.type === 'trend' && chosen !== undefined)
       lines.push(
         `${head}: ${Object.entries(chosen)
