@@ -31,8 +31,14 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("a run worker killed mid-run leaves its part up to its last snapshot in the master's figures", async () => {
-  const file = join(dir, 'part.ts');
+test("a run worker killed mid-run leaves its part up to its last snapshot in the master's figures", () =>
+  killedWorkerPart([]));
+
+test('the same with the killed worker generating on 2 threads (each thread asked for its statistics)', () =>
+  killedWorkerPart(['--workers', '2']));
+
+async function killedWorkerPart(threads: string[]): Promise<void> {
+  const file = join(dir, `part${threads.length}.ts`);
   writeFileSync(
     file,
     `import http from 'tickstorm/http';
@@ -46,7 +52,7 @@ export default async function (): Promise<void> {
 }
 `,
   );
-  const json = join(dir, 'merged.json');
+  const json = join(dir, `merged${threads.length}.json`);
   const m = start([
     'run',
     file,
@@ -59,7 +65,8 @@ export default async function (): Promise<void> {
     json,
   ]);
   const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
-  const [w1, w2] = [0, 1].map(() => start(['run', '--worker', '--master-port', port]));
+  const w1 = start(['run', '--worker', '--master-port', port, ...threads]);
+  const w2 = start(['run', '--worker', '--master-port', port]);
   const [, id1] = await w1.waitFor(/as worker (\S+)\n/);
   await Promise.all([w1.waitFor(/The master said go/), w2.waitFor(/The master said go/)]);
   // the master holds a snapshot of w1's part: kill it now
@@ -96,4 +103,6 @@ export default async function (): Promise<void> {
     ),
   );
   assert.match(m.stdout(), /merged from 2 worker\(s\); 1 of them lost, up to its last snapshot/);
-});
+  // the generator threads of both parts add up: 1 + 1, or 2 + 1 when the lost one ran 2
+  assert.equal(report.scenarios[0].generator.workers, threads.length > 0 ? 3 : 2);
+}
