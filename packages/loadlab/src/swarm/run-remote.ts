@@ -4,9 +4,10 @@
  * each worker as it joins (RunTest), the worker checks it can run it (prepared, or an error
  * with exit code 104/107: refused, counted missing), and `go` gives each of the N prepared
  * workers part i of N of the load (every arrival rate, VU count and iteration count; the
- * parts add up exactly). Each sends its whole report back, histograms encoded. The master
- * waits for --expect-workers, watches heartbeats (a missing worker is logged and counted, the
- * run goes on with the rest; its part is not redone), merges the reports exactly
+ * parts add up exactly). Each sends its part so far every PART_SNAPSHOT_MS (cumulative) and
+ * its whole report at the end, histograms encoded. The master waits for --expect-workers,
+ * watches heartbeats (a missing worker is logged and counted, the run goes on with the rest;
+ * its part is not redone, and its last snapshot stands for it), merges the reports exactly
  * (stats/merge-results.ts), gates the merged figures with its own --threshold, writes its
  * report files and quits the workers.
  *
