@@ -5,11 +5,12 @@
  * statistics while it runs (every thread's RequestStats snapshot: exact counts and
  * HdrHistograms), and its final result once it ended. `livePartResults` turns them into
  * the report's scenario results, histograms encoded: the cost is one encoding per entry per
- * snapshot, nothing per sample.
+ * snapshot (well under a millisecond for a few names), nothing per sample.
  */
-import type { ScenarioResult } from '../model/result.ts';
+import type { LatencyMs, ScenarioResult } from '../model/result.ts';
+import { encodeRecorder } from '../stats/latency-codec.ts';
+import type { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats, type StatsSnapshot } from '../stats/request-stats.ts';
-import { toScenarioResult } from '../stats/to-result.ts';
 
 interface Running {
   name: string;
@@ -50,6 +51,27 @@ export function liveParts(): boolean {
   return collecting;
 }
 
+/**
+ * A snapshot's latency summary: the exact min, mean and max only. Its percentiles are not
+ * computed (0): reading them off a histogram costs tens of ms on the generator's event loop,
+ * and the master computes every percentile from the merged histograms anyway.
+ */
+function cheapSummary(rec: LatencyRecorder): LatencyMs {
+  const n = rec.count;
+  const ms = (us: number) => Math.round(us) / 1000;
+  return {
+    min: n > 0 ? ms(rec.minUs) : 0,
+    mean: n > 0 ? ms(rec.sumUs / n) : 0,
+    p50: 0,
+    p90: 0,
+    p95: 0,
+    p99: 0,
+    max: n > 0 ? ms(rec.maxUs) : 0,
+  };
+}
+
+const rate = (n: number, sec: number) => (sec > 0 ? Math.round((n / sec) * 100) / 100 : 0);
+
 /** The scenarios so far: those ended as they ended, those running from their statistics now. */
 export async function livePartResults(now = Date.now()): Promise<ScenarioResult[]> {
   const out = [...ended];
@@ -57,10 +79,32 @@ export async function livePartResults(now = Date.now()): Promise<ScenarioResult[
     const snaps = await r.read();
     const stats = new RequestStats({ startEpochMs: r.startedAt });
     for (const s of snaps) stats.merge(s);
-    const result = toScenarioResult(stats, {
+    const sec = Math.max(0.001, Math.round(now - r.startedAt) / 1000);
+    out.push({
       scenario: r.name,
+      params: {},
       startedAt: r.startedAt,
-      durationSec: Math.max(0.001, Math.round(now - r.startedAt) / 1000),
+      durationSec: sec,
+      requests: stats.requests,
+      failures: stats.failures,
+      rps: rate(stats.requests, sec),
+      latency_ms: cheapSummary(stats.totalLatency()),
+      entries: stats.entries.map((e) => ({
+        type: e.type,
+        name: e.name,
+        requests: e.requests,
+        failures: e.failures,
+        rps: rate(e.requests, sec),
+        failuresPerSec: rate(e.failures, sec),
+        latency_ms: cheapSummary(e.latency),
+        avgContentLength: e.requests > 0 ? Math.round(e.bytes / e.requests) : 0,
+        statusCounts: e.statusCounts(),
+        bytes: e.bytes,
+        histogram: encodeRecorder(e.latency),
+      })),
+      timeseries: [],
+      failureRows: stats.failureRowList,
+      targets: [],
       generator: {
         cpuPercent: 0,
         eventLoopLagMs: { p50: 0, p99: 0, max: 0 },
@@ -71,7 +115,6 @@ export async function livePartResults(now = Date.now()): Promise<ScenarioResult[
       },
       extra: { partial: true },
     });
-    out.push(result);
   }
   return out;
 }
