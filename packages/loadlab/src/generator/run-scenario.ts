@@ -19,7 +19,7 @@ import { LabError, LabErrorCode } from '../errors.ts';
 import type { ScenarioResult } from '../model/result.ts';
 import { assessHealth, ProcessCpu, type ThreadHealth } from '../monitor/health.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
-import { RequestStats } from '../stats/request-stats.ts';
+import { RequestStats, type StatsSnapshot } from '../stats/request-stats.ts';
 import type { SliceListener } from '../stats/slice-detail.ts';
 import { recorderSummaryMs, toScenarioResult } from '../stats/to-result.ts';
 import { epochNowMs } from '../util/clock.ts';
@@ -33,6 +33,7 @@ import {
 } from './execution-segment.ts';
 import type { ExecutorOutcome } from './executor-base.ts';
 import { type ExecutorOptions, type NormalizedExecutor, normalizeExecutor } from './executor-options.ts';
+import { endLivePart, liveParts, registerLivePart } from './live-parts.ts';
 import { prepareThread } from './run-thread.ts';
 import { isModuleRef, loadScript, type ScriptFactory, type ScriptModuleRef } from './script.ts';
 import type { FromWorker, WorkerExec } from './worker-protocol.ts';
@@ -133,7 +134,15 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
     // too late to hear it, so stop now; the executor then ends as soon as it is run.
     if (opts.signal?.aborted === true) prep.stop();
     cpu.start();
-    const out = await prep.start(epochNowMs() + 5, { onSlice: opts.onSlice });
+    let unregister = () => {};
+    const out = await prep
+      .start(epochNowMs() + 5, {
+        onSlice: opts.onSlice,
+        onStats: (st, startEpochMs) => {
+          unregister = registerLivePart(opts.name ?? ex.name, startEpochMs, async () => [st.snapshot()]);
+        },
+      })
+      .finally(() => unregister());
     opts.signal?.removeEventListener('abort', onAbort);
     stats = out.stats;
     ends = [out];
@@ -144,7 +153,16 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
         'runScenario: with workers > 1 the script must be a module reference { module, export }',
       );
     }
-    ({ stats, ends } = await runWorkers(opts, opts.script, ex, seg, count, params, cpu));
+    ({ stats, ends } = await runWorkers(
+      opts,
+      opts.script,
+      ex,
+      seg,
+      count,
+      params,
+      cpu,
+      opts.name ?? ex.name,
+    ));
   }
   const used = cpu.stop();
   const exec = mergeExec(ends.map((e) => e.exec));
@@ -200,6 +218,7 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
     generator,
     extra,
   });
+  endLivePart(result);
   return { result, stats, exec, counters };
 }
 
@@ -214,6 +233,7 @@ async function runWorkers<P>(
   count: number,
   params: P,
   cpu: ProcessCpu,
+  name: string,
 ): Promise<{ stats: RequestStats; ends: ThreadEnd[] }> {
   const module = ref.module instanceof URL ? ref.module.href : ref.module;
   const workers = Array.from({ length: count }, (_, thread) => {
@@ -233,6 +253,14 @@ async function runWorkers<P>(
   });
   let stats: RequestStats | undefined;
   const ends: ThreadEnd[] = [];
+  // a run --worker's part so far: each thread's statistics on request (its final ones once done)
+  const last: (StatsSnapshot | undefined)[] = workers.map(() => undefined);
+  const waiting: ((s: StatsSnapshot) => void)[][] = workers.map(() => []);
+  const settle = (i: number, snap: StatsSnapshot) => {
+    for (const f of waiting[i].splice(0)) f(snap);
+  };
+  const empty: StatsSnapshot = { entries: [], failures: [] };
+  let unregister = () => {};
   try {
     await new Promise<void>((resolve, reject) => {
       let ready = 0;
@@ -243,9 +271,10 @@ async function runWorkers<P>(
       opts.signal?.addEventListener('abort', stop, { once: true });
       // Aborted before this point: the threads get 'stop' first and end as soon as they start.
       if (opts.signal?.aborted === true) stop();
-      workers.forEach((w) => {
+      workers.forEach((w, i) => {
         w.on('error', reject);
         w.on('exit', (code) => {
+          settle(i, last[i] ?? empty);
           if (done < count)
             reject(
               new LabError(
@@ -258,13 +287,29 @@ async function runWorkers<P>(
           if (m.type === 'error')
             reject(new LabError(LabErrorCode.WORKER_CRASH, `generator worker: ${m.message}`));
           else if (m.type === 'slice') stats!.timeline.mergeRaw(m.slice);
+          else if (m.type === 'snapshot') settle(i, m.snapshot);
           else if (m.type === 'ready' && ++ready === count) {
             const startEpochMs = epochNowMs() + START_DELAY_MS;
             stats = new RequestStats({ startEpochMs, reporters: count });
             if (opts.onSlice) stats.timeline.onSlice = opts.onSlice;
             cpu.start();
             for (const x of workers) x.postMessage({ type: 'start', startEpochMs });
+            if (liveParts())
+              unregister = registerLivePart(name, startEpochMs, () =>
+                Promise.all(
+                  workers.map((x, j) =>
+                    last[j] !== undefined
+                      ? last[j]
+                      : new Promise<StatsSnapshot>((res) => {
+                          waiting[j].push(res);
+                          if (waiting[j].length === 1) x.postMessage({ type: 'snapshot' });
+                        }),
+                  ),
+                ),
+              );
           } else if (m.type === 'done') {
+            last[i] = m.snapshot;
+            settle(i, m.snapshot);
             stats!.merge(m.snapshot);
             ends.push({ ...m, exec: fromWorkerExec(m.exec) });
             if (++done === count) {
@@ -276,6 +321,8 @@ async function runWorkers<P>(
       });
     });
   } finally {
+    unregister();
+    for (let i = 0; i < workers.length; i++) settle(i, last[i] ?? empty);
     await Promise.all(workers.map((w) => w.terminate()));
   }
   stats!.timeline.flush();

@@ -32,6 +32,8 @@ export interface ThreadHooks {
   onRawSlice?: (s: RawSlice) => void;
   /** Single thread: summarised seconds, live. */
   onSlice?: SliceListener;
+  /** The thread's statistics as they are kept (read for a run --worker's part so far). */
+  onStats?: (stats: RequestStats, startEpochMs: number) => void;
 }
 
 export interface ThreadOutcome {
@@ -98,6 +100,7 @@ export async function prepareThread<P>(
       if (hooks.onRawSlice) tl.onRaw = hooks.onRawSlice;
       if (hooks.onSlice) tl.onSlice = hooks.onSlice;
       const unsubscribe = stats.attach(events);
+      hooks.onStats?.(stats, startEpochMs);
       const clock = setInterval(() => tl.advance(nowUs()), SLICE_CLOCK_MS);
       const monitor = new ThreadMonitor().start();
       const wait = (startUs - nowUs()) / 1000;

@@ -5,6 +5,7 @@
  * outcome and an exact stats snapshot. 'stop' from the parent ends starting early.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { RequestStats } from '../stats/request-stats.ts';
 import { prepareThread, type ThreadInit } from './run-thread.ts';
 import { loadScript } from './script.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
@@ -16,13 +17,21 @@ const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m
 try {
   const factory = await loadScript({ module: data.module, export: data.export });
   const prep = await prepareThread(factory, data);
+  let stats: RequestStats | undefined;
   port.on('message', (m: ToWorker) => {
     if (m.type === 'stop') {
       prep.stop();
       return;
     }
+    if (m.type === 'snapshot') {
+      post({ type: 'snapshot', snapshot: stats?.snapshot() ?? { entries: [], failures: [] } });
+      return;
+    }
     prep
       .start(m.startEpochMs, {
+        onStats: (s) => {
+          stats = s;
+        },
         onRawSlice: (s) =>
           post({ type: 'slice', slice: s }, [
             s.latency.idx.buffer as ArrayBuffer,

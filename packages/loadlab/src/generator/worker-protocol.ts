@@ -5,13 +5,15 @@ import type { StatsSnapshot } from '../stats/request-stats.ts';
 import type { RawSlice } from '../stats/timeline.ts';
 import type { ExecutorOutcome } from './executor-base.ts';
 
-export type ToWorker = { type: 'start'; startEpochMs: number } | { type: 'stop' };
+/** 'snapshot': the thread's statistics so far (a run --worker's periodic part), answered with 'snapshot'. */
+export type ToWorker = { type: 'start'; startEpochMs: number } | { type: 'stop' } | { type: 'snapshot' };
 
 export type WorkerExec = Omit<ExecutorOutcome, 'startLag'> & { startLag: SparseCounts };
 
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'slice'; slice: RawSlice }
+  | { type: 'snapshot'; snapshot: StatsSnapshot }
   | {
       type: 'done';
       exec: WorkerExec;

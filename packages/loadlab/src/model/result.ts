@@ -224,6 +224,11 @@ export interface MissingWorker {
   at: number;
   /** Its users when it went missing (the others took them over). */
   users: number;
+  /**
+   * run --master: the worker's last part so far (sent every 2 s), merged into the figures in
+   * place of its final report: when it was taken (epoch ms) and its requests.
+   */
+  partial?: { at: number; requests: number };
 }
 
 /** A master/worker run's workers: who joined, who went missing and why. */
@@ -235,7 +240,14 @@ export interface WorkersSection {
   connected: number;
   missing: MissingWorker[];
   /** run --master: each started worker's execution segment and the requests it reported (null: none). */
-  segments?: { id: string; segment: string; requests: number | null }[];
+  segments?: {
+    id: string;
+    segment: string;
+    requests: number | null;
+    /** The worker was lost: `requests` are its part up to its last snapshot, taken at `lastSnapshotAt` (epoch ms). */
+    partial?: true;
+    lastSnapshotAt?: number;
+  }[];
 }
 
 /** One scenario's script metrics besides its requests: what k6's thresholds read and a master adds. */

@@ -2,7 +2,8 @@
  * The HTML report's Workers section for a master's report (`swarm --master`, `run --master`):
  * how many joined, were expected and were connected at the end, and each missing worker with
  * when and why it went missing and its users then (as the console's `Workers:` lines and the
- * JSON's `workers` say). Empty for a run on one machine.
+ * JSON's `workers` say), and for `run --master` what of a lost worker's part the merged figures
+ * hold (its requests up to its last snapshot). Empty for a run on one machine.
  */
 import type { RunReport } from '../model/result.ts';
 import { esc, table } from './html-parts.ts';
@@ -15,5 +16,14 @@ export function workersHtml(report: RunReport): string {
   )}</p>`;
   if (w.missing.length === 0) return head;
   const rows = w.missing.map((m) => [m.id, new Date(m.at).toISOString(), m.users, m.reason]);
-  return `${head}\n${table(['Missing worker', 'At', 'Users then', 'Reason'], rows)}`;
+  if (!w.missing.some((m) => m.partial !== undefined))
+    return `${head}\n${table(['Missing worker', 'At', 'Users then', 'Reason'], rows)}`;
+  // run --master: a lost worker's part up to its last snapshot is in the merged figures
+  const partial = w.missing.map((m, i) => [
+    ...rows[i],
+    m.partial === undefined
+      ? 'none'
+      : `${m.partial.requests} requests, up to its last snapshot at ${new Date(m.partial.at).toISOString()}`,
+  ]);
+  return `${head}\n${table(['Missing worker', 'At', 'Users then', 'Reason', 'Its part in the figures'], partial)}`;
 }

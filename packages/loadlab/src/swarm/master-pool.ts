@@ -35,6 +35,7 @@ import { RemoteUserHost } from './remote-host.ts';
 import {
   HEARTBEAT_MS,
   MISSING_CHECK_MS,
+  PART_SNAPSHOT_MS,
   type RunTest,
   STOP_WAIT_MS,
   type ToMaster,
@@ -134,6 +135,8 @@ export class MasterPool implements HostProvider {
   private changed: (() => void)[] = [];
   /** run workers: each one's final report, by id. */
   private readonly reports = new Map<string, RunReport>();
+  /** run workers: each one's latest part so far (periodic, cumulative) and when it was taken. */
+  private readonly parts = new Map<string, { report: RunReport; at: number }>();
   /** run workers that could not run the test. */
   readonly refusals: WorkerRefusal[] = [];
   private closing = false;
@@ -343,7 +346,8 @@ export class MasterPool implements HostProvider {
 
   /**
    * run workers: resolves once each of `ids` has sent its report or gone missing, with the
-   * reports received. Ctrl-C on the master sends the others 'stop' (each ends its part and
+   * reports received; a worker lost before its report gives its last part so far instead
+   * (`partialAt`: when that snapshot was taken), if it sent one. Ctrl-C on the master sends the others 'stop' (each ends its part and
    * reports what it measured) and waits for them at most STOP_WAIT_MS; so does a report that
    * `stopsTest` says stopped the whole test (a part aborted by exec.test.abort(), an abortOnFail
    * threshold or a script error): `stoppedBy` is then that worker.
@@ -351,7 +355,7 @@ export class MasterPool implements HostProvider {
   collectReports(
     ids: readonly string[],
     stopsTest: (r: RunReport) => boolean = () => false,
-  ): Promise<{ reports: { id: string; report: RunReport }[]; stoppedBy?: string }> {
+  ): Promise<{ reports: { id: string; report: RunReport; partialAt?: number }[]; stoppedBy?: string }> {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       let stoppedBy: string | undefined;
@@ -360,9 +364,12 @@ export class MasterPool implements HostProvider {
         clearTimeout(timer);
         this.changed = this.changed.filter((f) => f !== check);
         this.o.signal?.removeEventListener('abort', stop);
-        const reports = ids.flatMap((id) =>
-          this.reports.has(id) ? [{ id, report: this.reports.get(id)! }] : [],
-        );
+        // a worker with no final report: its last part so far, marked partial
+        const reports = ids.flatMap((id) => {
+          if (this.reports.has(id)) return [{ id, report: this.reports.get(id)! }];
+          const part = this.parts.get(id);
+          return part === undefined ? [] : [{ id, report: part.report, partialAt: part.at }];
+        });
         resolve(stoppedBy === undefined ? { reports } : { reports, stoppedBy });
       };
       const check = () => {
@@ -575,7 +582,21 @@ export class MasterPool implements HostProvider {
       this.lose(l, `it cannot run the test: ${m.message}`);
     } else if (m.t === 'error') this.lose(l, `it failed: ${m.message}`);
     else if (m.t === 'bye') this.lose(l, `it quit: ${m.reason}`);
-    else if (m.t === 'report') {
+    else if (m.t === 'part') {
+      if (
+        typeof m.report === 'object' &&
+        m.report !== null &&
+        Array.isArray(m.report.scenarios) &&
+        typeof m.at === 'number' &&
+        !this.reports.has(l.id)
+      ) {
+        if (!this.parts.has(l.id))
+          this.o.log(
+            `Worker ${l.id} sent its part so far (every ${PART_SNAPSHOT_MS / 1000} s): should it be lost, its part up to its last snapshot counts`,
+          );
+        this.parts.set(l.id, { report: m.report, at: m.at });
+      }
+    } else if (m.t === 'report') {
       if (typeof m.report !== 'object' || m.report === null || !Array.isArray(m.report.scenarios))
         throw new Error('no report with "scenarios"');
       this.reports.set(l.id, m.report);

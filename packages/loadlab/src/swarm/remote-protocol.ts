@@ -7,7 +7,8 @@
  *                    (cumulative, every report interval), stopped (final snapshot), notice (a user's StopUser,
  *                    StopTest or runner.quit()), error, bye;
  *                    run workers: prepared (it can run the test) or error with an exit code
- *                    (it cannot: 104, 107), then report (the whole run, histograms encoded)
+ *                    (it cannot: 104, 107), then part (every 2 s: the part so far, cumulative, the
+ *                    same shape as the report) and report (the whole run, histograms encoded)
  *   master → worker: welcome | reject, start, ops (spawn/retire, batched), reset, stop, quit,
  *                    heartbeat (every second), dropped (it was silent too long: the test goes on without it); run workers: test (right after welcome: what
  *                    to run), go (with this worker's execution segment: part i of N)
@@ -39,6 +40,8 @@ export const MASTER_GONE_MS = 10_000;
  * master pod still pulling its image).
  */
 export const CONNECT_WAIT_MS = 300_000;
+/** A run worker sends its part so far this often (the master keeps the latest, for a worker it loses). */
+export const PART_SNAPSHOT_MS = 2000;
 /** The master waits this long for a worker's final statistics after 'stop'. */
 export const STOP_WAIT_MS = 30_000;
 
@@ -125,7 +128,9 @@ export type ToMaster =
   | { t: 'error'; message: string; code?: number }
   | { t: 'bye'; reason: string }
   | { t: 'prepared' }
-  | { t: 'report'; report: RunReport };
+  | { t: 'report'; report: RunReport }
+  /** run workers, every PART_SNAPSHOT_MS while the part runs: the part so far (cumulative), `at` epoch ms. */
+  | { t: 'part'; report: RunReport; at: number };
 
 export type ToWorker =
   | { t: 'welcome'; index: number }

@@ -4,9 +4,10 @@
  * each worker as it joins (RunTest), the worker checks it can run it (prepared, or an error
  * with exit code 104/107: refused, counted missing), and `go` gives each of the N prepared
  * workers part i of N of the load (every arrival rate, VU count and iteration count; the
- * parts add up exactly). Each sends its whole report back, histograms encoded. The master
- * waits for --expect-workers, watches heartbeats (a missing worker is logged and counted, the
- * run goes on with the rest; its part is not redone), merges the reports exactly
+ * parts add up exactly). Each sends its part so far every PART_SNAPSHOT_MS (cumulative) and
+ * its whole report at the end, histograms encoded. The master waits for --expect-workers,
+ * watches heartbeats (a missing worker is logged and counted, the run goes on with the rest;
+ * its part is not redone, and its last snapshot stands for it), merges the reports exactly
  * (stats/merge-results.ts), gates the merged figures with its own --threshold, writes its
  * report files and quits the workers.
  *
@@ -33,6 +34,7 @@ import {
 import type { Threshold } from '../gates/threshold-parse.ts';
 import { evaluateThresholds, exitCodeFor } from '../gates/thresholds.ts';
 import { type ExecutionSegment, segmentLabel } from '../generator/execution-segment.ts';
+import { collectLiveParts, livePartResults } from '../generator/live-parts.ts';
 import type { RunReport, ScriptScenarioMetrics } from '../model/result.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { type ReportFiles, writeReports } from '../report/write-reports.ts';
@@ -48,7 +50,7 @@ import { mergeRunReports } from '../stats/merge-results.ts';
 import { MasterPool } from './master-pool.ts';
 import type { MasterWorkerPlan } from './master-worker-flags.ts';
 import { serveMaster } from './remote-link.ts';
-import type { RunTest } from './remote-protocol.ts';
+import { PART_SNAPSHOT_MS, type RunTest, type ToMaster } from './remote-protocol.ts';
 
 /** How long the master waits for the joined workers to say they can run the test. */
 export const PREPARE_WAIT_MS = 60_000;
@@ -165,18 +167,29 @@ async function masterRun(o: RunMasterOptions, teardown: Teardown): Promise<numbe
     err('tickstorm run: no worker sent a report (see the lines above)');
     return o.signal?.aborted ? EXIT_ABORTED : EXIT_ERROR;
   }
+  const partials = reports.filter((r) => r.partialAt !== undefined).length;
   const run: RunReport = mergeRunReports(
     reports.map((r) => ({ source: `worker ${r.id}`, report: r.report })),
     o.version,
   );
+  const requestsOf = (r: RunReport) => r.scenarios.reduce((a, s) => a + s.requests, 0);
+  // a lost worker's last part so far is in the merged figures: say so wherever it is listed
+  for (const r of reports)
+    if (r.partialAt !== undefined) {
+      const m = workers.missing.find((x) => x.id === r.id);
+      if (m !== undefined) m.partial = { at: r.partialAt, requests: requestsOf(r.report) };
+    }
   run.workers = {
     ...workers,
-    segments: [...segments.entries()].map(([id, seg]) => ({
-      id,
-      segment: segmentLabel(seg),
-      requests:
-        reports.find((r) => r.id === id)?.report.scenarios.reduce((a, s) => a + s.requests, 0) ?? null,
-    })),
+    segments: [...segments.entries()].map(([id, seg]) => {
+      const r = reports.find((x) => x.id === id);
+      return {
+        id,
+        segment: segmentLabel(seg),
+        requests: r === undefined ? null : requestsOf(r.report),
+        ...(r?.partialAt === undefined ? {} : { partial: true as const, lastSnapshotAt: r.partialAt }),
+      };
+    }),
   };
   const thresholds = evaluateThresholds(run, o.thresholds);
   run.thresholds = thresholds;
@@ -258,12 +271,15 @@ async function masterRun(o: RunMasterOptions, teardown: Teardown): Promise<numbe
   run.exitCode = code;
   // the merged summary, unless the script's handleSummary() replaced it
   const parts = (handled?.ok ? [] : run.scenarios).map(
-    (s) => `${s.scenario} (merged from ${reports.length} worker(s))\n${renderSampleResults(s)}`,
+    (s) =>
+      `${s.scenario} (merged from ${reports.length} worker(s)${
+        partials > 0 ? `; ${partials} of them lost, up to its last snapshot` : ''
+      })\n${renderSampleResults(s)}`,
   );
   parts.push(
     [
-      `Workers: ${workers.joined.length} joined (${workers.expected} expected), ${reports.length} reported, ${workers.missing.length} missing`,
-      ...workers.missing.map((m) => `  missing: ${m.id} (${m.reason})`),
+      `Workers: ${workers.joined.length} joined (${workers.expected} expected), ${reports.length - partials} reported, ${workers.missing.length} missing`,
+      ...workers.missing.map((m) => `  missing: ${m.id} (${m.reason})${partialNote(m.partial)}`),
     ].join('\n'),
   );
   if (scriptText.length > 0 && !handled?.ok) parts.push(scriptText.join('\n'));
@@ -286,6 +302,12 @@ async function masterRun(o: RunMasterOptions, teardown: Teardown): Promise<numbe
     }`,
   );
   return code;
+}
+
+/** A lost worker's line: what of its part is in the merged figures. */
+function partialNote(p: { at: number; requests: number } | undefined): string {
+  if (p === undefined) return '; none of its part is in the merged figures';
+  return `; its part up to its last snapshot (${new Date(p.at).toISOString()}, ${p.requests} requests) is in the merged figures`;
 }
 
 /** One line: the scenarios and their parameters, or the script. */
@@ -381,13 +403,16 @@ export async function runAsWorker(o: RunWorkerOptions): Promise<number> {
       out(
         `The master said go: running execution segment ${segmentLabel(seg)} (part ${seg.index + 1} of ${seg.count} of the load)`,
       );
+      const sendPart = partSender(o.version, test, (m) => link.send(m));
       running = o.run(test, seg, abort.signal).then(
         (report) => {
+          sendPart.stop();
           partCode = report?.exitCode ?? EXIT_ERROR;
           if (report !== null) link.send({ t: 'report', report });
           else link.send({ t: 'error', message: 'the run ended without a report (see its output)' });
         },
         (e: unknown) => {
+          sendPart.stop();
           partCode = EXIT_ERROR;
           link.send({ t: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
         },
@@ -395,4 +420,50 @@ export async function runAsWorker(o: RunWorkerOptions): Promise<number> {
     },
   });
   return code === EXIT_ERROR && cutShort && partCode === EXIT_ABORTED ? EXIT_ABORTED : code;
+}
+
+/**
+ * Sends the part so far every PART_SNAPSHOT_MS (cumulative: every scenario's requests and
+ * encoded histograms, as the final report holds them), so that a worker lost mid-run (killed,
+ * its machine gone) leaves the master its requests up to its last snapshot. The final report
+ * replaces them; `stop` ends the snapshots before it is sent.
+ */
+function partSender(version: string, test: RunTest, send: (m: ToMaster) => void): { stop: () => void } {
+  collectLiveParts(true);
+  let stopped = false;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy || stopped) return;
+    busy = true;
+    const at = Date.now();
+    livePartResults(at)
+      .then((scenarios) => {
+        if (stopped || scenarios.length === 0) return;
+        send({
+          t: 'part',
+          at,
+          report: {
+            tool: 'tickstorm',
+            version,
+            startedAt: Math.min(...scenarios.map((s) => s.startedAt)),
+            finishedAt: at,
+            target: test.kind === 'script' ? test.file : "the master's scenarios",
+            scenarios,
+            thresholds: [],
+            exitCode: EXIT_OK,
+          },
+        });
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false;
+      });
+  }, PART_SNAPSHOT_MS);
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+      collectLiveParts(false);
+    },
+  };
 }
