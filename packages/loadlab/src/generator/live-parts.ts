@@ -8,9 +8,9 @@
  * snapshot (well under a millisecond for a few names), nothing per sample.
  */
 import type { LatencyMs, ScenarioResult } from '../model/result.ts';
-import { encodeRecorder } from '../stats/latency-codec.ts';
 import type { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats, type StatsSnapshot } from '../stats/request-stats.ts';
+import { entryStats } from '../stats/to-result.ts';
 
 interface Running {
   name: string;
@@ -89,19 +89,7 @@ export async function livePartResults(now = Date.now()): Promise<ScenarioResult[
       failures: stats.failures,
       rps: rate(stats.requests, sec),
       latency_ms: cheapSummary(stats.totalLatency()),
-      entries: stats.entries.map((e) => ({
-        type: e.type,
-        name: e.name,
-        requests: e.requests,
-        failures: e.failures,
-        rps: rate(e.requests, sec),
-        failuresPerSec: rate(e.failures, sec),
-        latency_ms: cheapSummary(e.latency),
-        avgContentLength: e.requests > 0 ? Math.round(e.bytes / e.requests) : 0,
-        statusCounts: e.statusCounts(),
-        bytes: e.bytes,
-        histogram: encodeRecorder(e.latency),
-      })),
+      entries: entryStats(stats, sec, cheapSummary),
       timeseries: [],
       failureRows: stats.failureRowList,
       targets: [],

@@ -44,8 +44,16 @@ export function recorderSummaryMs(rec: LatencyRecorder): LatencyMs {
 
 const rate = (n: number, sec: number) => (sec > 0 ? Math.round((n / sec) * 100) / 100 : 0);
 
-/** Each (type, name) entry of `stats` as the report's rows, rates over `sec`, histograms encoded. */
-export function entryStats(stats: RequestStats, sec: number): EntryStats[] {
+/**
+ * Each (type, name) entry of `stats` as the report's rows, rates over `sec`, histograms encoded;
+ * `summary` gives each row's latency figures (a part's snapshot passes a cheap one without
+ * percentiles, which its reader works out from the histograms).
+ */
+export function entryStats(
+  stats: RequestStats,
+  sec: number,
+  summary: (rec: LatencyRecorder) => LatencyMs = recorderSummaryMs,
+): EntryStats[] {
   return stats.entries.map((e) => ({
     type: e.type,
     name: e.name,
@@ -53,7 +61,7 @@ export function entryStats(stats: RequestStats, sec: number): EntryStats[] {
     failures: e.failures,
     rps: rate(e.requests, sec),
     failuresPerSec: rate(e.failures, sec),
-    latency_ms: recorderSummaryMs(e.latency),
+    latency_ms: summary(e.latency),
     avgContentLength: e.requests > 0 ? Math.round(e.bytes / e.requests) : 0,
     statusCounts: e.statusCounts(),
     bytes: e.bytes,
