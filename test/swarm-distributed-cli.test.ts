@@ -599,7 +599,8 @@ describe('tickstorm swarm --master / --worker', () => {
     const jt = JSON.parse(readFileSync(a, 'utf8'));
     jt.scenarios[0].entries[0].histogram.count = 7;
     writeFileSync(tampered, JSON.stringify(jt));
-    const t = await tickstorm(['merge', a, tampered]);
+    // merged with b: with a, it is refused first as the same run given twice
+    const t = await tickstorm(['merge', b, tampered]);
     assert.equal(t.code, 104, t.stdout);
     assert.match(
       t.stderr,
