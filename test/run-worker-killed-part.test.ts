@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
-import { trackedTickstorm } from './support/child.ts';
+import { startRunMaster, trackedTickstorm } from './support/child.ts';
 
 let server: LocalServer;
 let dir: string;
@@ -53,18 +53,7 @@ export default async function (): Promise<void> {
 `,
   );
   const json = join(dir, `merged${threads.length}.json`);
-  const m = start([
-    'run',
-    file,
-    '--master',
-    '--expect-workers',
-    '2',
-    '--master-bind-port',
-    '0',
-    '--json',
-    json,
-  ]);
-  const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+  const { master: m, port } = await startRunMaster(start, file, json);
   const w1 = start(['run', '--worker', '--master-port', port, ...threads]);
   const w2 = start(['run', '--worker', '--master-port', port]);
   const [, id1] = await w1.waitFor(/as worker (\S+)\n/);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
-import { trackedTickstorm } from './support/child.ts';
+import { startRunMaster, trackedTickstorm } from './support/child.ts';
 
 let server: LocalServer;
 let dir: string;
@@ -47,18 +47,7 @@ export default async function (): Promise<void> {
 `,
   );
   const json = join(dir, 'merged.json');
-  const m = start([
-    'run',
-    file,
-    '--master',
-    '--expect-workers',
-    '2',
-    '--master-bind-port',
-    '0',
-    '--json',
-    json,
-  ]);
-  const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+  const { master: m, port } = await startRunMaster(start, file, json);
   const [w1, w2] = [0, 1].map(() => start(['run', '--worker', '--master-port', port]));
   await Promise.all([w1.waitFor(/The master said go/), w2.waitFor(/The master said go/)]);
   await new Promise<void>((resolve) => {

@@ -96,3 +96,27 @@ export function trackedTickstorm(): {
     },
   };
 }
+
+/**
+ * `tickstorm run FILE --master --expect-workers 2` on an OS-chosen port, writing `--json json`,
+ * started with `start` (trackedTickstorm's); resolves with the master and its port once it listens.
+ */
+export async function startRunMaster(
+  start: (args: string[]) => Watched,
+  file: string,
+  json: string,
+): Promise<{ master: Watched; port: string }> {
+  const master = start([
+    'run',
+    file,
+    '--master',
+    '--expect-workers',
+    '2',
+    '--master-bind-port',
+    '0',
+    '--json',
+    json,
+  ]);
+  const [, port] = await master.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
+  return { master, port };
+}
