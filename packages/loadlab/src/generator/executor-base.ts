@@ -68,7 +68,8 @@ export abstract class ExecutorBase {
 
   /** Bound: ctx.done. */
   readonly done = (vu: number, atUs?: number): void => {
-    // the run is over (halted): an iteration it abandoned that ends anyway counts for nothing
+    // the run is over (halted, or gracefulStop ran out): an iteration it counted as
+    // interrupted that ends anyway (while the script closes, or after) counts for nothing
     if (this.finished) return;
     if (this.busy[vu] !== 1)
       throw new LabError(
@@ -84,7 +85,6 @@ export abstract class ExecutorBase {
 
   /** Bound: ctx.error. */
   readonly error = (err: unknown): void => {
-    if (this.finished) return;
     this.errors++;
     if (this.errorSamples.length < 5)
       this.errorSamples.push(err instanceof Error ? err.message : String(err));
