@@ -19,6 +19,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { EXIT_ABORTED } from '@tickstorm/loadlab/exit-codes';
+import { EXIT_INTERRUPTED } from '../src/cli/early-interrupt.mjs';
 import { BIN } from './support/cli.ts';
 
 const HOOK = fileURLToPath(new URL('./support/interrupt-points.mjs', import.meta.url));
@@ -105,6 +107,10 @@ function interrupt(
     ),
   );
 }
+
+test("the early listener's code is the lab's 'interrupted' (it cannot import it: nothing is compiled yet)", () => {
+  assert.equal(EXIT_INTERRUPTED, EXIT_ABORTED);
+});
 
 const script = join(dir, 'load.js');
 writeFileSync(script, 'export default async function () {}\n');
