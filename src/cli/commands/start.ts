@@ -30,7 +30,7 @@ import type { Command } from 'commander';
 import { ignoreOutputErrors, releaseTerminal, terminalFds } from './hangup.ts';
 import { packageVersion } from './package-version.ts';
 import { SCENARIOS_LOADED, tickstormSuite } from './scenarios-loaded.ts';
-import { type SystemChild, startSystemChild } from './system-child.ts';
+import { StartInterrupted, type SystemChild, startSystemChild } from './system-child.ts';
 
 export interface StartOptions {
   duration?: string;
@@ -116,23 +116,9 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
   }
   const terminals = terminalFds();
   const log = join(out, 'system.log');
-  say(`[1/4] Starting the trading system (tickstorm serve, data in ${o.dataDir}/, log ${log})...`);
-  let sys: SystemChild;
-  try {
-    sys = await startSystemChild({ dataDir: o.dataDir, logFile: log, freePorts: o.freePorts === true });
-  } catch (e) {
-    console.error(`tickstorm start: could not start the trading system: ${(e as Error).message}`);
-    return EXIT_ERROR;
-  }
-  for (const m of sys.moved)
-    say(
-      `      port ${m.wanted} (${m.service}) is in use: the ${m.service} service listens on ${m.port} instead`,
-    );
-  for (const [name, url] of Object.entries(sys.urls)) say(`      ${name.padEnd(17)} ${url}`);
-  say(`      pid ${sys.pid}, every /health answered in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-
   const abort = new AbortController();
   let hungUp = false;
+  let started = false;
   const onSignal = (signal: NodeJS.Signals) => {
     // a closed terminal: output to it fails from now on (./hangup.ts)
     if (signal === 'SIGHUP' && !hungUp) {
@@ -140,11 +126,45 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
       ignoreOutputErrors();
     }
     if (abort.signal.aborted) process.exit(EXIT_ABORTED); // second Ctrl-C: now (the child is killed on exit)
-    process.stderr.write('\nstopping: reporting what ran, then stopping the system (Ctrl-C again to quit)\n');
+    process.stderr.write(
+      started
+        ? '\nstopping: reporting what ran, then stopping the system (Ctrl-C again to quit)\n'
+        : '\nstopping: stopping the system before anything ran (Ctrl-C again to quit)\n',
+    );
     abort.abort();
   };
-  // the system runs in a session of its own (./system-child.ts): these are the only ways it stops
+  // the system runs in a session of its own (./system-child.ts): these are the only ways it
+  // stops, from its start-up on (an interrupt then stops it, SIGTERM, and exits 105)
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  say(`[1/4] Starting the trading system (tickstorm serve, data in ${o.dataDir}/, log ${log})...`);
+  let sys: SystemChild;
+  try {
+    sys = await startSystemChild({
+      dataDir: o.dataDir,
+      logFile: log,
+      freePorts: o.freePorts === true,
+      signal: abort.signal,
+    });
+  } catch (e) {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    if (hungUp) releaseTerminal(terminals);
+    if (e instanceof StartInterrupted) {
+      console.error(
+        'tickstorm start: interrupted while the trading system started: it was stopped, nothing ran',
+      );
+      return EXIT_ABORTED;
+    }
+    console.error(`tickstorm start: could not start the trading system: ${(e as Error).message}`);
+    return EXIT_ERROR;
+  }
+  started = true;
+  for (const m of sys.moved)
+    say(
+      `      port ${m.wanted} (${m.service}) is in use: the ${m.service} service listens on ${m.port} instead`,
+    );
+  for (const [name, url] of Object.entries(sys.urls)) say(`      ${name.padEnd(17)} ${url}`);
+  say(`      pid ${sys.pid}, every /health answered in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
   let code: number = EXIT_ERROR;
   try {
     const { plan, problems } = planRun(suite, {

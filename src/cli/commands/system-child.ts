@@ -44,11 +44,13 @@ function tail(file: string, lines = 15): string {
   }
 }
 
-async function waitHealthy(url: string, deadline: number): Promise<void> {
+async function waitHealthy(url: string, deadline: number, stop: AbortSignal): Promise<void> {
   let last = '';
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !stop.aborted) {
     try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(`${url}/health`, {
+        signal: AbortSignal.any([AbortSignal.timeout(2000), stop]),
+      });
       await res.body?.cancel();
       if (res.ok) return;
       last = `HTTP ${res.status}`;
@@ -60,12 +62,20 @@ async function waitHealthy(url: string, deadline: number): Promise<void> {
   throw new Error(`${url}/health did not answer 200 in time (${last})`);
 }
 
+/** startSystemChild's failure when its `signal` aborted the start-up: the system was stopped (SIGTERM). */
+export class StartInterrupted extends Error {}
+
 export async function startSystemChild(opts: {
   dataDir: string;
   logFile: string;
   /** Every service on a free port, not the defaults. */
   freePorts?: boolean;
   timeoutMs?: number;
+  /**
+   * Aborted (Ctrl-C while the system starts): the start-up ends, the system is stopped as
+   * SystemChild.stop does (SIGTERM, waited for), and StartInterrupted is thrown.
+   */
+  signal?: AbortSignal;
 }): Promise<SystemChild> {
   const args = [BIN, 'serve', '--data-dir', opts.dataDir];
   const moved: SystemChild['moved'] = [];
@@ -92,10 +102,28 @@ export async function startSystemChild(opts: {
   child.stderr!.pipe(log, { end: false });
   const urls: Partial<Record<Service, string>> = {};
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  // the start-up's waits end on an interrupt; the health checks' requests are cut too
+  const waiting = new AbortController();
+  const interrupted = new Promise<never>((_, reject) => {
+    const stop = () => reject(new StartInterrupted('interrupted while the system started'));
+    if (opts.signal?.aborted === true) stop();
+    else opts.signal?.addEventListener('abort', stop, { once: true });
+  });
+  interrupted.catch(() => {});
+  const stopped = async (graceMs = 20_000) => {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const code = await whenClosed;
+    clearTimeout(timer);
+    process.off('exit', killOnExit);
+    await new Promise<void>((r) => log.end(r));
+    return code;
+  };
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await new Promise<void>((resolve, reject) => {
+    const reported = new Promise<void>((resolve, reject) => {
       let buf = '';
-      const timer = setTimeout(
+      timer = setTimeout(
         () => reject(new Error('the system did not start within the time limit')),
         opts.timeoutMs ?? 30_000,
       );
@@ -118,10 +146,20 @@ export async function startSystemChild(opts: {
         }
       });
     });
+    await Promise.race([reported, interrupted]);
     const missing = SERVICES.filter((s) => urls[s] === undefined);
     if (missing.length > 0) throw new Error(`the system did not report ${missing.join(', ')}`);
-    await Promise.all(SERVICES.map((s) => waitHealthy(urls[s]!, deadline)));
+    await Promise.race([
+      Promise.all(SERVICES.map((s) => waitHealthy(urls[s]!, deadline, waiting.signal))),
+      interrupted,
+    ]);
   } catch (e) {
+    clearTimeout(timer);
+    waiting.abort();
+    if (e instanceof StartInterrupted) {
+      await stopped();
+      throw e;
+    }
     child.kill('SIGKILL');
     await whenClosed;
     process.off('exit', killOnExit);
@@ -134,14 +172,6 @@ export async function startSystemChild(opts: {
     pid: child.pid!,
     urls: urls as Record<Service, string>,
     moved,
-    async stop(graceMs = 20_000) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      const code = await whenClosed;
-      clearTimeout(timer);
-      process.off('exit', killOnExit);
-      await new Promise<void>((r) => log.end(r));
-      return code;
-    },
+    stop: stopped,
   };
 }

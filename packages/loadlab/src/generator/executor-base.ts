@@ -31,6 +31,8 @@ export interface ExecutorOutcome {
   startLag: LatencyRecorder;
   /** Lab-clock µs at which the run ended. */
   endUs: number;
+  /** Why the run was halted (ExecutorBase.halt's reason), when it was and one was given. */
+  haltedBy?: string;
 }
 
 /** What a model (open or closed loop) reports; the base adds the rest of ExecutorOutcome. */
@@ -52,6 +54,7 @@ export abstract class ExecutorBase {
   /** Iterations abandoned before the end (a ramped-down VU's, its gracefulRampDown run out). */
   protected cut = 0;
   private finished = false;
+  private haltedBy: string | undefined;
   /** Set by run(); until then a stop only marks the executor stopping (run() then ends at once). */
   private resolveRun: ((o: ExecutorOutcome) => void) | null = null;
   private graceTimer: NodeJS.Timeout | undefined;
@@ -65,6 +68,9 @@ export abstract class ExecutorBase {
 
   /** Bound: ctx.done. */
   readonly done = (vu: number, atUs?: number): void => {
+    // the run is over (halted, or gracefulStop ran out): an iteration it counted as
+    // interrupted that ends anyway (while the script closes, or after) counts for nothing
+    if (this.finished) return;
     if (this.busy[vu] !== 1)
       throw new LabError(
         LabErrorCode.INTERNAL,
@@ -113,6 +119,18 @@ export abstract class ExecutorBase {
   /** Stops starting iterations now (abort); in-flight ones get the graceful stop. */
   abstract stop(): void;
 
+  /**
+   * Ends the run now (k6's exec.test.abort()): no iteration starts any more, and those in
+   * flight, the caller's own included when it halts from inside one, are interrupted (the
+   * script is closed at once: it abandons them, and their ends count for nothing). `reason`
+   * goes to the outcome (haltedBy). Before run(), it ends as soon as it is run.
+   */
+  halt(reason?: string): void {
+    this.haltedBy ??= reason;
+    this.stop();
+    if (this.resolveRun !== null) void this.finish(this.active);
+  }
+
   protected abstract begin(startUs: number): void;
   /** `atUs`: now on the lab clock when the caller had it (see ScriptContext.done). */
   protected abstract release(vu: number, atUs?: number): void;
@@ -137,6 +155,8 @@ export abstract class ExecutorBase {
 
   /** Starts iteration on `vu` (caller checked it is free). */
   protected launch(vu: number, intendedUs: number): void {
+    // halted from inside the iteration started just before (a synchronous one): none follows
+    if (this.stopping) return;
     this.busy[vu] = 1;
     this.active++;
     this.started++;
@@ -178,6 +198,7 @@ export abstract class ExecutorBase {
       errors: this.errors,
       errorSamples: this.errorSamples,
       startLag: this.startLag,
+      ...(this.haltedBy === undefined ? {} : { haltedBy: this.haltedBy }),
     });
   }
 }

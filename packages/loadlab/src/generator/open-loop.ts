@@ -86,7 +86,7 @@ export class OpenLoop extends ExecutorBase {
     const now = nowUs();
     let due = this.nextDue;
     let n = 0;
-    while (due >= 0 && due <= now && n++ < BATCH) {
+    while (due >= 0 && due <= now && n++ < BATCH && !this.stopping) {
       let vu = -1;
       if (this.freeTop > 0) vu = this.free[--this.freeTop];
       else if (this.allocated < this.maxVUs) vu = this.allocated++;

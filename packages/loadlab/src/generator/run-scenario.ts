@@ -59,7 +59,13 @@ export interface RunOptions<P = Record<string, unknown>> {
    * name's latency buckets, and the script's live counters (a Prometheus exporter reads them).
    */
   sliceDetail?: boolean;
+  /** Aborted: no iteration starts any more; those in flight get the executor's gracefulStop. */
   signal?: AbortSignal;
+  /**
+   * Aborted: the run ends now, as k6's exec.test.abort() ends it: no iteration starts any more
+   * and those in flight are interrupted (ExecutorBase.halt).
+   */
+  halt?: AbortSignal;
   /** Run only this part of the test (default: the whole). */
   segment?: ExecutionSegment;
 }
@@ -129,10 +135,13 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
       sliceDetail: opts.sliceDetail,
     });
     const onAbort = () => prep.stop();
+    const onHalt = () => prep.halt();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    opts.halt?.addEventListener('abort', onHalt, { once: true });
     // Aborted while the script loaded (a worker told to stop just after go): the listener came
     // too late to hear it, so stop now; the executor then ends as soon as it is run.
     if (opts.signal?.aborted === true) prep.stop();
+    if (opts.halt?.aborted === true) prep.halt();
     cpu.start();
     let unregister = () => {};
     const out = await prep
@@ -144,6 +153,7 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
       })
       .finally(() => unregister());
     opts.signal?.removeEventListener('abort', onAbort);
+    opts.halt?.removeEventListener('abort', onHalt);
     stats = out.stats;
     ends = [out];
   } else {
@@ -268,9 +278,14 @@ async function runWorkers<P>(
       const stop = () => {
         for (const w of workers) w.postMessage({ type: 'stop' });
       };
+      const halt = () => {
+        for (const w of workers) w.postMessage({ type: 'halt' });
+      };
       opts.signal?.addEventListener('abort', stop, { once: true });
+      opts.halt?.addEventListener('abort', halt, { once: true });
       // Aborted before this point: the threads get 'stop' first and end as soon as they start.
       if (opts.signal?.aborted === true) stop();
+      if (opts.halt?.aborted === true) halt();
       workers.forEach((w, i) => {
         w.on('error', reject);
         w.on('exit', (code) => {
@@ -314,6 +329,7 @@ async function runWorkers<P>(
             ends.push({ ...m, exec: fromWorkerExec(m.exec) });
             if (++done === count) {
               opts.signal?.removeEventListener('abort', stop);
+              opts.halt?.removeEventListener('abort', halt);
               resolve();
             }
           }
@@ -354,5 +370,8 @@ function mergeExec(all: ExecutorOutcome[]): ExecutorOutcome {
     m.errorSamples.push(...e.errorSamples.slice(0, 5 - m.errorSamples.length));
   }
   m.endUs = Math.max(...all.map((e) => e.endUs));
+  const haltedBy = all.find((e) => e.haltedBy !== undefined)?.haltedBy;
+  if (haltedBy === undefined) delete m.haltedBy;
+  else m.haltedBy = haltedBy;
   return m;
 }

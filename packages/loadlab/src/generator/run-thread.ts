@@ -51,6 +51,8 @@ export interface PreparedThread {
   start(startEpochMs: number, hooks?: ThreadHooks): Promise<ThreadOutcome>;
   /** Stops starting iterations (in-flight ones get gracefulStop). */
   stop(): void;
+  /** Ends the run now, in-flight iterations interrupted (ExecutorBase.halt). */
+  halt(reason?: string): void;
 }
 
 const SLICE_CLOCK_MS = 250;
@@ -82,6 +84,7 @@ export async function prepareThread<P>(
     executor: ex,
     done: executor.done,
     error: executor.error,
+    halt: (reason) => executor.halt(reason),
   };
   const script = await factory(ctx);
 
@@ -89,6 +92,7 @@ export async function prepareThread<P>(
     events,
     executor,
     stop: () => executor.stop(),
+    halt: (reason) => executor.halt(reason),
     async start(startEpochMs, hooks = {}) {
       ctx.startEpochMs = startEpochMs;
       const startUs = epochMsToUs(startEpochMs);

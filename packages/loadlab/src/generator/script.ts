@@ -38,6 +38,12 @@ export interface ScriptContext<P = Record<string, unknown>> {
   done(vu: number, atUs?: number): void;
   /** Reports an iteration that failed with an exception (then call `done`). */
   error(err: unknown): void;
+  /**
+   * Ends this thread's run now (k6's exec.test.abort()): no iteration starts any more, and
+   * those in flight, the caller's included, are interrupted: the script is closed at once and
+   * must leave them unended (`done` for them counts for nothing). `reason` goes to the outcome.
+   */
+  halt?(reason?: string): void;
 }
 
 export interface VuScript {

@@ -2,7 +2,8 @@
  * A generator worker thread (started by runScenario through spawnTsWorker, @tickstorm/protocol): imports the
  * script module, prepares its share, says 'ready', starts at the parent's epoch, streams
  * closed seconds raw ('slice', arrays transferred), and ends with 'done' carrying its
- * outcome and an exact stats snapshot. 'stop' from the parent ends starting early.
+ * outcome and an exact stats snapshot. 'stop' from the parent ends starting early; 'halt'
+ * ends the run at once (its iterations in flight interrupted).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RequestStats } from '../stats/request-stats.ts';
@@ -21,6 +22,10 @@ try {
   port.on('message', (m: ToWorker) => {
     if (m.type === 'stop') {
       prep.stop();
+      return;
+    }
+    if (m.type === 'halt') {
+      prep.halt();
       return;
     }
     if (m.type === 'snapshot') {

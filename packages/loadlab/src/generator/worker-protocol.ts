@@ -5,8 +5,15 @@ import type { StatsSnapshot } from '../stats/request-stats.ts';
 import type { RawSlice } from '../stats/timeline.ts';
 import type { ExecutorOutcome } from './executor-base.ts';
 
-/** 'snapshot': the thread's statistics so far (a run --worker's periodic part), answered with 'snapshot'. */
-export type ToWorker = { type: 'start'; startEpochMs: number } | { type: 'stop' } | { type: 'snapshot' };
+/**
+ * 'snapshot': the thread's statistics so far (a run --worker's periodic part), answered with
+ * 'snapshot'. 'halt': the run ends now, its iterations in flight interrupted (ExecutorBase.halt).
+ */
+export type ToWorker =
+  | { type: 'start'; startEpochMs: number }
+  | { type: 'stop' }
+  | { type: 'halt' }
+  | { type: 'snapshot' };
 
 export type WorkerExec = Omit<ExecutorOutcome, 'startLag'> & { startLag: SparseCounts };
 

@@ -17,7 +17,8 @@
  *                           time elapsed, or an iteration-based executor's iterations started)
  *   scenario.iterationInTest, scenario.iterationInInstance: the iteration's number in its
  *                           scenario (0-based, unique) in the whole test, in this process
- *   test.abort([reason])    stops the whole run: exit 108, the reason printed; teardown() and
+ *   test.abort([reason])    ends the whole run at once (no iteration starts after it, those in
+ *                           flight interrupted): exit 108, the reason printed; teardown() and
  *                           the summary still run
  *   test.options            the script's options as resolved (scenarios filled in), frozen
  *

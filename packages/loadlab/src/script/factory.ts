@@ -3,7 +3,9 @@
  * imports the script (after registering the built-in modules), and runs its exported
  * function (default, or the scenario's `exec`) once per iteration inside the runtime's
  * iteration store. An exception ends the iteration as an error (counted, first messages
- * kept); it does not stop the run (k6's behaviour); exec.test.abort()'s error ends it uncounted.
+ * kept); it does not stop the run (k6's behaviour). exec.test.abort() halts the scenario at
+ * once (no iteration starts after it; those in flight, the aborting one included, are
+ * interrupted), in this thread as it is called and in the others as its message reaches them.
  *
  * Each VU's store carries k6's ids: __VU / exec.vu.idInTest is `vus.base` (the VUs of the
  * scenarios before this one) + the VU's global unit + 1, where thread `worker.index` of
@@ -40,7 +42,7 @@ import {
 } from './runtime.ts';
 import { iterationErrorText } from './script-error.ts';
 import { declareSubmetrics } from './submetrics.ts';
-import { abortReason, postScriptError } from './test-abort.ts';
+import { abortReason, listenForAbort, postScriptError } from './test-abort.ts';
 import { stopVuEnd, vuEnd } from './vu-end.ts';
 import { VusSeries } from './vus-series.ts';
 import { closeWs } from './ws.ts';
@@ -228,6 +230,8 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
     try {
       r = run(s, c);
     } catch (e) {
+      // exec.test.abort() halted the scenario: its iteration is interrupted, it never ends
+      if (abortReason(e) !== undefined) return never<void>();
       // a synchronous iteration that throws with calls still out is not awaiting them either
       if (s.pending > 0) notAwaited(p.scenario, state);
       throw e;
@@ -244,12 +248,22 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
     return r.then(
       () => (s.end.stopped ? never<void>() : settled(s)),
       async (e: unknown) => {
-        if (s.end.stopped) return never<void>();
+        if (s.end.stopped || abortReason(e) !== undefined) return never<void>();
         await settled(s);
         throw e;
       },
     );
   };
+  // exec.test.abort(): called here, it halts this scenario before it throws (no iteration
+  // starts after it, not even in this VU); called in another thread, as its message comes
+  const halt = (reason: string) => ctx.halt?.(reason);
+  rt.onTestAbort.add(halt);
+  const heard =
+    p.abortChannel === undefined
+      ? undefined
+      : listenForAbort(p.abortChannel, (reason, scriptError) => {
+          if (!scriptError) halt(reason);
+        });
   const inner = iterations<null, ScriptParams>({
     iteration(it) {
       const s = stores[it.vu];
@@ -281,6 +295,8 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
     // the scenario is over (its iterations done, or gracefulStop ran out): abandon what is
     // left of its iterations (their sleeps, requests and sockets; not the other scenarios')
     teardown: async () => {
+      rt.onTestAbort.delete(halt);
+      heard?.close();
       for (const st of stores) stopVuEnd(st.end);
       await closeWs(p.scenario);
       await closeHttp(p.scenario);

@@ -11,7 +11,8 @@
  * (lifecycle.ts; a throw, a timeout or data JSON cannot carry: exit 107, nothing else runs);
  * the scenarios run at the same time (each from its startTime) on the lab's executors, their
  * functions called as fn(data, ctx) when there is a setup(), else fn(ctx); thresholds with
- * abortOnFail are checked each second and stop the run (exit 108); teardown(data) runs once
+ * abortOnFail are checked each second and stop the run (exit 108), and exec.test.abort() ends
+ * it at once (108: no iteration starts after it, those in flight interrupted); teardown(data) runs once
  * after them, however they ended; the summary is k6's metrics, the thresholds, and the lab's
  * blocks per scenario, or what the script's handleSummary(data) returns (handle-summary.ts).
  * Exit: 0 passed, 99 a threshold failed, 105 interrupted, 107 teardown() or handleSummary()
@@ -210,19 +211,24 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
           stop.abort();
         })
       : undefined;
-  // exec.test.abort() in any generator thread: the reason comes here and stops every scenario
+  // exec.test.abort() in any generator thread: its thread halted its scenarios at once, the
+  // others as they heard it; the reason comes here (and in the halted scenarios' outcomes, when
+  // they end first) and halts every scenario, those whose threads had not heard it included
   let scriptAbort: string | undefined;
+  const halt = new AbortController();
+  const testAborted = (reason: string) => {
+    if (scriptAbort === undefined) err(`${cmd}: test aborted: ${reason}`);
+    scriptAbort ??= reason;
+    halt.abort();
+    stop.abort();
+  };
   // ... and a script error found while it runs (an iteration not awaiting its requests): 107
   let scriptError: string | undefined;
   const abortChannel = `tickstorm.script.abort:${randomUUID()}`;
   const abortListen = listenForAbort(abortChannel, (reason, isError) => {
-    if (isError) {
-      if (scriptError === undefined) err(`${cmd}: script error in ${input.file}: ${reason}`);
-      scriptError ??= reason;
-    } else {
-      if (scriptAbort === undefined) err(`${cmd}: test aborted: ${reason}`);
-      scriptAbort ??= reason;
-    }
+    if (!isError) return testAborted(reason);
+    if (scriptError === undefined) err(`${cmd}: script error in ${input.file}: ${reason}`);
+    scriptError ??= reason;
     stop.abort();
   });
   runtime().abortChannel = abortChannel;
@@ -260,6 +266,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
           params: params as unknown as Record<string, unknown>,
           workers,
           signal: stop.signal,
+          halt: halt.signal,
           segment: input.segment,
           sliceDetail: exporter !== undefined,
           onSlice: (slice, detail) => {
@@ -289,6 +296,8 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     }),
   );
   progress.finish();
+  // a scenario halted by exec.test.abort() may end before the channel's message came here
+  for (const o of outcomes) if (o?.exec.haltedBy !== undefined) testAborted(o.exec.haltedBy);
   vusOut?.stop();
   // the test is over: its VUs leave an exporter that lives on (run --worker's, for the next run)
   const endKey = `vus_max:end:${Math.floor(Date.now() / 1000) + 1}`;
@@ -542,8 +551,8 @@ const vuGroup = (metric: string): Readonly<Record<string, string>> =>
 
 /**
  * A scenario's block: the lab's figures, then its iterations as k6 ends its run with them
- * (`349 complete and 23 interrupted iterations`): interrupted are those gracefulStop or a
- * ramping-vus VU's gracefulRampDown cut.
+ * (`349 complete and 23 interrupted iterations`): interrupted are those gracefulStop, a
+ * ramping-vus VU's gracefulRampDown or exec.test.abort() cut.
  */
 function scriptBlockLines(r: ScenarioResult): string[] {
   const done = r.extra.completedIterations;

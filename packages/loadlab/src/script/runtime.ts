@@ -171,6 +171,11 @@ interface Runtime {
   testOptions: unknown;
   /** The BroadcastChannel exec.test.abort() posts its reason on (null: none listens). */
   abortChannel: string | null;
+  /**
+   * Called with the reason when exec.test.abort() is called in this thread, before it throws:
+   * each scenario running here halts at once (factory.ts), before any message goes out.
+   */
+  onTestAbort: Set<(reason: string) => void>;
   /** Submetrics declared by the thresholds, per metric (./submetrics.ts). */
   submetrics: Map<string, Submetric[]>;
   /** Each scenario's tags (options.tags and its own), which every sample of it carries. */
@@ -213,6 +218,7 @@ export function runtime(): Runtime {
       scriptDir: process.cwd(),
       testOptions: undefined,
       abortChannel: null,
+      onTestAbort: new Set(),
       discardBodies: false,
     };
     g[KEY] = r;

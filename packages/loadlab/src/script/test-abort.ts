@@ -2,9 +2,11 @@
  * k6's `exec.test.abort([reason])`: the script stops the whole run (exit 108, the reason
  * printed), from an iteration in any generator thread, or from setup() or teardown().
  *
- * The call throws a marked error (ending the iteration or lifecycle call it is in; it is not
- * counted as an iteration error) and posts the reason on the run's BroadcastChannel, which the
- * thread that coordinates the run listens on (listenForAbort) to stop every scenario.
+ * The call posts the reason on the run's BroadcastChannel, which the thread that coordinates
+ * the run and every generator thread listen on (listenForAbort), halts the scenarios running in
+ * its own thread at once (runtime().onTestAbort: no iteration starts there after it, whatever
+ * the channel's delivery), and throws a marked error (ending the iteration or lifecycle call it
+ * is in; an iteration it ends is interrupted, not counted as complete nor as an error).
  *
  *   const l = listenForAbort(channel, (reason) => stop.abort());   // the run's side
  *   throw testAborted('bad data');                                 // the script's side
@@ -17,12 +19,14 @@ const MARK = Symbol.for('tickstorm.script.testAbort');
 
 /** Posts `reason` to the run (when one listens) and returns the error that ends the caller. */
 export function testAborted(reason: string): Error {
-  const name = runtime().abortChannel;
+  const rt = runtime();
+  const name = rt.abortChannel;
   if (name !== null) {
     const ch = new BroadcastChannel(name);
     ch.postMessage(reason);
     ch.close();
   }
+  for (const halt of [...rt.onTestAbort]) halt(reason);
   return Object.assign(new Error(`test aborted: ${reason}`), { [MARK]: reason });
 }
 
