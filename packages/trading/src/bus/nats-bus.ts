@@ -26,6 +26,7 @@ import {
   defaultOnError,
   InProcessBus,
 } from './bus.ts';
+import { connectNats } from './nats-connect.ts';
 
 /**
  * The nats client, loaded by the first connect: a process on the in-process bus (the
@@ -83,7 +84,7 @@ export class NatsBus implements Bus {
     nats ??= await import('nats');
     let nc: NatsConnection;
     try {
-      nc = await nats.connect({
+      nc = await connectNats({
         servers,
         name: o.name ?? `tickstorm-${process.pid}`,
         timeout: o.connectTimeoutMs ?? 5000,
@@ -96,8 +97,7 @@ export class NatsBus implements Bus {
         noAsyncTraces: true,
       });
     } catch (err) {
-      // nats.js may keep the socket of a server that accepted and never answered (TIMEOUT): a
-      // caller that gives up must end its process itself (the CLI does, src/cli/main.ts)
+      // a failed attempt leaves no socket open (./nats-connect.ts): the caller may retry or go on
       throw new BusError(
         'BUS_CLOSED',
         `cannot connect to the bus (--bus, TICKSTORM_BUS) at ${o.url}: ${(err as Error).message}; is nats-server running and reachable there?`,
