@@ -15,7 +15,7 @@
  *   fast with BUS_CLOSED.
  */
 import { randomBytes } from 'node:crypto';
-import type { Msg, NatsConnection, NatsError } from 'nats';
+import type { KV, Msg, NatsConnection, NatsError } from 'nats';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import {
   type Bus,
@@ -242,6 +242,19 @@ export class NatsBus implements Bus {
     return () => sub.unsubscribe();
   }
 
+  /**
+   * The JetStream key-value bucket `tickstorm-<prefix>-<name>` on this bus's server, created when
+   * absent (file storage: it outlives a server restart; one value per key; entries expire `ttlMs`
+   * after their last write). For the role leases (cluster/role-lease.ts); rejects when the server
+   * runs without JetStream.
+   */
+  keyValue(name: string, ttlMs: number): Promise<KV> {
+    const bucket = `tickstorm-${this.prefix}-${name}`.replace(/[^A-Za-z0-9_-]/g, '_');
+    return this.nc
+      .jetstream({ timeout: JETSTREAM_TIMEOUT_MS })
+      .views.kv(bucket, { ttl: ttlMs, history: 1, storage: nats.StorageType.File });
+  }
+
   async sync(): Promise<void> {
     this.flush();
     if (!this.closed && this.current === 'connected') await this.nc.flush();
@@ -296,6 +309,9 @@ export class NatsBus implements Bus {
     this.setState('closed');
   }
 }
+
+/** How long a JetStream call (a key-value read or write) waits for the server's answer. */
+const JETSTREAM_TIMEOUT_MS = 2000;
 
 /** How long close() lets a drain run before it closes the connection anyway. */
 const DRAIN_TIMEOUT_MS = 2000;
