@@ -11,8 +11,9 @@
  *   nobody subscribes to a subject: that is BUS_NO_RESPONDERS, which the services map to
  *   503 + Retry-After (an owner that is down), never a hang.
  * - The client reconnects forever (every 250 ms); while it is away `state()` is
- *   'reconnecting', publishes are buffered by the client up to its limit and requests fail
- *   fast with BUS_CLOSED.
+ *   'reconnecting' and requests fail fast with BUS_CLOSED. Publishes made meanwhile are lost,
+ *   not delayed: nats.js drops what it queued at each reconnect attempt (docs/deployment.md,
+ *   "When nats-server goes away"); subscribers get the next one published once back.
  */
 import { randomBytes } from 'node:crypto';
 import type { KV, Msg, NatsConnection, NatsError } from 'nats';
