@@ -99,7 +99,7 @@ export function holderName(h: LeaseHolder | undefined): string {
 export function leaseUnavailable(role: string, err: unknown): TradingError {
   const m = (err as Error)?.message ?? String(err);
   const hint = /503|no responders|jetstream not enabled/i.test(m)
-    ? ': the bus’s nats-server runs without JetStream; start it with -js and a store directory (-sd DIR)'
+    ? ": the bus's nats-server runs without JetStream; start it with -js and a store directory (-sd DIR)"
     : '';
   return new TradingError(
     TradingErrorCode.ROLE_LEASE_UNAVAILABLE,
