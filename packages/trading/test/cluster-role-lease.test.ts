@@ -10,7 +10,8 @@
  *   one that does not (killed) is taken over once its lease expired;
  * - a real `serve execution-engine` stopped with SIGSTOP: the newcomer waits for its lease to
  *   expire, then takes it; the owner, continued, matches nothing it read meanwhile (503) and
- *   exits 1 naming the instance that took over;
+ *   exits 1 naming the instance that took over; a `serve risk-manager` the same way;
+ * - nats-server away for longer than the lease: the holder takes its keys again and goes on;
  * - a nats-server without JetStream: refused with TRD_ERR_ROLE_LEASE_UNAVAILABLE naming -js.
  */
 import assert from 'node:assert/strict';
@@ -225,6 +226,35 @@ describe('role leases on the bus', { timeout: 180_000 }, () => {
     );
     assert.equal(fresh.status, 201, JSON.stringify(fresh.body));
     await closeAll();
+  });
+
+  it('a risk manager stopped with SIGSTOP: taken over once its lease expired; continued, it exits 1', async () => {
+    const a = await startServe([
+      'risk-manager',
+      '--bus',
+      nats.url,
+      '--data-dir',
+      join(root, 'stalled-risk'),
+      '--risk-manager-port',
+      '0',
+    ]);
+    children.push(a);
+    process.kill(a.child.pid!, 'SIGSTOP');
+    const lines: string[] = [];
+    const b = await start(['risk-manager'], { report: (l) => lines.push(l) });
+    assert.ok(
+      lines.some((l) => new RegExp(`risk-manager: took over the lease of pid ${a.child.pid} `).test(l)),
+      lines.join('\n'),
+    );
+    process.kill(a.child.pid!, 'SIGCONT');
+    const end = await a.done;
+    assert.equal(end.code, 1, `${end.stdout}\n${end.stderr}`);
+    assert.match(
+      end.stderr,
+      new RegExp(
+        `TRD_ERR_SERVICE_IN_USE: risk-manager: its lease \\(risk-manager\\) was taken over by .*instance ${b.bus.instanceId}`,
+      ),
+    );
   });
 
   it('nats-server away for longer than the lease: the holders take their leases again and go on', async () => {
