@@ -249,8 +249,7 @@ try {
   const e = err as { code?: string; message?: string };
   console.error(`tickstorm: ${e.message ?? String(err)}`);
   process.exitCode = e.code === 'TRD_ERR_INVALID_CONFIG' ? 2 : 1;
-  // A command that failed is over, even when something it opened still holds the event loop
-  // (a NATS connect that timed out against a server that accepted and never answered keeps
-  // its socket): an idle loop ends at once, anything left gets a second.
+  // A command that failed is over, even when something it opened still holds the event loop:
+  // an idle loop ends at once, anything left gets a second.
   exitOnceDone();
 }

@@ -28,6 +28,11 @@ export const TradingErrorCode = {
   DATA_DIR_IN_USE: 'TRD_ERR_DATA_DIR_IN_USE',
   /** A live process on the bus already runs a role only one may hold (cluster/role-in-use.ts): a start refuses. */
   SERVICE_IN_USE: 'TRD_ERR_SERVICE_IN_USE',
+  /**
+   * The role lease (cluster/role-lease.ts) cannot be taken at start (the bus's nats-server runs
+   * without JetStream), or has lapsed while running: nothing is matched or granted until renewed.
+   */
+  ROLE_LEASE_UNAVAILABLE: 'TRD_ERR_ROLE_LEASE_UNAVAILABLE',
   SHUTTING_DOWN: 'TRD_ERR_SHUTTING_DOWN',
   /** The input log (journal) cannot take a write (ENOSPC, EIO): new orders are refused, reads served. */
   JOURNAL_UNAVAILABLE: 'TRD_ERR_JOURNAL_UNAVAILABLE',
@@ -149,6 +154,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   [TradingErrorCode.LOG_CORRUPT]: 500,
   [TradingErrorCode.DATA_DIR_IN_USE]: 500,
   [TradingErrorCode.SERVICE_IN_USE]: 500,
+  [TradingErrorCode.ROLE_LEASE_UNAVAILABLE]: 503,
   [TradingErrorCode.SHUTTING_DOWN]: 503,
   [TradingErrorCode.JOURNAL_UNAVAILABLE]: 503,
   [TradingErrorCode.INVALID_QUERY]: 400,

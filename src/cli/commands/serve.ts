@@ -123,6 +123,7 @@ export async function startSystemFromOptions(
   serviceArgs: readonly string[],
   opts: ServeOptions,
   log?: Logger,
+  onLeaseLost?: (err: Error) => void,
 ): Promise<TradingSystem> {
   const unknown = serviceArgs.filter((s) => !SERVICE_NAMES.includes(s as ServiceName));
   if (unknown.length > 0) {
@@ -184,6 +185,7 @@ export async function startSystemFromOptions(
       services,
       bus,
       symbols,
+      onLeaseLost,
       shards: opts.shards,
       inputLog: opts.inputLog,
       offTickPrices: opts.strictPrices === true ? 'reject' : undefined,
@@ -311,8 +313,17 @@ export async function serveCommand(serviceArgs: readonly string[], opts: ServeOp
     base: { service: serviceArgs.length === 0 ? 'all' : serviceArgs.join(',') },
   });
   let sys: TradingSystem;
+  // its role lease taken over while it was stalled or cut off (cluster/role-lease.ts): it stops, exit 1
+  let stop: ((why: string, code?: number) => void) | undefined;
+  const leaseLost = (err: Error) => {
+    const code = (err as { code?: string }).code;
+    log.error({ code, reason: err.message }, 'role lease lost');
+    console.error(`tickstorm: ${code}: ${err.message}`);
+    if (stop !== undefined) stop('role lease lost', 1);
+    else process.exit(1);
+  };
   try {
-    sys = await startSystemFromOptions(serviceArgs, opts, log);
+    sys = await startSystemFromOptions(serviceArgs, opts, log, leaseLost);
   } catch (err) {
     // A coded refusal (configuration, keys, a port in use) is a message for the user, not a
     // crash: logged without a stack trace. Anything else keeps its stack.
@@ -331,7 +342,7 @@ export async function serveCommand(serviceArgs: readonly string[], opts: ServeOp
   console.log(authMode);
   const terminals = terminalFds();
   let stopping = false;
-  const stop = (signal: string) => {
+  stop = (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     // The terminal of a SIGHUP is gone: its output errors are dropped (./hangup.ts).
@@ -355,7 +366,7 @@ export async function serveCommand(serviceArgs: readonly string[], opts: ServeOp
         }
         log.info({ ms: Math.round(performance.now() - t0) }, 'stopped');
         console.log('stopped cleanly');
-        exit(0);
+        exit(code);
       },
       (err: unknown) => {
         log.error({ err }, 'stop failed');

@@ -11,11 +11,12 @@
  *   nobody subscribes to a subject: that is BUS_NO_RESPONDERS, which the services map to
  *   503 + Retry-After (an owner that is down), never a hang.
  * - The client reconnects forever (every 250 ms); while it is away `state()` is
- *   'reconnecting', publishes are buffered by the client up to its limit and requests fail
- *   fast with BUS_CLOSED.
+ *   'reconnecting' and requests fail fast with BUS_CLOSED. Publishes made meanwhile are lost,
+ *   not delayed: nats.js drops what it queued at each reconnect attempt (docs/deployment.md,
+ *   "When nats-server goes away"); subscribers get the next one published once back.
  */
 import { randomBytes } from 'node:crypto';
-import type { Msg, NatsConnection, NatsError } from 'nats';
+import type { KV, Msg, NatsConnection, NatsError } from 'nats';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import {
   type Bus,
@@ -26,6 +27,7 @@ import {
   defaultOnError,
   InProcessBus,
 } from './bus.ts';
+import { connectNats } from './nats-connect.ts';
 
 /**
  * The nats client, loaded by the first connect: a process on the in-process bus (the
@@ -83,7 +85,7 @@ export class NatsBus implements Bus {
     nats ??= await import('nats');
     let nc: NatsConnection;
     try {
-      nc = await nats.connect({
+      nc = await connectNats({
         servers,
         name: o.name ?? `tickstorm-${process.pid}`,
         timeout: o.connectTimeoutMs ?? 5000,
@@ -96,8 +98,7 @@ export class NatsBus implements Bus {
         noAsyncTraces: true,
       });
     } catch (err) {
-      // nats.js may keep the socket of a server that accepted and never answered (TIMEOUT): a
-      // caller that gives up must end its process itself (the CLI does, src/cli/main.ts)
+      // a failed attempt leaves no socket open (./nats-connect.ts): the caller may retry or go on
       throw new BusError(
         'BUS_CLOSED',
         `cannot connect to the bus (--bus, TICKSTORM_BUS) at ${o.url}: ${(err as Error).message}; is nats-server running and reachable there?`,
@@ -242,6 +243,19 @@ export class NatsBus implements Bus {
     return () => sub.unsubscribe();
   }
 
+  /**
+   * The JetStream key-value bucket `tickstorm-<prefix>-<name>` on this bus's server, created when
+   * absent (file storage: it outlives a server restart; one value per key; entries expire `ttlMs`
+   * after their last write). For the role leases (cluster/role-lease.ts); rejects when the server
+   * runs without JetStream.
+   */
+  keyValue(name: string, ttlMs: number): Promise<KV> {
+    const bucket = `tickstorm-${this.prefix}-${name}`.replace(/[^A-Za-z0-9_-]/g, '_');
+    return this.nc
+      .jetstream({ timeout: JETSTREAM_TIMEOUT_MS })
+      .views.kv(bucket, { ttl: ttlMs, history: 1, storage: nats.StorageType.File });
+  }
+
   async sync(): Promise<void> {
     this.flush();
     if (!this.closed && this.current === 'connected') await this.nc.flush();
@@ -296,6 +310,9 @@ export class NatsBus implements Bus {
     this.setState('closed');
   }
 }
+
+/** How long a JetStream call (a key-value read or write) waits for the server's answer. */
+const JETSTREAM_TIMEOUT_MS = 2000;
 
 /** How long close() lets a drain run before it closes the connection anyway. */
 const DRAIN_TIMEOUT_MS = 2000;

@@ -48,6 +48,8 @@ export interface RiskNodeOptions {
   sweepMs?: number;
   ledger?: Omit<RiskLedgerOptions, 'wantState' | 'onHello'>;
   report?: (line: string) => void;
+  /** Why no reservation may be granted now (its role lease lapsed: cluster/role-lease.ts); null: go on. */
+  fenced?: () => string | null;
 }
 
 export class RiskNode {
@@ -101,6 +103,9 @@ export class RiskNode {
             (q) => {
               // No verdict while positions are rebuilt: the engine asks again (within its budget).
               if (this.ledger.rebuilding()) return { code: -1, res: null, retryInMs: 10 };
+              // a stalled node that wakes grants nothing before its lease is renewed (the engine: 503)
+              const fenced = o.fenced?.() ?? null;
+              if (fenced !== null) throw new Error(fenced);
               const code = this.ledger.check(q);
               return { code, res: code === RiskCode.OK ? q.res : null };
             },

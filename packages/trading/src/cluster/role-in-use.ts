@@ -1,13 +1,11 @@
 /**
- * A start that would make a second owner of a role that must have one (docs/deployment.md,
- * "Exactly one owner per symbol", "Run exactly one risk-manager process"): before a process
- * serves its subjects it asks the bus whether a live process already does, and refuses with
- * TRD_ERR_SERVICE_IN_USE (exit 1) when one answers. Two engines owning one symbol would split
- * its book and issue the same order ids; two risk managers would each hold half of the
- * reservations. Only an answer refuses: "no responders" is the normal start (a predecessor
- * killed with -9 leaves no subscription), and a timeout (a subscription whose process does not
- * answer: a host gone without closing its connection, which the server keeps until its pings
- * fail) does not keep a replacement from starting.
+ * The direct question to the holder of a single-owner role (docs/deployment.md, "Two of one
+ * role"), asked by a start that found the role's lease held (./role-lease.ts, ./role-claims.ts):
+ * a live process answers at once, and the start is refused with TRD_ERR_SERVICE_IN_USE (exit 1)
+ * naming it (an engine: the symbol and the owner's partition). Two engines owning one symbol
+ * would split its book and issue the same order ids; two risk managers would each hold half of
+ * the reservations. No answer ("no responders", a timeout: a holder killed, stalled, or starting
+ * at the same instant) decides nothing here: the lease does (renewed: refused; expired: taken).
  */
 import type { Bus } from '../bus/bus.ts';
 import { BusError } from '../bus/bus.ts';

@@ -59,6 +59,12 @@ export interface OrderGatewayOptions {
   remoteRisk?: RemoteRiskCheck;
   /** The kill switch's halted accounts (default: in memory only; ./halted-accounts.ts). */
   halted?: HaltedAccounts;
+  /**
+   * Why this engine must not touch its books now (its role lease lapsed: a stall, the bus cut
+   * off; cluster/role-lease.ts), null when it may. Asked right before each submit, cancel and halt
+   * changes a book: a stalled process that wakes refuses what it read meanwhile.
+   */
+  fenced?: () => string | null;
 }
 
 export class OrderGateway {
@@ -95,6 +101,14 @@ export class OrderGateway {
     if (typeof cid !== 'string' || !isWellFormedId(cid)) return undefined;
     const rec = this.o.store.byClientOrderId(account, cid);
     return rec === undefined ? undefined : { clientOrderId: cid, id: rec.id };
+  }
+
+  /** 503 + Retry-After while the role lease has lapsed (`fenced`); null when the books may change. */
+  private fencedReply(): GatewayReply | null {
+    const why = this.o.fenced?.() ?? null;
+    if (why === null) return null;
+    const r = coded(TradingErrorCode.ROLE_LEASE_UNAVAILABLE, `${why}; nothing was done, retry later`);
+    return { ...r, headers: { 'retry-after': '1' } };
   }
 
   /** The journal failure that refuses new commands on `shard`, if any. */
@@ -210,6 +224,12 @@ export class OrderGateway {
       if (res !== null) remote!.release(res);
       c.reject(TradingErrorCode.JOURNAL_UNAVAILABLE);
       return journalReply(down);
+    }
+    const fenced = this.fencedReply();
+    if (fenced !== null) {
+      if (res !== null) remote!.release(res);
+      c.reject(TradingErrorCode.ROLE_LEASE_UNAVAILABLE);
+      return fenced;
     }
     this.o.store.begin(req, shard.index);
     if (remote === undefined) accountIdx = this.o.accounts.indexOf(req.account);
@@ -342,6 +362,8 @@ export class OrderGateway {
     const shard = this.o.router.shards[rec.shard];
     const down = this.journalDown(rec.shard);
     if (down !== null) return journalReply(down);
+    const fenced = this.fencedReply();
+    if (fenced !== null) return fenced;
     let r: ReturnType<LocalShard['cancel']>;
     try {
       r = shard.cancel(rec.engineId);
@@ -382,6 +404,8 @@ export class OrderGateway {
   async halt(account: string): Promise<GatewayReply> {
     const unknown = this.unknownAccount(account);
     if (unknown !== undefined) return unknown;
+    const fenced = this.fencedReply();
+    if (fenced !== null) return fenced;
     this.halted.add(account);
     const open = this.o.store.openOrdersOf(account);
     let cancelled = 0;

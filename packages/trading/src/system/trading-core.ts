@@ -102,6 +102,8 @@ export interface TradingCoreOptions {
   report?: (line: string) => void;
   /** The partition tag order ids carry (`<tag>.<id>`; cluster/partition.ts); absent = untagged ids. */
   idTag?: string;
+  /** Why nothing may be matched now (a NATS role lease that lapsed, cluster/role-lease.ts); null: go on. */
+  fenced?: () => string | null;
   /** Keep `<log>.synced` markers of the fdatasync'd offset (crash harness; env TICKSTORM_SYNC_MARKER=1). */
   syncMarker?: boolean;
 }
@@ -309,6 +311,7 @@ export class TradingCore {
       counters: this.counters,
       maxInFlight: o.maxInFlight,
       remoteRisk: o.remoteRisk,
+      fenced: o.fenced,
       halted: new HaltedAccounts(this.logging ? haltedAccountsPath(dir) : undefined),
     });
     this.recovery = { snapshot, replayed, torn, movedAside, ms: performance.now() - t0 };

@@ -45,6 +45,12 @@ export interface TradingSystemOptions {
   /** Recovery and journal reports (default console.log). */
   report?: (line: string) => void;
   /**
+   * A NATS bus: this process's role lease (cluster/role-lease.ts) was taken over by another
+   * process while it was stalled or cut off (TRD_ERR_SERVICE_IN_USE). Default: the system closes
+   * itself; `serve` exits 1.
+   */
+  onLeaseLost?: (err: Error) => void;
+  /**
    * The metrics store: a DuckDB file (default `<dataDir>/metrics.duckdb`; ':memory:' allowed),
    * owned by the api's process, or a `postgres://USER@HOST:PORT/DB` URL (any number of
    * processes may write to it). docs/metrics-store.md.

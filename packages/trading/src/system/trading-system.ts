@@ -19,7 +19,7 @@ import { createRemoteSteps } from '../cluster/remote-agent-steps.ts';
 import { RemoteRiskClient } from '../cluster/remote-risk-client.ts';
 import { RiskEventPublisher } from '../cluster/risk-event-publisher.ts';
 import { RiskNode } from '../cluster/risk-node.ts';
-import { refuseSecondEngine, refuseSecondRiskManager } from '../cluster/role-in-use.ts';
+import { claimRoles } from '../cluster/role-claims.ts';
 import { clusterMarketData, clusterOrders, sectionOf } from '../cluster/stats-merge.ts';
 import type { ServiceName } from '../config/service-config.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
@@ -166,11 +166,17 @@ export class TradingSystem {
     else checkDataDir(dataDir);
     if (o.bus !== undefined) this.bus = await openBus(o.bus);
     const nats = this.bus.kind === 'nats';
-    // one risk manager, one engine per symbol: a second one started by mistake refuses here
-    if (nats && want.has('risk-manager')) await refuseSecondRiskManager(this.bus);
-    if (nats && want.has('execution-engine')) {
-      await refuseSecondEngine(this.bus, (this.partition ?? Partition.whole(this.instruments)).symbols);
-    }
+    // one risk manager, one engine per symbol: leases on the bus (a second one refuses here)
+    const engineSymbols = (this.partition ?? Partition.whole(this.instruments)).symbols;
+    const lease = await claimRoles({
+      bus: this.bus,
+      riskManager: want.has('risk-manager'),
+      symbols: want.has('execution-engine') ? engineSymbols : [],
+      report: o.report ?? ((line) => console.log(line)),
+      onLost: o.onLeaseLost ?? (() => void this.close().catch(() => {})),
+    });
+    if (lease !== null) this.stoppers.push(() => lease.close());
+    const fenced = lease?.problem.bind(lease);
     const metricsPath = o.metricsPath ?? join(dataDir, 'metrics.duckdb');
     if (nats) {
       const view = new ClusterView(this.bus);
@@ -210,6 +216,7 @@ export class TradingSystem {
         limits: o.riskLimits,
         accounts: o.security?.keys?.accounts(),
         report: o.report,
+        fenced,
       });
       const node = this.riskNode;
       this.stoppers.push(() => node.close());
@@ -250,6 +257,7 @@ export class TradingSystem {
         remoteRisk: this.remoteRisk ?? undefined,
         listeners: events === null ? undefined : [events],
         idTag: this.partition?.tag,
+        fenced,
       });
       if (events !== null) {
         const publisher = events;
@@ -271,6 +279,7 @@ export class TradingSystem {
       // A turn's low and high (not its last) are journalled and applied only when they fire a
       // stop: what a stop needs, without up to three records per symbol and turn.
       const feed = new LastPriceFeed(this.instruments.size, (book, ticks, last) => {
+        if (fenced?.() != null) return; // no stop fires while the lease has lapsed
         if (partition === null || partition.owns(book)) {
           if (last || this.core?.firesStopAt(book, ticks)) this.core?.setLastPrice(book, ticks);
         } else if (riskHere && last) this.core?.risk.setReferencePrice(book, ticks);

@@ -2,12 +2,17 @@
  * A throwaway nats-server for tests and benchmarks: Debian's `nats-server` package
  * (`.ci/run` installs it; `TICKSTORM_NATS_SERVER` names another binary) on 127.0.0.1 and a
  * port the OS picks (`-p -1`), read back from the server's own "Listening for client
- * connections" line: no sleep, no port race. `stop()` ends it (SIGTERM, awaited);
- * `kill()` SIGKILLs it (a lost bus); `restart()` starts it again on the same port.
+ * connections" line: no sleep, no port race. JetStream on (`-js`, the role leases need it:
+ * cluster/role-lease.ts) with a store directory of its own, kept across `restart()` as a real
+ * server's is, removed by `stop()` (or when the test process ends; `jetstream: false`: a
+ * server without it). `stop()` ends it (SIGTERM, awaited); `kill()` SIGKILLs it (a lost bus);
+ * `restart()` starts it again on the same port.
  * A missing binary is an error naming the fix, never a silent skip.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { reapIfTestDies } from './child-process.ts';
 
 export interface NatsServer {
@@ -36,13 +41,15 @@ function launch(
   bin: string,
   port: number,
   startTimeoutMs: number,
+  storeDir: string | undefined,
 ): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-m', '0'], {
+    const js = storeDir === undefined ? [] : ['-js', '-sd', storeDir];
+    const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-m', '0', ...js], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    // killed if this test process dies first (its teardown never runs); cancelled on exit
-    if (child.pid !== undefined) child.once('exit', reapIfTestDies(child.pid, 'KILL'));
+    // killed (its store removed) if this test process dies first (its teardown never runs); cancelled on exit
+    if (child.pid !== undefined) child.once('exit', reapIfTestDies(child.pid, 'KILL', storeDir));
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -81,21 +88,44 @@ function ended(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
-export async function startNatsServer(o: { startTimeoutMs?: number } = {}): Promise<NatsServer> {
+/** Store directories of servers not stopped yet: removed when this process exits. */
+const stores = new Set<string>();
+process.once('exit', () => {
+  for (const d of stores) rmSync(d, { recursive: true, force: true });
+});
+
+export async function startNatsServer(
+  o: { startTimeoutMs?: number; jetstream?: boolean } = {},
+): Promise<NatsServer> {
   const bin = natsServerBinary();
   const startTimeoutMs = o.startTimeoutMs ?? 10_000;
-  let { child, port } = await launch(bin, -1, startTimeoutMs);
+  const storeDir = o.jetstream === false ? undefined : mkdtempSync(join(tmpdir(), 'tickstorm-nats-js-'));
+  if (storeDir !== undefined) stores.add(storeDir);
+  let child: ChildProcess;
+  let port: number;
+  try {
+    ({ child, port } = await launch(bin, -1, startTimeoutMs, storeDir));
+  } catch (err) {
+    if (storeDir !== undefined) rmSync(storeDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
     get pid() {
       return child.pid ?? -1;
     },
-    stop: () => ended(child, 'SIGTERM'),
+    async stop() {
+      await ended(child, 'SIGTERM');
+      if (storeDir !== undefined) {
+        rmSync(storeDir, { recursive: true, force: true });
+        stores.delete(storeDir);
+      }
+    },
     kill: () => ended(child, 'SIGKILL'),
     async restart() {
       await ended(child, 'SIGTERM');
-      ({ child, port } = await launch(bin, port, startTimeoutMs));
+      ({ child, port } = await launch(bin, port, startTimeoutMs, storeDir));
     },
   };
 }

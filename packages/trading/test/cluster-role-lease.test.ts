@@ -1,0 +1,305 @@
+/**
+ * The single-owner roles' leases on the bus (cluster/role-lease.ts; docs/deployment.md, "Two of
+ * one role"). Before, the start-time check only asked the bus whether a live owner answered: two
+ * engines (or risk managers) started at the same instant both found nobody and both ran, and an
+ * engine started while the owner was stalled for more than the 1 s probe timeout ran beside it,
+ * the owner matching again when it woke (a split brain: two books, the same order ids).
+ *
+ * - at the same instant: exactly one starts, the other is refused TRD_ERR_SERVICE_IN_USE;
+ * - a holder that renews (alive, stalled for a moment) refuses a newcomer that waited for it;
+ *   one that does not (killed) is taken over once its lease expired;
+ * - a real `serve execution-engine` stopped with SIGSTOP: the newcomer waits for its lease to
+ *   expire, then takes it; the owner, continued, matches nothing it read meanwhile (503) and
+ *   exits 1 naming the instance that took over; a `serve risk-manager` the same way;
+ * - nats-server away for longer than the lease: the holder takes its keys again and goes on;
+ * - a nats-server without JetStream: refused with TRD_ERR_ROLE_LEASE_UNAVAILABLE naming -js.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { type NatsBus, openBus } from '../src/bus/nats-bus.ts';
+import { engineKey, LEASE_TTL_MS, RISK_MANAGER_KEY, RoleLease } from '../src/cluster/role-lease.ts';
+import type { ServiceName } from '../src/config/service-config.ts';
+import { type TradingError, TradingErrorCode } from '../src/errors.ts';
+import { TradingSystem } from '../src/system/trading-system.ts';
+import { type Served, startServe } from './support/child-process.ts';
+import { type NatsServer, startNatsServer } from './support/nats-server.ts';
+import { Http, order, pollUntil, ZERO_PORTS } from './support/trading-fixture.ts';
+
+describe('role leases on the bus', { timeout: 180_000 }, () => {
+  const root = mkdtempSync(join(tmpdir(), 'tickstorm-role-lease-'));
+  const http = new Http();
+  let nats: NatsServer;
+  const running: TradingSystem[] = [];
+  const children: Served[] = [];
+  let n = 0;
+
+  const start = async (
+    services: ServiceName[],
+    o: { symbols?: string[]; bus?: string; report?: (line: string) => void } = {},
+  ): Promise<TradingSystem> => {
+    const sys = await TradingSystem.start({
+      config: { host: '127.0.0.1', dataDir: join(root, `d${n++}`), ports: { ...ZERO_PORTS } },
+      services,
+      bus: o.bus ?? nats.url,
+      symbols: o.symbols,
+      durability: 'write',
+      snapshotIntervalMs: 0,
+      report: o.report ?? (() => {}),
+    });
+    running.push(sys);
+    return sys;
+  };
+  const closeAll = async () => {
+    for (const s of running.splice(0)) await s.close();
+  };
+  const inUse = (e: unknown) => (e as { code?: string }).code === TradingErrorCode.SERVICE_IN_USE;
+
+  before(async () => {
+    nats = await startNatsServer();
+  });
+  afterEach(closeAll);
+  after(async () => {
+    for (const c of children) {
+      try {
+        process.kill(c.child.pid!, 'SIGCONT');
+      } catch {
+        // gone
+      }
+      c.child.kill('SIGKILL');
+      await c.done.catch(() => {});
+    }
+    await closeAll();
+    await http.close();
+    await nats.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  for (const [what, services, symbols] of [
+    ['two engines without --symbols', ['execution-engine'], undefined],
+    ['two engines of one partition', ['execution-engine'], ['AAPL', 'MSFT']],
+    ['two risk managers', ['risk-manager'], undefined],
+  ] as const) {
+    it(`${what} started at the same instant: one runs, the other is refused`, async () => {
+      for (let round = 0; round < 3; round++) {
+        const o = { symbols: symbols === undefined ? undefined : [...symbols] };
+        const both = await Promise.allSettled([start([...services], o), start([...services], o)]);
+        const ok = both.filter((r) => r.status === 'fulfilled');
+        const refused = both.filter((r) => r.status === 'rejected');
+        assert.equal(ok.length, 1, `round ${round}: ${ok.length} of 2 started`);
+        assert.ok(inUse(refused[0].reason), String(refused[0].reason));
+        await closeAll();
+      }
+    });
+  }
+
+  it('a holder that renews refuses the newcomer; one that does not is taken over when its lease expires', async () => {
+    // a holder that renews and does not answer its subjects (stalled between renewals, or
+    // starting at the same instant): the newcomer's question goes unanswered, it watches the lease
+    const bus = (await openBus(nats.url)) as NatsBus;
+    const kv = await bus.keyValue('roles', LEASE_TTL_MS);
+    const holder = await RoleLease.claim({
+      kv,
+      role: 'execution-engine',
+      keys: [engineKey('SYM7')],
+      instanceId: 'renewing-1',
+      probe: async () => {},
+      refusal: () => new Error('unexpected') as TradingError,
+      onLost: () => {},
+      report: () => {},
+    });
+    const lines: string[] = [];
+    const t0 = performance.now();
+    try {
+      await assert.rejects(
+        start(['execution-engine'], { symbols: ['SYM7'], report: (l) => lines.push(l) }),
+        (e: Error) =>
+          inUse(e) &&
+          /SYM7 is leased to the engine pid \d+ on .* \(instance renewing-1\), which renewed it while this one waited/.test(
+            e.message,
+          ),
+      );
+      assert.ok(performance.now() - t0 < LEASE_TTL_MS, 'refused before the lease could expire');
+      assert.ok(
+        lines.some((l) => /engine\.SYM7 is leased to .*which does not answer: waiting/.test(l)),
+        lines.join('\n'),
+      );
+      assert.equal(holder.problem(), null, 'the holder keeps its lease');
+    } finally {
+      await holder.close();
+      await bus.close();
+    }
+    // a holder killed with -9 leaves its key: written here as it would be, and never renewed
+    const other = (await openBus(nats.url)) as NatsBus;
+    const dead = {
+      instanceId: 'dead-1',
+      pid: 999_999,
+      host: 'gone',
+      role: 'risk-manager',
+      since: Date.now(),
+    };
+    await (await other.keyValue('roles', LEASE_TTL_MS)).create(
+      RISK_MANAGER_KEY,
+      new TextEncoder().encode(JSON.stringify(dead)),
+    );
+    const t1 = performance.now();
+    const seen: string[] = [];
+    await start(['risk-manager'], { report: (l) => seen.push(l) });
+    const waited = performance.now() - t1;
+    assert.ok(
+      waited >= LEASE_TTL_MS - 500,
+      `took over after ${Math.round(waited)} ms, before the lease expired`,
+    );
+    assert.ok(
+      seen.some((l) => /took over the lease of pid 999999 on gone \(instance dead-1\)/.test(l)),
+      seen.join('\n'),
+    );
+    await closeAll();
+    await other.close();
+    // a graceful stop releases its keys: the successor starts at once
+    await (await start(['risk-manager'])).close();
+    const t2 = performance.now();
+    await start(['risk-manager']);
+    assert.ok(performance.now() - t2 < LEASE_TTL_MS, 'a released lease is taken at once');
+    await closeAll();
+    assert.equal(engineKey('A.B:C'), 'engine.A=2eB=3aC');
+  });
+
+  it('an owner stopped with SIGSTOP is taken over once its lease expired; continued, it matches nothing and exits 1', async () => {
+    const risk = await start(['risk-manager']);
+    assert.ok(risk.riskNode !== null);
+    const a = await startServe([
+      'execution-engine',
+      '--bus',
+      nats.url,
+      '--data-dir',
+      join(root, 'stalled'),
+      '--execution-engine-port',
+      '0',
+      '--durability',
+      'write',
+    ]);
+    children.push(a);
+    const aUrl = a.urls['execution-engine'];
+    const placed = await http.post(`${aUrl}/orders`, order('SYM3', 'buy', 'limit', 1, 99));
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+
+    process.kill(a.child.pid!, 'SIGSTOP');
+    const stoppedAt = performance.now();
+    // read by the stopped owner's socket, answered once it runs again
+    const pending = http
+      .post(`${aUrl}/orders`, order('SYM3', 'buy', 'limit', 1, 98, { clientOrderId: 'while-stopped' }))
+      .catch((err: Error) => ({ status: 0, body: err.message }));
+    const lines: string[] = [];
+    const b = await start(['execution-engine'], { report: (l) => lines.push(l) });
+    const waited = performance.now() - stoppedAt;
+    // its last renewal was at most LEASE_RENEW_MS before the stop
+    assert.ok(
+      waited >= LEASE_TTL_MS - 1000 - 100,
+      `the newcomer started ${Math.round(waited)} ms after the stop`,
+    );
+    assert.ok(
+      lines.some((l) => new RegExp(`took over the lease of pid ${a.child.pid} `).test(l)),
+      lines.join('\n'),
+    );
+
+    process.kill(a.child.pid!, 'SIGCONT');
+    const late = await pending;
+    // refused by its lapsed lease (or, should its stop come first, by the stop): never placed
+    assert.notEqual(late.status, 201, `the woken owner matched an order: ${JSON.stringify(late.body)}`);
+    if (late.status === 503) {
+      assert.match(late.body.error.code, /TRD_ERR_ROLE_LEASE_UNAVAILABLE|TRD_ERR_SHUTTING_DOWN/);
+    }
+    const end = await a.done;
+    assert.equal(end.code, 1, `${end.stdout}\n${end.stderr}`);
+    assert.match(
+      end.stderr,
+      /TRD_ERR_SERVICE_IN_USE: execution-engine: its lease \(engine\.\S+\) was taken over by pid \d+/,
+    );
+    assert.match(end.stderr, new RegExp(`instance ${b.bus.instanceId}`));
+
+    const fresh = await http.post(
+      `${b.url('execution-engine')}/orders`,
+      order('SYM3', 'sell', 'limit', 1, 101),
+    );
+    assert.equal(fresh.status, 201, JSON.stringify(fresh.body));
+    await closeAll();
+  });
+
+  it('a risk manager stopped with SIGSTOP: taken over once its lease expired; continued, it exits 1', async () => {
+    const a = await startServe([
+      'risk-manager',
+      '--bus',
+      nats.url,
+      '--data-dir',
+      join(root, 'stalled-risk'),
+      '--risk-manager-port',
+      '0',
+    ]);
+    children.push(a);
+    process.kill(a.child.pid!, 'SIGSTOP');
+    const lines: string[] = [];
+    const b = await start(['risk-manager'], { report: (l) => lines.push(l) });
+    assert.ok(
+      lines.some((l) => new RegExp(`risk-manager: took over the lease of pid ${a.child.pid} `).test(l)),
+      lines.join('\n'),
+    );
+    process.kill(a.child.pid!, 'SIGCONT');
+    const end = await a.done;
+    assert.equal(end.code, 1, `${end.stdout}\n${end.stderr}`);
+    assert.match(
+      end.stderr,
+      new RegExp(
+        `TRD_ERR_SERVICE_IN_USE: risk-manager: its lease \\(risk-manager\\) was taken over by .*instance ${b.bus.instanceId}`,
+      ),
+    );
+  });
+
+  it('nats-server away for longer than the lease: the holders take their leases again and go on', async () => {
+    const own = await startNatsServer();
+    try {
+      const sys = await start(['execution-engine', 'risk-manager'], { bus: own.url });
+      const url = sys.url('execution-engine');
+      assert.equal((await http.post(`${url}/orders`, order('SYM5', 'buy', 'limit', 1, 99))).status, 201);
+      await own.kill();
+      // the outage itself: longer than the lease, so every key expires while nobody can renew it
+      await new Promise((r) => setTimeout(r, LEASE_TTL_MS + 1000));
+      await own.restart();
+      const placed = await pollUntil(
+        'an order placed after the restart',
+        async () => {
+          const r = await http.post(`${url}/orders`, order('SYM5', 'buy', 'limit', 1, 98));
+          if (r.status === 201) return r;
+          assert.equal(r.status, 503, JSON.stringify(r.body));
+          await new Promise((res) => setTimeout(res, 50));
+          return undefined;
+        },
+        200,
+      );
+      assert.equal(placed.status, 201);
+      assert.equal(sys.bus.state(), 'connected');
+    } finally {
+      await closeAll();
+      await own.stop();
+    }
+  });
+
+  it('a nats-server without JetStream: the engine is refused, naming -js', async () => {
+    const plain = await startNatsServer({ jetstream: false });
+    try {
+      await assert.rejects(
+        start(['execution-engine'], { bus: plain.url }),
+        (e: { code?: string; message?: string }) =>
+          e.code === TradingErrorCode.ROLE_LEASE_UNAVAILABLE &&
+          /without JetStream; start it with -js/.test(String(e.message)),
+      );
+      // market data and the api need no lease
+      await start(['market-data'], { bus: plain.url });
+    } finally {
+      await closeAll();
+      await plain.stop();
+    }
+  });
+});
