@@ -12,7 +12,8 @@
  *   expire, then takes it; the owner, continued, matches nothing it read meanwhile (503) and
  *   exits 1 naming the instance that took over; a `serve risk-manager` the same way;
  * - nats-server away for longer than the lease: the holder takes its keys again and goes on;
- * - a nats-server without JetStream: refused with TRD_ERR_ROLE_LEASE_UNAVAILABLE naming -js.
+ * - an owner killed with -9 on this machine: its successor here takes the lease at once;
+ * - a nats-server without JetStream: a warning naming -js, and the start-time question to the bus.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +21,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { type NatsBus, openBus } from '../src/bus/nats-bus.ts';
-import { engineKey, LEASE_TTL_MS, RISK_MANAGER_KEY, RoleLease } from '../src/cluster/role-lease.ts';
+import {
+  engineKey,
+  LEASE_RENEW_MS,
+  LEASE_TTL_MS,
+  RISK_MANAGER_KEY,
+  RoleLease,
+} from '../src/cluster/role-lease.ts';
 import type { ServiceName } from '../src/config/service-config.ts';
 import { type TradingError, TradingErrorCode } from '../src/errors.ts';
 import { TradingSystem } from '../src/system/trading-system.ts';
@@ -286,20 +293,66 @@ describe('role leases on the bus', { timeout: 180_000 }, () => {
     }
   });
 
-  it('a nats-server without JetStream: the engine is refused, naming -js', async () => {
+  it('a nats-server without JetStream: the engine starts with a warning naming -js, and a second is refused while the first answers', async () => {
     const plain = await startNatsServer({ jetstream: false });
     try {
-      await assert.rejects(
-        start(['execution-engine'], { bus: plain.url }),
-        (e: { code?: string; message?: string }) =>
-          e.code === TradingErrorCode.ROLE_LEASE_UNAVAILABLE &&
-          /without JetStream; start it with -js/.test(String(e.message)),
+      const warned: string[] = [];
+      const sys = await TradingSystem.start({
+        config: { host: '127.0.0.1', dataDir: join(root, `d${n++}`), ports: { ...ZERO_PORTS } },
+        services: ['execution-engine'],
+        bus: plain.url,
+        durability: 'write',
+        snapshotIntervalMs: 0,
+        report: () => {},
+        onWarning: (l) => warned.push(l),
+      });
+      running.push(sys);
+      assert.equal(warned.length, 1, warned.join('\n'));
+      assert.match(
+        warned[0],
+        /runs without JetStream, so this role holds no lease.*-js and a store directory \(-sd DIR\)/,
       );
+      // the start-time question to the bus still refuses a second engine once the first answers
+      await assert.rejects(start(['execution-engine'], { bus: plain.url }), inUse);
       // market data and the api need no lease
       await start(['market-data'], { bus: plain.url });
     } finally {
       await closeAll();
       await plain.stop();
     }
+  });
+
+  it('an owner killed with -9 on this machine: its successor here takes the lease at once, not when it expires', async () => {
+    const a = await startServe([
+      'execution-engine',
+      '--bus',
+      nats.url,
+      '--data-dir',
+      join(root, 'killed'),
+      '--execution-engine-port',
+      '0',
+      '--durability',
+      'write',
+    ]);
+    children.push(a);
+    process.kill(a.child.pid!, 'SIGKILL');
+    await a.done.catch(() => {});
+    const lines: string[] = [];
+    const t0 = performance.now();
+    await start(['execution-engine'], { report: (l) => lines.push(l) });
+    const waited = performance.now() - t0;
+    assert.ok(
+      lines.some((l) =>
+        new RegExp(
+          `took over the lease of pid ${a.child.pid} .* at once: that process no longer runs on this machine`,
+        ).test(l),
+      ),
+      lines.join('\n'),
+    );
+    // its last renewal was at most LEASE_RENEW_MS before the kill: waiting for the expiry is 2-3 s
+    assert.ok(
+      waited < LEASE_TTL_MS - LEASE_RENEW_MS,
+      `the successor started ${Math.round(waited)} ms after the kill`,
+    );
   });
 });

@@ -186,6 +186,7 @@ export async function startSystemFromOptions(
       bus,
       symbols,
       onLeaseLost,
+      onWarning: log === undefined ? undefined : (m: string) => log.warn(m),
       shards: opts.shards,
       inputLog: opts.inputLog,
       offTickPrices: opts.strictPrices === true ? 'reject' : undefined,

@@ -12,6 +12,7 @@ import {
   holderName,
   LEASE_TTL_MS,
   leaseUnavailable,
+  noJetStream,
   RISK_MANAGER_KEY,
   RoleLease,
 } from './role-lease.ts';
@@ -30,6 +31,8 @@ export interface RoleClaims {
   symbols: readonly string[];
   onLost: (err: TradingError) => void;
   report: (line: string) => void;
+  /** The no-JetStream warning (default: report). */
+  warn?: (line: string) => void;
 }
 
 /** Takes the leases (null when there is no role to lease), or throws as RoleLease.claim does. */
@@ -48,7 +51,16 @@ export async function claimRoles(c: RoleClaims): Promise<RoleLease | null> {
   try {
     kv = await bus.keyValue('roles', LEASE_TTL_MS);
   } catch (err) {
-    throw leaseUnavailable(`${role} (--bus ${bus.url})`, err);
+    if (!noJetStream(err)) throw leaseUnavailable(`${role} (--bus ${bus.url})`, err);
+    // A plain nats-server (no -js): the start asks the bus whether a live owner answers, as
+    // before the leases. That refuses a second one started later, not one started at the same
+    // instant or beside a stalled owner: said once, with what to change.
+    (c.warn ?? c.report)(
+      `${role}: the bus's nats-server runs without JetStream, so this role holds no lease: a second ${role} started at the same instant, or while this one is stalled, is not refused; start nats-server with -js and a store directory (-sd DIR) for that (docs/deployment.md, "Two of one role")`,
+    );
+    if (c.riskManager) await refuseSecondRiskManager(bus);
+    if (c.symbols.length > 0) await refuseSecondEngine(bus, c.symbols);
+    return null;
   }
   return RoleLease.claim({
     kv,

@@ -24,9 +24,9 @@
  * - A graceful close deletes the keys: a successor starts at once.
  */
 import { randomInt } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { KV, KvEntry } from 'nats';
 import { TradingError, TradingErrorCode } from '../errors.ts';
+import { goneFromHere, ownIdentity } from '../persistence/process-identity.ts';
 
 /** A key is taken over this long after its holder's last renewal. */
 export const LEASE_TTL_MS = 3000;
@@ -47,6 +47,10 @@ export interface LeaseHolder {
   role: string;
   /** Epoch ms of the claim. */
   since: number;
+  /** Its start time, the kernel's boot id and its pid namespace (../persistence/process-identity.ts). */
+  started?: string;
+  bootId?: string;
+  pidNamespace?: string;
 }
 
 export interface ClaimOptions {
@@ -95,10 +99,15 @@ export function holderName(h: LeaseHolder | undefined): string {
   return h === undefined ? 'another process' : `pid ${h.pid} on ${h.host} (instance ${h.instanceId})`;
 }
 
+/** Whether `err` says the server runs without JetStream (a plain `nats-server`). */
+export function noJetStream(err: unknown): boolean {
+  return /503|no responders|jetstream not enabled/i.test((err as Error)?.message ?? String(err));
+}
+
 /** TRD_ERR_ROLE_LEASE_UNAVAILABLE: the bucket cannot be opened or written (no JetStream, most likely). */
 export function leaseUnavailable(role: string, err: unknown): TradingError {
   const m = (err as Error)?.message ?? String(err);
-  const hint = /503|no responders|jetstream not enabled/i.test(m)
+  const hint = noJetStream(err)
     ? ": the bus's nats-server runs without JetStream; start it with -js and a store directory (-sd DIR)"
     : '';
   return new TradingError(
@@ -133,12 +142,16 @@ export class RoleLease {
 
   /** Takes every key, or throws TRD_ERR_SERVICE_IN_USE (a live holder) or TRD_ERR_ROLE_LEASE_UNAVAILABLE. */
   static async claim(o: ClaimOptions): Promise<RoleLease> {
+    const me = ownIdentity();
     const holder: LeaseHolder = {
       instanceId: o.instanceId,
-      pid: process.pid,
-      host: hostname(),
+      pid: me.pid,
+      host: me.host,
       role: o.role,
       since: Date.now(),
+      started: me.started,
+      bootId: me.bootId,
+      pidNamespace: me.pidNamespace,
     };
     const value = enc.encode(JSON.stringify(holder));
     const keys = [...o.keys].sort();
@@ -159,6 +172,9 @@ export class RoleLease {
       }
       // a live holder answers its subjects at once: refused, named
       await o.probe();
+      // a holder on this machine whose process is gone (kill -9, then restarted here): its keys
+      // are freed now rather than when they expire
+      if (await RoleLease.freeGone(o, held)) continue;
       const first = watched === null;
       watched ??= new Map();
       for (const k of held) {
@@ -202,6 +218,30 @@ export class RoleLease {
     }
     if (failure !== undefined) throw leaseUnavailable(o.role, failure);
     return { revs, held };
+  }
+
+  /**
+   * Deletes the keys of `held` whose holder ran on this machine and is gone (its pid free or
+   * another process's: ../persistence/process-identity.ts); true when it deleted any. A holder
+   * elsewhere, or one that cannot be checked, is left to its lease.
+   */
+  private static async freeGone(o: ClaimOptions, held: readonly string[]): Promise<boolean> {
+    let freed = false;
+    for (const k of held) {
+      const e = await o.kv.get(k).catch(() => null);
+      const h = holderOf(e);
+      if (e === null || h === undefined || !goneFromHere(h)) continue;
+      try {
+        await o.kv.delete(k, { previousSeq: e.revision });
+        freed = true;
+        o.report(
+          `${o.role}: took over the lease of ${holderName(h)} (${k}) at once: that process no longer runs on this machine`,
+        );
+      } catch {
+        // renewed or taken meanwhile: the claim finds out
+      }
+    }
+    return freed;
   }
 
   /** Until one of `watched` is renewed by its holder (refused) or none is held any more. */

@@ -21,6 +21,7 @@ import { join, resolve } from 'node:path';
 import { makeDir } from '@tickstorm/protocol';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { notARegularFile } from './data-file-access.ts';
+import { processAlive, processStartTime } from './process-identity.ts';
 
 export const LOCK_FILE = 'tickstorm.lock';
 
@@ -32,26 +33,9 @@ export interface DirLock {
   release(): void;
 }
 
-/** The start time of `pid` (clock ticks since boot), '' when unknown (not Linux, or no such process). */
-function startTime(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // the command name (field 2) is in parentheses and may hold spaces: count after the last ')'
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-  } catch {
-    return '';
-  }
-}
-
 function alive(pid: number, started: string): boolean {
   if (pid === process.pid) return false; // not in `held`: a previous incarnation with our pid
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const now = startTime(pid);
-  return started === '' || now === '' || now === started;
+  return processAlive(pid, started);
 }
 
 function parse(text: string): { pid: number; started: string } {
@@ -168,7 +152,7 @@ function lock(dir: string): DirLock {
   const key = resolve(dir);
   const path = join(dir, LOCK_FILE);
   if (held.has(key)) throw inUse(dir, path, process.pid);
-  const content = `${process.pid} ${startTime(process.pid)}\n`;
+  const content = `${process.pid} ${processStartTime(process.pid)}\n`;
   for (let attempt = 0; !create(path, content); attempt++) {
     let text: string;
     try {

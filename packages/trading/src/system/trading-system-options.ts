@@ -50,6 +50,8 @@ export interface TradingSystemOptions {
    * itself; `serve` exits 1.
    */
   onLeaseLost?: (err: Error) => void;
+  /** A warning at start (a bus without JetStream: no role lease). Default: `report`, else stdout. */
+  onWarning?: (line: string) => void;
   /**
    * The metrics store: a DuckDB file (default `<dataDir>/metrics.duckdb`; ':memory:' allowed),
    * owned by the api's process, or a `postgres://USER@HOST:PORT/DB` URL (any number of

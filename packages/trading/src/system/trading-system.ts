@@ -173,6 +173,7 @@ export class TradingSystem {
       riskManager: want.has('risk-manager'),
       symbols: want.has('execution-engine') ? engineSymbols : [],
       report: o.report ?? ((line) => console.log(line)),
+      warn: o.onWarning,
       onLost: o.onLeaseLost ?? (() => void this.close().catch(() => {})),
     });
     if (lease !== null) this.stoppers.push(() => lease.close());
