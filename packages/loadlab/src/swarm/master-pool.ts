@@ -31,6 +31,7 @@ import type { MissingWorker, RunReport, WorkersSection } from '../model/result.t
 import type { RawSlice } from '../stats/timeline.ts';
 import { LineChannel, MAX_LINE_BYTES } from './line-channel.ts';
 import type { MasterWorkerPlan } from './master-worker-flags.ts';
+import { withSeries } from './part-series.ts';
 import { RemoteUserHost } from './remote-host.ts';
 import {
   HEARTBEAT_MS,
@@ -594,7 +595,7 @@ export class MasterPool implements HostProvider {
           this.o.log(
             `Worker ${l.id} sent its part so far (every ${PART_SNAPSHOT_MS / 1000} s): should it be lost, its part up to its last snapshot counts`,
           );
-        this.parts.set(l.id, { report: m.report, at: m.at });
+        this.parts.set(l.id, { report: withSeries(this.parts.get(l.id)?.report, m.report), at: m.at });
       }
     } else if (m.t === 'report') {
       if (typeof m.report !== 'object' || m.report === null || !Array.isArray(m.report.scenarios))

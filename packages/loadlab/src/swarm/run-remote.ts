@@ -34,7 +34,7 @@ import {
 import type { Threshold } from '../gates/threshold-parse.ts';
 import { evaluateThresholds, exitCodeFor } from '../gates/thresholds.ts';
 import { type ExecutionSegment, segmentLabel } from '../generator/execution-segment.ts';
-import { collectLiveParts, livePartResults } from '../generator/live-parts.ts';
+import { collectLiveParts, livePartResults, liveSection } from '../generator/live-parts.ts';
 import type { RunReport, ScriptScenarioMetrics } from '../model/result.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { type ReportFiles, writeReports } from '../report/write-reports.ts';
@@ -424,35 +424,46 @@ export async function runAsWorker(o: RunWorkerOptions): Promise<number> {
 
 /**
  * Sends the part so far every PART_SNAPSHOT_MS (cumulative: every scenario's requests and
- * encoded histograms, as the final report holds them), so that a worker lost mid-run (killed,
- * its machine gone) leaves the master its requests up to its last snapshot. The final report
- * replaces them; `stop` ends the snapshots before it is sent.
+ * encoded histograms, and a script's section, its checks, custom metrics, Trends' histograms
+ * and iterations, as the final report holds them), so that a worker lost mid-run (killed, its
+ * machine gone) leaves the master its part up to its last snapshot. A scenario's per-second
+ * series goes as it grows: each part carries the seconds closed since the previous one, which
+ * the master appends. The final report replaces them; `stop` ends the snapshots before it is
+ * sent.
  */
 function partSender(version: string, test: RunTest, send: (m: ToMaster) => void): { stop: () => void } {
   collectLiveParts(true);
   let stopped = false;
   let busy = false;
+  /** Seconds of each scenario's series sent so far. */
+  const sent = new Map<string, number>();
   const timer = setInterval(() => {
     if (busy || stopped) return;
     busy = true;
     const at = Date.now();
     livePartResults(at)
-      .then((scenarios) => {
-        if (stopped || scenarios.length === 0) return;
-        send({
-          t: 'part',
-          at,
-          report: {
-            tool: 'tickstorm',
-            version,
-            startedAt: Math.min(...scenarios.map((s) => s.startedAt)),
-            finishedAt: at,
-            target: test.kind === 'script' ? test.file : "the master's scenarios",
-            scenarios,
-            thresholds: [],
-            exitCode: EXIT_OK,
-          },
-        });
+      .then((live) => {
+        if (stopped || live.length === 0) return;
+        const script = liveSection(live, at);
+        const scenarios = live.map(({ result: s }) => ({
+          ...s,
+          timeseries: s.timeseries.slice(sent.get(s.scenario) ?? 0),
+          // an ended scenario's are in its script section; the master merges no other
+          extra: s.extra.partial === true ? s.extra : {},
+        }));
+        const report: RunReport = {
+          tool: 'tickstorm',
+          version,
+          startedAt: Math.min(...scenarios.map((s) => s.startedAt)),
+          finishedAt: at,
+          target: test.kind === 'script' ? test.file : "the master's scenarios",
+          scenarios,
+          thresholds: [],
+          exitCode: EXIT_OK,
+          ...(script === undefined ? {} : { script }),
+        };
+        send({ t: 'part', at, report });
+        for (const { result: s } of live) sent.set(s.scenario, s.timeseries.length);
       })
       .catch(() => undefined)
       .finally(() => {
