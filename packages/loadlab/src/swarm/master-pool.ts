@@ -21,8 +21,9 @@
  * same 'start' and is handed to the swarm's onJoined.
  *
  * `run` workers get the master's test right after welcome and answer prepared, or an error
- * with an exit code when they cannot run it (refused: counted missing, the run goes on with
- * the others); `go` gives each prepared worker its execution segment, part i of N.
+ * with an exit code when they cannot run it (refused: counted missing and not toward
+ * --expect-workers, `preparedWorkers` waits on for one that can); `go` gives each prepared
+ * worker its execution segment, part i of N.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { LabError, LabErrorCode } from '../errors.ts';
@@ -421,9 +422,24 @@ export class MasterPool implements HostProvider {
     return this.waitForWorkers();
   }
 
-  /** Workers that joined and are still here, plus (run) those that refused the test. */
+  /**
+   * run workers: waits for --expect-workers that can run the test and returns their ids. A
+   * worker that refused the test does not count (as for swarm workers in `open`): the master
+   * waits on for one that can, within what is left of --expect-workers-max-wait (then
+   * LAB_ERR_WORKERS_MISSING). Each connected worker gets up to `prepareWaitMs` to answer.
+   */
+  async preparedWorkers(prepareWaitMs: number): Promise<string[]> {
+    const deadline = this.o.expectWaitMs > 0 ? performance.now() + this.o.expectWaitMs : undefined;
+    for (;;) {
+      await this.waitForWorkers(deadline);
+      const ids = await this.prepared(prepareWaitMs);
+      if (ids.length >= this.o.expectWorkers || this.o.signal?.aborted === true) return ids;
+    }
+  }
+
+  /** Workers that joined and are still here (a refused one is gone: it does not count). */
   private get arrived(): number {
-    return this.links.size + this.refusals.length;
+    return this.links.size;
   }
 
   /** `deadline` (performance.now() ms): when --expect-workers-max-wait runs out, if not now + it. */

@@ -2,7 +2,8 @@
  * `tickstorm run --master` / `run --worker`: the built-in scenarios or a script on many
  * machines, k6's execution segments. The master's command line is the test: it sends it to
  * each worker as it joins (RunTest), the worker checks it can run it (prepared, or an error
- * with exit code 104/107: refused, counted missing), and `go` gives each of the N prepared
+ * with exit code 104/107: refused, counted missing, not toward --expect-workers: the master
+ * waits on for one that can), and `go` gives each of the N prepared
  * workers part i of N of the load (every arrival rate, VU count and iteration count; the
  * parts add up exactly). Each sends its part so far every PART_SNAPSHOT_MS (cumulative) and
  * its whole report at the end, histograms encoded. The master waits for --expect-workers,
@@ -131,17 +132,24 @@ async function masterRun(o: RunMasterOptions, teardown: Teardown): Promise<numbe
   let stoppedBy: string | undefined;
   let segments: Map<string, ExecutionSegment>;
   try {
-    await pool.ready();
-    const ids = await pool.prepared(PREPARE_WAIT_MS);
-    if (ids.length === 0 && pool.refusals.length > 0 && o.signal?.aborted !== true) {
+    let ids: string[];
+    try {
+      ids = await pool.preparedWorkers(PREPARE_WAIT_MS);
+    } catch (e) {
+      // --expect-workers-max-wait ran out: the workers refused are why, and when none that can
+      // run the test is here, their exit code is the master's
+      if (pool.refusals.length === 0 || o.signal?.aborted === true) throw e;
+      const none = pool.connected === 0;
       err(
         [
-          'tickstorm run: no worker can run the test; nothing ran:',
-          ...pool.refusals.map((r) => `  - worker ${r.id} (exit ${r.code}): ${r.message}`),
+          none
+            ? 'tickstorm run: no worker can run the test; nothing ran:'
+            : `tickstorm run: ${(e as Error).message}`,
+          ...pool.refusals.map((r) => `  - worker ${r.id} refused (exit ${r.code}): ${r.message}`),
         ].join('\n'),
       );
       await pool.close();
-      return pool.refusals[0].code;
+      return none ? pool.refusals[0].code : e instanceof LabError ? e.exitCode : EXIT_ERROR;
     }
     if (o.signal?.aborted) {
       await pool.close();
