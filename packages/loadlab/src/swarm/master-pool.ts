@@ -617,6 +617,8 @@ export class MasterPool implements HostProvider {
       if (typeof m.report !== 'object' || m.report === null || !Array.isArray(m.report.scenarios))
         throw new Error('no report with "scenarios"');
       this.reports.set(l.id, m.report);
+      const n = m.report.scenarios.reduce((a, x) => a + (Number(x?.requests) || 0), 0);
+      this.o.log(`Worker ${l.id} sent its report (its whole part: ${n} requests)`);
       for (const f of [...this.changed]) f();
     } else {
       // a worker's final statistics: its users are stopped, whatever its last heartbeat said
@@ -645,6 +647,15 @@ export class MasterPool implements HostProvider {
   private lose(l: Link, reason: string, polite = false): void {
     if (this.links.get(l.id) !== l) return;
     this.links.delete(l.id);
+    if (this.reports.has(l.id)) {
+      // gone before the quit (killed, its machine stopped) but after its report: nothing of its
+      // part is missing
+      this.o.log(`Worker ${l.id} left after its report (${reason}): its whole part is in the figures`);
+      if (polite) void l.channel.close();
+      else l.channel.destroy(reason);
+      for (const f of [...this.changed]) f();
+      return;
+    }
     // what the master started there, when a test runs (a heartbeat is up to a second old)
     const users = l.host?.users ?? l.users;
     this.missing.push({ id: l.id, reason, at: Date.now(), users });
