@@ -6,11 +6,12 @@
  * HdrHistograms; its script counters, which hold checks, Counters, Rates, Gauges, vus and
  * the Trends' HdrHistogram buckets; its iterations completed and dropped; and the merged
  * per-second series), and its final result once it ended. `livePartResults` turns them into
- * the report's scenario results, histograms encoded, with each scenario's script metrics:
- * the cost is one encoding per entry per snapshot and a copy of the counters, nothing per
- * sample.
+ * the report's scenario results, histograms packed (stats/packed-counts.ts), with each
+ * scenario's script metrics: the cost is one packing per entry and per Trend per snapshot and a
+ * copy of the counters, nothing per sample.
  */
 import type { LatencyMs, ScenarioResult, ScriptMetricsSection, TimeSlice } from '../model/result.ts';
+import { packRecorder } from '../stats/latency-codec.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats, type StatsSnapshot } from '../stats/request-stats.ts';
 import { entryStats } from '../stats/to-result.ts';
@@ -139,7 +140,7 @@ export async function livePartResults(now = Date.now()): Promise<LivePart[]> {
       failures: stats.failures,
       rps: rate(stats.requests, sec),
       latency_ms: cheapSummary(stats.totalLatency()),
-      entries: entryStats(stats, sec, cheapSummary),
+      entries: entryStats(stats, sec, cheapSummary, packRecorder),
       timeseries: [...series],
       failureRows: stats.failureRowList,
       targets: [],

@@ -4,11 +4,12 @@
  * the final report's section holds them (script-section.ts), so that the master merges a lost
  * worker's last snapshot as it merges a final part. A scenario still running has its VUs taken
  * off in the second after the snapshot (as its end would), and its Trends come as recorders (no
- * counter key per bucket to build and parse every 2 s); a scenario that ended is built once.
+ * counter key per bucket to build and parse every 2 s), packed (stats/packed-counts.ts); a
+ * scenario that ended is built once.
  */
 import type { LivePart, LiveSectionBuilder } from '../generator/live-parts.ts';
 import type { EncodedLatency, ScriptScenarioMetrics } from '../model/result.ts';
-import { encodeRecorder } from '../stats/latency-codec.ts';
+import { packRecorder } from '../stats/latency-codec.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
 import { RequestStats } from '../stats/request-stats.ts';
 import type { MetricKind } from './runtime.ts';
@@ -70,6 +71,6 @@ function running(p: LivePart, at: number): ScriptScenarioMetrics {
       }
     }
   const trends: Record<string, EncodedLatency> = {};
-  for (const [name, r] of recorders) trends[name] = encodeRecorder(r);
+  for (const [name, r] of recorders) trends[name] = packRecorder(r);
   return { scenario: p.result.scenario, counters, trends, iterations: p.iterations, dropped: p.dropped };
 }

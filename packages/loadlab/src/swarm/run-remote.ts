@@ -432,7 +432,7 @@ export async function runAsWorker(o: RunWorkerOptions): Promise<number> {
 
 /**
  * Sends the part so far every PART_SNAPSHOT_MS (cumulative: every scenario's requests and
- * encoded histograms, and a script's section, its checks, custom metrics, Trends' histograms
+ * histograms, packed, and a script's section, its checks, custom metrics, Trends' histograms
  * and iterations, as the final report holds them), so that a worker lost mid-run (killed, its
  * machine gone) leaves the master its part up to its last snapshot. A scenario's per-second
  * series goes as it grows: each part carries the seconds closed since the previous one, which
