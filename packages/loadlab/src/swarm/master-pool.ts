@@ -350,7 +350,8 @@ export class MasterPool implements HostProvider {
    * run workers: resolves once each of `ids` has sent its report or gone missing, with the
    * reports received; a worker lost before its report gives its last part so far instead
    * (`partialAt`: when that snapshot was taken), if it sent one. Ctrl-C on the master sends the others 'stop' (each ends its part and
-   * reports what it measured) and waits for them at most STOP_WAIT_MS; so does a report that
+   * reports what it measured) and waits for them at most STOP_WAIT_MS (one still without its
+   * report then is missing, its last part so far standing for it); so does a report that
    * `stopsTest` says stopped the whole test (a part aborted by exec.test.abort(), an abortOnFail
    * threshold or a script error): `stoppedBy` is then that worker.
    */
@@ -361,8 +362,11 @@ export class MasterPool implements HostProvider {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       let stoppedBy: string | undefined;
+      let finished = false;
       const pending = () => ids.filter((id) => !this.reports.has(id) && this.links.has(id));
       const done = () => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         this.changed = this.changed.filter((f) => f !== check);
         this.o.signal?.removeEventListener('abort', stop);
@@ -393,7 +397,15 @@ export class MasterPool implements HostProvider {
         const left = pending();
         for (const id of left) this.links.get(id)?.channel.send({ t: 'stop' });
         if (left.length > 0) this.o.log(`Stopping: waiting for the parts of ${left.length} worker(s)`);
-        timer = setTimeout(done, STOP_WAIT_MS);
+        // a worker still without its report then is missing (its last part so far stands for it,
+        // said as for a lost one; a report that comes later no longer counts)
+        timer = setTimeout(() => {
+          for (const id of pending()) {
+            const l = this.links.get(id);
+            if (l !== undefined) this.lose(l, `no report within ${STOP_WAIT_MS / 1000} s of the stop`, true);
+          }
+          done();
+        }, STOP_WAIT_MS);
         check();
       };
       this.changed.push(check);
