@@ -404,17 +404,22 @@ test('three bare workers get the master’s script: VUs and iterations that do n
   assert.deepEqual(report.workers.segments.map((s: { requests: number }) => s.requests).sort(), [19, 19, 23]);
 });
 
-test('a worker whose script differs from the master’s exits 104; with none left the master exits 104', async () => {
+test('a worker whose script differs from the master’s exits 104; with none that can run it by --expect-workers-max-wait the master exits 104', async () => {
   const theirs = script('theirs.ts', "{ s: { executor: 'shared-iterations', vus: 1, iterations: 5 } }");
   const ours = script('ours.ts', "{ s: { executor: 'shared-iterations', vus: 1, iterations: 6 } }");
-  const m = start(['run', theirs, '--master', '--master-bind-port', '0']);
+  // a refused worker does not count toward --expect-workers: the master waits on for the whole wait
+  const m = start(['run', theirs, '--master', '--master-bind-port', '0', '--expect-workers-max-wait', '10']);
   const [, port] = await m.waitFor(/Master listening on 127\.0\.0\.1:(\d+)/);
   const w = start(['run', ours, '--worker', '--master-port', port]);
   const [mx, wx] = await Promise.all([m.exited, w.exited]);
   assert.equal(wx.code, 104, w.stdout() + w.stderr());
   assert.match(w.stderr(), /cannot run the master's test: .*ours\.ts differs from the master's .*theirs\.ts/);
   assert.equal(mx.code, 104, m.stdout() + m.stderr());
-  assert.match(m.stderr(), /no worker can run the test; nothing ran/);
+  assert.match(
+    m.stderr(),
+    /no worker can run the test; nothing ran:\n {2}- worker \S+ refused \(exit 104\): /,
+  );
+  assert.doesNotMatch(m.stdout(), /Started the run/);
 });
 
 test('a worker given scenario parameters of its own is refused before it connects (104)', async () => {

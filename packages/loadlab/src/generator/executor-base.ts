@@ -116,6 +116,12 @@ export abstract class ExecutorBase {
     return { active: this.gauge(), allocated: this.maxVUs };
   }
 
+  /** Iterations completed and dropped so far (a run --worker's part so far reads them). */
+  progress(): { completed: number; dropped: number } {
+    const o = this.outcome();
+    return { completed: o.completed, dropped: o.dropped };
+  }
+
   /** Stops starting iterations now (abort); in-flight ones get the graceful stop. */
   abstract stop(): void;
 

@@ -19,7 +19,7 @@ import { LabError, LabErrorCode } from '../errors.ts';
 import type { ScenarioResult } from '../model/result.ts';
 import { assessHealth, ProcessCpu, type ThreadHealth } from '../monitor/health.ts';
 import { LatencyRecorder } from '../stats/recorder.ts';
-import { RequestStats, type StatsSnapshot } from '../stats/request-stats.ts';
+import { RequestStats } from '../stats/request-stats.ts';
 import type { SliceListener } from '../stats/slice-detail.ts';
 import { recorderSummaryMs, toScenarioResult } from '../stats/to-result.ts';
 import { epochNowMs } from '../util/clock.ts';
@@ -33,7 +33,7 @@ import {
 } from './execution-segment.ts';
 import type { ExecutorOutcome } from './executor-base.ts';
 import { type ExecutorOptions, type NormalizedExecutor, normalizeExecutor } from './executor-options.ts';
-import { endLivePart, liveParts, registerLivePart } from './live-parts.ts';
+import { endLivePart, type LiveThread, liveParts, registerLivePart } from './live-parts.ts';
 import { prepareThread } from './run-thread.ts';
 import { isModuleRef, loadScript, type ScriptFactory, type ScriptModuleRef } from './script.ts';
 import type { FromWorker, WorkerExec } from './worker-protocol.ts';
@@ -68,6 +68,8 @@ export interface RunOptions<P = Record<string, unknown>> {
   halt?: AbortSignal;
   /** Run only this part of the test (default: the whole). */
   segment?: ExecutionSegment;
+  /** Keys of `params` the result never shows (a script's file, its TLS keys). */
+  hideParams?: readonly string[];
 }
 
 export interface RunOutcome {
@@ -121,6 +123,15 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
   const count = chooseWorkers(mine, opts.workers, opts.threadCapacity);
   const params = (opts.params ?? {}) as P;
   const cpu = new ProcessCpu();
+  const shown = redactParams(opts.params as Record<string, unknown>);
+  for (const k of opts.hideParams ?? []) delete shown[k];
+  const resultParams = {
+    executor: opts.executor,
+    workers: count,
+    ...(seg.count > 1 ? { executionSegment: segmentLabel(seg) } : {}),
+    // shown in reports: a URL's password (a PostgreSQL --db-path) never is
+    ...shown,
+  };
   let stats: RequestStats;
   let ends: ThreadEnd[];
   if (count === 1) {
@@ -147,8 +158,11 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
     const out = await prep
       .start(epochNowMs() + 5, {
         onSlice: opts.onSlice,
-        onStats: (st, startEpochMs) => {
-          unregister = registerLivePart(opts.name ?? ex.name, startEpochMs, async () => [st.snapshot()]);
+        onStats: (st, startEpochMs, progress) => {
+          unregister = registerLivePart(opts.name ?? ex.name, startEpochMs, resultParams, async () => ({
+            threads: [{ stats: st.snapshot(), progress: progress() }],
+            series: st.timeline.slices,
+          }));
         },
       })
       .finally(() => unregister());
@@ -172,6 +186,7 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
       params,
       cpu,
       opts.name ?? ex.name,
+      resultParams,
     ));
   }
   const used = cpu.stop();
@@ -216,19 +231,13 @@ export async function runScenario<P = Record<string, unknown>>(opts: RunOptions<
   }
   const result = toScenarioResult(stats, {
     scenario: opts.name ?? ex.name,
-    params: {
-      executor: opts.executor,
-      workers: count,
-      ...(seg.count > 1 ? { executionSegment: segmentLabel(seg) } : {}),
-      // shown in reports: a URL's password (a PostgreSQL --db-path) never is
-      ...redactParams(opts.params as Record<string, unknown>),
-    },
+    params: resultParams,
     startedAt,
     durationSec: Math.round(durationSec * 1000) / 1000,
     generator,
     extra,
   });
-  endLivePart(result);
+  endLivePart(result, { counters, iterations: exec.completed, dropped: exec.dropped });
   return { result, stats, exec, counters };
 }
 
@@ -244,6 +253,7 @@ async function runWorkers<P>(
   params: P,
   cpu: ProcessCpu,
   name: string,
+  resultParams: Record<string, unknown>,
 ): Promise<{ stats: RequestStats; ends: ThreadEnd[] }> {
   const module = ref.module instanceof URL ? ref.module.href : ref.module;
   const workers = Array.from({ length: count }, (_, thread) => {
@@ -263,13 +273,17 @@ async function runWorkers<P>(
   });
   let stats: RequestStats | undefined;
   const ends: ThreadEnd[] = [];
-  // a run --worker's part so far: each thread's statistics on request (its final ones once done)
-  const last: (StatsSnapshot | undefined)[] = workers.map(() => undefined);
-  const waiting: ((s: StatsSnapshot) => void)[][] = workers.map(() => []);
-  const settle = (i: number, snap: StatsSnapshot) => {
+  // a run --worker's part so far: each thread's statistics and script metrics on request (its
+  // final ones once done)
+  const last: (LiveThread | undefined)[] = workers.map(() => undefined);
+  const waiting: ((s: LiveThread) => void)[][] = workers.map(() => []);
+  const settle = (i: number, snap: LiveThread) => {
     for (const f of waiting[i].splice(0)) f(snap);
   };
-  const empty: StatsSnapshot = { entries: [], failures: [] };
+  const empty: LiveThread = {
+    stats: { entries: [], failures: [] },
+    progress: { counters: {}, trends: [], completed: 0, dropped: 0 },
+  };
   let unregister = () => {};
   try {
     await new Promise<void>((resolve, reject) => {
@@ -302,7 +316,7 @@ async function runWorkers<P>(
           if (m.type === 'error')
             reject(new LabError(LabErrorCode.WORKER_CRASH, `generator worker: ${m.message}`));
           else if (m.type === 'slice') stats!.timeline.mergeRaw(m.slice);
-          else if (m.type === 'snapshot') settle(i, m.snapshot);
+          else if (m.type === 'snapshot') settle(i, { stats: m.snapshot, progress: m.progress });
           else if (m.type === 'ready' && ++ready === count) {
             const startEpochMs = epochNowMs() + START_DELAY_MS;
             stats = new RequestStats({ startEpochMs, reporters: count });
@@ -310,21 +324,32 @@ async function runWorkers<P>(
             cpu.start();
             for (const x of workers) x.postMessage({ type: 'start', startEpochMs });
             if (liveParts())
-              unregister = registerLivePart(name, startEpochMs, () =>
-                Promise.all(
+              unregister = registerLivePart(name, startEpochMs, resultParams, async () => ({
+                threads: await Promise.all(
                   workers.map((x, j) =>
                     last[j] !== undefined
                       ? last[j]
-                      : new Promise<StatsSnapshot>((res) => {
+                      : new Promise<LiveThread>((res) => {
                           waiting[j].push(res);
                           if (waiting[j].length === 1) x.postMessage({ type: 'snapshot' });
                         }),
                   ),
                 ),
-              );
+                // the seconds every thread closed (merged here as they come)
+                series: stats!.timeline.slices,
+              }));
           } else if (m.type === 'done') {
-            last[i] = m.snapshot;
-            settle(i, m.snapshot);
+            last[i] = {
+              stats: m.snapshot,
+              // its Trends are in its counters (a part so far's section reads them there)
+              progress: {
+                counters: m.counters,
+                trends: [],
+                completed: m.exec.completed,
+                dropped: m.exec.dropped,
+              },
+            };
+            settle(i, last[i]);
             stats!.merge(m.snapshot);
             ends.push({ ...m, exec: fromWorkerExec(m.exec) });
             if (++done === count) {

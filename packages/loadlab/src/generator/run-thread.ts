@@ -6,6 +6,7 @@
  */
 import { type ThreadHealth, ThreadMonitor } from '../monitor/health.ts';
 import { RequestEvents } from '../stats/events.ts';
+import type { SparseCounts } from '../stats/recorder.ts';
 import { RequestStats } from '../stats/request-stats.ts';
 import type { SliceListener } from '../stats/slice-detail.ts';
 import type { RawSlice } from '../stats/timeline.ts';
@@ -32,8 +33,23 @@ export interface ThreadHooks {
   onRawSlice?: (s: RawSlice) => void;
   /** Single thread: summarised seconds, live. */
   onSlice?: SliceListener;
-  /** The thread's statistics as they are kept (read for a run --worker's part so far). */
-  onStats?: (stats: RequestStats, startEpochMs: number) => void;
+  /**
+   * The thread's statistics as they are kept, and a reader of its script counters and
+   * iterations so far (both read for a run --worker's part so far).
+   */
+  onStats?: (stats: RequestStats, startEpochMs: number, progress: () => ThreadProgress) => void;
+}
+
+/**
+ * A thread's script metrics so far: its counters (checks, custom metrics, Gauges, vus; a
+ * Trend's buckets when `trends` does not hold them apart), each Trend's counts, its
+ * iterations completed and dropped.
+ */
+export interface ThreadProgress {
+  counters: Record<string, number>;
+  trends: [string, SparseCounts][];
+  completed: number;
+  dropped: number;
 }
 
 export interface ThreadOutcome {
@@ -104,7 +120,10 @@ export async function prepareThread<P>(
       if (hooks.onRawSlice) tl.onRaw = hooks.onRawSlice;
       if (hooks.onSlice) tl.onSlice = hooks.onSlice;
       const unsubscribe = stats.attach(events);
-      hooks.onStats?.(stats, startEpochMs);
+      hooks.onStats?.(stats, startEpochMs, () => ({
+        ...(script.metricsSoFar?.() ?? { counters: script.counters?.() ?? {}, trends: [] }),
+        ...executor.progress(),
+      }));
       const clock = setInterval(() => tl.advance(nowUs()), SLICE_CLOCK_MS);
       const monitor = new ThreadMonitor().start();
       const wait = (startUs - nowUs()) / 1000;

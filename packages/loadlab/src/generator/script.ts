@@ -13,6 +13,7 @@
  */
 import { LabError, LabErrorCode } from '../errors.ts';
 import type { RequestEvents } from '../stats/events.ts';
+import type { SparseCounts } from '../stats/recorder.ts';
 import type { NormalizedExecutor } from './executor-options.ts';
 
 export interface ScriptContext<P = Record<string, unknown>> {
@@ -65,6 +66,12 @@ export interface VuScript {
    * as each second closes when the run records slice detail (what moved goes with the second).
    */
   liveCounters?(): Record<string, number>;
+  /**
+   * The counters so far as `counters` has them, but for the Trends: each one's recorder counts
+   * apart (a run --worker's part so far reads them every 2 s; written into counters, one key per
+   * bucket, a Trend's thousands of buckets cost far more to build and read back).
+   */
+  metricsSoFar?(): { counters: Record<string, number>; trends: [string, SparseCounts][] };
   /** Open model: called each time an iteration is dropped (no free VU), as it happens. */
   dropped?(): void;
   /**

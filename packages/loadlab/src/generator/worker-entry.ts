@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RequestStats } from '../stats/request-stats.ts';
-import { prepareThread, type ThreadInit } from './run-thread.ts';
+import { prepareThread, type ThreadInit, type ThreadProgress } from './run-thread.ts';
 import { loadScript } from './script.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
@@ -19,6 +19,7 @@ try {
   const factory = await loadScript({ module: data.module, export: data.export });
   const prep = await prepareThread(factory, data);
   let stats: RequestStats | undefined;
+  let progress: () => ThreadProgress = () => ({ counters: {}, trends: [], completed: 0, dropped: 0 });
   port.on('message', (m: ToWorker) => {
     if (m.type === 'stop') {
       prep.stop();
@@ -29,13 +30,18 @@ try {
       return;
     }
     if (m.type === 'snapshot') {
-      post({ type: 'snapshot', snapshot: stats?.snapshot() ?? { entries: [], failures: [] } });
+      post({
+        type: 'snapshot',
+        snapshot: stats?.snapshot() ?? { entries: [], failures: [] },
+        progress: progress(),
+      });
       return;
     }
     prep
       .start(m.startEpochMs, {
-        onStats: (s) => {
+        onStats: (s, _start, p) => {
           stats = s;
+          progress = p;
         },
         onRawSlice: (s) =>
           post({ type: 'slice', slice: s }, [

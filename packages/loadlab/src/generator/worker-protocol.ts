@@ -4,10 +4,12 @@ import type { SparseCounts } from '../stats/recorder.ts';
 import type { StatsSnapshot } from '../stats/request-stats.ts';
 import type { RawSlice } from '../stats/timeline.ts';
 import type { ExecutorOutcome } from './executor-base.ts';
+import type { ThreadProgress } from './run-thread.ts';
 
 /**
- * 'snapshot': the thread's statistics so far (a run --worker's periodic part), answered with
- * 'snapshot'. 'halt': the run ends now, its iterations in flight interrupted (ExecutorBase.halt).
+ * 'snapshot': the thread's statistics and script metrics so far (a run --worker's periodic
+ * part), answered with 'snapshot'. 'halt': the run ends now, its iterations in flight
+ * interrupted (ExecutorBase.halt).
  */
 export type ToWorker =
   | { type: 'start'; startEpochMs: number }
@@ -20,7 +22,7 @@ export type WorkerExec = Omit<ExecutorOutcome, 'startLag'> & { startLag: SparseC
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'slice'; slice: RawSlice }
-  | { type: 'snapshot'; snapshot: StatsSnapshot }
+  | { type: 'snapshot'; snapshot: StatsSnapshot; progress: ThreadProgress }
   | {
       type: 'done';
       exec: WorkerExec;

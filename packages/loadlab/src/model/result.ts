@@ -37,6 +37,11 @@ export interface LatencyMsFull extends LatencyMs {
  */
 export interface EncodedLatency {
   hdr: string;
+  /**
+   * A run worker's part so far only (sent every 2 s, never in a report file): the counters
+   * packed (stats/packed-counts.ts), cheaper to build than `hdr`, which is then ''.
+   */
+  packed?: string;
   count: number;
   sumUs: number;
   /** null when empty. */

@@ -3,7 +3,7 @@
  * how many joined, were expected and were connected at the end, and each missing worker with
  * when and why it went missing and its users then (as the console's `Workers:` lines and the
  * JSON's `workers` say), and for `run --master` what of a lost worker's part the merged figures
- * hold (its requests up to its last snapshot). Empty for a run on one machine.
+ * hold (its requests and script metrics up to its last snapshot). Empty for a run on one machine.
  */
 import type { RunReport } from '../model/result.ts';
 import { esc, table } from './html-parts.ts';

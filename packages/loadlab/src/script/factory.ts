@@ -328,6 +328,12 @@ const factory: ScriptFactory<ScriptParams> = async (ctx) => {
   );
   // the checks and custom metrics, followed live by a Prometheus exporter (RunOptions.sliceDetail)
   script.liveCounters = script.counters;
+  // a run --worker's part so far: the same, each Trend's counts apart
+  script.metricsSoFar = () => {
+    const out: Record<string, number> = Object.fromEntries(counters);
+    gaugesToCounters(gauges, index, out);
+    return { counters: out, trends: [...trends].map(([name, r]) => [name, r.toSparse()]) };
+  };
   // k6's dropped_iterations, streamed as each is dropped (--out json)
   script.dropped = () => rt.sink?.('dropped_iterations', 'counter', 1, p.scenario);
   // k6's vus and vus_max, sampled each second (./vus-series.ts); --out json writes their sum (./vus-out.ts)

@@ -33,6 +33,7 @@ import {
 import { evaluateThresholds } from '../gates/thresholds.ts';
 import { type ExecutionSegment, segmentLabel, segmentShare, WHOLE } from '../generator/execution-segment.ts';
 import { normalizeExecutor } from '../generator/executor-options.ts';
+import { liveScriptSection } from '../generator/live-parts.ts';
 import { type RunOutcome, runScenario } from '../generator/run-scenario.ts';
 import type { RunReport, ScenarioResult } from '../model/result.ts';
 import { type LoadMetricsServer, startLoadMetricsServer } from '../monitor/prometheus-exporter.ts';
@@ -57,6 +58,7 @@ import {
   MetricView,
 } from './k6-metrics.ts';
 import type { LifecyclePart } from './lifecycle.ts';
+import { liveSectionBuilder } from './live-section.ts';
 import { startLiveWatch } from './live-watch.ts';
 import type { ScriptScenario } from './options.ts';
 import { runtime } from './runtime.ts';
@@ -250,6 +252,15 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
   for (const [name, share] of plan.shares) exporter?.addCounters(name, { [planKey]: share });
   if (jsonOut !== undefined) vusOut = new VusOut(jsonOut, parsed.options.tags, plan.total);
   let crashed: string | undefined;
+  // a run --worker's part so far carries the script section its final report would
+  const unLive = liveScriptSection(
+    liveSectionBuilder({
+      declared: runtime().metrics,
+      labThresholds: parsed.options.labThresholds,
+      planKey,
+      shares: plan.shares,
+    }),
+  );
   const outcomes = await Promise.all(
     parsed.options.scenarios.map(async (s): Promise<RunOutcome | undefined> => {
       if (s.startTimeMs > 0 && !(await delay(s.startTimeMs, stop.signal))) return undefined;
@@ -268,6 +279,8 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
           signal: stop.signal,
           halt: halt.signal,
           segment: input.segment,
+          // never in a report (nor in a run --worker's part so far): the path, the TLS keys
+          hideParams: ['file', 'tls', 'execution'],
           sliceDetail: exporter !== undefined,
           onSlice: (slice, detail) => {
             exporter?.observe(s.name, slice, detail);
@@ -295,6 +308,7 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
       }
     }),
   );
+  unLive();
   progress.finish();
   // a scenario halted by exec.test.abort() may end before the channel's message came here
   for (const o of outcomes) if (o?.exec.haltedBy !== undefined) testAborted(o.exec.haltedBy);
@@ -339,9 +353,6 @@ export async function runScriptFile(input: ScriptRunInput): Promise<ScriptRunRes
     if (o === undefined) continue;
     const r = o.result;
     for (const k of Object.keys(r.extra)) if (INTERNAL_KEY.test(k)) delete r.extra[k];
-    delete (r.params as Record<string, unknown>).file;
-    delete (r.params as Record<string, unknown>).tls;
-    delete (r.params as Record<string, unknown>).execution;
     results.push(r);
     parts.push({
       scenario: r.scenario,

@@ -102,3 +102,26 @@ export function vusGauge(
   }
   return { value, min, max };
 }
+
+/**
+ * `counters` (a scenario's, still running) as if its VUs left in `atSec`: its active VUs
+ * taken off there (`vus:end`), as its end would (a run --worker's part so far, which stands for
+ * the part of a worker lost after it).
+ */
+export function vusEndedAt(
+  counters: Readonly<Record<string, number>>,
+  atSec: number,
+): Record<string, number> {
+  const d = `${VUS_METRICS[0]}:d:`;
+  const end = `${VUS_METRICS[0]}:end:`;
+  let active = 0;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const k in counters) {
+    if (k.startsWith(d)) last = Math.max(last, Number(k.slice(d.length)));
+    else if (!k.startsWith(end)) continue;
+    active += counters[k];
+  }
+  if (active === 0 || last === Number.NEGATIVE_INFINITY) return { ...counters };
+  const key = `${end}${Math.max(atSec, last + 1)}`;
+  return { ...counters, [key]: (counters[key] ?? 0) - active };
+}

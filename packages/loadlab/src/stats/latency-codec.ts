@@ -9,6 +9,7 @@
 import * as hdr from 'hdr-histogram-js';
 import type { EncodedLatency, FailureRow } from '../model/result.ts';
 import { createLatencyHistogram } from './histogram.ts';
+import { packCounts, unpackCounts } from './packed-counts.ts';
 import { hdrValueAt, LatencyRecorder, RECORDER_LENGTH, type SparseCounts } from './recorder.ts';
 import type { EntrySnapshot, StatsSnapshot } from './request-stats.ts';
 
@@ -46,8 +47,40 @@ export function encodeRecorder(rec: LatencyRecorder): EncodedLatency {
   return encodeSparse(rec.toSparse());
 }
 
-/** The counters of an encoded recorder (throws on a string that is not an HdrHistogram). */
+/**
+ * The counters packed (./packed-counts.ts: a run worker's part so far, built every 2 s), not
+ * as an HdrHistogram: about ten times cheaper to build; decodeSparse reads them the same.
+ */
+export function packSparse(s: SparseCounts): EncodedLatency {
+  const packed = packCounts(s);
+  if (packed === undefined) return encodeSparse(s);
+  return {
+    hdr: '',
+    packed,
+    count: s.count,
+    sumUs: s.sumUs,
+    minUs: s.count === 0 ? null : s.minUs,
+    maxUs: s.maxUs,
+  };
+}
+
+export function packRecorder(rec: LatencyRecorder): EncodedLatency {
+  return packSparse(rec.toSparse());
+}
+
+/** The counters of an encoded recorder (throws on a string that is not an HdrHistogram, or not packed counters). */
 export function decodeSparse(e: EncodedLatency): SparseCounts {
+  if (typeof e.packed === 'string') {
+    const { idx, cnt } = unpackCounts(e.packed);
+    return {
+      idx,
+      cnt,
+      count: e.count,
+      sumUs: e.sumUs,
+      minUs: e.minUs ?? Number.POSITIVE_INFINITY,
+      maxUs: e.maxUs,
+    };
+  }
   const decoded = hdr.decodeFromCompressedBase64(e.hdr, 64, false);
   const h = createLatencyHistogram();
   h.add(decoded);

@@ -3,6 +3,7 @@
  * (model/result.ts) that reports, gates and tables read. Latencies become milliseconds.
  */
 import type {
+  EncodedLatency,
   EntryStats,
   GeneratorHealth,
   LatencyMs,
@@ -47,12 +48,14 @@ const rate = (n: number, sec: number) => (sec > 0 ? Math.round((n / sec) * 100) 
 /**
  * Each (type, name) entry of `stats` as the report's rows, rates over `sec`, histograms encoded;
  * `summary` gives each row's latency figures (a part's snapshot passes a cheap one without
- * percentiles, which its reader works out from the histograms).
+ * percentiles, which its reader works out from the histograms), `encode` its histogram (a
+ * part's snapshot packs it: latency-codec.ts packRecorder).
  */
 export function entryStats(
   stats: RequestStats,
   sec: number,
   summary: (rec: LatencyRecorder) => LatencyMs = recorderSummaryMs,
+  encode: (rec: LatencyRecorder) => EncodedLatency = encodeRecorder,
 ): EntryStats[] {
   return stats.entries.map((e) => ({
     type: e.type,
@@ -65,7 +68,7 @@ export function entryStats(
     avgContentLength: e.requests > 0 ? Math.round(e.bytes / e.requests) : 0,
     statusCounts: e.statusCounts(),
     bytes: e.bytes,
-    histogram: encodeRecorder(e.latency),
+    histogram: encode(e.latency),
   }));
 }
 

@@ -21,8 +21,9 @@
  * same 'start' and is handed to the swarm's onJoined.
  *
  * `run` workers get the master's test right after welcome and answer prepared, or an error
- * with an exit code when they cannot run it (refused: counted missing, the run goes on with
- * the others); `go` gives each prepared worker its execution segment, part i of N.
+ * with an exit code when they cannot run it (refused: counted missing and not toward
+ * --expect-workers, `preparedWorkers` waits on for one that can); `go` gives each prepared
+ * worker its execution segment, part i of N.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { LabError, LabErrorCode } from '../errors.ts';
@@ -31,6 +32,7 @@ import type { MissingWorker, RunReport, WorkersSection } from '../model/result.t
 import type { RawSlice } from '../stats/timeline.ts';
 import { LineChannel, MAX_LINE_BYTES } from './line-channel.ts';
 import type { MasterWorkerPlan } from './master-worker-flags.ts';
+import { withSeries } from './part-series.ts';
 import { RemoteUserHost } from './remote-host.ts';
 import {
   HEARTBEAT_MS,
@@ -348,7 +350,8 @@ export class MasterPool implements HostProvider {
    * run workers: resolves once each of `ids` has sent its report or gone missing, with the
    * reports received; a worker lost before its report gives its last part so far instead
    * (`partialAt`: when that snapshot was taken), if it sent one. Ctrl-C on the master sends the others 'stop' (each ends its part and
-   * reports what it measured) and waits for them at most STOP_WAIT_MS; so does a report that
+   * reports what it measured) and waits for them at most STOP_WAIT_MS (one still without its
+   * report then is missing, its last part so far standing for it); so does a report that
    * `stopsTest` says stopped the whole test (a part aborted by exec.test.abort(), an abortOnFail
    * threshold or a script error): `stoppedBy` is then that worker.
    */
@@ -359,8 +362,11 @@ export class MasterPool implements HostProvider {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       let stoppedBy: string | undefined;
+      let finished = false;
       const pending = () => ids.filter((id) => !this.reports.has(id) && this.links.has(id));
       const done = () => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         this.changed = this.changed.filter((f) => f !== check);
         this.o.signal?.removeEventListener('abort', stop);
@@ -391,7 +397,15 @@ export class MasterPool implements HostProvider {
         const left = pending();
         for (const id of left) this.links.get(id)?.channel.send({ t: 'stop' });
         if (left.length > 0) this.o.log(`Stopping: waiting for the parts of ${left.length} worker(s)`);
-        timer = setTimeout(done, STOP_WAIT_MS);
+        // a worker still without its report then is missing (its last part so far stands for it,
+        // said as for a lost one; a report that comes later no longer counts)
+        timer = setTimeout(() => {
+          for (const id of pending()) {
+            const l = this.links.get(id);
+            if (l !== undefined) this.lose(l, `no report within ${STOP_WAIT_MS / 1000} s of the stop`, true);
+          }
+          done();
+        }, STOP_WAIT_MS);
         check();
       };
       this.changed.push(check);
@@ -420,9 +434,24 @@ export class MasterPool implements HostProvider {
     return this.waitForWorkers();
   }
 
-  /** Workers that joined and are still here, plus (run) those that refused the test. */
+  /**
+   * run workers: waits for --expect-workers that can run the test and returns their ids. A
+   * worker that refused the test does not count (as for swarm workers in `open`): the master
+   * waits on for one that can, within what is left of --expect-workers-max-wait (then
+   * LAB_ERR_WORKERS_MISSING). Each connected worker gets up to `prepareWaitMs` to answer.
+   */
+  async preparedWorkers(prepareWaitMs: number): Promise<string[]> {
+    const deadline = this.o.expectWaitMs > 0 ? performance.now() + this.o.expectWaitMs : undefined;
+    for (;;) {
+      await this.waitForWorkers(deadline);
+      const ids = await this.prepared(prepareWaitMs);
+      if (ids.length >= this.o.expectWorkers || this.o.signal?.aborted === true) return ids;
+    }
+  }
+
+  /** Workers that joined and are still here (a refused one is gone: it does not count). */
   private get arrived(): number {
-    return this.links.size + this.refusals.length;
+    return this.links.size;
   }
 
   /** `deadline` (performance.now() ms): when --expect-workers-max-wait runs out, if not now + it. */
@@ -594,12 +623,14 @@ export class MasterPool implements HostProvider {
           this.o.log(
             `Worker ${l.id} sent its part so far (every ${PART_SNAPSHOT_MS / 1000} s): should it be lost, its part up to its last snapshot counts`,
           );
-        this.parts.set(l.id, { report: m.report, at: m.at });
+        this.parts.set(l.id, { report: withSeries(this.parts.get(l.id)?.report, m.report), at: m.at });
       }
     } else if (m.t === 'report') {
       if (typeof m.report !== 'object' || m.report === null || !Array.isArray(m.report.scenarios))
         throw new Error('no report with "scenarios"');
       this.reports.set(l.id, m.report);
+      const n = m.report.scenarios.reduce((a, x) => a + (Number(x?.requests) || 0), 0);
+      this.o.log(`Worker ${l.id} sent its report (its whole part: ${n} requests)`);
       for (const f of [...this.changed]) f();
     } else {
       // a worker's final statistics: its users are stopped, whatever its last heartbeat said
@@ -628,6 +659,15 @@ export class MasterPool implements HostProvider {
   private lose(l: Link, reason: string, polite = false): void {
     if (this.links.get(l.id) !== l) return;
     this.links.delete(l.id);
+    if (this.reports.has(l.id)) {
+      // gone before the quit (killed, its machine stopped) but after its report: nothing of its
+      // part is missing
+      this.o.log(`Worker ${l.id} left after its report (${reason}): its whole part is in the figures`);
+      if (polite) void l.channel.close();
+      else l.channel.destroy(reason);
+      for (const f of [...this.changed]) f();
+      return;
+    }
     // what the master started there, when a test runs (a heartbeat is up to a second old)
     const users = l.host?.users ?? l.users;
     this.missing.push({ id: l.id, reason, at: Date.now(), users });

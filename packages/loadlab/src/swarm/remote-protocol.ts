@@ -8,7 +8,9 @@
  *                    StopTest or runner.quit()), error, bye;
  *                    run workers: prepared (it can run the test) or error with an exit code
  *                    (it cannot: 104, 107), then part (every 2 s: the part so far, cumulative, the
- *                    same shape as the report) and report (the whole run, histograms encoded)
+ *                    same shape as the report, its script section included, but for the per-second
+ *                    series: the seconds closed since the previous part) and report (the whole run,
+ *                    histograms encoded)
  *   master → worker: welcome | reject, start, ops (spawn/retire, batched), reset, stop, quit,
  *                    heartbeat (every second), dropped (it was silent too long: the test goes on without it); run workers: test (right after welcome: what
  *                    to run), go (with this worker's execution segment: part i of N)
@@ -129,7 +131,10 @@ export type ToMaster =
   | { t: 'bye'; reason: string }
   | { t: 'prepared' }
   | { t: 'report'; report: RunReport }
-  /** run workers, every PART_SNAPSHOT_MS while the part runs: the part so far (cumulative), `at` epoch ms. */
+  /**
+   * run workers, every PART_SNAPSHOT_MS while the part runs: the part so far (cumulative; each
+   * scenario's `timeseries` only the seconds closed since the previous part), `at` epoch ms.
+   */
   | { t: 'part'; report: RunReport; at: number };
 
 export type ToWorker =

@@ -2,7 +2,8 @@
  * `tickstorm run --master` / `run --worker`: the built-in scenarios or a script on many
  * machines, k6's execution segments. The master's command line is the test: it sends it to
  * each worker as it joins (RunTest), the worker checks it can run it (prepared, or an error
- * with exit code 104/107: refused, counted missing), and `go` gives each of the N prepared
+ * with exit code 104/107: refused, counted missing, not toward --expect-workers: the master
+ * waits on for one that can), and `go` gives each of the N prepared
  * workers part i of N of the load (every arrival rate, VU count and iteration count; the
  * parts add up exactly). Each sends its part so far every PART_SNAPSHOT_MS (cumulative) and
  * its whole report at the end, histograms encoded. The master waits for --expect-workers,
@@ -34,7 +35,7 @@ import {
 import type { Threshold } from '../gates/threshold-parse.ts';
 import { evaluateThresholds, exitCodeFor } from '../gates/thresholds.ts';
 import { type ExecutionSegment, segmentLabel } from '../generator/execution-segment.ts';
-import { collectLiveParts, livePartResults } from '../generator/live-parts.ts';
+import { collectLiveParts, livePartResults, liveSection } from '../generator/live-parts.ts';
 import type { RunReport, ScriptScenarioMetrics } from '../model/result.ts';
 import { renderSampleResults } from '../report/locust-table.ts';
 import { type ReportFiles, writeReports } from '../report/write-reports.ts';
@@ -131,17 +132,24 @@ async function masterRun(o: RunMasterOptions, teardown: Teardown): Promise<numbe
   let stoppedBy: string | undefined;
   let segments: Map<string, ExecutionSegment>;
   try {
-    await pool.ready();
-    const ids = await pool.prepared(PREPARE_WAIT_MS);
-    if (ids.length === 0 && pool.refusals.length > 0 && o.signal?.aborted !== true) {
+    let ids: string[];
+    try {
+      ids = await pool.preparedWorkers(PREPARE_WAIT_MS);
+    } catch (e) {
+      // --expect-workers-max-wait ran out: the workers refused are why, and when none that can
+      // run the test is here, their exit code is the master's
+      if (pool.refusals.length === 0 || o.signal?.aborted === true) throw e;
+      const none = pool.connected === 0;
       err(
         [
-          'tickstorm run: no worker can run the test; nothing ran:',
-          ...pool.refusals.map((r) => `  - worker ${r.id} (exit ${r.code}): ${r.message}`),
+          none
+            ? 'tickstorm run: no worker can run the test; nothing ran:'
+            : `tickstorm run: ${(e as Error).message}`,
+          ...pool.refusals.map((r) => `  - worker ${r.id} refused (exit ${r.code}): ${r.message}`),
         ].join('\n'),
       );
       await pool.close();
-      return pool.refusals[0].code;
+      return none ? pool.refusals[0].code : e instanceof LabError ? e.exitCode : EXIT_ERROR;
     }
     if (o.signal?.aborted) {
       await pool.close();
@@ -424,35 +432,46 @@ export async function runAsWorker(o: RunWorkerOptions): Promise<number> {
 
 /**
  * Sends the part so far every PART_SNAPSHOT_MS (cumulative: every scenario's requests and
- * encoded histograms, as the final report holds them), so that a worker lost mid-run (killed,
- * its machine gone) leaves the master its requests up to its last snapshot. The final report
- * replaces them; `stop` ends the snapshots before it is sent.
+ * histograms, packed, and a script's section, its checks, custom metrics, Trends' histograms
+ * and iterations, as the final report holds them), so that a worker lost mid-run (killed, its
+ * machine gone) leaves the master its part up to its last snapshot. A scenario's per-second
+ * series goes as it grows: each part carries the seconds closed since the previous one, which
+ * the master appends. The final report replaces them; `stop` ends the snapshots before it is
+ * sent.
  */
 function partSender(version: string, test: RunTest, send: (m: ToMaster) => void): { stop: () => void } {
   collectLiveParts(true);
   let stopped = false;
   let busy = false;
+  /** Seconds of each scenario's series sent so far. */
+  const sent = new Map<string, number>();
   const timer = setInterval(() => {
     if (busy || stopped) return;
     busy = true;
     const at = Date.now();
     livePartResults(at)
-      .then((scenarios) => {
-        if (stopped || scenarios.length === 0) return;
-        send({
-          t: 'part',
-          at,
-          report: {
-            tool: 'tickstorm',
-            version,
-            startedAt: Math.min(...scenarios.map((s) => s.startedAt)),
-            finishedAt: at,
-            target: test.kind === 'script' ? test.file : "the master's scenarios",
-            scenarios,
-            thresholds: [],
-            exitCode: EXIT_OK,
-          },
-        });
+      .then((live) => {
+        if (stopped || live.length === 0) return;
+        const script = liveSection(live, at);
+        const scenarios = live.map(({ result: s }) => ({
+          ...s,
+          timeseries: s.timeseries.slice(sent.get(s.scenario) ?? 0),
+          // an ended scenario's are in its script section; the master merges no other
+          extra: s.extra.partial === true ? s.extra : {},
+        }));
+        const report: RunReport = {
+          tool: 'tickstorm',
+          version,
+          startedAt: Math.min(...scenarios.map((s) => s.startedAt)),
+          finishedAt: at,
+          target: test.kind === 'script' ? test.file : "the master's scenarios",
+          scenarios,
+          thresholds: [],
+          exitCode: EXIT_OK,
+          ...(script === undefined ? {} : { script }),
+        };
+        send({ t: 'part', at, report });
+        for (const { result: s } of live) sent.set(s.scenario, s.timeseries.length);
       })
       .catch(() => undefined)
       .finally(() => {
