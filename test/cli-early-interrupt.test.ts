@@ -13,7 +13,9 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -26,7 +28,12 @@ import { BIN } from './support/cli.ts';
 const HOOK = fileURLToPath(new URL('./support/interrupt-points.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tickstorm-early-int-'));
 const children: ChildProcess[] = [];
+// the target of `tickstorm http` (never reached when the interrupt comes first)
+const target = createServer((_, res) => res.end('ok'));
+const listening = new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
 after(() => {
+  target.closeAllConnections();
+  target.close();
   for (const c of children) if (c.pid !== undefined && running(c.pid)) process.kill(-c.pid, 'SIGKILL');
   for (const pid of holding(dir)) process.kill(pid, 'SIGKILL');
   rmSync(dir, { recursive: true, force: true });
@@ -170,3 +177,27 @@ test('start: SIGINT while the trading system starts stops it (SIGTERM) and exits
   assert.deepEqual(holding(data), []);
   assert.deepEqual(inGroup(children[children.length - 1].pid!), []);
 });
+
+/**
+ * `tickstorm http`: its --help says Ctrl-C or SIGTERM ends the run early with the summary,
+ * exit 0. Before it listened itself (its modules loading, the target's checks) the signal ended
+ * it by the signal (130 or 143 in a shell); now it exits 0 with one line saying nothing ran
+ * (there is no summary of nothing, and --json writes no file).
+ */
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  for (const [point, when] of [
+    ['as soon as it listens', (fd3: string) => fd3.includes(`listening ${signal}`)],
+    ["while the CLI's modules load", (fd3: string) => fd3.includes('resolved commander')],
+  ] as const)
+    test(`http: ${signal} ${point}, before the run began: exit 0, one line, no summary, no --json`, async () => {
+      await listening;
+      const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/`;
+      const json = join(dir, `http-${signal}-${point.length}.json`);
+      const r = await interrupt(['http', url, '-c', '1', '-d', '30', '--json', json], signal, when);
+      assert.equal(r.before, '');
+      assert.deepEqual({ code: r.code, by: r.by }, { code: 0, by: null }, r.stdout + r.stderr);
+      assert.equal(r.stderr, `\ntickstorm http: interrupted (${signal}) before the run began: nothing ran\n`);
+      assert.equal(r.stdout, '');
+      assert.equal(existsSync(json), false);
+      assert.deepEqual(inGroup(children[children.length - 1].pid!), []);
+    });
