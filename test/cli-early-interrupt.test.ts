@@ -201,3 +201,60 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
       assert.equal(existsSync(json), false);
       assert.deepEqual(inGroup(children[children.length - 1].pid!), []);
     });
+
+/**
+ * A second Ctrl-C while the event loop is busy: swarm listens once (its first Ctrl-C stops the
+ * users), so node's default ended the process by the second one at once. The early listener,
+ * still there, took it instead, and a listener only runs when the loop turns: with a user's
+ * onStop in a loop, swarm quit only when the loop ended. Now the early listener leaves once
+ * the command took an interrupt: the second one ends it by the signal, at once.
+ */
+test("swarm: a second SIGINT while a user's onStop keeps the event loop busy ends it at once, by the signal", {
+  timeout: 60_000,
+}, async () => {
+  const busy = join(dir, 'busy-users.ts');
+  writeFileSync(
+    busy,
+    `import { constant, tasks, User } from '@tickstorm/loadlab/swarm';
+export class Busy extends User {
+  static tasks = tasks<Busy>({ tick: 1 });
+  waitTime = constant(0.05);
+  async tick() {
+    console.error('TICK');
+  }
+  async onStop() {
+    console.error('BUSY');
+    const t0 = Date.now();
+    while (Date.now() - t0 < 20_000) {}
+  }
+}
+`,
+  );
+  const child = spawn(
+    process.execPath,
+    [BIN, 'swarm', '-f', busy, '--headless', '-u', '1', '-r', '1', '-t', '60s', '-H', 'http://127.0.0.1:9'],
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+  );
+  children.push(child);
+  let stderr = '';
+  let sent = 0;
+  let secondAt = 0;
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    if (sent === 0 && stderr.includes('TICK')) {
+      sent = 1;
+      child.kill('SIGINT');
+    } else if (sent === 1 && stderr.includes('BUSY')) {
+      sent = 2;
+      secondAt = Date.now();
+      child.kill('SIGINT');
+    }
+  });
+  const end = await new Promise<{ code: number | null; by: string | null }>((resolve) =>
+    child.once('close', (code, by) => resolve({ code, by })),
+  );
+  assert.equal(sent, 2, stderr);
+  assert.deepEqual(end, { code: null, by: 'SIGINT' }, stderr);
+  // well before the 20 s loop would have ended
+  assert.ok(Date.now() - secondAt < 10_000, `${Date.now() - secondAt} ms`);
+});

@@ -7,8 +7,9 @@
  * (Ctrl-C ends its run early, and before it began nothing ran). Installed first thing by
  * bin/tickstorm.js (plain JavaScript: nothing to compile before it); from then on such a
  * signal exits with that code and one line on stderr, unless the command has a listener of
- * its own for it, which then decides (a first Ctrl-C stops the run and reports; a second, with
- * no listener of the command's left, exits here). `http`'s listener leaves as soon as the
+ * its own for it, which then decides (a first Ctrl-C stops the run and reports) and takes over:
+ * this listener leaves, so a second one that no listener of the command's takes ends the
+ * process by the signal, at once, as before there was a listener here. `http`'s leaves as soon as the
  * command listens (its first Ctrl-C ends the run with the summary, a second one ends the
  * process by the signal, as before). Anything the command started and kills on exit ('exit'
  * listeners) is killed: node's death by a signal runs none of them. Before node runs any
@@ -43,7 +44,15 @@ export function exitOnEarlyInterrupt(command) {
   const installed = new Map();
   for (const signal of signals) {
     const early = () => {
-      if (process.listeners(signal).some((l) => l !== early)) return;
+      if (process.listeners(signal).some((l) => l !== early)) {
+        // the command took this interrupt: the next ones are its own to take, and once it no
+        // longer listens (swarm's and run --master's listen once) node's default ends the
+        // process by the signal, at once even while its event loop is busy (a user's onStop
+        // in a loop): a listener here would wait for the loop, and quit only after it
+        for (const [s, l] of installed) process.off(s, l);
+        installed.clear();
+        return;
+      }
       if (signal === 'SIGHUP') {
         // the terminal is gone: nothing to say, and node's exit must not restore its modes
         for (const fd of terminals) {
