@@ -176,6 +176,11 @@ test('start: SIGINT while the trading system starts stops it (SIGTERM) and exits
   // the system ran in a session of its own: nothing names its data directory any more
   assert.deepEqual(holding(data), []);
   assert.deepEqual(inGroup(children[children.length - 1].pid!), []);
+  // stopped gracefully: its SIGTERM waited for it to listen for one (its pid line), where it
+  // used to come while its modules loaded and end it by the signal (no flush, lock left)
+  const log = readFileSync(join(dir, 'r1', 'system.log'), 'utf8');
+  assert.match(log, /^SIGTERM: stopping/m, log);
+  assert.match(log, /^stopped cleanly/m, log);
 });
 
 /**
