@@ -13,7 +13,9 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -26,7 +28,12 @@ import { BIN } from './support/cli.ts';
 const HOOK = fileURLToPath(new URL('./support/interrupt-points.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tickstorm-early-int-'));
 const children: ChildProcess[] = [];
+// the target of `tickstorm http` (never reached when the interrupt comes first)
+const target = createServer((_, res) => res.end('ok'));
+const listening = new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
 after(() => {
+  target.closeAllConnections();
+  target.close();
   for (const c of children) if (c.pid !== undefined && running(c.pid)) process.kill(-c.pid, 'SIGKILL');
   for (const pid of holding(dir)) process.kill(pid, 'SIGKILL');
   rmSync(dir, { recursive: true, force: true });
@@ -169,4 +176,90 @@ test('start: SIGINT while the trading system starts stops it (SIGTERM) and exits
   // the system ran in a session of its own: nothing names its data directory any more
   assert.deepEqual(holding(data), []);
   assert.deepEqual(inGroup(children[children.length - 1].pid!), []);
+  // stopped gracefully: its SIGTERM waited for it to listen for one (its pid line), where it
+  // used to come while its modules loaded and end it by the signal (no flush, lock left)
+  const log = readFileSync(join(dir, 'r1', 'system.log'), 'utf8');
+  assert.match(log, /^SIGTERM: stopping/m, log);
+  assert.match(log, /^stopped cleanly/m, log);
+});
+
+/**
+ * `tickstorm http`: its --help says Ctrl-C or SIGTERM ends the run early with the summary,
+ * exit 0. Before it listened itself (its modules loading, the target's checks) the signal ended
+ * it by the signal (130 or 143 in a shell); now it exits 0 with one line saying nothing ran
+ * (there is no summary of nothing, and --json writes no file).
+ */
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  for (const [point, when] of [
+    ['as soon as it listens', (fd3: string) => fd3.includes(`listening ${signal}`)],
+    ["while the CLI's modules load", (fd3: string) => fd3.includes('resolved commander')],
+  ] as const)
+    test(`http: ${signal} ${point}, before the run began: exit 0, one line, no summary, no --json`, async () => {
+      await listening;
+      const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/`;
+      const json = join(dir, `http-${signal}-${point.length}.json`);
+      const r = await interrupt(['http', url, '-c', '1', '-d', '30', '--json', json], signal, when);
+      assert.equal(r.before, '');
+      assert.deepEqual({ code: r.code, by: r.by }, { code: 0, by: null }, r.stdout + r.stderr);
+      assert.equal(r.stderr, `\ntickstorm http: interrupted (${signal}) before the run began: nothing ran\n`);
+      assert.equal(r.stdout, '');
+      assert.equal(existsSync(json), false);
+      assert.deepEqual(inGroup(children[children.length - 1].pid!), []);
+    });
+
+/**
+ * A second Ctrl-C while the event loop is busy: swarm listens once (its first Ctrl-C stops the
+ * users), so node's default ended the process by the second one at once. The early listener,
+ * still there, took it instead, and a listener only runs when the loop turns: with a user's
+ * onStop in a loop, swarm quit only when the loop ended. Now the early listener leaves once
+ * the command took an interrupt: the second one ends it by the signal, at once.
+ */
+test("swarm: a second SIGINT while a user's onStop keeps the event loop busy ends it at once, by the signal", {
+  timeout: 60_000,
+}, async () => {
+  const busy = join(dir, 'busy-users.ts');
+  writeFileSync(
+    busy,
+    `import { constant, tasks, User } from '@tickstorm/loadlab/swarm';
+export class Busy extends User {
+  static tasks = tasks<Busy>({ tick: 1 });
+  waitTime = constant(0.05);
+  async tick() {
+    console.error('TICK');
+  }
+  async onStop() {
+    console.error('BUSY');
+    const t0 = Date.now();
+    while (Date.now() - t0 < 20_000) {}
+  }
+}
+`,
+  );
+  const child = spawn(
+    process.execPath,
+    [BIN, 'swarm', '-f', busy, '--headless', '-u', '1', '-r', '1', '-t', '60s', '-H', 'http://127.0.0.1:9'],
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+  );
+  children.push(child);
+  let stderr = '';
+  let sent = 0;
+  let secondAt = 0;
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    if (sent === 0 && stderr.includes('TICK')) {
+      sent = 1;
+      child.kill('SIGINT');
+    } else if (sent === 1 && stderr.includes('BUSY')) {
+      sent = 2;
+      secondAt = Date.now();
+      child.kill('SIGINT');
+    }
+  });
+  const end = await new Promise<{ code: number | null; by: string | null }>((resolve) =>
+    child.once('close', (code, by) => resolve({ code, by })),
+  );
+  assert.equal(sent, 2, stderr);
+  assert.deepEqual(end, { code: null, by: 'SIGINT' }, stderr);
+  // well before the 20 s loop would have ended
+  assert.ok(Date.now() - secondAt < 10_000, `${Date.now() - secondAt} ms`);
 });

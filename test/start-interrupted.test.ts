@@ -94,3 +94,53 @@ describe('tickstorm start interrupted from its terminal', () => {
     });
   }
 });
+
+/**
+ * Ctrl-C while `start` stops the system after a run that ended by itself ([4/4]): before, start
+ * no longer listened then, the early listener (src/cli/early-interrupt.mjs) exited 105 at once
+ * and its exit handler SIGKILLed the system in the middle of its graceful stop (its flush of
+ * logs and metrics cut). Now a first Ctrl-C there lets the graceful stop end (a second one
+ * quits at once, as docs/load-lab.md says), then exits 105.
+ */
+describe('tickstorm start: Ctrl-C while it stops the system', () => {
+  const dirs: string[] = [];
+  const children: ChildProcess[] = [];
+  after(() => {
+    for (const c of children) if (c.pid !== undefined && alive(c.pid)) process.kill(-c.pid, 'SIGKILL');
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  test('a first SIGINT during [4/4] waits for the graceful stop, then exits 105', {
+    timeout: 180_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-start-stop-int-'));
+    dirs.push(dir);
+    const out = join(dir, 'results');
+    const args = ['start', '--free-ports', '--no-bench', '--duration', '1s', '--out', out];
+    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', join(dir, 'data')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      if (!sent && /\[4\/4\] Stopping the trading system/.test(stdout)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const end = await new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.once('close', (code, sig) => resolve({ code, signal: sig })),
+    );
+    assert.equal(sent, true, `${stdout}\n${stderr}`);
+    assert.deepEqual(end, { code: 105, signal: null }, `${stdout}\n${stderr}`);
+    assert.match(stdout, /stopped cleanly/, 'the graceful stop ended');
+    const system = Number(/pid (\d+), every \/health answered/.exec(stdout)?.[1]);
+    assert.equal(alive(system), false, 'the system is gone');
+    assert.match(readFileSync(join(out, 'system.log'), 'utf8'), /^stopped cleanly/m);
+  });
+});

@@ -125,7 +125,7 @@ export function registerHttpCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nExit codes: 0 it ran (no thresholds: failed requests are counted, not gated; Ctrl-C or SIGTERM ends it' +
-        ' early with the summary), 104 a bad flag or value, 1 the server certificate refused (https) or' +
+        ' early with the summary, or before the run began at once, "nothing ran"), 104 a bad flag or value, 1 the server certificate refused (https) or' +
         ' --metrics-port cannot be served.',
     )
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG))

@@ -118,7 +118,7 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
   const log = join(out, 'system.log');
   const abort = new AbortController();
   let hungUp = false;
-  let started = false;
+  let phase: 'starting' | 'running' | 'stopping' = 'starting';
   const onSignal = (signal: NodeJS.Signals) => {
     // a closed terminal: output to it fails from now on (./hangup.ts)
     if (signal === 'SIGHUP' && !hungUp) {
@@ -127,14 +127,17 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
     }
     if (abort.signal.aborted) process.exit(EXIT_ABORTED); // second Ctrl-C: now (the child is killed on exit)
     process.stderr.write(
-      started
+      phase === 'running'
         ? '\nstopping: reporting what ran, then stopping the system (Ctrl-C again to quit)\n'
-        : '\nstopping: stopping the system before anything ran (Ctrl-C again to quit)\n',
+        : phase === 'starting'
+          ? '\nstopping: stopping the system before anything ran (Ctrl-C again to quit)\n'
+          : '\nstopping: the system is stopping gracefully (Ctrl-C again to quit)\n',
     );
     abort.abort();
   };
   // the system runs in a session of its own (./system-child.ts): these are the only ways it
-  // stops, from its start-up on (an interrupt then stops it, SIGTERM, and exits 105)
+  // stops, from its start-up on (an interrupt then stops it, SIGTERM, and exits 105) to the end
+  // of its graceful stop (a first interrupt then lets it end: only a second one kills it)
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   say(`[1/4] Starting the trading system (tickstorm serve, data in ${o.dataDir}/, log ${log})...`);
   let sys: SystemChild;
@@ -157,7 +160,7 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
     console.error(`tickstorm start: could not start the trading system: ${(e as Error).message}`);
     return EXIT_ERROR;
   }
-  started = true;
+  phase = 'running';
   for (const m of sys.moved)
     say(
       `      port ${m.wanted} (${m.service}) is in use: the ${m.service} service listens on ${m.port} instead`,
@@ -197,9 +200,10 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
   } catch (e) {
     console.error(`tickstorm start: ${(e as Error).message}`);
   } finally {
-    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    phase = 'stopping';
     say('[4/4] Stopping the trading system (SIGTERM, waiting for a graceful stop)...');
     const stopped = await sys.stop();
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     say(
       stopped === 0 ? '      stopped cleanly' : `      the system exited with code ${stopped} (see ${log})`,
     );

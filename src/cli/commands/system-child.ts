@@ -73,7 +73,8 @@ export async function startSystemChild(opts: {
   timeoutMs?: number;
   /**
    * Aborted (Ctrl-C while the system starts): the start-up ends, the system is stopped as
-   * SystemChild.stop does (SIGTERM, waited for), and StartInterrupted is thrown.
+   * SystemChild.stop does (SIGTERM, once it listens for it: its pid line; waited for), and
+   * StartInterrupted is thrown.
    */
   signal?: AbortSignal;
 }): Promise<SystemChild> {
@@ -120,8 +121,9 @@ export async function startSystemChild(opts: {
     return code;
   };
   let timer: NodeJS.Timeout | undefined;
+  let reported: Promise<void> | undefined;
   try {
-    const reported = new Promise<void>((resolve, reject) => {
+    reported = new Promise<void>((resolve, reject) => {
       let buf = '';
       timer = setTimeout(
         () => reject(new Error('the system did not start within the time limit')),
@@ -154,12 +156,17 @@ export async function startSystemChild(opts: {
       interrupted,
     ]);
   } catch (e) {
-    clearTimeout(timer);
     waiting.abort();
     if (e instanceof StartInterrupted) {
+      // serve listens for SIGTERM from its pid line on: before it (its modules loading, its
+      // data opening) SIGTERM would end it by the signal, without its graceful stop, so that
+      // line comes first (or its exit, or the time limit; a second Ctrl-C quits at once)
+      await reported?.catch(() => {});
+      clearTimeout(timer);
       await stopped();
       throw e;
     }
+    clearTimeout(timer);
     child.kill('SIGKILL');
     await whenClosed;
     process.off('exit', killOnExit);
