@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { BIN } from './support/cli.ts';
 
+const ON_TERMINAL = join(import.meta.dirname, '../packages/trading/test/support/python/on_terminal.py');
+
 /** Pids of the running (not zombie) processes whose process group is `pgid`. */
 function runningInGroup(pgid: number): number[] {
   const out: number[] = [];
@@ -142,5 +144,62 @@ describe('tickstorm start: Ctrl-C while it stops the system', () => {
     const system = Number(/pid (\d+), every \/health answered/.exec(stdout)?.[1]);
     assert.equal(alive(system), false, 'the system is gone');
     assert.match(readFileSync(join(out, 'system.log'), 'utf8'), /^stopped cleanly/m);
+  });
+});
+
+/**
+ * Its terminal closed (SIGHUP), then a second signal while it stops: start exits 105 at once.
+ * Before, that second signal's exit left the hung-up terminal's descriptors open, and Node 20
+ * aborts at exit when it cannot restore their modes (src/cli/commands/hangup.ts): SIGABRT or
+ * SIGSEGV instead of 105.
+ */
+describe('tickstorm start: its terminal closed, then a second signal', () => {
+  const dirs: string[] = [];
+  const pids: number[] = [];
+  after(() => {
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  test('exits 105, not by an abort at exit', { timeout: 180_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-start-hup-'));
+    dirs.push(dir);
+    const args = ['start', '--free-ports', '--no-bench', '--duration', '60s', '--out', join(dir, 'results')];
+    const term = spawn(
+      '/usr/bin/python3',
+      [ON_TERMINAL, process.execPath, BIN, ...args, '--data-dir', join(dir, 'data')],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, ON_TERMINAL_READY: '[2/4]' },
+      },
+    );
+    if (term.pid !== undefined) pids.push(term.pid);
+    let out = '';
+    let err = '';
+    term.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    term.stdout!.setEncoding('utf8');
+    const ready = new Promise<void>((resolve, reject) => {
+      term.stdout!.on('data', (d: string) => {
+        out += d;
+        if (out.includes('\nREADY\n')) resolve();
+      });
+      term.once('close', () => reject(new Error(`no READY: ${out} ${err}`)));
+    });
+    const ended = new Promise<string>((resolve) => {
+      term.stdout!.on('data', () => {
+        const m = /^(EXIT \d+|SIGNAL \w+)$/m.exec(out);
+        if (m !== null) resolve(m[1]!);
+      });
+      term.once('close', () => resolve(`closed: ${out} ${err}`));
+    });
+    await ready;
+    const start = Number(/^CHILD (\d+)$/m.exec(out)?.[1]);
+    pids.push(start);
+    const system = Number(/pid (\d+), every \/health answered/.exec(out)?.[1]);
+    if (system > 0) pids.push(system);
+    // the terminal closed (SIGHUP: the first stop), then SIGTERM: the second, which exits at once
+    term.stdin!.end('close\n');
+    process.kill(start, 'SIGTERM');
+    assert.equal(await ended, 'EXIT 105', `${out}\n${err}`);
   });
 });

@@ -125,7 +125,11 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
       hungUp = true;
       ignoreOutputErrors();
     }
-    if (abort.signal.aborted) process.exit(EXIT_ABORTED); // second Ctrl-C: now (the child is killed on exit)
+    if (abort.signal.aborted) {
+      // second Ctrl-C: now (the child is killed on exit); a hung-up terminal closed first (./hangup.ts)
+      if (hungUp) releaseTerminal(terminals);
+      process.exit(EXIT_ABORTED);
+    }
     process.stderr.write(
       phase === 'running'
         ? '\nstopping: reporting what ran, then stopping the system (Ctrl-C again to quit)\n'

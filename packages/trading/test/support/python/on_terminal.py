@@ -4,8 +4,8 @@ terminal as a closed window or a dropped ssh session does: the kernel sends SIGH
 
     python3 on_terminal.py COMMAND [ARG...]
 
-Prints what the command writes to the terminal until a line that starts with "pid ", then
-"READY", then waits for a line on its standard input; closes the terminal, waits for the
+Prints what the command writes to the terminal until a line that starts with "pid " (or with
+$ON_TERMINAL_READY when set), then "CHILD <its pid>" and "READY", then waits for a line on its standard input; closes the terminal, waits for the
 command and prints "EXIT <code>" (or "SIGNAL <name>"). Its own standard input closing also
 closes the terminal.
 """
@@ -18,8 +18,9 @@ pid, fd = pty.fork()
 if pid == 0:
     os.execvp(sys.argv[1], sys.argv[1:])
 
+marker = b"\n" + os.environ.get("ON_TERMINAL_READY", "pid ").encode()
 seen = b""
-while b"\npid " not in b"\n" + seen:
+while marker not in b"\n" + seen:
     try:
         chunk = os.read(fd, 4096)
     except OSError:
@@ -28,7 +29,7 @@ while b"\npid " not in b"\n" + seen:
         break
     seen += chunk
 sys.stdout.write(seen.decode("utf-8", "replace").replace("\r\n", "\n"))
-sys.stdout.write("\nREADY\n")
+sys.stdout.write("\nCHILD %d\nREADY\n" % pid)
 sys.stdout.flush()
 sys.stdin.readline()
 os.close(fd)
