@@ -9,25 +9,35 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 
-/** The start time of `pid` (clock ticks since boot), '' when unknown (not Linux, or no such process). */
-export function processStartTime(pid: number): string {
+/** /proc/<pid>/stat's fields from the third (state) on; [] when unknown (not Linux, or no such process). */
+function statFields(pid: number): string[] {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     // the command name (field 2) is in parentheses and may hold spaces: count after the last ')'
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return '';
+    return [];
   }
 }
 
-/** False only when `pid` is gone, or now belongs to a process started at another time than `started`. */
+/** The start time of `pid` (clock ticks since boot), '' when unknown (not Linux, or no such process). */
+export function processStartTime(pid: number): string {
+  return statFields(pid)[19] ?? '';
+}
+
+/**
+ * False only when `pid` is gone, a zombie (killed, not yet reaped by its parent: `kill -9` and
+ * a restart at once), or now belongs to a process started at another time than `started`.
+ */
 export function processAlive(pid: number, started: string): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  const now = processStartTime(pid);
+  const fields = statFields(pid);
+  if (fields[0] === 'Z' || fields[0] === 'X') return false;
+  const now = fields[19] ?? '';
   return started === '' || now === '' || now === started;
 }
 
