@@ -349,6 +349,10 @@ describe('role leases on the bus', { timeout: 180_000 }, () => {
       ),
       lines.join('\n'),
     );
+    // one line for the holder's whole set of keys (an engine of every symbol), not one per key
+    const taken = lines.filter((l) => /took over the lease of/.test(l));
+    assert.equal(taken.length, 1, taken.join('\n'));
+    assert.match(taken[0], /\(\d+ keys\) at once/);
     // its last renewal was at most LEASE_RENEW_MS before the kill: waiting for the expiry is 2-3 s
     assert.ok(
       waited < LEASE_TTL_MS - LEASE_RENEW_MS,

@@ -221,27 +221,43 @@ export class RoleLease {
   }
 
   /**
-   * Deletes the keys of `held` whose holder ran on this machine and is gone (its pid free or
-   * another process's: ../persistence/process-identity.ts); true when it deleted any. A holder
+   * When a key of `held` is held by a process that ran on this machine and is gone (its pid free,
+   * a zombie, or another process's: ../persistence/process-identity.ts), deletes every key of
+   * this claim that process holds (one line per such holder); true when it deleted any. A holder
    * elsewhere, or one that cannot be checked, is left to its lease.
    */
   private static async freeGone(o: ClaimOptions, held: readonly string[]): Promise<boolean> {
-    let freed = false;
-    for (const k of held) {
-      const e = await o.kv.get(k).catch(() => null);
+    const entries = await Promise.all(held.map((k) => o.kv.get(k).catch(() => null)));
+    const gone = new Set<string>();
+    for (const e of entries) {
       const h = holderOf(e);
-      if (e === null || h === undefined || !goneFromHere(h)) continue;
-      try {
-        await o.kv.delete(k, { previousSeq: e.revision });
-        freed = true;
-        o.report(
-          `${o.role}: took over the lease of ${holderName(h)} (${k}) at once: that process no longer runs on this machine`,
-        );
-      } catch {
-        // renewed or taken meanwhile: the claim finds out
-      }
+      if (h !== undefined && goneFromHere(h)) gone.add(h.instanceId);
     }
-    return freed;
+    if (gone.size === 0) return false;
+    // all this claim's keys, not only the first held: one pass frees the dead holder's whole set
+    const all = await Promise.all(o.keys.map(async (k) => ({ k, e: await o.kv.get(k).catch(() => null) })));
+    const freed = new Map<string, { h: LeaseHolder; keys: string[] }>();
+    await Promise.all(
+      all.map(async ({ k, e }) => {
+        const h = holderOf(e);
+        if (e === null || h === undefined || !gone.has(h.instanceId)) return;
+        try {
+          await o.kv.delete(k, { previousSeq: e.revision });
+        } catch {
+          return; // renewed or taken meanwhile: the claim finds out
+        }
+        const f = freed.get(h.instanceId) ?? { h, keys: [] };
+        f.keys.push(k);
+        freed.set(h.instanceId, f);
+      }),
+    );
+    for (const { h, keys } of freed.values()) {
+      const named = keys.length === 1 ? keys[0] : `${keys.length} keys`;
+      o.report(
+        `${o.role}: took over the lease of ${holderName(h)} (${named}) at once: that process no longer runs on this machine`,
+      );
+    }
+    return freed.size > 0;
   }
 
   /** Until one of `watched` is renewed by its holder (refused) or none is held any more. */
