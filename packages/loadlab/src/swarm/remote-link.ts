@@ -154,9 +154,12 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
           );
         else if (m.t === 'quit') await link.finish(EXIT_OK, 'The master sent quit: exiting');
         else if (m.t === 'dropped')
+          // polite: a run worker's report (what its part measured) reaches the master, which
+          // takes it while its run still goes
           await link.finish(
             EXIT_ERROR,
             `${who}: the master at ${where} dropped this worker (${m.reason}; it goes on without it): was this machine paused or overloaded? [LAB_ERR_MASTER_GONE]`,
+            true,
           );
         else await o.handle(m, link);
       })
