@@ -50,6 +50,7 @@ import { scriptWholeLines } from '../script/whole-lines.ts';
 import { mergeRunReports } from '../stats/merge-results.ts';
 import { MasterPool } from './master-pool.ts';
 import type { MasterWorkerPlan } from './master-worker-flags.ts';
+import { mergeableParts } from './part-check.ts';
 import { serveMaster } from './remote-link.ts';
 import { PART_SNAPSHOT_MS, type RunTest, type ToMaster } from './remote-protocol.ts';
 import { requestsOf } from './run-parts.ts';
@@ -172,6 +173,8 @@ async function masterRun(o: RunMasterOptions, teardown: Teardown): Promise<numbe
   }
   await pool.close();
   const workers = pool.section();
+  // a part that does not merge (corrupt, hostile) is left out, not the whole merge with it
+  reports = mergeableParts(reports, workers.missing, o.version, err);
   if (reports.length === 0) {
     err('tickstorm run: no worker sent a report (see the lines above)');
     return o.signal?.aborted ? EXIT_ABORTED : EXIT_ERROR;
