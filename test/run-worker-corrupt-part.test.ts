@@ -32,8 +32,11 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Joins the master as a worker, answers prepared, and after go sends `part` and hangs up. */
-function hostileWorker(port: number, part: unknown): Promise<void> {
+/**
+ * Joins the master as a worker and answers prepared; after go sends `m` ('part': then hangs
+ * up; 'report': then waits for the master's quit).
+ */
+function hostileWorker(port: number, m: { t: 'part' | 'report'; report: unknown }): Promise<void> {
   return new Promise((resolve, reject) => {
     const s = connect({ host: '127.0.0.1', port });
     let buf = '';
@@ -45,11 +48,15 @@ function hostileWorker(port: number, part: unknown): Promise<void> {
     s.on('data', (d: string) => {
       buf += d;
       for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const m = JSON.parse(buf.slice(0, nl));
+        const got = JSON.parse(buf.slice(0, nl));
         buf = buf.slice(nl + 1);
-        if (m.t === 'test') s.write(`${JSON.stringify({ t: 'prepared' })}\n`);
-        if (m.t === 'go') {
-          s.end(`${JSON.stringify({ t: 'part', at: Date.now(), report: part })}\n`);
+        if (got.t === 'test') s.write(`${JSON.stringify({ t: 'prepared' })}\n`);
+        if (got.t === 'go' && m.t === 'part') {
+          s.end(`${JSON.stringify({ ...m, at: Date.now() })}\n`);
+          resolve();
+        } else if (got.t === 'go') s.write(`${JSON.stringify(m)}\n`);
+        if (got.t === 'quit') {
+          s.end();
           resolve();
         }
       }
@@ -57,19 +64,18 @@ function hostileWorker(port: number, part: unknown): Promise<void> {
   });
 }
 
-test("a lost worker's snapshot that does not merge is left out, named, and the others' figures are written", async () => {
-  const file = join(dir, 'corrupt.ts');
-  writeFileSync(
-    file,
-    `import http from 'tickstorm/http';
+const script = (url: string) => `import http from 'tickstorm/http';
 export const options = {
   scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 20, maxDuration: '30s' } },
 };
 export default async function (): Promise<void> {
-  await http.get('${server.url.replace(/\/$/, '')}/hit');
+  await http.get('${url.replace(/\/$/, '')}/hit');
 }
-`,
-  );
+`;
+
+test("a lost worker's snapshot that does not merge is left out, named, and the others' figures are written", async () => {
+  const file = join(dir, 'corrupt.ts');
+  writeFileSync(file, script(server.url));
   const json = join(dir, 'merged.json');
   const { master: m, port } = await startRunMaster(start, file, json);
   const w = start(['run', '--worker', '--master-port', port]);
@@ -95,7 +101,7 @@ export default async function (): Promise<void> {
     thresholds: [],
     exitCode: 0,
   };
-  await hostileWorker(Number(port), part);
+  await hostileWorker(Number(port), { t: 'part', report: part });
   const [x, xw] = await Promise.all([m.exited, w.exited]);
   assert.equal(xw.code, 0, w.stdout() + w.stderr());
   assert.equal(x.code, 0, m.stdout() + m.stderr());
@@ -112,5 +118,48 @@ export default async function (): Promise<void> {
   // the real worker's whole part (10 of the 20 iterations) is the merged figure
   const merged = report.scenarios.reduce((a: number, s: { requests: number }) => a + s.requests, 0);
   assert.equal(merged, 10);
-  assert.match(m.stdout(), /missing: hostile \(connection closed; its last snapshot does not merge/);
+  assert.match(
+    m.stdout(),
+    /missing: hostile \((?:connection closed|read ECONNRESET); its last snapshot does not merge/,
+  );
+});
+
+test("a worker's report whose script counters are no numbers is left out, named, and the others' figures are written", async () => {
+  const file = join(dir, 'counters.ts');
+  writeFileSync(file, script(server.url));
+  const json = join(dir, 'merged-counters.json');
+  const { master: m, port } = await startRunMaster(start, file, json);
+  const w = start(['run', '--worker', '--master-port', port]);
+  const report = {
+    tool: 'tickstorm',
+    version: '0',
+    startedAt: Date.now(),
+    finishedAt: Date.now(),
+    target: 'x',
+    scenarios: [],
+    thresholds: [],
+    exitCode: 0,
+    script: {
+      declared: {},
+      thresholds: [],
+      scenarios: [
+        { scenario: 's', counters: { 'metric:counter:c': 'x' }, trends: {}, iterations: 1, dropped: 0 },
+      ],
+    },
+  };
+  await hostileWorker(Number(port), { t: 'report', report });
+  const [x, xw] = await Promise.all([m.exited, w.exited]);
+  assert.equal(xw.code, 0, w.stdout() + w.stderr());
+  assert.equal(x.code, 0, m.stdout() + m.stderr());
+  assert.match(
+    m.stderr(),
+    /worker hostile's report does not merge, so it is left out of the figures: scenario s: counter metric:counter:c is not a number/,
+  );
+  const merged = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(merged.workers.missing.length, 1);
+  assert.match(merged.workers.missing[0].reason, /^its report does not merge/);
+  assert.equal(
+    merged.scenarios.reduce((a: number, s: { requests: number }) => a + s.requests, 0),
+    10,
+  );
 });

@@ -7,6 +7,7 @@
  */
 import type { MissingWorker, RunReport } from '../model/result.ts';
 import { mergedScriptParts } from '../script/script-section.ts';
+import { decodeSparse } from '../stats/latency-codec.ts';
 import { mergeRunReports } from '../stats/merge-results.ts';
 import type { CollectedPart } from './run-parts.ts';
 
@@ -15,10 +16,28 @@ export function mergeProblem(source: string, report: RunReport, version: string)
   try {
     const merged = mergeRunReports([{ source, report }], version);
     mergedScriptParts(merged, [{ source, report }]);
-    return undefined;
+    return scriptProblem(report);
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
   }
+}
+
+/** A script section's figures that would merge as garbage: a counter that is no number, a Trend whose counters do not hold its count. */
+function scriptProblem(report: RunReport): string | undefined {
+  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  for (const m of report.script?.scenarios ?? []) {
+    for (const [k, v] of Object.entries(m.counters ?? {}))
+      if (!num(v)) return `scenario ${m.scenario}: counter ${k.slice(0, 80)} is not a number`;
+    if (!num(m.iterations) || (m.dropped !== undefined && !num(m.dropped)))
+      return `scenario ${m.scenario}: iterations are not numbers`;
+    for (const [name, e] of Object.entries(m.trends ?? {})) {
+      const d = decodeSparse(e);
+      const held = d.cnt.reduce((a, c) => a + c, 0);
+      if (held !== d.count || !num(d.sumUs))
+        return `scenario ${m.scenario}: Trend ${name.slice(0, 80)} holds ${held} values, its count says ${d.count}`;
+    }
+  }
+  return undefined;
 }
 
 /**
