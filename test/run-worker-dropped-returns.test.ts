@@ -52,14 +52,21 @@ function moreHits(n: number): Promise<void> {
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-test('a worker dropped for its silence that comes back while the run goes: its report replaces its last snapshot, once', async () => {
-  const file = join(dir, 'dropped.ts');
+test('a worker dropped for its silence that comes back while the run goes: its report replaces its last snapshot, once', () =>
+  droppedReturns(0, 15));
+
+test("the same after a pause longer than the worker's own 10 s watch on the master (it reads the drop first)", () =>
+  // w2 alone makes 20 requests a second while w1 is stopped: 230 of them take over 11 s
+  droppedReturns(230, 25));
+
+async function droppedReturns(pauseHits: number, durationSec: number): Promise<void> {
+  const file = join(dir, `dropped${pauseHits}.ts`);
   writeFileSync(
     file,
     `import http from 'tickstorm/http';
 export const options = {
   scenarios: {
-    s: { executor: 'constant-arrival-rate', rate: 40, timeUnit: '1s', duration: '15s', preAllocatedVUs: 10 },
+    s: { executor: 'constant-arrival-rate', rate: 40, timeUnit: '1s', duration: '${durationSec}s', preAllocatedVUs: 10 },
   },
 };
 export default async function (): Promise<void> {
@@ -67,7 +74,7 @@ export default async function (): Promise<void> {
 }
 `,
   );
-  const json = join(dir, 'merged.json');
+  const json = join(dir, `merged${pauseHits}.json`);
   const { master: m, port } = await startRunMaster(start, file, json);
   const w1 = start(['run', '--worker', '--master-port', port]);
   const w2 = start(['run', '--worker', '--master-port', port]);
@@ -78,6 +85,7 @@ export default async function (): Promise<void> {
   await moreHits(30);
   w1.child.kill('SIGSTOP');
   await m.waitFor(new RegExp(`Worker ${esc(id1)} is missing \\(no heartbeat`));
+  if (pauseHits > 0) await moreHits(pauseHits);
   w1.child.kill('SIGCONT');
   const [, n, snap] = await m.waitFor(
     new RegExp(
@@ -110,4 +118,4 @@ export default async function (): Promise<void> {
   assert.match(m.stdout(), /Workers: 2 joined \(2 expected\), 2 reported, 0 missing/);
   assert.match(m.stdout(), new RegExp(`came back: ${esc(id1)} \\(dropped: no heartbeat`));
   assert.doesNotMatch(m.stdout(), /of them lost/);
-});
+}

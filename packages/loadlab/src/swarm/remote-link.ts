@@ -181,11 +181,16 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
   });
   const beat = setInterval(() => channel.send(heartbeat(true)), HEARTBEAT_MS);
   const watch = setInterval(() => {
-    if (performance.now() - lastHeard > MASTER_GONE_MS)
-      void link.finish(
-        EXIT_ERROR,
-        `${who}: no word from the master at ${where} for ${MASTER_GONE_MS / 1000} s [LAB_ERR_MASTER_GONE]`,
-      );
+    if (performance.now() - lastHeard <= MASTER_GONE_MS) return;
+    // after a pause (SIGSTOP) timers run before the socket is read: what the master sent
+    // meanwhile (its 'dropped') is read first, then the silence is judged
+    setImmediate(() => {
+      if (performance.now() - lastHeard > MASTER_GONE_MS)
+        void link.finish(
+          EXIT_ERROR,
+          `${who}: no word from the master at ${where} for ${MASTER_GONE_MS / 1000} s [LAB_ERR_MASTER_GONE]`,
+        );
+    });
   }, 500);
   const onAbort = () => {
     channel.send({ t: 'bye', reason: 'interrupted (Ctrl-C or SIGTERM on the worker)' });
