@@ -88,7 +88,7 @@ export default async function (): Promise<void> {
   assert.match(
     m.stdout(),
     new RegExp(
-      `missing: \\S+ \\(connection closed\\); its part up to its last snapshot \\([^,]+, ${lost.requests} requests\\) is in the merged figures`,
+      `missing: \\S+ \\((?:connection closed|read ECONNRESET)\\); its part up to its last snapshot \\([^,]+, ${lost.requests} requests\\) is in the merged figures`,
     ),
   );
   assert.match(m.stdout(), /merged from 2 worker\(s\); 1 of them lost, up to its last snapshot/);

@@ -236,6 +236,23 @@ export interface MissingWorker {
   partial?: { at: number; requests: number };
 }
 
+/**
+ * run --master: a worker dropped for its silence (no heartbeat: paused, overloaded) whose
+ * final report came while the run still went: that report replaced its last snapshot in the
+ * figures, and it is not missing.
+ */
+export interface ReturnedWorker {
+  id: string;
+  /** Why it was dropped. */
+  reason: string;
+  /** Epoch ms it was dropped, and its report came. */
+  droppedAt: number;
+  at: number;
+  /** Its report's requests, and its last snapshot's (the figure it replaced), if one came. */
+  requests: number;
+  snapshotRequests?: number;
+}
+
 /** A master/worker run's workers: who joined, who went missing and why. */
 export interface WorkersSection {
   expected: number;
@@ -244,6 +261,8 @@ export interface WorkersSection {
   /** Connected at the end. */
   connected: number;
   missing: MissingWorker[];
+  /** run --master: workers dropped for their silence whose final report came after all. */
+  returned?: ReturnedWorker[];
   /** run --master: each started worker's execution segment and the requests it reported (null: none). */
   segments?: {
     id: string;

@@ -9,6 +9,8 @@
  * it for WORKER_MISSING_MS (checked every MISSING_CHECK_MS, so within 3 s of its last
  * heartbeat). A missing worker is logged, counted in `section().missing`, and its host is
  * handed to the swarm's onLost: the test goes on with the others.
+ * A run worker dropped for its silence keeps its link open: the report it sends when it runs
+ * again replaces its last snapshot while the run goes (run-parts.ts).
  *
  * Each worker heartbeat carries its users, state, CPU and RSS: `workersReport` lists them
  * (missing workers too) for the web UI, and a worker above 90% CPU is named in the log, as
@@ -31,13 +33,19 @@ import { segmentLabel } from '../generator/execution-segment.ts';
 import type { MissingWorker, RunReport, WorkersSection } from '../model/result.ts';
 import type { RawSlice } from '../stats/timeline.ts';
 import { LineChannel, MAX_LINE_BYTES } from './line-channel.ts';
+import {
+  HELLO_MAX_BYTES,
+  HELLO_WAIT_MS,
+  isHello,
+  type Link,
+  type OpenTest,
+  type WorkerRefusal,
+} from './master-link.ts';
 import type { MasterWorkerPlan } from './master-worker-flags.ts';
-import { withSeries } from './part-series.ts';
 import { RemoteUserHost } from './remote-host.ts';
 import {
   HEARTBEAT_MS,
   MISSING_CHECK_MS,
-  PART_SNAPSHOT_MS,
   type RunTest,
   STOP_WAIT_MS,
   type ToMaster,
@@ -45,16 +53,12 @@ import {
   WORKER_MISSING_MS,
   type WorkerMode,
 } from './remote-protocol.ts';
+import { type CollectedPart, RunParts } from './run-parts.ts';
 import type { HostProvider } from './swarm-types.ts';
 import type { HostInit, UserHost } from './user-host.ts';
-import {
-  CpuSampler,
-  CpuWarnings,
-  peerHost,
-  type WorkerRunState,
-  type WorkerStatus,
-  type WorkersReport,
-} from './worker-status.ts';
+import { CpuSampler, CpuWarnings, peerHost, type WorkerStatus, type WorkersReport } from './worker-status.ts';
+
+export type { WorkerRefusal } from './master-link.ts';
 
 export interface MasterPoolOptions {
   bindHost: string;
@@ -75,58 +79,6 @@ export interface MasterPoolOptions {
   onHeartbeat?: (id: string, users: number) => void;
 }
 
-/** A run worker that could not run the master's test, with its exit code (104, 107). */
-export interface WorkerRefusal {
-  id: string;
-  code: number;
-  message: string;
-}
-
-interface Link {
-  id: string;
-  channel: LineChannel<ToMaster, ToWorker>;
-  classes: string[];
-  lastSeen: number;
-  users: number;
-  host: RemoteUserHost | null;
-  onLost: ((h: UserHost, reason: string) => void) | null;
-  /** run workers: it can run the test. */
-  prepared: boolean;
-  /** run workers: it was told go (its part of the test runs there). */
-  going: boolean;
-  /** The address it connected from, and what its last heartbeat said. */
-  peer: string | null;
-  state: WorkerRunState;
-  cpu: number | null;
-  rss: number | null;
-}
-
-/** The running test, for workers that join it late. */
-interface OpenTest {
-  init: HostInit;
-  classNames: string[];
-  onRaw: (s: RawSlice) => void;
-  onLost: (h: UserHost, reason: string) => void;
-  onJoined: (host: UserHost) => ((s: RawSlice) => void) | null;
-}
-
-/** A connection that has not said hello by then is dropped. */
-const HELLO_WAIT_MS = 10_000;
-/** Until it said hello, a connection's line may be this long (a hello is a few KB). */
-const HELLO_MAX_BYTES = 1024 * 1024;
-
-/** A hello as a worker of this lab sends it: an id, and its user file's class names. */
-function isHello(m: ToMaster): m is Extract<ToMaster, { t: 'hello' }> {
-  return (
-    m.t === 'hello' &&
-    typeof m.id === 'string' &&
-    m.id.length > 0 &&
-    m.id.length <= 256 &&
-    Array.isArray(m.classes) &&
-    m.classes.every((c) => typeof c === 'string')
-  );
-}
-
 export class MasterPool implements HostProvider {
   private readonly links = new Map<string, Link>();
   private readonly joined: string[] = [];
@@ -135,10 +87,10 @@ export class MasterPool implements HostProvider {
   private readonly watch: NodeJS.Timeout;
   private readonly beat: NodeJS.Timeout;
   private changed: (() => void)[] = [];
-  /** run workers: each one's final report, by id. */
-  private readonly reports = new Map<string, RunReport>();
-  /** run workers: each one's latest part so far (periodic, cumulative) and when it was taken. */
-  private readonly parts = new Map<string, { report: RunReport; at: number }>();
+  /** run workers: each one's final report, its latest part so far, and those that came back. */
+  private readonly runParts: RunParts;
+  /** run workers dropped for their silence: their links stay open for a report that may come. */
+  private readonly droppedLinks = new Set<Link>();
   /** run workers that could not run the test. */
   readonly refusals: WorkerRefusal[] = [];
   private closing = false;
@@ -156,6 +108,7 @@ export class MasterPool implements HostProvider {
   ) {
     server.on('connection', (s) => this.accept(s));
     this.cpuWarnings = new CpuWarnings(o.log);
+    this.runParts = new RunParts(o.log);
     this.watch = setInterval(() => this.checkHeartbeats(), MISSING_CHECK_MS);
     this.beat = setInterval(() => {
       for (const l of this.links.values()) l.channel.send({ t: 'heartbeat' });
@@ -212,6 +165,9 @@ export class MasterPool implements HostProvider {
       joined: [...this.joined],
       connected: this.links.size,
       missing: this.missing.map((m) => ({ ...m })),
+      ...(this.runParts.returned.length === 0
+        ? {}
+        : { returned: this.runParts.returned.map((r) => ({ ...r })) }),
     };
   }
 
@@ -358,12 +314,12 @@ export class MasterPool implements HostProvider {
   collectReports(
     ids: readonly string[],
     stopsTest: (r: RunReport) => boolean = () => false,
-  ): Promise<{ reports: { id: string; report: RunReport; partialAt?: number }[]; stoppedBy?: string }> {
+  ): Promise<{ reports: CollectedPart[]; stoppedBy?: string }> {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       let stoppedBy: string | undefined;
       let finished = false;
-      const pending = () => ids.filter((id) => !this.reports.has(id) && this.links.has(id));
+      const pending = () => ids.filter((id) => !this.runParts.hasReport(id) && this.links.has(id));
       const done = () => {
         if (finished) return;
         finished = true;
@@ -371,20 +327,19 @@ export class MasterPool implements HostProvider {
         this.changed = this.changed.filter((f) => f !== check);
         this.o.signal?.removeEventListener('abort', stop);
         // a worker with no final report: its last part so far, marked partial
-        const reports = ids.flatMap((id) => {
-          if (this.reports.has(id)) return [{ id, report: this.reports.get(id)! }];
-          const part = this.parts.get(id);
-          return part === undefined ? [] : [{ id, report: part.report, partialAt: part.at }];
-        });
+        const reports = this.runParts.collected(ids);
         resolve(stoppedBy === undefined ? { reports } : { reports, stoppedBy });
       };
       const check = () => {
         if (stoppedBy === undefined && timer === undefined) {
-          const by = ids.find((id) => this.reports.has(id) && stopsTest(this.reports.get(id)!));
+          const by = ids.find((id) => {
+            const r = this.runParts.report(id);
+            return r !== undefined && stopsTest(r);
+          });
           if (by !== undefined && pending().length > 0) {
             stoppedBy = by;
             this.o.log(
-              `Worker ${by} stopped the test (exit ${this.reports.get(by)!.exitCode}): stopping the other workers' parts`,
+              `Worker ${by} stopped the test (exit ${this.runParts.report(by)?.exitCode}): stopping the other workers' parts`,
             );
             stop();
             return;
@@ -426,6 +381,7 @@ export class MasterPool implements HostProvider {
       Promise.all(links.map((l) => l.channel.close())),
       new Promise((r) => setTimeout(r, 5000).unref()),
     ]);
+    for (const l of this.droppedLinks) l.channel.destroy('the master ended');
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -518,6 +474,7 @@ export class MasterPool implements HostProvider {
     });
     channel.on('close', (reason) => {
       clearTimeout(helloTimer);
+      if (link !== null) this.droppedLinks.delete(link);
       if (link !== null && !this.closing) this.lose(link, reason);
       else if (link === null && !refused && !this.closing)
         this.o.log(
@@ -589,8 +546,18 @@ export class MasterPool implements HostProvider {
       return fresh;
     }
     const l: Link = link;
-    // a worker dropped while its link drains (told 'dropped'): nothing more from it counts
-    if (this.links.get(l.id) !== l) return l;
+    // a worker dropped while its link drains (told 'dropped'): nothing more from it counts but
+    // the report of one dropped for its silence, while the run goes (run-parts.ts)
+    if (this.links.get(l.id) !== l) {
+      if ((m.t === 'report' || m.t === 'error' || m.t === 'bye') && this.droppedLinks.delete(l)) {
+        if (m.t === 'report' && this.runParts.onReturned(l.id, m.report, this.missing)) {
+          const g = this.gone.find((x) => x.id === l.id && x.state === 'missing');
+          if (g !== undefined) g.state = 'stopped';
+        }
+        void l.channel.close();
+      }
+      return l;
+    }
     l.lastSeen = performance.now();
     if (m.t === 'heartbeat') {
       if (typeof m.users === 'number' && Number.isFinite(m.users)) l.users = m.users;
@@ -611,26 +578,9 @@ export class MasterPool implements HostProvider {
       this.lose(l, `it cannot run the test: ${m.message}`);
     } else if (m.t === 'error') this.lose(l, `it failed: ${m.message}`);
     else if (m.t === 'bye') this.lose(l, `it quit: ${m.reason}`);
-    else if (m.t === 'part') {
-      if (
-        typeof m.report === 'object' &&
-        m.report !== null &&
-        Array.isArray(m.report.scenarios) &&
-        typeof m.at === 'number' &&
-        !this.reports.has(l.id)
-      ) {
-        if (!this.parts.has(l.id))
-          this.o.log(
-            `Worker ${l.id} sent its part so far (every ${PART_SNAPSHOT_MS / 1000} s): should it be lost, its part up to its last snapshot counts`,
-          );
-        this.parts.set(l.id, { report: withSeries(this.parts.get(l.id)?.report, m.report), at: m.at });
-      }
-    } else if (m.t === 'report') {
-      if (typeof m.report !== 'object' || m.report === null || !Array.isArray(m.report.scenarios))
-        throw new Error('no report with "scenarios"');
-      this.reports.set(l.id, m.report);
-      const n = m.report.scenarios.reduce((a, x) => a + (Number(x?.requests) || 0), 0);
-      this.o.log(`Worker ${l.id} sent its report (its whole part: ${n} requests)`);
+    else if (m.t === 'part') this.runParts.onPart(l.id, m.report, m.at);
+    else if (m.t === 'report') {
+      this.runParts.onReport(l.id, m.report);
       for (const f of [...this.changed]) f();
     } else {
       // a worker's final statistics: its users are stopped, whatever its last heartbeat said
@@ -650,16 +600,22 @@ export class MasterPool implements HostProvider {
         // a worker that was only frozen (a long pause, SIGSTOP) learns why once it runs again
         const reason = `no heartbeat for ${((now - l.lastSeen) / 1000).toFixed(1)} s`;
         l.channel.send({ t: 'dropped', reason });
-        this.lose(l, reason, true);
+        // a run worker's part: its link stays open for the report it sends when it runs again
+        const keep = l.going && !this.runParts.hasReport(l.id);
+        this.lose(l, reason, keep ? 'keep' : true);
+        if (keep) {
+          this.droppedLinks.add(l);
+          this.runParts.drop(l.id);
+        }
       }
     }
   }
 
-  /** `polite`: let what was sent reach the worker, then hang up. */
-  private lose(l: Link, reason: string, polite = false): void {
+  /** `polite`: let what was sent reach the worker, then hang up; 'keep': leave the link open. */
+  private lose(l: Link, reason: string, polite: boolean | 'keep' = false): void {
     if (this.links.get(l.id) !== l) return;
     this.links.delete(l.id);
-    if (this.reports.has(l.id)) {
+    if (this.runParts.hasReport(l.id)) {
       // gone before the quit (killed, its machine stopped) but after its report: nothing of its
       // part is missing
       this.o.log(`Worker ${l.id} left after its report (${reason}): its whole part is in the figures`);
@@ -686,8 +642,8 @@ export class MasterPool implements HostProvider {
         ? `before any test ran there; ${this.links.size} of ${this.o.expectWorkers} expected worker(s) connected`
         : `the test goes on with ${this.links.size} worker(s)`;
     this.o.log(`Worker ${l.id} is missing (${reason}); ${after}`);
-    if (polite) void l.channel.close();
-    else l.channel.destroy(reason);
+    if (polite === true) void l.channel.close();
+    else if (polite === false) l.channel.destroy(reason);
     for (const f of [...this.changed]) f();
     if (l.host !== null && !l.host.gone) {
       l.host.lost();

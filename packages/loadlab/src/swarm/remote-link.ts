@@ -154,9 +154,12 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
           );
         else if (m.t === 'quit') await link.finish(EXIT_OK, 'The master sent quit: exiting');
         else if (m.t === 'dropped')
+          // polite: a run worker's report (what its part measured) reaches the master, which
+          // takes it while its run still goes
           await link.finish(
             EXIT_ERROR,
             `${who}: the master at ${where} dropped this worker (${m.reason}; it goes on without it): was this machine paused or overloaded? [LAB_ERR_MASTER_GONE]`,
+            true,
           );
         else await o.handle(m, link);
       })
@@ -178,11 +181,16 @@ export async function serveMaster(o: MasterLinkOptions): Promise<number> {
   });
   const beat = setInterval(() => channel.send(heartbeat(true)), HEARTBEAT_MS);
   const watch = setInterval(() => {
-    if (performance.now() - lastHeard > MASTER_GONE_MS)
-      void link.finish(
-        EXIT_ERROR,
-        `${who}: no word from the master at ${where} for ${MASTER_GONE_MS / 1000} s [LAB_ERR_MASTER_GONE]`,
-      );
+    if (performance.now() - lastHeard <= MASTER_GONE_MS) return;
+    // after a pause (SIGSTOP) timers run before the socket is read: what the master sent
+    // meanwhile (its 'dropped') is read first, then the silence is judged
+    setImmediate(() => {
+      if (performance.now() - lastHeard > MASTER_GONE_MS)
+        void link.finish(
+          EXIT_ERROR,
+          `${who}: no word from the master at ${where} for ${MASTER_GONE_MS / 1000} s [LAB_ERR_MASTER_GONE]`,
+        );
+    });
   }, 500);
   const onAbort = () => {
     channel.send({ t: 'bye', reason: 'interrupted (Ctrl-C or SIGTERM on the worker)' });

@@ -146,7 +146,10 @@ export type ToWorker =
   | { t: 'stop' }
   | { t: 'quit' }
   | { t: 'heartbeat' }
-  /** The master gave up on this worker (no heartbeat in time) and goes on without it. */
+  /**
+   * The master gave up on this worker (no heartbeat in time) and goes on without it; a run
+   * worker's link stays open: the report it then sends counts if the master has not merged yet.
+   */
   | { t: 'dropped'; reason: string }
   | { t: 'test'; test: RunTest }
   | { t: 'go'; segment: ExecutionSegment };

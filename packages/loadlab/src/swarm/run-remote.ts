@@ -50,8 +50,10 @@ import { scriptWholeLines } from '../script/whole-lines.ts';
 import { mergeRunReports } from '../stats/merge-results.ts';
 import { MasterPool } from './master-pool.ts';
 import type { MasterWorkerPlan } from './master-worker-flags.ts';
+import { mergeableParts } from './part-check.ts';
 import { serveMaster } from './remote-link.ts';
 import { PART_SNAPSHOT_MS, type RunTest, type ToMaster } from './remote-protocol.ts';
+import { requestsOf } from './run-parts.ts';
 
 /** How long the master waits for the joined workers to say they can run the test. */
 export const PREPARE_WAIT_MS = 60_000;
@@ -171,6 +173,8 @@ async function masterRun(o: RunMasterOptions, teardown: Teardown): Promise<numbe
   }
   await pool.close();
   const workers = pool.section();
+  // a part that does not merge (corrupt, hostile) is left out, not the whole merge with it
+  reports = mergeableParts(reports, workers.missing, o.version, err);
   if (reports.length === 0) {
     err('tickstorm run: no worker sent a report (see the lines above)');
     return o.signal?.aborted ? EXIT_ABORTED : EXIT_ERROR;
@@ -180,7 +184,6 @@ async function masterRun(o: RunMasterOptions, teardown: Teardown): Promise<numbe
     reports.map((r) => ({ source: `worker ${r.id}`, report: r.report })),
     o.version,
   );
-  const requestsOf = (r: RunReport) => r.scenarios.reduce((a, s) => a + s.requests, 0);
   // a lost worker's last part so far is in the merged figures: say so wherever it is listed
   for (const r of reports)
     if (r.partialAt !== undefined) {
@@ -227,9 +230,10 @@ async function masterRun(o: RunMasterOptions, teardown: Teardown): Promise<numbe
       ),
     );
   }
-  // a part interrupted by the master's own Ctrl-C is no worker failure
-  const stopped = (r: { id: string; report: RunReport }) =>
-    (o.signal?.aborted === true || (stoppedBy !== undefined && r.id !== stoppedBy)) &&
+  // a part interrupted by the master's own Ctrl-C is no worker failure, nor one that its worker
+  // ended when it learnt it had been dropped (it came back: what it measured is in the figures)
+  const stopped = (r: { id: string; report: RunReport; returned?: true }) =>
+    (o.signal?.aborted === true || r.returned === true || (stoppedBy !== undefined && r.id !== stoppedBy)) &&
     r.report.exitCode === EXIT_ABORTED;
   const failed = reports.find(
     (r) => r.report.exitCode !== EXIT_OK && r.report.exitCode !== EXIT_THRESHOLDS_FAILED && !stopped(r),
@@ -288,6 +292,10 @@ async function masterRun(o: RunMasterOptions, teardown: Teardown): Promise<numbe
     [
       `Workers: ${workers.joined.length} joined (${workers.expected} expected), ${reports.length - partials} reported, ${workers.missing.length} missing`,
       ...workers.missing.map((m) => `  missing: ${m.id} (${m.reason})${partialNote(m.partial)}`),
+      ...(workers.returned ?? []).map(
+        (r) =>
+          `  came back: ${r.id} (dropped: ${r.reason}); its report came after (${r.requests} requests) and is in the merged figures in place of its last snapshot (${r.snapshotRequests ?? 'none'})`,
+      ),
     ].join('\n'),
   );
   if (scriptText.length > 0 && !handled?.ok) parts.push(scriptText.join('\n'));
