@@ -20,6 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { connect, type NatsConnection } from 'nats';
 import { type NatsBus, openBus } from '../src/bus/nats-bus.ts';
 import {
   engineKey,
@@ -288,6 +289,62 @@ describe('role leases on the bus', { timeout: 180_000 }, () => {
       assert.equal(placed.status, 201);
       assert.equal(sys.bus.state(), 'connected');
     } finally {
+      await closeAll();
+      await own.stop();
+    }
+  });
+
+  it('nats-server restarted with its store lost (all four services in one process): the bucket is made anew, the leases taken there, orders placed again', async () => {
+    // a new pod with an emptyDir, a new disk: the server comes back without the bucket. Before,
+    // each renewal's write found no stream, was counted "the bus away", and the process refused
+    // every order 503 TRD_ERR_ROLE_LEASE_UNAVAILABLE for ever once its lease had lapsed.
+    const own = await startNatsServer();
+    let watcher: NatsConnection | undefined;
+    try {
+      const sys = await start(['market-data', 'execution-engine', 'risk-manager', 'api'], { bus: own.url });
+      const url = sys.url('execution-engine');
+      assert.equal((await http.post(`${url}/orders`, order('SYM5', 'buy', 'limit', 1, 99))).status, 201);
+      await own.kill();
+      await own.restart({ freshStore: true });
+      // watched without creating the bucket (bindOnly): the holder must make it itself
+      watcher = await connect({ servers: own.url });
+      const js = watcher.jetstream();
+      const kv = await pollUntil(
+        'the bucket made anew by its holder',
+        async () => {
+          const bound = await js.views.kv('tickstorm-ts-roles', { bindOnly: true }).catch(() => undefined);
+          if (bound === undefined) await new Promise((r) => setTimeout(r, 50));
+          return bound;
+        },
+        200,
+      );
+      for (const key of [RISK_MANAGER_KEY, engineKey('SYM5')]) {
+        await pollUntil(
+          `${key} leased again in the new bucket`,
+          async () => {
+            const e = await kv.get(key).catch(() => null);
+            if (
+              e?.operation === 'PUT' &&
+              e.json<{ instanceId: string }>().instanceId === sys.bus.instanceId
+            ) {
+              return e;
+            }
+            await new Promise((r) => setTimeout(r, 50));
+            return undefined;
+          },
+          200,
+        );
+      }
+      // renewed there from now on: still placing orders well past the lease's lifetime
+      const until = performance.now() + LEASE_TTL_MS + LEASE_RENEW_MS;
+      let price = 98;
+      while (performance.now() < until) {
+        const r = await http.post(`${url}/orders`, order('SYM5', 'buy', 'limit', 1, price--));
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        await new Promise((res) => setTimeout(res, 500));
+      }
+    } finally {
+      await watcher?.close();
       await closeAll();
       await own.stop();
     }

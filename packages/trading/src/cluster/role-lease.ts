@@ -68,6 +68,11 @@ export interface ClaimOptions {
   report: (line: string) => void;
   /** False while the bus is away: a close then leaves its keys to expire rather than wait on the bus. */
   connected?: () => boolean;
+  /**
+   * Opens the bucket again (creating it when absent): a renewal that finds it gone (nats-server
+   * restarted with its store lost: a new pod, a new disk) makes it anew and takes its keys there.
+   */
+  reopen?: () => Promise<KV>;
   /** Calls `back` whenever the bus is connected again (renewed then, not at the next tick); returns the stop. */
   onReconnect?: (back: () => void) => () => void;
 }
@@ -126,6 +131,7 @@ export class RoleLease {
   private lost: TradingError | null = null;
   private closed = false;
   private readonly offReconnect: (() => void) | undefined;
+  private kv: KV;
 
   private constructor(
     private readonly o: ClaimOptions,
@@ -133,6 +139,7 @@ export class RoleLease {
     private readonly revs: Map<string, number>,
     sentAt: number,
   ) {
+    this.kv = o.kv;
     this.lastConfirmed = sentAt;
     this.goodUntil = sentAt + LEASE_TTL_MS - CLOCK_MARGIN_MS;
     this.timer = setInterval(() => void this.renew(), LEASE_RENEW_MS);
@@ -310,12 +317,20 @@ export class RoleLease {
 
   /** One key's renewal; false when it did not (yet) succeed. */
   private async renewKey(k: string, rev: number): Promise<boolean> {
-    const kv = this.o.kv;
+    let kv = this.kv;
     try {
       this.revs.set(k, await kv.update(k, this.value, rev));
       return true;
     } catch (err) {
-      if (apiCode(err) !== WRONG_LAST_SEQUENCE) return false; // the bus away: again at the next tick
+      if (apiCode(err) !== WRONG_LAST_SEQUENCE) {
+        // no stream answers the write: the bucket is gone (the server lost its store); made anew
+        if (!noJetStream(err) || this.o.reopen === undefined) return false; // the bus away: the next tick
+        try {
+          kv = this.kv = await this.o.reopen();
+        } catch {
+          return false; // no JetStream now, or the bus away: the next tick tries again
+        }
+      }
     }
     let e: KvEntry | null;
     try {
