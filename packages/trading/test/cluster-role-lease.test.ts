@@ -350,6 +350,37 @@ describe('role leases on the bus', { timeout: 180_000 }, () => {
     }
   });
 
+  it('a graceful close while a renewal is in flight deletes the keys (a successor elsewhere starts at once)', async () => {
+    // Before, close() deleted each key conditional on the revision it knew, while the renewal's
+    // write, sent first, gave the key a new one: the delete was refused and the key left to
+    // expire, so a successor on another machine waited up to 3 s.
+    const bus = (await openBus(nats.url)) as NatsBus;
+    try {
+      const kv = await bus.keyValue('roles', LEASE_TTL_MS);
+      const keys = [engineKey('SYM8'), engineKey('SYM9')];
+      for (let round = 0; round < 3; round++) {
+        const lease = await RoleLease.claim({
+          kv,
+          role: 'execution-engine',
+          keys,
+          instanceId: `closing-${round}`,
+          probe: async () => {},
+          refusal: () => new Error('unexpected') as TradingError,
+          onLost: () => {},
+          report: () => {},
+        });
+        void lease.renew();
+        await lease.close();
+        for (const k of keys) {
+          const e = await kv.get(k);
+          assert.ok(e === null || e.operation !== 'PUT', `round ${round}: ${k} still held after close`);
+        }
+      }
+    } finally {
+      await bus.close();
+    }
+  });
+
   it('a nats-server without JetStream: the engine starts with a warning naming -js, and a second is refused while the first answers', async () => {
     const plain = await startNatsServer({ jetstream: false });
     try {

@@ -127,7 +127,8 @@ export class RoleLease {
   private goodUntil: number;
   private lastConfirmed: number;
   private readonly timer: NodeJS.Timeout;
-  private renewing = false;
+  /** The renewal under way: a close waits for it (its writes give the keys new revisions). */
+  private inflight: Promise<void> | null = null;
   private lost: TradingError | null = null;
   private closed = false;
   private readonly offReconnect: (() => void) | undefined;
@@ -294,21 +295,24 @@ export class RoleLease {
     return `${this.o.role}: its lease was last renewed ${Math.round(now - this.lastConfirmed)} ms ago (it is taken over ${LEASE_TTL_MS} ms after): this process was stalled or cut off from the bus; nothing is done until it is renewed`;
   }
 
-  /** Writes every key again (conditional on its own last revision). */
-  async renew(): Promise<void> {
-    if (this.renewing || this.closed || this.lost !== null) return;
-    this.renewing = true;
+  /** Writes every key again (conditional on its own last revision); one at a time. */
+  renew(): Promise<void> {
+    if (this.inflight !== null || this.closed || this.lost !== null)
+      return this.inflight ?? Promise.resolve();
+    this.inflight = this.renewAll().finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private async renewAll(): Promise<void> {
     const sentAt = performance.now();
     let ok = true;
-    try {
-      await Promise.all(
-        [...this.revs].map(async ([k, rev]) => {
-          if (!(await this.renewKey(k, rev))) ok = false;
-        }),
-      );
-    } finally {
-      this.renewing = false;
-    }
+    await Promise.all(
+      [...this.revs].map(async ([k, rev]) => {
+        if (!(await this.renewKey(k, rev))) ok = false;
+      }),
+    );
     if (ok && this.lost === null && !this.closed) {
       this.lastConfirmed = sentAt;
       this.goodUntil = sentAt + LEASE_TTL_MS - CLOCK_MARGIN_MS;
@@ -371,8 +375,11 @@ export class RoleLease {
     clearInterval(this.timer);
     this.offReconnect?.();
     if (this.lost !== null || this.o.connected?.() === false) return;
+    // a renewal sent before this delete changes the revisions it is conditional on
+    await this.inflight;
+    if (this.lost !== null) return;
     await Promise.all(
-      [...this.revs].map(([k, rev]) => this.o.kv.delete(k, { previousSeq: rev }).catch(() => {})),
+      [...this.revs].map(([k, rev]) => this.kv.delete(k, { previousSeq: rev }).catch(() => {})),
     );
   }
 }
