@@ -129,6 +129,8 @@ export class RoleLease {
   private readonly timer: NodeJS.Timeout;
   /** The renewal under way: a close waits for it (its writes give the keys new revisions). */
   private inflight: Promise<void> | null = null;
+  /** The bus came back while a renewal was under way: renew again as soon as it ends. */
+  private again = false;
   private lost: TradingError | null = null;
   private closed = false;
   private readonly offReconnect: (() => void) | undefined;
@@ -145,7 +147,7 @@ export class RoleLease {
     this.goodUntil = sentAt + LEASE_TTL_MS - CLOCK_MARGIN_MS;
     this.timer = setInterval(() => void this.renew(), LEASE_RENEW_MS);
     this.timer.unref();
-    this.offReconnect = o.onReconnect?.(() => void this.renew());
+    this.offReconnect = o.onReconnect?.(() => this.renewNow());
   }
 
   /** Takes every key, or throws TRD_ERR_SERVICE_IN_USE (a live holder) or TRD_ERR_ROLE_LEASE_UNAVAILABLE. */
@@ -299,10 +301,26 @@ export class RoleLease {
   renew(): Promise<void> {
     if (this.inflight !== null || this.closed || this.lost !== null)
       return this.inflight ?? Promise.resolve();
+    // nothing is sent while the bus is away: its answer could only come as a timeout, after the
+    // reconnect, and hold back the renewal made then
+    if (this.o.connected?.() === false) return Promise.resolve();
     this.inflight = this.renewAll().finally(() => {
       this.inflight = null;
+      if (this.again) {
+        this.again = false;
+        void this.renew();
+      }
     });
     return this.inflight;
+  }
+
+  /**
+   * The bus is back: renew now. A renewal still under way (sent as the bus went away, its answer
+   * lost: it ends with its timeout) is followed by another at once rather than at the next tick.
+   */
+  private renewNow(): void {
+    if (this.inflight !== null) this.again = true;
+    else void this.renew();
   }
 
   private async renewAll(): Promise<void> {
