@@ -499,6 +499,8 @@ describe('role leases on the bus', { timeout: 180_000 }, () => {
       ),
       lines.join('\n'),
     );
+    // one line for its 55 keys (before: one per key, over two rounds of the claim)
+    assert.equal(lines.filter((l) => /took over the lease/.test(l)).length, 1, lines.join('\n'));
     // its last renewal was at most LEASE_RENEW_MS before the kill: waiting for the expiry is 2-3 s
     assert.ok(
       waited < LEASE_TTL_MS - LEASE_RENEW_MS,

@@ -183,8 +183,9 @@ export class RoleLease {
       // a live holder answers its subjects at once: refused, named
       await o.probe();
       // a holder on this machine whose process is gone (kill -9, then restarted here): its keys
-      // are freed now rather than when they expire
-      if (await RoleLease.freeGone(o, held)) continue;
+      // are freed now rather than when they expire (every key of the claim: the first found
+      // held stopped the claim before it tried the others)
+      if (await RoleLease.freeGone(o, keys)) continue;
       const first = watched === null;
       watched ??= new Map();
       for (const k of held) {
@@ -236,22 +237,32 @@ export class RoleLease {
    * elsewhere, or one that cannot be checked, is left to its lease.
    */
   private static async freeGone(o: ClaimOptions, held: readonly string[]): Promise<boolean> {
-    let freed = false;
-    for (const k of held) {
-      const e = await o.kv.get(k).catch(() => null);
-      const h = holderOf(e);
-      if (e === null || h === undefined || !goneFromHere(h)) continue;
-      try {
-        await o.kv.delete(k, { previousSeq: e.revision });
-        freed = true;
-        o.report(
-          `${o.role}: took over the lease of ${holderName(h)} (${k}) at once: that process no longer runs on this machine`,
-        );
-      } catch {
-        // renewed or taken meanwhile: the claim finds out
-      }
+    // all at once, and one line per holder (an engine holds a key per symbol: 55 by default)
+    const freed = new Map<string, string[]>();
+    await Promise.all(
+      held.map(async (k) => {
+        const e = await o.kv.get(k).catch(() => null);
+        const h = holderOf(e);
+        if (e === null || h === undefined || !goneFromHere(h)) return;
+        try {
+          await o.kv.delete(k, { previousSeq: e.revision });
+        } catch {
+          return; // renewed or taken meanwhile: the claim finds out
+        }
+        const name = holderName(h);
+        freed.set(name, [...(freed.get(name) ?? []), k]);
+      }),
+    );
+    for (const [name, keys] of freed) {
+      const what =
+        keys.length === 1
+          ? keys[0]
+          : `${keys.length} keys: ${keys.sort().slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''}`;
+      o.report(
+        `${o.role}: took over the lease of ${name} (${what}) at once: that process no longer runs on this machine`,
+      );
     }
-    return freed;
+    return freed.size > 0;
   }
 
   /** Until one of `watched` is renewed by its holder (refused) or none is held any more. */
