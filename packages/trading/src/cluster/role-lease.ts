@@ -68,6 +68,11 @@ export interface ClaimOptions {
   report: (line: string) => void;
   /** False while the bus is away: a close then leaves its keys to expire rather than wait on the bus. */
   connected?: () => boolean;
+  /**
+   * Opens the bucket again (creating it when absent): a renewal that finds it gone (nats-server
+   * restarted with its store lost: a new pod, a new disk) makes it anew and takes its keys there.
+   */
+  reopen?: () => Promise<KV>;
   /** Calls `back` whenever the bus is connected again (renewed then, not at the next tick); returns the stop. */
   onReconnect?: (back: () => void) => () => void;
 }
@@ -122,10 +127,14 @@ export class RoleLease {
   private goodUntil: number;
   private lastConfirmed: number;
   private readonly timer: NodeJS.Timeout;
-  private renewing = false;
+  /** The renewal under way: a close waits for it (its writes give the keys new revisions). */
+  private inflight: Promise<void> | null = null;
+  /** The bus came back while a renewal was under way: renew again as soon as it ends. */
+  private again = false;
   private lost: TradingError | null = null;
   private closed = false;
   private readonly offReconnect: (() => void) | undefined;
+  private kv: KV;
 
   private constructor(
     private readonly o: ClaimOptions,
@@ -133,11 +142,12 @@ export class RoleLease {
     private readonly revs: Map<string, number>,
     sentAt: number,
   ) {
+    this.kv = o.kv;
     this.lastConfirmed = sentAt;
     this.goodUntil = sentAt + LEASE_TTL_MS - CLOCK_MARGIN_MS;
     this.timer = setInterval(() => void this.renew(), LEASE_RENEW_MS);
     this.timer.unref();
-    this.offReconnect = o.onReconnect?.(() => void this.renew());
+    this.offReconnect = o.onReconnect?.(() => this.renewNow());
   }
 
   /** Takes every key, or throws TRD_ERR_SERVICE_IN_USE (a live holder) or TRD_ERR_ROLE_LEASE_UNAVAILABLE. */
@@ -173,7 +183,7 @@ export class RoleLease {
       // a live holder answers its subjects at once: refused, named
       await o.probe();
       // a holder on this machine whose process is gone (kill -9, then restarted here): its keys
-      // are freed now rather than when they expire
+      // are freed now rather than when they expire (every key of the claim it holds: freeGone)
       if (await RoleLease.freeGone(o, held)) continue;
       const first = watched === null;
       watched ??= new Map();
@@ -303,21 +313,40 @@ export class RoleLease {
     return `${this.o.role}: its lease was last renewed ${Math.round(now - this.lastConfirmed)} ms ago (it is taken over ${LEASE_TTL_MS} ms after): this process was stalled or cut off from the bus; nothing is done until it is renewed`;
   }
 
-  /** Writes every key again (conditional on its own last revision). */
-  async renew(): Promise<void> {
-    if (this.renewing || this.closed || this.lost !== null) return;
-    this.renewing = true;
+  /** Writes every key again (conditional on its own last revision); one at a time. */
+  renew(): Promise<void> {
+    if (this.inflight !== null || this.closed || this.lost !== null)
+      return this.inflight ?? Promise.resolve();
+    // nothing is sent while the bus is away: its answer could only come as a timeout, after the
+    // reconnect, and hold back the renewal made then
+    if (this.o.connected?.() === false) return Promise.resolve();
+    this.inflight = this.renewAll().finally(() => {
+      this.inflight = null;
+      if (this.again) {
+        this.again = false;
+        void this.renew();
+      }
+    });
+    return this.inflight;
+  }
+
+  /**
+   * The bus is back: renew now. A renewal still under way (sent as the bus went away, its answer
+   * lost: it ends with its timeout) is followed by another at once rather than at the next tick.
+   */
+  private renewNow(): void {
+    if (this.inflight !== null) this.again = true;
+    else void this.renew();
+  }
+
+  private async renewAll(): Promise<void> {
     const sentAt = performance.now();
     let ok = true;
-    try {
-      await Promise.all(
-        [...this.revs].map(async ([k, rev]) => {
-          if (!(await this.renewKey(k, rev))) ok = false;
-        }),
-      );
-    } finally {
-      this.renewing = false;
-    }
+    await Promise.all(
+      [...this.revs].map(async ([k, rev]) => {
+        if (!(await this.renewKey(k, rev))) ok = false;
+      }),
+    );
     if (ok && this.lost === null && !this.closed) {
       this.lastConfirmed = sentAt;
       this.goodUntil = sentAt + LEASE_TTL_MS - CLOCK_MARGIN_MS;
@@ -326,12 +355,20 @@ export class RoleLease {
 
   /** One key's renewal; false when it did not (yet) succeed. */
   private async renewKey(k: string, rev: number): Promise<boolean> {
-    const kv = this.o.kv;
+    let kv = this.kv;
     try {
       this.revs.set(k, await kv.update(k, this.value, rev));
       return true;
     } catch (err) {
-      if (apiCode(err) !== WRONG_LAST_SEQUENCE) return false; // the bus away: again at the next tick
+      if (apiCode(err) !== WRONG_LAST_SEQUENCE) {
+        // no stream answers the write: the bucket is gone (the server lost its store); made anew
+        if (!noJetStream(err) || this.o.reopen === undefined) return false; // the bus away: the next tick
+        try {
+          kv = this.kv = await this.o.reopen();
+        } catch {
+          return false; // no JetStream now, or the bus away: the next tick tries again
+        }
+      }
     }
     let e: KvEntry | null;
     try {
@@ -372,8 +409,11 @@ export class RoleLease {
     clearInterval(this.timer);
     this.offReconnect?.();
     if (this.lost !== null || this.o.connected?.() === false) return;
+    // a renewal sent before this delete changes the revisions it is conditional on
+    await this.inflight;
+    if (this.lost !== null) return;
     await Promise.all(
-      [...this.revs].map(([k, rev]) => this.o.kv.delete(k, { previousSeq: rev }).catch(() => {})),
+      [...this.revs].map(([k, rev]) => this.kv.delete(k, { previousSeq: rev }).catch(() => {})),
     );
   }
 }

@@ -10,7 +10,7 @@
  * A missing binary is an error naming the fix, never a silent skip.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reapIfTestDies } from './child-process.ts';
@@ -23,7 +23,8 @@ export interface NatsServer {
   readonly pid: number;
   stop(): Promise<void>;
   kill(): Promise<void>;
-  restart(): Promise<void>;
+  /** `freshStore`: its JetStream store emptied first (a server whose store was lost: a new pod, a new disk). */
+  restart(o?: { freshStore?: boolean }): Promise<void>;
 }
 
 export function natsServerBinary(): string {
@@ -123,8 +124,12 @@ export async function startNatsServer(
       }
     },
     kill: () => ended(child, 'SIGKILL'),
-    async restart() {
+    async restart(r: { freshStore?: boolean } = {}) {
       await ended(child, 'SIGTERM');
+      if (r.freshStore === true && storeDir !== undefined) {
+        rmSync(storeDir, { recursive: true, force: true });
+        mkdirSync(storeDir);
+      }
       ({ child, port } = await launch(bin, port, startTimeoutMs, storeDir));
     },
   };
