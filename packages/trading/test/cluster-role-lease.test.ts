@@ -350,6 +350,62 @@ describe('role leases on the bus', { timeout: 180_000 }, () => {
     }
   });
 
+  it('nats-server restarted without JetStream: orders go on unleased, said once; with JetStream again the lease is held again', async () => {
+    // Before, each renewal failed (no stream, and the bucket could not be made again) and the
+    // process refused every order 503 TRD_ERR_ROLE_LEASE_UNAVAILABLE for ever once its lease lapsed.
+    const own = await startNatsServer();
+    try {
+      const warned: string[] = [];
+      const lines: string[] = [];
+      const sys = await TradingSystem.start({
+        config: { host: '127.0.0.1', dataDir: join(root, `d${n++}`), ports: { ...ZERO_PORTS } },
+        services: ['execution-engine', 'risk-manager'],
+        bus: own.url,
+        durability: 'write',
+        snapshotIntervalMs: 0,
+        report: (l) => lines.push(l),
+        onWarning: (l) => warned.push(l),
+      });
+      running.push(sys);
+      const url = sys.url('execution-engine');
+      assert.equal((await http.post(`${url}/orders`, order('SYM6', 'buy', 'limit', 1, 90))).status, 201);
+      await own.restart({ jetstream: false });
+      await pollUntil(
+        'the warning that the server came back without JetStream',
+        async () => {
+          if (warned.some((l) => /came back without JetStream, so this role holds no lease/.test(l)))
+            return true;
+          await new Promise((r) => setTimeout(r, 50));
+          return undefined;
+        },
+        200,
+      );
+      // well past the lease's lifetime: still placing orders, never fenced
+      const until = performance.now() + LEASE_TTL_MS + LEASE_RENEW_MS;
+      let price = 89;
+      while (performance.now() < until) {
+        const r = await http.post(`${url}/orders`, order('SYM6', 'buy', 'limit', 1, price--));
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        await new Promise((res) => setTimeout(res, 250));
+      }
+      assert.equal(warned.filter((l) => /without JetStream/.test(l)).length, 1, 'said once');
+      await own.restart();
+      await pollUntil(
+        'the lease held again',
+        async () => {
+          if (lines.some((l) => /runs with JetStream again: its lease is held again/.test(l))) return true;
+          await new Promise((r) => setTimeout(r, 50));
+          return undefined;
+        },
+        200,
+      );
+      assert.equal((await http.post(`${url}/orders`, order('SYM6', 'buy', 'limit', 1, 50))).status, 201);
+    } finally {
+      await closeAll();
+      await own.stop();
+    }
+  });
+
   it('a graceful close while a renewal is in flight deletes the keys (a successor elsewhere starts at once)', async () => {
     // Before, close() deleted each key conditional on the revision it knew, while the renewal's
     // write, sent first, gave the key a new one: the delete was refused and the key left to

@@ -87,6 +87,7 @@ export async function claimRoles(c: RoleClaims): Promise<RoleLease | null> {
     },
     onLost: c.onLost,
     report: c.report,
+    warn: c.warn,
     reopen: () => bus.keyValue('roles', LEASE_TTL_MS),
     connected: () => bus.state() === 'connected',
     onReconnect: (back) => bus.onState((s) => s === 'connected' && back()),

@@ -66,6 +66,8 @@ export interface ClaimOptions {
   /** Called once when a renewal finds a key taken by another process. */
   onLost: (err: TradingError) => void;
   report: (line: string) => void;
+  /** Warnings (the server back without JetStream); default: report. */
+  warn?: (line: string) => void;
   /** False while the bus is away: a close then leaves its keys to expire rather than wait on the bus. */
   connected?: () => boolean;
   /**
@@ -133,6 +135,8 @@ export class RoleLease {
   private again = false;
   private lost: TradingError | null = null;
   private closed = false;
+  /** A renewal found the server without JetStream (restarted without -js): no lease held. */
+  private withoutJetStream = false;
   private readonly offReconnect: (() => void) | undefined;
   private kv: KV;
 
@@ -358,15 +362,18 @@ export class RoleLease {
     let kv = this.kv;
     try {
       this.revs.set(k, await kv.update(k, this.value, rev));
-      return true;
+      return this.leasedAgain();
     } catch (err) {
       if (apiCode(err) !== WRONG_LAST_SEQUENCE) {
         // no stream answers the write: the bucket is gone (the server lost its store); made anew
         if (!noJetStream(err) || this.o.reopen === undefined) return false; // the bus away: the next tick
         try {
           kv = this.kv = await this.o.reopen();
-        } catch {
-          return false; // no JetStream now, or the bus away: the next tick tries again
+        } catch (again) {
+          // the server came back without JetStream: no lease to hold (as a start there, said
+          // once); not fenced for ever. The next ticks try again, and take the keys once it is back.
+          if (noJetStream(again) && this.o.connected?.() !== false) return this.unleased();
+          return false; // the bus away: the next tick tries again
         }
       }
     }
@@ -386,7 +393,7 @@ export class RoleLease {
       // expired while this process could not renew (it acted on nothing meanwhile): take it again
       try {
         this.revs.set(k, await kv.create(k, this.value));
-        return true;
+        return this.leasedAgain();
       } catch {
         return false; // taken meanwhile, or the bus away: the next tick finds out which
       }
@@ -400,6 +407,28 @@ export class RoleLease {
       this.o.onLost(this.lost);
     }
     return false;
+  }
+
+  /** A renewal that found the server without JetStream: said once; the role goes on unleased. */
+  private unleased(): true {
+    if (!this.withoutJetStream) {
+      this.withoutJetStream = true;
+      (this.o.warn ?? this.o.report)(
+        `${this.o.role}: the bus's nats-server came back without JetStream, so this role holds no lease until it runs with -js again: a second ${this.o.role} started meanwhile is refused only if this one answers it (docs/deployment.md, "Two of one role")`,
+      );
+    }
+    return true;
+  }
+
+  /** A key written: after a spell without JetStream, said once. */
+  private leasedAgain(): true {
+    if (this.withoutJetStream) {
+      this.withoutJetStream = false;
+      this.o.report(
+        `${this.o.role}: the bus's nats-server runs with JetStream again: its lease is held again`,
+      );
+    }
+    return true;
   }
 
   /** Stops renewing and deletes the keys still held (a successor starts at once). */

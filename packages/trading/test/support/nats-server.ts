@@ -24,7 +24,8 @@ export interface NatsServer {
   stop(): Promise<void>;
   kill(): Promise<void>;
   /** `freshStore`: its JetStream store emptied first (a server whose store was lost: a new pod, a new disk). */
-  restart(o?: { freshStore?: boolean }): Promise<void>;
+  /** `jetstream: false`: started again without JetStream (the store kept for a later restart). */
+  restart(o?: { freshStore?: boolean; jetstream?: boolean }): Promise<void>;
 }
 
 export function natsServerBinary(): string {
@@ -124,13 +125,18 @@ export async function startNatsServer(
       }
     },
     kill: () => ended(child, 'SIGKILL'),
-    async restart(r: { freshStore?: boolean } = {}) {
+    async restart(r: { freshStore?: boolean; jetstream?: boolean } = {}) {
       await ended(child, 'SIGTERM');
       if (r.freshStore === true && storeDir !== undefined) {
         rmSync(storeDir, { recursive: true, force: true });
         mkdirSync(storeDir);
       }
-      ({ child, port } = await launch(bin, port, startTimeoutMs, storeDir));
+      ({ child, port } = await launch(
+        bin,
+        port,
+        startTimeoutMs,
+        r.jetstream === false ? undefined : storeDir,
+      ));
     },
   };
 }
