@@ -170,7 +170,8 @@ export async function buildProgram(only?: string): Promise<Command> {
         ' above 90% of it), ABC_PERFORMANCE_MODE (true/false: analysis cache per bar; docs/agent-endpoints.md).' +
         '\n\nExit codes: 0 stopped gracefully (SIGINT, SIGTERM, SIGHUP), 1 it cannot start (a port in use, a locked data' +
         ' directory, a second risk manager or engine for a symbol on the bus, the bus unreachable,' +
-        ' PostgreSQL refusing it; an unreachable PostgreSQL is waited for),' +
+        " PostgreSQL refusing it; an unreachable PostgreSQL is waited for; or, running, its role's lease" +
+        ' on the bus taken over while it was stalled: docs/deployment.md),' +
         ' 2 a bad configuration, flag or argument,' +
         ' 70 an uncaught exception.',
     )
