@@ -12,33 +12,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
+import type { LocalServer } from '@tickstorm/loadlab/testing';
 import { startRunMaster, trackedTickstorm } from './support/child.ts';
+import { type HitServer, startHitServer } from './support/hit-server.ts';
 
 let server: LocalServer;
+let moreHits: HitServer['moreHits'];
 let dir: string;
-let hits = 0;
-let onHits: { at: number; resolve: () => void } | null = null;
-/** Resolves once the server has received `n` more requests. */
-const moreHits = (n: number) =>
-  new Promise<void>((resolve) => {
-    onHits = { at: hits + n, resolve };
-  });
 const { start, stopAll } = trackedTickstorm();
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tickstorm-run-killed-metrics-'));
-  server = await startServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      hits++;
-      if (onHits !== null && hits >= onHits.at) {
-        onHits.resolve();
-        onHits = null;
-      }
-      res.end('{}');
-    });
-  });
+  ({ server, moreHits } = await startHitServer());
 });
 afterEach(stopAll);
 after(async () => {
