@@ -6,38 +6,22 @@
  * master's port is chosen by the OS.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
-import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
-import { trackedTickstorm } from './support/child.ts';
+import { test } from 'node:test';
+import { runFixture } from './support/run-fixture.ts';
 
-let server: LocalServer;
-let dir: string;
-const { start, stopAll } = trackedTickstorm();
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tickstorm-run-expect-refused-'));
-  server = await startServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.end('{}'));
-  });
-});
-afterEach(stopAll);
-after(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = runFixture('tickstorm-run-expect-refused-');
+const { start } = fx;
 
 function script(name: string, iterations: number): string {
-  const file = join(dir, name);
+  const file = join(fx.dir, name);
   writeFileSync(
     file,
     `import http from 'tickstorm/http';
 export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: ${iterations} } } };
 export default async function (): Promise<void> {
-  await http.get('${server.url.replace(/\/$/, '')}/hit');
+  await http.get('${fx.server.url.replace(/\/$/, '')}/hit');
 }
 `,
   );
@@ -47,7 +31,7 @@ export default async function (): Promise<void> {
 test('a run worker that refused the test does not count toward --expect-workers: the master waits for another', async () => {
   const ours = script('ours.ts', 8);
   const theirs = script('theirs.ts', 9);
-  const json = join(dir, 'merged.json');
+  const json = join(fx.dir, 'merged.json');
   const m = start([
     'run',
     ours,

@@ -7,30 +7,15 @@
  * A real master and a real worker; the hostile worker speaks the link's protocol over a socket.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
-import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
-import { startRunMaster, trackedTickstorm } from './support/child.ts';
+import { test } from 'node:test';
+import { startRunMaster } from './support/child.ts';
+import { runFixture } from './support/run-fixture.ts';
 
-let server: LocalServer;
-let dir: string;
-const { start, stopAll } = trackedTickstorm();
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tickstorm-run-corrupt-'));
-  server = await startServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.end('{}'));
-  });
-});
-afterEach(stopAll);
-after(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = runFixture('tickstorm-run-corrupt-');
+const { start } = fx;
 
 /**
  * Joins the master as a worker and answers prepared; after go sends `m` ('part': then hangs
@@ -74,9 +59,9 @@ export default async function (): Promise<void> {
 `;
 
 test("a lost worker's snapshot that does not merge is left out, named, and the others' figures are written", async () => {
-  const file = join(dir, 'corrupt.ts');
-  writeFileSync(file, script(server.url));
-  const json = join(dir, 'merged.json');
+  const file = join(fx.dir, 'corrupt.ts');
+  writeFileSync(file, script(fx.server.url));
+  const json = join(fx.dir, 'merged.json');
   const { master: m, port } = await startRunMaster(start, file, json);
   const w = start(['run', '--worker', '--master-port', port]);
   const histogram = { hdr: '', packed: 'AQ==', count: 1, sumUs: 1000, minUs: 1000, maxUs: 1000 };
@@ -125,9 +110,9 @@ test("a lost worker's snapshot that does not merge is left out, named, and the o
 });
 
 test("a worker's report whose script counters are no numbers is left out, named, and the others' figures are written", async () => {
-  const file = join(dir, 'counters.ts');
-  writeFileSync(file, script(server.url));
-  const json = join(dir, 'merged-counters.json');
+  const file = join(fx.dir, 'counters.ts');
+  writeFileSync(file, script(fx.server.url));
+  const json = join(fx.dir, 'merged-counters.json');
   const { master: m, port } = await startRunMaster(start, file, json);
   const w = start(['run', '--worker', '--master-port', port]);
   const report = {

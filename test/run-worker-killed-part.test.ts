@@ -7,29 +7,14 @@
  * that the worker's first snapshot arrived.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
-import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
-import { startRunMaster, trackedTickstorm } from './support/child.ts';
+import { test } from 'node:test';
+import { startRunMaster } from './support/child.ts';
+import { runFixture } from './support/run-fixture.ts';
 
-let server: LocalServer;
-let dir: string;
-const { start, stopAll } = trackedTickstorm();
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tickstorm-run-killed-part-'));
-  server = await startServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.end('{}'));
-  });
-});
-afterEach(stopAll);
-after(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = runFixture('tickstorm-run-killed-part-');
+const { start } = fx;
 
 test("a run worker killed mid-run leaves its part up to its last snapshot in the master's figures", () =>
   killedWorkerPart([]));
@@ -38,7 +23,7 @@ test('the same with the killed worker generating on 2 threads (each thread asked
   killedWorkerPart(['--workers', '2']));
 
 async function killedWorkerPart(threads: string[]): Promise<void> {
-  const file = join(dir, `part${threads.length}.ts`);
+  const file = join(fx.dir, `part${threads.length}.ts`);
   writeFileSync(
     file,
     `import http from 'tickstorm/http';
@@ -48,11 +33,11 @@ export const options = {
   },
 };
 export default async function (): Promise<void> {
-  await http.get('${server.url.replace(/\/$/, '')}/hit');
+  await http.get('${fx.server.url.replace(/\/$/, '')}/hit');
 }
 `,
   );
-  const json = join(dir, `merged${threads.length}.json`);
+  const json = join(fx.dir, `merged${threads.length}.json`);
   const { master: m, port } = await startRunMaster(start, file, json);
   const w1 = start(['run', '--worker', '--master-port', port, ...threads]);
   const w2 = start(['run', '--worker', '--master-port', port]);

@@ -5,13 +5,11 @@
  * master's port is chosen by the OS.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type LocalServer, startServer } from '@tickstorm/loadlab/testing';
-import { trackedTickstorm } from './support/child.ts';
+import { runFixture } from './support/run-fixture.ts';
 
 const fixture = (name: string) =>
   fileURLToPath(new URL(`../packages/loadlab/test/fixtures/${name}`, import.meta.url));
@@ -19,25 +17,11 @@ const COUNTED = fixture('swarm-counted-users.ts');
 /** A user file without the class Counted. */
 const OTHER = fixture('swarm-users.ts');
 
-let server: LocalServer;
-let dir: string;
-const { start, stopAll } = trackedTickstorm();
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tickstorm-expect-refused-'));
-  server = await startServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.end('{}'));
-  });
-});
-afterEach(stopAll);
-after(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = runFixture('tickstorm-expect-refused-');
+const { start } = fx;
 
 test('a refused worker does not count toward --expect-workers: the master waits for another', async () => {
-  const json = join(dir, 'merged.json');
+  const json = join(fx.dir, 'merged.json');
   const m = start([
     'swarm',
     '-f',
@@ -50,7 +34,7 @@ test('a refused worker does not count toward --expect-workers: the master waits 
     '--expect-workers',
     '2',
     '-H',
-    server.url,
+    fx.server.url,
     '--only-summary',
     '-u',
     '2',
