@@ -18,8 +18,7 @@
  *
  *   exitOnEarlyInterrupt(process.argv[2]);   // bin/tickstorm.js, before anything is imported
  */
-import { closeSync } from 'node:fs';
-import { isatty } from 'node:tty';
+import { releaseTerminal, terminalFds } from './terminal.mjs';
 
 /** k6's "interrupted": EXIT_ABORTED in packages/loadlab/src/gates/exit-codes.ts. */
 export const EXIT_INTERRUPTED = 105;
@@ -40,7 +39,7 @@ export function exitOnEarlyInterrupt(command) {
   if (!Object.hasOwn(INTERRUPTS, command)) return;
   const { signals, code, untilListened } = INTERRUPTS[command];
   // read now: a terminal that hung up no longer answers (./commands/hangup.ts)
-  const terminals = [0, 1, 2].filter((fd) => isatty(fd));
+  const terminals = terminalFds();
   const installed = new Map();
   for (const signal of signals) {
     const early = () => {
@@ -55,13 +54,7 @@ export function exitOnEarlyInterrupt(command) {
       }
       if (signal === 'SIGHUP') {
         // the terminal is gone: nothing to say, and node's exit must not restore its modes
-        for (const fd of terminals) {
-          try {
-            closeSync(fd);
-          } catch {
-            // already closed
-          }
-        }
+        releaseTerminal(terminals);
       } else {
         try {
           process.stderr.write(

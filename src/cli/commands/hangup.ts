@@ -9,26 +9,9 @@
  *   skips a stream whose file descriptor is closed: those that were terminals are closed just
  *   before the exit. tickstorm never changes a terminal's modes, so nothing is left to restore.
  */
-import { closeSync } from 'node:fs';
-import { isatty } from 'node:tty';
-
-/** The standard file descriptors that are terminals, read at start (a hung-up one no longer answers). */
-export function terminalFds(): number[] {
-  return [0, 1, 2].filter((fd) => isatty(fd));
-}
+export { releaseTerminal, terminalFds } from '../terminal.mjs';
 
 /** From a SIGHUP on: output that cannot be written is dropped, not thrown. */
 export function ignoreOutputErrors(): void {
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-}
-
-/** Closes `fds` (the terminal's), so that node's exit does not try to restore their modes. */
-export function releaseTerminal(fds: readonly number[]): void {
-  for (const fd of fds) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-  }
 }

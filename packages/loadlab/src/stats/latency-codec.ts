@@ -51,7 +51,7 @@ export function encodeRecorder(rec: LatencyRecorder): EncodedLatency {
  * The counters packed (./packed-counts.ts: a run worker's part so far, built every 2 s), not
  * as an HdrHistogram: about ten times cheaper to build; decodeSparse reads them the same.
  */
-export function packSparse(s: SparseCounts): EncodedLatency {
+function packSparse(s: SparseCounts): EncodedLatency {
   const packed = packCounts(s);
   if (packed === undefined) return encodeSparse(s);
   return {

@@ -190,5 +190,8 @@ export function apiHeardSinceConnect(
   bus.onState((s) => {
     if (s === 'connected') connectedAt = now();
   });
-  return () => view.live('api').some((s) => now() - s.lastSeenMsAgo >= connectedAt);
+  return () => {
+    const since = now() - connectedAt;
+    return view.live('api').some((s) => s.lastSeenMsAgo <= since);
+  };
 }

@@ -125,8 +125,10 @@ export function leaseUnavailable(role: string, err: unknown): TradingError {
 }
 
 export class RoleLease {
-  /** performance.now() until which the lease is good. */
-  private goodUntil: number;
+  /**
+   * performance.now() when the last renewal the server confirmed was sent: the lease is good
+   * until LEASE_TTL_MS after it, less CLOCK_MARGIN_MS.
+   */
   private lastConfirmed: number;
   private readonly timer: NodeJS.Timeout;
   /** The renewal under way: a close waits for it (its writes give the keys new revisions). */
@@ -148,7 +150,6 @@ export class RoleLease {
   ) {
     this.kv = o.kv;
     this.lastConfirmed = sentAt;
-    this.goodUntil = sentAt + LEASE_TTL_MS - CLOCK_MARGIN_MS;
     this.timer = setInterval(() => void this.renew(), LEASE_RENEW_MS);
     this.timer.unref();
     this.offReconnect = o.onReconnect?.(() => this.renewNow());
@@ -311,10 +312,10 @@ export class RoleLease {
    */
   problem(): string | null {
     if (this.lost !== null) return this.lost.message;
-    const now = performance.now();
-    if (now < this.goodUntil) return null;
+    const since = performance.now() - this.lastConfirmed;
+    if (since < LEASE_TTL_MS - CLOCK_MARGIN_MS) return null;
     void this.renew();
-    return `${this.o.role}: its lease was last renewed ${Math.round(now - this.lastConfirmed)} ms ago (it is taken over ${LEASE_TTL_MS} ms after): this process was stalled or cut off from the bus; nothing is done until it is renewed`;
+    return `${this.o.role}: its lease was last renewed ${Math.round(since)} ms ago (it is taken over ${LEASE_TTL_MS} ms after): this process was stalled or cut off from the bus; nothing is done until it is renewed`;
   }
 
   /** Writes every key again (conditional on its own last revision); one at a time. */
@@ -351,10 +352,7 @@ export class RoleLease {
         if (!(await this.renewKey(k, rev))) ok = false;
       }),
     );
-    if (ok && this.lost === null && !this.closed) {
-      this.lastConfirmed = sentAt;
-      this.goodUntil = sentAt + LEASE_TTL_MS - CLOCK_MARGIN_MS;
-    }
+    if (ok && this.lost === null && !this.closed) this.lastConfirmed = sentAt;
   }
 
   /** One key's renewal; false when it did not (yet) succeed. */

@@ -298,12 +298,6 @@ export class QueryProcess implements QueryRunner {
   }
 
   /**
-   * The query process found `id` worth running (./statement-precheck.ts). If it may read the
-   * store's tables (`flush`), the new rows are copied into the shared file first (`beforeQuery`,
-   * the replica's flush), so a row stored just before the query is in its answer. SQL refused
-   * at the check, and SELECTs that name no table of the file (`range(...)`), cost no copy.
-   */
-  /**
    * `id` was not answered within the budget: 504 now, the query process told to interrupt it
    * (or drop it, not run yet) and report; if it has not `openRetryMs + graceMs` later, it is
    * killed (the spare takes over). Killed at once if the query is still in its check.
@@ -318,37 +312,40 @@ export class QueryProcess implements QueryRunner {
         `query interrupted after ${this.o.limits.timeoutMs} ms`,
       ),
     );
-    if (!p.checked) {
-      // Still in the check: DuckDB binding a plan that grows without end (no interrupt reaches
-      // it), and every later query would wait behind it on the check's one connection. Unless
-      // it was handed over only a moment ago (it waited for a process to be ready): then it is
-      // dropped at the check's end, and the process killed only if the check still runs
-      // `graceMs` after the handing (a kill would throw a loaded process away for nothing).
-      const stuck = () =>
-        this.kill(
-          p.child,
-          unavailable('the query process was restarted: a query was still in its check at its timeout'),
-        );
-      const inCheckMs = performance.now() - p.handedAt;
-      if (inCheckMs >= this.o.graceMs) {
-        stuck();
-        return;
-      }
-      p.child.proc.send({ id, t: 'cancel' }, () => {});
-      p.timer = setTimeout(stuck, this.o.graceMs - inCheckMs);
-      p.timer.unref();
+    // Still in the check: DuckDB binding a plan that grows without end (no interrupt reaches
+    // it), and every later query would wait behind it on the check's one connection. Unless it
+    // was handed over only a moment ago (it waited for a process to be ready): then it is dropped
+    // at the check's end, and the process killed only if the check still runs `graceMs` after
+    // the handing (a kill would throw a loaded process away for nothing). Running: interrupted,
+    // and killed if it has not returned `openRetryMs + graceMs` later.
+    const checked = p.checked;
+    const wait = checked
+      ? this.o.openRetryMs + this.o.graceMs
+      : this.o.graceMs - (performance.now() - p.handedAt);
+    const stuck = () =>
+      this.kill(
+        p.child,
+        unavailable(
+          checked
+            ? 'the query process was restarted: a query did not return from its interrupt'
+            : 'the query process was restarted: a query was still in its check at its timeout',
+        ),
+      );
+    if (wait <= 0) {
+      stuck();
       return;
     }
     p.child.proc.send({ id, t: 'cancel' }, () => {});
-    p.timer = setTimeout(() => {
-      this.kill(
-        p.child,
-        unavailable('the query process was restarted: a query did not return from its interrupt'),
-      );
-    }, this.o.openRetryMs + this.o.graceMs);
+    p.timer = setTimeout(stuck, wait);
     p.timer.unref();
   }
 
+  /**
+   * The query process found `id` worth running (./statement-precheck.ts). If it may read the
+   * store's tables (`flush`), the new rows are copied into the shared file first (`beforeQuery`,
+   * the replica's flush), so a row stored just before the query is in its answer. SQL refused
+   * at the check, and SELECTs that name no table of the file (`range(...)`), cost no copy.
+   */
   private async runChecked(child: Child, id: number, flush: boolean): Promise<void> {
     // A failed copy (another process holds the shared file) leaves the answer a copy behind.
     if (flush) await this.o.beforeQuery?.().catch(() => {});

@@ -25,6 +25,8 @@ import type { MetricLabels, MetricRecord } from './metric-record.ts';
 const PG_EPOCH_US = 946_684_800_000_000;
 const TWO_32 = 4_294_967_296;
 const HEADER = Buffer.from('PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0', 'latin1');
+/** The binary COPY header's length: a payload's first row starts there. */
+export const HEADER_BYTES = HEADER.length;
 const TRAILER_BYTES = 2; // int16 -1
 const NAME_CACHE_MAX = 4096;
 

@@ -21,8 +21,9 @@
  */
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { HEADER_BYTES } from './pg-copy-encoder.ts';
 import { retryable } from './pg-errors.ts';
-import { TABLE } from './pg-table.ts';
+import { beginWithLockTimeout, TABLE } from './pg-table.ts';
 
 /** A COPY whose COMMIT was sent and whose answer was lost: its transaction id, backend and first row. */
 export interface InDoubt {
@@ -33,10 +34,11 @@ export interface InDoubt {
   readonly pgUs: string;
 }
 
-/** The binary COPY header (pg-copy-encoder.ts): then per row int16 fields, int32 len + int64 time, int32 len + name. */
-const HEADER_BYTES = 19;
-
-/** The first row's name and time in a binary COPY payload's first chunk (it starts with the header). */
+/**
+ * The first row's name and time in a binary COPY payload's first chunk: the header
+ * (HEADER_BYTES, pg-copy-encoder.ts), then per row int16 fields, int32 len + int64 time, int32
+ * len + name.
+ */
 function firstRow(chunk: Buffer): { name: string; pgUs: string } {
   const at = HEADER_BYTES + 2 + 4;
   const nameLen = chunk.readInt32BE(at + 8);
@@ -75,7 +77,7 @@ export async function copyOnce(
   lockTimeoutMs: number,
 ): Promise<void> {
   const begun = (await c.query(
-    `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}; SELECT txid_current()::text AS xid`,
+    `${beginWithLockTimeout(lockTimeoutMs)}SELECT txid_current()::text AS xid`,
   )) as unknown as pg.QueryResult<{ xid: string }>[];
   const doubt: InDoubt = {
     xid: begun[2].rows[0].xid,

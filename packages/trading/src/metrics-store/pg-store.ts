@@ -240,13 +240,7 @@ export class PostgresMetricsStore implements MetricsStore {
       onOpen: () => {
         this.opener = null;
         this.reached = true;
-        if (this.queue.length === 0 && this.active === 0) {
-          this.retrying = false;
-          this.tell('ok', {
-            downMs: Math.round(performance.now() - this.downSince),
-            retries: this.retries - this.retriesAtDown,
-          });
-        }
+        if (this.queue.length === 0 && this.active === 0) this.recovered();
         this.pump(); // its first commit tells `ok` (send)
       },
       onRefused: (e) => {
@@ -367,18 +361,21 @@ export class PostgresMetricsStore implements MetricsStore {
     }
   }
 
+  /** Writing works again: `ok`, with how long it was down and how many retries it took. */
+  private recovered(): void {
+    this.retrying = false;
+    this.tell('ok', {
+      downMs: Math.round(performance.now() - this.downSince),
+      retries: this.retries - this.retriesAtDown,
+    });
+  }
+
   private async send(group: Pending[], rows: number): Promise<void> {
     try {
       await this.copy(group);
       this.committed += rows;
       this.attempt = 0;
-      if (this.retrying) {
-        this.retrying = false;
-        this.tell('ok', {
-          downMs: Math.round(performance.now() - this.downSince),
-          retries: this.retries - this.retriesAtDown,
-        });
-      }
+      if (this.retrying) this.recovered();
       for (const p of group) p.resolve(p.batch.rows);
     } catch (err) {
       this.note(err);
@@ -462,13 +459,7 @@ export class PostgresMetricsStore implements MetricsStore {
       await probeWritable(client, this.lockTimeoutMs);
       client.release();
       this.attempt = 0;
-      if (this.retrying && this.queue.length === 0 && this.active === 0) {
-        this.retrying = false;
-        this.tell('ok', {
-          downMs: Math.round(performance.now() - this.downSince),
-          retries: this.retries - this.retriesAtDown,
-        });
-      }
+      if (this.retrying && this.queue.length === 0 && this.active === 0) this.recovered();
       this.pump();
     } catch (err) {
       client?.release(err instanceof Error ? err : new Error(String(err)));

@@ -96,14 +96,16 @@ export async function tailRows(c: pg.ClientBase, limit: number, name?: string): 
   }));
 }
 
+/** A transaction's start whose lock waits give up after `lockTimeoutMs` (55P03), at least 1 ms. */
+export function beginWithLockTimeout(lockTimeoutMs: number): string {
+  return `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}; `;
+}
+
 /**
  * Whether a COPY could run now: the table's ROW EXCLUSIVE lock (what an INSERT takes) within
  * `lockTimeoutMs`, in a transaction rolled back. Throws as a COPY would (a lost connection, 55P03
  * for a lock held by another session); the client is then to be discarded.
  */
 export async function probeWritable(c: pg.ClientBase, lockTimeoutMs: number): Promise<void> {
-  await c.query(
-    `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}; ` +
-      `LOCK TABLE ${TABLE} IN ROW EXCLUSIVE MODE; ROLLBACK`,
-  );
+  await c.query(`${beginWithLockTimeout(lockTimeoutMs)}LOCK TABLE ${TABLE} IN ROW EXCLUSIVE MODE; ROLLBACK`);
 }
