@@ -148,12 +148,14 @@ describe('tickstorm start: Ctrl-C while it stops the system', () => {
 });
 
 /**
- * Its terminal closed (SIGHUP), then a second signal while it stops: start exits 105 at once.
- * Before, that second signal's exit left the hung-up terminal's descriptors open, and Node 20
- * aborts at exit when it cannot restore their modes (src/cli/commands/hangup.ts): SIGABRT or
- * SIGSEGV instead of 105.
+ * Its terminal closed (SIGHUP) and a stop (SIGTERM), in either order: start exits 105.
+ * - Closed, then SIGTERM, the second signal, which exits at once: that exit left the hung-up
+ *   terminal's descriptors open, and Node 20 aborts at exit when it cannot restore their modes
+ *   (src/cli/commands/hangup.ts): SIGABRT or SIGSEGV instead of 105.
+ * - SIGTERM handled after the hang-up (the terminal stalled, then closed): its "stopping" line
+ *   failed (EIO) before the SIGHUP was handled, an uncaught error whose exit aborted likewise.
  */
-describe('tickstorm start: its terminal closed, then a second signal', () => {
+describe('tickstorm start: its terminal closed and a stop, in either order', () => {
   const dirs: string[] = [];
   const pids: number[] = [];
   after(() => {
@@ -161,7 +163,8 @@ describe('tickstorm start: its terminal closed, then a second signal', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  test('exits 105, not by an abort at exit', { timeout: 180_000 }, async () => {
+  /** Runs start on a terminal until [2/4], then `end`s it: resolves "EXIT <code>" or "SIGNAL <name>". */
+  async function startOnTerminal(end: (term: ChildProcess, start: number) => void): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), 'tickstorm-start-hup-'));
     dirs.push(dir);
     const args = ['start', '--free-ports', '--no-bench', '--duration', '60s', '--out', join(dir, 'results')];
@@ -197,9 +200,27 @@ describe('tickstorm start: its terminal closed, then a second signal', () => {
     pids.push(start);
     const system = Number(/pid (\d+), every \/health answered/.exec(out)?.[1]);
     if (system > 0) pids.push(system);
-    // the terminal closed (SIGHUP: the first stop), then SIGTERM: the second, which exits at once
-    term.stdin!.end('close\n');
-    process.kill(start, 'SIGTERM');
-    assert.equal(await ended, 'EXIT 105', `${out}\n${err}`);
+    end(term, start);
+    const how = await ended;
+    return how === 'EXIT 105' ? how : `${how}\n${out}\n${err}`;
+  }
+
+  test('closed, then SIGTERM (the second signal): exits 105, not by an abort at exit', {
+    timeout: 180_000,
+  }, async () => {
+    const how = await startOnTerminal((term, start) => {
+      term.stdin!.end('close\n');
+      process.kill(start, 'SIGTERM');
+    });
+    assert.equal(how, 'EXIT 105');
+  });
+
+  test('SIGTERM while its output blocks on a stalled terminal that then closes: exits 105', {
+    timeout: 180_000,
+  }, async () => {
+    // the terminal stops its output (Ctrl-S): the progress line blocks start's main thread; the
+    // SIGTERM is handled after the hang-up, its "stopping" line failing (EIO) before the SIGHUP
+    const how = await startOnTerminal((term) => term.stdin!.end('pause\nblocked\nsignal SIGTERM\nclose\n'));
+    assert.equal(how, 'EXIT 105');
   });
 });

@@ -59,10 +59,8 @@ describe('tickstorm serve on SIGHUP', () => {
     assert.equal((await again.done).code, 0);
   });
 
-  test('its terminal closed: exit 0 and a clean stop, though the terminal is gone', {
-    timeout: 120_000,
-  }, async () => {
-    const dir = box.tmp();
+  /** serve execution-engine on a terminal of its own (on_terminal.py), up to its pid line. */
+  async function serveOnTerminal(dir: string) {
     const term = spawn(
       '/usr/bin/python3',
       [
@@ -98,23 +96,63 @@ describe('tickstorm serve on SIGHUP', () => {
       term.stdout!.on('data', check);
       term.once('close', () => reject(new Error(`no READY: ${out} ${err}`)));
     });
-    const pid = Number(/^pid (\d+);/m.exec(out)?.[1]);
-    pids.push(pid);
-    const ex = parseUrls(out)['execution-engine']!;
-    const placed = await http.post(
-      `${ex}/orders`,
-      order('AAPL', 'buy', 'limit', 5, 100, { clientOrderId: 't-1' }),
-    );
-    assert.equal(placed.status, 201);
-    await http.close();
-    term.stdin!.end('close\n');
-    assert.equal(await exited, 'EXIT 0', out + err);
+    pids.push(Number(/^pid (\d+);/m.exec(out)?.[1]));
+    return { term, out: () => out + err, exited, url: parseUrls(out)['execution-engine']! };
+  }
 
+  /** A second serve of `dir` found what the graceful stop's snapshot holds: `orders` live orders. */
+  async function snapshotHolds(dir: string, orders: number): Promise<void> {
     const again = await box.serve(['execution-engine', '--data-dir', dir, ...ZERO_PORT_FLAGS]);
     again.child.kill('SIGTERM');
     const f = await again.done;
     assert.equal(f.code, 0);
     // a graceful stop writes a snapshot of what the journal holds; a kill leaves only the journal
-    assert.match(f.stdout, /recovered 1 live orders from \S*snapshot-\S+ \+ 0 journal records/);
+    assert.match(
+      f.stdout,
+      new RegExp(`recovered ${orders} live orders from \\S*snapshot-\\S+ \\+ 0 journal records`),
+    );
+  }
+
+  test('its terminal closed: exit 0 and a clean stop, though the terminal is gone', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = box.tmp();
+    const served = await serveOnTerminal(dir);
+    const placed = await http.post(
+      `${served.url}/orders`,
+      order('AAPL', 'buy', 'limit', 5, 100, { clientOrderId: 't-1' }),
+    );
+    assert.equal(placed.status, 201);
+    await http.close();
+    served.term.stdin!.end('close\n');
+    assert.equal(await served.exited, 'EXIT 0', served.out());
+    await snapshotHolds(dir, 1);
+  });
+
+  test('SIGTERM whose "stopping" line blocks on a stalled terminal that then closes: exit 0, a clean stop', {
+    timeout: 120_000,
+  }, async () => {
+    // the write fails (EIO) before the SIGHUP is handled, and the stop is SIGTERM's: before,
+    // the exit left the hung-up terminal to node, which aborted restoring its modes (SIGSEGV)
+    const dir = box.tmp();
+    const served = await serveOnTerminal(dir);
+    const own = new Http();
+    const placed = await own.post(
+      `${served.url}/orders`,
+      order('AAPL', 'buy', 'limit', 5, 100, { clientOrderId: 't-2' }),
+    );
+    assert.equal(placed.status, 201);
+    await own.close();
+    served.term.stdin!.write('pause\nsignal SIGTERM\nblocked\n');
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (served.out().includes('\nBLOCKED\n')) resolve();
+      };
+      served.term.stdout!.on('data', check);
+      check();
+    });
+    served.term.stdin!.end('close\n');
+    assert.equal(await served.exited, 'EXIT 0', served.out());
+    await snapshotHolds(dir, 1);
   });
 });

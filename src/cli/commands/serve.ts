@@ -28,7 +28,7 @@ import {
   TradingSystem,
 } from '@tickstorm/trading';
 import { checkMetricsStoreTarget, type PgStateChange } from '@tickstorm/trading/metrics-store';
-import { ignoreOutputErrors, releaseTerminal, terminalFds } from './hangup.ts';
+import { outliveHangUp } from './hangup.ts';
 
 export interface ServeOptions {
   host?: string;
@@ -341,17 +341,13 @@ export async function serveCommand(serviceArgs: readonly string[], opts: ServeOp
   }
   if (sys.store !== null) console.log(`metrics store     ${sys.store.kind} ${sys.store.path}`);
   console.log(authMode);
-  const terminals = terminalFds();
+  const hangUp = outliveHangUp();
   let stopping = false;
   stop = (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     // The terminal of a SIGHUP is gone: its output errors are dropped (./hangup.ts).
-    if (signal === 'SIGHUP') ignoreOutputErrors();
-    const exit = (code: number) => {
-      if (signal === 'SIGHUP') releaseTerminal(terminals);
-      process.exit(code);
-    };
+    if (signal === 'SIGHUP') hangUp();
     console.log(`${signal}: stopping (answering requests in flight, flushing logs and metrics)...`);
     const t0 = performance.now();
     log.info({ signal }, 'stopping');
@@ -367,12 +363,12 @@ export async function serveCommand(serviceArgs: readonly string[], opts: ServeOp
         }
         log.info({ ms: Math.round(performance.now() - t0) }, 'stopped');
         console.log('stopped cleanly');
-        exit(code);
+        process.exit(code);
       },
       (err: unknown) => {
         log.error({ err }, 'stop failed');
         console.error(`stop failed: ${(err as Error).stack ?? err}`);
-        exit(1);
+        process.exit(1);
       },
     );
   };

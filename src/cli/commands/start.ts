@@ -27,7 +27,7 @@ import {
 import { makeDir } from '@tickstorm/protocol';
 import type { TickstormScenario } from '@tickstorm/scenarios';
 import type { Command } from 'commander';
-import { ignoreOutputErrors, releaseTerminal, terminalFds } from './hangup.ts';
+import { outliveHangUp } from './hangup.ts';
 import { packageVersion } from './package-version.ts';
 import { SCENARIOS_LOADED, tickstormSuite } from './scenarios-loaded.ts';
 import { StartInterrupted, type SystemChild, startSystemChild } from './system-child.ts';
@@ -114,22 +114,15 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
       return EXIT_INVALID_CONFIG;
     }
   }
-  const terminals = terminalFds();
+  const hangUp = outliveHangUp();
   const log = join(out, 'system.log');
   const abort = new AbortController();
-  let hungUp = false;
   let phase: 'starting' | 'running' | 'stopping' = 'starting';
   const onSignal = (signal: NodeJS.Signals) => {
     // a closed terminal: output to it fails from now on (./hangup.ts)
-    if (signal === 'SIGHUP' && !hungUp) {
-      hungUp = true;
-      ignoreOutputErrors();
-    }
-    if (abort.signal.aborted) {
-      // second Ctrl-C: now (the child is killed on exit); a hung-up terminal closed first (./hangup.ts)
-      if (hungUp) releaseTerminal(terminals);
-      process.exit(EXIT_ABORTED);
-    }
+    if (signal === 'SIGHUP') hangUp();
+    // second Ctrl-C: now (the child is killed on exit)
+    if (abort.signal.aborted) process.exit(EXIT_ABORTED);
     process.stderr.write(
       phase === 'running'
         ? '\nstopping: reporting what ran, then stopping the system (Ctrl-C again to quit)\n'
@@ -154,7 +147,6 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
     });
   } catch (e) {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
-    if (hungUp) releaseTerminal(terminals);
     if (e instanceof StartInterrupted) {
       console.error(
         'tickstorm start: interrupted while the trading system started: it was stopped, nothing ran',
@@ -217,7 +209,6 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
   if (runCode === EXIT_THRESHOLDS_FAILED && code === EXIT_OK)
     say('      Some targets were missed (❌ above; report.json exitCode 99); --gate makes that exit 99.');
   say(`Done in ${((Date.now() - t0) / 1000).toFixed(1)} s, exit code ${code}.`);
-  if (hungUp) releaseTerminal(terminals);
   return code;
 }
 

@@ -5,14 +5,40 @@ terminal as a closed window or a dropped ssh session does: the kernel sends SIGH
     python3 on_terminal.py COMMAND [ARG...]
 
 Prints what the command writes to the terminal until a line that starts with "pid " (or with
-$ON_TERMINAL_READY when set), then "CHILD <its pid>" and "READY", then waits for a line on its standard input; closes the terminal, waits for the
-command and prints "EXIT <code>" (or "SIGNAL <name>"). Its own standard input closing also
-closes the terminal.
+$ON_TERMINAL_READY when set), then "CHILD <its pid>" and "READY". Then reads lines on its
+standard input:
+  close        closes the terminal (so does the end of its standard input), waits for the
+               command and prints "EXIT <code>" (or "SIGNAL <name>");
+  pause        stops the terminal's output, as Ctrl-S (XOFF) does: the command's next write to
+               it blocks (what it wrote before is read first);
+  blocked      waits until the command's main thread is blocked writing to the terminal (read
+               from /proc), then prints "BLOCKED";
+  signal NAME  sends that signal to the command.
 """
 import os
+import platform
 import pty
+import select
 import signal
 import sys
+
+# write(2)'s number, as /proc/PID/syscall names it
+WRITE = {"x86_64": 1, "aarch64": 64}[platform.machine()]
+
+
+def writing_to_terminal(pid):
+    """Whether the command's main thread is blocked in a write to its terminal (node writes to
+    a descriptor of its own for the terminal, not to 1 or 2)."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            fields = f.read().split()
+        if len(fields) < 2 or fields[0] != str(WRITE):
+            return False
+        written = os.readlink("/proc/%d/fd/%d" % (pid, int(fields[1], 16)))
+        return written == os.readlink("/proc/%d/fd/2" % pid)
+    except OSError:
+        return False
+
 
 pid, fd = pty.fork()
 if pid == 0:
@@ -31,7 +57,21 @@ while marker not in b"\n" + seen:
 sys.stdout.write(seen.decode("utf-8", "replace").replace("\r\n", "\n"))
 sys.stdout.write("\nCHILD %d\nREADY\n" % pid)
 sys.stdout.flush()
-sys.stdin.readline()
+for line in sys.stdin:
+    words = line.split()
+    if words[:1] == ["close"]:
+        break
+    if words[:1] == ["pause"]:
+        os.write(fd, b"\x13")
+    elif words[:1] == ["blocked"]:
+        # what it wrote before the pause is read, so that only the pause can block it
+        while not writing_to_terminal(pid):
+            if select.select([fd], [], [], 0.01)[0]:
+                os.read(fd, 4096)
+        print("BLOCKED")
+        sys.stdout.flush()
+    elif words[:1] == ["signal"]:
+        os.kill(pid, getattr(signal, words[1]))
 os.close(fd)
 _, status = os.waitpid(pid, 0)
 if os.WIFSIGNALED(status):
