@@ -11,7 +11,8 @@
  * - a real `serve execution-engine` stopped with SIGSTOP: the newcomer waits for its lease to
  *   expire, then takes it; the owner, continued, matches nothing it read meanwhile (503) and
  *   exits 1 naming the instance that took over; a `serve risk-manager` the same way;
- * - nats-server away for longer than the lease: the holder takes its keys again and goes on;
+ * - nats-server away for longer than the lease: lapsed meanwhile (/health 503; orders, cancels
+ *   and halts refused), then the holder takes its keys again and goes on;
  * - an owner killed with -9 on this machine: its successor here takes the lease at once;
  * - a nats-server without JetStream: a warning naming -js, and the start-time question to the bus.
  */
@@ -265,15 +266,36 @@ describe('role leases on the bus', { timeout: 180_000 }, () => {
     );
   });
 
-  it('nats-server away for longer than the lease: the holders take their leases again and go on', async () => {
+  it('nats-server away for longer than the lease: lapsed meanwhile (/health 503, no cancel, no halt), then the holders take their leases again and go on', async () => {
     const own = await startNatsServer();
     try {
       const sys = await start(['execution-engine', 'risk-manager'], { bus: own.url });
       const url = sys.url('execution-engine');
-      assert.equal((await http.post(`${url}/orders`, order('SYM5', 'buy', 'limit', 1, 99))).status, 201);
+      const risk = sys.url('risk-manager');
+      const first = await http.post(`${url}/orders`, order('SYM5', 'buy', 'limit', 1, 99));
+      assert.equal(first.status, 201);
+      for (const u of [url, risk])
+        assert.deepEqual((await http.get(`${u}/health`)).body.lease, { state: 'held' });
       await own.kill();
       // the outage itself: longer than the lease, so every key expires while nobody can renew it
       await new Promise((r) => setTimeout(r, LEASE_TTL_MS + 1000));
+      // lapsed: each service says so on /health, and the engine changes no book: a cancel and a
+      // kill switch are refused as orders are (before, only orders had a test of their own)
+      for (const u of [url, risk]) {
+        const h = await http.get(`${u}/health`);
+        assert.equal(h.status, 503);
+        assert.equal(h.body.status, 'degraded');
+        assert.equal(h.body.lease.state, 'lapsed', JSON.stringify(h.body));
+        assert.match(h.body.lease.problem, /its lease was last renewed \d+ ms ago/);
+      }
+      for (const refused of [
+        await http.delete(`${url}/orders/${first.body.id}`),
+        await http.post(`${url}/admin/accounts/${first.body.account}/halt`, {}),
+      ]) {
+        assert.equal(refused.status, 503, JSON.stringify(refused.body));
+        assert.equal(refused.body.error.code, TradingErrorCode.ROLE_LEASE_UNAVAILABLE);
+        assert.equal(refused.headers.get('retry-after'), '1');
+      }
       await own.restart();
       const placed = await pollUntil(
         'an order placed after the restart',
@@ -288,6 +310,9 @@ describe('role leases on the bus', { timeout: 180_000 }, () => {
       );
       assert.equal(placed.status, 201);
       assert.equal(sys.bus.state(), 'connected');
+      assert.deepEqual((await http.get(`${url}/health`)).body.lease, { state: 'held' });
+      // what was refused was not done: the first order is still open, its account not halted
+      assert.equal((await http.delete(`${url}/orders/${first.body.id}`)).status, 200);
     } finally {
       await closeAll();
       await own.stop();
@@ -389,6 +414,9 @@ describe('role leases on the bus', { timeout: 180_000 }, () => {
         await new Promise((res) => setTimeout(res, 250));
       }
       assert.equal(warned.filter((l) => /without JetStream/.test(l)).length, 1, 'said once');
+      const unleased = await http.get(`${url}/health`);
+      assert.equal(unleased.status, 200, 'the role goes on: not degraded');
+      assert.equal(unleased.body.lease.state, 'unleased', JSON.stringify(unleased.body));
       await own.restart();
       await pollUntil(
         'the lease held again',

@@ -40,6 +40,13 @@ const WATCH_MS = 100;
 const WRONG_LAST_SEQUENCE = 10071;
 
 /** A key's value: who holds it. */
+/** A service's role lease on /health (RoleLease.health). */
+export interface LeaseHealth {
+  state: 'held' | 'lapsed' | 'unleased';
+  /** Why it is not held. */
+  problem?: string;
+}
+
 export interface LeaseHolder {
   instanceId: string;
   pid: number;
@@ -316,6 +323,18 @@ export class RoleLease {
     if (since < LEASE_TTL_MS - CLOCK_MARGIN_MS) return null;
     void this.renew();
     return `${this.o.role}: its lease was last renewed ${Math.round(since)} ms ago (it is taken over ${LEASE_TTL_MS} ms after): this process was stalled or cut off from the bus; nothing is done until it is renewed`;
+  }
+
+  /**
+   * What /health says of it: held; lapsed (the service then acts for its role in nothing, its
+   * /health is 503); or none held while the server runs without JetStream (the role goes on).
+   */
+  health(): LeaseHealth {
+    const why = this.problem();
+    if (why !== null) return { state: 'lapsed', problem: why };
+    if (this.withoutJetStream)
+      return { state: 'unleased', problem: "the bus's nats-server runs without JetStream" };
+    return { state: 'held' };
   }
 
   /** Writes every key again (conditional on its own last revision); one at a time. */

@@ -10,6 +10,7 @@ import { installAuth, principalOf, type SecurityOptions } from '../auth/request-
 import type { OrderBook } from '../book/order-book.ts';
 import type { Bus } from '../bus/bus.ts';
 import { busHealth } from '../bus/bus-health.ts';
+import type { LeaseHealth } from '../cluster/role-lease.ts';
 import { ID_RULE, isWellFormedId } from '../domain/well-formed-id.ts';
 import { TradingErrorCode } from '../errors.ts';
 import type { LoadShed } from '../guards/load-shed.ts';
@@ -43,6 +44,11 @@ export interface ExecutionEngineDeps {
   bus?: Bus;
   /** Partitioned engines: relays other partitions' requests to their owner (cluster/order-routing.ts). */
   routing?: EngineRouting;
+  /**
+   * Its role lease on a NATS bus (cluster/role-lease.ts): while it has lapsed /health is 503
+   * "degraded", as the orders are.
+   */
+  lease?: () => LeaseHealth;
   /** What /health reports about the partition (owned symbols, tag). */
   partition?: () => unknown;
   /**
@@ -175,9 +181,13 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
     const b = busHealth(d.bus);
     const risk = d.risk?.();
     const riskDown = risk !== undefined && risk.status !== 'ok';
-    if (b.away || riskDown) reply.code(503);
+    const lease = d.lease?.();
+    if (b.away || riskDown || lease?.state === 'lapsed') reply.code(503);
     return {
-      status: !b.away && !riskDown && (journal === undefined || journal.healthy) ? 'ok' : 'degraded',
+      status:
+        !b.away && !riskDown && lease?.state !== 'lapsed' && (journal === undefined || journal.healthy)
+          ? 'ok'
+          : 'degraded',
       ...b.detail,
       service: 'execution-engine',
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
@@ -186,6 +196,7 @@ export async function startExecutionEngineService(d: ExecutionEngineDeps): Promi
       ...(journal === undefined ? {} : { journal }),
       ...(d.partition === undefined ? {} : { partition: d.partition() }),
       ...(b.bus === undefined ? {} : { bus: b.bus }),
+      ...(lease === undefined ? {} : { lease }),
       ...(risk === undefined ? {} : { services: { 'risk-manager': risk } }),
     };
   });

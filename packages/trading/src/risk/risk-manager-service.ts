@@ -7,6 +7,7 @@
 import { installAuth, principalOf, type SecurityOptions } from '../auth/request-auth.ts';
 import type { Bus } from '../bus/bus.ts';
 import { busHealth } from '../bus/bus-health.ts';
+import type { LeaseHealth } from '../cluster/role-lease.ts';
 import { ID_RULE, isWellFormedId } from '../domain/well-formed-id.ts';
 import { TradingErrorCode } from '../errors.ts';
 import { createHttpApp, listen, type ServiceHandle, sendError } from '../http/http-app.ts';
@@ -38,6 +39,8 @@ export interface RiskManagerDeps {
   limits?: Partial<HttpLimits>;
   /** The central risk manager's bookkeeping (reservations, rebuild epoch), shown by /health. */
   central?: () => unknown;
+  /** Its role lease on a NATS bus (cluster/role-lease.ts): /health is 503 while it has lapsed. */
+  lease?: () => LeaseHealth;
 }
 
 export async function startRiskManagerService(d: RiskManagerDeps): Promise<ServiceHandle> {
@@ -84,14 +87,17 @@ export async function startRiskManagerService(d: RiskManagerDeps): Promise<Servi
   });
   app.get('/health', async (_req, reply) => {
     const b = busHealth(d.bus);
-    reply.code(b.away ? 503 : 200);
+    const lease = d.lease?.();
+    const down = b.away || lease?.state === 'lapsed';
+    reply.code(down ? 503 : 200);
     return {
-      status: b.away ? 'degraded' : 'ok',
+      status: down ? 'degraded' : 'ok',
       ...b.detail,
       service: 'risk-manager',
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       accounts: d.risk.accounts.size,
       bus: b.bus,
+      ...(lease === undefined ? {} : { lease }),
       ...(d.central === undefined ? {} : { central: d.central() }),
     };
   });

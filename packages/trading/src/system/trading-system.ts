@@ -177,7 +177,7 @@ export class TradingSystem {
       onLost: o.onLeaseLost ?? (() => void this.close().catch(() => {})),
     });
     if (lease !== null) this.stoppers.push(() => lease.close());
-    const fenced = lease?.problem.bind(lease);
+    const [fenced, leaseHealth] = [lease?.problem.bind(lease), lease?.health.bind(lease)];
     const metricsPath = o.metricsPath ?? join(dataDir, 'metrics.duckdb');
     if (nats) {
       const view = new ClusterView(this.bus);
@@ -365,6 +365,7 @@ export class TradingSystem {
         partition: routing === null ? undefined : () => routing.stats(),
         bus: this.bus,
         risk: this.riskHealth(),
+        lease: leaseHealth,
       });
     }
     const node = this.riskNode;
@@ -375,6 +376,7 @@ export class TradingSystem {
         gateway: node,
         central: () => node.stats(),
         bus: this.bus,
+        lease: leaseHealth,
         host,
         port: ports['risk-manager'],
         security: o.security,
