@@ -14,6 +14,16 @@ export interface BusHealth {
   bus: { kind: Bus['kind']; state: BusState; instanceId: string } | undefined;
 }
 
+/**
+ * A role lease held on the bus (../cluster/role-lease.ts) as an engine's or a risk manager's
+ * /health shows it: while it has lapsed the service acts for its role in nothing (503).
+ */
+export interface LeaseHealth {
+  state: 'held' | 'lapsed' | 'unleased';
+  /** Why it is not held. */
+  problem?: string;
+}
+
 export function busHealth(bus: Bus | undefined): BusHealth {
   if (bus === undefined) return { away: false, detail: {}, bus: undefined };
   const state = bus.state();

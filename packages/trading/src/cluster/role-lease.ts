@@ -25,6 +25,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { KV, KvEntry } from 'nats';
+import type { LeaseHealth } from '../bus/bus-health.ts';
 import { TradingError, TradingErrorCode } from '../errors.ts';
 import { goneFromHere, ownIdentity } from '../persistence/process-identity.ts';
 
@@ -40,13 +41,6 @@ const WATCH_MS = 100;
 const WRONG_LAST_SEQUENCE = 10071;
 
 /** A key's value: who holds it. */
-/** A service's role lease on /health (RoleLease.health). */
-export interface LeaseHealth {
-  state: 'held' | 'lapsed' | 'unleased';
-  /** Why it is not held. */
-  problem?: string;
-}
-
 export interface LeaseHolder {
   instanceId: string;
   pid: number;

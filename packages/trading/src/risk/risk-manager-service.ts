@@ -6,8 +6,7 @@
  */
 import { installAuth, principalOf, type SecurityOptions } from '../auth/request-auth.ts';
 import type { Bus } from '../bus/bus.ts';
-import { busHealth } from '../bus/bus-health.ts';
-import type { LeaseHealth } from '../cluster/role-lease.ts';
+import { busHealth, type LeaseHealth } from '../bus/bus-health.ts';
 import { ID_RULE, isWellFormedId } from '../domain/well-formed-id.ts';
 import { TradingErrorCode } from '../errors.ts';
 import { createHttpApp, listen, type ServiceHandle, sendError } from '../http/http-app.ts';
