@@ -4,6 +4,9 @@
  * while the run still goes, it ends its part and sends its report: that report replaces the
  * snapshot in the merged figures, once (the master used to ignore it and lose what the worker
  * measured after its last snapshot), and the console and --json say it came back.
+ * A report that comes back saying the part stopped the test (108: exec.test.abort(), an
+ * abortOnFail threshold; 107: a script error) stops the other workers' parts, as a connected
+ * worker's does (before, they ran on to the end of the test).
  * Real processes, the master's port chosen by the OS; the pause waits for the master's lines.
  */
 import assert from 'node:assert/strict';
@@ -119,3 +122,52 @@ export default async function (): Promise<void> {
   assert.match(m.stdout(), new RegExp(`came back: ${esc(id1)} \\(dropped: no heartbeat`));
   assert.doesNotMatch(m.stdout(), /of them lost/);
 }
+
+test("a worker that comes back with its part aborted (108) stops the other workers' parts", {
+  timeout: 45_000,
+}, async () => {
+  const file = join(dir, 'dropped-abort.ts');
+  // the iteration after the pause (a gap of seconds in this worker alone) aborts the test
+  writeFileSync(
+    file,
+    `import exec from 'k6/execution';
+import http from 'tickstorm/http';
+export const options = {
+  scenarios: {
+    s: { executor: 'constant-arrival-rate', rate: 40, timeUnit: '1s', duration: '120s', preAllocatedVUs: 10 },
+  },
+};
+let last = 0;
+export default async function (): Promise<void> {
+  const now = Date.now();
+  if (last > 0 && now - last > 2000) exec.test.abort('back from a pause');
+  last = now;
+  await http.get('${server.url.replace(/\/$/, '')}/hit');
+}
+`,
+  );
+  const json = join(dir, 'merged-abort.json');
+  const { master: m, port } = await startRunMaster(start, file, json);
+  const w1 = start(['run', '--worker', '--master-port', port]);
+  const w2 = start(['run', '--worker', '--master-port', port]);
+  const [, id1] = await w1.waitFor(/as worker (\S+)\n/);
+  await Promise.all([w1.waitFor(/The master said go/), w2.waitFor(/The master said go/)]);
+  await m.waitFor(new RegExp(`Worker ${esc(id1)} sent its part so far`));
+  w1.child.kill('SIGSTOP');
+  await m.waitFor(new RegExp(`Worker ${esc(id1)} is missing \\(no heartbeat`));
+  w1.child.kill('SIGCONT');
+  await m.waitFor(new RegExp(`Worker ${esc(id1)} came back after it was dropped`));
+  await m.waitFor(
+    new RegExp(`Worker ${esc(id1)} stopped the test \\(exit 108\\): stopping the other workers' parts`),
+  );
+  // long before the 120 s the test would run (the test's own timeout is 45 s)
+  const [x, , x2] = await Promise.all([m.exited, w1.exited, w2.exited]);
+  assert.equal(x.code, 108, m.stdout() + m.stderr());
+  assert.equal(x2.code, 0, w2.stdout() + w2.stderr());
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(report.exitCode, 108);
+  assert.deepEqual(
+    report.workers.returned.map((r: { id: string }) => r.id),
+    [id1],
+  );
+});

@@ -553,6 +553,8 @@ export class MasterPool implements HostProvider {
         if (m.t === 'report' && this.runParts.onReturned(l.id, m.report, this.missing)) {
           const g = this.gone.find((x) => x.id === l.id && x.state === 'missing');
           if (g !== undefined) g.state = 'stopped';
+          // a report that stopped the test (108, 107) stops the others' parts, as a connected worker's
+          for (const f of [...this.changed]) f();
         }
         void l.channel.close();
       }
