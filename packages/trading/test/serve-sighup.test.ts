@@ -59,7 +59,7 @@ describe('tickstorm serve on SIGHUP', () => {
     assert.equal((await again.done).code, 0);
   });
 
-  /** serve execution-engine on a terminal of its own (on_terminal.py), up to its pid line. */
+  /** serve execution-engine on a terminal of its own (on_terminal.py), with one order placed. */
   async function serveOnTerminal(dir: string) {
     const term = spawn(
       '/usr/bin/python3',
@@ -97,7 +97,14 @@ describe('tickstorm serve on SIGHUP', () => {
       term.once('close', () => reject(new Error(`no READY: ${out} ${err}`)));
     });
     pids.push(Number(/^pid (\d+);/m.exec(out)?.[1]));
-    return { term, out: () => out + err, exited, url: parseUrls(out)['execution-engine']! };
+    const own = new Http();
+    const placed = await own.post(
+      `${parseUrls(out)['execution-engine']!}/orders`,
+      order('AAPL', 'buy', 'limit', 5, 100, { clientOrderId: 't-1' }),
+    );
+    assert.equal(placed.status, 201);
+    await own.close();
+    return { term, out: () => out + err, exited };
   }
 
   /** A second serve of `dir` found what the graceful stop's snapshot holds: `orders` live orders. */
@@ -118,12 +125,6 @@ describe('tickstorm serve on SIGHUP', () => {
   }, async () => {
     const dir = box.tmp();
     const served = await serveOnTerminal(dir);
-    const placed = await http.post(
-      `${served.url}/orders`,
-      order('AAPL', 'buy', 'limit', 5, 100, { clientOrderId: 't-1' }),
-    );
-    assert.equal(placed.status, 201);
-    await http.close();
     served.term.stdin!.end('close\n');
     assert.equal(await served.exited, 'EXIT 0', served.out());
     await snapshotHolds(dir, 1);
@@ -136,13 +137,6 @@ describe('tickstorm serve on SIGHUP', () => {
     // the exit left the hung-up terminal to node, which aborted restoring its modes (SIGSEGV)
     const dir = box.tmp();
     const served = await serveOnTerminal(dir);
-    const own = new Http();
-    const placed = await own.post(
-      `${served.url}/orders`,
-      order('AAPL', 'buy', 'limit', 5, 100, { clientOrderId: 't-2' }),
-    );
-    assert.equal(placed.status, 201);
-    await own.close();
     served.term.stdin!.write('pause\nsignal SIGTERM\nblocked\n');
     await new Promise<void>((resolve) => {
       const check = () => {
