@@ -36,6 +36,8 @@ def writing_to_terminal(pid):
             return False
         written = os.readlink("/proc/%d/fd/%d" % (pid, int(fields[1], 16)))
         return written == os.readlink("/proc/%d/fd/2" % pid)
+    except PermissionError:
+        raise  # /proc not readable here: said at once rather than waited on
     except OSError:
         return False
 
