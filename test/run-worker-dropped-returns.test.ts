@@ -187,6 +187,7 @@ test("a worker that comes back with its part aborted (108) stops the other worke
   const { master: m, port } = await startRunMaster(start, file, json);
   const w = start(['run', '--worker', '--master-port', port]);
   const paused = silentThenAborted(Number(port));
+  paused.catch(() => {}); // awaited below; should an assertion fail first, not an unhandled rejection
   await m.waitFor(/Worker paused is missing \(no heartbeat/);
   await m.waitFor(/Worker paused came back after it was dropped/);
   await m.waitFor(/Worker paused stopped the test \(exit 108\): stopping the other workers' parts/);

@@ -95,6 +95,42 @@ describe('tickstorm start interrupted from its terminal', () => {
       if (existsSync(failures)) assert.doesNotMatch(readFileSync(failures, 'utf8'), /ECONNREFUSED/);
     });
   }
+
+  test("stdout's reader gone (tickstorm start | head): the run goes on; SIGINT then stops it gracefully, 105", {
+    timeout: 180_000,
+  }, async () => {
+    // start's lines to a closed pipe fail (EPIPE): dropped, as for any command (../src/cli/main.ts);
+    // not thrown by start's own hang-up listener (src/cli/commands/hangup.ts)
+    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-start-pipe-'));
+    dirs.push(dir);
+    const out = join(dir, 'results');
+    const args = ['start', '--free-ports', '--no-bench', '--duration', '60s', '--out', out];
+    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', join(dir, 'data')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const closed = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.once('close', (code, sig) => resolve({ code, signal: sig })),
+    );
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+        if (/\[2\/4\]/.test(stdout)) resolve();
+      });
+      child.once('close', () => reject(new Error(`ended before it ran:\n${stdout}\n${stderr}`)));
+    });
+    systems.push(Number(/pid (\d+), every \/health answered/.exec(stdout)?.[1]));
+    child.stdout!.destroy();
+    process.kill(-child.pid!, 'SIGINT');
+    const end = await closed;
+    assert.deepEqual(end, { code: 105, signal: null }, stderr);
+    assert.doesNotMatch(stderr, /EPIPE/);
+    assert.match(readFileSync(join(out, 'system.log'), 'utf8'), /^stopped cleanly/m);
+  });
 });
 
 /**
@@ -154,6 +190,7 @@ describe('tickstorm start: Ctrl-C while it stops the system', () => {
  *   (src/cli/commands/hangup.ts): SIGABRT or SIGSEGV instead of 105.
  * - SIGTERM handled after the hang-up (the terminal stalled, then closed): its "stopping" line
  *   failed (EIO) before the SIGHUP was handled, an uncaught error whose exit aborted likewise.
+ *   That SIGHUP, the stop begun, is not a second signal: the graceful stop goes on (as serve's).
  */
 describe('tickstorm start: its terminal closed and a stop, in either order', () => {
   const dirs: string[] = [];
@@ -163,8 +200,13 @@ describe('tickstorm start: its terminal closed and a stop, in either order', () 
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  /** Runs start on a terminal until [2/4], then `end`s it: resolves "EXIT <code>" or "SIGNAL <name>". */
-  async function startOnTerminal(end: (term: ChildProcess, start: number) => void): Promise<string> {
+  /**
+   * Runs start on a terminal until [2/4], then `end`s it: "EXIT <code>" or "SIGNAL <name>" (with
+   * what it printed when not 105), and the system's log.
+   */
+  async function startOnTerminal(
+    end: (term: ChildProcess, start: number) => void,
+  ): Promise<{ how: string; systemLog: () => string }> {
     const dir = mkdtempSync(join(tmpdir(), 'tickstorm-start-hup-'));
     dirs.push(dir);
     const args = ['start', '--free-ports', '--no-bench', '--duration', '60s', '--out', join(dir, 'results')];
@@ -202,25 +244,32 @@ describe('tickstorm start: its terminal closed and a stop, in either order', () 
     if (system > 0) pids.push(system);
     end(term, start);
     const how = await ended;
-    return how === 'EXIT 105' ? how : `${how}\n${out}\n${err}`;
+    return {
+      how: how === 'EXIT 105' ? how : `${how}\n${out}\n${err}`,
+      systemLog: () => readFileSync(join(dir, 'results', 'system.log'), 'utf8'),
+    };
   }
 
   test('closed, then SIGTERM (the second signal): exits 105, not by an abort at exit', {
     timeout: 180_000,
   }, async () => {
-    const how = await startOnTerminal((term, start) => {
+    const { how } = await startOnTerminal((term, start) => {
       term.stdin!.end('close\n');
       process.kill(start, 'SIGTERM');
     });
     assert.equal(how, 'EXIT 105');
   });
 
-  test('SIGTERM while its output blocks on a stalled terminal that then closes: exits 105', {
+  test('SIGTERM while its output blocks on a stalled terminal that then closes: the stop goes on, 105', {
     timeout: 180_000,
   }, async () => {
     // the terminal stops its output (Ctrl-S): the progress line blocks start's main thread; the
-    // SIGTERM is handled after the hang-up, its "stopping" line failing (EIO) before the SIGHUP
-    const how = await startOnTerminal((term) => term.stdin!.end('pause\nblocked\nsignal SIGTERM\nclose\n'));
+    // SIGTERM is handled after the hang-up, its "stopping" line failing (EIO) before the SIGHUP,
+    // which, the stop begun, is not a second signal: the system is stopped gracefully
+    const { how, systemLog } = await startOnTerminal((term) =>
+      term.stdin!.end('pause\nblocked\nsignal SIGTERM\nclose\n'),
+    );
     assert.equal(how, 'EXIT 105');
+    assert.match(systemLog(), /^stopped cleanly/m);
   });
 });

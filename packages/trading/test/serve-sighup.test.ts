@@ -130,11 +130,13 @@ describe('tickstorm serve on SIGHUP', () => {
     await snapshotHolds(dir, 1);
   });
 
-  test('SIGTERM whose "stopping" line blocks on a stalled terminal that then closes: exit 0, a clean stop', {
+  test('SIGTERM whose output blocks on a stalled terminal that then closes: exit 0, a clean stop', {
     timeout: 120_000,
   }, async () => {
-    // the write fails (EIO) before the SIGHUP is handled, and the stop is SIGTERM's: before,
-    // the exit left the hung-up terminal to node, which aborted restoring its modes (SIGSEGV)
+    // serve's next line to the stalled terminal blocks ("stopping", or one later in its stop:
+    // the pause takes effect as the terminal reads it); the write then fails (EIO) before the
+    // SIGHUP is handled, and the stop is SIGTERM's: before, the exit left the hung-up terminal
+    // to node, which aborted restoring its modes (SIGSEGV)
     const dir = box.tmp();
     const served = await serveOnTerminal(dir);
     served.term.stdin!.write('pause\nsignal SIGTERM\nblocked\n');

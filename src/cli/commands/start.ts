@@ -119,8 +119,12 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
   const abort = new AbortController();
   let phase: 'starting' | 'running' | 'stopping' = 'starting';
   const onSignal = (signal: NodeJS.Signals) => {
-    // a closed terminal: output to it fails from now on (./hangup.ts)
-    if (signal === 'SIGHUP') hangUp();
+    if (signal === 'SIGHUP') {
+      // a closed terminal: output to it fails from now on (./hangup.ts). Once stopping, the
+      // stop goes on (as serve's): closing the window after Ctrl-C is not a second Ctrl-C
+      hangUp();
+      if (abort.signal.aborted) return;
+    }
     // second Ctrl-C: now (the child is killed on exit)
     if (abort.signal.aborted) process.exit(EXIT_ABORTED);
     process.stderr.write(
@@ -134,7 +138,9 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
   };
   // the system runs in a session of its own (./system-child.ts): these are the only ways it
   // stops, from its start-up on (an interrupt then stops it, SIGTERM, and exits 105) to the end
-  // of its graceful stop (a first interrupt then lets it end: only a second one kills it)
+  // of its graceful stop (a first interrupt then lets it end: only a second one kills it).
+  // Kept until the exit: a signal nothing listens for ends node without its 'exit' event, and
+  // on a hung-up terminal that exit aborts (./hangup.ts)
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   say(`[1/4] Starting the trading system (tickstorm serve, data in ${o.dataDir}/, log ${log})...`);
   let sys: SystemChild;
@@ -146,7 +152,6 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
       signal: abort.signal,
     });
   } catch (e) {
-    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     if (e instanceof StartInterrupted) {
       console.error(
         'tickstorm start: interrupted while the trading system started: it was stopped, nothing ran',
@@ -199,7 +204,6 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
     phase = 'stopping';
     say('[4/4] Stopping the trading system (SIGTERM, waiting for a graceful stop)...');
     const stopped = await sys.stop();
-    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     say(
       stopped === 0 ? '      stopped cleanly' : `      the system exited with code ${stopped} (see ${log})`,
     );

@@ -321,7 +321,7 @@ export class RoleLease {
 
   /**
    * What /health says of it: held; lapsed (the service then acts for its role in nothing, its
-   * /health is 503); or none held while the server runs without JetStream (the role goes on).
+   * /health is 503); or none held since the server came back without JetStream (the role goes on).
    */
   health(): LeaseHealth {
     const why = this.problem();

@@ -23,7 +23,7 @@ import signal
 import sys
 
 # write(2)'s number, as /proc/PID/syscall names it
-WRITE = {"x86_64": 1, "aarch64": 64}[platform.machine()]
+WRITE = {"x86_64": 1, "aarch64": 64}.get(platform.machine())
 
 
 def writing_to_terminal(pid):
@@ -66,10 +66,17 @@ for line in sys.stdin:
     if words[:1] == ["pause"]:
         os.write(fd, b"\x13")
     elif words[:1] == ["blocked"]:
-        # what it wrote before the pause is read, so that only the pause can block it
+        if WRITE is None:
+            sys.exit("on_terminal.py: write(2)'s number on %s is not known here" % platform.machine())
+        # what it wrote before the pause is read, so that only the pause can block it; a
+        # command that ends first is said at once (its status below), not waited on
         while not writing_to_terminal(pid):
             if select.select([fd], [], [], 0.01)[0]:
-                os.read(fd, 4096)
+                try:
+                    os.read(fd, 4096)
+                except OSError:
+                    print("ENDED BEFORE BLOCKED")
+                    break
         print("BLOCKED")
         sys.stdout.flush()
     elif words[:1] == ["signal"]:
