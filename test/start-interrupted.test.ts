@@ -52,40 +52,57 @@ describe('tickstorm start interrupted from its terminal', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
+  /**
+   * Starts `tickstorm start` in a process group of its own (as a shell gives a foreground job),
+   * output piped; resolves once `ready(stdout, stderr)` holds.
+   */
+  async function startPiped(prefix: string, ready: (stdout: string, stderr: string) => boolean) {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(dir);
+    const out = join(dir, 'results');
+    const args = ['start', '--free-ports', '--no-bench', '--duration', '60s', '--out', out];
+    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', join(dir, 'data')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    const closed = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.once('close', (code, sig) => resolve({ code, signal: sig })),
+    );
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (ready(stdout, stderr)) resolve();
+      };
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+        check();
+      });
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+        check();
+      });
+      child.once('close', () => reject(new Error(`ended before it ran:\n${stdout}\n${stderr}`)));
+    });
+    const system = Number(/pid (\d+), every \/health answered/.exec(stdout)?.[1]);
+    systems.push(system);
+    return { child, out, closed, system, stdout: () => stdout, stderr: () => stderr };
+  }
+
   for (const signal of ['SIGINT', 'SIGHUP'] as const) {
     test(`${signal} to the process group: the load stops first, the system gets SIGTERM, exit 105`, {
       timeout: 180_000,
     }, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'tickstorm-start-int-'));
-      dirs.push(dir);
-      const out = join(dir, 'results');
-      const args = ['start', '--free-ports', '--no-bench', '--duration', '60s', '--out', out];
-      // a process group of its own, as a shell gives a foreground job
-      const child = spawn(process.execPath, [BIN, ...args, '--data-dir', join(dir, 'data')], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      });
-      children.push(child);
-      let stdout = '';
-      let stderr = '';
-      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const closed = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-        child.once('close', (code, sig) => resolve({ code, signal: sig })),
-      );
       // the first scenario has sent orders: its progress line on stderr counts requests
-      await new Promise<void>((resolve, reject) => {
-        child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-        child.stderr!.on('data', () => {
-          if (/\[2\/4\]/.test(stdout) && /req/.test(stderr)) resolve();
-        });
-        child.once('close', () => reject(new Error(`ended before it ran:\n${stdout}\n${stderr}`)));
-      });
-      const system = Number(/pid (\d+), every \/health answered/.exec(stdout)?.[1]);
-      systems.push(system);
+      const { child, out, closed, system, stdout, stderr } = await startPiped(
+        'tickstorm-start-int-',
+        (o, e) => /\[2\/4\]/.test(o) && /req/.test(e),
+      );
       process.kill(-child.pid!, signal);
       const end = await closed;
-      assert.deepEqual(end, { code: 105, signal: null }, `${stdout}\n${stderr}`);
-      assert.match(stdout, /stopped cleanly/);
+      assert.deepEqual(end, { code: 105, signal: null }, `${stdout()}\n${stderr()}`);
+      assert.match(stdout(), /stopped cleanly/);
       assert.equal(alive(system), false, 'the system is gone');
       assert.deepEqual(runningInGroup(child.pid!), [], 'nothing of the group left running');
       const log = readFileSync(join(out, 'system.log'), 'utf8');
@@ -101,34 +118,14 @@ describe('tickstorm start interrupted from its terminal', () => {
   }, async () => {
     // start's lines to a closed pipe fail (EPIPE): dropped, as for any command (../src/cli/main.ts);
     // not thrown by start's own hang-up listener (src/cli/commands/hangup.ts)
-    const dir = mkdtempSync(join(tmpdir(), 'tickstorm-start-pipe-'));
-    dirs.push(dir);
-    const out = join(dir, 'results');
-    const args = ['start', '--free-ports', '--no-bench', '--duration', '60s', '--out', out];
-    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', join(dir, 'data')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    children.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const closed = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      child.once('close', (code, sig) => resolve({ code, signal: sig })),
+    const { child, out, closed, stderr } = await startPiped('tickstorm-start-pipe-', (o) =>
+      /\[2\/4\]/.test(o),
     );
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-        if (/\[2\/4\]/.test(stdout)) resolve();
-      });
-      child.once('close', () => reject(new Error(`ended before it ran:\n${stdout}\n${stderr}`)));
-    });
-    systems.push(Number(/pid (\d+), every \/health answered/.exec(stdout)?.[1]));
     child.stdout!.destroy();
     process.kill(-child.pid!, 'SIGINT');
     const end = await closed;
-    assert.deepEqual(end, { code: 105, signal: null }, stderr);
-    assert.doesNotMatch(stderr, /EPIPE/);
+    assert.deepEqual(end, { code: 105, signal: null }, stderr());
+    assert.doesNotMatch(stderr(), /EPIPE/);
     assert.match(readFileSync(join(out, 'system.log'), 'utf8'), /^stopped cleanly/m);
   });
 });

@@ -13,7 +13,7 @@ standard input:
                it blocks (what it wrote before is read first);
   blocked      waits until the command's main thread is blocked writing to the terminal (read
                from /proc), then prints "BLOCKED";
-  signal NAME  sends that signal to the command.
+  signal NAME  sends that signal to the command, and waits until a thread of it has taken it.
 """
 import os
 import platform
@@ -40,6 +40,18 @@ def writing_to_terminal(pid):
         raise  # /proc not readable here: said at once rather than waited on
     except OSError:
         return False
+
+
+def delivering(pid, sig):
+    """Whether `sig` sent to the command is still pending (no thread has taken it yet)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("ShdPnd:"):
+                    return bool(int(line.split()[1], 16) & (1 << (sig - 1)))
+    except OSError:
+        pass
+    return False
 
 
 pid, fd = pty.fork()
@@ -80,7 +92,12 @@ for line in sys.stdin:
         print("BLOCKED")
         sys.stdout.flush()
     elif words[:1] == ["signal"]:
-        os.kill(pid, getattr(signal, words[1]))
+        sig = getattr(signal, words[1])
+        os.kill(pid, sig)
+        # taken by a handler before what comes next: two signals pending at once are taken
+        # lowest number first, which would put a later SIGHUP ahead of this one
+        while delivering(pid, sig):
+            select.select([], [], [], 0.001)
 os.close(fd)
 _, status = os.waitpid(pid, 0)
 if os.WIFSIGNALED(status):
