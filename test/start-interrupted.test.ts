@@ -17,6 +17,22 @@ import { BIN } from './support/cli.ts';
 
 const ON_TERMINAL = join(import.meta.dirname, '../packages/trading/test/support/python/on_terminal.py');
 
+/** `tickstorm start`'s arguments for a run of `duration` with its files under `dir`. */
+function startArgs(dir: string, duration: string): string[] {
+  const out = join(dir, 'results');
+  return [
+    'start',
+    '--free-ports',
+    '--no-bench',
+    '--duration',
+    duration,
+    '--out',
+    out,
+    '--data-dir',
+    join(dir, 'data'),
+  ];
+}
+
 /** Pids of the running (not zombie) processes whose process group is `pgid`. */
 function runningInGroup(pgid: number): number[] {
   const out: number[] = [];
@@ -60,8 +76,7 @@ describe('tickstorm start interrupted from its terminal', () => {
     const dir = mkdtempSync(join(tmpdir(), prefix));
     dirs.push(dir);
     const out = join(dir, 'results');
-    const args = ['start', '--free-ports', '--no-bench', '--duration', '60s', '--out', out];
-    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', join(dir, 'data')], {
+    const child = spawn(process.execPath, [BIN, ...startArgs(dir, '60s')], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -151,8 +166,7 @@ describe('tickstorm start: Ctrl-C while it stops the system', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tickstorm-start-stop-int-'));
     dirs.push(dir);
     const out = join(dir, 'results');
-    const args = ['start', '--free-ports', '--no-bench', '--duration', '1s', '--out', out];
-    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', join(dir, 'data')], {
+    const child = spawn(process.execPath, [BIN, ...startArgs(dir, '1s')], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -206,15 +220,10 @@ describe('tickstorm start: its terminal closed and a stop, in either order', () 
   ): Promise<{ how: string; systemLog: () => string }> {
     const dir = mkdtempSync(join(tmpdir(), 'tickstorm-start-hup-'));
     dirs.push(dir);
-    const args = ['start', '--free-ports', '--no-bench', '--duration', '60s', '--out', join(dir, 'results')];
-    const term = spawn(
-      '/usr/bin/python3',
-      [ON_TERMINAL, process.execPath, BIN, ...args, '--data-dir', join(dir, 'data')],
-      {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...process.env, ON_TERMINAL_READY: '[2/4]' },
-      },
-    );
+    const term = spawn('/usr/bin/python3', [ON_TERMINAL, process.execPath, BIN, ...startArgs(dir, '60s')], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ON_TERMINAL_READY: '[2/4]' },
+    });
     if (term.pid !== undefined) pids.push(term.pid);
     let out = '';
     let err = '';

@@ -20,10 +20,10 @@ import { isatty } from 'node:tty';
 import { releaseTerminal, terminalFds } from '../terminal.mjs';
 
 /**
- * From now on a hang-up of the process's terminal neither throws nor aborts the exit. Returns
- * what to call on SIGHUP: from then on every output error is dropped.
+ * From now on a hang-up of the process's terminal neither throws nor aborts the exit: the first
+ * write to the hung-up terminal fails with EIO, and every output error after it is dropped.
  */
-export function outliveHangUp(): () => void {
+export function outliveHangUp(): void {
   // read now: a terminal that hung up no longer answers
   const terminals = terminalFds();
   let hungUp = false;
@@ -37,7 +37,4 @@ export function outliveHangUp(): () => void {
     });
   }
   process.on('exit', () => releaseTerminal(terminals.filter((fd) => !isatty(fd))));
-  return () => {
-    hungUp = true;
-  };
 }

@@ -341,13 +341,12 @@ export async function serveCommand(serviceArgs: readonly string[], opts: ServeOp
   }
   if (sys.store !== null) console.log(`metrics store     ${sys.store.kind} ${sys.store.path}`);
   console.log(authMode);
-  const hangUp = outliveHangUp();
+  // a closed terminal's output errors are dropped (./hangup.ts)
+  outliveHangUp();
   let stopping = false;
   stop = (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
-    // The terminal of a SIGHUP is gone: its output errors are dropped (./hangup.ts).
-    if (signal === 'SIGHUP') hangUp();
     console.log(`${signal}: stopping (answering requests in flight, flushing logs and metrics)...`);
     const t0 = performance.now();
     log.info({ signal }, 'stopping');

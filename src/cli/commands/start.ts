@@ -114,19 +114,18 @@ export async function startCommand(defs: readonly TickstormScenario[], o: StartO
       return EXIT_INVALID_CONFIG;
     }
   }
-  const hangUp = outliveHangUp();
+  outliveHangUp();
   const log = join(out, 'system.log');
   const abort = new AbortController();
   let phase: 'starting' | 'running' | 'stopping' = 'starting';
   const onSignal = (signal: NodeJS.Signals) => {
-    if (signal === 'SIGHUP') {
-      // a closed terminal: output to it fails from now on (./hangup.ts). Once stopping, the
-      // stop goes on (as serve's): closing the window after Ctrl-C is not a second Ctrl-C
-      hangUp();
-      if (abort.signal.aborted) return;
+    if (abort.signal.aborted) {
+      // a closed terminal (its output dropped, ./hangup.ts) once stopping: the stop goes on (as
+      // serve's), closing the window after Ctrl-C is not a second Ctrl-C
+      if (signal === 'SIGHUP') return;
+      // second Ctrl-C: now (the child is killed on exit)
+      process.exit(EXIT_ABORTED);
     }
-    // second Ctrl-C: now (the child is killed on exit)
-    if (abort.signal.aborted) process.exit(EXIT_ABORTED);
     process.stderr.write(
       phase === 'running'
         ? '\nstopping: reporting what ran, then stopping the system (Ctrl-C again to quit)\n'
